@@ -1,0 +1,170 @@
+package simd
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// Level is an instruction-set level with its own kernels.
+type Level uint8
+
+const (
+	Generic Level = iota // portable Go
+	AVX2                 // amd64 AVX2 with FMA3
+	AVX512               // amd64 AVX-512 F, BW and VL with OS support for ZMM state
+	NEON                 // arm64 Advanced SIMD
+	numLevels
+)
+
+var levelNames = [numLevels]string{"generic", "avx2", "avx512", "neon"}
+
+func (l Level) String() string {
+	if l < numLevels {
+		return levelNames[l]
+	}
+	return fmt.Sprintf("Level(%d)", uint8(l))
+}
+
+// ParseLevel returns the level with the given name, as printed by String.
+func ParseLevel(name string) (Level, error) {
+	for l, s := range levelNames {
+		if strings.EqualFold(name, s) {
+			return Level(l), nil
+		}
+	}
+	return 0, fmt.Errorf("simd: unknown level %q: use one of %s", name, strings.Join(levelNames[:], ", "))
+}
+
+// EnvVar names the environment variable that caps the level chosen at start.
+const EnvVar = "NIDIM_SIMD"
+
+// Kernels is the set of kernels of one level. Every field is set: a level
+// that lacks its own version of a kernel uses the generic one.
+type Kernels struct {
+	Level Level
+
+	Dot   func(x, y []float32) float32 // sum of x[i]*y[i]; len(y) >= len(x)
+	Axpy  func(alpha float32, x, y []float32)
+	Scale func(alpha float32, x []float32)
+
+	// Add, Sub and Mul set dst[i] = x[i] op y[i] for i < len(dst); x and y
+	// must be at least as long as dst.
+	Add func(dst, x, y []float32)
+	Sub func(dst, x, y []float32)
+	Mul func(dst, x, y []float32)
+
+	Sum func(x []float32) float32
+	Max func(x []float32) float32 // -Inf for an empty slice
+
+	ReLU         func(dst, x []float32)     // dst[i] = max(x[i], 0)
+	ReLUBackward func(dx, dy, x []float32) // dx[i] = dy[i] if x[i] > 0 else 0
+
+	Gemm GemmKernel
+}
+
+// GemmKernel is a register-tiled micro-kernel for C = alpha*A*B + beta*C on
+// one MR x NR tile of C.
+type GemmKernel struct {
+	MR, NR int
+
+	// Func computes the tile from a packed A panel, which holds k groups of
+	// MR values (column p of the MR rows of A, p = 0..k-1), and a packed B
+	// panel, which holds k groups of NR values (row p of the NR columns of
+	// B). c is row-major with row stride ldc and must hold (MR-1)*ldc+NR
+	// values. When beta is 0, C is written without being read, so NaN in C
+	// does not propagate. k may be 0.
+	Func func(k int, alpha float32, a, b []float32, beta float32, c []float32, ldc int)
+}
+
+// override changes fields of a level's Kernels after they are copied from
+// the generic set. Architecture files append to overrides in init.
+type override func(*Kernels)
+
+var (
+	overrides [numLevels][]override
+	built     [numLevels]*Kernels
+	buildOnce [numLevels]sync.Once
+	active    atomic.Pointer[Kernels]
+)
+
+// Supported returns the levels this CPU and build can run, in increasing
+// order, starting with Generic.
+func Supported() []Level {
+	var levels []Level
+	for l := Generic; l < numLevels; l++ {
+		if cpuSupports(l) {
+			levels = append(levels, l)
+		}
+	}
+	return levels
+}
+
+// Best returns the highest level this CPU and build can run.
+func Best() Level {
+	levels := Supported()
+	return levels[len(levels)-1]
+}
+
+// Lookup returns the kernels of level l, or an error when this CPU or build
+// cannot run it.
+func Lookup(l Level) (*Kernels, error) {
+	if l >= numLevels {
+		return nil, fmt.Errorf("simd: unknown level %d", uint8(l))
+	}
+	if !cpuSupports(l) {
+		return nil, fmt.Errorf("simd: level %s is not supported on this CPU or build (supported: %v)", l, Supported())
+	}
+	buildOnce[l].Do(func() {
+		k := genericKernels
+		k.Level = l
+		for _, f := range overrides[l] {
+			f(&k)
+		}
+		built[l] = &k
+	})
+	return built[l], nil
+}
+
+// Active returns the kernels in use.
+func Active() *Kernels {
+	if k := active.Load(); k != nil {
+		return k
+	}
+	k, _ := Lookup(startLevel())
+	active.CompareAndSwap(nil, k)
+	return active.Load()
+}
+
+// SetActive makes level l the one Active returns. It is meant for programs
+// and benchmarks; tests should call Lookup instead of changing global state.
+func SetActive(l Level) error {
+	k, err := Lookup(l)
+	if err != nil {
+		return err
+	}
+	active.Store(k)
+	return nil
+}
+
+// startLevel is the best supported level, capped by NIDIM_SIMD. An invalid
+// or unsupported value falls back to the best level at or below it.
+func startLevel() Level {
+	best := Best()
+	name := os.Getenv(EnvVar)
+	if name == "" {
+		return best
+	}
+	want, err := ParseLevel(name)
+	if err != nil {
+		return Generic
+	}
+	for l := want; l > Generic; l-- {
+		if cpuSupports(l) {
+			return l
+		}
+	}
+	return Generic
+}
