@@ -59,7 +59,7 @@ type Kernels struct {
 	Sum func(x []float32) float32
 	Max func(x []float32) float32 // -Inf for an empty slice
 
-	ReLU         func(dst, x []float32)     // dst[i] = max(x[i], 0)
+	ReLU         func(dst, x []float32)    // dst[i] = max(x[i], 0)
 	ReLUBackward func(dx, dy, x []float32) // dx[i] = dy[i] if x[i] > 0 else 0
 
 	Gemm GemmKernel
