@@ -108,6 +108,7 @@ const (
 )
 
 func gemmGeneric(k int, alpha float32, a, b []float32, beta float32, c []float32, ldc int) {
+	checkGemmArgs(genericMR, genericNR, k, a, b, c, ldc)
 	var acc [genericMR][genericNR]float32
 	a, b = a[:k*genericMR], b[:k*genericNR]
 	for p := 0; p < k; p++ {

@@ -1,0 +1,14 @@
+// Package dim implements noise-injected Deep InfoMax (NI-DIM): an encoder
+// whose output is normalized and then passed through an additive noise
+// channel is trained to maximize a lower bound on the mutual information
+// between the noisy embeddings of two views of each input. Because the
+// channel's capacity is reached only when the normalized embedding follows
+// the prior, maximizing the bound pushes the embedding distribution toward
+// the prior.
+//
+// The package holds the priors and their capacities, noise injection, the
+// critics and the InfoNCE, JSD and NWJ bounds with exact gradients, views
+// (augmentations) for images and feature vectors, encoder presets built
+// from package nn, the training loop, and downstream evaluation (linear
+// probe and k-nearest-neighbor accuracy). It never prints or parses flags.
+package dim

@@ -1,0 +1,380 @@
+package dim
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/nidim/nidim/tensor"
+)
+
+// Metric names the similarity that the k-nearest-neighbor classifier
+// ranks by.
+type Metric string
+
+const (
+	MetricEuclidean Metric = "euclidean"
+	MetricCosine    Metric = "cosine"
+)
+
+// Block sizes of the neighbor search: a test block times a training block
+// of scores is 512 x 2048 float32 values, 4 MiB.
+const (
+	knnTestBlock  = 512
+	knnTrainBlock = 2048
+)
+
+// KNNClassify predicts the label of each row of test by a majority vote
+// among its k nearest rows of train. A tie in the vote goes to the tied
+// class whose nearest member ranks first. Scores are computed block by
+// block with tensor.Gemm: for the Euclidean metric 2<a, b> - |b|^2, which
+// ranks like -|a - b|^2, and for the cosine metric <a, b> of unit rows.
+func KNNClassify(train *tensor.Tensor, trainLabels []int, test *tensor.Tensor, k int, metric Metric) ([]int, error) {
+	if err := checkLabeled("training", train, trainLabels); err != nil {
+		return nil, err
+	}
+	if len(test.Shape) != 2 || test.Shape[1] != train.Shape[1] {
+		return nil, fmt.Errorf("dim: test embeddings have shape %v, want n x %d like the training embeddings", test.Shape, train.Shape[1])
+	}
+	n, d := train.Shape[0], train.Shape[1]
+	if k < 1 || k > n {
+		return nil, fmt.Errorf("dim: k = %d neighbors is invalid; it must be between 1 and the %d training rows", k, n)
+	}
+	if metric != MetricEuclidean && metric != MetricCosine {
+		return nil, fmt.Errorf("dim: unknown metric %q; use euclidean or cosine", metric)
+	}
+	classes := numClasses(trainLabels)
+
+	a, b := test.Data, train.Data
+	if metric == MetricCosine {
+		a, b = unitRows(a, d), unitRows(b, d)
+	}
+	// bias[j] is subtracted from 2<a, b_j> for the Euclidean ranking.
+	bias := make([]float32, n)
+	if metric == MetricEuclidean {
+		for j := range bias {
+			bias[j] = dot32(b[j*d:(j+1)*d], b[j*d:(j+1)*d])
+		}
+	}
+	alpha := float32(2)
+	if metric == MetricCosine {
+		alpha = 1
+	}
+
+	m := test.Shape[0]
+	pred := make([]int, m)
+	scores := make([]float32, knnTestBlock*knnTrainBlock)
+	best := make([]float32, knnTestBlock*k)
+	bestIdx := make([]int, knnTestBlock*k)
+	votes := make([]int, classes)
+	for t0 := 0; t0 < m; t0 += knnTestBlock {
+		tm := min(knnTestBlock, m-t0)
+		for i := range best[:tm*k] {
+			best[i] = float32(math.Inf(-1))
+			bestIdx[i] = -1
+		}
+		for j0 := 0; j0 < n; j0 += knnTrainBlock {
+			tn := min(knnTrainBlock, n-j0)
+			tensor.Gemm(tensor.NoTrans, tensor.Trans, tm, tn, d, alpha, a[t0*d:], d, b[j0*d:], d, 0, scores, tn)
+			for i := 0; i < tm; i++ {
+				row := scores[i*tn : (i+1)*tn]
+				bs, bi := best[i*k:(i+1)*k], bestIdx[i*k:(i+1)*k]
+				for j, s := range row {
+					s -= bias[j0+j]
+					if s > bs[k-1] {
+						insertTop(bs, bi, s, j0+j)
+					}
+				}
+			}
+		}
+		for i := 0; i < tm; i++ {
+			pred[t0+i] = vote(bestIdx[i*k:(i+1)*k], trainLabels, votes)
+		}
+	}
+	return pred, nil
+}
+
+// insertTop puts (s, idx) into the descending list (bs, bi), dropping the
+// last entry. Equal scores keep the earlier training row first.
+func insertTop(bs []float32, bi []int, s float32, idx int) {
+	p := len(bs) - 1
+	for p > 0 && s > bs[p-1] {
+		bs[p], bi[p] = bs[p-1], bi[p-1]
+		p--
+	}
+	bs[p], bi[p] = s, idx
+}
+
+// vote returns the most frequent label among the neighbors, which are
+// ordered nearest first, breaking ties by the nearest neighbor.
+func vote(neighbors, labels []int, votes []int) int {
+	clear(votes)
+	for _, j := range neighbors {
+		votes[labels[j]]++
+	}
+	bestLabel, bestCount := -1, 0
+	for _, j := range neighbors {
+		if c := votes[labels[j]]; c > bestCount {
+			bestLabel, bestCount = labels[j], c
+		}
+	}
+	return bestLabel
+}
+
+func dot32(x, y []float32) float32 {
+	var s float32
+	for i, v := range x {
+		s += v * y[i]
+	}
+	return s
+}
+
+// unitRows returns a copy of the n x d matrix x with each row scaled to
+// unit length; zero rows stay zero.
+func unitRows(x []float32, d int) []float32 {
+	out := make([]float32, len(x))
+	for i := 0; i < len(x); i += d {
+		r := x[i : i+d]
+		n := math.Sqrt(float64(dot32(r, r)))
+		if n == 0 {
+			continue
+		}
+		for k, v := range r {
+			out[i+k] = float32(float64(v) / n)
+		}
+	}
+	return out
+}
+
+// Accuracy returns the fraction of predictions equal to the labels.
+func Accuracy(pred, labels []int) float64 {
+	if len(pred) == 0 || len(pred) != len(labels) {
+		return math.NaN()
+	}
+	hit := 0
+	for i, p := range pred {
+		if p == labels[i] {
+			hit++
+		}
+	}
+	return float64(hit) / float64(len(pred))
+}
+
+func checkLabeled(what string, x *tensor.Tensor, labels []int) error {
+	if x == nil || len(x.Shape) != 2 || x.Shape[0] == 0 || x.Shape[1] == 0 {
+		var shape []int
+		if x != nil {
+			shape = x.Shape
+		}
+		return fmt.Errorf("dim: %s embeddings have shape %v, want a non-empty n x d matrix", what, shape)
+	}
+	if len(labels) != x.Shape[0] {
+		return fmt.Errorf("dim: %d %s labels for %d rows", len(labels), what, x.Shape[0])
+	}
+	for i, l := range labels {
+		if l < 0 {
+			return fmt.Errorf("dim: %s label %d of row %d is negative; labels must be class numbers 0, 1, 2, ...", what, l, i)
+		}
+	}
+	return nil
+}
+
+func numClasses(labels []int) int {
+	c := 0
+	for _, l := range labels {
+		c = max(c, l+1)
+	}
+	return c
+}
+
+// ProbeConfig sets the training of the linear probe. Zero fields take the
+// defaults of DefaultProbeConfig.
+type ProbeConfig struct {
+	Epochs int     // passes over the training rows
+	Batch  int     // rows per Adam step
+	LR     float64 // initial Adam step size, decayed linearly to zero
+	L2     float64 // weight decay coefficient on the weights, not the bias
+	Seed   uint64  // shuffling seed
+}
+
+// DefaultProbeConfig returns the probe settings used by the commands.
+func DefaultProbeConfig() ProbeConfig {
+	return ProbeConfig{Epochs: 20, Batch: 256, LR: 0.01, L2: 1e-4, Seed: 1}
+}
+
+// Probe is a trained multinomial logistic regression on standardized
+// features.
+type Probe struct {
+	D, Classes  int
+	Mean, Scale []float64 // feature standardization: (x - Mean) * Scale
+	W           []float64 // D x Classes
+	Bias        []float64 // Classes
+}
+
+// TrainProbe fits a multinomial logistic regression (softmax cross-entropy
+// with L2 weight decay) to the labeled rows of x with Adam, in float64.
+func TrainProbe(x *tensor.Tensor, labels []int, cfg ProbeConfig) (*Probe, error) {
+	if err := checkLabeled("training", x, labels); err != nil {
+		return nil, err
+	}
+	def := DefaultProbeConfig()
+	if cfg.Epochs == 0 {
+		cfg.Epochs = def.Epochs
+	}
+	if cfg.Batch == 0 {
+		cfg.Batch = def.Batch
+	}
+	if cfg.LR == 0 {
+		cfg.LR = def.LR
+	}
+	if cfg.Epochs < 0 || cfg.Batch < 0 || !(cfg.LR > 0) || !(cfg.L2 >= 0) {
+		return nil, fmt.Errorf("dim: probe settings %+v are invalid; epochs, batch and learning rate must be positive and L2 at least 0", cfg)
+	}
+	n, d := x.Shape[0], x.Shape[1]
+	c := max(numClasses(labels), 2)
+	p := &Probe{D: d, Classes: c, Mean: make([]float64, d), Scale: make([]float64, d), W: make([]float64, d*c), Bias: make([]float64, c)}
+	p.standardize(x.Data, n)
+
+	params := d*c + c
+	grad := make([]float64, params)
+	m1 := make([]float64, params)
+	m2 := make([]float64, params)
+	const beta1, beta2, adamEps = 0.9, 0.999, 1e-8
+	rng := rand.New(rand.NewPCG(cfg.Seed, 0x9e3779b97f4a7c15))
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	feat := make([]float64, d)
+	logits := make([]float64, c)
+	steps := cfg.Epochs * ((n + cfg.Batch - 1) / cfg.Batch)
+	step := 0
+	for epoch := 0; epoch < cfg.Epochs; epoch++ {
+		rng.Shuffle(n, func(i, j int) { order[i], order[j] = order[j], order[i] })
+		for b0 := 0; b0 < n; b0 += cfg.Batch {
+			batch := order[b0:min(b0+cfg.Batch, n)]
+			clear(grad)
+			for _, r := range batch {
+				p.features(feat, x.Data[r*d:(r+1)*d])
+				p.softmax(logits, feat)
+				logits[labels[r]] -= 1 // dL/dlogits = softmax - onehot
+				for k, f := range feat {
+					for j, g := range logits {
+						grad[k*c+j] += f * g
+					}
+				}
+				for j, g := range logits {
+					grad[d*c+j] += g
+				}
+			}
+			inv := 1 / float64(len(batch))
+			for i := range grad {
+				grad[i] *= inv
+			}
+			for i := 0; i < d*c; i++ {
+				grad[i] += cfg.L2 * p.W[i]
+			}
+
+			step++
+			lr := cfg.LR * (1 - float64(step-1)/float64(steps))
+			c1 := 1 - math.Pow(beta1, float64(step))
+			c2 := 1 - math.Pow(beta2, float64(step))
+			for i, g := range grad {
+				m1[i] = beta1*m1[i] + (1-beta1)*g
+				m2[i] = beta2*m2[i] + (1-beta2)*g*g
+				delta := lr * (m1[i] / c1) / (math.Sqrt(m2[i]/c2) + adamEps)
+				if i < d*c {
+					p.W[i] -= delta
+				} else {
+					p.Bias[i-d*c] -= delta
+				}
+			}
+		}
+	}
+	return p, nil
+}
+
+// standardize sets Mean and Scale from the n rows of x; a constant feature
+// gets scale 1.
+func (p *Probe) standardize(x []float32, n int) {
+	d := p.D
+	for r := 0; r < n; r++ {
+		for k := 0; k < d; k++ {
+			p.Mean[k] += float64(x[r*d+k])
+		}
+	}
+	for k := range p.Mean {
+		p.Mean[k] /= float64(n)
+	}
+	for r := 0; r < n; r++ {
+		for k := 0; k < d; k++ {
+			t := float64(x[r*d+k]) - p.Mean[k]
+			p.Scale[k] += t * t
+		}
+	}
+	for k, v := range p.Scale {
+		sd := math.Sqrt(v / float64(n))
+		if sd > 0 {
+			p.Scale[k] = 1 / sd
+		} else {
+			p.Scale[k] = 1
+		}
+	}
+}
+
+func (p *Probe) features(dst []float64, row []float32) {
+	for k, v := range row {
+		dst[k] = (float64(v) - p.Mean[k]) * p.Scale[k]
+	}
+}
+
+// softmax writes the class probabilities for the standardized features f.
+func (p *Probe) softmax(dst, f []float64) {
+	c := p.Classes
+	copy(dst, p.Bias)
+	for k, v := range f {
+		w := p.W[k*c : (k+1)*c]
+		for j := range dst {
+			dst[j] += v * w[j]
+		}
+	}
+	m := math.Inf(-1)
+	for _, v := range dst {
+		m = max(m, v)
+	}
+	z := 0.0
+	for j, v := range dst {
+		dst[j] = math.Exp(v - m)
+		z += dst[j]
+	}
+	for j := range dst {
+		dst[j] /= z
+	}
+}
+
+// Predict returns the most probable class of each row of x.
+func (p *Probe) Predict(x *tensor.Tensor) ([]int, error) {
+	if x == nil || len(x.Shape) != 2 || x.Shape[1] != p.D {
+		var shape []int
+		if x != nil {
+			shape = x.Shape
+		}
+		return nil, fmt.Errorf("dim: probe input has shape %v, want n x %d", shape, p.D)
+	}
+	n := x.Shape[0]
+	pred := make([]int, n)
+	feat := make([]float64, p.D)
+	prob := make([]float64, p.Classes)
+	for r := 0; r < n; r++ {
+		p.features(feat, x.Data[r*p.D:(r+1)*p.D])
+		p.softmax(prob, feat)
+		best := 0
+		for j, v := range prob {
+			if v > prob[best] {
+				best = j
+			}
+		}
+		pred[r] = best
+	}
+	return pred, nil
+}

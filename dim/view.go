@@ -1,0 +1,192 @@
+package dim
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+)
+
+// View draws a random view (augmentation) of each row of a batch. Apply
+// writes into dst the views of the n rows of src, both n x (row length),
+// drawing every random number from rng, so one seed gives one result.
+// Implementations do not allocate.
+type View interface {
+	Apply(dst, src []float32, n int, rng *rand.Rand) error
+}
+
+// Identity is the view that copies its input.
+type Identity struct{}
+
+func (Identity) Apply(dst, src []float32, n int, rng *rand.Rand) error {
+	if len(dst) != len(src) {
+		return fmt.Errorf("dim: view output has %d values for %d inputs", len(dst), len(src))
+	}
+	copy(dst, src)
+	return nil
+}
+
+// ImageView transforms images stored as Channels x Height x Width per row.
+// Each image gets one random transform shared by its channels: a
+// translation, and when MaxRotate or MaxScale is set, a rotation and
+// zoom about the image center resampled bilinearly. Pixels that come from
+// outside the image are zero. Gaussian pixel noise is added last.
+type ImageView struct {
+	Channels, Height, Width int
+	// MaxShift is the largest translation in pixels along each axis. With
+	// no rotation or zoom, shifts are whole pixels in [-MaxShift, MaxShift].
+	MaxShift int
+	// MaxRotate is the largest rotation angle in degrees either way.
+	MaxRotate float64
+	// MaxScale sets the zoom range [1-MaxScale, 1+MaxScale]; a zoom above
+	// 1 is a crop of the center resized to the full image.
+	MaxScale float64
+	// PixelNoise is the standard deviation of the Gaussian noise added to
+	// each pixel.
+	PixelNoise float64
+}
+
+// Validate reports a geometry or range that Apply cannot use.
+func (v *ImageView) Validate() error {
+	switch {
+	case v.Channels < 1 || v.Height < 1 || v.Width < 1:
+		return fmt.Errorf("dim: image shape %dx%dx%d is invalid; channels, height and width must be positive", v.Channels, v.Height, v.Width)
+	case v.MaxShift < 0:
+		return fmt.Errorf("dim: maximum shift %d is invalid; it must be 0 or more pixels", v.MaxShift)
+	case !(v.MaxRotate >= 0 && v.MaxRotate <= 180):
+		return fmt.Errorf("dim: maximum rotation %v is invalid; it must be between 0 and 180 degrees", v.MaxRotate)
+	case !(v.MaxScale >= 0 && v.MaxScale < 1):
+		return fmt.Errorf("dim: maximum zoom change %v is invalid; it must be in [0, 1)", v.MaxScale)
+	case !(v.PixelNoise >= 0) || math.IsInf(v.PixelNoise, 0):
+		return fmt.Errorf("dim: pixel noise %v is invalid; it must be a finite standard deviation of 0 or more", v.PixelNoise)
+	}
+	return nil
+}
+
+func (v *ImageView) Apply(dst, src []float32, n int, rng *rand.Rand) error {
+	if err := v.Validate(); err != nil {
+		return err
+	}
+	size := v.Channels * v.Height * v.Width
+	if len(src) != n*size || len(dst) != n*size {
+		return fmt.Errorf("dim: image view needs %d x %d values, got %d in and %d out", n, size, len(src), len(dst))
+	}
+	warp := v.MaxRotate > 0 || v.MaxScale > 0
+	for i := 0; i < n; i++ {
+		in := src[i*size : (i+1)*size]
+		out := dst[i*size : (i+1)*size]
+		if warp {
+			v.warp(out, in, rng)
+		} else {
+			k := v.MaxShift
+			dy := rng.IntN(2*k+1) - k
+			dx := rng.IntN(2*k+1) - k
+			v.shift(out, in, dy, dx)
+		}
+		if s := v.PixelNoise; s > 0 {
+			for j := range out {
+				out[j] += float32(s * rng.NormFloat64())
+			}
+		}
+	}
+	return nil
+}
+
+// shift writes in translated by dy rows and dx columns into out.
+func (v *ImageView) shift(out, in []float32, dy, dx int) {
+	h, w := v.Height, v.Width
+	for c := 0; c < v.Channels; c++ {
+		plane := in[c*h*w : (c+1)*h*w]
+		dest := out[c*h*w : (c+1)*h*w]
+		for y := 0; y < h; y++ {
+			row := dest[y*w : (y+1)*w]
+			sy := y - dy
+			if sy < 0 || sy >= h {
+				clear(row)
+				continue
+			}
+			// Columns x with 0 <= x-dx < w come from the source row.
+			lo, hi := max(dx, 0), min(w+dx, w)
+			if lo >= hi {
+				clear(row)
+				continue
+			}
+			clear(row[:lo])
+			copy(row[lo:hi], plane[sy*w+lo-dx:sy*w+hi-dx])
+			clear(row[hi:])
+		}
+	}
+}
+
+// warp writes in rotated, zoomed and translated into out. Each output
+// pixel maps back through the inverse transform to a source point that is
+// sampled bilinearly, with zero outside the image.
+func (v *ImageView) warp(out, in []float32, rng *rand.Rand) {
+	angle := (2*rng.Float64() - 1) * v.MaxRotate * math.Pi / 180
+	scale := 1 + (2*rng.Float64()-1)*v.MaxScale
+	k := float64(v.MaxShift)
+	ty := (2*rng.Float64() - 1) * k
+	tx := (2*rng.Float64() - 1) * k
+	v.warpWith(out, in, angle, scale, ty, tx)
+}
+
+// warpWith applies the rotation by angle radians and the zoom by scale
+// about the center, then the translation by (ty, tx) pixels.
+func (v *ImageView) warpWith(out, in []float32, angle, scale, ty, tx float64) {
+	h, w := v.Height, v.Width
+	cos, sin := math.Cos(angle)/scale, math.Sin(angle)/scale
+	cy, cx := float64(h-1)/2, float64(w-1)/2
+	for c := 0; c < v.Channels; c++ {
+		plane := in[c*h*w : (c+1)*h*w]
+		dest := out[c*h*w : (c+1)*h*w]
+		at := func(y, x int) float64 {
+			if y < 0 || y >= h || x < 0 || x >= w {
+				return 0
+			}
+			return float64(plane[y*w+x])
+		}
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				// Undo the translation, then the rotation and zoom.
+				py, px := float64(y)-cy-ty, float64(x)-cx-tx
+				sy := cos*py - sin*px + cy
+				sx := sin*py + cos*px + cx
+				y0, x0 := math.Floor(sy), math.Floor(sx)
+				fy, fx := sy-y0, sx-x0
+				iy, ix := int(y0), int(x0)
+				val := (1-fy)*((1-fx)*at(iy, ix)+fx*at(iy, ix+1)) +
+					fy*((1-fx)*at(iy+1, ix)+fx*at(iy+1, ix+1))
+				dest[y*w+x] = float32(val)
+			}
+		}
+	}
+}
+
+// VectorView perturbs feature vectors: each element is set to zero with
+// probability MaskProb, then Gaussian noise with standard deviation Noise
+// is added to every element.
+type VectorView struct {
+	Noise    float64
+	MaskProb float64
+}
+
+func (v *VectorView) Apply(dst, src []float32, n int, rng *rand.Rand) error {
+	if !(v.Noise >= 0) || math.IsInf(v.Noise, 0) {
+		return fmt.Errorf("dim: feature noise %v is invalid; it must be a finite standard deviation of 0 or more", v.Noise)
+	}
+	if !(v.MaskProb >= 0 && v.MaskProb < 1) {
+		return fmt.Errorf("dim: masking probability %v is invalid; it must be in [0, 1)", v.MaskProb)
+	}
+	if len(dst) != len(src) {
+		return fmt.Errorf("dim: view output has %d values for %d inputs", len(dst), len(src))
+	}
+	for i, x := range src {
+		if v.MaskProb > 0 && rng.Float64() < v.MaskProb {
+			x = 0
+		}
+		if v.Noise > 0 {
+			x += float32(v.Noise * rng.NormFloat64())
+		}
+		dst[i] = x
+	}
+	return nil
+}

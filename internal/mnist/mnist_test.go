@@ -1,0 +1,144 @@
+package mnist
+
+import (
+	"bytes"
+	"compress/gzip"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The expected values below were computed from the raw bytes of the same
+// files with Python's gzip module: the pixel byte sums and the per-class
+// label counts (the latter match the published MNIST class counts).
+func TestLoadEmbedded(t *testing.T) {
+	train, test, err := Load()
+	require.NoError(t, err)
+
+	require.Equal(t, []int{60000, 784}, train.Images.Shape)
+	require.Equal(t, []int{10000, 784}, test.Images.Shape)
+	assert.Equal(t, 60000, train.Len())
+	assert.Equal(t, 10000, test.Len())
+	assert.Equal(t, 28, train.Height)
+	assert.Equal(t, 28, train.Width)
+
+	assert.Equal(t, []int{5, 0, 4, 1, 9, 2, 1, 3, 1, 4}, train.Labels[:10])
+	assert.Equal(t, []int{7, 2, 1, 0, 4, 1, 4, 9, 5, 9}, test.Labels[:10])
+	assert.Equal(t, [10]int{5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949}, classCounts(t, train.Labels))
+	assert.Equal(t, [10]int{980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009}, classCounts(t, test.Labels))
+
+	assert.Equal(t, 27525, byteSum(train.Images.Data[:784]))
+	assert.Equal(t, 18454, byteSum(test.Images.Data[:784]))
+	assert.Equal(t, 1567298545, byteSum(train.Images.Data))
+	assert.Equal(t, 264923200, byteSum(test.Images.Data))
+	for _, v := range train.Images.Data {
+		if v < 0 || v > 1 {
+			t.Fatalf("pixel %v outside [0, 1]", v)
+		}
+	}
+}
+
+func classCounts(t *testing.T, labels []int) [10]int {
+	var c [10]int
+	for _, l := range labels {
+		require.True(t, l >= 0 && l <= 9, "label %d outside 0..9", l)
+		c[l]++
+	}
+	return c
+}
+
+// byteSum maps each pixel back to its byte value and sums the bytes, so the
+// comparison with the file's byte sum is exact.
+func byteSum(x []float32) int {
+	s := 0
+	for _, v := range x {
+		s += int(math.Round(float64(v) * 255))
+	}
+	return s
+}
+
+func TestLoadDirPlainAndGzip(t *testing.T) {
+	dir := t.TempDir()
+	// Two 2x3 training images and one test image; the test files are
+	// gzipped, the training files plain.
+	trainImg := append([]byte{0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 3}, 0, 51, 102, 153, 204, 255, 255, 0, 0, 0, 0, 0)
+	trainLab := []byte{0, 0, 8, 1, 0, 0, 0, 2, 3, 7}
+	testImg := append([]byte{0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3}, 1, 2, 3, 4, 5, 6)
+	testLab := []byte{0, 0, 8, 1, 0, 0, 0, 1, 9}
+	require.NoError(t, os.WriteFile(filepath.Join(dir, TrainImages), trainImg, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, TrainLabels), trainLab, 0o644))
+	writeGzip(t, filepath.Join(dir, TestImages+".gz"), testImg)
+	writeGzip(t, filepath.Join(dir, TestLabels+".gz"), testLab)
+
+	train, test, err := LoadDir(dir)
+	require.NoError(t, err)
+	assert.Equal(t, []int{2, 6}, train.Images.Shape)
+	assert.Equal(t, []int{3, 7}, train.Labels)
+	assert.Equal(t, 2, train.Height)
+	assert.Equal(t, 3, train.Width)
+	assert.InDelta(t, 0.2, train.Images.Data[1], 1e-7)
+	assert.InDelta(t, 1.0, train.Images.Data[6], 1e-7)
+	assert.Equal(t, []int{9}, test.Labels)
+	assert.InDelta(t, 6.0/255, test.Images.Data[5], 1e-7)
+}
+
+func TestLoadDirMissing(t *testing.T) {
+	_, _, err := LoadDir(t.TempDir())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), TrainImages)
+}
+
+func writeGzip(t *testing.T, path string, data []byte) {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	_, err := zw.Write(data)
+	require.NoError(t, err)
+	require.NoError(t, zw.Close())
+	require.NoError(t, os.WriteFile(path, buf.Bytes(), 0o644))
+}
+
+func TestDecodeIDXErrors(t *testing.T) {
+	cases := []struct {
+		name string
+		buf  []byte
+		want string
+	}{
+		{"short", []byte{0, 0}, "shorter than the 4-byte magic"},
+		{"bad magic", []byte{1, 0, 8, 1, 0, 0, 0, 0}, "magic number"},
+		{"float type", []byte{0, 0, 0x0d, 1, 0, 0, 0, 0}, "unsupported IDX element type"},
+		{"no dims", []byte{0, 0, 8, 0}, "0 dimensions"},
+		{"short header", []byte{0, 0, 8, 2, 0, 0, 0, 1}, "header"},
+		{"too few bytes", []byte{0, 0, 8, 1, 0, 0, 0, 3, 1, 2}, "do not match"},
+		{"too many bytes", []byte{0, 0, 8, 1, 0, 0, 0, 1, 1, 2}, "do not match"},
+		{"huge dims", []byte{0, 0, 8, 3, 0x7f, 0xff, 0xff, 0xff, 0x7f, 0xff, 0xff, 0xff, 0x7f, 0xff, 0xff, 0xff, 1}, "do not match"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := DecodeIDX(c.buf)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), c.want)
+		})
+	}
+}
+
+func FuzzDecodeIDX(f *testing.F) {
+	f.Add([]byte{0, 0, 8, 1, 0, 0, 0, 2, 3, 7})
+	f.Add([]byte{0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 1, 4, 5})
+	f.Fuzz(func(t *testing.T, buf []byte) {
+		idx, err := DecodeIDX(buf)
+		if err != nil {
+			return
+		}
+		n := 1
+		for _, d := range idx.Dims {
+			n *= d
+		}
+		if n != len(idx.Data) {
+			t.Fatalf("dims %v hold %d bytes, data has %d", idx.Dims, n, len(idx.Data))
+		}
+	})
+}

@@ -1,0 +1,339 @@
+package nn
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/nidim/nidim/internal/atomicfile"
+	"github.com/nidim/nidim/tensor"
+)
+
+// Checkpoints use the safetensors format: an 8-byte little-endian header
+// length, a JSON header that maps each tensor name to its dtype, shape and
+// [begin, end) byte offsets in the data section (plus an optional
+// "__metadata__" object of strings), then the data section with the raw
+// little-endian values. nidim writes and reads dtype F32 only.
+
+// maxHeaderSize bounds the JSON header, as the reference implementation
+// does, so that a corrupt length cannot make the reader allocate much.
+const maxHeaderSize = 100 << 20
+
+// metadataKey is the header entry that holds the string metadata.
+const metadataKey = "__metadata__"
+
+// ErrCheckpoint is wrapped by every error about a malformed checkpoint
+// file.
+var ErrCheckpoint = errors.New("invalid safetensors checkpoint")
+
+// NamedTensor is a tensor with the name a checkpoint stores it under.
+type NamedTensor struct {
+	Name   string
+	Tensor *tensor.Tensor
+}
+
+// Named returns the values of params under their names, the input
+// SaveCheckpoint takes. Pass State(model) to save parameters and buffers.
+func Named(params []*Param) []NamedTensor {
+	out := make([]NamedTensor, len(params))
+	for i, p := range params {
+		out[i] = NamedTensor{Name: p.Name, Tensor: p.Value}
+	}
+	return out
+}
+
+// Checkpoint is the content of a checkpoint file.
+type Checkpoint struct {
+	Tensors  map[string]*tensor.Tensor
+	Metadata map[string]string
+}
+
+// headerEntry is the JSON description of one tensor.
+type headerEntry struct {
+	Dtype       string   `json:"dtype"`
+	Shape       []int64  `json:"shape"`
+	DataOffsets []uint64 `json:"data_offsets"`
+}
+
+// SaveCheckpoint writes tensors and metadata to path in the safetensors
+// format, atomically: readers see the old file or the complete new one.
+// Names must be unique, non-empty and different from "__metadata__".
+func SaveCheckpoint(path string, tensors []NamedTensor, metadata map[string]string) error {
+	header, err := encodeHeader(tensors, metadata)
+	if err != nil {
+		return err
+	}
+	return atomicfile.Write(path, 0o644, func(w io.Writer) error {
+		bw := bufio.NewWriterSize(w, 1<<16)
+		var size [8]byte
+		binary.LittleEndian.PutUint64(size[:], uint64(len(header)))
+		bw.Write(size[:])
+		bw.Write(header)
+		var buf [4]byte
+		for _, t := range tensors {
+			for _, v := range t.Tensor.Data {
+				binary.LittleEndian.PutUint32(buf[:], math.Float32bits(v))
+				bw.Write(buf[:])
+			}
+		}
+		if err := bw.Flush(); err != nil {
+			return fmt.Errorf("nn: write checkpoint %s: %w", path, err)
+		}
+		return nil
+	})
+}
+
+// encodeHeader returns the JSON header for tensors laid out in order,
+// padded with spaces to a multiple of 8 bytes so that the data starts
+// aligned.
+func encodeHeader(tensors []NamedTensor, metadata map[string]string) ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	if len(metadata) > 0 {
+		m, err := json.Marshal(metadata)
+		if err != nil {
+			return nil, fmt.Errorf("nn: encode checkpoint metadata: %w", err)
+		}
+		b.WriteString(`"` + metadataKey + `":`)
+		b.Write(m)
+	}
+	seen := make(map[string]bool, len(tensors))
+	var offset uint64
+	for _, t := range tensors {
+		switch {
+		case t.Name == "" || t.Name == metadataKey:
+			return nil, fmt.Errorf("nn: invalid checkpoint tensor name %q: use a non-empty name other than %q", t.Name, metadataKey)
+		case seen[t.Name]:
+			return nil, fmt.Errorf("nn: duplicate checkpoint tensor name %q: every tensor needs its own name", t.Name)
+		case t.Tensor == nil:
+			return nil, fmt.Errorf("nn: checkpoint tensor %q is nil", t.Name)
+		}
+		seen[t.Name] = true
+		shape := make([]int64, len(t.Tensor.Shape))
+		for i, d := range t.Tensor.Shape {
+			shape[i] = int64(d)
+		}
+		size := uint64(len(t.Tensor.Data)) * 4
+		e, err := json.Marshal(headerEntry{Dtype: "F32", Shape: shape, DataOffsets: []uint64{offset, offset + size}})
+		if err != nil {
+			return nil, err
+		}
+		name, _ := json.Marshal(t.Name)
+		if b.Len() > 1 {
+			b.WriteByte(',')
+		}
+		b.Write(name)
+		b.WriteByte(':')
+		b.Write(e)
+		offset += size
+	}
+	b.WriteByte('}')
+	for b.Len()%8 != 0 {
+		b.WriteByte(' ')
+	}
+	return b.Bytes(), nil
+}
+
+// LoadCheckpoint reads a safetensors file written by SaveCheckpoint or by
+// another program, as long as every tensor is F32.
+func LoadCheckpoint(path string) (*Checkpoint, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("nn: read checkpoint: %w", err)
+	}
+	c, err := ParseCheckpoint(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
+
+// ParseCheckpoint decodes the bytes of a safetensors file. It checks the
+// whole layout before it allocates any tensor: the header must fit in the
+// file, every tensor must be F32 with a byte size of 4 times its element
+// count, and the tensors must cover the data section exactly, without
+// overlaps or gaps.
+func ParseCheckpoint(data []byte) (*Checkpoint, error) {
+	if len(data) < 8 {
+		return nil, fmt.Errorf("%w: file is %d bytes, shorter than the 8-byte header length; the file is truncated", ErrCheckpoint, len(data))
+	}
+	n := binary.LittleEndian.Uint64(data)
+	if n > maxHeaderSize {
+		return nil, fmt.Errorf("%w: header length %d exceeds the maximum of %d bytes", ErrCheckpoint, n, maxHeaderSize)
+	}
+	if n > uint64(len(data)-8) {
+		return nil, fmt.Errorf("%w: header length %d is longer than the %d bytes that follow it; the file is truncated", ErrCheckpoint, n, len(data)-8)
+	}
+	header, body := data[8:8+n], data[8+n:]
+	if len(header) == 0 || header[0] != '{' {
+		return nil, fmt.Errorf("%w: header does not start with '{'", ErrCheckpoint)
+	}
+	entries, metadata, err := decodeHeader(header)
+	if err != nil {
+		return nil, err
+	}
+
+	type placed struct {
+		name       string
+		shape      []int
+		begin, end uint64
+	}
+	list := make([]placed, 0, len(entries))
+	for name, e := range entries {
+		if e.Dtype != "F32" {
+			return nil, fmt.Errorf("%w: tensor %q has dtype %q; nidim reads F32 only, so convert the tensor to float32", ErrCheckpoint, name, e.Dtype)
+		}
+		if len(e.DataOffsets) != 2 {
+			return nil, fmt.Errorf("%w: tensor %q has %d data offsets, want 2", ErrCheckpoint, name, len(e.DataOffsets))
+		}
+		begin, end := e.DataOffsets[0], e.DataOffsets[1]
+		if begin > end || end > uint64(len(body)) {
+			return nil, fmt.Errorf("%w: tensor %q has data offsets [%d, %d], outside the %d-byte data section", ErrCheckpoint, name, begin, end, len(body))
+		}
+		shape := make([]int, len(e.Shape))
+		count := uint64(1)
+		for i, d := range e.Shape {
+			if d < 0 || (d > 0 && count > uint64(len(body))/uint64(d)) {
+				return nil, fmt.Errorf("%w: tensor %q has shape %v, which needs more bytes than the %d-byte data section holds", ErrCheckpoint, name, e.Shape, len(body))
+			}
+			shape[i] = int(d)
+			count *= uint64(d)
+		}
+		if count*4 != end-begin {
+			return nil, fmt.Errorf("%w: tensor %q has shape %v, which needs %d bytes, but its data offsets [%d, %d] span %d", ErrCheckpoint, name, e.Shape, count*4, begin, end, end-begin)
+		}
+		list = append(list, placed{name, shape, begin, end})
+	}
+	sort.Slice(list, func(i, j int) bool {
+		if list[i].begin != list[j].begin {
+			return list[i].begin < list[j].begin
+		}
+		return list[i].end < list[j].end
+	})
+	var pos uint64
+	for _, p := range list {
+		if p.begin < pos {
+			return nil, fmt.Errorf("%w: tensor %q at bytes [%d, %d] overlaps the tensor before it, which ends at %d", ErrCheckpoint, p.name, p.begin, p.end, pos)
+		}
+		if p.begin > pos {
+			return nil, fmt.Errorf("%w: bytes [%d, %d] of the data section belong to no tensor", ErrCheckpoint, pos, p.begin)
+		}
+		pos = p.end
+	}
+	if pos != uint64(len(body)) {
+		return nil, fmt.Errorf("%w: bytes [%d, %d] at the end of the data section belong to no tensor", ErrCheckpoint, pos, len(body))
+	}
+
+	c := &Checkpoint{Tensors: make(map[string]*tensor.Tensor, len(list)), Metadata: metadata}
+	for _, p := range list {
+		raw := body[p.begin:p.end]
+		values := make([]float32, len(raw)/4)
+		for i := range values {
+			values[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
+		}
+		t, err := tensor.FromSlice(values, p.shape...)
+		if err != nil {
+			return nil, fmt.Errorf("%w: tensor %q: %v", ErrCheckpoint, p.name, err)
+		}
+		c.Tensors[p.name] = t
+	}
+	return c, nil
+}
+
+// decodeHeader parses the JSON header, rejecting duplicate names and
+// unknown fields.
+func decodeHeader(header []byte) (map[string]headerEntry, map[string]string, error) {
+	dec := json.NewDecoder(bytes.NewReader(header))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, nil, fmt.Errorf("%w: header is not a JSON object", ErrCheckpoint)
+	}
+	entries := map[string]headerEntry{}
+	var metadata map[string]string
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w: header is not valid JSON: %v", ErrCheckpoint, err)
+		}
+		name, _ := tok.(string)
+		if seen[name] {
+			return nil, nil, fmt.Errorf("%w: header names %q twice", ErrCheckpoint, name)
+		}
+		seen[name] = true
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, nil, fmt.Errorf("%w: header is not valid JSON: %v", ErrCheckpoint, err)
+		}
+		if name == metadataKey {
+			if err := json.Unmarshal(raw, &metadata); err != nil {
+				return nil, nil, fmt.Errorf("%w: %s must map strings to strings: %v", ErrCheckpoint, metadataKey, err)
+			}
+			continue
+		}
+		var e headerEntry
+		ed := json.NewDecoder(bytes.NewReader(raw))
+		ed.DisallowUnknownFields()
+		if err := ed.Decode(&e); err != nil {
+			return nil, nil, fmt.Errorf("%w: tensor %q: %v", ErrCheckpoint, name, err)
+		}
+		if e.Shape == nil || e.DataOffsets == nil {
+			return nil, nil, fmt.Errorf("%w: tensor %q lacks a shape or data offsets", ErrCheckpoint, name)
+		}
+		entries[name] = e
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, nil, fmt.Errorf("%w: header is not valid JSON: %v", ErrCheckpoint, err)
+	}
+	if rest := strings.TrimRight(string(header[dec.InputOffset():]), " "); rest != "" {
+		return nil, nil, fmt.Errorf("%w: header has %d bytes after its JSON object that are not spaces", ErrCheckpoint, len(rest))
+	}
+	return entries, metadata, nil
+}
+
+// LoadInto copies the checkpoint's tensors into params, matched by name.
+// It copies nothing and returns an error listing every problem when a
+// parameter is missing from the checkpoint, a tensor has another shape, or
+// the checkpoint holds tensors that no parameter takes.
+func (c *Checkpoint) LoadInto(params []*Param) error {
+	var problems []string
+	used := make(map[string]bool, len(params))
+	for _, p := range params {
+		t, ok := c.Tensors[p.Name]
+		if !ok {
+			problems = append(problems, fmt.Sprintf("missing tensor %q", p.Name))
+			continue
+		}
+		used[p.Name] = true
+		if !slices.Equal(t.Shape, p.Value.Shape) {
+			problems = append(problems, fmt.Sprintf("tensor %q has shape %v, the model needs %v", p.Name, t.Shape, p.Value.Shape))
+		}
+	}
+	var extra []string
+	for name := range c.Tensors {
+		if !used[name] {
+			extra = append(extra, fmt.Sprintf("extra tensor %q", name))
+		}
+	}
+	sort.Strings(extra)
+	problems = append(problems, extra...)
+	if len(problems) > 0 {
+		return fmt.Errorf("nn: checkpoint does not match the model: %s", strings.Join(problems, "; "))
+	}
+	for _, p := range params {
+		copy(p.Value.Data, c.Tensors[p.Name].Data)
+	}
+	return nil
+}
+
+// Load copies the checkpoint into the parameters and buffers of l, as
+// LoadInto(State(l)) does.
+func (c *Checkpoint) Load(l Layer) error { return c.LoadInto(State(l)) }

@@ -1,0 +1,314 @@
+package nn
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"sync"
+
+	"github.com/nidim/nidim/tensor"
+)
+
+// convGroups is the number of sample groups whose weight gradients the
+// backward pass computes separately and then adds in a fixed order. It
+// does not depend on the thread count, so neither do the results.
+const convGroups = 16
+
+// Conv2d is a 2-D convolution (cross-correlation, as in PyTorch) with
+// square kernels, input N x InC x H x W, weight OutC x InC x K x K, bias
+// OutC and output N x OutC x OH x OW, where OH = (H + 2*Padding - K) /
+// Stride + 1 and likewise OW. Padding is with zeros.
+//
+// Each sample is unfolded (im2col) into a (InC*K*K) x (OH*OW) matrix that
+// stays in cache, and multiplied by the weight with tensor.Gemm. Samples
+// are spread over goroutines.
+type Conv2d struct {
+	InC, OutC, Kernel, Stride, Padding int
+	Weight                             *Param // "weight", OutC x InC x K x K
+	Bias                               *Param // "bias", OutC
+
+	name          string
+	skipInputGrad bool
+
+	// Geometry of the last Forward.
+	n, h, w, oh, ow int
+
+	x, y, dx, dy *tensor.Tensor
+	cols         chan []float32 // free unfolded-sample buffers, one per goroutine
+	colLen       int
+	dcols        chan []float32
+	gradW        []float32 // convGroups partial weight gradients
+	gradB        []float64 // convGroups partial bias gradients
+	wg           sync.WaitGroup
+	fwd, bwd     func(lo, hi int)
+}
+
+// NewConv2d returns a Conv2d layer with weights drawn by KaimingUniform with
+// the ReLU gain (fan-in InC*K*K) from rng and zero biases.
+func NewConv2d(inC, outC, kernel, stride, padding int, rng *rand.Rand) (*Conv2d, error) {
+	name := fmt.Sprintf("Conv2d(%d, %d, kernel %d, stride %d, padding %d)", inC, outC, kernel, stride, padding)
+	if inC <= 0 || outC <= 0 || kernel <= 0 || stride <= 0 || padding < 0 {
+		return nil, fmt.Errorf("nn: %s: channels, kernel size and stride must be positive and padding non-negative", name)
+	}
+	if rng == nil {
+		return nil, fmt.Errorf("nn: %s: nil random generator; pass rand.New(rand.NewPCG(seed, stream))", name)
+	}
+	l := &Conv2d{InC: inC, OutC: outC, Kernel: kernel, Stride: stride, Padding: padding, name: name,
+		Weight: newParam("weight", outC, inC, kernel, kernel),
+		Bias:   newParam("bias", outC),
+		gradB:  make([]float64, convGroups*outC),
+		gradW:  make([]float32, convGroups*outC*inC*kernel*kernel),
+	}
+	KaimingUniform(l.Weight.Value, inC*kernel*kernel, GainReLU, rng)
+	l.fwd = l.forwardSamples
+	l.bwd = l.backwardGroups
+	return l, nil
+}
+
+func (l *Conv2d) Name() string               { return l.name }
+func (l *Conv2d) Params() []*Param           { return []*Param{l.Weight, l.Bias} }
+func (l *Conv2d) SetSkipInputGrad(skip bool) { l.skipInputGrad = skip }
+
+// direct reports whether the unfolded sample is the sample itself.
+func (l *Conv2d) direct() bool { return l.Kernel == 1 && l.Stride == 1 && l.Padding == 0 }
+
+func (l *Conv2d) Forward(x *tensor.Tensor, train bool) (*tensor.Tensor, error) {
+	if x == nil || len(x.Shape) != 4 || x.Shape[1] != l.InC {
+		var got []int
+		if x != nil {
+			got = x.Shape
+		}
+		return nil, shapeError(l.name, "input", got, fmt.Sprintf("[N %d H W]", l.InC))
+	}
+	n, h, w := x.Shape[0], x.Shape[2], x.Shape[3]
+	oh := (h+2*l.Padding-l.Kernel)/l.Stride + 1
+	ow := (w+2*l.Padding-l.Kernel)/l.Stride + 1
+	if h+2*l.Padding < l.Kernel || w+2*l.Padding < l.Kernel {
+		return nil, shapeError(l.name, "input", x.Shape, fmt.Sprintf("an image of at least %d x %d pixels after padding", l.Kernel, l.Kernel))
+	}
+	l.n, l.h, l.w, l.oh, l.ow = n, h, w, oh, ow
+	l.x = x
+	y := ensure(&l.y, n, l.OutC, oh, ow)
+	l.prepareCols()
+	parallelFor(n, 1, &l.wg, l.fwd)
+	return y, nil
+}
+
+// prepareCols sizes one unfolded-sample buffer per goroutine.
+func (l *Conv2d) prepareCols() {
+	size := l.InC * l.Kernel * l.Kernel * l.oh * l.ow
+	if l.direct() {
+		size = 0
+	}
+	threads := Threads()
+	if l.cols != nil && l.colLen == size && cap(l.cols) >= threads {
+		return
+	}
+	l.colLen = size
+	l.cols = make(chan []float32, threads)
+	l.dcols = make(chan []float32, threads)
+	for range threads {
+		l.cols <- make([]float32, size)
+		l.dcols <- make([]float32, l.InC*l.Kernel*l.Kernel*l.oh*l.ow)
+	}
+}
+
+// forwardSamples computes the output of samples [lo, hi).
+func (l *Conv2d) forwardSamples(lo, hi int) {
+	col := <-l.cols
+	defer func() { l.cols <- col }()
+	ckk, ohw := l.InC*l.Kernel*l.Kernel, l.oh*l.ow
+	in := l.InC * l.h * l.w
+	out := l.OutC * ohw
+	for s := lo; s < hi; s++ {
+		xs := l.x.Data[s*in : (s+1)*in]
+		unfolded := xs
+		if !l.direct() {
+			l.im2col(col, xs)
+			unfolded = col
+		}
+		ys := l.y.Data[s*out : (s+1)*out]
+		tensor.Gemm(tensor.NoTrans, tensor.NoTrans, l.OutC, ohw, ckk, 1, l.Weight.Value.Data, ckk, unfolded, ohw, 0, ys, ohw)
+		for c, b := range l.Bias.Value.Data {
+			plane := ys[c*ohw : (c+1)*ohw]
+			for i := range plane {
+				plane[i] += b
+			}
+		}
+	}
+}
+
+func (l *Conv2d) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
+	if err := checkBackward(l.name, l.y, dy); err != nil {
+		return nil, err
+	}
+	l.dy = dy
+	if !l.skipInputGrad {
+		ensure(&l.dx, l.n, l.InC, l.h, l.w)
+	}
+	groups := min(convGroups, l.n)
+	parallelFor(groups, 1, &l.wg, l.bwd)
+	l.dy = nil
+
+	// Add the group partials in group order.
+	size := len(l.Weight.Grad.Data)
+	gw := l.Weight.Grad.Data
+	for g := range groups {
+		part := l.gradW[g*size : (g+1)*size]
+		for i, v := range part {
+			gw[i] += v
+		}
+	}
+	gb := l.Bias.Grad.Data
+	for c := range gb {
+		var s float64
+		for g := range groups {
+			s += l.gradB[g*l.OutC+c]
+		}
+		gb[c] += float32(s)
+	}
+	if l.skipInputGrad {
+		return nil, nil
+	}
+	return l.dx, nil
+}
+
+// backwardGroups computes the partial gradients of sample groups [lo, hi)
+// and the input gradients of their samples.
+func (l *Conv2d) backwardGroups(lo, hi int) {
+	col, dcol := <-l.cols, <-l.dcols
+	defer func() { l.cols <- col; l.dcols <- dcol }()
+	ckk, ohw := l.InC*l.Kernel*l.Kernel, l.oh*l.ow
+	in := l.InC * l.h * l.w
+	out := l.OutC * ohw
+	size := l.OutC * ckk
+	groups := min(convGroups, l.n)
+	for g := lo; g < hi; g++ {
+		gw := l.gradW[g*size : (g+1)*size]
+		gb := l.gradB[g*l.OutC : (g+1)*l.OutC]
+		clear(gb)
+		first, last := g*l.n/groups, (g+1)*l.n/groups
+		for s := first; s < last; s++ {
+			xs := l.x.Data[s*in : (s+1)*in]
+			unfolded := xs
+			if !l.direct() {
+				l.im2col(col, xs)
+				unfolded = col
+			}
+			dys := l.dy.Data[s*out : (s+1)*out]
+			var beta float32 = 1
+			if s == first {
+				beta = 0
+			}
+			tensor.Gemm(tensor.NoTrans, tensor.Trans, l.OutC, ckk, ohw, 1, dys, ohw, unfolded, ohw, beta, gw, ckk)
+			for c := range gb {
+				var sum float64
+				for _, v := range dys[c*ohw : (c+1)*ohw] {
+					sum += float64(v)
+				}
+				gb[c] += sum
+			}
+			if l.skipInputGrad {
+				continue
+			}
+			dxs := l.dx.Data[s*in : (s+1)*in]
+			if l.direct() {
+				tensor.Gemm(tensor.Trans, tensor.NoTrans, ckk, ohw, l.OutC, 1, l.Weight.Value.Data, ckk, dys, ohw, 0, dxs, ohw)
+				continue
+			}
+			tensor.Gemm(tensor.Trans, tensor.NoTrans, ckk, ohw, l.OutC, 1, l.Weight.Value.Data, ckk, dys, ohw, 0, dcol, ohw)
+			l.col2im(dxs, dcol)
+		}
+	}
+}
+
+// im2col writes the unfolded sample x (InC x H x W) into col, a (InC*K*K) x
+// (OH*OW) matrix whose row (c, ki, kj) holds the input pixels that kernel
+// tap (ki, kj) of channel c meets at each output position, 0 in the padding.
+func (l *Conv2d) im2col(col, x []float32) {
+	k, s, p := l.Kernel, l.Stride, l.Padding
+	h, w, oh, ow := l.h, l.w, l.oh, l.ow
+	row := 0
+	for c := range l.InC {
+		plane := x[c*h*w : (c+1)*h*w]
+		for ki := range k {
+			for kj := range k {
+				dst := col[row*oh*ow : (row+1)*oh*ow]
+				row++
+				// Output columns lo <= j < hi read inside the image.
+				lo, hi := validRange(kj, p, s, w, ow)
+				for i := range oh {
+					seg := dst[i*ow : (i+1)*ow]
+					r := i*s - p + ki
+					if r < 0 || r >= h || lo >= hi {
+						clear(seg)
+						continue
+					}
+					clear(seg[:lo])
+					clear(seg[hi:])
+					src := plane[r*w:]
+					if s == 1 {
+						copy(seg[lo:hi], src[lo-p+kj:hi-p+kj])
+						continue
+					}
+					for j := lo; j < hi; j++ {
+						seg[j] = src[j*s-p+kj]
+					}
+				}
+			}
+		}
+	}
+}
+
+// col2im sets dx (InC x H x W) to the sum of the entries of dcol, laid out
+// as in im2col, over the positions that read each input pixel.
+func (l *Conv2d) col2im(dx, dcol []float32) {
+	clear(dx)
+	k, s, p := l.Kernel, l.Stride, l.Padding
+	h, w, oh, ow := l.h, l.w, l.oh, l.ow
+	row := 0
+	for c := range l.InC {
+		plane := dx[c*h*w : (c+1)*h*w]
+		for ki := range k {
+			for kj := range k {
+				src := dcol[row*oh*ow : (row+1)*oh*ow]
+				row++
+				lo, hi := validRange(kj, p, s, w, ow)
+				for i := range oh {
+					r := i*s - p + ki
+					if r < 0 || r >= h || lo >= hi {
+						continue
+					}
+					seg := src[i*ow : (i+1)*ow]
+					dst := plane[r*w:]
+					if s == 1 {
+						d := dst[lo-p+kj : hi-p+kj]
+						for j, v := range seg[lo:hi] {
+							d[j] += v
+						}
+						continue
+					}
+					for j := lo; j < hi; j++ {
+						dst[j*s-p+kj] += seg[j]
+					}
+				}
+			}
+		}
+	}
+}
+
+// validRange returns the output columns [lo, hi) for which kernel column kj
+// reads an input column inside [0, w): 0 <= j*s - p + kj < w.
+func validRange(kj, p, s, w, ow int) (lo, hi int) {
+	lo = 0
+	if p > kj {
+		lo = (p - kj + s - 1) / s
+	}
+	// j*s < w + p - kj, so j <= (w + p - kj - 1) / s.
+	hi = 0
+	if w+p-kj > 0 {
+		hi = (w+p-kj-1)/s + 1
+	}
+	hi = min(hi, ow)
+	lo = min(lo, hi)
+	return lo, hi
+}

@@ -1,0 +1,26 @@
+// Package nn provides neural-network layers with explicit Forward and
+// Backward passes over reused buffers, parameter initialization, optimizers
+// (SGD with momentum, Adam and AdamW), learning-rate schedules, gradient
+// clipping, and checkpoints in the safetensors format.
+//
+// Tensors are row-major float32. Dense layers take N x F matrices (N
+// samples, F features) and image layers take N x C x H x W tensors (NCHW).
+//
+// A training step is:
+//
+//	y, err := model.Forward(x, true)
+//	// compute the loss and dL/dy
+//	_, err = model.Backward(dy)
+//	opt.Step()
+//	opt.ZeroGrad()
+//
+// Forward keeps a reference to its input until Backward, so the caller must
+// not change x in between. Output and gradient tensors belong to the layer
+// and are overwritten by its next call. Buffers are allocated when the input
+// shape changes and reused otherwise, so a steady-state step with a fixed
+// batch shape does not allocate.
+//
+// Layers split elementwise and per-sample work over up to [Threads]
+// goroutines. Reductions over the batch use a fixed split that does not
+// depend on the thread count, so results are the same for any thread count.
+package nn

@@ -1,0 +1,265 @@
+package nn
+
+import (
+	"errors"
+	"math"
+	"testing"
+
+	"github.com/nidim/nidim/tensor"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func mustTensor(t *testing.T, data []float32, shape ...int) *tensor.Tensor {
+	t.Helper()
+	x, err := tensor.FromSlice(data, shape...)
+	require.NoError(t, err)
+	return x
+}
+
+func TestLinearForwardValues(t *testing.T) {
+	l, err := NewLinear(2, 3, newTestRNG(1))
+	require.NoError(t, err)
+	copy(l.Weight.Value.Data, []float32{1, 2, 3, 4, 5, 6})
+	copy(l.Bias.Value.Data, []float32{0.5, -1, 0})
+	y, err := l.Forward(mustTensor(t, []float32{1, -1, 2, 0.5}, 2, 2), false)
+	require.NoError(t, err)
+	assert.Equal(t, []int{2, 3}, y.Shape)
+	assert.Equal(t, []float32{-0.5, -2, -1, 3.5, 7, 13}, y.Data)
+}
+
+func TestLinearShapeError(t *testing.T) {
+	l, err := NewLinear(4, 3, newTestRNG(1))
+	require.NoError(t, err)
+	_, err = l.Forward(tensor.New(2, 5), true)
+	require.Error(t, err)
+	assert.True(t, errors.Is(err, tensor.ErrShape))
+	assert.Contains(t, err.Error(), "Linear(4, 3)")
+	assert.Contains(t, err.Error(), "[2 5]")
+	assert.Contains(t, err.Error(), "[N 4]")
+
+	_, err = l.Backward(tensor.New(2, 3))
+	assert.ErrorContains(t, err, "Backward called before Forward")
+	_, err = l.Forward(tensor.New(2, 4), true)
+	require.NoError(t, err)
+	_, err = l.Backward(tensor.New(3, 3))
+	assert.ErrorContains(t, err, "output gradient has shape [3 3], want [2 3]")
+}
+
+// convReference is a direct float64 convolution.
+func convReference(l *Conv2d, x *tensor.Tensor) []float64 {
+	n, h, w := x.Shape[0], x.Shape[2], x.Shape[3]
+	k, s, p := l.Kernel, l.Stride, l.Padding
+	oh, ow := (h+2*p-k)/s+1, (w+2*p-k)/s+1
+	out := make([]float64, n*l.OutC*oh*ow)
+	for b := range n {
+		for o := range l.OutC {
+			for i := range oh {
+				for j := range ow {
+					sum := float64(l.Bias.Value.Data[o])
+					for c := range l.InC {
+						for ki := range k {
+							for kj := range k {
+								r, q := i*s-p+ki, j*s-p+kj
+								if r < 0 || r >= h || q < 0 || q >= w {
+									continue
+								}
+								sum += float64(l.Weight.Value.Data[((o*l.InC+c)*k+ki)*k+kj]) * float64(x.Data[((b*l.InC+c)*h+r)*w+q])
+							}
+						}
+					}
+					out[((b*l.OutC+o)*oh+i)*ow+j] = sum
+				}
+			}
+		}
+	}
+	return out
+}
+
+func TestConv2dMatchesDirect(t *testing.T) {
+	cases := []struct{ inC, outC, k, stride, pad, h, w int }{
+		{1, 4, 3, 1, 1, 7, 9},
+		{3, 2, 3, 2, 0, 8, 7},
+		{2, 3, 4, 3, 2, 9, 10},
+		{2, 2, 1, 1, 0, 3, 5},
+		{1, 1, 3, 1, 3, 2, 2}, // more padding than image
+	}
+	for _, c := range cases {
+		rng := newTestRNG(11)
+		l, err := NewConv2d(c.inC, c.outC, c.k, c.stride, c.pad, rng)
+		require.NoError(t, err)
+		for i := range l.Bias.Value.Data {
+			l.Bias.Value.Data[i] = float32(rng.NormFloat64())
+		}
+		x := randomTensor(rng, 5, c.inC, c.h, c.w)
+		y, err := l.Forward(x, true)
+		require.NoError(t, err)
+		want := convReference(l, x)
+		require.Len(t, y.Data, len(want), l.Name())
+		for i, v := range y.Data {
+			require.InDelta(t, want[i], float64(v), 1e-5*float64(c.inC*c.k*c.k), "%s: output %d", l.Name(), i)
+		}
+	}
+}
+
+func TestMaxPoolValues(t *testing.T) {
+	l, err := NewMaxPool2d(2, 2)
+	require.NoError(t, err)
+	x := mustTensor(t, []float32{
+		1, 5, 2, 0,
+		3, 4, 8, 1,
+		-1, -2, 0, 0,
+		-3, -4, 7, 6,
+	}, 1, 1, 4, 4)
+	y, err := l.Forward(x, true)
+	require.NoError(t, err)
+	assert.Equal(t, []int{1, 1, 2, 2}, y.Shape)
+	assert.Equal(t, []float32{5, 8, -1, 7}, y.Data)
+	dx, err := l.Backward(mustTensor(t, []float32{10, 20, 30, 40}, 1, 1, 2, 2))
+	require.NoError(t, err)
+	assert.Equal(t, []float32{
+		0, 10, 0, 0,
+		0, 0, 20, 0,
+		30, 0, 0, 0,
+		0, 0, 40, 0,
+	}, dx.Data)
+}
+
+func TestBatchNormTrainingStatistics(t *testing.T) {
+	l, err := NewBatchNorm(2, true)
+	require.NoError(t, err)
+	copy(l.Weight.Value.Data, []float32{2, 3})
+	copy(l.Bias.Value.Data, []float32{0.5, -1})
+	// Feature 0 is 1, 2, 3, 4 (mean 2.5, biased variance 1.25, unbiased
+	// 5/3); feature 1 is constant.
+	x := mustTensor(t, []float32{1, 5, 2, 5, 3, 5, 4, 5}, 4, 2)
+	y, err := l.Forward(x, true)
+	require.NoError(t, err)
+	inv := 1 / math.Sqrt(1.25+1e-5)
+	for i, v := range []float64{1, 2, 3, 4} {
+		assert.InDelta(t, 2*(v-2.5)*inv+0.5, float64(y.Data[2*i]), 1e-6, "feature 0, sample %d", i)
+		assert.Equal(t, float32(-1), y.Data[2*i+1], "constant feature 1, sample %d", i)
+	}
+	assert.InDeltaSlice(t, []float32{0.25, 0.5}, l.RunningMean.Value.Data, 1e-7)
+	assert.InDeltaSlice(t, []float32{0.9 + 0.1*5.0/3, 0.9}, l.RunningVar.Value.Data, 1e-7)
+
+	// The gradient of a constant feature is finite.
+	dx, err := l.Backward(mustTensor(t, []float32{1, 0.5, -2, 1, 0.3, -1, 2, 3}, 4, 2))
+	require.NoError(t, err)
+	for i, v := range dx.Data {
+		assert.False(t, math.IsNaN(float64(v)) || math.IsInf(float64(v), 0), "dx[%d] = %v", i, v)
+	}
+	// dx = g * invStd * (dy - mean(dy)) for the constant feature, whose
+	// xhat is 0; invStd = 1/sqrt(eps).
+	k := 3 / math.Sqrt(1e-5)
+	for i, g := range []float64{0.5, 1, -1, 3} {
+		assert.InDelta(t, k*(g-0.875), float64(dx.Data[2*i+1]), 1e-3*math.Abs(k))
+	}
+}
+
+func TestBatchNormInference(t *testing.T) {
+	l, err := NewBatchNorm2d(2, true)
+	require.NoError(t, err)
+	copy(l.Weight.Value.Data, []float32{2, 0.5})
+	copy(l.Bias.Value.Data, []float32{1, 0})
+	copy(l.RunningMean.Value.Data, []float32{1, -2})
+	copy(l.RunningVar.Value.Data, []float32{4, 0.25})
+	x := mustTensor(t, []float32{1, 3, 5, 7, -2, -1, 0, 1}, 1, 2, 2, 2)
+	y, err := l.Forward(x, false)
+	require.NoError(t, err)
+	want := make([]float64, 8)
+	for i, v := range x.Data[:4] {
+		want[i] = 2*(float64(v)-1)/math.Sqrt(4+1e-5) + 1
+	}
+	for i, v := range x.Data[4:] {
+		want[4+i] = 0.5 * (float64(v) + 2) / math.Sqrt(0.25+1e-5)
+	}
+	for i := range want {
+		assert.InDelta(t, want[i], float64(y.Data[i]), 1e-6, "output %d", i)
+	}
+	// Inference leaves the running statistics alone.
+	assert.Equal(t, []float32{1, -2}, l.RunningMean.Value.Data)
+	assert.Equal(t, []float32{4, 0.25}, l.RunningVar.Value.Data)
+}
+
+func TestBatchNormBatchOfOne(t *testing.T) {
+	l, err := NewBatchNorm(3, false)
+	require.NoError(t, err)
+	_, err = l.Forward(tensor.New(1, 3), true)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "more than one value per channel")
+	assert.Contains(t, err.Error(), "[1 3]")
+	_, err = l.Forward(tensor.New(1, 3), false)
+	assert.NoError(t, err, "inference mode uses the running statistics")
+
+	l2, err := NewBatchNorm2d(2, false)
+	require.NoError(t, err)
+	_, err = l2.Forward(tensor.New(1, 2, 1, 1), true)
+	assert.Error(t, err)
+	_, err = l2.Forward(randomTensor(newTestRNG(1), 1, 2, 2, 2), true)
+	assert.NoError(t, err, "one sample with 4 pixels gives 4 values per channel")
+}
+
+func TestDropoutStatistics(t *testing.T) {
+	l, err := NewDropout(0.25, newTestRNG(3))
+	require.NoError(t, err)
+	x := tensor.Full(1, 100, 100)
+	y, err := l.Forward(x, true)
+	require.NoError(t, err)
+	zeros := 0
+	for _, v := range y.Data {
+		switch v {
+		case 0:
+			zeros++
+		case float32(1 / 0.75):
+		default:
+			t.Fatalf("dropout output %v is neither 0 nor 1/(1-p)", v)
+		}
+	}
+	// 10000 draws with p = 0.25: the count of zeros has standard deviation
+	// sqrt(10000 * 0.25 * 0.75) = 43.3; allow 5 of them.
+	assert.InDelta(t, 2500, zeros, 5*43.3)
+	y, err = l.Forward(x, false)
+	require.NoError(t, err)
+	assert.Equal(t, x.Data, y.Data, "inference mode is the identity")
+	_, err = NewDropout(1, newTestRNG(3))
+	assert.Error(t, err)
+}
+
+func TestSequentialNames(t *testing.T) {
+	rng := newTestRNG(1)
+	a, _ := NewLinear(3, 4, rng)
+	bn, _ := NewBatchNorm(4, true)
+	b, _ := NewLinear(4, 2, rng)
+	inner := NewSequential(bn, NewReLU(), b)
+	model := NewSequential(a, inner)
+	var names []string
+	for _, p := range State(model) {
+		names = append(names, p.Name)
+	}
+	assert.Equal(t, []string{"0.weight", "0.bias", "1.0.weight", "1.0.bias", "1.2.weight", "1.2.bias", "1.0.running_mean", "1.0.running_var"}, names)
+}
+
+func TestSkipInputGrad(t *testing.T) {
+	rng := newTestRNG(1)
+	a, _ := NewLinear(3, 4, rng)
+	b, _ := NewLinear(4, 2, rng)
+	model := NewSequential(a, NewReLU(), b)
+	x := randomTensor(rng, 5, 3)
+	_, err := model.Forward(x, true)
+	require.NoError(t, err)
+	dy := randomTensor(rng, 5, 2)
+	dx, err := model.Backward(dy)
+	require.NoError(t, err)
+	require.NotNil(t, dx)
+	want := append([]float32(nil), a.Weight.Grad.Data...)
+
+	ZeroGrad(model.Params())
+	model.SetSkipInputGrad(true)
+	_, err = model.Forward(x, true)
+	require.NoError(t, err)
+	dx, err = model.Backward(dy)
+	require.NoError(t, err)
+	assert.Nil(t, dx)
+	assert.Equal(t, want, a.Weight.Grad.Data, "parameter gradients do not depend on skipping dx")
+}

@@ -1,0 +1,108 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/nidim/nidim/simd"
+	"github.com/nidim/nidim/tensor"
+)
+
+// Linear is a fully connected layer y = x W^T + b, with input N x In,
+// weight Out x In (the PyTorch layout), bias Out and output N x Out.
+type Linear struct {
+	In, Out int
+	Weight  *Param // "weight", Out x In
+	Bias    *Param // "bias", Out
+
+	skipInputGrad bool
+	name          string
+	x             *tensor.Tensor // input of the last Forward, not copied
+	y, dx         *tensor.Tensor
+	acc           []float64 // bias gradient sums
+}
+
+// NewLinear returns a Linear layer with weights drawn by KaimingUniform with
+// the ReLU gain from rng and zero biases.
+func NewLinear(in, out int, rng *rand.Rand) (*Linear, error) {
+	name := fmt.Sprintf("Linear(%d, %d)", in, out)
+	if in <= 0 || out <= 0 {
+		return nil, fmt.Errorf("nn: %s: feature counts must be positive", name)
+	}
+	if rng == nil {
+		return nil, fmt.Errorf("nn: %s: nil random generator; pass rand.New(rand.NewPCG(seed, stream))", name)
+	}
+	l := &Linear{In: in, Out: out, name: name,
+		Weight: newParam("weight", out, in),
+		Bias:   newParam("bias", out),
+		acc:    make([]float64, out),
+	}
+	KaimingUniform(l.Weight.Value, in, GainReLU, rng)
+	return l, nil
+}
+
+func (l *Linear) Name() string            { return l.name }
+func (l *Linear) Params() []*Param        { return []*Param{l.Weight, l.Bias} }
+func (l *Linear) SetSkipInputGrad(s bool) { l.skipInputGrad = s }
+
+func (l *Linear) Forward(x *tensor.Tensor, train bool) (*tensor.Tensor, error) {
+	if x == nil || len(x.Shape) != 2 || x.Shape[1] != l.In {
+		var got []int
+		if x != nil {
+			got = x.Shape
+		}
+		return nil, shapeError(l.name, "input", got, fmt.Sprintf("[N %d]", l.In))
+	}
+	n := x.Shape[0]
+	y := ensure(&l.y, n, l.Out)
+	l.x = x
+	tensor.Gemm(tensor.NoTrans, tensor.Trans, n, l.Out, l.In, 1, x.Data, l.In, l.Weight.Value.Data, l.In, 0, y.Data, l.Out)
+	add := simd.Active().Add
+	b := l.Bias.Value.Data
+	for i := range n {
+		row := y.Data[i*l.Out : (i+1)*l.Out]
+		add(row, row, b)
+	}
+	return y, nil
+}
+
+func (l *Linear) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
+	if err := checkBackward(l.name, l.y, dy); err != nil {
+		return nil, err
+	}
+	n := dy.Shape[0]
+	tensor.Gemm(tensor.Trans, tensor.NoTrans, l.Out, l.In, n, 1, dy.Data, l.Out, l.x.Data, l.In, 1, l.Weight.Grad.Data, l.In)
+	addRows(l.Bias.Grad.Data, l.acc, dy.Data, n, l.Out)
+	if l.skipInputGrad {
+		return nil, nil
+	}
+	dx := ensure(&l.dx, n, l.In)
+	tensor.Gemm(tensor.NoTrans, tensor.NoTrans, n, l.In, l.Out, 1, dy.Data, l.Out, l.Weight.Value.Data, l.In, 0, dx.Data, l.In)
+	return dx, nil
+}
+
+// addRows adds the n rows of the n x width matrix m to dst, summing in
+// float64 in acc, which has width elements, so that the gradient of a large
+// batch keeps its precision.
+func addRows(dst []float32, acc []float64, m []float32, n, width int) {
+	clear(acc)
+	for i := range n {
+		row := m[i*width : (i+1)*width]
+		for j, v := range row {
+			acc[j] += float64(v)
+		}
+	}
+	for j, s := range acc {
+		dst[j] += float32(s)
+	}
+}
+
+// GainReLU and GainLinear are the gains of KaimingUniform and the other
+// initializers for layers followed by a ReLU and by nothing (or a linear
+// function). GainTanh is the gain for tanh.
+var (
+	GainReLU   = math.Sqrt2
+	GainLinear = 1.0
+	GainTanh   = 5.0 / 3
+)

@@ -1,0 +1,237 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+	"sync"
+)
+
+// Optimizer updates parameters from their gradients.
+type Optimizer interface {
+	// Step applies one update to every parameter from its current gradient.
+	Step()
+	// ZeroGrad sets every gradient to zero.
+	ZeroGrad()
+	// SetLR sets the learning rate used by the following steps.
+	SetLR(lr float64)
+	// LR returns the learning rate.
+	LR() float64
+}
+
+// optimGrain is the smallest chunk of a parameter update worth handing to
+// another goroutine.
+const optimGrain = 1 << 14
+
+// span is the part [lo, hi) of the concatenation of all parameters that
+// parameter p covers.
+type span struct {
+	p      *Param
+	lo, hi int
+	state  int // offset of the parameter in the optimizer's state slices
+}
+
+// flatParams lays the parameters end to end, so that one parallel loop over
+// [0, total) covers them all.
+type flatParams struct {
+	params []*Param
+	spans  []span
+	total  int
+}
+
+func newFlatParams(params []*Param) (flatParams, error) {
+	f := flatParams{params: params}
+	for _, p := range params {
+		if p.Grad == nil || len(p.Grad.Data) != len(p.Value.Data) {
+			return f, fmt.Errorf("nn: parameter %q has no gradient of its size; pass Params(), not buffers", p.Name)
+		}
+		n := len(p.Value.Data)
+		f.spans = append(f.spans, span{p: p, lo: f.total, hi: f.total + n, state: f.total})
+		f.total += n
+	}
+	return f, nil
+}
+
+// run calls update on the value, gradient and state offset of each piece
+// of a parameter inside the range [lo, hi) of the flat layout.
+func (f *flatParams) run(lo, hi int, update func(value, grad []float32, state int)) {
+	for _, s := range f.spans {
+		a, b := max(lo, s.lo), min(hi, s.hi)
+		if a >= b {
+			continue
+		}
+		update(s.p.Value.Data[a-s.lo:b-s.lo], s.p.Grad.Data[a-s.lo:b-s.lo], a)
+	}
+}
+
+func (f *flatParams) zeroGrad() { ZeroGrad(f.params) }
+
+// SGD is stochastic gradient descent with optional momentum, Nesterov
+// momentum and L2 weight decay, with PyTorch's update rule (dampening 0):
+//
+//	g = grad + weightDecay * p
+//	buf = g on the first step, momentum * buf + g after
+//	g = g + momentum * buf with Nesterov, buf without
+//	p = p - lr * g
+type SGD struct {
+	lr, momentum, weightDecay float64
+	nesterov                  bool
+
+	flat   flatParams
+	wg     sync.WaitGroup
+	buf    []float32 // momentum buffers, flat
+	steps  int
+	update func(lo, hi int)
+	apply  func(value, grad []float32, state int)
+}
+
+// NewSGD returns an SGD optimizer over params.
+func NewSGD(params []*Param, lr, momentum float64, nesterov bool, weightDecay float64) (*SGD, error) {
+	if !(lr >= 0) || !(momentum >= 0) || !(weightDecay >= 0) {
+		return nil, fmt.Errorf("nn: SGD: learning rate %g, momentum %g and weight decay %g must be non-negative", lr, momentum, weightDecay)
+	}
+	if nesterov && momentum == 0 {
+		return nil, fmt.Errorf("nn: SGD: Nesterov momentum needs a positive momentum")
+	}
+	flat, err := newFlatParams(params)
+	if err != nil {
+		return nil, err
+	}
+	o := &SGD{lr: lr, momentum: momentum, weightDecay: weightDecay, nesterov: nesterov, flat: flat}
+	if momentum != 0 {
+		o.buf = make([]float32, flat.total)
+	}
+	o.apply = o.applyPiece
+	o.update = func(lo, hi int) { o.flat.run(lo, hi, o.apply) }
+	return o, nil
+}
+
+func (o *SGD) SetLR(lr float64) { o.lr = lr }
+func (o *SGD) LR() float64      { return o.lr }
+func (o *SGD) ZeroGrad()        { o.flat.zeroGrad() }
+
+func (o *SGD) Step() {
+	parallelFor(o.flat.total, optimGrain, &o.wg, o.update)
+	o.steps++
+}
+
+func (o *SGD) applyPiece(p, grad []float32, state int) {
+	lr, mu, wd := float32(o.lr), float32(o.momentum), float32(o.weightDecay)
+	if o.buf == nil {
+		for i, g := range grad {
+			g += wd * p[i]
+			p[i] -= lr * g
+		}
+		return
+	}
+	buf := o.buf[state : state+len(p)]
+	first := o.steps == 0
+	for i, g := range grad {
+		g += wd * p[i]
+		if first {
+			buf[i] = g
+		} else {
+			buf[i] = mu*buf[i] + g
+		}
+		if o.nesterov {
+			g += mu * buf[i]
+		} else {
+			g = buf[i]
+		}
+		p[i] -= lr * g
+	}
+}
+
+// Adam is the Adam optimizer (Kingma and Ba, 2015) with bias correction,
+// and AdamW (Loshchilov and Hutter, 2019) when weight decay is decoupled.
+// Per parameter, at step t = 1, 2, ...:
+//
+//	p = p * (1 - lr * weightDecay)            if decoupled (AdamW)
+//	g = grad + weightDecay * p                otherwise (L2 penalty)
+//	m = beta1 * m + (1 - beta1) * g
+//	v = beta2 * v + (1 - beta2) * g^2
+//	p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+//
+// as PyTorch computes it: eps is added after the square root.
+type Adam struct {
+	lr, beta1, beta2, eps, weightDecay float64
+	decoupled                          bool
+
+	flat   flatParams
+	wg     sync.WaitGroup
+	m, v   []float32
+	steps  int
+	update func(lo, hi int)
+	apply  func(value, grad []float32, state int)
+
+	// Per-step constants read by the goroutines.
+	stepSize, invSqrtBC2, decay float32
+}
+
+// NewAdam returns an Adam optimizer over params, or AdamW when decoupled is
+// true. PyTorch's defaults are lr 1e-3, betas 0.9 and 0.999, eps 1e-8, and
+// weight decay 0 for Adam and 0.01 for AdamW.
+func NewAdam(params []*Param, lr, beta1, beta2, eps, weightDecay float64, decoupled bool) (*Adam, error) {
+	if !(lr >= 0) || !(eps >= 0) || !(weightDecay >= 0) {
+		return nil, fmt.Errorf("nn: Adam: learning rate %g, eps %g and weight decay %g must be non-negative", lr, eps, weightDecay)
+	}
+	if !(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1) {
+		return nil, fmt.Errorf("nn: Adam: betas %g and %g must be in [0, 1)", beta1, beta2)
+	}
+	flat, err := newFlatParams(params)
+	if err != nil {
+		return nil, err
+	}
+	o := &Adam{lr: lr, beta1: beta1, beta2: beta2, eps: eps, weightDecay: weightDecay, decoupled: decoupled, flat: flat,
+		m: make([]float32, flat.total),
+		v: make([]float32, flat.total),
+	}
+	o.apply = o.applyPiece
+	o.update = func(lo, hi int) { o.flat.run(lo, hi, o.apply) }
+	return o, nil
+}
+
+func (o *Adam) SetLR(lr float64) { o.lr = lr }
+func (o *Adam) LR() float64      { return o.lr }
+func (o *Adam) ZeroGrad()        { o.flat.zeroGrad() }
+
+func (o *Adam) Step() {
+	o.steps++
+	t := float64(o.steps)
+	bc1 := 1 - math.Pow(o.beta1, t)
+	bc2 := 1 - math.Pow(o.beta2, t)
+	o.stepSize = float32(o.lr / bc1)
+	o.invSqrtBC2 = float32(1 / math.Sqrt(bc2))
+	o.decay = 1
+	if o.decoupled {
+		o.decay = float32(1 - o.lr*o.weightDecay)
+	}
+	parallelFor(o.flat.total, optimGrain, &o.wg, o.update)
+}
+
+func (o *Adam) applyPiece(p, grad []float32, state int) {
+	b1, b2 := float32(o.beta1), float32(o.beta2)
+	c1, c2 := 1-b1, 1-b2
+	eps, wd := float32(o.eps), float32(o.weightDecay)
+	stepSize, inv, decay := o.stepSize, o.invSqrtBC2, o.decay
+	m := o.m[state : state+len(p)]
+	v := o.v[state : state+len(p)]
+	grad = grad[:len(p)]
+	if o.decoupled || wd == 0 {
+		for i, g := range grad {
+			mi := b1*m[i] + c1*g
+			vi := b2*v[i] + c2*g*g
+			m[i], v[i] = mi, vi
+			denom := float32(math.Sqrt(float64(vi)))*inv + eps
+			p[i] = p[i]*decay - stepSize*mi/denom
+		}
+		return
+	}
+	for i, g := range grad {
+		g += wd * p[i]
+		mi := b1*m[i] + c1*g
+		vi := b2*v[i] + c2*g*g
+		m[i], v[i] = mi, vi
+		denom := float32(math.Sqrt(float64(vi)))*inv + eps
+		p[i] -= stepSize * mi / denom
+	}
+}

@@ -1,0 +1,219 @@
+package nn
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/nidim/nidim/tensor"
+)
+
+// MaxPool2d takes the maximum over K x K windows moved by Stride, with
+// input N x C x H x W and output N x C x OH x OW, OH = (H - K) / Stride + 1
+// and likewise OW. There is no padding. The gradient goes to the first
+// maximum of each window.
+type MaxPool2d struct {
+	Kernel, Stride int
+
+	name       string
+	n, c, h, w int
+	oh, ow     int
+	y, dx, dy  *tensor.Tensor
+	x          *tensor.Tensor
+	argmax     []int32 // index in the input plane of each output's maximum
+	wg         sync.WaitGroup
+	fwd, bwd   func(lo, hi int)
+}
+
+// NewMaxPool2d returns a MaxPool2d layer; PyTorch's default stride is the
+// kernel size.
+func NewMaxPool2d(kernel, stride int) (*MaxPool2d, error) {
+	name := fmt.Sprintf("MaxPool2d(%d, stride %d)", kernel, stride)
+	if kernel <= 0 || stride <= 0 {
+		return nil, fmt.Errorf("nn: %s: kernel size and stride must be positive", name)
+	}
+	l := &MaxPool2d{Kernel: kernel, Stride: stride, name: name}
+	l.fwd = l.forwardPlanes
+	l.bwd = l.backwardPlanes
+	return l, nil
+}
+
+func (l *MaxPool2d) Name() string     { return l.name }
+func (l *MaxPool2d) Params() []*Param { return nil }
+
+func (l *MaxPool2d) Forward(x *tensor.Tensor, train bool) (*tensor.Tensor, error) {
+	if x == nil || len(x.Shape) != 4 || x.Shape[2] < l.Kernel || x.Shape[3] < l.Kernel {
+		var got []int
+		if x != nil {
+			got = x.Shape
+		}
+		return nil, shapeError(l.name, "input", got, fmt.Sprintf("[N C H W] with H and W at least %d", l.Kernel))
+	}
+	l.n, l.c, l.h, l.w = x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
+	l.oh, l.ow = (l.h-l.Kernel)/l.Stride+1, (l.w-l.Kernel)/l.Stride+1
+	l.x = x
+	y := ensure(&l.y, l.n, l.c, l.oh, l.ow)
+	if cap(l.argmax) < len(y.Data) {
+		l.argmax = make([]int32, len(y.Data))
+	}
+	l.argmax = l.argmax[:len(y.Data)]
+	parallelFor(l.n*l.c, 8, &l.wg, l.fwd)
+	l.x = nil
+	return y, nil
+}
+
+func (l *MaxPool2d) forwardPlanes(lo, hi int) {
+	k, s := l.Kernel, l.Stride
+	in, out := l.h*l.w, l.oh*l.ow
+	for p := lo; p < hi; p++ {
+		x := l.x.Data[p*in : (p+1)*in]
+		y := l.y.Data[p*out : (p+1)*out]
+		arg := l.argmax[p*out : (p+1)*out]
+		if k == 2 && s == 2 {
+			pool2x2(y, arg, x, l.w, l.oh, l.ow)
+			continue
+		}
+		for i := range l.oh {
+			for j := range l.ow {
+				best := i*s*l.w + j*s
+				m := x[best]
+				for ki := range k {
+					row := (i*s+ki)*l.w + j*s
+					for kj := range k {
+						if v := x[row+kj]; v > m || (v != v && m == m) {
+							m, best = v, row+kj
+						}
+					}
+				}
+				y[i*l.ow+j] = m
+				arg[i*l.ow+j] = int32(best)
+			}
+		}
+	}
+}
+
+// pool2x2 is the common 2 x 2, stride 2 case of forwardPlanes.
+func pool2x2(y []float32, arg []int32, x []float32, w, oh, ow int) {
+	for i := range oh {
+		r0 := x[2*i*w : 2*i*w+w]
+		r1 := x[(2*i+1)*w : (2*i+1)*w+w]
+		yi := y[i*ow : (i+1)*ow]
+		ai := arg[i*ow : (i+1)*ow]
+		for j := range yi {
+			best, m := 2*i*w+2*j, r0[2*j]
+			if v := r0[2*j+1]; v > m || (v != v && m == m) {
+				best, m = best+1, v
+			}
+			if v := r1[2*j]; v > m || (v != v && m == m) {
+				best, m = (2*i+1)*w+2*j, v
+			}
+			if v := r1[2*j+1]; v > m || (v != v && m == m) {
+				best, m = (2*i+1)*w+2*j+1, v
+			}
+			yi[j] = m
+			ai[j] = int32(best)
+		}
+	}
+}
+
+func (l *MaxPool2d) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
+	if err := checkBackward(l.name, l.y, dy); err != nil {
+		return nil, err
+	}
+	l.dy = dy
+	ensure(&l.dx, l.n, l.c, l.h, l.w)
+	parallelFor(l.n*l.c, 8, &l.wg, l.bwd)
+	l.dy = nil
+	return l.dx, nil
+}
+
+func (l *MaxPool2d) backwardPlanes(lo, hi int) {
+	in, out := l.h*l.w, l.oh*l.ow
+	for p := lo; p < hi; p++ {
+		dx := l.dx.Data[p*in : (p+1)*in]
+		clear(dx)
+		dy := l.dy.Data[p*out : (p+1)*out]
+		for i, a := range l.argmax[p*out : (p+1)*out] {
+			dx[a] += dy[i]
+		}
+	}
+}
+
+// GlobalAvgPool2d averages each channel over its H x W pixels: input N x C
+// x H x W, output N x C.
+type GlobalAvgPool2d struct {
+	n, c, h, w, hw int
+	y, dx          *tensor.Tensor
+}
+
+// NewGlobalAvgPool2d returns a GlobalAvgPool2d layer.
+func NewGlobalAvgPool2d() *GlobalAvgPool2d { return &GlobalAvgPool2d{} }
+
+func (l *GlobalAvgPool2d) Name() string     { return "GlobalAvgPool2d" }
+func (l *GlobalAvgPool2d) Params() []*Param { return nil }
+
+func (l *GlobalAvgPool2d) Forward(x *tensor.Tensor, train bool) (*tensor.Tensor, error) {
+	if x == nil || len(x.Shape) != 4 || x.Shape[2]*x.Shape[3] == 0 {
+		var got []int
+		if x != nil {
+			got = x.Shape
+		}
+		return nil, shapeError(l.Name(), "input", got, "[N C H W] with H, W > 0")
+	}
+	l.n, l.c, l.h, l.w = x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
+	l.hw = l.h * l.w
+	y := ensure(&l.y, l.n, l.c)
+	for p := range y.Data {
+		var s float64
+		for _, v := range x.Data[p*l.hw : (p+1)*l.hw] {
+			s += float64(v)
+		}
+		y.Data[p] = float32(s / float64(l.hw))
+	}
+	return y, nil
+}
+
+func (l *GlobalAvgPool2d) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
+	if err := checkBackward(l.Name(), l.y, dy); err != nil {
+		return nil, err
+	}
+	dx := ensure(&l.dx, l.n, l.c, l.h, l.w)
+	inv := 1 / float32(l.hw)
+	for p, g := range dy.Data {
+		plane := dx.Data[p*l.hw : (p+1)*l.hw]
+		for i := range plane {
+			plane[i] = g * inv
+		}
+	}
+	return dx, nil
+}
+
+// Flatten reshapes N x d1 x d2 x ... into N x (d1*d2*...) without copying.
+type Flatten struct {
+	inShape []int
+	y, dx   *tensor.Tensor
+}
+
+// NewFlatten returns a Flatten layer.
+func NewFlatten() *Flatten { return &Flatten{} }
+
+func (l *Flatten) Name() string     { return "Flatten" }
+func (l *Flatten) Params() []*Param { return nil }
+
+func (l *Flatten) Forward(x *tensor.Tensor, train bool) (*tensor.Tensor, error) {
+	if x == nil || len(x.Shape) < 1 {
+		var got []int
+		if x != nil {
+			got = x.Shape
+		}
+		return nil, shapeError(l.Name(), "input", got, "[N ...] with at least one dimension")
+	}
+	l.inShape = append(l.inShape[:0], x.Shape...)
+	return view(&l.y, x.Data, x.Shape[0], x.Cols()), nil
+}
+
+func (l *Flatten) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
+	if err := checkBackward(l.Name(), l.y, dy); err != nil {
+		return nil, err
+	}
+	return view(&l.dx, dy.Data, l.inShape...), nil
+}

@@ -1,0 +1,87 @@
+package nn
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/nidim/nidim/tensor"
+)
+
+// Sequential applies its layers in order. It prefixes the names of the
+// parameters and buffers of layer i with "i.", as PyTorch's Sequential
+// does in its state_dict, so that checkpoint names are unique.
+type Sequential struct {
+	Layers []Layer
+
+	params  []*Param
+	buffers []*Param
+}
+
+// NewSequential returns the composition of layers, which it takes over: it
+// renames their parameters and buffers. Passing a layer to two Sequentials
+// gives its parameters two prefixes.
+func NewSequential(layers ...Layer) *Sequential {
+	s := &Sequential{Layers: layers}
+	for i, l := range layers {
+		prefix := strconv.Itoa(i) + "."
+		for _, p := range l.Params() {
+			p.Name = prefix + p.Name
+			s.params = append(s.params, p)
+		}
+		if b, ok := l.(Buffered); ok {
+			for _, p := range b.Buffers() {
+				p.Name = prefix + p.Name
+				s.buffers = append(s.buffers, p)
+			}
+		}
+	}
+	return s
+}
+
+func (s *Sequential) Params() []*Param  { return s.params }
+func (s *Sequential) Buffers() []*Param { return s.buffers }
+
+// Name lists the layers, as in "Sequential(Linear(784, 512), ReLU)".
+func (s *Sequential) Name() string {
+	names := make([]string, len(s.Layers))
+	for i, l := range s.Layers {
+		names[i] = l.Name()
+	}
+	return "Sequential(" + strings.Join(names, ", ") + ")"
+}
+
+func (s *Sequential) Forward(x *tensor.Tensor, train bool) (*tensor.Tensor, error) {
+	var err error
+	for i, l := range s.Layers {
+		if x, err = l.Forward(x, train); err != nil {
+			return nil, fmt.Errorf("layer %d: %w", i, err)
+		}
+	}
+	return x, nil
+}
+
+// Backward returns dL/dx, or nil when the first layer skips its input
+// gradient (see InputGradSkipper).
+func (s *Sequential) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
+	var err error
+	for i := len(s.Layers) - 1; i >= 0; i-- {
+		if dy, err = s.Layers[i].Backward(dy); err != nil {
+			return nil, fmt.Errorf("layer %d: %w", i, err)
+		}
+		if dy == nil && i > 0 {
+			return nil, fmt.Errorf("nn: layer %d (%s) skips its input gradient but is not the first layer", i, s.Layers[i].Name())
+		}
+	}
+	return dy, nil
+}
+
+// SetSkipInputGrad makes the first layer skip dL/dx when it can, so that a
+// network whose input needs no gradient saves that work.
+func (s *Sequential) SetSkipInputGrad(skip bool) {
+	if len(s.Layers) > 0 {
+		if l, ok := s.Layers[0].(InputGradSkipper); ok {
+			l.SetSkipInputGrad(skip)
+		}
+	}
+}

@@ -1,0 +1,35 @@
+//go:build !purego
+
+package simd
+
+func init() {
+	overrides[AVX2] = append(overrides[AVX2], func(k *Kernels) {
+		k.Gemm = GemmKernel{MR: 6, NR: 16, Func: gemm6x16AVX2Checked}
+	})
+	overrides[AVX512] = append(overrides[AVX512], func(k *Kernels) {
+		k.Gemm = GemmKernel{MR: 12, NR: 32, Func: gemm12x32AVX512Checked}
+	})
+}
+
+// gemm6x16AVX2 is gemmGeneric with a 6 x 16 tile: it sets
+// c[i*ldc+j] = alpha*sum(a[p*6+i]*b[p*16+j] for p < k) + beta*c[i*ldc+j]
+// for i < 6 and j < 16, and does not read c when beta is 0. The caller
+// checks the slice lengths.
+//
+//go:noescape
+func gemm6x16AVX2(k int, alpha float32, a, b []float32, beta float32, c []float32, ldc int)
+
+// gemm12x32AVX512 is gemm6x16AVX2 with a 12 x 32 tile.
+//
+//go:noescape
+func gemm12x32AVX512(k int, alpha float32, a, b []float32, beta float32, c []float32, ldc int)
+
+func gemm6x16AVX2Checked(k int, alpha float32, a, b []float32, beta float32, c []float32, ldc int) {
+	checkGemmArgs(6, 16, k, a, b, c, ldc)
+	gemm6x16AVX2(k, alpha, a, b, beta, c, ldc)
+}
+
+func gemm12x32AVX512Checked(k int, alpha float32, a, b []float32, beta float32, c []float32, ldc int) {
+	checkGemmArgs(12, 32, k, a, b, c, ldc)
+	gemm12x32AVX512(k, alpha, a, b, beta, c, ldc)
+}

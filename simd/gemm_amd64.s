@@ -1,0 +1,335 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// The micro-kernels compute one MR x NR tile of C = alpha*A*B + beta*C from
+// packed panels; see GemmKernel in level.go for the panel layout. Each keeps
+// the whole tile in vector registers while it walks the k dimension four
+// steps at a time, then scales by alpha and, unless beta is +0 or -0, adds
+// beta times the old C. With beta == 0 the old C is never loaded.
+//
+// Register roles (both kernels):
+//	AX  packed A, advanced by MR floats per k step
+//	BX  packed B, advanced by NR floats per k step
+//	CX  k steps left
+//	DI  current row of C
+//	DX  ldc in bytes
+//	R8  beta's bits, to test for zero without a float compare
+
+// ---------------------------------------------------------------------------
+// AVX2 + FMA3, 6 x 16 tile: Y0..Y11 accumulate (row i in Y(2i) and
+// Y(2i+1)), Y12 and Y13 hold a row of B, Y14 and Y15 take turns holding a
+// broadcast value of A.
+
+#define AVX2_ROW(aoff, bcast, acc0, acc1) \
+	VBROADCASTSS aoff(AX), bcast; \
+	VFMADD231PS  Y12, bcast, acc0; \
+	VFMADD231PS  Y13, bcast, acc1
+
+// AVX2_STEP multiplies step p of the panels (p relative to AX and BX).
+#define AVX2_STEP(p) \
+	VMOVUPS (p*64)(BX), Y12; \
+	VMOVUPS (p*64+32)(BX), Y13; \
+	AVX2_ROW(p*24+0, Y14, Y0, Y1); \
+	AVX2_ROW(p*24+4, Y15, Y2, Y3); \
+	AVX2_ROW(p*24+8, Y14, Y4, Y5); \
+	AVX2_ROW(p*24+12, Y15, Y6, Y7); \
+	AVX2_ROW(p*24+16, Y14, Y8, Y9); \
+	AVX2_ROW(p*24+20, Y15, Y10, Y11)
+
+// AVX2_STORE writes one row of the tile to (DI).
+#define AVX2_STORE(acc0, acc1) \
+	VMOVUPS acc0, (DI); \
+	VMOVUPS acc1, 32(DI); \
+	ADDQ    DX, DI
+
+// AVX2_UPDATE adds beta (in Y13) times one row of C to the tile, then
+// writes the row.
+#define AVX2_UPDATE(acc0, acc1) \
+	VFMADD231PS (DI), Y13, acc0; \
+	VFMADD231PS 32(DI), Y13, acc1; \
+	AVX2_STORE(acc0, acc1)
+
+// func gemm6x16AVX2(k int, alpha float32, a, b []float32, beta float32, c []float32, ldc int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·gemm6x16AVX2(SB), NOSPLIT, $0-104
+	MOVQ k+0(FP), CX
+	MOVQ a_base+16(FP), AX
+	MOVQ b_base+40(FP), BX
+	MOVQ c_base+72(FP), DI
+	MOVQ ldc+96(FP), DX
+	SHLQ $2, DX
+
+	// Bring the C tile toward L1 while the k loop runs.
+	MOVQ       DI, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 63(R9)
+	ADDQ       DX, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 63(R9)
+	ADDQ       DX, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 63(R9)
+	ADDQ       DX, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 63(R9)
+	ADDQ       DX, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 63(R9)
+	ADDQ       DX, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 63(R9)
+
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+
+	CMPQ CX, $4
+	JLT  avx2_tail
+
+avx2_loop4:
+	PREFETCHT0 384(AX)
+	PREFETCHT0 1024(BX)
+	AVX2_STEP(0)
+	AVX2_STEP(1)
+	PREFETCHT0 1088(BX)
+	AVX2_STEP(2)
+	AVX2_STEP(3)
+	ADDQ $96, AX
+	ADDQ $256, BX
+	SUBQ $4, CX
+	CMPQ CX, $4
+	JGE  avx2_loop4
+
+avx2_tail:
+	TESTQ CX, CX
+	JZ    avx2_scale
+
+avx2_loop1:
+	AVX2_STEP(0)
+	ADDQ $24, AX
+	ADDQ $64, BX
+	DECQ CX
+	JNZ  avx2_loop1
+
+avx2_scale:
+	VBROADCASTSS alpha+8(FP), Y12
+	VMULPS       Y12, Y0, Y0
+	VMULPS       Y12, Y1, Y1
+	VMULPS       Y12, Y2, Y2
+	VMULPS       Y12, Y3, Y3
+	VMULPS       Y12, Y4, Y4
+	VMULPS       Y12, Y5, Y5
+	VMULPS       Y12, Y6, Y6
+	VMULPS       Y12, Y7, Y7
+	VMULPS       Y12, Y8, Y8
+	VMULPS       Y12, Y9, Y9
+	VMULPS       Y12, Y10, Y10
+	VMULPS       Y12, Y11, Y11
+
+	MOVL beta+64(FP), R8
+	ANDL $0x7fffffff, R8
+	JNZ  avx2_update
+
+	AVX2_STORE(Y0, Y1)
+	AVX2_STORE(Y2, Y3)
+	AVX2_STORE(Y4, Y5)
+	AVX2_STORE(Y6, Y7)
+	AVX2_STORE(Y8, Y9)
+	AVX2_STORE(Y10, Y11)
+	VZEROUPPER
+	RET
+
+avx2_update:
+	VBROADCASTSS beta+64(FP), Y13
+	AVX2_UPDATE(Y0, Y1)
+	AVX2_UPDATE(Y2, Y3)
+	AVX2_UPDATE(Y4, Y5)
+	AVX2_UPDATE(Y6, Y7)
+	AVX2_UPDATE(Y8, Y9)
+	AVX2_UPDATE(Y10, Y11)
+	VZEROUPPER
+	RET
+
+// ---------------------------------------------------------------------------
+// AVX-512F, 12 x 32 tile: Z0..Z23 accumulate (row i in Z(2i) and Z(2i+1)),
+// Z24 and Z25 hold a row of B, and each value of A comes in through the
+// FMA's embedded broadcast, so no register holds it.
+
+#define Z_ROW(aoff, acc0, acc1) \
+	VFMADD231PS.BCST aoff(AX), Z24, acc0; \
+	VFMADD231PS.BCST aoff(AX), Z25, acc1
+
+// Z_STEP multiplies step p of the panels (p relative to AX and BX).
+#define Z_STEP(p) \
+	VMOVUPS (p*128)(BX), Z24; \
+	VMOVUPS (p*128+64)(BX), Z25; \
+	Z_ROW(p*48+0, Z0, Z1); \
+	Z_ROW(p*48+4, Z2, Z3); \
+	Z_ROW(p*48+8, Z4, Z5); \
+	Z_ROW(p*48+12, Z6, Z7); \
+	Z_ROW(p*48+16, Z8, Z9); \
+	Z_ROW(p*48+20, Z10, Z11); \
+	Z_ROW(p*48+24, Z12, Z13); \
+	Z_ROW(p*48+28, Z14, Z15); \
+	Z_ROW(p*48+32, Z16, Z17); \
+	Z_ROW(p*48+36, Z18, Z19); \
+	Z_ROW(p*48+40, Z20, Z21); \
+	Z_ROW(p*48+44, Z22, Z23)
+
+#define Z_ZERO(acc0, acc1) \
+	VPXORD acc0, acc0, acc0; \
+	VPXORD acc1, acc1, acc1
+
+#define Z_SCALE(acc0, acc1) \
+	VMULPS Z24, acc0, acc0; \
+	VMULPS Z24, acc1, acc1
+
+// Z_STORE writes one row of the tile to (DI).
+#define Z_STORE(acc0, acc1) \
+	VMOVUPS acc0, (DI); \
+	VMOVUPS acc1, 64(DI); \
+	ADDQ    DX, DI
+
+// Z_UPDATE adds beta (in Z25) times one row of C to the tile, then writes
+// the row.
+#define Z_UPDATE(acc0, acc1) \
+	VFMADD231PS (DI), Z25, acc0; \
+	VFMADD231PS 64(DI), Z25, acc1; \
+	Z_STORE(acc0, acc1)
+
+#define Z_PREFETCH_ROW \
+	PREFETCHT0 (R9); \
+	PREFETCHT0 64(R9); \
+	PREFETCHT0 127(R9); \
+	ADDQ       DX, R9
+
+// func gemm12x32AVX512(k int, alpha float32, a, b []float32, beta float32, c []float32, ldc int)
+// Requires: AVX512F
+TEXT ·gemm12x32AVX512(SB), NOSPLIT, $0-104
+	MOVQ k+0(FP), CX
+	MOVQ a_base+16(FP), AX
+	MOVQ b_base+40(FP), BX
+	MOVQ c_base+72(FP), DI
+	MOVQ ldc+96(FP), DX
+	SHLQ $2, DX
+
+	// Bring the C tile toward L1 while the k loop runs. A row of 32
+	// floats may straddle three cache lines.
+	MOVQ DI, R9
+	Z_PREFETCH_ROW
+	Z_PREFETCH_ROW
+	Z_PREFETCH_ROW
+	Z_PREFETCH_ROW
+	Z_PREFETCH_ROW
+	Z_PREFETCH_ROW
+	Z_PREFETCH_ROW
+	Z_PREFETCH_ROW
+	Z_PREFETCH_ROW
+	Z_PREFETCH_ROW
+	Z_PREFETCH_ROW
+	Z_PREFETCH_ROW
+
+	Z_ZERO(Z0, Z1)
+	Z_ZERO(Z2, Z3)
+	Z_ZERO(Z4, Z5)
+	Z_ZERO(Z6, Z7)
+	Z_ZERO(Z8, Z9)
+	Z_ZERO(Z10, Z11)
+	Z_ZERO(Z12, Z13)
+	Z_ZERO(Z14, Z15)
+	Z_ZERO(Z16, Z17)
+	Z_ZERO(Z18, Z19)
+	Z_ZERO(Z20, Z21)
+	Z_ZERO(Z22, Z23)
+
+	CMPQ CX, $4
+	JLT  z_tail
+
+z_loop4:
+	PREFETCHT0 768(AX)
+	PREFETCHT0 2048(BX)
+	Z_STEP(0)
+	PREFETCHT0 2112(BX)
+	Z_STEP(1)
+	PREFETCHT0 832(AX)
+	PREFETCHT0 2176(BX)
+	Z_STEP(2)
+	PREFETCHT0 2240(BX)
+	Z_STEP(3)
+	ADDQ $192, AX
+	ADDQ $512, BX
+	SUBQ $4, CX
+	CMPQ CX, $4
+	JGE  z_loop4
+
+z_tail:
+	TESTQ CX, CX
+	JZ    z_scale
+
+z_loop1:
+	Z_STEP(0)
+	ADDQ $48, AX
+	ADDQ $128, BX
+	DECQ CX
+	JNZ  z_loop1
+
+z_scale:
+	VBROADCASTSS alpha+8(FP), Z24
+	Z_SCALE(Z0, Z1)
+	Z_SCALE(Z2, Z3)
+	Z_SCALE(Z4, Z5)
+	Z_SCALE(Z6, Z7)
+	Z_SCALE(Z8, Z9)
+	Z_SCALE(Z10, Z11)
+	Z_SCALE(Z12, Z13)
+	Z_SCALE(Z14, Z15)
+	Z_SCALE(Z16, Z17)
+	Z_SCALE(Z18, Z19)
+	Z_SCALE(Z20, Z21)
+	Z_SCALE(Z22, Z23)
+
+	MOVL beta+64(FP), R8
+	ANDL $0x7fffffff, R8
+	JNZ  z_update
+
+	Z_STORE(Z0, Z1)
+	Z_STORE(Z2, Z3)
+	Z_STORE(Z4, Z5)
+	Z_STORE(Z6, Z7)
+	Z_STORE(Z8, Z9)
+	Z_STORE(Z10, Z11)
+	Z_STORE(Z12, Z13)
+	Z_STORE(Z14, Z15)
+	Z_STORE(Z16, Z17)
+	Z_STORE(Z18, Z19)
+	Z_STORE(Z20, Z21)
+	Z_STORE(Z22, Z23)
+	VZEROUPPER
+	RET
+
+z_update:
+	VBROADCASTSS beta+64(FP), Z25
+	Z_UPDATE(Z0, Z1)
+	Z_UPDATE(Z2, Z3)
+	Z_UPDATE(Z4, Z5)
+	Z_UPDATE(Z6, Z7)
+	Z_UPDATE(Z8, Z9)
+	Z_UPDATE(Z10, Z11)
+	Z_UPDATE(Z12, Z13)
+	Z_UPDATE(Z14, Z15)
+	Z_UPDATE(Z16, Z17)
+	Z_UPDATE(Z18, Z19)
+	Z_UPDATE(Z20, Z21)
+	Z_UPDATE(Z22, Z23)
+	VZEROUPPER
+	RET

@@ -1,0 +1,184 @@
+package simd_test
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/nidim/nidim/simd"
+	"github.com/nidim/nidim/simd/simdtest"
+)
+
+// guard fills the parts of the C buffer a kernel must not write.
+const guard = float32(-7777.25)
+
+// kernelCase runs one micro-kernel call on random panels and checks every
+// tile value against a float64 reference and every guard value around and
+// between the tile rows.
+func kernelCase(t *testing.T, g simd.GemmKernel, rng *rand.Rand, k int, alpha, beta float32, nanC bool) {
+	t.Helper()
+	mr, nr := g.MR, g.NR
+	a := randomSlice(rng, k*mr)
+	b := randomSlice(rng, k*nr)
+	ldc := nr + 3
+	const pad = 5
+	buf := make([]float32, pad+(mr-1)*ldc+nr+pad)
+	for i := range buf {
+		buf[i] = guard
+	}
+	c := buf[pad : pad+(mr-1)*ldc+nr]
+	old := make([]float32, mr*nr)
+	for i := range mr {
+		for j := range nr {
+			v := float32(rng.NormFloat64())
+			if nanC {
+				v = float32(math.NaN())
+			}
+			c[i*ldc+j] = v
+			old[i*nr+j] = v
+		}
+	}
+
+	g.Func(k, alpha, a, b, beta, c, ldc)
+
+	for i := range mr {
+		for j := range nr {
+			var ref, mag float64
+			for p := range k {
+				x := float64(a[p*mr+i]) * float64(b[p*nr+j])
+				ref += x
+				mag += math.Abs(x)
+			}
+			ref *= float64(alpha)
+			mag *= math.Abs(float64(alpha))
+			if beta != 0 {
+				ref += float64(beta) * float64(old[i*nr+j])
+				mag += math.Abs(float64(beta) * float64(old[i*nr+j]))
+			}
+			got := c[i*ldc+j]
+			if !withinTolerance(got, ref, k+2, mag) {
+				t.Fatalf("k=%d alpha=%g beta=%g: c[%d][%d] = %g, want %g", k, alpha, beta, i, j, got, ref)
+			}
+		}
+	}
+	for i, v := range buf {
+		inTile := false
+		if off := i - pad; off >= 0 && off < len(c) {
+			inTile = off%ldc < nr
+		}
+		if !inTile && v != guard {
+			t.Fatalf("k=%d: kernel wrote %g to guard element %d of the C buffer", k, v, i)
+		}
+	}
+}
+
+// withinTolerance reports whether got is within n rounding errors of
+// float32 of ref, relative to mag, the sum of the magnitudes of the terms.
+// It is false when got is NaN.
+func withinTolerance(got float32, ref float64, n int, mag float64) bool {
+	const eps = 1.0 / (1 << 23)
+	tol := float64(n)*eps*mag + 1e-30
+	return math.Abs(float64(got)-ref) <= tol
+}
+
+func randomSlice(rng *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = float32(rng.NormFloat64())
+	}
+	return s
+}
+
+func TestGemmKernel(t *testing.T) {
+	simdtest.ForEachLevel(t, func(t *testing.T, k *simd.Kernels) {
+		rng := rand.New(rand.NewPCG(1, 2))
+		for steps := 0; steps <= 67; steps++ {
+			kernelCase(t, k.Gemm, rng, steps, 1, 0, false)
+		}
+	})
+}
+
+func TestGemmKernelAlphaBeta(t *testing.T) {
+	cases := []struct {
+		name        string
+		alpha, beta float32
+		nanC        bool
+	}{
+		{"beta zero with NaN C", 1.5, 0, true},
+		{"negative zero beta with NaN C", -0.5, float32(math.Copysign(0, -1)), true},
+		{"beta one", 1, 1, false},
+		{"alpha and beta", -0.75, 2.5, false},
+		{"alpha zero", 0, 0.5, false},
+	}
+	simdtest.ForEachLevel(t, func(t *testing.T, k *simd.Kernels) {
+		rng := rand.New(rand.NewPCG(3, 4))
+		for _, tc := range cases {
+			for _, steps := range []int{0, 1, 3, 4, 5, 17, 64} {
+				t.Run(tc.name, func(t *testing.T) {
+					kernelCase(t, k.Gemm, rng, steps, tc.alpha, tc.beta, tc.nanC)
+				})
+			}
+		}
+	})
+}
+
+func TestGemmKernelNaNInput(t *testing.T) {
+	simdtest.ForEachLevel(t, func(t *testing.T, k *simd.Kernels) {
+		g := k.Gemm
+		a := make([]float32, 3*g.MR)
+		b := make([]float32, 3*g.NR)
+		a[1*g.MR+g.MR-1] = float32(math.NaN())
+		c := make([]float32, g.MR*g.NR)
+		g.Func(3, 1, a, b, 0, c, g.NR)
+		for j := range g.NR {
+			if v := c[(g.MR-1)*g.NR+j]; !math.IsNaN(float64(v)) {
+				t.Fatalf("c[%d][%d] = %g, want NaN from a NaN in A", g.MR-1, j, v)
+			}
+			if v := c[j]; v != 0 {
+				t.Fatalf("c[0][%d] = %g, want 0", j, v)
+			}
+		}
+	})
+}
+
+func TestGemmKernelShortSlicesPanic(t *testing.T) {
+	simdtest.ForEachLevel(t, func(t *testing.T, k *simd.Kernels) {
+		g := k.Gemm
+		a := make([]float32, 4*g.MR)
+		b := make([]float32, 4*g.NR)
+		c := make([]float32, g.MR*g.NR)
+		mustPanic(t, "short A", func() { g.Func(4, 1, a[:len(a)-1], b, 0, c, g.NR) })
+		mustPanic(t, "short B", func() { g.Func(4, 1, a, b[:len(b)-1], 0, c, g.NR) })
+		mustPanic(t, "short C", func() { g.Func(4, 1, a, b, 0, c[:len(c)-1], g.NR) })
+	})
+}
+
+func mustPanic(t *testing.T, name string, f func()) {
+	t.Helper()
+	defer func() {
+		if recover() == nil {
+			t.Errorf("%s: no panic", name)
+		}
+	}()
+	f()
+}
+
+func TestWithinToleranceRejects(t *testing.T) {
+	cases := []struct {
+		name string
+		got  float32
+	}{
+		{"NaN", float32(math.NaN())},
+		{"one percent error", 1.01},
+		{"sign flip", -1},
+		{"infinity", float32(math.Inf(1))},
+	}
+	for _, tc := range cases {
+		if withinTolerance(tc.got, 1, 10, 1) {
+			t.Errorf("%s: %g accepted as 1", tc.name, tc.got)
+		}
+	}
+	if !withinTolerance(1+1.0/(1<<23), 1, 10, 1) {
+		t.Errorf("one ulp off rejected")
+	}
+}

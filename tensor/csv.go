@@ -1,0 +1,393 @@
+package tensor
+
+// Delimited text files of numbers: CSV, TSV and whitespace-separated
+// columns, one row per line.
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// csvWhitespace is the separator value that means "runs of whitespace".
+const csvWhitespace = ' '
+
+// ReadCSV reads a matrix of numbers, one row per line, and returns its
+// values in row-major order.
+//
+// sep is the field separator. Zero detects it from the first line that is
+// not blank or a comment: a tab if it has one outside quotes, else a comma
+// if it has one, else whitespace. A space means runs of whitespace, with
+// leading and trailing whitespace ignored. Any other rune separates fields
+// exactly, so two adjacent separators make an empty field, which is an
+// error, and whitespace around fields is trimmed.
+//
+// Blank lines and lines whose first non-space character is '#' are
+// skipped. A UTF-8 byte order mark at the start and a carriage return at
+// the end of each line are ignored. Fields may be quoted with double quotes,
+// a doubled quote standing for one, but a quoted field cannot span lines.
+//
+// The first row is a header when any of its fields is quoted or is not a
+// number. header then holds its fields, and is nil otherwise. A header of
+// column names that are all unquoted numbers, such as "0,1,2", therefore
+// reads as a data row; WriteCSV quotes such names.
+//
+// Values are parsed by strconv.ParseFloat, so NaN, Inf, +Inf, -Inf and
+// Infinity (in any case) are accepted; callers that cannot use them must
+// check. A value beyond the float64 range is an error. Every row must have
+// as many fields as the first one. Errors name the line and field. An input
+// with no data rows returns rows 0 and cols the number of header fields
+// (0 without a header) and no error.
+func ReadCSV(r io.Reader, sep rune) (data []float64, rows, cols int, header []string, err error) {
+	if sep != 0 {
+		if err := checkCSVSeparator(sep); err != nil {
+			return nil, 0, 0, nil, err
+		}
+	}
+	br := bufio.NewReaderSize(r, 64<<10)
+	var (
+		buf       []byte
+		fields    []csvField
+		firstLine int // line number of the header or first data row, 0 before it
+	)
+	for lineNo := 1; ; lineNo++ {
+		var readErr error
+		buf, readErr = readCSVLine(br, buf)
+		if readErr != nil && readErr != io.EOF {
+			return nil, 0, 0, nil, readError("csv", fmt.Sprintf("line %d", lineNo), readErr)
+		}
+		if readErr == io.EOF && len(buf) == 0 {
+			break
+		}
+		line := string(buf)
+		if lineNo == 1 {
+			line = strings.TrimPrefix(line, "\uFEFF")
+		}
+		line = strings.TrimSuffix(line, "\r")
+
+		content := strings.TrimLeftFunc(line, unicode.IsSpace)
+		if content != "" && content[0] != '#' {
+			if firstLine == 0 && sep == 0 {
+				sep = detectCSVSeparator(line)
+			}
+			var field int
+			var msg string
+			fields, field, msg = splitCSVLine(line, sep, fields)
+			if msg != "" {
+				return nil, 0, 0, nil, formatErrorf("csv", "line %d, field %d: %s", lineNo, field, msg)
+			}
+
+			if firstLine == 0 {
+				firstLine = lineNo
+				cols = len(fields)
+				if isCSVHeader(fields) {
+					header = make([]string, len(fields))
+					for i, f := range fields {
+						header[i] = f.text
+					}
+					continue
+				}
+			}
+
+			if len(fields) != cols {
+				return nil, 0, 0, nil, raggedRowError(lineNo, rows+1, fields, firstLine, cols)
+			}
+			for i, f := range fields {
+				v, err := parseCSVNumber(f.text)
+				if err != nil {
+					return nil, 0, 0, nil, formatErrorf("csv", "line %d, field %d: %v", lineNo, i+1, err)
+				}
+				data = append(data, v)
+			}
+			rows++
+		}
+		if readErr == io.EOF {
+			break
+		}
+	}
+	if data == nil {
+		data = []float64{}
+	}
+	return data, rows, cols, header, nil
+}
+
+func raggedRowError(lineNo, row int, fields []csvField, firstLine, cols int) error {
+	var detail string
+	if len(fields) < cols {
+		detail = fmt.Sprintf("field %d is missing", len(fields)+1)
+	} else {
+		detail = fmt.Sprintf("field %d %s is extra", cols+1, quoteForMessage(fields[cols].text))
+	}
+	return formatErrorf("csv", "line %d (data row %d) has %d fields, but line %d has %d, so %s; every row needs the same number of columns",
+		lineNo, row, len(fields), firstLine, cols, detail)
+}
+
+// readCSVLine reads one line into buf without its newline. It returns
+// io.EOF with the last line when that line has no newline, and io.EOF with
+// an empty buf at the end of the input.
+func readCSVLine(br *bufio.Reader, buf []byte) ([]byte, error) {
+	buf = buf[:0]
+	for {
+		chunk, err := br.ReadSlice('\n')
+		buf = append(buf, chunk...)
+		switch err {
+		case bufio.ErrBufferFull:
+			continue
+		case nil:
+			return buf[:len(buf)-1], nil
+		default:
+			return buf, err
+		}
+	}
+}
+
+// csvField is one field of a line, with its quotes removed.
+type csvField struct {
+	text   string
+	quoted bool
+}
+
+// isCSVHeader reports whether the first row is a header: any of its fields
+// is quoted or does not look like a number.
+func isCSVHeader(fields []csvField) bool {
+	for _, f := range fields {
+		if f.quoted || !looksLikeCSVNumber(f.text) {
+			return true
+		}
+	}
+	return false
+}
+
+// looksLikeCSVNumber reports whether s parses as a float64, counting values
+// beyond the float64 range as numbers so that they are reported as such.
+func looksLikeCSVNumber(s string) bool {
+	_, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	return err == nil || errors.Is(err, strconv.ErrRange)
+}
+
+func parseCSVNumber(s string) (float64, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, errors.New("empty value; write NaN for a missing value")
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if errors.Is(err, strconv.ErrRange) {
+		return 0, fmt.Errorf("value %s is out of the float64 range", quoteForMessage(s))
+	}
+	if err != nil {
+		return 0, fmt.Errorf("invalid number %s", quoteForMessage(s))
+	}
+	return v, nil
+}
+
+// checkCSVSeparator rejects separators that are ambiguous in a file of
+// numbers: quotes, line ends, the comment character and anything that can
+// occur inside a number, such as digits, letters, '.', '+', '-' and '_'.
+func checkCSVSeparator(sep rune) error {
+	switch {
+	case sep == '"', sep == '\n', sep == '\r', sep == '#', sep == '.', sep == '+', sep == '-', sep == '_',
+		sep == utf8.RuneError, !utf8.ValidRune(sep), unicode.IsLetter(sep), unicode.IsDigit(sep):
+		return fmt.Errorf("tensor: csv: separator %q cannot separate numbers; use ',', '\\t', ' ' (whitespace) or 0 to detect it", sep)
+	}
+	return nil
+}
+
+// detectCSVSeparator chooses the separator from the first content line:
+// a tab if one occurs outside quotes, else a comma, else whitespace.
+func detectCSVSeparator(line string) rune {
+	inQuotes, comma := false, false
+	for i := 0; i < len(line); i++ {
+		switch c := line[i]; {
+		case c == '"':
+			inQuotes = !inQuotes
+		case inQuotes:
+		case c == '\t':
+			return '\t'
+		case c == ',':
+			comma = true
+		}
+	}
+	if comma {
+		return ','
+	}
+	return csvWhitespace
+}
+
+// splitCSVLine splits a non-blank line into fields, reusing the fields
+// slice. On a malformed line it returns the 1-based field number and a
+// message.
+func splitCSVLine(line string, sep rune, fields []csvField) ([]csvField, int, string) {
+	whitespace := sep == csvWhitespace
+	isSep := func(r rune) bool {
+		if whitespace {
+			return unicode.IsSpace(r)
+		}
+		return r == sep
+	}
+	// skipPad skips the whitespace around a field, or in whitespace mode
+	// the whole run of separators.
+	skipPad := func(i int) int {
+		for i < len(line) {
+			r, w := utf8.DecodeRuneInString(line[i:])
+			if !unicode.IsSpace(r) || (!whitespace && r == sep) {
+				break
+			}
+			i += w
+		}
+		return i
+	}
+
+	fields = fields[:0]
+	i := skipPad(0)
+	for {
+		if i < len(line) && line[i] == '"' {
+			text, next, closed := unquoteCSVField(line, i)
+			if !closed {
+				return fields, len(fields) + 1, "quoted field is not closed on this line; a quoted field cannot span lines"
+			}
+			fields = append(fields, csvField{text: text, quoted: true})
+			i = next
+			if !whitespace {
+				i = skipPad(i)
+			}
+			if i == len(line) {
+				return fields, 0, ""
+			}
+			r, w := utf8.DecodeRuneInString(line[i:])
+			if !isSep(r) {
+				return fields, len(fields), fmt.Sprintf("unexpected %q after the closing quote; put the whole field in quotes", r)
+			}
+			i += w
+		} else {
+			j := i
+			for j < len(line) {
+				r, w := utf8.DecodeRuneInString(line[j:])
+				if isSep(r) {
+					break
+				}
+				j += w
+			}
+			fields = append(fields, csvField{text: strings.TrimRightFunc(line[i:j], unicode.IsSpace)})
+			if j == len(line) {
+				return fields, 0, ""
+			}
+			_, w := utf8.DecodeRuneInString(line[j:])
+			i = j + w
+		}
+		i = skipPad(i)
+		if whitespace && i == len(line) {
+			return fields, 0, ""
+		}
+	}
+}
+
+// unquoteCSVField reads the quoted field that starts at line[start] == '"'
+// and returns its text, the index after the closing quote, and whether a
+// closing quote was found.
+func unquoteCSVField(line string, start int) (string, int, bool) {
+	var b strings.Builder
+	for i := start + 1; i < len(line); i++ {
+		if line[i] != '"' {
+			b.WriteByte(line[i])
+			continue
+		}
+		if i+1 < len(line) && line[i+1] == '"' {
+			b.WriteByte('"')
+			i++
+			continue
+		}
+		return b.String(), i + 1, true
+	}
+	return "", len(line), false
+}
+
+// WriteCSV writes a rows x cols matrix stored row-major in data as
+// delimited text, one row per line, preceded by header when it is non-nil.
+// sep is the separator: 0 means a comma, and a space writes one space.
+// Values are written in the shortest form that parses back to the same
+// float64 ("NaN", "+Inf" and "-Inf" for the special values), so ReadCSV
+// returns exactly the same data. Header names are quoted when they are
+// empty, contain the separator, a quote or surrounding whitespace, start
+// with '#', or look like numbers; names containing a newline are rejected.
+func WriteCSV(w io.Writer, data []float64, rows, cols int, header []string, sep rune) error {
+	if sep == 0 {
+		sep = ','
+	}
+	if err := checkCSVSeparator(sep); err != nil {
+		return err
+	}
+	if rows < 0 || cols < 0 {
+		return fmt.Errorf("tensor: csv: matrix size %d x %d is negative", rows, cols)
+	}
+	if cols == 0 && rows > 0 {
+		return fmt.Errorf("tensor: csv: matrix size %d x 0 has rows without values, which a CSV file cannot hold", rows)
+	}
+	if cols > 0 && rows > math.MaxInt/cols || rows*cols != len(data) {
+		return fmt.Errorf("tensor: csv: matrix size %d x %d does not match the %d values in data", rows, cols, len(data))
+	}
+	if header != nil && len(header) != cols {
+		return fmt.Errorf("tensor: csv: header has %d names for %d columns", len(header), cols)
+	}
+	for i, name := range header {
+		if strings.ContainsAny(name, "\n") {
+			return fmt.Errorf("tensor: csv: header name %d %s contains a newline, which a CSV line cannot hold", i+1, quoteForMessage(name))
+		}
+	}
+
+	bw := bufio.NewWriterSize(w, 64<<10)
+	var line []byte
+	if header != nil {
+		for i, name := range header {
+			if i > 0 {
+				line = utf8.AppendRune(line, sep)
+			}
+			line = appendCSVName(line, name, sep)
+		}
+		line = append(line, '\n')
+		bw.Write(line)
+	}
+	for r := range rows {
+		line = line[:0]
+		for c, v := range data[r*cols : (r+1)*cols] {
+			if c > 0 {
+				line = utf8.AppendRune(line, sep)
+			}
+			line = strconv.AppendFloat(line, v, 'g', -1, 64)
+		}
+		line = append(line, '\n')
+		// bufio.Writer keeps the first error, so checking at Flush suffices.
+		bw.Write(line)
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("tensor: csv: write: %w", err)
+	}
+	return nil
+}
+
+// appendCSVName appends a header name, quoted when ReadCSV would otherwise
+// read it back differently or not detect the header.
+func appendCSVName(line []byte, name string, sep rune) []byte {
+	needsQuotes := name == "" ||
+		strings.ContainsRune(name, '"') ||
+		strings.HasPrefix(name, "#") ||
+		strings.HasPrefix(name, "\uFEFF") ||
+		strings.TrimSpace(name) != name ||
+		looksLikeCSVNumber(name)
+	if sep == csvWhitespace {
+		needsQuotes = needsQuotes || strings.IndexFunc(name, unicode.IsSpace) >= 0
+	} else {
+		needsQuotes = needsQuotes || strings.ContainsRune(name, sep)
+	}
+	if !needsQuotes {
+		return append(line, name...)
+	}
+	line = append(line, '"')
+	line = append(line, strings.ReplaceAll(name, `"`, `""`)...)
+	return append(line, '"')
+}

@@ -1,0 +1,231 @@
+package tensor
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/nidim/nidim/simd"
+)
+
+// Block sizes of the Gemm driver. maxKC bounds the k steps per packed panel,
+// so that one NR-wide panel of B stays in L1 while the kernel sweeps the
+// panels of A; maxMC bounds the rows of A one worker packs, so that they
+// stay in L2; maxNC bounds the columns of B packed at once.
+const (
+	maxKC = 256
+	maxMC = 384
+	maxNC = 4096
+)
+
+// parallelMinWork is the number of multiply-adds below which Gemm runs on
+// the calling goroutine alone, because waking helpers would cost more than
+// it saves (an estimate: a few microseconds against about 2^20 FMAs).
+const parallelMinWork = 1 << 20
+
+// gemmArgs holds the arguments of one Gemm call.
+type gemmArgs struct {
+	opA, opB    Op
+	m, n, k     int
+	alpha, beta float32
+	a, b, c     []float32
+	lda, ldb    int
+	ldc         int
+}
+
+// gemmJob is one Gemm call cut into tickets that any worker may take. The
+// loop over blocks of n (size nc) and k (size kc) forms phases; each phase
+// has packChunks tickets that pack a share of the B block into the shared
+// buffer, followed by mChunks*nChunks tickets that each pack the rows of A
+// of one chunk and multiply them with a share of the B block.
+//
+// Workers take tickets in increasing order from next and count finished
+// ones in done. A packing ticket waits until every ticket of the previous
+// phase has finished, because it overwrites the B buffer they read; a
+// compute ticket waits until the packing tickets of its phase have
+// finished. Since tickets are taken in order and a ticket waits only for
+// earlier ones, done reaching the number of earlier tickets means they
+// all finished, and the worker holding the earliest unfinished ticket
+// never waits, so the job always completes, whether or not the helpers
+// ever start.
+type gemmJob struct {
+	gemmArgs
+	kern simd.GemmKernel
+	ws   *workspace
+
+	kc, nc     int // block sizes, cut evenly from k and n
+	kBlocks    int
+	mTiles     int // MR-row tiles of C
+	packChunks int
+	mChunks    int
+	nChunks    int
+	perPhase   int64 // tickets per phase
+	total      int64
+
+	_    [64]byte // keeps the counters off the cache line of the fields above
+	next atomic.Int64
+	_    [56]byte
+	done atomic.Int64
+	_    [56]byte
+
+	wg sync.WaitGroup
+}
+
+// runGemm runs Gemm on valid arguments with m, n, k > 0 and alpha != 0.
+func runGemm(kern simd.GemmKernel, threads int, args gemmArgs) {
+	ws := getWorkspace()
+	defer putWorkspace(ws)
+
+	j := &ws.job
+	workers := j.plan(kern, threads, args)
+	j.ws = ws
+	mr, nr := kern.MR, kern.NR
+	chunkTiles := ceilDiv(j.mTiles, j.mChunks)
+	ws.reserve(workers, ceilDiv(j.nc, nr)*j.kc*nr, chunkTiles*mr*j.kc, mr*nr)
+
+	j.wg.Add(workers - 1)
+	for i := 1; i < workers; i++ {
+		ws.helpers[i-1] <- j
+	}
+	j.work(0)
+	j.wg.Wait()
+
+	// Drop the references to the caller's slices.
+	j.gemmArgs = gemmArgs{}
+	j.ws = nil
+}
+
+// plan sets the block sizes and ticket counts of j and returns the number
+// of workers worth starting.
+func (j *gemmJob) plan(kern simd.GemmKernel, threads int, args gemmArgs) int {
+	mr, nr := kern.MR, kern.NR
+	j.gemmArgs = args
+	j.kern = kern
+
+	j.kBlocks = ceilDiv(args.k, maxKC)
+	j.kc = ceilDiv(args.k, j.kBlocks)
+	nBlocks := ceilDiv(args.n, maxNC)
+	j.nc = ceilDiv(ceilDiv(args.n, nBlocks), nr) * nr
+	ncPanels := ceilDiv(j.nc, nr)
+
+	workers := threads
+	if args.m*args.n*args.k < parallelMinWork {
+		workers = 1
+	}
+
+	j.mTiles = ceilDiv(args.m, mr)
+	j.mChunks = ceilDiv(j.mTiles, max(1, maxMC/mr))
+	j.nChunks = 1
+	if workers > 1 {
+		// Give every worker a chunk of rows if there are enough rows, and
+		// split the columns as well when there are not.
+		j.mChunks = min(ceilDiv(j.mChunks, workers)*workers, j.mTiles)
+		if j.mChunks < workers {
+			j.nChunks = min(ceilDiv(workers, j.mChunks), ncPanels)
+		}
+		workers = min(workers, j.mChunks*j.nChunks)
+	}
+	j.packChunks = min(workers, ncPanels)
+
+	j.perPhase = int64(j.packChunks + j.mChunks*j.nChunks)
+	j.total = int64(nBlocks*j.kBlocks) * j.perPhase
+	j.next.Store(0)
+	j.done.Store(0)
+	return workers
+}
+
+// work takes tickets of j until none is left, as worker number slot.
+func (j *gemmJob) work(slot int) {
+	buf := &j.ws.workers[slot]
+	nr := j.kern.NR
+	for {
+		t := j.next.Add(1) - 1
+		if t >= j.total {
+			return
+		}
+		phase, r := t/j.perPhase, int(t%j.perPhase)
+		j0 := int(phase) / j.kBlocks * j.nc
+		p0 := int(phase) % j.kBlocks * j.kc
+		cols := min(j.nc, j.n-j0)
+		kb := min(j.kc, j.k-p0)
+		panels := ceilDiv(cols, nr)
+
+		if r < j.packChunks {
+			j.waitDone(phase * j.perPhase)
+			first, last := split(panels, j.packChunks, r)
+			packB(j.ws.packB, j.opB, j.b, j.ldb, j0, cols, p0, kb, nr, first, last)
+		} else {
+			j.waitDone(phase*j.perPhase + int64(j.packChunks))
+			q := r - j.packChunks
+			t0, t1 := split(j.mTiles, j.mChunks, q/j.nChunks)
+			q0, q1 := split(panels, j.nChunks, q%j.nChunks)
+			beta := j.beta
+			if p0 > 0 {
+				beta = 1 // later k blocks add to what the first one wrote
+			}
+			j.multiply(buf, t0, t1, q0, q1, j0, p0, kb, beta)
+		}
+		j.done.Add(1)
+	}
+}
+
+// waitDone returns once at least target tickets have finished.
+func (j *gemmJob) waitDone(target int64) {
+	for j.done.Load() < target {
+		runtime.Gosched()
+	}
+}
+
+// multiply packs the rows of tiles [t0, t1) of op(A) for k steps
+// [p0, p0+kb) and multiplies them with panels [q0, q1) of the packed B
+// block that starts at column j0, updating C with beta.
+func (j *gemmJob) multiply(buf *workerBuffers, t0, t1, q0, q1, j0, p0, kb int, beta float32) {
+	mr, nr := j.kern.MR, j.kern.NR
+	row0 := t0 * mr
+	rows := min(t1*mr, j.m) - row0
+	if rows <= 0 || q0 >= q1 {
+		return
+	}
+	packA(buf.packA, j.opA, j.a, j.lda, row0, rows, p0, kb, mr)
+
+	for q := q0; q < q1; q++ {
+		bp := j.ws.packB[q*kb*nr : (q+1)*kb*nr]
+		col := j0 + q*nr
+		width := min(nr, j.n-col)
+		for t := range t1 - t0 {
+			ap := buf.packA[t*kb*mr : (t+1)*kb*mr]
+			row := row0 + t*mr
+			height := min(mr, j.m-row)
+			if height == mr && width == nr {
+				j.kern.Func(kb, j.alpha, ap, bp, beta, j.c[row*j.ldc+col:], j.ldc)
+				continue
+			}
+			j.edgeTile(buf.tile, ap, bp, kb, beta, row, col, height, width)
+		}
+	}
+}
+
+// edgeTile updates the height x width corner of the tile of C at (row,
+// col) through tile, a full MR x NR buffer, so that the kernel neither
+// reads nor writes outside C. The arithmetic matches that of a full tile.
+func (j *gemmJob) edgeTile(tile, ap, bp []float32, kb int, beta float32, row, col, height, width int) {
+	nr := j.kern.NR
+	if beta != 0 {
+		for i := range height {
+			copy(tile[i*nr:i*nr+width], j.c[(row+i)*j.ldc+col:])
+		}
+	}
+	j.kern.Func(kb, j.alpha, ap, bp, beta, tile, nr)
+	for i := range height {
+		copy(j.c[(row+i)*j.ldc+col:(row+i)*j.ldc+col+width], tile[i*nr:])
+	}
+}
+
+// split returns part i of n items cut into parts nearly equal ranges.
+func split(n, parts, i int) (int, int) {
+	return i * n / parts, (i + 1) * n / parts
+}
+
+func ceilDiv(a, b int) int {
+	return (a + b - 1) / b
+}

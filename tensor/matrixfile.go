@@ -1,0 +1,204 @@
+package tensor
+
+// Reading and writing whole matrix files, choosing the format from the file
+// name, for the command line.
+
+import (
+	"compress/gzip"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/nidim/nidim/internal/atomicfile"
+)
+
+// matrixFormat is a file format chosen by extension.
+type matrixFormat int
+
+const (
+	formatUnknown matrixFormat = iota
+	formatNPY
+	formatIDX
+	formatCSV // .csv, separator detected
+	formatTSV // .tsv, separator detected
+	formatTXT // .txt, separator detected
+)
+
+// idxNamePattern matches MNIST-style IDX names such as
+// "train-images-idx3-ubyte" and "t10k-labels.idx1-ubyte".
+var idxNamePattern = regexp.MustCompile(`[-.]idx[0-9]*-ubyte$`)
+
+// matrixFileFormat returns the format of path and whether its name ends in
+// .gz. Extensions are matched without regard to case.
+func matrixFileFormat(path string) (matrixFormat, bool) {
+	name := strings.ToLower(filepath.Base(path))
+	gz := strings.HasSuffix(name, ".gz")
+	name = strings.TrimSuffix(name, ".gz")
+	switch {
+	case strings.HasSuffix(name, ".npy"):
+		return formatNPY, gz
+	case strings.HasSuffix(name, ".csv"):
+		return formatCSV, gz
+	case strings.HasSuffix(name, ".tsv"):
+		return formatTSV, gz
+	case strings.HasSuffix(name, ".txt"):
+		return formatTXT, gz
+	case strings.HasSuffix(name, ".idx"), idxNamePattern.MatchString(name):
+		return formatIDX, gz
+	}
+	return formatUnknown, gz
+}
+
+const matrixExtensions = ".npy, .csv, .tsv, .txt, .idx or -idxN-ubyte, each optionally followed by .gz"
+
+// ReadMatrixFile reads a matrix from path, choosing the format from the
+// extension: .npy (any dtype ReadNPY64 accepts), .csv, .tsv and .txt
+// (ReadCSV with the separator detected and the header discarded), and .idx
+// or MNIST names such as train-images-idx3-ubyte (ReadIDX). A further .gz
+// suffix means the file is gzipped; IDX files are also recognized as gzipped
+// by their content.
+//
+// Arrays of other ranks are viewed as matrices: a 0-d array is 1 x 1, a 1-d
+// array of n values is n x 1 (one value per row), and an array of shape
+// (n, d1, d2, ...) is n x (d1*d2*...), each row holding one sample's
+// trailing dimensions flattened in row-major order.
+func ReadMatrixFile(path string) (data []float64, rows, cols int, err error) {
+	format, gz := matrixFileFormat(path)
+	if format == formatUnknown {
+		return nil, 0, 0, fmt.Errorf("tensor: %s: unknown matrix file extension; use %s", path, matrixExtensions)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, 0, fmt.Errorf("tensor: %w", err)
+	}
+	defer f.Close()
+
+	var r io.Reader = f
+	if gz && format != formatIDX {
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			return nil, 0, 0, fmt.Errorf("tensor: %s: gzip stream: %w", path, err)
+		}
+		defer zr.Close()
+		r = zr
+	}
+
+	var shape []int
+	switch format {
+	case formatNPY:
+		data, shape, err = ReadNPY64(r)
+	case formatIDX:
+		var t *Tensor
+		t, err = ReadIDX(r)
+		if err == nil {
+			data = make([]float64, len(t.Data))
+			for i, v := range t.Data {
+				data[i] = float64(v)
+			}
+			shape = t.Shape
+		}
+	default:
+		data, rows, cols, _, err = ReadCSV(r, 0)
+		shape = []int{rows, cols}
+	}
+	if err != nil {
+		return nil, 0, 0, fmt.Errorf("%w (file %s)", err, path)
+	}
+	rows, cols = matrixView(shape)
+	return data, rows, cols, nil
+}
+
+// matrixView returns the rows x cols view of shape that ReadMatrixFile
+// documents. The readers have checked that the product of the nonzero
+// dimensions fits in an int.
+func matrixView(shape []int) (rows, cols int) {
+	switch len(shape) {
+	case 0:
+		return 1, 1
+	case 1:
+		return shape[0], 1
+	}
+	cols = 1
+	for _, d := range shape[1:] {
+		cols *= d
+	}
+	return shape[0], cols
+}
+
+// WriteOption changes how WriteMatrixFile encodes a matrix.
+type WriteOption func(*writeConfig)
+
+type writeConfig struct {
+	npyFloat64 bool
+}
+
+// NPYFloat64 makes WriteMatrixFile store .npy files as <f8 (float64), which
+// keeps every value exactly. Without it .npy files are <f4 (float32), half
+// the size, which is what the rest of nidim computes in.
+func NPYFloat64() WriteOption {
+	return func(c *writeConfig) { c.npyFloat64 = true }
+}
+
+// WriteMatrixFile writes a rows x cols matrix, stored row-major in data, to
+// path in the format its extension names: .npy (2-D, dtype <f4 unless the
+// NPYFloat64 option is given), .csv (comma-separated), .tsv (tab-separated)
+// or .txt (space-separated), each optionally followed by .gz to gzip the
+// file. The text formats have no header and hold the shortest decimal form
+// of each float64, so they read back exactly. The file is replaced
+// atomically: readers see the old or the complete new contents.
+func WriteMatrixFile(path string, data []float64, rows, cols int, opts ...WriteOption) error {
+	var cfg writeConfig
+	for _, opt := range opts {
+		opt(&cfg)
+	}
+	format, gz := matrixFileFormat(path)
+	var sep rune
+	switch format {
+	case formatNPY:
+	case formatCSV:
+		sep = ','
+	case formatTSV:
+		sep = '\t'
+	case formatTXT:
+		sep = csvWhitespace
+	case formatIDX:
+		return fmt.Errorf("tensor: %s: WriteMatrixFile does not write IDX; use .npy, .csv, .tsv or .txt, or WriteIDX for an IDX file", path)
+	default:
+		return fmt.Errorf("tensor: %s: unknown matrix file extension; use .npy, .csv, .tsv or .txt, optionally followed by .gz", path)
+	}
+	if rows < 0 || cols < 0 || (cols > 0 && rows > len(data)/cols) || rows*cols != len(data) {
+		return fmt.Errorf("tensor: %s: matrix size %d x %d does not match the %d values in data", path, rows, cols, len(data))
+	}
+
+	encode := func(w io.Writer) error {
+		switch {
+		case format != formatNPY:
+			return WriteCSV(w, data, rows, cols, nil, sep)
+		case cfg.npyFloat64:
+			return WriteNPY64(w, data, []int{rows, cols})
+		default:
+			t := &Tensor{Shape: []int{rows, cols}, Data: make([]float32, len(data))}
+			for i, v := range data {
+				t.Data[i] = float32(v)
+			}
+			return WriteNPY(w, t)
+		}
+	}
+	err := atomicfile.Write(path, 0o644, func(w io.Writer) error {
+		if !gz {
+			return encode(w)
+		}
+		zw := gzip.NewWriter(w)
+		if err := encode(zw); err != nil {
+			return err
+		}
+		return zw.Close()
+	})
+	if err != nil {
+		return fmt.Errorf("tensor: write %s: %w", path, err)
+	}
+	return nil
+}
