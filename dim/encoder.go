@@ -189,7 +189,8 @@ func (e *Encoder) Embed(x *tensor.Tensor, batch int) (*tensor.Tensor, error) {
 // Recalibrate sets the normalization statistics to the exact mean and
 // variance of the network outputs over the rows of x. The presets have no
 // batch normalization before the output, so their outputs do not depend
-// on the batch and these are the statistics the output layer sees.
+// on the batch, and these are the statistics of what the normalization
+// receives.
 func (e *Encoder) Recalibrate(x *tensor.Tensor, batch int) error {
 	h, err := e.mapRows(x, batch, e.bodyForward)
 	if err != nil {

@@ -190,12 +190,17 @@ func numClasses(labels []int) int {
 // ProbeConfig sets the training of the linear probe. Zero fields take the
 // defaults of DefaultProbeConfig.
 type ProbeConfig struct {
-	Epochs int     // passes over the training rows
+	Epochs int     // passes over the training rows, raised to give at least probeMinSteps steps
 	Batch  int     // rows per Adam step
 	LR     float64 // initial Adam step size, decayed linearly to zero
 	L2     float64 // weight decay coefficient on the weights, not the bias
 	Seed   uint64  // shuffling seed
 }
+
+// probeMinSteps is the minimum number of Adam steps of a probe. From lr
+// 0.01 with a linear decay, that many steps come close to the optimum of
+// the convex loss on standardized features in the tests.
+const probeMinSteps = 2000
 
 // DefaultProbeConfig returns the probe settings used by the commands.
 func DefaultProbeConfig() ProbeConfig {
@@ -247,7 +252,11 @@ func TrainProbe(x *tensor.Tensor, labels []int, cfg ProbeConfig) (*Probe, error)
 	}
 	feat := make([]float64, d)
 	logits := make([]float64, c)
-	steps := cfg.Epochs * ((n + cfg.Batch - 1) / cfg.Batch)
+	// Small data sets get more epochs, so that Adam takes at least
+	// probeMinSteps steps whatever the number of rows.
+	perEpoch := (n + cfg.Batch - 1) / cfg.Batch
+	cfg.Epochs = max(cfg.Epochs, (probeMinSteps+perEpoch-1)/perEpoch)
+	steps := cfg.Epochs * perEpoch
 	step := 0
 	for epoch := 0; epoch < cfg.Epochs; epoch++ {
 		rng.Shuffle(n, func(i, j int) { order[i], order[j] = order[j], order[i] })

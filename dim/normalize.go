@@ -16,9 +16,9 @@ import (
 //
 // Input and output are N x D. In training mode the N rows are Groups
 // stacked batches of N/Groups rows, each normalized with its own
-// statistics, so that the two views of a training step are two batches as
-// in the reference recipe while the encoder body runs once over both. The
-// running statistics average the per-group statistics with weight Momentum
+// statistics. The two views of a training step are thus standardized
+// separately, while the encoder body runs once over both. The running
+// statistics average the per-group statistics with weight Momentum
 // (unbiased variance, as in nn.BatchNorm). Inference mode uses the running
 // statistics.
 type Normalize struct {

@@ -19,6 +19,10 @@ type Prior interface {
 	// Capacity returns, in nats, the capacity of d parallel noisy channels
 	// with a normalized input: the maximum of I(f(X); f(X)+Z).
 	Capacity(d int) float64
+	// PriorMI returns, in nats, I(U; U+Z) for U drawn from the prior. It
+	// equals Capacity for the Gaussian prior and is below it for the
+	// uniform one.
+	PriorMI(d int) float64
 	// TwoViewMI returns, in nats, I(U+Z1; U+Z2) for U drawn from the prior
 	// and independent noises Z1, Z2: what InfoNCE can reach when both
 	// views are noisy and the encoder maps both views to the same point.
@@ -68,6 +72,9 @@ func (g Gaussian) Capacity(d int) float64 {
 
 // TwoViewMI returns -(d/2) ln(1 - rho^2) with rho = 1/(1+sigma^2), the
 // correlation between U+Z1 and U+Z2 for U ~ N(0, 1).
+// PriorMI returns the capacity, which the Gaussian input reaches.
+func (g Gaussian) PriorMI(d int) float64 { return g.Capacity(d) }
+
 func (g Gaussian) TwoViewMI(d int) float64 {
 	rho := 1 / (1 + g.Sigma*g.Sigma)
 	return -0.5 * float64(d) * math.Log1p(-rho*rho)
@@ -96,12 +103,22 @@ func (u Uniform) Validate() error {
 	return nil
 }
 
-// Capacity returns d ln(1 + 1/(2 eps)): for an input confined to [0, 1]
-// and noise uniform on [-eps, eps], the output lives in an interval of
-// length 1 + 2 eps, so h(Y) <= ln(1 + 2 eps) and h(Z) = ln(2 eps). The bound
-// is exact when 1/(2 eps) is an integer and approached otherwise.
+// Capacity returns d ln(1 + 1/(2 eps)), an upper bound on I(X; X+Z) for
+// any input confined to [0, 1]. The output then lies in an interval of
+// length 1 + 2 eps, so h(X+Z) <= ln(1 + 2 eps), while h(Z) = ln(2 eps).
 func (u Uniform) Capacity(d int) float64 {
 	return float64(d) * math.Log1p(1/(2*u.Eps))
+}
+
+// PriorMI returns d (h(U+Z) - ln(2 eps)) for U ~ U[0, 1]. U+Z has a
+// trapezoidal density with linear ramps, whose entropy above ln(2 eps) is
+// eps - ln(2 eps) for eps <= 1/2 and 1/(4 eps) for larger eps.
+func (u Uniform) PriorMI(d int) float64 {
+	e := u.Eps
+	if e <= 0.5 {
+		return float64(d) * (e - math.Log(2*e))
+	}
+	return float64(d) / (4 * e)
 }
 
 // TwoViewMI returns d I(U+Z1; U+Z2) for U ~ U[0, 1], computed by midpoint

@@ -22,7 +22,29 @@ func TestGaussianCapacity(t *testing.T) {
 func TestUniformCapacity(t *testing.T) {
 	u := Uniform{Eps: 0.5}
 	assert.InDelta(t, 3*math.Ln2, u.Capacity(3), 1e-12) // 3 ln(1 + 1)
-	assert.Less(t, u.TwoViewMI(3), u.Capacity(3))
+	assert.InDelta(t, 1.5, u.PriorMI(3), 1e-12)
+	assert.Less(t, u.TwoViewMI(3), u.PriorMI(3))
+	assert.Less(t, u.PriorMI(3), u.Capacity(3))
+	assert.Equal(t, Gaussian{Sigma: 0.3}.Capacity(5), Gaussian{Sigma: 0.3}.PriorMI(5))
+}
+
+// TestUniformPriorMIMonteCarlo checks the closed form against a Monte
+// Carlo mean of ln p(y|u)/p(y) = -ln |[y-eps, y+eps] n [0, 1]|.
+func TestUniformPriorMIMonteCarlo(t *testing.T) {
+	for _, eps := range []float64{0.05, 0.3, 0.5, 2} {
+		rng := rand.New(rand.NewPCG(8, 9))
+		const n = 200000
+		sum, sumSq := 0.0, 0.0
+		for range n {
+			y := rng.Float64() + eps*(2*rng.Float64()-1)
+			r := -math.Log(min(y+eps, 1) - max(y-eps, 0))
+			sum += r
+			sumSq += r * r
+		}
+		mean := sum / n
+		se := math.Sqrt((sumSq/n - mean*mean) / n)
+		assert.InDelta(t, mean, Uniform{Eps: eps}.PriorMI(1), 4*se+1e-4, "eps %v", eps)
+	}
 }
 
 // TestUniformTwoViewMIMonteCarlo checks the grid integral against a Monte

@@ -5,8 +5,13 @@ import (
 	"math/rand/v2"
 	"sync"
 
+	"github.com/nidim/nidim/simd"
 	"github.com/nidim/nidim/tensor"
 )
+
+// serialGemm multiplies on the calling goroutine; the conv layer runs one
+// per sample group and spreads the groups over goroutines itself.
+var serialGemm = tensor.Gemmer{Threads: 1}
 
 // convGroups is the number of sample groups whose weight gradients the
 // backward pass computes separately and then adds in a fixed order. It
@@ -33,11 +38,11 @@ type Conv2d struct {
 	n, h, w, oh, ow int
 
 	x, y, dx, dy *tensor.Tensor
-	cols         chan []float32 // free unfolded-sample buffers, one per goroutine
-	colLen       int
-	dcols        chan []float32
-	gradW        []float32 // convGroups partial weight gradients
-	gradB        []float64 // convGroups partial bias gradients
+	scratch      chan *convScratch // free per-goroutine buffers
+	scratchKey   [2]int            // unfolded size and output size they fit
+	fuseReLU     bool              // apply ReLU to the output; set by Sequential
+	gradW        []float32         // convGroups partial weight gradients
+	gradB        []float64         // convGroups partial bias gradients
 	wg           sync.WaitGroup
 	fwd, bwd     func(lo, hi int)
 }
@@ -67,6 +72,7 @@ func NewConv2d(inC, outC, kernel, stride, padding int, rng *rand.Rand) (*Conv2d,
 func (l *Conv2d) Name() string               { return l.name }
 func (l *Conv2d) Params() []*Param           { return []*Param{l.Weight, l.Bias} }
 func (l *Conv2d) SetSkipInputGrad(skip bool) { l.skipInputGrad = skip }
+func (l *Conv2d) setFuseReLU(fuse bool)      { l.fuseReLU = fuse }
 
 // direct reports whether the unfolded sample is the sample itself.
 func (l *Conv2d) direct() bool { return l.Kernel == 1 && l.Stride == 1 && l.Padding == 0 }
@@ -88,34 +94,41 @@ func (l *Conv2d) Forward(x *tensor.Tensor, train bool) (*tensor.Tensor, error) {
 	l.n, l.h, l.w, l.oh, l.ow = n, h, w, oh, ow
 	l.x = x
 	y := ensure(&l.y, n, l.OutC, oh, ow)
-	l.prepareCols()
+	l.prepareScratch()
 	parallelFor(n, 1, &l.wg, l.fwd)
 	return y, nil
 }
 
-// prepareCols sizes one unfolded-sample buffer per goroutine.
-func (l *Conv2d) prepareCols() {
-	size := l.InC * l.Kernel * l.Kernel * l.oh * l.ow
-	if l.direct() {
-		size = 0
-	}
+// convScratch is the private space of one goroutine for one sample: the
+// unfolded sample, its gradient, and the output gradient masked by a fused
+// ReLU.
+type convScratch struct {
+	col, dcol, dy []float32
+}
+
+// prepareScratch sizes one convScratch per goroutine.
+func (l *Conv2d) prepareScratch() {
+	unfolded := l.InC * l.Kernel * l.Kernel * l.oh * l.ow
+	key := [2]int{unfolded, l.OutC * l.oh * l.ow}
 	threads := Threads()
-	if l.cols != nil && l.colLen == size && cap(l.cols) >= threads {
+	if l.scratch != nil && l.scratchKey == key && cap(l.scratch) >= threads {
 		return
 	}
-	l.colLen = size
-	l.cols = make(chan []float32, threads)
-	l.dcols = make(chan []float32, threads)
+	l.scratchKey = key
+	l.scratch = make(chan *convScratch, threads)
 	for range threads {
-		l.cols <- make([]float32, size)
-		l.dcols <- make([]float32, l.InC*l.Kernel*l.Kernel*l.oh*l.ow)
+		l.scratch <- &convScratch{
+			col:  make([]float32, unfolded),
+			dcol: make([]float32, unfolded),
+			dy:   make([]float32, key[1]),
+		}
 	}
 }
 
 // forwardSamples computes the output of samples [lo, hi).
 func (l *Conv2d) forwardSamples(lo, hi int) {
-	col := <-l.cols
-	defer func() { l.cols <- col }()
+	sc := <-l.scratch
+	col := sc.col
 	ckk, ohw := l.InC*l.Kernel*l.Kernel, l.oh*l.ow
 	in := l.InC * l.h * l.w
 	out := l.OutC * ohw
@@ -127,14 +140,21 @@ func (l *Conv2d) forwardSamples(lo, hi int) {
 			unfolded = col
 		}
 		ys := l.y.Data[s*out : (s+1)*out]
-		tensor.Gemm(tensor.NoTrans, tensor.NoTrans, l.OutC, ohw, ckk, 1, l.Weight.Value.Data, ckk, unfolded, ohw, 0, ys, ohw)
+		serialGemm.Gemm(tensor.NoTrans, tensor.NoTrans, l.OutC, ohw, ckk, 1, l.Weight.Value.Data, ckk, unfolded, ohw, 0, ys, ohw)
 		for c, b := range l.Bias.Value.Data {
 			plane := ys[c*ohw : (c+1)*ohw]
-			for i := range plane {
-				plane[i] += b
+			if !l.fuseReLU {
+				for i := range plane {
+					plane[i] += b
+				}
+				continue
+			}
+			for i, v := range plane {
+				plane[i] = max(v+b, 0)
 			}
 		}
 	}
+	l.scratch <- sc
 }
 
 func (l *Conv2d) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
@@ -175,8 +195,8 @@ func (l *Conv2d) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 // backwardGroups computes the partial gradients of sample groups [lo, hi)
 // and the input gradients of their samples.
 func (l *Conv2d) backwardGroups(lo, hi int) {
-	col, dcol := <-l.cols, <-l.dcols
-	defer func() { l.cols <- col; l.dcols <- dcol }()
+	sc := <-l.scratch
+	col, dcol := sc.col, sc.dcol
 	ckk, ohw := l.InC*l.Kernel*l.Kernel, l.oh*l.ow
 	in := l.InC * l.h * l.w
 	out := l.OutC * ohw
@@ -195,11 +215,15 @@ func (l *Conv2d) backwardGroups(lo, hi int) {
 				unfolded = col
 			}
 			dys := l.dy.Data[s*out : (s+1)*out]
+			if l.fuseReLU {
+				simd.Active().ReLUBackward(sc.dy, dys, l.y.Data[s*out:(s+1)*out])
+				dys = sc.dy
+			}
 			var beta float32 = 1
 			if s == first {
 				beta = 0
 			}
-			tensor.Gemm(tensor.NoTrans, tensor.Trans, l.OutC, ckk, ohw, 1, dys, ohw, unfolded, ohw, beta, gw, ckk)
+			serialGemm.Gemm(tensor.NoTrans, tensor.Trans, l.OutC, ckk, ohw, 1, dys, ohw, unfolded, ohw, beta, gw, ckk)
 			for c := range gb {
 				var sum float64
 				for _, v := range dys[c*ohw : (c+1)*ohw] {
@@ -212,13 +236,14 @@ func (l *Conv2d) backwardGroups(lo, hi int) {
 			}
 			dxs := l.dx.Data[s*in : (s+1)*in]
 			if l.direct() {
-				tensor.Gemm(tensor.Trans, tensor.NoTrans, ckk, ohw, l.OutC, 1, l.Weight.Value.Data, ckk, dys, ohw, 0, dxs, ohw)
+				serialGemm.Gemm(tensor.Trans, tensor.NoTrans, ckk, ohw, l.OutC, 1, l.Weight.Value.Data, ckk, dys, ohw, 0, dxs, ohw)
 				continue
 			}
-			tensor.Gemm(tensor.Trans, tensor.NoTrans, ckk, ohw, l.OutC, 1, l.Weight.Value.Data, ckk, dys, ohw, 0, dcol, ohw)
+			serialGemm.Gemm(tensor.Trans, tensor.NoTrans, ckk, ohw, l.OutC, 1, l.Weight.Value.Data, ckk, dys, ohw, 0, dcol, ohw)
 			l.col2im(dxs, dcol)
 		}
 	}
+	l.scratch <- sc
 }
 
 // im2col writes the unfolded sample x (InC x H x W) into col, a (InC*K*K) x

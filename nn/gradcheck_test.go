@@ -13,7 +13,7 @@ import (
 // scalar loss L = sum(dy * y) for a fixed random dy, which makes dL/dy = dy.
 // The forward pass runs in float32, so the difference quotient carries a
 // rounding error of about eps32 * |L| / h. With h = 1e-2 and losses of
-// order 10 that is below 1e-4, and the truncation error h^2 f'''/6 of the
+// order 10 that is below 1e-4, and the truncation error h^2 f”'/6 of the
 // smooth layers is of the same order; the tolerances leave a margin of
 // about ten above that. Inputs stay at least 0.1 away from the kinks of
 // ReLU and max pooling, so no difference straddles a kink.
@@ -124,7 +124,7 @@ func TestGradLinear(t *testing.T) {
 
 func TestGradConv2d(t *testing.T) {
 	cases := []struct {
-		name                         string
+		name                            string
 		inC, outC, k, stride, pad, h, w int
 	}{
 		{"3x3 pad1", 2, 3, 3, 1, 1, 5, 4},

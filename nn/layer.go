@@ -92,7 +92,9 @@ func ensure(t **tensor.Tensor, shape ...int) *tensor.Tensor {
 	if *t != nil && slices.Equal((*t).Shape, shape) {
 		return *t
 	}
-	*t = tensor.New(shape...)
+	// The clone keeps shape from escaping, so that the variadic argument
+	// stays on the caller's stack on the reuse path.
+	*t = tensor.New(slices.Clone(shape)...)
 	return *t
 }
 

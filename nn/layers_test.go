@@ -263,3 +263,61 @@ func TestSkipInputGrad(t *testing.T) {
 	assert.Nil(t, dx)
 	assert.Equal(t, want, a.Weight.Grad.Data, "parameter gradients do not depend on skipping dx")
 }
+
+// chain runs layers one after the other without Sequential, so no ReLU is
+// fused.
+type chain []Layer
+
+func (c chain) forward(t *testing.T, x *tensor.Tensor) *tensor.Tensor {
+	for _, l := range c {
+		var err error
+		x, err = l.Forward(x, true)
+		require.NoError(t, err)
+	}
+	return x
+}
+
+func (c chain) backward(t *testing.T, dy *tensor.Tensor) *tensor.Tensor {
+	for i := len(c) - 1; i >= 0; i-- {
+		var err error
+		dy, err = c[i].Backward(dy)
+		require.NoError(t, err)
+	}
+	return dy
+}
+
+func TestSequentialFusedReLU(t *testing.T) {
+	build := func() []Layer {
+		rng := newTestRNG(31)
+		conv, _ := NewConv2d(2, 3, 3, 1, 1, rng)
+		lin, _ := NewLinear(48, 4, rng)
+		lin2, _ := NewLinear(4, 3, rng)
+		for _, p := range []*Param{conv.Bias, lin.Bias} {
+			for i := range p.Value.Data {
+				p.Value.Data[i] = float32(rng.NormFloat64())
+			}
+		}
+		return []Layer{conv, NewReLU(), NewFlatten(), lin, NewReLU(), lin2}
+	}
+	fusedLayers, plainLayers := build(), build()
+	model := NewSequential(fusedLayers...)
+	require.True(t, fusedLayers[0].(*Conv2d).fuseReLU)
+	require.True(t, fusedLayers[3].(*Linear).fuseReLU)
+
+	rng := newTestRNG(32)
+	x := randomTensor(rng, 3, 2, 4, 4)
+	dy := randomTensor(rng, 3, 3)
+	yFused, err := model.Forward(x, true)
+	require.NoError(t, err)
+	yPlain := chain(plainLayers).forward(t, x)
+	assert.Equal(t, yPlain.Data, yFused.Data)
+
+	dxFused, err := model.Backward(dy)
+	require.NoError(t, err)
+	dxPlain := chain(plainLayers).backward(t, dy)
+	assert.Equal(t, dxPlain.Data, dxFused.Data)
+	plainParams := NewSequential(plainLayers...).Params()
+	for i, p := range model.Params() {
+		assert.Equal(t, plainParams[i].Grad.Data, p.Grad.Data, p.Name)
+	}
+}

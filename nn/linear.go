@@ -17,10 +17,11 @@ type Linear struct {
 	Bias    *Param // "bias", Out
 
 	skipInputGrad bool
+	fuseReLU      bool // apply ReLU to the output; set by Sequential
 	name          string
 	x             *tensor.Tensor // input of the last Forward, not copied
 	y, dx         *tensor.Tensor
-	acc           []float64 // bias gradient sums
+	dyMasked      *tensor.Tensor // output gradient masked by the fused ReLU
 }
 
 // NewLinear returns a Linear layer with weights drawn by KaimingUniform with
@@ -36,7 +37,6 @@ func NewLinear(in, out int, rng *rand.Rand) (*Linear, error) {
 	l := &Linear{In: in, Out: out, name: name,
 		Weight: newParam("weight", out, in),
 		Bias:   newParam("bias", out),
-		acc:    make([]float64, out),
 	}
 	KaimingUniform(l.Weight.Value, in, GainReLU, rng)
 	return l, nil
@@ -45,6 +45,7 @@ func NewLinear(in, out int, rng *rand.Rand) (*Linear, error) {
 func (l *Linear) Name() string            { return l.name }
 func (l *Linear) Params() []*Param        { return []*Param{l.Weight, l.Bias} }
 func (l *Linear) SetSkipInputGrad(s bool) { l.skipInputGrad = s }
+func (l *Linear) setFuseReLU(fuse bool)   { l.fuseReLU = fuse }
 
 func (l *Linear) Forward(x *tensor.Tensor, train bool) (*tensor.Tensor, error) {
 	if x == nil || len(x.Shape) != 2 || x.Shape[1] != l.In {
@@ -58,11 +59,14 @@ func (l *Linear) Forward(x *tensor.Tensor, train bool) (*tensor.Tensor, error) {
 	y := ensure(&l.y, n, l.Out)
 	l.x = x
 	tensor.Gemm(tensor.NoTrans, tensor.Trans, n, l.Out, l.In, 1, x.Data, l.In, l.Weight.Value.Data, l.In, 0, y.Data, l.Out)
-	add := simd.Active().Add
+	k := simd.Active()
 	b := l.Bias.Value.Data
 	for i := range n {
 		row := y.Data[i*l.Out : (i+1)*l.Out]
-		add(row, row, b)
+		k.Add(row, row, b)
+		if l.fuseReLU {
+			k.ReLU(row, row)
+		}
 	}
 	return y, nil
 }
@@ -72,8 +76,13 @@ func (l *Linear) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 		return nil, err
 	}
 	n := dy.Shape[0]
+	if l.fuseReLU {
+		masked := ensure(&l.dyMasked, dy.Shape...)
+		simd.Active().ReLUBackward(masked.Data, dy.Data, l.y.Data)
+		dy = masked
+	}
 	tensor.Gemm(tensor.Trans, tensor.NoTrans, l.Out, l.In, n, 1, dy.Data, l.Out, l.x.Data, l.In, 1, l.Weight.Grad.Data, l.In)
-	addRows(l.Bias.Grad.Data, l.acc, dy.Data, n, l.Out)
+	addRows(l.Bias.Grad.Data, dy.Data, n, l.Out)
 	if l.skipInputGrad {
 		return nil, nil
 	}
@@ -82,19 +91,11 @@ func (l *Linear) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 	return dx, nil
 }
 
-// addRows adds the n rows of the n x width matrix m to dst, summing in
-// float64 in acc, which has width elements, so that the gradient of a large
-// batch keeps its precision.
-func addRows(dst []float32, acc []float64, m []float32, n, width int) {
-	clear(acc)
+// addRows adds the n rows of the n x width matrix m to dst.
+func addRows(dst []float32, m []float32, n, width int) {
+	add := simd.Active().Add
 	for i := range n {
-		row := m[i*width : (i+1)*width]
-		for j, v := range row {
-			acc[j] += float64(v)
-		}
-	}
-	for j, s := range acc {
-		dst[j] += float32(s)
+		add(dst, dst, m[i*width:(i+1)*width])
 	}
 }
 

@@ -163,8 +163,7 @@ type Adam struct {
 	update func(lo, hi int)
 	apply  func(value, grad []float32, state int)
 
-	// Per-step constants read by the goroutines.
-	stepSize, invSqrtBC2, decay float32
+	consts adamConstants // of the current step, read by the goroutines
 }
 
 // NewAdam returns an Adam optimizer over params, or AdamW when decoupled is
@@ -199,39 +198,48 @@ func (o *Adam) Step() {
 	t := float64(o.steps)
 	bc1 := 1 - math.Pow(o.beta1, t)
 	bc2 := 1 - math.Pow(o.beta2, t)
-	o.stepSize = float32(o.lr / bc1)
-	o.invSqrtBC2 = float32(1 / math.Sqrt(bc2))
-	o.decay = 1
+	o.consts = adamConstants{
+		beta1: float32(o.beta1), oneMinusBeta1: float32(1 - o.beta1),
+		beta2: float32(o.beta2), oneMinusBeta2: float32(1 - o.beta2),
+		eps:        float32(o.eps),
+		stepSize:   float32(o.lr / bc1),
+		invSqrtBC2: float32(1 / math.Sqrt(bc2)),
+		decay:      1,
+		l2:         float32(o.weightDecay),
+	}
 	if o.decoupled {
-		o.decay = float32(1 - o.lr*o.weightDecay)
+		o.consts.decay = float32(1 - o.lr*o.weightDecay)
+		o.consts.l2 = 0
 	}
 	parallelFor(o.flat.total, optimGrain, &o.wg, o.update)
 }
 
 func (o *Adam) applyPiece(p, grad []float32, state int) {
-	b1, b2 := float32(o.beta1), float32(o.beta2)
-	c1, c2 := 1-b1, 1-b2
-	eps, wd := float32(o.eps), float32(o.weightDecay)
-	stepSize, inv, decay := o.stepSize, o.invSqrtBC2, o.decay
-	m := o.m[state : state+len(p)]
-	v := o.v[state : state+len(p)]
-	grad = grad[:len(p)]
-	if o.decoupled || wd == 0 {
-		for i, g := range grad {
-			mi := b1*m[i] + c1*g
-			vi := b2*v[i] + c2*g*g
-			m[i], v[i] = mi, vi
-			denom := float32(math.Sqrt(float64(vi)))*inv + eps
-			p[i] = p[i]*decay - stepSize*mi/denom
-		}
-		return
-	}
-	for i, g := range grad {
-		g += wd * p[i]
-		mi := b1*m[i] + c1*g
-		vi := b2*v[i] + c2*g*g
+	adamUpdate(p, grad, o.m[state:state+len(p)], o.v[state:state+len(p)], &o.consts)
+}
+
+// adamConstants are the factors of one Adam step, laid out for the
+// assembly loop, which reads them by offset.
+type adamConstants struct {
+	beta1, oneMinusBeta1 float32
+	beta2, oneMinusBeta2 float32
+	eps                  float32
+	stepSize             float32 // lr / (1 - beta1^t)
+	invSqrtBC2           float32 // 1 / sqrt(1 - beta2^t)
+	decay                float32 // 1 - lr*weightDecay for AdamW, else 1
+	l2                   float32 // weightDecay for Adam, else 0
+}
+
+// adamGeneric applies one Adam step to p with gradient g and moments m and
+// v, all of the same length.
+func adamGeneric(p, g, m, v []float32, c *adamConstants) {
+	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
+	for i, gi := range g {
+		gi += c.l2 * p[i]
+		mi := c.beta1*m[i] + c.oneMinusBeta1*gi
+		vi := c.beta2*v[i] + c.oneMinusBeta2*gi*gi
 		m[i], v[i] = mi, vi
-		denom := float32(math.Sqrt(float64(vi)))*inv + eps
-		p[i] -= stepSize * mi / denom
+		denom := float32(math.Sqrt(float64(vi)))*c.invSqrtBC2 + c.eps
+		p[i] = p[i]*c.decay - c.stepSize*mi/denom
 	}
 }

@@ -11,19 +11,38 @@ import (
 // Sequential applies its layers in order. It prefixes the names of the
 // parameters and buffers of layer i with "i.", as PyTorch's Sequential
 // does in its state_dict, so that checkpoint names are unique.
+//
+// A Linear or Conv2d layer directly followed by a ReLU computes the ReLU
+// itself, in the same pass as its bias, and masks the output gradient in
+// its own backward pass; Sequential then skips the ReLU layer. This saves
+// two passes over the activations and gives the same values.
 type Sequential struct {
 	Layers []Layer
 
 	params  []*Param
 	buffers []*Param
+	fused   []bool // fused[i]: layer i is a ReLU computed by layer i-1
+}
+
+// reluFuser is implemented by layers that can apply a following ReLU.
+type reluFuser interface {
+	setFuseReLU(fuse bool)
 }
 
 // NewSequential returns the composition of layers, which it takes over: it
-// renames their parameters and buffers. Passing a layer to two Sequentials
-// gives its parameters two prefixes.
+// renames their parameters and buffers and fuses each Linear or Conv2d with
+// a following ReLU, so the layers must then be run through the Sequential
+// only. Passing a layer to two Sequentials gives its parameters two
+// prefixes.
 func NewSequential(layers ...Layer) *Sequential {
-	s := &Sequential{Layers: layers}
+	s := &Sequential{Layers: layers, fused: make([]bool, len(layers))}
 	for i, l := range layers {
+		if f, ok := l.(reluFuser); ok && i+1 < len(layers) {
+			if _, ok := layers[i+1].(*ReLU); ok {
+				f.setFuseReLU(true)
+				s.fused[i+1] = true
+			}
+		}
 		prefix := strconv.Itoa(i) + "."
 		for _, p := range l.Params() {
 			p.Name = prefix + p.Name
@@ -54,6 +73,9 @@ func (s *Sequential) Name() string {
 func (s *Sequential) Forward(x *tensor.Tensor, train bool) (*tensor.Tensor, error) {
 	var err error
 	for i, l := range s.Layers {
+		if s.fused[i] {
+			continue
+		}
 		if x, err = l.Forward(x, train); err != nil {
 			return nil, fmt.Errorf("layer %d: %w", i, err)
 		}
@@ -66,6 +88,9 @@ func (s *Sequential) Forward(x *tensor.Tensor, train bool) (*tensor.Tensor, erro
 func (s *Sequential) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 	var err error
 	for i := len(s.Layers) - 1; i >= 0; i-- {
+		if s.fused[i] {
+			continue
+		}
 		if dy, err = s.Layers[i].Backward(dy); err != nil {
 			return nil, fmt.Errorf("layer %d: %w", i, err)
 		}

@@ -165,26 +165,27 @@ avx2_update:
 // Z24 and Z25 hold a row of B, and each value of A comes in through the
 // FMA's embedded broadcast, so no register holds it.
 
-#define Z_ROW(aoff, acc0, acc1) \
-	VFMADD231PS.BCST aoff(AX), Z24, acc0; \
-	VFMADD231PS.BCST aoff(AX), Z25, acc1
+#define Z_ROW(aoff, bcast, acc0, acc1) \
+	VBROADCASTSS aoff(AX), bcast; \
+	VFMADD231PS  Z24, bcast, acc0; \
+	VFMADD231PS  Z25, bcast, acc1
 
 // Z_STEP multiplies step p of the panels (p relative to AX and BX).
 #define Z_STEP(p) \
 	VMOVUPS (p*128)(BX), Z24; \
 	VMOVUPS (p*128+64)(BX), Z25; \
-	Z_ROW(p*48+0, Z0, Z1); \
-	Z_ROW(p*48+4, Z2, Z3); \
-	Z_ROW(p*48+8, Z4, Z5); \
-	Z_ROW(p*48+12, Z6, Z7); \
-	Z_ROW(p*48+16, Z8, Z9); \
-	Z_ROW(p*48+20, Z10, Z11); \
-	Z_ROW(p*48+24, Z12, Z13); \
-	Z_ROW(p*48+28, Z14, Z15); \
-	Z_ROW(p*48+32, Z16, Z17); \
-	Z_ROW(p*48+36, Z18, Z19); \
-	Z_ROW(p*48+40, Z20, Z21); \
-	Z_ROW(p*48+44, Z22, Z23)
+	Z_ROW(p*48+0, Z26, Z0, Z1); \
+	Z_ROW(p*48+4, Z27, Z2, Z3); \
+	Z_ROW(p*48+8, Z28, Z4, Z5); \
+	Z_ROW(p*48+12, Z29, Z6, Z7); \
+	Z_ROW(p*48+16, Z30, Z8, Z9); \
+	Z_ROW(p*48+20, Z31, Z10, Z11); \
+	Z_ROW(p*48+24, Z26, Z12, Z13); \
+	Z_ROW(p*48+28, Z27, Z14, Z15); \
+	Z_ROW(p*48+32, Z28, Z16, Z17); \
+	Z_ROW(p*48+36, Z29, Z18, Z19); \
+	Z_ROW(p*48+40, Z30, Z20, Z21); \
+	Z_ROW(p*48+44, Z31, Z22, Z23)
 
 #define Z_ZERO(acc0, acc1) \
 	VPXORD acc0, acc0, acc0; \

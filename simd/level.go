@@ -57,7 +57,7 @@ type Kernels struct {
 	Mul func(dst, x, y []float32)
 
 	Sum func(x []float32) float32
-	Max func(x []float32) float32 // -Inf for an empty slice
+	Max func(x []float32) float32 // -Inf for an empty slice, NaN when any element is NaN
 
 	ReLU         func(dst, x []float32)    // dst[i] = max(x[i], 0)
 	ReLUBackward func(dx, dy, x []float32) // dx[i] = dy[i] if x[i] > 0 else 0

@@ -3,12 +3,11 @@
 package simd
 
 // The assembly kernels below follow the generic versions in generic.go, with
-// these differences: Dot and Sum add in a different order and Dot and Axpy
+// two differences. Dot and Sum add in a different order, and Dot and Axpy
 // fuse the multiply and add, so their results differ from the generic ones
-// by rounding only; and Max returns the quiet NaN 0x7fc00000 when any
-// element is NaN, where the generic version returns the last NaN it meets.
-// Callers must pass slices of the lengths that the Kernels fields require;
-// vecAsm.install enforces that.
+// by rounding only. Max returns the quiet NaN 0x7fc00000 when any element is
+// NaN, where the generic version returns the last NaN in x. The assembly
+// trusts slice lengths, which vecAsm.install checks before each call.
 
 // Implemented in vec_avx2_amd64.s.
 

@@ -7,7 +7,7 @@ package simd
 // the multiply and add, so their results differ from the generic ones by
 // rounding only. Max returns a NaN when any element is NaN, as the generic
 // version does, but not always the same NaN. Callers must pass slices of
-// the lengths that the Kernels fields require; vecAsm.install enforces that.
+// the lengths that the Kernels fields require, and vecAsm.install checks them.
 
 // Implemented in vec_neon_arm64.s.
 

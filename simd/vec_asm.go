@@ -3,10 +3,9 @@
 package simd
 
 // vecAsm is one level's set of assembly vector kernels. The assembly reads
-// only the length of its first slice (dst, dx or x), so install wraps each
-// kernel in a reslice of the other operands, which panics like the generic
-// version when one is too short instead of letting the assembly read or
-// write past its end.
+// only the length of its first slice (dst, dx or x). So install reslices the
+// other operands to that length before each call: a short operand then
+// panics as in the generic version, and the assembly never runs past its end.
 type vecAsm struct {
 	dot          func(x, y []float32) float32
 	axpy         func(alpha float32, x, y []float32)

@@ -72,7 +72,7 @@ dotAVX2_tail:
 
 dotAVX2_done:
 	VZEROUPPER
-	VMOVSS X0, ret+48(FP)
+	VMOVSS     X0, ret+48(FP)
 	RET
 
 // func sumAVX2(x []float32) float32
@@ -126,7 +126,7 @@ sumAVX2_tail:
 
 sumAVX2_done:
 	VZEROUPPER
-	VMOVSS X0, ret+24(FP)
+	VMOVSS     X0, ret+24(FP)
 	RET
 
 // maxAVX2 keeps the running maximum in Y0-Y3 and, because VMAXPS returns
@@ -205,13 +205,13 @@ maxAVX2_tail:
 
 maxAVX2_done:
 	VZEROUPPER
-	VMOVSS X0, ret+24(FP)
+	VMOVSS     X0, ret+24(FP)
 	RET
 
 maxAVX2_nan:
 	VZEROUPPER
-	MOVL $0x7fc00000, AX // quiet NaN
-	MOVL AX, ret+24(FP)
+	MOVL       $0x7fc00000, AX // quiet NaN
+	MOVL       AX, ret+24(FP)
 	RET
 
 // func axpyAVX2(alpha float32, x, y []float32)

@@ -22,8 +22,8 @@ TEXT ·dotAVX512(SB), NOSPLIT, $0-52
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
-	CMPQ CX, $64
-	JB   dotAVX512_loop16
+	CMPQ   CX, $64
+	JB     dotAVX512_loop16
 
 dotAVX512_loop64:
 	VMOVUPS     (SI), Z4
@@ -34,29 +34,29 @@ dotAVX512_loop64:
 	VFMADD231PS 64(DI), Z5, Z1
 	VFMADD231PS 128(DI), Z6, Z2
 	VFMADD231PS 192(DI), Z7, Z3
-	ADDQ $256, SI
-	ADDQ $256, DI
-	SUBQ $64, CX
-	CMPQ CX, $64
-	JAE  dotAVX512_loop64
+	ADDQ        $256, SI
+	ADDQ        $256, DI
+	SUBQ        $64, CX
+	CMPQ        CX, $64
+	JAE         dotAVX512_loop64
 
 dotAVX512_loop16:
-	CMPQ CX, $16
-	JB   dotAVX512_tail
+	CMPQ        CX, $16
+	JB          dotAVX512_tail
 	VMOVUPS     (SI), Z4
 	VFMADD231PS (DI), Z4, Z0
-	ADDQ $64, SI
-	ADDQ $64, DI
-	SUBQ $16, CX
-	JMP  dotAVX512_loop16
+	ADDQ        $64, SI
+	ADDQ        $64, DI
+	SUBQ        $16, CX
+	JMP         dotAVX512_loop16
 
 dotAVX512_tail:
-	TESTQ CX, CX
-	JE    dotAVX512_reduce
-	MOVL  $1, AX
-	SHLL  CX, AX
-	DECL  AX
-	KMOVW AX, K1 // K1 = lanes 0 to CX-1
+	TESTQ       CX, CX
+	JE          dotAVX512_reduce
+	MOVL        $1, AX
+	SHLL        CX, AX
+	DECL        AX
+	KMOVW       AX, K1 // K1 = lanes 0 to CX-1
 	VMOVUPS.Z   (SI), K1, Z4
 	VMOVUPS.Z   (DI), K1, Z5
 	VFMADD231PS Z5, Z4, Z1
@@ -74,7 +74,7 @@ dotAVX512_reduce:
 	VMOVSHDUP     X0, X1
 	VADDSS        X1, X0, X0
 	VZEROUPPER
-	VMOVSS X0, ret+48(FP)
+	VMOVSS        X0, ret+48(FP)
 	RET
 
 // func sumAVX512(x []float32) float32
@@ -86,34 +86,34 @@ TEXT ·sumAVX512(SB), NOSPLIT, $0-28
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
-	CMPQ CX, $64
-	JB   sumAVX512_loop16
+	CMPQ   CX, $64
+	JB     sumAVX512_loop16
 
 sumAVX512_loop64:
 	VADDPS (SI), Z0, Z0
 	VADDPS 64(SI), Z1, Z1
 	VADDPS 128(SI), Z2, Z2
 	VADDPS 192(SI), Z3, Z3
-	ADDQ $256, SI
-	SUBQ $64, CX
-	CMPQ CX, $64
-	JAE  sumAVX512_loop64
+	ADDQ   $256, SI
+	SUBQ   $64, CX
+	CMPQ   CX, $64
+	JAE    sumAVX512_loop64
 
 sumAVX512_loop16:
-	CMPQ CX, $16
-	JB   sumAVX512_tail
+	CMPQ   CX, $16
+	JB     sumAVX512_tail
 	VADDPS (SI), Z0, Z0
-	ADDQ $64, SI
-	SUBQ $16, CX
-	JMP  sumAVX512_loop16
+	ADDQ   $64, SI
+	SUBQ   $16, CX
+	JMP    sumAVX512_loop16
 
 sumAVX512_tail:
-	TESTQ CX, CX
-	JE    sumAVX512_reduce
-	MOVL  $1, AX
-	SHLL  CX, AX
-	DECL  AX
-	KMOVW AX, K1 // K1 = lanes 0 to CX-1
+	TESTQ     CX, CX
+	JE        sumAVX512_reduce
+	MOVL      $1, AX
+	SHLL      CX, AX
+	DECL      AX
+	KMOVW     AX, K1 // K1 = lanes 0 to CX-1
 	VMOVUPS.Z (SI), K1, Z4
 	VADDPS    Z4, Z1, Z1
 
@@ -130,7 +130,7 @@ sumAVX512_reduce:
 	VMOVSHDUP     X0, X1
 	VADDSS        X1, X0, X0
 	VZEROUPPER
-	VMOVSS X0, ret+24(FP)
+	VMOVSS        X0, ret+24(FP)
 	RET
 
 // maxAVX512 keeps the running maximum in Z0-Z3 and ORs an unordered-compare
@@ -150,8 +150,8 @@ TEXT ·maxAVX512(SB), NOSPLIT, $0-28
 	VMOVAPS      Z8, Z2
 	VMOVAPS      Z8, Z3
 	KXORW        K3, K3, K3
-	CMPQ CX, $64
-	JB   maxAVX512_loop16
+	CMPQ         CX, $64
+	JB           maxAVX512_loop16
 
 maxAVX512_loop64:
 	VMOVUPS (SI), Z4
@@ -166,29 +166,29 @@ maxAVX512_loop64:
 	VMAXPS  Z5, Z1, Z1
 	VMAXPS  Z6, Z2, Z2
 	VMAXPS  Z7, Z3, Z3
-	ADDQ $256, SI
-	SUBQ $64, CX
-	CMPQ CX, $64
-	JAE  maxAVX512_loop64
+	ADDQ    $256, SI
+	SUBQ    $64, CX
+	CMPQ    CX, $64
+	JAE     maxAVX512_loop64
 
 maxAVX512_loop16:
-	CMPQ CX, $16
-	JB   maxAVX512_tail
+	CMPQ    CX, $16
+	JB      maxAVX512_tail
 	VMOVUPS (SI), Z4
 	VCMPPS  $3, Z4, Z4, K2
 	KORW    K2, K3, K3
 	VMAXPS  Z4, Z0, Z0
-	ADDQ $64, SI
-	SUBQ $16, CX
-	JMP  maxAVX512_loop16
+	ADDQ    $64, SI
+	SUBQ    $16, CX
+	JMP     maxAVX512_loop16
 
 maxAVX512_tail:
-	TESTQ CX, CX
-	JE    maxAVX512_reduce
-	MOVL  $1, AX
-	SHLL  CX, AX
-	DECL  AX
-	KMOVW AX, K1 // K1 = lanes 0 to CX-1
+	TESTQ   CX, CX
+	JE      maxAVX512_reduce
+	MOVL    $1, AX
+	SHLL    CX, AX
+	DECL    AX
+	KMOVW   AX, K1 // K1 = lanes 0 to CX-1
 	VMOVAPS Z8, Z4
 	VMOVUPS (SI), K1, Z4
 	VCMPPS  $3, Z4, Z4, K2
@@ -210,13 +210,13 @@ maxAVX512_reduce:
 	VMOVSHDUP     X0, X1
 	VMAXSS        X1, X0, X0
 	VZEROUPPER
-	VMOVSS X0, ret+24(FP)
+	VMOVSS        X0, ret+24(FP)
 	RET
 
 maxAVX512_nan:
 	VZEROUPPER
-	MOVL $0x7fc00000, AX // quiet NaN
-	MOVL AX, ret+24(FP)
+	MOVL       $0x7fc00000, AX // quiet NaN
+	MOVL       AX, ret+24(FP)
 	RET
 
 // func axpyAVX512(alpha float32, x, y []float32)
@@ -226,8 +226,8 @@ TEXT ·axpyAVX512(SB), NOSPLIT, $0-56
 	MOVQ         x_base+8(FP), SI
 	MOVQ         x_len+16(FP), CX
 	MOVQ         y_base+32(FP), DX
-	CMPQ CX, $64
-	JB   axpyAVX512_loop16
+	CMPQ         CX, $64
+	JB           axpyAVX512_loop16
 
 axpyAVX512_loop64:
 	VMOVUPS     (DX), Z1
@@ -242,30 +242,30 @@ axpyAVX512_loop64:
 	VMOVUPS     Z2, 64(DX)
 	VMOVUPS     Z3, 128(DX)
 	VMOVUPS     Z4, 192(DX)
-	ADDQ $256, SI
-	ADDQ $256, DX
-	SUBQ $64, CX
-	CMPQ CX, $64
-	JAE  axpyAVX512_loop64
+	ADDQ        $256, SI
+	ADDQ        $256, DX
+	SUBQ        $64, CX
+	CMPQ        CX, $64
+	JAE         axpyAVX512_loop64
 
 axpyAVX512_loop16:
-	CMPQ CX, $16
-	JB   axpyAVX512_tail
+	CMPQ        CX, $16
+	JB          axpyAVX512_tail
 	VMOVUPS     (DX), Z1
 	VFMADD231PS (SI), Z0, Z1
 	VMOVUPS     Z1, (DX)
-	ADDQ $64, SI
-	ADDQ $64, DX
-	SUBQ $16, CX
-	JMP  axpyAVX512_loop16
+	ADDQ        $64, SI
+	ADDQ        $64, DX
+	SUBQ        $16, CX
+	JMP         axpyAVX512_loop16
 
 axpyAVX512_tail:
-	TESTQ CX, CX
-	JE    axpyAVX512_done
-	MOVL  $1, AX
-	SHLL  CX, AX
-	DECL  AX
-	KMOVW AX, K1 // K1 = lanes 0 to CX-1
+	TESTQ       CX, CX
+	JE          axpyAVX512_done
+	MOVL        $1, AX
+	SHLL        CX, AX
+	DECL        AX
+	KMOVW       AX, K1 // K1 = lanes 0 to CX-1
 	VMOVUPS.Z   (DX), K1, Z1
 	VMOVUPS.Z   (SI), K1, Z2
 	VFMADD231PS Z2, Z0, Z1
@@ -281,8 +281,8 @@ TEXT ·scaleAVX512(SB), NOSPLIT, $0-32
 	VBROADCASTSS alpha+0(FP), Z0
 	MOVQ         x_base+8(FP), DX
 	MOVQ         x_len+16(FP), CX
-	CMPQ CX, $64
-	JB   scaleAVX512_loop16
+	CMPQ         CX, $64
+	JB           scaleAVX512_loop16
 
 scaleAVX512_loop64:
 	VMULPS  (DX), Z0, Z1
@@ -293,27 +293,27 @@ scaleAVX512_loop64:
 	VMOVUPS Z2, 64(DX)
 	VMOVUPS Z3, 128(DX)
 	VMOVUPS Z4, 192(DX)
-	ADDQ $256, DX
-	SUBQ $64, CX
-	CMPQ CX, $64
-	JAE  scaleAVX512_loop64
+	ADDQ    $256, DX
+	SUBQ    $64, CX
+	CMPQ    CX, $64
+	JAE     scaleAVX512_loop64
 
 scaleAVX512_loop16:
-	CMPQ CX, $16
-	JB   scaleAVX512_tail
+	CMPQ    CX, $16
+	JB      scaleAVX512_tail
 	VMULPS  (DX), Z0, Z1
 	VMOVUPS Z1, (DX)
-	ADDQ $64, DX
-	SUBQ $16, CX
-	JMP  scaleAVX512_loop16
+	ADDQ    $64, DX
+	SUBQ    $16, CX
+	JMP     scaleAVX512_loop16
 
 scaleAVX512_tail:
-	TESTQ CX, CX
-	JE    scaleAVX512_done
-	MOVL  $1, AX
-	SHLL  CX, AX
-	DECL  AX
-	KMOVW AX, K1 // K1 = lanes 0 to CX-1
+	TESTQ     CX, CX
+	JE        scaleAVX512_done
+	MOVL      $1, AX
+	SHLL      CX, AX
+	DECL      AX
+	KMOVW     AX, K1 // K1 = lanes 0 to CX-1
 	VMOVUPS.Z (DX), K1, Z1
 	VMULPS    Z1, Z0, Z1
 	VMOVUPS   Z1, K1, (DX)
@@ -345,32 +345,32 @@ addAVX512_loop64:
 	VMOVUPS Z1, 64(DX)
 	VMOVUPS Z2, 128(DX)
 	VMOVUPS Z3, 192(DX)
-	ADDQ $256, SI
-	ADDQ $256, DI
-	ADDQ $256, DX
-	SUBQ $64, CX
-	CMPQ CX, $64
-	JAE  addAVX512_loop64
+	ADDQ    $256, SI
+	ADDQ    $256, DI
+	ADDQ    $256, DX
+	SUBQ    $64, CX
+	CMPQ    CX, $64
+	JAE     addAVX512_loop64
 
 addAVX512_loop16:
-	CMPQ CX, $16
-	JB   addAVX512_tail
+	CMPQ    CX, $16
+	JB      addAVX512_tail
 	VMOVUPS (SI), Z0
 	VADDPS  (DI), Z0, Z0
 	VMOVUPS Z0, (DX)
-	ADDQ $64, SI
-	ADDQ $64, DI
-	ADDQ $64, DX
-	SUBQ $16, CX
-	JMP  addAVX512_loop16
+	ADDQ    $64, SI
+	ADDQ    $64, DI
+	ADDQ    $64, DX
+	SUBQ    $16, CX
+	JMP     addAVX512_loop16
 
 addAVX512_tail:
-	TESTQ CX, CX
-	JE    addAVX512_done
-	MOVL  $1, AX
-	SHLL  CX, AX
-	DECL  AX
-	KMOVW AX, K1 // K1 = lanes 0 to CX-1
+	TESTQ     CX, CX
+	JE        addAVX512_done
+	MOVL      $1, AX
+	SHLL      CX, AX
+	DECL      AX
+	KMOVW     AX, K1 // K1 = lanes 0 to CX-1
 	VMOVUPS.Z (SI), K1, Z0
 	VMOVUPS.Z (DI), K1, Z1
 	VADDPS    Z1, Z0, Z0
@@ -403,32 +403,32 @@ subAVX512_loop64:
 	VMOVUPS Z1, 64(DX)
 	VMOVUPS Z2, 128(DX)
 	VMOVUPS Z3, 192(DX)
-	ADDQ $256, SI
-	ADDQ $256, DI
-	ADDQ $256, DX
-	SUBQ $64, CX
-	CMPQ CX, $64
-	JAE  subAVX512_loop64
+	ADDQ    $256, SI
+	ADDQ    $256, DI
+	ADDQ    $256, DX
+	SUBQ    $64, CX
+	CMPQ    CX, $64
+	JAE     subAVX512_loop64
 
 subAVX512_loop16:
-	CMPQ CX, $16
-	JB   subAVX512_tail
+	CMPQ    CX, $16
+	JB      subAVX512_tail
 	VMOVUPS (SI), Z0
 	VSUBPS  (DI), Z0, Z0
 	VMOVUPS Z0, (DX)
-	ADDQ $64, SI
-	ADDQ $64, DI
-	ADDQ $64, DX
-	SUBQ $16, CX
-	JMP  subAVX512_loop16
+	ADDQ    $64, SI
+	ADDQ    $64, DI
+	ADDQ    $64, DX
+	SUBQ    $16, CX
+	JMP     subAVX512_loop16
 
 subAVX512_tail:
-	TESTQ CX, CX
-	JE    subAVX512_done
-	MOVL  $1, AX
-	SHLL  CX, AX
-	DECL  AX
-	KMOVW AX, K1 // K1 = lanes 0 to CX-1
+	TESTQ     CX, CX
+	JE        subAVX512_done
+	MOVL      $1, AX
+	SHLL      CX, AX
+	DECL      AX
+	KMOVW     AX, K1 // K1 = lanes 0 to CX-1
 	VMOVUPS.Z (SI), K1, Z0
 	VMOVUPS.Z (DI), K1, Z1
 	VSUBPS    Z1, Z0, Z0
@@ -461,32 +461,32 @@ mulAVX512_loop64:
 	VMOVUPS Z1, 64(DX)
 	VMOVUPS Z2, 128(DX)
 	VMOVUPS Z3, 192(DX)
-	ADDQ $256, SI
-	ADDQ $256, DI
-	ADDQ $256, DX
-	SUBQ $64, CX
-	CMPQ CX, $64
-	JAE  mulAVX512_loop64
+	ADDQ    $256, SI
+	ADDQ    $256, DI
+	ADDQ    $256, DX
+	SUBQ    $64, CX
+	CMPQ    CX, $64
+	JAE     mulAVX512_loop64
 
 mulAVX512_loop16:
-	CMPQ CX, $16
-	JB   mulAVX512_tail
+	CMPQ    CX, $16
+	JB      mulAVX512_tail
 	VMOVUPS (SI), Z0
 	VMULPS  (DI), Z0, Z0
 	VMOVUPS Z0, (DX)
-	ADDQ $64, SI
-	ADDQ $64, DI
-	ADDQ $64, DX
-	SUBQ $16, CX
-	JMP  mulAVX512_loop16
+	ADDQ    $64, SI
+	ADDQ    $64, DI
+	ADDQ    $64, DX
+	SUBQ    $16, CX
+	JMP     mulAVX512_loop16
 
 mulAVX512_tail:
-	TESTQ CX, CX
-	JE    mulAVX512_done
-	MOVL  $1, AX
-	SHLL  CX, AX
-	DECL  AX
-	KMOVW AX, K1 // K1 = lanes 0 to CX-1
+	TESTQ     CX, CX
+	JE        mulAVX512_done
+	MOVL      $1, AX
+	SHLL      CX, AX
+	DECL      AX
+	KMOVW     AX, K1 // K1 = lanes 0 to CX-1
 	VMOVUPS.Z (SI), K1, Z0
 	VMOVUPS.Z (DI), K1, Z1
 	VMULPS    Z1, Z0, Z0
@@ -507,8 +507,8 @@ TEXT ·reluAVX512(SB), NOSPLIT, $0-48
 	MOVQ   dst_len+8(FP), CX
 	MOVQ   x_base+24(FP), SI
 	VPXORD Z0, Z0, Z0
-	CMPQ CX, $64
-	JB   reluAVX512_loop16
+	CMPQ   CX, $64
+	JB     reluAVX512_loop16
 
 reluAVX512_loop64:
 	VMOVUPS (SI), Z1
@@ -523,30 +523,30 @@ reluAVX512_loop64:
 	VMOVUPS Z2, 64(DX)
 	VMOVUPS Z3, 128(DX)
 	VMOVUPS Z4, 192(DX)
-	ADDQ $256, SI
-	ADDQ $256, DX
-	SUBQ $64, CX
-	CMPQ CX, $64
-	JAE  reluAVX512_loop64
+	ADDQ    $256, SI
+	ADDQ    $256, DX
+	SUBQ    $64, CX
+	CMPQ    CX, $64
+	JAE     reluAVX512_loop64
 
 reluAVX512_loop16:
-	CMPQ CX, $16
-	JB   reluAVX512_tail
+	CMPQ    CX, $16
+	JB      reluAVX512_tail
 	VMOVUPS (SI), Z1
 	VMAXPS  Z0, Z1, Z1
 	VMOVUPS Z1, (DX)
-	ADDQ $64, SI
-	ADDQ $64, DX
-	SUBQ $16, CX
-	JMP  reluAVX512_loop16
+	ADDQ    $64, SI
+	ADDQ    $64, DX
+	SUBQ    $16, CX
+	JMP     reluAVX512_loop16
 
 reluAVX512_tail:
-	TESTQ CX, CX
-	JE    reluAVX512_done
-	MOVL  $1, AX
-	SHLL  CX, AX
-	DECL  AX
-	KMOVW AX, K1 // K1 = lanes 0 to CX-1
+	TESTQ     CX, CX
+	JE        reluAVX512_done
+	MOVL      $1, AX
+	SHLL      CX, AX
+	DECL      AX
+	KMOVW     AX, K1 // K1 = lanes 0 to CX-1
 	VMOVUPS.Z (SI), K1, Z1
 	VMAXPS    Z0, Z1, Z1
 	VMOVUPS   Z1, K1, (DX)
@@ -567,8 +567,8 @@ TEXT ·reluBackwardAVX512(SB), NOSPLIT, $0-72
 	MOVQ   dy_base+24(FP), DI
 	MOVQ   x_base+48(FP), SI
 	VPXORD Z0, Z0, Z0
-	CMPQ CX, $64
-	JB   reluBackwardAVX512_loop16
+	CMPQ   CX, $64
+	JB     reluBackwardAVX512_loop16
 
 reluBackwardAVX512_loop64:
 	VCMPPS    $0x11, (SI), Z0, K2
@@ -583,32 +583,32 @@ reluBackwardAVX512_loop64:
 	VMOVUPS   Z2, 64(DX)
 	VMOVUPS   Z3, 128(DX)
 	VMOVUPS   Z4, 192(DX)
-	ADDQ $256, SI
-	ADDQ $256, DI
-	ADDQ $256, DX
-	SUBQ $64, CX
-	CMPQ CX, $64
-	JAE  reluBackwardAVX512_loop64
+	ADDQ      $256, SI
+	ADDQ      $256, DI
+	ADDQ      $256, DX
+	SUBQ      $64, CX
+	CMPQ      CX, $64
+	JAE       reluBackwardAVX512_loop64
 
 reluBackwardAVX512_loop16:
-	CMPQ CX, $16
-	JB   reluBackwardAVX512_tail
+	CMPQ      CX, $16
+	JB        reluBackwardAVX512_tail
 	VCMPPS    $0x11, (SI), Z0, K2
 	VMOVUPS.Z (DI), K2, Z1
 	VMOVUPS   Z1, (DX)
-	ADDQ $64, SI
-	ADDQ $64, DI
-	ADDQ $64, DX
-	SUBQ $16, CX
-	JMP  reluBackwardAVX512_loop16
+	ADDQ      $64, SI
+	ADDQ      $64, DI
+	ADDQ      $64, DX
+	SUBQ      $16, CX
+	JMP       reluBackwardAVX512_loop16
 
 reluBackwardAVX512_tail:
-	TESTQ CX, CX
-	JE    reluBackwardAVX512_done
-	MOVL  $1, AX
-	SHLL  CX, AX
-	DECL  AX
-	KMOVW AX, K1 // K1 = lanes 0 to CX-1
+	TESTQ     CX, CX
+	JE        reluBackwardAVX512_done
+	MOVL      $1, AX
+	SHLL      CX, AX
+	DECL      AX
+	KMOVW     AX, K1 // K1 = lanes 0 to CX-1
 	VMOVUPS.Z (SI), K1, Z3
 	VCMPPS    $0x11, Z3, Z0, K2 // masked-off lanes hold 0 and compare false
 	VMOVUPS.Z (DI), K2, Z1

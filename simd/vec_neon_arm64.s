@@ -5,16 +5,17 @@
 // Elementwise kernels and reductions for the NEON level, four float32 lanes
 // per V register. Main loops handle 16 elements per iteration, a second loop
 // 4, and a scalar loop the last 0 to 3, so no kernel touches memory past the
-// end of a slice. The scalar loop loads with FMOVS, which clears the upper
-// lanes, and then runs the vector instructions of the main loop.
+// end of a slice. The scalar loops of Dot and the elementwise kernels load
+// with FMOVS, which clears the upper lanes, and then run the vector
+// instructions of the main loop.
 //
 // Go's assembler has no vector FADD, FSUB, FMUL, FMAX or FCMGT. Add, Sub, Sum
 // and the reductions use VFMLA or VFMLS with a vector of ones (x + y·1 is
 // rounded once, as x + y), and Mul and Scale use VFMLA on an accumulator of
 // -0 (-0 + x·y rounds like x·y and keeps the sign of a zero product). Only
-// FMAX and FCMGT, which have no such substitute, are written as WORD; the
-// comment on each gives the instruction, and asmcheck_test.go checks that
-// the two agree.
+// FMAX and FCMGT, which have no such substitute, are written as WORD. The
+// comment on each WORD gives the instruction, and asmcheck_test.go checks
+// that the two agree.
 //
 // Register roles: R0 is the output (or the only slice), R1 and R2 the
 // inputs, R3 the number of elements left.
@@ -25,14 +26,14 @@ TEXT ·dotNEON(SB), NOSPLIT, $0-52
 	MOVD  x_base+0(FP), R1
 	MOVD  x_len+8(FP), R3
 	MOVD  y_base+24(FP), R2
-	VEOR V0.B16, V0.B16, V0.B16
-	VEOR V1.B16, V1.B16, V1.B16
-	VEOR V2.B16, V2.B16, V2.B16
-	VEOR V3.B16, V3.B16, V3.B16
+	VEOR  V0.B16, V0.B16, V0.B16
+	VEOR  V1.B16, V1.B16, V1.B16
+	VEOR  V2.B16, V2.B16, V2.B16
+	VEOR  V3.B16, V3.B16, V3.B16
 	FMOVS $1.0, F31
 	VDUP  V31.S[0], V31.S4 // V31 = 1.0 in every lane
-	CMP  $16, R3
-	BLT  dotNEON_loop4
+	CMP   $16, R3
+	BLT   dotNEON_loop4
 
 dotNEON_loop16:
 	VLD1.P 64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
@@ -41,18 +42,18 @@ dotNEON_loop16:
 	VFMLA  V5.S4, V17.S4, V1.S4
 	VFMLA  V6.S4, V18.S4, V2.S4
 	VFMLA  V7.S4, V19.S4, V3.S4
-	SUB  $16, R3
-	CMP  $16, R3
-	BGE  dotNEON_loop16
+	SUB    $16, R3
+	CMP    $16, R3
+	BGE    dotNEON_loop16
 
 dotNEON_loop4:
-	CMP  $4, R3
-	BLT  dotNEON_reduce
+	CMP    $4, R3
+	BLT    dotNEON_reduce
 	VLD1.P 16(R1), [V4.S4]
 	VLD1.P 16(R2), [V16.S4]
 	VFMLA  V4.S4, V16.S4, V0.S4
-	SUB  $4, R3
-	B    dotNEON_loop4
+	SUB    $4, R3
+	B      dotNEON_loop4
 
 dotNEON_reduce:
 	VFMLA V1.S4, V31.S4, V0.S4 // V0 += V1
@@ -64,12 +65,12 @@ dotNEON_reduce:
 	FADDS F1, F0, F0
 
 dotNEON_tail:
-	CBZ  R3, dotNEON_done
+	CBZ     R3, dotNEON_done
 	FMOVS.P 4(R1), F4
 	FMOVS.P 4(R2), F16
 	VFMLA   V4.S4, V16.S4, V0.S4
-	SUB  $1, R3
-	B    dotNEON_tail
+	SUB     $1, R3
+	B       dotNEON_tail
 
 dotNEON_done:
 	FMOVS F0, ret+48(FP)
@@ -80,14 +81,14 @@ dotNEON_done:
 TEXT ·sumNEON(SB), NOSPLIT, $0-28
 	MOVD  x_base+0(FP), R1
 	MOVD  x_len+8(FP), R3
-	VEOR V0.B16, V0.B16, V0.B16
-	VEOR V1.B16, V1.B16, V1.B16
-	VEOR V2.B16, V2.B16, V2.B16
-	VEOR V3.B16, V3.B16, V3.B16
+	VEOR  V0.B16, V0.B16, V0.B16
+	VEOR  V1.B16, V1.B16, V1.B16
+	VEOR  V2.B16, V2.B16, V2.B16
+	VEOR  V3.B16, V3.B16, V3.B16
 	FMOVS $1.0, F31
 	VDUP  V31.S[0], V31.S4 // V31 = 1.0 in every lane
-	CMP  $16, R3
-	BLT  sumNEON_loop4
+	CMP   $16, R3
+	BLT   sumNEON_loop4
 
 sumNEON_loop16:
 	VLD1.P 64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
@@ -95,17 +96,17 @@ sumNEON_loop16:
 	VFMLA  V5.S4, V31.S4, V1.S4
 	VFMLA  V6.S4, V31.S4, V2.S4
 	VFMLA  V7.S4, V31.S4, V3.S4
-	SUB  $16, R3
-	CMP  $16, R3
-	BGE  sumNEON_loop16
+	SUB    $16, R3
+	CMP    $16, R3
+	BGE    sumNEON_loop16
 
 sumNEON_loop4:
-	CMP  $4, R3
-	BLT  sumNEON_reduce
+	CMP    $4, R3
+	BLT    sumNEON_reduce
 	VLD1.P 16(R1), [V4.S4]
 	VFMLA  V4.S4, V31.S4, V0.S4
-	SUB  $4, R3
-	B    sumNEON_loop4
+	SUB    $4, R3
+	B      sumNEON_loop4
 
 sumNEON_reduce:
 	VFMLA V1.S4, V31.S4, V0.S4 // V0 += V1
@@ -117,11 +118,11 @@ sumNEON_reduce:
 	FADDS F1, F0, F0
 
 sumNEON_tail:
-	CBZ  R3, sumNEON_done
+	CBZ     R3, sumNEON_done
 	FMOVS.P 4(R1), F4
 	FADDS   F4, F0, F0
-	SUB  $1, R3
-	B    sumNEON_tail
+	SUB     $1, R3
+	B       sumNEON_tail
 
 sumNEON_done:
 	FMOVS F0, ret+24(FP)
@@ -133,49 +134,49 @@ sumNEON_done:
 // func maxNEON(x []float32) float32
 // Requires: NEON
 TEXT ·maxNEON(SB), NOSPLIT, $0-28
-	MOVD  x_base+0(FP), R1
-	MOVD  x_len+8(FP), R3
-	MOVW  $0xff800000, R7 // -Inf
-	VDUP  R7, V0.S4
-	VMOV  V0.B16, V1.B16
-	VMOV  V0.B16, V2.B16
-	VMOV  V0.B16, V3.B16
+	MOVD x_base+0(FP), R1
+	MOVD x_len+8(FP), R3
+	MOVW $0xff800000, R7 // -Inf
+	VDUP R7, V0.S4
+	VMOV V0.B16, V1.B16
+	VMOV V0.B16, V2.B16
+	VMOV V0.B16, V3.B16
 	CMP  $16, R3
 	BLT  maxNEON_loop4
 
 maxNEON_loop16:
 	VLD1.P 64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
-	WORD $0x4e24f400 // FMAX V0.4S, V0.4S, V4.4S
-	WORD $0x4e25f421 // FMAX V1.4S, V1.4S, V5.4S
-	WORD $0x4e26f442 // FMAX V2.4S, V2.4S, V6.4S
-	WORD $0x4e27f463 // FMAX V3.4S, V3.4S, V7.4S
-	SUB  $16, R3
-	CMP  $16, R3
-	BGE  maxNEON_loop16
+	WORD   $0x4e24f400 // FMAX V0.4S, V0.4S, V4.4S
+	WORD   $0x4e25f421 // FMAX V1.4S, V1.4S, V5.4S
+	WORD   $0x4e26f442 // FMAX V2.4S, V2.4S, V6.4S
+	WORD   $0x4e27f463 // FMAX V3.4S, V3.4S, V7.4S
+	SUB    $16, R3
+	CMP    $16, R3
+	BGE    maxNEON_loop16
 
 maxNEON_loop4:
-	CMP  $4, R3
-	BLT  maxNEON_reduce
+	CMP    $4, R3
+	BLT    maxNEON_reduce
 	VLD1.P 16(R1), [V4.S4]
-	WORD $0x4e24f400 // FMAX V0.4S, V0.4S, V4.4S
-	SUB  $4, R3
-	B    maxNEON_loop4
+	WORD   $0x4e24f400 // FMAX V0.4S, V0.4S, V4.4S
+	SUB    $4, R3
+	B      maxNEON_loop4
 
 maxNEON_reduce:
-	WORD $0x4e21f400 // FMAX V0.4S, V0.4S, V1.4S
-	WORD $0x4e23f442 // FMAX V2.4S, V2.4S, V3.4S
-	WORD $0x4e22f400 // FMAX V0.4S, V0.4S, V2.4S
+	WORD  $0x4e21f400 // FMAX V0.4S, V0.4S, V1.4S
+	WORD  $0x4e23f442 // FMAX V2.4S, V2.4S, V3.4S
+	WORD  $0x4e22f400 // FMAX V0.4S, V0.4S, V2.4S
 	VEXT  $8, V0.B16, V0.B16, V1.B16
-	WORD $0x4e21f400 // FMAX V0.4S, V0.4S, V1.4S
+	WORD  $0x4e21f400 // FMAX V0.4S, V0.4S, V1.4S
 	VDUP  V0.S[1], V1.S4
 	FMAXS F1, F0, F0
 
 maxNEON_tail:
-	CBZ  R3, maxNEON_done
+	CBZ     R3, maxNEON_done
 	FMOVS.P 4(R1), F4
 	FMAXS   F4, F0, F0
-	SUB  $1, R3
-	B    maxNEON_tail
+	SUB     $1, R3
+	B       maxNEON_tail
 
 maxNEON_done:
 	FMOVS F0, ret+24(FP)
@@ -189,8 +190,8 @@ TEXT ·axpyNEON(SB), NOSPLIT, $0-56
 	MOVD  x_base+8(FP), R1
 	MOVD  x_len+16(FP), R3
 	MOVD  y_base+32(FP), R0
-	CMP  $16, R3
-	BLT  axpyNEON_loop4
+	CMP   $16, R3
+	BLT   axpyNEON_loop4
 
 axpyNEON_loop16:
 	VLD1.P 64(R1), [V0.S4, V1.S4, V2.S4, V3.S4]
@@ -200,28 +201,28 @@ axpyNEON_loop16:
 	VFMLA  V2.S4, V31.S4, V6.S4
 	VFMLA  V3.S4, V31.S4, V7.S4
 	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R0)
-	SUB  $16, R3
-	CMP  $16, R3
-	BGE  axpyNEON_loop16
+	SUB    $16, R3
+	CMP    $16, R3
+	BGE    axpyNEON_loop16
 
 axpyNEON_loop4:
-	CMP  $4, R3
-	BLT  axpyNEON_tail
+	CMP    $4, R3
+	BLT    axpyNEON_tail
 	VLD1.P 16(R1), [V0.S4]
 	VLD1   (R0), [V4.S4]
 	VFMLA  V0.S4, V31.S4, V4.S4
 	VST1.P [V4.S4], 16(R0)
-	SUB  $4, R3
-	B    axpyNEON_loop4
+	SUB    $4, R3
+	B      axpyNEON_loop4
 
 axpyNEON_tail:
-	CBZ  R3, axpyNEON_done
+	CBZ     R3, axpyNEON_done
 	FMOVS.P 4(R1), F0
 	FMOVS   (R0), F4
 	VFMLA   V0.S4, V31.S4, V4.S4
 	FMOVS.P F4, 4(R0)
-	SUB  $1, R3
-	B    axpyNEON_tail
+	SUB     $1, R3
+	B       axpyNEON_tail
 
 axpyNEON_done:
 	RET
@@ -235,8 +236,8 @@ TEXT ·scaleNEON(SB), NOSPLIT, $0-32
 	MOVD  x_len+16(FP), R3
 	MOVW  $0x80000000, R7
 	VDUP  R7, V30.S4 // V30 = -0.0 in every lane
-	CMP  $16, R3
-	BLT  scaleNEON_loop4
+	CMP   $16, R3
+	BLT   scaleNEON_loop4
 
 scaleNEON_loop16:
 	VLD1   (R0), [V0.S4, V1.S4, V2.S4, V3.S4]
@@ -249,28 +250,28 @@ scaleNEON_loop16:
 	VFMLA  V2.S4, V31.S4, V6.S4
 	VFMLA  V3.S4, V31.S4, V7.S4
 	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R0)
-	SUB  $16, R3
-	CMP  $16, R3
-	BGE  scaleNEON_loop16
+	SUB    $16, R3
+	CMP    $16, R3
+	BGE    scaleNEON_loop16
 
 scaleNEON_loop4:
-	CMP  $4, R3
-	BLT  scaleNEON_tail
+	CMP    $4, R3
+	BLT    scaleNEON_tail
 	VLD1   (R0), [V0.S4]
 	VMOV   V30.B16, V4.B16
 	VFMLA  V0.S4, V31.S4, V4.S4
 	VST1.P [V4.S4], 16(R0)
-	SUB  $4, R3
-	B    scaleNEON_loop4
+	SUB    $4, R3
+	B      scaleNEON_loop4
 
 scaleNEON_tail:
-	CBZ  R3, scaleNEON_done
+	CBZ     R3, scaleNEON_done
 	FMOVS   (R0), F0
 	VMOV    V30.B16, V4.B16
 	VFMLA   V0.S4, V31.S4, V4.S4
 	FMOVS.P F4, 4(R0)
-	SUB  $1, R3
-	B    scaleNEON_tail
+	SUB     $1, R3
+	B       scaleNEON_tail
 
 scaleNEON_done:
 	RET
@@ -284,8 +285,8 @@ TEXT ·addNEON(SB), NOSPLIT, $0-72
 	MOVD  y_base+48(FP), R2
 	FMOVS $1.0, F31
 	VDUP  V31.S[0], V31.S4 // V31 = 1.0 in every lane
-	CMP  $16, R3
-	BLT  addNEON_loop4
+	CMP   $16, R3
+	BLT   addNEON_loop4
 
 addNEON_loop16:
 	VLD1.P 64(R1), [V0.S4, V1.S4, V2.S4, V3.S4]
@@ -295,28 +296,28 @@ addNEON_loop16:
 	VFMLA  V6.S4, V31.S4, V2.S4
 	VFMLA  V7.S4, V31.S4, V3.S4
 	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R0)
-	SUB  $16, R3
-	CMP  $16, R3
-	BGE  addNEON_loop16
+	SUB    $16, R3
+	CMP    $16, R3
+	BGE    addNEON_loop16
 
 addNEON_loop4:
-	CMP  $4, R3
-	BLT  addNEON_tail
+	CMP    $4, R3
+	BLT    addNEON_tail
 	VLD1.P 16(R1), [V0.S4]
 	VLD1.P 16(R2), [V4.S4]
 	VFMLA  V4.S4, V31.S4, V0.S4
 	VST1.P [V0.S4], 16(R0)
-	SUB  $4, R3
-	B    addNEON_loop4
+	SUB    $4, R3
+	B      addNEON_loop4
 
 addNEON_tail:
-	CBZ  R3, addNEON_done
+	CBZ     R3, addNEON_done
 	FMOVS.P 4(R1), F0
 	FMOVS.P 4(R2), F4
 	VFMLA   V4.S4, V31.S4, V0.S4
 	FMOVS.P F0, 4(R0)
-	SUB  $1, R3
-	B    addNEON_tail
+	SUB     $1, R3
+	B       addNEON_tail
 
 addNEON_done:
 	RET
@@ -330,8 +331,8 @@ TEXT ·subNEON(SB), NOSPLIT, $0-72
 	MOVD  y_base+48(FP), R2
 	FMOVS $1.0, F31
 	VDUP  V31.S[0], V31.S4 // V31 = 1.0 in every lane
-	CMP  $16, R3
-	BLT  subNEON_loop4
+	CMP   $16, R3
+	BLT   subNEON_loop4
 
 subNEON_loop16:
 	VLD1.P 64(R1), [V0.S4, V1.S4, V2.S4, V3.S4]
@@ -341,28 +342,28 @@ subNEON_loop16:
 	VFMLS  V6.S4, V31.S4, V2.S4
 	VFMLS  V7.S4, V31.S4, V3.S4
 	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R0)
-	SUB  $16, R3
-	CMP  $16, R3
-	BGE  subNEON_loop16
+	SUB    $16, R3
+	CMP    $16, R3
+	BGE    subNEON_loop16
 
 subNEON_loop4:
-	CMP  $4, R3
-	BLT  subNEON_tail
+	CMP    $4, R3
+	BLT    subNEON_tail
 	VLD1.P 16(R1), [V0.S4]
 	VLD1.P 16(R2), [V4.S4]
 	VFMLS  V4.S4, V31.S4, V0.S4
 	VST1.P [V0.S4], 16(R0)
-	SUB  $4, R3
-	B    subNEON_loop4
+	SUB    $4, R3
+	B      subNEON_loop4
 
 subNEON_tail:
-	CBZ  R3, subNEON_done
+	CBZ     R3, subNEON_done
 	FMOVS.P 4(R1), F0
 	FMOVS.P 4(R2), F4
 	VFMLS   V4.S4, V31.S4, V0.S4
 	FMOVS.P F0, 4(R0)
-	SUB  $1, R3
-	B    subNEON_tail
+	SUB     $1, R3
+	B       subNEON_tail
 
 subNEON_done:
 	RET
@@ -370,12 +371,12 @@ subNEON_done:
 // func mulNEON(dst, x, y []float32)
 // Requires: NEON
 TEXT ·mulNEON(SB), NOSPLIT, $0-72
-	MOVD  dst_base+0(FP), R0
-	MOVD  dst_len+8(FP), R3
-	MOVD  x_base+24(FP), R1
-	MOVD  y_base+48(FP), R2
-	MOVW  $0x80000000, R7
-	VDUP  R7, V30.S4 // V30 = -0.0 in every lane
+	MOVD dst_base+0(FP), R0
+	MOVD dst_len+8(FP), R3
+	MOVD x_base+24(FP), R1
+	MOVD y_base+48(FP), R2
+	MOVW $0x80000000, R7
+	VDUP R7, V30.S4 // V30 = -0.0 in every lane
 	CMP  $16, R3
 	BLT  mulNEON_loop4
 
@@ -391,30 +392,30 @@ mulNEON_loop16:
 	VFMLA  V2.S4, V6.S4, V10.S4
 	VFMLA  V3.S4, V7.S4, V11.S4
 	VST1.P [V8.S4, V9.S4, V10.S4, V11.S4], 64(R0)
-	SUB  $16, R3
-	CMP  $16, R3
-	BGE  mulNEON_loop16
+	SUB    $16, R3
+	CMP    $16, R3
+	BGE    mulNEON_loop16
 
 mulNEON_loop4:
-	CMP  $4, R3
-	BLT  mulNEON_tail
+	CMP    $4, R3
+	BLT    mulNEON_tail
 	VLD1.P 16(R1), [V0.S4]
 	VLD1.P 16(R2), [V4.S4]
 	VMOV   V30.B16, V8.B16
 	VFMLA  V0.S4, V4.S4, V8.S4
 	VST1.P [V8.S4], 16(R0)
-	SUB  $4, R3
-	B    mulNEON_loop4
+	SUB    $4, R3
+	B      mulNEON_loop4
 
 mulNEON_tail:
-	CBZ  R3, mulNEON_done
+	CBZ     R3, mulNEON_done
 	FMOVS.P 4(R1), F0
 	FMOVS.P 4(R2), F4
 	VMOV    V30.B16, V8.B16
 	VFMLA   V0.S4, V4.S4, V8.S4
 	FMOVS.P F8, 4(R0)
-	SUB  $1, R3
-	B    mulNEON_tail
+	SUB     $1, R3
+	B       mulNEON_tail
 
 mulNEON_done:
 	RET
@@ -425,45 +426,45 @@ mulNEON_done:
 // func reluNEON(dst, x []float32)
 // Requires: NEON
 TEXT ·reluNEON(SB), NOSPLIT, $0-48
-	MOVD  dst_base+0(FP), R0
-	MOVD  dst_len+8(FP), R3
-	MOVD  x_base+24(FP), R1
+	MOVD dst_base+0(FP), R0
+	MOVD dst_len+8(FP), R3
+	MOVD x_base+24(FP), R1
 	CMP  $16, R3
 	BLT  reluNEON_loop4
 
 reluNEON_loop16:
 	VLD1.P 64(R1), [V0.S4, V1.S4, V2.S4, V3.S4]
-	WORD $0x4ea0c804 // FCMGT V4.4S, V0.4S, #0.0
-	WORD $0x4ea0c825 // FCMGT V5.4S, V1.4S, #0.0
-	WORD $0x4ea0c846 // FCMGT V6.4S, V2.4S, #0.0
-	WORD $0x4ea0c867 // FCMGT V7.4S, V3.4S, #0.0
+	WORD   $0x4ea0c804 // FCMGT V4.4S, V0.4S, #0.0
+	WORD   $0x4ea0c825 // FCMGT V5.4S, V1.4S, #0.0
+	WORD   $0x4ea0c846 // FCMGT V6.4S, V2.4S, #0.0
+	WORD   $0x4ea0c867 // FCMGT V7.4S, V3.4S, #0.0
 	VAND   V0.B16, V4.B16, V4.B16
 	VAND   V1.B16, V5.B16, V5.B16
 	VAND   V2.B16, V6.B16, V6.B16
 	VAND   V3.B16, V7.B16, V7.B16
 	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R0)
-	SUB  $16, R3
-	CMP  $16, R3
-	BGE  reluNEON_loop16
+	SUB    $16, R3
+	CMP    $16, R3
+	BGE    reluNEON_loop16
 
 reluNEON_loop4:
-	CMP  $4, R3
-	BLT  reluNEON_tail
+	CMP    $4, R3
+	BLT    reluNEON_tail
 	VLD1.P 16(R1), [V0.S4]
-	WORD $0x4ea0c804 // FCMGT V4.4S, V0.4S, #0.0
+	WORD   $0x4ea0c804 // FCMGT V4.4S, V0.4S, #0.0
 	VAND   V0.B16, V4.B16, V4.B16
 	VST1.P [V4.S4], 16(R0)
-	SUB  $4, R3
-	B    reluNEON_loop4
+	SUB    $4, R3
+	B      reluNEON_loop4
 
 reluNEON_tail:
-	CBZ  R3, reluNEON_done
+	CBZ     R3, reluNEON_done
 	FMOVS.P 4(R1), F0
-	WORD $0x4ea0c804 // FCMGT V4.4S, V0.4S, #0.0
+	WORD    $0x4ea0c804 // FCMGT V4.4S, V0.4S, #0.0
 	VAND    V0.B16, V4.B16, V4.B16
 	FMOVS.P F4, 4(R0)
-	SUB  $1, R3
-	B    reluNEON_tail
+	SUB     $1, R3
+	B       reluNEON_tail
 
 reluNEON_done:
 	RET
@@ -471,49 +472,49 @@ reluNEON_done:
 // func reluBackwardNEON(dx, dy, x []float32)
 // Requires: NEON
 TEXT ·reluBackwardNEON(SB), NOSPLIT, $0-72
-	MOVD  dx_base+0(FP), R0
-	MOVD  dx_len+8(FP), R3
-	MOVD  dy_base+24(FP), R1
-	MOVD  x_base+48(FP), R2
+	MOVD dx_base+0(FP), R0
+	MOVD dx_len+8(FP), R3
+	MOVD dy_base+24(FP), R1
+	MOVD x_base+48(FP), R2
 	CMP  $16, R3
 	BLT  reluBackwardNEON_loop4
 
 reluBackwardNEON_loop16:
 	VLD1.P 64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P 64(R1), [V16.S4, V17.S4, V18.S4, V19.S4]
-	WORD $0x4ea0c804 // FCMGT V4.4S, V0.4S, #0.0
-	WORD $0x4ea0c825 // FCMGT V5.4S, V1.4S, #0.0
-	WORD $0x4ea0c846 // FCMGT V6.4S, V2.4S, #0.0
-	WORD $0x4ea0c867 // FCMGT V7.4S, V3.4S, #0.0
+	WORD   $0x4ea0c804 // FCMGT V4.4S, V0.4S, #0.0
+	WORD   $0x4ea0c825 // FCMGT V5.4S, V1.4S, #0.0
+	WORD   $0x4ea0c846 // FCMGT V6.4S, V2.4S, #0.0
+	WORD   $0x4ea0c867 // FCMGT V7.4S, V3.4S, #0.0
 	VAND   V16.B16, V4.B16, V4.B16
 	VAND   V17.B16, V5.B16, V5.B16
 	VAND   V18.B16, V6.B16, V6.B16
 	VAND   V19.B16, V7.B16, V7.B16
 	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R0)
-	SUB  $16, R3
-	CMP  $16, R3
-	BGE  reluBackwardNEON_loop16
+	SUB    $16, R3
+	CMP    $16, R3
+	BGE    reluBackwardNEON_loop16
 
 reluBackwardNEON_loop4:
-	CMP  $4, R3
-	BLT  reluBackwardNEON_tail
+	CMP    $4, R3
+	BLT    reluBackwardNEON_tail
 	VLD1.P 16(R2), [V0.S4]
 	VLD1.P 16(R1), [V16.S4]
-	WORD $0x4ea0c804 // FCMGT V4.4S, V0.4S, #0.0
+	WORD   $0x4ea0c804 // FCMGT V4.4S, V0.4S, #0.0
 	VAND   V16.B16, V4.B16, V4.B16
 	VST1.P [V4.S4], 16(R0)
-	SUB  $4, R3
-	B    reluBackwardNEON_loop4
+	SUB    $4, R3
+	B      reluBackwardNEON_loop4
 
 reluBackwardNEON_tail:
-	CBZ  R3, reluBackwardNEON_done
+	CBZ     R3, reluBackwardNEON_done
 	FMOVS.P 4(R2), F0
 	FMOVS.P 4(R1), F16
-	WORD $0x4ea0c804 // FCMGT V4.4S, V0.4S, #0.0
+	WORD    $0x4ea0c804 // FCMGT V4.4S, V0.4S, #0.0
 	VAND    V16.B16, V4.B16, V4.B16
 	FMOVS.P F4, 4(R0)
-	SUB  $1, R3
-	B    reluBackwardNEON_tail
+	SUB     $1, R3
+	B       reluBackwardNEON_tail
 
 reluBackwardNEON_done:
 	RET

@@ -16,16 +16,17 @@ import (
 // operation rounded to nearest.
 const unitRoundoff = 0x1p-24
 
-// testLengths covers every length up to twice the widest unrolled step of
-// any level's elementwise loops (AVX-512 takes 64, AVX2 32, NEON 16
-// elements per step) plus 3, and one length that runs many steps and ends
-// in a tail.
+// testLengths returns 0 to 67, which covers every vector step of 4, 8 and
+// 16 elements with every tail length and one step of AVX2's 32 and
+// AVX-512's 64 elements. 95 and 4151 add runs that go through all three
+// loops of every level: 95 = 64+16+15 = 2·32+3·8+7 = 5·16+3·4+3, and
+// 4151 = 64·64+3·16+7 = 129·32+2·8+7 = 259·16+4+3.
 func testLengths() []int {
 	lengths := make([]int, 0, 70)
 	for n := 0; n <= 67; n++ {
 		lengths = append(lengths, n)
 	}
-	return append(lengths, 4099)
+	return append(lengths, 95, 4151)
 }
 
 const maxOffset = 3 // start offsets 0..maxOffset shift slices off alignment
@@ -60,7 +61,7 @@ func (g guarded) s() []float32 {
 }
 
 // checkGuards fails t when a kernel wrote an element outside the slice.
-func (g guarded) checkGuards(t *testing.T, what string) {
+func (g guarded) checkGuards(t *testing.T, name string) {
 	t.Helper()
 	lo := guardElems + g.off
 	for i, v := range g.buf {
@@ -68,7 +69,7 @@ func (g guarded) checkGuards(t *testing.T, what string) {
 			continue
 		}
 		if math.Float32bits(v) != guardBits {
-			t.Errorf("%s: element %d outside the slice (start %d, length %d) was overwritten with %v", what, i, lo, g.n, v)
+			t.Errorf("%s: element %d outside the slice (start %d, length %d) was overwritten with %v", name, i, lo, g.n, v)
 			return
 		}
 	}
@@ -307,7 +308,7 @@ func TestReductionsPropagateInf(t *testing.T) {
 	})
 }
 
-// binaryCase checks an elementwise kernel dst[i] = op(x[i], y[i]) against
+// checkBinary checks an elementwise kernel dst[i] = op(x[i], y[i]) against
 // want, which must give the float32 result of each element exactly.
 func checkBinary(t *testing.T, name string, kernel func(dst, x, y []float32), want func(x, y float32) float32) {
 	rng := rand.New(rand.NewPCG(11, 12))
@@ -490,5 +491,24 @@ func TestShortOperandsPanic(t *testing.T) {
 		assert.Panics(t, func() { k.ReLU(long, short) }, "ReLU with short x")
 		assert.Panics(t, func() { k.ReLUBackward(long, short, long) }, "ReLUBackward with short dy")
 		assert.Panics(t, func() { k.ReLUBackward(long, long, short) }, "ReLUBackward with short x")
+	})
+}
+
+func TestVectorKernelsDoNotAllocate(t *testing.T) {
+	simdtest.ForEachLevel(t, func(t *testing.T, k *simd.Kernels) {
+		dst, x, y := make([]float32, 100), make([]float32, 100), make([]float32, 100)
+		allocs := testing.AllocsPerRun(10, func() {
+			k.Dot(x, y)
+			k.Sum(x)
+			k.Max(x)
+			k.Axpy(1, x, y)
+			k.Scale(1, x)
+			k.Add(dst, x, y)
+			k.Sub(dst, x, y)
+			k.Mul(dst, x, y)
+			k.ReLU(dst, x)
+			k.ReLUBackward(dst, x, y)
+		})
+		assert.Zero(t, allocs, "allocations per run of all vector kernels")
 	})
 }

@@ -36,18 +36,17 @@ func HenzeZirkler(m Matrix) (Result, error) {
 // goroutines with a result that does not depend on their number.
 //
 // P-value: HZ is approximated by a log-normal distribution with the mean μ
-// and variance σ² of HZ under the null given by Henze and Zirkler (as in
-// the R package MVN), p = P(LN > HZ) with meanlog = log(μ²/√(σ²+μ²)) and
-// sdlog = √(log(1+σ²/μ²)). The approximation is the one every published
-// implementation uses; it is asymptotic in n, and its error is not bounded
-// in the literature (simulations show good calibration for n >= 20 in the
-// upper tail).
+// and variance σ² of HZ under the null given by Henze and Zirkler, so
+// p = P(LN > HZ) with meanlog = log(μ²/√(σ²+μ²)) and
+// sdlog = √(log(1+σ²/μ²)). The result matches the R package MVN 5.9 on
+// iris setosa (tested). The approximation is asymptotic in n and its error
+// is not bounded.
 //
 // Special cases:
 //   - NaN or ±Inf anywhere: error naming the row and column.
 //   - n <= d: error, the covariance cannot be inverted.
 //   - singular covariance (a constant component, collinear components):
-//     error. Henze and Zirkler set HZ = 4n there; an error says more.
+//     error. Henze and Zirkler define HZ = 4n there; an error is clearer.
 //   - ties: allowed.
 func HenzeZirklerSampled(m Matrix, mc MonteCarlo) (MCResult, error) {
 	const test = "Henze-Zirkler test"
@@ -67,8 +66,8 @@ func HenzeZirklerSampled(m Matrix, mc MonteCarlo) (MCResult, error) {
 	b2 := beta * beta
 
 	half := b2 / 2
-	pairs := sumPairs(z, mc.workers(), func(a, b []float64) float64 {
-		return math.Exp(-half * squaredDistance(a, b))
+	pairs := sumPairsSquared(z, mc.workers(), func(d2 float64) float64 {
+		return math.Exp(-half * d2)
 	})
 	centre := 0.0
 	scale := b2 / (2 * (1 + b2))

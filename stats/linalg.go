@@ -8,9 +8,9 @@ import (
 // Small dense linear algebra for the multivariate tests. Matrices are d x d,
 // row-major []float64, with d at most a few hundred, so plain loops suffice.
 
-// checkMatrix validates an n x d sample for the test named test: the shape
-// must match Data, n must be at least minN, n must exceed d when the test
-// inverts a covariance matrix (needCov), and every value must be finite.
+// checkMatrix validates an n x d sample for the test named test. The shape
+// must match Data and n must be at least minN. When the test inverts a
+// covariance matrix (needCov), n must exceed d. Every value must be finite.
 func checkMatrix(m Matrix, minN int, needCov bool, test string) error {
 	if m.N < 0 || m.D < 1 {
 		return fmt.Errorf("stats: %s: invalid sample shape %d x %d; need at least one row and one column", test, m.N, m.D)
@@ -19,14 +19,14 @@ func checkMatrix(m Matrix, minN int, needCov bool, test string) error {
 		return fmt.Errorf("stats: %s: sample of %d x %d needs %d values, got %d", test, m.N, m.D, m.N*m.D, len(m.Data))
 	}
 	if m.N < minN {
-		return fmt.Errorf("stats: %s: needs at least %d rows, got %d", test, minN, m.N)
+		return fmt.Errorf("stats: %s: needs at least %d rows, got %d; add rows", test, minN, m.N)
 	}
 	if needCov && m.N <= m.D {
-		return fmt.Errorf("stats: %s: needs more rows than columns to estimate a %d x %d covariance matrix, got %d rows", test, m.D, m.D, m.N)
+		return fmt.Errorf("stats: %s: needs more rows than columns to estimate a %d x %d covariance matrix, got %d rows; add rows or test fewer columns", test, m.D, m.D, m.N)
 	}
 	for k, v := range m.Data {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return fmt.Errorf("stats: %s: non-finite value %v at row %d, column %d; remove or replace it", test, v, k/m.D, k%m.D)
+			return fmt.Errorf("stats: %s: non-finite value %v at row %d, column %d (counting from 0); remove or replace it", test, v, k/m.D, k%m.D)
 		}
 	}
 	return nil

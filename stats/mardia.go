@@ -19,8 +19,8 @@ type MardiaResult struct {
 
 // Mardia computes Mardia's multivariate skewness and kurtosis tests
 // (K. V. Mardia, "Measures of multivariate skewness and kurtosis with
-// applications", Biometrika 57 (1970) 519-530, equations (2.5), (2.7),
-// (2.23) and (2.24)), as the R package MVN does for n >= 20.
+// applications", Biometrika 57 (1970) 519-530). The values match those the
+// R package MVN 5.9 prints for iris setosa (tested).
 //
 // Null hypothesis: the rows are independent draws from some d-variate
 // normal distribution with unknown mean and non-singular covariance.
@@ -35,9 +35,10 @@ type MardiaResult struct {
 // goroutines with a fixed partition, so results do not depend on the CPU
 // count.
 //
-// P-values: asymptotic. The skewness χ² approximation is conservative for
-// small n (the small-sample factor of Mardia 1974 is not applied); both
-// approximations need n of at least 20 to 50, more as d grows.
+// P-values: asymptotic, so they need n well above d; the error of either
+// approximation is not bounded. The small-sample skewness factor
+// k = (d+1)(n+1)(n+3)/(n((n+1)(d+1) - 6)), which some implementations apply
+// below n = 20, is not applied.
 //
 // Special cases:
 //   - NaN or ±Inf anywhere: error naming the row and column.

@@ -57,11 +57,16 @@ func (mc MonteCarlo) workers() int {
 // matrix of mc.MaxSamples rows of m chosen uniformly without replacement
 // (partial Fisher-Yates on a seeded PCG), kept in their original order.
 func (mc MonteCarlo) subsample(m Matrix) (Matrix, bool) {
+	return mc.subsampleStream(m, streamSubsample)
+}
+
+// subsampleStream is subsample drawing from the given PCG stream.
+func (mc MonteCarlo) subsampleStream(m Matrix, stream uint64) (Matrix, bool) {
 	k := mc.MaxSamples
 	if k <= 0 || k >= m.N {
 		return m, false
 	}
-	rng := newRand(mc.Seed, streamSubsample)
+	rng := newRand(mc.Seed, stream)
 	idx := make([]int, m.N)
 	for i := range idx {
 		idx[i] = i
@@ -134,4 +139,89 @@ func sumPairs(x Matrix, workers int, f func(a, b []float64) float64) float64 {
 		total += s
 	}
 	return total
+}
+
+// sumPairsSquared returns the sum over i < j of f(|x_i - x_j|²), like
+// sumPairs with f applied to squared Euclidean distances. It forms the
+// distances from inner products, |x_i|² + |x_j|² - 2 x_i·x_j, two rows i
+// against four rows j at a time, which needs about half the arithmetic of
+// subtracting coordinates. Rounding can make a distance between two equal
+// rows slightly positive or negative, so it is clamped at 0. The blocks and
+// the order of additions depend only on x, never on workers. Norms and
+// inner products are all summed in the same sequential order, so two equal
+// rows give exactly 0.
+func sumPairsSquared(x Matrix, workers int, f func(d2 float64) float64) float64 {
+	norms := make([]float64, x.N)
+	for i := range norms {
+		norms[i] = dotSequential(x.Row(i), x.Row(i))
+	}
+	dist := func(i, j int, g float64) float64 {
+		return f(max(0, norms[i]+norms[j]-2*g))
+	}
+	blocks := (x.N + pairBlockRows - 1) / pairBlockRows
+	partial := make([]float64, blocks)
+	forEachBlock(blocks, workers, func(b int) {
+		s := 0.0
+		end := min(x.N, (b+1)*pairBlockRows)
+		// pairBlockRows is even, so the row pairs (i, i+1) never straddle
+		// two blocks.
+		for i := b * pairBlockRows; i < end; i += 2 {
+			if i+1 == x.N {
+				break // the last row has no later row to pair with
+			}
+			a0, a1 := x.Row(i), x.Row(i+1)
+			s += dist(i, i+1, dotSequential(a0, a1))
+			j := i + 2
+			for ; j+4 <= x.N; j += 4 {
+				var g [8]float64
+				dot2x4(a0, a1, x.Row(j), x.Row(j+1), x.Row(j+2), x.Row(j+3), &g)
+				for c := 0; c < 4; c++ {
+					s += dist(i, j+c, g[c])
+					s += dist(i+1, j+c, g[4+c])
+				}
+			}
+			for ; j < x.N; j++ {
+				bj := x.Row(j)
+				s += dist(i, j, dotSequential(a0, bj))
+				s += dist(i+1, j, dotSequential(a1, bj))
+			}
+		}
+		partial[b] = s
+	})
+	total := 0.0
+	for _, s := range partial {
+		total += s
+	}
+	return total
+}
+
+// dot2x4 stores a0·b0..a0·b3 in g[0:4] and a1·b0..a1·b3 in g[4:8]. All
+// slices must have the length of a0.
+func dot2x4(a0, a1, b0, b1, b2, b3 []float64, g *[8]float64) {
+	n := len(a0)
+	a1, b0, b1, b2, b3 = a1[:n], b0[:n], b1[:n], b2[:n], b3[:n]
+	var s00, s01, s02, s03, s10, s11, s12, s13 float64
+	for k := 0; k < n; k++ {
+		u, v := a0[k], a1[k]
+		c0, c1, c2, c3 := b0[k], b1[k], b2[k], b3[k]
+		s00 += u * c0
+		s01 += u * c1
+		s02 += u * c2
+		s03 += u * c3
+		s10 += v * c0
+		s11 += v * c1
+		s12 += v * c2
+		s13 += v * c3
+	}
+	*g = [8]float64{s00, s01, s02, s03, s10, s11, s12, s13}
+}
+
+// dotSequential returns a·b summed in index order, the order dot2x4 uses.
+func dotSequential(a, b []float64) float64 {
+	b = b[:len(a)]
+	s := 0.0
+	for k, v := range a {
+		s += v * b[k]
+	}
+	return s
 }

@@ -18,8 +18,8 @@ import (
 // Statistic: χ² = -(n - 1 - (2d + 5)/6) log det R, with R the sample
 // correlation matrix. Large values mean correlated components.
 //
-// P-value: χ² with d(d-1)/2 degrees of freedom; the approximation is
-// asymptotic and assumes normal data, good once n - 1 - (2d+5)/6 is large
+// P-value: χ² with d(d-1)/2 degrees of freedom. The approximation is
+// asymptotic and assumes normal data, so it needs n - 1 - (2d+5)/6 large
 // compared with d.
 //
 // Special cases:

@@ -312,9 +312,9 @@ func unquoteCSVField(line string, start int) (string, int, bool) {
 // sep is the separator: 0 means a comma, and a space writes one space.
 // Values are written in the shortest form that parses back to the same
 // float64 ("NaN", "+Inf" and "-Inf" for the special values), so ReadCSV
-// returns exactly the same data. Header names are quoted when they are
-// empty, contain the separator, a quote or surrounding whitespace, start
-// with '#', or look like numbers; names containing a newline are rejected.
+// returns exactly the same data. A header name is quoted when it is empty,
+// starts with '#', looks like a number, or contains the separator, a quote
+// or surrounding whitespace. Names containing a newline are rejected.
 func WriteCSV(w io.Writer, data []float64, rows, cols int, header []string, sep rune) error {
 	if sep == 0 {
 		sep = ','

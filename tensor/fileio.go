@@ -249,9 +249,10 @@ func readError(format, what string, err error) error {
 }
 
 // countElements returns the number of elements of shape and checks that
-// the byte size at elemSize bytes each fits in an int64. Zero dimensions
-// do not hide overflow: the product of the nonzero dimensions must fit as
-// well, so that Cols and similar products on the result cannot overflow.
+// their size at elemSize bytes each fits in an int64. Zero dimensions do
+// not hide overflow: the product of the nonzero dimensions must fit in an
+// int as well, so that Cols and similar products on the result cannot
+// overflow.
 func countElements(format string, shape []int, elemSize int) (int, error) {
 	nonzero := 1
 	zero := false
@@ -268,11 +269,11 @@ func countElements(format string, shape []int, elemSize int) (int, error) {
 		}
 		nonzero *= d
 	}
-	if nonzero > math.MaxInt64/elemSize {
-		return 0, formatErrorf(format, "shape %s needs more than 2^63 bytes", formatShape(shape))
-	}
 	if zero {
 		return 0, nil
+	}
+	if int64(nonzero) > math.MaxInt64/int64(elemSize) {
+		return 0, formatErrorf(format, "shape %s needs more than 2^63 bytes", formatShape(shape))
 	}
 	return nonzero, nil
 }

@@ -1,5 +1,9 @@
 package tensor
 
+// packBlock is the number of k steps the transposing loops of packA and
+// packB handle at a time, so that the groups they write stay in L1.
+const packBlock = 64
+
 // packA copies rows [i0, i0+rows) and columns [p0, p0+kb) of op(A) into
 // dst as panels of mr rows: panel t holds kb groups of mr values, value r
 // of group p being op(A)[i0+t*mr+r][p0+p]. Rows past the end of the last
@@ -12,24 +16,12 @@ func packA(dst []float32, op Op, a []float32, lda, i0, rows, p0, kb, mr int) {
 		if op == Trans {
 			// op(A)[i][p] = a[p*lda+i]: each group is a contiguous run.
 			for p := range kb {
-				src := a[(p0+p)*lda+top : (p0+p)*lda+top+height]
 				group := panel[p*mr : p*mr+mr]
-				copy(group, src)
-				clear(group[height:])
+				copyGroup(group, a[(p0+p)*lda+top:], height)
 			}
 			continue
 		}
-		for r := range height {
-			src := a[(top+r)*lda+p0 : (top+r)*lda+p0+kb]
-			for p, v := range src {
-				panel[p*mr+r] = v
-			}
-		}
-		for r := height; r < mr; r++ {
-			for p := range kb {
-				panel[p*mr+r] = 0
-			}
-		}
+		transposeInto(panel, a[top*lda+p0:], lda, height, mr, kb)
 	}
 }
 
@@ -45,22 +37,58 @@ func packB(dst []float32, op Op, b []float32, ldb, j0, cols, p0, kb, nr, first, 
 		if op == NoTrans {
 			// op(B)[p][j] = b[p*ldb+j]: each group is a contiguous run.
 			for p := range kb {
-				src := b[(p0+p)*ldb+left : (p0+p)*ldb+left+width]
 				group := panel[p*nr : p*nr+nr]
-				copy(group, src)
-				clear(group[width:])
+				copyGroup(group, b[(p0+p)*ldb+left:], width)
 			}
 			continue
 		}
-		for c := range width {
-			src := b[(left+c)*ldb+p0 : (left+c)*ldb+p0+kb]
-			for p, v := range src {
-				panel[p*nr+c] = v
+		transposeInto(panel, b[left*ldb+p0:], ldb, width, nr, kb)
+	}
+}
+
+// copyGroup sets group[:n] from src and zeroes the rest of group. Groups of
+// the common tile sizes are copied as arrays, which the compiler turns into
+// a few vector moves instead of a call to memmove.
+func copyGroup(group, src []float32, n int) {
+	if n == len(group) {
+		switch n {
+		case 32:
+			*(*[32]float32)(group) = *(*[32]float32)(src)
+			return
+		case 16:
+			*(*[16]float32)(group) = *(*[16]float32)(src)
+			return
+		case 12:
+			*(*[12]float32)(group) = *(*[12]float32)(src)
+			return
+		case 8:
+			*(*[8]float32)(group) = *(*[8]float32)(src)
+			return
+		case 6:
+			*(*[6]float32)(group) = *(*[6]float32)(src)
+			return
+		}
+	}
+	copy(group, src[:n])
+	clear(group[n:])
+}
+
+// transposeInto fills a panel of kb groups of size width from lines rows
+// of src, each kb values long and ld apart: value r of group p is
+// src[r*ld+p]. Values r >= lines of every group are zero.
+func transposeInto(panel, src []float32, ld, lines, width, kb int) {
+	for pb := 0; pb < kb; pb += packBlock {
+		n := min(packBlock, kb-pb)
+		for r := range lines {
+			line := src[r*ld+pb : r*ld+pb+n]
+			out := panel[pb*width+r:]
+			for p, v := range line {
+				out[p*width] = v
 			}
 		}
-		for c := width; c < nr; c++ {
-			for p := range kb {
-				panel[p*nr+c] = 0
+		for r := lines; r < width; r++ {
+			for p := range n {
+				panel[(pb+p)*width+r] = 0
 			}
 		}
 	}

@@ -175,7 +175,7 @@ func WriteIDX(w io.Writer, t *Tensor, dtype byte) error {
 		lo, hi := idxIntRange(et)
 		for i, v := range t.Data {
 			if v != float32(math.Trunc(float64(v))) || float64(v) < lo || float64(v) > hi {
-				return fmt.Errorf("tensor: idx: value %v at index %d is not an integer in %v..%v, the range of type %s; round or rescale the data, or write IDXFloat32", v, i, lo, hi, typeName)
+				return fmt.Errorf("tensor: idx: value %v at index %d is not an integer in %.0f..%.0f, the range of type %s; round or rescale the data, or write IDXFloat32", v, i, lo, hi, typeName)
 			}
 		}
 	}

@@ -61,9 +61,9 @@ const matrixExtensions = ".npy, .csv, .tsv, .txt, .idx or -idxN-ubyte, each opti
 // suffix means the file is gzipped; IDX files are also recognized as gzipped
 // by their content.
 //
-// Arrays of other ranks are viewed as matrices: a 0-d array is 1 x 1, a 1-d
-// array of n values is n x 1 (one value per row), and an array of shape
-// (n, d1, d2, ...) is n x (d1*d2*...), each row holding one sample's
+// Arrays of other ranks are viewed as matrices. A 0-d array is 1 x 1, and a
+// 1-d array of n values is n x 1, one value per row. An array of shape
+// (n, d1, d2, ...) is n x (d1*d2*...): each row contains one sample with its
 // trailing dimensions flattened in row-major order.
 func ReadMatrixFile(path string) (data []float64, rows, cols int, err error) {
 	format, gz := matrixFileFormat(path)

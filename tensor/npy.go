@@ -26,8 +26,9 @@ import (
 
 const npyMagic = "\x93NUMPY"
 
-// npyMaxHeaderLen caps the header length that ReadNPY accepts. NumPy itself
-// refuses headers over 10000 bytes unless told otherwise.
+// npyMaxHeaderLen caps the header length that ReadNPY accepts. NumPy 1.24
+// and later reject headers over 10000 bytes unless max_header_size is
+// raised.
 const npyMaxHeaderLen = 1 << 20
 
 // npyHeader is the decoded header of an NPY file.
@@ -358,6 +359,15 @@ func parseNPYDescr(descr string) (elemType, error) {
 // input, so the loop walks the output in order and moves the input offset
 // by the column-major strides, carrying like an odometer.
 func fortranToC[T float32 | float64](src []T, shape []int) []T {
+	// Dimensions of size 1 do not change the layout. Dropping them keeps
+	// the odometer from carrying through each of them on every element.
+	var squeezed []int
+	for _, d := range shape {
+		if d != 1 {
+			squeezed = append(squeezed, d)
+		}
+	}
+	shape = squeezed
 	if len(shape) < 2 || len(src) == 0 {
 		return src
 	}
@@ -368,6 +378,7 @@ func fortranToC[T float32 | float64](src []T, shape []int) []T {
 		strides[k] = s
 		s *= d
 	}
+
 	dst := make([]T, len(src))
 	idx := make([]int, nd)
 	off := 0

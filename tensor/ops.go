@@ -6,14 +6,10 @@ import (
 	"github.com/nidim/nidim/simd"
 )
 
-// The elementwise ops below share one calling convention. They write into
-// dst and return it, so a caller can reuse one buffer across steps. A nil
-// dst makes the op allocate a result with the shape of the first operand.
-// A non-nil dst must have that shape. dst may be the same tensor as an
-// operand, which gives an in-place update. A dst that partially overlaps an
-// operand (for example a Slice view shifted by a row) gives an error.
-// Inputs of the wrong shape give an error that wraps ErrShape and names
-// both shapes. On any error dst is left unchanged. NaN and Inf follow IEEE 754 arithmetic elementwise.
+// The elementwise ops below follow the dst convention of the package
+// documentation: a nil dst allocates a result with the shape of the first
+// operand, and dst may be that operand for an in-place update. NaN and Inf
+// follow IEEE 754 arithmetic elementwise.
 
 // prepare returns dst, or a new tensor of a's shape when dst is nil. It
 // returns an ErrShape error when dst has another shape.

@@ -258,3 +258,48 @@ func TestReLUAndBackward(t *testing.T) {
 		}
 	})
 }
+
+func TestReusedDstDoesNotAllocate(t *testing.T) {
+	a := uniformTensor(t, 1, 16, 33)
+	b := uniformTensor(t, 2, 16, 33)
+	dst, at, sums := New(16, 33), New(33, 16), New(33)
+	allocs := testing.AllocsPerRun(10, func() {
+		_, _ = Add(dst, a, b)
+		_, _ = Scale(dst, dst, 0.5)
+		_ = AddScaled(dst, 2, a)
+		_, _ = SumRows(sums, a)
+		_, _ = AddRowVector(dst, a, sums.Data)
+		_, _ = ReLU(dst, dst)
+		_, _ = SoftmaxRows(dst, a)
+		_, _ = LogSoftmaxRows(dst, a)
+		_, _ = Transpose(at, a)
+	})
+	require.Zero(t, allocs)
+}
+
+func TestOverlapErrorsForEveryOp(t *testing.T) {
+	x := uniformTensor(t, 12, 5, 4)
+	a, shifted := x.Slice(0, 4), x.Slice(1, 5)
+	before := x.Clone()
+	cases := map[string]func() error{
+		"Sub":            func() error { _, err := Sub(shifted, a, a); return err },
+		"Mul":            func() error { _, err := Mul(shifted, a, a); return err },
+		"MulRowVector":   func() error { _, err := MulRowVector(shifted, a, make([]float32, 4)); return err },
+		"Apply":          func() error { _, err := Apply(shifted, a, func(v float32) float32 { return v }); return err },
+		"ReLUBackward":   func() error { _, err := ReLUBackward(shifted, a, a); return err },
+		"SoftmaxRows":    func() error { _, err := SoftmaxRows(shifted, a); return err },
+		"LogSoftmaxRows": func() error { _, err := LogSoftmaxRows(shifted, a); return err },
+		"SumCols":        func() error { _, err := SumCols(x.Slice(0, 1).RowView(0), a); return err },
+		"LogSumExpRows":  func() error { _, err := LogSumExpRows(x.Slice(0, 1).RowView(0), a); return err },
+	}
+	for name, run := range cases {
+		err := run()
+		require.Error(t, err, name)
+		require.Contains(t, err.Error(), name, "the error must name the op")
+		require.Regexp(t, "overlaps|shares memory", err.Error())
+	}
+	require.Equal(t, before.Data, x.Data, "a rejected op changed the data")
+
+	_, err := ReLUBackward(New(3), a, a)
+	requireShapeError(t, err, "[3]", "[4 4]")
+}

@@ -10,16 +10,18 @@ import (
 // RNG is a seeded pseudo-random number generator whose every output is the
 // same on every architecture and SIMD level for the same seed and the same
 // sequence of calls. Its bits come from the PCG-DXSM generator of
-// math/rand/v2, which uses integer arithmetic only. Everything above the
-// bits is done here with operations that IEEE 754 rounds exactly (+, -, *,
-// / and math.Sqrt), each one rounded by an explicit conversion where the Go
-// compiler could otherwise fuse a multiply and an add (it does so on arm64,
-// and on amd64 with GOAMD64=v3), and with a logarithm of our own, because
-// math.Log runs assembly on amd64 and s390x and pure Go elsewhere.
+// math/rand/v2, which uses integer arithmetic only. The floating-point
+// steps above the bits use only operations that IEEE 754 rounds exactly:
+// +, -, *, / and math.Sqrt. Each product that the Go compiler could fuse
+// with an addition (it does so on arm64, and on amd64 with GOAMD64=v3) is
+// rounded first by an explicit conversion. Logarithms come from a function
+// of our own, because math.Log runs assembly on amd64 and s390x and pure
+// Go elsewhere, so its last bit can differ.
 //
 // RNG implements rand.Source, so rand.New(rng) gives a *rand.Rand drawing
 // from the same stream, but the methods of *rand.Rand are not covered by
-// the promise above. An RNG is not safe for concurrent use.
+// the promise above. An RNG is not safe for concurrent use. The zero RNG
+// is usable and equals PCG seeded with (0, 0), which is not NewRNG(0).
 type RNG struct {
 	src      rand.PCG
 	spare    float64 // second normal from the last polar-method pair
@@ -184,8 +186,8 @@ func isFinite32(x float32) bool {
 	return !math.IsNaN(float64(x)) && !math.IsInf(float64(x), 0)
 }
 
-// ln2Hi has the leading 32 bits of ln 2 and trailing zeros, so e*ln2Hi is
-// exact for every binary exponent e of a float64; ln2Lo is the rest.
+// ln2Hi is ln 2 shortened to 33 significant bits, so e*ln2Hi is exact for
+// every binary exponent e of a float64. ln2Lo is the rest of ln 2.
 const (
 	ln2Hi = 0x1.62e42feep-01
 	ln2Lo = math.Ln2 - ln2Hi
@@ -215,8 +217,11 @@ func logPortable(x float64) float64 {
 	case math.IsInf(x, 1):
 		return x
 	}
+
+	// Split x into 2^e * m. A subnormal x is first scaled, exactly, into
+	// the normal range.
 	e := 0
-	if x < 0x1p-1022 { // subnormal: scale into the normal range, exactly
+	if x < 0x1p-1022 {
 		x *= 0x1p54
 		e = -54
 	}
@@ -227,6 +232,7 @@ func logPortable(x float64) float64 {
 		m *= 0.5
 		e++
 	}
+
 	f := m - 1
 	s := f / (2 + f)
 	s2 := float64(s * s)
@@ -235,6 +241,7 @@ func logPortable(x float64) float64 {
 		p = logCoeffs[i] + float64(s2*p)
 	}
 	lnm := f - float64(s*(f-float64(2*float64(s2*p))))
+
 	fe := float64(e)
 	return float64(fe*ln2Hi) + (lnm + float64(fe*ln2Lo))
 }

@@ -49,9 +49,9 @@ func (t *Tensor) Max() float32 {
 // SumRows sums the rows of the Rows() x Cols() matrix view of a: dst[j] is
 // the sum over i of a[i, j], as for the gradient of a bias. dst must have
 // shape [Cols()], and a nil dst is allocated. The sums accumulate in
-// float32, row by row, so for many rows of similar values the relative
-// error grows like Rows() times the float32 epsilon; use MeanVar when that
-// matters. A dst that shares memory with a gives an error.
+// float32, row by row. For many rows of similar values the relative error
+// therefore grows like Rows() times the float32 epsilon, so use MeanVar
+// when that matters. A dst that shares memory with a gives an error.
 func SumRows(dst, a *Tensor) (*Tensor, error) {
 	return sumRows(simd.Active(), dst, a)
 }

@@ -48,10 +48,11 @@ func TestSumAndMean(t *testing.T) {
 }
 
 func TestSumDoesNotStall(t *testing.T) {
-	// A float32 running sum of 2^25 ones stops at 2^24; the float64 one
-	// does not.
-	x := Full(1, 1<<25)
-	require.Equal(t, float64(1<<25), x.Sum())
+	// A float32 running sum that reaches 2^24 stops growing by 1, because
+	// 2^24+1 rounds back to 2^24. The float64 sum keeps counting.
+	x := Full(1, 1001)
+	x.Data[0] = 1 << 24
+	require.Equal(t, float64(1<<24+1000), x.Sum())
 }
 
 func TestMax(t *testing.T) {
@@ -132,8 +133,8 @@ func TestSumRowsReusesAndChecks(t *testing.T) {
 }
 
 func TestMeanVarManyRows(t *testing.T) {
-	// 1e7 rows of 3: past 2^24 a float32 running sum rounds each +3 to a
-	// multiple of 2 or 4, so it drifts; the float64 sums are exact here.
+	// 1e7 rows of 3. Past 2^24 a float32 running sum rounds each +3 to a
+	// multiple of 2 or 4, so it drifts. The float64 sums are exact here.
 	const n = 10_000_000
 	x := Full(3, n, 1)
 	var naive float32

@@ -7,22 +7,6 @@ import (
 	"github.com/nidim/nidim/simd"
 )
 
-// The row-wise softmax family works on the Rows() x Cols() matrix view and
-// is numerically stable: each row is shifted by its maximum m before exp,
-// so no exp overflows, and the largest term contributes exp(0) = 1 to the
-// row's sum. Exponentials and sums are computed in float64. A softmax
-// value is within 2^-23 relative of exact and the log-sum-exp and
-// log-softmax values are rounded to float32 once. Special cases per row, which follow the limits of the
-// finite formulas:
-//
-//   - a NaN anywhere makes every output of the row NaN;
-//   - entries equal to -Inf get probability 0 (log-probability -Inf);
-//   - when some entries are +Inf, they share probability 1 equally and the
-//     others get 0; the log-sum-exp is +Inf;
-//   - when every entry is -Inf, and for an empty row, the log-sum-exp is
-//     -Inf (the log of an empty sum) and the softmax and log-softmax are NaN
-//     (0/0).
-
 // rowExpStats returns the maximum m of row, the sum over the row of
 // exp(x - m) in float64, the number of +Inf entries and whether the row
 // holds a NaN. When m is +Inf or -Inf the sum is not computed. When exps is
@@ -65,6 +49,22 @@ func rowExpStats(max func([]float32) float32, row, exps []float32) (m float32, s
 // SoftmaxRows sets each row of dst to the softmax of the row of a:
 // exp(a[i, j]) / sum over k of exp(a[i, k]). dst has the shape of a, a nil
 // dst is allocated, and dst may be a itself.
+//
+// SoftmaxRows, LogSoftmaxRows and LogSumExpRows work on the Rows() x Cols()
+// matrix view and are numerically stable. Each row is shifted by its
+// maximum m before exp, so no exp overflows and the largest term adds
+// exp(0) = 1 to the row's sum. Exponentials and sums are computed in
+// float64. Softmax values are within about 2^-23 relative of exact, and
+// log-sum-exp and log-softmax values are rounded to float32 once. Special
+// cases per row follow the limits of the finite formulas:
+//
+//   - a NaN anywhere makes every output of the row NaN;
+//   - entries equal to -Inf get probability 0 (log-probability -Inf);
+//   - when some entries are +Inf, they share probability 1 equally and the
+//     others get 0, and the log-sum-exp is +Inf;
+//   - when every entry is -Inf, the softmax and log-softmax are NaN (0/0)
+//     and the log-sum-exp is -Inf;
+//   - a row with no columns has log-sum-exp -Inf, the log of an empty sum.
 func SoftmaxRows(dst, a *Tensor) (*Tensor, error) {
 	return softmaxRows(simd.Active().Max, dst, a)
 }
@@ -107,7 +107,8 @@ func softmaxRows(max func([]float32) float32, dst, a *Tensor) (*Tensor, error) {
 }
 
 // LogSumExpRows sets dst[i] to log(sum over j of exp(a[i, j])) for each row
-// of a. dst must have shape [Rows()], and a nil dst is allocated.
+// of a, with the special cases listed at SoftmaxRows. dst must have shape
+// [Rows()], and a nil dst is allocated.
 func LogSumExpRows(dst, a *Tensor) (*Tensor, error) {
 	return logSumExpRows(simd.Active().Max, dst, a)
 }
@@ -137,8 +138,9 @@ func logSumExpRows(max func([]float32) float32, dst, a *Tensor) (*Tensor, error)
 
 // LogSoftmaxRows sets each row of dst to the log of the softmax of the row
 // of a: a[i, j] minus the row's log-sum-exp, computed without forming the
-// softmax, so very negative log-probabilities keep their precision. dst has
-// the shape of a, a nil dst is allocated, and dst may be a itself.
+// softmax, so very negative log-probabilities keep their precision. The
+// special cases are listed at SoftmaxRows. dst has the shape of a, a nil
+// dst is allocated, and dst may be a itself.
 func LogSoftmaxRows(dst, a *Tensor) (*Tensor, error) {
 	return logSoftmaxRows(simd.Active().Max, dst, a)
 }

@@ -1,6 +1,24 @@
 // Package tensor provides a row-major float32 tensor, matrix multiply on
 // the simd micro-kernels, elementwise ops and reductions, seeded random
 // fills, and readers and writers for NPY, IDX and CSV files.
+//
+// # Destinations, aliasing and errors
+//
+// The elementwise ops, reductions, Transpose and the softmax family write
+// into a dst argument and return it, so a caller can reuse one buffer
+// across steps. A nil dst makes the op allocate its result. A non-nil dst
+// must have the result's shape. For elementwise ops and the softmax
+// family, dst may be the same tensor as an input, which gives an in-place
+// update. A dst that partially overlaps an input (for example a Slice view
+// shifted by one row), or any overlap for ops whose result has another
+// shape, gives an error. Inputs whose shapes do not fit give an error that
+// wraps ErrShape and names both shapes. On any error dst is left
+// unchanged. Index errors in At, Set, Row and Slice are programming errors
+// and panic, as slice indexing does.
+//
+// The matrix view of a tensor has Rows() rows (the first dimension) and
+// Cols() columns (the product of the others). The row-wise ops use it, so
+// a [N, C, H, W] batch is N rows of C*H*W values.
 package tensor
 
 import (
@@ -131,11 +149,11 @@ func (t *Tensor) SameShape(u *Tensor) bool {
 }
 
 // Reshape returns a view of t with a new shape that shares t.Data. One
-// dimension may be -1, and it is then inferred from the element count. It
-// returns an ErrShape error when the new shape holds a different number of
-// elements, and an error for any other negative dimension, for more than
-// one -1, or for a -1 that cannot be inferred because the other dimensions
-// multiply to 0.
+// dimension may be -1, and it is then inferred from the element count.
+// Reshape returns an ErrShape error when the new shape has a different
+// number of elements. It returns a plain error for more than one -1, for
+// any other negative dimension, and for a -1 that cannot be inferred
+// because the other dimensions multiply to 0.
 func (t *Tensor) Reshape(shape ...int) (*Tensor, error) {
 	shape = append([]int(nil), shape...)
 	infer := -1
@@ -165,7 +183,7 @@ func (t *Tensor) Reshape(shape ...int) (*Tensor, error) {
 		known = len(t.Data)
 	}
 	if known != len(t.Data) {
-		return nil, shapeError("Reshape", shape, t.Shape, fmt.Sprintf("the new shape holds %d elements and the tensor %d", known, len(t.Data)))
+		return nil, shapeError("Reshape", shape, t.Shape, fmt.Sprintf("the new shape has %d elements but the tensor has %d", known, len(t.Data)))
 	}
 	return &Tensor{Shape: shape, Data: t.Data}, nil
 }

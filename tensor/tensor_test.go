@@ -115,6 +115,7 @@ func TestReshapeErrors(t *testing.T) {
 		{"two inferred", []int{-1, -1}, false, "more than one -1"},
 		{"negative", []int{-2, 3}, false, "-2"},
 		{"inferred with zero", []int{0, -1}, false, "multiply to 0"},
+		{"overflow", []int{1 << 40, 1 << 40}, false, "more elements than fit in an int"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

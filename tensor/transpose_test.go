@@ -8,7 +8,7 @@ import (
 )
 
 func TestTranspose(t *testing.T) {
-	for _, shape := range [][2]int{{0, 5}, {5, 0}, {1, 1}, {1, 40}, {40, 1}, {33, 65}, {70, 3}, {32, 32}, {100, 97}} {
+	for _, shape := range [][2]int{{0, 5}, {5, 0}, {1, 1}, {1, 40}, {40, 1}, {33, 65}, {70, 3}, {32, 32}, {100, 97}, {300, 270}, {257, 1}, {1, 513}} {
 		r, c := shape[0], shape[1]
 		a := uniformTensor(t, uint64(r*1000+c), r, c)
 		at, err := Transpose(nil, a)

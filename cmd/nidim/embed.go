@@ -1,0 +1,140 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/nidim/nidim/dim"
+	"github.com/nidim/nidim/internal/mnist"
+	"github.com/nidim/nidim/nn"
+	"github.com/nidim/nidim/tensor"
+)
+
+func init() {
+	register(command{
+		name:    "embed",
+		summary: "embed data with a trained model and write the embeddings",
+		run:     runEmbed,
+	})
+}
+
+const embedUsage = `Usage: nidim embed --model FILE --out FILE [flags]
+
+Runs the encoder of a checkpoint written by "nidim train" over a data set
+in inference mode, without channel noise, and writes one embedding per row
+(N x d) to --out. The format follows the extension of --out: .npy
+(float32), .csv, .tsv or .txt, each optionally followed by .gz.
+
+Flags:
+  --model FILE         checkpoint from nidim train (required)
+  --out FILE           embedding file to write (required)
+  --data PATH          an MNIST-style IDX directory or a matrix file (.npy,
+                       .csv, .tsv, .txt, optionally .gz) with one sample per
+                       row (default: built-in MNIST)
+  --split NAME         for MNIST-style data: test or train (default test);
+                       a matrix file is embedded whole
+  --image-shape C,H,W  sample shape of a matrix --data; the default is the
+                       shape the model was trained on
+  --batch N            samples per forward pass (default 1000)
+  --threads N          goroutines; 0 for all cores (default 0)
+`
+
+func runEmbed(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("embed", flag.ContinueOnError)
+	modelPath := fs.String("model", "", "")
+	out := fs.String("out", "", "")
+	data := fs.String("data", "", "")
+	split := fs.String("split", "test", "")
+	imageShape := fs.String("image-shape", "", "")
+	batch := fs.Int("batch", 1000, "")
+	threads := fs.Int("threads", 0, "")
+	if st := parseFlags(fs, args, embedUsage, stdout, stderr); st >= 0 {
+		return st
+	}
+	fail := func(status int, format string, a ...any) int {
+		fmt.Fprintf(stderr, "nidim embed: "+format+"\n", a...)
+		return status
+	}
+	switch {
+	case *modelPath == "":
+		return fail(exitUsage, "missing --model; pass the checkpoint written by nidim train.")
+	case *out == "":
+		return fail(exitUsage, "missing --out; pass the embedding file to write, such as embeddings.npy.")
+	case *split != "test" && *split != "train":
+		return fail(exitUsage, "invalid --split %q; use test or train.", *split)
+	case *batch < 1:
+		return fail(exitUsage, "invalid --batch %d; use 1 or more samples.", *batch)
+	case *threads < 0:
+		return fail(exitUsage, "invalid --threads %d; use 0 for all cores or a positive count.", *threads)
+	}
+	setThreads(*threads)
+	m, err := dim.LoadModel(*modelPath)
+	if err != nil {
+		return fail(exitUsage, "%v", err)
+	}
+	x, err := embedInput(*data, *split, *imageShape, m)
+	if err != nil {
+		return fail(exitUsage, "%v", err)
+	}
+	z, err := m.Encoder.Embed(x, *batch)
+	if err != nil {
+		return fail(exitFail, "%v", err)
+	}
+	values := make([]float64, z.Len())
+	for i, v := range z.Data {
+		values[i] = float64(v)
+	}
+	if err := tensor.WriteMatrixFile(*out, values, z.Shape[0], z.Shape[1]); err != nil {
+		return fail(exitFail, "%v", err)
+	}
+	fmt.Fprintf(stderr, "wrote %d embeddings of dimension %d to %s\n", z.Shape[0], z.Shape[1], *out)
+	return exitOK
+}
+
+// embedInput loads the rows to embed and checks them against the model.
+func embedInput(data, split, imageShape string, m *dim.Model) (*tensor.Tensor, error) {
+	var x *tensor.Tensor
+	if data == "" || isDir(data) {
+		var tr, te *mnist.Set
+		var err error
+		if data == "" {
+			tr, te, err = mnist.Load()
+		} else {
+			tr, te, err = mnist.LoadDir(data)
+		}
+		if err != nil {
+			return nil, err
+		}
+		x = te.Images
+		if split == "train" {
+			x = tr.Images
+		}
+	} else {
+		values, rows, cols, err := tensor.ReadMatrixFile(data)
+		if err != nil {
+			return nil, err
+		}
+		if imageShape != "" {
+			if _, err := parseShape(imageShape, cols); err != nil {
+				return nil, err
+			}
+		}
+		x = tensor.New(rows, cols)
+		for i, v := range values {
+			x.Data[i] = float32(v)
+		}
+	}
+	if want := m.Encoder.InputSize(); x.Shape[1] != want {
+		return nil, fmt.Errorf("the data has %d values per sample but the model was trained on samples of shape %v (%d values)", x.Shape[1], m.Config.Input, want)
+	}
+	return x, nil
+}
+
+// setThreads applies a --threads value to the layers and matrix products.
+func setThreads(n int) {
+	if n > 0 {
+		tensor.SetThreads(n)
+		nn.SetThreads(n)
+	}
+}

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+
+	"github.com/nidim/nidim/dim"
+	"github.com/nidim/nidim/stats"
+)
+
+func init() {
+	register(command{
+		name:    "eval",
+		summary: "measure a trained model: MI estimate, prior matching, probe and kNN accuracy",
+		run:     runEval,
+	})
+}
+
+const evalUsage = `Usage: nidim eval --model FILE [flags]
+
+Evaluates a checkpoint written by "nidim train" on the data it was trained
+on: the InfoNCE estimate of the mutual information on the test split with
+its capacity gap, the prior-matching report of the noiseless test
+embeddings, and, when the data has labels, the accuracy of a linear probe
+and of a k-nearest-neighbor classifier trained on the training-split
+embeddings.
+
+Flags:
+  --model FILE         checkpoint from nidim train (required)
+  --data PATH          an MNIST-style IDX directory or a matrix file, as for
+                       nidim train (default: built-in MNIST)
+  --labels FILE        class labels for a matrix --data, one per row
+  --image-shape C,H,W  sample shape of a matrix --data (default: vectors)
+  --test-fraction F    share of a matrix --data held out for testing; with
+                       the model's seed this reproduces the training split
+                       (default 0.1)
+  --knn K              neighbors of the kNN classifier (default 5)
+  --knn-metric NAME    euclidean or cosine distance for kNN (default euclidean)
+  --threads N          goroutines; 0 for all cores (default 0)
+  --json               print one JSON object with prior, dim, sigma, eps,
+                       mi_estimate, capacity, capacity_gap, ln_batch,
+                       linear_probe_accuracy, knn_accuracy and report
+`
+
+func runEval(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
+	modelPath := fs.String("model", "", "")
+	var df dataFlags
+	df.register(fs)
+	knnK := fs.Int("knn", 5, "")
+	knnMetric := fs.String("knn-metric", string(dim.MetricEuclidean), "")
+	threads := fs.Int("threads", 0, "")
+	asJSON := fs.Bool("json", false, "")
+	if st := parseFlags(fs, args, evalUsage, stdout, stderr); st >= 0 {
+		return st
+	}
+	fail := func(status int, format string, a ...any) int {
+		fmt.Fprintf(stderr, "nidim eval: "+format+"\n", a...)
+		return status
+	}
+	switch {
+	case *modelPath == "":
+		return fail(exitUsage, "missing --model; pass the checkpoint written by nidim train.")
+	case *knnK < 1:
+		return fail(exitUsage, "invalid --knn %d; use 1 or more neighbors.", *knnK)
+	case *threads < 0:
+		return fail(exitUsage, "invalid --threads %d; use 0 for all cores or a positive count.", *threads)
+	}
+	if err := checkMetric(*knnMetric); err != nil {
+		return fail(exitUsage, "%v", err)
+	}
+	setThreads(*threads)
+	m, err := dim.LoadModel(*modelPath)
+	if err != nil {
+		return fail(exitUsage, "%v", err)
+	}
+	train, test, err := loadData(df, m.Config.Seed)
+	if err != nil {
+		return fail(exitUsage, "%v", err)
+	}
+	if want := m.Encoder.InputSize(); train.X.Shape[1] != want {
+		return fail(exitUsage, "the data has %d values per sample but the model was trained on samples of shape %v (%d values).", train.X.Shape[1], m.Config.Input, want)
+	}
+	ev, err := evaluate(m, train, test, *knnK, dim.Metric(*knnMetric), stderr, !*asJSON)
+	if err != nil {
+		return fail(exitFail, "%v", err)
+	}
+	cfg := m.Config
+	prior, _ := cfg.NewPrior()
+	capacity, twoView, lnB := prior.Capacity(cfg.Dim), prior.TwoViewMI(cfg.Dim), math.Log(float64(cfg.Batch))
+	if !*asJSON {
+		if err := ev.write(stdout, capacity, twoView, lnB); err != nil {
+			return fail(exitFail, "%v", err)
+		}
+		return exitOK
+	}
+	res := struct {
+		Prior         string        `json:"prior"`
+		Dim           int           `json:"dim"`
+		Sigma         float64       `json:"sigma"`
+		Eps           float64       `json:"eps"`
+		Epochs        int           `json:"epochs"`
+		MIEstimate    float64       `json:"mi_estimate"`
+		Capacity      float64       `json:"capacity"`
+		TwoViewMI     float64       `json:"two_view_mi"`
+		CapacityGap   float64       `json:"capacity_gap"`
+		LnBatch       float64       `json:"ln_batch"`
+		ProbeAccuracy *float64      `json:"linear_probe_accuracy"`
+		KNNAccuracy   *float64      `json:"knn_accuracy"`
+		Report        *stats.Report `json:"report"`
+	}{cfg.Prior, cfg.Dim, cfg.Sigma, cfg.Eps, m.Epoch, ev.MI, capacity, twoView, capacity - ev.MI, lnB, ev.Probe, ev.KNN, ev.Report}
+	b, err := json.Marshal(res)
+	if err != nil {
+		return fail(exitFail, "encode JSON: %v", err)
+	}
+	fmt.Fprintln(stdout, string(b))
+	return exitOK
+}

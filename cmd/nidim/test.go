@@ -1,0 +1,236 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"runtime"
+	"strings"
+
+	"github.com/nidim/nidim/stats"
+	"github.com/nidim/nidim/tensor"
+)
+
+func init() {
+	register(command{
+		name:    "test",
+		summary: "test an embedding matrix against the prior N(0, I) or U[0,1]^d",
+		run:     runTest,
+	})
+}
+
+const testUsageHead = `Usage: nidim test [flags] FILE
+
+Runs the prior-matching battery on FILE, a matrix whose rows are samples and
+whose columns are embedding components: .npy, .csv or .tsv (optionally .gz).
+Every p-value of the run forms one family, adjusted with Holm's method; the
+sample fails when some adjusted p-value is at most --alpha. The exit status
+is 0 whenever the tests ran, whatever the verdict, 1 when the run failed and
+2 on invalid flags or input.
+
+Flags:
+  --prior NAME          target distribution: gaussian, N(0, I) (default), or
+                        uniform, U[0,1]^d
+  --tests LIST          comma-separated test names (default: every test valid
+                        for the prior)
+  --alpha A             family-wise significance level, a probability in
+                        (0, 1) (default 0.01)
+  --max-samples N       rows used by henze-zirkler, whose time grows with
+                        rows^2 x columns; larger files use a seeded random
+                        subsample (default 2000; 0 uses all rows)
+  --energy-samples N    rows used by the multivariate energy tests, whose
+                        time grows with replicates x rows^2 x columns
+                        (default 500, at most --max-samples; 0 uses all rows)
+  --replicates B        Monte Carlo replicates of the energy tests; their
+                        p-values are at least 1/(B+1) (default 199)
+  --seed S              seed of every subsample and Monte Carlo draw, an
+                        unsigned integer; equal seeds give equal output
+                        (default 1)
+  --threads N           worker goroutines (default: the number of CPUs);
+                        results do not depend on it
+  --json                print one JSON object instead of the text report
+                        (keys n, d, prior, alpha, tests, components,
+                        max_ks_distance, max_abs_correlation, reject,
+                        verdict; see the stats package documentation)
+
+Tests ("component" tests run on each column, the others on all columns):
+`
+
+func testUsage(w io.Writer) {
+	fmt.Fprint(w, testUsageHead)
+	width := 0
+	for _, name := range stats.TestNames {
+		width = max(width, len(name))
+	}
+	for _, name := range stats.TestNames {
+		fmt.Fprintf(w, "  %-*s  %s\n", width, name, stats.TestSummary(name))
+	}
+	fmt.Fprintln(w, "\nWith --prior uniform only anderson-darling-prior, ks-prior,")
+	fmt.Fprintln(w, "cramer-von-mises-prior, energy-prior and sphericity apply: the others test")
+	fmt.Fprintln(w, "normality with estimated parameters.")
+}
+
+// parseTestArgs parses flags and the single FILE argument, which may come
+// before, between or after the flags.
+func parseTestArgs(args []string) (opts stats.ReportOptions, path string, asJSON bool, err error) {
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	prior := fs.String("prior", "gaussian", "")
+	tests := fs.String("tests", "", "")
+	alpha := fs.Float64("alpha", stats.DefaultAlpha, "")
+	maxSamples := fs.Int("max-samples", stats.DefaultMaxSamples, "")
+	energySamples := fs.Int("energy-samples", stats.DefaultEnergySamples, "")
+	replicates := fs.Int("replicates", stats.DefaultReplicates, "")
+	seed := fs.Uint64("seed", 1, "")
+	threads := fs.Int("threads", runtime.GOMAXPROCS(0), "")
+	jsonFlag := fs.Bool("json", false, "")
+
+	var files []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return opts, "", false, err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		files = append(files, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	switch {
+	case len(files) == 0:
+		return opts, "", false, errors.New("missing FILE: pass the path of an .npy, .csv or .tsv matrix")
+	case len(files) > 1:
+		return opts, "", false, fmt.Errorf("unexpected argument %q after FILE %q: pass one file", files[1], files[0])
+	}
+
+	if *alpha <= 0 || *alpha >= 1 || math.IsNaN(*alpha) {
+		return opts, "", false, fmt.Errorf("invalid --alpha %v: use a probability between 0 and 1, such as 0.01", *alpha)
+	}
+	for _, f := range []struct {
+		name  string
+		value int
+		min   int
+	}{{"max-samples", *maxSamples, 0}, {"energy-samples", *energySamples, 0}, {"replicates", *replicates, 1}, {"threads", *threads, 1}} {
+		if f.value < f.min {
+			return opts, "", false, fmt.Errorf("invalid --%s %d: use %d or more", f.name, f.value, f.min)
+		}
+	}
+	allRows := func(n int) int {
+		if n == 0 {
+			return math.MaxInt
+		}
+		return n
+	}
+	opts = stats.ReportOptions{
+		Prior:         *prior,
+		Alpha:         *alpha,
+		MaxSamples:    allRows(*maxSamples),
+		EnergySamples: allRows(*energySamples),
+		Replicates:    *replicates,
+		Seed:          *seed,
+		Workers:       *threads,
+	}
+	if *tests != "" {
+		for _, name := range strings.Split(*tests, ",") {
+			if name = strings.TrimSpace(name); name != "" {
+				opts.Tests = append(opts.Tests, name)
+			}
+		}
+		if len(opts.Tests) == 0 {
+			return opts, "", false, fmt.Errorf("--tests %q names no test: pass comma-separated names from %s", *tests, strings.Join(stats.TestNames, ", "))
+		}
+	}
+	return opts, files[0], *jsonFlag, nil
+}
+
+func runTest(args []string, stdout, stderr io.Writer) int {
+	opts, path, asJSON, err := parseTestArgs(args)
+	if errors.Is(err, flag.ErrHelp) {
+		testUsage(stdout)
+		return exitOK
+	}
+	if err != nil {
+		msg := err.Error()
+		if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
+			msg = "unknown flag " + name + "; run \"nidim help test\" for the flags"
+		}
+		fmt.Fprintf(stderr, "nidim test: %s.\n", strings.TrimSuffix(msg, "."))
+		return exitUsage
+	}
+
+	data, rows, cols, err := tensor.ReadMatrixFile(path)
+	if err != nil {
+		fmt.Fprintf(stderr, "nidim test: %s.\n", strings.TrimSuffix(strings.TrimPrefix(err.Error(), "tensor: "), "."))
+		return exitUsage
+	}
+	if rows == 0 || cols == 0 {
+		fmt.Fprintf(stderr, "nidim test: %s holds a %d x %d matrix; the tests need at least one row and one column.\n", path, rows, cols)
+		return exitUsage
+	}
+
+	report, err := stats.BuildReport(stats.Matrix{N: rows, D: cols, Data: data}, opts)
+	if err != nil {
+		msg := strings.TrimPrefix(err.Error(), "stats: ")
+		msg = strings.TrimPrefix(msg, "report: ")
+		fmt.Fprintf(stderr, "nidim test: %s: %s.\n", path, strings.TrimSuffix(msg, "."))
+		return exitUsage
+	}
+	if report.Ran() == 0 {
+		first := report.Tests[0]
+		fmt.Fprintf(stderr, "nidim test: no test could run on the %d x %d matrix in %s (%s: %s); add rows or choose other tests with --tests.\n",
+			rows, cols, path, first.Name, first.Err)
+		return exitUsage
+	}
+	reportFailures(report, stderr)
+
+	if asJSON {
+		raw, err := json.Marshal(report)
+		if err == nil {
+			_, err = fmt.Fprintf(stdout, "%s\n", raw)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "nidim test: writing the JSON report failed: %v.\n", err)
+			return exitFail
+		}
+		return exitOK
+	}
+	if err := report.WriteText(stdout); err != nil {
+		fmt.Fprintf(stderr, "nidim test: writing the report failed: %v.\n", err)
+		return exitFail
+	}
+	return exitOK
+}
+
+// reportFailures writes one line to stderr per test that could not run on
+// some component, with its first error and the count.
+func reportFailures(r *stats.Report, stderr io.Writer) {
+	type failure struct {
+		msg   string
+		count int
+	}
+	var order []string
+	byName := map[string]*failure{}
+	for _, e := range r.Tests {
+		if e.Err == "" {
+			continue
+		}
+		f, ok := byName[e.Name]
+		if !ok {
+			f = &failure{msg: e.Err}
+			byName[e.Name] = f
+			order = append(order, e.Name)
+		}
+		f.count++
+	}
+	for _, name := range order {
+		f := byName[name]
+		where := ""
+		if f.count > 1 {
+			where = fmt.Sprintf(" (%d entries)", f.count)
+		}
+		fmt.Fprintf(stderr, "nidim test: warning: %s could not run%s: %s.\n", name, where, strings.TrimSuffix(f.msg, "."))
+	}
+}

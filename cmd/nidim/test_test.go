@@ -1,0 +1,230 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/nidim/nidim/tensor"
+)
+
+// writeNormalCSV writes an n x d matrix of seeded N(0, 1) draws plus shift
+// as CSV with a header row and returns its path.
+func writeNormalCSV(t *testing.T, n, d int, seed uint64, shift float64) string {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(seed, 1))
+	var b strings.Builder
+	for j := 0; j < d; j++ {
+		if j > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, "z%d", j)
+	}
+	b.WriteByte('\n')
+	for i := 0; i < n; i++ {
+		for j := 0; j < d; j++ {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, "%.17g", rng.NormFloat64()+shift)
+		}
+		b.WriteByte('\n')
+	}
+	path := filepath.Join(t.TempDir(), "emb.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func runNidim(args ...string) (code int, stdout, stderr string) {
+	var out, errOut bytes.Buffer
+	code = run(args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+type testJSON struct {
+	N     int     `json:"n"`
+	D     int     `json:"d"`
+	Prior string  `json:"prior"`
+	Alpha float64 `json:"alpha"`
+	Tests []struct {
+		Name      string   `json:"name"`
+		Component int      `json:"component"`
+		Statistic *float64 `json:"statistic"`
+		PValue    *float64 `json:"p_value"`
+		PAdjusted *float64 `json:"p_adjusted"`
+		Error     string   `json:"error"`
+	} `json:"tests"`
+	Components []map[string]float64 `json:"components"`
+	Reject     bool                 `json:"reject"`
+	Verdict    string               `json:"verdict"`
+}
+
+func TestCommandTestJSON(t *testing.T) {
+	path := writeNormalCSV(t, 300, 3, 1, 0)
+	code, stdout, stderr := runNidim("test", "--json", "--replicates", "19", path)
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	var r testJSON
+	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+		t.Fatalf("output is not one JSON object: %v\n%s", err, stdout)
+	}
+	if r.N != 300 || r.D != 3 || r.Prior != "gaussian" || r.Alpha != 0.01 {
+		t.Errorf("n %d d %d prior %q alpha %v", r.N, r.D, r.Prior, r.Alpha)
+	}
+	if len(r.Tests) != 36 || len(r.Components) != 3 {
+		t.Errorf("%d tests and %d components, want 36 and 3", len(r.Tests), len(r.Components))
+	}
+	for _, e := range r.Tests {
+		if e.Statistic == nil || e.PValue == nil || e.PAdjusted == nil || e.Error != "" {
+			t.Errorf("entry %+v incomplete", e)
+		}
+	}
+}
+
+func TestCommandTestTextVerdict(t *testing.T) {
+	shifted := writeNormalCSV(t, 300, 2, 2, 0.5)
+	code, stdout, stderr := runNidim("test", shifted, "--replicates", "19", "--tests", "ks-prior,shapiro-wilk,energy-prior")
+	if code != exitOK {
+		t.Fatalf("a rejecting run must still exit 0: exit %d, stderr %q", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	last := lines[len(lines)-1]
+	if !strings.HasPrefix(last, "FAIL: ") || !strings.Contains(last, "ks-prior") {
+		t.Errorf("last line %q, want a FAIL verdict naming ks-prior", last)
+	}
+	// Two components x two component tests plus energy-prior on all.
+	rows := 0
+	for _, l := range lines {
+		if strings.HasPrefix(l, "ks-prior ") || strings.HasPrefix(l, "shapiro-wilk ") || strings.HasPrefix(l, "energy-prior ") {
+			rows++
+		}
+	}
+	if rows != 5 {
+		t.Errorf("%d test rows, want 5:\n%s", rows, stdout)
+	}
+}
+
+func TestCommandTestUniformNPY(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	const n, d = 200, 4
+	data := make([]float64, n*d)
+	for k := range data {
+		data[k] = rng.Float64()
+	}
+	path := filepath.Join(t.TempDir(), "u.npy")
+	if err := tensor.WriteMatrixFile(path, data, n, d, tensor.NPYFloat64()); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runNidim("test", "--prior", "uniform", "--replicates", "19", "--json", path)
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	var r testJSON
+	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+		t.Fatal(err)
+	}
+	// 4 per-component tests on 4 columns, energy-prior and sphericity on all.
+	if r.Prior != "uniform" || len(r.Tests) != 18 {
+		t.Errorf("prior %q with %d tests, want uniform with 18", r.Prior, len(r.Tests))
+	}
+	if r.Reject {
+		t.Errorf("uniform sample rejected: %s", r.Verdict)
+	}
+}
+
+func TestCommandTestUsageErrors(t *testing.T) {
+	good := writeNormalCSV(t, 50, 2, 4, 0)
+	nanPath := filepath.Join(t.TempDir(), "nan.csv")
+	if err := os.WriteFile(nanPath, []byte("a,b\n1,2\n3,NaN\n5,6\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tiny := filepath.Join(t.TempDir(), "tiny.csv")
+	if err := os.WriteFile(tiny, []byte("1,2\n3,4\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"unknown test", []string{"test", "--tests", "shapiro", good}, []string{`unknown test "shapiro"`, "shapiro-wilk, shapiro-francia"}},
+		{"composite with uniform", []string{"test", "--prior", "uniform", "--tests", "shapiro-wilk", good}, []string{`"shapiro-wilk"`, "prior uniform"}},
+		{"unknown prior", []string{"test", "--prior", "laplace", good}, []string{`unknown prior "laplace"`}},
+		{"bad alpha", []string{"test", "--alpha", "2", good}, []string{"invalid --alpha 2"}},
+		{"bad replicates", []string{"test", "--replicates", "0", good}, []string{"invalid --replicates 0"}},
+		{"unknown flag", []string{"test", "--bogus", good}, []string{"unknown flag -bogus", "nidim help test"}},
+		{"missing file", []string{"test"}, []string{"missing FILE"}},
+		{"two files", []string{"test", good, good}, []string{"unexpected argument"}},
+		{"no such file", []string{"test", filepath.Join(t.TempDir(), "none.csv")}, []string{"none.csv"}},
+		{"NaN value", []string{"test", nanPath}, []string{"NaN", "row 1, column 1"}},
+		{"too few rows", []string{"test", "--tests", "anderson-darling,mardia-skewness", tiny}, []string{"no test could run", "add rows"}},
+	}
+	for _, c := range cases {
+		code, stdout, stderr := runNidim(c.args...)
+		if code != exitUsage {
+			t.Errorf("%s: exit %d, want %d (stderr %q)", c.name, code, exitUsage, stderr)
+		}
+		if stdout != "" {
+			t.Errorf("%s: wrote to stdout: %q", c.name, stdout)
+		}
+		if strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+			t.Errorf("%s: stderr is not one line: %q", c.name, stderr)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(stderr, w) {
+				t.Errorf("%s: stderr %q does not contain %q", c.name, stderr, w)
+			}
+		}
+	}
+}
+
+func TestCommandTestWarnsAboutSkippedTests(t *testing.T) {
+	path := writeNormalCSV(t, 6, 2, 5, 0)
+	code, stdout, stderr := runNidim("test", "--tests", "ks-prior,anderson-darling", path)
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	if !strings.Contains(stderr, "anderson-darling could not run (2 entries)") {
+		t.Errorf("stderr %q does not warn about anderson-darling", stderr)
+	}
+	if !strings.Contains(stdout, "could not run") {
+		t.Errorf("report does not list the failed entries:\n%s", stdout)
+	}
+}
+
+func TestCommandTestHelp(t *testing.T) {
+	for _, args := range [][]string{{"test", "--help"}, {"help", "test"}} {
+		code, stdout, _ := runNidim(args...)
+		if code != exitOK {
+			t.Errorf("%v: exit %d", args, code)
+		}
+		for _, want := range []string{"--prior", "--tests", "--alpha", "--max-samples", "--energy-samples", "--replicates", "--seed", "--threads", "--json"} {
+			if !strings.Contains(stdout, want) {
+				t.Errorf("%v: help lacks %s", args, want)
+			}
+		}
+		for _, name := range []string{"shapiro-wilk", "cramer-von-mises-prior", "henze-zirkler", "energy-prior", "sphericity"} {
+			if !strings.Contains(stdout, "\n  "+name+" ") {
+				t.Errorf("%v: help lacks a line for %s", args, name)
+			}
+		}
+	}
+}
+
+func TestCommandTestSeedReproducible(t *testing.T) {
+	path := writeNormalCSV(t, 120, 3, 6, 0)
+	args := []string{"test", "--json", "--replicates", "29", "--seed", "7", "--tests", "energy,energy-prior", path}
+	_, first, _ := runNidim(args...)
+	_, second, _ := runNidim(append(args, "--threads", "1")...)
+	if first == "" || first != second {
+		t.Errorf("same seed, different output:\n%s\n%s", first, second)
+	}
+}

@@ -1,0 +1,644 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/nidim/nidim/dim"
+	"github.com/nidim/nidim/internal/mnist"
+	"github.com/nidim/nidim/stats"
+	"github.com/nidim/nidim/tensor"
+)
+
+func init() {
+	register(command{
+		name:    "train",
+		summary: "train an encoder with noise-injected Deep InfoMax and test its embeddings",
+		run:     runTrain,
+	})
+}
+
+const trainUsage = `Usage: nidim train [flags]
+
+Trains an encoder whose embeddings follow the chosen prior, by maximizing
+the InfoNCE (or JSD, NWJ) bound between noisy embeddings of two views of
+each sample. Without --data it trains on the MNIST digits built into the
+binary. Progress goes to stderr: a bar with the mean loss of the epoch and
+the MI estimate in nats next to the channel capacity and ln(batch), then
+one line per epoch. After every epoch the model is saved to --out
+atomically; Ctrl-C stops after the current step, saves and exits with
+status 1. At the end the command embeds the test split without noise and
+prints the prior-matching report, the capacity gap, and the linear-probe
+and k-nearest-neighbor accuracies.
+
+Model:
+  --prior NAME         gaussian (N(0, I)) or uniform (U[0,1]^d) (default gaussian)
+  --dim D              embedding dimension (default 8)
+  --sigma S            Gaussian channel noise standard deviation (default 0.1)
+  --eps E              uniform channel noise half-width (default 0.1)
+  --noise-views V      both or one: add channel noise to both views or the
+                       first only (default both)
+  --encoder NAME       mlp (input-H-H-d) or cnn (two conv blocks, 256 hidden)
+                       (default mlp)
+  --hidden H           width of the MLP hidden layers (default 512)
+  --critic NAME        euclidean (-|y1-y2|^2/(2 tau)), cosine or dot
+                       (default euclidean)
+  --loss NAME          infonce, jsd or nwj (default infonce)
+  --tau T              initial critic temperature; 0 picks the noise-tied
+                       value for euclidean (2 sigma^2 with both views
+                       noisy), 0.1 for cosine, 1 for dot (default 0)
+  --fixed-tau          keep the temperature fixed instead of learning it
+
+Training:
+  --epochs N           passes over the training set (default 5)
+  --batch B            samples per step; also the InfoNCE cap ln B (default 256)
+  --lr R               Adam learning rate (default 0.001)
+  --schedule NAME      constant or cosine learning rate (default constant)
+  --weight-decay W     decoupled weight decay (AdamW) per step, 0 for none (default 0)
+  --seed N             seed of initialization, shuffling, views and noise (default 0)
+  --threads N          goroutines for the layers and matrix products; 0 for
+                       all cores (default 0)
+  --shift P            image views: maximum translation in pixels (default 2)
+  --rotate DEG         image views: maximum rotation in degrees (default 0)
+  --zoom Z             image views: zoom range 1-Z to 1+Z (default 0)
+  --pixel-noise S      image views: Gaussian pixel noise standard deviation (default 0.1)
+  --feature-noise S    vector views: Gaussian noise standard deviation (default 0.1)
+  --mask P             vector views: probability of zeroing a feature (default 0)
+  --no-recalibrate     keep the running normalization statistics of training
+                       instead of recomputing them on clean training inputs
+  --resume FILE        continue training the checkpoint FILE up to --epochs;
+                       the model flags come from the checkpoint
+
+Data and output:
+  --data PATH          a directory with the four MNIST-style IDX files
+                       (train-images-idx3-ubyte[.gz] and so on), or one
+                       matrix file (.npy, .csv, .tsv, .txt, optionally .gz)
+                       with one sample per row (default: built-in MNIST)
+  --labels FILE        class labels for a matrix --data, one per row
+  --image-shape C,H,W  sample shape of a matrix --data (default: vectors)
+  --test-fraction F    share of a matrix --data held out for testing (default 0.1)
+  --out FILE           checkpoint path (default nidim-model.safetensors)
+  --knn K              neighbors of the kNN classifier (default 5)
+  --knn-metric NAME    euclidean or cosine distance for kNN (default euclidean)
+  --no-eval            skip the evaluation after training
+  --json               print one JSON object with prior, dim, sigma, epochs,
+                       images_per_s, mi_estimate, capacity, ln_batch,
+                       linear_probe_accuracy, knn_accuracy and report
+`
+
+// modelFlags are the flags that define the model, which a resumed run
+// takes from its checkpoint.
+var modelFlags = []string{"prior", "dim", "sigma", "eps", "noise-views", "encoder", "hidden", "critic", "loss", "tau", "fixed-tau", "batch", "lr", "schedule", "weight-decay", "seed", "shift", "rotate", "zoom", "pixel-noise", "feature-noise", "mask", "no-recalibrate"}
+
+// dataFlags select the data set, shared by train, embed and eval.
+type dataFlags struct {
+	data, labels, imageShape string
+	testFraction             float64
+}
+
+func (d *dataFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&d.data, "data", "", "")
+	fs.StringVar(&d.labels, "labels", "", "")
+	fs.StringVar(&d.imageShape, "image-shape", "", "")
+	fs.Float64Var(&d.testFraction, "test-fraction", 0.1, "")
+}
+
+// parseFlags parses args into fs. It returns -1 to continue, or the exit
+// status after printing help or a usage error.
+func parseFlags(fs *flag.FlagSet, args []string, usage string, stdout, stderr io.Writer) int {
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, usage)
+			return exitOK
+		}
+		msg := err.Error()
+		if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
+			msg = "unknown flag " + name
+		}
+		fmt.Fprintf(stderr, "nidim %s: %s; run \"nidim help %s\" for the flags.\n", fs.Name(), msg, fs.Name())
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "nidim %s: unexpected argument %q; pass only flags.\n", fs.Name(), fs.Arg(0))
+		return exitUsage
+	}
+	return -1
+}
+
+func runTrain(args []string, stdout, stderr io.Writer) int {
+	def := dim.DefaultConfig()
+	fs := flag.NewFlagSet("train", flag.ContinueOnError)
+	prior := fs.String("prior", def.Prior, "")
+	d := fs.Int("dim", def.Dim, "")
+	sigma := fs.Float64("sigma", def.Sigma, "")
+	eps := fs.Float64("eps", def.Eps, "")
+	noiseViews := fs.String("noise-views", "both", "")
+	encoder := fs.String("encoder", def.Encoder, "")
+	hidden := fs.Int("hidden", def.Hidden, "")
+	critic := fs.String("critic", string(def.Critic), "")
+	loss := fs.String("loss", string(def.Loss), "")
+	tau := fs.Float64("tau", 0, "")
+	fixedTau := fs.Bool("fixed-tau", false, "")
+	epochs := fs.Int("epochs", def.Epochs, "")
+	batch := fs.Int("batch", def.Batch, "")
+	lr := fs.Float64("lr", def.LR, "")
+	schedule := fs.String("schedule", def.Schedule, "")
+	weightDecay := fs.Float64("weight-decay", 0, "")
+	seed := fs.Uint64("seed", def.Seed, "")
+	threads := fs.Int("threads", 0, "")
+	shift := fs.Int("shift", def.MaxShift, "")
+	rotate := fs.Float64("rotate", 0, "")
+	zoom := fs.Float64("zoom", 0, "")
+	pixelNoise := fs.Float64("pixel-noise", def.PixelNoise, "")
+	featureNoise := fs.Float64("feature-noise", def.FeatureNoise, "")
+	mask := fs.Float64("mask", 0, "")
+	noRecalibrate := fs.Bool("no-recalibrate", false, "")
+	resume := fs.String("resume", "", "")
+	var df dataFlags
+	df.register(fs)
+	out := fs.String("out", "nidim-model.safetensors", "")
+	knnK := fs.Int("knn", 5, "")
+	knnMetric := fs.String("knn-metric", string(dim.MetricEuclidean), "")
+	noEval := fs.Bool("no-eval", false, "")
+	asJSON := fs.Bool("json", false, "")
+	if st := parseFlags(fs, args, trainUsage, stdout, stderr); st >= 0 {
+		return st
+	}
+	fail := func(status int, format string, a ...any) int {
+		fmt.Fprintf(stderr, "nidim train: "+format+"\n", a...)
+		return status
+	}
+
+	views := 2
+	switch *noiseViews {
+	case "both":
+	case "one":
+		views = 1
+	default:
+		return fail(exitUsage, "invalid --noise-views %q; use both or one.", *noiseViews)
+	}
+	if *knnK < 1 {
+		return fail(exitUsage, "invalid --knn %d; use 1 or more neighbors.", *knnK)
+	}
+	if err := checkMetric(*knnMetric); err != nil {
+		return fail(exitUsage, "%v", err)
+	}
+	if *threads < 0 {
+		return fail(exitUsage, "invalid --threads %d; use 0 for all cores or a positive count.", *threads)
+	}
+	cfg := dim.Config{
+		Prior: *prior, Sigma: *sigma, Eps: *eps, NoiseViews: views,
+		Dim: *d, Encoder: *encoder, Hidden: *hidden,
+		Critic: dim.Critic(*critic), Loss: dim.Bound(*loss), Tau: *tau, LearnTau: !*fixedTau,
+		Epochs: *epochs, Batch: *batch, LR: *lr, Schedule: *schedule, WeightDecay: *weightDecay,
+		Seed: *seed, Threads: *threads,
+		MaxShift: *shift, MaxRotate: *rotate, MaxScale: *zoom, PixelNoise: *pixelNoise,
+		FeatureNoise: *featureNoise, MaskProb: *mask, NoRecalibrate: *noRecalibrate,
+	}
+
+	var model *dim.Model
+	if *resume != "" {
+		var conflict []string
+		fs.Visit(func(f *flag.Flag) {
+			for _, name := range modelFlags {
+				if f.Name == name {
+					conflict = append(conflict, "--"+name)
+				}
+			}
+		})
+		if len(conflict) > 0 {
+			return fail(exitUsage, "%s cannot be set with --resume, because the model settings come from the checkpoint; drop them or train a new model.", strings.Join(conflict, ", "))
+		}
+		m, err := dim.LoadModel(*resume)
+		if err != nil {
+			return fail(exitUsage, "%v", err)
+		}
+		if *epochs <= m.Epoch {
+			return fail(exitUsage, "the checkpoint %s has already trained %d epochs; pass --epochs above %d to continue.", *resume, m.Epoch, m.Epoch)
+		}
+		m.Config.Epochs, m.Config.Threads = *epochs, *threads
+		model, cfg = m, m.Config
+	} else if err := cfg.Validate(); err != nil {
+		return fail(exitUsage, "%s", flagWording(err))
+	}
+
+	train, test, err := loadData(df, cfg.Seed)
+	if err != nil {
+		return fail(exitUsage, "%v", err)
+	}
+	if model == nil {
+		if model, err = dim.NewModel(cfg, train.Shape); err != nil {
+			return fail(exitUsage, "%s", flagWording(err))
+		}
+	}
+	prior0, _ := cfg.NewPrior()
+	if !*asJSON {
+		fmt.Fprintf(stderr, "nidim train: %s prior, d = %d, %s = %g on %s, %s encoder, %s critic, %s loss; %d training and %d test samples of shape %v\n",
+			cfg.Prior, cfg.Dim, levelName(cfg.Prior), cfg.NoiseLevel(), *noiseViews+" views", cfg.Encoder, cfg.Critic, cfg.Loss,
+			train.X.Shape[0], test.X.Shape[0], train.Shape)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	bar := newProgressBar(stderr)
+	var saveErr error
+	m, hist, err := dim.Continue(ctx, model, train, func(p dim.Progress) {
+		if !p.EpochDone {
+			bar.update(p)
+			return
+		}
+		bar.clear()
+		fmt.Fprintf(stderr, "epoch %d/%d: loss %.4f, MI %.3f nats (capacity %.3f, two-view %.3f, ln B %.3f), tau %.4g, %.1f s, %.0f samples/s\n",
+			p.Epoch, p.Epochs, p.Loss, p.MI, p.Capacity, p.TwoViewMI, p.LnBatch, p.Tau, p.Elapsed.Seconds(), p.SamplesPerSec)
+		if err := p.Model.Save(*out); err != nil && saveErr == nil {
+			saveErr = err
+		}
+	})
+	bar.clear()
+	if saveErr != nil {
+		return fail(exitFail, "saving the checkpoint failed: %v", saveErr)
+	}
+	if errors.Is(err, context.Canceled) {
+		if err := m.Save(*out); err != nil {
+			return fail(exitFail, "interrupted, and saving the checkpoint failed: %v", err)
+		}
+		return fail(exitFail, "interrupted; saved the model after %d complete epochs to %s; continue with --resume %s --epochs %d.", m.Epoch, *out, *out, cfg.Epochs)
+	}
+	if err != nil {
+		return fail(exitFail, "%v", err)
+	}
+	if err := m.Save(*out); err != nil {
+		return fail(exitFail, "saving the checkpoint failed: %v", err)
+	}
+	if !*asJSON {
+		fmt.Fprintf(stderr, "saved the model to %s\n", *out)
+	}
+
+	res := trainResult{
+		Prior: cfg.Prior, Dim: cfg.Dim, Sigma: cfg.Sigma, Eps: cfg.Eps, NoiseViews: cfg.NoiseViews,
+		Epochs: cfg.Epochs, Batch: cfg.Batch, Encoder: cfg.Encoder, Critic: string(cfg.Critic), Loss: string(cfg.Loss),
+		Capacity: prior0.Capacity(cfg.Dim), TwoViewMI: prior0.TwoViewMI(cfg.Dim), PriorMI: prior0.PriorMI(cfg.Dim), LnBatch: math.Log(float64(cfg.Batch)),
+		Tau: math.Exp(m.LogTau), Model: *out, History: hist.Epochs,
+	}
+	var samples, seconds float64
+	for _, e := range hist.Epochs {
+		samples += e.SamplesPerSec * e.Seconds
+		seconds += e.Seconds
+	}
+	if seconds > 0 {
+		res.ImagesPerSec = samples / seconds
+	}
+	if n := len(hist.Epochs); n > 0 {
+		res.TrainMI = hist.Epochs[n-1].MI
+	}
+	if *noEval {
+		res.MIEstimate = res.TrainMI
+		return writeTrainResult(res, nil, stdout, stderr, *asJSON)
+	}
+
+	ev, err := evaluate(m, train, test, *knnK, dim.Metric(*knnMetric), stderr, !*asJSON)
+	if err != nil {
+		return fail(exitFail, "%v", err)
+	}
+	res.MIEstimate = ev.MI
+	res.CapacityGap = res.Capacity - ev.MI
+	res.ProbeAccuracy = ev.Probe
+	res.KNNAccuracy = ev.KNN
+	res.Report = ev.Report
+	return writeTrainResult(res, ev, stdout, stderr, *asJSON)
+}
+
+// checkMetric returns an error unless name is a kNN metric.
+func checkMetric(name string) error {
+	if name != string(dim.MetricEuclidean) && name != string(dim.MetricCosine) {
+		return fmt.Errorf("invalid --knn-metric %q; use euclidean or cosine", name)
+	}
+	return nil
+}
+
+func levelName(prior string) string {
+	if prior == "uniform" {
+		return "eps"
+	}
+	return "sigma"
+}
+
+// flagWording turns the library's field names in err into flag names.
+func flagWording(err error) string {
+	msg := strings.TrimPrefix(err.Error(), "dim: ")
+	r := strings.NewReplacer("noise views", "--noise-views", "learning-rate schedule", "--schedule")
+	return r.Replace(msg)
+}
+
+// trainResult is the JSON object of "nidim train --json".
+type trainResult struct {
+	Prior         string           `json:"prior"`
+	Dim           int              `json:"dim"`
+	Sigma         float64          `json:"sigma"`
+	Eps           float64          `json:"eps"`
+	NoiseViews    int              `json:"noise_views"`
+	Epochs        int              `json:"epochs"`
+	Batch         int              `json:"batch"`
+	Encoder       string           `json:"encoder"`
+	Critic        string           `json:"critic"`
+	Loss          string           `json:"loss"`
+	ImagesPerSec  float64          `json:"images_per_s"`
+	MIEstimate    float64          `json:"mi_estimate"`
+	TrainMI       float64          `json:"train_mi_estimate"`
+	Capacity      float64          `json:"capacity"`
+	TwoViewMI     float64          `json:"two_view_mi"`
+	PriorMI       float64          `json:"prior_mi"`
+	CapacityGap   float64          `json:"capacity_gap"`
+	LnBatch       float64          `json:"ln_batch"`
+	Tau           float64          `json:"tau"`
+	ProbeAccuracy *float64         `json:"linear_probe_accuracy"`
+	KNNAccuracy   *float64         `json:"knn_accuracy"`
+	Report        *stats.Report    `json:"report"`
+	Model         string           `json:"model"`
+	History       []dim.EpochStats `json:"history"`
+}
+
+func writeTrainResult(res trainResult, ev *evalResult, stdout, stderr io.Writer, asJSON bool) int {
+	if asJSON {
+		b, err := json.Marshal(res)
+		if err != nil {
+			fmt.Fprintf(stderr, "nidim train: encode JSON: %v\n", err)
+			return exitFail
+		}
+		fmt.Fprintln(stdout, string(b))
+		return exitOK
+	}
+	fmt.Fprintf(stdout, "training speed: %.0f samples/s\n", res.ImagesPerSec)
+	if ev == nil {
+		fmt.Fprintf(stdout, "MI estimate (last training epoch): %.3f nats; capacity %.3f, two-view %.3f, ln B %.3f\n", res.TrainMI, res.Capacity, res.TwoViewMI, res.LnBatch)
+		return exitOK
+	}
+	if err := ev.write(stdout, res.Capacity, res.TwoViewMI, res.LnBatch); err != nil {
+		fmt.Fprintf(stderr, "nidim train: %v\n", err)
+		return exitFail
+	}
+	return exitOK
+}
+
+// evalResult holds the downstream evaluation of a model.
+type evalResult struct {
+	MI     float64 // InfoNCE estimate on the test split, nats
+	Probe  *float64
+	KNN    *float64
+	K      int
+	Metric dim.Metric
+	// Prior and PriorMI name the prior and give I(U; U+Z) for U drawn
+	// from it, in nats.
+	Prior   string
+	PriorMI float64
+	Report  *stats.Report
+}
+
+// evaluate embeds both splits without noise and computes the test MI
+// estimate, the prior-matching report of the test embeddings, and, when
+// labels exist, the linear-probe and kNN accuracies.
+func evaluate(m *dim.Model, train, test *dim.Dataset, k int, metric dim.Metric, log io.Writer, verbose bool) (*evalResult, error) {
+	note := func(format string, a ...any) {
+		if verbose {
+			fmt.Fprintf(log, format+"\n", a...)
+		}
+	}
+	prior, err := m.Config.NewPrior()
+	if err != nil {
+		return nil, err
+	}
+	res := &evalResult{K: k, Metric: metric, Prior: prior.Name(), PriorMI: prior.PriorMI(m.Config.Dim)}
+	if res.MI, err = dim.EstimateMI(m, test, 1234); err != nil {
+		return nil, err
+	}
+	note("embedding %d training and %d test samples", train.X.Shape[0], test.X.Shape[0])
+	zTrain, err := m.Encoder.Embed(train.X, 1000)
+	if err != nil {
+		return nil, err
+	}
+	zTest, err := m.Encoder.Embed(test.X, 1000)
+	if err != nil {
+		return nil, err
+	}
+	note("running the prior-matching tests")
+	mat := stats.Matrix{N: zTest.Shape[0], D: zTest.Shape[1], Data: make([]float64, zTest.Len())}
+	for i, v := range zTest.Data {
+		mat.Data[i] = float64(v)
+	}
+	if res.Report, err = stats.BuildReport(mat, stats.ReportOptions{Prior: m.Config.Prior, Seed: 1}); err != nil {
+		return nil, err
+	}
+	if train.Labels != nil && test.Labels != nil {
+		note("training the linear probe")
+		probe, err := dim.TrainProbe(zTrain, train.Labels, dim.DefaultProbeConfig())
+		if err != nil {
+			return nil, err
+		}
+		pred, err := probe.Predict(zTest)
+		if err != nil {
+			return nil, err
+		}
+		acc := dim.Accuracy(pred, test.Labels)
+		res.Probe = &acc
+		note("classifying by %d nearest neighbors", k)
+		pred, err = dim.KNNClassify(zTrain, train.Labels, zTest, k, metric)
+		if err != nil {
+			return nil, err
+		}
+		knn := dim.Accuracy(pred, test.Labels)
+		res.KNN = &knn
+	}
+	return res, nil
+}
+
+// write prints the evaluation as text.
+func (e *evalResult) write(w io.Writer, capacity, twoView, lnB float64) error {
+	fmt.Fprintf(w, "MI estimate on the test split: %.3f nats (capacity %.3f, two-view %.3f, ln B %.3f)\n", e.MI, capacity, twoView, lnB)
+	if e.Prior == "gaussian" {
+		fmt.Fprintf(w, "capacity gap: %.3f nats, an upper bound on KL(noisy embedding || N(0, (1+sigma^2) I)) as far as the estimate is a valid lower bound\n", capacity-e.MI)
+	} else {
+		fmt.Fprintf(w, "capacity gap: %.3f nats (the uniform prior itself reaches %.3f nats)\n", capacity-e.MI, e.PriorMI)
+	}
+	if e.Probe != nil {
+		fmt.Fprintf(w, "linear probe accuracy: %.4f\n", *e.Probe)
+		fmt.Fprintf(w, "%d-nearest-neighbor accuracy (%s): %.4f\n", e.K, e.Metric, *e.KNN)
+	} else {
+		fmt.Fprintln(w, "no labels: linear probe and kNN accuracy skipped")
+	}
+	fmt.Fprintln(w)
+	return e.Report.WriteText(w)
+}
+
+// loadData returns the training and test splits selected by df: the
+// built-in MNIST, an MNIST-style directory, or a matrix file split by
+// seed.
+func loadData(df dataFlags, seed uint64) (train, test *dim.Dataset, err error) {
+	if df.data == "" || isDir(df.data) {
+		if df.labels != "" || df.imageShape != "" {
+			return nil, nil, fmt.Errorf("--labels and --image-shape apply to a matrix file --data; an MNIST-style data set carries its own")
+		}
+		var tr, te *mnist.Set
+		if df.data == "" {
+			tr, te, err = mnist.Load()
+		} else {
+			tr, te, err = mnist.LoadDir(df.data)
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		shape := []int{1, tr.Height, tr.Width}
+		return &dim.Dataset{X: tr.Images, Shape: shape, Labels: tr.Labels},
+			&dim.Dataset{X: te.Images, Shape: shape, Labels: te.Labels}, nil
+	}
+	return loadMatrixData(df, seed)
+}
+
+func isDir(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.IsDir()
+}
+
+func loadMatrixData(df dataFlags, seed uint64) (train, test *dim.Dataset, err error) {
+	if !(df.testFraction > 0 && df.testFraction < 1) {
+		return nil, nil, fmt.Errorf("invalid --test-fraction %v; use a share between 0 and 1 such as 0.1", df.testFraction)
+	}
+	values, rows, cols, err := tensor.ReadMatrixFile(df.data)
+	if err != nil {
+		return nil, nil, err
+	}
+	shape := []int{cols}
+	if df.imageShape != "" {
+		if shape, err = parseShape(df.imageShape, cols); err != nil {
+			return nil, nil, err
+		}
+	}
+	var labels []int
+	if df.labels != "" {
+		lv, lr, lc, err := tensor.ReadMatrixFile(df.labels)
+		if err != nil {
+			return nil, nil, err
+		}
+		if lc != 1 || lr != rows {
+			return nil, nil, fmt.Errorf("--labels %s contains a %d x %d matrix; it needs one label per row of the %d rows of --data", df.labels, lr, lc, rows)
+		}
+		labels = make([]int, rows)
+		for i, v := range lv {
+			if v != math.Trunc(v) || v < 0 || v > 1e6 {
+				return nil, nil, fmt.Errorf("--labels %s: row %d contains %v; labels must be class numbers 0, 1, 2, ...", df.labels, i+1, v)
+			}
+			labels[i] = int(v)
+		}
+	}
+	nTest := int(math.Round(float64(rows) * df.testFraction))
+	if nTest < 1 || rows-nTest < 2 {
+		return nil, nil, fmt.Errorf("--data %s has %d rows, too few to hold out %v of them for testing", df.data, rows, df.testFraction)
+	}
+	// Shuffle the rows with the seed, then hold out the last nTest.
+	order := make([]int, rows)
+	for i := range order {
+		order[i] = i
+	}
+	rng := tensor.NewRNG(seed)
+	rng.Shuffle(rows, func(i, j int) { order[i], order[j] = order[j], order[i] })
+	split := func(idx []int) *dim.Dataset {
+		x := tensor.New(len(idx), cols)
+		var ls []int
+		if labels != nil {
+			ls = make([]int, len(idx))
+		}
+		for i, r := range idx {
+			for k := 0; k < cols; k++ {
+				x.Data[i*cols+k] = float32(values[r*cols+k])
+			}
+			if ls != nil {
+				ls[i] = labels[r]
+			}
+		}
+		return &dim.Dataset{X: x, Shape: shape, Labels: ls}
+	}
+	return split(order[:rows-nTest]), split(order[rows-nTest:]), nil
+}
+
+// parseShape parses "C,H,W" or "H,W" (one channel) whose product must be
+// cols.
+func parseShape(s string, cols int) ([]int, error) {
+	parts := strings.Split(s, ",")
+	if len(parts) != 2 && len(parts) != 3 {
+		return nil, fmt.Errorf("invalid --image-shape %q; use C,H,W or H,W such as 1,28,28", s)
+	}
+	shape := []int{1}
+	if len(parts) == 3 {
+		shape = nil
+	}
+	prod := 1
+	for _, p := range parts {
+		v, err := strconv.Atoi(strings.TrimSpace(p))
+		if err != nil || v < 1 {
+			return nil, fmt.Errorf("invalid --image-shape %q; every dimension must be a positive integer", s)
+		}
+		shape = append(shape, v)
+		prod *= v
+	}
+	if prod != cols {
+		return nil, fmt.Errorf("--image-shape %s has %d values but each row of --data has %d", s, prod, cols)
+	}
+	return shape, nil
+}
+
+// progressBar draws one status line on a terminal, redrawn at most every
+// 200 ms. On anything else it draws nothing, so logs hold only the
+// per-epoch lines.
+type progressBar struct {
+	w     io.Writer
+	tty   bool
+	last  time.Time
+	drawn bool
+}
+
+func newProgressBar(w io.Writer) *progressBar {
+	tty := false
+	if f, ok := w.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil {
+			tty = fi.Mode()&os.ModeCharDevice != 0
+		}
+	}
+	return &progressBar{w: w, tty: tty}
+}
+
+func (b *progressBar) update(p dim.Progress) {
+	if !b.tty || time.Since(b.last) < 200*time.Millisecond {
+		return
+	}
+	b.last = time.Now()
+	const width = 24
+	frac := float64(p.Step) / float64(p.Steps)
+	filled := int(frac * width)
+	// ETA from the average time per step over the whole run so far.
+	done := float64((p.Epoch-1)*p.Steps + p.Step)
+	total := float64(p.Epochs * p.Steps)
+	eta := time.Duration(float64(p.Elapsed) / done * (total - done)).Round(time.Second)
+	fmt.Fprintf(b.w, "\r\033[Kepoch %d/%d [%s%s] %3.0f%% ETA %s  loss %.4f  MI %.3f nats (cap %.3f, ln B %.3f)  %.0f samples/s",
+		p.Epoch, p.Epochs, strings.Repeat("#", filled), strings.Repeat(".", width-filled), 100*frac, eta,
+		p.Loss, p.MI, p.Capacity, p.LnBatch, p.SamplesPerSec)
+	b.drawn = true
+}
+
+// clear erases the status line so that a log line can follow.
+func (b *progressBar) clear() {
+	if b.drawn {
+		fmt.Fprint(b.w, "\r\033[K")
+		b.drawn = false
+	}
+}

@@ -1,0 +1,151 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/nidim/nidim/tensor"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// writeClusters writes 240 points in 6 dimensions around 3 centers to
+// data.npy and their labels to labels.csv in dir.
+func writeClusters(t *testing.T, dir string) (data, labels string) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	const n, f = 240, 6
+	x := make([]float64, n*f)
+	y := make([]float64, n)
+	for i := 0; i < n; i++ {
+		c := i % 3
+		y[i] = float64(c)
+		for k := 0; k < f; k++ {
+			x[i*f+k] = rng.NormFloat64()
+			if k == c {
+				x[i*f+k] += 4
+			}
+		}
+	}
+	data = filepath.Join(dir, "data.npy")
+	labels = filepath.Join(dir, "labels.csv")
+	require.NoError(t, tensor.WriteMatrixFile(data, x, n, f))
+	require.NoError(t, tensor.WriteMatrixFile(labels, y, n, 1))
+	return data, labels
+}
+
+func runCmd(args ...string) (code int, stdout, stderr string) {
+	var out, errb bytes.Buffer
+	code = run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestTrainEmbedEvalCommands(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	model := filepath.Join(dir, "m.safetensors")
+	common := []string{"--data", data, "--labels", labels, "--dim", "2", "--hidden", "16", "--batch", "24", "--sigma", "0.5", "--seed", "3", "--threads", "1", "--out", model,
+		"--feature-noise", "1", "--lr", "0.003"}
+
+	code, stdout, stderr := runCmd(append([]string{"train", "--epochs", "5", "--json"}, common...)...)
+	require.Equal(t, exitOK, code, stderr)
+	var res map[string]any
+	require.NoError(t, json.Unmarshal([]byte(stdout), &res), stdout)
+	for _, key := range []string{"prior", "dim", "sigma", "epochs", "images_per_s", "mi_estimate", "capacity", "ln_batch", "linear_probe_accuracy", "knn_accuracy", "report"} {
+		assert.Contains(t, res, key)
+	}
+	assert.Equal(t, "gaussian", res["prior"])
+	assert.Equal(t, 2.0, res["dim"])
+	assert.Equal(t, 5.0, res["epochs"])
+	assert.InDelta(t, math.Log1p(1/0.25), res["capacity"], 1e-12) // (2/2) ln(1 + 1/sigma^2)
+	assert.InDelta(t, math.Log(24), res["ln_batch"], 1e-12)
+	assert.Greater(t, res["images_per_s"], 0.0)
+	// The view noise is as large as the spread within a cluster, so only
+	// the cluster survives from one view to the other and the embedding
+	// must keep it. The accuracies on the 24 held-out points are then far
+	// above the chance level of 1/3.
+	assert.Greater(t, res["linear_probe_accuracy"], 0.75)
+	assert.Greater(t, res["knn_accuracy"], 0.75)
+	report, ok := res["report"].(map[string]any)
+	require.True(t, ok, "report is an object")
+	assert.Equal(t, 24.0, report["n"])
+	_, err := os.Stat(model)
+	require.NoError(t, err)
+
+	// Resuming to 6 epochs trains one more.
+	code, stdout, stderr = runCmd("train", "--resume", model, "--epochs", "6", "--data", data, "--labels", labels, "--out", model, "--no-eval", "--json")
+	require.Equal(t, exitOK, code, stderr)
+	require.NoError(t, json.Unmarshal([]byte(stdout), &res))
+	history := res["history"].([]any)
+	require.Len(t, history, 1)
+	assert.Equal(t, 6.0, history[0].(map[string]any)["epoch"])
+
+	code, _, stderr = runCmd("train", "--resume", model, "--epochs", "6", "--data", data)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "already trained 6 epochs")
+	code, _, stderr = runCmd("train", "--resume", model, "--epochs", "7", "--dim", "3", "--data", data)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "--dim cannot be set with --resume")
+
+	emb := filepath.Join(dir, "z.csv")
+	code, _, stderr = runCmd("embed", "--model", model, "--data", data, "--out", emb)
+	require.Equal(t, exitOK, code, stderr)
+	z, rows, cols, err := tensor.ReadMatrixFile(emb)
+	require.NoError(t, err)
+	assert.Equal(t, 240, rows)
+	assert.Equal(t, 2, cols)
+	for _, v := range z {
+		require.False(t, math.IsNaN(v))
+	}
+
+	code, stdout, stderr = runCmd("eval", "--model", model, "--data", data, "--labels", labels, "--json")
+	require.Equal(t, exitOK, code, stderr)
+	require.NoError(t, json.Unmarshal([]byte(stdout), &res))
+	assert.Equal(t, 6.0, res["epochs"])
+	assert.InDelta(t, res["capacity"].(float64)-res["mi_estimate"].(float64), res["capacity_gap"], 1e-12)
+	assert.Greater(t, res["knn_accuracy"], 0.75)
+
+	code, stdout, _ = runCmd("eval", "--model", model, "--data", data, "--labels", labels, "--knn-metric", "cosine")
+	require.Equal(t, exitOK, code)
+	assert.Contains(t, stdout, "linear probe accuracy")
+	assert.Contains(t, stdout, "accuracy (cosine)")
+	assert.Contains(t, stdout, "capacity gap")
+}
+
+func TestTrainUsageErrors(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"train", "--prior", "laplace"}, "unknown prior"},
+		{[]string{"train", "--sigma", "-1"}, "sigma = -1"},
+		{[]string{"train", "--noise-views", "three"}, "--noise-views"},
+		{[]string{"train", "--encoder", "vit"}, "unknown encoder"},
+		{[]string{"train", "--bogus"}, "unknown flag -bogus"},
+		{[]string{"train", "extra"}, "unexpected argument"},
+		{[]string{"train", "--data", "/nonexistent/x.npy"}, "x.npy"},
+		{[]string{"embed", "--out", "z.npy"}, "missing --model"},
+		{[]string{"embed", "--model", "m", "--out", "z.npy", "--split", "val"}, "invalid --split"},
+		{[]string{"eval"}, "missing --model"},
+		{[]string{"eval", "--model", "m", "--knn-metric", "l1"}, "invalid --knn-metric"},
+		{[]string{"eval", "--model", "/nonexistent/m.safetensors"}, "m.safetensors"},
+	} {
+		code, _, stderr := runCmd(c.args...)
+		assert.Equal(t, exitUsage, code, "%v", c.args)
+		assert.Contains(t, stderr, c.want, "%v", c.args)
+		assert.Equal(t, 1, strings.Count(strings.TrimSpace(stderr), "\n")+1, "one line: %q", stderr)
+	}
+}
+
+func TestTrainHelp(t *testing.T) {
+	code, stdout, _ := runCmd("help", "train")
+	assert.Equal(t, exitOK, code)
+	for _, flag := range []string{"--prior", "--dim", "--sigma", "--eps", "--noise-views", "--encoder", "--critic", "--loss", "--epochs", "--batch", "--lr", "--seed", "--threads", "--data", "--labels", "--out", "--json", "--resume"} {
+		assert.Contains(t, stdout, flag)
+	}
+}

@@ -1,0 +1,471 @@
+package dim
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/nidim/nidim/nn"
+	"github.com/nidim/nidim/tensor"
+)
+
+// Config is everything that defines a training run. DefaultConfig returns
+// the reference recipe; the JSON form is stored in checkpoints.
+type Config struct {
+	Prior string  `json:"prior"` // "gaussian" or "uniform"
+	Sigma float64 `json:"sigma"` // Gaussian noise standard deviation
+	Eps   float64 `json:"eps"`   // uniform noise half-width
+	// NoiseViews is 2 to add channel noise to both views, 1 for the first
+	// view only.
+	NoiseViews int `json:"noise_views"`
+
+	Dim     int    `json:"dim"`
+	Encoder string `json:"encoder"` // "mlp" or "cnn"
+	Hidden  int    `json:"hidden"`  // MLP hidden width
+	Input   []int  `json:"input"`   // sample shape, set from the data
+
+	Critic Critic `json:"critic"`
+	Loss   Bound  `json:"loss"`
+	// Tau is the initial critic temperature; 0 selects the value tied to
+	// the noise (TiedTau) for the Euclidean critic, 0.1 for cosine and 1
+	// for dot.
+	Tau      float64 `json:"tau"`
+	LearnTau bool    `json:"learn_tau"` // optimize log tau with Adam
+
+	Epochs      int     `json:"epochs"`
+	Batch       int     `json:"batch"`
+	LR          float64 `json:"lr"`
+	Schedule    string  `json:"schedule"` // "constant" or "cosine"
+	WeightDecay float64 `json:"weight_decay"`
+	Seed        uint64  `json:"seed"`
+	Threads     int     `json:"threads"` // 0 means GOMAXPROCS
+
+	// Views of images: translation, rotation, zoom and pixel noise.
+	MaxShift   int     `json:"max_shift"`
+	MaxRotate  float64 `json:"max_rotate"`
+	MaxScale   float64 `json:"max_scale"`
+	PixelNoise float64 `json:"pixel_noise"`
+	// Views of feature vectors: Gaussian noise and random masking.
+	FeatureNoise float64 `json:"feature_noise"`
+	MaskProb     float64 `json:"mask_prob"`
+
+	// NoRecalibrate keeps the running normalization statistics of
+	// training instead of recomputing them on clean training inputs.
+	NoRecalibrate bool `json:"no_recalibrate"`
+}
+
+// DefaultConfig returns the defaults of the PyTorch recipe that nidim is
+// compared with. The encoder is an MLP to 8 dimensions, with the Gaussian
+// prior and sigma 0.1 on both views. The critic is Euclidean with a learned
+// temperature starting at 2 sigma^2, and the loss symmetric InfoNCE.
+// Training runs 5 epochs of batch 256 with Adam at 1e-3, on views shifted
+// up to 2 pixels with pixel noise 0.1.
+func DefaultConfig() Config {
+	return Config{
+		Prior: "gaussian", Sigma: 0.1, Eps: 0.1, NoiseViews: 2,
+		Dim: 8, Encoder: "mlp", Hidden: 512,
+		Critic: CriticEuclidean, Loss: BoundInfoNCE, LearnTau: true,
+		Epochs: 5, Batch: 256, LR: 1e-3, Schedule: "constant", Seed: 0,
+		MaxShift: 2, PixelNoise: 0.1, FeatureNoise: 0.1,
+	}
+}
+
+// NoiseLevel returns the level of the chosen prior's channel.
+func (c *Config) NoiseLevel() float64 {
+	if c.Prior == "uniform" {
+		return c.Eps
+	}
+	return c.Sigma
+}
+
+// NewPrior returns the prior of the configuration.
+func (c *Config) NewPrior() (Prior, error) { return NewPrior(c.Prior, c.NoiseLevel()) }
+
+// TiedTau returns the variance per component of the difference between the
+// two noisy views of one point: 2 sigma^2 (Gaussian) or 2 eps^2/3 (uniform)
+// with noise on both views, half that with noise on one. With this
+// temperature the Euclidean critic is the log density ratio of the
+// Gaussian channel.
+func (c *Config) TiedTau() float64 {
+	v := c.Sigma * c.Sigma
+	if c.Prior == "uniform" {
+		v = c.Eps * c.Eps / 3
+	}
+	return v * float64(c.NoiseViews)
+}
+
+// InitialTau returns the temperature training starts from.
+func (c *Config) InitialTau() float64 {
+	switch {
+	case c.Tau > 0:
+		return c.Tau
+	case c.Critic == CriticEuclidean:
+		return c.TiedTau()
+	case c.Critic == CriticCosine:
+		return 0.1
+	}
+	return 1
+}
+
+// Validate reports the first invalid setting with the fix.
+func (c *Config) Validate() error {
+	if _, err := c.NewPrior(); err != nil {
+		return err
+	}
+	if c.NoiseViews != 1 && c.NoiseViews != 2 {
+		return fmt.Errorf("dim: noise views %d is invalid; use 2 (both views) or 1 (first view only)", c.NoiseViews)
+	}
+	if c.Dim < 1 {
+		return fmt.Errorf("dim: embedding dimension %d is invalid; it must be at least 1", c.Dim)
+	}
+	if _, err := ParseCritic(string(c.Critic)); err != nil {
+		return err
+	}
+	if _, err := ParseBound(string(c.Loss)); err != nil {
+		return err
+	}
+	switch {
+	case c.Tau < 0 || math.IsNaN(c.Tau) || math.IsInf(c.Tau, 0):
+		return fmt.Errorf("dim: temperature %v is invalid; use a positive number, or 0 for the default", c.Tau)
+	case c.Epochs < 1:
+		return fmt.Errorf("dim: epochs %d is invalid; train for at least 1 epoch", c.Epochs)
+	case c.Batch < 2:
+		return fmt.Errorf("dim: batch size %d is invalid; contrastive training needs at least 2", c.Batch)
+	case !(c.LR > 0) || math.IsInf(c.LR, 0):
+		return fmt.Errorf("dim: learning rate %v is invalid; it must be positive, such as 0.001", c.LR)
+	case c.Schedule != "constant" && c.Schedule != "cosine":
+		return fmt.Errorf("dim: learning-rate schedule %q is unknown; use constant or cosine", c.Schedule)
+	case !(c.WeightDecay >= 0):
+		return fmt.Errorf("dim: weight decay %v is invalid; it must be 0 or more", c.WeightDecay)
+	case c.Threads < 0:
+		return fmt.Errorf("dim: thread count %d is invalid; use 0 for all cores or a positive count", c.Threads)
+	}
+	return nil
+}
+
+// Dataset is a training set: one sample per row of X, of shape Shape
+// ([features] or [channels, height, width]). Labels are optional and only
+// used by evaluation.
+type Dataset struct {
+	X      *tensor.Tensor
+	Shape  []int
+	Labels []int
+}
+
+func (d *Dataset) check() error {
+	if d == nil || d.X == nil || len(d.X.Shape) != 2 || d.X.Shape[0] == 0 {
+		return fmt.Errorf("dim: the training data is empty; it needs a non-empty N x features matrix")
+	}
+	size := 1
+	for _, s := range d.Shape {
+		size *= s
+	}
+	if len(d.Shape) == 0 || size != d.X.Shape[1] {
+		return fmt.Errorf("dim: sample shape %v does not match the %d values per row", d.Shape, d.X.Shape[1])
+	}
+	return nil
+}
+
+// Model is a trained encoder with its critic temperature.
+type Model struct {
+	Config  Config
+	Encoder *Encoder
+	LogTau  float64
+	// Epoch counts the completed epochs.
+	Epoch int
+	// Calibrated reports whether the normalization statistics were
+	// recomputed on clean training inputs after training.
+	Calibrated bool
+}
+
+// NewModel builds an untrained model for cfg and the sample shape input.
+func NewModel(cfg Config, input []int) (*Model, error) {
+	cfg.Input = append([]int(nil), input...)
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	rng := rand.New(rand.NewPCG(cfg.Seed, 0x1d1))
+	enc, err := NewEncoder(EncoderConfig{Arch: cfg.Encoder, Dim: cfg.Dim, Hidden: cfg.Hidden, Input: cfg.Input, Squash: cfg.Prior == "uniform"}, rng)
+	if err != nil {
+		return nil, err
+	}
+	return &Model{Config: cfg, Encoder: enc, LogTau: math.Log(cfg.InitialTau())}, nil
+}
+
+// Progress is reported after every step and at the end of every epoch.
+type Progress struct {
+	Epoch, Epochs int // the current epoch, from 1
+	Step, Steps   int // the current step in the epoch, from 1
+	// Loss and MI are means over the epoch so far; MI is ln B minus the
+	// InfoNCE loss, in nats.
+	Loss, MI float64
+	// Capacity is the channel capacity of the prior in nats, TwoViewMI the
+	// mutual information of two noisy views of the same point, and LnBatch
+	// the cap ln B on the InfoNCE estimate.
+	Capacity, TwoViewMI, LnBatch float64
+	Tau                          float64
+	SamplesPerSec                float64 // training samples per second this epoch
+	Elapsed                      time.Duration
+	// EpochDone is true on the last report of an epoch, which also carries
+	// the model for checkpointing. The model must not be changed.
+	EpochDone bool
+	Model     *Model
+}
+
+// EpochStats summarizes one epoch.
+type EpochStats struct {
+	Epoch         int     `json:"epoch"`
+	Loss          float64 `json:"loss"`
+	MI            float64 `json:"mi_estimate"`
+	Tau           float64 `json:"tau"`
+	Seconds       float64 `json:"seconds"`
+	SamplesPerSec float64 `json:"samples_per_s"`
+}
+
+// History is the per-epoch record of a run.
+type History struct {
+	Epochs []EpochStats `json:"epochs"`
+}
+
+// Train trains a new model on data. See Continue for the loop.
+func Train(ctx context.Context, cfg Config, data *Dataset, progress func(Progress)) (*Model, *History, error) {
+	if err := data.check(); err != nil {
+		return nil, nil, err
+	}
+	m, err := NewModel(cfg, data.Shape)
+	if err != nil {
+		return nil, nil, err
+	}
+	return Continue(ctx, m, data, progress)
+}
+
+// Continue trains m from epoch m.Epoch to m.Config.Epochs. Each epoch
+// draws its shuffling, views and noise from a generator seeded by the seed
+// and the epoch number, so a run resumed from a checkpoint gets the same
+// data as an uninterrupted one. The optimizer state starts afresh.
+// Results are bit-identical for equal seeds and thread counts.
+//
+// When ctx is canceled, Continue stops after the current step and returns
+// the model as it is, without recalibration, together with ctx.Err().
+// Otherwise, unless Config.NoRecalibrate is set, it recomputes the
+// normalization statistics on the clean training inputs at the end.
+func Continue(ctx context.Context, m *Model, data *Dataset, progress func(Progress)) (*Model, *History, error) {
+	if err := data.check(); err != nil {
+		return nil, nil, err
+	}
+	cfg := &m.Config
+	if err := cfg.Validate(); err != nil {
+		return nil, nil, err
+	}
+	enc := m.Encoder
+	if enc.InputSize() != data.X.Shape[1] {
+		return nil, nil, fmt.Errorf("dim: the model takes %d values per sample but the data has %d", enc.InputSize(), data.X.Shape[1])
+	}
+	n, size, b, d := data.X.Shape[0], data.X.Shape[1], cfg.Batch, cfg.Dim
+	steps := n / b
+	if steps == 0 {
+		return nil, nil, fmt.Errorf("dim: batch size %d is larger than the %d training samples; use --batch %d or less", b, n, n)
+	}
+	if cfg.Threads > 0 {
+		nn.SetThreads(cfg.Threads)
+		tensor.SetThreads(cfg.Threads)
+	}
+	prior, _ := cfg.NewPrior()
+	view, err := newView(cfg, data.Shape)
+	if err != nil {
+		return nil, nil, err
+	}
+
+	params := enc.Net.Params()
+	opt, err := nn.NewAdam(params, cfg.LR, 0.9, 0.999, 1e-8, cfg.WeightDecay, cfg.WeightDecay > 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	logTau := &nn.Param{Name: "log_tau", Value: tensor.Full(float32(m.LogTau), 1), Grad: tensor.New(1)}
+	tauOpt, err := nn.NewAdam([]*nn.Param{logTau}, cfg.LR, 0.9, 0.999, 1e-8, 0, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	schedule := nn.Constant()
+	if cfg.Schedule == "cosine" {
+		schedule = nn.CosineWarmup(0, cfg.Epochs*steps, 0)
+	}
+	obj := &Objective{Critic: cfg.Critic, Bound: cfg.Loss}
+
+	// Buffers reused by every step.
+	clean := tensor.New(b, size)
+	views := tensor.New(2*b, size)
+	noisy := tensor.New(2*b, d)
+	grad := tensor.New(2*b, d)
+	order := make([]int, n)
+	enc.Norm.Groups = 2
+	defer func() { enc.Norm.Groups = 1 }()
+
+	hist := &History{}
+	lnB := math.Log(float64(b))
+	start := time.Now()
+	for epoch := m.Epoch; epoch < cfg.Epochs; epoch++ {
+		rng := rand.New(rand.NewPCG(cfg.Seed, uint64(epoch)+1))
+		for i := range order {
+			order[i] = i
+		}
+		rng.Shuffle(n, func(i, j int) { order[i], order[j] = order[j], order[i] })
+		epochStart := time.Now()
+		var sumLoss, sumMI float64
+		for s := 0; s < steps; s++ {
+			if err := ctx.Err(); err != nil {
+				m.LogTau = float64(logTau.Value.Data[0])
+				return m, hist, err
+			}
+			for i, r := range order[s*b : (s+1)*b] {
+				copy(clean.Data[i*size:(i+1)*size], data.X.Data[r*size:(r+1)*size])
+			}
+			if err := view.Apply(views.Data[:b*size], clean.Data, b, rng); err != nil {
+				return nil, nil, err
+			}
+			if err := view.Apply(views.Data[b*size:], clean.Data, b, rng); err != nil {
+				return nil, nil, err
+			}
+			y, err := enc.Forward(views, true)
+			if err != nil {
+				return nil, nil, err
+			}
+			copy(noisy.Data, y.Data)
+			prior.AddNoise(noisy.Data[:b*d], rng)
+			if cfg.NoiseViews == 2 {
+				prior.AddNoise(noisy.Data[b*d:], rng)
+			}
+
+			obj.LogTau = float64(logTau.Value.Data[0])
+			v, err := obj.Evaluate(noisy.Data[:b*d], noisy.Data[b*d:], b, d, grad.Data[:b*d], grad.Data[b*d:])
+			if err != nil {
+				return nil, nil, err
+			}
+			if math.IsNaN(v.Loss) || math.IsInf(v.Loss, 0) {
+				return nil, nil, fmt.Errorf("dim: the loss became %v at epoch %d step %d; lower the learning rate (now %g)", v.Loss, epoch+1, s+1, cfg.LR)
+			}
+
+			opt.ZeroGrad()
+			if err := enc.Backward(grad); err != nil {
+				return nil, nil, err
+			}
+			lr := cfg.LR * schedule(epoch*steps+s)
+			opt.SetLR(lr)
+			opt.Step()
+			if cfg.LearnTau {
+				logTau.Grad.Data[0] = float32(v.DLogTau)
+				tauOpt.SetLR(lr)
+				tauOpt.Step()
+			}
+
+			sumLoss += v.Loss
+			sumMI += v.MI
+			if progress != nil {
+				sec := time.Since(epochStart).Seconds()
+				progress(Progress{
+					Epoch: epoch + 1, Epochs: cfg.Epochs, Step: s + 1, Steps: steps,
+					Loss: sumLoss / float64(s+1), MI: sumMI / float64(s+1),
+					Capacity: prior.Capacity(d), TwoViewMI: prior.TwoViewMI(d), LnBatch: lnB,
+					Tau: math.Exp(float64(logTau.Value.Data[0])), SamplesPerSec: float64((s+1)*b) / sec,
+					Elapsed: time.Since(start),
+				})
+			}
+		}
+		sec := time.Since(epochStart).Seconds()
+		m.LogTau = float64(logTau.Value.Data[0])
+		m.Epoch = epoch + 1
+		st := EpochStats{Epoch: epoch + 1, Loss: sumLoss / float64(steps), MI: sumMI / float64(steps),
+			Tau: math.Exp(m.LogTau), Seconds: sec, SamplesPerSec: float64(steps*b) / sec}
+		hist.Epochs = append(hist.Epochs, st)
+		if progress != nil {
+			progress(Progress{
+				Epoch: epoch + 1, Epochs: cfg.Epochs, Step: steps, Steps: steps,
+				Loss: st.Loss, MI: st.MI, Capacity: prior.Capacity(d), TwoViewMI: prior.TwoViewMI(d), LnBatch: lnB,
+				Tau: st.Tau, SamplesPerSec: st.SamplesPerSec, Elapsed: time.Since(start),
+				EpochDone: true, Model: m,
+			})
+		}
+	}
+	if !cfg.NoRecalibrate {
+		if err := enc.Recalibrate(data.X, 1000); err != nil {
+			return nil, nil, err
+		}
+		m.Calibrated = true
+	}
+	return m, hist, nil
+}
+
+// newView returns the augmentation for samples of the given shape.
+func newView(cfg *Config, shape []int) (View, error) {
+	if len(shape) == 3 {
+		v := &ImageView{Channels: shape[0], Height: shape[1], Width: shape[2],
+			MaxShift: cfg.MaxShift, MaxRotate: cfg.MaxRotate, MaxScale: cfg.MaxScale, PixelNoise: cfg.PixelNoise}
+		return v, v.Validate()
+	}
+	v := &VectorView{Noise: cfg.FeatureNoise, MaskProb: cfg.MaskProb}
+	if err := v.Apply(nil, nil, 0, nil); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// EstimateMI returns the InfoNCE estimate ln B - loss, in nats, of the
+// mutual information between the noisy embeddings of two views of the rows
+// of data. The encoder runs in inference mode, with the running
+// normalization statistics, and the critic and temperature are the
+// model's. It averages over the
+// full batches of Config.Batch rows, in order, drawing views and noise
+// from seed.
+func EstimateMI(m *Model, data *Dataset, seed uint64) (float64, error) {
+	if err := data.check(); err != nil {
+		return 0, err
+	}
+	cfg := &m.Config
+	n, size, b, d := data.X.Shape[0], data.X.Shape[1], cfg.Batch, cfg.Dim
+	if n < b {
+		return 0, fmt.Errorf("dim: the MI estimate needs at least one batch of %d rows, the data has %d", b, n)
+	}
+	if m.Encoder.InputSize() != size {
+		return 0, fmt.Errorf("dim: the model takes %d values per sample but the data has %d", m.Encoder.InputSize(), size)
+	}
+	prior, err := cfg.NewPrior()
+	if err != nil {
+		return 0, err
+	}
+	view, err := newView(cfg, data.Shape)
+	if err != nil {
+		return 0, err
+	}
+	rng := rand.New(rand.NewPCG(seed, 0xe57))
+	views := tensor.New(b, size)
+	y1 := make([]float32, b*d)
+	y2 := make([]float32, b*d)
+	obj := &Objective{Critic: cfg.Critic, Bound: BoundInfoNCE, LogTau: m.LogTau}
+	total, batches := 0.0, 0
+	for lo := 0; lo+b <= n; lo += b {
+		clean := data.X.Data[lo*size : (lo+b)*size]
+		for _, y := range [][]float32{y1, y2} {
+			if err := view.Apply(views.Data, clean, b, rng); err != nil {
+				return 0, err
+			}
+			out, err := m.Encoder.Forward(views, false)
+			if err != nil {
+				return 0, err
+			}
+			copy(y, out.Data)
+		}
+		prior.AddNoise(y1, rng)
+		if cfg.NoiseViews == 2 {
+			prior.AddNoise(y2, rng)
+		}
+		v, err := obj.Evaluate(y1, y2, b, d, nil, nil)
+		if err != nil {
+			return 0, err
+		}
+		total += v.InfoNCE
+		batches++
+	}
+	return math.Log(float64(b)) - total/float64(batches), nil
+}

@@ -1,0 +1,221 @@
+package dim
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"testing"
+
+	"github.com/nidim/nidim/tensor"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// vectorData returns n points in 16 dimensions spread over 8 clusters, with
+// their cluster labels.
+func vectorData(n int) *Dataset {
+	rng := rand.New(rand.NewPCG(21, 22))
+	const f = 16
+	centers := make([]float64, 8*f)
+	for i := range centers {
+		centers[i] = 2 * rng.NormFloat64()
+	}
+	x := tensor.New(n, f)
+	labels := make([]int, n)
+	for i := range labels {
+		labels[i] = rng.IntN(8)
+		for k := 0; k < f; k++ {
+			x.Data[i*f+k] = float32(centers[labels[i]*f+k] + rng.NormFloat64())
+		}
+	}
+	return &Dataset{X: x, Shape: []int{f}, Labels: labels}
+}
+
+// signalData returns n points in 16 dimensions whose first 3 components
+// have standard deviation 3 and the others 0.1. Under view noise of
+// standard deviation 1 only the first 3 survive, and a random encoder mixes
+// in the rest, so training has much to gain.
+func signalData(n int) *Dataset {
+	rng := rand.New(rand.NewPCG(23, 24))
+	const f = 16
+	x := tensor.New(n, f)
+	for i := 0; i < n; i++ {
+		for k := 0; k < f; k++ {
+			s := 0.1
+			if k < 3 {
+				s = 3
+			}
+			x.Data[i*f+k] = float32(s * rng.NormFloat64())
+		}
+	}
+	return &Dataset{X: x, Shape: []int{f}}
+}
+
+func tinyConfig() Config {
+	cfg := DefaultConfig()
+	cfg.Dim = 3
+	cfg.Hidden = 32
+	cfg.Sigma = 0.3
+	cfg.Batch = 32
+	cfg.Epochs = 4
+	cfg.LR = 3e-3
+	cfg.Seed = 7
+	cfg.Threads = 2
+	return cfg
+}
+
+func TestTrainDeterministic(t *testing.T) {
+	data := vectorData(256)
+	run := func() (*Model, *History) {
+		m, h, err := Train(context.Background(), tinyConfig(), data, nil)
+		require.NoError(t, err)
+		return m, h
+	}
+	m1, h1 := run()
+	m2, h2 := run()
+	p1, p2 := m1.Encoder.Net.Params(), m2.Encoder.Net.Params()
+	require.Equal(t, len(p1), len(p2))
+	for i := range p1 {
+		require.Equal(t, p1[i].Value.Data, p2[i].Value.Data, "parameter %s", p1[i].Name)
+	}
+	assert.Equal(t, m1.LogTau, m2.LogTau)
+	for i := range h1.Epochs {
+		assert.Equal(t, h1.Epochs[i].Loss, h2.Epochs[i].Loss)
+	}
+}
+
+func TestTrainLearnsAndRecalibrates(t *testing.T) {
+	data := signalData(512)
+	cfg := tinyConfig()
+	cfg.Epochs = 6
+	cfg.FeatureNoise = 1
+	var reports, epochEnds int
+	m, h, err := Train(context.Background(), cfg, data, func(p Progress) {
+		reports++
+		if p.EpochDone {
+			epochEnds++
+			require.NotNil(t, p.Model)
+		}
+		require.LessOrEqual(t, p.MI, p.LnBatch+1e-9, "InfoNCE cannot exceed ln B")
+		require.InDelta(t, 1.5*math.Log1p(1/0.09), p.Capacity, 1e-12)
+	})
+	require.NoError(t, err)
+	assert.Equal(t, 6*(512/32)+6, reports)
+	assert.Equal(t, 6, epochEnds)
+	require.Len(t, h.Epochs, 6)
+	assert.Equal(t, 6, m.Epoch)
+	first, last := h.Epochs[0].MI, h.Epochs[5].MI
+	assert.Greater(t, last, first+1, "the MI estimate must grow with training")
+	assert.NotEqual(t, math.Log(cfg.TiedTau()), m.LogTau, "the temperature is learned")
+
+	// On the training data in inference mode the estimate is close to the
+	// last epoch's training estimate, and below ln B.
+	mi, err := EstimateMI(m, data, 1)
+	require.NoError(t, err)
+	assert.InDelta(t, last, mi, 0.5)
+	assert.Less(t, mi, math.Log(32))
+
+	// Recalibration makes the clean training embeddings standardized.
+	require.True(t, m.Calibrated)
+	e, err := m.Encoder.Embed(data.X, 100)
+	require.NoError(t, err)
+	mean := make([]float64, cfg.Dim)
+	variance := make([]float64, cfg.Dim)
+	meanVar(e.Data, 512, cfg.Dim, mean, variance)
+	for k := range mean {
+		assert.InDelta(t, 0, mean[k], 1e-4, "component %d mean", k)
+		assert.InDelta(t, 1, variance[k], 1e-3, "component %d variance", k)
+	}
+}
+
+func TestTrainUniformPriorInUnitCube(t *testing.T) {
+	data := vectorData(128)
+	cfg := tinyConfig()
+	cfg.Prior, cfg.Eps, cfg.Epochs = "uniform", 0.1, 1
+	cfg.NoiseViews = 1
+	m, _, err := Train(context.Background(), cfg, data, nil)
+	require.NoError(t, err)
+	e, err := m.Encoder.Embed(data.X, 64)
+	require.NoError(t, err)
+	for _, v := range e.Data {
+		require.True(t, v >= 0 && v <= 1, "uniform embedding %v outside [0, 1]", v)
+	}
+	assert.InDelta(t, 0.01/3, cfg.TiedTau(), 1e-15)
+}
+
+func TestTrainCanceled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	steps := 0
+	m, h, err := Train(ctx, tinyConfig(), vectorData(256), func(p Progress) {
+		steps++
+		if steps == 3 {
+			cancel()
+		}
+	})
+	require.ErrorIs(t, err, context.Canceled)
+	require.NotNil(t, m)
+	assert.Equal(t, 0, m.Epoch)
+	assert.False(t, m.Calibrated)
+	assert.Empty(t, h.Epochs)
+	assert.Equal(t, 3, steps)
+}
+
+func TestModelSaveLoad(t *testing.T) {
+	data := vectorData(128)
+	cfg := tinyConfig()
+	cfg.Epochs = 1
+	m, _, err := Train(context.Background(), cfg, data, nil)
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "model.safetensors")
+	require.NoError(t, m.Save(path))
+
+	back, err := LoadModel(path)
+	require.NoError(t, err)
+	assert.Equal(t, m.Config, back.Config)
+	assert.Equal(t, 1, back.Epoch)
+	assert.True(t, back.Calibrated)
+	assert.InDelta(t, m.LogTau, back.LogTau, 1e-6)
+	want, err := m.Encoder.Embed(data.X, 50)
+	require.NoError(t, err)
+	got, err := back.Encoder.Embed(data.X, 50)
+	require.NoError(t, err)
+	assert.Equal(t, want.Data, got.Data)
+
+	// Continuing a loaded model trains only the remaining epochs.
+	back.Config.Epochs = 2
+	_, h, err := Continue(context.Background(), back, data, nil)
+	require.NoError(t, err)
+	require.Len(t, h.Epochs, 1)
+	assert.Equal(t, 2, h.Epochs[0].Epoch)
+}
+
+func TestConfigValidate(t *testing.T) {
+	for _, c := range []struct {
+		edit func(*Config)
+		want string
+	}{
+		{func(c *Config) { c.Prior = "cauchy" }, "unknown prior"},
+		{func(c *Config) { c.Sigma = 0 }, "sigma = 0"},
+		{func(c *Config) { c.NoiseViews = 3 }, "noise views 3"},
+		{func(c *Config) { c.Dim = 0 }, "dimension 0"},
+		{func(c *Config) { c.Critic = "bilinear" }, "unknown critic"},
+		{func(c *Config) { c.Loss = "dv" }, "unknown loss"},
+		{func(c *Config) { c.Epochs = 0 }, "epochs 0"},
+		{func(c *Config) { c.Batch = 1 }, "batch size 1"},
+		{func(c *Config) { c.LR = -1 }, "learning rate -1"},
+		{func(c *Config) { c.Schedule = "linear" }, "schedule"},
+		{func(c *Config) { c.Tau = math.Inf(1) }, "temperature"},
+	} {
+		cfg := DefaultConfig()
+		c.edit(&cfg)
+		err := cfg.Validate()
+		require.Error(t, err, c.want)
+		assert.Contains(t, err.Error(), c.want)
+	}
+	cfg := DefaultConfig()
+	require.NoError(t, cfg.Validate())
+
+	_, _, err := Train(context.Background(), tinyConfig(), vectorData(16), nil)
+	assert.ErrorContains(t, err, "larger than the 16 training samples")
+}

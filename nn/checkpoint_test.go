@@ -1,0 +1,208 @@
+package nn
+
+import (
+	"encoding/binary"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/nidim/nidim/tensor"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// rawCheckpoint returns the bytes of a safetensors file with the given
+// header and data section.
+func rawCheckpoint(header string, data []byte) []byte {
+	out := binary.LittleEndian.AppendUint64(nil, uint64(len(header)))
+	out = append(out, header...)
+	return append(out, data...)
+}
+
+func TestCheckpointRoundTrip(t *testing.T) {
+	rng := newTestRNG(5)
+	conv, _ := NewConv2d(1, 2, 3, 1, 1, rng)
+	bn, _ := NewBatchNorm2d(2, true)
+	lin, _ := NewLinear(8, 3, rng)
+	model := NewSequential(conv, bn, NewReLU(), NewFlatten(), lin)
+	// Give the buffers and every parameter values that are not round.
+	for _, p := range State(model) {
+		for i := range p.Value.Data {
+			p.Value.Data[i] = float32(rng.NormFloat64())
+		}
+	}
+	// Special values survive bit for bit.
+	lin.Bias.Value.Data[0] = float32(math.Inf(-1))
+	lin.Bias.Value.Data[1] = math.Float32frombits(1) // smallest subnormal
+	lin.Bias.Value.Data[2] = float32(math.Copysign(0, -1))
+
+	path := filepath.Join(t.TempDir(), "model.safetensors")
+	meta := map[string]string{"prior": "gaussian", "dim": "64"}
+	require.NoError(t, SaveCheckpoint(path, Named(State(model)), meta))
+
+	c, err := LoadCheckpoint(path)
+	require.NoError(t, err)
+	assert.Equal(t, meta, c.Metadata)
+	require.Len(t, c.Tensors, len(State(model)))
+
+	rng2 := newTestRNG(6)
+	conv2, _ := NewConv2d(1, 2, 3, 1, 1, rng2)
+	bn2, _ := NewBatchNorm2d(2, true)
+	lin2, _ := NewLinear(8, 3, rng2)
+	model2 := NewSequential(conv2, bn2, NewReLU(), NewFlatten(), lin2)
+	require.NoError(t, c.Load(model2))
+	a, b := State(model), State(model2)
+	for i := range a {
+		require.Equal(t, a[i].Name, b[i].Name)
+		require.Equal(t, a[i].Value.Shape, b[i].Value.Shape, a[i].Name)
+		for j := range a[i].Value.Data {
+			require.Equal(t, math.Float32bits(a[i].Value.Data[j]), math.Float32bits(b[i].Value.Data[j]), "%s[%d]", a[i].Name, j)
+		}
+	}
+
+	// The file starts with a header whose length is a multiple of 8.
+	raw, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Zero(t, binary.LittleEndian.Uint64(raw)%8)
+}
+
+func TestCheckpointLoadMismatch(t *testing.T) {
+	rng := newTestRNG(1)
+	lin, _ := NewLinear(3, 2, rng)
+	bn, _ := NewBatchNorm(2, false)
+	model := NewSequential(lin, bn)
+	path := filepath.Join(t.TempDir(), "m.safetensors")
+	extra := tensor.New(2)
+	wrong := tensor.New(3)
+	require.NoError(t, SaveCheckpoint(path, []NamedTensor{
+		{"0.weight", lin.Weight.Value},
+		{"0.bias", wrong},
+		{"1.running_mean", bn.RunningMean.Value},
+		{"extra", extra},
+	}, nil))
+	c, err := LoadCheckpoint(path)
+	require.NoError(t, err)
+	lin.Weight.Value.Fill(7)
+	err = c.Load(model)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `tensor "0.bias" has shape [3], the model needs [2]`)
+	assert.Contains(t, err.Error(), `missing tensor "1.running_var"`)
+	assert.Contains(t, err.Error(), `extra tensor "extra"`)
+	assert.Equal(t, float32(7), lin.Weight.Value.Data[0], "nothing is copied on a mismatch")
+}
+
+func TestSaveCheckpointRejectsNames(t *testing.T) {
+	dir := t.TempDir()
+	x := tensor.New(1)
+	err := SaveCheckpoint(filepath.Join(dir, "a"), []NamedTensor{{"w", x}, {"w", x}}, nil)
+	assert.ErrorContains(t, err, `duplicate checkpoint tensor name "w"`)
+	err = SaveCheckpoint(filepath.Join(dir, "b"), []NamedTensor{{"__metadata__", x}}, nil)
+	assert.ErrorContains(t, err, "invalid checkpoint tensor name")
+	_, err = os.Stat(filepath.Join(dir, "a"))
+	assert.True(t, os.IsNotExist(err), "no file is written")
+}
+
+func TestParseCheckpointRejects(t *testing.T) {
+	eight := make([]byte, 8)
+	cases := []struct {
+		name string
+		file []byte
+		want string
+	}{
+		{"empty", nil, "shorter than the 8-byte header length"},
+		{"seven bytes", make([]byte, 7), "shorter than the 8-byte header length"},
+		{"oversized header", binary.LittleEndian.AppendUint64(nil, 1<<40), "exceeds the maximum"},
+		{"header longer than file", append(binary.LittleEndian.AppendUint64(nil, 50), `{"a":1}`...), "header length 50 is longer than the 7 bytes"},
+		{"not an object", rawCheckpoint(`[1,2]`, nil), "does not start with '{'"},
+		{"bad json", rawCheckpoint(`{"a":{"dtype":"F32",`, nil), "not valid JSON"},
+		{"trailing bytes in header", rawCheckpoint(`{} x`, nil), "not spaces"},
+		{"wrong dtype", rawCheckpoint(`{"w":{"dtype":"F16","shape":[4],"data_offsets":[0,8]}}`, eight), `dtype "F16"`},
+		{"unknown field", rawCheckpoint(`{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8],"x":1}}`, eight), "unknown field"},
+		{"missing offsets", rawCheckpoint(`{"w":{"dtype":"F32","shape":[2]}}`, eight), "lacks a shape or data offsets"},
+		{"three offsets", rawCheckpoint(`{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,4,8]}}`, eight), "3 data offsets"},
+		{"offset out of range", rawCheckpoint(`{"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}`, eight), "outside the 8-byte data section"},
+		{"reversed offsets", rawCheckpoint(`{"w":{"dtype":"F32","shape":[0],"data_offsets":[8,0]}}`, eight), "outside the 8-byte data section"},
+		{"shape vs size", rawCheckpoint(`{"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}`, eight), "needs 12 bytes"},
+		{"huge shape", rawCheckpoint(`{"w":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,8]}}`, eight), "needs more bytes"},
+		{"negative shape", rawCheckpoint(`{"w":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}}`, eight), "needs more bytes"},
+		{"overlap", rawCheckpoint(`{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}`, eight), "overlaps"},
+		{"gap", rawCheckpoint(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}`, eight), "bytes [0, 4] of the data section belong to no tensor"},
+		{"trailing data", rawCheckpoint(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}`, eight), "at the end of the data section"},
+		{"duplicate name", rawCheckpoint(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}`, eight), `names "a" twice`},
+		{"bad metadata", rawCheckpoint(`{"__metadata__":{"a":1}}`, nil), "must map strings to strings"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := ParseCheckpoint(c.file)
+			require.Error(t, err)
+			assert.Nil(t, got)
+			assert.True(t, errors.Is(err, ErrCheckpoint), "error %q does not wrap ErrCheckpoint", err)
+			assert.Contains(t, err.Error(), c.want)
+		})
+	}
+}
+
+func TestParseCheckpointAccepts(t *testing.T) {
+	data := binary.LittleEndian.AppendUint32(nil, math.Float32bits(1.5))
+	data = binary.LittleEndian.AppendUint32(data, math.Float32bits(-2))
+	// Entries in any order, an empty tensor, a scalar and padding spaces.
+	header := `{"b":{"dtype":"F32","shape":[],"data_offsets":[4,8]},"e":{"dtype":"F32","shape":[0,3],"data_offsets":[4,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}   `
+	c, err := ParseCheckpoint(rawCheckpoint(header, data))
+	require.NoError(t, err)
+	assert.Equal(t, []float32{1.5}, c.Tensors["a"].Data)
+	assert.Equal(t, []float32{-2}, c.Tensors["b"].Data)
+	assert.Empty(t, c.Tensors["b"].Shape)
+	assert.Equal(t, []int{0, 3}, c.Tensors["e"].Shape)
+	assert.Nil(t, c.Metadata)
+}
+
+func FuzzLoadCheckpoint(f *testing.F) {
+	eight := make([]byte, 8)
+	f.Add(rawCheckpoint(`{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}`, eight))
+	f.Add(rawCheckpoint(`{"__metadata__":{"k":"v"},"a":{"dtype":"F32","shape":[1,1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}`, eight))
+	f.Add(rawCheckpoint(`{}`, nil))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := ParseCheckpoint(data)
+		if err != nil {
+			if !errors.Is(err, ErrCheckpoint) {
+				t.Fatalf("error %q does not wrap ErrCheckpoint", err)
+			}
+			return
+		}
+		// A file that parses saves and parses again to the same tensors.
+		var named []NamedTensor
+		for name, x := range c.Tensors {
+			named = append(named, NamedTensor{name, x})
+		}
+		header, err := encodeHeader(named, c.Metadata)
+		if err != nil {
+			t.Fatalf("parsed checkpoint does not encode: %v", err)
+		}
+		var body []byte
+		for _, n := range named {
+			for _, v := range n.Tensor.Data {
+				body = binary.LittleEndian.AppendUint32(body, math.Float32bits(v))
+			}
+		}
+		c2, err := ParseCheckpoint(rawCheckpoint(string(header), body))
+		if err != nil {
+			t.Fatalf("re-encoded checkpoint does not parse: %v", err)
+		}
+		if len(c2.Tensors) != len(c.Tensors) {
+			t.Fatalf("round trip has %d tensors, want %d", len(c2.Tensors), len(c.Tensors))
+		}
+		for name, x := range c.Tensors {
+			y := c2.Tensors[name]
+			if y == nil || len(y.Data) != len(x.Data) {
+				t.Fatalf("tensor %q changed in the round trip", name)
+			}
+			for i := range x.Data {
+				if math.Float32bits(x.Data[i]) != math.Float32bits(y.Data[i]) {
+					t.Fatalf("tensor %q value %d changed in the round trip", name, i)
+				}
+			}
+		}
+	})
+}

@@ -1,0 +1,84 @@
+//go:build linux
+
+package simd_test
+
+import (
+	"testing"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/nidim/nidim/simd"
+	"github.com/nidim/nidim/simd/simdtest"
+)
+
+// guardedPage is one read-write page between two PROT_NONE pages, so that
+// any access just before or just after it faults.
+type guardedPage struct {
+	mem  []byte
+	page []float32
+}
+
+func newGuardedPage(t *testing.T) guardedPage {
+	t.Helper()
+	size := unix.Getpagesize()
+	mem, err := unix.Mmap(-1, 0, 3*size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_ANON|unix.MAP_PRIVATE)
+	if err != nil {
+		t.Fatalf("mmap of 3 pages: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := unix.Munmap(mem); err != nil {
+			t.Errorf("munmap: %v", err)
+		}
+	})
+	if err := unix.Mprotect(mem[:size], unix.PROT_NONE); err != nil {
+		t.Fatalf("mprotect of the first page: %v", err)
+	}
+	if err := unix.Mprotect(mem[2*size:], unix.PROT_NONE); err != nil {
+		t.Fatalf("mprotect of the last page: %v", err)
+	}
+	page := unsafe.Slice((*float32)(unsafe.Pointer(&mem[size])), size/4)
+	for i := range page {
+		page[i] = float32(i%7) - 2.5
+	}
+	return guardedPage{mem: mem, page: page}
+}
+
+// atEnd returns the last n elements of the page, so the element after the
+// slice is in a PROT_NONE page.
+func (g guardedPage) atEnd(n int) []float32 {
+	return g.page[len(g.page)-n:]
+}
+
+// atStart returns the first n elements of the page, so the element before
+// the slice is in a PROT_NONE page.
+func (g guardedPage) atStart(n int) []float32 {
+	return g.page[:n:n]
+}
+
+// TestKernelsStayInsideSlices runs every vector kernel on slices that end
+// (or start) exactly at a PROT_NONE page. A kernel that reads or writes one
+// element outside its slices crashes the test binary with SIGSEGV.
+func TestKernelsStayInsideSlices(t *testing.T) {
+	pages := [3]guardedPage{newGuardedPage(t), newGuardedPage(t), newGuardedPage(t)}
+	lengths := testLengths()
+	lengths[len(lengths)-1] = len(pages[0].page) - 1 // the largest odd length that fits
+
+	simdtest.ForEachLevel(t, func(t *testing.T, k *simd.Kernels) {
+		for _, n := range lengths {
+			for _, place := range []func(g guardedPage, n int) []float32{guardedPage.atEnd, guardedPage.atStart} {
+				a, b, c := place(pages[0], n), place(pages[1], n), place(pages[2], n)
+				k.Dot(a, b)
+				k.Sum(a)
+				k.Max(a)
+				k.Axpy(0.5, a, b)
+				k.Scale(1, a)
+				k.Add(a, b, c)
+				k.Sub(a, b, c)
+				k.Mul(a, b, c)
+				k.ReLU(a, b)
+				k.ReLUBackward(a, b, c)
+			}
+		}
+	})
+}

@@ -1,0 +1,95 @@
+package stats
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// Speed anchor: /usr/bin/python3 /work/shared/anchors/stats_speed.py times
+// scipy 1.10.1 on the same sample sizes; compare the two in one run.
+
+func normalSample(n int, seed uint64) []float64 {
+	rng := rand.New(rand.NewPCG(seed, 0x5eed))
+	x := make([]float64, n)
+	for i := range x {
+		x[i] = rng.NormFloat64()
+	}
+	return x
+}
+
+func BenchmarkShapiroWilk5000(b *testing.B) {
+	x := normalSample(5000, 1)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ShapiroWilk(x); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(x))*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+}
+
+func BenchmarkKolmogorovSmirnov10000(b *testing.B) {
+	x := normalSample(10000, 2)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := KolmogorovSmirnov(x, StdNormal, TwoSided); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(x))*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+}
+
+func BenchmarkKolmogorovSmirnov5000(b *testing.B) {
+	x := normalSample(5000, 2)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := KolmogorovSmirnov(x, StdNormal, TwoSided); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(x))*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+}
+
+func BenchmarkCramerVonMises10000(b *testing.B) {
+	x := normalSample(10000, 3)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := CramerVonMises(x, StdNormal); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(x))*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+}
+
+func BenchmarkCramerVonMises5000(b *testing.B) {
+	x := normalSample(5000, 3)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := CramerVonMises(x, StdNormal); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(x))*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+}
+
+func BenchmarkAndersonDarling10000(b *testing.B) {
+	x := normalSample(10000, 4)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := AndersonDarling(x, StdNormal); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(x))*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+}
+
+func BenchmarkDAgostinoK210000(b *testing.B) {
+	x := normalSample(10000, 5)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := DAgostinoK2(x); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(x))*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+}

@@ -1,0 +1,519 @@
+package stats
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+)
+
+// TestNames lists every test the report can run, in report order.
+var TestNames = []string{
+	"shapiro-wilk", "shapiro-francia", "anderson-darling", "anderson-darling-prior",
+	"ks-prior", "lilliefors", "cramer-von-mises-prior", "cramer-von-mises",
+	"dagostino-k2", "jarque-bera", "mardia-skewness", "mardia-kurtosis",
+	"henze-zirkler", "energy", "energy-prior", "sphericity",
+}
+
+// testSpec describes one report test: a one-line summary for help text and
+// where it applies.
+type testSpec struct {
+	summary string
+	// composite tests check normality with estimated parameters, which
+	// means nothing for the uniform prior.
+	composite bool
+	// perComponent tests run on each column; multivariate ones on all
+	// columns at once. energy-prior is per-component for the uniform prior
+	// as well as multivariate.
+	perComponent, multivariate bool
+}
+
+var testSpecs = map[string]testSpec{
+	"shapiro-wilk":           {"Shapiro-Wilk W per component, composite normality (n 3..5000, a seeded subsample of 5000 above)", true, true, false},
+	"shapiro-francia":        {"Shapiro-Francia W' per component, composite normality (n 5..5000, a seeded subsample of 5000 above)", true, true, false},
+	"anderson-darling":       {"Anderson-Darling A² per component, composite normality with estimated mean and sd (n >= 8)", true, true, false},
+	"anderson-darling-prior": {"Anderson-Darling A² per component against the prior's marginal N(0, 1) or U[0, 1]", false, true, false},
+	"ks-prior":               {"Kolmogorov-Smirnov D per component against the prior's marginal", false, true, false},
+	"lilliefors":             {"Lilliefors D per component, Kolmogorov-Smirnov with estimated mean and sd", true, true, false},
+	"cramer-von-mises-prior": {"Cramér-von Mises W² per component against the prior's marginal", false, true, false},
+	"cramer-von-mises":       {"Cramér-von Mises W² per component, composite normality (n >= 8)", true, true, false},
+	"dagostino-k2":           {"D'Agostino-Pearson K² per component, from skewness and kurtosis (n >= 8)", true, true, false},
+	"jarque-bera":            {"Jarque-Bera per component, from skewness and kurtosis", true, true, false},
+	"mardia-skewness":        {"Mardia's multivariate skewness, composite normality (needs n > d)", true, false, true},
+	"mardia-kurtosis":        {"Mardia's multivariate kurtosis, composite normality (needs n > d)", true, false, true},
+	"henze-zirkler":          {"Henze-Zirkler, composite multivariate normality (needs n > d; O(n²d), subsampled)", true, false, true},
+	"energy":                 {"energy test of composite multivariate normality, parametric bootstrap (needs n > d; O(B n² d), subsampled)", true, false, true},
+	"energy-prior":           {"energy distance to the prior, N(0, I) or U[0,1]^d, Monte Carlo p (O(B n² d), subsampled); also per component for uniform", false, false, true},
+	"sphericity":             {"Bartlett's test that the components are uncorrelated (needs d >= 2, n > d)", false, false, true},
+}
+
+// TestSummary returns the one-line description of a report test, or "" for
+// an unknown name.
+func TestSummary(name string) string { return testSpecs[name].summary }
+
+// Report defaults.
+const (
+	DefaultAlpha = 0.01
+	// DefaultMaxSamples caps the rows of the Henze-Zirkler test, whose cost
+	// is O(n² d).
+	DefaultMaxSamples = 2000
+	// DefaultEnergySamples caps the rows of the multivariate energy tests,
+	// whose bootstrap costs O(B n² d). BenchmarkReportGaussian measures the
+	// resulting time.
+	DefaultEnergySamples = 500
+	// DefaultReplicates is the number of Monte Carlo replicates of the
+	// energy tests.
+	DefaultReplicates = 199
+	// shapiroMaxN is the largest sample Shapiro-Wilk and Shapiro-Francia
+	// accept; larger columns are subsampled to it.
+	shapiroMaxN = 5000
+)
+
+// ReportOptions configures BuildReport. Zero values select the defaults.
+type ReportOptions struct {
+	Prior string   // "gaussian" (N(0, I), the default) or "uniform" (U[0,1]^d)
+	Tests []string // names from TestNames; empty runs every test valid for the prior
+	Alpha float64  // family-wise significance level, default DefaultAlpha
+	// MaxSamples caps the rows of Henze-Zirkler, default DefaultMaxSamples.
+	MaxSamples int
+	// EnergySamples caps the rows of the multivariate energy tests, default
+	// min(DefaultEnergySamples, MaxSamples).
+	EnergySamples int
+	// Replicates is the Monte Carlo replicate count of the energy tests,
+	// default DefaultReplicates.
+	Replicates int
+	Seed       uint64 // seeds every subsample and Monte Carlo draw
+	Workers    int    // goroutines, default runtime.GOMAXPROCS(0); results do not depend on it
+}
+
+// TestEntry is one test result of the report.
+type TestEntry struct {
+	Name      string
+	Component int // column index, or -1 for a multivariate test
+	Statistic float64
+	PValue    float64
+	AdjustedP float64 // Holm-adjusted over every p-value of the report
+	// Extra holds test-specific values under their JSON names, such as
+	// d_plus, subsampled, used_n and replicates.
+	Extra map[string]any
+	// Err is the reason the test could not run on this data. Statistic,
+	// PValue and AdjustedP are NaN then.
+	Err string
+}
+
+// ComponentStats holds the moments of one column.
+type ComponentStats struct {
+	Mean, SD                 float64 // SD with divisor n-1
+	Skewness, ExcessKurtosis float64 // biased (1/n) moments
+	Min, Max                 float64
+}
+
+// Report is the outcome of the prior-matching battery on an n x d sample.
+type Report struct {
+	N, D  int
+	Prior string
+	Alpha float64
+	Tests []TestEntry
+	// Moments and Components describe each column.
+	Moments    []Moments
+	Components []ComponentStats
+	// MaxKSDistance is the largest Kolmogorov-Smirnov distance between a
+	// column and the prior's marginal, reached at MaxKSComponent.
+	MaxKSDistance  float64
+	MaxKSComponent int
+	// MaxAbsCorrelation is the largest absolute Pearson correlation between
+	// two different columns, at MaxCorrelationPair; 0 when d = 1. Constant
+	// columns are left out.
+	MaxAbsCorrelation  float64
+	MaxCorrelationPair [2]int
+	// Reject is true when some Holm-adjusted p-value is <= Alpha.
+	Reject bool
+	// Worst indexes the entry of Tests with the smallest adjusted p-value,
+	// or -1 when no test ran.
+	Worst int
+	// Failed counts entries that could not run.
+	Failed int
+}
+
+// ReportTestNames returns the tests valid for prior, in report order.
+func ReportTestNames(prior string) []string {
+	var out []string
+	for _, name := range TestNames {
+		if prior == "uniform" && testSpecs[name].composite {
+			continue
+		}
+		out = append(out, name)
+	}
+	return out
+}
+
+// normalizeOptions fills defaults and validates opts.
+func normalizeOptions(opts ReportOptions) (ReportOptions, error) {
+	if opts.Prior == "" {
+		opts.Prior = "gaussian"
+	}
+	if opts.Prior != "gaussian" && opts.Prior != "uniform" {
+		return opts, fmt.Errorf("stats: report: unknown prior %q; use \"gaussian\" or \"uniform\"", opts.Prior)
+	}
+	if opts.Alpha == 0 {
+		opts.Alpha = DefaultAlpha
+	}
+	if !(opts.Alpha > 0 && opts.Alpha < 1) {
+		return opts, fmt.Errorf("stats: report: alpha %v is outside (0, 1); use a level such as 0.01", opts.Alpha)
+	}
+	if opts.MaxSamples < 0 || opts.EnergySamples < 0 || opts.Replicates < 0 || opts.Workers < 0 {
+		return opts, errors.New("stats: report: MaxSamples, EnergySamples, Replicates and Workers must not be negative; use 0 for the default")
+	}
+	if opts.MaxSamples == 0 {
+		opts.MaxSamples = DefaultMaxSamples
+	}
+	if opts.EnergySamples == 0 {
+		opts.EnergySamples = min(DefaultEnergySamples, opts.MaxSamples)
+	}
+	if opts.Replicates == 0 {
+		opts.Replicates = DefaultReplicates
+	}
+	valid := ReportTestNames(opts.Prior)
+	if len(opts.Tests) == 0 {
+		opts.Tests = valid
+		return opts, nil
+	}
+	seen := map[string]bool{}
+	for _, name := range opts.Tests {
+		spec, known := testSpecs[name]
+		switch {
+		case !known:
+			return opts, fmt.Errorf("stats: report: unknown test %q; valid tests for prior %s: %s", name, opts.Prior, strings.Join(valid, ", "))
+		case spec.composite && opts.Prior == "uniform":
+			return opts, fmt.Errorf("stats: report: test %q checks normality and does not apply to prior uniform; valid tests for prior uniform: %s", name, strings.Join(valid, ", "))
+		}
+		seen[name] = true
+	}
+	// Run in report order whatever order was requested.
+	opts.Tests = nil
+	for _, name := range TestNames {
+		if seen[name] {
+			opts.Tests = append(opts.Tests, name)
+		}
+	}
+	return opts, nil
+}
+
+// BuildReport runs the prior-matching battery on the rows of m: the moments
+// of each column, the requested per-component and multivariate tests, and a
+// family verdict. All p-values of the report form one family: they are
+// Holm-adjusted together, and the sample is rejected when some adjusted
+// p-value is <= opts.Alpha. Holm's method controls the family-wise error
+// rate under any dependence between the tests.
+//
+// A test that cannot run on this data (too few rows, a constant column, a
+// singular covariance) is listed with its error and left out of the
+// family. Invalid options and non-finite values in m return an error.
+//
+// NOTE: a Monte Carlo p-value is at least 1/(B+1), so with K tests in the
+// family Holm can reject on it only when K/(B+1) <= alpha. With the
+// default 199 replicates and many components the energy tests inform but
+// do not decide the verdict, and WriteText prints a note when that happens.
+func BuildReport(m Matrix, opts ReportOptions) (*Report, error) {
+	opts, err := normalizeOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkMatrix(m, 1, false, "report"); err != nil {
+		return nil, err
+	}
+	r := &Report{N: m.N, D: m.D, Prior: opts.Prior, Alpha: opts.Alpha, Worst: -1}
+	r.describeComponents(m, opts)
+
+	perComponent := make([][]TestEntry, m.D)
+	forEachBlock(m.D, (MonteCarlo{Workers: opts.Workers}).workers(), func(j int) {
+		perComponent[j] = componentTests(m.Col(j), j, opts)
+	})
+	for _, name := range opts.Tests {
+		for j := range perComponent {
+			for _, e := range perComponent[j] {
+				if e.Name == name {
+					r.Tests = append(r.Tests, e)
+				}
+			}
+		}
+		if name == "energy-prior" && opts.Prior == "uniform" {
+			r.Tests = append(r.Tests, energyColumnEntries(m, opts)...)
+		}
+	}
+	r.Tests = append(r.Tests, multivariateTests(m, opts)...)
+	r.adjust()
+	return r, nil
+}
+
+// describeComponents fills the moments, the largest KS distance to the
+// prior's marginal and the largest absolute correlation.
+func (r *Report) describeComponents(m Matrix, opts ReportOptions) {
+	r.Moments = make([]Moments, m.D)
+	r.Components = make([]ComponentStats, m.D)
+	var marginal Continuous = StdNormal
+	if opts.Prior == "uniform" {
+		marginal = Uniform{0, 1}
+	}
+	for j := 0; j < m.D; j++ {
+		col := m.Col(j)
+		mo := ComputeMoments(col)
+		r.Moments[j] = mo
+		s := sortedCopy(col)
+		r.Components[j] = ComponentStats{
+			Mean: mo.Mean, SD: math.Sqrt(mo.Variance),
+			Skewness: mo.Skewness, ExcessKurtosis: mo.ExcessKurtosis,
+			Min: s[0], Max: s[len(s)-1],
+		}
+		dPlus, dMinus := ksStatistics(s, marginal.CDF)
+		if d := max(dPlus, dMinus); d > r.MaxKSDistance || j == 0 {
+			r.MaxKSDistance, r.MaxKSComponent = d, j
+		}
+	}
+	if m.D < 2 || m.N < 2 {
+		return
+	}
+	cov := covariance(m, meanVector(m), float64(m.N))
+	d := m.D
+	for a := 0; a < d; a++ {
+		for b := a + 1; b < d; b++ {
+			den := math.Sqrt(cov[a*d+a] * cov[b*d+b])
+			if !(den > 0) {
+				continue
+			}
+			if c := math.Abs(cov[a*d+b] / den); c > r.MaxAbsCorrelation {
+				r.MaxAbsCorrelation, r.MaxCorrelationPair = c, [2]int{a, b}
+			}
+		}
+	}
+}
+
+// componentTests runs the selected per-component tests on column j. It
+// only reads opts, so columns can run in parallel.
+func componentTests(col []float64, j int, opts ReportOptions) []TestEntry {
+	var marginal Continuous = StdNormal
+	if opts.Prior == "uniform" {
+		marginal = Uniform{0, 1}
+	}
+	var out []TestEntry
+	for _, name := range opts.Tests {
+		if !testSpecs[name].perComponent {
+			continue
+		}
+		e := TestEntry{Name: name, Component: j}
+		var res Result
+		var err error
+		switch name {
+		case "shapiro-wilk", "shapiro-francia":
+			x, subsampled := subsampleSlice(col, shapiroMaxN, opts.Seed, streamShapiro+uint64(j))
+			if name == "shapiro-wilk" {
+				res, err = ShapiroWilk(x)
+			} else {
+				res, err = ShapiroFrancia(x)
+			}
+			e.Extra = map[string]any{"subsampled": subsampled, "used_n": len(x)}
+		case "anderson-darling":
+			res, err = AndersonDarlingNormal(col)
+		case "anderson-darling-prior":
+			res, err = AndersonDarling(col, marginal)
+		case "ks-prior":
+			var ks KSResult
+			ks, err = KolmogorovSmirnov(col, marginal, TwoSided)
+			res = ks.Result
+			e.Extra = map[string]any{"d_plus": ks.DPlus, "d_minus": ks.DMinus, "exact": ks.Exact}
+		case "lilliefors":
+			res, err = Lilliefors(col)
+		case "cramer-von-mises-prior":
+			res, err = CramerVonMises(col, marginal)
+		case "cramer-von-mises":
+			res, err = CramerVonMisesNormal(col)
+		case "dagostino-k2":
+			res, err = DAgostinoK2(col)
+		case "jarque-bera":
+			res, err = JarqueBera(col)
+		}
+		out = append(out, finishEntry(e, res, err))
+	}
+	return out
+}
+
+// streamShapiro + j is the PCG stream of column j's Shapiro subsample.
+const streamShapiro = 0x5eed_2000_0000_0000
+
+// subsampleSlice returns x when len(x) <= k, else k values of x chosen
+// without replacement with a seeded PCG, in their original order.
+func subsampleSlice(x []float64, k int, seed, stream uint64) ([]float64, bool) {
+	sub, ok := MonteCarlo{Seed: seed, MaxSamples: k}.subsampleStream(Matrix{N: len(x), D: 1, Data: x}, stream)
+	return sub.Data, ok
+}
+
+// energyColumnEntries runs the per-component energy tests against U[0, 1].
+func energyColumnEntries(m Matrix, opts ReportOptions) []TestEntry {
+	res, err := EnergyPriorColumns(m, opts.Prior, MonteCarlo{Replicates: opts.Replicates, Seed: opts.Seed, Workers: opts.Workers})
+	out := make([]TestEntry, m.D)
+	for j := range out {
+		e := TestEntry{Name: "energy-prior", Component: j}
+		if err != nil {
+			out[j] = finishEntry(e, Result{}, err)
+			continue
+		}
+		e.Extra = mcExtra(res[j])
+		out[j] = finishEntry(e, res[j].Result, nil)
+	}
+	return out
+}
+
+// multivariateTests runs the selected multivariate tests, in report order.
+func multivariateTests(m Matrix, opts ReportOptions) []TestEntry {
+	selected := func(name string) bool { return slices.Contains(opts.Tests, name) }
+	var out []TestEntry
+	if selected("mardia-skewness") || selected("mardia-kurtosis") {
+		res, err := Mardia(m)
+		df := float64(m.D*(m.D+1)*(m.D+2)) / 6
+		if selected("mardia-skewness") {
+			e := TestEntry{Name: "mardia-skewness", Component: -1, Extra: map[string]any{"df": df}}
+			if err == nil {
+				e.Extra["b1"] = res.B1
+			}
+			out = append(out, finishEntry(e, res.Skewness, err))
+		}
+		if selected("mardia-kurtosis") {
+			e := TestEntry{Name: "mardia-kurtosis", Component: -1}
+			if err == nil {
+				e.Extra = map[string]any{"b2": res.B2}
+			}
+			out = append(out, finishEntry(e, res.Kurtosis, err))
+		}
+	}
+	mc := MonteCarlo{Replicates: opts.Replicates, Seed: opts.Seed, Workers: opts.Workers}
+	if selected("henze-zirkler") {
+		hz := mc
+		hz.MaxSamples = opts.MaxSamples
+		res, err := HenzeZirklerSampled(m, hz)
+		e := TestEntry{Name: "henze-zirkler", Component: -1}
+		if err == nil {
+			e.Extra = map[string]any{"subsampled": res.Subsampled, "used_n": res.UsedN}
+		}
+		out = append(out, finishEntry(e, res.Result, err))
+	}
+	energy := mc
+	energy.MaxSamples = min(opts.EnergySamples, opts.MaxSamples)
+	if selected("energy") {
+		res, err := EnergyNormality(m, energy)
+		out = append(out, finishEntry(TestEntry{Name: "energy", Component: -1, Extra: mcExtraOrNil(res, err)}, res.Result, err))
+	}
+	if selected("energy-prior") {
+		res, err := EnergyPrior(m, opts.Prior, energy)
+		out = append(out, finishEntry(TestEntry{Name: "energy-prior", Component: -1, Extra: mcExtraOrNil(res, err)}, res.Result, err))
+	}
+	if selected("sphericity") {
+		res, err := Sphericity(m)
+		e := TestEntry{Name: "sphericity", Component: -1, Extra: map[string]any{"df": float64(m.D*(m.D-1)) / 2}}
+		out = append(out, finishEntry(e, res, err))
+	}
+	return out
+}
+
+func mcExtra(r MCResult) map[string]any {
+	return map[string]any{"replicates": r.Replicates, "subsampled": r.Subsampled, "used_n": r.UsedN}
+}
+
+func mcExtraOrNil(r MCResult, err error) map[string]any {
+	if err != nil {
+		return nil
+	}
+	return mcExtra(r)
+}
+
+// finishEntry stores a test's result or its error in e.
+func finishEntry(e TestEntry, res Result, err error) TestEntry {
+	if err != nil {
+		e.Statistic, e.PValue, e.AdjustedP = math.NaN(), math.NaN(), math.NaN()
+		// Drop the "stats: test name: " prefix; the entry names the test.
+		msg := strings.TrimPrefix(err.Error(), "stats: ")
+		if _, rest, ok := strings.Cut(msg, ": "); ok && rest != "" {
+			msg = rest
+		}
+		e.Err = msg
+		return e
+	}
+	e.Statistic, e.PValue = res.Statistic, res.PValue
+	return e
+}
+
+// adjust Holm-adjusts every p-value and sets the verdict fields.
+func (r *Report) adjust() {
+	p := make([]float64, len(r.Tests))
+	for i, e := range r.Tests {
+		p[i] = e.PValue
+		if e.Err != "" {
+			r.Failed++
+		}
+	}
+	adj := Holm(p)
+	for i := range r.Tests {
+		r.Tests[i].AdjustedP = adj[i]
+		a := adj[i]
+		if math.IsNaN(a) {
+			continue
+		}
+		if r.Worst < 0 || a < r.Tests[r.Worst].AdjustedP ||
+			(a == r.Tests[r.Worst].AdjustedP && r.Tests[i].PValue < r.Tests[r.Worst].PValue) {
+			r.Worst = i
+		}
+		if a <= r.Alpha {
+			r.Reject = true
+		}
+	}
+}
+
+// Ran returns the number of tests that produced a p-value.
+func (r *Report) Ran() int { return len(r.Tests) - r.Failed }
+
+// Rejected returns the number of tests whose adjusted p-value is <= Alpha.
+func (r *Report) Rejected() int {
+	k := 0
+	for _, e := range r.Tests {
+		if e.AdjustedP <= r.Alpha {
+			k++
+		}
+	}
+	return k
+}
+
+// priorLabel returns the name of the prior used in the verdict.
+func (r *Report) priorLabel() string {
+	if r.Prior == "uniform" {
+		return "U[0,1]^d"
+	}
+	return "N(0, I)"
+}
+
+// Verdict returns the one-line conclusion of the report.
+func (r *Report) Verdict() string {
+	var b strings.Builder
+	ran := r.Ran()
+	switch {
+	case ran == 0:
+		fmt.Fprintf(&b, "NO VERDICT: none of the %d tests could run on this data", len(r.Tests))
+	case !r.Reject:
+		fmt.Fprintf(&b, "PASS: no test rejects %s at alpha %g after Holm adjustment (%d tests)", r.priorLabel(), r.Alpha, ran)
+	default:
+		w := r.Tests[r.Worst]
+		fmt.Fprintf(&b, "FAIL: %d of %d tests reject %s at alpha %g after Holm adjustment; worst: %s (p = %.3g, adjusted %.3g)",
+			r.Rejected(), ran, r.priorLabel(), r.Alpha, w.label(), w.PValue, w.AdjustedP)
+	}
+	if r.Failed > 0 && ran > 0 {
+		fmt.Fprintf(&b, "; %d could not run", r.Failed)
+	}
+	return b.String()
+}
+
+// label names the test and its component for messages.
+func (e TestEntry) label() string {
+	if e.Component < 0 {
+		return e.Name
+	}
+	return fmt.Sprintf("%s on component %d", e.Name, e.Component)
+}

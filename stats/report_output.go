@@ -1,0 +1,182 @@
+package stats
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+)
+
+// WriteText writes the report as aligned tables for a terminal: a header,
+// the moments of each component, the two summary distances, one row per
+// test (component, statistic, p-value, Holm-adjusted p-value, verdict and
+// notes), and the verdict line last.
+func (r *Report) WriteText(w io.Writer) error {
+	bw := bufio.NewWriter(w)
+	fmt.Fprintf(bw, "Prior-matching tests: %d x %d sample against %s, alpha %g, Holm adjustment over %d p-values\n\n",
+		r.N, r.D, r.priorLabel(), r.Alpha, r.Ran())
+
+	fmt.Fprintf(bw, "%9s  %10s  %10s  %10s  %10s  %10s  %10s\n", "component", "mean", "sd", "skewness", "ex.kurt", "min", "max")
+	for j, c := range r.Components {
+		fmt.Fprintf(bw, "%9d  %10.4g  %10.4g  %10.4g  %10.4g  %10.4g  %10.4g\n",
+			j, c.Mean, c.SD, c.Skewness, c.ExcessKurtosis, c.Min, c.Max)
+	}
+	marginal := "N(0, 1)"
+	if r.Prior == "uniform" {
+		marginal = "U[0, 1]"
+	}
+	fmt.Fprintf(bw, "\nLargest Kolmogorov-Smirnov distance to %s: %.4g (component %d)\n", marginal, r.MaxKSDistance, r.MaxKSComponent)
+	if r.D >= 2 {
+		fmt.Fprintf(bw, "Largest absolute correlation between components: %.4g (components %d and %d)\n",
+			r.MaxAbsCorrelation, r.MaxCorrelationPair[0], r.MaxCorrelationPair[1])
+	}
+
+	if len(r.Tests) > 0 {
+		width := len("test")
+		for _, e := range r.Tests {
+			width = max(width, len(e.Name))
+		}
+		fmt.Fprintf(bw, "\n%-*s  %9s  %12s  %10s  %10s  %-7s  %s\n", width, "test", "component", "statistic", "p", "adjusted p", "verdict", "notes")
+		for _, e := range r.Tests {
+			comp := "all"
+			if e.Component >= 0 {
+				comp = fmt.Sprint(e.Component)
+			}
+			if e.Err != "" {
+				fmt.Fprintf(bw, "%-*s  %9s  %12s  %10s  %10s  %-7s  could not run: %s\n", width, e.Name, comp, "-", "-", "-", "-", e.Err)
+				continue
+			}
+			verdict := "ok"
+			if e.AdjustedP <= r.Alpha {
+				verdict = "reject"
+			}
+			fmt.Fprintf(bw, "%-*s  %9s  %12.6g  %10.4g  %10.4g  %-7s  %s\n", width, e.Name, comp, e.Statistic, e.PValue, e.AdjustedP, verdict, e.notes(r.N))
+		}
+	}
+	if note := r.monteCarloNote(); note != "" {
+		fmt.Fprintf(bw, "\nNote: %s\n", note)
+	}
+	fmt.Fprintf(bw, "\n%s\n", r.Verdict())
+	return bw.Flush()
+}
+
+// notes describes subsampling and replicates of an entry for the text table.
+func (e TestEntry) notes(n int) string {
+	var parts []string
+	if reps, ok := e.Extra["replicates"].(int); ok && reps > 0 {
+		parts = append(parts, fmt.Sprintf("%d replicates", reps))
+	}
+	if sub, ok := e.Extra["subsampled"].(bool); ok && sub {
+		parts = append(parts, fmt.Sprintf("subsample of %v of %d rows", e.Extra["used_n"], n))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// monteCarloNote explains, when it applies, that Monte Carlo p-values are
+// too coarse to reject under Holm in a family this large.
+func (r *Report) monteCarloNote() string {
+	k := r.Ran()
+	for _, e := range r.Tests {
+		reps, ok := e.Extra["replicates"].(int)
+		if !ok || e.Err != "" {
+			continue
+		}
+		if float64(k)/float64(reps+1) > r.Alpha {
+			return fmt.Sprintf("Monte Carlo p-values from %d replicates are at least 1/%d, so Holm over %d tests cannot reject on them at alpha %g; read them on their own, or raise the replicates.",
+				reps, reps+1, k, r.Alpha)
+		}
+		return ""
+	}
+	return ""
+}
+
+// MarshalJSON encodes the report as one object, the output contract of
+// "nidim test --json":
+//
+//	n, d, prior, alpha
+//	tests: [{name, component (-1 for multivariate), statistic, p_value,
+//	        p_adjusted, test-specific fields such as d_plus, d_minus, exact,
+//	        subsampled, used_n, replicates, df, b1, b2, and error when the
+//	        test could not run}]
+//	components: [{component, mean, sd, skewness, excess_kurtosis, min, max}]
+//	max_ks_distance, max_ks_component, max_abs_correlation,
+//	max_correlation_pair ([a, b], null when d = 1)
+//	tests_run, tests_failed, reject, verdict
+//
+// Numbers that are NaN or infinite (a test that could not run) are null.
+func (r *Report) MarshalJSON() ([]byte, error) {
+	type component struct {
+		Component      int `json:"component"`
+		Mean           any `json:"mean"`
+		SD             any `json:"sd"`
+		Skewness       any `json:"skewness"`
+		ExcessKurtosis any `json:"excess_kurtosis"`
+		Min            any `json:"min"`
+		Max            any `json:"max"`
+	}
+	out := struct {
+		N                  int              `json:"n"`
+		D                  int              `json:"d"`
+		Prior              string           `json:"prior"`
+		Alpha              float64          `json:"alpha"`
+		Tests              []map[string]any `json:"tests"`
+		Components         []component      `json:"components"`
+		MaxKSDistance      any              `json:"max_ks_distance"`
+		MaxKSComponent     int              `json:"max_ks_component"`
+		MaxAbsCorrelation  any              `json:"max_abs_correlation"`
+		MaxCorrelationPair []int            `json:"max_correlation_pair"`
+		TestsRun           int              `json:"tests_run"`
+		TestsFailed        int              `json:"tests_failed"`
+		Reject             bool             `json:"reject"`
+		Verdict            string           `json:"verdict"`
+	}{
+		N: r.N, D: r.D, Prior: r.Prior, Alpha: r.Alpha,
+		Tests:             make([]map[string]any, 0, len(r.Tests)),
+		MaxKSDistance:     jsonNumber(r.MaxKSDistance),
+		MaxKSComponent:    r.MaxKSComponent,
+		MaxAbsCorrelation: jsonNumber(r.MaxAbsCorrelation),
+		TestsRun:          r.Ran(),
+		TestsFailed:       r.Failed,
+		Reject:            r.Reject,
+		Verdict:           r.Verdict(),
+	}
+	if r.D >= 2 {
+		out.MaxCorrelationPair = r.MaxCorrelationPair[:]
+	}
+	for _, e := range r.Tests {
+		entry := map[string]any{}
+		for k, v := range e.Extra {
+			if f, ok := v.(float64); ok {
+				v = jsonNumber(f)
+			}
+			entry[k] = v
+		}
+		entry["name"] = e.Name
+		entry["component"] = e.Component
+		entry["statistic"] = jsonNumber(e.Statistic)
+		entry["p_value"] = jsonNumber(e.PValue)
+		entry["p_adjusted"] = jsonNumber(e.AdjustedP)
+		if e.Err != "" {
+			entry["error"] = e.Err
+		}
+		out.Tests = append(out.Tests, entry)
+	}
+	for j, c := range r.Components {
+		out.Components = append(out.Components, component{
+			Component: j, Mean: jsonNumber(c.Mean), SD: jsonNumber(c.SD),
+			Skewness: jsonNumber(c.Skewness), ExcessKurtosis: jsonNumber(c.ExcessKurtosis),
+			Min: jsonNumber(c.Min), Max: jsonNumber(c.Max),
+		})
+	}
+	return json.Marshal(out)
+}
+
+// jsonNumber returns v, or nil (JSON null) when v is NaN or infinite.
+func jsonNumber(v float64) any {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil
+	}
+	return v
+}

@@ -1,0 +1,320 @@
+package stats
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"strings"
+	"testing"
+)
+
+// reportJSON mirrors the JSON contract of Report.MarshalJSON, as a script
+// would decode it.
+type reportJSON struct {
+	N     int     `json:"n"`
+	D     int     `json:"d"`
+	Prior string  `json:"prior"`
+	Alpha float64 `json:"alpha"`
+	Tests []struct {
+		Name       string   `json:"name"`
+		Component  int      `json:"component"`
+		Statistic  *float64 `json:"statistic"`
+		PValue     *float64 `json:"p_value"`
+		PAdjusted  *float64 `json:"p_adjusted"`
+		DPlus      *float64 `json:"d_plus"`
+		Subsampled *bool    `json:"subsampled"`
+		UsedN      *int     `json:"used_n"`
+		Replicates *int     `json:"replicates"`
+		Error      string   `json:"error"`
+	} `json:"tests"`
+	Components []struct {
+		Component      int     `json:"component"`
+		Mean           float64 `json:"mean"`
+		SD             float64 `json:"sd"`
+		Skewness       float64 `json:"skewness"`
+		ExcessKurtosis float64 `json:"excess_kurtosis"`
+		Min            float64 `json:"min"`
+		Max            float64 `json:"max"`
+	} `json:"components"`
+	MaxKSDistance      float64 `json:"max_ks_distance"`
+	MaxAbsCorrelation  float64 `json:"max_abs_correlation"`
+	MaxCorrelationPair []int   `json:"max_correlation_pair"`
+	TestsRun           int     `json:"tests_run"`
+	TestsFailed        int     `json:"tests_failed"`
+	Reject             bool    `json:"reject"`
+	Verdict            string  `json:"verdict"`
+}
+
+func decodeReport(t *testing.T, r *Report) reportJSON {
+	t.Helper()
+	raw, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out reportJSON
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if err := dec.Decode(&out); err != nil {
+		t.Fatalf("decode %s: %v", raw, err)
+	}
+	return out
+}
+
+func TestReportJSONContract(t *testing.T) {
+	m := normalMatrix(200, 3, 31)
+	r, err := BuildReport(m, ReportOptions{Replicates: 49, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := decodeReport(t, r)
+	if j.N != 200 || j.D != 3 || j.Prior != "gaussian" || j.Alpha != 0.01 {
+		t.Errorf("header n %d d %d prior %q alpha %v", j.N, j.D, j.Prior, j.Alpha)
+	}
+	// 10 per-component tests on 3 columns and 6 multivariate entries.
+	if len(j.Tests) != 36 || j.TestsRun != 36 || j.TestsFailed != 0 {
+		t.Fatalf("%d tests, %d run, %d failed; want 36, 36, 0", len(j.Tests), j.TestsRun, j.TestsFailed)
+	}
+	var p []float64
+	for _, e := range j.Tests {
+		if e.Statistic == nil || e.PValue == nil || e.PAdjusted == nil {
+			t.Fatalf("%s/%d: missing statistic or p-value", e.Name, e.Component)
+		}
+		p = append(p, *e.PValue)
+		multivariate := !testSpecs[e.Name].perComponent
+		if multivariate && e.Component != -1 || !multivariate && (e.Component < 0 || e.Component >= 3) {
+			t.Errorf("%s: component %d", e.Name, e.Component)
+		}
+		switch e.Name {
+		case "ks-prior":
+			if e.DPlus == nil {
+				t.Errorf("ks-prior/%d: no d_plus", e.Component)
+			}
+		case "shapiro-wilk", "henze-zirkler":
+			if e.Subsampled == nil || *e.Subsampled || e.UsedN == nil || *e.UsedN != 200 {
+				t.Errorf("%s: subsampled/used_n missing or wrong", e.Name)
+			}
+		case "energy", "energy-prior":
+			if e.Replicates == nil || *e.Replicates != 49 {
+				t.Errorf("%s: replicates missing or not 49", e.Name)
+			}
+		}
+	}
+	holm := Holm(p)
+	for i, e := range j.Tests {
+		checkClose(t, "p_adjusted", *e.PAdjusted, holm[i], 0, 0)
+	}
+	if len(j.Components) != 3 {
+		t.Fatalf("%d components, want 3", len(j.Components))
+	}
+	col := m.Col(1)
+	mo := ComputeMoments(col)
+	checkClose(t, "mean", j.Components[1].Mean, mo.Mean, 0, 0)
+	checkClose(t, "sd", j.Components[1].SD, math.Sqrt(mo.Variance), 0, 0)
+	s := sortedCopy(col)
+	checkClose(t, "min", j.Components[1].Min, s[0], 0, 0)
+	checkClose(t, "max", j.Components[1].Max, s[len(s)-1], 0, 0)
+	if j.Reject != r.Reject || j.Verdict != r.Verdict() {
+		t.Errorf("reject %v verdict %q, report says %v %q", j.Reject, j.Verdict, r.Reject, r.Verdict())
+	}
+	if len(j.MaxCorrelationPair) != 2 {
+		t.Errorf("max_correlation_pair %v", j.MaxCorrelationPair)
+	}
+}
+
+func TestReportSummaryDistances(t *testing.T) {
+	m := normalMatrix(500, 4, 8)
+	for i := 0; i < m.N; i++ {
+		r := m.Row(i)
+		r[3] = 0.6*r[1] + 0.8*r[3]
+		r[2] += 0.4 // column 2 is shifted
+	}
+	r, err := BuildReport(m, ReportOptions{Tests: []string{"sphericity"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.MaxCorrelationPair != [2]int{1, 3} {
+		t.Errorf("largest correlation at %v, want [1 3]", r.MaxCorrelationPair)
+	}
+	a, b := m.Col(1), m.Col(3)
+	ma, _ := meanSD(a)
+	mb, _ := meanSD(b)
+	var sab, saa, sbb float64
+	for i := range a {
+		sab += (a[i] - ma) * (b[i] - mb)
+		saa += (a[i] - ma) * (a[i] - ma)
+		sbb += (b[i] - mb) * (b[i] - mb)
+	}
+	checkClose(t, "max |r|", r.MaxAbsCorrelation, math.Abs(sab/math.Sqrt(saa*sbb)), 0, 1e-12)
+	if r.MaxKSComponent != 2 {
+		t.Errorf("largest KS distance at component %d, want the shifted 2", r.MaxKSComponent)
+	}
+	ks, err := KolmogorovSmirnov(m.Col(2), StdNormal, TwoSided)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkClose(t, "max KS", r.MaxKSDistance, ks.Statistic, 0, 1e-15)
+}
+
+func TestReportRejectsShiftedSample(t *testing.T) {
+	m := normalMatrix(400, 3, 12)
+	for i := 0; i < m.N; i++ {
+		m.Row(i)[1] += 0.5
+	}
+	r, err := BuildReport(m, ReportOptions{Replicates: 19})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Reject {
+		t.Fatalf("shifted sample not rejected: %s", r.Verdict())
+	}
+	w := r.Tests[r.Worst]
+	if w.Component != 1 {
+		t.Errorf("worst test %s on component %d, want component 1", w.Name, w.Component)
+	}
+	if v := r.Verdict(); !strings.HasPrefix(v, "FAIL: ") || !strings.Contains(v, w.Name) {
+		t.Errorf("verdict %q does not name the worst test %s", v, w.Name)
+	}
+	// The composite tests ignore the shift: none of them rejects.
+	for _, e := range r.Tests {
+		if e.Name == "shapiro-wilk" && e.AdjustedP <= r.Alpha {
+			t.Errorf("shapiro-wilk rejects a shifted normal: %+v", e)
+		}
+	}
+}
+
+func TestReportPassesNullSample(t *testing.T) {
+	r, err := BuildReport(uniformMatrix(400, 3, 40), ReportOptions{Prior: "uniform", Replicates: 19})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Reject || !strings.HasPrefix(r.Verdict(), "PASS: no test rejects U[0,1]^d at alpha 0.01 after Holm adjustment (14 tests)") {
+		t.Errorf("uniform sample: %s", r.Verdict())
+	}
+}
+
+func TestReportShapiroSubsample(t *testing.T) {
+	m := normalMatrix(6000, 1, 5)
+	r, err := BuildReport(m, ReportOptions{Tests: []string{"shapiro-wilk", "shapiro-francia"}, Seed: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Tests) != 2 {
+		t.Fatalf("%d entries, want 2", len(r.Tests))
+	}
+	for _, e := range r.Tests {
+		if e.Err != "" || e.Extra["subsampled"] != true || e.Extra["used_n"] != 5000 {
+			t.Errorf("%s: error %q, extra %v; want subsampled to 5000", e.Name, e.Err, e.Extra)
+		}
+	}
+	// The entry is Shapiro-Wilk on the seeded subsample.
+	sub, _ := subsampleSlice(m.Col(0), 5000, 4, streamShapiro)
+	want, err := ShapiroWilk(sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Tests[0].Statistic != want.Statistic || r.Tests[0].PValue != want.PValue {
+		t.Errorf("entry %v %v, direct %v", r.Tests[0].Statistic, r.Tests[0].PValue, want)
+	}
+}
+
+func TestReportListsTestsThatCannotRun(t *testing.T) {
+	m := normalMatrix(6, 2, 3) // too few rows for Anderson-Darling (n >= 8)
+	r, err := BuildReport(m, ReportOptions{Tests: []string{"anderson-darling", "ks-prior", "sphericity"}, Replicates: 9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := 0
+	for _, e := range r.Tests {
+		if e.Name == "anderson-darling" {
+			if e.Err == "" || !math.IsNaN(e.PValue) {
+				t.Errorf("anderson-darling on 6 rows: error %q p %v", e.Err, e.PValue)
+			}
+			failed++
+		}
+	}
+	if failed != 2 || r.Failed != 2 || r.Ran() != 3 {
+		t.Errorf("failed entries %d, Failed %d, Ran %d; want 2, 2, 3", failed, r.Failed, r.Ran())
+	}
+	j := decodeReport(t, r)
+	for _, e := range j.Tests {
+		if e.Name == "anderson-darling" && (e.Statistic != nil || e.PValue != nil || e.Error == "") {
+			t.Errorf("JSON entry of a failed test: %+v", e)
+		}
+	}
+	if !strings.Contains(r.Verdict(), "2 could not run") {
+		t.Errorf("verdict %q does not count the failed tests", r.Verdict())
+	}
+}
+
+func TestReportOptionErrors(t *testing.T) {
+	m := normalMatrix(50, 2, 1)
+	cases := []struct {
+		opts ReportOptions
+		want string
+	}{
+		{ReportOptions{Prior: "uniform", Tests: []string{"shapiro-wilk"}}, "does not apply to prior uniform"},
+		{ReportOptions{Tests: []string{"shapiro"}}, "unknown test \"shapiro\"; valid tests for prior gaussian: shapiro-wilk, "},
+		{ReportOptions{Prior: "laplace"}, "unknown prior"},
+		{ReportOptions{Alpha: 1.5}, "alpha 1.5"},
+		{ReportOptions{Replicates: -1}, "must not be negative"},
+	}
+	for _, c := range cases {
+		_, err := BuildReport(m, c.opts)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: error %v, want one containing %q", c.opts, err, c.want)
+		}
+	}
+	bad := normalMatrix(50, 2, 1)
+	bad.Data[2*7+1] = math.NaN()
+	if _, err := BuildReport(bad, ReportOptions{}); err == nil || !strings.Contains(err.Error(), "row 7, column 1") {
+		t.Errorf("NaN: error %v, want one naming row 7, column 1", err)
+	}
+}
+
+func TestReportWriteText(t *testing.T) {
+	r, err := BuildReport(normalMatrix(100, 2, 9), ReportOptions{Replicates: 19})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := r.WriteText(&buf); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimRight(buf.String(), "\n"), "\n")
+	if last := lines[len(lines)-1]; last != r.Verdict() {
+		t.Errorf("last line %q, want the verdict %q", last, r.Verdict())
+	}
+	rows := 0
+	for _, l := range lines {
+		for _, name := range TestNames {
+			if strings.HasPrefix(l, name+" ") {
+				rows++
+			}
+		}
+	}
+	if rows != len(r.Tests) {
+		t.Errorf("%d test rows, want %d", rows, len(r.Tests))
+	}
+	if !strings.Contains(buf.String(), "adjusted p") || !strings.Contains(buf.String(), "ex.kurt") {
+		t.Errorf("table headers missing:\n%s", buf.String())
+	}
+}
+
+func TestReportWorkersDoNotChangeResult(t *testing.T) {
+	m := normalMatrix(150, 3, 17)
+	var first []byte
+	for _, w := range []int{1, 2, 4} {
+		r, err := BuildReport(m, ReportOptions{Replicates: 29, Seed: 5, Workers: w})
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first == nil {
+			first = raw
+		} else if !bytes.Equal(raw, first) {
+			t.Errorf("workers %d changed the report", w)
+		}
+	}
+}

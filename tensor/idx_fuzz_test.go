@@ -1,0 +1,76 @@
+package tensor
+
+import (
+	"bytes"
+	"compress/gzip"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func FuzzReadIDX(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "idx_*"))
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte{0, 0, IDXInt8, 2, 0, 0, 0, 1, 0, 0, 0, 2, 0x80, 0x7f})
+	f.Add([]byte{0, 0, IDXInt32, 0, 0x80, 0, 0, 0})
+	var zipped bytes.Buffer
+	zw := gzip.NewWriter(&zipped)
+	zw.Write([]byte{0, 0, IDXUint8, 1, 0, 0, 0, 3, 1, 2, 3})
+	zw.Close()
+	f.Add(zipped.Bytes())
+
+	f.Fuzz(func(t *testing.T, input []byte) {
+		// A gzip stream can expand about a thousandfold, so gzipped inputs
+		// are capped lower than plain ones.
+		if len(input) > fuzzMaxInput || len(input) > 4<<10 && len(input) >= 2 && input[0] == 0x1f && input[1] == 0x8b {
+			t.Skip()
+		}
+		x, err := ReadIDX(bytes.NewReader(input))
+		if err != nil {
+			return
+		}
+		if n, err := numElements(x.Shape); err != nil || n != len(x.Data) {
+			t.Fatalf("shape %v with %d values (%v)", x.Shape, len(x.Data), err)
+		}
+
+		var buf bytes.Buffer
+		if err := WriteIDX(&buf, x, IDXFloat32); err != nil {
+			t.Fatalf("WriteIDX: %v", err)
+		}
+		again, err := ReadIDX(&buf)
+		if err != nil {
+			t.Fatalf("reading what WriteIDX wrote: %v", err)
+		}
+		if !equalInts(x.Shape, again.Shape) {
+			t.Fatalf("shape %v became %v", x.Shape, again.Shape)
+		}
+		for i := range x.Data {
+			if math.Float32bits(x.Data[i]) != math.Float32bits(again.Data[i]) {
+				t.Fatalf("element %d: %v became %v", i, x.Data[i], again.Data[i])
+			}
+		}
+
+		// For plain input of a type that float32 holds exactly, writing the
+		// same type reproduces the input bytes.
+		if input[0] != 0 {
+			return
+		}
+		switch code := input[2]; code {
+		case IDXUint8, IDXInt8, IDXInt16, IDXFloat32:
+			buf.Reset()
+			if err := WriteIDX(&buf, x, code); err != nil {
+				t.Fatalf("WriteIDX as type 0x%02x: %v", code, err)
+			}
+			if !bytes.HasPrefix(input, buf.Bytes()) {
+				t.Fatalf("WriteIDX as type 0x%02x wrote % x, not a prefix of the input % x", code, buf.Bytes(), input)
+			}
+		}
+	})
+}
