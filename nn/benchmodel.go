@@ -2,7 +2,6 @@ package nn
 
 import (
 	"fmt"
-	"math/rand/v2"
 
 	"github.com/nidim/nidim/tensor"
 )
@@ -10,7 +9,7 @@ import (
 // NewMLPBenchmarkModel returns the MLP of the training-step benchmark:
 // Linear(784, 512), ReLU, Linear(512, 512), ReLU, Linear(512, 64), for
 // input N x 784.
-func NewMLPBenchmarkModel(rng *rand.Rand) (*Sequential, error) {
+func NewMLPBenchmarkModel(rng RNG) (*Sequential, error) {
 	l1, err := NewLinear(784, 512, rng)
 	if err != nil {
 		return nil, err
@@ -30,7 +29,7 @@ func NewMLPBenchmarkModel(rng *rand.Rand) (*Sequential, error) {
 // input N x 1 x 28 x 28: Conv2d(1, 32, 3, padding 1), ReLU, MaxPool2d(2),
 // Conv2d(32, 64, 3, padding 1), ReLU, MaxPool2d(2), Flatten,
 // Linear(3136, 256), ReLU, Linear(256, 64).
-func NewCNNBenchmarkModel(rng *rand.Rand) (*Sequential, error) {
+func NewCNNBenchmarkModel(rng RNG) (*Sequential, error) {
 	c1, err := NewConv2d(1, 32, 3, 1, 1, rng)
 	if err != nil {
 		return nil, err
@@ -72,7 +71,7 @@ func NewTrainStepBenchmark(model string, batch int, seed uint64) (*TrainStepBenc
 	if batch < 1 {
 		return nil, fmt.Errorf("nn: benchmark batch size %d must be positive", batch)
 	}
-	rng := rand.New(rand.NewPCG(seed, 0))
+	rng := tensor.NewRNG(seed)
 	b := &TrainStepBenchmark{}
 	var err error
 	switch model {

@@ -2,7 +2,6 @@ package nn
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"sync"
 
 	"github.com/nidim/nidim/simd"
@@ -49,13 +48,13 @@ type Conv2d struct {
 
 // NewConv2d returns a Conv2d layer with weights drawn by KaimingUniform with
 // the ReLU gain (fan-in InC*K*K) from rng and zero biases.
-func NewConv2d(inC, outC, kernel, stride, padding int, rng *rand.Rand) (*Conv2d, error) {
+func NewConv2d(inC, outC, kernel, stride, padding int, rng RNG) (*Conv2d, error) {
 	name := fmt.Sprintf("Conv2d(%d, %d, kernel %d, stride %d, padding %d)", inC, outC, kernel, stride, padding)
 	if inC <= 0 || outC <= 0 || kernel <= 0 || stride <= 0 || padding < 0 {
 		return nil, fmt.Errorf("nn: %s: channels, kernel size and stride must be positive and padding non-negative", name)
 	}
 	if rng == nil {
-		return nil, fmt.Errorf("nn: %s: nil random generator; pass rand.New(rand.NewPCG(seed, stream))", name)
+		return nil, fmt.Errorf("nn: %s: nil random generator; pass tensor.NewRNG(seed)", name)
 	}
 	l := &Conv2d{InC: inC, OutC: outC, Kernel: kernel, Stride: stride, Padding: padding, name: name,
 		Weight: newParam("weight", outC, inC, kernel, kernel),

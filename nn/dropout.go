@@ -2,7 +2,6 @@ package nn
 
 import (
 	"fmt"
-	"math/rand/v2"
 
 	"github.com/nidim/nidim/tensor"
 )
@@ -14,20 +13,20 @@ type Dropout struct {
 	P float64
 
 	name  string
-	rng   *rand.Rand
+	rng   RNG
 	train bool
 	mask  []float32 // 0 or 1 / (1 - P) per value
 	y, dx *tensor.Tensor
 }
 
 // NewDropout returns a Dropout layer that draws its masks from rng.
-func NewDropout(p float64, rng *rand.Rand) (*Dropout, error) {
+func NewDropout(p float64, rng RNG) (*Dropout, error) {
 	name := fmt.Sprintf("Dropout(%g)", p)
 	if !(p >= 0 && p < 1) {
 		return nil, fmt.Errorf("nn: %s: the drop probability must be in [0, 1)", name)
 	}
 	if rng == nil {
-		return nil, fmt.Errorf("nn: %s: nil random generator; pass rand.New(rand.NewPCG(seed, stream))", name)
+		return nil, fmt.Errorf("nn: %s: nil random generator; pass tensor.NewRNG(seed)", name)
 	}
 	return &Dropout{P: p, name: name, rng: rng}, nil
 }

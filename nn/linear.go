@@ -3,7 +3,6 @@ package nn
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
 
 	"github.com/nidim/nidim/simd"
 	"github.com/nidim/nidim/tensor"
@@ -26,13 +25,13 @@ type Linear struct {
 
 // NewLinear returns a Linear layer with weights drawn by KaimingUniform with
 // the ReLU gain from rng and zero biases.
-func NewLinear(in, out int, rng *rand.Rand) (*Linear, error) {
+func NewLinear(in, out int, rng RNG) (*Linear, error) {
 	name := fmt.Sprintf("Linear(%d, %d)", in, out)
 	if in <= 0 || out <= 0 {
 		return nil, fmt.Errorf("nn: %s: feature counts must be positive", name)
 	}
 	if rng == nil {
-		return nil, fmt.Errorf("nn: %s: nil random generator; pass rand.New(rand.NewPCG(seed, stream))", name)
+		return nil, fmt.Errorf("nn: %s: nil random generator; pass tensor.NewRNG(seed)", name)
 	}
 	l := &Linear{In: in, Out: out, name: name,
 		Weight: newParam("weight", out, in),

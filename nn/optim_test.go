@@ -254,3 +254,14 @@ func TestInitGolden(t *testing.T) {
 	KaimingUniform(w, 3, 1, newTestRNG(42))
 	assert.Equal(t, []float32{0.58037066, 0.8788679, -0.32294142, 0.8985455}, w.Data)
 }
+
+// TestInitGoldenTensorRNG pins normal and uniform values drawn from
+// tensor.RNG, which gives the same stream on every architecture.
+func TestInitGoldenTensorRNG(t *testing.T) {
+	w := tensor.New(4)
+	KaimingNormal(w, 4, 1, tensor.NewRNG(7))
+	assert.Equal(t, []float32{1.2948418, 0.15102606, 0.6475272, 0.25651804}, w.Data)
+	u := tensor.New(4)
+	XavierUniform(u, 2, 4, 1, tensor.NewRNG(7))
+	assert.Equal(t, []float32{0.18155795, 0.021176318, 0.572364, 0.2267421}, u.Data)
+}

@@ -182,3 +182,67 @@ func TestWithinToleranceRejects(t *testing.T) {
 		t.Errorf("one ulp off rejected")
 	}
 }
+
+func TestPackGroups(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	for width := 1; width <= 33; width++ {
+		for _, n := range []int{1, 2, 5, 17} {
+			ld := width + n%3
+			src := randomSlice(rng, (n-1)*ld+width)
+			dst := make([]float32, n*width+2)
+			dst[n*width], dst[n*width+1] = guard, guard
+			simd.PackGroups(dst, src, ld, width, n)
+			for p := range n {
+				for c := range width {
+					if got, want := dst[p*width+c], src[p*ld+c]; got != want {
+						t.Fatalf("width=%d n=%d: dst[%d] = %g, want %g", width, n, p*width+c, got, want)
+					}
+				}
+			}
+			if dst[n*width] != guard || dst[n*width+1] != guard {
+				t.Fatalf("width=%d n=%d: wrote past the end of the groups", width, n)
+			}
+		}
+	}
+}
+
+func TestPackTransposed(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 8))
+	for width := 1; width <= 13; width++ {
+		for lines := 0; lines <= width; lines++ {
+			for _, n := range []int{1, 3, 4, 8, 9, 70} {
+				ld := n + lines%2
+				src := randomSlice(rng, max(0, (lines-1)*ld+n))
+				dst := make([]float32, n*width+1)
+				for i := range dst {
+					dst[i] = float32(math.NaN())
+				}
+				dst[n*width] = guard
+				simd.PackTransposed(dst, src, ld, lines, width, n)
+				for p := range n {
+					for r := range width {
+						want := float32(0)
+						if r < lines {
+							want = src[r*ld+p]
+						}
+						if got := dst[p*width+r]; got != want {
+							t.Fatalf("width=%d lines=%d n=%d: dst[%d] = %g, want %g", width, lines, n, p*width+r, got, want)
+						}
+					}
+				}
+				if dst[n*width] != guard {
+					t.Fatalf("width=%d lines=%d n=%d: wrote past the end of the groups", width, lines, n)
+				}
+			}
+		}
+	}
+}
+
+func TestPackShortSlicesPanic(t *testing.T) {
+	src := make([]float32, 40)
+	dst := make([]float32, 40)
+	mustPanic(t, "PackGroups short src", func() { simd.PackGroups(dst, src[:39], 10, 10, 4) })
+	mustPanic(t, "PackGroups short dst", func() { simd.PackGroups(dst[:39], src, 10, 10, 4) })
+	mustPanic(t, "PackTransposed short src", func() { simd.PackTransposed(dst, src[:39], 10, 4, 4, 10) })
+	mustPanic(t, "PackTransposed lines above width", func() { simd.PackTransposed(dst, src, 10, 4, 3, 10) })
+}

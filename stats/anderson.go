@@ -55,6 +55,7 @@ func AndersonDarlingNormal(x []float64) (Result, error) {
 		return Result{}, err
 	}
 	s := sortedCopy(x)
+	scaleInPlace(s, unitScale(s))
 	n := float64(len(s))
 	mean, sd := meanSD(s)
 	a2, _ := andersonDarlingStatistic(s,

@@ -100,6 +100,29 @@ func radixSortFloats(x []float64) []float64 {
 	return out
 }
 
+// unitScale returns the power of two 2^-e that brings the largest |x_i| into
+// [0.5, 1). The location-scale invariant tests multiply by it, which is
+// exact, so that squares and fourth powers of data near 1e-300 or 1e300
+// neither underflow nor overflow.
+func unitScale(x []float64) float64 {
+	var maxAbs float64
+	for _, v := range x {
+		maxAbs = max(maxAbs, math.Abs(v))
+	}
+	if maxAbs == 0 {
+		return 1
+	}
+	_, e := math.Frexp(maxAbs)
+	return math.Ldexp(1, -e)
+}
+
+// scaleInPlace multiplies every element of s by f.
+func scaleInPlace(s []float64, f float64) {
+	for i := range s {
+		s[i] *= f
+	}
+}
+
 // meanSD returns the mean and the standard deviation with divisor n-1,
 // computed in two passes in float64.
 func meanSD(x []float64) (mean, sd float64) {

@@ -149,6 +149,7 @@ func CramerVonMisesNormal(x []float64) (Result, error) {
 		return Result{}, err
 	}
 	s := sortedCopy(x)
+	scaleInPlace(s, unitScale(s))
 	n := float64(len(s))
 	mean, sd := meanSD(s)
 	w := cvmStatistic(s, func(v float64) float64 { return NormalCDF((v - mean) / sd) })

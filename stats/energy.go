@@ -334,27 +334,9 @@ func standardizedEnergy(x Matrix, target energyTarget, workers int) (float64, er
 	return energyStatistic(y, target, workers), nil
 }
 
-// euclideanDistance returns |a - b|; b must be at least as long as a. Four
-// running sums in a fixed order keep the result reproducible.
+// euclideanDistance returns |a - b|; b must be at least as long as a.
 func euclideanDistance(a, b []float64) float64 {
-	b = b[:len(a)]
-	var s0, s1, s2, s3 float64
-	k := 0
-	for ; k+4 <= len(a); k += 4 {
-		d0 := a[k] - b[k]
-		d1 := a[k+1] - b[k+1]
-		d2 := a[k+2] - b[k+2]
-		d3 := a[k+3] - b[k+3]
-		s0 += d0 * d0
-		s1 += d1 * d1
-		s2 += d2 * d2
-		s3 += d3 * d3
-	}
-	for ; k < len(a); k++ {
-		dk := a[k] - b[k]
-		s0 += dk * dk
-	}
-	return math.Sqrt((s0 + s1) + (s2 + s3))
+	return math.Sqrt(squaredDistance(a, b))
 }
 
 // normalTarget is N(0, I_d).

@@ -11,10 +11,10 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// The fixtures in testdata/ were copied from the project's reference set;
-// each file's "meta" names its generator and the scipy, R and mpmath
-// versions that produced the values (Python 3.11.2, scipy 1.10.1, mpmath
-// 1.2.1, R 4.2.2 with nortest 1.0-4 and goftest 1.2-3).
+// The fixtures in testdata/ are copies of the project's reference set. Each
+// file's "meta" names its generator and the tool versions behind the values:
+// Python 3.11.2, scipy 1.10.1, mpmath 1.2.1, and R 4.2.2 with nortest 1.0-4
+// and goftest 1.2-3.
 
 type tolerance struct{ Abs, Rel float64 }
 
@@ -105,10 +105,10 @@ func checkKey(t *testing.T, c fixtureCase, key, tolKey string, got float64) {
 // not compare, each with its reason. Every other toleranced key is checked.
 var excludedKeys = map[string]string{
 	// The exact limiting cdf of A^2 (Anderson-Darling 1954 series) is a
-	// cross-check of a function the package does not provide: the API's
+	// cross-check of a function the package does not provide. The API's
 	// AndersonDarling p-value is the short Marsaglia formula, which the
-	// fixture's "pvalue" key checks to 1e-12, and which differs from the
-	// exact limit by up to 2e-5 by construction.
+	// fixture's "pvalue" key checks to 1e-12. By construction it differs from
+	// the exact limit by up to 2e-5.
 	"pvalue_asymptotic_exact": "exact asymptotic AD cdf not implemented; short ADinf formula checked instead",
 }
 

@@ -134,6 +134,7 @@ func Lilliefors(x []float64) (Result, error) {
 		return Result{}, err
 	}
 	s := sortedCopy(x)
+	scaleInPlace(s, unitScale(s))
 	n := len(s)
 	mean, sd := meanSD(s)
 	dPlus, dMinus := ksStatistics(s, func(v float64) float64 { return NormalCDF((v - mean) / sd) })

@@ -23,7 +23,7 @@ func ComputeMoments(x []float64) Moments {
 		nan := math.NaN()
 		return Moments{Mean: nan, Variance: nan, Skewness: nan, ExcessKurtosis: nan}
 	}
-	m2, m3, m4, mean := centralMoments(x)
+	m2, m3, m4, mean := centralMoments(x, 1)
 	nf := float64(n)
 	variance := math.NaN()
 	if n > 1 {
@@ -37,16 +37,17 @@ func ComputeMoments(x []float64) Moments {
 	return Moments{N: n, Mean: mean, Variance: variance, Skewness: skew, ExcessKurtosis: kurt}
 }
 
-// centralMoments returns the biased central moments m2, m3, m4 and the mean.
-func centralMoments(x []float64) (m2, m3, m4, mean float64) {
+// centralMoments returns the biased central moments m2, m3, m4 and the mean
+// of the values x_i * scale.
+func centralMoments(x []float64, scale float64) (m2, m3, m4, mean float64) {
 	nf := float64(len(x))
 	var sum float64
 	for _, v := range x {
-		sum += v
+		sum += v * scale
 	}
 	mean = sum / nf
 	for _, v := range x {
-		d := v - mean
+		d := v*scale - mean
 		d2 := d * d
 		m2 += d2
 		m3 += d2 * d
@@ -93,10 +94,10 @@ func sampleShape(x []float64, minN int, test string) (b1sqrt, b2 float64, err er
 	if err := checkSample(x, minN, 0, test); err != nil {
 		return 0, 0, err
 	}
-	m2, m3, m4, _ := centralMoments(x)
+	m2, m3, m4, _ := centralMoments(x, unitScale(x))
 	if m2 == 0 {
-		// Distinct values whose squared deviations underflow to zero.
-		return 0, 0, fmt.Errorf("stats: %s: the %d values differ by less than 1e-154 around %v: the test needs spread", test, len(x), x[0])
+		// Distinct values whose spread is below 1e-154 of their magnitude.
+		return 0, 0, fmt.Errorf("stats: %s: the %d values differ only in their last digits around %v: the test needs spread", test, len(x), x[0])
 	}
 	return m3 / math.Pow(m2, 1.5), m4 / (m2 * m2), nil
 }

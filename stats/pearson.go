@@ -28,9 +28,11 @@ func PearsonChiSquareNormal(x []float64) (Result, error) {
 	n := len(x)
 	nf := float64(n)
 	k := int(math.Ceil(2 * math.Pow(nf, 0.4)))
-	mean, sd := meanSD(x)
+	s := append([]float64(nil), x...)
+	scaleInPlace(s, unitScale(s))
+	mean, sd := meanSD(s)
 	counts := make([]int, k)
-	for _, v := range x {
+	for _, v := range s {
 		class := int(math.Floor(1 + float64(k)*NormalCDF((v-mean)/sd)))
 		if class >= 1 && class <= k { // Phi = 1 exactly lands past the last class, as in R's tabulate
 			counts[class-1]++

@@ -10,9 +10,9 @@ import (
 
 // The property tests draw seeded samples (math/rand/v2 PCG), so they are
 // deterministic. Under the null hypothesis the p-values of 200 samples are
-// tested for uniformity with this package's own exact KS test; a correct
-// implementation fails the 1e-4 threshold with probability 1e-4 for a given
-// seed set, and the fixed seeds make the outcome reproducible.
+// tested for uniformity with this package's own exact KS test. A correct
+// implementation fails the 1e-4 threshold for one seed set in 10^4, and the
+// fixed seeds make the outcome reproducible.
 
 const (
 	nullReplicates  = 200
@@ -112,8 +112,9 @@ func TestUniformityCheckHasPower(t *testing.T) {
 		require.NoError(t, err)
 		p[i] = KolmogorovSurvival(3.1622776601683795 * r.Statistic)
 	}
-	// 200 draws resolve a shift of about 0.1 in the cdf of p; the asymptotic
-	// bias is smaller, so only assert the direction, then a gross bias.
+	// 200 draws resolve a shift of about 0.1 in the cdf of p. The asymptotic
+	// bias is smaller, so this asserts only its direction, then that a gross
+	// bias fails the check.
 	assert.Less(t, uniformityP(t, p), uniformityP(t, nullPValues(t, func(x []float64) (Result, error) {
 		r, err := KolmogorovSmirnov(x, Uniform{0, 1}, TwoSided)
 		return r.Result, err

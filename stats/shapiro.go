@@ -51,6 +51,7 @@ func ShapiroWilk(x []float64) (Result, error) {
 	s := sortedCopy(x)
 	n := len(s)
 	centerOnMedian(s)
+	scaleInPlace(s, unitScale(s))
 
 	a := shapiroWilkCoefficients(n)
 	var num, mean float64
@@ -165,6 +166,7 @@ func ShapiroFrancia(x []float64) (Result, error) {
 	n := len(s)
 	nf := float64(n)
 	centerOnMedian(s)
+	scaleInPlace(s, unitScale(s))
 	scores := make([]float64, n)
 	for i := range scores {
 		scores[i] = NormalQuantile((float64(i+1) - 0.375) / (nf + 0.25))

@@ -113,7 +113,7 @@ func TestShapiroWilkThreePoints(t *testing.T) {
 	assert.InDelta(t, 1, r.Statistic, 1e-15)
 	assert.InDelta(t, 1, r.PValue, 1e-14)
 
-	r, err = ShapiroWilk([]float64{0, 0, 1}) // the least normal configuration
+	r, err = ShapiroWilk([]float64{0, 0, 1}) // W at its minimum 3/4
 	require.NoError(t, err)
 	assert.InDelta(t, 0.75, r.Statistic, 1e-15)
 	assert.InDelta(t, 0, r.PValue, 1e-14)
@@ -152,8 +152,8 @@ func TestAndersonDarlingFarTail(t *testing.T) {
 }
 
 func TestKolmogorovSmirnovUsesBothSides(t *testing.T) {
-	// Data shifted up: the sample cdf lies below F, so D- carries the
-	// statistic; negating the data swaps D+ and D- and keeps the two-sided
+	// Data shifted up put the sample cdf below F, so D- carries the
+	// statistic. Negating the data swaps D+ and D- and keeps the two-sided
 	// result.
 	x := normalSample(60, 51)
 	for i := range x {
@@ -267,4 +267,29 @@ func TestMomentsUseFloat64Sums(t *testing.T) {
 	one := ComputeMoments([]float64{3})
 	assert.Equal(t, 3.0, one.Mean)
 	assert.True(t, math.IsNaN(one.Variance))
+}
+
+func TestScaleInvariantTestsAtExtremeScales(t *testing.T) {
+	// Squares of values near 1e-300 underflow and fourth powers of values
+	// near 1e100 overflow; the location-scale invariant tests must give the
+	// same result at any scale. Multiplying by a power of two is exact, so
+	// the results must agree to rounding.
+	invariant := []string{"ShapiroWilk", "ShapiroFrancia", "AndersonDarlingNormal", "Lilliefors",
+		"CramerVonMisesNormal", "PearsonChiSquareNormal", "SkewTest", "KurtosisTest", "DAgostinoK2", "JarqueBera"}
+	x := normalSample(60, 61)
+	for _, name := range invariant {
+		test := univariateTests[name]
+		ref, err := test(x)
+		require.NoError(t, err, name)
+		for _, scale := range []float64{0x1p-1000, 0x1p-600, 0x1p600, 0x1p1000} {
+			y := make([]float64, len(x))
+			for i, v := range x {
+				y[i] = v * scale
+			}
+			r, err := test(y)
+			require.NoErrorf(t, err, "%s at scale %g", name, scale)
+			assert.InDeltaf(t, ref.Statistic, r.Statistic, 1e-12*math.Abs(ref.Statistic)+1e-15, "%s statistic at scale %g", name, scale)
+			assert.InDeltaf(t, ref.PValue, r.PValue, 1e-12, "%s p at scale %g", name, scale)
+		}
+	}
 }

@@ -1,0 +1,98 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// func packGroupsSSE(dst, src *float32, ld, width, n int)
+// Requires: SSE
+TEXT ·packGroupsSSE(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ ld+16(FP), R8
+	SHLQ $2, R8 // bytes between groups in src
+	MOVQ width+24(FP), R9
+	MOVQ n+32(FP), CX
+
+packgroups_group:
+	MOVQ R9, DX  // values left in this group
+	MOVQ SI, R10 // read position in this group
+
+packgroups_vector:
+	CMPQ   DX, $4
+	JLT    packgroups_scalar
+	MOVUPS (R10), X0
+	MOVUPS X0, (DI)
+	ADDQ   $16, R10
+	ADDQ   $16, DI
+	SUBQ   $4, DX
+	JMP    packgroups_vector
+
+packgroups_scalar:
+	TESTQ DX, DX
+	JZ    packgroups_next
+	MOVSS (R10), X0
+	MOVSS X0, (DI)
+	ADDQ  $4, R10
+	ADDQ  $4, DI
+	DECQ  DX
+	JMP   packgroups_scalar
+
+packgroups_next:
+	ADDQ R8, SI
+	DECQ CX
+	JNZ  packgroups_group
+	RET
+
+// Each step of transpose4SSE loads 4 values of 4 source rows, transposes
+// the 4 x 4 block with unpack and move-half shuffles, and stores one vector
+// into each of 4 groups.
+
+// func transpose4SSE(dst, src *float32, ld, width, lines, n int)
+// Requires: SSE
+TEXT ·transpose4SSE(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ ld+16(FP), R8
+	SHLQ $2, R8 // bytes between source rows
+	MOVQ width+24(FP), R9
+	SHLQ $2, R9 // bytes between groups
+	MOVQ lines+32(FP), R11
+	MOVQ n+40(FP), R12
+	LEAQ (R8)(R8*2), R13 // 3 source rows
+	LEAQ (R9)(R9*2), R14 // 3 groups
+
+transpose_rows:
+	MOVQ SI, AX  // source position in the 4 rows
+	MOVQ DI, BX  // destination: group p, row r
+	MOVQ R12, CX // k steps left
+
+transpose_block:
+	MOVUPS   (AX), X0        // a0 a1 a2 a3
+	MOVUPS   (AX)(R8*1), X1  // b0 b1 b2 b3
+	MOVUPS   (AX)(R8*2), X2  // c0 c1 c2 c3
+	MOVUPS   (AX)(R13*1), X3 // d0 d1 d2 d3
+	MOVAPS   X0, X4
+	UNPCKLPS X1, X4          // a0 b0 a1 b1
+	UNPCKHPS X1, X0          // a2 b2 a3 b3
+	MOVAPS   X2, X5
+	UNPCKLPS X3, X5          // c0 d0 c1 d1
+	UNPCKHPS X3, X2          // c2 d2 c3 d3
+	MOVAPS   X4, X6
+	MOVLHPS  X5, X6          // a0 b0 c0 d0
+	MOVHLPS  X4, X5          // a1 b1 c1 d1
+	MOVAPS   X0, X7
+	MOVLHPS  X2, X7          // a2 b2 c2 d2
+	MOVHLPS  X0, X2          // a3 b3 c3 d3
+	MOVUPS   X6, (BX)
+	MOVUPS   X5, (BX)(R9*1)
+	MOVUPS   X7, (BX)(R9*2)
+	MOVUPS   X2, (BX)(R14*1)
+	ADDQ     $16, AX
+	LEAQ     (BX)(R9*4), BX
+	SUBQ     $4, CX
+	JNZ      transpose_block
+
+	LEAQ (SI)(R8*4), SI
+	ADDQ $16, DI
+	SUBQ $4, R11
+	JNZ  transpose_rows
+	RET

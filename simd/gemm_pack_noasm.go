@@ -1,0 +1,14 @@
+//go:build !amd64 || purego
+
+package simd
+
+// packAsm says whether PackGroups and PackTransposed use assembly.
+const packAsm = false
+
+func packGroupsSSE(dst, src *float32, ld, width, n int) {
+	panic("simd: packGroupsSSE has no assembly in this build")
+}
+
+func transpose4SSE(dst, src *float32, ld, width, lines, n int) {
+	panic("simd: transpose4SSE has no assembly in this build")
+}
