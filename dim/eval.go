@@ -169,7 +169,7 @@ func checkLabeled(what string, x *tensor.Tensor, labels []int) error {
 		return fmt.Errorf("dim: %s embeddings have shape %v, want a non-empty n x d matrix", what, shape)
 	}
 	if len(labels) != x.Shape[0] {
-		return fmt.Errorf("dim: %d %s labels for %d rows", len(labels), what, x.Shape[0])
+		return fmt.Errorf("dim: %d %s labels for %d rows; pass one label per row", len(labels), what, x.Shape[0])
 	}
 	for i, l := range labels {
 		if l < 0 {

@@ -14,17 +14,6 @@ type View interface {
 	Apply(dst, src []float32, n int, rng *rand.Rand) error
 }
 
-// Identity is the view that copies its input.
-type Identity struct{}
-
-func (Identity) Apply(dst, src []float32, n int, rng *rand.Rand) error {
-	if len(dst) != len(src) {
-		return fmt.Errorf("dim: view output has %d values for %d inputs", len(dst), len(src))
-	}
-	copy(dst, src)
-	return nil
-}
-
 // ImageView transforms images stored as Channels x Height x Width per row.
 // Each image gets one random transform shared by its channels: a
 // translation, and when MaxRotate or MaxScale is set, a rotation and

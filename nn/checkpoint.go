@@ -18,11 +18,12 @@ import (
 	"github.com/nidim/nidim/tensor"
 )
 
-// Checkpoints use the safetensors format: an 8-byte little-endian header
-// length, a JSON header that maps each tensor name to its dtype, shape and
-// [begin, end) byte offsets in the data section (plus an optional
-// "__metadata__" object of strings), then the data section with the raw
-// little-endian values. nidim writes and reads dtype F32 only.
+// Checkpoints use the safetensors format. A file starts with an 8-byte
+// little-endian header length and a JSON header. The header maps each
+// tensor name to its dtype, shape and [begin, end) byte offsets in the data
+// section, and may hold a "__metadata__" object of strings. The data
+// section follows with the raw little-endian values. nidim writes and
+// reads dtype F32 only.
 
 // maxHeaderSize bounds the JSON header, as the reference implementation
 // does, so that a corrupt length cannot make the reader allocate much.
@@ -158,9 +159,9 @@ func LoadCheckpoint(path string) (*Checkpoint, error) {
 }
 
 // ParseCheckpoint decodes the bytes of a safetensors file. It checks the
-// whole layout before it allocates any tensor: the header must fit in the
-// file, every tensor must be F32 with a byte size of 4 times its element
-// count, and the tensors must cover the data section exactly, without
+// whole layout before it allocates any tensor. The header must fit in the
+// file, and every tensor must be F32 with a byte size of 4 times its
+// element count. The tensors must cover the data section exactly, without
 // overlaps or gaps.
 func ParseCheckpoint(data []byte) (*Checkpoint, error) {
 	if len(data) < 8 {

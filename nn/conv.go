@@ -73,9 +73,6 @@ func (l *Conv2d) Params() []*Param           { return []*Param{l.Weight, l.Bias}
 func (l *Conv2d) SetSkipInputGrad(skip bool) { l.skipInputGrad = skip }
 func (l *Conv2d) setFuseReLU(fuse bool)      { l.fuseReLU = fuse }
 
-// direct reports whether the unfolded sample is the sample itself.
-func (l *Conv2d) direct() bool { return l.Kernel == 1 && l.Stride == 1 && l.Padding == 0 }
-
 func (l *Conv2d) Forward(x *tensor.Tensor, train bool) (*tensor.Tensor, error) {
 	if x == nil || len(x.Shape) != 4 || x.Shape[1] != l.InC {
 		var got []int
@@ -98,17 +95,30 @@ func (l *Conv2d) Forward(x *tensor.Tensor, train bool) (*tensor.Tensor, error) {
 	return y, nil
 }
 
-// convScratch is the private space of one goroutine for one sample: the
-// unfolded sample, its gradient, and the output gradient masked by a fused
-// ReLU.
+// convBatchBytes bounds the unfolded matrix of the samples that one
+// matrix multiply covers, so that it stays in a per-core cache.
+const convBatchBytes = 512 << 10
+
+// batchSize returns how many samples one matrix multiply covers: more
+// samples give wider products, which the packed GEMM runs faster, until
+// the unfolded matrix outgrows the cache.
+func (l *Conv2d) batchSize() int {
+	perSample := l.InC * l.Kernel * l.Kernel * l.oh * l.ow * 4
+	return max(1, min(16, convBatchBytes/max(perSample, 1), l.n))
+}
+
+// convScratch is the private space of one goroutine for a batch of
+// samples: the unfolded samples side by side, their gradient, and the
+// output or output gradient as an OutC x (batch*OH*OW) matrix.
 type convScratch struct {
-	col, dcol, dy []float32
+	col, dcol, out []float32
 }
 
 // prepareScratch sizes one convScratch per goroutine.
 func (l *Conv2d) prepareScratch() {
-	unfolded := l.InC * l.Kernel * l.Kernel * l.oh * l.ow
-	key := [2]int{unfolded, l.OutC * l.oh * l.ow}
+	batch := l.batchSize()
+	unfolded := l.InC * l.Kernel * l.Kernel * l.oh * l.ow * batch
+	key := [2]int{unfolded, l.OutC * l.oh * l.ow * batch}
 	threads := Threads()
 	if l.scratch != nil && l.scratchKey == key && cap(l.scratch) >= threads {
 		return
@@ -119,37 +129,45 @@ func (l *Conv2d) prepareScratch() {
 		l.scratch <- &convScratch{
 			col:  make([]float32, unfolded),
 			dcol: make([]float32, unfolded),
-			dy:   make([]float32, key[1]),
+			out:  make([]float32, key[1]),
 		}
 	}
 }
 
-// forwardSamples computes the output of samples [lo, hi).
+// forwardSamples computes the output of samples [lo, hi), batchSize
+// samples per matrix multiply. Column j of the product depends only on
+// column j of the unfolded batch, so the batch size does not change the
+// results.
 func (l *Conv2d) forwardSamples(lo, hi int) {
 	sc := <-l.scratch
-	col := sc.col
 	ckk, ohw := l.InC*l.Kernel*l.Kernel, l.oh*l.ow
-	in := l.InC * l.h * l.w
-	out := l.OutC * ohw
-	for s := lo; s < hi; s++ {
-		xs := l.x.Data[s*in : (s+1)*in]
-		unfolded := xs
-		if !l.direct() {
-			l.im2col(col, xs)
-			unfolded = col
+	in, out := l.InC*l.h*l.w, l.OutC*ohw
+	batch := l.batchSize()
+	for s0 := lo; s0 < hi; s0 += batch {
+		count := min(batch, hi-s0)
+		ld := count * ohw
+		for s := range count {
+			l.im2col(sc.col[s*ohw:], ld, l.x.Data[(s0+s)*in:(s0+s+1)*in])
 		}
-		ys := l.y.Data[s*out : (s+1)*out]
-		serialGemm.Gemm(tensor.NoTrans, tensor.NoTrans, l.OutC, ohw, ckk, 1, l.Weight.Value.Data, ckk, unfolded, ohw, 0, ys, ohw)
-		for c, b := range l.Bias.Value.Data {
-			plane := ys[c*ohw : (c+1)*ohw]
-			if !l.fuseReLU {
-				for i := range plane {
-					plane[i] += b
+		product := sc.out
+		if count == 1 {
+			product = l.y.Data[s0*out : (s0+1)*out]
+		}
+		serialGemm.Gemm(tensor.NoTrans, tensor.NoTrans, l.OutC, ld, ckk, 1, l.Weight.Value.Data, ckk, sc.col, ld, 0, product, ld)
+		for s := range count {
+			ys := l.y.Data[(s0+s)*out : (s0+s+1)*out]
+			for c, b := range l.Bias.Value.Data {
+				src := product[c*ld+s*ohw : c*ld+(s+1)*ohw]
+				dst := ys[c*ohw : (c+1)*ohw]
+				if l.fuseReLU {
+					for i, v := range src {
+						dst[i] = max(v+b, 0)
+					}
+				} else {
+					for i, v := range src {
+						dst[i] = v + b
+					}
 				}
-				continue
-			}
-			for i, v := range plane {
-				plane[i] = max(v+b, 0)
 			}
 		}
 	}
@@ -192,40 +210,50 @@ func (l *Conv2d) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 }
 
 // backwardGroups computes the partial gradients of sample groups [lo, hi)
-// and the input gradients of their samples.
+// and the input gradients of their samples, batchSize samples per matrix
+// multiply.
 func (l *Conv2d) backwardGroups(lo, hi int) {
 	sc := <-l.scratch
-	col, dcol := sc.col, sc.dcol
+	relu := simd.Active().ReLUBackward
 	ckk, ohw := l.InC*l.Kernel*l.Kernel, l.oh*l.ow
-	in := l.InC * l.h * l.w
-	out := l.OutC * ohw
+	in, out := l.InC*l.h*l.w, l.OutC*ohw
 	size := l.OutC * ckk
 	groups := min(convGroups, l.n)
+	batch := l.batchSize()
 	for g := lo; g < hi; g++ {
 		gw := l.gradW[g*size : (g+1)*size]
 		gb := l.gradB[g*l.OutC : (g+1)*l.OutC]
 		clear(gb)
 		first, last := g*l.n/groups, (g+1)*l.n/groups
-		for s := first; s < last; s++ {
-			xs := l.x.Data[s*in : (s+1)*in]
-			unfolded := xs
-			if !l.direct() {
-				l.im2col(col, xs)
-				unfolded = col
+		for s0 := first; s0 < last; s0 += batch {
+			count := min(batch, last-s0)
+			ld := count * ohw
+
+			// Gather the output gradient as OutC x (count*OH*OW), masked by
+			// the fused ReLU, and unfold the inputs again.
+			dyBatch := sc.out[:l.OutC*ld]
+			for s := range count {
+				off := (s0 + s) * out
+				for c := range l.OutC {
+					dst := dyBatch[c*ld+s*ohw : c*ld+(s+1)*ohw]
+					src := l.dy.Data[off+c*ohw : off+(c+1)*ohw]
+					if l.fuseReLU {
+						relu(dst, src, l.y.Data[off+c*ohw:off+(c+1)*ohw])
+					} else {
+						copy(dst, src)
+					}
+				}
+				l.im2col(sc.col[s*ohw:], ld, l.x.Data[(s0+s)*in:(s0+s+1)*in])
 			}
-			dys := l.dy.Data[s*out : (s+1)*out]
-			if l.fuseReLU {
-				simd.Active().ReLUBackward(sc.dy, dys, l.y.Data[s*out:(s+1)*out])
-				dys = sc.dy
-			}
+
 			var beta float32 = 1
-			if s == first {
+			if s0 == first {
 				beta = 0
 			}
-			serialGemm.Gemm(tensor.NoTrans, tensor.Trans, l.OutC, ckk, ohw, 1, dys, ohw, unfolded, ohw, beta, gw, ckk)
+			serialGemm.Gemm(tensor.NoTrans, tensor.Trans, l.OutC, ckk, ld, 1, dyBatch, ld, sc.col, ld, beta, gw, ckk)
 			for c := range gb {
 				var sum float64
-				for _, v := range dys[c*ohw : (c+1)*ohw] {
+				for _, v := range dyBatch[c*ld : (c+1)*ld] {
 					sum += float64(v)
 				}
 				gb[c] += sum
@@ -233,22 +261,20 @@ func (l *Conv2d) backwardGroups(lo, hi int) {
 			if l.skipInputGrad {
 				continue
 			}
-			dxs := l.dx.Data[s*in : (s+1)*in]
-			if l.direct() {
-				serialGemm.Gemm(tensor.Trans, tensor.NoTrans, ckk, ohw, l.OutC, 1, l.Weight.Value.Data, ckk, dys, ohw, 0, dxs, ohw)
-				continue
+			serialGemm.Gemm(tensor.Trans, tensor.NoTrans, ckk, ld, l.OutC, 1, l.Weight.Value.Data, ckk, dyBatch, ld, 0, sc.dcol, ld)
+			for s := range count {
+				l.col2im(l.dx.Data[(s0+s)*in:(s0+s+1)*in], sc.dcol[s*ohw:], ld)
 			}
-			serialGemm.Gemm(tensor.Trans, tensor.NoTrans, ckk, ohw, l.OutC, 1, l.Weight.Value.Data, ckk, dys, ohw, 0, dcol, ohw)
-			l.col2im(dxs, dcol)
 		}
 	}
 	l.scratch <- sc
 }
 
 // im2col writes the unfolded sample x (InC x H x W) into col, a (InC*K*K) x
-// (OH*OW) matrix whose row (c, ki, kj) holds the input pixels that kernel
-// tap (ki, kj) of channel c meets at each output position, 0 in the padding.
-func (l *Conv2d) im2col(col, x []float32) {
+// (OH*OW) matrix with row stride ld whose row (c, ki, kj) holds the input
+// pixels that kernel tap (ki, kj) of channel c meets at each output
+// position, 0 in the padding.
+func (l *Conv2d) im2col(col []float32, ld int, x []float32) {
 	k, s, p := l.Kernel, l.Stride, l.Padding
 	h, w, oh, ow := l.h, l.w, l.oh, l.ow
 	row := 0
@@ -256,7 +282,7 @@ func (l *Conv2d) im2col(col, x []float32) {
 		plane := x[c*h*w : (c+1)*h*w]
 		for ki := range k {
 			for kj := range k {
-				dst := col[row*oh*ow : (row+1)*oh*ow]
+				dst := col[row*ld : row*ld+oh*ow]
 				row++
 				// Output columns lo <= j < hi read inside the image.
 				lo, hi := validRange(kj, p, s, w, ow)
@@ -284,8 +310,9 @@ func (l *Conv2d) im2col(col, x []float32) {
 }
 
 // col2im sets dx (InC x H x W) to the sum of the entries of dcol, laid out
-// as in im2col, over the positions that read each input pixel.
-func (l *Conv2d) col2im(dx, dcol []float32) {
+// as in im2col with row stride ld, over the positions that read each input
+// pixel.
+func (l *Conv2d) col2im(dx, dcol []float32, ld int) {
 	clear(dx)
 	k, s, p := l.Kernel, l.Stride, l.Padding
 	h, w, oh, ow := l.h, l.w, l.oh, l.ow
@@ -294,7 +321,7 @@ func (l *Conv2d) col2im(dx, dcol []float32) {
 		plane := dx[c*h*w : (c+1)*h*w]
 		for ki := range k {
 			for kj := range k {
-				src := dcol[row*oh*ow : (row+1)*oh*ow]
+				src := dcol[row*ld : row*ld+oh*ow]
 				row++
 				lo, hi := validRange(kj, p, s, w, ow)
 				for i := range oh {

@@ -321,3 +321,42 @@ func TestSequentialFusedReLU(t *testing.T) {
 		assert.Equal(t, plainParams[i].Grad.Data, p.Grad.Data, p.Name)
 	}
 }
+
+// TestConv2dLargeBatch checks the batched backward pass of a batch larger
+// than convGroups against one sample at a time.
+func TestConv2dLargeBatch(t *testing.T) {
+	rng := newTestRNG(41)
+	conv, err := NewConv2d(3, 4, 3, 2, 1, rng)
+	require.NoError(t, err)
+	n := 3*convGroups + 5
+	x := randomTensor(rng, n, 3, 7, 6)
+	dy := randomTensor(rng, n, 4, 4, 3)
+	_, err = conv.Forward(x, true)
+	require.NoError(t, err)
+	require.Greater(t, conv.batchSize(), 1, "the test must cover batched products")
+	ZeroGrad(conv.Params())
+	dx, err := conv.Backward(dy)
+	require.NoError(t, err)
+	gotDx := append([]float32(nil), dx.Data...)
+	gotW := append([]float32(nil), conv.Weight.Grad.Data...)
+	gotB := append([]float32(nil), conv.Bias.Grad.Data...)
+
+	ZeroGrad(conv.Params())
+	in, out := 3*7*6, 4*4*3
+	for s := range n {
+		xs := mustTensor(t, x.Data[s*in:(s+1)*in], 1, 3, 7, 6)
+		_, err := conv.Forward(xs, true)
+		require.NoError(t, err)
+		dxs, err := conv.Backward(mustTensor(t, dy.Data[s*out:(s+1)*out], 1, 4, 4, 3))
+		require.NoError(t, err)
+		for i, v := range dxs.Data {
+			require.InDelta(t, v, gotDx[s*in+i], 1e-5, "dx of sample %d, element %d", s, i)
+		}
+	}
+	for i, v := range conv.Weight.Grad.Data {
+		require.InDelta(t, v, gotW[i], 1e-4*(1+math.Abs(float64(v))), "weight gradient %d", i)
+	}
+	for i, v := range conv.Bias.Grad.Data {
+		require.InDelta(t, v, gotB[i], 1e-4*(1+math.Abs(float64(v))), "bias gradient %d", i)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -345,9 +346,18 @@ var impliedFeatures = map[string][]string{
 	"AVX512F": {"AVX", "AVX2", "FMA3"},
 }
 
-// textLevel returns the level a TEXT belongs to: the level named in its
-// symbol, else AVX512 when its Requires line lists an AVX-512 feature, else
-// AVX2.
+// baselineFeatures are the features every amd64 CPU has (GOAMD64=v1), so
+// code that needs only these runs without a guard.
+var baselineFeatures = []string{"SSE", "SSE2"}
+
+// baselineLevel names the guard-free level of code that needs only
+// baselineFeatures.
+const baselineLevel = "baseline"
+
+// textLevel returns the level a TEXT belongs to. A symbol that names AVX512
+// or AVX2 decides. Otherwise an AVX-512 feature in the Requires line means
+// AVX512, any other feature beyond the amd64 baseline means AVX2, and the
+// rest is baseline code.
 func textLevel(t asmText) string {
 	switch {
 	case strings.Contains(t.name, "AVX512"):
@@ -355,17 +365,23 @@ func textLevel(t asmText) string {
 	case strings.Contains(t.name, "AVX2"):
 		return "AVX2"
 	}
+	level := baselineLevel
 	for _, f := range t.requires {
-		if strings.HasPrefix(f, "AVX512") {
+		switch {
+		case strings.HasPrefix(f, "AVX512"):
 			return "AVX512"
+		case !slices.Contains(baselineFeatures, f):
+			level = "AVX2"
 		}
 	}
-	return "AVX2"
+	return level
 }
 
 // checkAMD64 returns the problems found in the amd64 assembly src. guards
 // maps a level name (AVX2, AVX512) to the features its guard tests.
 func checkAMD64(file, src string, guards map[string][]string) []string {
+	guards = maps.Clone(guards)
+	guards[baselineLevel] = baselineFeatures
 	texts, err := parseAsm(src)
 	if err != nil {
 		return []string{fmt.Sprintf("%s: %v", file, err)}
@@ -672,6 +688,19 @@ loop:
 	}
 }
 
+func TestCheckAMD64AcceptsBaselineKernel(t *testing.T) {
+	const src = `// func copySSE()
+// Requires: SSE
+TEXT ·copySSE(SB), NOSPLIT, $0
+	MOVUPS (SI), X0
+	MOVUPS X0, (DI)
+	RET
+`
+	if problems := checkAMD64("base.s", src, testGuards); len(problems) != 0 {
+		t.Errorf("a correct SSE kernel was rejected: %q", problems)
+	}
+}
+
 func TestCheckAMD64RejectsBadKernels(t *testing.T) {
 	cases := []struct {
 		name, src, want string
@@ -750,6 +779,17 @@ TEXT ·fAVX512(SB), NOSPLIT, $0
 	RET
 `,
 			want: "needs AVX512DQ, which the AVX512 guard does not test",
+		},
+		{
+			name: "AVX instruction in baseline code",
+			src: `// func packSSE()
+// Requires: SSE
+TEXT ·packSSE(SB), NOSPLIT, $0
+	MOVUPS  (SI), X0
+	VMOVUPS (SI), X1
+	RET
+`,
+			want: "needs AVX, which the baseline guard does not test",
 		},
 		{
 			name: "RET without VZEROUPPER",

@@ -29,6 +29,22 @@ func BenchmarkShapiroWilk5000(b *testing.B) {
 	b.ReportMetric(float64(len(x))*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
 }
 
+// BenchmarkShapiroWilk5000Uncached recomputes the coefficients (2500 normal
+// quantiles) on every call, as scipy does.
+func BenchmarkShapiroWilk5000Uncached(b *testing.B) {
+	x := normalSample(5000, 1)
+	b.ReportAllocs()
+	for b.Loop() {
+		swCoefficientCache.Lock()
+		swCoefficientCache.n = 0
+		swCoefficientCache.Unlock()
+		if _, err := ShapiroWilk(x); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(x))*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+}
+
 func BenchmarkKolmogorovSmirnov10000(b *testing.B) {
 	x := normalSample(10000, 2)
 	b.ReportAllocs()

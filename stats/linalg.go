@@ -54,17 +54,36 @@ func meanVector(m Matrix) []float64 {
 func covariance(m Matrix, mean []float64, divisor float64) []float64 {
 	d := m.D
 	cov := make([]float64, d*d)
-	centred := make([]float64, d)
-	for i := 0; i < m.N; i++ {
+	c0 := make([]float64, d)
+	c1 := make([]float64, d)
+	centre := func(dst []float64, i int) {
 		row := m.Row(i)
-		for j := range centred {
-			centred[j] = row[j] - mean[j]
+		for j := range dst {
+			dst[j] = row[j] - mean[j]
 		}
+	}
+	// Two rows per pass over the upper triangle halve its loads and stores.
+	i := 0
+	for ; i+2 <= m.N; i += 2 {
+		centre(c0, i)
+		centre(c1, i+1)
 		for a := 0; a < d; a++ {
-			ca := centred[a]
-			out := cov[a*d : a*d+d]
-			for b := a; b < d; b++ {
-				out[b] += ca * centred[b]
+			p0, p1 := c0[a], c1[a]
+			out := cov[a*d+a : a*d+d]
+			u, v := c0[a:], c1[a:len(c0)]
+			for b := range out {
+				out[b] += p0*u[b] + p1*v[b]
+			}
+		}
+	}
+	if i < m.N {
+		centre(c0, i)
+		for a := 0; a < d; a++ {
+			p0 := c0[a]
+			out := cov[a*d+a : a*d+d]
+			u := c0[a:]
+			for b := range out {
+				out[b] += p0 * u[b]
 			}
 		}
 	}
@@ -124,7 +143,8 @@ func logDetCholesky(l []float64, d int) float64 {
 }
 
 // whiten returns the n x d matrix of z_i = L⁻¹(x_i - mean), where L is the
-// Cholesky factor of the covariance of m with the given divisor. Then
+// Cholesky factor of the covariance of m with the given divisor. L⁻¹ is
+// formed once, so each row costs one triangular matrix-vector product. Then
 // z_iᵀz_j = (x_i - mean)ᵀ S⁻¹ (x_j - mean): the Mahalanobis inner products
 // that Mardia's and Henze-Zirkler's statistics are built from. Any other
 // square root of S⁻¹, such as the symmetric S^(-1/2), differs from L⁻¹ by
@@ -137,21 +157,38 @@ func whiten(m Matrix, divisor float64) (Matrix, error) {
 	if err != nil {
 		return Matrix{}, err
 	}
+	inv := invertLower(l, d)
 	z := Matrix{N: m.N, D: d, Data: make([]float64, m.N*d)}
+	centred := make([]float64, d)
 	for i := 0; i < m.N; i++ {
 		row := m.Row(i)
+		for a := range centred {
+			centred[a] = row[a] - mean[a]
+		}
 		out := z.Row(i)
-		// Forward substitution for L out = row - mean.
 		for a := 0; a < d; a++ {
-			s := row[a] - mean[a]
-			la := l[a*d : a*d+a]
-			for k, v := range la {
-				s -= v * out[k]
-			}
-			out[a] = s / l[a*d+a]
+			out[a] = dot(inv[a*d:a*d+a+1], centred)
 		}
 	}
 	return z, nil
+}
+
+// invertLower returns the inverse of the d x d lower-triangular matrix l,
+// itself lower triangular, by forward substitution on each column of the
+// identity.
+func invertLower(l []float64, d int) []float64 {
+	inv := make([]float64, d*d)
+	for j := 0; j < d; j++ {
+		inv[j*d+j] = 1 / l[j*d+j]
+		for a := j + 1; a < d; a++ {
+			s := 0.0
+			for k := j; k < a; k++ {
+				s -= l[a*d+k] * inv[k*d+j]
+			}
+			inv[a*d+j] = s / l[a*d+a]
+		}
+	}
+	return inv
 }
 
 // correlation returns the d x d correlation matrix of m (Pearson, the

@@ -123,12 +123,28 @@ func mardiaCubesTensor(z Matrix, workers int) float64 {
 			size += d - b
 		}
 		t := make([]float64, size)
-		for i := 0; i < z.N; i++ {
-			row := z.Row(i)
-			za := row[a]
+		// Four rows at a time, so each T entry is loaded and stored once
+		// per four products.
+		i := 0
+		for ; i+4 <= z.N; i += 4 {
+			r0, r1, r2, r3 := z.Row(i), z.Row(i+1), z.Row(i+2), z.Row(i+3)
 			off := 0
 			for b := a; b < d; b++ {
-				p := za * row[b]
+				p0, p1, p2, p3 := r0[a]*r0[b], r1[a]*r1[b], r2[a]*r2[b], r3[a]*r3[b]
+				n := d - b
+				tc := t[off : off+n]
+				c0, c1, c2, c3 := r0[b:b+n], r1[b:b+n], r2[b:b+n], r3[b:b+n]
+				for c := range tc {
+					tc[c] += p0*c0[c] + p1*c1[c] + p2*c2[c] + p3*c3[c]
+				}
+				off += n
+			}
+		}
+		for ; i < z.N; i++ {
+			row := z.Row(i)
+			off := 0
+			for b := a; b < d; b++ {
+				p := row[a] * row[b]
 				zc := row[b:]
 				tc := t[off : off+len(zc)]
 				for c, v := range zc {

@@ -2,6 +2,7 @@ package stats
 
 import (
 	"math"
+	"sync"
 )
 
 // Polynomial coefficients of Royston (1995), algorithm AS R94, Applied
@@ -83,9 +84,29 @@ func centerOnMedian(s []float64) {
 	}
 }
 
+// swCoefficientCache keeps the coefficients of the last n, because a report
+// tests many columns of the same length. The cached slice is never modified.
+var swCoefficientCache struct {
+	sync.Mutex
+	n int
+	a []float64
+}
+
 // shapiroWilkCoefficients returns a_1 >= ... >= a_(n/2) > 0, the weights of
-// x_(n+1-i) - x_(i) in W, normalized so that 2 sum a_i^2 = 1.
+// x_(n+1-i) - x_(i) in W, normalized so that 2 sum a_i^2 = 1. The result is
+// shared and must not be modified.
 func shapiroWilkCoefficients(n int) []float64 {
+	c := &swCoefficientCache
+	c.Lock()
+	defer c.Unlock()
+	if c.n != n {
+		c.a = computeShapiroWilkCoefficients(n)
+		c.n = n
+	}
+	return c.a
+}
+
+func computeShapiroWilkCoefficients(n int) []float64 {
 	half := n / 2
 	a := make([]float64, half)
 	if n == 3 {

@@ -293,3 +293,24 @@ func TestScaleInvariantTestsAtExtremeScales(t *testing.T) {
 		}
 	}
 }
+
+func TestShapiroWilkCoefficientCache(t *testing.T) {
+	// Alternating sizes must not return coefficients of the other size.
+	a := normalSample(40, 71)
+	b := normalSample(41, 72)
+	ra1, err := ShapiroWilk(a)
+	require.NoError(t, err)
+	rb, err := ShapiroWilk(b)
+	require.NoError(t, err)
+	ra2, err := ShapiroWilk(a)
+	require.NoError(t, err)
+	assert.Equal(t, ra1, ra2)
+	assert.NotEqual(t, ra1, rb)
+	coef := shapiroWilkCoefficients(40)
+	assert.Equal(t, computeShapiroWilkCoefficients(40), coef)
+	var sum float64
+	for _, v := range coef {
+		sum += 2 * v * v
+	}
+	assert.InDelta(t, 1, sum, 1e-14)
+}

@@ -45,19 +45,10 @@ func TestReadCSVCases(t *testing.T) {
 		{"header only", "a\tb\tc\n", 0, []float64{}, 0, 3, []string{"a", "b", "c"}},
 		{"empty input", "", 0, []float64{}, 0, 0, nil},
 		{"only comments", "# nothing\n\n", 0, []float64{}, 0, 0, nil},
-		{"tab wins over comma", "1,5\t2,5\n", '\t', nil, 0, 0, nil},
 		{"comma inside quotes ignored by detection", "\"a,b\" c\n1 2\n", 0, []float64{1, 2}, 1, 2, []string{"a,b", "c"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if c.data == nil {
-				// Cases without data check only that detection and the
-				// explicit separator agree.
-				_, _, _, _, errDetect := ReadCSV(strings.NewReader(c.input), 0)
-				_, _, _, _, errExplicit := ReadCSV(strings.NewReader(c.input), c.sep)
-				assert.Equal(t, errExplicit, errDetect)
-				return
-			}
 			data, rows, cols, header, err := ReadCSV(strings.NewReader(c.input), c.sep)
 			require.NoError(t, err)
 			assert.Equal(t, c.rows, rows, "rows")

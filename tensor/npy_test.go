@@ -524,3 +524,28 @@ func TestReadNPYFromFile(t *testing.T) {
 	_, err = ReadNPY(f)
 	assert.ErrorContains(t, err, "needs 24 bytes, but only 20 remain")
 }
+
+func TestHalfToFloat32SpecialValues(t *testing.T) {
+	cases := []struct {
+		bits uint16
+		want float32
+	}{
+		{0x3c00, 1},
+		{0xc000, -2},
+		{0x7bff, 65504},                 // largest finite float16
+		{0x0400, 1.0 / (1 << 14)},       // smallest normal
+		{0x0001, 1.0 / (1 << 24)},       // smallest subnormal
+		{0x03ff, 1023.0 / (1 << 24)},    // largest subnormal
+		{0x8001, -1.0 / (1 << 24)},      // negative subnormal
+		{0x7c00, float32(math.Inf(1))},  // +Inf
+		{0xfc00, float32(math.Inf(-1))}, // -Inf
+		{0x0000, 0},
+	}
+	for _, c := range cases {
+		assert.Equal(t, c.want, halfToFloat32(c.bits), "bits %#04x", c.bits)
+	}
+	assert.Equal(t, uint32(0x80000000), math.Float32bits(halfToFloat32(0x8000)), "negative zero")
+	nan := halfToFloat32(0x7e01)
+	assert.True(t, math.IsNaN(float64(nan)))
+	assert.Equal(t, uint32(0x7fc02000), math.Float32bits(nan), "NaN payload moves to the top fraction bits")
+}
