@@ -1,10 +1,10 @@
-// Package dim implements noise-injected Deep InfoMax (NI-DIM): an encoder
-// whose output is normalized and then passed through an additive noise
-// channel is trained to maximize a lower bound on the mutual information
-// between the noisy embeddings of two views of each input. Because the
-// channel's capacity is reached only when the normalized embedding follows
-// the prior, maximizing the bound pushes the embedding distribution toward
-// the prior.
+// Package dim implements noise-injected Deep InfoMax (NI-DIM). The output
+// of an encoder is normalized and passed through an additive noise
+// channel, and the encoder is trained to maximize a lower bound on the
+// mutual information between the noisy embeddings of two views of each
+// input. Because the Gaussian channel reaches its capacity only when the
+// normalized embedding follows the prior, maximizing the bound pushes the
+// embedding distribution toward the prior.
 //
 // The package holds the priors and their capacities, noise injection, the
 // critics and the InfoNCE, JSD and NWJ bounds with exact gradients, views

@@ -169,6 +169,7 @@ func (l *Normalize) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 	}
 	n, d := l.rows, l.D
 	l.dx = reuse(l.dx, n, d)
+
 	// dxhat first: dy, times the normal density for the squashed output.
 	for i, g := range dy.Data {
 		if l.Squash {
@@ -182,6 +183,7 @@ func (l *Normalize) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 		}
 		return l.dx, nil
 	}
+
 	// Per group: dx = invStd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)).
 	groups := len(l.mean) / d
 	m := n / groups

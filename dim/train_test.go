@@ -219,3 +219,19 @@ func TestConfigValidate(t *testing.T) {
 	_, _, err := Train(context.Background(), tinyConfig(), vectorData(16), nil)
 	assert.ErrorContains(t, err, "larger than the 16 training samples")
 }
+
+func TestTrainNoRecalibrate(t *testing.T) {
+	data := vectorData(128)
+	cfg := tinyConfig()
+	cfg.Epochs = 1
+	cfg.NoRecalibrate = true
+	m, _, err := Train(context.Background(), cfg, data, nil)
+	require.NoError(t, err)
+	assert.False(t, m.Calibrated)
+	running := append([]float32(nil), m.Encoder.Norm.RunningMean.Value.Data...)
+
+	// The running averages of training differ from the exact statistics
+	// that recalibration computes.
+	require.NoError(t, m.Encoder.Recalibrate(data.X, 50))
+	assert.NotEqual(t, running, m.Encoder.Norm.RunningMean.Value.Data)
+}

@@ -40,6 +40,8 @@ type Conv2d struct {
 	scratch      chan *convScratch // free per-goroutine buffers
 	scratchKey   [2]int            // unfolded size and output size they fit
 	fuseReLU     bool              // apply ReLU to the output; set by Sequential
+	pool         *MaxPool2d        // max pooling applied after the fused ReLU; set by Sequential
+	out          *tensor.Tensor    // output of the last Forward: y, or the pooled y
 	gradW        []float32         // convGroups partial weight gradients
 	gradB        []float64         // convGroups partial bias gradients
 	wg           sync.WaitGroup
@@ -73,6 +75,14 @@ func (l *Conv2d) Params() []*Param           { return []*Param{l.Weight, l.Bias}
 func (l *Conv2d) SetSkipInputGrad(skip bool) { l.skipInputGrad = skip }
 func (l *Conv2d) setFuseReLU(fuse bool)      { l.fuseReLU = fuse }
 
+// setFusePool makes Forward apply ReLU and then p, and return the pooled
+// output, so the full convolution output never leaves the cache; Backward
+// then takes the gradient of the pooled output.
+func (l *Conv2d) setFusePool(p *MaxPool2d) {
+	l.fuseReLU = true
+	l.pool = p
+}
+
 func (l *Conv2d) Forward(x *tensor.Tensor, train bool) (*tensor.Tensor, error) {
 	if x == nil || len(x.Shape) != 4 || x.Shape[1] != l.InC {
 		var got []int
@@ -89,10 +99,17 @@ func (l *Conv2d) Forward(x *tensor.Tensor, train bool) (*tensor.Tensor, error) {
 	}
 	l.n, l.h, l.w, l.oh, l.ow = n, h, w, oh, ow
 	l.x = x
-	y := ensure(&l.y, n, l.OutC, oh, ow)
+	if l.pool != nil {
+		if err := l.pool.setup(n, l.OutC, oh, ow); err != nil {
+			return nil, err
+		}
+		l.out = l.pool.y
+	} else {
+		l.out = ensure(&l.y, n, l.OutC, oh, ow)
+	}
 	l.prepareScratch()
 	parallelFor(n, 1, &l.wg, l.fwd)
-	return y, nil
+	return l.out, nil
 }
 
 // convBatchBytes bounds the unfolded matrix of the samples that one
@@ -143,6 +160,7 @@ func (l *Conv2d) forwardSamples(lo, hi int) {
 	ckk, ohw := l.InC*l.Kernel*l.Kernel, l.oh*l.ow
 	in, out := l.InC*l.h*l.w, l.OutC*ohw
 	batch := l.batchSize()
+	relu := simd.Active().ReLU
 	for s0 := lo; s0 < hi; s0 += batch {
 		count := min(batch, hi-s0)
 		ld := count * ohw
@@ -150,23 +168,34 @@ func (l *Conv2d) forwardSamples(lo, hi int) {
 			l.im2col(sc.col[s*ohw:], ld, l.x.Data[(s0+s)*in:(s0+s+1)*in])
 		}
 		product := sc.out
-		if count == 1 {
+		if count == 1 && l.pool == nil {
 			product = l.y.Data[s0*out : (s0+1)*out]
 		}
 		serialGemm.Gemm(tensor.NoTrans, tensor.NoTrans, l.OutC, ld, ckk, 1, l.Weight.Value.Data, ckk, sc.col, ld, 0, product, ld)
+		if l.pool != nil {
+			// Pool each plane while it is in cache.
+			for s := range count {
+				for c, b := range l.Bias.Value.Data {
+					plane := product[c*ld+s*ohw : c*ld+(s+1)*ohw]
+					for i := range plane {
+						plane[i] += b
+					}
+					relu(plane, plane)
+					l.pool.poolPlane((s0+s)*l.OutC+c, plane)
+				}
+			}
+			continue
+		}
 		for s := range count {
 			ys := l.y.Data[(s0+s)*out : (s0+s+1)*out]
 			for c, b := range l.Bias.Value.Data {
 				src := product[c*ld+s*ohw : c*ld+(s+1)*ohw]
 				dst := ys[c*ohw : (c+1)*ohw]
+				for i, v := range src {
+					dst[i] = v + b
+				}
 				if l.fuseReLU {
-					for i, v := range src {
-						dst[i] = max(v+b, 0)
-					}
-				} else {
-					for i, v := range src {
-						dst[i] = v + b
-					}
+					relu(dst, dst)
 				}
 			}
 		}
@@ -175,7 +204,7 @@ func (l *Conv2d) forwardSamples(lo, hi int) {
 }
 
 func (l *Conv2d) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
-	if err := checkBackward(l.name, l.y, dy); err != nil {
+	if err := checkBackward(l.name, l.out, dy); err != nil {
 		return nil, err
 	}
 	l.dy = dy
@@ -233,6 +262,11 @@ func (l *Conv2d) backwardGroups(lo, hi int) {
 			// the fused ReLU, and unfold the inputs again.
 			dyBatch := sc.out[:l.OutC*ld]
 			for s := range count {
+				if l.pool != nil {
+					l.unpool(dyBatch[s*ohw:], ld, s0+s)
+					l.im2col(sc.col[s*ohw:], ld, l.x.Data[(s0+s)*in:(s0+s+1)*in])
+					continue
+				}
 				off := (s0 + s) * out
 				for c := range l.OutC {
 					dst := dyBatch[c*ld+s*ohw : c*ld+(s+1)*ohw]
@@ -268,6 +302,27 @@ func (l *Conv2d) backwardGroups(lo, hi int) {
 		}
 	}
 	l.scratch <- sc
+}
+
+// unpool writes the gradient of the convolution output of sample s, an
+// OutC x (OH*OW) matrix with row stride ld, from the gradient of the pooled
+// output: each pooled value passes its gradient to the position it came
+// from when the ReLU before the pooling let it through.
+func (l *Conv2d) unpool(dst []float32, ld, s int) {
+	ohw := l.oh * l.ow
+	pooled := l.pool.oh * l.pool.ow
+	for c := range l.OutC {
+		row := dst[c*ld : c*ld+ohw]
+		clear(row)
+		p := (s*l.OutC + c) * pooled
+		y := l.pool.y.Data[p : p+pooled]
+		dy := l.dy.Data[p : p+pooled]
+		for j, a := range l.pool.argmax[p : p+pooled] {
+			if y[j] > 0 {
+				row[a] += dy[j]
+			}
+		}
+	}
 }
 
 // im2col writes the unfolded sample x (InC x H x W) into col, a (InC*K*K) x

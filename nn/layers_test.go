@@ -286,39 +286,58 @@ func (c chain) backward(t *testing.T, dy *tensor.Tensor) *tensor.Tensor {
 	return dy
 }
 
-func TestSequentialFusedReLU(t *testing.T) {
-	build := func() []Layer {
-		rng := newTestRNG(31)
-		conv, _ := NewConv2d(2, 3, 3, 1, 1, rng)
-		lin, _ := NewLinear(48, 4, rng)
-		lin2, _ := NewLinear(4, 3, rng)
-		for _, p := range []*Param{conv.Bias, lin.Bias} {
-			for i := range p.Value.Data {
-				p.Value.Data[i] = float32(rng.NormFloat64())
-			}
-		}
-		return []Layer{conv, NewReLU(), NewFlatten(), lin, NewReLU(), lin2}
+func TestSequentialFused(t *testing.T) {
+	cases := []struct {
+		name     string
+		pool     [2]int // kernel and stride, or none
+		features int
+	}{
+		{"conv relu", [2]int{}, 48},
+		{"conv relu pool", [2]int{2, 2}, 12},
+		{"conv relu overlapping pool", [2]int{2, 1}, 27},
 	}
-	fusedLayers, plainLayers := build(), build()
-	model := NewSequential(fusedLayers...)
-	require.True(t, fusedLayers[0].(*Conv2d).fuseReLU)
-	require.True(t, fusedLayers[3].(*Linear).fuseReLU)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			build := func() []Layer {
+				rng := newTestRNG(31)
+				conv, _ := NewConv2d(2, 3, 3, 1, 1, rng)
+				lin, _ := NewLinear(c.features, 4, rng)
+				lin2, _ := NewLinear(4, 3, rng)
+				for _, p := range []*Param{conv.Bias, lin.Bias} {
+					for i := range p.Value.Data {
+						p.Value.Data[i] = float32(rng.NormFloat64())
+					}
+				}
+				layers := []Layer{conv, NewReLU()}
+				if c.pool[0] > 0 {
+					pool, _ := NewMaxPool2d(c.pool[0], c.pool[1])
+					layers = append(layers, pool)
+				}
+				return append(layers, NewFlatten(), lin, NewReLU(), lin2)
+			}
+			fusedLayers, plainLayers := build(), build()
+			model := NewSequential(fusedLayers...)
+			conv := fusedLayers[0].(*Conv2d)
+			require.True(t, conv.fuseReLU)
+			require.Equal(t, c.pool[0] > 0, conv.pool != nil)
 
-	rng := newTestRNG(32)
-	x := randomTensor(rng, 3, 2, 4, 4)
-	dy := randomTensor(rng, 3, 3)
-	yFused, err := model.Forward(x, true)
-	require.NoError(t, err)
-	yPlain := chain(plainLayers).forward(t, x)
-	assert.Equal(t, yPlain.Data, yFused.Data)
+			rng := newTestRNG(32)
+			x := randomTensor(rng, 5, 2, 4, 4)
+			dy := randomTensor(rng, 5, 3)
+			yFused, err := model.Forward(x, true)
+			require.NoError(t, err)
+			yPlain := chain(plainLayers).forward(t, x)
+			assert.Equal(t, yPlain.Data, yFused.Data)
 
-	dxFused, err := model.Backward(dy)
-	require.NoError(t, err)
-	dxPlain := chain(plainLayers).backward(t, dy)
-	assert.Equal(t, dxPlain.Data, dxFused.Data)
-	plainParams := NewSequential(plainLayers...).Params()
-	for i, p := range model.Params() {
-		assert.Equal(t, plainParams[i].Grad.Data, p.Grad.Data, p.Name)
+			dxFused, err := model.Backward(dy)
+			require.NoError(t, err)
+			dxPlain := chain(plainLayers).backward(t, dy)
+			assert.Equal(t, dxPlain.Data, dxFused.Data)
+			plainParams := NewSequential(plainLayers...).Params()
+			for i, p := range model.Params() {
+				assert.Equal(t, plainParams[i].Grad.Data, p.Grad.Data, p.Name)
+			}
+		})
 	}
 }
 

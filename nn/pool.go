@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"math"
 	"sync"
 
 	"github.com/nidim/nidim/tensor"
@@ -41,78 +42,107 @@ func (l *MaxPool2d) Name() string     { return l.name }
 func (l *MaxPool2d) Params() []*Param { return nil }
 
 func (l *MaxPool2d) Forward(x *tensor.Tensor, train bool) (*tensor.Tensor, error) {
-	if x == nil || len(x.Shape) != 4 || x.Shape[2] < l.Kernel || x.Shape[3] < l.Kernel {
+	if x == nil || len(x.Shape) != 4 {
 		var got []int
 		if x != nil {
 			got = x.Shape
 		}
 		return nil, shapeError(l.name, "input", got, fmt.Sprintf("[N C H W] with H and W at least %d", l.Kernel))
 	}
-	l.n, l.c, l.h, l.w = x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
-	l.oh, l.ow = (l.h-l.Kernel)/l.Stride+1, (l.w-l.Kernel)/l.Stride+1
+	if err := l.setup(x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]); err != nil {
+		return nil, err
+	}
 	l.x = x
-	y := ensure(&l.y, l.n, l.c, l.oh, l.ow)
+	parallelFor(l.n*l.c, 8, &l.wg, l.fwd)
+	l.x = nil
+	return l.y, nil
+}
+
+// setup sizes the output and argmax for an N x C x H x W input.
+func (l *MaxPool2d) setup(n, c, h, w int) error {
+	if h < l.Kernel || w < l.Kernel {
+		return shapeError(l.name, "input", []int{n, c, h, w}, fmt.Sprintf("[N C H W] with H and W at least %d", l.Kernel))
+	}
+	l.n, l.c, l.h, l.w = n, c, h, w
+	l.oh, l.ow = (h-l.Kernel)/l.Stride+1, (w-l.Kernel)/l.Stride+1
+	y := ensure(&l.y, n, c, l.oh, l.ow)
 	if cap(l.argmax) < len(y.Data) {
 		l.argmax = make([]int32, len(y.Data))
 	}
 	l.argmax = l.argmax[:len(y.Data)]
-	parallelFor(l.n*l.c, 8, &l.wg, l.fwd)
-	l.x = nil
-	return y, nil
+	return nil
 }
 
 func (l *MaxPool2d) forwardPlanes(lo, hi int) {
-	k, s := l.Kernel, l.Stride
-	in, out := l.h*l.w, l.oh*l.ow
+	in := l.h * l.w
 	for p := lo; p < hi; p++ {
-		x := l.x.Data[p*in : (p+1)*in]
-		y := l.y.Data[p*out : (p+1)*out]
-		arg := l.argmax[p*out : (p+1)*out]
-		if k == 2 && s == 2 {
-			pool2x2(y, arg, x, l.w, l.oh, l.ow)
-			continue
-		}
-		for i := range l.oh {
-			for j := range l.ow {
-				best := i*s*l.w + j*s
-				m := x[best]
-				for ki := range k {
-					row := (i*s+ki)*l.w + j*s
-					for kj := range k {
-						if v := x[row+kj]; v > m || (v != v && m == m) {
-							m, best = v, row+kj
-						}
+		l.poolPlane(p, l.x.Data[p*in:(p+1)*in])
+	}
+}
+
+// poolPlane pools x, one H x W plane, into output plane p (sample p / C,
+// channel p % C).
+func (l *MaxPool2d) poolPlane(p int, x []float32) {
+	k, s := l.Kernel, l.Stride
+	out := l.oh * l.ow
+	y := l.y.Data[p*out : (p+1)*out]
+	arg := l.argmax[p*out : (p+1)*out]
+	if k == 2 && s == 2 {
+		pool2x2(y, arg, x, l.w, l.oh, l.ow)
+		return
+	}
+	for i := range l.oh {
+		for j := range l.ow {
+			best := i*s*l.w + j*s
+			m := x[best]
+			for ki := range k {
+				row := (i*s+ki)*l.w + j*s
+				for kj := range k {
+					if v := x[row+kj]; v > m || (v != v && m == m) {
+						m, best = v, row+kj
 					}
 				}
-				y[i*l.ow+j] = m
-				arg[i*l.ow+j] = int32(best)
 			}
+			y[i*l.ow+j] = m
+			arg[i*l.ow+j] = int32(best)
 		}
 	}
 }
 
-// pool2x2 is the common 2 x 2, stride 2 case of forwardPlanes.
+// pool2x2 is the common 2 x 2, stride 2 case of forwardPlanes. It compares
+// orderKey values instead of floats, which the compiler turns into
+// conditional moves, because the branches of float comparisons on random
+// data are mispredicted half of the time.
 func pool2x2(y []float32, arg []int32, x []float32, w, oh, ow int) {
 	for i := range oh {
 		r0 := x[2*i*w : 2*i*w+w]
 		r1 := x[(2*i+1)*w : (2*i+1)*w+w]
 		yi := y[i*ow : (i+1)*ow]
 		ai := arg[i*ow : (i+1)*ow]
+		top, bottom := int32(2*i*w), int32((2*i+1)*w)
 		for j := range yi {
-			best, m := 2*i*w+2*j, r0[2*j]
-			if v := r0[2*j+1]; v > m || (v != v && m == m) {
-				best, m = best+1, v
+			best, key := top+int32(2*j), orderKey(r0[2*j])
+			if k := orderKey(r0[2*j+1]); k > key {
+				best, key = top+int32(2*j)+1, k
 			}
-			if v := r1[2*j]; v > m || (v != v && m == m) {
-				best, m = (2*i+1)*w+2*j, v
+			if k := orderKey(r1[2*j]); k > key {
+				best, key = bottom+int32(2*j), k
 			}
-			if v := r1[2*j+1]; v > m || (v != v && m == m) {
-				best, m = (2*i+1)*w+2*j+1, v
+			if k := orderKey(r1[2*j+1]); k > key {
+				best = bottom + int32(2*j) + 1
 			}
-			yi[j] = m
-			ai[j] = int32(best)
+			ai[j] = best
+			yi[j] = x[best]
 		}
 	}
+}
+
+// orderKey maps a float32 to an int32 with the same order for all values
+// but NaN: -0 sorts just below +0, a NaN with the sign bit clear above +Inf
+// (so it propagates) and one with the sign bit set below -Inf.
+func orderKey(f float32) int32 {
+	b := int32(math.Float32bits(f))
+	return b ^ (b >> 31 & 0x7fffffff)
 }
 
 func (l *MaxPool2d) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {

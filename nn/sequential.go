@@ -14,14 +14,39 @@ import (
 //
 // A Linear or Conv2d layer directly followed by a ReLU computes the ReLU
 // itself, in the same pass as its bias, and masks the output gradient in
-// its own backward pass; Sequential then skips the ReLU layer. This saves
-// two passes over the activations and gives the same values.
+// its own backward pass; Sequential then skips the ReLU layer. A Conv2d
+// followed by ReLU and MaxPool2d also pools each output plane while it is
+// in cache and never stores the full convolution output. Fusing saves
+// passes over the activations and gives the same values.
 type Sequential struct {
 	Layers []Layer
 
 	params  []*Param
 	buffers []*Param
 	fused   []bool // fused[i]: layer i is a ReLU computed by layer i-1
+}
+
+// fuse lets layer i compute the layers after it that it can: a ReLU after a
+// Linear or Conv2d, and a ReLU followed by a MaxPool2d after a Conv2d.
+func (s *Sequential) fuse(i int) {
+	l := s.Layers
+	if i+1 >= len(l) || s.fused[i] {
+		return
+	}
+	if _, ok := l[i+1].(*ReLU); !ok {
+		return
+	}
+	if conv, ok := l[i].(*Conv2d); ok && i+2 < len(l) {
+		if pool, ok := l[i+2].(*MaxPool2d); ok {
+			conv.setFusePool(pool)
+			s.fused[i+1], s.fused[i+2] = true, true
+			return
+		}
+	}
+	if f, ok := l[i].(reluFuser); ok {
+		f.setFuseReLU(true)
+		s.fused[i+1] = true
+	}
 }
 
 // reluFuser is implemented by layers that can apply a following ReLU.
@@ -37,12 +62,7 @@ type reluFuser interface {
 func NewSequential(layers ...Layer) *Sequential {
 	s := &Sequential{Layers: layers, fused: make([]bool, len(layers))}
 	for i, l := range layers {
-		if f, ok := l.(reluFuser); ok && i+1 < len(layers) {
-			if _, ok := layers[i+1].(*ReLU); ok {
-				f.setFuseReLU(true)
-				s.fused[i+1] = true
-			}
-		}
+		s.fuse(i)
 		prefix := strconv.Itoa(i) + "."
 		for _, p := range l.Params() {
 			p.Name = prefix + p.Name

@@ -257,15 +257,9 @@ TEXT ·gemm12x32AVX512(SB), NOSPLIT, $0-104
 	JLT  z_tail
 
 z_loop4:
-	PREFETCHT0 768(AX)
-	PREFETCHT0 2048(BX)
 	Z_STEP(0)
-	PREFETCHT0 2112(BX)
 	Z_STEP(1)
-	PREFETCHT0 832(AX)
-	PREFETCHT0 2176(BX)
 	Z_STEP(2)
-	PREFETCHT0 2240(BX)
 	Z_STEP(3)
 	ADDQ $192, AX
 	ADDQ $512, BX
@@ -332,5 +326,130 @@ z_update:
 	Z_UPDATE(Z18, Z19)
 	Z_UPDATE(Z20, Z21)
 	Z_UPDATE(Z22, Z23)
+	VZEROUPPER
+	RET
+
+// ---------------------------------------------------------------------------
+// AVX-512F, 6 x 64 tile: Z0..Z23 accumulate (row i in Z(4i)..Z(4i+3)),
+// Z24..Z27 hold a row of B, Z28..Z31 take turns holding a broadcast value
+// of A.
+
+#define W_ROW(aoff, bcast, acc0, acc1, acc2, acc3) \
+	VBROADCASTSS aoff(AX), bcast; \
+	VFMADD231PS  Z24, bcast, acc0; \
+	VFMADD231PS  Z25, bcast, acc1; \
+	VFMADD231PS  Z26, bcast, acc2; \
+	VFMADD231PS  Z27, bcast, acc3
+
+#define W_STEP(p) \
+	VMOVUPS (p*256)(BX), Z24; \
+	VMOVUPS (p*256+64)(BX), Z25; \
+	VMOVUPS (p*256+128)(BX), Z26; \
+	VMOVUPS (p*256+192)(BX), Z27; \
+	W_ROW(p*24+0, Z28, Z0, Z1, Z2, Z3); \
+	W_ROW(p*24+4, Z29, Z4, Z5, Z6, Z7); \
+	W_ROW(p*24+8, Z30, Z8, Z9, Z10, Z11); \
+	W_ROW(p*24+12, Z31, Z12, Z13, Z14, Z15); \
+	W_ROW(p*24+16, Z28, Z16, Z17, Z18, Z19); \
+	W_ROW(p*24+20, Z29, Z20, Z21, Z22, Z23)
+
+#define W_SCALE4(a0, a1, a2, a3) \
+	VMULPS Z24, a0, a0; \
+	VMULPS Z24, a1, a1; \
+	VMULPS Z24, a2, a2; \
+	VMULPS Z24, a3, a3
+
+#define W_STORE(a0, a1, a2, a3) \
+	VMOVUPS a0, (DI); \
+	VMOVUPS a1, 64(DI); \
+	VMOVUPS a2, 128(DI); \
+	VMOVUPS a3, 192(DI); \
+	ADDQ    DX, DI
+
+#define W_UPDATE(a0, a1, a2, a3) \
+	VFMADD231PS (DI), Z25, a0; \
+	VFMADD231PS 64(DI), Z25, a1; \
+	VFMADD231PS 128(DI), Z25, a2; \
+	VFMADD231PS 192(DI), Z25, a3; \
+	W_STORE(a0, a1, a2, a3)
+
+// func gemm6x64AVX512(k int, alpha float32, a, b []float32, beta float32, c []float32, ldc int)
+// Requires: AVX512F
+TEXT ·gemm6x64AVX512(SB), NOSPLIT, $0-104
+	MOVQ k+0(FP), CX
+	MOVQ a_base+16(FP), AX
+	MOVQ b_base+40(FP), BX
+	MOVQ c_base+72(FP), DI
+	MOVQ ldc+96(FP), DX
+	SHLQ $2, DX
+
+	Z_ZERO(Z0, Z1)
+	Z_ZERO(Z2, Z3)
+	Z_ZERO(Z4, Z5)
+	Z_ZERO(Z6, Z7)
+	Z_ZERO(Z8, Z9)
+	Z_ZERO(Z10, Z11)
+	Z_ZERO(Z12, Z13)
+	Z_ZERO(Z14, Z15)
+	Z_ZERO(Z16, Z17)
+	Z_ZERO(Z18, Z19)
+	Z_ZERO(Z20, Z21)
+	Z_ZERO(Z22, Z23)
+
+	CMPQ CX, $4
+	JLT  w_tail
+
+w_loop4:
+	W_STEP(0)
+	W_STEP(1)
+	W_STEP(2)
+	W_STEP(3)
+	ADDQ $96, AX
+	ADDQ $1024, BX
+	SUBQ $4, CX
+	CMPQ CX, $4
+	JGE  w_loop4
+
+w_tail:
+	TESTQ CX, CX
+	JZ    w_scale
+
+w_loop1:
+	W_STEP(0)
+	ADDQ $24, AX
+	ADDQ $256, BX
+	DECQ CX
+	JNZ  w_loop1
+
+w_scale:
+	VBROADCASTSS alpha+8(FP), Z24
+	W_SCALE4(Z0, Z1, Z2, Z3)
+	W_SCALE4(Z4, Z5, Z6, Z7)
+	W_SCALE4(Z8, Z9, Z10, Z11)
+	W_SCALE4(Z12, Z13, Z14, Z15)
+	W_SCALE4(Z16, Z17, Z18, Z19)
+	W_SCALE4(Z20, Z21, Z22, Z23)
+
+	MOVL beta+64(FP), R8
+	ANDL $0x7fffffff, R8
+	JNZ  w_update
+
+	W_STORE(Z0, Z1, Z2, Z3)
+	W_STORE(Z4, Z5, Z6, Z7)
+	W_STORE(Z8, Z9, Z10, Z11)
+	W_STORE(Z12, Z13, Z14, Z15)
+	W_STORE(Z16, Z17, Z18, Z19)
+	W_STORE(Z20, Z21, Z22, Z23)
+	VZEROUPPER
+	RET
+
+w_update:
+	VBROADCASTSS beta+64(FP), Z25
+	W_UPDATE(Z0, Z1, Z2, Z3)
+	W_UPDATE(Z4, Z5, Z6, Z7)
+	W_UPDATE(Z8, Z9, Z10, Z11)
+	W_UPDATE(Z12, Z13, Z14, Z15)
+	W_UPDATE(Z16, Z17, Z18, Z19)
+	W_UPDATE(Z20, Z21, Z22, Z23)
 	VZEROUPPER
 	RET

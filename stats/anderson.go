@@ -149,3 +149,47 @@ func adFiniteN(n int, z float64) float64 {
 	}
 	return x + e
 }
+
+// adInfSeries returns the limiting cdf of A^2 from the series of Anderson
+// and Darling (1954, "A test of goodness of fit", JASA 49, eq. 7):
+//
+//	F(z) = sqrt(2 pi)/z sum_{j>=0} C(-1/2, j) (4j+1) exp(-(4j+1)^2 pi^2/(8z))
+//	       int_0^inf exp(z/(8(w^2+1)) - (4j+1)^2 pi^2 w^2/(8z)) dw,
+//
+// with each integral by the trapezoidal rule (step 0.02/sqrt(max(c, 1)) for
+// the Gaussian factor exp(-c w^2), so the error is below 1e-15 for the
+// analytic integrand) and the series stopped when a term falls below 1e-17.
+// It matches a 30-digit evaluation to 1e-12 in the tests for z up to 10.
+// The package's p-values use the faster adInf; this is the reference that
+// bounds adInf's error (2e-5).
+func adInfSeries(z float64) float64 {
+	if z <= 0 {
+		return 0
+	}
+	var sum float64
+	coef := 1.0 // C(-1/2, j)
+	for j := 0; j < 200; j++ {
+		if j > 0 {
+			coef *= -(float64(j) - 0.5) / float64(j)
+		}
+		m := 4*float64(j) + 1
+		c := m * m * math.Pi * math.Pi / (8 * z)
+		h := 0.02 / math.Sqrt(max(c, 1))
+		integral := 0.5 * math.Exp(z/8) // the w = 0 term, halved
+		for i := 1; ; i++ {
+			w := float64(i) * h
+			f := math.Exp(z/(8*(w*w+1)) - c*w*w)
+			integral += f
+			if c*w*w > 50 && f < 1e-20*integral {
+				break
+			}
+		}
+		integral *= h
+		term := coef * m * math.Exp(-c) * integral
+		sum += term
+		if math.Abs(term) < 1e-17*math.Abs(sum) {
+			break
+		}
+	}
+	return math.Sqrt(2*math.Pi) / z * sum
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 )
 
 // checkSample validates a univariate sample for the test named test: every
@@ -48,6 +49,10 @@ func sortedCopy(x []float64) []float64 {
 	return radixSortFloats(x)
 }
 
+// radixScratch recycles the key buffers of radixSortFloats, which would
+// otherwise allocate 16 bytes per value on every call.
+var radixScratch = sync.Pool{New: func() any { return new([]uint64) }}
+
 // radixSortFloats returns a sorted copy of x (no NaN) by a least significant
 // digit radix sort with 11-bit digits (6 passes). A float's bits map to a
 // uint64 in the same order by flipping every bit of a negative value and
@@ -60,19 +65,22 @@ func radixSortFloats(x []float64) []float64 {
 		mask   = size - 1
 	)
 	n := len(x)
-	keys := make([]uint64, 2*n)
-	src, dst := keys[:n], keys[n:]
-	for i, v := range x {
-		b := math.Float64bits(v)
-		if b>>63 == 1 {
-			b = ^b
-		} else {
-			b |= 1 << 63
-		}
-		src[i] = b
+	scratch := radixScratch.Get().(*[]uint64)
+	defer radixScratch.Put(scratch)
+	if cap(*scratch) < 2*n {
+		*scratch = make([]uint64, 2*n)
 	}
+	keys := (*scratch)[:2*n]
+	src, dst := keys[:n], keys[n:]
 	var counts [passes][size]int
-	for _, k := range src {
+	for i, v := range x {
+		k := math.Float64bits(v)
+		if k>>63 == 1 {
+			k = ^k
+		} else {
+			k |= 1 << 63
+		}
+		src[i] = k
 		for d := range passes {
 			counts[d][(k>>(bits*d))&mask]++
 		}

@@ -14,7 +14,8 @@ import (
 //	E = n (2/n Σ_i E|x_i - X| - E|X - X'| - 1/n² Σ_ij |x_i - x_j|),
 //
 // n times the V-statistic estimate of the energy distance between the
-// sample's distribution and F. It is zero only when the two are equal.
+// sample's distribution and F. The population energy distance is zero only
+// when the two distributions are equal.
 // Sources: G. J. Székely and M. L. Rizzo, "A new test for multivariate
 // normality", J. Multivariate Analysis 93 (2005) 58-80; the statistic and
 // bootstrap match R package energy 1.7-11, mvnorm.etest, on the fixtures in
@@ -42,8 +43,8 @@ const (
 // so the estimated parameters do not matter), standardized the same way,
 // and the p-value is the fraction of replicate statistics >= E, with no +1
 // correction, so it can be 0. Its Monte Carlo standard error is about
-// sqrt(p(1-p)/B). Draws use math/rand/v2 PCG seeded with
-// mc.Seed; replicates run in parallel and the result does not depend on
+// sqrt(p(1-p)/B). Draws use math/rand/v2 PCG seeded with mc.Seed.
+// Replicates run in parallel, and the result does not depend on
 // mc.Workers.
 //
 // Cost: O(n² d) per replicate. mc.MaxSamples caps n with a seeded
@@ -64,11 +65,13 @@ func EnergyNormality(m Matrix, mc MonteCarlo) (MCResult, error) {
 	if err := checkMatrix(x, 2, true, test); err != nil {
 		return MCResult{}, err
 	}
+
 	target := newNormalTarget(x.D)
 	stat, err := standardizedEnergy(x, target, mc.workers())
 	if err != nil {
 		return MCResult{}, fmt.Errorf("stats: %s: %w", test, err)
 	}
+
 	reps := mc.Replicates
 	if reps <= 0 {
 		reps = defaultEnergyReplicates
@@ -190,8 +193,8 @@ func EnergyPrior(m Matrix, prior string, mc MonteCarlo) (MCResult, error) {
 //
 // P-value: Monte Carlo, (1 + #{E* >= E_j})/(B + 1). The null distribution
 // depends only on n and the prior, so one set of B = mc.Replicates
-// (default 999) replicates serves every column; each column's p-value is
-// exact on its own, and the p-values of different columns are dependent
+// (default 999) replicates serves every column. Each column's p-value is
+// exact on its own. The p-values of different columns depend on each other
 // through the shared replicates, which Holm's and Bonferroni's corrections
 // allow.
 //
@@ -218,9 +221,9 @@ func EnergyPriorColumns(m Matrix, prior string, mc MonteCarlo) ([]MCResult, erro
 		return nil, fmt.Errorf("stats: %s: unknown prior %q; use \"gaussian\" or \"uniform\"", test, prior)
 	}
 	workers := mc.workers()
-	stats := make([]float64, m.D)
+	observed := make([]float64, m.D)
 	forEachBlock(m.D, workers, func(j int) {
-		stats[j] = energyStatistic(Matrix{N: m.N, D: 1, Data: m.Col(j)}, target, 1)
+		observed[j] = energyStatistic(Matrix{N: m.N, D: 1, Data: m.Col(j)}, target, 1)
 	})
 
 	reps := mc.Replicates
@@ -239,7 +242,7 @@ func EnergyPriorColumns(m Matrix, prior string, mc MonteCarlo) ([]MCResult, erro
 	slices.Sort(null)
 
 	out := make([]MCResult, m.D)
-	for j, e := range stats {
+	for j, e := range observed {
 		// Replicates >= e are those from the first index not below e.
 		atLeast := reps - sort.SearchFloat64s(null, e)
 		out[j] = MCResult{

@@ -40,8 +40,8 @@ var testSpecs = map[string]testSpec{
 	"cramer-von-mises":       {"Cramér-von Mises W² per component, composite normality (n >= 8)", true, true, false},
 	"dagostino-k2":           {"D'Agostino-Pearson K² per component, from skewness and kurtosis (n >= 8)", true, true, false},
 	"jarque-bera":            {"Jarque-Bera per component, from skewness and kurtosis", true, true, false},
-	"mardia-skewness":        {"Mardia's multivariate skewness, composite normality (needs n > d)", true, false, true},
-	"mardia-kurtosis":        {"Mardia's multivariate kurtosis, composite normality (needs n > d)", true, false, true},
+	"mardia-skewness":        {"Mardia's multivariate skewness, composite normality (needs n > d; subsampled when n·min(n, d²)·d is large)", true, false, true},
+	"mardia-kurtosis":        {"Mardia's multivariate kurtosis, composite normality (needs n > d; subsampled with mardia-skewness)", true, false, true},
 	"henze-zirkler":          {"Henze-Zirkler, composite multivariate normality (needs n > d; O(n²d), subsampled)", true, false, true},
 	"energy":                 {"energy test of composite multivariate normality, parametric bootstrap (needs n > d; O(B n² d), subsampled)", true, false, true},
 	"energy-prior":           {"energy distance to the prior, N(0, I) or U[0,1]^d, Monte Carlo p (O(B n² d), subsampled); also per component for uniform", false, false, true},
@@ -75,7 +75,9 @@ type ReportOptions struct {
 	Prior string   // "gaussian" (N(0, I), the default) or "uniform" (U[0,1]^d)
 	Tests []string // names from TestNames; empty runs every test valid for the prior
 	Alpha float64  // family-wise significance level, default DefaultAlpha
-	// MaxSamples caps the rows of Henze-Zirkler, default DefaultMaxSamples.
+	// MaxSamples caps the rows of Henze-Zirkler, and of Mardia's test when
+	// its cost, n·min(n, d²)·d/6 or so, exceeds 2e9 multiply-adds. Default
+	// DefaultMaxSamples.
 	MaxSamples int
 	// EnergySamples caps the rows of the multivariate energy tests, default
 	// min(DefaultEnergySamples, MaxSamples).
@@ -156,6 +158,7 @@ func normalizeOptions(opts ReportOptions) (ReportOptions, error) {
 	if opts.Prior != "gaussian" && opts.Prior != "uniform" {
 		return opts, fmt.Errorf("stats: report: unknown prior %q; use \"gaussian\" or \"uniform\"", opts.Prior)
 	}
+
 	if opts.Alpha == 0 {
 		opts.Alpha = DefaultAlpha
 	}
@@ -174,6 +177,7 @@ func normalizeOptions(opts ReportOptions) (ReportOptions, error) {
 	if opts.Replicates == 0 {
 		opts.Replicates = DefaultReplicates
 	}
+
 	valid := ReportTestNames(opts.Prior)
 	if len(opts.Tests) == 0 {
 		opts.Tests = valid
@@ -369,19 +373,27 @@ func multivariateTests(m Matrix, opts ReportOptions) []TestEntry {
 	selected := func(name string) bool { return slices.Contains(opts.Tests, name) }
 	var out []TestEntry
 	if selected("mardia-skewness") || selected("mardia-kurtosis") {
-		res, err := Mardia(m)
+		// Mardia's cost grows as n·min(n, d²)·d; above mardiaMaxCost it
+		// runs on the MaxSamples subsample like Henze-Zirkler.
+		x, subsampled := m, false
+		if mardiaCost(m.N, m.D) > mardiaMaxCost {
+			x, subsampled = MonteCarlo{Seed: opts.Seed, MaxSamples: opts.MaxSamples}.subsample(m)
+		}
+		res, err := Mardia(x)
 		df := float64(m.D*(m.D+1)*(m.D+2)) / 6
 		if selected("mardia-skewness") {
-			e := TestEntry{Name: "mardia-skewness", Component: -1, Extra: map[string]any{"df": df}}
+			e := TestEntry{Name: "mardia-skewness", Component: -1,
+				Extra: map[string]any{"df": df, "subsampled": subsampled, "used_n": x.N}}
 			if err == nil {
 				e.Extra["b1"] = res.B1
 			}
 			out = append(out, finishEntry(e, res.Skewness, err))
 		}
 		if selected("mardia-kurtosis") {
-			e := TestEntry{Name: "mardia-kurtosis", Component: -1}
+			e := TestEntry{Name: "mardia-kurtosis", Component: -1,
+				Extra: map[string]any{"subsampled": subsampled, "used_n": x.N}}
 			if err == nil {
-				e.Extra = map[string]any{"b2": res.B2}
+				e.Extra["b2"] = res.B2
 			}
 			out = append(out, finishEntry(e, res.Kurtosis, err))
 		}
@@ -401,6 +413,11 @@ func multivariateTests(m Matrix, opts ReportOptions) []TestEntry {
 	energy.MaxSamples = min(opts.EnergySamples, opts.MaxSamples)
 	if selected("energy") {
 		res, err := EnergyNormality(m, energy)
+		// EnergyNormality returns energy's fraction of replicates >= E,
+		// which is 0 when E beats them all. Holm would read 0 as certain
+		// rejection, so the report uses the valid (1 + count)/(B + 1).
+		reps := float64(res.Replicates)
+		res.PValue = (math.Round(res.PValue*reps) + 1) / (reps + 1)
 		out = append(out, finishEntry(TestEntry{Name: "energy", Component: -1, Extra: mcExtraOrNil(res, err)}, res.Result, err))
 	}
 	if selected("energy-prior") {
@@ -413,6 +430,17 @@ func multivariateTests(m Matrix, opts ReportOptions) []TestEntry {
 		out = append(out, finishEntry(e, res, err))
 	}
 	return out
+}
+
+// mardiaMaxCost is the number of multiply-adds above which the report runs
+// Mardia's test on a subsample: 2e9, about a second of one core.
+const mardiaMaxCost = 2e9
+
+// mardiaCost estimates the multiply-adds of Mardia's skewness, the cheaper
+// of the tensor and pairwise forms.
+func mardiaCost(n, d int) float64 {
+	fn, fd := float64(n), float64(d)
+	return min(fn*fd*fd*fd/6, fn*fn*fd/2)
 }
 
 func mcExtra(r MCResult) map[string]any {

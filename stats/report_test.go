@@ -318,3 +318,44 @@ func TestReportWorkersDoNotChangeResult(t *testing.T) {
 		}
 	}
 }
+
+// The report's energy p-value is (1 + count)/(B + 1), never 0, while
+// EnergyNormality returns energy's count/B.
+func TestReportEnergyPValueNeverZero(t *testing.T) {
+	m := uniformMatrix(300, 2, 3) // far from normal: no replicate reaches E
+	r, err := BuildReport(m, ReportOptions{Tests: []string{"energy"}, Replicates: 49, Seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := EnergyNormality(m, MonteCarlo{Replicates: 49, Seed: 2, MaxSamples: DefaultEnergySamples})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if raw.PValue != 0 {
+		t.Fatalf("EnergyNormality p = %v, want 0 for this sample", raw.PValue)
+	}
+	checkClose(t, "report p", r.Tests[0].PValue, 1.0/50, 0, 1e-15)
+}
+
+func TestReportMardiaSubsampledWhenCostly(t *testing.T) {
+	// n·min(n, d²)·d/6 = 3000·3000·300/2 > 2e9 with the pair form.
+	if testing.Short() {
+		t.Skip("builds a 3000 x 300 report")
+	}
+	m := normalMatrix(3000, 300, 2)
+	r, err := BuildReport(m, ReportOptions{Tests: []string{"mardia-kurtosis"}, MaxSamples: 400, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := r.Tests[0]
+	if e.Err != "" || e.Extra["subsampled"] != true || e.Extra["used_n"] != 400 {
+		t.Errorf("entry %+v, want Mardia on a 400-row subsample", e)
+	}
+	small, err := BuildReport(normalMatrix(300, 5, 2), ReportOptions{Tests: []string{"mardia-kurtosis"}, MaxSamples: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if small.Tests[0].Extra["subsampled"] != false || small.Tests[0].Extra["used_n"] != 300 {
+		t.Errorf("cheap case subsampled: %+v", small.Tests[0])
+	}
+}

@@ -169,6 +169,9 @@ func readNPYHeader(r io.Reader) (*npyHeader, error) {
 	if _, err := io.ReadFull(r, pre[:]); err != nil {
 		return nil, npyShortRead("the 8-byte magic and version", err)
 	}
+	if string(pre[:4]) == "PK\x03\x04" {
+		return nil, formatErrorf("npy", "input is a zip archive, as numpy.savez writes (.npz), not a single array; save one array with numpy.save(path, numpy.load(npz_path)[name])")
+	}
 	if string(pre[:6]) != npyMagic {
 		return nil, formatErrorf("npy", "magic bytes %q, expected %q; the input is not an NPY file (numpy.save writes them)", pre[:6], npyMagic)
 	}

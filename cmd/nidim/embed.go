@@ -34,8 +34,6 @@ Flags:
                        row (default: built-in MNIST)
   --split NAME         for MNIST-style data: test or train (default test);
                        a matrix file is embedded whole
-  --image-shape C,H,W  sample shape of a matrix --data; the default is the
-                       shape the model was trained on
   --batch N            samples per forward pass (default 1000)
   --threads N          goroutines; 0 for all cores (default 0)
 `
@@ -46,12 +44,12 @@ func runEmbed(args []string, stdout, stderr io.Writer) int {
 	out := fs.String("out", "", "")
 	data := fs.String("data", "", "")
 	split := fs.String("split", "test", "")
-	imageShape := fs.String("image-shape", "", "")
 	batch := fs.Int("batch", 1000, "")
 	threads := fs.Int("threads", 0, "")
 	if st := parseFlags(fs, args, embedUsage, stdout, stderr); st >= 0 {
 		return st
 	}
+
 	fail := func(status int, format string, a ...any) int {
 		fmt.Fprintf(stderr, "nidim embed: "+format+"\n", a...)
 		return status
@@ -69,11 +67,12 @@ func runEmbed(args []string, stdout, stderr io.Writer) int {
 		return fail(exitUsage, "invalid --threads %d; use 0 for all cores or a positive count.", *threads)
 	}
 	setThreads(*threads)
+
 	m, err := dim.LoadModel(*modelPath)
 	if err != nil {
 		return fail(exitUsage, "%v", err)
 	}
-	x, err := embedInput(*data, *split, *imageShape, m)
+	x, err := embedInput(*data, *split, m)
 	if err != nil {
 		return fail(exitUsage, "%v", err)
 	}
@@ -81,6 +80,7 @@ func runEmbed(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(exitFail, "%v", err)
 	}
+
 	values := make([]float64, z.Len())
 	for i, v := range z.Data {
 		values[i] = float64(v)
@@ -93,7 +93,7 @@ func runEmbed(args []string, stdout, stderr io.Writer) int {
 }
 
 // embedInput loads the rows to embed and checks them against the model.
-func embedInput(data, split, imageShape string, m *dim.Model) (*tensor.Tensor, error) {
+func embedInput(data, split string, m *dim.Model) (*tensor.Tensor, error) {
 	var x *tensor.Tensor
 	if data == "" || isDir(data) {
 		var tr, te *mnist.Set
@@ -114,11 +114,6 @@ func embedInput(data, split, imageShape string, m *dim.Model) (*tensor.Tensor, e
 		values, rows, cols, err := tensor.ReadMatrixFile(data)
 		if err != nil {
 			return nil, err
-		}
-		if imageShape != "" {
-			if _, err := parseShape(imageShape, cols); err != nil {
-				return nil, err
-			}
 		}
 		x = tensor.New(rows, cols)
 		for i, v := range values {

@@ -57,6 +57,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	if st := parseFlags(fs, args, evalUsage, stdout, stderr); st >= 0 {
 		return st
 	}
+
 	fail := func(status int, format string, a ...any) int {
 		fmt.Fprintf(stderr, "nidim eval: "+format+"\n", a...)
 		return status
@@ -73,6 +74,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		return fail(exitUsage, "%v", err)
 	}
 	setThreads(*threads)
+
 	m, err := dim.LoadModel(*modelPath)
 	if err != nil {
 		return fail(exitUsage, "%v", err)
@@ -84,10 +86,12 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	if want := m.Encoder.InputSize(); train.X.Shape[1] != want {
 		return fail(exitUsage, "the data has %d values per sample but the model was trained on samples of shape %v (%d values).", train.X.Shape[1], m.Config.Input, want)
 	}
+
 	ev, err := evaluate(m, train, test, *knnK, dim.Metric(*knnMetric), stderr, !*asJSON)
 	if err != nil {
 		return fail(exitFail, "%v", err)
 	}
+
 	cfg := m.Config
 	prior, _ := cfg.NewPrior()
 	capacity, twoView, lnB := prior.Capacity(cfg.Dim), prior.TwoViewMI(cfg.Dim), math.Log(float64(cfg.Batch))

@@ -39,8 +39,10 @@ Flags:
   --alpha A             family-wise significance level, a probability in
                         (0, 1) (default 0.01)
   --max-samples N       rows used by henze-zirkler, whose time grows with
-                        rows^2 x columns; larger files use a seeded random
-                        subsample (default 2000; 0 uses all rows)
+                        rows^2 x columns, and by mardia-* when rows x
+                        min(rows, columns^2) x columns exceeds about 1e10;
+                        larger files use a seeded random subsample
+                        (default 2000; 0 uses all rows)
   --energy-samples N    rows used by the multivariate energy tests, whose
                         time grows with replicates x rows^2 x columns
                         (default 500, at most --max-samples; 0 uses all rows)

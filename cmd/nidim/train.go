@@ -423,6 +423,7 @@ func evaluate(m *dim.Model, train, test *dim.Dataset, k int, metric dim.Metric, 
 	if res.MI, err = dim.EstimateMI(m, test, 1234); err != nil {
 		return nil, err
 	}
+
 	note("embedding %d training and %d test samples", train.X.Shape[0], test.X.Shape[0])
 	zTrain, err := m.Encoder.Embed(train.X, 1000)
 	if err != nil {
@@ -432,6 +433,7 @@ func evaluate(m *dim.Model, train, test *dim.Dataset, k int, metric dim.Metric, 
 	if err != nil {
 		return nil, err
 	}
+
 	note("running the prior-matching tests")
 	mat := stats.Matrix{N: zTest.Shape[0], D: zTest.Shape[1], Data: make([]float64, zTest.Len())}
 	for i, v := range zTest.Data {
@@ -440,6 +442,7 @@ func evaluate(m *dim.Model, train, test *dim.Dataset, k int, metric dim.Metric, 
 	if res.Report, err = stats.BuildReport(mat, stats.ReportOptions{Prior: m.Config.Prior, Seed: 1}); err != nil {
 		return nil, err
 	}
+
 	if train.Labels != nil && test.Labels != nil {
 		note("training the linear probe")
 		probe, err := dim.TrainProbe(zTrain, train.Labels, dim.DefaultProbeConfig())
@@ -452,6 +455,7 @@ func evaluate(m *dim.Model, train, test *dim.Dataset, k int, metric dim.Metric, 
 		}
 		acc := dim.Accuracy(pred, test.Labels)
 		res.Probe = &acc
+
 		note("classifying by %d nearest neighbors", k)
 		pred, err = dim.KNNClassify(zTrain, train.Labels, zTest, k, metric)
 		if err != nil {
@@ -467,7 +471,7 @@ func evaluate(m *dim.Model, train, test *dim.Dataset, k int, metric dim.Metric, 
 func (e *evalResult) write(w io.Writer, capacity, twoView, lnB float64) error {
 	fmt.Fprintf(w, "MI estimate on the test split: %.3f nats (capacity %.3f, two-view %.3f, ln B %.3f)\n", e.MI, capacity, twoView, lnB)
 	if e.Prior == "gaussian" {
-		fmt.Fprintf(w, "capacity gap: %.3f nats, an upper bound on KL(noisy embedding || N(0, (1+sigma^2) I)) as far as the estimate is a valid lower bound\n", capacity-e.MI)
+		fmt.Fprintf(w, "capacity gap: %.3f nats, an upper bound on KL(noisy embedding || N(0, (1+sigma^2) I)) if the estimate is a valid lower bound\n", capacity-e.MI)
 	} else {
 		fmt.Fprintf(w, "capacity gap: %.3f nats (the uniform prior itself reaches %.3f nats)\n", capacity-e.MI, e.PriorMI)
 	}

@@ -25,8 +25,8 @@ import (
 //go:embed data/*.gz
 var files embed.FS
 
-// Standard file names of an MNIST-style data set. LoadDir also accepts them
-// without the .gz suffix.
+// Standard file names of an MNIST-style data set. LoadDir accepts each of
+// them plain or gzipped with a .gz suffix.
 const (
 	TrainImages = "train-images-idx3-ubyte"
 	TrainLabels = "train-labels-idx1-ubyte"
@@ -39,7 +39,7 @@ type Set struct {
 	// Images is N x (Height*Width), one image per row, pixel values scaled
 	// from 0..255 to [0, 1].
 	Images *tensor.Tensor
-	// Labels holds the class of each row of Images.
+	// Labels contains the class of each row of Images.
 	Labels        []int
 	Height, Width int
 }

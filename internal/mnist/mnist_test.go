@@ -13,8 +13,8 @@ import (
 )
 
 // The expected values below were computed from the raw bytes of the same
-// files with Python's gzip module: the pixel byte sums and the per-class
-// label counts (the latter match the published MNIST class counts).
+// files with Python's gzip module: the pixel byte sums, the first labels
+// and the per-class label counts.
 func TestLoadEmbedded(t *testing.T) {
 	train, test, err := Load()
 	require.NoError(t, err)
