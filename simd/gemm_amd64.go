@@ -33,11 +33,3 @@ func gemm12x32AVX512Checked(k int, alpha float32, a, b []float32, beta float32, 
 	checkGemmArgs(12, 32, k, a, b, c, ldc)
 	gemm12x32AVX512(k, alpha, a, b, beta, c, ldc)
 }
-
-//go:noescape
-func gemm6x64AVX512(k int, alpha float32, a, b []float32, beta float32, c []float32, ldc int)
-
-func gemm6x64AVX512Checked(k int, alpha float32, a, b []float32, beta float32, c []float32, ldc int) {
-	checkGemmArgs(6, 64, k, a, b, c, ldc)
-	gemm6x64AVX512(k, alpha, a, b, beta, c, ldc)
-}

@@ -42,9 +42,11 @@ packgroups_next:
 	JNZ  packgroups_group
 	RET
 
-// Each step of transpose4SSE loads 4 values of 4 source rows, transposes
-// the 4 x 4 block with unpack and move-half shuffles, and stores one vector
-// into each of 4 groups.
+// transpose4SSE walks the k steps in blocks of 4 and, within a block, the
+// rows in blocks of 4, so that its stores fill whole groups one after
+// another. Each 4 x 4 block is loaded as 4 row vectors, transposed with
+// unpack and move-half shuffles, and stored as one vector into each of 4
+// groups.
 
 // func transpose4SSE(dst, src *float32, ld, width, lines, n int)
 // Requires: SSE
@@ -60,10 +62,10 @@ TEXT ·transpose4SSE(SB), NOSPLIT, $0-48
 	LEAQ (R8)(R8*2), R13 // 3 source rows
 	LEAQ (R9)(R9*2), R14 // 3 groups
 
-transpose_rows:
-	MOVQ SI, AX  // source position in the 4 rows
-	MOVQ DI, BX  // destination: group p, row r
-	MOVQ R12, CX // k steps left
+transpose_steps:
+	MOVQ SI, AX  // first of the 4 source rows, at k step p
+	MOVQ DI, BX  // group p, row r
+	MOVQ R11, CX // rows left
 
 transpose_block:
 	MOVUPS   (AX), X0        // a0 a1 a2 a3
@@ -86,13 +88,13 @@ transpose_block:
 	MOVUPS   X5, (BX)(R9*1)
 	MOVUPS   X7, (BX)(R9*2)
 	MOVUPS   X2, (BX)(R14*1)
-	ADDQ     $16, AX
-	LEAQ     (BX)(R9*4), BX
+	LEAQ     (AX)(R8*4), AX
+	ADDQ     $16, BX
 	SUBQ     $4, CX
 	JNZ      transpose_block
 
-	LEAQ (SI)(R8*4), SI
-	ADDQ $16, DI
-	SUBQ $4, R11
-	JNZ  transpose_rows
+	ADDQ $16, SI
+	LEAQ (DI)(R9*4), DI
+	SUBQ $4, R12
+	JNZ  transpose_steps
 	RET

@@ -159,9 +159,9 @@ func adFiniteN(n int, z float64) float64 {
 // with each integral by the trapezoidal rule (step 0.02/sqrt(max(c, 1)) for
 // the Gaussian factor exp(-c w^2), so the error is below 1e-15 for the
 // analytic integrand) and the series stopped when a term falls below 1e-17.
-// It matches a 30-digit evaluation to 1e-12 in the tests for z up to 10.
-// The package's p-values use the faster adInf; this is the reference that
-// bounds adInf's error (2e-5).
+// It matches a 30-digit evaluation to 3e-14 on the fixtures (z from 0.27 to
+// 9.6). The package's p-values use the faster adInf; this is the reference
+// that shows adInf's error (up to 2e-5).
 func adInfSeries(z float64) float64 {
 	if z <= 0 {
 		return 0
@@ -191,5 +191,5 @@ func adInfSeries(z float64) float64 {
 			break
 		}
 	}
-	return math.Sqrt(2*math.Pi) / z * sum
+	return clampProbability(math.Sqrt(2*math.Pi) / z * sum)
 }

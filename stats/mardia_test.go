@@ -16,6 +16,8 @@ func TestMardiaFixtures(t *testing.T) {
 		c.checkTol(t, "pvalue", got.Skewness.PValue, c.PValue)
 		c.checkTol(t, "kurtosis_statistic", got.Kurtosis.Statistic, c.KurtosisStatistic)
 		c.checkTol(t, "kurtosis_pvalue", got.Kurtosis.PValue, c.KurtosisPValue)
+		checkClose(t, c.ID+" small-sample skewness", got.SkewnessSmallSample.Statistic, c.SkewSmall, 0, 1e-9)
+		checkClose(t, c.ID+" small-sample skewness p", got.SkewnessSmallSample.PValue, c.SkewSmallP, 1e-15, 1e-8)
 		checkClose(t, c.ID+" b1", got.B1, c.B1, 0, 1e-9)
 		checkClose(t, c.ID+" b2", got.B2, c.B2, 0, 1e-9)
 	}
@@ -81,4 +83,29 @@ func TestMardiaBadInput(t *testing.T) {
 	if _, err := Mardia(c); err == nil {
 		t.Error("collinear components accepted")
 	}
+}
+
+// Under normality the finite-n kurtosis statistic has mean 0 and variance 1
+// even when d is large against n, where the asymptotic one does not.
+func TestMardiaKurtosisFiniteCalibrated(t *testing.T) {
+	const sims, n, d = 1500, 30, 10
+	var sum, sumSq, asym float64
+	for k := 0; k < sims; k++ {
+		r, err := Mardia(normalMatrix(n, d, uint64(50000+k)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		z := r.KurtosisFinite.Statistic
+		sum += z
+		sumSq += z * z
+		asym += r.Kurtosis.Statistic
+	}
+	mean := sum / sims
+	variance := sumSq/sims - mean*mean
+	// Standard errors: 1/sqrt(1500) = 0.026 for the mean, about 0.04 for
+	// the variance.
+	checkClose(t, "mean of finite-n z", mean, 0, 0.1, 0)
+	checkClose(t, "variance of finite-n z", variance, 1, 0.15, 0)
+	// The asymptotic z is centred near (E b2 - d(d+2))/sqrt(8d(d+2)/n) = -1.37.
+	checkClose(t, "mean of asymptotic z", asym/sims, -1.37, 0.1, 0)
 }

@@ -23,6 +23,8 @@ type mvCase struct {
 	PValue            float64                `json:"pvalue"`
 	KurtosisStatistic float64                `json:"kurtosis_statistic"`
 	KurtosisPValue    float64                `json:"kurtosis_pvalue"`
+	SkewSmall         float64                `json:"skewness_small_sample_statistic"`
+	SkewSmallP        float64                `json:"skewness_small_sample_pvalue"`
 	B1                float64                `json:"b1"`
 	B2                float64                `json:"b2"`
 	Beta              float64                `json:"beta"`

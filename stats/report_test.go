@@ -338,11 +338,11 @@ func TestReportEnergyPValueNeverZero(t *testing.T) {
 }
 
 func TestReportMardiaSubsampledWhenCostly(t *testing.T) {
-	// n·min(n, d²)·d/6 = 3000·3000·300/2 > 2e9 with the pair form.
+	// The cheaper pair form costs n²d/2 = 4000²·300/2 = 2.4e9 > 2e9.
 	if testing.Short() {
-		t.Skip("builds a 3000 x 300 report")
+		t.Skip("builds a 4000 x 300 report")
 	}
-	m := normalMatrix(3000, 300, 2)
+	m := normalMatrix(4000, 300, 2)
 	r, err := BuildReport(m, ReportOptions{Tests: []string{"mardia-kurtosis"}, MaxSamples: 400, Seed: 3})
 	if err != nil {
 		t.Fatal(err)
@@ -357,5 +357,18 @@ func TestReportMardiaSubsampledWhenCostly(t *testing.T) {
 	}
 	if small.Tests[0].Extra["subsampled"] != false || small.Tests[0].Extra["used_n"] != 300 {
 		t.Errorf("cheap case subsampled: %+v", small.Tests[0])
+	}
+}
+
+func TestReportMardiaKurtosisNeedsTwoMoreRows(t *testing.T) {
+	r, err := BuildReport(normalMatrix(4, 3, 1), ReportOptions{Tests: []string{"mardia-skewness", "mardia-kurtosis"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Tests[0].Err != "" {
+		t.Errorf("skewness on 4 x 3: %q", r.Tests[0].Err)
+	}
+	if r.Tests[1].Err == "" || !math.IsNaN(r.Tests[1].PValue) {
+		t.Errorf("kurtosis on 4 x 3: error %q p %v, want an error", r.Tests[1].Err, r.Tests[1].PValue)
 	}
 }
