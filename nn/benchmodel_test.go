@@ -3,6 +3,8 @@ package nn
 import (
 	"testing"
 
+	"github.com/nidim/nidim/tensor"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -60,6 +62,31 @@ func BenchmarkTrainStep(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(batch)*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+		})
+	}
+}
+
+// TestTrainStepSameForAnyThreadCount runs two steps with one and with three
+// goroutines and requires bit-identical parameters.
+func TestTrainStepSameForAnyThreadCount(t *testing.T) {
+	defer SetThreads(0)
+	defer tensor.SetThreads(0)
+	for _, model := range []string{"mlp", "cnn"} {
+		t.Run(model, func(t *testing.T) {
+			var runs [2][]*Param
+			for i, threads := range []int{1, 3} {
+				SetThreads(threads)
+				tensor.SetThreads(threads)
+				b, err := NewTrainStepBenchmark(model, 2*convGroups+3, 5)
+				require.NoError(t, err)
+				for range 2 {
+					require.NoError(t, b.Step())
+				}
+				runs[i] = b.Model.Params()
+			}
+			for i, p := range runs[0] {
+				require.Equal(t, p.Value.Data, runs[1][i].Value.Data, "parameter %s", p.Name)
+			}
 		})
 	}
 }

@@ -20,7 +20,12 @@
 // shape changes and reused otherwise, so a steady-state step with a fixed
 // batch shape does not allocate.
 //
-// Layers split elementwise and per-sample work over up to [Threads]
-// goroutines. Reductions over the batch use a fixed split that does not
-// depend on the thread count, so results are the same for any thread count.
+// [Sequential] fuses a Linear or Conv2d with a following ReLU, and a Conv2d
+// with a following ReLU and MaxPool2d, which saves passes over the
+// activations without changing any value.
+//
+// Layers and optimizers split elementwise and per-sample work over up to
+// [Threads] goroutines, and matrix products over tensor.Threads. Sums over
+// the batch use splits that do not depend on either count, so a training
+// step gives bit-identical results for any thread count.
 package nn

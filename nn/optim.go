@@ -22,6 +22,12 @@ type Optimizer interface {
 // another goroutine.
 const optimGrain = 1 << 14
 
+// flatAlign is the alignment of every parameter in the flat layout and of
+// the chunks the updates are split into. With it, an element goes to the
+// vector loop or the scalar tail of adamUpdate no matter how many
+// goroutines share the work, so results do not depend on the thread count.
+const flatAlign = 8
+
 // span is the part [lo, hi) of the concatenation of all parameters that
 // parameter p covers.
 type span struct {
@@ -30,8 +36,8 @@ type span struct {
 	state  int // offset of the parameter in the optimizer's state slices
 }
 
-// flatParams lays the parameters end to end, so that one parallel loop over
-// [0, total) covers them all.
+// flatParams lays the parameters end to end, each starting at a multiple
+// of flatAlign, so that one parallel loop over [0, total) covers them all.
 type flatParams struct {
 	params []*Param
 	spans  []span
@@ -46,7 +52,7 @@ func newFlatParams(params []*Param) (flatParams, error) {
 		}
 		n := len(p.Value.Data)
 		f.spans = append(f.spans, span{p: p, lo: f.total, hi: f.total + n, state: f.total})
-		f.total += n
+		f.total += (n + flatAlign - 1) / flatAlign * flatAlign
 	}
 	return f, nil
 }
@@ -110,7 +116,7 @@ func (o *SGD) LR() float64      { return o.lr }
 func (o *SGD) ZeroGrad()        { o.flat.zeroGrad() }
 
 func (o *SGD) Step() {
-	parallelFor(o.flat.total, optimGrain, &o.wg, o.update)
+	parallelForAligned(o.flat.total, optimGrain, flatAlign, &o.wg, o.update)
 	o.steps++
 }
 
@@ -211,7 +217,7 @@ func (o *Adam) Step() {
 		o.consts.decay = float32(1 - o.lr*o.weightDecay)
 		o.consts.l2 = 0
 	}
-	parallelFor(o.flat.total, optimGrain, &o.wg, o.update)
+	parallelForAligned(o.flat.total, optimGrain, flatAlign, &o.wg, o.update)
 }
 
 func (o *Adam) applyPiece(p, grad []float32, state int) {

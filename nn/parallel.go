@@ -63,6 +63,12 @@ func startWorkers(n int) {
 // caller. Callers keep body and wg in long-lived fields, so a call does not
 // allocate. body must not call parallelFor.
 func parallelFor(n, grain int, wg *sync.WaitGroup, body func(lo, hi int)) {
+	parallelForAligned(n, grain, 1, wg, body)
+}
+
+// parallelForAligned is parallelFor with chunks that start at multiples of
+// align.
+func parallelForAligned(n, grain, align int, wg *sync.WaitGroup, body func(lo, hi int)) {
 	if n <= 0 {
 		return
 	}
@@ -73,6 +79,7 @@ func parallelFor(n, grain int, wg *sync.WaitGroup, body func(lo, hi int)) {
 	}
 	startWorkers(parts - 1)
 	chunk := (n + parts - 1) / parts
+	chunk = (chunk + align - 1) / align * align
 	for lo := chunk; lo < n; lo += chunk {
 		wg.Add(1)
 		poolTasks <- task{body: body, lo: lo, hi: min(lo+chunk, n), wg: wg}

@@ -19,7 +19,7 @@ import (
 // in cache and never stores the full convolution output. Fusing saves
 // passes over the activations and gives the same values.
 type Sequential struct {
-	Layers []Layer
+	Layers []Layer // read-only after NewSequential, which fuses them
 
 	params  []*Param
 	buffers []*Param

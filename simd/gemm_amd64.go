@@ -9,6 +9,7 @@ func init() {
 	overrides[AVX512] = append(overrides[AVX512], func(k *Kernels) {
 		k.Gemm = GemmKernel{MR: 12, NR: 32, Func: gemm12x32AVX512Checked}
 	})
+	rowsKernels[AVX512] = gemm12x32RowsAVX512Checked
 }
 
 // gemm6x16AVX2 is gemmGeneric with a 6 x 16 tile: it sets
@@ -32,4 +33,15 @@ func gemm6x16AVX2Checked(k int, alpha float32, a, b []float32, beta float32, c [
 func gemm12x32AVX512Checked(k int, alpha float32, a, b []float32, beta float32, c []float32, ldc int) {
 	checkGemmArgs(12, 32, k, a, b, c, ldc)
 	gemm12x32AVX512(k, alpha, a, b, beta, c, ldc)
+}
+
+// gemm12x32RowsAVX512 is gemm12x32AVX512 as a GemmRowsFunc: it reads row i
+// of A from a[i*lda:].
+//
+//go:noescape
+func gemm12x32RowsAVX512(k int, alpha float32, a []float32, lda int, b []float32, beta float32, c []float32, ldc int)
+
+func gemm12x32RowsAVX512Checked(k int, alpha float32, a []float32, lda int, b []float32, beta float32, c []float32, ldc int) {
+	checkGemmRowsArgs(12, 32, k, a, lda, b, c, ldc)
+	gemm12x32RowsAVX512(k, alpha, a, lda, b, beta, c, ldc)
 }

@@ -328,3 +328,144 @@ z_update:
 	Z_UPDATE(Z22, Z23)
 	VZEROUPPER
 	RET
+
+// ---------------------------------------------------------------------------
+// gemm12x32RowsAVX512 is gemm12x32AVX512 with A read in place: row i of
+// the A panel is the k values at a + i*lda, so the driver need not pack A
+// when it is stored row-major. Rows 0-3, 4-7 and 8-11 are addressed from
+// R10, R11 and R12, plus 0, 1, 2 or 3 times lda (R13, R13*2, R14).
+
+#define R_ROW(base, index, off, bcast, acc0, acc1) \
+	VBROADCASTSS off(base)(index), bcast; \
+	VFMADD231PS  Z24, bcast, acc0; \
+	VFMADD231PS  Z25, bcast, acc1
+
+#define R_ROW0(base, off, bcast, acc0, acc1) \
+	VBROADCASTSS off(base), bcast; \
+	VFMADD231PS  Z24, bcast, acc0; \
+	VFMADD231PS  Z25, bcast, acc1
+
+// R_STEP multiplies step p, counted from the current positions in A and B.
+#define R_STEP(p) \
+	VMOVUPS (p*128)(BX), Z24; \
+	VMOVUPS (p*128+64)(BX), Z25; \
+	R_ROW0(R10, p*4, Z26, Z0, Z1); \
+	R_ROW(R10, R13*1, p*4, Z27, Z2, Z3); \
+	R_ROW(R10, R13*2, p*4, Z28, Z4, Z5); \
+	R_ROW(R10, R14*1, p*4, Z29, Z6, Z7); \
+	R_ROW0(R11, p*4, Z30, Z8, Z9); \
+	R_ROW(R11, R13*1, p*4, Z31, Z10, Z11); \
+	R_ROW(R11, R13*2, p*4, Z26, Z12, Z13); \
+	R_ROW(R11, R14*1, p*4, Z27, Z14, Z15); \
+	R_ROW0(R12, p*4, Z28, Z16, Z17); \
+	R_ROW(R12, R13*1, p*4, Z29, Z18, Z19); \
+	R_ROW(R12, R13*2, p*4, Z30, Z20, Z21); \
+	R_ROW(R12, R14*1, p*4, Z31, Z22, Z23)
+
+// func gemm12x32RowsAVX512(k int, alpha float32, a []float32, lda int, b []float32, beta float32, c []float32, ldc int)
+// Requires: AVX512F
+TEXT ·gemm12x32RowsAVX512(SB), NOSPLIT, $0-112
+	MOVQ k+0(FP), CX
+	MOVQ a_base+16(FP), R10
+	MOVQ lda+40(FP), R13
+	MOVQ b_base+48(FP), BX
+	MOVQ c_base+80(FP), DI
+	MOVQ ldc+104(FP), DX
+	SHLQ $2, DX
+	SHLQ $2, R13
+	LEAQ (R13)(R13*2), R14 // 3 rows
+	LEAQ (R10)(R13*4), R11 // row 4
+	LEAQ (R11)(R13*4), R12 // row 8
+
+	Z_ZERO(Z0, Z1)
+	Z_ZERO(Z2, Z3)
+	Z_ZERO(Z4, Z5)
+	Z_ZERO(Z6, Z7)
+	Z_ZERO(Z8, Z9)
+	Z_ZERO(Z10, Z11)
+	Z_ZERO(Z12, Z13)
+	Z_ZERO(Z14, Z15)
+	Z_ZERO(Z16, Z17)
+	Z_ZERO(Z18, Z19)
+	Z_ZERO(Z20, Z21)
+	Z_ZERO(Z22, Z23)
+
+	CMPQ CX, $4
+	JLT  r_tail
+
+r_loop4:
+	R_STEP(0)
+	R_STEP(1)
+	R_STEP(2)
+	R_STEP(3)
+	ADDQ $16, R10
+	ADDQ $16, R11
+	ADDQ $16, R12
+	ADDQ $512, BX
+	SUBQ $4, CX
+	CMPQ CX, $4
+	JGE  r_loop4
+
+r_tail:
+	TESTQ CX, CX
+	JZ    r_scale
+
+r_loop1:
+	R_STEP(0)
+	ADDQ $4, R10
+	ADDQ $4, R11
+	ADDQ $4, R12
+	ADDQ $128, BX
+	DECQ CX
+	JNZ  r_loop1
+
+r_scale:
+	VBROADCASTSS alpha+8(FP), Z24
+	Z_SCALE(Z0, Z1)
+	Z_SCALE(Z2, Z3)
+	Z_SCALE(Z4, Z5)
+	Z_SCALE(Z6, Z7)
+	Z_SCALE(Z8, Z9)
+	Z_SCALE(Z10, Z11)
+	Z_SCALE(Z12, Z13)
+	Z_SCALE(Z14, Z15)
+	Z_SCALE(Z16, Z17)
+	Z_SCALE(Z18, Z19)
+	Z_SCALE(Z20, Z21)
+	Z_SCALE(Z22, Z23)
+
+	MOVL beta+72(FP), R8
+	ANDL $0x7fffffff, R8
+	JNZ  r_update
+
+	Z_STORE(Z0, Z1)
+	Z_STORE(Z2, Z3)
+	Z_STORE(Z4, Z5)
+	Z_STORE(Z6, Z7)
+	Z_STORE(Z8, Z9)
+	Z_STORE(Z10, Z11)
+	Z_STORE(Z12, Z13)
+	Z_STORE(Z14, Z15)
+	Z_STORE(Z16, Z17)
+	Z_STORE(Z18, Z19)
+	Z_STORE(Z20, Z21)
+	Z_STORE(Z22, Z23)
+	VZEROUPPER
+	RET
+
+r_update:
+	VBROADCASTSS beta+72(FP), Z25
+	Z_UPDATE(Z0, Z1)
+	Z_UPDATE(Z2, Z3)
+	Z_UPDATE(Z4, Z5)
+	Z_UPDATE(Z6, Z7)
+	Z_UPDATE(Z8, Z9)
+	Z_UPDATE(Z10, Z11)
+	Z_UPDATE(Z12, Z13)
+	Z_UPDATE(Z14, Z15)
+	Z_UPDATE(Z16, Z17)
+	Z_UPDATE(Z18, Z19)
+	Z_UPDATE(Z20, Z21)
+	Z_UPDATE(Z22, Z23)
+	VZEROUPPER
+	RET

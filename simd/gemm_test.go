@@ -15,7 +15,11 @@ const guard = float32(-7777.25)
 // kernelCase runs one micro-kernel call on random panels and checks every
 // tile value against a float64 reference and every guard value around and
 // between the tile rows.
-func kernelCase(t *testing.T, g simd.GemmKernel, rng *rand.Rand, k int, alpha, beta float32, nanC bool) {
+//
+// When rows is not nil, kernelCase calls it instead of g.Func, with the A
+// panel stored row-major with a leading dimension of k+3 and NaN in the
+// padding, which poisons the result if the kernel reads it.
+func kernelCase(t *testing.T, g simd.GemmKernel, rows simd.GemmRowsFunc, rng *rand.Rand, k int, alpha, beta float32, nanC bool) {
 	t.Helper()
 	mr, nr := g.MR, g.NR
 	a := randomSlice(rng, k*mr)
@@ -39,7 +43,21 @@ func kernelCase(t *testing.T, g simd.GemmKernel, rng *rand.Rand, k int, alpha, b
 		}
 	}
 
-	g.Func(k, alpha, a, b, beta, c, ldc)
+	if rows == nil {
+		g.Func(k, alpha, a, b, beta, c, ldc)
+	} else {
+		lda := k + 3
+		aRows := make([]float32, (mr-1)*lda+k)
+		for i := range aRows {
+			aRows[i] = float32(math.NaN())
+		}
+		for i := range mr {
+			for p := range k {
+				aRows[i*lda+p] = a[p*mr+i]
+			}
+		}
+		rows(k, alpha, aRows, lda, b, beta, c, ldc)
+	}
 
 	for i := range mr {
 		for j := range nr {
@@ -93,7 +111,7 @@ func TestGemmKernel(t *testing.T) {
 	simdtest.ForEachLevel(t, func(t *testing.T, k *simd.Kernels) {
 		rng := rand.New(rand.NewPCG(1, 2))
 		for steps := 0; steps <= 67; steps++ {
-			kernelCase(t, k.Gemm, rng, steps, 1, 0, false)
+			kernelCase(t, k.Gemm, nil, rng, steps, 1, 0, false)
 		}
 	})
 }
@@ -115,10 +133,32 @@ func TestGemmKernelAlphaBeta(t *testing.T) {
 		for _, tc := range cases {
 			for _, steps := range []int{0, 1, 3, 4, 5, 17, 64} {
 				t.Run(tc.name, func(t *testing.T) {
-					kernelCase(t, k.Gemm, rng, steps, tc.alpha, tc.beta, tc.nanC)
+					kernelCase(t, k.Gemm, nil, rng, steps, tc.alpha, tc.beta, tc.nanC)
 				})
 			}
 		}
+	})
+}
+
+func TestGemmRowsKernel(t *testing.T) {
+	simdtest.ForEachLevel(t, func(t *testing.T, k *simd.Kernels) {
+		rows := simd.GemmRows(k)
+		if rows == nil {
+			t.Skipf("level %s has no kernel that reads A in place", k.Level)
+		}
+		rng := rand.New(rand.NewPCG(5, 6))
+		for steps := 0; steps <= 67; steps++ {
+			kernelCase(t, k.Gemm, rows, rng, steps, 1, 0, false)
+		}
+		kernelCase(t, k.Gemm, rows, rng, 9, -1.5, 0, true)
+		kernelCase(t, k.Gemm, rows, rng, 9, 0.5, 2, false)
+		kernelCase(t, k.Gemm, rows, rng, 9, 1, 1, false)
+
+		a := make([]float32, (k.Gemm.MR-1)*10+8)
+		b := make([]float32, 8*k.Gemm.NR)
+		c := make([]float32, k.Gemm.MR*k.Gemm.NR)
+		mustPanic(t, "short A", func() { rows(8, 1, a[:len(a)-1], 10, b, 0, c, k.Gemm.NR) })
+		mustPanic(t, "lda below k", func() { rows(8, 1, a, 7, b, 0, c, k.Gemm.NR) })
 	})
 }
 

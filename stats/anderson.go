@@ -91,8 +91,9 @@ func AndersonDarlingNormal(x []float64) (Result, error) {
 // of Marsaglia and Marsaglia (2004, "Evaluating the Anderson-Darling
 // distribution", J. Stat. Softw. 9(2), section 3): published as accurate to
 // 2e-6, it differs from the exact limiting cdf by up to 2e-5. No finite-n
-// correction is applied: Marsaglia's errfix changes p by less than about
-// 0.01/n (adFiniteN returns the corrected value).
+// correction is applied: Marsaglia's errfix would change p by at most
+// 0.046/n (adFiniteN returns the corrected value, checked against goftest's
+// ad.test on the fixtures).
 //
 // Valid n: 2 or more (a single value counts as constant data).
 //

@@ -47,15 +47,18 @@ type MardiaResult struct {
 // goroutines with a fixed partition, so results do not depend on the CPU
 // count.
 //
-// P-values: asymptotic, so they need n well above d; the error of either
-// approximation is not bounded. The small-sample skewness factor
-// k = (d+1)(n+1)(n+3)/(n((n+1)(d+1) - 6)), which some implementations apply
-// below n = 20, is not applied.
+// P-values: Skewness and Kurtosis use the asymptotic laws above, as MVN
+// does for n >= 20, so they need n well above d, and the error of either
+// approximation is not bounded. SkewnessSmallSample and KurtosisFinite
+// correct the first two moments for finite n and stay calibrated when d is
+// not small against n (checked by simulation in the tests for kurtosis);
+// the prior-matching report uses them.
 //
 // Special cases:
 //   - NaN or ±Inf anywhere: error naming the row and column.
 //   - n <= d, or n < 3: error, the covariance cannot be inverted.
-//   - n <= 3: KurtosisFinite is NaN because its variance is 0.
+//   - n <= d + 1 or n <= 3: KurtosisFinite is NaN because its variance
+//     is 0.
 //   - singular covariance (a constant component, collinear components):
 //     error naming the component.
 //   - ties: allowed.

@@ -372,39 +372,10 @@ func energyColumnEntries(m Matrix, opts ReportOptions) []TestEntry {
 func multivariateTests(m Matrix, opts ReportOptions) []TestEntry {
 	selected := func(name string) bool { return slices.Contains(opts.Tests, name) }
 	var out []TestEntry
-	// Mardia's tests use the finite-n forms (SkewnessSmallSample and
-	// KurtosisFinite), whose null calibration holds when d is not small
-	// against n, as it often is for embeddings.
 	if selected("mardia-skewness") || selected("mardia-kurtosis") {
-		// Mardia's cost grows as n·min(n, d²)·d; above mardiaMaxCost it
-		// runs on the MaxSamples subsample like Henze-Zirkler.
-		x, subsampled := m, false
-		if mardiaCost(m.N, m.D) > mardiaMaxCost {
-			x, subsampled = MonteCarlo{Seed: opts.Seed, MaxSamples: opts.MaxSamples}.subsample(m)
-		}
-		res, err := Mardia(x)
-		df := float64(m.D*(m.D+1)*(m.D+2)) / 6
-		if selected("mardia-skewness") {
-			e := TestEntry{Name: "mardia-skewness", Component: -1,
-				Extra: map[string]any{"df": df, "subsampled": subsampled, "used_n": x.N}}
-			if err == nil {
-				e.Extra["b1"] = res.B1
-			}
-			out = append(out, finishEntry(e, res.SkewnessSmallSample, err))
-		}
-		if selected("mardia-kurtosis") {
-			e := TestEntry{Name: "mardia-kurtosis", Component: -1,
-				Extra: map[string]any{"subsampled": subsampled, "used_n": x.N}}
-			kerr := err
-			if err == nil {
-				e.Extra["b2"] = res.B2
-				if math.IsNaN(res.KurtosisFinite.Statistic) {
-					kerr = fmt.Errorf("mardia-kurtosis: needs at least max(4, d + 2) = %d rows for the finite-n variance of b2, got %d; add rows", max(4, m.D+2), x.N)
-				}
-			}
-			out = append(out, finishEntry(e, res.KurtosisFinite, kerr))
-		}
+		out = append(out, mardiaEntries(m, opts, selected("mardia-skewness"), selected("mardia-kurtosis"))...)
 	}
+
 	mc := MonteCarlo{Replicates: opts.Replicates, Seed: opts.Seed, Workers: opts.Workers}
 	if selected("henze-zirkler") {
 		hz := mc
@@ -435,6 +406,44 @@ func multivariateTests(m Matrix, opts ReportOptions) []TestEntry {
 		res, err := Sphericity(m)
 		e := TestEntry{Name: "sphericity", Component: -1, Extra: map[string]any{"df": float64(m.D*(m.D-1)) / 2}}
 		out = append(out, finishEntry(e, res, err))
+	}
+	return out
+}
+
+// mardiaEntries runs Mardia's test and returns the requested skewness and
+// kurtosis entries. They use the finite-n forms (SkewnessSmallSample and
+// KurtosisFinite), whose null calibration holds when d is not small against
+// n, as it often is for embeddings.
+func mardiaEntries(m Matrix, opts ReportOptions, skew, kurt bool) []TestEntry {
+	// The cost grows as n·min(n, d²)·d. Above mardiaMaxCost the test runs
+	// on the MaxSamples subsample, like Henze-Zirkler.
+	x, subsampled := m, false
+	if mardiaCost(m.N, m.D) > mardiaMaxCost {
+		x, subsampled = MonteCarlo{Seed: opts.Seed, MaxSamples: opts.MaxSamples}.subsample(m)
+	}
+	res, err := Mardia(x)
+	df := float64(m.D*(m.D+1)*(m.D+2)) / 6
+
+	var out []TestEntry
+	if skew {
+		e := TestEntry{Name: "mardia-skewness", Component: -1,
+			Extra: map[string]any{"df": df, "subsampled": subsampled, "used_n": x.N}}
+		if err == nil {
+			e.Extra["b1"] = res.B1
+		}
+		out = append(out, finishEntry(e, res.SkewnessSmallSample, err))
+	}
+	if kurt {
+		e := TestEntry{Name: "mardia-kurtosis", Component: -1,
+			Extra: map[string]any{"subsampled": subsampled, "used_n": x.N}}
+		kerr := err
+		if err == nil {
+			e.Extra["b2"] = res.B2
+			if math.IsNaN(res.KurtosisFinite.Statistic) {
+				kerr = fmt.Errorf("mardia-kurtosis: needs at least max(4, d + 2) = %d rows for the finite-n variance of b2, got %d; add rows", max(4, m.D+2), x.N)
+			}
+		}
+		out = append(out, finishEntry(e, res.KurtosisFinite, kerr))
 	}
 	return out
 }

@@ -76,7 +76,7 @@ func (g Gemmer) Gemm(opA, opB Op, m, n, k int, alpha float32, a []float32, lda i
 	if threads <= 0 {
 		threads = Threads()
 	}
-	runGemm(kern.Gemm, threads, gemmArgs{
+	runGemm(kern, threads, gemmArgs{
 		opA: opA, opB: opB, m: m, n: n, k: k,
 		alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc,
 	})

@@ -51,6 +51,9 @@ type gemmArgs struct {
 type gemmJob struct {
 	gemmArgs
 	kern simd.GemmKernel
+	// rows is the kernel that reads A in place, set when A is row-major
+	// (NoTrans) and the level has one; then only edge tiles of A are packed.
+	rows simd.GemmRowsFunc
 	ws   *workspace
 
 	kc, nc     int // block sizes, cut evenly from k and n
@@ -72,12 +75,17 @@ type gemmJob struct {
 }
 
 // runGemm runs Gemm on valid arguments with m, n, k > 0 and alpha != 0.
-func runGemm(kern simd.GemmKernel, threads int, args gemmArgs) {
+func runGemm(kernels *simd.Kernels, threads int, args gemmArgs) {
 	ws := getWorkspace()
 	defer putWorkspace(ws)
 
 	j := &ws.job
+	kern := kernels.Gemm
 	workers := j.plan(kern, threads, args)
+	j.rows = nil
+	if args.opA == NoTrans {
+		j.rows = simd.GemmRows(kernels)
+	}
 	j.ws = ws
 	mr, nr := kern.MR, kern.NR
 	chunkTiles := ceilDiv(j.mTiles, j.mChunks)
@@ -186,6 +194,10 @@ func (j *gemmJob) multiply(buf *workerBuffers, t0, t1, q0, q1, j0, p0, kb int, b
 	if rows <= 0 || q0 >= q1 {
 		return
 	}
+	if j.rows != nil {
+		j.multiplyRows(buf, t0, t1, q0, q1, j0, p0, kb, beta)
+		return
+	}
 	packA(buf.packA, j.opA, j.a, j.lda, row0, rows, p0, kb, mr)
 
 	for q := q0; q < q1; q++ {
@@ -200,6 +212,28 @@ func (j *gemmJob) multiply(buf *workerBuffers, t0, t1, q0, q1, j0, p0, kb int, b
 				j.kern.Func(kb, j.alpha, ap, bp, beta, j.c[row*j.ldc+col:], j.ldc)
 				continue
 			}
+			j.edgeTile(buf.tile, ap, bp, kb, beta, row, col, height, width)
+		}
+	}
+}
+
+// multiplyRows is multiply with the kernel that reads A in place. Only
+// tiles cut by the edge of C pack their rows of A, one tile at a time.
+func (j *gemmJob) multiplyRows(buf *workerBuffers, t0, t1, q0, q1, j0, p0, kb int, beta float32) {
+	mr, nr := j.kern.MR, j.kern.NR
+	ap := buf.packA[:kb*mr]
+	for q := q0; q < q1; q++ {
+		bp := j.ws.packB[q*kb*nr : (q+1)*kb*nr]
+		col := j0 + q*nr
+		width := min(nr, j.n-col)
+		for t := t0; t < t1; t++ {
+			row := t * mr
+			height := min(mr, j.m-row)
+			if height == mr && width == nr {
+				j.rows(kb, j.alpha, j.a[row*j.lda+p0:], j.lda, bp, beta, j.c[row*j.ldc+col:], j.ldc)
+				continue
+			}
+			packA(ap, NoTrans, j.a, j.lda, row, height, p0, kb, mr)
 			j.edgeTile(buf.tile, ap, bp, kb, beta, row, col, height, width)
 		}
 	}

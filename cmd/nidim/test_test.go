@@ -228,3 +228,26 @@ func TestCommandTestSeedReproducible(t *testing.T) {
 		t.Errorf("same seed, different output:\n%s\n%s", first, second)
 	}
 }
+
+func TestCommandTestTSV(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "emb.tsv")
+	var b strings.Builder
+	rng := rand.New(rand.NewPCG(8, 8))
+	for i := 0; i < 40; i++ {
+		fmt.Fprintf(&b, "%.17g\t%.17g\n", rng.NormFloat64(), rng.NormFloat64())
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runNidim("test", "--json", "--tests", "ks-prior,sphericity", path)
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	var r testJSON
+	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.N != 40 || r.D != 2 || len(r.Tests) != 3 {
+		t.Errorf("n %d d %d with %d tests, want 40, 2 and 3", r.N, r.D, len(r.Tests))
+	}
+}
