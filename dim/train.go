@@ -206,8 +206,9 @@ type Progress struct {
 	// the cap ln B on the InfoNCE estimate.
 	Capacity, TwoViewMI, LnBatch float64
 	Tau                          float64
-	SamplesPerSec                float64 // training samples per second this epoch
-	Elapsed                      time.Duration
+	SamplesPerSec                float64       // training samples per second this epoch
+	Elapsed                      time.Duration // since the start of the run
+	EpochTime                    time.Duration // since the start of the epoch
 	// EpochDone is true on the last report of an epoch, which also carries
 	// the model for checkpointing. The model must not be changed.
 	EpochDone bool
@@ -369,7 +370,7 @@ func Continue(ctx context.Context, m *Model, data *Dataset, progress func(Progre
 					Loss: sumLoss / float64(s+1), MI: sumMI / float64(s+1),
 					Capacity: prior.Capacity(d), TwoViewMI: prior.TwoViewMI(d), LnBatch: lnB,
 					Tau: math.Exp(float64(logTau.Value.Data[0])), SamplesPerSec: float64((s+1)*b) / sec,
-					Elapsed: time.Since(start),
+					Elapsed: time.Since(start), EpochTime: time.Since(epochStart),
 				})
 			}
 		}
@@ -384,7 +385,7 @@ func Continue(ctx context.Context, m *Model, data *Dataset, progress func(Progre
 				Epoch: epoch + 1, Epochs: cfg.Epochs, Step: steps, Steps: steps,
 				Loss: st.Loss, MI: st.MI, Capacity: prior.Capacity(d), TwoViewMI: prior.TwoViewMI(d), LnBatch: lnB,
 				Tau: st.Tau, SamplesPerSec: st.SamplesPerSec, Elapsed: time.Since(start),
-				EpochDone: true, Model: m,
+				EpochTime: time.Since(epochStart), EpochDone: true, Model: m,
 			})
 		}
 	}
@@ -430,6 +431,7 @@ func EstimateMI(m *Model, data *Dataset, seed uint64) (float64, error) {
 	if m.Encoder.InputSize() != size {
 		return 0, fmt.Errorf("dim: the model takes %d values per sample but the data has %d", m.Encoder.InputSize(), size)
 	}
+
 	prior, err := cfg.NewPrior()
 	if err != nil {
 		return 0, err
@@ -438,6 +440,7 @@ func EstimateMI(m *Model, data *Dataset, seed uint64) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
+
 	rng := rand.New(rand.NewPCG(seed, 0xe57))
 	views := tensor.New(b, size)
 	y1 := make([]float32, b*d)

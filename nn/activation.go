@@ -3,7 +3,6 @@ package nn
 import (
 	"fmt"
 	"math"
-	"sync"
 
 	"github.com/nidim/nidim/simd"
 	"github.com/nidim/nidim/tensor"
@@ -20,7 +19,7 @@ type activation struct {
 	name     string
 	x, y, dx *tensor.Tensor
 	dy       *tensor.Tensor
-	wg       sync.WaitGroup
+	loop     loop
 	fwd, bwd func(lo, hi int)
 }
 
@@ -30,7 +29,7 @@ func (a *activation) forward(x *tensor.Tensor) (*tensor.Tensor, error) {
 	}
 	a.x = x
 	y := ensure(&a.y, x.Shape...)
-	parallelFor(len(y.Data), elementGrain, &a.wg, a.fwd)
+	a.loop.run(len(y.Data), elementGrain, 1, a.fwd)
 	return y, nil
 }
 
@@ -40,7 +39,7 @@ func (a *activation) backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 	}
 	a.dy = dy
 	dx := ensure(&a.dx, dy.Shape...)
-	parallelFor(len(dx.Data), elementGrain, &a.wg, a.bwd)
+	a.loop.run(len(dx.Data), elementGrain, 1, a.bwd)
 	a.dy = nil
 	return dx, nil
 }

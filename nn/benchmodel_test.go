@@ -90,3 +90,43 @@ func TestTrainStepSameForAnyThreadCount(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkMLPStepGemmOnly runs only the matrix products of the MLP step
+// (forward, weight gradients, and input gradients except for the first
+// layer), with the same shapes, so that the time of BenchmarkTrainStep/mlp
+// above it is what the layers, the loss and Adam add.
+func BenchmarkMLPStepGemmOnly(b *testing.B) {
+	const batch = 256
+	type product struct {
+		opA, opB tensor.Op
+		m, n, k  int
+	}
+	var products []product
+	widths := []int{784, 512, 512, 64}
+	for i := range 3 {
+		in, out := widths[i], widths[i+1]
+		products = append(products,
+			product{tensor.NoTrans, tensor.Trans, batch, out, in},
+			product{tensor.Trans, tensor.NoTrans, out, in, batch})
+		if i > 0 {
+			products = append(products, product{tensor.NoTrans, tensor.NoTrans, batch, in, out})
+		}
+	}
+	rng := newTestRNG(1)
+	a := randomTensor(rng, 1<<20).Data
+	c := make([]float32, 1<<20)
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, p := range products {
+			lda, ldb := p.k, p.n
+			if p.opA == tensor.Trans {
+				lda = p.m
+			}
+			if p.opB == tensor.Trans {
+				ldb = p.k
+			}
+			tensor.Gemm(p.opA, p.opB, p.m, p.n, p.k, 1, a, lda, a, ldb, 0, c, p.n)
+		}
+	}
+	b.ReportMetric(float64(batch)*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+}

@@ -2,7 +2,6 @@ package nn
 
 import (
 	"fmt"
-	"sync"
 
 	"github.com/nidim/nidim/simd"
 	"github.com/nidim/nidim/tensor"
@@ -44,7 +43,7 @@ type Conv2d struct {
 	out          *tensor.Tensor    // output of the last Forward: y, or the pooled y
 	gradW        []float32         // convGroups partial weight gradients
 	gradB        []float64         // convGroups partial bias gradients
-	wg           sync.WaitGroup
+	loop         loop
 	fwd, bwd     func(lo, hi int)
 }
 
@@ -108,7 +107,7 @@ func (l *Conv2d) Forward(x *tensor.Tensor, train bool) (*tensor.Tensor, error) {
 		l.out = ensure(&l.y, n, l.OutC, oh, ow)
 	}
 	l.prepareScratch()
-	parallelFor(n, 1, &l.wg, l.fwd)
+	l.loop.run(n, 1, 1, l.fwd)
 	return l.out, nil
 }
 
@@ -212,7 +211,7 @@ func (l *Conv2d) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 		ensure(&l.dx, l.n, l.InC, l.h, l.w)
 	}
 	groups := min(convGroups, l.n)
-	parallelFor(groups, 1, &l.wg, l.bwd)
+	l.loop.run(groups, 1, 1, l.bwd)
 	l.dy = nil
 
 	// Add the group partials in group order.
@@ -348,11 +347,22 @@ func (l *Conv2d) im2col(col []float32, ld int, x []float32) {
 						clear(seg)
 						continue
 					}
-					clear(seg[:lo])
-					clear(seg[hi:])
-					src := plane[r*w:]
+					// Rows are short (tens of values), so plain loops beat
+					// calls to memclr and memmove here.
+					for j := range seg[:lo] {
+						seg[j] = 0
+					}
+					for j := hi; j < ow; j++ {
+						seg[j] = 0
+					}
+					src := plane[r*w : (r+1)*w]
 					if s == 1 {
-						copy(seg[lo:hi], src[lo-p+kj:hi-p+kj])
+						d := seg[lo:hi]
+						from := src[lo-p+kj:]
+						from = from[:len(d)]
+						for j := range d {
+							d[j] = from[j]
+						}
 						continue
 					}
 					for j := lo; j < hi; j++ {
@@ -385,10 +395,12 @@ func (l *Conv2d) col2im(dx, dcol []float32, ld int) {
 						continue
 					}
 					seg := src[i*ow : (i+1)*ow]
-					dst := plane[r*w:]
+					dst := plane[r*w : (r+1)*w]
 					if s == 1 {
-						d := dst[lo-p+kj : hi-p+kj]
-						for j, v := range seg[lo:hi] {
+						from := seg[lo:hi]
+						d := dst[lo-p+kj:]
+						d = d[:len(from)]
+						for j, v := range from {
 							d[j] += v
 						}
 						continue

@@ -3,7 +3,6 @@ package nn
 import (
 	"fmt"
 	"math"
-	"sync"
 )
 
 // Optimizer updates parameters from their gradients.
@@ -83,7 +82,7 @@ type SGD struct {
 	nesterov                  bool
 
 	flat   flatParams
-	wg     sync.WaitGroup
+	loop   loop
 	buf    []float32 // momentum buffers, flat
 	steps  int
 	update func(lo, hi int)
@@ -116,7 +115,7 @@ func (o *SGD) LR() float64      { return o.lr }
 func (o *SGD) ZeroGrad()        { o.flat.zeroGrad() }
 
 func (o *SGD) Step() {
-	parallelForAligned(o.flat.total, optimGrain, flatAlign, &o.wg, o.update)
+	o.loop.run(o.flat.total, optimGrain, flatAlign, o.update)
 	o.steps++
 }
 
@@ -163,7 +162,7 @@ type Adam struct {
 	decoupled                          bool
 
 	flat   flatParams
-	wg     sync.WaitGroup
+	loop   loop
 	m, v   []float32
 	steps  int
 	update func(lo, hi int)
@@ -217,7 +216,7 @@ func (o *Adam) Step() {
 		o.consts.decay = float32(1 - o.lr*o.weightDecay)
 		o.consts.l2 = 0
 	}
-	parallelForAligned(o.flat.total, optimGrain, flatAlign, &o.wg, o.update)
+	o.loop.run(o.flat.total, optimGrain, flatAlign, o.update)
 }
 
 func (o *Adam) applyPiece(p, grad []float32, state int) {

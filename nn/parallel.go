@@ -10,12 +10,18 @@ import (
 // for the per-sample work the layers split.
 const maxThreads = 256
 
+// chunksPerThread is how many chunks a parallel loop makes per goroutine.
+// Goroutines take chunks as they finish the previous one, so a goroutine
+// whose OS thread is descheduled by a busy machine delays the loop by one
+// small chunk instead of a whole share.
+const chunksPerThread = 4
+
 var (
 	threadCount atomic.Int32 // 0 means runtime.GOMAXPROCS(0)
 
 	poolMu      sync.Mutex
 	poolWorkers int
-	poolTasks   = make(chan task)
+	poolLoops   = make(chan *loop)
 )
 
 // SetThreads sets how many goroutines layers and optimizers use for their
@@ -36,54 +42,68 @@ func Threads() int {
 	return runtime.GOMAXPROCS(0)
 }
 
-// task is one chunk [lo, hi) of a parallel loop.
-type task struct {
-	body   func(lo, hi int)
-	lo, hi int
-	wg     *sync.WaitGroup
+// loop is a parallel loop over [0, n) in chunks. Callers keep one in a
+// long-lived field, together with body, so that running it does not
+// allocate. A loop runs one call at a time.
+type loop struct {
+	wg       sync.WaitGroup
+	next     atomic.Int64 // index of the next chunk to take
+	body     func(lo, hi int)
+	n, chunk int
 }
 
-// startWorkers makes sure at least n goroutines wait on poolTasks. Workers
+// startWorkers makes sure at least n goroutines wait on poolLoops. Workers
 // live for the rest of the program.
 func startWorkers(n int) {
 	poolMu.Lock()
 	defer poolMu.Unlock()
 	for ; poolWorkers < n; poolWorkers++ {
 		go func() {
-			for t := range poolTasks {
-				t.body(t.lo, t.hi)
-				t.wg.Done()
+			for l := range poolLoops {
+				l.drain()
+				l.wg.Done()
 			}
 		}()
 	}
 }
 
-// parallelFor calls body on consecutive chunks that cover [0, n), each of
-// at least grain items, spread over up to Threads goroutines including the
-// caller. Callers keep body and wg in long-lived fields, so a call does not
-// allocate. body must not call parallelFor.
-func parallelFor(n, grain int, wg *sync.WaitGroup, body func(lo, hi int)) {
-	parallelForAligned(n, grain, 1, wg, body)
-}
-
-// parallelForAligned is parallelFor with chunks that start at multiples of
-// align.
-func parallelForAligned(n, grain, align int, wg *sync.WaitGroup, body func(lo, hi int)) {
+// run calls body on consecutive chunks that cover [0, n), each of at least
+// grain items and starting at a multiple of align, over up to Threads
+// goroutines including the caller. Which goroutine runs a chunk varies,
+// but the chunks themselves depend only on n, grain, align and Threads.
+// body must not start another parallel loop.
+func (l *loop) run(n, grain, align int, body func(lo, hi int)) {
 	if n <= 0 {
 		return
 	}
-	parts := min(Threads(), (n+grain-1)/max(grain, 1))
+	chunks := (n + grain - 1) / max(grain, 1)
+	parts := min(Threads(), chunks)
 	if parts <= 1 {
 		body(0, n)
 		return
 	}
+	chunks = min(chunks, parts*chunksPerThread)
+	chunk := (n + chunks - 1) / chunks
+	l.chunk = (chunk + align - 1) / align * align
+	l.n, l.body = n, body
+	l.next.Store(0)
 	startWorkers(parts - 1)
-	chunk := (n + parts - 1) / parts
-	chunk = (chunk + align - 1) / align * align
-	for lo := chunk; lo < n; lo += chunk {
-		wg.Add(1)
-		poolTasks <- task{body: body, lo: lo, hi: min(lo+chunk, n), wg: wg}
+	for range parts - 1 {
+		l.wg.Add(1)
+		poolLoops <- l
 	}
-	body(0, min(chunk, n))
-	wg.Wait()
+	l.drain()
+	l.wg.Wait()
+	l.body = nil
+}
+
+// drain runs chunks until none is left.
+func (l *loop) drain() {
+	for {
+		lo := int(l.next.Add(1)-1) * l.chunk
+		if lo >= l.n {
+			return
+		}
+		l.body(lo, min(lo+l.chunk, l.n))
+	}
 }

@@ -3,7 +3,6 @@ package nn
 import (
 	"fmt"
 	"math"
-	"sync"
 
 	"github.com/nidim/nidim/tensor"
 )
@@ -21,7 +20,7 @@ type MaxPool2d struct {
 	y, dx, dy  *tensor.Tensor
 	x          *tensor.Tensor
 	argmax     []int32 // index in the input plane of each output's maximum
-	wg         sync.WaitGroup
+	loop       loop
 	fwd, bwd   func(lo, hi int)
 }
 
@@ -53,7 +52,7 @@ func (l *MaxPool2d) Forward(x *tensor.Tensor, train bool) (*tensor.Tensor, error
 		return nil, err
 	}
 	l.x = x
-	parallelFor(l.n*l.c, 8, &l.wg, l.fwd)
+	l.loop.run(l.n*l.c, 8, 1, l.fwd)
 	l.x = nil
 	return l.y, nil
 }
@@ -115,24 +114,27 @@ func (l *MaxPool2d) poolPlane(p int, x []float32) {
 // data are mispredicted half of the time.
 func pool2x2(y []float32, arg []int32, x []float32, w, oh, ow int) {
 	for i := range oh {
-		r0 := x[2*i*w : 2*i*w+w]
-		r1 := x[(2*i+1)*w : (2*i+1)*w+w]
+		r0 := x[2*i*w : 2*i*w+2*ow]
+		r1 := x[(2*i+1)*w : (2*i+1)*w+2*ow]
 		yi := y[i*ow : (i+1)*ow]
 		ai := arg[i*ow : (i+1)*ow]
 		top, bottom := int32(2*i*w), int32((2*i+1)*w)
 		for j := range yi {
-			best, key := top+int32(2*j), orderKey(r0[2*j])
-			if k := orderKey(r0[2*j+1]); k > key {
-				best, key = top+int32(2*j)+1, k
+			a := r0[2*j : 2*j+2]
+			b := r1[2*j : 2*j+2]
+			k0, k1, k2, k3 := orderKey(a[0]), orderKey(a[1]), orderKey(b[0]), orderKey(b[1])
+			best, key := top+int32(2*j), k0
+			if k1 > key {
+				best, key = best+1, k1
 			}
-			if k := orderKey(r1[2*j]); k > key {
-				best, key = bottom+int32(2*j), k
+			if k2 > key {
+				best, key = bottom+int32(2*j), k2
 			}
-			if k := orderKey(r1[2*j+1]); k > key {
-				best = bottom + int32(2*j) + 1
+			if k3 > key {
+				best, key = bottom+int32(2*j)+1, k3
 			}
 			ai[j] = best
-			yi[j] = x[best]
+			yi[j] = fromOrderKey(key)
 		}
 	}
 }
@@ -145,13 +147,18 @@ func orderKey(f float32) int32 {
 	return b ^ (b >> 31 & 0x7fffffff)
 }
 
+// fromOrderKey inverts orderKey.
+func fromOrderKey(k int32) float32 {
+	return math.Float32frombits(uint32(k ^ (k >> 31 & 0x7fffffff)))
+}
+
 func (l *MaxPool2d) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 	if err := checkBackward(l.name, l.y, dy); err != nil {
 		return nil, err
 	}
 	l.dy = dy
 	ensure(&l.dx, l.n, l.c, l.h, l.w)
-	parallelFor(l.n*l.c, 8, &l.wg, l.bwd)
+	l.loop.run(l.n*l.c, 8, 1, l.bwd)
 	l.dy = nil
 	return l.dx, nil
 }

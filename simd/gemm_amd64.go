@@ -6,6 +6,7 @@ func init() {
 	overrides[AVX2] = append(overrides[AVX2], func(k *Kernels) {
 		k.Gemm = GemmKernel{MR: 6, NR: 16, Func: gemm6x16AVX2Checked}
 	})
+	rowsKernels[AVX2] = gemm6x16RowsAVX2Checked
 	overrides[AVX512] = append(overrides[AVX512], func(k *Kernels) {
 		k.Gemm = GemmKernel{MR: 12, NR: 32, Func: gemm12x32AVX512Checked}
 	})
@@ -44,4 +45,15 @@ func gemm12x32RowsAVX512(k int, alpha float32, a []float32, lda int, b []float32
 func gemm12x32RowsAVX512Checked(k int, alpha float32, a []float32, lda int, b []float32, beta float32, c []float32, ldc int) {
 	checkGemmRowsArgs(12, 32, k, a, lda, b, c, ldc)
 	gemm12x32RowsAVX512(k, alpha, a, lda, b, beta, c, ldc)
+}
+
+// gemm6x16RowsAVX2 is gemm6x16AVX2 as a GemmRowsFunc: it reads row i of A
+// from a[i*lda:].
+//
+//go:noescape
+func gemm6x16RowsAVX2(k int, alpha float32, a []float32, lda int, b []float32, beta float32, c []float32, ldc int)
+
+func gemm6x16RowsAVX2Checked(k int, alpha float32, a []float32, lda int, b []float32, beta float32, c []float32, ldc int) {
+	checkGemmRowsArgs(6, 16, k, a, lda, b, c, ldc)
+	gemm6x16RowsAVX2(k, alpha, a, lda, b, beta, c, ldc)
 }

@@ -97,11 +97,8 @@ TEXT ·gemm6x16AVX2(SB), NOSPLIT, $0-104
 	JLT  avx2_tail
 
 avx2_loop4:
-	PREFETCHT0 384(AX)
-	PREFETCHT0 1024(BX)
 	AVX2_STEP(0)
 	AVX2_STEP(1)
-	PREFETCHT0 1088(BX)
 	AVX2_STEP(2)
 	AVX2_STEP(3)
 	ADDQ $96, AX
@@ -467,5 +464,118 @@ r_update:
 	Z_UPDATE(Z18, Z19)
 	Z_UPDATE(Z20, Z21)
 	Z_UPDATE(Z22, Z23)
+	VZEROUPPER
+	RET
+
+// ---------------------------------------------------------------------------
+// gemm6x16RowsAVX2 is gemm6x16AVX2 with A read in place: row i of the A
+// panel is the k values at a + i*lda. Rows 0-3 are addressed from R10 plus
+// 0, 1, 2 or 3 times lda (R13, R13*2, R14), rows 4 and 5 from R11.
+
+#define AVX2_RROW(addr, bcast, acc0, acc1) \
+	VBROADCASTSS addr, bcast; \
+	VFMADD231PS  Y12, bcast, acc0; \
+	VFMADD231PS  Y13, bcast, acc1
+
+#define AVX2_RSTEP(p) \
+	VMOVUPS (p*64)(BX), Y12; \
+	VMOVUPS (p*64+32)(BX), Y13; \
+	AVX2_RROW(p*4(R10), Y14, Y0, Y1); \
+	AVX2_RROW(p*4(R10)(R13*1), Y15, Y2, Y3); \
+	AVX2_RROW(p*4(R10)(R13*2), Y14, Y4, Y5); \
+	AVX2_RROW(p*4(R10)(R14*1), Y15, Y6, Y7); \
+	AVX2_RROW(p*4(R11), Y14, Y8, Y9); \
+	AVX2_RROW(p*4(R11)(R13*1), Y15, Y10, Y11)
+
+// func gemm6x16RowsAVX2(k int, alpha float32, a []float32, lda int, b []float32, beta float32, c []float32, ldc int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·gemm6x16RowsAVX2(SB), NOSPLIT, $0-112
+	MOVQ k+0(FP), CX
+	MOVQ a_base+16(FP), R10
+	MOVQ lda+40(FP), R13
+	MOVQ b_base+48(FP), BX
+	MOVQ c_base+80(FP), DI
+	MOVQ ldc+104(FP), DX
+	SHLQ $2, DX
+	SHLQ $2, R13
+	LEAQ (R13)(R13*2), R14 // 3 rows
+	LEAQ (R10)(R13*4), R11 // row 4
+
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+
+	CMPQ CX, $4
+	JLT  avx2r_tail
+
+avx2r_loop4:
+	AVX2_RSTEP(0)
+	AVX2_RSTEP(1)
+	AVX2_RSTEP(2)
+	AVX2_RSTEP(3)
+	ADDQ $16, R10
+	ADDQ $16, R11
+	ADDQ $256, BX
+	SUBQ $4, CX
+	CMPQ CX, $4
+	JGE  avx2r_loop4
+
+avx2r_tail:
+	TESTQ CX, CX
+	JZ    avx2r_scale
+
+avx2r_loop1:
+	AVX2_RSTEP(0)
+	ADDQ $4, R10
+	ADDQ $4, R11
+	ADDQ $64, BX
+	DECQ CX
+	JNZ  avx2r_loop1
+
+avx2r_scale:
+	VBROADCASTSS alpha+8(FP), Y12
+	VMULPS       Y12, Y0, Y0
+	VMULPS       Y12, Y1, Y1
+	VMULPS       Y12, Y2, Y2
+	VMULPS       Y12, Y3, Y3
+	VMULPS       Y12, Y4, Y4
+	VMULPS       Y12, Y5, Y5
+	VMULPS       Y12, Y6, Y6
+	VMULPS       Y12, Y7, Y7
+	VMULPS       Y12, Y8, Y8
+	VMULPS       Y12, Y9, Y9
+	VMULPS       Y12, Y10, Y10
+	VMULPS       Y12, Y11, Y11
+
+	MOVL beta+72(FP), R8
+	ANDL $0x7fffffff, R8
+	JNZ  avx2r_update
+
+	AVX2_STORE(Y0, Y1)
+	AVX2_STORE(Y2, Y3)
+	AVX2_STORE(Y4, Y5)
+	AVX2_STORE(Y6, Y7)
+	AVX2_STORE(Y8, Y9)
+	AVX2_STORE(Y10, Y11)
+	VZEROUPPER
+	RET
+
+avx2r_update:
+	VBROADCASTSS beta+72(FP), Y13
+	AVX2_UPDATE(Y0, Y1)
+	AVX2_UPDATE(Y2, Y3)
+	AVX2_UPDATE(Y4, Y5)
+	AVX2_UPDATE(Y6, Y7)
+	AVX2_UPDATE(Y8, Y9)
+	AVX2_UPDATE(Y10, Y11)
 	VZEROUPPER
 	RET

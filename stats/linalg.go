@@ -5,8 +5,9 @@ import (
 	"math"
 )
 
-// Small dense linear algebra for the multivariate tests. Matrices are d x d,
-// row-major []float64, with d at most a few hundred, so plain loops suffice.
+// Small dense linear algebra for the multivariate tests. Matrices are d x d
+// and row-major []float64. Embeddings have at most a few hundred
+// components, where plain loops are fast enough.
 
 // checkMatrix validates an n x d sample for the test named test. The shape
 // must match Data and n must be at least minN. When the test inverts a

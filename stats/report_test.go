@@ -3,7 +3,9 @@ package stats
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -370,5 +372,39 @@ func TestReportMardiaKurtosisNeedsTwoMoreRows(t *testing.T) {
 	}
 	if r.Tests[1].Err == "" || !math.IsNaN(r.Tests[1].PValue) {
 		t.Errorf("kurtosis on 4 x 3: error %q p %v, want an error", r.Tests[1].Err, r.Tests[1].PValue)
+	}
+}
+
+// The report's per-component tests against U[0, 1] reproduce the
+// per-column scipy values of testdata/marginal_uniformity.json, and
+// Bonferroni over the stored p-values gives the stored summary.
+func TestReportMarginalUniformityFixtures(t *testing.T) {
+	names := map[string]string{"marginal_ks_uniform": "ks-prior", "marginal_cvm_uniform": "cramer-von-mises-prior"}
+	for _, c := range loadFixture(t, "marginal_uniformity.json") {
+		rows := c.matrix(t)
+		m := Matrix{N: len(rows), D: len(rows[0])}
+		for _, r := range rows {
+			m.Data = append(m.Data, r...)
+		}
+		name := names[c.Test]
+		r, err := BuildReport(m, ReportOptions{Prior: "uniform", Tests: []string{name}})
+		if err != nil {
+			t.Fatalf("%s: %v", c.ID, err)
+		}
+		stat, p := c.values(t, "statistic"), c.values(t, "pvalue")
+		if len(r.Tests) != m.D {
+			t.Fatalf("%s: %d entries, want %d", c.ID, len(r.Tests), m.D)
+		}
+		for j, e := range r.Tests {
+			if e.Name != name || e.Component != j {
+				t.Errorf("%s: entry %d is %s/%d", c.ID, j, e.Name, e.Component)
+			}
+			tol := c.Tolerance["statistic"]
+			checkClose(t, fmt.Sprintf("%s statistic %d", c.ID, j), e.Statistic, stat[j], tol.Abs, tol.Rel)
+			tol = c.Tolerance["pvalue"]
+			checkClose(t, fmt.Sprintf("%s p %d", c.ID, j), e.PValue, p[j], tol.Abs, tol.Rel)
+		}
+		bonferroni := slices.Min(Bonferroni(p))
+		checkClose(t, c.ID+" bonferroni", bonferroni, c.value(t, "bonferroni_pvalue"), 0, 1e-15)
 	}
 }

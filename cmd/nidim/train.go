@@ -261,7 +261,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		}
 		bar.clear()
 		fmt.Fprintf(stderr, "epoch %d/%d: loss %.4f, MI %.3f nats (capacity %.3f, two-view %.3f, ln B %.3f), tau %.4g, %.1f s, %.0f samples/s\n",
-			p.Epoch, p.Epochs, p.Loss, p.MI, p.Capacity, p.TwoViewMI, p.LnBatch, p.Tau, p.Elapsed.Seconds(), p.SamplesPerSec)
+			p.Epoch, p.Epochs, p.Loss, p.MI, p.Capacity, p.TwoViewMI, p.LnBatch, p.Tau, p.EpochTime.Seconds(), p.SamplesPerSec)
 		if err := p.Model.Save(*out); err != nil && saveErr == nil {
 			saveErr = err
 		}
@@ -528,6 +528,7 @@ func loadMatrixData(df dataFlags, seed uint64) (train, test *dim.Dataset, err er
 			return nil, nil, err
 		}
 	}
+
 	var labels []int
 	if df.labels != "" {
 		lv, lr, lc, err := tensor.ReadMatrixFile(df.labels)
@@ -545,6 +546,7 @@ func loadMatrixData(df dataFlags, seed uint64) (train, test *dim.Dataset, err er
 			labels[i] = int(v)
 		}
 	}
+
 	nTest := int(math.Round(float64(rows) * df.testFraction))
 	if nTest < 1 || rows-nTest < 2 {
 		return nil, nil, fmt.Errorf("--data %s has %d rows, too few to hold out %v of them for testing", df.data, rows, df.testFraction)

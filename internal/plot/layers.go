@@ -1,0 +1,244 @@
+package plot
+
+import (
+	"math"
+	"strconv"
+	"strings"
+)
+
+// Dash is the stroke pattern of a line.
+type Dash int
+
+const (
+	Solid Dash = iota
+	Dashed
+	Dotted
+)
+
+func (d Dash) dashArray() string {
+	switch d {
+	case Dashed:
+		return "7 4"
+	case Dotted:
+		return "2 3"
+	}
+	return ""
+}
+
+// finiteExtent returns the range of the finite values of v, with ok false
+// when there is none.
+func finiteExtent(v []float64) (lo, hi float64, ok bool) {
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for _, x := range v {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			continue
+		}
+		lo, hi = math.Min(lo, x), math.Max(hi, x)
+	}
+	return lo, hi, lo <= hi
+}
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// pointsLayer draws small circles. The constructors pass finite
+// coordinates only.
+type pointsLayer struct {
+	x, y   []float64
+	class  []int  // palette index of each point; nil draws all in color
+	color  string // used when class is nil
+	radius float64
+	alpha  float64 // fill opacity in (0, 1]
+}
+
+func (l *pointsLayer) extent() (float64, float64, float64, float64, bool) {
+	xlo, xhi, okx := finiteExtent(l.x)
+	ylo, yhi, oky := finiteExtent(l.y)
+	return xlo, xhi, ylo, yhi, okx && oky
+}
+
+func (l *pointsLayer) draw(b *svgBuilder, xs, ys axisScale) {
+	b.str("<g")
+	if l.class == nil {
+		b.str(` fill="` + l.color + `"`)
+	}
+	if l.alpha < 1 {
+		b.attr("fill-opacity", l.alpha)
+	}
+	b.str(">\n")
+	for i := range l.x {
+		b.str("<circle")
+		if l.class != nil {
+			b.str(` class="k` + strconv.Itoa(l.class[i]%len(Palette)) + `"`)
+		}
+		b.attr("cx", xs.pixel(l.x[i]))
+		b.attr("cy", ys.pixel(l.y[i]))
+		b.attr("r", l.radius)
+		b.str("/>\n")
+	}
+	b.str("</g>\n")
+}
+
+// pathLayer draws a polyline through (x, y); a non-finite value breaks
+// the line, and a point with no finite neighbour gets a dot so that it
+// stays visible.
+type pathLayer struct {
+	x, y    []float64
+	color   string
+	width   float64
+	dash    Dash
+	markers bool
+}
+
+func (l *pathLayer) extent() (float64, float64, float64, float64, bool) {
+	xlo, xhi, ylo, yhi := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
+	for i := range l.x {
+		if finite(l.x[i]) && finite(l.y[i]) {
+			xlo, xhi = math.Min(xlo, l.x[i]), math.Max(xhi, l.x[i])
+			ylo, yhi = math.Min(ylo, l.y[i]), math.Max(yhi, l.y[i])
+		}
+	}
+	return xlo, xhi, ylo, yhi, xlo <= xhi
+}
+
+func (l *pathLayer) draw(b *svgBuilder, xs, ys axisScale) {
+	var lone []int // points with no finite neighbour
+	var d strings.Builder
+	run := 0
+	for i := range l.x {
+		if !finite(l.x[i]) || !finite(l.y[i]) {
+			if run == 1 {
+				lone = append(lone, i-1)
+			}
+			run = 0
+			continue
+		}
+		if run == 0 {
+			d.WriteString("M")
+		} else {
+			d.WriteString("L")
+		}
+		var p svgBuilder
+		p.num(xs.pixel(l.x[i]))
+		p.str(" ")
+		p.num(ys.pixel(l.y[i]))
+		if p.err != nil && b.err == nil {
+			b.err = p.err
+		}
+		d.Write(p.buf.Bytes())
+		run++
+	}
+	if run == 1 {
+		lone = append(lone, len(l.x)-1)
+	}
+	if d.Len() > 0 {
+		b.str(`<path fill="none" stroke="` + l.color + `"`)
+		b.attr("stroke-width", l.width)
+		b.str(` stroke-linejoin="round"`)
+		if a := l.dash.dashArray(); a != "" {
+			b.str(` stroke-dasharray="` + a + `"`)
+		}
+		b.str(` d="` + d.String() + `"/>` + "\n")
+	}
+	marked := lone
+	if l.markers {
+		marked = marked[:0:0]
+		for i := range l.x {
+			if finite(l.x[i]) && finite(l.y[i]) {
+				marked = append(marked, i)
+			}
+		}
+	}
+	if len(marked) == 0 {
+		return
+	}
+	b.str(`<g fill="` + l.color + `">` + "\n")
+	for _, i := range marked {
+		b.str("<circle")
+		b.attr("cx", xs.pixel(l.x[i]))
+		b.attr("cy", ys.pixel(l.y[i]))
+		b.attr("r", l.width+1.5)
+		b.str("/>\n")
+	}
+	b.str("</g>\n")
+}
+
+// barsLayer draws a histogram: bar i spans [edges[i], edges[i+1]] with
+// height counts[i].
+type barsLayer struct {
+	edges, counts []float64
+	color         string
+}
+
+func (l *barsLayer) extent() (float64, float64, float64, float64, bool) {
+	top := 0.0
+	for _, c := range l.counts {
+		top = math.Max(top, c)
+	}
+	return l.edges[0], l.edges[len(l.edges)-1], 0, top, true
+}
+
+func (l *barsLayer) draw(b *svgBuilder, xs, ys axisScale) {
+	b.str(`<g fill="` + l.color + `" stroke="#ffffff" stroke-width="0.5">` + "\n")
+	base := ys.pixel(0)
+	for i, c := range l.counts {
+		if c <= 0 {
+			continue
+		}
+		x0, x1 := xs.pixel(l.edges[i]), xs.pixel(l.edges[i+1])
+		top := ys.pixel(c)
+		b.rect(x0, top, x1-x0, base-top, l.color, "")
+	}
+	b.str("</g>\n")
+}
+
+// curveLayer draws scale*f(x) across the whole x axis, sampled every
+// 1.5 px; [lo, hi] is the range the axes must include.
+type curveLayer struct {
+	f      func(float64) float64
+	scale  float64
+	lo, hi float64
+	color  string
+	width  float64
+}
+
+// curveSamples is the number of points used to find a curve's y range.
+const curveSamples = 400
+
+func (l *curveLayer) extent() (float64, float64, float64, float64, bool) {
+	ylo, yhi := math.Inf(1), math.Inf(-1)
+	for k := 0; k <= curveSamples; k++ {
+		v := l.scale * l.f(l.lo+(l.hi-l.lo)*float64(k)/curveSamples)
+		if finite(v) {
+			ylo, yhi = math.Min(ylo, v), math.Max(yhi, v)
+		}
+	}
+	if ylo > yhi {
+		return 0, 0, 0, 0, false
+	}
+	return l.lo, l.hi, ylo, yhi, true
+}
+
+func (l *curveLayer) draw(b *svgBuilder, xs, ys axisScale) {
+	n := int(math.Abs(xs.p1-xs.p0)/1.5) + 1
+	x := make([]float64, n+1)
+	y := make([]float64, n+1)
+	for k := 0; k <= n; k++ {
+		x[k] = xs.lo + (xs.hi-xs.lo)*float64(k)/float64(n)
+		y[k] = l.scale * l.f(x[k])
+	}
+	p := pathLayer{x: x, y: y, color: l.color, width: l.width}
+	p.draw(b, xs, ys)
+}
+
+// diagonalLayer draws the reference line y = x across the axes.
+type diagonalLayer struct{}
+
+func (diagonalLayer) extent() (float64, float64, float64, float64, bool) { return 0, 0, 0, 0, false }
+
+func (diagonalLayer) draw(b *svgBuilder, xs, ys axisScale) {
+	lo, hi := math.Max(xs.lo, ys.lo), math.Min(xs.hi, ys.hi)
+	if lo >= hi {
+		return
+	}
+	b.line(xs.pixel(lo), ys.pixel(lo), xs.pixel(hi), ys.pixel(hi), colorReference, 1.2, Dashed.dashArray())
+}

@@ -1,0 +1,210 @@
+package serve
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/nidim/nidim/tensor"
+)
+
+// Media types of request and response bodies.
+const (
+	mediaJSON = "application/json"
+	mediaNPY  = "application/x-npy"
+)
+
+// apiError is an error response: an HTTP status and a body
+// {"error": msg, "kind": kind}.
+type apiError struct {
+	status int
+	kind   string
+	msg    string
+}
+
+func (e *apiError) Error() string { return e.msg }
+
+func badRequest(kind, format string, a ...any) *apiError {
+	return &apiError{status: http.StatusBadRequest, kind: kind, msg: fmt.Sprintf(format, a...)}
+}
+
+// requestMedia returns the media type of the request body: JSON when the
+// Content-Type header is missing or JSON, NPY for application/x-npy, and a
+// 415 error otherwise.
+func requestMedia(r *http.Request) (string, *apiError) {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return mediaJSON, nil
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err == nil && (mt == mediaJSON || mt == mediaNPY) {
+		return mt, nil
+	}
+	return "", &apiError{status: http.StatusUnsupportedMediaType, kind: "unsupported_media_type",
+		msg: fmt.Sprintf("unsupported Content-Type %q; send %s or %s", ct, mediaJSON, mediaNPY)}
+}
+
+// wantsNPY reports whether the Accept header lists application/x-npy.
+func wantsNPY(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
+		if mt, _, err := mime.ParseMediaType(strings.TrimSpace(part)); err == nil && mt == mediaNPY {
+			return true
+		}
+	}
+	return false
+}
+
+// decodeInputs parses a request body into n rows of size values each.
+func decodeInputs(media string, body []byte, size int) (rows []float32, n int, apiErr *apiError) {
+	if media == mediaNPY {
+		return decodeNPY(body, size)
+	}
+	return decodeJSON(body, size)
+}
+
+func decodeJSON(body []byte, size int) ([]float32, int, *apiError) {
+	var req struct {
+		Inputs *[][]float64 `json:"inputs"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return nil, 0, badRequest("malformed_json", "invalid JSON body: %v; send {\"inputs\": [[...], ...]}", err)
+	}
+	if dec.More() {
+		return nil, 0, badRequest("malformed_json", "invalid JSON body: data follows the request object; send one object")
+	}
+	if req.Inputs == nil {
+		return nil, 0, badRequest("empty_batch", "the request has no \"inputs\" field; send {\"inputs\": [[...], ...]} with at least one row")
+	}
+	inputs := *req.Inputs
+	if len(inputs) == 0 {
+		return nil, 0, badRequest("empty_batch", "\"inputs\" is empty; send at least one row")
+	}
+	rows := make([]float32, 0, len(inputs)*size)
+	for i, row := range inputs {
+		if len(row) != size {
+			return nil, 0, inputSizeError(i, len(row), size)
+		}
+		for k, v := range row {
+			f := float32(v)
+			if math.IsInf(float64(f), 0) {
+				return nil, 0, nonFiniteError(i, k, v)
+			}
+			rows = append(rows, f)
+		}
+	}
+	return rows, len(inputs), nil
+}
+
+func decodeNPY(body []byte, size int) ([]float32, int, *apiError) {
+	r := bytes.NewReader(body)
+	data, shape, err := tensor.ReadNPY64(r)
+	if err != nil {
+		var unsupported *tensor.UnsupportedError
+		if errors.As(err, &unsupported) {
+			return nil, 0, badRequest("unsupported_npy", "%v; send a 2-D float32 or float64 array", err)
+		}
+		return nil, 0, badRequest("malformed_npy", "invalid NPY body: %v", err)
+	}
+	if r.Len() > 0 {
+		return nil, 0, badRequest("malformed_npy", "invalid NPY body: %d bytes follow the array data; send one array", r.Len())
+	}
+	if len(shape) != 2 {
+		return nil, 0, badRequest("bad_shape", "the NPY array has shape %v; send a 2-D array of shape (N, %d)", shape, size)
+	}
+	n := shape[0]
+	if n == 0 {
+		return nil, 0, badRequest("empty_batch", "the NPY array has no rows; send at least one row")
+	}
+	if shape[1] != size {
+		return nil, 0, badRequest("input_size", "the NPY array has %d values per row, but the model expects %d; send an array of shape (N, %d)", shape[1], size, size)
+	}
+	rows := make([]float32, len(data))
+	for i, v := range data {
+		f := float32(v)
+		if math.IsNaN(v) || math.IsInf(float64(f), 0) {
+			return nil, 0, nonFiniteError(i/size, i%size, v)
+		}
+		rows[i] = f
+	}
+	return rows, n, nil
+}
+
+func inputSizeError(row, got, want int) *apiError {
+	return badRequest("input_size", "input row %d has %d values, but the model expects %d", row, got, want)
+}
+
+func nonFiniteError(row, col int, v float64) *apiError {
+	what := fmt.Sprintf("is %v", v)
+	if !math.IsNaN(v) && !math.IsInf(v, 0) {
+		what = fmt.Sprintf("is %v, outside the float32 range", v)
+	}
+	return badRequest("non_finite", "input row %d, column %d %s; send finite float32 values", row, col, what)
+}
+
+// encodeEmbeddings writes {"embeddings": [[...], ...]} or an n x d float32
+// NPY array. Each float32 is printed with the fewest digits that read back
+// to the same value.
+func encodeEmbeddings(npy bool, emb []float32, n, d int) ([]byte, string, error) {
+	if npy {
+		var buf bytes.Buffer
+		err := tensor.WriteNPY(&buf, &tensor.Tensor{Shape: []int{n, d}, Data: emb})
+		return buf.Bytes(), mediaNPY, err
+	}
+	b := make([]byte, 0, 16+n*d*12)
+	b = append(b, `{"embeddings":[`...)
+	for i := range n {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '[')
+		for k, v := range emb[i*d : (i+1)*d] {
+			if k > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendFloat(b, float64(v), 'g', -1, 32)
+		}
+		b = append(b, ']')
+	}
+	b = append(b, "]}\n"...)
+	return b, mediaJSON, nil
+}
+
+// encodeScores writes {"p_values": [...], "scores": [...]} or an n x 2
+// float64 NPY array whose columns are the score and the p-value.
+func encodeScores(npy bool, scores, pValues []float64) ([]byte, string, error) {
+	if npy {
+		var buf bytes.Buffer
+		data := make([]float64, 0, 2*len(scores))
+		for i := range scores {
+			data = append(data, scores[i], pValues[i])
+		}
+		err := tensor.WriteNPY64(&buf, data, []int{len(scores), 2})
+		return buf.Bytes(), mediaNPY, err
+	}
+	b := make([]byte, 0, 32+len(scores)*48)
+	b = append(b, `{"p_values":`...)
+	b = appendFloats(b, pValues)
+	b = append(b, `,"scores":`...)
+	b = appendFloats(b, scores)
+	b = append(b, "}\n"...)
+	return b, mediaJSON, nil
+}
+
+func appendFloats(b []byte, v []float64) []byte {
+	b = append(b, '[')
+	for i, x := range v {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendFloat(b, x, 'g', -1, 64)
+	}
+	return append(b, ']')
+}

@@ -1,0 +1,330 @@
+package serve
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nidim/nidim/tensor"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestEmbedJSONMatchesDirect(t *testing.T) {
+	path := tinyModel(t, "gaussian", 12, 3, 16)
+	_, ts := newTestServer(t, path, Config{})
+	x := randomRows(1, 37, 12)
+
+	r := post(t, ts.URL+"/v1/embed", "application/json", "", jsonBody(x, 37))
+	require.Equal(t, http.StatusOK, r.status, "body: %s", r.body)
+	assert.Equal(t, mediaJSON, r.header.Get("Content-Type"))
+	assert.Len(t, r.header.Get("X-Request-Id"), 16)
+	requireBitsEqual(t, directEmbed(t, path, x, 37), decodeEmbeddings(t, r.body))
+}
+
+func TestEmbedNPYMatchesDirect(t *testing.T) {
+	path := tinyModel(t, "gaussian", 12, 3, 16)
+	_, ts := newTestServer(t, path, Config{})
+	x := randomRows(2, 5, 12)
+	want := directEmbed(t, path, x, 5)
+
+	r := post(t, ts.URL+"/v1/embed", mediaNPY, mediaNPY, npyBody(t, x, 5))
+	require.Equal(t, http.StatusOK, r.status, "body: %s", r.body)
+	assert.Equal(t, mediaNPY, r.header.Get("Content-Type"))
+	got, err := tensor.ReadNPY(bytes.NewReader(r.body))
+	require.NoError(t, err)
+	assert.Equal(t, []int{5, 3}, got.Shape)
+	requireBitsEqual(t, want, got.Data)
+
+	// A float64 array of the same values gives the same embeddings.
+	x64 := make([]float64, len(x))
+	for i, v := range x {
+		x64[i] = float64(v)
+	}
+	var buf bytes.Buffer
+	require.NoError(t, tensor.WriteNPY64(&buf, x64, []int{5, 12}))
+	r = post(t, ts.URL+"/v1/embed", mediaNPY, "", buf.Bytes())
+	require.Equal(t, http.StatusOK, r.status, "body: %s", r.body)
+	requireBitsEqual(t, want, decodeEmbeddings(t, r.body))
+}
+
+func TestScoreMatchesDirect(t *testing.T) {
+	for _, prior := range []string{"gaussian", "uniform"} {
+		t.Run(prior, func(t *testing.T) {
+			path := tinyModel(t, prior, 12, 4, 16)
+			_, ts := newTestServer(t, path, Config{})
+			x := randomRows(3, 9, 12)
+			wantScores, wantP, err := OutlierScores(prior, directEmbed(t, path, x, 9), 9, 4)
+			require.NoError(t, err)
+
+			r := post(t, ts.URL+"/v1/score", "application/json", "", jsonBody(x, 9))
+			require.Equal(t, http.StatusOK, r.status, "body: %s", r.body)
+			var got struct {
+				PValues []float64 `json:"p_values"`
+				Scores  []float64 `json:"scores"`
+			}
+			require.NoError(t, json.Unmarshal(r.body, &got))
+			assert.Equal(t, wantScores, got.Scores)
+			assert.Equal(t, wantP, got.PValues)
+
+			r = post(t, ts.URL+"/v1/score", "application/json", mediaNPY, jsonBody(x, 9))
+			require.Equal(t, http.StatusOK, r.status, "body: %s", r.body)
+			data, shape, err := tensor.ReadNPY64(bytes.NewReader(r.body))
+			require.NoError(t, err)
+			require.Equal(t, []int{9, 2}, shape)
+			for i := range 9 {
+				assert.Equal(t, wantScores[i], data[2*i], "score of row %d", i)
+				assert.Equal(t, wantP[i], data[2*i+1], "p-value of row %d", i)
+			}
+		})
+	}
+}
+
+// TestConcurrentRequestsMatchDirect sends requests of different sizes at
+// once, so that the batcher merges and splits them, and checks every
+// response against the embedding of its rows alone.
+func TestConcurrentRequestsMatchDirect(t *testing.T) {
+	path := tinyModel(t, "gaussian", 20, 5, 32)
+	s, ts := newTestServer(t, path, Config{MaxBatch: 16, MaxWait: 20 * time.Millisecond})
+	const clients = 12
+	inputs := make([][]float32, clients)
+	wants := make([][]float32, clients)
+	for c := range clients {
+		n := 1 + c*3%11
+		inputs[c] = randomRows(uint64(100+c), n, 20)
+		wants[c] = directEmbed(t, path, inputs[c], n)
+	}
+
+	var wg sync.WaitGroup
+	results := make([]response, clients)
+	for c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[c] = post(t, ts.URL+"/v1/embed", "application/json", "", jsonBody(inputs[c], len(inputs[c])/20))
+		}()
+	}
+	wg.Wait()
+	for c := range clients {
+		require.Equal(t, http.StatusOK, results[c].status, "client %d: %s", c, results[c].body)
+		requireBitsEqual(t, wants[c], decodeEmbeddings(t, results[c].body))
+	}
+
+	var metrics bytes.Buffer
+	s.metrics.write(&metrics)
+	calls := metricValue(t, metrics.String(), "nidim_batch_size_count")
+	assert.Less(t, calls, float64(clients), "the batcher should merge requests into fewer model calls")
+	assert.Equal(t, float64(0), metricValue(t, metrics.String(), "nidim_queue_length"))
+}
+
+func TestBadRequests(t *testing.T) {
+	path := tinyModel(t, "gaussian", 4, 2, 8)
+	_, ts := newTestServer(t, path, Config{MaxBody: 4096, MaxQueue: 50})
+	nan := float32(math.NaN())
+	var f64 bytes.Buffer
+	require.NoError(t, tensor.WriteNPY64(&f64, []float64{1, 2, 3, math.Inf(1)}, []int{1, 4}))
+	var oneD bytes.Buffer
+	require.NoError(t, tensor.WriteNPY(&oneD, &tensor.Tensor{Shape: []int{4}, Data: []float32{1, 2, 3, 4}}))
+
+	cases := []struct {
+		name        string
+		contentType string
+		body        []byte
+		status      int
+		kind        string
+		message     string
+	}{
+		{"malformed json", "application/json", []byte(`{"inputs": [[1, 2,`), 400, "malformed_json", "invalid JSON"},
+		{"json not an object", "application/json", []byte(`[1, 2, 3, 4]`), 400, "malformed_json", "invalid JSON"},
+		{"json unknown field", "application/json", []byte(`{"input": [[1, 2, 3, 4]]}`), 400, "malformed_json", `unknown field "input"`},
+		{"json trailing data", "application/json", []byte(`{"inputs": [[1, 2, 3, 4]]} {}`), 400, "malformed_json", "data follows"},
+		{"json string value", "application/json", []byte(`{"inputs": [[1, "a", 3, 4]]}`), 400, "malformed_json", "invalid JSON"},
+		{"wrong input size", "application/json", []byte(`{"inputs": [[1, 2, 3, 4], [1, 2, 3]]}`), 400, "input_size", "input row 1 has 3 values, but the model expects 4"},
+		{"float32 overflow", "application/json", []byte(`{"inputs": [[1, 2, 1e39, 4]]}`), 400, "non_finite", "input row 0, column 2 is 1e+39, outside the float32 range"},
+		{"empty inputs", "application/json", []byte(`{"inputs": []}`), 400, "empty_batch", "at least one row"},
+		{"missing inputs", "", []byte(`{}`), 400, "empty_batch", `no "inputs" field`},
+		{"malformed npy", mediaNPY, []byte("\x93NUMPY\x01\x00garbage"), 400, "malformed_npy", "invalid NPY"},
+		{"npy trailing bytes", mediaNPY, append(npyBody(t, []float32{1, 2, 3, 4}, 1), 0), 400, "malformed_npy", "1 bytes follow"},
+		{"npy nan", mediaNPY, npyBody(t, []float32{1, 2, 3, 4, 5, 6, nan, 8}, 2), 400, "non_finite", "input row 1, column 2 is NaN"},
+		{"npy inf", mediaNPY, f64.Bytes(), 400, "non_finite", "input row 0, column 3 is +Inf"},
+		{"npy one-dimensional", mediaNPY, oneD.Bytes(), 400, "bad_shape", "shape [4]"},
+		{"npy wrong columns", mediaNPY, npyBody(t, []float32{1, 2, 3, 4, 5, 6}, 2), 400, "input_size", "3 values per row, but the model expects 4"},
+		{"npy empty body", mediaNPY, []byte{}, 400, "malformed_npy", "invalid NPY"},
+		{"unsupported media type", "text/csv", []byte("1,2,3,4"), 415, "unsupported_media_type", `"text/csv"`},
+		{"body over limit", "application/json", []byte(`{"inputs": [[` + strings.Repeat("1,", 3000) + `1]]}`), 413, "body_too_large", "limit of 4096 bytes"},
+		{"too many inputs", mediaNPY, npyBody(t, make([]float32, 4*51), 51), 413, "too_many_inputs", "51 input rows"},
+	}
+	for _, c := range cases {
+		for _, endpoint := range []string{"/v1/embed", "/v1/score"} {
+			t.Run(c.name+endpoint, func(t *testing.T) {
+				r := post(t, ts.URL+endpoint, c.contentType, "", c.body)
+				require.Equal(t, c.status, r.status, "body: %s", r.body)
+				e := decodeError(t, r.body)
+				assert.Equal(t, c.kind, e.Kind)
+				assert.Contains(t, e.Error, c.message)
+				assert.NotEmpty(t, r.header.Get("X-Request-Id"))
+			})
+		}
+	}
+
+	// A chunked body has no Content-Length, so the limit applies while
+	// reading.
+	req, err := http.NewRequest(http.MethodPost, ts.URL+"/v1/embed", io.MultiReader(strings.NewReader(`{"inputs": [[`+strings.Repeat("1,", 3000)+`1]]}`)))
+	require.NoError(t, err)
+	r := do(t, req)
+	require.Equal(t, http.StatusRequestEntityTooLarge, r.status, "body: %s", r.body)
+	assert.Equal(t, "body_too_large", decodeError(t, r.body).Kind)
+
+	// An empty NPY array of the right width is an empty batch.
+	r = post(t, ts.URL+"/v1/embed", mediaNPY, "", npyEmpty(t, 4))
+	require.Equal(t, http.StatusBadRequest, r.status, "body: %s", r.body)
+	assert.Equal(t, "empty_batch", decodeError(t, r.body).Kind)
+
+	// The server still answers good requests after all of the above.
+	x := []float32{1, 2, 3, 4}
+	r = post(t, ts.URL+"/v1/embed", "application/json", "", jsonBody(x, 1))
+	require.Equal(t, http.StatusOK, r.status, "body: %s", r.body)
+	requireBitsEqual(t, directEmbed(t, path, x, 1), decodeEmbeddings(t, r.body))
+}
+
+func npyEmpty(t testing.TB, cols int) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	require.NoError(t, tensor.WriteNPY64(&buf, nil, []int{0, cols}))
+	return buf.Bytes()
+}
+
+func TestWrongMethodAndPath(t *testing.T) {
+	path := tinyModel(t, "gaussian", 4, 2, 8)
+	_, ts := newTestServer(t, path, Config{})
+	cases := []struct {
+		method, path string
+		status       int
+		kind, allow  string
+	}{
+		{http.MethodGet, "/v1/embed", 405, "method_not_allowed", "POST"},
+		{http.MethodPut, "/v1/score", 405, "method_not_allowed", "POST"},
+		{http.MethodPost, "/v1/model", 405, "method_not_allowed", "GET, HEAD"},
+		{http.MethodDelete, "/healthz", 405, "method_not_allowed", "GET, HEAD"},
+		{http.MethodPost, "/metrics", 405, "method_not_allowed", "GET, HEAD"},
+		{http.MethodGet, "/v2/embed", 404, "not_found", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.method+c.path, func(t *testing.T) {
+			req, err := http.NewRequest(c.method, ts.URL+c.path, nil)
+			require.NoError(t, err)
+			r := do(t, req)
+			require.Equal(t, c.status, r.status, "body: %s", r.body)
+			assert.Equal(t, c.kind, decodeError(t, r.body).Kind)
+			assert.Equal(t, c.allow, r.header.Get("Allow"))
+		})
+	}
+}
+
+func TestModelHealthAndMetrics(t *testing.T) {
+	path := tinyModel(t, "uniform", 6, 3, 8)
+	_, ts := newTestServer(t, path, Config{MaxBatch: 8})
+	sum, err := fileSHA256(path)
+	require.NoError(t, err)
+
+	r := do(t, mustRequest(t, http.MethodGet, ts.URL+"/v1/model"))
+	require.Equal(t, http.StatusOK, r.status)
+	var info map[string]any
+	require.NoError(t, json.Unmarshal(r.body, &info))
+	assert.Equal(t, "uniform", info["prior"])
+	assert.Equal(t, 3.0, info["dim"])
+	assert.Equal(t, 0.1, info["noise_level"])
+	assert.Equal(t, []any{6.0}, info["input_shape"])
+	assert.Equal(t, 6.0, info["input_size"])
+	assert.Equal(t, sum, info["checkpoint_sha256"])
+	assert.Len(t, sum, 64)
+	assert.Equal(t, 8.0, info["max_batch"])
+
+	r = do(t, mustRequest(t, http.MethodGet, ts.URL+"/healthz"))
+	require.Equal(t, http.StatusOK, r.status)
+	assert.JSONEq(t, `{"status":"ok"}`, string(r.body))
+
+	x := randomRows(5, 3, 6)
+	require.Equal(t, http.StatusOK, post(t, ts.URL+"/v1/embed", "", "", jsonBody(x, 3)).status)
+	require.Equal(t, http.StatusOK, post(t, ts.URL+"/v1/score", "", "", jsonBody(x[:12], 2)).status)
+	require.Equal(t, http.StatusBadRequest, post(t, ts.URL+"/v1/embed", "", "", []byte("{")).status)
+
+	r = do(t, mustRequest(t, http.MethodGet, ts.URL+"/metrics"))
+	require.Equal(t, http.StatusOK, r.status)
+	assert.Equal(t, "text/plain; version=0.0.4; charset=utf-8", r.header.Get("Content-Type"))
+	text := string(r.body)
+	assert.Equal(t, 1.0, metricValue(t, text, `nidim_http_requests_total{endpoint="/v1/embed",code="200"}`))
+	assert.Equal(t, 1.0, metricValue(t, text, `nidim_http_requests_total{endpoint="/v1/embed",code="400"}`))
+	assert.Equal(t, 1.0, metricValue(t, text, `nidim_http_requests_total{endpoint="/v1/score",code="200"}`))
+	assert.Equal(t, 1.0, metricValue(t, text, `nidim_http_requests_total{endpoint="/v1/model",code="200"}`))
+	assert.Equal(t, 1.0, metricValue(t, text, `nidim_errors_total{kind="malformed_json"}`))
+	assert.Equal(t, 3.0, metricValue(t, text, `nidim_inputs_total{endpoint="/v1/embed"}`))
+	assert.Equal(t, 2.0, metricValue(t, text, `nidim_inputs_total{endpoint="/v1/score"}`))
+	assert.Equal(t, 2.0, metricValue(t, text, `nidim_batch_size_count`))
+	assert.Equal(t, 5.0, metricValue(t, text, `nidim_batch_size_sum`))
+	assert.Equal(t, 1.0, metricValue(t, text, `nidim_batch_size_bucket{le="2"}`))
+	assert.Equal(t, 2.0, metricValue(t, text, `nidim_batch_size_bucket{le="4"}`))
+	assert.Equal(t, 2.0, metricValue(t, text, `nidim_batch_size_bucket{le="+Inf"}`))
+	assert.Equal(t, 0.0, metricValue(t, text, `nidim_queue_length`))
+	assert.Equal(t, 2.0, metricValue(t, text, `nidim_request_duration_seconds_count{endpoint="/v1/embed"}`))
+	assert.Equal(t, 2.0, metricValue(t, text, `nidim_request_duration_seconds_bucket{endpoint="/v1/embed",le="+Inf"}`))
+	assert.Contains(t, text, "# TYPE nidim_request_duration_seconds histogram\n")
+	assert.Contains(t, text, "# TYPE nidim_queue_length gauge\n")
+	checkExposition(t, text)
+}
+
+func mustRequest(t testing.TB, method, url string) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest(method, url, nil)
+	require.NoError(t, err)
+	return req
+}
+
+// metricValue returns the value of the series whose name and labels are
+// exactly series.
+func metricValue(t testing.TB, text, series string) float64 {
+	t.Helper()
+	for _, line := range strings.Split(text, "\n") {
+		if rest, ok := strings.CutPrefix(line, series+" "); ok {
+			var v float64
+			_, err := fmt.Sscan(rest, &v)
+			require.NoError(t, err, "line %q", line)
+			return v
+		}
+	}
+	t.Fatalf("no series %s in:\n%s", series, text)
+	return 0
+}
+
+// checkExposition checks the line syntax of the text format: comments are
+// HELP or TYPE, and every sample of a metric follows its TYPE line.
+func checkExposition(t testing.TB, text string) {
+	t.Helper()
+	typed := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
+		if strings.HasPrefix(line, "#") {
+			f := strings.Fields(line)
+			require.GreaterOrEqual(t, len(f), 4, "comment line %q", line)
+			require.Contains(t, []string{"HELP", "TYPE"}, f[1], "comment line %q", line)
+			if f[1] == "TYPE" {
+				typed[f[2]] = f[3]
+			}
+			continue
+		}
+		name, _, _ := strings.Cut(strings.Fields(line)[0], "{")
+		base := name
+		for _, suffix := range []string{"_bucket", "_sum", "_count"} {
+			if b, ok := strings.CutSuffix(name, suffix); ok && typed[b] == "histogram" {
+				base = b
+			}
+		}
+		assert.Contains(t, typed, base, "sample line %q has no TYPE", line)
+	}
+}
