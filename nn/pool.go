@@ -139,9 +139,9 @@ func pool2x2(y []float32, arg []int32, x []float32, w, oh, ow int) {
 	}
 }
 
-// orderKey maps a float32 to an int32 with the same order for all values
-// but NaN: -0 sorts just below +0, a NaN with the sign bit clear above +Inf
-// (so it propagates) and one with the sign bit set below -Inf.
+// orderKey maps a float32 to an int32 with the same order, except that -0
+// sorts just below +0. A NaN with the sign bit clear sorts above +Inf, so
+// it propagates, and one with the sign bit set sorts below -Inf.
 func orderKey(f float32) int32 {
 	b := int32(math.Float32bits(f))
 	return b ^ (b >> 31 & 0x7fffffff)

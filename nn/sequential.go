@@ -23,7 +23,7 @@ type Sequential struct {
 
 	params  []*Param
 	buffers []*Param
-	fused   []bool // fused[i]: layer i is a ReLU computed by layer i-1
+	fused   []bool // fused[i]: layer i is computed by an earlier layer and skipped
 }
 
 // fuse lets layer i compute the layers after it that it can: a ReLU after a
