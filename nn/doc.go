@@ -24,8 +24,9 @@
 // with a following ReLU and MaxPool2d, which saves passes over the
 // activations without changing any value.
 //
-// Layers and optimizers split elementwise and per-sample work over up to
-// [Threads] goroutines, and matrix products over tensor.Threads. Sums over
-// the batch use splits that do not depend on either count, so a training
-// step gives bit-identical results for any thread count.
+// Layers and optimizers split their work, matrix products included, over
+// up to [Threads] goroutines, each running single-goroutine tensor.Gemm
+// calls, so tensor.SetThreads does not affect them. Sums over the batch use
+// splits that do not depend on the thread count, so a training step gives
+// bit-identical results for any thread count.
 package nn

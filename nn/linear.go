@@ -21,6 +21,7 @@ type Linear struct {
 	x             *tensor.Tensor // input of the last Forward, not copied
 	y, dx         *tensor.Tensor
 	dyMasked      *tensor.Tensor // output gradient masked by the fused ReLU
+	gemm          splitGemm
 }
 
 // NewLinear returns a Linear layer with weights drawn by KaimingUniform with
@@ -57,7 +58,7 @@ func (l *Linear) Forward(x *tensor.Tensor, train bool) (*tensor.Tensor, error) {
 	n := x.Shape[0]
 	y := ensure(&l.y, n, l.Out)
 	l.x = x
-	tensor.Gemm(tensor.NoTrans, tensor.Trans, n, l.Out, l.In, 1, x.Data, l.In, l.Weight.Value.Data, l.In, 0, y.Data, l.Out)
+	l.gemm.gemm(tensor.NoTrans, tensor.Trans, n, l.Out, l.In, x.Data, l.In, l.Weight.Value.Data, l.In, 0, y.Data)
 	k := simd.Active()
 	b := l.Bias.Value.Data
 	for i := range n {
@@ -80,13 +81,13 @@ func (l *Linear) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 		simd.Active().ReLUBackward(masked.Data, dy.Data, l.y.Data)
 		dy = masked
 	}
-	tensor.Gemm(tensor.Trans, tensor.NoTrans, l.Out, l.In, n, 1, dy.Data, l.Out, l.x.Data, l.In, 1, l.Weight.Grad.Data, l.In)
+	l.gemm.gemm(tensor.Trans, tensor.NoTrans, l.Out, l.In, n, dy.Data, l.Out, l.x.Data, l.In, 1, l.Weight.Grad.Data)
 	addRows(l.Bias.Grad.Data, dy.Data, n, l.Out)
 	if l.skipInputGrad {
 		return nil, nil
 	}
 	dx := ensure(&l.dx, n, l.In)
-	tensor.Gemm(tensor.NoTrans, tensor.NoTrans, n, l.In, l.Out, 1, dy.Data, l.Out, l.Weight.Value.Data, l.In, 0, dx.Data, l.In)
+	l.gemm.gemm(tensor.NoTrans, tensor.NoTrans, n, l.In, l.Out, dy.Data, l.Out, l.Weight.Value.Data, l.In, 0, dx.Data)
 	return dx, nil
 }
 

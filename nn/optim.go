@@ -68,7 +68,15 @@ func (f *flatParams) run(lo, hi int, update func(value, grad []float32, state in
 	}
 }
 
-func (f *flatParams) zeroGrad() { ZeroGrad(f.params) }
+// clearGrads sets the gradients inside [lo, hi) of the flat layout to zero.
+func (f *flatParams) clearGrads(lo, hi int) {
+	for _, s := range f.spans {
+		a, b := max(lo, s.lo), min(hi, s.hi)
+		if a < b {
+			clear(s.p.Grad.Data[a-s.lo : b-s.lo])
+		}
+	}
+}
 
 // SGD is stochastic gradient descent with optional momentum, Nesterov
 // momentum and L2 weight decay, with PyTorch's update rule (dampening 0):
@@ -86,6 +94,7 @@ type SGD struct {
 	buf    []float32 // momentum buffers, flat
 	steps  int
 	update func(lo, hi int)
+	zero   func(lo, hi int) // flat.clearGrads
 	apply  func(value, grad []float32, state int)
 }
 
@@ -107,12 +116,13 @@ func NewSGD(params []*Param, lr, momentum float64, nesterov bool, weightDecay fl
 	}
 	o.apply = o.applyPiece
 	o.update = func(lo, hi int) { o.flat.run(lo, hi, o.apply) }
+	o.zero = o.flat.clearGrads
 	return o, nil
 }
 
 func (o *SGD) SetLR(lr float64) { o.lr = lr }
 func (o *SGD) LR() float64      { return o.lr }
-func (o *SGD) ZeroGrad()        { o.flat.zeroGrad() }
+func (o *SGD) ZeroGrad()        { o.loop.run(o.flat.total, optimGrain, 1, o.zero) }
 
 func (o *SGD) Step() {
 	o.loop.run(o.flat.total, optimGrain, flatAlign, o.update)
@@ -166,6 +176,7 @@ type Adam struct {
 	m, v   []float32
 	steps  int
 	update func(lo, hi int)
+	zero   func(lo, hi int) // flat.clearGrads
 	apply  func(value, grad []float32, state int)
 
 	consts adamConstants // of the current step, read by the goroutines
@@ -191,12 +202,13 @@ func NewAdam(params []*Param, lr, beta1, beta2, eps, weightDecay float64, decoup
 	}
 	o.apply = o.applyPiece
 	o.update = func(lo, hi int) { o.flat.run(lo, hi, o.apply) }
+	o.zero = o.flat.clearGrads
 	return o, nil
 }
 
 func (o *Adam) SetLR(lr float64) { o.lr = lr }
 func (o *Adam) LR() float64      { return o.lr }
-func (o *Adam) ZeroGrad()        { o.flat.zeroGrad() }
+func (o *Adam) ZeroGrad()        { o.loop.run(o.flat.total, optimGrain, 1, o.zero) }
 
 func (o *Adam) Step() {
 	o.steps++

@@ -24,9 +24,9 @@ var (
 	poolLoops   = make(chan *loop)
 )
 
-// SetThreads sets how many goroutines layers and optimizers use for their
-// own elementwise and per-sample work; n <= 0 restores the default,
-// GOMAXPROCS. It does not change the thread count of tensor.Gemm.
+// SetThreads sets how many goroutines layers and optimizers use, for
+// matrix products too; n <= 0 restores the default, GOMAXPROCS. It does not
+// change the thread count of tensor.Gemm for other callers.
 func SetThreads(n int) {
 	if n < 0 {
 		n = 0

@@ -2,7 +2,7 @@
 
 package simd
 
-// packAsm says whether PackGroups and PackTransposed use assembly. The
+// packAsm reports whether PackGroups and PackTransposed use assembly. The
 // routines need only SSE, which every amd64 CPU has.
 const packAsm = true
 

@@ -16,6 +16,22 @@ packgroups_group:
 	MOVQ R9, DX  // values left in this group
 	MOVQ SI, R10 // read position in this group
 
+packgroups_vector16:
+	CMPQ   DX, $16
+	JLT    packgroups_vector
+	MOVUPS (R10), X0
+	MOVUPS 16(R10), X1
+	MOVUPS 32(R10), X2
+	MOVUPS 48(R10), X3
+	MOVUPS X0, (DI)
+	MOVUPS X1, 16(DI)
+	MOVUPS X2, 32(DI)
+	MOVUPS X3, 48(DI)
+	ADDQ   $64, R10
+	ADDQ   $64, DI
+	SUBQ   $16, DX
+	JMP    packgroups_vector16
+
 packgroups_vector:
 	CMPQ   DX, $4
 	JLT    packgroups_scalar

@@ -2,7 +2,7 @@
 
 package simd
 
-// packAsm says whether PackGroups and PackTransposed use assembly.
+// packAsm reports whether PackGroups and PackTransposed use assembly.
 const packAsm = false
 
 func packGroupsSSE(dst, src *float32, ld, width, n int) {

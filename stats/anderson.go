@@ -95,16 +95,18 @@ func AndersonDarlingNormal(x []float64) (Result, error) {
 // 0.046/n (adFiniteN returns the corrected value, checked against goftest's
 // ad.test on the fixtures).
 //
-// Valid n: 2 or more (a single value counts as constant data).
+// Valid n: 2 or more.
 //
 // Special cases:
-//   - NaN or ±Inf in x, constant data: error.
+//   - NaN or ±Inf in x: error.
+//   - constant data: allowed; a collapsed sample gets a large A^2 and is
+//     rejected rather than skipped.
 //   - a value where d has CDF 0 or 1 (outside its support, such as 1.5 for
 //     U(0, 1)): error naming it, because A^2 is infinite there.
 //   - ties: allowed.
 func AndersonDarling(x []float64, d Continuous) (Result, error) {
 	const test = "anderson-darling"
-	if err := checkSample(x, 2, 0, test); err != nil {
+	if err := checkFiniteSample(x, 2, 0, test); err != nil {
 		return Result{}, err
 	}
 	s := sortedCopy(x)

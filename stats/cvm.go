@@ -33,10 +33,10 @@ func cvmStatistic(s []float64, cdf func(float64) float64) float64 {
 //
 // Valid n: 2 or more.
 //
-// Special cases: NaN or ±Inf and constant data give an error; ties and
-// values outside the support of d are allowed.
+// Special cases: NaN or ±Inf give an error; ties, constant data and values
+// outside the support of d are allowed.
 func CramerVonMises(x []float64, d Continuous) (Result, error) {
-	if err := checkSample(x, 2, 0, "cramer-von-mises"); err != nil {
+	if err := checkFiniteSample(x, 2, 0, "cramer-von-mises"); err != nil {
 		return Result{}, err
 	}
 	s := sortedCopy(x)

@@ -74,11 +74,13 @@ func ksStatistics(s []float64, cdf func(float64) float64) (dPlus, dMinus float64
 // finite-n correction, absolute error below 0.025/n, with Exact set to false.
 // See ksTwoSidedSurvival for the exact switch points.
 //
-// Valid n: 2 or more (constant data is rejected).
+// Valid n: 2 or more.
 //
 // Special cases:
 //   - NaN or ±Inf in x: error naming the index.
-//   - empty x, or all values equal: error.
+//   - fewer than 2 values: error.
+//   - constant data: allowed, with D = max(F(c), 1 - F(c)) >= 1/2, so a
+//     collapsed sample is rejected rather than skipped.
 //   - ties: allowed; the statistic is computed as for distinct values, and
 //     the p-value assumes a continuous F.
 //   - values outside the support of d: allowed (CDF 0 or 1).
@@ -87,7 +89,7 @@ func KolmogorovSmirnov(x []float64, d Continuous, alt Alternative) (KSResult, er
 	if alt != TwoSided && alt != Less && alt != Greater {
 		return KSResult{}, fmt.Errorf("stats: %s: invalid alternative %d: use TwoSided, Less or Greater", test, int(alt))
 	}
-	if err := checkSample(x, 2, 0, test); err != nil {
+	if err := checkFiniteSample(x, 2, 0, test); err != nil {
 		return KSResult{}, err
 	}
 	s := sortedCopy(x)

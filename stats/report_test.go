@@ -8,6 +8,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // reportJSON mirrors the JSON contract of Report.MarshalJSON, as a script
@@ -406,5 +409,35 @@ func TestReportMarginalUniformityFixtures(t *testing.T) {
 		}
 		bonferroni := slices.Min(Bonferroni(p))
 		checkClose(t, c.ID+" bonferroni", bonferroni, c.value(t, "bonferroni_pvalue"), 0, 1e-15)
+	}
+}
+
+// A collapsed component (every row the same value, a common failure of
+// representation learning) must fail the report. It used to pass: every
+// test refused constant data and dropped out of the family.
+func TestReportRejectsCollapsedComponent(t *testing.T) {
+	for _, tc := range []struct {
+		prior string
+		m     Matrix
+		c     float64
+	}{
+		{"gaussian", normalMatrix(300, 3, 7), 0},
+		{"gaussian", normalMatrix(300, 3, 7), 2},
+		{"uniform", uniformMatrix(300, 3, 7), 0},
+		{"uniform", uniformMatrix(300, 3, 7), 0.5},
+	} {
+		for i := 0; i < tc.m.N; i++ {
+			tc.m.Row(i)[1] = tc.c
+		}
+		r, err := BuildReport(tc.m, ReportOptions{Prior: tc.prior, Replicates: 19})
+		require.NoError(t, err)
+		require.Truef(t, r.Reject, "%s prior, component 1 constant at %v: %s", tc.prior, tc.c, r.Verdict())
+		assert.Equal(t, 1, r.Tests[r.Worst].Component, "%s prior, constant %v: worst entry", tc.prior, tc.c)
+		for _, e := range r.Tests {
+			if e.Component == 1 && e.Name == "ks-prior" {
+				assert.Emptyf(t, e.Err, "%s prior: ks-prior on the constant component", tc.prior)
+				assert.LessOrEqualf(t, e.AdjustedP, r.Alpha, "%s prior, constant %v: ks-prior", tc.prior, tc.c)
+			}
+		}
 	}
 }

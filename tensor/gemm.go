@@ -36,16 +36,21 @@ func (op Op) String() string {
 // too short for the dimensions.
 //
 // The algorithm is the one of Goto and van de Geijn ("Anatomy of
-// high-performance matrix multiplication", ACM TOMS 34(3), 2008). The k
-// dimension is cut into blocks of at most 256 and n into blocks of at most
-// 4096 columns. For each pair of blocks, the block of op(B) is packed once
-// into panels of NR columns, shared by all goroutines, and then the rows of
-// C are split into chunks of at most 384 rows (fewer when that gives every
-// goroutine work). The goroutine that takes a chunk packs its rows of op(A)
-// into panels of MR rows and calls the MR x NR micro-kernel for each tile;
-// tiles cut by the edge of C go through a small temporary tile. The result
-// of every element does not depend on the number of goroutines. After the
-// first call of a given size, Gemm does not allocate.
+// high-performance matrix multiplication", ACM TOMS 34(3), 2008,
+// doi:10.1145/1356052.1356053). The k
+// dimension is cut into near-equal blocks of at most 384 and n into blocks
+// of at most 4096 columns. For each pair of blocks, the block of op(B) is
+// packed once into panels of NR columns, shared by all goroutines. The
+// rows of C are then cut into chunks of at most 384 rows, and into a few
+// chunks per goroutine when there are several. The goroutine that takes a
+// chunk packs its rows of op(A) into panels of MR rows and calls the
+// MR x NR micro-kernel of the level for each tile. When A is not
+// transposed, n is at most 128 and the level has a kernel that reads A in
+// place ([simd.GemmRows]), A is not packed. Tiles cut by the edge of C go
+// through a small temporary tile. Every element of C is computed by the
+// same operations in the same order whatever the number of goroutines, so
+// the result does not depend on it. After the first call of a given size,
+// Gemm does not allocate.
 func Gemm(opA, opB Op, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	Gemmer{}.Gemm(opA, opB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }

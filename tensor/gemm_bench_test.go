@@ -10,8 +10,8 @@ import (
 // BenchmarkSgemm reports GFLOP/s (2*m*k*n per call) for every supported
 // level on square sizes with one and two goroutines, and on the shapes of
 // the MLP encoder's training step. Names read
-// Sgemm/<level>/<m>x<k>x<n>/<op>/threads=<t>, where op says which operand
-// is transposed (NN, TN or NT).
+// Sgemm/<level>/<m>x<k>x<n>/<op>/threads=<t>, where op names the transposed
+// operand (NN, TN or NT).
 func BenchmarkSgemm(b *testing.B) {
 	type shape struct {
 		m, k, n int

@@ -108,6 +108,8 @@ func runBenchStep(args []string, stdout, stderr io.Writer) int {
 	// Run Go code on as many OS threads as the goroutines asked for, so
 	// that the comparison with a BLAS limited to --threads is fair.
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(*threads))
+	defer tensor.SetThreads(tensor.Threads())
+	defer nn.SetThreads(nn.Threads())
 	tensor.SetThreads(*threads)
 	nn.SetThreads(*threads)
 

@@ -19,7 +19,8 @@ func init() {
 	})
 }
 
-const embedUsage = `Usage: nidim embed --model FILE --out FILE [flags]
+const embedUsage = `Usage: nidim embed MODEL --out FILE [flags]
+       nidim embed --model MODEL --out FILE [flags]
 
 Runs the encoder of a checkpoint written by "nidim train" over a data set
 in inference mode, without channel noise, and writes one embedding per row
@@ -27,7 +28,8 @@ in inference mode, without channel noise, and writes one embedding per row
 (float32), .csv, .tsv or .txt, each optionally followed by .gz.
 
 Flags:
-  --model FILE         checkpoint from nidim train (required)
+  --model MODEL        checkpoint from nidim train (required, here or as
+                       the argument MODEL)
   --out FILE           embedding file to write (required)
   --data PATH          an MNIST-style IDX directory or a matrix file (.npy,
                        .csv, .tsv, .txt, optionally .gz) with one sample per
@@ -46,17 +48,24 @@ func runEmbed(args []string, stdout, stderr io.Writer) int {
 	split := fs.String("split", "test", "")
 	batch := fs.Int("batch", 1000, "")
 	threads := fs.Int("threads", 0, "")
-	if st := parseFlags(fs, args, embedUsage, stdout, stderr); st >= 0 {
+	files, st := parseFlagsAndFiles(fs, args, 1, embedUsage, stdout, stderr)
+	if st >= 0 {
 		return st
 	}
 
 	fail := func(status int, format string, a ...any) int {
-		fmt.Fprintf(stderr, "nidim embed: "+format+"\n", a...)
+		fmt.Fprintf(stderr, "nidim embed: %s\n", sentence(fmt.Sprintf(format, a...)))
 		return status
+	}
+	if len(files) == 1 {
+		if *modelPath != "" {
+			return fail(exitUsage, "the model is given twice, as --model %s and as the argument %s; pass it once.", *modelPath, files[0])
+		}
+		*modelPath = files[0]
 	}
 	switch {
 	case *modelPath == "":
-		return fail(exitUsage, "missing --model; pass the checkpoint written by nidim train.")
+		return fail(exitUsage, "missing --model; pass the checkpoint written by nidim train, as in nidim embed MODEL --out embeddings.npy.")
 	case *out == "":
 		return fail(exitUsage, "missing --out; pass the embedding file to write, such as embeddings.npy.")
 	case *split != "test" && *split != "train":

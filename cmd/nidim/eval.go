@@ -19,7 +19,8 @@ func init() {
 	})
 }
 
-const evalUsage = `Usage: nidim eval --model FILE [flags]
+const evalUsage = `Usage: nidim eval MODEL [flags]
+       nidim eval --model MODEL [flags]
 
 Evaluates a checkpoint written by "nidim train" on the data it was trained
 on: the InfoNCE estimate of the mutual information on the test split with
@@ -29,7 +30,8 @@ and of a k-nearest-neighbor classifier trained on the training-split
 embeddings.
 
 Flags:
-  --model FILE         checkpoint from nidim train (required)
+  --model MODEL        checkpoint from nidim train (required, here or as
+                       the argument MODEL)
   --data PATH          an MNIST-style IDX directory or a matrix file, as for
                        nidim train (default: built-in MNIST)
   --labels FILE        class labels for a matrix --data, one per row
@@ -54,17 +56,24 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	knnMetric := fs.String("knn-metric", string(dim.MetricEuclidean), "")
 	threads := fs.Int("threads", 0, "")
 	asJSON := fs.Bool("json", false, "")
-	if st := parseFlags(fs, args, evalUsage, stdout, stderr); st >= 0 {
+	files, st := parseFlagsAndFiles(fs, args, 1, evalUsage, stdout, stderr)
+	if st >= 0 {
 		return st
 	}
 
 	fail := func(status int, format string, a ...any) int {
-		fmt.Fprintf(stderr, "nidim eval: "+format+"\n", a...)
+		fmt.Fprintf(stderr, "nidim eval: %s\n", sentence(fmt.Sprintf(format, a...)))
 		return status
+	}
+	if len(files) == 1 {
+		if *modelPath != "" {
+			return fail(exitUsage, "the model is given twice, as --model %s and as the argument %s; pass it once.", *modelPath, files[0])
+		}
+		*modelPath = files[0]
 	}
 	switch {
 	case *modelPath == "":
-		return fail(exitUsage, "missing --model; pass the checkpoint written by nidim train.")
+		return fail(exitUsage, "missing --model; pass the checkpoint written by nidim train, as in nidim eval MODEL.")
 	case *knnK < 1:
 		return fail(exitUsage, "invalid --knn %d; use 1 or more neighbors.", *knnK)
 	case *threads < 0:

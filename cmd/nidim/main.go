@@ -6,10 +6,13 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -56,6 +59,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 			usage(stdout)
 			return exitOK
 		}
+		if rest[0] == "help" {
+			usage(stdout)
+			return exitOK
+		}
 		c, ok := commands[rest[0]]
 		if !ok {
 			fmt.Fprintf(stderr, "nidim: unknown command %q; run \"nidim help\" for the list.\n", rest[0])
@@ -91,4 +98,103 @@ func usage(w io.Writer) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Run \"nidim help COMMAND\" for the flags of one command.")
+}
+
+// flagErrorText rewrites an error of fs.Parse in the words of the help
+// texts: "unknown flag -x", "--lr needs a value", or "invalid --lr "abc":
+// use a number". The package flag's own wording ("parse error") names
+// neither what was expected nor the double-dash spelling users type.
+func flagErrorText(fs *flag.FlagSet, err error) string {
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
+		return "unknown flag " + name
+	}
+	if name, ok := strings.CutPrefix(msg, "flag needs an argument: -"); ok {
+		return "--" + name + " needs a value"
+	}
+	// invalid value "abc" for flag -lr: parse error
+	// invalid boolean value "abc" for -json: parse error
+	var value, name string
+	if _, rest, ok := strings.Cut(msg, "value "); ok && strings.HasPrefix(msg, "invalid ") {
+		if q, err := strconv.QuotedPrefix(rest); err == nil {
+			value, _ = strconv.Unquote(q)
+			rest = strings.TrimPrefix(rest[len(q):], " for ")
+			rest = strings.TrimPrefix(rest, "flag ")
+			name, _, _ = strings.Cut(strings.TrimPrefix(rest, "-"), ":")
+		}
+	}
+	f := fs.Lookup(name)
+	if f == nil {
+		return msg
+	}
+	want := "a valid value"
+	if g, ok := f.Value.(flag.Getter); ok {
+		switch g.Get().(type) {
+		case int, int64:
+			want = "a whole number"
+		case uint, uint64:
+			want = "a whole number, 0 or more"
+		case float64:
+			want = "a number"
+		case bool:
+			want = "true or false"
+		}
+	}
+	if strings.HasSuffix(msg, "value out of range") {
+		return fmt.Sprintf("invalid --%s %q: out of range; use %s that fits", name, value, want)
+	}
+	return fmt.Sprintf("invalid --%s %q: use %s", name, value, want)
+}
+
+// sentence turns an error from the library into the one sentence the
+// command prints: without the "pkg: " prefixes that only name Go packages,
+// and ending with a period.
+func sentence(msg string) string {
+	for {
+		trimmed := msg
+		for _, pkg := range []string{"dim: ", "tensor: ", "nn: ", "stats: ", "mnist: "} {
+			trimmed = strings.TrimPrefix(trimmed, pkg)
+		}
+		if trimmed == msg {
+			break
+		}
+		msg = trimmed
+	}
+	msg = strings.TrimSpace(msg)
+	if msg != "" && !strings.HasSuffix(msg, ".") {
+		msg += "."
+	}
+	return msg
+}
+
+// parseFlagsAndFiles parses flags that may come before, between or after
+// at most maxFiles positional arguments, which it returns. The status is -1
+// to continue, or the exit status after printing help or a usage error.
+func parseFlagsAndFiles(fs *flag.FlagSet, args []string, maxFiles int, usage string, stdout, stderr io.Writer) ([]string, int) {
+	fs.SetOutput(io.Discard)
+	var files []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fmt.Fprint(stdout, usage)
+				return nil, exitOK
+			}
+			fmt.Fprintf(stderr, "nidim %s: %s; run \"nidim help %s\" for the flags.\n", fs.Name(), flagErrorText(fs, err), fs.Name())
+			return nil, exitUsage
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		files = append(files, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if len(files) > maxFiles {
+		if maxFiles == 0 {
+			fmt.Fprintf(stderr, "nidim %s: unexpected argument %q; pass only flags.\n", fs.Name(), files[0])
+		} else {
+			fmt.Fprintf(stderr, "nidim %s: unexpected argument %q after %q; run \"nidim help %s\" for the usage.\n", fs.Name(), files[maxFiles], files[maxFiles-1], fs.Name())
+		}
+		return nil, exitUsage
+	}
+	return files, -1
 }

@@ -114,27 +114,12 @@ func (d *dataFlags) register(fs *flag.FlagSet) {
 	fs.Float64Var(&d.testFraction, "test-fraction", 0.1, "")
 }
 
-// parseFlags parses args into fs. It returns -1 to continue, or the exit
-// status after printing help or a usage error.
+// parseFlags parses args into fs, which takes no positional arguments. It
+// returns -1 to continue, or the exit status after printing help or a
+// usage error.
 func parseFlags(fs *flag.FlagSet, args []string, usage string, stdout, stderr io.Writer) int {
-	fs.SetOutput(io.Discard)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stdout, usage)
-			return exitOK
-		}
-		msg := err.Error()
-		if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
-			msg = "unknown flag " + name
-		}
-		fmt.Fprintf(stderr, "nidim %s: %s; run \"nidim help %s\" for the flags.\n", fs.Name(), msg, fs.Name())
-		return exitUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "nidim %s: unexpected argument %q; pass only flags.\n", fs.Name(), fs.Arg(0))
-		return exitUsage
-	}
-	return -1
+	_, st := parseFlagsAndFiles(fs, args, 0, usage, stdout, stderr)
+	return st
 }
 
 func runTrain(args []string, stdout, stderr io.Writer) int {
@@ -177,7 +162,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		return st
 	}
 	fail := func(status int, format string, a ...any) int {
-		fmt.Fprintf(stderr, "nidim train: "+format+"\n", a...)
+		fmt.Fprintf(stderr, "nidim train: %s\n", sentence(fmt.Sprintf(format, a...)))
 		return status
 	}
 

@@ -2,6 +2,7 @@ package plot
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"strings"
@@ -78,7 +79,7 @@ func (c *Chart) WriteSVG(w io.Writer) error {
 	}
 	var b svgBuilder
 	b.begin(width, height)
-	c.render(&b, 0, 0, width, height, standaloneStyle)
+	c.render(&b, 0, 0, width, height, standaloneStyle, nil)
 	return b.finish(w)
 }
 
@@ -159,14 +160,17 @@ type legendEntry struct {
 	dash  Dash
 }
 
-// subtitleText joins the subtitle and the notes.
-func (c *Chart) subtitleText() string {
+// subtitleText joins the subtitle and the notes, leaving out the notes in
+// omit.
+func (c *Chart) subtitleText(omit map[string]bool) string {
 	parts := make([]string, 0, 1+len(c.notes))
 	if c.Subtitle != "" {
 		parts = append(parts, strings.TrimSuffix(c.Subtitle, "."))
 	}
 	for _, n := range c.notes {
-		parts = append(parts, strings.TrimSuffix(n, "."))
+		if !omit[n] {
+			parts = append(parts, strings.TrimSuffix(n, "."))
+		}
 	}
 	if len(parts) == 0 {
 		return ""
@@ -206,8 +210,9 @@ func (c *Chart) ranges() (xlo, xhi, ylo, yhi float64) {
 	return xlo, xhi, ylo, yhi
 }
 
-// render draws the chart into the rectangle (x0, y0, w, h).
-func (c *Chart) render(b *svgBuilder, x0, y0, w, h float64, st style) {
+// render draws the chart into the rectangle (x0, y0, w, h), without the
+// notes in omit.
+func (c *Chart) render(b *svgBuilder, x0, y0, w, h float64, st style, omit map[string]bool) {
 	pad := st.pad
 	y := y0 + pad
 
@@ -216,7 +221,7 @@ func (c *Chart) render(b *svgBuilder, x0, y0, w, h float64, st style) {
 		y += st.title * 1.15
 		b.text(x0+pad, y, line, textStyle{size: st.title, bold: true})
 	}
-	for _, line := range wrapText(c.subtitleText(), st.subtitle, w-2*pad) {
+	for _, line := range wrapText(c.subtitleText(omit), st.subtitle, w-2*pad) {
 		y += st.subtitle * 1.3
 		b.text(x0+pad, y, line, textStyle{size: st.subtitle, fill: colorSubtitle})
 	}
@@ -297,7 +302,7 @@ func (c *Chart) render(b *svgBuilder, x0, y0, w, h float64, st style) {
 		label := truncateText(c.YLabel, st.label, ys.p0-ys.p1)
 		b.text(x0+pad+st.label, (ys.p0+ys.p1)/2, label, textStyle{size: st.label, anchor: anchorMiddle, rotate: true})
 	}
-	c.drawLegend(b, legendX, ys.p1, st, w)
+	c.drawLegend(b, legendX, ys.p1, y0+h-pad, st, w)
 }
 
 // xAxis chooses the x ticks for the axis from left to right px, with
@@ -348,7 +353,9 @@ func (c *Chart) legendWidth(st style, w float64) float64 {
 
 func (c *Chart) hasLegend() bool { return len(c.legend) > 0 && !c.HideLegend }
 
-func (c *Chart) drawLegend(b *svgBuilder, x, y float64, st style, w float64) {
+// drawLegend draws the legend from (x, y) down to at most bottom. Entries
+// that do not fit are replaced by one "and N more" line.
+func (c *Chart) drawLegend(b *svgBuilder, x, y, bottom float64, st style, w float64) {
 	if !c.hasLegend() {
 		return
 	}
@@ -359,7 +366,14 @@ func (c *Chart) drawLegend(b *svgBuilder, x, y float64, st style, w float64) {
 		b.text(x, y, truncateText(c.LegendTitle, st.legend, width), textStyle{size: st.legend, bold: true})
 		y += lineHeight - st.legend
 	}
-	for _, e := range c.legend {
+	fit := max(int((bottom-y)/lineHeight), 1)
+	for k, e := range c.legend {
+		if k == fit-1 && len(c.legend) > fit {
+			e = legendEntry{label: fmt.Sprintf("and %d more", len(c.legend)-k), kind: legendPoint, color: "#ffffff"}
+		}
+		if k == fit {
+			break
+		}
 		cy := y + lineHeight/2
 		switch e.kind {
 		case legendPoint:
@@ -377,112 +391,4 @@ func (c *Chart) drawLegend(b *svgBuilder, x, y float64, st style, w float64) {
 		b.text(x+26, cy+st.legend*0.35, label, textStyle{size: st.legend})
 		y += lineHeight
 	}
-}
-
-// Grid is a figure of small charts in rows and columns, sharing a title.
-type Grid struct {
-	Title    string
-	Subtitle string // followed by the notes
-	Charts   []*Chart
-	// Columns is the number of panels per row; 0 chooses about as many
-	// columns as rows.
-	Columns int
-	// PanelWidth and PanelHeight are the size in px of each panel
-	// (default 300 x 250).
-	PanelWidth, PanelHeight float64
-
-	notes []string
-}
-
-// NewGrid returns a grid of charts with the given number of columns (0 for
-// automatic).
-func NewGrid(charts []*Chart, columns int) (*Grid, error) {
-	if len(charts) == 0 {
-		return nil, errors.New("plot: a grid needs at least one chart")
-	}
-	for _, c := range charts {
-		if c == nil {
-			return nil, errors.New("plot: a grid chart is nil")
-		}
-	}
-	if columns < 0 {
-		return nil, errors.New("plot: the number of grid columns must be 0 (automatic) or positive")
-	}
-	return &Grid{Charts: charts, Columns: columns}, nil
-}
-
-// AddNote appends a sentence to the grid's subtitle.
-func (g *Grid) AddNote(note string) { g.notes = append(g.notes, note) }
-
-// Skipped returns the number of non-finite points or values left out of
-// all panels.
-func (g *Grid) Skipped() int {
-	n := 0
-	for _, c := range g.Charts {
-		n += c.Skipped()
-	}
-	return n
-}
-
-// layout returns the number of columns and rows.
-func (g *Grid) layout() (cols, rows int) {
-	n := len(g.Charts)
-	cols = g.Columns
-	if cols <= 0 {
-		cols = int(math.Ceil(math.Sqrt(float64(n))))
-	}
-	cols = min(cols, n)
-	rows = (n + cols - 1) / cols
-	return cols, rows
-}
-
-// WriteSVG writes the grid as a standalone SVG document.
-func (g *Grid) WriteSVG(w io.Writer) error {
-	if len(g.Charts) == 0 {
-		return errors.New("plot: a grid needs at least one chart")
-	}
-	pw, ph := g.PanelWidth, g.PanelHeight
-	if pw <= 0 {
-		pw = DefaultPanelWidth
-	}
-	if ph <= 0 {
-		ph = DefaultPanelHeight
-	}
-	cols, rows := g.layout()
-	width := pw * float64(cols)
-	if width < 360 {
-		width = 360 // room for the title
-	}
-
-	// The header is laid out first, because its height depends on how the
-	// title and subtitle wrap.
-	st := standaloneStyle
-	titleLines := wrapText(g.Title, st.title, width-2*st.pad)
-	sub := (&Chart{Subtitle: g.Subtitle, notes: g.notes}).subtitleText()
-	subLines := wrapText(sub, st.subtitle, width-2*st.pad)
-	headerHeight := 0.0
-	if len(titleLines)+len(subLines) > 0 {
-		headerHeight = st.pad + float64(len(titleLines))*st.title*1.15 + float64(len(subLines))*st.subtitle*1.3 + 4
-	}
-	height := headerHeight + ph*float64(rows)
-	if err := checkSize(width, height); err != nil {
-		return err
-	}
-
-	var b svgBuilder
-	b.begin(width, height)
-	y := st.pad
-	for _, line := range titleLines {
-		y += st.title * 1.15
-		b.text(st.pad, y, line, textStyle{size: st.title, bold: true})
-	}
-	for _, line := range subLines {
-		y += st.subtitle * 1.3
-		b.text(st.pad, y, line, textStyle{size: st.subtitle, fill: colorSubtitle})
-	}
-	for i, c := range g.Charts {
-		col, row := i%cols, i/cols
-		c.render(&b, float64(col)*pw, headerHeight+float64(row)*ph, pw, ph, panelStyle)
-	}
-	return b.finish(w)
 }

@@ -10,16 +10,18 @@
 //
 // # Non-finite values
 //
-// NaN and ±Inf values are skipped, not rejected: a point or sample with a
-// non-finite coordinate is left out, the chart's subtitle says how many
-// were left out, and Chart.Skipped returns the count so that a program can
-// warn about it. In a line series a non-finite value leaves a gap. Data
-// with no finite value at all is an error.
+// NaN and ±Inf values are skipped, not rejected. A point or sample with a
+// non-finite coordinate is left out, and values beyond ±1e300 count as
+// infinite, because wider axis ranges overflow. A note in the chart's
+// subtitle gives the count, and Chart.Skipped returns it so that a program
+// can warn about it. In a line series a non-finite value leaves a gap.
+// Data with no finite value at all is an error.
 //
 // # Output
 //
 // Coordinates are rounded to 0.1 px and points are small circles, so a
-// scatter plot costs about 40 bytes per point. Text is XML-escaped. Text
-// widths are estimated from character counts, because the package has no
-// font metrics; the estimate fits DejaVu Sans, Helvetica and Arial.
+// scatter plot costs about 50 bytes per point. Text is XML-escaped. The
+// package has no font metrics, so text widths are estimated per character
+// with factors that approximate DejaVu Sans, the widest of the fonts the
+// files name.
 package plot

@@ -12,8 +12,8 @@ import (
 // ScatterOptions sets how Scatter thins and names the points.
 type ScatterOptions struct {
 	// MaxPoints caps the number of points drawn; 0 draws all. Above the
-	// cap a random subsample drawn with Seed is shown and the subtitle
-	// says so.
+	// cap a random subsample drawn with Seed is shown, and a note in the
+	// subtitle reports it.
 	MaxPoints int
 	Seed      uint64
 	// ClassNames names legend entries by label value; a label without a
@@ -96,7 +96,7 @@ func Scatter(x, y []float64, labels []int, opt ScatterOptions) (*Chart, error) {
 		c.LegendTitle = "label"
 	}
 	c.layers = append(c.layers, layer)
-	c.noteSkipped("points with a NaN or infinite coordinate")
+	c.noteSkipped("point with a NaN or infinite coordinate", "points with a NaN or infinite coordinate")
 	return c, nil
 }
 
@@ -114,10 +114,14 @@ func distinct(labels []int, indices []int) []int {
 	return out
 }
 
-// noteSkipped adds a note with the skipped count, if any.
-func (c *Chart) noteSkipped(what string) {
-	if c.skipped > 0 {
-		c.AddNote(fmt.Sprintf("%d %s skipped", c.skipped, what))
+// noteSkipped adds a note with the skipped count, if any: one and many
+// are the singular and plural phrases for what was skipped.
+func (c *Chart) noteSkipped(one, many string) {
+	switch {
+	case c.skipped == 1:
+		c.AddNote("1 " + one + " skipped")
+	case c.skipped > 1:
+		c.AddNote(fmt.Sprintf("%d %s skipped", c.skipped, many))
 	}
 }
 
@@ -198,7 +202,7 @@ func QQ(sample []float64, quantile func(p float64) float64, opt QQOptions) (*Cha
 	if m < n {
 		c.AddNote(fmt.Sprintf("%d of %d quantiles shown", m, n))
 	}
-	c.noteSkipped("NaN or infinite values")
+	c.noteSkipped("NaN or infinite value", "NaN or infinite values")
 	return c, nil
 }
 
@@ -236,9 +240,12 @@ func Histogram(sample []float64, pdf func(float64) float64, opt HistogramOptions
 	slices.Sort(values)
 	n := len(values)
 	lo, hi := values[0], values[n-1]
-	if lo == hi {
-		half := math.Max(math.Abs(lo)*0.05, 0.5)
-		lo, hi = lo-half, hi+half
+	if hi-lo < minSpan || hi-lo <= 1e-9*math.Max(math.Abs(lo), math.Abs(hi)) {
+		// A constant sample, or one whose bins would be too narrow to
+		// compute, gets bins around its centre.
+		mid := lo/2 + hi/2
+		half := math.Max(math.Abs(mid)*0.05, 0.5)
+		lo, hi = mid-half, mid+half
 	}
 	bins := opt.Bins
 	if bins == 0 {
@@ -274,7 +281,7 @@ func Histogram(sample []float64, pdf func(float64) float64, opt HistogramOptions
 		c.legend = append(c.legend, legendEntry{label: name, kind: legendLine, color: Palette[2]})
 	}
 	c.AddNote(fmt.Sprintf("%d bins of width %s", bins, formatValue(width)))
-	c.noteSkipped("NaN or infinite values")
+	c.noteSkipped("NaN or infinite value", "NaN or infinite values")
 	return c, nil
 }
 
@@ -341,6 +348,6 @@ func Lines(series []Series) (*Chart, error) {
 	if points == 0 {
 		return nil, errors.New("plot: line chart has no point with finite coordinates")
 	}
-	c.noteSkipped("points with a NaN or infinite coordinate")
+	c.noteSkipped("point with a missing, NaN or infinite coordinate", "points with a missing, NaN or infinite coordinate")
 	return c, nil
 }

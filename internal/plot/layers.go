@@ -3,7 +3,6 @@ package plot
 import (
 	"math"
 	"strconv"
-	"strings"
 )
 
 // Dash is the stroke pattern of a line.
@@ -25,12 +24,16 @@ func (d Dash) dashArray() string {
 	return ""
 }
 
+// maxMagnitude is the largest magnitude drawn. Larger values count as
+// infinite, because the spans and tick steps of wider ranges overflow.
+const maxMagnitude = 1e300
+
 // finiteExtent returns the range of the finite values of v, with ok false
 // when there is none.
 func finiteExtent(v []float64) (lo, hi float64, ok bool) {
 	lo, hi = math.Inf(1), math.Inf(-1)
 	for _, x := range v {
-		if math.IsNaN(x) || math.IsInf(x, 0) {
+		if !finite(x) {
 			continue
 		}
 		lo, hi = math.Min(lo, x), math.Max(hi, x)
@@ -38,7 +41,9 @@ func finiteExtent(v []float64) (lo, hi float64, ok bool) {
 	return lo, hi, lo <= hi
 }
 
-func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+// finite reports whether v can be drawn: not NaN and of magnitude at most
+// maxMagnitude.
+func finite(v float64) bool { return math.Abs(v) <= maxMagnitude }
 
 // pointsLayer draws small circles. The constructors pass finite
 // coordinates only.
@@ -78,9 +83,9 @@ func (l *pointsLayer) draw(b *svgBuilder, xs, ys axisScale) {
 	b.str("</g>\n")
 }
 
-// pathLayer draws a polyline through (x, y); a non-finite value breaks
-// the line, and a point with no finite neighbour gets a dot so that it
-// stays visible.
+// pathLayer draws a polyline through (x, y). A non-finite value breaks
+// the line, and a point with no finite neighbour gets a dot, because a
+// line of one point does not show.
 type pathLayer struct {
 	x, y    []float64
 	color   string
@@ -101,52 +106,45 @@ func (l *pathLayer) extent() (float64, float64, float64, float64, bool) {
 }
 
 func (l *pathLayer) draw(b *svgBuilder, xs, ys axisScale) {
-	var lone []int // points with no finite neighbour
-	var d strings.Builder
-	run := 0
+	ok := func(i int) bool { return finite(l.x[i]) && finite(l.y[i]) }
+	var drawn, lone []int // lone points have no finite neighbour
 	for i := range l.x {
-		if !finite(l.x[i]) || !finite(l.y[i]) {
-			if run == 1 {
-				lone = append(lone, i-1)
-			}
-			run = 0
+		if !ok(i) {
 			continue
 		}
-		if run == 0 {
-			d.WriteString("M")
+		drawn = append(drawn, i)
+		if (i == 0 || !ok(i-1)) && (i == len(l.x)-1 || !ok(i+1)) {
+			lone = append(lone, i)
+		}
+	}
+	if len(drawn) == 0 {
+		return
+	}
+
+	// The line: one subpath per run of finite points.
+	b.str(`<path fill="none" stroke="` + l.color + `"`)
+	b.attr("stroke-width", l.width)
+	b.str(` stroke-linejoin="round"`)
+	if a := l.dash.dashArray(); a != "" {
+		b.str(` stroke-dasharray="` + a + `"`)
+	}
+	b.str(` d="`)
+	for k, i := range drawn {
+		if k == 0 || drawn[k-1] != i-1 {
+			b.str("M")
 		} else {
-			d.WriteString("L")
+			b.str("L")
 		}
-		var p svgBuilder
-		p.num(xs.pixel(l.x[i]))
-		p.str(" ")
-		p.num(ys.pixel(l.y[i]))
-		if p.err != nil && b.err == nil {
-			b.err = p.err
-		}
-		d.Write(p.buf.Bytes())
-		run++
+		b.num(xs.pixel(l.x[i]))
+		b.str(" ")
+		b.num(ys.pixel(l.y[i]))
 	}
-	if run == 1 {
-		lone = append(lone, len(l.x)-1)
-	}
-	if d.Len() > 0 {
-		b.str(`<path fill="none" stroke="` + l.color + `"`)
-		b.attr("stroke-width", l.width)
-		b.str(` stroke-linejoin="round"`)
-		if a := l.dash.dashArray(); a != "" {
-			b.str(` stroke-dasharray="` + a + `"`)
-		}
-		b.str(` d="` + d.String() + `"/>` + "\n")
-	}
+	b.str(`"/>` + "\n")
+
+	// Dots at every point with markers, else only where no line shows one.
 	marked := lone
 	if l.markers {
-		marked = marked[:0:0]
-		for i := range l.x {
-			if finite(l.x[i]) && finite(l.y[i]) {
-				marked = append(marked, i)
-			}
-		}
+		marked = drawn
 	}
 	if len(marked) == 0 {
 		return

@@ -13,8 +13,9 @@ import (
 const fontFamily = "DejaVu Sans, Helvetica, Arial, sans-serif"
 
 // svgBuilder accumulates an SVG document. Every coordinate goes through
-// num, which rounds to 0.1 px; the first non-finite coordinate is kept as a
-// sticky error, so a drawing bug cannot produce an invalid file silently.
+// num, which rounds to 0.1 px. The first non-finite coordinate is kept as
+// a sticky error, so that a drawing bug cannot silently produce an invalid
+// file.
 type svgBuilder struct {
 	buf    bytes.Buffer
 	err    error
@@ -50,8 +51,8 @@ func (b *svgBuilder) str(s string) { b.buf.WriteString(s) }
 
 // escaped appends s with XML special characters escaped.
 func (b *svgBuilder) escaped(s string) {
-	// xml.EscapeText fails only when the writer fails, and bytes.Buffer
-	// does not.
+	// xml.EscapeText returns only the writer's errors, and writes to a
+	// bytes.Buffer return none.
 	_ = xml.EscapeText(&b.buf, []byte(s))
 }
 
@@ -136,9 +137,9 @@ func (b *svgBuilder) rect(x, y, w, h float64, fill, stroke string) {
 }
 
 // textWidth estimates the width in px of s set in fontFamily at size px.
-// The per-character factors are rounded averages of DejaVu Sans advance
-// widths, which is the widest of the listed fonts, so the estimate errs on
-// the side of more room.
+// The per-character factors approximate DejaVu Sans advance widths in em.
+// That font is the widest of the listed ones, so with the others the
+// estimate errs on the side of more room.
 func textWidth(s string, size float64) float64 {
 	var em float64
 	for _, r := range s {
@@ -207,7 +208,10 @@ func splitWords(s string) []string {
 }
 
 // truncateText shortens s with a trailing ellipsis until it fits width px.
+// Widths within 0.5 px count as fitting, so that a width computed from
+// textWidth(s) itself never truncates s through rounding.
 func truncateText(s string, size, width float64) string {
+	width += 0.5
 	if textWidth(s, size) <= width {
 		return s
 	}

@@ -19,8 +19,8 @@ type svgDoc struct {
 }
 
 // parseSVG parses data with encoding/xml and checks the structure every
-// figure must have: a root svg element whose viewBox starts at 0 0 and
-// matches its width and height, and finite numeric attributes that put
+// figure must have. The root svg element has a viewBox that starts at 0 0
+// and matches its width and height. Numeric attributes are finite and put
 // every shape, path point and estimated text box inside the viewBox.
 func parseSVG(t *testing.T, data []byte) svgDoc {
 	t.Helper()

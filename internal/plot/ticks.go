@@ -15,7 +15,7 @@ type axisScale struct {
 
 // pixel returns the pixel of v. Values far off the axis are clamped to
 // pixelReach px beyond it, so that a curve that leaves the axes still has
-// finite coordinates; the clip path hides that part.
+// finite coordinates. The clip path hides that part.
 func (s axisScale) pixel(v float64) float64 {
 	p := s.p0 + (v-s.lo)/(s.hi-s.lo)*(s.p1-s.p0)
 	lo, hi := math.Min(s.p0, s.p1)-pixelReach, math.Max(s.p0, s.p1)+pixelReach
@@ -24,14 +24,19 @@ func (s axisScale) pixel(v float64) float64 {
 
 const pixelReach = 1000
 
-// viewRange returns the axis range for data spanning [lo, hi]: the span
-// widened by margin (a fraction of it) on each side. A span that is empty,
-// or negligible against the values, becomes an interval of width 2 around
-// its centre scaled to its magnitude, so that a constant sample still gets
+// minSpan is the smallest axis span; narrower data ranges are widened,
+// because their tick steps would underflow.
+const minSpan = 1e-200
+
+// viewRange returns the axis range for data spanning [lo, hi], both of
+// magnitude at most maxMagnitude: the span widened by margin (a fraction of
+// it) on each side. A span that is empty, below minSpan, or negligible
+// against the values becomes an interval around its centre of half-width
+// max(1, a tenth of its magnitude), so that a constant sample still gets
 // readable ticks.
 func viewRange(lo, hi, margin float64) (float64, float64) {
 	scale := math.Max(math.Abs(lo), math.Abs(hi))
-	if hi-lo <= 1e-9*scale || hi-lo == 0 {
+	if hi-lo <= 1e-9*scale || hi-lo < minSpan {
 		half := math.Max(scale*0.1, 1)
 		mid := lo/2 + hi/2
 		return mid - half, mid + half
@@ -41,10 +46,11 @@ func viewRange(lo, hi, margin float64) (float64, float64) {
 }
 
 // tickStep returns the tick spacing for [lo, hi]: the smallest of 1, 2 and
-// 5 times a power of ten that puts at most maxTicks ticks in the range, or
-// the next smaller step when that one would leave fewer than two ticks.
+// 5 times a power of ten that puts at most maxTicks ticks in the range.
+// When that step leaves fewer than two ticks, it returns the next smaller
+// step.
 func tickStep(lo, hi float64, maxTicks int) float64 {
-	maxTicks = max(maxTicks, 2)
+	maxTicks = min(max(maxTicks, 2), maxTickCount)
 	raw := (hi - lo) / float64(maxTicks-1)
 	exp := math.Floor(math.Log10(raw))
 	// Candidates in increasing order, from one decade below raw up.
@@ -66,15 +72,28 @@ func tickStep(lo, hi float64, maxTicks int) float64 {
 	return candidates[len(candidates)-1]
 }
 
-// countTicks returns the number of multiples of step in [lo, hi].
+// maxTickCount caps the ticks of an axis, so that no range, however it
+// was computed, makes an unbounded loop.
+const maxTickCount = 100
+
+// countTicks returns the number of multiples of step in [lo, hi], or
+// maxTickCount+1 when there are more or step is not positive.
 func countTicks(lo, hi, step float64) int {
 	first := math.Ceil(lo/step - 1e-9)
 	last := math.Floor(hi/step + 1e-9)
-	return int(last-first) + 1
+	n := last - first + 1
+	if !(step > 0) || !(n <= maxTickCount) {
+		return maxTickCount + 1
+	}
+	return int(max(n, 0))
 }
 
-// ticksAt returns the multiples of step in [lo, hi].
+// ticksAt returns the multiples of step in [lo, hi], or none when there
+// would be more than maxTickCount.
 func ticksAt(lo, hi, step float64) []float64 {
+	if countTicks(lo, hi, step) > maxTickCount {
+		return nil
+	}
 	first := math.Ceil(lo/step - 1e-9)
 	last := math.Floor(hi/step + 1e-9)
 	var ticks []float64

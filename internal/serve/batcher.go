@@ -53,7 +53,10 @@ type segment struct {
 
 // batcher owns the model's Embed. Handlers add jobs to a FIFO queue that
 // holds at most maxQueue rows; one goroutine takes up to maxBatch rows at a
-// time, waiting at most maxWait after the first row for the batch to fill.
+// time. After the first row it waits at most maxWait for the batch to
+// fill, but only for as many requests as were in flight at once during the
+// previous batch, so that a lone client does not pay maxWait on every
+// request.
 type batcher struct {
 	model    Model
 	maxBatch int
@@ -66,6 +69,14 @@ type batcher struct {
 	queuedRows int // rows of jobs not yet taken into a batch
 	highWater  int // maximum of queuedRows
 	closed     bool
+	// expect is the number of requests worth waiting for: the most that
+	// were in flight at once since the previous batch was taken.
+	expect int
+
+	// inflight counts the requests between arrive and depart, and peak is
+	// its maximum since the last batch was taken.
+	inflight atomic.Int32
+	peak     atomic.Int32
 
 	notify  chan struct{} // capacity 1: a job was added or the batcher closed
 	stopped chan struct{}
@@ -83,6 +94,19 @@ func newBatcher(m Model, maxBatch int, maxWait time.Duration, maxQueue int, mt *
 	go b.run()
 	return b
 }
+
+// arrive counts a request in flight until depart is called.
+func (b *batcher) arrive() {
+	n := b.inflight.Add(1)
+	for {
+		p := b.peak.Load()
+		if n <= p || b.peak.CompareAndSwap(p, n) {
+			return
+		}
+	}
+}
+
+func (b *batcher) depart() { b.inflight.Add(-1) }
 
 // enqueue adds j, or returns errQueueFull when its rows do not fit beside
 // the rows already waiting, and errShuttingDown after close.
@@ -160,8 +184,9 @@ func (b *batcher) waitForWork() bool {
 	}
 }
 
-// waitToFill waits until maxBatch rows are queued, maxWait has passed or
-// the batcher is closed, whichever comes first.
+// waitToFill waits until maxBatch rows or the expected number of requests
+// are queued, maxWait has passed or the batcher is closed, whichever comes
+// first.
 func (b *batcher) waitToFill(timer *time.Timer) {
 	if b.maxWait <= 0 {
 		return
@@ -170,9 +195,9 @@ func (b *batcher) waitToFill(timer *time.Timer) {
 	defer timer.Stop()
 	for {
 		b.mu.Lock()
-		full := b.queuedRows >= b.maxBatch || b.closed
+		done := b.queuedRows >= b.maxBatch || len(b.jobs) >= b.expect || b.closed
 		b.mu.Unlock()
-		if full {
+		if done {
 			return
 		}
 		select {
@@ -209,6 +234,7 @@ func (b *batcher) take() []segment {
 		}
 	}
 	b.metrics.setQueue(b.queuedRows, len(b.jobs))
+	b.expect = int(b.peak.Swap(b.inflight.Load()))
 	return batch
 }
 

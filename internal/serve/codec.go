@@ -69,6 +69,14 @@ func decodeInputs(media string, body []byte, size int) (rows []float32, n int, a
 }
 
 func decodeJSON(body []byte, size int) ([]float32, int, *apiError) {
+	if rows, n, apiErr, ok := parseInputsFast(body, size); ok {
+		return rows, n, apiErr
+	}
+	return decodeJSONReflect(body, size)
+}
+
+// decodeJSONReflect is decodeJSON with encoding/json, for every body.
+func decodeJSONReflect(body []byte, size int) ([]float32, int, *apiError) {
 	var req struct {
 		Inputs *[][]float64 `json:"inputs"`
 	}

@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -252,6 +253,10 @@ func (s *Server) handleInputs(score bool) http.HandlerFunc {
 			writeError(w, r, methodError(r))
 			return
 		}
+		// The count of requests in flight sets how long the batcher waits
+		// for a fuller batch.
+		s.batcher.arrive()
+		defer s.batcher.depart()
 		media, apiErr := requestMedia(r)
 		if apiErr != nil {
 			writeError(w, r, apiErr)
@@ -288,7 +293,12 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiE
 	if r.ContentLength > s.cfg.MaxBody {
 		return nil, bodyTooLarge(r.ContentLength, s.cfg.MaxBody)
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBody))
+	var buf bytes.Buffer
+	if r.ContentLength > 0 {
+		buf.Grow(int(r.ContentLength) + 1)
+	}
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, s.cfg.MaxBody))
+	body := buf.Bytes()
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {

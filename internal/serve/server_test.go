@@ -87,40 +87,69 @@ func TestScoreMatchesDirect(t *testing.T) {
 	}
 }
 
-// TestConcurrentRequestsMatchDirect sends requests of different sizes at
-// once, so that the batcher merges and splits them, and checks every
-// response against the embedding of its rows alone.
+// gatedModel holds its first Embed call until gate is closed.
+type gatedModel struct {
+	Model
+	entered chan struct{}
+	gate    chan struct{}
+	first   sync.Once
+}
+
+func (g *gatedModel) Embed(rows []float32, n int) ([]float32, error) {
+	g.first.Do(func() {
+		close(g.entered)
+		<-g.gate
+	})
+	return g.Model.Embed(rows, n)
+}
+
+// TestConcurrentRequestsMatchDirect queues requests of different sizes
+// behind a held model call, so that the batcher merges and splits them,
+// and checks every response against the embedding of its rows alone.
 func TestConcurrentRequestsMatchDirect(t *testing.T) {
 	path := tinyModel(t, "gaussian", 20, 5, 32)
-	s, ts := newTestServer(t, path, Config{MaxBatch: 16, MaxWait: 20 * time.Millisecond})
+	dm, err := LoadDimModel(path)
+	require.NoError(t, err)
+	gm := &gatedModel{Model: dm, entered: make(chan struct{}), gate: make(chan struct{})}
+	s, ts := startServer(t, gm, Config{MaxBatch: 16})
+
 	const clients = 12
 	inputs := make([][]float32, clients)
 	wants := make([][]float32, clients)
+	rows := 0
 	for c := range clients {
 		n := 1 + c*3%11
+		rows += n
 		inputs[c] = randomRows(uint64(100+c), n, 20)
 		wants[c] = directEmbed(t, path, inputs[c], n)
 	}
 
-	var wg sync.WaitGroup
 	results := make([]response, clients)
-	for c := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			results[c] = post(t, ts.URL+"/v1/embed", "application/json", "", jsonBody(inputs[c], len(inputs[c])/20))
-		}()
+	var wg sync.WaitGroup
+	send := func(c int) {
+		defer wg.Done()
+		results[c] = post(t, ts.URL+"/v1/embed", "application/json", "", jsonBody(inputs[c], len(inputs[c])/20))
 	}
+	wg.Add(1)
+	go send(0)
+	<-gm.entered
+	for c := 1; c < clients; c++ {
+		wg.Add(1)
+		go send(c)
+	}
+	require.Eventually(t, func() bool { queued, _ := s.batcher.queue(); return queued == rows-len(inputs[0])/20 }, 10*time.Second, time.Millisecond)
+	close(gm.gate)
 	wg.Wait()
+
 	for c := range clients {
 		require.Equal(t, http.StatusOK, results[c].status, "client %d: %s", c, results[c].body)
 		requireBitsEqual(t, wants[c], decodeEmbeddings(t, results[c].body))
 	}
-
 	var metrics bytes.Buffer
 	s.metrics.write(&metrics)
-	calls := metricValue(t, metrics.String(), "nidim_batch_size_count")
-	assert.Less(t, calls, float64(clients), "the batcher should merge requests into fewer model calls")
+	// The held call, then the other rows in full batches of 16.
+	wantCalls := 1 + (rows-len(inputs[0])/20+15)/16
+	assert.Equal(t, float64(wantCalls), metricValue(t, metrics.String(), "nidim_batch_size_count"))
 	assert.Equal(t, float64(0), metricValue(t, metrics.String(), "nidim_queue_length"))
 }
 

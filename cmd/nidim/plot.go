@@ -1,0 +1,712 @@
+package main
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/nidim/nidim/internal/plot"
+	"github.com/nidim/nidim/stats"
+	"github.com/nidim/nidim/tensor"
+)
+
+func init() {
+	register(command{
+		name:    "plot",
+		summary: "draw SVG figures: scatter, Q-Q plots, histograms, training curves, trade-offs",
+		run:     runPlot,
+	})
+}
+
+const plotUsage = `Usage: nidim plot KIND [flags] FILE
+
+Draws one SVG figure from FILE and writes it to --out (default: FILE with
+its extension replaced by -KIND.svg, in the same directory). Embedding
+files are matrices with one sample per row: .npy, .csv, .tsv or .txt,
+optionally followed by .gz. Points and values that are NaN or infinite are
+left out; the figure says how many, and so does a warning on stderr.
+
+Kinds:
+  scatter EMB      two components of an embedding, coloured by class
+  qq EMB           a Q-Q plot of each component against the prior
+  hist EMB         a histogram of each component with the prior density
+  curves HISTORY   training curves from the JSON that "nidim train --json"
+                   prints
+  tradeoff SWEEP   two columns of a sweep CSV against each other
+
+Flags of every kind:
+  --out FILE          SVG file to write; the name must end in .svg
+  --title TEXT        figure title (default: the kind and FILE)
+
+scatter:
+  --labels FILE       class labels, one per row of EMB: a one-column matrix
+                      file or an IDX labels file such as
+                      t10k-labels-idx1-ubyte.gz; values must be integers
+                      (default: no labels, one colour)
+  --x J               component on the x axis, a column index from 0
+                      (default 0)
+  --y J               component on the y axis (default 1)
+  --max-points N      points drawn at most; more rows are thinned to a
+                      random subsample, noted in the subtitle (default
+                      5000; 0 draws all, about 50 bytes of SVG per point)
+  --seed S            seed of the subsample and of the drawing order, an
+                      unsigned integer (default 1)
+
+qq and hist:
+  --prior NAME        gaussian, N(0, 1) per component (default), or
+                      uniform, U(0, 1) per component
+  --max-panels N      components drawn at most, from component 0; the
+                      subtitle notes the rest (default 16)
+  --columns N         panels per row; 0 chooses about as many columns as
+                      rows (default 0)
+  --max-points N      (qq only) quantiles drawn per panel, evenly spaced
+                      and always including the minimum and maximum
+                      (default 400)
+  --bins N            (hist only) bins per histogram; 0 chooses the
+                      Freedman-Diaconis number between 5 and 100 (default 0)
+
+curves:
+  HISTORY is a JSON object with an "epochs" or a "history" array of
+  per-epoch records {"epoch", "loss", "mi_estimate", "capacity",
+  "ln_batch"}, in nats; "capacity" and "ln_batch" may instead be given
+  once at the top level, as "nidim train --json" does. Missing values
+  leave gaps. The figure has a loss panel and a panel of the MI estimate
+  with the capacity (dashed) and ln B (dotted) bounds.
+
+tradeoff:
+  --x NAME            column for the x axis (default ks_distance)
+  --y NAME            column for the y axis (default linear_probe_accuracy)
+  SWEEP is a CSV file with a header row. Rows with an empty or non-finite
+  x or y are left out. When a "dim" column exists, each dimension gets
+  its own line; points are joined in file order.
+`
+
+func runPlot(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, "nidim plot: missing KIND; use scatter, qq, hist, curves or tradeoff, as in \"nidim plot scatter emb.npy\".")
+		return exitUsage
+	}
+	kind, rest := args[0], args[1:]
+	switch kind {
+	case "-help", "-h", "--help", "help":
+		fmt.Fprint(stdout, plotUsage)
+		return exitOK
+	}
+	draw, ok := plotKinds[kind]
+	if !ok {
+		fmt.Fprintf(stderr, "nidim plot: unknown kind %q; use scatter, qq, hist, curves or tradeoff.\n", kind)
+		return exitUsage
+	}
+	p := &plotRun{kind: kind, stdout: stdout, stderr: stderr}
+	p.flags = flag.NewFlagSet("plot "+kind, flag.ContinueOnError)
+	p.flags.SetOutput(io.Discard)
+	p.flags.StringVar(&p.out, "out", "", "")
+	p.flags.StringVar(&p.title, "title", "", "")
+	return draw(p, rest)
+}
+
+// plotKinds maps each KIND to its function, which parses the remaining
+// arguments, draws the figure and returns the exit status.
+var plotKinds = map[string]func(p *plotRun, args []string) int{
+	"scatter":  plotScatter,
+	"qq":       plotQQ,
+	"hist":     plotHist,
+	"curves":   plotCurves,
+	"tradeoff": plotTradeoff,
+}
+
+// plotRun holds what every kind shares: the flags, the output streams and
+// the input path.
+type plotRun struct {
+	kind           string
+	flags          *flag.FlagSet
+	out, title     string
+	path           string
+	stdout, stderr io.Writer
+}
+
+// usageError reports invalid usage or input and returns exitUsage.
+func (p *plotRun) usageError(format string, a ...any) int {
+	msg := strings.TrimSuffix(fmt.Sprintf(format, a...), ".")
+	fmt.Fprintf(p.stderr, "nidim plot %s: %s.\n", p.kind, msg)
+	return exitUsage
+}
+
+// parse parses args and the single FILE argument, which may come before,
+// between or after the flags. It returns -1 to continue, or the exit
+// status after printing help or an error.
+func (p *plotRun) parse(args []string) int {
+	var files []string
+	for {
+		if err := p.flags.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fmt.Fprint(p.stdout, plotUsage)
+				return exitOK
+			}
+			msg := err.Error()
+			if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
+				msg = "unknown flag " + name
+			}
+			return p.usageError("%s; run \"nidim help plot\" for the flags", msg)
+		}
+		if p.flags.NArg() == 0 {
+			break
+		}
+		files = append(files, p.flags.Arg(0))
+		args = p.flags.Args()[1:]
+	}
+	switch {
+	case len(files) == 0:
+		return p.usageError("missing FILE; pass the input path, as in \"nidim plot %s %s\"", p.kind, plotExampleInput[p.kind])
+	case len(files) > 1:
+		return p.usageError("unexpected argument %q after FILE %q; pass one file", files[1], files[0])
+	}
+	p.path = files[0]
+	if p.out == "" {
+		p.out = defaultPlotPath(p.path, p.kind)
+	}
+	if !strings.EqualFold(filepath.Ext(p.out), ".svg") {
+		return p.usageError("invalid --out %q; nidim plot writes SVG, so use a name ending in .svg", p.out)
+	}
+	if filepath.Clean(p.out) == filepath.Clean(p.path) {
+		return p.usageError("--out %q is the input file; choose another name", p.out)
+	}
+	return -1
+}
+
+var plotExampleInput = map[string]string{
+	"scatter": "emb.npy", "qq": "emb.npy", "hist": "emb.npy",
+	"curves": "run.json", "tradeoff": "sweep.csv",
+}
+
+// defaultPlotPath returns input with its extension, and a .gz after it,
+// replaced by "-KIND.svg".
+func defaultPlotPath(input, kind string) string {
+	base := strings.TrimSuffix(input, filepath.Ext(input))
+	if strings.EqualFold(filepath.Ext(input), ".gz") {
+		base = strings.TrimSuffix(base, filepath.Ext(base))
+	}
+	return base + "-" + kind + ".svg"
+}
+
+// write writes f to --out, warns when skipped > 0 and reports the path on
+// stdout. The warning reads "left out N what in FILE", with what chosen
+// from one and many by N.
+func (p *plotRun) write(f plot.Figure, skipped int, one, many string) int {
+	switch {
+	case skipped == 1:
+		fmt.Fprintf(p.stderr, "nidim plot %s: warning: left out 1 %s in %s.\n", p.kind, one, p.path)
+	case skipped > 1:
+		fmt.Fprintf(p.stderr, "nidim plot %s: warning: left out %d %s in %s.\n", p.kind, skipped, many, p.path)
+	}
+	if err := plot.WriteFile(p.out, f); err != nil {
+		fmt.Fprintf(p.stderr, "nidim plot %s: writing %s failed: %v; check that its directory exists and is writable.\n", p.kind, p.out, err)
+		return exitFail
+	}
+	fmt.Fprintf(p.stdout, "wrote %s\n", p.out)
+	return exitOK
+}
+
+// readEmbedding reads the matrix at p.path. It prints the error and
+// returns false when the file cannot be used.
+func (p *plotRun) readEmbedding() (data []float64, rows, cols int, ok bool) {
+	data, rows, cols, err := tensor.ReadMatrixFile(p.path)
+	if err != nil {
+		p.usageError("%s", strings.TrimPrefix(err.Error(), "tensor: "))
+		return nil, 0, 0, false
+	}
+	if rows == 0 || cols == 0 {
+		p.usageError("%s contains a %d x %d matrix; pass a file with at least one row and one column", p.path, rows, cols)
+		return nil, 0, 0, false
+	}
+	return data, rows, cols, true
+}
+
+// column returns column j of a row-major rows x cols matrix.
+func column(data []float64, rows, cols, j int) []float64 {
+	v := make([]float64, rows)
+	for i := range v {
+		v[i] = data[i*cols+j]
+	}
+	return v
+}
+
+func plotScatter(p *plotRun, args []string) int {
+	labelsPath := p.flags.String("labels", "", "")
+	xCol := p.flags.Int("x", 0, "")
+	yCol := p.flags.Int("y", 1, "")
+	maxPoints := p.flags.Int("max-points", 5000, "")
+	seed := p.flags.Uint64("seed", 1, "")
+	if st := p.parse(args); st >= 0 {
+		return st
+	}
+	if *maxPoints < 0 {
+		return p.usageError("invalid --max-points %d; use 0 for all points or a positive count", *maxPoints)
+	}
+	data, rows, cols, ok := p.readEmbedding()
+	if !ok {
+		return exitUsage
+	}
+	if cols < 2 {
+		return p.usageError("%s has 1 column, and a scatter plot needs 2; use \"nidim plot hist\" for one component", p.path)
+	}
+	for _, c := range []struct {
+		name  string
+		value int
+	}{{"x", *xCol}, {"y", *yCol}} {
+		if c.value < 0 || c.value >= cols {
+			return p.usageError("invalid --%s %d; %s has %d columns, so use 0 to %d", c.name, c.value, p.path, cols, cols-1)
+		}
+	}
+	if *xCol == *yCol {
+		return p.usageError("--x and --y are both %d; choose two different components", *xCol)
+	}
+
+	var labels []int
+	if *labelsPath != "" {
+		var err error
+		if labels, err = readLabels(*labelsPath, rows); err != nil {
+			return p.usageError("%v", err)
+		}
+	}
+	c, err := plot.Scatter(column(data, rows, cols, *xCol), column(data, rows, cols, *yCol), labels,
+		plot.ScatterOptions{MaxPoints: *maxPoints, Seed: *seed})
+	if err != nil {
+		return p.usageError("%s: %s", p.path, strings.TrimPrefix(err.Error(), "plot: "))
+	}
+	c.Title = p.title
+	if c.Title == "" {
+		c.Title = fmt.Sprintf("%s: components %d and %d", filepath.Base(p.path), *xCol, *yCol)
+	}
+	c.XLabel = fmt.Sprintf("component %d", *xCol)
+	c.YLabel = fmt.Sprintf("component %d", *yCol)
+	return p.write(c, c.Skipped(), "row with a NaN or infinite value", "rows with NaN or infinite values")
+}
+
+// readLabels reads one integer class label per row from path, which must
+// hold rows values in one column.
+func readLabels(path string, rows int) ([]int, error) {
+	data, n, cols, err := tensor.ReadMatrixFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("--labels: %s", strings.TrimPrefix(err.Error(), "tensor: "))
+	}
+	if cols != 1 {
+		return nil, fmt.Errorf("--labels %s has %d columns; pass a file with one label per row", path, cols)
+	}
+	if n != rows {
+		return nil, fmt.Errorf("--labels %s has %d rows but the embedding has %d; pass the labels of the same samples in the same order", path, n, rows)
+	}
+	labels := make([]int, n)
+	for i, v := range data {
+		if v != math.Trunc(v) || math.Abs(v) > 1<<31 {
+			return nil, fmt.Errorf("--labels %s: row %d contains %v, which is not an integer class label; pass integer labels", path, i+1, v)
+		}
+		labels[i] = int(v)
+	}
+	return labels, nil
+}
+
+// plotPrior is a prior as the plots need it.
+type plotPrior struct {
+	name     string // for axis labels, such as "N(0, 1)"
+	quantile func(float64) float64
+	pdf      func(float64) float64
+	// support is the range the histogram axis always shows: the whole
+	// support of the uniform prior, and mean ± 3 standard deviations of
+	// the Gaussian one, which hold 99.7 % of its mass.
+	support [2]float64
+}
+
+func lookupPrior(name string) (plotPrior, error) {
+	switch name {
+	case "gaussian":
+		d := stats.StdNormal
+		return plotPrior{name: "N(0, 1)", quantile: d.Quantile, pdf: d.PDF, support: [2]float64{-3, 3}}, nil
+	case "uniform":
+		d := stats.Uniform{A: 0, B: 1}
+		return plotPrior{name: "U(0, 1)", quantile: d.Quantile, pdf: d.PDF, support: [2]float64{0, 1}}, nil
+	}
+	return plotPrior{}, fmt.Errorf("unknown --prior %q; use gaussian or uniform", name)
+}
+
+// panelFlags are the flags of the per-component grids.
+type panelFlags struct {
+	prior              *string
+	maxPanels, columns *int
+}
+
+func (p *plotRun) registerPanelFlags() panelFlags {
+	return panelFlags{
+		prior:     p.flags.String("prior", "gaussian", ""),
+		maxPanels: p.flags.Int("max-panels", 16, ""),
+		columns:   p.flags.Int("columns", 0, ""),
+	}
+}
+
+// perComponent reads the embedding, builds one chart per component with
+// build, and writes them as a grid.
+func (p *plotRun) perComponent(pf panelFlags, what string, build func(values []float64, prior plotPrior) (*plot.Chart, error), note string) int {
+	prior, err := lookupPrior(*pf.prior)
+	if err != nil {
+		return p.usageError("%v", err)
+	}
+	if *pf.maxPanels < 1 {
+		return p.usageError("invalid --max-panels %d; use 1 or more", *pf.maxPanels)
+	}
+	if *pf.columns < 0 {
+		return p.usageError("invalid --columns %d; use 0 for automatic or a positive count", *pf.columns)
+	}
+	data, rows, cols, ok := p.readEmbedding()
+	if !ok {
+		return exitUsage
+	}
+
+	shown := min(cols, *pf.maxPanels)
+	charts := make([]*plot.Chart, shown)
+	for j := range shown {
+		c, err := build(column(data, rows, cols, j), prior)
+		if err != nil {
+			return p.usageError("%s, component %d: %s", p.path, j, strings.TrimPrefix(err.Error(), "plot: "))
+		}
+		c.Title = fmt.Sprintf("component %d", j)
+		charts[j] = c
+	}
+	title := p.title
+	if title == "" {
+		title = fmt.Sprintf("%s of %s against %s", what, filepath.Base(p.path), prior.name)
+	}
+	if shown == 1 && cols == 1 {
+		c := charts[0]
+		c.Title = title
+		if note != "" {
+			c.AddNote(note)
+		}
+		return p.write(c, c.Skipped(), "NaN or infinite value", "NaN or infinite values")
+	}
+	g, err := plot.NewGrid(charts, *pf.columns)
+	if err != nil {
+		return p.usageError("%v", err)
+	}
+	g.Title = title
+	if note != "" {
+		g.AddNote(note)
+	}
+	if shown < cols {
+		g.AddNote(fmt.Sprintf("components 0 to %d of %d shown; raise --max-panels to see more", shown-1, cols))
+	}
+	return p.write(g, g.Skipped(), "NaN or infinite value", "NaN or infinite values")
+}
+
+func plotQQ(p *plotRun, args []string) int {
+	pf := p.registerPanelFlags()
+	maxPoints := p.flags.Int("max-points", plot.DefaultQQPoints, "")
+	if st := p.parse(args); st >= 0 {
+		return st
+	}
+	if *maxPoints < 1 {
+		return p.usageError("invalid --max-points %d; use 1 or more quantiles per panel", *maxPoints)
+	}
+	return p.perComponent(pf, "Q-Q plots", func(v []float64, prior plotPrior) (*plot.Chart, error) {
+		return plot.QQ(v, prior.quantile, plot.QQOptions{PriorName: prior.name, MaxPoints: *maxPoints})
+	}, "points on the dashed line y = x match the prior")
+}
+
+func plotHist(p *plotRun, args []string) int {
+	pf := p.registerPanelFlags()
+	bins := p.flags.Int("bins", 0, "")
+	if st := p.parse(args); st >= 0 {
+		return st
+	}
+	if *bins < 0 || *bins > plot.MaxBins {
+		return p.usageError("invalid --bins %d; use 0 for automatic or 1 to %d", *bins, plot.MaxBins)
+	}
+	return p.perComponent(pf, "Histograms", func(v []float64, prior plotPrior) (*plot.Chart, error) {
+		c, err := plot.Histogram(v, prior.pdf, plot.HistogramOptions{Bins: *bins, PriorName: prior.name, PriorRange: prior.support})
+		if err == nil {
+			c.HideLegend = true
+		}
+		return c, err
+	}, "bars count the values per bin; the red line is the prior density times n times the bin width, the expected count per bin")
+}
+
+// historyFile is the training history that "nidim plot curves" reads:
+// dim.History, {"epochs": [...]}, or the output of "nidim train --json",
+// whose records are under "history", whose "epochs" is the epoch count,
+// and whose bounds are top-level.
+type historyFile struct {
+	Epochs   json.RawMessage `json:"epochs"`
+	History  []historyRecord `json:"history"`
+	Capacity *float64        `json:"capacity"`
+	LnBatch  *float64        `json:"ln_batch"`
+}
+
+// historyRecord is one epoch; absent values are nil.
+type historyRecord struct {
+	Epoch    *float64 `json:"epoch"`
+	Loss     *float64 `json:"loss"`
+	MI       *float64 `json:"mi_estimate"`
+	Capacity *float64 `json:"capacity"`
+	LnBatch  *float64 `json:"ln_batch"`
+}
+
+func plotCurves(p *plotRun, args []string) int {
+	if st := p.parse(args); st >= 0 {
+		return st
+	}
+	raw, err := os.ReadFile(p.path)
+	if err != nil {
+		return p.usageError("%v", err)
+	}
+	var h historyFile
+	if err := json.Unmarshal(raw, &h); err != nil {
+		return p.usageError("%s is not a training history: %v; pass the JSON that \"nidim train --json\" prints", p.path, err)
+	}
+	records := h.History
+	if trimmed := bytes.TrimSpace(h.Epochs); len(trimmed) > 0 && trimmed[0] == '[' {
+		if err := json.Unmarshal(trimmed, &records); err != nil {
+			return p.usageError("%s: the \"epochs\" array is not a list of epoch records: %v; pass the JSON that \"nidim train --json\" prints", p.path, err)
+		}
+	}
+	if len(records) == 0 {
+		return p.usageError("%s has no per-epoch records; pass a JSON object with an \"epochs\" or \"history\" array, as \"nidim train --json\" prints", p.path)
+	}
+
+	n := len(records)
+	epoch, loss, mi, capacity, lnB := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+	value := func(v, fallback *float64) float64 {
+		switch {
+		case v != nil:
+			return *v
+		case fallback != nil:
+			return *fallback
+		}
+		return math.NaN()
+	}
+	for i, r := range records {
+		epoch[i] = float64(i + 1)
+		if r.Epoch != nil {
+			epoch[i] = *r.Epoch
+		}
+		loss[i] = value(r.Loss, nil)
+		mi[i] = value(r.MI, nil)
+		capacity[i] = value(r.Capacity, h.Capacity)
+		lnB[i] = value(r.LnBatch, h.LnBatch)
+	}
+
+	var charts []*plot.Chart
+	if anyFinite(loss) {
+		c, err := plot.Lines([]plot.Series{{Name: "InfoNCE loss", X: epoch, Y: loss, Markers: n <= 30}})
+		if err != nil {
+			return p.usageError("%s: %s", p.path, strings.TrimPrefix(err.Error(), "plot: "))
+		}
+		c.Title = "Loss"
+		c.HideLegend = true
+		charts = append(charts, c)
+	}
+	var bounds []plot.Series
+	if anyFinite(mi) {
+		bounds = append(bounds, plot.Series{Name: "MI estimate", X: epoch, Y: mi, Markers: n <= 30})
+	}
+	if anyFinite(capacity) {
+		bounds = append(bounds, plot.Series{Name: "capacity", X: epoch, Y: capacity, Dash: plot.Dashed})
+	}
+	if anyFinite(lnB) {
+		bounds = append(bounds, plot.Series{Name: "ln B", X: epoch, Y: lnB, Dash: plot.Dotted})
+	}
+	if len(bounds) > 0 {
+		c, err := plot.Lines(bounds)
+		if err != nil {
+			return p.usageError("%s: %s", p.path, strings.TrimPrefix(err.Error(), "plot: "))
+		}
+		c.Title = "Mutual information"
+		charts = append(charts, c)
+	}
+	if len(charts) == 0 {
+		return p.usageError("%s has no loss, mi_estimate, capacity or ln_batch values; pass the JSON that \"nidim train --json\" prints", p.path)
+	}
+	for _, c := range charts {
+		c.XLabel = "epoch"
+		c.YLabel = "nats"
+		c.IntegerX = true
+	}
+	if charts[0].Title == "Loss" {
+		charts[0].YLabel = "InfoNCE loss, nats"
+	}
+	title := p.title
+	if title == "" {
+		title = "Training curves of " + filepath.Base(p.path)
+	}
+	g, err := plot.NewGrid(charts, 0)
+	if err != nil {
+		return p.usageError("%v", err)
+	}
+	g.Title = title
+	g.PanelWidth, g.PanelHeight = 480, 340
+	// Missing values are expected in a history, so they get no warning;
+	// the figure notes them.
+	return p.write(g, 0, "", "")
+}
+
+func anyFinite(v []float64) bool {
+	for _, x := range v {
+		if !math.IsNaN(x) && !math.IsInf(x, 0) {
+			return true
+		}
+	}
+	return false
+}
+
+func plotTradeoff(p *plotRun, args []string) int {
+	xName := p.flags.String("x", "ks_distance", "")
+	yName := p.flags.String("y", "linear_probe_accuracy", "")
+	if st := p.parse(args); st >= 0 {
+		return st
+	}
+	series, skipped, err := readSweep(p.path, *xName, *yName)
+	if err != nil {
+		return p.usageError("%v", err)
+	}
+	c, err := plot.Lines(series)
+	if err != nil {
+		return p.usageError("%s: %s", p.path, strings.TrimPrefix(err.Error(), "plot: "))
+	}
+	c.Title = p.title
+	if c.Title == "" {
+		c.Title = fmt.Sprintf("%s against %s", *yName, *xName)
+	}
+	c.Subtitle = filepath.Base(p.path)
+	c.XLabel, c.YLabel = *xName, *yName
+	switch {
+	case skipped == 1:
+		c.AddNote("1 row with an empty or non-finite value skipped")
+	case skipped > 1:
+		c.AddNote(fmt.Sprintf("%d rows with an empty or non-finite value skipped", skipped))
+	}
+	return p.write(c, skipped, "row with an empty or non-finite value", "rows with empty or non-finite values")
+}
+
+// readSweep reads the columns xName and yName of the CSV file at path, one
+// series per value of its "dim" column if it has one. Rows whose x or y is
+// empty or not finite are skipped and counted.
+func readSweep(path, xName, yName string) (series []plot.Series, skipped int, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	r.TrimLeadingSpace = true
+	header, err := r.Read()
+	if err == io.EOF {
+		return nil, 0, fmt.Errorf("%s is empty; pass a CSV file with a header row and one row per run", path)
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("%s: %v", path, err)
+	}
+	index := map[string]int{}
+	for i, name := range header {
+		index[strings.TrimSpace(name)] = i
+	}
+	find := func(flagName, col string) (int, error) {
+		i, ok := index[col]
+		if !ok {
+			return 0, fmt.Errorf("invalid --%s %q: %s has no such column; use one of %s", flagName, col, path, strings.Join(header, ", "))
+		}
+		return i, nil
+	}
+	xi, err := find("x", xName)
+	if err != nil {
+		return nil, 0, err
+	}
+	yi, err := find("y", yName)
+	if err != nil {
+		return nil, 0, err
+	}
+	di, hasDim := index["dim"]
+
+	// Rows go to one series per dim value, or all to key 0 without a dim
+	// column.
+	byDim := map[float64]*plot.Series{}
+	var keys []float64
+	line := 1
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		line++
+		if err != nil {
+			return nil, 0, fmt.Errorf("%s: %v", path, err)
+		}
+		x, okX, err := sweepValue(rec[xi], path, line, xName)
+		if err != nil {
+			return nil, 0, err
+		}
+		y, okY, err := sweepValue(rec[yi], path, line, yName)
+		if err != nil {
+			return nil, 0, err
+		}
+		if !okX || !okY {
+			skipped++
+			continue
+		}
+		key := 0.0
+		if hasDim {
+			d, ok, err := sweepValue(rec[di], path, line, "dim")
+			if err != nil {
+				return nil, 0, err
+			}
+			if !ok {
+				return nil, 0, fmt.Errorf("%s, line %d: the dim column is empty; fill it in or remove the column", path, line)
+			}
+			key = d
+		}
+		s, ok := byDim[key]
+		if !ok {
+			s = &plot.Series{Markers: true}
+			if hasDim {
+				s.Name = "d = " + strconv.FormatFloat(key, 'g', -1, 64)
+			}
+			byDim[key] = s
+			keys = append(keys, key)
+		}
+		s.X = append(s.X, x)
+		s.Y = append(s.Y, y)
+	}
+	if len(keys) == 0 {
+		return nil, skipped, fmt.Errorf("%s has no row with finite %s and %s values; pass a sweep with at least one complete row", path, xName, yName)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		series = append(series, *byDim[k])
+	}
+	return series, skipped, nil
+}
+
+// sweepValue parses one CSV field. An empty field or one that parses as
+// NaN or ±Inf is reported as not ok, and text that is no number is an
+// error.
+func sweepValue(field, path string, line int, col string) (float64, bool, error) {
+	field = strings.TrimSpace(field)
+	if field == "" {
+		return 0, false, nil
+	}
+	v, err := strconv.ParseFloat(field, 64)
+	if err != nil {
+		return 0, false, fmt.Errorf("%s, line %d: column %s contains %q, which is not a number; fix the file", path, line, col, field)
+	}
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, false, nil
+	}
+	return v, true, nil
+}

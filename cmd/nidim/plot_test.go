@@ -1,0 +1,343 @@
+package main
+
+import (
+	"bytes"
+	"encoding/xml"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/nidim/nidim/tensor"
+)
+
+// plotSVG summarizes a written SVG file.
+type plotSVG struct {
+	counts  map[string]int // elements by name
+	classed int            // circles with a class attribute: scatter points
+	dashed  int            // paths with a stroke-dasharray
+	texts   []string
+}
+
+// readPlotSVG parses the SVG at path with encoding/xml.
+func readPlotSVG(t *testing.T, path string) plotSVG {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	require.NoError(t, err)
+	doc := plotSVG{counts: map[string]int{}}
+	dec := xml.NewDecoder(bytes.NewReader(raw))
+	inText := false
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		require.NoError(t, err, "%s is not well-formed XML", path)
+		switch el := tok.(type) {
+		case xml.StartElement:
+			doc.counts[el.Name.Local]++
+			for _, a := range el.Attr {
+				switch {
+				case el.Name.Local == "circle" && a.Name.Local == "class":
+					doc.classed++
+				case el.Name.Local == "path" && a.Name.Local == "stroke-dasharray":
+					doc.dashed++
+				}
+			}
+			inText = el.Name.Local == "text"
+		case xml.CharData:
+			if inText {
+				doc.texts = append(doc.texts, string(el))
+			}
+		case xml.EndElement:
+			inText = false
+		}
+	}
+	require.Equal(t, 1, doc.counts["svg"], "root svg element")
+	return doc
+}
+
+// runPlotCmd runs "nidim plot ARGS..." and returns the exit status and
+// both streams.
+func runPlotCmd(args ...string) (int, string, string) {
+	var stdout, stderr bytes.Buffer
+	status := run(append([]string{"plot"}, args...), &stdout, &stderr)
+	return status, stdout.String(), stderr.String()
+}
+
+// writePlotEmbedding writes an n x d matrix of seeded N(0, 1) draws to
+// dir/name and returns its path and the labels: the first component
+// shifted by the label, so classes separate.
+func writePlotEmbedding(t *testing.T, dir, name string, n, d int) (string, []float64) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(11, uint64(d)))
+	data := make([]float64, n*d)
+	labels := make([]float64, n)
+	for i := range n {
+		labels[i] = float64(i % 10)
+		for j := range d {
+			data[i*d+j] = rng.NormFloat64()
+		}
+		data[i*d] += labels[i]
+	}
+	path := filepath.Join(dir, name)
+	require.NoError(t, tensor.WriteMatrixFile(path, data, n, d))
+	return path, labels
+}
+
+func TestPlotScatterWithLabels(t *testing.T) {
+	dir := t.TempDir()
+	emb, labels := writePlotEmbedding(t, dir, "emb.npy", 600, 3)
+	labelsPath := filepath.Join(dir, "labels.csv")
+	require.NoError(t, tensor.WriteMatrixFile(labelsPath, labels, len(labels), 1))
+	out := filepath.Join(dir, "scatter.svg")
+
+	status, stdout, stderr := runPlotCmd("scatter", emb, "--labels", labelsPath, "--x", "0", "--y", "2", "--max-points", "200", "--out", out)
+	require.Equal(t, exitOK, status, stderr)
+	assert.Equal(t, "wrote "+out+"\n", stdout)
+	assert.Empty(t, stderr)
+	doc := readPlotSVG(t, out)
+	assert.Equal(t, 200, doc.classed, "scatter points")
+	assert.Subset(t, doc.texts, []string{"0", "5", "9", "component 0", "component 2", "emb.npy: components 0 and 2"})
+	assert.Contains(t, strings.Join(doc.texts, " "), "200 of 600 points shown")
+}
+
+func TestPlotScatterIDXLabelsAndDefaultOut(t *testing.T) {
+	dir := t.TempDir()
+	emb, labels := writePlotEmbedding(t, dir, "emb.csv", 50, 2)
+	lab := make([]float32, len(labels))
+	for i, v := range labels {
+		lab[i] = float32(v)
+	}
+	lt, err := tensor.FromSlice(lab, len(lab))
+	require.NoError(t, err)
+	var idx bytes.Buffer
+	require.NoError(t, tensor.WriteIDX(&idx, lt, tensor.IDXUint8))
+	labelsPath := filepath.Join(dir, "t10k-labels-idx1-ubyte")
+	require.NoError(t, os.WriteFile(labelsPath, idx.Bytes(), 0o644))
+
+	status, _, stderr := runPlotCmd("scatter", "--labels", labelsPath, emb)
+	require.Equal(t, exitOK, status, stderr)
+	doc := readPlotSVG(t, filepath.Join(dir, "emb-scatter.svg"))
+	assert.Equal(t, 50, doc.classed)
+	assert.Subset(t, doc.texts, []string{"label", "0", "9"})
+}
+
+func TestPlotScatterWarnsAboutNaN(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "emb.csv")
+	require.NoError(t, os.WriteFile(path, []byte("1,2\nnan,3\n4,inf\n5,6\n"), 0o644))
+	status, _, stderr := runPlotCmd("scatter", path)
+	require.Equal(t, exitOK, status, stderr)
+	assert.Equal(t, "nidim plot scatter: warning: left out 2 rows with NaN or infinite values in "+path+".\n", stderr)
+	assert.Contains(t, strings.Join(readPlotSVG(t, filepath.Join(dir, "emb-scatter.svg")).texts, " "), "2 points with a NaN or infinite coordinate skipped")
+	doc := readPlotSVG(t, filepath.Join(dir, "emb-scatter.svg"))
+	assert.Equal(t, 2, doc.counts["circle"])
+}
+
+func TestPlotQQGridCapped(t *testing.T) {
+	dir := t.TempDir()
+	emb, _ := writePlotEmbedding(t, dir, "emb.npy", 300, 20)
+	out := filepath.Join(dir, "qq.svg")
+	status, _, stderr := runPlotCmd("qq", emb, "--max-panels", "4", "--max-points", "100", "--out", out)
+	require.Equal(t, exitOK, status, stderr)
+	doc := readPlotSVG(t, out)
+	assert.Equal(t, 4, doc.counts["clipPath"], "panels")
+	assert.Equal(t, 4*100, doc.counts["circle"])
+	all := strings.Join(doc.texts, " ")
+	assert.Contains(t, all, "components 0 to 3 of 20 shown")
+	assert.Contains(t, all, "Q-Q plots of emb.npy against N(0, 1)")
+	assert.Equal(t, 1, strings.Count(all, "100 of 300 quantiles shown"), "a note shared by all panels is written once")
+}
+
+func TestPlotQQUniformPrior(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "u.csv")
+	require.NoError(t, os.WriteFile(path, []byte("0.1,0.9\n0.5,0.5\n0.8,0.2\n"), 0o644))
+	status, _, stderr := runPlotCmd("qq", "--prior", "uniform", path)
+	require.Equal(t, exitOK, status, stderr)
+	doc := readPlotSVG(t, filepath.Join(dir, "u-qq.svg"))
+	assert.Equal(t, 2, doc.counts["clipPath"])
+	assert.Contains(t, doc.texts, "U(0, 1) quantile")
+}
+
+func TestPlotHistOneComponent(t *testing.T) {
+	dir := t.TempDir()
+	emb, _ := writePlotEmbedding(t, dir, "emb.npy.gz", 400, 1)
+	status, stdout, stderr := runPlotCmd("hist", emb, "--bins", "12")
+	require.Equal(t, exitOK, status, stderr)
+	out := filepath.Join(dir, "emb-hist.svg")
+	assert.Equal(t, "wrote "+out+"\n", stdout)
+	doc := readPlotSVG(t, out)
+	assert.Equal(t, 1, doc.counts["clipPath"], "one component makes a single chart")
+	assert.Equal(t, 1, doc.counts["path"], "density curve")
+	assert.Contains(t, strings.Join(doc.texts, " "), "12 bins of width")
+}
+
+func TestPlotCurvesTrainJSON(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "run.json")
+	// The shape of "nidim train --json": bounds at the top level.
+	run := `{"prior":"gaussian","dim":8,"epochs":3,"capacity":18.46,"ln_batch":5.545,
+		"history":[{"epoch":1,"loss":3.1,"mi_estimate":2.4,"tau":0.02},
+		           {"epoch":2,"loss":2.6,"mi_estimate":2.9,"tau":0.02},
+		           {"epoch":3,"loss":2.4,"mi_estimate":3.1,"tau":0.02}]}`
+	require.NoError(t, os.WriteFile(path, []byte(run), 0o644))
+	status, _, stderr := runPlotCmd("curves", path)
+	require.Equal(t, exitOK, status, stderr)
+	doc := readPlotSVG(t, filepath.Join(dir, "run-curves.svg"))
+	assert.Equal(t, 2, doc.counts["clipPath"], "loss and MI panels")
+	assert.Equal(t, 4, doc.counts["path"], "loss, MI, capacity and ln B")
+	assert.Equal(t, 2, doc.dashed, "capacity dashed, ln B dotted")
+	assert.Subset(t, doc.texts, []string{"InfoNCE loss, nats", "MI estimate", "capacity", "ln B", "epoch", "1", "2", "3"})
+}
+
+func TestPlotCurvesEpochsFormat(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "history.json")
+	hist := `{"epochs":[{"epoch":1,"loss":3.0,"mi_estimate":2.5,"capacity":18.4,"ln_batch":5.5},
+	                   {"epoch":2,"loss":2.5,"mi_estimate":3.0,"capacity":18.4,"ln_batch":5.5}]}`
+	require.NoError(t, os.WriteFile(path, []byte(hist), 0o644))
+	status, _, stderr := runPlotCmd("curves", path, "--title", "Run <7>")
+	require.Equal(t, exitOK, status, stderr)
+	doc := readPlotSVG(t, filepath.Join(dir, "history-curves.svg"))
+	assert.Equal(t, 4, doc.counts["path"])
+	assert.Contains(t, doc.texts, "Run <7>")
+}
+
+func TestPlotCurvesLossOnly(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "h.json")
+	require.NoError(t, os.WriteFile(path, []byte(`{"epochs":[{"epoch":1,"loss":3},{"epoch":2,"loss":2}]}`), 0o644))
+	status, _, stderr := runPlotCmd("curves", path)
+	require.Equal(t, exitOK, status, stderr)
+	doc := readPlotSVG(t, filepath.Join(dir, "h-curves.svg"))
+	assert.Equal(t, 1, doc.counts["clipPath"])
+	assert.Equal(t, 1, doc.counts["path"])
+}
+
+func TestPlotTradeoffByDim(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "sweep.csv")
+	sweep := "dim,sigma,ks_distance,linear_probe_accuracy\n" +
+		"8,0.1,0.08,0.95\n8,0.3,0.05,0.93\n8,1.0,0.02,0.88\n" +
+		"4,0.1,0.07,0.90\n4,0.3,,0.89\n4,1.0,0.03,0.80\n"
+	require.NoError(t, os.WriteFile(path, []byte(sweep), 0o644))
+	status, _, stderr := runPlotCmd("tradeoff", path)
+	require.Equal(t, exitOK, status, stderr)
+	assert.Equal(t, "nidim plot tradeoff: warning: left out 1 row with an empty or non-finite value in "+path+".\n", stderr)
+	doc := readPlotSVG(t, filepath.Join(dir, "sweep-tradeoff.svg"))
+	assert.Equal(t, 2, doc.counts["path"], "one line per dimension")
+	assert.Equal(t, 5, doc.counts["circle"], "a marker per complete row")
+	assert.Subset(t, doc.texts, []string{"d = 4", "d = 8", "ks_distance", "linear_probe_accuracy"})
+}
+
+func TestPlotTradeoffOtherColumns(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "sweep.csv")
+	require.NoError(t, os.WriteFile(path, []byte("sigma,knn_accuracy\n0.1,0.9\n0.5,0.8\n1,0.6\n"), 0o644))
+	out := filepath.Join(dir, "t.svg")
+	status, _, stderr := runPlotCmd("tradeoff", path, "--x", "sigma", "--y", "knn_accuracy", "--out", out)
+	require.Equal(t, exitOK, status, stderr)
+	doc := readPlotSVG(t, out)
+	assert.Equal(t, 1, doc.counts["path"])
+	assert.Equal(t, 3, doc.counts["circle"])
+}
+
+func TestPlotHelp(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	require.Equal(t, exitOK, run([]string{"help", "plot"}, &stdout, &stderr))
+	for _, flag := range []string{"--out", "--title", "--labels", "--x", "--y", "--max-points", "--seed", "--prior", "--max-panels", "--columns", "--bins"} {
+		assert.Contains(t, stdout.String(), "  "+flag+" ", "help documents %s", flag)
+	}
+	status, stdout2, _ := runPlotCmd("qq", "-help")
+	assert.Equal(t, exitOK, status)
+	assert.Equal(t, stdout.String(), stdout2)
+}
+
+func TestPlotUsageErrors(t *testing.T) {
+	dir := t.TempDir()
+	emb, _ := writePlotEmbedding(t, dir, "emb.npy", 20, 3)
+	one, _ := writePlotEmbedding(t, dir, "one.npy", 20, 1)
+	shortLabels := filepath.Join(dir, "short.csv")
+	require.NoError(t, tensor.WriteMatrixFile(shortLabels, []float64{1, 2}, 2, 1))
+	fracLabels := filepath.Join(dir, "frac.csv")
+	frac := make([]float64, 20)
+	frac[3] = 0.5
+	require.NoError(t, tensor.WriteMatrixFile(fracLabels, frac, 20, 1))
+	badJSON := filepath.Join(dir, "bad.json")
+	require.NoError(t, os.WriteFile(badJSON, []byte(`{"epochs": [`), 0o644))
+	emptyJSON := filepath.Join(dir, "empty.json")
+	require.NoError(t, os.WriteFile(emptyJSON, []byte(`{"prior":"gaussian"}`), 0o644))
+	sweep := filepath.Join(dir, "sweep.csv")
+	require.NoError(t, os.WriteFile(sweep, []byte("dim,sigma\n8,0.1\n"), 0o644))
+	textSweep := filepath.Join(dir, "text.csv")
+	require.NoError(t, os.WriteFile(textSweep, []byte("ks_distance,linear_probe_accuracy\n0.1,high\n"), 0o644))
+
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no kind", nil, "missing KIND"},
+		{"unknown kind", []string{"pie", emb}, `unknown kind "pie"`},
+		{"missing file", []string{"scatter"}, "missing FILE"},
+		{"two files", []string{"scatter", emb, emb}, "unexpected argument"},
+		{"unknown flag", []string{"scatter", emb, "--colour", "red"}, "unknown flag -colour"},
+		{"absent file", []string{"qq", filepath.Join(dir, "absent.npy")}, "absent.npy"},
+		{"x out of range", []string{"scatter", emb, "--x", "3"}, "invalid --x 3"},
+		{"negative y", []string{"scatter", emb, "--y", "-1"}, "invalid --y -1"},
+		{"same components", []string{"scatter", emb, "--x", "1", "--y", "1"}, "two different components"},
+		{"one column", []string{"scatter", one}, "has 1 column"},
+		{"negative max points", []string{"scatter", emb, "--max-points", "-5"}, "invalid --max-points -5"},
+		{"labels row count", []string{"scatter", emb, "--labels", shortLabels}, "has 2 rows but the embedding has 20"},
+		{"fractional label", []string{"scatter", emb, "--labels", fracLabels}, "row 4 contains 0.5"},
+		{"unknown prior", []string{"qq", emb, "--prior", "laplace"}, `unknown --prior "laplace"`},
+		{"zero panels", []string{"hist", emb, "--max-panels", "0"}, "invalid --max-panels 0"},
+		{"negative columns", []string{"qq", emb, "--columns", "-2"}, "invalid --columns -2"},
+		{"too many bins", []string{"hist", emb, "--bins", "5000"}, "invalid --bins 5000"},
+		{"qq points", []string{"qq", emb, "--max-points", "0"}, "invalid --max-points 0"},
+		{"not svg", []string{"hist", emb, "--out", filepath.Join(dir, "h.png")}, "ending in .svg"},
+		{"out is input", []string{"curves", filepath.Join(dir, "x.svg"), "--out", filepath.Join(dir, "x.svg")}, "is the input file"},
+		{"bad json", []string{"curves", badJSON}, "is not a training history"},
+		{"no epochs", []string{"curves", emptyJSON}, "no per-epoch records"},
+		{"missing column", []string{"tradeoff", sweep}, `invalid --x "ks_distance"`},
+		{"text value", []string{"tradeoff", textSweep}, `contains "high", which is not a number`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			status, stdout, stderr := runPlotCmd(tc.args...)
+			assert.Equal(t, exitUsage, status)
+			assert.Empty(t, stdout)
+			assert.Contains(t, stderr, tc.want)
+			assert.True(t, strings.HasPrefix(stderr, "nidim plot"), "message %q lacks the command name", stderr)
+			assert.Equal(t, 1, strings.Count(stderr, "\n"), "one line: %q", stderr)
+			assert.True(t, strings.HasSuffix(stderr, ".\n"), "one sentence: %q", stderr)
+		})
+	}
+}
+
+func TestPlotWriteFailure(t *testing.T) {
+	dir := t.TempDir()
+	emb, _ := writePlotEmbedding(t, dir, "emb.npy", 20, 2)
+	status, _, stderr := runPlotCmd("scatter", emb, "--out", filepath.Join(dir, "missing", "x.svg"))
+	assert.Equal(t, exitFail, status)
+	assert.Contains(t, stderr, "writing "+filepath.Join(dir, "missing", "x.svg")+" failed")
+}
+
+func TestPlotDefaultPath(t *testing.T) {
+	cases := map[string]string{
+		"emb.npy":         "emb-scatter.svg",
+		"runs/emb.csv.gz": "runs/emb-scatter.svg",
+		"emb":             "emb-scatter.svg",
+		"a.b/emb.tsv":     "a.b/emb-scatter.svg",
+	}
+	for in, want := range cases {
+		assert.Equal(t, want, defaultPlotPath(in, "scatter"), in)
+	}
+}

@@ -1,0 +1,230 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/nidim/nidim/internal/serve"
+)
+
+func init() {
+	register(command{
+		name:    "serve",
+		summary: "serve embeddings and outlier scores of a trained model over HTTP",
+		run:     runServe,
+	})
+}
+
+const serveUsage = `Usage: nidim serve CHECKPOINT [flags]
+
+Serves the encoder of a checkpoint written by "nidim train" over HTTP.
+Concurrent requests are merged into batches that one goroutine runs through
+the model, so the results are those of "nidim embed" bit for bit.
+
+Endpoints:
+  POST /v1/embed    {"inputs": [[...], ...]} or an application/x-npy 2-D
+                    array (N x input size); returns {"embeddings": [[...]]},
+                    or an N x d float32 NPY array with Accept:
+                    application/x-npy
+  POST /v1/score    same input; returns {"p_values": [...], "scores": [...]}
+                    or an N x 2 float64 NPY array (score, p-value). The score
+                    is the squared norm of the embedding (gaussian prior) or
+                    of its normal quantiles (uniform prior); the p-value is
+                    its chi-square survival function with d degrees of
+                    freedom
+  GET  /v1/model    prior, dimension, noise level, input shape, checkpoint
+                    SHA-256
+  GET  /healthz     {"status":"ok"}
+  GET  /metrics     Prometheus text format
+
+Errors return a 4xx or 5xx status and {"error": "...", "kind": "..."}. A
+full queue returns 503 with Retry-After. SIGINT and SIGTERM stop accepting
+connections, finish the requests in flight and exit with status 0.
+
+Flags:
+  --addr HOST:PORT        address to listen on (default 127.0.0.1:8080)
+  --max-batch N           input rows per model call (default 64)
+  --max-wait DURATION     time a batch waits to fill after its first row,
+                          such as 1ms; 0 runs what is queued at once
+                          (default 1ms)
+  --max-queue N           input rows waiting for the model before requests
+                          get 503 (default 1024)
+  --max-body BYTES        request body size limit (default 16777216)
+  --timeout DURATION      time a request waits for its results before 503
+                          (default 30s)
+  --shutdown-timeout DURATION
+                          time to finish requests in flight after a signal
+                          (default 30s)
+  --threads N             goroutines per model call; 0 for all cores
+                          (default 0)
+  --log-format FORMAT     text or json logs on stderr (default text)
+  --log-requests          log every request, not only errors
+`
+
+// serveFlags are the settings of nidim serve.
+type serveFlags struct {
+	checkpoint      string
+	addr            string
+	maxBatch        int
+	maxWait         time.Duration
+	maxQueue        int
+	maxBody         int64
+	timeout         time.Duration
+	shutdownTimeout time.Duration
+	threads         int
+	logFormat       string
+	logRequests     bool
+}
+
+func runServe(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return serveCommand(ctx, args, stdout, stderr, nil)
+}
+
+// parseServeFlags parses args, which may put flags before and after the
+// checkpoint. It returns -1 to continue, or the exit status.
+func parseServeFlags(args []string, stdout, stderr io.Writer) (*serveFlags, int) {
+	f := &serveFlags{}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "")
+	fs.IntVar(&f.maxBatch, "max-batch", serve.DefaultMaxBatch, "")
+	fs.DurationVar(&f.maxWait, "max-wait", time.Millisecond, "")
+	fs.IntVar(&f.maxQueue, "max-queue", 1024, "")
+	fs.Int64Var(&f.maxBody, "max-body", serve.DefaultMaxBody, "")
+	fs.DurationVar(&f.timeout, "timeout", serve.DefaultTimeout, "")
+	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 30*time.Second, "")
+	fs.IntVar(&f.threads, "threads", 0, "")
+	fs.StringVar(&f.logFormat, "log-format", "text", "")
+	fs.BoolVar(&f.logRequests, "log-requests", false, "")
+
+	fail := func(format string, a ...any) (*serveFlags, int) {
+		fmt.Fprintf(stderr, "nidim serve: "+format+"\n", a...)
+		return nil, exitUsage
+	}
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fmt.Fprint(stdout, serveUsage)
+				return nil, exitOK
+			}
+			msg := err.Error()
+			if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
+				msg = "unknown flag " + name
+			}
+			return fail("%s; run \"nidim help serve\" for the flags.", msg)
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+
+	switch {
+	case len(positional) == 0:
+		return fail("missing CHECKPOINT; pass the model file written by nidim train.")
+	case len(positional) > 1:
+		return fail("unexpected argument %q; pass one CHECKPOINT.", positional[1])
+	case f.maxBatch < 1:
+		return fail("invalid --max-batch %d; use 1 or more input rows.", f.maxBatch)
+	case f.maxWait < 0:
+		return fail("invalid --max-wait %v; use 0 or a positive duration such as 1ms.", f.maxWait)
+	case f.maxQueue < f.maxBatch:
+		return fail("invalid --max-queue %d; use at least --max-batch (%d) input rows.", f.maxQueue, f.maxBatch)
+	case f.maxBody < 1:
+		return fail("invalid --max-body %d; use 1 or more bytes.", f.maxBody)
+	case f.timeout <= 0:
+		return fail("invalid --timeout %v; use a positive duration such as 30s.", f.timeout)
+	case f.shutdownTimeout <= 0:
+		return fail("invalid --shutdown-timeout %v; use a positive duration such as 30s.", f.shutdownTimeout)
+	case f.threads < 0:
+		return fail("invalid --threads %d; use 0 for all cores or a positive count.", f.threads)
+	case f.logFormat != "text" && f.logFormat != "json":
+		return fail("invalid --log-format %q; use text or json.", f.logFormat)
+	}
+	f.checkpoint = positional[0]
+	return f, -1
+}
+
+// serveCommand runs the server until ctx is done. onListen, if not nil,
+// receives the listening address.
+func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer, onListen func(addr string)) int {
+	f, status := parseServeFlags(args, stdout, stderr)
+	if status >= 0 {
+		return status
+	}
+	var handler slog.Handler = slog.NewTextHandler(stderr, nil)
+	if f.logFormat == "json" {
+		handler = slog.NewJSONHandler(stderr, nil)
+	}
+	log := slog.New(handler)
+	setThreads(f.threads)
+
+	model, err := serve.LoadDimModel(f.checkpoint)
+	if err != nil {
+		fmt.Fprintf(stderr, "nidim serve: %v\n", err)
+		return exitUsage
+	}
+	srv, err := serve.New(model, serve.Config{
+		MaxBatch: f.maxBatch, MaxWait: f.maxWait, MaxQueue: f.maxQueue, MaxBody: f.maxBody,
+		Timeout: f.timeout, LogRequests: f.logRequests, Logger: log,
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "nidim serve: %v\n", err)
+		return exitUsage
+	}
+	defer srv.Close()
+
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		log.Error("listen failed", "addr", f.addr, "error", err)
+		return exitFail
+	}
+	hs := srv.HTTPServer(f.addr)
+	info := model.Info()
+	log.Info("serving", "addr", ln.Addr().String(), "model", f.checkpoint, "sha256", info["checkpoint_sha256"],
+		"prior", model.Prior(), "dim", model.Dim(), "input_size", model.InputSize(),
+		"max_batch", f.maxBatch, "max_wait", f.maxWait, "max_queue", f.maxQueue, "max_body", f.maxBody,
+		"timeout", f.timeout, "threads", f.threads, "log_requests", f.logRequests)
+	if onListen != nil {
+		onListen(ln.Addr().String())
+	}
+
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	select {
+	case err := <-served:
+		log.Error("server failed", "error", err)
+		return exitFail
+	case <-ctx.Done():
+	}
+
+	log.Info("shutting down", "reason", context.Cause(ctx), "timeout", f.shutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), f.shutdownTimeout)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		log.Error("shutdown did not finish the requests in flight", "timeout", f.shutdownTimeout, "error", err)
+		hs.Close()
+		return exitFail
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		log.Error("server failed", "error", err)
+	}
+	srv.Close()
+	log.Info("stopped", "addr", ln.Addr().String())
+	return exitOK
+}

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nidim/nidim/dim"
+	"github.com/nidim/nidim/tensor"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func serveTestModel(t *testing.T) (string, *dim.Model) {
+	t.Helper()
+	cfg := dim.DefaultConfig()
+	cfg.Dim, cfg.Hidden = 3, 8
+	m, err := dim.NewModel(cfg, []int{5})
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "m.safetensors")
+	require.NoError(t, m.Save(path))
+	return path, m
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's log writes.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func TestServeCommandRunsAndStops(t *testing.T) {
+	path, m := serveTestModel(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	addrs := make(chan string, 1)
+	var stderr syncBuffer
+	exit := make(chan int, 1)
+	go func() {
+		exit <- serveCommand(ctx, []string{"--addr", "127.0.0.1:0", path, "--max-batch", "4", "--log-format", "json"},
+			io.Discard, &stderr, func(addr string) { addrs <- addr })
+	}()
+	var url string
+	select {
+	case addr := <-addrs:
+		url = "http://" + addr
+	case code := <-exit:
+		t.Fatalf("serve exited with %d: %s", code, stderr.String())
+	}
+
+	x := []float32{0.1, 0.2, 0.3, 0.4, 0.5, 1, 2, 3, 4, 5}
+	want, err := m.Encoder.Embed(&tensor.Tensor{Shape: []int{2, 5}, Data: x}, 1000)
+	require.NoError(t, err)
+	resp, err := http.Post(url+"/v1/embed", "application/json", strings.NewReader(`{"inputs": [[0.1, 0.2, 0.3, 0.4, 0.5], [1, 2, 3, 4, 5]]}`))
+	require.NoError(t, err)
+	var got struct{ Embeddings [][]float32 }
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&got))
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Len(t, got.Embeddings, 2)
+	assert.Equal(t, want.Data, append(got.Embeddings[0], got.Embeddings[1]...))
+
+	resp, err = http.Post(url+"/v1/embed", "application/json", strings.NewReader(`{"inputs": [[1, 2]]}`))
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode)
+	id := resp.Header.Get("X-Request-Id")
+
+	cancel()
+	select {
+	case code := <-exit:
+		require.Equal(t, exitOK, code, stderr.String())
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not stop within 10 s of the cancel")
+	}
+
+	var msgs []string
+	for _, line := range strings.Split(strings.TrimSpace(stderr.String()), "\n") {
+		var rec map[string]any
+		require.NoError(t, json.Unmarshal([]byte(line), &rec), "log line %q", line)
+		msgs = append(msgs, rec["msg"].(string))
+		if rec["msg"] == "serving" {
+			assert.Equal(t, 4.0, rec["max_batch"])
+			assert.Equal(t, path, rec["model"])
+			assert.Len(t, rec["sha256"], 64)
+		}
+		if rec["msg"] == "request rejected" {
+			assert.Equal(t, id, rec["request_id"])
+			assert.Equal(t, "input_size", rec["kind"])
+		}
+	}
+	assert.Equal(t, []string{"serving", "request rejected", "shutting down", "stopped"}, msgs)
+}
+
+func TestServeCommandUsageErrors(t *testing.T) {
+	path, _ := serveTestModel(t)
+	cases := []struct {
+		args    []string
+		message string
+	}{
+		{nil, "missing CHECKPOINT"},
+		{[]string{path, "other"}, `unexpected argument "other"`},
+		{[]string{path, "--max-batch", "0"}, "invalid --max-batch 0"},
+		{[]string{path, "--max-queue", "8", "--max-batch", "16"}, "invalid --max-queue 8"},
+		{[]string{path, "--max-wait", "-1ms"}, "invalid --max-wait"},
+		{[]string{path, "--max-body", "0"}, "invalid --max-body 0"},
+		{[]string{path, "--timeout", "0s"}, "invalid --timeout"},
+		{[]string{path, "--threads", "-1"}, "invalid --threads -1"},
+		{[]string{path, "--log-format", "xml"}, `invalid --log-format "xml"`},
+		{[]string{path, "--port", "80"}, "unknown flag -port"},
+		{[]string{filepath.Join(t.TempDir(), "missing.safetensors")}, "no such file"},
+	}
+	for _, c := range cases {
+		code, _, stderr := runCmd(append([]string{"serve"}, c.args...)...)
+		assert.Equal(t, exitUsage, code, "args %v", c.args)
+		assert.Contains(t, stderr, c.message, "args %v", c.args)
+	}
+
+	code, stdout, _ := runCmd("help", "serve")
+	assert.Equal(t, exitOK, code)
+	assert.Contains(t, stdout, "Usage: nidim serve CHECKPOINT")
+}
+
+func TestServeCommandListenError(t *testing.T) {
+	path, _ := serveTestModel(t)
+	var stderr syncBuffer
+	code := serveCommand(context.Background(), []string{path, "--addr", "127.0.0.1:-5"}, io.Discard, &stderr, nil)
+	assert.Equal(t, exitFail, code)
+	assert.Contains(t, stderr.String(), "listen failed")
+}

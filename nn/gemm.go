@@ -1,0 +1,67 @@
+package nn
+
+import (
+	"github.com/nidim/nidim/simd"
+	"github.com/nidim/nidim/tensor"
+)
+
+// splitGemm computes C = op(A)*op(B) + beta*C like tensor.Gemm, with C cut
+// into one chunk per goroutine, each a single-goroutine tensor.Gemm. Every
+// element of C goes through the same arithmetic as in one single-goroutine
+// call, so results do not depend on the split. Unlike the goroutines of
+// tensor.Gemm, which meet at a barrier for every block, these run
+// independently, which keeps a busy machine from stalling the step.
+//
+// Each chunk packs all of the operand it does not split, so splitGemm cuts
+// the columns of C when op(A) is the smaller operand and the rows
+// otherwise.
+type splitGemm struct {
+	loop     loop
+	opA, opB tensor.Op
+	m, n, k  int
+	a, b, c  []float32
+	lda, ldb int
+	beta     float32
+	cols     func(lo, hi int)
+	rows     func(lo, hi int)
+}
+
+func (g *splitGemm) gemm(opA, opB tensor.Op, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32) {
+	g.opA, g.opB, g.m, g.n, g.k = opA, opB, m, n, k
+	g.a, g.lda, g.b, g.ldb, g.beta, g.c = a, lda, b, ldb, beta, c
+	if g.cols == nil {
+		g.cols, g.rows = g.columns, g.rowRange
+	}
+	// Chunks are whole multiples of the micro-kernel tile, so that only
+	// the last one has edge tiles.
+	tile := simd.Active().Gemm
+	parts := max(Threads(), 1)
+	if n >= m {
+		g.loop.run(n, (n+parts-1)/parts, tile.NR, g.cols)
+	} else {
+		g.loop.run(m, (m+parts-1)/parts, tile.MR, g.rows)
+	}
+	g.a, g.b, g.c = nil, nil, nil
+}
+
+// columns computes columns [lo, hi) of C.
+func (g *splitGemm) columns(lo, hi int) {
+	var b []float32
+	if g.opB == tensor.Trans {
+		b = g.b[lo*g.ldb:]
+	} else {
+		b = g.b[lo:]
+	}
+	serialGemm.Gemm(g.opA, g.opB, g.m, hi-lo, g.k, 1, g.a, g.lda, b, g.ldb, g.beta, g.c[lo:], g.n)
+}
+
+// rowRange computes rows [lo, hi) of C.
+func (g *splitGemm) rowRange(lo, hi int) {
+	var a []float32
+	if g.opA == tensor.Trans {
+		a = g.a[lo:]
+	} else {
+		a = g.a[lo*g.lda:]
+	}
+	serialGemm.Gemm(g.opA, g.opB, hi-lo, g.n, g.k, 1, a, g.lda, g.b, g.ldb, g.beta, g.c[lo*g.n:], g.n)
+}
