@@ -27,6 +27,9 @@ type Normalize struct {
 	Groups   int     // stacked batches in a training-mode input; at least 1
 	Momentum float64 // weight of the batch statistics in the running ones
 	Eps      float64 // added to the variance
+	// Off makes the layer the identity, for the baseline without
+	// normalization. The running statistics are still updated.
+	Off bool
 
 	RunningMean *nn.Param // buffer "running_mean", D
 	RunningVar  *nn.Param // buffer "running_var", D
@@ -84,6 +87,11 @@ func (l *Normalize) Forward(x *tensor.Tensor, train bool) (*tensor.Tensor, error
 	l.train, l.rows = train, n
 	l.xhat = reuse(l.xhat, n, d)
 	l.y = reuse(l.y, n, d)
+	defer func() {
+		if l.Off {
+			copy(l.y.Data, x.Data)
+		}
+	}()
 	l.mean = slices.Grow(l.mean[:0], groups*d)[:groups*d]
 	l.invStd = slices.Grow(l.invStd[:0], groups*d)[:groups*d]
 
@@ -169,6 +177,10 @@ func (l *Normalize) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 	}
 	n, d := l.rows, l.D
 	l.dx = reuse(l.dx, n, d)
+	if l.Off {
+		copy(l.dx.Data, dy.Data)
+		return l.dx, nil
+	}
 
 	// dxhat first: dy, times the normal density for the squashed output.
 	for i, g := range dy.Data {

@@ -18,7 +18,8 @@ type Config struct {
 	Sigma float64 `json:"sigma"` // Gaussian noise standard deviation
 	Eps   float64 `json:"eps"`   // uniform noise half-width
 	// NoiseViews is 2 to add channel noise to both views, 1 for the first
-	// view only.
+	// view only, and 0 for none: the plain InfoNCE baseline, in which Sigma
+	// or Eps only sets the initial temperature.
 	NoiseViews int `json:"noise_views"`
 
 	Dim     int    `json:"dim"`
@@ -54,6 +55,17 @@ type Config struct {
 	// NoRecalibrate keeps the running normalization statistics of
 	// training instead of recomputing them on clean training inputs.
 	NoRecalibrate bool `json:"no_recalibrate"`
+	// NoNormalize leaves the encoder output as it is instead of
+	// standardizing it: a baseline that shows what the normalization does.
+	NoNormalize bool `json:"no_normalize,omitempty"`
+
+	// Penalty is "" for none or PenaltyEppsPulley, which adds
+	// PenaltyWeight times the sliced Epps-Pulley distance of each view's
+	// normalized embedding to N(0, I), over PenaltyDirections random
+	// directions per step, to the loss.
+	Penalty           string  `json:"penalty,omitempty"`
+	PenaltyWeight     float64 `json:"penalty_weight,omitempty"`
+	PenaltyDirections int     `json:"penalty_directions,omitempty"`
 }
 
 // DefaultConfig returns the defaults of the PyTorch recipe that nidim is
@@ -93,6 +105,10 @@ func (c *Config) TiedTau() float64 {
 	if c.Prior == "uniform" {
 		v = c.Eps * c.Eps / 3
 	}
+	if c.NoiseViews == 0 {
+		// Without noise, start from the value of both views noisy.
+		return 2 * v
+	}
 	return v * float64(c.NoiseViews)
 }
 
@@ -114,8 +130,14 @@ func (c *Config) Validate() error {
 	if _, err := c.NewPrior(); err != nil {
 		return err
 	}
-	if c.NoiseViews != 1 && c.NoiseViews != 2 {
-		return fmt.Errorf("dim: noise views %d is invalid; use 2 (both views) or 1 (first view only)", c.NoiseViews)
+	if c.NoiseViews < 0 || c.NoiseViews > 2 {
+		return fmt.Errorf("dim: noise views %d is invalid; use 2 (both views), 1 (first view only) or 0 (none)", c.NoiseViews)
+	}
+	if _, err := ParsePenalty(c.Penalty); err != nil {
+		return err
+	}
+	if p, _ := ParsePenalty(c.Penalty); p != "" && (c.PenaltyDirections < 1 || !(c.PenaltyWeight >= 0) || math.IsInf(c.PenaltyWeight, 0)) {
+		return fmt.Errorf("dim: penalty weight %v with %d directions is invalid; use a weight of 0 or more and at least 1 direction", c.PenaltyWeight, c.PenaltyDirections)
 	}
 	if c.Dim < 1 {
 		return fmt.Errorf("dim: embedding dimension %d is invalid; it must be at least 1", c.Dim)
@@ -142,7 +164,16 @@ func (c *Config) Validate() error {
 	case c.Threads < 0:
 		return fmt.Errorf("dim: thread count %d is invalid; use 0 for all cores or a positive count", c.Threads)
 	}
-	return nil
+	// Check the settings of both kinds of views, whichever the data will
+	// use, so that a bad value is refused before training starts rather
+	// than when the first view is drawn.
+	img := &ImageView{Channels: 1, Height: 1, Width: 1,
+		MaxShift: c.MaxShift, MaxRotate: c.MaxRotate, MaxScale: c.MaxScale, PixelNoise: c.PixelNoise}
+	if err := img.Validate(); err != nil {
+		return err
+	}
+	vec := &VectorView{Noise: c.FeatureNoise, MaskProb: c.MaskProb}
+	return vec.Apply(nil, nil, 0, nil)
 }
 
 // Dataset is a training set: one sample per row of X, of shape Shape
@@ -191,6 +222,7 @@ func NewModel(cfg Config, input []int) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	enc.Norm.Off = cfg.NoNormalize
 	return &Model{Config: cfg, Encoder: enc, LogTau: math.Log(cfg.InitialTau())}, nil
 }
 
@@ -294,6 +326,10 @@ func Continue(ctx context.Context, m *Model, data *Dataset, progress func(Progre
 		schedule = nn.CosineWarmup(0, cfg.Epochs*steps, 0)
 	}
 	obj := &Objective{Critic: cfg.Critic, Bound: cfg.Loss}
+	var penalty *SlicedNormality
+	if p, _ := ParsePenalty(cfg.Penalty); p != "" {
+		penalty = &SlicedNormality{Directions: cfg.PenaltyDirections}
+	}
 
 	// Buffers reused by every step.
 	clean := tensor.New(b, size)
@@ -334,7 +370,9 @@ func Continue(ctx context.Context, m *Model, data *Dataset, progress func(Progre
 				return nil, nil, err
 			}
 			copy(noisy.Data, y.Data)
-			prior.AddNoise(noisy.Data[:b*d], rng)
+			if cfg.NoiseViews >= 1 {
+				prior.AddNoise(noisy.Data[:b*d], rng)
+			}
 			if cfg.NoiseViews == 2 {
 				prior.AddNoise(noisy.Data[b*d:], rng)
 			}
@@ -346,6 +384,16 @@ func Continue(ctx context.Context, m *Model, data *Dataset, progress func(Progre
 			}
 			if math.IsNaN(v.Loss) || math.IsInf(v.Loss, 0) {
 				return nil, nil, fmt.Errorf("dim: the loss became %v at epoch %d step %d; lower the learning rate (now %g)", v.Loss, epoch+1, s+1, cfg.LR)
+			}
+			if penalty != nil {
+				// Each view is its own normalized batch, so each is tested
+				// against N(0, I) on its own.
+				for g := 0; g < 2; g++ {
+					lo, hi := g*b*d, (g+1)*b*d
+					if _, err := penalty.Evaluate(y.Data[lo:hi], b, d, rng, cfg.PenaltyWeight, grad.Data[lo:hi]); err != nil {
+						return nil, nil, err
+					}
+				}
 			}
 
 			opt.ZeroGrad()
@@ -459,7 +507,9 @@ func EstimateMI(m *Model, data *Dataset, seed uint64) (float64, error) {
 			}
 			copy(y, out.Data)
 		}
-		prior.AddNoise(y1, rng)
+		if cfg.NoiseViews >= 1 {
+			prior.AddNoise(y1, rng)
+		}
 		if cfg.NoiseViews == 2 {
 			prior.AddNoise(y2, rng)
 		}

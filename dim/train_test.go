@@ -206,6 +206,14 @@ func TestConfigValidate(t *testing.T) {
 		{func(c *Config) { c.LR = -1 }, "learning rate -1"},
 		{func(c *Config) { c.Schedule = "linear" }, "schedule"},
 		{func(c *Config) { c.Tau = math.Inf(1) }, "temperature"},
+		// The view settings used to be checked only when training drew
+		// the first view, so nidim train exited 1 instead of 2.
+		{func(c *Config) { c.MaxShift = -3 }, "maximum shift -3 is invalid"},
+		{func(c *Config) { c.MaxRotate = -5 }, "maximum rotation -5 is invalid"},
+		{func(c *Config) { c.MaxScale = 2 }, "maximum zoom change 2 is invalid"},
+		{func(c *Config) { c.PixelNoise = math.NaN() }, "pixel noise NaN is invalid"},
+		{func(c *Config) { c.FeatureNoise = -1 }, "feature noise -1 is invalid"},
+		{func(c *Config) { c.MaskProb = 1.5 }, "masking probability 1.5 is invalid"},
 	} {
 		cfg := DefaultConfig()
 		c.edit(&cfg)

@@ -120,8 +120,13 @@ func encodeHeader(tensors []NamedTensor, metadata map[string]string) ([]byte, er
 		}
 		seen[t.Name] = true
 		shape := make([]int64, len(t.Tensor.Shape))
+		count := 1
 		for i, d := range t.Tensor.Shape {
 			shape[i] = int64(d)
+			count *= d
+		}
+		if count != len(t.Tensor.Data) || slices.ContainsFunc(t.Tensor.Shape, func(d int) bool { return d < 0 }) {
+			return nil, fmt.Errorf("nn: checkpoint tensor %q has shape %v but %d values; fix the tensor before saving", t.Name, t.Tensor.Shape, len(t.Tensor.Data))
 		}
 		size := uint64(len(t.Tensor.Data)) * 4
 		e, err := json.Marshal(headerEntry{Dtype: "F32", Shape: shape, DataOffsets: []uint64{offset, offset + size}})

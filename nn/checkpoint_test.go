@@ -100,6 +100,8 @@ func TestSaveCheckpointRejectsNames(t *testing.T) {
 	assert.ErrorContains(t, err, `duplicate checkpoint tensor name "w"`)
 	err = SaveCheckpoint(filepath.Join(dir, "b"), []NamedTensor{{"__metadata__", x}}, nil)
 	assert.ErrorContains(t, err, "invalid checkpoint tensor name")
+	err = SaveCheckpoint(filepath.Join(dir, "c"), []NamedTensor{{"w", &tensor.Tensor{Shape: []int{2, 3}, Data: make([]float32, 5)}}}, nil)
+	assert.ErrorContains(t, err, `checkpoint tensor "w" has shape [2 3] but 5 values`)
 	_, err = os.Stat(filepath.Join(dir, "a"))
 	assert.True(t, os.IsNotExist(err), "no file is written")
 }

@@ -7,8 +7,8 @@ import (
 	"github.com/nidim/nidim/tensor"
 )
 
-// serialGemm multiplies on the calling goroutine; the conv layer runs one
-// per sample group and spreads the groups over goroutines itself.
+// serialGemm multiplies on the calling goroutine. The layers run one per
+// chunk of work and spread the chunks over goroutines themselves.
 var serialGemm = tensor.Gemmer{Threads: 1}
 
 // convGroups is the number of sample groups whose weight gradients the
@@ -21,9 +21,10 @@ const convGroups = 16
 // OutC and output N x OutC x OH x OW, where OH = (H + 2*Padding - K) /
 // Stride + 1 and likewise OW. Padding is with zeros.
 //
-// Each sample is unfolded (im2col) into a (InC*K*K) x (OH*OW) matrix that
-// stays in cache, and multiplied by the weight with tensor.Gemm. Samples
-// are spread over goroutines.
+// A few samples at a time are unfolded (im2col) side by side into a
+// (InC*K*K) x (samples*OH*OW) matrix that stays in cache, and multiplied by
+// the weight with a single-goroutine tensor.Gemm. Samples are spread over
+// goroutines.
 type Conv2d struct {
 	InC, OutC, Kernel, Stride, Padding int
 	Weight                             *Param // "weight", OutC x InC x K x K
@@ -41,8 +42,8 @@ type Conv2d struct {
 	fuseReLU     bool              // apply ReLU to the output; set by Sequential
 	pool         *MaxPool2d        // max pooling applied after the fused ReLU; set by Sequential
 	out          *tensor.Tensor    // output of the last Forward: y, or the pooled y
-	gradW        []float32         // convGroups partial weight gradients
-	gradB        []float64         // convGroups partial bias gradients
+	weightBias   []float32         // OutC x (InC*K*K + 1): the weights with the bias as last column
+	gradW        []float32         // convGroups partial gradients of weightBias
 	loop         loop
 	fwd, bwd     func(lo, hi int)
 }
@@ -58,10 +59,10 @@ func NewConv2d(inC, outC, kernel, stride, padding int, rng RNG) (*Conv2d, error)
 		return nil, fmt.Errorf("nn: %s: nil random generator; pass tensor.NewRNG(seed)", name)
 	}
 	l := &Conv2d{InC: inC, OutC: outC, Kernel: kernel, Stride: stride, Padding: padding, name: name,
-		Weight: newParam("weight", outC, inC, kernel, kernel),
-		Bias:   newParam("bias", outC),
-		gradB:  make([]float64, convGroups*outC),
-		gradW:  make([]float32, convGroups*outC*inC*kernel*kernel),
+		Weight:     newParam("weight", outC, inC, kernel, kernel),
+		Bias:       newParam("bias", outC),
+		weightBias: make([]float32, outC*(inC*kernel*kernel+1)),
+		gradW:      make([]float32, convGroups*outC*(inC*kernel*kernel+1)),
 	}
 	KaimingUniform(l.Weight.Value, inC*kernel*kernel, GainReLU, rng)
 	l.fwd = l.forwardSamples
@@ -106,6 +107,11 @@ func (l *Conv2d) Forward(x *tensor.Tensor, train bool) (*tensor.Tensor, error) {
 	} else {
 		l.out = ensure(&l.y, n, l.OutC, oh, ow)
 	}
+	ckk := l.InC * l.Kernel * l.Kernel
+	for o, b := range l.Bias.Value.Data {
+		copy(l.weightBias[o*(ckk+1):], l.Weight.Value.Data[o*ckk:(o+1)*ckk])
+		l.weightBias[o*(ckk+1)+ckk] = b
+	}
 	l.prepareScratch()
 	l.loop.run(n, 1, 1, l.fwd)
 	return l.out, nil
@@ -124,8 +130,11 @@ func (l *Conv2d) batchSize() int {
 }
 
 // convScratch is the private space of one goroutine for a batch of
-// samples: the unfolded samples side by side, their gradient, and the
-// output or output gradient as an OutC x (batch*OH*OW) matrix.
+// samples: the unfolded samples side by side with a row of ones below them,
+// their gradient, and the output or output gradient as an OutC x
+// (batch*OH*OW) matrix. With the row of ones and the bias as last column of
+// weightBias, one product computes the convolution plus bias, and the
+// weight-gradient product yields the bias gradient as its last column.
 type convScratch struct {
 	col, dcol, out []float32
 }
@@ -133,7 +142,7 @@ type convScratch struct {
 // prepareScratch sizes one convScratch per goroutine.
 func (l *Conv2d) prepareScratch() {
 	batch := l.batchSize()
-	unfolded := l.InC * l.Kernel * l.Kernel * l.oh * l.ow * batch
+	unfolded := (l.InC*l.Kernel*l.Kernel + 1) * l.oh * l.ow * batch
 	key := [2]int{unfolded, l.OutC * l.oh * l.ow * batch}
 	threads := Threads()
 	if l.scratch != nil && l.scratchKey == key && cap(l.scratch) >= threads {
@@ -157,28 +166,23 @@ func (l *Conv2d) prepareScratch() {
 func (l *Conv2d) forwardSamples(lo, hi int) {
 	sc := <-l.scratch
 	ckk, ohw := l.InC*l.Kernel*l.Kernel, l.oh*l.ow
-	in, out := l.InC*l.h*l.w, l.OutC*ohw
+	out := l.OutC * ohw
 	batch := l.batchSize()
 	relu := simd.Active().ReLU
 	for s0 := lo; s0 < hi; s0 += batch {
 		count := min(batch, hi-s0)
 		ld := count * ohw
-		for s := range count {
-			l.im2col(sc.col[s*ohw:], ld, l.x.Data[(s0+s)*in:(s0+s+1)*in])
-		}
+		l.unfold(sc.col, ld, s0, count)
 		product := sc.out
 		if count == 1 && l.pool == nil {
 			product = l.y.Data[s0*out : (s0+1)*out]
 		}
-		serialGemm.Gemm(tensor.NoTrans, tensor.NoTrans, l.OutC, ld, ckk, 1, l.Weight.Value.Data, ckk, sc.col, ld, 0, product, ld)
+		serialGemm.Gemm(tensor.NoTrans, tensor.NoTrans, l.OutC, ld, ckk+1, 1, l.weightBias, ckk+1, sc.col, ld, 0, product, ld)
 		if l.pool != nil {
 			// Pool each plane while it is in cache.
 			for s := range count {
-				for c, b := range l.Bias.Value.Data {
+				for c := range l.OutC {
 					plane := product[c*ld+s*ohw : c*ld+(s+1)*ohw]
-					for i := range plane {
-						plane[i] += b
-					}
 					relu(plane, plane)
 					l.pool.poolPlane((s0+s)*l.OutC+c, plane)
 				}
@@ -187,11 +191,10 @@ func (l *Conv2d) forwardSamples(lo, hi int) {
 		}
 		for s := range count {
 			ys := l.y.Data[(s0+s)*out : (s0+s+1)*out]
-			for c, b := range l.Bias.Value.Data {
-				src := product[c*ld+s*ohw : c*ld+(s+1)*ohw]
+			for c := range l.OutC {
 				dst := ys[c*ohw : (c+1)*ohw]
-				for i, v := range src {
-					dst[i] = v + b
+				if count > 1 {
+					copy(dst, product[c*ld+s*ohw:c*ld+(s+1)*ohw])
 				}
 				if l.fuseReLU {
 					relu(dst, dst)
@@ -214,22 +217,21 @@ func (l *Conv2d) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 	l.loop.run(groups, 1, 1, l.bwd)
 	l.dy = nil
 
-	// Add the group partials in group order.
-	size := len(l.Weight.Grad.Data)
-	gw := l.Weight.Grad.Data
+	// Add the group partials in group order. The last column of each is
+	// the bias gradient.
+	ckk := l.InC * l.Kernel * l.Kernel
+	size := len(l.weightBias)
+	gw, gb := l.Weight.Grad.Data, l.Bias.Grad.Data
 	for g := range groups {
 		part := l.gradW[g*size : (g+1)*size]
-		for i, v := range part {
-			gw[i] += v
+		for o := range l.OutC {
+			row := part[o*(ckk+1) : (o+1)*(ckk+1)]
+			dst := gw[o*ckk : (o+1)*ckk]
+			for j, v := range row[:ckk] {
+				dst[j] += v
+			}
+			gb[o] += row[ckk]
 		}
-	}
-	gb := l.Bias.Grad.Data
-	for c := range gb {
-		var s float64
-		for g := range groups {
-			s += l.gradB[g*l.OutC+c]
-		}
-		gb[c] += float32(s)
 	}
 	if l.skipInputGrad {
 		return nil, nil
@@ -245,13 +247,11 @@ func (l *Conv2d) backwardGroups(lo, hi int) {
 	relu := simd.Active().ReLUBackward
 	ckk, ohw := l.InC*l.Kernel*l.Kernel, l.oh*l.ow
 	in, out := l.InC*l.h*l.w, l.OutC*ohw
-	size := l.OutC * ckk
+	size := len(l.weightBias)
 	groups := min(convGroups, l.n)
 	batch := l.batchSize()
 	for g := lo; g < hi; g++ {
 		gw := l.gradW[g*size : (g+1)*size]
-		gb := l.gradB[g*l.OutC : (g+1)*l.OutC]
-		clear(gb)
 		first, last := g*l.n/groups, (g+1)*l.n/groups
 		for s0 := first; s0 < last; s0 += batch {
 			count := min(batch, last-s0)
@@ -263,7 +263,6 @@ func (l *Conv2d) backwardGroups(lo, hi int) {
 			for s := range count {
 				if l.pool != nil {
 					l.unpool(dyBatch[s*ohw:], ld, s0+s)
-					l.im2col(sc.col[s*ohw:], ld, l.x.Data[(s0+s)*in:(s0+s+1)*in])
 					continue
 				}
 				off := (s0 + s) * out
@@ -276,21 +275,14 @@ func (l *Conv2d) backwardGroups(lo, hi int) {
 						copy(dst, src)
 					}
 				}
-				l.im2col(sc.col[s*ohw:], ld, l.x.Data[(s0+s)*in:(s0+s+1)*in])
 			}
+			l.unfold(sc.col, ld, s0, count)
 
 			var beta float32 = 1
 			if s0 == first {
 				beta = 0
 			}
-			serialGemm.Gemm(tensor.NoTrans, tensor.Trans, l.OutC, ckk, ld, 1, dyBatch, ld, sc.col, ld, beta, gw, ckk)
-			for c := range gb {
-				var sum float64
-				for _, v := range dyBatch[c*ld : (c+1)*ld] {
-					sum += float64(v)
-				}
-				gb[c] += sum
-			}
+			serialGemm.Gemm(tensor.NoTrans, tensor.Trans, l.OutC, ckk+1, ld, 1, dyBatch, ld, sc.col, ld, beta, gw, ckk+1)
 			if l.skipInputGrad {
 				continue
 			}
@@ -321,6 +313,20 @@ func (l *Conv2d) unpool(dst []float32, ld, s int) {
 				row[a] += dy[j]
 			}
 		}
+	}
+}
+
+// unfold writes samples [s0, s0+count) side by side into col, a (InC*K*K +
+// 1) x ld matrix, ld = count*OH*OW, whose last row is all ones.
+func (l *Conv2d) unfold(col []float32, ld, s0, count int) {
+	in, ohw := l.InC*l.h*l.w, l.oh*l.ow
+	for s := range count {
+		l.im2col(col[s*ohw:], ld, l.x.Data[(s0+s)*in:(s0+s+1)*in])
+	}
+	ckk := l.InC * l.Kernel * l.Kernel
+	ones := col[ckk*ld : (ckk+1)*ld]
+	for i := range ones {
+		ones[i] = 1
 	}
 }
 

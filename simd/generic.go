@@ -109,17 +109,37 @@ const (
 
 func gemmGeneric(k int, alpha float32, a, b []float32, beta float32, c []float32, ldc int) {
 	checkGemmArgs(genericMR, genericNR, k, a, b, c, ldc)
-	var acc [genericMR][genericNR]float32
-	a, b = a[:k*genericMR], b[:k*genericNR]
-	for p := 0; p < k; p++ {
-		ap := a[p*genericMR : p*genericMR+genericMR]
-		bp := b[p*genericNR : p*genericNR+genericNR]
-		for i := range genericMR {
-			ai := ap[i]
-			for j := range genericNR {
-				acc[i][j] += ai * bp[j]
-			}
-		}
+	// The 16 sums are separate variables rather than an array so that the
+	// compiler can keep them in registers.
+	var c00, c01, c02, c03, c10, c11, c12, c13 float32
+	var c20, c21, c22, c23, c30, c31, c32, c33 float32
+	for p := range k {
+		ap := a[p*genericMR : p*genericMR+genericMR : p*genericMR+genericMR]
+		bp := b[p*genericNR : p*genericNR+genericNR : p*genericNR+genericNR]
+		b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
+		a0, a1, a2, a3 := ap[0], ap[1], ap[2], ap[3]
+		c00 += a0 * b0
+		c01 += a0 * b1
+		c02 += a0 * b2
+		c03 += a0 * b3
+		c10 += a1 * b0
+		c11 += a1 * b1
+		c12 += a1 * b2
+		c13 += a1 * b3
+		c20 += a2 * b0
+		c21 += a2 * b1
+		c22 += a2 * b2
+		c23 += a2 * b3
+		c30 += a3 * b0
+		c31 += a3 * b1
+		c32 += a3 * b2
+		c33 += a3 * b3
+	}
+	acc := [genericMR][genericNR]float32{
+		{c00, c01, c02, c03},
+		{c10, c11, c12, c13},
+		{c20, c21, c22, c23},
+		{c30, c31, c32, c33},
 	}
 	for i := range genericMR {
 		row := c[i*ldc : i*ldc+genericNR]

@@ -106,7 +106,7 @@ func AndersonDarlingNormal(x []float64) (Result, error) {
 //   - ties: allowed.
 func AndersonDarling(x []float64, d Continuous) (Result, error) {
 	const test = "anderson-darling"
-	if err := checkFiniteSample(x, 2, 0, test); err != nil {
+	if err := checkSampleAllowConstant(x, 2, 0, test); err != nil {
 		return Result{}, err
 	}
 	s := sortedCopy(x)

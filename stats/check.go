@@ -12,7 +12,7 @@ import (
 // upper limit), and the values must not all be equal. The errors name the
 // offending value and say what to do.
 func checkSample(x []float64, minN, maxN int, test string) error {
-	if err := checkFiniteSample(x, minN, maxN, test); err != nil {
+	if err := checkSampleAllowConstant(x, minN, maxN, test); err != nil {
 		return err
 	}
 	for _, v := range x[1:] {
@@ -23,11 +23,11 @@ func checkSample(x []float64, minN, maxN int, test string) error {
 	return fmt.Errorf("stats: %s: all %d values are equal (%v): the test needs spread", test, len(x), x[0])
 }
 
-// checkFiniteSample is checkSample without the spread check, for tests
+// checkSampleAllowConstant is checkSample without the spread check, for tests
 // against a fully specified distribution: constant data is a valid sample
 // for them (and one they reject, since a continuous law has no atoms), so a
 // collapsed embedding component fails instead of dropping out of the report.
-func checkFiniteSample(x []float64, minN, maxN int, test string) error {
+func checkSampleAllowConstant(x []float64, minN, maxN int, test string) error {
 	n := len(x)
 	if maxN > 0 && (n < minN || n > maxN) {
 		return fmt.Errorf("stats: %s: need %d to %d values, got %d", test, minN, maxN, n)

@@ -36,7 +36,7 @@ func cvmStatistic(s []float64, cdf func(float64) float64) float64 {
 // Special cases: NaN or ±Inf give an error; ties, constant data and values
 // outside the support of d are allowed.
 func CramerVonMises(x []float64, d Continuous) (Result, error) {
-	if err := checkFiniteSample(x, 2, 0, "cramer-von-mises"); err != nil {
+	if err := checkSampleAllowConstant(x, 2, 0, "cramer-von-mises"); err != nil {
 		return Result{}, err
 	}
 	s := sortedCopy(x)

@@ -77,7 +77,26 @@ func FromGaussian(d Continuous, z float64) float64 {
 	return d.Quantile(1 - q)
 }
 
-// PriorNames lists the priors PriorByName knows, in help-text order.
+// ToGaussian returns Φ⁻¹(d.CDF(x)), the inverse of FromGaussian: it maps
+// values of the prior d to N(0, 1), so that a sample from d can be checked
+// with the normality tests. It inverts Φ from the smaller tail, using
+// -Φ⁻¹(d.Survival(x)) where the survival probability is below 1/2, so that
+// both tails keep their relative accuracy. The result is ±Inf where that
+// tail probability underflows to 0, for example beyond z = ±38 for the
+// logistic prior.
+//
+// Special cases: NaN gives NaN, and x outside the support gives ±Inf.
+func ToGaussian(d Continuous, x float64) float64 {
+	if normal, ok := d.(Normal); ok {
+		return (x - normal.Mu) / normal.Sigma
+	}
+	if q := d.Survival(x); q < 0.5 {
+		return -NormalQuantile(q)
+	}
+	return NormalQuantile(d.CDF(x))
+}
+
+// PriorNames lists the priors PriorByName accepts, in help-text order.
 var PriorNames = []string{"gaussian", "uniform", "logistic", "laplace", "exponential"}
 
 // PriorByName returns the standard prior called name: "gaussian" N(0, 1),
@@ -122,9 +141,9 @@ func softplus(t float64) float64 {
 }
 
 // log1mExp returns log(1 - e^a) for a <= 0, by log(-expm1(a)) for
-// a > -ln 2 and log1p(-e^a) below, the split of M. Mächler, "Accurately
-// computing log(1 - exp(-|a|))", R package Rmpfr vignette (2012), which
-// keeps full relative accuracy on both sides. a = 0 gives -Inf.
+// a > -ln 2 and log1p(-e^a) below. This is the split of M. Mächler,
+// "Accurately Computing log(1 - exp(-|a|))", Rmpfr package vignette (2012),
+// which keeps full relative accuracy on both sides. a = 0 gives -Inf.
 func log1mExp(a float64) float64 {
 	if a > -math.Ln2 {
 		return math.Log(-math.Expm1(a))

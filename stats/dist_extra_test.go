@@ -320,6 +320,27 @@ func TestFromGaussianPaths(t *testing.T) {
 	}
 }
 
+func TestToGaussianInvertsFromGaussian(t *testing.T) {
+	priors := append([]struct {
+		name string
+		d    Continuous
+	}{{"uniform", Uniform{0, 1}}, {"normal", Normal{2, 3}}}, extraDists...)
+	for _, c := range priors {
+		for z := -30.0; z <= 30; z += 0.61 {
+			// Uniform values near 1 are spaced 1.1e-16 apart, which is
+			// 1.1e-16/φ(z) in z: 1e-10 at z = 5 but 1e-3 at z = 7.8.
+			if _, ok := c.d.(Uniform); ok && z > 5 {
+				continue
+			}
+			x := FromGaussian(c.d, z)
+			assert.InDelta(t, z, ToGaussian(c.d, x), 1e-9*max(1, math.Abs(z)), "%s: z = %g, x = %g", c.name, z, x)
+		}
+	}
+	assert.True(t, math.IsNaN(ToGaussian(Logistic{0, 1}, math.NaN())))
+	assert.Equal(t, math.Inf(-1), ToGaussian(Exponential{1}, -1))
+	assert.Equal(t, math.Inf(1), ToGaussian(Uniform{0, 1}, 2))
+}
+
 func BenchmarkFromGaussianLogistic(b *testing.B) {
 	x := normalSample(4096, 1)
 	d := Logistic{0, 1}

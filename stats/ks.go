@@ -89,7 +89,7 @@ func KolmogorovSmirnov(x []float64, d Continuous, alt Alternative) (KSResult, er
 	if alt != TwoSided && alt != Less && alt != Greater {
 		return KSResult{}, fmt.Errorf("stats: %s: invalid alternative %d: use TwoSided, Less or Greater", test, int(alt))
 	}
-	if err := checkFiniteSample(x, 2, 0, test); err != nil {
+	if err := checkSampleAllowConstant(x, 2, 0, test); err != nil {
 		return KSResult{}, err
 	}
 	s := sortedCopy(x)

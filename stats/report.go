@@ -542,7 +542,7 @@ func (r *Report) Verdict() string {
 	case ran == 0:
 		fmt.Fprintf(&b, "NO VERDICT: none of the %d tests could run on this data", len(r.Tests))
 	case !r.Reject:
-		fmt.Fprintf(&b, "PASS: no test rejects %s at alpha %g after Holm adjustment (%d tests)", r.priorLabel(), r.Alpha, ran)
+		fmt.Fprintf(&b, "PASS: no test rejects %s at alpha %g after Holm adjustment (%s)", r.priorLabel(), r.Alpha, count(ran, "test", "tests"))
 	default:
 		w := r.Tests[r.Worst]
 		fmt.Fprintf(&b, "FAIL: %d of %d tests reject %s at alpha %g after Holm adjustment; worst: %s (p = %.3g, adjusted %.3g)",
@@ -552,6 +552,15 @@ func (r *Report) Verdict() string {
 		fmt.Fprintf(&b, "; %d could not run", r.Failed)
 	}
 	return b.String()
+}
+
+// count returns n with the singular or plural noun, such as "1 test" or
+// "3 tests".
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // label names the test and its component for messages.

@@ -15,8 +15,8 @@ import (
 // notes), and the verdict line last.
 func (r *Report) WriteText(w io.Writer) error {
 	bw := bufio.NewWriter(w)
-	fmt.Fprintf(bw, "Prior-matching tests: %d x %d sample against %s, alpha %g, Holm adjustment over %d p-values\n\n",
-		r.N, r.D, r.priorLabel(), r.Alpha, r.Ran())
+	fmt.Fprintf(bw, "Prior-matching tests: %d x %d sample against %s, alpha %g, Holm adjustment over %s\n\n",
+		r.N, r.D, r.priorLabel(), r.Alpha, count(r.Ran(), "p-value", "p-values"))
 
 	fmt.Fprintf(bw, "%9s  %10s  %10s  %10s  %10s  %10s  %10s\n", "component", "mean", "sd", "skewness", "ex.kurt", "min", "max")
 	for j, c := range r.Components {

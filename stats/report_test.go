@@ -441,3 +441,18 @@ func TestReportRejectsCollapsedComponent(t *testing.T) {
 		}
 	}
 }
+
+// One test used to read "Holm adjustment over 1 p-values" and "(1 tests)".
+func TestReportCountsOneTestInTheSingular(t *testing.T) {
+	r, err := BuildReport(normalMatrix(50, 1, 3), ReportOptions{Tests: []string{"ks-prior"}})
+	require.NoError(t, err)
+	require.False(t, r.Reject, r.Verdict())
+	assert.Equal(t, "PASS: no test rejects N(0, I) at alpha 0.01 after Holm adjustment (1 test)", r.Verdict())
+	var b bytes.Buffer
+	require.NoError(t, r.WriteText(&b))
+	assert.Contains(t, b.String(), "Holm adjustment over 1 p-value\n")
+
+	r, err = BuildReport(normalMatrix(50, 2, 3), ReportOptions{Tests: []string{"ks-prior"}})
+	require.NoError(t, err)
+	assert.Contains(t, r.Verdict(), "(2 tests)")
+}

@@ -5,8 +5,10 @@ package tensor
 
 import (
 	"compress/gzip"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -66,6 +68,13 @@ const matrixExtensions = ".npy, .csv, .tsv, .txt, .idx or -idxN-ubyte, each opti
 // (n, d1, d2, ...) is n x (d1*d2*...): each row contains one sample with its
 // trailing dimensions flattened in row-major order.
 func ReadMatrixFile(path string) (data []float64, rows, cols int, err error) {
+	// A missing path or a directory would otherwise be reported by its
+	// extension, which is not what is wrong with it.
+	if fi, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, 0, 0, &notExistError{path: path, err: err}
+	} else if err == nil && fi.IsDir() {
+		return nil, 0, 0, fmt.Errorf("tensor: %s is a directory; pass a matrix file (%s)", path, matrixExtensions)
+	}
 	format, gz := matrixFileFormat(path)
 	if format == formatUnknown {
 		return nil, 0, 0, fmt.Errorf("tensor: %s: unknown matrix file extension; use %s", path, matrixExtensions)
@@ -111,6 +120,19 @@ func ReadMatrixFile(path string) (data []float64, rows, cols int, err error) {
 	return data, rows, cols, nil
 }
 
+// notExistError reports a missing input file in one sentence while still
+// matching fs.ErrNotExist with errors.Is.
+type notExistError struct {
+	path string
+	err  error
+}
+
+func (e *notExistError) Error() string {
+	return fmt.Sprintf("tensor: %s does not exist; check the path", e.path)
+}
+
+func (e *notExistError) Unwrap() error { return e.err }
+
 // matrixView returns the rows x cols view of shape that ReadMatrixFile
 // documents. The readers have checked that the product of the nonzero
 // dimensions fits in an int.
@@ -142,6 +164,34 @@ func NPYFloat64() WriteOption {
 	return func(c *writeConfig) { c.npyFloat64 = true }
 }
 
+// CheckMatrixOutputName returns the error WriteMatrixFile would give for
+// the extension of path, or nil, so that a command can refuse an output
+// name before it computes what to write.
+func CheckMatrixOutputName(path string) error {
+	_, _, _, err := matrixOutputFormat(path)
+	return err
+}
+
+// matrixOutputFormat returns the format WriteMatrixFile uses for path,
+// whether it gzips, and the separator of the text formats.
+func matrixOutputFormat(path string) (format matrixFormat, gz bool, sep rune, err error) {
+	format, gz = matrixFileFormat(path)
+	switch format {
+	case formatNPY:
+	case formatCSV:
+		sep = ','
+	case formatTSV:
+		sep = '\t'
+	case formatTXT:
+		sep = csvWhitespace
+	case formatIDX:
+		err = fmt.Errorf("tensor: %s: WriteMatrixFile does not write IDX; use .npy, .csv, .tsv or .txt, or WriteIDX for an IDX file", path)
+	default:
+		err = fmt.Errorf("tensor: %s: unknown matrix file extension; use .npy, .csv, .tsv or .txt, optionally followed by .gz", path)
+	}
+	return format, gz, sep, err
+}
+
 // WriteMatrixFile writes a rows x cols matrix, stored row-major in data, to
 // path in the format its extension names: .npy (2-D, dtype <f4 unless the
 // NPYFloat64 option is given), .csv (comma-separated), .tsv (tab-separated)
@@ -154,20 +204,9 @@ func WriteMatrixFile(path string, data []float64, rows, cols int, opts ...WriteO
 	for _, opt := range opts {
 		opt(&cfg)
 	}
-	format, gz := matrixFileFormat(path)
-	var sep rune
-	switch format {
-	case formatNPY:
-	case formatCSV:
-		sep = ','
-	case formatTSV:
-		sep = '\t'
-	case formatTXT:
-		sep = csvWhitespace
-	case formatIDX:
-		return fmt.Errorf("tensor: %s: WriteMatrixFile does not write IDX; use .npy, .csv, .tsv or .txt, or WriteIDX for an IDX file", path)
-	default:
-		return fmt.Errorf("tensor: %s: unknown matrix file extension; use .npy, .csv, .tsv or .txt, optionally followed by .gz", path)
+	format, gz, sep, err := matrixOutputFormat(path)
+	if err != nil {
+		return err
 	}
 	if rows < 0 || cols < 0 || (cols > 0 && rows > len(data)/cols) || rows*cols != len(data) {
 		return fmt.Errorf("tensor: %s: matrix size %d x %d does not match the %d values in data", path, rows, cols, len(data))
@@ -187,7 +226,7 @@ func WriteMatrixFile(path string, data []float64, rows, cols int, opts ...WriteO
 			return WriteNPY(w, t)
 		}
 	}
-	err := atomicfile.Write(path, 0o644, func(w io.Writer) error {
+	err = atomicfile.Write(path, 0o644, func(w io.Writer) error {
 		if !gz {
 			return encode(w)
 		}

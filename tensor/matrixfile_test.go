@@ -180,13 +180,36 @@ func TestReadMatrixFileCSVHeaderAndErrors(t *testing.T) {
 	assert.Contains(t, err.Error(), "line 2 (data row 2) has 1 fields")
 	assert.Contains(t, err.Error(), "(file "+bad+")")
 
-	_, _, _, err = ReadMatrixFile(filepath.Join(dir, "m.parquet"))
+	parquet := filepath.Join(dir, "m.parquet")
+	require.NoError(t, os.WriteFile(parquet, []byte("PAR1"), 0o644))
+	_, _, _, err = ReadMatrixFile(parquet)
 	assert.ErrorContains(t, err, "unknown matrix file extension; use .npy, .csv, .tsv, .txt, .idx or -idxN-ubyte")
 	_, _, _, err = ReadMatrixFile(filepath.Join(dir, "missing.npy"))
 	assert.ErrorIs(t, err, os.ErrNotExist)
+	assert.EqualError(t, err, "tensor: "+filepath.Join(dir, "missing.npy")+" does not exist; check the path")
+
+	// A missing path or a directory is reported as such, not by its
+	// extension: "--data /nonexistent" used to get "unknown matrix file
+	// extension".
+	_, _, _, err = ReadMatrixFile(filepath.Join(dir, "nonexistent"))
+	assert.ErrorIs(t, err, os.ErrNotExist)
+	assert.ErrorContains(t, err, "nonexistent does not exist; check the path")
+	_, _, _, err = ReadMatrixFile(dir)
+	assert.EqualError(t, err, "tensor: "+dir+" is a directory; pass a matrix file (.npy, .csv, .tsv, .txt, .idx or -idxN-ubyte, each optionally followed by .gz)")
 
 	notGzip := filepath.Join(dir, "plain.csv.gz")
 	require.NoError(t, os.WriteFile(notGzip, []byte("1,2\n"), 0o644))
 	_, _, _, err = ReadMatrixFile(notGzip)
 	assert.ErrorContains(t, err, "gzip stream")
+}
+
+func TestCheckMatrixOutputName(t *testing.T) {
+	for _, ok := range []string{"z.npy", "z.csv", "dir/z.TSV", "z.txt.gz", "z.npy.gz"} {
+		assert.NoError(t, CheckMatrixOutputName(ok), ok)
+	}
+	assert.EqualError(t, CheckMatrixOutputName("m.safetensors"), "tensor: m.safetensors: unknown matrix file extension; use .npy, .csv, .tsv or .txt, optionally followed by .gz")
+	assert.ErrorContains(t, CheckMatrixOutputName("z.idx"), "does not write IDX")
+	// It agrees with what WriteMatrixFile refuses.
+	path := filepath.Join(t.TempDir(), "z.parquet")
+	assert.EqualError(t, WriteMatrixFile(path, []float64{1}, 1, 1), CheckMatrixOutputName(path).Error())
 }

@@ -322,6 +322,11 @@ func (h *npyHeader) setShape(v pyValue) error {
 // ('<' little-endian, '>' big-endian, '|' not applicable), a kind letter and
 // the size in bytes, as in "<f4", ">i8" or "|u1".
 func parseNPYDescr(descr string) (elemType, error) {
+	if descr == "|O" || descr == "O" {
+		// numpy writes object arrays (mixed types, Python objects) with
+		// the two-character descr "|O" and a pickle for the data.
+		return elemType{}, unsupportedErrorf("npy", "dtype %q, an array of Python objects; convert it to a numeric dtype first, for example arr.astype('<f4')", descr)
+	}
 	if len(descr) < 3 {
 		return elemType{}, formatErrorf("npy", "descr %q is too short for a dtype such as '<f4'", descr)
 	}

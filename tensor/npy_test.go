@@ -440,6 +440,9 @@ func TestReadNPYRejectsBadInput(t *testing.T) {
 		{"pipe on multibyte", header("'|f4'", "False", "(2,)"), false, "only valid for 1-byte types"},
 		{"native order", header("'=f4'", "False", "(2,)"), true, "native byte order"},
 		{"unicode dtype", header("'<U3'", "False", "(2,)"), true, `dtype "<U3"`},
+		// np.save of an object array writes descr '|O'; it used to be
+		// reported as "too short for a dtype".
+		{"object dtype", header("'|O'", "False", "(2,)"), true, `dtype "|O", an array of Python objects; convert it to a numeric dtype first`},
 		{"long double", header("'<f16'", "False", "(2,)"), true, `dtype "<f16"`},
 		{"v3 invalid utf8", npyTestFile(3, "{'descr': '<f4', 'fortran_order': False, 'shape': (), '\xff': 1}", nil), false, "not valid UTF-8"},
 		{"data truncated", valid[:len(valid)-1], false, "data truncated: shape (2,) of <f4 needs 8 bytes, but only 7 remain"},

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/nidim/nidim/dim"
 	"github.com/nidim/nidim/internal/mnist"
@@ -74,6 +75,12 @@ func runEmbed(args []string, stdout, stderr io.Writer) int {
 		return fail(exitUsage, "invalid --batch %d; use 1 or more samples.", *batch)
 	case *threads < 0:
 		return fail(exitUsage, "invalid --threads %d; use 0 for all cores or a positive count.", *threads)
+	}
+	if err := checkOutputPath("--out", *out); err != nil {
+		return fail(exitUsage, "%v", err)
+	}
+	if err := tensor.CheckMatrixOutputName(*out); err != nil {
+		return fail(exitUsage, "--out %s", strings.TrimPrefix(err.Error(), "tensor: "))
 	}
 	setThreads(*threads)
 

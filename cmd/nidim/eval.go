@@ -43,8 +43,11 @@ Flags:
   --knn-metric NAME    euclidean or cosine distance for kNN (default euclidean)
   --threads N          goroutines; 0 for all cores (default 0)
   --json               print one JSON object with prior, dim, sigma, eps,
-                       mi_estimate, capacity, capacity_gap, ln_batch,
-                       linear_probe_accuracy, knn_accuracy and report
+                       mi_estimate, mi_batch (rows per batch of the
+                       estimate: the training batch, or the whole test
+                       split when smaller), capacity, capacity_gap,
+                       ln_batch, linear_probe_accuracy, knn_accuracy and
+                       report
 `
 
 func runEval(args []string, stdout, stderr io.Writer) int {
@@ -121,10 +124,11 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		TwoViewMI     float64       `json:"two_view_mi"`
 		CapacityGap   float64       `json:"capacity_gap"`
 		LnBatch       float64       `json:"ln_batch"`
+		MIBatch       int           `json:"mi_batch"`
 		ProbeAccuracy *float64      `json:"linear_probe_accuracy"`
 		KNNAccuracy   *float64      `json:"knn_accuracy"`
 		Report        *stats.Report `json:"report"`
-	}{cfg.Prior, cfg.Dim, cfg.Sigma, cfg.Eps, m.Epoch, ev.MI, capacity, twoView, capacity - ev.MI, lnB, ev.Probe, ev.KNN, ev.Report}
+	}{cfg.Prior, cfg.Dim, cfg.Sigma, cfg.Eps, m.Epoch, ev.MI, capacity, twoView, capacity - ev.MI, lnB, ev.MIBatch, ev.Probe, ev.KNN, ev.Report}
 	b, err := json.Marshal(res)
 	if err != nil {
 		return fail(exitFail, "encode JSON: %v", err)

@@ -10,7 +10,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -197,4 +199,24 @@ func parseFlagsAndFiles(fs *flag.FlagSet, args []string, maxFiles int, usage str
 		return nil, exitUsage
 	}
 	return files, -1
+}
+
+// checkOutputPath refuses an output path that cannot be written because
+// its directory is missing or it names a directory, so that a command
+// fails before its work instead of after it.
+func checkOutputPath(flagName, path string) error {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("%s %s is a directory; pass a file path inside it", flagName, path)
+	}
+	dir := filepath.Dir(path)
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("the directory %s of %s %s does not exist; create it or choose another path", dir, flagName, path)
+	case err != nil:
+		return fmt.Errorf("%s %s: %v", flagName, path, err)
+	case !fi.IsDir():
+		return fmt.Errorf("%s %s is inside %s, which is not a directory; choose another path", flagName, path, dir)
+	}
+	return nil
 }

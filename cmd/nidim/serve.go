@@ -198,8 +198,8 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	info := model.Info()
 	log.Info("serving", "addr", ln.Addr().String(), "model", f.checkpoint, "sha256", info["checkpoint_sha256"],
 		"prior", model.Prior(), "dim", model.Dim(), "input_size", model.InputSize(),
-		"max_batch", f.maxBatch, "max_wait", f.maxWait, "max_queue", f.maxQueue, "max_body", f.maxBody,
-		"timeout", f.timeout, "threads", f.threads, "log_requests", f.logRequests)
+		"max_batch", f.maxBatch, "max_wait", f.maxWait.String(), "max_queue", f.maxQueue, "max_body", f.maxBody,
+		"timeout", f.timeout.String(), "threads", f.threads, "log_requests", f.logRequests)
 	if onListen != nil {
 		onListen(ln.Addr().String())
 	}
@@ -213,11 +213,11 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	case <-ctx.Done():
 	}
 
-	log.Info("shutting down", "reason", context.Cause(ctx), "timeout", f.shutdownTimeout)
+	log.Info("shutting down", "reason", context.Cause(ctx), "timeout", f.shutdownTimeout.String())
 	sctx, cancel := context.WithTimeout(context.Background(), f.shutdownTimeout)
 	defer cancel()
 	if err := hs.Shutdown(sctx); err != nil {
-		log.Error("shutdown did not finish the requests in flight", "timeout", f.shutdownTimeout, "error", err)
+		log.Error("shutdown did not finish the requests in flight", "timeout", f.shutdownTimeout.String(), "error", err)
 		hs.Close()
 		return exitFail
 	}

@@ -52,8 +52,8 @@ Flags:
   --seed S              seed of every subsample and Monte Carlo draw, an
                         unsigned integer; equal seeds give equal output
                         (default 1)
-  --threads N           worker goroutines (default: the number of CPUs);
-                        results do not depend on it
+  --threads N           worker goroutines, 0 for all CPUs (default: all
+                        CPUs); results do not depend on it
   --json                print one JSON object instead of the text report
                         (keys n, d, prior, alpha, tests, components,
                         max_ks_distance, max_abs_correlation, reject,
@@ -124,10 +124,13 @@ func parseTestArgs(args []string) (opts stats.ReportOptions, path string, asJSON
 		name  string
 		value int
 		min   int
-	}{{"max-samples", *maxSamples, 0}, {"energy-samples", *energySamples, 0}, {"replicates", *replicates, 1}, {"threads", *threads, 1}} {
+	}{{"max-samples", *maxSamples, 0}, {"energy-samples", *energySamples, 0}, {"replicates", *replicates, 1}, {"threads", *threads, 0}} {
 		if f.value < f.min {
 			return opts, "", false, fmt.Errorf("invalid --%s %d: use %d or more", f.name, f.value, f.min)
 		}
+	}
+	if *threads == 0 {
+		*threads = runtime.GOMAXPROCS(0)
 	}
 	allRows := func(n int) int {
 		if n == 0 {

@@ -38,7 +38,8 @@ binary. Progress goes to stderr: a bar with the mean loss of the epoch and
 the MI estimate in nats next to the channel capacity and ln(batch), then
 one line per epoch. After every epoch the model is saved to --out
 atomically; Ctrl-C stops after the current step, saves and exits with
-status 1. At the end the command embeds the test split without noise and
+status 1 (before the first epoch ends it saves nothing, leaving an
+existing --out as it was). At the end the command embeds the test split without noise and
 prints the prior-matching report, the capacity gap, and the linear-probe
 and k-nearest-neighbor accuracies.
 
@@ -47,8 +48,9 @@ Model:
   --dim D              embedding dimension (default 8)
   --sigma S            Gaussian channel noise standard deviation (default 0.1)
   --eps E              uniform channel noise half-width (default 0.1)
-  --noise-views V      both or one: add channel noise to both views or the
-                       first only (default both)
+  --noise-views V      both, one or none: add channel noise to both views,
+                       the first only, or neither (plain InfoNCE; sigma then
+                       only sets the initial temperature) (default both)
   --encoder NAME       mlp (input-H-H-d) or cnn (two conv blocks, 256 hidden)
                        (default mlp)
   --hidden H           width of the MLP hidden layers (default 512)
@@ -77,6 +79,13 @@ Training:
   --mask P             vector views: probability of zeroing a feature (default 0)
   --no-recalibrate     keep the running normalization statistics of training
                        instead of recomputing them on clean training inputs
+  --no-normalize       leave the encoder output unnormalized (a baseline)
+  --penalty NAME       none, or epps-pulley: add the sliced Epps-Pulley
+                       distance of each view's embedding to N(0, I) to the
+                       loss, as SIGReg does (default none)
+  --penalty-weight W   weight of the penalty (default 1)
+  --penalty-directions K
+                       random projection directions per step (default 16)
   --resume FILE        continue training the checkpoint FILE up to --epochs;
                        the model flags come from the checkpoint
 
@@ -88,18 +97,23 @@ Data and output:
   --labels FILE        class labels for a matrix --data, one per row
   --image-shape C,H,W  sample shape of a matrix --data (default: vectors)
   --test-fraction F    share of a matrix --data held out for testing (default 0.1)
-  --out FILE           checkpoint path (default nidim-model.safetensors)
+  --out FILE           checkpoint path (default nidim-model.safetensors, or
+                       the --resume FILE)
   --knn K              neighbors of the kNN classifier (default 5)
   --knn-metric NAME    euclidean or cosine distance for kNN (default euclidean)
   --no-eval            skip the evaluation after training
   --json               print one JSON object with prior, dim, sigma, epochs,
-                       images_per_s, mi_estimate, capacity, ln_batch,
+                       images_per_s, mi_estimate, mi_batch (rows per batch
+                       of the estimate), capacity, ln_batch,
                        linear_probe_accuracy, knn_accuracy and report
 `
 
 // modelFlags are the flags that define the model, which a resumed run
 // takes from its checkpoint.
-var modelFlags = []string{"prior", "dim", "sigma", "eps", "noise-views", "encoder", "hidden", "critic", "loss", "tau", "fixed-tau", "batch", "lr", "schedule", "weight-decay", "seed", "shift", "rotate", "zoom", "pixel-noise", "feature-noise", "mask", "no-recalibrate"}
+var modelFlags = []string{"prior", "dim", "sigma", "eps", "noise-views", "encoder", "hidden", "critic", "loss", "tau", "fixed-tau", "batch", "lr", "schedule", "weight-decay", "seed", "shift", "rotate", "zoom", "pixel-noise", "feature-noise", "mask", "no-recalibrate", "no-normalize", "penalty", "penalty-weight", "penalty-directions"}
+
+// defaultTestFraction is the share of a matrix --data held out for testing.
+const defaultTestFraction = 0.1
 
 // dataFlags select the data set, shared by train, embed and eval.
 type dataFlags struct {
@@ -111,7 +125,24 @@ func (d *dataFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&d.data, "data", "", "")
 	fs.StringVar(&d.labels, "labels", "", "")
 	fs.StringVar(&d.imageShape, "image-shape", "", "")
-	fs.Float64Var(&d.testFraction, "test-fraction", 0.1, "")
+	fs.Float64Var(&d.testFraction, "test-fraction", defaultTestFraction, "")
+}
+
+// args returns the data flags that were set, as command-line arguments
+// with a leading space, to repeat them in a suggested command.
+func (d *dataFlags) args() string {
+	var b strings.Builder
+	for _, f := range []struct{ name, value string }{
+		{"--data", d.data}, {"--labels", d.labels}, {"--image-shape", d.imageShape},
+	} {
+		if f.value != "" {
+			fmt.Fprintf(&b, " %s %s", f.name, f.value)
+		}
+	}
+	if d.data != "" && !isDir(d.data) && d.testFraction != defaultTestFraction {
+		fmt.Fprintf(&b, " --test-fraction %v", d.testFraction)
+	}
+	return b.String()
 }
 
 // parseFlags parses args into fs, which takes no positional arguments. It
@@ -150,6 +181,10 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	featureNoise := fs.Float64("feature-noise", def.FeatureNoise, "")
 	mask := fs.Float64("mask", 0, "")
 	noRecalibrate := fs.Bool("no-recalibrate", false, "")
+	noNormalize := fs.Bool("no-normalize", false, "")
+	penalty := fs.String("penalty", "none", "")
+	penaltyWeight := fs.Float64("penalty-weight", 1, "")
+	penaltyDirections := fs.Int("penalty-directions", 16, "")
 	resume := fs.String("resume", "", "")
 	var df dataFlags
 	df.register(fs)
@@ -171,8 +206,10 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	case "both":
 	case "one":
 		views = 1
+	case "none":
+		views = 0
 	default:
-		return fail(exitUsage, "invalid --noise-views %q; use both or one.", *noiseViews)
+		return fail(exitUsage, "invalid --noise-views %q; use both, one or none.", *noiseViews)
 	}
 	if *knnK < 1 {
 		return fail(exitUsage, "invalid --knn %d; use 1 or more neighbors.", *knnK)
@@ -183,6 +220,11 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	if *threads < 0 {
 		return fail(exitUsage, "invalid --threads %d; use 0 for all cores or a positive count.", *threads)
 	}
+	if *hidden < 1 {
+		// The library reads 0 as its default width; on the command line
+		// it would silently train a 512-wide network.
+		return fail(exitUsage, "invalid --hidden %d; use a positive width such as %d.", *hidden, def.Hidden)
+	}
 	cfg := dim.Config{
 		Prior: *prior, Sigma: *sigma, Eps: *eps, NoiseViews: views,
 		Dim: *d, Encoder: *encoder, Hidden: *hidden,
@@ -191,6 +233,21 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		Seed: *seed, Threads: *threads,
 		MaxShift: *shift, MaxRotate: *rotate, MaxScale: *zoom, PixelNoise: *pixelNoise,
 		FeatureNoise: *featureNoise, MaskProb: *mask, NoRecalibrate: *noRecalibrate,
+		NoNormalize: *noNormalize, Penalty: *penalty, PenaltyWeight: *penaltyWeight, PenaltyDirections: *penaltyDirections,
+	}
+	if cfg.Penalty == "none" {
+		cfg.Penalty = ""
+	}
+
+	outSet := false
+	fs.Visit(func(f *flag.Flag) { outSet = outSet || f.Name == "out" })
+	if *resume != "" && !outSet {
+		// Continue the checkpoint in place, as the interruption message
+		// suggests, rather than writing over ./nidim-model.safetensors.
+		*out = *resume
+	}
+	if err := checkOutputPath("--out", *out); err != nil {
+		return fail(exitUsage, "%v", err)
 	}
 
 	var model *dim.Model
@@ -223,6 +280,12 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(exitUsage, "%v", err)
 	}
+	if model != nil && model.Encoder.InputSize() != train.X.Shape[1] {
+		return fail(exitUsage, "the checkpoint %s takes samples of shape %v (%d values) but the data has %d values per sample; pass the --data it was trained on.", *resume, model.Config.Input, model.Encoder.InputSize(), train.X.Shape[1])
+	}
+	if n := train.X.Shape[0]; cfg.Batch > n {
+		return fail(exitUsage, "--batch %d is larger than the %d training rows; use --batch %d or less, or more data.", cfg.Batch, n, n)
+	}
 	if model == nil {
 		if model, err = dim.NewModel(cfg, train.Shape); err != nil {
 			return fail(exitUsage, "%s", flagWording(err))
@@ -230,36 +293,58 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	}
 	prior0, _ := cfg.NewPrior()
 	if !*asJSON {
+		// From cfg, not the flag: a resumed model has its own setting.
+		noisy := "both views"
+		if cfg.NoiseViews == 1 {
+			noisy = "one view"
+		}
 		fmt.Fprintf(stderr, "nidim train: %s prior, d = %d, %s = %g on %s, %s encoder, %s critic, %s loss; %d training and %d test samples of shape %v\n",
-			cfg.Prior, cfg.Dim, levelName(cfg.Prior), cfg.NoiseLevel(), *noiseViews+" views", cfg.Encoder, cfg.Critic, cfg.Loss,
+			cfg.Prior, cfg.Dim, levelName(cfg.Prior), cfg.NoiseLevel(), noisy, cfg.Encoder, cfg.Critic, cfg.Loss,
 			train.X.Shape[0], test.X.Shape[0], train.Shape)
 	}
+	startEpoch := model.Epoch
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// A checkpoint that cannot be saved stops the run at once instead of
+	// after the remaining epochs.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	bar := newProgressBar(stderr)
 	var saveErr error
 	m, hist, err := dim.Continue(ctx, model, train, func(p dim.Progress) {
 		if !p.EpochDone {
 			bar.update(p)
+			if trainStepHook != nil {
+				trainStepHook(p, cancel)
+			}
 			return
 		}
 		bar.clear()
 		fmt.Fprintf(stderr, "epoch %d/%d: loss %.4f, MI %.3f nats (capacity %.3f, two-view %.3f, ln B %.3f), tau %.4g, %.1f s, %.0f samples/s\n",
 			p.Epoch, p.Epochs, p.Loss, p.MI, p.Capacity, p.TwoViewMI, p.LnBatch, p.Tau, p.EpochTime.Seconds(), p.SamplesPerSec)
 		if err := p.Model.Save(*out); err != nil && saveErr == nil {
-			saveErr = err
+			saveErr = fmt.Errorf("saving the checkpoint after epoch %d failed, so training stopped: %w", p.Epoch, err)
+			cancel()
 		}
 	})
 	bar.clear()
 	if saveErr != nil {
-		return fail(exitFail, "saving the checkpoint failed: %v", saveErr)
+		return fail(exitFail, "%v", saveErr)
 	}
 	if errors.Is(err, context.Canceled) {
+		if m.Epoch == startEpoch {
+			// Saving would replace what --out holds, perhaps a trained
+			// model, with one that has not finished an epoch.
+			if startEpoch == 0 {
+				return fail(exitFail, "interrupted during epoch 1, before anything was saved; %s was not written.", *out)
+			}
+			return fail(exitFail, "interrupted during epoch %d; %s still holds the model after %d epochs; continue with nidim train --resume %s --epochs %d%s.", startEpoch+1, *resume, startEpoch, *resume, cfg.Epochs, df.args())
+		}
 		if err := m.Save(*out); err != nil {
 			return fail(exitFail, "interrupted, and saving the checkpoint failed: %v", err)
 		}
-		return fail(exitFail, "interrupted; saved the model after %d complete epochs to %s; continue with --resume %s --epochs %d.", m.Epoch, *out, *out, cfg.Epochs)
+		return fail(exitFail, "interrupted; saved the model after %d complete epochs to %s; continue with nidim train --resume %s --epochs %d%s.", m.Epoch, *out, *out, cfg.Epochs, df.args())
 	}
 	if err != nil {
 		return fail(exitFail, "%v", err)
@@ -293,17 +378,31 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		return writeTrainResult(res, nil, stdout, stderr, *asJSON)
 	}
 
+	// The model is saved: from here Ctrl-C ends the program at once, as
+	// users expect, instead of being caught and ignored until the
+	// evaluation finishes.
+	stop()
+	beforeEvaluate()
 	ev, err := evaluate(m, train, test, *knnK, dim.Metric(*knnMetric), stderr, !*asJSON)
 	if err != nil {
 		return fail(exitFail, "%v", err)
 	}
 	res.MIEstimate = ev.MI
+	res.MIBatch = ev.MIBatch
 	res.CapacityGap = res.Capacity - ev.MI
 	res.ProbeAccuracy = ev.Probe
 	res.KNNAccuracy = ev.KNN
 	res.Report = ev.Report
 	return writeTrainResult(res, ev, stdout, stderr, *asJSON)
 }
+
+// trainStepHook, when set, runs after every training step with a function
+// that interrupts training as Ctrl-C does; tests use it.
+var trainStepHook func(p dim.Progress, interrupt func())
+
+// beforeEvaluate runs between training and the evaluation of nidim train;
+// a test replaces it to interrupt the program at that point.
+var beforeEvaluate = func() {}
 
 // checkMetric returns an error unless name is a kNN metric.
 func checkMetric(name string) error {
@@ -323,7 +422,9 @@ func levelName(prior string) string {
 // flagWording turns the library's field names in err into flag names.
 func flagWording(err error) string {
 	msg := strings.TrimPrefix(err.Error(), "dim: ")
-	r := strings.NewReplacer("noise views", "--noise-views", "learning-rate schedule", "--schedule")
+	r := strings.NewReplacer("noise views", "--noise-views", "learning-rate schedule", "--schedule",
+		"maximum shift", "--shift", "maximum rotation", "--rotate", "maximum zoom change", "--zoom",
+		"pixel noise", "--pixel-noise", "feature noise", "--feature-noise", "masking probability", "--mask", "penalty weight", "--penalty-weight")
 	return r.Replace(msg)
 }
 
@@ -341,6 +442,7 @@ type trainResult struct {
 	Loss          string           `json:"loss"`
 	ImagesPerSec  float64          `json:"images_per_s"`
 	MIEstimate    float64          `json:"mi_estimate"`
+	MIBatch       int              `json:"mi_batch,omitempty"`
 	TrainMI       float64          `json:"train_mi_estimate"`
 	Capacity      float64          `json:"capacity"`
 	TwoViewMI     float64          `json:"two_view_mi"`
@@ -379,11 +481,14 @@ func writeTrainResult(res trainResult, ev *evalResult, stdout, stderr io.Writer,
 
 // evalResult holds the downstream evaluation of a model.
 type evalResult struct {
-	MI     float64 // InfoNCE estimate on the test split, nats
-	Probe  *float64
-	KNN    *float64
-	K      int
-	Metric dim.Metric
+	MI float64 // InfoNCE estimate on the test split, nats
+	// MIBatch is the batch size of the estimate: the training batch, or
+	// the whole test split when that is smaller.
+	MIBatch int
+	Probe   *float64
+	KNN     *float64
+	K       int
+	Metric  dim.Metric
 	// Prior and PriorMI name the prior and give I(U; U+Z) for U drawn
 	// from it, in nats.
 	Prior   string
@@ -405,7 +510,17 @@ func evaluate(m *dim.Model, train, test *dim.Dataset, k int, metric dim.Metric, 
 		return nil, err
 	}
 	res := &evalResult{K: k, Metric: metric, Prior: prior.Name(), PriorMI: prior.PriorMI(m.Config.Dim)}
-	if res.MI, err = dim.EstimateMI(m, test, 1234); err != nil {
+	// The estimate needs a full batch of test rows. A test split smaller
+	// than the training batch (150 rows of a 1500-row file) is one batch of
+	// its own size, a valid but lower bound, capped by ln(rows).
+	est := m
+	if n := test.X.Shape[0]; n < m.Config.Batch && n >= 2 {
+		c := *m
+		c.Config.Batch = n
+		est = &c
+	}
+	res.MIBatch = est.Config.Batch
+	if res.MI, err = dim.EstimateMI(est, test, 1234); err != nil {
 		return nil, err
 	}
 
@@ -454,7 +569,12 @@ func evaluate(m *dim.Model, train, test *dim.Dataset, k int, metric dim.Metric, 
 
 // write prints the evaluation as text.
 func (e *evalResult) write(w io.Writer, capacity, twoView, lnB float64) error {
-	fmt.Fprintf(w, "MI estimate on the test split: %.3f nats (capacity %.3f, two-view %.3f, ln B %.3f)\n", e.MI, capacity, twoView, lnB)
+	if b := float64(e.MIBatch); e.MIBatch > 0 && math.Log(b) < lnB {
+		fmt.Fprintf(w, "MI estimate on the test split: %.3f nats from one batch of all %d test rows, so at most ln %d = %.3f (capacity %.3f, two-view %.3f, training ln B %.3f)\n",
+			e.MI, e.MIBatch, e.MIBatch, math.Log(b), capacity, twoView, lnB)
+	} else {
+		fmt.Fprintf(w, "MI estimate on the test split: %.3f nats (capacity %.3f, two-view %.3f, ln B %.3f)\n", e.MI, capacity, twoView, lnB)
+	}
 	if e.Prior == "gaussian" {
 		fmt.Fprintf(w, "capacity gap: %.3f nats, an upper bound on KL(noisy embedding || N(0, (1+sigma^2) I)) if the estimate is a valid lower bound\n", capacity-e.MI)
 	} else {

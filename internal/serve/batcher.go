@@ -14,8 +14,8 @@ var (
 )
 
 // job is the rows of one request. The batcher may split a job across
-// several model calls, and it alone writes out, remaining, err and
-// finished; closing done publishes them to the waiting handler.
+// several model calls. Only the batcher writes out, remaining, err and
+// finished, and closing done publishes them to the waiting handler.
 type job struct {
 	rows []float32 // n x input size
 	n    int
@@ -54,9 +54,9 @@ type segment struct {
 // batcher owns the model's Embed. Handlers add jobs to a FIFO queue that
 // holds at most maxQueue rows; one goroutine takes up to maxBatch rows at a
 // time. After the first row it waits at most maxWait for the batch to
-// fill, but only for as many requests as were in flight at once during the
-// previous batch, so that a lone client does not pay maxWait on every
-// request.
+// fill. It waits only for as many requests as were in flight at once
+// during the previous batch, so a lone client does not pay maxWait on
+// every request.
 type batcher struct {
 	model    Model
 	maxBatch int

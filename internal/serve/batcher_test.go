@@ -21,7 +21,7 @@ import (
 )
 
 // fakeModel embeds a row as its first Dim values plus offset, and can hold
-// every Embed call until release is closed.
+// every Embed call until hold is closed.
 type fakeModel struct {
 	size, dim int
 	offset    float32
@@ -363,4 +363,22 @@ func TestBatcherWaitsForConcurrentClients(t *testing.T) {
 	}
 	assert.Equal(t, 4, <-fm.entered, "the four later requests run together")
 	assert.Equal(t, int32(3), fm.calls.Load())
+}
+
+// panicInfoModel panics in Info, a path that runs in the handler itself.
+type panicInfoModel struct{ fakeModel }
+
+func (*panicInfoModel) Info() map[string]any { panic("info unavailable") }
+
+func TestHandlerPanicIsInternalError(t *testing.T) {
+	_, ts := startServer(t, &panicInfoModel{fakeModel{size: 1, dim: 1}}, Config{})
+	r := do(t, mustRequest(t, http.MethodGet, ts.URL+"/v1/model"))
+	require.Equal(t, http.StatusInternalServerError, r.status)
+	e := decodeError(t, r.body)
+	assert.Equal(t, "internal", e.Kind)
+	assert.Contains(t, e.Error, "info unavailable")
+	assert.NotEmpty(t, r.header.Get("X-Request-Id"))
+
+	r = do(t, mustRequest(t, http.MethodGet, ts.URL+"/healthz"))
+	assert.Equal(t, http.StatusOK, r.status, "the server keeps serving after a handler panic")
 }

@@ -47,7 +47,7 @@ func requestMedia(r *http.Request) (string, *apiError) {
 		return mt, nil
 	}
 	return "", &apiError{status: http.StatusUnsupportedMediaType, kind: "unsupported_media_type",
-		msg: fmt.Sprintf("unsupported Content-Type %q; send %s or %s", ct, mediaJSON, mediaNPY)}
+		msg: fmt.Sprintf("unsupported Content-Type %q; send %s or %s, such as curl -H 'Content-Type: application/json'", ct, mediaJSON, mediaNPY)}
 }
 
 // wantsNPY reports whether the Accept header lists application/x-npy.

@@ -22,6 +22,9 @@ func parseInputsFast(body []byte, size int) (rows []float32, n int, apiErr *apiE
 		}
 		return nil, 0, badRequest("empty_batch", "\"inputs\" is empty; send at least one row"), true
 	}
+	// A row error is kept until the end, because encoding/json reports a
+	// syntax error anywhere in the body before any row error.
+	var rowErr *apiError
 	for {
 		if !p.literal('[') {
 			return nil, 0, nil, false
@@ -38,7 +41,7 @@ func parseInputsFast(body []byte, size int) (rows []float32, n int, apiErr *apiE
 				if math.IsInf(float64(f), 0) && nonFinite == nil {
 					nonFinite = nonFiniteError(n, col, v)
 				}
-				if col < size {
+				if col < size && rowErr == nil {
 					rows = append(rows, f)
 				}
 				col++
@@ -50,11 +53,11 @@ func parseInputsFast(body []byte, size int) (rows []float32, n int, apiErr *apiE
 				}
 			}
 		}
-		if col != size {
-			return nil, 0, inputSizeError(n, col, size), true
+		if rowErr == nil && col != size {
+			rowErr = inputSizeError(n, col, size)
 		}
-		if nonFinite != nil {
-			return nil, 0, nonFinite, true
+		if rowErr == nil && nonFinite != nil {
+			rowErr = nonFinite
 		}
 		n++
 		if p.literal(']') {
@@ -66,6 +69,9 @@ func parseInputsFast(body []byte, size int) (rows []float32, n int, apiErr *apiE
 	}
 	if !p.literal('}') || !p.end() {
 		return nil, 0, nil, false
+	}
+	if rowErr != nil {
+		return nil, 0, rowErr, true
 	}
 	return rows, n, nil, true
 }
@@ -122,6 +128,7 @@ func (p *fastParser) number() (float64, bool) {
 	if i < len(b) && b[i] == '-' {
 		i++
 	}
+
 	switch {
 	case i < len(b) && b[i] == '0':
 		i++
@@ -132,6 +139,7 @@ func (p *fastParser) number() (float64, bool) {
 	default:
 		return 0, false
 	}
+
 	if i < len(b) && b[i] == '.' {
 		i++
 		digits := i
@@ -142,6 +150,7 @@ func (p *fastParser) number() (float64, bool) {
 			return 0, false
 		}
 	}
+
 	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
 		i++
 		if i < len(b) && (b[i] == '+' || b[i] == '-') {
@@ -155,10 +164,87 @@ func (p *fastParser) number() (float64, bool) {
 			return 0, false
 		}
 	}
-	v, err := strconv.ParseFloat(string(b[start:i]), 64)
-	if err != nil {
-		return 0, false
+
+	v, exact := exactDecimal(b[start:i])
+	if !exact {
+		var err error
+		if v, err = strconv.ParseFloat(string(b[start:i]), 64); err != nil {
+			return 0, false
+		}
 	}
 	p.i = i
+	return v, true
+}
+
+// pow10 holds the powers of ten that float64 represents exactly.
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// exactDecimal returns the value of a number that has passed the JSON
+// grammar check when its significant digits form an integer m <= 2^53 and
+// its decimal exponent e has |e| <= 22. Then m and 10^|e| are exact
+// float64 values, and one multiplication or division rounds correctly, so
+// the result equals that of strconv.ParseFloat (Clinger's fast path, "How
+// to read floating point numbers accurately", PLDI 1990). It returns false
+// for any other number.
+func exactDecimal(b []byte) (float64, bool) {
+	i := 0
+	negative := b[0] == '-'
+	if negative {
+		i++
+	}
+
+	var mantissa uint64
+	exp := 0
+	for ; i < len(b) && b[i] != '.' && b[i] != 'e' && b[i] != 'E'; i++ {
+		if mantissa > (1<<53)/10 {
+			return 0, false
+		}
+		mantissa = 10*mantissa + uint64(b[i]-'0')
+	}
+	if i < len(b) && b[i] == '.' {
+		for i++; i < len(b) && b[i] != 'e' && b[i] != 'E'; i++ {
+			if mantissa > (1<<53)/10 {
+				return 0, false
+			}
+			mantissa = 10*mantissa + uint64(b[i]-'0')
+			exp--
+		}
+	}
+	if i < len(b) {
+		i++ // 'e' or 'E'
+		sign := 1
+		if b[i] == '+' || b[i] == '-' {
+			if b[i] == '-' {
+				sign = -1
+			}
+			i++
+		}
+		explicit := 0
+		for ; i < len(b); i++ {
+			if explicit > 1000 {
+				return 0, false
+			}
+			explicit = 10*explicit + int(b[i]-'0')
+		}
+		exp += sign * explicit
+	}
+	if mantissa > 1<<53 {
+		return 0, false
+	}
+
+	v := float64(mantissa)
+	switch {
+	case exp == 0:
+	case exp > 0 && exp <= 22:
+		v *= pow10[exp]
+	case exp < 0 && exp >= -22:
+		v /= pow10[-exp]
+	default:
+		return 0, false
+	}
+	if negative {
+		v = math.Copysign(v, -1)
+	}
 	return v, true
 }

@@ -2,6 +2,8 @@ package serve
 
 import (
 	"math"
+	"math/rand/v2"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -82,4 +84,63 @@ func FuzzParseInputsFast(f *testing.F) {
 		}
 		checkFastMatchesReflect(t, body, 2)
 	})
+}
+
+// FuzzDecodeInputs checks that any body gives either n rows of the input
+// size or a 400 error with a kind and a message.
+func FuzzDecodeInputs(f *testing.F) {
+	f.Add(false, []byte(`{"inputs": [[1, 2], [3, 4]]}`))
+	f.Add(false, []byte(`{"inputs": [[1, 2, 3]]}`))
+	f.Add(true, []byte("\x93NUMPY\x01\x00v\x00{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2), }                                                          \n\x00\x00\x80?\x00\x00\x00@"))
+	f.Fuzz(func(t *testing.T, npy bool, body []byte) {
+		if len(body) > 1<<16 {
+			return
+		}
+		media := mediaJSON
+		if npy {
+			media = mediaNPY
+		}
+		rows, n, apiErr := decodeInputs(media, body, 2)
+		if apiErr != nil {
+			require.Equal(t, 400, apiErr.status)
+			require.NotEmpty(t, apiErr.kind)
+			require.NotEmpty(t, apiErr.msg)
+			return
+		}
+		require.Positive(t, n)
+		require.Len(t, rows, 2*n)
+		for i, v := range rows {
+			require.False(t, math.IsNaN(float64(v)) || math.IsInf(float64(v), 0), "value %d is %v", i, v)
+		}
+	})
+}
+
+// TestExactDecimalMatchesStrconv checks the fast path against
+// strconv.ParseFloat bit for bit, and that it declines numbers outside it.
+func TestExactDecimalMatchesStrconv(t *testing.T) {
+	inputs := []string{"0", "-0", "1", "-1", "0.5", "-0.0", "123.456", "1e22", "1E-22", "4.5e+3",
+		"9007199254740992", "900719925474099.2", "0.000001", "3.4028235e38", "1.4e-45", "0.1", "0.7", "1e0"}
+	rng := rand.New(rand.NewPCG(4, 5))
+	for range 20000 {
+		v := float32(rng.NormFloat64() * math.Pow(10, float64(rng.IntN(20)-10)))
+		inputs = append(inputs, strconv.FormatFloat(float64(v), 'g', -1, 32))
+		inputs = append(inputs, strconv.FormatFloat(rng.Float64(), 'f', rng.IntN(16), 64))
+	}
+	hits := 0
+	for _, s := range inputs {
+		want, err := strconv.ParseFloat(s, 64)
+		require.NoError(t, err, s)
+		got, exact := exactDecimal([]byte(s))
+		if !exact {
+			continue
+		}
+		hits++
+		require.Equal(t, math.Float64bits(want), math.Float64bits(got), "input %q: got %v, want %v", s, got, want)
+	}
+	assert.Greater(t, hits, len(inputs)/2, "most short decimals take the fast path")
+
+	for _, s := range []string{"9007199254740993", "1e23", "1e-23", "12345678901234567890", "1e1001", "0.12345678901234567"} {
+		_, exact := exactDecimal([]byte(s))
+		assert.False(t, exact, "%q is outside the fast path", s)
+	}
 }

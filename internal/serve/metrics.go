@@ -153,7 +153,7 @@ func (m *metrics) write(w io.Writer) {
 		fmt.Fprintf(w, "nidim_errors_total{kind=%q} %d\n", k, m.errors[k])
 	}
 
-	fmt.Fprintln(w, "# HELP nidim_inputs_total Input rows answered successfully, by endpoint.")
+	fmt.Fprintln(w, "# HELP nidim_inputs_total Input rows embedded or scored successfully, by endpoint.")
 	fmt.Fprintln(w, "# TYPE nidim_inputs_total counter")
 	for _, k := range sortedKeys(m.inputs) {
 		fmt.Fprintf(w, "nidim_inputs_total{endpoint=%q} %d\n", k, m.inputs[k])

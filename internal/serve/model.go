@@ -17,7 +17,7 @@ import (
 	"github.com/nidim/nidim/tensor"
 )
 
-// Model is what the server needs from an encoder. The server calls Embed
+// Model is the encoder interface of the server. The server calls Embed
 // from one goroutine at a time and Score from many.
 type Model interface {
 	// InputSize returns the number of values in one input row.

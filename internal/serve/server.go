@@ -69,7 +69,7 @@ func (c *Config) setDefaults() error {
 	return nil
 }
 
-// Server answers the HTTP API for one model. Create it with New, serve
+// Server serves the HTTP API for one model. Create it with New, serve
 // Handler, and call Close after the HTTP server has shut down.
 type Server struct {
 	model   Model
@@ -192,13 +192,18 @@ func (s *Server) finishRequest(sw *statusWriter, r *http.Request, id string, d t
 		endpoint = "other"
 	}
 	s.metrics.observeRequest(endpoint, sw.status, sw.kind, sw.inputs, d)
-	attrs := []any{"request_id", id, "method", r.Method, "path", r.URL.Path, "status", sw.status, "duration", d, "remote", r.RemoteAddr}
+	if sw.status < 400 && !s.cfg.LogRequests {
+		return
+	}
+
+	attrs := []any{"request_id", id, "method", r.Method, "path", r.URL.Path, "status", sw.status, "duration", d.String(), "remote", r.RemoteAddr}
+	// A 503 sheds load by design, so it is a warning like a 4xx.
 	switch {
-	case sw.status >= 500:
+	case sw.status >= 500 && sw.status != http.StatusServiceUnavailable:
 		s.errLog.log(slog.LevelError, "request failed", append(attrs, "kind", sw.kind, "error", sw.errMsg)...)
 	case sw.status >= 400:
 		s.errLog.log(slog.LevelWarn, "request rejected", append(attrs, "kind", sw.kind, "error", sw.errMsg)...)
-	case s.cfg.LogRequests:
+	default:
 		s.log.Info("request", append(attrs, "inputs", sw.inputs)...)
 	}
 }
@@ -425,8 +430,8 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
 	s.metrics.write(w)
 }
 
-// logLimiter logs at most perSecond error lines per second and reports
-// how many it dropped.
+// logLimiter logs at most perSecond error lines per second. The first line
+// logged in a later second is preceded by the count of dropped lines.
 type logLimiter struct {
 	logger    *slog.Logger
 	perSecond int

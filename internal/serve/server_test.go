@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	"net/http"
 	"strings"
@@ -216,7 +217,7 @@ func TestBadRequests(t *testing.T) {
 	require.Equal(t, http.StatusBadRequest, r.status, "body: %s", r.body)
 	assert.Equal(t, "empty_batch", decodeError(t, r.body).Kind)
 
-	// The server still answers good requests after all of the above.
+	// The server still serves good requests after all of the above.
 	x := []float32{1, 2, 3, 4}
 	r = post(t, ts.URL+"/v1/embed", "application/json", "", jsonBody(x, 1))
 	require.Equal(t, http.StatusOK, r.status, "body: %s", r.body)
@@ -356,4 +357,49 @@ func checkExposition(t testing.TB, text string) {
 		}
 		assert.Contains(t, typed, base, "sample line %q has no TYPE", line)
 	}
+}
+
+func TestConfigDefaultsAndInvalid(t *testing.T) {
+	fm := &fakeModel{size: 2, dim: 1}
+	s, err := New(fm, Config{MaxBatch: 8})
+	require.NoError(t, err)
+	defer s.Close()
+	cfg := s.Config()
+	assert.Equal(t, 8, cfg.MaxBatch)
+	assert.Equal(t, 128, cfg.MaxQueue)
+	assert.Equal(t, int64(DefaultMaxBody), cfg.MaxBody)
+	assert.Equal(t, DefaultTimeout, cfg.Timeout)
+
+	cases := []struct {
+		cfg     Config
+		message string
+	}{
+		{Config{MaxBatch: -1}, "max batch -1 is invalid"},
+		{Config{MaxQueue: -2}, "max queue -2 is invalid"},
+		{Config{MaxWait: -time.Second}, "max wait -1s is invalid"},
+		{Config{MaxBody: -3}, "max body -3 is invalid"},
+		{Config{Timeout: -time.Second}, "timeout -1s is invalid"},
+	}
+	for _, c := range cases {
+		_, err := New(fm, c.cfg)
+		assert.ErrorContains(t, err, c.message)
+	}
+	_, err = New(&fakeModel{size: 0, dim: 1}, Config{})
+	assert.ErrorContains(t, err, "input size 0 and dimension 1")
+}
+
+func TestErrorLogRateLimited(t *testing.T) {
+	var logs bytes.Buffer
+	l := newLogLimiter(slog.New(slog.NewTextHandler(&logs, nil)), 3)
+	for i := range 10 {
+		l.log(slog.LevelWarn, "request rejected", "n", i)
+	}
+	assert.Equal(t, 3, strings.Count(logs.String(), "request rejected"))
+	l.mu.Lock()
+	l.window = l.window.Add(-2 * time.Second)
+	l.mu.Unlock()
+	l.log(slog.LevelWarn, "request rejected", "n", 10)
+	assert.Contains(t, logs.String(), "error log lines suppressed")
+	assert.Contains(t, logs.String(), "count=7")
+	assert.Equal(t, 4, strings.Count(logs.String(), "request rejected"))
 }

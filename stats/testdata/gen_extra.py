@@ -13,7 +13,10 @@ the divisor-n standard deviation) and specified (against N(0, 1)), computed
 two ways that share no code with the Go package: the numpy closed form with
 pairwise terms, and scipy.integrate.quad of the defining weighted L2
 integral n * int |psi_n(t) - exp(-t^2/2)|^2 phi(t) dt. The script asserts
-that the two agree to 1e-9 relative and stores the closed form.
+that the two agree to 1e-9 relative and stores the closed form. It also
+stores the leading eigenvalues of the covariance kernels of the limit laws,
+by a Nystrom discretization on 80 Gauss-Hermite nodes (the Go code uses the
+trapezoidal rule and Jacobi rotations, so the two share only the kernel).
 
 Run from stats/testdata: /usr/bin/python3 gen_extra.py
 """
@@ -200,6 +203,22 @@ def ep_fixture():
     return cases
 
 
+def ep_limit_eigenvalues():
+    t, w = np.polynomial.hermite_e.hermegauss(80)
+    w = w / math.sqrt(2 * math.pi)
+    s_, t_ = np.meshgrid(t, t, indexing="ij")
+    kernels = {
+        "composite": np.exp(-(s_ - t_) ** 2 / 2) - np.exp(-(s_ ** 2 + t_ ** 2) / 2) * (1 + s_ * t_ + s_ * s_ * t_ * t_ / 2),
+        "specified": np.exp(-(s_ - t_) ** 2 / 2) - np.exp(-(s_ ** 2 + t_ ** 2) / 2),
+    }
+    out = {}
+    for name, k in kernels.items():
+        a = np.sqrt(w)[:, None] * k * np.sqrt(w)[None, :]
+        lam = np.sort(np.linalg.eigvalsh(a))[::-1]
+        out[name] = [float(v) for v in lam[:12]]
+    return out
+
+
 def meta(description):
     return {
         "description": description,
@@ -220,6 +239,7 @@ def main():
         f.write("\n")
     with open("epps_pulley.json", "w") as f:
         json.dump({"meta": meta("Epps-Pulley statistic, composite and specified, numpy closed form checked against quadrature of the definition"),
+                   "limit_eigenvalues": ep_limit_eigenvalues(),
                    "cases": ep_fixture()}, f, indent=1)
         f.write("\n")
 

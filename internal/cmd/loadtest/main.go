@@ -194,7 +194,7 @@ func run(o *options, w io.Writer) (bool, error) {
 	}
 
 	// Rounds alternate the client counts, so that a change in the load of
-	// the machine affects every count alike; the speedup uses the median
+	// the machine affects every count alike. The speedup uses the median
 	// throughput of each count.
 	ok := true
 	perCount := make([][]float64, len(o.clients))

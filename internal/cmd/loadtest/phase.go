@@ -40,7 +40,7 @@ type phaseResult struct {
 	name      string
 	elapsed   time.Duration
 	requests  int
-	inputs    int // good inputs answered and verified
+	inputs    int // good inputs returned and verified
 	latencies []time.Duration
 	classes   map[string]int
 	failures  map[string]string // class to the first detail
@@ -48,8 +48,9 @@ type phaseResult struct {
 	queueMax  int // largest queue length seen, in rows
 	queueCap  int
 	cpu       time.Duration // user and system CPU time of this process
+	inProcess bool          // the server runs in this process, so cpu includes it
 	batches   float64       // model calls
-	batchRows float64 // rows over all model calls
+	batchRows float64       // rows over all model calls
 }
 
 func (r *phaseResult) inputsPerSecond() float64 { return float64(r.inputs) / r.elapsed.Seconds() }
@@ -125,6 +126,7 @@ func runPhase(t *target, ref *reference, spec phaseSpec) phaseResult {
 	wg.Wait()
 	res.elapsed = time.Since(start)
 	res.cpu = processCPU() - cpuBefore
+	res.inProcess = t.server != nil
 	close(stopSampling)
 	samplers.Wait()
 	if t.server != nil {
@@ -194,7 +196,11 @@ func (r *phaseResult) print(w io.Writer) {
 	}
 	fmt.Fprintf(w, ", queue max %d of %d rows", r.queueMax, r.queueCap)
 	if r.inputs > 0 {
-		fmt.Fprintf(w, ", %.0f µs CPU per input (client and server)", float64(r.cpu.Microseconds())/float64(r.inputs))
+		who := "client and server"
+		if !r.inProcess {
+			who = "client only"
+		}
+		fmt.Fprintf(w, ", %.0f µs CPU per input (%s)", float64(r.cpu.Microseconds())/float64(r.inputs), who)
 	}
 	if r.batches > 0 {
 		fmt.Fprintf(w, ", %.0f model calls of %.1f rows on average", r.batches, r.batchRows/r.batches)

@@ -1,0 +1,307 @@
+package main
+
+// Regressions found by using the program as a new user would: each case
+// failed, or answered in the wrong words or with the wrong exit status,
+// before its fix.
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/nidim/nidim/tensor"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// trainTinyModel trains one epoch on the 240 cluster points (24 held out)
+// and returns the data, labels and checkpoint paths.
+func trainTinyModel(t *testing.T, extra ...string) (data, labels, model string) {
+	t.Helper()
+	dir := t.TempDir()
+	data, labels = writeClusters(t, dir)
+	model = filepath.Join(dir, "m.safetensors")
+	args := append([]string{"train", "--data", data, "--labels", labels, "--dim", "2", "--hidden", "8",
+		"--batch", "24", "--epochs", "1", "--threads", "1", "--no-eval", "--out", model}, extra...)
+	code, _, stderr := runCmd(args...)
+	require.Equal(t, exitOK, code, stderr)
+	return data, labels, model
+}
+
+// "nidim embed CHECKPOINT --out E.npy" and "nidim eval CHECKPOINT" used to
+// fail with "unexpected argument"; the checkpoint may now be the argument.
+func TestEmbedAndEvalTakeTheModelAsArgument(t *testing.T) {
+	data, labels, model := trainTinyModel(t)
+	dir := t.TempDir()
+	byFlag, byArg := filepath.Join(dir, "flag.npy"), filepath.Join(dir, "arg.npy")
+	code, _, stderr := runCmd("embed", "--model", model, "--data", data, "--out", byFlag)
+	require.Equal(t, exitOK, code, stderr)
+	code, _, stderr = runCmd("embed", model, "--data", data, "--out", byArg)
+	require.Equal(t, exitOK, code, stderr)
+	want, err := os.ReadFile(byFlag)
+	require.NoError(t, err)
+	got, err := os.ReadFile(byArg)
+	require.NoError(t, err)
+	assert.Equal(t, want, got, "embeddings through MODEL and through --model differ")
+
+	code, jsonFlag, stderr := runCmd("eval", "--model", model, "--data", data, "--labels", labels, "--json")
+	require.Equal(t, exitOK, code, stderr)
+	code, jsonArg, stderr := runCmd("eval", "--data", data, model, "--labels", labels, "--json")
+	require.Equal(t, exitOK, code, stderr)
+	assert.JSONEq(t, jsonFlag, jsonArg)
+
+	code, _, stderr = runCmd("embed", "--model", model, model, "--out", byArg)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "the model is given twice")
+	code, _, stderr = runCmd("eval", model, model)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "unexpected argument")
+	code, _, stderr = runCmd("eval")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "missing --model; pass the checkpoint written by nidim train, as in nidim eval MODEL.")
+}
+
+// A matrix data set whose test split is smaller than the batch (here 24
+// test rows against a batch of 32) used to train and save the model, then
+// exit 1 with "the MI estimate needs at least one batch of 32 rows". The
+// estimate now uses one batch of all test rows and says so.
+func TestTrainEvaluatesATestSplitSmallerThanTheBatch(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	model := filepath.Join(dir, "m.safetensors")
+	code, stdout, stderr := runCmd("train", "--data", data, "--labels", labels, "--dim", "2", "--hidden", "8",
+		"--batch", "32", "--epochs", "1", "--threads", "1", "--out", model, "--json")
+	require.Equal(t, exitOK, code, stderr)
+	var res map[string]any
+	require.NoError(t, json.Unmarshal([]byte(stdout), &res), stdout)
+	assert.Equal(t, 24.0, res["mi_batch"])
+	assert.InDelta(t, math.Log(32), res["ln_batch"], 1e-12)
+	mi := res["mi_estimate"].(float64)
+	assert.LessOrEqual(t, mi, math.Log(24)+1e-9, "InfoNCE over 24 rows is at most ln 24")
+
+	code, stdout, stderr = runCmd("eval", model, "--data", data, "--labels", labels)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stdout, "from one batch of all 24 test rows, so at most ln 24 = 3.178")
+}
+
+func TestTrainRejectsSettingsBeforeTraining(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	out := filepath.Join(dir, "m.safetensors")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		// Used to exit 1 from inside the training loop.
+		{[]string{"--data", data, "--labels", labels, "--batch", "300"}, "--batch 300 is larger than the 216 training rows; use --batch 216 or less, or more data."},
+		// Used to train a 512-wide network, the library default for 0.
+		{[]string{"--hidden", "0"}, "invalid --hidden 0; use a positive width such as 512."},
+		// Used to say "unknown matrix file extension".
+		{[]string{"--data", filepath.Join(dir, "nonexistent")}, "nonexistent does not exist; check the path."},
+		// Used to exit 1 when training drew the first view.
+		{[]string{"--mask", "1.5"}, "nidim train: --mask 1.5 is invalid; it must be in [0, 1)."},
+		{[]string{"--shift", "-3"}, "nidim train: --shift -3 is invalid; it must be 0 or more pixels."},
+		// Used to keep the "dim: " package prefix and no period.
+		{[]string{"--dim", "0"}, "nidim train: embedding dimension 0 is invalid; it must be at least 1."},
+	} {
+		code, stdout, stderr := runCmd(append(append([]string{"train"}, c.args...), "--out", out)...)
+		assert.Equal(t, exitUsage, code, "%v: %s", c.args, stderr)
+		assert.Empty(t, stdout, "%v", c.args)
+		assert.Contains(t, stderr, c.want, "%v", c.args)
+		assert.Equal(t, 1, strings.Count(stderr, "\n"), "%v: one line: %q", c.args, stderr)
+		_, err := os.Stat(out)
+		assert.ErrorIs(t, err, os.ErrNotExist, "%v wrote a checkpoint", c.args)
+	}
+}
+
+// The package flag's "invalid value "abc" for flag -lr: parse error" named
+// neither the expected kind of value nor the double-dash spelling.
+func TestFlagValueErrorsSayWhatIsExpected(t *testing.T) {
+	path := writeNormalCSV(t, 30, 2, 1, 0)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"train", "--lr", "abc"}, `nidim train: invalid --lr "abc": use a number; run "nidim help train" for the flags.`},
+		{[]string{"train", "--epochs"}, `nidim train: --epochs needs a value; run "nidim help train" for the flags.`},
+		{[]string{"train", "--seed", "-1"}, `nidim train: invalid --seed "-1": use a whole number, 0 or more; run "nidim help train" for the flags.`},
+		{[]string{"train", "--dim", "1e400"}, `nidim train: invalid --dim "1e400": use a whole number; run "nidim help train" for the flags.`},
+		{[]string{"embed", "--batch", "99999999999999999999"}, `nidim embed: invalid --batch "99999999999999999999": out of range; use a whole number that fits; run "nidim help embed" for the flags.`},
+		{[]string{"eval", "--json=maybe"}, `nidim eval: invalid --json "maybe": use true or false; run "nidim help eval" for the flags.`},
+		{[]string{"test", "--alpha", "abc", path}, `nidim test: invalid --alpha "abc": use a number; run "nidim help test" for the flags.`},
+		{[]string{"test", "--bogus", path}, `nidim test: unknown flag -bogus; run "nidim help test" for the flags.`},
+	} {
+		code, stdout, stderr := runCmd(c.args...)
+		assert.Equal(t, exitUsage, code, "%v", c.args)
+		assert.Empty(t, stdout, "%v", c.args)
+		assert.Equal(t, c.want+"\n", stderr, "%v", c.args)
+	}
+}
+
+// --prior and --tests are checked before the file is read, and the error
+// does not blame the file.
+func TestCommandTestChecksOptionsBeforeTheFile(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "none.npy")
+	code, _, stderr := runCmd("test", "--prior", "laplace", missing)
+	assert.Equal(t, exitUsage, code)
+	assert.Equal(t, "nidim test: unknown prior \"laplace\"; --prior takes gaussian, N(0, I), or uniform, U[0,1]^d.\n", stderr)
+
+	code, _, stderr = runCmd("test", "--tests", "ks-prior,shapiro", missing)
+	assert.Equal(t, exitUsage, code)
+	assert.True(t, strings.HasPrefix(stderr, `nidim test: unknown test "shapiro" in --tests; valid tests for --prior gaussian: shapiro-wilk,`), stderr)
+
+	code, _, stderr = runCmd("test", "--prior", "uniform", "--tests", "lilliefors", missing)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, `test "lilliefors" checks normality and does not apply to --prior uniform`)
+	assert.NotContains(t, stderr, "none.npy")
+
+	code, _, stderr = runCmd("test", missing)
+	assert.Equal(t, exitUsage, code)
+	assert.Equal(t, "nidim test: "+missing+" does not exist; check the path.\n", stderr)
+
+	dir := t.TempDir()
+	code, _, stderr = runCmd("test", dir)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, dir+" is a directory; pass a matrix file")
+}
+
+// A collapsed component, the same value in every row, used to pass: every
+// test refused constant data and dropped out of the family.
+func TestCommandTestFailsACollapsedComponent(t *testing.T) {
+	for _, prior := range []string{"gaussian", "uniform"} {
+		n, d := 300, 3
+		x := make([]float64, n*d)
+		for i := 0; i < n; i++ {
+			for j := 0; j < d; j++ {
+				// A stratified sample of the prior's marginal in columns
+				// 0 and 2, a constant in column 1.
+				u := (float64((i*7+j*13)%n) + 0.5) / float64(n)
+				switch {
+				case j == 1:
+					x[i*d+j] = 0.5
+				case prior == "uniform":
+					x[i*d+j] = u
+				default:
+					x[i*d+j] = normalQuantile(u)
+				}
+			}
+		}
+		path := filepath.Join(t.TempDir(), "collapsed.npy")
+		require.NoError(t, tensor.WriteMatrixFile(path, x, n, d))
+		code, stdout, stderr := runCmd("test", "--prior", prior, "--replicates", "19", "--json", path)
+		require.Equal(t, exitOK, code, stderr)
+		var res testJSON
+		require.NoError(t, json.Unmarshal([]byte(stdout), &res))
+		assert.True(t, res.Reject, "%s: %s", prior, res.Verdict)
+		assert.True(t, strings.HasPrefix(res.Verdict, "FAIL: "), "%s: %s", prior, res.Verdict)
+		for _, e := range res.Tests {
+			if e.Name == "ks-prior" && e.Component == 1 {
+				require.NotNil(t, e.PAdjusted, "%s: ks-prior did not run on the constant column: %s", prior, e.Error)
+				assert.LessOrEqual(t, *e.PAdjusted, 0.01, prior)
+			}
+		}
+	}
+}
+
+// normalQuantile inverts the standard normal cdf by bisection, enough for
+// test data.
+func normalQuantile(p float64) float64 {
+	lo, hi := -10.0, 10.0
+	for range 100 {
+		mid := (lo + hi) / 2
+		if 0.5*math.Erfc(-mid/math.Sqrt2) < p {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return (lo + hi) / 2
+}
+
+func TestHelpHelp(t *testing.T) {
+	code, stdout, stderr := runCmd("help", "help")
+	assert.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stdout, "Usage: nidim COMMAND [flags] [arguments]")
+}
+
+// Output paths that cannot be written used to fail only after the work:
+// train ran every epoch before reporting that the checkpoint could not be
+// saved, and embed embedded the whole data set before refusing the name.
+func TestOutputPathsAreCheckedBeforeTheWork(t *testing.T) {
+	data, _, model := trainTinyModel(t)
+	dir := t.TempDir()
+	notDir := filepath.Join(dir, "file")
+	require.NoError(t, os.WriteFile(notDir, []byte("x"), 0o644))
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"train", "--data", data, "--out", filepath.Join(dir, "missing", "m.safetensors")},
+			"nidim train: the directory " + filepath.Join(dir, "missing") + " of --out " + filepath.Join(dir, "missing", "m.safetensors") + " does not exist; create it or choose another path.\n"},
+		{[]string{"train", "--data", data, "--out", dir}, "nidim train: --out " + dir + " is a directory; pass a file path inside it.\n"},
+		{[]string{"embed", model, "--data", data, "--out", filepath.Join(notDir, "z.npy")},
+			"nidim embed: --out " + filepath.Join(notDir, "z.npy") + " is inside " + notDir + ", which is not a directory; choose another path.\n"},
+		{[]string{"embed", model, "--data", data, "--out", filepath.Join(dir, "z.parquet")},
+			"nidim embed: --out " + filepath.Join(dir, "z.parquet") + ": unknown matrix file extension; use .npy, .csv, .tsv or .txt, optionally followed by .gz.\n"},
+	} {
+		code, stdout, stderr := runCmd(c.args...)
+		assert.Equal(t, exitUsage, code, "%v", c.args)
+		assert.Empty(t, stdout, "%v", c.args)
+		assert.Equal(t, c.want, stderr, "%v", c.args)
+	}
+}
+
+// "nidim train --resume M" without --out used to save the continued model
+// to ./nidim-model.safetensors, over whatever model was there, while the
+// interruption message tells users to run exactly that.
+func TestResumeSavesToTheResumedCheckpoint(t *testing.T) {
+	data, labels, model := trainTinyModel(t)
+	before, err := os.ReadFile(model)
+	require.NoError(t, err)
+	t.Chdir(t.TempDir())
+	code, _, stderr := runCmd("train", "--resume", model, "--epochs", "2", "--data", data, "--labels", labels, "--no-eval", "--threads", "1")
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "saved the model to "+model+"\n")
+	_, err = os.Stat("nidim-model.safetensors")
+	assert.ErrorIs(t, err, os.ErrNotExist, "the resumed run wrote the default checkpoint")
+	after, err := os.ReadFile(model)
+	require.NoError(t, err)
+	assert.NotEqual(t, before, after, "the resumed checkpoint was not updated")
+}
+
+// "--threads 0" means all cores for train, embed and eval; nidim test
+// refused it with "use 1 or more".
+func TestCommandTestThreadsZeroUsesAllCPUs(t *testing.T) {
+	path := writeNormalCSV(t, 60, 2, 2, 0)
+	code, zero, stderr := runCmd("test", "--threads", "0", "--replicates", "19", "--json", path)
+	require.Equal(t, exitOK, code, stderr)
+	code, one, stderr := runCmd("test", "--threads", "1", "--replicates", "19", "--json", path)
+	require.Equal(t, exitOK, code, stderr)
+	assert.JSONEq(t, one, zero, "results depend on the thread count")
+	code, _, stderr = runCmd("test", "--threads", "-1", path)
+	assert.Equal(t, exitUsage, code)
+	assert.Equal(t, "nidim test: invalid --threads -1: use 0 or more.\n", stderr)
+}
+
+// Resuming a model trained on a matrix file without its --data used to
+// exit 1 from the training loop with "the model takes 6 values per sample
+// but the data has 784".
+func TestResumeWithOtherDataIsAUsageError(t *testing.T) {
+	_, _, model := trainTinyModel(t)
+	code, _, stderr := runCmd("train", "--resume", model, "--epochs", "2", "--no-eval")
+	assert.Equal(t, exitUsage, code)
+	assert.Equal(t, "nidim train: the checkpoint "+model+" takes samples of shape [6] (6 values) but the data has 784 values per sample; pass the --data it was trained on.\n", stderr)
+}
+
+// The interruption message suggests a resume command; it used to leave out
+// the data flags, without which the resumed run loads other data.
+func TestDataFlagsRepeatedForResume(t *testing.T) {
+	dir := t.TempDir()
+	assert.Equal(t, "", (&dataFlags{testFraction: defaultTestFraction}).args())
+	assert.Equal(t, " --data x.npy --labels y.csv --image-shape 1,28,28 --test-fraction 0.2",
+		(&dataFlags{data: "x.npy", labels: "y.csv", imageShape: "1,28,28", testFraction: 0.2}).args())
+	assert.Equal(t, " --data "+dir, (&dataFlags{data: dir, testFraction: 0.3}).args(), "an IDX directory has no test fraction")
+}

@@ -1,0 +1,363 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/nidim/nidim/dim"
+	"github.com/nidim/nidim/internal/atomicfile"
+)
+
+func init() {
+	register(command{
+		name:    "sweep",
+		summary: "train a grid of noise levels, dimensions and baselines and tabulate how well each matches the prior",
+		run:     runSweep,
+	})
+}
+
+const sweepUsage = `Usage: nidim sweep [flags]
+
+Trains one model per prior, dimension, noise level and seed, with the same
+encoder and budget, and evaluates each: the InfoNCE estimate on the test
+split, the prior-matching battery on --eval-samples test embeddings drawn
+with --eval-seed (verdict at alpha 0.01 after Holm's adjustment, the
+Kolmogorov-Smirnov distance of every component to the prior's marginal,
+the largest absolute correlation), and the linear-probe and kNN
+accuracies. After every run it rewrites DIR/sweep.csv (every column) and
+DIR/sweep.md (a Markdown table) atomically. A sweep that is started again
+with the same --out skips the runs already in sweep.csv, so an interrupted
+sweep resumes; it refuses to continue one made with other shared settings.
+Progress goes to stderr.
+
+Grid:
+  --sigmas LIST        noise levels, comma-separated: sigma for the gaussian
+                       prior, eps for the uniform one; 0 trains plain
+                       InfoNCE without channel noise (default 0,0.25,0.5,1,2)
+  --dims LIST          embedding dimensions (default 2,4,8,16)
+  --priors LIST        gaussian, uniform or both (default gaussian)
+  --seeds N            seeds per setting: --seed, --seed+1, ... (default 1)
+  --baselines          also train, per prior, dimension and seed, plain
+                       InfoNCE without noise with and without the
+                       normalization, and plain InfoNCE with the sliced
+                       Epps-Pulley normality penalty
+  --penalty-weight W   weight of the penalty baseline (default 1)
+  --penalty-directions K
+                       random directions of the penalty per step (default 16)
+
+Evaluation and output:
+  --out DIR            directory of sweep.csv and sweep.md, created if
+                       missing (default sweep)
+  --eval-samples N     test embeddings the battery runs on (default 2000)
+  --eval-seed S        seed of that subsample and of the battery (default 1)
+  --knn K              neighbors of the kNN classifier (default 5)
+
+Training (shared by every run; see "nidim help train"):
+  --sigma S            temperature scale of the runs without noise: the
+                       euclidean critic starts from tau = 2 S^2 (default 0.1)
+  --noise-views V      both or one (default both)
+  --encoder NAME       mlp or cnn (default mlp)
+  --hidden H           MLP hidden width (default 512)
+  --critic NAME        euclidean, cosine or dot (default euclidean)
+  --loss NAME          infonce, jsd or nwj (default infonce)
+  --tau T              initial critic temperature, 0 for the default (default 0)
+  --fixed-tau          keep the temperature fixed
+  --epochs N           passes over the training set (default 5)
+  --batch B            samples per step (default 256)
+  --lr R               Adam learning rate (default 0.001)
+  --schedule NAME      constant or cosine (default constant)
+  --weight-decay W     decoupled weight decay (default 0)
+  --seed N             first seed (default 0)
+  --threads N          goroutines, 0 for all cores (default 0)
+  --shift P            image views: maximum translation in pixels (default 2)
+  --rotate DEG         image views: maximum rotation in degrees (default 0)
+  --zoom Z             image views: zoom range 1-Z to 1+Z (default 0)
+  --pixel-noise S      image views: pixel noise standard deviation (default 0.1)
+  --feature-noise S    vector views: noise standard deviation (default 0.1)
+  --mask P             vector views: probability of zeroing a feature (default 0)
+  --no-recalibrate     keep the running normalization statistics of training
+
+Data:
+  --data PATH          MNIST-style IDX directory or a matrix file (default:
+                       built-in MNIST)
+  --labels FILE        class labels for a matrix --data
+  --image-shape C,H,W  sample shape of a matrix --data
+  --test-fraction F    share of a matrix --data held out for testing (default 0.1)
+`
+
+func runSweep(args []string, stdout, stderr io.Writer) int {
+	def := dim.DefaultConfig()
+	fs := flag.NewFlagSet("sweep", flag.ContinueOnError)
+	sigmas := fs.String("sigmas", "0,0.25,0.5,1,2", "")
+	dims := fs.String("dims", "2,4,8,16", "")
+	priors := fs.String("priors", "gaussian", "")
+	seeds := fs.Int("seeds", 1, "")
+	baselines := fs.Bool("baselines", false, "")
+	penaltyWeight := fs.Float64("penalty-weight", 1, "")
+	penaltyDirections := fs.Int("penalty-directions", 16, "")
+	outDir := fs.String("out", "sweep", "")
+	evalSamples := fs.Int("eval-samples", 2000, "")
+	evalSeed := fs.Uint64("eval-seed", 1, "")
+	knnK := fs.Int("knn", 5, "")
+
+	sigma := fs.Float64("sigma", def.Sigma, "")
+	noiseViews := fs.String("noise-views", "both", "")
+	encoder := fs.String("encoder", def.Encoder, "")
+	hidden := fs.Int("hidden", def.Hidden, "")
+	critic := fs.String("critic", string(def.Critic), "")
+	loss := fs.String("loss", string(def.Loss), "")
+	tau := fs.Float64("tau", def.Tau, "")
+	fixedTau := fs.Bool("fixed-tau", !def.LearnTau, "")
+	epochs := fs.Int("epochs", def.Epochs, "")
+	batch := fs.Int("batch", def.Batch, "")
+	lr := fs.Float64("lr", def.LR, "")
+	schedule := fs.String("schedule", def.Schedule, "")
+	weightDecay := fs.Float64("weight-decay", def.WeightDecay, "")
+	seed := fs.Uint64("seed", def.Seed, "")
+	threads := fs.Int("threads", 0, "")
+	shift := fs.Int("shift", def.MaxShift, "")
+	rotate := fs.Float64("rotate", def.MaxRotate, "")
+	zoom := fs.Float64("zoom", def.MaxScale, "")
+	pixelNoise := fs.Float64("pixel-noise", def.PixelNoise, "")
+	featureNoise := fs.Float64("feature-noise", def.FeatureNoise, "")
+	mask := fs.Float64("mask", def.MaskProb, "")
+	noRecalibrate := fs.Bool("no-recalibrate", def.NoRecalibrate, "")
+	var df dataFlags
+	df.register(fs)
+	if st := parseFlags(fs, args, sweepUsage, stdout, stderr); st >= 0 {
+		return st
+	}
+	fail := func(status int, format string, a ...any) int {
+		fmt.Fprintf(stderr, "nidim sweep: %s\n", sentence(fmt.Sprintf(format, a...)))
+		return status
+	}
+
+	levels, err := parseFloatList("--sigmas", *sigmas, 0)
+	if err != nil {
+		return fail(exitUsage, "%v", err)
+	}
+	dimList, err := parseIntList("--dims", *dims)
+	if err != nil {
+		return fail(exitUsage, "%v", err)
+	}
+	priorList := strings.Split(*priors, ",")
+	for i, p := range priorList {
+		priorList[i] = strings.TrimSpace(p)
+		if priorList[i] != "gaussian" && priorList[i] != "uniform" {
+			return fail(exitUsage, "invalid --priors entry %q; use gaussian, uniform or gaussian,uniform.", p)
+		}
+	}
+	switch {
+	case *seeds < 1:
+		return fail(exitUsage, "invalid --seeds %d; use 1 or more.", *seeds)
+	case *evalSamples < 10:
+		return fail(exitUsage, "invalid --eval-samples %d; the battery needs at least 10 rows, such as 2000.", *evalSamples)
+	case *knnK < 1:
+		return fail(exitUsage, "invalid --knn %d; use 1 or more neighbors.", *knnK)
+	case *threads < 0:
+		return fail(exitUsage, "invalid --threads %d; use 0 for all cores or a positive count.", *threads)
+	case *hidden < 1:
+		return fail(exitUsage, "invalid --hidden %d; use a positive width such as %d.", *hidden, def.Hidden)
+	case *baselines && (*penaltyDirections < 1 || !(*penaltyWeight >= 0) || math.IsInf(*penaltyWeight, 0)):
+		return fail(exitUsage, "invalid --penalty-weight %v or --penalty-directions %d; use a weight of 0 or more and at least 1 direction.", *penaltyWeight, *penaltyDirections)
+	}
+	views := 2
+	switch *noiseViews {
+	case "both":
+	case "one":
+		views = 1
+	default:
+		return fail(exitUsage, "invalid --noise-views %q; use both or one.", *noiseViews)
+	}
+
+	base := dim.Config{
+		Prior: "gaussian", Sigma: *sigma, Eps: *sigma, NoiseViews: views,
+		Dim: 1, Encoder: *encoder, Hidden: *hidden,
+		Critic: dim.Critic(*critic), Loss: dim.Bound(*loss), Tau: *tau, LearnTau: !*fixedTau,
+		Epochs: *epochs, Batch: *batch, LR: *lr, Schedule: *schedule, WeightDecay: *weightDecay,
+		Seed: *seed, Threads: *threads,
+		MaxShift: *shift, MaxRotate: *rotate, MaxScale: *zoom, PixelNoise: *pixelNoise,
+		FeatureNoise: *featureNoise, MaskProb: *mask, NoRecalibrate: *noRecalibrate,
+		PenaltyWeight: *penaltyWeight, PenaltyDirections: *penaltyDirections,
+	}
+	seedList := make([]uint64, *seeds)
+	for i := range seedList {
+		seedList[i] = *seed + uint64(i)
+	}
+	runs := dim.SweepGrid(base, priorList, dimList, levels, seedList, *baselines)
+	for _, r := range runs {
+		if err := r.Config.Validate(); err != nil {
+			return fail(exitUsage, "run %s: %s", r.Key(), flagWording(err))
+		}
+	}
+
+	train, test, err := loadData(df, base.Seed)
+	if err != nil {
+		return fail(exitUsage, "%v", err)
+	}
+	if n := train.X.Shape[0]; base.Batch > n {
+		return fail(exitUsage, "--batch %d is larger than the %d training rows; use --batch %d or less, or more data.", base.Batch, n, n)
+	}
+	if n := test.X.Shape[0]; base.Batch > n {
+		return fail(exitUsage, "--batch %d is larger than the %d test rows that the MI estimate needs; use --batch %d or less.", base.Batch, n, n)
+	}
+
+	if err := os.MkdirAll(*outDir, 0o755); err != nil {
+		return fail(exitFail, "cannot create --out directory: %v", err)
+	}
+	csvPath := filepath.Join(*outDir, "sweep.csv")
+	mdPath := filepath.Join(*outDir, "sweep.md")
+	records, err := readSweepCSV(csvPath)
+	if err != nil {
+		return fail(exitUsage, "%v", err)
+	}
+	recipe := dim.RecipeString(base)
+	done := map[string]bool{}
+	recipeCol := slices.Index(dim.SweepColumns, "recipe")
+	for _, rec := range records {
+		if rec[recipeCol] != recipe {
+			return fail(exitUsage, "%s was written with other shared settings (%s) than this sweep (%s); use another --out or the same flags", csvPath, rec[recipeCol], recipe)
+		}
+		done[rec[0]] = true
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	opts := dim.SweepOptions{EvalSamples: *evalSamples, EvalSeed: *evalSeed, KNN: *knnK}
+	fmt.Fprintf(stderr, "nidim sweep: %d runs, %d already in %s; shared settings: %s\n", len(runs), countDone(runs, done), csvPath, recipe)
+	for i, r := range runs {
+		key := r.Key()
+		if done[key] {
+			continue
+		}
+		fmt.Fprintf(stderr, "[%d/%d] %s: training\n", i+1, len(runs), key)
+		start := time.Now()
+		row, err := dim.RunSweep(ctx, r, train, test, opts, func(p dim.Progress) {
+			if p.EpochDone {
+				fmt.Fprintf(stderr, "  epoch %d/%d: loss %.4f, MI %.3f nats, tau %.4g, %.1f s\n", p.Epoch, p.Epochs, p.Loss, p.MI, p.Tau, p.EpochTime.Seconds())
+			}
+		})
+		if errors.Is(err, context.Canceled) {
+			return fail(exitFail, "interrupted during run %s; the %d finished runs are in %s, and the same command resumes", key, len(records), csvPath)
+		}
+		if err != nil {
+			return fail(exitFail, "run %s failed: %v", key, err)
+		}
+		records = append(records, row.Record())
+		done[key] = true
+		if err := writeSweep(csvPath, mdPath, records); err != nil {
+			return fail(exitFail, "%v", err)
+		}
+		verdict := "FAIL"
+		if row.Pass {
+			verdict = "PASS"
+		}
+		fmt.Fprintf(stderr, "[%d/%d] %s: MI %.3f nats (capacity %.3f, ln B %.3f), max KS %.4f, max |r| %.3f, battery %s (%d of %d reject), probe %.4f, kNN %.4f, %s\n",
+			i+1, len(runs), key, row.MI, row.Capacity, row.LnBatch, row.MaxKS, row.MaxCorrelation, verdict, row.Rejected, row.Ran,
+			row.Probe, row.KNN, time.Since(start).Round(time.Second))
+	}
+	if len(records) > 0 {
+		if err := writeSweep(csvPath, mdPath, records); err != nil {
+			return fail(exitFail, "%v", err)
+		}
+	}
+	fmt.Fprintf(stdout, "%s\n%s\n", csvPath, mdPath)
+	return exitOK
+}
+
+func countDone(runs []dim.SweepRun, done map[string]bool) int {
+	n := 0
+	for _, r := range runs {
+		if done[r.Key()] {
+			n++
+		}
+	}
+	return n
+}
+
+// readSweepCSV returns the records of an earlier sweep.csv without its
+// header, or none when the file does not exist.
+func readSweepCSV(path string) ([][]string, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	rows, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("%s is not a valid CSV file (%v); move it away or use another --out", path, err)
+	}
+	if len(rows) == 0 || !slices.Equal(rows[0], dim.SweepColumns) {
+		return nil, fmt.Errorf("%s does not have the columns of a sweep table; move it away or use another --out", path)
+	}
+	return rows[1:], nil
+}
+
+// writeSweep writes the header and records to csvPath and their Markdown
+// table to mdPath, each atomically.
+func writeSweep(csvPath, mdPath string, records [][]string) error {
+	err := atomicfile.Write(csvPath, 0o644, func(w io.Writer) error {
+		cw := csv.NewWriter(w)
+		if err := cw.Write(dim.SweepColumns); err != nil {
+			return err
+		}
+		if err := cw.WriteAll(records); err != nil {
+			return err
+		}
+		return cw.Error()
+	})
+	if err != nil {
+		return fmt.Errorf("writing %s failed: %v", csvPath, err)
+	}
+	err = atomicfile.Write(mdPath, 0o644, func(w io.Writer) error { return dim.WriteSweepMarkdown(w, records) })
+	if err != nil {
+		return fmt.Errorf("writing %s failed: %v", mdPath, err)
+	}
+	return nil
+}
+
+// parseFloatList parses a comma-separated list of numbers of at least min.
+func parseFloatList(flagName, s string, min float64) ([]float64, error) {
+	var out []float64
+	for _, part := range strings.Split(s, ",") {
+		v, err := strconv.ParseFloat(strings.TrimSpace(part), 64)
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || v < min {
+			return nil, fmt.Errorf("invalid %s entry %q; use comma-separated numbers of at least %g such as 0,0.5,1", flagName, part, min)
+		}
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+// parseIntList parses a comma-separated list of positive integers.
+func parseIntList(flagName, s string) ([]int, error) {
+	var out []int
+	for _, part := range strings.Split(s, ",") {
+		v, err := strconv.Atoi(strings.TrimSpace(part))
+		if err != nil || v < 1 {
+			return nil, fmt.Errorf("invalid %s entry %q; use comma-separated positive whole numbers such as 2,4,8", flagName, part)
+		}
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"bytes"
+	"encoding/csv"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/nidim/nidim/dim"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func readCSVFile(t *testing.T, path string) [][]string {
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	rows, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
+	require.NoError(t, err)
+	return rows
+}
+
+func TestSweepWritesTableAndResumes(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	out := filepath.Join(dir, "sweep")
+	args := []string{"sweep", "--data", data, "--labels", labels, "--sigmas", "0,0.5", "--dims", "2", "--baselines",
+		"--epochs", "1", "--hidden", "16", "--batch", "24", "--threads", "1", "--feature-noise", "1",
+		"--eval-samples", "20", "--penalty-directions", "4", "--penalty-weight", "2", "--out", out}
+
+	code, stdout, stderr := runCmd(args...)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stdout, filepath.Join(out, "sweep.csv"))
+	rows := readCSVFile(t, filepath.Join(out, "sweep.csv"))
+	require.Len(t, rows, 5, "header and four runs") // sigma 0 is the no-noise baseline
+	assert.Equal(t, dim.SweepColumns, rows[0])
+	col := map[string]int{}
+	for i, name := range rows[0] {
+		col[name] = i
+	}
+	kinds := map[string][]string{}
+	for _, r := range rows[1:] {
+		require.Len(t, r, len(dim.SweepColumns))
+		kinds[r[col["kind"]]] = r
+	}
+	require.Len(t, kinds, 4)
+	noise := kinds[dim.KindNoise]
+	require.NotNil(t, noise)
+	assert.Equal(t, "0.5", noise[col["level"]])
+	// Two components at sigma 0.5 have capacity ln(1 + 1/0.25) = ln 5.
+	capacity, err := strconv.ParseFloat(noise[col["capacity"]], 64)
+	require.NoError(t, err)
+	assert.InDelta(t, math.Log(5), capacity, 1e-5)
+	assert.Equal(t, "+Inf", kinds[dim.KindNoNoise][col["capacity"]])
+	assert.Equal(t, "false", kinds[dim.KindNoNormalize][col["normalize"]])
+	assert.Equal(t, "epps-pulley", kinds[dim.KindPenalty][col["penalty"]])
+	assert.Equal(t, "2", kinds[dim.KindPenalty][col["penalty_weight"]])
+	for kind, r := range kinds {
+		lnB, err := strconv.ParseFloat(r[col["ln_batch"]], 64)
+		require.NoError(t, err)
+		assert.InDelta(t, math.Log(24), lnB, 1e-5, kind)
+		assert.Equal(t, "20", r[col["eval_n"]], kind)
+		assert.Len(t, strings.Fields(r[col["ks"]]), 2, kind)
+		assert.Contains(t, []string{"pass", "fail"}, r[col["verdict"]], kind)
+		for _, name := range []string{"mi_estimate", "max_ks", "max_abs_correlation", "linear_probe_accuracy", "knn_accuracy", "images_per_s"} {
+			v, err := strconv.ParseFloat(r[col[name]], 64)
+			require.NoError(t, err, "%s %s", kind, name)
+			assert.False(t, math.IsNaN(v), "%s %s", kind, name)
+		}
+		acc, _ := strconv.ParseFloat(r[col["linear_probe_accuracy"]], 64)
+		assert.True(t, acc >= 0 && acc <= 1, "%s accuracy %v", kind, acc)
+	}
+	// Without the normalization the output scale is arbitrary, so the KS
+	// distance to N(0, 1) is far larger than with it.
+	ksOff, _ := strconv.ParseFloat(kinds[dim.KindNoNormalize][col["max_ks"]], 64)
+	ksOn, _ := strconv.ParseFloat(kinds[dim.KindNoNoise][col["max_ks"]], 64)
+	assert.Greater(t, ksOff, ksOn)
+	md, err := os.ReadFile(filepath.Join(out, "sweep.md"))
+	require.NoError(t, err)
+	assert.Equal(t, 4, strings.Count(string(md), "| gaussian |"), string(md))
+
+	// The same command again trains nothing and keeps the table.
+	before := readCSVFile(t, filepath.Join(out, "sweep.csv"))
+	code, _, stderr = runCmd(args...)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "4 runs, 4 already in")
+	assert.NotContains(t, stderr, "training")
+	assert.Equal(t, before, readCSVFile(t, filepath.Join(out, "sweep.csv")))
+
+	// A wider grid trains only the new run and keeps the old rows first.
+	wider := append([]string(nil), args...)
+	wider[6] = "0,0.5,1"
+	code, _, stderr = runCmd(wider...)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Equal(t, 1, strings.Count(stderr, ": training"), stderr)
+	after := readCSVFile(t, filepath.Join(out, "sweep.csv"))
+	require.Len(t, after, 6)
+	assert.Equal(t, before, after[:5])
+	assert.Equal(t, "1", after[5][col["level"]])
+
+	// Other shared settings may not continue the same table.
+	changed := append(append([]string(nil), args...), "--lr", "0.01")
+	code, _, stderr = runCmd(changed...)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "other shared settings")
+}
+
+func TestSweepRejectsBadFlags(t *testing.T) {
+	for _, c := range []struct{ flag, value, want string }{
+		{"--sigmas", "0,-1", "invalid --sigmas entry"},
+		{"--dims", "4,x", "invalid --dims entry"},
+		{"--priors", "laplace", "invalid --priors entry"},
+		{"--seeds", "0", "invalid --seeds 0"},
+		{"--eval-samples", "3", "invalid --eval-samples 3"},
+	} {
+		code, _, stderr := runCmd("sweep", c.flag, c.value, "--out", t.TempDir())
+		assert.Equal(t, exitUsage, code, c.flag)
+		assert.Contains(t, stderr, c.want, c.flag)
+	}
+}
+
+func TestSweepHelpListsFlags(t *testing.T) {
+	code, stdout, _ := runCmd("help", "sweep")
+	require.Equal(t, exitOK, code)
+	for _, name := range []string{"sigmas", "dims", "priors", "seeds", "baselines", "penalty-weight", "penalty-directions",
+		"out", "eval-samples", "eval-seed", "knn", "epochs", "batch", "noise-views", "data", "labels"} {
+		assert.Contains(t, stdout, "--"+name, name)
+	}
+}

@@ -1,0 +1,73 @@
+package dim
+
+import (
+	"math"
+	"testing"
+
+	"github.com/nidim/nidim/tensor"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestSweepGridRunsAndKeys(t *testing.T) {
+	base := DefaultConfig()
+	runs := SweepGrid(base, []string{"gaussian", "uniform"}, []int{2, 4}, []float64{0, 0.5, 1}, []uint64{7}, true)
+	// Per prior and dimension: three levels, of which 0 is the no-noise
+	// run, plus the runs without normalization and with the penalty.
+	require.Len(t, runs, 2*2*5)
+	keys := map[string]bool{}
+	kinds := map[string]int{}
+	for _, r := range runs {
+		require.NoError(t, r.Config.Validate(), r.Key())
+		assert.False(t, keys[r.Key()], "duplicate key %s", r.Key())
+		keys[r.Key()] = true
+		kinds[r.Kind]++
+		assert.Equal(t, uint64(7), r.Config.Seed)
+		switch r.Kind {
+		case KindNoise:
+			assert.Equal(t, 2, r.Config.NoiseViews)
+			assert.Empty(t, r.Config.Penalty)
+		case KindNoNoise:
+			assert.Equal(t, 0, r.Config.NoiseViews)
+		case KindNoNormalize:
+			assert.True(t, r.Config.NoNormalize)
+			assert.Equal(t, 0, r.Config.NoiseViews)
+		case KindPenalty:
+			assert.Equal(t, PenaltyEppsPulley, r.Config.Penalty)
+			assert.Equal(t, 16, r.Config.PenaltyDirections)
+		}
+	}
+	assert.Equal(t, map[string]int{KindNoise: 8, KindNoNoise: 4, KindNoNormalize: 4, KindPenalty: 4}, kinds)
+	uniform := runs[len(runs)-4]
+	assert.Equal(t, "ni-dim/uniform/d=4/level=0.5/seed=7", uniform.Key())
+	assert.Equal(t, 0.5, uniform.Config.Eps)
+}
+
+func TestNoNoiseRunStartsFromTiedTau(t *testing.T) {
+	c := DefaultConfig()
+	c.NoiseViews = 0
+	c.Sigma = 0.3
+	require.NoError(t, c.Validate())
+	assert.InDelta(t, 2*0.09, c.InitialTau(), 1e-12)
+	c.NoiseViews = 3
+	assert.ErrorContains(t, c.Validate(), "noise views 3")
+}
+
+func TestNormalizeOffIsIdentity(t *testing.T) {
+	l, err := NewNormalize(2, false)
+	require.NoError(t, err)
+	l.Off = true
+	x, err := tensor.FromSlice([]float32{1, 5, 3, -2, 8, 0}, 3, 2)
+	require.NoError(t, err)
+	y, err := l.Forward(x, true)
+	require.NoError(t, err)
+	assert.Equal(t, x.Data, y.Data)
+	dy, err := tensor.FromSlice([]float32{0.5, -1, 2, 3, 0, 1}, 3, 2)
+	require.NoError(t, err)
+	dx, err := l.Backward(dy)
+	require.NoError(t, err)
+	assert.Equal(t, dy.Data, dx.Data)
+	// The running mean still follows the batches: 0.1 of the batch mean 4.
+	assert.InDelta(t, 0.4, float64(l.RunningMean.Value.Data[0]), 1e-6)
+	assert.False(t, math.IsNaN(float64(l.RunningVar.Value.Data[1])))
+}
