@@ -158,6 +158,9 @@ func RecipeString(c Config) string {
 	if c.NoRecalibrate {
 		s += " no-recalibrate"
 	}
+	if c.CleanFirstView {
+		s += " clean-view"
+	}
 	return s
 }
 
@@ -356,6 +359,10 @@ func WriteSweepMarkdown(w io.Writer, records [][]string) error {
 				}
 			case "rejected":
 				v += "/" + rec[col["tests_run"]]
+			case "level":
+				if rec[col["kind"]] == KindPenalty {
+					v = "weight " + rec[col["penalty_weight"]]
+				}
 			}
 			b.WriteString(" " + strings.ReplaceAll(v, "|", "/") + " |")
 		}

@@ -55,6 +55,10 @@ type Config struct {
 	// NoRecalibrate keeps the running normalization statistics of
 	// training instead of recomputing them on clean training inputs.
 	NoRecalibrate bool `json:"no_recalibrate"`
+	// CleanFirstView feeds the first view without augmentation, so that
+	// the objective shapes the distribution of the clean embeddings that
+	// are evaluated, not only that of augmented ones.
+	CleanFirstView bool `json:"clean_first_view,omitempty"`
 	// NoNormalize leaves the encoder output as it is instead of
 	// standardizing it: a baseline that shows what the normalization does.
 	NoNormalize bool `json:"no_normalize,omitempty"`
@@ -359,7 +363,9 @@ func Continue(ctx context.Context, m *Model, data *Dataset, progress func(Progre
 			for i, r := range order[s*b : (s+1)*b] {
 				copy(clean.Data[i*size:(i+1)*size], data.X.Data[r*size:(r+1)*size])
 			}
-			if err := view.Apply(views.Data[:b*size], clean.Data, b, rng); err != nil {
+			if cfg.CleanFirstView {
+				copy(views.Data[:b*size], clean.Data)
+			} else if err := view.Apply(views.Data[:b*size], clean.Data, b, rng); err != nil {
 				return nil, nil, err
 			}
 			if err := view.Apply(views.Data[b*size:], clean.Data, b, rng); err != nil {

@@ -99,8 +99,8 @@ func AndersonDarlingNormal(x []float64) (Result, error) {
 //
 // Special cases:
 //   - NaN or ±Inf in x: error.
-//   - constant data: allowed; a collapsed sample gets a large A^2 and is
-//     rejected rather than skipped.
+//   - constant data: allowed. A^2 of a collapsed sample grows in
+//     proportion to n, so beyond a few values it is rejected.
 //   - a value where d has CDF 0 or 1 (outside its support, such as 1.5 for
 //     U(0, 1)): error naming it, because A^2 is infinite there.
 //   - ties: allowed.

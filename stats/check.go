@@ -23,9 +23,9 @@ func checkSample(x []float64, minN, maxN int, test string) error {
 	return fmt.Errorf("stats: %s: all %d values are equal (%v): the test needs spread", test, len(x), x[0])
 }
 
-// checkSampleAllowConstant is checkSample without the spread check, for tests
-// against a fully specified distribution: constant data is a valid sample
-// for them (and one they reject, since a continuous law has no atoms), so a
+// checkSampleAllowConstant is checkSample without the spread check, for
+// tests against a fully specified distribution. Constant data is a valid
+// sample for them, one they reject once n is more than a handful, so a
 // collapsed embedding component fails instead of dropping out of the report.
 func checkSampleAllowConstant(x []float64, minN, maxN int, test string) error {
 	n := len(x)

@@ -109,6 +109,35 @@ func TestEppsPulleyStatGradFiniteDifference(t *testing.T) {
 	assert.Panics(t, func() { EppsPulleyStatGrad(x, make([]float64, 2)) })
 }
 
+func TestSlicedStatGradFiniteDifference(t *testing.T) {
+	m := epNormalMatrix(12, 3, 5)
+	for k := range m.Data {
+		m.Data[k] = 0.8*m.Data[k] + 0.2 // off N(0, I), so the gradient is not small
+	}
+	dirs := RandomDirections(3, 4, 6)
+	grad := make([]float64, len(m.Data))
+	stat := SlicedEppsPulleyStatGrad(m, dirs, grad)
+	assert.Equal(t, SlicedEppsPulleyStatGrad(m, dirs, nil), stat)
+	r, err := SlicedEppsPulley(m, 4, MonteCarlo{Replicates: 9, Seed: 6})
+	require.NoError(t, err)
+	checkClose(t, "statistic against SlicedEppsPulley", stat, r.Statistic, 0, 1e-13)
+
+	const h = 1e-5
+	for k := range m.Data {
+		orig := m.Data[k]
+		m.Data[k] = orig + h
+		up := SlicedEppsPulleyStatGrad(m, dirs, nil)
+		m.Data[k] = orig - h
+		down := SlicedEppsPulleyStatGrad(m, dirs, nil)
+		m.Data[k] = orig
+		numeric := (up - down) / (2 * h)
+		assert.InDelta(t, numeric, grad[k], 1e-8+1e-7*math.Abs(numeric), "element %d", k)
+	}
+
+	assert.Panics(t, func() { SlicedEppsPulleyStatGrad(m, RandomDirections(2, 4, 6), nil) })
+	assert.Panics(t, func() { SlicedEppsPulleyStatGrad(m, dirs, make([]float64, 5)) })
+}
+
 func TestEppsPulleyLimitEigenvalues(t *testing.T) {
 	sumAndSquares := func(l []float64) (sum, squares float64) {
 		for _, v := range l {
@@ -332,6 +361,19 @@ func TestEppsPulleyPower(t *testing.T) {
 		assert.Less(t, spec.PValue, 0.01, "specified, seed %d", seed)
 	}
 
+	// Far in the tail the saddlepoint p-value stays a number in [0, 1e-10].
+	rng := rand.New(rand.NewPCG(1, 0xe9c))
+	skewed := make([]float64, 2000)
+	for i := range skewed {
+		skewed[i] = rng.ExpFloat64()
+	}
+	far, err := EppsPulley(skewed)
+	require.NoError(t, err)
+	assert.Greater(t, far.Statistic, 5.0)
+	assert.False(t, math.IsNaN(far.PValue))
+	assert.GreaterOrEqual(t, far.PValue, 0.0)
+	assert.Less(t, far.PValue, 1e-10)
+
 	// A shift of 0.5 is invisible to the composite test but not to the
 	// specified one.
 	x := epNormalSample(200, 1)
@@ -446,4 +488,15 @@ func BenchmarkEppsPulley5000(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(len(x))*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+}
+
+func BenchmarkSlicedEppsPulleyStatGrad256x64(b *testing.B) {
+	m := epNormalMatrix(256, 64, 1)
+	dirs := RandomDirections(64, 16, 2)
+	grad := make([]float64, len(m.Data))
+	b.ReportAllocs()
+	for b.Loop() {
+		SlicedEppsPulleyStatGrad(m, dirs, grad)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "batches/s")
 }

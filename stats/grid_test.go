@@ -25,8 +25,8 @@ func latticeSample(n int, spacing, offset, jitter float64, seed uint64) []float6
 
 func TestGridArtefactsUniformPasses(t *testing.T) {
 	// Each of the 15 samples runs two tests at the 1 % level of Finding,
-	// so about one in four seed sets has a chance rejection; the p-values
-	// are held to 1e-3 and the wording to 12 clean findings of 15.
+	// so about one in four seed sets has a chance rejection. The p-values
+	// are therefore held to 1e-3, and the wording to 12 clean findings of 15.
 	clean := 0
 	for _, eps := range []float64{0.05, 0.03, 0.0123} {
 		for seed := uint64(0); seed < 5; seed++ {
@@ -62,7 +62,7 @@ func TestGridArtefactsNullPValuesUniform(t *testing.T) {
 		}
 		// The chi-square p-values are discrete with 20 bins of 5
 		// expected values, so only the periodicity p-values are checked
-		// for uniformity; the chi-square ones must not pile up near 0.
+		// for uniformity. The chi-square ones must not pile up near 0.
 		ks, err := KolmogorovSmirnov(periodic, Uniform{0, 1}, TwoSided)
 		require.NoError(t, err)
 		assert.Greater(t, ks.PValue, 1e-4, "eps %g periodicity p-values", eps)

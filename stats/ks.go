@@ -79,8 +79,8 @@ func ksStatistics(s []float64, cdf func(float64) float64) (dPlus, dMinus float64
 // Special cases:
 //   - NaN or ±Inf in x: error naming the index.
 //   - fewer than 2 values: error.
-//   - constant data: allowed, with D = max(F(c), 1 - F(c)) >= 1/2, so a
-//     collapsed sample is rejected rather than skipped.
+//   - constant data c: allowed, with D = max(F(c), 1 - F(c)) >= 1/2, so
+//     a collapsed sample of more than a few values is rejected.
 //   - ties: allowed; the statistic is computed as for distinct values, and
 //     the p-value assumes a continuous F.
 //   - values outside the support of d: allowed (CDF 0 or 1).

@@ -220,3 +220,11 @@ func checkOutputPath(flagName, path string) error {
 	}
 	return nil
 }
+
+// plural returns n with the singular or plural noun: "1 epoch", "2 epochs".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}

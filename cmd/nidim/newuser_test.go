@@ -1,8 +1,7 @@
 package main
 
-// Regressions found by using the program as a new user would: each case
-// failed, or answered in the wrong words or with the wrong exit status,
-// before its fix.
+// Regressions found by using the program as a new user would. Before its
+// fix, each case failed, or printed the wrong words or exit status.
 
 import (
 	"encoding/json"
@@ -12,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nidim/nidim/dim"
 	"github.com/nidim/nidim/tensor"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -32,7 +32,7 @@ func trainTinyModel(t *testing.T, extra ...string) (data, labels, model string) 
 }
 
 // "nidim embed CHECKPOINT --out E.npy" and "nidim eval CHECKPOINT" used to
-// fail with "unexpected argument"; the checkpoint may now be the argument.
+// fail with "unexpected argument". The checkpoint may now be the argument.
 func TestEmbedAndEvalTakeTheModelAsArgument(t *testing.T) {
 	data, labels, model := trainTinyModel(t)
 	dir := t.TempDir()
@@ -304,4 +304,68 @@ func TestDataFlagsRepeatedForResume(t *testing.T) {
 	assert.Equal(t, " --data x.npy --labels y.csv --image-shape 1,28,28 --test-fraction 0.2",
 		(&dataFlags{data: "x.npy", labels: "y.csv", imageShape: "1,28,28", testFraction: 0.2}).args())
 	assert.Equal(t, " --data "+dir, (&dataFlags{data: dir, testFraction: 0.3}).args(), "an IDX directory has no test fraction")
+}
+
+// Ctrl-C before the first epoch ended used to save the untrained model
+// over --out, destroying a trained model kept there.
+func TestTrainInterruptedInTheFirstEpochKeepsTheOldFile(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	out := filepath.Join(dir, "m.safetensors")
+	require.NoError(t, os.WriteFile(out, []byte("a trained model"), 0o644))
+	interruptAt := func(epoch, step int) {
+		trainStepHook = func(p dim.Progress, interrupt func()) {
+			if p.Epoch == epoch && p.Step == step {
+				interrupt()
+			}
+		}
+	}
+	t.Cleanup(func() { trainStepHook = nil })
+	args := []string{"train", "--data", data, "--labels", labels, "--dim", "2", "--hidden", "8",
+		"--batch", "24", "--epochs", "3", "--threads", "1", "--out", out}
+
+	interruptAt(1, 2)
+	code, _, stderr := runCmd(args...)
+	assert.Equal(t, exitFail, code)
+	assert.Contains(t, stderr, "nidim train: interrupted during epoch 1, before anything was saved; "+out+" was not written.\n")
+	kept, err := os.ReadFile(out)
+	require.NoError(t, err)
+	assert.Equal(t, "a trained model", string(kept))
+
+	// After a complete epoch the interrupted run saves, and says how to
+	// continue, with the data flags.
+	interruptAt(2, 1)
+	code, _, stderr = runCmd(args...)
+	assert.Equal(t, exitFail, code)
+	assert.Contains(t, stderr, "nidim train: interrupted; saved the model after 1 complete epoch to "+out+"; continue with nidim train --resume "+out+" --epochs 3 --data "+data+" --labels "+labels+".\n")
+	m, err := dim.LoadModel(out)
+	require.NoError(t, err)
+	assert.Equal(t, 1, m.Epoch)
+
+	// A resumed run interrupted before its first epoch ends leaves the
+	// checkpoint alone.
+	before, err := os.ReadFile(out)
+	require.NoError(t, err)
+	interruptAt(2, 2)
+	code, _, stderr = runCmd("train", "--resume", out, "--epochs", "3", "--data", data, "--labels", labels, "--threads", "1")
+	assert.Equal(t, exitFail, code)
+	assert.Contains(t, stderr, "nidim train: interrupted during epoch 2; "+out+" still contains the model after 1 epoch; continue with nidim train --resume "+out+" --epochs 3 --data "+data+" --labels "+labels+".\n")
+	after, err := os.ReadFile(out)
+	require.NoError(t, err)
+	assert.Equal(t, before, after)
+}
+
+// A test starved by --max-samples or --energy-samples used to advise
+// "add rows" although the file has plenty.
+func TestCommandTestBlamesTheRowCapNotTheFile(t *testing.T) {
+	path := writeNormalCSV(t, 200, 3, 6, 0)
+	code, _, stderr := runCmd("test", "--max-samples", "1", "--tests", "henze-zirkler,energy,ks-prior", "--replicates", "9", path)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "nidim test: warning: henze-zirkler could not run: needs at least 3 rows, got 1; raise --max-samples from 1 (the file has 200 rows).\n")
+	assert.Contains(t, stderr, "nidim test: warning: energy could not run: needs at least 2 rows, got 1; raise --max-samples from 1 (the file has 200 rows).\n")
+
+	code, _, stderr = runCmd("test", "--energy-samples", "2", "--tests", "energy,ks-prior", "--replicates", "9", path)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "raise --energy-samples from 2 (the file has 200 rows) or test fewer columns.\n")
+	assert.NotContains(t, stderr, "add rows")
 }

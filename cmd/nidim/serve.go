@@ -56,8 +56,10 @@ Flags:
   --addr HOST:PORT        address to listen on (default 127.0.0.1:8080)
   --max-batch N           input rows per model call (default 64)
   --max-wait DURATION     time a batch waits to fill after its first row,
-                          such as 1ms; 0 runs what is queued at once
-                          (default 1ms)
+                          such as 1ms. The batch waits only for as many
+                          requests as were in flight together during the
+                          previous batch, so a lone client never waits;
+                          0 runs what is queued at once (default 1ms)
   --max-queue N           input rows waiting for the model before requests
                           get 503 (default 1024)
   --max-body BYTES        request body size limit (default 16777216)

@@ -90,6 +90,7 @@ Training (shared by every run; see "nidim help train"):
   --feature-noise S    vector views: noise standard deviation (default 0.1)
   --mask P             vector views: probability of zeroing a feature (default 0)
   --no-recalibrate     keep the running normalization statistics of training
+  --clean-view         feed the first view without augmentation
 
 Data:
   --data PATH          MNIST-style IDX directory or a matrix file (default:
@@ -136,6 +137,7 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	featureNoise := fs.Float64("feature-noise", def.FeatureNoise, "")
 	mask := fs.Float64("mask", def.MaskProb, "")
 	noRecalibrate := fs.Bool("no-recalibrate", def.NoRecalibrate, "")
+	cleanView := fs.Bool("clean-view", def.CleanFirstView, "")
 	var df dataFlags
 	df.register(fs)
 	if st := parseFlags(fs, args, sweepUsage, stdout, stderr); st >= 0 {
@@ -191,7 +193,7 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 		Epochs: *epochs, Batch: *batch, LR: *lr, Schedule: *schedule, WeightDecay: *weightDecay,
 		Seed: *seed, Threads: *threads,
 		MaxShift: *shift, MaxRotate: *rotate, MaxScale: *zoom, PixelNoise: *pixelNoise,
-		FeatureNoise: *featureNoise, MaskProb: *mask, NoRecalibrate: *noRecalibrate,
+		FeatureNoise: *featureNoise, MaskProb: *mask, NoRecalibrate: *noRecalibrate, CleanFirstView: *cleanView,
 		PenaltyWeight: *penaltyWeight, PenaltyDirections: *penaltyDirections,
 	}
 	seedList := make([]uint64, *seeds)

@@ -204,7 +204,7 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 			rows, cols, path, first.Name, first.Err)
 		return exitUsage
 	}
-	reportFailures(report, stderr)
+	reportFailures(report, opts, stderr)
 
 	if asJSON {
 		raw, err := json.Marshal(report)
@@ -225,8 +225,22 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 }
 
 // reportFailures writes one line to stderr per test that could not run on
-// some component, with its first error and the count.
-func reportFailures(r *stats.Report, stderr io.Writer) {
+// some component, with its first error and the count. When the test ran
+// on fewer rows than the file has because of --max-samples or
+// --energy-samples, the advice to add rows names that flag instead.
+func reportFailures(r *stats.Report, opts stats.ReportOptions, stderr io.Writer) {
+	capFlag := func(name string) (string, int) {
+		switch name {
+		case "henze-zirkler":
+			return "--max-samples", opts.MaxSamples
+		case "energy", "energy-prior":
+			if opts.EnergySamples <= opts.MaxSamples {
+				return "--energy-samples", opts.EnergySamples
+			}
+			return "--max-samples", opts.MaxSamples
+		}
+		return "", 0
+	}
 	type failure struct {
 		msg   string
 		count int
@@ -251,6 +265,10 @@ func reportFailures(r *stats.Report, stderr io.Writer) {
 		if f.count > 1 {
 			where = fmt.Sprintf(" (%d entries)", f.count)
 		}
-		fmt.Fprintf(stderr, "nidim test: warning: %s could not run%s: %s.\n", name, where, strings.TrimSuffix(f.msg, "."))
+		msg := strings.TrimSuffix(f.msg, ".")
+		if flagName, rows := capFlag(name); flagName != "" && rows < r.N {
+			msg = strings.Replace(msg, "add rows", fmt.Sprintf("raise %s from %d (the file has %d rows)", flagName, rows, r.N), 1)
+		}
+		fmt.Fprintf(stderr, "nidim test: warning: %s could not run%s: %s.\n", name, where, msg)
 	}
 }

@@ -38,10 +38,10 @@ binary. Progress goes to stderr: a bar with the mean loss of the epoch and
 the MI estimate in nats next to the channel capacity and ln(batch), then
 one line per epoch. After every epoch the model is saved to --out
 atomically; Ctrl-C stops after the current step, saves and exits with
-status 1 (before the first epoch ends it saves nothing, leaving an
-existing --out as it was). At the end the command embeds the test split without noise and
-prints the prior-matching report, the capacity gap, and the linear-probe
-and k-nearest-neighbor accuracies.
+status 1 (before the first epoch of the run ends it saves nothing, so an
+existing --out stays as it was). At the end the command embeds the test
+split without noise and prints the prior-matching report, the capacity
+gap, and the linear-probe and k-nearest-neighbor accuracies.
 
 Model:
   --prior NAME         gaussian (N(0, I)) or uniform (U[0,1]^d) (default gaussian)
@@ -80,6 +80,8 @@ Training:
   --no-recalibrate     keep the running normalization statistics of training
                        instead of recomputing them on clean training inputs
   --no-normalize       leave the encoder output unnormalized (a baseline)
+  --clean-view         feed the first view without augmentation, so that
+                       training shapes the clean embeddings that are tested
   --penalty NAME       none, or epps-pulley: add the sliced Epps-Pulley
                        distance of each view's embedding to N(0, I) to the
                        loss, as SIGReg does (default none)
@@ -110,7 +112,7 @@ Data and output:
 
 // modelFlags are the flags that define the model, which a resumed run
 // takes from its checkpoint.
-var modelFlags = []string{"prior", "dim", "sigma", "eps", "noise-views", "encoder", "hidden", "critic", "loss", "tau", "fixed-tau", "batch", "lr", "schedule", "weight-decay", "seed", "shift", "rotate", "zoom", "pixel-noise", "feature-noise", "mask", "no-recalibrate", "no-normalize", "penalty", "penalty-weight", "penalty-directions"}
+var modelFlags = []string{"prior", "dim", "sigma", "eps", "noise-views", "encoder", "hidden", "critic", "loss", "tau", "fixed-tau", "batch", "lr", "schedule", "weight-decay", "seed", "shift", "rotate", "zoom", "pixel-noise", "feature-noise", "mask", "no-recalibrate", "no-normalize", "clean-view", "penalty", "penalty-weight", "penalty-directions"}
 
 // defaultTestFraction is the share of a matrix --data held out for testing.
 const defaultTestFraction = 0.1
@@ -182,6 +184,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	mask := fs.Float64("mask", 0, "")
 	noRecalibrate := fs.Bool("no-recalibrate", false, "")
 	noNormalize := fs.Bool("no-normalize", false, "")
+	cleanView := fs.Bool("clean-view", false, "")
 	penalty := fs.String("penalty", "none", "")
 	penaltyWeight := fs.Float64("penalty-weight", 1, "")
 	penaltyDirections := fs.Int("penalty-directions", 16, "")
@@ -233,7 +236,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		Seed: *seed, Threads: *threads,
 		MaxShift: *shift, MaxRotate: *rotate, MaxScale: *zoom, PixelNoise: *pixelNoise,
 		FeatureNoise: *featureNoise, MaskProb: *mask, NoRecalibrate: *noRecalibrate,
-		NoNormalize: *noNormalize, Penalty: *penalty, PenaltyWeight: *penaltyWeight, PenaltyDirections: *penaltyDirections,
+		NoNormalize: *noNormalize, CleanFirstView: *cleanView, Penalty: *penalty, PenaltyWeight: *penaltyWeight, PenaltyDirections: *penaltyDirections,
 	}
 	if cfg.Penalty == "none" {
 		cfg.Penalty = ""
@@ -268,7 +271,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 			return fail(exitUsage, "%v", err)
 		}
 		if *epochs <= m.Epoch {
-			return fail(exitUsage, "the checkpoint %s has already trained %d epochs; pass --epochs above %d to continue.", *resume, m.Epoch, m.Epoch)
+			return fail(exitUsage, "the checkpoint %s has already trained %s; pass --epochs above %d to continue.", *resume, plural(m.Epoch, "epoch", "epochs"), m.Epoch)
 		}
 		m.Config.Epochs, m.Config.Threads = *epochs, *threads
 		model, cfg = m, m.Config
@@ -339,12 +342,12 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 			if startEpoch == 0 {
 				return fail(exitFail, "interrupted during epoch 1, before anything was saved; %s was not written.", *out)
 			}
-			return fail(exitFail, "interrupted during epoch %d; %s still holds the model after %d epochs; continue with nidim train --resume %s --epochs %d%s.", startEpoch+1, *resume, startEpoch, *resume, cfg.Epochs, df.args())
+			return fail(exitFail, "interrupted during epoch %d; %s still contains the model after %s; continue with nidim train --resume %s --epochs %d%s.", startEpoch+1, *resume, plural(startEpoch, "epoch", "epochs"), *resume, cfg.Epochs, df.args())
 		}
 		if err := m.Save(*out); err != nil {
 			return fail(exitFail, "interrupted, and saving the checkpoint failed: %v", err)
 		}
-		return fail(exitFail, "interrupted; saved the model after %d complete epochs to %s; continue with nidim train --resume %s --epochs %d%s.", m.Epoch, *out, *out, cfg.Epochs, df.args())
+		return fail(exitFail, "interrupted; saved the model after %s to %s; continue with nidim train --resume %s --epochs %d%s.", plural(m.Epoch, "complete epoch", "complete epochs"), *out, *out, cfg.Epochs, df.args())
 	}
 	if err != nil {
 		return fail(exitFail, "%v", err)

@@ -176,17 +176,18 @@ func (p *fastParser) number() (float64, bool) {
 	return v, true
 }
 
-// pow10 holds the powers of ten that float64 represents exactly.
+// pow10 contains the powers of ten that float64 represents exactly.
 var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
 	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
 
 // exactDecimal returns the value of a number that has passed the JSON
 // grammar check when its significant digits form an integer m <= 2^53 and
 // its decimal exponent e has |e| <= 22. Then m and 10^|e| are exact
-// float64 values, and one multiplication or division rounds correctly, so
-// the result equals that of strconv.ParseFloat (Clinger's fast path, "How
-// to read floating point numbers accurately", PLDI 1990). It returns false
-// for any other number.
+// float64 values, and one multiplication or division rounds the exact
+// decimal value correctly, so the result equals that of the correctly
+// rounded strconv.ParseFloat. Go 1.26's strconv takes the same fast path
+// first (atof64exact in internal/strconv/atof.go). It returns false for
+// any other number.
 func exactDecimal(b []byte) (float64, bool) {
 	i := 0
 	negative := b[0] == '-'

@@ -267,6 +267,13 @@ func (s *Server) handleInputs(score bool) http.HandlerFunc {
 			writeError(w, r, apiErr)
 			return
 		}
+		// A full queue rejects the request before its body is read.
+		// NOTE: bodies being read are bounded only by the connection count
+		// times MaxBody, because the queue counts rows after decoding.
+		if queued, _ := s.batcher.queue(); queued >= s.cfg.MaxQueue {
+			writeError(w, r, s.queueFullError())
+			return
+		}
 		body, apiErr := s.readBody(w, r)
 		if apiErr != nil {
 			writeError(w, r, apiErr)
@@ -332,8 +339,7 @@ func (s *Server) embed(ctx context.Context, rows []float32, n int) ([]float32, *
 	switch err := s.batcher.enqueue(j); err {
 	case nil:
 	case errQueueFull:
-		return nil, &apiError{status: http.StatusServiceUnavailable, kind: "queue_full",
-			msg: fmt.Sprintf("the queue of %d input rows is full; retry after the Retry-After delay", s.cfg.MaxQueue)}
+		return nil, s.queueFullError()
 	default:
 		return nil, &apiError{status: http.StatusServiceUnavailable, kind: "shutting_down", msg: "the server is shutting down; retry on another instance"}
 	}
@@ -354,6 +360,11 @@ func (s *Server) embed(ctx context.Context, rows []float32, n int) ([]float32, *
 		return nil, &apiError{status: http.StatusInternalServerError, kind: "internal", msg: fmt.Sprintf("embedding failed: %v", j.err)}
 	}
 	return j.out, nil
+}
+
+func (s *Server) queueFullError() *apiError {
+	return &apiError{status: http.StatusServiceUnavailable, kind: "queue_full",
+		msg: fmt.Sprintf("the queue of %d input rows is full; retry after the Retry-After delay", s.cfg.MaxQueue)}
 }
 
 // encode checks the embeddings, scores them when asked and formats the

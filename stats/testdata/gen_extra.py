@@ -95,7 +95,7 @@ def exponential_ref(rate):
 
 
 def num(v):
-    """A float64 for JSON, with infinities as strings."""
+    """Return v as a float64 for JSON, with infinities as strings."""
     f = float(v)
     if math.isinf(f):
         return "+Inf" if f > 0 else "-Inf"
@@ -162,14 +162,14 @@ def dist_fixture():
 
 
 def ep_closed_form(y):
-    """n * int |psi_n(t) - exp(-t^2/2)|^2 phi(t) dt in closed form."""
+    """Compute n * int |psi_n(t) - exp(-t^2/2)|^2 phi(t) dt in closed form."""
     n = len(y)
     d = y[:, None] - y[None, :]
     return np.exp(-d * d / 2).sum() / n - math.sqrt(2) * np.exp(-y * y / 4).sum() + n / math.sqrt(3)
 
 
 def ep_integral(y):
-    """The same statistic from its definition, by adaptive quadrature."""
+    """Compute the same statistic from its definition by adaptive quadrature."""
     n = len(y)
 
     def integrand(t):

@@ -6,10 +6,13 @@
 //
 // By default it starts the server in this process on 127.0.0.1 with an
 // untrained MLP encoder for MNIST (784 inputs, d = 16) and the MNIST test
-// images as inputs. With --addr it drives a running "nidim serve" instead,
-// which must listen on a loopback address and serve --checkpoint.
+// images as inputs. With --nidim it starts a "nidim serve" child process
+// per phase, reports that process's CPU time and checks that it exits with
+// status 0 on SIGTERM. With --addr it drives a running "nidim serve"
+// instead, which must listen on a loopback address and serve --checkpoint.
 //
 //	go run ./internal/cmd/loadtest --duration 5s --clients 1,64
+//	go build -o /tmp/nidim ./cmd/nidim && go run ./internal/cmd/loadtest --nidim /tmp/nidim --rounds 3
 package main
 
 import (
@@ -60,6 +63,7 @@ type options struct {
 	minSpeedup   float64
 	cpuProfile   string
 	rounds       int
+	nidim        string
 }
 
 func main() {
@@ -96,6 +100,7 @@ func parseOptions(args []string) (*options, error) {
 	o := &options{}
 	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
 	fs.StringVar(&o.addr, "addr", "", "address of a running nidim serve on loopback; empty starts a server in this process")
+	fs.StringVar(&o.nidim, "nidim", "", "path of a nidim binary: run each phase against a fresh child \"nidim serve\" process on 127.0.0.1 instead of a server in this process")
 	fs.StringVar(&o.checkpoint, "checkpoint", "", "model checkpoint; empty builds an untrained MLP for MNIST, d = 16 (required with --addr)")
 	fs.DurationVar(&o.duration, "duration", 5*time.Second, "length of each phase")
 	fs.IntVar(&o.maxRequests, "max-requests", 1_000_000, "maximum requests per phase")
@@ -140,6 +145,8 @@ func parseOptions(args []string) (*options, error) {
 		return nil, fmt.Errorf("invalid --rows %d; use 1 or more", o.rows)
 	case o.badFraction < 0 || o.badFraction > 1 || o.npyFraction < 0 || o.npyFraction > 1:
 		return nil, fmt.Errorf("invalid --bad %v or --npy %v; use fractions in [0, 1]", o.badFraction, o.npyFraction)
+	case o.addr != "" && o.nidim != "":
+		return nil, fmt.Errorf("--addr and --nidim exclude each other; pass one")
 	case o.addr != "" && o.checkpoint == "":
 		return nil, fmt.Errorf("--addr needs --checkpoint, the model the server runs, to check its responses")
 	}
@@ -214,9 +221,12 @@ func run(o *options, w io.Writer) (bool, error) {
 				badFraction: o.badFraction, npyFraction: o.npyFraction,
 				duration: o.duration, maxRequests: o.maxRequests,
 			})
-			target.stop()
 			res.print(w)
 			ok = res.check(w, false) && ok
+			if err := target.stop(); err != nil {
+				fmt.Fprintf(w, "FAIL: %v\n", err)
+				ok = false
+			}
 			perCount[i] = append(perCount[i], res.inputsPerSecond())
 		}
 	}
@@ -241,9 +251,12 @@ func run(o *options, w io.Writer) (bool, error) {
 			name: fmt.Sprintf("flood, %d clients x %d rows", o.floodClients, o.floodRows), clients: o.floodClients, rows: o.floodRows,
 			npyFraction: 1, duration: min(o.duration, 2*time.Second), maxRequests: o.maxRequests,
 		})
-		target.stop()
 		res.print(w)
 		ok = res.check(w, true) && ok
+		if err := target.stop(); err != nil {
+			fmt.Fprintf(w, "FAIL: %v\n", err)
+			ok = false
+		}
 	}
 	if ok {
 		fmt.Fprintln(w, "PASS")
@@ -320,15 +333,22 @@ type target struct {
 	base     string
 	maxBody  int64
 	maxQueue int
-	server   *serve.Server // nil for an external server
-	stop     func()
+	server   *serve.Server // nil for a server in another process
+	// serverCPU returns the CPU time of a server in a child process, or
+	// is nil.
+	serverCPU func() time.Duration
+	stop      func() error
 }
 
-// startTarget starts a fresh in-process server with a queue of maxQueue
-// rows, or describes the external one.
+// startTarget starts a fresh server with a queue of maxQueue rows, in this
+// process or as a child "nidim serve" process, or describes the external
+// one.
 func startTarget(o *options, path string, maxQueue int) (*target, error) {
 	if o.addr != "" {
 		return externalTarget(o.addr)
+	}
+	if o.nidim != "" {
+		return spawnTarget(o, path, maxQueue)
 	}
 	model, err := serve.LoadDimModel(path)
 	if err != nil {
@@ -350,11 +370,12 @@ func startTarget(o *options, path string, maxQueue int) (*target, error) {
 	go hs.Serve(ln)
 	return &target{
 		base: "http://" + ln.Addr().String(), maxBody: o.maxBody, maxQueue: maxQueue, server: srv,
-		stop: func() {
+		stop: func() error {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			hs.Shutdown(ctx)
+			err := hs.Shutdown(ctx)
 			srv.Close()
+			return err
 		},
 	}, nil
 }
@@ -377,5 +398,5 @@ func externalTarget(addr string) (*target, error) {
 	if info.MaxBody < 1 || info.MaxQueue < 1 {
 		return nil, errors.New("GET /v1/model did not return max_body and max_queue; is the server nidim serve?")
 	}
-	return &target{base: base, maxBody: info.MaxBody, maxQueue: info.MaxQueue, stop: func() {}}, nil
+	return &target{base: base, maxBody: info.MaxBody, maxQueue: info.MaxQueue, stop: func() error { return nil }}, nil
 }

@@ -48,6 +48,7 @@ type phaseResult struct {
 	queueMax  int // largest queue length seen, in rows
 	queueCap  int
 	cpu       time.Duration // user and system CPU time of this process
+	serverCPU time.Duration // CPU time of a child server process
 	inProcess bool          // the server runs in this process, so cpu includes it
 	batches   float64       // model calls
 	batchRows float64       // rows over all model calls
@@ -78,6 +79,10 @@ func runPhase(t *target, ref *reference, spec phaseSpec) phaseResult {
 
 	before := readBatchMetrics(client, t.base)
 	cpuBefore := processCPU()
+	var serverBefore time.Duration
+	if t.serverCPU != nil {
+		serverBefore = t.serverCPU()
+	}
 	start := time.Now()
 	deadline := start.Add(spec.duration)
 	for c := range spec.clients {
@@ -126,6 +131,9 @@ func runPhase(t *target, ref *reference, spec phaseSpec) phaseResult {
 	wg.Wait()
 	res.elapsed = time.Since(start)
 	res.cpu = processCPU() - cpuBefore
+	if t.serverCPU != nil {
+		res.serverCPU = t.serverCPU() - serverBefore
+	}
 	res.inProcess = t.server != nil
 	close(stopSampling)
 	samplers.Wait()
@@ -201,6 +209,9 @@ func (r *phaseResult) print(w io.Writer) {
 			who = "client only"
 		}
 		fmt.Fprintf(w, ", %.0f µs CPU per input (%s)", float64(r.cpu.Microseconds())/float64(r.inputs), who)
+		if r.serverCPU > 0 {
+			fmt.Fprintf(w, ", %.0f µs CPU per input (server process)", float64(r.serverCPU.Microseconds())/float64(r.inputs))
+		}
 	}
 	if r.batches > 0 {
 		fmt.Fprintf(w, ", %.0f model calls of %.1f rows on average", r.batches, r.batchRows/r.batches)
