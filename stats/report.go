@@ -150,6 +150,14 @@ func ReportTestNames(prior string) []string {
 	return out
 }
 
+// CheckReportOptions returns the error BuildReport would return for opts
+// before looking at any data, or nil, so that a program can check its
+// options before it reads a large file.
+func CheckReportOptions(opts ReportOptions) error {
+	_, err := normalizeOptions(opts)
+	return err
+}
+
 // normalizeOptions fills defaults and validates opts.
 func normalizeOptions(opts ReportOptions) (ReportOptions, error) {
 	if opts.Prior == "" {

@@ -456,3 +456,19 @@ func TestReportCountsOneTestInTheSingular(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, r.Verdict(), "(2 tests)")
 }
+
+func TestCheckReportOptionsMatchesBuildReport(t *testing.T) {
+	m := normalMatrix(30, 2, 1)
+	for _, opts := range []ReportOptions{
+		{Prior: "laplace"},
+		{Tests: []string{"shapiro"}},
+		{Prior: "uniform", Tests: []string{"lilliefors"}},
+		{Alpha: 2},
+	} {
+		err := CheckReportOptions(opts)
+		require.Error(t, err, "%+v", opts)
+		_, buildErr := BuildReport(m, opts)
+		assert.EqualError(t, buildErr, err.Error(), "%+v", opts)
+	}
+	assert.NoError(t, CheckReportOptions(ReportOptions{Prior: "uniform", Tests: []string{"ks-prior"}}))
+}

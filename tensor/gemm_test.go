@@ -425,3 +425,21 @@ func TestSetThreads(t *testing.T) {
 		t.Errorf("Threads() = %d after SetThreads(-1), want GOMAXPROCS", got)
 	}
 }
+
+func TestGemmRandomCases(t *testing.T) {
+	scalars := []float32{0, 1, -1, 0.5, 2.25}
+	simdtest.ForEachLevel(t, func(t *testing.T, k *simd.Kernels) {
+		rng := rand.New(rand.NewPCG(9, 9))
+		for range 60 {
+			ops := allOps[rng.IntN(len(allOps))]
+			beta := scalars[rng.IntN(len(scalars))]
+			tc := gemmCase{
+				opA: ops[0], opB: ops[1],
+				m: 1 + rng.IntN(70), n: 1 + rng.IntN(140), k: rng.IntN(90),
+				alpha: scalars[rng.IntN(len(scalars))], beta: beta,
+				pad: rng.IntN(4), offset: rng.IntN(3), nanC: beta == 0 && rng.IntN(2) == 0,
+			}
+			tc.run(t, Gemmer{Kernels: k, Threads: 1 + rng.IntN(3)}, rng)
+		}
+	})
+}

@@ -154,7 +154,7 @@ func flagErrorText(fs *flag.FlagSet, err error) string {
 func sentence(msg string) string {
 	for {
 		trimmed := msg
-		for _, pkg := range []string{"dim: ", "tensor: ", "nn: ", "stats: ", "mnist: "} {
+		for _, pkg := range []string{"dim: ", "tensor: ", "nn: ", "stats: ", "report: ", "mnist: "} {
 			trimmed = strings.TrimPrefix(trimmed, pkg)
 		}
 		if trimmed == msg {

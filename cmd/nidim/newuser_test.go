@@ -147,15 +147,15 @@ func TestCommandTestChecksOptionsBeforeTheFile(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "none.npy")
 	code, _, stderr := runCmd("test", "--prior", "laplace", missing)
 	assert.Equal(t, exitUsage, code)
-	assert.Equal(t, "nidim test: unknown prior \"laplace\"; --prior takes gaussian, N(0, I), or uniform, U[0,1]^d.\n", stderr)
+	assert.Equal(t, "nidim test: unknown prior \"laplace\"; use \"gaussian\" or \"uniform\".\n", stderr)
 
 	code, _, stderr = runCmd("test", "--tests", "ks-prior,shapiro", missing)
 	assert.Equal(t, exitUsage, code)
-	assert.True(t, strings.HasPrefix(stderr, `nidim test: unknown test "shapiro" in --tests; valid tests for --prior gaussian: shapiro-wilk,`), stderr)
+	assert.True(t, strings.HasPrefix(stderr, `nidim test: unknown test "shapiro"; valid tests for prior gaussian: shapiro-wilk,`), stderr)
 
 	code, _, stderr = runCmd("test", "--prior", "uniform", "--tests", "lilliefors", missing)
 	assert.Equal(t, exitUsage, code)
-	assert.Contains(t, stderr, `test "lilliefors" checks normality and does not apply to --prior uniform`)
+	assert.Contains(t, stderr, `test "lilliefors" checks normality and does not apply to prior uniform`)
 	assert.NotContains(t, stderr, "none.npy")
 
 	code, _, stderr = runCmd("test", missing)
@@ -368,4 +368,31 @@ func TestCommandTestBlamesTheRowCapNotTheFile(t *testing.T) {
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stderr, "raise --energy-samples from 2 (the file has 200 rows) or test fewer columns.\n")
 	assert.NotContains(t, stderr, "add rows")
+}
+
+// A learning rate far too high used to train to tau = +Inf, save that
+// model over the checkpoint, and fail only when --json could not encode
+// +Inf. Training now stops at the first non-finite epoch and keeps the
+// last good checkpoint.
+func TestTrainStopsWhenTrainingDiverges(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	out := filepath.Join(dir, "m.safetensors")
+	require.NoError(t, os.WriteFile(out, []byte("a trained model"), 0o644))
+	code, stdout, stderr := runCmd("train", "--data", data, "--labels", labels, "--dim", "2", "--hidden", "8",
+		"--batch", "24", "--epochs", "3", "--threads", "1", "--lr", "1e8", "--json", "--out", out)
+	assert.Equal(t, exitFail, code)
+	assert.Empty(t, stdout)
+	assert.Contains(t, stderr, "nidim train: training diverged in epoch 1 (")
+	assert.Contains(t, stderr, "); "+out+" was not written; lower the learning rate (--lr 1e+08) and train again.\n")
+	kept, err := os.ReadFile(out)
+	require.NoError(t, err)
+	assert.Equal(t, "a trained model", string(kept))
+}
+
+func TestNonFiniteEpoch(t *testing.T) {
+	assert.Equal(t, "", nonFiniteEpoch(dim.Progress{Loss: 1, MI: 2, Tau: 0.1}))
+	assert.Equal(t, "tau = +Inf", nonFiniteEpoch(dim.Progress{Loss: 1, MI: 2, Tau: math.Inf(1)}))
+	assert.Equal(t, "loss = NaN", nonFiniteEpoch(dim.Progress{Loss: math.NaN(), MI: math.NaN(), Tau: 1}))
+	assert.Equal(t, "MI = -Inf", nonFiniteEpoch(dim.Progress{Loss: 1, MI: math.Inf(-1), Tau: 1}))
 }

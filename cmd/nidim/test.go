@@ -8,7 +8,6 @@ import (
 	"io"
 	"math"
 	"runtime"
-	"slices"
 	"strings"
 
 	"github.com/nidim/nidim/stats"
@@ -112,11 +111,6 @@ func parseTestArgs(args []string) (opts stats.ReportOptions, path string, asJSON
 		return opts, "", false, fmt.Errorf("unexpected argument %q after FILE %q: pass one file", files[1], files[0])
 	}
 
-	// Check the prior and the test names before reading a possibly large
-	// file, and without naming the file, which is not at fault.
-	if *prior != "gaussian" && *prior != "uniform" {
-		return opts, "", false, fmt.Errorf("unknown prior %q; --prior takes gaussian, N(0, I), or uniform, U[0,1]^d", *prior)
-	}
 	if *alpha <= 0 || *alpha >= 1 || math.IsNaN(*alpha) {
 		return opts, "", false, fmt.Errorf("invalid --alpha %v: use a probability between 0 and 1, such as 0.01", *alpha)
 	}
@@ -156,16 +150,11 @@ func parseTestArgs(args []string) (opts stats.ReportOptions, path string, asJSON
 		if len(opts.Tests) == 0 {
 			return opts, "", false, fmt.Errorf("--tests %q names no test: pass comma-separated names from %s", *tests, strings.Join(stats.TestNames, ", "))
 		}
-		valid := stats.ReportTestNames(*prior)
-		for _, name := range opts.Tests {
-			switch {
-			case slices.Contains(valid, name):
-			case slices.Contains(stats.TestNames, name):
-				return opts, "", false, fmt.Errorf("test %q checks normality and does not apply to --prior %s; valid tests for it: %s", name, *prior, strings.Join(valid, ", "))
-			default:
-				return opts, "", false, fmt.Errorf("unknown test %q in --tests; valid tests for --prior %s: %s", name, *prior, strings.Join(valid, ", "))
-			}
-		}
+	}
+	// Check the prior and the test names before reading a possibly large
+	// file, and without naming the file, which is not at fault.
+	if err := stats.CheckReportOptions(opts); err != nil {
+		return opts, "", false, err
 	}
 	return opts, files[0], *jsonFlag, nil
 }

@@ -309,13 +309,17 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	// A checkpoint that cannot be saved stops the run at once instead of
-	// after the remaining epochs.
+	// A checkpoint that cannot be saved, or training that diverged, stops
+	// the run at once instead of after the remaining epochs.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	bar := newProgressBar(stderr)
-	var saveErr error
+	var stopErr error
+	lastSaved := startEpoch
 	m, hist, err := dim.Continue(ctx, model, train, func(p dim.Progress) {
+		if stopErr != nil {
+			return
+		}
 		if !p.EpochDone {
 			bar.update(p)
 			if trainStepHook != nil {
@@ -326,14 +330,27 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		bar.clear()
 		fmt.Fprintf(stderr, "epoch %d/%d: loss %.4f, MI %.3f nats (capacity %.3f, two-view %.3f, ln B %.3f), tau %.4g, %.1f s, %.0f samples/s\n",
 			p.Epoch, p.Epochs, p.Loss, p.MI, p.Capacity, p.TwoViewMI, p.LnBatch, p.Tau, p.EpochTime.Seconds(), p.SamplesPerSec)
-		if err := p.Model.Save(*out); err != nil && saveErr == nil {
-			saveErr = fmt.Errorf("saving the checkpoint after epoch %d failed, so training stopped: %w", p.Epoch, err)
+		if bad := nonFiniteEpoch(p); bad != "" {
+			// Saving would replace the last good checkpoint with a broken
+			// model.
+			kept := fmt.Sprintf("%s was not written", *out)
+			if lastSaved > 0 {
+				kept = fmt.Sprintf("%s keeps the model after %s", *out, plural(lastSaved, "epoch", "epochs"))
+			}
+			stopErr = fmt.Errorf("training diverged in epoch %d (%s); %s; lower the learning rate (--lr %g) and train again", p.Epoch, bad, kept, cfg.LR)
 			cancel()
+			return
 		}
+		if err := p.Model.Save(*out); err != nil {
+			stopErr = fmt.Errorf("saving the checkpoint after epoch %d failed, so training stopped: %w", p.Epoch, err)
+			cancel()
+			return
+		}
+		lastSaved = p.Epoch
 	})
 	bar.clear()
-	if saveErr != nil {
-		return fail(exitFail, "%v", saveErr)
+	if stopErr != nil {
+		return fail(exitFail, "%v", stopErr)
 	}
 	if errors.Is(err, context.Canceled) {
 		if m.Epoch == startEpoch {
@@ -397,6 +414,20 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	res.KNNAccuracy = ev.KNN
 	res.Report = ev.Report
 	return writeTrainResult(res, ev, stdout, stderr, *asJSON)
+}
+
+// nonFiniteEpoch names the first of the epoch's loss, MI estimate and
+// temperature that is NaN or infinite, as "tau = +Inf", or returns "".
+func nonFiniteEpoch(p dim.Progress) string {
+	for _, v := range []struct {
+		name  string
+		value float64
+	}{{"loss", p.Loss}, {"MI", p.MI}, {"tau", p.Tau}} {
+		if math.IsNaN(v.value) || math.IsInf(v.value, 0) {
+			return fmt.Sprintf("%s = %v", v.name, v.value)
+		}
+	}
+	return ""
 }
 
 // trainStepHook, when set, runs after every training step with a function

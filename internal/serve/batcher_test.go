@@ -62,31 +62,41 @@ func (f *fakeModel) Score(emb []float32, n int) ([]float64, []float64, error) {
 
 // TestEmbedRowIndependent checks that the row of an embedding does not
 // depend on the other rows of the batch, its position or the thread
-// count, for an MLP of MNIST's input size.
+// count, for an MLP of MNIST's input size and a small CNN.
 func TestEmbedRowIndependent(t *testing.T) {
-	cfg := dim.DefaultConfig()
-	cfg.Dim, cfg.Hidden = 16, 64
-	m, err := dim.NewModel(cfg, []int{784})
-	require.NoError(t, err)
-	x := randomRows(9, 70, 784)
 	defer tensor.SetThreads(0)
 	defer nn.SetThreads(0)
+	for _, c := range []struct {
+		encoder string
+		input   []int
+		rows    int
+	}{
+		{"mlp", []int{784}, 70},
+		{"cnn", []int{1, 8, 8}, 40},
+	} {
+		cfg := dim.DefaultConfig()
+		cfg.Encoder, cfg.Dim, cfg.Hidden = c.encoder, 16, 64
+		m, err := dim.NewModel(cfg, c.input)
+		require.NoError(t, err)
+		size := m.Encoder.InputSize()
+		x := randomRows(9, c.rows, size)
 
-	tensor.SetThreads(1)
-	nn.SetThreads(1)
-	whole, err := m.Encoder.Embed(&tensor.Tensor{Shape: []int{70, 784}, Data: x}, 1000)
-	require.NoError(t, err)
-	want := whole.Data
+		tensor.SetThreads(1)
+		nn.SetThreads(1)
+		whole, err := m.Encoder.Embed(&tensor.Tensor{Shape: []int{c.rows, size}, Data: x}, 1000)
+		require.NoError(t, err)
+		want := whole.Data
 
-	for _, threads := range []int{1, 2, 3} {
-		tensor.SetThreads(threads)
-		nn.SetThreads(threads)
-		for _, batch := range []int{1, 3, 8, 33, 64, 70} {
-			t.Run(fmt.Sprintf("threads%d/batch%d", threads, batch), func(t *testing.T) {
-				z, err := m.Encoder.Embed(&tensor.Tensor{Shape: []int{70, 784}, Data: x}, batch)
-				require.NoError(t, err)
-				requireBitsEqual(t, want, z.Data)
-			})
+		for _, threads := range []int{1, 2, 3} {
+			tensor.SetThreads(threads)
+			nn.SetThreads(threads)
+			for _, batch := range []int{1, 3, 8, 33, 64} {
+				t.Run(fmt.Sprintf("%s/threads%d/batch%d", c.encoder, threads, batch), func(t *testing.T) {
+					z, err := m.Encoder.Embed(&tensor.Tensor{Shape: []int{c.rows, size}, Data: x}, batch)
+					require.NoError(t, err)
+					requireBitsEqual(t, want, z.Data)
+				})
+			}
 		}
 	}
 }

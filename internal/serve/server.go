@@ -17,13 +17,16 @@ import (
 	"time"
 )
 
-// Config holds the server settings. New fills zero values with the
+// Config contains the server settings. New fills zero values with the
 // defaults below.
 type Config struct {
-	MaxBatch int           // input rows per model call; default 64
-	MaxWait  time.Duration // wait for a batch to fill after its first row; 0 takes what is queued
-	MaxQueue int           // input rows waiting for the model; default 16 * MaxBatch
-	MaxBody  int64         // request body bytes; default 16 MiB
+	MaxBatch int // input rows per model call; default 64
+	// MaxWait bounds the wait for a batch to fill after its first row. The
+	// batch waits only for as many requests as were in flight together
+	// during the previous batch; 0 takes what is queued.
+	MaxWait  time.Duration
+	MaxQueue int   // input rows waiting for the model; default 16 * MaxBatch
+	MaxBody  int64 // request body bytes; default 16 MiB
 	// Timeout bounds the time a request waits for its results, so that a
 	// request the batcher cannot reach in time gets 503; default 30 s.
 	Timeout     time.Duration
