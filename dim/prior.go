@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 )
 
 // Prior is the target distribution of the normalized embedding together
@@ -31,17 +32,20 @@ type Prior interface {
 	AddNoise(x []float32, rng *rand.Rand)
 }
 
-// NewPrior returns the prior called name ("gaussian" or "uniform") with
-// noise level sigma (Gaussian) or eps (uniform).
+// NewPrior returns the training channel of the prior called name with
+// noise level sigma (Gaussian) or eps (uniform). The priors reached by the
+// probability integral transform (logistic, laplace, exponential) train
+// with the Gaussian channel, which NewPrior returns for them.
 func NewPrior(name string, level float64) (Prior, error) {
 	var p Prior
-	switch name {
-	case "gaussian":
+	_, transformed := TransformTarget(name)
+	switch {
+	case name == "gaussian" || transformed:
 		p = Gaussian{Sigma: level}
-	case "uniform":
+	case name == "uniform":
 		p = Uniform{Eps: level}
 	default:
-		return nil, fmt.Errorf("dim: unknown prior %q; use gaussian or uniform", name)
+		return nil, fmt.Errorf("dim: unknown prior %q; use one of %s", name, strings.Join(PriorNames, ", "))
 	}
 	if err := p.Validate(); err != nil {
 		return nil, err

@@ -14,7 +14,7 @@ import (
 // Config is everything that defines a training run. DefaultConfig returns
 // the reference recipe; the JSON form is stored in checkpoints.
 type Config struct {
-	Prior string  `json:"prior"` // "gaussian" or "uniform"
+	Prior string  `json:"prior"` // one of PriorNames; see TransformTarget for logistic, laplace, exponential
 	Sigma float64 `json:"sigma"` // Gaussian noise standard deviation
 	Eps   float64 `json:"eps"`   // uniform noise half-width
 	// NoiseViews is 2 to add channel noise to both views, 1 for the first

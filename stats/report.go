@@ -12,8 +12,8 @@ import (
 var TestNames = []string{
 	"shapiro-wilk", "shapiro-francia", "anderson-darling", "anderson-darling-prior",
 	"ks-prior", "lilliefors", "cramer-von-mises-prior", "cramer-von-mises",
-	"dagostino-k2", "jarque-bera", "mardia-skewness", "mardia-kurtosis",
-	"henze-zirkler", "energy", "energy-prior", "sphericity",
+	"dagostino-k2", "jarque-bera", "epps-pulley", "grid", "mardia-skewness", "mardia-kurtosis",
+	"henze-zirkler", "energy", "energy-prior", "sliced-epps-pulley", "sphericity",
 }
 
 // testSpec describes one report test: a one-line summary for help text and
@@ -46,6 +46,9 @@ var testSpecs = map[string]testSpec{
 	"energy":                 {"energy test of composite multivariate normality, parametric bootstrap (needs n > d; O(B n² d), subsampled)", true, false, true},
 	"energy-prior":           {"energy distance to the prior, N(0, I) or U[0,1]^d, Monte Carlo p (O(B n² d), subsampled); also per component for uniform", false, false, true},
 	"sphericity":             {"Bartlett's test that the components are uncorrelated (needs d >= 2, n > d)", false, false, true},
+	"epps-pulley":            {"Epps-Pulley characteristic-function test per component, composite normality (n >= 8; O(n²), a seeded subsample of MaxSamples above)", true, true, false},
+	"grid":                   {"grid-artefact check per component for the uniform prior: fine-binned chi-square and periodicity at spacing 2·eps (needs eps)", false, true, false},
+	"sliced-epps-pulley":     {"sliced Epps-Pulley test against N(0, I) over 8 random directions, Monte Carlo p (O(B n²), subsampled like energy)", false, false, true},
 }
 
 // TestSummary returns the one-line description of a report test, or "" for
@@ -72,7 +75,10 @@ const (
 
 // ReportOptions configures BuildReport. Zero values select the defaults.
 type ReportOptions struct {
-	Prior string   // "gaussian" (N(0, I), the default) or "uniform" (U[0,1]^d)
+	// Prior is "gaussian" (N(0, I), the default), "uniform" (U[0,1]^d), or
+	// "logistic", "laplace" or "exponential" (independent components with
+	// that marginal; see the notes in report_priors.go).
+	Prior string
 	Tests []string // names from TestNames; empty runs every test valid for the prior
 	Alpha float64  // family-wise significance level, default DefaultAlpha
 	// MaxSamples caps the rows of Henze-Zirkler, and of Mardia's test when
@@ -85,7 +91,10 @@ type ReportOptions struct {
 	// Replicates is the Monte Carlo replicate count of the energy tests,
 	// default DefaultReplicates.
 	Replicates int
-	Seed       uint64 // seeds every subsample and Monte Carlo draw
+	// Eps is the uniform channel's noise half-width, which the grid test
+	// needs; 0 means unknown, and the grid test is then listed as skipped.
+	Eps  float64
+	Seed uint64 // seeds every subsample and Monte Carlo draw
 	Workers    int    // goroutines, default runtime.GOMAXPROCS(0); results do not depend on it
 }
 
@@ -142,7 +151,7 @@ type Report struct {
 func ReportTestNames(prior string) []string {
 	var out []string
 	for _, name := range TestNames {
-		if prior == "uniform" && testSpecs[name].composite {
+		if !testApplies(name, prior) {
 			continue
 		}
 		out = append(out, name)
@@ -163,8 +172,11 @@ func normalizeOptions(opts ReportOptions) (ReportOptions, error) {
 	if opts.Prior == "" {
 		opts.Prior = "gaussian"
 	}
-	if opts.Prior != "gaussian" && opts.Prior != "uniform" {
-		return opts, fmt.Errorf("stats: report: unknown prior %q; use \"gaussian\" or \"uniform\"", opts.Prior)
+	if !slices.Contains(PriorNames, opts.Prior) {
+		return opts, fmt.Errorf("stats: report: unknown prior %q; use one of %s", opts.Prior, strings.Join(PriorNames, ", "))
+	}
+	if !(opts.Eps >= 0) || math.IsInf(opts.Eps, 0) {
+		return opts, fmt.Errorf("stats: report: noise half-width eps %v is invalid; use a positive number, or 0 when it is unknown", opts.Eps)
 	}
 
 	if opts.Alpha == 0 {
@@ -193,12 +205,12 @@ func normalizeOptions(opts ReportOptions) (ReportOptions, error) {
 	}
 	seen := map[string]bool{}
 	for _, name := range opts.Tests {
-		spec, known := testSpecs[name]
+		_, known := testSpecs[name]
 		switch {
 		case !known:
 			return opts, fmt.Errorf("stats: report: unknown test %q; valid tests for prior %s: %s", name, opts.Prior, strings.Join(valid, ", "))
-		case spec.composite && opts.Prior == "uniform":
-			return opts, fmt.Errorf("stats: report: test %q checks normality and does not apply to prior uniform; valid tests for prior uniform: %s", name, strings.Join(valid, ", "))
+		case !testApplies(name, opts.Prior):
+			return opts, fmt.Errorf("stats: report: %s; valid tests for prior %s: %s", applyReason(name, opts.Prior), opts.Prior, strings.Join(valid, ", "))
 		}
 		seen[name] = true
 	}
@@ -238,9 +250,12 @@ func BuildReport(m Matrix, opts ReportOptions) (*Report, error) {
 	r := &Report{N: m.N, D: m.D, Prior: opts.Prior, Alpha: opts.Alpha, Worst: -1}
 	r.describeComponents(m, opts)
 
+	// The normality tests run on g, the values mapped to N(0, 1) for a
+	// transform prior (see gaussianSide).
+	g, unmapped := gaussianSide(m, opts.Prior)
 	perComponent := make([][]TestEntry, m.D)
 	forEachBlock(m.D, (MonteCarlo{Workers: opts.Workers}).workers(), func(j int) {
-		perComponent[j] = componentTests(m.Col(j), j, opts)
+		perComponent[j] = componentTests(m.Col(j), g.Col(j), j, opts, unmapped[j])
 	})
 	for _, name := range opts.Tests {
 		for j := range perComponent {
@@ -254,7 +269,17 @@ func BuildReport(m Matrix, opts ReportOptions) (*Report, error) {
 			r.Tests = append(r.Tests, energyColumnEntries(m, opts)...)
 		}
 	}
-	r.Tests = append(r.Tests, multivariateTests(m, opts)...)
+	if isTransformPrior(opts.Prior) {
+		if reason := firstNonEmpty(unmapped); reason != "" {
+			r.Tests = append(r.Tests, unmappedEntries(opts, -1, reason)...)
+		} else {
+			gOpts := opts
+			gOpts.Prior = "gaussian"
+			r.Tests = append(r.Tests, multivariateTests(g, gOpts)...)
+		}
+	} else {
+		r.Tests = append(r.Tests, multivariateTests(m, opts)...)
+	}
 	r.adjust()
 	return r, nil
 }
@@ -264,10 +289,7 @@ func BuildReport(m Matrix, opts ReportOptions) (*Report, error) {
 func (r *Report) describeComponents(m Matrix, opts ReportOptions) {
 	r.Moments = make([]Moments, m.D)
 	r.Components = make([]ComponentStats, m.D)
-	var marginal Continuous = StdNormal
-	if opts.Prior == "uniform" {
-		marginal = Uniform{0, 1}
-	}
+	marginal := reportMarginal(opts.Prior)
 	for j := 0; j < m.D; j++ {
 		col := m.Col(j)
 		mo := ComputeMoments(col)
@@ -301,19 +323,28 @@ func (r *Report) describeComponents(m Matrix, opts ReportOptions) {
 	}
 }
 
-// componentTests runs the selected per-component tests on column j. It
-// only reads opts, so columns can run in parallel.
-func componentTests(col []float64, j int, opts ReportOptions) []TestEntry {
-	var marginal Continuous = StdNormal
-	if opts.Prior == "uniform" {
-		marginal = Uniform{0, 1}
-	}
+// componentTests runs the selected per-component tests on column j: the
+// tests against the prior on col, the normality tests on gcol, its values
+// mapped to N(0, 1) (the same as col except for a transform prior). When
+// unmapped is not "", gcol has non-finite values and the normality tests
+// are listed with that reason. It only reads opts, so columns can run in
+// parallel.
+func componentTests(priorCol, gcol []float64, j int, opts ReportOptions, unmapped string) []TestEntry {
+	marginal := reportMarginal(opts.Prior)
 	var out []TestEntry
 	for _, name := range opts.Tests {
 		if !testSpecs[name].perComponent {
 			continue
 		}
 		e := TestEntry{Name: name, Component: j}
+		col := priorCol
+		if testSpecs[name].composite {
+			if unmapped != "" {
+				out = append(out, finishEntry(e, Result{}, fmt.Errorf("%s: %s", name, unmapped)))
+				continue
+			}
+			col = gcol
+		}
 		var res Result
 		var err error
 		switch name {
@@ -344,6 +375,10 @@ func componentTests(col []float64, j int, opts ReportOptions) []TestEntry {
 			res, err = DAgostinoK2(col)
 		case "jarque-bera":
 			res, err = JarqueBera(col)
+		case "epps-pulley":
+			e, res, err = eppsPulleyEntry(col, j, opts)
+		case "grid":
+			e, res, err = gridEntry(col, j, opts)
 		}
 		out = append(out, finishEntry(e, res, err))
 	}
@@ -409,6 +444,9 @@ func multivariateTests(m Matrix, opts ReportOptions) []TestEntry {
 	if selected("energy-prior") {
 		res, err := EnergyPrior(m, opts.Prior, energy)
 		out = append(out, finishEntry(TestEntry{Name: "energy-prior", Component: -1, Extra: mcExtraOrNil(res, err)}, res.Result, err))
+	}
+	if selected("sliced-epps-pulley") {
+		out = append(out, slicedEPEntry(m, opts))
 	}
 	if selected("sphericity") {
 		res, err := Sphericity(m)
@@ -536,10 +574,13 @@ func (r *Report) Rejected() int {
 
 // priorLabel returns the name of the prior used in the verdict.
 func (r *Report) priorLabel() string {
-	if r.Prior == "uniform" {
+	switch r.Prior {
+	case "uniform":
 		return "U[0,1]^d"
+	case "gaussian", "":
+		return "N(0, I)"
 	}
-	return "N(0, I)"
+	return marginalLabel(r.Prior) + "^d"
 }
 
 // Verdict returns the one-line conclusion of the report.
@@ -577,4 +618,14 @@ func (e TestEntry) label() string {
 		return e.Name
 	}
 	return fmt.Sprintf("%s on component %d", e.Name, e.Component)
+}
+
+// firstNonEmpty returns the first non-empty string of s, or "".
+func firstNonEmpty(s []string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
 }

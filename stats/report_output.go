@@ -23,10 +23,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(bw, "%9d  %10.4g  %10.4g  %10.4g  %10.4g  %10.4g  %10.4g\n",
 			j, c.Mean, c.SD, c.Skewness, c.ExcessKurtosis, c.Min, c.Max)
 	}
-	marginal := "N(0, 1)"
-	if r.Prior == "uniform" {
-		marginal = "U[0, 1]"
-	}
+	marginal := marginalLabel(r.Prior)
 	fmt.Fprintf(bw, "\nLargest Kolmogorov-Smirnov distance to %s: %.4g (component %d)\n", marginal, r.MaxKSDistance, r.MaxKSComponent)
 	if r.D >= 2 {
 		fmt.Fprintf(bw, "Largest absolute correlation between components: %.4g (components %d and %d)\n",
@@ -53,6 +50,12 @@ func (r *Report) WriteText(w io.Writer) error {
 				verdict = "reject"
 			}
 			fmt.Fprintf(bw, "%-*s  %9s  %12.6g  %10.4g  %10.4g  %-7s  %s\n", width, e.Name, comp, e.Statistic, e.PValue, e.AdjustedP, verdict, e.notes(r.N))
+		}
+	}
+	if findings := r.gridFindings(); len(findings) > 0 {
+		fmt.Fprintf(bw, "\nGrid check:\n")
+		for _, f := range findings {
+			fmt.Fprintf(bw, "  %s\n", f)
 		}
 	}
 	if note := r.monteCarloNote(); note != "" {

@@ -74,9 +74,9 @@ func TestReportJSONContract(t *testing.T) {
 	if j.N != 200 || j.D != 3 || j.Prior != "gaussian" || j.Alpha != 0.01 {
 		t.Errorf("header n %d d %d prior %q alpha %v", j.N, j.D, j.Prior, j.Alpha)
 	}
-	// 10 per-component tests on 3 columns and 6 multivariate entries.
-	if len(j.Tests) != 36 || j.TestsRun != 36 || j.TestsFailed != 0 {
-		t.Fatalf("%d tests, %d run, %d failed; want 36, 36, 0", len(j.Tests), j.TestsRun, j.TestsFailed)
+	// 11 per-component tests on 3 columns and 7 multivariate entries.
+	if len(j.Tests) != 40 || j.TestsRun != 40 || j.TestsFailed != 0 {
+		t.Fatalf("%d tests, %d run, %d failed; want 40, 40, 0", len(j.Tests), j.TestsRun, j.TestsFailed)
 	}
 	var p []float64
 	for _, e := range j.Tests {
@@ -258,7 +258,7 @@ func TestReportOptionErrors(t *testing.T) {
 	}{
 		{ReportOptions{Prior: "uniform", Tests: []string{"shapiro-wilk"}}, "does not apply to prior uniform"},
 		{ReportOptions{Tests: []string{"shapiro"}}, "unknown test \"shapiro\"; valid tests for prior gaussian: shapiro-wilk, "},
-		{ReportOptions{Prior: "laplace"}, "unknown prior"},
+		{ReportOptions{Prior: "cauchy"}, "unknown prior"},
 		{ReportOptions{Alpha: 1.5}, "alpha 1.5"},
 		{ReportOptions{Replicates: -1}, "must not be negative"},
 	}
@@ -460,7 +460,7 @@ func TestReportCountsOneTestInTheSingular(t *testing.T) {
 func TestCheckReportOptionsMatchesBuildReport(t *testing.T) {
 	m := normalMatrix(30, 2, 1)
 	for _, opts := range []ReportOptions{
-		{Prior: "laplace"},
+		{Prior: "cauchy"},
 		{Tests: []string{"shapiro"}},
 		{Prior: "uniform", Tests: []string{"lilliefors"}},
 		{Alpha: 2},

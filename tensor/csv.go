@@ -181,6 +181,10 @@ func parseCSVNumber(s string) (float64, error) {
 		return 0, fmt.Errorf("value %s is out of the float64 range", quoteForMessage(s))
 	}
 	if err != nil {
+		if strings.ContainsRune(s, ';') {
+			// Spreadsheets in many locales export with ';' between fields.
+			return 0, fmt.Errorf("invalid number %s: fields seem to be separated by ';', which is not read; use commas, tabs or spaces", quoteForMessage(s))
+		}
 		return 0, fmt.Errorf("invalid number %s", quoteForMessage(s))
 	}
 	return v, nil

@@ -90,6 +90,8 @@ func TestReadCSVErrors(t *testing.T) {
 		{"long row", "1,2\n3,4,x\n", 0, `line 2 (data row 2) has 3 fields, but line 1 has 2, so field 3 "x" is extra`},
 		{"ragged whitespace", "1 2 3\n4 5\n", 0, "line 2 (data row 2) has 2 fields, but line 1 has 3"},
 		{"invalid number", "a,b\n1,2\n3,abc\n", 0, `line 3, field 2: invalid number "abc"`},
+		// A ';'-separated export used to get only "invalid number".
+		{"semicolons", "0.5;1\n2;3\n", 0, `line 2, field 1: invalid number "2;3": fields seem to be separated by ';', which is not read; use commas, tabs or spaces`},
 		{"empty field", "1,2,3\n1,,3\n", 0, "line 2, field 2: empty value; write NaN for a missing value"},
 		{"trailing comma", "1,2\n3,4,\n", 0, "line 2 (data row 2) has 3 fields"},
 		{"empty tab field", "1\t2\t3\n1\t\t3\n", 0, "line 2, field 2: empty value"},

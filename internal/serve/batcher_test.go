@@ -130,8 +130,8 @@ func TestOutlierScoresKnownValues(t *testing.T) {
 func TestOutlierScoresInvalid(t *testing.T) {
 	_, _, err := OutlierScores("gaussian", []float32{1, 2, 3}, 2, 2)
 	assert.ErrorContains(t, err, "3 values do not form 2 embeddings of dimension 2")
-	_, _, err = OutlierScores("laplace", []float32{1, 2}, 1, 2)
-	assert.ErrorContains(t, err, `unknown prior "laplace"`)
+	_, _, err = OutlierScores("cauchy", []float32{1, 2}, 1, 2)
+	assert.ErrorContains(t, err, `unknown prior "cauchy"`)
 	_, _, err = OutlierScores("gaussian", []float32{1, float32(math.Inf(1))}, 1, 2)
 	assert.ErrorContains(t, err, "embedding 0 has the non-finite component 1")
 	_, _, err = OutlierScores("uniform", []float32{0.5, 1.5}, 1, 2)

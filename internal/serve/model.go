@@ -7,13 +7,13 @@ package serve
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
+	"strings"
 
 	"github.com/nidim/nidim/dim"
-	"github.com/nidim/nidim/stats"
 	"github.com/nidim/nidim/tensor"
 )
 
@@ -24,7 +24,7 @@ type Model interface {
 	InputSize() int
 	// Dim returns the embedding dimension d.
 	Dim() int
-	// Prior returns the prior name, "gaussian" or "uniform".
+	// Prior returns the prior name, one of dim.PriorNames.
 	Prior() string
 	// Info returns the fields of GET /v1/model.
 	Info() map[string]any
@@ -98,10 +98,11 @@ func (d *DimModel) Info() map[string]any {
 }
 
 // Embed runs the encoder in inference mode over all n rows in one pass,
-// the path of "nidim embed".
+// the path of "nidim embed", including the transform of the logistic,
+// Laplace and exponential priors.
 func (d *DimModel) Embed(rows []float32, n int) ([]float32, error) {
 	x := &tensor.Tensor{Shape: []int{n, d.InputSize()}, Data: rows}
-	z, err := d.model.Encoder.Embed(x, max(n, 1))
+	z, err := d.model.Embed(x, max(n, 1))
 	if err != nil {
 		return nil, err
 	}
@@ -112,71 +113,19 @@ func (d *DimModel) Score(emb []float32, n int) (scores, pValues []float64, err e
 	return OutlierScores(d.Prior(), emb, n, d.Dim())
 }
 
-// OutlierScores returns, for each of the n embeddings of dimension d in emb
-// (row-major), an outlier statistic s and its p-value P(S >= s) for an
-// embedding drawn from the prior:
-//
-//   - gaussian: s = sum_k e_k^2, which is chi-square with d degrees of
-//     freedom when e ~ N(0, I).
-//   - uniform: s = sum_k Phi^-1(u_k)^2, the same statistic after mapping
-//     each component back to N(0, 1) with the normal quantile, so again
-//     chi-square with d degrees of freedom when u ~ U[0, 1]^d.
-//
-// Both are computed in float64, in component order, so the result depends
-// only on the row. An embedding with a NaN or infinite component returns an
-// error naming the row.
-//
-// NOTE: this belongs in package dim, so that "nidim score" and the server
-// share it.
+// OutlierScores returns the outlier statistic and p-value of each of the n
+// embeddings of dimension d in emb, as dim.OutlierScores computes them,
+// with a row's error as *rowError so that the server answers it with 422.
 func OutlierScores(prior string, emb []float32, n, d int) (scores, pValues []float64, err error) {
-	if n < 0 || d < 1 || len(emb) != n*d {
-		return nil, nil, fmt.Errorf("serve: %d values do not form %d embeddings of dimension %d", len(emb), n, d)
+	scores, pValues, err = dim.OutlierScores(prior, emb, n, d)
+	var rowErr *dim.RowError
+	if errors.As(err, &rowErr) {
+		return nil, nil, &rowError{row: rowErr.Row, msg: rowErr.Msg}
 	}
-	var toNormal func(float32) float64
-	switch prior {
-	case "gaussian":
-		toNormal = func(v float32) float64 { return float64(v) }
-	case "uniform":
-		toNormal = uniformToNormal
-	default:
-		return nil, nil, fmt.Errorf("serve: unknown prior %q; use gaussian or uniform", prior)
-	}
-
-	scores = make([]float64, n)
-	pValues = make([]float64, n)
-	for i := range n {
-		s := 0.0
-		for k, v := range emb[i*d : (i+1)*d] {
-			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-				return nil, nil, &rowError{row: i, msg: fmt.Sprintf("embedding %d has the non-finite component %d = %v", i, k, v)}
-			}
-			z := toNormal(v)
-			s += z * z
-		}
-		if math.IsNaN(s) {
-			return nil, nil, &rowError{row: i, msg: fmt.Sprintf("embedding %d lies outside the support of the %s prior", i, prior)}
-		}
-		scores[i] = s
-		pValues[i] = stats.ChiSquareSurvival(s, float64(d))
+	if err != nil {
+		return nil, nil, fmt.Errorf("serve: %s", strings.TrimPrefix(err.Error(), "dim: "))
 	}
 	return scores, pValues, nil
-}
-
-// uniformToNormal maps a uniform component to N(0, 1) with Phi^-1. The
-// encoder stores Phi(h) as float32, which rounds to exactly 1 for h above
-// about 5.4 and to 0 below about -14. Such components are moved half a
-// float32 spacing inside (0, 1), so the statistic of a saturated component
-// is a lower bound and its p-value an upper bound. Values outside [0, 1]
-// give NaN.
-func uniformToNormal(v float32) float64 {
-	u := float64(v)
-	switch {
-	case u == 1:
-		u = 1 - 0x1p-25
-	case u == 0:
-		u = 0x1p-150
-	}
-	return stats.NormalQuantile(u)
 }
 
 // rowError is an error caused by one input row.

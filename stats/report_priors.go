@@ -1,0 +1,186 @@
+package stats
+
+import (
+	"fmt"
+	"math"
+	"slices"
+)
+
+// Priors other than gaussian and uniform in the report. For logistic,
+// laplace and exponential the report runs:
+//
+//   - the fully specified per-component tests (ks-prior,
+//     anderson-darling-prior, cramer-von-mises-prior) on the values
+//     themselves, against PriorByName(prior);
+//   - every normality test, per component and multivariate, on the values
+//     mapped to N(0, 1) by ToGaussian. Under the null each mapped column is
+//     exactly N(0, 1) and the columns are independent, so the mapped matrix
+//     is N(0, I): the composite tests keep their level, because N(0, 1) is
+//     a member of the normal family, and the tests against N(0, I)
+//     (energy-prior, sliced-epps-pulley) and the sphericity test apply as
+//     for the Gaussian prior. They detect a wrong shape of the mapped
+//     marginals and dependence between components, which the marginal
+//     tests cannot see.
+//
+// A value outside the prior's support (a negative value for the
+// exponential prior) maps to -Inf; the mapped tests of its column, and the
+// multivariate tests, are then listed as unable to run, while the
+// specified tests reject it.
+
+// slicedEPDirections is the number of random directions of the report's
+// sliced Epps-Pulley test. Its cost is O(B · directions · n²) over the
+// EnergySamples rows, about a second of one core for the defaults.
+const slicedEPDirections = 8
+
+// streamEppsPulley + j is the PCG stream of column j's Epps-Pulley
+// subsample.
+const streamEppsPulley = 0x5eed_3000_0000_0000
+
+// isTransformPrior reports whether the report maps the prior to N(0, 1)
+// with ToGaussian for the normality tests.
+func isTransformPrior(prior string) bool {
+	return prior == "logistic" || prior == "laplace" || prior == "exponential"
+}
+
+// testApplies reports whether the report test name applies to prior.
+func testApplies(name, prior string) bool {
+	switch {
+	case prior == "uniform":
+		return !testSpecs[name].composite && name != "sliced-epps-pulley"
+	case name == "grid":
+		return false
+	}
+	return true
+}
+
+// applyReason explains why a test does not apply to prior.
+func applyReason(name, prior string) string {
+	switch {
+	case name == "grid":
+		return fmt.Sprintf("test %q checks the lattice of the uniform prior's channel and does not apply to prior %s", name, prior)
+	case name == "sliced-epps-pulley":
+		return fmt.Sprintf("test %q checks N(0, I) and does not apply to prior %s; use energy-prior", name, prior)
+	}
+	return fmt.Sprintf("test %q checks normality and does not apply to prior %s", name, prior)
+}
+
+// reportMarginal returns the prior's marginal distribution.
+func reportMarginal(prior string) Continuous {
+	d, err := PriorByName(prior)
+	if err != nil {
+		return StdNormal
+	}
+	return d
+}
+
+// marginalLabel names the prior's marginal in report text.
+func marginalLabel(prior string) string {
+	switch prior {
+	case "uniform":
+		return "U[0, 1]"
+	case "logistic":
+		return "Logistic(0, 1)"
+	case "laplace":
+		return "Laplace(0, 1)"
+	case "exponential":
+		return "Exponential(1)"
+	}
+	return "N(0, 1)"
+}
+
+// gaussianSide returns the matrix the normality tests run on: m itself,
+// or for a transform prior the matrix of ToGaussian values together with,
+// per column, the reason it has a non-finite value ("" when it has none).
+func gaussianSide(m Matrix, prior string) (Matrix, []string) {
+	reasons := make([]string, m.D)
+	if !isTransformPrior(prior) {
+		return m, reasons
+	}
+	d := reportMarginal(prior)
+	g := Matrix{N: m.N, D: m.D, Data: make([]float64, len(m.Data))}
+	for i, v := range m.Data {
+		z := ToGaussian(d, v)
+		g.Data[i] = z
+		if j := i % m.D; reasons[j] == "" && (math.IsInf(z, 0) || math.IsNaN(z)) {
+			reasons[j] = fmt.Sprintf("the value %v of component %d in row %d maps to %v under the %s prior (outside its support or beyond its float64 tail), so the normality tests of the mapped values cannot run",
+				v, j, i/m.D, z, prior)
+		}
+	}
+	return g, reasons
+}
+
+// unmappedEntries lists the selected tests that need the mapped values as
+// unable to run, for component j (or -1 for the multivariate tests).
+func unmappedEntries(opts ReportOptions, j int, reason string) []TestEntry {
+	var out []TestEntry
+	for _, name := range opts.Tests {
+		spec := testSpecs[name]
+		isPer := spec.perComponent && spec.composite
+		if (j >= 0 && !isPer) || (j < 0 && !spec.multivariate) {
+			continue
+		}
+		e := TestEntry{Name: name, Component: j}
+		out = append(out, finishEntry(e, Result{}, fmt.Errorf("%s: %s", name, reason)))
+	}
+	return out
+}
+
+// eppsPulleyEntry runs the composite Epps-Pulley test on a column,
+// subsampled to opts.MaxSamples rows because its cost is O(n²).
+func eppsPulleyEntry(col []float64, j int, opts ReportOptions) (TestEntry, Result, error) {
+	x, subsampled := subsampleSlice(col, opts.MaxSamples, opts.Seed, streamEppsPulley+uint64(j))
+	res, err := EppsPulley(x)
+	e := TestEntry{Name: "epps-pulley", Component: j, Extra: map[string]any{"subsampled": subsampled, "used_n": len(x)}}
+	return e, res, err
+}
+
+// gridEntry runs GridArtefacts on a column. The entry's statistic is the
+// periodicity statistic Q, and its p-value the Bonferroni combination
+// min(1, 2 min(p_chi2, p_periodicity)) of the two tests.
+func gridEntry(col []float64, j int, opts ReportOptions) (TestEntry, Result, error) {
+	e := TestEntry{Name: "grid", Component: j}
+	if opts.Eps == 0 {
+		return e, Result{}, fmt.Errorf("grid: skipped because the channel noise half-width eps is unknown; pass it (nidim test --eps E) to check for a lattice of spacing 2·eps")
+	}
+	g, err := GridArtefacts(col, opts.Eps)
+	if err != nil {
+		return e, Result{}, err
+	}
+	e.Extra = map[string]any{
+		"spacing": g.Spacing, "bins": g.Bins, "bin_width": g.BinWidth, "resolved": g.Resolved,
+		"chi_square": g.ChiSquare.Statistic, "chi_square_p": g.ChiSquare.PValue,
+		"periodicity_p": g.Rayleigh.PValue, "mean_resultant": g.MeanResultant,
+		"offset": g.Offset, "finding": g.Finding,
+	}
+	p := min(1, 2*min(g.ChiSquare.PValue, g.Rayleigh.PValue))
+	return e, Result{Statistic: g.Rayleigh.Statistic, PValue: p}, nil
+}
+
+// slicedEPEntry runs the sliced Epps-Pulley test against N(0, I) on the
+// rows of m, capped at the energy tests' row count.
+func slicedEPEntry(m Matrix, opts ReportOptions) TestEntry {
+	mc := MonteCarlo{Replicates: opts.Replicates, Seed: opts.Seed, Workers: opts.Workers,
+		MaxSamples: min(opts.EnergySamples, opts.MaxSamples)}
+	res, err := SlicedEppsPulley(m, slicedEPDirections, mc)
+	e := TestEntry{Name: "sliced-epps-pulley", Component: -1}
+	if err == nil {
+		e.Extra = mcExtra(res)
+		e.Extra["directions"] = slicedEPDirections
+	}
+	return finishEntry(e, res.Result, err)
+}
+
+// gridFindings returns the finding of each grid entry that ran, in
+// component order, for the report text.
+func (r *Report) gridFindings() []string {
+	var out []string
+	for _, e := range r.Tests {
+		if e.Name != "grid" || e.Err != "" {
+			continue
+		}
+		if f, ok := e.Extra["finding"].(string); ok {
+			out = append(out, fmt.Sprintf("component %d: %s", e.Component, f))
+		}
+	}
+	return slices.Clip(out)
+}
