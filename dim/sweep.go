@@ -212,11 +212,18 @@ func RunSweep(ctx context.Context, run SweepRun, train, test *Dataset, opts Swee
 		return nil, err
 	}
 
-	zTest, err := m.Encoder.Embed(test.X, 1000)
+	// The battery tests the embedding as users get it, mapped to the prior
+	// for logistic, laplace and exponential; the classifiers use the
+	// normalized one.
+	zPrior, err := m.Embed(test.X, 1000)
 	if err != nil {
 		return nil, err
 	}
-	if err := row.battery(zTest, c.Prior, opts); err != nil {
+	if err := row.battery(zPrior, c.Prior, opts); err != nil {
+		return nil, err
+	}
+	zTest, err := m.Encoder.Embed(test.X, 1000)
+	if err != nil {
 		return nil, err
 	}
 	if train.Labels == nil || test.Labels == nil {

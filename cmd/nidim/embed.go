@@ -26,7 +26,10 @@ const embedUsage = `Usage: nidim embed MODEL --out FILE [flags]
 Runs the encoder of a checkpoint written by "nidim train" over a data set
 in inference mode, without channel noise, and writes one embedding per row
 (N x d) to --out. The format follows the extension of --out: .npy
-(float32), .csv, .tsv or .txt, each optionally followed by .gz.
+(float32), .csv, .tsv or .txt, each optionally followed by .gz. The
+embeddings follow the prior the model was trained for; a model trained for
+logistic, laplace or exponential writes its Gaussian output mapped by Phi
+and the prior's quantile function.
 
 Flags:
   --model MODEL        checkpoint from nidim train (required, here or as
@@ -37,6 +40,10 @@ Flags:
                        row (default: built-in MNIST)
   --split NAME         for MNIST-style data: test or train (default test);
                        a matrix file is embedded whole
+  --prior NAME         write the embeddings of a model trained for gaussian,
+                       logistic, laplace or exponential in another of these
+                       priors (default: the model's prior); a uniform model
+                       has only its own
   --batch N            samples per forward pass (default 1000)
   --threads N          goroutines; 0 for all cores (default 0)
 `
@@ -48,6 +55,7 @@ func runEmbed(args []string, stdout, stderr io.Writer) int {
 	data := fs.String("data", "", "")
 	split := fs.String("split", "test", "")
 	batch := fs.Int("batch", 1000, "")
+	prior := fs.String("prior", "", "")
 	threads := fs.Int("threads", 0, "")
 	files, st := parseFlagsAndFiles(fs, args, 1, embedUsage, stdout, stderr)
 	if st >= 0 {
@@ -88,11 +96,14 @@ func runEmbed(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(exitUsage, "%v", err)
 	}
+	if err := retargetPrior(m, *prior); err != nil {
+		return fail(exitUsage, "%v", err)
+	}
 	x, err := embedInput(*data, *split, m)
 	if err != nil {
 		return fail(exitUsage, "%v", err)
 	}
-	z, err := m.Encoder.Embed(x, *batch)
+	z, err := m.Embed(x, *batch)
 	if err != nil {
 		return fail(exitFail, "%v", err)
 	}
@@ -140,6 +151,23 @@ func embedInput(data, split string, m *dim.Model) (*tensor.Tensor, error) {
 		return nil, fmt.Errorf("the data has %d values per sample but the model was trained on samples of shape %v (%d values)", x.Shape[1], m.Config.Input, want)
 	}
 	return x, nil
+}
+
+// retargetPrior switches the output prior of m to prior, one of the
+// priors that share the Gaussian training; "" keeps the model's.
+func retargetPrior(m *dim.Model, prior string) error {
+	if prior == "" || prior == m.Config.Prior {
+		return nil
+	}
+	_, transformed := dim.TransformTarget(prior)
+	if prior != "gaussian" && !transformed {
+		return fmt.Errorf("invalid --prior %q; use gaussian, logistic, laplace or exponential", prior)
+	}
+	if m.Config.Prior == "uniform" {
+		return fmt.Errorf("--prior %s does not apply: the model was trained for the uniform prior, whose output is squashed into [0, 1]; train with --prior gaussian to choose the prior at embedding time", prior)
+	}
+	m.Config.Prior = prior
+	return nil
 }
 
 // setThreads applies a --threads value to the layers and matrix products.

@@ -29,6 +29,12 @@ embeddings, and, when the data has labels, the accuracy of a linear probe
 and of a k-nearest-neighbor classifier trained on the training-split
 embeddings.
 
+It also evaluates the outlier scores of nidim score: their calibration (the
+Kolmogorov-Smirnov test of the test split's p-values against U(0, 1)) and
+their AUROC against out-of-distribution sets built from the test split:
+inverted inputs (1 - x for images in [0, 1]), square images rotated by 90
+degrees, and uniform noise over the data's value range.
+
 Flags:
   --model MODEL        checkpoint from nidim train (required, here or as
                        the argument MODEL)
@@ -46,8 +52,10 @@ Flags:
                        mi_estimate, mi_batch (rows per batch of the
                        estimate: the training batch, or the whole test
                        split when smaller), capacity, capacity_gap,
-                       ln_batch, linear_probe_accuracy, knn_accuracy and
-                       report
+                       ln_batch, linear_probe_accuracy, knn_accuracy,
+                       report, and outliers (n, calibration_ks,
+                       calibration_p_value, rejected_at_0_01, mean_score,
+                       and ood: [{name, n, auroc, rejected_at_0_01}])
 `
 
 func runEval(args []string, stdout, stderr io.Writer) int {
@@ -103,6 +111,13 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(exitFail, "%v", err)
 	}
+	if !*asJSON {
+		fmt.Fprintln(stderr, "scoring the test split and the out-of-distribution sets")
+	}
+	outliers, err := dim.EvaluateOutliers(m, test.X, test.Shape, 1)
+	if err != nil {
+		return fail(exitFail, "%v", err)
+	}
 
 	cfg := m.Config
 	prior, _ := cfg.NewPrior()
@@ -111,24 +126,26 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		if err := ev.write(stdout, capacity, twoView, lnB); err != nil {
 			return fail(exitFail, "%v", err)
 		}
+		writeOutliers(stdout, outliers, cfg.Dim)
 		return exitOK
 	}
 	res := struct {
-		Prior         string        `json:"prior"`
-		Dim           int           `json:"dim"`
-		Sigma         float64       `json:"sigma"`
-		Eps           float64       `json:"eps"`
-		Epochs        int           `json:"epochs"`
-		MIEstimate    float64       `json:"mi_estimate"`
-		Capacity      float64       `json:"capacity"`
-		TwoViewMI     float64       `json:"two_view_mi"`
-		CapacityGap   float64       `json:"capacity_gap"`
-		LnBatch       float64       `json:"ln_batch"`
-		MIBatch       int           `json:"mi_batch"`
-		ProbeAccuracy *float64      `json:"linear_probe_accuracy"`
-		KNNAccuracy   *float64      `json:"knn_accuracy"`
-		Report        *stats.Report `json:"report"`
-	}{cfg.Prior, cfg.Dim, cfg.Sigma, cfg.Eps, m.Epoch, ev.MI, capacity, twoView, capacity - ev.MI, lnB, ev.MIBatch, ev.Probe, ev.KNN, ev.Report}
+		Prior         string                 `json:"prior"`
+		Dim           int                    `json:"dim"`
+		Sigma         float64                `json:"sigma"`
+		Eps           float64                `json:"eps"`
+		Epochs        int                    `json:"epochs"`
+		MIEstimate    float64                `json:"mi_estimate"`
+		Capacity      float64                `json:"capacity"`
+		TwoViewMI     float64                `json:"two_view_mi"`
+		CapacityGap   float64                `json:"capacity_gap"`
+		LnBatch       float64                `json:"ln_batch"`
+		MIBatch       int                    `json:"mi_batch"`
+		ProbeAccuracy *float64               `json:"linear_probe_accuracy"`
+		KNNAccuracy   *float64               `json:"knn_accuracy"`
+		Report        *stats.Report          `json:"report"`
+		Outliers      *dim.OutlierEvaluation `json:"outliers"`
+	}{cfg.Prior, cfg.Dim, cfg.Sigma, cfg.Eps, m.Epoch, ev.MI, capacity, twoView, capacity - ev.MI, lnB, ev.MIBatch, ev.Probe, ev.KNN, ev.Report, outliers}
 	b, err := json.Marshal(res)
 	if err != nil {
 		return fail(exitFail, "encode JSON: %v", err)

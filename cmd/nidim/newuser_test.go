@@ -145,9 +145,9 @@ func TestFlagValueErrorsSayWhatIsExpected(t *testing.T) {
 // does not blame the file.
 func TestCommandTestChecksOptionsBeforeTheFile(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "none.npy")
-	code, _, stderr := runCmd("test", "--prior", "laplace", missing)
+	code, _, stderr := runCmd("test", "--prior", "cauchy", missing)
 	assert.Equal(t, exitUsage, code)
-	assert.Equal(t, "nidim test: unknown prior \"laplace\"; use \"gaussian\" or \"uniform\".\n", stderr)
+	assert.Equal(t, "nidim test: unknown prior \"cauchy\"; use one of gaussian, uniform, logistic, laplace, exponential.\n", stderr)
 
 	code, _, stderr = runCmd("test", "--tests", "ks-prior,shapiro", missing)
 	assert.Equal(t, exitUsage, code)

@@ -49,7 +49,8 @@ Grid:
                        prior, eps for the uniform one; 0 trains plain
                        InfoNCE without channel noise (default 0,0.25,0.5,1,2)
   --dims LIST          embedding dimensions (default 2,4,8,16)
-  --priors LIST        gaussian, uniform or both (default gaussian)
+  --priors LIST        comma-separated priors: gaussian, uniform, logistic,
+                       laplace, exponential (default gaussian)
   --seeds N            seeds per setting: --seed, --seed+1, ... (default 1)
   --baselines          also train, per prior, dimension and seed, plain
                        InfoNCE without noise with and without the
@@ -159,8 +160,8 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	priorList := strings.Split(*priors, ",")
 	for i, p := range priorList {
 		priorList[i] = strings.TrimSpace(p)
-		if priorList[i] != "gaussian" && priorList[i] != "uniform" {
-			return fail(exitUsage, "invalid --priors entry %q; use gaussian, uniform or gaussian,uniform.", p)
+		if !slices.Contains(dim.PriorNames, priorList[i]) {
+			return fail(exitUsage, "invalid --priors entry %q; use a comma-separated list of %s.", p, strings.Join(dim.PriorNames, ", "))
 		}
 	}
 	switch {

@@ -79,8 +79,9 @@ func TestCommandTestJSON(t *testing.T) {
 	if r.N != 300 || r.D != 3 || r.Prior != "gaussian" || r.Alpha != 0.01 {
 		t.Errorf("n %d d %d prior %q alpha %v", r.N, r.D, r.Prior, r.Alpha)
 	}
-	if len(r.Tests) != 36 || len(r.Components) != 3 {
-		t.Errorf("%d tests and %d components, want 36 and 3", len(r.Tests), len(r.Components))
+	// 11 per-component tests on 3 columns and 7 multivariate ones.
+	if len(r.Tests) != 40 || len(r.Components) != 3 {
+		t.Errorf("%d tests and %d components, want 40 and 3", len(r.Tests), len(r.Components))
 	}
 	for _, e := range r.Tests {
 		if e.Statistic == nil || e.PValue == nil || e.PAdjusted == nil || e.Error != "" {
@@ -131,9 +132,10 @@ func TestCommandTestUniformNPY(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
 		t.Fatal(err)
 	}
-	// 4 per-component tests on 4 columns, energy-prior and sphericity on all.
-	if r.Prior != "uniform" || len(r.Tests) != 18 {
-		t.Errorf("prior %q with %d tests, want uniform with 18", r.Prior, len(r.Tests))
+	// 4 per-component tests and the grid test (skipped without --eps) on
+	// 4 columns, energy-prior and sphericity on all.
+	if r.Prior != "uniform" || len(r.Tests) != 22 {
+		t.Errorf("prior %q with %d tests, want uniform with 22", r.Prior, len(r.Tests))
 	}
 	if r.Reject {
 		t.Errorf("uniform sample rejected: %s", r.Verdict)
@@ -157,7 +159,7 @@ func TestCommandTestUsageErrors(t *testing.T) {
 	}{
 		{"unknown test", []string{"test", "--tests", "shapiro", good}, []string{`unknown test "shapiro"`, "shapiro-wilk, shapiro-francia"}},
 		{"composite with uniform", []string{"test", "--prior", "uniform", "--tests", "shapiro-wilk", good}, []string{`"shapiro-wilk"`, "prior uniform"}},
-		{"unknown prior", []string{"test", "--prior", "laplace", good}, []string{`unknown prior "laplace"`}},
+		{"unknown prior", []string{"test", "--prior", "cauchy", good}, []string{`unknown prior "cauchy"`}},
 		{"bad alpha", []string{"test", "--alpha", "2", good}, []string{"invalid --alpha 2"}},
 		{"bad replicates", []string{"test", "--replicates", "0", good}, []string{"invalid --replicates 0"}},
 		{"unknown flag", []string{"test", "--bogus", good}, []string{"unknown flag -bogus", "nidim help test"}},

@@ -44,7 +44,11 @@ split without noise and prints the prior-matching report, the capacity
 gap, and the linear-probe and k-nearest-neighbor accuracies.
 
 Model:
-  --prior NAME         gaussian (N(0, I)) or uniform (U[0,1]^d) (default gaussian)
+  --prior NAME         gaussian (N(0, I)), uniform (U[0,1]^d: the output
+                       squashed into [0, 1] with U[-eps, eps] noise), or
+                       logistic, laplace, exponential (trained as gaussian,
+                       each component mapped by Phi then the prior's
+                       quantile function when embedding) (default gaussian)
   --dim D              embedding dimension (default 8)
   --sigma S            Gaussian channel noise standard deviation (default 0.1)
   --eps E              uniform channel noise half-width (default 0.1)
@@ -559,11 +563,11 @@ func evaluate(m *dim.Model, train, test *dim.Dataset, k int, metric dim.Metric, 
 	}
 
 	note("embedding %d training and %d test samples", train.X.Shape[0], test.X.Shape[0])
-	zTrain, err := m.Encoder.Embed(train.X, 1000)
+	zTrain, err := m.Embed(train.X, 1000)
 	if err != nil {
 		return nil, err
 	}
-	zTest, err := m.Encoder.Embed(test.X, 1000)
+	zTest, err := m.Embed(test.X, 1000)
 	if err != nil {
 		return nil, err
 	}
@@ -573,7 +577,11 @@ func evaluate(m *dim.Model, train, test *dim.Dataset, k int, metric dim.Metric, 
 	for i, v := range zTest.Data {
 		mat.Data[i] = float64(v)
 	}
-	if res.Report, err = stats.BuildReport(mat, stats.ReportOptions{Prior: m.Config.Prior, Seed: 1}); err != nil {
+	opts := stats.ReportOptions{Prior: m.Config.Prior, Seed: 1}
+	if m.Config.Prior == "uniform" {
+		opts.Eps = m.Config.Eps
+	}
+	if res.Report, err = stats.BuildReport(mat, opts); err != nil {
 		return nil, err
 	}
 

@@ -1,0 +1,207 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+
+	"github.com/nidim/nidim/dim"
+	"github.com/nidim/nidim/internal/mnist"
+	"github.com/nidim/nidim/stats"
+	"github.com/nidim/nidim/tensor"
+)
+
+func init() {
+	register(command{
+		name:    "score",
+		summary: "write an outlier score and p-value for each input under the model's prior",
+		run:     runScore,
+	})
+}
+
+const scoreUsage = `Usage: nidim score MODEL --out FILE [flags]
+       nidim score --model MODEL --out FILE [flags]
+
+Embeds each input with a checkpoint written by "nidim train", as nidim embed
+does, and scores it as an outlier under the model's prior. Each component
+is mapped back to N(0, 1) (the identity for gaussian, Phi^-1 for uniform,
+Phi^-1 of the prior's CDF for logistic, laplace and exponential), and the
+score is the squared length of the mapped embedding. For an input whose
+embedding follows the prior it is chi-square with d degrees of freedom, and
+the p-value is its upper tail probability: small p-values mark outliers.
+Scoring a file that nidim embed wrote gives the same values.
+
+--out receives one row per input: score, p-value, and the class label when
+labels are known (built-in or MNIST-style data, or --labels). The format
+follows the extension: .npy (float64), .csv, .tsv or .txt, each optionally
+followed by .gz. A summary goes to stderr: the share of p-values at most
+0.01, and the Kolmogorov-Smirnov test of the p-values against U(0, 1),
+which they follow when the inputs are in-distribution and the embeddings
+match the prior.
+
+Flags:
+  --model MODEL        checkpoint from nidim train (required, here or as
+                       the argument MODEL)
+  --out FILE           score file to write (required)
+  --data PATH          an MNIST-style IDX directory or a matrix file (.npy,
+                       .csv, .tsv, .txt, optionally .gz) with one sample per
+                       row (default: built-in MNIST)
+  --split NAME         for MNIST-style data: test or train (default test);
+                       a matrix file is scored whole
+  --labels FILE        class labels of a matrix --data, one per row, copied
+                       to the third column of --out
+  --batch N            samples per forward pass (default 1000)
+  --threads N          goroutines; 0 for all cores (default 0)
+`
+
+func runScore(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("score", flag.ContinueOnError)
+	modelPath := fs.String("model", "", "")
+	out := fs.String("out", "", "")
+	data := fs.String("data", "", "")
+	split := fs.String("split", "test", "")
+	labelsPath := fs.String("labels", "", "")
+	batch := fs.Int("batch", 1000, "")
+	threads := fs.Int("threads", 0, "")
+	files, st := parseFlagsAndFiles(fs, args, 1, scoreUsage, stdout, stderr)
+	if st >= 0 {
+		return st
+	}
+
+	fail := func(status int, format string, a ...any) int {
+		fmt.Fprintf(stderr, "nidim score: %s\n", sentence(fmt.Sprintf(format, a...)))
+		return status
+	}
+	if len(files) == 1 {
+		if *modelPath != "" {
+			return fail(exitUsage, "the model is given twice, as --model %s and as the argument %s; pass it once.", *modelPath, files[0])
+		}
+		*modelPath = files[0]
+	}
+	switch {
+	case *modelPath == "":
+		return fail(exitUsage, "missing --model; pass the checkpoint written by nidim train, as in nidim score MODEL --out scores.csv.")
+	case *out == "":
+		return fail(exitUsage, "missing --out; pass the score file to write, such as scores.csv.")
+	case *split != "test" && *split != "train":
+		return fail(exitUsage, "invalid --split %q; use test or train.", *split)
+	case *batch < 1:
+		return fail(exitUsage, "invalid --batch %d; use 1 or more samples.", *batch)
+	case *threads < 0:
+		return fail(exitUsage, "invalid --threads %d; use 0 for all cores or a positive count.", *threads)
+	case *labelsPath != "" && (*data == "" || isDir(*data)):
+		return fail(exitUsage, "--labels applies to a matrix file --data; MNIST-style data carries its own labels.")
+	}
+	if err := checkOutputPath("--out", *out); err != nil {
+		return fail(exitUsage, "%v", err)
+	}
+	if err := tensor.CheckMatrixOutputName(*out); err != nil {
+		return fail(exitUsage, "--out %s", strings.TrimPrefix(err.Error(), "tensor: "))
+	}
+	setThreads(*threads)
+
+	m, err := dim.LoadModel(*modelPath)
+	if err != nil {
+		return fail(exitUsage, "%v", err)
+	}
+	x, err := embedInput(*data, *split, m)
+	if err != nil {
+		return fail(exitUsage, "%v", err)
+	}
+	labels, err := scoreLabels(*data, *split, *labelsPath, x.Shape[0])
+	if err != nil {
+		return fail(exitUsage, "%v", err)
+	}
+
+	scores, pValues, err := m.Score(x, *batch)
+	if err != nil {
+		return fail(exitFail, "%v", err)
+	}
+	cols := 2
+	if labels != nil {
+		cols = 3
+	}
+	n := len(scores)
+	table := make([]float64, n*cols)
+	for i := range scores {
+		table[i*cols] = scores[i]
+		table[i*cols+1] = pValues[i]
+		if labels != nil {
+			table[i*cols+2] = float64(labels[i])
+		}
+	}
+	if err := tensor.WriteMatrixFile(*out, table, n, cols, tensor.NPYFloat64()); err != nil {
+		return fail(exitFail, "%v", err)
+	}
+	fmt.Fprintf(stderr, "wrote the scores and p-values of %d inputs under the %s prior (d = %d) to %s\n", n, m.Config.Prior, m.Config.Dim, *out)
+	fmt.Fprintln(stderr, calibrationLine(pValues))
+	return exitOK
+}
+
+// calibrationLine summarizes how close p-values are to U(0, 1).
+func calibrationLine(p []float64) string {
+	k := 0
+	for _, v := range p {
+		if v <= 0.01 {
+			k++
+		}
+	}
+	line := fmt.Sprintf("p-values <= 0.01: %d of %d (%.2f%%, 1%% expected for in-distribution inputs)", k, len(p), 100*float64(k)/float64(len(p)))
+	ks, err := stats.KolmogorovSmirnov(p, stats.Uniform{A: 0, B: 1}, stats.TwoSided)
+	if err != nil {
+		return line
+	}
+	return line + fmt.Sprintf("; Kolmogorov-Smirnov against U(0, 1): D = %.4f, p = %.3g", ks.Statistic, ks.PValue)
+}
+
+// scoreLabels returns the labels of the scored rows: those of the MNIST
+// split, those of --labels, or nil for a matrix file without labels.
+func scoreLabels(data, split, labelsPath string, rows int) ([]int, error) {
+	if data == "" || isDir(data) {
+		var tr, te *mnist.Set
+		var err error
+		if data == "" {
+			tr, te, err = mnist.Load()
+		} else {
+			tr, te, err = mnist.LoadDir(data)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if split == "train" {
+			return tr.Labels, nil
+		}
+		return te.Labels, nil
+	}
+	if labelsPath == "" {
+		return nil, nil
+	}
+	values, lr, lc, err := tensor.ReadMatrixFile(labelsPath)
+	if err != nil {
+		return nil, err
+	}
+	if lc != 1 || lr != rows {
+		return nil, fmt.Errorf("--labels %s contains a %d x %d matrix; it needs one label per row of the %d rows of --data", labelsPath, lr, lc, rows)
+	}
+	labels := make([]int, rows)
+	for i, v := range values {
+		if v != math.Trunc(v) || v < 0 || v > 1e6 {
+			return nil, fmt.Errorf("--labels %s: row %d contains %v; labels must be class numbers 0, 1, 2, ...", labelsPath, i+1, v)
+		}
+		labels[i] = int(v)
+	}
+	return labels, nil
+}
+
+// writeOutliers prints the outlier evaluation of nidim eval.
+func writeOutliers(w io.Writer, ev *dim.OutlierEvaluation, d int) {
+	fmt.Fprintf(w, "\nOutlier scores on the %d test inputs: mean score %.3f (%d expected under the prior), p-values <= 0.01: %.2f%% (1%% expected)\n",
+		ev.N, ev.MeanScore, d, 100*ev.RejectedAt01)
+	fmt.Fprintf(w, "calibration: Kolmogorov-Smirnov of the test p-values against U(0, 1): D = %.4f, p = %.3g\n", ev.CalibrationKS, ev.CalibrationP)
+	fmt.Fprintf(w, "%-14s  %6s  %7s  %s\n", "OOD set", "n", "AUROC", "p <= 0.01")
+	for _, r := range ev.OutOfDist {
+		fmt.Fprintf(w, "%-14s  %6d  %7.4f  %.2f%%\n", r.Name, r.N, r.AUROC, 100*r.RejectedAt01)
+	}
+}

@@ -1,0 +1,147 @@
+package main
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"testing"
+
+	"github.com/nidim/nidim/dim"
+	"github.com/nidim/nidim/stats"
+	"github.com/nidim/nidim/tensor"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestLaplacePriorEmbedScoreAndTest(t *testing.T) {
+	data, labels, model := trainTinyModel(t, "--prior", "laplace")
+	dir := t.TempDir()
+	lapPath, gaussPath := filepath.Join(dir, "lap.npy"), filepath.Join(dir, "gauss.npy")
+
+	code, _, stderr := runCmd("embed", model, "--data", data, "--out", lapPath)
+	require.Equal(t, exitOK, code, stderr)
+	code, _, stderr = runCmd("embed", model, "--data", data, "--prior", "gaussian", "--out", gaussPath)
+	require.Equal(t, exitOK, code, stderr)
+	lap, n, d, err := tensor.ReadMatrixFile(lapPath)
+	require.NoError(t, err)
+	gauss, _, _, err := tensor.ReadMatrixFile(gaussPath)
+	require.NoError(t, err)
+	require.Equal(t, 240*2, n*d)
+	for i, g := range gauss {
+		want := float32(stats.FromGaussian(stats.Laplace{Mu: 0, B: 1}, g))
+		require.Equal(t, want, float32(lap[i]), "element %d", i)
+	}
+
+	// The scores of the inputs equal the scores of the written embeddings.
+	scorePath := filepath.Join(dir, "scores.csv")
+	code, _, stderr = runCmd("score", model, "--data", data, "--labels", labels, "--out", scorePath)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "wrote the scores and p-values of 240 inputs under the laplace prior (d = 2)")
+	assert.Contains(t, stderr, "Kolmogorov-Smirnov against U(0, 1): D = ")
+	table, rows, cols, err := tensor.ReadMatrixFile(scorePath)
+	require.NoError(t, err)
+	require.Equal(t, 240, rows)
+	require.Equal(t, 3, cols)
+	emb := make([]float32, len(lap))
+	for i, v := range lap {
+		emb[i] = float32(v)
+	}
+	scores, pValues, err := dim.OutlierScores("laplace", emb, n, d)
+	require.NoError(t, err)
+	labelValues, _, _, err := tensor.ReadMatrixFile(labels)
+	require.NoError(t, err)
+	for i := range scores {
+		assert.InDelta(t, scores[i], table[3*i], 1e-12*max(1, scores[i]), "row %d score", i)
+		assert.InDelta(t, pValues[i], table[3*i+1], 1e-12, "row %d p-value", i)
+		assert.Equal(t, labelValues[i], table[3*i+2], "row %d label", i)
+	}
+
+	// nidim test --prior laplace tests against Laplace(0, 1).
+	code, stdout, stderr := runCmd("test", "--prior", "laplace", "--json", "--replicates", "19", "--tests", "ks-prior,epps-pulley,sliced-epps-pulley", lapPath)
+	require.Equal(t, exitOK, code, stderr)
+	var rep struct {
+		Prior string `json:"prior"`
+		Tests []struct {
+			Name      string   `json:"name"`
+			Statistic *float64 `json:"statistic"`
+		} `json:"tests"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &rep))
+	assert.Equal(t, "laplace", rep.Prior)
+	require.Len(t, rep.Tests, 5)
+	ks, err := stats.KolmogorovSmirnov(columnOf(lap, d, 0), stats.Laplace{Mu: 0, B: 1}, stats.TwoSided)
+	require.NoError(t, err)
+	assert.Equal(t, "ks-prior", rep.Tests[0].Name)
+	assert.Equal(t, ks.Statistic, *rep.Tests[0].Statistic)
+	assert.Equal(t, "sliced-epps-pulley", rep.Tests[4].Name)
+}
+
+func columnOf(x []float64, d, j int) []float64 {
+	out := make([]float64, 0, len(x)/d)
+	for i := j; i < len(x); i += d {
+		out = append(out, x[i])
+	}
+	return out
+}
+
+func TestEvalReportsOutlierAUROC(t *testing.T) {
+	data, labels, model := trainTinyModel(t)
+	code, stdout, stderr := runCmd("eval", model, "--data", data, "--labels", labels, "--json", "--threads", "1")
+	require.Equal(t, exitOK, code, stderr)
+	var res struct {
+		Outliers *dim.OutlierEvaluation `json:"outliers"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &res), stdout)
+	require.NotNil(t, res.Outliers)
+	o := res.Outliers
+	assert.Equal(t, 24, o.N, "the held-out rows")
+	require.Len(t, o.OutOfDist, 2)
+	assert.Equal(t, "inverted", o.OutOfDist[0].Name)
+	assert.Equal(t, "uniform-noise", o.OutOfDist[1].Name)
+	for _, r := range o.OutOfDist {
+		assert.True(t, r.AUROC >= 0 && r.AUROC <= 1, "%s: AUROC %v", r.Name, r.AUROC)
+		assert.Equal(t, 24, r.N)
+	}
+	assert.True(t, o.CalibrationP > 0 && o.CalibrationP <= 1)
+
+	code, stdout, stderr = runCmd("eval", model, "--data", data, "--labels", labels, "--threads", "1")
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stdout, "calibration: Kolmogorov-Smirnov of the test p-values against U(0, 1)")
+	assert.Regexp(t, `(?m)^inverted\s+24\s+\d\.\d{4}\s+\d+\.\d\d%$`, stdout)
+}
+
+func TestUniformPriorReportChecksGrid(t *testing.T) {
+	data, _, model := trainTinyModel(t, "--prior", "uniform", "--eps", "0.05")
+	dir := t.TempDir()
+	emb := filepath.Join(dir, "u.npy")
+	code, _, stderr := runCmd("embed", model, "--data", data, "--out", emb)
+	require.Equal(t, exitOK, code, stderr)
+
+	code, stdout, stderr := runCmd("test", "--prior", "uniform", "--eps", "0.05", "--tests", "grid", emb)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stdout, "Grid check:\n  component 0: ")
+	assert.Contains(t, stdout, "component 1: ")
+
+	code, stdout, stderr = runCmd("test", "--prior", "uniform", "--tests", "grid,ks-prior", emb)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "grid could not run (2 entries): skipped because the channel noise half-width eps is unknown")
+	assert.NotContains(t, stdout, "Grid check:")
+}
+
+func TestScoreCommandErrors(t *testing.T) {
+	_, _, model := trainTinyModel(t)
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"score", model}, "missing --out"},
+		{[]string{"score", "--out", filepath.Join(dir, "s.csv")}, "missing --model"},
+		{[]string{"score", model, "--labels", "l.csv", "--out", filepath.Join(dir, "s.csv")}, "--labels applies to a matrix file --data"},
+		{[]string{"score", model, "--out", filepath.Join(dir, "s.xyz")}, "--out"},
+		{[]string{"embed", model, "--prior", "cauchy", "--out", filepath.Join(dir, "e.npy")}, `invalid --prior "cauchy"`},
+	} {
+		code, _, stderr := runCmd(tc.args...)
+		assert.Equal(t, exitUsage, code, "%v: %s", tc.args, stderr)
+		assert.Contains(t, stderr, tc.want, "%v", tc.args)
+	}
+}

@@ -1,0 +1,164 @@
+package dim
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/nidim/nidim/stats"
+	"github.com/nidim/nidim/tensor"
+)
+
+// OODSet is a set of out-of-distribution inputs built from in-distribution
+// ones.
+type OODSet struct {
+	Name string
+	X    *tensor.Tensor // N x InputSize
+}
+
+// OODSets builds out-of-distribution sets from the rows of x, samples of
+// shape shape, with values in [lo, hi], the minimum and maximum of x:
+//
+//   - "inverted": lo + hi - x, which is 1 - x for images in [0, 1];
+//   - "rotated-90": each image turned 90 degrees counterclockwise, only
+//     for square images of shape [channels, height, width];
+//   - "uniform-noise": independent uniform values in [lo, hi], drawn
+//     from seed, as many rows as x.
+func OODSets(x *tensor.Tensor, shape []int, seed uint64) ([]OODSet, error) {
+	if x == nil || len(x.Shape) != 2 || x.Shape[0] == 0 || x.Len() == 0 {
+		return nil, fmt.Errorf("dim: the out-of-distribution sets need a non-empty N x features matrix")
+	}
+	size := 1
+	for _, s := range shape {
+		size *= s
+	}
+	if len(shape) == 0 || size != x.Shape[1] {
+		return nil, fmt.Errorf("dim: sample shape %v does not match the %d values per row", shape, x.Shape[1])
+	}
+	lo, hi := float64(slices.Min(x.Data)), float64(slices.Max(x.Data))
+
+	inverted := tensor.New(x.Shape...)
+	for i, v := range x.Data {
+		inverted.Data[i] = float32(lo + hi - float64(v))
+	}
+	sets := []OODSet{{Name: "inverted", X: inverted}}
+
+	if len(shape) == 3 && shape[1] == shape[2] {
+		sets = append(sets, OODSet{Name: "rotated-90", X: rotate90(x, shape)})
+	}
+
+	noise := tensor.New(x.Shape...)
+	rng := tensor.NewRNG(seed)
+	for i := range noise.Data {
+		noise.Data[i] = float32(lo + (hi-lo)*rng.Float64())
+	}
+	sets = append(sets, OODSet{Name: "uniform-noise", X: noise})
+	return sets, nil
+}
+
+// rotate90 turns each square image of x counterclockwise by 90 degrees:
+// the output pixel (r, c) is the input pixel (c, n-1-r).
+func rotate90(x *tensor.Tensor, shape []int) *tensor.Tensor {
+	channels, n := shape[0], shape[1]
+	out := tensor.New(x.Shape...)
+	rows, size := x.Shape[0], x.Shape[1]
+	for i := 0; i < rows; i++ {
+		src := x.Data[i*size : (i+1)*size]
+		dst := out.Data[i*size : (i+1)*size]
+		for ch := 0; ch < channels; ch++ {
+			base := ch * n * n
+			for r := 0; r < n; r++ {
+				for c := 0; c < n; c++ {
+					dst[base+r*n+c] = src[base+c*n+(n-1-r)]
+				}
+			}
+		}
+	}
+	return out
+}
+
+// OODResult is the separation of one out-of-distribution set from the
+// in-distribution inputs by the outlier score.
+type OODResult struct {
+	Name string `json:"name"`
+	N    int    `json:"n"`
+	// AUROC is the probability that an out-of-distribution input scores
+	// higher than an in-distribution one, ties counted half: 0.5 is no
+	// separation and 1 a perfect one.
+	AUROC float64 `json:"auroc"`
+	// RejectedAt01 is the share of the set with p-value <= 0.01.
+	RejectedAt01 float64 `json:"rejected_at_0_01"`
+}
+
+// OutlierEvaluation measures the outlier scores of a model: how close
+// the p-values of in-distribution inputs are to U(0, 1), and how well the
+// score separates out-of-distribution sets.
+type OutlierEvaluation struct {
+	N int `json:"n"`
+	// CalibrationKS is the Kolmogorov-Smirnov distance of the
+	// in-distribution p-values to U(0, 1) and its p-value.
+	CalibrationKS float64     `json:"calibration_ks"`
+	CalibrationP  float64     `json:"calibration_p_value"`
+	RejectedAt01  float64     `json:"rejected_at_0_01"` // share of in-distribution p-values <= 0.01
+	MeanScore     float64     `json:"mean_score"`       // d when the embeddings follow the prior
+	OutOfDist     []OODResult `json:"ood"`
+}
+
+// EvaluateOutliers scores the rows of x (in-distribution inputs, such as a
+// test split, of sample shape shape) and the sets OODSets builds from them
+// with seed, using m.Embed and OutlierScores.
+func EvaluateOutliers(m *Model, x *tensor.Tensor, shape []int, seed uint64) (*OutlierEvaluation, error) {
+	sets, err := OODSets(x, shape, seed)
+	if err != nil {
+		return nil, err
+	}
+	inScores, inP, err := m.Score(x, 1000)
+	if err != nil {
+		return nil, err
+	}
+	ks, err := stats.KolmogorovSmirnov(inP, stats.Uniform{A: 0, B: 1}, stats.TwoSided)
+	if err != nil {
+		return nil, err
+	}
+	ev := &OutlierEvaluation{N: len(inP), CalibrationKS: ks.Statistic, CalibrationP: ks.PValue,
+		RejectedAt01: shareAtMost(inP, 0.01), MeanScore: meanOf(inScores)}
+	for _, set := range sets {
+		scores, p, err := m.Score(set.X, 1000)
+		if err != nil {
+			return nil, fmt.Errorf("dim: out-of-distribution set %s: %w", set.Name, err)
+		}
+		auroc, err := stats.AUROC(inScores, scores)
+		if err != nil {
+			return nil, err
+		}
+		ev.OutOfDist = append(ev.OutOfDist, OODResult{Name: set.Name, N: len(p), AUROC: auroc, RejectedAt01: shareAtMost(p, 0.01)})
+	}
+	return ev, nil
+}
+
+// Score embeds the rows of x with Embed and returns their outlier
+// statistics and p-values (OutlierScores).
+func (m *Model) Score(x *tensor.Tensor, batch int) (scores, pValues []float64, err error) {
+	z, err := m.Embed(x, batch)
+	if err != nil {
+		return nil, nil, err
+	}
+	return OutlierScores(m.Config.Prior, z.Data, z.Shape[0], z.Shape[1])
+}
+
+func shareAtMost(p []float64, level float64) float64 {
+	k := 0
+	for _, v := range p {
+		if v <= level {
+			k++
+		}
+	}
+	return float64(k) / float64(len(p))
+}
+
+func meanOf(x []float64) float64 {
+	s := 0.0
+	for _, v := range x {
+		s += v
+	}
+	return s / float64(len(x))
+}

@@ -1,0 +1,195 @@
+package dim
+
+import (
+	"errors"
+	"math"
+	"path/filepath"
+	"testing"
+
+	"github.com/nidim/nidim/stats"
+	"github.com/nidim/nidim/tensor"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// tinyModel returns an untrained MLP model on 5 features for prior.
+func tinyModel(t *testing.T, prior string, d int) *Model {
+	t.Helper()
+	cfg := DefaultConfig()
+	cfg.Prior, cfg.Dim, cfg.Hidden = prior, d, 8
+	m, err := NewModel(cfg, []int{5})
+	require.NoError(t, err)
+	return m
+}
+
+func randomRows(n, f int, seed uint64) *tensor.Tensor {
+	x := tensor.New(n, f)
+	rng := tensor.NewRNG(seed)
+	for i := range x.Data {
+		x.Data[i] = float32(rng.NormFloat64())
+	}
+	return x
+}
+
+func TestOutlierScoresTransformPriors(t *testing.T) {
+	for _, prior := range []string{"logistic", "laplace", "exponential"} {
+		target, err := stats.PriorByName(prior)
+		require.NoError(t, err)
+		// Embeddings at the prior's values of z = -1, 0.5 and 2.
+		z := []float64{-1, 0.5, 2}
+		emb := make([]float32, len(z))
+		for k, v := range z {
+			emb[k] = float32(stats.FromGaussian(target, v))
+		}
+		scores, p, err := OutlierScores(prior, emb, 1, 3)
+		require.NoError(t, err, prior)
+		assert.InDelta(t, 1+0.25+4, scores[0], 1e-5, prior)
+		assert.Equal(t, stats.ChiSquareSurvival(scores[0], 3), p[0], prior)
+	}
+}
+
+func TestOutlierScoresMatchGaussianSide(t *testing.T) {
+	// Scoring Laplace embeddings gives, up to float32 rounding, the scores
+	// of the Gaussian embeddings they were mapped from.
+	gm := tinyModel(t, "gaussian", 4)
+	x := randomRows(50, 5, 1)
+	gScores, _, err := gm.Score(x, 16)
+	require.NoError(t, err)
+
+	lm := *gm
+	lm.Config.Prior = "laplace"
+	lScores, _, err := lm.Score(x, 16)
+	require.NoError(t, err)
+	for i := range gScores {
+		assert.InDelta(t, gScores[i], lScores[i], 1e-5*math.Max(1, gScores[i]), "row %d", i)
+	}
+}
+
+func TestOutlierScoresSupportEdges(t *testing.T) {
+	// float32 rounds exponential values below about 1e-45 to 0: the score
+	// stays finite.
+	scores, _, err := OutlierScores("exponential", []float32{0, 1}, 1, 2)
+	require.NoError(t, err)
+	assert.False(t, math.IsInf(scores[0], 0))
+	assert.Greater(t, scores[0], 13.0*13.0)
+
+	_, _, err = OutlierScores("exponential", []float32{-1, 1}, 1, 2)
+	var rowErr *RowError
+	require.True(t, errors.As(err, &rowErr), "%v", err)
+	assert.Equal(t, 0, rowErr.Row)
+	assert.Contains(t, err.Error(), "outside the support of the exponential prior")
+
+	_, _, err = OutlierScores("laplace", []float32{1, float32(math.NaN())}, 1, 2)
+	require.True(t, errors.As(err, &rowErr))
+	assert.Contains(t, err.Error(), "embedding 0 has the non-finite component 1")
+
+	_, _, err = OutlierScores("cauchy", []float32{1, 2}, 1, 2)
+	assert.ErrorContains(t, err, `unknown prior "cauchy"; use one of gaussian, uniform, logistic, laplace, exponential`)
+}
+
+func TestModelEmbedTransformPrior(t *testing.T) {
+	m := tinyModel(t, "laplace", 3)
+	x := randomRows(20, 5, 2)
+	z, err := m.Encoder.Embed(x, 7)
+	require.NoError(t, err)
+	gaussian := append([]float32(nil), z.Data...)
+
+	e, err := m.Embed(x, 7)
+	require.NoError(t, err)
+	for i, v := range gaussian {
+		assert.Equal(t, float32(stats.FromGaussian(stats.Laplace{Mu: 0, B: 1}, float64(v))), e.Data[i], "element %d", i)
+	}
+
+	// EmbedWith any quantile function: the exponential by its formula.
+	q, err := m.EmbedWith(x, 7, FromQuantile(func(p float64) float64 { return -math.Log1p(-p) }))
+	require.NoError(t, err)
+	for i, v := range gaussian {
+		want := stats.FromGaussian(stats.Exponential{Rate: 1}, float64(v))
+		assert.InDelta(t, want, float64(q.Data[i]), 1e-6*math.Max(1, want), "element %d", i)
+	}
+}
+
+func TestEmbedWithRejectsUniformModel(t *testing.T) {
+	m := tinyModel(t, "uniform", 2)
+	_, err := m.EmbedWith(randomRows(3, 5, 1), 3, FromDistribution(stats.Logistic{Mu: 0, S: 1}))
+	assert.ErrorContains(t, err, "trained for the uniform prior")
+}
+
+func TestTransformPriorTrainsGaussianChannel(t *testing.T) {
+	p, err := NewPrior("laplace", 0.3)
+	require.NoError(t, err)
+	assert.Equal(t, Gaussian{Sigma: 0.3}, p)
+	_, err = NewPrior("cauchy", 0.3)
+	assert.ErrorContains(t, err, `unknown prior "cauchy"`)
+
+	cfg := DefaultConfig()
+	cfg.Prior = "exponential"
+	require.NoError(t, cfg.Validate())
+	assert.Equal(t, cfg.Sigma, cfg.NoiseLevel())
+	assert.Equal(t, 2*cfg.Sigma*cfg.Sigma, cfg.TiedTau())
+}
+
+func TestCheckpointKeepsTransformPrior(t *testing.T) {
+	m := tinyModel(t, "logistic", 2)
+	path := filepath.Join(t.TempDir(), "m.safetensors")
+	require.NoError(t, m.Save(path))
+	loaded, err := LoadModel(path)
+	require.NoError(t, err)
+	assert.Equal(t, "logistic", loaded.Config.Prior)
+	x := randomRows(4, 5, 3)
+	want, err := m.Embed(x, 4)
+	require.NoError(t, err)
+	got, err := loaded.Embed(x, 4)
+	require.NoError(t, err)
+	assert.Equal(t, want.Data, got.Data)
+}
+
+func TestOODSetsImages(t *testing.T) {
+	// One 2 x 2 image [[0, 0.25], [0.5, 1]] and one constant image.
+	x := &tensor.Tensor{Shape: []int{2, 4}, Data: []float32{0, 0.25, 0.5, 1, 0.5, 0.5, 0.5, 0.5}}
+	sets, err := OODSets(x, []int{1, 2, 2}, 9)
+	require.NoError(t, err)
+	require.Len(t, sets, 3)
+	assert.Equal(t, "inverted", sets[0].Name)
+	assert.Equal(t, []float32{1, 0.75, 0.5, 0, 0.5, 0.5, 0.5, 0.5}, sets[0].X.Data)
+	// Counterclockwise: the top row becomes the left column, read upward.
+	assert.Equal(t, "rotated-90", sets[1].Name)
+	assert.Equal(t, []float32{0.25, 1, 0, 0.5}, sets[1].X.Data[:4])
+	assert.Equal(t, "uniform-noise", sets[2].Name)
+	for _, v := range sets[2].X.Data {
+		assert.True(t, v >= 0 && v <= 1, "%v", v)
+	}
+	assert.NotEqual(t, sets[2].X.Data[0], sets[2].X.Data[1])
+
+	vec, err := OODSets(x, []int{4}, 9)
+	require.NoError(t, err)
+	assert.Len(t, vec, 2, "no rotation of feature vectors")
+	_, err = OODSets(x, []int{3}, 9)
+	assert.ErrorContains(t, err, "does not match the 4 values per row")
+}
+
+func TestEvaluateOutliersMatchesScores(t *testing.T) {
+	m := tinyModel(t, "gaussian", 3)
+	x := randomRows(64, 5, 4)
+	x2 := tensor.New(64, 5)
+	for i, v := range x.Data {
+		x2.Data[i] = float32(math.Abs(float64(v))) / 4 // values in [0, 1]-ish
+	}
+	ev, err := EvaluateOutliers(m, x2, []int{5}, 1)
+	require.NoError(t, err)
+	require.Len(t, ev.OutOfDist, 2)
+
+	inScores, inP, err := m.Score(x2, 1000)
+	require.NoError(t, err)
+	sets, err := OODSets(x2, []int{5}, 1)
+	require.NoError(t, err)
+	outScores, _, err := m.Score(sets[0].X, 1000)
+	require.NoError(t, err)
+	want, err := stats.AUROC(inScores, outScores)
+	require.NoError(t, err)
+	assert.Equal(t, want, ev.OutOfDist[0].AUROC)
+	ks, err := stats.KolmogorovSmirnov(inP, stats.Uniform{A: 0, B: 1}, stats.TwoSided)
+	require.NoError(t, err)
+	assert.Equal(t, ks.Statistic, ev.CalibrationKS)
+	assert.Equal(t, 64, ev.N)
+}
