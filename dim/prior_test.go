@@ -88,7 +88,8 @@ func TestNewPrior(t *testing.T) {
 		level float64
 		want  string
 	}{
-		{"laplace", 1, "unknown prior"},
+		{"cauchy", 1, "unknown prior"},
+		{"laplace", 0, "sigma = 0"},
 		{"gaussian", 0, "sigma = 0"},
 		{"gaussian", math.Inf(1), "sigma = +Inf"},
 		{"uniform", -0.1, "eps = -0.1"},

@@ -35,8 +35,16 @@ func PackTransposed(dst, src []float32, ld, lines, width, n int) {
 	lines4, n4 := 0, 0
 	if packAsm {
 		lines4, n4 = lines&^3, n&^3
-		if lines4 > 0 && n4 > 0 {
-			transpose4SSE(&dst[0], &src[0], ld, width, lines4, n4)
+		done := 0 // rows the 8 x 8 blocks handled for k steps below n4
+		if lines8, n8 := lines&^7, n&^7; packAVX && lines8 > 0 && n8 > 0 {
+			transpose8AVX(&dst[0], &src[0], ld, width, lines8, n8)
+			if n4 > n8 {
+				transpose4SSE(&dst[n8*width], &src[n8], ld, width, lines8, n4-n8)
+			}
+			done = lines8
+		}
+		if lines4 > done && n4 > 0 {
+			transpose4SSE(&dst[done], &src[done*ld], ld, width, lines4-done, n4)
 		}
 	}
 	// The assembly did rows below lines4 for k steps below n4.

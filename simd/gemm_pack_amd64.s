@@ -114,3 +114,82 @@ transpose_block:
 	SUBQ $4, R12
 	JNZ  transpose_steps
 	RET
+
+// transpose8AVX is transpose4SSE with 8 x 8 blocks in YMM registers. A
+// block is transposed in three rounds: unpack pairs of rows, shuffle pairs
+// of those into 4-row columns within each 128-bit half, and swap the
+// halves across two registers.
+
+// func transpose8AVX(dst, src *float32, ld, width, lines, n int)
+// Requires: AVX, AVX2
+TEXT ·transpose8AVX(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ ld+16(FP), R8
+	SHLQ $2, R8 // bytes between source rows
+	MOVQ width+24(FP), R9
+	SHLQ $2, R9 // bytes between groups
+	MOVQ lines+32(FP), R11
+	MOVQ n+40(FP), R12
+	LEAQ (R8)(R8*2), R13 // 3 source rows
+	LEAQ (R9)(R9*2), R14 // 3 groups
+
+transpose8_steps:
+	MOVQ SI, AX  // first of the 8 source rows, at k step p
+	MOVQ DI, BX  // group p, row r
+	MOVQ R11, CX // rows left
+
+transpose8_block:
+	LEAQ       (AX)(R8*4), R10
+	VMOVUPS    (AX), Y0
+	VMOVUPS    (AX)(R8*1), Y1
+	VMOVUPS    (AX)(R8*2), Y2
+	VMOVUPS    (AX)(R13*1), Y3
+	VMOVUPS    (R10), Y4
+	VMOVUPS    (R10)(R8*1), Y5
+	VMOVUPS    (R10)(R8*2), Y6
+	VMOVUPS    (R10)(R13*1), Y7
+	VUNPCKLPS  Y1, Y0, Y8  // r0 r1 interleaved, values 0 1 | 4 5
+	VUNPCKHPS  Y1, Y0, Y9  // values 2 3 | 6 7
+	VUNPCKLPS  Y3, Y2, Y10
+	VUNPCKHPS  Y3, Y2, Y11
+	VUNPCKLPS  Y5, Y4, Y12
+	VUNPCKHPS  Y5, Y4, Y13
+	VUNPCKLPS  Y7, Y6, Y14
+	VUNPCKHPS  Y7, Y6, Y15
+	VSHUFPS    $0x44, Y10, Y8, Y0  // rows 0-3 of values 0 | 4
+	VSHUFPS    $0xEE, Y10, Y8, Y1  // values 1 | 5
+	VSHUFPS    $0x44, Y11, Y9, Y2  // values 2 | 6
+	VSHUFPS    $0xEE, Y11, Y9, Y3  // values 3 | 7
+	VSHUFPS    $0x44, Y14, Y12, Y4 // rows 4-7 of values 0 | 4
+	VSHUFPS    $0xEE, Y14, Y12, Y5
+	VSHUFPS    $0x44, Y15, Y13, Y6
+	VSHUFPS    $0xEE, Y15, Y13, Y7
+	VPERM2F128 $0x20, Y4, Y0, Y8   // group p
+	VPERM2F128 $0x20, Y5, Y1, Y9   // group p+1
+	VPERM2F128 $0x20, Y6, Y2, Y10  // group p+2
+	VPERM2F128 $0x20, Y7, Y3, Y11  // group p+3
+	VPERM2F128 $0x31, Y4, Y0, Y12  // group p+4
+	VPERM2F128 $0x31, Y5, Y1, Y13  // group p+5
+	VPERM2F128 $0x31, Y6, Y2, Y14  // group p+6
+	VPERM2F128 $0x31, Y7, Y3, Y15  // group p+7
+	LEAQ       (BX)(R9*4), R10
+	VMOVUPS    Y8, (BX)
+	VMOVUPS    Y9, (BX)(R9*1)
+	VMOVUPS    Y10, (BX)(R9*2)
+	VMOVUPS    Y11, (BX)(R14*1)
+	VMOVUPS    Y12, (R10)
+	VMOVUPS    Y13, (R10)(R9*1)
+	VMOVUPS    Y14, (R10)(R9*2)
+	VMOVUPS    Y15, (R10)(R14*1)
+	LEAQ       (AX)(R8*8), AX
+	ADDQ       $32, BX
+	SUBQ       $8, CX
+	JNZ        transpose8_block
+
+	ADDQ $32, SI
+	LEAQ (DI)(R9*8), DI
+	SUBQ $8, R12
+	JNZ  transpose8_steps
+	VZEROUPPER
+	RET

@@ -112,11 +112,14 @@ func TestSweepRejectsBadFlags(t *testing.T) {
 	for _, c := range []struct{ flag, value, want string }{
 		{"--sigmas", "0,-1", "invalid --sigmas entry"},
 		{"--dims", "4,x", "invalid --dims entry"},
-		{"--priors", "laplace", "invalid --priors entry"},
+		{"--priors", "cauchy", "invalid --priors entry"},
 		{"--seeds", "0", "invalid --seeds 0"},
 		{"--eval-samples", "3", "invalid --eval-samples 3"},
 	} {
-		code, _, stderr := runCmd("sweep", c.flag, c.value, "--out", t.TempDir())
+		// A missing --data makes a flag that wrongly passes fail fast
+		// instead of training the default grid on MNIST.
+		dir := t.TempDir()
+		code, _, stderr := runCmd("sweep", c.flag, c.value, "--out", dir, "--data", filepath.Join(dir, "missing.npy"))
 		assert.Equal(t, exitUsage, code, c.flag)
 		assert.Contains(t, stderr, c.want, c.flag)
 	}

@@ -122,7 +122,7 @@ func TestTrainUsageErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"train", "--prior", "laplace"}, "unknown prior"},
+		{[]string{"train", "--prior", "cauchy"}, "unknown prior"},
 		{[]string{"train", "--sigma", "-1"}, "sigma = -1"},
 		{[]string{"train", "--noise-views", "three"}, "--noise-views"},
 		{[]string{"train", "--encoder", "vit"}, "unknown encoder"},
