@@ -173,7 +173,7 @@ func TestEvaluateOutliersMatchesScores(t *testing.T) {
 	x := randomRows(64, 5, 4)
 	x2 := tensor.New(64, 5)
 	for i, v := range x.Data {
-		x2.Data[i] = float32(math.Abs(float64(v))) / 4 // values in [0, 1]-ish
+		x2.Data[i] = float32(math.Abs(float64(v))) / 4 // mostly in [0, 1], like pixels
 	}
 	ev, err := EvaluateOutliers(m, x2, []int{5}, 1)
 	require.NoError(t, err)

@@ -93,9 +93,9 @@ type ReportOptions struct {
 	Replicates int
 	// Eps is the uniform channel's noise half-width, which the grid test
 	// needs; 0 means unknown, and the grid test is then listed as skipped.
-	Eps  float64
-	Seed uint64 // seeds every subsample and Monte Carlo draw
-	Workers    int    // goroutines, default runtime.GOMAXPROCS(0); results do not depend on it
+	Eps     float64
+	Seed    uint64 // seeds every subsample and Monte Carlo draw
+	Workers int    // goroutines, default runtime.GOMAXPROCS(0); results do not depend on it
 }
 
 // TestEntry is one test result of the report.

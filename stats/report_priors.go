@@ -15,12 +15,12 @@ import (
 //   - every normality test, per component and multivariate, on the values
 //     mapped to N(0, 1) by ToGaussian. Under the null each mapped column is
 //     exactly N(0, 1) and the columns are independent, so the mapped matrix
-//     is N(0, I): the composite tests keep their level, because N(0, 1) is
-//     a member of the normal family, and the tests against N(0, I)
+//     is N(0, I). The composite tests keep their level, because N(0, 1) is
+//     a member of the normal family. The tests against N(0, I)
 //     (energy-prior, sliced-epps-pulley) and the sphericity test apply as
-//     for the Gaussian prior. They detect a wrong shape of the mapped
-//     marginals and dependence between components, which the marginal
-//     tests cannot see.
+//     for the Gaussian prior. Together they detect a wrong shape of the
+//     mapped marginals and dependence between components, which the
+//     marginal tests cannot see.
 //
 // A value outside the prior's support (a negative value for the
 // exponential prior) maps to -Inf; the mapped tests of its column, and the
@@ -28,8 +28,8 @@ import (
 // specified tests reject it.
 
 // slicedEPDirections is the number of random directions of the report's
-// sliced Epps-Pulley test. Its cost is O(B · directions · n²) over the
-// EnergySamples rows, about a second of one core for the defaults.
+// sliced Epps-Pulley test, whose cost is O(B · directions · n²) over at
+// most EnergySamples rows.
 const slicedEPDirections = 8
 
 // streamEppsPulley + j is the PCG stream of column j's Epps-Pulley

@@ -302,8 +302,11 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	if !*asJSON {
 		// From cfg, not the flag: a resumed model has its own setting.
 		noisy := "both views"
-		if cfg.NoiseViews == 1 {
+		switch cfg.NoiseViews {
+		case 1:
 			noisy = "one view"
+		case 0:
+			noisy = "no view (no channel noise)"
 		}
 		fmt.Fprintf(stderr, "nidim train: %s prior, d = %d, %s = %g on %s, %s encoder, %s critic, %s loss; %d training and %d test samples of shape %v\n",
 			cfg.Prior, cfg.Dim, levelName(cfg.Prior), cfg.NoiseLevel(), noisy, cfg.Encoder, cfg.Critic, cfg.Loss,
