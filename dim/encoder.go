@@ -171,13 +171,7 @@ func (e *Encoder) bodyForward(x *tensor.Tensor) (*tensor.Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
-	layers := e.Net.Layers
-	for _, l := range layers[:len(layers)-1] {
-		if h, err = l.Forward(h, false); err != nil {
-			return nil, err
-		}
-	}
-	return h, nil
+	return e.Net.ForwardFirst(h, len(e.Net.Layers)-1, false)
 }
 
 // Embed returns the noiseless embeddings (N x Dim) of the rows of x in

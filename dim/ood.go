@@ -2,6 +2,7 @@ package dim
 
 import (
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/nidim/nidim/stats"
@@ -21,6 +22,8 @@ type OODSet struct {
 //   - "inverted": lo + hi - x, which is 1 - x for images in [0, 1];
 //   - "rotated-90": each image turned 90 degrees counterclockwise, only
 //     for square images of shape [channels, height, width];
+//   - "blurred": each image of shape [channels, height, width] convolved
+//     with a Gaussian of standard deviation BlurSigma pixels;
 //   - "uniform-noise": independent uniform values in [lo, hi], drawn
 //     from seed, as many rows as x.
 func OODSets(x *tensor.Tensor, shape []int, seed uint64) ([]OODSet, error) {
@@ -44,6 +47,9 @@ func OODSets(x *tensor.Tensor, shape []int, seed uint64) ([]OODSet, error) {
 
 	if len(shape) == 3 && shape[1] == shape[2] {
 		sets = append(sets, OODSet{Name: "rotated-90", X: rotate90(x, shape)})
+	}
+	if len(shape) == 3 {
+		sets = append(sets, OODSet{Name: "blurred", X: gaussianBlur(x, shape, BlurSigma)})
 	}
 
 	noise := tensor.New(x.Shape...)
@@ -70,6 +76,55 @@ func rotate90(x *tensor.Tensor, shape []int) *tensor.Tensor {
 				for c := 0; c < n; c++ {
 					dst[base+r*n+c] = src[base+c*n+(n-1-r)]
 				}
+			}
+		}
+	}
+	return out
+}
+
+// BlurSigma is the standard deviation, in pixels, of the blur of the
+// "blurred" out-of-distribution set.
+const BlurSigma = 1.5
+
+// gaussianBlur convolves each channel of each image of x with a Gaussian
+// of standard deviation sigma pixels, truncated at 3 sigma, along rows and
+// then columns. Near the border the weights that fall inside the image
+// are renormalized to sum to 1, so a constant image stays constant.
+func gaussianBlur(x *tensor.Tensor, shape []int, sigma float64) *tensor.Tensor {
+	radius := int(math.Ceil(3 * sigma))
+	kernel := make([]float64, 2*radius+1)
+	for k := range kernel {
+		t := float64(k-radius) / sigma
+		kernel[k] = math.Exp(-t * t / 2)
+	}
+	channels, height, width := shape[0], shape[1], shape[2]
+	out := tensor.New(x.Shape...)
+	tmp := make([]float64, height*width)
+	// pass blurs one line of n values, reading value(i) and writing
+	// store(i, v).
+	pass := func(n int, value func(int) float64, store func(int, float64)) {
+		for i := 0; i < n; i++ {
+			sum, weight := 0.0, 0.0
+			for k := max(0, i-radius); k <= min(n-1, i+radius); k++ {
+				w := kernel[k-i+radius]
+				sum += w * value(k)
+				weight += w
+			}
+			store(i, sum/weight)
+		}
+	}
+	size := x.Shape[1]
+	for row := 0; row < x.Shape[0]; row++ {
+		for ch := 0; ch < channels; ch++ {
+			src := x.Data[row*size+ch*height*width:]
+			dst := out.Data[row*size+ch*height*width:]
+			for r := 0; r < height; r++ {
+				pass(width, func(c int) float64 { return float64(src[r*width+c]) },
+					func(c int, v float64) { tmp[r*width+c] = v })
+			}
+			for c := 0; c < width; c++ {
+				pass(height, func(r int) float64 { return tmp[r*width+c] },
+					func(r int, v float64) { dst[r*width+c] = float32(v) })
 			}
 		}
 	}

@@ -149,23 +149,65 @@ func TestOODSetsImages(t *testing.T) {
 	x := &tensor.Tensor{Shape: []int{2, 4}, Data: []float32{0, 0.25, 0.5, 1, 0.5, 0.5, 0.5, 0.5}}
 	sets, err := OODSets(x, []int{1, 2, 2}, 9)
 	require.NoError(t, err)
-	require.Len(t, sets, 3)
+	require.Len(t, sets, 4)
 	assert.Equal(t, "inverted", sets[0].Name)
 	assert.Equal(t, []float32{1, 0.75, 0.5, 0, 0.5, 0.5, 0.5, 0.5}, sets[0].X.Data)
 	// Counterclockwise: the top row becomes the left column, read upward.
 	assert.Equal(t, "rotated-90", sets[1].Name)
 	assert.Equal(t, []float32{0.25, 1, 0, 0.5}, sets[1].X.Data[:4])
-	assert.Equal(t, "uniform-noise", sets[2].Name)
-	for _, v := range sets[2].X.Data {
+	assert.Equal(t, "blurred", sets[2].Name)
+	for i, v := range sets[2].X.Data[4:] {
+		assert.InDelta(t, 0.5, v, 1e-7, "constant image, pixel %d", i)
+	}
+	assert.Equal(t, "uniform-noise", sets[3].Name)
+	for _, v := range sets[3].X.Data {
 		assert.True(t, v >= 0 && v <= 1, "%v", v)
 	}
-	assert.NotEqual(t, sets[2].X.Data[0], sets[2].X.Data[1])
+	assert.NotEqual(t, sets[3].X.Data[0], sets[3].X.Data[1])
 
 	vec, err := OODSets(x, []int{4}, 9)
 	require.NoError(t, err)
 	assert.Len(t, vec, 2, "no rotation of feature vectors")
 	_, err = OODSets(x, []int{3}, 9)
 	assert.ErrorContains(t, err, "does not match the 4 values per row")
+}
+
+func TestGaussianBlurImpulse(t *testing.T) {
+	// A unit impulse in the middle of a 23 x 23 image spreads into the
+	// product of two normalized Gaussian kernels of radius 5. The pixels
+	// it reaches are all more than 5 from the border, so no weight there
+	// is renormalized.
+	const n, mid = 23, 11
+	x := tensor.New(1, n*n)
+	x.Data[mid*n+mid] = 1
+	out := gaussianBlur(x, []int{1, n, n}, 1.5)
+	g := func(k int) float64 {
+		sum := 0.0
+		for j := -5; j <= 5; j++ {
+			sum += math.Exp(-float64(j*j) / (2 * 1.5 * 1.5))
+		}
+		return math.Exp(-float64(k*k)/(2*1.5*1.5)) / sum
+	}
+	total := 0.0
+	for r := 0; r < n; r++ {
+		for c := 0; c < n; c++ {
+			v := float64(out.Data[r*n+c])
+			total += v
+			if abs(r-mid) <= 5 && abs(c-mid) <= 5 {
+				assert.InDelta(t, g(r-mid)*g(c-mid), v, 1e-7, "pixel (%d, %d)", r, c)
+			} else {
+				assert.Equal(t, 0.0, v, "pixel (%d, %d)", r, c)
+			}
+		}
+	}
+	assert.InDelta(t, 1, total, 1e-6)
+}
+
+func abs(k int) int {
+	if k < 0 {
+		return -k
+	}
+	return k
 }
 
 func TestEvaluateOutliersMatchesScores(t *testing.T) {

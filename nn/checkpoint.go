@@ -157,10 +157,59 @@ func LoadCheckpoint(path string) (*Checkpoint, error) {
 		return nil, fmt.Errorf("nn: read checkpoint: %w", err)
 	}
 	c, err := ParseCheckpoint(data)
+	var notSafetensors *notSafetensorsError
+	if errors.As(err, &notSafetensors) {
+		notSafetensors.path = path
+		return nil, notSafetensors
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return c, nil
+}
+
+// notSafetensorsError reports data that is not in the safetensors format at
+// all, such as an array or a text file given in place of a checkpoint,
+// rather than a damaged checkpoint. It wraps ErrCheckpoint.
+type notSafetensorsError struct {
+	path  string // the file, when known
+	looks string // what the data looks like, or ""
+}
+
+func (e *notSafetensorsError) Error() string {
+	what := "the data"
+	if e.path != "" {
+		what = e.path
+	}
+	msg := "nn: " + what + " is not a safetensors checkpoint"
+	if e.looks != "" {
+		msg += " (it looks like " + e.looks + ")"
+	}
+	return msg + "; pass a checkpoint in the safetensors format, such as the model file nidim train writes"
+}
+
+func (e *notSafetensorsError) Unwrap() error { return ErrCheckpoint }
+
+// looksLike names the format of data from its first bytes, or returns ""
+// when it knows none.
+func looksLike(data []byte) string {
+	switch {
+	case bytes.HasPrefix(data, []byte("\x93NUMPY")):
+		return "a NumPy .npy array"
+	case bytes.HasPrefix(data, []byte{0x1f, 0x8b}):
+		return "gzip-compressed data"
+	case bytes.HasPrefix(data, []byte("PK\x03\x04")):
+		return "a zip archive, such as a PyTorch .pt file"
+	case len(data) >= 4 && data[0] == 0 && data[1] == 0 && data[2] >= 0x08 && data[2] <= 0x0e && data[3] >= 1 && data[3] <= 4:
+		return "an MNIST-style IDX file"
+	}
+	head := data[:min(len(data), 64)]
+	for _, b := range head {
+		if (b < ' ' || b > '~') && b != '\n' && b != '\r' && b != '\t' {
+			return ""
+		}
+	}
+	return "a text file"
 }
 
 // ParseCheckpoint decodes the bytes of a safetensors file. It checks the
@@ -170,7 +219,12 @@ func LoadCheckpoint(path string) (*Checkpoint, error) {
 // overlaps or gaps.
 func ParseCheckpoint(data []byte) (*Checkpoint, error) {
 	if len(data) < 8 {
-		return nil, fmt.Errorf("%w: file is %d bytes, shorter than the 8-byte header length; the file is truncated", ErrCheckpoint, len(data))
+		return nil, fmt.Errorf("%w: file is %d bytes, shorter than the 8-byte header length; it is truncated or not a checkpoint", ErrCheckpoint, len(data))
+	}
+	// The JSON header of every safetensors file starts right after the
+	// header length.
+	if len(data) > 8 && data[8] != '{' {
+		return nil, &notSafetensorsError{looks: looksLike(data)}
 	}
 	n := binary.LittleEndian.Uint64(data)
 	if n > maxHeaderSize {

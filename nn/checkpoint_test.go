@@ -117,7 +117,8 @@ func TestParseCheckpointRejects(t *testing.T) {
 		{"seven bytes", make([]byte, 7), "shorter than the 8-byte header length"},
 		{"oversized header", binary.LittleEndian.AppendUint64(nil, 1<<40), "exceeds the maximum"},
 		{"header longer than file", append(binary.LittleEndian.AppendUint64(nil, 50), `{"a":1}`...), "header length 50 is longer than the 7 bytes"},
-		{"not an object", rawCheckpoint(`[1,2]`, nil), "does not start with '{'"},
+		{"not an object", rawCheckpoint(`[1,2]`, nil), "the data is not a safetensors checkpoint; pass"},
+		{"empty header", rawCheckpoint(``, []byte("{}")), "does not start with '{'"},
 		{"bad json", rawCheckpoint(`{"a":{"dtype":"F32",`, nil), "not valid JSON"},
 		{"trailing bytes in header", rawCheckpoint(`{} x`, nil), "not spaces"},
 		{"wrong dtype", rawCheckpoint(`{"w":{"dtype":"F16","shape":[4],"data_offsets":[0,8]}}`, eight), `dtype "F16"`},
@@ -158,6 +159,34 @@ func TestParseCheckpointAccepts(t *testing.T) {
 	assert.Empty(t, c.Tensors["b"].Shape)
 	assert.Equal(t, []int{0, 3}, c.Tensors["e"].Shape)
 	assert.Nil(t, c.Metadata)
+}
+
+// TestLoadCheckpointOtherFormats gives LoadCheckpoint files of other
+// formats, as a user who passes a data file in place of a model does.
+func TestLoadCheckpointOtherFormats(t *testing.T) {
+	dir := t.TempDir()
+	idx := []byte{0, 0, 0x08, 3, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 2, 1, 2, 3, 4, 5, 6, 7, 8}
+	for _, c := range []struct {
+		name  string
+		data  []byte
+		looks string
+	}{
+		{"x.npy", append([]byte("\x93NUMPY\x01\x00v\x00{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }"), make([]byte, 8)...), " (it looks like a NumPy .npy array)"},
+		{"x.csv", []byte("0.5,1.5,2\n3,4,5\n"), " (it looks like a text file)"},
+		{"x.npy.gz", []byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3}, " (it looks like gzip-compressed data)"},
+		{"x.pt", []byte("PK\x03\x04\x14\x00\x00\x00\x00\x00archive/data.pkl"), " (it looks like a zip archive, such as a PyTorch .pt file)"},
+		{"train-images-idx3-ubyte", idx, " (it looks like an MNIST-style IDX file)"},
+		{"x.bin", []byte{1, 2, 3, 4, 5, 6, 7, 8, 0xff, 0xfe}, ""},
+	} {
+		path := filepath.Join(dir, c.name)
+		require.NoError(t, os.WriteFile(path, c.data, 0o644))
+		got, err := LoadCheckpoint(path)
+		require.Error(t, err, c.name)
+		assert.Nil(t, got)
+		assert.True(t, errors.Is(err, ErrCheckpoint), "error %q does not wrap ErrCheckpoint", err)
+		assert.Equal(t, "nn: "+path+" is not a safetensors checkpoint"+c.looks+
+			"; pass a checkpoint in the safetensors format, such as the model file nidim train writes", err.Error())
+	}
 }
 
 func FuzzLoadCheckpoint(f *testing.F) {

@@ -39,8 +39,8 @@ type Conv2d struct {
 	x, y, dx, dy *tensor.Tensor
 	scratch      chan *convScratch // free per-goroutine buffers
 	scratchKey   [2]int            // unfolded size and output size they fit
-	fuseReLU     bool              // apply ReLU to the output; set by Sequential
-	pool         *MaxPool2d        // max pooling applied after the fused ReLU; set by Sequential
+	fuseReLU     bool              // the last Forward applied ReLU to the output
+	pool         *MaxPool2d        // max pooling the last Forward applied after the ReLU, or nil
 	out          *tensor.Tensor    // output of the last Forward: y, or the pooled y
 	weightBias   []float32         // OutC x (InC*K*K + 1): the weights with the bias as last column
 	gradW        []float32         // convGroups partial gradients of weightBias
@@ -73,17 +73,28 @@ func NewConv2d(inC, outC, kernel, stride, padding int, rng RNG) (*Conv2d, error)
 func (l *Conv2d) Name() string               { return l.name }
 func (l *Conv2d) Params() []*Param           { return []*Param{l.Weight, l.Bias} }
 func (l *Conv2d) SetSkipInputGrad(skip bool) { l.skipInputGrad = skip }
-func (l *Conv2d) setFuseReLU(fuse bool)      { l.fuseReLU = fuse }
-
-// setFusePool makes Forward apply ReLU and then p, and return the pooled
-// output, so the full convolution output never leaves the cache; Backward
-// then takes the gradient of the pooled output.
-func (l *Conv2d) setFusePool(p *MaxPool2d) {
-	l.fuseReLU = true
-	l.pool = p
-}
 
 func (l *Conv2d) Forward(x *tensor.Tensor, train bool) (*tensor.Tensor, error) {
+	return l.forward(x, false, nil)
+}
+
+// forwardReLU returns ReLU of the output; Backward then takes the gradient
+// of that.
+func (l *Conv2d) forwardReLU(x *tensor.Tensor, train bool) (*tensor.Tensor, error) {
+	return l.forward(x, true, nil)
+}
+
+// forwardReLUPool returns the output after ReLU and then pool, so the full
+// convolution output never leaves the cache; Backward then takes the
+// gradient of the pooled output. It uses the output and argmax buffers of
+// pool, whose own Forward must not run between this call and Backward.
+func (l *Conv2d) forwardReLUPool(x *tensor.Tensor, pool *MaxPool2d) (*tensor.Tensor, error) {
+	return l.forward(x, true, pool)
+}
+
+// forward computes the convolution, followed by ReLU if relu is set and
+// then by pool if it is not nil, and records both for Backward.
+func (l *Conv2d) forward(x *tensor.Tensor, relu bool, pool *MaxPool2d) (*tensor.Tensor, error) {
 	if x == nil || len(x.Shape) != 4 || x.Shape[1] != l.InC {
 		var got []int
 		if x != nil {
@@ -97,13 +108,16 @@ func (l *Conv2d) Forward(x *tensor.Tensor, train bool) (*tensor.Tensor, error) {
 	if h+2*l.Padding < l.Kernel || w+2*l.Padding < l.Kernel {
 		return nil, shapeError(l.name, "input", x.Shape, fmt.Sprintf("an image of at least %d x %d pixels after padding", l.Kernel, l.Kernel))
 	}
-	l.n, l.h, l.w, l.oh, l.ow = n, h, w, oh, ow
-	l.x = x
-	if l.pool != nil {
-		if err := l.pool.setup(n, l.OutC, oh, ow); err != nil {
+	if pool != nil {
+		if err := pool.setup(n, l.OutC, oh, ow); err != nil {
 			return nil, err
 		}
-		l.out = l.pool.y
+	}
+	l.n, l.h, l.w, l.oh, l.ow = n, h, w, oh, ow
+	l.x = x
+	l.fuseReLU, l.pool = relu, pool
+	if pool != nil {
+		l.out = pool.y
 	} else {
 		l.out = ensure(&l.y, n, l.OutC, oh, ow)
 	}

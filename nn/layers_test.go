@@ -317,15 +317,14 @@ func TestSequentialFused(t *testing.T) {
 			}
 			fusedLayers, plainLayers := build(), build()
 			model := NewSequential(fusedLayers...)
-			conv := fusedLayers[0].(*Conv2d)
-			require.True(t, conv.fuseReLU)
-			require.Equal(t, c.pool[0] > 0, conv.pool != nil)
-
 			rng := newTestRNG(32)
 			x := randomTensor(rng, 5, 2, 4, 4)
 			dy := randomTensor(rng, 5, 3)
 			yFused, err := model.Forward(x, true)
 			require.NoError(t, err)
+			conv := fusedLayers[0].(*Conv2d)
+			require.True(t, conv.fuseReLU)
+			require.Equal(t, c.pool[0] > 0, conv.pool != nil)
 			yPlain := chain(plainLayers).forward(t, x)
 			assert.Equal(t, yPlain.Data, yFused.Data)
 

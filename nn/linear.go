@@ -16,7 +16,7 @@ type Linear struct {
 	Bias    *Param // "bias", Out
 
 	skipInputGrad bool
-	fuseReLU      bool // apply ReLU to the output; set by Sequential
+	fuseReLU      bool // the last Forward applied ReLU to the output
 	name          string
 	x             *tensor.Tensor // input of the last Forward, not copied
 	y, dx         *tensor.Tensor
@@ -45,9 +45,20 @@ func NewLinear(in, out int, rng RNG) (*Linear, error) {
 func (l *Linear) Name() string            { return l.name }
 func (l *Linear) Params() []*Param        { return []*Param{l.Weight, l.Bias} }
 func (l *Linear) SetSkipInputGrad(s bool) { l.skipInputGrad = s }
-func (l *Linear) setFuseReLU(fuse bool)   { l.fuseReLU = fuse }
 
 func (l *Linear) Forward(x *tensor.Tensor, train bool) (*tensor.Tensor, error) {
+	return l.forward(x, false)
+}
+
+// forwardReLU returns ReLU of the output; Backward then takes the gradient
+// of that.
+func (l *Linear) forwardReLU(x *tensor.Tensor, train bool) (*tensor.Tensor, error) {
+	return l.forward(x, true)
+}
+
+// forward computes the output, followed by ReLU if relu is set, and
+// records relu for Backward.
+func (l *Linear) forward(x *tensor.Tensor, relu bool) (*tensor.Tensor, error) {
 	if x == nil || len(x.Shape) != 2 || x.Shape[1] != l.In {
 		var got []int
 		if x != nil {
@@ -58,6 +69,7 @@ func (l *Linear) Forward(x *tensor.Tensor, train bool) (*tensor.Tensor, error) {
 	n := x.Shape[0]
 	y := ensure(&l.y, n, l.Out)
 	l.x = x
+	l.fuseReLU = relu
 	l.gemm.gemm(tensor.NoTrans, tensor.Trans, n, l.Out, l.In, x.Data, l.In, l.Weight.Value.Data, l.In, 0, y.Data)
 	k := simd.Active()
 	b := l.Bias.Value.Data

@@ -33,7 +33,7 @@ var testSpecs = map[string]testSpec{
 	"shapiro-wilk":           {"Shapiro-Wilk W per component, composite normality (n 3..5000, a seeded subsample of 5000 above)", true, true, false},
 	"shapiro-francia":        {"Shapiro-Francia W' per component, composite normality (n 5..5000, a seeded subsample of 5000 above)", true, true, false},
 	"anderson-darling":       {"Anderson-Darling A² per component, composite normality with estimated mean and sd (n >= 8)", true, true, false},
-	"anderson-darling-prior": {"Anderson-Darling A² per component against the prior's marginal N(0, 1) or U[0, 1]", false, true, false},
+	"anderson-darling-prior": {"Anderson-Darling A² per component against the prior's marginal, such as N(0, 1) or U[0, 1]", false, true, false},
 	"ks-prior":               {"Kolmogorov-Smirnov D per component against the prior's marginal", false, true, false},
 	"lilliefors":             {"Lilliefors D per component, Kolmogorov-Smirnov with estimated mean and sd", true, true, false},
 	"cramer-von-mises-prior": {"Cramér-von Mises W² per component against the prior's marginal", false, true, false},
@@ -46,7 +46,7 @@ var testSpecs = map[string]testSpec{
 	"energy":                 {"energy test of composite multivariate normality, parametric bootstrap (needs n > d; O(B n² d), subsampled)", true, false, true},
 	"energy-prior":           {"energy distance to the prior, N(0, I) or U[0,1]^d, Monte Carlo p (O(B n² d), subsampled); also per component for uniform", false, false, true},
 	"sphericity":             {"Bartlett's test that the components are uncorrelated (needs d >= 2, n > d)", false, false, true},
-	"epps-pulley":            {"Epps-Pulley characteristic-function test per component, composite normality (n >= 8; O(n²), a seeded subsample of MaxSamples above)", true, true, false},
+	"epps-pulley":            {"Epps-Pulley characteristic-function test per component, composite normality (n >= 8; O(n²), a seeded subsample of max-samples rows above)", true, true, false},
 	"grid":                   {"grid-artefact check per component for the uniform prior: fine-binned chi-square and periodicity at spacing 2·eps (needs eps)", false, true, false},
 	"sliced-epps-pulley":     {"sliced Epps-Pulley test against N(0, I) over 8 random directions, Monte Carlo p (O(B n²), subsampled like energy)", false, false, true},
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -135,7 +136,7 @@ Flags:
   --training     also time the MLP training shapes (m,k,n) = (256,784,512),
                  (256,512,512), (256,512,64) and (512,64,512), each as NN,
                  TN (A transposed) and NT (B transposed)
-  --threads N    goroutines per multiply (default 1)
+  --threads N    goroutines per multiply; 0 for all cores (default 1)
   --level L      SIMD level: generic, avx2, avx512 or neon (default: the
                  level nidim picks on this CPU, %s here)
   --json         print a JSON array of objects with the keys impl, op, m,
@@ -183,18 +184,21 @@ func runBenchGemm(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "nidim bench gemm: no cases to time: pass --sizes with at least one size or --training.")
 		return exitUsage
 	}
-	if *threads < 1 {
-		fmt.Fprintf(stderr, "nidim bench gemm: invalid --threads %d: use 1 or more.\n", *threads)
+	if *threads < 0 {
+		fmt.Fprintf(stderr, "nidim bench gemm: invalid --threads %d: use 0 for all cores or a positive count.\n", *threads)
 		return exitUsage
+	}
+	if *threads == 0 {
+		*threads = runtime.GOMAXPROCS(0)
 	}
 	level, err := simd.ParseLevel(*levelName)
 	if err != nil {
-		fmt.Fprintf(stderr, "nidim bench gemm: invalid --level %q: use one of %v.\n", *levelName, simd.Supported())
+		fmt.Fprintf(stderr, "nidim bench gemm: invalid --level %q: use one of %s.\n", *levelName, levelList(simd.Supported()))
 		return exitUsage
 	}
 	kern, err := simd.Lookup(level)
 	if err != nil {
-		fmt.Fprintf(stderr, "nidim bench gemm: --level %s is not supported on this CPU or build: use one of %v.\n", level, simd.Supported())
+		fmt.Fprintf(stderr, "nidim bench gemm: --level %s is not supported on this CPU or build: use one of %s.\n", level, levelList(simd.Supported()))
 		return exitUsage
 	}
 
@@ -293,4 +297,14 @@ func randomNormal(rng *rand.Rand, n int) []float32 {
 		x[i] = float32(rng.NormFloat64())
 	}
 	return x
+}
+
+// levelList returns the names of levels separated by commas, as in
+// "generic, avx2, avx512".
+func levelList(levels []simd.Level) string {
+	names := make([]string, len(levels))
+	for i, l := range levels {
+		names[i] = l.String()
+	}
+	return strings.Join(names, ", ")
 }

@@ -49,8 +49,9 @@ Models:
 Flags:
   --model NAME   mlp, cnn or all (default all)
   --batch N      samples per step (default 256)
-  --threads N    goroutines, for matrix multiply and for the layers
-                 (default %d, the number of CPUs Go uses here)
+  --threads N    goroutines, for matrix multiply and for the layers; 0
+                 for all cores (default %d, the number of CPUs Go uses
+                 here)
   --steps N      timed steps (default 30)
   --seed N       seed of the weights and the batch (default 1)
   --json         print a JSON array of objects with the keys model, batch,
@@ -96,9 +97,12 @@ func runBenchStep(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "nidim bench step: invalid --batch %d: use 1 to 65536 samples.\n", *batch)
 		return exitUsage
 	}
-	if *threads < 1 {
-		fmt.Fprintf(stderr, "nidim bench step: invalid --threads %d: use 1 or more.\n", *threads)
+	if *threads < 0 {
+		fmt.Fprintf(stderr, "nidim bench step: invalid --threads %d: use 0 for all cores or a positive count.\n", *threads)
 		return exitUsage
+	}
+	if *threads == 0 {
+		*threads = runtime.GOMAXPROCS(0)
 	}
 	if *steps < 1 {
 		fmt.Fprintf(stderr, "nidim bench step: invalid --steps %d: use 1 or more.\n", *steps)

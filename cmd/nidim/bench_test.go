@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -67,8 +68,8 @@ func TestBenchInvalidUsage(t *testing.T) {
 		{[]string{"bench", "gemm", "--sizes", "64,x"}, `invalid size "x"`},
 		{[]string{"bench", "gemm", "--sizes", "0"}, `invalid size "0"`},
 		{[]string{"bench", "gemm", "--sizes", ""}, "no cases to time"},
-		{[]string{"bench", "gemm", "--threads", "0"}, "invalid --threads 0"},
-		{[]string{"bench", "gemm", "--level", "sse9"}, `invalid --level "sse9"`},
+		{[]string{"bench", "gemm", "--threads", "-1"}, "invalid --threads -1: use 0 for all cores"},
+		{[]string{"bench", "gemm", "--level", "sse9"}, `invalid --level "sse9": use one of generic`},
 		{[]string{"bench", "gemm", "--bogus"}, "unknown flag -bogus"},
 		{[]string{"bench", "gemm", "extra"}, `unexpected argument "extra"`},
 	}
@@ -80,6 +81,29 @@ func TestBenchInvalidUsage(t *testing.T) {
 		if !strings.Contains(stderr.String(), tc.want) {
 			t.Errorf("%v: stderr %q does not contain %q", tc.args, stderr.String(), tc.want)
 		}
+	}
+}
+
+// TestBenchGemmAllThreads checks that --threads 0 means all cores, as in
+// the other commands.
+func TestBenchGemmAllThreads(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"bench", "gemm", "--sizes", "8", "--level", "generic", "--threads", "0", "--json"}, &stdout, &stderr)
+	if code != exitOK {
+		t.Fatalf("exit status %d, stderr %q", code, stderr.String())
+	}
+	var rows []map[string]any
+	if err := json.Unmarshal(stdout.Bytes(), &rows); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || rows[0]["threads"] != float64(runtime.GOMAXPROCS(0)) {
+		t.Errorf("rows %v, want one with threads %d", rows, runtime.GOMAXPROCS(0))
+	}
+}
+
+func TestLevelList(t *testing.T) {
+	if got := levelList([]simd.Level{simd.Generic, simd.AVX2, simd.NEON}); got != "generic, avx2, neon" {
+		t.Errorf("levelList = %q, want %q", got, "generic, avx2, neon")
 	}
 }
 
