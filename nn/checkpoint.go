@@ -177,11 +177,11 @@ type notSafetensorsError struct {
 }
 
 func (e *notSafetensorsError) Error() string {
-	what := "the data"
+	subject := "the data"
 	if e.path != "" {
-		what = e.path
+		subject = e.path
 	}
-	msg := "nn: " + what + " is not a safetensors checkpoint"
+	msg := "nn: " + subject + " is not a safetensors checkpoint"
 	if e.looks != "" {
 		msg += " (it looks like " + e.looks + ")"
 	}

@@ -37,6 +37,10 @@ const (
 	minChunkTiles   = 8
 )
 
+// spinBudget is how long a worker spins waiting for other workers before
+// it starts to sleep.
+const spinBudget = 2 * time.Millisecond
+
 // parallelMinWork is the number of multiply-adds below which Gemm runs on
 // the calling goroutine alone, because waking helpers would cost more than
 // it saves (an estimate: a few microseconds against about 2^20 FMAs).
@@ -202,16 +206,22 @@ func (j *gemmJob) work(slot int) {
 }
 
 // waitDone returns once at least target tickets have finished. It spins
-// first, because the wait is usually short, then sleeps in short steps, so
-// that a long wait (another worker descheduled by the OS) does not take a
-// core from it.
+// for up to spinBudget, because a wait for the other workers to finish a
+// phase is short, and only then sleeps in short steps, so that a long wait
+// (another worker descheduled by the OS) does not hold a core. Sleeping
+// early would cost far more than the wait: on Linux a time.Sleep of 20 µs
+// often returns after more than a millisecond.
 func (j *gemmJob) waitDone(target int64) {
+	var start time.Time
 	for spin := 0; j.done.Load() < target; spin++ {
-		if spin < 100 {
-			runtime.Gosched()
-		} else {
-			time.Sleep(20 * time.Microsecond)
+		switch {
+		case spin == 0:
+			start = time.Now()
+		case spin%64 == 0 && time.Since(start) > spinBudget:
+			time.Sleep(50 * time.Microsecond)
+			continue
 		}
+		runtime.Gosched()
 	}
 }
 
