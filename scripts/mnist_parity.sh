@@ -19,7 +19,10 @@
 #   EPOCHS          training epochs (default 15)
 #   THREADS         threads on both sides (default 2)
 #   STEPS           which parts to run, in order (default
-#                   "main ablation determinism cnn table")
+#                   "main ablation crosscheck determinism cnn table"; "norecal"
+#                   is an extra step: nidim with --no-recalibrate, as the
+#                   reference. "crosscheck" recomputes the KS distance and
+#                   the correlation of nidim's test embeddings with scipy)
 #   NIDIM           the nidim binary (default: built from this tree into OUTDIR)
 #   REF             the reference script (default /work/shared/anchors/nidim_torch.py)
 set -euo pipefail
@@ -42,7 +45,7 @@ SEEDS=${SEEDS:-"0 1 2"}
 ABLATION_SEEDS=${ABLATION_SEEDS:-"0 1 2"}
 EPOCHS=${EPOCHS:-15}
 THREADS=${THREADS:-2}
-STEPS=${STEPS:-"main ablation determinism cnn table"}
+STEPS=${STEPS:-"main ablation crosscheck determinism cnn table"}
 REF=${REF:-/work/shared/anchors/nidim_torch.py}
 PY=/usr/bin/python3
 export OMP_WAIT_POLICY=PASSIVE
@@ -125,6 +128,27 @@ for step in $STEPS; do
 				--seed "$seed" --threads "$THREADS" --out "$out/torch_d4_nonoise_seed${seed}.json.tmp"
 		done
 		;;
+	norecal)
+		# nidim recomputes the normalization statistics on clean training
+		# inputs after training; the reference keeps the running statistics
+		# of the augmented training batches. This runs nidim as the
+		# reference does, for the seeds in SEEDS.
+		for seed in $SEEDS; do
+			run "nidim_d4_s1norecal_seed$seed" 1 "$NIDIM" train --dim 4 --sigma 1 --epochs "$EPOCHS" --seed "$seed" \
+				--threads "$THREADS" --no-recalibrate --out "$out/nidim_d4_s1norecal_seed$seed.safetensors" --json
+			run "nidim_d16_s0.5norecal_seed$seed" 1 "$NIDIM" train --dim 16 --sigma 0.5 --epochs "$EPOCHS" --seed "$seed" \
+				--threads "$THREADS" --no-recalibrate --out "$out/nidim_d16_s0.5norecal_seed$seed.safetensors" --json
+		done
+		;;
+	crosscheck)
+		# Embeds the test split with every nidim checkpoint of the main
+		# settings, so that parity_table.py recomputes the KS distance and
+		# the correlation with scipy and numpy, as the reference does.
+		for f in "$out"/nidim_d*_seed*.safetensors; do
+			[[ -e $f && ! -s ${f%.safetensors}.test.npy ]] || continue
+			"$NIDIM" embed --model "$f" --split test --threads "$THREADS" --out "${f%.safetensors}.test.npy"
+		done
+		;;
 	determinism)
 		for i in 1 2; do
 			run "det_$i" 1 "$NIDIM" train --dim 4 --sigma 1 --epochs 1 --seed 7 --threads "$THREADS" \
@@ -154,7 +178,7 @@ for step in $STEPS; do
 		echo "== table: $out/results.md"
 		;;
 	*)
-		echo "mnist_parity.sh: unknown step $step; use main, ablation, determinism, cnn or table" >&2
+		echo "mnist_parity.sh: unknown step $step; use main, ablation, norecal, crosscheck, determinism, cnn or table" >&2
 		exit 2
 		;;
 	esac

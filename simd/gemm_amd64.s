@@ -8,8 +8,9 @@
 // steps at a time, then scales by alpha and, unless beta is +0 or -0, adds
 // beta times the old C. With beta == 0 the old C is never loaded. The k
 // loops issue no prefetches: the panels are read in order and the hardware
-// prefetchers keep up (explicit ones measured a few percent slower on
-// Zen 5). The Rows variants read A in place instead of from a packed panel.
+// prefetchers keep up (explicit ones measured a few percent slower on an
+// Intel Xeon with AVX-512 and 2 MiB of L2 per core). The Rows variants
+// read A in place instead of from a packed panel.
 //
 // Register roles:
 //	AX  packed A, advanced by MR floats per k step (R10..R12 in Rows variants)

@@ -22,7 +22,7 @@ func transpose4SSE(dst, src *float32, ld, width, lines, n int)
 
 // packAVX reports whether PackTransposed may use transpose8AVX. Its
 // instructions are all AVX, but the package's assembly check counts
-// VPERM2F128 as AVX2, so the guard asks for both; every CPU with AVX2 has
+// VPERM2F128 as AVX2, so the guard requires both. Every CPU with AVX2 has
 // AVX.
 var packAVX = cpuid.CPU.Supports(cpuid.AVX, cpuid.AVX2)
 

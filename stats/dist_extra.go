@@ -81,19 +81,68 @@ func FromGaussian(d Continuous, z float64) float64 {
 // values of the prior d to N(0, 1), so that a sample from d can be checked
 // with the normality tests. It inverts Φ from the smaller tail, using
 // -Φ⁻¹(d.Survival(x)) where the survival probability is below 1/2, so that
-// both tails keep their relative accuracy. The result is ±Inf where that
-// tail probability underflows to 0, for example beyond z = ±38 for the
-// logistic prior.
+// both tails keep their relative accuracy. Where that tail probability is
+// below 1e-300 (|z| above about 37) or underflows to 0, it works from the
+// log of the tail probability, d.LogSurvival(x) or d.LogCDF(x), which
+// stays finite: ToGaussian(Logistic{0, 1}, 800) = 39.88 and not +Inf.
 //
-// Special cases: NaN gives NaN, and x outside the support gives ±Inf.
+// Special cases: NaN gives NaN, and x outside the support gives ±Inf
+// (the log tail probability is -Inf there).
 func ToGaussian(d Continuous, x float64) float64 {
 	if normal, ok := d.(Normal); ok {
 		return (x - normal.Mu) / normal.Sigma
 	}
-	if q := d.Survival(x); q < 0.5 {
-		return -NormalQuantile(q)
+	if math.IsNaN(x) {
+		return math.NaN()
 	}
-	return NormalQuantile(d.CDF(x))
+	if q := d.Survival(x); q < 0.5 {
+		if q >= farTail {
+			return -NormalQuantile(q)
+		}
+		return normalTailQuantile(d.LogSurvival(x))
+	}
+	if p := d.CDF(x); p >= farTail {
+		return NormalQuantile(p)
+	}
+	return -normalTailQuantile(d.LogCDF(x))
+}
+
+// farTail is the tail probability below which ToGaussian inverts Φ from
+// the log of the probability: AS 241 is accurate down to about 1e-300, and
+// the subnormal numbers below 2.2e-308 lose digits.
+const farTail = 1e-300
+
+// normalTailQuantile returns the z > 0 with log Φ(-z) = logq, for the far
+// tail logq < log(1e-300), where z > 37: -Inf gives +Inf.
+//
+// Algorithm: Newton's method on g(z) = log Φ(-z) - logq, whose derivative
+// is -φ(z)/Φ(-z) = -1/R(z) with R the Mills ratio (millsRatio), so each
+// step adds g(z) R(z). The start is the two-term asymptotic solution
+// z0² = t - log t with t = -2 logq - log 2π, from Φ(-z) ≈ φ(z)/z; it is
+// within 0.03 of the root at z = 37 and closer further out, and g is convex
+// there, so the steps converge monotonically in a few iterations. The
+// result has relative error about 1e-16: g loses the absolute digits of
+// logq (1e-13 at logq = -700), which R ≈ 1/z shrinks in the step.
+func normalTailQuantile(logq float64) float64 {
+	if math.IsNaN(logq) {
+		return math.NaN()
+	}
+	if math.IsInf(logq, -1) {
+		return math.Inf(1)
+	}
+	if logq > math.Log(farTail) {
+		return -NormalQuantile(math.Exp(logq))
+	}
+	t := -2*logq - math.Log(2*math.Pi)
+	z := math.Sqrt(t - math.Log(t))
+	for range 20 {
+		step := (normalLogCDF(-z) - logq) * millsRatio(z)
+		z += step
+		if math.Abs(step) <= 1e-16*z {
+			break
+		}
+	}
+	return z
 }
 
 // PriorNames lists the priors PriorByName accepts, in help-text order.
@@ -144,7 +193,13 @@ func softplus(t float64) float64 {
 // a > -ln 2 and log1p(-e^a) below. This is the split of M. Mächler,
 // "Accurately Computing log(1 - exp(-|a|))", Rmpfr package vignette (2012),
 // which keeps full relative accuracy on both sides. a = 0 gives -Inf.
+// For |a| < 2^-30 it returns log(-a) + a/2 (the next term is a²/24):
+// math.Expm1 rounds a subnormal a to about 1.1e-308, so the exponential
+// CDF at x = 1e-310 would give log 1.1e-308 instead of log 1e-310.
 func log1mExp(a float64) float64 {
+	if a > -0x1p-30 {
+		return math.Log(-a) + a/2
+	}
 	if a > -math.Ln2 {
 		return math.Log(-math.Expm1(a))
 	}

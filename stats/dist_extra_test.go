@@ -341,6 +341,70 @@ func TestToGaussianInvertsFromGaussian(t *testing.T) {
 	assert.Equal(t, math.Inf(1), ToGaussian(Uniform{0, 1}, 2))
 }
 
+// Far tails where the tail probability underflows, or is below the 1e-300
+// at which ToGaussian switches to log probabilities. The expected z solve
+// log Φ(-|z|) = log tail with mpmath at 50 digits (mp.findroot on
+// mp.log(mp.ncdf(-z))), the tail from the closed forms: logistic
+// -log(1 + e^|x|), Laplace -|x| - log 2, exponential -x, and for the
+// exponential near 0 log(1 - e^-x).
+func TestToGaussianFarTails(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		d    Continuous
+		x, z float64
+	}{
+		{"logistic", Logistic{0, 1}, 30, 7.357666815008762423},
+		{"logistic", Logistic{0, 1}, -40, -8.5926757184737721492},
+		{"logistic", Logistic{0, 1}, 700, 37.295079632647416957},
+		{"logistic", Logistic{0, 1}, 800, 39.884694838256677568},
+		{"logistic", Logistic{0, 1}, -800, -39.884694838256677568},
+		{"logistic", Logistic{0, 1}, 1e4, 141.3798398731271637},
+		{"logistic", Logistic{0, 1}, -1e4, -141.3798398731271637},
+		{"laplace", Laplace{0, 1}, 30, 7.4496668469581430904},
+		{"laplace", Laplace{0, 1}, -700, -37.313647170039451},
+		{"laplace", Laplace{0, 1}, 800, 39.902058935188113019},
+		{"laplace", Laplace{0, 1}, -800, -39.902058935188113019},
+		{"laplace", Laplace{0, 1}, 1e4, 141.38474227288309321},
+		{"exponential", Exponential{1}, 40, 8.5926757184737721488},
+		{"exponential", Exponential{1}, 700, 37.295079632647416957},
+		{"exponential", Exponential{1}, 800, 39.884694838256677568},
+		{"exponential", Exponential{1}, 1e4, 141.3798398731271637},
+		{"exponential", Exponential{1}, 1e-300, -37.047096299361199237},
+		{"exponential", Exponential{1}, 1e-310, -37.663060331949523732},
+	} {
+		got := ToGaussian(c.d, c.x)
+		assert.InDelta(t, c.z, got, 4e-16*math.Abs(c.z), "%s at %g", c.name, c.x)
+		// The forward transform takes it back. In the upper tails x grows
+		// like z²/2, so its relative error is about twice that of z; near
+		// 0 the exponential x is about Φ(z), whose relative error is
+		// |z| times the absolute error of z, 37² times its relative one.
+		tol := 2e-15
+		if math.Abs(c.x) < 1 {
+			tol = 3e-13
+		}
+		assert.InDelta(t, c.x, FromGaussian(c.d, got), tol*math.Abs(c.x), "%s at %g", c.name, c.x)
+	}
+}
+
+// normalTailQuantile is continuous with -NormalQuantile where ToGaussian
+// switches between them, and follows the asymptotic z² ≈ -2 log q - log(2π)
+// - log(z²) (from Φ(-z) ≈ φ(z)/z) far out.
+func TestNormalTailQuantile(t *testing.T) {
+	logq := math.Log(farTail)
+	assert.InDelta(t, -NormalQuantile(farTail), normalTailQuantile(logq), 1e-14*37)
+	below := math.Nextafter(logq, math.Inf(-1))
+	assert.InDelta(t, -NormalQuantile(math.Exp(below)), normalTailQuantile(below), 1e-14*37)
+	for _, lq := range []float64{-1e4, -1e6, -1e10, -1e300} {
+		z := normalTailQuantile(lq)
+		// Φ(-z) = φ(z)/z (1 - 1/z² + ...), so log Φ(-z) + z²/2 + log(z√2π)
+		// is -1/z² to first order.
+		rest := lq + z*z/2 + math.Log(z) + 0.5*math.Log(2*math.Pi)
+		assert.InDelta(t, -1/(z*z), rest, 3/math.Pow(z, 4)+1e-15*math.Abs(lq), "log q = %g, z = %g", lq, z)
+	}
+	assert.Equal(t, math.Inf(1), normalTailQuantile(math.Inf(-1)))
+	assert.True(t, math.IsNaN(normalTailQuantile(math.NaN())))
+}
+
 func BenchmarkFromGaussianLogistic(b *testing.B) {
 	x := normalSample(4096, 1)
 	d := Logistic{0, 1}

@@ -17,6 +17,21 @@ import (
 // significant.
 const gridAlpha = 0.01
 
+// The thresholds on the mean resultant length R̄ by which GridResult.Finding
+// words a significant periodicity. For values spread uniformly over a
+// fraction h of each lattice period, R̄ = sin(πh)/(πh): R̄ = 0.5 for
+// h ≈ 0.6, where two fifths of each period are empty, and R̄ = 0.1 for
+// h ≈ 0.94. Uniform data have R̄ of order 1/√n, plus at most 2·eps/π when
+// the period does not divide [0, 1], so a large sample can make a faint
+// lean significant; R̄ tells how much of a lattice there is.
+const (
+	// gridStrongResultant and above: a lattice, the discrete input found.
+	gridStrongResultant = 0.5
+	// Below gridWeakResultant: weak periodicity, the values are close to
+	// uniform; in between: partial clustering.
+	gridWeakResultant = 0.1
+)
+
 // GridResult is the outcome of GridArtefacts for one component.
 type GridResult struct {
 	// Spacing is the lattice spacing looked for, 2·eps.
@@ -43,7 +58,9 @@ type GridResult struct {
 	// Offset in [0, Spacing) is where the mean phase puts the lattice:
 	// values cluster near Offset + k·Spacing.
 	Offset float64
-	// Finding states the outcome in one or two plain sentences.
+	// Finding states the outcome in one or two plain sentences. A
+	// significant periodicity is worded by MeanResultant as weak (below
+	// 0.1), partial (0.1 to 0.5) or a lattice (0.5 and above).
 	Finding string
 }
 
@@ -180,6 +197,14 @@ func gridPeriodicity(x []float64, eps float64, r *GridResult) {
 func gridFinding(r GridResult, eps float64, n, fineBins int) string {
 	var f string
 	switch {
+	case r.Rayleigh.PValue < gridAlpha && r.MeanResultant < gridWeakResultant:
+		f = fmt.Sprintf("Weak lattice periodicity (mean resultant length %.3f, periodicity p = %.2g): the values lean towards a lattice of spacing %.3g (2·eps) near offset %.3g, "+
+			"but far from the discrete input that is optimal for uniform noise; below %.1f the values stay close to uniform at scales of %.3g.",
+			r.MeanResultant, r.Rayleigh.PValue, r.Spacing, r.Offset, gridWeakResultant, r.Spacing)
+	case r.Rayleigh.PValue < gridAlpha && r.MeanResultant < gridStrongResultant:
+		f = fmt.Sprintf("Partial lattice periodicity (mean resultant length %.3f, periodicity p = %.2g): the values gather around a lattice of spacing %.3g (2·eps) near offset %.3g "+
+			"but still cover every part of each period; the encoder is moving towards the discrete input that is optimal for uniform noise, which gives %.1f or more.",
+			r.MeanResultant, r.Rayleigh.PValue, r.Spacing, r.Offset, gridStrongResultant)
 	case r.Rayleigh.PValue < gridAlpha:
 		f = fmt.Sprintf("The values cluster on a lattice of spacing %.3g (2·eps) near offset %.3g: mean resultant length %.3f, periodicity p = %.2g. "+
 			"The encoder has found the discrete input that is optimal for uniform noise, so the embeddings are not uniform at scales below %.3g.",

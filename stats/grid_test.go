@@ -164,3 +164,42 @@ func TestGridArtefactsErrors(t *testing.T) {
 	_, err = GridArtefacts(y, 0.05)
 	assert.NoError(t, err)
 }
+
+// mixedLatticeSample returns n values of which a share frac lie on a
+// lattice of spacing 2·eps with small jitter, the others uniform on [0, 1].
+func mixedLatticeSample(n int, eps, frac float64, seed uint64) []float64 {
+	lattice := latticeSample(n, 2*eps, 0, 0.1*eps, seed)
+	uniform := epUniformSample(n, seed)
+	rng := rand.New(rand.NewPCG(seed, 0x51))
+	x := make([]float64, n)
+	for i := range x {
+		x[i] = uniform[i]
+		if rng.Float64() < frac {
+			x[i] = lattice[i]
+		}
+	}
+	return x
+}
+
+// The wording follows the effect size, not only the p-value: a faint lean
+// that a large sample makes significant is not called the discrete input.
+func TestGridArtefactsFindingFollowsEffectSize(t *testing.T) {
+	for _, c := range []struct {
+		frac       float64
+		minR, maxR float64
+		want, not  string
+	}{
+		{0.04, 0.01, gridWeakResultant, "Weak lattice periodicity", "discrete input that is optimal for uniform noise, so"},
+		{0.3, gridWeakResultant, gridStrongResultant, "Partial lattice periodicity", "cluster on a lattice"},
+		{0.9, gridStrongResultant, 1, "The values cluster on a lattice of spacing 0.1", "periodicity ("},
+	} {
+		r, err := GridArtefacts(mixedLatticeSample(20000, 0.05, c.frac, 11), 0.05)
+		require.NoError(t, err)
+		assert.Less(t, r.Rayleigh.PValue, gridAlpha, "share %g", c.frac)
+		assert.Greater(t, r.MeanResultant, c.minR, "share %g", c.frac)
+		assert.Less(t, r.MeanResultant, c.maxR, "share %g", c.frac)
+		assert.Contains(t, r.Finding, c.want, "share %g", c.frac)
+		assert.NotContains(t, r.Finding, c.not, "share %g", c.frac)
+		assert.Contains(t, r.Finding, "spacing 0.1", "share %g", c.frac)
+	}
+}

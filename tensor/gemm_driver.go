@@ -13,8 +13,9 @@ import (
 // panel, and so sets how often C is read and written: once per k block.
 // maxMC bounds the rows of A that one worker packs, which should stay in
 // L2, and maxNC bounds the columns of B packed at once, which should stay
-// in L3. The values come from timing on a Zen 5 core (1 MiB L2), where kc
-// from 192 to 512 and mc from 192 to 768 were within a few percent.
+// in L3. The values come from timing one core of an Intel Xeon with
+// AVX-512 (48 KiB L1d, 2 MiB L2 per core), where kc from 192 to 512 and
+// mc from 192 to 768 were within a few percent.
 const (
 	maxKC = 384
 	maxMC = 384
@@ -23,10 +24,11 @@ const (
 
 // rowsMaxN is the largest n for which Gemm reads a row-major A in place
 // instead of packing it, when the level has a kernel for that. Packing A
-// costs about as much as multiplying it with a few dozen columns of B, but
-// rows read in place are spread over memory: with a leading dimension near
-// a multiple of 4 KiB they fall into few cache sets and evict each other
-// from L2. An estimate from timing n = 64 and n = 512 on Zen 5.
+// costs about as much as multiplying it with a few dozen columns of B.
+// Rows read in place are spread over memory, though. With a leading
+// dimension near a multiple of 4 KiB they fall into few cache sets and
+// evict each other from L2. The value is an estimate from timing n = 64,
+// 512, 1024 and 2048 on that Xeon.
 const rowsMaxN = 128
 
 // With more than one worker, the rows and the packing of B are cut into
@@ -65,7 +67,7 @@ type gemmArgs struct {
 //
 // Workers take tickets in increasing order from next and count finished
 // ones in done. A packing ticket waits until every ticket of the previous
-// phase has finished, because it overwrites the B buffer they read; a
+// phase has finished, because it overwrites the B buffer they read. A
 // compute ticket waits until the packing tickets of its phase have
 // finished. Since tickets are taken in order and a ticket waits only for
 // earlier ones, done reaching the number of earlier tickets means they
@@ -75,8 +77,9 @@ type gemmArgs struct {
 type gemmJob struct {
 	gemmArgs
 	kern simd.GemmKernel
-	// rows is the kernel that reads A in place, set when A is row-major
-	// (NoTrans) and the level has one; then only edge tiles of A are packed.
+	// rows is the kernel that reads A in place. It is set when A is
+	// row-major (NoTrans), n is small and the level has one, and then only
+	// the edge tiles of A are packed.
 	rows simd.GemmRowsFunc
 	ws   *workspace
 
@@ -207,10 +210,10 @@ func (j *gemmJob) work(slot int) {
 
 // waitDone returns once at least target tickets have finished. It spins
 // for up to spinBudget, because a wait for the other workers to finish a
-// phase is short, and only then sleeps in short steps, so that a long wait
-// (another worker descheduled by the OS) does not hold a core. Sleeping
-// early would cost far more than the wait: on Linux a time.Sleep of 20 µs
-// often returns after more than a millisecond.
+// phase is short. Only then does it sleep in short steps, so that a long
+// wait (another worker descheduled by the OS) does not hold a core.
+// Sleeping early would cost far more than the wait, because on Linux a
+// time.Sleep of 20 µs often returns after more than a millisecond.
 func (j *gemmJob) waitDone(target int64) {
 	var start time.Time
 	for spin := 0; j.done.Load() < target; spin++ {

@@ -143,6 +143,29 @@ Flags:
                  k, n, threads and gflops instead of text
 `
 
+// parseBenchFlags parses the flags of a bench case, whose FlagSet is named
+// "bench CASE", and takes no arguments. It returns -1 to continue, or the
+// exit status after printing usage for --help or a usage error.
+func parseBenchFlags(fs *flag.FlagSet, args []string, usage string, stdout, stderr io.Writer) int {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, usage)
+			return exitOK
+		}
+		msg := err.Error()
+		if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
+			msg = "unknown flag " + name
+		}
+		fmt.Fprintf(stderr, "nidim %s: %s; run \"nidim help bench\" for the flags.\n", fs.Name(), msg)
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "nidim %s: unexpected argument %q; pass only flags.\n", fs.Name(), fs.Arg(0))
+		return exitUsage
+	}
+	return -1
+}
+
 func runBenchGemm(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("bench gemm", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -151,21 +174,8 @@ func runBenchGemm(args []string, stdout, stderr io.Writer) int {
 	threads := fs.Int("threads", 1, "")
 	levelName := fs.String("level", simd.Active().Level.String(), "")
 	asJSON := fs.Bool("json", false, "")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintf(stdout, benchGemmUsage, simd.Active().Level)
-			return exitOK
-		}
-		msg := err.Error()
-		if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
-			msg = "unknown flag " + name
-		}
-		fmt.Fprintf(stderr, "nidim bench gemm: %s; run \"nidim help bench\" for the flags.\n", msg)
-		return exitUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "nidim bench gemm: unexpected argument %q; pass only flags.\n", fs.Arg(0))
-		return exitUsage
+	if st := parseBenchFlags(fs, args, fmt.Sprintf(benchGemmUsage, simd.Active().Level), stdout, stderr); st >= 0 {
+		return st
 	}
 
 	shapes, err := parseGemmSizes(*sizes)

@@ -2,13 +2,11 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"runtime"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/nidim/nidim/nn"
@@ -68,21 +66,8 @@ func runBenchStep(args []string, stdout, stderr io.Writer) int {
 	steps := fs.Int("steps", 30, "")
 	seed := fs.Uint64("seed", 1, "")
 	asJSON := fs.Bool("json", false, "")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintf(stdout, benchStepUsage, runtime.GOMAXPROCS(0))
-			return exitOK
-		}
-		msg := err.Error()
-		if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
-			msg = "unknown flag " + name
-		}
-		fmt.Fprintf(stderr, "nidim bench step: %s; run \"nidim help bench\" for the flags.\n", msg)
-		return exitUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "nidim bench step: unexpected argument %q; pass only flags.\n", fs.Arg(0))
-		return exitUsage
+	if st := parseBenchFlags(fs, args, fmt.Sprintf(benchStepUsage, runtime.GOMAXPROCS(0)), stdout, stderr); st >= 0 {
+		return st
 	}
 	models := []string{*model}
 	switch *model {

@@ -3,12 +3,14 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"runtime"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/nidim/nidim/simd"
+	"github.com/stretchr/testify/assert"
 )
 
 func TestBenchGemmJSON(t *testing.T) {
@@ -131,5 +133,28 @@ func TestHelpBenchListsFlags(t *testing.T) {
 		if !strings.Contains(stdout.String(), flag) {
 			t.Errorf("help does not mention %s", flag)
 		}
+	}
+}
+
+// Both bench cases parse their flags through parseBenchFlags: the same
+// help, unknown-flag and extra-argument handling, in the case's name.
+func TestBenchCasesShareFlagParsing(t *testing.T) {
+	for _, c := range []struct{ name, usage string }{
+		{"gemm", fmt.Sprintf(benchGemmUsage, simd.Active().Level)},
+		{"step", fmt.Sprintf(benchStepUsage, runtime.GOMAXPROCS(0))},
+	} {
+		code, stdout, stderr := runCmd("bench", c.name, "--help")
+		assert.Equal(t, exitOK, code, c.name)
+		assert.Equal(t, c.usage, stdout, c.name)
+		assert.Empty(t, stderr, c.name)
+		assert.NotContains(t, stdout, "%!", c.name)
+
+		code, _, stderr = runCmd("bench", c.name, "--bogus")
+		assert.Equal(t, exitUsage, code, c.name)
+		assert.Equal(t, "nidim bench "+c.name+": unknown flag -bogus; run \"nidim help bench\" for the flags.\n", stderr)
+
+		code, _, stderr = runCmd("bench", c.name, "--json", "extra")
+		assert.Equal(t, exitUsage, code, c.name)
+		assert.Equal(t, "nidim bench "+c.name+": unexpected argument \"extra\"; pass only flags.\n", stderr)
 	}
 }

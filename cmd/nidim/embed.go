@@ -4,11 +4,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/nidim/nidim/dim"
-	"github.com/nidim/nidim/internal/mnist"
-	"github.com/nidim/nidim/nn"
 	"github.com/nidim/nidim/tensor"
 )
 
@@ -50,107 +47,43 @@ Flags:
 
 func runEmbed(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("embed", flag.ContinueOnError)
-	modelPath := fs.String("model", "", "")
-	out := fs.String("out", "", "")
-	data := fs.String("data", "", "")
-	split := fs.String("split", "test", "")
-	batch := fs.Int("batch", 1000, "")
+	c := newModelCommand("embed", fs, true, stderr)
 	prior := fs.String("prior", "", "")
-	threads := fs.Int("threads", 0, "")
 	files, st := parseFlagsAndFiles(fs, args, 1, embedUsage, stdout, stderr)
 	if st >= 0 {
 		return st
 	}
-
-	fail := func(status int, format string, a ...any) int {
-		fmt.Fprintf(stderr, "nidim embed: %s\n", sentence(fmt.Sprintf(format, a...)))
-		return status
+	if st := c.check(files, "nidim embed MODEL --out embeddings.npy", "embeddings.npy"); st >= 0 {
+		return st
 	}
-	if len(files) == 1 {
-		if *modelPath != "" {
-			return fail(exitUsage, "the model is given twice, as --model %s and as the argument %s; pass it once.", *modelPath, files[0])
-		}
-		*modelPath = files[0]
+	if st := c.checkOut(); st >= 0 {
+		return st
 	}
-	switch {
-	case *modelPath == "":
-		return fail(exitUsage, "missing --model; pass the checkpoint written by nidim train, as in nidim embed MODEL --out embeddings.npy.")
-	case *out == "":
-		return fail(exitUsage, "missing --out; pass the embedding file to write, such as embeddings.npy.")
-	case *split != "test" && *split != "train":
-		return fail(exitUsage, "invalid --split %q; use test or train.", *split)
-	case *batch < 1:
-		return fail(exitUsage, "invalid --batch %d; use 1 or more samples.", *batch)
-	case *threads < 0:
-		return fail(exitUsage, "invalid --threads %d; use 0 for all cores or a positive count.", *threads)
-	}
-	if err := checkOutputPath("--out", *out); err != nil {
-		return fail(exitUsage, "%v", err)
-	}
-	if err := tensor.CheckMatrixOutputName(*out); err != nil {
-		return fail(exitUsage, "--out %s", strings.TrimPrefix(err.Error(), "tensor: "))
-	}
-	setThreads(*threads)
-
-	m, err := dim.LoadModel(*modelPath)
-	if err != nil {
-		return fail(exitUsage, "%v", err)
+	m, st := c.loadModel()
+	if st >= 0 {
+		return st
 	}
 	if err := retargetPrior(m, *prior); err != nil {
-		return fail(exitUsage, "%v", err)
+		return c.fail(exitUsage, "%v", err)
 	}
-	x, err := embedInput(*data, *split, m)
+	x, _, err := modelInput(*c.data, *c.split, m)
 	if err != nil {
-		return fail(exitUsage, "%v", err)
+		return c.fail(exitUsage, "%v", err)
 	}
-	z, err := m.Embed(x, *batch)
+	z, err := m.Embed(x, *c.batch)
 	if err != nil {
-		return fail(exitFail, "%v", err)
+		return c.fail(exitFail, "%v", err)
 	}
 
 	values := make([]float64, z.Len())
 	for i, v := range z.Data {
 		values[i] = float64(v)
 	}
-	if err := tensor.WriteMatrixFile(*out, values, z.Shape[0], z.Shape[1]); err != nil {
-		return fail(exitFail, "%v", err)
+	if err := tensor.WriteMatrixFile(*c.out, values, z.Shape[0], z.Shape[1]); err != nil {
+		return c.fail(exitFail, "%v", err)
 	}
-	fmt.Fprintf(stderr, "wrote %d embeddings of dimension %d to %s\n", z.Shape[0], z.Shape[1], *out)
+	fmt.Fprintf(stderr, "wrote %d embeddings of dimension %d to %s\n", z.Shape[0], z.Shape[1], *c.out)
 	return exitOK
-}
-
-// embedInput loads the rows to embed and checks them against the model.
-func embedInput(data, split string, m *dim.Model) (*tensor.Tensor, error) {
-	var x *tensor.Tensor
-	if data == "" || isDir(data) {
-		var tr, te *mnist.Set
-		var err error
-		if data == "" {
-			tr, te, err = mnist.Load()
-		} else {
-			tr, te, err = mnist.LoadDir(data)
-		}
-		if err != nil {
-			return nil, err
-		}
-		x = te.Images
-		if split == "train" {
-			x = tr.Images
-		}
-	} else {
-		values, rows, cols, err := tensor.ReadMatrixFile(data)
-		if err != nil {
-			return nil, err
-		}
-		x = tensor.New(rows, cols)
-		for i, v := range values {
-			x.Data[i] = float32(v)
-		}
-	}
-	if want := m.Encoder.InputSize(); x.Shape[1] != want {
-		return nil, fmt.Errorf("the data has %d values per sample but the model was trained on samples of shape %v (%d values)", x.Shape[1], m.Config.Input, want)
-	}
-	return x, nil
 }
 
 // retargetPrior switches the output prior of m to prior, one of the
@@ -168,12 +101,4 @@ func retargetPrior(m *dim.Model, prior string) error {
 	}
 	m.Config.Prior = prior
 	return nil
-}
-
-// setThreads applies a --threads value to the layers and matrix products.
-func setThreads(n int) {
-	if n > 0 {
-		tensor.SetThreads(n)
-		nn.SetThreads(n)
-	}
 }

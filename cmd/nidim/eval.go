@@ -61,63 +61,47 @@ Flags:
 
 func runEval(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
-	modelPath := fs.String("model", "", "")
+	c := newModelCommand("eval", fs, false, stderr)
 	var df dataFlags
 	df.register(fs)
 	knnK := fs.Int("knn", 5, "")
 	knnMetric := fs.String("knn-metric", string(dim.MetricEuclidean), "")
-	threads := fs.Int("threads", 0, "")
 	asJSON := fs.Bool("json", false, "")
 	files, st := parseFlagsAndFiles(fs, args, 1, evalUsage, stdout, stderr)
 	if st >= 0 {
 		return st
 	}
-
-	fail := func(status int, format string, a ...any) int {
-		fmt.Fprintf(stderr, "nidim eval: %s\n", sentence(fmt.Sprintf(format, a...)))
-		return status
+	if st := c.check(files, "nidim eval MODEL", ""); st >= 0 {
+		return st
 	}
-	if len(files) == 1 {
-		if *modelPath != "" {
-			return fail(exitUsage, "the model is given twice, as --model %s and as the argument %s; pass it once.", *modelPath, files[0])
-		}
-		*modelPath = files[0]
-	}
-	switch {
-	case *modelPath == "":
-		return fail(exitUsage, "missing --model; pass the checkpoint written by nidim train, as in nidim eval MODEL.")
-	case *knnK < 1:
-		return fail(exitUsage, "invalid --knn %d; use 1 or more neighbors.", *knnK)
-	case *threads < 0:
-		return fail(exitUsage, "invalid --threads %d; use 0 for all cores or a positive count.", *threads)
+	if *knnK < 1 {
+		return c.fail(exitUsage, "invalid --knn %d; use 1 or more neighbors.", *knnK)
 	}
 	if err := checkMetric(*knnMetric); err != nil {
-		return fail(exitUsage, "%v", err)
+		return c.fail(exitUsage, "%v", err)
 	}
-	setThreads(*threads)
-
-	m, err := dim.LoadModel(*modelPath)
-	if err != nil {
-		return fail(exitUsage, "%v", err)
+	m, st := c.loadModel()
+	if st >= 0 {
+		return st
 	}
 	train, test, err := loadData(df, m.Config.Seed)
 	if err != nil {
-		return fail(exitUsage, "%v", err)
+		return c.fail(exitUsage, "%v", err)
 	}
-	if want := m.Encoder.InputSize(); train.X.Shape[1] != want {
-		return fail(exitUsage, "the data has %d values per sample but the model was trained on samples of shape %v (%d values).", train.X.Shape[1], m.Config.Input, want)
+	if err := checkInputSize(m, train.X.Shape[1]); err != nil {
+		return c.fail(exitUsage, "%v", err)
 	}
 
 	ev, err := evaluate(m, train, test, *knnK, dim.Metric(*knnMetric), stderr, !*asJSON)
 	if err != nil {
-		return fail(exitFail, "%v", err)
+		return c.fail(exitFail, "%v", err)
 	}
 	if !*asJSON {
 		fmt.Fprintln(stderr, "scoring the test split and the out-of-distribution sets")
 	}
 	outliers, err := dim.EvaluateOutliers(m, test.X, test.Shape, 1)
 	if err != nil {
-		return fail(exitFail, "%v", err)
+		return c.fail(exitFail, "%v", err)
 	}
 
 	cfg := m.Config
@@ -125,7 +109,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	capacity, twoView, lnB := prior.Capacity(cfg.Dim), prior.TwoViewMI(cfg.Dim), math.Log(float64(cfg.Batch))
 	if !*asJSON {
 		if err := ev.write(stdout, capacity, twoView, lnB); err != nil {
-			return fail(exitFail, "%v", err)
+			return c.fail(exitFail, "%v", err)
 		}
 		writeOutliers(stdout, outliers, cfg.Dim)
 		return exitOK
@@ -149,7 +133,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	}{cfg.Prior, cfg.Dim, cfg.Sigma, cfg.Eps, m.Epoch, ev.MI, capacity, twoView, capacity - ev.MI, lnB, ev.MIBatch, ev.Probe, ev.KNN, ev.Report, outliers}
 	b, err := json.Marshal(res)
 	if err != nil {
-		return fail(exitFail, "encode JSON: %v", err)
+		return c.fail(exitFail, "encode JSON: %v", err)
 	}
 	fmt.Fprintln(stdout, string(b))
 	return exitOK

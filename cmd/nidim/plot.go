@@ -63,8 +63,9 @@ scatter:
                       unsigned integer (default 1)
 
 qq and hist:
-  --prior NAME        gaussian, N(0, 1) per component (default), or
-                      uniform, U(0, 1) per component
+  --prior NAME        the prior of each component: gaussian N(0, 1)
+                      (default), uniform U(0, 1), logistic Logistic(0, 1),
+                      laplace Laplace(0, 1) or exponential Exp(1)
   --max-panels N      components drawn at most, from component 0; the
                       subtitle notes the rest (default 16)
   --columns N         panels per row; 0 chooses about as many columns as
@@ -323,20 +324,30 @@ type plotPrior struct {
 	pdf      func(float64) float64
 	// support is the range the histogram axis always shows: the whole
 	// support of the uniform prior, and mean ± 3 standard deviations of
-	// the Gaussian one, which hold 99.7 % of its mass.
+	// the others, cut at 0 for the exponential one.
 	support [2]float64
 }
 
+// plotPriors gives the axis label and histogram range of each name in
+// stats.PriorNames; the quantile and density come from stats.PriorByName.
+var plotPriors = map[string]struct {
+	label   string
+	support [2]float64
+}{
+	"gaussian":    {"N(0, 1)", [2]float64{-3, 3}},
+	"uniform":     {"U(0, 1)", [2]float64{0, 1}},
+	"logistic":    {"Logistic(0, 1)", [2]float64{-3 * math.Pi / math.Sqrt(3), 3 * math.Pi / math.Sqrt(3)}}, // sd π/√3
+	"laplace":     {"Laplace(0, 1)", [2]float64{-3 * math.Sqrt2, 3 * math.Sqrt2}},                          // sd √2
+	"exponential": {"Exp(1)", [2]float64{0, 4}},                                                            // mean 1, sd 1
+}
+
 func lookupPrior(name string) (plotPrior, error) {
-	switch name {
-	case "gaussian":
-		d := stats.StdNormal
-		return plotPrior{name: "N(0, 1)", quantile: d.Quantile, pdf: d.PDF, support: [2]float64{-3, 3}}, nil
-	case "uniform":
-		d := stats.Uniform{A: 0, B: 1}
-		return plotPrior{name: "U(0, 1)", quantile: d.Quantile, pdf: d.PDF, support: [2]float64{0, 1}}, nil
+	d, err := stats.PriorByName(name)
+	p, ok := plotPriors[name]
+	if err != nil || !ok {
+		return plotPrior{}, fmt.Errorf("unknown --prior %q; use %s", name, strings.Join(stats.PriorNames, ", "))
 	}
-	return plotPrior{}, fmt.Errorf("unknown --prior %q; use gaussian or uniform", name)
+	return plotPrior{name: p.label, quantile: d.Quantile, pdf: d.PDF, support: p.support}, nil
 }
 
 // panelFlags are the flags of the per-component grids.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"io"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/nidim/nidim/stats"
 	"github.com/nidim/nidim/tensor"
 )
 
@@ -166,6 +168,48 @@ func TestPlotQQUniformPrior(t *testing.T) {
 	assert.Contains(t, doc.texts, "U(0, 1) quantile")
 }
 
+// Every prior of stats.PriorNames can be plotted, with its own quantiles
+// on the Q-Q axis and its own range on the histogram axis.
+func TestPlotEveryPrior(t *testing.T) {
+	for _, c := range []struct {
+		name, label string
+		lo, hi      float64 // the histogram range the prior adds
+	}{
+		{"gaussian", "N(0, 1)", -3, 3},
+		{"uniform", "U(0, 1)", 0, 1},
+		{"logistic", "Logistic(0, 1)", -3 * math.Pi / math.Sqrt(3), 3 * math.Pi / math.Sqrt(3)},
+		{"laplace", "Laplace(0, 1)", -3 * math.Sqrt2, 3 * math.Sqrt2},
+		{"exponential", "Exp(1)", 0, 4},
+	} {
+		p, err := lookupPrior(c.name)
+		require.NoError(t, err, c.name)
+		d, err := stats.PriorByName(c.name)
+		require.NoError(t, err)
+		assert.Equal(t, c.label, p.name)
+		assert.Equal(t, [2]float64{c.lo, c.hi}, p.support, c.name)
+		for _, q := range []float64{0.01, 0.3, 0.5, 0.9} {
+			assert.InDelta(t, d.Quantile(q), p.quantile(q), 1e-12, "%s quantile %g", c.name, q)
+			assert.InDelta(t, q, d.CDF(p.quantile(q)), 1e-9, "%s quantile %g", c.name, q)
+		}
+		x := p.quantile(0.7)
+		assert.InDelta(t, d.PDF(x), p.pdf(x), 1e-12, c.name)
+
+		dir := t.TempDir()
+		path := filepath.Join(dir, "e.csv")
+		require.NoError(t, os.WriteFile(path, []byte("0.1,0.9\n0.5,0.5\n0.8,0.2\n1.5,0.05\n"), 0o644))
+		for _, kind := range []string{"qq", "hist"} {
+			status, _, stderr := runPlotCmd(kind, "--prior", c.name, path)
+			require.Equal(t, exitOK, status, "%s %s: %s", kind, c.name, stderr)
+			doc := readPlotSVG(t, filepath.Join(dir, "e-"+kind+".svg"))
+			assert.Contains(t, strings.Join(doc.texts, " "), c.label, "%s %s", kind, c.name)
+		}
+		qq := readPlotSVG(t, filepath.Join(dir, "e-qq.svg"))
+		assert.Contains(t, qq.texts, c.label+" quantile")
+	}
+	_, err := lookupPrior("cauchy")
+	assert.ErrorContains(t, err, strings.Join(stats.PriorNames, ", "))
+}
+
 func TestPlotHistOneComponent(t *testing.T) {
 	dir := t.TempDir()
 	emb, _ := writePlotEmbedding(t, dir, "emb.npy.gz", 400, 1)
@@ -297,7 +341,7 @@ func TestPlotUsageErrors(t *testing.T) {
 		{"negative max points", []string{"scatter", emb, "--max-points", "-5"}, "invalid --max-points -5"},
 		{"labels row count", []string{"scatter", emb, "--labels", shortLabels}, "has 2 rows but the embedding has 20"},
 		{"fractional label", []string{"scatter", emb, "--labels", fracLabels}, "row 4 contains 0.5"},
-		{"unknown prior", []string{"qq", emb, "--prior", "laplace"}, `unknown --prior "laplace"`},
+		{"unknown prior", []string{"qq", emb, "--prior", "cauchy"}, `unknown --prior "cauchy"; use gaussian, uniform, logistic, laplace, exponential`},
 		{"zero panels", []string{"hist", emb, "--max-panels", "0"}, "invalid --max-panels 0"},
 		{"negative columns", []string{"qq", emb, "--columns", "-2"}, "invalid --columns -2"},
 		{"too many bins", []string{"hist", emb, "--bins", "5000"}, "invalid --bins 5000"},

@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"strings"
 
 	"github.com/nidim/nidim/dim"
-	"github.com/nidim/nidim/internal/mnist"
 	"github.com/nidim/nidim/stats"
 	"github.com/nidim/nidim/tensor"
 )
@@ -58,66 +56,38 @@ Flags:
 
 func runScore(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("score", flag.ContinueOnError)
-	modelPath := fs.String("model", "", "")
-	out := fs.String("out", "", "")
-	data := fs.String("data", "", "")
-	split := fs.String("split", "test", "")
+	c := newModelCommand("score", fs, true, stderr)
 	labelsPath := fs.String("labels", "", "")
-	batch := fs.Int("batch", 1000, "")
-	threads := fs.Int("threads", 0, "")
 	files, st := parseFlagsAndFiles(fs, args, 1, scoreUsage, stdout, stderr)
 	if st >= 0 {
 		return st
 	}
-
-	fail := func(status int, format string, a ...any) int {
-		fmt.Fprintf(stderr, "nidim score: %s\n", sentence(fmt.Sprintf(format, a...)))
-		return status
+	if st := c.check(files, "nidim score MODEL --out scores.csv", "scores.csv"); st >= 0 {
+		return st
 	}
-	if len(files) == 1 {
-		if *modelPath != "" {
-			return fail(exitUsage, "the model is given twice, as --model %s and as the argument %s; pass it once.", *modelPath, files[0])
+	if *labelsPath != "" && (*c.data == "" || isDir(*c.data)) {
+		return c.fail(exitUsage, "--labels applies to a matrix file --data; MNIST-style data carries its own labels.")
+	}
+	if st := c.checkOut(); st >= 0 {
+		return st
+	}
+	m, st := c.loadModel()
+	if st >= 0 {
+		return st
+	}
+	x, labels, err := modelInput(*c.data, *c.split, m)
+	if err != nil {
+		return c.fail(exitUsage, "%v", err)
+	}
+	if *labelsPath != "" {
+		if labels, err = readLabelColumn(*labelsPath, x.Shape[0]); err != nil {
+			return c.fail(exitUsage, "%v", err)
 		}
-		*modelPath = files[0]
-	}
-	switch {
-	case *modelPath == "":
-		return fail(exitUsage, "missing --model; pass the checkpoint written by nidim train, as in nidim score MODEL --out scores.csv.")
-	case *out == "":
-		return fail(exitUsage, "missing --out; pass the score file to write, such as scores.csv.")
-	case *split != "test" && *split != "train":
-		return fail(exitUsage, "invalid --split %q; use test or train.", *split)
-	case *batch < 1:
-		return fail(exitUsage, "invalid --batch %d; use 1 or more samples.", *batch)
-	case *threads < 0:
-		return fail(exitUsage, "invalid --threads %d; use 0 for all cores or a positive count.", *threads)
-	case *labelsPath != "" && (*data == "" || isDir(*data)):
-		return fail(exitUsage, "--labels applies to a matrix file --data; MNIST-style data carries its own labels.")
-	}
-	if err := checkOutputPath("--out", *out); err != nil {
-		return fail(exitUsage, "%v", err)
-	}
-	if err := tensor.CheckMatrixOutputName(*out); err != nil {
-		return fail(exitUsage, "--out %s", strings.TrimPrefix(err.Error(), "tensor: "))
-	}
-	setThreads(*threads)
-
-	m, err := dim.LoadModel(*modelPath)
-	if err != nil {
-		return fail(exitUsage, "%v", err)
-	}
-	x, err := embedInput(*data, *split, m)
-	if err != nil {
-		return fail(exitUsage, "%v", err)
-	}
-	labels, err := scoreLabels(*data, *split, *labelsPath, x.Shape[0])
-	if err != nil {
-		return fail(exitUsage, "%v", err)
 	}
 
-	scores, pValues, err := m.Score(x, *batch)
+	scores, pValues, err := m.Score(x, *c.batch)
 	if err != nil {
-		return fail(exitFail, "%v", err)
+		return c.fail(exitFail, "%v", err)
 	}
 	cols := 2
 	if labels != nil {
@@ -132,10 +102,10 @@ func runScore(args []string, stdout, stderr io.Writer) int {
 			table[i*cols+2] = float64(labels[i])
 		}
 	}
-	if err := tensor.WriteMatrixFile(*out, table, n, cols, tensor.NPYFloat64()); err != nil {
-		return fail(exitFail, "%v", err)
+	if err := tensor.WriteMatrixFile(*c.out, table, n, cols, tensor.NPYFloat64()); err != nil {
+		return c.fail(exitFail, "%v", err)
 	}
-	fmt.Fprintf(stderr, "wrote the scores and p-values of %d inputs under the %s prior (d = %d) to %s\n", n, m.Config.Prior, m.Config.Dim, *out)
+	fmt.Fprintf(stderr, "wrote the scores and p-values of %d inputs under the %s prior (d = %d) to %s\n", n, m.Config.Prior, m.Config.Dim, *c.out)
 	fmt.Fprintln(stderr, calibrationLine(pValues))
 	return exitOK
 }
@@ -156,28 +126,9 @@ func calibrationLine(p []float64) string {
 	return line + fmt.Sprintf("; Kolmogorov-Smirnov against U(0, 1): D = %.4f, p = %.3g", ks.Statistic, ks.PValue)
 }
 
-// scoreLabels returns the labels of the scored rows: those of the MNIST
-// split, those of --labels, or nil for a matrix file without labels.
-func scoreLabels(data, split, labelsPath string, rows int) ([]int, error) {
-	if data == "" || isDir(data) {
-		var tr, te *mnist.Set
-		var err error
-		if data == "" {
-			tr, te, err = mnist.Load()
-		} else {
-			tr, te, err = mnist.LoadDir(data)
-		}
-		if err != nil {
-			return nil, err
-		}
-		if split == "train" {
-			return tr.Labels, nil
-		}
-		return te.Labels, nil
-	}
-	if labelsPath == "" {
-		return nil, nil
-	}
+// readLabelColumn reads the --labels file of a matrix --data: one class
+// number per row of its rows rows.
+func readLabelColumn(labelsPath string, rows int) ([]int, error) {
 	values, lr, lc, err := tensor.ReadMatrixFile(labelsPath)
 	if err != nil {
 		return nil, err

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/nidim/nidim/dim"
+	"github.com/nidim/nidim/stats"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -123,6 +124,18 @@ func TestSweepRejectsBadFlags(t *testing.T) {
 		assert.Equal(t, exitUsage, code, c.flag)
 		assert.Contains(t, stderr, c.want, c.flag)
 	}
+}
+
+// Every prior of stats.PriorNames passes --priors, and each run of the
+// grid validates: the sweep only stops at the missing data file.
+func TestSweepAcceptsEveryPrior(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "missing.npy")
+	code, _, stderr := runCmd("sweep", "--priors", " "+strings.Join(stats.PriorNames, ", "), "--sigmas", "0,0.1", "--out", dir, "--data", missing)
+	assert.Equal(t, exitUsage, code)
+	assert.NotContains(t, stderr, "--priors")
+	assert.NotContains(t, stderr, "run ")
+	assert.Contains(t, stderr, "missing.npy")
 }
 
 func TestSweepHelpListsFlags(t *testing.T) {

@@ -321,6 +321,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	bar := newProgressBar(stderr)
+	bar.noNoise = cfg.NoiseViews == 0
 	var stopErr error
 	lastSaved := startEpoch
 	m, hist, err := dim.Continue(ctx, model, train, func(p dim.Progress) {
@@ -335,8 +336,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 			return
 		}
 		bar.clear()
-		fmt.Fprintf(stderr, "epoch %d/%d: loss %.4f, MI %.3f nats (capacity %.3f, two-view %.3f, ln B %.3f), tau %.4g, %.1f s, %.0f samples/s\n",
-			p.Epoch, p.Epochs, p.Loss, p.MI, p.Capacity, p.TwoViewMI, p.LnBatch, p.Tau, p.EpochTime.Seconds(), p.SamplesPerSec)
+		fmt.Fprintln(stderr, epochLine(p, cfg.NoiseViews))
 		if bad := nonFiniteEpoch(p); bad != "" {
 			// Saving would replace the last good checkpoint with a broken
 			// model.
@@ -421,6 +421,18 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	res.KNNAccuracy = ev.KNN
 	res.Report = ev.Report
 	return writeTrainResult(res, ev, stdout, stderr, *asJSON)
+}
+
+// epochLine is the log line of a finished epoch. Without channel noise
+// (noiseViews 0) the capacity and two-view MI that the prior reports for
+// its noise level do not bound anything, so the line says so instead.
+func epochLine(p dim.Progress, noiseViews int) string {
+	bound := fmt.Sprintf("capacity %.3f, two-view %.3f, ln B %.3f", p.Capacity, p.TwoViewMI, p.LnBatch)
+	if noiseViews == 0 {
+		bound = fmt.Sprintf("no channel noise, so no capacity bound; ln B %.3f", p.LnBatch)
+	}
+	return fmt.Sprintf("epoch %d/%d: loss %.4f, MI %.3f nats (%s), tau %.4g, %.1f s, %.0f samples/s",
+		p.Epoch, p.Epochs, p.Loss, p.MI, bound, p.Tau, p.EpochTime.Seconds(), p.SamplesPerSec)
 }
 
 // nonFiniteEpoch names the first of the epoch's loss, MI estimate and
@@ -761,6 +773,9 @@ type progressBar struct {
 	tty   bool
 	last  time.Time
 	drawn bool
+	// noNoise is set when training adds no channel noise, so that no
+	// capacity is shown.
+	noNoise bool
 }
 
 func newProgressBar(w io.Writer) *progressBar {
@@ -785,9 +800,13 @@ func (b *progressBar) update(p dim.Progress) {
 	done := float64((p.Epoch-1)*p.Steps + p.Step)
 	total := float64(p.Epochs * p.Steps)
 	eta := time.Duration(float64(p.Elapsed) / done * (total - done)).Round(time.Second)
-	fmt.Fprintf(b.w, "\r\033[Kepoch %d/%d [%s%s] %3.0f%% ETA %s  loss %.4f  MI %.3f nats (cap %.3f, ln B %.3f)  %.0f samples/s",
+	bound := fmt.Sprintf("cap %.3f, ln B %.3f", p.Capacity, p.LnBatch)
+	if b.noNoise {
+		bound = fmt.Sprintf("no noise, ln B %.3f", p.LnBatch)
+	}
+	fmt.Fprintf(b.w, "\r\033[Kepoch %d/%d [%s%s] %3.0f%% ETA %s  loss %.4f  MI %.3f nats (%s)  %.0f samples/s",
 		p.Epoch, p.Epochs, strings.Repeat("#", filled), strings.Repeat(".", width-filled), 100*frac, eta,
-		p.Loss, p.MI, p.Capacity, p.LnBatch, p.SamplesPerSec)
+		p.Loss, p.MI, bound, p.SamplesPerSec)
 	b.drawn = true
 }
 

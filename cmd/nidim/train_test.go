@@ -149,3 +149,23 @@ func TestTrainHelp(t *testing.T) {
 		assert.Contains(t, stdout, flag)
 	}
 }
+
+// Without channel noise the epoch line must not print the capacity that
+// the prior computes from --sigma, which bounds nothing then.
+func TestTrainEpochLineWithoutNoise(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	args := func(views, out string) []string {
+		return []string{"train", "--data", data, "--labels", labels, "--dim", "2", "--hidden", "16", "--batch", "24", "--sigma", "0.5",
+			"--seed", "3", "--threads", "1", "--epochs", "1", "--no-eval", "--noise-views", views, "--out", filepath.Join(dir, out)}
+	}
+	code, _, stderr := runCmd(args("none", "none.safetensors")...)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "no view (no channel noise)")
+	assert.Regexp(t, `epoch 1/1: loss [0-9.]+, MI -?[0-9.]+ nats \(no channel noise, so no capacity bound; ln B 3\.178\), tau `, stderr)
+	assert.NotContains(t, stderr, "capacity 1.609") // (2/2) ln(1 + 1/0.5^2)
+
+	code, _, stderr = runCmd(args("both", "both.safetensors")...)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Regexp(t, `epoch 1/1: loss [0-9.]+, MI -?[0-9.]+ nats \(capacity 1\.609, two-view [0-9.]+, ln B 3\.178\), tau `, stderr)
+}

@@ -8,13 +8,11 @@
 package mnist
 
 import (
-	"bytes"
+	"bufio"
 	"compress/gzip"
 	"embed"
-	"encoding/binary"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -96,19 +94,23 @@ func loadSet(open func(name string) (io.ReadCloser, error), imagesName, labelsNa
 	if err != nil {
 		return nil, err
 	}
-	if len(imgs.Dims) != 3 {
-		return nil, fmt.Errorf("mnist: %s has %d dimensions, want 3 (count, height, width)", imagesName, len(imgs.Dims))
+	if len(imgs.Shape) != 3 {
+		return nil, fmt.Errorf("mnist: %s has %d dimensions, want 3 (count, height, width)", imagesName, len(imgs.Shape))
 	}
-	if len(labs.Dims) != 1 {
-		return nil, fmt.Errorf("mnist: %s has %d dimensions, want 1 (count)", labelsName, len(labs.Dims))
+	if len(labs.Shape) != 1 {
+		return nil, fmt.Errorf("mnist: %s has %d dimensions, want 1 (count)", labelsName, len(labs.Shape))
 	}
-	n, h, w := imgs.Dims[0], imgs.Dims[1], imgs.Dims[2]
-	if labs.Dims[0] != n {
-		return nil, fmt.Errorf("mnist: %s has %d labels for %d images in %s", labelsName, labs.Dims[0], n, imagesName)
+	n, h, w := imgs.Shape[0], imgs.Shape[1], imgs.Shape[2]
+	if labs.Shape[0] != n {
+		return nil, fmt.Errorf("mnist: %s has %d labels for %d images in %s", labelsName, labs.Shape[0], n, imagesName)
 	}
-	x := tensor.New(n, h*w)
-	for i, b := range imgs.Data {
-		x.Data[i] = float32(b) / 255
+	// ReadIDX returns the bytes 0..255 as float32; scale in place.
+	x, err := imgs.Reshape(n, h*w)
+	if err != nil {
+		return nil, fmt.Errorf("mnist: %s: %w", imagesName, err)
+	}
+	for i, b := range x.Data {
+		x.Data[i] = b / 255
 	}
 	labels := make([]int, n)
 	for i, b := range labs.Data {
@@ -117,91 +119,50 @@ func loadSet(open func(name string) (io.ReadCloser, error), imagesName, labelsNa
 	return &Set{Images: x, Labels: labels, Height: h, Width: w}, nil
 }
 
-// readFile opens name, gunzips it when it starts with the gzip magic bytes,
-// and decodes it as IDX.
-func readFile(open func(name string) (io.ReadCloser, error), name string) (*IDX, error) {
+// readFile opens name and reads it with tensor.ReadIDX, which gunzips a
+// file that starts with the gzip magic bytes. MNIST stores unsigned bytes
+// (IDX type code 0x08), so other types are refused, and the file must end
+// with the array the header announces.
+func readFile(open func(name string) (io.ReadCloser, error), name string) (*tensor.Tensor, error) {
 	f, err := open(name)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	raw, err := io.ReadAll(f)
-	if err != nil {
-		return nil, fmt.Errorf("mnist: read %s: %w", name, err)
-	}
-	if len(raw) >= 2 && raw[0] == 0x1f && raw[1] == 0x8b {
-		zr, err := gzip.NewReader(bytes.NewReader(raw))
+	// The type code is the third byte of the decompressed file. Reading it
+	// and checking the end of the data need the decompressed stream, so the
+	// gzip reader is set up here and ReadIDX sees the plain IDX bytes.
+	var r io.Reader = bufio.NewReader(f)
+	if head, _ := r.(*bufio.Reader).Peek(2); len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
+		zr, err := gzip.NewReader(r)
 		if err != nil {
 			return nil, fmt.Errorf("mnist: %s: %w", name, err)
 		}
-		raw, err = io.ReadAll(zr)
-		if err != nil {
-			return nil, fmt.Errorf("mnist: gunzip %s: %w", name, err)
-		}
+		r = zr
 	}
-	idx, err := DecodeIDX(raw)
+	br := bufio.NewReader(r)
+	if head, err := br.Peek(3); err == nil && head[0] == 0 && head[1] == 0 && head[2] != tensor.IDXUint8 {
+		return nil, fmt.Errorf("mnist: %s: unsupported IDX element type 0x%02x; MNIST-style files hold unsigned bytes (0x08)", name, head[2])
+	}
+	t, err := tensor.ReadIDX(br)
 	if err != nil {
-		return nil, fmt.Errorf("%w (file %s)", err, name)
+		return nil, fmt.Errorf("mnist: %s: %w", name, err)
 	}
-	return idx, nil
+	// Reading to the end also makes gzip verify its checksum.
+	extra, err := io.Copy(io.Discard, br)
+	if err != nil {
+		return nil, fmt.Errorf("mnist: %s: %w", name, err)
+	}
+	if extra > 0 {
+		return nil, fmt.Errorf("mnist: %s: %d bytes follow the array of shape %s that the header announces; the dimensions do not match the data", name, extra, shapeString(t.Shape))
+	}
+	return t, nil
 }
 
-// IDX is a decoded IDX file of unsigned bytes.
-type IDX struct {
-	Dims []int
-	Data []byte // row-major, product of Dims bytes
-}
-
-// maxIDXDims bounds the dimension count so that a corrupt header cannot make
-// the decoder read far past the header.
-const maxIDXDims = 8
-
-// DecodeIDX decodes an uncompressed IDX file with unsigned-byte elements
-// (type code 0x08), the type MNIST uses. The header is two zero bytes, the
-// type code, the dimension count, then each dimension as a big-endian
-// uint32. Data must hold exactly the product of the dimensions after the
-// header. Data aliases buf.
-func DecodeIDX(buf []byte) (*IDX, error) {
-	if len(buf) < 4 {
-		return nil, fmt.Errorf("mnist: invalid IDX file: %d bytes is shorter than the 4-byte magic number", len(buf))
-	}
-	if buf[0] != 0 || buf[1] != 0 {
-		return nil, fmt.Errorf("mnist: invalid IDX file: magic number starts with %#02x %#02x, want 0x00 0x00", buf[0], buf[1])
-	}
-	if buf[2] != 0x08 {
-		return nil, fmt.Errorf("mnist: unsupported IDX element type %#02x; only unsigned bytes (0x08) are supported", buf[2])
-	}
-	nd := int(buf[3])
-	if nd == 0 || nd > maxIDXDims {
-		return nil, fmt.Errorf("mnist: invalid IDX file: %d dimensions, want 1 to %d", nd, maxIDXDims)
-	}
-	header := 4 + 4*nd
-	if len(buf) < header {
-		return nil, fmt.Errorf("mnist: invalid IDX file: %d bytes is shorter than the %d-byte header", len(buf), header)
-	}
-	dims := make([]int, nd)
-	total := 1
-	for i := range dims {
-		d := binary.BigEndian.Uint32(buf[4+4*i:])
-		if d > math.MaxInt32 {
-			return nil, fmt.Errorf("mnist: invalid IDX file: dimension %d is %d", i, d)
-		}
-		dims[i] = int(d)
-		if dims[i] != 0 && total > (len(buf)-header)/dims[i] {
-			return nil, errSize(dims[:i+1], len(buf)-header)
-		}
-		total *= dims[i]
-	}
-	if total != len(buf)-header {
-		return nil, errSize(dims, len(buf)-header)
-	}
-	return &IDX{Dims: dims, Data: buf[header:]}, nil
-}
-
-func errSize(dims []int, have int) error {
+func shapeString(dims []int) string {
 	s := make([]string, len(dims))
 	for i, d := range dims {
 		s[i] = fmt.Sprint(d)
 	}
-	return fmt.Errorf("mnist: invalid IDX file: dimensions %s do not match the %d data bytes", strings.Join(s, "x"), have)
+	return "(" + strings.Join(s, ", ") + ")"
 }

@@ -101,44 +101,64 @@ func writeGzip(t *testing.T, path string, data []byte) {
 	require.NoError(t, os.WriteFile(path, buf.Bytes(), 0o644))
 }
 
-func TestDecodeIDXErrors(t *testing.T) {
+// writeSet writes the four files of a one-image 1x2 data set to a new
+// directory, with trainImg as the training images, gzipped when zip is set.
+func writeSet(t *testing.T, trainImg []byte, zip bool) string {
+	dir := t.TempDir()
+	name := filepath.Join(dir, TrainImages)
+	if zip {
+		writeGzip(t, name+".gz", trainImg)
+	} else {
+		require.NoError(t, os.WriteFile(name, trainImg, 0o644))
+	}
+	img := []byte{0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 2, 10, 20}
+	lab := []byte{0, 0, 8, 1, 0, 0, 0, 1, 4}
+	require.NoError(t, os.WriteFile(filepath.Join(dir, TrainLabels), lab, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, TestImages), img, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, TestLabels), lab, 0o644))
+	return dir
+}
+
+func TestLoadDirBadFiles(t *testing.T) {
+	good := []byte{0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 2, 10, 20}
+	_, _, err := LoadDir(writeSet(t, good, false))
+	require.NoError(t, err, "the fixture itself is valid")
+
 	cases := []struct {
 		name string
 		buf  []byte
 		want string
 	}{
-		{"short", []byte{0, 0}, "shorter than the 4-byte magic"},
-		{"bad magic", []byte{1, 0, 8, 1, 0, 0, 0, 0}, "magic number"},
-		{"float type", []byte{0, 0, 0x0d, 1, 0, 0, 0, 0}, "unsupported IDX element type"},
-		{"no dims", []byte{0, 0, 8, 0}, "0 dimensions"},
-		{"short header", []byte{0, 0, 8, 2, 0, 0, 0, 1}, "header"},
-		{"too few bytes", []byte{0, 0, 8, 1, 0, 0, 0, 3, 1, 2}, "do not match"},
-		{"too many bytes", []byte{0, 0, 8, 1, 0, 0, 0, 1, 1, 2}, "do not match"},
-		{"huge dims", []byte{0, 0, 8, 3, 0x7f, 0xff, 0xff, 0xff, 0x7f, 0xff, 0xff, 0xff, 0x7f, 0xff, 0xff, 0xff, 1}, "do not match"},
+		{"short", []byte{0, 0}, "fewer than the 4-byte magic"},
+		{"bad magic", []byte{1, 0, 8, 3, 0, 0, 0, 1}, "magic number"},
+		{"float type", append([]byte{0, 0, 0x0d, 3, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 2}, make([]byte, 8)...), "unsupported IDX element type 0x0d"},
+		{"short header", []byte{0, 0, 8, 3, 0, 0, 0, 1}, "dimension sizes"},
+		{"too few bytes", good[:len(good)-1], "shape (1, 1, 2) of u8 needs 2 bytes"},
+		{"too many bytes", append(append([]byte(nil), good...), 30), "1 bytes follow the array of shape (1, 1, 2)"},
+		{"vectors", []byte{0, 0, 8, 1, 0, 0, 0, 2, 10, 20}, "has 1 dimensions, want 3"},
+		{"two images", []byte{0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 2, 10, 20, 30, 40}, "has 1 labels for 2 images"},
 	}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			_, err := DecodeIDX(c.buf)
-			require.Error(t, err)
-			assert.Contains(t, err.Error(), c.want)
-		})
+		for _, zip := range []bool{false, true} {
+			_, _, err := LoadDir(writeSet(t, c.buf, zip))
+			require.Error(t, err, "%s, gzip %v", c.name, zip)
+			assert.Contains(t, err.Error(), c.want, "%s, gzip %v", c.name, zip)
+			assert.Contains(t, err.Error(), TrainImages, "%s, gzip %v: the error names the file", c.name, zip)
+		}
 	}
 }
 
-func FuzzDecodeIDX(f *testing.F) {
-	f.Add([]byte{0, 0, 8, 1, 0, 0, 0, 2, 3, 7})
-	f.Add([]byte{0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 1, 4, 5})
-	f.Fuzz(func(t *testing.T, buf []byte) {
-		idx, err := DecodeIDX(buf)
-		if err != nil {
-			return
-		}
-		n := 1
-		for _, d := range idx.Dims {
-			n *= d
-		}
-		if n != len(idx.Data) {
-			t.Fatalf("dims %v hold %d bytes, data has %d", idx.Dims, n, len(idx.Data))
-		}
-	})
+// gzip keeps a CRC-32 of the data in its trailer; a flipped bit in the
+// data must be caught even though the IDX layout stays valid.
+func TestLoadDirGzipChecksum(t *testing.T) {
+	good := []byte{0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 2, 10, 20}
+	dir := writeSet(t, good, true)
+	path := filepath.Join(dir, TrainImages+".gz")
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	b[len(b)-8] ^= 1 // the first byte of the CRC-32
+	require.NoError(t, os.WriteFile(path, b, 0o644))
+	_, _, err = LoadDir(dir)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "checksum")
 }

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/nidim/nidim/dim"
+	"github.com/nidim/nidim/internal/mnist"
+	"github.com/nidim/nidim/nn"
+	"github.com/nidim/nidim/tensor"
+)
+
+// modelCommand holds the flags and checks shared by the commands that run
+// a trained model: nidim embed, score and eval. All of them take the
+// checkpoint as --model or as the one argument, and --threads; embed and
+// score also read --data and --split and write --out in --batch passes.
+type modelCommand struct {
+	name    string // the command, as in "nidim NAME: ..." messages
+	stderr  io.Writer
+	model   *string
+	threads *int
+	// Set by newModelCommand only when withInput is true.
+	out, data, split *string
+	batch            *int
+}
+
+// newModelCommand registers the shared flags on fs. withInput adds --out,
+// --data, --split and --batch.
+func newModelCommand(name string, fs *flag.FlagSet, withInput bool, stderr io.Writer) *modelCommand {
+	c := &modelCommand{name: name, stderr: stderr}
+	c.model = fs.String("model", "", "")
+	c.threads = fs.Int("threads", 0, "")
+	if withInput {
+		c.out = fs.String("out", "", "")
+		c.data = fs.String("data", "", "")
+		c.split = fs.String("split", "test", "")
+		c.batch = fs.Int("batch", 1000, "")
+	}
+	return c
+}
+
+// fail prints a message in the command's name and returns status.
+func (c *modelCommand) fail(status int, format string, a ...any) int {
+	fmt.Fprintf(c.stderr, "nidim %s: %s\n", c.name, sentence(fmt.Sprintf(format, a...)))
+	return status
+}
+
+// check takes the model from the argument in files, when given, and checks
+// the shared flags. example is the call the missing --model message
+// suggests and outExample the file the missing --out message suggests. It
+// returns -1 when all is well and the exit status otherwise.
+func (c *modelCommand) check(files []string, example, outExample string) int {
+	if len(files) == 1 {
+		if *c.model != "" {
+			return c.fail(exitUsage, "the model is given twice, as --model %s and as the argument %s; pass it once.", *c.model, files[0])
+		}
+		*c.model = files[0]
+	}
+	switch {
+	case *c.model == "":
+		return c.fail(exitUsage, "missing --model; pass the checkpoint written by nidim train, as in %s.", example)
+	case c.out != nil && *c.out == "":
+		return c.fail(exitUsage, "missing --out; pass the %s file to write, such as %s.", c.outKind(), outExample)
+	case c.split != nil && *c.split != "test" && *c.split != "train":
+		return c.fail(exitUsage, "invalid --split %q; use test or train.", *c.split)
+	case c.batch != nil && *c.batch < 1:
+		return c.fail(exitUsage, "invalid --batch %d; use 1 or more samples.", *c.batch)
+	case *c.threads < 0:
+		return c.fail(exitUsage, "invalid --threads %d; use 0 for all cores or a positive count.", *c.threads)
+	}
+	return -1
+}
+
+// outKind names what --out receives, for messages.
+func (c *modelCommand) outKind() string {
+	if c.name == "embed" {
+		return "embedding"
+	}
+	return c.name
+}
+
+// checkOut checks that --out can be written as a matrix file. It returns
+// -1 when it can and the exit status otherwise.
+func (c *modelCommand) checkOut() int {
+	if err := checkOutputPath("--out", *c.out); err != nil {
+		return c.fail(exitUsage, "%v", err)
+	}
+	if err := tensor.CheckMatrixOutputName(*c.out); err != nil {
+		return c.fail(exitUsage, "--out %s", strings.TrimPrefix(err.Error(), "tensor: "))
+	}
+	return -1
+}
+
+// loadModel applies --threads and loads the checkpoint. On failure it has
+// printed the error and returns the exit status, otherwise -1.
+func (c *modelCommand) loadModel() (*dim.Model, int) {
+	setThreads(*c.threads)
+	m, err := dim.LoadModel(*c.model)
+	if err != nil {
+		return nil, c.fail(exitUsage, "%v", err)
+	}
+	return m, -1
+}
+
+// modelInput loads the rows that embed and score run through m, from
+// --data and --split, and checks them against the model. labels are the
+// class labels of MNIST-style data and nil for a matrix file.
+func modelInput(data, split string, m *dim.Model) (x *tensor.Tensor, labels []int, err error) {
+	if data == "" || isDir(data) {
+		var tr, te *mnist.Set
+		if data == "" {
+			tr, te, err = mnist.Load()
+		} else {
+			tr, te, err = mnist.LoadDir(data)
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		x, labels = te.Images, te.Labels
+		if split == "train" {
+			x, labels = tr.Images, tr.Labels
+		}
+	} else {
+		values, rows, cols, err := tensor.ReadMatrixFile(data)
+		if err != nil {
+			return nil, nil, err
+		}
+		x = tensor.New(rows, cols)
+		for i, v := range values {
+			x.Data[i] = float32(v)
+		}
+	}
+	if err := checkInputSize(m, x.Shape[1]); err != nil {
+		return nil, nil, err
+	}
+	return x, labels, nil
+}
+
+// checkInputSize reports data whose samples do not fit the model's input.
+func checkInputSize(m *dim.Model, values int) error {
+	if want := m.Encoder.InputSize(); values != want {
+		return fmt.Errorf("the data has %d values per sample but the model was trained on samples of shape %v (%d values)", values, m.Config.Input, want)
+	}
+	return nil
+}
+
+// setThreads applies a --threads value to the layers and matrix products.
+func setThreads(n int) {
+	if n > 0 {
+		tensor.SetThreads(n)
+		nn.SetThreads(n)
+	}
+}

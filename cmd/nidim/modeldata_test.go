@@ -1,0 +1,107 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/nidim/nidim/tensor"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// embed, score and eval share the checks of modelCommand: each must give
+// the same message, in its own name, for the same mistake.
+func TestModelCommandSharedChecks(t *testing.T) {
+	data, _, model := trainTinyModel(t)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "o.csv")
+	for _, c := range []struct {
+		args []string
+		want string
+		cmds []string // the commands the case applies to
+	}{
+		{[]string{"--model", model, model}, "the model is given twice, as --model " + model + " and as the argument " + model + "; pass it once.", []string{"embed", "score", "eval"}},
+		{nil, "missing --model; pass the checkpoint written by nidim train, as in nidim CMD MODEL", []string{"embed", "score", "eval"}},
+		{[]string{model, "--threads", "-2"}, "invalid --threads -2; use 0 for all cores or a positive count.", []string{"embed", "score", "eval"}},
+		{[]string{model, "--split", "val"}, `invalid --split "val"; use test or train.`, []string{"embed", "score"}},
+		{[]string{model, "--batch", "0"}, "invalid --batch 0; use 1 or more samples.", []string{"embed", "score"}},
+		{[]string{model, "--out", filepath.Join(dir, "o.bin")}, "o.bin: unknown matrix file extension; use .npy, .csv, .tsv or .txt", []string{"embed", "score"}},
+		{[]string{model, "--out", filepath.Join(dir, "missing", "o.csv")}, "missing of --out " + filepath.Join(dir, "missing", "o.csv") + " does not exist", []string{"embed", "score"}},
+		{[]string{filepath.Join(dir, "absent.safetensors")}, "absent.safetensors", []string{"eval"}},
+		{[]string{filepath.Join(dir, "absent.safetensors"), "--out", out}, "absent.safetensors", []string{"embed", "score"}},
+	} {
+		for _, cmd := range c.cmds {
+			args := append([]string{cmd}, c.args...)
+			if cmd != "eval" && !slices.Contains(c.args, "--out") {
+				args = append(args, "--out", out)
+			}
+			code, _, stderr := runCmd(args...)
+			assert.Equal(t, exitUsage, code, "%v", args)
+			assert.Contains(t, stderr, "nidim "+cmd+": ", "%v", args)
+			want := c.want
+			if c.args == nil {
+				want = "missing --model; pass the checkpoint written by nidim train, as in nidim " + cmd + " MODEL"
+			}
+			assert.Contains(t, stderr, want, "%v", args)
+		}
+	}
+	for cmd, file := range map[string]string{"embed": "embedding file to write, such as embeddings.npy.", "score": "score file to write, such as scores.csv."} {
+		code, _, stderr := runCmd(cmd, model, "--data", data)
+		assert.Equal(t, exitUsage, code)
+		assert.Contains(t, stderr, "nidim "+cmd+": missing --out; pass the "+file)
+	}
+	_, err := os.Stat(out)
+	assert.True(t, os.IsNotExist(err), "no command wrote %s", out)
+}
+
+// modelInput reads a matrix file whole and MNIST-style data by split,
+// with the labels of that split, and refuses samples of the wrong size.
+func TestModelInput(t *testing.T) {
+	data, _, modelPath := trainTinyModel(t)
+	m, st := (&modelCommand{name: "embed", model: &modelPath, threads: new(int)}).loadModel()
+	require.Equal(t, -1, st)
+
+	x, labels, err := modelInput(data, "train", m)
+	require.NoError(t, err)
+	assert.Nil(t, labels, "a matrix file has no labels of its own")
+	values, rows, cols, err := tensor.ReadMatrixFile(data)
+	require.NoError(t, err)
+	require.Equal(t, []int{rows, cols}, x.Shape)
+	for i, v := range values {
+		require.Equal(t, float32(v), x.Data[i], "value %d", i)
+	}
+
+	// An MNIST-style directory: two 2x3 training images, one test image.
+	dir := t.TempDir()
+	img := func(n byte, pixels ...byte) []byte {
+		return append([]byte{0, 0, 8, 3, 0, 0, 0, n, 0, 0, 0, 2, 0, 0, 0, 3}, pixels...)
+	}
+	files := map[string][]byte{
+		"train-images-idx3-ubyte": img(2, 0, 51, 102, 153, 204, 255, 255, 0, 0, 0, 0, 0),
+		"train-labels-idx1-ubyte": {0, 0, 8, 1, 0, 0, 0, 2, 3, 7},
+		"t10k-images-idx3-ubyte":  img(1, 1, 2, 3, 4, 5, 6),
+		"t10k-labels-idx1-ubyte":  {0, 0, 8, 1, 0, 0, 0, 1, 9},
+	}
+	for name, b := range files {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), b, 0o644))
+	}
+	// The tiny model takes 6 values per sample, as these images have.
+	x, labels, err = modelInput(dir, "train", m)
+	require.NoError(t, err)
+	assert.Equal(t, []int{2, 6}, x.Shape)
+	assert.Equal(t, []int{3, 7}, labels)
+	assert.InDelta(t, 0.2, x.Data[1], 1e-7)
+	x, labels, err = modelInput(dir, "test", m)
+	require.NoError(t, err)
+	assert.Equal(t, []int{1, 6}, x.Shape)
+	assert.Equal(t, []int{9}, labels)
+
+	// Samples of another size are refused with both sizes named.
+	wide := filepath.Join(t.TempDir(), "wide.csv")
+	require.NoError(t, tensor.WriteMatrixFile(wide, make([]float64, 14), 2, 7))
+	_, _, err = modelInput(wide, "test", m)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "the data has 7 values per sample but the model was trained on samples of shape [6] (6 values)")
+}
