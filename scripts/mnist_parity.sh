@@ -123,7 +123,8 @@ for step in $STEPS; do
 		# far below float32 resolution of unit-scale embeddings) with the
 		# same initial temperature 2.
 		for seed in $ABLATION_SEEDS; do
-			pair 4 1 "$seed" nonoise "--noise-views none" ""
+			run "nidim_d4_nonoise_seed$seed" 1 "$NIDIM" train --dim 4 --sigma 1 --noise-views none --epochs "$EPOCHS" \
+				--seed "$seed" --threads "$THREADS" --out "$out/nidim_d4_nonoise_seed$seed.safetensors" --json
 			run "torch_d4_nonoise_seed${seed}" 0 "$PY" "$REF" --d 4 --sigma 1e-6 --tau_init 2 --epochs "$EPOCHS" \
 				--seed "$seed" --threads "$THREADS" --out "$out/torch_d4_nonoise_seed${seed}.json.tmp"
 		done

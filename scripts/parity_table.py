@@ -83,6 +83,8 @@ def load_runs(out):
         meta = read_meta(path[:-5] + ".meta")
         j = json.load(open(path))
         row = (nidim_row if side == "nidim" else torch_row)(j, meta)
+        if tag == "nonoise":
+            row["two_view"] = None  # no channel, so no Gaussian-channel figure
         row.update(side=side, d=d, tag=tag, seed=seed, meta=meta)
         runs[(d, tag, seed, side)] = row
     return runs

@@ -386,6 +386,21 @@ func TestToGaussianFarTails(t *testing.T) {
 	}
 }
 
+// The logs of subnormal numbers, checked against mpmath: math.Log on amd64
+// gets them wrong, and the exponential LogCDF near 0 depends on them.
+func TestLogSubnormal(t *testing.T) {
+	for _, c := range []struct{ x, want float64 }{
+		{2e-308, -708.50306146160612546},
+		{1e-310, -713.8013788281541651},
+		{5e-324, -744.44007192138126231},
+		{0.5, -0.69314718055994530942},
+	} {
+		assert.InDelta(t, c.want, logSubnormal(c.x), 1e-15*math.Abs(c.want), "x = %g", c.x)
+	}
+	assert.Equal(t, math.Inf(-1), logSubnormal(0))
+	assert.InDelta(t, -713.8013788281541651, Exponential{1}.LogCDF(1e-310), 1e-12)
+}
+
 // normalTailQuantile is continuous with -NormalQuantile where ToGaussian
 // switches between them, and follows the asymptotic z² ≈ -2 log q - log(2π)
 // - log(z²) (from Φ(-z) ≈ φ(z)/z) far out.

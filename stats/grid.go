@@ -23,7 +23,7 @@ const gridAlpha = 0.01
 // h ≈ 0.6, where two fifths of each period are empty, and R̄ = 0.1 for
 // h ≈ 0.94. Uniform data have R̄ of order 1/√n, plus at most 2·eps/π when
 // the period does not divide [0, 1], so a large sample can make a faint
-// lean significant; R̄ tells how much of a lattice there is.
+// lean significant. R̄ measures how much of a lattice there is.
 const (
 	// gridStrongResultant and above: a lattice, the discrete input found.
 	gridStrongResultant = 0.5

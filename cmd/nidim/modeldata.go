@@ -12,9 +12,9 @@ import (
 	"github.com/nidim/nidim/tensor"
 )
 
-// modelCommand holds the flags and checks shared by the commands that run
-// a trained model: nidim embed, score and eval. All of them take the
-// checkpoint as --model or as the one argument, and --threads; embed and
+// modelCommand is the flags and checks shared by the commands that run a
+// trained model: nidim embed, score and eval. All of them take the
+// checkpoint as --model or as the one argument, and --threads. Embed and
 // score also read --data and --split and write --out in --batch passes.
 type modelCommand struct {
 	name    string // the command, as in "nidim NAME: ..." messages

@@ -145,3 +145,24 @@ func TestScoreCommandErrors(t *testing.T) {
 		assert.Contains(t, stderr, tc.want, "%v", tc.args)
 	}
 }
+
+// Extreme logistic and Laplace values, whose tail probability underflows,
+// used to map to ±Inf and fail scoring with a row error. They now score
+// with the z of the log tail probability: logistic 800 and Laplace -800
+// map to |z| = 39.8847 and 39.9021 (mpmath), so the score is their sum of
+// squares and the p-value underflows to 0.
+func TestScoreExtremeValues(t *testing.T) {
+	for _, c := range []struct {
+		prior string
+		emb   []float32
+		z     float64
+	}{
+		{"logistic", []float32{800, -800}, 39.884694838256677568},
+		{"laplace", []float32{-800, 800}, 39.902058935188113019},
+	} {
+		scores, pValues, err := dim.OutlierScores(c.prior, c.emb, 1, 2)
+		require.NoError(t, err, c.prior)
+		assert.InDelta(t, 2*c.z*c.z, scores[0], 1e-12*scores[0], c.prior)
+		assert.Equal(t, 0.0, pValues[0], c.prior)
+	}
+}

@@ -522,6 +522,10 @@ func writeTrainResult(res trainResult, ev *evalResult, stdout, stderr io.Writer,
 	}
 	fmt.Fprintf(stdout, "training speed: %.0f samples/s\n", res.ImagesPerSec)
 	if ev == nil {
+		if res.NoiseViews == 0 {
+			fmt.Fprintf(stdout, "MI estimate (last training epoch): %.3f nats; no channel noise, so no capacity bound; ln B %.3f\n", res.TrainMI, res.LnBatch)
+			return exitOK
+		}
 		fmt.Fprintf(stdout, "MI estimate (last training epoch): %.3f nats; capacity %.3f, two-view %.3f, ln B %.3f\n", res.TrainMI, res.Capacity, res.TwoViewMI, res.LnBatch)
 		return exitOK
 	}

@@ -159,13 +159,16 @@ func TestTrainEpochLineWithoutNoise(t *testing.T) {
 		return []string{"train", "--data", data, "--labels", labels, "--dim", "2", "--hidden", "16", "--batch", "24", "--sigma", "0.5",
 			"--seed", "3", "--threads", "1", "--epochs", "1", "--no-eval", "--noise-views", views, "--out", filepath.Join(dir, out)}
 	}
-	code, _, stderr := runCmd(args("none", "none.safetensors")...)
+	code, stdout, stderr := runCmd(args("none", "none.safetensors")...)
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stderr, "no view (no channel noise)")
+	assert.Regexp(t, `MI estimate \(last training epoch\): -?[0-9.]+ nats; no channel noise, so no capacity bound; ln B 3\.178\n`, stdout)
+	assert.NotContains(t, stdout, "capacity 1.609")
 	assert.Regexp(t, `epoch 1/1: loss [0-9.]+, MI -?[0-9.]+ nats \(no channel noise, so no capacity bound; ln B 3\.178\), tau `, stderr)
 	assert.NotContains(t, stderr, "capacity 1.609") // (2/2) ln(1 + 1/0.5^2)
 
-	code, _, stderr = runCmd(args("both", "both.safetensors")...)
+	code, stdout, stderr = runCmd(args("both", "both.safetensors")...)
 	require.Equal(t, exitOK, code, stderr)
+	assert.Regexp(t, `MI estimate \(last training epoch\): -?[0-9.]+ nats; capacity 1\.609, two-view [0-9.]+, ln B 3\.178\n`, stdout)
 	assert.Regexp(t, `epoch 1/1: loss [0-9.]+, MI -?[0-9.]+ nats \(capacity 1\.609, two-view [0-9.]+, ln B 3\.178\), tau `, stderr)
 }

@@ -141,8 +141,14 @@ func readFile(open func(name string) (io.ReadCloser, error), name string) (*tens
 		r = zr
 	}
 	br := bufio.NewReader(r)
-	if head, err := br.Peek(3); err == nil && head[0] == 0 && head[1] == 0 && head[2] != tensor.IDXUint8 {
-		return nil, fmt.Errorf("mnist: %s: unsupported IDX element type 0x%02x; MNIST-style files hold unsigned bytes (0x08)", name, head[2])
+	if head, err := br.Peek(3); err == nil {
+		switch {
+		case head[0] == 0 && head[1] == 0 && head[2] != tensor.IDXUint8:
+			return nil, fmt.Errorf("mnist: %s: unsupported IDX element type 0x%02x; MNIST-style files contain unsigned bytes (0x08)", name, head[2])
+		case head[0] == 0x1f && head[1] == 0x8b:
+			// ReadIDX would gunzip the inner stream without the type check.
+			return nil, fmt.Errorf("mnist: %s is gzipped twice; decompress it once", name)
+		}
 	}
 	t, err := tensor.ReadIDX(br)
 	if err != nil {
@@ -154,7 +160,11 @@ func readFile(open func(name string) (io.ReadCloser, error), name string) (*tens
 		return nil, fmt.Errorf("mnist: %s: %w", name, err)
 	}
 	if extra > 0 {
-		return nil, fmt.Errorf("mnist: %s: %d bytes follow the array of shape %s that the header announces; the dimensions do not match the data", name, extra, shapeString(t.Shape))
+		unit := "bytes follow"
+		if extra == 1 {
+			unit = "byte follows"
+		}
+		return nil, fmt.Errorf("mnist: %s: %d %s the array of shape %s that the header announces; the dimensions do not match the data", name, extra, unit, shapeString(t.Shape))
 	}
 	return t, nil
 }

@@ -93,12 +93,16 @@ func TestLoadDirMissing(t *testing.T) {
 }
 
 func writeGzip(t *testing.T, path string, data []byte) {
+	require.NoError(t, os.WriteFile(path, gzipped(t, data), 0o644))
+}
+
+func gzipped(t *testing.T, data []byte) []byte {
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
 	_, err := zw.Write(data)
 	require.NoError(t, err)
 	require.NoError(t, zw.Close())
-	require.NoError(t, os.WriteFile(path, buf.Bytes(), 0o644))
+	return buf.Bytes()
 }
 
 // writeSet writes the four files of a one-image 1x2 data set to a new
@@ -134,8 +138,9 @@ func TestLoadDirBadFiles(t *testing.T) {
 		{"float type", append([]byte{0, 0, 0x0d, 3, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 2}, make([]byte, 8)...), "unsupported IDX element type 0x0d"},
 		{"short header", []byte{0, 0, 8, 3, 0, 0, 0, 1}, "dimension sizes"},
 		{"too few bytes", good[:len(good)-1], "shape (1, 1, 2) of u8 needs 2 bytes"},
-		{"too many bytes", append(append([]byte(nil), good...), 30), "1 bytes follow the array of shape (1, 1, 2)"},
+		{"too many bytes", append(append([]byte(nil), good...), 30), "1 byte follows the array of shape (1, 1, 2)"},
 		{"vectors", []byte{0, 0, 8, 1, 0, 0, 0, 2, 10, 20}, "has 1 dimensions, want 3"},
+		{"gzipped twice", gzipped(t, gzipped(t, good)), "gzipped twice"},
 		{"two images", []byte{0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 2, 10, 20, 30, 40}, "has 1 labels for 2 images"},
 	}
 	for _, c := range cases {
