@@ -21,7 +21,8 @@
 #   STEPS           which parts to run, in order (default
 #                   "main ablation crosscheck determinism cnn table"; "norecal"
 #                   is an extra step: nidim with --no-recalibrate, as the
-#                   reference. "crosscheck" recomputes the KS distance and
+#                   reference. "speed" times training alone, MLP and CNN.
+#                   "crosscheck" recomputes the KS distance and
 #                   the correlation of nidim's test embeddings with scipy)
 #   NIDIM           the nidim binary (default: built from this tree into OUTDIR)
 #   REF             the reference script (default /work/shared/anchors/nidim_torch.py)
@@ -174,12 +175,24 @@ for step in $STEPS; do
 		run torch_cnn 0 "$PY" "$REF" --arch cnn --d 4 --sigma 1 --epochs 1 --seed 0 \
 			--threads "$THREADS" --no_eval --out "$out/torch_cnn.json.tmp"
 		;;
+	speed)
+		# Training speed alone, back to back: three MLP epochs and one CNN
+		# epoch on each side, without evaluation.
+		run nidim_speed_mlp 1 "$NIDIM" train --dim 4 --sigma 1 --epochs 3 --seed 0 --threads "$THREADS" \
+			--no-eval --out "$out/nidim_speed_mlp.safetensors" --json
+		run torch_speed_mlp 0 "$PY" "$REF" --d 4 --sigma 1 --epochs 3 --seed 0 --threads "$THREADS" \
+			--no_eval --out "$out/torch_speed_mlp.json.tmp"
+		run nidim_speed_cnn 1 "$NIDIM" train --encoder cnn --dim 4 --sigma 1 --epochs 1 --seed 0 \
+			--threads "$THREADS" --no-eval --out "$out/nidim_speed_cnn.safetensors" --json
+		run torch_speed_cnn 0 "$PY" "$REF" --arch cnn --d 4 --sigma 1 --epochs 1 --seed 0 \
+			--threads "$THREADS" --no_eval --out "$out/torch_speed_cnn.json.tmp"
+		;;
 	table)
 		"$PY" "$repo/scripts/parity_table.py" "$out" >"$out/results.md"
 		echo "== table: $out/results.md"
 		;;
 	*)
-		echo "mnist_parity.sh: unknown step $step; use main, ablation, norecal, crosscheck, determinism, cnn or table" >&2
+		echo "mnist_parity.sh: unknown step $step; use main, ablation, norecal, crosscheck, determinism, cnn, speed or table" >&2
 		exit 2
 		;;
 	esac

@@ -201,6 +201,26 @@ def main():
         if t and n:
             print(f"\nCNN ratio nidim / reference: {n[0] / t[0]:.2f}x")
 
+    speed = []
+    for arch in ("mlp", "cnn"):
+        pair = []
+        for side in ("nidim", "torch"):
+            p = os.path.join(out, f"{side}_speed_{arch}.json")
+            if not os.path.exists(p):
+                break
+            j = json.load(open(p))
+            meta = read_meta(os.path.join(out, f"{side}_speed_{arch}.meta"))
+            ips = statistics.median(h["samples_per_s"] for h in j["history"]) if side == "nidim" else j["samples_per_s"]
+            pair.append((ips, meta.get("load_before", "?").split(" ")[0]))
+        if len(pair) == 2:
+            speed.append((arch, pair))
+    if speed:
+        print("\n### Training speed alone, back to back (d=4, sigma=1, no evaluation)\n")
+        print("| encoder | nidim images/s | reference images/s | ratio | load before nidim / reference |")
+        print("|---|---|---|---|---|")
+        for arch, ((n, ln), (t, lt)) in speed:
+            print(f"| {arch} | {n:,.0f} | {t:,.0f} | {n / t:.2f}x | {ln} / {lt} |")
+
     det = os.path.join(out, "determinism.txt")
     if os.path.exists(det):
         print("\n### Determinism (same seed and thread count, one epoch, twice)\n")
