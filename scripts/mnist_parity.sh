@@ -15,7 +15,9 @@
 #
 # Environment:
 #   SEEDS           seeds of the two main settings (default "0 1 2")
-#   ABLATION_SEEDS  seeds of the noiseless ablation at d=4 (default "0 1 2")
+#   ABLATION_SEEDS  seeds of the noiseless ablation (default "0 1 2")
+#   ABLATION_SETTINGS  D:SIGMA pairs of the noiseless ablation, where sigma
+#                   only sets the initial temperature 2 sigma^2 (default "4:1")
 #   EPOCHS          training epochs (default 15)
 #   THREADS         threads on both sides (default 2)
 #   STEPS           which parts to run, in order (default
@@ -44,6 +46,7 @@ esac
 
 SEEDS=${SEEDS:-"0 1 2"}
 ABLATION_SEEDS=${ABLATION_SEEDS:-"0 1 2"}
+ABLATION_SETTINGS=${ABLATION_SETTINGS:-"4:1"}
 EPOCHS=${EPOCHS:-15}
 THREADS=${THREADS:-2}
 STEPS=${STEPS:-"main ablation crosscheck determinism cnn table"}
@@ -119,15 +122,22 @@ for step in $STEPS; do
 	ablation)
 		# nidim refuses --sigma 0 (the Gaussian channel needs sigma > 0);
 		# its noiseless run is --noise-views none, where sigma only sets
-		# the initial temperature 2 sigma^2 = 2. The reference divides by
-		# sigma in its capacity figures, so it runs at sigma 1e-6 (noise
-		# far below float32 resolution of unit-scale embeddings) with the
-		# same initial temperature 2.
-		for seed in $ABLATION_SEEDS; do
-			run "nidim_d4_nonoise_seed$seed" 1 "$NIDIM" train --dim 4 --sigma 1 --noise-views none --epochs "$EPOCHS" \
-				--seed "$seed" --threads "$THREADS" --out "$out/nidim_d4_nonoise_seed$seed.safetensors" --json
-			run "torch_d4_nonoise_seed${seed}" 0 "$PY" "$REF" --d 4 --sigma 1e-6 --tau_init 2 --epochs "$EPOCHS" \
-				--seed "$seed" --threads "$THREADS" --out "$out/torch_d4_nonoise_seed${seed}.json.tmp"
+		# the initial temperature 2 sigma^2. The reference divides by sigma
+		# in its capacity figures, so it runs at sigma 1e-6 (noise far below
+		# the float32 resolution of unit-scale embeddings) with the same
+		# initial temperature.
+		for setting in $ABLATION_SETTINGS; do
+			d=${setting%%:*}
+			s=${setting#*:}
+			tau=$(echo "2 * $s * $s" | bc -l)
+			for seed in $ABLATION_SEEDS; do
+				run "nidim_d${d}_nonoise_seed$seed" 1 "$NIDIM" train --dim "$d" --sigma "$s" --noise-views none \
+					--epochs "$EPOCHS" --seed "$seed" --threads "$THREADS" \
+					--out "$out/nidim_d${d}_nonoise_seed$seed.safetensors" --json
+				run "torch_d${d}_nonoise_seed$seed" 0 "$PY" "$REF" --d "$d" --sigma 1e-6 --tau_init "$tau" \
+					--epochs "$EPOCHS" --seed "$seed" --threads "$THREADS" \
+					--out "$out/torch_d${d}_nonoise_seed$seed.json.tmp"
+			done
 		done
 		;;
 	norecal)

@@ -99,6 +99,14 @@ def main():
     runs = load_runs(out)
     keys = sorted(runs, key=lambda k: (k[1] != "s1", k[1] != "s0.5", k[0], k[2], k[3]))
 
+    if runs:
+        print_runs(out, runs, keys)
+    print_speed_and_checks(out)
+
+
+def print_runs(out, runs, keys):
+    """Prints the table of every run, the per-setting summary with the
+    acceptance checks, the speed pairs and the cross-check."""
     print("### Every run\n")
     print("| setting | seed | side | MI est. (nats) | two-view MI | max KS | max abs corr | probe acc | kNN acc "
           "| images/s (median epoch) | images/s (mean) | epoch s | eval s | final tau | load before / after |")
@@ -178,6 +186,10 @@ def main():
             print(f"| d={k[0]} {SETTING.get(k[1], k[1])} | {k[2]} | {fmt(r['ks'], '.4f')} / {ks:.4f} "
                   f"| {fmt(r['corr'], '.4f')} / {corr:.4f} |")
 
+
+
+def print_speed_and_checks(out):
+    """Prints the CNN and training-speed pairs and the determinism check."""
     cnn = {}
     for name in ("nidim_cnn", "nidim_cnn_noeval", "torch_cnn"):
         p = os.path.join(out, name + ".json")
@@ -195,7 +207,7 @@ def main():
         print("|---|---|---|---|")
         for name, (ips, meta) in cnn.items():
             print(f"| {name} | {ips:,.0f} | {meta.get('load_before', '?').split(' ')[0]} / "
-                  f"{meta.get('load_after', '?').split(' ')[0]} | {meta.get('wall_s', '?')} |")
+                  f"{meta.get('load_after', '?').split(' ')[0]} | {float(meta.get('wall_s', 'nan')):.1f} |")
         t = cnn.get("torch_cnn")
         n = cnn.get("nidim_cnn") or cnn.get("nidim_cnn_noeval")
         if t and n:
