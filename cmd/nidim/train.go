@@ -50,8 +50,11 @@ Model:
                        each component mapped by Phi then the prior's
                        quantile function when embedding) (default gaussian)
   --dim D              embedding dimension (default 8)
-  --sigma S            Gaussian channel noise standard deviation (default 0.1)
-  --eps E              uniform channel noise half-width (default 0.1)
+  --sigma S            Gaussian channel noise standard deviation; 0 trains
+                       without channel noise, like --noise-views none
+                       (default 0.1)
+  --eps E              uniform channel noise half-width; 0 trains without
+                       channel noise (default 0.1)
   --noise-views V      both, one or none: add channel noise to both views,
                        the first only, or neither (plain InfoNCE; sigma then
                        only sets the initial temperature) (default both)
@@ -217,6 +220,13 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		views = 0
 	default:
 		return fail(exitUsage, "invalid --noise-views %q; use both, one or none.", *noiseViews)
+	}
+	// A zero noise level is the noiseless ablation: plain InfoNCE with the
+	// same normalization. The default level then only sets the initial
+	// temperature, as with --noise-views none.
+	if (*prior == "uniform" && *eps == 0) || (*prior != "uniform" && *sigma == 0) {
+		views = 0
+		*sigma, *eps = def.Sigma, def.Eps
 	}
 	if *knnK < 1 {
 		return fail(exitUsage, "invalid --knn %d; use 1 or more neighbors.", *knnK)
@@ -384,7 +394,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	}
 
 	res := trainResult{
-		Prior: cfg.Prior, Dim: cfg.Dim, Sigma: cfg.Sigma, Eps: cfg.Eps, NoiseViews: cfg.NoiseViews,
+		Prior: cfg.Prior, Dim: cfg.Dim, Sigma: noiseLevelOrZero(cfg.Sigma, cfg.NoiseViews), Eps: noiseLevelOrZero(cfg.Eps, cfg.NoiseViews), NoiseViews: cfg.NoiseViews,
 		Epochs: cfg.Epochs, Batch: cfg.Batch, Encoder: cfg.Encoder, Critic: string(cfg.Critic), Loss: string(cfg.Loss),
 		Capacity: prior0.Capacity(cfg.Dim), TwoViewMI: prior0.TwoViewMI(cfg.Dim), PriorMI: prior0.PriorMI(cfg.Dim), LnBatch: math.Log(float64(cfg.Batch)),
 		Tau: math.Exp(m.LogTau), Model: *out, History: hist.Epochs,
@@ -820,4 +830,13 @@ func (b *progressBar) clear() {
 		fmt.Fprint(b.w, "\r\033[K")
 		b.drawn = false
 	}
+}
+
+// noiseLevelOrZero returns level, or 0 when no view gets channel noise, so
+// that reports show the noise the model was trained with.
+func noiseLevelOrZero(level float64, noiseViews int) float64 {
+	if noiseViews == 0 {
+		return 0
+	}
+	return level
 }

@@ -172,3 +172,17 @@ func TestTrainEpochLineWithoutNoise(t *testing.T) {
 	assert.Regexp(t, `MI estimate \(last training epoch\): -?[0-9.]+ nats; capacity 1\.609, two-view [0-9.]+, ln B 3\.178\n`, stdout)
 	assert.Regexp(t, `epoch 1/1: loss [0-9.]+, MI -?[0-9.]+ nats \(capacity 1\.609, two-view [0-9.]+, ln B 3\.178\), tau `, stderr)
 }
+
+func TestTrainSigmaZeroTrainsWithoutNoise(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	model := filepath.Join(dir, "m.safetensors")
+	code, stdout, stderr := runCmd("train", "--data", data, "--labels", labels, "--dim", "2", "--hidden", "16",
+		"--batch", "24", "--sigma", "0", "--seed", "3", "--threads", "1", "--epochs", "1", "--no-eval", "--json", "--out", model)
+	require.Equal(t, exitOK, code, stderr)
+
+	var res map[string]any
+	require.NoError(t, json.Unmarshal([]byte(stdout), &res), stdout)
+	assert.Equal(t, 0.0, res["noise_views"])
+	assert.Equal(t, 0.0, res["sigma"])
+}
