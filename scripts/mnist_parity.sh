@@ -27,7 +27,7 @@
 #                   "crosscheck" recomputes the KS distance and
 #                   the correlation of nidim's test embeddings with scipy)
 #   NIDIM           the nidim binary (default: built from this tree into OUTDIR)
-#   REF             the reference script (default /work/shared/anchors/nidim_torch.py)
+#   REF             the reference script (default ../shared/anchors/nidim_torch.py beside the repository)
 set -euo pipefail
 
 if [[ $# -ne 1 ]]; then
@@ -50,7 +50,7 @@ ABLATION_SETTINGS=${ABLATION_SETTINGS:-"4:1"}
 EPOCHS=${EPOCHS:-15}
 THREADS=${THREADS:-2}
 STEPS=${STEPS:-"main ablation crosscheck determinism cnn table"}
-REF=${REF:-/work/shared/anchors/nidim_torch.py}
+REF=${REF:-$repo/../shared/anchors/nidim_torch.py}
 PY=/usr/bin/python3
 export OMP_WAIT_POLICY=PASSIVE
 

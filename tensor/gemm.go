@@ -6,7 +6,7 @@ import (
 	"github.com/nidim/nidim/simd"
 )
 
-// Op says whether a matrix operand is used as stored or transposed.
+// Op selects whether a matrix operand is used as stored or transposed.
 type Op uint8
 
 const (
