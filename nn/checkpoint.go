@@ -173,7 +173,7 @@ func LoadCheckpoint(path string) (*Checkpoint, error) {
 // rather than a damaged checkpoint. It wraps ErrCheckpoint.
 type notSafetensorsError struct {
 	path  string // the file, when known
-	looks string // what the data looks like, or ""
+	looks string // the format the data resembles, or ""
 }
 
 func (e *notSafetensorsError) Error() string {
@@ -191,7 +191,7 @@ func (e *notSafetensorsError) Error() string {
 func (e *notSafetensorsError) Unwrap() error { return ErrCheckpoint }
 
 // looksLike names the format of data from its first bytes, or returns ""
-// when it knows none.
+// when it recognizes none.
 func looksLike(data []byte) string {
 	switch {
 	case bytes.HasPrefix(data, []byte("\x93NUMPY")):

@@ -10,7 +10,7 @@ import (
 // checkSample validates a univariate sample for the test named test: every
 // value must be finite, the size must lie in [minN, maxN] (maxN <= 0 means no
 // upper limit), and the values must not all be equal. The errors name the
-// offending value and say what to do.
+// offending value and the fix.
 func checkSample(x []float64, minN, maxN int, test string) error {
 	if err := checkSampleAllowConstant(x, minN, maxN, test); err != nil {
 		return err

@@ -308,7 +308,7 @@ func TestDataFlagsRepeatedForResume(t *testing.T) {
 
 // Ctrl-C before the first epoch ended used to save the untrained model
 // over --out, destroying a trained model kept there.
-func TestTrainInterruptedInTheFirstEpochKeepsTheOldFile(t *testing.T) {
+func TestTrainFirstEpochInterruptKeepsOldFile(t *testing.T) {
 	dir := t.TempDir()
 	data, labels := writeClusters(t, dir)
 	out := filepath.Join(dir, "m.safetensors")
@@ -357,7 +357,7 @@ func TestTrainInterruptedInTheFirstEpochKeepsTheOldFile(t *testing.T) {
 
 // A test starved by --max-samples or --energy-samples used to advise
 // "add rows" although the file has plenty.
-func TestCommandTestBlamesTheRowCapNotTheFile(t *testing.T) {
+func TestCommandTestBlamesRowCap(t *testing.T) {
 	path := writeNormalCSV(t, 200, 3, 6, 0)
 	code, _, stderr := runCmd("test", "--max-samples", "1", "--tests", "henze-zirkler,energy,ks-prior", "--replicates", "9", path)
 	require.Equal(t, exitOK, code, stderr)

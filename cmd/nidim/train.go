@@ -435,7 +435,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 
 // epochLine is the log line of a finished epoch. Without channel noise
 // (noiseViews 0) the capacity and two-view MI that the prior reports for
-// its noise level do not bound anything, so the line says so instead.
+// its noise level do not bound anything, so the line states that instead.
 func epochLine(p dim.Progress, noiseViews int) string {
 	bound := fmt.Sprintf("capacity %.3f, two-view %.3f, ln B %.3f", p.Capacity, p.TwoViewMI, p.LnBatch)
 	if noiseViews == 0 {

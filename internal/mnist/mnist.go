@@ -131,7 +131,7 @@ func readFile(open func(name string) (io.ReadCloser, error), name string) (*tens
 	defer f.Close()
 	// The type code is the third byte of the decompressed file. Reading it
 	// and checking the end of the data need the decompressed stream, so the
-	// gzip reader is set up here and ReadIDX sees the plain IDX bytes.
+	// gzip reader is set up here and ReadIDX reads the plain IDX bytes.
 	var r io.Reader = bufio.NewReader(f)
 	if head, _ := r.(*bufio.Reader).Peek(2); len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
 		zr, err := gzip.NewReader(r)
