@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/nidim/nidim/nn"
 	"github.com/nidim/nidim/tensor"
 )
 
@@ -61,36 +62,44 @@ func KNNClassify(train *tensor.Tensor, trainLabels []int, test *tensor.Tensor, k
 		alpha = 1
 	}
 
+	// Blocks of test rows are independent: each goroutine takes whole
+	// blocks with its own buffers and single-goroutine products, so the
+	// selection runs in parallel too and the result does not depend on
+	// the thread count.
 	m := test.Shape[0]
 	pred := make([]int, m)
-	scores := make([]float32, knnTestBlock*knnTrainBlock)
-	best := make([]float32, knnTestBlock*k)
-	bestIdx := make([]int, knnTestBlock*k)
-	votes := make([]int, classes)
-	for t0 := 0; t0 < m; t0 += knnTestBlock {
-		tm := min(knnTestBlock, m-t0)
-		for i := range best[:tm*k] {
-			best[i] = float32(math.Inf(-1))
-			bestIdx[i] = -1
-		}
-		for j0 := 0; j0 < n; j0 += knnTrainBlock {
-			tn := min(knnTrainBlock, n-j0)
-			tensor.Gemm(tensor.NoTrans, tensor.Trans, tm, tn, d, alpha, a[t0*d:], d, b[j0*d:], d, 0, scores, tn)
-			for i := 0; i < tm; i++ {
-				row := scores[i*tn : (i+1)*tn]
-				bs, bi := best[i*k:(i+1)*k], bestIdx[i*k:(i+1)*k]
-				for j, s := range row {
-					s -= bias[j0+j]
-					if s > bs[k-1] {
-						insertTop(bs, bi, s, j0+j)
+	serial := tensor.Gemmer{Threads: 1}
+	var par nn.Loop
+	par.Run((m+knnTestBlock-1)/knnTestBlock, 1, func(lo, hi int) {
+		scores := make([]float32, knnTestBlock*knnTrainBlock)
+		best := make([]float32, knnTestBlock*k)
+		bestIdx := make([]int, knnTestBlock*k)
+		votes := make([]int, classes)
+		for t0 := lo * knnTestBlock; t0 < min(m, hi*knnTestBlock); t0 += knnTestBlock {
+			tm := min(knnTestBlock, m-t0)
+			for i := range best[:tm*k] {
+				best[i] = float32(math.Inf(-1))
+				bestIdx[i] = -1
+			}
+			for j0 := 0; j0 < n; j0 += knnTrainBlock {
+				tn := min(knnTrainBlock, n-j0)
+				serial.Gemm(tensor.NoTrans, tensor.Trans, tm, tn, d, alpha, a[t0*d:], d, b[j0*d:], d, 0, scores, tn)
+				for i := 0; i < tm; i++ {
+					row := scores[i*tn : (i+1)*tn]
+					bs, bi := best[i*k:(i+1)*k], bestIdx[i*k:(i+1)*k]
+					for j, s := range row {
+						s -= bias[j0+j]
+						if s > bs[k-1] {
+							insertTop(bs, bi, s, j0+j)
+						}
 					}
 				}
 			}
+			for i := 0; i < tm; i++ {
+				pred[t0+i] = vote(bestIdx[i*k:(i+1)*k], trainLabels, votes)
+			}
 		}
-		for i := 0; i < tm; i++ {
-			pred[t0+i] = vote(bestIdx[i*k:(i+1)*k], trainLabels, votes)
-		}
-	}
+	})
 	return pred, nil
 }
 

@@ -3,6 +3,8 @@ package dim
 import (
 	"fmt"
 	"math"
+
+	"github.com/nidim/nidim/nn"
 )
 
 // Critic names the score function s(y1_i, y2_j) between the noisy
@@ -60,8 +62,10 @@ func ParseBound(name string) (Bound, error) {
 // Objective evaluates a bound on a batch of embedding pairs and its exact
 // gradient. Row i of the first batch and row i of the second are the two
 // views of input i; every other pair is a negative. The arithmetic is in
-// float64. An Objective keeps its work buffers between calls, so it is not
-// safe for concurrent use.
+// float64, and the B x B work is split over nn.Threads goroutines by rows
+// and by columns, so the result does not depend on the thread count. An
+// Objective keeps its work buffers between calls, so it is not safe for
+// concurrent use.
 type Objective struct {
 	Critic Critic
 	Bound  Bound
@@ -70,8 +74,35 @@ type Objective struct {
 
 	a, b   []float64 // the two batches, normalized for the cosine critic
 	na, nb []float64 // row norms for the cosine critic
+	// The batches again, transposed to d x B, so that the loops over the
+	// B x B scores run over contiguous memory, and half the squared row
+	// lengths for the Euclidean critic.
+	aT, bT []float64
+	ha, hb []float64
 	s, ds  []float64 // B x B scores and their gradient
-	gb     []float64 // d-vector scratch
+	// e holds exp(S_ij - m_i) with m_i the maximum of row i, and rowScale
+	// exp(m_i - M) with M the largest score, so that e_ij rowScale_i is
+	// exp(S_ij - M), the shifted term of the column sums.
+	e, rowMax, rowScale []float64
+	maxScore            float64
+	// Per row and per column of the scores: the InfoNCE terms, the column
+	// sums, and the sums over the gradient.
+	rowTerm, colTerm []float64
+	colSum           []float64
+	gsum             []float64
+	// The B x d sums over the other batch of dS times its rows, and the
+	// row and column sums of dS.
+	g1, g2       []float64
+	dsRow, dsCol []float64
+
+	// The batch being evaluated, read by the parallel passes.
+	n, dim   int
+	tau      float64
+	par      nn.Loop
+	passRows func(lo, hi int)
+	passCols func(lo, hi int)
+	backRows func(lo, hi int)
+	backCols func(lo, hi int)
 }
 
 // Value is the outcome of one evaluation.
@@ -86,6 +117,9 @@ type Value struct {
 	DLogTau float64
 }
 
+// Rows and columns per chunk of the parallel passes over the B x B scores.
+const objectiveGrain = 16
+
 // Evaluate computes the bound for the b x d row-major batches y1 and y2.
 // When dy1 and dy2 are not nil, it overwrites them with the gradient of
 // Loss with respect to y1 and y2.
@@ -94,12 +128,44 @@ func (o *Objective) Evaluate(y1, y2 []float32, b, d int, dy1, dy2 []float32) (Va
 		return Value{}, err
 	}
 	o.grow(b, d)
-	tau := math.Exp(o.LogTau)
-	o.scores(y1, y2, b, d, tau)
+	o.n, o.dim, o.tau = b, d, math.Exp(o.LogTau)
+	for i := range o.a {
+		o.a[i] = float64(y1[i])
+		o.b[i] = float64(y2[i])
+	}
+	if o.Critic == CriticCosine {
+		normalizeRows(o.a, o.na, b, d)
+		normalizeRows(o.b, o.nb, b, d)
+	}
+	for i := range b {
+		sa, sb := 0.0, 0.0
+		for k := range d {
+			x, y := o.a[i*d+k], o.b[i*d+k]
+			o.aT[k*b+i], o.bT[k*b+i] = x, y
+			sa += x * x
+			sb += y * y
+		}
+		o.ha[i], o.hb[i] = sa/2, sb/2
+	}
 
 	// The InfoNCE value is computed for every bound because it gives the
-	// MI estimate. When InfoNCE is the bound, its gradient is kept in ds.
-	nce := symmetricInfoNCE(o.s, b, o.ds)
+	// MI estimate. The row pass writes the scores, the row terms and the
+	// row half of the InfoNCE gradient; the column pass adds the other
+	// half.
+	o.par.Run(b, objectiveGrain, o.passRows)
+	o.maxScore = math.Inf(-1)
+	for _, m := range o.rowMax {
+		o.maxScore = max(o.maxScore, m)
+	}
+	for i, m := range o.rowMax {
+		o.rowScale[i] = math.Exp(m - o.maxScore)
+	}
+	o.par.Run(b, objectiveGrain, o.passCols)
+	nce := 0.0
+	for i := range b {
+		nce += o.rowTerm[i] + o.colTerm[i]
+	}
+	nce *= 0.5 / float64(b)
 	v := Value{InfoNCE: nce, MI: math.Log(float64(b)) - nce}
 	switch o.Bound {
 	case BoundInfoNCE:
@@ -110,12 +176,21 @@ func (o *Objective) Evaluate(y1, y2 []float32, b, d int, dy1, dy2 []float32) (Va
 		v.Loss = nwj(o.s, b, o.ds)
 	}
 
-	// Every critic is proportional to 1/tau, so dS/dLogTau = -S.
-	for i, g := range o.ds {
-		v.DLogTau -= g * o.s[i]
-	}
+	// Every critic is proportional to 1/tau, so dS/dLogTau = -S. The
+	// backward row pass sums ds*s per row; without gradients it is summed
+	// here.
 	if dy1 != nil {
-		o.backward(y1, y2, b, d, tau, dy1, dy2)
+		o.par.Run(b, objectiveGrain, o.backRows)
+		o.par.Run(b, objectiveGrain, o.backCols)
+		for i := range b {
+			v.DLogTau -= o.gsum[i]
+		}
+		o.write(o.g1, o.a, o.na, o.dsRow, dy1)
+		o.write(o.g2, o.b, o.nb, o.dsCol, dy2)
+	} else {
+		for i, g := range o.ds {
+			v.DLogTau -= g * o.s[i]
+		}
 	}
 	return v, nil
 }
@@ -159,7 +234,25 @@ func (o *Objective) grow(b, d int) {
 	o.nb = resize(o.nb, b)
 	o.s = resize(o.s, b*b)
 	o.ds = resize(o.ds, b*b)
-	o.gb = resize(o.gb, d)
+	o.e = resize(o.e, b*b)
+	o.rowScale = resize(o.rowScale, b)
+	o.rowMax = resize(o.rowMax, b)
+	o.rowTerm = resize(o.rowTerm, b)
+	o.colTerm = resize(o.colTerm, b)
+	o.colSum = resize(o.colSum, b)
+	o.gsum = resize(o.gsum, b)
+	o.aT = resize(o.aT, b*d)
+	o.bT = resize(o.bT, b*d)
+	o.ha = resize(o.ha, b)
+	o.hb = resize(o.hb, b)
+	o.g1 = resize(o.g1, b*d)
+	o.g2 = resize(o.g2, b*d)
+	o.dsRow = resize(o.dsRow, b)
+	o.dsCol = resize(o.dsCol, b)
+	if o.passRows == nil {
+		o.passRows, o.passCols = o.scoreRows, o.softmaxCols
+		o.backRows, o.backCols = o.sumRows, o.sumCols
+	}
 }
 
 func resize(s []float64, n int) []float64 {
@@ -169,34 +262,214 @@ func resize(s []float64, n int) []float64 {
 	return s[:n]
 }
 
-// scores fills o.s with S_ij = s(y1_i, y2_j).
-func (o *Objective) scores(y1, y2 []float32, b, d int, tau float64) {
-	for i := range o.a {
-		o.a[i] = float64(y1[i])
-		o.b[i] = float64(y2[i])
-	}
-	if o.Critic == CriticCosine {
-		normalizeRows(o.a, o.na, b, d)
-		normalizeRows(o.b, o.nb, b, d)
-	}
-	for i := 0; i < b; i++ {
-		ai := o.a[i*d : (i+1)*d]
+// scoreRows fills rows [lo, hi) of o.s with S_ij = s(y1_i, y2_j), o.e with
+// exp(S_ij - m_i) and o.rowMax with m_i, the row maximum. It stores each
+// row's InfoNCE term lse_i - S_ii in o.rowTerm and writes the row half of
+// the symmetric InfoNCE gradient, (softmax(S_i)_j - [i = j]) / (2B), into
+// o.ds.
+func (o *Objective) scoreRows(lo, hi int) {
+	b, d := o.n, o.dim
+	scale := 0.5 / float64(b)
+	euclid := o.Critic == CriticEuclidean
+	inv := 1 / o.tau
+	for i := lo; i < hi; i++ {
+		// S_ij = <a_i, b_j>/tau, less (|a_i|^2 + |b_j|^2)/(2 tau) for the
+		// Euclidean critic, summed one component at a time over the row.
 		row := o.s[i*b : (i+1)*b]
-		for j := 0; j < b; j++ {
-			bj := o.b[j*d : (j+1)*d]
+		if euclid {
+			c := o.ha[i]
+			for j, h := range o.hb[:len(row)] {
+				row[j] = -c - h
+			}
+		} else {
+			clear(row)
+		}
+		for k := range d {
+			x := o.a[i*d+k]
+			bk := o.bT[k*b : (k+1)*b]
+			bk = bk[:len(row)]
+			for j := range row {
+				row[j] += x * bk[j]
+			}
+		}
+		// A comparison, not the max builtin: max orders NaN and signed
+		// zeros, which costs a dependent chain of several instructions.
+		// A NaN score still ends as a NaN loss through the exponentials.
+		m := math.Inf(-1)
+		for j, v := range row {
+			v *= inv
+			row[j] = v
+			if v > m {
+				m = v
+			}
+		}
+		e := o.e[i*b : (i+1)*b]
+		z := 0.0
+		for j, v := range row {
+			e[j] = math.Exp(v - m)
+			z += e[j]
+		}
+		o.rowMax[i] = m
+		o.rowTerm[i] = m + math.Log(z) - row[i]
+		f := scale / z
+		grad := o.ds[i*b : (i+1)*b]
+		for j, v := range e {
+			grad[j] = f * v
+		}
+		grad[i] -= scale
+	}
+}
+
+// colUnderflow is the smallest shifted column sum that softmaxCols
+// trusts; below it the column is summed again with its own maximum.
+const colUnderflow = 1e-200
+
+// softmaxCols adds the column half of the symmetric InfoNCE gradient for
+// columns [lo, hi) to o.ds and stores each column's term in o.colTerm.
+// Column sums reuse the row exponentials: e_ij rowScale_i = exp(S_ij - M),
+// with M the largest score, so no exponential is computed again unless a
+// column lies so far below M that its sum underflows. The rows are walked
+// in order so that every access is contiguous.
+func (o *Objective) softmaxCols(lo, hi int) {
+	b := o.n
+	scale := 0.5 / float64(b)
+	csum := o.colSum[lo:hi]
+	clear(csum)
+	for i := range b {
+		r := o.rowScale[i]
+		for j, v := range o.e[i*b+lo : i*b+hi] {
+			csum[j] += v * r
+		}
+	}
+	for j := lo; j < hi; j++ {
+		if csum[j-lo] < colUnderflow {
+			o.exactColumn(j)
+			continue
+		}
+		o.colTerm[j] = o.maxScore + math.Log(csum[j-lo]) - o.s[j*b+j]
+		// From here on colSum holds the factor that turns e_ij rowScale_i
+		// into the column's softmax, times the gradient's scale.
+		csum[j-lo] = scale / csum[j-lo]
+	}
+	for i := range b {
+		r := o.rowScale[i]
+		grad := o.ds[i*b+lo : i*b+hi]
+		for j, v := range o.e[i*b+lo : i*b+hi] {
+			if f := csum[j]; f > 0 {
+				grad[j] += f * v * r
+			}
+		}
+	}
+	for j := lo; j < hi; j++ {
+		o.ds[j*b+j] -= scale
+	}
+}
+
+// exactColumn adds the column half of the gradient for column j with the
+// column's own maximum as the shift, sets its term, and marks colSum[j]
+// as done by setting it to 0.
+func (o *Objective) exactColumn(j int) {
+	b := o.n
+	scale := 0.5 / float64(b)
+	m := math.Inf(-1)
+	for i := range b {
+		m = max(m, o.s[i*b+j])
+	}
+	z := 0.0
+	for i := range b {
+		z += math.Exp(o.s[i*b+j] - m)
+	}
+	lse := m + math.Log(z)
+	o.colTerm[j] = lse - o.s[j*b+j]
+	for i := range b {
+		o.ds[i*b+j] += scale * math.Exp(o.s[i*b+j]-lse)
+	}
+	o.colSum[j] = 0
+}
+
+// sumRows computes, for rows i in [lo, hi), g1_i = sum_j dS_ij z2_j where
+// z2 is the second batch as used in the scores, the row sum of dS, and
+// o.gsum[i] = sum_j dS_ij S_ij for the temperature's derivative.
+func (o *Objective) sumRows(lo, hi int) {
+	b, d := o.n, o.dim
+	for i := lo; i < hi; i++ {
+		w := o.ds[i*b : (i+1)*b]
+		row := o.s[i*b : (i+1)*b]
+		row = row[:len(w)]
+		sum, wsum := 0.0, 0.0
+		for j, v := range w {
+			sum += v * row[j]
+			wsum += v
+		}
+		o.gsum[i] = sum
+		o.dsRow[i] = wsum
+		for k := range d {
+			bk := o.bT[k*b : (k+1)*b]
+			bk = bk[:len(w)]
 			acc := 0.0
-			if o.Critic == CriticEuclidean {
-				for k, x := range ai {
-					t := x - bj[k]
-					acc += t * t
-				}
-				row[j] = -acc / (2 * tau)
-				continue
+			for j, v := range w {
+				acc += v * bk[j]
 			}
-			for k, x := range ai {
-				acc += x * bj[k]
+			o.g1[k*b+i] = acc
+		}
+	}
+}
+
+// sumCols computes g2_j = sum_i dS_ij z1_i and the column sum of dS for
+// columns j in [lo, hi), walking the rows in order.
+func (o *Objective) sumCols(lo, hi int) {
+	b, d := o.n, o.dim
+	wsum := o.dsCol[lo:hi]
+	clear(wsum)
+	for k := range d {
+		clear(o.g2[k*b+lo : k*b+hi])
+	}
+	for i := range b {
+		w := o.ds[i*b+lo : i*b+hi]
+		wsum = wsum[:len(w)]
+		for j, v := range w {
+			wsum[j] += v
+		}
+		for k := range d {
+			x := o.a[i*d+k]
+			g := o.g2[k*b+lo : k*b+hi]
+			g = g[:len(w)]
+			for j, v := range w {
+				g[j] += x * v
 			}
-			row[j] = acc / tau
+		}
+	}
+}
+
+// write turns the sums g (d x B: g[k*B+i] = sum over the other batch of
+// dS times component k) and the sums of dS into the gradient with respect
+// to the batch self, as used in the scores, and stores it in out.
+func (o *Objective) write(g, self, norms, sums []float64, out []float32) {
+	b, d := o.n, o.dim
+	for i := range b {
+		x, dst := self[i*d:(i+1)*d], out[i*d:(i+1)*d]
+		switch o.Critic {
+		case CriticDot:
+			for k := range dst {
+				dst[k] = float32(g[k*b+i] / o.tau)
+			}
+		case CriticEuclidean:
+			// d/dx of -||x - z||^2/(2 tau) is (z - x)/tau, so the row or
+			// column sum of dS multiplies x.
+			for k := range dst {
+				dst[k] = float32((g[k*b+i] - sums[i]*x[k]) / o.tau)
+			}
+		case CriticCosine:
+			// x is the unit vector u = y/|y|; du/dy projects out u and
+			// divides by |y|.
+			dot := 0.0
+			for k := range x {
+				dot += g[k*b+i] * x[k]
+			}
+			n := norms[i]
+			for k := range dst {
+				dst[k] = float32((g[k*b+i] - dot*x[k]) / (o.tau * n))
+			}
 		}
 	}
 }
@@ -219,109 +492,6 @@ func normalizeRows(x, norms []float64, b, d int) {
 			r[k] /= n
 		}
 	}
-}
-
-// backward maps o.ds, the gradient with respect to the scores, to the
-// gradients with respect to y1 and y2.
-func (o *Objective) backward(y1, y2 []float32, b, d int, tau float64, dy1, dy2 []float32) {
-	g := o.gb
-	// Row i of dy1: sum over j of dS_ij dS_ij/dy1_i, and the mirror image
-	// for dy2 over the columns.
-	for i := 0; i < b; i++ {
-		clear(g)
-		rowSum := 0.0
-		for j := 0; j < b; j++ {
-			w := o.ds[i*b+j]
-			rowSum += w
-			bj := o.b[j*d : (j+1)*d]
-			for k := range g {
-				g[k] += w * bj[k]
-			}
-		}
-		o.finish(g, o.a[i*d:(i+1)*d], o.na, i, rowSum, tau, dy1[i*d:(i+1)*d])
-	}
-	for j := 0; j < b; j++ {
-		clear(g)
-		colSum := 0.0
-		for i := 0; i < b; i++ {
-			w := o.ds[i*b+j]
-			colSum += w
-			ai := o.a[i*d : (i+1)*d]
-			for k := range g {
-				g[k] += w * ai[k]
-			}
-		}
-		o.finish(g, o.b[j*d:(j+1)*d], o.nb, j, colSum, tau, dy2[j*d:(j+1)*d])
-	}
-}
-
-// finish turns g = sum_j dS_ij z_j, where z is the other batch as used in
-// the scores, into the gradient for row self of this batch.
-func (o *Objective) finish(g, self, norms []float64, row int, sum, tau float64, out []float32) {
-	switch o.Critic {
-	case CriticDot:
-		for k := range out {
-			out[k] = float32(g[k] / tau)
-		}
-	case CriticEuclidean:
-		// d/dx of -||x - z||^2/(2 tau) is (z - x)/tau.
-		for k := range out {
-			out[k] = float32((g[k] - sum*self[k]) / tau)
-		}
-	case CriticCosine:
-		// self is the unit vector u = x/|x|; du/dx projects out u and
-		// divides by |x|.
-		dot := 0.0
-		for k := range g {
-			dot += g[k] * self[k]
-		}
-		n := norms[row]
-		for k := range out {
-			out[k] = float32((g[k] - dot*self[k]) / (tau * n))
-		}
-	}
-}
-
-// symmetricInfoNCE returns 0.5*(mean_i CE(row i) + mean_j CE(column j)) of
-// the b x b scores s with targets on the diagonal, and writes its gradient
-// with respect to s into ds.
-func symmetricInfoNCE(s []float64, b int, ds []float64) float64 {
-	scale := 0.5 / float64(b)
-	total := 0.0
-	for i := 0; i < b; i++ {
-		row := s[i*b : (i+1)*b]
-		m := math.Inf(-1)
-		for _, v := range row {
-			m = max(m, v)
-		}
-		z := 0.0
-		for _, v := range row {
-			z += math.Exp(v - m)
-		}
-		lse := m + math.Log(z)
-		total += lse - row[i]
-		for j, v := range row {
-			ds[i*b+j] = scale * math.Exp(v-lse)
-		}
-		ds[i*b+i] -= scale
-	}
-	for j := 0; j < b; j++ {
-		m := math.Inf(-1)
-		for i := 0; i < b; i++ {
-			m = max(m, s[i*b+j])
-		}
-		z := 0.0
-		for i := 0; i < b; i++ {
-			z += math.Exp(s[i*b+j] - m)
-		}
-		lse := m + math.Log(z)
-		total += lse - s[j*b+j]
-		for i := 0; i < b; i++ {
-			ds[i*b+j] += scale * math.Exp(s[i*b+j]-lse)
-		}
-		ds[j*b+j] -= scale
-	}
-	return total * scale
 }
 
 // jsd returns mean softplus(-s_ii) + mean over i != j of softplus(s_ij)

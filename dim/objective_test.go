@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/nidim/nidim/nn"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -124,15 +125,15 @@ func TestObjectiveInvalidInput(t *testing.T) {
 	y := make([]float32, 8)
 	cases := []struct {
 		name string
-		o    Objective
+		o    *Objective
 		b, d int
 		want string
 	}{
-		{"critic", Objective{Critic: "l1", Bound: BoundInfoNCE}, 4, 2, "unknown critic"},
-		{"bound", Objective{Critic: CriticDot, Bound: "dv"}, 4, 2, "unknown loss"},
-		{"batch", Objective{Critic: CriticDot, Bound: BoundInfoNCE}, 1, 8, "batch size 1"},
-		{"shape", Objective{Critic: CriticDot, Bound: BoundInfoNCE}, 3, 2, "want 3 x 2"},
-		{"tau", Objective{Critic: CriticDot, Bound: BoundInfoNCE, LogTau: math.NaN()}, 4, 2, "not finite"},
+		{"critic", &Objective{Critic: "l1", Bound: BoundInfoNCE}, 4, 2, "unknown critic"},
+		{"bound", &Objective{Critic: CriticDot, Bound: "dv"}, 4, 2, "unknown loss"},
+		{"batch", &Objective{Critic: CriticDot, Bound: BoundInfoNCE}, 1, 8, "batch size 1"},
+		{"shape", &Objective{Critic: CriticDot, Bound: BoundInfoNCE}, 3, 2, "want 3 x 2"},
+		{"tau", &Objective{Critic: CriticDot, Bound: BoundInfoNCE, LogTau: math.NaN()}, 4, 2, "not finite"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -168,4 +169,126 @@ func TestObjectiveNoAllocations(t *testing.T) {
 		_, _ = o.Evaluate(y1, y2, b, d, dy1, dy2)
 	})
 	assert.Zero(t, allocs)
+}
+
+// TestObjectiveThreadsAgree evaluates a batch large enough to be split into
+// several row and column chunks with one and with three goroutines: the
+// values and gradients must be bit-identical, and a few gradient entries
+// must match central differences.
+func TestObjectiveThreadsAgree(t *testing.T) {
+	const b, d = 53, 4
+	defer nn.SetThreads(0)
+	for _, critic := range []Critic{CriticDot, CriticCosine, CriticEuclidean} {
+		t.Run(string(critic), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(3, 4))
+			y1 := randomBatch(rng, b*d, 1)
+			y2 := randomBatch(rng, b*d, 1)
+			for i := range y2 {
+				y2[i] += 0.8 * y1[i]
+			}
+			eval := func(threads int) (Value, []float32, []float32) {
+				nn.SetThreads(threads)
+				o := &Objective{Critic: critic, Bound: BoundInfoNCE, LogTau: math.Log(0.5)}
+				dy1, dy2 := make([]float32, b*d), make([]float32, b*d)
+				v, err := o.Evaluate(y1, y2, b, d, dy1, dy2)
+				require.NoError(t, err)
+				return v, dy1, dy2
+			}
+			v1, a1, b1 := eval(1)
+			v3, a3, b3 := eval(3)
+			require.Equal(t, v1, v3)
+			require.Equal(t, a1, a3)
+			require.Equal(t, b1, b3)
+
+			o := &Objective{Critic: critic, Bound: BoundInfoNCE, LogTau: math.Log(0.5)}
+			loss := func() float64 {
+				w, err := o.Evaluate(y1, y2, b, d, nil, nil)
+				require.NoError(t, err)
+				return w.Loss
+			}
+			for _, i := range []int{0, 37, 101, b*d - 1} {
+				for _, side := range []struct {
+					y, grad []float32
+				}{{y1, a3}, {y2, b3}} {
+					orig := side.y[i]
+					side.y[i] = orig + 1e-2
+					hi, up := loss(), float64(side.y[i])
+					side.y[i] = orig - 1e-2
+					lo, down := loss(), float64(side.y[i])
+					side.y[i] = orig
+					numeric := (hi - lo) / (up - down)
+					assert.InDelta(t, numeric, float64(side.grad[i]), 1e-5+1e-3*math.Abs(numeric), "entry %d", i)
+				}
+			}
+		})
+	}
+}
+
+// naiveInfoNCE is the symmetric InfoNCE loss of the Euclidean critic, each
+// row and column shifted by its own maximum.
+func naiveInfoNCE(y1, y2 []float32, b, d int, tau float64) float64 {
+	s := make([]float64, b*b)
+	for i := range b {
+		for j := range b {
+			acc := 0.0
+			for k := range d {
+				t := float64(y1[i*d+k]) - float64(y2[j*d+k])
+				acc += t * t
+			}
+			s[i*b+j] = -acc / (2 * tau)
+		}
+	}
+	lse := func(at func(int) float64) float64 {
+		m := math.Inf(-1)
+		for k := range b {
+			m = max(m, at(k))
+		}
+		z := 0.0
+		for k := range b {
+			z += math.Exp(at(k) - m)
+		}
+		return m + math.Log(z)
+	}
+	total := 0.0
+	for i := range b {
+		total += lse(func(j int) float64 { return s[i*b+j] }) - s[i*b+i]
+		total += lse(func(j int) float64 { return s[j*b+i] }) - s[i*b+i]
+	}
+	return total * 0.5 / float64(b)
+}
+
+// TestObjectiveFarColumn moves one second-view embedding so far from every
+// first-view one that its column of exp(S - max S) underflows, which sends it to the
+// exact fallback; the loss must still match the naive computation and the
+// gradient of that column's row must match central differences.
+func TestObjectiveFarColumn(t *testing.T) {
+	const b, d, tau = 40, 2, 0.05
+	rng := rand.New(rand.NewPCG(8, 8))
+	y1 := randomBatch(rng, b*d, 1)
+	y2 := randomBatch(rng, b*d, 0.1)
+	for i := range y2 {
+		y2[i] += y1[i]
+	}
+	for _, far := range []float32{0, 60} {
+		y2[7*d] += far
+		o := &Objective{Critic: CriticEuclidean, Bound: BoundInfoNCE, LogTau: math.Log(tau)}
+		dy1, dy2 := make([]float32, b*d), make([]float32, b*d)
+		v, err := o.Evaluate(y1, y2, b, d, dy1, dy2)
+		require.NoError(t, err)
+		want := naiveInfoNCE(y1, y2, b, d, tau)
+		assert.InDelta(t, want, v.Loss, 1e-9*max(1, math.Abs(want)), "far = %v", far)
+		if far > 0 {
+			assert.Zero(t, o.colSum[7], "column 7 took the exact path")
+		}
+		for _, i := range []int{7 * d, 7*d + 1, 3 * d} {
+			orig := y2[i]
+			y2[i] = orig + 1e-3
+			hi, up := naiveInfoNCE(y1, y2, b, d, tau), float64(y2[i])
+			y2[i] = orig - 1e-3
+			lo, down := naiveInfoNCE(y1, y2, b, d, tau), float64(y2[i])
+			y2[i] = orig
+			numeric := (hi - lo) / (up - down)
+			assert.InDelta(t, numeric, float64(dy2[i]), 1e-4+1e-3*math.Abs(numeric), "far = %v, dy2[%d]", far, i)
+		}
+	}
 }

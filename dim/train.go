@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/nidim/nidim/nn"
@@ -279,9 +280,10 @@ func Train(ctx context.Context, cfg Config, data *Dataset, progress func(Progres
 }
 
 // Continue trains m from epoch m.Epoch to m.Config.Epochs. Each epoch
-// draws its shuffling, views and noise from a generator seeded by the seed
+// draws its shuffling, views and noise from generators seeded by the seed
 // and the epoch number, so a run resumed from a checkpoint gets the same
-// data as an uninterrupted one. The optimizer state starts afresh.
+// data as an uninterrupted one. The views of the next step are drawn on
+// another goroutine while the current step trains. The optimizer state starts afresh.
 // Results are bit-identical for equal seeds and thread counts.
 //
 // When ctx is canceled, Continue stops after the current step and returns
@@ -310,10 +312,11 @@ func Continue(ctx context.Context, m *Model, data *Dataset, progress func(Progre
 		tensor.SetThreads(cfg.Threads)
 	}
 	prior, _ := cfg.NewPrior()
-	view, err := newView(cfg, data.Shape)
+	single, err := newView(cfg, data.Shape)
 	if err != nil {
 		return nil, nil, err
 	}
+	view := newParallelView(single, size)
 
 	params := enc.Net.Params()
 	opt, err := nn.NewAdam(params, cfg.LR, 0.9, 0.999, 1e-8, cfg.WeightDecay, cfg.WeightDecay > 0)
@@ -335,41 +338,59 @@ func Continue(ctx context.Context, m *Model, data *Dataset, progress func(Progre
 		penalty = &SlicedNormality{Directions: cfg.PenaltyDirections}
 	}
 
-	// Buffers reused by every step.
-	clean := tensor.New(b, size)
-	views := tensor.New(2*b, size)
+	// Buffers reused by every step. Two sets of views alternate: while a
+	// step trains on one, a goroutine draws the next step's into the other.
+	var batches [2]viewBatch
+	for i := range batches {
+		batches[i] = viewBatch{clean: tensor.New(b, size), views: tensor.New(2*b, size)}
+	}
 	noisy := tensor.New(2*b, d)
 	grad := tensor.New(2*b, d)
 	order := make([]int, n)
 	enc.Norm.Groups = 2
 	defer func() { enc.Norm.Groups = 1 }()
+	fill := func(vb *viewBatch, s int, rng *rand.Rand) error {
+		for i, r := range order[s*b : (s+1)*b] {
+			copy(vb.clean.Data[i*size:(i+1)*size], data.X.Data[r*size:(r+1)*size])
+		}
+		if cfg.CleanFirstView {
+			copy(vb.views.Data[:b*size], vb.clean.Data)
+		} else if err := view.Apply(vb.views.Data[:b*size], vb.clean.Data, b, rng); err != nil {
+			return err
+		}
+		return view.Apply(vb.views.Data[b*size:], vb.clean.Data, b, rng)
+	}
+
+	// Every return waits for the views being drawn ahead.
+	var ahead sync.WaitGroup
+	var aheadErr error
+	defer ahead.Wait()
 
 	hist := &History{}
 	lnB := math.Log(float64(b))
 	start := time.Now()
 	for epoch := m.Epoch; epoch < cfg.Epochs; epoch++ {
+		// The shuffle and the channel noise come from rng, the views from
+		// viewRng, so drawing views ahead does not change either stream.
 		rng := rand.New(rand.NewPCG(cfg.Seed, uint64(epoch)+1))
+		viewRng := rand.New(rand.NewPCG(cfg.Seed^0x7669657773, uint64(epoch)+1))
 		for i := range order {
 			order[i] = i
 		}
 		rng.Shuffle(n, func(i, j int) { order[i], order[j] = order[j], order[i] })
 		epochStart := time.Now()
 		var sumLoss, sumMI float64
+		if err := fill(&batches[0], 0, viewRng); err != nil {
+			return nil, nil, err
+		}
 		for s := 0; s < steps; s++ {
 			if err := ctx.Err(); err != nil {
 				m.LogTau = float64(logTau.Value.Data[0])
 				return m, hist, err
 			}
-			for i, r := range order[s*b : (s+1)*b] {
-				copy(clean.Data[i*size:(i+1)*size], data.X.Data[r*size:(r+1)*size])
-			}
-			if cfg.CleanFirstView {
-				copy(views.Data[:b*size], clean.Data)
-			} else if err := view.Apply(views.Data[:b*size], clean.Data, b, rng); err != nil {
-				return nil, nil, err
-			}
-			if err := view.Apply(views.Data[b*size:], clean.Data, b, rng); err != nil {
-				return nil, nil, err
+			views := batches[s%2].views
+			if s+1 < steps {
+				ahead.Go(func() { aheadErr = fill(&batches[(s+1)%2], s+1, viewRng) })
 			}
 			y, err := enc.Forward(views, true)
 			if err != nil {
@@ -415,6 +436,10 @@ func Continue(ctx context.Context, m *Model, data *Dataset, progress func(Progre
 				tauOpt.Step()
 			}
 
+			ahead.Wait()
+			if aheadErr != nil {
+				return nil, nil, aheadErr
+			}
 			sumLoss += v.Loss
 			sumMI += v.MI
 			if progress != nil {
@@ -450,6 +475,11 @@ func Continue(ctx context.Context, m *Model, data *Dataset, progress func(Progre
 		m.Calibrated = true
 	}
 	return m, hist, nil
+}
+
+// viewBatch is one step's clean batch and its two views, stacked.
+type viewBatch struct {
+	clean, views *tensor.Tensor
 }
 
 // newView returns the augmentation for samples of the given shape.
@@ -490,10 +520,11 @@ func EstimateMI(m *Model, data *Dataset, seed uint64) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	view, err := newView(cfg, data.Shape)
+	single, err := newView(cfg, data.Shape)
 	if err != nil {
 		return 0, err
 	}
+	view := newParallelView(single, size)
 
 	rng := rand.New(rand.NewPCG(seed, 0xe57))
 	views := tensor.New(b, size)

@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/nidim/nidim/nn"
+	"github.com/nidim/nidim/stats"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -188,4 +190,70 @@ func TestVectorView(t *testing.T) {
 
 	assert.Error(t, (&VectorView{MaskProb: 1}).Apply(dst, src, 1, nil))
 	assert.Error(t, (&VectorView{Noise: -1}).Apply(dst, src, 1, nil))
+}
+
+// TestParallelViewThreads checks that views drawn in pieces depend on the
+// seed alone: one and three goroutines give the same batch, each piece is
+// a valid view of its rows, and a second batch from the same generator
+// differs from the first.
+func TestParallelViewThreads(t *testing.T) {
+	const n = 3*viewChunk + 5 // a short last piece
+	defer nn.SetThreads(0)
+	v := &ImageView{Channels: 1, Height: 6, Width: 6, MaxShift: 1, PixelNoise: 0.1}
+	src := make([]float32, 0, n*36)
+	for range n {
+		src = append(src, ramp(1, 6, 6)...)
+	}
+	draw := func(threads int) ([]float32, []float32) {
+		nn.SetThreads(threads)
+		p := newParallelView(v, 36)
+		rng := rand.New(rand.NewPCG(5, 6))
+		a, b := make([]float32, len(src)), make([]float32, len(src))
+		require.NoError(t, p.Apply(a, src, n, rng))
+		require.NoError(t, p.Apply(b, src, n, rng))
+		return a, b
+	}
+	a1, b1 := draw(1)
+	a3, b3 := draw(3)
+	assert.Equal(t, a1, a3)
+	assert.Equal(t, b1, b3)
+	assert.NotEqual(t, a1, b1)
+	// Every row is the ramp shifted by at most one pixel, with zeros
+	// shifted in, plus noise of standard deviation 0.1: each pixel is
+	// within 11 + 0.6 of the ramp's value or within 0.6 of zero.
+	ref := ramp(1, 6, 6)
+	for i, x := range a1 {
+		near := math.Abs(float64(x-ref[i%36])) <= 11.6 || math.Abs(float64(x)) <= 0.6
+		assert.True(t, near, "pixel %d is %v, the ramp has %v", i, x, ref[i%36])
+	}
+	err := newParallelView(v, 36).Apply(a1[:10], src, n, rand.New(rand.NewPCG(1, 1)))
+	assert.ErrorContains(t, err, "views need")
+}
+
+// TestTableNoiseIsNormal draws 200,003 values (a length that is not a
+// multiple of four) and checks their moments and their Kolmogorov-Smirnov
+// distance to N(0, 0.5^2).
+func TestTableNoiseIsNormal(t *testing.T) {
+	const n = 200003
+	x := make([]float32, n)
+	addTableNoise(x, 0.5, rand.New(rand.NewPCG(9, 9)))
+	mean, variance := moments(x)
+	assert.InDelta(t, 0, mean, 0.005)
+	assert.InDelta(t, 0.25, variance, 0.0025)
+	z := make([]float64, n)
+	for i, v := range x {
+		z[i] = float64(v) / 0.5
+	}
+	ks, err := stats.KolmogorovSmirnov(z, stats.StdNormal, stats.TwoSided)
+	require.NoError(t, err)
+	// The 1 % critical value of the KS distance at this n is about 0.0036.
+	assert.Less(t, ks.Statistic, 0.0036)
+	assert.Greater(t, ks.PValue, 0.001)
+	// The table's own variance is 1.
+	tab := normalTable()
+	ss := 0.0
+	for _, v := range tab {
+		ss += float64(v) * float64(v)
+	}
+	assert.InDelta(t, 1, ss/float64(len(tab)), 1e-6)
 }

@@ -107,3 +107,15 @@ func (l *loop) drain() {
 		l.body(lo, min(lo+l.chunk, l.n))
 	}
 }
+
+// Loop is a parallel loop for code outside this package that splits work
+// over the same goroutines and thread count as the layers. The zero value
+// is ready to use; keep one in a long-lived field so that running it does
+// not allocate. A Loop runs one call at a time.
+type Loop struct{ l loop }
+
+// Run calls body on consecutive chunks that cover [0, n), each of at least
+// grain items, over up to Threads goroutines including the caller. The
+// chunk boundaries depend on Threads, so body must give the same result
+// whichever chunks it gets. body must not start another parallel loop.
+func (p *Loop) Run(n, grain int, body func(lo, hi int)) { p.l.run(n, grain, 1, body) }
