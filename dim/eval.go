@@ -358,7 +358,9 @@ func (p *Probe) softmax(dst, f []float64) {
 	}
 	m := math.Inf(-1)
 	for _, v := range dst {
-		m = max(m, v)
+		if v > m {
+			m = v
+		}
 	}
 	z := 0.0
 	for j, v := range dst {

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/nidim/nidim/nn"
 	"github.com/nidim/nidim/tensor"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -189,4 +190,28 @@ func TestProbeSeparable(t *testing.T) {
 	assert.ErrorContains(t, err, "want n x 3")
 	_, err = TrainProbe(x, labels, ProbeConfig{LR: -1})
 	assert.ErrorContains(t, err, "invalid")
+}
+
+// TestEvalThreadsAgree runs the probe and the neighbor search with one and
+// with three goroutines: the weights and predictions must be identical.
+func TestEvalThreadsAgree(t *testing.T) {
+	defer nn.SetThreads(0)
+	const n, m, d = 3000, 1200, 3
+	rng := rand.New(rand.NewPCG(7, 8))
+	tr32, _, trLab := latticeData(rng, n, d)
+	te32, _, _ := latticeData(rng, m, d)
+	train, _ := tensor.FromSlice(tr32, n, d)
+	test, _ := tensor.FromSlice(te32, m, d)
+	var probes [2]*Probe
+	var preds [2][]int
+	for i, threads := range []int{1, 3} {
+		nn.SetThreads(threads)
+		p, err := TrainProbe(train, trLab, ProbeConfig{Epochs: 2})
+		require.NoError(t, err)
+		probes[i] = p
+		preds[i], err = KNNClassify(train, trLab, test, 5, MetricEuclidean)
+		require.NoError(t, err)
+	}
+	assert.Equal(t, probes[0], probes[1])
+	assert.Equal(t, preds[0], preds[1])
 }

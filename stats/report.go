@@ -46,9 +46,9 @@ var testSpecs = map[string]testSpec{
 	"energy":                 {"energy test of composite multivariate normality, parametric bootstrap (needs n > d; O(B n² d), subsampled)", true, false, true},
 	"energy-prior":           {"energy distance to the prior, N(0, I) or U[0,1]^d, Monte Carlo p (O(B n² d), subsampled); also per component for uniform", false, false, true},
 	"sphericity":             {"Bartlett's test that the components are uncorrelated (needs d >= 2, n > d)", false, false, true},
-	"epps-pulley":            {"Epps-Pulley characteristic-function test per component, composite normality (n >= 8; O(n²), a seeded subsample of at most 1000 rows and max-samples)", true, true, false},
+	"epps-pulley":            {"Epps-Pulley characteristic-function test per component, composite normality (n >= 8; a seeded subsample of at most 1000 rows and max-samples)", true, true, false},
 	"grid":                   {"grid-artefact check per component for the uniform prior: fine-binned chi-square and periodicity at spacing 2·eps (needs eps)", false, true, false},
-	"sliced-epps-pulley":     {"sliced Epps-Pulley test against N(0, I) over 8 random directions, Monte Carlo p (O(B n²), subsampled like energy)", false, false, true},
+	"sliced-epps-pulley":     {"sliced Epps-Pulley test against N(0, I) over 8 random directions, Monte Carlo p (subsampled like energy)", false, false, true},
 }
 
 // TestSummary returns the one-line description of a report test, or "" for
