@@ -19,9 +19,21 @@ func randomBatch(rng *rand.Rand, n int, scale float64) []float32 {
 	return x
 }
 
+// centralDifference returns the derivative of loss with respect to y[i] by
+// central differences of the given step. The step is applied to a float32,
+// so the quotient divides by the step actually taken after rounding.
+func centralDifference(loss func() float64, y []float32, i int, step float32) float64 {
+	orig := y[i]
+	y[i] = orig + step
+	hi, up := loss(), float64(y[i])
+	y[i] = orig - step
+	lo, down := loss(), float64(y[i])
+	y[i] = orig
+	return (hi - lo) / (up - down)
+}
+
 // TestObjectiveGradients compares every analytic gradient with central
-// differences. The step is applied to float32 inputs, so the difference
-// quotient divides by the step actually taken after rounding.
+// differences.
 func TestObjectiveGradients(t *testing.T) {
 	const b, d = 5, 3
 	for _, critic := range []Critic{CriticDot, CriticCosine, CriticEuclidean} {
@@ -51,13 +63,7 @@ func TestObjectiveGradients(t *testing.T) {
 					grad []float32
 				}{{"y1", y1, dy1}, {"y2", y2, dy2}} {
 					for i := range side.y {
-						orig := side.y[i]
-						side.y[i] = orig + 1e-2
-						hi, up := loss(), float64(side.y[i])
-						side.y[i] = orig - 1e-2
-						lo, down := loss(), float64(side.y[i])
-						side.y[i] = orig
-						numeric := (hi - lo) / (up - down)
+						numeric := centralDifference(loss, side.y, i, 1e-2)
 						assert.InDelta(t, numeric, float64(side.grad[i]), 1e-4+1e-3*math.Abs(numeric), "d loss / d %s[%d]", side.name, i)
 					}
 				}
@@ -210,13 +216,7 @@ func TestObjectiveThreadsAgree(t *testing.T) {
 				for _, side := range []struct {
 					y, grad []float32
 				}{{y1, a3}, {y2, b3}} {
-					orig := side.y[i]
-					side.y[i] = orig + 1e-2
-					hi, up := loss(), float64(side.y[i])
-					side.y[i] = orig - 1e-2
-					lo, down := loss(), float64(side.y[i])
-					side.y[i] = orig
-					numeric := (hi - lo) / (up - down)
+					numeric := centralDifference(loss, side.y, i, 1e-2)
 					assert.InDelta(t, numeric, float64(side.grad[i]), 1e-5+1e-3*math.Abs(numeric), "entry %d", i)
 				}
 			}
@@ -280,14 +280,9 @@ func TestObjectiveFarColumn(t *testing.T) {
 		if far > 0 {
 			assert.Zero(t, o.colSum[7], "column 7 took the exact path")
 		}
+		naive := func() float64 { return naiveInfoNCE(y1, y2, b, d, tau) }
 		for _, i := range []int{7 * d, 7*d + 1, 3 * d} {
-			orig := y2[i]
-			y2[i] = orig + 1e-3
-			hi, up := naiveInfoNCE(y1, y2, b, d, tau), float64(y2[i])
-			y2[i] = orig - 1e-3
-			lo, down := naiveInfoNCE(y1, y2, b, d, tau), float64(y2[i])
-			y2[i] = orig
-			numeric := (hi - lo) / (up - down)
+			numeric := centralDifference(naive, y2, i, 1e-3)
 			assert.InDelta(t, numeric, float64(dy2[i]), 1e-4+1e-3*math.Abs(numeric), "far = %v, dy2[%d]", far, i)
 		}
 	}
