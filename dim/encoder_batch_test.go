@@ -72,7 +72,8 @@ func TestEncoderBatchSizeChanges(t *testing.T) {
 			assert.Equal(t, runningMean, e.Norm.RunningMean.Value.Data, "the chunk size does not change the statistics")
 
 			// Embeddings do not depend on the chunk size, and after
-			// recalibration they are standardized.
+			// recalibration they are standardized, up to the variance
+			// v/(v+eps) that Eps leaves.
 			z, err := e.Embed(x, 1000)
 			require.NoError(t, err)
 			require.Equal(t, []int{n, cfg.Dim}, z.Shape)
@@ -84,7 +85,7 @@ func TestEncoderBatchSizeChanges(t *testing.T) {
 			meanVar(z.Data, n, cfg.Dim, mean, variance)
 			for k := range mean {
 				assert.InDelta(t, 0, mean[k], 1e-4, "component %d mean", k)
-				assert.InDelta(t, 1, variance[k], 1e-3, "component %d variance", k)
+				assert.InDelta(t, standardizedVariance(e.Norm, k), variance[k], 1e-4, "component %d variance", k)
 			}
 
 			// Training resumes at yet another batch size.
@@ -120,6 +121,15 @@ func TestTrainCNNThenEmbed(t *testing.T) {
 	meanVar(z.Data, n, 4, mean, variance)
 	for k := range mean {
 		assert.InDelta(t, 0, mean[k], 1e-4, "component %d mean", k)
-		assert.InDelta(t, 1, variance[k], 1e-3, "component %d variance", k)
+		assert.InDelta(t, standardizedVariance(m.Encoder.Norm, k), variance[k], 1e-4, "component %d variance", k)
 	}
+}
+
+// standardizedVariance returns v/(v+Eps), the variance of component k
+// after normalization with running variance v, when v is the exact
+// variance of the input. It is 1 for v much larger than Eps, but the
+// presets start with outputs that vary by 1e-3 or less on these inputs.
+func standardizedVariance(l *Normalize, k int) float64 {
+	v := float64(l.RunningVar.Value.Data[k])
+	return v / (v + l.Eps)
 }
