@@ -39,6 +39,15 @@ const (
 	// BoundNWJ is minus the Nguyen-Wainwright-Jordan bound:
 	// -(mean s over matching pairs - mean exp(s-1) over non-matching pairs).
 	BoundNWJ Bound = "nwj"
+	// BoundInfoNCERows is the one-sided InfoNCE loss: the mean
+	// cross-entropy of the rows only, each first-view embedding picking its
+	// partner among the second-view ones. When both views embed alike and
+	// only the first gets channel noise, the Euclidean critic at
+	// tau = sigma^2 is the channel's log density ratio up to a term in the
+	// first view alone, which the row softmax cancels, whatever the
+	// distribution of the embeddings. Objective.SelfWeight scales the
+	// matching pair's term in each denominator.
+	BoundInfoNCERows Bound = "infonce-rows"
 )
 
 // ParseCritic returns the critic called name.
@@ -53,10 +62,10 @@ func ParseCritic(name string) (Critic, error) {
 // ParseBound returns the bound called name.
 func ParseBound(name string) (Bound, error) {
 	switch b := Bound(name); b {
-	case BoundInfoNCE, BoundJSD, BoundNWJ:
+	case BoundInfoNCE, BoundJSD, BoundNWJ, BoundInfoNCERows:
 		return b, nil
 	}
-	return "", fmt.Errorf("dim: unknown loss %q; use infonce, jsd or nwj", name)
+	return "", fmt.Errorf("dim: unknown loss %q; use infonce, infonce-rows, jsd or nwj", name)
 }
 
 // Objective evaluates a bound on a batch of embedding pairs and its exact
@@ -71,6 +80,12 @@ type Objective struct {
 	Bound  Bound
 	// LogTau is the natural logarithm of the critic temperature.
 	LogTau float64
+	// SelfWeight multiplies the matching pair's term in the denominators
+	// of infonce-rows: 1 is InfoNCE, 0 leaves the pair out. With a finite
+	// batch, an embedding far out in the tails has few neighbors, so the
+	// pair's own term dominates its denominator: weight 1 pulls the tails
+	// in, weight 0 pushes them out.
+	SelfWeight float64
 
 	a, b   []float64 // the two batches, normalized for the cosine critic
 	na, nb []float64 // row norms for the cosine critic
@@ -85,9 +100,11 @@ type Objective struct {
 	// exp(S_ij - M), the shifted term of the column sums.
 	e, rowMax, rowScale []float64
 	maxScore            float64
-	// Per row and per column of the scores: the InfoNCE terms, the column
-	// sums, and the sums over the gradient.
+	// Per row and per column of the scores: the InfoNCE terms, the rows'
+	// terms of infonce-rows, the column sums, and the sums over the
+	// gradient.
 	rowTerm, colTerm []float64
+	rowLoss          []float64
 	colSum           []float64
 	gsum             []float64
 	// The B x d sums over the other batch of dS times its rows, and the
@@ -170,6 +187,11 @@ func (o *Objective) Evaluate(y1, y2 []float32, b, d int, dy1, dy2 []float32) (Va
 	switch o.Bound {
 	case BoundInfoNCE:
 		v.Loss = nce
+	case BoundInfoNCERows:
+		for _, t := range o.rowLoss {
+			v.Loss += t
+		}
+		v.Loss /= float64(b)
 	case BoundJSD:
 		v.Loss = jsd(o.s, b, o.ds)
 	case BoundNWJ:
@@ -202,9 +224,9 @@ func (o *Objective) check(y1, y2 []float32, b, d int, dy1, dy2 []float32) error 
 		return fmt.Errorf("dim: unknown critic %q; use dot, cosine or euclidean", o.Critic)
 	}
 	switch o.Bound {
-	case BoundInfoNCE, BoundJSD, BoundNWJ:
+	case BoundInfoNCE, BoundJSD, BoundNWJ, BoundInfoNCERows:
 	default:
-		return fmt.Errorf("dim: unknown loss %q; use infonce, jsd or nwj", o.Bound)
+		return fmt.Errorf("dim: unknown loss %q; use infonce, infonce-rows, jsd or nwj", o.Bound)
 	}
 	if b < 2 {
 		return fmt.Errorf("dim: batch size %d is too small; a contrastive bound needs at least 2 pairs", b)
@@ -238,6 +260,7 @@ func (o *Objective) grow(b, d int) {
 	o.rowScale = resize(o.rowScale, b)
 	o.rowMax = resize(o.rowMax, b)
 	o.rowTerm = resize(o.rowTerm, b)
+	o.rowLoss = resize(o.rowLoss, b)
 	o.colTerm = resize(o.colTerm, b)
 	o.colSum = resize(o.colSum, b)
 	o.gsum = resize(o.gsum, b)
@@ -311,8 +334,20 @@ func (o *Objective) scoreRows(lo, hi int) {
 		}
 		o.rowMax[i] = m
 		o.rowTerm[i] = m + math.Log(z) - row[i]
-		f := scale / z
 		grad := o.ds[i*b : (i+1)*b]
+		if o.Bound == BoundInfoNCERows {
+			// The whole gradient comes from the rows, each scaled by 1/B,
+			// with the matching pair's term weighted in the denominator.
+			zw := z - (1-o.SelfWeight)*e[i]
+			o.rowLoss[i] = m + math.Log(zw) - row[i]
+			f := 1 / (float64(b) * zw)
+			for j, v := range e {
+				grad[j] = f * v
+			}
+			grad[i] = o.SelfWeight*grad[i] - 1/float64(b)
+			continue
+		}
+		f := scale / z
 		for j, v := range e {
 			grad[j] = f * v
 		}
@@ -324,8 +359,9 @@ func (o *Objective) scoreRows(lo, hi int) {
 // trusts; below it the column is summed again with its own maximum.
 const colUnderflow = 1e-200
 
-// softmaxCols adds the column half of the symmetric InfoNCE gradient for
-// columns [lo, hi) to o.ds and stores each column's term in o.colTerm.
+// softmaxCols stores the InfoNCE term of each column in [lo, hi) in
+// o.colTerm and, unless the bound is infonce-rows, adds the column half of
+// the symmetric InfoNCE gradient to o.ds.
 // Column sums reuse the row exponentials: e_ij rowScale_i = exp(S_ij - M),
 // with M the largest score, so no exponential is computed again unless a
 // column lies so far below M that its sum underflows. The rows are walked
@@ -350,6 +386,9 @@ func (o *Objective) softmaxCols(lo, hi int) {
 		// From here on colSum holds the factor that turns e_ij rowScale_i
 		// into the column's softmax, times the gradient's scale.
 		csum[j-lo] = scale / csum[j-lo]
+	}
+	if o.Bound == BoundInfoNCERows {
+		return // the columns only give the symmetric InfoNCE value
 	}
 	for i := range b {
 		r := o.rowScale[i]
@@ -381,10 +420,13 @@ func (o *Objective) exactColumn(j int) {
 	}
 	lse := m + math.Log(z)
 	o.colTerm[j] = lse - o.s[j*b+j]
+	o.colSum[j] = 0
+	if o.Bound == BoundInfoNCERows {
+		return
+	}
 	for i := range b {
 		o.ds[i*b+j] += scale * math.Exp(o.s[i*b+j]-lse)
 	}
-	o.colSum[j] = 0
 }
 
 // sumRows computes, for rows i in [lo, hi), g1_i = sum_j dS_ij z2_j where

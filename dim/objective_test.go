@@ -37,7 +37,7 @@ func centralDifference(loss func() float64, y []float32, i int, step float32) fl
 func TestObjectiveGradients(t *testing.T) {
 	const b, d = 5, 3
 	for _, critic := range []Critic{CriticDot, CriticCosine, CriticEuclidean} {
-		for _, bound := range []Bound{BoundInfoNCE, BoundJSD, BoundNWJ} {
+		for _, bound := range []Bound{BoundInfoNCE, BoundJSD, BoundNWJ, BoundInfoNCERows} {
 			t.Run(fmt.Sprintf("%s/%s", critic, bound), func(t *testing.T) {
 				rng := rand.New(rand.NewPCG(1, 2))
 				y1 := randomBatch(rng, b*d, 1)
@@ -45,7 +45,7 @@ func TestObjectiveGradients(t *testing.T) {
 				for i := range y2 {
 					y2[i] += 0.7 * y1[i] // make the diagonal pairs related
 				}
-				o := &Objective{Critic: critic, Bound: bound, LogTau: math.Log(0.7)}
+				o := &Objective{Critic: critic, Bound: bound, LogTau: math.Log(0.7), SelfWeight: 0.5}
 				dy1 := make([]float32, b*d)
 				dy2 := make([]float32, b*d)
 				v, err := o.Evaluate(y1, y2, b, d, dy1, dy2)
@@ -180,12 +180,17 @@ func TestObjectiveNoAllocations(t *testing.T) {
 // TestObjectiveThreadsAgree evaluates a batch large enough to be split into
 // several row and column chunks with one and with three goroutines: the
 // values and gradients must be bit-identical, and a few gradient entries
-// must match central differences.
+// must match central differences, for both InfoNCE losses.
 func TestObjectiveThreadsAgree(t *testing.T) {
 	const b, d = 53, 4
 	defer nn.SetThreads(0)
-	for _, critic := range []Critic{CriticDot, CriticCosine, CriticEuclidean} {
-		t.Run(string(critic), func(t *testing.T) {
+	cases := []struct {
+		critic Critic
+		bound  Bound
+	}{{CriticDot, BoundInfoNCE}, {CriticCosine, BoundInfoNCE}, {CriticEuclidean, BoundInfoNCE}, {CriticEuclidean, BoundInfoNCERows}}
+	for _, c := range cases {
+		critic, bound := c.critic, c.bound
+		t.Run(string(critic)+"/"+string(bound), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(3, 4))
 			y1 := randomBatch(rng, b*d, 1)
 			y2 := randomBatch(rng, b*d, 1)
@@ -194,7 +199,7 @@ func TestObjectiveThreadsAgree(t *testing.T) {
 			}
 			eval := func(threads int) (Value, []float32, []float32) {
 				nn.SetThreads(threads)
-				o := &Objective{Critic: critic, Bound: BoundInfoNCE, LogTau: math.Log(0.5)}
+				o := &Objective{Critic: critic, Bound: bound, LogTau: math.Log(0.5), SelfWeight: 0.5}
 				dy1, dy2 := make([]float32, b*d), make([]float32, b*d)
 				v, err := o.Evaluate(y1, y2, b, d, dy1, dy2)
 				require.NoError(t, err)
@@ -206,7 +211,7 @@ func TestObjectiveThreadsAgree(t *testing.T) {
 			require.Equal(t, a1, a3)
 			require.Equal(t, b1, b3)
 
-			o := &Objective{Critic: critic, Bound: BoundInfoNCE, LogTau: math.Log(0.5)}
+			o := &Objective{Critic: critic, Bound: bound, LogTau: math.Log(0.5), SelfWeight: 0.5}
 			loss := func() float64 {
 				w, err := o.Evaluate(y1, y2, b, d, nil, nil)
 				require.NoError(t, err)

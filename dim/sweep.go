@@ -161,6 +161,12 @@ func RecipeString(c Config) string {
 	if c.CleanFirstView {
 		s += " clean-view"
 	}
+	if c.SharedView {
+		s += " shared-view"
+	}
+	if c.Loss == BoundInfoNCERows {
+		s += fmt.Sprintf(" self-weight=%g", c.SelfWeight)
+	}
 	return s
 }
 

@@ -30,6 +30,10 @@ type Config struct {
 
 	Critic Critic `json:"critic"`
 	Loss   Bound  `json:"loss"`
+	// SelfWeight scales the matching pair's term in the denominators of
+	// the infonce-rows loss: 1 is InfoNCE, 0 leaves the pair out (see
+	// Objective.SelfWeight).
+	SelfWeight float64 `json:"self_weight,omitempty"`
 	// Tau is the initial critic temperature; 0 selects the value tied to
 	// the noise (TiedTau) for the Euclidean critic, 0.1 for cosine and 1
 	// for dot.
@@ -60,6 +64,11 @@ type Config struct {
 	// the objective shapes the distribution of the clean embeddings that
 	// are evaluated, not only that of augmented ones.
 	CleanFirstView bool `json:"clean_first_view,omitempty"`
+	// SharedView gives both views one augmented draw of each sample, so
+	// that they differ only by the channel noise: the encoder maps both
+	// alike, as the channel's capacity argument assumes, and still sees
+	// augmented inputs.
+	SharedView bool `json:"shared_view,omitempty"`
 	// NoNormalize leaves the encoder output as it is instead of
 	// standardizing it: a baseline that shows what the normalization does.
 	NoNormalize bool `json:"no_normalize,omitempty"`
@@ -83,7 +92,7 @@ func DefaultConfig() Config {
 	return Config{
 		Prior: "gaussian", Sigma: 0.1, Eps: 0.1, NoiseViews: 2,
 		Dim: 8, Encoder: "mlp", Hidden: 512,
-		Critic: CriticEuclidean, Loss: BoundInfoNCE, LearnTau: true,
+		Critic: CriticEuclidean, Loss: BoundInfoNCE, SelfWeight: 1, LearnTau: true,
 		Epochs: 5, Batch: 256, LR: 1e-3, Schedule: "constant", Seed: 0,
 		MaxShift: 2, PixelNoise: 0.1, FeatureNoise: 0.1,
 	}
@@ -164,6 +173,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("dim: learning rate %v is invalid; it must be positive, such as 0.001", c.LR)
 	case c.Schedule != "constant" && c.Schedule != "cosine":
 		return fmt.Errorf("dim: learning-rate schedule %q is unknown; use constant or cosine", c.Schedule)
+	case !(c.SelfWeight >= 0 && c.SelfWeight <= 1):
+		return fmt.Errorf("dim: self weight %v is invalid; use a number from 0 to 1 (1 is plain InfoNCE)", c.SelfWeight)
 	case !(c.WeightDecay >= 0):
 		return fmt.Errorf("dim: weight decay %v is invalid; it must be 0 or more", c.WeightDecay)
 	case c.Threads < 0:
@@ -332,7 +343,7 @@ func Continue(ctx context.Context, m *Model, data *Dataset, progress func(Progre
 	if cfg.Schedule == "cosine" {
 		schedule = nn.CosineWarmup(0, cfg.Epochs*steps, 0)
 	}
-	obj := &Objective{Critic: cfg.Critic, Bound: cfg.Loss}
+	obj := &Objective{Critic: cfg.Critic, Bound: cfg.Loss, SelfWeight: cfg.SelfWeight}
 	var penalty *SlicedNormality
 	if p, _ := ParsePenalty(cfg.Penalty); p != "" {
 		penalty = &SlicedNormality{Directions: cfg.PenaltyDirections}
@@ -357,6 +368,10 @@ func Continue(ctx context.Context, m *Model, data *Dataset, progress func(Progre
 			copy(vb.views.Data[:b*size], vb.clean.Data)
 		} else if err := view.Apply(vb.views.Data[:b*size], vb.clean.Data, b, rng); err != nil {
 			return err
+		}
+		if cfg.SharedView {
+			copy(vb.views.Data[b*size:], vb.views.Data[:b*size])
+			return nil
 		}
 		return view.Apply(vb.views.Data[b*size:], vb.clean.Data, b, rng)
 	}

@@ -54,6 +54,13 @@ REF=${REF:-$repo/../shared/anchors/nidim_torch.py}
 PY=/usr/bin/python3
 export OMP_WAIT_POLICY=PASSIVE
 
+# The reference recipe, spelled out so that nidim's defaults may differ:
+# noise on both views, symmetric InfoNCE, the Euclidean critic with a
+# learned temperature, batch 256, Adam at 1e-3 and views shifted by up to 2
+# pixels with pixel noise 0.1. Later flags on a command line override these.
+RECIPE=(--noise-views both --loss infonce --critic euclidean --fixed-tau=false --batch 256 --lr 0.001
+	--schedule constant --hidden 512 --shift 2 --pixel-noise 0.1)
+
 if [[ -z "${NIDIM:-}" ]]; then
 	NIDIM=$out/nidim
 	(cd "$repo" && CGO_ENABLED=0 go build -o "$NIDIM" ./cmd/nidim)
@@ -104,7 +111,7 @@ pair() {
 	local d=$1 s=$2 seed=$3 tag=$4 nflags=$5 rflags=$6
 	local base=d${d}_${tag}_seed${seed}
 	# shellcheck disable=SC2086
-	run "nidim_$base" 1 "$NIDIM" train --dim "$d" --sigma "$s" --epochs "$EPOCHS" --seed "$seed" \
+	run "nidim_$base" 1 "$NIDIM" train "${RECIPE[@]}" --dim "$d" --sigma "$s" --epochs "$EPOCHS" --seed "$seed" \
 		--threads "$THREADS" $nflags --out "$out/nidim_$base.safetensors" --json
 	# shellcheck disable=SC2086
 	run "torch_$base" 0 "$PY" "$REF" --d "$d" --sigma "$s" --epochs "$EPOCHS" --seed "$seed" \
@@ -131,7 +138,7 @@ for step in $STEPS; do
 			s=${setting#*:}
 			tau=$(echo "2 * $s * $s" | bc -l)
 			for seed in $ABLATION_SEEDS; do
-				run "nidim_d${d}_nonoise_seed$seed" 1 "$NIDIM" train --dim "$d" --sigma "$s" --noise-views none \
+				run "nidim_d${d}_nonoise_seed$seed" 1 "$NIDIM" train "${RECIPE[@]}" --dim "$d" --sigma "$s" --noise-views none \
 					--epochs "$EPOCHS" --seed "$seed" --threads "$THREADS" \
 					--out "$out/nidim_d${d}_nonoise_seed$seed.safetensors" --json
 				run "torch_d${d}_nonoise_seed$seed" 0 "$PY" "$REF" --d "$d" --sigma 1e-6 --tau_init "$tau" \
@@ -146,9 +153,9 @@ for step in $STEPS; do
 		# of the augmented training batches. This runs nidim as the
 		# reference does, for the seeds in SEEDS.
 		for seed in $SEEDS; do
-			run "nidim_d4_s1norecal_seed$seed" 1 "$NIDIM" train --dim 4 --sigma 1 --epochs "$EPOCHS" --seed "$seed" \
+			run "nidim_d4_s1norecal_seed$seed" 1 "$NIDIM" train "${RECIPE[@]}" --dim 4 --sigma 1 --epochs "$EPOCHS" --seed "$seed" \
 				--threads "$THREADS" --no-recalibrate --out "$out/nidim_d4_s1norecal_seed$seed.safetensors" --json
-			run "nidim_d16_s0.5norecal_seed$seed" 1 "$NIDIM" train --dim 16 --sigma 0.5 --epochs "$EPOCHS" --seed "$seed" \
+			run "nidim_d16_s0.5norecal_seed$seed" 1 "$NIDIM" train "${RECIPE[@]}" --dim 16 --sigma 0.5 --epochs "$EPOCHS" --seed "$seed" \
 				--threads "$THREADS" --no-recalibrate --out "$out/nidim_d16_s0.5norecal_seed$seed.safetensors" --json
 		done
 		;;
@@ -163,7 +170,7 @@ for step in $STEPS; do
 		;;
 	determinism)
 		for i in 1 2; do
-			run "det_$i" 1 "$NIDIM" train --dim 4 --sigma 1 --epochs 1 --seed 7 --threads "$THREADS" \
+			run "det_$i" 1 "$NIDIM" train "${RECIPE[@]}" --dim 4 --sigma 1 --epochs 1 --seed 7 --threads "$THREADS" \
 				--no-eval --json --out "$out/det_$i.safetensors"
 		done
 		if cmp "$out/det_1.safetensors" "$out/det_2.safetensors"; then
@@ -175,11 +182,11 @@ for step in $STEPS; do
 		echo "== determinism: $(head -1 "$out/determinism.txt")"
 		;;
 	cnn)
-		run nidim_cnn 1 "$NIDIM" train --encoder cnn --dim 4 --sigma 1 --epochs 1 --seed 0 \
+		run nidim_cnn 1 "$NIDIM" train "${RECIPE[@]}" --encoder cnn --dim 4 --sigma 1 --epochs 1 --seed 0 \
 			--threads "$THREADS" --out "$out/nidim_cnn.safetensors" --json
 		if [[ ! -s $out/nidim_cnn.json ]]; then
 			# The evaluation after CNN training failed: time training alone.
-			run nidim_cnn_noeval 1 "$NIDIM" train --encoder cnn --dim 4 --sigma 1 --epochs 1 --seed 0 \
+			run nidim_cnn_noeval 1 "$NIDIM" train "${RECIPE[@]}" --encoder cnn --dim 4 --sigma 1 --epochs 1 --seed 0 \
 				--threads "$THREADS" --no-eval --out "$out/nidim_cnn_noeval.safetensors" --json
 		fi
 		run torch_cnn 0 "$PY" "$REF" --arch cnn --d 4 --sigma 1 --epochs 1 --seed 0 \
@@ -188,11 +195,11 @@ for step in $STEPS; do
 	speed)
 		# Training speed alone, back to back: three MLP epochs and one CNN
 		# epoch on each side, without evaluation.
-		run nidim_speed_mlp 1 "$NIDIM" train --dim 4 --sigma 1 --epochs 3 --seed 0 --threads "$THREADS" \
+		run nidim_speed_mlp 1 "$NIDIM" train "${RECIPE[@]}" --dim 4 --sigma 1 --epochs 3 --seed 0 --threads "$THREADS" \
 			--no-eval --out "$out/nidim_speed_mlp.safetensors" --json
 		run torch_speed_mlp 0 "$PY" "$REF" --d 4 --sigma 1 --epochs 3 --seed 0 --threads "$THREADS" \
 			--no_eval --out "$out/torch_speed_mlp.json.tmp"
-		run nidim_speed_cnn 1 "$NIDIM" train --encoder cnn --dim 4 --sigma 1 --epochs 1 --seed 0 \
+		run nidim_speed_cnn 1 "$NIDIM" train "${RECIPE[@]}" --encoder cnn --dim 4 --sigma 1 --epochs 1 --seed 0 \
 			--threads "$THREADS" --no-eval --out "$out/nidim_speed_cnn.safetensors" --json
 		run torch_speed_cnn 0 "$PY" "$REF" --arch cnn --d 4 --sigma 1 --epochs 1 --seed 0 \
 			--threads "$THREADS" --no_eval --out "$out/torch_speed_cnn.json.tmp"

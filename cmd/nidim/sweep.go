@@ -74,7 +74,8 @@ Training (shared by every run; see "nidim help train"):
   --encoder NAME       mlp or cnn (default mlp)
   --hidden H           MLP hidden width (default 512)
   --critic NAME        euclidean, cosine or dot (default euclidean)
-  --loss NAME          infonce, jsd or nwj (default infonce)
+  --loss NAME          infonce, infonce-rows, jsd or nwj (default infonce)
+  --self-weight W      matching pair's weight in infonce-rows (default 1)
   --tau T              initial critic temperature, 0 for the default (default 0)
   --fixed-tau          keep the temperature fixed
   --epochs N           passes over the training set (default 5)
@@ -92,6 +93,7 @@ Training (shared by every run; see "nidim help train"):
   --mask P             vector views: probability of zeroing a feature (default 0)
   --no-recalibrate     keep the running normalization statistics of training
   --clean-view         feed the first view without augmentation
+  --shared-view        give both views the same augmented draw
 
 Data:
   --data PATH          MNIST-style IDX directory or a matrix file (default:
@@ -122,6 +124,7 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	hidden := fs.Int("hidden", def.Hidden, "")
 	critic := fs.String("critic", string(def.Critic), "")
 	loss := fs.String("loss", string(def.Loss), "")
+	selfWeight := fs.Float64("self-weight", def.SelfWeight, "")
 	tau := fs.Float64("tau", def.Tau, "")
 	fixedTau := fs.Bool("fixed-tau", !def.LearnTau, "")
 	epochs := fs.Int("epochs", def.Epochs, "")
@@ -139,6 +142,7 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	mask := fs.Float64("mask", def.MaskProb, "")
 	noRecalibrate := fs.Bool("no-recalibrate", def.NoRecalibrate, "")
 	cleanView := fs.Bool("clean-view", def.CleanFirstView, "")
+	sharedView := fs.Bool("shared-view", def.SharedView, "")
 	var df dataFlags
 	df.register(fs)
 	if st := parseFlags(fs, args, sweepUsage, stdout, stderr); st >= 0 {
@@ -190,11 +194,11 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	base := dim.Config{
 		Prior: "gaussian", Sigma: *sigma, Eps: *sigma, NoiseViews: views,
 		Dim: 1, Encoder: *encoder, Hidden: *hidden,
-		Critic: dim.Critic(*critic), Loss: dim.Bound(*loss), Tau: *tau, LearnTau: !*fixedTau,
+		Critic: dim.Critic(*critic), Loss: dim.Bound(*loss), SelfWeight: *selfWeight, Tau: *tau, LearnTau: !*fixedTau,
 		Epochs: *epochs, Batch: *batch, LR: *lr, Schedule: *schedule, WeightDecay: *weightDecay,
 		Seed: *seed, Threads: *threads,
 		MaxShift: *shift, MaxRotate: *rotate, MaxScale: *zoom, PixelNoise: *pixelNoise,
-		FeatureNoise: *featureNoise, MaskProb: *mask, NoRecalibrate: *noRecalibrate, CleanFirstView: *cleanView,
+		FeatureNoise: *featureNoise, MaskProb: *mask, NoRecalibrate: *noRecalibrate, CleanFirstView: *cleanView, SharedView: *sharedView,
 		PenaltyWeight: *penaltyWeight, PenaltyDirections: *penaltyDirections,
 	}
 	seedList := make([]uint64, *seeds)

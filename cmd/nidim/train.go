@@ -64,7 +64,11 @@ Model:
   --hidden H           width of the MLP hidden layers (default 512)
   --critic NAME        euclidean (-|y1-y2|^2/(2 tau)), cosine or dot
                        (default euclidean)
-  --loss NAME          infonce, jsd or nwj (default infonce)
+  --loss NAME          infonce (symmetric), infonce-rows (one-sided: each
+                       first-view embedding picks its partner), jsd or nwj
+                       (default infonce)
+  --self-weight W      weight from 0 to 1 of the matching pair in the
+                       denominators of infonce-rows; 1 is InfoNCE (default 1)
   --tau T              initial critic temperature; 0 picks the noise-tied
                        value for euclidean (2 sigma^2 with both views
                        noisy), 0.1 for cosine, 1 for dot (default 0)
@@ -90,6 +94,8 @@ Training:
   --no-normalize       leave the encoder output unnormalized (a baseline)
   --clean-view         feed the first view without augmentation, so that
                        training shapes the clean embeddings that are tested
+  --shared-view        give both views the same augmented draw, so that they
+                       differ only by the channel noise
   --penalty NAME       none, or epps-pulley: add the sliced Epps-Pulley
                        distance of each view's embedding to N(0, I) to the
                        loss, as SIGReg does (default none)
@@ -120,7 +126,7 @@ Data and output:
 
 // modelFlags are the flags that define the model, which a resumed run
 // takes from its checkpoint.
-var modelFlags = []string{"prior", "dim", "sigma", "eps", "noise-views", "encoder", "hidden", "critic", "loss", "tau", "fixed-tau", "batch", "lr", "schedule", "weight-decay", "seed", "shift", "rotate", "zoom", "pixel-noise", "feature-noise", "mask", "no-recalibrate", "no-normalize", "clean-view", "penalty", "penalty-weight", "penalty-directions"}
+var modelFlags = []string{"prior", "dim", "sigma", "eps", "noise-views", "encoder", "hidden", "critic", "loss", "self-weight", "tau", "fixed-tau", "batch", "lr", "schedule", "weight-decay", "seed", "shift", "rotate", "zoom", "pixel-noise", "feature-noise", "mask", "no-recalibrate", "no-normalize", "clean-view", "shared-view", "penalty", "penalty-weight", "penalty-directions"}
 
 // defaultTestFraction is the share of a matrix --data held out for testing.
 const defaultTestFraction = 0.1
@@ -175,6 +181,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	hidden := fs.Int("hidden", def.Hidden, "")
 	critic := fs.String("critic", string(def.Critic), "")
 	loss := fs.String("loss", string(def.Loss), "")
+	selfWeight := fs.Float64("self-weight", def.SelfWeight, "")
 	tau := fs.Float64("tau", 0, "")
 	fixedTau := fs.Bool("fixed-tau", false, "")
 	epochs := fs.Int("epochs", def.Epochs, "")
@@ -193,6 +200,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	noRecalibrate := fs.Bool("no-recalibrate", false, "")
 	noNormalize := fs.Bool("no-normalize", false, "")
 	cleanView := fs.Bool("clean-view", false, "")
+	sharedView := fs.Bool("shared-view", false, "")
 	penalty := fs.String("penalty", "none", "")
 	penaltyWeight := fs.Float64("penalty-weight", 1, "")
 	penaltyDirections := fs.Int("penalty-directions", 16, "")
@@ -246,12 +254,12 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	cfg := dim.Config{
 		Prior: *prior, Sigma: *sigma, Eps: *eps, NoiseViews: views,
 		Dim: *d, Encoder: *encoder, Hidden: *hidden,
-		Critic: dim.Critic(*critic), Loss: dim.Bound(*loss), Tau: *tau, LearnTau: !*fixedTau,
+		Critic: dim.Critic(*critic), Loss: dim.Bound(*loss), SelfWeight: *selfWeight, Tau: *tau, LearnTau: !*fixedTau,
 		Epochs: *epochs, Batch: *batch, LR: *lr, Schedule: *schedule, WeightDecay: *weightDecay,
 		Seed: *seed, Threads: *threads,
 		MaxShift: *shift, MaxRotate: *rotate, MaxScale: *zoom, PixelNoise: *pixelNoise,
 		FeatureNoise: *featureNoise, MaskProb: *mask, NoRecalibrate: *noRecalibrate,
-		NoNormalize: *noNormalize, CleanFirstView: *cleanView, Penalty: *penalty, PenaltyWeight: *penaltyWeight, PenaltyDirections: *penaltyDirections,
+		NoNormalize: *noNormalize, CleanFirstView: *cleanView, SharedView: *sharedView, Penalty: *penalty, PenaltyWeight: *penaltyWeight, PenaltyDirections: *penaltyDirections,
 	}
 	if cfg.Penalty == "none" {
 		cfg.Penalty = ""
