@@ -95,6 +95,7 @@ type Objective struct {
 	aT, bT []float64
 	ha, hb []float64
 	s, ds  []float64 // B x B scores and their gradient
+	dsT    []float64 // the gradient transposed, for the column sums
 	// e holds exp(S_ij - m_i) with m_i the maximum of row i, and rowScale
 	// exp(m_i - M) with M the largest score, so that e_ij rowScale_i is
 	// exp(S_ij - M), the shifted term of the column sums.
@@ -107,8 +108,8 @@ type Objective struct {
 	rowLoss          []float64
 	colSum           []float64
 	gsum             []float64
-	// The B x d sums over the other batch of dS times its rows, and the
-	// row and column sums of dS.
+	// The sums over the other batch of dS times its rows, d x B like aT,
+	// and the row and column sums of dS.
 	g1, g2       []float64
 	dsRow, dsCol []float64
 
@@ -256,6 +257,7 @@ func (o *Objective) grow(b, d int) {
 	o.nb = resize(o.nb, b)
 	o.s = resize(o.s, b*b)
 	o.ds = resize(o.ds, b*b)
+	o.dsT = resize(o.dsT, b*b)
 	o.e = resize(o.e, b*b)
 	o.rowScale = resize(o.rowScale, b)
 	o.rowMax = resize(o.rowMax, b)
@@ -297,7 +299,7 @@ func (o *Objective) scoreRows(lo, hi int) {
 	inv := 1 / o.tau
 	for i := lo; i < hi; i++ {
 		// S_ij = <a_i, b_j>/tau, less (|a_i|^2 + |b_j|^2)/(2 tau) for the
-		// Euclidean critic, summed one component at a time over the row.
+		// Euclidean critic, added over the row four components at a time.
 		row := o.s[i*b : (i+1)*b]
 		if euclid {
 			c := o.ha[i]
@@ -307,13 +309,13 @@ func (o *Objective) scoreRows(lo, hi int) {
 		} else {
 			clear(row)
 		}
-		for k := range d {
-			x := o.a[i*d+k]
-			bk := o.bT[k*b : (k+1)*b]
-			bk = bk[:len(row)]
-			for j := range row {
-				row[j] += x * bk[j]
-			}
+		ai := o.a[i*d : (i+1)*d]
+		k := 0
+		for ; k+4 <= d; k += 4 {
+			addScaled4(row, ai[k:k+4], o.bT[k*b:(k+4)*b])
+		}
+		for ; k < d; k++ {
+			addScaled4(row, ai[k:k+1], o.bT[k*b:(k+1)*b])
 		}
 		// A comparison, not the max builtin: max orders NaN and signed
 		// zeros, which costs a dependent chain of several instructions.
@@ -445,41 +447,93 @@ func (o *Objective) sumRows(lo, hi int) {
 		}
 		o.gsum[i] = sum
 		o.dsRow[i] = wsum
-		for k := range d {
-			bk := o.bT[k*b : (k+1)*b]
-			bk = bk[:len(w)]
-			acc := 0.0
-			for j, v := range w {
-				acc += v * bk[j]
-			}
-			o.g1[k*b+i] = acc
+		k := 0
+		for ; k+4 <= d; k += 4 {
+			dots4(o.g1[k*b+i:], b, w, o.bT[k*b:(k+4)*b])
+		}
+		for ; k < d; k++ {
+			dots4(o.g1[k*b+i:], b, w, o.bT[k*b:(k+1)*b])
 		}
 	}
 }
 
 // sumCols computes g2_j = sum_i dS_ij z1_i and the column sum of dS for
-// columns j in [lo, hi), walking the rows in order.
+// columns j in [lo, hi). It first copies those columns of dS into rows of
+// o.dsT, so that the sums over i run over contiguous memory.
 func (o *Objective) sumCols(lo, hi int) {
 	b, d := o.n, o.dim
-	wsum := o.dsCol[lo:hi]
-	clear(wsum)
-	for k := range d {
-		clear(o.g2[k*b+lo : k*b+hi])
-	}
 	for i := range b {
-		w := o.ds[i*b+lo : i*b+hi]
-		wsum = wsum[:len(w)]
+		for j, v := range o.ds[i*b+lo : i*b+hi] {
+			o.dsT[(lo+j)*b+i] = v
+		}
+	}
+	for j := lo; j < hi; j++ {
+		w := o.dsT[j*b : (j+1)*b]
+		wsum := 0.0
+		for _, v := range w {
+			wsum += v
+		}
+		o.dsCol[j] = wsum
+		k := 0
+		for ; k+4 <= d; k += 4 {
+			dots4(o.g2[k*b+j:], b, w, o.aT[k*b:(k+4)*b])
+		}
+		for ; k < d; k++ {
+			dots4(o.g2[k*b+j:], b, w, o.aT[k*b:(k+1)*b])
+		}
+	}
+}
+
+// The two kernels below handle four components of the d x B transposed
+// batches per pass over a row of the scores, so that each pass loads the
+// row once for four multiply-adds instead of one; the last d mod 4
+// components go one at a time. Their rows of length B lie B apart.
+
+// addScaled4 adds sum_k x[k] m[k*B+j] to dst[j] for every j < B, where
+// B = len(dst) and m holds len(x) rows.
+func addScaled4(dst, x, m []float64) {
+	n := len(dst)
+	switch len(x) {
+	case 4:
+		m0, m1, m2, m3 := m[:n], m[n:2*n], m[2*n:3*n], m[3*n:4*n]
+		x0, x1, x2, x3 := x[0], x[1], x[2], x[3]
+		for j := range dst {
+			dst[j] += x0*m0[j] + x1*m1[j] + x2*m2[j] + x3*m3[j]
+		}
+	case 1:
+		m0, x0 := m[:n], x[0]
+		for j := range dst {
+			dst[j] += x0 * m0[j]
+		}
+	default:
+		panic("dim: addScaled4 takes 1 or 4 rows")
+	}
+}
+
+// dots4 writes the dot products of w with each of the len(m)/len(w) rows
+// of m to out[0], out[stride], out[2 stride] and so on.
+func dots4(out []float64, stride int, w, m []float64) {
+	n := len(w)
+	switch len(m) / n {
+	case 4:
+		m0, m1, m2, m3 := m[:n], m[n:2*n], m[2*n:3*n], m[3*n:4*n]
+		var s0, s1, s2, s3 float64
 		for j, v := range w {
-			wsum[j] += v
+			s0 += v * m0[j]
+			s1 += v * m1[j]
+			s2 += v * m2[j]
+			s3 += v * m3[j]
 		}
-		for k := range d {
-			x := o.a[i*d+k]
-			g := o.g2[k*b+lo : k*b+hi]
-			g = g[:len(w)]
-			for j, v := range w {
-				g[j] += x * v
-			}
+		out[0], out[stride], out[2*stride], out[3*stride] = s0, s1, s2, s3
+	case 1:
+		m0 := m[:n]
+		s0 := 0.0
+		for j, v := range w {
+			s0 += v * m0[j]
 		}
+		out[0] = s0
+	default:
+		panic("dim: dots4 takes 1 or 4 rows")
 	}
 }
 
