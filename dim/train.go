@@ -65,9 +65,9 @@ type Config struct {
 	// are evaluated, not only that of augmented ones.
 	CleanFirstView bool `json:"clean_first_view,omitempty"`
 	// SharedView gives both views one augmented draw of each sample, so
-	// that they differ only by the channel noise: the encoder maps both
-	// alike, as the channel's capacity argument assumes, and still sees
-	// augmented inputs.
+	// that they differ only by the channel noise. The encoder then maps
+	// both alike, as the channel's capacity argument assumes, and is still
+	// trained on augmented inputs.
 	SharedView bool `json:"shared_view,omitempty"`
 	// NoNormalize leaves the encoder output as it is instead of
 	// standardizing it: a baseline that shows what the normalization does.

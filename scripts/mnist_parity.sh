@@ -54,10 +54,11 @@ REF=${REF:-$repo/../shared/anchors/nidim_torch.py}
 PY=/usr/bin/python3
 export OMP_WAIT_POLICY=PASSIVE
 
-# The reference recipe, spelled out so that nidim's defaults may differ:
-# noise on both views, symmetric InfoNCE, the Euclidean critic with a
-# learned temperature, batch 256, Adam at 1e-3 and views shifted by up to 2
-# pixels with pixel noise 0.1. Later flags on a command line override these.
+# The reference recipe, spelled out so that nidim's defaults may differ.
+# It has noise on both views, symmetric InfoNCE and the Euclidean critic
+# with a learned temperature, batch 256 and Adam at 1e-3. Its views are
+# shifted by up to 2 pixels with pixel noise 0.1. Later flags on a command
+# line override these.
 RECIPE=(--noise-views both --loss infonce --critic euclidean --fixed-tau=false --batch 256 --lr 0.001
 	--schedule constant --hidden 512 --shift 2 --pixel-noise 0.1)
 
