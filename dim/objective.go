@@ -447,13 +447,7 @@ func (o *Objective) sumRows(lo, hi int) {
 		}
 		o.gsum[i] = sum
 		o.dsRow[i] = wsum
-		k := 0
-		for ; k+4 <= d; k += 4 {
-			dots4(o.g1[k*b+i:], b, w, o.bT[k*b:(k+4)*b])
-		}
-		for ; k < d; k++ {
-			dots4(o.g1[k*b+i:], b, w, o.bT[k*b:(k+1)*b])
-		}
+		dotRows(o.g1[i:], b, d, w, o.bT)
 	}
 }
 
@@ -474,17 +468,11 @@ func (o *Objective) sumCols(lo, hi int) {
 			wsum += v
 		}
 		o.dsCol[j] = wsum
-		k := 0
-		for ; k+4 <= d; k += 4 {
-			dots4(o.g2[k*b+j:], b, w, o.aT[k*b:(k+4)*b])
-		}
-		for ; k < d; k++ {
-			dots4(o.g2[k*b+j:], b, w, o.aT[k*b:(k+1)*b])
-		}
+		dotRows(o.g2[j:], b, d, w, o.aT)
 	}
 }
 
-// The two kernels below handle four components of the d x B transposed
+// The kernels below handle four components of the d x B transposed
 // batches per pass over a row of the scores, so that each pass loads the
 // row once for four multiply-adds instead of one; the last d mod 4
 // components go one at a time. Their rows of length B lie B apart.
@@ -507,6 +495,18 @@ func addScaled4(dst, x, m []float64) {
 		}
 	default:
 		panic("dim: addScaled4 takes 1 or 4 rows")
+	}
+}
+
+// dotRows writes the dot products of w with the d rows of the d x B matrix
+// m to out[0], out[B], out[2 B] and so on, four rows per pass.
+func dotRows(out []float64, b, d int, w, m []float64) {
+	k := 0
+	for ; k+4 <= d; k += 4 {
+		dots4(out[k*b:], b, w, m[k*b:(k+4)*b])
+	}
+	for ; k < d; k++ {
+		dots4(out[k*b:], b, w, m[k*b:(k+1)*b])
 	}
 }
 
