@@ -473,9 +473,9 @@ func (o *Objective) sumCols(lo, hi int) {
 }
 
 // The kernels below handle four components of the d x B transposed
-// batches per pass over a row of the scores, so that each pass loads the
-// row once for four multiply-adds instead of one; the last d mod 4
-// components go one at a time. Their rows of length B lie B apart.
+// batches per pass over a row of the scores. Each pass then loads the row
+// once for four multiply-adds instead of one. The last d mod 4 components
+// go one at a time, and the rows of length B lie B apart.
 
 // addScaled4 adds sum_k x[k] m[k*B+j] to dst[j] for every j < B, where
 // B = len(dst) and m holds len(x) rows.

@@ -518,6 +518,7 @@ func TestEppsPulleySeriesMatchesPairs(t *testing.T) {
 	}
 	wide[0], wide[1] = 8, -8
 	samples["wide"] = wide
+
 	for name, x := range samples {
 		t.Run(name, func(t *testing.T) {
 			_, ok := epPairSeries(x)
@@ -536,6 +537,7 @@ func TestEppsPulleySeriesMatchesPairs(t *testing.T) {
 				sum = t
 			}
 			n := float64(len(x))
+
 			for j := range x {
 				for k := j + 1; k < len(x); k++ {
 					d := x[j] - x[k]
@@ -544,6 +546,7 @@ func TestEppsPulleySeriesMatchesPairs(t *testing.T) {
 				add(-math.Sqrt2*math.Exp(-0.25*x[j]*x[j]) + 1/math.Sqrt(3))
 			}
 			want := 1 + sum + comp
+
 			checkClose(t, "statistic", eppsPulleyStatistic(x, 2), want, 1e-13*n, 0)
 		})
 	}
