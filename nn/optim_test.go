@@ -265,3 +265,34 @@ func TestInitGoldenTensorRNG(t *testing.T) {
 	XavierUniform(u, 2, 4, 1, tensor.NewRNG(7))
 	assert.Equal(t, []float32{0.18155795, 0.021176318, 0.572364, 0.2267421}, u.Data)
 }
+
+// TestAdamFlushesSubnormalMoments runs steps with zero gradients from
+// moments just above the smallest normal float32: on both paths they must
+// end exactly 0, not subnormal, while a NaN moment stays NaN. The length
+// covers the vector loop and its tail.
+func TestAdamFlushesSubnormalMoments(t *testing.T) {
+	c := adamConstants{beta1: 0.9, oneMinusBeta1: 0.1, beta2: 0.999, oneMinusBeta2: 0.001,
+		eps: 1e-8, stepSize: 0.01, invSqrtBC2: 1, decay: 1}
+	const n, nan = 19, 5
+	paths := map[string]func(p, g, m, v []float32, c *adamConstants){"active": adamUpdate, "generic": adamGeneric}
+	for name, update := range paths {
+		p, g := make([]float32, n), make([]float32, n)
+		m, v := make([]float32, n), make([]float32, n)
+		for i := range m {
+			m[i], v[i] = 2e-38, 1.18e-38
+		}
+		m[3] = -2e-38
+		m[nan] = float32(math.NaN())
+		for range 10 {
+			update(p, g, m, v, &c)
+		}
+		for i := range n {
+			if i == nan {
+				assert.True(t, math.IsNaN(float64(m[i])), "%s: m[%d] = %v, want NaN", name, i, m[i])
+				continue
+			}
+			assert.Zero(t, m[i], "%s: m[%d]", name, i)
+			assert.Zero(t, v[i], "%s: v[%d]", name, i)
+		}
+	}
+}
