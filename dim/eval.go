@@ -103,6 +103,25 @@ func KNNClassify(train *tensor.Tensor, trainLabels []int, test *tensor.Tensor, k
 	return pred, nil
 }
 
+// ProbeAndKNN returns the test accuracies of the default linear probe and
+// of k-nearest-neighbor classification, both fit on the labeled training
+// embeddings.
+func ProbeAndKNN(zTrain *tensor.Tensor, trainLabels []int, zTest *tensor.Tensor, testLabels []int, k int, metric Metric) (probe, knn float64, err error) {
+	p, err := TrainProbe(zTrain, trainLabels, DefaultProbeConfig())
+	if err != nil {
+		return 0, 0, err
+	}
+	pred, err := p.Predict(zTest)
+	if err != nil {
+		return 0, 0, err
+	}
+	probe = Accuracy(pred, testLabels)
+	if pred, err = KNNClassify(zTrain, trainLabels, zTest, k, metric); err != nil {
+		return 0, 0, err
+	}
+	return probe, Accuracy(pred, testLabels), nil
+}
+
 // insertTop puts (s, idx) into the descending list (bs, bi), dropping the
 // last entry. Equal scores keep the earlier training row first.
 func insertTop(bs []float32, bi []int, s float32, idx int) {

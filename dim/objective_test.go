@@ -178,9 +178,9 @@ func TestObjectiveNoAllocations(t *testing.T) {
 }
 
 // TestObjectiveThreadsAgree evaluates a batch large enough to be split into
-// several row and column chunks with one and with three goroutines: the
-// values and gradients must be bit-identical, and a few gradient entries
-// must match central differences, for both InfoNCE losses.
+// several row and column chunks, with one and with three goroutines. For
+// both InfoNCE losses the values and gradients must be bit-identical, and a
+// few gradient entries must match central differences.
 func TestObjectiveThreadsAgree(t *testing.T) {
 	const b, d = 53, 4
 	defer nn.SetThreads(0)
@@ -263,9 +263,10 @@ func naiveInfoNCE(y1, y2 []float32, b, d int, tau float64) float64 {
 }
 
 // TestObjectiveFarColumn moves one second-view embedding so far from every
-// first-view one that its column of exp(S - max S) underflows, which sends it to the
-// exact fallback; the loss must still match the naive computation and the
-// gradient of that column's row must match central differences.
+// first-view one that its column of exp(S - max S) underflows, which sends
+// it to the exact fallback. The loss must still match the naive
+// computation, and entries of the second view's gradient, that
+// embedding's included, must match central differences.
 func TestObjectiveFarColumn(t *testing.T) {
 	const b, d, tau = 40, 2, 0.05
 	rng := rand.New(rand.NewPCG(8, 8))

@@ -239,19 +239,9 @@ func RunSweep(ctx context.Context, run SweepRun, train, test *Dataset, opts Swee
 	if err != nil {
 		return nil, err
 	}
-	probe, err := TrainProbe(zTrain, train.Labels, DefaultProbeConfig())
-	if err != nil {
+	if row.Probe, row.KNN, err = ProbeAndKNN(zTrain, train.Labels, zTest, test.Labels, opts.KNN, MetricEuclidean); err != nil {
 		return nil, err
 	}
-	pred, err := probe.Predict(zTest)
-	if err != nil {
-		return nil, err
-	}
-	row.Probe = Accuracy(pred, test.Labels)
-	if pred, err = KNNClassify(zTrain, train.Labels, zTest, opts.KNN, MetricEuclidean); err != nil {
-		return nil, err
-	}
-	row.KNN = Accuracy(pred, test.Labels)
 	return row, nil
 }
 

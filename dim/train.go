@@ -294,7 +294,8 @@ func Train(ctx context.Context, cfg Config, data *Dataset, progress func(Progres
 // draws its shuffling, views and noise from generators seeded by the seed
 // and the epoch number, so a run resumed from a checkpoint gets the same
 // data as an uninterrupted one. The views of the next step are drawn on
-// another goroutine while the current step trains. The optimizer state starts afresh.
+// another goroutine while the current step trains. The optimizer state
+// starts afresh.
 // Results are bit-identical for equal seeds and thread counts.
 //
 // When ctx is canceled, Continue stops after the current step and returns

@@ -193,9 +193,9 @@ func TestVectorView(t *testing.T) {
 }
 
 // TestParallelViewThreads checks that views drawn in pieces depend on the
-// seed alone: one and three goroutines give the same batch, each piece is
-// a valid view of its rows, and a second batch from the same generator
-// differs from the first.
+// seed alone. One and three goroutines must give the same batch, each piece
+// must be a valid view of its rows, and a second batch from the same
+// generator must differ from the first.
 func TestParallelViewThreads(t *testing.T) {
 	const n = 3*viewChunk + 5 // a short last piece
 	defer nn.SetThreads(0)
@@ -213,11 +213,13 @@ func TestParallelViewThreads(t *testing.T) {
 		require.NoError(t, p.Apply(b, src, n, rng))
 		return a, b
 	}
+
 	a1, b1 := draw(1)
 	a3, b3 := draw(3)
 	assert.Equal(t, a1, a3)
 	assert.Equal(t, b1, b3)
 	assert.NotEqual(t, a1, b1)
+
 	// Every row is the ramp shifted by at most one pixel, with zeros
 	// shifted in, plus noise of standard deviation 0.1: each pixel is
 	// within 11 + 0.6 of the ramp's value or within 0.6 of zero.
@@ -226,6 +228,7 @@ func TestParallelViewThreads(t *testing.T) {
 		near := math.Abs(float64(x-ref[i%36])) <= 11.6 || math.Abs(float64(x)) <= 0.6
 		assert.True(t, near, "pixel %d is %v, the ramp has %v", i, x, ref[i%36])
 	}
+
 	err := newParallelView(v, 36).Apply(a1[:10], src, n, rand.New(rand.NewPCG(1, 1)))
 	assert.ErrorContains(t, err, "views need")
 }

@@ -623,7 +623,11 @@ func evaluate(m *dim.Model, train, test *dim.Dataset, k int, metric dim.Metric, 
 	var labelErr error
 	if train.Labels != nil && test.Labels != nil {
 		note("training the linear probe and classifying by %d nearest neighbors", k)
-		wg.Go(func() { labelErr = res.classify(zTrain, zTest, train.Labels, test.Labels, k, metric) })
+		wg.Go(func() {
+			var probe, knn float64
+			probe, knn, labelErr = dim.ProbeAndKNN(zTrain, train.Labels, zTest, test.Labels, k, metric)
+			res.Probe, res.KNN = &probe, &knn
+		})
 	}
 
 	note("running the prior-matching tests")
@@ -644,28 +648,6 @@ func evaluate(m *dim.Model, train, test *dim.Dataset, k int, metric dim.Metric, 
 		return nil, labelErr
 	}
 	return res, nil
-}
-
-// classify sets the linear-probe and k-nearest-neighbor accuracies on the
-// test embeddings.
-func (res *evalResult) classify(zTrain, zTest *tensor.Tensor, trainLabels, testLabels []int, k int, metric dim.Metric) error {
-	probe, err := dim.TrainProbe(zTrain, trainLabels, dim.DefaultProbeConfig())
-	if err != nil {
-		return err
-	}
-	pred, err := probe.Predict(zTest)
-	if err != nil {
-		return err
-	}
-	acc := dim.Accuracy(pred, testLabels)
-	res.Probe = &acc
-	pred, err = dim.KNNClassify(zTrain, trainLabels, zTest, k, metric)
-	if err != nil {
-		return err
-	}
-	knn := dim.Accuracy(pred, testLabels)
-	res.KNN = &knn
-	return nil
 }
 
 // write prints the evaluation as text.
