@@ -81,10 +81,22 @@ type Objective struct {
 	// LogTau is the natural logarithm of the critic temperature.
 	LogTau float64
 	// SelfWeight multiplies the matching pair's term in the denominators
-	// of infonce-rows: 1 is InfoNCE, 0 leaves the pair out. With a finite
-	// batch, an embedding far out in the tails has few neighbors, so the
-	// pair's own term dominates its denominator: weight 1 pulls the tails
-	// in, weight 0 pushes them out.
+	// of infonce-rows: 1 is InfoNCE, 0 leaves the pair out, and 1/2
+	// removes the batch's leading bias. With the Euclidean critic at the
+	// channel's variance, let k(y, z) be the kernel exp(S), q(y) = E k(y, z)
+	// and m(y) = E k(y, z)^2 over the embeddings z. Row i's denominator is
+	// W K + S, with K the pair's own term, whose mean given the anchor y is
+	// m/q, and S the sum over the B-1 other rows, which are independent of
+	// y. Expanding the logarithm to second order,
+	//
+	//	E log(W K + S) = log((B-1) q) + (W m/q^2 - m/(2 q^2) + 1/2)/(B-1),
+	//
+	// where -m/(2 q^2) is Jensen's bias of the logarithm of S and W m/q^2
+	// the pair's. At W = 1/2 they cancel for every y and every
+	// distribution, leaving a constant. Otherwise the bias grows in the
+	// tails, where q is small: W = 1 pulls the tails in, W = 0 pushes them
+	// out. The expansion needs many rows within reach of the anchor, so a
+	// larger batch still helps in the far tails.
 	SelfWeight float64
 
 	a, b   []float64 // the two batches, normalized for the cosine critic
@@ -340,13 +352,8 @@ func (o *Objective) scoreRows(lo, hi int) {
 		if o.Bound == BoundInfoNCERows {
 			// The whole gradient comes from the rows, each scaled by 1/B,
 			// with the matching pair's term weighted in the denominator.
-			zw := z - (1-o.SelfWeight)*e[i]
-			o.rowLoss[i] = m + math.Log(zw) - row[i]
-			f := 1 / (float64(b) * zw)
-			for j, v := range e {
-				grad[j] = f * v
-			}
-			grad[i] = o.SelfWeight*grad[i] - 1/float64(b)
+			o.rowsTerm(i, row, e, m, grad)
+			grad[i] -= 1 / float64(b)
 			continue
 		}
 		f := scale / z
@@ -354,6 +361,46 @@ func (o *Objective) scoreRows(lo, hi int) {
 			grad[j] = f * v
 		}
 		grad[i] -= scale
+	}
+}
+
+// rowsTerm sets row i's loss of infonce-rows and writes its softmax over
+// the denominator terms, divided by B, into grad. The sum over the other
+// rows is taken apart from the pair's own term, because subtracting that
+// term from the full sum loses every digit when it dominates. When the
+// pair is left out and the others underflow against the row maximum m,
+// they are summed again with their own maximum, in grad, so that e keeps
+// the shift that the column pass expects.
+func (o *Objective) rowsTerm(i int, row, e []float64, m float64, grad []float64) {
+	b := float64(len(row))
+	copy(grad, e)
+	others := 0.0
+	for j, v := range grad {
+		if j != i {
+			others += v
+		}
+	}
+	grad[i] *= o.SelfWeight
+	if others < colUnderflow && grad[i] == 0 {
+		m = math.Inf(-1)
+		for j, v := range row {
+			if j != i && v > m {
+				m = v
+			}
+		}
+		others = 0
+		for j, v := range row {
+			if j != i {
+				grad[j] = math.Exp(v - m)
+				others += grad[j]
+			}
+		}
+	}
+	zw := others + grad[i]
+	o.rowLoss[i] = m + math.Log(zw) - row[i]
+	f := 1 / (b * zw)
+	for j := range grad {
+		grad[j] *= f
 	}
 }
 

@@ -113,6 +113,31 @@ func TestInfoNCEKnownValues(t *testing.T) {
 	assert.InDelta(t, math.Log(3), v.MI, 1e-12)
 }
 
+// TestInfoNCERowsIsolatedPairs checks the one-sided loss when the pairs
+// lie so far apart that every other row's term underflows against the
+// pair's own. With the pair left out, the loss must come from the
+// neighbors alone, not from a difference of two equal sums.
+func TestInfoNCERowsIsolatedPairs(t *testing.T) {
+	// Rows at 0, 100 and 200 with tau = 1: the neighbors score -5000 and
+	// -20000. Rows 0 and 2 have one neighbor at -5000, row 1 has two.
+	y := []float32{0, 100, 200}
+	o := &Objective{Critic: CriticEuclidean, Bound: BoundInfoNCERows, SelfWeight: 0}
+	dy1, dy2 := make([]float32, 3), make([]float32, 3)
+	v, err := o.Evaluate(y, y, 3, 1, dy1, dy2)
+	require.NoError(t, err)
+	assert.InDelta(t, -5000+math.Log(2)/3, v.Loss, 1e-9)
+	// The gradient of row i's neighbor score, (y_j - y_i)/tau, over B:
+	// descent pushes rows 0 and 2 away from row 1, and row 1's two
+	// neighbors cancel.
+	want1 := []float64{100.0 / 3, 0, -100.0 / 3}
+	for i, g := range dy1 {
+		assert.InDelta(t, want1[i], float64(g), 1e-5, "d loss / d y1[%d]", i)
+	}
+	for i, g := range dy2 {
+		assert.False(t, math.IsNaN(float64(g)), "d loss / d y2[%d] is NaN", i)
+	}
+}
+
 func TestJSDAndNWJKnownValues(t *testing.T) {
 	// All scores zero: JSD = 2 ln 2 and NWJ = e^-1.
 	y := make([]float32, 6)

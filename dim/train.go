@@ -82,12 +82,13 @@ type Config struct {
 	PenaltyDirections int     `json:"penalty_directions,omitempty"`
 }
 
-// DefaultConfig returns the defaults of the PyTorch recipe that nidim is
-// compared with. The encoder is an MLP to 8 dimensions, with the Gaussian
-// prior and sigma 0.1 on both views. The critic is Euclidean with a learned
-// temperature starting at 2 sigma^2, and the loss symmetric InfoNCE.
-// Training runs 5 epochs of batch 256 with Adam at 1e-3, on views shifted
-// up to 2 pixels with pixel noise 0.1.
+// DefaultConfig returns the settings of the PyTorch recipe that nidim is
+// compared with, which "nidim train --recipe reference" uses. The encoder
+// is an MLP to 8 dimensions, with the Gaussian prior and sigma 0.1 on both
+// views. The critic is Euclidean with a learned temperature starting at
+// 2 sigma^2, and the loss symmetric InfoNCE. Training runs 5 epochs of
+// batch 256 with Adam at 1e-3, on views shifted up to 2 pixels with pixel
+// noise 0.1.
 func DefaultConfig() Config {
 	return Config{
 		Prior: "gaussian", Sigma: 0.1, Eps: 0.1, NoiseViews: 2,
@@ -96,6 +97,34 @@ func DefaultConfig() Config {
 		Epochs: 5, Batch: 256, LR: 1e-3, Schedule: "constant", Seed: 0,
 		MaxShift: 2, PixelNoise: 0.1, FeatureNoise: 0.1,
 	}
+}
+
+// MatchingConfig returns the recipe whose Gaussian embeddings match
+// N(0, I), the default of "nidim train" for the Gaussian prior and the
+// priors built on it. It differs from DefaultConfig in four ways.
+//   - Both views are the same clean input (no shift, pixel or feature
+//     noise), so they embed alike and nothing competes with the match.
+//   - Channel noise goes on the first view only, with sigma 0.5 at d = 4,
+//     and the loss is infonce-rows at the fixed temperature sigma^2. The
+//     critic is then the channel's log density ratio, and minus the loss
+//     estimates the entropy of the noisy embeddings, which the unit
+//     variance of the normalization caps at the Gaussian's.
+//   - SelfWeight 1/2 cancels the batch's leading bias in the tails (see
+//     Objective.SelfWeight).
+//   - Batch 4096 keeps rows within reach of embeddings in the tails, with
+//     20 epochs at a learning rate of 2e-3 on a cosine schedule.
+//
+// On MNIST, 2,000 test embeddings pass the whole Gaussian battery on most
+// seeds, while sigma = 0 with the same settings fails (docs/sweep.md). The
+// price is the linear probe: no term of the loss rewards invariance to
+// shifts, so classes separate less than with DefaultConfig's views.
+func MatchingConfig() Config {
+	c := DefaultConfig()
+	c.Dim, c.Sigma, c.NoiseViews = 4, 0.5, 1
+	c.Loss, c.SelfWeight, c.LearnTau = BoundInfoNCERows, 0.5, false
+	c.Epochs, c.Batch, c.LR, c.Schedule = 20, 4096, 2e-3, "cosine"
+	c.MaxShift, c.PixelNoise, c.FeatureNoise = 0, 0, 0
+	return c
 }
 
 // NoiseLevel returns the level of the chosen prior's channel.

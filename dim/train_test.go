@@ -223,6 +223,11 @@ func TestConfigValidate(t *testing.T) {
 	}
 	cfg := DefaultConfig()
 	require.NoError(t, cfg.Validate())
+	cfg = MatchingConfig()
+	require.NoError(t, cfg.Validate())
+	// The match recipe's temperature is the channel's variance, fixed.
+	assert.Equal(t, 0.25, cfg.InitialTau())
+	assert.False(t, cfg.LearnTau)
 
 	_, _, err := Train(context.Background(), tinyConfig(), vectorData(16), nil)
 	assert.ErrorContains(t, err, "larger than the 16 training samples")

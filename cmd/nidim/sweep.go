@@ -68,28 +68,31 @@ Evaluation and output:
   --knn K              neighbors of the kNN classifier (default 5)
 
 Training (shared by every run; see "nidim help train"):
+  --recipe NAME        match or reference: the defaults of the flags marked
+                       [r], as in nidim train (default: match, or reference
+                       when --priors is uniform alone)
   --sigma S            temperature scale of the runs without noise: the
                        euclidean critic starts from tau = 2 S^2 (default 0.1)
-  --noise-views V      both or one (default both)
+  --noise-views V      [r] both or one
   --encoder NAME       mlp or cnn (default mlp)
   --hidden H           MLP hidden width (default 512)
   --critic NAME        euclidean, cosine or dot (default euclidean)
-  --loss NAME          infonce, infonce-rows, jsd or nwj (default infonce)
-  --self-weight W      matching pair's weight in infonce-rows (default 1)
+  --loss NAME          [r] infonce, infonce-rows, jsd or nwj
+  --self-weight W      [r] matching pair's weight in infonce-rows
   --tau T              initial critic temperature, 0 for the default (default 0)
-  --fixed-tau          keep the temperature fixed
-  --epochs N           passes over the training set (default 5)
-  --batch B            samples per step (default 256)
-  --lr R               Adam learning rate (default 0.001)
-  --schedule NAME      constant or cosine (default constant)
+  --fixed-tau          [r] keep the temperature fixed
+  --epochs N           [r] passes over the training set
+  --batch B            [r] samples per step
+  --lr R               [r] Adam learning rate
+  --schedule NAME      [r] constant or cosine
   --weight-decay W     decoupled weight decay (default 0)
   --seed N             first seed (default 0)
   --threads N          goroutines, 0 for all cores (default 0)
-  --shift P            image views: maximum translation in pixels (default 2)
+  --shift P            [r] image views: maximum translation in pixels
   --rotate DEG         image views: maximum rotation in degrees (default 0)
   --zoom Z             image views: zoom range 1-Z to 1+Z (default 0)
-  --pixel-noise S      image views: pixel noise standard deviation (default 0.1)
-  --feature-noise S    vector views: noise standard deviation (default 0.1)
+  --pixel-noise S      [r] image views: pixel noise standard deviation
+  --feature-noise S    [r] vector views: noise standard deviation
   --mask P             vector views: probability of zeroing a feature (default 0)
   --no-recalibrate     keep the running normalization statistics of training
   --clean-view         feed the first view without augmentation
@@ -106,6 +109,7 @@ Data:
 func runSweep(args []string, stdout, stderr io.Writer) int {
 	def := dim.DefaultConfig()
 	fs := flag.NewFlagSet("sweep", flag.ContinueOnError)
+	recipeName := fs.String("recipe", "", "")
 	sigmas := fs.String("sigmas", "0,0.25,0.5,1,2", "")
 	dims := fs.String("dims", "2,4,8,16", "")
 	priors := fs.String("priors", "gaussian", "")
@@ -151,6 +155,11 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	fail := func(status int, format string, a ...any) int {
 		fmt.Fprintf(stderr, "nidim sweep: %s\n", sentence(fmt.Sprintf(format, a...)))
 		return status
+	}
+	// --sigma here is only the temperature scale of the noiseless runs,
+	// which keeps its default: the grid sets the noise levels.
+	if err := applyRecipe(fs, *recipeName, strings.TrimSpace(*priors), "sigma"); err != nil {
+		return fail(exitUsage, "%v", err)
 	}
 
 	levels, err := parseFloatList("--sigmas", *sigmas, 0)

@@ -58,6 +58,9 @@ func TestSweepWritesTableAndResumes(t *testing.T) {
 	assert.Equal(t, "+Inf", kinds[dim.KindNoNoise][col["capacity"]])
 	assert.Equal(t, "false", kinds[dim.KindNoNormalize][col["normalize"]])
 	assert.Equal(t, "epps-pulley", kinds[dim.KindPenalty][col["penalty"]])
+	// The match recipe supplies the loss; the explicit --feature-noise wins.
+	assert.Contains(t, noise[col["recipe"]], "infonce-rows")
+	assert.Contains(t, noise[col["recipe"]], "feat=1 ")
 	assert.Equal(t, "2", kinds[dim.KindPenalty][col["penalty_weight"]])
 	for kind, r := range kinds {
 		lnB, err := strconv.ParseFloat(r[col["ln_batch"]], 64)
@@ -116,6 +119,7 @@ func TestSweepRejectsBadFlags(t *testing.T) {
 		{"--priors", "cauchy", "invalid --priors entry"},
 		{"--seeds", "0", "invalid --seeds 0"},
 		{"--eval-samples", "3", "invalid --eval-samples 3"},
+		{"--recipe", "fast", `invalid --recipe "fast"`},
 	} {
 		// A missing --data makes a flag that wrongly passes fail fast
 		// instead of training the default grid on MNIST.

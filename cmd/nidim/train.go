@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -44,50 +45,73 @@ existing --out stays as it was). At the end the command embeds the test
 split without noise and prints the prior-matching report, the capacity
 gap, and the linear-probe and k-nearest-neighbor accuracies.
 
+Recipe:
+  --recipe NAME        the defaults of the flags marked [r] (flags given on
+                       the command line win):
+                       match, the default for every prior but uniform:
+                         --dim 4 --sigma 0.5 --noise-views one
+                         --loss infonce-rows --self-weight 0.5 --fixed-tau
+                         --epochs 20 --batch 4096 --lr 0.002
+                         --schedule cosine --shift 0 --pixel-noise 0
+                         --feature-noise 0
+                       Identical clean views, noise on one, and the
+                       channel's own critic: the embeddings match N(0, I)
+                       closely, but nothing teaches invariance to shifts,
+                       so the probe accuracy is lower.
+                       reference, the default for uniform, the PyTorch
+                       recipe nidim is compared with:
+                         --dim 8 --sigma 0.1 --noise-views both
+                         --loss infonce --self-weight 1 --fixed-tau=false
+                         --epochs 5 --batch 256 --lr 0.001
+                         --schedule constant --shift 2 --pixel-noise 0.1
+                         --feature-noise 0.1
+
 Model:
   --prior NAME         gaussian (N(0, I)), uniform (U[0,1]^d: the output
                        squashed into [0, 1] with U[-eps, eps] noise), or
                        logistic, laplace, exponential (trained as gaussian,
                        each component mapped by Phi then the prior's
                        quantile function when embedding) (default gaussian)
-  --dim D              embedding dimension (default 8)
-  --sigma S            Gaussian channel noise standard deviation; 0 trains
-                       without channel noise, like --noise-views none
-                       (default 0.1)
+  --dim D              [r] embedding dimension
+  --sigma S            [r] Gaussian channel noise standard deviation; 0
+                       trains without channel noise, like --noise-views none
   --eps E              uniform channel noise half-width; 0 trains without
                        channel noise (default 0.1)
-  --noise-views V      both, one or none: add channel noise to both views,
-                       the first only, or neither (plain InfoNCE; sigma then
-                       only sets the initial temperature) (default both)
+  --noise-views V      [r] both, one or none: add channel noise to both
+                       views, the first only, or neither (plain InfoNCE;
+                       sigma then only sets the initial temperature)
   --encoder NAME       mlp (input-H-H-d) or cnn (two conv blocks, 256 hidden)
                        (default mlp)
   --hidden H           width of the MLP hidden layers (default 512)
   --critic NAME        euclidean (-|y1-y2|^2/(2 tau)), cosine or dot
                        (default euclidean)
-  --loss NAME          infonce (symmetric), infonce-rows (one-sided: each
-                       first-view embedding picks its partner), jsd or nwj
-                       (default infonce)
-  --self-weight W      weight from 0 to 1 of the matching pair in the
-                       denominators of infonce-rows; 1 is InfoNCE (default 1)
+  --loss NAME          [r] infonce (symmetric), infonce-rows (one-sided:
+                       each first-view embedding picks its partner), jsd
+                       or nwj
+  --self-weight W      [r] weight from 0 to 1 of the matching pair in the
+                       denominators of infonce-rows; 1 is InfoNCE, and 0.5
+                       cancels the batch's leading bias in the tails
   --tau T              initial critic temperature; 0 picks the noise-tied
                        value for euclidean (2 sigma^2 with both views
-                       noisy), 0.1 for cosine, 1 for dot (default 0)
-  --fixed-tau          keep the temperature fixed instead of learning it
+                       noisy, sigma^2 with one), 0.1 for cosine, 1 for
+                       dot (default 0)
+  --fixed-tau          [r] keep the temperature fixed instead of learning it
 
 Training:
-  --epochs N           passes over the training set (default 5)
-  --batch B            samples per step; also the InfoNCE cap ln B (default 256)
-  --lr R               Adam learning rate (default 0.001)
-  --schedule NAME      constant or cosine learning rate (default constant)
+  --epochs N           [r] passes over the training set
+  --batch B            [r] samples per step; also the InfoNCE cap ln B
+  --lr R               [r] Adam learning rate
+  --schedule NAME      [r] constant or cosine learning rate
   --weight-decay W     decoupled weight decay (AdamW) per step, 0 for none (default 0)
   --seed N             seed of initialization, shuffling, views and noise (default 0)
   --threads N          goroutines for the layers and matrix products; 0 for
                        all cores (default 0)
-  --shift P            image views: maximum translation in pixels (default 2)
+  --shift P            [r] image views: maximum translation in pixels
   --rotate DEG         image views: maximum rotation in degrees (default 0)
   --zoom Z             image views: zoom range 1-Z to 1+Z (default 0)
-  --pixel-noise S      image views: Gaussian pixel noise standard deviation (default 0.1)
-  --feature-noise S    vector views: Gaussian noise standard deviation (default 0.1)
+  --pixel-noise S      [r] image views: Gaussian pixel noise standard
+                       deviation
+  --feature-noise S    [r] vector views: Gaussian noise standard deviation
   --mask P             vector views: probability of zeroing a feature (default 0)
   --no-recalibrate     keep the running normalization statistics of training
                        instead of recomputing them on clean training inputs
@@ -102,8 +126,9 @@ Training:
   --penalty-weight W   weight of the penalty (default 1)
   --penalty-directions K
                        random projection directions per step (default 16)
-  --resume FILE        continue training the checkpoint FILE up to --epochs;
-                       the model flags come from the checkpoint
+  --resume FILE        continue training the checkpoint FILE up to --epochs
+                       (default: the epochs it was started with); the model
+                       flags and the recipe come from the checkpoint
 
 Data and output:
   --data PATH          a directory with the four MNIST-style IDX files
@@ -126,7 +151,59 @@ Data and output:
 
 // modelFlags are the flags that define the model, which a resumed run
 // takes from its checkpoint.
-var modelFlags = []string{"prior", "dim", "sigma", "eps", "noise-views", "encoder", "hidden", "critic", "loss", "self-weight", "tau", "fixed-tau", "batch", "lr", "schedule", "weight-decay", "seed", "shift", "rotate", "zoom", "pixel-noise", "feature-noise", "mask", "no-recalibrate", "no-normalize", "clean-view", "shared-view", "penalty", "penalty-weight", "penalty-directions"}
+var modelFlags = []string{"recipe", "prior", "dim", "sigma", "eps", "noise-views", "encoder", "hidden", "critic", "loss", "self-weight", "tau", "fixed-tau", "batch", "lr", "schedule", "weight-decay", "seed", "shift", "rotate", "zoom", "pixel-noise", "feature-noise", "mask", "no-recalibrate", "no-normalize", "clean-view", "shared-view", "penalty", "penalty-weight", "penalty-directions"}
+
+// recipes name the configurations whose settings --recipe puts in place
+// of the flags' defaults.
+var recipes = map[string]func() dim.Config{
+	"match":     dim.MatchingConfig,
+	"reference": dim.DefaultConfig,
+}
+
+// recipeFlags returns the flags that a recipe sets, with their values in
+// the recipe c, in the order the help text lists them.
+func recipeFlags(c dim.Config) [][2]string {
+	views := [...]string{"none", "one", "both"}[c.NoiseViews]
+	g := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	return [][2]string{
+		{"dim", strconv.Itoa(c.Dim)}, {"sigma", g(c.Sigma)}, {"noise-views", views},
+		{"loss", string(c.Loss)}, {"self-weight", g(c.SelfWeight)},
+		{"fixed-tau", strconv.FormatBool(!c.LearnTau)}, {"epochs", strconv.Itoa(c.Epochs)},
+		{"batch", strconv.Itoa(c.Batch)}, {"lr", g(c.LR)}, {"schedule", c.Schedule},
+		{"shift", strconv.Itoa(c.MaxShift)}, {"pixel-noise", g(c.PixelNoise)},
+		{"feature-noise", g(c.FeatureNoise)},
+	}
+}
+
+// applyRecipe sets every flag of the recipe called name that fs defines,
+// that the command line left alone and that skip does not list. An empty
+// name picks match, unless the prior is uniform: match's critic is the
+// Gaussian channel's. Call it after the parse and after the last fs.Visit
+// that reads which flags the command line set, since fs.Set marks flags
+// as set.
+func applyRecipe(fs *flag.FlagSet, name, prior string, skip ...string) error {
+	if name == "" {
+		name = "match"
+		if prior == "uniform" {
+			name = "reference"
+		}
+	}
+	recipe, ok := recipes[name]
+	if !ok {
+		return fmt.Errorf("invalid --recipe %q; use match or reference", name)
+	}
+	explicit := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
+	for _, kv := range recipeFlags(recipe()) {
+		if explicit[kv[0]] || fs.Lookup(kv[0]) == nil || slices.Contains(skip, kv[0]) {
+			continue
+		}
+		if err := fs.Set(kv[0], kv[1]); err != nil {
+			return fmt.Errorf("recipe %s sets --%s %s: %v", name, kv[0], kv[1], err)
+		}
+	}
+	return nil
+}
 
 // defaultTestFraction is the share of a matrix --data held out for testing.
 const defaultTestFraction = 0.1
@@ -172,6 +249,7 @@ func parseFlags(fs *flag.FlagSet, args []string, usage string, stdout, stderr io
 func runTrain(args []string, stdout, stderr io.Writer) int {
 	def := dim.DefaultConfig()
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
+	recipe := fs.String("recipe", "", "")
 	prior := fs.String("prior", def.Prior, "")
 	d := fs.Int("dim", def.Dim, "")
 	sigma := fs.Float64("sigma", def.Sigma, "")
@@ -220,6 +298,14 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		return status
 	}
 
+	epochsSet := false
+	fs.Visit(func(f *flag.Flag) { epochsSet = epochsSet || f.Name == "epochs" })
+	if *resume == "" {
+		// A resumed model takes its settings from the checkpoint.
+		if err := applyRecipe(fs, *recipe, *prior); err != nil {
+			return fail(exitUsage, "%v", err)
+		}
+	}
 	views := 2
 	switch *noiseViews {
 	case "both":
@@ -292,6 +378,9 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		m, err := dim.LoadModel(*resume)
 		if err != nil {
 			return fail(exitUsage, "%v", err)
+		}
+		if !epochsSet {
+			*epochs = m.Config.Epochs // the run's own target
 		}
 		if *epochs <= m.Epoch {
 			return fail(exitUsage, "the checkpoint %s has already trained %s; pass --epochs above %d to continue.", *resume, plural(m.Epoch, "epoch", "epochs"), m.Epoch)

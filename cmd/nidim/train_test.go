@@ -186,3 +186,60 @@ func TestTrainSigmaZeroTrainsWithoutNoise(t *testing.T) {
 	assert.Equal(t, 0.0, res["noise_views"])
 	assert.Equal(t, 0.0, res["sigma"])
 }
+
+// TestTrainRecipes checks which recipe supplies the defaults, that flags
+// given on the command line win over it, and that the help text lists
+// each recipe's values as the configurations of package dim define them.
+func TestTrainRecipes(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	train := func(args ...string) map[string]any {
+		t.Helper()
+		args = append([]string{"train", "--data", data, "--labels", labels, "--hidden", "8", "--batch", "24",
+			"--epochs", "1", "--threads", "1", "--no-eval", "--json", "--out", filepath.Join(dir, "m.safetensors")}, args...)
+		code, stdout, stderr := runCmd(args...)
+		require.Equal(t, exitOK, code, stderr)
+		var res map[string]any
+		require.NoError(t, json.Unmarshal([]byte(stdout), &res), stdout)
+		return res
+	}
+	for _, c := range []struct {
+		args               []string
+		loss               string
+		dim, sigma, noises float64
+	}{
+		{nil, "infonce-rows", 4, 0.5, 1},
+		{[]string{"--recipe", "reference"}, "infonce", 8, 0.1, 2},
+		{[]string{"--sigma", "0.7", "--loss", "infonce"}, "infonce", 4, 0.7, 1},
+		{[]string{"--prior", "logistic"}, "infonce-rows", 4, 0.5, 1},
+		{[]string{"--prior", "uniform"}, "infonce", 8, 0.1, 2},
+	} {
+		res := train(c.args...)
+		assert.Equal(t, c.loss, res["loss"], "%v", c.args)
+		assert.Equal(t, c.dim, res["dim"], "%v", c.args)
+		assert.Equal(t, c.noises, res["noise_views"], "%v", c.args)
+		if res["prior"] != "uniform" {
+			assert.Equal(t, c.sigma, res["sigma"], "%v", c.args)
+		}
+	}
+
+	code, _, stderr := runCmd("train", "--recipe", "fast")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, `invalid --recipe "fast"; use match or reference`)
+
+	help := strings.Join(strings.Fields(trainUsage), " ")
+	for name, recipe := range recipes {
+		var want []string
+		for _, kv := range recipeFlags(recipe()) {
+			switch kv[1] {
+			case "true":
+				want = append(want, "--"+kv[0])
+			case "false":
+				want = append(want, "--"+kv[0]+"=false")
+			default:
+				want = append(want, "--"+kv[0], kv[1])
+			}
+		}
+		assert.Contains(t, help, strings.Join(want, " "), "recipe %s", name)
+	}
+}
