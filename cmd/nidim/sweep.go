@@ -158,7 +158,7 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	}
 	// --sigma here is only the temperature scale of the noiseless runs,
 	// which keeps its default: the grid sets the noise levels.
-	if err := applyRecipe(fs, *recipeName, strings.TrimSpace(*priors), "sigma"); err != nil {
+	if _, err := applyRecipe(fs, *recipeName, strings.TrimSpace(*priors), "sigma"); err != nil {
 		return fail(exitUsage, "%v", err)
 	}
 

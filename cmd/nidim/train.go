@@ -127,8 +127,10 @@ Training:
   --penalty-directions K
                        random projection directions per step (default 16)
   --resume FILE        continue training the checkpoint FILE up to --epochs
-                       (default: the epochs it was started with); the model
-                       flags and the recipe come from the checkpoint
+                       (default: the epochs it was started with); every
+                       model and training flag but --epochs and --threads
+                       comes from the checkpoint, so none of them, nor
+                       --recipe, may be given
 
 Data and output:
   --data PATH          a directory with the four MNIST-style IDX files
@@ -176,12 +178,12 @@ func recipeFlags(c dim.Config) [][2]string {
 }
 
 // applyRecipe sets every flag of the recipe called name that fs defines,
-// that the command line left alone and that skip does not list. An empty
-// name picks match, unless the prior is uniform: match's critic is the
-// Gaussian channel's. Call it after the parse and after the last fs.Visit
-// that reads which flags the command line set, since fs.Set marks flags
-// as set.
-func applyRecipe(fs *flag.FlagSet, name, prior string, skip ...string) error {
+// that the command line left alone and that skip does not list, and
+// returns the recipe's name. An empty name picks match, unless the prior
+// is uniform: match's critic is the Gaussian channel's. Call it after the
+// parse and after the last fs.Visit that reads which flags the command
+// line set, since fs.Set marks flags as set.
+func applyRecipe(fs *flag.FlagSet, name, prior string, skip ...string) (string, error) {
 	if name == "" {
 		name = "match"
 		if prior == "uniform" {
@@ -190,7 +192,7 @@ func applyRecipe(fs *flag.FlagSet, name, prior string, skip ...string) error {
 	}
 	recipe, ok := recipes[name]
 	if !ok {
-		return fmt.Errorf("invalid --recipe %q; use match or reference", name)
+		return "", fmt.Errorf("invalid --recipe %q; use match or reference", name)
 	}
 	explicit := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
@@ -199,10 +201,10 @@ func applyRecipe(fs *flag.FlagSet, name, prior string, skip ...string) error {
 			continue
 		}
 		if err := fs.Set(kv[0], kv[1]); err != nil {
-			return fmt.Errorf("recipe %s sets --%s %s: %v", name, kv[0], kv[1], err)
+			return "", fmt.Errorf("recipe %s sets --%s %s: %v", name, kv[0], kv[1], err)
 		}
 	}
-	return nil
+	return name, nil
 }
 
 // defaultTestFraction is the share of a matrix --data held out for testing.
@@ -298,11 +300,12 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		return status
 	}
 
-	epochsSet := false
-	fs.Visit(func(f *flag.Flag) { epochsSet = epochsSet || f.Name == "epochs" })
+	explicit := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
+	recipeUsed := "" // stays empty for a resumed model, whose settings come from the checkpoint
 	if *resume == "" {
-		// A resumed model takes its settings from the checkpoint.
-		if err := applyRecipe(fs, *recipe, *prior); err != nil {
+		var err error
+		if recipeUsed, err = applyRecipe(fs, *recipe, *prior); err != nil {
 			return fail(exitUsage, "%v", err)
 		}
 	}
@@ -379,7 +382,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			return fail(exitUsage, "%v", err)
 		}
-		if !epochsSet {
+		if !explicit["epochs"] {
 			*epochs = m.Config.Epochs // the run's own target
 		}
 		if *epochs <= m.Epoch {
@@ -399,7 +402,11 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		return fail(exitUsage, "the checkpoint %s takes samples of shape %v (%d values) but the data has %d values per sample; pass the --data it was trained on.", *resume, model.Config.Input, model.Encoder.InputSize(), train.X.Shape[1])
 	}
 	if n := train.X.Shape[0]; cfg.Batch > n {
-		return fail(exitUsage, "--batch %d is larger than the %d training rows; use --batch %d or less, or more data.", cfg.Batch, n, n)
+		origin := ""
+		if recipeUsed != "" && !explicit["batch"] {
+			origin = fmt.Sprintf(" (the default of the %s recipe)", recipeUsed)
+		}
+		return fail(exitUsage, "--batch %d%s is larger than the %d training rows; use --batch %d or less, or more data.", cfg.Batch, origin, n, n)
 	}
 	if model == nil {
 		if model, err = dim.NewModel(cfg, train.Shape); err != nil {
@@ -416,8 +423,12 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		case 0:
 			noisy = "no view (no channel noise)"
 		}
-		fmt.Fprintf(stderr, "nidim train: %s prior, d = %d, %s = %g on %s, %s encoder, %s critic, %s loss; %d training and %d test samples of shape %v\n",
-			cfg.Prior, cfg.Dim, levelName(cfg.Prior), cfg.NoiseLevel(), noisy, cfg.Encoder, cfg.Critic, cfg.Loss,
+		recipeNote := ""
+		if recipeUsed != "" {
+			recipeNote = recipeUsed + " recipe, "
+		}
+		fmt.Fprintf(stderr, "nidim train: %s%s prior, d = %d, %s = %g on %s, %s encoder, %s critic, %s loss; %d training and %d test samples of shape %v\n",
+			recipeNote, cfg.Prior, cfg.Dim, levelName(cfg.Prior), cfg.NoiseLevel(), noisy, cfg.Encoder, cfg.Critic, cfg.Loss,
 			train.X.Shape[0], test.X.Shape[0], train.Shape)
 	}
 	startEpoch := model.Epoch
@@ -492,7 +503,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	}
 
 	res := trainResult{
-		Prior: cfg.Prior, Dim: cfg.Dim, Sigma: noiseLevelOrZero(cfg.Sigma, cfg.NoiseViews), Eps: noiseLevelOrZero(cfg.Eps, cfg.NoiseViews), NoiseViews: cfg.NoiseViews,
+		Recipe: recipeUsed, Prior: cfg.Prior, Dim: cfg.Dim, Sigma: noiseLevelOrZero(cfg.Sigma, cfg.NoiseViews), Eps: noiseLevelOrZero(cfg.Eps, cfg.NoiseViews), NoiseViews: cfg.NoiseViews,
 		Epochs: cfg.Epochs, Batch: cfg.Batch, Encoder: cfg.Encoder, Critic: string(cfg.Critic), Loss: string(cfg.Loss),
 		Capacity: prior0.Capacity(cfg.Dim), TwoViewMI: prior0.TwoViewMI(cfg.Dim), PriorMI: prior0.PriorMI(cfg.Dim), LnBatch: math.Log(float64(cfg.Batch)),
 		Tau: math.Exp(m.LogTau), Model: *out, History: hist.Epochs,
@@ -593,6 +604,9 @@ func flagWording(err error) string {
 
 // trainResult is the JSON object of "nidim train --json".
 type trainResult struct {
+	// Recipe is the --recipe that set the defaults, empty for a resumed
+	// model.
+	Recipe       string  `json:"recipe,omitempty"`
 	Prior        string  `json:"prior"`
 	Dim          int     `json:"dim"`
 	Sigma        float64 `json:"sigma"`

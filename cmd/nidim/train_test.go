@@ -205,16 +205,17 @@ func TestTrainRecipes(t *testing.T) {
 	}
 	for _, c := range []struct {
 		args               []string
-		loss               string
+		recipe, loss       string
 		dim, sigma, noises float64
 	}{
-		{nil, "infonce-rows", 4, 0.5, 1},
-		{[]string{"--recipe", "reference"}, "infonce", 8, 0.1, 2},
-		{[]string{"--sigma", "0.7", "--loss", "infonce"}, "infonce", 4, 0.7, 1},
-		{[]string{"--prior", "logistic"}, "infonce-rows", 4, 0.5, 1},
-		{[]string{"--prior", "uniform"}, "infonce", 8, 0.1, 2},
+		{nil, "match", "infonce-rows", 4, 0.5, 1},
+		{[]string{"--recipe", "reference"}, "reference", "infonce", 8, 0.1, 2},
+		{[]string{"--sigma", "0.7", "--loss", "infonce"}, "match", "infonce", 4, 0.7, 1},
+		{[]string{"--prior", "logistic"}, "match", "infonce-rows", 4, 0.5, 1},
+		{[]string{"--prior", "uniform"}, "reference", "infonce", 8, 0.1, 2},
 	} {
 		res := train(c.args...)
+		assert.Equal(t, c.recipe, res["recipe"], "%v", c.args)
 		assert.Equal(t, c.loss, res["loss"], "%v", c.args)
 		assert.Equal(t, c.dim, res["dim"], "%v", c.args)
 		assert.Equal(t, c.noises, res["noise_views"], "%v", c.args)
@@ -226,6 +227,11 @@ func TestTrainRecipes(t *testing.T) {
 	code, _, stderr := runCmd("train", "--recipe", "fast")
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, stderr, `invalid --recipe "fast"; use match or reference`)
+
+	// A batch the user never typed is traced to the recipe.
+	code, _, stderr = runCmd("train", "--data", data, "--labels", labels, "--no-eval", "--out", filepath.Join(dir, "b.safetensors"))
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "--batch 4096 (the default of the match recipe) is larger than the")
 
 	help := strings.Join(strings.Fields(trainUsage), " ")
 	for name, recipe := range recipes {
