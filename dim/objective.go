@@ -107,7 +107,6 @@ type Objective struct {
 	aT, bT []float64
 	ha, hb []float64
 	s, ds  []float64 // B x B scores and their gradient
-	dsT    []float64 // the gradient transposed, for the column sums
 	// e holds exp(S_ij - m_i) with m_i the maximum of row i, and rowScale
 	// exp(m_i - M) with M the largest score, so that e_ij rowScale_i is
 	// exp(S_ij - M), the shifted term of the column sums.
@@ -269,7 +268,6 @@ func (o *Objective) grow(b, d int) {
 	o.nb = resize(o.nb, b)
 	o.s = resize(o.s, b*b)
 	o.ds = resize(o.ds, b*b)
-	o.dsT = resize(o.dsT, b*b)
 	o.e = resize(o.e, b*b)
 	o.rowScale = resize(o.rowScale, b)
 	o.rowMax = resize(o.rowMax, b)
@@ -499,23 +497,29 @@ func (o *Objective) sumRows(lo, hi int) {
 }
 
 // sumCols computes g2_j = sum_i dS_ij z1_i and the column sum of dS for
-// columns j in [lo, hi). It first copies those columns of dS into rows of
-// o.dsT, so that the sums over i run over contiguous memory.
+// columns j in [lo, hi). It walks the rows of dS in order and adds each
+// row's piece of those columns to the sums, so that every access is
+// contiguous and each column is summed over i in order.
 func (o *Objective) sumCols(lo, hi int) {
 	b, d := o.n, o.dim
-	for i := range b {
-		for j, v := range o.ds[i*b+lo : i*b+hi] {
-			o.dsT[(lo+j)*b+i] = v
-		}
+	wsum := o.dsCol[lo:hi]
+	clear(wsum)
+	for k := range d {
+		clear(o.g2[k*b+lo : k*b+hi])
 	}
-	for j := lo; j < hi; j++ {
-		w := o.dsT[j*b : (j+1)*b]
-		wsum := 0.0
-		for _, v := range w {
-			wsum += v
+	for i := range b {
+		w := o.ds[i*b+lo : i*b+hi]
+		for j, v := range w {
+			wsum[j] += v
 		}
-		o.dsCol[j] = wsum
-		dotRows(o.g2[j:], b, d, w, o.aT)
+		ai := o.a[i*d : (i+1)*d]
+		k := 0
+		for ; k+4 <= d; k += 4 {
+			scatter4(o.g2[k*b+lo:], b, ai[k:k+4], w)
+		}
+		for ; k < d; k++ {
+			scatter4(o.g2[k*b+lo:], b, ai[k:k+1], w)
+		}
 	}
 }
 
@@ -554,6 +558,30 @@ func dotRows(out []float64, b, d int, w, m []float64) {
 	}
 	for ; k < d; k++ {
 		dots4(out[k*b:], b, w, m[k*b:(k+1)*b])
+	}
+}
+
+// scatter4 adds x[k] w[j] to out[k*stride+j] for every j < len(w) and
+// each of the one or four values of x.
+func scatter4(out []float64, stride int, x, w []float64) {
+	n := len(w)
+	switch len(x) {
+	case 4:
+		o0, o1, o2, o3 := out[:n], out[stride:stride+n], out[2*stride:2*stride+n], out[3*stride:3*stride+n]
+		x0, x1, x2, x3 := x[0], x[1], x[2], x[3]
+		for j, v := range w {
+			o0[j] += x0 * v
+			o1[j] += x1 * v
+			o2[j] += x2 * v
+			o3[j] += x3 * v
+		}
+	case 1:
+		o0, x0 := out[:n], x[0]
+		for j, v := range w {
+			o0[j] += x0 * v
+		}
+	default:
+		panic("dim: scatter4 takes 1 or 4 values")
 	}
 }
 
