@@ -371,15 +371,15 @@ func (o *Objective) scoreRows(lo, hi int) {
 // the shift that the column pass expects.
 func (o *Objective) rowsTerm(i int, row, e []float64, m float64, grad []float64) {
 	b := float64(len(row))
-	copy(grad, e)
 	others := 0.0
-	for j, v := range grad {
+	for j, v := range e {
 		if j != i {
 			others += v
 		}
 	}
-	grad[i] *= o.SelfWeight
-	if others < colUnderflow && grad[i] == 0 {
+	self := e[i] * o.SelfWeight
+	src := e
+	if others < colUnderflow && self == 0 {
 		m = math.Inf(-1)
 		for j, v := range row {
 			if j != i && v > m {
@@ -393,13 +393,15 @@ func (o *Objective) rowsTerm(i int, row, e []float64, m float64, grad []float64)
 				others += grad[j]
 			}
 		}
+		src = grad
 	}
-	zw := others + grad[i]
+	zw := others + self
 	o.rowLoss[i] = m + math.Log(zw) - row[i]
 	f := 1 / (b * zw)
-	for j := range grad {
-		grad[j] *= f
+	for j, v := range src {
+		grad[j] = v * f
 	}
+	grad[i] = self * f
 }
 
 // colUnderflow is the smallest shifted column sum that softmaxCols
