@@ -225,11 +225,17 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(exitUsage, "%v", err)
 	}
-	if n := train.X.Shape[0]; base.Batch > n {
-		return fail(exitUsage, "--batch %d is larger than the %d training rows; use --batch %d or less, or more data.", base.Batch, n, n)
-	}
-	if n := test.X.Shape[0]; base.Batch > n {
-		return fail(exitUsage, "--batch %d is larger than the %d test rows that the MI estimate needs; use --batch %d or less.", base.Batch, n, n)
+	// One message names the tighter of the two limits, so that following
+	// its advice does not run into the other.
+	if nTrain, nTest := train.X.Shape[0], test.X.Shape[0]; base.Batch > min(nTrain, nTest) {
+		if nTest < nTrain {
+			more := ""
+			if df.data != "" && !isDir(df.data) {
+				more = ", or a larger --test-fraction"
+			}
+			return fail(exitUsage, "--batch %d is larger than the %d test rows that the MI estimate needs; use --batch %d or less%s.", base.Batch, nTest, nTest, more)
+		}
+		return fail(exitUsage, "--batch %d is larger than the %d training rows; use --batch %d or less, or more data.", base.Batch, nTrain, nTrain)
 	}
 
 	if err := os.MkdirAll(*outDir, 0o755); err != nil {
