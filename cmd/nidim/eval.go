@@ -108,7 +108,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	prior, _ := cfg.NewPrior()
 	capacity, twoView, lnB := prior.Capacity(cfg.Dim), prior.TwoViewMI(cfg.Dim), math.Log(float64(cfg.Batch))
 	if !*asJSON {
-		if err := ev.write(stdout, capacity, twoView, lnB); err != nil {
+		if err := ev.write(stdout, capacityText(capacity, twoView, cfg.NoiseViews), capacity, lnB); err != nil {
 			return c.fail(exitFail, "%v", err)
 		}
 		writeOutliers(stdout, outliers, cfg.Dim)

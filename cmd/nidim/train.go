@@ -548,12 +548,23 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 // (noiseViews 0) the capacity and two-view MI that the prior reports for
 // its noise level do not bound anything, so the line states that instead.
 func epochLine(p dim.Progress, noiseViews int) string {
-	bound := fmt.Sprintf("capacity %.3f, two-view %.3f, ln B %.3f", p.Capacity, p.TwoViewMI, p.LnBatch)
+	bound := capacityText(p.Capacity, p.TwoViewMI, noiseViews) + fmt.Sprintf(", ln B %.3f", p.LnBatch)
 	if noiseViews == 0 {
 		bound = fmt.Sprintf("no channel noise, so no capacity bound; ln B %.3f", p.LnBatch)
 	}
 	return fmt.Sprintf("epoch %d/%d: loss %.4f, MI %.3f nats (%s), tau %.4g, %.1f s, %.0f samples/s",
 		p.Epoch, p.Epochs, p.Loss, p.MI, bound, p.Tau, p.EpochTime.Seconds(), p.SamplesPerSec)
+}
+
+// capacityText states the capacity bound, and with noise on both views
+// also the mutual information between the two noisy views of one point,
+// which is what their InfoNCE estimate can reach. With noise on one view
+// the estimate is bounded by the capacity itself.
+func capacityText(capacity, twoView float64, noiseViews int) string {
+	if noiseViews == 1 {
+		return fmt.Sprintf("capacity %.3f", capacity)
+	}
+	return fmt.Sprintf("capacity %.3f, two-view %.3f", capacity, twoView)
 }
 
 // nonFiniteEpoch names the first of the epoch's loss, MI estimate and
@@ -654,10 +665,10 @@ func writeTrainResult(res trainResult, ev *evalResult, stdout, stderr io.Writer,
 			fmt.Fprintf(stdout, "MI estimate (last training epoch): %.3f nats; no channel noise, so no capacity bound; ln B %.3f\n", res.TrainMI, res.LnBatch)
 			return exitOK
 		}
-		fmt.Fprintf(stdout, "MI estimate (last training epoch): %.3f nats; capacity %.3f, two-view %.3f, ln B %.3f\n", res.TrainMI, res.Capacity, res.TwoViewMI, res.LnBatch)
+		fmt.Fprintf(stdout, "MI estimate (last training epoch): %.3f nats; %s, ln B %.3f\n", res.TrainMI, capacityText(res.Capacity, res.TwoViewMI, res.NoiseViews), res.LnBatch)
 		return exitOK
 	}
-	if err := ev.write(stdout, res.Capacity, res.TwoViewMI, res.LnBatch); err != nil {
+	if err := ev.write(stdout, capacityText(res.Capacity, res.TwoViewMI, res.NoiseViews), res.Capacity, res.LnBatch); err != nil {
 		fmt.Fprintf(stderr, "nidim train: %v\n", err)
 		return exitFail
 	}
@@ -753,13 +764,14 @@ func evaluate(m *dim.Model, train, test *dim.Dataset, k int, metric dim.Metric, 
 	return res, nil
 }
 
-// write prints the evaluation as text.
-func (e *evalResult) write(w io.Writer, capacity, twoView, lnB float64) error {
+// write prints the evaluation as text; bounds is the capacityText of the
+// model.
+func (e *evalResult) write(w io.Writer, bounds string, capacity, lnB float64) error {
 	if b := float64(e.MIBatch); e.MIBatch > 0 && math.Log(b) < lnB {
-		fmt.Fprintf(w, "MI estimate on the test split: %.3f nats from one batch of all %d test rows, so at most ln %d = %.3f (capacity %.3f, two-view %.3f, training ln B %.3f)\n",
-			e.MI, e.MIBatch, e.MIBatch, math.Log(b), capacity, twoView, lnB)
+		fmt.Fprintf(w, "MI estimate on the test split: %.3f nats from one batch of all %d test rows, so at most ln %d = %.3f (%s, training ln B %.3f)\n",
+			e.MI, e.MIBatch, e.MIBatch, math.Log(b), bounds, lnB)
 	} else {
-		fmt.Fprintf(w, "MI estimate on the test split: %.3f nats (capacity %.3f, two-view %.3f, ln B %.3f)\n", e.MI, capacity, twoView, lnB)
+		fmt.Fprintf(w, "MI estimate on the test split: %.3f nats (%s, ln B %.3f)\n", e.MI, bounds, lnB)
 	}
 	if e.Prior == "gaussian" {
 		fmt.Fprintf(w, "capacity gap: %.3f nats, an upper bound on KL(noisy embedding || N(0, (1+sigma^2) I)) if the estimate is a valid lower bound\n", capacity-e.MI)

@@ -150,9 +150,10 @@ func TestTrainHelp(t *testing.T) {
 	}
 }
 
-// Without channel noise the epoch line must not print the capacity that
-// the prior computes from --sigma, which bounds nothing then.
-func TestTrainEpochLineWithoutNoise(t *testing.T) {
+// The epoch line prints the bounds that hold for the noisy views. Without
+// channel noise it must not print the capacity that the prior computes
+// from --sigma, which bounds nothing then.
+func TestTrainEpochLineBounds(t *testing.T) {
 	dir := t.TempDir()
 	data, labels := writeClusters(t, dir)
 	args := func(views, out string) []string {
@@ -171,6 +172,13 @@ func TestTrainEpochLineWithoutNoise(t *testing.T) {
 	require.Equal(t, exitOK, code, stderr)
 	assert.Regexp(t, `MI estimate \(last training epoch\): -?[0-9.]+ nats; capacity 1\.609, two-view [0-9.]+, ln B 3\.178\n`, stdout)
 	assert.Regexp(t, `epoch 1/1: loss [0-9.]+, MI -?[0-9.]+ nats \(capacity 1\.609, two-view [0-9.]+, ln B 3\.178\), tau `, stderr)
+
+	// With noise on one view the capacity itself bounds the estimate, so
+	// the two-view figure is left out.
+	code, stdout, stderr = runCmd(args("one", "one.safetensors")...)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Regexp(t, `MI estimate \(last training epoch\): -?[0-9.]+ nats; capacity 1\.609, ln B 3\.178\n`, stdout)
+	assert.Regexp(t, `epoch 1/1: loss [0-9.]+, MI -?[0-9.]+ nats \(capacity 1\.609, ln B 3\.178\), tau `, stderr)
 }
 
 func TestTrainSigmaZeroTrainsWithoutNoise(t *testing.T) {
