@@ -83,11 +83,11 @@ type Objective struct {
 	// SelfWeight multiplies the matching pair's term in the denominators
 	// of infonce-rows: 1 is InfoNCE, 0 leaves the pair out, and 1/2
 	// removes the batch's leading bias. With the Euclidean critic at the
-	// channel's variance, let k(y, z) be the kernel exp(S), q(y) = E k(y, z)
-	// and m(y) = E k(y, z)^2 over the embeddings z. Row i's denominator is
-	// W K + S, with K the pair's own term, whose mean given the anchor y is
-	// m/q, and S the sum over the B-1 other rows, which are independent of
-	// y. Expanding the logarithm to second order,
+	// channel's variance, let k(y, z) be the exponential of the score,
+	// q(y) = E k(y, z) and m(y) = E k(y, z)^2 over the embeddings z. Row
+	// i's denominator is W K + S, with K the pair's own term, whose mean
+	// given the anchor y is m/q, and S the sum over the B-1 other rows,
+	// which are independent of y. Expanding the logarithm to second order,
 	//
 	//	E log(W K + S) = log((B-1) q) + (W m/q^2 - m/(2 q^2) + 1/2)/(B-1),
 	//
