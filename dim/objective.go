@@ -262,28 +262,16 @@ func (o *Objective) check(y1, y2 []float32, b, d int, dy1, dy2 []float32) error 
 }
 
 func (o *Objective) grow(b, d int) {
-	o.a = resize(o.a, b*d)
-	o.b = resize(o.b, b*d)
-	o.na = resize(o.na, b)
-	o.nb = resize(o.nb, b)
-	o.s = resize(o.s, b*b)
-	o.ds = resize(o.ds, b*b)
-	o.e = resize(o.e, b*b)
-	o.rowScale = resize(o.rowScale, b)
-	o.rowMax = resize(o.rowMax, b)
-	o.rowTerm = resize(o.rowTerm, b)
-	o.rowLoss = resize(o.rowLoss, b)
-	o.colTerm = resize(o.colTerm, b)
-	o.colSum = resize(o.colSum, b)
-	o.gsum = resize(o.gsum, b)
-	o.aT = resize(o.aT, b*d)
-	o.bT = resize(o.bT, b*d)
-	o.ha = resize(o.ha, b)
-	o.hb = resize(o.hb, b)
-	o.g1 = resize(o.g1, b*d)
-	o.g2 = resize(o.g2, b*d)
-	o.dsRow = resize(o.dsRow, b)
-	o.dsCol = resize(o.dsCol, b)
+	for _, buf := range []*[]float64{&o.s, &o.ds, &o.e} {
+		*buf = resize(*buf, b*b)
+	}
+	for _, buf := range []*[]float64{&o.a, &o.b, &o.aT, &o.bT, &o.g1, &o.g2} {
+		*buf = resize(*buf, b*d)
+	}
+	for _, buf := range []*[]float64{&o.na, &o.nb, &o.ha, &o.hb, &o.rowScale, &o.rowMax, &o.rowTerm,
+		&o.rowLoss, &o.colTerm, &o.colSum, &o.gsum, &o.dsRow, &o.dsCol} {
+		*buf = resize(*buf, b)
+	}
 	if o.passRows == nil {
 		o.passRows, o.passCols = o.scoreRows, o.softmaxCols
 		o.backRows, o.backCols = o.sumRows, o.sumCols

@@ -379,8 +379,8 @@ func TestTrainStopsWhenTrainingDiverges(t *testing.T) {
 	data, labels := writeClusters(t, dir)
 	out := filepath.Join(dir, "m.safetensors")
 	require.NoError(t, os.WriteFile(out, []byte("a trained model"), 0o644))
-	// The reference recipe's learned temperature is what overflows; the
-	// match recipe's fixed one keeps the loss finite even at this rate.
+	// Under the match recipe the loss stays finite even at this rate, so
+	// the test trains with the reference recipe, which diverges.
 	code, stdout, stderr := runCmd("train", "--recipe", "reference", "--data", data, "--labels", labels, "--dim", "2", "--hidden", "8",
 		"--batch", "24", "--epochs", "3", "--threads", "1", "--lr", "1e8", "--json", "--out", out)
 	assert.Equal(t, exitFail, code)

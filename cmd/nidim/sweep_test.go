@@ -58,7 +58,8 @@ func TestSweepWritesTableAndResumes(t *testing.T) {
 	assert.Equal(t, "+Inf", kinds[dim.KindNoNoise][col["capacity"]])
 	assert.Equal(t, "false", kinds[dim.KindNoNormalize][col["normalize"]])
 	assert.Equal(t, "epps-pulley", kinds[dim.KindPenalty][col["penalty"]])
-	// The match recipe supplies the loss; the explicit --feature-noise wins.
+	// The match recipe supplies the loss, and the explicit --feature-noise
+	// wins over the recipe's 0.
 	assert.Contains(t, noise[col["recipe"]], "infonce-rows")
 	assert.Contains(t, noise[col["recipe"]], "feat=1 ")
 	assert.Equal(t, "2", kinds[dim.KindPenalty][col["penalty_weight"]])
