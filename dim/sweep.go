@@ -113,9 +113,9 @@ type SweepOptions struct {
 type SweepRow struct {
 	Run  string
 	Kind string
-	// Recipe lists the settings that every run of a sweep shares, so that
-	// a resumed sweep can check that it continues the same one.
-	Recipe        string
+	// Settings lists the settings that every run of a sweep shares, so
+	// that a resumed sweep can check that it continues the same one.
+	Settings      string
 	Prior         string
 	Dim           int
 	Level         float64 // sigma or eps; 0 without noise
@@ -145,9 +145,9 @@ type SweepRow struct {
 	Seconds      float64 // training time
 }
 
-// RecipeString returns the settings of c that are not swept, in a fixed
+// SettingsString returns the settings of c that are not swept, in a fixed
 // order.
-func RecipeString(c Config) string {
+func SettingsString(c Config) string {
 	tau := "learned"
 	if !c.LearnTau {
 		tau = "fixed"
@@ -193,7 +193,7 @@ func RunSweep(ctx context.Context, run SweepRun, train, test *Dataset, opts Swee
 		return nil, err
 	}
 	row := &SweepRow{
-		Run: run.Key(), Kind: run.Kind, Recipe: RecipeString(c), Prior: c.Prior, Dim: c.Dim,
+		Run: run.Key(), Kind: run.Kind, Settings: SettingsString(c), Prior: c.Prior, Dim: c.Dim,
 		NoiseViews: c.NoiseViews, Normalize: !c.NoNormalize, Penalty: c.Penalty, Seed: c.Seed,
 		Epochs: c.Epochs, Batch: c.Batch, LnBatch: math.Log(float64(c.Batch)), Tau: math.Exp(m.LogTau),
 		Capacity: math.Inf(1), Probe: math.NaN(), KNN: math.NaN(),
@@ -293,7 +293,7 @@ var SweepColumns = []string{
 	"run", "kind", "prior", "dim", "level", "noise_views", "normalize", "penalty", "penalty_weight", "seed",
 	"epochs", "batch", "mi_estimate", "train_mi_estimate", "capacity", "ln_batch", "tau",
 	"eval_n", "ks", "max_ks", "max_abs_correlation", "verdict", "rejected", "tests_run", "worst",
-	"linear_probe_accuracy", "knn_accuracy", "images_per_s", "train_seconds", "recipe",
+	"linear_probe_accuracy", "knn_accuracy", "images_per_s", "train_seconds", "settings",
 }
 
 func formatFloat(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
@@ -315,7 +315,7 @@ func (r *SweepRow) Record() []string {
 		formatFloat(r.Capacity), formatFloat(r.LnBatch), formatFloat(r.Tau),
 		strconv.Itoa(r.EvalN), strings.Join(ks, " "), formatFloat(r.MaxKS), formatFloat(r.MaxCorrelation),
 		verdict, strconv.Itoa(r.Rejected), strconv.Itoa(r.Ran), r.Worst,
-		formatFloat(r.Probe), formatFloat(r.KNN), formatFloat(r.ImagesPerSec), formatFloat(r.Seconds), r.Recipe,
+		formatFloat(r.Probe), formatFloat(r.KNN), formatFloat(r.ImagesPerSec), formatFloat(r.Seconds), r.Settings,
 	}
 }
 
@@ -372,7 +372,7 @@ func WriteSweepMarkdown(w io.Writer, records [][]string) error {
 		b.WriteString("\n")
 	}
 	if len(records) > 0 {
-		fmt.Fprintf(&b, "\nShared settings: %s\n", records[0][col["recipe"]])
+		fmt.Fprintf(&b, "\nShared settings: %s\n", records[0][col["settings"]])
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

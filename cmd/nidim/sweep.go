@@ -247,12 +247,12 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(exitUsage, "%v", err)
 	}
-	recipe := dim.RecipeString(base)
+	settings := dim.SettingsString(base)
 	done := map[string]bool{}
-	recipeCol := slices.Index(dim.SweepColumns, "recipe")
+	settingsCol := slices.Index(dim.SweepColumns, "settings")
 	for _, rec := range records {
-		if rec[recipeCol] != recipe {
-			return fail(exitUsage, "%s was written with other shared settings (%s) than this sweep (%s); use another --out or the same flags", csvPath, rec[recipeCol], recipe)
+		if rec[settingsCol] != settings {
+			return fail(exitUsage, "%s was written with other shared settings (%s) than this sweep (%s); use another --out or the same flags", csvPath, rec[settingsCol], settings)
 		}
 		done[rec[0]] = true
 	}
@@ -260,7 +260,7 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	opts := dim.SweepOptions{EvalSamples: *evalSamples, EvalSeed: *evalSeed, KNN: *knnK}
-	fmt.Fprintf(stderr, "nidim sweep: %d runs, %d already in %s; shared settings: %s\n", len(runs), countDone(runs, done), csvPath, recipe)
+	fmt.Fprintf(stderr, "nidim sweep: %d runs, %d already in %s; shared settings: %s\n", len(runs), countDone(runs, done), csvPath, settings)
 	for i, r := range runs {
 		key := r.Key()
 		if done[key] {
@@ -312,7 +312,9 @@ func countDone(runs []dim.SweepRun, done map[string]bool) int {
 }
 
 // readSweepCSV returns the records of an earlier sweep.csv without its
-// header, or none when the file does not exist.
+// header, or none when the file does not exist. Tables written before the
+// column "settings" got its name call it "recipe"; they are read alike and
+// rewritten with the new header.
 func readSweepCSV(path string) ([][]string, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -325,7 +327,9 @@ func readSweepCSV(path string) ([][]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s is not a valid CSV file (%v); move it away or use another --out", path, err)
 	}
-	if len(rows) == 0 || !slices.Equal(rows[0], dim.SweepColumns) {
+	legacy := slices.Clone(dim.SweepColumns)
+	legacy[slices.Index(legacy, "settings")] = "recipe"
+	if len(rows) == 0 || !slices.Equal(rows[0], dim.SweepColumns) && !slices.Equal(rows[0], legacy) {
 		return nil, fmt.Errorf("%s does not have the columns of a sweep table; move it away or use another --out", path)
 	}
 	return rows[1:], nil

@@ -60,8 +60,8 @@ func TestSweepWritesTableAndResumes(t *testing.T) {
 	assert.Equal(t, "epps-pulley", kinds[dim.KindPenalty][col["penalty"]])
 	// The match recipe supplies the loss, and the explicit --feature-noise
 	// wins over the recipe's 0.
-	assert.Contains(t, noise[col["recipe"]], "infonce-rows")
-	assert.Contains(t, noise[col["recipe"]], "feat=1 ")
+	assert.Contains(t, noise[col["settings"]], "infonce-rows")
+	assert.Contains(t, noise[col["settings"]], "feat=1 ")
 	assert.Equal(t, "2", kinds[dim.KindPenalty][col["penalty_weight"]])
 	for kind, r := range kinds {
 		lnB, err := strconv.ParseFloat(r[col["ln_batch"]], 64)
@@ -94,6 +94,19 @@ func TestSweepWritesTableAndResumes(t *testing.T) {
 	assert.Contains(t, stderr, "4 runs, 4 already in")
 	assert.NotContains(t, stderr, "training")
 	assert.Equal(t, before, readCSVFile(t, filepath.Join(out, "sweep.csv")))
+
+	// A table whose settings column has its old name, recipe, resumes
+	// alike and gets the new header back.
+	csvPath := filepath.Join(out, "sweep.csv")
+	raw, err := os.ReadFile(csvPath)
+	require.NoError(t, err)
+	old := bytes.Replace(raw, []byte(",settings\n"), []byte(",recipe\n"), 1)
+	require.NotEqual(t, raw, old)
+	require.NoError(t, os.WriteFile(csvPath, old, 0o644))
+	code, _, stderr = runCmd(args...)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "4 runs, 4 already in")
+	assert.Equal(t, before, readCSVFile(t, csvPath))
 
 	// A wider grid trains only the new run and keeps the old rows first.
 	wider := append([]string(nil), args...)

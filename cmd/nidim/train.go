@@ -179,11 +179,17 @@ func recipeFlags(c dim.Config) [][2]string {
 
 // applyRecipe sets every flag of the recipe called name that fs defines,
 // that the command line left alone and that skip does not list, and
-// returns the recipe's name. An empty name picks match, unless the prior
-// is uniform: match's critic is the Gaussian channel's. Call it after the
+// returns the recipe's name. Without --recipe it picks match, unless the
+// prior is uniform: match's critic is the Gaussian channel's. An empty
+// --recipe is an error. Call it after the
 // parse and after the last fs.Visit that reads which flags the command
 // line set, since fs.Set marks flags as set.
 func applyRecipe(fs *flag.FlagSet, name, prior string, skip ...string) (string, error) {
+	explicit := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
+	if name == "" && explicit["recipe"] {
+		return "", fmt.Errorf("--recipe needs a name; use match or reference, or drop the flag for the default")
+	}
 	if name == "" {
 		name = "match"
 		if prior == "uniform" {
@@ -194,8 +200,6 @@ func applyRecipe(fs *flag.FlagSet, name, prior string, skip ...string) (string, 
 	if !ok {
 		return "", fmt.Errorf("invalid --recipe %q; use match or reference", name)
 	}
-	explicit := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
 	for _, kv := range recipeFlags(recipe()) {
 		if explicit[kv[0]] || fs.Lookup(kv[0]) == nil || slices.Contains(skip, kv[0]) {
 			continue
@@ -304,6 +308,10 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	fs.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
 	recipeUsed := "" // stays empty for a resumed model, whose settings come from the checkpoint
 	if *resume == "" {
+		// The other prior's noise level would be ignored.
+		if other := otherLevel(*prior); explicit[other] {
+			return fail(exitUsage, "--%s does not apply to the %s prior, whose noise level is --%s; drop --%s or set --%s.", other, *prior, levelName(*prior), other, levelName(*prior))
+		}
 		var err error
 		if recipeUsed, err = applyRecipe(fs, *recipe, *prior); err != nil {
 			return fail(exitUsage, "%v", err)
@@ -602,6 +610,14 @@ func levelName(prior string) string {
 		return "eps"
 	}
 	return "sigma"
+}
+
+// otherLevel names the noise-level flag that prior does not use.
+func otherLevel(prior string) string {
+	if prior == "uniform" {
+		return "sigma"
+	}
+	return "eps"
 }
 
 // flagWording turns the library's field names in err into flag names.
