@@ -312,9 +312,9 @@ func countDone(runs []dim.SweepRun, done map[string]bool) int {
 }
 
 // readSweepCSV returns the records of an earlier sweep.csv without its
-// header, or none when the file does not exist. Tables written before the
-// column "settings" got its name call it "recipe"; they are read alike and
-// rewritten with the new header.
+// header, or none when the file does not exist. Older tables name the
+// column "settings" "recipe". They are read the same way, and the next
+// write gives them the new header.
 func readSweepCSV(path string) ([][]string, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {

@@ -188,7 +188,7 @@ func applyRecipe(fs *flag.FlagSet, name, prior string, skip ...string) (string, 
 	explicit := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
 	if name == "" && explicit["recipe"] {
-		return "", fmt.Errorf("--recipe needs a name; use match or reference, or drop the flag for the default")
+		return "", fmt.Errorf("missing name after --recipe; use match or reference, or drop the flag for the default")
 	}
 	if name == "" {
 		name = "match"

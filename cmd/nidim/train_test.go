@@ -127,7 +127,7 @@ func TestTrainUsageErrors(t *testing.T) {
 		{[]string{"train", "--noise-views", "three"}, "--noise-views"},
 		{[]string{"train", "--prior", "uniform", "--sigma", "0.3"}, "--sigma does not apply to the uniform prior, whose noise level is --eps"},
 		{[]string{"train", "--prior", "laplace", "--eps", "0.3"}, "--eps does not apply to the laplace prior, whose noise level is --sigma"},
-		{[]string{"train", "--recipe", ""}, "--recipe needs a name"},
+		{[]string{"train", "--recipe", ""}, "missing name after --recipe"},
 		{[]string{"train", "--encoder", "vit"}, "unknown encoder"},
 		{[]string{"train", "--bogus"}, "unknown flag -bogus"},
 		{[]string{"train", "extra"}, "unexpected argument"},
