@@ -1,7 +1,9 @@
 // Package nn provides neural-network layers with explicit Forward and
 // Backward passes over reused buffers, parameter initialization, optimizers
 // (SGD with momentum, Adam and AdamW), learning-rate schedules, gradient
-// clipping, and checkpoints in the safetensors format.
+// clipping, and checkpoints in the safetensors format. [Adam.State] and
+// [Adam.SetState] save and restore Adam's moments and step count, so that
+// training resumed from a checkpoint takes the same steps.
 //
 // Tensors are row-major float32. Dense layers take N x F matrices (N
 // samples, F features) and image layers take N x C x H x W tensors (NCHW).

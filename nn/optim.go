@@ -231,6 +231,54 @@ func (o *Adam) Step() {
 	o.loop.run(o.flat.total, optimGrain, flatAlign, o.update)
 }
 
+// AdamState is the state that an Adam optimizer carries between steps,
+// besides its hyperparameters. Restored into an optimizer over the same
+// parameters, it makes the following steps equal, bit for bit, to those
+// of the optimizer it was taken from.
+type AdamState struct {
+	// Steps is the number of steps taken, t in the bias corrections.
+	Steps int
+	// M and V hold the first and second moment estimates, one slice per
+	// parameter in the order given to NewAdam, each as long as the
+	// parameter's data.
+	M, V [][]float32
+}
+
+// State returns a copy of the step count and the moment estimates.
+func (o *Adam) State() AdamState {
+	s := AdamState{Steps: o.steps, M: make([][]float32, len(o.flat.spans)), V: make([][]float32, len(o.flat.spans))}
+	for i, sp := range o.flat.spans {
+		n := sp.hi - sp.lo
+		s.M[i] = append([]float32(nil), o.m[sp.state:sp.state+n]...)
+		s.V[i] = append([]float32(nil), o.v[sp.state:sp.state+n]...)
+	}
+	return s
+}
+
+// SetState replaces the step count and the moment estimates with copies
+// of those in s. It checks only the counts and lengths, and returns an
+// error naming the first parameter whose moments do not fit, leaving the
+// optimizer unchanged.
+func (o *Adam) SetState(s AdamState) error {
+	if s.Steps < 0 {
+		return fmt.Errorf("nn: Adam state: step count %d is negative", s.Steps)
+	}
+	if len(s.M) != len(o.flat.spans) || len(s.V) != len(o.flat.spans) {
+		return fmt.Errorf("nn: Adam state has moments for %d and %d parameters, the optimizer has %d", len(s.M), len(s.V), len(o.flat.spans))
+	}
+	for i, sp := range o.flat.spans {
+		if n := sp.hi - sp.lo; len(s.M[i]) != n || len(s.V[i]) != n {
+			return fmt.Errorf("nn: Adam state: parameter %q has %d values but its moments have %d and %d", sp.p.Name, n, len(s.M[i]), len(s.V[i]))
+		}
+	}
+	for i, sp := range o.flat.spans {
+		copy(o.m[sp.state:], s.M[i])
+		copy(o.v[sp.state:], s.V[i])
+	}
+	o.steps = s.Steps
+	return nil
+}
+
 func (o *Adam) applyPiece(p, grad []float32, state int) {
 	adamUpdate(p, grad, o.m[state:state+len(p)], o.v[state:state+len(p)], &o.consts)
 }

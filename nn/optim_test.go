@@ -167,6 +167,99 @@ func TestAdamUpdateMatchesGeneric(t *testing.T) {
 	}
 }
 
+// TestAdamStateResumes moves the state of an optimizer after 3 steps into
+// a new one over copies of the parameters. Both then take 4 more steps
+// and must agree bit for bit, which fails unless the step count that
+// enters the bias corrections moves too. The parameter lengths are not
+// multiples of flatAlign, so the padding of the flat layout is crossed.
+func TestAdamStateResumes(t *testing.T) {
+	rng := newTestRNG(5)
+	build := func() []*Param {
+		a, b := newParam("a", 5), newParam("b", 2*optimGrain+3)
+		a.Value.Fill(1)
+		b.Value.Fill(-1)
+		return []*Param{a, b}
+	}
+	grads := make([][][]float32, 7)
+	for s := range grads {
+		for _, n := range []int{5, 2*optimGrain + 3} {
+			g := make([]float32, n)
+			for i := range g {
+				g[i] = float32(rng.NormFloat64())
+			}
+			grads[s] = append(grads[s], g)
+		}
+	}
+	for _, decoupled := range []bool{false, true} {
+		first := build()
+		o1, err := NewAdam(first, 0.01, 0.9, 0.999, 1e-8, 0.01, decoupled)
+		require.NoError(t, err)
+		runSteps(o1, first, grads[:3])
+
+		state := o1.State()
+		assert.Equal(t, 3, state.Steps)
+		require.Len(t, state.M, 2)
+		assert.Len(t, state.M[1], 2*optimGrain+3)
+		changed := o1.State()
+		changed.M[0][0] = 1e9
+		assert.Equal(t, state.M[0][0], o1.State().M[0][0], "State returned the optimizer's own slice")
+
+		second := build()
+		for i := range second {
+			copy(second[i].Value.Data, first[i].Value.Data)
+		}
+		o2, err := NewAdam(second, 0.01, 0.9, 0.999, 1e-8, 0.01, decoupled)
+		require.NoError(t, err)
+		require.NoError(t, o2.SetState(state))
+		state.V[1][0] = 1e9 // SetState keeps a copy
+		runSteps(o1, first, grads[3:])
+		runSteps(o2, second, grads[3:])
+		for i := range first {
+			assert.Zero(t, countDifferent(first[i].Value.Data, second[i].Value.Data), "decoupled %v, parameter %s: values differ", decoupled, first[i].Name)
+		}
+		s1, s2 := o1.State(), o2.State()
+		assert.Equal(t, s1.Steps, s2.Steps)
+		for i := range s1.M {
+			assert.Zero(t, countDifferent(s1.M[i], s2.M[i]), "decoupled %v, parameter %d: first moments differ", decoupled, i)
+			assert.Zero(t, countDifferent(s1.V[i], s2.V[i]), "decoupled %v, parameter %d: second moments differ", decoupled, i)
+		}
+	}
+}
+
+// countDifferent returns the number of positions at which a and b hold
+// different bits, or -1 when their lengths differ.
+func countDifferent(a, b []float32) int {
+	if len(a) != len(b) {
+		return -1
+	}
+	n := 0
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+			n++
+		}
+	}
+	return n
+}
+
+func TestAdamSetStateErrors(t *testing.T) {
+	params := []*Param{newParam("w", 4), newParam("bias", 2)}
+	o, err := NewAdam(params, 1e-3, 0.9, 0.999, 1e-8, 0, false)
+	require.NoError(t, err)
+	good := o.State()
+
+	short := o.State()
+	short.V[1] = short.V[1][:1]
+	assert.EqualError(t, o.SetState(short), `nn: Adam state: parameter "bias" has 2 values but its moments have 2 and 1`)
+
+	fewer := AdamState{M: good.M[:1], V: good.V[:1]}
+	assert.EqualError(t, o.SetState(fewer), "nn: Adam state has moments for 1 and 1 parameters, the optimizer has 2")
+
+	negative := o.State()
+	negative.Steps = -1
+	assert.EqualError(t, o.SetState(negative), "nn: Adam state: step count -1 is negative")
+	assert.Equal(t, good, o.State(), "a rejected state changed the optimizer")
+}
+
 func TestOptimizerErrors(t *testing.T) {
 	b := newBuffer("running_mean", 3)
 	_, err := NewAdam([]*Param{b}, 1e-3, 0.9, 0.999, 1e-8, 0, false)
