@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/nidim/nidim/nn"
 	"github.com/nidim/nidim/tensor"
@@ -16,15 +17,28 @@ const (
 	metaFormat     = "nidim.format"
 	metaConfig     = "nidim.config"
 	metaEpoch      = "nidim.epoch"
+	metaStep       = "nidim.step"
 	metaCalibrated = "nidim.calibrated"
-	formatVersion  = "1"
-	logTauName     = "log_tau"
+	// Step counts of the two Adam optimizers, present with the moments.
+	metaAdamSteps       = "nidim.adam_steps"
+	metaLogTauAdamSteps = "nidim.adam_steps.log_tau"
+	// The version stays 1: the step and the optimizer state were added
+	// later, and a file without them reads as step 0 with no optimizer
+	// state.
+	formatVersion = "1"
+	logTauName    = "log_tau"
+	// Adam's first and second moments of the parameter or log_tau called
+	// name are stored as adamM+name and adamV+name.
+	adamM = "adam.m."
+	adamV = "adam.v."
 )
 
 // Save writes the model to path as a safetensors checkpoint, atomically:
 // the encoder's parameters and normalization statistics, the log
-// temperature as the 1-element tensor "log_tau", and the config, completed
-// epochs and calibration flag as metadata.
+// temperature as the 1-element tensor "log_tau", Adam's moments of each
+// when m.Optimizer is set, and as metadata the config, the completed
+// epochs, the steps of the next epoch, the calibration flag and Adam's
+// step counts.
 func (m *Model) Save(path string) error {
 	cfg, err := json.Marshal(m.Config)
 	if err != nil {
@@ -36,9 +50,56 @@ func (m *Model) Save(path string) error {
 		metaFormat:     formatVersion,
 		metaConfig:     string(cfg),
 		metaEpoch:      strconv.Itoa(m.Epoch),
+		metaStep:       strconv.Itoa(m.Step),
 		metaCalibrated: strconv.FormatBool(m.Calibrated),
 	}
+	if o := m.Optimizer; o != nil {
+		moments, err := m.optimizerTensors()
+		if err != nil {
+			return err
+		}
+		tensors = append(tensors, moments...)
+		meta[metaAdamSteps] = strconv.Itoa(o.Net.Steps)
+		meta[metaLogTauAdamSteps] = strconv.Itoa(o.LogTau.Steps)
+	}
 	return nn.SaveCheckpoint(path, tensors, meta)
+}
+
+// optimizerSlots returns the parameters that have Adam moments, the
+// network's and then log_tau, with the shapes their moments take.
+func (m *Model) optimizerSlots() []nn.NamedTensor {
+	params := m.Encoder.Net.Params()
+	slots := make([]nn.NamedTensor, 0, len(params)+1)
+	for _, p := range params {
+		slots = append(slots, nn.NamedTensor{Name: p.Name, Tensor: p.Value})
+	}
+	return append(slots, nn.NamedTensor{Name: logTauName, Tensor: tensor.New(1)})
+}
+
+// optimizerTensors returns m.Optimizer's moments as checkpoint tensors,
+// all first moments and then all second moments.
+func (m *Model) optimizerTensors() ([]nn.NamedTensor, error) {
+	o := m.Optimizer
+	first := append(append([][]float32(nil), o.Net.M...), o.LogTau.M...)
+	second := append(append([][]float32(nil), o.Net.V...), o.LogTau.V...)
+	slots := m.optimizerSlots()
+	if len(first) != len(slots) || len(second) != len(slots) {
+		return nil, fmt.Errorf("dim: the optimizer state has moments for %d and %d parameters, the model has %d", len(first), len(second), len(slots))
+	}
+	out := make([]nn.NamedTensor, 0, 2*len(slots))
+	for _, moments := range []struct {
+		prefix string
+		data   [][]float32
+	}{{adamM, first}, {adamV, second}} {
+		for i, slot := range slots {
+			if len(moments.data[i]) != len(slot.Tensor.Data) {
+				return nil, fmt.Errorf("dim: the optimizer state of %q has %d values but the parameter has %d", slot.Name, len(moments.data[i]), len(slot.Tensor.Data))
+			}
+			t := &tensor.Tensor{Shape: slices.Clone(slot.Tensor.Shape), Data: moments.data[i]}
+			out = append(out, nn.NamedTensor{Name: moments.prefix + slot.Name, Tensor: t})
+		}
+	}
+	return out, nil
 }
 
 // LoadModel reads a checkpoint written by Model.Save and rebuilds the
@@ -77,6 +138,78 @@ func LoadModel(path string) (*Model, error) {
 	if m.Epoch, err = strconv.Atoi(c.Metadata[metaEpoch]); err != nil || m.Epoch < 0 {
 		return nil, fmt.Errorf("dim: %s: invalid epoch metadata %q", path, c.Metadata[metaEpoch])
 	}
+	if step, ok := c.Metadata[metaStep]; ok {
+		if m.Step, err = strconv.Atoi(step); err != nil || m.Step < 0 {
+			return nil, fmt.Errorf("dim: %s: invalid step metadata %q", path, step)
+		}
+	}
 	m.Calibrated = c.Metadata[metaCalibrated] == "true"
+	if m.Optimizer, err = loadOptimizerState(path, c, m); err != nil {
+		return nil, err
+	}
 	return m, nil
+}
+
+// loadOptimizerState reads the Adam state of m's parameters from c. It
+// returns nil for a checkpoint without any of it, which nidim wrote
+// before it saved the state.
+func loadOptimizerState(path string, c *nn.Checkpoint, m *Model) (*OptimizerState, error) {
+	_, hasSteps := c.Metadata[metaAdamSteps]
+	hasMoments := false
+	for name := range c.Tensors {
+		hasMoments = hasMoments || strings.HasPrefix(name, adamM) || strings.HasPrefix(name, adamV)
+	}
+	if !hasSteps && !hasMoments {
+		return nil, nil
+	}
+
+	// A damaged optimizer state cannot be repaired from the weights, and
+	// resuming without it would silently change the run.
+	const fix = "the file was changed after nidim wrote it; restore it from a copy or train the model again"
+	steps := func(key string) (int, error) {
+		n, err := strconv.Atoi(c.Metadata[key])
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("dim: %s: invalid optimizer metadata %s = %q; %s", path, key, c.Metadata[key], fix)
+		}
+		return n, nil
+	}
+
+	var o OptimizerState
+	var err error
+	if o.Net.Steps, err = steps(metaAdamSteps); err != nil {
+		return nil, err
+	}
+	if o.LogTau.Steps, err = steps(metaLogTauAdamSteps); err != nil {
+		return nil, err
+	}
+
+	slots := m.optimizerSlots()
+	var first, second [][]float32
+	for _, slot := range slots {
+		for _, prefix := range []string{adamM, adamV} {
+			name := prefix + slot.Name
+			t, ok := c.Tensors[name]
+			switch {
+			case !ok:
+				return nil, fmt.Errorf("dim: %s has no optimizer tensor %q; %s", path, name, fix)
+			case !slices.Equal(t.Shape, slot.Tensor.Shape):
+				return nil, fmt.Errorf("dim: %s: optimizer tensor %q has shape %v, the parameter has %v; %s", path, name, t.Shape, slot.Tensor.Shape, fix)
+			}
+			for i, v := range t.Data {
+				if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) || (prefix == adamV && v < 0) {
+					return nil, fmt.Errorf("dim: %s: optimizer tensor %q has the invalid value %v at index %d; %s", path, name, v, i, fix)
+				}
+			}
+			if prefix == adamM {
+				first = append(first, t.Data)
+			} else {
+				second = append(second, t.Data)
+			}
+		}
+	}
+
+	n := len(slots) - 1 // the last slot is log_tau
+	o.Net.M, o.Net.V = first[:n:n], second[:n:n]
+	o.LogTau.M, o.LogTau.V = first[n:], second[n:]
+	return &o, nil
 }

@@ -51,23 +51,9 @@ func (p *SlicedNormality) Evaluate(y []float32, b, d int, rng *rand.Rand, scale 
 	case grad != nil && len(grad) != b*d:
 		return 0, fmt.Errorf("dim: penalty gradient buffer has %d values, want %d", len(grad), b*d)
 	}
-	p.dirs = resize(p.dirs, p.Directions*d)
 	p.z = resize(p.z, b)
 	p.gz = resize(p.gz, b)
-	for k := 0; k < p.Directions; k++ {
-		u := p.dirs[k*d : (k+1)*d]
-		norm := 0.0
-		for norm == 0 {
-			for j := range u {
-				u[j] = rng.NormFloat64()
-				norm += u[j] * u[j]
-			}
-		}
-		norm = math.Sqrt(norm)
-		for j := range u {
-			u[j] /= norm
-		}
-	}
+	p.drawDirections(d, rng)
 
 	total := 0.0
 	w := scale / float64(p.Directions)
@@ -96,6 +82,27 @@ func (p *SlicedNormality) Evaluate(y []float32, b, d int, rng *rand.Rand, scale 
 		}
 	}
 	return total / float64(p.Directions), nil
+}
+
+// drawDirections draws Directions unit vectors in d dimensions from rng
+// into p.dirs. Its draws depend only on d, Directions and rng, so a
+// resumed run skips a step's penalty by calling it alone.
+func (p *SlicedNormality) drawDirections(d int, rng *rand.Rand) {
+	p.dirs = resize(p.dirs, p.Directions*d)
+	for k := 0; k < p.Directions; k++ {
+		u := p.dirs[k*d : (k+1)*d]
+		norm := 0.0
+		for norm == 0 {
+			for j := range u {
+				u[j] = rng.NormFloat64()
+				norm += u[j] * u[j]
+			}
+		}
+		norm = math.Sqrt(norm)
+		for j := range u {
+			u[j] /= norm
+		}
+	}
 }
 
 // EppsPulleyDistance returns the Epps-Pulley statistic of z against the

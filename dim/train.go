@@ -252,9 +252,22 @@ type Model struct {
 	LogTau  float64
 	// Epoch counts the completed epochs.
 	Epoch int
+	// Step counts the steps of epoch Epoch+1 already trained: 0 at the
+	// end of an epoch, more when training stopped within one.
+	Step int
 	// Calibrated reports whether the normalization statistics were
 	// recomputed on clean training inputs after training.
 	Calibrated bool
+	// Optimizer is the Adam state that Continue resumes from. It is nil
+	// for an untrained model and for a checkpoint written before nidim
+	// saved it, and Continue then starts Adam afresh.
+	Optimizer *OptimizerState
+}
+
+// OptimizerState is the state of the two Adam optimizers of training.
+type OptimizerState struct {
+	Net    nn.AdamState // over Encoder.Net.Params(), in that order
+	LogTau nn.AdamState // over the log temperature
 }
 
 // NewModel builds an untrained model for cfg and the sample shape input.
@@ -276,8 +289,9 @@ func NewModel(cfg Config, input []int) (*Model, error) {
 type Progress struct {
 	Epoch, Epochs int // the current epoch, from 1
 	Step, Steps   int // the current step in the epoch, from 1
-	// Loss and MI are means over the epoch so far; MI is ln B minus the
-	// InfoNCE loss, in nats.
+	// Loss and MI are means over the steps of the epoch trained so far,
+	// which in a run resumed within the epoch leave out those before the
+	// resumption; MI is ln B minus the InfoNCE loss, in nats.
 	Loss, MI float64
 	// Capacity is the channel capacity of the prior in nats, TwoViewMI the
 	// mutual information of two noisy views of the same point, and LnBatch
@@ -293,7 +307,8 @@ type Progress struct {
 	Model     *Model
 }
 
-// EpochStats summarizes one epoch.
+// EpochStats summarizes one epoch, or the part of it that a resumed run
+// trained.
 type EpochStats struct {
 	Epoch         int     `json:"epoch"`
 	Loss          float64 `json:"loss"`
@@ -320,18 +335,29 @@ func Train(ctx context.Context, cfg Config, data *Dataset, progress func(Progres
 	return Continue(ctx, m, data, progress)
 }
 
-// Continue trains m from epoch m.Epoch to m.Config.Epochs. Each epoch
-// draws its shuffling, views and noise from generators seeded by the seed
-// and the epoch number, so a run resumed from a checkpoint gets the same
-// data as an uninterrupted one. The views of the next step are drawn on
-// another goroutine while the current step trains. The optimizer state
-// starts afresh.
-// Results are bit-identical for equal seeds and thread counts.
+// Continue trains m from step m.Step of epoch m.Epoch+1 to the end of
+// epoch m.Config.Epochs. Each epoch draws its shuffling, views and noise
+// from generators seeded by the seed and the epoch number. To start
+// within an epoch, Continue draws the skipped steps' views and noise into
+// scratch buffers without training on them. Adam resumes from
+// m.Optimizer, or starts afresh when it is nil. A run resumed from a
+// checkpoint thus trains on the same data with the same optimizer state
+// as an uninterrupted one, and both end with the same bits for equal
+// seeds, data and thread counts. The exception is a cosine schedule over
+// a changed Config.Epochs, which changes the learning rates. The views of
+// the next step are drawn on another goroutine while the current step
+// trains.
 //
-// When ctx is canceled, Continue stops after the current step and returns
-// the model as it is, without recalibration, together with ctx.Err().
-// Otherwise, unless Config.NoRecalibrate is set, it recomputes the
-// normalization statistics on the clean training inputs at the end.
+// NOTE: a recalibrated model (m.Calibrated) resumes with its recalibrated
+// running statistics, which training only reads in inference mode. The
+// statistics of the models passed to progress then differ from those of
+// an uninterrupted run until the final recalibration replaces them.
+//
+// When ctx is canceled, Continue stops before the next step and returns
+// the model as it is, with m.Step and m.Optimizer set for resuming and
+// without recalibration, together with ctx.Err(). Otherwise, unless
+// Config.NoRecalibrate is set, it recomputes the normalization statistics
+// on the clean training inputs at the end.
 func Continue(ctx context.Context, m *Model, data *Dataset, progress func(Progress)) (*Model, *History, error) {
 	if err := data.check(); err != nil {
 		return nil, nil, err
@@ -348,6 +374,9 @@ func Continue(ctx context.Context, m *Model, data *Dataset, progress func(Progre
 	steps := n / b
 	if steps == 0 {
 		return nil, nil, fmt.Errorf("dim: batch size %d is larger than the %d training samples; use --batch %d or less", b, n, n)
+	}
+	if m.Step < 0 || m.Step >= steps {
+		return nil, nil, fmt.Errorf("dim: the model stopped after step %d of epoch %d, but the data has %d steps of %d samples per epoch; pass the data it was trained on", m.Step, m.Epoch+1, steps, b)
 	}
 	if cfg.Threads > 0 {
 		nn.SetThreads(cfg.Threads)
@@ -369,6 +398,21 @@ func Continue(ctx context.Context, m *Model, data *Dataset, progress func(Progre
 	tauOpt, err := nn.NewAdam([]*nn.Param{logTau}, cfg.LR, 0.9, 0.999, 1e-8, 0, false)
 	if err != nil {
 		return nil, nil, err
+	}
+	if m.Optimizer != nil {
+		if err := opt.SetState(m.Optimizer.Net); err != nil {
+			return nil, nil, fmt.Errorf("dim: the model's optimizer state does not fit its network: %w", err)
+		}
+		if err := tauOpt.SetState(m.Optimizer.LogTau); err != nil {
+			return nil, nil, fmt.Errorf("dim: the model's optimizer state does not fit its temperature: %w", err)
+		}
+	}
+	// recordState stores the position in training, the temperature and
+	// Adam's state in m, so that a checkpoint of m can resume there.
+	recordState := func(epoch, step int) {
+		m.Epoch, m.Step = epoch, step
+		m.LogTau = float64(logTau.Value.Data[0])
+		m.Optimizer = &OptimizerState{Net: opt.State(), LogTau: tauOpt.State()}
 	}
 	schedule := nn.Constant()
 	if cfg.Schedule == "cosine" {
@@ -406,6 +450,25 @@ func Continue(ctx context.Context, m *Model, data *Dataset, progress func(Progre
 		}
 		return view.Apply(vb.views.Data[b*size:], vb.clean.Data, b, rng)
 	}
+	// skip draws what step s of an epoch takes from the generators, in
+	// the order the step draws it, into scratch buffers.
+	skip := func(s int, rng, viewRng *rand.Rand) error {
+		if err := fill(&batches[0], s, viewRng); err != nil {
+			return err
+		}
+		if cfg.NoiseViews >= 1 {
+			prior.AddNoise(noisy.Data[:b*d], rng)
+		}
+		if cfg.NoiseViews == 2 {
+			prior.AddNoise(noisy.Data[b*d:], rng)
+		}
+		if penalty != nil {
+			for range 2 {
+				penalty.drawDirections(d, rng)
+			}
+		}
+		return nil
+	}
 
 	// Every return waits for the views being drawn ahead.
 	var ahead sync.WaitGroup
@@ -413,6 +476,7 @@ func Continue(ctx context.Context, m *Model, data *Dataset, progress func(Progre
 	defer ahead.Wait()
 
 	hist := &History{}
+	startEpoch, startStep := m.Epoch, m.Step
 	lnB := math.Log(float64(b))
 	start := time.Now()
 	for epoch := m.Epoch; epoch < cfg.Epochs; epoch++ {
@@ -425,15 +489,27 @@ func Continue(ctx context.Context, m *Model, data *Dataset, progress func(Progre
 		}
 		rng.Shuffle(n, func(i, j int) { order[i], order[j] = order[j], order[i] })
 		epochStart := time.Now()
+		first := 0
+		if epoch == startEpoch {
+			first = startStep
+		}
+		for s := range first {
+			if err := skip(s, rng, viewRng); err != nil {
+				return nil, nil, err
+			}
+		}
 		var sumLoss, sumMI float64
-		if err := fill(&batches[0], 0, viewRng); err != nil {
+		if err := fill(&batches[first%2], first, viewRng); err != nil {
 			return nil, nil, err
 		}
-		for s := 0; s < steps; s++ {
+		for s := first; s < steps; s++ {
 			if err := ctx.Err(); err != nil {
-				m.LogTau = float64(logTau.Value.Data[0])
+				recordState(epoch, s)
 				return m, hist, err
 			}
+			// Training moves the running statistics away from the
+			// recalibrated ones.
+			m.Calibrated = false
 			views := batches[s%2].views
 			if s+1 < steps {
 				ahead.Go(func() { aheadErr = fill(&batches[(s+1)%2], s+1, viewRng) })
@@ -490,20 +566,21 @@ func Continue(ctx context.Context, m *Model, data *Dataset, progress func(Progre
 			sumMI += v.MI
 			if progress != nil {
 				sec := time.Since(epochStart).Seconds()
+				done := s + 1 - first
 				progress(Progress{
 					Epoch: epoch + 1, Epochs: cfg.Epochs, Step: s + 1, Steps: steps,
-					Loss: sumLoss / float64(s+1), MI: sumMI / float64(s+1),
+					Loss: sumLoss / float64(done), MI: sumMI / float64(done),
 					Capacity: prior.Capacity(d), TwoViewMI: prior.TwoViewMI(d), LnBatch: lnB,
-					Tau: math.Exp(float64(logTau.Value.Data[0])), SamplesPerSec: float64((s+1)*b) / sec,
+					Tau: math.Exp(float64(logTau.Value.Data[0])), SamplesPerSec: float64(done*b) / sec,
 					Elapsed: time.Since(start), EpochTime: time.Since(epochStart),
 				})
 			}
 		}
 		sec := time.Since(epochStart).Seconds()
-		m.LogTau = float64(logTau.Value.Data[0])
-		m.Epoch = epoch + 1
-		st := EpochStats{Epoch: epoch + 1, Loss: sumLoss / float64(steps), MI: sumMI / float64(steps),
-			Tau: math.Exp(m.LogTau), Seconds: sec, SamplesPerSec: float64(steps*b) / sec}
+		recordState(epoch+1, 0)
+		done := steps - first
+		st := EpochStats{Epoch: epoch + 1, Loss: sumLoss / float64(done), MI: sumMI / float64(done),
+			Tau: math.Exp(m.LogTau), Seconds: sec, SamplesPerSec: float64(done*b) / sec}
 		hist.Epochs = append(hist.Epochs, st)
 		if progress != nil {
 			progress(Progress{
