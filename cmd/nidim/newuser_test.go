@@ -4,6 +4,7 @@ package main
 // fix, each case failed, or printed the wrong words or exit status.
 
 import (
+	"bytes"
 	"encoding/json"
 	"math"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/nidim/nidim/dim"
+	"github.com/nidim/nidim/nn"
 	"github.com/nidim/nidim/tensor"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -337,22 +339,63 @@ func TestTrainFirstEpochInterruptKeepsOldFile(t *testing.T) {
 	interruptAt(2, 1)
 	code, _, stderr = runCmd(args...)
 	assert.Equal(t, exitFail, code)
-	assert.Contains(t, stderr, "nidim train: interrupted; saved the model after 1 complete epoch to "+out+"; continue with nidim train --resume "+out+" --epochs 3 --data "+data+" --labels "+labels+".\n")
+	assert.Contains(t, stderr, "nidim train: interrupted; saved the model after 1 complete epoch and step 1 of 9 of epoch 2 to "+out+"; continue with nidim train --resume "+out+" --epochs 3 --data "+data+" --labels "+labels+".\n")
 	m, err := dim.LoadModel(out)
 	require.NoError(t, err)
 	assert.Equal(t, 1, m.Epoch)
+	assert.Equal(t, 1, m.Step)
+}
 
-	// A resumed run interrupted before its first epoch ends leaves the
-	// checkpoint alone.
-	before, err := os.ReadFile(out)
+// Interrupted runs used to save mid-epoch weights as "the model after N
+// complete epochs", and a resume replayed the whole epoch with a new Adam.
+// Now the run interrupted twice and resumed twice must write the same
+// bytes as the run that was not interrupted.
+func TestTrainResumeAfterInterruptIsExact(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	whole, parts := filepath.Join(dir, "whole.safetensors"), filepath.Join(dir, "parts.safetensors")
+	args := []string{"train", "--data", data, "--labels", labels, "--dim", "2", "--hidden", "8",
+		"--batch", "24", "--epochs", "3", "--threads", "1", "--no-eval"}
+	code, _, stderr := runCmd(append(args, "--out", whole)...)
+	require.Equal(t, exitOK, code, stderr)
+
+	interruptAt := func(epoch, step int) {
+		trainStepHook = func(p dim.Progress, interrupt func()) {
+			if p.Epoch == epoch && p.Step == step {
+				interrupt()
+			}
+		}
+	}
+	t.Cleanup(func() { trainStepHook = nil })
+	resume := []string{"train", "--resume", parts, "--data", data, "--labels", labels, "--threads", "1", "--no-eval"}
+
+	interruptAt(2, 4)
+	code, _, stderr = runCmd(append(args, "--out", parts)...)
+	require.Equal(t, exitFail, code, stderr)
+	assert.Contains(t, stderr, "nidim train: interrupted; saved the model after 1 complete epoch and 4 of 9 steps of epoch 2 to "+parts+";")
+
+	interruptAt(2, 6)
+	code, _, stderr = runCmd(resume...)
+	require.Equal(t, exitFail, code, stderr)
+	assert.Contains(t, stderr, "nidim train: "+parts+" stopped after 4 of 9 steps of epoch 2; training continues from there\n")
+	assert.NotContains(t, stderr, "optimizer state")
+	assert.Contains(t, stderr, "nidim train: interrupted; saved the model after 1 complete epoch and 6 of 9 steps of epoch 2 to "+parts+";")
+
+	// Interrupted after the last step of an epoch, the run stops at the
+	// start of the next one.
+	interruptAt(2, 9)
+	code, _, stderr = runCmd(resume...)
+	require.Equal(t, exitFail, code, stderr)
+	assert.Contains(t, stderr, "nidim train: interrupted; saved the model after 2 complete epochs to "+parts+";")
+
+	trainStepHook = nil
+	code, _, stderr = runCmd(resume...)
+	require.Equal(t, exitOK, code, stderr)
+	want, err := os.ReadFile(whole)
 	require.NoError(t, err)
-	interruptAt(2, 2)
-	code, _, stderr = runCmd("train", "--resume", out, "--epochs", "3", "--data", data, "--labels", labels, "--threads", "1")
-	assert.Equal(t, exitFail, code)
-	assert.Contains(t, stderr, "nidim train: interrupted during epoch 2; "+out+" still contains the model after 1 epoch; continue with nidim train --resume "+out+" --epochs 3 --data "+data+" --labels "+labels+".\n")
-	after, err := os.ReadFile(out)
+	got, err := os.ReadFile(parts)
 	require.NoError(t, err)
-	assert.Equal(t, before, after)
+	assert.True(t, bytes.Equal(want, got), "the resumed checkpoint differs from the uninterrupted one")
 }
 
 // A test starved by --max-samples or --energy-samples used to advise
@@ -397,4 +440,34 @@ func TestNonFiniteEpoch(t *testing.T) {
 	assert.Equal(t, "tau = +Inf", nonFiniteEpoch(dim.Progress{Loss: 1, MI: 2, Tau: math.Inf(1)}))
 	assert.Equal(t, "loss = NaN", nonFiniteEpoch(dim.Progress{Loss: math.NaN(), MI: math.NaN(), Tau: 1}))
 	assert.Equal(t, "MI = -Inf", nonFiniteEpoch(dim.Progress{Loss: 1, MI: math.Inf(-1), Tau: 1}))
+}
+
+// A checkpoint from before the optimizer state was saved must still
+// resume, saying that Adam starts afresh. Extending a cosine schedule gets
+// its own note, since it too makes the run differ from an uninterrupted one.
+func TestResumeCheckpointWithoutOptimizerState(t *testing.T) {
+	data, labels, model := trainTinyModel(t)
+	c, err := nn.LoadCheckpoint(model)
+	require.NoError(t, err)
+	var tensors []nn.NamedTensor
+	for name, tensor := range c.Tensors {
+		if !strings.HasPrefix(name, "adam.") {
+			tensors = append(tensors, nn.NamedTensor{Name: name, Tensor: tensor})
+		}
+	}
+	for key := range c.Metadata {
+		if strings.HasPrefix(key, "nidim.adam_steps") || key == "nidim.step" {
+			delete(c.Metadata, key)
+		}
+	}
+	require.NoError(t, nn.SaveCheckpoint(model, tensors, c.Metadata))
+
+	code, _, stderr := runCmd("train", "--resume", model, "--epochs", "2", "--data", data, "--labels", labels, "--no-eval", "--threads", "1")
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "nidim train: "+model+" has no optimizer state, because an older nidim wrote it; Adam starts afresh, so the result will differ from an uninterrupted run's\n")
+	assert.Contains(t, stderr, "nidim train: the cosine schedule now spans 2 epochs instead of 1, so the remaining learning rates differ from those of the run that wrote "+model+"\n")
+	m, err := dim.LoadModel(model)
+	require.NoError(t, err)
+	assert.Equal(t, 2, m.Epoch)
+	assert.NotNil(t, m.Optimizer, "the resumed run saved no optimizer state")
 }

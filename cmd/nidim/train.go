@@ -39,11 +39,12 @@ each sample. Without --data it trains on the MNIST digits built into the
 binary. Progress goes to stderr: a bar with the mean loss of the epoch and
 the MI estimate in nats next to the channel capacity and ln(batch), then
 one line per epoch. After every epoch the model is saved to --out
-atomically; Ctrl-C stops after the current step, saves and exits with
-status 1 (before the first epoch of the run ends it saves nothing, so an
-existing --out stays as it was). At the end the command embeds the test
-split without noise and prints the prior-matching report, the capacity
-gap, and the linear-probe and k-nearest-neighbor accuracies.
+atomically, with Adam's state. Ctrl-C stops after the current step, saves
+the model with the step it reached and exits with status 1, and --resume
+continues from that step. In the first epoch of a new run it saves
+nothing, so an existing --out stays as it was. At the end the command
+embeds the test split without noise and prints the prior-matching report,
+the capacity gap, and the linear-probe and k-nearest-neighbor accuracies.
 
 Recipe:
   --recipe NAME        the defaults of the flags marked [r] (flags given on
@@ -127,10 +128,15 @@ Training:
   --penalty-directions K
                        random projection directions per step (default 16)
   --resume FILE        continue training the checkpoint FILE up to --epochs
-                       (default: the epochs it was started with); every
-                       model and training flag but --epochs and --threads
-                       comes from the checkpoint, so none of them, nor
-                       --recipe, may be given
+                       (default: the epochs it was started with), from the
+                       step where it stopped and with its Adam state, so
+                       that with the same --threads and data the result is
+                       bit-identical to an uninterrupted run's; with the
+                       cosine schedule, a changed --epochs changes the
+                       remaining learning rates. Every model and training
+                       flag but --epochs and --threads comes from the
+                       checkpoint, so none of them, nor --recipe, may be
+                       given
 
 Data and output:
   --data PATH          a directory with the four MNIST-style IDX files
@@ -374,6 +380,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	}
 
 	var model *dim.Model
+	var resumeNotes []string // printed once the data is checked
 	if *resume != "" {
 		var conflict []string
 		fs.Visit(func(f *flag.Flag) {
@@ -396,6 +403,12 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		if *epochs <= m.Epoch {
 			return fail(exitUsage, "the checkpoint %s has already trained %s; pass --epochs above %d to continue.", *resume, plural(m.Epoch, "epoch", "epochs"), m.Epoch)
 		}
+		if m.Optimizer == nil {
+			resumeNotes = append(resumeNotes, fmt.Sprintf("%s has no optimizer state, because an older nidim wrote it; Adam starts afresh, so the result will differ from an uninterrupted run's", *resume))
+		}
+		if m.Config.Schedule == "cosine" && *epochs != m.Config.Epochs {
+			resumeNotes = append(resumeNotes, fmt.Sprintf("the cosine schedule now spans %d epochs instead of %d, so the remaining learning rates differ from those of the run that wrote %s", *epochs, m.Config.Epochs, *resume))
+		}
 		m.Config.Epochs, m.Config.Threads = *epochs, *threads
 		model, cfg = m, m.Config
 	} else if err := cfg.Validate(); err != nil {
@@ -415,6 +428,16 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 			origin = fmt.Sprintf(" (the default of the %s recipe)", recipeUsed)
 		}
 		return fail(exitUsage, "--batch %d%s is larger than the %d training rows; use --batch %d or less, or more data.", cfg.Batch, origin, n, n)
+	}
+	stepsPerEpoch := train.X.Shape[0] / cfg.Batch
+	if model != nil && model.Step >= stepsPerEpoch {
+		return fail(exitUsage, "the checkpoint %s stopped after step %d of epoch %d, but the data has only %d steps per epoch; pass the --data it was trained on.", *resume, model.Step, model.Epoch+1, stepsPerEpoch)
+	}
+	if model != nil && model.Step > 0 && !*asJSON {
+		resumeNotes = append(resumeNotes, fmt.Sprintf("%s stopped after %s of epoch %d; training continues from there", *resume, stepsText(model.Step, stepsPerEpoch), model.Epoch+1))
+	}
+	for _, note := range resumeNotes {
+		fmt.Fprintf(stderr, "nidim train: %s\n", note)
 	}
 	if model == nil {
 		if model, err = dim.NewModel(cfg, train.Shape); err != nil {
@@ -439,7 +462,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 			recipeNote, cfg.Prior, cfg.Dim, levelName(cfg.Prior), cfg.NoiseLevel(), noisy, cfg.Encoder, cfg.Critic, cfg.Loss,
 			train.X.Shape[0], test.X.Shape[0], train.Shape)
 	}
-	startEpoch := model.Epoch
+	startEpoch, startStep := model.Epoch, model.Step
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -487,18 +510,22 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		return fail(exitFail, "%v", stopErr)
 	}
 	if errors.Is(err, context.Canceled) {
-		if m.Epoch == startEpoch {
-			// Saving would replace what --out holds, perhaps a trained
-			// model, with one that has not finished an epoch.
-			if startEpoch == 0 {
-				return fail(exitFail, "interrupted during epoch 1, before anything was saved; %s was not written.", *out)
-			}
-			return fail(exitFail, "interrupted during epoch %d; %s still contains the model after %s; continue with nidim train --resume %s --epochs %d%s.", startEpoch+1, *resume, plural(startEpoch, "epoch", "epochs"), *resume, cfg.Epochs, df.args())
+		if m.Epoch == 0 && *resume == "" {
+			// A new run stopped in its first epoch would replace what
+			// --out holds, perhaps a trained model, with one that has not
+			// finished an epoch.
+			return fail(exitFail, "interrupted during epoch 1, before anything was saved; %s was not written.", *out)
 		}
+		if m.Epoch == startEpoch && m.Step == startStep {
+			return fail(exitFail, "interrupted during epoch %d; %s still contains the model after %s; continue with nidim train --resume %s --epochs %d%s.", startEpoch+1, *resume, trainedText(startEpoch, startStep, stepsPerEpoch), *resume, cfg.Epochs, df.args())
+		}
+		// The checkpoint stores the step within the epoch and Adam's
+		// state, so the resumed run continues exactly where this one
+		// stopped.
 		if err := m.Save(*out); err != nil {
 			return fail(exitFail, "interrupted, and saving the checkpoint failed: %v", err)
 		}
-		return fail(exitFail, "interrupted; saved the model after %s to %s; continue with nidim train --resume %s --epochs %d%s.", plural(m.Epoch, "complete epoch", "complete epochs"), *out, *out, cfg.Epochs, df.args())
+		return fail(exitFail, "interrupted; saved the model after %s to %s; continue with nidim train --resume %s --epochs %d%s.", trainedText(m.Epoch, m.Step, stepsPerEpoch), *out, *out, cfg.Epochs, df.args())
 	}
 	if err != nil {
 		return fail(exitFail, "%v", err)
@@ -587,6 +614,28 @@ func nonFiniteEpoch(p dim.Progress) string {
 		}
 	}
 	return ""
+}
+
+// trainedText describes the training a checkpoint holds: epochs complete
+// epochs and step of the steps of the next one, as "2 complete epochs and
+// 5 of 9 steps of epoch 3".
+func trainedText(epochs, step, steps int) string {
+	done := plural(epochs, "complete epoch", "complete epochs")
+	switch {
+	case step == 0:
+		return done
+	case epochs == 0:
+		return fmt.Sprintf("%s of epoch 1", stepsText(step, steps))
+	}
+	return fmt.Sprintf("%s and %s of epoch %d", done, stepsText(step, steps), epochs+1)
+}
+
+// stepsText returns "step 1 of 9" or "5 of 9 steps".
+func stepsText(step, steps int) string {
+	if step == 1 {
+		return fmt.Sprintf("step 1 of %d", steps)
+	}
+	return fmt.Sprintf("%d of %d steps", step, steps)
 }
 
 // trainStepHook, when set, runs after every training step with a function
