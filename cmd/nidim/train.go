@@ -187,9 +187,9 @@ func recipeFlags(c dim.Config) [][2]string {
 // that the command line left alone and that skip does not list, and
 // returns the recipe's name. Without --recipe it picks match, unless the
 // prior is uniform: match's critic is the Gaussian channel's. An empty
-// --recipe is an error. Call it after the
-// parse and after the last fs.Visit that reads which flags the command
-// line set, since fs.Set marks flags as set.
+// --recipe is an error. Call it after the parse and after the last
+// fs.Visit that reads which flags the command line set, since fs.Set
+// marks flags as set.
 func applyRecipe(fs *flag.FlagSet, name, prior string, skip ...string) (string, error) {
 	explicit := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
