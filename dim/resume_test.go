@@ -160,13 +160,7 @@ func TestContinueWithinEpochMatchesUninterrupted(t *testing.T) {
 // its tensors nor the step. They must still load, and resume with a new
 // optimizer.
 func TestContinueCheckpointWithoutOptimizerState(t *testing.T) {
-	data := vectorData(128)
-	cfg := tinyConfig()
-	cfg.Epochs = 1
-	m, _, err := Train(context.Background(), cfg, data, nil)
-	require.NoError(t, err)
-	path := filepath.Join(t.TempDir(), "old.safetensors")
-	require.NoError(t, m.Save(path))
+	m, data, path := savedModel(t, "old.safetensors")
 	c, err := nn.LoadCheckpoint(path)
 	require.NoError(t, err)
 	var tensors []nn.NamedTensor
@@ -203,14 +197,8 @@ func TestContinueCheckpointWithoutOptimizerState(t *testing.T) {
 // A damaged optimizer state must stop LoadModel with the tensor's name
 // and what to do, not fail later or resume from wrong moments.
 func TestLoadModelDamagedOptimizerState(t *testing.T) {
-	data := vectorData(128)
-	cfg := tinyConfig()
-	cfg.Epochs = 1
-	m, _, err := Train(context.Background(), cfg, data, nil)
-	require.NoError(t, err)
-	dir := t.TempDir()
-	good := filepath.Join(dir, "good.safetensors")
-	require.NoError(t, m.Save(good))
+	m, _, good := savedModel(t, "good.safetensors")
+	dir := filepath.Dir(good)
 	weight := m.Encoder.Net.Params()[0].Name
 
 	const fix = "; the file was changed after nidim wrote it; restore it from a copy or train the model again"

@@ -161,14 +161,22 @@ func TestTrainCanceled(t *testing.T) {
 	assert.Equal(t, 3, steps)
 }
 
-func TestModelSaveLoad(t *testing.T) {
-	data := vectorData(128)
+// savedModel trains tinyConfig for one epoch on 128 vectors and saves the
+// model in a temporary directory as name.
+func savedModel(t *testing.T, name string) (m *Model, data *Dataset, path string) {
+	t.Helper()
+	data = vectorData(128)
 	cfg := tinyConfig()
 	cfg.Epochs = 1
 	m, _, err := Train(context.Background(), cfg, data, nil)
 	require.NoError(t, err)
-	path := filepath.Join(t.TempDir(), "model.safetensors")
+	path = filepath.Join(t.TempDir(), name)
 	require.NoError(t, m.Save(path))
+	return m, data, path
+}
+
+func TestModelSaveLoad(t *testing.T) {
+	m, data, path := savedModel(t, "model.safetensors")
 
 	back, err := LoadModel(path)
 	require.NoError(t, err)
