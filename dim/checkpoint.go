@@ -18,6 +18,7 @@ const (
 	metaConfig     = "nidim.config"
 	metaEpoch      = "nidim.epoch"
 	metaStep       = "nidim.step"
+	metaData       = "nidim.data"
 	metaCalibrated = "nidim.calibrated"
 	// Step counts of the two Adam optimizers, present with the moments.
 	metaAdamSteps       = "nidim.adam_steps"
@@ -37,8 +38,8 @@ const (
 // the encoder's parameters and normalization statistics, the log
 // temperature as the 1-element tensor "log_tau", Adam's moments of each
 // when m.Optimizer is set, and as metadata the config, the completed
-// epochs, the steps of the next epoch, the calibration flag and Adam's
-// step counts.
+// epochs, the steps of the next epoch, the calibration flag, the
+// fingerprint of the training data and Adam's step counts.
 func (m *Model) Save(path string) error {
 	cfg, err := json.Marshal(m.Config)
 	if err != nil {
@@ -51,6 +52,7 @@ func (m *Model) Save(path string) error {
 		metaConfig:     string(cfg),
 		metaEpoch:      strconv.Itoa(m.Epoch),
 		metaStep:       strconv.Itoa(m.Step),
+		metaData:       m.Data,
 		metaCalibrated: strconv.FormatBool(m.Calibrated),
 	}
 	if o := m.Optimizer; o != nil {
@@ -144,6 +146,7 @@ func LoadModel(path string) (*Model, error) {
 		}
 	}
 	m.Calibrated = c.Metadata[metaCalibrated] == "true"
+	m.Data = c.Metadata[metaData]
 	if m.Optimizer, err = loadOptimizerState(path, c, m); err != nil {
 		return nil, err
 	}

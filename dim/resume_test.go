@@ -246,3 +246,21 @@ func TestContinueRejectsStepBeyondData(t *testing.T) {
 	_, _, err = Continue(context.Background(), m, vectorData(128), nil)
 	assert.EqualError(t, err, "dim: the model stopped after step 4 of epoch 1, but the data has 4 steps of 32 samples per epoch; pass the data it was trained on")
 }
+
+func TestContinueRejectsOtherData(t *testing.T) {
+	m, data, path := savedModel(t, "m.safetensors")
+	back, err := LoadModel(path)
+	require.NoError(t, err)
+	assert.Equal(t, data.Fingerprint(), back.Data)
+	assert.Equal(t, m.Data, back.Data)
+
+	other := vectorData(128)
+	other.X.Data[5] += 1e-3
+	assert.NotEqual(t, data.Fingerprint(), other.Fingerprint())
+	assert.NoError(t, back.CheckData(data))
+	assert.ErrorContains(t, back.CheckData(other), "the model was trained on other data (128 x [16] sha256:")
+
+	back.Config.Epochs = 2
+	_, _, err = Continue(context.Background(), back, other, nil)
+	assert.ErrorContains(t, err, "continue with the training data and split it was trained on")
+}

@@ -2,6 +2,8 @@ package dim
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -231,6 +233,37 @@ type Dataset struct {
 	Labels []int
 }
 
+// Fingerprint identifies the data: its row count, its sample shape and
+// the first 16 hexadecimal digits of a SHA-256 digest of its values and
+// labels, as in "60000 x [1 28 28] sha256:0123456789abcdef". A checkpoint
+// stores the fingerprint of its training data so that a resumed run can
+// check that it trains on the same rows.
+func (d *Dataset) Fingerprint() string {
+	h := sha256.New()
+	buf := make([]byte, 0, 1<<16)
+	flush := func() {
+		h.Write(buf)
+		buf = buf[:0]
+	}
+	for _, s := range d.X.Shape {
+		buf = binary.LittleEndian.AppendUint64(buf, uint64(s))
+	}
+	for _, v := range d.X.Data {
+		buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
+		if len(buf) == cap(buf) {
+			flush()
+		}
+	}
+	for _, l := range d.Labels {
+		buf = binary.LittleEndian.AppendUint64(buf, uint64(l))
+		if len(buf) == cap(buf) {
+			flush()
+		}
+	}
+	flush()
+	return fmt.Sprintf("%d x %v sha256:%x", d.X.Shape[0], d.Shape, h.Sum(nil)[:8])
+}
+
 func (d *Dataset) check() error {
 	if d == nil || d.X == nil || len(d.X.Shape) != 2 || d.X.Shape[0] == 0 {
 		return fmt.Errorf("dim: the training data is empty; it needs a non-empty N x features matrix")
@@ -262,6 +295,22 @@ type Model struct {
 	// for an untrained model and for a checkpoint written before nidim
 	// saved it, and Continue then starts Adam afresh.
 	Optimizer *OptimizerState
+	// Data is the Fingerprint of the training data, empty for an
+	// untrained model and for a checkpoint written before nidim saved it.
+	Data string
+}
+
+// CheckData returns an error naming both fingerprints when the model was
+// trained on other data than d. A model without a Data fingerprint passes.
+func (m *Model) CheckData(d *Dataset) error {
+	return m.checkFingerprint(d.Fingerprint())
+}
+
+func (m *Model) checkFingerprint(fp string) error {
+	if m.Data == "" || m.Data == fp {
+		return nil
+	}
+	return fmt.Errorf("dim: the model was trained on other data (%s) than the data given (%s)", m.Data, fp)
 }
 
 // OptimizerState is the state of the two Adam optimizers of training.
@@ -375,6 +424,11 @@ func Continue(ctx context.Context, m *Model, data *Dataset, progress func(Progre
 	if steps == 0 {
 		return nil, nil, fmt.Errorf("dim: batch size %d is larger than the %d training samples; use --batch %d or less", b, n, n)
 	}
+	fingerprint := data.Fingerprint()
+	if err := m.checkFingerprint(fingerprint); err != nil {
+		return nil, nil, fmt.Errorf("%w; continue with the training data and split it was trained on", err)
+	}
+	m.Data = fingerprint
 	if m.Step < 0 || m.Step >= steps {
 		return nil, nil, fmt.Errorf("dim: the model stopped after step %d of epoch %d, but the data has %d steps of %d samples per epoch; pass the data it was trained on", m.Step, m.Epoch+1, steps, b)
 	}

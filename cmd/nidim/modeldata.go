@@ -127,6 +127,9 @@ func modelInput(data, split string, m *dim.Model) (x *tensor.Tensor, labels []in
 		if err != nil {
 			return nil, nil, err
 		}
+		if err := checkSamples(data, values, cols); err != nil {
+			return nil, nil, err
+		}
 		x = tensor.New(rows, cols)
 		for i, v := range values {
 			x.Data[i] = float32(v)

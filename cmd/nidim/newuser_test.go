@@ -6,6 +6,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -470,4 +471,65 @@ func TestResumeCheckpointWithoutOptimizerState(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 2, m.Epoch)
 	assert.NotNil(t, m.Optimizer, "the resumed run saved no optimizer state")
+}
+
+// A resumed run used to train on whatever data had the right width: other
+// values, another --test-fraction or, without --data, MNIST's digits.
+func TestResumeRejectsOtherData(t *testing.T) {
+	data, labels, model := trainTinyModel(t)
+	shifted := filepath.Join(t.TempDir(), "shifted.npy")
+	values, rows, cols, err := tensor.ReadMatrixFile(data)
+	require.NoError(t, err)
+	values[0]++
+	require.NoError(t, tensor.WriteMatrixFile(shifted, values, rows, cols))
+
+	for _, other := range [][]string{
+		{"--data", shifted, "--labels", labels},
+		{"--data", data, "--labels", labels, "--test-fraction", "0.5"},
+	} {
+		args := append([]string{"train", "--resume", model, "--epochs", "2", "--no-eval", "--threads", "1"}, other...)
+		code, _, stderr := runCmd(args...)
+		assert.Equal(t, exitUsage, code, "%v", other)
+		assert.Contains(t, stderr, model+": the model was trained on other data (216 x [6] sha256:", "%v", other)
+		assert.Contains(t, stderr, "pass the --data, --labels and --test-fraction it was trained on", "%v", other)
+	}
+
+	code, _, stderr := runCmd("train", "--resume", model, "--epochs", "2", "--no-eval", "--threads", "1", "--data", data, "--labels", labels)
+	require.Equal(t, exitOK, code, stderr)
+}
+
+// The resume hint leaves --threads out, and a resumed run without it used
+// all cores, which changes the rounding of an exact continuation.
+func TestResumeKeepsThreads(t *testing.T) {
+	data, labels, model := trainTinyModel(t) // with --threads 1
+	code, _, stderr := runCmd("train", "--resume", model, "--epochs", "2", "--no-eval", "--data", data, "--labels", labels)
+	require.Equal(t, exitOK, code, stderr)
+	m, err := dim.LoadModel(model)
+	require.NoError(t, err)
+	assert.Equal(t, 1, m.Config.Threads)
+}
+
+// NaN in a data file used to train a model and to get embeddings and
+// scores that looked valid.
+func TestCommandsRejectNonFiniteData(t *testing.T) {
+	data, labels, model := trainTinyModel(t)
+	values, rows, cols, err := tensor.ReadMatrixFile(data)
+	require.NoError(t, err)
+	for _, bad := range []float64{math.NaN(), math.Inf(-1), 1e39} {
+		values[2*cols+3] = bad
+		path := filepath.Join(t.TempDir(), "bad.csv") // text keeps 1e39, which float32 .npy cannot
+		require.NoError(t, tensor.WriteMatrixFile(path, values, rows, cols))
+		want := fmt.Sprintf("--data %s: value %v at row 3, column 4 (counting from 1) is not a finite float32; remove or replace it", path, bad)
+		out := filepath.Join(t.TempDir(), "out.csv")
+		for _, args := range [][]string{
+			{"train", "--data", path, "--labels", labels, "--no-eval", "--out", filepath.Join(t.TempDir(), "m.safetensors")},
+			{"embed", model, "--data", path, "--out", out},
+			{"score", model, "--data", path, "--out", out},
+		} {
+			code, _, stderr := runCmd(args...)
+			assert.NotEqual(t, exitOK, code, "%v", args)
+			assert.Contains(t, stderr, want, "%v", args)
+			assert.NoFileExists(t, out)
+		}
+	}
 }

@@ -106,7 +106,8 @@ Training:
   --weight-decay W     decoupled weight decay (AdamW) per step, 0 for none (default 0)
   --seed N             seed of initialization, shuffling, views and noise (default 0)
   --threads N          goroutines for the layers and matrix products; 0 for
-                       all cores (default 0)
+                       all cores (default 0, or with --resume the count
+                       the checkpoint was trained with)
   --shift P            [r] image views: maximum translation in pixels
   --rotate DEG         image views: maximum rotation in degrees (default 0)
   --zoom Z             image views: zoom range 1-Z to 1+Z (default 0)
@@ -409,7 +410,12 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		if m.Config.Schedule == "cosine" && *epochs != m.Config.Epochs {
 			resumeNotes = append(resumeNotes, fmt.Sprintf("the cosine schedule now spans %d epochs instead of %d, so the remaining learning rates differ from those of the run that wrote %s", *epochs, m.Config.Epochs, *resume))
 		}
-		m.Config.Epochs, m.Config.Threads = *epochs, *threads
+		m.Config.Epochs = *epochs
+		// The thread count changes the rounding, so the run keeps its own
+		// unless --threads is given.
+		if explicit["threads"] {
+			m.Config.Threads = *threads
+		}
 		model, cfg = m, m.Config
 	} else if err := cfg.Validate(); err != nil {
 		return fail(exitUsage, "%s", flagWording(err))
@@ -428,6 +434,11 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 			origin = fmt.Sprintf(" (the default of the %s recipe)", recipeUsed)
 		}
 		return fail(exitUsage, "--batch %d%s is larger than the %d training rows; use --batch %d or less, or more data.", cfg.Batch, origin, n, n)
+	}
+	if model != nil {
+		if err := model.CheckData(train); err != nil {
+			return fail(exitUsage, "%s: %s; pass the --data, --labels and --test-fraction it was trained on", *resume, strings.TrimPrefix(err.Error(), "dim: "))
+		}
 	}
 	stepsPerEpoch := train.X.Shape[0] / cfg.Batch
 	if model != nil && model.Step >= stepsPerEpoch {
@@ -882,12 +893,26 @@ func isDir(path string) bool {
 	return err == nil && fi.IsDir()
 }
 
+// checkSamples returns an error naming the first value of the rows x cols
+// matrix read from path that is not finite or too large for float32.
+func checkSamples(path string, values []float64, cols int) error {
+	for i, v := range values {
+		if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > math.MaxFloat32 {
+			return fmt.Errorf("--data %s: value %v at row %d, column %d (counting from 1) is not a finite float32; remove or replace it", path, v, i/cols+1, i%cols+1)
+		}
+	}
+	return nil
+}
+
 func loadMatrixData(df dataFlags, seed uint64) (train, test *dim.Dataset, err error) {
 	if !(df.testFraction > 0 && df.testFraction < 1) {
 		return nil, nil, fmt.Errorf("invalid --test-fraction %v; use a share between 0 and 1 such as 0.1", df.testFraction)
 	}
 	values, rows, cols, err := tensor.ReadMatrixFile(df.data)
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkSamples(df.data, values, cols); err != nil {
 		return nil, nil, err
 	}
 	shape := []int{cols}
