@@ -201,15 +201,32 @@ func parseFlagsAndFiles(fs *flag.FlagSet, args []string, maxFiles int, usage str
 	return files, -1
 }
 
-// checkOutputPath refuses an output path that cannot be written because
+// inputFile is a file that a command reads, named by its flag.
+type inputFile struct{ flag, path string }
+
+// checkOutputPath rejects an output path that cannot be written because
 // its directory is missing or it names a directory, so that a command
-// fails before its work instead of after it.
-func checkOutputPath(flagName, path string) error {
-	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+// fails before its work instead of after it. It also rejects a path that
+// names one of inputs, which the output would replace.
+func checkOutputPath(flagName, path string, inputs ...inputFile) error {
+	fi, err := os.Stat(path)
+	if err == nil && fi.IsDir() {
 		return fmt.Errorf("%s %s is a directory; pass a file path inside it", flagName, path)
 	}
+	for _, in := range inputs {
+		if in.path == "" {
+			continue
+		}
+		same := filepath.Clean(in.path) == filepath.Clean(path)
+		if inFi, inErr := os.Stat(in.path); err == nil && inErr == nil {
+			same = os.SameFile(fi, inFi)
+		}
+		if same {
+			return fmt.Errorf("%s %s is the %s file too, and writing the output would replace it; choose another %s", flagName, path, in.flag, flagName)
+		}
+	}
 	dir := filepath.Dir(path)
-	fi, err := os.Stat(dir)
+	fi, err = os.Stat(dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return fmt.Errorf("the directory %s of %s %s does not exist; create it or choose another path", dir, flagName, path)

@@ -81,10 +81,12 @@ func (c *modelCommand) outKind() string {
 	return c.name
 }
 
-// checkOut checks that --out can be written as a matrix file. It returns
-// -1 when it can and the exit status otherwise.
-func (c *modelCommand) checkOut() int {
-	if err := checkOutputPath("--out", *c.out); err != nil {
+// checkOut checks that --out can be written as a matrix file and names
+// neither --model, --data nor one of inputs. It returns -1 when all is
+// well and the exit status otherwise.
+func (c *modelCommand) checkOut(inputs ...inputFile) int {
+	inputs = append(inputs, inputFile{"--model", *c.model}, inputFile{"--data", *c.data})
+	if err := checkOutputPath("--out", *c.out, inputs...); err != nil {
 		return c.fail(exitUsage, "%v", err)
 	}
 	if err := tensor.CheckMatrixOutputName(*c.out); err != nil {

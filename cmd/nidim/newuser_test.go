@@ -533,3 +533,31 @@ func TestCommandsRejectNonFiniteData(t *testing.T) {
 		}
 	}
 }
+
+// An --out that named an input replaced the training data with a
+// checkpoint, or the data with its embeddings.
+func TestOutputMayNotReplaceInput(t *testing.T) {
+	data, labels, model := trainTinyModel(t)
+	dataCopy := filepath.Join(t.TempDir(), "data.npy")
+	raw, err := os.ReadFile(data)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(dataCopy, raw, 0o644))
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"train", "--data", dataCopy, "--labels", labels, "--out", dataCopy}, "--out " + dataCopy + " is the --data file too"},
+		{[]string{"train", "--data", dataCopy, "--labels", labels, "--out", labels}, "--out " + labels + " is the --labels file too"},
+		{[]string{"embed", model, "--data", dataCopy, "--out", dataCopy}, "is the --data file too"},
+		{[]string{"embed", model, "--data", dataCopy, "--out", filepath.Join(filepath.Dir(dataCopy), ".", "data.npy")}, "is the --data file too"},
+		{[]string{"score", model, "--data", dataCopy, "--labels", labels, "--out", labels}, "is the --labels file too"},
+		{[]string{"embed", model, "--data", dataCopy, "--out", model}, "is the --model file too"},
+	} {
+		code, _, stderr := runCmd(c.args...)
+		assert.Equal(t, exitUsage, code, "%v", c.args)
+		assert.Contains(t, stderr, c.want, "%v", c.args)
+	}
+	after, err := os.ReadFile(dataCopy)
+	require.NoError(t, err)
+	assert.Equal(t, raw, after)
+}

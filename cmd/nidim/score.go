@@ -68,7 +68,7 @@ func runScore(args []string, stdout, stderr io.Writer) int {
 	if *labelsPath != "" && (*c.data == "" || isDir(*c.data)) {
 		return c.fail(exitUsage, "--labels applies to a matrix file --data; MNIST-style data carries its own labels.")
 	}
-	if st := c.checkOut(); st >= 0 {
+	if st := c.checkOut(inputFile{"--labels", *labelsPath}); st >= 0 {
 		return st
 	}
 	m, st := c.loadModel()

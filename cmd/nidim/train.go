@@ -376,7 +376,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		// suggests, rather than writing over ./nidim-model.safetensors.
 		*out = *resume
 	}
-	if err := checkOutputPath("--out", *out); err != nil {
+	if err := checkOutputPath("--out", *out, inputFile{"--data", df.data}, inputFile{"--labels", df.labels}); err != nil {
 		return fail(exitUsage, "%v", err)
 	}
 
