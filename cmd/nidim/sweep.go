@@ -41,7 +41,8 @@ the largest absolute correlation), and the linear-probe and kNN
 accuracies. After every run it rewrites DIR/sweep.csv (every column) and
 DIR/sweep.md (a Markdown table) atomically. A sweep that is started again
 with the same --out skips the runs already in sweep.csv, so an interrupted
-sweep resumes; it refuses to continue one made with other shared settings.
+sweep resumes. It refuses to continue one made with other shared settings,
+evaluation options or data, which its column settings records.
 Progress goes to stderr.
 
 Grid:
@@ -243,23 +244,30 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	}
 	csvPath := filepath.Join(*outDir, "sweep.csv")
 	mdPath := filepath.Join(*outDir, "sweep.md")
-	records, err := readSweepCSV(csvPath)
+	records, legacy, err := readSweepCSV(csvPath)
 	if err != nil {
 		return fail(exitUsage, "%v", err)
 	}
-	settings := dim.SettingsString(base)
+	opts := dim.SweepOptions{EvalSamples: *evalSamples, EvalSeed: *evalSeed, KNN: *knnK}
+	settings := sweepSettings(base, train, test, opts, *baselines)
+	// An older table recorded only the runs' own settings. Those are
+	// checked, and its rows then take the full string.
+	recorded := settings
+	if legacy {
+		recorded = dim.SettingsString(base)
+	}
 	done := map[string]bool{}
 	settingsCol := slices.Index(dim.SweepColumns, "settings")
 	for _, rec := range records {
-		if rec[settingsCol] != settings {
-			return fail(exitUsage, "%s was written with other shared settings (%s) than this sweep (%s); use another --out or the same flags", csvPath, rec[settingsCol], settings)
+		if rec[settingsCol] != recorded {
+			return fail(exitUsage, "%s was written with other shared settings (%s) than this sweep (%s); use another --out or the same flags and data", csvPath, rec[settingsCol], recorded)
 		}
+		rec[settingsCol] = settings
 		done[rec[0]] = true
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	opts := dim.SweepOptions{EvalSamples: *evalSamples, EvalSeed: *evalSeed, KNN: *knnK}
 	fmt.Fprintf(stderr, "nidim sweep: %d runs, %d already in %s; shared settings: %s\n", len(runs), countDone(runs, done), csvPath, settings)
 	for i, r := range runs {
 		key := r.Key()
@@ -279,6 +287,7 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			return fail(exitFail, "run %s failed: %v", key, err)
 		}
+		row.Settings = settings
 		records = append(records, row.Record())
 		done[key] = true
 		if err := writeSweep(csvPath, mdPath, records); err != nil {
@@ -311,28 +320,48 @@ func countDone(runs []dim.SweepRun, done map[string]bool) int {
 	return n
 }
 
+// sweepSettings returns what every run of a sweep shares: the settings
+// of base that the grid does not change, the views that get noise, the
+// sigma that sets the initial temperature of the runs without noise, the
+// evaluation options, and the fingerprints of the two data splits.
+func sweepSettings(base dim.Config, train, test *dim.Dataset, opts dim.SweepOptions, baselines bool) string {
+	views := "both"
+	if base.NoiseViews == 1 {
+		views = "one"
+	}
+	s := fmt.Sprintf("%s noise-views=%s noiseless-sigma=%g eval=%d eval-seed=%d knn=%d",
+		dim.SettingsString(base), views, base.Sigma, opts.EvalSamples, opts.EvalSeed, opts.KNN)
+	if baselines {
+		s += fmt.Sprintf(" penalty-directions=%d", base.PenaltyDirections)
+	}
+	return fmt.Sprintf("%s train=%s test=%s", s, train.Fingerprint(), test.Fingerprint())
+}
+
 // readSweepCSV returns the records of an earlier sweep.csv without its
 // header, or none when the file does not exist. Older tables name the
-// column "settings" "recipe". They are read the same way, and the next
-// write gives them the new header.
-func readSweepCSV(path string) ([][]string, error) {
+// column "settings" "recipe", and it holds only dim.SettingsString, so
+// legacy reports them. The next write gives them the new header.
+func readSweepCSV(path string) (records [][]string, legacy bool, err error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
+		return nil, false, nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	rows, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
 	if err != nil {
-		return nil, fmt.Errorf("%s is not a valid CSV file (%v); move it away or use another --out", path, err)
+		return nil, false, fmt.Errorf("%s is not a valid CSV file (%v); move it away or use another --out", path, err)
 	}
-	legacy := slices.Clone(dim.SweepColumns)
-	legacy[slices.Index(legacy, "settings")] = "recipe"
-	if len(rows) == 0 || !slices.Equal(rows[0], dim.SweepColumns) && !slices.Equal(rows[0], legacy) {
-		return nil, fmt.Errorf("%s does not have the columns of a sweep table; move it away or use another --out", path)
+	old := slices.Clone(dim.SweepColumns)
+	old[slices.Index(old, "settings")] = "recipe"
+	switch {
+	case len(rows) > 0 && slices.Equal(rows[0], dim.SweepColumns):
+		return rows[1:], false, nil
+	case len(rows) > 0 && slices.Equal(rows[0], old):
+		return rows[1:], true, nil
 	}
-	return rows[1:], nil
+	return nil, false, fmt.Errorf("%s does not have the columns of a sweep table; move it away or use another --out", path)
 }
 
 // writeSweep writes the header and records to csvPath and their Markdown

@@ -12,6 +12,7 @@ import (
 
 	"github.com/nidim/nidim/dim"
 	"github.com/nidim/nidim/stats"
+	"github.com/nidim/nidim/tensor"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -95,14 +96,22 @@ func TestSweepWritesTableAndResumes(t *testing.T) {
 	assert.NotContains(t, stderr, "training")
 	assert.Equal(t, before, readCSVFile(t, filepath.Join(out, "sweep.csv")))
 
-	// A table whose settings column has its old name, recipe, resumes
-	// alike and gets the new header back.
+	// The shared settings include the evaluation options and the data.
+	full := noise[col["settings"]]
+	assert.Contains(t, full, " noise-views=one noiseless-sigma=")
+	assert.Contains(t, full, " eval=20 eval-seed=1 knn=5 penalty-directions=4 train=216 x [6] sha256:")
+
+	// An older table names the settings column recipe and records only
+	// the runs' own settings. It resumes and gets the new form back.
 	csvPath := filepath.Join(out, "sweep.csv")
-	raw, err := os.ReadFile(csvPath)
-	require.NoError(t, err)
-	old := bytes.Replace(raw, []byte(",settings\n"), []byte(",recipe\n"), 1)
-	require.NotEqual(t, raw, old)
-	require.NoError(t, os.WriteFile(csvPath, old, 0o644))
+	old := readCSVFile(t, csvPath)
+	old[0][col["settings"]] = "recipe"
+	for _, r := range old[1:] {
+		r[col["settings"]] = strings.Split(r[col["settings"]], " noise-views=")[0]
+	}
+	var buf bytes.Buffer
+	require.NoError(t, csv.NewWriter(&buf).WriteAll(old))
+	require.NoError(t, os.WriteFile(csvPath, buf.Bytes(), 0o644))
 	code, _, stderr = runCmd(args...)
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stderr, "4 runs, 4 already in")
@@ -119,11 +128,21 @@ func TestSweepWritesTableAndResumes(t *testing.T) {
 	assert.Equal(t, before, after[:5])
 	assert.Equal(t, "1", after[5][col["level"]])
 
-	// Other shared settings may not continue the same table.
-	changed := append(append([]string(nil), args...), "--lr", "0.01")
-	code, _, stderr = runCmd(changed...)
-	assert.Equal(t, exitUsage, code)
-	assert.Contains(t, stderr, "other shared settings")
+	// Other shared settings, evaluation options or data may not continue
+	// the same table.
+	values, n, cols, err := tensor.ReadMatrixFile(data)
+	require.NoError(t, err)
+	values[0]++
+	otherData := filepath.Join(dir, "other.npy")
+	require.NoError(t, tensor.WriteMatrixFile(otherData, values, n, cols))
+	for _, extra := range [][]string{
+		{"--lr", "0.01"}, {"--eval-samples", "30"}, {"--knn", "3"}, {"--noise-views", "both"}, {"--data", otherData},
+	} {
+		changed := append(append([]string(nil), args...), extra...)
+		code, _, stderr = runCmd(changed...)
+		assert.Equal(t, exitUsage, code, "%v", extra)
+		assert.Contains(t, stderr, "other shared settings", "%v", extra)
+	}
 }
 
 func TestSweepRejectsBadFlags(t *testing.T) {
