@@ -10,11 +10,13 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/nidim/nidim/dim"
 	"github.com/nidim/nidim/nn"
+	"github.com/nidim/nidim/simd"
 	"github.com/nidim/nidim/tensor"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -560,4 +562,43 @@ func TestOutputMayNotReplaceInput(t *testing.T) {
 	after, err := os.ReadFile(dataCopy)
 	require.NoError(t, err)
 	assert.Equal(t, raw, after)
+}
+
+// Without the evaluation there is no test estimate, and the capacity gap
+// used to read 0 next to a training estimate well below the capacity.
+func TestTrainNoEvalLeavesCapacityGapNull(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	code, stdout, stderr := runCmd("train", "--data", data, "--labels", labels, "--dim", "2", "--hidden", "8",
+		"--batch", "24", "--epochs", "1", "--threads", "1", "--no-eval", "--json", "--out", filepath.Join(dir, "m.safetensors"))
+	require.Equal(t, exitOK, code, stderr)
+	var res map[string]any
+	require.NoError(t, json.Unmarshal([]byte(stdout), &res))
+	gap, ok := res["capacity_gap"]
+	assert.True(t, ok, "capacity_gap missing")
+	assert.Nil(t, gap)
+	assert.Greater(t, res["mi_estimate"], 0.0)
+}
+
+// embed, score and eval ran an interrupted run's checkpoint without a
+// word, although its normalization was never recomputed on clean inputs.
+func TestUnfinishedCheckpointGetsNote(t *testing.T) {
+	data, _, model := trainTinyModel(t)
+	m, err := dim.LoadModel(model)
+	require.NoError(t, err)
+	m.Config.Epochs, m.Step = 3, 2
+	require.NoError(t, m.Save(model))
+
+	code, _, stderr := runCmd("embed", model, "--data", data, "--out", filepath.Join(t.TempDir(), "z.csv"))
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "nidim embed: note: "+model+" is from an unfinished run (1 epoch and 2 steps of 3 epochs); nidim train --resume "+model+" finishes it\n")
+}
+
+func TestVersionNamesGoAndSIMDLevel(t *testing.T) {
+	code, stdout, stderr := runCmd("version")
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stdout, runtime.Version()+" "+runtime.GOOS+"/"+runtime.GOARCH+", SIMD level "+simd.Active().Level.String())
+	code, _, stderr = runCmd("version", "extra")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, `unexpected argument "extra"`)
 }

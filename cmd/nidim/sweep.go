@@ -268,7 +268,7 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	fmt.Fprintf(stderr, "nidim sweep: %d runs, %d already in %s; shared settings: %s\n", len(runs), countDone(runs, done), csvPath, settings)
+	fmt.Fprintf(stderr, "nidim sweep: %s, %d already in %s; shared settings: %s\n", plural(len(runs), "run", "runs"), countDone(runs, done), csvPath, settings)
 	for i, r := range runs {
 		key := r.Key()
 		if done[key] {
@@ -282,7 +282,7 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 			}
 		})
 		if errors.Is(err, context.Canceled) {
-			return fail(exitFail, "interrupted during run %s; the %d finished runs are in %s, and the same command resumes", key, len(records), csvPath)
+			return fail(exitFail, "interrupted during run %s; %s in %s, and the same command resumes", key, plural(len(records), "finished run is", "finished runs are"), csvPath)
 		}
 		if err != nil {
 			return fail(exitFail, "run %s failed: %v", key, err)

@@ -152,10 +152,17 @@ Data and output:
   --knn K              neighbors of the kNN classifier (default 5)
   --knn-metric NAME    euclidean or cosine distance for kNN (default euclidean)
   --no-eval            skip the evaluation after training
-  --json               print one JSON object with prior, dim, sigma, epochs,
-                       images_per_s, mi_estimate, mi_batch (rows per batch
-                       of the estimate), capacity, ln_batch,
-                       linear_probe_accuracy, knn_accuracy and report
+  --json               print one JSON object on stdout: the settings (recipe,
+                       prior, dim, sigma, eps, noise_views, epochs, batch,
+                       encoder, critic, loss), images_per_s, mi_estimate
+                       (on the test split; with --no-eval the last
+                       training epoch's), mi_batch (rows per batch of the
+                       estimate), train_mi_estimate, capacity,
+                       two_view_mi, prior_mi, capacity_gap (null with
+                       --no-eval), ln_batch, tau, linear_probe_accuracy,
+                       knn_accuracy, report (as nidim test --json prints
+                       it), eval_seconds, model (the checkpoint path) and
+                       history (one object per epoch)
 `
 
 // modelFlags are the flags that define the model, which a resumed run
@@ -334,6 +341,14 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	default:
 		return fail(exitUsage, "invalid --noise-views %q; use both, one or none.", *noiseViews)
 	}
+	for _, level := range []struct {
+		name  string
+		value float64
+	}{{"sigma", *sigma}, {"eps", *eps}} {
+		if !(level.value >= 0) || math.IsInf(level.value, 0) {
+			return fail(exitUsage, "invalid --%s %v; use 0 for no channel noise or a positive number such as 0.5.", level.name, level.value)
+		}
+	}
 	// A zero noise level is the noiseless ablation: plain InfoNCE with the
 	// same normalization. The default level then only sets the initial
 	// temperature, as with --noise-views none.
@@ -392,7 +407,11 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 			}
 		})
 		if len(conflict) > 0 {
-			return fail(exitUsage, "%s cannot be set with --resume, because the model settings come from the checkpoint; drop them or train a new model.", strings.Join(conflict, ", "))
+			them := "them"
+			if len(conflict) == 1 {
+				them = "it"
+			}
+			return fail(exitUsage, "%s cannot be set with --resume, because the model settings come from the checkpoint; drop %s or train a new model.", strings.Join(conflict, ", "), them)
 		}
 		m, err := dim.LoadModel(*resume)
 		if err != nil {
@@ -583,7 +602,8 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	res.EvalSeconds = time.Since(evalStart).Seconds()
 	res.MIEstimate = ev.MI
 	res.MIBatch = ev.MIBatch
-	res.CapacityGap = res.Capacity - ev.MI
+	gap := res.Capacity - ev.MI
+	res.CapacityGap = &gap
 	res.ProbeAccuracy = ev.Probe
 	res.KNNAccuracy = ev.KNN
 	res.Report = ev.Report
@@ -715,7 +735,7 @@ type trainResult struct {
 	Capacity      float64          `json:"capacity"`
 	TwoViewMI     float64          `json:"two_view_mi"`
 	PriorMI       float64          `json:"prior_mi"`
-	CapacityGap   float64          `json:"capacity_gap"`
+	CapacityGap   *float64         `json:"capacity_gap"` // nil without the evaluation
 	LnBatch       float64          `json:"ln_batch"`
 	Tau           float64          `json:"tau"`
 	ProbeAccuracy *float64         `json:"linear_probe_accuracy"`
@@ -872,6 +892,9 @@ func loadData(df dataFlags, seed uint64) (train, test *dim.Dataset, err error) {
 		if df.labels != "" || df.imageShape != "" {
 			return nil, nil, fmt.Errorf("--labels and --image-shape apply to a matrix file --data; an MNIST-style data set carries its own")
 		}
+		if df.testFraction != defaultTestFraction {
+			return nil, nil, fmt.Errorf("--test-fraction applies to a matrix file --data; an MNIST-style data set has its own test split")
+		}
 		var tr, te *mnist.Set
 		if df.data == "" {
 			tr, te, err = mnist.Load()
@@ -942,7 +965,7 @@ func loadMatrixData(df dataFlags, seed uint64) (train, test *dim.Dataset, err er
 
 	nTest := int(math.Round(float64(rows) * df.testFraction))
 	if nTest < 1 || rows-nTest < 2 {
-		return nil, nil, fmt.Errorf("--data %s has %d rows, too few to hold out %v of them for testing", df.data, rows, df.testFraction)
+		return nil, nil, fmt.Errorf("--data %s has %s, too few to hold out %v of them for testing", df.data, plural(rows, "row", "rows"), df.testFraction)
 	}
 	// Shuffle the rows with the seed, then hold out the last nTest.
 	order := make([]int, rows)

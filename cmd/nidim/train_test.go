@@ -123,7 +123,9 @@ func TestTrainUsageErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"train", "--prior", "cauchy"}, "unknown prior"},
-		{[]string{"train", "--sigma", "-1"}, "sigma = -1"},
+		{[]string{"train", "--sigma", "-1"}, "invalid --sigma -1; use 0 for no channel noise or a positive number"},
+		{[]string{"train", "--prior", "uniform", "--eps", "NaN"}, "invalid --eps NaN"},
+		{[]string{"train", "--test-fraction", "0.5"}, "--test-fraction applies to a matrix file --data"},
 		{[]string{"train", "--noise-views", "three"}, "--noise-views"},
 		{[]string{"train", "--prior", "uniform", "--sigma", "0.3"}, "--sigma does not apply to the uniform prior, whose noise level is --eps"},
 		{[]string{"train", "--prior", "laplace", "--eps", "0.3"}, "--eps does not apply to the laplace prior, whose noise level is --sigma"},

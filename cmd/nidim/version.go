@@ -1,0 +1,49 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"runtime/debug"
+
+	"github.com/nidim/nidim/simd"
+)
+
+func init() {
+	register(command{
+		name:    "version",
+		summary: "print the version, the Go release and the SIMD level in use",
+		run:     runVersion,
+	})
+}
+
+func runVersion(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		if args[0] == "-help" || args[0] == "-h" || args[0] == "--help" {
+			fmt.Fprintln(stdout, "Usage: nidim version\n\nPrints the module version, the VCS revision the binary was built from\n(when Go recorded it), the Go release, the target and the SIMD level\nthat the kernels use on this CPU.")
+			return exitOK
+		}
+		fmt.Fprintf(stderr, "nidim version: unexpected argument %q; run nidim version without arguments.\n", args[0])
+		return exitUsage
+	}
+	version, revision := "(unknown)", ""
+	if info, ok := debug.ReadBuildInfo(); ok {
+		version = info.Main.Version
+		for _, s := range info.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				revision = s.Value
+			case "vcs.modified":
+				if s.Value == "true" {
+					revision += " (modified)"
+				}
+			}
+		}
+	}
+	fmt.Fprintf(stdout, "nidim %s\n", version)
+	if revision != "" {
+		fmt.Fprintf(stdout, "revision %s\n", revision)
+	}
+	fmt.Fprintf(stdout, "%s %s/%s, SIMD level %s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH, simd.Active().Level)
+	return exitOK
+}
