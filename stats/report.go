@@ -235,10 +235,11 @@ func normalizeOptions(opts ReportOptions) (ReportOptions, error) {
 // singular covariance) is listed with its error and left out of the
 // family. Invalid options and non-finite values in m return an error.
 //
-// NOTE: a Monte Carlo p-value is at least 1/(B+1), so with K tests in the
-// family Holm can reject on it only when K/(B+1) <= alpha. With the
-// default 199 replicates and many components the energy tests inform but
-// do not decide the verdict, and WriteText prints a note when that happens.
+// NOTE: a Monte Carlo p-value is at least 1/(B+1), and Holm multiplies the
+// smallest of K p-values by K. When K/(B+1) > alpha, Holm can reject on a
+// Monte Carlo test only after at least K - alpha (B+1) other tests reject.
+// With the default 199 replicates and many components the energy tests
+// then rarely decide the verdict, and WriteText prints a note saying so.
 func BuildReport(m Matrix, opts ReportOptions) (*Report, error) {
 	opts, err := normalizeOptions(opts)
 	if err != nil {

@@ -78,7 +78,10 @@ func (e TestEntry) notes(n int) string {
 }
 
 // monteCarloNote explains, when it applies, that Monte Carlo p-values are
-// too coarse to reject under Holm in a family this large.
+// too coarse for Holm to reject on them unless many other tests reject
+// first. Holm multiplies the i-th smallest of k p-values by k - i + 1, and
+// a Monte Carlo p-value is at least 1/(B+1) with B replicates, so it can
+// reject only at a rank i >= k + 1 - alpha (B+1).
 func (r *Report) monteCarloNote() string {
 	k := r.Ran()
 	for _, e := range r.Tests {
@@ -86,9 +89,10 @@ func (r *Report) monteCarloNote() string {
 		if !ok || e.Err != "" {
 			continue
 		}
-		if float64(k)/float64(reps+1) > r.Alpha {
-			return fmt.Sprintf("Monte Carlo p-values from %d replicates are at least 1/%d, so Holm over %d tests cannot reject on them at alpha %g; read them on their own, or raise the replicates.",
-				reps, reps+1, k, r.Alpha)
+		reach := r.Alpha * float64(reps+1)
+		if float64(k) > reach {
+			return fmt.Sprintf("Monte Carlo p-values from %d replicates are at least 1/%d, so Holm over %d tests at alpha %g rejects on them only after %d other tests reject; read them on their own, or raise the replicates.",
+				reps, reps+1, k, r.Alpha, int(math.Ceil(float64(k)-reach)))
 		}
 		return ""
 	}

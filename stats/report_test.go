@@ -472,3 +472,26 @@ func TestCheckReportOptionsMatchesBuildReport(t *testing.T) {
 	}
 	assert.NoError(t, CheckReportOptions(ReportOptions{Prior: "uniform", Tests: []string{"ks-prior"}}))
 }
+
+// The note used to say that Holm cannot reject on Monte Carlo p-values,
+// although it can once enough other tests reject first.
+func TestMonteCarloNoteCountsRejections(t *testing.T) {
+	const k, reps, alpha = 51, 199, 0.01
+	r := &Report{Alpha: alpha, Tests: make([]TestEntry, k)}
+	r.Tests[0].Extra = map[string]any{"replicates": reps}
+	assert.Contains(t, r.monteCarloNote(), "Holm over 51 tests at alpha 0.01 rejects on them only after 49 other tests reject")
+
+	// With 48 small p-values the smallest Monte Carlo p-value stays above
+	// alpha after Holm; with 49 it reaches alpha.
+	for others, rejects := range map[int]bool{48: false, 49: true} {
+		p := make([]float64, k)
+		for i := range p {
+			p[i] = 0.5
+		}
+		for i := range others {
+			p[i] = 1e-9
+		}
+		p[k-1] = 1.0 / (reps + 1)
+		assert.Equal(t, rejects, Holm(p)[k-1] <= alpha, "%d other rejections", others)
+	}
+}
