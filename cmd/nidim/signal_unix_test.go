@@ -4,6 +4,8 @@ package main
 
 import (
 	"errors"
+	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -13,20 +15,29 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nidim/nidim/internal/atomicfile"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 // sigintChildEnv makes the test binary run nidim with the arguments in
-// sigintArgsEnv, sending itself SIGINT between training and evaluation.
+// sigintArgsEnv. With the value 1 it sends itself SIGINT between training
+// and evaluation. With the value "write" it also has the command
+// interrupted-write, which sends itself the signal named in signalNameEnv
+// while atomicfile writes the file named by its argument.
 const (
 	sigintChildEnv = "NIDIM_TEST_SIGINT_CHILD"
 	sigintArgsEnv  = "NIDIM_TEST_SIGINT_ARGS"
+	signalNameEnv  = "NIDIM_TEST_SIGNAL"
 	exitIgnored    = 77 // SIGINT was ignored when the child started
 )
 
 func TestMain(m *testing.M) {
-	if os.Getenv(sigintChildEnv) == "1" {
+	switch os.Getenv(sigintChildEnv) {
+	case "write":
+		register(command{name: "interrupted-write", run: runInterruptedWrite})
+		os.Exit(runMain(strings.Split(os.Getenv(sigintArgsEnv), "\x1f"), os.Stdout, os.Stderr))
+	case "1":
 		if signal.Ignored(os.Interrupt) {
 			os.Exit(exitIgnored)
 		}
@@ -36,9 +47,61 @@ func TestMain(m *testing.M) {
 			// one time to end it.
 			time.Sleep(2 * time.Second)
 		}
-		os.Exit(run(strings.Split(os.Getenv(sigintArgsEnv), "\x1f"), os.Stdout, os.Stderr))
+		os.Exit(runMain(strings.Split(os.Getenv(sigintArgsEnv), "\x1f"), os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())
+}
+
+// runInterruptedWrite writes args[0] through atomicfile and sends the
+// process the signal named in signalNameEnv before the write finishes.
+// The handler that runMain installs should end the process during the
+// sleep.
+func runInterruptedWrite(args []string, stdout, stderr io.Writer) int {
+	sig := map[string]syscall.Signal{"INT": syscall.SIGINT, "TERM": syscall.SIGTERM}[os.Getenv(signalNameEnv)]
+	err := atomicfile.Write(args[0], 0o644, func(w io.Writer) error {
+		if _, err := io.WriteString(w, "new\n"); err != nil {
+			return err
+		}
+		_ = syscall.Kill(os.Getpid(), sig)
+		time.Sleep(10 * time.Second)
+		return nil
+	})
+	fmt.Fprintf(stderr, "the signal did not end the process; the write returned %v\n", err)
+	return exitFail
+}
+
+// A signal during "nidim embed" and the other commands that do not catch
+// signals themselves used to leave the temporary file of the output behind.
+// The handler now removes it and exits with 128 plus the signal number.
+func TestSignalDuringWriteRemovesTemporaryFile(t *testing.T) {
+	for _, c := range []struct {
+		signal string
+		status int
+		output string
+	}{
+		{"INT", exitInterrupted, "nidim interrupted-write: interrupted.\n"},
+		{"TERM", exitTerminated, "nidim interrupted-write: terminated.\n"},
+	} {
+		t.Run(c.signal, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "e.csv")
+			require.NoError(t, os.WriteFile(path, []byte("old\n"), 0o644))
+			cmd := exec.Command(os.Args[0], "-test.run=^$")
+			cmd.Env = append(os.Environ(), sigintChildEnv+"=write", signalNameEnv+"="+c.signal,
+				sigintArgsEnv+"=interrupted-write\x1f"+path)
+			out, err := cmd.CombinedOutput()
+			var exitErr *exec.ExitError
+			require.ErrorAs(t, err, &exitErr, "the child was not interrupted:\n%s", out)
+			assert.Equal(t, c.status, exitErr.ExitCode(), "child ended with %v:\n%s", exitErr, out)
+			assert.Equal(t, c.output, string(out))
+			left, err := filepath.Glob(filepath.Join(dir, ".e.csv.tmp-*"))
+			require.NoError(t, err)
+			assert.Empty(t, left, "temporary files remain")
+			got, err := os.ReadFile(path)
+			require.NoError(t, err)
+			assert.Equal(t, "old\n", string(got), "the interrupted write replaced the file")
+		})
+	}
 }
 
 // Ctrl-C during the evaluation after training used to be caught by the
