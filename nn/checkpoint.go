@@ -36,6 +36,10 @@ const metadataKey = "__metadata__"
 // file.
 var ErrCheckpoint = errors.New("invalid safetensors checkpoint")
 
+// damagedFix ends the errors about a file that was a checkpoint once but
+// was cut short or altered on the way.
+const damagedFix = "copy or download the file again, or train a new model with nidim train"
+
 // NamedTensor is a tensor with the name a checkpoint stores it under.
 type NamedTensor struct {
 	Name   string
@@ -216,10 +220,11 @@ func looksLike(data []byte) string {
 // whole layout before it allocates any tensor. The header must fit in the
 // file, and every tensor must be F32 with a byte size of 4 times its
 // element count. The tensors must cover the data section exactly, without
-// overlaps or gaps.
+// overlaps or gaps. A file whose layout is consistent but shorter than its
+// header describes is reported as truncated.
 func ParseCheckpoint(data []byte) (*Checkpoint, error) {
 	if len(data) < 8 {
-		return nil, fmt.Errorf("%w: file is %d bytes, shorter than the 8-byte header length; it is truncated or not a checkpoint", ErrCheckpoint, len(data))
+		return nil, fmt.Errorf("%w: file is %d bytes, shorter than the 8-byte header length; it is truncated or not a checkpoint, so %s", ErrCheckpoint, len(data), damagedFix)
 	}
 	// The JSON header of every safetensors file starts right after the
 	// header length.
@@ -231,7 +236,7 @@ func ParseCheckpoint(data []byte) (*Checkpoint, error) {
 		return nil, fmt.Errorf("%w: header length %d exceeds the maximum of %d bytes", ErrCheckpoint, n, maxHeaderSize)
 	}
 	if n > uint64(len(data)-8) {
-		return nil, fmt.Errorf("%w: header length %d is longer than the %d bytes that follow it; the file is truncated", ErrCheckpoint, n, len(data)-8)
+		return nil, fmt.Errorf("%w: the file is truncated (header length %d needs at least %d bytes, but the file has %d); %s", ErrCheckpoint, n, 8+n, len(data), damagedFix)
 	}
 	header, body := data[8:8+n], data[8+n:]
 	if len(header) == 0 || header[0] != '{' {
@@ -241,56 +246,24 @@ func ParseCheckpoint(data []byte) (*Checkpoint, error) {
 	if err != nil {
 		return nil, err
 	}
+	list, err := layOut(entries)
+	if err != nil {
+		return nil, err
+	}
 
-	type placed struct {
-		name       string
-		shape      []int
-		begin, end uint64
+	// layOut checked that the tensors cover [0, size) exactly.
+	var size uint64
+	if len(list) > 0 {
+		size = list[len(list)-1].end
 	}
-	list := make([]placed, 0, len(entries))
-	for name, e := range entries {
-		if e.Dtype != "F32" {
-			return nil, fmt.Errorf("%w: tensor %q has dtype %q; nidim reads F32 only, so convert the tensor to float32", ErrCheckpoint, name, e.Dtype)
+	if size > uint64(len(body)) {
+		if size > math.MaxUint64-8-n {
+			return nil, fmt.Errorf("%w: the tensors end at byte %d of the data section, beyond any file size", ErrCheckpoint, size)
 		}
-		if len(e.DataOffsets) != 2 {
-			return nil, fmt.Errorf("%w: tensor %q has %d data offsets, want 2", ErrCheckpoint, name, len(e.DataOffsets))
-		}
-		begin, end := e.DataOffsets[0], e.DataOffsets[1]
-		if begin > end || end > uint64(len(body)) {
-			return nil, fmt.Errorf("%w: tensor %q has data offsets [%d, %d], outside the %d-byte data section", ErrCheckpoint, name, begin, end, len(body))
-		}
-		shape := make([]int, len(e.Shape))
-		count := uint64(1)
-		for i, d := range e.Shape {
-			if d < 0 || (d > 0 && count > uint64(len(body))/uint64(d)) {
-				return nil, fmt.Errorf("%w: tensor %q has shape %v, which needs more bytes than the %d-byte data section holds", ErrCheckpoint, name, e.Shape, len(body))
-			}
-			shape[i] = int(d)
-			count *= uint64(d)
-		}
-		if count*4 != end-begin {
-			return nil, fmt.Errorf("%w: tensor %q has shape %v, which needs %d bytes, but its data offsets [%d, %d] span %d", ErrCheckpoint, name, e.Shape, count*4, begin, end, end-begin)
-		}
-		list = append(list, placed{name, shape, begin, end})
+		return nil, fmt.Errorf("%w: the file is truncated (the header describes %d bytes, but the file has %d); %s", ErrCheckpoint, 8+n+size, len(data), damagedFix)
 	}
-	sort.Slice(list, func(i, j int) bool {
-		if list[i].begin != list[j].begin {
-			return list[i].begin < list[j].begin
-		}
-		return list[i].end < list[j].end
-	})
-	var pos uint64
-	for _, p := range list {
-		if p.begin < pos {
-			return nil, fmt.Errorf("%w: tensor %q at bytes [%d, %d] overlaps the tensor before it, which ends at %d", ErrCheckpoint, p.name, p.begin, p.end, pos)
-		}
-		if p.begin > pos {
-			return nil, fmt.Errorf("%w: bytes [%d, %d] of the data section belong to no tensor", ErrCheckpoint, pos, p.begin)
-		}
-		pos = p.end
-	}
-	if pos != uint64(len(body)) {
-		return nil, fmt.Errorf("%w: bytes [%d, %d] at the end of the data section belong to no tensor", ErrCheckpoint, pos, len(body))
+	if size < uint64(len(body)) {
+		return nil, fmt.Errorf("%w: bytes [%d, %d] at the end of the data section belong to no tensor", ErrCheckpoint, size, len(body))
 	}
 
 	c := &Checkpoint{Tensors: make(map[string]*tensor.Tensor, len(list)), Metadata: metadata}
@@ -309,6 +282,65 @@ func ParseCheckpoint(data []byte) (*Checkpoint, error) {
 	return c, nil
 }
 
+// placedTensor is a tensor entry of the header with its checked shape and
+// byte range in the data section.
+type placedTensor struct {
+	name       string
+	shape      []int
+	begin, end uint64
+}
+
+// layOut checks each header entry on its own and then that the entries,
+// sorted by offset, cover the data section from byte 0 without overlaps or
+// gaps. It does not compare the offsets with the file size, so that
+// ParseCheckpoint can tell a truncated file from inconsistent offsets.
+func layOut(entries map[string]headerEntry) ([]placedTensor, error) {
+	list := make([]placedTensor, 0, len(entries))
+	for name, e := range entries {
+		if e.Dtype != "F32" {
+			return nil, fmt.Errorf("%w: tensor %q has dtype %q; nidim reads F32 only, so convert the tensor to float32", ErrCheckpoint, name, e.Dtype)
+		}
+		if len(e.DataOffsets) != 2 {
+			return nil, fmt.Errorf("%w: tensor %q has %d data offsets, want 2", ErrCheckpoint, name, len(e.DataOffsets))
+		}
+		begin, end := e.DataOffsets[0], e.DataOffsets[1]
+		if begin > end {
+			return nil, fmt.Errorf("%w: tensor %q has data offsets [%d, %d], which end before they begin", ErrCheckpoint, name, begin, end)
+		}
+		shape := make([]int, len(e.Shape))
+		count := uint64(1)
+		for i, d := range e.Shape {
+			// Bounding count by the span keeps count*4 from overflowing.
+			if d < 0 || (d > 0 && count > (end-begin)/uint64(d)) {
+				return nil, fmt.Errorf("%w: tensor %q has shape %v, which needs more bytes than its data offsets [%d, %d] span", ErrCheckpoint, name, e.Shape, begin, end)
+			}
+			shape[i] = int(d)
+			count *= uint64(d)
+		}
+		if count*4 != end-begin {
+			return nil, fmt.Errorf("%w: tensor %q has shape %v, which needs %d bytes, but its data offsets [%d, %d] span %d", ErrCheckpoint, name, e.Shape, count*4, begin, end, end-begin)
+		}
+		list = append(list, placedTensor{name, shape, begin, end})
+	}
+	sort.Slice(list, func(i, j int) bool {
+		if list[i].begin != list[j].begin {
+			return list[i].begin < list[j].begin
+		}
+		return list[i].end < list[j].end
+	})
+	var pos uint64
+	for _, p := range list {
+		if p.begin < pos {
+			return nil, fmt.Errorf("%w: tensor %q at bytes [%d, %d] overlaps the tensor before it, which ends at %d", ErrCheckpoint, p.name, p.begin, p.end, pos)
+		}
+		if p.begin > pos {
+			return nil, fmt.Errorf("%w: bytes [%d, %d] of the data section belong to no tensor", ErrCheckpoint, pos, p.begin)
+		}
+		pos = p.end
+	}
+	return list, nil
+}
+
 // decodeHeader parses the JSON header, rejecting duplicate names and
 // unknown fields.
 func decodeHeader(header []byte) (map[string]headerEntry, map[string]string, error) {
@@ -322,7 +354,7 @@ func decodeHeader(header []byte) (map[string]headerEntry, map[string]string, err
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return nil, nil, fmt.Errorf("%w: header is not valid JSON: %v", ErrCheckpoint, err)
+			return nil, nil, fmt.Errorf("%w: header is not valid JSON (%v); %s", ErrCheckpoint, err, damagedFix)
 		}
 		name, _ := tok.(string)
 		if seen[name] {
@@ -331,7 +363,7 @@ func decodeHeader(header []byte) (map[string]headerEntry, map[string]string, err
 		seen[name] = true
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
-			return nil, nil, fmt.Errorf("%w: header is not valid JSON: %v", ErrCheckpoint, err)
+			return nil, nil, fmt.Errorf("%w: header is not valid JSON (%v); %s", ErrCheckpoint, err, damagedFix)
 		}
 		if name == metadataKey {
 			if err := json.Unmarshal(raw, &metadata); err != nil {
@@ -343,7 +375,7 @@ func decodeHeader(header []byte) (map[string]headerEntry, map[string]string, err
 		ed := json.NewDecoder(bytes.NewReader(raw))
 		ed.DisallowUnknownFields()
 		if err := ed.Decode(&e); err != nil {
-			return nil, nil, fmt.Errorf("%w: tensor %q: %v", ErrCheckpoint, name, err)
+			return nil, nil, fmt.Errorf("%w: the header is not valid safetensors: entry %q is neither %s nor a tensor description (%v); %s", ErrCheckpoint, name, metadataKey, err, damagedFix)
 		}
 		if e.Shape == nil || e.DataOffsets == nil {
 			return nil, nil, fmt.Errorf("%w: tensor %q lacks a shape or data offsets", ErrCheckpoint, name)
@@ -351,7 +383,7 @@ func decodeHeader(header []byte) (map[string]headerEntry, map[string]string, err
 		entries[name] = e
 	}
 	if _, err := dec.Token(); err != nil {
-		return nil, nil, fmt.Errorf("%w: header is not valid JSON: %v", ErrCheckpoint, err)
+		return nil, nil, fmt.Errorf("%w: header is not valid JSON (%v); %s", ErrCheckpoint, err, damagedFix)
 	}
 	if rest := strings.TrimRight(string(header[dec.InputOffset():]), " "); rest != "" {
 		return nil, nil, fmt.Errorf("%w: header has %d bytes after its JSON object that are not spaces", ErrCheckpoint, len(rest))

@@ -3,6 +3,7 @@ package nn
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -116,17 +117,19 @@ func TestParseCheckpointRejects(t *testing.T) {
 		{"empty", nil, "shorter than the 8-byte header length"},
 		{"seven bytes", make([]byte, 7), "shorter than the 8-byte header length"},
 		{"oversized header", binary.LittleEndian.AppendUint64(nil, 1<<40), "exceeds the maximum"},
-		{"header longer than file", append(binary.LittleEndian.AppendUint64(nil, 50), `{"a":1}`...), "header length 50 is longer than the 7 bytes"},
+		{"header longer than file", append(binary.LittleEndian.AppendUint64(nil, 50), `{"a":1}`...), "the file is truncated (header length 50 needs at least 58 bytes, but the file has 15)"},
 		{"not an object", rawCheckpoint(`[1,2]`, nil), "the data is not a safetensors checkpoint; pass"},
 		{"empty header", rawCheckpoint(``, []byte("{}")), "does not start with '{'"},
 		{"bad json", rawCheckpoint(`{"a":{"dtype":"F32",`, nil), "not valid JSON"},
 		{"trailing bytes in header", rawCheckpoint(`{} x`, nil), "not spaces"},
 		{"wrong dtype", rawCheckpoint(`{"w":{"dtype":"F16","shape":[4],"data_offsets":[0,8]}}`, eight), `dtype "F16"`},
-		{"unknown field", rawCheckpoint(`{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8],"x":1}}`, eight), "unknown field"},
+		{"unknown field", rawCheckpoint(`{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8],"x":1}}`, eight), `the header is not valid safetensors: entry "w" is neither __metadata__ nor a tensor description (json: unknown field "x")`},
+		{"damaged metadata key", rawCheckpoint(`{"__metadataX_":{"k":"v"}}`, nil), `the header is not valid safetensors: entry "__metadataX_" is neither __metadata__ nor a tensor description`},
 		{"missing offsets", rawCheckpoint(`{"w":{"dtype":"F32","shape":[2]}}`, eight), "lacks a shape or data offsets"},
 		{"three offsets", rawCheckpoint(`{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,4,8]}}`, eight), "3 data offsets"},
-		{"offset out of range", rawCheckpoint(`{"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}`, eight), "outside the 8-byte data section"},
-		{"reversed offsets", rawCheckpoint(`{"w":{"dtype":"F32","shape":[0],"data_offsets":[8,0]}}`, eight), "outside the 8-byte data section"},
+		{"data past the end", rawCheckpoint(`{"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}`, eight), "the file is truncated (the header describes 79 bytes, but the file has 71); copy or download the file again"},
+		{"offsets beyond any size", rawCheckpoint(`{"w":{"dtype":"F32","shape":[4611686018427387903],"data_offsets":[0,18446744073709551612]}}`, eight), "beyond any file size"},
+		{"reversed offsets", rawCheckpoint(`{"w":{"dtype":"F32","shape":[0],"data_offsets":[8,0]}}`, eight), "end before they begin"},
 		{"shape vs size", rawCheckpoint(`{"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}`, eight), "needs 12 bytes"},
 		{"huge shape", rawCheckpoint(`{"w":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,8]}}`, eight), "needs more bytes"},
 		{"negative shape", rawCheckpoint(`{"w":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}}`, eight), "needs more bytes"},
@@ -144,6 +147,34 @@ func TestParseCheckpointRejects(t *testing.T) {
 			assert.True(t, errors.Is(err, ErrCheckpoint), "error %q does not wrap ErrCheckpoint", err)
 			assert.Contains(t, err.Error(), c.want)
 		})
+	}
+}
+
+// TestLoadCheckpointTruncated cuts a saved checkpoint at every length, as
+// an interrupted copy does, and expects each error to say so with the
+// sizes and the fix.
+func TestLoadCheckpointTruncated(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "m.safetensors")
+	a := &tensor.Tensor{Shape: []int{2, 3}, Data: []float32{1, 2, 3, 4, 5, 6}}
+	b := &tensor.Tensor{Shape: []int{4}, Data: []float32{7, 8, 9, 10}}
+	require.NoError(t, SaveCheckpoint(path, []NamedTensor{{"a", a}, {"b", b}}, map[string]string{"k": "v"}))
+	whole, err := os.ReadFile(path)
+	require.NoError(t, err)
+	headerEnd := 8 + int(binary.LittleEndian.Uint64(whole))
+	cut := filepath.Join(dir, "cut.safetensors")
+	for size := range len(whole) {
+		require.NoError(t, os.WriteFile(cut, whole[:size], 0o644))
+		_, err := LoadCheckpoint(cut)
+		require.Error(t, err, "cut at %d of %d bytes", size, len(whole))
+		assert.True(t, errors.Is(err, ErrCheckpoint), "error %q does not wrap ErrCheckpoint", err)
+		msg := err.Error()
+		assert.Contains(t, msg, cut+": ")
+		assert.Contains(t, msg, "truncated", "cut at %d", size)
+		assert.Contains(t, msg, "copy or download the file again", "cut at %d", size)
+		if size >= headerEnd {
+			assert.Contains(t, msg, fmt.Sprintf("the header describes %d bytes, but the file has %d", len(whole), size))
+		}
 	}
 }
 
@@ -194,6 +225,8 @@ func FuzzLoadCheckpoint(f *testing.F) {
 	f.Add(rawCheckpoint(`{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}`, eight))
 	f.Add(rawCheckpoint(`{"__metadata__":{"k":"v"},"a":{"dtype":"F32","shape":[1,1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}`, eight))
 	f.Add(rawCheckpoint(`{}`, nil))
+	f.Add(rawCheckpoint(`{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}`, eight[:5]))
+	f.Add(rawCheckpoint(`{"__metadataX_":{"k":"v"},"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}`, eight[:4]))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := ParseCheckpoint(data)
 		if err != nil {
