@@ -152,10 +152,7 @@ func parseBenchFlags(fs *flag.FlagSet, args []string, usage string, stdout, stde
 			fmt.Fprint(stdout, usage)
 			return exitOK
 		}
-		msg := err.Error()
-		if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
-			msg = "unknown flag " + name
-		}
+		msg := flagErrorText(fs, args, err)
 		fmt.Fprintf(stderr, "nidim %s: %s; run \"nidim help bench\" for the flags.\n", fs.Name(), msg)
 		return exitUsage
 	}

@@ -72,7 +72,7 @@ func TestBenchInvalidUsage(t *testing.T) {
 		{[]string{"bench", "gemm", "--sizes", ""}, "no cases to time"},
 		{[]string{"bench", "gemm", "--threads", "-1"}, "invalid --threads -1: use 0 for all cores"},
 		{[]string{"bench", "gemm", "--level", "sse9"}, `invalid --level "sse9": use one of generic`},
-		{[]string{"bench", "gemm", "--bogus"}, "unknown flag -bogus"},
+		{[]string{"bench", "gemm", "--bogus"}, "unknown flag --bogus"},
 		{[]string{"bench", "gemm", "extra"}, `unexpected argument "extra"`},
 	}
 	for _, tc := range cases {
@@ -151,7 +151,7 @@ func TestBenchCasesShareFlagParsing(t *testing.T) {
 
 		code, _, stderr = runCmd("bench", c.name, "--bogus")
 		assert.Equal(t, exitUsage, code, c.name)
-		assert.Equal(t, "nidim bench "+c.name+": unknown flag -bogus; run \"nidim help bench\" for the flags.\n", stderr)
+		assert.Equal(t, "nidim bench "+c.name+": unknown flag --bogus; run \"nidim help bench\" for the flags.\n", stderr)
 
 		code, _, stderr = runCmd("bench", c.name, "--json", "extra")
 		assert.Equal(t, exitUsage, code, c.name)

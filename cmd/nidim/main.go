@@ -102,14 +102,14 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "Run \"nidim help COMMAND\" for the flags of one command.")
 }
 
-// flagErrorText rewrites an error of fs.Parse in the words of the help
-// texts: "unknown flag -x", "--lr needs a value", or "invalid --lr "abc":
-// use a number". The package flag's own wording ("parse error") names
-// neither what was expected nor the double-dash spelling users type.
-func flagErrorText(fs *flag.FlagSet, err error) string {
+// flagErrorText rewrites an error of fs.Parse(args) in the words of the
+// help texts: "unknown flag --x", "--lr needs a value", or "invalid --lr
+// "abc": use a number". The package flag's own wording ("parse error")
+// names neither what was expected nor the double-dash spelling users type.
+func flagErrorText(fs *flag.FlagSet, args []string, err error) string {
 	msg := err.Error()
 	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
-		return "unknown flag " + name
+		return "unknown flag " + typedFlag(fs, args, name)
 	}
 	if name, ok := strings.CutPrefix(msg, "flag needs an argument: -"); ok {
 		return "--" + name + " needs a value"
@@ -148,6 +148,24 @@ func flagErrorText(fs *flag.FlagSet, err error) string {
 	return fmt.Sprintf("invalid --%s %q: use %s", name, value, want)
 }
 
+// typedFlag returns the undefined flag that stopped fs.Parse(args) as the
+// user typed it, "--x" or "-x", without a value after "=". The package flag
+// names it as "-x" in the error whatever the number of dashes. Parse has
+// consumed the arguments up to and including that flag, so it is the one
+// before fs.Args(). When that argument does not match name, typedFlag
+// returns name.
+func typedFlag(fs *flag.FlagSet, args []string, name string) string {
+	i := len(args) - len(fs.Args()) - 1
+	if i < 0 || i >= len(args) {
+		return name
+	}
+	typed, _, _ := strings.Cut(args[i], "=")
+	if strings.TrimLeft(typed, "-") != strings.TrimPrefix(name, "-") {
+		return name
+	}
+	return typed
+}
+
 // sentence turns an error from the library into the one sentence the
 // command prints: without the "pkg: " prefixes that only name Go packages,
 // and ending with a period.
@@ -181,7 +199,7 @@ func parseFlagsAndFiles(fs *flag.FlagSet, args []string, maxFiles int, usage str
 				fmt.Fprint(stdout, usage)
 				return nil, exitOK
 			}
-			fmt.Fprintf(stderr, "nidim %s: %s; run \"nidim help %s\" for the flags.\n", fs.Name(), flagErrorText(fs, err), fs.Name())
+			fmt.Fprintf(stderr, "nidim %s: %s; run \"nidim help %s\" for the flags.\n", fs.Name(), flagErrorText(fs, args, err), fs.Name())
 			return nil, exitUsage
 		}
 		if fs.NArg() == 0 {

@@ -137,7 +137,10 @@ func TestFlagValueErrorsSayWhatIsExpected(t *testing.T) {
 		{[]string{"embed", "--batch", "99999999999999999999"}, `nidim embed: invalid --batch "99999999999999999999": out of range; use a whole number that fits; run "nidim help embed" for the flags.`},
 		{[]string{"eval", "--json=maybe"}, `nidim eval: invalid --json "maybe": use true or false; run "nidim help eval" for the flags.`},
 		{[]string{"test", "--alpha", "abc", path}, `nidim test: invalid --alpha "abc": use a number; run "nidim help test" for the flags.`},
-		{[]string{"test", "--bogus", path}, `nidim test: unknown flag -bogus; run "nidim help test" for the flags.`},
+		{[]string{"test", "--bogus", path}, `nidim test: unknown flag --bogus; run "nidim help test" for the flags.`},
+		{[]string{"test", path, "-bogus"}, `nidim test: unknown flag -bogus; run "nidim help test" for the flags.`},
+		{[]string{"eval", "--threads", "2", "--bogus=3"}, `nidim eval: unknown flag --bogus; run "nidim help eval" for the flags.`},
+		{[]string{"bench", "gemm", "--bogus"}, `nidim bench gemm: unknown flag --bogus; run "nidim help bench" for the flags.`},
 	} {
 		code, stdout, stderr := runCmd(c.args...)
 		assert.Equal(t, exitUsage, code, "%v", c.args)

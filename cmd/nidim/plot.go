@@ -154,10 +154,7 @@ func (p *plotRun) parse(args []string) int {
 				fmt.Fprint(p.stdout, plotUsage)
 				return exitOK
 			}
-			msg := err.Error()
-			if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
-				msg = "unknown flag " + name
-			}
+			msg := flagErrorText(p.flags, args, err)
 			return p.usageError("%s; run \"nidim help plot\" for the flags", msg)
 		}
 		if p.flags.NArg() == 0 {

@@ -332,7 +332,7 @@ func TestPlotUsageErrors(t *testing.T) {
 		{"unknown kind", []string{"pie", emb}, `unknown kind "pie"`},
 		{"missing file", []string{"scatter"}, "missing FILE"},
 		{"two files", []string{"scatter", emb, emb}, "unexpected argument"},
-		{"unknown flag", []string{"scatter", emb, "--colour", "red"}, "unknown flag -colour"},
+		{"unknown flag", []string{"scatter", emb, "--colour", "red"}, "unknown flag --colour"},
 		{"absent file", []string{"qq", filepath.Join(dir, "absent.npy")}, "absent.npy"},
 		{"x out of range", []string{"scatter", emb, "--x", "3"}, "invalid --x 3"},
 		{"negative y", []string{"scatter", emb, "--y", "-1"}, "invalid --y -1"},

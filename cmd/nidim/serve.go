@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
@@ -123,10 +122,7 @@ func parseServeFlags(args []string, stdout, stderr io.Writer) (*serveFlags, int)
 				fmt.Fprint(stdout, serveUsage)
 				return nil, exitOK
 			}
-			msg := err.Error()
-			if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
-				msg = "unknown flag " + name
-			}
+			msg := flagErrorText(fs, args, err)
 			return fail("%s; run \"nidim help serve\" for the flags.", msg)
 		}
 		if fs.NArg() == 0 {

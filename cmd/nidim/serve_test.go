@@ -125,7 +125,7 @@ func TestServeCommandUsageErrors(t *testing.T) {
 		{[]string{path, "--timeout", "0s"}, "invalid --timeout"},
 		{[]string{path, "--threads", "-1"}, "invalid --threads -1"},
 		{[]string{path, "--log-format", "xml"}, `invalid --log-format "xml"`},
-		{[]string{path, "--port", "80"}, "unknown flag -port"},
+		{[]string{path, "--port", "80"}, "unknown flag --port"},
 		{[]string{filepath.Join(t.TempDir(), "missing.safetensors")}, "no such file"},
 	}
 	for _, c := range cases {

@@ -109,7 +109,7 @@ func parseTestArgs(args []string) (opts stats.ReportOptions, path string, asJSON
 			if errors.Is(err, flag.ErrHelp) {
 				return opts, "", false, err
 			}
-			return opts, "", false, fmt.Errorf("%s; run \"nidim help test\" for the flags", flagErrorText(fs, err))
+			return opts, "", false, fmt.Errorf("%s; run \"nidim help test\" for the flags", flagErrorText(fs, args, err))
 		}
 		if fs.NArg() == 0 {
 			break

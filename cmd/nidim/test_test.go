@@ -162,7 +162,7 @@ func TestCommandTestUsageErrors(t *testing.T) {
 		{"unknown prior", []string{"test", "--prior", "cauchy", good}, []string{`unknown prior "cauchy"`}},
 		{"bad alpha", []string{"test", "--alpha", "2", good}, []string{"invalid --alpha 2"}},
 		{"bad replicates", []string{"test", "--replicates", "0", good}, []string{"invalid --replicates 0"}},
-		{"unknown flag", []string{"test", "--bogus", good}, []string{"unknown flag -bogus", "nidim help test"}},
+		{"unknown flag", []string{"test", "--bogus", good}, []string{"unknown flag --bogus", "nidim help test"}},
 		{"missing file", []string{"test"}, []string{"missing FILE"}},
 		{"two files", []string{"test", good, good}, []string{"unexpected argument"}},
 		{"no such file", []string{"test", filepath.Join(t.TempDir(), "none.csv")}, []string{"none.csv"}},

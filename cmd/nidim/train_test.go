@@ -131,7 +131,7 @@ func TestTrainUsageErrors(t *testing.T) {
 		{[]string{"train", "--prior", "laplace", "--eps", "0.3"}, "--eps does not apply to the laplace prior, whose noise level is --sigma"},
 		{[]string{"train", "--recipe", ""}, "missing name after --recipe"},
 		{[]string{"train", "--encoder", "vit"}, "unknown encoder"},
-		{[]string{"train", "--bogus"}, "unknown flag -bogus"},
+		{[]string{"train", "--bogus"}, "unknown flag --bogus"},
 		{[]string{"train", "extra"}, "unexpected argument"},
 		{[]string{"train", "--data", "/nonexistent/x.npy"}, "x.npy"},
 		{[]string{"embed", "--out", "z.npy"}, "missing --model"},
