@@ -38,8 +38,8 @@ Flags:
                         exponential, Exponential(1)^d
   --eps E               noise half-width of the uniform channel the
                         embeddings were trained with, which the grid test
-                        needs; without it the grid test is skipped
-                        (default: unknown)
+                        needs; without it the grid test is skipped. Only
+                        with --prior uniform (default: unknown)
   --tests LIST          comma-separated test names (default: every test valid
                         for the prior)
   --alpha A             family-wise significance level, a probability in
@@ -169,6 +169,13 @@ func parseTestArgs(args []string) (opts stats.ReportOptions, path string, asJSON
 	// file, and without naming the file, which is not at fault.
 	if err := stats.CheckReportOptions(opts); err != nil {
 		return opts, "", false, err
+	}
+	// Only the grid test reads --eps, and it runs for the uniform prior
+	// only, so any other prior would ignore the flag.
+	epsSet := false
+	fs.Visit(func(f *flag.Flag) { epsSet = epsSet || f.Name == "eps" })
+	if epsSet && *prior != "uniform" {
+		return opts, "", false, fmt.Errorf("--eps does not apply to the %s prior: only the grid test of --prior uniform uses it; drop --eps or pass --prior uniform", *prior)
 	}
 	return opts, files[0], *jsonFlag, nil
 }

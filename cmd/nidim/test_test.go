@@ -160,6 +160,8 @@ func TestCommandTestUsageErrors(t *testing.T) {
 		{"unknown test", []string{"test", "--tests", "shapiro", good}, []string{`unknown test "shapiro"`, "shapiro-wilk, shapiro-francia"}},
 		{"composite with uniform", []string{"test", "--prior", "uniform", "--tests", "shapiro-wilk", good}, []string{`"shapiro-wilk"`, "prior uniform"}},
 		{"unknown prior", []string{"test", "--prior", "cauchy", good}, []string{`unknown prior "cauchy"`}},
+		{"eps with gaussian", []string{"test", "--eps", "0.1", good}, []string{"--eps does not apply to the gaussian prior", "drop --eps"}},
+		{"eps with laplace", []string{"test", "--prior", "laplace", "--eps", "0", good}, []string{"--eps does not apply to the laplace prior"}},
 		{"bad alpha", []string{"test", "--alpha", "2", good}, []string{"invalid --alpha 2"}},
 		{"bad replicates", []string{"test", "--replicates", "0", good}, []string{"invalid --replicates 0"}},
 		{"unknown flag", []string{"test", "--bogus", good}, []string{"unknown flag --bogus", "nidim help test"}},
