@@ -66,22 +66,36 @@ const matrixExtensions = ".npy, .csv, .tsv, .txt, .idx or -idxN-ubyte, each opti
 // Arrays of other ranks are viewed as matrices. A 0-d array is 1 x 1, and a
 // 1-d array of n values is n x 1, one value per row. An array of shape
 // (n, d1, d2, ...) is n x (d1*d2*...): each row contains one sample with its
-// trailing dimensions flattened in row-major order.
+// trailing dimensions flattened in row-major order. ReadArrayFile returns
+// the shape instead, for callers that accept only some ranks.
 func ReadMatrixFile(path string) (data []float64, rows, cols int, err error) {
+	data, shape, err := ReadArrayFile(path)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	rows, cols = matrixView(shape)
+	return data, rows, cols, nil
+}
+
+// ReadArrayFile reads an array from path in the formats of ReadMatrixFile
+// and returns its values in row-major order with its shape. A text file
+// gives a shape of two dimensions, and .npy and IDX files give the shape
+// they store.
+func ReadArrayFile(path string) (data []float64, shape []int, err error) {
 	// A missing path or a directory would otherwise be reported by its
 	// extension, which is not what is wrong with it.
 	if fi, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return nil, 0, 0, &notExistError{path: path, err: err}
+		return nil, nil, &notExistError{path: path, err: err}
 	} else if err == nil && fi.IsDir() {
-		return nil, 0, 0, fmt.Errorf("tensor: %s is a directory; pass a matrix file (%s)", path, matrixExtensions)
+		return nil, nil, fmt.Errorf("tensor: %s is a directory; pass a matrix file (%s)", path, matrixExtensions)
 	}
 	format, gz := matrixFileFormat(path)
 	if format == formatUnknown {
-		return nil, 0, 0, fmt.Errorf("tensor: %s: unknown matrix file extension; use %s", path, matrixExtensions)
+		return nil, nil, fmt.Errorf("tensor: %s: unknown matrix file extension; use %s", path, matrixExtensions)
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, 0, 0, fmt.Errorf("tensor: %w", err)
+		return nil, nil, fmt.Errorf("tensor: %w", err)
 	}
 	defer f.Close()
 
@@ -89,13 +103,12 @@ func ReadMatrixFile(path string) (data []float64, rows, cols int, err error) {
 	if gz && format != formatIDX {
 		zr, err := gzip.NewReader(f)
 		if err != nil {
-			return nil, 0, 0, fmt.Errorf("tensor: %s: gzip stream: %w", path, err)
+			return nil, nil, fmt.Errorf("tensor: %s: gzip stream: %w", path, err)
 		}
 		defer zr.Close()
 		r = zr
 	}
 
-	var shape []int
 	switch format {
 	case formatNPY:
 		data, shape, err = ReadNPY64(r)
@@ -110,14 +123,14 @@ func ReadMatrixFile(path string) (data []float64, rows, cols int, err error) {
 			shape = t.Shape
 		}
 	default:
+		var rows, cols int
 		data, rows, cols, _, err = ReadCSV(r, 0)
 		shape = []int{rows, cols}
 	}
 	if err != nil {
-		return nil, 0, 0, fmt.Errorf("%w (file %s)", err, path)
+		return nil, nil, fmt.Errorf("%w (file %s)", err, path)
 	}
-	rows, cols = matrixView(shape)
-	return data, rows, cols, nil
+	return data, shape, nil
 }
 
 // notExistError reports a missing input file in one sentence while still

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"runtime"
+	"strconv"
 	"strings"
 
 	"github.com/nidim/nidim/stats"
@@ -191,9 +192,22 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 
-	data, rows, cols, err := tensor.ReadMatrixFile(path)
+	data, shape, err := tensor.ReadArrayFile(path)
 	if err != nil {
 		fmt.Fprintf(stderr, "nidim test: %s.\n", strings.TrimSuffix(strings.TrimPrefix(err.Error(), "tensor: "), "."))
+		return exitUsage
+	}
+	// Flattening more dimensions into columns would test values that are
+	// not embedding components, such as the pixels of images.
+	var rows, cols int
+	switch len(shape) {
+	case 1:
+		rows, cols = shape[0], 1
+	case 2:
+		rows, cols = shape[0], shape[1]
+	default:
+		fmt.Fprintf(stderr, "nidim test: %s holds an array of shape %s with %s; the tests need a matrix with one row per sample and one column per component, so reshape it to 2 dimensions first.\n",
+			path, formatShape(shape), plural(len(shape), "dimension", "dimensions"))
 		return exitUsage
 	}
 	if rows == 0 || cols == 0 {
@@ -232,6 +246,18 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		return exitFail
 	}
 	return exitOK
+}
+
+// formatShape writes shape as NumPy prints it: (10, 10, 4), (5,) or ().
+func formatShape(shape []int) string {
+	parts := make([]string, len(shape))
+	for i, d := range shape {
+		parts[i] = strconv.Itoa(d)
+	}
+	if len(parts) == 1 {
+		return "(" + parts[0] + ",)"
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
 }
 
 // reportFailures writes one line to stderr per test that could not run on

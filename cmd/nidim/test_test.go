@@ -255,3 +255,64 @@ func TestCommandTestTSV(t *testing.T) {
 		t.Errorf("n %d d %d with %d tests, want 40, 2 and 3", r.N, r.D, len(r.Tests))
 	}
 }
+
+// writeNormalNPY writes seeded N(0, 1) draws of the given shape as .npy and
+// returns its path.
+func writeNormalNPY(t *testing.T, shape ...int) string {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(3, 1))
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	data := make([]float64, n)
+	for i := range data {
+		data[i] = rng.NormFloat64()
+	}
+	var b bytes.Buffer
+	if err := tensor.WriteNPY64(&b, data, shape); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "emb.npy")
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// An array of 3 dimensions used to be tested as a matrix of its first
+// dimension by the product of the others.
+func TestCommandTestArrayRank(t *testing.T) {
+	for _, c := range []struct {
+		shape []int
+		want  string
+	}{
+		{[]int{10, 10, 4}, "holds an array of shape (10, 10, 4) with 3 dimensions; the tests need a matrix"},
+		{[]int{}, "holds an array of shape () with 0 dimensions"},
+	} {
+		path := writeNormalNPY(t, c.shape...)
+		code, stdout, stderr := runNidim("test", path)
+		if code != exitUsage {
+			t.Errorf("shape %v: exit %d, want %d (stderr %q)", c.shape, code, exitUsage, stderr)
+		}
+		if stdout != "" {
+			t.Errorf("shape %v: wrote to stdout: %q", c.shape, stdout)
+		}
+		if !strings.Contains(stderr, c.want) {
+			t.Errorf("shape %v: stderr %q does not contain %q", c.shape, stderr, c.want)
+		}
+	}
+
+	// A 1-d array is one column, as before.
+	code, stdout, stderr := runNidim("test", "--json", "--tests", "ks-prior", writeNormalNPY(t, 200))
+	if code != exitOK {
+		t.Fatalf("1-d array: exit %d, stderr %q", code, stderr)
+	}
+	var got testJSON
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+		t.Fatalf("1-d array: %v in %q", err, stdout)
+	}
+	if got.N != 200 || got.D != 1 {
+		t.Errorf("1-d array tested as %d x %d, want 200 x 1", got.N, got.D)
+	}
+}
