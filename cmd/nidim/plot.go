@@ -218,9 +218,9 @@ func (p *plotRun) write(f plot.Figure, skipped int, one, many string) int {
 // readEmbedding reads the matrix at p.path. It prints the error and
 // returns false when the file cannot be used.
 func (p *plotRun) readEmbedding() (data []float64, rows, cols int, ok bool) {
-	data, rows, cols, err := tensor.ReadMatrixFile(p.path)
+	data, rows, cols, err := readEmbeddingFile(p.path)
 	if err != nil {
-		p.usageError("%s", strings.TrimPrefix(err.Error(), "tensor: "))
+		p.usageError("%v", err)
 		return nil, 0, 0, false
 	}
 	if rows == 0 || cols == 0 {

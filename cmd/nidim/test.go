@@ -192,22 +192,9 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 
-	data, shape, err := tensor.ReadArrayFile(path)
+	data, rows, cols, err := readEmbeddingFile(path)
 	if err != nil {
-		fmt.Fprintf(stderr, "nidim test: %s.\n", strings.TrimSuffix(strings.TrimPrefix(err.Error(), "tensor: "), "."))
-		return exitUsage
-	}
-	// Flattening more dimensions into columns would test values that are
-	// not embedding components, such as the pixels of images.
-	var rows, cols int
-	switch len(shape) {
-	case 1:
-		rows, cols = shape[0], 1
-	case 2:
-		rows, cols = shape[0], shape[1]
-	default:
-		fmt.Fprintf(stderr, "nidim test: %s holds an array of shape %s with %s; the tests need a matrix with one row per sample and one column per component, so reshape it to 2 dimensions first.\n",
-			path, formatShape(shape), plural(len(shape), "dimension", "dimensions"))
+		fmt.Fprintf(stderr, "nidim test: %s.\n", strings.TrimSuffix(err.Error(), "."))
 		return exitUsage
 	}
 	if rows == 0 || cols == 0 {
@@ -307,4 +294,23 @@ func reportFailures(r *stats.Report, opts stats.ReportOptions, stderr io.Writer)
 		}
 		fmt.Fprintf(stderr, "nidim test: warning: %s could not run%s: %s.\n", name, where, msg)
 	}
+}
+
+// readEmbeddingFile reads an n x d embedding matrix from path: a 2-D
+// array, or a 1-D array as one column. Flattening more dimensions into
+// columns would treat values that are not embedding components, such as
+// the pixels of images, as components, so such arrays are an error.
+func readEmbeddingFile(path string) (data []float64, rows, cols int, err error) {
+	data, shape, err := tensor.ReadArrayFile(path)
+	if err != nil {
+		return nil, 0, 0, errors.New(strings.TrimPrefix(err.Error(), "tensor: "))
+	}
+	switch len(shape) {
+	case 1:
+		return data, shape[0], 1, nil
+	case 2:
+		return data, shape[0], shape[1], nil
+	}
+	return nil, 0, 0, fmt.Errorf("%s holds an array of shape %s with %s; an embedding file needs a matrix with one row per sample and one column per component, so reshape it to 2 dimensions first",
+		path, formatShape(shape), plural(len(shape), "dimension", "dimensions"))
 }

@@ -287,19 +287,22 @@ func TestCommandTestArrayRank(t *testing.T) {
 		shape []int
 		want  string
 	}{
-		{[]int{10, 10, 4}, "holds an array of shape (10, 10, 4) with 3 dimensions; the tests need a matrix"},
+		{[]int{10, 10, 4}, "holds an array of shape (10, 10, 4) with 3 dimensions; an embedding file needs a matrix"},
 		{[]int{}, "holds an array of shape () with 0 dimensions"},
 	} {
 		path := writeNormalNPY(t, c.shape...)
-		code, stdout, stderr := runNidim("test", path)
-		if code != exitUsage {
-			t.Errorf("shape %v: exit %d, want %d (stderr %q)", c.shape, code, exitUsage, stderr)
-		}
-		if stdout != "" {
-			t.Errorf("shape %v: wrote to stdout: %q", c.shape, stdout)
-		}
-		if !strings.Contains(stderr, c.want) {
-			t.Errorf("shape %v: stderr %q does not contain %q", c.shape, stderr, c.want)
+		for _, cmd := range []string{"test", "plot qq", "plot hist"} {
+			args := append(strings.Fields(cmd), path)
+			code, stdout, stderr := runNidim(args...)
+			if code != exitUsage {
+				t.Errorf("%s, shape %v: exit %d, want %d (stderr %q)", cmd, c.shape, code, exitUsage, stderr)
+			}
+			if stdout != "" {
+				t.Errorf("%s, shape %v: wrote to stdout: %q", cmd, c.shape, stdout)
+			}
+			if !strings.Contains(stderr, c.want) {
+				t.Errorf("%s, shape %v: stderr %q does not contain %q", cmd, c.shape, stderr, c.want)
+			}
 		}
 	}
 
