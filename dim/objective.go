@@ -106,7 +106,9 @@ type Objective struct {
 	// lengths for the Euclidean critic.
 	aT, bT []float64
 	ha, hb []float64
-	s, ds  []float64 // B x B scores and their gradient
+	// B x B scores and their gradient. infonce-rows leaves ds empty and
+	// gradRow forms its rows from e when needed, which saves a B x B buffer.
+	s, ds []float64
 	// e holds exp(S_ij - m_i) with m_i the maximum of row i, and rowScale
 	// exp(m_i - M) with M the largest score, so that e_ij rowScale_i is
 	// exp(S_ij - M), the shifted term of the column sums.
@@ -123,6 +125,15 @@ type Objective struct {
 	// and the row and column sums of dS.
 	g1, g2       []float64
 	dsRow, dsCol []float64
+	// For infonce-rows, per row: the softmax factor, the pair's weighted
+	// term, and the whole gradient row when the row was summed again with
+	// its own maximum (nil otherwise, and rare).
+	rowF, rowSelf []float64
+	exactRows     [][]float64
+	// scratch[lo/objectiveGrain] is gradRow's buffer for the chunk of a
+	// parallel pass that starts at lo. Chunks span at least objectiveGrain
+	// rows or columns, so no two running chunks share one.
+	scratch [][]float64
 
 	// The batch being evaluated, read by the parallel passes.
 	n, dim   int
@@ -222,8 +233,10 @@ func (o *Objective) Evaluate(y1, y2 []float32, b, d int, dy1, dy2 []float32) (Va
 		o.write(o.g1, o.a, o.na, o.dsRow, dy1)
 		o.write(o.g2, o.b, o.nb, o.dsCol, dy2)
 	} else {
-		for i, g := range o.ds {
-			v.DLogTau -= g * o.s[i]
+		for i := range b {
+			for j, g := range o.gradRow(i, 0, b, 0) {
+				v.DLogTau -= g * o.s[i*b+j]
+			}
 		}
 	}
 	return v, nil
@@ -262,8 +275,18 @@ func (o *Objective) check(y1, y2 []float32, b, d int, dy1, dy2 []float32) error 
 }
 
 func (o *Objective) grow(b, d int) {
-	for _, buf := range []*[]float64{&o.s, &o.ds, &o.e} {
-		*buf = resize(*buf, b*b)
+	o.s, o.e = resize(o.s, b*b), resize(o.e, b*b)
+	if o.Bound != BoundInfoNCERows {
+		o.ds = resize(o.ds, b*b)
+	} else {
+		o.rowF, o.rowSelf = resize(o.rowF, b), resize(o.rowSelf, b)
+		if cap(o.exactRows) < b {
+			o.exactRows = make([][]float64, b)
+		}
+		o.exactRows = o.exactRows[:b]
+		if n := b/objectiveGrain + 1; len(o.scratch) < n {
+			o.scratch = append(o.scratch, make([][]float64, n-len(o.scratch))...)
+		}
 	}
 	for _, buf := range []*[]float64{&o.a, &o.b, &o.aT, &o.bT, &o.g1, &o.g2} {
 		*buf = resize(*buf, b*d)
@@ -334,14 +357,13 @@ func (o *Objective) scoreRows(lo, hi int) {
 		}
 		o.rowMax[i] = m
 		o.rowTerm[i] = m + math.Log(z) - row[i]
-		grad := o.ds[i*b : (i+1)*b]
 		if o.Bound == BoundInfoNCERows {
 			// The whole gradient comes from the rows, each scaled by 1/B,
 			// with the matching pair's term weighted in the denominator.
-			o.rowsTerm(i, row, e, m, grad)
-			grad[i] -= 1 / float64(b)
+			o.rowsTerm(i, row, e, m)
 			continue
 		}
+		grad := o.ds[i*b : (i+1)*b]
 		f := scale / z
 		for j, v := range e {
 			grad[j] = f * v
@@ -350,14 +372,15 @@ func (o *Objective) scoreRows(lo, hi int) {
 	}
 }
 
-// rowsTerm sets row i's loss of infonce-rows and writes its softmax over
-// the denominator terms, divided by B, into grad. The sum over the other
-// rows is taken apart from the pair's own term, because subtracting that
-// term from the full sum loses every digit when it dominates. When the
-// pair is left out and the others underflow against the row maximum m,
-// they are summed again with their own maximum, in grad, so that e keeps
-// the shift that the column pass expects.
-func (o *Objective) rowsTerm(i int, row, e []float64, m float64, grad []float64) {
+// rowsTerm sets row i's loss of infonce-rows and what gradRow needs to
+// form its softmax over the denominator terms, divided by B. The sum over
+// the other rows is taken apart from the pair's own term, because
+// subtracting that term from the full sum loses every digit when it
+// dominates. When the pair is left out and the others underflow against
+// the row maximum m, they are summed again with their own maximum. That
+// row's gradient is then stored whole, so that e keeps the shift that the
+// column pass expects.
+func (o *Objective) rowsTerm(i int, row, e []float64, m float64) {
 	b := float64(len(row))
 	others := 0.0
 	for j, v := range e {
@@ -366,7 +389,7 @@ func (o *Objective) rowsTerm(i int, row, e []float64, m float64, grad []float64)
 		}
 	}
 	self := e[i] * o.SelfWeight
-	src := e
+	var exact []float64
 	if others < colUnderflow && self == 0 {
 		m = math.Inf(-1)
 		for j, v := range row {
@@ -374,22 +397,54 @@ func (o *Objective) rowsTerm(i int, row, e []float64, m float64, grad []float64)
 				m = v
 			}
 		}
+		exact = make([]float64, len(row))
 		others = 0
 		for j, v := range row {
 			if j != i {
-				grad[j] = math.Exp(v - m)
-				others += grad[j]
+				exact[j] = math.Exp(v - m)
+				others += exact[j]
 			}
 		}
-		src = grad
 	}
 	zw := others + self
 	o.rowLoss[i] = m + math.Log(zw) - row[i]
 	f := 1 / (b * zw)
-	for j, v := range src {
-		grad[j] = v * f
+	o.rowF[i], o.rowSelf[i] = f, self
+	if exact != nil {
+		for j, v := range exact {
+			exact[j] = v * f
+		}
+		exact[i] = self*f - 1/b
 	}
-	grad[i] = self * f
+	o.exactRows[i] = exact
+}
+
+// gradRow returns dS_ij for j in [lo, hi). For infonce-rows it forms them
+// from e and rowF in the scratch buffer of the chunk that starts at chunk,
+// with the products the stored gradient used to hold, and otherwise it
+// returns a view of ds.
+func (o *Objective) gradRow(i, lo, hi, chunk int) []float64 {
+	b := o.n
+	if o.Bound != BoundInfoNCERows {
+		return o.ds[i*b+lo : i*b+hi]
+	}
+	k := chunk / objectiveGrain
+	if len(o.scratch[k]) != b {
+		o.scratch[k] = make([]float64, b)
+	}
+	w := o.scratch[k][:hi-lo]
+	if x := o.exactRows[i]; x != nil {
+		copy(w, x[lo:hi])
+		return w
+	}
+	f := o.rowF[i]
+	for j, v := range o.e[i*b+lo : i*b+hi] {
+		w[j] = v * f
+	}
+	if lo <= i && i < hi {
+		w[i-lo] = o.rowSelf[i]*f - 1/float64(b)
+	}
+	return w
 }
 
 // colUnderflow is the smallest shifted column sum that softmaxCols
@@ -472,7 +527,7 @@ func (o *Objective) exactColumn(j int) {
 func (o *Objective) sumRows(lo, hi int) {
 	b, d := o.n, o.dim
 	for i := lo; i < hi; i++ {
-		w := o.ds[i*b : (i+1)*b]
+		w := o.gradRow(i, 0, b, lo)
 		row := o.s[i*b : (i+1)*b]
 		row = row[:len(w)]
 		sum, wsum := 0.0, 0.0
@@ -498,7 +553,7 @@ func (o *Objective) sumCols(lo, hi int) {
 		clear(o.g2[k*b+lo : k*b+hi])
 	}
 	for i := range b {
-		w := o.ds[i*b+lo : i*b+hi]
+		w := o.gradRow(i, lo, hi, lo)
 		for j, v := range w {
 			wsum[j] += v
 		}
