@@ -320,10 +320,11 @@ func countDone(runs []dim.SweepRun, done map[string]bool) int {
 	return n
 }
 
-// sweepSettings returns what every run of a sweep shares: the settings
-// of base that the grid does not change, the views that get noise, the
-// sigma that sets the initial temperature of the runs without noise, the
-// evaluation options, and the fingerprints of the two data splits.
+// sweepSettings returns what every run of a sweep shares. That is the
+// settings of base that the grid does not change and the views that get
+// noise. It also holds the sigma that sets the initial temperature of the
+// runs without noise, the evaluation options and the fingerprints of the
+// two data splits.
 func sweepSettings(base dim.Config, train, test *dim.Dataset, opts dim.SweepOptions, baselines bool) string {
 	views := "both"
 	if base.NoiseViews == 1 {
