@@ -85,7 +85,8 @@ curves:
   with the capacity (dashed) and ln B (dotted) bounds.
 
 tradeoff:
-  --x NAME            column for the x axis (default ks_distance)
+  --x NAME            column for the x axis (default max_ks, the largest
+                      Kolmogorov-Smirnov distance of a run)
   --y NAME            column for the y axis (default linear_probe_accuracy)
   SWEEP is a CSV file with a header row. Rows with an empty or non-finite
   x or y are left out. When a "dim" column exists, each dimension gets
@@ -575,7 +576,7 @@ func anyFinite(v []float64) bool {
 }
 
 func plotTradeoff(p *plotRun, args []string) int {
-	xName := p.flags.String("x", "ks_distance", "")
+	xName := p.flags.String("x", "max_ks", "")
 	yName := p.flags.String("y", "linear_probe_accuracy", "")
 	if st := p.parse(args); st >= 0 {
 		return st

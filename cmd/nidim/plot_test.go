@@ -268,7 +268,7 @@ func TestPlotCurvesLossOnly(t *testing.T) {
 func TestPlotTradeoffByDim(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "sweep.csv")
-	sweep := "dim,sigma,ks_distance,linear_probe_accuracy\n" +
+	sweep := "dim,sigma,max_ks,linear_probe_accuracy\n" +
 		"8,0.1,0.08,0.95\n8,0.3,0.05,0.93\n8,1.0,0.02,0.88\n" +
 		"4,0.1,0.07,0.90\n4,0.3,,0.89\n4,1.0,0.03,0.80\n"
 	require.NoError(t, os.WriteFile(path, []byte(sweep), 0o644))
@@ -278,7 +278,7 @@ func TestPlotTradeoffByDim(t *testing.T) {
 	doc := readPlotSVG(t, filepath.Join(dir, "sweep-tradeoff.svg"))
 	assert.Equal(t, 2, doc.counts["path"], "one line per dimension")
 	assert.Equal(t, 5, doc.counts["circle"], "a marker per complete row")
-	assert.Subset(t, doc.texts, []string{"d = 4", "d = 8", "ks_distance", "linear_probe_accuracy"})
+	assert.Subset(t, doc.texts, []string{"d = 4", "d = 8", "max_ks", "linear_probe_accuracy"})
 }
 
 func TestPlotTradeoffOtherColumns(t *testing.T) {
@@ -321,7 +321,7 @@ func TestPlotUsageErrors(t *testing.T) {
 	sweep := filepath.Join(dir, "sweep.csv")
 	require.NoError(t, os.WriteFile(sweep, []byte("dim,sigma\n8,0.1\n"), 0o644))
 	textSweep := filepath.Join(dir, "text.csv")
-	require.NoError(t, os.WriteFile(textSweep, []byte("ks_distance,linear_probe_accuracy\n0.1,high\n"), 0o644))
+	require.NoError(t, os.WriteFile(textSweep, []byte("max_ks,linear_probe_accuracy\n0.1,high\n"), 0o644))
 
 	cases := []struct {
 		name string
@@ -350,7 +350,7 @@ func TestPlotUsageErrors(t *testing.T) {
 		{"out is input", []string{"curves", filepath.Join(dir, "x.svg"), "--out", filepath.Join(dir, "x.svg")}, "is the input file"},
 		{"bad json", []string{"curves", badJSON}, "is not a training history"},
 		{"no epochs", []string{"curves", emptyJSON}, "no per-epoch records"},
-		{"missing column", []string{"tradeoff", sweep}, `invalid --x "ks_distance"`},
+		{"missing column", []string{"tradeoff", sweep}, `invalid --x "max_ks"`},
 		{"text value", []string{"tradeoff", textSweep}, `contains "high", which is not a number`},
 	}
 	for _, tc := range cases {

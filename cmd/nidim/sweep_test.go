@@ -84,6 +84,10 @@ func TestSweepWritesTableAndResumes(t *testing.T) {
 	ksOff, _ := strconv.ParseFloat(kinds[dim.KindNoNormalize][col["max_ks"]], 64)
 	ksOn, _ := strconv.ParseFloat(kinds[dim.KindNoNoise][col["max_ks"]], 64)
 	assert.Greater(t, ksOff, ksOn)
+	// The trade-off plot's defaults name columns of this table.
+	code, _, stderr = runCmd("plot", "tradeoff", filepath.Join(out, "sweep.csv"), "--out", filepath.Join(dir, "tradeoff.svg"))
+	require.Equal(t, exitOK, code, stderr)
+	assert.FileExists(t, filepath.Join(dir, "tradeoff.svg"))
 	md, err := os.ReadFile(filepath.Join(out, "sweep.md"))
 	require.NoError(t, err)
 	assert.Equal(t, 4, strings.Count(string(md), "| gaussian |"), string(md))
