@@ -8,6 +8,7 @@ import (
 	"math"
 	"mime"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -77,12 +78,19 @@ func decodeJSON(body []byte, size int) ([]float32, int, *apiError) {
 
 // decodeJSONReflect is decodeJSON with encoding/json, for every body.
 func decodeJSONReflect(body []byte, size int) ([]float32, int, *apiError) {
+	// Pointers tell a JSON null, which encoding/json would leave as 0,
+	// from a number.
 	var req struct {
-		Inputs *[][]float64 `json:"inputs"`
+		Inputs *[][]*float64 `json:"inputs"`
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			return nil, 0, badRequest("malformed_json", "invalid JSON body: a JSON %s ending at byte %d where %s belongs; send {\"inputs\": [[...], ...]}",
+				typeErr.Value, typeErr.Offset, expectedJSON(typeErr.Type))
+		}
 		return nil, 0, badRequest("malformed_json", "invalid JSON body: %v; send {\"inputs\": [[...], ...]}", err)
 	}
 	if dec.More() {
@@ -101,9 +109,12 @@ func decodeJSONReflect(body []byte, size int) ([]float32, int, *apiError) {
 			return nil, 0, inputSizeError(i, len(row), size)
 		}
 		for k, v := range row {
-			f := float32(v)
+			if v == nil {
+				return nil, 0, badRequest("non_finite", "input row %d, column %d is null; send finite float32 values", i, k)
+			}
+			f := float32(*v)
 			if math.IsInf(float64(f), 0) {
-				return nil, 0, nonFiniteError(i, k, v)
+				return nil, 0, nonFiniteError(i, k, *v)
 			}
 			rows = append(rows, f)
 		}
@@ -215,4 +226,25 @@ func appendFloats(b []byte, v []float64) []byte {
 		b = strconv.AppendFloat(b, x, 'g', -1, 64)
 	}
 	return append(b, ']')
+}
+
+// expectedJSON names the JSON value that decodes into t, for messages
+// that would otherwise name Go types.
+func expectedJSON(t reflect.Type) string {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch {
+	case t == nil:
+		return "another value"
+	case t.Kind() == reflect.Struct:
+		return "an object"
+	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Slice:
+		return "a list of rows"
+	case t.Kind() == reflect.Slice:
+		return "a row (a list of numbers)"
+	case t.Kind() == reflect.Float64:
+		return "a number"
+	}
+	return "another value"
 }
