@@ -62,6 +62,20 @@ export OMP_WAIT_POLICY=PASSIVE
 RECIPE=(--noise-views both --loss infonce --critic euclidean --fixed-tau=false --batch 256 --lr 0.001
 	--schedule constant --hidden 512 --shift 2 --pixel-noise 0.1)
 
+# These steps run the reference, which is not part of this repository.
+for step in $STEPS; do
+	case $step in main | ablation | norecal | cnn | speed) ;; *) continue ;; esac
+	if [[ ! -f $REF ]]; then
+		echo "mnist_parity.sh: the reference script $REF does not exist; set REF to nidim_torch.py, which this repository does not ship" >&2
+		exit 2
+	fi
+	if ! "$PY" -c 'import torch, scipy, sklearn' 2>/dev/null; then
+		echo "mnist_parity.sh: $PY cannot import torch, scipy and sklearn; install python3-torch, python3-scipy and python3-sklearn" >&2
+		exit 2
+	fi
+	break
+done
+
 if [[ -z "${NIDIM:-}" ]]; then
 	NIDIM=$out/nidim
 	(cd "$repo" && CGO_ENABLED=0 go build -o "$NIDIM" ./cmd/nidim)
@@ -103,9 +117,11 @@ run() {
 		mv "$j.tmp" "$j"
 	else
 		echo "   $name failed with status $rc; see $out/$name.log" >&2
+		failed+=("$name")
 	fi
 	return 0
 }
+failed=()
 
 # pair D SIGMA SEED TAG NIDIMFLAGS REFFLAGS: nidim, then the reference.
 pair() {
@@ -215,3 +231,9 @@ for step in $STEPS; do
 		;;
 	esac
 done
+
+# A failed run does not stop the others, but the comparison is incomplete.
+if [[ ${#failed[@]} -gt 0 ]]; then
+	echo "mnist_parity.sh: ${#failed[@]} runs failed: ${failed[*]}; rerun the same command to retry them" >&2
+	exit 1
+fi

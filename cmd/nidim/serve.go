@@ -31,17 +31,18 @@ Serves the encoder of a checkpoint written by "nidim train" over HTTP.
 Concurrent requests are merged into batches that one goroutine runs through
 the model, so the results are those of "nidim embed" bit for bit.
 
-Endpoints:
+Endpoints (requests carry Content-Type: application/json or
+application/x-npy):
   POST /v1/embed    {"inputs": [[...], ...]} or an application/x-npy 2-D
                     array (N x input size); returns {"embeddings": [[...]]},
                     or an N x d float32 NPY array with Accept:
                     application/x-npy
   POST /v1/score    same input; returns {"p_values": [...], "scores": [...]}
-                    or an N x 2 float64 NPY array (score, p-value). The score
-                    is the squared norm of the embedding (gaussian prior) or
-                    of its normal quantiles (uniform prior); the p-value is
-                    its chi-square survival function with d degrees of
-                    freedom
+                    or an N x 2 float64 NPY array (score, p-value), as
+                    nidim score computes them: the squared norm of the
+                    embedding mapped to N(0, I) (the identity for the
+                    gaussian prior), and its chi-square survival function
+                    with d degrees of freedom
   GET  /v1/model    prior, dimension, noise level, input shape, checkpoint
                     SHA-256
   GET  /healthz     {"status":"ok"}
@@ -49,7 +50,8 @@ Endpoints:
 
 Errors return a 4xx or 5xx status and {"error": "...", "kind": "..."}. A
 full queue returns 503 with Retry-After. SIGINT and SIGTERM stop accepting
-connections, finish the requests in flight and exit with status 0.
+connections, finish the requests in flight and exit with status 0, or with
+status 1 when requests are still in flight after --shutdown-timeout.
 
 Flags:
   --addr HOST:PORT        address to listen on (default 127.0.0.1:8080)
