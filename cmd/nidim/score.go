@@ -29,8 +29,8 @@ Phi^-1 of the prior's CDF for logistic, laplace and exponential), and the
 score is the squared length of the mapped embedding. For an input whose
 embedding follows the prior it is chi-square with d degrees of freedom, and
 the p-value is its upper tail probability: small p-values mark outliers.
-The score equals the squared length of what nidim embed --prior gaussian
-writes for the same input.
+For a model of any prior but uniform, the score equals the squared length
+of what nidim embed --prior gaussian writes for the same input.
 
 --out receives one row per input: score, p-value, and the class label when
 labels are known (built-in or MNIST-style data, or --labels). The format
