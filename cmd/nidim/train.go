@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -593,6 +594,10 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	// users expect, instead of being caught and ignored until the
 	// evaluation finishes.
 	stop()
+	// Training's buffers are garbage now, about 300 MB for the match
+	// recipe. Returning them to the system before the evaluation allocates
+	// its own lowers the peak memory of the run by as much.
+	debug.FreeOSMemory()
 	beforeEvaluate()
 	evalStart := time.Now()
 	ev, err := evaluate(m, train, test, *knnK, dim.Metric(*knnMetric), stderr, !*asJSON)
