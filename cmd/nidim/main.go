@@ -9,6 +9,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/nidim/nidim/simd"
 	"io"
 	"io/fs"
 	"os"
@@ -53,6 +54,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		usage(stderr)
 		return exitUsage
+	}
+	if w := simdEnvWarning(); w != "" {
+		fmt.Fprintf(stderr, "nidim: warning: %s\n", w)
 	}
 	name, rest := args[0], args[1:]
 	switch name {
@@ -262,4 +266,23 @@ func plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
+}
+
+// simdEnvWarning describes a NIDIM_SIMD setting that the kernels could not
+// follow: a misspelled level, which selects the slow generic kernels, or
+// one that this CPU lacks. It returns "" for an empty or followed setting.
+func simdEnvWarning() string {
+	name := os.Getenv(simd.EnvVar)
+	if name == "" {
+		return ""
+	}
+	active := simd.Active().Level
+	want, err := simd.ParseLevel(name)
+	if err != nil {
+		return fmt.Sprintf("%s=%s names no SIMD level (%s), so the kernels use %s", simd.EnvVar, name, strings.TrimPrefix(err.Error(), "simd: "), active)
+	}
+	if want != active {
+		return fmt.Sprintf("%s=%s: this CPU or build lacks %s, so the kernels use %s", simd.EnvVar, name, want, active)
+	}
+	return ""
 }

@@ -605,3 +605,11 @@ func TestVersionNamesGoAndSIMDLevel(t *testing.T) {
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, stderr, `unexpected argument "extra"`)
 }
+
+// A misspelled NIDIM_SIMD used to select the generic kernels silently.
+func TestMisspelledSIMDLevelWarns(t *testing.T) {
+	t.Setenv(simd.EnvVar, "AVX2")
+	code, _, stderr := runCmd("version")
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, `nidim: warning: NIDIM_SIMD=AVX2 names no SIMD level (unknown level "AVX2"`)
+}
