@@ -282,6 +282,9 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 			}
 		})
 		if errors.Is(err, context.Canceled) {
+			if len(records) == 0 {
+				return fail(exitFail, "interrupted during run %s, before any run finished; the same command starts the sweep again", key)
+			}
 			return fail(exitFail, "interrupted during run %s; %s in %s, and the same command resumes", key, plural(len(records), "finished run is", "finished runs are"), csvPath)
 		}
 		if err != nil {
