@@ -1,8 +1,12 @@
 package dim
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -14,11 +18,14 @@ import (
 
 // Checkpoint metadata keys. The config is the JSON form of Config.
 const (
-	metaFormat     = "nidim.format"
-	metaConfig     = "nidim.config"
-	metaEpoch      = "nidim.epoch"
-	metaStep       = "nidim.step"
-	metaData       = "nidim.data"
+	metaFormat = "nidim.format"
+	metaConfig = "nidim.config"
+	metaEpoch  = "nidim.epoch"
+	metaStep   = "nidim.step"
+	metaData   = "nidim.data"
+	// metaChecksum holds the SHA-256 of everything else in the file, as
+	// checksum computes it. Files written before it existed lack it.
+	metaChecksum   = "nidim.sha256"
 	metaCalibrated = "nidim.calibrated"
 	// Step counts of the two Adam optimizers, present with the moments.
 	metaAdamSteps       = "nidim.adam_steps"
@@ -64,7 +71,49 @@ func (m *Model) Save(path string) error {
 		meta[metaAdamSteps] = strconv.Itoa(o.Net.Steps)
 		meta[metaLogTauAdamSteps] = strconv.Itoa(o.LogTau.Steps)
 	}
+	byName := make(map[string]*tensor.Tensor, len(tensors))
+	for _, t := range tensors {
+		byName[t.Name] = t.Tensor
+	}
+	meta[metaChecksum] = checksum(byName, meta)
 	return nn.SaveCheckpoint(path, tensors, meta)
+}
+
+// checksum returns the SHA-256, in hexadecimal, of the tensors (name,
+// shape and float32 values) and the metadata entries other than
+// metaChecksum, each in name order. A flipped bit anywhere in them
+// changes it, which the safetensors format alone would not notice.
+func checksum(tensors map[string]*tensor.Tensor, meta map[string]string) string {
+	h := sha256.New()
+	var buf []byte
+	text := func(s string) {
+		buf = binary.LittleEndian.AppendUint64(buf[:0], uint64(len(s)))
+		h.Write(buf)
+		h.Write([]byte(s))
+	}
+	for _, name := range slices.Sorted(maps.Keys(tensors)) {
+		t := tensors[name]
+		text(name)
+		buf = binary.LittleEndian.AppendUint64(buf[:0], uint64(len(t.Shape)))
+		for _, n := range t.Shape {
+			buf = binary.LittleEndian.AppendUint64(buf, uint64(n))
+		}
+		for _, v := range t.Data {
+			buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
+			if len(buf) >= 1<<16 {
+				h.Write(buf)
+				buf = buf[:0]
+			}
+		}
+		h.Write(buf)
+	}
+	for _, key := range slices.Sorted(maps.Keys(meta)) {
+		if key != metaChecksum {
+			text(key)
+			text(meta[key])
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // optimizerSlots returns the parameters that have Adam moments, the
@@ -113,6 +162,9 @@ func LoadModel(path string) (*Model, error) {
 	}
 	if c.Metadata[metaFormat] != formatVersion {
 		return nil, fmt.Errorf("dim: %s is not a nidim model checkpoint (metadata %s = %q, want %q); pass a file written by nidim train", path, metaFormat, c.Metadata[metaFormat], formatVersion)
+	}
+	if want, ok := c.Metadata[metaChecksum]; ok && checksum(c.Tensors, c.Metadata) != want {
+		return nil, fmt.Errorf("dim: %s: the tensors or settings do not match the SHA-256 that nidim stored, so the file was changed after nidim wrote it; restore it from a copy or train the model again", path)
 	}
 	var cfg Config
 	if err := json.Unmarshal([]byte(c.Metadata[metaConfig]), &cfg); err != nil {

@@ -231,6 +231,13 @@ func TestLoadModelDamagedOptimizerState(t *testing.T) {
 			path := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "-")+".safetensors")
 			require.NoError(t, nn.SaveCheckpoint(path, tensors, ck.Metadata))
 			_, err = LoadModel(path)
+			assert.ErrorContains(t, err, path+": the tensors or settings do not match the SHA-256 that nidim stored")
+
+			// A file written before the checksum existed gets the
+			// specific check.
+			delete(ck.Metadata, metaChecksum)
+			require.NoError(t, nn.SaveCheckpoint(path, tensors, ck.Metadata))
+			_, err = LoadModel(path)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), path)
 			assert.Contains(t, err.Error(), c.want)
@@ -263,4 +270,20 @@ func TestContinueRejectsOtherData(t *testing.T) {
 	back.Config.Epochs = 2
 	_, _, err = Continue(context.Background(), back, other, nil)
 	assert.ErrorContains(t, err, "continue with the training data and split it was trained on")
+}
+
+// A weight changed to another finite value used to load without a word.
+func TestLoadModelDetectsChangedWeight(t *testing.T) {
+	m, _, path := savedModel(t, "m.safetensors")
+	ck, err := nn.LoadCheckpoint(path)
+	require.NoError(t, err)
+	weight := m.Encoder.Net.Params()[0].Name
+	ck.Tensors[weight].Data[7] = math.Nextafter32(ck.Tensors[weight].Data[7], 1)
+	var tensors []nn.NamedTensor
+	for name, tensor := range ck.Tensors {
+		tensors = append(tensors, nn.NamedTensor{Name: name, Tensor: tensor})
+	}
+	require.NoError(t, nn.SaveCheckpoint(path, tensors, ck.Metadata))
+	_, err = LoadModel(path)
+	assert.ErrorContains(t, err, "the file was changed after nidim wrote it")
 }

@@ -462,7 +462,7 @@ func TestResumeCheckpointWithoutOptimizerState(t *testing.T) {
 		}
 	}
 	for key := range c.Metadata {
-		if strings.HasPrefix(key, "nidim.adam_steps") || key == "nidim.step" {
+		if strings.HasPrefix(key, "nidim.adam_steps") || key == "nidim.step" || key == "nidim.sha256" {
 			delete(c.Metadata, key)
 		}
 	}
