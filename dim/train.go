@@ -707,7 +707,9 @@ func EstimateMI(m *Model, data *Dataset, seed uint64) (float64, error) {
 	views := tensor.New(b, size)
 	y1 := make([]float32, b*d)
 	y2 := make([]float32, b*d)
-	obj := &Objective{Critic: cfg.Critic, Bound: BoundInfoNCE, LogTau: m.LogTau}
+	// Every bound reports the symmetric InfoNCE value. infonce-rows keeps
+	// no B x B gradient, and self-weight 1 makes it plain InfoNCE per row.
+	obj := &Objective{Critic: cfg.Critic, Bound: BoundInfoNCERows, SelfWeight: 1, LogTau: m.LogTau}
 	total, batches := 0.0, 0
 	for lo := 0; lo+b <= n; lo += b {
 		clean := data.X.Data[lo*size : (lo+b)*size]
