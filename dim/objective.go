@@ -3,6 +3,7 @@ package dim
 import (
 	"fmt"
 	"math"
+	"sync"
 
 	"github.com/nidim/nidim/nn"
 )
@@ -130,10 +131,10 @@ type Objective struct {
 	// its own maximum (nil otherwise, and rare).
 	rowF, rowSelf []float64
 	exactRows     [][]float64
-	// scratch[lo/objectiveGrain] is gradRow's buffer for the chunk of a
-	// parallel pass that starts at lo. Chunks span at least objectiveGrain
-	// rows or columns, so no two running chunks share one.
-	scratch [][]float64
+	// Buffers of length B for gradRow, one per running chunk of a
+	// parallel pass, kept between calls.
+	scratchMu   sync.Mutex
+	scratchFree [][]float64
 
 	// The batch being evaluated, read by the parallel passes.
 	n, dim   int
@@ -233,11 +234,13 @@ func (o *Objective) Evaluate(y1, y2 []float32, b, d int, dy1, dy2 []float32) (Va
 		o.write(o.g1, o.a, o.na, o.dsRow, dy1)
 		o.write(o.g2, o.b, o.nb, o.dsCol, dy2)
 	} else {
+		scratch := o.takeScratch()
 		for i := range b {
-			for j, g := range o.gradRow(i, 0, b, 0) {
+			for j, g := range o.gradRow(i, 0, b, scratch) {
 				v.DLogTau -= g * o.s[i*b+j]
 			}
 		}
+		o.putScratch(scratch)
 	}
 	return v, nil
 }
@@ -284,9 +287,6 @@ func (o *Objective) grow(b, d int) {
 			o.exactRows = make([][]float64, b)
 		}
 		o.exactRows = o.exactRows[:b]
-		if n := b/objectiveGrain + 1; len(o.scratch) < n {
-			o.scratch = append(o.scratch, make([][]float64, n-len(o.scratch))...)
-		}
 	}
 	for _, buf := range []*[]float64{&o.a, &o.b, &o.aT, &o.bT, &o.g1, &o.g2} {
 		*buf = resize(*buf, b*d)
@@ -420,19 +420,14 @@ func (o *Objective) rowsTerm(i int, row, e []float64, m float64) {
 }
 
 // gradRow returns dS_ij for j in [lo, hi). For infonce-rows it forms them
-// from e and rowF in the scratch buffer of the chunk that starts at chunk,
-// with the products the stored gradient used to hold, and otherwise it
-// returns a view of ds.
-func (o *Objective) gradRow(i, lo, hi, chunk int) []float64 {
+// from e and rowF in scratch, a buffer from takeScratch, with the products
+// the stored gradient used to hold. Otherwise it returns a view of ds.
+func (o *Objective) gradRow(i, lo, hi int, scratch []float64) []float64 {
 	b := o.n
 	if o.Bound != BoundInfoNCERows {
 		return o.ds[i*b+lo : i*b+hi]
 	}
-	k := chunk / objectiveGrain
-	if len(o.scratch[k]) != b {
-		o.scratch[k] = make([]float64, b)
-	}
-	w := o.scratch[k][:hi-lo]
+	w := scratch[:hi-lo]
 	if x := o.exactRows[i]; x != nil {
 		copy(w, x[lo:hi])
 		return w
@@ -445,6 +440,33 @@ func (o *Objective) gradRow(i, lo, hi, chunk int) []float64 {
 		w[i-lo] = o.rowSelf[i]*f - 1/float64(b)
 	}
 	return w
+}
+
+// takeScratch returns a buffer of length B for gradRow, or nil when the
+// bound keeps ds; putScratch gives it back for the next chunk or call.
+func (o *Objective) takeScratch() []float64 {
+	if o.Bound != BoundInfoNCERows {
+		return nil
+	}
+	o.scratchMu.Lock()
+	defer o.scratchMu.Unlock()
+	for len(o.scratchFree) > 0 {
+		w := o.scratchFree[len(o.scratchFree)-1]
+		o.scratchFree = o.scratchFree[:len(o.scratchFree)-1]
+		if len(w) == o.n {
+			return w
+		}
+	}
+	return make([]float64, o.n)
+}
+
+func (o *Objective) putScratch(w []float64) {
+	if w == nil {
+		return
+	}
+	o.scratchMu.Lock()
+	o.scratchFree = append(o.scratchFree, w)
+	o.scratchMu.Unlock()
 }
 
 // colUnderflow is the smallest shifted column sum that softmaxCols
@@ -526,8 +548,10 @@ func (o *Objective) exactColumn(j int) {
 // o.gsum[i] = sum_j dS_ij S_ij for the temperature's derivative.
 func (o *Objective) sumRows(lo, hi int) {
 	b, d := o.n, o.dim
+	scratch := o.takeScratch()
+	defer o.putScratch(scratch)
 	for i := lo; i < hi; i++ {
-		w := o.gradRow(i, 0, b, lo)
+		w := o.gradRow(i, 0, b, scratch)
 		row := o.s[i*b : (i+1)*b]
 		row = row[:len(w)]
 		sum, wsum := 0.0, 0.0
@@ -552,8 +576,10 @@ func (o *Objective) sumCols(lo, hi int) {
 	for k := range d {
 		clear(o.g2[k*b+lo : k*b+hi])
 	}
+	scratch := o.takeScratch()
+	defer o.putScratch(scratch)
 	for i := range b {
-		w := o.gradRow(i, lo, hi, lo)
+		w := o.gradRow(i, lo, hi, scratch)
 		for j, v := range w {
 			wsum[j] += v
 		}

@@ -67,9 +67,11 @@ func startWorkers(n int) {
 	}
 }
 
-// run calls body on consecutive chunks that cover [0, n), each of at least
-// grain items and starting at a multiple of align, over up to Threads
-// goroutines including the caller. Which goroutine runs a chunk varies,
+// run calls body on consecutive chunks that cover [0, n), starting at
+// multiples of align, over up to Threads goroutines including the caller.
+// There are at most n/grain chunks, rounded up, of equal length but the
+// last, so a chunk can hold as few as about grain/2 items, and the last
+// fewer. Which goroutine runs a chunk varies,
 // but the chunks themselves depend only on n, grain, align and Threads.
 // body must not start another parallel loop.
 func (l *loop) run(n, grain, align int, body func(lo, hi int)) {
@@ -114,8 +116,9 @@ func (l *loop) drain() {
 // not allocate. A Loop runs one call at a time.
 type Loop struct{ l loop }
 
-// Run calls body on consecutive chunks that cover [0, n), each of at least
-// grain items, over up to Threads goroutines including the caller. The
-// chunk boundaries depend on Threads, so body must give the same result
+// Run calls body on consecutive chunks that cover [0, n), over up to
+// Threads goroutines including the caller. Chunks hold about grain items
+// or more, but as few as about grain/2 (see run). The chunk boundaries
+// depend on Threads, so body must give the same result
 // whichever chunks it gets. body must not start another parallel loop.
 func (p *Loop) Run(n, grain int, body func(lo, hi int)) { p.l.run(n, grain, 1, body) }
