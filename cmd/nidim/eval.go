@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strings"
 
 	"github.com/nidim/nidim/dim"
 	"github.com/nidim/nidim/stats"
@@ -91,6 +92,10 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	}
 	if err := checkInputSize(m, train.X.Shape[1]); err != nil {
 		return c.fail(exitUsage, "%v", err)
+	}
+	// Another split would put training rows among the test rows.
+	if err := m.CheckData(train); err != nil {
+		return c.fail(exitUsage, "%s: %s; pass the --data, --labels and --test-fraction it was trained on", *c.model, strings.TrimPrefix(err.Error(), "dim: "))
 	}
 
 	ev, err := evaluate(m, train, test, *knnK, dim.Metric(*knnMetric), stderr, !*asJSON)
