@@ -174,7 +174,7 @@ func looksLikeCSVNumber(s string) bool {
 func parseCSVNumber(s string) (float64, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return 0, errors.New("empty value; write NaN for a missing value")
+		return 0, errors.New("empty value; fill it in or remove the row")
 	}
 	v, err := strconv.ParseFloat(s, 64)
 	if errors.Is(err, strconv.ErrRange) {

@@ -95,7 +95,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	}
 	// Another split would put training rows among the test rows.
 	if err := m.CheckData(train); err != nil {
-		return c.fail(exitUsage, "%s: %s; pass the --data, --labels and --test-fraction it was trained on", *c.model, strings.TrimPrefix(err.Error(), "dim: "))
+		return c.fail(exitUsage, "%s: %s; pass the --data and --test-fraction it was trained on", *c.model, strings.TrimPrefix(err.Error(), "dim: "))
 	}
 
 	ev, err := evaluate(m, train, test, *knnK, dim.Metric(*knnMetric), stderr, !*asJSON)

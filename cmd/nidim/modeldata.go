@@ -106,12 +106,8 @@ func (c *modelCommand) loadModel() (*dim.Model, int) {
 	// A checkpoint of an unfinished run works, but its normalization
 	// statistics are the running averages of training.
 	if m.Epoch < m.Config.Epochs || m.Step > 0 {
-		at := plural(m.Epoch, "epoch", "epochs")
-		if m.Step > 0 {
-			at += fmt.Sprintf(" and %d steps", m.Step)
-		}
-		fmt.Fprintf(c.stderr, "nidim %s: note: %s is from an unfinished run (%s of %d epochs); nidim train --resume %s finishes it\n",
-			c.name, *c.model, at, m.Config.Epochs, *c.model)
+		fmt.Fprintf(c.stderr, "nidim %s: note: %s is from an unfinished run (%s of %d epochs); nidim train --resume %s, with the data flags it was trained on, finishes it\n",
+			c.name, *c.model, unfinishedText(m), m.Config.Epochs, *c.model)
 	}
 	return m, -1
 }

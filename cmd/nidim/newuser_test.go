@@ -496,7 +496,7 @@ func TestResumeRejectsOtherData(t *testing.T) {
 		code, _, stderr := runCmd(args...)
 		assert.Equal(t, exitUsage, code, "%v", other)
 		assert.Contains(t, stderr, model+": the model was trained on other data (216 x [6] sha256:", "%v", other)
-		assert.Contains(t, stderr, "pass the --data, --labels and --test-fraction it was trained on", "%v", other)
+		assert.Contains(t, stderr, "pass the --data and --test-fraction it was trained on", "%v", other)
 	}
 
 	code, _, stderr := runCmd("train", "--resume", model, "--epochs", "2", "--no-eval", "--threads", "1", "--data", data, "--labels", labels)
@@ -594,7 +594,7 @@ func TestUnfinishedCheckpointGetsNote(t *testing.T) {
 
 	code, _, stderr := runCmd("embed", model, "--data", data, "--out", filepath.Join(t.TempDir(), "z.csv"))
 	require.Equal(t, exitOK, code, stderr)
-	assert.Contains(t, stderr, "nidim embed: note: "+model+" is from an unfinished run (1 epoch and 2 steps of 3 epochs); nidim train --resume "+model+" finishes it\n")
+	assert.Contains(t, stderr, "nidim embed: note: "+model+" is from an unfinished run (1 epoch and 2 steps of 3 epochs); nidim train --resume "+model+", with the data flags it was trained on, finishes it\n")
 }
 
 func TestVersionNamesGoAndSIMDLevel(t *testing.T) {
@@ -612,4 +612,32 @@ func TestMisspelledSIMDLevelWarns(t *testing.T) {
 	code, _, stderr := runCmd("version")
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stderr, `nidim: warning: NIDIM_SIMD=avx-2 names no SIMD level (unknown level "avx-2"`)
+}
+
+// --out could name a file of an MNIST-style --data folder and replace it.
+func TestOutputMayNotReplaceIDXFile(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"train-labels-idx1-ubyte", "t10k-images-idx3-ubyte.gz"} {
+		code, _, stderr := runCmd("train", "--data", dir, "--no-eval", "--out", filepath.Join(dir, name))
+		assert.Equal(t, exitUsage, code, name)
+		assert.Contains(t, stderr, "is the --data file too", name)
+	}
+}
+
+// Forgetting --resume replaced an unfinished run with a new one.
+func TestTrainKeepsUnfinishedRun(t *testing.T) {
+	data, labels, model := trainTinyModel(t)
+	m, err := dim.LoadModel(model)
+	require.NoError(t, err)
+	m.Config.Epochs = 3
+	require.NoError(t, m.Save(model))
+	before, err := os.ReadFile(model)
+	require.NoError(t, err)
+
+	code, _, stderr := runCmd("train", "--data", data, "--labels", labels, "--epochs", "1", "--no-eval", "--out", model)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "--out "+model+" holds an unfinished run (1 epoch of 3 epochs); continue it with nidim train --resume "+model)
+	after, err := os.ReadFile(model)
+	require.NoError(t, err)
+	assert.Equal(t, before, after)
 }

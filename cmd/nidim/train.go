@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -149,7 +150,8 @@ Data and output:
   --image-shape C,H,W  sample shape of a matrix --data (default: vectors)
   --test-fraction F    share of a matrix --data held out for testing (default 0.1)
   --out FILE           checkpoint path (default nidim-model.safetensors, or
-                       the --resume FILE)
+                       the --resume FILE); a new run does not replace an
+                       unfinished run's checkpoint, which --resume continues
   --knn K              neighbors of the kNN classifier (default 5)
   --knn-metric NAME    euclidean or cosine distance for kNN (default euclidean)
   --no-eval            skip the evaluation after training
@@ -240,6 +242,22 @@ func (d *dataFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&d.labels, "labels", "", "")
 	fs.StringVar(&d.imageShape, "image-shape", "", "")
 	fs.Float64Var(&d.testFraction, "test-fraction", defaultTestFraction, "")
+}
+
+// inputs returns the files that the data flags name: the matrix file and
+// the labels, or the IDX files of an MNIST-style directory, with and
+// without .gz.
+func (d *dataFlags) inputs() []inputFile {
+	files := []inputFile{{"--data", d.data}, {"--labels", d.labels}}
+	if d.data != "" && isDir(d.data) {
+		files = files[1:]
+		for _, name := range []string{mnist.TrainImages, mnist.TrainLabels, mnist.TestImages, mnist.TestLabels} {
+			for _, ext := range []string{"", ".gz"} {
+				files = append(files, inputFile{"--data", filepath.Join(d.data, name+ext)})
+			}
+		}
+	}
+	return files
 }
 
 // args returns the data flags that were set, as command-line arguments
@@ -392,8 +410,16 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		// suggests, rather than writing over ./nidim-model.safetensors.
 		*out = *resume
 	}
-	if err := checkOutputPath("--out", *out, inputFile{"--data", df.data}, inputFile{"--labels", df.labels}); err != nil {
+	if err := checkOutputPath("--out", *out, df.inputs()...); err != nil {
 		return fail(exitUsage, "%v", err)
+	}
+	// Without --resume, an unfinished run in --out would be replaced by
+	// the first epoch of a new one.
+	if *resume == "" {
+		if old, err := dim.LoadModel(*out); err == nil && (old.Epoch < old.Config.Epochs || old.Step > 0) {
+			return fail(exitUsage, "--out %s holds an unfinished run (%s of %d epochs); continue it with nidim train --resume %s, or pass another --out or delete the file to start over.",
+				*out, unfinishedText(old), old.Config.Epochs, *out)
+		}
 	}
 
 	var model *dim.Model
@@ -457,7 +483,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	}
 	if model != nil {
 		if err := model.CheckData(train); err != nil {
-			return fail(exitUsage, "%s: %s; pass the --data, --labels and --test-fraction it was trained on", *resume, strings.TrimPrefix(err.Error(), "dim: "))
+			return fail(exitUsage, "%s: %s; pass the --data and --test-fraction it was trained on", *resume, strings.TrimPrefix(err.Error(), "dim: "))
 		}
 	}
 	stepsPerEpoch := train.X.Shape[0] / cfg.Batch
@@ -664,6 +690,16 @@ func trainedText(epochs, step, steps int) string {
 		return fmt.Sprintf("%s of epoch 1", stepsText(step, steps))
 	}
 	return fmt.Sprintf("%s and %s of epoch %d", done, stepsText(step, steps), epochs+1)
+}
+
+// unfinishedText describes how far the run of m got: "1 epoch" or
+// "3 epochs and 7 steps".
+func unfinishedText(m *dim.Model) string {
+	at := plural(m.Epoch, "epoch", "epochs")
+	if m.Step > 0 {
+		at += " and " + plural(m.Step, "step", "steps")
+	}
+	return at
 }
 
 // stepsText returns "step 1 of 9" or "5 of 9 steps".
