@@ -257,6 +257,19 @@ func checkOutputPath(flagName, path string, inputs ...inputFile) error {
 	case !fi.IsDir():
 		return fmt.Errorf("%s %s is inside %s, which is not a directory; choose another path", flagName, path, dir)
 	}
+	// The output replaces path by a rename, which a read-only file would
+	// not stop, so its permission is checked here, with the directory's.
+	if f, err := os.OpenFile(path, os.O_WRONLY, 0); err == nil {
+		f.Close()
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%s %s cannot be written (%v); choose another path or change its permissions", flagName, path, errors.Unwrap(err))
+	}
+	probe, err := os.CreateTemp(dir, ".nidim-write-check-*")
+	if err != nil {
+		return fmt.Errorf("%s %s: cannot create files in %s (%v); choose another directory or change its permissions", flagName, path, dir, errors.Unwrap(err))
+	}
+	probe.Close()
+	os.Remove(probe.Name())
 	return nil
 }
 

@@ -641,3 +641,24 @@ func TestTrainKeepsUnfinishedRun(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, before, after)
 }
+
+// A read-only checkpoint was replaced by the rename of the next save, and a
+// read-only directory failed only after training. Root may write anywhere,
+// so the test needs another user.
+func TestOutputPermissionsCheckedFirst(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root bypasses file permissions")
+	}
+	data, labels, model := trainTinyModel(t)
+	require.NoError(t, os.Chmod(model, 0o444))
+	code, _, stderr := runCmd("train", "--resume", model, "--epochs", "2", "--no-eval", "--data", data, "--labels", labels)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "--out "+model+" cannot be written (permission denied)")
+
+	dir := t.TempDir()
+	require.NoError(t, os.Chmod(dir, 0o555))
+	defer os.Chmod(dir, 0o755)
+	code, _, stderr = runCmd("embed", model, "--data", data, "--out", filepath.Join(dir, "z.csv"))
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "cannot create files in "+dir)
+}
