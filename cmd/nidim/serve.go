@@ -9,9 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/nidim/nidim/internal/serve"
@@ -49,9 +47,10 @@ application/x-npy):
   GET  /metrics     Prometheus text format
 
 Errors return a 4xx or 5xx status and {"error": "...", "kind": "..."}. A
-full queue returns 503 with Retry-After. SIGINT and SIGTERM stop accepting
-connections, finish the requests in flight and exit with status 0, or with
-status 1 when requests are still in flight after --shutdown-timeout.
+full queue returns 503 with Retry-After. SIGINT, SIGTERM and SIGHUP stop
+accepting connections, finish the requests in flight and exit with status
+0, or with status 1 when requests are still in flight after
+--shutdown-timeout.
 
 Flags:
   --addr HOST:PORT        address to listen on (default 127.0.0.1:8080)
@@ -91,7 +90,7 @@ type serveFlags struct {
 }
 
 func runServe(args []string, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), stopSignals...)
 	defer stop()
 	return serveCommand(ctx, args, stdout, stderr, nil)
 }

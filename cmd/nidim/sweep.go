@@ -15,7 +15,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/nidim/nidim/dim"
@@ -266,7 +265,7 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 		done[rec[0]] = true
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), stopSignals...)
 	defer stop()
 	fmt.Fprintf(stderr, "nidim sweep: %s, %d already in %s; shared settings: %s\n", plural(len(runs), "run", "runs"), countDone(runs, done), csvPath, settings)
 	for i, r := range runs {

@@ -16,7 +16,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/nidim/nidim/dim"
@@ -521,7 +520,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	}
 	startEpoch, startStep := model.Epoch, model.Step
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), stopSignals...)
 	defer stop()
 	// A checkpoint that cannot be saved, or training that diverged, stops
 	// the run at once instead of after the remaining epochs.
