@@ -9,7 +9,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/nidim/nidim/simd"
 	"io"
 	"io/fs"
 	"os"
@@ -17,6 +16,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/nidim/nidim/simd"
 )
 
 // Exit statuses shared by every subcommand.
@@ -226,10 +227,10 @@ func parseFlagsAndFiles(fs *flag.FlagSet, args []string, maxFiles int, usage str
 // inputFile is a file that a command reads, named by its flag.
 type inputFile struct{ flag, path string }
 
-// checkOutputPath rejects an output path that cannot be written because
-// its directory is missing or it names a directory, so that a command
-// fails before its work instead of after it. It also rejects a path that
-// names one of inputs, which the output would replace.
+// checkOutputPath rejects an output path that cannot be written: its
+// directory is missing or read-only, it names a directory or a read-only
+// file, or it names one of inputs, which the output would replace. A
+// command then fails before its work instead of after it.
 func checkOutputPath(flagName, path string, inputs ...inputFile) error {
 	fi, err := os.Stat(path)
 	if err == nil && fi.IsDir() {
