@@ -98,14 +98,7 @@ func checksum(tensors map[string]*tensor.Tensor, meta map[string]string) string 
 		for _, n := range t.Shape {
 			buf = binary.LittleEndian.AppendUint64(buf, uint64(n))
 		}
-		for _, v := range t.Data {
-			buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
-			if len(buf) >= 1<<16 {
-				h.Write(buf)
-				buf = buf[:0]
-			}
-		}
-		h.Write(buf)
+		buf = hashFloat32s(h, buf, t.Data)
 	}
 	for _, key := range slices.Sorted(maps.Keys(meta)) {
 		if key != metaChecksum {

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"hash"
 	"math"
 	"math/rand/v2"
 	"sync"
@@ -241,22 +242,26 @@ type Dataset struct {
 // rows.
 func (d *Dataset) Fingerprint() string {
 	h := sha256.New()
-	buf := make([]byte, 0, 1<<16)
-	flush := func() {
-		h.Write(buf)
-		buf = buf[:0]
-	}
+	var buf []byte
 	for _, s := range d.X.Shape {
 		buf = binary.LittleEndian.AppendUint64(buf, uint64(s))
 	}
-	for _, v := range d.X.Data {
+	hashFloat32s(h, buf, d.X.Data)
+	return fmt.Sprintf("%d x %v sha256:%x", d.X.Shape[0], d.Shape, h.Sum(nil)[:8])
+}
+
+// hashFloat32s writes buf and then the little-endian bits of data to h,
+// 64 KiB at a time, and returns buf emptied for reuse.
+func hashFloat32s(h hash.Hash, buf []byte, data []float32) []byte {
+	for _, v := range data {
 		buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
-		if len(buf) == cap(buf) {
-			flush()
+		if len(buf) >= 1<<16 {
+			h.Write(buf)
+			buf = buf[:0]
 		}
 	}
-	flush()
-	return fmt.Sprintf("%d x %v sha256:%x", d.X.Shape[0], d.Shape, h.Sum(nil)[:8])
+	h.Write(buf)
+	return buf[:0]
 }
 
 func (d *Dataset) check() error {
@@ -499,18 +504,22 @@ func Continue(ctx context.Context, m *Model, data *Dataset, progress func(Progre
 		}
 		return view.Apply(vb.views.Data[b*size:], vb.clean.Data, b, rng)
 	}
-	// skip draws what step s of an epoch takes from the generators, in
-	// the order the step draws it, into scratch buffers.
-	skip := func(s int, rng, viewRng *rand.Rand) error {
-		if err := fill(&batches[0], s, viewRng); err != nil {
-			return err
-		}
+	// addNoise adds the channel noise of a step to the views in noisy.
+	addNoise := func(rng *rand.Rand) {
 		if cfg.NoiseViews >= 1 {
 			prior.AddNoise(noisy.Data[:b*d], rng)
 		}
 		if cfg.NoiseViews == 2 {
 			prior.AddNoise(noisy.Data[b*d:], rng)
 		}
+	}
+	// skip draws what step s of an epoch takes from the generators, in
+	// the order the step draws it, into scratch buffers.
+	skip := func(s int, rng, viewRng *rand.Rand) error {
+		if err := fill(&batches[0], s, viewRng); err != nil {
+			return err
+		}
+		addNoise(rng)
 		if penalty != nil {
 			for range 2 {
 				penalty.drawDirections(d, rng)
@@ -568,12 +577,7 @@ func Continue(ctx context.Context, m *Model, data *Dataset, progress func(Progre
 				return nil, nil, err
 			}
 			copy(noisy.Data, y.Data)
-			if cfg.NoiseViews >= 1 {
-				prior.AddNoise(noisy.Data[:b*d], rng)
-			}
-			if cfg.NoiseViews == 2 {
-				prior.AddNoise(noisy.Data[b*d:], rng)
-			}
+			addNoise(rng)
 
 			obj.LogTau = float64(logTau.Value.Data[0])
 			v, err := obj.Evaluate(noisy.Data[:b*d], noisy.Data[b*d:], b, d, grad.Data[:b*d], grad.Data[b*d:])
