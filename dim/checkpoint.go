@@ -23,7 +23,7 @@ const (
 	metaEpoch  = "nidim.epoch"
 	metaStep   = "nidim.step"
 	metaData   = "nidim.data"
-	// metaChecksum holds the SHA-256 of everything else in the file, as
+	// metaChecksum is the SHA-256 of everything else in the file, as
 	// checksum computes it. Files written before it existed lack it.
 	metaChecksum   = "nidim.sha256"
 	metaCalibrated = "nidim.calibrated"
@@ -41,12 +41,13 @@ const (
 	adamV = "adam.v."
 )
 
-// Save writes the model to path as a safetensors checkpoint, atomically:
-// the encoder's parameters and normalization statistics, the log
-// temperature as the 1-element tensor "log_tau", Adam's moments of each
-// when m.Optimizer is set, and as metadata the config, the completed
-// epochs, the steps of the next epoch, the calibration flag, the
-// fingerprint of the training data and Adam's step counts.
+// Save writes the model to path as a safetensors checkpoint, atomically.
+// The tensors are the encoder's parameters and normalization statistics,
+// the log temperature as the 1-element tensor "log_tau", and Adam's
+// moments of each when m.Optimizer is set. The metadata are the config,
+// the completed epochs, the steps of the next epoch, the calibration
+// flag, the fingerprint of the training data, Adam's step counts and the
+// checksum of all the rest.
 func (m *Model) Save(path string) error {
 	cfg, err := json.Marshal(m.Config)
 	if err != nil {

@@ -443,7 +443,7 @@ func (o *Objective) gradRow(i, lo, hi int, scratch []float64) []float64 {
 }
 
 // takeScratch returns a buffer of length B for gradRow, or nil when the
-// bound keeps ds; putScratch gives it back for the next chunk or call.
+// bound keeps ds. putScratch gives it back for the next chunk or call.
 func (o *Objective) takeScratch() []float64 {
 	if o.Bound != BoundInfoNCERows {
 		return nil

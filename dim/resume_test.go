@@ -42,6 +42,7 @@ func requireSameCheckpoint(t *testing.T, want, got *Model) {
 	wantPath, gotPath := filepath.Join(dir, "want.safetensors"), filepath.Join(dir, "got.safetensors")
 	require.NoError(t, want.Save(wantPath))
 	require.NoError(t, got.Save(gotPath))
+
 	wantBytes, err := os.ReadFile(wantPath)
 	require.NoError(t, err)
 	gotBytes, err := os.ReadFile(gotPath)
@@ -49,6 +50,8 @@ func requireSameCheckpoint(t *testing.T, want, got *Model) {
 	if string(wantBytes) == string(gotBytes) {
 		return
 	}
+
+	// Name what differs, for the failure message.
 	a, err := nn.LoadCheckpoint(wantPath)
 	require.NoError(t, err)
 	b, err := nn.LoadCheckpoint(gotPath)

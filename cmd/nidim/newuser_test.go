@@ -636,7 +636,7 @@ func TestTrainKeepsUnfinishedRun(t *testing.T) {
 
 	code, _, stderr := runCmd("train", "--data", data, "--labels", labels, "--epochs", "1", "--no-eval", "--out", model)
 	assert.Equal(t, exitUsage, code)
-	assert.Contains(t, stderr, "--out "+model+" holds an unfinished run (1 epoch of 3 epochs); continue it with nidim train --resume "+model)
+	assert.Contains(t, stderr, "--out "+model+" contains an unfinished run (1 epoch of 3 epochs); continue it with nidim train --resume "+model)
 	after, err := os.ReadFile(model)
 	require.NoError(t, err)
 	assert.Equal(t, before, after)
