@@ -338,9 +338,9 @@ func NewModel(cfg Config, input []int) (*Model, error) {
 type Progress struct {
 	Epoch, Epochs int // the current epoch, from 1
 	Step, Steps   int // the current step in the epoch, from 1
-	// Loss and MI are means over the steps of the epoch trained so far,
-	// which in a run resumed within the epoch leave out those before the
-	// resumption; MI is ln B minus the InfoNCE loss, in nats.
+	// Loss and MI are means over the steps of the epoch trained so far. In
+	// a run resumed within the epoch they leave out the steps before the
+	// resumption. MI is ln B minus the InfoNCE loss, in nats.
 	Loss, MI float64
 	// Capacity is the channel capacity of the prior in nats, TwoViewMI the
 	// mutual information of two noisy views of the same point, and LnBatch
@@ -392,7 +392,8 @@ func Train(ctx context.Context, cfg Config, data *Dataset, progress func(Progres
 // m.Optimizer, or starts afresh when it is nil. A run resumed from a
 // checkpoint thus trains on the same data with the same optimizer state
 // as an uninterrupted one, and both end with the same bits for equal
-// seeds, data and thread counts. The exception is a cosine schedule over
+// seeds, data, thread counts and SIMD levels (the generic kernels round
+// differently from the AVX2 and AVX-512 ones). The exception is a cosine schedule over
 // a changed Config.Epochs, which changes the learning rates. The views of
 // the next step are drawn on another goroutine while the current step
 // trains.
@@ -455,10 +456,10 @@ func Continue(ctx context.Context, m *Model, data *Dataset, progress func(Progre
 	}
 	if m.Optimizer != nil {
 		if err := opt.SetState(m.Optimizer.Net); err != nil {
-			return nil, nil, fmt.Errorf("dim: the model's optimizer state does not fit its network: %w", err)
+			return nil, nil, fmt.Errorf("dim: the model's optimizer state does not match its network: %w", err)
 		}
 		if err := tauOpt.SetState(m.Optimizer.LogTau); err != nil {
-			return nil, nil, fmt.Errorf("dim: the model's optimizer state does not fit its temperature: %w", err)
+			return nil, nil, fmt.Errorf("dim: the model's optimizer state does not match its temperature: %w", err)
 		}
 	}
 	// recordState stores the position in training, the temperature and

@@ -324,7 +324,7 @@ func countDone(runs []dim.SweepRun, done map[string]bool) int {
 
 // sweepSettings returns what every run of a sweep shares. That is the
 // settings of base that the grid does not change and the views that get
-// noise. It also holds the sigma that sets the initial temperature of the
+// noise. It also contains the sigma that sets the initial temperature of the
 // runs without noise, the evaluation options and the fingerprints of the
 // two data splits.
 func sweepSettings(base dim.Config, train, test *dim.Dataset, opts dim.SweepOptions, baselines bool) string {
@@ -342,7 +342,7 @@ func sweepSettings(base dim.Config, train, test *dim.Dataset, opts dim.SweepOpti
 
 // readSweepCSV returns the records of an earlier sweep.csv without its
 // header, or none when the file does not exist. Older tables name the
-// column "settings" "recipe", and it holds only dim.SettingsString, so
+// column "settings" "recipe", and it contains only dim.SettingsString, so
 // legacy reports them. The next write gives them the new header.
 func readSweepCSV(path string) (records [][]string, legacy bool, err error) {
 	data, err := os.ReadFile(path)
