@@ -30,6 +30,10 @@ const (
 	// Step counts of the two Adam optimizers, present with the moments.
 	metaAdamSteps       = "nidim.adam_steps"
 	metaLogTauAdamSteps = "nidim.adam_steps.log_tau"
+	// metaExported is "true" in a file written by Export.Write. It tells
+	// the deliberately missing optimizer state apart from that of a
+	// checkpoint written before nidim saved the state.
+	metaExported = "nidim.exported"
 	// The version stays 1: the step and the optimizer state were added
 	// later, and a file without them reads as step 0 with no optimizer
 	// state.
@@ -46,8 +50,8 @@ const (
 // the log temperature as the 1-element tensor "log_tau", and Adam's
 // moments of each when m.Optimizer is set. The metadata are the config,
 // the completed epochs, the steps of the next epoch, the calibration
-// flag, the fingerprint of the training data, Adam's step counts and the
-// checksum of all the rest.
+// flag, the fingerprint of the training data, Adam's step counts, the
+// export mark when m.Exported is set, and the checksum of all the rest.
 func (m *Model) Save(path string) error {
 	cfg, err := json.Marshal(m.Config)
 	if err != nil {
@@ -71,6 +75,9 @@ func (m *Model) Save(path string) error {
 		tensors = append(tensors, moments...)
 		meta[metaAdamSteps] = strconv.Itoa(o.Net.Steps)
 		meta[metaLogTauAdamSteps] = strconv.Itoa(o.LogTau.Steps)
+	}
+	if m.Exported {
+		meta[metaExported] = "true"
 	}
 	byName := make(map[string]*tensor.Tensor, len(tensors))
 	for _, t := range tensors {
@@ -154,6 +161,12 @@ func LoadModel(path string) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	return modelFromCheckpoint(path, c)
+}
+
+// modelFromCheckpoint checks c, read from path, and rebuilds the model it
+// contains.
+func modelFromCheckpoint(path string, c *nn.Checkpoint) (*Model, error) {
 	if c.Metadata[metaFormat] != formatVersion {
 		return nil, fmt.Errorf("dim: %s is not a nidim model checkpoint (metadata %s = %q, want %q); pass a file written by nidim train", path, metaFormat, c.Metadata[metaFormat], formatVersion)
 	}
@@ -193,6 +206,7 @@ func LoadModel(path string) (*Model, error) {
 	}
 	m.Calibrated = c.Metadata[metaCalibrated] == "true"
 	m.Data = c.Metadata[metaData]
+	m.Exported = c.Metadata[metaExported] == "true"
 	if m.Optimizer, err = loadOptimizerState(path, c, m); err != nil {
 		return nil, err
 	}

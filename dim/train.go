@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash"
 	"math"
@@ -298,6 +299,11 @@ type Model struct {
 	// Data is the Fingerprint of the training data, empty for an
 	// untrained model and for a checkpoint written before nidim saved it.
 	Data string
+	// Exported reports whether the model was read from a file written by
+	// Export.Write, which lacks the optimizer state. Continue rejects such
+	// a model, because resuming it would silently start Adam afresh. Set
+	// it to false to train the model further anyway.
+	Exported bool
 }
 
 // CheckData returns an error naming both fingerprints when the model was
@@ -409,6 +415,9 @@ func Train(ctx context.Context, cfg Config, data *Dataset, progress func(Progres
 // Config.NoRecalibrate is set, it recomputes the normalization statistics
 // on the clean training inputs at the end.
 func Continue(ctx context.Context, m *Model, data *Dataset, progress func(Progress)) (*Model, *History, error) {
+	if m.Exported {
+		return nil, nil, errors.New("dim: the model was exported without its optimizer state, so training cannot resume it; continue the checkpoint it was exported from")
+	}
 	if err := data.check(); err != nil {
 		return nil, nil, err
 	}
