@@ -106,8 +106,13 @@ func (c *modelCommand) loadModel() (*dim.Model, int) {
 	// A checkpoint of an unfinished run works, but its normalization
 	// statistics are the running averages of training.
 	if m.Epoch < m.Config.Epochs || m.Step > 0 {
-		fmt.Fprintf(c.stderr, "nidim %s: note: %s is from an unfinished run (%s of %d epochs); nidim train --resume %s, with the data flags it was trained on, finishes it\n",
-			c.name, *c.model, unfinishedText(m), m.Config.Epochs, *c.model)
+		resume := "nidim train --resume " + *c.model
+		if m.Exported {
+			// Training rejects an exported file.
+			resume = "nidim train --resume on the checkpoint it was exported from"
+		}
+		fmt.Fprintf(c.stderr, "nidim %s: note: %s is from an unfinished run (%s of %d epochs); %s, with the data flags it was trained on, finishes it\n",
+			c.name, *c.model, unfinishedText(m), m.Config.Epochs, resume)
 	}
 	return m, -1
 }

@@ -443,6 +443,9 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			return fail(exitUsage, "%v", err)
 		}
+		if m.Exported {
+			return fail(exitUsage, "%s was written by nidim export, without the optimizer state that resuming needs; resume the original checkpoint that it was exported from instead.", *resume)
+		}
 		if !explicit["epochs"] {
 			*epochs = m.Config.Epochs // the run's own target
 		}

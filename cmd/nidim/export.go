@@ -1,0 +1,103 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/nidim/nidim/dim"
+)
+
+func init() {
+	register(command{
+		name:    "export",
+		summary: "write a checkpoint without its optimizer state, for deployment",
+		run:     runExport,
+	})
+}
+
+const exportUsage = `Usage: nidim export CHECKPOINT --out FILE [--force]
+
+Writes a copy of a checkpoint from "nidim train" without Adam's moments
+and step counts, which only resuming training needs and which take 5.3
+MB of the 8.0 MB checkpoint of the match recipe's MLP. The copy keeps
+the weights, the normalization statistics, the temperature, the
+settings, the training position and the fingerprint of the training
+data, so nidim embed, score, eval and serve give the same results with
+it. It gets its own SHA-256, checked on loading, and is written
+atomically. The sizes of both files go to stderr.
+
+"nidim train --resume" rejects the copy, so keep CHECKPOINT to train the
+model further, and export it again afterwards. The checkpoint of an
+unfinished run is rejected unless --force is given, because the copy
+could not finish it and its normalization statistics were never
+recomputed on clean inputs.
+
+Flags:
+  --out FILE    file to write (required), such as model-export.safetensors;
+                it may not be CHECKPOINT
+  --force       export the checkpoint of an unfinished run as it is
+`
+
+func runExport(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	out := fs.String("out", "", "")
+	force := fs.Bool("force", false, "")
+	files, st := parseFlagsAndFiles(fs, args, 1, exportUsage, stdout, stderr)
+	if st >= 0 {
+		return st
+	}
+	fail := func(status int, format string, a ...any) int {
+		fmt.Fprintf(stderr, "nidim export: %s\n", sentence(fmt.Sprintf(format, a...)))
+		return status
+	}
+	if len(files) == 0 {
+		return fail(exitUsage, "missing CHECKPOINT; pass the model file written by nidim train, as in nidim export model.safetensors --out model-export.safetensors.")
+	}
+	source := files[0]
+	if *out == "" {
+		return fail(exitUsage, "missing --out; pass the file to write, such as model-export.safetensors.")
+	}
+	if err := checkOutputPath("--out", *out, inputFile{"checkpoint", source}); err != nil {
+		return fail(exitUsage, "%v", err)
+	}
+
+	e, err := dim.ReadExport(source)
+	if err != nil {
+		return fail(exitUsage, "%v", err)
+	}
+	m := e.Model
+	if m.Epoch < m.Config.Epochs || m.Step > 0 {
+		if !*force {
+			return fail(exitUsage, "%s is from an unfinished run (%s of %d epochs), and the exported file could not resume it; finish the run with nidim train --resume %s and the data flags it was trained on, or pass --force to export it as it is.",
+				source, unfinishedText(m), m.Config.Epochs, source)
+		}
+		fmt.Fprintf(stderr, "nidim export: note: %s is from an unfinished run (%s of %d epochs); keep it to finish the run with nidim train --resume %s\n",
+			source, unfinishedText(m), m.Config.Epochs, source)
+	}
+	if m.Optimizer == nil {
+		fmt.Fprintf(stderr, "nidim export: note: %s contains no optimizer state, so the exported file is about the same size\n", source)
+	}
+
+	before, err := os.Stat(source)
+	if err != nil {
+		return fail(exitFail, "%v", err)
+	}
+	if err := e.Write(*out); err != nil {
+		return fail(exitFail, "%v", err)
+	}
+	after, err := os.Stat(*out)
+	if err != nil {
+		return fail(exitFail, "%v", err)
+	}
+	fmt.Fprintf(stderr, "wrote %s without the optimizer state: %s, down from %s in %s\n",
+		*out, sizeText(after.Size()), sizeText(before.Size()), source)
+	return exitOK
+}
+
+// sizeText returns a file size in megabytes (10^6 bytes) and in bytes:
+// "2.7 MB (2712456 bytes)".
+func sizeText(bytes int64) string {
+	return fmt.Sprintf("%.1f MB (%d bytes)", float64(bytes)/1e6, bytes)
+}
