@@ -518,9 +518,9 @@ func amd64Guards(path string) (map[string][]string, error) {
 }
 
 // arm64WordRe matches a WORD's instruction comment, such as
-// "FMAX V0.4S, V1.4S, V2.4S", "FCMGT V4.4S, V0.4S, #0.0" or
-// "FMLA V1.4S, V18.4S, V3.S[3]".
-var arm64WordRe = regexp.MustCompile(`^(\w+)\s+V(\d+)\.4S,\s*V(\d+)\.4S,\s*(?:V(\d+)\.4S|V(\d+)\.S\[([0-3])\]|#0(?:\.0)?)$`)
+// "FMAX V0.4S, V1.4S, V2.4S", "FCMGT V4.4S, V0.4S, #0.0",
+// "FMLA V1.4S, V18.4S, V3.S[3]" or "FCMGT V5.2D, V14.2D, V4.2D".
+var arm64WordRe = regexp.MustCompile(`^(\w+)\s+V(\d+)\.(4S|2D),\s*V(\d+)\.(4S|2D),\s*(?:V(\d+)\.(4S|2D)|V(\d+)\.S\[([0-3])\]|#0(?:\.0)?)$`)
 
 // Encodings of Advanced SIMD single-precision instructions on four lanes
 // with all register fields zero, from the Arm A64 instruction set reference.
@@ -536,40 +536,60 @@ var (
 		"FCMLE": 0x6ea0d800, "FCMLT": 0x4ea0e800,
 	}
 	arm64ByElement = map[string]uint32{"FMLA": 0x4f801000, "FMLS": 0x4f805000, "FMUL": 0x4f809000}
+	// Compares of two registers; the same names with #0 are the forms
+	// above.
+	arm64CompareRegs = map[string]uint32{"FCMGT": 0x6ea0e400, "FCMGE": 0x6e20e400, "FCMEQ": 0x4e20e400}
 )
+
+// arm64Double is the sz bit that turns the single-precision four-lane
+// encodings of arm64ThreeSame, arm64CompareRegs and arm64CompareZero into
+// their double-precision two-lane forms.
+const arm64Double = 1 << 22
 
 // encodeARM64 returns the encoding of the instruction text s, or an error
 // when the checker does not support the form of s.
 func encodeARM64(s string) (uint32, error) {
 	m := arm64WordRe.FindStringSubmatch(strings.TrimSpace(s))
 	if m == nil {
-		return 0, fmt.Errorf("cannot encode %q: the checker knows single-precision four-lane forms only", s)
+		return 0, fmt.Errorf("cannot encode %q: the checker knows four-lane single- and two-lane double-precision forms only", s)
 	}
 	reg := func(t string) uint32 { n, _ := strconv.Atoi(t); return uint32(n) }
-	d, n := reg(m[2]), reg(m[3])
+	op, d, n := m[1], reg(m[2]), reg(m[4])
 	if d > 31 || n > 31 {
 		return 0, fmt.Errorf("cannot encode %q: register out of range", s)
 	}
+	var sz uint32
 	switch {
-	case m[4] != "":
-		base, ok := arm64ThreeSame[m[1]]
-		if !ok || reg(m[4]) > 31 {
+	case m[3] != m[5] || (m[7] != "" && m[7] != m[3]):
+		return 0, fmt.Errorf("cannot encode %q: the arrangements differ", s)
+	case m[3] == "2D" && m[8] != "":
+		return 0, fmt.Errorf("cannot encode %q: by-element forms are single-precision only", s)
+	case m[3] == "2D":
+		sz = arm64Double
+	}
+	switch {
+	case m[6] != "":
+		base, ok := arm64ThreeSame[op]
+		if cmp, isCmp := arm64CompareRegs[op]; isCmp {
+			base, ok = cmp, true
+		}
+		if !ok || reg(m[6]) > 31 {
 			return 0, fmt.Errorf("cannot encode %q: unknown three-register instruction", s)
 		}
-		return base | reg(m[4])<<16 | n<<5 | d, nil
-	case m[5] != "":
-		base, ok := arm64ByElement[m[1]]
-		if !ok || reg(m[5]) > 31 {
+		return base | sz | reg(m[6])<<16 | n<<5 | d, nil
+	case m[8] != "":
+		base, ok := arm64ByElement[op]
+		if !ok || reg(m[8]) > 31 {
 			return 0, fmt.Errorf("cannot encode %q: unknown by-element instruction", s)
 		}
-		idx := reg(m[6])
-		return base | (idx&1)<<21 | reg(m[5])<<16 | (idx>>1)<<11 | n<<5 | d, nil
+		idx := reg(m[9])
+		return base | (idx&1)<<21 | reg(m[8])<<16 | (idx>>1)<<11 | n<<5 | d, nil
 	default:
-		base, ok := arm64CompareZero[m[1]]
+		base, ok := arm64CompareZero[op]
 		if !ok {
 			return 0, fmt.Errorf("cannot encode %q: unknown compare with zero", s)
 		}
-		return base | n<<5 | d, nil
+		return base | sz | n<<5 | d, nil
 	}
 }
 
@@ -891,6 +911,8 @@ TEXT ·fNEON(SB), NOSPLIT, $0
 	WORD $0x4e24f400 // FMAX V0.4S, V0.4S, V4.4S
 	WORD $0x4ea0c804 // FCMGT V4.4S, V0.4S, #0.0
 	WORD $0x4fa31a41 // FMLA V1.4S, V18.4S, V3.S[3]
+	WORD $0x6ee4e5c5 // FCMGT V5.2D, V14.2D, V4.2D
+	WORD $0x6e60dc00 // FMUL V0.2D, V0.2D, V0.2D
 	RET
 `
 	assert := func(cond bool, format string, args ...any) {
@@ -908,6 +930,9 @@ TEXT ·fNEON(SB), NOSPLIT, $0
 		"no comment":          "\tWORD $0x4e24f400\n",
 		"unknown instruction": "\tWORD $0x4e24f400 // FROB V0.4S, V0.4S, V4.4S\n",
 		"reserved register":   "\tMOVD R18, R0\n",
+		"single as double":    "\tWORD $0x6ea4e5c5 // FCMGT V5.2D, V14.2D, V4.2D\n",
+		"mixed arrangements":  "\tWORD $0x6ee4e5c5 // FCMGT V5.2D, V14.4S, V4.2D\n",
+		"double by element":   "\tWORD $0x4fa31a41 // FMLA V1.2D, V18.2D, V3.S[3]\n",
 	}
 	for name, line := range bad {
 		src := "// func fNEON()\n// Requires: NEON\nTEXT ·fNEON(SB), NOSPLIT, $0\n" + line + "\tRET\n"

@@ -14,6 +14,7 @@ var genericKernels = Kernels{
 	Mul:          mulGeneric,
 	Sum:          sumGeneric,
 	Max:          maxGeneric,
+	ExpSum:       expSumGeneric,
 	ReLU:         reluGeneric,
 	ReLUBackward: reluBackwardGeneric,
 	Gemm:         GemmKernel{MR: genericMR, NR: genericNR, Func: gemmGeneric},

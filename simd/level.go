@@ -59,6 +59,13 @@ type Kernels struct {
 	Sum func(x []float32) float32
 	Max func(x []float32) float32 // -Inf for an empty slice, NaN when any element is NaN
 
+	// ExpSum sets dst[i] = e^(x[i]-shift) for i < len(dst) and returns
+	// their sum; x must be at least as long as dst. Exponents below -708
+	// give 0 and above 709 give +Inf (math.Exp is finite up to 709.78),
+	// and NaN stays NaN. Unlike the float32 kernels, every level returns
+	// the same bits (see exp64.go).
+	ExpSum func(dst, x []float64, shift float64) float64
+
 	ReLU         func(dst, x []float32)    // dst[i] = max(x[i], 0)
 	ReLUBackward func(dx, dy, x []float32) // dx[i] = dy[i] if x[i] > 0 else 0
 
