@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/nidim/nidim/nn"
+	"github.com/nidim/nidim/simd"
 )
 
 // Critic names the score function s(y1_i, y2_j) between the noisy
@@ -131,8 +132,8 @@ type Objective struct {
 	// its own maximum (nil otherwise, and rare).
 	rowF, rowSelf []float64
 	exactRows     [][]float64
-	// Buffers of length B for gradRow, one per running chunk of a
-	// parallel pass, kept between calls.
+	// Buffers of length B + d for gradRow and sumCols, one per running
+	// chunk of a parallel pass, kept between calls.
 	scratchMu   sync.Mutex
 	scratchFree [][]float64
 
@@ -318,6 +319,7 @@ func (o *Objective) scoreRows(lo, hi int) {
 	scale := 0.5 / float64(b)
 	euclid := o.Critic == CriticEuclidean
 	inv := 1 / o.tau
+	expSum := simd.Active().ExpSum
 	for i := lo; i < hi; i++ {
 		// S_ij = <a_i, b_j>/tau, less (|a_i|^2 + |b_j|^2)/(2 tau) for the
 		// Euclidean critic, added over the row four components at a time.
@@ -350,19 +352,19 @@ func (o *Objective) scoreRows(lo, hi int) {
 			}
 		}
 		e := o.e[i*b : (i+1)*b]
-		z := 0.0
-		for j, v := range row {
-			e[j] = math.Exp(v - m)
-			z += e[j]
-		}
 		o.rowMax[i] = m
-		o.rowTerm[i] = m + math.Log(z) - row[i]
 		if o.Bound == BoundInfoNCERows {
 			// The whole gradient comes from the rows, each scaled by 1/B,
 			// with the matching pair's term weighted in the denominator.
-			o.rowsTerm(i, row, e, m)
+			// The other rows' terms are summed apart from the pair's.
+			others := expSum(e[:i], row[:i], m) + expSum(e[i+1:], row[i+1:], m)
+			z := others + expSum(e[i:i+1], row[i:i+1], m)
+			o.rowTerm[i] = m + math.Log(z) - row[i]
+			o.rowsTerm(i, row, e, m, others)
 			continue
 		}
+		z := expSum(e, row, m)
+		o.rowTerm[i] = m + math.Log(z) - row[i]
 		grad := o.ds[i*b : (i+1)*b]
 		f := scale / z
 		for j, v := range e {
@@ -373,21 +375,15 @@ func (o *Objective) scoreRows(lo, hi int) {
 }
 
 // rowsTerm sets row i's loss of infonce-rows and what gradRow needs to
-// form its softmax over the denominator terms, divided by B. The sum over
-// the other rows is taken apart from the pair's own term, because
-// subtracting that term from the full sum loses every digit when it
-// dominates. When the pair is left out and the others underflow against
+// form its softmax over the denominator terms, divided by B. others is
+// the sum over the other rows, which scoreRows takes apart from the
+// pair's own term, because subtracting that term from the full sum loses
+// every digit when it dominates. When the pair is left out and the others underflow against
 // the row maximum m, they are summed again with their own maximum. That
 // row's gradient is then stored whole, so that e keeps the shift that the
 // column pass expects.
-func (o *Objective) rowsTerm(i int, row, e []float64, m float64) {
+func (o *Objective) rowsTerm(i int, row, e []float64, m, others float64) {
 	b := float64(len(row))
-	others := 0.0
-	for j, v := range e {
-		if j != i {
-			others += v
-		}
-	}
 	self := e[i] * o.SelfWeight
 	var exact []float64
 	if others < colUnderflow && self == 0 {
@@ -442,8 +438,9 @@ func (o *Objective) gradRow(i, lo, hi int, scratch []float64) []float64 {
 	return w
 }
 
-// takeScratch returns a buffer of length B for gradRow, or nil when the
-// bound keeps ds. putScratch gives it back for the next chunk or call.
+// takeScratch returns a buffer of length B + d, or nil when the bound
+// keeps ds: the first B values for gradRow, the last d for sumCols.
+// putScratch gives it back for the next chunk or call.
 func (o *Objective) takeScratch() []float64 {
 	if o.Bound != BoundInfoNCERows {
 		return nil
@@ -453,11 +450,11 @@ func (o *Objective) takeScratch() []float64 {
 	for len(o.scratchFree) > 0 {
 		w := o.scratchFree[len(o.scratchFree)-1]
 		o.scratchFree = o.scratchFree[:len(o.scratchFree)-1]
-		if len(w) == o.n {
+		if len(w) == o.n+o.dim {
 			return w
 		}
 	}
-	return make([]float64, o.n)
+	return make([]float64, o.n+o.dim)
 }
 
 func (o *Objective) putScratch(w []float64) {
@@ -551,8 +548,12 @@ func (o *Objective) sumRows(lo, hi int) {
 	scratch := o.takeScratch()
 	defer o.putScratch(scratch)
 	for i := lo; i < hi; i++ {
-		w := o.gradRow(i, 0, b, scratch)
 		row := o.s[i*b : (i+1)*b]
+		if o.scaledRow(i) {
+			o.sumScaledRow(i, row)
+			continue
+		}
+		w := o.gradRow(i, 0, b, scratch)
 		row = row[:len(w)]
 		sum, wsum := 0.0, 0.0
 		for j, v := range w {
@@ -563,6 +564,44 @@ func (o *Objective) sumRows(lo, hi int) {
 		o.dsRow[i] = wsum
 		dotRows(o.g1[i:], b, d, w, o.bT)
 	}
+}
+
+// scaledRow reports whether row i of dS is rowF[i] times row i of e, but
+// for its diagonal entry: the rows of infonce-rows that were not summed
+// again with their own maximum. sumRows and sumCols then read e and
+// multiply by rowF once per sum instead of forming the row in a buffer.
+func (o *Objective) scaledRow(i int) bool {
+	return o.Bound == BoundInfoNCERows && o.exactRows[i] == nil
+}
+
+// diagGrad returns dS_ii of a row for which scaledRow is true.
+func (o *Objective) diagGrad(i int) float64 {
+	return o.rowSelf[i]*o.rowF[i] - 1/float64(o.n)
+}
+
+// sumScaledRow is sumRows for a row for which scaledRow is true. It sets the
+// diagonal of e to 0 while it sums, so that the sums over e skip the pair,
+// and adds the pair's own gradient apart. Row i of e is read by no other
+// goroutine during the backward row pass.
+func (o *Objective) sumScaledRow(i int, row []float64) {
+	b, d := o.n, o.dim
+	e := o.e[i*b : (i+1)*b]
+	row = row[:len(e)]
+	f, wi := o.rowF[i], o.diagGrad(i)
+	ei := e[i]
+	e[i] = 0
+	sum, esum := 0.0, 0.0
+	for j, v := range e {
+		sum += v * row[j]
+		esum += v
+	}
+	o.gsum[i] = f*sum + wi*row[i]
+	o.dsRow[i] = f*esum + wi
+	dotRows(o.g1[i:], b, d, e, o.bT)
+	for k := range d {
+		o.g1[k*b+i] = f*o.g1[k*b+i] + wi*o.bT[k*b+i]
+	}
+	e[i] = ei
 }
 
 // sumCols computes g2_j = sum_i dS_ij z1_i and the column sum of dS for
@@ -578,19 +617,62 @@ func (o *Objective) sumCols(lo, hi int) {
 	}
 	scratch := o.takeScratch()
 	defer o.putScratch(scratch)
+	var af []float64 // z1_i times f, for the rows of scaledRow
+	if scratch != nil {
+		af = scratch[b:]
+	}
 	for i := range b {
+		ai := o.a[i*d : (i+1)*d]
+		if o.scaledRow(i) {
+			// Row i of dS is f e_i off the diagonal: scale z1_i by f
+			// instead of the row, and add the diagonal entry apart.
+			f := o.rowF[i]
+			for k, v := range ai {
+				af[k] = v * f
+			}
+			e := o.e[i*b : (i+1)*b]
+			o.scatterCols(lo, min(hi, i), e, f, af)
+			o.scatterCols(max(lo, i+1), hi, e, f, af)
+			if lo <= i && i < hi {
+				wi := o.diagGrad(i)
+				wsum[i-lo] += wi
+				for k, v := range ai {
+					o.g2[k*b+i] += v * wi
+				}
+			}
+			continue
+		}
 		w := o.gradRow(i, lo, hi, scratch)
 		for j, v := range w {
 			wsum[j] += v
 		}
-		ai := o.a[i*d : (i+1)*d]
-		k := 0
-		for ; k+4 <= d; k += 4 {
-			scatter4(o.g2[k*b+lo:], b, ai[k:k+4], w)
-		}
-		for ; k < d; k++ {
-			scatter4(o.g2[k*b+lo:], b, ai[k:k+1], w)
-		}
+		scatterRows(o.g2[lo:], b, ai, w)
+	}
+}
+
+// scatterCols adds f e_j to the column sums and x[k] e_j to g2 for the
+// columns j in [j0, j1) of the chunk that sumCols was given, with x the
+// row of z1 already multiplied by f.
+func (o *Objective) scatterCols(j0, j1 int, e []float64, f float64, x []float64) {
+	if j0 >= j1 {
+		return
+	}
+	sums := o.dsCol[j0:j1]
+	for j, v := range e[j0:j1] {
+		sums[j] += f * v
+	}
+	scatterRows(o.g2[j0:], o.n, x, e[j0:j1])
+}
+
+// scatterRows adds x[k] w[j] to out[k*stride+j] for every component k of
+// x and j < len(w), four components per pass.
+func scatterRows(out []float64, stride int, x, w []float64) {
+	k := 0
+	for ; k+4 <= len(x); k += 4 {
+		scatter4(out[k*stride:], stride, x[k:k+4], w)
+	}
+	for ; k < len(x); k++ {
+		scatter4(out[k*stride:], stride, x[k:k+1], w)
 	}
 }
 
