@@ -106,7 +106,7 @@ func (c *modelCommand) loadModel() (*dim.Model, int) {
 	// A checkpoint of an unfinished run works, but its normalization
 	// statistics are the running averages of training.
 	if m.Epoch < m.Config.Epochs || m.Step > 0 {
-		resume := "nidim train --resume " + *c.model
+		resume := "nidim train --resume " + shellQuote(*c.model)
 		if m.Exported {
 			// Training rejects an exported file.
 			resume = "nidim train --resume on the checkpoint it was exported from"

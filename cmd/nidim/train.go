@@ -260,14 +260,15 @@ func (d *dataFlags) inputs() []inputFile {
 }
 
 // args returns the data flags that were set, as command-line arguments
-// with a leading space, to repeat them in a suggested command.
+// with a leading space and quoted for a POSIX shell, to repeat them in a
+// suggested command.
 func (d *dataFlags) args() string {
 	var b strings.Builder
 	for _, f := range []struct{ name, value string }{
 		{"--data", d.data}, {"--labels", d.labels}, {"--image-shape", d.imageShape},
 	} {
 		if f.value != "" {
-			fmt.Fprintf(&b, " %s %s", f.name, f.value)
+			fmt.Fprintf(&b, " %s %s", f.name, shellQuote(f.value))
 		}
 	}
 	if d.data != "" && !isDir(d.data) && d.testFraction != defaultTestFraction {
@@ -417,7 +418,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	if *resume == "" {
 		if old, err := dim.LoadModel(*out); err == nil && (old.Epoch < old.Config.Epochs || old.Step > 0) {
 			return fail(exitUsage, "--out %s contains an unfinished run (%s of %d epochs); continue it with nidim train --resume %s, or pass another --out or delete the file to start over.",
-				*out, unfinishedText(old), old.Config.Epochs, *out)
+				*out, unfinishedText(old), old.Config.Epochs, shellQuote(*out))
 		}
 	}
 
@@ -576,7 +577,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 			return fail(exitFail, "interrupted during epoch 1, before anything was saved; %s was not written.", *out)
 		}
 		if m.Epoch == startEpoch && m.Step == startStep {
-			return fail(exitFail, "interrupted during epoch %d; %s still contains the model after %s; continue with nidim train --resume %s --epochs %d%s.", startEpoch+1, *resume, trainedText(startEpoch, startStep, stepsPerEpoch), *resume, cfg.Epochs, df.args())
+			return fail(exitFail, "interrupted during epoch %d; %s still contains the model after %s; continue with nidim train --resume %s --epochs %d%s.", startEpoch+1, *resume, trainedText(startEpoch, startStep, stepsPerEpoch), shellQuote(*resume), cfg.Epochs, df.args())
 		}
 		// The checkpoint stores the step within the epoch and Adam's
 		// state, so the resumed run continues exactly where this one
@@ -584,7 +585,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		if err := m.Save(*out); err != nil {
 			return fail(exitFail, "interrupted, and saving the checkpoint failed: %v", err)
 		}
-		return fail(exitFail, "interrupted; saved the model after %s to %s; continue with nidim train --resume %s --epochs %d%s.", trainedText(m.Epoch, m.Step, stepsPerEpoch), *out, *out, cfg.Epochs, df.args())
+		return fail(exitFail, "interrupted; saved the model after %s to %s; continue with nidim train --resume %s --epochs %d%s.", trainedText(m.Epoch, m.Step, stepsPerEpoch), *out, shellQuote(*out), cfg.Epochs, df.args())
 	}
 	if err != nil {
 		return fail(exitFail, "%v", err)
