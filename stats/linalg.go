@@ -27,7 +27,7 @@ func checkMatrix(m Matrix, minN int, needCov bool, test string) error {
 	}
 	for k, v := range m.Data {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return fmt.Errorf("stats: %s: non-finite value %v at row %d, column %d (counting from 0); remove or replace it", test, v, k/m.D, k%m.D)
+			return fmt.Errorf("stats: %s: non-finite value %v at row %d, column %d (counting from 1); remove or replace it", test, v, k/m.D+1, k%m.D+1)
 		}
 	}
 	return nil

@@ -270,8 +270,8 @@ func TestReportOptionErrors(t *testing.T) {
 	}
 	bad := normalMatrix(50, 2, 1)
 	bad.Data[2*7+1] = math.NaN()
-	if _, err := BuildReport(bad, ReportOptions{}); err == nil || !strings.Contains(err.Error(), "row 7, column 1") {
-		t.Errorf("NaN: error %v, want one naming row 7, column 1", err)
+	if _, err := BuildReport(bad, ReportOptions{}); err == nil || !strings.Contains(err.Error(), "row 8, column 2 (counting from 1)") {
+		t.Errorf("NaN: error %v, want one naming row 8, column 2 (counting from 1)", err)
 	}
 }
 
@@ -493,5 +493,24 @@ func TestMonteCarloNoteCountsRejections(t *testing.T) {
 		}
 		p[k-1] = 1.0 / (reps + 1)
 		assert.Equal(t, rejects, Holm(p)[k-1] <= alpha, "%d other rejections", others)
+	}
+}
+
+// Rows and columns in the non-finite value error count from 1, as in the
+// messages of the nidim commands, so that row 3 is the third row.
+func TestReportNonFiniteCountsFromOne(t *testing.T) {
+	for _, c := range []struct {
+		index int
+		value float64
+		want  string
+	}{
+		{0, math.NaN(), "stats: report: non-finite value NaN at row 1, column 1 (counting from 1); remove or replace it"},
+		{2*3 + 2, math.Inf(1), "stats: report: non-finite value +Inf at row 3, column 3 (counting from 1); remove or replace it"},
+		{4*3 + 1, math.Inf(-1), "stats: report: non-finite value -Inf at row 5, column 2 (counting from 1); remove or replace it"},
+	} {
+		m := normalMatrix(20, 3, 1)
+		m.Data[c.index] = c.value
+		_, err := BuildReport(m, ReportOptions{})
+		assert.EqualError(t, err, c.want, "value at index %d", c.index)
 	}
 }

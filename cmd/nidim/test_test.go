@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/nidim/nidim/tensor"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // writeNormalCSV writes an n x d matrix of seeded N(0, 1) draws plus shift
@@ -168,7 +170,7 @@ func TestCommandTestUsageErrors(t *testing.T) {
 		{"missing file", []string{"test"}, []string{"missing FILE"}},
 		{"two files", []string{"test", good, good}, []string{"unexpected argument"}},
 		{"no such file", []string{"test", filepath.Join(t.TempDir(), "none.csv")}, []string{"none.csv"}},
-		{"NaN value", []string{"test", nanPath}, []string{"NaN", "row 1, column 1"}},
+		{"NaN value", []string{"test", nanPath}, []string{"NaN", "row 2, column 2 (counting from 1)"}},
 		{"too few rows", []string{"test", "--tests", "anderson-darling,mardia-skewness", tiny}, []string{"no test could run", "add rows"}},
 	}
 	for _, c := range cases {
@@ -317,5 +319,18 @@ func TestCommandTestArrayRank(t *testing.T) {
 	}
 	if got.N != 200 || got.D != 1 {
 		t.Errorf("1-d array tested as %d x %d, want 200 x 1", got.N, got.D)
+	}
+}
+
+// nidim test used to count the rows and columns of a non-finite value from
+// 0, while train, embed, score and eval count from 1.
+func TestCommandTestNonFiniteCountsFromOne(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "emb.csv")
+	require.NoError(t, os.WriteFile(path, []byte("a,b,c\n1,2,3\n3,4,5\n5,6,inf\n7,8,9\n"), 0o644))
+	for _, args := range [][]string{{"test", path}, {"test", "--json", path}} {
+		code, stdout, stderr := runNidim(args...)
+		assert.Equal(t, exitUsage, code, args)
+		assert.Empty(t, stdout, args)
+		assert.Equal(t, "nidim test: "+path+": non-finite value +Inf at row 3, column 3 (counting from 1); remove or replace it.\n", stderr, args)
 	}
 }
