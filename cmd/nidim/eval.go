@@ -90,7 +90,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return c.fail(exitUsage, "%v", err)
 	}
-	if err := checkInputSize(m, train.X.Shape[1]); err != nil {
+	if err := checkInputSize(m, train.X.Shape[1], df.data); err != nil {
 		return c.fail(exitUsage, "%v", err)
 	}
 	// Another split would put training rows among the test rows.

@@ -148,18 +148,32 @@ func modelInput(data, split string, m *dim.Model) (x *tensor.Tensor, labels []in
 			x.Data[i] = float32(v)
 		}
 	}
-	if err := checkInputSize(m, x.Shape[1]); err != nil {
+	if err := checkInputSize(m, x.Shape[1], data); err != nil {
 		return nil, nil, err
 	}
 	return x, labels, nil
 }
 
-// checkInputSize reports data whose samples do not fit the model's input.
-func checkInputSize(m *dim.Model, values int) error {
-	if want := m.Encoder.InputSize(); values != want {
-		return fmt.Errorf("the data has %d values per sample but the model was trained on samples of shape %v (%d values)", values, m.Config.Input, want)
+// checkInputSize returns an error when samples of the given number of
+// values do not fit the model's input. data is the --data flag. When it is
+// empty, the samples came from the built-in MNIST, and the error states that.
+func checkInputSize(m *dim.Model, values int, data string) error {
+	want := m.Encoder.InputSize()
+	if values == want {
+		return nil
 	}
-	return nil
+	if data == "" {
+		return fmt.Errorf("%s; pass --data FILE with samples of that size, such as the data it was trained on", builtinMNISTMismatch("the model", m, values))
+	}
+	return fmt.Errorf("the data has %d values per sample but the model was trained on samples of shape %v (%d values); pass --data with samples of %d values", values, m.Config.Input, want, want)
+}
+
+// builtinMNISTMismatch states that without --data nidim read the built-in
+// MNIST, whose samples have values values, but that m, called model in the
+// message, expects samples of another size.
+func builtinMNISTMismatch(model string, m *dim.Model, values int) string {
+	return fmt.Sprintf("no --data was given, so nidim read the built-in MNIST (%d values per sample), but %s expects %d values per sample (shape %v)",
+		values, model, m.Encoder.InputSize(), m.Config.Input)
 }
 
 // setThreads applies a --threads value to the layers and matrix products.

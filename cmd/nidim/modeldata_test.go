@@ -103,5 +103,5 @@ func TestModelInput(t *testing.T) {
 	require.NoError(t, tensor.WriteMatrixFile(wide, make([]float64, 14), 2, 7))
 	_, _, err = modelInput(wide, "test", m)
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "the data has 7 values per sample but the model was trained on samples of shape [6] (6 values)")
+	assert.EqualError(t, err, "the data has 7 values per sample but the model was trained on samples of shape [6] (6 values); pass --data with samples of 6 values")
 }

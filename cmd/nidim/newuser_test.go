@@ -301,7 +301,35 @@ func TestResumeWithOtherDataIsAUsageError(t *testing.T) {
 	_, _, model := trainTinyModel(t)
 	code, _, stderr := runCmd("train", "--resume", model, "--epochs", "2", "--no-eval")
 	assert.Equal(t, exitUsage, code)
-	assert.Equal(t, "nidim train: the checkpoint "+model+" takes samples of shape [6] (6 values) but the data has 784 values per sample; pass the --data it was trained on.\n", stderr)
+	assert.Equal(t, "nidim train: no --data was given, so nidim read the built-in MNIST (784 values per sample), but the checkpoint "+model+" expects 6 values per sample (shape [6]); pass --data FILE with the data it was trained on.\n", stderr)
+
+	// With --data of another sample size the message stays about that file.
+	wide := filepath.Join(t.TempDir(), "wide.csv")
+	require.NoError(t, tensor.WriteMatrixFile(wide, make([]float64, 7*30), 30, 7))
+	code, _, stderr = runCmd("train", "--resume", model, "--epochs", "2", "--no-eval", "--data", wide)
+	assert.Equal(t, exitUsage, code)
+	assert.Equal(t, "nidim train: the checkpoint "+model+" takes samples of shape [6] (6 values) but the data has 7 values per sample; pass the --data it was trained on.\n", stderr)
+}
+
+// embed, score and eval without --data read the built-in MNIST. For a
+// model trained on a matrix file they used to fail with a message about
+// 784 values per sample that did not say where those came from.
+func TestModelCommandsWithoutDataNameMNIST(t *testing.T) {
+	_, _, model := trainTinyModel(t)
+	out := filepath.Join(t.TempDir(), "out.npy")
+	const want = ": no --data was given, so nidim read the built-in MNIST (784 values per sample), but the model expects 6 values per sample (shape [6]); pass --data FILE with samples of that size, such as the data it was trained on.\n"
+	for _, args := range [][]string{
+		{"embed", model, "--out", out},
+		{"score", model, "--out", out},
+		{"eval", model},
+	} {
+		code, stdout, stderr := runCmd(args...)
+		assert.Equal(t, exitUsage, code, args)
+		assert.Empty(t, stdout, args)
+		assert.Equal(t, "nidim "+args[0]+want, stderr, args)
+	}
+	_, err := os.Stat(out)
+	assert.True(t, os.IsNotExist(err), "a command wrote %s", out)
 }
 
 // The interruption message suggests a resume command; it used to leave out

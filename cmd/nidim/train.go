@@ -474,6 +474,9 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(exitUsage, "%v", err)
 	}
+	if model != nil && model.Encoder.InputSize() != train.X.Shape[1] && df.data == "" {
+		return fail(exitUsage, "%s; pass --data FILE with the data it was trained on.", builtinMNISTMismatch("the checkpoint "+*resume, model, train.X.Shape[1]))
+	}
 	if model != nil && model.Encoder.InputSize() != train.X.Shape[1] {
 		return fail(exitUsage, "the checkpoint %s takes samples of shape %v (%d values) but the data has %d values per sample; pass the --data it was trained on.", *resume, model.Config.Input, model.Encoder.InputSize(), train.X.Shape[1])
 	}
