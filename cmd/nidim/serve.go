@@ -30,7 +30,8 @@ Concurrent requests are merged into batches that one goroutine runs through
 the model, so the results are those of "nidim embed" bit for bit.
 
 Endpoints (requests carry Content-Type: application/json or
-application/x-npy):
+application/x-npy, and an uncompressed body; a Content-Encoding such as
+gzip returns 415):
   POST /v1/embed    {"inputs": [[...], ...]} or an application/x-npy 2-D
                     array (N x input size); returns {"embeddings": [[...]]},
                     or an N x d float32 NPY array with Accept:

@@ -51,6 +51,20 @@ func requestMedia(r *http.Request) (string, *apiError) {
 		msg: fmt.Sprintf("unsupported Content-Type %q; send %s or %s, such as curl -H 'Content-Type: application/json'", ct, mediaJSON, mediaNPY)}
 }
 
+// checkContentEncoding returns a 415 error unless the request body is
+// uncompressed: no Content-Encoding header, or only "identity".
+func checkContentEncoding(r *http.Request) *apiError {
+	for _, value := range r.Header.Values("Content-Encoding") {
+		for _, coding := range strings.Split(value, ",") {
+			if coding = strings.TrimSpace(coding); coding != "" && !strings.EqualFold(coding, "identity") {
+				return &apiError{status: http.StatusUnsupportedMediaType, kind: "unsupported_content_encoding",
+					msg: fmt.Sprintf("unsupported Content-Encoding %q; the server reads only uncompressed bodies, so send the body uncompressed and without a Content-Encoding header", value)}
+			}
+		}
+	}
+	return nil
+}
+
 // wantsNPY reports whether the Accept header lists application/x-npy.
 func wantsNPY(r *http.Request) bool {
 	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
@@ -95,6 +109,16 @@ func decodeJSONReflect(body []byte, size int) ([]float32, int, *apiError) {
 	}
 	if dec.More() {
 		return nil, 0, badRequest("malformed_json", "invalid JSON body: data follows the request object; send one object")
+	}
+	// encoding/json matches field names regardless of case, so the decode
+	// above also accepts {"Inputs": ...}. Only the exact key is valid.
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(body, &fields); err == nil {
+		for key := range fields {
+			if key != "inputs" {
+				return nil, 0, badRequest("malformed_json", "invalid JSON body: unknown field %q; field names are case-sensitive, so send {\"inputs\": [[...], ...]}", key)
+			}
+		}
 	}
 	if req.Inputs == nil {
 		return nil, 0, badRequest("empty_batch", "the request has no \"inputs\" field; send {\"inputs\": [[...], ...]} with at least one row")

@@ -228,6 +228,11 @@ func writeError(w http.ResponseWriter, r *http.Request, e *apiError) {
 	case http.StatusServiceUnavailable:
 		w.Header().Set("Retry-After", "1")
 	}
+	if e.kind == "unsupported_content_encoding" {
+		// RFC 7694, section 3: a 415 for a content coding lists the
+		// accepted codings in Accept-Encoding, and other 415s must not.
+		w.Header().Set("Accept-Encoding", "identity")
+	}
 	body, _ := json.Marshal(map[string]string{"error": e.msg, "kind": e.kind})
 	w.Header().Set("Content-Type", mediaJSON)
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)+1))
@@ -265,6 +270,10 @@ func (s *Server) handleInputs(score bool) http.HandlerFunc {
 		// for a fuller batch.
 		s.batcher.arrive()
 		defer s.batcher.depart()
+		if apiErr := checkContentEncoding(r); apiErr != nil {
+			writeError(w, r, apiErr)
+			return
+		}
 		media, apiErr := requestMedia(r)
 		if apiErr != nil {
 			writeError(w, r, apiErr)

@@ -2,6 +2,7 @@ package serve
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -222,6 +223,63 @@ func TestBadRequests(t *testing.T) {
 	// The server still serves good requests after all of the above.
 	x := []float32{1, 2, 3, 4}
 	r = post(t, ts.URL+"/v1/embed", "application/json", "", jsonBody(x, 1))
+	require.Equal(t, http.StatusOK, r.status, "body: %s", r.body)
+	requireBitsEqual(t, directEmbed(t, path, x, 1), decodeEmbeddings(t, r.body))
+}
+
+// A compressed body used to be parsed as JSON and rejected with 400, and
+// the decoder took "Inputs" or "INPUTS" for "inputs".
+func TestCompressedBodyAndKeyCase(t *testing.T) {
+	path := tinyModel(t, "gaussian", 4, 2, 8)
+	_, ts := newTestServer(t, path, Config{})
+	x := []float32{1, 2, 3, 4}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	_, err := zw.Write(jsonBody(x, 1))
+	require.NoError(t, err)
+	require.NoError(t, zw.Close())
+
+	for _, endpoint := range []string{"/v1/embed", "/v1/score"} {
+		for _, encoding := range []string{"gzip", "br", "identity, gzip"} {
+			req, err := http.NewRequest(http.MethodPost, ts.URL+endpoint, bytes.NewReader(gz.Bytes()))
+			require.NoError(t, err)
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Content-Encoding", encoding)
+			r := do(t, req)
+			require.Equal(t, http.StatusUnsupportedMediaType, r.status, "%s %s: %s", endpoint, encoding, r.body)
+			e := decodeError(t, r.body)
+			assert.Equal(t, "unsupported_content_encoding", e.Kind)
+			assert.Equal(t, fmt.Sprintf("unsupported Content-Encoding %q; the server reads only uncompressed bodies, so send the body uncompressed and without a Content-Encoding header", encoding), e.Error)
+			assert.Equal(t, "identity", r.header.Get("Accept-Encoding"))
+		}
+
+		for _, key := range []string{"Inputs", "INPUTS", "inpuTs"} {
+			body := []byte(`{"` + key + `": [[1, 2, 3, 4]]}`)
+			r := post(t, ts.URL+endpoint, "application/json", "", body)
+			require.Equal(t, http.StatusBadRequest, r.status, "%s %s: %s", endpoint, key, r.body)
+			e := decodeError(t, r.body)
+			assert.Equal(t, "malformed_json", e.Kind)
+			assert.Equal(t, `invalid JSON body: unknown field "`+key+`"; field names are case-sensitive, so send {"inputs": [[...], ...]}`, e.Error)
+		}
+		// A second key that differs only in case is rejected too, although
+		// encoding/json would take its value.
+		r := post(t, ts.URL+endpoint, "application/json", "", []byte(`{"inputs": [[1, 2, 3, 4]], "INPUTS": [[4, 3, 2, 1]]}`))
+		require.Equal(t, http.StatusBadRequest, r.status, "%s: %s", endpoint, r.body)
+		assert.Contains(t, decodeError(t, r.body).Error, `unknown field "INPUTS"`)
+		// The 415 of an unknown media type does not carry Accept-Encoding.
+		r = post(t, ts.URL+endpoint, "text/csv", "", []byte("1,2,3,4"))
+		require.Equal(t, http.StatusUnsupportedMediaType, r.status, "%s: %s", endpoint, r.body)
+		assert.Empty(t, r.header.Get("Accept-Encoding"))
+	}
+
+	// identity is no compression, and an escaped but exact key is valid.
+	req, err := http.NewRequest(http.MethodPost, ts.URL+"/v1/embed", bytes.NewReader(jsonBody(x, 1)))
+	require.NoError(t, err)
+	req.Header.Set("Content-Encoding", "identity")
+	r := do(t, req)
+	require.Equal(t, http.StatusOK, r.status, "body: %s", r.body)
+	requireBitsEqual(t, directEmbed(t, path, x, 1), decodeEmbeddings(t, r.body))
+	r = post(t, ts.URL+"/v1/embed", "application/json", "", []byte(`{"\u0069nputs": [[1, 2, 3, 4]]}`))
 	require.Equal(t, http.StatusOK, r.status, "body: %s", r.body)
 	requireBitsEqual(t, directEmbed(t, path, x, 1), decodeEmbeddings(t, r.body))
 }
