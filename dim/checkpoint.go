@@ -23,6 +23,7 @@ const (
 	metaEpoch  = "nidim.epoch"
 	metaStep   = "nidim.step"
 	metaData   = "nidim.data"
+	metaSIMD   = "nidim.simd" // Model.SIMD, absent in older files
 	// metaChecksum is the SHA-256 of everything else in the file, as
 	// checksum computes it. Files written before it existed lack it.
 	metaChecksum   = "nidim.sha256"
@@ -50,8 +51,9 @@ const (
 // the log temperature as the 1-element tensor "log_tau", and Adam's
 // moments of each when m.Optimizer is set. The metadata are the config,
 // the completed epochs, the steps of the next epoch, the calibration
-// flag, the fingerprint of the training data, Adam's step counts, the
-// export mark when m.Exported is set, and the checksum of all the rest.
+// flag, the fingerprint of the training data, the SIMD level, Adam's step
+// counts, the export mark when m.Exported is set, and the checksum of all
+// the rest.
 func (m *Model) Save(path string) error {
 	cfg, err := json.Marshal(m.Config)
 	if err != nil {
@@ -66,6 +68,9 @@ func (m *Model) Save(path string) error {
 		metaStep:       strconv.Itoa(m.Step),
 		metaData:       m.Data,
 		metaCalibrated: strconv.FormatBool(m.Calibrated),
+	}
+	if m.SIMD != "" {
+		meta[metaSIMD] = m.SIMD
 	}
 	if o := m.Optimizer; o != nil {
 		moments, err := m.optimizerTensors()
@@ -207,6 +212,7 @@ func modelFromCheckpoint(path string, c *nn.Checkpoint) (*Model, error) {
 	m.Calibrated = c.Metadata[metaCalibrated] == "true"
 	m.Data = c.Metadata[metaData]
 	m.Exported = c.Metadata[metaExported] == "true"
+	m.SIMD = c.Metadata[metaSIMD]
 	if m.Optimizer, err = loadOptimizerState(path, c, m); err != nil {
 		return nil, err
 	}

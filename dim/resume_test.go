@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/nidim/nidim/nn"
+	"github.com/nidim/nidim/simd"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -182,6 +183,7 @@ func TestContinueCheckpointWithoutOptimizerState(t *testing.T) {
 	assert.Nil(t, old.Optimizer)
 	assert.Equal(t, 1, old.Epoch)
 	assert.Equal(t, 0, old.Step)
+	assert.Empty(t, old.SIMD, "a file without the SIMD level")
 	want, err := m.Encoder.Embed(data.X, 64)
 	require.NoError(t, err)
 	got, err := old.Encoder.Embed(data.X, 64)
@@ -195,6 +197,31 @@ func TestContinueCheckpointWithoutOptimizerState(t *testing.T) {
 	assert.Equal(t, 2, resumed.Epoch)
 	require.NotNil(t, resumed.Optimizer)
 	assert.Equal(t, 128/32, resumed.Optimizer.Net.Steps, "Adam did not start afresh")
+	assert.Equal(t, simd.Active().Level.String(), resumed.SIMD)
+}
+
+// The kernels of each SIMD level round differently, so a checkpoint names
+// the level that trained it, and a resumed run records its own.
+func TestCheckpointStoresSIMDLevel(t *testing.T) {
+	m, data, path := savedModel(t, "m.safetensors")
+	active := simd.Active().Level.String()
+	assert.Equal(t, active, m.SIMD)
+	ck, err := nn.LoadCheckpoint(path)
+	require.NoError(t, err)
+	assert.Equal(t, active, ck.Metadata[metaSIMD])
+	back, err := LoadModel(path)
+	require.NoError(t, err)
+	assert.Equal(t, active, back.SIMD)
+
+	// A model that another level trained keeps that name until it trains
+	// again.
+	back.SIMD = "some-other-level"
+	back = saveAndLoad(t, back)
+	assert.Equal(t, "some-other-level", back.SIMD)
+	back.Config.Epochs = 2
+	resumed, _, err := Continue(context.Background(), back, data, nil)
+	require.NoError(t, err)
+	assert.Equal(t, active, resumed.SIMD)
 }
 
 // A damaged optimizer state must stop LoadModel with the tensor's name

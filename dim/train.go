@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/nidim/nidim/nn"
+	"github.com/nidim/nidim/simd"
 	"github.com/nidim/nidim/tensor"
 )
 
@@ -304,6 +305,11 @@ type Model struct {
 	// a model, because resuming it would silently start Adam afresh. Set
 	// it to false to train the model further anyway.
 	Exported bool
+	// SIMD is the name of the SIMD level (simd.Level.String()) of the
+	// last Continue call, whose kernels round differently from the other
+	// levels'. It is empty for an untrained model and for a checkpoint
+	// written before nidim saved it.
+	SIMD string
 }
 
 // CheckData returns an error naming both fingerprints when the model was
@@ -439,6 +445,7 @@ func Continue(ctx context.Context, m *Model, data *Dataset, progress func(Progre
 		return nil, nil, fmt.Errorf("%w; continue with the training data and split it was trained on", err)
 	}
 	m.Data = fingerprint
+	m.SIMD = simd.Active().Level.String()
 	if m.Step < 0 || m.Step >= steps {
 		return nil, nil, fmt.Errorf("dim: the model stopped after step %d of epoch %d, but the data has %d steps of %d samples per epoch; pass the data it was trained on", m.Step, m.Epoch+1, steps, b)
 	}

@@ -531,6 +531,68 @@ func TestResumeRejectsOtherData(t *testing.T) {
 	require.Equal(t, exitOK, code, stderr)
 }
 
+// A resume with another --threads than the checkpoint's, or under another
+// SIMD level, continued without a word although the result is no longer
+// bit-identical to an uninterrupted run's.
+func TestResumeNotesOtherRounding(t *testing.T) {
+	data, labels, model := trainTinyModel(t) // with --threads 1
+	resume := func(epochs string, extra ...string) string {
+		t.Helper()
+		args := append([]string{"train", "--resume", model, "--epochs", epochs, "--no-eval", "--data", data, "--labels", labels}, extra...)
+		code, _, stderr := runCmd(args...)
+		require.Equal(t, exitOK, code, stderr)
+		return stderr
+	}
+	const differ = "so the result will differ from an uninterrupted run's"
+
+	stderr := resume("2", "--threads", "1")
+	assert.NotContains(t, stderr, "rounding")
+	assert.NotContains(t, stderr, "SIMD")
+	stderr = resume("3", "--threads", "2")
+	assert.Contains(t, stderr, "nidim train: "+model+" was trained with --threads 1, but this run uses --threads 2, which changes the rounding, "+differ+"; drop --threads to keep the checkpoint's count\n")
+	assert.NotContains(t, stderr, "SIMD")
+	stderr = resume("4", "--threads", "0")
+	assert.Contains(t, stderr, "nidim train: "+model+" was trained with --threads 2, but this run uses --threads 0 (all cores), which changes the rounding, ")
+	// Without --threads the run keeps the checkpoint's count.
+	stderr = resume("5")
+	assert.NotContains(t, stderr, "rounding")
+
+	active := simd.Active().Level
+	if active == simd.Generic {
+		t.Log("only the generic kernels run here, so the SIMD level cannot change")
+	} else {
+		require.NoError(t, simd.SetActive(simd.Generic))
+		t.Cleanup(func() { simd.SetActive(active) })
+		stderr = resume("6")
+		assert.Contains(t, stderr, "nidim train: "+model+" was trained with the "+active.String()+" SIMD kernels, but this run uses generic, which round differently, "+differ+"; set NIDIM_SIMD="+active.String()+" to continue it exactly\n")
+		m, err := dim.LoadModel(model)
+		require.NoError(t, err)
+		assert.Equal(t, "generic", m.SIMD, "the checkpoint names the level of its last run")
+		stderr = resume("7")
+		assert.NotContains(t, stderr, "SIMD")
+		require.NoError(t, simd.SetActive(active))
+	}
+
+	// A level this CPU or build cannot run gets no advice to select it.
+	var missing string
+	for _, name := range []string{"avx512", "neon"} {
+		if level, err := simd.ParseLevel(name); err == nil {
+			if _, err := simd.Lookup(level); err != nil {
+				missing = name
+			}
+		}
+	}
+	if missing == "" {
+		t.Skip("this CPU runs every SIMD level")
+	}
+	m, err := dim.LoadModel(model)
+	require.NoError(t, err)
+	m.SIMD = missing
+	require.NoError(t, m.Save(model))
+	stderr = resume("8")
+	assert.Contains(t, stderr, "nidim train: "+model+" was trained with the "+missing+" SIMD kernels, but this run uses "+simd.Active().Level.String()+", which round differently, "+differ+"; this CPU or build cannot run "+missing+"\n")
+}
+
 // The resume hint leaves --threads out, and a resumed run without it used
 // all cores, which changes the rounding of an exact continuation.
 func TestResumeKeepsThreads(t *testing.T) {

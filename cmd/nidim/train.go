@@ -20,6 +20,7 @@ import (
 
 	"github.com/nidim/nidim/dim"
 	"github.com/nidim/nidim/internal/mnist"
+	"github.com/nidim/nidim/simd"
 	"github.com/nidim/nidim/stats"
 	"github.com/nidim/nidim/tensor"
 )
@@ -132,10 +133,12 @@ Training:
   --resume FILE        continue training the checkpoint FILE up to --epochs
                        (default: the epochs it was started with), from the
                        step where it stopped and with its Adam state, so
-                       that with the same --threads and data the result is
-                       bit-identical to an uninterrupted run's; with the
-                       cosine schedule, a changed --epochs changes the
-                       remaining learning rates. Every model and training
+                       that with the same --threads, SIMD level and data
+                       the result is bit-identical to an uninterrupted
+                       run's (a note on stderr says when the threads or
+                       the SIMD level differ); with the cosine schedule, a
+                       changed --epochs changes the remaining learning
+                       rates. Every model and training
                        flag but --epochs and --threads comes from the
                        checkpoint, so none of them, nor --recipe, may be
                        given
@@ -459,6 +462,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		if m.Config.Schedule == "cosine" && *epochs != m.Config.Epochs {
 			resumeNotes = append(resumeNotes, fmt.Sprintf("the cosine schedule now spans %d epochs instead of %d, so the remaining learning rates differ from those of the run that wrote %s", *epochs, m.Config.Epochs, *resume))
 		}
+		resumeNotes = append(resumeNotes, roundingNotes(*resume, m, explicit["threads"], *threads)...)
 		m.Config.Epochs = *epochs
 		// The thread count changes the rounding, so the run keeps its own
 		// unless --threads is given.
@@ -682,6 +686,39 @@ func nonFiniteEpoch(p dim.Progress) string {
 		}
 	}
 	return ""
+}
+
+// roundingNotes returns the notes for a run that resumes the checkpoint
+// path, of the model m, with other rounding than the run that wrote it: an
+// explicit --threads count (threadsSet) other than m's, or other SIMD
+// kernels. A checkpoint that does not name its SIMD level gets no note.
+func roundingNotes(path string, m *dim.Model, threadsSet bool, threads int) []string {
+	const differ = "so the result will differ from an uninterrupted run's"
+	var notes []string
+	if threadsSet && threads != m.Config.Threads {
+		notes = append(notes, fmt.Sprintf("%s was trained with %s, but this run uses %s, which changes the rounding, %s; drop --threads to keep the checkpoint's count",
+			path, threadsText(m.Config.Threads), threadsText(threads), differ))
+	}
+	active := simd.Active().Level
+	if m.SIMD == "" || m.SIMD == active.String() {
+		return notes
+	}
+	fix := fmt.Sprintf("this CPU or build cannot run %s", m.SIMD)
+	if level, err := simd.ParseLevel(m.SIMD); err == nil {
+		if _, err := simd.Lookup(level); err == nil {
+			fix = fmt.Sprintf("set %s=%s to continue it exactly", simd.EnvVar, level)
+		}
+	}
+	return append(notes, fmt.Sprintf("%s was trained with the %s SIMD kernels, but this run uses %s, which round differently, %s; %s",
+		path, m.SIMD, active, differ, fix))
+}
+
+// threadsText returns the --threads flag with value n, as "--threads 2".
+func threadsText(n int) string {
+	if n == 0 {
+		return "--threads 0 (all cores)"
+	}
+	return fmt.Sprintf("--threads %d", n)
 }
 
 // trainedText describes the training that a checkpoint contains: epochs
