@@ -175,7 +175,8 @@ func modelFromCheckpoint(path string, c *nn.Checkpoint) (*Model, error) {
 	if c.Metadata[metaFormat] != formatVersion {
 		return nil, fmt.Errorf("dim: %s is not a nidim model checkpoint (metadata %s = %q, want %q); pass a file written by nidim train", path, metaFormat, c.Metadata[metaFormat], formatVersion)
 	}
-	if want, ok := c.Metadata[metaChecksum]; ok && checksum(c.Tensors, c.Metadata) != want {
+	want, hasChecksum := c.Metadata[metaChecksum]
+	if hasChecksum && checksum(c.Tensors, c.Metadata) != want {
 		return nil, fmt.Errorf("dim: %s: the tensors or settings do not match the SHA-256 that nidim stored, so the file was changed after nidim wrote it; restore it from a copy or train the model again", path)
 	}
 	var cfg Config
@@ -213,6 +214,7 @@ func modelFromCheckpoint(path string, c *nn.Checkpoint) (*Model, error) {
 	m.Data = c.Metadata[metaData]
 	m.Exported = c.Metadata[metaExported] == "true"
 	m.SIMD = c.Metadata[metaSIMD]
+	m.Verified = hasChecksum
 	if m.Optimizer, err = loadOptimizerState(path, c, m); err != nil {
 		return nil, err
 	}

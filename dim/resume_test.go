@@ -184,6 +184,8 @@ func TestContinueCheckpointWithoutOptimizerState(t *testing.T) {
 	assert.Equal(t, 1, old.Epoch)
 	assert.Equal(t, 0, old.Step)
 	assert.Empty(t, old.SIMD, "a file without the SIMD level")
+	assert.False(t, old.Verified, "a file without a checksum")
+	assert.Empty(t, old.Data, "a file without a data fingerprint")
 	want, err := m.Encoder.Embed(data.X, 64)
 	require.NoError(t, err)
 	got, err := old.Encoder.Embed(data.X, 64)
@@ -300,6 +302,29 @@ func TestContinueRejectsOtherData(t *testing.T) {
 	back.Config.Epochs = 2
 	_, _, err = Continue(context.Background(), back, other, nil)
 	assert.ErrorContains(t, err, "continue with the training data and split it was trained on")
+}
+
+// Verified separates a checkpoint whose checksum LoadModel checked from
+// one written before nidim stored checksums.
+func TestLoadModelVerifiedFlag(t *testing.T) {
+	m, _, path := savedModel(t, "m.safetensors")
+	assert.False(t, m.Verified, "a trained model was not loaded")
+	back, err := LoadModel(path)
+	require.NoError(t, err)
+	assert.True(t, back.Verified)
+
+	ck, err := nn.LoadCheckpoint(path)
+	require.NoError(t, err)
+	delete(ck.Metadata, metaChecksum)
+	var tensors []nn.NamedTensor
+	for name, tensor := range ck.Tensors {
+		tensors = append(tensors, nn.NamedTensor{Name: name, Tensor: tensor})
+	}
+	require.NoError(t, nn.SaveCheckpoint(path, tensors, ck.Metadata))
+	old, err := LoadModel(path)
+	require.NoError(t, err)
+	assert.False(t, old.Verified)
+	assert.Equal(t, back.Data, old.Data)
 }
 
 // A weight changed to another finite value used to load without a word.

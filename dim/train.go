@@ -310,6 +310,10 @@ type Model struct {
 	// levels'. It is empty for an untrained model and for a checkpoint
 	// written before nidim saved it.
 	SIMD string
+	// Verified reports whether LoadModel checked the model against the
+	// checksum in its checkpoint. It is false for a model that was not
+	// loaded and for a checkpoint written before nidim stored checksums.
+	Verified bool
 }
 
 // CheckData returns an error naming both fingerprints when the model was

@@ -94,6 +94,9 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		return c.fail(exitUsage, "%v", err)
 	}
 	// Another split would put training rows among the test rows.
+	if m.Data == "" {
+		fmt.Fprintf(stderr, "nidim eval: note: %s\n", noFingerprintText(*c.model))
+	}
 	if err := m.CheckData(train); err != nil {
 		return c.fail(exitUsage, "%s: %s; pass the --data and --test-fraction it was trained on", *c.model, strings.TrimPrefix(err.Error(), "dim: "))
 	}

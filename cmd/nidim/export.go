@@ -68,6 +68,9 @@ func runExport(args []string, stdout, stderr io.Writer) int {
 		return fail(exitUsage, "%v", err)
 	}
 	m := e.Model
+	if !m.Verified {
+		fmt.Fprintf(stderr, "nidim export: note: %s; the exported file gets a checksum of the content as it is\n", unverifiedText(source))
+	}
 	if m.Epoch < m.Config.Epochs || m.Step > 0 {
 		if !*force {
 			return fail(exitUsage, "%s is from an unfinished run (%s of %d epochs), and the exported file could not resume it; finish the run with nidim train --resume %s and the data flags it was trained on, or pass --force to export it as it is.",

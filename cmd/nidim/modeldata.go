@@ -103,6 +103,9 @@ func (c *modelCommand) loadModel() (*dim.Model, int) {
 	if err != nil {
 		return nil, c.fail(exitUsage, "%v", err)
 	}
+	if !m.Verified {
+		fmt.Fprintf(c.stderr, "nidim %s: note: %s\n", c.name, unverifiedText(*c.model))
+	}
 	// A checkpoint of an unfinished run works, but its normalization
 	// statistics are the running averages of training.
 	if m.Epoch < m.Config.Epochs || m.Step > 0 {
@@ -115,6 +118,17 @@ func (c *modelCommand) loadModel() (*dim.Model, int) {
 			c.name, *c.model, unfinishedText(m), m.Config.Epochs, resume)
 	}
 	return m, -1
+}
+
+// unverifiedText is the note for a checkpoint path without a checksum.
+func unverifiedText(path string) string {
+	return fmt.Sprintf("cannot verify that %s is unchanged since it was written, because it has no checksum; an older nidim wrote it", path)
+}
+
+// noFingerprintText is the note for a checkpoint path without a
+// fingerprint of its training data.
+func noFingerprintText(path string) string {
+	return fmt.Sprintf("cannot check that the data is the data %s was trained on, because it has no data fingerprint; an older nidim wrote it, so pass the --data and --test-fraction it was trained on", path)
 }
 
 // modelInput loads the rows that embed and score run through m, from

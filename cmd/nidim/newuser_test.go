@@ -593,6 +593,85 @@ func TestResumeNotesOtherRounding(t *testing.T) {
 	assert.Contains(t, stderr, "nidim train: "+model+" was trained with the "+missing+" SIMD kernels, but this run uses "+simd.Active().Level.String()+", which round differently, "+differ+"; this CPU or build cannot run "+missing+"\n")
 }
 
+// stripMetadata rewrites the checkpoint path without the metadata keys,
+// as an older nidim wrote it.
+func stripMetadata(t *testing.T, path string, keys ...string) {
+	t.Helper()
+	c, err := nn.LoadCheckpoint(path)
+	require.NoError(t, err)
+	var tensors []nn.NamedTensor
+	for name, tensor := range c.Tensors {
+		tensors = append(tensors, nn.NamedTensor{Name: name, Tensor: tensor})
+	}
+	for _, key := range keys {
+		require.Contains(t, c.Metadata, key)
+		delete(c.Metadata, key)
+	}
+	require.NoError(t, nn.SaveCheckpoint(path, tensors, c.Metadata))
+}
+
+// Checkpoints written before nidim stored checksums and data fingerprints
+// loaded and resumed without a word, although nothing was verified.
+func TestOldCheckpointNotes(t *testing.T) {
+	data, labels, model := trainTinyModel(t)
+	stripMetadata(t, model, "nidim.sha256", "nidim.data")
+	unverified := "note: cannot verify that " + model + " is unchanged since it was written, because it has no checksum; an older nidim wrote it\n"
+	noFingerprint := "note: cannot check that the data is the data " + model + " was trained on, because it has no data fingerprint; an older nidim wrote it, so pass the --data and --test-fraction it was trained on\n"
+	out := filepath.Join(t.TempDir(), "out.csv")
+
+	for _, args := range [][]string{
+		{"embed", model, "--data", data, "--out", out},
+		{"score", model, "--data", data, "--out", out},
+	} {
+		code, _, stderr := runCmd(args...)
+		require.Equal(t, exitOK, code, stderr)
+		assert.Equal(t, 1, strings.Count(stderr, "nidim "+args[0]+": "+unverified), stderr)
+		assert.NotContains(t, stderr, "fingerprint", "%s needs no fingerprint", args[0])
+	}
+	code, _, stderr := runCmd("eval", model, "--data", data, "--labels", labels)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Equal(t, 1, strings.Count(stderr, "nidim eval: "+unverified), stderr)
+	assert.Equal(t, 1, strings.Count(stderr, "nidim eval: "+noFingerprint), stderr)
+
+	// nidim export gives the copy a checksum, so it notes that the source
+	// was not verified.
+	exported := filepath.Join(t.TempDir(), "export.safetensors")
+	code, _, stderr = runCmd("export", model, "--out", exported)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Equal(t, 1, strings.Count(stderr, "nidim export: "+strings.TrimSuffix(unverified, "\n")+"; the exported file gets a checksum of the content as it is\n"), stderr)
+	code, _, stderr = runCmd("embed", exported, "--data", data, "--out", out)
+	require.Equal(t, exitOK, code, stderr)
+	assert.NotContains(t, stderr, "cannot verify")
+
+	code, _, stderr = runCmd("train", "--resume", model, "--epochs", "2", "--no-eval", "--data", data, "--labels", labels)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Equal(t, 1, strings.Count(stderr, "nidim train: "+strings.TrimPrefix(unverified, "note: ")), stderr)
+	assert.Equal(t, 1, strings.Count(stderr, "nidim train: "+strings.TrimPrefix(noFingerprint, "note: ")), stderr)
+
+	// The resumed run saved a checksum and a fingerprint, so the notes end.
+	code, _, stderr = runCmd("eval", model, "--data", data, "--labels", labels)
+	require.Equal(t, exitOK, code, stderr)
+	assert.NotContains(t, stderr, "cannot verify")
+	assert.NotContains(t, stderr, "cannot check")
+
+	// A checkpoint with a checksum but no fingerprint gets only that note.
+	m, err := dim.LoadModel(model)
+	require.NoError(t, err)
+	m.Data = ""
+	require.NoError(t, m.Save(model))
+	code, _, stderr = runCmd("eval", model, "--data", data, "--labels", labels)
+	require.Equal(t, exitOK, code, stderr)
+	assert.NotContains(t, stderr, "cannot verify")
+	assert.Equal(t, 1, strings.Count(stderr, "nidim eval: "+noFingerprint), stderr)
+
+	// A new run only looks at an old --out, so it gets no note.
+	stripMetadata(t, model, "nidim.sha256")
+	code, _, stderr = runCmd("train", "--data", data, "--labels", labels, "--dim", "2", "--hidden", "8",
+		"--batch", "24", "--epochs", "1", "--threads", "1", "--no-eval", "--out", model)
+	require.Equal(t, exitOK, code, stderr)
+	assert.NotContains(t, stderr, "cannot verify")
+}
+
 // The resume hint leaves --threads out, and a resumed run without it used
 // all cores, which changes the rounding of an exact continuation.
 func TestResumeKeepsThreads(t *testing.T) {

@@ -179,6 +179,9 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer, 
 		fmt.Fprintf(stderr, "nidim serve: %v\n", err)
 		return exitUsage
 	}
+	if !model.Verified() {
+		log.Warn("cannot verify that the checkpoint is unchanged since it was written, because it has no checksum; an older nidim wrote it", "model", f.checkpoint)
+	}
 	srv, err := serve.New(model, serve.Config{
 		MaxBatch: f.maxBatch, MaxWait: f.maxWait, MaxQueue: f.maxQueue, MaxBody: f.maxBody,
 		Timeout: f.timeout, LogRequests: f.logRequests, Logger: log,

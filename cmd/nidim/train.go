@@ -456,6 +456,12 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		if *epochs <= m.Epoch {
 			return fail(exitUsage, "the checkpoint %s has already trained %s; pass --epochs above %d to continue.", *resume, plural(m.Epoch, "epoch", "epochs"), m.Epoch)
 		}
+		if !m.Verified {
+			resumeNotes = append(resumeNotes, unverifiedText(*resume))
+		}
+		if m.Data == "" {
+			resumeNotes = append(resumeNotes, noFingerprintText(*resume))
+		}
 		if m.Optimizer == nil {
 			resumeNotes = append(resumeNotes, fmt.Sprintf("%s has no optimizer state, because an older nidim wrote it; Adam starts afresh, so the result will differ from an uninterrupted run's", *resume))
 		}

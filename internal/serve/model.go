@@ -77,6 +77,10 @@ func fileSHA256(path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
+// Verified reports whether the checkpoint had a checksum that matched its
+// contents. Checkpoints written before nidim stored checksums have none.
+func (d *DimModel) Verified() bool { return d.model.Verified }
+
 func (d *DimModel) InputSize() int { return d.model.Encoder.InputSize() }
 func (d *DimModel) Dim() int       { return d.model.Config.Dim }
 func (d *DimModel) Prior() string  { return d.model.Config.Prior }

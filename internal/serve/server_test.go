@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nidim/nidim/nn"
 	"github.com/nidim/nidim/tensor"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -462,4 +463,26 @@ func TestErrorLogRateLimited(t *testing.T) {
 	assert.Contains(t, logs.String(), "error log lines suppressed")
 	assert.Contains(t, logs.String(), "count=7")
 	assert.Equal(t, 4, strings.Count(logs.String(), "request rejected"))
+}
+
+// Verified reports whether the checkpoint's checksum was checked, so that
+// nidim serve can warn about a file that an older nidim wrote.
+func TestDimModelVerified(t *testing.T) {
+	path := tinyModel(t, "gaussian", 4, 2, 8)
+	m, err := LoadDimModel(path)
+	require.NoError(t, err)
+	assert.True(t, m.Verified())
+
+	ck, err := nn.LoadCheckpoint(path)
+	require.NoError(t, err)
+	require.Contains(t, ck.Metadata, "nidim.sha256")
+	delete(ck.Metadata, "nidim.sha256")
+	var tensors []nn.NamedTensor
+	for name, tensor := range ck.Tensors {
+		tensors = append(tensors, nn.NamedTensor{Name: name, Tensor: tensor})
+	}
+	require.NoError(t, nn.SaveCheckpoint(path, tensors, ck.Metadata))
+	m, err = LoadDimModel(path)
+	require.NoError(t, err)
+	assert.False(t, m.Verified())
 }
