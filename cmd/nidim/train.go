@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -531,9 +532,17 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		if recipeUsed != "" {
 			recipeNote = recipeUsed + " recipe, "
 		}
-		fmt.Fprintf(stderr, "nidim train: %s%s prior, d = %d, %s = %g on %s, %s encoder, %s critic, %s loss; %d training and %d test samples of shape %v\n",
+		threads := cfg.Threads
+		if threads <= 0 {
+			threads = runtime.GOMAXPROCS(0)
+		}
+		fmt.Fprintf(stderr, "nidim train: %s%s prior, d = %d, %s = %g on %s, %s encoder, %s critic, %s loss; %d training and %d test samples of shape %v; batch %d, %s, %s, %s kernels\n",
 			recipeNote, cfg.Prior, cfg.Dim, levelName(cfg.Prior), cfg.NoiseLevel(), noisy, cfg.Encoder, cfg.Critic, cfg.Loss,
-			train.X.Shape[0], test.X.Shape[0], train.Shape)
+			train.X.Shape[0], test.X.Shape[0], train.Shape, cfg.Batch, plural(cfg.Epochs, "epoch", "epochs"),
+			plural(threads, "thread", "threads"), simd.Active().Level)
+		if note := saturationNote(prior0, cfg); note != "" {
+			fmt.Fprintf(stderr, "nidim train: %s\n", note)
+		}
 	}
 	startEpoch, startStep := model.Epoch, model.Step
 
@@ -660,6 +669,27 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 // epochLine is the log line of a finished epoch. Without channel noise
 // (noiseViews 0) the capacity and two-view MI that the prior reports for
 // its noise level do not bound anything, so the line states that instead.
+// saturationNote returns a note when the mutual information that the
+// noisy channel allows exceeds ln B, the most an InfoNCE estimate over a
+// batch of B can reach, and "" otherwise. Training then cannot bring the
+// estimate near the capacity, and reaching the capacity is what forces
+// the embeddings toward the prior.
+func saturationNote(p dim.Prior, cfg dim.Config) string {
+	if p == nil || cfg.NoiseViews == 0 {
+		return ""
+	}
+	limit, bound := p.Capacity(cfg.Dim), "capacity"
+	if cfg.NoiseViews == 2 {
+		limit, bound = p.TwoViewMI(cfg.Dim), "two-view MI"
+	}
+	lnB := math.Log(float64(cfg.Batch))
+	if limit <= lnB {
+		return ""
+	}
+	return fmt.Sprintf("the channel's %s (%.2f nats) exceeds ln B = %.2f nats, the most the InfoNCE estimate can reach. Training cannot bring the estimate near the %s, and that is what pushes the embeddings toward the prior. A larger --%s lowers the %s and a larger --batch raises ln B; docs/sweep.md in the nidim repository (\"Larger dimensions\") gives measured runs.",
+		bound, limit, lnB, bound, levelName(cfg.Prior), bound)
+}
+
 func epochLine(p dim.Progress, noiseViews int) string {
 	bound := capacityText(p.Capacity, p.TwoViewMI, noiseViews) + fmt.Sprintf(", ln B %.3f", p.LnBatch)
 	if noiseViews == 0 {

@@ -262,3 +262,36 @@ func TestTrainRecipes(t *testing.T) {
 		assert.Contains(t, help, strings.Join(want, " "), "recipe %s", name)
 	}
 }
+
+// TestTrainNotesSaturatedEstimate trains one epoch on settings whose
+// channel allows more than ln B nats, and on settings that allow less.
+func TestTrainNotesSaturatedEstimate(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	for _, c := range []struct {
+		name  string
+		flags []string
+		note  string
+	}{
+		// Capacity (6/2) ln(1 + 1/0.01) = 13.8 nats > ln 24 = 3.18.
+		{"one view", []string{"--dim", "6", "--sigma", "0.1", "--noise-views", "one"}, "capacity (13.85 nats) exceeds ln B = 3.18 nats"},
+		// Two-view MI -(6/2) ln(1 - (1/1.01)^2) = 11.78 nats.
+		{"both views", []string{"--dim", "6", "--sigma", "0.1", "--noise-views", "both"}, "two-view MI (11.78 nats) exceeds ln B = 3.18 nats"},
+		{"below ln B", []string{"--dim", "2", "--sigma", "1", "--noise-views", "one"}, ""},
+		{"no noise", []string{"--dim", "6", "--sigma", "0.1", "--noise-views", "none"}, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			args := append([]string{"train", "--data", data, "--labels", labels, "--hidden", "8", "--batch", "24",
+				"--epochs", "1", "--threads", "1", "--no-eval", "--out", filepath.Join(dir, "m.safetensors")}, c.flags...)
+			code, _, stderr := runCmd(args...)
+			require.Equal(t, exitOK, code, stderr)
+			assert.Contains(t, stderr, "batch 24, 1 epoch, 1 thread, ")
+			if c.note == "" {
+				assert.NotContains(t, stderr, "exceeds ln B")
+				return
+			}
+			assert.Contains(t, stderr, c.note)
+			assert.Contains(t, stderr, "A larger --sigma lowers the")
+		})
+	}
+}
