@@ -1,6 +1,7 @@
 package dim
 
 import (
+	"runtime"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -450,13 +451,16 @@ func Continue(ctx context.Context, m *Model, data *Dataset, progress func(Progre
 	}
 	m.Data = fingerprint
 	m.SIMD = simd.Active().Level.String()
+	if m.Config.Threads == 0 {
+		// Record the count that 0 stands for here, so that a run resumed
+		// on a machine with another number of cores keeps the rounding.
+		m.Config.Threads = runtime.GOMAXPROCS(0)
+	}
 	if m.Step < 0 || m.Step >= steps {
 		return nil, nil, fmt.Errorf("dim: the model stopped after step %d of epoch %d, but the data has %d steps of %d samples per epoch; pass the data it was trained on", m.Step, m.Epoch+1, steps, b)
 	}
-	if cfg.Threads > 0 {
-		nn.SetThreads(cfg.Threads)
-		tensor.SetThreads(cfg.Threads)
-	}
+	nn.SetThreads(cfg.Threads)
+	tensor.SetThreads(cfg.Threads)
 	prior, _ := cfg.NewPrior()
 	single, err := newView(cfg, data.Shape)
 	if err != nil {

@@ -548,13 +548,23 @@ func TestResumeNotesOtherRounding(t *testing.T) {
 	stderr := resume("2", "--threads", "1")
 	assert.NotContains(t, stderr, "rounding")
 	assert.NotContains(t, stderr, "SIMD")
-	stderr = resume("3", "--threads", "2")
+	// Without --threads the run keeps the checkpoint's count and says so
+	// when the machine has another number of cores.
+	stderr = resume("3")
+	if cores := runtime.GOMAXPROCS(0); cores != 1 {
+		assert.Contains(t, stderr, fmt.Sprintf("nidim train: %s was trained with --threads 1, and this run keeps that count so that it continues exactly; --threads 0 would use all %d cores here but round differently\n", model, cores))
+	}
+	stderr = resume("4", "--threads", "2")
 	assert.Contains(t, stderr, "nidim train: "+model+" was trained with --threads 1, but this run uses --threads 2, which changes the rounding, "+differ+"; drop --threads to keep the checkpoint's count\n")
 	assert.NotContains(t, stderr, "SIMD")
-	stderr = resume("4", "--threads", "0")
-	assert.Contains(t, stderr, "nidim train: "+model+" was trained with --threads 2, but this run uses --threads 0 (all cores), which changes the rounding, ")
+	stderr = resume("5", "--threads", "0")
+	if runtime.GOMAXPROCS(0) == 2 {
+		assert.NotContains(t, stderr, "rounding", "--threads 0 means 2 threads here, the checkpoint's count")
+	} else {
+		assert.Contains(t, stderr, "nidim train: "+model+" was trained with --threads 2, but this run uses --threads 0 (all cores), which changes the rounding, ")
+	}
 	// Without --threads the run keeps the checkpoint's count.
-	stderr = resume("5")
+	stderr = resume("6")
 	assert.NotContains(t, stderr, "rounding")
 
 	active := simd.Active().Level
@@ -563,12 +573,12 @@ func TestResumeNotesOtherRounding(t *testing.T) {
 	} else {
 		require.NoError(t, simd.SetActive(simd.Generic))
 		t.Cleanup(func() { simd.SetActive(active) })
-		stderr = resume("6")
+		stderr = resume("7")
 		assert.Contains(t, stderr, "nidim train: "+model+" was trained with the "+active.String()+" SIMD kernels, but this run uses generic, which round differently, "+differ+"; set NIDIM_SIMD="+active.String()+" to continue it exactly\n")
 		m, err := dim.LoadModel(model)
 		require.NoError(t, err)
 		assert.Equal(t, "generic", m.SIMD, "the checkpoint names the level of its last run")
-		stderr = resume("7")
+		stderr = resume("8")
 		assert.NotContains(t, stderr, "SIMD")
 		require.NoError(t, simd.SetActive(active))
 	}
@@ -589,7 +599,7 @@ func TestResumeNotesOtherRounding(t *testing.T) {
 	require.NoError(t, err)
 	m.SIMD = missing
 	require.NoError(t, m.Save(model))
-	stderr = resume("8")
+	stderr = resume("9")
 	assert.Contains(t, stderr, "nidim train: "+model+" was trained with the "+missing+" SIMD kernels, but this run uses "+simd.Active().Level.String()+", which round differently, "+differ+"; this CPU or build cannot run "+missing+"\n")
 }
 

@@ -110,7 +110,8 @@ Training:
   --seed N             seed of initialization, shuffling, views and noise (default 0)
   --threads N          goroutines for the layers and matrix products; 0 for
                        all cores (default 0, or with --resume the count
-                       the checkpoint was trained with)
+                       the checkpoint was trained with: a checkpoint
+                       stores the number of cores that 0 stood for)
   --shift P            [r] image views: maximum translation in pixels
   --rotate DEG         image views: maximum rotation in degrees (default 0)
   --zoom Z             image views: zoom range 1-Z to 1+Z (default 0)
@@ -728,12 +729,23 @@ func nonFiniteEpoch(p dim.Progress) string {
 // path, of the model m, with other rounding than the run that wrote it: an
 // explicit --threads count (threadsSet) other than m's, or other SIMD
 // kernels. A checkpoint that does not name its SIMD level gets no note.
+// Without --threads the run keeps m's count, and a note says so when this
+// machine has another number of cores.
 func roundingNotes(path string, m *dim.Model, threadsSet bool, threads int) []string {
 	const differ = "so the result will differ from an uninterrupted run's"
 	var notes []string
-	if threadsSet && threads != m.Config.Threads {
+	cores := runtime.GOMAXPROCS(0)
+	resolved := threads
+	if resolved == 0 {
+		resolved = cores
+	}
+	if threadsSet && resolved != m.Config.Threads {
 		notes = append(notes, fmt.Sprintf("%s was trained with %s, but this run uses %s, which changes the rounding, %s; drop --threads to keep the checkpoint's count",
 			path, threadsText(m.Config.Threads), threadsText(threads), differ))
+	}
+	if !threadsSet && m.Config.Threads > 0 && m.Config.Threads != cores {
+		notes = append(notes, fmt.Sprintf("%s was trained with %s, and this run keeps that count so that it continues exactly; --threads 0 would use all %d cores here but round differently",
+			path, threadsText(m.Config.Threads), cores))
 	}
 	active := simd.Active().Level
 	if m.SIMD == "" || m.SIMD == active.String() {
