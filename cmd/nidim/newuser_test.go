@@ -815,10 +815,20 @@ func TestTrainKeepsUnfinishedRun(t *testing.T) {
 
 	code, _, stderr := runCmd("train", "--data", data, "--labels", labels, "--epochs", "1", "--no-eval", "--out", model)
 	assert.Equal(t, exitUsage, code)
-	assert.Contains(t, stderr, "--out "+model+" contains an unfinished run (1 epoch of 3 epochs); continue it with nidim train --resume "+model)
+	assert.Contains(t, stderr, "--out "+model+" contains an unfinished run (1 epoch of 3 epochs); continue it with nidim train --resume "+model+" --data "+data+" --labels "+labels+", or pass")
 	after, err := os.ReadFile(model)
 	require.NoError(t, err)
 	assert.Equal(t, before, after)
+
+	// An exported copy of the unfinished run cannot resume, so the
+	// message points to the original instead.
+	exported := filepath.Join(t.TempDir(), "exported.safetensors")
+	code, _, stderr = runCmd("export", model, "--out", exported, "--force")
+	require.Equal(t, exitOK, code, stderr)
+	code, _, stderr = runCmd("train", "--data", data, "--labels", labels, "--epochs", "1", "--no-eval", "--out", exported)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "--out "+exported+" contains an unfinished run (1 epoch of 3 epochs); it was written by nidim export, so resume the checkpoint it was exported from, or pass")
+	assert.NotContains(t, stderr, "--resume "+exported)
 }
 
 // A read-only checkpoint was replaced by the rename of the next save, and a

@@ -422,8 +422,12 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	// the first epoch of a new one.
 	if *resume == "" {
 		if old, err := dim.LoadModel(*out); err == nil && (old.Epoch < old.Config.Epochs || old.Step > 0) {
-			return fail(exitUsage, "--out %s contains an unfinished run (%s of %d epochs); continue it with nidim train --resume %s, or pass another --out or delete the file to start over.",
-				*out, unfinishedText(old), old.Config.Epochs, shellQuote(*out))
+			next := fmt.Sprintf("continue it with nidim train --resume %s%s", shellQuote(*out), df.args())
+			if old.Exported {
+				next = "it was written by nidim export, so resume the checkpoint it was exported from"
+			}
+			return fail(exitUsage, "--out %s contains an unfinished run (%s of %d epochs); %s, or pass another --out or delete the file to start over.",
+				*out, unfinishedText(old), old.Config.Epochs, next)
 		}
 	}
 
