@@ -108,12 +108,13 @@ type Objective struct {
 	// lengths for the Euclidean critic.
 	aT, bT []float64
 	ha, hb []float64
-	// B x B scores and their gradient. infonce-rows leaves ds empty and
-	// gradRow forms its rows from e when needed, which saves a B x B buffer.
+	// B x B scores and their gradient, for every bound but infonce-rows,
+	// which computes scores again where it needs them (objective_rows.go).
 	s, ds []float64
-	// e holds exp(S_ij - m_i) with m_i the maximum of row i, and rowScale
-	// exp(m_i - M) with M the largest score, so that e_ij rowScale_i is
-	// exp(S_ij - M), the shifted term of the column sums.
+	// e holds exp(S_ij - m_i), with m_i the maximum of row i (B x B, not
+	// for infonce-rows). rowScale holds exp(m_i - M), with M the largest
+	// score, so that e_ij rowScale_i is exp(S_ij - M), the shifted term of
+	// the column sums.
 	e, rowMax, rowScale []float64
 	maxScore            float64
 	// Per row and per column of the scores: the InfoNCE terms, the rows'
@@ -128,12 +129,12 @@ type Objective struct {
 	g1, g2       []float64
 	dsRow, dsCol []float64
 	// For infonce-rows, per row: the softmax factor, the pair's weighted
-	// term, and the whole gradient row when the row was summed again with
-	// its own maximum (nil otherwise, and rare).
-	rowF, rowSelf []float64
-	exactRows     [][]float64
-	// Buffers of length B + d for gradRow and sumCols, one per running
-	// chunk of a parallel pass, kept between calls.
+	// term, the pair's score S_ii, and the whole gradient row when the row
+	// was summed again with its own maximum (nil otherwise, and rare).
+	rowF, rowSelf, diag []float64
+	exactRows           [][]float64
+	// Buffers of length 2B + d for the passes of infonce-rows, one per
+	// running chunk, kept between calls.
 	scratchMu   sync.Mutex
 	scratchFree [][]float64
 
@@ -145,6 +146,10 @@ type Objective struct {
 	passCols func(lo, hi int)
 	backRows func(lo, hi int)
 	backCols func(lo, hi int)
+	rowsPass func(lo, hi int)
+	rowsCols func(lo, hi int)
+	// Whether the passes of infonce-rows compute the gradient.
+	withGrad bool
 }
 
 // Value is the outcome of one evaluation.
@@ -190,6 +195,10 @@ func (o *Objective) Evaluate(y1, y2 []float32, b, d int, dy1, dy2 []float32) (Va
 		o.ha[i], o.hb[i] = sa/2, sb/2
 	}
 
+	if o.Bound == BoundInfoNCERows {
+		return o.evaluateRows(dy1, dy2), nil
+	}
+
 	// The InfoNCE value is computed for every bound because it gives the
 	// MI estimate. The row pass writes the scores, the row terms and the
 	// row half of the InfoNCE gradient; the column pass adds the other
@@ -212,11 +221,6 @@ func (o *Objective) Evaluate(y1, y2 []float32, b, d int, dy1, dy2 []float32) (Va
 	switch o.Bound {
 	case BoundInfoNCE:
 		v.Loss = nce
-	case BoundInfoNCERows:
-		for _, t := range o.rowLoss {
-			v.Loss += t
-		}
-		v.Loss /= float64(b)
 	case BoundJSD:
 		v.Loss = jsd(o.s, b, o.ds)
 	case BoundNWJ:
@@ -235,13 +239,9 @@ func (o *Objective) Evaluate(y1, y2 []float32, b, d int, dy1, dy2 []float32) (Va
 		o.write(o.g1, o.a, o.na, o.dsRow, dy1)
 		o.write(o.g2, o.b, o.nb, o.dsCol, dy2)
 	} else {
-		scratch := o.takeScratch()
-		for i := range b {
-			for j, g := range o.gradRow(i, 0, b, scratch) {
-				v.DLogTau -= g * o.s[i*b+j]
-			}
+		for i, g := range o.ds {
+			v.DLogTau -= g * o.s[i]
 		}
-		o.putScratch(scratch)
 	}
 	return v, nil
 }
@@ -279,11 +279,10 @@ func (o *Objective) check(y1, y2 []float32, b, d int, dy1, dy2 []float32) error 
 }
 
 func (o *Objective) grow(b, d int) {
-	o.s, o.e = resize(o.s, b*b), resize(o.e, b*b)
 	if o.Bound != BoundInfoNCERows {
-		o.ds = resize(o.ds, b*b)
+		o.s, o.e, o.ds = resize(o.s, b*b), resize(o.e, b*b), resize(o.ds, b*b)
 	} else {
-		o.rowF, o.rowSelf = resize(o.rowF, b), resize(o.rowSelf, b)
+		o.rowF, o.rowSelf, o.diag = resize(o.rowF, b), resize(o.rowSelf, b), resize(o.diag, b)
 		if cap(o.exactRows) < b {
 			o.exactRows = make([][]float64, b)
 		}
@@ -299,6 +298,7 @@ func (o *Objective) grow(b, d int) {
 	if o.passRows == nil {
 		o.passRows, o.passCols = o.scoreRows, o.softmaxCols
 		o.backRows, o.backCols = o.sumRows, o.sumCols
+		o.rowsPass, o.rowsCols = o.streamRows, o.streamCols
 	}
 }
 
@@ -315,55 +315,16 @@ func resize(s []float64, n int) []float64 {
 // the symmetric InfoNCE gradient, (softmax(S_i)_j - [i = j]) / (2B), into
 // o.ds.
 func (o *Objective) scoreRows(lo, hi int) {
-	b, d := o.n, o.dim
+	b := o.n
 	scale := 0.5 / float64(b)
-	euclid := o.Critic == CriticEuclidean
-	inv := 1 / o.tau
 	expSum := simd.Active().ExpSum
 	for i := lo; i < hi; i++ {
-		// S_ij = <a_i, b_j>/tau, less (|a_i|^2 + |b_j|^2)/(2 tau) for the
-		// Euclidean critic, added over the row four components at a time.
 		row := o.s[i*b : (i+1)*b]
-		if euclid {
-			c := o.ha[i]
-			for j, h := range o.hb[:len(row)] {
-				row[j] = -c - h
-			}
-		} else {
-			clear(row)
-		}
-		ai := o.a[i*d : (i+1)*d]
-		k := 0
-		for ; k+4 <= d; k += 4 {
-			addScaled4(row, ai[k:k+4], o.bT[k*b:(k+4)*b])
-		}
-		for ; k < d; k++ {
-			addScaled4(row, ai[k:k+1], o.bT[k*b:(k+1)*b])
-		}
-		// A comparison, not the max builtin: max orders NaN and signed
-		// zeros, which costs a dependent chain of several instructions.
-		// A NaN score still ends as a NaN loss through the exponentials.
-		m := math.Inf(-1)
-		for j, v := range row {
-			v *= inv
-			row[j] = v
-			if v > m {
-				m = v
-			}
-		}
+		o.scoreSegment(i, 0, b, row)
+		m := rowMax(row)
 		e := o.e[i*b : (i+1)*b]
-		o.rowMax[i] = m
-		if o.Bound == BoundInfoNCERows {
-			// The whole gradient comes from the rows, each scaled by 1/B,
-			// with the matching pair's term weighted in the denominator.
-			// The other rows' terms are summed apart from the pair's.
-			others := expSum(e[:i], row[:i], m) + expSum(e[i+1:], row[i+1:], m)
-			z := others + expSum(e[i:i+1], row[i:i+1], m)
-			o.rowTerm[i] = m + math.Log(z) - row[i]
-			o.rowsTerm(i, row, e, m, others)
-			continue
-		}
 		z := expSum(e, row, m)
+		o.rowMax[i] = m
 		o.rowTerm[i] = m + math.Log(z) - row[i]
 		grad := o.ds[i*b : (i+1)*b]
 		f := scale / z
@@ -374,96 +335,53 @@ func (o *Objective) scoreRows(lo, hi int) {
 	}
 }
 
-// rowsTerm sets row i's loss of infonce-rows and what gradRow needs to
-// form its softmax over the denominator terms, divided by B. others is
-// the sum over the other rows, which scoreRows takes apart from the
-// pair's own term, because subtracting that term from the full sum loses
-// every digit when it dominates. When the pair is left out and the others underflow against
-// the row maximum m, they are summed again with their own maximum. That
-// row's gradient is then stored whole, so that e keeps the shift that the
-// column pass expects.
-func (o *Objective) rowsTerm(i int, row, e []float64, m, others float64) {
-	b := float64(len(row))
-	self := e[i] * o.SelfWeight
-	var exact []float64
-	if others < colUnderflow && self == 0 {
-		m = math.Inf(-1)
-		for j, v := range row {
-			if j != i && v > m {
-				m = v
-			}
+// scoreSegment writes S_ij for j in [lo, hi) to dst: <a_i, b_j>/tau, less
+// (|a_i|^2 + |b_j|^2)/(2 tau) for the Euclidean critic, added four
+// components at a time. Each score comes out the same, bit for bit,
+// whatever segment it is computed in, so passes that compute scores
+// again agree with the first.
+func (o *Objective) scoreSegment(i, lo, hi int, dst []float64) {
+	b, d := o.n, o.dim
+	dst = dst[:hi-lo]
+	if o.Critic == CriticEuclidean {
+		c := o.ha[i]
+		for j, h := range o.hb[lo:hi] {
+			dst[j] = -c - h
 		}
-		exact = make([]float64, len(row))
-		others = 0
-		for j, v := range row {
-			if j != i {
-				exact[j] = math.Exp(v - m)
-				others += exact[j]
-			}
-		}
+	} else {
+		clear(dst)
 	}
-	zw := others + self
-	o.rowLoss[i] = m + math.Log(zw) - row[i]
-	f := 1 / (b * zw)
-	o.rowF[i], o.rowSelf[i] = f, self
-	if exact != nil {
-		for j, v := range exact {
-			exact[j] = v * f
-		}
-		exact[i] = self*f - 1/b
+	ai := o.a[i*d : (i+1)*d]
+	k := 0
+	for ; k+4 <= d; k += 4 {
+		addScaled4(dst, ai[k:k+4], o.bT[k*b+lo:], b)
 	}
-	o.exactRows[i] = exact
+	for ; k < d; k++ {
+		addScaled4(dst, ai[k:k+1], o.bT[k*b+lo:], b)
+	}
+	inv := 1 / o.tau
+	for j, v := range dst {
+		dst[j] = v * inv
+	}
 }
 
-// gradRow returns dS_ij for j in [lo, hi). For infonce-rows it forms them
-// from e and rowF in scratch, a buffer from takeScratch, with the products
-// the stored gradient used to hold. Otherwise it returns a view of ds.
-func (o *Objective) gradRow(i, lo, hi int, scratch []float64) []float64 {
-	b := o.n
-	if o.Bound != BoundInfoNCERows {
-		return o.ds[i*b+lo : i*b+hi]
-	}
-	w := scratch[:hi-lo]
-	if x := o.exactRows[i]; x != nil {
-		copy(w, x[lo:hi])
-		return w
-	}
-	f := o.rowF[i]
-	for j, v := range o.e[i*b+lo : i*b+hi] {
-		w[j] = v * f
-	}
-	if lo <= i && i < hi {
-		w[i-lo] = o.rowSelf[i]*f - 1/float64(b)
-	}
-	return w
-}
-
-// takeScratch returns a buffer of length B + d, or nil when the bound
-// keeps ds: the first B values for gradRow, the last d for sumCols.
-// putScratch gives it back for the next chunk or call.
-func (o *Objective) takeScratch() []float64 {
-	if o.Bound != BoundInfoNCERows {
-		return nil
-	}
-	o.scratchMu.Lock()
-	defer o.scratchMu.Unlock()
-	for len(o.scratchFree) > 0 {
-		w := o.scratchFree[len(o.scratchFree)-1]
-		o.scratchFree = o.scratchFree[:len(o.scratchFree)-1]
-		if len(w) == o.n+o.dim {
-			return w
+// rowMax returns the largest of row, ignoring NaN. It compares instead of
+// calling the max builtin, which orders NaN and signed zeros at the cost
+// of a dependent chain of several instructions. A NaN score still ends as
+// a NaN loss through the exponentials.
+func rowMax(row []float64) float64 {
+	m := math.Inf(-1)
+	for _, v := range row {
+		if v > m {
+			m = v
 		}
 	}
-	return make([]float64, o.n+o.dim)
+	return m
 }
 
-func (o *Objective) putScratch(w []float64) {
-	if w == nil {
-		return
-	}
-	o.scratchMu.Lock()
-	o.scratchFree = append(o.scratchFree, w)
-	o.scratchMu.Unlock()
+// gradRow returns dS_ij for j in [lo, hi), a view of ds.
+func (o *Objective) gradRow(i, lo, hi int) []float64 {
+	return o.ds[i*o.n+lo : i*o.n+hi]
 }
 
 // colUnderflow is the smallest shifted column sum that softmaxCols
@@ -471,8 +389,8 @@ func (o *Objective) putScratch(w []float64) {
 const colUnderflow = 1e-200
 
 // softmaxCols stores the InfoNCE term of each column in [lo, hi) in
-// o.colTerm and, unless the bound is infonce-rows, adds the column half of
-// the symmetric InfoNCE gradient to o.ds.
+// o.colTerm and adds the column half of the symmetric InfoNCE gradient to
+// o.ds.
 // Column sums reuse the row exponentials: e_ij rowScale_i = exp(S_ij - M),
 // with M the largest score, so no exponential is computed again unless a
 // column lies so far below M that its sum underflows. The rows are walked
@@ -497,9 +415,6 @@ func (o *Objective) softmaxCols(lo, hi int) {
 		// From here on colSum holds the factor that turns e_ij rowScale_i
 		// into the column's softmax, times the gradient's scale.
 		csum[j-lo] = scale / csum[j-lo]
-	}
-	if o.Bound == BoundInfoNCERows {
-		return // the columns only give the symmetric InfoNCE value
 	}
 	for i := range b {
 		r := o.rowScale[i]
@@ -532,9 +447,6 @@ func (o *Objective) exactColumn(j int) {
 	lse := m + math.Log(z)
 	o.colTerm[j] = lse - o.s[j*b+j]
 	o.colSum[j] = 0
-	if o.Bound == BoundInfoNCERows {
-		return
-	}
 	for i := range b {
 		o.ds[i*b+j] += scale * math.Exp(o.s[i*b+j]-lse)
 	}
@@ -545,15 +457,9 @@ func (o *Objective) exactColumn(j int) {
 // o.gsum[i] = sum_j dS_ij S_ij for the temperature's derivative.
 func (o *Objective) sumRows(lo, hi int) {
 	b, d := o.n, o.dim
-	scratch := o.takeScratch()
-	defer o.putScratch(scratch)
 	for i := lo; i < hi; i++ {
+		w := o.gradRow(i, 0, b)
 		row := o.s[i*b : (i+1)*b]
-		if o.scaledRow(i) {
-			o.sumScaledRow(i, row)
-			continue
-		}
-		w := o.gradRow(i, 0, b, scratch)
 		row = row[:len(w)]
 		sum, wsum := 0.0, 0.0
 		for j, v := range w {
@@ -564,44 +470,6 @@ func (o *Objective) sumRows(lo, hi int) {
 		o.dsRow[i] = wsum
 		dotRows(o.g1[i:], b, d, w, o.bT)
 	}
-}
-
-// scaledRow reports whether row i of dS is rowF[i] times row i of e, but
-// for its diagonal entry: the rows of infonce-rows that were not summed
-// again with their own maximum. sumRows and sumCols then read e and
-// multiply by rowF once per sum instead of forming the row in a buffer.
-func (o *Objective) scaledRow(i int) bool {
-	return o.Bound == BoundInfoNCERows && o.exactRows[i] == nil
-}
-
-// diagGrad returns dS_ii of a row for which scaledRow is true.
-func (o *Objective) diagGrad(i int) float64 {
-	return o.rowSelf[i]*o.rowF[i] - 1/float64(o.n)
-}
-
-// sumScaledRow is sumRows for a row for which scaledRow is true. It sets the
-// diagonal of e to 0 while it sums, so that the sums over e skip the pair,
-// and adds the pair's own gradient apart. Row i of e is read by no other
-// goroutine during the backward row pass.
-func (o *Objective) sumScaledRow(i int, row []float64) {
-	b, d := o.n, o.dim
-	e := o.e[i*b : (i+1)*b]
-	row = row[:len(e)]
-	f, wi := o.rowF[i], o.diagGrad(i)
-	ei := e[i]
-	e[i] = 0
-	sum, esum := 0.0, 0.0
-	for j, v := range e {
-		sum += v * row[j]
-		esum += v
-	}
-	o.gsum[i] = f*sum + wi*row[i]
-	o.dsRow[i] = f*esum + wi
-	dotRows(o.g1[i:], b, d, e, o.bT)
-	for k := range d {
-		o.g1[k*b+i] = f*o.g1[k*b+i] + wi*o.bT[k*b+i]
-	}
-	e[i] = ei
 }
 
 // sumCols computes g2_j = sum_i dS_ij z1_i and the column sum of dS for
@@ -615,53 +483,13 @@ func (o *Objective) sumCols(lo, hi int) {
 	for k := range d {
 		clear(o.g2[k*b+lo : k*b+hi])
 	}
-	scratch := o.takeScratch()
-	defer o.putScratch(scratch)
-	var af []float64 // z1_i times f, for the rows of scaledRow
-	if scratch != nil {
-		af = scratch[b:]
-	}
 	for i := range b {
-		ai := o.a[i*d : (i+1)*d]
-		if o.scaledRow(i) {
-			// Row i of dS is f e_i off the diagonal: scale z1_i by f
-			// instead of the row, and add the diagonal entry apart.
-			f := o.rowF[i]
-			for k, v := range ai {
-				af[k] = v * f
-			}
-			e := o.e[i*b : (i+1)*b]
-			o.scatterCols(lo, min(hi, i), e, f, af)
-			o.scatterCols(max(lo, i+1), hi, e, f, af)
-			if lo <= i && i < hi {
-				wi := o.diagGrad(i)
-				wsum[i-lo] += wi
-				for k, v := range ai {
-					o.g2[k*b+i] += v * wi
-				}
-			}
-			continue
-		}
-		w := o.gradRow(i, lo, hi, scratch)
+		w := o.gradRow(i, lo, hi)
 		for j, v := range w {
 			wsum[j] += v
 		}
-		scatterRows(o.g2[lo:], b, ai, w)
+		scatterRows(o.g2[lo:], b, o.a[i*d:(i+1)*d], w)
 	}
-}
-
-// scatterCols adds f e_j to the column sums and x[k] e_j to g2 for the
-// columns j in [j0, j1) of the chunk that sumCols was given, with x the
-// row of z1 already multiplied by f.
-func (o *Objective) scatterCols(j0, j1 int, e []float64, f float64, x []float64) {
-	if j0 >= j1 {
-		return
-	}
-	sums := o.dsCol[j0:j1]
-	for j, v := range e[j0:j1] {
-		sums[j] += f * v
-	}
-	scatterRows(o.g2[j0:], o.n, x, e[j0:j1])
 }
 
 // scatterRows adds x[k] w[j] to out[k*stride+j] for every component k of
@@ -681,13 +509,13 @@ func scatterRows(out []float64, stride int, x, w []float64) {
 // once for four multiply-adds instead of one. The last d mod 4 components
 // go one at a time, and the rows of length B lie B apart.
 
-// addScaled4 adds sum_k x[k] m[k*B+j] to dst[j] for every j < B, where
-// B = len(dst) and m holds len(x) rows.
-func addScaled4(dst, x, m []float64) {
+// addScaled4 adds sum_k x[k] m[k*stride+j] to dst[j] for every j <
+// len(dst), where m holds len(x) rows stride apart.
+func addScaled4(dst, x, m []float64, stride int) {
 	n := len(dst)
 	switch len(x) {
 	case 4:
-		m0, m1, m2, m3 := m[:n], m[n:2*n], m[2*n:3*n], m[3*n:4*n]
+		m0, m1, m2, m3 := m[:n], m[stride:stride+n], m[2*stride:2*stride+n], m[3*stride:3*stride+n]
 		x0, x1, x2, x3 := x[0], x[1], x[2], x[3]
 		for j := range dst {
 			dst[j] += x0*m0[j] + x1*m1[j] + x2*m2[j] + x3*m3[j]

@@ -328,3 +328,71 @@ func TestObjectiveFarColumn(t *testing.T) {
 		}
 	}
 }
+
+// naiveRowsLoss is the infonce-rows loss of the Euclidean critic with the
+// pair weighted by w in each denominator, every row shifted by its own
+// maximum.
+func naiveRowsLoss(y1, y2 []float32, b, d int, tau, w float64) float64 {
+	total := 0.0
+	for i := range b {
+		s := make([]float64, b)
+		m := math.Inf(-1)
+		for j := range b {
+			acc := 0.0
+			for k := range d {
+				t := float64(y1[i*d+k]) - float64(y2[j*d+k])
+				acc += t * t
+			}
+			s[j] = -acc / (2 * tau)
+			m = max(m, s[j])
+		}
+		z := 0.0
+		for j, v := range s {
+			e := math.Exp(v - m)
+			if j == i {
+				e *= w
+			}
+			z += e
+		}
+		total += m + math.Log(z) - s[i]
+	}
+	return total / float64(b)
+}
+
+// TestInfoNCERowsFarColumn is TestObjectiveFarColumn for infonce-rows,
+// whose column pass computes the scores again: the symmetric InfoNCE
+// value must match the naive one when column 7 underflows, and the loss
+// and its gradient must match the naive loss.
+func TestInfoNCERowsFarColumn(t *testing.T) {
+	const b, d, tau, w = 40, 2, 0.05, 0.5
+	rng := rand.New(rand.NewPCG(8, 8))
+	y1 := randomBatch(rng, b*d, 1)
+	y2 := randomBatch(rng, b*d, 0.1)
+	for i := range y2 {
+		y2[i] += y1[i]
+	}
+	for _, far := range []float32{0, 60} {
+		y2[7*d] += far
+		o := &Objective{Critic: CriticEuclidean, Bound: BoundInfoNCERows, LogTau: math.Log(tau), SelfWeight: w}
+		dy1, dy2 := make([]float32, b*d), make([]float32, b*d)
+		v, err := o.Evaluate(y1, y2, b, d, dy1, dy2)
+		require.NoError(t, err)
+		want := naiveInfoNCE(y1, y2, b, d, tau)
+		assert.InDelta(t, want, v.InfoNCE, 1e-9*max(1, math.Abs(want)), "far = %v: symmetric value", far)
+		if far > 0 {
+			assert.Less(t, o.colSum[7], colUnderflow, "column 7 took the exact path")
+		}
+		wantLoss := naiveRowsLoss(y1, y2, b, d, tau, w)
+		assert.InDelta(t, wantLoss, v.Loss, 1e-9*max(1, math.Abs(wantLoss)), "far = %v: loss", far)
+		naive := func() float64 { return naiveRowsLoss(y1, y2, b, d, tau, w) }
+		for _, i := range []int{7 * d, 7*d + 1, 3 * d} {
+			for _, side := range []struct {
+				name    string
+				y, grad []float32
+			}{{"y1", y1, dy1}, {"y2", y2, dy2}} {
+				numeric := centralDifference(naive, side.y, i, 1e-3)
+				assert.InDelta(t, numeric, float64(side.grad[i]), 1e-4+1e-3*math.Abs(numeric), "far = %v, d%s[%d]", far, side.name, i)
+			}
+		}
+	}
+}

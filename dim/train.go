@@ -1,7 +1,6 @@
 package dim
 
 import (
-	"runtime"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -10,6 +9,7 @@ import (
 	"hash"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"sync"
 	"time"
 
@@ -732,7 +732,7 @@ func EstimateMI(m *Model, data *Dataset, seed uint64) (float64, error) {
 	y1 := make([]float32, b*d)
 	y2 := make([]float32, b*d)
 	// Every bound reports the symmetric InfoNCE value. infonce-rows keeps
-	// no B x B gradient, and self-weight 1 makes it plain InfoNCE per row.
+	// no B x B buffers, and self-weight 1 makes it plain InfoNCE per row.
 	obj := &Objective{Critic: cfg.Critic, Bound: BoundInfoNCERows, SelfWeight: 1, LogTau: m.LogTau}
 	total, batches := 0.0, 0
 	for lo := 0; lo+b <= n; lo += b {
