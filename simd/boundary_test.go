@@ -81,6 +81,9 @@ func TestKernelsStayInsideSlices(t *testing.T) {
 				if n%2 == 0 {
 					// The same bytes as n/2 float64 values.
 					k.ExpSum(asFloat64(a), asFloat64(b), 0)
+					k.Axpy64(0.5, asFloat64(a), asFloat64(b))
+					// Stride 0 reads the one row four times.
+					k.AddMul4(asFloat64(a), []float64{1, 2, 3, 4}, asFloat64(c), 0)
 				}
 			}
 		}

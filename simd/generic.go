@@ -15,6 +15,8 @@ var genericKernels = Kernels{
 	Sum:          sumGeneric,
 	Max:          maxGeneric,
 	ExpSum:       expSumGeneric,
+	Axpy64:       axpy64Generic,
+	AddMul4:      addMul4Generic,
 	ReLU:         reluGeneric,
 	ReLUBackward: reluBackwardGeneric,
 	Gemm:         GemmKernel{MR: genericMR, NR: genericNR, Func: gemmGeneric},

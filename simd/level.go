@@ -66,6 +66,14 @@ type Kernels struct {
 	// the same bits (see exp64.go).
 	ExpSum func(dst, x []float64, shift float64) float64
 
+	// Axpy64 sets y[i] += alpha*x[i] for i < len(x), and AddMul4 sets
+	// dst[j] += ((x[0] m[j] + x[1] m[s+j]) + x[2] m[2s+j]) + x[3] m[3s+j]
+	// for j < len(dst), with s the stride between the four rows of m.
+	// Each product and sum is rounded on its own (no fused multiply-add),
+	// and every level returns the same bits (see vec64.go).
+	Axpy64  func(alpha float64, x, y []float64)
+	AddMul4 func(dst, x, m []float64, stride int)
+
 	ReLU         func(dst, x []float32)    // dst[i] = max(x[i], 0)
 	ReLUBackward func(dx, dy, x []float32) // dx[i] = dy[i] if x[i] > 0 else 0
 
