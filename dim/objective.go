@@ -150,6 +150,7 @@ type Objective struct {
 	rowsCols func(lo, hi int)
 	// Whether the passes of infonce-rows compute the gradient.
 	withGrad bool
+	kern     *simd.Kernels
 }
 
 // Value is the outcome of one evaluation.
@@ -176,6 +177,7 @@ func (o *Objective) Evaluate(y1, y2 []float32, b, d int, dy1, dy2 []float32) (Va
 	}
 	o.grow(b, d)
 	o.n, o.dim, o.tau = b, d, math.Exp(o.LogTau)
+	o.kern = simd.Active()
 	for i := range o.a {
 		o.a[i] = float64(y1[i])
 		o.b[i] = float64(y2[i])
@@ -317,7 +319,7 @@ func resize(s []float64, n int) []float64 {
 func (o *Objective) scoreRows(lo, hi int) {
 	b := o.n
 	scale := 0.5 / float64(b)
-	expSum := simd.Active().ExpSum
+	expSum := o.kern.ExpSum
 	for i := lo; i < hi; i++ {
 		row := o.s[i*b : (i+1)*b]
 		o.scoreSegment(i, 0, b, row)
@@ -337,7 +339,7 @@ func (o *Objective) scoreRows(lo, hi int) {
 
 // scoreSegment writes S_ij for j in [lo, hi) to dst: <a_i, b_j>/tau, less
 // (|a_i|^2 + |b_j|^2)/(2 tau) for the Euclidean critic, added four
-// components at a time. Each score comes out the same, bit for bit,
+// components per pass over dst. Each score comes out the same, bit for bit,
 // whatever segment it is computed in, so passes that compute scores
 // again agree with the first.
 func (o *Objective) scoreSegment(i, lo, hi int, dst []float64) {
@@ -354,10 +356,10 @@ func (o *Objective) scoreSegment(i, lo, hi int, dst []float64) {
 	ai := o.a[i*d : (i+1)*d]
 	k := 0
 	for ; k+4 <= d; k += 4 {
-		addScaled4(dst, ai[k:k+4], o.bT[k*b+lo:], b)
+		o.kern.AddMul4(dst, ai[k:k+4], o.bT[k*b+lo:], b)
 	}
 	for ; k < d; k++ {
-		addScaled4(dst, ai[k:k+1], o.bT[k*b+lo:], b)
+		o.kern.Axpy64(ai[k], o.bT[k*b+lo:k*b+hi], dst)
 	}
 	inv := 1 / o.tau
 	for j, v := range dst {
@@ -488,45 +490,15 @@ func (o *Objective) sumCols(lo, hi int) {
 		for j, v := range w {
 			wsum[j] += v
 		}
-		scatterRows(o.g2[lo:], b, o.a[i*d:(i+1)*d], w)
+		o.scatterRows(o.g2[lo:], b, o.a[i*d:(i+1)*d], w)
 	}
 }
 
 // scatterRows adds x[k] w[j] to out[k*stride+j] for every component k of
-// x and j < len(w), four components per pass.
-func scatterRows(out []float64, stride int, x, w []float64) {
-	k := 0
-	for ; k+4 <= len(x); k += 4 {
-		scatter4(out[k*stride:], stride, x[k:k+4], w)
-	}
-	for ; k < len(x); k++ {
-		scatter4(out[k*stride:], stride, x[k:k+1], w)
-	}
-}
-
-// The kernels below handle four components of the d x B transposed
-// batches per pass over a row of the scores. Each pass then loads the row
-// once for four multiply-adds instead of one. The last d mod 4 components
-// go one at a time, and the rows of length B lie B apart.
-
-// addScaled4 adds sum_k x[k] m[k*stride+j] to dst[j] for every j <
-// len(dst), where m holds len(x) rows stride apart.
-func addScaled4(dst, x, m []float64, stride int) {
-	n := len(dst)
-	switch len(x) {
-	case 4:
-		m0, m1, m2, m3 := m[:n], m[stride:stride+n], m[2*stride:2*stride+n], m[3*stride:3*stride+n]
-		x0, x1, x2, x3 := x[0], x[1], x[2], x[3]
-		for j := range dst {
-			dst[j] += x0*m0[j] + x1*m1[j] + x2*m2[j] + x3*m3[j]
-		}
-	case 1:
-		m0, x0 := m[:n], x[0]
-		for j := range dst {
-			dst[j] += x0 * m0[j]
-		}
-	default:
-		panic("dim: addScaled4 takes 1 or 4 rows")
+// x and j < len(w).
+func (o *Objective) scatterRows(out []float64, stride int, x, w []float64) {
+	for k, v := range x {
+		o.kern.Axpy64(v, w, out[k*stride:])
 	}
 }
 
@@ -539,30 +511,6 @@ func dotRows(out []float64, b, d int, w, m []float64) {
 	}
 	for ; k < d; k++ {
 		dots4(out[k*b:], b, w, m[k*b:(k+1)*b])
-	}
-}
-
-// scatter4 adds x[k] w[j] to out[k*stride+j] for every j < len(w) and
-// each of the one or four values of x.
-func scatter4(out []float64, stride int, x, w []float64) {
-	n := len(w)
-	switch len(x) {
-	case 4:
-		o0, o1, o2, o3 := out[:n], out[stride:stride+n], out[2*stride:2*stride+n], out[3*stride:3*stride+n]
-		x0, x1, x2, x3 := x[0], x[1], x[2], x[3]
-		for j, v := range w {
-			o0[j] += x0 * v
-			o1[j] += x1 * v
-			o2[j] += x2 * v
-			o3[j] += x3 * v
-		}
-	case 1:
-		o0, x0 := out[:n], x[0]
-		for j, v := range w {
-			o0[j] += x0 * v
-		}
-	default:
-		panic("dim: scatter4 takes 1 or 4 values")
 	}
 }
 

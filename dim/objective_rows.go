@@ -1,10 +1,6 @@
 package dim
 
-import (
-	"math"
-
-	"github.com/nidim/nidim/simd"
-)
+import "math"
 
 // The one-sided InfoNCE loss (infonce-rows) runs at the match recipe's
 // batch of 4096, where the B x B scores and their exponentials would take
@@ -58,7 +54,7 @@ func (o *Objective) streamRows(lo, hi int) {
 	buf := o.takeScratch()
 	defer o.putScratch(buf)
 	row, e := buf[:b], buf[b:2*b]
-	expSum := simd.Active().ExpSum
+	expSum := o.kern.ExpSum
 	for i := lo; i < hi; i++ {
 		o.scoreSegment(i, 0, b, row)
 		m := rowMax(row)
@@ -178,7 +174,7 @@ func (o *Objective) streamCols(lo, hi int) {
 			clear(o.g2[k*b+lo : k*b+hi])
 		}
 	}
-	expSum := simd.Active().ExpSum
+	expSum := o.kern.ExpSum
 	for i := range b {
 		o.scoreSegment(i, lo, hi, seg)
 		expSum(e, seg, o.rowMax[i])
@@ -211,7 +207,7 @@ func (o *Objective) scatterRow(i, lo, hi int, e, af []float64) {
 		for j, v := range w {
 			sums[j] += v
 		}
-		scatterRows(o.g2[lo:], b, ai, w)
+		o.scatterRows(o.g2[lo:], b, ai, w)
 		return
 	}
 	// Off the diagonal dS_ij = f e_ij: scale z1_i by f instead of the row.
@@ -241,7 +237,7 @@ func (o *Objective) scatterScaled(lo, j0, j1 int, e []float64, f float64, x []fl
 	for j, v := range seg {
 		sums[j] += f * v
 	}
-	scatterRows(o.g2[j0:], o.n, x, seg)
+	o.scatterRows(o.g2[j0:], o.n, x, seg)
 }
 
 // exactColumnTerm returns column j's InfoNCE term with the column's own
