@@ -268,6 +268,9 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), stopSignals...)
 	defer stop()
 	fmt.Fprintf(stderr, "nidim sweep: %s, %d already in %s; shared settings: %s\n", plural(len(runs), "run", "runs"), countDone(runs, done), csvPath, settings)
+	if note := sweepSaturationNote(runs); note != "" {
+		fmt.Fprintf(stderr, "nidim sweep: %s\n", note)
+	}
 	for i, r := range runs {
 		key := r.Key()
 		if done[key] {
@@ -418,4 +421,30 @@ func parseIntList(flagName, s string) ([]int, error) {
 		}
 	}
 	return out, nil
+}
+
+// sweepSaturationNote names the settings of runs whose channel allows more
+// mutual information than ln B (see saturationNote), or returns "".
+func sweepSaturationNote(runs []dim.SweepRun) string {
+	var names []string
+	seen := map[string]bool{}
+	for _, r := range runs {
+		if r.Kind != dim.KindNoise {
+			continue
+		}
+		p, err := r.Config.NewPrior()
+		if err != nil || saturationNote(p, r.Config) == "" {
+			continue
+		}
+		name := fmt.Sprintf("%s d=%d %s=%g", r.Config.Prior, r.Config.Dim, levelName(r.Config.Prior), r.Config.NoiseLevel())
+		if !seen[name] {
+			seen[name] = true
+			names = append(names, name)
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("at %s the channel allows more than ln B = %.2f nats, the most the InfoNCE estimate can reach. Those runs cannot bring the estimate near the capacity, which is what pushes the embeddings toward the prior; docs/sweep.md in the nidim repository (\"Larger dimensions\") gives measured runs.",
+		strings.Join(names, ", "), math.Log(float64(runs[0].Config.Batch)))
 }
