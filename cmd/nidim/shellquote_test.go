@@ -73,11 +73,12 @@ func TestSuggestedCommandsQuotePaths(t *testing.T) {
 	assert.Equal(t, []string{"nidim", "train", "--resume", out, "--epochs", "3", "--data", data, "--labels", labels},
 		splitWithShell(t, command))
 
-	// A new run into the unfinished checkpoint suggests resuming it.
+	// A new run into the unfinished checkpoint suggests resuming it, with
+	// the data flags quoted too.
 	trainStepHook = nil
 	code, _, stderr = runCmd("train", "--data", data, "--labels", labels, "--epochs", "1", "--no-eval", "--out", out)
 	assert.Equal(t, exitUsage, code)
-	assert.Contains(t, stderr, "; continue it with nidim train --resume "+shellQuote(out)+", or pass another --out")
+	assert.Contains(t, stderr, "; continue it with nidim train --resume "+shellQuote(out)+" --data "+shellQuote(data)+" --labels "+shellQuote(labels)+", or pass another --out")
 
 	code, _, stderr = runCmd("embed", out, "--data", data, "--out", filepath.Join(t.TempDir(), "z.csv"))
 	require.Equal(t, exitOK, code, stderr)
