@@ -348,7 +348,11 @@ func TestTrainFirstEpochInterruptKeepsOldFile(t *testing.T) {
 	dir := t.TempDir()
 	data, labels := writeClusters(t, dir)
 	out := filepath.Join(dir, "m.safetensors")
-	require.NoError(t, os.WriteFile(out, []byte("a trained model"), 0o644))
+	code, _, stderr := runCmd("train", "--data", data, "--labels", labels, "--dim", "2", "--hidden", "8",
+		"--batch", "24", "--epochs", "1", "--threads", "1", "--no-eval", "--out", out)
+	require.Equal(t, exitOK, code, stderr)
+	trained, err := os.ReadFile(out)
+	require.NoError(t, err)
 	interruptAt := func(epoch, step int) {
 		trainStepHook = func(p dim.Progress, interrupt func()) {
 			if p.Epoch == epoch && p.Step == step {
@@ -361,12 +365,12 @@ func TestTrainFirstEpochInterruptKeepsOldFile(t *testing.T) {
 		"--batch", "24", "--epochs", "3", "--threads", "1", "--out", out}
 
 	interruptAt(1, 2)
-	code, _, stderr := runCmd(args...)
+	code, _, stderr = runCmd(args...)
 	assert.Equal(t, exitFail, code)
 	assert.Contains(t, stderr, "nidim train: interrupted during epoch 1, before anything was saved; "+out+" was not written.\n")
 	kept, err := os.ReadFile(out)
 	require.NoError(t, err)
-	assert.Equal(t, "a trained model", string(kept))
+	assert.Equal(t, trained, kept)
 
 	// After a complete epoch the interrupted run saves, and says how to
 	// continue, with the data flags.
@@ -455,10 +459,14 @@ func TestTrainStopsWhenTrainingDiverges(t *testing.T) {
 	dir := t.TempDir()
 	data, labels := writeClusters(t, dir)
 	out := filepath.Join(dir, "m.safetensors")
-	require.NoError(t, os.WriteFile(out, []byte("a trained model"), 0o644))
+	code, stdout, stderr := runCmd("train", "--data", data, "--labels", labels, "--dim", "2", "--hidden", "8",
+		"--batch", "24", "--epochs", "1", "--threads", "1", "--no-eval", "--out", out)
+	require.Equal(t, exitOK, code, stderr)
+	trained, err := os.ReadFile(out)
+	require.NoError(t, err)
 	// Under the match recipe the loss stays finite even at this rate, so
 	// the test trains with the reference recipe, which diverges.
-	code, stdout, stderr := runCmd("train", "--recipe", "reference", "--data", data, "--labels", labels, "--dim", "2", "--hidden", "8",
+	code, stdout, stderr = runCmd("train", "--recipe", "reference", "--data", data, "--labels", labels, "--dim", "2", "--hidden", "8",
 		"--batch", "24", "--epochs", "3", "--threads", "1", "--lr", "1e8", "--json", "--out", out)
 	assert.Equal(t, exitFail, code)
 	assert.Empty(t, stdout)
@@ -466,7 +474,7 @@ func TestTrainStopsWhenTrainingDiverges(t *testing.T) {
 	assert.Contains(t, stderr, "); "+out+" was not written; lower the learning rate (--lr 1e+08) and train again.\n")
 	kept, err := os.ReadFile(out)
 	require.NoError(t, err)
-	assert.Equal(t, "a trained model", string(kept))
+	assert.Equal(t, trained, kept)
 }
 
 func TestNonFiniteEpoch(t *testing.T) {
@@ -850,4 +858,42 @@ func TestOutputPermissionsCheckedFirst(t *testing.T) {
 	code, _, stderr = runCmd("embed", model, "--data", data, "--out", filepath.Join(dir, "z.csv"))
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, stderr, "cannot create files in "+dir)
+}
+
+// "nidim train --out emb.npy" silently replaced an existing embedding file
+// (or any other file) with the checkpoint of the new run.
+func TestTrainKeepsNonCheckpointOut(t *testing.T) {
+	data, labels, model := trainTinyModel(t)
+	dir := t.TempDir()
+	notes := filepath.Join(dir, "notes.txt")
+	require.NoError(t, os.WriteFile(notes, []byte("not a checkpoint\n"), 0o644))
+	corrupt := filepath.Join(dir, "corrupt.safetensors")
+	checkpoint, err := os.ReadFile(model)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(corrupt, checkpoint[:len(checkpoint)/2], 0o644))
+
+	for _, out := range []string{notes, data, corrupt} {
+		before, err := os.ReadFile(out)
+		require.NoError(t, err)
+		code, _, stderr := runCmd("train", "--data", data, "--labels", labels, "--dim", "2", "--hidden", "8",
+			"--batch", "24", "--epochs", "1", "--threads", "1", "--no-eval", "--out", out)
+		assert.Equal(t, exitUsage, code, out)
+		if out == data {
+			assert.Contains(t, stderr, "is the --data file too", out)
+		} else {
+			assert.Contains(t, stderr, "--out "+out+" exists and is not a checkpoint that nidim can read", out)
+		}
+		after, err := os.ReadFile(out)
+		require.NoError(t, err)
+		assert.Equal(t, before, after, out)
+	}
+
+	// The resumed run's own --out and an empty file are still written.
+	empty := filepath.Join(dir, "empty.safetensors")
+	require.NoError(t, os.WriteFile(empty, nil, 0o644))
+	code, _, stderr := runCmd("train", "--data", data, "--labels", labels, "--dim", "2", "--hidden", "8",
+		"--batch", "24", "--epochs", "1", "--threads", "1", "--no-eval", "--out", empty)
+	assert.Equal(t, exitOK, code, stderr)
+	code, _, stderr = runCmd("train", "--resume", model, "--epochs", "2", "--data", data, "--labels", labels, "--no-eval")
+	assert.Equal(t, exitOK, code, stderr)
 }

@@ -155,7 +155,8 @@ Data and output:
   --test-fraction F    share of a matrix --data held out for testing (default 0.1)
   --out FILE           checkpoint path (default nidim-model.safetensors, or
                        the --resume FILE); a new run does not replace an
-                       unfinished run's checkpoint, which --resume continues
+                       unfinished run's checkpoint, which --resume continues,
+                       and no run replaces a file that is not a checkpoint
   --knn K              neighbors of the kNN classifier (default 5)
   --knn-metric NAME    euclidean or cosine distance for kNN (default euclidean)
   --no-eval            skip the evaluation after training
@@ -417,6 +418,14 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	}
 	if err := checkOutputPath("--out", *out, df.inputs()...); err != nil {
 		return fail(exitUsage, "%v", err)
+	}
+	// Training replaces --out after each epoch, so a file there that is not
+	// a checkpoint (embeddings, data, notes) would be lost without a word.
+	// An empty file holds nothing to lose.
+	if fi, err := os.Stat(*out); err == nil && fi.Size() > 0 {
+		if _, err := dim.LoadModel(*out); err != nil {
+			return fail(exitUsage, "--out %s exists and is not a checkpoint that nidim can read, and training would replace it; choose another --out, or delete the file if you no longer need it.", *out)
+		}
 	}
 	// Without --resume, an unfinished run in --out would be replaced by
 	// the first epoch of a new one.
