@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"slices"
@@ -153,10 +154,26 @@ func encodeHeader(tensors []NamedTensor, metadata map[string]string) ([]byte, er
 	return b.Bytes(), nil
 }
 
+// missingCheckpointError is the one-sentence error for a checkpoint path
+// that does not exist. It still matches fs.ErrNotExist with errors.Is.
+type missingCheckpointError struct {
+	path string
+	err  error
+}
+
+func (e *missingCheckpointError) Error() string {
+	return fmt.Sprintf("nn: checkpoint %s does not exist; check the path", e.path)
+}
+
+func (e *missingCheckpointError) Unwrap() error { return e.err }
+
 // LoadCheckpoint reads a safetensors file written by SaveCheckpoint or by
 // another program, as long as every tensor is F32.
 func LoadCheckpoint(path string) (*Checkpoint, error) {
 	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, &missingCheckpointError{path: path, err: err}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("nn: read checkpoint: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -269,4 +270,12 @@ func FuzzLoadCheckpoint(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestLoadCheckpointMissingFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "missing.safetensors")
+	_, err := LoadCheckpoint(path)
+	require.Error(t, err)
+	assert.True(t, errors.Is(err, fs.ErrNotExist), "error %q does not wrap fs.ErrNotExist", err)
+	assert.Equal(t, "nn: checkpoint "+path+" does not exist; check the path", err.Error())
 }

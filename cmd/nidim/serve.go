@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os/signal"
+	"strings"
 	"time"
 
 	"github.com/nidim/nidim/internal/serve"
@@ -176,7 +177,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer, 
 
 	model, err := serve.LoadDimModel(f.checkpoint)
 	if err != nil {
-		fmt.Fprintf(stderr, "nidim serve: %v\n", err)
+		fmt.Fprintf(stderr, "nidim serve: %s\n", sentence(strings.TrimPrefix(err.Error(), "serve: ")))
 		return exitUsage
 	}
 	if !model.Verified() {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -112,6 +113,12 @@ func TestServeCommandRunsAndStops(t *testing.T) {
 
 func TestServeCommandUsageErrors(t *testing.T) {
 	path, _ := serveTestModel(t)
+	notCheckpoint := filepath.Join(t.TempDir(), "data.csv")
+	require.NoError(t, os.WriteFile(notCheckpoint, []byte(strings.Repeat("1,2,3\n", 20)), 0o644))
+	whole, err := os.ReadFile(path)
+	require.NoError(t, err)
+	truncated := filepath.Join(t.TempDir(), "cut.safetensors")
+	require.NoError(t, os.WriteFile(truncated, whole[:len(whole)/2], 0o644))
 	cases := []struct {
 		args    []string
 		message string
@@ -126,12 +133,17 @@ func TestServeCommandUsageErrors(t *testing.T) {
 		{[]string{path, "--threads", "-1"}, "invalid --threads -1"},
 		{[]string{path, "--log-format", "xml"}, `invalid --log-format "xml"`},
 		{[]string{path, "--port", "80"}, "unknown flag --port"},
-		{[]string{filepath.Join(t.TempDir(), "missing.safetensors")}, "no such file"},
+		{[]string{filepath.Join(t.TempDir(), "missing.safetensors")}, "missing.safetensors does not exist; check the path.\n"},
+		{[]string{notCheckpoint}, "nidim serve: " + notCheckpoint + " is not a safetensors checkpoint"},
+		{[]string{truncated}, "nidim serve: " + truncated + ": invalid safetensors checkpoint: the file is truncated"},
 	}
 	for _, c := range cases {
 		code, _, stderr := runCmd(append([]string{"serve"}, c.args...)...)
 		assert.Equal(t, exitUsage, code, "args %v", c.args)
 		assert.Contains(t, stderr, c.message, "args %v", c.args)
+		assert.NotContains(t, stderr, "nn: ", "args %v", c.args)
+		assert.NotContains(t, stderr, "dim: ", "args %v", c.args)
+		assert.True(t, strings.HasSuffix(stderr, ".\n"), "args %v: %q does not end a sentence", c.args, stderr)
 	}
 
 	code, stdout, _ := runCmd("help", "serve")

@@ -48,11 +48,13 @@ type DimModel struct {
 // LoadDimModel reads the checkpoint at path, written by "nidim train", and
 // records the SHA-256 of the file.
 func LoadDimModel(path string) (*DimModel, error) {
-	sum, err := fileSHA256(path)
+	// The checkpoint loads first, so that a missing or invalid file gets
+	// the loader's message rather than the one of the SHA-256 pass.
+	m, err := dim.LoadModel(path)
 	if err != nil {
 		return nil, err
 	}
-	m, err := dim.LoadModel(path)
+	sum, err := fileSHA256(path)
 	if err != nil {
 		return nil, err
 	}
