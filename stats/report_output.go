@@ -91,8 +91,14 @@ func (r *Report) monteCarloNote() string {
 		}
 		reach := r.Alpha * float64(reps+1)
 		if float64(k) > reach {
-			return fmt.Sprintf("Monte Carlo p-values from %d replicates are at least 1/%d, so Holm over %d tests at alpha %g rejects on them only after %d other tests reject; read them on their own, or raise the replicates.",
-				reps, reps+1, k, r.Alpha, int(math.Ceil(float64(k)-reach)))
+			// The report also ends nidim train and nidim eval, which have no
+			// --replicates flag, so the note names the command that has one.
+			enough := int(math.Ceil(float64(k)/r.Alpha)) - 1
+			for r.Alpha*float64(enough+1) < float64(k) {
+				enough++
+			}
+			return fmt.Sprintf("Monte Carlo p-values from %d replicates are at least 1/%d, so Holm over %d tests at alpha %g rejects on them only after %d other tests reject; read them on their own, or test the embeddings with nidim test --replicates %d or more, which lets Holm reject on them alone.",
+				reps, reps+1, k, r.Alpha, int(math.Ceil(float64(k)-reach)), enough)
 		}
 		return ""
 	}

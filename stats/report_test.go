@@ -480,6 +480,14 @@ func TestMonteCarloNoteCountsRejections(t *testing.T) {
 	r := &Report{Alpha: alpha, Tests: make([]TestEntry, k)}
 	r.Tests[0].Extra = map[string]any{"replicates": reps}
 	assert.Contains(t, r.monteCarloNote(), "Holm over 51 tests at alpha 0.01 rejects on them only after 49 other tests reject")
+	assert.Contains(t, r.monteCarloNote(), "nidim test --replicates 5099 or more")
+
+	// With the suggested 5099 replicates the note no longer applies.
+	r.Tests[0].Extra["replicates"] = 5099
+	assert.Empty(t, r.monteCarloNote())
+	r.Tests[0].Extra["replicates"] = 5098
+	assert.NotEmpty(t, r.monteCarloNote())
+	r.Tests[0].Extra["replicates"] = reps
 
 	// With 48 small p-values the smallest Monte Carlo p-value stays above
 	// alpha after Holm; with 49 it reaches alpha.
