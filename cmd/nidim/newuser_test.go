@@ -897,3 +897,51 @@ func TestTrainKeepsNonCheckpointOut(t *testing.T) {
 	code, _, stderr = runCmd("train", "--resume", model, "--epochs", "2", "--data", data, "--labels", labels, "--no-eval")
 	assert.Equal(t, exitOK, code, stderr)
 }
+
+// A failed save stopped training without saying that --out still held the
+// previous epoch or how to continue from it.
+func TestTrainSaveFailureSaysHowToContinue(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	outDir := filepath.Join(dir, "models")
+	require.NoError(t, os.Mkdir(outDir, 0o755))
+	out := filepath.Join(outDir, "m.safetensors")
+	aside := filepath.Join(dir, "models-aside")
+	// During epoch 3, a plain file takes the place of the directory of
+	// --out, so the save after that epoch fails even for root.
+	trainStepHook = func(p dim.Progress, interrupt func()) {
+		if p.Epoch == 3 && p.Step == 1 {
+			require.NoError(t, os.Rename(outDir, aside))
+			require.NoError(t, os.WriteFile(outDir, nil, 0o644))
+		}
+	}
+	t.Cleanup(func() { trainStepHook = nil })
+
+	code, _, stderr := runCmd("train", "--data", data, "--labels", labels, "--dim", "2", "--hidden", "8",
+		"--batch", "24", "--epochs", "4", "--threads", "1", "--no-eval", "--out", out)
+	assert.Equal(t, exitFail, code)
+	assert.Contains(t, stderr, "saving the checkpoint after epoch 3 failed, so training stopped: ")
+	assert.Contains(t, stderr, "; "+out+" still contains the model after 2 complete epochs; fix the cause and continue with nidim train --resume "+out+" --epochs 4 --data "+data+" --labels "+labels+".\n")
+
+	trainStepHook = nil
+	require.NoError(t, os.Remove(outDir))
+	require.NoError(t, os.Rename(aside, outDir))
+	m, err := dim.LoadModel(out)
+	require.NoError(t, err)
+	assert.Equal(t, 2, m.Epoch)
+	code, _, stderr = runCmd("train", "--resume", out, "--epochs", "4", "--data", data, "--labels", labels, "--no-eval")
+	assert.Equal(t, exitOK, code, stderr)
+
+	// A new run whose first save fails has written nothing.
+	first := filepath.Join(outDir, "first.safetensors")
+	trainStepHook = func(p dim.Progress, interrupt func()) {
+		if p.Epoch == 1 && p.Step == 1 {
+			require.NoError(t, os.Rename(outDir, aside))
+			require.NoError(t, os.WriteFile(outDir, nil, 0o644))
+		}
+	}
+	code, _, stderr = runCmd("train", "--data", data, "--labels", labels, "--dim", "2", "--hidden", "8",
+		"--batch", "24", "--epochs", "2", "--threads", "1", "--no-eval", "--out", first)
+	assert.Equal(t, exitFail, code)
+	assert.Contains(t, stderr, "; "+first+" was not written; fix the cause and train again.\n")
+}

@@ -595,7 +595,18 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 			return
 		}
 		if err := p.Model.Save(*out); err != nil {
-			stopErr = fmt.Errorf("saving the checkpoint after epoch %d failed, so training stopped: %w", p.Epoch, err)
+			// Saves replace --out atomically, so a failed one leaves the
+			// last checkpoint that this run or the resumed one wrote.
+			next := fmt.Sprintf("%s was not written; fix the cause and train again", *out)
+			switch {
+			case lastSaved > startEpoch:
+				next = fmt.Sprintf("%s still contains the model after %s; fix the cause and continue with nidim train --resume %s --epochs %d%s",
+					*out, plural(lastSaved, "complete epoch", "complete epochs"), shellQuote(*out), cfg.Epochs, df.args())
+			case *resume != "":
+				next = fmt.Sprintf("%s still contains the model after %s; fix the cause and continue with nidim train --resume %s --epochs %d%s",
+					*resume, trainedText(startEpoch, startStep, stepsPerEpoch), shellQuote(*resume), cfg.Epochs, df.args())
+			}
+			stopErr = fmt.Errorf("saving the checkpoint after epoch %d failed, so training stopped: %w; %s", p.Epoch, err, next)
 			cancel()
 			return
 		}
