@@ -691,9 +691,6 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	return writeTrainResult(res, ev, stdout, stderr, *asJSON)
 }
 
-// epochLine is the log line of a finished epoch. Without channel noise
-// (noiseViews 0) the capacity and two-view MI that the prior reports for
-// its noise level do not bound anything, so the line states that instead.
 // saturationNote returns a note when the mutual information that the
 // noisy channel allows exceeds ln B, the most an InfoNCE estimate over a
 // batch of B can reach, and "" otherwise. Training then cannot bring the
@@ -715,6 +712,9 @@ func saturationNote(p dim.Prior, cfg dim.Config) string {
 		bound, limit, lnB, bound, levelName(cfg.Prior), bound)
 }
 
+// epochLine is the log line of a finished epoch. Without channel noise
+// (noiseViews 0) the capacity and two-view MI that the prior reports for
+// its noise level do not bound anything, so the line states that instead.
 func epochLine(p dim.Progress, noiseViews int) string {
 	bound := capacityText(p.Capacity, p.TwoViewMI, noiseViews) + fmt.Sprintf(", ln B %.3f", p.LnBatch)
 	if noiseViews == 0 {
