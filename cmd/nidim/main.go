@@ -171,9 +171,15 @@ func typedFlag(fs *flag.FlagSet, args []string, name string) string {
 	return typed
 }
 
+// commandLine sets a command the user may copy on a line of its own,
+// indented, at the end of a message, so that no period follows it.
+func commandLine(cmd string) string {
+	return ":\n  " + cmd
+}
+
 // sentence turns an error from the library into the one sentence the
 // command prints: without the "pkg: " prefixes that only name Go packages,
-// and ending with a period.
+// and ending with a period unless it ends with a commandLine.
 func sentence(msg string) string {
 	for {
 		trimmed := msg
@@ -186,6 +192,10 @@ func sentence(msg string) string {
 		msg = trimmed
 	}
 	msg = strings.TrimSpace(msg)
+	lines := strings.Split(msg, "\n")
+	if last := lines[len(lines)-1]; strings.HasPrefix(last, "  nidim ") {
+		return msg
+	}
 	if msg != "" && !strings.HasSuffix(msg, ".") {
 		msg += "."
 	}

@@ -377,7 +377,7 @@ func TestTrainFirstEpochInterruptKeepsOldFile(t *testing.T) {
 	interruptAt(2, 1)
 	code, _, stderr = runCmd(args...)
 	assert.Equal(t, exitFail, code)
-	assert.Contains(t, stderr, "nidim train: interrupted; saved the model after 1 complete epoch and step 1 of 9 of epoch 2 to "+out+"; continue with nidim train --resume "+out+" --epochs 3 --data "+data+" --labels "+labels+".\n")
+	assert.Contains(t, stderr, "nidim train: interrupted; saved the model after 1 complete epoch and step 1 of 9 of epoch 2 to "+out+"; continue with:\n  nidim train --resume "+out+" --epochs 3 --data "+data+" --labels "+labels+"\n")
 	m, err := dim.LoadModel(out)
 	require.NoError(t, err)
 	assert.Equal(t, 1, m.Epoch)
@@ -823,7 +823,7 @@ func TestTrainKeepsUnfinishedRun(t *testing.T) {
 
 	code, _, stderr := runCmd("train", "--data", data, "--labels", labels, "--epochs", "1", "--no-eval", "--out", model)
 	assert.Equal(t, exitUsage, code)
-	assert.Contains(t, stderr, "--out "+model+" contains an unfinished run (1 epoch of 3 epochs); continue it with nidim train --resume "+model+" --data "+data+" --labels "+labels+", or pass")
+	assert.Contains(t, stderr, "--out "+model+" contains an unfinished run (1 epoch of 3 epochs); pass another --out or delete the file to start over, or continue it with:\n  nidim train --resume "+model+" --data "+data+" --labels "+labels+"\n")
 	after, err := os.ReadFile(model)
 	require.NoError(t, err)
 	assert.Equal(t, before, after)
@@ -835,7 +835,7 @@ func TestTrainKeepsUnfinishedRun(t *testing.T) {
 	require.Equal(t, exitOK, code, stderr)
 	code, _, stderr = runCmd("train", "--data", data, "--labels", labels, "--epochs", "1", "--no-eval", "--out", exported)
 	assert.Equal(t, exitUsage, code)
-	assert.Contains(t, stderr, "--out "+exported+" contains an unfinished run (1 epoch of 3 epochs); it was written by nidim export, so resume the checkpoint it was exported from, or pass")
+	assert.Contains(t, stderr, "--out "+exported+" contains an unfinished run (1 epoch of 3 epochs), written by nidim export; resume the checkpoint it was exported from, or pass")
 	assert.NotContains(t, stderr, "--resume "+exported)
 }
 
@@ -921,7 +921,7 @@ func TestTrainSaveFailureSaysHowToContinue(t *testing.T) {
 		"--batch", "24", "--epochs", "4", "--threads", "1", "--no-eval", "--out", out)
 	assert.Equal(t, exitFail, code)
 	assert.Contains(t, stderr, "saving the checkpoint after epoch 3 failed, so training stopped: ")
-	assert.Contains(t, stderr, "; "+out+" still contains the model after 2 complete epochs; fix the cause and continue with nidim train --resume "+out+" --epochs 4 --data "+data+" --labels "+labels+".\n")
+	assert.Contains(t, stderr, "; "+out+" still contains the model after 2 complete epochs; fix the cause and continue with:\n  nidim train --resume "+out+" --epochs 4 --data "+data+" --labels "+labels+"\n")
 
 	trainStepHook = nil
 	require.NoError(t, os.Remove(outDir))

@@ -68,7 +68,7 @@ func TestSuggestedCommandsQuotePaths(t *testing.T) {
 		"--batch", "24", "--epochs", "3", "--threads", "1", "--no-eval", "--out", out)
 	require.Equal(t, exitFail, code, stderr)
 	command := "nidim train --resume " + shellQuote(out) + " --epochs 3 --data " + shellQuote(data) + " --labels " + shellQuote(labels)
-	assert.Contains(t, stderr, "; continue with "+command+".\n")
+	assert.Contains(t, stderr, "; continue with:\n  "+command+"\n")
 	assert.Contains(t, command, `'\''s a dir/m 1.safetensors'`)
 	assert.Equal(t, []string{"nidim", "train", "--resume", out, "--epochs", "3", "--data", data, "--labels", labels},
 		splitWithShell(t, command))
@@ -78,7 +78,7 @@ func TestSuggestedCommandsQuotePaths(t *testing.T) {
 	trainStepHook = nil
 	code, _, stderr = runCmd("train", "--data", data, "--labels", labels, "--epochs", "1", "--no-eval", "--out", out)
 	assert.Equal(t, exitUsage, code)
-	assert.Contains(t, stderr, "; continue it with nidim train --resume "+shellQuote(out)+" --data "+shellQuote(data)+" --labels "+shellQuote(labels)+", or pass another --out")
+	assert.Contains(t, stderr, "or continue it with:\n  nidim train --resume "+shellQuote(out)+" --data "+shellQuote(data)+" --labels "+shellQuote(labels)+"\n")
 
 	code, _, stderr = runCmd("embed", out, "--data", data, "--out", filepath.Join(t.TempDir(), "z.csv"))
 	require.Equal(t, exitOK, code, stderr)
@@ -91,4 +91,14 @@ func TestSuggestedCommandsQuotePaths(t *testing.T) {
 	code, _, stderr = runCmd("export", out, "--out", exported, "--force")
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stderr, "; keep it to finish the run with nidim train --resume "+shellQuote(out)+"\n")
+}
+
+// A suggested command ends the message on a line of its own, without the
+// period that sentence adds to other messages: copied to the end of the
+// line, it must still run.
+func TestSentenceLeavesCommandLineBare(t *testing.T) {
+	assert.Equal(t, "interrupted; continue with:\n  nidim train --resume 'a b.safetensors'",
+		sentence("interrupted; continue with"+commandLine("nidim train --resume "+shellQuote("a b.safetensors"))))
+	assert.Equal(t, "invalid --dim 0.", sentence("dim: invalid --dim 0"))
+	assert.Equal(t, "see the table:\n  d = 4.", sentence("see the table:\n  d = 4"))
 }

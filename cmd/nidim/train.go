@@ -431,12 +431,12 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	// the first epoch of a new one.
 	if *resume == "" {
 		if old, err := dim.LoadModel(*out); err == nil && (old.Epoch < old.Config.Epochs || old.Step > 0) {
-			next := fmt.Sprintf("continue it with nidim train --resume %s%s", shellQuote(*out), df.args())
 			if old.Exported {
-				next = "it was written by nidim export, so resume the checkpoint it was exported from"
+				return fail(exitUsage, "--out %s contains an unfinished run (%s of %d epochs), written by nidim export; resume the checkpoint it was exported from, or pass another --out or delete the file to start over.",
+					*out, unfinishedText(old), old.Config.Epochs)
 			}
-			return fail(exitUsage, "--out %s contains an unfinished run (%s of %d epochs); %s, or pass another --out or delete the file to start over.",
-				*out, unfinishedText(old), old.Config.Epochs, next)
+			return fail(exitUsage, "--out %s contains an unfinished run (%s of %d epochs); pass another --out or delete the file to start over, or continue it with%s",
+				*out, unfinishedText(old), old.Config.Epochs, commandLine(fmt.Sprintf("nidim train --resume %s%s", shellQuote(*out), df.args())))
 		}
 	}
 
@@ -600,11 +600,11 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 			next := fmt.Sprintf("%s was not written; fix the cause and train again", *out)
 			switch {
 			case lastSaved > startEpoch:
-				next = fmt.Sprintf("%s still contains the model after %s; fix the cause and continue with nidim train --resume %s --epochs %d%s",
-					*out, plural(lastSaved, "complete epoch", "complete epochs"), shellQuote(*out), cfg.Epochs, df.args())
+				next = fmt.Sprintf("%s still contains the model after %s; fix the cause and continue with%s",
+					*out, plural(lastSaved, "complete epoch", "complete epochs"), commandLine(fmt.Sprintf("nidim train --resume %s --epochs %d%s", shellQuote(*out), cfg.Epochs, df.args())))
 			case *resume != "":
-				next = fmt.Sprintf("%s still contains the model after %s; fix the cause and continue with nidim train --resume %s --epochs %d%s",
-					*resume, trainedText(startEpoch, startStep, stepsPerEpoch), shellQuote(*resume), cfg.Epochs, df.args())
+				next = fmt.Sprintf("%s still contains the model after %s; fix the cause and continue with%s",
+					*resume, trainedText(startEpoch, startStep, stepsPerEpoch), commandLine(fmt.Sprintf("nidim train --resume %s --epochs %d%s", shellQuote(*resume), cfg.Epochs, df.args())))
 			}
 			stopErr = fmt.Errorf("saving the checkpoint after epoch %d failed, so training stopped: %w; %s", p.Epoch, err, next)
 			cancel()
@@ -624,7 +624,8 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 			return fail(exitFail, "interrupted during epoch 1, before anything was saved; %s was not written.", *out)
 		}
 		if m.Epoch == startEpoch && m.Step == startStep {
-			return fail(exitFail, "interrupted during epoch %d; %s still contains the model after %s; continue with nidim train --resume %s --epochs %d%s.", startEpoch+1, *resume, trainedText(startEpoch, startStep, stepsPerEpoch), shellQuote(*resume), cfg.Epochs, df.args())
+			return fail(exitFail, "interrupted during epoch %d; %s still contains the model after %s; continue with%s", startEpoch+1, *resume, trainedText(startEpoch, startStep, stepsPerEpoch),
+				commandLine(fmt.Sprintf("nidim train --resume %s --epochs %d%s", shellQuote(*resume), cfg.Epochs, df.args())))
 		}
 		// The checkpoint stores the step within the epoch and Adam's
 		// state, so the resumed run continues exactly where this one
@@ -632,7 +633,8 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		if err := m.Save(*out); err != nil {
 			return fail(exitFail, "interrupted, and saving the checkpoint failed: %v", err)
 		}
-		return fail(exitFail, "interrupted; saved the model after %s to %s; continue with nidim train --resume %s --epochs %d%s.", trainedText(m.Epoch, m.Step, stepsPerEpoch), *out, shellQuote(*out), cfg.Epochs, df.args())
+		return fail(exitFail, "interrupted; saved the model after %s to %s; continue with%s", trainedText(m.Epoch, m.Step, stepsPerEpoch), *out,
+			commandLine(fmt.Sprintf("nidim train --resume %s --epochs %d%s", shellQuote(*out), cfg.Epochs, df.args())))
 	}
 	if err != nil {
 		return fail(exitFail, "%v", err)
