@@ -106,18 +106,27 @@ func (c *modelCommand) loadModel() (*dim.Model, int) {
 	if !m.Verified {
 		fmt.Fprintf(c.stderr, "nidim %s: note: %s\n", c.name, unverifiedText(*c.model))
 	}
-	// A checkpoint of an unfinished run works, but its normalization
-	// statistics are the running averages of training.
-	if m.Epoch < m.Config.Epochs || m.Step > 0 {
-		resume := "nidim train --resume " + shellQuote(*c.model)
-		if m.Exported {
-			// Training rejects an exported file.
-			resume = "nidim train --resume on the checkpoint it was exported from"
-		}
-		fmt.Fprintf(c.stderr, "nidim %s: note: %s is from an unfinished run (%s of %d epochs); %s, with the data flags it was trained on, finishes it\n",
-			c.name, *c.model, unfinishedText(m), m.Config.Epochs, resume)
+	if note := unfinishedNote(*c.model, m); note != "" {
+		fmt.Fprintf(c.stderr, "nidim %s: note: %s\n", c.name, note)
 	}
 	return m, -1
+}
+
+// unfinishedNote returns the note for the checkpoint m, read from path,
+// when m is from an unfinished run, and "" otherwise. Such a checkpoint
+// works, but its normalization statistics are the running averages of
+// training.
+func unfinishedNote(path string, m *dim.Model) string {
+	if m.Epoch >= m.Config.Epochs && m.Step == 0 {
+		return ""
+	}
+	resume := "nidim train --resume " + shellQuote(path)
+	if m.Exported {
+		// Training rejects an exported file.
+		resume = "nidim train --resume on the checkpoint it was exported from"
+	}
+	return fmt.Sprintf("%s is from an unfinished run (%s of %d epochs); %s, with the data flags it was trained on, finishes it",
+		path, unfinishedText(m), m.Config.Epochs, resume)
 }
 
 // unverifiedText is the note for a checkpoint path without a checksum.

@@ -183,6 +183,10 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	if !model.Verified() {
 		log.Warn("cannot verify that the checkpoint is unchanged since it was written, because it has no checksum; an older nidim wrote it", "model", f.checkpoint)
 	}
+	m := model.Checkpoint()
+	if note := unfinishedNote(f.checkpoint, m); note != "" {
+		log.Warn(note, "model", f.checkpoint, "epoch", m.Epoch, "step", m.Step, "epochs", m.Config.Epochs)
+	}
 	srv, err := serve.New(model, serve.Config{
 		MaxBatch: f.maxBatch, MaxWait: f.maxWait, MaxQueue: f.maxQueue, MaxBody: f.maxBody,
 		Timeout: f.timeout, LogRequests: f.logRequests, Logger: log,

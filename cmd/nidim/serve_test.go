@@ -25,6 +25,7 @@ func serveTestModel(t *testing.T) (string, *dim.Model) {
 	cfg.Dim, cfg.Hidden = 3, 8
 	m, err := dim.NewModel(cfg, []int{5})
 	require.NoError(t, err)
+	m.Epoch = cfg.Epochs // a finished run, which serve starts without a note
 	path := filepath.Join(t.TempDir(), "m.safetensors")
 	require.NoError(t, m.Save(path))
 	return path, m
@@ -157,4 +158,35 @@ func TestServeCommandListenError(t *testing.T) {
 	code := serveCommand(context.Background(), []string{path, "--addr", "127.0.0.1:-5"}, io.Discard, &stderr, nil)
 	assert.Equal(t, exitFail, code)
 	assert.Contains(t, stderr.String(), "listen failed")
+}
+
+// embed, score and eval print a note for a checkpoint of an unfinished
+// run, and serve logs the same note once at startup.
+func TestServeCommandUnfinishedRunNote(t *testing.T) {
+	path, m := serveTestModel(t)
+	m.Epoch, m.Step = 1, 2
+	m.Config.Epochs = 3
+	require.NoError(t, m.Save(path))
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var stderr syncBuffer
+	code := serveCommand(ctx, []string{path, "--addr", "127.0.0.1:0", "--log-format", "json"}, io.Discard, &stderr,
+		func(string) { cancel() })
+	require.Equal(t, exitOK, code, stderr.String())
+
+	note := path + " is from an unfinished run (1 epoch and 2 steps of 3 epochs); nidim train --resume " + path + ", with the data flags it was trained on, finishes it"
+	var notes []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(stderr.String()), "\n") {
+		var rec map[string]any
+		require.NoError(t, json.Unmarshal([]byte(line), &rec), "log line %q", line)
+		if rec["msg"] == note {
+			notes = append(notes, rec)
+		}
+	}
+	require.Len(t, notes, 1, stderr.String())
+	assert.Equal(t, "WARN", notes[0]["level"])
+	assert.Equal(t, path, notes[0]["model"])
+	assert.Equal(t, 1.0, notes[0]["epoch"])
+	assert.Equal(t, 2.0, notes[0]["step"])
+	assert.Equal(t, 3.0, notes[0]["epochs"])
 }

@@ -83,6 +83,10 @@ func fileSHA256(path string) (string, error) {
 // contents. Checkpoints written before nidim stored checksums have none.
 func (d *DimModel) Verified() bool { return d.model.Verified }
 
+// Checkpoint returns the loaded model, for callers that report on it.
+// Changing it while the server runs is not safe.
+func (d *DimModel) Checkpoint() *dim.Model { return d.model }
+
 func (d *DimModel) InputSize() int { return d.model.Encoder.InputSize() }
 func (d *DimModel) Dim() int       { return d.model.Config.Dim }
 func (d *DimModel) Prior() string  { return d.model.Config.Prior }
