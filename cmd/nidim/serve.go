@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/nidim/nidim/internal/serve"
@@ -198,6 +199,10 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	defer srv.Close()
 
 	ln, err := net.Listen("tcp", f.addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		log.Error("listen failed: another process is using the address; stop that process or pass another --addr", "addr", f.addr, "error", err)
+		return exitFail
+	}
 	if err != nil {
 		log.Error("listen failed", "addr", f.addr, "error", err)
 		return exitFail

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -158,6 +159,24 @@ func TestServeCommandListenError(t *testing.T) {
 	code := serveCommand(context.Background(), []string{path, "--addr", "127.0.0.1:-5"}, io.Discard, &stderr, nil)
 	assert.Equal(t, exitFail, code)
 	assert.Contains(t, stderr.String(), "listen failed")
+}
+
+func TestServeCommandAddressInUse(t *testing.T) {
+	path, _ := serveTestModel(t)
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer busy.Close()
+	addr := busy.Addr().String()
+
+	var stderr syncBuffer
+	code := serveCommand(context.Background(), []string{path, "--addr", addr, "--log-format", "json"}, io.Discard, &stderr, nil)
+	assert.Equal(t, exitFail, code)
+	var rec map[string]any
+	require.NoError(t, json.Unmarshal([]byte(strings.TrimSpace(stderr.String())), &rec), stderr.String())
+	assert.Equal(t, "ERROR", rec["level"])
+	assert.Equal(t, "listen failed: another process is using the address; stop that process or pass another --addr", rec["msg"])
+	assert.Equal(t, addr, rec["addr"])
+	assert.Contains(t, rec["error"], "address already in use")
 }
 
 // embed, score and eval print a note for a checkpoint of an unfinished
