@@ -161,7 +161,7 @@ func modelInput(data, split string, m *dim.Model) (x *tensor.Tensor, labels []in
 	} else {
 		values, rows, cols, err := tensor.ReadMatrixFile(data)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, fileFlagError("--data", data, err)
 		}
 		if err := checkSamples(data, values, cols); err != nil {
 			return nil, nil, err

@@ -105,12 +105,20 @@ func TestTrainRejectsSettingsBeforeTraining(t *testing.T) {
 		// Used to train a 512-wide network, the library default for 0.
 		{[]string{"--hidden", "0"}, "invalid --hidden 0; use a positive width such as 512."},
 		// Used to say "unknown matrix file extension".
-		{[]string{"--data", filepath.Join(dir, "nonexistent")}, "nonexistent does not exist; check the path."},
+		{[]string{"--data", filepath.Join(dir, "nonexistent")}, "nidim train: --data " + filepath.Join(dir, "nonexistent") + " does not exist; check the path."},
+		{[]string{"--data", data, "--labels", filepath.Join(dir, "nolabels.csv")}, "nidim train: --labels " + filepath.Join(dir, "nolabels.csv") + " does not exist; check the path."},
 		// Used to exit 1 when training drew the first view.
 		{[]string{"--mask", "1.5"}, "nidim train: --mask 1.5 is invalid; it must be in [0, 1)."},
 		{[]string{"--shift", "-3"}, "nidim train: --shift -3 is invalid; it must be 0 or more pixels."},
 		// Used to keep the "dim: " package prefix and no period.
-		{[]string{"--dim", "0"}, "nidim train: embedding dimension 0 is invalid; it must be at least 1."},
+		// Used to name the library's settings instead of the flags.
+		{[]string{"--dim", "0"}, "nidim train: --dim 0 is invalid; it must be at least 1."},
+		{[]string{"--batch", "1"}, "nidim train: --batch 1 is invalid; contrastive training needs at least 2."},
+		{[]string{"--epochs", "0"}, "nidim train: --epochs 0 is invalid; train for at least 1 epoch."},
+		{[]string{"--lr", "0"}, "nidim train: --lr 0 is invalid; it must be positive, such as 0.001."},
+		{[]string{"--tau", "-1"}, "nidim train: --tau -1 is invalid; use a positive number, or 0 for the default."},
+		{[]string{"--self-weight", "2"}, "nidim train: --self-weight 2 is invalid; use a number from 0 to 1 (1 is plain InfoNCE)."},
+		{[]string{"--weight-decay", "-1"}, "nidim train: --weight-decay -1 is invalid; it must be 0 or more."},
 	} {
 		code, stdout, stderr := runCmd(append(append([]string{"train"}, c.args...), "--out", out)...)
 		assert.Equal(t, exitUsage, code, "%v: %s", c.args, stderr)
@@ -119,6 +127,30 @@ func TestTrainRejectsSettingsBeforeTraining(t *testing.T) {
 		assert.Equal(t, 1, strings.Count(stderr, "\n"), "%v: one line: %q", c.args, stderr)
 		_, err := os.Stat(out)
 		assert.ErrorIs(t, err, os.ErrNotExist, "%v wrote a checkpoint", c.args)
+	}
+}
+
+// A missing --data or --labels file, or an invalid training setting, is
+// named by its flag in every command that reads it.
+func TestMissingFilesNamedByFlag(t *testing.T) {
+	data, labels, model := trainTinyModel(t)
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "missing.csv")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"eval", model, "--data", data, "--labels", missing}, "nidim eval: --labels " + missing + " does not exist; check the path.\n"},
+		{[]string{"eval", model, "--data", missing}, "nidim eval: --data " + missing + " does not exist; check the path.\n"},
+		{[]string{"score", model, "--data", data, "--labels", missing, "--out", filepath.Join(dir, "s.csv")}, "nidim score: --labels " + missing + " does not exist; check the path.\n"},
+		{[]string{"embed", model, "--data", missing, "--out", filepath.Join(dir, "e.csv")}, "nidim embed: --data " + missing + " does not exist; check the path.\n"},
+		{[]string{"sweep", "--data", data, "--labels", missing, "--dims", "2", "--sigmas", "0.5", "--out", filepath.Join(dir, "sweep")}, "nidim sweep: --labels " + missing + " does not exist; check the path.\n"},
+		{[]string{"sweep", "--data", data, "--labels", labels, "--dims", "2", "--sigmas", "0.5", "--batch", "1", "--out", filepath.Join(dir, "sweep")}, "nidim sweep: run ni-dim/gaussian/d=2/level=0.5/seed=0: --batch 1 is invalid; contrastive training needs at least 2.\n"},
+	} {
+		code, stdout, stderr := runCmd(c.args...)
+		assert.Equal(t, exitUsage, code, "%v: %s", c.args, stderr)
+		assert.Empty(t, stdout, "%v", c.args)
+		assert.Equal(t, c.want, stderr, "%v", c.args)
 	}
 }
 

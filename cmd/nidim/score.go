@@ -132,7 +132,7 @@ func calibrationLine(p []float64) string {
 func readLabelColumn(labelsPath string, rows int) ([]int, error) {
 	values, lr, lc, err := tensor.ReadMatrixFile(labelsPath)
 	if err != nil {
-		return nil, err
+		return nil, fileFlagError("--labels", labelsPath, err)
 	}
 	if lc != 1 || lr != rows {
 		return nil, fmt.Errorf("--labels %s contains a %d x %d matrix; it needs one label per row of the %d rows of --data", labelsPath, lr, lc, rows)

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"os/signal"
@@ -858,13 +859,31 @@ func otherLevel(prior string) string {
 	return "eps"
 }
 
-// flagWording turns the library's field names in err into flag names.
+// flagWording turns the library's field names in err, an error of
+// dim.Config.Validate or dim.NewModel, into flag names.
 func flagWording(err error) string {
 	msg := strings.TrimPrefix(err.Error(), "dim: ")
+	// "epochs" alone is too common a word to replace anywhere, but
+	// Validate's message starts with it.
+	if rest, ok := strings.CutPrefix(msg, "epochs "); ok {
+		msg = "--epochs " + rest
+	}
 	r := strings.NewReplacer("noise views", "--noise-views", "learning-rate schedule", "--schedule",
 		"maximum shift", "--shift", "maximum rotation", "--rotate", "maximum zoom change", "--zoom",
-		"pixel noise", "--pixel-noise", "feature noise", "--feature-noise", "masking probability", "--mask", "penalty weight", "--penalty-weight")
+		"pixel noise", "--pixel-noise", "feature noise", "--feature-noise", "masking probability", "--mask", "penalty weight", "--penalty-weight",
+		"embedding dimension", "--dim", "batch size", "--batch", "learning rate", "--lr", "temperature", "--tau",
+		"self weight", "--self-weight", "weight decay", "--weight-decay", "thread count", "--threads", "hidden width", "--hidden")
 	return r.Replace(msg)
+}
+
+// fileFlagError names the flag in err when the file that the flag gives
+// does not exist, because the library's message names only the path.
+// Other errors pass through unchanged.
+func fileFlagError(flagName, path string, err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%s %s does not exist; check the path", flagName, path)
+	}
+	return err
 }
 
 // trainResult is the JSON object of "nidim train --json".
@@ -1091,7 +1110,7 @@ func loadMatrixData(df dataFlags, seed uint64) (train, test *dim.Dataset, err er
 	}
 	values, rows, cols, err := tensor.ReadMatrixFile(df.data)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fileFlagError("--data", df.data, err)
 	}
 	if err := checkSamples(df.data, values, cols); err != nil {
 		return nil, nil, err
@@ -1107,7 +1126,7 @@ func loadMatrixData(df dataFlags, seed uint64) (train, test *dim.Dataset, err er
 	if df.labels != "" {
 		lv, lr, lc, err := tensor.ReadMatrixFile(df.labels)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, fileFlagError("--labels", df.labels, err)
 		}
 		if lc != 1 || lr != rows {
 			return nil, nil, fmt.Errorf("--labels %s contains a %d x %d matrix; it needs one label per row of the %d rows of --data", df.labels, lr, lc, rows)
