@@ -99,8 +99,16 @@ func runExport(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// sizeText returns a file size in megabytes (10^6 bytes) and in bytes:
-// "2.7 MB (2712456 bytes)".
+// sizeText returns a file size in megabytes (10^6 bytes) or, below 1 MB,
+// in kilobytes (10^3 bytes), and in bytes: "2.7 MB (2712456 bytes)",
+// "7.4 KB (7364 bytes)". Below 1 KB it returns only the bytes.
 func sizeText(bytes int64) string {
+	switch {
+	case bytes < 1000:
+		return plural(int(bytes), "byte", "bytes")
+	// Sizes from 999950 bytes round to 1000.0 KB, so they print as 1.0 MB.
+	case bytes < 999_950:
+		return fmt.Sprintf("%.1f KB (%d bytes)", float64(bytes)/1e3, bytes)
+	}
 	return fmt.Sprintf("%.1f MB (%d bytes)", float64(bytes)/1e6, bytes)
 }

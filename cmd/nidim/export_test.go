@@ -45,6 +45,9 @@ func TestExportEmbedScoreEvalMatch(t *testing.T) {
 	assert.Less(t, small.Size(), source.Size())
 	assert.Equal(t, fmt.Sprintf("wrote %s without the optimizer state: %s, down from %s in %s\n",
 		exported, sizeText(small.Size()), sizeText(source.Size()), model), stderr)
+	// The tiny model's files are a few kilobytes.
+	assert.Contains(t, stderr, fmt.Sprintf("%.1f KB (%d bytes)", float64(small.Size())/1e3, small.Size()))
+	assert.NotContains(t, stderr, " MB")
 
 	dir := t.TempDir()
 	for _, c := range []struct{ command, file string }{{"embed", "z.npy"}, {"score", "s.csv"}} {
@@ -248,4 +251,21 @@ func TestHelpExport(t *testing.T) {
 	code, stdout, stderr = runCmd("help")
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stdout, "  export   write a checkpoint without its optimizer state, for deployment\n")
+}
+
+func TestSizeTextUnits(t *testing.T) {
+	for _, c := range []struct {
+		bytes int64
+		want  string
+	}{
+		{1, "1 byte"},
+		{999, "999 bytes"},
+		{1000, "1.0 KB (1000 bytes)"},
+		{7364, "7.4 KB (7364 bytes)"},
+		{999_949, "999.9 KB (999949 bytes)"},
+		{999_950, "1.0 MB (999950 bytes)"},
+		{2_712_456, "2.7 MB (2712456 bytes)"},
+	} {
+		assert.Equal(t, c.want, sizeText(c.bytes), "%d bytes", c.bytes)
+	}
 }
