@@ -157,7 +157,11 @@ func decodeNPY(body []byte, size int) ([]float32, int, *apiError) {
 		return nil, 0, badRequest("malformed_npy", "invalid NPY body: %v", err)
 	}
 	if r.Len() > 0 {
-		return nil, 0, badRequest("malformed_npy", "invalid NPY body: %d bytes follow the array data; send one array", r.Len())
+		follow := "follow"
+		if r.Len() == 1 {
+			follow = "follows"
+		}
+		return nil, 0, badRequest("malformed_npy", "invalid NPY body: %s %s the array data; send one array", plural(r.Len(), "byte", "bytes"), follow)
 	}
 	if len(shape) != 2 {
 		return nil, 0, badRequest("bad_shape", "the NPY array has shape %v; send a 2-D array of shape (N, %d)", shape, size)
@@ -167,7 +171,7 @@ func decodeNPY(body []byte, size int) ([]float32, int, *apiError) {
 		return nil, 0, badRequest("empty_batch", "the NPY array has no rows; send at least one row")
 	}
 	if shape[1] != size {
-		return nil, 0, badRequest("input_size", "the NPY array has %d values per row, but the model expects %d; send an array of shape (N, %d)", shape[1], size, size)
+		return nil, 0, badRequest("input_size", "the NPY array has %s per row, but the model expects %d; send an array of shape (N, %d)", plural(shape[1], "value", "values"), size, size)
 	}
 	rows := make([]float32, len(data))
 	for i, v := range data {
@@ -181,7 +185,15 @@ func decodeNPY(body []byte, size int) ([]float32, int, *apiError) {
 }
 
 func inputSizeError(row, got, want int) *apiError {
-	return badRequest("input_size", "input row %d has %d values, but the model expects %d", row, got, want)
+	return badRequest("input_size", "input row %d has %s, but the model expects %d", row, plural(got, "value", "values"), want)
+}
+
+// plural returns n with the singular or plural noun: "1 value", "2 values".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 func nonFiniteError(row, col int, v float64) *apiError {

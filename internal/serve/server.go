@@ -334,9 +334,9 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiE
 }
 
 func bodyTooLarge(size, limit int64) *apiError {
-	msg := fmt.Sprintf("the request body is over the limit of %d bytes; split the inputs into smaller requests", limit)
+	msg := fmt.Sprintf("the request body is over the limit of %s; split the inputs into smaller requests", plural(int(limit), "byte", "bytes"))
 	if size >= 0 {
-		msg = fmt.Sprintf("the request body has %d bytes, over the limit of %d bytes; split the inputs into smaller requests", size, limit)
+		msg = fmt.Sprintf("the request body has %s, over the limit of %s; split the inputs into smaller requests", plural(int(size), "byte", "bytes"), plural(int(limit), "byte", "bytes"))
 	}
 	return &apiError{status: http.StatusRequestEntityTooLarge, kind: "body_too_large", msg: msg}
 }

@@ -181,15 +181,18 @@ func TestBadRequests(t *testing.T) {
 		{"json row not a list", "application/json", []byte(`{"inputs": [1, 2]}`), 400, "malformed_json", "a JSON number ending at byte 13 where a row (a list of numbers) belongs"},
 		{"json null value", "application/json", []byte(`{"inputs": [[1, null, 3, 4]]}`), 400, "non_finite", "input row 0, column 1 is null"},
 		{"wrong input size", "application/json", []byte(`{"inputs": [[1, 2, 3, 4], [1, 2, 3]]}`), 400, "input_size", "input row 1 has 3 values, but the model expects 4"},
+		{"one input value", "application/json", []byte(`{"inputs": [[1]]}`), 400, "input_size", "input row 0 has 1 value, but the model expects 4"},
 		{"float32 overflow", "application/json", []byte(`{"inputs": [[1, 2, 1e39, 4]]}`), 400, "non_finite", "input row 0, column 2 is 1e+39, outside the float32 range"},
 		{"empty inputs", "application/json", []byte(`{"inputs": []}`), 400, "empty_batch", "at least one row"},
 		{"missing inputs", "", []byte(`{}`), 400, "empty_batch", `no "inputs" field`},
 		{"malformed npy", mediaNPY, []byte("\x93NUMPY\x01\x00garbage"), 400, "malformed_npy", "invalid NPY"},
-		{"npy trailing bytes", mediaNPY, append(npyBody(t, []float32{1, 2, 3, 4}, 1), 0), 400, "malformed_npy", "1 bytes follow"},
+		{"npy trailing bytes", mediaNPY, append(npyBody(t, []float32{1, 2, 3, 4}, 1), 0), 400, "malformed_npy", "invalid NPY body: 1 byte follows the array data; send one array"},
+		{"npy two trailing bytes", mediaNPY, append(npyBody(t, []float32{1, 2, 3, 4}, 1), 0, 0), 400, "malformed_npy", "invalid NPY body: 2 bytes follow the array data; send one array"},
 		{"npy nan", mediaNPY, npyBody(t, []float32{1, 2, 3, 4, 5, 6, nan, 8}, 2), 400, "non_finite", "input row 1, column 2 is NaN"},
 		{"npy inf", mediaNPY, f64.Bytes(), 400, "non_finite", "input row 0, column 3 is +Inf"},
 		{"npy one-dimensional", mediaNPY, oneD.Bytes(), 400, "bad_shape", "shape [4]"},
 		{"npy wrong columns", mediaNPY, npyBody(t, []float32{1, 2, 3, 4, 5, 6}, 2), 400, "input_size", "3 values per row, but the model expects 4"},
+		{"npy one column", mediaNPY, npyBody(t, []float32{1, 2}, 2), 400, "input_size", "the NPY array has 1 value per row, but the model expects 4"},
 		{"npy empty body", mediaNPY, []byte{}, 400, "malformed_npy", "invalid NPY"},
 		{"unsupported media type", "text/csv", []byte("1,2,3,4"), 415, "unsupported_media_type", `"text/csv"`},
 		{"body over limit", "application/json", []byte(`{"inputs": [[` + strings.Repeat("1,", 3000) + `1]]}`), 413, "body_too_large", "limit of 4096 bytes"},
@@ -485,4 +488,10 @@ func TestDimModelVerified(t *testing.T) {
 	m, err = LoadDimModel(path)
 	require.NoError(t, err)
 	assert.False(t, m.Verified())
+}
+
+func TestBodyTooLargeCounts(t *testing.T) {
+	assert.Equal(t, "the request body is over the limit of 1 byte; split the inputs into smaller requests", bodyTooLarge(-1, 1).msg)
+	assert.Equal(t, "the request body has 2 bytes, over the limit of 1 byte; split the inputs into smaller requests", bodyTooLarge(2, 1).msg)
+	assert.Equal(t, "the request body has 5000 bytes, over the limit of 4096 bytes; split the inputs into smaller requests", bodyTooLarge(5000, 4096).msg)
 }
