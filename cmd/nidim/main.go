@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/nidim/nidim/simd"
 )
@@ -86,7 +87,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "nidim learns embeddings that follow a chosen prior, with noise-injected Deep InfoMax.")
+	fmt.Fprintln(w, "nidim learns embeddings that follow a chosen prior, with noise-injected")
+	fmt.Fprintln(w, "Deep InfoMax.")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Usage: nidim COMMAND [flags] [arguments]")
 	fmt.Fprintln(w)
@@ -101,10 +103,45 @@ func usage(w io.Writer) {
 		width = max(width, len(n))
 	}
 	for _, n := range names {
-		fmt.Fprintf(w, "  %s%s  %s\n", n, strings.Repeat(" ", width-len(n)), commands[n].summary)
+		writeHelpEntry(w, n, width, commands[n].summary)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Run \"nidim help COMMAND\" for the flags of one command.")
+}
+
+// helpWidth is the maximum line length of the help texts, in characters.
+const helpWidth = 80
+
+// writeHelpEntry writes name, padded to width, and its description,
+// wrapped at spaces to helpWidth and indented under its first line.
+func writeHelpEntry(w io.Writer, name string, width int, description string) {
+	indent := 2 + width + 2
+	for i, line := range wrapWords(description, helpWidth-indent) {
+		if i == 0 {
+			fmt.Fprintf(w, "  %s%s  %s\n", name, strings.Repeat(" ", width-utf8.RuneCountInString(name)), line)
+		} else {
+			fmt.Fprintf(w, "%s%s\n", strings.Repeat(" ", indent), line)
+		}
+	}
+}
+
+// wrapWords splits text at spaces into lines of at most width characters.
+// A word longer than width gets a line of its own.
+func wrapWords(text string, width int) []string {
+	var lines []string
+	line := ""
+	for _, word := range strings.Fields(text) {
+		switch {
+		case line == "":
+			line = word
+		case utf8.RuneCountInString(line)+1+utf8.RuneCountInString(word) <= width:
+			line += " " + word
+		default:
+			lines = append(lines, line)
+			line = word
+		}
+	}
+	return append(lines, line)
 }
 
 // flagErrorText rewrites an error of fs.Parse(args) in the words of the

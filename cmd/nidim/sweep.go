@@ -93,7 +93,8 @@ Training (shared by every run; see "nidim help train"):
   --zoom Z             image views: zoom range 1-Z to 1+Z (default 0)
   --pixel-noise S      [r] image views: pixel noise standard deviation
   --feature-noise S    [r] vector views: noise standard deviation
-  --mask P             vector views: probability of zeroing a feature (default 0)
+  --mask P             vector views: probability of zeroing a feature
+                       (default 0)
   --no-recalibrate     keep the running normalization statistics of training
   --clean-view         feed the first view without augmentation
   --shared-view        give both views the same augmented draw
@@ -103,7 +104,8 @@ Data:
                        built-in MNIST)
   --labels FILE        class labels for a matrix --data
   --image-shape C,H,W  sample shape of a matrix --data
-  --test-fraction F    share of a matrix --data held out for testing (default 0.1)
+  --test-fraction F    share of a matrix --data held out for testing
+                       (default 0.1)
 `
 
 func runSweep(args []string, stdout, stderr io.Writer) int {

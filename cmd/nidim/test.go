@@ -75,7 +75,7 @@ func testUsage(w io.Writer) {
 		width = max(width, len(name))
 	}
 	for _, name := range stats.TestNames {
-		fmt.Fprintf(w, "  %-*s  %s\n", width, name, stats.TestSummary(name))
+		writeHelpEntry(w, name, width, stats.TestSummary(name))
 	}
 	fmt.Fprintln(w, "\nWith --prior uniform only anderson-darling-prior, ks-prior,")
 	fmt.Fprintln(w, "cramer-von-mises-prior, grid, energy-prior and sphericity apply: the others")

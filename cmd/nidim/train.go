@@ -107,8 +107,10 @@ Training:
   --batch B            [r] samples per step; also the InfoNCE cap ln B
   --lr R               [r] Adam learning rate
   --schedule NAME      [r] constant or cosine learning rate
-  --weight-decay W     decoupled weight decay (AdamW) per step, 0 for none (default 0)
-  --seed N             seed of initialization, shuffling, views and noise (default 0)
+  --weight-decay W     decoupled weight decay (AdamW) per step, 0 for none
+                       (default 0)
+  --seed N             seed of initialization, shuffling, views and noise
+                       (default 0)
   --threads N          goroutines for the layers and matrix products; 0 for
                        all cores (default 0, or with --resume the count
                        the checkpoint was trained with: a checkpoint
@@ -119,7 +121,8 @@ Training:
   --pixel-noise S      [r] image views: Gaussian pixel noise standard
                        deviation
   --feature-noise S    [r] vector views: Gaussian noise standard deviation
-  --mask P             vector views: probability of zeroing a feature (default 0)
+  --mask P             vector views: probability of zeroing a feature
+                       (default 0)
   --no-recalibrate     keep the running normalization statistics of training
                        instead of recomputing them on clean training inputs
   --no-normalize       leave the encoder output unnormalized (a baseline)
@@ -153,7 +156,8 @@ Data and output:
                        with one sample per row (default: built-in MNIST)
   --labels FILE        class labels for a matrix --data, one per row
   --image-shape C,H,W  sample shape of a matrix --data (default: vectors)
-  --test-fraction F    share of a matrix --data held out for testing (default 0.1)
+  --test-fraction F    share of a matrix --data held out for testing
+                       (default 0.1)
   --out FILE           checkpoint path (default nidim-model.safetensors, or
                        the --resume FILE); a new run does not replace an
                        unfinished run's checkpoint, which --resume continues,
