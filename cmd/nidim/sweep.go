@@ -447,6 +447,6 @@ func sweepSaturationNote(runs []dim.SweepRun) string {
 	if len(names) == 0 {
 		return ""
 	}
-	return fmt.Sprintf("at %s the channel allows more than ln B = %.2f nats, the most the InfoNCE estimate can reach. Those runs cannot bring the estimate near the capacity, which is what pushes the embeddings toward the prior; docs/sweep.md in the nidim repository (\"Larger dimensions\") gives measured runs.",
+	return fmt.Sprintf("at %s the channel allows more than ln B = %.2f nats, the most the InfoNCE estimate can reach, so in those runs the estimate cannot approach the capacity and the capacity gap says nothing about the match; judge them by the battery. docs/sweep.md in the nidim repository (\"Larger dimensions\") gives measured runs.",
 		strings.Join(names, ", "), math.Log(float64(runs[0].Config.Batch)))
 }

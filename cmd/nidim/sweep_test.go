@@ -207,7 +207,7 @@ func TestSweepSaturationNote(t *testing.T) {
 	// ln 4096 = 8.32. Capacity at d = 16, sigma 0.5: 12.9; at d = 4: 3.2.
 	// The two-view MI at d = 8, sigma 0.5 is 4.09.
 	note := sweepSaturationNote([]dim.SweepRun{run(4, 0.5, 1), run(16, 0.5, 1), run(16, 0.5, 1), run(8, 0.5, 2), run(16, 1, 1)})
-	assert.Equal(t, "at gaussian d=16 sigma=0.5 the channel allows more than ln B = 8.32 nats, the most the InfoNCE estimate can reach. Those runs cannot bring the estimate near the capacity, which is what pushes the embeddings toward the prior; docs/sweep.md in the nidim repository (\"Larger dimensions\") gives measured runs.", note)
+	assert.Equal(t, "at gaussian d=16 sigma=0.5 the channel allows more than ln B = 8.32 nats, the most the InfoNCE estimate can reach, so in those runs the estimate cannot approach the capacity and the capacity gap says nothing about the match; judge them by the battery. docs/sweep.md in the nidim repository (\"Larger dimensions\") gives measured runs.", note)
 	assert.Empty(t, sweepSaturationNote([]dim.SweepRun{run(4, 0.5, 1), run(8, 0.5, 2)}))
 	baseline := run(16, 0.5, 1)
 	baseline.Kind = dim.KindNoNoise

@@ -291,7 +291,7 @@ func TestTrainNotesSaturatedEstimate(t *testing.T) {
 				return
 			}
 			assert.Contains(t, stderr, c.note)
-			assert.Contains(t, stderr, "A larger --sigma lowers the")
+			assert.Contains(t, stderr, "the capacity gap no longer bounds how far the embeddings are from the prior")
 		})
 	}
 }
