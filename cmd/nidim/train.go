@@ -762,7 +762,7 @@ func nonFiniteEpoch(p dim.Progress) string {
 // path, of the model m, with other rounding than the run that wrote it: an
 // explicit --threads count (threadsSet) other than m's, or other SIMD
 // kernels. A checkpoint that does not name its SIMD level gets no note.
-// Without --threads the run keeps m's count, and a note says so when this
+// Without --threads the run keeps m's count, and a note reports it when this
 // machine has another number of cores.
 func roundingNotes(path string, m *dim.Model, threadsSet bool, threads int) []string {
 	const differ = "so the result will differ from an uninterrupted run's"
