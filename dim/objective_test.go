@@ -33,52 +33,61 @@ func centralDifference(loss func() float64, y []float32, i int, step float32) fl
 }
 
 // TestObjectiveGradients compares every analytic gradient with central
-// differences.
+// differences, at d = 3 (components one at a time) and d = 6 (four at
+// once, then two).
 func TestObjectiveGradients(t *testing.T) {
-	const b, d = 5, 3
-	for _, critic := range []Critic{CriticDot, CriticCosine, CriticEuclidean} {
-		for _, bound := range []Bound{BoundInfoNCE, BoundJSD, BoundNWJ, BoundInfoNCERows} {
-			t.Run(fmt.Sprintf("%s/%s", critic, bound), func(t *testing.T) {
-				rng := rand.New(rand.NewPCG(1, 2))
-				y1 := randomBatch(rng, b*d, 1)
-				y2 := randomBatch(rng, b*d, 1)
-				for i := range y2 {
-					y2[i] += 0.7 * y1[i] // make the diagonal pairs related
-				}
-				o := &Objective{Critic: critic, Bound: bound, LogTau: math.Log(0.7), SelfWeight: 0.5}
-				dy1 := make([]float32, b*d)
-				dy2 := make([]float32, b*d)
-				v, err := o.Evaluate(y1, y2, b, d, dy1, dy2)
+	const b = 5
+	for _, c := range []struct {
+		critic Critic
+		bound  Bound
+		d      int
+	}{
+		{CriticDot, BoundInfoNCE, 3}, {CriticDot, BoundJSD, 3}, {CriticDot, BoundNWJ, 3}, {CriticDot, BoundInfoNCERows, 3},
+		{CriticCosine, BoundInfoNCE, 3}, {CriticCosine, BoundJSD, 3}, {CriticCosine, BoundNWJ, 3}, {CriticCosine, BoundInfoNCERows, 3},
+		{CriticEuclidean, BoundInfoNCE, 3}, {CriticEuclidean, BoundJSD, 3}, {CriticEuclidean, BoundNWJ, 3}, {CriticEuclidean, BoundInfoNCERows, 3},
+		{CriticEuclidean, BoundInfoNCE, 6}, {CriticEuclidean, BoundInfoNCERows, 6}, {CriticCosine, BoundInfoNCERows, 6}, {CriticDot, BoundJSD, 6},
+	} {
+		critic, bound, d := c.critic, c.bound, c.d
+		t.Run(fmt.Sprintf("%s/%s/d=%d", critic, bound, d), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(1, 2))
+			y1 := randomBatch(rng, b*d, 1)
+			y2 := randomBatch(rng, b*d, 1)
+			for i := range y2 {
+				y2[i] += 0.7 * y1[i] // make the diagonal pairs related
+			}
+			o := &Objective{Critic: critic, Bound: bound, LogTau: math.Log(0.7), SelfWeight: 0.5}
+			dy1 := make([]float32, b*d)
+			dy2 := make([]float32, b*d)
+			v, err := o.Evaluate(y1, y2, b, d, dy1, dy2)
+			require.NoError(t, err)
+			require.False(t, math.IsNaN(v.Loss))
+
+			loss := func() float64 {
+				w, err := o.Evaluate(y1, y2, b, d, nil, nil)
 				require.NoError(t, err)
-				require.False(t, math.IsNaN(v.Loss))
-
-				loss := func() float64 {
-					w, err := o.Evaluate(y1, y2, b, d, nil, nil)
-					require.NoError(t, err)
-					return w.Loss
+				return w.Loss
+			}
+			for _, side := range []struct {
+				name string
+				y    []float32
+				grad []float32
+			}{{"y1", y1, dy1}, {"y2", y2, dy2}} {
+				for i := range side.y {
+					numeric := centralDifference(loss, side.y, i, 1e-2)
+					assert.InDelta(t, numeric, float64(side.grad[i]), 1e-4+1e-3*math.Abs(numeric), "d loss / d %s[%d]", side.name, i)
 				}
-				for _, side := range []struct {
-					name string
-					y    []float32
-					grad []float32
-				}{{"y1", y1, dy1}, {"y2", y2, dy2}} {
-					for i := range side.y {
-						numeric := centralDifference(loss, side.y, i, 1e-2)
-						assert.InDelta(t, numeric, float64(side.grad[i]), 1e-4+1e-3*math.Abs(numeric), "d loss / d %s[%d]", side.name, i)
-					}
-				}
+			}
 
-				const h = 1e-5
-				tau0 := o.LogTau
-				o.LogTau = tau0 + h
-				hi := loss()
-				o.LogTau = tau0 - h
-				lo := loss()
-				o.LogTau = tau0
-				numeric := (hi - lo) / (2 * h)
-				assert.InDelta(t, numeric, v.DLogTau, 1e-6+1e-4*math.Abs(numeric), "d loss / d log tau")
-			})
-		}
+			const h = 1e-5
+			tau0 := o.LogTau
+			o.LogTau = tau0 + h
+			hi := loss()
+			o.LogTau = tau0 - h
+			lo := loss()
+			o.LogTau = tau0
+			numeric := (hi - lo) / (2 * h)
+			assert.InDelta(t, numeric, v.DLogTau, 1e-6+1e-4*math.Abs(numeric), "d loss / d log tau")
+		})
 	}
 }
 
