@@ -206,13 +206,7 @@ func (o *Objective) Evaluate(y1, y2 []float32, b, d int, dy1, dy2 []float32) (Va
 	// row half of the InfoNCE gradient; the column pass adds the other
 	// half.
 	o.par.Run(b, objectiveGrain, o.passRows)
-	o.maxScore = math.Inf(-1)
-	for _, m := range o.rowMax {
-		o.maxScore = max(o.maxScore, m)
-	}
-	for i, m := range o.rowMax {
-		o.rowScale[i] = math.Exp(m - o.maxScore)
-	}
+	o.setRowScale()
 	o.par.Run(b, objectiveGrain, o.passCols)
 	nce := 0.0
 	for i := range b {
@@ -301,6 +295,18 @@ func (o *Objective) grow(b, d int) {
 		o.passRows, o.passCols = o.scoreRows, o.softmaxCols
 		o.backRows, o.backCols = o.sumRows, o.sumCols
 		o.rowsPass, o.rowsCols = o.streamRows, o.streamCols
+	}
+}
+
+// setRowScale sets maxScore, the largest score, from the row maxima, and
+// rowScale to exp(m_i - maxScore), for the column passes.
+func (o *Objective) setRowScale() {
+	o.maxScore = math.Inf(-1)
+	for _, m := range o.rowMax {
+		o.maxScore = max(o.maxScore, m)
+	}
+	for i, m := range o.rowMax {
+		o.rowScale[i] = math.Exp(m - o.maxScore)
 	}
 }
 

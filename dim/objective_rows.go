@@ -19,13 +19,7 @@ func (o *Objective) evaluateRows(dy1, dy2 []float32) Value {
 	b := o.n
 	o.withGrad = dy1 != nil
 	o.par.Run(b, objectiveGrain, o.rowsPass)
-	o.maxScore = math.Inf(-1)
-	for _, m := range o.rowMax {
-		o.maxScore = max(o.maxScore, m)
-	}
-	for i, m := range o.rowMax {
-		o.rowScale[i] = math.Exp(m - o.maxScore)
-	}
+	o.setRowScale()
 	o.par.Run(b, objectiveGrain, o.rowsCols)
 
 	nce, loss := 0.0, 0.0

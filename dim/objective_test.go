@@ -273,9 +273,9 @@ func TestObjectiveThreadsAgree(t *testing.T) {
 	}
 }
 
-// naiveInfoNCE is the symmetric InfoNCE loss of the Euclidean critic, each
-// row and column shifted by its own maximum.
-func naiveInfoNCE(y1, y2 []float32, b, d int, tau float64) float64 {
+// naiveScores returns the b x b scores of the Euclidean critic,
+// -|y1_i - y2_j|^2 / (2 tau).
+func naiveScores(y1, y2 []float32, b, d int, tau float64) []float64 {
 	s := make([]float64, b*b)
 	for i := range b {
 		for j := range b {
@@ -287,6 +287,13 @@ func naiveInfoNCE(y1, y2 []float32, b, d int, tau float64) float64 {
 			s[i*b+j] = -acc / (2 * tau)
 		}
 	}
+	return s
+}
+
+// naiveInfoNCE is the symmetric InfoNCE loss of the Euclidean critic, each
+// row and column shifted by its own maximum.
+func naiveInfoNCE(y1, y2 []float32, b, d int, tau float64) float64 {
+	s := naiveScores(y1, y2, b, d, tau)
 	lse := func(at func(int) float64) float64 {
 		m := math.Inf(-1)
 		for k := range b {
@@ -342,18 +349,13 @@ func TestObjectiveFarColumn(t *testing.T) {
 // pair weighted by w in each denominator, every row shifted by its own
 // maximum.
 func naiveRowsLoss(y1, y2 []float32, b, d int, tau, w float64) float64 {
+	scores := naiveScores(y1, y2, b, d, tau)
 	total := 0.0
 	for i := range b {
-		s := make([]float64, b)
+		s := scores[i*b : (i+1)*b]
 		m := math.Inf(-1)
-		for j := range b {
-			acc := 0.0
-			for k := range d {
-				t := float64(y1[i*d+k]) - float64(y2[j*d+k])
-				acc += t * t
-			}
-			s[j] = -acc / (2 * tau)
-			m = max(m, s[j])
+		for _, v := range s {
+			m = max(m, v)
 		}
 		z := 0.0
 		for j, v := range s {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/nidim/nidim/dim"
@@ -133,18 +132,7 @@ func TestExportUnfinishedRunNeedsForce(t *testing.T) {
 // note, since it has nothing to remove.
 func TestExportCheckpointWithoutOptimizerState(t *testing.T) {
 	_, _, model := trainTinyModel(t)
-	c, err := nn.LoadCheckpoint(model)
-	require.NoError(t, err)
-	var tensors []nn.NamedTensor
-	for name, tensor := range c.Tensors {
-		if !strings.HasPrefix(name, "adam.") {
-			tensors = append(tensors, nn.NamedTensor{Name: name, Tensor: tensor})
-		}
-	}
-	for _, key := range []string{"nidim.adam_steps", "nidim.adam_steps.log_tau", "nidim.sha256"} {
-		delete(c.Metadata, key)
-	}
-	require.NoError(t, nn.SaveCheckpoint(model, tensors, c.Metadata))
+	dropOptimizerState(t, model)
 
 	exported, stderr := exportModel(t, model)
 	assert.Contains(t, stderr, "nidim export: note: "+model+" contains no optimizer state, so the exported file is about the same size\n")

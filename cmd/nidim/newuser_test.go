@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -521,20 +522,7 @@ func TestNonFiniteEpoch(t *testing.T) {
 // its own note, since it too makes the run differ from an uninterrupted one.
 func TestResumeCheckpointWithoutOptimizerState(t *testing.T) {
 	data, labels, model := trainTinyModel(t)
-	c, err := nn.LoadCheckpoint(model)
-	require.NoError(t, err)
-	var tensors []nn.NamedTensor
-	for name, tensor := range c.Tensors {
-		if !strings.HasPrefix(name, "adam.") {
-			tensors = append(tensors, nn.NamedTensor{Name: name, Tensor: tensor})
-		}
-	}
-	for key := range c.Metadata {
-		if strings.HasPrefix(key, "nidim.adam_steps") || key == "nidim.step" || key == "nidim.sha256" {
-			delete(c.Metadata, key)
-		}
-	}
-	require.NoError(t, nn.SaveCheckpoint(model, tensors, c.Metadata))
+	dropOptimizerState(t, model, "nidim.step")
 
 	code, _, stderr := runCmd("train", "--resume", model, "--epochs", "2", "--data", data, "--labels", labels, "--no-eval", "--threads", "1")
 	require.Equal(t, exitOK, code, stderr)
@@ -976,4 +964,25 @@ func TestTrainSaveFailureSaysHowToContinue(t *testing.T) {
 		"--batch", "24", "--epochs", "2", "--threads", "1", "--no-eval", "--out", first)
 	assert.Equal(t, exitFail, code)
 	assert.Contains(t, stderr, "; "+first+" was not written; fix the cause and train again.\n")
+}
+
+// dropOptimizerState rewrites the checkpoint path as a nidim from before
+// the optimizer state wrote it: without Adam's tensors, step counts and
+// checksum, and without the extra metadata keys given.
+func dropOptimizerState(t *testing.T, path string, keys ...string) {
+	t.Helper()
+	c, err := nn.LoadCheckpoint(path)
+	require.NoError(t, err)
+	var tensors []nn.NamedTensor
+	for name, tensor := range c.Tensors {
+		if !strings.HasPrefix(name, "adam.") {
+			tensors = append(tensors, nn.NamedTensor{Name: name, Tensor: tensor})
+		}
+	}
+	for key := range c.Metadata {
+		if strings.HasPrefix(key, "nidim.adam_steps") || key == "nidim.sha256" || slices.Contains(keys, key) {
+			delete(c.Metadata, key)
+		}
+	}
+	require.NoError(t, nn.SaveCheckpoint(path, tensors, c.Metadata))
 }
