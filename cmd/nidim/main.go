@@ -208,8 +208,9 @@ func typedFlag(fs *flag.FlagSet, args []string, name string) string {
 	return typed
 }
 
-// commandLine sets a command the user may copy on a line of its own,
-// indented, at the end of a message, so that no period follows it.
+// commandLine returns a colon and then cmd on an indented line of its
+// own, to end a message with a command the user may copy: sentence adds
+// no period after it.
 func commandLine(cmd string) string {
 	return ":\n  " + cmd
 }
