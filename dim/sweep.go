@@ -225,7 +225,13 @@ func RunSweep(ctx context.Context, run SweepRun, train, test *Dataset, opts Swee
 	if err != nil {
 		return nil, err
 	}
-	if err := row.battery(zPrior, c.Prior, opts); err != nil {
+	// The grid test of the uniform prior needs the channel's half-width,
+	// and only runs with channel noise have one.
+	eps := 0.0
+	if c.Prior == "uniform" && c.NoiseViews > 0 {
+		eps = c.Eps
+	}
+	if err := row.battery(zPrior, c.Prior, eps, opts); err != nil {
 		return nil, err
 	}
 	zTest, err := m.Encoder.Embed(test.X, 1000)
@@ -246,8 +252,10 @@ func RunSweep(ctx context.Context, run SweepRun, train, test *Dataset, opts Swee
 }
 
 // battery runs the prior-matching report on opts.EvalSamples rows of z
-// drawn without replacement with opts.EvalSeed.
-func (row *SweepRow) battery(z *tensor.Tensor, prior string, opts SweepOptions) error {
+// drawn without replacement with opts.EvalSeed. A positive eps is the
+// half-width of the uniform channel, which the grid test needs; 0 skips
+// that test.
+func (row *SweepRow) battery(z *tensor.Tensor, prior string, eps float64, opts SweepOptions) error {
 	n, d := z.Shape[0], z.Shape[1]
 	rows := make([]int, n)
 	for i := range rows {
@@ -264,7 +272,7 @@ func (row *SweepRow) battery(z *tensor.Tensor, prior string, opts SweepOptions) 
 			mat.Data[i*d+k] = float64(z.Data[r*d+k])
 		}
 	}
-	rep, err := stats.BuildReport(mat, stats.ReportOptions{Prior: prior, Alpha: opts.Alpha, Seed: opts.EvalSeed})
+	rep, err := stats.BuildReport(mat, stats.ReportOptions{Prior: prior, Alpha: opts.Alpha, Seed: opts.EvalSeed, Eps: eps})
 	if err != nil {
 		return err
 	}

@@ -179,6 +179,35 @@ func TestSweepAcceptsEveryPrior(t *testing.T) {
 	assert.Contains(t, stderr, "missing.npy")
 }
 
+// A uniform run with channel noise has eps set to its noise level, so its
+// battery includes the grid test of each component, as in nidim train.
+// The run without noise has no channel and so no lattice to check.
+func TestSweepUniformRunsGridTest(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	out := filepath.Join(dir, "sweep")
+	code, _, stderr := runCmd("sweep", "--data", data, "--labels", labels, "--priors", "uniform",
+		"--sigmas", "0,0.1", "--dims", "2", "--epochs", "1", "--hidden", "8", "--batch", "24",
+		"--threads", "1", "--eval-samples", "20", "--out", out)
+	require.Equal(t, exitOK, code, stderr)
+
+	rows := readCSVFile(t, filepath.Join(out, "sweep.csv"))
+	require.Len(t, rows, 3, "header and two runs")
+	col := map[string]int{}
+	for i, name := range rows[0] {
+		col[name] = i
+	}
+	testsRun := map[string]int{}
+	for _, r := range rows[1:] {
+		n, err := strconv.Atoi(r[col["tests_run"]])
+		require.NoError(t, err)
+		testsRun[r[col["kind"]]] = n
+	}
+	require.Contains(t, testsRun, dim.KindNoise)
+	require.Contains(t, testsRun, dim.KindNoNoise)
+	assert.Equal(t, testsRun[dim.KindNoNoise]+2, testsRun[dim.KindNoise], "one grid test per component")
+}
+
 func TestSweepHelpListsFlags(t *testing.T) {
 	code, stdout, _ := runCmd("help", "sweep")
 	require.Equal(t, exitOK, code)
