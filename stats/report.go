@@ -135,7 +135,9 @@ type Report struct {
 	MaxKSComponent int
 	// MaxAbsCorrelation is the largest absolute Pearson correlation between
 	// two different columns, at MaxCorrelationPair; 0 when d = 1. Constant
-	// columns are left out.
+	// columns and columns whose variance overflows are left out, and when
+	// that leaves no pair, MaxAbsCorrelation is NaN and MaxCorrelationPair
+	// is {-1, -1}.
 	MaxAbsCorrelation  float64
 	MaxCorrelationPair [2]int
 	// Reject is true when some Holm-adjusted p-value is <= Alpha.
@@ -306,7 +308,11 @@ func (r *Report) describeComponents(m Matrix, opts ReportOptions) {
 			r.MaxKSDistance, r.MaxKSComponent = d, j
 		}
 	}
-	if m.D < 2 || m.N < 2 {
+	if m.D < 2 {
+		return
+	}
+	r.MaxAbsCorrelation, r.MaxCorrelationPair = math.NaN(), [2]int{-1, -1}
+	if m.N < 2 {
 		return
 	}
 	cov := covariance(m, meanVector(m), float64(m.N))
@@ -314,10 +320,11 @@ func (r *Report) describeComponents(m Matrix, opts ReportOptions) {
 	for a := 0; a < d; a++ {
 		for b := a + 1; b < d; b++ {
 			den := math.Sqrt(cov[a*d+a] * cov[b*d+b])
-			if !(den > 0) {
+			c := math.Abs(cov[a*d+b] / den)
+			if !(den > 0) || math.IsInf(den, 0) || math.IsNaN(c) {
 				continue
 			}
-			if c := math.Abs(cov[a*d+b] / den); c > r.MaxAbsCorrelation {
+			if r.MaxCorrelationPair[0] < 0 || c > r.MaxAbsCorrelation {
 				r.MaxAbsCorrelation, r.MaxCorrelationPair = c, [2]int{a, b}
 			}
 		}

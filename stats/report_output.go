@@ -25,9 +25,12 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	marginal := marginalLabel(r.Prior)
 	fmt.Fprintf(bw, "\nLargest Kolmogorov-Smirnov distance to %s: %.4g (component %d)\n", marginal, r.MaxKSDistance, r.MaxKSComponent)
-	if r.D >= 2 {
+	switch {
+	case r.D >= 2 && r.MaxCorrelationPair[0] >= 0:
 		fmt.Fprintf(bw, "Largest absolute correlation between components: %.4g (components %d and %d)\n",
 			r.MaxAbsCorrelation, r.MaxCorrelationPair[0], r.MaxCorrelationPair[1])
+	case r.D >= 2:
+		fmt.Fprintf(bw, "Largest absolute correlation between components: not defined, because no two components both have a finite, non-zero variance\n")
 	}
 
 	if len(r.Tests) > 0 {
@@ -115,7 +118,8 @@ func (r *Report) monteCarloNote() string {
 //	        test could not run}]
 //	components: [{component, mean, sd, skewness, excess_kurtosis, min, max}]
 //	max_ks_distance, max_ks_component, max_abs_correlation,
-//	max_correlation_pair ([a, b], null when d = 1)
+//	max_correlation_pair ([a, b], null when d = 1 or when no pair of
+//	columns has finite, non-zero variances)
 //	tests_run, tests_failed, reject, verdict
 //
 // Numbers that are NaN or infinite (a test that could not run) are null.
@@ -155,7 +159,7 @@ func (r *Report) MarshalJSON() ([]byte, error) {
 		Reject:            r.Reject,
 		Verdict:           r.Verdict(),
 	}
-	if r.D >= 2 {
+	if r.D >= 2 && r.MaxCorrelationPair[0] >= 0 {
 		out.MaxCorrelationPair = r.MaxCorrelationPair[:]
 	}
 	for _, e := range r.Tests {

@@ -442,6 +442,36 @@ func TestReportRejectsCollapsedComponent(t *testing.T) {
 	}
 }
 
+// With two columns of which one is constant, or whose variance overflows,
+// no pair has a correlation. The report must not show 0 at the pair
+// (0, 0), which reads as two perfectly uncorrelated components.
+func TestReportCorrelationUndefinedWithoutPair(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		value func(i int) float64
+	}{
+		{"constant column", func(int) float64 { return 0.5 }},
+		{"overflowing variance", func(i int) float64 { return float64(i%2) * 1e300 }},
+	} {
+		m := normalMatrix(200, 2, 3)
+		for i := 0; i < m.N; i++ {
+			m.Row(i)[1] = tc.value(i)
+		}
+		r, err := BuildReport(m, ReportOptions{Tests: []string{"ks-prior"}})
+		require.NoError(t, err, tc.name)
+		assert.True(t, math.IsNaN(r.MaxAbsCorrelation), "%s: max |r| %v", tc.name, r.MaxAbsCorrelation)
+		assert.Equal(t, [2]int{-1, -1}, r.MaxCorrelationPair, tc.name)
+
+		var text bytes.Buffer
+		require.NoError(t, r.WriteText(&text), tc.name)
+		assert.Contains(t, text.String(), "Largest absolute correlation between components: not defined", tc.name)
+		assert.NotContains(t, text.String(), "components 0 and 0", tc.name)
+
+		j := decodeReport(t, r)
+		assert.Nil(t, j.MaxCorrelationPair, tc.name)
+	}
+}
+
 // One test used to read "Holm adjustment over 1 p-values" and "(1 tests)".
 func TestReportCountsOneTestInTheSingular(t *testing.T) {
 	r, err := BuildReport(normalMatrix(50, 1, 3), ReportOptions{Tests: []string{"ks-prior"}})
