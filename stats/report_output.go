@@ -120,7 +120,8 @@ func (r *Report) monteCarloNote() string {
 //	max_ks_distance, max_ks_component, max_abs_correlation,
 //	max_correlation_pair ([a, b], null when d = 1 or when no pair of
 //	columns has finite, non-zero variances)
-//	tests_run, tests_failed, reject, verdict
+//	tests_run, tests_rejected (adjusted p-value at most alpha),
+//	tests_failed (tests that could not run), reject, verdict
 //
 // Numbers that are NaN or infinite (a test that could not run) are null.
 func (r *Report) MarshalJSON() ([]byte, error) {
@@ -145,6 +146,7 @@ func (r *Report) MarshalJSON() ([]byte, error) {
 		MaxAbsCorrelation  any              `json:"max_abs_correlation"`
 		MaxCorrelationPair []int            `json:"max_correlation_pair"`
 		TestsRun           int              `json:"tests_run"`
+		TestsRejected      int              `json:"tests_rejected"`
 		TestsFailed        int              `json:"tests_failed"`
 		Reject             bool             `json:"reject"`
 		Verdict            string           `json:"verdict"`
@@ -155,6 +157,7 @@ func (r *Report) MarshalJSON() ([]byte, error) {
 		MaxKSComponent:    r.MaxKSComponent,
 		MaxAbsCorrelation: jsonNumber(r.MaxAbsCorrelation),
 		TestsRun:          r.Ran(),
+		TestsRejected:     r.Rejected(),
 		TestsFailed:       r.Failed,
 		Reject:            r.Reject,
 		Verdict:           r.Verdict(),

@@ -45,6 +45,7 @@ type reportJSON struct {
 	MaxAbsCorrelation  float64 `json:"max_abs_correlation"`
 	MaxCorrelationPair []int   `json:"max_correlation_pair"`
 	TestsRun           int     `json:"tests_run"`
+	TestsRejected      int     `json:"tests_rejected"`
 	TestsFailed        int     `json:"tests_failed"`
 	Reject             bool    `json:"reject"`
 	Verdict            string  `json:"verdict"`
@@ -79,9 +80,13 @@ func TestReportJSONContract(t *testing.T) {
 		t.Fatalf("%d tests, %d run, %d failed; want 40, 40, 0", len(j.Tests), j.TestsRun, j.TestsFailed)
 	}
 	var p []float64
+	rejected := 0
 	for _, e := range j.Tests {
 		if e.Statistic == nil || e.PValue == nil || e.PAdjusted == nil {
 			t.Fatalf("%s/%d: missing statistic or p-value", e.Name, e.Component)
+		}
+		if *e.PAdjusted <= j.Alpha {
+			rejected++
 		}
 		p = append(p, *e.PValue)
 		multivariate := !testSpecs[e.Name].perComponent
@@ -120,8 +125,24 @@ func TestReportJSONContract(t *testing.T) {
 	if j.Reject != r.Reject || j.Verdict != r.Verdict() {
 		t.Errorf("reject %v verdict %q, report says %v %q", j.Reject, j.Verdict, r.Reject, r.Verdict())
 	}
+	if j.TestsRejected != rejected {
+		t.Errorf("tests_rejected %d, but %d tests have p_adjusted <= alpha", j.TestsRejected, rejected)
+	}
 	if len(j.MaxCorrelationPair) != 2 {
 		t.Errorf("max_correlation_pair %v", j.MaxCorrelationPair)
+	}
+
+	// Shifted data: the count in the JSON is the one in the verdict.
+	for i := range m.Data {
+		m.Data[i] += 0.5
+	}
+	r, err = BuildReport(m, ReportOptions{Replicates: 49, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j = decodeReport(t, r)
+	if j.TestsRejected == 0 || !strings.Contains(j.Verdict, fmt.Sprintf("FAIL: %d of %d tests reject", j.TestsRejected, j.TestsRun)) {
+		t.Errorf("shifted data: tests_rejected %d, verdict %q", j.TestsRejected, j.Verdict)
 	}
 }
 

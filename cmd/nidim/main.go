@@ -78,6 +78,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return c.run([]string{"-help"}, stdout, stdout)
 	}
+	if name == "--version" || name == "-version" {
+		name = "version"
+	}
 	c, ok := commands[name]
 	if !ok {
 		fmt.Fprintf(stderr, "nidim: unknown command %q; run \"nidim help\" for the list.\n", name)

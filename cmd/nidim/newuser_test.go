@@ -811,6 +811,11 @@ func TestVersionNamesGoAndSIMDLevel(t *testing.T) {
 	code, _, stderr = runCmd("version", "extra")
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, stderr, `unexpected argument "extra"`)
+	for _, flag := range []string{"--version", "-version"} {
+		code, flagOut, stderr := runCmd(flag)
+		require.Equal(t, exitOK, code, stderr)
+		assert.Equal(t, stdout, flagOut, flag)
+	}
 }
 
 // A misspelled NIDIM_SIMD used to select the generic kernels silently.

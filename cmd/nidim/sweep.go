@@ -86,7 +86,8 @@ Training (shared by every run; see "nidim help train"):
   --lr R               [r] Adam learning rate
   --schedule NAME      [r] constant or cosine
   --weight-decay W     decoupled weight decay (default 0)
-  --seed N             first seed (default 0)
+  --seed N             first seed; it also draws the held-out split of a
+                       matrix --data (default 0)
   --threads N          goroutines, 0 for all cores (default 0)
   --shift P            [r] image views: maximum translation in pixels
   --rotate DEG         image views: maximum rotation in degrees (default 0)
@@ -261,7 +262,7 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	settingsCol := slices.Index(dim.SweepColumns, "settings")
 	for _, rec := range records {
 		if rec[settingsCol] != recorded {
-			return fail(exitUsage, "%s was written with other shared settings (%s) than this sweep (%s); use another --out or the same flags and data", csvPath, rec[settingsCol], recorded)
+			return fail(exitUsage, "%s was written with other shared settings than this sweep (%s); use another --out or the same flags and data", csvPath, settingsDiff(rec[settingsCol], recorded))
 		}
 		rec[settingsCol] = settings
 		done[rec[0]] = true
@@ -449,4 +450,51 @@ func sweepSaturationNote(runs []dim.SweepRun) string {
 	}
 	return fmt.Sprintf("at %s the channel allows more than ln B = %.2f nats, the most the InfoNCE estimate can reach, so in those runs the estimate cannot approach the capacity and the capacity gap says nothing about the match; judge them by the battery. docs/sweep.md in the nidim repository (\"Larger dimensions\") gives measured runs.",
 		strings.Join(names, ", "), math.Log(float64(runs[0].Config.Batch)))
+}
+
+// settingsDiff lists the space-separated fields in which two settings
+// strings differ, as "field in the table -> field now". Fields that both
+// share are left out; a field present on one side only shows as "-" on
+// the other.
+func settingsDiff(table, now string) string {
+	a, b := strings.Fields(table), strings.Fields(now)
+	key := func(f string) string {
+		if k, _, ok := strings.Cut(f, "="); ok {
+			return k
+		}
+		return f
+	}
+	inA, inB := map[string]bool{}, map[string]bool{}
+	for _, f := range a {
+		inA[f] = true
+	}
+	for _, f := range b {
+		inB[f] = true
+	}
+	var parts []string
+	used := map[string]bool{}
+	for i, f := range a {
+		if inB[f] {
+			continue
+		}
+		// Pair a field with the field of the same key, or with the field at
+		// the same place (the data sizes and hashes carry no key).
+		other := "-"
+		for j, g := range b {
+			if !inA[g] && !used[g] && (key(g) == key(f) && strings.Contains(f, "=") || j == i) {
+				other, used[g] = g, true
+				break
+			}
+		}
+		parts = append(parts, f+" -> "+other)
+	}
+	for _, g := range b {
+		if !inA[g] && !used[g] {
+			parts = append(parts, "- -> "+g)
+		}
+	}
+	if len(parts) == 0 {
+		return "the same fields in another order"
+	}
+	return "in the table -> now: " + strings.Join(parts, ", ")
 }

@@ -242,3 +242,11 @@ func TestSweepSaturationNote(t *testing.T) {
 	baseline.Kind = dim.KindNoNoise
 	assert.Empty(t, sweepSaturationNote([]dim.SweepRun{baseline}))
 }
+
+func TestSettingsDiffNamesChangedFields(t *testing.T) {
+	table := "mlp h512 epochs=2 batch=256 train=600 x [6] sha256:aaaa test=60 x [6] sha256:bbbb"
+	now := "mlp h512 epochs=1 batch=256 train=600 x [6] sha256:cccc test=60 x [6] sha256:bbbb"
+	assert.Equal(t, "in the table -> now: epochs=2 -> epochs=1, sha256:aaaa -> sha256:cccc", settingsDiff(table, now))
+	assert.Equal(t, "in the table -> now: - -> eval=500", settingsDiff("a=1", "a=1 eval=500"))
+	assert.Equal(t, "in the table -> now: eval=500 -> -", settingsDiff("a=1 eval=500", "a=1"))
+}

@@ -62,8 +62,11 @@ Flags:
                         CPUs); results do not depend on it
   --json                print one JSON object instead of the text report
                         (keys n, d, prior, alpha, tests, components,
-                        max_ks_distance, max_abs_correlation, reject,
-                        verdict; see the stats package documentation)
+                        max_ks_distance, max_ks_component,
+                        max_abs_correlation, max_correlation_pair,
+                        tests_run, tests_rejected, tests_failed (tests
+                        that could not run), reject, verdict; see
+                        Report.MarshalJSON in package stats)
 
 Tests ("component" tests run on each column, the others on all columns):
 `

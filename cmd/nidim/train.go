@@ -109,7 +109,8 @@ Training:
   --schedule NAME      [r] constant or cosine learning rate
   --weight-decay W     decoupled weight decay (AdamW) per step, 0 for none
                        (default 0)
-  --seed N             seed of initialization, shuffling, views and noise
+  --seed N             seed of initialization, shuffling, views and noise,
+                       and of the held-out split of a matrix --data
                        (default 0)
   --threads N          goroutines for the layers and matrix products; 0 for
                        all cores (default 0, or with --resume the count
