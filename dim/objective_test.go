@@ -273,6 +273,18 @@ func TestObjectiveThreadsAgree(t *testing.T) {
 	}
 }
 
+// pairedBatches returns b x d batches whose rows i lie close together:
+// y2_i is y1_i plus noise of standard deviation 0.1.
+func pairedBatches(b, d int) (y1, y2 []float32) {
+	rng := rand.New(rand.NewPCG(8, 8))
+	y1 = randomBatch(rng, b*d, 1)
+	y2 = randomBatch(rng, b*d, 0.1)
+	for i := range y2 {
+		y2[i] += y1[i]
+	}
+	return y1, y2
+}
+
 // naiveScores returns the b x b scores of the Euclidean critic,
 // -|y1_i - y2_j|^2 / (2 tau).
 func naiveScores(y1, y2 []float32, b, d int, tau float64) []float64 {
@@ -320,12 +332,7 @@ func naiveInfoNCE(y1, y2 []float32, b, d int, tau float64) float64 {
 // embedding's included, must match central differences.
 func TestObjectiveFarColumn(t *testing.T) {
 	const b, d, tau = 40, 2, 0.05
-	rng := rand.New(rand.NewPCG(8, 8))
-	y1 := randomBatch(rng, b*d, 1)
-	y2 := randomBatch(rng, b*d, 0.1)
-	for i := range y2 {
-		y2[i] += y1[i]
-	}
+	y1, y2 := pairedBatches(b, d)
 	for _, far := range []float32{0, 60} {
 		y2[7*d] += far
 		o := &Objective{Critic: CriticEuclidean, Bound: BoundInfoNCE, LogTau: math.Log(tau)}
@@ -376,12 +383,7 @@ func naiveRowsLoss(y1, y2 []float32, b, d int, tau, w float64) float64 {
 // and its gradient must match the naive loss.
 func TestInfoNCERowsFarColumn(t *testing.T) {
 	const b, d, tau, w = 40, 2, 0.05, 0.5
-	rng := rand.New(rand.NewPCG(8, 8))
-	y1 := randomBatch(rng, b*d, 1)
-	y2 := randomBatch(rng, b*d, 0.1)
-	for i := range y2 {
-		y2[i] += y1[i]
-	}
+	y1, y2 := pairedBatches(b, d)
 	for _, far := range []float32{0, 60} {
 		y2[7*d] += far
 		o := &Objective{Critic: CriticEuclidean, Bound: BoundInfoNCERows, LogTau: math.Log(tau), SelfWeight: w}
