@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -89,8 +90,11 @@ tradeoff:
                       Kolmogorov-Smirnov distance of a run)
   --y NAME            column for the y axis (default linear_probe_accuracy)
   SWEEP is a CSV file with a header row. Rows with an empty or non-finite
-  x or y are left out. When a "dim" column exists, each dimension gets
-  its own line; points are joined in file order.
+  x or y are left out. Each dimension ("dim" column) and kind of run
+  ("kind" column: the noise runs and each baseline) gets its own line,
+  with points in order of the "level" column, and the seeds of one
+  setting are averaged into one point. Without those columns the points
+  are joined in file order.
 `
 
 func runPlot(args []string, stdout, stderr io.Writer) int {
@@ -581,7 +585,7 @@ func plotTradeoff(p *plotRun, args []string) int {
 	if st := p.parse(args); st >= 0 {
 		return st
 	}
-	series, skipped, err := readSweep(p.path, *xName, *yName)
+	series, skipped, seeds, err := readSweep(p.path, *xName, *yName)
 	if err != nil {
 		return p.usageError("%v", err)
 	}
@@ -595,6 +599,9 @@ func plotTradeoff(p *plotRun, args []string) int {
 	}
 	c.Subtitle = filepath.Base(p.path)
 	c.XLabel, c.YLabel = *xName, *yName
+	if seeds > 1 {
+		c.AddNote(fmt.Sprintf("each point is the mean over the seeds of one setting (up to %d)", seeds))
+	}
 	switch {
 	case skipped == 1:
 		c.AddNote("1 row with an empty or non-finite value skipped")
@@ -604,23 +611,28 @@ func plotTradeoff(p *plotRun, args []string) int {
 	return p.write(c, skipped, "row with an empty or non-finite value", "rows with empty or non-finite values")
 }
 
-// readSweep reads the columns xName and yName of the CSV file at path, one
-// series per value of its "dim" column if it has one. Rows whose x or y is
-// empty or not finite are skipped and counted.
-func readSweep(path, xName, yName string) (series []plot.Series, skipped int, err error) {
+// readSweep reads the columns xName and yName of the CSV file at path. A
+// sweep's table gets one series per kind of run and dimension (its "kind"
+// and "dim" columns, where present), with points in order of its "level"
+// column, and the rows of one kind, dimension and level (the seeds of a
+// setting) averaged into one point; seeds counts the rows of the largest
+// such group. Other files get one series per dim value, or one series,
+// with points in file order. Rows whose x or y is empty or not finite are
+// skipped and counted.
+func readSweep(path, xName, yName string) (series []plot.Series, skipped, seeds int, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
 	defer f.Close()
 	r := csv.NewReader(f)
 	r.TrimLeadingSpace = true
 	header, err := r.Read()
 	if err == io.EOF {
-		return nil, 0, fmt.Errorf("%s is empty; pass a CSV file with a header row and one row per run", path)
+		return nil, 0, 0, fmt.Errorf("%s is empty; pass a CSV file with a header row and one row per run", path)
 	}
 	if err != nil {
-		return nil, 0, fmt.Errorf("%s: %v", path, err)
+		return nil, 0, 0, fmt.Errorf("%s: %v", path, err)
 	}
 	index := map[string]int{}
 	for i, name := range header {
@@ -635,18 +647,29 @@ func readSweep(path, xName, yName string) (series []plot.Series, skipped int, er
 	}
 	xi, err := find("x", xName)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
 	yi, err := find("y", yName)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
 	di, hasDim := index["dim"]
+	ki, hasKind := index["kind"]
+	li, hasLevel := index["level"]
 
-	// Rows go to one series per dim value, or all to key 0 without a dim
-	// column.
-	byDim := map[float64]*plot.Series{}
-	var keys []float64
+	// Rows go to one group per kind and dim value, and within it to one
+	// point per level (or per row without a level column).
+	type groupKey struct {
+		kind string
+		dim  float64
+	}
+	type point struct {
+		level, x, y float64
+		n           int
+	}
+	groups := map[groupKey][]point{}
+	var keys []groupKey
+	kinds := map[string]bool{}
 	line := 1
 	for {
 		rec, err := r.Read()
@@ -655,51 +678,91 @@ func readSweep(path, xName, yName string) (series []plot.Series, skipped int, er
 		}
 		line++
 		if err != nil {
-			return nil, 0, fmt.Errorf("%s: %v", path, err)
+			return nil, 0, 0, fmt.Errorf("%s: %v", path, err)
 		}
 		x, okX, err := sweepValue(rec[xi], path, line, xName)
 		if err != nil {
-			return nil, 0, err
+			return nil, 0, 0, err
 		}
 		y, okY, err := sweepValue(rec[yi], path, line, yName)
 		if err != nil {
-			return nil, 0, err
+			return nil, 0, 0, err
 		}
 		if !okX || !okY {
 			skipped++
 			continue
 		}
-		key := 0.0
+		var key groupKey
 		if hasDim {
 			d, ok, err := sweepValue(rec[di], path, line, "dim")
 			if err != nil {
-				return nil, 0, err
+				return nil, 0, 0, err
 			}
 			if !ok {
-				return nil, 0, fmt.Errorf("%s, line %d: the dim column is empty; fill it in or remove the column", path, line)
+				return nil, 0, 0, fmt.Errorf("%s, line %d: the dim column is empty; fill it in or remove the column", path, line)
 			}
-			key = d
+			key.dim = d
 		}
-		s, ok := byDim[key]
-		if !ok {
-			s = &plot.Series{Markers: true}
-			if hasDim {
-				s.Name = "d = " + strconv.FormatFloat(key, 'g', -1, 64)
+		if hasKind {
+			key.kind = strings.TrimSpace(rec[ki])
+			kinds[key.kind] = true
+		}
+		level := float64(line) // file order
+		if hasLevel {
+			v, ok, err := sweepValue(rec[li], path, line, "level")
+			if err != nil {
+				return nil, 0, 0, err
 			}
-			byDim[key] = s
+			if ok {
+				level = v
+			}
+		}
+		points, seen := groups[key]
+		if !seen {
 			keys = append(keys, key)
 		}
-		s.X = append(s.X, x)
-		s.Y = append(s.Y, y)
+		if i := slices.IndexFunc(points, func(p point) bool { return p.level == level }); i >= 0 {
+			points[i].x += x
+			points[i].y += y
+			points[i].n++
+		} else {
+			points = append(points, point{level: level, x: x, y: y, n: 1})
+		}
+		groups[key] = points
 	}
 	if len(keys) == 0 {
-		return nil, skipped, fmt.Errorf("%s has no row with finite %s and %s values; pass a sweep with at least one complete row", path, xName, yName)
+		return nil, skipped, 0, fmt.Errorf("%s has no row with finite %s and %s values; pass a sweep with at least one complete row", path, xName, yName)
 	}
-	slices.Sort(keys)
+	// The noise runs first, then the baselines by name, each by dimension.
+	rank := func(kind string) int {
+		if kind == "ni-dim" {
+			return 0
+		}
+		return 1
+	}
+	slices.SortFunc(keys, func(a, b groupKey) int {
+		return cmp.Or(cmp.Compare(rank(a.kind), rank(b.kind)), strings.Compare(a.kind, b.kind), cmp.Compare(a.dim, b.dim))
+	})
 	for _, k := range keys {
-		series = append(series, *byDim[k])
+		points := groups[k]
+		slices.SortStableFunc(points, func(a, b point) int { return cmp.Compare(a.level, b.level) })
+		s := plot.Series{Markers: true}
+		var names []string
+		if hasDim {
+			names = append(names, "d = "+strconv.FormatFloat(k.dim, 'g', -1, 64))
+		}
+		if len(kinds) > 1 && k.kind != "ni-dim" {
+			names = append(names, k.kind)
+		}
+		s.Name = strings.Join(names, ", ")
+		for _, p := range points {
+			s.X = append(s.X, p.x/float64(p.n))
+			s.Y = append(s.Y, p.y/float64(p.n))
+			seeds = max(seeds, p.n)
+		}
+		series = append(series, s)
 	}
-	return series, skipped, nil
+	return series, skipped, seeds, nil
 }
 
 // sweepValue parses one CSV field. An empty field or one that parses as

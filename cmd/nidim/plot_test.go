@@ -385,3 +385,36 @@ func TestPlotDefaultPath(t *testing.T) {
 		assert.Equal(t, want, defaultPlotPath(in, "scatter"), in)
 	}
 }
+
+// A sweep with seeds and baselines: one line per kind and dimension, with
+// the seeds of each setting averaged and the points in order of level.
+func TestPlotTradeoffAveragesSeeds(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "sweep.csv")
+	sweep := "run,kind,dim,level,seed,max_ks,linear_probe_accuracy\n" +
+		"a,ni-dim,4,1,0,0.02,0.50\n" +
+		"b,ni-dim,4,0.5,0,0.05,0.60\n" +
+		"c,no-noise,4,0,0,0.09,0.70\n" +
+		"d,ni-dim,4,1,1,0.04,0.54\n" +
+		"e,ni-dim,4,0.5,1,0.07,0.64\n" +
+		"f,no-noise,4,0,1,0.11,0.72\n" +
+		"g,ni-dim,8,0.5,0,0.06,0.80\n"
+	require.NoError(t, os.WriteFile(path, []byte(sweep), 0o644))
+	series, skipped, seeds, err := readSweep(path, "max_ks", "linear_probe_accuracy")
+	require.NoError(t, err)
+	assert.Zero(t, skipped)
+	assert.Equal(t, 2, seeds)
+	require.Len(t, series, 3)
+	assert.Equal(t, "d = 4", series[0].Name)
+	assert.InDeltaSlice(t, []float64{0.06, 0.03}, series[0].X, 1e-12, "levels 0.5 then 1, each the mean of two seeds")
+	assert.InDeltaSlice(t, []float64{0.62, 0.52}, series[0].Y, 1e-12)
+	assert.Equal(t, "d = 8", series[1].Name)
+	assert.Equal(t, "d = 4, no-noise", series[2].Name)
+	assert.InDeltaSlice(t, []float64{0.10}, series[2].X, 1e-12)
+
+	status, _, stderr := runPlotCmd("tradeoff", path)
+	require.Equal(t, exitOK, status, stderr)
+	doc := readPlotSVG(t, filepath.Join(dir, "sweep-tradeoff.svg"))
+	assert.Equal(t, 4, doc.counts["circle"], "a marker per setting")
+	assert.Contains(t, strings.Join(doc.texts, "\n"), "each point is the mean over the seeds of one setting (up to 2)")
+}
