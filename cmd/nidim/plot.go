@@ -614,11 +614,11 @@ func plotTradeoff(p *plotRun, args []string) int {
 // readSweep reads the columns xName and yName of the CSV file at path. A
 // sweep's table gets one series per kind of run and dimension (its "kind"
 // and "dim" columns, where present), with points in order of its "level"
-// column, and the rows of one kind, dimension and level (the seeds of a
-// setting) averaged into one point; seeds counts the rows of the largest
-// such group. Other files get one series per dim value, or one series,
-// with points in file order. Rows whose x or y is empty or not finite are
-// skipped and counted.
+// column. The rows of one kind, dimension and level (the seeds of a
+// setting) are averaged into one point, and seeds counts the rows of the
+// largest such group. Other files get one series per dim value, or one
+// series, with points in file order. Rows whose x or y is empty or not
+// finite are skipped and counted.
 func readSweep(path, xName, yName string) (series []plot.Series, skipped, seeds int, err error) {
 	f, err := os.Open(path)
 	if err != nil {
