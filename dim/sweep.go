@@ -340,7 +340,7 @@ func WriteSweepMarkdown(w io.Writer, records [][]string) error {
 		{"MI (nats)", "mi_estimate"}, {"capacity", "capacity"}, {"ln B", "ln_batch"},
 		{"KS per component", "ks"}, {"max KS", "max_ks"}, {"max abs corr", "max_abs_correlation"},
 		{"battery", "verdict"}, {"rejected", "rejected"}, {"worst (Holm p)", "worst"},
-		{"probe acc", "linear_probe_accuracy"}, {"kNN acc", "knn_accuracy"}, {"images/s", "images_per_s"},
+		{"probe acc", "linear_probe_accuracy"}, {"kNN acc", "knn_accuracy"}, {"samples/s", "images_per_s"},
 	}
 	var b strings.Builder
 	b.WriteString("|")

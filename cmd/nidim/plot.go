@@ -12,6 +12,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -482,12 +483,12 @@ func plotCurves(p *plotRun, args []string) int {
 	}
 	var h historyFile
 	if err := json.Unmarshal(raw, &h); err != nil {
-		return p.usageError("%s is not a training history: %v; pass the JSON that \"nidim train --json\" prints", p.path, err)
+		return p.usageError("%s is not a training history: %s; pass the JSON that \"nidim train --json\" prints", p.path, jsonProblem(err))
 	}
 	records := h.History
 	if trimmed := bytes.TrimSpace(h.Epochs); len(trimmed) > 0 && trimmed[0] == '[' {
 		if err := json.Unmarshal(trimmed, &records); err != nil {
-			return p.usageError("%s: the \"epochs\" array is not a list of epoch records: %v; pass the JSON that \"nidim train --json\" prints", p.path, err)
+			return p.usageError("%s: the \"epochs\" array is not a list of epoch records: %s; pass the JSON that \"nidim train --json\" prints", p.path, jsonProblem(err))
 		}
 	}
 	if len(records) == 0 {
@@ -584,6 +585,9 @@ func plotTradeoff(p *plotRun, args []string) int {
 	yName := p.flags.String("y", "linear_probe_accuracy", "")
 	if st := p.parse(args); st >= 0 {
 		return st
+	}
+	if strings.EqualFold(filepath.Ext(p.path), ".md") {
+		return p.usageError("%s is a Markdown table; pass the sweep.csv beside it", p.path)
 	}
 	series, skipped, seeds, err := readSweep(p.path, *xName, *yName)
 	if err != nil {
@@ -781,4 +785,43 @@ func sweepValue(field, path string, line int, col string) (float64, bool, error)
 		return 0, false, nil
 	}
 	return v, true, nil
+}
+
+// jsonProblem describes a JSON decoding error in the file's terms, without
+// the Go type names of encoding/json's messages.
+func jsonProblem(err error) string {
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		where := "the top level"
+		if typeErr.Field != "" {
+			where = fmt.Sprintf("%q", typeErr.Field)
+		}
+		return fmt.Sprintf("%s holds a JSON %s where %s belongs", where, typeErr.Value, jsonKind(typeErr.Type))
+	}
+	var syntaxErr *json.SyntaxError
+	if errors.As(err, &syntaxErr) {
+		return fmt.Sprintf("invalid JSON at byte %d (%v)", syntaxErr.Offset, syntaxErr)
+	}
+	return err.Error()
+}
+
+// jsonKind names the JSON value that decodes into t.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Pointer:
+		return jsonKind(t.Elem())
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64:
+		return "a number"
+	}
+	return "another value"
 }

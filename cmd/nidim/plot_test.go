@@ -418,3 +418,27 @@ func TestPlotTradeoffAveragesSeeds(t *testing.T) {
 	assert.Equal(t, 4, doc.counts["circle"], "a marker per setting")
 	assert.Contains(t, strings.Join(doc.texts, "\n"), "each point is the mean over the seeds of one setting (up to 2)")
 }
+
+// Decoding errors named Go types (main.historyFile), and a sweep's
+// Markdown table was read as CSV.
+func TestPlotErrorsNameTheFileNotGo(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct{ content, want string }{
+		{"[1,2]", "the top level holds a JSON array where an object belongs"},
+		{`{"epochs":[{"epoch":"x"}]}`, `"epoch" holds a JSON string where a number belongs`},
+		{`{"epochs":[`, "invalid JSON at byte 11 (unexpected end of JSON input)"},
+	} {
+		path := filepath.Join(dir, "h.json")
+		require.NoError(t, os.WriteFile(path, []byte(c.content), 0o644))
+		status, _, stderr := runPlotCmd("curves", path)
+		assert.Equal(t, exitUsage, status, c.content)
+		assert.Contains(t, stderr, c.want, c.content)
+		assert.NotContains(t, stderr, "main.", c.content)
+	}
+
+	md := filepath.Join(dir, "sweep.md")
+	require.NoError(t, os.WriteFile(md, []byte("| kind | d |\n|---|---|\n| ni-dim | 4 |\n"), 0o644))
+	status, _, stderr := runPlotCmd("tradeoff", md)
+	assert.Equal(t, exitUsage, status)
+	assert.Contains(t, stderr, "is a Markdown table; pass the sweep.csv beside it")
+}

@@ -26,7 +26,8 @@ func init() {
 const testUsageHead = `Usage: nidim test [flags] FILE
 
 Runs the prior-matching battery on FILE, a matrix whose rows are samples and
-whose columns are embedding components: .npy, .csv or .tsv (optionally .gz).
+whose columns are embedding components: .npy, .csv, .tsv or .txt, optionally
+gzipped (.gz).
 Every p-value of the run forms one family, adjusted with Holm's method; the
 sample fails when some adjusted p-value is at most --alpha. The exit status
 is 0 whenever the tests ran, whatever the verdict, 1 when the run failed and
@@ -123,7 +124,7 @@ func parseTestArgs(args []string) (opts stats.ReportOptions, path string, asJSON
 	}
 	switch {
 	case len(files) == 0:
-		return opts, "", false, errors.New("missing FILE: pass the path of an .npy, .csv or .tsv matrix")
+		return opts, "", false, errors.New("missing FILE: pass the path of an .npy, .csv, .tsv or .txt matrix")
 	case len(files) > 1:
 		return opts, "", false, fmt.Errorf("unexpected argument %q after FILE %q: pass one file", files[1], files[0])
 	}
