@@ -82,6 +82,8 @@ func TestKernelsStayInsideSlices(t *testing.T) {
 					// The same bytes as n/2 float64 values.
 					k.ExpSum(asFloat64(a), asFloat64(b), 0)
 					k.Axpy64(0.5, asFloat64(a), asFloat64(b))
+					k.SubFrom64(asFloat64(a), 0.5, asFloat64(b))
+					k.Scale64(1, asFloat64(a))
 					// Stride 0 reads the one row four times.
 					k.AddMul4(asFloat64(a), []float64{1, 2, 3, 4}, asFloat64(c), 0)
 				}

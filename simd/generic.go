@@ -17,6 +17,8 @@ var genericKernels = Kernels{
 	ExpSum:       expSumGeneric,
 	Axpy64:       axpy64Generic,
 	AddMul4:      addMul4Generic,
+	SubFrom64:    subFrom64Generic,
+	Scale64:      scale64Generic,
 	ReLU:         reluGeneric,
 	ReLUBackward: reluBackwardGeneric,
 	Gemm:         GemmKernel{MR: genericMR, NR: genericNR, Func: gemmGeneric},

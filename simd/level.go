@@ -73,6 +73,11 @@ type Kernels struct {
 	// and every level returns the same bits (see vec64.go).
 	Axpy64  func(alpha float64, x, y []float64)
 	AddMul4 func(dst, x, m []float64, stride int)
+	// SubFrom64 sets dst[i] = c - h[i] for i < len(dst), and Scale64 sets
+	// x[i] *= alpha. Both are exact IEEE operations, the same on every
+	// level.
+	SubFrom64 func(dst []float64, c float64, h []float64)
+	Scale64   func(alpha float64, x []float64)
 
 	ReLU         func(dst, x []float32)    // dst[i] = max(x[i], 0)
 	ReLUBackward func(dx, dy, x []float32) // dx[i] = dy[i] if x[i] > 0 else 0

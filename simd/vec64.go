@@ -15,6 +15,19 @@ func axpy64Generic(alpha float64, x, y []float64) {
 	}
 }
 
+func subFrom64Generic(dst []float64, c float64, h []float64) {
+	h = h[:len(dst)]
+	for i, v := range h {
+		dst[i] = c - v
+	}
+}
+
+func scale64Generic(alpha float64, x []float64) {
+	for i, v := range x {
+		x[i] = v * alpha
+	}
+}
+
 func addMul4Generic(dst, x, m []float64, stride int) {
 	n := len(dst)
 	m0, m1, m2, m3 := m[:n], m[stride:stride+n], m[2*stride:2*stride+n], m[3*stride:3*stride+n]
@@ -36,6 +49,30 @@ func axpy64Blocks(blocks func(alpha float64, x, y []float64)) func(alpha float64
 			blocks(alpha, x[:n], y[:n])
 		}
 		axpy64Generic(alpha, x[n:], y[n:])
+	}
+}
+
+// subFrom64Blocks adapts an assembly SubFrom64 that handles len(dst)/8
+// blocks.
+func subFrom64Blocks(blocks func(dst []float64, c float64, h []float64)) func(dst []float64, c float64, h []float64) {
+	return func(dst []float64, c float64, h []float64) {
+		h = h[:len(dst)]
+		n := len(dst) &^ 7
+		if n > 0 {
+			blocks(dst[:n], c, h[:n])
+		}
+		subFrom64Generic(dst[n:], c, h[n:])
+	}
+}
+
+// scale64Blocks adapts an assembly Scale64 that handles len(x)/8 blocks.
+func scale64Blocks(blocks func(alpha float64, x []float64)) func(alpha float64, x []float64) {
+	return func(alpha float64, x []float64) {
+		n := len(x) &^ 7
+		if n > 0 {
+			blocks(alpha, x[:n])
+		}
+		scale64Generic(alpha, x[n:])
 	}
 }
 

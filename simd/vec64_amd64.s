@@ -2,13 +2,14 @@
 
 #include "textflag.h"
 
-// Axpy64 and AddMul4 for the AVX2 and AVX-512 levels, on whole blocks of 8
-// float64 elements (the Go wrappers in vec64.go run the rest). Products
-// and sums are rounded separately, as in the generic code: VMULPD and
-// VADDPD, never VFMADD.
+// Axpy64, AddMul4, SubFrom64 and Scale64 for the AVX2 and AVX-512 levels,
+// on whole blocks of 8 float64 elements (the Go wrappers in vec64.go run
+// the rest). Products and sums are rounded separately, as in the generic
+// code: VMULPD, VADDPD and VSUBPD, never VFMADD.
 //
-// Register roles: SI is the input (Axpy64) or the first row of m, R8 to
-// R10 the other rows, DI the output, CX the number of blocks left.
+// Register roles: SI is the input (Axpy64, SubFrom64) or the first row of
+// m, R8 to R10 the other rows, DI the output, CX the number of blocks
+// left.
 
 // ADDMUL4 adds ((x0 m0 + x1 m1) + x2 m2) + x3 m3 at off to the output at
 // off, with x0 to x3 broadcast in X0 to X3 and T, U scratch.
@@ -127,5 +128,93 @@ addMul4AVX512_loop:
 	JNZ  addMul4AVX512_loop
 
 addMul4AVX512_done:
+	VZEROUPPER
+	RET
+
+// func subFrom64AVX2(dst []float64, c float64, h []float64)
+// Requires: AVX
+TEXT ·subFrom64AVX2(SB), NOSPLIT, $0-56
+	MOVQ         dst_base+0(FP), DI
+	MOVQ         dst_len+8(FP), CX
+	VBROADCASTSD c+24(FP), Y0
+	MOVQ         h_base+32(FP), SI
+	SHRQ         $3, CX
+	JZ           subFrom64AVX2_done
+
+subFrom64AVX2_loop:
+	VSUBPD  (SI), Y0, Y1
+	VSUBPD  32(SI), Y0, Y2
+	VMOVUPD Y1, (DI)
+	VMOVUPD Y2, 32(DI)
+	ADDQ    $64, SI
+	ADDQ    $64, DI
+	DECQ    CX
+	JNZ     subFrom64AVX2_loop
+
+subFrom64AVX2_done:
+	VZEROUPPER
+	RET
+
+// func subFrom64AVX512(dst []float64, c float64, h []float64)
+// Requires: AVX, AVX512F
+TEXT ·subFrom64AVX512(SB), NOSPLIT, $0-56
+	MOVQ         dst_base+0(FP), DI
+	MOVQ         dst_len+8(FP), CX
+	VBROADCASTSD c+24(FP), Z0
+	MOVQ         h_base+32(FP), SI
+	SHRQ         $3, CX
+	JZ           subFrom64AVX512_done
+
+subFrom64AVX512_loop:
+	VSUBPD  (SI), Z0, Z1
+	VMOVUPD Z1, (DI)
+	ADDQ    $64, SI
+	ADDQ    $64, DI
+	DECQ    CX
+	JNZ     subFrom64AVX512_loop
+
+subFrom64AVX512_done:
+	VZEROUPPER
+	RET
+
+// func scale64AVX2(alpha float64, x []float64)
+// Requires: AVX
+TEXT ·scale64AVX2(SB), NOSPLIT, $0-32
+	VBROADCASTSD alpha+0(FP), Y0
+	MOVQ         x_base+8(FP), DI
+	MOVQ         x_len+16(FP), CX
+	SHRQ         $3, CX
+	JZ           scale64AVX2_done
+
+scale64AVX2_loop:
+	VMULPD  (DI), Y0, Y1
+	VMULPD  32(DI), Y0, Y2
+	VMOVUPD Y1, (DI)
+	VMOVUPD Y2, 32(DI)
+	ADDQ    $64, DI
+	DECQ    CX
+	JNZ     scale64AVX2_loop
+
+scale64AVX2_done:
+	VZEROUPPER
+	RET
+
+// func scale64AVX512(alpha float64, x []float64)
+// Requires: AVX, AVX512F
+TEXT ·scale64AVX512(SB), NOSPLIT, $0-32
+	VBROADCASTSD alpha+0(FP), Z0
+	MOVQ         x_base+8(FP), DI
+	MOVQ         x_len+16(FP), CX
+	SHRQ         $3, CX
+	JZ           scale64AVX512_done
+
+scale64AVX512_loop:
+	VMULPD  (DI), Z0, Z1
+	VMOVUPD Z1, (DI)
+	ADDQ    $64, DI
+	DECQ    CX
+	JNZ     scale64AVX512_loop
+
+scale64AVX512_done:
 	VZEROUPPER
 	RET

@@ -2,14 +2,15 @@
 
 #include "textflag.h"
 
-// Axpy64 and AddMul4 for the NEON level, on whole blocks of 8 float64
-// elements (the Go wrappers in vec64.go run the rest). Products and sums
-// are rounded separately, as in the generic code, with FMUL and FADD on
-// two lanes, which Go's assembler lacks and which are written as WORD.
+// Axpy64, AddMul4, SubFrom64 and Scale64 for the NEON level, on whole
+// blocks of 8 float64 elements (the Go wrappers in vec64.go run the rest).
+// Products and sums are rounded separately, as in the generic code, with
+// FMUL, FADD and FSUB on two lanes, which Go's assembler lacks and which
+// are written as WORD.
 //
-// Register roles: R0 is the output, R1 the input (Axpy64) or the four
-// values of x (AddMul4), R3 to R6 the rows of m, R2 the number of blocks
-// left.
+// Register roles: R0 is the output (for Scale64 also the input), R1 the
+// input (Axpy64, SubFrom64) or the four values of x (AddMul4), R3 to R6
+// the rows of m, R2 the number of blocks left.
 
 // func axpy64NEON(alpha float64, x, y []float64)
 // Requires: NEON
@@ -90,4 +91,51 @@ addMul4NEON_loop:
 	CBNZ   R2, addMul4NEON_loop
 
 addMul4NEON_done:
+	RET
+
+// func subFrom64NEON(dst []float64, c float64, h []float64)
+// Requires: NEON
+TEXT ·subFrom64NEON(SB), NOSPLIT, $0-56
+	MOVD  dst_base+0(FP), R0
+	MOVD  dst_len+8(FP), R2
+	FMOVD c+24(FP), F0
+	VDUP  V0.D[0], V0.D2
+	MOVD  h_base+32(FP), R1
+	LSR   $3, R2
+	CBZ   R2, subFrom64NEON_done
+
+subFrom64NEON_loop:
+	VLD1.P 64(R1), [V16.D2, V17.D2, V18.D2, V19.D2]
+	WORD $0x4ef0d410 // FSUB V16.2D, V0.2D, V16.2D
+	WORD $0x4ef1d411 // FSUB V17.2D, V0.2D, V17.2D
+	WORD $0x4ef2d412 // FSUB V18.2D, V0.2D, V18.2D
+	WORD $0x4ef3d413 // FSUB V19.2D, V0.2D, V19.2D
+	VST1.P [V16.D2, V17.D2, V18.D2, V19.D2], 64(R0)
+	SUB    $1, R2
+	CBNZ   R2, subFrom64NEON_loop
+
+subFrom64NEON_done:
+	RET
+
+// func scale64NEON(alpha float64, x []float64)
+// Requires: NEON
+TEXT ·scale64NEON(SB), NOSPLIT, $0-32
+	FMOVD alpha+0(FP), F0
+	VDUP  V0.D[0], V0.D2
+	MOVD  x_base+8(FP), R0
+	MOVD  x_len+16(FP), R2
+	LSR   $3, R2
+	CBZ   R2, scale64NEON_done
+
+scale64NEON_loop:
+	VLD1   (R0), [V16.D2, V17.D2, V18.D2, V19.D2]
+	WORD $0x6e60de10 // FMUL V16.2D, V16.2D, V0.2D
+	WORD $0x6e60de31 // FMUL V17.2D, V17.2D, V0.2D
+	WORD $0x6e60de52 // FMUL V18.2D, V18.2D, V0.2D
+	WORD $0x6e60de73 // FMUL V19.2D, V19.2D, V0.2D
+	VST1.P [V16.D2, V17.D2, V18.D2, V19.D2], 64(R0)
+	SUB    $1, R2
+	CBNZ   R2, scale64NEON_loop
+
+scale64NEON_done:
 	RET

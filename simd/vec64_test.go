@@ -12,7 +12,8 @@ import (
 	"github.com/nidim/nidim/simd/simdtest"
 )
 
-// TestVec64SameOnEveryLevel runs Axpy64 and AddMul4 on every length up to
+// TestVec64SameOnEveryLevel runs Axpy64, SubFrom64, Scale64 and AddMul4
+// on every length up to
 // 67 and some longer ones, from unaligned starts, with NaN guards around
 // the output, and compares each level with the generic code bit for bit.
 func TestVec64SameOnEveryLevel(t *testing.T) {
@@ -41,16 +42,34 @@ func TestVec64SameOnEveryLevel(t *testing.T) {
 				}
 				checkGuards64(t, buf, off, n)
 
+				c := rng.NormFloat64()
+				buf = guarded64(n, off)
+				dst := buf[guardElems+off:][:n:n]
+				want = make([]float64, n)
+				generic.SubFrom64(want, c, x)
+				k.SubFrom64(dst, c, x)
+				for i := range want {
+					require.Equal(t, math.Float64bits(want[i]), math.Float64bits(dst[i]), "SubFrom64 n=%d off=%d element %d", n, off, i)
+					require.Equal(t, c-x[i], dst[i], "SubFrom64 n=%d element %d", n, i)
+				}
+				checkGuards64(t, buf, off, n)
+				generic.Scale64(alpha, want)
+				k.Scale64(alpha, dst)
+				for i := range want {
+					require.Equal(t, math.Float64bits(want[i]), math.Float64bits(dst[i]), "Scale64 n=%d off=%d element %d", n, off, i)
+				}
+				checkGuards64(t, buf, off, n)
+
 				stride := n + off + 3
 				m := make([]float64, 3*stride+n)
 				fill(m)
-				c := []float64{rng.NormFloat64(), rng.NormFloat64(), rng.NormFloat64(), rng.NormFloat64()}
+				x4 := []float64{rng.NormFloat64(), rng.NormFloat64(), rng.NormFloat64(), rng.NormFloat64()}
 				buf = guarded64(n, off)
-				dst := buf[guardElems+off:][:n:n]
+				dst = buf[guardElems+off:][:n:n]
 				fill(dst)
 				want = append(want[:0], dst...)
-				generic.AddMul4(want, c, m, stride)
-				k.AddMul4(dst, c, m, stride)
+				generic.AddMul4(want, x4, m, stride)
+				k.AddMul4(dst, x4, m, stride)
 				for i := range want {
 					require.Equal(t, math.Float64bits(want[i]), math.Float64bits(dst[i]), "AddMul4 n=%d off=%d element %d", n, off, i)
 				}
@@ -96,6 +115,7 @@ func TestVec64RoundsEachStep(t *testing.T) {
 func TestVec64ShortOperandsPanic(t *testing.T) {
 	simdtest.ForEachLevel(t, func(t *testing.T, k *simd.Kernels) {
 		assert.Panics(t, func() { k.Axpy64(1, make([]float64, 9), make([]float64, 8)) }, "Axpy64 short y")
+		assert.Panics(t, func() { k.SubFrom64(make([]float64, 9), 1, make([]float64, 8)) }, "SubFrom64 short h")
 		assert.Panics(t, func() { k.AddMul4(make([]float64, 8), make([]float64, 3), make([]float64, 32), 8) }, "AddMul4 short x")
 		assert.Panics(t, func() { k.AddMul4(make([]float64, 8), make([]float64, 4), make([]float64, 31), 8) }, "AddMul4 short m")
 	})
