@@ -352,10 +352,7 @@ func (o *Objective) scoreSegment(i, lo, hi int, dst []float64) {
 	b, d := o.n, o.dim
 	dst = dst[:hi-lo]
 	if o.Critic == CriticEuclidean {
-		c := o.ha[i]
-		for j, h := range o.hb[lo:hi] {
-			dst[j] = -c - h
-		}
+		o.kern.SubFrom64(dst, -o.ha[i], o.hb[lo:hi])
 	} else {
 		clear(dst)
 	}
@@ -367,10 +364,7 @@ func (o *Objective) scoreSegment(i, lo, hi int, dst []float64) {
 	for ; k < d; k++ {
 		o.kern.Axpy64(ai[k], o.bT[k*b+lo:k*b+hi], dst)
 	}
-	inv := 1 / o.tau
-	for j, v := range dst {
-		dst[j] = v * inv
-	}
+	o.kern.Scale64(1/o.tau, dst)
 }
 
 // rowMax returns the largest of row, ignoring NaN. It compares instead of
