@@ -503,20 +503,42 @@ func Continue(ctx context.Context, m *Model, data *Dataset, progress func(Progre
 		penalty = &SlicedNormality{Directions: cfg.PenaltyDirections}
 	}
 
+	// When both views are the same input (no augmentation, or one shared
+	// draw), the encoder runs once on B rows instead of twice on the same
+	// rows, and the two views' gradients are added before the backward
+	// pass. Only the channel noise then tells the views apart.
+	plain := identityView(cfg, data.Shape)
+	sameInput := (cfg.SharedView || plain) && !forceTwoViews
+	inputRows, groups := 2*b, 2
+	if sameInput {
+		inputRows, groups = b, 1
+	}
+
 	// Buffers reused by every step. Two sets of views alternate: while a
 	// step trains on one, a goroutine draws the next step's into the other.
 	var batches [2]viewBatch
 	for i := range batches {
-		batches[i] = viewBatch{clean: tensor.New(b, size), views: tensor.New(2*b, size)}
+		batches[i] = viewBatch{clean: tensor.New(b, size), views: tensor.New(inputRows, size)}
 	}
 	noisy := tensor.New(2*b, d)
 	grad := tensor.New(2*b, d)
+	sumGrad := tensor.New(b, d) // the two views' gradients added, for sameInput
 	order := make([]int, n)
-	enc.Norm.Groups = 2
+	enc.Norm.Groups = groups
 	defer func() { enc.Norm.Groups = 1 }()
 	fill := func(vb *viewBatch, s int, rng *rand.Rand) error {
+		if sameInput && (plain || cfg.CleanFirstView) {
+			// The input is the clean batch itself.
+			for i, r := range order[s*b : (s+1)*b] {
+				copy(vb.views.Data[i*size:(i+1)*size], data.X.Data[r*size:(r+1)*size])
+			}
+			return nil
+		}
 		for i, r := range order[s*b : (s+1)*b] {
 			copy(vb.clean.Data[i*size:(i+1)*size], data.X.Data[r*size:(r+1)*size])
+		}
+		if sameInput {
+			return view.Apply(vb.views.Data, vb.clean.Data, b, rng)
 		}
 		if cfg.CleanFirstView {
 			copy(vb.views.Data[:b*size], vb.clean.Data)
@@ -602,6 +624,9 @@ func Continue(ctx context.Context, m *Model, data *Dataset, progress func(Progre
 				return nil, nil, err
 			}
 			copy(noisy.Data, y.Data)
+			if sameInput {
+				copy(noisy.Data[b*d:], y.Data)
+			}
 			addNoise(rng)
 
 			obj.LogTau = float64(logTau.Value.Data[0])
@@ -617,14 +642,25 @@ func Continue(ctx context.Context, m *Model, data *Dataset, progress func(Progre
 				// against N(0, I) on its own.
 				for g := 0; g < 2; g++ {
 					lo, hi := g*b*d, (g+1)*b*d
-					if _, err := penalty.Evaluate(y.Data[lo:hi], b, d, rng, cfg.PenaltyWeight, grad.Data[lo:hi]); err != nil {
+					emb := y.Data // both views' embedding when they are the same input
+					if !sameInput {
+						emb = y.Data[lo:hi]
+					}
+					if _, err := penalty.Evaluate(emb, b, d, rng, cfg.PenaltyWeight, grad.Data[lo:hi]); err != nil {
 						return nil, nil, err
 					}
 				}
 			}
 
 			opt.ZeroGrad()
-			if err := enc.Backward(grad); err != nil {
+			back := grad
+			if sameInput {
+				for i := range sumGrad.Data {
+					sumGrad.Data[i] = grad.Data[i] + grad.Data[b*d+i]
+				}
+				back = sumGrad
+			}
+			if err := enc.Backward(back); err != nil {
 				return nil, nil, err
 			}
 			lr := cfg.LR * schedule(epoch*steps+s)
@@ -678,9 +714,24 @@ func Continue(ctx context.Context, m *Model, data *Dataset, progress func(Progre
 	return m, hist, nil
 }
 
-// viewBatch is one step's clean batch and its two views, stacked.
+// viewBatch is one step's clean batch and the encoder's input: its two
+// views stacked, or the one view that both share.
 type viewBatch struct {
 	clean, views *tensor.Tensor
+}
+
+// forceTwoViews makes Continue run the encoder on both views even when
+// they are the same input, so that tests can compare the two paths.
+var forceTwoViews bool
+
+// identityView reports whether the views of cfg leave samples of the
+// given shape unchanged: no translation, rotation, zoom or pixel noise for
+// images, no feature noise or masking for vectors.
+func identityView(cfg *Config, shape []int) bool {
+	if len(shape) == 3 {
+		return cfg.MaxShift == 0 && cfg.MaxRotate == 0 && cfg.MaxScale == 0 && cfg.PixelNoise == 0
+	}
+	return cfg.FeatureNoise == 0 && cfg.MaskProb == 0
 }
 
 // newView returns the augmentation for samples of the given shape.

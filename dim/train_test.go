@@ -256,3 +256,109 @@ func TestTrainNoRecalibrate(t *testing.T) {
 	require.NoError(t, m.Encoder.Recalibrate(data.X, 50))
 	assert.NotEqual(t, running, m.Encoder.Norm.RunningMean.Value.Data)
 }
+
+// TestSameInputGradient checks the step that Continue takes when both
+// views are the same input: the encoder on the B rows once, with the two
+// views' gradients added, gives the parameter gradients of the encoder on
+// both stacked copies.
+func TestSameInputGradient(t *testing.T) {
+	data := vectorData(64)
+	cfg := tinyConfig()
+	m, err := NewModel(cfg, data.Shape)
+	require.NoError(t, err)
+	enc := m.Encoder
+	const b = 32
+	x := tensor.New(b, 16)
+	copy(x.Data, data.X.Data[:b*16])
+	rng := rand.New(rand.NewPCG(5, 6))
+	g := tensor.New(2*b, cfg.Dim)
+	for i := range g.Data {
+		g.Data[i] = float32(rng.NormFloat64())
+	}
+	params := enc.Net.Params()
+	grads := func() [][]float32 {
+		var out [][]float32
+		for _, p := range params {
+			out = append(out, append([]float32(nil), p.Grad.Data...))
+			clear(p.Grad.Data)
+		}
+		return out
+	}
+	for _, p := range params {
+		clear(p.Grad.Data)
+	}
+
+	// Both copies stacked, normalized as two batches.
+	both := tensor.New(2*b, 16)
+	copy(both.Data, x.Data)
+	copy(both.Data[b*16:], x.Data)
+	enc.Norm.Groups = 2
+	yBoth, err := enc.Forward(both, true)
+	require.NoError(t, err)
+	yBoth2 := append([]float32(nil), yBoth.Data...)
+	require.NoError(t, enc.Backward(g))
+	want := grads()
+
+	// Once, with the gradients added.
+	enc.Norm.Groups = 1
+	yOnce, err := enc.Forward(x, true)
+	require.NoError(t, err)
+	require.Equal(t, yBoth2[:b*cfg.Dim], yOnce.Data, "the forward pass is the same")
+	sum := tensor.New(b, cfg.Dim)
+	for i := range sum.Data {
+		sum.Data[i] = g.Data[i] + g.Data[b*cfg.Dim+i]
+	}
+	require.NoError(t, enc.Backward(sum))
+	got := grads()
+	for i := range want {
+		for j, w := range want[i] {
+			require.InDelta(t, w, got[i][j], 1e-5*(1+math.Abs(float64(w))), "%s[%d]", params[i].Name, j)
+		}
+	}
+}
+
+// TestTrainSameInputOnce runs the same-input path and the two-view path
+// for a few steps: the losses must stay close, and views that differ must
+// not take the new path at all. Adam's first steps move a weight by about
+// the learning rate whatever the size of its gradient, so weights whose
+// gradient is near 0 may differ by twice the learning rate.
+func TestTrainSameInputOnce(t *testing.T) {
+	data := vectorData(256)
+	train := func(cfg Config, twoViews bool) (*Model, *History) {
+		forceTwoViews = twoViews
+		defer func() { forceTwoViews = false }()
+		m, h, err := Train(context.Background(), cfg, data, nil)
+		require.NoError(t, err)
+		return m, h
+	}
+	match := tinyConfig()
+	match.Epochs = 1
+	match.FeatureNoise, match.NoiseViews, match.Loss, match.SelfWeight, match.LearnTau = 0, 1, BoundInfoNCERows, 0.5, false
+	shared := tinyConfig()
+	shared.Epochs = 1
+	shared.SharedView = true
+	shared.Penalty, shared.PenaltyWeight, shared.PenaltyDirections = PenaltyEppsPulley, 1, 4
+	for name, cfg := range map[string]Config{"identical clean views": match, "one shared augmented draw with a penalty": shared} {
+		t.Run(name, func(t *testing.T) {
+			once, hOnce := train(cfg, false)
+			twice, hTwice := train(cfg, true)
+			require.Len(t, hOnce.Epochs, cfg.Epochs)
+			assert.InDelta(t, hTwice.Epochs[0].Loss, hOnce.Epochs[0].Loss, 0.01*math.Abs(hTwice.Epochs[0].Loss), "first epoch's loss")
+			p1, p2 := once.Encoder.Net.Params(), twice.Encoder.Net.Params()
+			for i := range p1 {
+				for j, v := range p1[i].Value.Data {
+					w := p2[i].Value.Data[j]
+					require.InDelta(t, w, v, 0.1, "%s[%d]", p1[i].Name, j)
+				}
+			}
+		})
+	}
+
+	// Views that differ run the encoder on both, so the flag changes nothing.
+	cfg := tinyConfig() // feature noise 0.1 on each view
+	a, _ := train(cfg, false)
+	b, _ := train(cfg, true)
+	for i, p := range a.Encoder.Net.Params() {
+		require.Equal(t, b.Encoder.Net.Params()[i].Value.Data, p.Value.Data, p.Name)
+	}
+}
