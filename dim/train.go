@@ -506,7 +506,7 @@ func Continue(ctx context.Context, m *Model, data *Dataset, progress func(Progre
 	// When both views are the same input (no augmentation, or one shared
 	// draw), the encoder runs once on B rows instead of twice on the same
 	// rows, and the two views' gradients are added before the backward
-	// pass. Only the channel noise then tells the views apart.
+	// pass. Only the channel noise then distinguishes the views.
 	plain := identityView(cfg, data.Shape)
 	sameInput := (cfg.SharedView || plain) && !forceTwoViews
 	inputRows, groups := 2*b, 2
