@@ -102,7 +102,8 @@ func AndersonDarlingNormal(x []float64) (Result, error) {
 //   - constant data: allowed. A^2 of a collapsed sample grows in
 //     proportion to n, so beyond a few values it is rejected.
 //   - a value where d has CDF 0 or 1 (outside its support, such as 1.5 for
-//     U(0, 1)): error naming it, because A^2 is infinite there.
+//     U(0, 1)): an *OutsideSupportError naming it, because A^2 is infinite
+//     there. The report counts such a test as rejecting with p = 0.
 //   - ties: allowed.
 func AndersonDarling(x []float64, d Continuous) (Result, error) {
 	const test = "anderson-darling"
@@ -112,9 +113,21 @@ func AndersonDarling(x []float64, d Continuous) (Result, error) {
 	s := sortedCopy(x)
 	a2, bad := andersonDarlingStatistic(s, d.LogCDF, d.LogSurvival)
 	if bad >= 0 {
-		return Result{}, fmt.Errorf("stats: %s: value %v has probability 0 under the null distribution (outside its support): check the prior or the data", test, s[bad])
+		return Result{}, &OutsideSupportError{Test: test, Value: s[bad]}
 	}
 	return Result{Statistic: a2, PValue: clampProbability(1 - adInf(a2))}, nil
+}
+
+// OutsideSupportError reports a value where the null distribution has CDF
+// 0 or 1 in float64, so that a statistic built on log F or log(1 - F),
+// such as Anderson-Darling's A^2, is infinite.
+type OutsideSupportError struct {
+	Test  string
+	Value float64
+}
+
+func (e *OutsideSupportError) Error() string {
+	return fmt.Sprintf("stats: %s: value %v has probability 0 under the null distribution (outside its support): check the prior or the data", e.Test, e.Value)
 }
 
 // adInf returns the limiting cdf of A^2 by the short approximation of

@@ -368,6 +368,14 @@ func componentTests(priorCol, gcol []float64, j int, opts ReportOptions, unmappe
 			res, err = AndersonDarlingNormal(col)
 		case "anderson-darling-prior":
 			res, err = AndersonDarling(col, marginal)
+			// A value where the prior's CDF is 0 or 1 makes A^2 infinite:
+			// the strongest evidence against the prior, not a test that
+			// could not run.
+			var outside *OutsideSupportError
+			if errors.As(err, &outside) {
+				res, err = Result{Statistic: math.Inf(1), PValue: 0}, nil
+				e.Extra = map[string]any{"outside_support": outside.Value}
+			}
 		case "ks-prior":
 			var ks KSResult
 			ks, err = KolmogorovSmirnov(col, marginal, TwoSided)

@@ -68,9 +68,13 @@ func (r *Report) WriteText(w io.Writer) error {
 	return bw.Flush()
 }
 
-// notes describes subsampling and replicates of an entry for the text table.
+// notes describes subsampling, replicates and a value outside the prior's
+// support of an entry for the text table.
 func (e TestEntry) notes(n int) string {
 	var parts []string
+	if v, ok := e.Extra["outside_support"].(float64); ok {
+		parts = append(parts, fmt.Sprintf("value %v outside the prior's support", v))
+	}
 	if reps, ok := e.Extra["replicates"].(int); ok && reps > 0 {
 		parts = append(parts, fmt.Sprintf("%d replicates", reps))
 	}
@@ -114,7 +118,8 @@ func (r *Report) monteCarloNote() string {
 //	n, d, prior, alpha
 //	tests: [{name, component (-1 for multivariate), statistic, p_value,
 //	        p_adjusted, test-specific fields such as d_plus, d_minus, exact,
-//	        subsampled, used_n, replicates, df, b1, b2, and error when the
+//	        subsampled, used_n, replicates, df, b1, b2, outside_support (a
+//	        value where the prior's CDF is 0 or 1), and error when the
 //	        test could not run}]
 //	components: [{component, mean, sd, skewness, excess_kurtosis, min, max}]
 //	max_ks_distance, max_ks_component, max_abs_correlation,

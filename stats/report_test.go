@@ -573,3 +573,42 @@ func TestReportNonFiniteCountsFromOne(t *testing.T) {
 		assert.EqualError(t, err, c.want, "value at index %d", c.index)
 	}
 }
+
+// A value where the prior's CDF is 0 or 1 makes Anderson-Darling's A^2
+// infinite. The report used to list the test as one that could not run;
+// it is the strongest evidence against the prior.
+func TestReportOutsideSupportRejects(t *testing.T) {
+	m := uniformMatrix(400, 2, 41)
+	m.Data[5*2+1] = 1.5 // row 5, component 1, outside [0, 1]
+	r, err := BuildReport(m, ReportOptions{Prior: "uniform", Tests: []string{"anderson-darling-prior", "ks-prior"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Failed != 0 {
+		t.Errorf("%d tests could not run; want 0: %s", r.Failed, r.Verdict())
+	}
+	found := false
+	for _, e := range r.Tests {
+		if e.Name != "anderson-darling-prior" {
+			continue
+		}
+		switch e.Component {
+		case 1:
+			found = true
+			if e.PValue != 0 || e.AdjustedP != 0 || !math.IsInf(e.Statistic, 1) || e.Extra["outside_support"] != 1.5 {
+				t.Errorf("component 1: statistic %v, p %v, adjusted %v, extra %v; want +Inf, 0, 0 and outside_support 1.5", e.Statistic, e.PValue, e.AdjustedP, e.Extra)
+			}
+		case 0:
+			if e.PValue < 0.001 {
+				t.Errorf("component 0 is uniform, but p = %v", e.PValue)
+			}
+		}
+	}
+	if !found || !r.Reject || !strings.Contains(r.Verdict(), "worst: anderson-darling-prior on component 1") {
+		t.Errorf("verdict %q", r.Verdict())
+	}
+	j := decodeReport(t, r)
+	if j.TestsFailed != 0 || j.TestsRejected < 1 {
+		t.Errorf("JSON: tests_failed %d, tests_rejected %d", j.TestsFailed, j.TestsRejected)
+	}
+}
