@@ -4,6 +4,7 @@ package tensor
 // name, for the command line.
 
 import (
+	"bufio"
 	"compress/gzip"
 	"errors"
 	"fmt"
@@ -129,6 +130,35 @@ func ReadArrayFile(path string) (data []float64, shape []int, err error) {
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w (file %s)", err, path)
+	}
+	return data, shape, nil
+}
+
+// ReadArray reads an array from r, which has no file name to tell its
+// format, so the format comes from the content. Gzip-compressed data is
+// decompressed first. Data that starts with the NPY magic string is read
+// as .npy, and anything else as text (ReadCSV, with the separator
+// detected and a header discarded). name describes r in errors, such as
+// "standard input".
+func ReadArray(r io.Reader, name string) (data []float64, shape []int, err error) {
+	br := bufio.NewReader(r)
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, nil, fmt.Errorf("tensor: %s: gzip stream: %w", name, err)
+		}
+		defer zr.Close()
+		br = bufio.NewReader(zr)
+	}
+	if magic, _ := br.Peek(6); string(magic) == "\x93NUMPY" {
+		data, shape, err = ReadNPY64(br)
+	} else {
+		var rows, cols int
+		data, rows, cols, _, err = ReadCSV(br, 0)
+		shape = []int{rows, cols}
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w (%s)", err, name)
 	}
 	return data, shape, nil
 }

@@ -213,3 +213,19 @@ func TestCheckMatrixOutputName(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "z.parquet")
 	assert.EqualError(t, WriteMatrixFile(path, []float64{1}, 1, 1), CheckMatrixOutputName(path).Error())
 }
+
+func TestReadArrayFromContent(t *testing.T) {
+	data, shape, err := ReadArray(strings.NewReader("a,b\n1,2\n3,4\n"), "standard input")
+	require.NoError(t, err)
+	assert.Equal(t, []int{2, 2}, shape)
+	assert.Equal(t, []float64{1, 2, 3, 4}, data)
+
+	// A gzip header with a broken stream after it.
+	_, _, err = ReadArray(bytes.NewReader([]byte{0x1f, 0x8b, 0, 0}), "standard input")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "standard input: gzip stream")
+
+	_, _, err = ReadArray(strings.NewReader("\x93NUMPY\x01\x00"), "standard input")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "(standard input)")
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -27,7 +28,7 @@ const testUsageHead = `Usage: nidim test [flags] FILE
 
 Runs the prior-matching battery on FILE, a matrix whose rows are samples and
 whose columns are embedding components: .npy, .csv, .tsv or .txt, optionally
-gzipped (.gz).
+gzipped (.gz). FILE "-" reads standard input, NPY or text, gzipped or not.
 Every p-value of the run forms one family, adjusted with Holm's method; the
 sample fails when some adjusted p-value is at most --alpha. The exit status
 is 0 whenever the tests ran, whatever the verdict, 1 when the run failed and
@@ -201,6 +202,9 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "nidim test: %s.\n", strings.TrimSuffix(err.Error(), "."))
 		return exitUsage
 	}
+	if path == "-" {
+		path = "standard input" // for the messages below
+	}
 	if rows == 0 || cols == 0 {
 		fmt.Fprintf(stderr, "nidim test: %s holds a %d x %d matrix; the tests need at least one row and one column.\n", path, rows, cols)
 		return exitUsage
@@ -300,12 +304,21 @@ func reportFailures(r *stats.Report, opts stats.ReportOptions, stderr io.Writer)
 	}
 }
 
-// readEmbeddingFile reads an n x d embedding matrix from path: a 2-D
-// array, or a 1-D array as one column. Flattening more dimensions into
+// stdin is what "nidim test -" reads; tests replace it.
+var stdin io.Reader = os.Stdin
+
+// readEmbeddingFile reads an n x d embedding matrix from path, or from
+// standard input when path is "-": a 2-D array, or a 1-D array as one
+// column. Flattening more dimensions into
 // columns would treat values that are not embedding components, such as
 // the pixels of images, as components, so such arrays are an error.
 func readEmbeddingFile(path string) (data []float64, rows, cols int, err error) {
-	data, shape, err := tensor.ReadArrayFile(path)
+	var shape []int
+	if path == "-" {
+		data, shape, err = tensor.ReadArray(stdin, "standard input")
+	} else {
+		data, shape, err = tensor.ReadArrayFile(path)
+	}
 	if err != nil {
 		return nil, 0, 0, errors.New(strings.TrimPrefix(err.Error(), "tensor: "))
 	}
@@ -315,6 +328,10 @@ func readEmbeddingFile(path string) (data []float64, rows, cols int, err error) 
 	case 2:
 		return data, shape[0], shape[1], nil
 	}
+	name := path
+	if path == "-" {
+		name = "standard input"
+	}
 	return nil, 0, 0, fmt.Errorf("%s holds an array of shape %s with %s; an embedding file needs a matrix with one row per sample and one column per component, so reshape it to 2 dimensions first",
-		path, formatShape(shape), plural(len(shape), "dimension", "dimensions"))
+		name, formatShape(shape), plural(len(shape), "dimension", "dimensions"))
 }

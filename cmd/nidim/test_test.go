@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -333,4 +334,52 @@ func TestCommandTestNonFiniteCountsFromOne(t *testing.T) {
 		assert.Empty(t, stdout, args)
 		assert.Equal(t, "nidim test: "+path+": non-finite value +Inf at row 3, column 3 (counting from 1); remove or replace it.\n", stderr, args)
 	}
+}
+
+// "nidim test -" reads the matrix from standard input, as text or NPY,
+// gzipped or not.
+func TestCommandTestReadsStandardInput(t *testing.T) {
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(9, 9))
+	const n, d = 300, 2
+	x := make([]float64, n*d)
+	var text bytes.Buffer
+	for i := range n {
+		x[2*i], x[2*i+1] = rng.NormFloat64(), rng.NormFloat64()
+		fmt.Fprintf(&text, "%v,%v\n", x[2*i], x[2*i+1])
+	}
+	npyPath := filepath.Join(dir, "x.npy")
+	require.NoError(t, tensor.WriteMatrixFile(npyPath, x, n, d, tensor.NPYFloat64()))
+	npy, err := os.ReadFile(npyPath)
+	require.NoError(t, err)
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	_, err = zw.Write(text.Bytes())
+	require.NoError(t, err)
+	require.NoError(t, zw.Close())
+
+	defer func() { stdin = os.Stdin }()
+	var want string
+	for _, c := range []struct {
+		name  string
+		input []byte
+	}{{"csv", text.Bytes()}, {"npy", npy}, {"gzipped csv", gz.Bytes()}} {
+		stdin = bytes.NewReader(c.input)
+		var out, errb bytes.Buffer
+		code := run([]string{"test", "--json", "-"}, &out, &errb)
+		require.Equal(t, exitOK, code, "%s: %s", c.name, errb.String())
+		var r map[string]any
+		require.NoError(t, json.Unmarshal(out.Bytes(), &r), c.name)
+		assert.Equal(t, float64(n), r["n"], c.name)
+		assert.Equal(t, float64(d), r["d"], c.name)
+		if want == "" {
+			want = out.String()
+		}
+		assert.Equal(t, want, out.String(), "%s gives the report of the csv", c.name)
+	}
+
+	stdin = strings.NewReader("")
+	var out, errb bytes.Buffer
+	assert.Equal(t, exitUsage, run([]string{"test", "-"}, &out, &errb))
+	assert.Contains(t, errb.String(), "standard input")
 }
