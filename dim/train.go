@@ -515,11 +515,19 @@ func Continue(ctx context.Context, m *Model, data *Dataset, progress func(Progre
 		inputRows, groups = b, 1
 	}
 
+	// The clean batch itself is the encoder's input when both views are
+	// the same and unaugmented.
+	direct := sameInput && (plain || cfg.CleanFirstView)
+
 	// Buffers reused by every step. Two sets of views alternate: while a
 	// step trains on one, a goroutine draws the next step's into the other.
 	var batches [2]viewBatch
 	for i := range batches {
-		batches[i] = viewBatch{clean: tensor.New(b, size), views: tensor.New(inputRows, size)}
+		batches[i].views = tensor.New(inputRows, size)
+		batches[i].clean = batches[i].views
+		if !direct {
+			batches[i].clean = tensor.New(b, size)
+		}
 	}
 	noisy := tensor.New(2*b, d)
 	grad := tensor.New(2*b, d)
@@ -528,17 +536,13 @@ func Continue(ctx context.Context, m *Model, data *Dataset, progress func(Progre
 	enc.Norm.Groups = groups
 	defer func() { enc.Norm.Groups = 1 }()
 	fill := func(vb *viewBatch, s int, rng *rand.Rand) error {
-		if sameInput && (plain || cfg.CleanFirstView) {
-			// The input is the clean batch itself.
-			for i, r := range order[s*b : (s+1)*b] {
-				copy(vb.views.Data[i*size:(i+1)*size], data.X.Data[r*size:(r+1)*size])
-			}
-			return nil
-		}
 		for i, r := range order[s*b : (s+1)*b] {
 			copy(vb.clean.Data[i*size:(i+1)*size], data.X.Data[r*size:(r+1)*size])
 		}
-		if sameInput {
+		switch {
+		case direct:
+			return nil
+		case sameInput:
 			return view.Apply(vb.views.Data, vb.clean.Data, b, rng)
 		}
 		if cfg.CleanFirstView {
@@ -716,7 +720,8 @@ func Continue(ctx context.Context, m *Model, data *Dataset, progress func(Progre
 }
 
 // viewBatch is one step's clean batch and the encoder's input: its two
-// views stacked, or the one view that both share.
+// views stacked, or the one view that both share, which may be the clean
+// batch itself.
 type viewBatch struct {
 	clean, views *tensor.Tensor
 }
