@@ -381,11 +381,6 @@ func rowMax(row []float64) float64 {
 	return m
 }
 
-// gradRow returns dS_ij for j in [lo, hi), a view of ds.
-func (o *Objective) gradRow(i, lo, hi int) []float64 {
-	return o.ds[i*o.n+lo : i*o.n+hi]
-}
-
 // colUnderflow is the smallest shifted column sum that softmaxCols
 // trusts; below it the column is summed again with its own maximum.
 const colUnderflow = 1e-200
@@ -460,7 +455,7 @@ func (o *Objective) exactColumn(j int) {
 func (o *Objective) sumRows(lo, hi int) {
 	b, d := o.n, o.dim
 	for i := lo; i < hi; i++ {
-		w := o.gradRow(i, 0, b)
+		w := o.ds[i*b : (i+1)*b]
 		row := o.s[i*b : (i+1)*b]
 		row = row[:len(w)]
 		sum, wsum := 0.0, 0.0
@@ -486,7 +481,7 @@ func (o *Objective) sumCols(lo, hi int) {
 		clear(o.g2[k*b+lo : k*b+hi])
 	}
 	for i := range b {
-		w := o.gradRow(i, lo, hi)
+		w := o.ds[i*b+lo : i*b+hi]
 		for j, v := range w {
 			wsum[j] += v
 		}
