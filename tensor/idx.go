@@ -62,10 +62,16 @@ func ReadIDX(r io.Reader) (*Tensor, error) {
 		}
 		return nil, readError("idx", "magic number", err)
 	}
-	if magic[0] == 0x1f && magic[1] == 0x8b {
+	if isGzip(magic[:]) {
 		return readGzipIDX(io.MultiReader(bytes.NewReader(magic[:]), r))
 	}
 	return readIDXBody(r, magic)
+}
+
+// isGzip reports whether b starts with the two magic bytes of a gzip
+// stream.
+func isGzip(b []byte) bool {
+	return len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b
 }
 
 func readGzipIDX(r io.Reader) (*Tensor, error) {

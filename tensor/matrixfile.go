@@ -110,28 +110,32 @@ func ReadArrayFile(path string) (data []float64, shape []int, err error) {
 		r = zr
 	}
 
-	switch format {
-	case formatNPY:
-		data, shape, err = ReadNPY64(r)
-	case formatIDX:
-		var t *Tensor
-		t, err = ReadIDX(r)
-		if err == nil {
-			data = make([]float64, len(t.Data))
-			for i, v := range t.Data {
-				data[i] = float64(v)
-			}
-			shape = t.Shape
-		}
-	default:
-		var rows, cols int
-		data, rows, cols, _, err = ReadCSV(r, 0)
-		shape = []int{rows, cols}
-	}
+	data, shape, err = readArrayAs(r, format)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w (file %s)", err, path)
 	}
 	return data, shape, nil
+}
+
+// readArrayAs reads an array in format from r: NPY, IDX, or text with the
+// separator detected and a header discarded, which gives two dimensions.
+func readArrayAs(r io.Reader, format matrixFormat) (data []float64, shape []int, err error) {
+	switch format {
+	case formatNPY:
+		return ReadNPY64(r)
+	case formatIDX:
+		t, err := ReadIDX(r)
+		if err != nil {
+			return nil, nil, err
+		}
+		data = make([]float64, len(t.Data))
+		for i, v := range t.Data {
+			data[i] = float64(v)
+		}
+		return data, t.Shape, nil
+	}
+	data, rows, cols, _, err := ReadCSV(r, 0)
+	return data, []int{rows, cols}, err
 }
 
 // ReadArray reads an array from r, which has no file name to tell its
@@ -142,7 +146,7 @@ func ReadArrayFile(path string) (data []float64, shape []int, err error) {
 // "standard input".
 func ReadArray(r io.Reader, name string) (data []float64, shape []int, err error) {
 	br := bufio.NewReader(r)
-	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+	if magic, _ := br.Peek(2); isGzip(magic) {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
 			return nil, nil, fmt.Errorf("tensor: %s: gzip stream: %w", name, err)
@@ -150,13 +154,11 @@ func ReadArray(r io.Reader, name string) (data []float64, shape []int, err error
 		defer zr.Close()
 		br = bufio.NewReader(zr)
 	}
-	if magic, _ := br.Peek(6); string(magic) == "\x93NUMPY" {
-		data, shape, err = ReadNPY64(br)
-	} else {
-		var rows, cols int
-		data, rows, cols, _, err = ReadCSV(br, 0)
-		shape = []int{rows, cols}
+	format := formatTXT
+	if magic, _ := br.Peek(len(npyMagic)); string(magic) == npyMagic {
+		format = formatNPY
 	}
+	data, shape, err = readArrayAs(br, format)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w (%s)", err, name)
 	}
