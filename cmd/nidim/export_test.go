@@ -102,10 +102,7 @@ func TestExportedFileResumeRejected(t *testing.T) {
 
 func TestExportUnfinishedRunNeedsForce(t *testing.T) {
 	data, _, model := trainTinyModel(t)
-	m, err := dim.LoadModel(model)
-	require.NoError(t, err)
-	m.Config.Epochs, m.Step = 3, 2
-	require.NoError(t, m.Save(model))
+	makeUnfinished(t, model, 3, 2)
 	out := filepath.Join(t.TempDir(), "exported.safetensors")
 
 	code, _, stderr := runCmd("export", model, "--out", out)

@@ -794,10 +794,7 @@ func TestTrainNoEvalLeavesCapacityGapNull(t *testing.T) {
 // word, although its normalization was never recomputed on clean inputs.
 func TestUnfinishedCheckpointGetsNote(t *testing.T) {
 	data, _, model := trainTinyModel(t)
-	m, err := dim.LoadModel(model)
-	require.NoError(t, err)
-	m.Config.Epochs, m.Step = 3, 2
-	require.NoError(t, m.Save(model))
+	makeUnfinished(t, model, 3, 2)
 
 	code, _, stderr := runCmd("embed", model, "--data", data, "--out", filepath.Join(t.TempDir(), "z.csv"))
 	require.Equal(t, exitOK, code, stderr)
@@ -839,10 +836,7 @@ func TestOutputMayNotReplaceIDXFile(t *testing.T) {
 // Forgetting --resume replaced an unfinished run with a new one.
 func TestTrainKeepsUnfinishedRun(t *testing.T) {
 	data, labels, model := trainTinyModel(t)
-	m, err := dim.LoadModel(model)
-	require.NoError(t, err)
-	m.Config.Epochs = 3
-	require.NoError(t, m.Save(model))
+	makeUnfinished(t, model, 3, 0)
 	before, err := os.ReadFile(model)
 	require.NoError(t, err)
 
@@ -990,4 +984,14 @@ func dropOptimizerState(t *testing.T, path string, keys ...string) {
 		}
 	}
 	require.NoError(t, nn.SaveCheckpoint(path, tensors, c.Metadata))
+}
+
+// makeUnfinished rewrites the one-epoch checkpoint at path as a run of
+// epochs epochs that stopped after step steps of its second epoch.
+func makeUnfinished(t *testing.T, path string, epochs, step int) {
+	t.Helper()
+	m, err := dim.LoadModel(path)
+	require.NoError(t, err)
+	m.Config.Epochs, m.Step = epochs, step
+	require.NoError(t, m.Save(path))
 }
