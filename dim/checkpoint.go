@@ -31,9 +31,9 @@ const (
 	// Step counts of the two Adam optimizers, present with the moments.
 	metaAdamSteps       = "nidim.adam_steps"
 	metaLogTauAdamSteps = "nidim.adam_steps.log_tau"
-	// metaExported is "true" in a file written by Export.Write. It tells
-	// the deliberately missing optimizer state apart from that of a
-	// checkpoint written before nidim saved the state.
+	// metaExported is "true" in a file written by Export.Write. It
+	// distinguishes the deliberately missing optimizer state from the
+	// missing state of a checkpoint written before nidim saved it.
 	metaExported = "nidim.exported"
 	// The version stays 1: the step and the optimizer state were added
 	// later, and a file without them reads as step 0 with no optimizer

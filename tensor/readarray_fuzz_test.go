@@ -7,7 +7,7 @@ import (
 )
 
 // FuzzReadArray feeds ReadArray text, NPY and gzipped content. It must not
-// panic, and whatever it reads must have as many values as its shape says.
+// panic, and whatever it reads must have as many values as its shape gives.
 func FuzzReadArray(f *testing.F) {
 	f.Add([]byte("1,2\n3,4\n"))
 	f.Add([]byte("x y\n1 2\n"))

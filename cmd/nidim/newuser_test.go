@@ -576,7 +576,7 @@ func TestResumeNotesOtherRounding(t *testing.T) {
 	stderr := resume("2", "--threads", "1")
 	assert.NotContains(t, stderr, "rounding")
 	assert.NotContains(t, stderr, "SIMD")
-	// Without --threads the run keeps the checkpoint's count and says so
+	// Without --threads the run keeps the checkpoint's count and notes it
 	// when the machine has another number of cores.
 	stderr = resume("3")
 	if cores := runtime.GOMAXPROCS(0); cores != 1 {
