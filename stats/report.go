@@ -14,6 +14,7 @@ var TestNames = []string{
 	"ks-prior", "lilliefors", "cramer-von-mises-prior", "cramer-von-mises",
 	"dagostino-k2", "jarque-bera", "epps-pulley", "grid", "mardia-skewness", "mardia-kurtosis",
 	"henze-zirkler", "energy", "energy-prior", "sliced-epps-pulley", "sphericity",
+	"mean-covariance",
 }
 
 // testSpec describes one report test: a one-line summary for help text and
@@ -46,6 +47,7 @@ var testSpecs = map[string]testSpec{
 	"energy":                 {"energy test of composite multivariate normality, parametric bootstrap (needs n > d; O(B n² d), subsampled)", true, false, true},
 	"energy-prior":           {"energy distance to the prior, N(0, I) or U[0,1]^d, Monte Carlo p (O(B n² d), subsampled); also per component for uniform", false, false, true},
 	"sphericity":             {"Bartlett's test that the components are uncorrelated (needs d >= 2, n > d)", false, false, true},
+	"mean-covariance":        {"likelihood-ratio test of mean 0 and covariance I, Bartlett-corrected χ² (needs n > d)", false, false, true},
 	"epps-pulley":            {"Epps-Pulley characteristic-function test per component, composite normality (n >= 8; a seeded subsample of at most 1000 rows and max-samples)", true, true, false},
 	"grid":                   {"grid-artefact check per component for the uniform prior: fine-binned chi-square and periodicity at spacing 2·eps (needs eps)", false, true, false},
 	"sliced-epps-pulley":     {"sliced Epps-Pulley test against N(0, I) over 8 random directions, Monte Carlo p (subsampled like energy)", false, false, true},
@@ -468,6 +470,14 @@ func multivariateTests(m Matrix, opts ReportOptions) []TestEntry {
 		res, err := Sphericity(m)
 		e := TestEntry{Name: "sphericity", Component: -1, Extra: map[string]any{"df": float64(m.D*(m.D-1)) / 2}}
 		out = append(out, finishEntry(e, res, err))
+	}
+	if selected("mean-covariance") {
+		res, err := MeanCovariance(m)
+		e := TestEntry{Name: "mean-covariance", Component: -1}
+		if err == nil {
+			e.Extra = map[string]any{"df": res.DF, "bartlett_scale": res.Scale, "mean_part": res.MeanPart, "covariance_part": res.CovariancePart}
+		}
+		out = append(out, finishEntry(e, res.Result, err))
 	}
 	return out
 }

@@ -52,7 +52,7 @@ func (r *Report) WriteText(w io.Writer) error {
 			if e.AdjustedP <= r.Alpha {
 				verdict = "reject"
 			}
-			fmt.Fprintf(bw, "%-*s  %9s  %12.6g  %10.4g  %10.4g  %-7s  %s\n", width, e.Name, comp, e.Statistic, e.PValue, e.AdjustedP, verdict, e.notes(r.N))
+			fmt.Fprintf(bw, "%-*s  %9s  %12.6g  %10.4g  %10.4g  %-7s  %s\n", width, e.Name, comp, e.Statistic, e.PValue, e.AdjustedP, verdict, e.notes(r.N, r.D))
 		}
 	}
 	if findings := r.gridFindings(); len(findings) > 0 {
@@ -68,10 +68,18 @@ func (r *Report) WriteText(w io.Writer) error {
 	return bw.Flush()
 }
 
-// notes describes subsampling, replicates and a value outside the prior's
-// support of an entry for the text table.
-func (e TestEntry) notes(n int) string {
+// notes describes subsampling, replicates, a value outside the prior's
+// support, or the parts of the mean-covariance statistic, of an entry for
+// the text table.
+func (e TestEntry) notes(n, d int) string {
 	var parts []string
+	if mean, ok := e.Extra["mean_part"].(float64); ok {
+		// Under the null the mean part is χ² with d degrees of freedom and
+		// the covariance part has mean about d(d+1)/2, so the part far
+		// above its mean says which moment is off.
+		parts = append(parts, fmt.Sprintf("mean part %.4g (null mean %d), covariance part %.4g (about %d)",
+			mean, d, e.Extra["covariance_part"], d*(d+1)/2))
+	}
 	if v, ok := e.Extra["outside_support"].(float64); ok {
 		parts = append(parts, fmt.Sprintf("value %v outside the prior's support", v))
 	}

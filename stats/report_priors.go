@@ -17,8 +17,8 @@ import (
 //     exactly N(0, 1) and the columns are independent, so the mapped matrix
 //     is N(0, I). The composite tests keep their level, because N(0, 1) is
 //     a member of the normal family. The tests against N(0, I)
-//     (energy-prior, sliced-epps-pulley) and the sphericity test apply as
-//     for the Gaussian prior. Together they detect a wrong shape of the
+//     (energy-prior, sliced-epps-pulley, mean-covariance) and the
+//     sphericity test apply as for the Gaussian prior. Together they detect a wrong shape of the
 //     mapped marginals and dependence between components, which the
 //     marginal tests cannot see.
 //
@@ -46,7 +46,7 @@ func isTransformPrior(prior string) bool {
 func testApplies(name, prior string) bool {
 	switch {
 	case prior == "uniform":
-		return !testSpecs[name].composite && name != "sliced-epps-pulley"
+		return !testSpecs[name].composite && name != "sliced-epps-pulley" && name != "mean-covariance"
 	case name == "grid":
 		return false
 	}
@@ -58,7 +58,7 @@ func applyReason(name, prior string) string {
 	switch {
 	case name == "grid":
 		return fmt.Sprintf("test %q checks the lattice of the uniform prior's channel and does not apply to prior %s", name, prior)
-	case name == "sliced-epps-pulley":
+	case name == "sliced-epps-pulley" || name == "mean-covariance":
 		return fmt.Sprintf("test %q checks N(0, I) and does not apply to prior %s; use energy-prior", name, prior)
 	}
 	return fmt.Sprintf("test %q checks normality and does not apply to prior %s", name, prior)

@@ -75,9 +75,9 @@ func TestReportJSONContract(t *testing.T) {
 	if j.N != 200 || j.D != 3 || j.Prior != "gaussian" || j.Alpha != 0.01 {
 		t.Errorf("header n %d d %d prior %q alpha %v", j.N, j.D, j.Prior, j.Alpha)
 	}
-	// 11 per-component tests on 3 columns and 7 multivariate entries.
-	if len(j.Tests) != 40 || j.TestsRun != 40 || j.TestsFailed != 0 {
-		t.Fatalf("%d tests, %d run, %d failed; want 40, 40, 0", len(j.Tests), j.TestsRun, j.TestsFailed)
+	// 11 per-component tests on 3 columns and 8 multivariate entries.
+	if len(j.Tests) != 41 || j.TestsRun != 41 || j.TestsFailed != 0 {
+		t.Fatalf("%d tests, %d run, %d failed; want 41, 41, 0", len(j.Tests), j.TestsRun, j.TestsFailed)
 	}
 	var p []float64
 	rejected := 0

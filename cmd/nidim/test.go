@@ -84,7 +84,7 @@ func testUsage(w io.Writer) {
 	}
 	fmt.Fprintln(w, "\nWith --prior uniform only anderson-darling-prior, ks-prior,")
 	fmt.Fprintln(w, "cramer-von-mises-prior, grid, energy-prior and sphericity apply: the others")
-	fmt.Fprintln(w, "test normality. grid applies only to --prior uniform.")
+	fmt.Fprintln(w, "test normality or N(0, I). grid applies only to --prior uniform.")
 	fmt.Fprintln(w, "\nWith --prior logistic, laplace or exponential, ks-prior,")
 	fmt.Fprintln(w, "anderson-darling-prior and cramer-von-mises-prior test each column against")
 	fmt.Fprintln(w, "the prior itself. Every other test runs on the values mapped to N(0, 1) by")

@@ -82,9 +82,9 @@ func TestCommandTestJSON(t *testing.T) {
 	if r.N != 300 || r.D != 3 || r.Prior != "gaussian" || r.Alpha != 0.01 {
 		t.Errorf("n %d d %d prior %q alpha %v", r.N, r.D, r.Prior, r.Alpha)
 	}
-	// 11 per-component tests on 3 columns and 7 multivariate ones.
-	if len(r.Tests) != 40 || len(r.Components) != 3 {
-		t.Errorf("%d tests and %d components, want 40 and 3", len(r.Tests), len(r.Components))
+	// 11 per-component tests on 3 columns and 8 multivariate ones.
+	if len(r.Tests) != 41 || len(r.Components) != 3 {
+		t.Errorf("%d tests and %d components, want 41 and 3", len(r.Tests), len(r.Components))
 	}
 	for _, e := range r.Tests {
 		if e.Statistic == nil || e.PValue == nil || e.PAdjusted == nil || e.Error != "" {
