@@ -68,15 +68,15 @@ func (r *Report) WriteText(w io.Writer) error {
 	return bw.Flush()
 }
 
-// notes describes subsampling, replicates, a value outside the prior's
-// support, or the parts of the mean-covariance statistic, of an entry for
-// the text table.
+// notes describes an entry for the text table: subsampling, replicates,
+// a value outside the prior's support, or the parts of the
+// mean-covariance statistic.
 func (e TestEntry) notes(n, d int) string {
 	var parts []string
 	if mean, ok := e.Extra["mean_part"].(float64); ok {
 		// Under the null the mean part is χ² with d degrees of freedom and
 		// the covariance part has mean about d(d+1)/2, so the part far
-		// above its mean says which moment is off.
+		// above its mean shows which moment is off.
 		parts = append(parts, fmt.Sprintf("mean part %.4g (null mean %d), covariance part %.4g (about %d)",
 			mean, d, e.Extra["covariance_part"], d*(d+1)/2))
 	}
