@@ -33,10 +33,12 @@ const csvWhitespace = ' '
 // the end of each line are ignored. Fields may be quoted with double quotes,
 // a doubled quote standing for one, but a quoted field cannot span lines.
 //
-// The first row is a header when any of its fields is quoted or is not a
-// number. header then holds its fields, and is nil otherwise. A header of
-// column names that are all unquoted numbers, such as "0,1,2", therefore
-// reads as a data row; WriteCSV quotes such names.
+// The first row is a header when none of its fields is an unquoted number,
+// and a data row when all of them are. header then holds its fields, and is
+// nil otherwise. A first row with both kinds of field, such as "1,x" or
+// "id,1,2", is an error, because skipping it as a header could drop a data
+// row with a typo. A header of column names that are all unquoted numbers,
+// such as "0,1,2", reads as a data row; WriteCSV quotes such names.
 //
 // Values are parsed by strconv.ParseFloat, so NaN, Inf, +Inf, -Inf and
 // Infinity (in any case) are accepted; callers that cannot use them must
@@ -86,7 +88,11 @@ func ReadCSV(r io.Reader, sep rune) (data []float64, rows, cols int, header []st
 			if firstLine == 0 {
 				firstLine = lineNo
 				cols = len(fields)
-				if isCSVHeader(fields) {
+				isHeader, err := isCSVHeader(fields, lineNo)
+				if err != nil {
+					return nil, 0, 0, nil, err
+				}
+				if isHeader {
 					header = make([]string, len(fields))
 					for i, f := range fields {
 						header[i] = f.text
@@ -153,15 +159,41 @@ type csvField struct {
 	quoted bool
 }
 
-// isCSVHeader reports whether the first row is a header: any of its fields
-// is quoted or does not look like a number.
-func isCSVHeader(fields []csvField) bool {
-	for _, f := range fields {
-		if f.quoted || !looksLikeCSVNumber(f.text) {
-			return true
+// isCSVHeader reports whether the first row, on line lineNo, is a header:
+// none of its fields is an unquoted number. It returns an error when some
+// fields are unquoted numbers and others are not.
+func isCSVHeader(fields []csvField, lineNo int) (bool, error) {
+	firstNumber, firstText := -1, -1
+	for i, f := range fields {
+		if !f.quoted && looksLikeCSVNumber(f.text) {
+			if firstNumber < 0 {
+				firstNumber = i
+			}
+		} else if firstText < 0 {
+			firstText = i
 		}
 	}
-	return false
+	if firstNumber < 0 {
+		return true, nil
+	}
+	if firstText < 0 {
+		return false, nil
+	}
+
+	text := fields[firstText]
+	var fault string
+	switch {
+	case text.quoted:
+		fault = fmt.Sprintf("%s is quoted text", quoteForMessage(text.text))
+	case strings.TrimSpace(text.text) == "":
+		fault = "is empty"
+	default:
+		fault = fmt.Sprintf("%s is not a number", quoteForMessage(text.text))
+	}
+	number := strings.TrimSpace(fields[firstNumber].text)
+	return false, formatErrorf("csv", "line %d: field %d %s, but field %d %s is a number, so the line is neither a header nor a data row; "+
+		"in a header, put the numeric names in double quotes, and in a data row, correct field %d",
+		lineNo, firstText+1, fault, firstNumber+1, quoteForMessage(number), firstText+1)
 }
 
 // looksLikeCSVNumber reports whether s parses as a float64, counting values

@@ -32,7 +32,7 @@ func TestReadCSVCases(t *testing.T) {
 		{"single column", "1.5\n-2\n", 0, []float64{1.5, -2}, 2, 1, nil},
 		{"spaces around fields", " 1 , 2 \n3,4\n", 0, []float64{1, 2, 3, 4}, 2, 2, nil},
 		{"header", "x,y\n1,2\n", 0, []float64{1, 2}, 1, 2, []string{"x", "y"}},
-		{"header with one text field", "id,1,2\n7,8,9\n", 0, []float64{7, 8, 9}, 1, 3, []string{"id", "1", "2"}},
+		{"header with quoted numeric names", "id,\"1\",\"2\"\n7,8,9\n", 0, []float64{7, 8, 9}, 1, 3, []string{"id", "1", "2"}},
 		{"pandas index column", ",a,b\n0,1.5,2.5\n", 0, []float64{0, 1.5, 2.5}, 1, 3, []string{"", "a", "b"}},
 		{"quoted header", "\"a,b\",\"say \"\"hi\"\"\"\n1,2\n", 0, []float64{1, 2}, 1, 2, []string{"a,b", `say "hi"`}},
 		{"quoted numeric header", "\"0\",\"1\"\n5,6\n", 0, []float64{5, 6}, 1, 2, []string{"0", "1"}},
@@ -107,6 +107,33 @@ func TestReadCSVErrors(t *testing.T) {
 			var invalid *FormatError
 			require.ErrorAs(t, err, &invalid)
 			assert.True(t, strings.HasPrefix(err.Error(), "tensor: csv: invalid format: line "), err.Error())
+			assert.Contains(t, err.Error(), c.msg)
+		})
+	}
+}
+
+// Skipping such a row as a header would silently drop a data row whose only
+// fault is one bad value.
+func TestReadCSVPartlyNumericFirstRow(t *testing.T) {
+	cases := []struct {
+		name  string
+		input string
+		sep   rune
+		msg   string
+	}{
+		{"text after number", "1,x\n2,3\n", 0, `line 1: field 2 "x" is not a number, but field 1 "1" is a number, so the line is neither a header nor a data row; ` +
+			`in a header, put the numeric names in double quotes, and in a data row, correct field 2`},
+		{"numeric column names", "id,1,2\n7,8,9\n", 0, `line 1: field 1 "id" is not a number, but field 2 "1" is a number`},
+		{"after comments", "# embeddings\n\n 0.5\t1e3\tabc\n", 0, `line 3: field 3 "abc" is not a number, but field 1 "0.5" is a number`},
+		{"whitespace", "1 2 y\n", ' ', `line 1: field 3 "y" is not a number, but field 1 "1" is a number`},
+		{"empty field", "1,,3\n4,5,6\n", 0, `line 1: field 2 is empty, but field 1 "1" is a number`},
+		{"quoted and unquoted", "\"a\",2\n", 0, `line 1: field 1 "a" is quoted text, but field 2 "2" is a number`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, _, _, _, err := ReadCSV(strings.NewReader(c.input), c.sep)
+			var invalid *FormatError
+			require.ErrorAs(t, err, &invalid)
 			assert.Contains(t, err.Error(), c.msg)
 		})
 	}
