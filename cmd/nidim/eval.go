@@ -51,13 +51,14 @@ Flags:
   --knn K              neighbors of the kNN classifier (default 5)
   --knn-metric NAME    euclidean or cosine distance for kNN (default euclidean)
   --threads N          goroutines; 0 for all cores (default 0)
-  --json               print one JSON object with prior, dim, sigma, eps,
-                       mi_estimate, mi_batch (rows per batch of the
-                       estimate: the training batch, or the whole test
-                       split when smaller), capacity, capacity_gap,
-                       ln_batch, linear_probe_accuracy, knn_accuracy,
-                       report, and outliers (n, calibration_ks,
-                       calibration_p_value, rejected_at_0_01, mean_score,
+  --json               print one JSON object with prior, dim, sigma, eps
+                       (only for the uniform prior), mi_estimate, mi_batch
+                       (rows per batch of the estimate: the training
+                       batch, or the whole test split when smaller),
+                       capacity, capacity_gap, ln_batch,
+                       linear_probe_accuracy, knn_accuracy, report, and
+                       outliers (n, calibration_ks, calibration_p_value,
+                       rejected_at_0_01, mean_score,
                        and ood: [{name, n, auroc, rejected_at_0_01}])
 `
 
@@ -127,7 +128,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		Prior         string                 `json:"prior"`
 		Dim           int                    `json:"dim"`
 		Sigma         float64                `json:"sigma"`
-		Eps           float64                `json:"eps"`
+		Eps           *float64               `json:"eps,omitempty"`
 		Epochs        int                    `json:"epochs"`
 		MIEstimate    float64                `json:"mi_estimate"`
 		Capacity      float64                `json:"capacity"`
@@ -139,7 +140,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		KNNAccuracy   *float64               `json:"knn_accuracy"`
 		Report        *stats.Report          `json:"report"`
 		Outliers      *dim.OutlierEvaluation `json:"outliers"`
-	}{cfg.Prior, cfg.Dim, cfg.Sigma, cfg.Eps, m.Epoch, ev.MI, capacity, twoView, capacity - ev.MI, lnB, ev.MIBatch, ev.Probe, ev.KNN, ev.Report, outliers}
+	}{cfg.Prior, cfg.Dim, cfg.Sigma, uniformEps(cfg.Prior, cfg.Eps), m.Epoch, ev.MI, capacity, twoView, capacity - ev.MI, lnB, ev.MIBatch, ev.Probe, ev.KNN, ev.Report, outliers}
 	b, err := json.Marshal(res)
 	if err != nil {
 		return c.fail(exitFail, "encode JSON: %v", err)

@@ -168,7 +168,8 @@ Data and output:
   --no-eval            skip the evaluation after training
   --json               print one JSON object on stdout: the settings (recipe,
                        prior, dim, sigma, eps, noise_views, epochs, batch,
-                       encoder, critic, loss), images_per_s, mi_estimate
+                       encoder, critic, loss; eps only for the uniform
+                       prior), images_per_s, mi_estimate
                        (on the test split; with --no-eval the last
                        training epoch's), mi_batch (rows per batch of the
                        estimate), train_mi_estimate, capacity,
@@ -653,7 +654,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	}
 
 	res := trainResult{
-		Recipe: recipeUsed, Prior: cfg.Prior, Dim: cfg.Dim, Sigma: noiseLevelOrZero(cfg.Sigma, cfg.NoiseViews), Eps: noiseLevelOrZero(cfg.Eps, cfg.NoiseViews), NoiseViews: cfg.NoiseViews,
+		Recipe: recipeUsed, Prior: cfg.Prior, Dim: cfg.Dim, Sigma: noiseLevelOrZero(cfg.Sigma, cfg.NoiseViews), Eps: uniformEps(cfg.Prior, noiseLevelOrZero(cfg.Eps, cfg.NoiseViews)), NoiseViews: cfg.NoiseViews,
 		Epochs: cfg.Epochs, Batch: cfg.Batch, Encoder: cfg.Encoder, Critic: string(cfg.Critic), Loss: string(cfg.Loss),
 		Capacity: prior0.Capacity(cfg.Dim), TwoViewMI: prior0.TwoViewMI(cfg.Dim), PriorMI: prior0.PriorMI(cfg.Dim), LnBatch: math.Log(float64(cfg.Batch)),
 		Tau: math.Exp(m.LogTau), Model: *out, History: hist.Epochs,
@@ -897,18 +898,20 @@ func fileFlagError(flagName, path string, err error) error {
 type trainResult struct {
 	// Recipe is the --recipe that set the defaults, empty for a resumed
 	// model.
-	Recipe       string  `json:"recipe,omitempty"`
-	Prior        string  `json:"prior"`
-	Dim          int     `json:"dim"`
-	Sigma        float64 `json:"sigma"`
-	Eps          float64 `json:"eps"`
-	NoiseViews   int     `json:"noise_views"`
-	Epochs       int     `json:"epochs"`
-	Batch        int     `json:"batch"`
-	Encoder      string  `json:"encoder"`
-	Critic       string  `json:"critic"`
-	Loss         string  `json:"loss"`
-	ImagesPerSec float64 `json:"images_per_s"`
+	Recipe string  `json:"recipe,omitempty"`
+	Prior  string  `json:"prior"`
+	Dim    int     `json:"dim"`
+	Sigma  float64 `json:"sigma"`
+	// Eps is nil, and left out, for every prior but the uniform one,
+	// because only the uniform channel has a noise half-width.
+	Eps          *float64 `json:"eps,omitempty"`
+	NoiseViews   int      `json:"noise_views"`
+	Epochs       int      `json:"epochs"`
+	Batch        int      `json:"batch"`
+	Encoder      string   `json:"encoder"`
+	Critic       string   `json:"critic"`
+	Loss         string   `json:"loss"`
+	ImagesPerSec float64  `json:"images_per_s"`
 	// EvalSeconds is the wall time of the evaluation after training: the
 	// test MI estimate, embedding both splits, the report, the probe and
 	// the neighbor search.
@@ -1263,4 +1266,14 @@ func noiseLevelOrZero(level float64, noiseViews int) float64 {
 		return 0
 	}
 	return level
+}
+
+// uniformEps returns the eps field of the JSON that train and eval print:
+// eps for the uniform prior, and nil for the others, whose noise level is
+// sigma.
+func uniformEps(prior string, eps float64) *float64 {
+	if prior != "uniform" {
+		return nil
+	}
+	return &eps
 }

@@ -295,3 +295,40 @@ func TestTrainNotesSaturatedEstimate(t *testing.T) {
 		})
 	}
 }
+
+// eps is the noise half-width of the uniform channel only, so the JSON of
+// train and eval leaves it out for the other priors.
+func TestJSONEpsOnlyForUniform(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	for _, c := range []struct {
+		args    []string
+		hasEps  bool
+		wantEps float64
+	}{
+		{[]string{"--prior", "gaussian", "--sigma", "0.5"}, false, 0},
+		{[]string{"--prior", "laplace", "--sigma", "0.5"}, false, 0},
+		{[]string{"--prior", "uniform", "--eps", "0.05"}, true, 0.05},
+	} {
+		model := filepath.Join(dir, c.args[1]+".safetensors")
+		args := append([]string{"train", "--data", data, "--labels", labels, "--dim", "2", "--hidden", "8", "--batch", "24",
+			"--epochs", "1", "--threads", "1", "--json", "--out", model}, c.args...)
+		code, stdout, stderr := runCmd(args...)
+		require.Equal(t, exitOK, code, stderr)
+		var trained map[string]any
+		require.NoError(t, json.Unmarshal([]byte(stdout), &trained), stdout)
+
+		code, stdout, stderr = runCmd("eval", model, "--data", data, "--labels", labels, "--threads", "1", "--json")
+		require.Equal(t, exitOK, code, stderr)
+		var evaluated map[string]any
+		require.NoError(t, json.Unmarshal([]byte(stdout), &evaluated), stdout)
+
+		for name, res := range map[string]map[string]any{"train": trained, "eval": evaluated} {
+			eps, ok := res["eps"]
+			assert.Equal(t, c.hasEps, ok, "%s %v: eps present", name, c.args)
+			if c.hasEps {
+				assert.Equal(t, c.wantEps, eps, "%s %v", name, c.args)
+			}
+		}
+	}
+}
