@@ -94,7 +94,8 @@ type ReportOptions struct {
 	// default DefaultReplicates.
 	Replicates int
 	// Eps is the uniform channel's noise half-width, which the grid test
-	// needs; 0 means unknown, and the grid test is then listed as skipped.
+	// needs. 0 means unknown: the grid test then does not run and is listed
+	// in Report.Skipped, not in Report.Tests.
 	Eps     float64
 	Seed    uint64 // seeds every subsample and Monte Carlo draw
 	Workers int    // goroutines, default runtime.GOMAXPROCS(0); results do not depend on it
@@ -149,6 +150,16 @@ type Report struct {
 	Worst int
 	// Failed counts entries that could not run.
 	Failed int
+	// Skipped lists the requested tests that did not run because an option
+	// they need is missing. They have no entry in Tests and do not count
+	// as failed.
+	Skipped []SkippedTest
+}
+
+// SkippedTest is a test that the report left out, and the reason.
+type SkippedTest struct {
+	Name   string
+	Reason string // a sentence fragment without a final period
 }
 
 // ReportTestNames returns the tests valid for prior, in report order.
@@ -253,6 +264,7 @@ func BuildReport(m Matrix, opts ReportOptions) (*Report, error) {
 		return nil, err
 	}
 	r := &Report{N: m.N, D: m.D, Prior: opts.Prior, Alpha: opts.Alpha, Worst: -1}
+	opts.Tests, r.Skipped = skipTests(opts)
 	r.describeComponents(m, opts)
 
 	// The normality tests run on g, the values mapped to N(0, 1) for a
@@ -287,6 +299,19 @@ func BuildReport(m Matrix, opts ReportOptions) (*Report, error) {
 	}
 	r.adjust()
 	return r, nil
+}
+
+// skipTests returns the tests of opts that can run with its options and
+// the ones that cannot. Only the grid test can be skipped: it needs eps,
+// which a file of embeddings does not record, so a missing eps is expected
+// and not a failure of the test on the data.
+func skipTests(opts ReportOptions) ([]string, []SkippedTest) {
+	if opts.Eps != 0 || !slices.Contains(opts.Tests, "grid") {
+		return opts.Tests, nil
+	}
+	run := slices.DeleteFunc(slices.Clone(opts.Tests), func(name string) bool { return name == "grid" })
+	return run, []SkippedTest{{Name: "grid", Reason: "the noise half-width eps of the uniform channel is unknown; " +
+		"pass it with nidim test --eps E to check each component for a lattice of spacing 2·eps"}}
 }
 
 // describeComponents fills the moments, the largest KS distance to the
@@ -614,6 +639,8 @@ func (r *Report) Verdict() string {
 	var b strings.Builder
 	ran := r.Ran()
 	switch {
+	case ran == 0 && len(r.Tests) == 0:
+		fmt.Fprintf(&b, "NO VERDICT: no test ran, because every requested test was skipped")
 	case ran == 0:
 		fmt.Fprintf(&b, "NO VERDICT: none of the %d tests could run on this data", len(r.Tests))
 	case !r.Reject:

@@ -55,6 +55,9 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(bw, "%-*s  %9s  %12.6g  %10.4g  %10.4g  %-7s  %s\n", width, e.Name, comp, e.Statistic, e.PValue, e.AdjustedP, verdict, e.notes(r.N, r.D))
 		}
 	}
+	for _, skip := range r.Skipped {
+		fmt.Fprintf(bw, "\nSkipped: %s, because %s.\n", skip.Name, skip.Reason)
+	}
 	if findings := r.gridFindings(); len(findings) > 0 {
 		fmt.Fprintf(bw, "\nGrid check:\n")
 		for _, f := range findings {
@@ -135,6 +138,8 @@ func (r *Report) monteCarloNote() string {
 //	columns has finite, non-zero variances)
 //	tests_run, tests_rejected (adjusted p-value at most alpha),
 //	tests_failed (tests that could not run), reject, verdict
+//	skipped: [{name, reason}], the tests left out because an option they
+//	        need is missing, such as grid without eps; absent when none
 //
 // Numbers that are NaN or infinite (a test that could not run) are null.
 func (r *Report) MarshalJSON() ([]byte, error) {
@@ -163,6 +168,7 @@ func (r *Report) MarshalJSON() ([]byte, error) {
 		TestsFailed        int              `json:"tests_failed"`
 		Reject             bool             `json:"reject"`
 		Verdict            string           `json:"verdict"`
+		Skipped            []skippedJSON    `json:"skipped,omitempty"`
 	}{
 		N: r.N, D: r.D, Prior: r.Prior, Alpha: r.Alpha,
 		Tests:             make([]map[string]any, 0, len(r.Tests)),
@@ -196,6 +202,9 @@ func (r *Report) MarshalJSON() ([]byte, error) {
 		}
 		out.Tests = append(out.Tests, entry)
 	}
+	for _, skip := range r.Skipped {
+		out.Skipped = append(out.Skipped, skippedJSON{Name: skip.Name, Reason: skip.Reason})
+	}
 	for j, c := range r.Components {
 		out.Components = append(out.Components, component{
 			Component: j, Mean: jsonNumber(c.Mean), SD: jsonNumber(c.SD),
@@ -204,6 +213,11 @@ func (r *Report) MarshalJSON() ([]byte, error) {
 		})
 	}
 	return json.Marshal(out)
+}
+
+type skippedJSON struct {
+	Name   string `json:"name"`
+	Reason string `json:"reason"`
 }
 
 // jsonNumber returns v, or nil (JSON null) when v is NaN or infinite.

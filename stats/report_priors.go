@@ -147,9 +147,6 @@ func eppsPulleyEntry(col []float64, j int, opts ReportOptions) (TestEntry, Resul
 // min(1, 2 min(p_chi2, p_periodicity)) of the two tests.
 func gridEntry(col []float64, j int, opts ReportOptions) (TestEntry, Result, error) {
 	e := TestEntry{Name: "grid", Component: j}
-	if opts.Eps == 0 {
-		return e, Result{}, fmt.Errorf("grid: skipped because the channel noise half-width eps is unknown; pass it (nidim test --eps E) to check for a lattice of spacing 2·eps")
-	}
 	g, err := GridArtefacts(col, opts.Eps)
 	if err != nil {
 		return e, Result{}, err

@@ -2,8 +2,9 @@ package stats
 
 import (
 	"bytes"
-	"math"
+	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -137,17 +138,60 @@ func TestReportGridFindsLattice(t *testing.T) {
 }
 
 func TestReportGridSkippedWithoutEps(t *testing.T) {
+	m := Matrix{N: 20, D: 2, Data: make([]float64, 40)}
+	for i := range m.Data {
+		m.Data[i] = (float64(i/2) + 0.5) / 20
+	}
+	r, err := BuildReport(m, ReportOptions{Prior: "uniform", Tests: []string{"grid", "ks-prior"}})
+	require.NoError(t, err)
+	assert.Empty(t, entriesNamed(r, "grid"))
+	require.Len(t, r.Skipped, 1)
+	assert.Equal(t, "grid", r.Skipped[0].Name)
+	assert.Contains(t, r.Skipped[0].Reason, "eps of the uniform channel is unknown")
+	assert.Equal(t, 0, r.Failed)
+	assert.Equal(t, 2, r.Ran())
+	assert.NotContains(t, r.Verdict(), "could not run")
+
+	var text bytes.Buffer
+	require.NoError(t, r.WriteText(&text))
+	assert.Equal(t, 1, strings.Count(text.String(), "grid"), text.String())
+	assert.Contains(t, text.String(), "\nSkipped: grid, because the noise half-width eps of the uniform channel is unknown; pass it with nidim test --eps E")
+	assert.NotContains(t, text.String(), "could not run")
+
+	raw, err := json.Marshal(r)
+	require.NoError(t, err)
+	var j struct {
+		Tests   []map[string]any    `json:"tests"`
+		Failed  int                 `json:"tests_failed"`
+		Skipped []map[string]string `json:"skipped"`
+	}
+	require.NoError(t, json.Unmarshal(raw, &j))
+	assert.Len(t, j.Tests, 2, "ks-prior on two components")
+	assert.Equal(t, 0, j.Failed)
+	require.Len(t, j.Skipped, 1)
+	assert.Equal(t, "grid", j.Skipped[0]["name"])
+	assert.Equal(t, r.Skipped[0].Reason, j.Skipped[0]["reason"])
+
+	// With eps the grid test runs and nothing is skipped.
+	r, err = BuildReport(m, ReportOptions{Prior: "uniform", Tests: []string{"grid", "ks-prior"}, Eps: 0.05})
+	require.NoError(t, err)
+	assert.Len(t, entriesNamed(r, "grid"), 2)
+	assert.Empty(t, r.Skipped)
+	raw, err = json.Marshal(r)
+	require.NoError(t, err)
+	assert.NotContains(t, string(raw), `"skipped"`)
+}
+
+func TestReportOnlySkippedTests(t *testing.T) {
 	m := Matrix{N: 20, D: 1, Data: make([]float64, 20)}
 	for i := range m.Data {
 		m.Data[i] = (float64(i) + 0.5) / 20
 	}
-	r, err := BuildReport(m, ReportOptions{Prior: "uniform", Tests: []string{"grid", "ks-prior"}})
+	r, err := BuildReport(m, ReportOptions{Prior: "uniform", Tests: []string{"grid"}})
 	require.NoError(t, err)
-	g := entriesNamed(r, "grid")
-	require.Len(t, g, 1)
-	assert.Contains(t, g[0].Err, "skipped because the channel noise half-width eps is unknown")
-	assert.True(t, math.IsNaN(g[0].PValue))
-	assert.Equal(t, 1, r.Ran())
+	assert.Empty(t, r.Tests)
+	assert.Len(t, r.Skipped, 1)
+	assert.Equal(t, "NO VERDICT: no test ran, because every requested test was skipped", r.Verdict())
 }
 
 func TestReportEppsPulleySubsampled(t *testing.T) {

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/nidim/nidim/dim"
@@ -121,10 +122,39 @@ func TestUniformPriorReportChecksGrid(t *testing.T) {
 	assert.Contains(t, stdout, "Grid check:\n  component 0: ")
 	assert.Contains(t, stdout, "component 1: ")
 
+	// Without --eps the grid test is skipped: one line in the report, no
+	// warning, and no test counted as one that could not run.
 	code, stdout, stderr = runCmd("test", "--prior", "uniform", "--tests", "grid,ks-prior", emb)
 	require.Equal(t, exitOK, code, stderr)
-	assert.Contains(t, stderr, "grid could not run (2 entries): skipped because the channel noise half-width eps is unknown")
+	assert.Empty(t, stderr)
 	assert.NotContains(t, stdout, "Grid check:")
+	assert.Equal(t, 1, strings.Count(stdout, "Skipped: grid, because the noise half-width eps of the uniform channel is unknown"), stdout)
+	assert.NotContains(t, stdout, "could not run")
+
+	code, _, stderr = runCmd("test", "--prior", "uniform", "--tests", "grid", emb)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "nidim test: no test ran on "+emb+": grid was skipped, because the noise half-width eps of the uniform channel is unknown; pass it with nidim test --eps E")
+
+	// eval takes eps from the checkpoint, so its report runs the grid test.
+	code, stdout, stderr = runCmd("eval", model, "--data", data, "--threads", "1", "--json")
+	require.Equal(t, exitOK, code, stderr)
+	var res struct {
+		Report struct {
+			Tests   []struct{ Name string } `json:"tests"`
+			Failed  int                     `json:"tests_failed"`
+			Skipped []any                   `json:"skipped"`
+		} `json:"report"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &res), stdout)
+	grid := 0
+	for _, e := range res.Report.Tests {
+		if e.Name == "grid" {
+			grid++
+		}
+	}
+	assert.Equal(t, 2, grid, "grid entries in the eval report")
+	assert.Empty(t, res.Report.Skipped)
+	assert.Equal(t, 0, res.Report.Failed)
 }
 
 func TestScoreCommandErrors(t *testing.T) {

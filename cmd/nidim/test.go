@@ -41,8 +41,10 @@ Flags:
                         exponential, Exponential(1)^d
   --eps E               noise half-width of the uniform channel the
                         embeddings were trained with, which the grid test
-                        needs; without it the grid test is skipped. Only
-                        with --prior uniform (default: unknown)
+                        needs; without it the grid test is skipped, which
+                        the report says once and does not count as a
+                        failure. Only with --prior uniform (default:
+                        unknown)
   --tests LIST          comma-separated test names (default: every test valid
                         for the prior)
   --alpha A             family-wise significance level, a probability in
@@ -67,8 +69,9 @@ Flags:
                         max_ks_distance, max_ks_component,
                         max_abs_correlation, max_correlation_pair,
                         tests_run, tests_rejected, tests_failed (tests
-                        that could not run), reject, verdict; see
-                        Report.MarshalJSON in package stats)
+                        that could not run), reject, verdict, and skipped
+                        ([{name, reason}], only when a test was skipped);
+                        see Report.MarshalJSON in package stats)
 
 Tests ("component" tests run on each column, the others on all columns):
 `
@@ -215,6 +218,11 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		msg := strings.TrimPrefix(err.Error(), "stats: ")
 		msg = strings.TrimPrefix(msg, "report: ")
 		fmt.Fprintf(stderr, "nidim test: %s: %s.\n", path, strings.TrimSuffix(msg, "."))
+		return exitUsage
+	}
+	if len(report.Tests) == 0 {
+		skip := report.Skipped[0]
+		fmt.Fprintf(stderr, "nidim test: no test ran on %s: %s was skipped, because %s.\n", path, skip.Name, skip.Reason)
 		return exitUsage
 	}
 	if report.Ran() == 0 {
