@@ -169,6 +169,13 @@ func LoadModel(path string) (*Model, error) {
 	return modelFromCheckpoint(path, c)
 }
 
+// UnverifiedNote returns the note for the checkpoint at path when
+// LoadModel read it without a checksum (Model.Verified is false). The
+// nidim commands and internal/cmd/loadtest all print this text.
+func UnverifiedNote(path string) string {
+	return fmt.Sprintf("cannot verify that %s is unchanged since it was written, because it has no checksum; an older nidim wrote it", path)
+}
+
 // modelFromCheckpoint checks c, read from path, and rebuilds the model it
 // contains.
 func modelFromCheckpoint(path string, c *nn.Checkpoint) (*Model, error) {

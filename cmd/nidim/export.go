@@ -69,7 +69,7 @@ func runExport(args []string, stdout, stderr io.Writer) int {
 	}
 	m := e.Model
 	if !m.Verified {
-		fmt.Fprintf(stderr, "nidim export: note: %s; the exported file gets a checksum of the content as it is\n", unverifiedText(source))
+		fmt.Fprintf(stderr, "nidim export: note: %s; the exported file gets a checksum of the content as it is\n", dim.UnverifiedNote(source))
 	}
 	if m.Epoch < m.Config.Epochs || m.Step > 0 {
 		if !*force {

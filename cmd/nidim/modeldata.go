@@ -104,7 +104,7 @@ func (c *modelCommand) loadModel() (*dim.Model, int) {
 		return nil, c.fail(exitUsage, "%v", err)
 	}
 	if !m.Verified {
-		fmt.Fprintf(c.stderr, "nidim %s: note: %s\n", c.name, unverifiedText(*c.model))
+		fmt.Fprintf(c.stderr, "nidim %s: note: %s\n", c.name, dim.UnverifiedNote(*c.model))
 	}
 	if note := unfinishedNote(*c.model, m); note != "" {
 		fmt.Fprintf(c.stderr, "nidim %s: note: %s\n", c.name, note)
@@ -127,11 +127,6 @@ func unfinishedNote(path string, m *dim.Model) string {
 	}
 	return fmt.Sprintf("%s is from an unfinished run (%s of %d epochs); %s, with the data flags it was trained on, finishes it",
 		path, unfinishedText(m), m.Config.Epochs, resume)
-}
-
-// unverifiedText is the note for a checkpoint path without a checksum.
-func unverifiedText(path string) string {
-	return fmt.Sprintf("cannot verify that %s is unchanged since it was written, because it has no checksum; an older nidim wrote it", path)
 }
 
 // noFingerprintText is the note for a checkpoint path without a

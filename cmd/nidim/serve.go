@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/nidim/nidim/dim"
 	"github.com/nidim/nidim/internal/serve"
 )
 
@@ -182,7 +183,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer, 
 		return exitUsage
 	}
 	if !model.Verified() {
-		log.Warn("cannot verify that the checkpoint is unchanged since it was written, because it has no checksum; an older nidim wrote it", "model", f.checkpoint)
+		log.Warn(dim.UnverifiedNote(f.checkpoint), "model", f.checkpoint)
 	}
 	m := model.Checkpoint()
 	if note := unfinishedNote(f.checkpoint, m); note != "" {

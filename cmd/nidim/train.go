@@ -479,7 +479,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 			return fail(exitUsage, "the checkpoint %s has already trained %s; pass --epochs above %d to continue.", *resume, plural(m.Epoch, "epoch", "epochs"), m.Epoch)
 		}
 		if !m.Verified {
-			resumeNotes = append(resumeNotes, unverifiedText(*resume))
+			resumeNotes = append(resumeNotes, dim.UnverifiedNote(*resume))
 		}
 		if m.Data == "" {
 			resumeNotes = append(resumeNotes, noFingerprintText(*resume))

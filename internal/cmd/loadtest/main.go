@@ -83,7 +83,7 @@ func main() {
 			os.Exit(1)
 		}
 	}
-	ok, err := run(opts, os.Stdout)
+	ok, err := run(opts, os.Stdout, os.Stderr)
 	if opts.cpuProfile != "" {
 		pprof.StopCPUProfile()
 	}
@@ -176,9 +176,9 @@ func checkLoopback(addr string) error {
 	return nil
 }
 
-// run executes every phase and prints the report. It returns false when a
-// bar is missed.
-func run(o *options, w io.Writer) (bool, error) {
+// run executes every phase and prints the report to w and notes to
+// stderr. It returns false when a bar is missed.
+func run(o *options, w, stderr io.Writer) (bool, error) {
 	if o.threads > 0 {
 		tensor.SetThreads(o.threads)
 		nn.SetThreads(o.threads)
@@ -195,7 +195,14 @@ func run(o *options, w io.Writer) (bool, error) {
 			return false, err
 		}
 	}
-	ref, err := buildReference(path, o.random)
+	m, err := dim.LoadModel(path)
+	if err != nil {
+		return false, err
+	}
+	if !m.Verified {
+		fmt.Fprintf(stderr, "loadtest: note: %s\n", dim.UnverifiedNote(path))
+	}
+	ref, err := buildReference(m, o.random)
 	if err != nil {
 		return false, err
 	}
@@ -286,13 +293,9 @@ func writeUntrainedModel(path string) error {
 }
 
 // buildReference loads the pool of input rows and computes their
-// embeddings and scores with a model of its own, the way "nidim embed"
-// does.
-func buildReference(path string, random bool) (*reference, error) {
-	m, err := dim.LoadModel(path)
-	if err != nil {
-		return nil, err
-	}
+// embeddings and scores with m, a model of its own that no server shares,
+// the way "nidim embed" does.
+func buildReference(m *dim.Model, random bool) (*reference, error) {
 	size, d := m.Encoder.InputSize(), m.Config.Dim
 	const poolRows = 1000
 	var x []float32
