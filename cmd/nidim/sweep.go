@@ -41,7 +41,8 @@ accuracies. After every run it rewrites DIR/sweep.csv (every column) and
 DIR/sweep.md (a Markdown table) atomically. A sweep that is started again
 with the same --out skips the runs already in sweep.csv, so an interrupted
 sweep resumes. It refuses to continue one made with other shared settings,
-evaluation options or data, which its column settings records.
+evaluation options or data, which its column settings records, or by a
+nidim that wrote another version of the table (sweep-format in settings).
 Progress goes to stderr.
 
 Grid:
@@ -246,25 +247,21 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	}
 	csvPath := filepath.Join(*outDir, "sweep.csv")
 	mdPath := filepath.Join(*outDir, "sweep.md")
-	records, legacy, err := readSweepCSV(csvPath)
+	records, err := readSweepCSV(csvPath)
 	if err != nil {
 		return fail(exitUsage, "%v", err)
 	}
 	opts := dim.SweepOptions{EvalSamples: *evalSamples, EvalSeed: *evalSeed, KNN: *knnK}
 	settings := sweepSettings(base, train, test, opts, *baselines)
-	// An older table recorded only the runs' own settings. Those are
-	// checked, and its rows then take the full string.
-	recorded := settings
-	if legacy {
-		recorded = dim.SettingsString(base)
-	}
 	done := map[string]bool{}
 	settingsCol := slices.Index(dim.SweepColumns, "settings")
 	for _, rec := range records {
-		if rec[settingsCol] != recorded {
-			return fail(exitUsage, "%s was written with other shared settings than this sweep (%s); use another --out or the same flags and data", csvPath, settingsDiff(rec[settingsCol], recorded))
+		if err := checkSweepFormat(csvPath, rec[settingsCol]); err != nil {
+			return fail(exitUsage, "%v", err)
 		}
-		rec[settingsCol] = settings
+		if rec[settingsCol] != settings {
+			return fail(exitUsage, "%s was written with other shared settings than this sweep (%s); use another --out or the same flags and data", csvPath, settingsDiff(rec[settingsCol], settings))
+		}
 		done[rec[0]] = true
 	}
 
@@ -328,18 +325,61 @@ func countDone(runs []dim.SweepRun, done map[string]bool) int {
 	return n
 }
 
+// sweepFormat is the version of the rows of sweep.csv, recorded as the
+// first field of their settings, "sweep-format=N". It goes up whenever the
+// same flags and data give other results, because a resumed sweep would
+// then mix rows that cannot be compared. sweepFormatChanges describes what
+// each version changed. Tables written before the field existed are
+// version 1.
+const sweepFormat = 2
+
+var sweepFormatChanges = map[int]string{
+	2: "the battery of every uniform-prior run with channel noise includes the grid test, which format 1 skipped",
+}
+
+// checkSweepFormat returns an error when settings, the settings column of
+// a row of the table at path, has another sweep format than this nidim
+// writes.
+func checkSweepFormat(path, settings string) error {
+	version := 1
+	for _, field := range strings.Fields(settings) {
+		value, ok := strings.CutPrefix(field, "sweep-format=")
+		if !ok {
+			continue
+		}
+		v, err := strconv.Atoi(value)
+		if err != nil || v < 1 {
+			return fmt.Errorf("%s has an invalid sweep-format %q in its settings column; use a new --out directory", path, value)
+		}
+		version = v
+		break
+	}
+	switch {
+	case version > sweepFormat:
+		return fmt.Errorf("%s was written by a newer nidim, in sweep format %d, and this nidim writes format %d; continue it with that nidim, or use a new --out directory", path, version, sweepFormat)
+	case version < sweepFormat:
+		var changes []string
+		for v := version + 1; v <= sweepFormat; v++ {
+			changes = append(changes, fmt.Sprintf("in format %d, %s", v, sweepFormatChanges[v]))
+		}
+		return fmt.Errorf("%s was written by an older nidim, in sweep format %d, and this nidim writes format %d (%s), so its rows cannot be compared with new ones; use a new --out directory to run the sweep again",
+			path, version, sweepFormat, strings.Join(changes, "; "))
+	}
+	return nil
+}
+
 // sweepSettings returns what every run of a sweep shares. That is the
-// settings of base that the grid does not change and the views that get
-// noise. It also contains the sigma that sets the initial temperature of the
-// runs without noise, the evaluation options and the fingerprints of the
-// two data splits.
+// sweep format, the settings of base that the grid does not change and the
+// views that get noise. It also contains the sigma that sets the initial
+// temperature of the runs without noise, the evaluation options and the
+// fingerprints of the two data splits.
 func sweepSettings(base dim.Config, train, test *dim.Dataset, opts dim.SweepOptions, baselines bool) string {
 	views := "both"
 	if base.NoiseViews == 1 {
 		views = "one"
 	}
-	s := fmt.Sprintf("%s noise-views=%s noiseless-sigma=%g eval=%d eval-seed=%d knn=%d",
-		dim.SettingsString(base), views, base.Sigma, opts.EvalSamples, opts.EvalSeed, opts.KNN)
+	s := fmt.Sprintf("sweep-format=%d %s noise-views=%s noiseless-sigma=%g eval=%d eval-seed=%d knn=%d",
+		sweepFormat, dim.SettingsString(base), views, base.Sigma, opts.EvalSamples, opts.EvalSeed, opts.KNN)
 	if baselines {
 		s += fmt.Sprintf(" penalty-directions=%d", base.PenaltyDirections)
 	}
@@ -348,29 +388,26 @@ func sweepSettings(base dim.Config, train, test *dim.Dataset, opts dim.SweepOpti
 
 // readSweepCSV returns the records of an earlier sweep.csv without its
 // header, or none when the file does not exist. Older tables name the
-// column "settings" "recipe", and it contains only dim.SettingsString, so
-// legacy reports them. The next write gives them the new header.
-func readSweepCSV(path string) (records [][]string, legacy bool, err error) {
+// column "settings" "recipe". Their rows are read all the same, so that
+// checkSweepFormat rejects them with the reason.
+func readSweepCSV(path string) ([][]string, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, false, nil
+		return nil, nil
 	}
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	rows, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
 	if err != nil {
-		return nil, false, fmt.Errorf("%s is not a valid CSV file (%v); move it away or use another --out", path, err)
+		return nil, fmt.Errorf("%s is not a valid CSV file (%v); move it away or use another --out", path, err)
 	}
 	old := slices.Clone(dim.SweepColumns)
 	old[slices.Index(old, "settings")] = "recipe"
-	switch {
-	case len(rows) > 0 && slices.Equal(rows[0], dim.SweepColumns):
-		return rows[1:], false, nil
-	case len(rows) > 0 && slices.Equal(rows[0], old):
-		return rows[1:], true, nil
+	if len(rows) > 0 && (slices.Equal(rows[0], dim.SweepColumns) || slices.Equal(rows[0], old)) {
+		return rows[1:], nil
 	}
-	return nil, false, fmt.Errorf("%s does not have the columns of a sweep table; move it away or use another --out", path)
+	return nil, fmt.Errorf("%s does not have the columns of a sweep table; move it away or use another --out", path)
 }
 
 // writeSweep writes the header and records to csvPath and their Markdown

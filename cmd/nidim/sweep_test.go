@@ -100,26 +100,32 @@ func TestSweepWritesTableAndResumes(t *testing.T) {
 	assert.NotContains(t, stderr, "training")
 	assert.Equal(t, before, readCSVFile(t, filepath.Join(out, "sweep.csv")))
 
-	// The shared settings include the evaluation options and the data.
+	// The shared settings include the table's format, the evaluation
+	// options and the data.
 	full := noise[col["settings"]]
+	assert.True(t, strings.HasPrefix(full, "sweep-format=2 mlp h16 "), full)
 	assert.Contains(t, full, " noise-views=one noiseless-sigma=")
 	assert.Contains(t, full, " eval=20 eval-seed=1 knn=5 penalty-directions=4 train=216 x [6] sha256:")
 
 	// An older table names the settings column recipe and records only
-	// the runs' own settings. It resumes and gets the new form back.
+	// the runs' own settings. It predates the sweep format, so it may not
+	// be continued, and the file stays as it was.
 	csvPath := filepath.Join(out, "sweep.csv")
 	old := readCSVFile(t, csvPath)
 	old[0][col["settings"]] = "recipe"
 	for _, r := range old[1:] {
-		r[col["settings"]] = strings.Split(r[col["settings"]], " noise-views=")[0]
+		r[col["settings"]] = strings.TrimPrefix(strings.Split(r[col["settings"]], " noise-views=")[0], "sweep-format=2 ")
 	}
 	var buf bytes.Buffer
 	require.NoError(t, csv.NewWriter(&buf).WriteAll(old))
 	require.NoError(t, os.WriteFile(csvPath, buf.Bytes(), 0o644))
 	code, _, stderr = runCmd(args...)
-	require.Equal(t, exitOK, code, stderr)
-	assert.Contains(t, stderr, "4 runs, 4 already in")
-	assert.Equal(t, before, readCSVFile(t, csvPath))
+	assert.Equal(t, exitUsage, code, stderr)
+	assert.Contains(t, stderr, csvPath+" was written by an older nidim, in sweep format 1, and this nidim writes format 2")
+	assert.Equal(t, old, readCSVFile(t, csvPath))
+	var restored bytes.Buffer
+	require.NoError(t, csv.NewWriter(&restored).WriteAll(before))
+	require.NoError(t, os.WriteFile(csvPath, restored.Bytes(), 0o644))
 
 	// A wider grid trains only the new run and keeps the old rows first.
 	wider := append([]string(nil), args...)
@@ -206,6 +212,58 @@ func TestSweepUniformRunsGridTest(t *testing.T) {
 	require.Contains(t, testsRun, dim.KindNoise)
 	require.Contains(t, testsRun, dim.KindNoNoise)
 	assert.Equal(t, testsRun[dim.KindNoNoise]+2, testsRun[dim.KindNoise], "one grid test per component")
+}
+
+// A table from before the sweep format mixes uniform-prior rows whose
+// battery skipped the grid test with rows whose battery runs it, so
+// resuming it is rejected with the reason, and nothing is written.
+func TestSweepRejectsOlderFormat(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	out := filepath.Join(dir, "old")
+	require.NoError(t, os.Mkdir(out, 0o755))
+
+	// A row as nidim wrote it before the format field: the settings start
+	// with the encoder.
+	row := map[string]string{
+		"run": "uniform/d2/eps0.1/s0", "kind": dim.KindNoise, "prior": "uniform", "dim": "2", "level": "0.1",
+		"noise_views": "2", "normalize": "true", "penalty": "none", "penalty_weight": "0", "seed": "0",
+		"epochs": "1", "batch": "24", "mi_estimate": "0.5", "train_mi_estimate": "0.5", "capacity": "3.6", "ln_batch": "3.18", "tau": "0.02",
+		"eval_n": "20", "ks": "0.1000 0.1000", "max_ks": "0.1", "max_abs_correlation": "0.1", "verdict": "pass", "rejected": "0", "tests_run": "7",
+		"worst": "ks-prior[0] p=0.5", "linear_probe_accuracy": "0.5", "knn_accuracy": "0.5", "images_per_s": "1000", "train_seconds": "1",
+		"settings": "mlp h8 euclidean infonce tau=0(learned) epochs=1 batch=24 lr=0.001 constant wd=0 shift=2 rot=0 zoom=0 pix=0.1 feat=0.1 mask=0 noise-views=both noiseless-sigma=0.1 eval=20 eval-seed=1 knn=5 train=216 x [6] sha256:00 test=24 x [6] sha256:00",
+	}
+	record := make([]string, len(dim.SweepColumns))
+	for i, name := range dim.SweepColumns {
+		v, ok := row[name]
+		require.True(t, ok, "column %s", name)
+		record[i] = v
+	}
+	var buf bytes.Buffer
+	require.NoError(t, csv.NewWriter(&buf).WriteAll([][]string{dim.SweepColumns, record}))
+	csvPath := filepath.Join(out, "sweep.csv")
+	require.NoError(t, os.WriteFile(csvPath, buf.Bytes(), 0o644))
+
+	code, stdout, stderr := runCmd("sweep", "--data", data, "--labels", labels, "--priors", "uniform",
+		"--sigmas", "0.1", "--dims", "2", "--epochs", "1", "--hidden", "8", "--batch", "24",
+		"--threads", "1", "--eval-samples", "20", "--out", out)
+	assert.Equal(t, exitUsage, code)
+	assert.Empty(t, stdout)
+	assert.Equal(t, "nidim sweep: "+csvPath+" was written by an older nidim, in sweep format 1, and this nidim writes format 2 "+
+		"(in format 2, the battery of every uniform-prior run with channel noise includes the grid test, which format 1 skipped), "+
+		"so its rows cannot be compared with new ones; use a new --out directory to run the sweep again.\n", stderr)
+	assert.NotContains(t, stderr, "training")
+	got, err := os.ReadFile(csvPath)
+	require.NoError(t, err)
+	assert.Equal(t, buf.String(), string(got), "the old table is left as it was")
+	assert.NoFileExists(t, filepath.Join(out, "sweep.md"))
+}
+
+func TestCheckSweepFormat(t *testing.T) {
+	assert.NoError(t, checkSweepFormat("s.csv", "sweep-format=2 mlp h8 train=216 x [6] sha256:00"))
+	assert.ErrorContains(t, checkSweepFormat("s.csv", "mlp h8 train=216 x [6] sha256:00"), "s.csv was written by an older nidim, in sweep format 1")
+	assert.ErrorContains(t, checkSweepFormat("s.csv", "sweep-format=3 mlp h8"), "s.csv was written by a newer nidim, in sweep format 3, and this nidim writes format 2; continue it with that nidim, or use a new --out directory")
+	assert.ErrorContains(t, checkSweepFormat("s.csv", "sweep-format=x mlp h8"), `s.csv has an invalid sweep-format "x" in its settings column; use a new --out directory`)
 }
 
 func TestSweepHelpListsFlags(t *testing.T) {
