@@ -588,6 +588,10 @@ func Continue(ctx context.Context, m *Model, data *Dataset, progress func(Progre
 	hist := &History{}
 	startEpoch, startStep := m.Epoch, m.Step
 	lnB := math.Log(float64(b))
+	// The uniform prior's two-view MI is a numerical integral that costs
+	// tens of milliseconds, so it is computed once and not in every step's
+	// progress report.
+	capacity, twoViewMI := prior.Capacity(d), prior.TwoViewMI(d)
 	start := time.Now()
 	for epoch := m.Epoch; epoch < cfg.Epochs; epoch++ {
 		// The shuffle and the channel noise come from rng, the views from
@@ -689,7 +693,7 @@ func Continue(ctx context.Context, m *Model, data *Dataset, progress func(Progre
 				progress(Progress{
 					Epoch: epoch + 1, Epochs: cfg.Epochs, Step: s + 1, Steps: steps,
 					Loss: sumLoss / float64(done), MI: sumMI / float64(done),
-					Capacity: prior.Capacity(d), TwoViewMI: prior.TwoViewMI(d), LnBatch: lnB,
+					Capacity: capacity, TwoViewMI: twoViewMI, LnBatch: lnB,
 					Tau: math.Exp(float64(logTau.Value.Data[0])), SamplesPerSec: float64(done*b) / sec,
 					Elapsed: time.Since(start), EpochTime: time.Since(epochStart),
 				})
@@ -704,7 +708,7 @@ func Continue(ctx context.Context, m *Model, data *Dataset, progress func(Progre
 		if progress != nil {
 			progress(Progress{
 				Epoch: epoch + 1, Epochs: cfg.Epochs, Step: steps, Steps: steps,
-				Loss: st.Loss, MI: st.MI, Capacity: prior.Capacity(d), TwoViewMI: prior.TwoViewMI(d), LnBatch: lnB,
+				Loss: st.Loss, MI: st.MI, Capacity: capacity, TwoViewMI: twoViewMI, LnBatch: lnB,
 				Tau: st.Tau, SamplesPerSec: st.SamplesPerSec, Elapsed: time.Since(start),
 				EpochTime: time.Since(epochStart), EpochDone: true, Model: m,
 			})
