@@ -995,3 +995,42 @@ func makeUnfinished(t *testing.T, path string, epochs, step int) {
 	m.Config.Epochs, m.Step = epochs, step
 	require.NoError(t, m.Save(path))
 }
+
+// --shift on feature vectors, or --feature-noise on images, used to train
+// without the augmentation and without a word.
+func TestViewFlagsMustFitTheData(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	out := filepath.Join(dir, "m.safetensors")
+	vectors := []string{"--data", data, "--labels", labels}
+	images := []string{"--data", data, "--labels", labels, "--image-shape", "1,2,3"}
+	for _, c := range []struct {
+		command string
+		args    []string
+		want    string
+	}{
+		{"train", append(slices.Clone(vectors), "--shift", "2"), "nidim train: --shift 2 applies to images, but the samples are feature vectors of shape [6]; drop it and set the vector views with --feature-noise and --mask, or pass --image-shape C,H,W if each row is an image.\n"},
+		{"train", append(slices.Clone(vectors), "--pixel-noise", "0.1"), "nidim train: --pixel-noise 0.1 applies to images"},
+		{"train", append(slices.Clone(images), "--mask", "0.2"), "nidim train: --mask 0.2 applies to feature vectors, but the samples are images of shape [1 2 3]; drop it, and set the image views with --shift, --rotate, --zoom and --pixel-noise.\n"},
+		{"sweep", append(slices.Clone(vectors), "--rotate", "10", "--dims", "2", "--sigmas", "0.5"), "nidim sweep: --rotate 10 applies to images"},
+		{"sweep", append(slices.Clone(images), "--feature-noise", "0.5", "--dims", "2", "--sigmas", "0.5"), "nidim sweep: --feature-noise 0.5 applies to feature vectors"},
+	} {
+		code, stdout, stderr := runCmd(append([]string{c.command, "--batch", "24", "--epochs", "1", "--out", out}, c.args...)...)
+		assert.Equal(t, exitUsage, code, "%v: %s", c.args, stderr)
+		assert.Empty(t, stdout, "%v", c.args)
+		assert.Contains(t, stderr, c.want, "%v", c.args)
+		_, err := os.Stat(out)
+		assert.ErrorIs(t, err, os.ErrNotExist, "%v wrote %s", c.args, out)
+	}
+
+	// A zero value changes nothing, and the reference recipe's --shift 2
+	// does not count as given.
+	for _, args := range [][]string{
+		append(slices.Clone(vectors), "--shift", "0"),
+		append(slices.Clone(vectors), "--recipe", "reference"),
+		append(slices.Clone(images), "--feature-noise", "0"),
+	} {
+		code, _, stderr := runCmd(append([]string{"train", "--batch", "24", "--epochs", "1", "--hidden", "8", "--threads", "1", "--no-eval", "--out", out}, args...)...)
+		assert.Equal(t, exitOK, code, "%v: %s", args, stderr)
+	}
+}

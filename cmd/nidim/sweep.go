@@ -160,6 +160,8 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "nidim sweep: %s\n", sentence(fmt.Sprintf(format, a...)))
 		return status
 	}
+	explicit := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
 	// --sigma here is only the temperature scale of the noiseless runs,
 	// which keeps its default: the grid sets the noise levels.
 	if _, err := applyRecipe(fs, *recipeName, strings.TrimSpace(*priors), "sigma"); err != nil {
@@ -227,6 +229,9 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 
 	train, test, err := loadData(df, base.Seed)
 	if err != nil {
+		return fail(exitUsage, "%v", err)
+	}
+	if err := checkViewFlags(explicit, base, train.Shape); err != nil {
 		return fail(exitUsage, "%v", err)
 	}
 	// One message names the tighter of the two limits, so that following

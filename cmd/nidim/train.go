@@ -506,6 +506,11 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(exitUsage, "%v", err)
 	}
+	if model == nil {
+		if err := checkViewFlags(explicit, cfg, train.Shape); err != nil {
+			return fail(exitUsage, "%v", err)
+		}
+	}
 	if model != nil && model.Encoder.InputSize() != train.X.Shape[1] && df.data == "" {
 		return fail(exitUsage, "%s; pass --data FILE with the data it was trained on.", builtinMNISTMismatch("the checkpoint "+*resume, model, train.X.Shape[1]))
 	}
