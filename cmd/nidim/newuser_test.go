@@ -1034,3 +1034,35 @@ func TestViewFlagsMustFitTheData(t *testing.T) {
 		assert.Equal(t, exitOK, code, "%v: %s", args, stderr)
 	}
 }
+
+// --labels without --data used to get "--labels and --image-shape apply
+// to a matrix file --data; an MNIST-style data set carries its own",
+// which named a flag not given and neither the file nor the built-in
+// MNIST that nidim would read.
+func TestMatrixFlagsWithoutMatrixData(t *testing.T) {
+	_, labels, model := trainTinyModel(t)
+	idxDir := t.TempDir()
+	out := filepath.Join(t.TempDir(), "out.csv")
+	noData := func(flagName, value string) string {
+		return flagName + " " + value + " applies to a matrix file --data, but no --data was given, so nidim would read the built-in MNIST, which has its own labels and image shape; pass --data FILE with one sample per row, or drop " + flagName + ".\n"
+	}
+	inDir := "--labels " + labels + " applies to a matrix file --data, but --data " + idxDir + " is an MNIST-style directory, whose IDX files contain the labels and the image shape; drop --labels.\n"
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"train", "--labels", labels, "--out", filepath.Join(idxDir, "m.safetensors")}, "nidim train: " + noData("--labels", labels)},
+		{[]string{"train", "--image-shape", "1,28,28", "--out", filepath.Join(idxDir, "m.safetensors")}, "nidim train: " + noData("--image-shape", "1,28,28")},
+		{[]string{"eval", model, "--labels", labels}, "nidim eval: " + noData("--labels", labels)},
+		{[]string{"score", model, "--labels", labels, "--out", out}, "nidim score: " + noData("--labels", labels)},
+		{[]string{"score", model, "--data", idxDir, "--labels", labels, "--out", out}, "nidim score: " + inDir},
+		{[]string{"sweep", "--data", idxDir, "--labels", labels, "--out", filepath.Join(idxDir, "sweep")}, "nidim sweep: " + inDir},
+	} {
+		code, stdout, stderr := runCmd(c.args...)
+		assert.Equal(t, exitUsage, code, "%v: %s", c.args, stderr)
+		assert.Empty(t, stdout, "%v", c.args)
+		assert.Equal(t, c.want, stderr, "%v", c.args)
+	}
+	_, err := os.Stat(out)
+	assert.ErrorIs(t, err, os.ErrNotExist)
+}

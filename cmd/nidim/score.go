@@ -67,7 +67,7 @@ func runScore(args []string, stdout, stderr io.Writer) int {
 		return st
 	}
 	if *labelsPath != "" && (*c.data == "" || isDir(*c.data)) {
-		return c.fail(exitUsage, "--labels applies to a matrix file --data; MNIST-style data carries its own labels.")
+		return c.fail(exitUsage, "%v", matrixOnlyError("--labels", *labelsPath, *c.data))
 	}
 	if st := c.checkOut(inputFile{"--labels", *labelsPath}); st >= 0 {
 		return st

@@ -166,7 +166,7 @@ func TestScoreCommandErrors(t *testing.T) {
 	}{
 		{[]string{"score", model}, "missing --out"},
 		{[]string{"score", "--out", filepath.Join(dir, "s.csv")}, "missing --model"},
-		{[]string{"score", model, "--labels", "l.csv", "--out", filepath.Join(dir, "s.csv")}, "--labels applies to a matrix file --data"},
+		{[]string{"score", model, "--labels", "l.csv", "--out", filepath.Join(dir, "s.csv")}, "--labels l.csv applies to a matrix file --data"},
 		{[]string{"score", model, "--out", filepath.Join(dir, "s.xyz")}, "--out"},
 		{[]string{"embed", model, "--prior", "cauchy", "--out", filepath.Join(dir, "e.npy")}, `invalid --prior "cauchy"`},
 	} {

@@ -1081,8 +1081,11 @@ func (e *evalResult) write(w io.Writer, bounds string, capacity, lnB float64) er
 // seed.
 func loadData(df dataFlags, seed uint64) (train, test *dim.Dataset, err error) {
 	if df.data == "" || isDir(df.data) {
-		if df.labels != "" || df.imageShape != "" {
-			return nil, nil, fmt.Errorf("--labels and --image-shape apply to a matrix file --data; an MNIST-style data set carries its own")
+		if df.labels != "" {
+			return nil, nil, matrixOnlyError("--labels", df.labels, df.data)
+		}
+		if df.imageShape != "" {
+			return nil, nil, matrixOnlyError("--image-shape", df.imageShape, df.data)
 		}
 		if df.testFraction != defaultTestFraction {
 			return nil, nil, fmt.Errorf("--test-fraction applies to a matrix file --data; an MNIST-style data set has its own test split")
@@ -1101,6 +1104,18 @@ func loadData(df dataFlags, seed uint64) (train, test *dim.Dataset, err error) {
 			&dim.Dataset{X: te.Images, Shape: shape, Labels: te.Labels}, nil
 	}
 	return loadMatrixData(df, seed)
+}
+
+// matrixOnlyError returns the error for a flag that applies only to a
+// matrix file --data, given with value, when --data is data: empty for the
+// built-in MNIST, or an MNIST-style directory.
+func matrixOnlyError(flagName, value, data string) error {
+	if data == "" {
+		return fmt.Errorf("%s %s applies to a matrix file --data, but no --data was given, so nidim would read the built-in MNIST, which has its own labels and image shape; pass --data FILE with one sample per row, or drop %s",
+			flagName, shellQuote(value), flagName)
+	}
+	return fmt.Errorf("%s %s applies to a matrix file --data, but --data %s is an MNIST-style directory, whose IDX files contain the labels and the image shape; drop %s",
+		flagName, shellQuote(value), shellQuote(data), flagName)
 }
 
 func isDir(path string) bool {
