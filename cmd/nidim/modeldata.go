@@ -158,6 +158,9 @@ func modelInput(data, split string, m *dim.Model) (x *tensor.Tensor, labels []in
 		if err != nil {
 			return nil, nil, fileFlagError("--data", data, err)
 		}
+		if rows == 0 {
+			return nil, nil, noSamplesError(data)
+		}
 		if err := checkSamples(data, values, cols); err != nil {
 			return nil, nil, err
 		}

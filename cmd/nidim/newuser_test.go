@@ -1066,3 +1066,32 @@ func TestMatrixFlagsWithoutMatrixData(t *testing.T) {
 	_, err := os.Stat(out)
 	assert.ErrorIs(t, err, os.ErrNotExist)
 }
+
+// A --data file without rows used to make embed and score report "0
+// values per sample" for an empty file, and write empty outputs (score
+// with "0 of 0 (NaN%") for a header line alone. Train and eval blamed the
+// test fraction.
+func TestDataWithoutRows(t *testing.T) {
+	_, _, model := trainTinyModel(t)
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty.csv")
+	header := filepath.Join(dir, "header.csv")
+	require.NoError(t, os.WriteFile(empty, nil, 0o644))
+	require.NoError(t, os.WriteFile(header, []byte("a,b,c,d,e,f\n"), 0o644))
+	out := filepath.Join(dir, "out.csv")
+	for _, data := range []string{empty, header} {
+		for _, args := range [][]string{
+			{"embed", model, "--out", out},
+			{"score", model, "--out", out},
+			{"eval", model},
+			{"train", "--out", filepath.Join(dir, "m.safetensors")},
+		} {
+			code, stdout, stderr := runCmd(append(args, "--data", data)...)
+			assert.Equal(t, exitUsage, code, "%v %s: %s", args, data, stderr)
+			assert.Empty(t, stdout, "%v %s", args, data)
+			assert.Equal(t, "nidim "+args[0]+": --data "+data+" contains no samples; pass a file with one sample per row.\n", stderr, "%v", args)
+			_, err := os.Stat(out)
+			assert.ErrorIs(t, err, os.ErrNotExist, "%v %s wrote %s", args, data, out)
+		}
+	}
+}

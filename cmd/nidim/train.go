@@ -1123,6 +1123,12 @@ func isDir(path string) bool {
 	return err == nil && fi.IsDir()
 }
 
+// noSamplesError returns the error for a matrix --data file at path
+// without rows: an empty file, or a header line alone.
+func noSamplesError(path string) error {
+	return fmt.Errorf("--data %s contains no samples; pass a file with one sample per row", path)
+}
+
 // checkSamples returns an error naming the first value of values, a
 // matrix of cols columns read from path, that float32 cannot hold.
 func checkSamples(path string, values []float64, cols int) error {
@@ -1141,6 +1147,9 @@ func loadMatrixData(df dataFlags, seed uint64) (train, test *dim.Dataset, err er
 	values, rows, cols, err := tensor.ReadMatrixFile(df.data)
 	if err != nil {
 		return nil, nil, fileFlagError("--data", df.data, err)
+	}
+	if rows == 0 {
+		return nil, nil, noSamplesError(df.data)
 	}
 	if err := checkSamples(df.data, values, cols); err != nil {
 		return nil, nil, err
