@@ -1095,3 +1095,24 @@ func TestDataWithoutRows(t *testing.T) {
 		}
 	}
 }
+
+// --dim above the number of features trained without a word, though the
+// embeddings of 6 features cannot follow a prior in more dimensions.
+func TestDimAboveFeatureCountNoted(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	common := []string{"--data", data, "--labels", labels, "--hidden", "8", "--batch", "24", "--epochs", "1", "--threads", "1"}
+	note := "nidim train: --dim 8 exceeds the 6 values of each sample; the embeddings, a function of those values, fill at most 6 of the 8 dimensions, so they cannot follow the prior. Use --dim 6 or less.\n"
+
+	code, _, stderr := runCmd(append([]string{"train", "--dim", "8", "--no-eval", "--out", filepath.Join(dir, "d8.safetensors")}, common...)...)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, note)
+
+	code, _, stderr = runCmd(append([]string{"train", "--dim", "6", "--no-eval", "--out", filepath.Join(dir, "d6.safetensors")}, common...)...)
+	require.Equal(t, exitOK, code, stderr)
+	assert.NotContains(t, stderr, "values of each sample")
+
+	code, _, stderr = runCmd(append([]string{"sweep", "--dims", "2,7", "--sigmas", "0.5", "--eval-samples", "20", "--out", filepath.Join(dir, "sweep")}, common...)...)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "nidim sweep: the --dims entry 7 exceeds the 6 values of each sample; the embeddings, a function of those values, fill at most 6 of the 7 dimensions, so they cannot follow the prior. Use --dims entries of 6 or less.\n")
+}

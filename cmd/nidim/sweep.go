@@ -273,6 +273,10 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), stopSignals...)
 	defer stop()
 	fmt.Fprintf(stderr, "nidim sweep: %s, %d already in %s; shared settings: %s\n", plural(len(runs), "run", "runs"), countDone(runs, done), csvPath, settings)
+	values := train.X.Shape[1]
+	if note := dimNote("the --dims entry", slices.Max(dimList), values, fmt.Sprintf("Use --dims entries of %d or less", values)); note != "" {
+		fmt.Fprintf(stderr, "nidim sweep: %s\n", note)
+	}
 	if note := sweepSaturationNote(runs); note != "" {
 		fmt.Fprintf(stderr, "nidim sweep: %s\n", note)
 	}

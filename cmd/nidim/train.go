@@ -569,6 +569,9 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		if note := saturationNote(prior0, cfg); note != "" {
 			fmt.Fprintf(stderr, "nidim train: %s\n", note)
 		}
+		if note := dimNote("--dim", cfg.Dim, train.X.Shape[1], fmt.Sprintf("Use --dim %d or less", train.X.Shape[1])); note != "" {
+			fmt.Fprintf(stderr, "nidim train: %s\n", note)
+		}
 	}
 	startEpoch, startStep := model.Epoch, model.Step
 
@@ -726,6 +729,20 @@ func saturationNote(p dim.Prior, cfg dim.Config) string {
 	}
 	return fmt.Sprintf("the channel's %s (%.2f nats) exceeds ln B = %.2f nats, the most the InfoNCE estimate can reach, so the estimate cannot approach the %s, and the capacity gap no longer bounds how far the embeddings are from the prior. Judge the match by the report's tests; docs/sweep.md in the nidim repository (\"Larger dimensions\") gives measured runs.",
 		bound, limit, lnB, bound)
+}
+
+// dimNote returns a note when an embedding of dimension d exceeds the
+// number of values per sample, and "" otherwise. The encoder is a
+// Lipschitz function of its input, so its output fills at most as many
+// dimensions as the input has values and cannot have the prior's density.
+// name is the setting in the note, such as "--dim", and fix the advice
+// that ends it, such as "use --dim 20 or less".
+func dimNote(name string, d, values int, fix string) string {
+	if d <= values {
+		return ""
+	}
+	return fmt.Sprintf("%s %d exceeds the %d values of each sample; the embeddings, a function of those values, fill at most %d of the %d dimensions, so they cannot follow the prior. %s.",
+		name, d, values, values, d, fix)
 }
 
 // epochLine is the log line of a finished epoch. Without channel noise
