@@ -82,7 +82,7 @@ func runEmbed(args []string, stdout, stderr io.Writer) int {
 	if err := tensor.WriteMatrixFile(*c.out, values, z.Shape[0], z.Shape[1]); err != nil {
 		return c.fail(exitFail, "%v", err)
 	}
-	fmt.Fprintf(stderr, "wrote %d embeddings of dimension %d to %s\n", z.Shape[0], z.Shape[1], *c.out)
+	fmt.Fprintf(stderr, "wrote %s of dimension %d to %s\n", plural(z.Shape[0], "embedding", "embeddings"), z.Shape[1], *c.out)
 	return exitOK
 }
 

@@ -1116,3 +1116,23 @@ func TestDimAboveFeatureCountNoted(t *testing.T) {
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stderr, "nidim sweep: the --dims entry 7 exceeds the 6 values of each sample; the embeddings, a function of those values, fill at most 6 of the 7 dimensions, so they cannot follow the prior. Use --dims entries of 6 or less.\n")
 }
+
+// One input row used to give "wrote 1 embeddings" and "of 1 inputs".
+func TestEmbedAndScoreOneRowSingular(t *testing.T) {
+	data, _, model := trainTinyModel(t)
+	values, _, cols, err := tensor.ReadMatrixFile(data)
+	require.NoError(t, err)
+	dir := t.TempDir()
+	one := filepath.Join(dir, "one.csv")
+	require.NoError(t, tensor.WriteMatrixFile(one, values[:cols], 1, cols))
+
+	embeddings := filepath.Join(dir, "e.csv")
+	code, _, stderr := runCmd("embed", model, "--data", one, "--out", embeddings)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Equal(t, "wrote 1 embedding of dimension 2 to "+embeddings+"\n", stderr)
+
+	scores := filepath.Join(dir, "s.csv")
+	code, _, stderr = runCmd("score", model, "--data", one, "--out", scores)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "wrote the scores and p-values of 1 input under the gaussian prior (d = 2) to "+scores+"\n")
+}

@@ -106,7 +106,7 @@ func runScore(args []string, stdout, stderr io.Writer) int {
 	if err := tensor.WriteMatrixFile(*c.out, table, n, cols, tensor.NPYFloat64()); err != nil {
 		return c.fail(exitFail, "%v", err)
 	}
-	fmt.Fprintf(stderr, "wrote the scores and p-values of %d inputs under the %s prior (d = %d) to %s\n", n, m.Config.Prior, m.Config.Dim, *c.out)
+	fmt.Fprintf(stderr, "wrote the scores and p-values of %s under the %s prior (d = %d) to %s\n", plural(n, "input", "inputs"), m.Config.Prior, m.Config.Dim, *c.out)
 	fmt.Fprintln(stderr, calibrationLine(pValues))
 	return exitOK
 }
