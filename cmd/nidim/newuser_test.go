@@ -1136,3 +1136,20 @@ func TestEmbedAndScoreOneRowSingular(t *testing.T) {
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stderr, "wrote the scores and p-values of 1 input under the gaussian prior (d = 2) to "+scores+"\n")
 }
+
+// "--eps 0" or "--sigma 0" trains without channel noise, but the first
+// line used to print the default level in its place: "eps = 0.1 on no
+// view (no channel noise)".
+func TestNoiselessRunHeaderShowsNoLevel(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	for _, level := range [][]string{{"--sigma", "0"}, {"--prior", "uniform", "--eps", "0"}} {
+		args := append([]string{"train", "--data", data, "--labels", labels, "--dim", "2", "--hidden", "8", "--batch", "24",
+			"--epochs", "1", "--threads", "1", "--no-eval", "--out", filepath.Join(dir, "m.safetensors")}, level...)
+		code, _, stderr := runCmd(args...)
+		require.Equal(t, exitOK, code, stderr)
+		first, _, _ := strings.Cut(stderr, "\n")
+		assert.Contains(t, first, "d = 2, no channel noise, mlp encoder", "%v", level)
+		assert.NotContains(t, first, "= 0.1", "%v", level)
+	}
+}

@@ -547,12 +547,15 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	prior0, _ := cfg.NewPrior()
 	if !*asJSON {
 		// From cfg, not the flag: a resumed model has its own setting.
-		noisy := "both views"
+		// Without channel noise the level only scales the initial
+		// temperature, and after --sigma 0 or --eps 0 it is the default,
+		// which the user did not give.
+		channel := "no channel noise"
 		switch cfg.NoiseViews {
 		case 1:
-			noisy = "one view"
-		case 0:
-			noisy = "no view (no channel noise)"
+			channel = fmt.Sprintf("%s = %g on one view", levelName(cfg.Prior), cfg.NoiseLevel())
+		case 2:
+			channel = fmt.Sprintf("%s = %g on both views", levelName(cfg.Prior), cfg.NoiseLevel())
 		}
 		recipeNote := ""
 		if recipeUsed != "" {
@@ -562,8 +565,8 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		if threads <= 0 {
 			threads = runtime.GOMAXPROCS(0)
 		}
-		fmt.Fprintf(stderr, "nidim train: %s%s prior, d = %d, %s = %g on %s, %s encoder, %s critic, %s loss; %d training and %d test samples of shape %v; batch %d, %s, %s, %s kernels\n",
-			recipeNote, cfg.Prior, cfg.Dim, levelName(cfg.Prior), cfg.NoiseLevel(), noisy, cfg.Encoder, cfg.Critic, cfg.Loss,
+		fmt.Fprintf(stderr, "nidim train: %s%s prior, d = %d, %s, %s encoder, %s critic, %s loss; %d training and %d test samples of shape %v; batch %d, %s, %s, %s kernels\n",
+			recipeNote, cfg.Prior, cfg.Dim, channel, cfg.Encoder, cfg.Critic, cfg.Loss,
 			train.X.Shape[0], test.X.Shape[0], train.Shape, cfg.Batch, plural(cfg.Epochs, "epoch", "epochs"),
 			plural(threads, "thread", "threads"), simd.Active().Level)
 		if note := saturationNote(prior0, cfg); note != "" {

@@ -167,7 +167,7 @@ func TestTrainEpochLineBounds(t *testing.T) {
 	}
 	code, stdout, stderr := runCmd(args("none", "none.safetensors")...)
 	require.Equal(t, exitOK, code, stderr)
-	assert.Contains(t, stderr, "no view (no channel noise)")
+	assert.Contains(t, stderr, "d = 2, no channel noise, mlp encoder")
 	assert.Regexp(t, `MI estimate \(last training epoch\): -?[0-9.]+ nats; no channel noise, so no capacity bound; ln B 3\.178\n`, stdout)
 	assert.NotContains(t, stdout, "capacity 1.609")
 	assert.Regexp(t, `epoch 1/1: loss [0-9.]+, MI -?[0-9.]+ nats \(no channel noise, so no capacity bound; ln B 3\.178\), tau `, stderr)
