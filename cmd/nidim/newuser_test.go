@@ -1153,3 +1153,13 @@ func TestNoiselessRunHeaderShowsNoLevel(t *testing.T) {
 		assert.NotContains(t, first, "= 0.1", "%v", level)
 	}
 }
+
+// The help named "image views" and "vector views" without saying which
+// data gets which, or that the feature noise is in the data's units.
+func TestTrainHelpSaysWhichViewsApply(t *testing.T) {
+	code, stdout, _ := runCmd("help", "train")
+	require.Equal(t, exitOK, code)
+	text := strings.Join(strings.Fields(stdout), " ")
+	assert.Contains(t, text, "Images, from this flag or an IDX directory, get the image views; feature vectors get the vector views")
+	assert.Contains(t, text, "in the units of the data, which nidim does not standardize")
+}

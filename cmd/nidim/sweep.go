@@ -94,7 +94,8 @@ Training (shared by every run; see "nidim help train"):
   --rotate DEG         image views: maximum rotation in degrees (default 0)
   --zoom Z             image views: zoom range 1-Z to 1+Z (default 0)
   --pixel-noise S      [r] image views: pixel noise standard deviation
-  --feature-noise S    [r] vector views: noise standard deviation
+  --feature-noise S    [r] vector views: noise standard deviation, in the
+                       units of the data
   --mask P             vector views: probability of zeroing a feature
                        (default 0)
   --no-recalibrate     keep the running normalization statistics of training

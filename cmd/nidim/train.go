@@ -121,7 +121,9 @@ Training:
   --zoom Z             image views: zoom range 1-Z to 1+Z (default 0)
   --pixel-noise S      [r] image views: Gaussian pixel noise standard
                        deviation
-  --feature-noise S    [r] vector views: Gaussian noise standard deviation
+  --feature-noise S    [r] vector views: Gaussian noise standard deviation,
+                       in the units of the data, which nidim does not
+                       standardize
   --mask P             vector views: probability of zeroing a feature
                        (default 0)
   --no-recalibrate     keep the running normalization statistics of training
@@ -156,7 +158,10 @@ Data and output:
                        matrix file (.npy, .csv, .tsv, .txt, optionally .gz)
                        with one sample per row (default: built-in MNIST)
   --labels FILE        class labels for a matrix --data, one per row
-  --image-shape C,H,W  sample shape of a matrix --data (default: vectors)
+  --image-shape C,H,W  sample shape of a matrix --data (default: feature
+                       vectors). Images, from this flag or an IDX
+                       directory, get the image views; feature vectors get
+                       the vector views
   --test-fraction F    share of a matrix --data held out for testing
                        (default 0.1)
   --out FILE           checkpoint path (default nidim-model.safetensors, or
