@@ -86,11 +86,11 @@ func load(open func(name string) (io.ReadCloser, error)) (train, test *Set, err 
 }
 
 func loadSet(open func(name string) (io.ReadCloser, error), imagesName, labelsName string) (*Set, error) {
-	imgs, err := readFile(open, imagesName)
+	imgs, imagesName, err := readFile(open, imagesName)
 	if err != nil {
 		return nil, err
 	}
-	labs, err := readFile(open, labelsName)
+	labs, labelsName, err := readFile(open, labelsName)
 	if err != nil {
 		return nil, err
 	}
@@ -122,13 +122,17 @@ func loadSet(open func(name string) (io.ReadCloser, error), imagesName, labelsNa
 // readFile opens name and reads it with tensor.ReadIDX, which gunzips a
 // file that starts with the gzip magic bytes. MNIST stores unsigned bytes
 // (IDX type code 0x08), so other types are refused, and the file must end
-// with the array the header announces.
-func readFile(open func(name string) (io.ReadCloser, error), name string) (*tensor.Tensor, error) {
+// with the array the header announces. Errors, and the returned name,
+// give the path of a file on disk, with .gz when that was the file read.
+func readFile(open func(name string) (io.ReadCloser, error), name string) (*tensor.Tensor, string, error) {
 	f, err := open(name)
 	if err != nil {
-		return nil, err
+		return nil, name, err
 	}
 	defer f.Close()
+	if named, ok := f.(interface{ Name() string }); ok {
+		name = named.Name()
+	}
 	// The type code is the third byte of the decompressed file. Reading it
 	// and checking the end of the data need the decompressed stream, so the
 	// gzip reader is set up here and ReadIDX reads the plain IDX bytes.
@@ -136,7 +140,7 @@ func readFile(open func(name string) (io.ReadCloser, error), name string) (*tens
 	if head, _ := r.(*bufio.Reader).Peek(2); len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
 		zr, err := gzip.NewReader(r)
 		if err != nil {
-			return nil, fmt.Errorf("mnist: %s: %w", name, err)
+			return nil, name, fmt.Errorf("mnist: %s: %w", name, err)
 		}
 		r = zr
 	}
@@ -144,29 +148,29 @@ func readFile(open func(name string) (io.ReadCloser, error), name string) (*tens
 	if head, err := br.Peek(3); err == nil {
 		switch {
 		case head[0] == 0 && head[1] == 0 && head[2] != tensor.IDXUint8:
-			return nil, fmt.Errorf("mnist: %s: unsupported IDX element type 0x%02x; MNIST-style files contain unsigned bytes (0x08)", name, head[2])
+			return nil, name, fmt.Errorf("mnist: %s: unsupported IDX element type 0x%02x; MNIST-style files contain unsigned bytes (0x08)", name, head[2])
 		case head[0] == 0x1f && head[1] == 0x8b:
 			// ReadIDX would gunzip the inner stream without the type check.
-			return nil, fmt.Errorf("mnist: %s is gzipped twice; decompress it once", name)
+			return nil, name, fmt.Errorf("mnist: %s is gzipped twice; decompress it once", name)
 		}
 	}
 	t, err := tensor.ReadIDX(br)
 	if err != nil {
-		return nil, fmt.Errorf("mnist: %s: %w", name, err)
+		return nil, name, fmt.Errorf("mnist: %s: %w", name, err)
 	}
 	// Reading to the end also makes gzip verify its checksum.
 	extra, err := io.Copy(io.Discard, br)
 	if err != nil {
-		return nil, fmt.Errorf("mnist: %s: %w", name, err)
+		return nil, name, fmt.Errorf("mnist: %s: %w", name, err)
 	}
 	if extra > 0 {
 		unit := "bytes follow"
 		if extra == 1 {
 			unit = "byte follows"
 		}
-		return nil, fmt.Errorf("mnist: %s: %d %s the array of shape %s that the header announces; the dimensions do not match the data", name, extra, unit, shapeString(t.Shape))
+		return nil, name, fmt.Errorf("mnist: %s: %d %s the array of shape %s that the header announces; the dimensions do not match the data", name, extra, unit, shapeString(t.Shape))
 	}
-	return t, nil
+	return t, name, nil
 }
 
 func shapeString(dims []int) string {

@@ -167,3 +167,29 @@ func TestLoadDirGzipChecksum(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "checksum")
 }
+
+// Errors used to name a file in the directory by its base name without
+// .gz, so they named neither the directory nor the file that was read.
+func TestLoadDirErrorsNameThePath(t *testing.T) {
+	good := []byte{0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 2, 10, 20}
+	images := func(dir string, zip bool) string {
+		if zip {
+			return filepath.Join(dir, TrainImages+".gz")
+		}
+		return filepath.Join(dir, TrainImages)
+	}
+	for _, zip := range []bool{false, true} {
+		dir := writeSet(t, good[:len(good)-1], zip)
+		_, _, err := LoadDir(dir)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "mnist: "+images(dir, zip)+": ", "gzip %v", zip)
+
+		dir = writeSet(t, good, zip)
+		path := images(dir, zip)
+		labels := filepath.Join(dir, TrainLabels)
+		require.NoError(t, os.WriteFile(labels, []byte{0, 0, 8, 1, 0, 0, 0, 2, 4, 5}, 0o644))
+		_, _, err = LoadDir(dir)
+		require.Error(t, err)
+		assert.Equal(t, "mnist: "+labels+" has 2 labels for 1 images in "+path, err.Error(), "gzip %v", zip)
+	}
+}
