@@ -94,6 +94,9 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	if err := checkInputSize(m, train.X.Shape[1], df.data); err != nil {
 		return c.fail(exitUsage, "%v", err)
 	}
+	if err := checkKNN(*knnK, train); err != nil {
+		return c.fail(exitUsage, "%v", err)
+	}
 	// Another split would put training rows among the test rows.
 	if m.Data == "" {
 		fmt.Fprintf(stderr, "nidim eval: note: %s\n", noFingerprintText(*c.model))

@@ -1163,3 +1163,37 @@ func TestTrainHelpSaysWhichViewsApply(t *testing.T) {
 	assert.Contains(t, text, "Images, from this flag or an IDX directory, get the image views; feature vectors get the vector views")
 	assert.Contains(t, text, "in the units of the data, which nidim does not standardize")
 }
+
+// A --knn above the number of training rows used to be found only after
+// training, which had saved the model, and exit 1 with "k = 300 neighbors
+// is invalid". The sweep failed each run the same way.
+func TestKNNAboveTrainingRowsRejectedFirst(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	model := filepath.Join(dir, "m.safetensors")
+	want := "--knn 300 is larger than the 216 training rows that the kNN classifier searches; use --knn 216 or less.\n"
+	common := []string{"--data", data, "--labels", labels, "--hidden", "8", "--batch", "24", "--epochs", "1", "--threads", "1", "--knn", "300"}
+
+	code, stdout, stderr := runCmd(append([]string{"train", "--dim", "2", "--out", model}, common...)...)
+	assert.Equal(t, exitUsage, code, stderr)
+	assert.Empty(t, stdout)
+	assert.Equal(t, "nidim train: "+want, stderr)
+	_, err := os.Stat(model)
+	assert.ErrorIs(t, err, os.ErrNotExist, "train saved a model")
+
+	sweepDir := filepath.Join(dir, "sweep")
+	code, _, stderr = runCmd(append([]string{"sweep", "--dims", "2", "--sigmas", "0.5", "--out", sweepDir}, common...)...)
+	assert.Equal(t, exitUsage, code, stderr)
+	assert.Equal(t, "nidim sweep: "+want, stderr)
+	_, err = os.Stat(sweepDir)
+	assert.ErrorIs(t, err, os.ErrNotExist, "sweep created its directory")
+
+	// Without evaluation, or without labels, no classifier runs.
+	code, _, stderr = runCmd(append([]string{"train", "--dim", "2", "--no-eval", "--out", model}, common...)...)
+	require.Equal(t, exitOK, code, stderr)
+	code, _, stderr = runCmd("eval", model, "--data", data, "--labels", labels, "--knn", "300")
+	assert.Equal(t, exitUsage, code, stderr)
+	assert.Equal(t, "nidim eval: "+want, stderr)
+	code, _, stderr = runCmd("eval", model, "--data", data, "--knn", "300")
+	assert.Equal(t, exitOK, code, stderr)
+}

@@ -235,6 +235,9 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	if err := checkViewFlags(explicit, base, train.Shape); err != nil {
 		return fail(exitUsage, "%v", err)
 	}
+	if err := checkKNN(*knnK, train); err != nil {
+		return fail(exitUsage, "%v", err)
+	}
 	// One message names the tighter of the two limits, so that following
 	// its advice does not run into the other.
 	if nTrain, nTest := train.X.Shape[0], test.X.Shape[0]; base.Batch > min(nTrain, nTest) {

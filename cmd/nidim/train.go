@@ -516,6 +516,11 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 			return fail(exitUsage, "%v", err)
 		}
 	}
+	if !*noEval {
+		if err := checkKNN(*knnK, train); err != nil {
+			return fail(exitUsage, "%v", err)
+		}
+	}
 	if model != nil && model.Encoder.InputSize() != train.X.Shape[1] && df.data == "" {
 		return fail(exitUsage, "%s; pass --data FILE with the data it was trained on.", builtinMNISTMismatch("the checkpoint "+*resume, model, train.X.Shape[1]))
 	}
@@ -1146,6 +1151,16 @@ func matrixOnlyError(flagName, value, data string) error {
 func isDir(path string) bool {
 	fi, err := os.Stat(path)
 	return err == nil && fi.IsDir()
+}
+
+// checkKNN returns an error when the kNN classifier of the evaluation
+// cannot use k neighbors, because train, the rows it searches, has fewer.
+// Data without labels skips the classifier.
+func checkKNN(k int, train *dim.Dataset) error {
+	if n := train.X.Shape[0]; train.Labels != nil && k > n {
+		return fmt.Errorf("--knn %d is larger than the %d training rows that the kNN classifier searches; use --knn %d or less", k, n, n)
+	}
+	return nil
 }
 
 // noSamplesError returns the error for a matrix --data file at path
