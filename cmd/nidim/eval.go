@@ -55,10 +55,10 @@ Flags:
                        (only for the uniform prior), mi_estimate, mi_batch
                        (rows per batch of the estimate: the training
                        batch, or the whole test split when smaller),
-                       capacity, capacity_gap, ln_batch,
-                       linear_probe_accuracy, knn_accuracy, report, and
-                       outliers (n, calibration_ks, calibration_p_value,
-                       rejected_at_0_01, mean_score,
+                       capacity, capacity_gap (null without channel noise),
+                       ln_batch, linear_probe_accuracy, knn_accuracy,
+                       report, and outliers (n, calibration_ks,
+                       calibration_p_value, rejected_at_0_01, mean_score,
                        and ood: [{name, n, auroc, rejected_at_0_01}])
 `
 
@@ -136,14 +136,18 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		MIEstimate    float64                `json:"mi_estimate"`
 		Capacity      float64                `json:"capacity"`
 		TwoViewMI     float64                `json:"two_view_mi"`
-		CapacityGap   float64                `json:"capacity_gap"`
+		CapacityGap   *float64               `json:"capacity_gap"` // nil without channel noise
 		LnBatch       float64                `json:"ln_batch"`
 		MIBatch       int                    `json:"mi_batch"`
 		ProbeAccuracy *float64               `json:"linear_probe_accuracy"`
 		KNNAccuracy   *float64               `json:"knn_accuracy"`
 		Report        *stats.Report          `json:"report"`
 		Outliers      *dim.OutlierEvaluation `json:"outliers"`
-	}{cfg.Prior, cfg.Dim, cfg.Sigma, uniformEps(cfg.Prior, cfg.Eps), m.Epoch, ev.MI, capacity, twoView, capacity - ev.MI, lnB, ev.MIBatch, ev.Probe, ev.KNN, ev.Report, outliers}
+	}{cfg.Prior, cfg.Dim, noiseLevelOrZero(cfg.Sigma, cfg.NoiseViews), uniformEps(cfg.Prior, noiseLevelOrZero(cfg.Eps, cfg.NoiseViews)), m.Epoch, ev.MI, capacity, twoView, nil, lnB, ev.MIBatch, ev.Probe, ev.KNN, ev.Report, outliers}
+	if cfg.NoiseViews > 0 {
+		gap := capacity - ev.MI
+		res.CapacityGap = &gap
+	}
 	b, err := json.Marshal(res)
 	if err != nil {
 		return c.fail(exitFail, "encode JSON: %v", err)

@@ -1197,3 +1197,41 @@ func TestKNNAboveTrainingRowsRejectedFirst(t *testing.T) {
 	code, _, stderr = runCmd("eval", model, "--data", data, "--knn", "300")
 	assert.Equal(t, exitOK, code, stderr)
 }
+
+// A model trained without channel noise (--sigma 0) has no capacity to
+// compare with. The epoch lines said so, but the evaluation of train and
+// eval printed the capacity of the default sigma, 0.1, and a "capacity
+// gap" called an upper bound on a KL divergence. eval --json also gave
+// sigma 0.1 where train --json gave 0.
+func TestNoiselessModelHasNoCapacityGap(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	model := filepath.Join(dir, "m.safetensors")
+	train := []string{"train", "--data", data, "--labels", labels, "--sigma", "0", "--dim", "2", "--hidden", "8",
+		"--batch", "24", "--epochs", "1", "--threads", "1", "--out", model}
+
+	code, stdout, stderr := runCmd(train...)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stdout, "nats (no channel noise, so no capacity bound, ln B 3.178)\n")
+	assert.Contains(t, stdout, "capacity gap: none, because the model was trained without channel noise\n")
+	assert.NotContains(t, stdout, "upper bound on KL")
+
+	code, stdout, stderr = runCmd("eval", model, "--data", data, "--labels", labels)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stdout, "capacity gap: none, because the model was trained without channel noise\n")
+	assert.NotContains(t, stdout, "upper bound on KL")
+
+	for _, args := range [][]string{
+		append(slices.Clone(train), "--json"),
+		{"eval", model, "--data", data, "--labels", labels, "--json"},
+	} {
+		code, stdout, stderr = runCmd(args...)
+		require.Equal(t, exitOK, code, stderr)
+		var res map[string]any
+		require.NoError(t, json.Unmarshal([]byte(stdout), &res), stdout)
+		gap, ok := res["capacity_gap"]
+		assert.True(t, ok, "%s: capacity_gap missing", args[0])
+		assert.Nil(t, gap, "%s: capacity_gap", args[0])
+		assert.Equal(t, 0.0, res["sigma"], "%s: sigma", args[0])
+	}
+}

@@ -179,10 +179,11 @@ Data and output:
                        training epoch's), mi_batch (rows per batch of the
                        estimate), train_mi_estimate, capacity,
                        two_view_mi, prior_mi, capacity_gap (null with
-                       --no-eval), ln_batch, tau, linear_probe_accuracy,
-                       knn_accuracy, report (as nidim test --json prints
-                       it), eval_seconds, model (the checkpoint path) and
-                       history (one object per epoch)
+                       --no-eval or without channel noise), ln_batch,
+                       tau, linear_probe_accuracy, knn_accuracy, report
+                       (as nidim test --json prints it), eval_seconds,
+                       model (the checkpoint path) and history (one
+                       object per epoch)
 `
 
 // modelFlags are the flags that define the model, which a resumed run
@@ -713,8 +714,10 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	res.EvalSeconds = time.Since(evalStart).Seconds()
 	res.MIEstimate = ev.MI
 	res.MIBatch = ev.MIBatch
-	gap := res.Capacity - ev.MI
-	res.CapacityGap = &gap
+	if cfg.NoiseViews > 0 {
+		gap := res.Capacity - ev.MI
+		res.CapacityGap = &gap
+	}
 	res.ProbeAccuracy = ev.Probe
 	res.KNNAccuracy = ev.KNN
 	res.Report = ev.Report
@@ -773,9 +776,13 @@ func epochLine(p dim.Progress, noiseViews int) string {
 // capacityText states the capacity bound, and with noise on both views
 // also the mutual information between the two noisy views of one point,
 // which is what their InfoNCE estimate can reach. With noise on one view
-// the estimate is bounded by the capacity itself.
+// the estimate is bounded by the capacity itself, and without channel
+// noise by nothing: the prior's capacity at its noise level bounds nothing.
 func capacityText(capacity, twoView float64, noiseViews int) string {
-	if noiseViews == 1 {
+	switch noiseViews {
+	case 0:
+		return "no channel noise, so no capacity bound"
+	case 1:
 		return fmt.Sprintf("capacity %.3f", capacity)
 	}
 	return fmt.Sprintf("capacity %.3f, two-view %.3f", capacity, twoView)
@@ -957,7 +964,7 @@ type trainResult struct {
 	Capacity      float64          `json:"capacity"`
 	TwoViewMI     float64          `json:"two_view_mi"`
 	PriorMI       float64          `json:"prior_mi"`
-	CapacityGap   *float64         `json:"capacity_gap"` // nil without the evaluation
+	CapacityGap   *float64         `json:"capacity_gap"` // nil without the evaluation or without channel noise
 	LnBatch       float64          `json:"ln_batch"`
 	Tau           float64          `json:"tau"`
 	ProbeAccuracy *float64         `json:"linear_probe_accuracy"`
@@ -1007,7 +1014,10 @@ type evalResult struct {
 	// from it, in nats.
 	Prior   string
 	PriorMI float64
-	Report  *stats.Report
+	// NoiseViews is the model's number of views with channel noise. At 0
+	// there is no capacity, so no capacity gap.
+	NoiseViews int
+	Report     *stats.Report
 }
 
 // evaluate embeds both splits without noise and computes the test MI
@@ -1023,7 +1033,7 @@ func evaluate(m *dim.Model, train, test *dim.Dataset, k int, metric dim.Metric, 
 	if err != nil {
 		return nil, err
 	}
-	res := &evalResult{K: k, Metric: metric, Prior: prior.Name(), PriorMI: prior.PriorMI(m.Config.Dim)}
+	res := &evalResult{K: k, Metric: metric, Prior: prior.Name(), PriorMI: prior.PriorMI(m.Config.Dim), NoiseViews: m.Config.NoiseViews}
 	// The estimate needs a full batch of test rows. A test split smaller
 	// than the training batch (150 rows of a 1500-row file) is one batch of
 	// its own size, a valid but lower bound, capped by ln(rows).
@@ -1091,9 +1101,12 @@ func (e *evalResult) write(w io.Writer, bounds string, capacity, lnB float64) er
 	} else {
 		fmt.Fprintf(w, "MI estimate on the test split: %.3f nats (%s, ln B %.3f)\n", e.MI, bounds, lnB)
 	}
-	if e.Prior == "gaussian" {
+	switch {
+	case e.NoiseViews == 0:
+		fmt.Fprintln(w, "capacity gap: none, because the model was trained without channel noise")
+	case e.Prior == "gaussian":
 		fmt.Fprintf(w, "capacity gap: %.3f nats, an upper bound on KL(noisy embedding || N(0, (1+sigma^2) I)) if the estimate is a valid lower bound\n", capacity-e.MI)
-	} else {
+	default:
 		fmt.Fprintf(w, "capacity gap: %.3f nats (the uniform prior itself reaches %.3f nats)\n", capacity-e.MI, e.PriorMI)
 	}
 	if e.Probe != nil {
