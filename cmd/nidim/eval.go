@@ -101,6 +101,9 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	if m.Data == "" {
 		fmt.Fprintf(stderr, "nidim eval: note: %s\n", noFingerprintText(*c.model))
 	}
+	if err := checkSampleShape(*c.model, m, train.Shape); err != nil {
+		return c.fail(exitUsage, "%v", err)
+	}
 	if err := m.CheckData(train); err != nil {
 		return c.fail(exitUsage, "%s: %s; pass the --data and --test-fraction it was trained on", *c.model, strings.TrimPrefix(err.Error(), "dim: "))
 	}

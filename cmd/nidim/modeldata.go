@@ -4,6 +4,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/nidim/nidim/dim"
@@ -203,4 +205,23 @@ func setThreads(n int) {
 		tensor.SetThreads(n)
 		nn.SetThreads(n)
 	}
+}
+
+// checkSampleShape returns an error when m, read from path, was trained on
+// samples of another shape than shape, although of the same size. For a
+// matrix --data only --image-shape sets the shape, and the data
+// fingerprint names the shape too, so the error says how to set it.
+func checkSampleShape(path string, m *dim.Model, shape []int) error {
+	want := m.Config.Input
+	if len(want) == 0 || slices.Equal(want, shape) {
+		return nil
+	}
+	if len(want) != 3 {
+		return fmt.Errorf("%s was trained on feature vectors of shape %v, but the samples are images of shape %v; drop --image-shape", path, want, shape)
+	}
+	dims := make([]string, len(want))
+	for i, v := range want {
+		dims[i] = strconv.Itoa(v)
+	}
+	return fmt.Errorf("%s was trained on images of shape %v, but the samples have shape %v; pass --image-shape %s", path, want, shape, strings.Join(dims, ","))
 }

@@ -1235,3 +1235,39 @@ func TestNoiselessModelHasNoCapacityGap(t *testing.T) {
 		assert.Equal(t, 0.0, res["sigma"], "%s: sigma", args[0])
 	}
 }
+
+// eval, or train --resume, without the --image-shape that the model was
+// trained with used to say "trained on other data (216 x [1 2 3]
+// sha256:X) than the data given (216 x [6] sha256:X); pass the --data and
+// --test-fraction it was trained on", with the same hash twice and
+// advice that the user had followed.
+func TestImageShapeMismatchNamesTheFlag(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	images := filepath.Join(dir, "images.safetensors")
+	vectors := filepath.Join(dir, "vectors.safetensors")
+	common := []string{"--data", data, "--labels", labels, "--dim", "2", "--hidden", "8", "--batch", "24", "--threads", "1", "--no-eval"}
+	code, _, stderr := runCmd(append([]string{"train", "--epochs", "1", "--image-shape", "1,2,3", "--out", images}, common...)...)
+	require.Equal(t, exitOK, code, stderr)
+	code, _, stderr = runCmd(append([]string{"train", "--epochs", "1", "--out", vectors}, common...)...)
+	require.Equal(t, exitOK, code, stderr)
+
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"eval", images, "--data", data}, "nidim eval: " + images + " was trained on images of shape [1 2 3], but the samples have shape [6]; pass --image-shape 1,2,3.\n"},
+		{[]string{"eval", images, "--data", data, "--image-shape", "2,3"}, ""},
+		{[]string{"eval", images, "--data", data, "--image-shape", "1,3,2"}, "nidim eval: " + images + " was trained on images of shape [1 2 3], but the samples have shape [1 3 2]; pass --image-shape 1,2,3.\n"},
+		{[]string{"eval", vectors, "--data", data, "--image-shape", "1,2,3"}, "nidim eval: " + vectors + " was trained on feature vectors of shape [6], but the samples are images of shape [1 2 3]; drop --image-shape.\n"},
+		{[]string{"train", "--resume", images, "--epochs", "2", "--data", data, "--labels", labels, "--no-eval"}, "nidim train: " + images + " was trained on images of shape [1 2 3], but the samples have shape [6]; pass --image-shape 1,2,3.\n"},
+	} {
+		code, _, stderr := runCmd(c.args...)
+		if c.want == "" {
+			assert.Equal(t, exitOK, code, "%v: %s", c.args, stderr)
+			continue
+		}
+		assert.Equal(t, exitUsage, code, "%v: %s", c.args, stderr)
+		assert.Equal(t, c.want, stderr, "%v", c.args)
+	}
+}

@@ -536,6 +536,9 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		return fail(exitUsage, "--batch %d%s is larger than the %d training rows; use --batch %d or less, or more data.", cfg.Batch, origin, n, n)
 	}
 	if model != nil {
+		if err := checkSampleShape(*resume, model, train.Shape); err != nil {
+			return fail(exitUsage, "%v", err)
+		}
 		if err := model.CheckData(train); err != nil {
 			return fail(exitUsage, "%s: %s; pass the --data and --test-fraction it was trained on", *resume, strings.TrimPrefix(err.Error(), "dim: "))
 		}
