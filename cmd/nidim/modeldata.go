@@ -208,9 +208,8 @@ func setThreads(n int) {
 }
 
 // checkSampleShape returns an error when m, read from path, was trained on
-// samples of another shape than shape, although of the same size. For a
-// matrix --data only --image-shape sets the shape, and the data
-// fingerprint names the shape too, so the error says how to set it.
+// samples of another shape than shape. For a matrix --data only
+// --image-shape sets the shape, so the error names the value to pass.
 func checkSampleShape(path string, m *dim.Model, shape []int) error {
 	want := m.Config.Input
 	if len(want) == 0 || slices.Equal(want, shape) {

@@ -1199,7 +1199,7 @@ func TestKNNAboveTrainingRowsRejectedFirst(t *testing.T) {
 }
 
 // A model trained without channel noise (--sigma 0) has no capacity to
-// compare with. The epoch lines said so, but the evaluation of train and
+// compare with. The epoch lines stated that, but the evaluation of train and
 // eval printed the capacity of the default sigma, 0.1, and a "capacity
 // gap" called an upper bound on a KL divergence. eval --json also gave
 // sigma 0.1 where train --json gave 0.
@@ -1237,10 +1237,10 @@ func TestNoiselessModelHasNoCapacityGap(t *testing.T) {
 }
 
 // eval, or train --resume, without the --image-shape that the model was
-// trained with used to say "trained on other data (216 x [1 2 3]
-// sha256:X) than the data given (216 x [6] sha256:X); pass the --data and
-// --test-fraction it was trained on", with the same hash twice and
-// advice that the user had followed.
+// trained with used to report "trained on other data (216 x [1 2 3]
+// sha256:X) than the data given (216 x [6] sha256:X)". The hash was the
+// same twice, and the advice to pass the --data and --test-fraction it
+// was trained on was what the user had done.
 func TestImageShapeMismatchNamesTheFlag(t *testing.T) {
 	dir := t.TempDir()
 	data, labels := writeClusters(t, dir)
