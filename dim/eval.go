@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/nidim/nidim/nn"
 	"github.com/nidim/nidim/tensor"
@@ -44,7 +45,7 @@ func KNNClassify(train *tensor.Tensor, trainLabels []int, test *tensor.Tensor, k
 	if metric != MetricEuclidean && metric != MetricCosine {
 		return nil, fmt.Errorf("dim: unknown metric %q; use euclidean or cosine", metric)
 	}
-	classes := numClasses(trainLabels)
+	classes, classOf := classIndex(trainLabels)
 
 	a, b := test.Data, train.Data
 	if metric == MetricCosine {
@@ -74,7 +75,7 @@ func KNNClassify(train *tensor.Tensor, trainLabels []int, test *tensor.Tensor, k
 		scores := make([]float32, knnTestBlock*knnTrainBlock)
 		best := make([]float32, knnTestBlock*k)
 		bestIdx := make([]int, knnTestBlock*k)
-		votes := make([]int, classes)
+		votes := make([]int, len(classes))
 		for t0 := lo * knnTestBlock; t0 < min(m, hi*knnTestBlock); t0 += knnTestBlock {
 			tm := min(knnTestBlock, m-t0)
 			for i := range best[:tm*k] {
@@ -96,7 +97,7 @@ func KNNClassify(train *tensor.Tensor, trainLabels []int, test *tensor.Tensor, k
 				}
 			}
 			for i := 0; i < tm; i++ {
-				pred[t0+i] = vote(bestIdx[i*k:(i+1)*k], trainLabels, votes)
+				pred[t0+i] = classes[vote(bestIdx[i*k:(i+1)*k], classOf, votes)]
 			}
 		}
 	})
@@ -207,12 +208,19 @@ func checkLabeled(what string, x *tensor.Tensor, labels []int) error {
 	return nil
 }
 
-func numClasses(labels []int) int {
-	c := 0
-	for _, l := range labels {
-		c = max(c, l+1)
+// classIndex returns the distinct labels in ascending order, and for each
+// row the position of its label among them. The probe and the kNN vote
+// size their arrays by the number of classes, which labels such as 0 and
+// 999999 would otherwise make a million.
+func classIndex(labels []int) (classes, index []int) {
+	classes = slices.Clone(labels)
+	slices.Sort(classes)
+	classes = slices.Compact(classes)
+	index = make([]int, len(labels))
+	for i, l := range labels {
+		index[i], _ = slices.BinarySearch(classes, l)
 	}
-	return c
+	return classes, index
 }
 
 // ProbeConfig sets the training of the linear probe. Zero fields take the
@@ -242,6 +250,10 @@ type Probe struct {
 	Mean, Scale []float64 // feature standardization: (x - Mean) * Scale
 	W           []float64 // D x Classes
 	Bias        []float64 // Classes
+	// Labels contains the label of each class in ascending order. With a
+	// single label in training it has one entry fewer than Classes, and
+	// Predict returns -1 for the unused class. When nil, class j is label j.
+	Labels []int
 }
 
 // TrainProbe fits a multinomial logistic regression (softmax cross-entropy
@@ -264,8 +276,9 @@ func TrainProbe(x *tensor.Tensor, labels []int, cfg ProbeConfig) (*Probe, error)
 		return nil, fmt.Errorf("dim: probe settings %+v are invalid; epochs, batch and learning rate must be positive and L2 at least 0", cfg)
 	}
 	n, d := x.Shape[0], x.Shape[1]
-	c := max(numClasses(labels), 2)
-	p := &Probe{D: d, Classes: c, Mean: make([]float64, d), Scale: make([]float64, d), W: make([]float64, d*c), Bias: make([]float64, c)}
+	classes, classOf := classIndex(labels)
+	c := max(len(classes), 2)
+	p := &Probe{D: d, Classes: c, Mean: make([]float64, d), Scale: make([]float64, d), W: make([]float64, d*c), Bias: make([]float64, c), Labels: classes}
 	p.standardize(x.Data, n)
 
 	params := d*c + c
@@ -294,7 +307,7 @@ func TrainProbe(x *tensor.Tensor, labels []int, cfg ProbeConfig) (*Probe, error)
 			for _, r := range batch {
 				p.features(feat, x.Data[r*d:(r+1)*d])
 				p.softmax(logits, feat)
-				logits[labels[r]] -= 1 // dL/dlogits = softmax - onehot
+				logits[classOf[r]] -= 1 // dL/dlogits = softmax - onehot
 				for k, f := range feat {
 					for j, g := range logits {
 						grad[k*c+j] += f * g
@@ -413,7 +426,18 @@ func (p *Probe) Predict(x *tensor.Tensor) ([]int, error) {
 				best = j
 			}
 		}
-		pred[r] = best
+		pred[r] = p.label(best)
 	}
 	return pred, nil
+}
+
+// label returns the label of class j.
+func (p *Probe) label(j int) int {
+	switch {
+	case p.Labels == nil:
+		return j
+	case j < len(p.Labels):
+		return p.Labels[j]
+	}
+	return -1
 }

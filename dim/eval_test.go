@@ -215,3 +215,68 @@ func TestEvalThreadsAgree(t *testing.T) {
 	assert.Equal(t, probes[0], probes[1])
 	assert.Equal(t, preds[0], preds[1])
 }
+
+// Labels are class numbers, not indices. The probe and the kNN vote used
+// to size their arrays by the largest label, so labels 7, 100 and 1000
+// gave a probe of 1001 classes, and with a label of 999999 the evaluation
+// after training still ran after ten minutes. Sparse labels must give the
+// predictions of dense ones, relabeled.
+func TestProbeAndKNNSparseLabels(t *testing.T) {
+	const n, m, d = 600, 200, 3
+	rng := rand.New(rand.NewPCG(9, 10))
+	tr32, _, trDense := latticeData(rng, n, d)
+	te32, _, teDense := latticeData(rng, m, d)
+	train, _ := tensor.FromSlice(tr32, n, d)
+	test, _ := tensor.FromSlice(te32, m, d)
+	sparseOf := []int{7, 100, 1000}
+	relabel := func(dense []int) []int {
+		out := make([]int, len(dense))
+		for i, l := range dense {
+			out[i] = sparseOf[l]
+		}
+		return out
+	}
+	trSparse, teSparse := relabel(trDense), relabel(teDense)
+
+	dense, err := TrainProbe(train, trDense, ProbeConfig{})
+	require.NoError(t, err)
+	sparse, err := TrainProbe(train, trSparse, ProbeConfig{})
+	require.NoError(t, err)
+	assert.Equal(t, 3, sparse.Classes)
+	assert.Equal(t, sparseOf, sparse.Labels)
+	if assert.Len(t, sparse.W, len(dense.W)) {
+		assert.Equal(t, dense.W, sparse.W, "the weights do not depend on the label values")
+	}
+	want, err := dense.Predict(test)
+	require.NoError(t, err)
+	got, err := sparse.Predict(test)
+	require.NoError(t, err)
+	assert.Equal(t, relabel(want), got, "probe")
+
+	want, err = KNNClassify(train, trDense, test, 5, MetricEuclidean)
+	require.NoError(t, err)
+	got, err = KNNClassify(train, trSparse, test, 5, MetricEuclidean)
+	require.NoError(t, err)
+	assert.Equal(t, relabel(want), got, "kNN")
+
+	probe, knn, err := ProbeAndKNN(train, trSparse, test, teSparse, 5, MetricEuclidean)
+	require.NoError(t, err)
+	probeDense, knnDense, err := ProbeAndKNN(train, trDense, test, teDense, 5, MetricEuclidean)
+	require.NoError(t, err)
+	assert.Equal(t, probeDense, probe)
+	assert.Equal(t, knnDense, knn)
+
+	// One label in training leaves the probe a second, unused class.
+	singleLabel := make([]int, n)
+	for i := range singleLabel {
+		singleLabel[i] = 4
+	}
+	single, err := TrainProbe(train, singleLabel, ProbeConfig{})
+	require.NoError(t, err)
+	assert.Equal(t, 2, single.Classes)
+	pred, err := single.Predict(test)
+	require.NoError(t, err)
+	for i, l := range pred {
+		require.Equal(t, 4, l, "prediction %d", i)
+	}
+}
