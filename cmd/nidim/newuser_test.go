@@ -1271,3 +1271,14 @@ func TestImageShapeMismatchNamesTheFlag(t *testing.T) {
 		assert.Equal(t, c.want, stderr, "%v", c.args)
 	}
 }
+
+// The first sweep on a small file failed with "--batch 4096 is larger
+// than the 24 test rows" although no --batch was given. nidim train names
+// the recipe that set it, and so does nidim sweep now.
+func TestSweepBatchNamesRecipeDefault(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	code, _, stderr := runCmd("sweep", "--data", data, "--labels", labels, "--out", filepath.Join(dir, "sw"))
+	assert.Equal(t, exitUsage, code)
+	assert.Equal(t, "nidim sweep: --batch 4096 (the default of the match recipe) is larger than the 24 test rows that the MI estimate needs; use --batch 24 or less, or a larger --test-fraction.\n", stderr)
+}

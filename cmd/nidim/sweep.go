@@ -165,7 +165,8 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	fs.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
 	// --sigma here is only the temperature scale of the noiseless runs,
 	// which keeps its default: the grid sets the noise levels.
-	if _, err := applyRecipe(fs, *recipeName, strings.TrimSpace(*priors), "sigma"); err != nil {
+	recipeUsed, err := applyRecipe(fs, *recipeName, strings.TrimSpace(*priors), "sigma")
+	if err != nil {
 		return fail(exitUsage, "%v", err)
 	}
 
@@ -241,14 +242,18 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	// One message names the tighter of the two limits, so that following
 	// its advice does not run into the other.
 	if nTrain, nTest := train.X.Shape[0], test.X.Shape[0]; base.Batch > min(nTrain, nTest) {
+		origin := ""
+		if !explicit["batch"] {
+			origin = fmt.Sprintf(" (the default of the %s recipe)", recipeUsed)
+		}
 		if nTest < nTrain {
 			more := ""
 			if df.data != "" && !isDir(df.data) {
 				more = ", or a larger --test-fraction"
 			}
-			return fail(exitUsage, "--batch %d is larger than the %d test rows that the MI estimate needs; use --batch %d or less%s.", base.Batch, nTest, nTest, more)
+			return fail(exitUsage, "--batch %d%s is larger than the %d test rows that the MI estimate needs; use --batch %d or less%s.", base.Batch, origin, nTest, nTest, more)
 		}
-		return fail(exitUsage, "--batch %d is larger than the %d training rows; use --batch %d or less, or more data.", base.Batch, nTrain, nTrain)
+		return fail(exitUsage, "--batch %d%s is larger than the %d training rows; use --batch %d or less, or more data.", base.Batch, origin, nTrain, nTrain)
 	}
 
 	if err := os.MkdirAll(*outDir, 0o755); err != nil {
