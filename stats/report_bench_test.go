@@ -16,7 +16,7 @@ func BenchmarkReportGaussian(b *testing.B) {
 		tests []string
 	}{
 		{"all", nil},
-		{"multivariate", []string{"mardia-skewness", "mardia-kurtosis", "henze-zirkler", "energy", "energy-prior", "sphericity"}},
+		{"multivariate", []string{"mardia-skewness", "mardia-kurtosis", "henze-zirkler", "energy", "energy-prior", "sphericity", "mean-covariance"}},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
@@ -48,8 +48,9 @@ func BenchmarkMultivariateTests(b *testing.B) {
 		},
 		"EnergyPriorColumns": func() error { _, err := EnergyPriorColumns(m, "uniform", mc); return err },
 		"Sphericity":         func() error { _, err := Sphericity(m); return err },
+		"MeanCovariance":     func() error { _, err := MeanCovariance(m); return err },
 	}
-	for _, name := range []string{"Mardia", "HenzeZirkler", "EnergyNormality500", "EnergyPrior500", "EnergyPriorColumns", "Sphericity"} {
+	for _, name := range []string{"Mardia", "HenzeZirkler", "EnergyNormality500", "EnergyPrior500", "EnergyPriorColumns", "Sphericity", "MeanCovariance"} {
 		b.Run(name, func(b *testing.B) {
 			for b.Loop() {
 				if err := run[name](); err != nil {
