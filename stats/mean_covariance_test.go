@@ -47,18 +47,8 @@ func loadMCFixture(t *testing.T) mcFixture {
 // case id.
 func multivariateSamples(t *testing.T) map[string][][]float64 {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("testdata", "multivariate.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var file struct {
-		Cases []mvCase `json:"cases"`
-	}
-	if err := json.Unmarshal(raw, &file); err != nil {
-		t.Fatal(err)
-	}
 	out := map[string][][]float64{}
-	for _, c := range file.Cases {
+	for _, c := range readMultivariateCases(t) {
 		out[c.ID] = c.X
 	}
 	return out

@@ -39,7 +39,8 @@ type mvTolerance struct {
 	Rel float64 `json:"rel"`
 }
 
-func loadMultivariateCases(t *testing.T, test string) []mvCase {
+// readMultivariateCases returns every case of testdata/multivariate.json.
+func readMultivariateCases(t *testing.T) []mvCase {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join("testdata", "multivariate.json"))
 	if err != nil {
@@ -51,8 +52,13 @@ func loadMultivariateCases(t *testing.T, test string) []mvCase {
 	if err := json.Unmarshal(raw, &file); err != nil {
 		t.Fatal(err)
 	}
+	return file.Cases
+}
+
+func loadMultivariateCases(t *testing.T, test string) []mvCase {
+	t.Helper()
 	var out []mvCase
-	for _, c := range file.Cases {
+	for _, c := range readMultivariateCases(t) {
 		if c.Test == test {
 			out = append(out, c)
 		}
