@@ -104,7 +104,9 @@ Model:
 
 Training:
   --epochs N           [r] passes over the training set
-  --batch B            [r] samples per step; also the InfoNCE cap ln B
+  --batch B            [r] samples per step; also the InfoNCE cap ln B. A
+                       recipe's batch larger than the training split
+                       becomes the number of training rows, with a note
   --lr R               [r] Adam learning rate
   --schedule NAME      [r] constant or cosine learning rate
   --weight-decay W     decoupled weight decay (AdamW) per step, 0 for none
@@ -529,11 +531,17 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		return fail(exitUsage, "the checkpoint %s takes samples of shape %v (%d values) but the data has %d values per sample; pass the --data it was trained on.", *resume, model.Config.Input, model.Encoder.InputSize(), train.X.Shape[1])
 	}
 	if n := train.X.Shape[0]; cfg.Batch > n {
-		origin := ""
-		if recipeUsed != "" && !explicit["batch"] {
-			origin = fmt.Sprintf(" (the default of the %s recipe)", recipeUsed)
+		if recipeUsed == "" || explicit["batch"] {
+			return fail(exitUsage, "--batch %d is larger than the %d training rows; use --batch %d or less, or more data.", cfg.Batch, n, n)
 		}
-		return fail(exitUsage, "--batch %d%s is larger than the %d training rows; use --batch %d or less, or more data.", cfg.Batch, origin, n, n)
+		// The user did not choose the batch, so on a small data set it
+		// becomes the largest that still gives a step: the whole training
+		// split. Staying large keeps ln B, the cap of the InfoNCE
+		// estimate, as high as the data allows. evaluate estimates the MI
+		// on a smaller test split in one batch of its own size.
+		fmt.Fprintf(stderr, "nidim train: the %s recipe's --batch %d is larger than the %d training rows, so the batch is %d, the whole training split, and each epoch is one step; pass --batch to choose another size.\n",
+			recipeUsed, cfg.Batch, n, n)
+		cfg.Batch = n
 	}
 	if model != nil {
 		if err := checkSampleShape(*resume, model, train.Shape); err != nil {
