@@ -107,7 +107,11 @@ func ReadCSV(r io.Reader, sep rune) (data []float64, rows, cols int, header []st
 			for i, f := range fields {
 				v, err := parseCSVNumber(f.text)
 				if err != nil {
-					return nil, 0, 0, nil, formatErrorf("csv", "line %d, field %d: %v", lineNo, i+1, err)
+					fe := &FormatError{Format: "csv", Msg: fmt.Sprintf("line %d, field %d: %v", lineNo, i+1, err)}
+					if text := strings.TrimSpace(f.text); text != "" && !looksLikeCSVNumber(text) {
+						fe.Line, fe.Value = lineNo, text
+					}
+					return nil, 0, 0, nil, fe
 				}
 				data = append(data, v)
 			}

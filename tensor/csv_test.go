@@ -112,6 +112,32 @@ func TestReadCSVErrors(t *testing.T) {
 	}
 }
 
+// Callers such as the --labels reader explain a field of text from Line
+// and Value, which only such a field sets.
+func TestReadCSVLocatesTextField(t *testing.T) {
+	cases := []struct {
+		name  string
+		input string
+		line  int
+		value string
+	}{
+		{"class names", "cat\ndog\ncat\n", 2, "dog"},
+		{"text after numbers", "# labels\n0\n1\n  bird \n", 4, "bird"},
+		{"second column", "a,b\n1,2\n3,abc\n", 3, "abc"},
+		{"empty field", "1,2,3\n1,,3\n", 0, ""},
+		{"out of range", "1\n1e400\n", 0, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, _, _, _, err := ReadCSV(strings.NewReader(c.input), 0)
+			var invalid *FormatError
+			require.ErrorAs(t, err, &invalid)
+			assert.Equal(t, c.line, invalid.Line)
+			assert.Equal(t, c.value, invalid.Value)
+		})
+	}
+}
+
 // Skipping such a row as a header would silently drop a data row whose only
 // fault is one bad value.
 func TestReadCSVPartlyNumericFirstRow(t *testing.T) {

@@ -22,6 +22,12 @@ import (
 type FormatError struct {
 	Format string // "npy", "idx" or "csv"
 	Msg    string // what is wrong, naming the field and its value
+	// Line and Value locate a text field that is not a number, such as a
+	// class name in a file of labels, so that callers can explain what
+	// the file should contain. Line is 1-based, and both are zero for
+	// other errors.
+	Line  int
+	Value string
 }
 
 func (e *FormatError) Error() string {

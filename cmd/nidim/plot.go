@@ -302,7 +302,7 @@ func plotScatter(p *plotRun, args []string) int {
 func readLabels(path string, rows int) ([]int, error) {
 	data, n, cols, err := tensor.ReadMatrixFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("--labels: %s", strings.TrimPrefix(err.Error(), "tensor: "))
+		return nil, labelsFileError(path, err)
 	}
 	if cols != 1 {
 		return nil, fmt.Errorf("--labels %s has %d columns; pass a file with one label per row", path, cols)

@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
 
 	"github.com/nidim/nidim/dim"
 	"github.com/nidim/nidim/stats"
@@ -49,8 +48,9 @@ Flags:
                        row (default: built-in MNIST)
   --split NAME         for MNIST-style data: test or train (default test);
                        a matrix file is scored whole
-  --labels FILE        class labels of a matrix --data, one per row, copied
-                       to the third column of --out
+  --labels FILE        class labels of a matrix --data, one per row, as
+                       class numbers 0, 1, 2, ... (not names), copied to
+                       the third column of --out
   --batch N            samples per forward pass (default 1000)
   --threads N          goroutines; 0 for all cores (default 0)
 `
@@ -125,26 +125,6 @@ func calibrationLine(p []float64) string {
 		return line
 	}
 	return line + fmt.Sprintf("; Kolmogorov-Smirnov against U(0, 1): D = %.4f, p = %.3g", ks.Statistic, ks.PValue)
-}
-
-// readLabelColumn reads the --labels file of a matrix --data: one class
-// number per row of its rows rows.
-func readLabelColumn(labelsPath string, rows int) ([]int, error) {
-	values, lr, lc, err := tensor.ReadMatrixFile(labelsPath)
-	if err != nil {
-		return nil, fileFlagError("--labels", labelsPath, err)
-	}
-	if lc != 1 || lr != rows {
-		return nil, fmt.Errorf("--labels %s contains a %d x %d matrix; it needs one label per row of the %d rows of --data", labelsPath, lr, lc, rows)
-	}
-	labels := make([]int, rows)
-	for i, v := range values {
-		if v != math.Trunc(v) || v < 0 || v > 1e6 {
-			return nil, fmt.Errorf("--labels %s: row %d contains %v; labels must be class numbers 0, 1, 2, ...", labelsPath, i+1, v)
-		}
-		labels[i] = int(v)
-	}
-	return labels, nil
 }
 
 // writeOutliers prints the outlier evaluation of nidim eval.

@@ -105,7 +105,8 @@ Training (shared by every run; see "nidim help train"):
 Data:
   --data PATH          MNIST-style IDX directory or a matrix file (default:
                        built-in MNIST)
-  --labels FILE        class labels for a matrix --data
+  --labels FILE        class labels for a matrix --data, one per row, as
+                       class numbers 0, 1, 2, ... (not names)
   --image-shape C,H,W  sample shape of a matrix --data
   --test-fraction F    share of a matrix --data held out for testing
                        (default 0.1)

@@ -159,7 +159,8 @@ Data and output:
                        (train-images-idx3-ubyte[.gz] and so on), or one
                        matrix file (.npy, .csv, .tsv, .txt, optionally .gz)
                        with one sample per row (default: built-in MNIST)
-  --labels FILE        class labels for a matrix --data, one per row
+  --labels FILE        class labels for a matrix --data, one per row, as
+                       class numbers 0, 1, 2, ... (not names)
   --image-shape C,H,W  sample shape of a matrix --data (default: feature
                        vectors). Images, from this flag or an IDX
                        directory, get the image views; feature vectors get
@@ -1227,19 +1228,8 @@ func loadMatrixData(df dataFlags, seed uint64) (train, test *dim.Dataset, err er
 
 	var labels []int
 	if df.labels != "" {
-		lv, lr, lc, err := tensor.ReadMatrixFile(df.labels)
-		if err != nil {
-			return nil, nil, fileFlagError("--labels", df.labels, err)
-		}
-		if lc != 1 || lr != rows {
-			return nil, nil, fmt.Errorf("--labels %s contains a %d x %d matrix; it needs one label per row of the %d rows of --data", df.labels, lr, lc, rows)
-		}
-		labels = make([]int, rows)
-		for i, v := range lv {
-			if v != math.Trunc(v) || v < 0 || v > 1e6 {
-				return nil, nil, fmt.Errorf("--labels %s: row %d contains %v; labels must be class numbers 0, 1, 2, ...", df.labels, i+1, v)
-			}
-			labels[i] = int(v)
+		if labels, err = readLabelColumn(df.labels, rows); err != nil {
+			return nil, nil, err
 		}
 	}
 

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// A labels file of class names used to fail with only `invalid number
+// "dog"`, without naming --labels, because the reader takes the first
+// name for a header and stops at the second.
+func TestLabelsOfClassNames(t *testing.T) {
+	dir := t.TempDir()
+	data, numbers := writeClusters(t, dir)
+	names := filepath.Join(dir, "names.txt")
+	var b strings.Builder
+	for i := range 240 {
+		b.WriteString([]string{"cat", "dog", "bird"}[i%3] + "\n")
+	}
+	require.NoError(t, os.WriteFile(names, []byte(b.String()), 0o644))
+	model := filepath.Join(dir, "m.safetensors")
+	code, _, stderr := runCmd("train", "--data", data, "--labels", numbers, "--hidden", "8", "--batch", "32",
+		"--epochs", "1", "--threads", "1", "--no-eval", "--out", model)
+	require.Equal(t, exitOK, code, stderr)
+	emb := filepath.Join(dir, "emb.npy")
+	code, _, stderr = runCmd("embed", model, "--data", data, "--out", emb)
+	require.Equal(t, exitOK, code, stderr)
+
+	want := "--labels " + names + ": line 2 contains \"dog\", which is not a number. Labels must be integer class numbers such as 0, 1, 2, one per row (a first line of text is skipped as a header), so replace each class name by its number.\n"
+	for _, args := range [][]string{
+		{"train", "--data", data, "--labels", names, "--out", filepath.Join(dir, "n.safetensors")},
+		{"score", model, "--data", data, "--labels", names, "--out", filepath.Join(dir, "s.csv")},
+		{"eval", model, "--data", data, "--labels", names},
+		{"plot", "scatter", emb, "--labels", names, "--out", filepath.Join(dir, "p.svg")},
+	} {
+		code, stdout, stderr := runCmd(args...)
+		assert.Equal(t, exitUsage, code, "%v: %s", args, stderr)
+		assert.Empty(t, stdout, "%v", args)
+		command := "nidim " + args[0]
+		if args[0] == "plot" {
+			command += " scatter"
+		}
+		assert.Equal(t, command+": "+want, stderr, "%v", args)
+	}
+}
+
+// A header line of text above class numbers is still skipped.
+func TestLabelsWithHeaderLine(t *testing.T) {
+	labels := filepath.Join(t.TempDir(), "labels.txt")
+	var b strings.Builder
+	b.WriteString("label\n")
+	for i := range 240 {
+		fmt.Fprintf(&b, "%d\n", i%3)
+	}
+	require.NoError(t, os.WriteFile(labels, []byte(b.String()), 0o644))
+
+	got, err := readLabelColumn(labels, 240)
+	require.NoError(t, err)
+	assert.Len(t, got, 240)
+	assert.Equal(t, []int{0, 1, 2}, got[:3])
+}
