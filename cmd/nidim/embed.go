@@ -6,7 +6,6 @@ import (
 	"io"
 
 	"github.com/nidim/nidim/dim"
-	"github.com/nidim/nidim/tensor"
 )
 
 func init() {
@@ -23,15 +22,17 @@ const embedUsage = `Usage: nidim embed MODEL --out FILE [flags]
 Runs the encoder of a checkpoint written by "nidim train" over a data set
 in inference mode, without channel noise, and writes one embedding per row
 (N x d) to --out. The format follows the extension of --out: .npy
-(float32), .csv, .tsv or .txt, each optionally followed by .gz. The
-embeddings follow the prior the model was trained for; a model trained for
-logistic, laplace or exponential writes its Gaussian output mapped by Phi
-and the prior's quantile function.
+(float32), .csv, .tsv or .txt, each optionally followed by .gz. --out -
+writes NPY (float32) to standard output, which "nidim test -" reads, and
+every message goes to stderr. The embeddings follow the prior the model was
+trained for; a model trained for logistic, laplace or exponential writes
+its Gaussian output mapped by Phi and the prior's quantile function.
 
 Flags:
   --model MODEL        checkpoint from nidim train (required, here or as
                        the argument MODEL)
-  --out FILE           embedding file to write (required)
+  --out FILE           embedding file to write, or - for standard output
+                       (required)
   --data PATH          an MNIST-style IDX directory or a matrix file (.npy,
                        .csv, .tsv, .txt, optionally .gz) with one sample per
                        row (default: built-in MNIST)
@@ -79,10 +80,10 @@ func runEmbed(args []string, stdout, stderr io.Writer) int {
 	for i, v := range z.Data {
 		values[i] = float64(v)
 	}
-	if err := tensor.WriteMatrixFile(*c.out, values, z.Shape[0], z.Shape[1]); err != nil {
+	if err := c.writeOut(stdout, values, z.Shape[0], z.Shape[1]); err != nil {
 		return c.fail(exitFail, "%v", err)
 	}
-	fmt.Fprintf(stderr, "wrote %s of dimension %d to %s\n", plural(z.Shape[0], "embedding", "embeddings"), z.Shape[1], *c.out)
+	fmt.Fprintf(stderr, "wrote %s of dimension %d to %s\n", plural(z.Shape[0], "embedding", "embeddings"), z.Shape[1], c.outName())
 	return exitOK
 }
 

@@ -26,7 +26,13 @@ type modelCommand struct {
 	// Set by newModelCommand only when withInput is true.
 	out, data, split *string
 	batch            *int
+	// stdoutCSV makes --out - write CSV instead of float32 NPY: score's
+	// rows of score, p-value and label are meant to be read as text.
+	stdoutCSV bool
 }
+
+// stdoutPath is the --out value that writes to standard output.
+const stdoutPath = "-"
 
 // newModelCommand registers the shared flags on fs. withInput adds --out,
 // --data, --split and --batch.
@@ -87,6 +93,9 @@ func (c *modelCommand) outKind() string {
 // neither --model, --data nor one of inputs. It returns -1 when all is
 // well and the exit status otherwise.
 func (c *modelCommand) checkOut(inputs ...inputFile) int {
+	if *c.out == stdoutPath {
+		return -1
+	}
 	inputs = append(inputs, inputFile{"--model", *c.model}, inputFile{"--data", *c.data})
 	if err := checkOutputPath("--out", *c.out, inputs...); err != nil {
 		return c.fail(exitUsage, "%v", err)
@@ -95,6 +104,38 @@ func (c *modelCommand) checkOut(inputs ...inputFile) int {
 		return c.fail(exitUsage, "--out %s", strings.TrimPrefix(err.Error(), "tensor: "))
 	}
 	return -1
+}
+
+// writeOut writes the rows x cols matrix data to --out. A file is
+// replaced atomically, in the format of its extension and with opts.
+// --out - streams to stdout, which cannot be atomic, as float32 NPY, or as
+// CSV when stdoutCSV is set.
+func (c *modelCommand) writeOut(stdout io.Writer, data []float64, rows, cols int, opts ...tensor.WriteOption) error {
+	if *c.out != stdoutPath {
+		return tensor.WriteMatrixFile(*c.out, data, rows, cols, opts...)
+	}
+	var err error
+	if c.stdoutCSV {
+		err = tensor.WriteCSV(stdout, data, rows, cols, nil, ',')
+	} else {
+		t := &tensor.Tensor{Shape: []int{rows, cols}, Data: make([]float32, len(data))}
+		for i, v := range data {
+			t.Data[i] = float32(v)
+		}
+		err = tensor.WriteNPY(stdout, t)
+	}
+	if err != nil {
+		return fmt.Errorf("writing to standard output failed: %v", err)
+	}
+	return nil
+}
+
+// outName returns --out for messages, with "-" as "standard output".
+func (c *modelCommand) outName() string {
+	if *c.out == stdoutPath {
+		return "standard output"
+	}
+	return *c.out
 }
 
 // loadModel applies --threads and loads the checkpoint. On failure it has

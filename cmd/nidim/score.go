@@ -34,15 +34,16 @@ of what nidim embed --prior gaussian writes for the same input.
 --out receives one row per input: score, p-value, and the class label when
 labels are known (built-in or MNIST-style data, or --labels). The format
 follows the extension: .npy (float64), .csv, .tsv or .txt, each optionally
-followed by .gz. A summary goes to stderr: the share of p-values at most
-0.01, and the Kolmogorov-Smirnov test of the p-values against U(0, 1),
-which they follow when the inputs are in-distribution and the embeddings
-match the prior.
+followed by .gz. --out - writes CSV to standard output. A summary goes to
+stderr: the share of p-values at most 0.01, and the Kolmogorov-Smirnov test
+of the p-values against U(0, 1), which they follow when the inputs are
+in-distribution and the embeddings match the prior.
 
 Flags:
   --model MODEL        checkpoint from nidim train (required, here or as
                        the argument MODEL)
-  --out FILE           score file to write (required)
+  --out FILE           score file to write, or - for standard output
+                       (required)
   --data PATH          an MNIST-style IDX directory or a matrix file (.npy,
                        .csv, .tsv, .txt, optionally .gz) with one sample per
                        row (default: built-in MNIST)
@@ -58,6 +59,7 @@ Flags:
 func runScore(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("score", flag.ContinueOnError)
 	c := newModelCommand("score", fs, true, stderr)
+	c.stdoutCSV = true
 	labelsPath := fs.String("labels", "", "")
 	files, st := parseFlagsAndFiles(fs, args, 1, scoreUsage, stdout, stderr)
 	if st >= 0 {
@@ -103,10 +105,10 @@ func runScore(args []string, stdout, stderr io.Writer) int {
 			table[i*cols+2] = float64(labels[i])
 		}
 	}
-	if err := tensor.WriteMatrixFile(*c.out, table, n, cols, tensor.NPYFloat64()); err != nil {
+	if err := c.writeOut(stdout, table, n, cols, tensor.NPYFloat64()); err != nil {
 		return c.fail(exitFail, "%v", err)
 	}
-	fmt.Fprintf(stderr, "wrote the scores and p-values of %s under the %s prior (d = %d) to %s\n", plural(n, "input", "inputs"), m.Config.Prior, m.Config.Dim, *c.out)
+	fmt.Fprintf(stderr, "wrote the scores and p-values of %s under the %s prior (d = %d) to %s\n", plural(n, "input", "inputs"), m.Config.Prior, m.Config.Dim, c.outName())
 	fmt.Fprintln(stderr, calibrationLine(pValues))
 	return exitOK
 }

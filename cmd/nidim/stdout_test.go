@@ -1,0 +1,82 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/nidim/nidim/tensor"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// trainSmallModel trains one epoch on writeClusters data and returns the
+// checkpoint, the data and the labels.
+func trainSmallModel(t *testing.T, dir string) (model, data, labels string) {
+	data, labels = writeClusters(t, dir)
+	model = filepath.Join(dir, "m.safetensors")
+	code, _, stderr := runCmd("train", "--data", data, "--labels", labels, "--hidden", "8", "--batch", "32",
+		"--epochs", "1", "--threads", "1", "--no-eval", "--out", model)
+	require.Equal(t, exitOK, code, stderr)
+	return model, data, labels
+}
+
+// embed --out - used to be rejected for its missing extension, while
+// test - reads standard input. Its stdout now carries the NPY file alone,
+// which the reader of "nidim test -" takes.
+func TestEmbedOutToStdout(t *testing.T) {
+	dir := t.TempDir()
+	model, data, _ := trainSmallModel(t, dir)
+	file := filepath.Join(dir, "emb.npy")
+	code, _, stderr := runCmd("embed", model, "--data", data, "--threads", "1", "--out", file)
+	require.Equal(t, exitOK, code, stderr)
+	want, err := os.ReadFile(file)
+	require.NoError(t, err)
+
+	code, stdout, stderr := runCmd("embed", model, "--data", data, "--threads", "1", "--out", "-")
+	require.Equal(t, exitOK, code, stderr)
+	assert.Equal(t, "wrote 240 embeddings of dimension 4 to standard output\n", stderr)
+	assert.Equal(t, want, []byte(stdout), "stdout is the .npy file's bytes")
+	_, err = os.Stat("-")
+	assert.ErrorIs(t, err, os.ErrNotExist, "no file named -")
+
+	defer func() { stdin = os.Stdin }()
+	stdin = strings.NewReader(stdout)
+	values, rows, cols, err := readEmbeddingFile("-")
+	require.NoError(t, err)
+	assert.Equal(t, 240, rows)
+	assert.Equal(t, 4, cols)
+	fromFile, _, _, err := tensor.ReadMatrixFile(file)
+	require.NoError(t, err)
+	assert.Equal(t, fromFile, values)
+
+	stdin = strings.NewReader(stdout)
+	var out, errb bytes.Buffer
+	require.Equal(t, exitOK, run([]string{"test", "-"}, &out, &errb), errb.String())
+	assert.Contains(t, out.String(), "240")
+}
+
+// score --out - writes CSV, the same rows as a .csv --out, and keeps its
+// summary on stderr.
+func TestScoreOutToStdout(t *testing.T) {
+	dir := t.TempDir()
+	model, data, labels := trainSmallModel(t, dir)
+	file := filepath.Join(dir, "scores.csv")
+	code, _, stderr := runCmd("score", model, "--data", data, "--labels", labels, "--threads", "1", "--out", file)
+	require.Equal(t, exitOK, code, stderr)
+	want, err := os.ReadFile(file)
+	require.NoError(t, err)
+
+	code, stdout, stderr := runCmd("score", model, "--data", data, "--labels", labels, "--threads", "1", "--out", "-")
+	require.Equal(t, exitOK, code, stderr)
+	assert.Equal(t, string(want), stdout)
+	assert.Contains(t, stderr, "of 240 inputs under the gaussian prior (d = 4) to standard output\n")
+	assert.Contains(t, stderr, "p-values <= 0.01:")
+
+	_, rows, cols, _, err := tensor.ReadCSV(strings.NewReader(stdout), 0)
+	require.NoError(t, err)
+	assert.Equal(t, 240, rows)
+	assert.Equal(t, 3, cols, "score, p-value and label")
+}
