@@ -544,7 +544,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		// recipe's 20 epochs become 20 Adam steps, and on one 3,000-row
 		// toy set (three clusters, seed 0) --batch 256 passed more of the
 		// battery, with a lower probe accuracy.
-		fmt.Fprintf(stderr, "nidim train: the %s recipe's --batch %d is larger than the %d training rows, so the batch is %d, the whole training split, and each epoch is one step; pass --batch to choose another size.\n",
+		fmt.Fprintf(stderr, "nidim train: the %s recipe's --batch %d is larger than the %d training rows, so the batch is %d, the whole training split, and each epoch is one step. So few steps may leave the encoder undertrained; a smaller --batch (such as 256) or more --epochs gives more.\n",
 			recipeUsed, cfg.Batch, n, n)
 		cfg.Batch = n
 	}

@@ -271,7 +271,7 @@ func TestTrainShrinksRecipeBatch(t *testing.T) {
 	code, stdout, stderr := runCmd("train", "--data", data, "--labels", labels, "--hidden", "8",
 		"--epochs", "1", "--threads", "1", "--no-eval", "--json", "--out", out)
 	require.Equal(t, exitOK, code, stderr)
-	note := "nidim train: the match recipe's --batch 4096 is larger than the 216 training rows, so the batch is 216, the whole training split, and each epoch is one step; pass --batch to choose another size.\n"
+	note := "nidim train: the match recipe's --batch 4096 is larger than the 216 training rows, so the batch is 216, the whole training split, and each epoch is one step. So few steps may leave the encoder undertrained; a smaller --batch (such as 256) or more --epochs gives more.\n"
 	assert.True(t, strings.HasPrefix(stderr, note), "stderr: %q", stderr)
 	assert.Equal(t, 1, strings.Count(stderr, "recipe's --batch"), "one note: %q", stderr)
 	var res map[string]any
