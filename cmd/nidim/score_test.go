@@ -155,6 +155,19 @@ func TestUniformPriorReportChecksGrid(t *testing.T) {
 	assert.Equal(t, 2, grid, "grid entries in the eval report")
 	assert.Empty(t, res.Report.Skipped)
 	assert.Equal(t, 0, res.Report.Failed)
+
+	// A model without channel noise has no lattice: eval leaves the grid
+	// test out rather than running it at the configured eps.
+	data, _, model = trainTinyModel(t, "--prior", "uniform", "--eps", "0")
+	code, stdout, stderr = runCmd("eval", model, "--data", data, "--threads", "1", "--json")
+	require.Equal(t, exitOK, code, stderr)
+	res.Report.Tests, res.Report.Skipped = nil, nil
+	require.NoError(t, json.Unmarshal([]byte(stdout), &res), stdout)
+	require.NotEmpty(t, res.Report.Tests)
+	for _, e := range res.Report.Tests {
+		assert.NotEqual(t, "grid", e.Name)
+	}
+	assert.Empty(t, res.Report.Skipped)
 }
 
 func TestScoreCommandErrors(t *testing.T) {
