@@ -40,6 +40,10 @@ const (
 	// state.
 	formatVersion = "1"
 	logTauName    = "log_tau"
+	// The statistics of Model.Standardization, present only in a model
+	// trained with Config.Standardize, as 1-D tensors of the input size.
+	standardizeMean  = "standardize.mean"
+	standardizeScale = "standardize.scale"
 	// Adam's first and second moments of the parameter or log_tau called
 	// name are stored as adamM+name and adamV+name.
 	adamM = "adam.m."
@@ -49,7 +53,9 @@ const (
 // Save writes the model to path as a safetensors checkpoint, atomically.
 // The tensors are the encoder's parameters and normalization statistics,
 // the log temperature as the 1-element tensor "log_tau", and Adam's
-// moments of each when m.Optimizer is set. The metadata are the config,
+// moments of each when m.Optimizer is set, and the "standardize.mean" and
+// "standardize.scale" tensors of m.Standardization when the model
+// standardizes its inputs. The metadata are the config,
 // the completed epochs, the steps of the next epoch, the calibration
 // flag, the fingerprint of the training data, the SIMD level, Adam's step
 // counts, the export mark when m.Exported is set, and the checksum of all
@@ -59,8 +65,18 @@ func (m *Model) Save(path string) error {
 	if err != nil {
 		return fmt.Errorf("dim: encode config: %w", err)
 	}
+	if err := m.checkStandardization(); err != nil {
+		return err
+	}
 	tensors := nn.Named(nn.State(m.Encoder.Net))
 	tensors = append(tensors, nn.NamedTensor{Name: logTauName, Tensor: tensor.Full(float32(m.LogTau), 1)})
+	if s := m.Standardization; s != nil {
+		// Sorted by name, the order in which Export.Write lists tensors
+		// that the network does not own, so an export keeps the layout.
+		tensors = append(tensors,
+			nn.NamedTensor{Name: standardizeMean, Tensor: &tensor.Tensor{Shape: []int{len(s.Mean)}, Data: s.Mean}},
+			nn.NamedTensor{Name: standardizeScale, Tensor: &tensor.Tensor{Shape: []int{len(s.Scale)}, Data: s.Scale}})
+	}
 	meta := map[string]string{
 		metaFormat:     formatVersion,
 		metaConfig:     string(cfg),
@@ -209,6 +225,9 @@ func modelFromCheckpoint(path string, c *nn.Checkpoint) (*Model, error) {
 		return nil, fmt.Errorf("dim: %s has no valid %q tensor", path, logTauName)
 	}
 	m.LogTau = float64(lt.Data[0])
+	if m.Standardization, err = loadStandardization(path, c, m); err != nil {
+		return nil, err
+	}
 	if m.Epoch, err = strconv.Atoi(c.Metadata[metaEpoch]); err != nil || m.Epoch < 0 {
 		return nil, fmt.Errorf("dim: %s: invalid epoch metadata %q", path, c.Metadata[metaEpoch])
 	}
@@ -290,4 +309,36 @@ func loadOptimizerState(path string, c *nn.Checkpoint, m *Model) (*OptimizerStat
 	o.Net.M, o.Net.V = first[:n:n], second[:n:n]
 	o.LogTau.M, o.LogTau.V = first[n:], second[n:]
 	return &o, nil
+}
+
+// loadStandardization reads the standardization statistics of m from c.
+// It returns nil for a model without Config.Standardize, which includes
+// every checkpoint written before nidim could standardize.
+func loadStandardization(path string, c *nn.Checkpoint, m *Model) (*Standardization, error) {
+	mean, hasMean := c.Tensors[standardizeMean]
+	scale, hasScale := c.Tensors[standardizeScale]
+	if !m.Config.Standardize {
+		if hasMean || hasScale {
+			return nil, fmt.Errorf("dim: %s has standardization tensors but its config does not standardize; the file was changed after nidim wrote it, so restore it from a copy or train the model again", path)
+		}
+		return nil, nil
+	}
+	size := m.Encoder.InputSize()
+	for _, t := range []struct {
+		name    string
+		tensor  *tensor.Tensor
+		present bool
+	}{{standardizeMean, mean, hasMean}, {standardizeScale, scale, hasScale}} {
+		if !t.present {
+			return nil, fmt.Errorf("dim: %s has no tensor %q, which its config needs to standardize the inputs; the file does not match its config", path, t.name)
+		}
+		if !slices.Equal(t.tensor.Shape, []int{size}) {
+			return nil, fmt.Errorf("dim: %s: tensor %q has shape %v, the config needs [%d]", path, t.name, t.tensor.Shape, size)
+		}
+	}
+	s := &Standardization{Mean: slices.Clone(mean.Data), Scale: slices.Clone(scale.Data)}
+	if err := s.check(size); err != nil {
+		return nil, fmt.Errorf("dim: %s: %w", path, err)
+	}
+	return s, nil
 }

@@ -164,6 +164,11 @@ func SettingsString(c Config) string {
 	if c.SharedView {
 		s += " shared-view"
 	}
+	// Only when set, so that the settings of tables written before the
+	// flag existed stay the same and their sweeps can resume.
+	if c.Standardize {
+		s += " standardize"
+	}
 	if c.Loss == BoundInfoNCERows {
 		s += fmt.Sprintf(" self-weight=%g", c.SelfWeight)
 	}
@@ -234,14 +239,14 @@ func RunSweep(ctx context.Context, run SweepRun, train, test *Dataset, opts Swee
 	if err := row.battery(zPrior, c.Prior, eps, opts); err != nil {
 		return nil, err
 	}
-	zTest, err := m.Encoder.Embed(test.X, 1000)
+	zTest, err := m.Encode(test.X, 1000)
 	if err != nil {
 		return nil, err
 	}
 	if train.Labels == nil || test.Labels == nil {
 		return row, nil
 	}
-	zTrain, err := m.Encoder.Embed(train.X, 1000)
+	zTrain, err := m.Encode(train.X, 1000)
 	if err != nil {
 		return nil, err
 	}

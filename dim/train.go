@@ -62,6 +62,12 @@ type Config struct {
 	// Views of feature vectors: Gaussian noise and random masking.
 	FeatureNoise float64 `json:"feature_noise"`
 	MaskProb     float64 `json:"mask_prob"`
+	// Standardize maps each feature of a feature-vector input to
+	// (x - mean) / sd, with statistics of the training data stored in
+	// Model.Standardization, before the views and the encoder. The
+	// feature noise and the masking then act in standardized units.
+	// Images do not take it.
+	Standardize bool `json:"standardize,omitempty"`
 
 	// NoRecalibrate keeps the running normalization statistics of
 	// training instead of recomputing them on clean training inputs.
@@ -316,6 +322,12 @@ type Model struct {
 	// checksum in its checkpoint. It is false for a model that was not
 	// loaded and for a checkpoint written before nidim stored checksums.
 	Verified bool
+	// Standardization is the input map of a model with
+	// Config.Standardize, fitted on the training split, and nil without
+	// it. Train sets it; a caller of NewModel and Continue sets it with
+	// FitStandardization. Every method that takes raw inputs (Embed,
+	// EmbedWith, Encode, Score, Continue, EstimateMI) applies it.
+	Standardization *Standardization
 }
 
 // CheckData returns an error naming both fingerprints when the model was
@@ -342,6 +354,9 @@ func NewModel(cfg Config, input []int) (*Model, error) {
 	cfg.Input = append([]int(nil), input...)
 	if err := cfg.Validate(); err != nil {
 		return nil, err
+	}
+	if cfg.Standardize && len(cfg.Input) != 1 {
+		return nil, fmt.Errorf("dim: standardization applies to feature vectors only, but the samples have shape %v; train without it", cfg.Input)
 	}
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x1d1))
 	enc, err := NewEncoder(EncoderConfig{Arch: cfg.Encoder, Dim: cfg.Dim, Hidden: cfg.Hidden, Input: cfg.Input, Squash: cfg.Prior == "uniform"}, rng)
@@ -399,6 +414,11 @@ func Train(ctx context.Context, cfg Config, data *Dataset, progress func(Progres
 	if err != nil {
 		return nil, nil, err
 	}
+	if cfg.Standardize {
+		if m.Standardization, _, err = FitStandardization(data.X); err != nil {
+			return nil, nil, err
+		}
+	}
 	return Continue(ctx, m, data, progress)
 }
 
@@ -450,6 +470,12 @@ func Continue(ctx context.Context, m *Model, data *Dataset, progress func(Progre
 	if err := m.checkFingerprint(fingerprint); err != nil {
 		return nil, nil, fmt.Errorf("%w; continue with the training data and split it was trained on", err)
 	}
+	if err := m.checkStandardization(); err != nil {
+		return nil, nil, err
+	}
+	// The fingerprint is of the raw rows, which a resumed run is given;
+	// everything below trains on the standardized ones.
+	data = m.standardizedData(data)
 	m.Data = fingerprint
 	m.SIMD = simd.Active().Level.String()
 	if m.Config.Threads == 0 {
@@ -760,11 +786,11 @@ func newView(cfg *Config, shape []int) (View, error) {
 
 // EstimateMI returns the InfoNCE estimate ln B - loss, in nats, of the
 // mutual information between the noisy embeddings of two views of the rows
-// of data. The encoder runs in inference mode, with the running
-// normalization statistics, and the critic and temperature are the
-// model's. It averages over the
-// full batches of Config.Batch rows, in order, drawing views and noise
-// from seed.
+// of data, after the model's standardization. The encoder runs in
+// inference mode, with the running normalization statistics, and the
+// critic and temperature are the model's. It averages over the full
+// batches of Config.Batch rows, in order, drawing views and noise from
+// seed.
 func EstimateMI(m *Model, data *Dataset, seed uint64) (float64, error) {
 	if err := data.check(); err != nil {
 		return 0, err
@@ -777,6 +803,10 @@ func EstimateMI(m *Model, data *Dataset, seed uint64) (float64, error) {
 	if m.Encoder.InputSize() != size {
 		return 0, fmt.Errorf("dim: the model takes %d values per sample but the data has %d", m.Encoder.InputSize(), size)
 	}
+	if err := m.checkStandardization(); err != nil {
+		return 0, err
+	}
+	data = m.standardizedData(data)
 
 	prior, err := cfg.NewPrior()
 	if err != nil {

@@ -63,9 +63,10 @@ func FromQuantile(quantile func(p float64) float64) PriorTransform {
 // Embed returns the noiseless embeddings (N x Dim) of the rows of x in
 // inference mode, batch rows per forward pass, following the model's
 // prior: the encoder output for gaussian and uniform, and its probability
-// integral transform for the other priors (see TransformTarget).
+// integral transform for the other priors (see TransformTarget). The rows
+// are raw inputs: Encode standardizes them first when the model does.
 func (m *Model) Embed(x *tensor.Tensor, batch int) (*tensor.Tensor, error) {
-	z, err := m.Encoder.Embed(x, batch)
+	z, err := m.Encode(x, batch)
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +87,7 @@ func (m *Model) EmbedWith(x *tensor.Tensor, batch int, t PriorTransform) (*tenso
 	if t == nil {
 		return nil, fmt.Errorf("dim: the prior transform is nil; pass FromDistribution or FromQuantile")
 	}
-	z, err := m.Encoder.Embed(x, batch)
+	z, err := m.Encode(x, batch)
 	if err != nil {
 		return nil, err
 	}

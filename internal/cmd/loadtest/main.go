@@ -312,7 +312,7 @@ func buildReference(m *dim.Model, random bool) (*reference, error) {
 			x[i] = float32(rng.Float64())
 		}
 	}
-	z, err := m.Encoder.Embed(&tensor.Tensor{Shape: []int{poolRows, size}, Data: x}, 1000)
+	z, err := m.Embed(&tensor.Tensor{Shape: []int{poolRows, size}, Data: x}, 1000)
 	if err != nil {
 		return nil, err
 	}
