@@ -58,9 +58,11 @@ Flags:
                        batch, or the whole test split when smaller),
                        capacity, capacity_gap (null without channel noise),
                        ln_batch, linear_probe_accuracy, knn_accuracy,
-                       report, and outliers (n, calibration_ks,
+                       report, outliers (n, calibration_ks,
                        calibration_p_value, rejected_at_0_01, mean_score,
-                       and ood: [{name, n, auroc, rejected_at_0_01}])
+                       and ood: [{name, n, auroc, rejected_at_0_01}]), and
+                       standardized (whether the model standardizes its
+                       inputs, which it then does for this evaluation too)
 `
 
 func runEval(args []string, stdout, stderr io.Writer) int {
@@ -147,7 +149,8 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		KNNAccuracy   *float64               `json:"knn_accuracy"`
 		Report        *stats.Report          `json:"report"`
 		Outliers      *dim.OutlierEvaluation `json:"outliers"`
-	}{cfg.Prior, cfg.Dim, noiseLevelOrZero(cfg.Sigma, cfg.NoiseViews), uniformEps(cfg.Prior, noiseLevelOrZero(cfg.Eps, cfg.NoiseViews)), m.Epoch, ev.MI, capacity, twoView, nil, lnB, ev.MIBatch, ev.Probe, ev.KNN, ev.Report, outliers}
+		Standardized  bool                   `json:"standardized"` // trained with --standardize
+	}{cfg.Prior, cfg.Dim, noiseLevelOrZero(cfg.Sigma, cfg.NoiseViews), uniformEps(cfg.Prior, noiseLevelOrZero(cfg.Eps, cfg.NoiseViews)), m.Epoch, ev.MI, capacity, twoView, nil, lnB, ev.MIBatch, ev.Probe, ev.KNN, ev.Report, outliers, cfg.Standardize}
 	if cfg.NoiseViews > 0 {
 		gap := capacity - ev.MI
 		res.CapacityGap = &gap

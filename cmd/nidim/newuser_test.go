@@ -1161,7 +1161,7 @@ func TestTrainHelpSaysWhichViewsApply(t *testing.T) {
 	require.Equal(t, exitOK, code)
 	text := strings.Join(strings.Fields(stdout), " ")
 	assert.Contains(t, text, "Images, from this flag or an IDX directory, get the image views; feature vectors get the vector views")
-	assert.Contains(t, text, "in the units of the data, which nidim does not standardize")
+	assert.Contains(t, text, "in the units of the data, or in standard deviations of each feature with --standardize")
 }
 
 // A --knn above the number of training rows used to be found only after

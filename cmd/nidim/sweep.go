@@ -95,9 +95,14 @@ Training (shared by every run; see "nidim help train"):
   --zoom Z             image views: zoom range 1-Z to 1+Z (default 0)
   --pixel-noise S      [r] image views: pixel noise standard deviation
   --feature-noise S    [r] vector views: noise standard deviation, in the
-                       units of the data
+                       units of the data, or in standard deviations of
+                       each feature with --standardize
   --mask P             vector views: probability of zeroing a feature
                        (default 0)
+  --standardize        feature vectors only: every run feeds its encoder
+                       the features standardized with the mean and
+                       standard deviation of the training split, as nidim
+                       train --standardize does
   --no-recalibrate     keep the running normalization statistics of training
   --clean-view         feed the first view without augmentation
   --shared-view        give both views the same augmented draw
@@ -150,6 +155,7 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	pixelNoise := fs.Float64("pixel-noise", def.PixelNoise, "")
 	featureNoise := fs.Float64("feature-noise", def.FeatureNoise, "")
 	mask := fs.Float64("mask", def.MaskProb, "")
+	standardize := fs.Bool("standardize", false, "")
 	noRecalibrate := fs.Bool("no-recalibrate", def.NoRecalibrate, "")
 	cleanView := fs.Bool("clean-view", def.CleanFirstView, "")
 	sharedView := fs.Bool("shared-view", def.SharedView, "")
@@ -216,7 +222,7 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 		Epochs: *epochs, Batch: *batch, LR: *lr, Schedule: *schedule, WeightDecay: *weightDecay,
 		Seed: *seed, Threads: *threads,
 		MaxShift: *shift, MaxRotate: *rotate, MaxScale: *zoom, PixelNoise: *pixelNoise,
-		FeatureNoise: *featureNoise, MaskProb: *mask, NoRecalibrate: *noRecalibrate, CleanFirstView: *cleanView, SharedView: *sharedView,
+		FeatureNoise: *featureNoise, MaskProb: *mask, Standardize: *standardize, NoRecalibrate: *noRecalibrate, CleanFirstView: *cleanView, SharedView: *sharedView,
 		PenaltyWeight: *penaltyWeight, PenaltyDirections: *penaltyDirections,
 	}
 	seedList := make([]uint64, *seeds)
@@ -236,6 +242,11 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	}
 	if err := checkViewFlags(explicit, base, train.Shape); err != nil {
 		return fail(exitUsage, "%v", err)
+	}
+	if base.Standardize {
+		if err := checkStandardizeData(df, train.Shape); err != nil {
+			return fail(exitUsage, "%v", err)
+		}
 	}
 	if err := checkKNN(*knnK, train); err != nil {
 		return fail(exitUsage, "%v", err)
@@ -289,6 +300,17 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	}
 	if note := sweepSaturationNote(runs); note != "" {
 		fmt.Fprintf(stderr, "nidim sweep: %s\n", note)
+	}
+	if base.Standardize {
+		// Every run fits the same statistics on the same training split,
+		// so the note on constant features is printed once here.
+		_, constant, err := dim.FitStandardization(train.X)
+		if err != nil {
+			return fail(exitUsage, "%v", err)
+		}
+		if note := constantFeaturesNote(constant, train.X.Shape[0]); note != "" {
+			fmt.Fprintf(stderr, "nidim sweep: note: %s\n", note)
+		}
 	}
 	for i, r := range runs {
 		key := r.Key()

@@ -124,10 +124,19 @@ Training:
   --pixel-noise S      [r] image views: Gaussian pixel noise standard
                        deviation
   --feature-noise S    [r] vector views: Gaussian noise standard deviation,
-                       in the units of the data, which nidim does not
-                       standardize
-  --mask P             vector views: probability of zeroing a feature
-                       (default 0)
+                       in the units of the data, or in standard deviations
+                       of each feature with --standardize
+  --mask P             vector views: probability of zeroing a feature,
+                       which with --standardize sets it to its training
+                       mean (default 0)
+  --standardize        feature vectors only: feed the encoder each feature
+                       minus its mean, divided by its standard deviation,
+                       both computed on the training split and stored in
+                       the checkpoint, which embed, score, eval, serve and
+                       export then apply to their inputs. A constant
+                       feature is only centred. Without it nidim uses the
+                       values as they are, so results depend on the
+                       features' units
   --no-recalibrate     keep the running normalization statistics of training
                        instead of recomputing them on clean training inputs
   --no-normalize       leave the encoder output unnormalized (a baseline)
@@ -176,8 +185,8 @@ Data and output:
   --no-eval            skip the evaluation after training
   --json               print one JSON object on stdout: the settings (recipe,
                        prior, dim, sigma, eps, noise_views, epochs, batch,
-                       encoder, critic, loss; eps only for the uniform
-                       prior), images_per_s, mi_estimate
+                       encoder, critic, loss, standardized; eps only for
+                       the uniform prior), images_per_s, mi_estimate
                        (on the test split; with --no-eval the last
                        training epoch's), mi_batch (rows per batch of the
                        estimate), train_mi_estimate, capacity,
@@ -191,7 +200,7 @@ Data and output:
 
 // modelFlags are the flags that define the model, which a resumed run
 // takes from its checkpoint.
-var modelFlags = []string{"recipe", "prior", "dim", "sigma", "eps", "noise-views", "encoder", "hidden", "critic", "loss", "self-weight", "tau", "fixed-tau", "batch", "lr", "schedule", "weight-decay", "seed", "shift", "rotate", "zoom", "pixel-noise", "feature-noise", "mask", "no-recalibrate", "no-normalize", "clean-view", "shared-view", "penalty", "penalty-weight", "penalty-directions"}
+var modelFlags = []string{"recipe", "prior", "dim", "sigma", "eps", "noise-views", "encoder", "hidden", "critic", "loss", "self-weight", "tau", "fixed-tau", "batch", "lr", "schedule", "weight-decay", "seed", "shift", "rotate", "zoom", "pixel-noise", "feature-noise", "mask", "no-recalibrate", "no-normalize", "clean-view", "shared-view", "penalty", "penalty-weight", "penalty-directions", "standardize"}
 
 // recipes name the configurations whose settings --recipe puts in place
 // of the flags' defaults.
@@ -336,6 +345,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	pixelNoise := fs.Float64("pixel-noise", def.PixelNoise, "")
 	featureNoise := fs.Float64("feature-noise", def.FeatureNoise, "")
 	mask := fs.Float64("mask", 0, "")
+	standardize := fs.Bool("standardize", false, "")
 	noRecalibrate := fs.Bool("no-recalibrate", false, "")
 	noNormalize := fs.Bool("no-normalize", false, "")
 	cleanView := fs.Bool("clean-view", false, "")
@@ -418,7 +428,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		Epochs: *epochs, Batch: *batch, LR: *lr, Schedule: *schedule, WeightDecay: *weightDecay,
 		Seed: *seed, Threads: *threads,
 		MaxShift: *shift, MaxRotate: *rotate, MaxScale: *zoom, PixelNoise: *pixelNoise,
-		FeatureNoise: *featureNoise, MaskProb: *mask, NoRecalibrate: *noRecalibrate,
+		FeatureNoise: *featureNoise, MaskProb: *mask, Standardize: *standardize, NoRecalibrate: *noRecalibrate,
 		NoNormalize: *noNormalize, CleanFirstView: *cleanView, SharedView: *sharedView, Penalty: *penalty, PenaltyWeight: *penaltyWeight, PenaltyDirections: *penaltyDirections,
 	}
 	if cfg.Penalty == "none" {
@@ -519,6 +529,11 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		if err := checkViewFlags(explicit, cfg, train.Shape); err != nil {
 			return fail(exitUsage, "%v", err)
 		}
+		if cfg.Standardize {
+			if err := checkStandardizeData(df, train.Shape); err != nil {
+				return fail(exitUsage, "%v", err)
+			}
+		}
 	}
 	if !*noEval {
 		if err := checkKNN(*knnK, train); err != nil {
@@ -570,6 +585,17 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		if model, err = dim.NewModel(cfg, train.Shape); err != nil {
 			return fail(exitUsage, "%s", flagWording(err))
 		}
+		// Only a new model fits the statistics: a resumed one keeps those
+		// in its checkpoint, which its first epochs trained with.
+		if cfg.Standardize {
+			note, err := fitStandardization(model, train)
+			if err != nil {
+				return fail(exitUsage, "%v", err)
+			}
+			if note != "" {
+				fmt.Fprintf(stderr, "nidim train: note: %s\n", note)
+			}
+		}
 	}
 	prior0, _ := cfg.NewPrior()
 	if !*asJSON {
@@ -592,9 +618,13 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		if threads <= 0 {
 			threads = runtime.GOMAXPROCS(0)
 		}
-		fmt.Fprintf(stderr, "nidim train: %s%s prior, d = %d, %s, %s encoder, %s critic, %s loss; %d training and %d test samples of shape %v; batch %d, %s, %s, %s kernels\n",
+		standardized := ""
+		if cfg.Standardize {
+			standardized = ", standardized"
+		}
+		fmt.Fprintf(stderr, "nidim train: %s%s prior, d = %d, %s, %s encoder, %s critic, %s loss; %d training and %d test samples of shape %v%s; batch %d, %s, %s, %s kernels\n",
 			recipeNote, cfg.Prior, cfg.Dim, channel, cfg.Encoder, cfg.Critic, cfg.Loss,
-			train.X.Shape[0], test.X.Shape[0], train.Shape, cfg.Batch, plural(cfg.Epochs, "epoch", "epochs"),
+			train.X.Shape[0], test.X.Shape[0], train.Shape, standardized, cfg.Batch, plural(cfg.Epochs, "epoch", "epochs"),
 			plural(threads, "thread", "threads"), simd.Active().Level)
 		if note := saturationNote(prior0, cfg); note != "" {
 			fmt.Fprintf(stderr, "nidim train: %s\n", note)
@@ -695,7 +725,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		Recipe: recipeUsed, Prior: cfg.Prior, Dim: cfg.Dim, Sigma: noiseLevelOrZero(cfg.Sigma, cfg.NoiseViews), Eps: uniformEps(cfg.Prior, noiseLevelOrZero(cfg.Eps, cfg.NoiseViews)), NoiseViews: cfg.NoiseViews,
 		Epochs: cfg.Epochs, Batch: cfg.Batch, Encoder: cfg.Encoder, Critic: string(cfg.Critic), Loss: string(cfg.Loss),
 		Capacity: prior0.Capacity(cfg.Dim), TwoViewMI: prior0.TwoViewMI(cfg.Dim), PriorMI: prior0.PriorMI(cfg.Dim), LnBatch: math.Log(float64(cfg.Batch)),
-		Tau: math.Exp(m.LogTau), Model: *out, History: hist.Epochs,
+		Tau: math.Exp(m.LogTau), Model: *out, History: hist.Epochs, Standardized: cfg.Standardize,
 	}
 	var samples, seconds float64
 	for _, e := range hist.Epochs {
@@ -988,6 +1018,10 @@ type trainResult struct {
 	Report        *stats.Report    `json:"report"`
 	Model         string           `json:"model"`
 	History       []dim.EpochStats `json:"history"`
+
+	// Standardized reports whether the encoder sees standardized
+	// features (--standardize, or a resumed checkpoint trained with it).
+	Standardized bool `json:"standardized"`
 }
 
 func writeTrainResult(res trainResult, ev *evalResult, stdout, stderr io.Writer, asJSON bool) int {
