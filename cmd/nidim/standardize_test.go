@@ -1,0 +1,335 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"math"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nidim/nidim/dim"
+	"github.com/nidim/nidim/tensor"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// standardizeArgs are the training flags of the tests below: the tiny
+// network of trainTinyModel on the 240 cluster rows.
+func standardizeArgs(data, labels, out string) []string {
+	return []string{"train", "--data", data, "--labels", labels, "--dim", "2", "--hidden", "16",
+		"--batch", "24", "--epochs", "2", "--threads", "1", "--no-eval", "--standardize", "--out", out}
+}
+
+// readNPY returns the float32 values of an N x d embedding file.
+func readNPY(t *testing.T, path string) []float64 {
+	t.Helper()
+	values, _, _, err := tensor.ReadMatrixFile(path)
+	require.NoError(t, err)
+	return values
+}
+
+// A model trained with --standardize on data X and on X*1000+5e4 gives the
+// same embeddings of its own data: scale invariance from the command line
+// to the embedding file.
+func TestStandardizeScaleInvariant(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	values, rows, cols, err := tensor.ReadMatrixFile(data)
+	require.NoError(t, err)
+	scaled := make([]float64, len(values))
+	for i, v := range values {
+		scaled[i] = v*1000 + 5e4
+	}
+	scaledData := filepath.Join(dir, "scaled.npy")
+	require.NoError(t, tensor.WriteMatrixFile(scaledData, scaled, rows, cols))
+
+	embed := func(data, name string) []float64 {
+		model := filepath.Join(dir, name+".safetensors")
+		code, _, stderr := runCmd(standardizeArgs(data, labels, model)...)
+		require.Equal(t, exitOK, code, stderr)
+		out := filepath.Join(dir, "embeddings-"+name+".npy")
+		code, _, stderr = runCmd("embed", model, "--data", data, "--out", out)
+		require.Equal(t, exitOK, code, stderr)
+		return readNPY(t, out)
+	}
+	want, got := embed(data, "raw"), embed(scaledData, "scaled")
+
+	// The tolerance is float32 rounding carried through training. Near
+	// 5e4 float32 values are 0.0039 apart, so the scaled file and its
+	// float32 mean each round by up to 0.002, which is 2e-6 standard
+	// deviations of 1000. Two epochs of training on inputs that differ
+	// by that much gave embeddings 9e-6 apart here (the test logs the
+	// value), and 1.5e-5 on other data; without --standardize they
+	// differ by order 1.
+	const tolerance = 1e-4
+	require.Len(t, got, len(want))
+	worst := 0.0
+	for i := range want {
+		worst = max(worst, math.Abs(want[i]-got[i]))
+	}
+	t.Logf("largest difference between the embeddings of X and X*1000+5e4: %.3g", worst)
+	assert.Less(t, worst, tolerance, "largest difference between the embeddings of X and X*1000+5e4")
+}
+
+// The embeddings of a standardized model are the same bytes in the
+// process that trained it, after save, export and "nidim embed", and
+// through "nidim serve"; score and eval agree between the checkpoint
+// and its export.
+func TestStandardizeRoundTripExportEmbed(t *testing.T) {
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(5, 6))
+	const n, f = 240, 4
+	x := tensor.New(n, f)
+	for i := range x.Data {
+		// Features from 1e-3 to 1e4 in size, one of them offset.
+		k := i % f
+		x.Data[i] = float32(rng.NormFloat64() * math.Pow(10, float64(2*k-3)))
+		if k == 1 {
+			x.Data[i] += 300
+		}
+	}
+	values := make([]float64, len(x.Data))
+	for i, v := range x.Data {
+		values[i] = float64(v)
+	}
+	data := filepath.Join(dir, "data.npy")
+	require.NoError(t, tensor.WriteMatrixFile(data, values, n, f))
+
+	cfg := dim.MatchingConfig()
+	cfg.Dim, cfg.Hidden, cfg.Epochs, cfg.Batch, cfg.Threads, cfg.Standardize = 2, 16, 2, 40, 1, true
+	// The training split that "nidim eval" takes from the same file and
+	// seed, so that the fingerprint check passes.
+	train, _, err := loadData(dataFlags{data: data, testFraction: defaultTestFraction}, cfg.Seed)
+	require.NoError(t, err)
+	m, _, err := dim.Train(context.Background(), cfg, train, nil)
+	require.NoError(t, err)
+	z, err := m.Embed(x, 1000)
+	require.NoError(t, err)
+	zValues := make([]float64, len(z.Data))
+	for i, v := range z.Data {
+		zValues[i] = float64(v)
+	}
+	want := filepath.Join(dir, "want.npy")
+	require.NoError(t, tensor.WriteMatrixFile(want, zValues, n, cfg.Dim))
+	// The encoder alone, on raw rows, embeds differently, so equal files
+	// below show that each path applies the map.
+	raw, err := m.Encoder.Embed(x, 1000)
+	require.NoError(t, err)
+	require.NotEqual(t, z.Data, raw.Data)
+
+	model := filepath.Join(dir, "m.safetensors")
+	require.NoError(t, m.Save(model))
+	exported, _ := exportModel(t, model)
+	for _, path := range []string{model, exported} {
+		got := filepath.Join(dir, "got.npy")
+		code, _, stderr := runCmd("embed", path, "--data", data, "--out", got)
+		require.Equal(t, exitOK, code, stderr)
+		assert.Equal(t, readFile(t, want), readFile(t, got), "embeddings of %s", path)
+	}
+
+	scores := map[string][]byte{}
+	for _, path := range []string{model, exported} {
+		out := filepath.Join(dir, filepath.Base(path)+".csv")
+		code, _, stderr := runCmd("score", path, "--data", data, "--out", out)
+		require.Equal(t, exitOK, code, stderr)
+		scores[path] = readFile(t, out)
+	}
+	assert.Equal(t, scores[model], scores[exported])
+
+	var evals []string
+	for _, path := range []string{model, exported} {
+		code, stdout, stderr := runCmd("eval", path, "--data", data, "--json")
+		require.Equal(t, exitOK, code, stderr)
+		var res map[string]any
+		require.NoError(t, json.Unmarshal([]byte(stdout), &res))
+		assert.Equal(t, true, res["standardized"], path)
+		evals = append(evals, stdout)
+	}
+	assert.JSONEq(t, evals[0], evals[1])
+
+	// serve applies the map too.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	addrs := make(chan string, 1)
+	exit := make(chan int, 1)
+	var stderr syncBuffer
+	go func() {
+		exit <- serveCommand(ctx, []string{"--addr", "127.0.0.1:0", exported}, io.Discard, &stderr, func(addr string) { addrs <- addr })
+	}()
+	var url string
+	select {
+	case addr := <-addrs:
+		url = "http://" + addr
+	case code := <-exit:
+		t.Fatalf("serve exited with %d: %s", code, stderr.String())
+	}
+	const served = 5
+	var body strings.Builder
+	body.WriteString(`{"inputs": [`)
+	for i := range served {
+		if i > 0 {
+			body.WriteString(",")
+		}
+		body.WriteString("[")
+		for k := range f {
+			if k > 0 {
+				body.WriteString(",")
+			}
+			body.WriteString(strconv.FormatFloat(float64(x.Data[i*f+k]), 'g', -1, 64))
+		}
+		body.WriteString("]")
+	}
+	body.WriteString("]}")
+	resp, err := http.Post(url+"/v1/embed", "application/json", strings.NewReader(body.String()))
+	require.NoError(t, err)
+	var got struct{ Embeddings [][]float32 }
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&got))
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	var flat []float32
+	for _, row := range got.Embeddings {
+		flat = append(flat, row...)
+	}
+	assert.Equal(t, z.Data[:served*cfg.Dim], flat)
+	cancel()
+	select {
+	case code := <-exit:
+		require.Equal(t, exitOK, code, stderr.String())
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not stop within 10 s of the cancel")
+	}
+}
+
+// testdata/prestandardize.safetensors was written by the nidim build
+// before --standardize existed (nidim train --data prestandardize.csv
+// --hidden 16 --dim 2 --batch 32 --epochs 2 --no-eval), and
+// prestandardize-embed.npy is what that build's "nidim embed" wrote for
+// prestandardize.csv. The current build must load the checkpoint without
+// a standardization and write the same bytes.
+func TestOldCheckpointEmbedsAsBefore(t *testing.T) {
+	model := filepath.Join("testdata", "prestandardize.safetensors")
+	m, err := dim.LoadModel(model)
+	require.NoError(t, err)
+	assert.Nil(t, m.Standardization)
+	assert.False(t, m.Config.Standardize)
+
+	out := filepath.Join(t.TempDir(), "z.npy")
+	code, _, stderr := runCmd("embed", model, "--data", filepath.Join("testdata", "prestandardize.csv"), "--out", out)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Equal(t, readFile(t, filepath.Join("testdata", "prestandardize-embed.npy")), readFile(t, out))
+}
+
+func TestStandardizeConstantFeatureNoted(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	values, rows, cols, err := tensor.ReadMatrixFile(data)
+	require.NoError(t, err)
+	// Columns 2 and 5 (counting from 1) become constant.
+	for i := range rows {
+		values[i*cols+1] = 3
+		values[i*cols+4] = 0
+	}
+	require.NoError(t, tensor.WriteMatrixFile(data, values, rows, cols))
+	model := filepath.Join(dir, "m.safetensors")
+	code, stdout, stderr := runCmd(append(standardizeArgs(data, labels, model), "--json")...)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "nidim train: note: columns 2, 5 (counting from 1) are constant over the 216 training rows, so --standardize centres them and leaves their scale alone\n")
+	var res map[string]any
+	require.NoError(t, json.Unmarshal([]byte(stdout), &res))
+	assert.Equal(t, true, res["standardized"])
+
+	out := filepath.Join(dir, "z.npy")
+	code, _, stderr = runCmd("embed", model, "--data", data, "--out", out)
+	require.Equal(t, exitOK, code, stderr)
+	for i, v := range readNPY(t, out) {
+		require.False(t, math.IsNaN(v) || math.IsInf(v, 0), "embedding value %d is %v", i, v)
+	}
+}
+
+func TestConstantFeaturesNoteListsFirstFive(t *testing.T) {
+	assert.Equal(t, "", constantFeaturesNote(nil, 10))
+	assert.Equal(t, "column 4 (counting from 1) is constant over the 10 training rows, so --standardize centres it and leaves its scale alone",
+		constantFeaturesNote([]int{3}, 10))
+	assert.Contains(t, constantFeaturesNote([]int{0, 1, 2, 3, 4, 5, 6}, 10), "columns 1, 2, 3, 4, 5 and 2 more (counting from 1) are constant")
+}
+
+func TestStandardizeImagesRejected(t *testing.T) {
+	dir := t.TempDir()
+	data, _ := writeClusters(t, dir)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"train", "--standardize"},
+			"nidim train: --standardize applies to feature vectors only, but without --data nidim reads the built-in MNIST images (shape [1 28 28]); drop --standardize, or pass a matrix --data without --image-shape.\n"},
+		{[]string{"train", "--standardize", "--data", data, "--image-shape", "2,3"},
+			"nidim train: --standardize applies to feature vectors only, but --image-shape 2,3 makes each row of --data an image (shape [1 2 3]); drop --standardize, or pass a matrix --data without --image-shape.\n"},
+		{[]string{"sweep", "--standardize", "--data", data, "--image-shape", "2,3", "--batch", "8", "--out", filepath.Join(dir, "sweep")},
+			"nidim sweep: --standardize applies to feature vectors only, but --image-shape 2,3 makes each row of --data an image (shape [1 2 3]); drop --standardize, or pass a matrix --data without --image-shape.\n"},
+	} {
+		code, _, stderr := runCmd(append(c.args, "--out", filepath.Join(dir, "m.safetensors"))...)
+		assert.Equal(t, exitUsage, code, c.args)
+		assert.Equal(t, c.want, stderr, c.args)
+	}
+	_, err := os.Stat(filepath.Join(dir, "m.safetensors"))
+	assert.ErrorIs(t, err, os.ErrNotExist, "no checkpoint is written")
+}
+
+// --resume trains on with the statistics in the checkpoint: the run
+// interrupted and resumed writes the bytes of the run in one go, and
+// statistics changed in the checkpoint stay as they are instead of being
+// fitted again.
+func TestStandardizeResumeKeepsStatistics(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	whole, parts := filepath.Join(dir, "whole.safetensors"), filepath.Join(dir, "parts.safetensors")
+	code, _, stderr := runCmd(standardizeArgs(data, labels, whole)...)
+	require.Equal(t, exitOK, code, stderr)
+
+	trainStepHook = func(p dim.Progress, interrupt func()) {
+		if p.Epoch == 2 && p.Step == 4 {
+			interrupt()
+		}
+	}
+	t.Cleanup(func() { trainStepHook = nil })
+	code, _, stderr = runCmd(standardizeArgs(data, labels, parts)...)
+	require.Equal(t, exitFail, code, stderr)
+	trainStepHook = nil
+	resume := []string{"train", "--resume", parts, "--data", data, "--labels", labels, "--threads", "1", "--no-eval"}
+	code, _, stderr = runCmd(resume...)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "samples of shape [6], standardized;")
+	assert.True(t, bytes.Equal(readFile(t, whole), readFile(t, parts)), "the resumed checkpoint differs from the uninterrupted one")
+
+	// Statistics other than the data's own, written into the checkpoint
+	// after the first epoch, are the ones the resumed run keeps.
+	first := standardizeArgs(data, labels, parts)
+	first[slices.Index(first, "--epochs")+1] = "1"
+	code, _, stderr = runCmd(first...)
+	require.Equal(t, exitOK, code, stderr)
+	m, err := dim.LoadModel(parts)
+	require.NoError(t, err)
+	for k := range m.Standardization.Mean {
+		m.Standardization.Mean[k] += 0.5
+		m.Standardization.Scale[k] *= 3
+	}
+	stored := *m.Standardization
+	stored.Mean = append([]float32(nil), stored.Mean...)
+	stored.Scale = append([]float32(nil), stored.Scale...)
+	require.NoError(t, m.Save(parts))
+	code, _, stderr = runCmd(append(resume, "--epochs", "2")...)
+	require.Equal(t, exitOK, code, stderr)
+	resumed, err := dim.LoadModel(parts)
+	require.NoError(t, err)
+	assert.Equal(t, 2, resumed.Epoch)
+	assert.Equal(t, &stored, resumed.Standardization)
+}
