@@ -333,3 +333,28 @@ func TestStandardizeResumeKeepsStatistics(t *testing.T) {
 	assert.Equal(t, 2, resumed.Epoch)
 	assert.Equal(t, &stored, resumed.Standardization)
 }
+
+// The statistics come from the training split alone: the held-out rows
+// must not leak into the model.
+func TestStandardizeFitsTrainingSplitOnly(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	model := filepath.Join(dir, "m.safetensors")
+	code, _, stderr := runCmd(standardizeArgs(data, labels, model)...)
+	require.Equal(t, exitOK, code, stderr)
+	m, err := dim.LoadModel(model)
+	require.NoError(t, err)
+
+	train, test, err := loadData(dataFlags{data: data, labels: labels, testFraction: defaultTestFraction}, m.Config.Seed)
+	require.NoError(t, err)
+	want, _, err := dim.FitStandardization(train.X)
+	require.NoError(t, err)
+	assert.Equal(t, want, m.Standardization)
+
+	all := tensor.New(train.X.Shape[0]+test.X.Shape[0], train.X.Shape[1])
+	copy(all.Data, train.X.Data)
+	copy(all.Data[len(train.X.Data):], test.X.Data)
+	withTest, _, err := dim.FitStandardization(all)
+	require.NoError(t, err)
+	assert.NotEqual(t, withTest.Mean, m.Standardization.Mean)
+}
