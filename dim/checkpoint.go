@@ -338,7 +338,7 @@ func loadStandardization(path string, c *nn.Checkpoint, m *Model) (*Standardizat
 	}
 	s := &Standardization{Mean: slices.Clone(mean.Data), Scale: slices.Clone(scale.Data)}
 	if err := s.check(size); err != nil {
-		return nil, fmt.Errorf("dim: %s: %w", path, err)
+		return nil, fmt.Errorf("dim: %s: %w; restore the file from a copy or train the model again", path, err)
 	}
 	return s, nil
 }

@@ -84,7 +84,7 @@ func (s *Standardization) check(size int) error {
 	for k := range size {
 		m, sc := float64(s.Mean[k]), float64(s.Scale[k])
 		if math.IsNaN(m) || math.IsInf(m, 0) || !(sc > 0) || math.IsInf(sc, 0) {
-			return fmt.Errorf("the standardization of feature %d (mean %v, scale %v) is invalid; the scale must be positive and both finite", k, s.Mean[k], s.Scale[k])
+			return fmt.Errorf("the standardization of feature %d (mean %v, scale %v) is invalid, because the mean must be finite and the scale finite and positive", k, s.Mean[k], s.Scale[k])
 		}
 	}
 	return nil

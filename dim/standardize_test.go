@@ -102,7 +102,8 @@ func TestStandardizationCheckpointRoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, want.Data, got.Data)
 
-	// The encoder alone sees other inputs, so the map is really applied.
+	// The encoder alone, on raw rows, gives other embeddings, so the map
+	// is really applied.
 	raw, err := m.Encoder.Embed(data.X, 64)
 	require.NoError(t, err)
 	assert.NotEqual(t, want.Data, raw.Data)

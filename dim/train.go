@@ -324,8 +324,8 @@ type Model struct {
 	Verified bool
 	// Standardization is the input map of a model with
 	// Config.Standardize, fitted on the training split, and nil without
-	// it. Train sets it; a caller of NewModel and Continue sets it with
-	// FitStandardization. Every method that takes raw inputs (Embed,
+	// it. Train sets it, and a caller of NewModel and Continue sets it
+	// with FitStandardization. Every method that takes raw inputs (Embed,
 	// EmbedWith, Encode, Score, Continue, EstimateMI) applies it.
 	Standardization *Standardization
 }
@@ -473,8 +473,8 @@ func Continue(ctx context.Context, m *Model, data *Dataset, progress func(Progre
 	if err := m.checkStandardization(); err != nil {
 		return nil, nil, err
 	}
-	// The fingerprint is of the raw rows, which a resumed run is given;
-	// everything below trains on the standardized ones.
+	// The fingerprint covers the raw rows, which a resumed run is given.
+	// Everything below trains on the standardized rows.
 	data = m.standardizedData(data)
 	m.Data = fingerprint
 	m.SIMD = simd.Active().Level.String()

@@ -68,8 +68,8 @@ func TestStandardizeScaleInvariant(t *testing.T) {
 	// float32 mean each round by up to 0.002, which is 2e-6 standard
 	// deviations of 1000. Two epochs of training on inputs that differ
 	// by that much gave embeddings 9e-6 apart here (the test logs the
-	// value), and 1.5e-5 on other data; without --standardize they
-	// differ by order 1.
+	// value) and 1.5e-5 on other data. Without --standardize they differ
+	// by order 1.
 	const tolerance = 1e-4
 	require.Len(t, got, len(want))
 	worst := 0.0
@@ -82,7 +82,7 @@ func TestStandardizeScaleInvariant(t *testing.T) {
 
 // The embeddings of a standardized model are the same bytes in the
 // process that trained it, after save, export and "nidim embed", and
-// through "nidim serve"; score and eval agree between the checkpoint
+// through "nidim serve". Score and eval agree between the checkpoint
 // and its export.
 func TestStandardizeRoundTripExportEmbed(t *testing.T) {
 	dir := t.TempDir()

@@ -1019,7 +1019,7 @@ type trainResult struct {
 	Model         string           `json:"model"`
 	History       []dim.EpochStats `json:"history"`
 
-	// Standardized reports whether the encoder sees standardized
+	// Standardized reports whether the encoder's inputs are standardized
 	// features (--standardize, or a resumed checkpoint trained with it).
 	Standardized bool `json:"standardized"`
 }
