@@ -46,7 +46,9 @@ gzip returns 415):
                     gaussian prior), and its chi-square survival function
                     with d degrees of freedom
   GET  /v1/model    prior, dimension, noise level, input shape, checkpoint
-                    SHA-256
+                    SHA-256, and standardized: whether the model
+                    standardizes the raw inputs it receives (nidim train
+                    --standardize)
   GET  /healthz     {"status":"ok"}
   GET  /metrics     Prometheus text format
 

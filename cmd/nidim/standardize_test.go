@@ -200,6 +200,13 @@ func TestStandardizeRoundTripExportEmbed(t *testing.T) {
 		flat = append(flat, row...)
 	}
 	assert.Equal(t, z.Data[:served*cfg.Dim], flat)
+
+	resp, err = http.Get(url + "/v1/model")
+	require.NoError(t, err)
+	var info map[string]any
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&info))
+	resp.Body.Close()
+	assert.Equal(t, true, info["standardized"])
 	cancel()
 	select {
 	case code := <-exit:

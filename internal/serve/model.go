@@ -102,6 +102,7 @@ func (d *DimModel) Info() map[string]any {
 		"encoder":           c.Encoder,
 		"epoch":             d.model.Epoch,
 		"calibrated":        d.model.Calibrated,
+		"standardized":      c.Standardize, // the server standardizes the raw inputs it receives
 		"checkpoint":        d.path,
 		"checkpoint_sha256": d.sha256,
 	}
