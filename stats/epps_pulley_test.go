@@ -109,6 +109,38 @@ func TestEppsPulleyStatGradFiniteDifference(t *testing.T) {
 	assert.Panics(t, func() { EppsPulleyStatGrad(x, make([]float64, 2)) })
 }
 
+// From epGradSeriesMinN values on, EppsPulleyStatGrad sums the pairs and
+// their gradient by the series: it must agree with the pairwise sums, and
+// fall back to them for a value beyond epSeriesMaxAbs.
+func TestEppsPulleyStatGradSeries(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	n := epGradSeriesMinN + 101
+	for _, c := range []struct {
+		name         string
+		scale, shift float64
+	}{{"normal", 1, 0}, {"wide", 2.2, 0}, {"shifted", 0.7, 1.5}} {
+		x := make([]float64, n)
+		for i := range x {
+			x[i] = max(-8, min(8, c.scale*rng.NormFloat64()+c.shift))
+		}
+		grad, want := make([]float64, n), make([]float64, n)
+		stat := EppsPulleyStatGrad(x, grad)
+		assert.Equal(t, EppsPulleyStatGrad(x, nil), stat, "%s: the gradient path changed T", c.name)
+		// T is about 1 while its terms are of order n, and each way of
+		// summing the pairs rounds by about 1e-16 n of a sum near n².
+		checkClose(t, c.name+" statistic", stat, epStatGradPairs(x, want), 1e-16*float64(n*n), 0)
+		for j := range x {
+			checkClose(t, c.name+" gradient", grad[j], want[j], 1e-12, 1e-9)
+		}
+	}
+
+	x := epNormalSample(n, 3)
+	x[5] = 8.5
+	grad, want := make([]float64, n), make([]float64, n)
+	assert.Equal(t, epStatGradPairs(x, want), EppsPulleyStatGrad(x, grad))
+	assert.Equal(t, want, grad)
+}
+
 func TestSlicedStatGradFiniteDifference(t *testing.T) {
 	m := epNormalMatrix(12, 3, 5)
 	for k := range m.Data {
@@ -473,6 +505,18 @@ func BenchmarkEppsPulleyStatGrad256(b *testing.B) {
 	x := epNormalSample(256, 1)
 	grad := make([]float64, len(x))
 	b.ReportAllocs()
+	for b.Loop() {
+		EppsPulleyStatGrad(x, grad)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "batches/s")
+}
+
+// BenchmarkEppsPulleyStatGrad4096 times the penalty's statistic and
+// gradient at the match recipe's batch, where the series replaces the
+// pairwise sum.
+func BenchmarkEppsPulleyStatGrad4096(b *testing.B) {
+	x := epNormalSample(4096, 1)
+	grad := make([]float64, len(x))
 	for b.Loop() {
 		EppsPulleyStatGrad(x, grad)
 	}
