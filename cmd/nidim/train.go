@@ -559,8 +559,8 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		// recipe's 20 epochs become 20 Adam steps, and on one 3,000-row
 		// toy set (three clusters, seed 0) --batch 256 passed more of the
 		// battery, with a lower probe accuracy.
-		fmt.Fprintf(stderr, "nidim train: the %s recipe's --batch %d is larger than the %d training rows, so the batch is %d, the whole training split, and each epoch is one step. So few steps may leave the encoder undertrained; a smaller --batch (such as 256) or more --epochs gives more.\n",
-			recipeUsed, cfg.Batch, n, n)
+		fmt.Fprintf(stderr, "nidim train: the %s recipe's --batch %d is larger than the %d training rows, so the batch is %d, the whole training split, and each epoch is one step. So few steps may leave the encoder undertrained; %s gives more.\n",
+			recipeUsed, cfg.Batch, n, n, smallDataRemedy(n))
 		cfg.Batch = n
 	}
 	if model != nil {
@@ -1220,6 +1220,22 @@ func matrixOnlyError(flagName, value, data string) error {
 func isDir(path string) bool {
 	fi, err := os.Stat(path)
 	return err == nil && fi.IsDir()
+}
+
+// smallDataRemedy returns the advice of the small-data batch note for n
+// training rows. The batch it suggests is 256, or on fewer than 1,024 rows
+// the largest power of two that gives at least four steps per epoch, so
+// that it is never itself larger than the training split. Below 8 rows no
+// batch of 2 or more gives four steps, and only more epochs are suggested.
+func smallDataRemedy(n int) string {
+	batch := 256
+	for batch > 1 && 4*batch > n {
+		batch /= 2
+	}
+	if batch < 2 {
+		return "more --epochs"
+	}
+	return fmt.Sprintf("a smaller --batch (such as %d) or more --epochs", batch)
 }
 
 // checkKNN returns an error when the kNN classifier of the evaluation

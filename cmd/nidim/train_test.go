@@ -271,7 +271,7 @@ func TestTrainShrinksRecipeBatch(t *testing.T) {
 	code, stdout, stderr := runCmd("train", "--data", data, "--labels", labels, "--hidden", "8",
 		"--epochs", "1", "--threads", "1", "--no-eval", "--json", "--out", out)
 	require.Equal(t, exitOK, code, stderr)
-	note := "nidim train: the match recipe's --batch 4096 is larger than the 216 training rows, so the batch is 216, the whole training split, and each epoch is one step. So few steps may leave the encoder undertrained; a smaller --batch (such as 256) or more --epochs gives more.\n"
+	note := "nidim train: the match recipe's --batch 4096 is larger than the 216 training rows, so the batch is 216, the whole training split, and each epoch is one step. So few steps may leave the encoder undertrained; a smaller --batch (such as 32) or more --epochs gives more.\n"
 	assert.True(t, strings.HasPrefix(stderr, note), "stderr: %q", stderr)
 	assert.Equal(t, 1, strings.Count(stderr, "recipe's --batch"), "one note: %q", stderr)
 	var res map[string]any
@@ -286,11 +286,31 @@ func TestTrainShrinksRecipeBatch(t *testing.T) {
 		"--epochs", "1", "--threads", "1", "--no-eval", "--out", filepath.Join(dir, "r.safetensors"))
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stderr, "the reference recipe's --batch 256 is larger than the 216 training rows, so the batch is 216")
+	assert.NotContains(t, stderr, "such as 256", "the note must not suggest the batch that was too large")
 	assert.Contains(t, stderr, "; batch 216, 1 epoch,")
 
 	code, _, stderr = runCmd("train", "--data", data, "--labels", labels, "--batch", "4096", "--no-eval", "--out", filepath.Join(dir, "e.safetensors"))
 	assert.Equal(t, exitUsage, code)
 	assert.Equal(t, "nidim train: --batch 4096 is larger than the 216 training rows; use --batch 216 or less, or more data.\n", stderr)
+}
+
+// The batch that the small-data note suggests must fit the training split
+// and leave at least four steps per epoch.
+func TestSmallDataRemedy(t *testing.T) {
+	for _, c := range []struct {
+		rows int
+		want string
+	}{
+		{5000, "a smaller --batch (such as 256) or more --epochs"},
+		{1024, "a smaller --batch (such as 256) or more --epochs"},
+		{1023, "a smaller --batch (such as 128) or more --epochs"},
+		{216, "a smaller --batch (such as 32) or more --epochs"},
+		{8, "a smaller --batch (such as 2) or more --epochs"},
+		{7, "more --epochs"},
+		{1, "more --epochs"},
+	} {
+		assert.Equal(t, c.want, smallDataRemedy(c.rows), "%d rows", c.rows)
+	}
 }
 
 // TestTrainNotesSaturatedEstimate trains one epoch on settings whose
