@@ -1,9 +1,6 @@
 package stats
 
-import (
-	"fmt"
-	"math"
-)
+import "math"
 
 // MeanCovarianceResult is the outcome of MeanCovariance. Result contains
 // the whole statistic and its p-value, and the two parts show which moment
@@ -20,6 +17,9 @@ type MeanCovarianceResult struct {
 	// DF is d(d+3)/2, the degrees of freedom of the χ² reference, and
 	// Scale the factor df/E[statistic] that the p-value applies first.
 	DF, Scale float64
+	// SingularComponent is the first component that is constant or a
+	// linear combination of earlier ones, which makes S singular, or -1.
+	SingularComponent int
 }
 
 // MeanCovariance runs the likelihood-ratio test of a fully specified
@@ -53,7 +53,10 @@ type MeanCovarianceResult struct {
 // Special cases:
 //   - NaN or ±Inf anywhere: error naming the row and column.
 //   - n <= d: error, because S is singular.
-//   - a singular S (a constant or collinear component): error.
+//   - a singular S (a constant or collinear component): CovariancePart
+//     and the statistic are +Inf, the p-value is 0 and SingularComponent
+//     names the component. N(0, I) gives such a sample with probability
+//     0, and reporting "could not run" let collapsed embeddings pass.
 //   - d = 1: allowed. The test then checks mean 0 and variance 1.
 func MeanCovariance(m Matrix) (MeanCovarianceResult, error) {
 	const test = "mean-covariance test"
@@ -63,21 +66,28 @@ func MeanCovariance(m Matrix) (MeanCovarianceResult, error) {
 	n, d := float64(m.N), float64(m.D)
 	mean := meanVector(m)
 	cov := covariance(m, mean, n)
-	l, err := cholesky(cov, m.D)
-	if err != nil {
-		return MeanCovarianceResult{}, fmt.Errorf("stats: %s: covariance matrix is singular: component %d is constant or a linear combination of earlier components; drop it or add rows", test, err.(errSingular).component)
-	}
 	var meanSq, trace float64
 	for j := 0; j < m.D; j++ {
 		meanSq += mean[j] * mean[j]
 		trace += cov[j*m.D+j]
 	}
 	res := MeanCovarianceResult{
-		MeanPart:       n * meanSq,
-		CovariancePart: math.Max(n*(trace-logDetCholesky(l, m.D)-d), 0),
-		DF:             d * (d + 3) / 2,
+		MeanPart:          n * meanSq,
+		DF:                d * (d + 3) / 2,
+		SingularComponent: -1,
 	}
 	res.Scale = res.DF / meanCovarianceNullMean(m.N, m.D)
+	l, err := cholesky(cov, m.D)
+	if err != nil {
+		// ln det S is -∞, so T is +∞. Under the null, n > d rows give a
+		// singular S with probability 0, so the test rejects with p = 0.
+		res.SingularComponent = err.(errSingular).component
+		res.CovariancePart = math.Inf(1)
+		res.Statistic = math.Inf(1)
+		res.PValue = 0
+		return res, nil
+	}
+	res.CovariancePart = math.Max(n*(trace-logDetCholesky(l, m.D)-d), 0)
 	res.Statistic = res.MeanPart + res.CovariancePart
 	res.PValue = ChiSquareSurvival(res.Statistic*res.Scale, res.DF)
 	return res, nil

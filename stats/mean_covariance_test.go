@@ -170,12 +170,78 @@ func TestMeanCovarianceErrors(t *testing.T) {
 	}{
 		{"n equal to d", normalMatrix(3, 3, 1), "more rows than columns"},
 		{"NaN", Matrix{N: 4, D: 1, Data: []float64{0, 1, math.NaN(), 2}}, "row 3, column 1"},
-		{"constant column", Matrix{N: 4, D: 2, Data: []float64{1, 0, 1, 2, 1, -1, 1, 3}}, "component"},
 	}
 	for _, c := range cases {
 		_, err := MeanCovariance(c.m)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want one containing %q", c.name, err, c.want)
+		}
+	}
+}
+
+// A singular sample covariance has probability 0 under N(0, I), so a
+// constant or duplicated component rejects with p = 0 instead of leaving
+// the test unrun.
+func TestMeanCovarianceSingular(t *testing.T) {
+	constant := Matrix{N: 4, D: 2, Data: []float64{1, 0, 1, 2, 1, -1, 1, 3}}
+	duplicate := normalMatrix(200, 3, 5)
+	for i := 0; i < duplicate.N; i++ {
+		duplicate.Row(i)[2] = duplicate.Row(i)[0]
+	}
+	for _, c := range []struct {
+		name      string
+		m         Matrix
+		component int
+	}{
+		{"constant column", constant, 0},
+		{"duplicated column", duplicate, 2},
+	} {
+		res, err := MeanCovariance(c.m)
+		if err != nil {
+			t.Errorf("%s: error %v, want p = 0", c.name, err)
+			continue
+		}
+		if res.PValue != 0 {
+			t.Errorf("%s: p-value %v, want 0", c.name, res.PValue)
+		}
+		if !math.IsInf(res.Statistic, 1) || !math.IsInf(res.CovariancePart, 1) {
+			t.Errorf("%s: statistic %v and covariance part %v, want +Inf", c.name, res.Statistic, res.CovariancePart)
+		}
+		if res.SingularComponent != c.component {
+			t.Errorf("%s: singular component %d, want %d", c.name, res.SingularComponent, c.component)
+		}
+	}
+	res, err := MeanCovariance(normalMatrix(200, 3, 5))
+	if err != nil || res.SingularComponent != -1 {
+		t.Errorf("full-rank sample: singular component %d, error %v, want -1 and none", res.SingularComponent, err)
+	}
+}
+
+// Two equal columns (a collapse of two components into one) must fail the
+// report. It used to pass: every multivariate test refused the singular
+// covariance, and each column alone is N(0, 1).
+func TestReportRejectsDuplicatedComponent(t *testing.T) {
+	for _, prior := range []string{"gaussian", "laplace"} {
+		m := normalMatrix(500, 4, 9)
+		for i := 0; i < m.N; i++ {
+			row := m.Row(i)
+			if prior == "laplace" {
+				for j := range row {
+					row[j] = FromGaussian(Laplace{0, 1}, row[j])
+				}
+			}
+			row[3] = row[2]
+		}
+		r, err := BuildReport(m, ReportOptions{Prior: prior, Replicates: 19})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !r.Reject {
+			t.Errorf("%s prior, column 3 equal to column 2: %s", prior, r.Verdict())
+		}
+		e := r.Tests[r.Worst]
+		if e.Name != "mean-covariance" || e.Extra["singular_component"] != 3 {
+			t.Errorf("%s prior: worst entry %s with extra %v, want mean-covariance naming component 3", prior, e.Name, e.Extra)
 		}
 	}
 }

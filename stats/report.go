@@ -501,6 +501,9 @@ func multivariateTests(m Matrix, opts ReportOptions) []TestEntry {
 		e := TestEntry{Name: "mean-covariance", Component: -1}
 		if err == nil {
 			e.Extra = map[string]any{"df": res.DF, "bartlett_scale": res.Scale, "mean_part": res.MeanPart, "covariance_part": res.CovariancePart}
+			if res.SingularComponent >= 0 {
+				e.Extra["singular_component"] = res.SingularComponent
+			}
 		}
 		out = append(out, finishEntry(e, res.Result, err))
 	}

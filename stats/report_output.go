@@ -83,6 +83,9 @@ func (e TestEntry) notes(n, d int) string {
 		parts = append(parts, fmt.Sprintf("mean part %.4g (null mean %d), covariance part %.4g (about %d)",
 			mean, d, e.Extra["covariance_part"], d*(d+1)/2))
 	}
+	if j, ok := e.Extra["singular_component"].(int); ok {
+		parts = append(parts, fmt.Sprintf("singular covariance: component %d is constant or a linear combination of earlier components", j))
+	}
 	if v, ok := e.Extra["outside_support"].(float64); ok {
 		parts = append(parts, fmt.Sprintf("value %v outside the prior's support", v))
 	}
