@@ -27,7 +27,10 @@ import (
 //   - d = 1: error, there is no correlation to test.
 //   - n <= d: error (this also keeps n - 1 - (2d+5)/6 positive).
 //   - a constant component: error naming it.
-//   - a singular correlation matrix (collinear components): error.
+//   - a singular correlation matrix (collinear components, such as two
+//     equal columns): statistic +Inf and p-value 0, because the null gives
+//     such a sample with probability 0 and an error let the report pass
+//     a collapse of two components into one.
 //   - ties: allowed.
 func Sphericity(m Matrix) (Result, error) {
 	const test = "Bartlett sphericity test"
@@ -48,7 +51,9 @@ func Sphericity(m Matrix) (Result, error) {
 	}
 	l, err := cholesky(r, m.D)
 	if err != nil {
-		return Result{}, fmt.Errorf("stats: %s: correlation matrix is singular: component %d is a linear combination of earlier components; drop it or add rows", test, err.(errSingular).component)
+		// log det R is -∞, so the statistic is +∞. Uncorrelated continuous
+		// components give a singular R with probability 0 when n > d.
+		return Result{Statistic: math.Inf(1), PValue: 0}, nil
 	}
 	stat := -factor * logDetCholesky(l, m.D)
 	stat = math.Max(stat, 0)

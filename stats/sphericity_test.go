@@ -73,3 +73,34 @@ func TestSphericityBadInput(t *testing.T) {
 		t.Error("constant component accepted")
 	}
 }
+
+// Two equal columns make R singular. Under the null that has probability
+// 0, so the test rejects with p = 0, and the uniform report, where
+// mean-covariance does not apply, fails.
+func TestSphericityCollinearColumns(t *testing.T) {
+	m := normalMatrix(300, 3, 6)
+	for i := 0; i < m.N; i++ {
+		r := m.Row(i)
+		r[2] = r[0] - r[1]
+	}
+	res, err := Sphericity(m)
+	if err != nil {
+		t.Fatalf("collinear columns: error %v, want p = 0", err)
+	}
+	if !math.IsInf(res.Statistic, 1) || res.PValue != 0 {
+		t.Errorf("collinear columns: statistic %v, p %v, want +Inf and 0", res.Statistic, res.PValue)
+	}
+
+	u := uniformMatrix(2000, 4, 6)
+	for i := 0; i < u.N; i++ {
+		r := u.Row(i)
+		r[3] = r[2]
+	}
+	report, err := BuildReport(u, ReportOptions{Prior: "uniform", Replicates: 19})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !report.Reject {
+		t.Errorf("uniform sample with column 3 equal to column 2: %s", report.Verdict())
+	}
+}
