@@ -622,8 +622,12 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		if cfg.Standardize {
 			standardized = ", standardized"
 		}
-		fmt.Fprintf(stderr, "nidim train: %s%s prior, d = %d, %s, %s encoder, %s critic, %s loss; %d training and %d test samples of shape %v%s; batch %d, %s, %s, %s kernels\n",
-			recipeNote, cfg.Prior, cfg.Dim, channel, cfg.Encoder, cfg.Critic, cfg.Loss,
+		penalty := ""
+		if cfg.Penalty != "" {
+			penalty = fmt.Sprintf(" plus %s penalty (weight %g, %d directions)", cfg.Penalty, cfg.PenaltyWeight, cfg.PenaltyDirections)
+		}
+		fmt.Fprintf(stderr, "nidim train: %s%s prior, d = %d, %s, %s encoder, %s critic, %s loss%s; %d training and %d test samples of shape %v%s; batch %d, %s, %s, %s kernels\n",
+			recipeNote, cfg.Prior, cfg.Dim, channel, cfg.Encoder, cfg.Critic, cfg.Loss, penalty,
 			train.X.Shape[0], test.X.Shape[0], train.Shape, standardized, cfg.Batch, plural(cfg.Epochs, "epoch", "epochs"),
 			plural(threads, "thread", "threads"), simd.Active().Level)
 		if note := saturationNote(prior0, cfg); note != "" {

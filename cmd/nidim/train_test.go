@@ -294,6 +294,25 @@ func TestTrainShrinksRecipeBatch(t *testing.T) {
 	assert.Equal(t, "nidim train: --batch 4096 is larger than the 216 training rows; use --batch 216 or less, or more data.\n", stderr)
 }
 
+// The first line of nidim train lists the objective. It used to leave out
+// the Epps-Pulley penalty, so neither a new run nor a resumed one showed
+// that the penalty was on.
+func TestTrainHeaderNamesPenalty(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	out := filepath.Join(dir, "p.safetensors")
+	code, _, stderr := runCmd("train", "--data", data, "--labels", labels, "--hidden", "8", "--batch", "64",
+		"--penalty", "epps-pulley", "--penalty-weight", "100", "--epochs", "1", "--threads", "1", "--no-eval", "--out", out)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "infonce-rows loss plus epps-pulley penalty (weight 100, 16 directions); 216 training")
+
+	code, _, stderr = runCmd("train", "--data", data, "--labels", labels, "--hidden", "8", "--batch", "64",
+		"--epochs", "1", "--threads", "1", "--no-eval", "--out", filepath.Join(dir, "n.safetensors"))
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "infonce-rows loss; 216 training")
+	assert.NotContains(t, stderr, "penalty")
+}
+
 // The batch that the small-data note suggests must fit the training split
 // and leave at least four steps per epoch.
 func TestSmallDataRemedy(t *testing.T) {
