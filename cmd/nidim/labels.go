@@ -18,8 +18,11 @@ func readLabelColumn(labelsPath string, rows int) ([]int, error) {
 	if err != nil {
 		return nil, labelsFileError(labelsPath, err)
 	}
-	if lc != 1 || lr != rows {
-		return nil, fmt.Errorf("--labels %s contains a %d x %d matrix; it needs one label per row of the %d rows of --data", labelsPath, lr, lc, rows)
+	if lc != 1 {
+		return nil, fmt.Errorf("--labels %s has %d columns; it needs one column of class numbers, with one label per row of --data", labelsPath, lc)
+	}
+	if lr != rows {
+		return nil, fmt.Errorf("--labels %s has %d labels, but --data has %d rows; it needs one label per row", labelsPath, lr, rows)
 	}
 	labels := make([]int, rows)
 	for i, v := range values {

@@ -64,3 +64,30 @@ func TestLabelsWithHeaderLine(t *testing.T) {
 	assert.Len(t, got, 240)
 	assert.Equal(t, []int{0, 1, 2}, got[:3])
 }
+
+// A labels file with two columns used to get "contains a 240 x 2 matrix;
+// it needs one label per row", which does not say that the extra column
+// is the problem.
+func TestLabelsShapeErrors(t *testing.T) {
+	dir := t.TempDir()
+	data, _ := writeClusters(t, dir)
+	var twoColumns, short strings.Builder
+	for i := range 240 {
+		fmt.Fprintf(&twoColumns, "%d,%d\n", i%3, i%3)
+		if i < 100 {
+			fmt.Fprintf(&short, "%d\n", i%3)
+		}
+	}
+	for _, c := range []struct {
+		name, text, want string
+	}{
+		{"two.csv", twoColumns.String(), "has 2 columns; it needs one column of class numbers, with one label per row of --data.\n"},
+		{"short.txt", short.String(), "has 100 labels, but --data has 240 rows; it needs one label per row.\n"},
+	} {
+		path := filepath.Join(dir, c.name)
+		require.NoError(t, os.WriteFile(path, []byte(c.text), 0o644))
+		code, _, stderr := runCmd("train", "--data", data, "--labels", path, "--out", filepath.Join(dir, "m.safetensors"))
+		assert.Equal(t, exitUsage, code, c.name)
+		assert.Equal(t, "nidim train: --labels "+path+" "+c.want, stderr, c.name)
+	}
+}
