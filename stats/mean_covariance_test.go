@@ -252,3 +252,23 @@ func TestReportRejectsDuplicatedComponent(t *testing.T) {
 		}
 	}
 }
+
+// The text note used to give d(d+1)/2 as the covariance part's null mean,
+// 36 at d = 8, which at n = 9 is far below the true 83.16 and made a
+// passing sample look off in its covariance.
+func TestMeanCovarianceNoteNullMean(t *testing.T) {
+	r, err := BuildReport(normalMatrix(9, 8, 2), ReportOptions{Tests: []string{"mean-covariance"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text strings.Builder
+	if err := r.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text.String(), "(null mean 83.16)") {
+		t.Errorf("n = 9, d = 8: the note does not give the covariance part's null mean 83.16:\n%s", text.String())
+	}
+	if got := meanCovarianceNullMean(9, 8) - 8; math.Abs(got-83.16) > 0.005 {
+		t.Errorf("covariance part null mean %v, want 83.16 (E[T] = 91.16 minus d; 20,000 null samples in numpy averaged 91.25)", got)
+	}
+}

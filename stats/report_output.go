@@ -77,11 +77,14 @@ func (r *Report) WriteText(w io.Writer) error {
 func (e TestEntry) notes(n, d int) string {
 	var parts []string
 	if mean, ok := e.Extra["mean_part"].(float64); ok {
-		// Under the null the mean part is χ² with d degrees of freedom and
-		// the covariance part has mean about d(d+1)/2, so the part far
-		// above its mean shows which moment is off.
-		parts = append(parts, fmt.Sprintf("mean part %.4g (null mean %d), covariance part %.4g (about %d)",
-			mean, d, e.Extra["covariance_part"], d*(d+1)/2))
+		// Under the null the mean part is χ² with d degrees of freedom, and
+		// the covariance part has mean E[T] - d, with E[T] = df/scale.
+		// That is about d(d+1)/2 for large n, but larger when n is close
+		// to d. The part far above its mean shows which moment is off.
+		df, _ := e.Extra["df"].(float64)
+		scale, _ := e.Extra["bartlett_scale"].(float64)
+		parts = append(parts, fmt.Sprintf("mean part %.4g (null mean %d), covariance part %.4g (null mean %.4g)",
+			mean, d, e.Extra["covariance_part"], df/scale-float64(d)))
 	}
 	if j, ok := e.Extra["singular_component"].(int); ok {
 		parts = append(parts, fmt.Sprintf("singular covariance: component %d is constant or a linear combination of earlier components", j))
