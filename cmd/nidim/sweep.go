@@ -192,6 +192,13 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 			return fail(exitUsage, "invalid --priors entry %q; use a comma-separated list of %s.", p, strings.Join(dim.PriorNames, ", "))
 		}
 	}
+	// Only the penalty baseline uses these, so without --baselines they
+	// would be ignored.
+	for _, name := range []string{"penalty-weight", "penalty-directions"} {
+		if explicit[name] && !*baselines {
+			return fail(exitUsage, "--%s sets the penalty baseline, which only --baselines trains; add --baselines or drop --%s.", name, name)
+		}
+	}
 	switch {
 	case *seeds < 1:
 		return fail(exitUsage, "invalid --seeds %d; use 1 or more.", *seeds)

@@ -163,6 +163,8 @@ func TestSweepRejectsBadFlags(t *testing.T) {
 		{"--seeds", "0", "invalid --seeds 0"},
 		{"--eval-samples", "3", "invalid --eval-samples 3"},
 		{"--recipe", "fast", `invalid --recipe "fast"`},
+		{"--penalty-weight", "100", "--penalty-weight sets the penalty baseline, which only --baselines trains"},
+		{"--penalty-directions", "8", "--penalty-directions sets the penalty baseline"},
 	} {
 		// A missing --data makes a flag that wrongly passes fail fast
 		// instead of training the default grid on MNIST.

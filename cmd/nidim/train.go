@@ -377,6 +377,14 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		if other := otherLevel(*prior); explicit[other] {
 			return fail(exitUsage, "--%s does not apply to the %s prior, whose noise level is --%s; drop --%s or set --%s.", other, *prior, levelName(*prior), other, levelName(*prior))
 		}
+		// Without a penalty its weight and directions would be ignored.
+		if p, err := dim.ParsePenalty(*penalty); err == nil && p == "" {
+			for _, name := range []string{"penalty-weight", "penalty-directions"} {
+				if explicit[name] {
+					return fail(exitUsage, "--%s applies only with --penalty %s; add --penalty %s or drop --%s.", name, dim.PenaltyEppsPulley, dim.PenaltyEppsPulley, name)
+				}
+			}
+		}
 		var err error
 		if recipeUsed, err = applyRecipe(fs, *recipe, *prior); err != nil {
 			return fail(exitUsage, "%v", err)

@@ -133,6 +133,8 @@ func TestTrainUsageErrors(t *testing.T) {
 		{[]string{"train", "--recipe", ""}, "missing name after --recipe"},
 		{[]string{"train", "--encoder", "vit"}, "unknown encoder"},
 		{[]string{"train", "--bogus"}, "unknown flag --bogus"},
+		{[]string{"train", "--penalty-weight", "100", "--data", "/nonexistent/x.npy"}, "--penalty-weight applies only with --penalty epps-pulley; add --penalty epps-pulley or drop --penalty-weight"},
+		{[]string{"train", "--penalty", "none", "--penalty-directions", "8", "--data", "/nonexistent/x.npy"}, "--penalty-directions applies only with --penalty epps-pulley"},
 		{[]string{"train", "extra"}, "unexpected argument"},
 		{[]string{"train", "--data", "/nonexistent/x.npy"}, "x.npy"},
 		{[]string{"embed", "--out", "z.npy"}, "missing --model"},
