@@ -66,6 +66,7 @@ func MeanCovariance(m Matrix) (MeanCovarianceResult, error) {
 	n, d := float64(m.N), float64(m.D)
 	mean := meanVector(m)
 	cov := covariance(m, mean, n)
+
 	var meanSq, trace float64
 	for j := 0; j < m.D; j++ {
 		meanSq += mean[j] * mean[j]
@@ -77,6 +78,7 @@ func MeanCovariance(m Matrix) (MeanCovarianceResult, error) {
 		SingularComponent: -1,
 	}
 	res.Scale = res.DF / meanCovarianceNullMean(m.N, m.D)
+
 	l, err := cholesky(cov, m.D)
 	if err != nil {
 		// ln det S is -∞, so T is +∞. Under the null, n > d rows give a
@@ -87,6 +89,7 @@ func MeanCovariance(m Matrix) (MeanCovarianceResult, error) {
 		res.PValue = 0
 		return res, nil
 	}
+
 	res.CovariancePart = math.Max(n*(trace-logDetCholesky(l, m.D)-d), 0)
 	res.Statistic = res.MeanPart + res.CovariancePart
 	res.PValue = ChiSquareSurvival(res.Statistic*res.Scale, res.DF)

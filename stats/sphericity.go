@@ -28,9 +28,9 @@ import (
 //   - n <= d: error (this also keeps n - 1 - (2d+5)/6 positive).
 //   - a constant component: error naming it.
 //   - a singular correlation matrix (collinear components, such as two
-//     equal columns): statistic +Inf and p-value 0, because the null gives
-//     such a sample with probability 0 and an error let the report pass
-//     a collapse of two components into one.
+//     equal columns): statistic +Inf and p-value 0. The null gives such a
+//     sample with probability 0, and an error here let the report pass a
+//     collapse of two components into one.
 //   - ties: allowed.
 func Sphericity(m Matrix) (Result, error) {
 	const test = "Bartlett sphericity test"
