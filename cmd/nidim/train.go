@@ -185,8 +185,10 @@ Data and output:
   --no-eval            skip the evaluation after training
   --json               print one JSON object on stdout: the settings (recipe,
                        prior, dim, sigma, eps, noise_views, epochs, batch,
-                       encoder, critic, loss, standardized; eps only for
-                       the uniform prior), images_per_s, mi_estimate
+                       encoder, critic, loss, standardized, and penalty,
+                       penalty_weight and penalty_directions; eps only for
+                       the uniform prior, the penalty fields only with
+                       --penalty), images_per_s, mi_estimate
                        (on the test split; with --no-eval the last
                        training epoch's), mi_batch (rows per batch of the
                        estimate), train_mi_estimate, capacity,
@@ -739,6 +741,9 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		Capacity: prior0.Capacity(cfg.Dim), TwoViewMI: prior0.TwoViewMI(cfg.Dim), PriorMI: prior0.PriorMI(cfg.Dim), LnBatch: math.Log(float64(cfg.Batch)),
 		Tau: math.Exp(m.LogTau), Model: *out, History: hist.Epochs, Standardized: cfg.Standardize,
 	}
+	if p, _ := dim.ParsePenalty(cfg.Penalty); p != "" {
+		res.Penalty, res.PenaltyWeight, res.PenaltyDirections = p, cfg.PenaltyWeight, cfg.PenaltyDirections
+	}
 	var samples, seconds float64
 	for _, e := range hist.Epochs {
 		samples += e.SamplesPerSec * e.Seconds
@@ -1034,6 +1039,11 @@ type trainResult struct {
 	// Standardized reports whether the encoder's inputs are standardized
 	// features (--standardize, or a resumed checkpoint trained with it).
 	Standardized bool `json:"standardized"`
+
+	// The penalty fields are left out for a run without --penalty.
+	Penalty           string  `json:"penalty,omitempty"`
+	PenaltyWeight     float64 `json:"penalty_weight,omitempty"`
+	PenaltyDirections int     `json:"penalty_directions,omitempty"`
 }
 
 func writeTrainResult(res trainResult, ev *evalResult, stdout, stderr io.Writer, asJSON bool) int {

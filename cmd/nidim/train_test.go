@@ -313,6 +313,21 @@ func TestTrainHeaderNamesPenalty(t *testing.T) {
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stderr, "infonce-rows loss; 216 training")
 	assert.NotContains(t, stderr, "penalty")
+
+	// --json lists the penalty too, and leaves it out without one.
+	code, stdout, stderr := runCmd("train", "--data", data, "--labels", labels, "--hidden", "8", "--batch", "64",
+		"--penalty", "epps-pulley", "--penalty-weight", "100", "--epochs", "1", "--threads", "1", "--no-eval", "--json",
+		"--out", filepath.Join(dir, "j.safetensors"))
+	require.Equal(t, exitOK, code, stderr)
+	var res map[string]any
+	require.NoError(t, json.Unmarshal([]byte(stdout), &res), stdout)
+	assert.Equal(t, "epps-pulley", res["penalty"])
+	assert.Equal(t, 100.0, res["penalty_weight"])
+	assert.Equal(t, 16.0, res["penalty_directions"])
+	code, stdout, stderr = runCmd("train", "--data", data, "--labels", labels, "--hidden", "8", "--batch", "64",
+		"--epochs", "1", "--threads", "1", "--no-eval", "--json", "--out", filepath.Join(dir, "k.safetensors"))
+	require.Equal(t, exitOK, code, stderr)
+	assert.NotContains(t, stdout, "penalty")
 }
 
 // The batch that the small-data note suggests must fit the training split
