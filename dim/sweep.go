@@ -51,7 +51,8 @@ func (r SweepRun) Key() string {
 // (unless a level of 0 already made it), the run without normalization and
 // the run with the penalty, which takes base's penalty weight and
 // directions, or 1 and 16 when base has no directions. Noise runs never
-// carry the penalty.
+// carry the penalty, and the uniform prior gets no penalty run, because the
+// penalty pulls toward N(0, I) while that prior squashes into [0, 1]^d.
 func SweepGrid(base Config, priors []string, dims []int, levels []float64, seeds []uint64, baselines bool) []SweepRun {
 	var runs []SweepRun
 	for _, prior := range priors {
@@ -85,6 +86,9 @@ func SweepGrid(base Config, priors []string, dims []int, levels []float64, seeds
 				noNorm := plain
 				noNorm.NoNormalize = true
 				runs = append(runs, SweepRun{Kind: KindNoNormalize, Config: noNorm})
+				if prior == "uniform" {
+					continue
+				}
 				pen := plain
 				pen.Penalty = PenaltyEppsPulley
 				if pen.PenaltyDirections == 0 {

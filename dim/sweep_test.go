@@ -13,8 +13,9 @@ func TestSweepGridRunsAndKeys(t *testing.T) {
 	base := DefaultConfig()
 	runs := SweepGrid(base, []string{"gaussian", "uniform"}, []int{2, 4}, []float64{0, 0.5, 1}, []uint64{7}, true)
 	// Per prior and dimension: three levels, of which 0 is the no-noise
-	// run, plus the runs without normalization and with the penalty.
-	require.Len(t, runs, 2*2*5)
+	// run, plus the runs without normalization and, for the Gaussian prior
+	// only, with the penalty.
+	require.Len(t, runs, 2*5+2*4)
 	keys := map[string]bool{}
 	kinds := map[string]int{}
 	for _, r := range runs {
@@ -37,8 +38,8 @@ func TestSweepGridRunsAndKeys(t *testing.T) {
 			assert.Equal(t, 16, r.Config.PenaltyDirections)
 		}
 	}
-	assert.Equal(t, map[string]int{KindNoise: 8, KindNoNoise: 4, KindNoNormalize: 4, KindPenalty: 4}, kinds)
-	uniform := runs[len(runs)-4]
+	assert.Equal(t, map[string]int{KindNoise: 8, KindNoNoise: 4, KindNoNormalize: 4, KindPenalty: 2}, kinds)
+	uniform := runs[len(runs)-3]
 	assert.Equal(t, "ni-dim/uniform/d=4/level=0.5/seed=7", uniform.Key())
 	assert.Equal(t, 0.5, uniform.Config.Eps)
 }

@@ -196,6 +196,12 @@ func (c *Config) Validate() error {
 	if p, _ := ParsePenalty(c.Penalty); p != "" && (c.PenaltyDirections < 1 || !(c.PenaltyWeight >= 0) || math.IsInf(c.PenaltyWeight, 0)) {
 		return fmt.Errorf("dim: penalty weight %v with %d directions is invalid; use a weight of 0 or more and at least 1 direction", c.PenaltyWeight, c.PenaltyDirections)
 	}
+	if p, _ := ParsePenalty(c.Penalty); p != "" && c.Prior == "uniform" {
+		// The penalty pulls each view toward N(0, I), while the uniform
+		// prior squashes the embeddings into [0, 1]^d: the two would
+		// pull against each other.
+		return fmt.Errorf("dim: the %s penalty pulls embeddings toward N(0, I), but the uniform prior squashes them into [0, 1]^d; drop the penalty or use another prior", p)
+	}
 	if c.Dim < 1 {
 		return fmt.Errorf("dim: embedding dimension %d is invalid; it must be at least 1", c.Dim)
 	}

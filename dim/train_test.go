@@ -222,6 +222,10 @@ func TestConfigValidate(t *testing.T) {
 		{func(c *Config) { c.PixelNoise = math.NaN() }, "pixel noise NaN is invalid"},
 		{func(c *Config) { c.FeatureNoise = -1 }, "feature noise -1 is invalid"},
 		{func(c *Config) { c.MaskProb = 1.5 }, "masking probability 1.5 is invalid"},
+		{func(c *Config) {
+			c.Prior, c.Eps = "uniform", 0.1
+			c.Penalty, c.PenaltyWeight, c.PenaltyDirections = PenaltyEppsPulley, 1, 16
+		}, "the uniform prior squashes them into [0, 1]^d"},
 	} {
 		cfg := DefaultConfig()
 		c.edit(&cfg)

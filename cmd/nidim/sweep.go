@@ -56,7 +56,7 @@ Grid:
   --baselines          also train, per prior, dimension and seed, plain
                        InfoNCE without noise with and without the
                        normalization, and plain InfoNCE with the sliced
-                       Epps-Pulley normality penalty
+                       Epps-Pulley normality penalty (not for uniform)
   --penalty-weight W   weight of the penalty baseline (default 1)
   --penalty-directions K
                        random directions of the penalty per step (default 16)

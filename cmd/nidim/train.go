@@ -146,7 +146,8 @@ Training:
                        differ only by the channel noise
   --penalty NAME       none, or epps-pulley: add the sliced Epps-Pulley
                        distance of each view's embedding to N(0, I) to the
-                       loss, as SIGReg does (default none)
+                       loss, as SIGReg does; not with the uniform prior
+                       (default none)
   --penalty-weight W   weight of the penalty (default 1)
   --penalty-directions K
                        random projection directions per step (default 16)
