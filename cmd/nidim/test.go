@@ -227,8 +227,14 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 	}
 	if report.Ran() == 0 {
 		first := report.Tests[0]
-		fmt.Fprintf(stderr, "nidim test: no test could run on the %d x %d matrix in %s (%s: %s); add rows or choose other tests with --tests.\n",
-			rows, cols, path, first.Name, first.Err)
+		fix := "add rows or choose other tests with --tests"
+		if strings.Contains(first.Err, "outside its support") {
+			// More rows would not help: such a value already rules the
+			// prior out, and the tests against the prior itself say so.
+			fix = "such a value rules the prior out, which ks-prior and anderson-darling-prior report: add them with --tests"
+		}
+		fmt.Fprintf(stderr, "nidim test: no test could run on the %d x %d matrix in %s (%s: %s); %s.\n",
+			rows, cols, path, first.Name, first.Err, fix)
 		return exitUsage
 	}
 	reportFailures(report, opts, stderr)

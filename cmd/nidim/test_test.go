@@ -383,3 +383,20 @@ func TestCommandTestReadsStandardInput(t *testing.T) {
 	assert.Equal(t, exitUsage, run([]string{"test", "-"}, &out, &errb))
 	assert.Contains(t, errb.String(), "standard input")
 }
+
+// A value outside the exponential prior's support rules the prior out.
+// When only mapped tests were chosen, the message used to suggest adding
+// rows, which cannot help.
+func TestCommandTestOutsideSupportAdvice(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "neg.csv")
+	var b strings.Builder
+	for i := range 40 {
+		fmt.Fprintf(&b, "%g,%g\n", float64(i%7)/3, float64(i%5)/2-1)
+	}
+	require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o644))
+
+	code, _, stderr := runCmd("test", "--prior", "exponential", "--tests", "mean-covariance", path)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "such a value rules the prior out, which ks-prior and anderson-darling-prior report: add them with --tests.\n")
+	assert.NotContains(t, stderr, "add rows")
+}
