@@ -35,7 +35,8 @@ Flags:
                        (required)
   --data PATH          an MNIST-style IDX directory or a matrix file (.npy,
                        .csv, .tsv, .txt, optionally .gz) with one sample per
-                       row (default: built-in MNIST)
+                       row (default: built-in MNIST); a single IDX file is
+                       read as a matrix of its raw values
   --split NAME         for MNIST-style data: test or train (default test);
                        a matrix file is embedded whole
   --prior NAME         write the embeddings of a model trained for gaussian,

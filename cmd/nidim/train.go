@@ -168,7 +168,9 @@ Data and output:
   --data PATH          a directory with the four MNIST-style IDX files
                        (train-images-idx3-ubyte[.gz] and so on), or one
                        matrix file (.npy, .csv, .tsv, .txt, optionally .gz)
-                       with one sample per row (default: built-in MNIST)
+                       with one sample per row (default: built-in MNIST).
+                       A single IDX file is a matrix too: its raw values,
+                       0-255 for images, one flattened sample per row
   --labels FILE        class labels for a matrix --data, one per row, as
                        class numbers 0, 1, 2, ... (not names)
   --image-shape C,H,W  sample shape of a matrix --data (default: feature
