@@ -570,7 +570,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		// on a smaller test split in one batch of its own size.
 		// NOTE: no sweep has tuned this for small data. The match
 		// recipe's 20 epochs become 20 Adam steps, and on one 3,000-row
-		// toy set (three clusters, seed 0) --batch 256 passed more of the
+		// toy set of three clusters --batch 256 passed more of the
 		// battery, with a lower probe accuracy.
 		fmt.Fprintf(stderr, "nidim train: the %s recipe's --batch %d is larger than the %d training rows, so the batch is %d, the whole training split, and each epoch is one step. So few steps may leave the encoder undertrained; %s gives more.\n",
 			recipeUsed, cfg.Batch, n, n, smallDataRemedy(n))
