@@ -218,7 +218,7 @@ func TestEvalThreadsAgree(t *testing.T) {
 
 // Labels are class numbers, not indices. The probe and the kNN vote used
 // to size their arrays by the largest label, so labels 7, 100 and 1000
-// gave a probe of 1001 classes, and with a label of 999999 the evaluation
+// gave a probe of 1001 classes. With a label of 999999, the evaluation
 // after training still ran after ten minutes. Sparse labels must give the
 // predictions of dense ones, relabeled.
 func TestProbeAndKNNSparseLabels(t *testing.T) {

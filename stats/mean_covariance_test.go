@@ -103,8 +103,8 @@ func TestPsiMinusLog(t *testing.T) {
 }
 
 // TestMeanCovarianceLevel checks the Bartlett-corrected p-value on null
-// samples at n = 30 and d = 5. There the uncorrected χ² rejects 1.8 times
-// too often at 0.05 (0.088 in 100,000 numpy samples); the corrected test
+// samples at n = 30 and d = 5, where the uncorrected χ² rejects 1.8 times
+// too often at 0.05 (0.088 in 100,000 numpy samples). The corrected test
 // must stay within three standard errors of the nominal rate.
 func TestMeanCovarianceLevel(t *testing.T) {
 	const reps, alpha = 4000, 0.05
@@ -137,6 +137,7 @@ func TestReportRejectsScaleChange(t *testing.T) {
 	if sample == nil {
 		t.Fatal("no case mc_scale1.1_n1000_d8 in mean_covariance.json")
 	}
+
 	r, err := BuildReport(rowsMatrix(sample), ReportOptions{Replicates: 19, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -144,6 +145,7 @@ func TestReportRejectsScaleChange(t *testing.T) {
 	if !r.Reject || r.Worst < 0 || r.Tests[r.Worst].Name != "mean-covariance" {
 		t.Fatalf("report %s; want a rejection by mean-covariance", r.Verdict())
 	}
+
 	e := r.Tests[r.Worst]
 	if !(e.AdjustedP < 1e-12) {
 		t.Errorf("mean-covariance adjusted p %g, want below 1e-12", e.AdjustedP)
@@ -153,6 +155,7 @@ func TestReportRejectsScaleChange(t *testing.T) {
 	if mp := e.Extra["mean_part"].(float64); !(mp < 30) {
 		t.Errorf("mean part %v, want below 30", mp)
 	}
+
 	var text strings.Builder
 	if err := r.WriteText(&text); err != nil {
 		t.Fatal(err)

@@ -36,8 +36,8 @@ func readLabelColumn(labelsPath string, rows int) ([]int, error) {
 
 // labelsFileError names --labels and its path in err, an error of
 // tensor.ReadMatrixFile. A line of text, typically a class name such as
-// "dog", gets its own message explaining that labels must be numbers,
-// because the reader skips the first class name as a header and would
+// "dog", gets its own message explaining that labels must be numbers.
+// Without it the reader would skip the first class name as a header and
 // report only an invalid number on line 2.
 func labelsFileError(labelsPath string, err error) error {
 	var invalid *tensor.FormatError

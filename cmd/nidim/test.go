@@ -229,8 +229,8 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		first := report.Tests[0]
 		fix := "add rows or choose other tests with --tests"
 		if strings.Contains(first.Err, "outside its support") {
-			// More rows would not help: such a value already rules the
-			// prior out, and the tests against the prior itself say so.
+			// More rows would not help, because such a value already rules
+			// the prior out, which the tests against the prior report.
 			fix = "such a value rules the prior out, which ks-prior and anderson-darling-prior report: add them with --tests"
 		}
 		fmt.Fprintf(stderr, "nidim test: no test could run on the %d x %d matrix in %s (%s: %s); %s.\n",
