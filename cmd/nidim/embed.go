@@ -24,7 +24,8 @@ in inference mode, without channel noise, and writes one embedding per row
 (N x d) to --out. The format follows the extension of --out: .npy
 (float32), .csv, .tsv or .txt, each optionally followed by .gz. --out -
 writes NPY (float32) to standard output, which "nidim test -" reads, and
-every message goes to stderr. The embeddings follow the prior the model was
+every message goes to stderr; standard output must then be redirected or
+piped, not a terminal. The embeddings follow the prior the model was
 trained for; a model trained for logistic, laplace or exponential writes
 its Gaussian output mapped by Phi and the prior's quantile function.
 
@@ -32,7 +33,7 @@ Flags:
   --model MODEL        checkpoint from nidim train (required, here or as
                        the argument MODEL)
   --out FILE           embedding file to write, or - for standard output
-                       (required)
+                       when it is not a terminal (required)
   --data PATH          an MNIST-style IDX directory or a matrix file (.npy,
                        .csv, .tsv, .txt, optionally .gz) with one sample per
                        row (default: built-in MNIST); a single IDX file is
@@ -58,7 +59,7 @@ func runEmbed(args []string, stdout, stderr io.Writer) int {
 	if st := c.check(files, "nidim embed MODEL --out embeddings.npy", "embeddings.npy"); st >= 0 {
 		return st
 	}
-	if st := c.checkOut(); st >= 0 {
+	if st := c.checkOut(stdout); st >= 0 {
 		return st
 	}
 	m, st := c.loadModel()

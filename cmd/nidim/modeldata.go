@@ -4,6 +4,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -29,6 +31,8 @@ type modelCommand struct {
 	// stdoutCSV makes --out - write CSV instead of float32 NPY: score's
 	// rows of score, p-value and label are meant to be read as text.
 	stdoutCSV bool
+	// outExample is the --out file that messages suggest, set by check.
+	outExample string
 }
 
 // stdoutPath is the --out value that writes to standard output.
@@ -60,6 +64,7 @@ func (c *modelCommand) fail(status int, format string, a ...any) int {
 // suggests and outExample the file the missing --out message suggests. It
 // returns -1 when all is well and the exit status otherwise.
 func (c *modelCommand) check(files []string, example, outExample string) int {
+	c.outExample = outExample
 	if len(files) == 1 {
 		if *c.model != "" {
 			return c.fail(exitUsage, "the model is given twice, as --model %s and as the argument %s; pass it once.", *c.model, files[0])
@@ -89,11 +94,22 @@ func (c *modelCommand) outKind() string {
 	return c.name
 }
 
+// isTerminal reports whether w is a terminal. Tests replace it.
+var isTerminal = func(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && isTerminalFD(f.Fd())
+}
+
 // checkOut checks that --out can be written as a matrix file and names
-// neither --model, --data nor one of inputs. It returns -1 when all is
-// well and the exit status otherwise.
-func (c *modelCommand) checkOut(inputs ...inputFile) int {
+// neither --model, --data nor one of inputs. For --out - it checks that
+// stdout is not a terminal when the command writes binary NPY to it. It
+// returns -1 when all is well and the exit status otherwise.
+func (c *modelCommand) checkOut(stdout io.Writer, inputs ...inputFile) int {
 	if *c.out == stdoutPath {
+		if !c.stdoutCSV && isTerminal(stdout) {
+			csv := strings.TrimSuffix(c.outExample, filepath.Ext(c.outExample)) + ".csv"
+			return c.fail(exitUsage, "standard output is a terminal, and --out - would write binary NPY to it; redirect it to a file (> %s) or pipe it to a command (| nidim test -), or pass --out %s to write CSV", c.outExample, csv)
+		}
 		return -1
 	}
 	inputs = append(inputs, inputFile{"--model", *c.model}, inputFile{"--data", *c.data})

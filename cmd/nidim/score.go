@@ -72,7 +72,7 @@ func runScore(args []string, stdout, stderr io.Writer) int {
 	if *labelsPath != "" && (*c.data == "" || isDir(*c.data)) {
 		return c.fail(exitUsage, "%v", matrixOnlyError("--labels", *labelsPath, *c.data))
 	}
-	if st := c.checkOut(inputFile{"--labels", *labelsPath}); st >= 0 {
+	if st := c.checkOut(stdout, inputFile{"--labels", *labelsPath}); st >= 0 {
 		return st
 	}
 	m, st := c.loadModel()

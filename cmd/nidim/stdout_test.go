@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -79,4 +80,47 @@ func TestScoreOutToStdout(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 240, rows)
 	assert.Equal(t, 3, cols, "score, p-value and label")
+}
+
+// embed --out - used to write binary NPY even to a terminal. It now
+// rejects a terminal before loading the model, while score --out -,
+// which writes CSV, still prints to one.
+func TestOutToTerminalStdout(t *testing.T) {
+	dir := t.TempDir()
+	model, data, labels := trainSmallModel(t, dir)
+	defer func(saved func(io.Writer) bool) { isTerminal = saved }(isTerminal)
+	isTerminal = func(io.Writer) bool { return true }
+
+	code, stdout, stderr := runCmd("embed", model, "--data", data, "--threads", "1", "--out", "-")
+	assert.Equal(t, exitUsage, code)
+	assert.Empty(t, stdout, "no NPY bytes on the terminal")
+	assert.Equal(t, "nidim embed: standard output is a terminal, and --out - would write binary NPY to it; redirect it to a file (> embeddings.npy) or pipe it to a command (| nidim test -), or pass --out embeddings.csv to write CSV.\n", stderr)
+
+	code, stdout, stderr = runCmd("score", model, "--data", data, "--labels", labels, "--threads", "1", "--out", "-")
+	require.Equal(t, exitOK, code, stderr)
+	_, rows, cols, _, err := tensor.ReadCSV(strings.NewReader(stdout), 0)
+	require.NoError(t, err)
+	assert.Equal(t, 240, rows)
+	assert.Equal(t, 3, cols)
+}
+
+// isTerminal returns false for a file, a pipe, /dev/null and a buffer.
+func TestIsTerminalOnNonTerminals(t *testing.T) {
+	file, err := os.Create(filepath.Join(t.TempDir(), "out.npy"))
+	require.NoError(t, err)
+	defer file.Close()
+	assert.False(t, isTerminal(file), "regular file")
+
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	defer r.Close()
+	defer w.Close()
+	assert.False(t, isTerminal(w), "pipe")
+
+	devNull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	require.NoError(t, err)
+	defer devNull.Close()
+	assert.False(t, isTerminal(devNull), "a character device that is no terminal")
+
+	assert.False(t, isTerminal(&bytes.Buffer{}), "buffer")
 }

@@ -1,0 +1,7 @@
+//go:build !linux && !darwin && !dragonfly && !freebsd && !netbsd && !openbsd && !windows
+
+package main
+
+// isTerminalFD reports false: on this system nidim has no way to tell a
+// terminal, so it treats every output as a file or a pipe.
+func isTerminalFD(fd uintptr) bool { return false }
