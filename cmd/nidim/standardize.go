@@ -25,23 +25,50 @@ func checkStandardizeData(df dataFlags, shape []int) error {
 	return fmt.Errorf("--standardize applies to feature vectors only, but %s (shape %v); drop --standardize, or pass a matrix --data without --image-shape", source, shape)
 }
 
-// fitStandardization fits the standardization of m on the training rows
-// and returns the note on the constant features, or "" when there are
-// none.
-func fitStandardization(m *dim.Model, train *dim.Dataset) (string, error) {
-	s, constant, err := dim.FitStandardization(train.X)
+// fitStandardization fits the standardization of m on the training rows.
+// checkFeatureSpread reports the constant features.
+func fitStandardization(m *dim.Model, train *dim.Dataset) error {
+	s, _, err := dim.FitStandardization(train.X)
+	if err != nil {
+		return err
+	}
+	m.Standardization = s
+	return nil
+}
+
+// checkFeatureSpread returns an error when every feature of the training
+// rows, feature vectors read from --data, is constant, because the
+// encoder then has nothing to learn. Otherwise it returns the note on the
+// constant features, or "" when there are none. Images are not checked,
+// because constant pixels, such as MNIST's borders, are common. A feature
+// counts as constant as in dim.FitStandardization, and standardize
+// selects the note's wording for --standardize.
+func checkFeatureSpread(df dataFlags, train *dim.Dataset, standardize bool) (string, error) {
+	if len(train.Shape) != 1 {
+		return "", nil
+	}
+	_, constant, err := dim.FitStandardization(train.X)
 	if err != nil {
 		return "", err
 	}
-	m.Standardization = s
-	return constantFeaturesNote(constant, train.X.Shape[0]), nil
+	rows, cols := train.X.Shape[0], train.X.Shape[1]
+	if len(constant) < cols {
+		return constantFeaturesNote(constant, rows, standardize), nil
+	}
+	columns, verb := fmt.Sprintf("all %d columns", cols), "are"
+	if cols == 1 {
+		columns, verb = "the one column", "is"
+	}
+	return "", fmt.Errorf("%s of --data %s %s constant over the %d training rows, so the encoder has nothing to learn; pass data whose features vary across samples",
+		columns, shellQuote(df.data), verb, rows)
 }
 
 // constantFeaturesNote returns the note naming the first columns of
 // constant, counted from 0 as FitStandardization returns them, that have
 // no spread over the training rows, or "" when constant is empty. The note
-// counts columns from 1, as the --data errors do.
-func constantFeaturesNote(constant []int, rows int) string {
+// counts columns from 1, as the --data errors do. Its advice depends on
+// standardize, which is set for --standardize.
+func constantFeaturesNote(constant []int, rows int, standardize bool) string {
 	if len(constant) == 0 {
 		return ""
 	}
@@ -54,8 +81,18 @@ func constantFeaturesNote(constant []int, rows int) string {
 	if more := len(constant) - shown; more > 0 {
 		list += fmt.Sprintf(" and %d more", more)
 	}
-	if len(constant) == 1 {
-		return fmt.Sprintf("column %s (counting from 1) is constant over the %d training rows, so --standardize centres it and leaves its scale alone", list, rows)
+	one := len(constant) == 1
+	subject := fmt.Sprintf("columns %s (counting from 1) are constant over the %d training rows", list, rows)
+	if one {
+		subject = fmt.Sprintf("column %s (counting from 1) is constant over the %d training rows", list, rows)
 	}
-	return fmt.Sprintf("columns %s (counting from 1) are constant over the %d training rows, so --standardize centres them and leaves their scale alone", list, rows)
+	switch {
+	case standardize && one:
+		return subject + ", so --standardize centres it and leaves its scale alone"
+	case standardize:
+		return subject + ", so --standardize centres them and leaves their scale alone"
+	case one:
+		return subject + ", so it carries no information for the encoder; check that --data contains the intended features"
+	}
+	return subject + ", so they carry no information for the encoder; check that --data contains the intended features"
 }

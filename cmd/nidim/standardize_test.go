@@ -263,10 +263,10 @@ func TestStandardizeConstantFeatureNoted(t *testing.T) {
 }
 
 func TestConstantFeaturesNoteListsFirstFive(t *testing.T) {
-	assert.Equal(t, "", constantFeaturesNote(nil, 10))
+	assert.Equal(t, "", constantFeaturesNote(nil, 10, true))
 	assert.Equal(t, "column 4 (counting from 1) is constant over the 10 training rows, so --standardize centres it and leaves its scale alone",
-		constantFeaturesNote([]int{3}, 10))
-	assert.Contains(t, constantFeaturesNote([]int{0, 1, 2, 3, 4, 5, 6}, 10), "columns 1, 2, 3, 4, 5 and 2 more (counting from 1) are constant")
+		constantFeaturesNote([]int{3}, 10, true))
+	assert.Contains(t, constantFeaturesNote([]int{0, 1, 2, 3, 4, 5, 6}, 10, true), "columns 1, 2, 3, 4, 5 and 2 more (counting from 1) are constant")
 }
 
 func TestStandardizeImagesRejected(t *testing.T) {

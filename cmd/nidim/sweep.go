@@ -258,6 +258,12 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	if err := checkKNN(*knnK, train); err != nil {
 		return fail(exitUsage, "%v", err)
 	}
+	// Every run trains on the same split, so the note on constant
+	// features is printed once, after the header line.
+	featureNote, err := checkFeatureSpread(df, train, base.Standardize)
+	if err != nil {
+		return fail(exitUsage, "%v", err)
+	}
 	// One message names the tighter of the two limits, so that following
 	// its advice does not run into the other.
 	if nTrain, nTest := train.X.Shape[0], test.X.Shape[0]; base.Batch > min(nTrain, nTest) {
@@ -308,16 +314,8 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	if note := sweepSaturationNote(runs); note != "" {
 		fmt.Fprintf(stderr, "nidim sweep: %s\n", note)
 	}
-	if base.Standardize {
-		// Every run fits the same statistics on the same training split,
-		// so the note on constant features is printed once here.
-		_, constant, err := dim.FitStandardization(train.X)
-		if err != nil {
-			return fail(exitUsage, "%v", err)
-		}
-		if note := constantFeaturesNote(constant, train.X.Shape[0]); note != "" {
-			fmt.Fprintf(stderr, "nidim sweep: note: %s\n", note)
-		}
+	if featureNote != "" {
+		fmt.Fprintf(stderr, "nidim sweep: note: %s\n", featureNote)
 	}
 	for i, r := range runs {
 		key := r.Key()

@@ -538,6 +538,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(exitUsage, "%v", err)
 	}
+	featureNote := "" // on constant features, printed once the model is made
 	if model == nil {
 		if err := checkViewFlags(explicit, cfg, train.Shape); err != nil {
 			return fail(exitUsage, "%v", err)
@@ -546,6 +547,9 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 			if err := checkStandardizeData(df, train.Shape); err != nil {
 				return fail(exitUsage, "%v", err)
 			}
+		}
+		if featureNote, err = checkFeatureSpread(df, train, cfg.Standardize); err != nil {
+			return fail(exitUsage, "%v", err)
 		}
 	}
 	if !*noEval {
@@ -601,13 +605,12 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		// Only a new model fits the statistics: a resumed one keeps those
 		// in its checkpoint, which its first epochs trained with.
 		if cfg.Standardize {
-			note, err := fitStandardization(model, train)
-			if err != nil {
+			if err := fitStandardization(model, train); err != nil {
 				return fail(exitUsage, "%v", err)
 			}
-			if note != "" {
-				fmt.Fprintf(stderr, "nidim train: note: %s\n", note)
-			}
+		}
+		if featureNote != "" {
+			fmt.Fprintf(stderr, "nidim train: note: %s\n", featureNote)
 		}
 	}
 	prior0, _ := cfg.NewPrior()
