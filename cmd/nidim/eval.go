@@ -44,7 +44,7 @@ Flags:
   --data PATH          an MNIST-style IDX directory or a matrix file, as for
                        nidim train (default: built-in MNIST)
   --labels FILE        class labels for a matrix --data, one per row, as
-                       class numbers 0, 1, 2, ... (not names)
+                       class numbers 0, 1, 2, ... up to 1000000 (not names)
   --image-shape C,H,W  sample shape of a matrix --data (default: vectors)
   --test-fraction F    share of a matrix --data held out for testing; with
                        the model's seed this reproduces the training split

@@ -11,6 +11,12 @@ import (
 	"github.com/nidim/nidim/tensor"
 )
 
+// maxLabel is the maximum class number that --labels accepts. The probe
+// and the kNN vote index the distinct labels, so a large class number
+// costs no memory, and the limit only rejects values that are unlikely to
+// be class numbers, such as sample IDs.
+const maxLabel = 1_000_000
+
 // readLabelColumn reads the --labels file of a matrix --data: one class
 // number per row of its rows rows.
 func readLabelColumn(labelsPath string, rows int) ([]int, error) {
@@ -26,12 +32,25 @@ func readLabelColumn(labelsPath string, rows int) ([]int, error) {
 	}
 	labels := make([]int, rows)
 	for i, v := range values {
-		if v != math.Trunc(v) || v < 0 || v > 1e6 {
-			return nil, fmt.Errorf("--labels %s: row %d contains %v; labels must be class numbers 0, 1, 2, ...", labelsPath, i+1, v)
+		if v != math.Trunc(v) || v < 0 {
+			return nil, fmt.Errorf("--labels %s: row %d contains %s; labels must be class numbers 0, 1, 2, ...", labelsPath, i+1, labelText(v))
+		}
+		if v > maxLabel {
+			return nil, fmt.Errorf("--labels %s: row %d contains %s, above the maximum class number of %d; number the classes 0, 1, 2, ..., one number per class",
+				labelsPath, i+1, labelText(v), maxLabel)
 		}
 		labels[i] = int(v)
 	}
 	return labels, nil
+}
+
+// labelText formats the label value v for a message: an integer in
+// digits, as a labels file writes it, instead of %v's "2e+06".
+func labelText(v float64) string {
+	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	return strconv.FormatFloat(v, 'g', -1, 64)
 }
 
 // labelsFileError names --labels and its path in err, an error of

@@ -91,3 +91,57 @@ func TestLabelsShapeErrors(t *testing.T) {
 		assert.Equal(t, "nidim train: --labels "+path+" "+c.want, stderr, c.name)
 	}
 }
+
+// A label above the limit used to get the message for a label that is no
+// class number at all, with the value as 2e+06 and no word of the limit.
+func TestLabelAboveLimit(t *testing.T) {
+	dir := t.TempDir()
+	data, _ := writeClusters(t, dir)
+	labels := filepath.Join(dir, "labels.csv")
+	var b strings.Builder
+	for i := range 240 {
+		label := i % 3
+		if i == 6 {
+			label = 2_000_000
+		}
+		fmt.Fprintf(&b, "%d\n", label)
+	}
+	require.NoError(t, os.WriteFile(labels, []byte(b.String()), 0o644))
+
+	_, err := readLabelColumn(labels, 240)
+	assert.EqualError(t, err, "--labels "+labels+": row 7 contains 2000000, above the maximum class number of 1000000; number the classes 0, 1, 2, ..., one number per class")
+
+	code, _, stderr := runCmd("train", "--data", data, "--labels", labels, "--out", filepath.Join(dir, "m.safetensors"))
+	assert.Equal(t, exitUsage, code)
+	assert.Equal(t, "nidim train: "+err.Error()+".\n", stderr)
+}
+
+// The limit itself is a valid class number, and the other invalid values
+// keep their message.
+func TestLabelLimitAndInvalidValues(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, last string) string {
+		path := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(path, []byte("0\n1\n"+last+"\n"), 0o644))
+		return path
+	}
+
+	got, err := readLabelColumn(write("limit.txt", "1000000"), 3)
+	require.NoError(t, err)
+	assert.Equal(t, []int{0, 1, 1_000_000}, got)
+
+	for _, c := range []struct{ value, shown string }{{"-1", "-1"}, {"2.5", "2.5"}} {
+		path := write("bad.txt", c.value)
+		_, err := readLabelColumn(path, 3)
+		assert.EqualError(t, err, "--labels "+path+": row 3 contains "+c.shown+"; labels must be class numbers 0, 1, 2, ...", c.value)
+	}
+}
+
+// Every command that reads --labels through readLabelColumn states the
+// limit in its help.
+func TestLabelLimitInHelp(t *testing.T) {
+	for _, name := range []string{"train", "eval", "sweep", "score"} {
+		_, stdout, _ := runCmd("help", name)
+		assert.Contains(t, strings.Join(strings.Fields(stdout), " "), "class numbers 0, 1, 2, ... up to 1000000 (not", name)
+	}
+}

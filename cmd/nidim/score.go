@@ -51,8 +51,8 @@ Flags:
   --split NAME         for MNIST-style data: test or train (default test);
                        a matrix file is scored whole
   --labels FILE        class labels of a matrix --data, one per row, as
-                       class numbers 0, 1, 2, ... (not names), copied to
-                       the third column of --out
+                       class numbers 0, 1, 2, ... up to 1000000 (not
+                       names), copied to the third column of --out
   --batch N            samples per forward pass (default 1000)
   --threads N          goroutines; 0 for all cores (default 0)
 `

@@ -111,7 +111,7 @@ Data:
   --data PATH          MNIST-style IDX directory or a matrix file (default:
                        built-in MNIST)
   --labels FILE        class labels for a matrix --data, one per row, as
-                       class numbers 0, 1, 2, ... (not names)
+                       class numbers 0, 1, 2, ... up to 1000000 (not names)
   --image-shape C,H,W  sample shape of a matrix --data
   --test-fraction F    share of a matrix --data held out for testing
                        (default 0.1)

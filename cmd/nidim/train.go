@@ -172,7 +172,7 @@ Data and output:
                        A single IDX file is a matrix too: its raw values,
                        0-255 for images, one flattened sample per row
   --labels FILE        class labels for a matrix --data, one per row, as
-                       class numbers 0, 1, 2, ... (not names)
+                       class numbers 0, 1, 2, ... up to 1000000 (not names)
   --image-shape C,H,W  sample shape of a matrix --data (default: feature
                        vectors). Images, from this flag or an IDX
                        directory, get the image views; feature vectors get
