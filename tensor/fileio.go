@@ -28,9 +28,16 @@ type FormatError struct {
 	// other errors.
 	Line  int
 	Value string
+	// Path names the input, a file or "standard input", when the caller
+	// set it, as ReadArrayFile, ReadArray and the MNIST loader do. The
+	// message then reads "tensor: PATH: invalid IDX file: MSG".
+	Path string
 }
 
 func (e *FormatError) Error() string {
+	if e.Path != "" {
+		return "tensor: " + e.Path + ": invalid " + formatTitle(e.Format) + " file: " + e.Msg
+	}
 	return "tensor: " + e.Format + ": invalid format: " + e.Msg
 }
 
@@ -39,10 +46,34 @@ func (e *FormatError) Error() string {
 type UnsupportedError struct {
 	Format string // "npy", "idx" or "csv"
 	Msg    string // the feature and its value, and how to convert the file
+	Path   string // the input, as in FormatError
 }
 
 func (e *UnsupportedError) Error() string {
+	if e.Path != "" {
+		return "tensor: " + e.Path + ": unsupported " + formatTitle(e.Format) + " file: " + e.Msg
+	}
 	return "tensor: " + e.Format + ": unsupported: " + e.Msg
+}
+
+// formatTitle returns the name of format as messages write it: "IDX",
+// "NPY" or "CSV".
+func formatTitle(format string) string {
+	return strings.ToUpper(format)
+}
+
+// withPath sets path as the input of err and returns true when err is a
+// FormatError or an UnsupportedError. It returns false for other errors.
+func withPath(err error, path string) bool {
+	switch e := err.(type) {
+	case *FormatError:
+		e.Path = path
+		return true
+	case *UnsupportedError:
+		e.Path = path
+		return true
+	}
+	return false
 }
 
 func formatErrorf(format, msg string, args ...any) error {

@@ -58,7 +58,7 @@ func ReadIDX(r io.Reader) (*Tensor, error) {
 	var magic [4]byte
 	if n, err := io.ReadFull(r, magic[:]); err != nil {
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, formatErrorf("idx", "input has %d bytes, fewer than the 4-byte magic number", n)
+			return nil, formatErrorf("idx", "input has %d bytes, fewer than the 4-byte magic number; the file is empty or truncated, so replace it with a complete copy", n)
 		}
 		return nil, readError("idx", "magic number", err)
 	}
@@ -85,7 +85,7 @@ func readGzipIDX(r io.Reader) (*Tensor, error) {
 	var magic [4]byte
 	if n, err := io.ReadFull(br, magic[:]); err != nil {
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, formatErrorf("idx", "gzip data has %d bytes, fewer than the 4-byte magic number", n)
+			return nil, formatErrorf("idx", "gzip data has %d bytes, fewer than the 4-byte magic number; the file is empty or truncated, so replace it with a complete copy", n)
 		}
 		return nil, gzipError(err)
 	}
@@ -132,7 +132,7 @@ func readIDXBody(r io.Reader, magic [4]byte) (*Tensor, error) {
 	dims := make([]byte, 4*ndim)
 	if _, err := io.ReadFull(r, dims); err != nil {
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, formatErrorf("idx", "input ends inside the %d dimension sizes the header announces", ndim)
+			return nil, formatErrorf("idx", "input ends inside the %d dimension sizes the header announces; the file is truncated, so replace it with a complete copy", ndim)
 		}
 		return nil, readError("idx", "dimensions", err)
 	}

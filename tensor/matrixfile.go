@@ -112,6 +112,9 @@ func ReadArrayFile(path string) (data []float64, shape []int, err error) {
 
 	data, shape, err = readArrayAs(r, format)
 	if err != nil {
+		if withPath(err, path) {
+			return nil, nil, err
+		}
 		return nil, nil, fmt.Errorf("%w (file %s)", err, path)
 	}
 	return data, shape, nil
@@ -160,6 +163,9 @@ func ReadArray(r io.Reader, name string) (data []float64, shape []int, err error
 	}
 	data, shape, err = readArrayAs(br, format)
 	if err != nil {
+		if withPath(err, name) {
+			return nil, nil, err
+		}
 		return nil, nil, fmt.Errorf("%w (%s)", err, name)
 	}
 	return data, shape, nil

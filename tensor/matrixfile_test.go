@@ -177,8 +177,8 @@ func TestReadMatrixFileCSVHeaderAndErrors(t *testing.T) {
 	_, _, _, err = ReadMatrixFile(bad)
 	var invalid *FormatError
 	require.ErrorAs(t, err, &invalid)
-	assert.Contains(t, err.Error(), "line 2 (data row 2) has 1 fields")
-	assert.Contains(t, err.Error(), "(file "+bad+")")
+	assert.True(t, strings.HasPrefix(err.Error(), "tensor: "+bad+": invalid CSV file: line 2 (data row 2) has 1 fields"), err.Error())
+	assert.Equal(t, bad, invalid.Path)
 
 	parquet := filepath.Join(dir, "m.parquet")
 	require.NoError(t, os.WriteFile(parquet, []byte("PAR1"), 0o644))
@@ -226,6 +226,35 @@ func TestReadArrayFromContent(t *testing.T) {
 	assert.Contains(t, err.Error(), "standard input: gzip stream")
 
 	_, _, err = ReadArray(strings.NewReader("\x93NUMPY\x01\x00"), "standard input")
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "(standard input)")
+	var invalid *FormatError
+	require.ErrorAs(t, err, &invalid)
+	assert.EqualError(t, err, "tensor: standard input: invalid NPY file: input ends inside the header length; the file is empty or truncated")
+}
+
+// The errors of an invalid or unsupported file used to put the format
+// and the path on either side of the reader's message, as in "tensor:
+// idx: invalid format: ... (file x.idx)". They now start with the path.
+func TestReadMatrixFileErrorNamesPath(t *testing.T) {
+	dir := t.TempDir()
+	truncated := filepath.Join(dir, "t10k-images-idx3-ubyte")
+	require.NoError(t, os.WriteFile(truncated, []byte{0, 0, 8, 3, 0, 0, 0, 1}, 0o644))
+	_, _, _, err := ReadMatrixFile(truncated)
+	var invalid *FormatError
+	require.ErrorAs(t, err, &invalid)
+	assert.Equal(t, "idx", invalid.Format)
+	assert.EqualError(t, err, "tensor: "+truncated+": invalid IDX file: input ends inside the 3 dimension sizes the header announces; the file is truncated, so replace it with a complete copy")
+
+	empty := filepath.Join(dir, "empty.idx.gz")
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	require.NoError(t, zw.Close())
+	require.NoError(t, os.WriteFile(empty, gz.Bytes(), 0o644))
+	_, _, _, err = ReadMatrixFile(empty)
+	assert.EqualError(t, err, "tensor: "+empty+": invalid IDX file: gzip data has 0 bytes, fewer than the 4-byte magic number; the file is empty or truncated, so replace it with a complete copy")
+
+	complex := filepath.Join("testdata", "np_c8_complex.npy")
+	_, _, _, err = ReadMatrixFile(complex)
+	var unsupported *UnsupportedError
+	require.ErrorAs(t, err, &unsupported)
+	assert.True(t, strings.HasPrefix(err.Error(), "tensor: "+complex+": unsupported NPY file: dtype \"<c8\""), err.Error())
 }

@@ -67,7 +67,12 @@ func labelsFileError(labelsPath string, err error) error {
 	if errors.Is(err, fs.ErrNotExist) {
 		return fileFlagError("--labels", labelsPath, err)
 	}
-	return fmt.Errorf("--labels: %s", strings.TrimPrefix(err.Error(), "tensor: "))
+	msg := strings.TrimPrefix(err.Error(), "tensor: ")
+	if strings.HasPrefix(msg, labelsPath+": ") {
+		// The message of an invalid file starts with its path.
+		return fmt.Errorf("--labels %s", msg)
+	}
+	return fmt.Errorf("--labels: %s", msg)
 }
 
 // quoteValue quotes s for a message, cut to 60 bytes so that a long line

@@ -105,3 +105,42 @@ func TestModelInput(t *testing.T) {
 	require.Error(t, err)
 	assert.EqualError(t, err, "the data has 7 values per sample but the model was trained on samples of shape [6] (6 values); pass --data with samples of 6 values")
 }
+
+// An invalid IDX file used to show the library's prefixes after the
+// command's: "nidim train: DIR/FILE: tensor: idx: invalid format: ..." for
+// an MNIST-style directory, and "nidim embed: idx: invalid format: ...
+// (file FILE)" for a single file. Each message now names the command, the
+// path, the problem and the fix once.
+func TestInvalidIDXMessages(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	model := filepath.Join(dir, "m.safetensors")
+	code, _, stderr := runCmd("train", "--data", data, "--labels", labels, "--hidden", "8", "--batch", "32",
+		"--epochs", "1", "--threads", "1", "--no-eval", "--out", model)
+	require.Equal(t, exitOK, code, stderr)
+
+	idxDir := filepath.Join(dir, "mnist")
+	require.NoError(t, os.Mkdir(idxDir, 0o755))
+	truncated := filepath.Join(idxDir, "train-images-idx3-ubyte")
+	require.NoError(t, os.WriteFile(truncated, []byte{0, 0, 8, 3, 0, 0, 0, 1}, 0o644))
+	notIDX := filepath.Join(dir, "labels.idx")
+	require.NoError(t, os.WriteFile(notIDX, []byte("0\n1\n2\n"), 0o644))
+	const cut = ": invalid IDX file: input ends inside the 3 dimension sizes the header announces; the file is truncated, so replace it with a complete copy.\n"
+	const magic = ": invalid IDX file: magic number 30 0a 31 0a does not start with 00 00; the input is not an IDX file (gzipped IDX, starting 1f 8b, is also accepted).\n"
+
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"train", "--data", idxDir, "--out", filepath.Join(dir, "n.safetensors")}, "nidim train: " + truncated + cut},
+		{[]string{"eval", model, "--data", idxDir}, "nidim eval: " + truncated + cut},
+		{[]string{"embed", model, "--data", truncated, "--out", filepath.Join(dir, "e.npy")}, "nidim embed: " + truncated + cut},
+		{[]string{"test", truncated}, "nidim test: " + truncated + cut},
+		{[]string{"score", model, "--data", data, "--labels", notIDX, "--out", filepath.Join(dir, "s.csv")}, "nidim score: --labels " + notIDX + magic},
+	} {
+		code, stdout, stderr := runCmd(c.args...)
+		assert.Equal(t, exitUsage, code, c.args)
+		assert.Empty(t, stdout, c.args)
+		assert.Equal(t, c.want, stderr, c.args)
+	}
+}

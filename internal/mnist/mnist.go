@@ -11,6 +11,7 @@ import (
 	"bufio"
 	"compress/gzip"
 	"embed"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -156,7 +157,19 @@ func readFile(open func(name string) (io.ReadCloser, error), name string) (*tens
 	}
 	t, err := tensor.ReadIDX(br)
 	if err != nil {
-		return nil, name, fmt.Errorf("mnist: %s: %w", name, err)
+		// An invalid or unsupported file gets its path in the error's own
+		// message, which then names no package but tensor.
+		var invalid *tensor.FormatError
+		var unsupported *tensor.UnsupportedError
+		switch {
+		case errors.As(err, &invalid):
+			invalid.Path = name
+		case errors.As(err, &unsupported):
+			unsupported.Path = name
+		default:
+			return nil, name, fmt.Errorf("mnist: %s: %w", name, err)
+		}
+		return nil, name, err
 	}
 	// Reading to the end also makes gzip verify its checksum.
 	extra, err := io.Copy(io.Discard, br)

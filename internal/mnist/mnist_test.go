@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/nidim/nidim/tensor"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -153,6 +154,16 @@ func TestLoadDirBadFiles(t *testing.T) {
 	}
 }
 
+// An invalid IDX file in the directory used to give "mnist: PATH: tensor:
+// idx: invalid format: ...", two package prefixes around the path.
+func TestLoadDirInvalidFileMessage(t *testing.T) {
+	dir := writeSet(t, []byte{0, 0, 8, 3, 0, 0, 0, 1}, false)
+	_, _, err := LoadDir(dir)
+	var invalid *tensor.FormatError
+	require.ErrorAs(t, err, &invalid)
+	assert.EqualError(t, err, "tensor: "+filepath.Join(dir, TrainImages)+": invalid IDX file: input ends inside the 3 dimension sizes the header announces; the file is truncated, so replace it with a complete copy")
+}
+
 // gzip keeps a CRC-32 of the data in its trailer; a flipped bit in the
 // data must be caught even though the IDX layout stays valid.
 func TestLoadDirGzipChecksum(t *testing.T) {
@@ -182,7 +193,7 @@ func TestLoadDirErrorsNameThePath(t *testing.T) {
 		dir := writeSet(t, good[:len(good)-1], zip)
 		_, _, err := LoadDir(dir)
 		require.Error(t, err)
-		assert.Contains(t, err.Error(), "mnist: "+images(dir, zip)+": ", "gzip %v", zip)
+		assert.Contains(t, err.Error(), "tensor: "+images(dir, zip)+": invalid IDX file: ", "gzip %v", zip)
 
 		dir = writeSet(t, good, zip)
 		path := images(dir, zip)
