@@ -1,6 +1,12 @@
 package main
 
 import (
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -35,4 +41,47 @@ func TestWrapWords(t *testing.T) {
 	// Width counts characters, not bytes: "A²" is 2 of them.
 	assert.Equal(t, []string{"A² A²", "x"}, wrapWords("A² A² x", 5))
 	assert.Equal(t, []string{""}, wrapWords("", 10))
+}
+
+// The help of --noise-views, --tau and sweep's --sigma named only sigma,
+// although the uniform prior's temperature follows eps. The values they
+// state are the temperatures that training starts from.
+func TestHelpNamesEpsForUniform(t *testing.T) {
+	_, stdout, _ := runCmd("help", "train")
+	train := strings.Join(strings.Fields(stdout), " ")
+	assert.Contains(t, train, "(plain InfoNCE; sigma, or eps for uniform, then only sets the initial temperature)")
+	assert.Contains(t, train, "(2 sigma^2 with both views noisy, sigma^2 with one; for uniform 2 eps^2/3 and eps^2/3)")
+	_, stdout, _ = runCmd("help", "sweep")
+	assert.Contains(t, strings.Join(strings.Fields(stdout), " "), "the euclidean critic starts from tau = 2 S^2, or 2 S^2/3 for uniform")
+
+	dir := t.TempDir()
+	data, _ := writeClusters(t, dir)
+	common := []string{"--data", data, "--prior", "uniform", "--dim", "2", "--hidden", "8", "--batch", "24", "--epochs", "1",
+		"--threads", "1", "--fixed-tau", "--no-eval", "--json", "--out", filepath.Join(dir, "m.safetensors")}
+	for _, c := range []struct {
+		views string
+		want  float64
+	}{{"none", 2 * 0.09 / 3}, {"both", 2 * 0.09 / 3}, {"one", 0.09 / 3}} {
+		code, stdout, stderr := runCmd(append([]string{"train", "--eps", "0.3", "--noise-views", c.views}, common...)...)
+		require.Equal(t, exitOK, code, stderr)
+		var res struct{ Tau float64 }
+		require.NoError(t, json.Unmarshal([]byte(stdout), &res))
+		assert.InDelta(t, c.want, res.Tau, 1e-6, "--noise-views %s", c.views)
+	}
+
+	out := filepath.Join(dir, "sweep")
+	code, _, stderr := runCmd("sweep", "--data", data, "--priors", "uniform", "--dims", "2", "--sigmas", "0", "--sigma", "0.3",
+		"--hidden", "8", "--batch", "24", "--epochs", "1", "--threads", "1", "--fixed-tau", "--eval-samples", "24", "--out", out)
+	require.Equal(t, exitOK, code, stderr)
+	f, err := os.Open(filepath.Join(out, "sweep.csv"))
+	require.NoError(t, err)
+	defer f.Close()
+	records, err := csv.NewReader(f).ReadAll()
+	require.NoError(t, err)
+	require.Len(t, records, 2, "header and one run")
+	column := slices.Index(records[0], "tau")
+	require.GreaterOrEqual(t, column, 0, "tau column in %v", records[0])
+	tau, err := strconv.ParseFloat(records[1][column], 64)
+	require.NoError(t, err)
+	assert.InDelta(t, 2*0.09/3, tau, 1e-6, "the uniform run without noise")
 }

@@ -73,7 +73,8 @@ Training (shared by every run; see "nidim help train"):
                        [r], as in nidim train (default: match, or reference
                        when --priors is uniform alone)
   --sigma S            temperature scale of the runs without noise: the
-                       euclidean critic starts from tau = 2 S^2 (default 0.1)
+                       euclidean critic starts from tau = 2 S^2, or
+                       2 S^2/3 for uniform (default 0.1)
   --noise-views V      [r] both or one
   --encoder NAME       mlp or cnn (default mlp)
   --hidden H           MLP hidden width (default 512)

@@ -84,7 +84,8 @@ Model:
                        channel noise (default 0.1)
   --noise-views V      [r] both, one or none: add channel noise to both
                        views, the first only, or neither (plain InfoNCE;
-                       sigma then only sets the initial temperature)
+                       sigma, or eps for uniform, then only sets the
+                       initial temperature)
   --encoder NAME       mlp (input-H-H-d) or cnn (two conv blocks, 256 hidden)
                        (default mlp)
   --hidden H           width of the MLP hidden layers (default 512)
@@ -98,8 +99,8 @@ Model:
                        cancels the batch's leading bias in the tails
   --tau T              initial critic temperature; 0 picks the noise-tied
                        value for euclidean (2 sigma^2 with both views
-                       noisy, sigma^2 with one), 0.1 for cosine, 1 for
-                       dot (default 0)
+                       noisy, sigma^2 with one; for uniform 2 eps^2/3 and
+                       eps^2/3), 0.1 for cosine, 1 for dot (default 0)
   --fixed-tau          [r] keep the temperature fixed instead of learning it
 
 Training:
