@@ -369,7 +369,15 @@ func WriteSweepMarkdown(w io.Writer, records [][]string) error {
 		for _, s := range show {
 			v := rec[col[s.name]]
 			switch s.name {
-			case "mi_estimate", "capacity", "ln_batch", "max_ks", "max_abs_correlation", "linear_probe_accuracy", "knn_accuracy":
+			case "capacity":
+				// The CSV keeps +Inf, the capacity of a channel without
+				// noise; the table says so in words.
+				if f, err := strconv.ParseFloat(v, 64); err == nil && math.IsInf(f, 1) {
+					v = "none (no noise)"
+				} else if err == nil {
+					v = strconv.FormatFloat(f, 'f', 3, 64)
+				}
+			case "mi_estimate", "ln_batch", "max_ks", "max_abs_correlation", "linear_probe_accuracy", "knn_accuracy":
 				if f, err := strconv.ParseFloat(v, 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
 					v = strconv.FormatFloat(f, 'f', 3, 64)
 				}

@@ -349,8 +349,12 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 		if row.Pass {
 			verdict = "PASS"
 		}
-		fmt.Fprintf(stderr, "[%d/%d] %s: MI %.3f nats (capacity %.3f, ln B %.3f), max KS %.4f, max |r| %.3f, battery %s (%d of %d reject), probe %.4f, kNN %.4f, %s\n",
-			i+1, len(runs), key, row.MI, row.Capacity, row.LnBatch, row.MaxKS, row.MaxCorrelation, verdict, row.Rejected, row.Ran,
+		capacity := fmt.Sprintf("capacity %.3f", row.Capacity)
+		if math.IsInf(row.Capacity, 1) {
+			capacity = "no capacity without noise"
+		}
+		fmt.Fprintf(stderr, "[%d/%d] %s: MI %.3f nats (%s, ln B %.3f), max KS %.4f, max |r| %.3f, battery %s (%d of %d reject), probe %.4f, kNN %.4f, %s\n",
+			i+1, len(runs), key, row.MI, capacity, row.LnBatch, row.MaxKS, row.MaxCorrelation, verdict, row.Rejected, row.Ran,
 			row.Probe, row.KNN, time.Since(start).Round(time.Second))
 	}
 	if len(records) > 0 {

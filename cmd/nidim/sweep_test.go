@@ -57,6 +57,9 @@ func TestSweepWritesTableAndResumes(t *testing.T) {
 	require.NoError(t, err)
 	assert.InDelta(t, math.Log(5), capacity, 1e-5)
 	assert.Equal(t, "+Inf", kinds[dim.KindNoNoise][col["capacity"]])
+	// The log says in words that a run without noise has no capacity.
+	assert.Contains(t, stderr, "no capacity without noise")
+	assert.NotContains(t, stderr, "capacity +Inf")
 	assert.Equal(t, "false", kinds[dim.KindNoNormalize][col["normalize"]])
 	assert.Equal(t, "epps-pulley", kinds[dim.KindPenalty][col["penalty"]])
 	// The match recipe supplies the loss, and the explicit --feature-noise
@@ -91,6 +94,8 @@ func TestSweepWritesTableAndResumes(t *testing.T) {
 	md, err := os.ReadFile(filepath.Join(out, "sweep.md"))
 	require.NoError(t, err)
 	assert.Equal(t, 4, strings.Count(string(md), "| gaussian |"), string(md))
+	assert.Equal(t, 3, strings.Count(string(md), "| none (no noise) |"), "the three runs without noise, in words")
+	assert.NotContains(t, string(md), "Inf")
 
 	// The same command again trains nothing and keeps the table.
 	before := readCSVFile(t, filepath.Join(out, "sweep.csv"))

@@ -1392,13 +1392,7 @@ type progressBar struct {
 }
 
 func newProgressBar(w io.Writer) *progressBar {
-	tty := false
-	if f, ok := w.(*os.File); ok {
-		if fi, err := f.Stat(); err == nil {
-			tty = fi.Mode()&os.ModeCharDevice != 0
-		}
-	}
-	return &progressBar{w: w, tty: tty}
+	return &progressBar{w: w, tty: isTerminal(w)}
 }
 
 func (b *progressBar) update(p dim.Progress) {
