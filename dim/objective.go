@@ -100,23 +100,6 @@ type Objective struct {
 	// out. The expansion needs many rows within reach of the anchor, so a
 	// larger batch still helps in the far tails.
 	SelfWeight float64
-	// PriorMix, from 0 to 1, blends the prior into the denominators of
-	// infonce-rows with the Euclidean critic. Row i's sum over the other
-	// rows, an estimate of (B-1) q(y1_i) with q the mean of exp(S) over
-	// the second view's embeddings z, becomes (1 - PriorMix) times that
-	// sum plus PriorMix (B-1) q0(y1_i), where q0 is the same mean over
-	// z ~ N(0, PriorVar I), in closed form. When the embeddings follow
-	// the prior the blend has the same mean as the sum. In the tails,
-	// where few rows come within reach and the sum is mostly noise and
-	// bias, the prior's term takes over, so a tail embedding feels the
-	// push it would feel if the embeddings matched the prior. Jensen's
-	// bias of the blend's logarithm is (1 - PriorMix)^2 times the sum's,
-	// so SelfWeight (1 - PriorMix)^2 / 2 cancels the leading term.
-	PriorMix float64
-	// PriorVar is the variance per component of the second view's
-	// embeddings under the prior: 1, plus sigma^2 when that view gets
-	// channel noise.
-	PriorVar float64
 
 	a, b   []float64 // the two batches, normalized for the cosine critic
 	na, nb []float64 // row norms for the cosine critic
@@ -145,13 +128,11 @@ type Objective struct {
 	// and the row and column sums of dS.
 	g1, g2       []float64
 	dsRow, dsCol []float64
-	// For infonce-rows, per row: the softmax factor of the other rows, the
-	// gradient of the pair's score, the prior term's share of the
-	// denominator divided by B, the pair's score S_ii, and the whole
-	// gradient row when the row was summed again with its own maximum
-	// (nil otherwise, and rare).
-	rowF, rowDiag, rowPrior, diag []float64
-	exactRows                     [][]float64
+	// For infonce-rows, per row: the softmax factor, the pair's weighted
+	// term, the pair's score S_ii, and the whole gradient row when the row
+	// was summed again with its own maximum (nil otherwise, and rare).
+	rowF, rowSelf, diag []float64
+	exactRows           [][]float64
 	// Buffers of length 2B + d for the passes of infonce-rows, one per
 	// running chunk, kept between calls.
 	scratchMu   sync.Mutex
@@ -272,15 +253,6 @@ func (o *Objective) check(y1, y2 []float32, b, d int, dy1, dy2 []float32) error 
 	default:
 		return fmt.Errorf("dim: unknown loss %q; use infonce, infonce-rows, jsd or nwj", o.Bound)
 	}
-	if !(o.PriorMix >= 0 && o.PriorMix < 1) {
-		return fmt.Errorf("dim: prior mix %v is invalid; use a number from 0 up to but not including 1", o.PriorMix)
-	}
-	if o.PriorMix > 0 && (o.Bound != BoundInfoNCERows || o.Critic != CriticEuclidean) {
-		return fmt.Errorf("dim: prior mix %v needs the infonce-rows loss with the euclidean critic, not %s with %s", o.PriorMix, o.Bound, o.Critic)
-	}
-	if o.PriorMix > 0 && !(o.PriorVar > 0 && !math.IsInf(o.PriorVar, 0)) {
-		return fmt.Errorf("dim: prior variance %v is invalid; it must be positive and finite", o.PriorVar)
-	}
 	if b < 2 {
 		return fmt.Errorf("dim: batch size %d is too small; a contrastive bound needs at least 2 pairs", b)
 	}
@@ -306,8 +278,7 @@ func (o *Objective) grow(b, d int) {
 	if o.Bound != BoundInfoNCERows {
 		o.s, o.e, o.ds = resize(o.s, b*b), resize(o.e, b*b), resize(o.ds, b*b)
 	} else {
-		o.rowF, o.rowDiag, o.diag = resize(o.rowF, b), resize(o.rowDiag, b), resize(o.diag, b)
-		o.rowPrior = resize(o.rowPrior, b)
+		o.rowF, o.rowSelf, o.diag = resize(o.rowF, b), resize(o.rowSelf, b), resize(o.diag, b)
 		if cap(o.exactRows) < b {
 			o.exactRows = make([][]float64, b)
 		}

@@ -33,9 +33,6 @@ func (o *Objective) evaluateRows(dy1, dy2 []float32) Value {
 	for _, g := range o.gsum {
 		v.DLogTau -= g
 	}
-	if o.PriorMix > 0 {
-		o.addPriorGrad(&v)
-	}
 	if o.withGrad {
 		o.write(o.g1, o.a, o.na, o.dsRow, dy1)
 		o.write(o.g2, o.b, o.nb, o.dsCol, dy2)
@@ -71,9 +68,7 @@ func (o *Objective) streamRows(lo, hi int) {
 // from the pair's own term, because subtracting that term from the full
 // sum loses every digit when it dominates. When the pair is left out and
 // the others underflow against the row maximum m, they are summed again
-// with their own maximum, and that row's gradient is stored whole. With
-// a prior mix, the prior's term joins the denominator in log space,
-// because it may dwarf every score of a row far in the tails.
+// with their own maximum, and that row's gradient is stored whole.
 func (o *Objective) rowsTerm(i int, row, e []float64, m, others float64) {
 	b := float64(len(row))
 	self := e[i] * o.SelfWeight
@@ -94,70 +89,24 @@ func (o *Objective) rowsTerm(i int, row, e []float64, m, others float64) {
 			}
 		}
 	}
-	var f float64
-	if o.PriorMix == 0 {
-		zw := others + self
-		o.rowLoss[i] = m + math.Log(zw) - row[i]
-		f = 1 / (b * zw)
-		o.rowDiag[i] = self*f - 1/b
-		o.rowPrior[i] = 0
-	} else {
-		mix := o.PriorMix
-		logZ := logAddExp(m+math.Log((1-mix)*others+self), o.priorLogTerm(i))
-		o.rowLoss[i] = logZ - row[i]
-		// An entry's share of the denominator is its term, relative to
-		// m, times exp(m - logZ).
-		u := math.Exp(m-logZ) / b
-		f = (1 - mix) * u
-		o.rowDiag[i] = self*u - 1/b
-		o.rowPrior[i] = math.Exp(o.priorLogTerm(i)-logZ) / b
-	}
-	o.rowF[i] = f
+	zw := others + self
+	o.rowLoss[i] = m + math.Log(zw) - row[i]
+	f := 1 / (b * zw)
+	o.rowF[i], o.rowSelf[i] = f, self
 	if exact != nil {
 		for j, v := range exact {
 			exact[j] = v * f
 		}
-		exact[i] = o.rowDiag[i]
+		exact[i] = self*f - 1/b
 	}
 	o.exactRows[i] = exact
 }
 
-// priorLogTerm returns the logarithm of the prior's term in row i's
-// denominator: mix (B-1) times the mean of exp(-||y1_i - z||^2 / (2 tau))
-// over z ~ N(0, v I), v = PriorVar, which is
-//
-//	(tau / (tau + v))^(d/2) exp(-||y1_i||^2 / (2 (tau + v))).
-func (o *Objective) priorLogTerm(i int) float64 {
-	t := o.tau + o.PriorVar
-	return math.Log(o.PriorMix*float64(o.n-1)) + float64(o.dim)/2*math.Log(o.tau/t) - o.ha[i]/t
-}
-
-// addPriorGrad adds the prior terms' part of the gradient: to the row
-// sums of dS, which write multiplies by -y1_i / tau, and to DLogTau.
-func (o *Objective) addPriorGrad(v *Value) {
-	t := o.tau + o.PriorVar
-	for i, w := range o.rowPrior {
-		// d/dy1 of the log term is -y1 / t; d/dlog(tau) is
-		// (d/2) v / t + ||y1||^2 tau / (2 t^2).
-		o.dsRow[i] += w * o.tau / t
-		v.DLogTau += w * (float64(o.dim)/2*o.PriorVar/t + o.ha[i]*o.tau/(t*t))
-	}
-}
-
-// logAddExp returns log(exp(x) + exp(y)) without overflow.
-func logAddExp(x, y float64) float64 {
-	if x < y {
-		x, y = y, x
-	}
-	if math.IsInf(y, -1) {
-		return x
-	}
-	return x + math.Log1p(math.Exp(y-x))
-}
-
 // diagGrad returns dS_ii, the gradient entry of row i's own pair, for a
 // row without a stored gradient.
-func (o *Objective) diagGrad(i int) float64 { return o.rowDiag[i] }
+func (o *Objective) diagGrad(i int) float64 {
+	return o.rowSelf[i]*o.rowF[i] - 1/float64(o.n)
+}
 
 // sumRow sets o.gsum[i] = sum_j dS_ij S_ij and, with gradients, the row
 // sum of dS and g1_i = sum_j dS_ij z2_j, from row i's scores and

@@ -176,9 +176,6 @@ func SettingsString(c Config) string {
 	if c.Loss == BoundInfoNCERows {
 		s += fmt.Sprintf(" self-weight=%g", c.SelfWeight)
 	}
-	if c.PriorMix > 0 {
-		s += fmt.Sprintf(" prior-mix=%g", c.PriorMix)
-	}
 	return s
 }
 

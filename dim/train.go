@@ -40,11 +40,6 @@ type Config struct {
 	// the infonce-rows loss: 1 is InfoNCE, 0 leaves the pair out (see
 	// Objective.SelfWeight).
 	SelfWeight float64 `json:"self_weight,omitempty"`
-	// PriorMix blends N(0, I) into the denominators of infonce-rows, so
-	// that embeddings in the tails, with few batch rows within reach, are
-	// pushed as if the others matched the prior (see Objective.PriorMix).
-	// 0 turns it off.
-	PriorMix float64 `json:"prior_mix,omitempty"`
 	// Tau is the initial critic temperature; 0 selects the value tied to
 	// the noise (TiedTau) for the Euclidean critic, 0.1 for cosine and 1
 	// for dot.
@@ -174,15 +169,6 @@ func (c *Config) TiedTau() float64 {
 	return v * float64(c.NoiseViews)
 }
 
-// secondViewVar returns the variance per component of the second view's
-// noisy embeddings when the clean ones follow N(0, I).
-func (c *Config) secondViewVar() float64 {
-	if c.NoiseViews == 2 {
-		return 1 + c.Sigma*c.Sigma
-	}
-	return 1
-}
-
 // InitialTau returns the temperature training starts from.
 func (c *Config) InitialTau() float64 {
 	switch {
@@ -238,10 +224,6 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("dim: learning-rate schedule %q is unknown; use constant or cosine", c.Schedule)
 	case !(c.SelfWeight >= 0 && c.SelfWeight <= 1):
 		return fmt.Errorf("dim: self weight %v is invalid; use a number from 0 to 1 (1 is plain InfoNCE)", c.SelfWeight)
-	case !(c.PriorMix >= 0 && c.PriorMix < 1):
-		return fmt.Errorf("dim: prior mix %v is invalid; use a number from 0 up to but not including 1 (0 turns it off)", c.PriorMix)
-	case c.PriorMix > 0 && (c.Loss != BoundInfoNCERows || c.Critic != CriticEuclidean || c.Prior == "uniform"):
-		return fmt.Errorf("dim: prior mix %v needs the infonce-rows loss, the euclidean critic and a Gaussian prior, not %s, %s and %s; set prior mix 0 or use the match recipe", c.PriorMix, c.Loss, c.Critic, c.Prior)
 	case !(c.WeightDecay >= 0):
 		return fmt.Errorf("dim: weight decay %v is invalid; it must be 0 or more", c.WeightDecay)
 	case c.Threads < 0:
@@ -548,8 +530,7 @@ func Continue(ctx context.Context, m *Model, data *Dataset, progress func(Progre
 	if cfg.Schedule == "cosine" {
 		schedule = nn.CosineWarmup(0, cfg.Epochs*steps, 0)
 	}
-	obj := &Objective{Critic: cfg.Critic, Bound: cfg.Loss, SelfWeight: cfg.SelfWeight,
-		PriorMix: cfg.PriorMix, PriorVar: cfg.secondViewVar()}
+	obj := &Objective{Critic: cfg.Critic, Bound: cfg.Loss, SelfWeight: cfg.SelfWeight}
 	var penalty *SlicedNormality
 	if p, _ := ParsePenalty(cfg.Penalty); p != "" {
 		penalty = &SlicedNormality{Directions: cfg.PenaltyDirections}

@@ -120,8 +120,6 @@ func TestTrainRejectsSettingsBeforeTraining(t *testing.T) {
 		{[]string{"--tau", "-1"}, "nidim train: --tau -1 is invalid; use a positive number, or 0 for the default."},
 		{[]string{"--self-weight", "2"}, "nidim train: --self-weight 2 is invalid; use a number from 0 to 1 (1 is plain InfoNCE)."},
 		{[]string{"--weight-decay", "-1"}, "nidim train: --weight-decay -1 is invalid; it must be 0 or more."},
-		{[]string{"--prior-mix", "1"}, "nidim train: --prior-mix 1 is invalid; use a number from 0 up to but not including 1 (0 turns it off)."},
-		{[]string{"--prior-mix", "0.3", "--recipe", "reference"}, "nidim train: --prior-mix 0.3 needs the infonce-rows loss, the euclidean critic and a Gaussian prior, not infonce, euclidean and gaussian; set --prior-mix 0 or use the match recipe."},
 	} {
 		code, stdout, stderr := runCmd(append(append([]string{"train"}, c.args...), "--out", out)...)
 		assert.Equal(t, exitUsage, code, "%v: %s", c.args, stderr)

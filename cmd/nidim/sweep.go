@@ -81,8 +81,6 @@ Training (shared by every run; see "nidim help train"):
   --critic NAME        euclidean, cosine or dot (default euclidean)
   --loss NAME          [r] infonce, infonce-rows, jsd or nwj
   --self-weight W      [r] matching pair's weight in infonce-rows
-  --prior-mix A        share of N(0, I) in the denominators of
-                       infonce-rows (default 0)
   --tau T              initial critic temperature, 0 for the default (default 0)
   --fixed-tau          [r] keep the temperature fixed
   --epochs N           [r] passes over the training set
@@ -143,7 +141,6 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	critic := fs.String("critic", string(def.Critic), "")
 	loss := fs.String("loss", string(def.Loss), "")
 	selfWeight := fs.Float64("self-weight", def.SelfWeight, "")
-	priorMix := fs.Float64("prior-mix", 0, "")
 	tau := fs.Float64("tau", def.Tau, "")
 	fixedTau := fs.Bool("fixed-tau", !def.LearnTau, "")
 	epochs := fs.Int("epochs", def.Epochs, "")
@@ -229,7 +226,7 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	base := dim.Config{
 		Prior: "gaussian", Sigma: *sigma, Eps: *sigma, NoiseViews: views,
 		Dim: 1, Encoder: *encoder, Hidden: *hidden,
-		Critic: dim.Critic(*critic), Loss: dim.Bound(*loss), SelfWeight: *selfWeight, PriorMix: *priorMix, Tau: *tau, LearnTau: !*fixedTau,
+		Critic: dim.Critic(*critic), Loss: dim.Bound(*loss), SelfWeight: *selfWeight, Tau: *tau, LearnTau: !*fixedTau,
 		Epochs: *epochs, Batch: *batch, LR: *lr, Schedule: *schedule, WeightDecay: *weightDecay,
 		Seed: *seed, Threads: *threads,
 		MaxShift: *shift, MaxRotate: *rotate, MaxScale: *zoom, PixelNoise: *pixelNoise,

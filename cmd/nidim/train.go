@@ -97,11 +97,6 @@ Model:
   --self-weight W      [r] weight from 0 to 1 of the matching pair in the
                        denominators of infonce-rows; 1 is InfoNCE, and 0.5
                        cancels the batch's leading bias in the tails
-  --prior-mix A        share from 0 to 1 (not 1) of N(0, I) in the
-                       denominators of infonce-rows: embeddings in the
-                       tails, with few batch rows within reach, are pushed
-                       as if the rest matched the prior; pair it with
-                       --self-weight (1-A)^2/2 (default 0)
   --tau T              initial critic temperature; 0 picks the noise-tied
                        value for euclidean (2 sigma^2 with both views
                        noisy, sigma^2 with one; for uniform 2 eps^2/3 and
@@ -211,7 +206,7 @@ Data and output:
 
 // modelFlags are the flags that define the model, which a resumed run
 // takes from its checkpoint.
-var modelFlags = []string{"recipe", "prior", "dim", "sigma", "eps", "noise-views", "encoder", "hidden", "critic", "loss", "self-weight", "prior-mix", "tau", "fixed-tau", "batch", "lr", "schedule", "weight-decay", "seed", "shift", "rotate", "zoom", "pixel-noise", "feature-noise", "mask", "no-recalibrate", "no-normalize", "clean-view", "shared-view", "penalty", "penalty-weight", "penalty-directions", "standardize"}
+var modelFlags = []string{"recipe", "prior", "dim", "sigma", "eps", "noise-views", "encoder", "hidden", "critic", "loss", "self-weight", "tau", "fixed-tau", "batch", "lr", "schedule", "weight-decay", "seed", "shift", "rotate", "zoom", "pixel-noise", "feature-noise", "mask", "no-recalibrate", "no-normalize", "clean-view", "shared-view", "penalty", "penalty-weight", "penalty-directions", "standardize"}
 
 // recipes name the configurations whose settings --recipe puts in place
 // of the flags' defaults.
@@ -341,7 +336,6 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	critic := fs.String("critic", string(def.Critic), "")
 	loss := fs.String("loss", string(def.Loss), "")
 	selfWeight := fs.Float64("self-weight", def.SelfWeight, "")
-	priorMix := fs.Float64("prior-mix", 0, "")
 	tau := fs.Float64("tau", 0, "")
 	fixedTau := fs.Bool("fixed-tau", false, "")
 	epochs := fs.Int("epochs", def.Epochs, "")
@@ -444,7 +438,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	cfg := dim.Config{
 		Prior: *prior, Sigma: *sigma, Eps: *eps, NoiseViews: views,
 		Dim: *d, Encoder: *encoder, Hidden: *hidden,
-		Critic: dim.Critic(*critic), Loss: dim.Bound(*loss), SelfWeight: *selfWeight, PriorMix: *priorMix, Tau: *tau, LearnTau: !*fixedTau,
+		Critic: dim.Critic(*critic), Loss: dim.Bound(*loss), SelfWeight: *selfWeight, Tau: *tau, LearnTau: !*fixedTau,
 		Epochs: *epochs, Batch: *batch, LR: *lr, Schedule: *schedule, WeightDecay: *weightDecay,
 		Seed: *seed, Threads: *threads,
 		MaxShift: *shift, MaxRotate: *rotate, MaxScale: *zoom, PixelNoise: *pixelNoise,
@@ -998,7 +992,7 @@ func flagWording(err error) string {
 		"maximum shift", "--shift", "maximum rotation", "--rotate", "maximum zoom change", "--zoom",
 		"pixel noise", "--pixel-noise", "feature noise", "--feature-noise", "masking probability", "--mask", "penalty weight", "--penalty-weight",
 		"embedding dimension", "--dim", "batch size", "--batch", "learning rate", "--lr", "temperature", "--tau",
-		"self weight", "--self-weight", "prior mix", "--prior-mix", "weight decay", "--weight-decay", "thread count", "--threads", "hidden width", "--hidden")
+		"self weight", "--self-weight", "weight decay", "--weight-decay", "thread count", "--threads", "hidden width", "--hidden")
 	return r.Replace(msg)
 }
 
