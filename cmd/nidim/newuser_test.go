@@ -917,6 +917,42 @@ func TestTrainKeepsNonCheckpointOut(t *testing.T) {
 	assert.Equal(t, exitOK, code, stderr)
 }
 
+// "nidim train --resume CHECKPOINT" on a damaged checkpoint blamed --out,
+// which the user had not passed, hid why the file could not be read, and
+// advised deleting it. The error now names --resume and the reason.
+func TestTrainResumeDamagedCheckpoint(t *testing.T) {
+	data, labels, model := trainTinyModel(t, "--epochs", "2")
+	checkpoint, err := os.ReadFile(model)
+	require.NoError(t, err)
+	dir := t.TempDir()
+
+	changed := filepath.Join(dir, "changed.safetensors")
+	flipped := bytes.Clone(checkpoint)
+	flipped[len(flipped)-1] ^= 0x40 // a bit of the last tensor's data
+	require.NoError(t, os.WriteFile(changed, flipped, 0o644))
+	truncated := filepath.Join(dir, "truncated.safetensors")
+	require.NoError(t, os.WriteFile(truncated, checkpoint[:len(checkpoint)/2], 0o644))
+
+	cases := []struct{ path, reason string }{
+		{changed, "do not match the SHA-256"},
+		{truncated, "the file is truncated"},
+		{data, "not a safetensors checkpoint"},
+	}
+	for _, c := range cases {
+		before, err := os.ReadFile(c.path)
+		require.NoError(t, err)
+		code, _, stderr := runCmd("train", "--resume", c.path, "--epochs", "3", "--data", data, "--labels", labels, "--no-eval")
+		assert.Equal(t, exitUsage, code, c.path)
+		assert.Contains(t, stderr, c.reason, c.path)
+		assert.Contains(t, stderr, c.path, c.path)
+		assert.NotContains(t, stderr, "--out", c.path)
+		assert.NotContains(t, stderr, "delete the file", c.path)
+		after, err := os.ReadFile(c.path)
+		require.NoError(t, err)
+		assert.Equal(t, before, after, c.path)
+	}
+}
+
 // A failed save stopped training without saying that --out still held the
 // previous epoch or how to continue from it.
 func TestTrainSaveFailureSaysHowToContinue(t *testing.T) {

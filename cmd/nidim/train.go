@@ -449,37 +449,9 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		cfg.Penalty = ""
 	}
 
-	outSet := false
-	fs.Visit(func(f *flag.Flag) { outSet = outSet || f.Name == "out" })
-	if *resume != "" && !outSet {
-		// Continue the checkpoint in place, as the interruption message
-		// suggests, rather than writing over ./nidim-model.safetensors.
-		*out = *resume
-	}
-	if err := checkOutputPath("--out", *out, df.inputs()...); err != nil {
-		return fail(exitUsage, "%v", err)
-	}
-	// Training replaces --out after each epoch, so a file there that is not
-	// a checkpoint (embeddings, data, notes) would be lost without a word.
-	// An empty file holds nothing to lose.
-	if fi, err := os.Stat(*out); err == nil && fi.Size() > 0 {
-		if _, err := dim.LoadModel(*out); err != nil {
-			return fail(exitUsage, "--out %s exists and is not a checkpoint that nidim can read, and training would replace it; choose another --out, or delete the file if you no longer need it.", *out)
-		}
-	}
-	// Without --resume, an unfinished run in --out would be replaced by
-	// the first epoch of a new one.
-	if *resume == "" {
-		if old, err := dim.LoadModel(*out); err == nil && (old.Epoch < old.Config.Epochs || old.Step > 0) {
-			if old.Exported {
-				return fail(exitUsage, "--out %s contains an unfinished run (%s of %d epochs), written by nidim export; resume the checkpoint it was exported from, or pass another --out or delete the file to start over.",
-					*out, unfinishedText(old), old.Config.Epochs)
-			}
-			return fail(exitUsage, "--out %s contains an unfinished run (%s of %d epochs); pass another --out or delete the file to start over, or continue it with%s",
-				*out, unfinishedText(old), old.Config.Epochs, commandLine(fmt.Sprintf("nidim train --resume %s%s", shellQuote(*out), df.args())))
-		}
-	}
-
+	// The checkpoint of --resume is read before --out is checked, so that
+	// a damaged one is reported as the --resume file with the reason
+	// rather than as an --out that training would replace.
 	var model *dim.Model
 	var resumeNotes []string // printed once the data is checked
 	if *resume != "" {
@@ -533,6 +505,37 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		model, cfg = m, m.Config
 	} else if err := cfg.Validate(); err != nil {
 		return fail(exitUsage, "%s", flagWording(err))
+	}
+
+	outSet := false
+	fs.Visit(func(f *flag.Flag) { outSet = outSet || f.Name == "out" })
+	if *resume != "" && !outSet {
+		// Continue the checkpoint in place, as the interruption message
+		// suggests, rather than writing over ./nidim-model.safetensors.
+		*out = *resume
+	}
+	if err := checkOutputPath("--out", *out, df.inputs()...); err != nil {
+		return fail(exitUsage, "%v", err)
+	}
+	// Training replaces --out after each epoch, so a file there that is not
+	// a checkpoint (embeddings, data, notes) would be lost without a word.
+	// An empty file holds nothing to lose.
+	if fi, err := os.Stat(*out); err == nil && fi.Size() > 0 {
+		if _, err := dim.LoadModel(*out); err != nil {
+			return fail(exitUsage, "--out %s exists and is not a checkpoint that nidim can read, and training would replace it; choose another --out, or delete the file if you no longer need it.", *out)
+		}
+	}
+	// Without --resume, an unfinished run in --out would be replaced by
+	// the first epoch of a new one.
+	if *resume == "" {
+		if old, err := dim.LoadModel(*out); err == nil && (old.Epoch < old.Config.Epochs || old.Step > 0) {
+			if old.Exported {
+				return fail(exitUsage, "--out %s contains an unfinished run (%s of %d epochs), written by nidim export; resume the checkpoint it was exported from, or pass another --out or delete the file to start over.",
+					*out, unfinishedText(old), old.Config.Epochs)
+			}
+			return fail(exitUsage, "--out %s contains an unfinished run (%s of %d epochs); pass another --out or delete the file to start over, or continue it with%s",
+				*out, unfinishedText(old), old.Config.Epochs, commandLine(fmt.Sprintf("nidim train --resume %s%s", shellQuote(*out), df.args())))
+		}
 	}
 
 	train, test, err := loadData(df, cfg.Seed)
