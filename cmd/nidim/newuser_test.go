@@ -953,6 +953,40 @@ func TestTrainResumeDamagedCheckpoint(t *testing.T) {
 	}
 }
 
+// "--loss jsd --self-weight 0.5" trained without a word about the self
+// weight, which only infonce-rows uses.
+func TestSelfWeightNeedsRowsLoss(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	out := filepath.Join(dir, "m.safetensors")
+	sweepDir := filepath.Join(dir, "sweep")
+	for _, c := range []struct {
+		args []string
+		loss string
+	}{
+		{[]string{"train", "--loss", "jsd", "--self-weight", "0.5", "--out", out}, "jsd"},
+		{[]string{"train", "--recipe", "reference", "--self-weight", "0.5", "--out", out}, "infonce"},
+		{[]string{"sweep", "--loss", "nwj", "--self-weight", "0.5", "--out", sweepDir}, "nwj"},
+	} {
+		args := append(c.args, "--data", data, "--labels", labels, "--epochs", "1", "--batch", "24", "--no-eval")
+		if c.args[0] == "sweep" {
+			args = args[:len(args)-1] // sweep has no --no-eval
+		}
+		code, stdout, stderr := runCmd(args...)
+		assert.Equal(t, exitUsage, code, "%v: %s", c.args, stderr)
+		assert.Empty(t, stdout, "%v", c.args)
+		assert.Contains(t, stderr, "--self-weight applies only to --loss infonce-rows, but the loss is "+c.loss+"; drop --self-weight or pass --loss infonce-rows.", "%v", c.args)
+	}
+	_, err := os.Stat(out)
+	assert.ErrorIs(t, err, os.ErrNotExist, "train wrote a checkpoint")
+	_, err = os.Stat(sweepDir)
+	assert.ErrorIs(t, err, os.ErrNotExist, "sweep created its directory")
+
+	code, _, stderr := runCmd("train", "--loss", "infonce-rows", "--self-weight", "0.7", "--data", data, "--labels", labels,
+		"--dim", "2", "--hidden", "8", "--epochs", "1", "--batch", "24", "--threads", "1", "--no-eval", "--out", out)
+	assert.Equal(t, exitOK, code, stderr)
+}
+
 // A failed save stopped training without saying that --out still held the
 // previous epoch or how to continue from it.
 func TestTrainSaveFailureSaysHowToContinue(t *testing.T) {

@@ -177,6 +177,9 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(exitUsage, "%v", err)
 	}
+	if err := checkSelfWeight(explicit, *loss); err != nil {
+		return fail(exitUsage, "%v", err)
+	}
 
 	levels, err := parseFloatList("--sigmas", *sigmas, 0)
 	if err != nil {

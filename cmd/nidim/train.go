@@ -395,6 +395,9 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		if recipeUsed, err = applyRecipe(fs, *recipe, *prior); err != nil {
 			return fail(exitUsage, "%v", err)
 		}
+		if err := checkSelfWeight(explicit, *loss); err != nil {
+			return fail(exitUsage, "%v", err)
+		}
 	}
 	views := 2
 	switch *noiseViews {
@@ -873,6 +876,17 @@ func nonFiniteEpoch(p dim.Progress) string {
 		}
 	}
 	return ""
+}
+
+// checkSelfWeight rejects a --self-weight given on the command line with a
+// --loss that has no use for it: only infonce-rows weighs the matching
+// pair, and every other loss would ignore the value without a word. An
+// unknown loss is left to the check that names the valid ones.
+func checkSelfWeight(explicit map[string]bool, loss string) error {
+	if b, err := dim.ParseBound(loss); err == nil && explicit["self-weight"] && b != dim.BoundInfoNCERows {
+		return fmt.Errorf("--self-weight applies only to --loss %s, but the loss is %s; drop --self-weight or pass --loss %s", dim.BoundInfoNCERows, loss, dim.BoundInfoNCERows)
+	}
+	return nil
 }
 
 // roundingNotes returns the notes for a run that resumes the checkpoint
