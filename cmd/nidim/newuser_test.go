@@ -987,6 +987,30 @@ func TestSelfWeightNeedsRowsLoss(t *testing.T) {
 	assert.Equal(t, exitOK, code, stderr)
 }
 
+// "--clean-view --shared-view" trained both views on the clean input, so
+// the augmentation of the reference recipe was dropped without a word.
+func TestCleanViewWithSharedViewRejected(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	out := filepath.Join(dir, "m.safetensors")
+	sweepDir := filepath.Join(dir, "sweep")
+	for _, command := range [][]string{
+		{"train", "--recipe", "reference", "--no-eval", "--out", out},
+		{"sweep", "--recipe", "reference", "--out", sweepDir},
+	} {
+		args := append(command, "--clean-view", "--shared-view", "--feature-noise", "0.1",
+			"--data", data, "--labels", labels, "--epochs", "1", "--batch", "24")
+		code, stdout, stderr := runCmd(args...)
+		assert.Equal(t, exitUsage, code, "%v: %s", command, stderr)
+		assert.Empty(t, stdout, "%v", command)
+		assert.Contains(t, stderr, "--clean-view and --shared-view together feed both views the clean input", "%v", command)
+	}
+	_, err := os.Stat(out)
+	assert.ErrorIs(t, err, os.ErrNotExist, "train wrote a checkpoint")
+	_, err = os.Stat(filepath.Join(sweepDir, "sweep.csv"))
+	assert.ErrorIs(t, err, os.ErrNotExist, "sweep wrote a table")
+}
+
 // A failed save stopped training without saying that --out still held the
 // previous epoch or how to continue from it.
 func TestTrainSaveFailureSaysHowToContinue(t *testing.T) {

@@ -106,7 +106,8 @@ Training (shared by every run; see "nidim help train"):
                        train --standardize does
   --no-recalibrate     keep the running normalization statistics of training
   --clean-view         feed the first view without augmentation
-  --shared-view        give both views the same augmented draw
+  --shared-view        give both views the same augmented draw; not with
+                       --clean-view
 
 Data:
   --data PATH          MNIST-style IDX directory or a matrix file (default:

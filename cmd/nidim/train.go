@@ -144,7 +144,8 @@ Training:
   --clean-view         feed the first view without augmentation, so that
                        training shapes the clean embeddings that are tested
   --shared-view        give both views the same augmented draw, so that they
-                       differ only by the channel noise
+                       differ only by the channel noise; not with
+                       --clean-view
   --penalty NAME       none, or epps-pulley: add the sliced Epps-Pulley
                        distance of each view's embedding to N(0, I) to the
                        loss, as SIGReg does; not with the uniform prior

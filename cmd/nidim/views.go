@@ -17,8 +17,13 @@ var (
 // checkViewFlags returns an error when the command line set a view flag
 // to a nonzero value that training would ignore for samples of the given
 // shape. explicit contains only the flags given on the command line, so a
-// value that a recipe set does not count.
+// value that a recipe set does not count. It also rejects --clean-view
+// with --shared-view: the shared draw then copies the clean first view,
+// so neither view is augmented and every augmentation flag is ignored.
 func checkViewFlags(explicit map[string]bool, cfg dim.Config, shape []int) error {
+	if cfg.CleanFirstView && cfg.SharedView {
+		return fmt.Errorf("--clean-view and --shared-view together feed both views the clean input, so no view is augmented; drop --shared-view to augment the second view, or drop --clean-view to give both views one augmented draw")
+	}
 	values := map[string]float64{
 		"shift": float64(cfg.MaxShift), "rotate": cfg.MaxRotate, "zoom": cfg.MaxScale, "pixel-noise": cfg.PixelNoise,
 		"feature-noise": cfg.FeatureNoise, "mask": cfg.MaskProb,
