@@ -36,7 +36,8 @@ recomputed on clean inputs.
 
 Flags:
   --out FILE    file to write (required), such as model-export.safetensors;
-                it may not be CHECKPOINT
+                it may not be CHECKPOINT, and an existing file is replaced
+                only when it is a checkpoint or empty
   --force       export the checkpoint of an unfinished run as it is
 `
 
@@ -60,6 +61,9 @@ func runExport(args []string, stdout, stderr io.Writer) int {
 		return fail(exitUsage, "missing --out; pass the file to write, such as model-export.safetensors.")
 	}
 	if err := checkOutputPath("--out", *out, inputFile{"checkpoint", source}); err != nil {
+		return fail(exitUsage, "%v", err)
+	}
+	if err := checkReplacesCheckpoint("--out", *out, "the export"); err != nil {
 		return fail(exitUsage, "%v", err)
 	}
 

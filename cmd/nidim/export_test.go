@@ -208,6 +208,40 @@ func TestExportUsageErrors(t *testing.T) {
 	assert.Equal(t, before, readFile(t, model), "a rejected export changed the checkpoint")
 }
 
+// "nidim export model --out emb.npy" replaced an existing embedding file
+// with the exported checkpoint without a word. Only a checkpoint or an
+// empty file may be replaced, as with nidim train.
+func TestExportKeepsNonCheckpointOut(t *testing.T) {
+	data, _, model := trainTinyModel(t)
+	dir := t.TempDir()
+	emb := filepath.Join(dir, "emb.npy")
+	code, _, stderr := runCmd("embed", model, "--data", data, "--out", emb)
+	require.Equal(t, exitOK, code, stderr)
+	notes := filepath.Join(dir, "notes.txt")
+	require.NoError(t, os.WriteFile(notes, []byte("not a checkpoint\n"), 0o644))
+
+	for _, out := range []string{emb, notes, data} {
+		before := readFile(t, out)
+		code, stdout, stderr := runCmd("export", model, "--out", out)
+		assert.Equal(t, exitUsage, code, out)
+		assert.Empty(t, stdout, out)
+		assert.Equal(t, "nidim export: --out "+out+" exists and is not a checkpoint that nidim can read, and the export would replace it; choose another --out, or delete the file if you no longer need it.\n", stderr, out)
+		assert.Equal(t, before, readFile(t, out), "%s changed", out)
+	}
+
+	// An earlier export and an empty file are still replaced.
+	earlier, _ := exportModel(t, model)
+	empty := filepath.Join(dir, "empty.safetensors")
+	require.NoError(t, os.WriteFile(empty, nil, 0o644))
+	for _, out := range []string{earlier, empty} {
+		code, _, stderr := runCmd("export", model, "--out", out)
+		assert.Equal(t, exitOK, code, "%s: %s", out, stderr)
+		m, err := dim.LoadModel(out)
+		require.NoError(t, err, out)
+		assert.True(t, m.Exported, out)
+	}
+}
+
 // Root may write anywhere, so the test needs another user.
 func TestExportUnwritableOutRejected(t *testing.T) {
 	if os.Geteuid() == 0 {

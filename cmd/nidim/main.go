@@ -18,6 +18,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/nidim/nidim/dim"
 	"github.com/nidim/nidim/simd"
 )
 
@@ -273,6 +274,22 @@ func parseFlagsAndFiles(fs *flag.FlagSet, args []string, maxFiles int, usage str
 		return nil, exitUsage
 	}
 	return files, -1
+}
+
+// checkReplacesCheckpoint rejects a checkpoint output path that contains
+// a file other than a checkpoint (embeddings, data, notes), which the
+// output would replace without a word. work names the command that
+// would replace it, such as "training". An empty file contains nothing
+// to lose.
+func checkReplacesCheckpoint(flagName, path, work string) error {
+	fi, err := os.Stat(path)
+	if err != nil || fi.Size() == 0 {
+		return nil
+	}
+	if _, err := dim.LoadModel(path); err != nil {
+		return fmt.Errorf("%s %s exists and is not a checkpoint that nidim can read, and %s would replace it; choose another %s, or delete the file if you no longer need it", flagName, path, work, flagName)
+	}
+	return nil
 }
 
 // inputFile is a file that a command reads, named by its flag.

@@ -521,13 +521,9 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	if err := checkOutputPath("--out", *out, df.inputs()...); err != nil {
 		return fail(exitUsage, "%v", err)
 	}
-	// Training replaces --out after each epoch, so a file there that is not
-	// a checkpoint (embeddings, data, notes) would be lost without a word.
-	// An empty file holds nothing to lose.
-	if fi, err := os.Stat(*out); err == nil && fi.Size() > 0 {
-		if _, err := dim.LoadModel(*out); err != nil {
-			return fail(exitUsage, "--out %s exists and is not a checkpoint that nidim can read, and training would replace it; choose another --out, or delete the file if you no longer need it.", *out)
-		}
+	// Training replaces --out after each epoch.
+	if err := checkReplacesCheckpoint("--out", *out, "training"); err != nil {
+		return fail(exitUsage, "%v", err)
 	}
 	// Without --resume, an unfinished run in --out would be replaced by
 	// the first epoch of a new one.
