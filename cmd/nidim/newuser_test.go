@@ -504,10 +504,49 @@ func TestTrainStopsWhenTrainingDiverges(t *testing.T) {
 	assert.Equal(t, exitFail, code)
 	assert.Empty(t, stdout)
 	assert.Contains(t, stderr, "nidim train: training diverged in epoch 1 (")
-	assert.Contains(t, stderr, "); "+out+" was not written; lower the learning rate (--lr 1e+08) and train again.\n")
+	assert.Contains(t, stderr, "); "+out+" was not written; train again with a lower learning rate than --lr 1e+08, or with --standardize if the features are large.\n")
 	kept, err := os.ReadFile(out)
 	require.NoError(t, err)
 	assert.Equal(t, trained, kept)
+}
+
+// Under the match recipe a far too high learning rate keeps the loss
+// finite, but the encoder outputs outgrow float32, so the normalization's
+// running variance became +Inf. Training saved that model, which embeds
+// every input as 0, and exited 0. It now stops as for a non-finite loss.
+func TestTrainStopsWhenStatisticsOverflow(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	out := filepath.Join(dir, "m.safetensors")
+	args := []string{"train", "--data", data, "--labels", labels, "--dim", "2", "--hidden", "8",
+		"--batch", "24", "--threads", "1", "--no-eval", "--out", out}
+	code, _, stderr := runCmd(append(args, "--epochs", "1")...)
+	require.Equal(t, exitOK, code, stderr)
+	trained, err := os.ReadFile(out)
+	require.NoError(t, err)
+
+	code, stdout, stderr := runCmd(append(args, "--epochs", "3", "--lr", "1e8")...)
+	assert.Equal(t, exitFail, code, stderr)
+	assert.Empty(t, stdout)
+	assert.Contains(t, stderr, "nidim train: training diverged in epoch 1 (the normalization's running variance of component ")
+	assert.Contains(t, stderr, " is +Inf, so the model would embed every input as 0); "+out+" was not written; train again with a lower learning rate than --lr 1e+08, or with --standardize if the features are large.\n")
+	assert.Equal(t, trained, readFile(t, out), "the earlier checkpoint changed")
+}
+
+func TestNonFiniteStatistics(t *testing.T) {
+	_, _, model := trainTinyModel(t)
+	m, err := dim.LoadModel(model)
+	require.NoError(t, err)
+	assert.Equal(t, "", nonFiniteStatistics(m))
+
+	m.Encoder.Norm.RunningVar.Value.Data[1] = float32(math.Inf(1))
+	assert.Equal(t, "the normalization's running variance of component 1 is +Inf, so the model would embed every input as 0", nonFiniteStatistics(m))
+	m.Encoder.Norm.RunningMean.Value.Data[0] = float32(math.NaN())
+	assert.Equal(t, "the normalization's running mean of component 0 is NaN, so the model would embed every input as 0", nonFiniteStatistics(m))
+
+	// The baseline without normalization does not use the statistics.
+	m.Encoder.Norm.Off = true
+	assert.Equal(t, "", nonFiniteStatistics(m))
 }
 
 func TestNonFiniteEpoch(t *testing.T) {

@@ -682,14 +682,14 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		}
 		bar.clear()
 		fmt.Fprintln(stderr, epochLine(p, cfg.NoiseViews))
-		if bad := nonFiniteEpoch(p); bad != "" {
+		bad := nonFiniteEpoch(p)
+		if bad == "" {
+			bad = nonFiniteStatistics(p.Model)
+		}
+		if bad != "" {
 			// Saving would replace the last good checkpoint with a broken
 			// model.
-			kept := fmt.Sprintf("%s was not written", *out)
-			if lastSaved > 0 {
-				kept = fmt.Sprintf("%s keeps the model after %s", *out, plural(lastSaved, "epoch", "epochs"))
-			}
-			stopErr = fmt.Errorf("training diverged in epoch %d (%s); %s; lower the learning rate (--lr %g) and train again", p.Epoch, bad, kept, cfg.LR)
+			stopErr = fmt.Errorf("training diverged in epoch %d (%s); %s; %s", p.Epoch, bad, keptText(*out, lastSaved), divergenceRemedy(cfg, train.Shape))
 			cancel()
 			return
 		}
@@ -737,6 +737,9 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	}
 	if err != nil {
 		return fail(exitFail, "%v", err)
+	}
+	if bad := nonFiniteStatistics(m); bad != "" {
+		return fail(exitFail, "the normalization statistics recomputed after training are not finite (%s); %s; %s", bad, keptText(*out, lastSaved), divergenceRemedy(cfg, train.Shape))
 	}
 	if err := m.Save(*out); err != nil {
 		return fail(exitFail, "saving the checkpoint failed: %v", err)
@@ -873,6 +876,51 @@ func nonFiniteEpoch(p dim.Progress) string {
 		}
 	}
 	return ""
+}
+
+// nonFiniteStatistics describes the first running statistic of m's output
+// normalization that is not finite, or returns "" when all are finite.
+// The statistics are float32, so encoder outputs whose variance exceeds
+// about 3.4e38 store +Inf, even while the loss stays finite, and the model
+// then embeds every input as 0. The baseline without normalization does
+// not use them.
+func nonFiniteStatistics(m *dim.Model) string {
+	norm := m.Encoder.Norm
+	if norm == nil || norm.Off {
+		return ""
+	}
+	for _, s := range []struct {
+		name   string
+		values []float32
+	}{{"running mean", norm.RunningMean.Value.Data}, {"running variance", norm.RunningVar.Value.Data}} {
+		for k, v := range s.values {
+			if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
+				return fmt.Sprintf("the normalization's %s of component %d is %v, so the model would embed every input as 0", s.name, k, f)
+			}
+		}
+	}
+	return ""
+}
+
+// keptText returns what --out contains after a run that stopped on a
+// broken model: the checkpoint of the last saved epoch, or nothing from
+// this run.
+func keptText(out string, lastSaved int) string {
+	if lastSaved > 0 {
+		return fmt.Sprintf("%s keeps the model after %s", out, plural(lastSaved, "epoch", "epochs"))
+	}
+	return fmt.Sprintf("%s was not written", out)
+}
+
+// divergenceRemedy returns the advice to train again with a lower learning
+// rate and, for feature vectors that are not standardized, with
+// --standardize, because features of large magnitude make the encoder
+// outputs large whatever the learning rate.
+func divergenceRemedy(cfg dim.Config, shape []int) string {
+	if len(shape) == 1 && !cfg.Standardize {
+		return fmt.Sprintf("train again with a lower learning rate than --lr %g, or with --standardize if the features are large", cfg.LR)
+	}
+	return fmt.Sprintf("train again with a lower learning rate than --lr %g", cfg.LR)
 }
 
 // checkSelfWeight rejects a --self-weight given on the command line with a
