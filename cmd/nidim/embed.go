@@ -39,7 +39,8 @@ Flags:
                        row (default: built-in MNIST); a single IDX file is
                        read as a matrix of its raw values
   --split NAME         for MNIST-style data: test or train (default test);
-                       a matrix file is embedded whole
+                       a matrix file is embedded whole and takes no
+                       --split train
   --prior NAME         write the embeddings of a model trained for gaussian,
                        logistic, laplace or exponential in another of these
                        priors (default: the model's prior); a uniform model

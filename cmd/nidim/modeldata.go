@@ -213,6 +213,11 @@ func modelInput(data, split string, m *dim.Model) (x *tensor.Tensor, labels []in
 			x, labels = tr.Images, tr.Labels
 		}
 	} else {
+		// A matrix file has no split of its own, so "--split train" would
+		// silently give every row rather than the training rows.
+		if split == "train" {
+			return nil, nil, fmt.Errorf("--split train applies to MNIST-style data, but --data %s is a matrix file, which is read whole; drop --split, or pass a file with only the rows you need", data)
+		}
 		values, rows, cols, err := tensor.ReadMatrixFile(data)
 		if err != nil {
 			return nil, nil, fileFlagError("--data", data, err)

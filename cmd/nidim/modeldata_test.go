@@ -63,7 +63,7 @@ func TestModelInput(t *testing.T) {
 	m, st := (&modelCommand{name: "embed", model: &modelPath, threads: new(int)}).loadModel()
 	require.Equal(t, -1, st)
 
-	x, labels, err := modelInput(data, "train", m)
+	x, labels, err := modelInput(data, "test", m)
 	require.NoError(t, err)
 	assert.Nil(t, labels, "a matrix file has no labels of its own")
 	values, rows, cols, err := tensor.ReadMatrixFile(data)
@@ -97,6 +97,19 @@ func TestModelInput(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []int{1, 6}, x.Shape)
 	assert.Equal(t, []int{9}, labels)
+
+	// A matrix file is read whole, so asking for its training rows used to
+	// give every row without a word.
+	_, _, err = modelInput(data, "train", m)
+	assert.EqualError(t, err, "--split train applies to MNIST-style data, but --data "+data+" is a matrix file, which is read whole; drop --split, or pass a file with only the rows you need")
+	for _, command := range []string{"embed", "score"} {
+		out := filepath.Join(t.TempDir(), "out.csv")
+		code, stdout, stderr := runCmd(command, modelPath, "--data", data, "--split", "train", "--out", out)
+		assert.Equal(t, exitUsage, code, command)
+		assert.Empty(t, stdout, command)
+		assert.Equal(t, "nidim "+command+": --split train applies to MNIST-style data, but --data "+data+" is a matrix file, which is read whole; drop --split, or pass a file with only the rows you need.\n", stderr, command)
+		assert.NoFileExists(t, out, command)
+	}
 
 	// Samples of another size are refused with both sizes named.
 	wide := filepath.Join(t.TempDir(), "wide.csv")

@@ -49,7 +49,8 @@ Flags:
                        row (default: built-in MNIST); a single IDX file is
                        read as a matrix of its raw values
   --split NAME         for MNIST-style data: test or train (default test);
-                       a matrix file is scored whole
+                       a matrix file is scored whole and takes no
+                       --split train
   --labels FILE        class labels of a matrix --data, one per row, as
                        class numbers 0, 1, 2, ... up to 1000000 (not
                        names), copied to the third column of --out
