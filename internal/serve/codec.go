@@ -147,14 +147,20 @@ func decodeJSONReflect(body []byte, size int) ([]float32, int, *apiError) {
 }
 
 func decodeNPY(body []byte, size int) ([]float32, int, *apiError) {
+	if len(body) == 0 {
+		return nil, 0, badRequest("malformed_npy", "invalid NPY body: the request body is empty; send a 2-D array of shape (N, %d)", size)
+	}
 	r := bytes.NewReader(body)
 	data, shape, err := tensor.ReadNPY64(r)
 	if err != nil {
+		// The reader's messages start with its package name, which means
+		// nothing to a client.
+		message := strings.TrimPrefix(err.Error(), "tensor: ")
 		var unsupported *tensor.UnsupportedError
 		if errors.As(err, &unsupported) {
-			return nil, 0, badRequest("unsupported_npy", "%v; send a 2-D float32 or float64 array", err)
+			return nil, 0, badRequest("unsupported_npy", "%s; send a 2-D float32 or float64 array", message)
 		}
-		return nil, 0, badRequest("malformed_npy", "invalid NPY body: %v", err)
+		return nil, 0, badRequest("malformed_npy", "invalid NPY body: %s", message)
 	}
 	if r.Len() > 0 {
 		follow := "follow"

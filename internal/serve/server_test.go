@@ -231,6 +231,36 @@ func TestBadRequests(t *testing.T) {
 	requireBitsEqual(t, directEmbed(t, path, x, 1), decodeEmbeddings(t, r.body))
 }
 
+// NPY errors used to start with the reader's package name ("invalid NPY
+// body: tensor: npy: ..."), and an empty body was called an empty or
+// truncated file.
+func TestNPYBodyErrorMessages(t *testing.T) {
+	path := tinyModel(t, "gaussian", 4, 2, 8)
+	_, ts := newTestServer(t, path, Config{})
+	// An NPY version 1.0 file of Python objects: the header, padded with
+	// spaces and a newline to 128 bytes in all, and no data.
+	header := "{'descr': '|O', 'fortran_order': False, 'shape': (1, 4), }"
+	header += strings.Repeat(" ", 128-10-len(header)-1) + "\n"
+	objects := append([]byte("\x93NUMPY\x01\x00"), byte(len(header)), 0)
+	objects = append(objects, header...)
+	cases := []struct {
+		name, kind, message string
+		body                []byte
+	}{
+		{"empty", "malformed_npy", "invalid NPY body: the request body is empty; send a 2-D array of shape (N, 4)", nil},
+		{"garbage", "malformed_npy", "invalid NPY body: npy: invalid format: ", []byte("\x93NUMPY\x01\x00garbage")},
+		{"objects", "unsupported_npy", "npy: unsupported: dtype \"|O\"", objects},
+	}
+	for _, c := range cases {
+		r := post(t, ts.URL+"/v1/embed", mediaNPY, "", c.body)
+		require.Equal(t, http.StatusBadRequest, r.status, "%s: %s", c.name, r.body)
+		e := decodeError(t, r.body)
+		assert.Equal(t, c.kind, e.Kind, c.name)
+		assert.True(t, strings.HasPrefix(e.Error, c.message), "%s: %q does not start with %q", c.name, e.Error, c.message)
+		assert.NotContains(t, e.Error, "tensor:", c.name)
+	}
+}
+
 // A compressed body used to be parsed as JSON and rejected with 400, and
 // the decoder took "Inputs" or "INPUTS" for "inputs".
 func TestCompressedBodyAndKeyCase(t *testing.T) {
