@@ -16,6 +16,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strconv"
+	"strings"
 )
 
 // IDX type codes, the third byte of the magic number.
@@ -146,13 +148,39 @@ func readIDXBody(r io.Reader, magic [4]byte) (*Tensor, error) {
 	}
 	n, err := countElements("idx", shape, et.size)
 	if err != nil {
-		return nil, err
+		return nil, corruptIDXHeader(err, shape)
 	}
 	data, err := readElements[float32](r, n, et, "idx", "shape "+formatShape(shape)+" of "+typeName)
 	if err != nil {
 		return nil, err
 	}
 	return &Tensor{Shape: shape, Data: data}, nil
+}
+
+// corruptIDXHeader turns err, the error of countElements on shape, into a
+// message saying that the header is corrupt. IDX dimensions are uint32
+// values, so on a 64-bit platform no real file has more elements than fit
+// in an int: such a shape comes from a damaged dimension count or size. On
+// a 32-bit platform a large valid file can overflow, so err stays as it is.
+func corruptIDXHeader(err error, shape []int) error {
+	var invalid *FormatError
+	if strconv.IntSize < 64 || !errors.As(err, &invalid) {
+		return err
+	}
+	return formatErrorf("idx", "the header's %d dimension sizes %s give more elements than fit in an int, so the header is corrupt, with a damaged dimension count (the 4th byte) or size; replace the file with an intact copy",
+		len(shape), shapeForMessage(shape))
+}
+
+// shapeForMessage formats shape like formatShape, but lists at most 8
+// dimensions, so that a corrupt count of up to 255 dimensions does not
+// flood the message.
+func shapeForMessage(shape []int) string {
+	const maxDims = 8
+	if len(shape) <= maxDims {
+		return formatShape(shape)
+	}
+	head := formatShape(shape[:maxDims])
+	return fmt.Sprintf("%s, ... %d more)", strings.TrimSuffix(head, ")"), len(shape)-maxDims)
 }
 
 // WriteIDX writes t as an uncompressed IDX file with the given type code

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -229,6 +230,34 @@ func TestReadIDXRejectsBadInput(t *testing.T) {
 			}
 			assert.Contains(t, err.Error(), c.message)
 		})
+	}
+}
+
+// A damaged dimension count makes the reader take values for dimension
+// sizes. The message used to say only that the shape has more elements
+// than fit in an int, without saying that the file is corrupt.
+func TestReadIDXCorruptDimensionCount(t *testing.T) {
+	skipOn32Bit(t)
+	// A 50 x 4 float32 file whose values are all 1.0, 0x3f800000 big-endian.
+	file := []byte{0, 0, IDXFloat32, 2, 0, 0, 0, 50, 0, 0, 0, 4}
+	for range 50 * 4 {
+		file = append(file, 0x3f, 0x80, 0, 0)
+	}
+	const oneBits = "1065353216"
+	for _, c := range []struct {
+		ndim  byte
+		shape string
+	}{
+		{5, "(50, 4, " + oneBits + ", " + oneBits + ", " + oneBits + ")"},
+		{200, "(50, 4, " + strings.Repeat(oneBits+", ", 6) + "... 192 more)"},
+	} {
+		corrupt := slices.Clone(file)
+		corrupt[3] = c.ndim
+		_, err := ReadIDX(bytes.NewReader(corrupt))
+		var invalid *FormatError
+		require.ErrorAs(t, err, &invalid)
+		assert.Equal(t, "tensor: idx: invalid format: the header's "+strconv.Itoa(int(c.ndim))+" dimension sizes "+c.shape+
+			" give more elements than fit in an int, so the header is corrupt, with a damaged dimension count (the 4th byte) or size; replace the file with an intact copy", err.Error())
 	}
 }
 
