@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -59,7 +60,9 @@ accepting connections, finish the requests in flight and exit with status
 --shutdown-timeout.
 
 Flags:
-  --addr HOST:PORT        address to listen on (default 127.0.0.1:8080)
+  --addr HOST:PORT        address to listen on; :PORT listens on every
+                          interface, and port 0 picks a free port
+                          (default 127.0.0.1:8080)
   --max-batch N           input rows per model call (default 64)
   --max-wait DURATION     time a batch waits to fill after its first row,
                           such as 1ms. The batch waits only for as many
@@ -161,8 +164,39 @@ func parseServeFlags(args []string, stdout, stderr io.Writer) (*serveFlags, int)
 	case f.logFormat != "text" && f.logFormat != "json":
 		return fail("invalid --log-format %q; use text or json.", f.logFormat)
 	}
+	if err := checkListenAddress(f.addr); err != nil {
+		return fail("%s.", err)
+	}
 	f.checkpoint = positional[0]
 	return f, -1
+}
+
+// checkListenAddress checks the form of --addr before the model loads:
+// HOST:PORT or :PORT, with a port number from 0 to 65535 or a service name
+// that net.LookupPort resolves, such as http. The host is left to
+// net.Listen, because checking a host name could need DNS.
+func checkListenAddress(addr string) error {
+	const form = "use HOST:PORT, such as 127.0.0.1:8080, or :PORT to listen on every interface"
+	const portRange = "a port from 1 to 65535"
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("invalid --addr %q: %s, with %s", addr, form, portRange)
+	}
+	if port == "" {
+		return fmt.Errorf("invalid --addr %q: the port is missing; %s, with %s", addr, form, portRange)
+	}
+	if n, err := strconv.Atoi(port); err == nil {
+		// Port 0 requests a free port from the system, and the "serving"
+		// log line shows the port it got.
+		if n < 0 || n > 65535 {
+			return fmt.Errorf("invalid --addr %q: port %d is outside 1 to 65535; %s", addr, n, form)
+		}
+		return nil
+	}
+	if _, err := net.LookupPort("tcp", port); err != nil {
+		return fmt.Errorf("invalid --addr %q: port %q is neither a number nor a known service name; %s, with %s", addr, port, form, portRange)
+	}
+	return nil
 }
 
 // serveCommand runs the server until ctx is done. onListen, if not nil,

@@ -153,12 +153,28 @@ func TestServeCommandUsageErrors(t *testing.T) {
 	assert.Contains(t, stdout, "Usage: nidim serve CHECKPOINT")
 }
 
+// An invalid --addr used to get only "listen failed" from net.Listen,
+// after the model had loaded, without the form that --addr needs.
 func TestServeCommandListenError(t *testing.T) {
 	path, _ := serveTestModel(t)
-	var stderr syncBuffer
-	code := serveCommand(context.Background(), []string{path, "--addr", "127.0.0.1:-5"}, io.Discard, &stderr, nil)
-	assert.Equal(t, exitFail, code)
-	assert.Contains(t, stderr.String(), "listen failed")
+	const form = "use HOST:PORT, such as 127.0.0.1:8080, or :PORT to listen on every interface"
+	const withRange = form + ", with a port from 1 to 65535.\n"
+	cases := []struct {
+		addr, want string
+	}{
+		{"foo", `invalid --addr "foo": ` + withRange},
+		{"127.0.0.1", `invalid --addr "127.0.0.1": ` + withRange},
+		{":99999", `invalid --addr ":99999": port 99999 is outside 1 to 65535; ` + form + ".\n"},
+		{"127.0.0.1:-5", `invalid --addr "127.0.0.1:-5": port -5 is outside 1 to 65535; ` + form + ".\n"},
+		{"127.0.0.1:", `invalid --addr "127.0.0.1:": the port is missing; ` + withRange},
+		{"127.0.0.1:no-such-service", `invalid --addr "127.0.0.1:no-such-service": port "no-such-service" is neither a number nor a known service name; ` + withRange},
+	}
+	for _, c := range cases {
+		var stderr syncBuffer
+		code := serveCommand(context.Background(), []string{path, "--addr", c.addr}, io.Discard, &stderr, nil)
+		assert.Equal(t, exitUsage, code, c.addr)
+		assert.Equal(t, "nidim serve: "+c.want, stderr.String(), c.addr)
+	}
 }
 
 func TestServeCommandAddressInUse(t *testing.T) {
