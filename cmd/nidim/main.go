@@ -219,14 +219,20 @@ func commandLine(cmd string) string {
 	return ":\n  " + cmd
 }
 
+// packagePrefixes are the "pkg: " prefixes of library errors that only name
+// a Go package.
+var packagePrefixes = []string{"dim: ", "tensor: ", "nn: ", "stats: ", "report: ", "mnist: "}
+
 // sentence turns an error from the library into the one sentence the
-// command prints: without the "pkg: " prefixes that only name Go packages,
-// and ending with a period unless it ends with a commandLine.
+// command prints: without the package prefixes, at the start or after the
+// ": " of a wrapping message such as "saving the checkpoint failed: nn:
+// ...", and ending with a period unless it ends with a commandLine.
 func sentence(msg string) string {
 	for {
 		trimmed := msg
-		for _, pkg := range []string{"dim: ", "tensor: ", "nn: ", "stats: ", "report: ", "mnist: "} {
+		for _, pkg := range packagePrefixes {
 			trimmed = strings.TrimPrefix(trimmed, pkg)
+			trimmed = strings.ReplaceAll(trimmed, ": "+pkg, ": ")
 		}
 		if trimmed == msg {
 			break

@@ -102,3 +102,14 @@ func TestSentenceLeavesCommandLineBare(t *testing.T) {
 	assert.Equal(t, "invalid --dim 0.", sentence("dim: invalid --dim 0"))
 	assert.Equal(t, "see the table:\n  d = 4.", sentence("see the table:\n  d = 4"))
 }
+
+// A failed save printed "training stopped: nn: write checkpoint ...",
+// because sentence dropped package prefixes only at the start.
+func TestSentenceDropsInnerPackagePrefixes(t *testing.T) {
+	assert.Equal(t, "saving the checkpoint after epoch 1 failed, so training stopped: write checkpoint m.safetensors: write .m.safetensors.tmp-1: file too large; m.safetensors was not written.",
+		sentence("saving the checkpoint after epoch 1 failed, so training stopped: nn: write checkpoint m.safetensors: write .m.safetensors.tmp-1: file too large; m.safetensors was not written"))
+	assert.Equal(t, "saving the checkpoint failed: encode config: invalid value.",
+		sentence("saving the checkpoint failed: dim: encode config: invalid value"))
+	assert.Equal(t, "a: b: c.", sentence("dim: a: tensor: nn: b: stats: c"))
+	assert.Equal(t, "open nn/x: no such file.", sentence("open nn/x: no such file"))
+}
