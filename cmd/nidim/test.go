@@ -269,10 +269,12 @@ func formatShape(shape []int) string {
 	return "(" + strings.Join(parts, ", ") + ")"
 }
 
-// reportFailures writes one line to stderr per test that could not run on
-// some component, with its first error and the count. When the test ran
-// on fewer rows than the file has because of --max-samples or
-// --energy-samples, the advice to add rows names that flag instead.
+// reportFailures writes a warning to stderr for the tests that could not
+// run on some component. Tests with the same first error share one line,
+// which names them and gives their count, so that one cause, such as a
+// value outside a transform prior's support, gets one warning.
+// When a test ran on fewer rows than the file has because of --max-samples
+// or --energy-samples, the advice to add rows names that flag instead.
 func reportFailures(r *stats.Report, opts stats.ReportOptions, stderr io.Writer) {
 	capFlag := func(name string) (string, int) {
 		switch name {
@@ -286,11 +288,13 @@ func reportFailures(r *stats.Report, opts stats.ReportOptions, stderr io.Writer)
 		}
 		return "", 0
 	}
+
+	// The first error of each test, and its count of failed entries.
 	type failure struct {
 		msg   string
 		count int
 	}
-	var order []string
+	var names []string
 	byName := map[string]*failure{}
 	for _, e := range r.Tests {
 		if e.Err == "" {
@@ -298,23 +302,52 @@ func reportFailures(r *stats.Report, opts stats.ReportOptions, stderr io.Writer)
 		}
 		f, ok := byName[e.Name]
 		if !ok {
-			f = &failure{msg: e.Err}
+			msg := strings.TrimSuffix(e.Err, ".")
+			if flagName, rows := capFlag(e.Name); flagName != "" && rows < r.N {
+				msg = strings.Replace(msg, "add rows", fmt.Sprintf("raise %s from %d (the file has %d rows)", flagName, rows, r.N), 1)
+			}
+			f = &failure{msg: msg}
 			byName[e.Name] = f
-			order = append(order, e.Name)
+			names = append(names, e.Name)
 		}
 		f.count++
 	}
-	for _, name := range order {
+
+	// The tests that share an error, in report order.
+	type group struct {
+		names   []string
+		entries int
+	}
+	var messages []string
+	byMessage := map[string]*group{}
+	for _, name := range names {
 		f := byName[name]
+		g, ok := byMessage[f.msg]
+		if !ok {
+			g = &group{}
+			byMessage[f.msg] = g
+			messages = append(messages, f.msg)
+		}
+		g.names = append(g.names, name)
+		g.entries += f.count
+	}
+
+	for _, msg := range messages {
+		g := byMessage[msg]
+		if len(g.names) > 1 {
+			entries := ""
+			if g.entries > len(g.names) {
+				entries = fmt.Sprintf(", %d entries in all", g.entries)
+			}
+			fmt.Fprintf(stderr, "nidim test: warning: %d tests could not run%s (%s): %s.\n",
+				len(g.names), entries, strings.Join(g.names, ", "), msg)
+			continue
+		}
 		where := ""
-		if f.count > 1 {
-			where = fmt.Sprintf(" (%d entries)", f.count)
+		if g.entries > 1 {
+			where = fmt.Sprintf(" (%d entries)", g.entries)
 		}
-		msg := strings.TrimSuffix(f.msg, ".")
-		if flagName, rows := capFlag(name); flagName != "" && rows < r.N {
-			msg = strings.Replace(msg, "add rows", fmt.Sprintf("raise %s from %d (the file has %d rows)", flagName, rows, r.N), 1)
-		}
-		fmt.Fprintf(stderr, "nidim test: warning: %s could not run%s: %s.\n", name, where, msg)
+		fmt.Fprintf(stderr, "nidim test: warning: %s could not run%s: %s.\n", g.names[0], where, msg)
 	}
 }
 

@@ -400,3 +400,28 @@ func TestCommandTestOutsideSupportAdvice(t *testing.T) {
 	assert.Contains(t, stderr, "such a value rules the prior out, which ks-prior and anderson-darling-prior report: add them with --tests.\n")
 	assert.NotContains(t, stderr, "add rows")
 }
+
+// A value outside a transform prior's support stops every test of the
+// mapped values, and the same warning used to be printed once per test.
+func TestCommandTestWarnsOncePerCause(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "neg.csv")
+	var b strings.Builder
+	for i := range 40 {
+		fmt.Fprintf(&b, "%g,%g\n", float64(i%7)/3+0.1, float64(i%5)/2-1)
+	}
+	require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o644))
+
+	code, stdout, stderr := runCmd("test", "--prior", "exponential", "--replicates", "9", path)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Equal(t, "nidim test: warning: 16 tests could not run (shapiro-wilk, shapiro-francia, anderson-darling, lilliefors, cramer-von-mises, dagostino-k2, jarque-bera, epps-pulley, "+
+		"mardia-skewness, mardia-kurtosis, henze-zirkler, energy, energy-prior, sliced-epps-pulley, sphericity, mean-covariance): "+
+		"the value -1 of component 1 in row 0 maps to -Inf under the exponential prior (outside its support or beyond its float64 tail), so the normality tests of the mapped values cannot run.\n", stderr)
+	assert.Contains(t, stdout, "; 16 could not run")
+
+	// Tests that fail on several components for the same reason give one
+	// line with the count of entries.
+	short := writeNormalCSV(t, 6, 2, 5, 0)
+	code, _, stderr = runCmd("test", "--tests", "ks-prior,anderson-darling,cramer-von-mises,mardia-skewness", short)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Equal(t, "nidim test: warning: 2 tests could not run, 4 entries in all (anderson-darling, cramer-von-mises): need at least 8 values, got 6.\n", stderr)
+}
