@@ -1,10 +1,14 @@
 package main
 
 import (
+	"bufio"
+	"compress/gzip"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math"
+	"os"
 	"strconv"
 	"strings"
 
@@ -28,7 +32,18 @@ func readLabelColumn(labelsPath string, rows int) ([]int, error) {
 		return nil, fmt.Errorf("--labels %s has %d columns; it needs one column of class numbers, with one label per row of --data", labelsPath, lc)
 	}
 	if lr != rows {
-		return nil, fmt.Errorf("--labels %s has %d labels, but --data has %d rows; it needs one label per row", labelsPath, lr, rows)
+		msg := fmt.Sprintf("--labels %s has %d labels, but --data has %d rows; it needs one label per row", labelsPath, lr, rows)
+		if blank := blankLinesInside(labelsPath); lr < rows && len(blank) > 0 {
+			// The reader skips blank lines, as it does in --data, so a label
+			// deleted without its line leaves the count short and shifts
+			// every later label by one row.
+			fix := "write the missing label on that line, or remove the line if no label belongs there"
+			if len(blank) > 1 {
+				fix = "write each missing label on its blank line, and remove the blank lines where no label belongs"
+			}
+			msg += fmt.Sprintf(", and %s. Blank lines are skipped, as in --data, so %s", blankLinesText(blank), fix)
+		}
+		return nil, errors.New(msg)
 	}
 	labels := make([]int, rows)
 	for i, v := range values {
@@ -42,6 +57,66 @@ func readLabelColumn(labelsPath string, rows int) ([]int, error) {
 		labels[i] = int(v)
 	}
 	return labels, nil
+}
+
+// blankLinesInside returns the 1-based numbers of the blank lines of the
+// text file path that come before its last non-blank line. It returns nil
+// for a file that is not .csv, .tsv or .txt (optionally gzipped), and when
+// the file cannot be read, because the result only adds a hint to another
+// error.
+func blankLinesInside(path string) []int {
+	name := strings.TrimSuffix(strings.ToLower(path), ".gz")
+	if !strings.HasSuffix(name, ".csv") && !strings.HasSuffix(name, ".tsv") && !strings.HasSuffix(name, ".txt") {
+		return nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	var r io.Reader = f
+	if strings.HasSuffix(strings.ToLower(path), ".gz") {
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			return nil
+		}
+		defer zr.Close()
+		r = zr
+	}
+
+	var inside, pending []int
+	scanner := bufio.NewScanner(r)
+	scanner.Buffer(nil, 1<<20)
+	for line := 1; scanner.Scan(); line++ {
+		text := strings.TrimPrefix(scanner.Text(), "\ufeff")
+		if strings.TrimSpace(text) == "" {
+			pending = append(pending, line)
+			continue
+		}
+		inside = append(inside, pending...)
+		pending = pending[:0]
+	}
+	if scanner.Err() != nil {
+		return nil
+	}
+	return inside
+}
+
+// blankLinesText names the blank lines for a message, such as "line 7 is
+// blank" or "lines 7, 9, 12 and 2 others are blank".
+func blankLinesText(lines []int) string {
+	const maxListed = 3
+	if len(lines) == 1 {
+		return fmt.Sprintf("line %d is blank", lines[0])
+	}
+	var parts []string
+	for _, line := range lines[:min(len(lines), maxListed)] {
+		parts = append(parts, strconv.Itoa(line))
+	}
+	if rest := len(lines) - maxListed; rest > 0 {
+		return fmt.Sprintf("lines %s and %s are blank", strings.Join(parts, ", "), plural(rest, "other", "others"))
+	}
+	return fmt.Sprintf("lines %s and %s are blank", strings.Join(parts[:len(parts)-1], ", "), parts[len(parts)-1])
 }
 
 // labelText formats the label value v for a message: an integer in

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -144,4 +146,63 @@ func TestLabelLimitInHelp(t *testing.T) {
 		_, stdout, _ := runCmd("help", name)
 		assert.Contains(t, strings.Join(strings.Fields(stdout), " "), "class numbers 0, 1, 2, ... up to 1000000 (not", name)
 	}
+}
+
+// A label deleted without its line used to get only the count mismatch,
+// which does not point to the blank line that the reader skipped.
+func TestLabelsBlankLineInside(t *testing.T) {
+	dir := t.TempDir()
+	data, _ := writeClusters(t, dir)
+	var oneBlank, fiveBlank, inserted strings.Builder
+	for i := range 240 {
+		if i == 49 {
+			oneBlank.WriteString("\n")
+		} else {
+			fmt.Fprintf(&oneBlank, "%d\n", i%3)
+		}
+		if i == 9 || i == 19 || i == 29 || i == 39 || i == 49 {
+			fiveBlank.WriteString(" \r\n")
+		} else {
+			fmt.Fprintf(&fiveBlank, "%d\n", i%3)
+		}
+		if i == 100 {
+			inserted.WriteString("\n")
+		}
+		fmt.Fprintf(&inserted, "%d\n", i%3)
+	}
+	// Blank lines at the end, after the last label, leave no label out.
+	oneBlank.WriteString("\n\n")
+
+	var zipped bytes.Buffer
+	zw := gzip.NewWriter(&zipped)
+	_, err := zw.Write([]byte(oneBlank.String()))
+	require.NoError(t, err)
+	require.NoError(t, zw.Close())
+
+	for _, c := range []struct {
+		name, text, want string
+	}{
+		{"one.txt.gz", zipped.String(), "has 239 labels, but --data has 240 rows; it needs one label per row, and line 50 is blank. " +
+			"Blank lines are skipped, as in --data, so write the missing label on that line, or remove the line if no label belongs there.\n"},
+		{"one.txt", oneBlank.String(), "has 239 labels, but --data has 240 rows; it needs one label per row, and line 50 is blank. " +
+			"Blank lines are skipped, as in --data, so write the missing label on that line, or remove the line if no label belongs there.\n"},
+		{"five.csv", fiveBlank.String(), "has 235 labels, but --data has 240 rows; it needs one label per row, and lines 10, 20, 30 and 2 others are blank. " +
+			"Blank lines are skipped, as in --data, so write each missing label on its blank line, and remove the blank lines where no label belongs.\n"},
+	} {
+		path := filepath.Join(dir, c.name)
+		require.NoError(t, os.WriteFile(path, []byte(c.text), 0o644))
+		code, _, stderr := runCmd("train", "--data", data, "--labels", path, "--out", filepath.Join(dir, "m.safetensors"))
+		assert.Equal(t, exitUsage, code, c.name)
+		assert.Equal(t, "nidim train: --labels "+path+" "+c.want, stderr, c.name)
+	}
+
+	// A blank line between labels, with none missing, is skipped like a
+	// blank line of --data.
+	path := filepath.Join(dir, "inserted.txt")
+	require.NoError(t, os.WriteFile(path, []byte(inserted.String()), 0o644))
+	var got []int
+	got, err = readLabelColumn(path, 240)
+	require.NoError(t, err)
+	assert.Equal(t, 1, got[100])
+	assert.Equal(t, 2, got[101])
 }
