@@ -29,11 +29,13 @@ func checkSample(x []float64, minN, maxN int, test string) error {
 // collapsed embedding component fails instead of dropping out of the report.
 func checkSampleAllowConstant(x []float64, minN, maxN int, test string) error {
 	n := len(x)
-	if maxN > 0 && (n < minN || n > maxN) {
+	switch {
+	case maxN > 0 && n < minN:
+		return tooFewRows(minN, n, "stats: %s: need %d to %d values, got %d", test, minN, maxN, n)
+	case maxN > 0 && n > maxN:
 		return fmt.Errorf("stats: %s: need %d to %d values, got %d", test, minN, maxN, n)
-	}
-	if n < minN {
-		return fmt.Errorf("stats: %s: need at least %d values, got %d", test, minN, n)
+	case n < minN:
+		return tooFewRows(minN, n, "stats: %s: need at least %d values, got %d", test, minN, n)
 	}
 	for i, v := range x {
 		if math.IsNaN(v) {
@@ -174,4 +176,20 @@ func clampProbability(p float64) float64 {
 		return 1
 	}
 	return p
+}
+
+// rowCountError is the error of a test that got fewer rows, or values of a
+// column, than it needs. The report reads need to state how many rows would
+// let the test run.
+type rowCountError struct {
+	msg       string
+	need, got int
+}
+
+func (e *rowCountError) Error() string { return e.msg }
+
+// tooFewRows returns a rowCountError for a test that needs need rows and
+// got got, with the message of format and args.
+func tooFewRows(need, got int, format string, args ...any) error {
+	return &rowCountError{msg: fmt.Sprintf(format, args...), need: need, got: got}
 }

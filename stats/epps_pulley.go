@@ -541,7 +541,7 @@ func eppsPulleyStatistic(y []float64, workers int) float64 {
 // values, all finite.
 func checkFiniteSample(x []float64, minN int, test string) error {
 	if len(x) < minN {
-		return fmt.Errorf("stats: %s: need at least %d values, got %d", test, minN, len(x))
+		return tooFewRows(minN, len(x), "stats: %s: need at least %d values, got %d", test, minN, len(x))
 	}
 	for i, v := range x {
 		if math.IsNaN(v) || math.IsInf(v, 0) {

@@ -102,7 +102,7 @@ func GridArtefacts(x []float64, eps float64) (GridResult, error) {
 	}
 	n := len(x)
 	if n < 10 {
-		return GridResult{}, fmt.Errorf("stats: %s: need at least 10 values, got %d", test, n)
+		return GridResult{}, tooFewRows(10, n, "stats: %s: need at least 10 values, got %d", test, n)
 	}
 	for i, v := range x {
 		if !(v >= 0 && v <= 1) {

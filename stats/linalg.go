@@ -20,10 +20,10 @@ func checkMatrix(m Matrix, minN int, needCov bool, test string) error {
 		return fmt.Errorf("stats: %s: sample of %d x %d needs %d values, got %d", test, m.N, m.D, m.N*m.D, len(m.Data))
 	}
 	if m.N < minN {
-		return fmt.Errorf("stats: %s: needs at least %d rows, got %d; add rows", test, minN, m.N)
+		return tooFewRows(minN, m.N, "stats: %s: needs at least %d rows, got %d; add rows", test, minN, m.N)
 	}
 	if needCov && m.N <= m.D {
-		return fmt.Errorf("stats: %s: needs more rows than columns to estimate a %d x %d covariance matrix, got %d rows; add rows or test fewer columns", test, m.D, m.D, m.N)
+		return tooFewRows(max(minN, m.D+1), m.N, "stats: %s: needs more rows than columns to estimate a %d x %d covariance matrix, got %d rows; add rows or test fewer columns", test, m.D, m.D, m.N)
 	}
 	for k, v := range m.Data {
 		if math.IsNaN(v) || math.IsInf(v, 0) {

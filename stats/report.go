@@ -114,6 +114,14 @@ type TestEntry struct {
 	// Err is the reason the test could not run on this data. Statistic,
 	// PValue and AdjustedP are NaN then.
 	Err string
+	// needRows and gotRows are the rows the test needs and the rows it
+	// got when it could not run for too few rows, and 0 otherwise. gotRows
+	// is below Report.N when the test ran on a subsample.
+	needRows, gotRows int
+	// rowCap is the size of the subsample the test takes from a larger
+	// sample, or 0 when it uses every row. More rows than rowCap do not
+	// reach the test.
+	rowCap int
 }
 
 // ComponentStats holds the moments of one column.
@@ -385,6 +393,7 @@ func componentTests(priorCol, gcol []float64, j int, opts ReportOptions, unmappe
 		switch name {
 		case "shapiro-wilk", "shapiro-francia":
 			x, subsampled := subsampleSlice(col, shapiroMaxN, opts.Seed, streamShapiro+uint64(j))
+			e.rowCap = shapiroMaxN
 			if name == "shapiro-wilk" {
 				res, err = ShapiroWilk(x)
 			} else {
@@ -467,7 +476,7 @@ func multivariateTests(m Matrix, opts ReportOptions) []TestEntry {
 		hz := mc
 		hz.MaxSamples = opts.MaxSamples
 		res, err := HenzeZirklerSampled(m, hz)
-		e := TestEntry{Name: "henze-zirkler", Component: -1}
+		e := TestEntry{Name: "henze-zirkler", Component: -1, rowCap: hz.MaxSamples}
 		if err == nil {
 			e.Extra = map[string]any{"subsampled": res.Subsampled, "used_n": res.UsedN}
 		}
@@ -482,11 +491,11 @@ func multivariateTests(m Matrix, opts ReportOptions) []TestEntry {
 		// rejection, so the report uses the valid (1 + count)/(B + 1).
 		reps := float64(res.Replicates)
 		res.PValue = (math.Round(res.PValue*reps) + 1) / (reps + 1)
-		out = append(out, finishEntry(TestEntry{Name: "energy", Component: -1, Extra: mcExtraOrNil(res, err)}, res.Result, err))
+		out = append(out, finishEntry(TestEntry{Name: "energy", Component: -1, Extra: mcExtraOrNil(res, err), rowCap: energy.MaxSamples}, res.Result, err))
 	}
 	if selected("energy-prior") {
 		res, err := EnergyPrior(m, opts.Prior, energy)
-		out = append(out, finishEntry(TestEntry{Name: "energy-prior", Component: -1, Extra: mcExtraOrNil(res, err)}, res.Result, err))
+		out = append(out, finishEntry(TestEntry{Name: "energy-prior", Component: -1, Extra: mcExtraOrNil(res, err), rowCap: energy.MaxSamples}, res.Result, err))
 	}
 	if selected("sliced-epps-pulley") {
 		out = append(out, slicedEPEntry(m, opts))
@@ -523,10 +532,16 @@ func mardiaEntries(m Matrix, opts ReportOptions, skew, kurt bool) []TestEntry {
 	}
 	res, err := Mardia(x)
 	df := float64(m.D*(m.D+1)*(m.D+2)) / 6
+	// A sample with the max(4, d + 2) rows that the kurtosis needs would
+	// be subsampled when d is above about 1590.
+	rowCap := 0
+	if mardiaCost(max(4, m.D+2), m.D) > mardiaMaxCost {
+		rowCap = opts.MaxSamples
+	}
 
 	var out []TestEntry
 	if skew {
-		e := TestEntry{Name: "mardia-skewness", Component: -1,
+		e := TestEntry{Name: "mardia-skewness", Component: -1, rowCap: rowCap,
 			Extra: map[string]any{"df": df, "subsampled": subsampled, "used_n": x.N}}
 		if err == nil {
 			e.Extra["b1"] = res.B1
@@ -534,13 +549,19 @@ func mardiaEntries(m Matrix, opts ReportOptions, skew, kurt bool) []TestEntry {
 		out = append(out, finishEntry(e, res.SkewnessSmallSample, err))
 	}
 	if kurt {
-		e := TestEntry{Name: "mardia-kurtosis", Component: -1,
+		e := TestEntry{Name: "mardia-kurtosis", Component: -1, rowCap: rowCap,
 			Extra: map[string]any{"subsampled": subsampled, "used_n": x.N}}
 		kerr := err
-		if err == nil {
+		var short *rowCountError
+		switch {
+		case errors.As(err, &short):
+			// The kurtosis needs more rows than the skewness, which is all
+			// that Mardia checks.
+			kerr = &rowCountError{msg: short.msg, need: max(short.need, 4, m.D+2), got: short.got}
+		case err == nil:
 			e.Extra["b2"] = res.B2
 			if math.IsNaN(res.KurtosisFinite.Statistic) {
-				kerr = fmt.Errorf("mardia-kurtosis: needs at least max(4, d + 2) = %d rows for the finite-n variance of b2, got %d; add rows", max(4, m.D+2), x.N)
+				kerr = tooFewRows(max(4, m.D+2), x.N, "mardia-kurtosis: needs at least max(4, d + 2) = %d rows for the finite-n variance of b2, got %d; add rows", max(4, m.D+2), x.N)
 			}
 		}
 		out = append(out, finishEntry(e, res.KurtosisFinite, kerr))
@@ -580,6 +601,10 @@ func finishEntry(e TestEntry, res Result, err error) TestEntry {
 			msg = rest
 		}
 		e.Err = msg
+		var short *rowCountError
+		if errors.As(err, &short) {
+			e.needRows, e.gotRows = short.need, short.got
+		}
 		return e
 	}
 	e.Statistic, e.PValue = res.Statistic, res.PValue

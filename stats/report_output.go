@@ -6,13 +6,16 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 )
 
 // WriteText writes the report as aligned tables for a terminal: a header,
 // the moments of each component, the two summary distances, one row per
 // test (component, statistic, p-value, Holm-adjusted p-value, verdict and
-// notes), and the verdict line last.
+// notes), and the verdict line last. When more than half of the requested
+// tests, or of the multivariate ones, could not run, a warning right above
+// the verdict reports it.
 func (r *Report) WriteText(w io.Writer) error {
 	bw := bufio.NewWriter(w)
 	fmt.Fprintf(bw, "Prior-matching tests: %d x %d sample against %s, alpha %g, Holm adjustment over %s\n\n",
@@ -67,7 +70,12 @@ func (r *Report) WriteText(w io.Writer) error {
 	if note := r.monteCarloNote(); note != "" {
 		fmt.Fprintf(bw, "\nNote: %s\n", note)
 	}
-	fmt.Fprintf(bw, "\n%s\n", r.Verdict())
+	// The warning goes right above the verdict, which stays the last line.
+	if warning := r.coverageWarning(); warning != "" {
+		fmt.Fprintf(bw, "\nWarning: %s\n%s\n", warning, r.Verdict())
+	} else {
+		fmt.Fprintf(bw, "\n%s\n", r.Verdict())
+	}
 	return bw.Flush()
 }
 
@@ -130,6 +138,103 @@ func (r *Report) monteCarloNote() string {
 		return ""
 	}
 	return ""
+}
+
+// coverageWarning returns, when more than half of the requested tests did
+// not run at all, a warning that the verdict rests on the others, with the
+// rows that the failed tests need when their errors give that number. When
+// the battery as a whole ran but more than half of the multivariate tests
+// did not, as with fewer rows than columns, the warning states that only
+// the few that ran checked the joint distribution. It returns "" when
+// neither holds, and when no test ran, which the verdict says.
+func (r *Report) coverageWarning() string {
+	if r.Ran() == 0 {
+		return ""
+	}
+	all := func(string) bool { return true }
+	if failed, requested, notRun := r.notRunTests(all); 2*notRun > requested {
+		return fmt.Sprintf("%d of the %d requested tests could not run on this %d x %d sample, so the verdict below rests on the other %d alone%s.",
+			notRun, requested, r.N, r.D, requested-notRun, r.failedTestsText(failed))
+	}
+	multivariate := func(name string) bool { return testSpecs[name].multivariate }
+	failed, requested, notRun := r.notRunTests(multivariate)
+	switch {
+	case 2*notRun <= requested:
+		return ""
+	case notRun == requested:
+		none := fmt.Sprintf("none of the %d requested multivariate tests could run", requested)
+		if requested == 1 {
+			none = "the one requested multivariate test could not run"
+		}
+		return fmt.Sprintf("%s on this %d x %d sample, so the verdict below does not check the joint distribution, such as the dependence between components%s.",
+			none, r.N, r.D, r.failedTestsText(failed))
+	}
+	return fmt.Sprintf("%d of the %d requested multivariate tests could not run on this %d x %d sample, so the verdict below checks the joint distribution, such as the dependence between components, with the other %d alone%s.",
+		notRun, requested, r.N, r.D, requested-notRun, r.failedTestsText(failed))
+}
+
+// notRunTests returns the tests selected by keep that could not run on
+// any entry, in report order, and the counts of requested and of not-run
+// tests among those selected. A test that ran on some components counts
+// as run, and a skipped test (see Report.Skipped) as requested but not run.
+func (r *Report) notRunTests(keep func(name string) bool) (failed []string, requested, notRun int) {
+	var names []string
+	ran := map[string]bool{}
+	for _, e := range r.Tests {
+		if !keep(e.Name) {
+			continue
+		}
+		if !slices.Contains(names, e.Name) {
+			names = append(names, e.Name)
+		}
+		if e.Err == "" {
+			ran[e.Name] = true
+		}
+	}
+	for _, name := range names {
+		if !ran[name] {
+			failed = append(failed, name)
+		}
+	}
+	skipped := 0
+	for _, skip := range r.Skipped {
+		if keep(skip.Name) {
+			skipped++
+		}
+	}
+	return failed, len(names) + skipped, len(failed) + skipped
+}
+
+// failedTestsText names the tests that failed on this data for the
+// coverage warning, with the rows they need when rowsNeeded finds that
+// number.
+func (r *Report) failedTestsText(failed []string) string {
+	if len(failed) == 0 {
+		return ""
+	}
+	if need := r.rowsNeeded(failed); need > 0 {
+		return fmt.Sprintf(". Those that failed on this data (%s) need at least %d rows, and the sample has %d",
+			strings.Join(failed, ", "), need, r.N)
+	}
+	return fmt.Sprintf(". Those that failed on this data are %s, for the reasons in the table above", strings.Join(failed, ", "))
+}
+
+// rowsNeeded returns the largest row count that an entry of the tests
+// names needs, or 0 when adding rows to the sample may not let them all
+// run: when some entry failed for a reason other than too few rows, ran on
+// a subsample, or would need more rows than its subsample size.
+func (r *Report) rowsNeeded(names []string) int {
+	need := 0
+	for _, e := range r.Tests {
+		if e.Err == "" || !slices.Contains(names, e.Name) {
+			continue
+		}
+		if e.needRows == 0 || e.gotRows != r.N || (e.rowCap > 0 && e.rowCap < e.needRows) {
+			return 0
+		}
+		need = max(need, e.needRows)
+	}
+	return need
 }
 
 // MarshalJSON encodes the report as one object, the output contract of

@@ -138,7 +138,8 @@ const eppsPulleySamples = 1000
 func eppsPulleyEntry(col []float64, j int, opts ReportOptions) (TestEntry, Result, error) {
 	x, subsampled := subsampleSlice(col, min(opts.MaxSamples, eppsPulleySamples), opts.Seed, streamEppsPulley+uint64(j))
 	res, err := EppsPulley(x)
-	e := TestEntry{Name: "epps-pulley", Component: j, Extra: map[string]any{"subsampled": subsampled, "used_n": len(x)}}
+	e := TestEntry{Name: "epps-pulley", Component: j, Extra: map[string]any{"subsampled": subsampled, "used_n": len(x)},
+		rowCap: min(opts.MaxSamples, eppsPulleySamples)}
 	return e, res, err
 }
 
@@ -167,7 +168,7 @@ func slicedEPEntry(m Matrix, opts ReportOptions) TestEntry {
 	mc := MonteCarlo{Replicates: opts.Replicates, Seed: opts.Seed, Workers: opts.Workers,
 		MaxSamples: min(opts.EnergySamples, opts.MaxSamples)}
 	res, err := SlicedEppsPulley(m, slicedEPDirections, mc)
-	e := TestEntry{Name: "sliced-epps-pulley", Component: -1}
+	e := TestEntry{Name: "sliced-epps-pulley", Component: -1, rowCap: mc.MaxSamples}
 	if err == nil {
 		e.Extra = mcExtra(res)
 		e.Extra["directions"] = slicedEPDirections

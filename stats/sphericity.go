@@ -43,7 +43,9 @@ func Sphericity(m Matrix) (Result, error) {
 	n, d := float64(m.N), float64(m.D)
 	factor := n - 1 - (2*d+5)/6
 	if !(factor > 0) {
-		return Result{}, fmt.Errorf("stats: %s: needs n - 1 - (2d+5)/6 > 0, got n = %d, d = %d; add rows", test, m.N, m.D)
+		// The smallest n with n - 1 - (2d+5)/6 > 0.
+		need := int(math.Floor(1+(2*d+5)/6)) + 1
+		return Result{}, tooFewRows(need, m.N, "stats: %s: needs n - 1 - (2d+5)/6 > 0, got n = %d, d = %d; add rows", test, m.N, m.D)
 	}
 	r, err := correlation(m)
 	if err != nil {
