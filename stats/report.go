@@ -99,6 +99,13 @@ type ReportOptions struct {
 	Eps     float64
 	Seed    uint64 // seeds every subsample and Monte Carlo draw
 	Workers int    // goroutines, default runtime.GOMAXPROCS(0); results do not depend on it
+	// Progress, when not nil, receives a description of each step of the
+	// battery as it starts, such as "step 3 of 8: henze-zirkler", and of
+	// each column that the per-component tests finish. Calls do not
+	// overlap, but they can come from different goroutines.
+	Progress func(step string)
+
+	progress *reportProgress // set by BuildReport from Progress
 }
 
 // TestEntry is one test result of the report.
@@ -278,9 +285,17 @@ func BuildReport(m Matrix, opts ReportOptions) (*Report, error) {
 	// The normality tests run on g, the values mapped to N(0, 1) for a
 	// transform prior (see gaussianSide).
 	g, unmapped := gaussianSide(m, opts.Prior)
+	mapped := !isTransformPrior(opts.Prior) || firstNonEmpty(unmapped) == ""
+	opts.progress = newReportProgress(opts, mapped)
 	perComponent := make([][]TestEntry, m.D)
+	if slices.ContainsFunc(opts.Tests, func(name string) bool { return testSpecs[name].perComponent }) {
+		opts.progress.startComponents(m.D)
+	}
 	forEachBlock(m.D, (MonteCarlo{Workers: opts.Workers}).workers(), func(j int) {
 		perComponent[j] = componentTests(m.Col(j), g.Col(j), j, opts, unmapped[j])
+		if len(perComponent[j]) > 0 {
+			opts.progress.componentDone(m.D)
+		}
 	})
 	for _, name := range opts.Tests {
 		for j := range perComponent {
@@ -291,6 +306,7 @@ func BuildReport(m Matrix, opts ReportOptions) (*Report, error) {
 			}
 		}
 		if name == "energy-prior" && opts.Prior == "uniform" {
+			opts.progress.start("energy-prior on each component")
 			r.Tests = append(r.Tests, energyColumnEntries(m, opts)...)
 		}
 	}
@@ -468,11 +484,13 @@ func multivariateTests(m Matrix, opts ReportOptions) []TestEntry {
 	selected := func(name string) bool { return slices.Contains(opts.Tests, name) }
 	var out []TestEntry
 	if selected("mardia-skewness") || selected("mardia-kurtosis") {
+		opts.progress.start(wholeSampleSteps(opts.Tests)[0])
 		out = append(out, mardiaEntries(m, opts, selected("mardia-skewness"), selected("mardia-kurtosis"))...)
 	}
 
 	mc := MonteCarlo{Replicates: opts.Replicates, Seed: opts.Seed, Workers: opts.Workers}
 	if selected("henze-zirkler") {
+		opts.progress.start("henze-zirkler")
 		hz := mc
 		hz.MaxSamples = opts.MaxSamples
 		res, err := HenzeZirklerSampled(m, hz)
@@ -485,6 +503,7 @@ func multivariateTests(m Matrix, opts ReportOptions) []TestEntry {
 	energy := mc
 	energy.MaxSamples = min(opts.EnergySamples, opts.MaxSamples)
 	if selected("energy") {
+		opts.progress.start("energy")
 		res, err := EnergyNormality(m, energy)
 		// EnergyNormality returns energy's fraction of replicates >= E,
 		// which is 0 when E beats them all. Holm would read 0 as certain
@@ -494,18 +513,22 @@ func multivariateTests(m Matrix, opts ReportOptions) []TestEntry {
 		out = append(out, finishEntry(TestEntry{Name: "energy", Component: -1, Extra: mcExtraOrNil(res, err), rowCap: energy.MaxSamples}, res.Result, err))
 	}
 	if selected("energy-prior") {
+		opts.progress.start("energy-prior")
 		res, err := EnergyPrior(m, opts.Prior, energy)
 		out = append(out, finishEntry(TestEntry{Name: "energy-prior", Component: -1, Extra: mcExtraOrNil(res, err), rowCap: energy.MaxSamples}, res.Result, err))
 	}
 	if selected("sliced-epps-pulley") {
+		opts.progress.start("sliced-epps-pulley")
 		out = append(out, slicedEPEntry(m, opts))
 	}
 	if selected("sphericity") {
+		opts.progress.start("sphericity")
 		res, err := Sphericity(m)
 		e := TestEntry{Name: "sphericity", Component: -1, Extra: map[string]any{"df": float64(m.D*(m.D-1)) / 2}}
 		out = append(out, finishEntry(e, res, err))
 	}
 	if selected("mean-covariance") {
+		opts.progress.start("mean-covariance")
 		res, err := MeanCovariance(m)
 		e := TestEntry{Name: "mean-covariance", Component: -1}
 		if err == nil {
