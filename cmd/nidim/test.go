@@ -32,7 +32,8 @@ gzipped (.gz). FILE "-" reads standard input, NPY or text, gzipped or not.
 Every p-value of the run forms one family, adjusted with Holm's method; the
 sample fails when some adjusted p-value is at most --alpha. The exit status
 is 0 whenever the tests ran, whatever the verdict, 1 when the run failed and
-2 on invalid flags or input.
+2 on invalid flags or input. When stderr is a terminal, one line on it shows
+the current step while the tests run.
 
 Flags:
   --prior NAME          target distribution, with independent components:
@@ -213,7 +214,16 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 
+	// The battery can take minutes on a large file, so on a terminal one
+	// line of stderr shows its current step. Elsewhere nothing is added,
+	// so that logs and captured stderr stay as they were.
+	var progress *progressLine
+	if isTerminal(stderr) {
+		progress = &progressLine{w: stderr, prefix: "nidim test: "}
+		opts.Progress = progress.show
+	}
 	report, err := stats.BuildReport(stats.Matrix{N: rows, D: cols, Data: data}, opts)
+	progress.clear()
 	if err != nil {
 		msg := strings.TrimPrefix(err.Error(), "stats: ")
 		msg = strings.TrimPrefix(msg, "report: ")
@@ -255,6 +265,28 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		return exitFail
 	}
 	return exitOK
+}
+
+// progressLine shows a status on one terminal line, each new status
+// replacing the last one.
+type progressLine struct {
+	w      io.Writer
+	prefix string
+	drawn  bool
+}
+
+func (p *progressLine) show(status string) {
+	fmt.Fprintf(p.w, "\r\033[K%s%s", p.prefix, status)
+	p.drawn = true
+}
+
+// clear erases the status line so that other output can follow. It does
+// nothing on a nil *progressLine.
+func (p *progressLine) clear() {
+	if p != nil && p.drawn {
+		fmt.Fprint(p.w, "\r\033[K")
+		p.drawn = false
+	}
 }
 
 // formatShape writes shape as NumPy prints it: (10, 10, 4), (5,) or ().

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -424,4 +425,30 @@ func TestCommandTestWarnsOncePerCause(t *testing.T) {
 	code, _, stderr = runCmd("test", "--tests", "ks-prior,anderson-darling,cramer-von-mises,mardia-skewness", short)
 	require.Equal(t, exitOK, code, stderr)
 	assert.Equal(t, "nidim test: warning: 2 tests could not run, 4 entries in all (anderson-darling, cramer-von-mises): need at least 8 values, got 6.\n", stderr)
+}
+
+// nidim test on a large file ran for minutes without a sign of progress.
+// On a terminal it now shows each step on one line of stderr, and the
+// report on stdout stays the same.
+func TestCommandTestShowsProgressOnTerminal(t *testing.T) {
+	path := writeNormalCSV(t, 50, 2, 7, 0)
+	for _, format := range [][]string{nil, {"--json"}} {
+		args := append([]string{"test", "--tests", "ks-prior,henze-zirkler,sphericity", "--replicates", "9", path}, format...)
+		code, plainOut, plainErr := runCmd(args...)
+		require.Equal(t, exitOK, code, plainErr)
+		assert.Empty(t, plainErr, "progress on a stderr that is no terminal")
+
+		saved := isTerminal
+		isTerminal = func(io.Writer) bool { return true }
+		code, stdout, stderr := runCmd(args...)
+		isTerminal = saved
+		require.Equal(t, exitOK, code, stderr)
+		assert.Equal(t, plainOut, stdout, "stdout with %v", format)
+		assert.Equal(t, "\r\033[Knidim test: step 1 of 3: per-component tests, 0 of 2 components done"+
+			"\r\033[Knidim test: step 1 of 3: per-component tests, 1 of 2 components done"+
+			"\r\033[Knidim test: step 1 of 3: per-component tests, 2 of 2 components done"+
+			"\r\033[Knidim test: step 2 of 3: henze-zirkler"+
+			"\r\033[Knidim test: step 3 of 3: sphericity"+
+			"\r\033[K", stderr)
+	}
 }
