@@ -382,6 +382,47 @@ func TestTrainNotesSaturatedEstimate(t *testing.T) {
 	}
 }
 
+// With few batch rows within the noise's reach, the match recipe's loss
+// favors light tails, and train prints a note unless --self-weight is
+// given.
+func TestTrainNotesLightTails(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	// Rows in reach: B (sigma^2 / (1 + sigma^2))^(d/2) = 24 / 2 = 12 at
+	// d = 2 and sigma 1, and 48 / 2 = 24 with a batch of 48.
+	for _, c := range []struct {
+		name  string
+		flags []string
+		note  bool
+	}{
+		{"few rows", []string{"--batch", "24"}, true},
+		{"self-weight given", []string{"--batch", "24", "--self-weight", "0.5"}, false},
+		{"enough rows", []string{"--batch", "48"}, false},
+		{"reference recipe", []string{"--batch", "24", "--recipe", "reference"}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			args := append([]string{"train", "--data", data, "--labels", labels, "--hidden", "8", "--dim", "2", "--sigma", "1",
+				"--epochs", "1", "--threads", "1", "--no-eval", "--out", filepath.Join(dir, "m.safetensors")}, c.flags...)
+			code, _, stderr := runCmd(args...)
+			require.Equal(t, exitOK, code, stderr)
+			if !c.note {
+				assert.NotContains(t, stderr, "lighter tails")
+				return
+			}
+			assert.Contains(t, stderr, "nidim train: at d = 2, sigma 1 and batch 24 only about 12 batch rows lie within the noise's reach")
+			assert.Contains(t, stderr, "--self-weight 0.05")
+		})
+	}
+
+	// The match recipe at d = 8 on MNIST: 4096 x 0.2^4 = 6.6 rows. At d = 4
+	// there are 164, and no note.
+	cfg := dim.MatchingConfig()
+	cfg.Dim = 8
+	assert.Contains(t, tailNote(dim.Gaussian{Sigma: 0.5}, cfg, false), "only about 6.6 batch rows")
+	cfg.Dim = 4
+	assert.Empty(t, tailNote(dim.Gaussian{Sigma: 0.5}, cfg, false))
+}
+
 // eps is the noise half-width of the uniform channel only, so the JSON of
 // train and eval leaves it out for the other priors.
 func TestJSONEpsOnlyForUniform(t *testing.T) {
