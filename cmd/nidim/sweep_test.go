@@ -57,7 +57,7 @@ func TestSweepWritesTableAndResumes(t *testing.T) {
 	require.NoError(t, err)
 	assert.InDelta(t, math.Log(5), capacity, 1e-5)
 	assert.Equal(t, "+Inf", kinds[dim.KindNoNoise][col["capacity"]])
-	// The log says in words that a run without noise has no capacity.
+	// The log states in words that a run without noise has no capacity.
 	assert.Contains(t, stderr, "no capacity without noise")
 	assert.NotContains(t, stderr, "capacity +Inf")
 	assert.Equal(t, "false", kinds[dim.KindNoNormalize][col["normalize"]])
@@ -308,6 +308,23 @@ func TestSweepSaturationNote(t *testing.T) {
 	baseline := run(16, 0.5, 1)
 	baseline.Kind = dim.KindNoNoise
 	assert.Empty(t, sweepSaturationNote([]dim.SweepRun{baseline}))
+}
+
+// Rows in reach at the center, 4096 (sigma^2 / (1 + sigma^2))^(d/2): 6.6
+// at d = 8 and sigma 0.5, 164 at d = 4, and 164 at d = 8 and sigma 0.9.
+// d = 16 at sigma 0.5 has its saturation note instead.
+func TestSweepTailNote(t *testing.T) {
+	run := func(d int, sigma float64) dim.SweepRun {
+		c := dim.MatchingConfig()
+		c.Dim, c.Sigma = d, sigma
+		return dim.SweepRun{Kind: dim.KindNoise, Config: c}
+	}
+	runs := []dim.SweepRun{run(4, 0.5), run(8, 0.5), run(8, 0.5), run(8, 0.9), run(16, 0.5)}
+	note := sweepTailNote(runs, false)
+	assert.True(t, strings.HasPrefix(note, "at gaussian d=8 sigma=0.5 fewer than 20 batch rows lie within the noise's reach"), note)
+	assert.Contains(t, note, "--self-weight 0.05")
+	assert.Empty(t, sweepTailNote(runs, true), "--self-weight given")
+	assert.Empty(t, sweepTailNote([]dim.SweepRun{run(4, 0.5), run(8, 0.9)}, false))
 }
 
 func TestSettingsDiffNamesChangedFields(t *testing.T) {
