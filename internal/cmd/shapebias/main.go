@@ -6,14 +6,17 @@
 // shape, scaled to unit variance. Shape 2 is N(0, I), and shapes above 2
 // have lighter tails.
 //
-// With -clusters K, a last row compares a mixture of K Gaussian clusters
-// with N(0, I): a share -between of each component's unit variance lies
-// between the cluster centers, which are drawn once from N(0, between I).
+// Two more rows are optional. With -radial K, the embeddings are
+// spherically symmetric with a squared length drawn from Gamma(K, d/K);
+// N(0, I) is K = d/2, where that is the chi-square. With -clusters K,
+// they are a mixture of K Gaussian clusters: a share -between of each
+// component's unit variance lies between the cluster centers, which are
+// drawn once from N(0, between I).
 //
 // Every row gets the same channel noise, so the per-batch differences
-// of the loss from the first shape's cancel the noise's share of the
+// of the loss from the first row's cancel the noise's share of the
 // variance, and their standard error is the one to read. A negative
-// difference means the loss prefers that shape to the first, so that
+// difference means the loss prefers that row to the first, so that
 // training drifts toward it.
 //
 //	go run ./internal/cmd/shapebias -dim 8 -shapes 2,2.5
@@ -39,6 +42,7 @@ func main() {
 	shapeList := flag.String("shapes", "2,2.5", "comma-separated generalized-normal shapes; the first is the baseline")
 	selfWeight := flag.Float64("self-weight", 0.5, "weight of the matching pair in the denominators")
 	seed := flag.Uint64("seed", 1, "seed of the embeddings and the noise")
+	radial := flag.Float64("radial", 0, "Gamma shape of the squared length in the radial row, 0 for none; d/2 is N(0, I), more is lighter tails")
 	clusters := flag.Int("clusters", 0, "clusters of the mixture row, 0 for none")
 	between := flag.Float64("between", 0.3, "share of the variance between the clusters' centers")
 	flag.Parse()
@@ -54,6 +58,8 @@ func main() {
 		err = fmt.Errorf("-batches %d is invalid; the standard error needs 2 or more", *batches)
 	case !(*sigma > 0) || math.IsInf(*sigma, 0):
 		err = fmt.Errorf("-sigma %v is invalid; use a positive number such as 0.5", *sigma)
+	case !(*radial >= 0) || math.IsInf(*radial, 0):
+		err = fmt.Errorf("-radial %v is invalid; use 0 for none or a positive Gamma shape such as %d", *radial, *d/2+1)
 	case *clusters < 0:
 		err = fmt.Errorf("-clusters %d is invalid; use 0 for none or a positive count", *clusters)
 	case !(*between >= 0 && *between < 1):
@@ -67,6 +73,9 @@ func main() {
 	rows := make([]distribution, len(shapes))
 	for s, shape := range shapes {
 		rows[s] = generalizedNormal(shape)
+	}
+	if *radial > 0 {
+		rows = append(rows, radialGamma(*radial, *d))
 	}
 	if *clusters > 0 {
 		rows = append(rows, mixture(*clusters, *between, *d, *seed))
@@ -114,6 +123,33 @@ func generalizedNormal(shape float64) distribution {
 		draw: func(rng *rand.Rand, x []float32, d int) {
 			for i := range x {
 				x[i] = float32(scale * generalizedNormalValue(rng, shape))
+			}
+		},
+	}
+}
+
+// radialGamma returns the spherically symmetric distribution whose
+// squared length is Gamma(k, d/k), with mean d, so that each component
+// has unit variance. k = d/2 gives the chi-square of N(0, I), and a larger
+// k lighter tails in the length while every direction stays equally
+// likely. A component's excess kurtosis is 3 d (k+1) / (k (d+2)) - 3.
+func radialGamma(k float64, d int) distribution {
+	n := float64(d)
+	return distribution{
+		name:     fmt.Sprintf("radial shape %g", k),
+		kurtosis: 3*n*(k+1)/(k*(n+2)) - 3,
+		draw: func(rng *rand.Rand, x []float32, d int) {
+			z := make([]float64, d)
+			for r := 0; r < len(x)/d; r++ {
+				ss := 0.0
+				for j := range z {
+					z[j] = rng.NormFloat64()
+					ss += z[j] * z[j]
+				}
+				length := math.Sqrt(gamma(rng, k) * n / k)
+				for j, v := range z {
+					x[r*d+j] = float32(v / math.Sqrt(ss) * length)
+				}
 			}
 		},
 	}
