@@ -96,6 +96,12 @@ func retargetPrior(m *dim.Model, prior string) error {
 	if prior == "" || prior == m.Config.Prior {
 		return nil
 	}
+	if prior == "uniform" {
+		return fmt.Errorf("--prior uniform does not apply: the model was trained for the %s prior, and a model's prior is fixed at training. "+
+			"--prior maps the Gaussian output of a gaussian, logistic, laplace or exponential model to another of these four, "+
+			"but not to uniform, because a uniform model squashes its output into [0, 1] during training. "+
+			"Drop --prior, or train a new model with --prior uniform", m.Config.Prior)
+	}
 	_, transformed := dim.TransformTarget(prior)
 	if prior != "gaussian" && !transformed {
 		return fmt.Errorf("invalid --prior %q; use gaussian, logistic, laplace or exponential", prior)

@@ -1415,3 +1415,20 @@ func TestSweepBatchNamesRecipeDefault(t *testing.T) {
 	assert.Equal(t, exitUsage, code)
 	assert.Equal(t, "nidim sweep: --batch 4096 (the default of the match recipe) is larger than the 24 test rows that the MI estimate needs; use --batch 24 or less, or a larger --test-fraction.\n", stderr)
 }
+
+// "nidim embed MODEL --prior uniform" on a Gaussian model was rejected as
+// an invalid --prior, although train accepts uniform. The message now
+// explains that the prior is fixed at training and what to do instead.
+func TestEmbedUniformPriorExplained(t *testing.T) {
+	for _, prior := range []string{"gaussian", "logistic"} {
+		data, _, model := trainTinyModel(t, "--prior", prior)
+		out := filepath.Join(t.TempDir(), "e.npy")
+		code, _, stderr := runCmd("embed", model, "--data", data, "--prior", "uniform", "--out", out)
+		assert.Equal(t, exitUsage, code, stderr)
+		assert.Equal(t, "nidim embed: --prior uniform does not apply: the model was trained for the "+prior+" prior, and a model's prior is fixed at training. "+
+			"--prior maps the Gaussian output of a gaussian, logistic, laplace or exponential model to another of these four, "+
+			"but not to uniform, because a uniform model squashes its output into [0, 1] during training. "+
+			"Drop --prior, or train a new model with --prior uniform.\n", stderr)
+		assert.NoFileExists(t, out)
+	}
+}
