@@ -98,9 +98,20 @@ func runExport(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(exitFail, "%v", err)
 	}
-	fmt.Fprintf(stderr, "wrote %s without the optimizer state: %s, down from %s in %s\n",
-		*out, sizeText(after.Size()), sizeText(before.Size()), source)
+	fmt.Fprintf(stderr, "wrote %s without the optimizer state: %s\n", *out, sizeChangeText(after.Size(), before.Size(), source))
 	return exitOK
+}
+
+// sizeChangeText compares the size of the exported file with that of
+// source. The sizes are equal when source was exported already.
+func sizeChangeText(exportedSize, sourceSize int64, source string) string {
+	switch {
+	case exportedSize < sourceSize:
+		return fmt.Sprintf("%s, down from %s in %s", sizeText(exportedSize), sizeText(sourceSize), source)
+	case exportedSize > sourceSize:
+		return fmt.Sprintf("%s, up from %s in %s", sizeText(exportedSize), sizeText(sourceSize), source)
+	}
+	return fmt.Sprintf("%s, the same size as %s", sizeText(exportedSize), source)
 }
 
 // sizeText returns a file size in megabytes (10^6 bytes) or, below 1 MB,

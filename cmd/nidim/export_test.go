@@ -140,6 +140,26 @@ func TestExportCheckpointWithoutOptimizerState(t *testing.T) {
 	require.NoError(t, err)
 }
 
+// Exporting an exported file used to report "2.0 KB, down from 2.0 KB".
+// Equal sizes are now reported as such, and so is a larger file, which a
+// checkpoint without optimizer state and checksum gives.
+func TestExportSizeReportSameOrLarger(t *testing.T) {
+	_, _, model := trainTinyModel(t)
+	exported, _ := exportModel(t, model)
+	again, stderr := exportModel(t, exported)
+	size := int64(len(readFile(t, exported)))
+	assert.Equal(t, size, int64(len(readFile(t, again))))
+	assert.Equal(t, "nidim export: note: "+exported+" contains no optimizer state, so the exported file is about the same size\n"+
+		fmt.Sprintf("wrote %s without the optimizer state: %s, the same size as %s\n", again, sizeText(size), exported), stderr)
+
+	dropOptimizerState(t, model)
+	before := int64(len(readFile(t, model)))
+	larger, stderr := exportModel(t, model)
+	after := int64(len(readFile(t, larger)))
+	require.Greater(t, after, before, "the exported file should be larger, since it gains a checksum")
+	assert.Contains(t, stderr, fmt.Sprintf("wrote %s without the optimizer state: %s, up from %s in %s\n", larger, sizeText(after), sizeText(before), model))
+}
+
 func TestExportedFileDamageRejected(t *testing.T) {
 	data, _, model := trainTinyModel(t)
 	exported, _ := exportModel(t, model)
