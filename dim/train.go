@@ -398,7 +398,12 @@ type Progress struct {
 // EpochStats summarizes one epoch, or the part of it that a resumed run
 // trained.
 type EpochStats struct {
-	Epoch         int     `json:"epoch"`
+	Epoch int `json:"epoch"`
+	// ResumedAtStep is the number of steps of the epoch that were trained
+	// before Continue resumed it, 0 (and left out of the JSON) for an
+	// epoch trained whole. When it is above 0, the other fields cover only
+	// the steps after it.
+	ResumedAtStep int     `json:"resumed_at_step,omitempty"`
 	Loss          float64 `json:"loss"`
 	MI            float64 `json:"mi_estimate"`
 	Tau           float64 `json:"tau"`
@@ -406,7 +411,8 @@ type EpochStats struct {
 	SamplesPerSec float64 `json:"samples_per_s"`
 }
 
-// History is the per-epoch record of a run.
+// History is the per-epoch record of a run. The checkpoint does not store
+// it, so the history of a resumed run starts at the resumed epoch.
 type History struct {
 	Epochs []EpochStats `json:"epochs"`
 }
@@ -734,7 +740,7 @@ func Continue(ctx context.Context, m *Model, data *Dataset, progress func(Progre
 		sec := time.Since(epochStart).Seconds()
 		recordState(epoch+1, 0)
 		done := steps - first
-		st := EpochStats{Epoch: epoch + 1, Loss: sumLoss / float64(done), MI: sumMI / float64(done),
+		st := EpochStats{Epoch: epoch + 1, ResumedAtStep: first, Loss: sumLoss / float64(done), MI: sumMI / float64(done),
 			Tau: math.Exp(m.LogTau), Seconds: sec, SamplesPerSec: float64(done*b) / sec}
 		hist.Epochs = append(hist.Epochs, st)
 		if progress != nil {

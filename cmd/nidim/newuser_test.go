@@ -1432,3 +1432,36 @@ func TestEmbedUniformPriorExplained(t *testing.T) {
 		assert.NoFileExists(t, out)
 	}
 }
+
+// After --resume within an epoch, the --json history started with an
+// entry for that epoch that covered only the resumed steps, with nothing
+// to say so. The entry now carries resumed_at_step, which whole epochs
+// leave out.
+func TestResumeHistoryMarksPartialEpoch(t *testing.T) {
+	data, labels, model := trainTinyModel(t)
+	makeUnfinished(t, model, 3, 2)
+	code, stdout, stderr := runCmd("train", "--resume", model, "--data", data, "--labels", labels, "--threads", "1", "--no-eval", "--json")
+	require.Equal(t, exitOK, code, stderr)
+	var res struct {
+		History []map[string]any `json:"history"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &res), stdout)
+	require.Len(t, res.History, 2, "the history should hold epochs 2 and 3, which this run trained")
+	assert.Equal(t, 2.0, res.History[0]["epoch"])
+	assert.Equal(t, 2.0, res.History[0]["resumed_at_step"])
+	assert.Equal(t, 3.0, res.History[1]["epoch"])
+	assert.NotContains(t, res.History[1], "resumed_at_step")
+
+	// A run that was never resumed has no resumed_at_step at all.
+	code, stdout, stderr = runCmd("train", "--data", data, "--labels", labels, "--dim", "2", "--hidden", "8", "--batch", "24", "--epochs", "2",
+		"--threads", "1", "--no-eval", "--json", "--out", filepath.Join(t.TempDir(), "whole.safetensors"))
+	require.Equal(t, exitOK, code, stderr)
+	var whole struct {
+		History []map[string]any `json:"history"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &whole), stdout)
+	require.Len(t, whole.History, 2)
+	for _, e := range whole.History {
+		assert.NotContains(t, e, "resumed_at_step", "epoch %v", e["epoch"])
+	}
+}

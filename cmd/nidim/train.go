@@ -205,7 +205,12 @@ Data and output:
                        tau, linear_probe_accuracy, knn_accuracy, report
                        (as nidim test --json prints it), eval_seconds,
                        model (the checkpoint path) and history (one
-                       object per epoch)
+                       object per epoch of this run: epoch, loss,
+                       mi_estimate, tau, seconds, samples_per_s). The
+                       checkpoint stores no history, so after --resume
+                       it starts at the resumed epoch; when that epoch
+                       was resumed after step N, its object has
+                       resumed_at_step N and covers only the steps after N
 `
 
 // modelFlags are the flags that define the model, which a resumed run
