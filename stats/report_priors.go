@@ -102,8 +102,10 @@ func gaussianSide(m Matrix, prior string) (Matrix, []string) {
 		z := ToGaussian(d, v)
 		g.Data[i] = z
 		if j := i % m.D; reasons[j] == "" && (math.IsInf(z, 0) || math.IsNaN(z)) {
-			reasons[j] = fmt.Sprintf("the value %v of component %d in row %d maps to %v under the %s prior (outside its support or beyond its float64 tail), so the normality tests of the mapped values cannot run",
-				v, j, i/m.D, z, prior)
+			// Rows count from 1, as in the other messages about rows, and
+			// components from 0, as in the report's component column.
+			reasons[j] = fmt.Sprintf("the value %v of component %d in row %d (counting rows from 1) maps to %v under the %s prior (outside its support or beyond its float64 tail), so the normality tests of the mapped values cannot run",
+				v, j, i/m.D+1, z, prior)
 		}
 	}
 	return g, reasons

@@ -71,14 +71,14 @@ func TestReportLaplacePriorRejectsGaussianSample(t *testing.T) {
 
 func TestReportExponentialOutsideSupport(t *testing.T) {
 	m := priorMatrix(Exponential{1}, 100, 2, 3)
-	m.Data[2*10+1] = -0.5 // row 10, component 1
+	m.Data[2*10+1] = -0.5 // the 11th row, component 1
 	r, err := BuildReport(m, ReportOptions{Prior: "exponential", Tests: []string{"ks-prior", "shapiro-wilk", "sphericity"}, Seed: 1})
 	require.NoError(t, err)
 
 	sw := entriesNamed(r, "shapiro-wilk")
 	require.Len(t, sw, 2)
 	assert.Empty(t, sw[0].Err, "component 0 maps to finite values")
-	assert.Contains(t, sw[1].Err, "the value -0.5 of component 1 in row 10")
+	assert.Contains(t, sw[1].Err, "the value -0.5 of component 1 in row 11 (counting rows from 1)")
 	sph := entriesNamed(r, "sphericity")
 	require.Len(t, sph, 1)
 	assert.Contains(t, sph[0].Err, "outside its support")

@@ -416,7 +416,7 @@ func TestCommandTestWarnsOncePerCause(t *testing.T) {
 	require.Equal(t, exitOK, code, stderr)
 	assert.Equal(t, "nidim test: warning: 16 tests could not run (shapiro-wilk, shapiro-francia, anderson-darling, lilliefors, cramer-von-mises, dagostino-k2, jarque-bera, epps-pulley, "+
 		"mardia-skewness, mardia-kurtosis, henze-zirkler, energy, energy-prior, sliced-epps-pulley, sphericity, mean-covariance): "+
-		"the value -1 of component 1 in row 0 maps to -Inf under the exponential prior (outside its support or beyond its float64 tail), so the normality tests of the mapped values cannot run.\n", stderr)
+		"the value -1 of component 1 in row 1 (counting rows from 1) maps to -Inf under the exponential prior (outside its support or beyond its float64 tail), so the normality tests of the mapped values cannot run.\n", stderr)
 	assert.Contains(t, stdout, "; 16 could not run")
 
 	// Tests that fail on several components for the same reason give one
