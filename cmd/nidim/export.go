@@ -1,12 +1,14 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 
 	"github.com/nidim/nidim/dim"
+	"github.com/nidim/nidim/internal/atomicfile"
 )
 
 func init() {
@@ -92,7 +94,11 @@ func runExport(args []string, stdout, stderr io.Writer) int {
 		return fail(exitFail, "%v", err)
 	}
 	if err := e.Write(*out); err != nil {
-		return fail(exitFail, "%v", err)
+		if errors.Is(err, atomicfile.ErrStopped) {
+			return fail(exitFail, "%v", err)
+		}
+		// The write is atomic, so a file that --out named before is kept.
+		return fail(exitFail, "%v; %s was not written; free disk space, raise the file size limit (ulimit -f), or pass another --out, such as one on another file system", err, *out)
 	}
 	after, err := os.Stat(*out)
 	if err != nil {
