@@ -522,9 +522,10 @@ func parseIntList(flagName, s string) ([]int, error) {
 	return out, nil
 }
 
-// sweepSaturationNote names the settings of runs whose channel allows more
-// mutual information than ln B (see saturationNote), or returns "".
-func sweepSaturationNote(runs []dim.SweepRun) string {
+// noteRuns returns the distinct settings, as "gaussian d=16 sigma=0.5",
+// of the runs with channel noise whose prior and configuration a note
+// applies to.
+func noteRuns(runs []dim.SweepRun, applies func(dim.Prior, dim.Config) bool) string {
 	var names []string
 	seen := map[string]bool{}
 	for _, r := range runs {
@@ -532,7 +533,7 @@ func sweepSaturationNote(runs []dim.SweepRun) string {
 			continue
 		}
 		p, err := r.Config.NewPrior()
-		if err != nil || saturationNote(p, r.Config) == "" {
+		if err != nil || !applies(p, r.Config) {
 			continue
 		}
 		name := fmt.Sprintf("%s d=%d %s=%g", r.Config.Prior, r.Config.Dim, levelName(r.Config.Prior), r.Config.NoiseLevel())
@@ -541,38 +542,32 @@ func sweepSaturationNote(runs []dim.SweepRun) string {
 			names = append(names, name)
 		}
 	}
-	if len(names) == 0 {
+	return strings.Join(names, ", ")
+}
+
+// sweepSaturationNote names the settings of runs whose channel allows more
+// mutual information than ln B (see saturationNote), or returns "".
+func sweepSaturationNote(runs []dim.SweepRun) string {
+	names := noteRuns(runs, func(p dim.Prior, c dim.Config) bool { return saturationNote(p, c) != "" })
+	if names == "" {
 		return ""
 	}
 	return fmt.Sprintf("at %s the channel allows more than ln B = %.2f nats, the most the InfoNCE estimate can reach, so in those runs the estimate cannot approach the capacity and the capacity gap says nothing about the match; judge them by the battery. docs/sweep.md in the nidim repository (\"Larger dimensions\") gives measured runs.",
-		strings.Join(names, ", "), math.Log(float64(runs[0].Config.Batch)))
+		names, math.Log(float64(runs[0].Config.Batch)))
 }
 
 // sweepTailNote names the settings of runs with so few batch rows in reach
 // that the loss favors light tails (see tailNote), or returns "". Runs
 // that sweepSaturationNote names are left to it.
 func sweepTailNote(runs []dim.SweepRun, selfWeightSet bool) string {
-	var names []string
-	seen := map[string]bool{}
-	for _, r := range runs {
-		if r.Kind != dim.KindNoise {
-			continue
-		}
-		p, err := r.Config.NewPrior()
-		if err != nil || saturationNote(p, r.Config) != "" || tailNote(p, r.Config, selfWeightSet) == "" {
-			continue
-		}
-		name := fmt.Sprintf("%s d=%d %s=%g", r.Config.Prior, r.Config.Dim, levelName(r.Config.Prior), r.Config.NoiseLevel())
-		if !seen[name] {
-			seen[name] = true
-			names = append(names, name)
-		}
-	}
-	if len(names) == 0 {
+	names := noteRuns(runs, func(p dim.Prior, c dim.Config) bool {
+		return saturationNote(p, c) == "" && tailNote(p, c, selfWeightSet) != ""
+	})
+	if names == "" {
 		return ""
 	}
 	return fmt.Sprintf("at %s fewer than %d batch rows lie within the noise's reach of an embedding at the center, so the loss favors lighter tails than N(0, 1). On MNIST at d = 8, --self-weight 0.05 cut the rejected tests from 33-45 to 8-10 of 96, but it passed fewer seeds at d = 4. docs/sweep.md in the nidim repository (\"The objective prefers light tails at d = 8\") gives the runs.",
-		strings.Join(names, ", "), tailRows)
+		names, tailRows)
 }
 
 // settingsDiff lists the space-separated fields in which two settings
