@@ -65,7 +65,7 @@ func runExport(args []string, stdout, stderr io.Writer) int {
 	if err := checkOutputPath("--out", *out, inputFile{"checkpoint", source}); err != nil {
 		return fail(exitUsage, "%v", err)
 	}
-	if err := checkReplacesCheckpoint("--out", *out, "the export"); err != nil {
+	if _, err := existingCheckpoint("--out", *out, "the export"); err != nil {
 		return fail(exitUsage, "%v", err)
 	}
 

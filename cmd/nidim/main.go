@@ -282,20 +282,21 @@ func parseFlagsAndFiles(fs *flag.FlagSet, args []string, maxFiles int, usage str
 	return files, -1
 }
 
-// checkReplacesCheckpoint rejects a checkpoint output path that contains
-// a file other than a checkpoint (embeddings, data, notes), which the
-// output would replace without a word. work names the command that
-// would replace it, such as "training". An empty file contains nothing
-// to lose.
-func checkReplacesCheckpoint(flagName, path, work string) error {
+// existingCheckpoint returns the checkpoint at an output path, or nil when
+// there is no file or an empty one, which contains nothing to lose. It
+// rejects a file other than a checkpoint (embeddings, data, notes), which
+// the output would replace without a word. work names the command that
+// would replace it, such as "training".
+func existingCheckpoint(flagName, path, work string) (*dim.Model, error) {
 	fi, err := os.Stat(path)
 	if err != nil || fi.Size() == 0 {
-		return nil
+		return nil, nil
 	}
-	if _, err := dim.LoadModel(path); err != nil {
-		return fmt.Errorf("%s %s exists and is not a checkpoint that nidim can read, and %s would replace it; choose another %s, or delete the file if you no longer need it", flagName, path, work, flagName)
+	m, err := dim.LoadModel(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s exists and is not a checkpoint that nidim can read, and %s would replace it; choose another %s, or delete the file if you no longer need it", flagName, path, work, flagName)
 	}
-	return nil
+	return m, nil
 }
 
 // inputFile is a file that a command reads, named by its flag.

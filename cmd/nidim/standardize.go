@@ -25,41 +25,32 @@ func checkStandardizeData(df dataFlags, shape []int) error {
 	return fmt.Errorf("--standardize applies to feature vectors only, but %s (shape %v); drop --standardize, or pass a matrix --data without --image-shape", source, shape)
 }
 
-// fitStandardization fits the standardization of m on the training rows.
-// checkFeatureSpread reports the constant features.
-func fitStandardization(m *dim.Model, train *dim.Dataset) error {
-	s, _, err := dim.FitStandardization(train.X)
-	if err != nil {
-		return err
-	}
-	m.Standardization = s
-	return nil
-}
-
 // checkFeatureSpread returns an error when every feature of the training
 // rows, feature vectors read from --data, is constant, because the
 // encoder then has nothing to learn. Otherwise it returns the note on the
-// constant features, or "" when there are none. Images are not checked,
-// because constant pixels, such as MNIST's borders, are common. A feature
-// counts as constant as in dim.FitStandardization, and standardize
-// selects the note's wording for --standardize.
-func checkFeatureSpread(df dataFlags, train *dim.Dataset, standardize bool) (string, error) {
+// constant features, or "" when there are none, and the standardization
+// fitted on the training rows, which a new model with --standardize
+// takes. Images are not checked and get no standardization, because
+// constant pixels, such as MNIST's borders, are common. A feature counts
+// as constant as in dim.FitStandardization, and standardize selects the
+// note's wording for --standardize.
+func checkFeatureSpread(df dataFlags, train *dim.Dataset, standardize bool) (*dim.Standardization, string, error) {
 	if len(train.Shape) != 1 {
-		return "", nil
+		return nil, "", nil
 	}
-	_, constant, err := dim.FitStandardization(train.X)
+	s, constant, err := dim.FitStandardization(train.X)
 	if err != nil {
-		return "", err
+		return nil, "", err
 	}
 	rows, cols := train.X.Shape[0], train.X.Shape[1]
 	if len(constant) < cols {
-		return constantFeaturesNote(constant, rows, standardize), nil
+		return s, constantFeaturesNote(constant, rows, standardize), nil
 	}
 	columns, verb := fmt.Sprintf("all %d columns", cols), "are"
 	if cols == 1 {
 		columns, verb = "the one column", "is"
 	}
-	return "", fmt.Errorf("%s of --data %s %s constant over the %d training rows, so the encoder has nothing to learn; pass data whose features vary across samples",
+	return nil, "", fmt.Errorf("%s of --data %s %s constant over the %d training rows, so the encoder has nothing to learn; pass data whose features vary across samples",
 		columns, shellQuote(df.data), verb, rows)
 }
 

@@ -265,7 +265,7 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	}
 	// Every run trains on the same split, so the note on constant
 	// features is printed once, after the header line.
-	featureNote, err := checkFeatureSpread(df, train, base.Standardize)
+	_, featureNote, err := checkFeatureSpread(df, train, base.Standardize)
 	if err != nil {
 		return fail(exitUsage, "%v", err)
 	}

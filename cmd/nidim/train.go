@@ -530,13 +530,14 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		return fail(exitUsage, "%v", err)
 	}
 	// Training replaces --out after each epoch.
-	if err := checkReplacesCheckpoint("--out", *out, "training"); err != nil {
+	old, err := existingCheckpoint("--out", *out, "training")
+	if err != nil {
 		return fail(exitUsage, "%v", err)
 	}
 	// Without --resume, an unfinished run in --out would be replaced by
 	// the first epoch of a new one.
 	if *resume == "" {
-		if old, err := dim.LoadModel(*out); err == nil && (old.Epoch < old.Config.Epochs || old.Step > 0) {
+		if old != nil && (old.Epoch < old.Config.Epochs || old.Step > 0) {
 			if old.Exported {
 				return fail(exitUsage, "--out %s contains an unfinished run (%s of %d epochs), written by nidim export; resume the checkpoint it was exported from, or pass another --out or delete the file to start over.",
 					*out, unfinishedText(old), old.Config.Epochs)
@@ -550,7 +551,10 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(exitUsage, "%v", err)
 	}
-	featureNote := "" // on constant features, printed once the model is made
+	// The note on constant features is printed once the model is made,
+	// which takes the fitted standardization with --standardize.
+	featureNote := ""
+	var standardization *dim.Standardization
 	if model == nil {
 		if err := checkViewFlags(explicit, cfg, train.Shape); err != nil {
 			return fail(exitUsage, "%v", err)
@@ -560,7 +564,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 				return fail(exitUsage, "%v", err)
 			}
 		}
-		if featureNote, err = checkFeatureSpread(df, train, cfg.Standardize); err != nil {
+		if standardization, featureNote, err = checkFeatureSpread(df, train, cfg.Standardize); err != nil {
 			return fail(exitUsage, "%v", err)
 		}
 	}
@@ -617,9 +621,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		// Only a new model fits the statistics: a resumed one keeps those
 		// in its checkpoint, which its first epochs trained with.
 		if cfg.Standardize {
-			if err := fitStandardization(model, train); err != nil {
-				return fail(exitUsage, "%v", err)
-			}
+			model.Standardization = standardization
 		}
 		if featureNote != "" {
 			fmt.Fprintf(stderr, "nidim train: note: %s\n", featureNote)
