@@ -371,7 +371,7 @@ func WriteSweepMarkdown(w io.Writer, records [][]string) error {
 			switch s.name {
 			case "capacity":
 				// The CSV keeps +Inf, the capacity of a channel without
-				// noise; the table says so in words.
+				// noise, and the table states it in words.
 				if f, err := strconv.ParseFloat(v, 64); err == nil && math.IsInf(f, 1) {
 					v = "none (no noise)"
 				} else if err == nil {

@@ -146,7 +146,7 @@ func (r *Report) monteCarloNote() string {
 // the battery as a whole ran but more than half of the multivariate tests
 // did not, as with fewer rows than columns, the warning states that only
 // the few that ran checked the joint distribution. It returns "" when
-// neither holds, and when no test ran, which the verdict says.
+// neither holds, and when no test ran, which the verdict states.
 func (r *Report) coverageWarning() string {
 	if r.Ran() == 0 {
 		return ""

@@ -72,17 +72,17 @@ func constantFeaturesNote(constant []int, rows int, standardize bool) string {
 	if more := len(constant) - shown; more > 0 {
 		list += fmt.Sprintf(" and %d more", more)
 	}
-	one := len(constant) == 1
+	single := len(constant) == 1
 	subject := fmt.Sprintf("columns %s (counting from 1) are constant over the %d training rows", list, rows)
-	if one {
+	if single {
 		subject = fmt.Sprintf("column %s (counting from 1) is constant over the %d training rows", list, rows)
 	}
 	switch {
-	case standardize && one:
+	case standardize && single:
 		return subject + ", so --standardize centres it and leaves its scale alone"
 	case standardize:
 		return subject + ", so --standardize centres them and leaves their scale alone"
-	case one:
+	case single:
 		return subject + ", so it carries no information for the encoder; check that --data contains the intended features"
 	}
 	return subject + ", so they carry no information for the encoder; check that --data contains the intended features"
