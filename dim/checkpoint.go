@@ -24,6 +24,8 @@ const (
 	metaStep   = "nidim.step"
 	metaData   = "nidim.data"
 	metaSIMD   = "nidim.simd" // Model.SIMD, absent in older files
+	// metaInputs is Model.Inputs as "min,max", absent in older files.
+	metaInputs = "nidim.inputs"
 	// metaChecksum is the SHA-256 of everything else in the file, as
 	// checksum computes it. Files written before it existed lack it.
 	metaChecksum   = "nidim.sha256"
@@ -55,11 +57,11 @@ const (
 // the log temperature as the 1-element tensor "log_tau", and Adam's
 // moments of each when m.Optimizer is set, and the "standardize.mean" and
 // "standardize.scale" tensors of m.Standardization when the model
-// standardizes its inputs. The metadata are the config,
-// the completed epochs, the steps of the next epoch, the calibration
-// flag, the fingerprint of the training data, the SIMD level, Adam's step
-// counts, the export mark when m.Exported is set, and the checksum of all
-// the rest.
+// standardizes its inputs. The metadata are the config, the completed
+// epochs, the steps of the next epoch, the calibration flag, the
+// fingerprint and value range of the training data, the SIMD level, Adam's
+// step counts, the export mark when m.Exported is set, and the checksum of
+// all the rest.
 func (m *Model) Save(path string) error {
 	cfg, err := json.Marshal(m.Config)
 	if err != nil {
@@ -87,6 +89,9 @@ func (m *Model) Save(path string) error {
 	}
 	if m.SIMD != "" {
 		meta[metaSIMD] = m.SIMD
+	}
+	if r := m.Inputs; r != nil {
+		meta[metaInputs] = formatValue(r.Min) + "," + formatValue(r.Max)
 	}
 	if o := m.Optimizer; o != nil {
 		moments, err := m.optimizerTensors()
@@ -240,6 +245,13 @@ func modelFromCheckpoint(path string, c *nn.Checkpoint) (*Model, error) {
 	m.Data = c.Metadata[metaData]
 	m.Exported = c.Metadata[metaExported] == "true"
 	m.SIMD = c.Metadata[metaSIMD]
+	if text, ok := c.Metadata[metaInputs]; ok {
+		r, err := parseValueRange(text)
+		if err != nil {
+			return nil, fmt.Errorf("dim: %s: invalid input range metadata: %w", path, err)
+		}
+		m.Inputs = &r
+	}
 	m.Verified = hasChecksum
 	if m.Optimizer, err = loadOptimizerState(path, c, m); err != nil {
 		return nil, err

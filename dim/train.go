@@ -328,6 +328,10 @@ type Model struct {
 	// checksum in its checkpoint. It is false for a model that was not
 	// loaded and for a checkpoint written before nidim stored checksums.
 	Verified bool
+	// Inputs is the range of the raw training inputs, before
+	// Standardization. Continue sets it; it is nil for an untrained model
+	// and for a checkpoint written before nidim saved it.
+	Inputs *ValueRange
 	// Standardization is the input map of a model with
 	// Config.Standardize, fitted on the training split, and nil without
 	// it. Train sets it, and a caller of NewModel and Continue sets it
@@ -485,8 +489,10 @@ func Continue(ctx context.Context, m *Model, data *Dataset, progress func(Progre
 	if err := m.checkStandardization(); err != nil {
 		return nil, nil, err
 	}
-	// The fingerprint covers the raw rows, which a resumed run is given.
-	// Everything below trains on the standardized rows.
+	// The fingerprint and the range cover the raw rows, which a resumed
+	// run is given. Everything below trains on the standardized rows.
+	inputs := RangeOf(data.X.Data)
+	m.Inputs = &inputs
 	data = m.standardizedData(data)
 	m.Data = fingerprint
 	m.SIMD = simd.Active().Level.String()

@@ -194,6 +194,42 @@ func noFingerprintText(path string) string {
 	return fmt.Sprintf("cannot check that the data is the data %s was trained on, because it has no data fingerprint; an older nidim wrote it, so pass the --data and --test-fraction it was trained on", path)
 }
 
+// input loads the rows that embed and score run through m, from --data
+// and --split, and checks them against the model, as modelInput does. It
+// prints a note when their values look like another scale than the
+// model's training inputs.
+func (c *modelCommand) input(m *dim.Model) (x *tensor.Tensor, labels []int, err error) {
+	x, labels, err = modelInput(*c.data, *c.split, m)
+	if err == nil {
+		if note := scaleNote(*c.data, *c.model, m, x.Data); note != "" {
+			fmt.Fprintf(c.stderr, "nidim %s: note: %s\n", c.name, note)
+		}
+	}
+	return x, labels, err
+}
+
+// scaleNote returns the note for values, read from the --data path data,
+// when they look like another scale than the training inputs of m, read
+// from path, and "" otherwise.
+func scaleNote(data, path string, m *dim.Model, values []float32) string {
+	r := dim.RangeOf(values)
+	if !m.ScaleMismatch(r) {
+		return ""
+	}
+	source := "the values of --data " + data
+	if data == "" {
+		source = "the values of the built-in MNIST"
+	}
+	note := fmt.Sprintf("%s span %v, but %s was trained on values in %v, and on another scale its embeddings mean nothing; rescale the data to the training range",
+		source, r, path, *m.Inputs)
+	// Pixels read from a single IDX file against a model trained on an
+	// IDX directory, or the reverse.
+	if ratio := r.Span() / m.Inputs.Span(); (ratio > 200 && ratio < 300) || (ratio > 1.0/300 && ratio < 1.0/200) {
+		note += ". A factor of 255 is the difference between an IDX directory, whose pixels nidim scales to [0, 1], and a single IDX file, read as raw values 0-255: pass --data in the form the model was trained on"
+	}
+	return note
+}
+
 // modelInput loads the rows that embed and score run through m, from
 // --data and --split, and checks them against the model. labels are the
 // class labels of MNIST-style data and nil for a matrix file.

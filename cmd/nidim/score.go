@@ -47,7 +47,10 @@ Flags:
   --data PATH          an MNIST-style IDX directory or a matrix file (.npy,
                        .csv, .tsv, .txt, optionally .gz) with one sample per
                        row (default: built-in MNIST); a single IDX file is
-                       read as a matrix of its raw values
+                       read as a matrix of its raw values (0-255), an IDX
+                       directory's pixels are scaled to [0, 1]. A note
+                       says when the values look like another scale than
+                       the model's training inputs
   --split NAME         for MNIST-style data: test or train (default test);
                        a matrix file is scored whole and takes no
                        --split train
@@ -80,7 +83,7 @@ func runScore(args []string, stdout, stderr io.Writer) int {
 	if st >= 0 {
 		return st
 	}
-	x, labels, err := modelInput(*c.data, *c.split, m)
+	x, labels, err := c.input(m)
 	if err != nil {
 		return c.fail(exitUsage, "%v", err)
 	}

@@ -47,9 +47,14 @@ gzip returns 415):
                     gaussian prior), and its chi-square survival function
                     with d degrees of freedom
   GET  /v1/model    prior, dimension, noise level, input shape, checkpoint
-                    SHA-256, and standardized: whether the model
+                    SHA-256, standardized: whether the model
                     standardizes the raw inputs it receives (nidim train
-                    --standardize)
+                    --standardize), and input_range: the smallest and
+                    largest training input (absent in checkpoints of
+                    older nidim versions). A request whose inputs look
+                    like another scale, such as 0-255 pixels for a model
+                    trained on [0, 1], gets its embeddings and a warning
+                    in the log
   GET  /healthz     {"status":"ok"}
   GET  /metrics     Prometheus text format
 

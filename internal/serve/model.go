@@ -93,7 +93,7 @@ func (d *DimModel) Prior() string  { return d.model.Config.Prior }
 
 func (d *DimModel) Info() map[string]any {
 	c := &d.model.Config
-	return map[string]any{
+	info := map[string]any{
 		"prior":             c.Prior,
 		"dim":               c.Dim,
 		"noise_level":       c.NoiseLevel(),
@@ -106,6 +106,28 @@ func (d *DimModel) Info() map[string]any {
 		"checkpoint":        d.path,
 		"checkpoint_sha256": d.sha256,
 	}
+	if r := d.model.Inputs; r != nil {
+		info["input_range"] = []float32{r.Min, r.Max}
+	}
+	return info
+}
+
+// scaleChecker is a Model that stores the range of its training inputs.
+type scaleChecker interface {
+	// OtherScale returns the range of rows and of the training inputs,
+	// and whether rows look like values on another scale.
+	OtherScale(rows []float32) (got, trained dim.ValueRange, other bool)
+}
+
+// OtherScale implements scaleChecker with dim.Model.ScaleMismatch. A
+// checkpoint without the range of its training inputs never reports
+// another scale.
+func (d *DimModel) OtherScale(rows []float32) (got, trained dim.ValueRange, other bool) {
+	if d.model.Inputs == nil {
+		return got, trained, false
+	}
+	got = dim.RangeOf(rows)
+	return got, *d.model.Inputs, d.model.ScaleMismatch(got)
 }
 
 // Embed runs the encoder in inference mode over all n rows in one pass,

@@ -296,6 +296,14 @@ func (s *Server) handleInputs(score bool) http.HandlerFunc {
 			writeError(w, r, apiErr)
 			return
 		}
+		// The embeddings of such inputs mean nothing, but they are no
+		// error: outlier scoring takes inputs unlike the training data.
+		if sc, ok := s.model.(scaleChecker); ok {
+			if got, trained, other := sc.OtherScale(rows); other {
+				s.errLog.log(slog.LevelWarn, "inputs on another scale than the training inputs; rescale them to the training range",
+					"request_id", w.Header().Get("X-Request-Id"), "inputs_range", got.String(), "training_range", trained.String())
+			}
+		}
 		emb, apiErr := s.embed(r.Context(), rows, n)
 		if apiErr != nil {
 			writeError(w, r, apiErr)

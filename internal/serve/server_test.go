@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nidim/nidim/dim"
 	"github.com/nidim/nidim/nn"
 	"github.com/nidim/nidim/tensor"
 	"github.com/stretchr/testify/assert"
@@ -370,6 +371,7 @@ func TestModelHealthAndMetrics(t *testing.T) {
 	assert.Equal(t, sum, info["checkpoint_sha256"])
 	assert.Len(t, sum, 64)
 	assert.Equal(t, 8.0, info["max_batch"])
+	assert.NotContains(t, info, "input_range", "an untrained model has no training inputs")
 
 	r = do(t, mustRequest(t, http.MethodGet, ts.URL+"/healthz"))
 	require.Equal(t, http.StatusOK, r.status)
@@ -524,4 +526,33 @@ func TestBodyTooLargeCounts(t *testing.T) {
 	assert.Equal(t, "the request body is over the limit of 1 byte; split the inputs into smaller requests", bodyTooLarge(-1, 1).msg)
 	assert.Equal(t, "the request body has 2 bytes, over the limit of 1 byte; split the inputs into smaller requests", bodyTooLarge(2, 1).msg)
 	assert.Equal(t, "the request body has 5000 bytes, over the limit of 4096 bytes; split the inputs into smaller requests", bodyTooLarge(5000, 4096).msg)
+}
+
+// A request whose inputs look like another scale than the training inputs
+// gets its embeddings, and a warning in the log with both ranges. GET
+// /v1/model gives the training range to check against.
+func TestServeLogsOtherScale(t *testing.T) {
+	path := tinyModel(t, "gaussian", 6, 2, 8)
+	m, err := dim.LoadModel(path)
+	require.NoError(t, err)
+	m.Inputs = &dim.ValueRange{Min: 0, Max: 1}
+	var logs bytes.Buffer
+	_, ts := startServer(t, NewDimModel(m, path, ""), Config{MaxBatch: 8, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+
+	r := do(t, mustRequest(t, http.MethodGet, ts.URL+"/v1/model"))
+	require.Equal(t, http.StatusOK, r.status)
+	var info map[string]any
+	require.NoError(t, json.Unmarshal(r.body, &info))
+	assert.Equal(t, []any{0.0, 1.0}, info["input_range"])
+
+	x := randomRows(6, 4, 6)
+	require.Equal(t, http.StatusOK, post(t, ts.URL+"/v1/embed", "", "", jsonBody(x, 4)).status)
+	assert.Empty(t, logs.String())
+	for i := range x {
+		x[i] *= 255
+	}
+	r = post(t, ts.URL+"/v1/score", "", "", jsonBody(x, 4))
+	require.Equal(t, http.StatusOK, r.status)
+	got := dim.RangeOf(x).String()
+	assert.Contains(t, logs.String(), `level=WARN msg="inputs on another scale than the training inputs; rescale them to the training range" request_id=`+r.header.Get("X-Request-Id")+` inputs_range="`+got+`" training_range="[0, 1]"`)
 }

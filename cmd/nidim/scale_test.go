@@ -1,0 +1,62 @@
+package main
+
+import (
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// writeIDXDir writes an MNIST-style directory of random 2x3 images, 48
+// for training and 16 for testing, with labels 0-3.
+func writeIDXDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(5, 6))
+	write := func(name string, n int) {
+		images := []byte{0, 0, 8, 3, 0, 0, 0, byte(n), 0, 0, 0, 2, 0, 0, 0, 3}
+		images = append(images, 0, 255) // the full range in every file
+		for range n*6 - 2 {
+			images = append(images, byte(rng.IntN(256)))
+		}
+		labels := []byte{0, 0, 8, 1, 0, 0, 0, byte(n)}
+		for range n {
+			labels = append(labels, byte(rng.IntN(4)))
+		}
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name+"-images-idx3-ubyte"), images, 0o644))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name+"-labels-idx1-ubyte"), labels, 0o644))
+	}
+	write("train", 48)
+	write("t10k", 16)
+	return dir
+}
+
+// A model trained on an IDX directory, whose pixels nidim scales to
+// [0, 1], used to embed a single IDX file of the same images, read as raw
+// values 0-255, without a word. Embed and score now print a note, and none
+// for the data the model was trained on.
+func TestEmbedScoreNoteOtherScale(t *testing.T) {
+	dir := writeIDXDir(t)
+	model := filepath.Join(t.TempDir(), "m.safetensors")
+	code, _, stderr := runCmd("train", "--data", dir, "--dim", "2", "--hidden", "8", "--batch", "16",
+		"--epochs", "1", "--threads", "1", "--no-eval", "--out", model)
+	require.Equal(t, exitOK, code, stderr)
+
+	single := filepath.Join(dir, "t10k-images-idx3-ubyte")
+	for _, command := range []string{"embed", "score"} {
+		out := filepath.Join(t.TempDir(), "out.csv")
+		code, _, stderr := runCmd(command, model, "--data", single, "--out", out)
+		require.Equal(t, exitOK, code, stderr)
+		assert.Contains(t, stderr, "nidim "+command+": note: the values of --data "+single+" span [0, 255], but "+model+
+			" was trained on values in [0, 1], and on another scale its embeddings mean nothing; rescale the data to the training range. "+
+			"A factor of 255 is the difference between an IDX directory, whose pixels nidim scales to [0, 1], and a single IDX file, read as raw values 0-255: pass --data in the form the model was trained on\n")
+		assert.FileExists(t, out, "the note does not stop the command")
+
+		code, _, stderr = runCmd(command, model, "--data", dir, "--out", out)
+		require.Equal(t, exitOK, code, stderr)
+		assert.NotContains(t, stderr, "note", command)
+	}
+}

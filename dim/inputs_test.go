@@ -1,0 +1,93 @@
+package dim
+
+import (
+	"context"
+	"math"
+	"path/filepath"
+	"testing"
+
+	"github.com/nidim/nidim/nn"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestRangeOf(t *testing.T) {
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	assert.Equal(t, ValueRange{-2, 7}, RangeOf([]float32{3, nan, -2, inf, 7, -inf}))
+	assert.Equal(t, ValueRange{4, 4}, RangeOf([]float32{4}))
+	assert.Equal(t, ValueRange{}, RangeOf(nil))
+	assert.Equal(t, ValueRange{}, RangeOf([]float32{nan, inf}))
+	assert.Equal(t, "[-0.5, 255]", ValueRange{-0.5, 255}.String())
+}
+
+func TestParseValueRange(t *testing.T) {
+	r, err := parseValueRange("-1.5,3e+02")
+	require.NoError(t, err)
+	assert.Equal(t, ValueRange{-1.5, 300}, r)
+	for _, bad := range []string{"", "1", "2,1", "a,1", "0,Inf", "NaN,1", "0,1e40"} {
+		_, err := parseValueRange(bad)
+		assert.Error(t, err, bad)
+	}
+}
+
+func TestScaleMismatch(t *testing.T) {
+	m := &Model{}
+	assert.False(t, m.ScaleMismatch(ValueRange{0, 255}), "a model without a training range")
+	m.Inputs = &ValueRange{0, 1}
+	for _, c := range []struct {
+		r     ValueRange
+		other bool
+	}{
+		{ValueRange{0, 1}, false},
+		{ValueRange{0.2, 0.7}, false},
+		{ValueRange{-3, 4}, false},       // 7 times wider: drift or outliers
+		{ValueRange{0, 255}, true},       // raw pixels
+		{ValueRange{0, 1.0 / 255}, true}, // the reverse
+		{ValueRange{0.5, 0.6}, false},    // exactly a tenth
+		{ValueRange{20, 21}, true},       // same span, 19 spans away
+		{ValueRange{-12, -11.5}, true},   // 11 spans below
+		{ValueRange{3, 3}, false},        // constant data has no span
+	} {
+		assert.Equal(t, c.other, m.ScaleMismatch(c.r), "%v", c.r)
+	}
+	m.Inputs = &ValueRange{2, 2}
+	assert.False(t, m.ScaleMismatch(ValueRange{0, 255}), "constant training inputs")
+}
+
+// Training records the range of the raw inputs, before standardization,
+// and the checkpoint keeps it.
+func TestTrainRecordsInputRange(t *testing.T) {
+	data := vectorData(128)
+	want := RangeOf(data.X.Data)
+	cfg := tinyConfig()
+	cfg.Epochs = 1
+	cfg.Standardize = true
+	m, _, err := Train(context.Background(), cfg, data, nil)
+	require.NoError(t, err)
+	require.NotNil(t, m.Standardization)
+	require.NotNil(t, m.Inputs)
+	assert.Equal(t, want, *m.Inputs)
+	assert.Less(t, want.Min, float32(-3), "the raw values, not the standardized ones")
+
+	path := filepath.Join(t.TempDir(), "m.safetensors")
+	require.NoError(t, m.Save(path))
+	back, err := LoadModel(path)
+	require.NoError(t, err)
+	require.NotNil(t, back.Inputs)
+	assert.Equal(t, want, *back.Inputs)
+
+	// A checkpoint without the range, as older nidim versions wrote it,
+	// loads with none.
+	c, err := nn.LoadCheckpoint(path)
+	require.NoError(t, err)
+	delete(c.Metadata, metaInputs)
+	delete(c.Metadata, metaChecksum)
+	old, err := modelFromCheckpoint(path, c)
+	require.NoError(t, err)
+	assert.Nil(t, old.Inputs)
+
+	// A damaged range is an error, not a silent nil.
+	c.Metadata[metaInputs] = "1,0"
+	_, err = modelFromCheckpoint(path, c)
+	assert.ErrorContains(t, err, "invalid input range metadata")
+}
