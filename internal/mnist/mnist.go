@@ -55,8 +55,12 @@ func Load() (train, test *Set, err error) {
 
 // LoadDir reads an MNIST-style data set from dir: the four files named by
 // TrainImages, TrainLabels, TestImages and TestLabels, each either gzipped
-// with a .gz suffix or plain.
+// with a .gz suffix or plain. A file present in both forms is an error,
+// because the two copies may differ and neither is clearly the one meant.
 func LoadDir(dir string) (train, test *Set, err error) {
+	if err := checkNoDuplicates(dir); err != nil {
+		return nil, nil, err
+	}
 	open := func(name string) (io.ReadCloser, error) {
 		p := filepath.Join(dir, name)
 		if f, err := os.Open(p + ".gz"); err == nil {
@@ -69,6 +73,31 @@ func LoadDir(dir string) (train, test *Set, err error) {
 		return f, nil
 	}
 	return load(open)
+}
+
+// checkNoDuplicates returns an error that names every file of the data set
+// that dir contains both plain and gzipped.
+func checkNoDuplicates(dir string) error {
+	var pairs []string
+	for _, name := range []string{TrainImages, TrainLabels, TestImages, TestLabels} {
+		plain := filepath.Join(dir, name)
+		if isFile(plain) && isFile(plain+".gz") {
+			pairs = append(pairs, plain+" and "+plain+".gz")
+		}
+	}
+	switch len(pairs) {
+	case 0:
+		return nil
+	case 1:
+		return fmt.Errorf("mnist: both %s exist, and they may differ; remove or move one of them", pairs[0])
+	}
+	return fmt.Errorf("mnist: %d files exist both plain and gzipped (%s), and the two forms may differ; remove or move one form of each",
+		len(pairs), strings.Join(pairs, ", "))
+}
+
+func isFile(path string) bool {
+	info, err := os.Stat(path)
+	return err == nil && !info.IsDir()
 }
 
 func load(open func(name string) (io.ReadCloser, error)) (train, test *Set, err error) {

@@ -204,3 +204,26 @@ func TestLoadDirErrorsNameThePath(t *testing.T) {
 		assert.Equal(t, "mnist: "+labels+" has 2 labels for 1 images in "+path, err.Error(), "gzip %v", zip)
 	}
 }
+
+// A directory with a file both plain and gzipped used to load the .gz
+// copy without a word, although the two may differ.
+func TestLoadDirPlainAndGzipCopies(t *testing.T) {
+	good := []byte{0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 2, 10, 20}
+	dir := writeSet(t, good, false)
+	images := filepath.Join(dir, TrainImages)
+	writeGzip(t, images+".gz", good)
+	_, _, err := LoadDir(dir)
+	require.Error(t, err)
+	assert.Equal(t, "mnist: both "+images+" and "+images+".gz exist, and they may differ; remove or move one of them", err.Error())
+
+	labels := filepath.Join(dir, TestLabels)
+	writeGzip(t, labels+".gz", []byte{0, 0, 8, 1, 0, 0, 0, 1, 4})
+	_, _, err = LoadDir(dir)
+	require.Error(t, err)
+	assert.Equal(t, "mnist: 2 files exist both plain and gzipped ("+images+" and "+images+".gz, "+labels+" and "+labels+".gz), and the two forms may differ; remove or move one form of each", err.Error())
+
+	require.NoError(t, os.Remove(images))
+	require.NoError(t, os.Remove(labels+".gz"))
+	_, _, err = LoadDir(dir)
+	require.NoError(t, err, "one form of each file loads")
+}
