@@ -37,6 +37,8 @@ its extension replaced by -KIND.svg, in the same directory). Embedding
 files are matrices with one sample per row: .npy, .csv, .tsv or .txt,
 optionally followed by .gz. Points and values that are NaN or infinite are
 left out; the figure says how many, and so does a warning on stderr.
+The line "wrote FILE" that names the SVG file goes to stderr as well, and
+stdout stays empty.
 
 Kinds:
   scatter EMB      two components of an embedding, coloured by class
@@ -204,8 +206,8 @@ func defaultPlotPath(input, kind string) string {
 }
 
 // write writes f to --out, warns when skipped > 0 and reports the path on
-// stdout. The warning reads "left out N what in FILE", with what chosen
-// from one and many by N.
+// stderr, as the other commands report the files they write. The warning
+// reads "left out N what in FILE", with what chosen from one and many by N.
 func (p *plotRun) write(f plot.Figure, skipped int, one, many string) int {
 	switch {
 	case skipped == 1:
@@ -217,7 +219,7 @@ func (p *plotRun) write(f plot.Figure, skipped int, one, many string) int {
 		fmt.Fprintf(p.stderr, "nidim plot %s: writing %s failed: %v; check that its directory exists and is writable.\n", p.kind, p.out, err)
 		return exitFail
 	}
-	fmt.Fprintf(p.stdout, "wrote %s\n", p.out)
+	fmt.Fprintf(p.stderr, "wrote %s\n", p.out)
 	return exitOK
 }
 
