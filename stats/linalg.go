@@ -27,7 +27,9 @@ func checkMatrix(m Matrix, minN int, needCov bool, test string) error {
 	}
 	for k, v := range m.Data {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return fmt.Errorf("stats: %s: non-finite value %v at row %d, column %d (counting from 1); remove or replace it", test, v, k/m.D+1, k%m.D+1)
+			// Components count from 0, as in the report's table, and rows
+			// from 1, as in the messages of the nidim commands.
+			return fmt.Errorf("stats: %s: non-finite value %v of component %d in row %d (counting components from 0 and rows from 1); remove or replace it", test, v, k%m.D, k/m.D+1)
 		}
 	}
 	return nil

@@ -172,7 +172,7 @@ func TestMeanCovarianceErrors(t *testing.T) {
 		want string
 	}{
 		{"n equal to d", normalMatrix(3, 3, 1), "more rows than columns"},
-		{"NaN", Matrix{N: 4, D: 1, Data: []float64{0, 1, math.NaN(), 2}}, "row 3, column 1"},
+		{"NaN", Matrix{N: 4, D: 1, Data: []float64{0, 1, math.NaN(), 2}}, "of component 0 in row 3"},
 	}
 	for _, c := range cases {
 		_, err := MeanCovariance(c.m)

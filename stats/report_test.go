@@ -291,8 +291,8 @@ func TestReportOptionErrors(t *testing.T) {
 	}
 	bad := normalMatrix(50, 2, 1)
 	bad.Data[2*7+1] = math.NaN()
-	if _, err := BuildReport(bad, ReportOptions{}); err == nil || !strings.Contains(err.Error(), "row 8, column 2 (counting from 1)") {
-		t.Errorf("NaN: error %v, want one naming row 8, column 2 (counting from 1)", err)
+	if _, err := BuildReport(bad, ReportOptions{}); err == nil || !strings.Contains(err.Error(), "of component 1 in row 8 (counting components from 0 and rows from 1)") {
+		t.Errorf("NaN: error %v, want one naming component 1 in row 8", err)
 	}
 }
 
@@ -555,17 +555,19 @@ func TestMonteCarloNoteCountsRejections(t *testing.T) {
 	}
 }
 
-// Rows and columns in the non-finite value error count from 1, as in the
-// messages of the nidim commands, so that row 3 is the third row.
-func TestReportNonFiniteCountsFromOne(t *testing.T) {
+// The non-finite value error counts components from 0, as the report's
+// table does, and rows from 1, as the messages of the nidim commands do.
+// It used to count both from 1, so its component was one above the
+// report's.
+func TestReportNonFiniteComponentNumbering(t *testing.T) {
 	for _, c := range []struct {
 		index int
 		value float64
 		want  string
 	}{
-		{0, math.NaN(), "stats: report: non-finite value NaN at row 1, column 1 (counting from 1); remove or replace it"},
-		{2*3 + 2, math.Inf(1), "stats: report: non-finite value +Inf at row 3, column 3 (counting from 1); remove or replace it"},
-		{4*3 + 1, math.Inf(-1), "stats: report: non-finite value -Inf at row 5, column 2 (counting from 1); remove or replace it"},
+		{0, math.NaN(), "stats: report: non-finite value NaN of component 0 in row 1 (counting components from 0 and rows from 1); remove or replace it"},
+		{2*3 + 2, math.Inf(1), "stats: report: non-finite value +Inf of component 2 in row 3 (counting components from 0 and rows from 1); remove or replace it"},
+		{4*3 + 1, math.Inf(-1), "stats: report: non-finite value -Inf of component 1 in row 5 (counting components from 0 and rows from 1); remove or replace it"},
 	} {
 		m := normalMatrix(20, 3, 1)
 		m.Data[c.index] = c.value

@@ -172,7 +172,7 @@ func TestCommandTestUsageErrors(t *testing.T) {
 		{"missing file", []string{"test"}, []string{"missing FILE"}},
 		{"two files", []string{"test", good, good}, []string{"unexpected argument"}},
 		{"no such file", []string{"test", filepath.Join(t.TempDir(), "none.csv")}, []string{"none.csv"}},
-		{"NaN value", []string{"test", nanPath}, []string{"NaN", "row 2, column 2 (counting from 1)"}},
+		{"NaN value", []string{"test", nanPath}, []string{"NaN", "of component 1 in row 2 (counting components from 0 and rows from 1)"}},
 		{"too few rows", []string{"test", "--tests", "anderson-darling,mardia-skewness", tiny}, []string{"no test could run", "add rows"}},
 	}
 	for _, c := range cases {
@@ -324,16 +324,17 @@ func TestCommandTestArrayRank(t *testing.T) {
 	}
 }
 
-// nidim test used to count the rows and columns of a non-finite value from
-// 0, while train, embed, score and eval count from 1.
-func TestCommandTestNonFiniteCountsFromOne(t *testing.T) {
+// nidim test counts the rows of a non-finite value from 1, as train,
+// embed, score and eval count rows, and its component from 0, as the
+// report's table does. It used to count the component from 1.
+func TestCommandTestNonFiniteNumbering(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "emb.csv")
 	require.NoError(t, os.WriteFile(path, []byte("a,b,c\n1,2,3\n3,4,5\n5,6,inf\n7,8,9\n"), 0o644))
 	for _, args := range [][]string{{"test", path}, {"test", "--json", path}} {
 		code, stdout, stderr := runNidim(args...)
 		assert.Equal(t, exitUsage, code, args)
 		assert.Empty(t, stdout, args)
-		assert.Equal(t, "nidim test: "+path+": non-finite value +Inf at row 3, column 3 (counting from 1); remove or replace it.\n", stderr, args)
+		assert.Equal(t, "nidim test: "+path+": non-finite value +Inf of component 2 in row 3 (counting components from 0 and rows from 1); remove or replace it.\n", stderr, args)
 	}
 }
 
