@@ -204,6 +204,37 @@ func checkListenAddress(addr string) error {
 	return nil
 }
 
+// listenFailure returns the log message for net.Listen failing on addr
+// with err: the cause, where the error shows a common one, and its fix.
+func listenFailure(addr string, err error) string {
+	var dnsErr *net.DNSError
+	switch {
+	case errors.Is(err, syscall.EADDRINUSE):
+		return "listen failed: another process is using the address; stop that process or pass another --addr"
+	case errors.Is(err, syscall.EACCES):
+		if port, ok := listenPort(addr); ok && port > 0 && port < 1024 {
+			return fmt.Sprintf("listen failed: permission denied for port %d, because ports below 1024 need root, or on Linux the CAP_NET_BIND_SERVICE capability; pass a port of 1024 or above, such as --addr 127.0.0.1:8080", port)
+		}
+		return "listen failed: permission denied by the operating system; pass another --addr, or check the security policy (such as SELinux) that denies it"
+	case errors.Is(err, syscall.EADDRNOTAVAIL):
+		return "listen failed: the host is not an address of this machine; pass 127.0.0.1 to serve this machine only, an address of one of its network interfaces, or :PORT for every interface"
+	case errors.As(err, &dnsErr):
+		return "listen failed: the host name of --addr could not be resolved; check its spelling, or pass an IP address such as 127.0.0.1"
+	}
+	return "listen failed"
+}
+
+// listenPort returns the port number of addr, resolving a service name
+// such as http, and false when addr has none.
+func listenPort(addr string) (int, bool) {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return 0, false
+	}
+	n, err := net.LookupPort("tcp", port)
+	return n, err == nil
+}
+
 // serveCommand runs the server until ctx is done. onListen, if not nil,
 // receives the listening address.
 func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer, onListen func(addr string)) int {
@@ -241,12 +272,8 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	defer srv.Close()
 
 	ln, err := net.Listen("tcp", f.addr)
-	if errors.Is(err, syscall.EADDRINUSE) {
-		log.Error("listen failed: another process is using the address; stop that process or pass another --addr", "addr", f.addr, "error", err)
-		return exitFail
-	}
 	if err != nil {
-		log.Error("listen failed", "addr", f.addr, "error", err)
+		log.Error(listenFailure(f.addr, err), "addr", f.addr, "error", err)
 		return exitFail
 	}
 	hs := srv.HTTPServer(f.addr)

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -193,6 +194,39 @@ func TestServeCommandAddressInUse(t *testing.T) {
 	assert.Equal(t, "listen failed: another process is using the address; stop that process or pass another --addr", rec["msg"])
 	assert.Equal(t, addr, rec["addr"])
 	assert.Contains(t, rec["error"], "address already in use")
+}
+
+// net.Listen errors other than a busy address used to get only "listen
+// failed", with no cause or fix. The errors are built as net.Listen
+// returns them on Linux, because a test running as root cannot meet
+// the port limit, and the others would need addresses of other hosts or
+// a DNS lookup.
+func TestServeListenFailureAdvice(t *testing.T) {
+	bindError := func(errno syscall.Errno) error {
+		return &net.OpError{Op: "listen", Net: "tcp", Err: os.NewSyscallError("bind", errno)}
+	}
+	cases := []struct {
+		name, addr string
+		err        error
+		want       string
+	}{
+		{"in use", "127.0.0.1:8080", bindError(syscall.EADDRINUSE),
+			"listen failed: another process is using the address; stop that process or pass another --addr"},
+		{"port below 1024", "127.0.0.1:80", bindError(syscall.EACCES),
+			"listen failed: permission denied for port 80, because ports below 1024 need root, or on Linux the CAP_NET_BIND_SERVICE capability; pass a port of 1024 or above, such as --addr 127.0.0.1:8080"},
+		{"service name below 1024", ":http", bindError(syscall.EACCES),
+			"listen failed: permission denied for port 80, because ports below 1024 need root, or on Linux the CAP_NET_BIND_SERVICE capability; pass a port of 1024 or above, such as --addr 127.0.0.1:8080"},
+		{"denied above 1023", "127.0.0.1:8080", bindError(syscall.EACCES),
+			"listen failed: permission denied by the operating system; pass another --addr, or check the security policy (such as SELinux) that denies it"},
+		{"not a local address", "192.0.2.1:8080", bindError(syscall.EADDRNOTAVAIL),
+			"listen failed: the host is not an address of this machine; pass 127.0.0.1 to serve this machine only, an address of one of its network interfaces, or :PORT for every interface"},
+		{"unknown host", "nosuchhost.invalid:8080", &net.OpError{Op: "listen", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: "nosuchhost.invalid", IsNotFound: true}},
+			"listen failed: the host name of --addr could not be resolved; check its spelling, or pass an IP address such as 127.0.0.1"},
+		{"other", "127.0.0.1:8080", bindError(syscall.EINVAL), "listen failed"},
+	}
+	for _, c := range cases {
+		assert.Equal(t, c.want, listenFailure(c.addr, c.err), c.name)
+	}
 }
 
 // embed, score and eval print a note for a checkpoint of an unfinished
