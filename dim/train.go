@@ -381,6 +381,10 @@ func NewModel(cfg Config, input []int) (*Model, error) {
 type Progress struct {
 	Epoch, Epochs int // the current epoch, from 1
 	Step, Steps   int // the current step in the epoch, from 1
+	// ResumedAtStep is the number of steps of the epoch that were trained
+	// before Continue resumed it, 0 for an epoch that this run trains
+	// whole, as in EpochStats.
+	ResumedAtStep int
 	// Loss and MI are means over the steps of the epoch trained so far. In
 	// a run resumed within the epoch they leave out the steps before the
 	// resumption. MI is ln B minus the InfoNCE loss, in nats.
@@ -735,7 +739,7 @@ func Continue(ctx context.Context, m *Model, data *Dataset, progress func(Progre
 				sec := time.Since(epochStart).Seconds()
 				done := s + 1 - first
 				progress(Progress{
-					Epoch: epoch + 1, Epochs: cfg.Epochs, Step: s + 1, Steps: steps,
+					Epoch: epoch + 1, Epochs: cfg.Epochs, Step: s + 1, Steps: steps, ResumedAtStep: first,
 					Loss: sumLoss / float64(done), MI: sumMI / float64(done),
 					Capacity: capacity, TwoViewMI: twoViewMI, LnBatch: lnB,
 					Tau: math.Exp(float64(logTau.Value.Data[0])), SamplesPerSec: float64(done*b) / sec,
@@ -751,7 +755,7 @@ func Continue(ctx context.Context, m *Model, data *Dataset, progress func(Progre
 		hist.Epochs = append(hist.Epochs, st)
 		if progress != nil {
 			progress(Progress{
-				Epoch: epoch + 1, Epochs: cfg.Epochs, Step: steps, Steps: steps,
+				Epoch: epoch + 1, Epochs: cfg.Epochs, Step: steps, Steps: steps, ResumedAtStep: first,
 				Loss: st.Loss, MI: st.MI, Capacity: capacity, TwoViewMI: twoViewMI, LnBatch: lnB,
 				Tau: st.Tau, SamplesPerSec: st.SamplesPerSec, Elapsed: time.Since(start),
 				EpochTime: time.Since(epochStart), EpochDone: true, Model: m,

@@ -1416,6 +1416,20 @@ func TestSweepBatchNamesRecipeDefault(t *testing.T) {
 	assert.Equal(t, "nidim sweep: --batch 4096 (the default of the match recipe) is larger than the 24 test rows that the MI estimate needs; use --batch 24 or less, or a larger --test-fraction.\n", stderr)
 }
 
+// After --resume within an epoch, the text log line of that epoch looked
+// like the line of a whole epoch, although its loss and MI cover only the
+// resumed steps. The line now says after which step the epoch resumed.
+func TestResumeEpochLineMarksPartialEpoch(t *testing.T) {
+	data, labels, model := trainTinyModel(t)
+	makeUnfinished(t, model, 3, 2)
+	code, _, stderr := runCmd("train", "--resume", model, "--data", data, "--labels", labels, "--threads", "1", "--no-eval")
+	require.Equal(t, exitOK, code, stderr)
+	// 216 training rows in batches of 24 make 9 steps per epoch.
+	assert.Contains(t, stderr, "\nepoch 2/3 (resumed after step 2 of 9, so the values cover steps 3 to 9): loss ")
+	assert.Contains(t, stderr, "\nepoch 3/3: loss ", "the next epoch is whole and has no marker")
+	assert.Equal(t, 1, strings.Count(stderr, "resumed after step"), stderr)
+}
+
 // "nidim embed MODEL --prior uniform" on a Gaussian model was rejected as
 // an invalid --prior, although train accepts uniform. The message now
 // explains that the prior is fixed at training and what to do instead.

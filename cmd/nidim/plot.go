@@ -86,7 +86,10 @@ curves:
   "ln_batch"}, in nats; "capacity" and "ln_batch" may instead be given
   once at the top level, as "nidim train --json" does. Missing values
   leave gaps. The figure has a loss panel and a panel of the MI estimate
-  with the capacity (dashed) and ln B (dotted) bounds.
+  with the capacity (dashed) and ln B (dotted) bounds. An epoch with
+  "resumed_at_step" N, which "nidim train --resume --json" gives the
+  epoch it continued, is drawn like the others, and a note under the
+  figure says that its values cover only the steps after step N.
 
 tradeoff:
   --x NAME            column for the x axis (default max_ks, the largest
@@ -473,6 +476,10 @@ type historyRecord struct {
 	MI       *float64 `json:"mi_estimate"`
 	Capacity *float64 `json:"capacity"`
 	LnBatch  *float64 `json:"ln_batch"`
+	// ResumedAtStep is set on the epoch that "nidim train --resume"
+	// continued after that many steps, whose loss and MI estimate are
+	// means over the later steps only.
+	ResumedAtStep *float64 `json:"resumed_at_step"`
 }
 
 func plotCurves(p *plotRun, args []string) int {
@@ -568,6 +575,13 @@ func plotCurves(p *plotRun, args []string) int {
 	}
 	g.Title = title
 	g.PanelWidth, g.PanelHeight = 480, 340
+	// A resumed epoch is drawn at its epoch like the others, and a note
+	// states that its means leave out the steps before the resumption.
+	for i, r := range records {
+		if r.ResumedAtStep != nil && *r.ResumedAtStep > 0 {
+			g.AddNote(fmt.Sprintf("epoch %g was resumed after step %g, so its values are means over the later steps only", epoch[i], *r.ResumedAtStep))
+		}
+	}
 	// Missing values are expected in a history, so they get no warning;
 	// the figure notes them.
 	return p.write(g, 0, "", "")

@@ -243,6 +243,31 @@ func TestPlotCurvesTrainJSON(t *testing.T) {
 	assert.Subset(t, doc.texts, []string{"InfoNCE loss, nats", "MI estimate", "capacity", "ln B", "epoch", "1", "2", "3"})
 }
 
+// plot curves drew the epoch that "nidim train --resume" continued
+// within as a whole epoch. The figure now notes that its values cover
+// only the steps after resumed_at_step.
+func TestPlotCurvesResumedEpochNote(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "resumed.json")
+	run := `{"capacity":18.46,"ln_batch":5.545,
+		"history":[{"epoch":2,"resumed_at_step":7,"loss":2.9,"mi_estimate":2.6,"tau":0.02},
+		           {"epoch":3,"loss":2.4,"mi_estimate":3.1,"tau":0.02}]}`
+	require.NoError(t, os.WriteFile(path, []byte(run), 0o644))
+	status, _, stderr := runPlotCmd("curves", path)
+	require.Equal(t, exitOK, status, stderr)
+	doc := readPlotSVG(t, filepath.Join(dir, "resumed-curves.svg"))
+	assert.Equal(t, 4, doc.counts["path"], "loss, MI, capacity and ln B")
+	text := strings.Join(doc.texts, " ")
+	assert.Contains(t, text, "epoch 2 was resumed after step 7, so its values are means over the later steps only")
+	assert.Equal(t, 1, strings.Count(text, "was resumed after step"), text)
+
+	whole := filepath.Join(dir, "whole.json")
+	require.NoError(t, os.WriteFile(whole, []byte(`{"history":[{"epoch":1,"loss":3.1},{"epoch":2,"loss":2.6}]}`), 0o644))
+	status, _, stderr = runPlotCmd("curves", whole)
+	require.Equal(t, exitOK, status, stderr)
+	assert.NotContains(t, strings.Join(readPlotSVG(t, filepath.Join(dir, "whole-curves.svg")).texts, " "), "resumed")
+}
+
 func TestPlotCurvesEpochsFormat(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "history.json")

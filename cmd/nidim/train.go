@@ -45,10 +45,12 @@ the MI estimate in nats next to the channel capacity and ln(batch), then
 one line per epoch. After every epoch the model is saved to --out
 atomically, with Adam's state. Ctrl-C stops after the current step, saves
 the model with the step it reached and exits with status 1, and --resume
-continues from that step. In the first epoch of a new run it saves
-nothing, so an existing --out stays as it was. At the end the command
-embeds the test split without noise and prints the prior-matching report,
-the capacity gap, and the linear-probe and k-nearest-neighbor accuracies.
+continues from that step. The line of that epoch then says after which
+step it resumed, because its values cover only the steps after it. In
+the first epoch of a new run Ctrl-C saves nothing, so an existing --out
+stays as it was. At the end the command embeds the test split without
+noise and prints the prior-matching report, the capacity gap, and the
+linear-probe and k-nearest-neighbor accuracies.
 
 Recipe:
   --recipe NAME        the defaults of the flags marked [r] (flags given on
@@ -878,13 +880,20 @@ func dimNote(name string, d, values int, fix string) string {
 // epochLine is the log line of a finished epoch. Without channel noise
 // (noiseViews 0) the capacity and two-view MI that the prior reports for
 // its noise level do not bound anything, so the line states that instead.
+// The line of an epoch that --resume continued after step N names N,
+// because its values cover only the later steps, as resumed_at_step marks
+// it in the --json history.
 func epochLine(p dim.Progress, noiseViews int) string {
 	bound := capacityText(p.Capacity, p.TwoViewMI, noiseViews) + fmt.Sprintf(", ln B %.3f", p.LnBatch)
 	if noiseViews == 0 {
 		bound = fmt.Sprintf("no channel noise, so no capacity bound; ln B %.3f", p.LnBatch)
 	}
-	return fmt.Sprintf("epoch %d/%d: loss %.4f, MI %.3f nats (%s), tau %.4g, %.1f s, %.0f samples/s",
-		p.Epoch, p.Epochs, p.Loss, p.MI, bound, p.Tau, p.EpochTime.Seconds(), p.SamplesPerSec)
+	resumed := ""
+	if p.ResumedAtStep > 0 {
+		resumed = fmt.Sprintf(" (resumed after step %d of %d, so the values cover steps %d to %d)", p.ResumedAtStep, p.Steps, p.ResumedAtStep+1, p.Steps)
+	}
+	return fmt.Sprintf("epoch %d/%d%s: loss %.4f, MI %.3f nats (%s), tau %.4g, %.1f s, %.0f samples/s",
+		p.Epoch, p.Epochs, resumed, p.Loss, p.MI, bound, p.Tau, p.EpochTime.Seconds(), p.SamplesPerSec)
 }
 
 // capacityText states the capacity bound, and with noise on both views
