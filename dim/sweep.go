@@ -131,8 +131,12 @@ type SweepRow struct {
 	Epochs, Batch int
 
 	MI, TrainMI float64 // InfoNCE estimates in nats on the test and the last training epoch
-	// Capacity is the channel capacity in nats, +Inf without noise; LnBatch
-	// caps the InfoNCE estimate.
+	// MIBatch is the batch size of MI: Batch, or the number of test rows
+	// when that is smaller. It is not a column of the table.
+	MIBatch int
+	// Capacity is the channel capacity in nats, +Inf without noise.
+	// LnBatch is ln Batch, which caps TrainMI, and MI too unless MIBatch
+	// is smaller than Batch.
 	Capacity, LnBatch float64
 	Tau               float64 // final critic temperature
 
@@ -223,7 +227,7 @@ func RunSweep(ctx context.Context, run SweepRun, train, test *Dataset, opts Swee
 		row.ImagesPerSec = samples / row.Seconds
 	}
 	row.TrainMI = hist.Epochs[len(hist.Epochs)-1].MI
-	if row.MI, err = EstimateMI(m, test, 1234); err != nil {
+	if row.MI, row.MIBatch, err = EstimateMIUpToBatch(m, test, 1234); err != nil {
 		return nil, err
 	}
 

@@ -806,6 +806,25 @@ func newView(cfg *Config, shape []int) (View, error) {
 	return v, nil
 }
 
+// EstimateMIUpToBatch is EstimateMI for data that may have fewer rows than
+// the training batch, such as a test split of 150 rows under a batch of
+// 256. Such data, if it has at least 2 rows, is estimated as one batch of
+// all its rows, a valid but lower bound capped by ln of the row count. It
+// returns the estimate and the batch size it used.
+func EstimateMIUpToBatch(m *Model, data *Dataset, seed uint64) (mi float64, batch int, err error) {
+	if err := data.check(); err != nil {
+		return 0, 0, err
+	}
+	est := m
+	if n := data.X.Shape[0]; n < m.Config.Batch && n >= 2 {
+		c := *m
+		c.Config.Batch = n
+		est = &c
+	}
+	mi, err = EstimateMI(est, data, seed)
+	return mi, est.Config.Batch, err
+}
+
 // EstimateMI returns the InfoNCE estimate ln B - loss, in nats, of the
 // mutual information between the noisy embeddings of two views of the rows
 // of data, after the model's standardization. The encoder runs in

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -1406,28 +1407,63 @@ func TestImageShapeMismatchNamesTheFlag(t *testing.T) {
 }
 
 // The first sweep on a small file failed with "--batch 4096 is larger
-// than the 24 test rows" although no --batch was given. nidim train names
-// the recipe that set it, and so does nidim sweep now.
-func TestSweepBatchNamesRecipeDefault(t *testing.T) {
+// than the 24 test rows" although no --batch was given. nidim train on
+// the same file trains with the whole training split as its batch and
+// estimates the MI from one batch of all test rows, and sweep now does
+// the same, with train's note.
+func TestSweepRecipeBatchFallsBack(t *testing.T) {
 	dir := t.TempDir()
 	data, labels := writeClusters(t, dir)
-	code, _, stderr := runCmd("sweep", "--data", data, "--labels", labels, "--out", filepath.Join(dir, "sw"))
-	assert.Equal(t, exitUsage, code)
-	assert.Equal(t, "nidim sweep: --batch 4096 (the default of the match recipe) is larger than the 24 test rows that the MI estimate needs; use --batch 24 or less, or a larger --test-fraction.\n", stderr)
+	out := filepath.Join(dir, "sw")
+	code, _, stderr := runCmd("sweep", "--data", data, "--labels", labels, "--sigmas", "0.5", "--dims", "2",
+		"--epochs", "1", "--hidden", "8", "--threads", "1", "--eval-samples", "20", "--out", out)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "nidim sweep: the match recipe's --batch 4096 is larger than the 216 training rows, so the batch of every run is 216, the whole training split, and each epoch is one step. "+
+		"So few steps may leave the encoder undertrained; "+smallDataRemedy(216)+" gives more.\n")
+	assert.Contains(t, stderr, "nidim sweep: the 24 test rows are fewer than the batch of 216, so each run estimates the MI on the test split from one batch of all 24 rows. "+
+		"That caps the estimate at ln 24 = 3.178, below the ln_batch column's ln 216 = 5.375.\n")
+	assert.Contains(t, stderr, " nats from one batch of all 24 test rows, so at most ln 24 = 3.178 (capacity ")
+
+	rows := readCSVFile(t, filepath.Join(out, "sweep.csv"))
+	require.Len(t, rows, 2, "header and one run")
+	col := map[string]int{}
+	for i, name := range rows[0] {
+		col[name] = i
+	}
+	assert.Equal(t, "216", rows[1][col["batch"]])
+	assert.Contains(t, rows[1][col["settings"]], " batch=216 ")
+	mi, err := strconv.ParseFloat(rows[1][col["mi_estimate"]], 64)
+	require.NoError(t, err)
+	assert.LessOrEqual(t, mi, math.Log(24)+1e-9, "the estimate from 24 rows is capped at ln 24")
 }
 
-// After --resume within an epoch, the text log line of that epoch looked
-// like the line of a whole epoch, although its loss and MI cover only the
-// resumed steps. The line now says after which step the epoch resumed.
-func TestResumeEpochLineMarksPartialEpoch(t *testing.T) {
-	data, labels, model := trainTinyModel(t)
-	makeUnfinished(t, model, 3, 2)
-	code, _, stderr := runCmd("train", "--resume", model, "--data", data, "--labels", labels, "--threads", "1", "--no-eval")
+// An explicit --batch is not changed: above the training rows it is an
+// error, and above the test rows only the MI estimate uses a smaller
+// batch, as in nidim train.
+func TestSweepExplicitBatchLimits(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	code, _, stderr := runCmd("sweep", "--data", data, "--labels", labels, "--batch", "300", "--out", filepath.Join(dir, "sw"))
+	assert.Equal(t, exitUsage, code)
+	assert.Equal(t, "nidim sweep: --batch 300 is larger than the 216 training rows; use --batch 216 or less, or more data.\n", stderr)
+
+	code, _, stderr = runCmd("sweep", "--data", data, "--labels", labels, "--batch", "100", "--sigmas", "0.5", "--dims", "2",
+		"--epochs", "1", "--hidden", "8", "--threads", "1", "--eval-samples", "20", "--out", filepath.Join(dir, "sw100"))
 	require.Equal(t, exitOK, code, stderr)
-	// 216 training rows in batches of 24 make 9 steps per epoch.
-	assert.Contains(t, stderr, "\nepoch 2/3 (resumed after step 2 of 9, so the values cover steps 3 to 9): loss ")
-	assert.Contains(t, stderr, "\nepoch 3/3: loss ", "the next epoch is whole and has no marker")
-	assert.Equal(t, 1, strings.Count(stderr, "resumed after step"), stderr)
+	assert.NotContains(t, stderr, "recipe's --batch")
+	assert.Contains(t, stderr, "nidim sweep: the 24 test rows are fewer than the batch of 100, so each run estimates the MI on the test split from one batch of all 24 rows.")
+
+	// 12 rows at --test-fraction 0.05 leave one test row, too few for any
+	// MI estimate, and sweep reports it before training.
+	small := filepath.Join(dir, "small.csv")
+	var b strings.Builder
+	for i := range 12 {
+		fmt.Fprintf(&b, "%d,%d\n", i, i%3)
+	}
+	require.NoError(t, os.WriteFile(small, []byte(b.String()), 0o644))
+	code, _, stderr = runCmd("sweep", "--data", small, "--batch", "4", "--test-fraction", "0.05", "--out", filepath.Join(dir, "small"))
+	assert.Equal(t, exitUsage, code)
+	assert.Equal(t, "nidim sweep: the test split has 1 row, and the MI estimate needs at least 2; use a larger --test-fraction.\n", stderr)
 }
 
 // "nidim embed MODEL --prior uniform" on a Gaussian model was rejected as

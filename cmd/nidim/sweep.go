@@ -33,17 +33,19 @@ const sweepUsage = `Usage: nidim sweep [flags]
 
 Trains one model per prior, dimension, noise level and seed, with the same
 encoder and budget, and evaluates each: the InfoNCE estimate on the test
-split, the prior-matching battery on --eval-samples test embeddings drawn
-with --eval-seed (verdict at alpha 0.01 after Holm's adjustment, the
-Kolmogorov-Smirnov distance of every component to the prior's marginal,
-the largest absolute correlation), and the linear-probe and kNN
-accuracies. After every run it rewrites DIR/sweep.csv (every column) and
-DIR/sweep.md (a Markdown table) atomically. A sweep that is started again
-with the same --out skips the runs already in sweep.csv, so an interrupted
-sweep resumes. It refuses to continue one made with other shared settings,
-evaluation options or data, which its column settings records, or by a
-nidim that wrote another version of the table (sweep-format in settings).
-Progress goes to stderr.
+split (from one batch of all its rows when it has fewer rows than the
+batch, with a note), the prior-matching battery on --eval-samples test
+embeddings drawn with --eval-seed (verdict at alpha 0.01 after Holm's
+adjustment, the Kolmogorov-Smirnov distance of every component to the
+prior's marginal, the largest absolute correlation), and the
+linear-probe and kNN accuracies. After every run it rewrites
+DIR/sweep.csv (every column) and DIR/sweep.md (a Markdown table)
+atomically. A sweep that is started again with the same --out skips the
+runs already in sweep.csv, so an interrupted sweep resumes. It refuses
+to continue one made with other shared settings, evaluation options or
+data, which its column settings records, or by a nidim that wrote
+another version of the table (sweep-format in settings). Progress goes
+to stderr.
 
 Grid:
   --sigmas LIST        noise levels, comma-separated: sigma for the gaussian
@@ -84,7 +86,9 @@ Training (shared by every run; see "nidim help train"):
   --tau T              initial critic temperature, 0 for the default (default 0)
   --fixed-tau          [r] keep the temperature fixed
   --epochs N           [r] passes over the training set
-  --batch B            [r] samples per step
+  --batch B            [r] samples per step. A recipe's batch larger than
+                       the training split becomes the number of training
+                       rows, with a note
   --lr R               [r] Adam learning rate
   --schedule NAME      [r] constant or cosine
   --weight-decay W     decoupled weight decay (default 0)
@@ -269,21 +273,9 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(exitUsage, "%v", err)
 	}
-	// One message names the tighter of the two limits, so that following
-	// its advice does not run into the other.
-	if nTrain, nTest := train.X.Shape[0], test.X.Shape[0]; base.Batch > min(nTrain, nTest) {
-		origin := ""
-		if !explicit["batch"] {
-			origin = fmt.Sprintf(" (the default of the %s recipe)", recipeUsed)
-		}
-		if nTest < nTrain {
-			more := ""
-			if df.data != "" && !isDir(df.data) {
-				more = ", or a larger --test-fraction"
-			}
-			return fail(exitUsage, "--batch %d%s is larger than the %d test rows that the MI estimate needs; use --batch %d or less%s.", base.Batch, origin, nTest, nTest, more)
-		}
-		return fail(exitUsage, "--batch %d%s is larger than the %d training rows; use --batch %d or less, or more data.", base.Batch, origin, nTrain, nTrain)
+	batchNotes, err := fitSweepBatch(runs, &base, train.X.Shape[0], test.X.Shape[0], recipeUsed, explicit["batch"], df)
+	if err != nil {
+		return fail(exitUsage, "%v", err)
 	}
 
 	if err := os.MkdirAll(*outDir, 0o755); err != nil {
@@ -325,6 +317,9 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	if featureNote != "" {
 		fmt.Fprintf(stderr, "nidim sweep: note: %s\n", featureNote)
 	}
+	for _, note := range batchNotes {
+		fmt.Fprintf(stderr, "nidim sweep: %s\n", note)
+	}
 	for i, r := range runs {
 		key := r.Key()
 		if done[key] {
@@ -360,8 +355,13 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 		if math.IsInf(row.Capacity, 1) {
 			capacity = "no capacity without noise"
 		}
-		fmt.Fprintf(stderr, "[%d/%d] %s: MI %.3f nats (%s, ln B %.3f), max KS %.4f, max |r| %.3f, battery %s (%d of %d reject), probe %.4f, kNN %.4f, %s\n",
-			i+1, len(runs), key, row.MI, capacity, row.LnBatch, row.MaxKS, row.MaxCorrelation, verdict, row.Rejected, row.Ran,
+		mi := fmt.Sprintf("MI %.3f nats (%s, ln B %.3f)", row.MI, capacity, row.LnBatch)
+		if row.MIBatch < row.Batch {
+			mi = fmt.Sprintf("MI %.3f nats from one batch of all %d test rows, so at most ln %d = %.3f (%s, training ln B %.3f)",
+				row.MI, row.MIBatch, row.MIBatch, math.Log(float64(row.MIBatch)), capacity, row.LnBatch)
+		}
+		fmt.Fprintf(stderr, "[%d/%d] %s: %s, max KS %.4f, max |r| %.3f, battery %s (%d of %d reject), probe %.4f, kNN %.4f, %s\n",
+			i+1, len(runs), key, mi, row.MaxKS, row.MaxCorrelation, verdict, row.Rejected, row.Ran,
 			row.Probe, row.KNN, time.Since(start).Round(time.Second))
 	}
 	if len(records) > 0 {
@@ -371,6 +371,40 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "%s\n%s\n", csvPath, mdPath)
 	return exitOK
+}
+
+// fitSweepBatch fits the batch of base and of every run to nTrain
+// training and nTest test rows, as nidim train does, and returns the notes
+// to print. A recipe's batch above nTrain becomes nTrain, while an
+// explicit --batch above it is an error. A batch above nTest is kept, and
+// each run estimates its test MI from one batch of all nTest rows, which
+// needs at least 2.
+func fitSweepBatch(runs []dim.SweepRun, base *dim.Config, nTrain, nTest int, recipe string, explicit bool, df dataFlags) ([]string, error) {
+	var notes []string
+	if base.Batch > nTrain {
+		if explicit || recipe == "" {
+			return nil, fmt.Errorf("--batch %d is larger than the %d training rows; use --batch %d or less, or more data", base.Batch, nTrain, nTrain)
+		}
+		notes = append(notes, fmt.Sprintf("the %s recipe's --batch %d is larger than the %d training rows, so the batch of every run is %d, the whole training split, and each epoch is one step. So few steps may leave the encoder undertrained; %s gives more.",
+			recipe, base.Batch, nTrain, nTrain, smallDataRemedy(nTrain)))
+		base.Batch = nTrain
+		for i := range runs {
+			runs[i].Config.Batch = nTrain
+		}
+	}
+	if base.Batch <= nTest {
+		return notes, nil
+	}
+	if nTest < 2 {
+		more := "; use more data"
+		if df.data != "" && !isDir(df.data) {
+			more = "; use a larger --test-fraction"
+		}
+		return nil, fmt.Errorf("the test split has %s, and the MI estimate needs at least 2%s", plural(nTest, "row", "rows"), more)
+	}
+	notes = append(notes, fmt.Sprintf("the %d test rows are fewer than the batch of %d, so each run estimates the MI on the test split from one batch of all %d rows. That caps the estimate at ln %d = %.3f, below the ln_batch column's ln %d = %.3f.",
+		nTest, base.Batch, nTest, nTest, math.Log(float64(nTest)), base.Batch, math.Log(float64(base.Batch))))
+	return notes, nil
 }
 
 func countDone(runs []dim.SweepRun, done map[string]bool) int {

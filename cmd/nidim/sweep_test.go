@@ -284,16 +284,6 @@ func TestSweepHelpListsFlags(t *testing.T) {
 	}
 }
 
-// A batch above both limits is reported against the tighter one: the 24
-// test rows, not the 216 training rows.
-func TestSweepBatchNamesTighterLimit(t *testing.T) {
-	dir := t.TempDir()
-	data, labels := writeClusters(t, dir)
-	code, _, stderr := runCmd("sweep", "--data", data, "--labels", labels, "--batch", "300", "--out", filepath.Join(dir, "sw"))
-	assert.Equal(t, exitUsage, code)
-	assert.Contains(t, stderr, "--batch 300 is larger than the 24 test rows that the MI estimate needs; use --batch 24 or less, or a larger --test-fraction.")
-}
-
 func TestSweepSaturationNote(t *testing.T) {
 	run := func(d int, sigma float64, views int) dim.SweepRun {
 		c := dim.MatchingConfig()

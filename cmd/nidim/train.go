@@ -1222,17 +1222,9 @@ func evaluate(m *dim.Model, train, test *dim.Dataset, k int, metric dim.Metric, 
 		return nil, err
 	}
 	res := &evalResult{K: k, Metric: metric, Prior: prior.Name(), PriorMI: prior.PriorMI(m.Config.Dim), NoiseViews: m.Config.NoiseViews}
-	// The estimate needs a full batch of test rows. A test split smaller
-	// than the training batch (150 rows of a 1500-row file) is one batch of
-	// its own size, a valid but lower bound, capped by ln(rows).
-	est := m
-	if n := test.X.Shape[0]; n < m.Config.Batch && n >= 2 {
-		c := *m
-		c.Config.Batch = n
-		est = &c
-	}
-	res.MIBatch = est.Config.Batch
-	if res.MI, err = dim.EstimateMI(est, test, 1234); err != nil {
+	// A test split smaller than the training batch (150 rows of a
+	// 1500-row file) is estimated as one batch of its own size.
+	if res.MI, res.MIBatch, err = dim.EstimateMIUpToBatch(m, test, 1234); err != nil {
 		return nil, err
 	}
 
