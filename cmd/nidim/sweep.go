@@ -396,15 +396,25 @@ func fitSweepBatch(runs []dim.SweepRun, base *dim.Config, nTrain, nTest int, rec
 		return notes, nil
 	}
 	if nTest < 2 {
-		more := "; use more data"
-		if df.data != "" && !isDir(df.data) {
-			more = "; use a larger --test-fraction"
-		}
-		return nil, fmt.Errorf("the test split has %s, and the MI estimate needs at least 2%s", plural(nTest, "row", "rows"), more)
+		return nil, fewTestRowsError(nTest, df, "")
 	}
 	notes = append(notes, fmt.Sprintf("the %d test rows are fewer than the batch of %d, so each run estimates the MI on the test split from one batch of all %d rows. That caps the estimate at ln %d = %.3f, below the ln_batch column's ln %d = %.3f.",
 		nTest, base.Batch, nTest, nTest, math.Log(float64(nTest)), base.Batch, math.Log(float64(base.Batch))))
 	return notes, nil
+}
+
+// fewTestRowsError returns the error for a test split of nTest rows,
+// fewer than the 2 that the MI estimate needs. skip, when not empty, is
+// the flag that skips the estimate.
+func fewTestRowsError(nTest int, df dataFlags, skip string) error {
+	fix := "use more data"
+	if df.data != "" && !isDir(df.data) {
+		fix = "use a larger --test-fraction"
+	}
+	if skip != "" {
+		fix += ", or " + skip
+	}
+	return fmt.Errorf("the test split has %s, and the MI estimate needs at least 2; %s", plural(nTest, "row", "rows"), fix)
 }
 
 func countDone(runs []dim.SweepRun, done map[string]bool) int {

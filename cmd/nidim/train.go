@@ -574,6 +574,11 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		if err := checkKNN(*knnK, train); err != nil {
 			return fail(exitUsage, "%v", err)
 		}
+		// Found only after training, this used to cost the whole run's
+		// evaluation.
+		if n := test.X.Shape[0]; n < 2 {
+			return fail(exitUsage, "%v", fewTestRowsError(n, df, "--no-eval"))
+		}
 	}
 	if model != nil && model.Encoder.InputSize() != train.X.Shape[1] && df.data == "" {
 		return fail(exitUsage, "%s; pass --data FILE with the data it was trained on.", builtinMNISTMismatch("the checkpoint "+*resume, model, train.X.Shape[1]))
