@@ -211,9 +211,20 @@ func modelFromCheckpoint(path string, c *nn.Checkpoint) (*Model, error) {
 	if err := json.Unmarshal([]byte(c.Metadata[metaConfig]), &cfg); err != nil {
 		return nil, fmt.Errorf("dim: %s: invalid config metadata: %w", path, err)
 	}
+	// A damaged config could ask for more memory than the machine has, so
+	// it is checked against the file's values before anything is built.
+	have := 0.0
+	for _, t := range c.Tensors {
+		have += float64(len(t.Data))
+	}
+	if need := MinWeights(cfg, cfg.Input); need > have {
+		return nil, fmt.Errorf("dim: %s: its config (%s encoder, input %v, hidden %d, dim %d) needs at least %.0f weights, but the file holds %.0f values, so the file is damaged; restore it from a copy or train the model again",
+			path, cfg.Encoder, cfg.Input, cfg.Hidden, cfg.Dim, need, have)
+	}
 	m, err := NewModel(cfg, cfg.Input)
 	if err != nil {
-		return nil, fmt.Errorf("dim: %s: %w", path, err)
+		// NewModel's message has the package prefix already.
+		return nil, fmt.Errorf("dim: %s: %s", path, strings.TrimPrefix(err.Error(), "dim: "))
 	}
 	for _, p := range nn.State(m.Encoder.Net) {
 		t, ok := c.Tensors[p.Name]

@@ -127,6 +127,42 @@ func initLayers(layers []nn.Layer, rng *rand.Rand) {
 	}
 }
 
+// MinWeights returns a lower bound of the number of weights of the
+// encoder that NewModel builds for cfg and samples of shape input, without
+// allocating it. Callers use it to refuse a model that cannot fit in
+// memory before they build it.
+func MinWeights(cfg Config, input []int) float64 {
+	return minWeights(cfg.encoderConfig(input))
+}
+
+// minWeights returns a lower bound of the number of weights of the
+// encoder that cfg builds: the sizes of its linear layers' weight
+// matrices. It allocates nothing, so a damaged config can be checked
+// before NewEncoder tries to allocate it. Sizes are float64, which do not
+// overflow, and the shape is assumed to be one that NewEncoder accepts.
+func minWeights(cfg EncoderConfig) float64 {
+	features := 1.0
+	for _, s := range cfg.Input {
+		features *= float64(max(s, 0))
+	}
+	d := float64(cfg.Dim)
+	switch cfg.Arch {
+	case "mlp":
+		h := float64(cfg.Hidden)
+		if cfg.Hidden == 0 {
+			h = 512
+		}
+		return features*h + h*h + h*d
+	case "cnn":
+		if len(cfg.Input) != 3 {
+			return 0
+		}
+		flat := 64 * float64(cfg.Input[1]/4) * float64(cfg.Input[2]/4)
+		return flat*256 + 256*d
+	}
+	return 0
+}
+
 func firstError(errs ...error) error {
 	for _, err := range errs {
 		if err != nil {

@@ -81,3 +81,25 @@ func TestEncoderInvalid(t *testing.T) {
 	_, err = e.Forward(tensor.New(2, 4), false)
 	assert.ErrorContains(t, err, "want [N 3]")
 }
+
+// minWeights is a lower bound of the weights that NewEncoder allocates,
+// for both presets and for the default hidden width.
+func TestMinWeightsBound(t *testing.T) {
+	for _, cfg := range []EncoderConfig{
+		{Arch: "mlp", Dim: 4, Hidden: 8, Input: []int{6}},
+		{Arch: "mlp", Dim: 3, Input: []int{1, 5, 5}},
+		{Arch: "cnn", Dim: 2, Input: []int{1, 28, 28}},
+		{Arch: "cnn", Dim: 8, Input: []int{3, 9, 7}},
+	} {
+		enc, err := NewEncoder(cfg, rand.New(rand.NewPCG(1, 2)))
+		require.NoError(t, err)
+		weights := 0
+		for _, p := range enc.Net.Params() {
+			weights += len(p.Value.Data)
+		}
+		bound := minWeights(cfg)
+		assert.Positive(t, bound, "%+v", cfg)
+		assert.LessOrEqual(t, bound, float64(weights), "%+v", cfg)
+		assert.Greater(t, bound, 0.5*float64(weights), "%+v: the bound should be of the right size", cfg)
+	}
+}

@@ -359,6 +359,12 @@ type OptimizerState struct {
 	LogTau nn.AdamState // over the log temperature
 }
 
+// encoderConfig returns the encoder preset of c for samples of shape
+// input.
+func (c *Config) encoderConfig(input []int) EncoderConfig {
+	return EncoderConfig{Arch: c.Encoder, Dim: c.Dim, Hidden: c.Hidden, Input: input, Squash: c.Prior == "uniform"}
+}
+
 // NewModel builds an untrained model for cfg and the sample shape input.
 func NewModel(cfg Config, input []int) (*Model, error) {
 	cfg.Input = append([]int(nil), input...)
@@ -369,7 +375,7 @@ func NewModel(cfg Config, input []int) (*Model, error) {
 		return nil, fmt.Errorf("dim: standardization applies to feature vectors only, but the samples have shape %v; train without it", cfg.Input)
 	}
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x1d1))
-	enc, err := NewEncoder(EncoderConfig{Arch: cfg.Encoder, Dim: cfg.Dim, Hidden: cfg.Hidden, Input: cfg.Input, Squash: cfg.Prior == "uniform"}, rng)
+	enc, err := NewEncoder(cfg.encoderConfig(cfg.Input), rng)
 	if err != nil {
 		return nil, err
 	}
