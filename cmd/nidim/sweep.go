@@ -259,6 +259,11 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	if err := checkViewFlags(explicit, base, train.Shape); err != nil {
 		return fail(exitUsage, "%v", err)
 	}
+	for _, r := range runs {
+		if err := checkModelMemory(r.Config, train.Shape); err != nil {
+			return fail(exitUsage, "run %s: %v", r.Key(), err)
+		}
+	}
 	if base.Standardize {
 		if err := checkStandardizeData(df, train.Shape); err != nil {
 			return fail(exitUsage, "%v", err)

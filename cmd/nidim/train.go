@@ -622,6 +622,9 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "nidim train: %s\n", note)
 	}
 	if model == nil {
+		if err := checkModelMemory(cfg, train.Shape); err != nil {
+			return fail(exitUsage, "%v", err)
+		}
 		if model, err = dim.NewModel(cfg, train.Shape); err != nil {
 			return fail(exitUsage, "%s", flagWording(err))
 		}

@@ -1,0 +1,39 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// --hidden 10000000 gives 10^14 weights. The allocation used to end
+// train with "fatal error: out of memory" and a page of goroutine stacks;
+// train and sweep now reject it before building anything.
+func TestHugeModelRejected(t *testing.T) {
+	if physicalMemory() == 0 {
+		t.Skip("this system does not report its memory")
+	}
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	model := filepath.Join(dir, "m.safetensors")
+	code, stdout, stderr := runCmd("train", "--data", data, "--labels", labels, "--hidden", "10000000", "--dim", "2", "--batch", "24", "--epochs", "1", "--out", model)
+	assert.Equal(t, exitUsage, code)
+	assert.Empty(t, stdout)
+	assert.True(t, strings.HasPrefix(stderr, "nidim train: the mlp encoder for samples of shape [6] (--hidden 10000000, --dim 2) has at least 1e+14 weights, and training them needs at least 1600.0 TB, more than this machine's "), stderr)
+	assert.True(t, strings.HasSuffix(stderr, " of memory; use a smaller --hidden.\n"), stderr)
+	assert.NoFileExists(t, model)
+
+	code, _, stderr = runCmd("sweep", "--data", data, "--labels", labels, "--hidden", "10000000", "--dims", "2", "--sigmas", "1", "--out", filepath.Join(dir, "sw"))
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "nidim sweep: run ni-dim/gaussian/d=2/level=1/seed=0: the mlp encoder for samples of shape [6] (--hidden 10000000, --dim 2) has at least 1e+14 weights")
+	require.NoDirExists(t, filepath.Join(dir, "sw"))
+}
+
+func TestByteSize(t *testing.T) {
+	assert.Equal(t, "512 MB", byteSize(5.12e8))
+	assert.Equal(t, "25.3 GB", byteSize(25.3e9))
+	assert.Equal(t, "1600.0 TB", byteSize(1.6e15))
+}
