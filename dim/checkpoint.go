@@ -58,10 +58,10 @@ const (
 // moments of each when m.Optimizer is set, and the "standardize.mean" and
 // "standardize.scale" tensors of m.Standardization when the model
 // standardizes its inputs. The metadata are the config, the completed
-// epochs, the steps of the next epoch, the calibration flag, the
-// fingerprint and value range of the training data, the SIMD level, Adam's
-// step counts, the export mark when m.Exported is set, and the checksum of
-// all the rest.
+// epochs, the steps of the next epoch and the calibration flag. They also
+// hold the fingerprint and value range of the training data, the SIMD
+// level, Adam's step counts, the export mark when m.Exported is set, and
+// the checksum of all the rest.
 func (m *Model) Save(path string) error {
 	cfg, err := json.Marshal(m.Config)
 	if err != nil {
