@@ -18,6 +18,22 @@ func TestRangeOf(t *testing.T) {
 	assert.Equal(t, ValueRange{}, RangeOf(nil))
 	assert.Equal(t, ValueRange{}, RangeOf([]float32{nan, inf}))
 	assert.Equal(t, "[-0.5, 255]", ValueRange{-0.5, 255}.String())
+
+	// Percentiles leave an outlier out.
+	values := make([]float32, 20001)
+	for i := range 20000 {
+		values[i] = float32(i) / 20000
+	}
+	values[20000] = 1e6
+	r := RangeOf(values)
+	assert.InDelta(t, 0.01, r.Min, 0.004)
+	assert.InDelta(t, 0.99, r.Max, 0.004)
+	assert.Equal(t, r, RangeOf(values), "the sample has a fixed seed")
+
+	// Data that is mostly one value gets its whole range instead.
+	sparse := make([]float32, 30000)
+	sparse[5], sparse[7] = -2, 3
+	assert.Equal(t, ValueRange{-2, 3}, RangeOf(sparse))
 }
 
 func TestParseValueRange(t *testing.T) {

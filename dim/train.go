@@ -328,9 +328,9 @@ type Model struct {
 	// checksum in its checkpoint. It is false for a model that was not
 	// loaded and for a checkpoint written before nidim stored checksums.
 	Verified bool
-	// Inputs is the range of the raw training inputs, before
-	// Standardization. Continue sets it; it is nil for an untrained model
-	// and for a checkpoint written before nidim saved it.
+	// Inputs is the central range (RangeOf) of the raw training inputs,
+	// before Standardization. Continue sets it. It is nil for an untrained
+	// model and for a checkpoint written before nidim saved it.
 	Inputs *ValueRange
 	// Standardization is the input map of a model with
 	// Config.Standardize, fitted on the training split, and nil without

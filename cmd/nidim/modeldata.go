@@ -220,7 +220,7 @@ func scaleNote(data, path string, m *dim.Model, values []float32) string {
 	if data == "" {
 		source = "the values of the built-in MNIST"
 	}
-	note := fmt.Sprintf("%s span %v, but %s was trained on values in %v, and on another scale its embeddings mean nothing; rescale the data to the training range",
+	note := fmt.Sprintf("%s lie mostly in %v, but %s was trained on values mostly in %v, and on another scale its embeddings mean nothing; rescale the data to the training range",
 		source, r, path, *m.Inputs)
 	// Pixels read from a single IDX file against a model trained on an
 	// IDX directory, or the reverse.

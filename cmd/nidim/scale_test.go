@@ -18,9 +18,9 @@ func writeIDXDir(t *testing.T) string {
 	rng := rand.New(rand.NewPCG(5, 6))
 	write := func(name string, n int) {
 		images := []byte{0, 0, 8, 3, 0, 0, 0, byte(n), 0, 0, 0, 2, 0, 0, 0, 3}
-		images = append(images, 0, 255) // the full range in every file
-		for range n*6 - 2 {
-			images = append(images, byte(rng.IntN(256)))
+		// Black and white pixels, whose percentiles are 0 and 255.
+		for range n * 6 {
+			images = append(images, byte(255*rng.IntN(2)))
 		}
 		labels := []byte{0, 0, 8, 1, 0, 0, 0, byte(n)}
 		for range n {
@@ -50,8 +50,8 @@ func TestEmbedScoreNoteOtherScale(t *testing.T) {
 		out := filepath.Join(t.TempDir(), "out.csv")
 		code, _, stderr := runCmd(command, model, "--data", single, "--out", out)
 		require.Equal(t, exitOK, code, stderr)
-		assert.Contains(t, stderr, "nidim "+command+": note: the values of --data "+single+" span [0, 255], but "+model+
-			" was trained on values in [0, 1], and on another scale its embeddings mean nothing; rescale the data to the training range. "+
+		assert.Contains(t, stderr, "nidim "+command+": note: the values of --data "+single+" lie mostly in [0, 255], but "+model+
+			" was trained on values mostly in [0, 1], and on another scale its embeddings mean nothing; rescale the data to the training range. "+
 			"A factor of 255 is the difference between an IDX directory, whose pixels nidim scales to [0, 1], and a single IDX file, read as raw values 0-255: pass --data in the form the model was trained on\n")
 		assert.FileExists(t, out, "the note does not stop the command")
 

@@ -49,9 +49,10 @@ gzip returns 415):
   GET  /v1/model    prior, dimension, noise level, input shape, checkpoint
                     SHA-256, standardized: whether the model
                     standardizes the raw inputs it receives (nidim train
-                    --standardize), and input_range: the smallest and
-                    largest training input (absent in checkpoints of
-                    older nidim versions). A request whose inputs look
+                    --standardize), and input_range: the 1st and 99th
+                    percentiles of the training inputs (absent in
+                    checkpoints of older nidim versions). A request
+                    whose inputs look
                     like another scale, such as 0-255 pixels for a model
                     trained on [0, 1], gets its embeddings and a warning
                     in the log
