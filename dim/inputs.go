@@ -92,7 +92,7 @@ const scaleFactor = 10
 // on another scale than the model's training inputs. That is the case when
 // their span is more than 10 times wider or narrower, or when they lie more
 // than 10 training spans outside the training range. Such inputs give
-// embeddings that mean nothing, and no error says so. It reports false for a model without
+// embeddings that mean nothing, and raise no error. It reports false for a model without
 // Inputs, and for constant training inputs or constant r, where a span
 // ratio means nothing.
 func (m *Model) ScaleMismatch(r ValueRange) bool {
