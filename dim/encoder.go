@@ -129,10 +129,24 @@ func initLayers(layers []nn.Layer, rng *rand.Rand) {
 
 // MinWeights returns a lower bound of the number of weights of the
 // encoder that NewModel builds for cfg and samples of shape input, without
-// allocating it. Callers use it to refuse a model that cannot fit in
-// memory before they build it.
+// allocating it.
 func MinWeights(cfg Config, input []int) float64 {
 	return minWeights(cfg.encoderConfig(input))
+}
+
+// MinTrainingBytes returns a lower bound of the memory, in bytes, that
+// training cfg on samples of shape input takes, so that callers can refuse
+// a run that cannot fit before they build anything. It counts 16 bytes per
+// weight (the float32 weight, its gradient and Adam's two moments) and,
+// for every loss but infonce-rows, the objective's three B x B float64
+// matrices of scores, their exponentials and their gradient.
+func MinTrainingBytes(cfg Config, input []int) float64 {
+	need := 16 * MinWeights(cfg, input)
+	if cfg.Loss != BoundInfoNCERows {
+		b := float64(cfg.Batch)
+		need += 3 * 8 * b * b
+	}
+	return need
 }
 
 // minWeights returns a lower bound of the number of weights of the

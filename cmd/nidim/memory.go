@@ -6,10 +6,6 @@ import (
 	"github.com/nidim/nidim/dim"
 )
 
-// bytesPerWeight is the memory that training keeps per weight at least:
-// the float32 weight, its gradient, and Adam's two moments.
-const bytesPerWeight = 16
-
 // checkModelMemory returns an error when training the model of cfg on
 // samples of shape input needs more memory than the machine has. Without
 // it the allocation would end the program with a runtime fault, not a
@@ -19,16 +15,21 @@ func checkModelMemory(cfg dim.Config, input []int) error {
 	if total == 0 {
 		return nil
 	}
-	weights := dim.MinWeights(cfg, input)
-	need := weights * bytesPerWeight
+	need := dim.MinTrainingBytes(cfg, input)
 	if need <= float64(total) {
 		return nil
+	}
+	// The score matrices outweigh the weights only for large batches.
+	weights := dim.MinWeights(cfg, input)
+	if weights*16 < need/2 {
+		return fmt.Errorf("the %s loss with --batch %d keeps %d x %d score matrices, so training needs at least %s, more than this machine's %s of memory; use a smaller --batch, or --loss infonce-rows, which does not store them",
+			cfg.Loss, cfg.Batch, cfg.Batch, cfg.Batch, byteSize(need), byteSize(float64(total)))
 	}
 	fix := "use a smaller --hidden"
 	if cfg.Encoder == "cnn" {
 		fix = "use smaller images or --encoder mlp"
 	}
-	return fmt.Errorf("the %s encoder for samples of shape %v (--hidden %d, --dim %d) has at least %.3g weights, and training them needs at least %s, more than this machine's %s of memory; %s",
+	return fmt.Errorf("the %s encoder for samples of shape %v (--hidden %d, --dim %d) has at least %.3g weights, so training needs at least %s, more than this machine's %s of memory; %s",
 		cfg.Encoder, input, cfg.Hidden, cfg.Dim, weights, byteSize(need), byteSize(float64(total)), fix)
 }
 
