@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/nidim/nidim/dim"
@@ -186,6 +187,8 @@ func flagErrorText(fs *flag.FlagSet, args []string, err error) string {
 			want = "a number"
 		case bool:
 			want = "true or false"
+		case time.Duration:
+			want = "a duration with a unit, such as 1ms, 2s or 1m30s"
 		}
 	}
 	if strings.HasSuffix(msg, "value out of range") {

@@ -183,6 +183,18 @@ func TestFlagValueErrorsSayWhatIsExpected(t *testing.T) {
 	}
 }
 
+// A duration flag given without a unit, such as --max-wait 5, got "use a
+// valid value", which did not say that the value needs a unit.
+func TestDurationFlagErrorNamesUnit(t *testing.T) {
+	for _, flagName := range []string{"--max-wait", "--timeout", "--shutdown-timeout"} {
+		code, stdout, stderr := runCmd("serve", "model.safetensors", flagName, "5")
+		assert.Equal(t, exitUsage, code, flagName)
+		assert.Empty(t, stdout, flagName)
+		want := `nidim serve: invalid ` + flagName + ` "5": use a duration with a unit, such as 1ms, 2s or 1m30s; run "nidim help serve" for the flags.` + "\n"
+		assert.Equal(t, want, stderr, flagName)
+	}
+}
+
 // --prior and --tests are checked before the file is read, and the error
 // does not blame the file.
 func TestCommandTestChecksOptionsBeforeTheFile(t *testing.T) {
