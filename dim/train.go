@@ -193,8 +193,11 @@ func (c *Config) Validate() error {
 	if _, err := ParsePenalty(c.Penalty); err != nil {
 		return err
 	}
-	if p, _ := ParsePenalty(c.Penalty); p != "" && (c.PenaltyDirections < 1 || !(c.PenaltyWeight >= 0) || math.IsInf(c.PenaltyWeight, 0)) {
-		return fmt.Errorf("dim: penalty weight %v with %d directions is invalid; use a weight of 0 or more and at least 1 direction", c.PenaltyWeight, c.PenaltyDirections)
+	if p, _ := ParsePenalty(c.Penalty); p != "" && (!(c.PenaltyWeight >= 0) || math.IsInf(c.PenaltyWeight, 0)) {
+		return fmt.Errorf("dim: penalty weight %v is invalid; use a finite weight of 0 or more", c.PenaltyWeight)
+	}
+	if p, _ := ParsePenalty(c.Penalty); p != "" && c.PenaltyDirections < 1 {
+		return fmt.Errorf("dim: penalty directions %d is invalid; use at least 1 direction", c.PenaltyDirections)
 	}
 	if p, _ := ParsePenalty(c.Penalty); p != "" && c.Prior == "uniform" {
 		// The penalty pulls each view toward N(0, I), while the uniform

@@ -195,6 +195,31 @@ func TestDurationFlagErrorNamesUnit(t *testing.T) {
 	}
 }
 
+// --penalty-directions 0 got "--penalty-weight 1 with 0 directions is
+// invalid", which put the valid weight first. Each flag now has its own
+// message in train and sweep.
+func TestPenaltyErrorNamesBadFlag(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	common := []string{"--data", data, "--labels", labels, "--batch", "24", "--epochs", "1"}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"train", "--penalty", "epps-pulley", "--penalty-directions", "0"}, "nidim train: --penalty-directions 0 is invalid; use at least 1 direction.\n"},
+		{[]string{"train", "--penalty", "epps-pulley", "--penalty-weight", "-1"}, "nidim train: --penalty-weight -1 is invalid; use a finite weight of 0 or more.\n"},
+		{[]string{"sweep", "--baselines", "--penalty-directions", "0"}, "nidim sweep: invalid --penalty-directions 0; use at least 1 direction.\n"},
+		{[]string{"sweep", "--baselines", "--penalty-weight", "-1"}, "nidim sweep: invalid --penalty-weight -1; use a finite weight of 0 or more.\n"},
+	} {
+		out := filepath.Join(dir, "out")
+		code, stdout, stderr := runCmd(append(append(c.args, common...), "--out", out)...)
+		assert.Equal(t, exitUsage, code, "%v", c.args)
+		assert.Empty(t, stdout, "%v", c.args)
+		assert.Equal(t, c.want, stderr, "%v", c.args)
+		assert.NoFileExists(t, out, "%v", c.args)
+	}
+}
+
 // --prior and --tests are checked before the file is read, and the error
 // does not blame the file.
 func TestCommandTestChecksOptionsBeforeTheFile(t *testing.T) {

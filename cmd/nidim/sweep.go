@@ -219,8 +219,10 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 		return fail(exitUsage, "invalid --threads %d; use 0 for all cores or a positive count.", *threads)
 	case *hidden < 1:
 		return fail(exitUsage, "invalid --hidden %d; use a positive width such as %d.", *hidden, def.Hidden)
-	case *baselines && (*penaltyDirections < 1 || !(*penaltyWeight >= 0) || math.IsInf(*penaltyWeight, 0)):
-		return fail(exitUsage, "invalid --penalty-weight %v or --penalty-directions %d; use a weight of 0 or more and at least 1 direction.", *penaltyWeight, *penaltyDirections)
+	case *baselines && (!(*penaltyWeight >= 0) || math.IsInf(*penaltyWeight, 0)):
+		return fail(exitUsage, "invalid --penalty-weight %v; use a finite weight of 0 or more.", *penaltyWeight)
+	case *baselines && *penaltyDirections < 1:
+		return fail(exitUsage, "invalid --penalty-directions %d; use at least 1 direction.", *penaltyDirections)
 	}
 	views := 2
 	switch *noiseViews {

@@ -1107,7 +1107,7 @@ func flagWording(err error) string {
 	}
 	r := strings.NewReplacer("noise views", "--noise-views", "learning-rate schedule", "--schedule",
 		"maximum shift", "--shift", "maximum rotation", "--rotate", "maximum zoom change", "--zoom",
-		"pixel noise", "--pixel-noise", "feature noise", "--feature-noise", "masking probability", "--mask", "penalty weight", "--penalty-weight",
+		"pixel noise", "--pixel-noise", "feature noise", "--feature-noise", "masking probability", "--mask", "penalty weight", "--penalty-weight", "penalty directions", "--penalty-directions",
 		"embedding dimension", "--dim", "batch size", "--batch", "learning rate", "--lr", "temperature", "--tau",
 		"self weight", "--self-weight", "weight decay", "--weight-decay", "thread count", "--threads", "hidden width", "--hidden")
 	return r.Replace(msg)
