@@ -190,6 +190,9 @@ func (p *plotRun) parse(args []string) int {
 	if filepath.Clean(p.out) == filepath.Clean(p.path) {
 		return p.usageError("--out %q is the input file; choose another name", p.out)
 	}
+	if err := checkOutputPath("--out", p.out); err != nil {
+		return p.usageError("%v", err)
+	}
 	return -1
 }
 

@@ -394,12 +394,23 @@ func TestPlotUsageErrors(t *testing.T) {
 	}
 }
 
-func TestPlotWriteFailure(t *testing.T) {
+// An --out in a missing directory used to be found only when the figure
+// was written, with exit status 1 and the name of a temporary file. It is
+// now checked before the input is read, as embed and score check theirs.
+func TestPlotOutputDirectoryMissing(t *testing.T) {
 	dir := t.TempDir()
 	emb, _ := writePlotEmbedding(t, dir, "emb.npy", 20, 2)
-	status, _, stderr := runPlotCmd("scatter", emb, "--out", filepath.Join(dir, "missing", "x.svg"))
-	assert.Equal(t, exitFail, status)
-	assert.Contains(t, stderr, "writing "+filepath.Join(dir, "missing", "x.svg")+" failed")
+	out := filepath.Join(dir, "missing", "x.svg")
+	status, stdout, stderr := runPlotCmd("scatter", emb, "--out", out)
+	assert.Equal(t, exitUsage, status)
+	assert.Empty(t, stdout)
+	want := "nidim plot scatter: the directory " + filepath.Join(dir, "missing") + " of --out " + out + " does not exist; create it or choose another path.\n"
+	assert.Equal(t, want, stderr)
+
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "dir.svg"), 0o755))
+	status, _, stderr = runPlotCmd("scatter", emb, "--out", filepath.Join(dir, "dir.svg"))
+	assert.Equal(t, exitUsage, status)
+	assert.Contains(t, stderr, "is a directory; pass a file path inside it")
 }
 
 func TestPlotDefaultPath(t *testing.T) {
