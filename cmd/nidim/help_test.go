@@ -85,3 +85,14 @@ func TestHelpNamesEpsForUniform(t *testing.T) {
 	require.NoError(t, err)
 	assert.InDelta(t, 2*0.09/3, tau, 1e-6, "the uniform run without noise")
 }
+
+// The serve help named only 503 for a full queue, but a request with more
+// rows than --max-queue, or a body over --max-body, gets 413 at once
+// (internal/serve tests both).
+func TestServeHelpNames413Limits(t *testing.T) {
+	code, stdout, stderr := runCmd("help", "serve")
+	require.Equal(t, exitOK, code, stderr)
+	help := strings.Join(strings.Fields(stdout), " ")
+	assert.Contains(t, help, "--max-queue N input rows waiting for the model before requests get 503; a request with more rows than this gets 413 (default 1024)")
+	assert.Contains(t, help, "--max-body BYTES request body size limit; a larger body gets 413 (default 16777216)")
+}
