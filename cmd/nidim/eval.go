@@ -53,12 +53,13 @@ Flags:
   --knn-metric NAME    euclidean or cosine distance for kNN (default euclidean)
   --threads N          goroutines; 0 for all cores (default 0)
   --json               print one JSON object with prior, dim, sigma, eps
-                       (only for the uniform prior), mi_estimate, mi_batch
+                       (only for the uniform prior), epochs (the epochs
+                       the model completed), mi_estimate, mi_batch
                        (rows per batch of the estimate: the training
                        batch, or the whole test split when smaller),
-                       capacity, capacity_gap (null without channel noise),
-                       ln_batch, linear_probe_accuracy, knn_accuracy,
-                       report, outliers (n, calibration_ks,
+                       capacity, two_view_mi, capacity_gap (null without
+                       channel noise), ln_batch, linear_probe_accuracy,
+                       knn_accuracy, report, outliers (n, calibration_ks,
                        calibration_p_value, rejected_at_0_01, mean_score,
                        and ood: [{name, n, auroc, rejected_at_0_01}]), and
                        standardized (whether the model standardizes its

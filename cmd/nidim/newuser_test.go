@@ -220,6 +220,24 @@ func TestPenaltyErrorNamesBadFlag(t *testing.T) {
 	}
 }
 
+// eval --json printed epochs and two_view_mi, which its help did not list.
+// Every top-level key of the output is now named in the help of --json.
+func TestEvalHelpListsJSONKeys(t *testing.T) {
+	data, labels, model := trainTinyModel(t)
+	code, stdout, stderr := runCmd("eval", model, "--data", data, "--labels", labels, "--json")
+	require.Equal(t, exitOK, code, stderr)
+	var res map[string]any
+	require.NoError(t, json.Unmarshal([]byte(stdout), &res))
+
+	code, help, stderr := runCmd("help", "eval")
+	require.Equal(t, exitOK, code, stderr)
+	_, jsonHelp, found := strings.Cut(help, "--json")
+	require.True(t, found, "the eval help has no --json flag")
+	for key := range res {
+		assert.Contains(t, jsonHelp, key, "eval --json prints %q, which the help of --json does not name", key)
+	}
+}
+
 // --prior and --tests are checked before the file is read, and the error
 // does not blame the file.
 func TestCommandTestChecksOptionsBeforeTheFile(t *testing.T) {
