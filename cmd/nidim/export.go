@@ -39,7 +39,8 @@ recomputed on clean inputs.
 Flags:
   --out FILE    file to write (required), such as model-export.safetensors;
                 it may not be CHECKPOINT, and an existing file is replaced
-                only when it is a checkpoint or empty
+                only when it is empty or a checkpoint, but not the
+                checkpoint of an unfinished run, which --resume needs
   --force       export the checkpoint of an unfinished run as it is
 `
 
@@ -65,8 +66,15 @@ func runExport(args []string, stdout, stderr io.Writer) int {
 	if err := checkOutputPath("--out", *out, inputFile{"checkpoint", source}); err != nil {
 		return fail(exitUsage, "%v", err)
 	}
-	if _, err := existingCheckpoint("--out", *out, "the export"); err != nil {
+	old, err := existingCheckpoint("--out", *out, "the export")
+	if err != nil {
 		return fail(exitUsage, "%v", err)
+	}
+	// An exported copy cannot resume a run, so only a checkpoint from
+	// nidim train holds the state that an unfinished run needs.
+	if old != nil && !old.Exported && (old.Epoch < old.Config.Epochs || old.Step > 0) {
+		return fail(exitUsage, "--out %s contains an unfinished run (%s of %d epochs), which the export would replace, so nidim train --resume could no longer continue it; pass another --out, or delete the file if you no longer need the run.",
+			*out, unfinishedText(old), old.Config.Epochs)
 	}
 
 	e, err := dim.ReadExport(source)

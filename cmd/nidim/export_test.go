@@ -262,6 +262,34 @@ func TestExportKeepsNonCheckpointOut(t *testing.T) {
 	}
 }
 
+// "nidim export other --out run.safetensors" replaced the checkpoint of an
+// interrupted run, the only file that nidim train --resume can continue,
+// with the exported copy of another model. nidim train keeps such a file,
+// and export now keeps it too.
+func TestExportKeepsUnfinishedRunOut(t *testing.T) {
+	_, _, model := trainTinyModel(t)
+	_, _, unfinished := trainTinyModel(t)
+	makeUnfinished(t, unfinished, 3, 2)
+	before := readFile(t, unfinished)
+
+	code, stdout, stderr := runCmd("export", model, "--out", unfinished)
+	assert.Equal(t, exitUsage, code)
+	assert.Empty(t, stdout)
+	assert.Equal(t, "nidim export: --out "+unfinished+" contains an unfinished run (1 epoch and 2 steps of 3 epochs), which the export would replace, so nidim train --resume could no longer continue it; pass another --out, or delete the file if you no longer need the run.\n", stderr)
+	assert.Equal(t, before, readFile(t, unfinished), "the unfinished run's checkpoint changed")
+
+	// An exported copy of an unfinished run cannot resume it, so it is
+	// replaced like any other export.
+	exportedUnfinished := filepath.Join(t.TempDir(), "exported.safetensors")
+	code, _, stderr = runCmd("export", unfinished, "--force", "--out", exportedUnfinished)
+	require.Equal(t, exitOK, code, stderr)
+	code, _, stderr = runCmd("export", model, "--out", exportedUnfinished)
+	require.Equal(t, exitOK, code, stderr)
+	m, err := dim.LoadModel(exportedUnfinished)
+	require.NoError(t, err)
+	assert.Equal(t, 0, m.Step, "the exported copy of the unfinished run was not replaced")
+}
+
 // Root may write anywhere, so the test needs another user.
 func TestExportUnwritableOutRejected(t *testing.T) {
 	if os.Geteuid() == 0 {
