@@ -307,9 +307,14 @@ type inputFile struct{ flag, path string }
 
 // checkOutputPath rejects an output path that cannot be written: its
 // directory is missing or read-only, it names a directory or a read-only
-// file, or it names one of inputs, which the output would replace. A
-// command then fails before its work instead of after it.
+// file, or it names one of inputs, which the output would replace. It
+// also rejects "-", which elsewhere means standard output. A command then
+// fails before its work instead of after it.
 func checkOutputPath(flagName, path string, inputs ...inputFile) error {
+	// embed and score handle - as standard output before they call this.
+	if path == stdoutPath {
+		return fmt.Errorf("%s - would create a file named \"-\", because only embed and score write to standard output; pass a file path, or ./- for a file of that name", flagName)
+	}
 	fi, err := os.Stat(path)
 	if err == nil && fi.IsDir() {
 		return fmt.Errorf("%s %s is a directory; pass a file path inside it", flagName, path)

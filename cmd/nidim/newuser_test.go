@@ -238,6 +238,35 @@ func TestEvalHelpListsJSONKeys(t *testing.T) {
 	}
 }
 
+// "--out -" means standard output in embed and score, but train and
+// export wrote a checkpoint to a file named "-", and sweep made a
+// directory of that name. They now reject it, and ./- still works.
+func TestOutDashRejectedWhereNoStdout(t *testing.T) {
+	data, labels, model := trainTinyModel(t)
+	dir := t.TempDir()
+	t.Chdir(dir)
+	common := []string{"--data", data, "--labels", labels, "--dim", "2", "--hidden", "8", "--batch", "24", "--epochs", "1", "--threads", "1", "--no-eval"}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{append([]string{"train", "--out", "-"}, common...), "nidim train: --out - would create a file named \"-\", because only embed and score write to standard output; pass a file path, or ./- for a file of that name.\n"},
+		{[]string{"export", model, "--out", "-"}, "nidim export: --out - would create a file named \"-\", because only embed and score write to standard output; pass a file path, or ./- for a file of that name.\n"},
+		{[]string{"sweep", "--data", data, "--labels", labels, "--dims", "2", "--sigmas", "0.5", "--batch", "24", "--epochs", "1", "--out", "-"}, "nidim sweep: --out - would create a directory named \"-\", because sweep writes its tables to files; pass a directory path, or ./- for a directory of that name.\n"},
+	} {
+		code, stdout, stderr := runCmd(c.args...)
+		assert.Equal(t, exitUsage, code, "%v", c.args)
+		assert.Empty(t, stdout, "%v", c.args)
+		assert.Equal(t, c.want, stderr, "%v", c.args)
+		assert.NoFileExists(t, filepath.Join(dir, "-"), "%v", c.args)
+		assert.NoDirExists(t, filepath.Join(dir, "-"), "%v", c.args)
+	}
+
+	code, _, stderr := runCmd("export", model, "--out", "./-")
+	require.Equal(t, exitOK, code, stderr)
+	assert.FileExists(t, filepath.Join(dir, "-"))
+}
+
 // --prior and --tests are checked before the file is read, and the error
 // does not blame the file.
 func TestCommandTestChecksOptionsBeforeTheFile(t *testing.T) {

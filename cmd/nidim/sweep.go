@@ -285,6 +285,9 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 		return fail(exitUsage, "%v", err)
 	}
 
+	if *outDir == stdoutPath {
+		return fail(exitUsage, "--out - would create a directory named \"-\", because sweep writes its tables to files; pass a directory path, or ./- for a directory of that name.")
+	}
 	if err := os.MkdirAll(*outDir, 0o755); err != nil {
 		return fail(exitFail, "cannot create --out directory: %v", err)
 	}
