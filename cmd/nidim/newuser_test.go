@@ -267,6 +267,32 @@ func TestOutDashRejectedWhereNoStdout(t *testing.T) {
 	assert.FileExists(t, filepath.Join(dir, "-"))
 }
 
+// "nidim train --resume a --out b" replaced b after its first epoch even
+// when b held another interrupted run, which only b could continue. A new
+// run already kept such a file, and a resumed one now keeps it too.
+func TestResumeKeepsOtherUnfinishedOut(t *testing.T) {
+	data, labels, model := trainTinyModel(t)
+	_, _, other := trainTinyModel(t)
+	makeUnfinished(t, other, 3, 2)
+	before := readFile(t, other)
+
+	args := []string{"train", "--resume", model, "--epochs", "2", "--data", data, "--labels", labels, "--no-eval"}
+	code, stdout, stderr := runCmd(append(args, "--out", other)...)
+	assert.Equal(t, exitUsage, code)
+	assert.Empty(t, stdout)
+	assert.Equal(t, "nidim train: --out "+other+" contains another unfinished run (1 epoch and 2 steps of 3 epochs), which this run would replace; pass another --out, or drop --out to continue "+model+" in place.\n", stderr)
+	assert.Equal(t, before, readFile(t, other), "the other run's checkpoint changed")
+
+	// The run's own checkpoint, named by --out as well, is continued.
+	makeUnfinished(t, model, 2, 1)
+	code, _, stderr = runCmd(append(args, "--out", model)...)
+	require.Equal(t, exitOK, code, stderr)
+	m, err := dim.LoadModel(model)
+	require.NoError(t, err)
+	assert.Equal(t, 2, m.Epoch)
+	assert.Equal(t, 0, m.Step)
+}
+
 // --prior and --tests are checked before the file is read, and the error
 // does not blame the file.
 func TestCommandTestChecksOptionsBeforeTheFile(t *testing.T) {

@@ -187,9 +187,9 @@ Data and output:
   --test-fraction F    share of a matrix --data held out for testing
                        (default 0.1)
   --out FILE           checkpoint path (default nidim-model.safetensors, or
-                       the --resume FILE); a new run does not replace an
-                       unfinished run's checkpoint, which --resume continues,
-                       and no run replaces a file that is not a checkpoint
+                       the --resume FILE); no run replaces the checkpoint
+                       of another unfinished run, which --resume continues,
+                       or a file that is not a checkpoint
   --knn K              neighbors of the kNN classifier (default 5)
   --knn-metric NAME    euclidean or cosine distance for kNN (default euclidean)
   --no-eval            skip the evaluation after training
@@ -547,6 +547,11 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 			return fail(exitUsage, "--out %s contains an unfinished run (%s of %d epochs); pass another --out or delete the file to start over, or continue it with%s",
 				*out, unfinishedText(old), old.Config.Epochs, commandLine(fmt.Sprintf("nidim train --resume %s%s", shellQuote(*out), df.args())))
 		}
+	} else if old != nil && !old.Exported && (old.Epoch < old.Config.Epochs || old.Step > 0) && !sameFile(*out, *resume) {
+		// A resumed run written to another file would replace that file's
+		// run, which only its own checkpoint can continue.
+		return fail(exitUsage, "--out %s contains another unfinished run (%s of %d epochs), which this run would replace; pass another --out, or drop --out to continue %s in place.",
+			*out, unfinishedText(old), old.Config.Epochs, *resume)
 	}
 
 	train, test, err := loadData(df, cfg.Seed)
@@ -1045,6 +1050,13 @@ func trainedText(epochs, step, steps int) string {
 		return fmt.Sprintf("%s of epoch 1", stepsText(step, steps))
 	}
 	return fmt.Sprintf("%s and %s of epoch %d", done, stepsText(step, steps), epochs+1)
+}
+
+// sameFile reports whether the paths a and b name one existing file.
+func sameFile(a, b string) bool {
+	aInfo, aErr := os.Stat(a)
+	bInfo, bErr := os.Stat(b)
+	return aErr == nil && bErr == nil && os.SameFile(aInfo, bInfo)
 }
 
 // unfinishedText describes how far the run of m got: "1 epoch" or
