@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/nidim/nidim/dim"
+	"github.com/nidim/nidim/internal/atomicfile"
 	"github.com/nidim/nidim/internal/mnist"
 	"github.com/nidim/nidim/nn"
 	"github.com/nidim/nidim/tensor"
@@ -128,7 +130,12 @@ func (c *modelCommand) checkOut(stdout io.Writer, inputs ...inputFile) int {
 // CSV when stdoutCSV is set.
 func (c *modelCommand) writeOut(stdout io.Writer, data []float64, rows, cols int, opts ...tensor.WriteOption) error {
 	if *c.out != stdoutPath {
-		return tensor.WriteMatrixFile(*c.out, data, rows, cols, opts...)
+		err := tensor.WriteMatrixFile(*c.out, data, rows, cols, opts...)
+		if err == nil || errors.Is(err, atomicfile.ErrStopped) {
+			return err
+		}
+		// The write is atomic, so a file that --out named before is kept.
+		return fmt.Errorf("%v; %s was not written; free disk space, raise the file size limit (ulimit -f), or pass another --out, such as one on another file system", err, *c.out)
 	}
 	var err error
 	if c.stdoutCSV {
