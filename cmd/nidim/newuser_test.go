@@ -293,6 +293,25 @@ func TestResumeKeepsOtherUnfinishedOut(t *testing.T) {
 	assert.Equal(t, 0, m.Step)
 }
 
+// A sweep whose --out directory could not take its tables, read-only or
+// with a directory in the place of sweep.md, trained the first run, which
+// can take minutes, and only then failed to write them. The table paths
+// are now checked before any run.
+func TestSweepChecksTablesBeforeRuns(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	out := filepath.Join(dir, "sweep")
+	blocked := filepath.Join(out, "sweep.md")
+	require.NoError(t, os.MkdirAll(blocked, 0o755))
+
+	code, stdout, stderr := runCmd("sweep", "--data", data, "--labels", labels, "--dims", "2", "--sigmas", "0.5",
+		"--hidden", "8", "--batch", "24", "--epochs", "1", "--threads", "1", "--out", out)
+	assert.Equal(t, exitUsage, code)
+	assert.Empty(t, stdout)
+	assert.Equal(t, "nidim sweep: the table "+blocked+" is a directory; pass a file path inside it.\n", stderr)
+	assert.NotContains(t, stderr, "training")
+}
+
 // --prior and --tests are checked before the file is read, and the error
 // does not blame the file.
 func TestCommandTestChecksOptionsBeforeTheFile(t *testing.T) {

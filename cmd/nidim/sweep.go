@@ -293,6 +293,13 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	}
 	csvPath := filepath.Join(*outDir, "sweep.csv")
 	mdPath := filepath.Join(*outDir, "sweep.md")
+	// The tables are first written after a run, which can take minutes,
+	// so a directory or file that rejects them is reported before it.
+	for _, path := range []string{csvPath, mdPath} {
+		if err := checkOutputPath("the table", path); err != nil {
+			return fail(exitUsage, "%v", err)
+		}
+	}
 	records, err := readSweepCSV(csvPath)
 	if err != nil {
 		return fail(exitUsage, "%v", err)
