@@ -201,6 +201,10 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 
+	if path == "-" && stdinIsTerminal() {
+		fmt.Fprintf(stderr, "nidim test: standard input is a terminal, so FILE - would wait for embeddings typed there; pipe or redirect them, as in nidim embed MODEL --out - | nidim test - or nidim test - < embeddings.npy, or pass the file's path.\n")
+		return exitUsage
+	}
 	data, rows, cols, err := readEmbeddingFile(path)
 	if err != nil {
 		fmt.Fprintf(stderr, "nidim test: %s.\n", strings.TrimSuffix(err.Error(), "."))
@@ -385,6 +389,13 @@ func reportFailures(r *stats.Report, opts stats.ReportOptions, stderr io.Writer)
 
 // stdin is what "nidim test -" reads; tests replace it.
 var stdin io.Reader = os.Stdin
+
+// stdinIsTerminal reports whether stdin is a terminal, as isTerminal
+// decides it for a writer.
+func stdinIsTerminal() bool {
+	f, ok := stdin.(*os.File)
+	return ok && isTerminal(f)
+}
 
 // readEmbeddingFile reads an n x d embedding matrix from path, or from
 // standard input when path is "-": a 2-D array, or a 1-D array as one

@@ -453,3 +453,23 @@ func TestCommandTestShowsProgressOnTerminal(t *testing.T) {
 			"\r\033[K", stderr)
 	}
 }
+
+// "nidim test -" with a terminal as standard input used to wait silently
+// for input. It now rejects the terminal and names the pipe to use.
+func TestCommandTestRejectsTerminalStdin(t *testing.T) {
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	defer r.Close()
+	// Without the check the command reads the pipe, which then ends at
+	// once instead of blocking.
+	require.NoError(t, w.Close())
+	defer func() { stdin = os.Stdin }()
+	stdin = r
+	defer func(saved func(io.Writer) bool) { isTerminal = saved }(isTerminal)
+	isTerminal = func(f io.Writer) bool { return f == r }
+
+	code, stdout, stderr := runCmd("test", "-")
+	assert.Equal(t, exitUsage, code)
+	assert.Empty(t, stdout)
+	assert.Equal(t, "nidim test: standard input is a terminal, so FILE - would wait for embeddings typed there; pipe or redirect them, as in nidim embed MODEL --out - | nidim test - or nidim test - < embeddings.npy, or pass the file's path.\n", stderr)
+}
