@@ -21,6 +21,7 @@ import (
 
 	"github.com/nidim/nidim/dim"
 	"github.com/nidim/nidim/simd"
+	"github.com/nidim/nidim/tensor"
 )
 
 // Exit statuses shared by every subcommand.
@@ -300,6 +301,24 @@ func existingCheckpoint(flagName, path, work string) (*dim.Model, error) {
 		return nil, fmt.Errorf("%s %s exists and is not a checkpoint that nidim can read, and %s would replace it; choose another %s, or delete the file if you no longer need it", flagName, path, work, flagName)
 	}
 	return m, nil
+}
+
+// checkpointNameNote returns a note when path, the --out of a command
+// that writes a safetensors checkpoint, has the extension of a matrix
+// file, and "" otherwise. The commands that take a model read such a file
+// by its content, but nidim test and plot read it as a matrix by its
+// extension and reject it with a format error.
+func checkpointNameNote(path string) string {
+	if tensor.CheckMatrixOutputName(path) != nil {
+		return ""
+	}
+	base := path
+	if ext := filepath.Ext(base); strings.EqualFold(ext, ".gz") {
+		base = strings.TrimSuffix(base, ext)
+	}
+	base = strings.TrimSuffix(base, filepath.Ext(base))
+	return fmt.Sprintf("--out %s has the extension of a matrix file, but it receives a safetensors checkpoint, which nidim test and plot would reject as an invalid matrix; pass a .safetensors name, such as --out %s",
+		shellQuote(path), shellQuote(base+".safetensors"))
 }
 
 // inputFile is a file that a command reads, named by its flag.

@@ -1654,3 +1654,33 @@ func TestResumeHistoryMarksPartialEpoch(t *testing.T) {
 		assert.NotContains(t, e, "resumed_at_step", "epoch %v", e["epoch"])
 	}
 }
+
+// "nidim train --out model.npy" used to write a safetensors checkpoint
+// under a matrix name without a word, and nidim test then failed on it
+// with an NPY format error. Train and export now note the .safetensors
+// name to use, and the checkpoint still works as a model.
+func TestCheckpointWithMatrixNameNoted(t *testing.T) {
+	data, labels, model := trainTinyModel(t)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "model.npy")
+	code, _, stderr := runCmd("train", "--data", data, "--labels", labels, "--dim", "2", "--hidden", "8",
+		"--batch", "24", "--epochs", "1", "--threads", "1", "--no-eval", "--out", out)
+	require.Equal(t, exitOK, code, stderr)
+	want := "nidim train: note: --out " + out + " has the extension of a matrix file, but it receives a safetensors checkpoint, which nidim test and plot would reject as an invalid matrix; pass a .safetensors name, such as --out " + filepath.Join(dir, "model.safetensors") + "\n"
+	assert.Contains(t, stderr, want)
+
+	code, _, stderr = runCmd("embed", out, "--data", data, "--out", filepath.Join(dir, "e.csv"))
+	assert.Equal(t, exitOK, code, "the checkpoint is read by its content: %s", stderr)
+
+	exported := filepath.Join(dir, "export.csv.gz")
+	code, _, stderr = runCmd("export", model, "--out", exported)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "nidim export: note: --out "+exported+" has the extension of a matrix file")
+	assert.Contains(t, stderr, "such as --out "+filepath.Join(dir, "export.safetensors")+"\n")
+
+	// The default name and other checkpoint names get no note.
+	code, _, stderr = runCmd("train", "--data", data, "--labels", labels, "--dim", "2", "--hidden", "8",
+		"--batch", "24", "--epochs", "1", "--threads", "1", "--no-eval", "--out", filepath.Join(dir, "model.ckpt"))
+	require.Equal(t, exitOK, code, stderr)
+	assert.NotContains(t, stderr, "extension of a matrix file")
+}

@@ -626,6 +626,10 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	for _, note := range resumeNotes {
 		fmt.Fprintf(stderr, "nidim train: %s\n", note)
 	}
+	// A run resumed in place got the note when it started.
+	if note := checkpointNameNote(*out); note != "" && outSet {
+		fmt.Fprintf(stderr, "nidim train: note: %s\n", note)
+	}
 	if model == nil {
 		if err := checkModelMemory(cfg, train.Shape); err != nil {
 			return fail(exitUsage, "%v", err)
