@@ -1684,3 +1684,34 @@ func TestCheckpointWithMatrixNameNoted(t *testing.T) {
 	require.Equal(t, exitOK, code, stderr)
 	assert.NotContains(t, stderr, "extension of a matrix file")
 }
+
+// --clean-view and --shared-view choose which views get the augmentation,
+// so without augmentation, as in the match recipe, they changed nothing
+// and nidim said nothing. Train and sweep now reject them there, and
+// still take them with augmented views.
+func TestCleanOrSharedViewWithoutAugmentation(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	out := filepath.Join(dir, "m.safetensors")
+	sweepDir := filepath.Join(dir, "sweep")
+	for _, command := range [][]string{
+		{"train", "--no-eval", "--out", out},
+		{"sweep", "--out", sweepDir, "--sigmas", "0.5", "--dims", "2"},
+	} {
+		for _, flagName := range []string{"--clean-view", "--shared-view"} {
+			args := append(slices.Clone(command), flagName, "--data", data, "--labels", labels, "--epochs", "1", "--batch", "24")
+			code, stdout, stderr := runCmd(args...)
+			assert.Equal(t, exitUsage, code, "%v %s: %s", command, flagName, stderr)
+			assert.Empty(t, stdout, "%v %s", command, flagName)
+			want := fmt.Sprintf("nidim %s: %s has no effect, because the views are not augmented (--feature-noise and --mask are 0, as in the match recipe), so both views are the clean input already; drop %s, or augment the views with --feature-noise or --mask.\n",
+				command[0], flagName, flagName)
+			assert.Equal(t, want, stderr, "%v %s", command, flagName)
+		}
+	}
+	_, err := os.Stat(out)
+	assert.ErrorIs(t, err, os.ErrNotExist, "train wrote a checkpoint")
+
+	code, _, stderr := runCmd("train", "--no-eval", "--out", out, "--clean-view", "--feature-noise", "0.1",
+		"--data", data, "--labels", labels, "--epochs", "1", "--batch", "24", "--dim", "2", "--hidden", "8", "--threads", "1")
+	assert.Equal(t, exitOK, code, "augmented views take --clean-view: %s", stderr)
+}
