@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -27,31 +28,69 @@ func checkStandardizeData(df dataFlags, shape []int) error {
 
 // checkFeatureSpread returns an error when every feature of the training
 // rows, feature vectors read from --data, is constant, because the
-// encoder then has nothing to learn. Otherwise it returns the note on the
-// constant features, or "" when there are none, and the standardization
-// fitted on the training rows, which a new model with --standardize
-// takes. Images are not checked and get no standardization, because
-// constant pixels, such as MNIST's borders, are common. A feature counts
-// as constant as in dim.FitStandardization, and standardize selects the
-// note's wording for --standardize.
-func checkFeatureSpread(df dataFlags, train *dim.Dataset, standardize bool) (*dim.Standardization, string, error) {
+// encoder then has nothing to learn. Otherwise it returns the notes on the
+// constant features and, without --standardize, on features of very
+// different scales (see scaleSpreadNote), none when neither applies, and
+// the standardization fitted on the training rows, which a new model with
+// --standardize takes. Images are not checked and get no standardization,
+// because constant pixels, such as MNIST's borders, are common. A feature
+// counts as constant as in dim.FitStandardization, and standardize
+// selects the notes for --standardize.
+func checkFeatureSpread(df dataFlags, train *dim.Dataset, standardize bool) (*dim.Standardization, []string, error) {
 	if len(train.Shape) != 1 {
-		return nil, "", nil
+		return nil, nil, nil
 	}
 	s, constant, err := dim.FitStandardization(train.X)
 	if err != nil {
-		return nil, "", err
+		return nil, nil, err
 	}
 	rows, cols := train.X.Shape[0], train.X.Shape[1]
 	if len(constant) < cols {
-		return s, constantFeaturesNote(constant, rows, standardize), nil
+		var notes []string
+		if note := constantFeaturesNote(constant, rows, standardize); note != "" {
+			notes = append(notes, note)
+		}
+		if note := scaleSpreadNote(s, constant, rows); note != "" && !standardize {
+			notes = append(notes, note)
+		}
+		return s, notes, nil
 	}
 	columns, verb := fmt.Sprintf("all %d columns", cols), "are"
 	if cols == 1 {
 		columns, verb = "the one column", "is"
 	}
-	return nil, "", fmt.Errorf("%s of --data %s %s constant over the %d training rows, so the encoder has nothing to learn; pass data whose features vary across samples",
+	return nil, nil, fmt.Errorf("%s of --data %s %s constant over the %d training rows, so the encoder has nothing to learn; pass data whose features vary across samples",
 		columns, shellQuote(df.data), verb, rows)
+}
+
+// featureScaleRatio is the ratio between the largest and the smallest
+// standard deviation of the varying features above which scaleSpreadNote
+// suggests --standardize.
+const featureScaleRatio = 100
+
+// scaleSpreadNote returns a note when the largest standard deviation in s,
+// fitted on rows training rows, exceeds featureScaleRatio times the
+// smallest one of a feature that is not in constant, and "" otherwise.
+// Without --standardize the encoder takes the values as they are, so the
+// features of the largest spread dominate its input.
+func scaleSpreadNote(s *dim.Standardization, constant []int, rows int) string {
+	largest, smallest := -1, -1
+	for k, sd := range s.Scale {
+		if slices.Contains(constant, k) {
+			continue
+		}
+		if largest < 0 || sd > s.Scale[largest] {
+			largest = k
+		}
+		if smallest < 0 || sd < s.Scale[smallest] {
+			smallest = k
+		}
+	}
+	if largest < 0 || float64(s.Scale[largest]) <= featureScaleRatio*float64(s.Scale[smallest]) {
+		return ""
+	}
+	return fmt.Sprintf("column %d (counting from 1) has a standard deviation of %.4g over the %d training rows, more than %d times the %.4g of column %d. The encoder takes the values as they are, so the columns of large spread dominate its input, which can train poorly; pass --standardize to scale every column to standard deviation 1",
+		largest+1, s.Scale[largest], rows, featureScaleRatio, s.Scale[smallest], smallest+1)
 }
 
 // constantFeaturesNote returns the note naming the first columns of

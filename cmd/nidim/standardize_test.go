@@ -365,3 +365,41 @@ func TestStandardizeFitsTrainingSplitOnly(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotEqual(t, withTest.Mean, m.Standardization.Mean)
 }
+
+// A feature on a scale 1000 times that of the others trained badly
+// without --standardize, and nidim said nothing. Train and sweep now name
+// both columns and --standardize, and say nothing with --standardize or
+// with columns of similar scales.
+func TestFeatureScaleSpreadNoted(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	values, rows, cols, err := tensor.ReadMatrixFile(data)
+	require.NoError(t, err)
+	for i := 0; i < rows; i++ {
+		values[i*cols+2] *= 1000 // column 3, counting from 1
+	}
+	scaled := filepath.Join(dir, "scaled.npy")
+	require.NoError(t, tensor.WriteMatrixFile(scaled, values, rows, cols))
+	model := filepath.Join(dir, "m.safetensors")
+	args := standardizeArgs(scaled, labels, model)
+	plain := slices.DeleteFunc(slices.Clone(args), func(a string) bool { return a == "--standardize" })
+
+	code, _, stderr := runCmd(plain...)
+	require.Equal(t, exitOK, code, stderr)
+	pattern := `nidim train: note: column 3 \(counting from 1\) has a standard deviation of [0-9.]+ over the 216 training rows, more than 100 times the [0-9.]+ of column [1-6]\. ` +
+		`The encoder takes the values as they are, so the columns of large spread dominate its input, which can train poorly; pass --standardize to scale every column to standard deviation 1\n`
+	assert.Regexp(t, pattern, stderr)
+
+	code, _, stderr = runCmd(args...)
+	require.Equal(t, exitOK, code, stderr)
+	assert.NotContains(t, stderr, "standard deviation of", "--standardize given")
+
+	code, _, stderr = runCmd(slices.DeleteFunc(standardizeArgs(data, labels, model), func(a string) bool { return a == "--standardize" })...)
+	require.Equal(t, exitOK, code, stderr)
+	assert.NotContains(t, stderr, "standard deviation of", "columns of similar scales")
+
+	code, _, stderr = runCmd("sweep", "--data", scaled, "--labels", labels, "--out", filepath.Join(dir, "sweep"),
+		"--sigmas", "0.5", "--dims", "2", "--hidden", "8", "--batch", "24", "--epochs", "1", "--threads", "1", "--eval-samples", "20")
+	require.Equal(t, exitOK, code, stderr)
+	assert.Regexp(t, strings.Replace(pattern, "nidim train", "nidim sweep", 1), stderr)
+}

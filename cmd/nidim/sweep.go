@@ -274,9 +274,9 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	if err := checkKNN(*knnK, train); err != nil {
 		return fail(exitUsage, "%v", err)
 	}
-	// Every run trains on the same split, so the note on constant
-	// features is printed once, after the header line.
-	_, featureNote, err := checkFeatureSpread(df, train, base.Standardize)
+	// Every run trains on the same split, so the notes on the features
+	// are printed once, after the header line.
+	_, featureNotes, err := checkFeatureSpread(df, train, base.Standardize)
 	if err != nil {
 		return fail(exitUsage, "%v", err)
 	}
@@ -331,8 +331,8 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	if note := sweepTailNote(runs, explicit["self-weight"]); note != "" {
 		fmt.Fprintf(stderr, "nidim sweep: %s\n", note)
 	}
-	if featureNote != "" {
-		fmt.Fprintf(stderr, "nidim sweep: note: %s\n", featureNote)
+	for _, note := range featureNotes {
+		fmt.Fprintf(stderr, "nidim sweep: note: %s\n", note)
 	}
 	for _, note := range batchNotes {
 		fmt.Fprintf(stderr, "nidim sweep: %s\n", note)

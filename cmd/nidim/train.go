@@ -558,9 +558,9 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(exitUsage, "%v", err)
 	}
-	// The note on constant features is printed once the model is made,
+	// The notes on the features are printed once the model is made,
 	// which takes the fitted standardization with --standardize.
-	featureNote := ""
+	var featureNotes []string
 	var standardization *dim.Standardization
 	if model == nil {
 		if err := checkViewFlags(explicit, cfg, train.Shape); err != nil {
@@ -571,7 +571,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 				return fail(exitUsage, "%v", err)
 			}
 		}
-		if standardization, featureNote, err = checkFeatureSpread(df, train, cfg.Standardize); err != nil {
+		if standardization, featureNotes, err = checkFeatureSpread(df, train, cfg.Standardize); err != nil {
 			return fail(exitUsage, "%v", err)
 		}
 	}
@@ -642,8 +642,8 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		if cfg.Standardize {
 			model.Standardization = standardization
 		}
-		if featureNote != "" {
-			fmt.Fprintf(stderr, "nidim train: note: %s\n", featureNote)
+		for _, note := range featureNotes {
+			fmt.Fprintf(stderr, "nidim train: note: %s\n", note)
 		}
 	}
 	prior0, _ := cfg.NewPrior()
