@@ -91,7 +91,10 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	if st >= 0 {
 		return st
 	}
-	train, test, err := loadData(df, m.Config.Seed)
+	train, test, dataNote, err := loadData(df, m.Config.Seed)
+	if dataNote != "" {
+		fmt.Fprintf(stderr, "nidim eval: note: %s\n", dataNote)
+	}
 	if err != nil {
 		return c.fail(exitUsage, "%v", err)
 	}

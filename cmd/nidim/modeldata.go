@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"errors"
 	"flag"
 	"fmt"
@@ -207,6 +209,15 @@ func noFingerprintText(path string) string {
 // model's training inputs.
 func (c *modelCommand) input(m *dim.Model) (x *tensor.Tensor, labels []int, err error) {
 	x, labels, err = modelInput(*c.data, *c.split, m)
+	if x != nil && *c.data != "" && !isDir(*c.data) {
+		first := make([]float64, x.Shape[1])
+		for k := range first {
+			first[k] = float64(x.Data[k])
+		}
+		if note := columnNumbersNote("--data "+shellQuote(*c.data), first, len(first), textFileStart(*c.data)); note != "" {
+			fmt.Fprintf(c.stderr, "nidim %s: note: %s\n", c.name, note)
+		}
+	}
 	if err == nil {
 		if note := scaleNote(*c.data, *c.model, m, x.Data); note != "" {
 			fmt.Fprintf(c.stderr, "nidim %s: note: %s\n", c.name, note)
@@ -302,6 +313,92 @@ func checkInputSize(m *dim.Model, values int, data string) error {
 func builtinMNISTMismatch(model string, m *dim.Model, values int) string {
 	return fmt.Sprintf("no --data was given, so nidim read the built-in MNIST (%d values per sample), but %s expects %d values per sample (shape %v)",
 		values, model, m.Encoder.InputSize(), m.Config.Input)
+}
+
+// columnNumbersNote returns a note when the first row of values, a matrix
+// of cols columns read from source (such as "--data x.csv"), is 0, 1, ...,
+// cols-1 or 1, 2, ..., cols and came from the first line of a text
+// matrix, and "" otherwise. tensor.ReadCSV reads a header of unquoted
+// numbers, which pandas writes for integer column names, as a data row,
+// so such a row is most likely a header that adds one sample to the
+// user's rows. Fewer than 3 columns are too likely to start with such
+// values by chance. textStart returns the first bytes of the input,
+// decompressed, or nil when it is not text; it is called only for a
+// numbered row, to see whether a header line came before it.
+func columnNumbersNote(source string, values []float64, cols int, textStart func() []byte) string {
+	if cols < 3 || len(values) < cols {
+		return ""
+	}
+	start := -1.0
+	for _, first := range []float64{0, 1} {
+		numbered := true
+		for k, v := range values[:cols] {
+			if v != first+float64(k) {
+				numbered = false
+				break
+			}
+		}
+		if numbered {
+			start = first
+		}
+	}
+	if start < 0 || hasHeaderLine(textStart()) {
+		return ""
+	}
+	return fmt.Sprintf("the first row of %s is the numbers %g to %g in order, which looks like a header of column numbers. A line of unquoted numbers is read as data, so it became the first sample, one more than the file's data rows; remove that line, quote the names (\"%g\",\"%g\",...), or write the file without a header (pandas: to_csv(header=False))",
+		source, start, start+float64(cols-1), start, start+1)
+}
+
+// hasHeaderLine reports whether the first line of text that tensor.ReadCSV
+// does not skip (blank lines and # comments) is a header. Nil text, an
+// input that is not text, counts as a header, so that it gets no note.
+func hasHeaderLine(text []byte) bool {
+	if text == nil {
+		return true
+	}
+	text = bytes.TrimPrefix(text, []byte("\uFEFF"))
+	for line := range bytes.Lines(text) {
+		content := bytes.TrimSpace(line)
+		if len(content) == 0 || content[0] == '#' {
+			continue
+		}
+		_, _, _, header, err := tensor.ReadCSV(bytes.NewReader(line), 0)
+		return err != nil || header != nil
+	}
+	return true
+}
+
+// textFileStart returns a function that reads the first headSize bytes of
+// the text matrix at path, decompressed when its name ends in .gz. The
+// function returns nil when path cannot be read or is not named as a text
+// matrix (.csv, .tsv or .txt, optionally .gz).
+func textFileStart(path string) func() []byte {
+	return func() []byte {
+		name := strings.ToLower(filepath.Base(path))
+		gz := strings.HasSuffix(name, ".gz")
+		name = strings.TrimSuffix(name, ".gz")
+		if !strings.HasSuffix(name, ".csv") && !strings.HasSuffix(name, ".tsv") && !strings.HasSuffix(name, ".txt") {
+			return nil
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return nil
+		}
+		defer f.Close()
+		var r io.Reader = f
+		if gz {
+			zr, err := gzip.NewReader(f)
+			if err != nil {
+				return nil
+			}
+			r = zr
+		}
+		text, err := io.ReadAll(io.LimitReader(r, headSize))
+		if err != nil && len(text) == 0 {
+			return nil
+		}
+		return text
+	}
 }
 
 // setThreads applies a --threads value to the layers and matrix products.

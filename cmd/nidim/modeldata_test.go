@@ -1,9 +1,13 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/nidim/nidim/tensor"
@@ -155,5 +159,98 @@ func TestInvalidIDXMessages(t *testing.T) {
 		assert.Equal(t, exitUsage, code, c.args)
 		assert.Empty(t, stdout, c.args)
 		assert.Equal(t, c.want, stderr, c.args)
+	}
+}
+
+// A header of integer column names, as pandas writes "0,1,...,9", reads
+// as a data row and silently added one sample. The commands that read a
+// text matrix now print a note on it, and an NPY file or other first rows
+// get none.
+func TestColumnNumbersHeaderNoted(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	values, rows, cols, err := tensor.ReadMatrixFile(data)
+	require.NoError(t, err)
+	var b strings.Builder
+	b.WriteString("0,1,2,3,4,5\n")
+	require.NoError(t, tensor.WriteCSV(&b, values, rows, cols, nil, ','))
+	headed := filepath.Join(dir, "headed.csv")
+	require.NoError(t, os.WriteFile(headed, []byte(b.String()), 0o644))
+	note := func(command, source string, start, end int) string {
+		return fmt.Sprintf("nidim %s: note: the first row of %s is the numbers %d to %d in order, which looks like a header of column numbers. A line of unquoted numbers is read as data, so it became the first sample, one more than the file's data rows; remove that line, quote the names (\"%d\",\"%d\",...), or write the file without a header (pandas: to_csv(header=False))\n",
+			command, source, start, end, start, start+1)
+	}
+	trainNote := note("train", "--data "+headed, 0, 5)
+
+	// The note comes before the error that the extra row causes.
+	model := filepath.Join(dir, "m.safetensors")
+	code, _, stderr := runCmd("train", "--data", headed, "--labels", labels, "--dim", "2", "--hidden", "8",
+		"--batch", "24", "--epochs", "1", "--threads", "1", "--no-eval", "--out", model)
+	assert.Equal(t, exitUsage, code)
+	assert.Equal(t, trainNote+"nidim train: --labels "+labels+" has 240 labels, but --data has 241 rows; it needs one label per row.\n", stderr)
+
+	code, _, stderr = runCmd("train", "--data", headed, "--dim", "2", "--hidden", "8",
+		"--batch", "24", "--epochs", "1", "--threads", "1", "--no-eval", "--out", model)
+	require.Equal(t, exitOK, code, stderr)
+	assert.True(t, strings.HasPrefix(stderr, trainNote), stderr)
+
+	code, _, stderr = runCmd("embed", model, "--data", headed, "--out", filepath.Join(dir, "e.npy"))
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, note("embed", "--data "+headed, 0, 5))
+
+	code, _, stderr = runCmd("eval", model, "--data", headed)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, note("eval", "--data "+headed, 0, 5))
+
+	// Embeddings with columns named 1 to 4, from a file and from stdin,
+	// as text and gzipped text.
+	b.Reset()
+	b.WriteString("1 2 3 4\n")
+	require.NoError(t, tensor.WriteCSV(&b, values[:rows*4], rows, 4, nil, ' '))
+	embeddings := filepath.Join(dir, "embeddings.txt")
+	require.NoError(t, os.WriteFile(embeddings, []byte(b.String()), 0o644))
+	code, _, stderr = runCmd("test", "--tests", "ks-prior", embeddings)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Equal(t, note("test", embeddings, 1, 4), stderr)
+
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	_, err = zw.Write([]byte(b.String()))
+	require.NoError(t, err)
+	require.NoError(t, zw.Close())
+	defer func() { stdin = os.Stdin }()
+	for name, input := range map[string][]byte{"text": []byte(b.String()), "gzipped text": gz.Bytes()} {
+		stdin = bytes.NewReader(input)
+		code, _, stderr = runCmd("test", "--tests", "ks-prior", "-")
+		require.Equal(t, exitOK, code, "%s: %s", name, stderr)
+		assert.Equal(t, note("test", "standard input", 1, 4), stderr, name)
+	}
+
+	// The same values in NPY have no header, so they get no note.
+	withRow := append([]float64{1, 2, 3, 4}, values[:rows*4]...)
+	npy := filepath.Join(dir, "embeddings.npy")
+	require.NoError(t, tensor.WriteMatrixFile(npy, withRow, rows+1, 4))
+	code, _, stderr = runCmd("test", "--tests", "ks-prior", npy)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Empty(t, stderr)
+	raw, err := os.ReadFile(npy)
+	require.NoError(t, err)
+	stdin = bytes.NewReader(raw)
+	code, _, stderr = runCmd("test", "--tests", "ks-prior", "-")
+	require.Equal(t, exitOK, code, stderr)
+	assert.Empty(t, stderr, "NPY on standard input")
+
+	// Other first rows, numbered rows of two columns and numbered rows
+	// after a header line get no note.
+	for _, text := range []string{"0 1 3\n", "2 3 4\n", "0 1\n5 6\n", "# c\na b c\n0 1 2\n"} {
+		path := filepath.Join(dir, "other.txt")
+		rest := "5 6 7\n4 6 9\n8 1 2\n"
+		if strings.HasPrefix(text, "0 1\n") {
+			rest = "5 6\n4 6\n"
+		}
+		require.NoError(t, os.WriteFile(path, []byte(text+rest), 0o644))
+		code, _, stderr = runCmd("test", "--tests", "ks-prior", path)
+		require.Equal(t, exitOK, code, "%q: %s", text, stderr)
+		assert.NotContains(t, stderr, "header of column numbers", text)
 	}
 }

@@ -108,7 +108,7 @@ func TestStandardizeRoundTripExportEmbed(t *testing.T) {
 	cfg.Dim, cfg.Hidden, cfg.Epochs, cfg.Batch, cfg.Threads, cfg.Standardize = 2, 16, 2, 40, 1, true
 	// The training split that "nidim eval" takes from the same file and
 	// seed, so that the fingerprint check passes.
-	train, _, err := loadData(dataFlags{data: data, testFraction: defaultTestFraction}, cfg.Seed)
+	train, _, _, err := loadData(dataFlags{data: data, testFraction: defaultTestFraction}, cfg.Seed)
 	require.NoError(t, err)
 	m, _, err := dim.Train(context.Background(), cfg, train, nil)
 	require.NoError(t, err)
@@ -352,7 +352,7 @@ func TestStandardizeFitsTrainingSplitOnly(t *testing.T) {
 	m, err := dim.LoadModel(model)
 	require.NoError(t, err)
 
-	train, test, err := loadData(dataFlags{data: data, labels: labels, testFraction: defaultTestFraction}, m.Config.Seed)
+	train, test, _, err := loadData(dataFlags{data: data, labels: labels, testFraction: defaultTestFraction}, m.Config.Seed)
 	require.NoError(t, err)
 	want, _, err := dim.FitStandardization(train.X)
 	require.NoError(t, err)

@@ -45,7 +45,7 @@ func TestEmbedOutToStdout(t *testing.T) {
 
 	defer func() { stdin = os.Stdin }()
 	stdin = strings.NewReader(stdout)
-	values, rows, cols, err := readEmbeddingFile("-")
+	values, rows, cols, _, err := readEmbeddingFile("-")
 	require.NoError(t, err)
 	assert.Equal(t, 240, rows)
 	assert.Equal(t, 4, cols)

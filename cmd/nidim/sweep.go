@@ -254,7 +254,10 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 
-	train, test, err := loadData(df, base.Seed)
+	train, test, dataNote, err := loadData(df, base.Seed)
+	if dataNote != "" {
+		fmt.Fprintf(stderr, "nidim sweep: note: %s\n", dataNote)
+	}
 	if err != nil {
 		return fail(exitUsage, "%v", err)
 	}

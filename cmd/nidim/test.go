@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -205,7 +207,10 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "nidim test: standard input is a terminal, so FILE - would wait for embeddings typed there; pipe or redirect them, as in nidim embed MODEL --out - | nidim test - or nidim test - < embeddings.npy, or pass the file's path.\n")
 		return exitUsage
 	}
-	data, rows, cols, err := readEmbeddingFile(path)
+	data, rows, cols, note, err := readEmbeddingFile(path)
+	if note != "" {
+		fmt.Fprintf(stderr, "nidim test: note: %s\n", note)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "nidim test: %s.\n", strings.TrimSuffix(err.Error(), "."))
 		return exitUsage
@@ -401,27 +406,72 @@ func stdinIsTerminal() bool {
 // standard input when path is "-": a 2-D array, or a 1-D array as one
 // column. Flattening more dimensions into
 // columns would treat values that are not embedding components, such as
-// the pixels of images, as components, so such arrays are an error.
-func readEmbeddingFile(path string) (data []float64, rows, cols int, err error) {
+// the pixels of images, as components, so such arrays are an error. note
+// is the note on the first row of a text matrix (see columnNumbersNote),
+// or "".
+func readEmbeddingFile(path string) (data []float64, rows, cols int, note string, err error) {
 	var shape []int
+	name := path
+	textStart := textFileStart(path)
 	if path == "-" {
-		data, shape, err = tensor.ReadArray(stdin, "standard input")
+		name = "standard input"
+		head := &headRecorder{r: stdin}
+		data, shape, err = tensor.ReadArray(head, name)
+		textStart = head.textStart
 	} else {
 		data, shape, err = tensor.ReadArrayFile(path)
 	}
 	if err != nil {
-		return nil, 0, 0, errors.New(strings.TrimPrefix(err.Error(), "tensor: "))
+		return nil, 0, 0, "", errors.New(strings.TrimPrefix(err.Error(), "tensor: "))
 	}
 	switch len(shape) {
 	case 1:
-		return data, shape[0], 1, nil
+		return data, shape[0], 1, "", nil
 	case 2:
-		return data, shape[0], shape[1], nil
+		return data, shape[0], shape[1], columnNumbersNote(name, data, shape[1], textStart), nil
 	}
-	name := path
-	if path == "-" {
-		name = "standard input"
-	}
-	return nil, 0, 0, fmt.Errorf("%s holds an array of shape %s with %s; an embedding file needs a matrix with one row per sample and one column per component, so reshape it to 2 dimensions first",
+	return nil, 0, 0, "", fmt.Errorf("%s holds an array of shape %s with %s; an embedding file needs a matrix with one row per sample and one column per component, so reshape it to 2 dimensions first",
 		name, formatShape(shape), plural(len(shape), "dimension", "dimensions"))
 }
+
+// headRecorder passes reads through from r and keeps their first
+// headSize bytes, for the note of columnNumbersNote.
+type headRecorder struct {
+	r    io.Reader
+	head []byte
+}
+
+// headSize is the length of the input start in which columnNumbersNote
+// looks for a header line.
+const headSize = 64 << 10
+
+func (h *headRecorder) Read(p []byte) (int, error) {
+	n, err := h.r.Read(p)
+	if room := headSize - len(h.head); room > 0 {
+		h.head = append(h.head, p[:min(n, room)]...)
+	}
+	return n, err
+}
+
+// textStart returns the recorded input, decompressed when it is gzip, or
+// nil when it starts with the NPY magic string, which is how
+// tensor.ReadArray detects NPY.
+func (h *headRecorder) textStart() []byte {
+	start := h.head
+	if len(start) >= 2 && start[0] == 0x1f && start[1] == 0x8b {
+		zr, err := gzip.NewReader(bytes.NewReader(start))
+		if err != nil {
+			return nil
+		}
+		// The recorded head may end inside the stream, which ends the
+		// read with io.ErrUnexpectedEOF after the bytes it could decode.
+		start, _ = io.ReadAll(io.LimitReader(zr, headSize))
+	}
+	if bytes.HasPrefix(start, []byte(npyMagic)) {
+		return nil
+	}
+	return start
+}
+
+// npyMagic starts every NPY file.
+const npyMagic = "\x93NUMPY"

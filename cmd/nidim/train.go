@@ -554,7 +554,10 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 			*out, unfinishedText(old), old.Config.Epochs, *resume)
 	}
 
-	train, test, err := loadData(df, cfg.Seed)
+	train, test, dataNote, err := loadData(df, cfg.Seed)
+	if dataNote != "" {
+		fmt.Fprintf(stderr, "nidim train: note: %s\n", dataNote)
+	}
 	if err != nil {
 		return fail(exitUsage, "%v", err)
 	}
@@ -1331,17 +1334,20 @@ func (e *evalResult) write(w io.Writer, bounds string, capacity, lnB float64) er
 
 // loadData returns the training and test splits selected by df: the
 // built-in MNIST, an MNIST-style directory, or a matrix file split by
-// seed.
-func loadData(df dataFlags, seed uint64) (train, test *dim.Dataset, err error) {
+// seed. note is the note on the first row of a matrix file (see
+// columnNumbersNote), or "". It can come with an error that the extra
+// row causes, such as a --labels count that does not match, so callers
+// print it first.
+func loadData(df dataFlags, seed uint64) (train, test *dim.Dataset, note string, err error) {
 	if df.data == "" || isDir(df.data) {
 		if df.labels != "" {
-			return nil, nil, matrixOnlyError("--labels", df.labels, df.data)
+			return nil, nil, "", matrixOnlyError("--labels", df.labels, df.data)
 		}
 		if df.imageShape != "" {
-			return nil, nil, matrixOnlyError("--image-shape", df.imageShape, df.data)
+			return nil, nil, "", matrixOnlyError("--image-shape", df.imageShape, df.data)
 		}
 		if df.testFraction != defaultTestFraction {
-			return nil, nil, fmt.Errorf("--test-fraction applies to a matrix file --data; an MNIST-style data set has its own test split")
+			return nil, nil, "", fmt.Errorf("--test-fraction applies to a matrix file --data; an MNIST-style data set has its own test split")
 		}
 		var tr, te *mnist.Set
 		if df.data == "" {
@@ -1350,11 +1356,11 @@ func loadData(df dataFlags, seed uint64) (train, test *dim.Dataset, err error) {
 			tr, te, err = mnist.LoadDir(df.data)
 		}
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, "", err
 		}
 		shape := []int{1, tr.Height, tr.Width}
 		return &dim.Dataset{X: tr.Images, Shape: shape, Labels: tr.Labels},
-			&dim.Dataset{X: te.Images, Shape: shape, Labels: te.Labels}, nil
+			&dim.Dataset{X: te.Images, Shape: shape, Labels: te.Labels}, "", nil
 	}
 	return loadMatrixData(df, seed)
 }
@@ -1419,37 +1425,38 @@ func checkSamples(path string, values []float64, cols int) error {
 	return nil
 }
 
-func loadMatrixData(df dataFlags, seed uint64) (train, test *dim.Dataset, err error) {
+func loadMatrixData(df dataFlags, seed uint64) (train, test *dim.Dataset, note string, err error) {
 	if !(df.testFraction > 0 && df.testFraction < 1) {
-		return nil, nil, fmt.Errorf("invalid --test-fraction %v; use a share between 0 and 1 such as 0.1", df.testFraction)
+		return nil, nil, "", fmt.Errorf("invalid --test-fraction %v; use a share between 0 and 1 such as 0.1", df.testFraction)
 	}
 	values, rows, cols, err := tensor.ReadMatrixFile(df.data)
 	if err != nil {
-		return nil, nil, fileFlagError("--data", df.data, err)
+		return nil, nil, "", fileFlagError("--data", df.data, err)
 	}
 	if rows == 0 {
-		return nil, nil, noSamplesError(df.data)
+		return nil, nil, "", noSamplesError(df.data)
 	}
 	if err := checkSamples(df.data, values, cols); err != nil {
-		return nil, nil, err
+		return nil, nil, "", err
 	}
+	note = columnNumbersNote("--data "+shellQuote(df.data), values, cols, textFileStart(df.data))
 	shape := []int{cols}
 	if df.imageShape != "" {
 		if shape, err = parseShape(df.imageShape, cols); err != nil {
-			return nil, nil, err
+			return nil, nil, note, err
 		}
 	}
 
 	var labels []int
 	if df.labels != "" {
 		if labels, err = readLabelColumn(df.labels, rows); err != nil {
-			return nil, nil, err
+			return nil, nil, note, err
 		}
 	}
 
 	nTest := int(math.Round(float64(rows) * df.testFraction))
 	if nTest < 1 || rows-nTest < 2 {
-		return nil, nil, fmt.Errorf("--data %s has %s, too few to hold out %v of them for testing", df.data, plural(rows, "row", "rows"), df.testFraction)
+		return nil, nil, note, fmt.Errorf("--data %s has %s, too few to hold out %v of them for testing", df.data, plural(rows, "row", "rows"), df.testFraction)
 	}
 	// Shuffle the rows with the seed, then hold out the last nTest.
 	order := make([]int, rows)
@@ -1474,7 +1481,7 @@ func loadMatrixData(df dataFlags, seed uint64) (train, test *dim.Dataset, err er
 		}
 		return &dim.Dataset{X: x, Shape: shape, Labels: ls}
 	}
-	return split(order[:rows-nTest]), split(order[rows-nTest:]), nil
+	return split(order[:rows-nTest]), split(order[rows-nTest:]), note, nil
 }
 
 // parseShape parses "C,H,W" or "H,W" (one channel) whose product must be
