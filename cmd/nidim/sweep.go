@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -311,9 +312,15 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	settings := sweepSettings(base, train, test, opts, *baselines)
 	done := map[string]bool{}
 	settingsCol := slices.Index(dim.SweepColumns, "settings")
-	for _, rec := range records {
+	for i, rec := range records {
 		if err := checkSweepFormat(csvPath, rec[settingsCol]); err != nil {
 			return fail(exitUsage, "%v", err)
+		}
+		// This format always ends the settings with the fingerprint, and
+		// every row takes one line after the header.
+		if !fingerprintEnd.MatchString(rec[settingsCol]) {
+			return fail(exitUsage, "%s is damaged: the settings column of its line %d does not end with the fingerprint of the test split; delete that line to keep the %s, and the same command runs the lost run again, or pass another --out",
+				csvPath, i+2, plural(len(records)-1, "other finished run", "other finished runs"))
 		}
 		if rec[settingsCol] != settings {
 			return fail(exitUsage, "%s was written with other shared settings than this sweep (%s); use another --out or the same flags and data", csvPath, settingsDiff(rec[settingsCol], settings))
@@ -512,7 +519,8 @@ func sweepSettings(base dim.Config, train, test *dim.Dataset, opts dim.SweepOpti
 // readSweepCSV returns the records of an earlier sweep.csv without its
 // header, or none when the file does not exist. Older tables name the
 // column "settings" "recipe". Their rows are read all the same, so that
-// checkSweepFormat rejects them with the reason.
+// checkSweepFormat rejects them with the reason. A table cut short in its
+// last line gets the error of cutShortError.
 func readSweepCSV(path string) ([][]string, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -522,6 +530,9 @@ func readSweepCSV(path string) ([][]string, error) {
 		return nil, err
 	}
 	rows, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
+	if cut := cutShortError(path, data, rows, err); cut != nil {
+		return nil, cut
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s is not a valid CSV file (%v); move it away or use another --out", path, err)
 	}
@@ -531,6 +542,39 @@ func readSweepCSV(path string) ([][]string, error) {
 		return rows[1:], nil
 	}
 	return nil, fmt.Errorf("%s does not have the columns of a sweep table; move it away or use another --out", path)
+}
+
+// fingerprintEnd matches the end of a complete settings column: the
+// fingerprint of the test split, as dim.Dataset.Fingerprint writes it,
+// with 8 bytes of SHA-256 in hex.
+var fingerprintEnd = regexp.MustCompile(`test=[0-9]+ x \[[0-9 ]*\] sha256:[0-9a-f]{16}$`)
+
+// cutShortError returns an error when data, the sweep table at path, ends
+// inside a line whose row is incomplete, and nil otherwise. rows and
+// parseErr are what encoding/csv read from data. writeSweep ends every
+// row with a newline and replaces the file atomically, so such an end
+// comes from a copy, an edit or a file system that stopped early. Read as
+// it is, the cut row gave a CSV error or, cut inside the settings column,
+// a comparison with the settings of this sweep that blamed the flags.
+func cutShortError(path string, data []byte, rows [][]string, parseErr error) error {
+	if len(data) == 0 || data[len(data)-1] == '\n' {
+		return nil
+	}
+	if parseErr == nil && len(rows) > 0 {
+		last := rows[len(rows)-1]
+		if len(rows) == 1 && slices.Equal(last, dim.SweepColumns) {
+			return nil
+		}
+		if len(rows) > 1 && fingerprintEnd.MatchString(last[len(last)-1]) {
+			return nil
+		}
+	}
+	lines := bytes.Count(data, []byte("\n"))
+	if lines == 0 {
+		return fmt.Errorf("%s is cut short inside its header line and contains no finished run; delete it and run the same command again, or pass another --out", path)
+	}
+	return fmt.Errorf("%s is cut short: its line %d ends before the row is complete, as when a copy or a full disk stopped early; delete that line to keep the %s before it, and the same command runs the lost run again, or pass another --out",
+		path, lines+1, plural(lines-1, "finished run", "finished runs"))
 }
 
 // writeSweep writes the header and records to csvPath and their Markdown

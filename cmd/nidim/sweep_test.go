@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -323,4 +324,70 @@ func TestSettingsDiffNamesChangedFields(t *testing.T) {
 	assert.Equal(t, "in the table -> now: epochs=2 -> epochs=1, sha256:aaaa -> sha256:cccc", settingsDiff(table, now))
 	assert.Equal(t, "in the table -> now: - -> eval=500", settingsDiff("a=1", "a=1 eval=500"))
 	assert.Equal(t, "in the table -> now: eval=500 -> -", settingsDiff("a=1 eval=500", "a=1"))
+}
+
+// A sweep.csv cut short inside the settings column of its last row was
+// reported as written with other shared settings, with a diff of the cut
+// fields. A table cut anywhere in its last line now gets its own error,
+// which keeps the file, and the advice to delete the line lets the sweep
+// resume with the finished runs.
+func TestSweepTableCutShort(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	out := filepath.Join(dir, "sweep")
+	args := []string{"sweep", "--data", data, "--labels", labels, "--sigmas", "0.5,1", "--dims", "2",
+		"--epochs", "1", "--hidden", "8", "--batch", "24", "--threads", "1", "--eval-samples", "20", "--out", out}
+	code, _, stderr := runCmd(args...)
+	require.Equal(t, exitOK, code, stderr)
+	csvPath := filepath.Join(out, "sweep.csv")
+	full, err := os.ReadFile(csvPath)
+	require.NoError(t, err)
+	lastLine := bytes.LastIndexByte(full[:len(full)-1], '\n') + 1
+
+	for _, cut := range []struct {
+		name   string
+		length int
+	}{
+		{"inside the settings", len(full) - 5},
+		{"inside the fingerprint's field name", len(full) - 24},
+		{"inside the numbers", lastLine + 40},
+		{"after one field", lastLine + 3},
+	} {
+		require.NoError(t, os.WriteFile(csvPath, full[:cut.length], 0o644))
+		code, stdout, stderr := runCmd(args...)
+		assert.Equal(t, exitUsage, code, cut.name)
+		assert.Empty(t, stdout, cut.name)
+		assert.Equal(t, "nidim sweep: "+csvPath+" is cut short: its line 3 ends before the row is complete, as when a copy or a full disk stopped early; delete that line to keep the 1 finished run before it, and the same command runs the lost run again, or pass another --out.\n",
+			stderr, cut.name)
+		got, err := os.ReadFile(csvPath)
+		require.NoError(t, err)
+		assert.Equal(t, full[:cut.length], got, "%s: the table is kept", cut.name)
+	}
+
+	require.NoError(t, os.WriteFile(csvPath, full[:5], 0o644))
+	code, _, stderr = runCmd(args...)
+	assert.Equal(t, exitUsage, code)
+	assert.Equal(t, "nidim sweep: "+csvPath+" is cut short inside its header line and contains no finished run; delete it and run the same command again, or pass another --out.\n", stderr)
+
+	// A row damaged inside the table, which still ends with a newline.
+	firstLine := bytes.IndexByte(full, '\n') + 1
+	damaged := slices.Concat(full[:lastLine-6], []byte("\n"), full[lastLine:])
+	require.Less(t, firstLine, lastLine-6)
+	require.NoError(t, os.WriteFile(csvPath, damaged, 0o644))
+	code, _, stderr = runCmd(args...)
+	assert.Equal(t, exitUsage, code)
+	assert.Equal(t, "nidim sweep: "+csvPath+" is damaged: the settings column of its line 2 does not end with the fingerprint of the test split; delete that line to keep the 1 other finished run, and the same command runs the lost run again, or pass another --out.\n", stderr)
+
+	// A complete last row without its newline is read as it is.
+	require.NoError(t, os.WriteFile(csvPath, full[:len(full)-1], 0o644))
+	code, _, stderr = runCmd(args...)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "2 runs, 2 already in")
+
+	// Deleting the cut line, as the error advises, resumes the sweep.
+	require.NoError(t, os.WriteFile(csvPath, full[:lastLine], 0o644))
+	code, _, stderr = runCmd(args...)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "2 runs, 1 already in")
+	assert.Len(t, readCSVFile(t, csvPath), 3, "header and two runs")
 }
