@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 
 	"github.com/nidim/nidim/internal/atomicfile"
@@ -40,20 +41,25 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 	return run(args, stdout, stderr)
 }
 
+// signalExit returns the exit status after sig, one of stopSignals, and
+// the word for it in messages, such as "interrupted".
+func signalExit(sig os.Signal) (status int, outcome string) {
+	switch sig {
+	case syscall.SIGTERM:
+		return exitTerminated, "terminated"
+	case syscall.SIGHUP:
+		return exitHungUp, "hung up"
+	}
+	return exitInterrupted, "interrupted"
+}
+
 // exitOnSignal starts a goroutine that waits for one of stopSignals, then
 // removes the temporary files and exits the process.
 func exitOnSignal(prefix string, stderr io.Writer) {
 	signals := make(chan os.Signal, 1)
 	signal.Notify(signals, stopSignals...)
 	go func() {
-		sig := <-signals
-		status, outcome := exitInterrupted, "interrupted"
-		switch sig {
-		case syscall.SIGTERM:
-			status, outcome = exitTerminated, "terminated"
-		case syscall.SIGHUP:
-			status, outcome = exitHungUp, "hung up"
-		}
+		status, outcome := signalExit(<-signals)
 		if err := atomicfile.RemoveTemporaryFiles(); err != nil {
 			fmt.Fprintf(stderr, "%s: %s, and removing a temporary output file failed: %v; delete it by hand.\n", prefix, outcome, err)
 		} else {
@@ -61,4 +67,44 @@ func exitOnSignal(prefix string, stderr io.Writer) {
 		}
 		os.Exit(status)
 	}()
+}
+
+// exitOnSignalUntil catches the stopSignals until the returned function
+// is called. A signal prints message(outcome), where outcome is a word
+// such as "interrupted", as one line on stderr and exits the process with
+// 128 plus the signal's number. The returned function stops catching
+// them. A signal that arrives while it runs may be dropped, and the
+// program then goes on as if the signal had not come.
+func exitOnSignalUntil(stderr io.Writer, message func(outcome string) string) (release func()) {
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, stopSignals...)
+	var mu sync.Mutex
+	released := false
+	go func() {
+		sig, ok := <-signals
+		if !ok {
+			return
+		}
+		status, outcome := signalExit(sig)
+		mu.Lock()
+		if released {
+			mu.Unlock()
+			return
+		}
+		// The lock stays held, so that release waits until the process
+		// has exited.
+		fmt.Fprintln(stderr, message(outcome))
+		os.Exit(status)
+	}()
+	return func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if !released {
+			released = true
+			// After Stop nothing sends on signals, so closing it ends the
+			// goroutine.
+			signal.Stop(signals)
+			close(signals)
+		}
+	}
 }

@@ -106,25 +106,37 @@ func TestSignalDuringWriteRemovesTemporaryFile(t *testing.T) {
 
 // Ctrl-C during the evaluation after training used to be caught by the
 // training loop's handler and ignored: the run went on to the end and
-// exited 0. Once the model is saved, Ctrl-C now ends the program.
+// exited 0. Once the model is saved, Ctrl-C now ends the program, which
+// it then did without a message. It now prints that the model was saved
+// and how to run the evaluation, exits 130, and with --json leaves stdout
+// empty instead of printing part of the object.
 func TestTrainCtrlCDuringEvaluationEndsTheProgram(t *testing.T) {
 	dir := t.TempDir()
 	data, labels := writeClusters(t, dir)
 	model := filepath.Join(dir, "m.safetensors")
-	args := []string{"train", "--data", data, "--labels", labels, "--dim", "2", "--hidden", "8",
-		"--batch", "24", "--epochs", "1", "--threads", "1", "--out", model}
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), sigintChildEnv+"=1", sigintArgsEnv+"="+strings.Join(args, "\x1f"))
-	out, err := cmd.CombinedOutput()
-	var exitErr *exec.ExitError
-	require.ErrorAs(t, err, &exitErr, "the run was not interrupted:\n%s", out)
-	if exitErr.ExitCode() == exitIgnored {
-		t.Skip("SIGINT is ignored in this environment, so a default SIGINT cannot end the child")
+	for _, extra := range [][]string{nil, {"--json", "--knn", "3"}} {
+		args := append([]string{"train", "--data", data, "--labels", labels, "--dim", "2", "--hidden", "8",
+			"--batch", "24", "--epochs", "1", "--threads", "1", "--out", model}, extra...)
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), sigintChildEnv+"=1", sigintArgsEnv+"="+strings.Join(args, "\x1f"))
+		var stdout, stderr strings.Builder
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		var exitErr *exec.ExitError
+		require.ErrorAs(t, err, &exitErr, "the run was not interrupted:\n%s", stderr.String())
+		if exitErr.ExitCode() == exitIgnored {
+			t.Skip("SIGINT is ignored in this environment, so a default SIGINT cannot end the child")
+		}
+		assert.Equal(t, exitInterrupted, exitErr.ExitCode(), "%v: %v:\n%s", extra, exitErr, stderr.String())
+		assert.Empty(t, stdout.String(), "%v: the results are written after the evaluation", extra)
+		knn := ""
+		if extra != nil {
+			knn = " --knn 3"
+		}
+		assert.True(t, strings.HasSuffix(stderr.String(), "nidim train: interrupted during the evaluation; the model was saved to "+model+
+			", and nidim eval "+model+" --data "+data+" --labels "+labels+knn+" runs the evaluation.\n"), "%v:\n%s", extra, stderr.String())
+		assert.NotContains(t, stderr.String(), "linear probe accuracy", "%v: the evaluation finished", extra)
+		_, err = os.Stat(model)
+		assert.False(t, errors.Is(err, os.ErrNotExist), "%v: the model was not saved before the evaluation", extra)
 	}
-	status, ok := exitErr.Sys().(syscall.WaitStatus)
-	require.True(t, ok)
-	assert.True(t, status.Signaled() && status.Signal() == syscall.SIGINT, "child ended with %v, want death by SIGINT:\n%s", exitErr, out)
-	assert.NotContains(t, string(out), "linear probe accuracy", "the evaluation finished")
-	_, err = os.Stat(model)
-	assert.False(t, errors.Is(err, os.ErrNotExist), "the model was not saved before the evaluation")
 }

@@ -809,8 +809,20 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 
 	// The model is saved: from here Ctrl-C ends the program at once, as
 	// users expect, instead of being caught and ignored until the
-	// evaluation finishes.
+	// evaluation finishes. It prints how to run the evaluation later and
+	// leaves stdout empty, because the results are written only after the
+	// evaluation, so --json never prints part of its object.
 	stop()
+	evalCommand := "nidim eval " + shellQuote(*out) + df.args()
+	if explicit["knn"] {
+		evalCommand += fmt.Sprintf(" --knn %d", *knnK)
+	}
+	if explicit["knn-metric"] {
+		evalCommand += " --knn-metric " + shellQuote(*knnMetric)
+	}
+	release := exitOnSignalUntil(stderr, func(outcome string) string {
+		return fmt.Sprintf("nidim train: %s during the evaluation; the model was saved to %s, and %s runs the evaluation.", outcome, *out, evalCommand)
+	})
 	// Training's buffers are garbage now: the objective alone holds 268 MB
 	// at batch 4096. Returning them to the system before the evaluation
 	// lowered the peak of a two-epoch default run from 1.19 to 0.80 GB.
@@ -818,6 +830,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	beforeEvaluate()
 	evalStart := time.Now()
 	ev, err := evaluate(m, train, test, *knnK, dim.Metric(*knnMetric), stderr, !*asJSON)
+	release()
 	if err != nil {
 		return fail(exitFail, "%v", err)
 	}
