@@ -92,6 +92,13 @@ type Config struct {
 	Penalty           string  `json:"penalty,omitempty"`
 	PenaltyWeight     float64 `json:"penalty_weight,omitempty"`
 	PenaltyDirections int     `json:"penalty_directions,omitempty"`
+
+	// TestFraction is the share of a matrix data file that nidim train
+	// held out for testing, which with Seed selects the training split
+	// again, so that eval and a resumed run need not be told it. It is 0
+	// when the data came split (MNIST-style IDX files) and in checkpoints
+	// written before nidim stored it. Training itself does not read it.
+	TestFraction float64 `json:"test_fraction,omitempty"`
 }
 
 // DefaultConfig returns the settings of the PyTorch recipe that nidim is
@@ -231,6 +238,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("dim: weight decay %v is invalid; it must be 0 or more", c.WeightDecay)
 	case c.Threads < 0:
 		return fmt.Errorf("dim: thread count %d is invalid; use 0 for all cores or a positive count", c.Threads)
+	case !(c.TestFraction >= 0 && c.TestFraction < 1):
+		return fmt.Errorf("dim: test fraction %v is invalid; use 0 for data that comes split, or a share between 0 and 1 such as 0.1", c.TestFraction)
 	}
 	// Check the settings of both kinds of views, whichever the data will
 	// use, so that a bad value is refused before training starts rather

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/nidim/nidim/nn"
 	"github.com/nidim/nidim/tensor"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -198,6 +199,25 @@ func TestModelSaveLoad(t *testing.T) {
 	assert.Equal(t, 2, h.Epochs[0].Epoch)
 }
 
+// The checkpoint stores Config.TestFraction when it is set and leaves it
+// out when it is 0, so that a model of data that comes split has the
+// bytes it had before the field existed.
+func TestCheckpointTestFraction(t *testing.T) {
+	m, _, path := savedModel(t, "model.safetensors")
+	c, err := nn.LoadCheckpoint(path)
+	require.NoError(t, err)
+	assert.NotContains(t, c.Metadata[metaConfig], "test_fraction")
+
+	m.Config.TestFraction = 0.2
+	require.NoError(t, m.Save(path))
+	c, err = nn.LoadCheckpoint(path)
+	require.NoError(t, err)
+	assert.Contains(t, c.Metadata[metaConfig], `"test_fraction":0.2`)
+	back, err := LoadModel(path)
+	require.NoError(t, err)
+	assert.Equal(t, 0.2, back.Config.TestFraction)
+}
+
 func TestConfigValidate(t *testing.T) {
 	for _, c := range []struct {
 		edit func(*Config)
@@ -222,6 +242,9 @@ func TestConfigValidate(t *testing.T) {
 		{func(c *Config) { c.PixelNoise = math.NaN() }, "pixel noise NaN is invalid"},
 		{func(c *Config) { c.FeatureNoise = -1 }, "feature noise -1 is invalid"},
 		{func(c *Config) { c.MaskProb = 1.5 }, "masking probability 1.5 is invalid"},
+		{func(c *Config) { c.TestFraction = 1 }, "test fraction 1 is invalid"},
+		{func(c *Config) { c.TestFraction = -0.1 }, "test fraction -0.1 is invalid"},
+		{func(c *Config) { c.TestFraction = math.NaN() }, "test fraction NaN is invalid"},
 		{func(c *Config) {
 			c.Prior, c.Eps = "uniform", 0.1
 			c.Penalty, c.PenaltyWeight, c.PenaltyDirections = PenaltyEppsPulley, 1, 16

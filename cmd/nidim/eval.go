@@ -48,7 +48,10 @@ Flags:
   --image-shape C,H,W  sample shape of a matrix --data (default: vectors)
   --test-fraction F    share of a matrix --data held out for testing; with
                        the model's seed this reproduces the training split
-                       (default 0.1)
+                       (default: the fraction stored in the model, or 0.1
+                       for a model of an older nidim, which does not
+                       store it). A value other than the stored one is an
+                       error
   --knn K              neighbors of the kNN classifier (default 5)
   --knn-metric NAME    euclidean or cosine distance for kNN (default euclidean)
   --threads N          goroutines; 0 for all cores (default 0)
@@ -91,6 +94,11 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	if st >= 0 {
 		return st
 	}
+	fractionGiven := false
+	fs.Visit(func(f *flag.Flag) { fractionGiven = fractionGiven || f.Name == "test-fraction" })
+	if err := df.useModelFraction(*c.model, m, fractionGiven); err != nil {
+		return c.fail(exitUsage, "%v", err)
+	}
 	train, test, dataNote, err := loadData(df, m.Config.Seed)
 	if dataNote != "" {
 		fmt.Fprintf(stderr, "nidim eval: note: %s\n", dataNote)
@@ -112,7 +120,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		return c.fail(exitUsage, "%v", err)
 	}
 	if err := m.CheckData(train); err != nil {
-		return c.fail(exitUsage, "%s: %s; pass the --data and --test-fraction it was trained on", *c.model, strings.TrimPrefix(err.Error(), "dim: "))
+		return c.fail(exitUsage, "%s: %s; %s", *c.model, strings.TrimPrefix(err.Error(), "dim: "), df.mismatchAdvice(m))
 	}
 
 	ev, err := evaluate(m, train, test, *knnK, dim.Metric(*knnMetric), stderr, !*asJSON)

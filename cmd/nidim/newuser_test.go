@@ -713,15 +713,20 @@ func TestResumeRejectsOtherData(t *testing.T) {
 	values[0]++
 	require.NoError(t, tensor.WriteMatrixFile(shifted, values, rows, cols))
 
-	for _, other := range [][]string{
-		{"--data", shifted, "--labels", labels},
-		{"--data", data, "--labels", labels, "--test-fraction", "0.5"},
+	for _, c := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"--data", shifted, "--labels", labels}, []string{model + ": the model was trained on other data (216 x [6] sha256:",
+			"; pass the --data it was trained on; the split already uses the --test-fraction 0.1 that the model stores.\n"}},
+		{[]string{"--data", data, "--labels", labels, "--test-fraction", "0.5"}, []string{"--test-fraction 0.5 differs from the 0.1 that " + model + " was trained with"}},
 	} {
-		args := append([]string{"train", "--resume", model, "--epochs", "2", "--no-eval", "--threads", "1"}, other...)
+		args := append([]string{"train", "--resume", model, "--epochs", "2", "--no-eval", "--threads", "1"}, c.args...)
 		code, _, stderr := runCmd(args...)
-		assert.Equal(t, exitUsage, code, "%v", other)
-		assert.Contains(t, stderr, model+": the model was trained on other data (216 x [6] sha256:", "%v", other)
-		assert.Contains(t, stderr, "pass the --data and --test-fraction it was trained on", "%v", other)
+		assert.Equal(t, exitUsage, code, "%v", c.args)
+		for _, want := range c.want {
+			assert.Contains(t, stderr, want, "%v", c.args)
+		}
 	}
 
 	code, _, stderr := runCmd("train", "--resume", model, "--epochs", "2", "--no-eval", "--threads", "1", "--data", data, "--labels", labels)

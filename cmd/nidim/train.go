@@ -185,7 +185,9 @@ Data and output:
                        directory, get the image views; feature vectors get
                        the vector views
   --test-fraction F    share of a matrix --data held out for testing
-                       (default 0.1)
+                       (default 0.1). The checkpoint stores it, and eval
+                       and --resume split the file with it, so they need
+                       it only for a checkpoint of an older nidim
   --out FILE           checkpoint path (default nidim-model.safetensors, or
                        the --resume FILE); no run replaces the checkpoint
                        of another unfinished run, which --resume continues,
@@ -278,7 +280,7 @@ func applyRecipe(fs *flag.FlagSet, name, prior string, skip ...string) (string, 
 // defaultTestFraction is the share of a matrix --data held out for testing.
 const defaultTestFraction = 0.1
 
-// dataFlags select the data set, shared by train, embed and eval.
+// dataFlags select the data set, shared by train, eval and sweep.
 type dataFlags struct {
 	data, labels, imageShape string
 	testFraction             float64
@@ -323,6 +325,36 @@ func (d *dataFlags) args() string {
 		fmt.Fprintf(&b, " --test-fraction %v", d.testFraction)
 	}
 	return b.String()
+}
+
+// useModelFraction makes d split a matrix --data as the training run of
+// the model m, read from path, did. When --test-fraction was not given
+// (given is false), d takes the fraction that m stores. When it was given
+// with another value, the error names both. A model trained on MNIST-style
+// data, or written before nidim stored the fraction, leaves d as it is.
+func (d *dataFlags) useModelFraction(path string, m *dim.Model, given bool) error {
+	stored := m.Config.TestFraction
+	if stored == 0 || d.data == "" || isDir(d.data) {
+		return nil
+	}
+	if !given {
+		d.testFraction = stored
+		return nil
+	}
+	if d.testFraction != stored {
+		return fmt.Errorf("--test-fraction %v differs from the %v that %s was trained with, and another fraction splits --data %s into other training and test rows; drop --test-fraction, or pass --test-fraction %v",
+			d.testFraction, stored, path, shellQuote(d.data), stored)
+	}
+	return nil
+}
+
+// mismatchAdvice returns the advice for a model m whose data fingerprint
+// differs from that of the training split that d selects.
+func (d *dataFlags) mismatchAdvice(m *dim.Model) string {
+	if f := m.Config.TestFraction; f != 0 && d.data != "" && !isDir(d.data) {
+		return fmt.Sprintf("pass the --data it was trained on; the split already uses the --test-fraction %v that the model stores", f)
+	}
+	return "pass the --data and --test-fraction it was trained on"
 }
 
 // parseFlags parses args into fs, which takes no positional arguments. It
@@ -491,6 +523,9 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		if m.Exported {
 			return fail(exitUsage, "%s was written by nidim export, without the optimizer state that resuming needs; resume the original checkpoint that it was exported from instead.", *resume)
 		}
+		if err := df.useModelFraction(*resume, m, explicit["test-fraction"]); err != nil {
+			return fail(exitUsage, "%v", err)
+		}
 		if !explicit["epochs"] {
 			*epochs = m.Config.Epochs // the run's own target
 		}
@@ -561,6 +596,10 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(exitUsage, "%v", err)
 	}
+	if model == nil && df.data != "" && !isDir(df.data) {
+		// Stored so that eval and --resume split the file alike.
+		cfg.TestFraction = df.testFraction
+	}
 	// The notes on the features are printed once the model is made,
 	// which takes the fitted standardization with --standardize.
 	var featureNotes []string
@@ -616,7 +655,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 			return fail(exitUsage, "%v", err)
 		}
 		if err := model.CheckData(train); err != nil {
-			return fail(exitUsage, "%s: %s; pass the --data and --test-fraction it was trained on", *resume, strings.TrimPrefix(err.Error(), "dim: "))
+			return fail(exitUsage, "%s: %s; %s", *resume, strings.TrimPrefix(err.Error(), "dim: "), df.mismatchAdvice(model))
 		}
 	}
 	stepsPerEpoch := train.X.Shape[0] / cfg.Batch

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"path/filepath"
+	"testing"
+
+	"github.com/nidim/nidim/dim"
+	"github.com/nidim/nidim/nn"
+	"github.com/nidim/nidim/tensor"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// configJSON returns the config metadata of the checkpoint at path as a
+// map, to check which keys the file contains.
+func configJSON(t *testing.T, path string) map[string]any {
+	t.Helper()
+	c, err := nn.LoadCheckpoint(path)
+	require.NoError(t, err)
+	var cfg map[string]any
+	require.NoError(t, json.Unmarshal([]byte(c.Metadata["nidim.config"]), &cfg))
+	return cfg
+}
+
+// eval of a model trained with --test-fraction 0.2 used to fail with a
+// data-fingerprint mismatch unless --test-fraction 0.2 was given again.
+// The checkpoint now stores the fraction, and eval splits with it.
+func TestEvalUsesStoredTestFraction(t *testing.T) {
+	data, labels, model := trainTinyModel(t, "--test-fraction", "0.2")
+	m, err := dim.LoadModel(model)
+	require.NoError(t, err)
+	assert.Equal(t, 0.2, m.Config.TestFraction)
+
+	for _, extra := range [][]string{nil, {"--test-fraction", "0.2"}} {
+		args := append([]string{"eval", model, "--data", data, "--labels", labels}, extra...)
+		code, _, stderr := runCmd(args...)
+		require.Equal(t, exitOK, code, "%v: %s", extra, stderr)
+		assert.Contains(t, stderr, "embedding 192 training and 48 test samples\n", "%v", extra)
+	}
+
+	code, stdout, stderr := runCmd("eval", model, "--data", data, "--labels", labels, "--test-fraction", "0.1")
+	assert.Equal(t, exitUsage, code)
+	assert.Empty(t, stdout)
+	assert.Equal(t, "nidim eval: --test-fraction 0.1 differs from the 0.2 that "+model+" was trained with, and another fraction splits --data "+data+" into other training and test rows; drop --test-fraction, or pass --test-fraction 0.2.\n", stderr)
+}
+
+// A model trained with the default fraction stores 0.1, so that it keeps
+// its split if the default changes.
+func TestTrainStoresDefaultTestFraction(t *testing.T) {
+	_, _, model := trainTinyModel(t)
+	assert.Equal(t, 0.1, configJSON(t, model)["test_fraction"])
+}
+
+// train --resume takes the stored fraction too: the run interrupted and
+// resumed without --test-fraction writes the bytes of the run in one go.
+func TestResumeUsesStoredTestFraction(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	whole, parts := filepath.Join(dir, "whole.safetensors"), filepath.Join(dir, "parts.safetensors")
+	args := []string{"train", "--data", data, "--labels", labels, "--test-fraction", "0.2", "--dim", "2", "--hidden", "8",
+		"--batch", "24", "--epochs", "2", "--threads", "1", "--no-eval"}
+	code, _, stderr := runCmd(append(args, "--out", whole)...)
+	require.Equal(t, exitOK, code, stderr)
+
+	trainStepHook = func(p dim.Progress, interrupt func()) {
+		if p.Epoch == 2 && p.Step == 3 {
+			interrupt()
+		}
+	}
+	t.Cleanup(func() { trainStepHook = nil })
+	code, _, stderr = runCmd(append(args, "--out", parts)...)
+	require.Equal(t, exitFail, code, stderr)
+	assert.Contains(t, stderr, "continue with:\n  nidim train --resume "+parts+" --epochs 2 --data "+data+" --labels "+labels+" --test-fraction 0.2\n")
+	trainStepHook = nil
+
+	code, _, stderr = runCmd("train", "--resume", parts, "--data", data, "--labels", labels, "--test-fraction", "0.3", "--no-eval")
+	assert.Equal(t, exitUsage, code)
+	assert.Equal(t, "nidim train: --test-fraction 0.3 differs from the 0.2 that "+parts+" was trained with, and another fraction splits --data "+data+" into other training and test rows; drop --test-fraction, or pass --test-fraction 0.2.\n", stderr)
+
+	code, _, stderr = runCmd("train", "--resume", parts, "--data", data, "--labels", labels, "--no-eval")
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "192 training and 48 test samples")
+	assert.True(t, bytes.Equal(readFile(t, whole), readFile(t, parts)), "the resumed checkpoint differs from the uninterrupted one")
+}
+
+// With the stored fraction the split is the training run's, so a
+// fingerprint mismatch comes from the data, and the advice says so.
+func TestDataMismatchAdviceNamesStoredFraction(t *testing.T) {
+	_, labels, model := trainTinyModel(t, "--test-fraction", "0.2")
+	other, _ := writeClusters(t, t.TempDir())
+	values, rows, cols, err := tensor.ReadMatrixFile(other)
+	require.NoError(t, err)
+	values[0]++
+	require.NoError(t, tensor.WriteMatrixFile(other, values, rows, cols))
+
+	code, _, stderr := runCmd("eval", model, "--data", other, "--labels", labels)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "nidim eval: "+model+": the model was trained on other data (192 x [6] sha256:")
+	assert.Contains(t, stderr, "; pass the --data it was trained on; the split already uses the --test-fraction 0.2 that the model stores.\n")
+}
+
+// A model trained on an IDX directory, whose split is fixed, stores no
+// fraction, so its checkpoint has the bytes it had before nidim stored
+// one, and eval still rejects --test-fraction for the directory.
+func TestIDXModelStoresNoTestFraction(t *testing.T) {
+	dir := writeIDXDir(t)
+	model := filepath.Join(t.TempDir(), "m.safetensors")
+	code, _, stderr := runCmd("train", "--data", dir, "--dim", "2", "--hidden", "8", "--batch", "16",
+		"--epochs", "1", "--threads", "1", "--no-eval", "--out", model)
+	require.Equal(t, exitOK, code, stderr)
+	assert.NotContains(t, configJSON(t, model), "test_fraction")
+
+	code, _, stderr = runCmd("eval", model, "--data", dir)
+	assert.Equal(t, exitOK, code, stderr)
+	code, _, stderr = runCmd("eval", model, "--data", dir, "--test-fraction", "0.2")
+	assert.Equal(t, exitUsage, code)
+	assert.Equal(t, "nidim eval: --test-fraction applies to a matrix file --data; an MNIST-style data set has its own test split.\n", stderr)
+}
+
+// testdata/prestandardize.safetensors predates the stored fraction (see
+// TestOldCheckpointEmbedsAsBefore). Its checksum still holds, eval splits
+// with the default 0.1, and another fraction gets the advice to pass the
+// one it was trained with.
+func TestOldCheckpointWithoutTestFraction(t *testing.T) {
+	model := filepath.Join("testdata", "prestandardize.safetensors")
+	data := filepath.Join("testdata", "prestandardize.csv")
+	m, err := dim.LoadModel(model)
+	require.NoError(t, err)
+	assert.True(t, m.Verified)
+	assert.Zero(t, m.Config.TestFraction)
+
+	code, _, stderr := runCmd("eval", model, "--data", data)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "embedding 108 training and 12 test samples")
+
+	code, _, stderr = runCmd("eval", model, "--data", data, "--test-fraction", "0.2")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "than the data given (96 x [5] sha256:")
+	assert.Contains(t, stderr, "; pass the --data and --test-fraction it was trained on.\n")
+}
