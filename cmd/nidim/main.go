@@ -20,6 +20,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/nidim/nidim/dim"
+	"github.com/nidim/nidim/internal/atomicfile"
 	"github.com/nidim/nidim/simd"
 	"github.com/nidim/nidim/tensor"
 )
@@ -328,11 +329,21 @@ type inputFile struct{ flag, path string }
 // directory is missing or read-only, it names a directory or a read-only
 // file, or it names one of inputs, which the output would replace. It
 // also rejects "-", which elsewhere means standard output. A command then
-// fails before its work instead of after it.
+// fails before its work instead of after it. For a symbolic link the
+// checks apply to the file that atomicfile.Write replaces through it.
 func checkOutputPath(flagName, path string, inputs ...inputFile) error {
 	// embed and score handle - as standard output before they call this.
 	if path == stdoutPath {
 		return fmt.Errorf("%s - would create a file named \"-\", because only embed and score write to standard output; pass a file path, or ./- for a file of that name", flagName)
+	}
+	target, err := atomicfile.Target(path)
+	if err != nil {
+		return fmt.Errorf("%s %s: %v", flagName, path, err)
+	}
+	// name is path in messages, with the link's target when they differ.
+	name := path
+	if target != path {
+		name = fmt.Sprintf("%s (a symbolic link to %s)", path, target)
 	}
 	fi, err := os.Stat(path)
 	if err == nil && fi.IsDir() {
@@ -342,34 +353,37 @@ func checkOutputPath(flagName, path string, inputs ...inputFile) error {
 		if in.path == "" {
 			continue
 		}
-		same := filepath.Clean(in.path) == filepath.Clean(path)
+		// A dangling link's target does not exist yet, so only its name
+		// can match.
+		same := filepath.Clean(in.path) == filepath.Clean(path) || filepath.Clean(in.path) == filepath.Clean(target)
 		if inFi, inErr := os.Stat(in.path); err == nil && inErr == nil {
 			same = os.SameFile(fi, inFi)
 		}
 		if same {
-			return fmt.Errorf("%s %s is the %s file too, and writing the output would replace it; choose another %s", flagName, path, in.flag, flagName)
+			return fmt.Errorf("%s %s is the %s file too, and writing the output would replace it; choose another %s", flagName, name, in.flag, flagName)
 		}
 	}
-	dir := filepath.Dir(path)
+	dir := filepath.Dir(target)
 	fi, err = os.Stat(dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("the directory %s of %s %s does not exist; create it or choose another path", dir, flagName, path)
+		return fmt.Errorf("the directory %s of %s %s does not exist; create it or choose another path", dir, flagName, name)
 	case err != nil:
-		return fmt.Errorf("%s %s: %v", flagName, path, err)
+		return fmt.Errorf("%s %s: %v", flagName, name, err)
 	case !fi.IsDir():
-		return fmt.Errorf("%s %s is inside %s, which is not a directory; choose another path", flagName, path, dir)
+		return fmt.Errorf("%s %s is inside %s, which is not a directory; choose another path", flagName, name, dir)
 	}
-	// The output replaces path by a rename, which a read-only file would
-	// not stop, so its permission is checked here, with the directory's.
-	if f, err := os.OpenFile(path, os.O_WRONLY, 0); err == nil {
+	// The output replaces the target by a rename, which a read-only file
+	// would not stop, so its permission is checked here, with the
+	// directory's.
+	if f, err := os.OpenFile(target, os.O_WRONLY, 0); err == nil {
 		f.Close()
 	} else if !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("%s %s cannot be written (%v); choose another path or change its permissions", flagName, path, errors.Unwrap(err))
+		return fmt.Errorf("%s %s cannot be written (%v); choose another path or change its permissions", flagName, name, errors.Unwrap(err))
 	}
 	probe, err := os.CreateTemp(dir, ".nidim-write-check-*")
 	if err != nil {
-		return fmt.Errorf("%s %s: cannot create files in %s (%v); choose another directory or change its permissions", flagName, path, dir, errors.Unwrap(err))
+		return fmt.Errorf("%s %s: cannot create files in %s (%v); choose another directory or change its permissions", flagName, name, dir, errors.Unwrap(err))
 	}
 	probe.Close()
 	os.Remove(probe.Name())

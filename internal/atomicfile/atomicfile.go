@@ -1,6 +1,9 @@
 // Package atomicfile writes files so that readers see either the old
 // contents or the complete new contents, never a partial file.
 //
+// A path that is a symbolic link is written through: the file that the
+// link points to gets the new contents, and the link stays.
+//
 // The package records the temporary files of the writes in progress, so
 // that a program can remove them with RemoveTemporaryFiles when a signal
 // ends it before a write finishes.
@@ -10,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
@@ -28,9 +32,13 @@ var live struct {
 
 // Write creates or replaces path with what write produces. The data goes to
 // a temporary file in the same directory, which is synced and then renamed
-// over path. On any error the temporary file is removed and path is left as
-// it was.
+// over path. When path is a symbolic link, Target(path) takes its place, so
+// the link stays and points to the new contents. On any error the
+// temporary file is removed and path is left as it was.
 func Write(path string, perm os.FileMode, write func(w io.Writer) error) (err error) {
+	if path, err = Target(path); err != nil {
+		return err
+	}
 	tmp, err := createTemp(path)
 	if err != nil {
 		return err
@@ -55,6 +63,76 @@ func Write(path string, perm os.FileMode, write func(w io.Writer) error) (err er
 		return fmt.Errorf("close %s: %w", tmp.Name(), err)
 	}
 	return rename(tmp.Name(), path)
+}
+
+// maxLinks is the maximum number of symbolic links that Target follows in
+// a row, the limit of filepath.EvalSymlinks as of Go 1.26.
+const maxLinks = 255
+
+// Target returns the file that Write(path, ...) creates or replaces: path
+// itself, unless path is a symbolic link. For a link it is the file at the
+// end of the chain of links, which need not exist yet: a dangling link
+// gets its target created. It returns an error for a chain of more than
+// maxLinks links, such as a loop, and for a dangling link whose target
+// directory does not exist.
+func Target(path string) (string, error) {
+	fi, err := os.Lstat(path)
+	if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+		// A missing path is created. Any other error is the one that
+		// creating the temporary file reports.
+		return path, nil
+	}
+	next := path
+	for range maxLinks {
+		target, err := os.Readlink(next)
+		if err != nil {
+			return "", fmt.Errorf("read symbolic link %s: %w", next, err)
+		}
+		if !filepath.IsAbs(target) {
+			// Relative to the link's directory. Joined without Clean,
+			// which would drop a ".." after a linked directory.
+			dir, _ := filepath.Split(next)
+			target = dir + target
+		}
+		next = target
+		fi, err := os.Lstat(next)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return danglingTarget(path, next)
+		case err != nil:
+			return "", fmt.Errorf("resolve symbolic link %s: %w", path, err)
+		case fi.Mode()&fs.ModeSymlink == 0:
+			// EvalSymlinks returns the same file, with ".." and the
+			// linked directories resolved.
+			resolved, err := filepath.EvalSymlinks(next)
+			if err != nil {
+				return "", fmt.Errorf("resolve symbolic link %s: %w", path, err)
+			}
+			return resolved, nil
+		}
+	}
+	return "", fmt.Errorf("resolve symbolic link %s: more than %d links in a row, so the links probably form a loop; point %s at a file, or remove it", path, maxLinks, path)
+}
+
+// danglingTarget returns target, the missing file that the symbolic link
+// path points to through zero or more other links, with its directory
+// resolved.
+func danglingTarget(path, target string) (string, error) {
+	dir, name := filepath.Split(target)
+	if name == "" || name == "." || name == ".." {
+		return "", fmt.Errorf("symbolic link %s points to %s, which names a directory, not a file", path, target)
+	}
+	if dir == "" {
+		dir = "."
+	}
+	resolved, err := filepath.EvalSymlinks(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("symbolic link %s points to %s, but the directory %s does not exist; create it, or point the link at a file in an existing directory", path, target, filepath.Clean(dir))
+	}
+	if err != nil {
+		return "", fmt.Errorf("resolve symbolic link %s: %w", path, err)
+	}
+	return filepath.Join(resolved, name), nil
 }
 
 // createTemp creates the temporary file for path and records it.

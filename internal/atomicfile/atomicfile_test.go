@@ -86,3 +86,181 @@ func TestRemoveTemporaryFilesDuringWrite(t *testing.T) {
 	assert.ErrorIs(t, err, os.ErrNotExist)
 	assert.Empty(t, temporaryFiles(t, dir))
 }
+
+// writeText writes text to path with Write and returns Write's error.
+func writeText(path, text string) error {
+	return Write(path, 0o644, func(w io.Writer) error {
+		_, err := io.WriteString(w, text)
+		return err
+	})
+}
+
+// requireLink requires that path is a symbolic link to target.
+func requireLink(t *testing.T, path, target string) {
+	t.Helper()
+	fi, err := os.Lstat(path)
+	require.NoError(t, err)
+	require.Equal(t, os.ModeSymlink, fi.Mode().Type(), "%s is no longer a symbolic link", path)
+	got, err := os.Readlink(path)
+	require.NoError(t, err)
+	require.Equal(t, target, got)
+}
+
+// A write to a symbolic link used to replace the link with a regular file
+// and leave the file it pointed to as it was.
+func TestWriteThroughSymlink(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "model-3.txt")
+	link := filepath.Join(dir, "latest.txt")
+	require.NoError(t, os.WriteFile(file, []byte("old"), 0o644))
+	require.NoError(t, os.Symlink("model-3.txt", link))
+
+	require.NoError(t, writeText(link, "new"))
+	requireLink(t, link, "model-3.txt")
+	got, err := os.ReadFile(file)
+	require.NoError(t, err)
+	assert.Equal(t, "new", string(got))
+	assert.Empty(t, temporaryFiles(t, dir))
+}
+
+// A chain of links is followed to its end, and every link stays.
+func TestWriteThroughSymlinkChain(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file.txt")
+	require.NoError(t, os.WriteFile(file, []byte("old"), 0o644))
+	require.NoError(t, os.Symlink("file.txt", filepath.Join(dir, "second.txt")))
+	require.NoError(t, os.Symlink(filepath.Join(dir, "second.txt"), filepath.Join(dir, "first.txt")))
+
+	require.NoError(t, writeText(filepath.Join(dir, "first.txt"), "new"))
+	requireLink(t, filepath.Join(dir, "first.txt"), filepath.Join(dir, "second.txt"))
+	requireLink(t, filepath.Join(dir, "second.txt"), "file.txt")
+	got, err := os.ReadFile(file)
+	require.NoError(t, err)
+	assert.Equal(t, "new", string(got))
+}
+
+// The temporary file goes to the directory of the linked file, so that the
+// rename stays within one directory and one file system.
+func TestWriteSymlinkIntoOtherDirectory(t *testing.T) {
+	root := t.TempDir()
+	links, files := filepath.Join(root, "links"), filepath.Join(root, "files")
+	require.NoError(t, os.Mkdir(links, 0o755))
+	require.NoError(t, os.Mkdir(files, 0o755))
+	file := filepath.Join(files, "out.txt")
+	link := filepath.Join(links, "out.txt")
+	require.NoError(t, os.WriteFile(file, []byte("old"), 0o644))
+	require.NoError(t, os.Symlink("../files/out.txt", link))
+
+	err := Write(link, 0o644, func(w io.Writer) error {
+		assert.Len(t, temporaryFiles(t, files), 1, "temporary files next to the linked file")
+		assert.Empty(t, temporaryFiles(t, links), "temporary files next to the link")
+		_, err := io.WriteString(w, "new")
+		return err
+	})
+	require.NoError(t, err)
+	requireLink(t, link, "../files/out.txt")
+	got, err := os.ReadFile(file)
+	require.NoError(t, err)
+	assert.Equal(t, "new", string(got))
+	assert.Empty(t, temporaryFiles(t, files))
+}
+
+// A relative target with ".." is read from the directory that the link is
+// in, which through a linked directory is not the lexical parent.
+func TestWriteSymlinkInLinkedDirectory(t *testing.T) {
+	root := t.TempDir()
+	real := filepath.Join(root, "real", "sub")
+	require.NoError(t, os.MkdirAll(real, 0o755))
+	require.NoError(t, os.Symlink(real, filepath.Join(root, "alias")))
+	require.NoError(t, os.WriteFile(filepath.Join(root, "real", "file.txt"), []byte("old"), 0o644))
+	link := filepath.Join(root, "alias", "out.txt")
+	require.NoError(t, os.Symlink("../file.txt", link))
+	// The dangling link resolves the same way.
+	dangling := filepath.Join(root, "alias", "new.txt")
+	require.NoError(t, os.Symlink("../new.txt", dangling))
+
+	require.NoError(t, writeText(link, "new"))
+	got, err := os.ReadFile(filepath.Join(root, "real", "file.txt"))
+	require.NoError(t, err)
+	assert.Equal(t, "new", string(got))
+	assert.NoFileExists(t, filepath.Join(root, "file.txt"))
+
+	require.NoError(t, writeText(dangling, "created"))
+	got, err = os.ReadFile(filepath.Join(root, "real", "new.txt"))
+	require.NoError(t, err)
+	assert.Equal(t, "created", string(got))
+	assert.NoFileExists(t, filepath.Join(root, "new.txt"))
+	requireLink(t, dangling, "../new.txt")
+}
+
+// A dangling link gets the file it points to, as a shell redirection
+// through it would, and stays a link.
+func TestWriteDanglingSymlink(t *testing.T) {
+	dir := t.TempDir()
+	link := filepath.Join(dir, "latest.txt")
+	require.NoError(t, os.Symlink("missing.txt", link))
+
+	require.NoError(t, writeText(link, "new"))
+	requireLink(t, link, "missing.txt")
+	got, err := os.ReadFile(filepath.Join(dir, "missing.txt"))
+	require.NoError(t, err)
+	assert.Equal(t, "new", string(got))
+	assert.Empty(t, temporaryFiles(t, dir))
+}
+
+// A dangling link into a missing directory, or to a directory name, is an
+// error that names the link, and nothing is written.
+func TestWriteDanglingSymlinkErrors(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		name, target, want string
+	}{
+		{"no-dir.txt", filepath.Join(dir, "missing", "out.txt"),
+			"symbolic link " + filepath.Join(dir, "no-dir.txt") + " points to " + filepath.Join(dir, "missing", "out.txt") + ", but the directory " + filepath.Join(dir, "missing") + " does not exist; create it, or point the link at a file in an existing directory"},
+		{"dir-name.txt", "missing/",
+			"symbolic link " + filepath.Join(dir, "dir-name.txt") + " points to " + dir + "/missing/, which names a directory, not a file"},
+	} {
+		link := filepath.Join(dir, c.name)
+		require.NoError(t, os.Symlink(c.target, link))
+		err := writeText(link, "new")
+		assert.EqualError(t, err, c.want, c.name)
+		requireLink(t, link, c.target)
+	}
+	assert.NoDirExists(t, filepath.Join(dir, "missing"))
+	assert.Empty(t, temporaryFiles(t, dir))
+}
+
+// A loop of links used to make the rename replace the first link. It is
+// now an error that names the link and the likely cause.
+func TestWriteSymlinkLoop(t *testing.T) {
+	dir := t.TempDir()
+	first, second, self := filepath.Join(dir, "a.txt"), filepath.Join(dir, "b.txt"), filepath.Join(dir, "self.txt")
+	require.NoError(t, os.Symlink("b.txt", first))
+	require.NoError(t, os.Symlink("a.txt", second))
+	require.NoError(t, os.Symlink("self.txt", self))
+
+	for _, link := range []string{first, self} {
+		err := writeText(link, "new")
+		assert.EqualError(t, err, "resolve symbolic link "+link+": more than 255 links in a row, so the links probably form a loop; point "+link+" at a file, or remove it")
+	}
+	requireLink(t, first, "b.txt")
+	requireLink(t, second, "a.txt")
+	requireLink(t, self, "self.txt")
+	assert.Empty(t, temporaryFiles(t, dir))
+}
+
+// Target leaves a path that is not a link as it was given, so that the
+// temporary file and the messages keep its form.
+func TestTargetKeepsPlainPath(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "sub", "..", "file.txt")
+	for _, path := range []string{file, "relative/missing.txt"} {
+		got, err := Target(path)
+		require.NoError(t, err)
+		assert.Equal(t, path, got)
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "file.txt"), nil, 0o644))
+	got, err := Target(filepath.Join(dir, "file.txt"))
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(dir, "file.txt"), got)
+}

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/nidim/nidim/dim"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// requireSymlink requires that path is still a symbolic link to target.
+func requireSymlink(t *testing.T, path, target string) {
+	t.Helper()
+	got, err := os.Readlink(path)
+	require.NoError(t, err, "%s is no longer a symbolic link", path)
+	require.Equal(t, target, got)
+}
+
+// An --out that was a symbolic link, such as latest.npy kept pointing to
+// the newest output, used to be replaced by a regular file, and the file
+// it pointed to kept the old contents. Now the linked file gets the
+// output and the link stays.
+func TestOutSymlinkKeepsLink(t *testing.T) {
+	data, labels, model := trainTinyModel(t)
+	dir := t.TempDir()
+	direct := filepath.Join(dir, "direct.npy")
+	code, _, stderr := runCmd("embed", model, "--data", data, "--out", direct)
+	require.Equal(t, exitOK, code, stderr)
+
+	old := filepath.Join(dir, "embeddings-1.npy")
+	latest := filepath.Join(dir, "latest.npy")
+	require.NoError(t, os.WriteFile(old, []byte("old"), 0o644))
+	require.NoError(t, os.Symlink("embeddings-1.npy", latest))
+	code, _, stderr = runCmd("embed", model, "--data", data, "--out", latest)
+	require.Equal(t, exitOK, code, stderr)
+	requireSymlink(t, latest, "embeddings-1.npy")
+	assert.Equal(t, readFile(t, direct), readFile(t, old))
+
+	// train saves through a dangling link, which then points to the model.
+	link := filepath.Join(dir, "latest.safetensors")
+	require.NoError(t, os.Symlink("model-2.safetensors", link))
+	code, _, stderr = runCmd("train", "--data", data, "--labels", labels, "--dim", "2", "--hidden", "8",
+		"--batch", "24", "--epochs", "1", "--threads", "1", "--no-eval", "--out", link)
+	require.Equal(t, exitOK, code, stderr)
+	requireSymlink(t, link, "model-2.safetensors")
+	m, err := dim.LoadModel(filepath.Join(dir, "model-2.safetensors"))
+	require.NoError(t, err)
+	assert.Equal(t, 1, m.Epoch)
+}
+
+// The check that --out names no input follows a symbolic --out, and a hard
+// link to an input is rejected too.
+func TestOutLinkToInputRejected(t *testing.T) {
+	data, labels, model := trainTinyModel(t)
+	dir := t.TempDir()
+	dataLink, labelsLink, modelLink := filepath.Join(dir, "data.npy"), filepath.Join(dir, "labels.csv"), filepath.Join(dir, "model.safetensors")
+	require.NoError(t, os.Symlink(data, dataLink))
+	require.NoError(t, os.Symlink(labels, labelsLink))
+	require.NoError(t, os.Symlink(model, modelLink))
+	hardLink := filepath.Join(dir, "hard.npy")
+	require.NoError(t, os.Link(data, hardLink))
+	before := readFile(t, data)
+
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"embed", model, "--data", data, "--out", dataLink},
+			"nidim embed: --out " + dataLink + " (a symbolic link to " + data + ") is the --data file too, and writing the output would replace it; choose another --out.\n"},
+		{[]string{"embed", model, "--data", data, "--out", modelLink},
+			"nidim embed: --out " + modelLink + " (a symbolic link to " + model + ") is the --model file too, and writing the output would replace it; choose another --out.\n"},
+		{[]string{"train", "--data", data, "--labels", labels, "--out", labelsLink},
+			"nidim train: --out " + labelsLink + " (a symbolic link to " + labels + ") is the --labels file too, and writing the output would replace it; choose another --out.\n"},
+		{[]string{"score", model, "--data", data, "--out", hardLink},
+			"nidim score: --out " + hardLink + " is the --data file too, and writing the output would replace it; choose another --out.\n"},
+	} {
+		code, _, stderr := runCmd(c.args...)
+		assert.Equal(t, exitUsage, code, "%v", c.args)
+		assert.Equal(t, c.want, stderr, "%v", c.args)
+	}
+	assert.Equal(t, before, readFile(t, data))
+	requireSymlink(t, dataLink, data)
+}
+
+// A loop of links, or a dangling link into a missing directory, is
+// rejected before any work, with the link named.
+func TestOutSymlinkErrorsBeforeWork(t *testing.T) {
+	data, labels, model := trainTinyModel(t)
+	dir := t.TempDir()
+	loop := filepath.Join(dir, "a.npy")
+	require.NoError(t, os.Symlink("b.npy", loop))
+	require.NoError(t, os.Symlink("a.npy", filepath.Join(dir, "b.npy")))
+	dangling := filepath.Join(dir, "dangling.safetensors")
+	require.NoError(t, os.Symlink(filepath.Join(dir, "missing", "m.safetensors"), dangling))
+	loopError := "--out " + loop + ": resolve symbolic link " + loop + ": more than 255 links in a row, so the links probably form a loop; point " + loop + " at a file, or remove it.\n"
+
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"embed", model, "--data", data, "--out", loop}, "nidim embed: " + loopError},
+		{[]string{"export", model, "--out", loop}, "nidim export: " + loopError},
+		{[]string{"train", "--data", data, "--labels", labels, "--out", loop}, "nidim train: " + loopError},
+		{[]string{"train", "--data", data, "--labels", labels, "--out", dangling},
+			"nidim train: --out " + dangling + ": symbolic link " + dangling + " points to " + filepath.Join(dir, "missing", "m.safetensors") +
+				", but the directory " + filepath.Join(dir, "missing") + " does not exist; create it, or point the link at a file in an existing directory.\n"},
+	} {
+		code, stdout, stderr := runCmd(c.args...)
+		assert.Equal(t, exitUsage, code, "%v", c.args)
+		assert.Empty(t, stdout, "%v", c.args)
+		assert.Equal(t, c.want, stderr, "%v", c.args)
+	}
+	requireSymlink(t, loop, "b.npy")
+	assert.NoDirExists(t, filepath.Join(dir, "missing"))
+}
