@@ -8,26 +8,19 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"golang.org/x/sys/unix"
 )
 
 // A failed write of the exported file, such as "file too large" under a
 // file size limit, used to end the message at the error, with no advice.
-// The limit here applies to the whole test process, and Go ignores the
-// SIGXFSZ signal, so the write returns EFBIG.
+// Under the limit the write returns EFBIG.
 func TestExportWriteFailureGivesAdvice(t *testing.T) {
 	_, _, model := trainTinyModel(t)
 	dir := t.TempDir()
 	out := filepath.Join(dir, "exported.safetensors")
 	require.NoError(t, os.WriteFile(out, nil, 0o644))
 
-	var old unix.Rlimit
-	require.NoError(t, unix.Getrlimit(unix.RLIMIT_FSIZE, &old))
-	t.Cleanup(func() { unix.Setrlimit(unix.RLIMIT_FSIZE, &old) })
 	// The tiny model's export takes about 2 KB.
-	require.NoError(t, unix.Setrlimit(unix.RLIMIT_FSIZE, &unix.Rlimit{Cur: 1000, Max: old.Max}))
-	code, stdout, stderr := runCmd("export", model, "--out", out)
-	require.NoError(t, unix.Setrlimit(unix.RLIMIT_FSIZE, &old))
+	code, stdout, stderr := runCmdWithFileSizeLimit(t, 1000, "export", model, "--out", out)
 
 	assert.Equal(t, exitFail, code, stderr)
 	assert.Empty(t, stdout)

@@ -8,29 +8,22 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"golang.org/x/sys/unix"
 )
 
 // embed and score ended a failed write of --out at the error, such as
 // "file too large", with no advice; export already gave it. An existing
-// file at --out is kept, because the write is atomic. The file size limit
-// applies to the whole test process, and Go ignores SIGXFSZ, so the write
-// returns EFBIG.
+// file at --out is kept, because the write is atomic. The command runs
+// under a file size limit, in which the write returns EFBIG.
 func TestEmbedScoreWriteFailureGivesAdvice(t *testing.T) {
 	data, _, model := trainTinyModel(t)
 	dir := t.TempDir()
 
-	var old unix.Rlimit
-	require.NoError(t, unix.Getrlimit(unix.RLIMIT_FSIZE, &old))
-	t.Cleanup(func() { unix.Setrlimit(unix.RLIMIT_FSIZE, &old) })
 	for _, command := range []string{"embed", "score"} {
 		out := filepath.Join(dir, command+".csv")
 		require.NoError(t, os.WriteFile(out, []byte("kept\n"), 0o644))
 
 		// The 240 rows of CSV take several kilobytes.
-		require.NoError(t, unix.Setrlimit(unix.RLIMIT_FSIZE, &unix.Rlimit{Cur: 1000, Max: old.Max}))
-		code, stdout, stderr := runCmd(command, model, "--data", data, "--out", out)
-		require.NoError(t, unix.Setrlimit(unix.RLIMIT_FSIZE, &old))
+		code, stdout, stderr := runCmdWithFileSizeLimit(t, 1000, command, model, "--data", data, "--out", out)
 
 		assert.Equal(t, exitFail, code, stderr)
 		assert.Empty(t, stdout, command)

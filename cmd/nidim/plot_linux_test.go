@@ -7,26 +7,20 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"golang.org/x/sys/unix"
 )
 
 // A failed write of the SVG, such as "file too large" under a file size
 // limit, advised to check that the directory exists and is writable,
-// which parse has already checked. The limit applies to the whole test
-// process, and Go ignores SIGXFSZ, so the write returns EFBIG.
+// which parse has already checked. Under the limit the write returns
+// EFBIG.
 func TestPlotWriteFailureGivesAdvice(t *testing.T) {
 	dir := t.TempDir()
 	emb, _ := writePlotEmbedding(t, dir, "emb.npy", 200, 2)
 	out := filepath.Join(dir, "scatter.svg")
 	require.NoError(t, os.WriteFile(out, []byte("kept\n"), 0o644))
 
-	var old unix.Rlimit
-	require.NoError(t, unix.Getrlimit(unix.RLIMIT_FSIZE, &old))
-	t.Cleanup(func() { unix.Setrlimit(unix.RLIMIT_FSIZE, &old) })
 	// 200 points take about 10 KB of SVG.
-	require.NoError(t, unix.Setrlimit(unix.RLIMIT_FSIZE, &unix.Rlimit{Cur: 1000, Max: old.Max}))
-	status, stdout, stderr := runPlotCmd("scatter", emb, "--out", out)
-	require.NoError(t, unix.Setrlimit(unix.RLIMIT_FSIZE, &old))
+	status, stdout, stderr := runCmdWithFileSizeLimit(t, 1000, "plot", "scatter", emb, "--out", out)
 
 	assert.Equal(t, exitFail, status, stderr)
 	assert.Empty(t, stdout)

@@ -49,6 +49,9 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(runMain(strings.Split(os.Getenv(sigintArgsEnv), "\x1f"), os.Stdout, os.Stderr))
 	}
+	if limit := os.Getenv(fileSizeLimitEnv); limit != "" {
+		os.Exit(runWithFileSizeLimit(limit))
+	}
 	os.Exit(m.Run())
 }
 
