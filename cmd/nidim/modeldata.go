@@ -39,8 +39,12 @@ type modelCommand struct {
 	outExample string
 }
 
-// stdoutPath is the --out value that writes to standard output.
-const stdoutPath = "-"
+// stdoutPath is the --out value that writes to standard output, and
+// stdinPath the input path that reads standard input.
+const (
+	stdoutPath = "-"
+	stdinPath  = "-"
+)
 
 // newModelCommand registers the shared flags on fs. withInput adds --out,
 // --data, --split and --batch.

@@ -33,7 +33,9 @@ func init() {
 const plotUsage = `Usage: nidim plot KIND [flags] FILE
 
 Draws one SVG figure from FILE and writes it to --out (default: FILE with
-its extension replaced by -KIND.svg, in the same directory). Embedding
+its extension replaced by -KIND.svg, in the same directory). FILE - reads
+standard input, for every kind but tradeoff, and the default --out is then
+stdin-KIND.svg. Embedding
 files are matrices with one sample per row: .npy, .csv, .tsv or .txt,
 optionally followed by .gz. Points and values that are NaN or infinite are
 left out; the figure says how many, and so does a warning on stderr.
@@ -147,6 +149,23 @@ type plotRun struct {
 	stdout, stderr io.Writer
 }
 
+// name returns the input as messages name it.
+func (p *plotRun) name() string {
+	if p.path == stdinPath {
+		return "standard input"
+	}
+	return p.path
+}
+
+// baseName returns the input's file name without its directory, for
+// titles.
+func (p *plotRun) baseName() string {
+	if p.path == stdinPath {
+		return "standard input"
+	}
+	return filepath.Base(p.path)
+}
+
 // usageError reports invalid usage or input and returns exitUsage.
 func (p *plotRun) usageError(format string, a ...any) int {
 	msg := strings.TrimSuffix(fmt.Sprintf(format, a...), ".")
@@ -181,6 +200,18 @@ func (p *plotRun) parse(args []string) int {
 		return p.usageError("unexpected argument %q after FILE %q; pass one file", files[1], files[0])
 	}
 	p.path = files[0]
+	if p.path == stdinPath {
+		switch {
+		case p.kind == "tradeoff":
+			return p.usageError("tradeoff reads a sweep table by its path, not from standard input; pass the file, as in \"nidim plot tradeoff %s\"", plotExampleInput[p.kind])
+		case stdinIsTerminal():
+			source := "nidim embed MODEL --out - | nidim plot " + p.kind + " -"
+			if p.kind == "curves" {
+				source = "nidim train --json | nidim plot curves -"
+			}
+			return p.usageError("standard input is a terminal, so FILE - would wait for input typed there; pipe or redirect it, as in %s, or pass the file's path", source)
+		}
+	}
 	if p.out == "" {
 		p.out = defaultPlotPath(p.path, p.kind)
 	}
@@ -202,8 +233,11 @@ var plotExampleInput = map[string]string{
 }
 
 // defaultPlotPath returns input with its extension, and a .gz after it,
-// replaced by "-KIND.svg".
+// replaced by "-KIND.svg", and "stdin-KIND.svg" for standard input.
 func defaultPlotPath(input, kind string) string {
+	if input == stdinPath {
+		return "stdin-" + kind + ".svg"
+	}
 	base := strings.TrimSuffix(input, filepath.Ext(input))
 	if strings.EqualFold(filepath.Ext(input), ".gz") {
 		base = strings.TrimSuffix(base, filepath.Ext(base))
@@ -217,9 +251,9 @@ func defaultPlotPath(input, kind string) string {
 func (p *plotRun) write(f plot.Figure, skipped int, one, many string) int {
 	switch {
 	case skipped == 1:
-		fmt.Fprintf(p.stderr, "nidim plot %s: warning: left out 1 %s in %s.\n", p.kind, one, p.path)
+		fmt.Fprintf(p.stderr, "nidim plot %s: warning: left out 1 %s in %s.\n", p.kind, one, p.name())
 	case skipped > 1:
-		fmt.Fprintf(p.stderr, "nidim plot %s: warning: left out %d %s in %s.\n", p.kind, skipped, many, p.path)
+		fmt.Fprintf(p.stderr, "nidim plot %s: warning: left out %d %s in %s.\n", p.kind, skipped, many, p.name())
 	}
 	if err := plot.WriteFile(p.out, f); err != nil {
 		// parse has checked the directory, and the write is atomic, so a
@@ -243,7 +277,7 @@ func (p *plotRun) readEmbedding() (data []float64, rows, cols int, ok bool) {
 		return nil, 0, 0, false
 	}
 	if rows == 0 || cols == 0 {
-		p.usageError("%s contains a %d x %d matrix; pass a file with at least one row and one column", p.path, rows, cols)
+		p.usageError("%s contains a %d x %d matrix; pass a file with at least one row and one column", p.name(), rows, cols)
 		return nil, 0, 0, false
 	}
 	return data, rows, cols, true
@@ -275,14 +309,14 @@ func plotScatter(p *plotRun, args []string) int {
 		return exitUsage
 	}
 	if cols < 2 {
-		return p.usageError("%s has 1 column, and a scatter plot needs 2; use \"nidim plot hist\" for one component", p.path)
+		return p.usageError("%s has 1 column, and a scatter plot needs 2; use \"nidim plot hist\" for one component", p.name())
 	}
 	for _, c := range []struct {
 		name  string
 		value int
 	}{{"x", *xCol}, {"y", *yCol}} {
 		if c.value < 0 || c.value >= cols {
-			return p.usageError("invalid --%s %d; %s has %d columns, so use 0 to %d", c.name, c.value, p.path, cols, cols-1)
+			return p.usageError("invalid --%s %d; %s has %d columns, so use 0 to %d", c.name, c.value, p.name(), cols, cols-1)
 		}
 	}
 	if *xCol == *yCol {
@@ -299,11 +333,11 @@ func plotScatter(p *plotRun, args []string) int {
 	c, err := plot.Scatter(column(data, rows, cols, *xCol), column(data, rows, cols, *yCol), labels,
 		plot.ScatterOptions{MaxPoints: *maxPoints, Seed: *seed})
 	if err != nil {
-		return p.usageError("%s: %s", p.path, strings.TrimPrefix(err.Error(), "plot: "))
+		return p.usageError("%s: %s", p.name(), strings.TrimPrefix(err.Error(), "plot: "))
 	}
 	c.Title = p.title
 	if c.Title == "" {
-		c.Title = fmt.Sprintf("%s: components %d and %d", filepath.Base(p.path), *xCol, *yCol)
+		c.Title = fmt.Sprintf("%s: components %d and %d", p.baseName(), *xCol, *yCol)
 	}
 	c.XLabel = fmt.Sprintf("component %d", *xCol)
 	c.YLabel = fmt.Sprintf("component %d", *yCol)
@@ -403,14 +437,14 @@ func (p *plotRun) perComponent(pf panelFlags, what string, build func(values []f
 	for j := range shown {
 		c, err := build(column(data, rows, cols, j), prior)
 		if err != nil {
-			return p.usageError("%s, component %d: %s", p.path, j, strings.TrimPrefix(err.Error(), "plot: "))
+			return p.usageError("%s, component %d: %s", p.name(), j, strings.TrimPrefix(err.Error(), "plot: "))
 		}
 		c.Title = fmt.Sprintf("component %d", j)
 		charts[j] = c
 	}
 	title := p.title
 	if title == "" {
-		title = fmt.Sprintf("%s of %s against %s", what, filepath.Base(p.path), prior.name)
+		title = fmt.Sprintf("%s of %s against %s", what, p.baseName(), prior.name)
 	}
 	if shown == 1 && cols == 1 {
 		c := charts[0]
@@ -494,22 +528,28 @@ func plotCurves(p *plotRun, args []string) int {
 	if st := p.parse(args); st >= 0 {
 		return st
 	}
-	raw, err := os.ReadFile(p.path)
+	var raw []byte
+	var err error
+	if p.path == stdinPath {
+		raw, err = io.ReadAll(stdin)
+	} else {
+		raw, err = os.ReadFile(p.path)
+	}
 	if err != nil {
 		return p.usageError("%v", err)
 	}
 	var h historyFile
 	if err := json.Unmarshal(raw, &h); err != nil {
-		return p.usageError("%s is not a training history: %s; pass the JSON that \"nidim train --json\" prints", p.path, jsonProblem(err))
+		return p.usageError("%s is not a training history: %s; pass the JSON that \"nidim train --json\" prints", p.name(), jsonProblem(err))
 	}
 	records := h.History
 	if trimmed := bytes.TrimSpace(h.Epochs); len(trimmed) > 0 && trimmed[0] == '[' {
 		if err := json.Unmarshal(trimmed, &records); err != nil {
-			return p.usageError("%s: the \"epochs\" array is not a list of epoch records: %s; pass the JSON that \"nidim train --json\" prints", p.path, jsonProblem(err))
+			return p.usageError("%s: the \"epochs\" array is not a list of epoch records: %s; pass the JSON that \"nidim train --json\" prints", p.name(), jsonProblem(err))
 		}
 	}
 	if len(records) == 0 {
-		return p.usageError("%s has no per-epoch records; pass a JSON object with an \"epochs\" or \"history\" array, as \"nidim train --json\" prints", p.path)
+		return p.usageError("%s has no per-epoch records; pass a JSON object with an \"epochs\" or \"history\" array, as \"nidim train --json\" prints", p.name())
 	}
 
 	n := len(records)
@@ -538,7 +578,7 @@ func plotCurves(p *plotRun, args []string) int {
 	if anyFinite(loss) {
 		c, err := plot.Lines([]plot.Series{{Name: "InfoNCE loss", X: epoch, Y: loss, Markers: n <= 30}})
 		if err != nil {
-			return p.usageError("%s: %s", p.path, strings.TrimPrefix(err.Error(), "plot: "))
+			return p.usageError("%s: %s", p.name(), strings.TrimPrefix(err.Error(), "plot: "))
 		}
 		c.Title = "Loss"
 		c.HideLegend = true
@@ -557,13 +597,13 @@ func plotCurves(p *plotRun, args []string) int {
 	if len(bounds) > 0 {
 		c, err := plot.Lines(bounds)
 		if err != nil {
-			return p.usageError("%s: %s", p.path, strings.TrimPrefix(err.Error(), "plot: "))
+			return p.usageError("%s: %s", p.name(), strings.TrimPrefix(err.Error(), "plot: "))
 		}
 		c.Title = "Mutual information"
 		charts = append(charts, c)
 	}
 	if len(charts) == 0 {
-		return p.usageError("%s has no loss, mi_estimate, capacity or ln_batch values; pass the JSON that \"nidim train --json\" prints", p.path)
+		return p.usageError("%s has no loss, mi_estimate, capacity or ln_batch values; pass the JSON that \"nidim train --json\" prints", p.name())
 	}
 	for _, c := range charts {
 		c.XLabel = "epoch"
@@ -575,7 +615,7 @@ func plotCurves(p *plotRun, args []string) int {
 	}
 	title := p.title
 	if title == "" {
-		title = "Training curves of " + filepath.Base(p.path)
+		title = "Training curves of " + p.baseName()
 	}
 	g, err := plot.NewGrid(charts, 0)
 	if err != nil {
@@ -611,7 +651,7 @@ func plotTradeoff(p *plotRun, args []string) int {
 		return st
 	}
 	if strings.EqualFold(filepath.Ext(p.path), ".md") {
-		return p.usageError("%s is a Markdown table; pass the sweep.csv beside it", p.path)
+		return p.usageError("%s is a Markdown table; pass the sweep.csv beside it", p.name())
 	}
 	series, skipped, seeds, err := readSweep(p.path, *xName, *yName)
 	if err != nil {
@@ -619,13 +659,13 @@ func plotTradeoff(p *plotRun, args []string) int {
 	}
 	c, err := plot.Lines(series)
 	if err != nil {
-		return p.usageError("%s: %s", p.path, strings.TrimPrefix(err.Error(), "plot: "))
+		return p.usageError("%s: %s", p.name(), strings.TrimPrefix(err.Error(), "plot: "))
 	}
 	c.Title = p.title
 	if c.Title == "" {
 		c.Title = fmt.Sprintf("%s against %s", *yName, *xName)
 	}
-	c.Subtitle = filepath.Base(p.path)
+	c.Subtitle = p.baseName()
 	c.XLabel, c.YLabel = *xName, *yName
 	if seeds > 1 {
 		c.AddNote(fmt.Sprintf("each point is the mean over the seeds of one setting (up to %d)", seeds))

@@ -481,3 +481,48 @@ func TestPlotErrorsNameTheFileNotGo(t *testing.T) {
 	assert.Equal(t, exitUsage, status)
 	assert.Contains(t, stderr, "is a Markdown table; pass the sweep.csv beside it")
 }
+
+// "nidim plot qq -" read standard input, as test does, but wrote its
+// figure to "--qq.svg", a name that most commands read as a flag, and
+// curves could not read standard input at all.
+func TestPlotStandardInput(t *testing.T) {
+	assert.Equal(t, "stdin-qq.svg", defaultPlotPath("-", "qq"))
+	dir := t.TempDir()
+	emb, _ := writePlotEmbedding(t, dir, "emb.csv", 40, 2)
+	body, err := os.ReadFile(emb)
+	require.NoError(t, err)
+	defer func() { stdin = os.Stdin }()
+
+	stdin = bytes.NewReader(body)
+	out := filepath.Join(dir, "qq.svg")
+	status, stdout, stderr := runPlotCmd("qq", "-", "--out", out)
+	require.Equal(t, exitOK, status, stderr)
+	assert.Empty(t, stdout)
+	assert.Contains(t, readPlotSVG(t, out).texts, "Q-Q plots of standard input against N(0, 1)")
+
+	stdin = strings.NewReader(`{"epochs": [{"epoch": 1, "loss": 2.5, "mi": 1.1}, {"epoch": 2, "loss": 2.2, "mi": 1.4}]}`)
+	out = filepath.Join(dir, "curves.svg")
+	status, _, stderr = runPlotCmd("curves", "-", "--out", out)
+	require.Equal(t, exitOK, status, stderr)
+	assert.FileExists(t, out)
+
+	status, _, stderr = runPlotCmd("tradeoff", "-", "--out", filepath.Join(dir, "t.svg"))
+	assert.Equal(t, exitUsage, status)
+	assert.Equal(t, "nidim plot tradeoff: tradeoff reads a sweep table by its path, not from standard input; pass the file, as in \"nidim plot tradeoff sweep.csv\".\n", stderr)
+}
+
+// On a terminal, "nidim plot KIND -" waited for input without a word.
+func TestPlotRejectsTerminalStdin(t *testing.T) {
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	defer r.Close()
+	require.NoError(t, w.Close())
+	defer func() { stdin = os.Stdin }()
+	stdin = r
+	defer func(saved func(io.Writer) bool) { isTerminal = saved }(isTerminal)
+	isTerminal = func(f io.Writer) bool { return f == r }
+
+	status, _, stderr := runPlotCmd("curves", "-", "--out", filepath.Join(t.TempDir(), "c.svg"))
+	assert.Equal(t, exitUsage, status)
+	assert.Equal(t, "nidim plot curves: standard input is a terminal, so FILE - would wait for input typed there; pipe or redirect it, as in nidim train --json | nidim plot curves -, or pass the file's path.\n", stderr)
+}
