@@ -678,12 +678,28 @@ func sweepTailNote(runs []dim.SweepRun, selfWeightSet bool) string {
 		names, tailRows)
 }
 
-// settingsDiff lists the space-separated fields in which two settings
-// strings differ, as "field in the table -> field now". Fields that both
-// share are left out; a field present on one side only shows as "-" on
-// the other.
+// settingsFields splits a settings string at its spaces, except inside
+// the data fingerprints "train=60000 x [1 28 28] sha256:..." and "test=...",
+// which stay one field each.
+func settingsFields(s string) []string {
+	var fields []string
+	data := false // the last field is a fingerprint, which takes what follows
+	for _, f := range strings.Fields(s) {
+		if data && !strings.Contains(f, "=") {
+			fields[len(fields)-1] += " " + f
+			continue
+		}
+		data = strings.HasPrefix(f, "train=") || strings.HasPrefix(f, "test=")
+		fields = append(fields, f)
+	}
+	return fields
+}
+
+// settingsDiff lists the fields in which two settings strings differ, as
+// "field in the table -> field now". Fields that both share are left out,
+// and a field present on one side only shows as "-" on the other.
 func settingsDiff(table, now string) string {
-	a, b := strings.Fields(table), strings.Fields(now)
+	a, b := settingsFields(table), settingsFields(now)
 	key := func(f string) string {
 		if k, _, ok := strings.Cut(f, "="); ok {
 			return k

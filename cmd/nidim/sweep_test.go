@@ -321,7 +321,9 @@ func TestSweepTailNote(t *testing.T) {
 func TestSettingsDiffNamesChangedFields(t *testing.T) {
 	table := "mlp h512 epochs=2 batch=256 train=600 x [6] sha256:aaaa test=60 x [6] sha256:bbbb"
 	now := "mlp h512 epochs=1 batch=256 train=600 x [6] sha256:cccc test=60 x [6] sha256:bbbb"
-	assert.Equal(t, "in the table -> now: epochs=2 -> epochs=1, sha256:aaaa -> sha256:cccc", settingsDiff(table, now))
+	assert.Equal(t, "in the table -> now: epochs=2 -> epochs=1, train=600 x [6] sha256:aaaa -> train=600 x [6] sha256:cccc", settingsDiff(table, now))
+	assert.Equal(t, "in the table -> now: test=60 x [6] sha256:bbbb -> test=61 x [6] sha256:dddd",
+		settingsDiff("a=1 test=60 x [6] sha256:bbbb", "a=1 test=61 x [6] sha256:dddd"), "a fingerprint is one field")
 	assert.Equal(t, "in the table -> now: - -> eval=500", settingsDiff("a=1", "a=1 eval=500"))
 	assert.Equal(t, "in the table -> now: eval=500 -> -", settingsDiff("a=1 eval=500", "a=1"))
 }
