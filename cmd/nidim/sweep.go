@@ -112,7 +112,7 @@ Training (shared by every run; see "nidim help train"):
   --no-recalibrate     keep the running normalization statistics of training
   --clean-view         feed the first view without augmentation
   --shared-view        give both views the same augmented draw; not with
-                       --clean-view
+                       --clean-view. Both need a view flag above 0
 
 Data:
   --data PATH          MNIST-style IDX directory or a matrix file (default:

@@ -150,7 +150,8 @@ Training:
                        training shapes the clean embeddings that are tested
   --shared-view        give both views the same augmented draw, so that they
                        differ only by the channel noise; not with
-                       --clean-view
+                       --clean-view. Both need a view flag above 0 (the
+                       match recipe sets none)
   --penalty NAME       none, or epps-pulley: add the sliced Epps-Pulley
                        distance of each view's embedding to N(0, I) to the
                        loss, as SIGReg does; not with the uniform prior
