@@ -86,6 +86,7 @@ func parseValueRange(s string) (ValueRange, error) {
 // such as pixels read as 0-255 by a model trained on [0, 1], goes far
 // beyond it. The ranges leave out the outer percents, so outliers move
 // them little.
+// NOTE: 10 is a judgment, not fitted to data sets whose scale drifts.
 const scaleFactor = 10
 
 // ScaleMismatch reports whether inputs whose range is r look like values

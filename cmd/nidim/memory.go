@@ -10,6 +10,8 @@ import (
 // samples of shape input needs more memory than the machine has. Without
 // it the allocation would end the program with a runtime fault, not a
 // message. It passes when the machine's memory is unknown.
+// NOTE: the bound leaves out the activations and the data, so a run that
+// passes can still need more memory than the machine has.
 func checkModelMemory(cfg dim.Config, input []int) error {
 	total := physicalMemory()
 	if total == 0 {
