@@ -53,9 +53,15 @@ func runWithFileSizeLimit(limit string) int {
 		fmt.Fprintf(os.Stderr, "get the file size limit: %v\n", err)
 		return exitFail
 	}
-	if err := unix.Setrlimit(unix.RLIMIT_FSIZE, &unix.Rlimit{Cur: n, Max: old.Max}); err != nil {
+	limited := unix.Rlimit{Max: old.Max}
+	setLimit(&limited.Cur, n)
+	if err := unix.Setrlimit(unix.RLIMIT_FSIZE, &limited); err != nil {
 		fmt.Fprintf(os.Stderr, "set the file size limit to %d bytes: %v\n", n, err)
 		return exitFail
 	}
 	return run(strings.Split(os.Getenv(sigintArgsEnv), "\x1f"), os.Stdout, os.Stderr)
 }
+
+// setLimit stores n in a field of unix.Rlimit, which is int64 on FreeBSD
+// and DragonFly BSD and uint64 on the other Unix systems.
+func setLimit[T int64 | uint64](field *T, n uint64) { *field = T(n) }
