@@ -221,7 +221,13 @@ func (p *plotRun) parse(args []string) int {
 	if filepath.Clean(p.out) == filepath.Clean(p.path) {
 		return p.usageError("--out %q is the input file; choose another name", p.out)
 	}
-	if err := checkOutputPath("--out", p.out); err != nil {
+	// The input can be --out under another name, such as a symbolic
+	// link, which the write would follow.
+	var inputs []inputFile
+	if p.path != stdinPath {
+		inputs = append(inputs, inputFile{"input", p.path})
+	}
+	if err := checkOutputPath("--out", p.out, inputs...); err != nil {
 		return p.usageError("%v", err)
 	}
 	return -1

@@ -115,3 +115,22 @@ func TestOutSymlinkErrorsBeforeWork(t *testing.T) {
 	requireSymlink(t, loop, "b.npy")
 	assert.NoDirExists(t, filepath.Join(dir, "missing"))
 }
+
+// nidim plot compared --out with its input by name only, so an --out that
+// was a symbolic link to the input got the SVG written through it, which
+// replaced the embeddings. It now rejects such an --out as the other
+// commands do.
+func TestPlotOutLinkToInputRejected(t *testing.T) {
+	dir := t.TempDir()
+	emb, _ := writePlotEmbedding(t, dir, "emb.csv", 20, 2)
+	link := filepath.Join(dir, "figure.svg")
+	require.NoError(t, os.Symlink("emb.csv", link))
+	before := readFile(t, emb)
+
+	status, stdout, stderr := runPlotCmd("hist", emb, "--out", link)
+	assert.Equal(t, exitUsage, status)
+	assert.Empty(t, stdout)
+	assert.Equal(t, "nidim plot hist: --out "+link+" (a symbolic link to "+emb+") is the input file too, and writing the output would replace it; choose another --out.\n", stderr)
+	assert.Equal(t, string(before), string(readFile(t, emb)), "the input changed")
+	requireSymlink(t, link, "emb.csv")
+}
