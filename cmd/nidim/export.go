@@ -108,8 +108,7 @@ func runExport(args []string, stdout, stderr io.Writer) int {
 		if errors.Is(err, atomicfile.ErrStopped) {
 			return fail(exitFail, "%v", err)
 		}
-		// The write is atomic, so a file that --out named before is kept.
-		return fail(exitFail, "%v; %s was not written; free disk space, raise the file size limit (ulimit -f), or pass another --out, such as one on another file system", err, *out)
+		return fail(exitFail, "%v; %s", err, notWrittenAdvice(*out))
 	}
 	after, err := os.Stat(*out)
 	if err != nil {

@@ -322,6 +322,14 @@ func checkpointNameNote(path string) string {
 		shellQuote(path), shellQuote(base+".safetensors"))
 }
 
+// notWrittenAdvice returns the advice after a failed atomic write of the
+// --out file path, which atomicfile.Write leaves as it was. The command
+// has checked path with checkOutputPath, so the disk space or the file
+// size limit is the likely cause.
+func notWrittenAdvice(path string) string {
+	return fmt.Sprintf("%s was not written; free disk space, raise the file size limit (ulimit -f), or pass another --out, such as one on another file system", path)
+}
+
 // inputFile is a file that a command reads, named by its flag.
 type inputFile struct{ flag, path string }
 

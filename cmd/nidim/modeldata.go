@@ -140,8 +140,7 @@ func (c *modelCommand) writeOut(stdout io.Writer, data []float64, rows, cols int
 		if err == nil || errors.Is(err, atomicfile.ErrStopped) {
 			return err
 		}
-		// The write is atomic, so a file that --out named before is kept.
-		return fmt.Errorf("%v; %s was not written; free disk space, raise the file size limit (ulimit -f), or pass another --out, such as one on another file system", err, *c.out)
+		return fmt.Errorf("%v; %s", err, notWrittenAdvice(*c.out))
 	}
 	var err error
 	if c.stdoutCSV {

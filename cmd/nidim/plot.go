@@ -262,9 +262,7 @@ func (p *plotRun) write(f plot.Figure, skipped int, one, many string) int {
 		fmt.Fprintf(p.stderr, "nidim plot %s: warning: left out %d %s in %s.\n", p.kind, skipped, many, p.name())
 	}
 	if err := plot.WriteFile(p.out, f); err != nil {
-		// parse has checked the directory, and the write is atomic, so a
-		// file that --out named before is kept.
-		fmt.Fprintf(p.stderr, "nidim plot %s: writing %s failed: %v; %s was not written; free disk space, raise the file size limit (ulimit -f), or pass another --out, such as one on another file system.\n", p.kind, p.out, err, p.out)
+		fmt.Fprintf(p.stderr, "nidim plot %s: writing %s failed: %v; %s.\n", p.kind, p.out, err, notWrittenAdvice(p.out))
 		return exitFail
 	}
 	fmt.Fprintf(p.stderr, "wrote %s\n", p.out)
