@@ -72,7 +72,7 @@ func runExport(args []string, stdout, stderr io.Writer) int {
 	}
 	// An exported copy cannot resume a run, so only a checkpoint from
 	// nidim train holds the state that an unfinished run needs.
-	if old != nil && !old.Exported && (old.Epoch < old.Config.Epochs || old.Step > 0) {
+	if old != nil && !old.Exported && isUnfinished(old) {
 		return fail(exitUsage, "--out %s contains an unfinished run (%s of %d epochs), which the export would replace, so nidim train --resume could no longer continue it; pass another --out, or delete the file if you no longer need the run.",
 			*out, unfinishedText(old), old.Config.Epochs)
 	}
@@ -88,7 +88,7 @@ func runExport(args []string, stdout, stderr io.Writer) int {
 	if !m.Verified {
 		fmt.Fprintf(stderr, "nidim export: note: %s; the exported file gets a checksum of the content as it is\n", dim.UnverifiedNote(source))
 	}
-	if m.Epoch < m.Config.Epochs || m.Step > 0 {
+	if isUnfinished(m) {
 		if !*force {
 			return fail(exitUsage, "%s is from an unfinished run (%s of %d epochs), and the exported file could not resume it; finish the run with nidim train --resume %s and the data flags it was trained on, or pass --force to export it as it is.",
 				source, unfinishedText(m), m.Config.Epochs, shellQuote(source))

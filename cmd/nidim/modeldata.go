@@ -188,7 +188,7 @@ func (c *modelCommand) loadModel() (*dim.Model, int) {
 // works, but its normalization statistics are the running averages of
 // training.
 func unfinishedNote(path string, m *dim.Model) string {
-	if m.Epoch >= m.Config.Epochs && m.Step == 0 {
+	if !isUnfinished(m) {
 		return ""
 	}
 	resume := "nidim train --resume " + shellQuote(path)

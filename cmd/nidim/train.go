@@ -575,7 +575,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	// Without --resume, an unfinished run in --out would be replaced by
 	// the first epoch of a new one.
 	if *resume == "" {
-		if old != nil && (old.Epoch < old.Config.Epochs || old.Step > 0) {
+		if old != nil && isUnfinished(old) {
 			if old.Exported {
 				return fail(exitUsage, "--out %s contains an unfinished run (%s of %d epochs), written by nidim export; resume the checkpoint it was exported from, or pass another --out or delete the file to start over.",
 					*out, unfinishedText(old), old.Config.Epochs)
@@ -583,7 +583,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 			return fail(exitUsage, "--out %s contains an unfinished run (%s of %d epochs); pass another --out or delete the file to start over, or continue it with%s",
 				*out, unfinishedText(old), old.Config.Epochs, commandLine(fmt.Sprintf("nidim train --resume %s%s", shellQuote(*out), df.args())))
 		}
-	} else if old != nil && !old.Exported && (old.Epoch < old.Config.Epochs || old.Step > 0) && !sameFile(*out, *resume) {
+	} else if old != nil && !old.Exported && isUnfinished(old) && !sameFile(*out, *resume) {
 		// A resumed run written to another file would replace that file's
 		// run, which only its own checkpoint can continue.
 		return fail(exitUsage, "--out %s contains another unfinished run (%s of %d epochs), which this run would replace; pass another --out, or drop --out to continue %s in place.",
@@ -1117,6 +1117,12 @@ func sameFile(a, b string) bool {
 	aInfo, aErr := os.Stat(a)
 	bInfo, bErr := os.Stat(b)
 	return aErr == nil && bErr == nil && os.SameFile(aInfo, bInfo)
+}
+
+// isUnfinished reports whether the run of m stopped before its target
+// epoch or within an epoch, which nidim train --resume continues.
+func isUnfinished(m *dim.Model) bool {
+	return m.Epoch < m.Config.Epochs || m.Step > 0
 }
 
 // unfinishedText describes how far the run of m got: "1 epoch" or
