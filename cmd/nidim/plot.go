@@ -201,15 +201,15 @@ func (p *plotRun) parse(args []string) int {
 	}
 	p.path = files[0]
 	if p.path == stdinPath {
-		switch {
-		case p.kind == "tradeoff":
+		if p.kind == "tradeoff" {
 			return p.usageError("tradeoff reads a sweep table by its path, not from standard input; pass the file, as in \"nidim plot tradeoff %s\"", plotExampleInput[p.kind])
-		case stdinIsTerminal():
-			source := "nidim embed MODEL --out - | nidim plot " + p.kind + " -"
-			if p.kind == "curves" {
-				source = "nidim train --json | nidim plot curves -"
-			}
-			return p.usageError("standard input is a terminal, so FILE - would wait for input typed there; pipe or redirect it, as in %s, or pass the file's path", source)
+		}
+		source := "nidim embed MODEL --out - | nidim plot " + p.kind + " -"
+		if p.kind == "curves" {
+			source = "nidim train --json | nidim plot curves -"
+		}
+		if err := checkStdinNotTerminal("input", "it", source); err != nil {
+			return p.usageError("%v", err)
 		}
 	}
 	if p.out == "" {

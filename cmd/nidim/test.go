@@ -203,9 +203,11 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 
-	if path == "-" && stdinIsTerminal() {
-		fmt.Fprintf(stderr, "nidim test: standard input is a terminal, so FILE - would wait for embeddings typed there; pipe or redirect them, as in nidim embed MODEL --out - | nidim test - or nidim test - < embeddings.npy, or pass the file's path.\n")
-		return exitUsage
+	if path == stdinPath {
+		if err := checkStdinNotTerminal("embeddings", "them", "nidim embed MODEL --out - | nidim test - or nidim test - < embeddings.npy"); err != nil {
+			fmt.Fprintf(stderr, "nidim test: %v.\n", err)
+			return exitUsage
+		}
 	}
 	data, rows, cols, note, err := readEmbeddingFile(path)
 	if note != "" {
@@ -400,6 +402,17 @@ var stdin io.Reader = os.Stdin
 func stdinIsTerminal() bool {
 	f, ok := stdin.(*os.File)
 	return ok && isTerminal(f)
+}
+
+// checkStdinNotTerminal returns an error for FILE - when standard input is
+// a terminal, where reading would wait for the user to type the input.
+// input names what FILE contains, pronoun refers to it, and examples shows
+// commands that pipe or redirect it.
+func checkStdinNotTerminal(input, pronoun, examples string) error {
+	if !stdinIsTerminal() {
+		return nil
+	}
+	return fmt.Errorf("standard input is a terminal, so FILE - would wait for %s typed there; pipe or redirect %s, as in %s, or pass the file's path", input, pronoun, examples)
 }
 
 // readEmbeddingFile reads an n x d embedding matrix from path, or from
