@@ -322,6 +322,18 @@ func checkpointNameNote(path string) string {
 		shellQuote(path), shellQuote(base+".safetensors"))
 }
 
+// sameFile reports whether the paths a and b name one file. For two
+// existing files that is whether they are the same file, also through a
+// link. Otherwise it is whether the cleaned paths are equal.
+func sameFile(a, b string) bool {
+	aInfo, aErr := os.Stat(a)
+	bInfo, bErr := os.Stat(b)
+	if aErr == nil && bErr == nil {
+		return os.SameFile(aInfo, bInfo)
+	}
+	return filepath.Clean(a) == filepath.Clean(b)
+}
+
 // notWrittenAdvice returns the advice after a failed atomic write of the
 // --out file path, which atomicfile.Write leaves as it was. The command
 // has checked path with checkOutputPath, so the disk space or the file
@@ -363,11 +375,7 @@ func checkOutputPath(flagName, path string, inputs ...inputFile) error {
 		}
 		// A dangling link's target does not exist yet, so only its name
 		// can match.
-		same := filepath.Clean(in.path) == filepath.Clean(path) || filepath.Clean(in.path) == filepath.Clean(target)
-		if inFi, inErr := os.Stat(in.path); err == nil && inErr == nil {
-			same = os.SameFile(fi, inFi)
-		}
-		if same {
+		if sameFile(in.path, path) || filepath.Clean(in.path) == filepath.Clean(target) {
 			return fmt.Errorf("%s %s is the %s file too, and writing the output would replace it; choose another %s", flagName, name, in.flag, flagName)
 		}
 	}

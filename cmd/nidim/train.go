@@ -1112,13 +1112,6 @@ func trainedText(epochs, step, steps int) string {
 	return fmt.Sprintf("%s and %s of epoch %d", done, stepsText(step, steps), epochs+1)
 }
 
-// sameFile reports whether the paths a and b name one existing file.
-func sameFile(a, b string) bool {
-	aInfo, aErr := os.Stat(a)
-	bInfo, bErr := os.Stat(b)
-	return aErr == nil && bErr == nil && os.SameFile(aInfo, bInfo)
-}
-
 // isUnfinished reports whether the run of m stopped before its target
 // epoch or within an epoch, which nidim train --resume continues.
 func isUnfinished(m *dim.Model) bool {
