@@ -52,10 +52,9 @@ gzip returns 415):
                     --standardize), and input_range: the 1st and 99th
                     percentiles of the training inputs (absent in
                     checkpoints of older nidim versions). A request
-                    whose inputs look
-                    like another scale, such as 0-255 pixels for a model
-                    trained on [0, 1], gets its embeddings and a warning
-                    in the log
+                    whose inputs look like another scale, such as 0-255
+                    pixels for a model trained on [0, 1], gets its
+                    embeddings and a warning in the log
   GET  /healthz     {"status":"ok"}
   GET  /metrics     Prometheus text format
 
