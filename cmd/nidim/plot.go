@@ -35,12 +35,11 @@ const plotUsage = `Usage: nidim plot KIND [flags] FILE
 Draws one SVG figure from FILE and writes it to --out (default: FILE with
 its extension replaced by -KIND.svg, in the same directory). FILE - reads
 standard input, for every kind but tradeoff, and the default --out is then
-stdin-KIND.svg. Embedding
-files are matrices with one sample per row: .npy, .csv, .tsv or .txt,
-optionally followed by .gz. Points and values that are NaN or infinite are
-left out; the figure says how many, and so does a warning on stderr.
-The line "wrote FILE" that names the SVG file goes to stderr as well, and
-stdout stays empty.
+stdin-KIND.svg. Embedding files are matrices with one sample per row:
+.npy, .csv, .tsv or .txt, optionally followed by .gz. Points and values
+that are NaN or infinite are left out; the figure says how many, and so
+does a warning on stderr. The line "wrote FILE" that names the SVG file
+goes to stderr as well, and stdout stays empty.
 
 Kinds:
   scatter EMB      two components of an embedding, coloured by class
