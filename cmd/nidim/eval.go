@@ -100,9 +100,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		return c.fail(exitUsage, "%v", err)
 	}
 	train, test, dataNote, err := loadData(df, m.Config.Seed)
-	if dataNote != "" {
-		fmt.Fprintf(stderr, "nidim eval: note: %s\n", dataNote)
-	}
+	printNote(stderr, "nidim eval", dataNote)
 	if err != nil {
 		return c.fail(exitUsage, "%v", err)
 	}

@@ -81,9 +81,7 @@ func runExport(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(exitUsage, "%v", err)
 	}
-	if note := checkpointNameNote(*out); note != "" {
-		fmt.Fprintf(stderr, "nidim export: note: %s\n", note)
-	}
+	printNote(stderr, "nidim export", checkpointNameNote(*out))
 	m := e.Model
 	if !m.Verified {
 		fmt.Fprintf(stderr, "nidim export: note: %s; the exported file gets a checksum of the content as it is\n", dim.UnverifiedNote(source))

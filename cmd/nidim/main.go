@@ -322,6 +322,14 @@ func checkpointNameNote(path string) string {
 		shellQuote(path), shellQuote(base+".safetensors"))
 }
 
+// printNote prints note on w as the line "PREFIX: note: NOTE", unless note
+// is empty. prefix names the command, such as "nidim train".
+func printNote(w io.Writer, prefix, note string) {
+	if note != "" {
+		fmt.Fprintf(w, "%s: note: %s\n", prefix, note)
+	}
+}
+
 // sameFile reports whether the paths a and b name one file. For two
 // existing files that is whether they are the same file, also through a
 // link. Otherwise it is whether the cleaned paths are equal.

@@ -217,14 +217,10 @@ func (c *modelCommand) input(m *dim.Model) (x *tensor.Tensor, labels []int, err 
 		for k := range first {
 			first[k] = float64(x.Data[k])
 		}
-		if note := columnNumbersNote("--data "+shellQuote(*c.data), first, len(first), textFileStart(*c.data)); note != "" {
-			fmt.Fprintf(c.stderr, "nidim %s: note: %s\n", c.name, note)
-		}
+		printNote(c.stderr, "nidim "+c.name, columnNumbersNote("--data "+shellQuote(*c.data), first, len(first), textFileStart(*c.data)))
 	}
 	if err == nil {
-		if note := scaleNote(*c.data, *c.model, m, x.Data); note != "" {
-			fmt.Fprintf(c.stderr, "nidim %s: note: %s\n", c.name, note)
-		}
+		printNote(c.stderr, "nidim "+c.name, scaleNote(*c.data, *c.model, m, x.Data))
 	}
 	return x, labels, err
 }

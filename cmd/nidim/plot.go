@@ -272,9 +272,7 @@ func (p *plotRun) write(f plot.Figure, skipped int, one, many string) int {
 // returns false when the file cannot be used.
 func (p *plotRun) readEmbedding() (data []float64, rows, cols int, ok bool) {
 	data, rows, cols, note, err := readEmbeddingFile(p.path)
-	if note != "" {
-		fmt.Fprintf(p.stderr, "nidim plot %s: note: %s\n", p.kind, note)
-	}
+	printNote(p.stderr, "nidim plot "+p.kind, note)
 	if err != nil {
 		p.usageError("%v", err)
 		return nil, 0, 0, false

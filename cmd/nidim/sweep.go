@@ -256,9 +256,7 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	}
 
 	train, test, dataNote, err := loadData(df, base.Seed)
-	if dataNote != "" {
-		fmt.Fprintf(stderr, "nidim sweep: note: %s\n", dataNote)
-	}
+	printNote(stderr, "nidim sweep", dataNote)
 	if err != nil {
 		return fail(exitUsage, "%v", err)
 	}
@@ -342,7 +340,7 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "nidim sweep: %s\n", note)
 	}
 	for _, note := range featureNotes {
-		fmt.Fprintf(stderr, "nidim sweep: note: %s\n", note)
+		printNote(stderr, "nidim sweep", note)
 	}
 	for _, note := range batchNotes {
 		fmt.Fprintf(stderr, "nidim sweep: %s\n", note)

@@ -210,9 +210,7 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	data, rows, cols, note, err := readEmbeddingFile(path)
-	if note != "" {
-		fmt.Fprintf(stderr, "nidim test: note: %s\n", note)
-	}
+	printNote(stderr, "nidim test", note)
 	if err != nil {
 		fmt.Fprintf(stderr, "nidim test: %s.\n", strings.TrimSuffix(err.Error(), "."))
 		return exitUsage

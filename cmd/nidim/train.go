@@ -591,9 +591,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	}
 
 	train, test, dataNote, err := loadData(df, cfg.Seed)
-	if dataNote != "" {
-		fmt.Fprintf(stderr, "nidim train: note: %s\n", dataNote)
-	}
+	printNote(stderr, "nidim train", dataNote)
 	if err != nil {
 		return fail(exitUsage, "%v", err)
 	}
@@ -670,8 +668,8 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "nidim train: %s\n", note)
 	}
 	// A run resumed in place got the note when it started.
-	if note := checkpointNameNote(*out); note != "" && outSet {
-		fmt.Fprintf(stderr, "nidim train: note: %s\n", note)
+	if outSet {
+		printNote(stderr, "nidim train", checkpointNameNote(*out))
 	}
 	if model == nil {
 		if err := checkModelMemory(cfg, train.Shape); err != nil {
@@ -686,7 +684,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 			model.Standardization = standardization
 		}
 		for _, note := range featureNotes {
-			fmt.Fprintf(stderr, "nidim train: note: %s\n", note)
+			printNote(stderr, "nidim train", note)
 		}
 	}
 	prior0, _ := cfg.NewPrior()
