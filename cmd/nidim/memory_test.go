@@ -55,3 +55,26 @@ func TestByteSize(t *testing.T) {
 	assert.Equal(t, "25.3 GB", byteSize(25.3e9))
 	assert.Equal(t, "1600.0 TB", byteSize(1.6e15))
 }
+
+// sweep checked the memory of each run before it fitted the batch to the
+// data, so a --batch above the training rows got the memory error and its
+// advice, where nidim train reports the batch against the rows. Both now
+// report the rows first.
+func TestHugeBatchAboveRowsNamesRows(t *testing.T) {
+	if physicalMemory() == 0 {
+		t.Skip("this system does not report its memory")
+	}
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	// The infonce loss stores B x B score matrices, 2400 TB at this batch.
+	common := []string{"--data", data, "--labels", labels, "--loss", "infonce", "--batch", "10000000"}
+	for _, args := range [][]string{
+		{"train", "--dim", "2", "--epochs", "1", "--out", filepath.Join(dir, "m.safetensors")},
+		{"sweep", "--dims", "2", "--sigmas", "1", "--out", filepath.Join(dir, "sw")},
+	} {
+		code, stdout, stderr := runCmd(append(args, common...)...)
+		assert.Equal(t, exitUsage, code, args[0])
+		assert.Empty(t, stdout, args[0])
+		assert.Equal(t, "nidim "+args[0]+": --batch 10000000 is larger than the 216 training rows; use --batch 216 or less, or more data.\n", stderr)
+	}
+}

@@ -263,11 +263,6 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	if err := checkViewFlags(explicit, base, train.Shape); err != nil {
 		return fail(exitUsage, "%v", err)
 	}
-	for _, r := range runs {
-		if err := checkModelMemory(r.Config, train.Shape); err != nil {
-			return fail(exitUsage, "run %s: %v", r.Key(), err)
-		}
-	}
 	if base.Standardize {
 		if err := checkStandardizeData(df, train.Shape); err != nil {
 			return fail(exitUsage, "%v", err)
@@ -285,6 +280,13 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	batchNotes, err := fitSweepBatch(runs, &base, train.X.Shape[0], test.X.Shape[0], recipeUsed, explicit["batch"], df)
 	if err != nil {
 		return fail(exitUsage, "%v", err)
+	}
+	// After fitSweepBatch, so that the check counts the batch that the
+	// runs train with, as in nidim train.
+	for _, r := range runs {
+		if err := checkModelMemory(r.Config, train.Shape); err != nil {
+			return fail(exitUsage, "run %s: %v", r.Key(), err)
+		}
 	}
 
 	if *outDir == stdoutPath {
