@@ -2,13 +2,10 @@ package main
 
 import (
 	"bufio"
-	"compress/gzip"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"math"
-	"os"
 	"strconv"
 	"strings"
 
@@ -65,24 +62,11 @@ func readLabelColumn(labelsPath string, rows int) ([]int, error) {
 // the file cannot be read, because the result only adds a hint to another
 // error.
 func blankLinesInside(path string) []int {
-	name := strings.TrimSuffix(strings.ToLower(path), ".gz")
-	if !strings.HasSuffix(name, ".csv") && !strings.HasSuffix(name, ".tsv") && !strings.HasSuffix(name, ".txt") {
+	r, closeText, ok := openTextMatrix(path)
+	if !ok {
 		return nil
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	var r io.Reader = f
-	if strings.HasSuffix(strings.ToLower(path), ".gz") {
-		zr, err := gzip.NewReader(f)
-		if err != nil {
-			return nil
-		}
-		defer zr.Close()
-		r = zr
-	}
+	defer closeText()
 
 	var inside, pending []int
 	scanner := bufio.NewScanner(r)

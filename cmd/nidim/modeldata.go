@@ -373,31 +373,47 @@ func hasHeaderLine(text []byte) bool {
 // matrix (.csv, .tsv or .txt, optionally .gz).
 func textFileStart(path string) func() []byte {
 	return func() []byte {
-		name := strings.ToLower(filepath.Base(path))
-		gz := strings.HasSuffix(name, ".gz")
-		name = strings.TrimSuffix(name, ".gz")
-		if !strings.HasSuffix(name, ".csv") && !strings.HasSuffix(name, ".tsv") && !strings.HasSuffix(name, ".txt") {
+		r, closeText, ok := openTextMatrix(path)
+		if !ok {
 			return nil
 		}
-		f, err := os.Open(path)
-		if err != nil {
-			return nil
-		}
-		defer f.Close()
-		var r io.Reader = f
-		if gz {
-			zr, err := gzip.NewReader(f)
-			if err != nil {
-				return nil
-			}
-			r = zr
-		}
+		defer closeText()
 		text, err := io.ReadAll(io.LimitReader(r, headSize))
 		if err != nil && len(text) == 0 {
 			return nil
 		}
 		return text
 	}
+}
+
+// openTextMatrix opens path when its name is that of a text matrix (.csv,
+// .tsv or .txt, optionally .gz) and returns a reader of its text,
+// decompressed for .gz, and the function that closes the file. ok is false
+// for another name, or when the file cannot be opened or decompressed.
+func openTextMatrix(path string) (text io.Reader, closeText func(), ok bool) {
+	name := strings.ToLower(filepath.Base(path))
+	gz := strings.HasSuffix(name, ".gz")
+	name = strings.TrimSuffix(name, ".gz")
+	if !strings.HasSuffix(name, ".csv") && !strings.HasSuffix(name, ".tsv") && !strings.HasSuffix(name, ".txt") {
+		return nil, nil, false
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, false
+	}
+	if !gz {
+		return f, func() { f.Close() }, true
+	}
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		f.Close()
+		return nil, nil, false
+	}
+	closeText = func() {
+		zr.Close()
+		f.Close()
+	}
+	return zr, closeText, true
 }
 
 // setThreads applies a --threads value to the layers and matrix products.
