@@ -97,11 +97,11 @@ tradeoff:
                       Kolmogorov-Smirnov distance of a run)
   --y NAME            column for the y axis (default linear_probe_accuracy)
   SWEEP is a CSV file with a header row. Rows with an empty or non-finite
-  x or y are left out. Each dimension ("dim" column) and kind of run
-  ("kind" column: the noise runs and each baseline) gets its own line,
-  with points in order of the "level" column, and the seeds of one
-  setting are averaged into one point. Without those columns the points
-  are joined in file order.
+  x or y are left out. Each dimension ("dim" column), prior ("prior"
+  column) and kind of run ("kind" column: the noise runs and each
+  baseline) gets its own line, with points in order of the "level"
+  column, and the seeds of one setting are averaged into one point.
+  Without those columns the points are joined in file order.
 `
 
 func runPlot(args []string, stdout, stderr io.Writer) int {
@@ -681,13 +681,13 @@ func plotTradeoff(p *plotRun, args []string) int {
 }
 
 // readSweep reads the columns xName and yName of the CSV file at path. A
-// sweep's table gets one series per kind of run and dimension (its "kind"
-// and "dim" columns, where present), with points in order of its "level"
-// column. The rows of one kind, dimension and level (the seeds of a
-// setting) are averaged into one point, and seeds counts the rows of the
-// largest such group. Other files get one series per dim value, or one
-// series, with points in file order. Rows whose x or y is empty or not
-// finite are skipped and counted.
+// sweep's table gets one series per kind of run, prior and dimension (its
+// "kind", "prior" and "dim" columns, where present), with points in order
+// of its "level" column. The rows of one kind, prior, dimension and level
+// (the seeds of a setting) are averaged into one point, and seeds counts
+// the rows of the largest such group. Other files get one series per dim
+// value, or one series, with points in file order. Rows whose x or y is
+// empty or not finite are skipped and counted.
 func readSweep(path, xName, yName string) (series []plot.Series, skipped, seeds int, err error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -724,13 +724,17 @@ func readSweep(path, xName, yName string) (series []plot.Series, skipped, seeds 
 	}
 	di, hasDim := index["dim"]
 	ki, hasKind := index["kind"]
+	pi, hasPrior := index["prior"]
 	li, hasLevel := index["level"]
 
-	// Rows go to one group per kind and dim value, and within it to one
-	// point per level (or per row without a level column).
+	// Rows go to one group per kind, prior and dim value, and within it to
+	// one point per level (or per row without a level column). The prior
+	// is part of the key because a sweep over --priors gives the runs of
+	// every prior the same kind, dim and level.
 	type groupKey struct {
-		kind string
-		dim  float64
+		kind  string
+		prior string
+		dim   float64
 	}
 	type point struct {
 		level, x, y float64
@@ -739,6 +743,7 @@ func readSweep(path, xName, yName string) (series []plot.Series, skipped, seeds 
 	groups := map[groupKey][]point{}
 	var keys []groupKey
 	kinds := map[string]bool{}
+	priors := map[string]bool{}
 	line := 1
 	for {
 		rec, err := r.Read()
@@ -776,6 +781,10 @@ func readSweep(path, xName, yName string) (series []plot.Series, skipped, seeds 
 			key.kind = strings.TrimSpace(rec[ki])
 			kinds[key.kind] = true
 		}
+		if hasPrior {
+			key.prior = strings.TrimSpace(rec[pi])
+			priors[key.prior] = true
+		}
 		level := float64(line) // file order
 		if hasLevel {
 			v, ok, err := sweepValue(rec[li], path, line, "level")
@@ -802,7 +811,8 @@ func readSweep(path, xName, yName string) (series []plot.Series, skipped, seeds 
 	if len(keys) == 0 {
 		return nil, skipped, 0, fmt.Errorf("%s has no row with finite %s and %s values; pass a sweep with at least one complete row", path, xName, yName)
 	}
-	// The noise runs first, then the baselines by name, each by dimension.
+	// The noise runs first, then the baselines by name, each by prior and
+	// dimension.
 	rank := func(kind string) int {
 		if kind == "ni-dim" {
 			return 0
@@ -810,7 +820,7 @@ func readSweep(path, xName, yName string) (series []plot.Series, skipped, seeds 
 		return 1
 	}
 	slices.SortFunc(keys, func(a, b groupKey) int {
-		return cmp.Or(cmp.Compare(rank(a.kind), rank(b.kind)), strings.Compare(a.kind, b.kind), cmp.Compare(a.dim, b.dim))
+		return cmp.Or(cmp.Compare(rank(a.kind), rank(b.kind)), strings.Compare(a.kind, b.kind), strings.Compare(a.prior, b.prior), cmp.Compare(a.dim, b.dim))
 	})
 	for _, k := range keys {
 		points := groups[k]
@@ -819,6 +829,9 @@ func readSweep(path, xName, yName string) (series []plot.Series, skipped, seeds 
 		var names []string
 		if hasDim {
 			names = append(names, "d = "+strconv.FormatFloat(k.dim, 'g', -1, 64))
+		}
+		if len(priors) > 1 {
+			names = append(names, k.prior)
 		}
 		if len(kinds) > 1 && k.kind != "ni-dim" {
 			names = append(names, k.kind)

@@ -458,6 +458,38 @@ func TestPlotTradeoffAveragesSeeds(t *testing.T) {
 	assert.Contains(t, strings.Join(doc.texts, "\n"), "each point is the mean over the seeds of one setting (up to 2)")
 }
 
+// A sweep over --priors gaussian,uniform gives the runs of both priors the
+// same kind, dim, level and seed. They were averaged into one point, as if
+// they were seeds of one setting, under a note about seeds. Each prior now
+// gets its own line, named in the legend.
+func TestPlotTradeoffSeparatesPriors(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "sweep.csv")
+	sweep := "run,kind,prior,dim,level,seed,max_ks,linear_probe_accuracy\n" +
+		"a,ni-dim,gaussian,2,0.1,0,0.07,0.87\n" +
+		"b,ni-dim,gaussian,2,0.25,0,0.11,0.95\n" +
+		"c,ni-dim,uniform,2,0.1,0,0.11,0.98\n" +
+		"d,ni-dim,uniform,2,0.25,0,0.19,0.99\n"
+	require.NoError(t, os.WriteFile(path, []byte(sweep), 0o644))
+	series, skipped, seeds, err := readSweep(path, "max_ks", "linear_probe_accuracy")
+	require.NoError(t, err)
+	assert.Zero(t, skipped)
+	assert.Equal(t, 1, seeds, "one seed per setting")
+	require.Len(t, series, 2)
+	assert.Equal(t, "d = 2, gaussian", series[0].Name)
+	assert.InDeltaSlice(t, []float64{0.07, 0.11}, series[0].X, 1e-12)
+	assert.InDeltaSlice(t, []float64{0.87, 0.95}, series[0].Y, 1e-12)
+	assert.Equal(t, "d = 2, uniform", series[1].Name)
+	assert.InDeltaSlice(t, []float64{0.11, 0.19}, series[1].X, 1e-12)
+	assert.InDeltaSlice(t, []float64{0.98, 0.99}, series[1].Y, 1e-12)
+
+	status, _, stderr := runPlotCmd("tradeoff", path)
+	require.Equal(t, exitOK, status, stderr)
+	doc := readPlotSVG(t, filepath.Join(dir, "sweep-tradeoff.svg"))
+	assert.Equal(t, 4, doc.counts["circle"], "a marker per run")
+	assert.NotContains(t, strings.Join(doc.texts, "\n"), "mean over the seeds")
+}
+
 // Decoding errors named Go types (main.historyFile), and a sweep's
 // Markdown table was read as CSV.
 func TestPlotErrorsNameTheFileNotGo(t *testing.T) {
