@@ -754,11 +754,11 @@ func readSweep(path, xName, yName string) (series []plot.Series, skipped, seeds 
 		if err != nil {
 			return nil, 0, 0, fmt.Errorf("%s: %v", path, err)
 		}
-		x, okX, err := sweepValue(rec[xi], path, line, xName)
+		x, okX, err := sweepValue(rec[xi], path, line, xName, "pass --x a column of numbers, such as max_ks or mi_estimate, or fix the file")
 		if err != nil {
 			return nil, 0, 0, err
 		}
-		y, okY, err := sweepValue(rec[yi], path, line, yName)
+		y, okY, err := sweepValue(rec[yi], path, line, yName, "pass --y a column of numbers, such as linear_probe_accuracy or knn_accuracy, or fix the file")
 		if err != nil {
 			return nil, 0, 0, err
 		}
@@ -768,7 +768,7 @@ func readSweep(path, xName, yName string) (series []plot.Series, skipped, seeds 
 		}
 		var key groupKey
 		if hasDim {
-			d, ok, err := sweepValue(rec[di], path, line, "dim")
+			d, ok, err := sweepValue(rec[di], path, line, "dim", "fix the file")
 			if err != nil {
 				return nil, 0, 0, err
 			}
@@ -787,7 +787,7 @@ func readSweep(path, xName, yName string) (series []plot.Series, skipped, seeds 
 		}
 		level := float64(line) // file order
 		if hasLevel {
-			v, ok, err := sweepValue(rec[li], path, line, "level")
+			v, ok, err := sweepValue(rec[li], path, line, "level", "fix the file")
 			if err != nil {
 				return nil, 0, 0, err
 			}
@@ -849,15 +849,15 @@ func readSweep(path, xName, yName string) (series []plot.Series, skipped, seeds 
 
 // sweepValue parses one CSV field. An empty field or one that parses as
 // NaN or ±Inf is reported as not ok, and text that is no number is an
-// error.
-func sweepValue(field, path string, line int, col string) (float64, bool, error) {
+// error that ends with the advice fix.
+func sweepValue(field, path string, line int, col, fix string) (float64, bool, error) {
 	field = strings.TrimSpace(field)
 	if field == "" {
 		return 0, false, nil
 	}
 	v, err := strconv.ParseFloat(field, 64)
 	if err != nil {
-		return 0, false, fmt.Errorf("%s, line %d: column %s contains %q, which is not a number; fix the file", path, line, col, field)
+		return 0, false, fmt.Errorf("%s, line %d: column %s contains %q, which is not a number; %s", path, line, col, field, fix)
 	}
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return 0, false, nil

@@ -490,6 +490,33 @@ func TestPlotTradeoffSeparatesPriors(t *testing.T) {
 	assert.NotContains(t, strings.Join(doc.texts, "\n"), "mean over the seeds")
 }
 
+// A sweep table has text columns such as verdict and worst, and --x or --y
+// naming one got the advice "fix the file", though the file was fine.
+// The message now points to a column of numbers first.
+func TestPlotTradeoffTextColumnAdvice(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "sweep.csv")
+	sweep := "kind,dim,level,verdict,max_ks,linear_probe_accuracy\n" +
+		"ni-dim,2,0.5,fail,0.07,0.87\n"
+	require.NoError(t, os.WriteFile(path, []byte(sweep), 0o644))
+
+	status, stdout, stderr := runPlotCmd("tradeoff", path, "--x", "verdict")
+	assert.Equal(t, exitUsage, status)
+	assert.Empty(t, stdout)
+	assert.Equal(t, "nidim plot tradeoff: "+path+`, line 2: column verdict contains "fail", which is not a number; `+
+		"pass --x a column of numbers, such as max_ks or mi_estimate, or fix the file.\n", stderr)
+
+	status, _, stderr = runPlotCmd("tradeoff", path, "--y", "verdict")
+	assert.Equal(t, exitUsage, status)
+	assert.Contains(t, stderr, "pass --y a column of numbers, such as linear_probe_accuracy or knn_accuracy, or fix the file.\n")
+
+	bad := filepath.Join(dir, "bad-level.csv")
+	require.NoError(t, os.WriteFile(bad, []byte("dim,level,max_ks,linear_probe_accuracy\n2,high,0.07,0.87\n"), 0o644))
+	status, _, stderr = runPlotCmd("tradeoff", bad)
+	assert.Equal(t, exitUsage, status)
+	assert.Contains(t, stderr, `column level contains "high", which is not a number; fix the file.`)
+}
+
 // Decoding errors named Go types (main.historyFile), and a sweep's
 // Markdown table was read as CSV.
 func TestPlotErrorsNameTheFileNotGo(t *testing.T) {
