@@ -66,7 +66,8 @@ Grid:
 
 Evaluation and output:
   --out DIR            directory of sweep.csv and sweep.md, created if
-                       missing (default sweep)
+                       missing; files of those names that are not sweep
+                       tables are an error, not replaced (default sweep)
   --eval-samples N     test embeddings the battery runs on (default 2000)
   --eval-seed S        seed of that subsample and of the battery (default 1)
   --knn K              neighbors of the kNN classifier (default 5)
@@ -308,6 +309,9 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(exitUsage, "%v", err)
 	}
+	if err := checkSweepMarkdown(mdPath); err != nil {
+		return fail(exitUsage, "%v", err)
+	}
 	opts := dim.SweepOptions{EvalSamples: *evalSamples, EvalSeed: *evalSeed, KNN: *knnK}
 	settings := sweepSettings(base, train, test, opts, *baselines)
 	done := map[string]bool{}
@@ -542,6 +546,31 @@ func readSweepCSV(path string) ([][]string, error) {
 		return rows[1:], nil
 	}
 	return nil, fmt.Errorf("%s does not have the columns of a sweep table; move it away or use another --out", path)
+}
+
+// checkSweepMarkdown rejects an existing, non-empty file at path that does
+// not begin with the header of the Markdown table that sweep writes,
+// because the first finished run would replace it. A docs/sweep.md of
+// notes, for example, is not a table that the sweep can rebuild.
+func checkSweepMarkdown(path string) error {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	const header = "| kind |"
+	start := make([]byte, len(header))
+	n, err := io.ReadFull(f, start)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("reading %s failed: %v", path, err)
+	}
+	if n == 0 || string(start[:n]) == header {
+		return nil
+	}
+	return fmt.Errorf("%s is not a table that nidim sweep wrote, and the sweep would replace it; move it away or use another --out", path)
 }
 
 // fingerprintEnd matches the end of a complete settings column: the

@@ -393,3 +393,40 @@ func TestSweepTableCutShort(t *testing.T) {
 	assert.Contains(t, stderr, "2 runs, 1 already in")
 	assert.Len(t, readCSVFile(t, csvPath), 3, "header and two runs")
 }
+
+// sweep.csv that is no sweep table was rejected, but any file named
+// sweep.md was replaced by the table after the first run, as
+// "nidim sweep --out docs" would replace a docs/sweep.md of notes. Such a
+// file is now rejected before training, and a table that sweep wrote is
+// still rewritten.
+func TestSweepKeepsForeignMarkdown(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	out := filepath.Join(dir, "docs")
+	require.NoError(t, os.Mkdir(out, 0o755))
+	mdPath := filepath.Join(out, "sweep.md")
+	notes := "# Sweep notes\n\nWritten by hand.\n"
+	require.NoError(t, os.WriteFile(mdPath, []byte(notes), 0o644))
+	args := []string{"sweep", "--data", data, "--labels", labels, "--sigmas", "0.5", "--dims", "2",
+		"--epochs", "1", "--hidden", "8", "--batch", "24", "--threads", "1", "--eval-samples", "20", "--out", out}
+
+	code, stdout, stderr := runCmd(args...)
+	assert.Equal(t, exitUsage, code)
+	assert.Empty(t, stdout)
+	assert.Equal(t, "nidim sweep: "+mdPath+" is not a table that nidim sweep wrote, and the sweep would replace it; move it away or use another --out.\n", stderr)
+	got, err := os.ReadFile(mdPath)
+	require.NoError(t, err)
+	assert.Equal(t, notes, string(got), "the notes are kept")
+	assert.NoFileExists(t, filepath.Join(out, "sweep.csv"))
+
+	// An empty file and the table of an earlier sweep are replaced.
+	require.NoError(t, os.WriteFile(mdPath, nil, 0o644))
+	code, _, stderr = runCmd(args...)
+	require.Equal(t, exitOK, code, stderr)
+	table, err := os.ReadFile(mdPath)
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(string(table), "| kind |"), "sweep.md starts with the table header: %q", table)
+	require.NoError(t, os.Remove(filepath.Join(out, "sweep.csv")))
+	code, _, stderr = runCmd(args...)
+	require.Equal(t, exitOK, code, stderr)
+}
