@@ -293,8 +293,11 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	if *outDir == stdoutPath {
 		return fail(exitUsage, "--out - would create a directory named \"-\", because sweep writes its tables to files; pass a directory path, or ./- for a directory of that name.")
 	}
+	if info, err := os.Stat(*outDir); err == nil && !info.IsDir() {
+		return fail(exitUsage, "--out %s is a file, but sweep writes sweep.csv and sweep.md into a directory; pass a directory path", *outDir)
+	}
 	if err := os.MkdirAll(*outDir, 0o755); err != nil {
-		return fail(exitFail, "cannot create --out directory: %v", err)
+		return fail(exitFail, "creating the --out directory %s failed: %v; pass another --out", *outDir, err)
 	}
 	csvPath := filepath.Join(*outDir, "sweep.csv")
 	mdPath := filepath.Join(*outDir, "sweep.md")

@@ -430,3 +430,28 @@ func TestSweepKeepsForeignMarkdown(t *testing.T) {
 	code, _, stderr = runCmd(args...)
 	require.Equal(t, exitOK, code, stderr)
 }
+
+// An --out that named a file failed with "cannot create --out directory:
+// mkdir FILE: not a directory" and exit status 1, without the fix.
+func TestSweepOutIsFile(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	file := filepath.Join(dir, "results")
+	require.NoError(t, os.WriteFile(file, []byte("kept\n"), 0o644))
+	args := []string{"sweep", "--data", data, "--labels", labels, "--sigmas", "0.5", "--dims", "2",
+		"--epochs", "1", "--hidden", "8", "--batch", "24", "--threads", "1", "--eval-samples", "20"}
+
+	code, stdout, stderr := runCmd(append(args, "--out", file)...)
+	assert.Equal(t, exitUsage, code)
+	assert.Empty(t, stdout)
+	assert.Equal(t, "nidim sweep: --out "+file+" is a file, but sweep writes sweep.csv and sweep.md into a directory; pass a directory path.\n", stderr)
+	got, err := os.ReadFile(file)
+	require.NoError(t, err)
+	assert.Equal(t, "kept\n", string(got))
+
+	below := filepath.Join(file, "sub")
+	code, _, stderr = runCmd(append(args, "--out", below)...)
+	assert.Equal(t, exitFail, code)
+	assert.True(t, strings.HasPrefix(stderr, "nidim sweep: creating the --out directory "+below+" failed: mkdir "+file+": "), stderr)
+	assert.True(t, strings.HasSuffix(stderr, "; pass another --out.\n"), stderr)
+}
