@@ -68,7 +68,9 @@ Evaluation and output:
   --out DIR            directory of sweep.csv and sweep.md, created if
                        missing; files of those names that are not sweep
                        tables are an error, not replaced (default sweep)
-  --eval-samples N     test embeddings the battery runs on (default 2000)
+  --eval-samples N     test embeddings the battery runs on, or every test
+                       row when the test split has fewer; the eval_n
+                       column of sweep.csv gives the number (default 2000)
   --eval-seed S        seed of that subsample and of the battery (default 1)
   --knn K              neighbors of the kNN classifier (default 5)
 

@@ -455,3 +455,26 @@ func TestSweepOutIsFile(t *testing.T) {
 	assert.True(t, strings.HasPrefix(stderr, "nidim sweep: creating the --out directory "+below+" failed: mkdir "+file+": "), stderr)
 	assert.True(t, strings.HasSuffix(stderr, "; pass another --out.\n"), stderr)
 }
+
+// A test split of 300 rows ran the battery on 300 embeddings while the
+// help promised --eval-samples (2000), and the Markdown table does not
+// show the count. The help now documents the cap and the eval_n column.
+func TestSweepHelpEvalSamplesCap(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	out := filepath.Join(dir, "sweep")
+	code, _, stderr := runCmd("sweep", "--data", data, "--labels", labels, "--sigmas", "0.5", "--dims", "2",
+		"--epochs", "1", "--hidden", "8", "--batch", "24", "--threads", "1", "--out", out)
+	require.Equal(t, exitOK, code, stderr)
+	rows := readCSVFile(t, filepath.Join(out, "sweep.csv"))
+	require.Len(t, rows, 2)
+	evalN := slices.Index(rows[0], "eval_n")
+	require.GreaterOrEqual(t, evalN, 0)
+	assert.Equal(t, "24", rows[1][evalN], "the battery ran on the whole test split")
+
+	code, stdout, _ := runCmd("help", "sweep")
+	require.Equal(t, exitOK, code)
+	assert.Contains(t, stdout, "--eval-samples N     test embeddings the battery runs on, or every test\n"+
+		"                       row when the test split has fewer; the eval_n\n"+
+		"                       column of sweep.csv gives the number (default 2000)\n")
+}
