@@ -50,7 +50,9 @@ step it resumed, because its values cover only the steps after it. In
 the first epoch of a new run Ctrl-C saves nothing, so an existing --out
 stays as it was. At the end the command embeds the test split without
 noise and prints the prior-matching report, the capacity gap, and the
-linear-probe and k-nearest-neighbor accuracies.
+linear-probe and k-nearest-neighbor accuracies. Ctrl-C during that
+evaluation, after the model is saved, exits at once with status 130 and
+prints the nidim eval command that runs the evaluation.
 
 Recipe:
   --recipe NAME        the defaults of the flags marked [r] (flags given on

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -458,4 +459,14 @@ func TestJSONEpsOnlyForUniform(t *testing.T) {
 			}
 		}
 	}
+}
+
+// The help stated that Ctrl-C exits with status 1, but during the
+// evaluation after training it exits with 130 and prints the nidim eval
+// command instead. The help now documents both.
+func TestTrainHelpCtrlCDuringEvaluation(t *testing.T) {
+	_, stdout, _ := runCmd("help", "train")
+	text := strings.Join(strings.Fields(stdout), " ")
+	assert.Contains(t, text, fmt.Sprintf("Ctrl-C during that evaluation, after the model is saved, exits at once with status %d", exitInterrupted))
+	assert.Contains(t, text, "prints the nidim eval command that runs the evaluation.")
 }
