@@ -753,11 +753,20 @@ func settingsDiff(table, now string) string {
 		if inB[f] {
 			continue
 		}
-		// Pair a field with the field of the same key, or with the field at
-		// the same place (the data sizes and hashes carry no key).
+		// Pair a field with the field of the same key. A field without a
+		// key, such as the loss name, pairs with the keyless field at the
+		// same place. Pairing a keyed field by place would match it with
+		// whatever field an added one pushed there, such as self-weight=0.5
+		// with noise-views=both.
+		keyed := strings.Contains(f, "=")
 		other := "-"
 		for j, g := range b {
-			if !inA[g] && !used[g] && (key(g) == key(f) && strings.Contains(f, "=") || j == i) {
+			if inA[g] || used[g] {
+				continue
+			}
+			sameKey := keyed && key(g) == key(f)
+			samePlace := !keyed && !strings.Contains(g, "=") && j == i
+			if sameKey || samePlace {
 				other, used[g] = g, true
 				break
 			}

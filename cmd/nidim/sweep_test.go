@@ -328,6 +328,19 @@ func TestSettingsDiffNamesChangedFields(t *testing.T) {
 	assert.Equal(t, "in the table -> now: eval=500 -> -", settingsDiff("a=1 eval=500", "a=1"))
 }
 
+// The reference recipe's settings lack self-weight, which the match
+// recipe's have before noise-views. The diff paired fields by place when
+// no field of the same key came first, and printed
+// "noise-views=both -> self-weight=0.5, - -> noise-views=one".
+func TestSettingsDiffAddedFieldKeepsPairs(t *testing.T) {
+	table := "mlp infonce tau=0(learned) constant mask=0 noise-views=both eval=20"
+	now := "mlp infonce-rows tau=0(fixed) cosine mask=0 self-weight=0.5 noise-views=one eval=20"
+	assert.Equal(t, "in the table -> now: infonce -> infonce-rows, tau=0(learned) -> tau=0(fixed), constant -> cosine, "+
+		"noise-views=both -> noise-views=one, - -> self-weight=0.5", settingsDiff(table, now))
+	assert.Equal(t, "in the table -> now: self-weight=0.5 -> -, noise-views=one -> noise-views=both",
+		settingsDiff("mask=0 self-weight=0.5 noise-views=one", "mask=0 noise-views=both"))
+}
+
 // A sweep.csv cut short inside the settings column of its last row was
 // reported as written with other shared settings, with a diff of the cut
 // fields. A table cut anywhere in its last line now gets its own error,
