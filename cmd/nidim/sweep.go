@@ -332,7 +332,8 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 				csvPath, i+2, plural(len(records)-1, "other finished run", "other finished runs"))
 		}
 		if rec[settingsCol] != settings {
-			return fail(exitUsage, "%s was written with other shared settings than this sweep (%s); use another --out or the same flags and data", csvPath, settingsDiff(rec[settingsCol], settings))
+			return fail(exitUsage, "%s was written with other shared settings than this sweep (%s); use another --out or the same flags and data%s",
+				csvPath, settingsDiff(rec[settingsCol], settings), recipeHint(rec[settingsCol], settings, recipeUsed, explicit))
 		}
 		done[rec[0]] = true
 	}
@@ -551,6 +552,34 @@ func readSweepCSV(path string) ([][]string, error) {
 		return rows[1:], nil
 	}
 	return nil, fmt.Errorf("%s does not have the columns of a sweep table; move it away or use another --out", path)
+}
+
+// recipeHint returns advice to add to the settings error when the
+// default recipe, which depends on --priors, differs from the recipe of
+// the table: a uniform-only sweep defaults to reference, and adding
+// another prior switches it to match. Without --recipe and --noise-views
+// on the command line, the noise-views field of the settings follows the
+// recipe, so a changed field marks the switch.
+func recipeHint(table, now, recipe string, explicit map[string]bool) string {
+	if explicit["recipe"] || explicit["noise-views"] {
+		return ""
+	}
+	views := func(settings string) string {
+		for _, f := range strings.Fields(settings) {
+			if v, ok := strings.CutPrefix(f, "noise-views="); ok {
+				return v
+			}
+		}
+		return ""
+	}
+	if views(table) == views(now) {
+		return ""
+	}
+	other, reason := "reference", "--priors is not uniform alone"
+	if recipe == "reference" {
+		other, reason = "match", "--priors is uniform alone"
+	}
+	return fmt.Sprintf(". The default --recipe is %s here, because %s; to continue a table of the %s recipe, pass --recipe %s", recipe, reason, other, other)
 }
 
 // checkSweepMarkdown rejects an existing, non-empty file at path that does

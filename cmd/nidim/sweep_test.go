@@ -491,3 +491,38 @@ func TestSweepHelpEvalSamplesCap(t *testing.T) {
 		"                       row when the test split has fewer; the eval_n\n"+
 		"                       column of sweep.csv gives the number (default 2000)\n")
 }
+
+// A sweep of --priors uniform alone defaults to the reference recipe, and
+// adding a prior switches the default to match. The sweep then failed
+// with a list of changed settings and the advice to use the same flags,
+// which the user had done. The error now names the recipe to pass.
+func TestSweepAddedPriorRecipeHint(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	out := filepath.Join(dir, "sweep")
+	args := []string{"sweep", "--data", data, "--labels", labels, "--sigmas", "0.1", "--dims", "2",
+		"--epochs", "1", "--hidden", "8", "--batch", "24", "--threads", "1", "--eval-samples", "20", "--out", out}
+	code, _, stderr := runCmd(append(args, "--priors", "uniform")...)
+	require.Equal(t, exitOK, code, stderr)
+
+	code, stdout, stderr := runCmd(append(args, "--priors", "uniform,gaussian")...)
+	assert.Equal(t, exitUsage, code)
+	assert.Empty(t, stdout)
+	assert.Contains(t, stderr, "noise-views=both -> noise-views=one")
+	assert.True(t, strings.HasSuffix(stderr, "use another --out or the same flags and data. "+
+		"The default --recipe is match here, because --priors is not uniform alone; "+
+		"to continue a table of the reference recipe, pass --recipe reference.\n"), stderr)
+
+	code, _, stderr = runCmd(append(args, "--priors", "uniform,gaussian", "--recipe", "reference")...)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "2 runs, 1 already in")
+
+	// An explicit --recipe or a settings change other than the recipe's
+	// gets no hint.
+	code, _, stderr = runCmd(append(args, "--priors", "uniform,gaussian", "--recipe", "match")...)
+	assert.Equal(t, exitUsage, code)
+	assert.NotContains(t, stderr, "The default --recipe")
+	code, _, stderr = runCmd(append(args, "--priors", "uniform", "--knn", "3")...)
+	assert.Equal(t, exitUsage, code)
+	assert.NotContains(t, stderr, "The default --recipe")
+}
