@@ -89,24 +89,36 @@ func parseValueRange(s string) (ValueRange, error) {
 // NOTE: 10 is a judgment, not fitted to data sets whose scale drifts.
 const scaleFactor = 10
 
-// ScaleMismatch reports whether inputs whose range is r look like values
-// on another scale than the model's training inputs. That is the case when
-// their span is more than 10 times wider or narrower, or when they lie more
-// than 10 training spans outside the training range. Such inputs give
-// embeddings that mean nothing, and raise no error. It reports false for a model without
+// minNarrowValues is the count of values below which ScaleMismatch does
+// not call a narrow span another scale: a few values span less than the
+// central 98 % of their distribution, and one row of six features, all
+// near the training mean, spans a small part of the training range.
+const minNarrowValues = 100
+
+// ScaleMismatch reports whether n inputs whose range (RangeOf) is r look
+// like values on another scale than the model's training inputs. That is
+// the case when their span is more than 10 times wider, or narrower with
+// at least 100 values, or when they lie more than 10 training spans
+// outside the training range. Such inputs give embeddings that mean
+// nothing, and raise no error. It reports false for a model without
 // Inputs, and for constant training inputs or constant r, where a span
 // ratio means nothing.
-func (m *Model) ScaleMismatch(r ValueRange) bool {
+func (m *Model) ScaleMismatch(r ValueRange, n int) bool {
 	if m.Inputs == nil {
 		return false
 	}
 	train, span := *m.Inputs, m.Inputs.Span()
-	if !(span > 0) || !(r.Span() > 0) {
+	if !(span > 0) {
+		return false
+	}
+	below := float64(train.Min) - float64(r.Max)
+	above := float64(r.Min) - float64(train.Max)
+	if below > scaleFactor*span || above > scaleFactor*span {
+		return true
+	}
+	if !(r.Span() > 0) {
 		return false
 	}
 	ratio := r.Span() / span
-	below := float64(train.Min) - float64(r.Max)
-	above := float64(r.Min) - float64(train.Max)
-	return ratio > scaleFactor || ratio < 1.0/scaleFactor ||
-		below > scaleFactor*span || above > scaleFactor*span
+	return ratio > scaleFactor || (ratio < 1.0/scaleFactor && n >= minNarrowValues)
 }

@@ -48,26 +48,30 @@ func TestParseValueRange(t *testing.T) {
 
 func TestScaleMismatch(t *testing.T) {
 	m := &Model{}
-	assert.False(t, m.ScaleMismatch(ValueRange{0, 255}), "a model without a training range")
+	assert.False(t, m.ScaleMismatch(ValueRange{0, 255}, 1000), "a model without a training range")
 	m.Inputs = &ValueRange{0, 1}
 	for _, c := range []struct {
 		r     ValueRange
+		n     int
 		other bool
 	}{
-		{ValueRange{0, 1}, false},
-		{ValueRange{0.2, 0.7}, false},
-		{ValueRange{-3, 4}, false},       // 7 times wider: drift or outliers
-		{ValueRange{0, 255}, true},       // raw pixels
-		{ValueRange{0, 1.0 / 255}, true}, // the reverse
-		{ValueRange{0.5, 0.6}, false},    // exactly a tenth
-		{ValueRange{20, 21}, true},       // same span, 19 spans away
-		{ValueRange{-12, -11.5}, true},   // 11 spans below
-		{ValueRange{3, 3}, false},        // constant data has no span
+		{ValueRange{0, 1}, 1000, false},
+		{ValueRange{0.2, 0.7}, 1000, false},
+		{ValueRange{-3, 4}, 1000, false},       // 7 times wider: drift or outliers
+		{ValueRange{0, 255}, 1000, true},       // raw pixels
+		{ValueRange{0, 255}, 6, true},          // a few values can show a wider span
+		{ValueRange{0, 1.0 / 255}, 1000, true}, // the reverse
+		{ValueRange{0, 1.0 / 255}, 99, false},  // but too few values span little anyway
+		{ValueRange{0.5, 0.6}, 1000, false},    // exactly a tenth
+		{ValueRange{20, 21}, 1000, true},       // same span, 19 spans away
+		{ValueRange{-12, -11.5}, 1000, true},   // 11 spans below
+		{ValueRange{20, 20}, 1, true},          // one value far outside
+		{ValueRange{3, 3}, 1000, false},        // constant data nearby has no span
 	} {
-		assert.Equal(t, c.other, m.ScaleMismatch(c.r), "%v", c.r)
+		assert.Equal(t, c.other, m.ScaleMismatch(c.r, c.n), "%v of %d values", c.r, c.n)
 	}
 	m.Inputs = &ValueRange{2, 2}
-	assert.False(t, m.ScaleMismatch(ValueRange{0, 255}), "constant training inputs")
+	assert.False(t, m.ScaleMismatch(ValueRange{0, 255}, 1000), "constant training inputs")
 }
 
 // Training records the range of the raw inputs, before standardization,

@@ -230,15 +230,15 @@ func (c *modelCommand) input(m *dim.Model) (x *tensor.Tensor, labels []int, err 
 // from path, and "" otherwise.
 func scaleNote(data, path string, m *dim.Model, values []float32) string {
 	r := dim.RangeOf(values)
-	if !m.ScaleMismatch(r) {
+	if !m.ScaleMismatch(r, len(values)) {
 		return ""
 	}
-	source := "the values of --data " + data
+	source := "the values of --data " + shellQuote(data)
 	if data == "" {
 		source = "the values of the built-in MNIST"
 	}
-	note := fmt.Sprintf("%s lie mostly in %v, but %s was trained on values mostly in %v, and on another scale its embeddings mean nothing; rescale the data to the training range",
-		source, r, path, *m.Inputs)
+	note := fmt.Sprintf("%s lie mostly in %v, but %s was trained on values mostly in %v, and inputs on another scale or that far off give embeddings that mean nothing; rescale the data to the training range",
+		source, r, shellQuote(path), *m.Inputs)
 	// Pixels read from a single IDX file against a model trained on an
 	// IDX directory, or the reverse.
 	if ratio := r.Span() / m.Inputs.Span(); (ratio > 200 && ratio < 300) || (ratio > 1.0/300 && ratio < 1.0/200) {

@@ -51,7 +51,7 @@ func TestEmbedScoreNoteOtherScale(t *testing.T) {
 		code, _, stderr := runCmd(command, model, "--data", single, "--out", out)
 		require.Equal(t, exitOK, code, stderr)
 		assert.Contains(t, stderr, "nidim "+command+": note: the values of --data "+single+" lie mostly in [0, 255], but "+model+
-			" was trained on values mostly in [0, 1], and on another scale its embeddings mean nothing; rescale the data to the training range. "+
+			" was trained on values mostly in [0, 1], and inputs on another scale or that far off give embeddings that mean nothing; rescale the data to the training range. "+
 			"A factor of 255 is the difference between an IDX directory, whose pixels nidim scales to [0, 1], and a single IDX file, read as raw values 0-255: pass --data in the form the model was trained on\n")
 		assert.FileExists(t, out, "the note does not stop the command")
 
@@ -59,4 +59,15 @@ func TestEmbedScoreNoteOtherScale(t *testing.T) {
 		require.Equal(t, exitOK, code, stderr)
 		assert.NotContains(t, stderr, "note", command)
 	}
+}
+
+// One row of six values near the training mean spans a small part of the
+// training range, which the note used to call another scale.
+func TestEmbedOneRowNoScaleNote(t *testing.T) {
+	_, _, model := trainTinyModel(t)
+	row := filepath.Join(t.TempDir(), "row.csv")
+	require.NoError(t, os.WriteFile(row, []byte("0.1,0.15,0.2,0.1,0.12,0.13\n"), 0o644))
+	code, _, stderr := runCmd("embed", model, "--data", row, "--out", filepath.Join(t.TempDir(), "e.csv"))
+	require.Equal(t, exitOK, code, stderr)
+	assert.NotContains(t, stderr, "another scale")
 }

@@ -127,7 +127,7 @@ func (d *DimModel) OtherScale(rows []float32) (got, trained dim.ValueRange, othe
 		return got, trained, false
 	}
 	got = dim.RangeOf(rows)
-	return got, *d.model.Inputs, d.model.ScaleMismatch(got)
+	return got, *d.model.Inputs, d.model.ScaleMismatch(got, len(rows))
 }
 
 // Embed runs the encoder in inference mode over all n rows in one pass,
