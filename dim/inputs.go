@@ -90,9 +90,9 @@ func parseValueRange(s string) (ValueRange, error) {
 const scaleFactor = 10
 
 // minNarrowValues is the count of values below which ScaleMismatch does
-// not call a narrow span another scale: a few values span less than the
-// central 98 % of their distribution, and one row of six features, all
-// near the training mean, spans a small part of the training range.
+// not call a narrow span another scale. A few values span less than the
+// central 98 % of their distribution, so one row of six features near the
+// training mean spans a small part of the training range.
 const minNarrowValues = 100
 
 // ScaleMismatch reports whether n inputs whose range (RangeOf) is r look
