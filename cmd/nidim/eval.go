@@ -120,6 +120,9 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	if err := m.CheckData(train); err != nil {
 		return c.fail(exitUsage, "%s: %s; %s", *c.model, strings.TrimPrefix(err.Error(), "dim: "), df.mismatchAdvice(m))
 	}
+	if n := test.X.Shape[0]; n < 2 {
+		return c.fail(exitUsage, "%v", fewTestRowsError(n, df, m.Config.TestFraction, ""))
+	}
 
 	ev, err := evaluate(m, train, test, *knnK, dim.Metric(*knnMetric), stderr, !*asJSON)
 	if err != nil {

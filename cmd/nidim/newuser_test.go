@@ -1611,6 +1611,17 @@ func TestSweepExplicitBatchLimits(t *testing.T) {
 	assert.NoFileExists(t, model)
 	code, _, stderr = runCmd("train", "--data", small, "--batch", "4", "--test-fraction", "0.05", "--dim", "2", "--hidden", "4", "--epochs", "1", "--no-eval", "--out", model)
 	assert.Equal(t, exitOK, code, stderr)
+
+	// eval of that model failed after the embedding, with a wrong count
+	// of rows needed. It now stops first, and since the checkpoint fixes
+	// the split, a larger --test-fraction needs a new training run.
+	const fix = "the test split has 1 row, and the MI estimate needs at least 2; the model was trained with --test-fraction 0.05, which fixes the split, so train it again with a larger --test-fraction or more data"
+	code, _, stderr = runCmd("eval", model, "--data", small)
+	assert.Equal(t, exitUsage, code)
+	assert.Equal(t, "nidim eval: "+fix+".\n", stderr)
+	code, _, stderr = runCmd("train", "--resume", model, "--data", small, "--epochs", "2")
+	assert.Equal(t, exitUsage, code)
+	assert.Equal(t, "nidim train: "+fix+", or --no-eval.\n", stderr)
 }
 
 // "nidim embed MODEL --prior uniform" on a Gaussian model was rejected as

@@ -433,7 +433,7 @@ func fitSweepBatch(runs []dim.SweepRun, base *dim.Config, nTrain, nTest int, rec
 		return notes, nil
 	}
 	if nTest < 2 {
-		return nil, fewTestRowsError(nTest, df, "")
+		return nil, fewTestRowsError(nTest, df, 0, "")
 	}
 	notes = append(notes, fmt.Sprintf("the %d test rows are fewer than the batch of %d, so each run estimates the MI on the test split from one batch of all %d rows. That caps the estimate at ln %d = %.3f, below the ln_batch column's ln %d = %.3f.",
 		nTest, base.Batch, nTest, nTest, math.Log(float64(nTest)), base.Batch, math.Log(float64(base.Batch))))
@@ -441,11 +441,16 @@ func fitSweepBatch(runs []dim.SweepRun, base *dim.Config, nTrain, nTest int, rec
 }
 
 // fewTestRowsError returns the error for a test split of nTest rows,
-// fewer than the 2 that the MI estimate needs. skip, when not empty, is
-// the flag that skips the estimate.
-func fewTestRowsError(nTest int, df dataFlags, skip string) error {
+// fewer than the 2 that the MI estimate needs. stored is the test fraction
+// that the model's checkpoint fixes, or 0. skip, when not empty, is the
+// flag that skips the estimate.
+func fewTestRowsError(nTest int, df dataFlags, stored float64, skip string) error {
 	fix := "use more data"
-	if df.data != "" && !isDir(df.data) {
+	switch {
+	case df.data == "" || isDir(df.data):
+	case stored > 0:
+		fix = fmt.Sprintf("the model was trained with --test-fraction %v, which fixes the split, so train it again with a larger --test-fraction or more data", stored)
+	default:
 		fix = "use a larger --test-fraction"
 	}
 	if skip != "" {

@@ -625,7 +625,12 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		// Found only after training, this used to cost the whole run's
 		// evaluation.
 		if n := test.X.Shape[0]; n < 2 {
-			return fail(exitUsage, "%v", fewTestRowsError(n, df, "--no-eval"))
+			// A resumed run keeps the split of its checkpoint.
+			stored := 0.0
+			if model != nil {
+				stored = model.Config.TestFraction
+			}
+			return fail(exitUsage, "%v", fewTestRowsError(n, df, stored, "--no-eval"))
 		}
 	}
 	if model != nil && model.Encoder.InputSize() != train.X.Shape[1] && df.data == "" {
