@@ -1722,7 +1722,7 @@ func TestCleanOrSharedViewWithoutAugmentation(t *testing.T) {
 			code, stdout, stderr := runCmd(args...)
 			assert.Equal(t, exitUsage, code, "%v %s: %s", command, flagName, stderr)
 			assert.Empty(t, stdout, "%v %s", command, flagName)
-			want := fmt.Sprintf("nidim %s: %s has no effect, because the views are not augmented (--feature-noise and --mask are 0, as in the match recipe), so both views are the clean input already; drop %s, or augment the views with --feature-noise or --mask.\n",
+			want := fmt.Sprintf("nidim %s: %s has no effect, because the views are not augmented (--feature-noise and --mask are 0), so both views are the clean input already; drop %s, or augment the views with --feature-noise or --mask.\n",
 				command[0], flagName, flagName)
 			assert.Equal(t, want, stderr, "%v %s", command, flagName)
 		}

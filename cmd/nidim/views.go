@@ -77,6 +77,6 @@ func checkCleanSharedView(explicit map[string]bool, cfg dim.Config, values map[s
 	}
 	others := strings.Join(set[:len(set)-1], ", ")
 	last := set[len(set)-1]
-	return fmt.Errorf("%s has no effect, because the views are not augmented (%s and %s are 0, as in the match recipe), so both views are the clean input already; drop %s, or augment the views with %s or %s",
+	return fmt.Errorf("%s has no effect, because the views are not augmented (%s and %s are 0), so both views are the clean input already; drop %s, or augment the views with %s or %s",
 		name, others, last, name, others, last)
 }
