@@ -24,14 +24,14 @@ func checkModelMemory(cfg dim.Config, input []int) error {
 	// The score matrices outweigh the weights only for large batches.
 	weights := dim.MinWeights(cfg, input)
 	if weights*16 < need/2 {
-		return fmt.Errorf("the %s loss with --batch %d keeps %d x %d score matrices, so training needs at least %s, more than this machine's %s of memory; use a smaller --batch, or --loss infonce-rows, which does not store them",
+		return fmt.Errorf("the %s loss with --batch %d keeps %d x %d score matrices, so training needs at least %s, more than the %s of memory here; use a smaller --batch, or --loss infonce-rows, which does not store them",
 			cfg.Loss, cfg.Batch, cfg.Batch, cfg.Batch, byteSize(need), byteSize(float64(total)))
 	}
 	fix := "use a smaller --hidden"
 	if cfg.Encoder == "cnn" {
 		fix = "use smaller images or --encoder mlp"
 	}
-	return fmt.Errorf("the %s encoder for samples of shape %v (--hidden %d, --dim %d) has at least %.3g weights, so training needs at least %s, more than this machine's %s of memory; %s",
+	return fmt.Errorf("the %s encoder for samples of shape %v (--hidden %d, --dim %d) has at least %.3g weights, so training needs at least %s, more than the %s of memory here; %s",
 		cfg.Encoder, input, cfg.Hidden, cfg.Dim, weights, byteSize(need), byteSize(float64(total)), fix)
 }
 
