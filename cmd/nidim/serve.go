@@ -184,7 +184,7 @@ func parseServeFlags(args []string, stdout, stderr io.Writer) (*serveFlags, int)
 // net.Listen, because checking a host name could need DNS.
 func checkListenAddress(addr string) error {
 	const form = "use HOST:PORT, such as 127.0.0.1:8080, or :PORT to listen on every interface"
-	const portRange = "a port from 1 to 65535"
+	const portRange = "a port from 1 to 65535, or 0 for a free one"
 	_, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return fmt.Errorf("invalid --addr %q: %s, with %s", addr, form, portRange)
@@ -196,7 +196,7 @@ func checkListenAddress(addr string) error {
 		// Port 0 requests a free port from the system, and the "serving"
 		// log line shows the port it got.
 		if n < 0 || n > 65535 {
-			return fmt.Errorf("invalid --addr %q: port %d is outside 1 to 65535; %s", addr, n, form)
+			return fmt.Errorf("invalid --addr %q: port %d is outside 0 to 65535; %s", addr, n, form)
 		}
 		return nil
 	}

@@ -159,14 +159,14 @@ func TestServeCommandUsageErrors(t *testing.T) {
 func TestServeCommandListenError(t *testing.T) {
 	path, _ := serveTestModel(t)
 	const form = "use HOST:PORT, such as 127.0.0.1:8080, or :PORT to listen on every interface"
-	const withRange = form + ", with a port from 1 to 65535.\n"
+	const withRange = form + ", with a port from 1 to 65535, or 0 for a free one.\n"
 	cases := []struct {
 		addr, want string
 	}{
 		{"foo", `invalid --addr "foo": ` + withRange},
 		{"127.0.0.1", `invalid --addr "127.0.0.1": ` + withRange},
-		{":99999", `invalid --addr ":99999": port 99999 is outside 1 to 65535; ` + form + ".\n"},
-		{"127.0.0.1:-5", `invalid --addr "127.0.0.1:-5": port -5 is outside 1 to 65535; ` + form + ".\n"},
+		{":99999", `invalid --addr ":99999": port 99999 is outside 0 to 65535; ` + form + ".\n"},
+		{"127.0.0.1:-5", `invalid --addr "127.0.0.1:-5": port -5 is outside 0 to 65535; ` + form + ".\n"},
 		{"127.0.0.1:", `invalid --addr "127.0.0.1:": the port is missing; ` + withRange},
 		{"127.0.0.1:no-such-service", `invalid --addr "127.0.0.1:no-such-service": port "no-such-service" is neither a number nor a known service name; ` + withRange},
 	}

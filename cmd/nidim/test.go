@@ -189,6 +189,11 @@ func parseTestArgs(args []string) (opts stats.ReportOptions, path string, asJSON
 	if epsSet && *prior != "uniform" {
 		return opts, "", false, fmt.Errorf("--eps does not apply to the %s prior: only the grid test of --prior uniform uses it; drop --eps or pass --prior uniform", *prior)
 	}
+	// The grid test looks for the lattice that a narrow channel leaves, so
+	// it takes only half-widths below half the unit interval.
+	if epsSet && !(*eps > 0 && *eps < 0.5) {
+		return opts, "", false, fmt.Errorf("invalid --eps %v: the grid test needs a half-width between 0 and 0.5, exclusive; drop --eps for a wider channel, whose report then skips the grid test", *eps)
+	}
 	return opts, files[0], *jsonFlag, nil
 }
 

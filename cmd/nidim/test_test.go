@@ -166,6 +166,10 @@ func TestCommandTestUsageErrors(t *testing.T) {
 		{"unknown prior", []string{"test", "--prior", "cauchy", good}, []string{`unknown prior "cauchy"`}},
 		{"eps with gaussian", []string{"test", "--eps", "0.1", good}, []string{"--eps does not apply to the gaussian prior", "drop --eps"}},
 		{"eps with laplace", []string{"test", "--prior", "laplace", "--eps", "0", good}, []string{"--eps does not apply to the laplace prior"}},
+		// A half-width the grid test cannot take used to exit 0 with the
+		// test listed as not run.
+		{"eps too wide", []string{"test", "--prior", "uniform", "--eps", "0.7", good}, []string{"invalid --eps 0.7: the grid test needs a half-width between 0 and 0.5, exclusive", "drop --eps"}},
+		{"eps zero", []string{"test", "--prior", "uniform", "--eps", "0", good}, []string{"invalid --eps 0:"}},
 		{"bad alpha", []string{"test", "--alpha", "2", good}, []string{"invalid --alpha 2"}},
 		{"bad replicates", []string{"test", "--replicates", "0", good}, []string{"invalid --replicates 0"}},
 		{"unknown flag", []string{"test", "--bogus", good}, []string{"unknown flag --bogus", "nidim help test"}},
