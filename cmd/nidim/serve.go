@@ -46,10 +46,13 @@ gzip returns 415):
                     embedding mapped to N(0, I) (the identity for the
                     gaussian prior), and its chi-square survival function
                     with d degrees of freedom
-  GET  /v1/model    prior, dimension, noise level, input shape, checkpoint
-                    SHA-256, standardized: whether the model
-                    standardizes the raw inputs it receives (nidim train
-                    --standardize), and input_range: the 1st and 99th
+  GET  /v1/model    prior, dim, noise_level, input_shape, input_size,
+                    encoder, epoch, calibrated (normalization statistics
+                    recomputed on clean inputs), standardized (whether
+                    the model standardizes the raw inputs it receives,
+                    as after nidim train --standardize), checkpoint and
+                    checkpoint_sha256, max_batch, max_queue and max_body
+                    (the flags), and input_range: the 1st and 99th
                     percentiles of the training inputs (absent in
                     checkpoints of older nidim versions). A request
                     whose inputs look like another scale, such as 0-255

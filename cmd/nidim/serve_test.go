@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,8 +15,10 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/nidim/nidim/dim"
+	"github.com/nidim/nidim/internal/serve"
 	"github.com/nidim/nidim/tensor"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -258,4 +261,23 @@ func TestServeCommandUnfinishedRunNote(t *testing.T) {
 	assert.Equal(t, 1.0, notes[0]["epoch"])
 	assert.Equal(t, 2.0, notes[0]["step"])
 	assert.Equal(t, 3.0, notes[0]["epochs"])
+}
+
+// Every key of GET /v1/model is named in serve's help.
+func TestServeHelpNamesModelKeys(t *testing.T) {
+	path, _ := serveTestModel(t)
+	m, err := serve.LoadDimModel(path)
+	require.NoError(t, err)
+	s, err := serve.New(m, serve.Config{})
+	require.NoError(t, err)
+	defer s.Close()
+	rec := httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/v1/model", nil))
+	require.Equal(t, http.StatusOK, rec.Code)
+	var info map[string]any
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &info))
+	words := strings.FieldsFunc(serveUsage, func(r rune) bool { return !(r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r)) })
+	for key := range info {
+		assert.Contains(t, words, key)
+	}
 }
