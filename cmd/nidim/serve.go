@@ -304,7 +304,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	sctx, cancel := context.WithTimeout(context.Background(), f.shutdownTimeout)
 	defer cancel()
 	if err := hs.Shutdown(sctx); err != nil {
-		log.Error("shutdown did not finish the requests in flight", "timeout", f.shutdownTimeout.String(), "error", err)
+		log.Error("shutdown did not finish the requests in flight, so it cuts them off", "timeout", f.shutdownTimeout.String(), "requests", srv.CutOff(), "error", err)
 		hs.Close()
 		return exitFail
 	}

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -82,6 +83,8 @@ type Server struct {
 	batcher *batcher
 	errLog  *logLimiter
 	mux     *http.ServeMux
+	// cuttingOff is set by CutOff, once the shutdown closes connections.
+	cuttingOff atomic.Bool
 }
 
 // New starts the batcher for m.
@@ -127,6 +130,15 @@ func (s *Server) HTTPServer(addr string) *http.Server {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+}
+
+// CutOff marks the requests still in flight as cut off by the shutdown,
+// so that their failed body reads count as 503 "shutdown" rather than as
+// the client's fault, and returns how many of them there are. Call it just
+// before closing the connections.
+func (s *Server) CutOff() int {
+	s.cuttingOff.Store(true)
+	return int(s.batcher.inflight.Load())
 }
 
 // Close stops accepting jobs, finishes the queued ones and stops the
@@ -335,6 +347,11 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiE
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
 			return nil, bodyTooLarge(-1, s.cfg.MaxBody)
+		}
+		if s.cuttingOff.Load() {
+			// The connection was closed by CutOff, not by the client.
+			return nil, &apiError{status: http.StatusServiceUnavailable, kind: "shutdown",
+				msg: "the server shut down before the request body arrived; send the request again once it is back"}
 		}
 		return nil, badRequest("read_body", "reading the request body failed: %v", err)
 	}

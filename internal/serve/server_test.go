@@ -556,3 +556,37 @@ func TestServeLogsOtherScale(t *testing.T) {
 	got := dim.RangeOf(x).String()
 	assert.Contains(t, logs.String(), `level=WARN msg="inputs on another scale than the training inputs; rescale them to the training range" request_id=`+r.header.Get("X-Request-Id")+` inputs_range="`+got+`" training_range="[0, 1]"`)
 }
+
+// A body still arriving when the shutdown closes the connections used to
+// count as the client's 400 read_body. After CutOff it is a 503 shutdown,
+// and CutOff counts the request.
+func TestCutOffRequestIsShutdown(t *testing.T) {
+	path := tinyModel(t, "gaussian", 6, 2, 8)
+	var logs bytes.Buffer
+	s, ts := newTestServer(t, path, Config{MaxBatch: 8, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+
+	body, send := io.Pipe()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		req, err := http.NewRequest(http.MethodPost, ts.URL+"/v1/embed", body)
+		if err == nil {
+			req.Header.Set("Content-Type", "application/json")
+			if resp, err := http.DefaultClient.Do(req); err == nil {
+				resp.Body.Close()
+			}
+		}
+	}()
+	_, err := send.Write([]byte(`{"inputs": [[0.1, 0.2`))
+	require.NoError(t, err)
+	// The handler is reading the body once the request counts as in flight.
+	require.Eventually(t, func() bool { return s.batcher.inflight.Load() == 1 }, 5*time.Second, time.Millisecond)
+
+	assert.Equal(t, 1, s.CutOff())
+	ts.CloseClientConnections()
+	send.CloseWithError(io.ErrClosedPipe)
+	<-done
+	require.Eventually(t, func() bool { return strings.Contains(logs.String(), "kind=shutdown") }, 5*time.Second, time.Millisecond)
+	assert.Contains(t, logs.String(), "status=503")
+	assert.NotContains(t, logs.String(), "read_body")
+}
