@@ -562,8 +562,8 @@ func TestServeLogsOtherScale(t *testing.T) {
 // and CutOff counts the request.
 func TestCutOffRequestIsShutdown(t *testing.T) {
 	path := tinyModel(t, "gaussian", 6, 2, 8)
-	var logs bytes.Buffer
-	s, ts := newTestServer(t, path, Config{MaxBatch: 8, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	logs := &lockedBuffer{}
+	s, ts := newTestServer(t, path, Config{MaxBatch: 8, Logger: slog.New(slog.NewTextHandler(logs, nil))})
 
 	body, send := io.Pipe()
 	done := make(chan struct{})
@@ -589,4 +589,23 @@ func TestCutOffRequestIsShutdown(t *testing.T) {
 	require.Eventually(t, func() bool { return strings.Contains(logs.String(), "kind=shutdown") }, 5*time.Second, time.Millisecond)
 	assert.Contains(t, logs.String(), "status=503")
 	assert.NotContains(t, logs.String(), "read_body")
+}
+
+// lockedBuffer is a bytes.Buffer that the server's handlers may write
+// while the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
