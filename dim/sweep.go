@@ -1,11 +1,13 @@
 package dim
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -342,12 +344,47 @@ func (r *SweepRow) Record() []string {
 
 // WriteSweepMarkdown writes CSV records of a sweep (without the header, in
 // SweepColumns order) as a Markdown table of the columns that matter for
-// reading it.
+// reading it. The CSV lists runs in the order they finished, which a
+// resumed or extended sweep interleaves, so the table groups them by kind
+// and prior, in their order of first appearance, and sorts them by
+// dimension, level and seed.
 func WriteSweepMarkdown(w io.Writer, records [][]string) error {
 	col := map[string]int{}
 	for i, name := range SweepColumns {
 		col[name] = i
 	}
+	for _, rec := range records {
+		if len(rec) != len(SweepColumns) {
+			return fmt.Errorf("dim: sweep record has %d fields, want %d", len(rec), len(SweepColumns))
+		}
+	}
+	records = slices.Clone(records)
+	first := map[string]int{}
+	for _, rec := range records {
+		for _, name := range []string{"kind", "prior"} {
+			key := name + "=" + rec[col[name]]
+			if _, ok := first[key]; !ok {
+				first[key] = len(first)
+			}
+		}
+	}
+	number := func(rec []string, name string) float64 {
+		v, err := strconv.ParseFloat(rec[col[name]], 64)
+		if err != nil {
+			return math.Inf(1)
+		}
+		return v
+	}
+	slices.SortStableFunc(records, func(a, b []string) int {
+		return cmp.Or(
+			cmp.Compare(first["kind="+a[col["kind"]]], first["kind="+b[col["kind"]]]),
+			cmp.Compare(first["prior="+a[col["prior"]]], first["prior="+b[col["prior"]]]),
+			cmp.Compare(number(a, "dim"), number(b, "dim")),
+			cmp.Compare(number(a, "level"), number(b, "level")),
+			cmp.Compare(number(a, "penalty_weight"), number(b, "penalty_weight")),
+			cmp.Compare(number(a, "seed"), number(b, "seed")),
+		)
+	})
 	show := []struct{ title, name string }{
 		{"kind", "kind"}, {"prior", "prior"}, {"d", "dim"}, {"level", "level"}, {"seed", "seed"},
 		{"MI (nats)", "mi_estimate"}, {"capacity", "capacity"}, {"ln B", "ln_batch"},
@@ -366,9 +403,6 @@ func WriteSweepMarkdown(w io.Writer, records [][]string) error {
 	}
 	b.WriteString("\n")
 	for _, rec := range records {
-		if len(rec) != len(SweepColumns) {
-			return fmt.Errorf("dim: sweep record has %d fields, want %d", len(rec), len(SweepColumns))
-		}
 		b.WriteString("|")
 		for _, s := range show {
 			v := rec[col[s.name]]

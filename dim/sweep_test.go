@@ -2,6 +2,8 @@ package dim
 
 import (
 	"math"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/nidim/nidim/tensor"
@@ -71,4 +73,49 @@ func TestNormalizeOffIsIdentity(t *testing.T) {
 	// The running mean still follows the batches: 0.1 of the batch mean 4.
 	assert.InDelta(t, 0.4, float64(l.RunningMean.Value.Data[0]), 1e-6)
 	assert.False(t, math.IsNaN(float64(l.RunningVar.Value.Data[1])))
+}
+
+// The CSV keeps runs in the order they finished, so a sweep extended by
+// another sigma interleaved its Markdown table. The table now groups by
+// kind and prior and sorts by dimension, level and seed.
+func TestSweepMarkdownSortsRuns(t *testing.T) {
+	record := func(kind, prior, d, level, seed string) []string {
+		rec := make([]string, len(SweepColumns))
+		for i, name := range SweepColumns {
+			switch name {
+			case "kind":
+				rec[i] = kind
+			case "prior":
+				rec[i] = prior
+			case "dim":
+				rec[i] = d
+			case "level":
+				rec[i] = level
+			case "seed":
+				rec[i] = seed
+			default:
+				rec[i] = "0"
+			}
+		}
+		return rec
+	}
+	records := [][]string{
+		record(KindNoise, "gaussian", "8", "0.5", "0"),
+		record(KindNoise, "gaussian", "4", "1", "0"),
+		record(KindNoise, "uniform", "4", "0.1", "0"),
+		record(KindNoise, "gaussian", "4", "0.5", "1"),
+		record(KindNoise, "gaussian", "4", "0.5", "0"),
+	}
+	var b strings.Builder
+	require.NoError(t, WriteSweepMarkdown(&b, records))
+	var order []string
+	for _, line := range strings.Split(b.String(), "\n")[2:] {
+		if f := strings.Split(line, "|"); len(f) > 6 {
+			order = append(order, strings.Join([]string{strings.TrimSpace(f[2]), strings.TrimSpace(f[3]), strings.TrimSpace(f[4]), strings.TrimSpace(f[5])}, " "))
+		}
+	}
+	assert.Equal(t, []string{
+		"gaussian 4 0.5 0", "gaussian 4 0.5 1", "gaussian 4 1 0", "gaussian 8 0.5 0", "uniform 4 0.1 0",
+	}, order)
+	assert.Equal(t, "8", records[0][slices.Index(SweepColumns, "dim")], "the caller's records keep their order")
 }
