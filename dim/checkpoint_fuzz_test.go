@@ -11,27 +11,29 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// tinyCheckpoint saves an untrained model for 4 inputs, with hidden width
+// 3, d = 2 and the training range [-1, 2], and returns its path and the
+// checkpoint read back.
+func tinyCheckpoint(tb testing.TB) (string, *nn.Checkpoint) {
+	tb.Helper()
+	cfg := DefaultConfig()
+	cfg.Dim, cfg.Hidden = 2, 3
+	m, err := NewModel(cfg, []int{4})
+	require.NoError(tb, err)
+	m.Inputs = &ValueRange{-1, 2}
+	path := filepath.Join(tb.TempDir(), "m.safetensors")
+	require.NoError(tb, m.Save(path))
+	c, err := nn.LoadCheckpoint(path)
+	require.NoError(tb, err)
+	return path, c
+}
+
 // FuzzModelFromCheckpoint rebuilds a model from a small valid checkpoint
 // whose config and metadata the fuzzer rewrites, without the checksum, as
 // an older nidim wrote them. Every input must give a model or an error.
 // A model must save and load again.
 func FuzzModelFromCheckpoint(f *testing.F) {
-	cfg := DefaultConfig()
-	cfg.Dim, cfg.Hidden = 2, 3
-	m, err := NewModel(cfg, []int{4})
-	if err != nil {
-		f.Fatal(err)
-	}
-	m.Inputs = &ValueRange{-1, 2}
-	dir := f.TempDir()
-	path := filepath.Join(dir, "m.safetensors")
-	if err := m.Save(path); err != nil {
-		f.Fatal(err)
-	}
-	base, err := nn.LoadCheckpoint(path)
-	if err != nil {
-		f.Fatal(err)
-	}
+	path, base := tinyCheckpoint(f)
 	meta := base.Metadata
 	f.Add(meta[metaConfig], meta[metaEpoch], meta[metaStep], meta[metaInputs])
 	f.Add(`{"Dim":2,"Hidden":3,"Input":[2,2]}`, "0", "0", "0,0")
@@ -63,36 +65,22 @@ func FuzzModelFromCheckpoint(f *testing.F) {
 // it, made LoadModel run out of memory. It is now an error that names the
 // sizes.
 func TestLoadModelHugeConfig(t *testing.T) {
-	cfg := DefaultConfig()
-	cfg.Dim, cfg.Hidden = 2, 3
-	m, err := NewModel(cfg, []int{4})
-	require.NoError(t, err)
-	path := filepath.Join(t.TempDir(), "m.safetensors")
-	require.NoError(t, m.Save(path))
-	c, err := nn.LoadCheckpoint(path)
-	require.NoError(t, err)
+	path, c := tinyCheckpoint(t)
 	c.Metadata[metaConfig] = strings.Replace(c.Metadata[metaConfig], `"hidden":3`, `"hidden":100000`, 1)
 	c.Metadata[metaChecksum] = checksum(c.Tensors, c.Metadata)
 
-	_, err = modelFromCheckpoint(path, c)
+	_, err := modelFromCheckpoint(path, c)
 	assert.EqualError(t, err, "dim: "+path+": its config (mlp encoder, input [4], hidden 100000, dim 2) needs at least 10000600000 weights, but the file holds 40 values, so the file is damaged; restore it from a copy or train the model again")
 }
 
 // An invalid config is named once with the package prefix, not as
 // "dim: PATH: dim: ...".
 func TestLoadModelInvalidConfigPrefix(t *testing.T) {
-	cfg := DefaultConfig()
-	cfg.Dim, cfg.Hidden = 2, 3
-	m, err := NewModel(cfg, []int{4})
-	require.NoError(t, err)
-	path := filepath.Join(t.TempDir(), "m.safetensors")
-	require.NoError(t, m.Save(path))
-	c, err := nn.LoadCheckpoint(path)
-	require.NoError(t, err)
+	path, c := tinyCheckpoint(t)
 	c.Metadata[metaConfig] = strings.Replace(c.Metadata[metaConfig], `"prior":"gaussian"`, `"prior":"cauchy"`, 1)
 	delete(c.Metadata, metaChecksum)
 
-	_, err = modelFromCheckpoint(path, c)
+	_, err := modelFromCheckpoint(path, c)
 	require.Error(t, err)
 	assert.True(t, strings.HasPrefix(err.Error(), "dim: "+path+": unknown prior \"cauchy\""), err.Error())
 }

@@ -572,15 +572,7 @@ func TestPlotStandardInput(t *testing.T) {
 
 // On a terminal, "nidim plot KIND -" waited for input without a word.
 func TestPlotRejectsTerminalStdin(t *testing.T) {
-	r, w, err := os.Pipe()
-	require.NoError(t, err)
-	defer r.Close()
-	require.NoError(t, w.Close())
-	defer func() { stdin = os.Stdin }()
-	stdin = r
-	defer func(saved func(io.Writer) bool) { isTerminal = saved }(isTerminal)
-	isTerminal = func(f io.Writer) bool { return f == r }
-
+	fakeTerminalStdin(t)
 	status, _, stderr := runPlotCmd("curves", "-", "--out", filepath.Join(t.TempDir(), "c.svg"))
 	assert.Equal(t, exitUsage, status)
 	assert.Equal(t, "nidim plot curves: standard input is a terminal, so FILE - would wait for input typed there; pipe or redirect it, as in nidim train --json | nidim plot curves -, or pass the file's path.\n", stderr)

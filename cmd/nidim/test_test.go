@@ -458,20 +458,27 @@ func TestCommandTestShowsProgressOnTerminal(t *testing.T) {
 	}
 }
 
+// fakeTerminalStdin makes stdin a pipe that isTerminal reports as a
+// terminal, until the test ends. The pipe's writer is closed, so a command
+// that reads it anyway gets its end at once instead of blocking.
+func fakeTerminalStdin(t *testing.T) {
+	t.Helper()
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	require.NoError(t, w.Close())
+	savedTerminal := isTerminal
+	stdin = r
+	isTerminal = func(f io.Writer) bool { return f == r }
+	t.Cleanup(func() {
+		stdin, isTerminal = os.Stdin, savedTerminal
+		r.Close()
+	})
+}
+
 // "nidim test -" with a terminal as standard input used to wait silently
 // for input. It now rejects the terminal and names the pipe to use.
 func TestCommandTestRejectsTerminalStdin(t *testing.T) {
-	r, w, err := os.Pipe()
-	require.NoError(t, err)
-	defer r.Close()
-	// Without the check the command reads the pipe, which then ends at
-	// once instead of blocking.
-	require.NoError(t, w.Close())
-	defer func() { stdin = os.Stdin }()
-	stdin = r
-	defer func(saved func(io.Writer) bool) { isTerminal = saved }(isTerminal)
-	isTerminal = func(f io.Writer) bool { return f == r }
-
+	fakeTerminalStdin(t)
 	code, stdout, stderr := runCmd("test", "-")
 	assert.Equal(t, exitUsage, code)
 	assert.Empty(t, stdout)
