@@ -345,10 +345,17 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	if note := dimNote("the --dims entry", slices.Max(dimList), values, fmt.Sprintf("Use --dims entries of %d or less", values)); note != "" {
 		fmt.Fprintf(stderr, "nidim sweep: %s\n", note)
 	}
-	if note := sweepSaturationNote(runs); note != "" {
+	// The notes on the settings concern the runs still to train.
+	var todo []dim.SweepRun
+	for _, r := range runs {
+		if !done[r.Key()] {
+			todo = append(todo, r)
+		}
+	}
+	if note := sweepSaturationNote(todo); note != "" {
 		fmt.Fprintf(stderr, "nidim sweep: %s\n", note)
 	}
-	if note := sweepTailNote(runs, explicit["self-weight"]); note != "" {
+	if note := sweepTailNote(todo, explicit["self-weight"]); note != "" {
 		fmt.Fprintf(stderr, "nidim sweep: %s\n", note)
 	}
 	for _, note := range featureNotes {

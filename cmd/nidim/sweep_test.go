@@ -526,3 +526,20 @@ func TestSweepAddedPriorRecipeHint(t *testing.T) {
 	assert.Equal(t, exitUsage, code)
 	assert.NotContains(t, stderr, "The default --recipe")
 }
+
+// A sweep run again after all its runs finished printed the notes on
+// their settings as if it were about to train them.
+func TestSweepNotesOnlyForRunsToTrain(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	args := []string{"sweep", "--data", data, "--labels", labels, "--dims", "4", "--sigmas", "0.5", "--epochs", "1",
+		"--hidden", "8", "--threads", "1", "--eval-samples", "20", "--out", filepath.Join(dir, "sw")}
+	code, _, stderr := runCmd(args...)
+	require.Equal(t, exitOK, code, stderr)
+	require.Contains(t, stderr, "batch rows lie within the noise's reach")
+
+	code, _, stderr = runCmd(args...)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "1 run, 1 already in")
+	assert.NotContains(t, stderr, "batch rows lie within the noise's reach")
+}
