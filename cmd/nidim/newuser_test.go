@@ -1019,7 +1019,7 @@ func TestTrainKeepsUnfinishedRun(t *testing.T) {
 
 	code, _, stderr := runCmd("train", "--data", data, "--labels", labels, "--epochs", "1", "--no-eval", "--out", model)
 	assert.Equal(t, exitUsage, code)
-	assert.Contains(t, stderr, "--out "+model+" contains an unfinished run (1 epoch of 3 epochs); pass another --out or delete the file to start over, or continue it with:\n  nidim train --resume "+model+" --data "+data+" --labels "+labels+"\n")
+	assert.Contains(t, stderr, "--out "+model+" contains an unfinished run (1 epoch of 3 epochs); pass another --out or delete the file to start over, or continue it, given the data it was trained on (216 training rows of shape [6]), with:\n  nidim train --resume "+model+" --data "+data+" --labels "+labels+"\n")
 	after, err := os.ReadFile(model)
 	require.NoError(t, err)
 	assert.Equal(t, before, after)

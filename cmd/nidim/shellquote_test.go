@@ -78,7 +78,7 @@ func TestSuggestedCommandsQuotePaths(t *testing.T) {
 	trainStepHook = nil
 	code, _, stderr = runCmd("train", "--data", data, "--labels", labels, "--epochs", "1", "--no-eval", "--out", out)
 	assert.Equal(t, exitUsage, code)
-	assert.Contains(t, stderr, "or continue it with:\n  nidim train --resume "+shellQuote(out)+" --data "+shellQuote(data)+" --labels "+shellQuote(labels)+"\n")
+	assert.Contains(t, stderr, "(216 training rows of shape [6]), with:\n  nidim train --resume "+shellQuote(out)+" --data "+shellQuote(data)+" --labels "+shellQuote(labels)+"\n")
 
 	code, _, stderr = runCmd("embed", out, "--data", data, "--out", filepath.Join(t.TempDir(), "z.csv"))
 	require.Equal(t, exitOK, code, stderr)

@@ -582,8 +582,16 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 				return fail(exitUsage, "--out %s contains an unfinished run (%s of %d epochs), written by nidim export; resume the checkpoint it was exported from, or pass another --out or delete the file to start over.",
 					*out, unfinishedText(old), old.Config.Epochs)
 			}
-			return fail(exitUsage, "--out %s contains an unfinished run (%s of %d epochs); pass another --out or delete the file to start over, or continue it with%s",
-				*out, unfinishedText(old), old.Config.Epochs, commandLine(fmt.Sprintf("nidim train --resume %s%s", shellQuote(*out), df.args())))
+			// The data is not loaded yet, so the command takes this run's
+			// data flags, and the size the run was trained on tells
+			// whether they fit.
+			trainedOn := ""
+			size, _, _ := strings.Cut(old.Data, " sha256:")
+			if rows, shape, ok := strings.Cut(size, " x "); ok {
+				trainedOn = fmt.Sprintf(", given the data it was trained on (%s training rows of shape %s),", rows, shape)
+			}
+			return fail(exitUsage, "--out %s contains an unfinished run (%s of %d epochs); pass another --out or delete the file to start over, or continue it%s with%s",
+				*out, unfinishedText(old), old.Config.Epochs, trainedOn, commandLine(fmt.Sprintf("nidim train --resume %s%s", shellQuote(*out), df.args())))
 		}
 	} else if old != nil && !old.Exported && isUnfinished(old) && !sameFile(*out, *resume) {
 		// A resumed run written to another file would replace that file's
