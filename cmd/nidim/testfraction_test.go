@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -139,4 +141,23 @@ func TestOldCheckpointWithoutTestFraction(t *testing.T) {
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, stderr, "than the data given (96 x [5] sha256:")
 	assert.Contains(t, stderr, "; pass the --data and --test-fraction it was trained on.\n")
+}
+
+// A checkpoint from before nidim stored the test fraction gets it when it
+// is resumed, so that the next eval or resume needs no --test-fraction.
+func TestResumeStoresTestFractionInOldCheckpoint(t *testing.T) {
+	old, err := dim.LoadModel(filepath.Join("testdata", "prestandardize.safetensors"))
+	require.NoError(t, err)
+	require.Zero(t, old.Config.TestFraction)
+	model := filepath.Join(t.TempDir(), "m.safetensors")
+	body, err := os.ReadFile(filepath.Join("testdata", "prestandardize.safetensors"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(model, body, 0o644))
+
+	code, _, stderr := runCmd("train", "--resume", model, "--data", filepath.Join("testdata", "prestandardize.csv"),
+		"--epochs", fmt.Sprint(old.Config.Epochs+1), "--threads", "1", "--no-eval")
+	require.Equal(t, exitOK, code, stderr)
+	m, err := dim.LoadModel(model)
+	require.NoError(t, err)
+	assert.Equal(t, 0.1, m.Config.TestFraction)
 }

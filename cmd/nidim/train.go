@@ -605,9 +605,17 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(exitUsage, "%v", err)
 	}
-	if model == nil && df.data != "" && !isDir(df.data) {
-		// Stored so that eval and --resume split the file alike.
-		cfg.TestFraction = df.testFraction
+	if df.data != "" && !isDir(df.data) {
+		// Stored so that eval and --resume split the file alike. A
+		// checkpoint from before nidim stored it gets it when resumed:
+		// the data fingerprint, which training checks, shows that this
+		// fraction gives its split.
+		switch {
+		case model == nil:
+			cfg.TestFraction = df.testFraction
+		case model.Config.TestFraction == 0:
+			model.Config.TestFraction = df.testFraction
+		}
 	}
 	// The notes on the features are printed once the model is made,
 	// which takes the fitted standardization with --standardize.
