@@ -96,3 +96,37 @@ func TestServeHelpNames413Limits(t *testing.T) {
 	assert.Contains(t, help, "--max-queue N input rows waiting for the model before requests get 503; a request with more rows than this gets 413 (default 1024)")
 	assert.Contains(t, help, "--max-body BYTES request body size limit; a larger body gets 413 (default 16777216)")
 }
+
+// A misspelled command gets the command it most likely means, and a name
+// that is close to none of them gets only the pointer to the list.
+func TestUnknownCommandSuggestsClosest(t *testing.T) {
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"tran"}, "nidim: unknown command \"tran\" (did you mean \"train\"?); run \"nidim help\" for the list.\n"},
+		{[]string{"evl", "m.safetensors"}, "nidim: unknown command \"evl\" (did you mean \"eval\"?); run \"nidim help\" for the list.\n"},
+		{[]string{"help", "plt"}, "nidim: unknown command \"plt\" (did you mean \"plot\"?); run \"nidim help\" for the list.\n"},
+		{[]string{"bogus"}, "nidim: unknown command \"bogus\"; run \"nidim help\" for the list.\n"},
+		{[]string{"x"}, "nidim: unknown command \"x\"; run \"nidim help\" for the list.\n"},
+	}
+	for _, c := range cases {
+		code, stdout, stderr := runCmd(c.args...)
+		assert.Equal(t, exitUsage, code, "%v", c.args)
+		assert.Empty(t, stdout, "%v", c.args)
+		assert.Equal(t, c.want, stderr, "%v", c.args)
+	}
+}
+
+func TestClosestName(t *testing.T) {
+	names := []string{"out", "threads", "test-fraction", "x", "y", "json"}
+	assert.Equal(t, "out", closestName("ouput", names))
+	assert.Equal(t, "threads", closestName("thread", names))
+	assert.Equal(t, "json", closestName("js", names))
+	assert.Equal(t, "test-fraction", closestName("test", names))
+	assert.Equal(t, "", closestName("z", names), "x and y are equally close")
+	assert.Equal(t, "", closestName("bogus", names))
+	assert.Equal(t, 0, editDistance("train", "train"))
+	assert.Equal(t, 2, editDistance("trian", "train"))
+	assert.Equal(t, 3, editDistance("", "out"))
+}

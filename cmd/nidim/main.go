@@ -77,7 +77,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		c, ok := commands[rest[0]]
 		if !ok {
-			fmt.Fprintf(stderr, "nidim: unknown command %q; run \"nidim help\" for the list.\n", rest[0])
+			fmt.Fprintf(stderr, "nidim: unknown command %q%s; run \"nidim help\" for the list.\n", rest[0], commandSuggestion(rest[0]))
 			return exitUsage
 		}
 		return c.run([]string{"-help"}, stdout, stdout)
@@ -87,10 +87,82 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	c, ok := commands[name]
 	if !ok {
-		fmt.Fprintf(stderr, "nidim: unknown command %q; run \"nidim help\" for the list.\n", name)
+		fmt.Fprintf(stderr, "nidim: unknown command %q%s; run \"nidim help\" for the list.\n", name, commandSuggestion(name))
 		return exitUsage
 	}
 	return c.run(rest, stdout, stderr)
+}
+
+// commandSuggestion returns " (did you mean "NAME"?)" when one command
+// name is the obvious intent of the unknown name, and "" otherwise.
+func commandSuggestion(name string) string {
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	if match := closestName(name, names); match != "" {
+		return fmt.Sprintf(" (did you mean %q?)", match)
+	}
+	return ""
+}
+
+// closestName returns the candidate that name most likely misspells, or
+// "" when none is obvious. For a name of 2 or more characters, the only
+// candidate that starts with name is obvious. Otherwise the obvious one is
+// the only candidate nearest to name by edit distance, when that distance
+// is at most 2 and less than the length of name.
+func closestName(name string, candidates []string) string {
+	if utf8.RuneCountInString(name) >= 2 {
+		prefixed := ""
+		count := 0
+		for _, c := range candidates {
+			if strings.HasPrefix(c, name) {
+				prefixed = c
+				count++
+			}
+		}
+		if count == 1 {
+			return prefixed
+		}
+	}
+	best, bestDistance, ties := "", 3, 0
+	for _, c := range candidates {
+		d := editDistance(name, c)
+		switch {
+		case d < bestDistance:
+			best, bestDistance, ties = c, d, 0
+		case d == bestDistance:
+			ties++
+		}
+	}
+	if best == "" || ties > 0 || bestDistance >= utf8.RuneCountInString(name) {
+		return ""
+	}
+	return best
+}
+
+// editDistance returns the Levenshtein distance between a and b: the
+// fewest single-character insertions, deletions and substitutions that
+// turn a into b.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	previous := make([]int, len(rb)+1)
+	current := make([]int, len(rb)+1)
+	for j := range previous {
+		previous[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		current[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			current[j] = min(previous[j]+1, current[j-1]+1, previous[j-1]+cost)
+		}
+		previous, current = current, previous
+	}
+	return previous[len(rb)]
 }
 
 func usage(w io.Writer) {
