@@ -130,3 +130,26 @@ func TestClosestName(t *testing.T) {
 	assert.Equal(t, 2, editDistance("trian", "train"))
 	assert.Equal(t, 3, editDistance("", "out"))
 }
+
+// A misspelled flag gets the flag of that command it most likely means,
+// in every command, and a flag close to none gets the old message.
+func TestUnknownFlagSuggestsClosest(t *testing.T) {
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"train", "--ouput", "m.safetensors"}, "nidim train: unknown flag --ouput (did you mean --out?); run \"nidim help train\" for the flags.\n"},
+		{[]string{"eval", "m.safetensors", "-thread", "1"}, "nidim eval: unknown flag -thread (did you mean --threads?); run \"nidim help eval\" for the flags.\n"},
+		{[]string{"test", "--alhpa", "0.1", "e.npy"}, "nidim test: unknown flag --alhpa (did you mean --alpha?); run \"nidim help test\" for the flags.\n"},
+		{[]string{"plot", "qq", "--colums", "2", "e.npy"}, "nidim plot qq: unknown flag --colums (did you mean --columns?); run \"nidim help plot\" for the flags.\n"},
+		{[]string{"bench", "gemm", "--size", "64"}, "nidim bench gemm: unknown flag --size (did you mean --sizes?); run \"nidim help bench\" for the flags.\n"},
+		{[]string{"serve", "m.safetensors", "--max-batc", "8"}, "nidim serve: unknown flag --max-batc (did you mean --max-batch?); run \"nidim help serve\" for the flags.\n"},
+		{[]string{"train", "--bogus"}, "nidim train: unknown flag --bogus; run \"nidim help train\" for the flags.\n"},
+	}
+	for _, c := range cases {
+		code, stdout, stderr := runCmd(c.args...)
+		assert.Equal(t, exitUsage, code, "%v", c.args)
+		assert.Empty(t, stdout, "%v", c.args)
+		assert.Equal(t, c.want, stderr, "%v", c.args)
+	}
+}

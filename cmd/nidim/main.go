@@ -230,7 +230,7 @@ func wrapWords(text string, width int) []string {
 func flagErrorText(fs *flag.FlagSet, args []string, err error) string {
 	msg := err.Error()
 	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
-		return "unknown flag " + typedFlag(fs, args, name)
+		return "unknown flag " + typedFlag(fs, args, name) + flagSuggestion(fs, strings.TrimPrefix(name, "-"))
 	}
 	if name, ok := strings.CutPrefix(msg, "flag needs an argument: -"); ok {
 		return "--" + name + " needs a value"
@@ -269,6 +269,17 @@ func flagErrorText(fs *flag.FlagSet, args []string, err error) string {
 		return fmt.Sprintf("invalid --%s %q: out of range; use %s that fits", name, value, want)
 	}
 	return fmt.Sprintf("invalid --%s %q: use %s", name, value, want)
+}
+
+// flagSuggestion returns " (did you mean --NAME?)" when one flag of fs is
+// the obvious intent of the unknown flag name, and "" otherwise.
+func flagSuggestion(fs *flag.FlagSet, name string) string {
+	var names []string
+	fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+	if match := closestName(name, names); match != "" {
+		return " (did you mean --" + match + "?)"
+	}
+	return ""
 }
 
 // typedFlag returns the undefined flag that stopped fs.Parse(args) as the
