@@ -172,6 +172,24 @@ func (p *plotRun) usageError(format string, a ...any) int {
 	return exitUsage
 }
 
+// checkInputFile rejects a FILE that is missing or a directory, in the
+// words that the matrix readers of the other kinds use. want names the
+// file to pass instead of a directory. It returns -1 to continue, or the
+// exit status after printing the error.
+func (p *plotRun) checkInputFile(want string) int {
+	if p.path == stdinPath {
+		return -1
+	}
+	fi, err := os.Stat(p.path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return p.usageError("%s does not exist; check the path", p.path)
+	case err == nil && fi.IsDir():
+		return p.usageError("%s is a directory; pass %s", p.path, want)
+	}
+	return -1
+}
+
 // parse parses args and the single FILE argument, which may come before,
 // between or after the flags. It returns -1 to continue, or the exit
 // status after printing help or an error.
@@ -529,6 +547,9 @@ func plotCurves(p *plotRun, args []string) int {
 	if st := p.parse(args); st >= 0 {
 		return st
 	}
+	if st := p.checkInputFile(`the JSON file that "nidim train --json" prints`); st >= 0 {
+		return st
+	}
 	var raw []byte
 	var err error
 	if p.path == stdinPath {
@@ -653,6 +674,9 @@ func plotTradeoff(p *plotRun, args []string) int {
 	}
 	if strings.EqualFold(filepath.Ext(p.path), ".md") {
 		return p.usageError("%s is a Markdown table; pass the sweep.csv beside it", p.name())
+	}
+	if st := p.checkInputFile("a CSV file such as the sweep.csv that nidim sweep writes"); st >= 0 {
+		return st
 	}
 	series, skipped, seeds, err := readSweep(p.path, *xName, *yName)
 	if err != nil {

@@ -577,3 +577,26 @@ func TestPlotRejectsTerminalStdin(t *testing.T) {
 	assert.Equal(t, exitUsage, status)
 	assert.Equal(t, "nidim plot curves: standard input is a terminal, so FILE - would wait for input typed there; pipe or redirect it, as in nidim train --json | nidim plot curves -, or pass the file's path.\n", stderr)
 }
+
+// plot curves and tradeoff printed Go's "open PATH: no such file or
+// directory" for a missing FILE and "read PATH: is a directory" for a
+// directory, while the other kinds name the problem and the fix.
+func TestPlotCurvesTradeoffMissingInput(t *testing.T) {
+	dir := t.TempDir()
+	absent := filepath.Join(dir, "absent")
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"curves", absent}, "nidim plot curves: " + absent + " does not exist; check the path.\n"},
+		{[]string{"tradeoff", absent}, "nidim plot tradeoff: " + absent + " does not exist; check the path.\n"},
+		{[]string{"curves", dir}, "nidim plot curves: " + dir + ` is a directory; pass the JSON file that "nidim train --json" prints.` + "\n"},
+		{[]string{"tradeoff", dir}, "nidim plot tradeoff: " + dir + " is a directory; pass a CSV file such as the sweep.csv that nidim sweep writes.\n"},
+	}
+	for _, c := range cases {
+		status, stdout, stderr := runPlotCmd(c.args...)
+		assert.Equal(t, exitUsage, status, "%v", c.args)
+		assert.Empty(t, stdout, "%v", c.args)
+		assert.Equal(t, c.want, stderr, "%v", c.args)
+	}
+}
