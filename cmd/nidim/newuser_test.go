@@ -581,7 +581,7 @@ func TestTrainResumeAfterInterruptIsExact(t *testing.T) {
 	interruptAt(2, 6)
 	code, _, stderr = runCmd(resume...)
 	require.Equal(t, exitFail, code, stderr)
-	assert.Contains(t, stderr, "nidim train: "+parts+" stopped after 4 of 9 steps of epoch 2; training continues from there\n")
+	assert.Contains(t, stderr, "nidim train: note: "+parts+" stopped after 4 of 9 steps of epoch 2; training continues from there\n")
 	assert.NotContains(t, stderr, "optimizer state")
 	assert.Contains(t, stderr, "nidim train: interrupted; saved the model after 1 complete epoch and 6 of 9 steps of epoch 2 to "+parts+";")
 
@@ -698,8 +698,8 @@ func TestResumeCheckpointWithoutOptimizerState(t *testing.T) {
 
 	code, _, stderr := runCmd("train", "--resume", model, "--epochs", "2", "--data", data, "--labels", labels, "--no-eval", "--threads", "1")
 	require.Equal(t, exitOK, code, stderr)
-	assert.Contains(t, stderr, "nidim train: "+model+" has no optimizer state, because an older nidim wrote it; Adam starts afresh, so the result will differ from an uninterrupted run's\n")
-	assert.Contains(t, stderr, "nidim train: the cosine schedule now spans 2 epochs instead of 1, so the remaining learning rates differ from those of the run that wrote "+model+"\n")
+	assert.Contains(t, stderr, "nidim train: note: "+model+" has no optimizer state, because an older nidim wrote it; Adam starts afresh, so the result will differ from an uninterrupted run's\n")
+	assert.Contains(t, stderr, "nidim train: note: the cosine schedule now spans 2 epochs instead of 1, so the remaining learning rates differ from those of the run that wrote "+model+"\n")
 	m, err := dim.LoadModel(model)
 	require.NoError(t, err)
 	assert.Equal(t, 2, m.Epoch)
@@ -757,16 +757,16 @@ func TestResumeNotesOtherRounding(t *testing.T) {
 	// when the machine has another number of cores.
 	stderr = resume("3")
 	if cores := runtime.GOMAXPROCS(0); cores != 1 {
-		assert.Contains(t, stderr, fmt.Sprintf("nidim train: %s was trained with --threads 1, and this run keeps that count so that it continues exactly; --threads 0 would use all %d cores here but round differently\n", model, cores))
+		assert.Contains(t, stderr, fmt.Sprintf("nidim train: note: %s was trained with --threads 1, and this run keeps that count so that it continues exactly; --threads 0 would use all %d cores here but round differently\n", model, cores))
 	}
 	stderr = resume("4", "--threads", "2")
-	assert.Contains(t, stderr, "nidim train: "+model+" was trained with --threads 1, but this run uses --threads 2, which changes the rounding, "+differ+"; drop --threads to keep the checkpoint's count\n")
+	assert.Contains(t, stderr, "nidim train: note: "+model+" was trained with --threads 1, but this run uses --threads 2, which changes the rounding, "+differ+"; drop --threads to keep the checkpoint's count\n")
 	assert.NotContains(t, stderr, "SIMD")
 	stderr = resume("5", "--threads", "0")
 	if runtime.GOMAXPROCS(0) == 2 {
 		assert.NotContains(t, stderr, "rounding", "--threads 0 means 2 threads here, the checkpoint's count")
 	} else {
-		assert.Contains(t, stderr, "nidim train: "+model+" was trained with --threads 2, but this run uses --threads 0 (all cores), which changes the rounding, ")
+		assert.Contains(t, stderr, "nidim train: note: "+model+" was trained with --threads 2, but this run uses --threads 0 (all cores), which changes the rounding, ")
 	}
 	// Without --threads the run keeps the checkpoint's count.
 	stderr = resume("6")
@@ -779,7 +779,7 @@ func TestResumeNotesOtherRounding(t *testing.T) {
 		require.NoError(t, simd.SetActive(simd.Generic))
 		t.Cleanup(func() { simd.SetActive(active) })
 		stderr = resume("7")
-		assert.Contains(t, stderr, "nidim train: "+model+" was trained with the "+active.String()+" SIMD kernels, but this run uses generic, which round differently, "+differ+"; set NIDIM_SIMD="+active.String()+" to continue it exactly\n")
+		assert.Contains(t, stderr, "nidim train: note: "+model+" was trained with the "+active.String()+" SIMD kernels, but this run uses generic, which round differently, "+differ+"; set NIDIM_SIMD="+active.String()+" to continue it exactly\n")
 		m, err := dim.LoadModel(model)
 		require.NoError(t, err)
 		assert.Equal(t, "generic", m.SIMD, "the checkpoint names the level of its last run")
@@ -805,7 +805,7 @@ func TestResumeNotesOtherRounding(t *testing.T) {
 	m.SIMD = missing
 	require.NoError(t, m.Save(model))
 	stderr = resume("9")
-	assert.Contains(t, stderr, "nidim train: "+model+" was trained with the "+missing+" SIMD kernels, but this run uses "+simd.Active().Level.String()+", which round differently, "+differ+"; this CPU or build cannot run "+missing+"\n")
+	assert.Contains(t, stderr, "nidim train: note: "+model+" was trained with the "+missing+" SIMD kernels, but this run uses "+simd.Active().Level.String()+", which round differently, "+differ+"; this CPU or build cannot run "+missing+"\n")
 }
 
 // stripMetadata rewrites the checkpoint path without the metadata keys,
@@ -860,8 +860,8 @@ func TestOldCheckpointNotes(t *testing.T) {
 
 	code, _, stderr = runCmd("train", "--resume", model, "--epochs", "2", "--no-eval", "--data", data, "--labels", labels)
 	require.Equal(t, exitOK, code, stderr)
-	assert.Equal(t, 1, strings.Count(stderr, "nidim train: "+strings.TrimPrefix(unverified, "note: ")), stderr)
-	assert.Equal(t, 1, strings.Count(stderr, "nidim train: "+strings.TrimPrefix(noFingerprint, "note: ")), stderr)
+	assert.Equal(t, 1, strings.Count(stderr, "nidim train: "+unverified), stderr)
+	assert.Equal(t, 1, strings.Count(stderr, "nidim train: "+noFingerprint), stderr)
 
 	// The resumed run saved a checksum and a fingerprint, so the notes end.
 	code, _, stderr = runCmd("eval", model, "--data", data, "--labels", labels)
@@ -1373,7 +1373,7 @@ func TestDimAboveFeatureCountNoted(t *testing.T) {
 	dir := t.TempDir()
 	data, labels := writeClusters(t, dir)
 	common := []string{"--data", data, "--labels", labels, "--hidden", "8", "--batch", "24", "--epochs", "1", "--threads", "1"}
-	note := "nidim train: --dim 8 exceeds the 6 values of each sample; the embeddings, a function of those values, fill at most 6 of the 8 dimensions, so they cannot follow the prior. Use --dim 6 or less.\n"
+	note := "nidim train: note: --dim 8 exceeds the 6 values of each sample; the embeddings, a function of those values, fill at most 6 of the 8 dimensions, so they cannot follow the prior. Use --dim 6 or less.\n"
 
 	code, _, stderr := runCmd(append([]string{"train", "--dim", "8", "--no-eval", "--out", filepath.Join(dir, "d8.safetensors")}, common...)...)
 	require.Equal(t, exitOK, code, stderr)
@@ -1385,7 +1385,7 @@ func TestDimAboveFeatureCountNoted(t *testing.T) {
 
 	code, _, stderr = runCmd(append([]string{"sweep", "--dims", "2,7", "--sigmas", "0.5", "--eval-samples", "20", "--out", filepath.Join(dir, "sweep")}, common...)...)
 	require.Equal(t, exitOK, code, stderr)
-	assert.Contains(t, stderr, "nidim sweep: the --dims entry 7 exceeds the 6 values of each sample; the embeddings, a function of those values, fill at most 6 of the 7 dimensions, so they cannot follow the prior. Use --dims entries of 6 or less.\n")
+	assert.Contains(t, stderr, "nidim sweep: note: the --dims entry 7 exceeds the 6 values of each sample; the embeddings, a function of those values, fill at most 6 of the 7 dimensions, so they cannot follow the prior. Use --dims entries of 6 or less.\n")
 }
 
 // One input row used to give "wrote 1 embeddings" and "of 1 inputs".
@@ -1555,9 +1555,9 @@ func TestSweepRecipeBatchFallsBack(t *testing.T) {
 	code, _, stderr := runCmd("sweep", "--data", data, "--labels", labels, "--sigmas", "0.5", "--dims", "2",
 		"--epochs", "1", "--hidden", "8", "--threads", "1", "--eval-samples", "20", "--out", out)
 	require.Equal(t, exitOK, code, stderr)
-	assert.Contains(t, stderr, "nidim sweep: the match recipe's --batch 4096 is larger than the 216 training rows, so the batch of every run is 216, the whole training split, and each epoch is one step. "+
+	assert.Contains(t, stderr, "nidim sweep: note: the match recipe's --batch 4096 is larger than the 216 training rows, so the batch of every run is 216, the whole training split, and each epoch is one step. "+
 		"So few steps may leave the encoder undertrained; "+smallDataRemedy(216)+" gives more.\n")
-	assert.Contains(t, stderr, "nidim sweep: the 24 test rows are fewer than the batch of 216, so each run estimates the MI on the test split from one batch of all 24 rows. "+
+	assert.Contains(t, stderr, "nidim sweep: note: the 24 test rows are fewer than the batch of 216, so each run estimates the MI on the test split from one batch of all 24 rows. "+
 		"That caps the estimate at ln 24 = 3.178, below the ln_batch column's ln 216 = 5.375.\n")
 	assert.Contains(t, stderr, " nats from one batch of all 24 test rows, so at most ln 24 = 3.178 (capacity ")
 
@@ -1588,7 +1588,7 @@ func TestSweepExplicitBatchLimits(t *testing.T) {
 		"--epochs", "1", "--hidden", "8", "--threads", "1", "--eval-samples", "20", "--out", filepath.Join(dir, "sw100"))
 	require.Equal(t, exitOK, code, stderr)
 	assert.NotContains(t, stderr, "recipe's --batch")
-	assert.Contains(t, stderr, "nidim sweep: the 24 test rows are fewer than the batch of 100, so each run estimates the MI on the test split from one batch of all 24 rows.")
+	assert.Contains(t, stderr, "nidim sweep: note: the 24 test rows are fewer than the batch of 100, so each run estimates the MI on the test split from one batch of all 24 rows.")
 
 	// 12 rows at --test-fraction 0.05 leave one test row, too few for any
 	// MI estimate, and sweep reports it before training.

@@ -343,7 +343,7 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stderr, "nidim sweep: %s, %d already in %s; shared settings: %s\n", plural(len(runs), "run", "runs"), countDone(runs, done), csvPath, settings)
 	values := train.X.Shape[1]
 	if note := dimNote("the --dims entry", slices.Max(dimList), values, fmt.Sprintf("Use --dims entries of %d or less", values)); note != "" {
-		fmt.Fprintf(stderr, "nidim sweep: %s\n", note)
+		printNote(stderr, "nidim sweep", note)
 	}
 	// The notes on the settings concern the runs still to train.
 	var todo []dim.SweepRun
@@ -353,16 +353,16 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if note := sweepSaturationNote(todo); note != "" {
-		fmt.Fprintf(stderr, "nidim sweep: %s\n", note)
+		printNote(stderr, "nidim sweep", note)
 	}
 	if note := sweepTailNote(todo, explicit["self-weight"]); note != "" {
-		fmt.Fprintf(stderr, "nidim sweep: %s\n", note)
+		printNote(stderr, "nidim sweep", note)
 	}
 	for _, note := range featureNotes {
 		printNote(stderr, "nidim sweep", note)
 	}
 	for _, note := range batchNotes {
-		fmt.Fprintf(stderr, "nidim sweep: %s\n", note)
+		printNote(stderr, "nidim sweep", note)
 	}
 	for i, r := range runs {
 		key := r.Key()

@@ -668,7 +668,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		// recipe's 20 epochs become 20 Adam steps, and on one 3,000-row
 		// toy set of three clusters --batch 256 passed more of the
 		// battery, with a lower probe accuracy.
-		fmt.Fprintf(stderr, "nidim train: the %s recipe's --batch %d is larger than the %d training rows, so the batch is %d, the whole training split, and each epoch is one step. So few steps may leave the encoder undertrained; %s gives more.\n",
+		fmt.Fprintf(stderr, "nidim train: note: the %s recipe's --batch %d is larger than the %d training rows, so the batch is %d, the whole training split, and each epoch is one step. So few steps may leave the encoder undertrained; %s gives more.\n",
 			recipeUsed, cfg.Batch, n, n, smallDataRemedy(n))
 		cfg.Batch = n
 	}
@@ -688,7 +688,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		resumeNotes = append(resumeNotes, fmt.Sprintf("%s stopped after %s of epoch %d; training continues from there", *resume, stepsText(model.Step, stepsPerEpoch), model.Epoch+1))
 	}
 	for _, note := range resumeNotes {
-		fmt.Fprintf(stderr, "nidim train: %s\n", note)
+		printNote(stderr, "nidim train", note)
 	}
 	// A run resumed in place got the note when it started.
 	if outSet {
@@ -744,12 +744,12 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 			train.X.Shape[0], test.X.Shape[0], train.Shape, standardized, cfg.Batch, plural(cfg.Epochs, "epoch", "epochs"),
 			plural(threads, "thread", "threads"), simd.Active().Level)
 		if note := saturationNote(prior0, cfg); note != "" {
-			fmt.Fprintf(stderr, "nidim train: %s\n", note)
+			printNote(stderr, "nidim train", note)
 		} else if note := tailNote(prior0, cfg, explicit["self-weight"]); note != "" {
-			fmt.Fprintf(stderr, "nidim train: %s\n", note)
+			printNote(stderr, "nidim train", note)
 		}
 		if note := dimNote("--dim", cfg.Dim, train.X.Shape[1], fmt.Sprintf("Use --dim %d or less", train.X.Shape[1])); note != "" {
-			fmt.Fprintf(stderr, "nidim train: %s\n", note)
+			printNote(stderr, "nidim train", note)
 		}
 	}
 	startEpoch, startStep := model.Epoch, model.Step

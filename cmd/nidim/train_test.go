@@ -274,7 +274,7 @@ func TestTrainShrinksRecipeBatch(t *testing.T) {
 	code, stdout, stderr := runCmd("train", "--data", data, "--labels", labels, "--hidden", "8",
 		"--epochs", "1", "--threads", "1", "--no-eval", "--json", "--out", out)
 	require.Equal(t, exitOK, code, stderr)
-	note := "nidim train: the match recipe's --batch 4096 is larger than the 216 training rows, so the batch is 216, the whole training split, and each epoch is one step. So few steps may leave the encoder undertrained; a smaller --batch (such as 32) or more --epochs gives more.\n"
+	note := "nidim train: note: the match recipe's --batch 4096 is larger than the 216 training rows, so the batch is 216, the whole training split, and each epoch is one step. So few steps may leave the encoder undertrained; a smaller --batch (such as 32) or more --epochs gives more.\n"
 	assert.True(t, strings.HasPrefix(stderr, note), "stderr: %q", stderr)
 	assert.Equal(t, 1, strings.Count(stderr, "recipe's --batch"), "one note: %q", stderr)
 	var res map[string]any
@@ -410,7 +410,7 @@ func TestTrainNotesLightTails(t *testing.T) {
 				assert.NotContains(t, stderr, "lighter tails")
 				return
 			}
-			assert.Contains(t, stderr, "nidim train: at d = 2, sigma 1 and batch 24 only about 12 batch rows lie within the noise's reach")
+			assert.Contains(t, stderr, "nidim train: note: at d = 2, sigma 1 and batch 24 only about 12 batch rows lie within the noise's reach")
 			assert.Contains(t, stderr, "--self-weight 0.05")
 		})
 	}
