@@ -153,3 +153,20 @@ func TestUnknownFlagSuggestsClosest(t *testing.T) {
 		assert.Equal(t, c.want, stderr, "%v", c.args)
 	}
 }
+
+// --threads means the same in every command that takes a model or an
+// embedding file, so its help uses the same words: nidim test printed
+// "0 for all CPUs (default: all CPUs)" where the others print "0 for all
+// cores (default 0)".
+func TestHelpThreadsWordedAlike(t *testing.T) {
+	for _, name := range []string{"train", "embed", "score", "eval", "test", "sweep", "serve"} {
+		code, stdout, stderr := runCmd("help", name)
+		require.Equal(t, exitOK, code, stderr)
+		help := strings.Join(strings.Fields(stdout), " ")
+		_, entry, found := strings.Cut(help, "--threads N ")
+		require.True(t, found, "nidim help %s has no --threads entry", name)
+		entry, _, _ = strings.Cut(entry, " --")
+		assert.Contains(t, entry, "0 for all cores", "nidim help %s", name)
+		assert.Contains(t, entry, "(default 0", "nidim help %s", name)
+	}
+}

@@ -457,7 +457,7 @@ func TestCommandTestThreadsZeroUsesAllCPUs(t *testing.T) {
 	assert.JSONEq(t, one, zero, "results depend on the thread count")
 	code, _, stderr = runCmd("test", "--threads", "-1", path)
 	assert.Equal(t, exitUsage, code)
-	assert.Equal(t, "nidim test: invalid --threads -1: use 0 or more.\n", stderr)
+	assert.Equal(t, "nidim test: invalid --threads -1: use 0 for all cores or a positive count.\n", stderr)
 }
 
 // Resuming a model trained on a matrix file without its --data used to

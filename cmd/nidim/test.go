@@ -65,8 +65,8 @@ Flags:
   --seed S              seed of every subsample and Monte Carlo draw, an
                         unsigned integer; equal seeds give equal output
                         (default 1)
-  --threads N           worker goroutines, 0 for all CPUs (default: all
-                        CPUs); results do not depend on it
+  --threads N           goroutines; 0 for all cores (default 0). Results
+                        do not depend on it
   --json                print one JSON object instead of the text report
                         (keys n, d, prior, alpha, tests, components,
                         max_ks_distance, max_ks_component,
@@ -112,7 +112,7 @@ func parseTestArgs(args []string) (opts stats.ReportOptions, path string, asJSON
 	energySamples := fs.Int("energy-samples", stats.DefaultEnergySamples, "")
 	replicates := fs.Int("replicates", stats.DefaultReplicates, "")
 	seed := fs.Uint64("seed", 1, "")
-	threads := fs.Int("threads", runtime.GOMAXPROCS(0), "")
+	threads := fs.Int("threads", 0, "")
 	jsonFlag := fs.Bool("json", false, "")
 
 	var files []string
@@ -143,10 +143,13 @@ func parseTestArgs(args []string) (opts stats.ReportOptions, path string, asJSON
 		name  string
 		value int
 		min   int
-	}{{"max-samples", *maxSamples, 0}, {"energy-samples", *energySamples, 0}, {"replicates", *replicates, 1}, {"threads", *threads, 0}} {
+	}{{"max-samples", *maxSamples, 0}, {"energy-samples", *energySamples, 0}, {"replicates", *replicates, 1}} {
 		if f.value < f.min {
 			return opts, "", false, fmt.Errorf("invalid --%s %d: use %d or more", f.name, f.value, f.min)
 		}
+	}
+	if *threads < 0 {
+		return opts, "", false, fmt.Errorf("invalid --threads %d: use 0 for all cores or a positive count", *threads)
 	}
 	if *threads == 0 {
 		*threads = runtime.GOMAXPROCS(0)
