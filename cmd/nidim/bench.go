@@ -220,8 +220,11 @@ func runBenchGemm(args []string, stdout, stderr io.Writer) int {
 		}
 		rows = append(rows, row)
 		if !*asJSON {
-			fmt.Fprintf(stdout, "%-16s %s m=%5d k=%5d n=%5d threads=%d  %7.1f GFLOP/s\n",
-				row.Impl, row.Op, row.M, row.K, row.N, row.Threads, row.GFLOPS)
+			if _, err := fmt.Fprintf(stdout, "%-16s %s m=%5d k=%5d n=%5d threads=%d  %7.1f GFLOP/s\n",
+				row.Impl, row.Op, row.M, row.K, row.N, row.Threads, row.GFLOPS); err != nil {
+				fmt.Fprintf(stderr, "nidim bench gemm: writing the results failed: %v.\n", err)
+				return exitFail
+			}
 		}
 	}
 	if *asJSON {
@@ -230,7 +233,10 @@ func runBenchGemm(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "nidim bench gemm: %v\n", err)
 			return exitFail
 		}
-		fmt.Fprintln(stdout, string(out))
+		if _, err := fmt.Fprintln(stdout, string(out)); err != nil {
+			fmt.Fprintf(stderr, "nidim bench gemm: writing the JSON results failed: %v.\n", err)
+			return exitFail
+		}
 	}
 	return exitOK
 }

@@ -118,8 +118,11 @@ func runBenchStep(args []string, stdout, stderr io.Writer) int {
 			SamplesPerS: float64(*batch) / median, Level: simd.Active().Level.String()}
 		rows = append(rows, row)
 		if !*asJSON {
-			fmt.Fprintf(stdout, "%-4s batch %d threads %d: %.0f samples/s (%.2f ms/step, nidim %s)\n",
-				row.Model, row.Batch, row.Threads, row.SamplesPerS, row.MedianStepS*1e3, row.Level)
+			if _, err := fmt.Fprintf(stdout, "%-4s batch %d threads %d: %.0f samples/s (%.2f ms/step, nidim %s)\n",
+				row.Model, row.Batch, row.Threads, row.SamplesPerS, row.MedianStepS*1e3, row.Level); err != nil {
+				fmt.Fprintf(stderr, "nidim bench step: writing the results failed: %v.\n", err)
+				return exitFail
+			}
 		}
 	}
 	if *asJSON {
@@ -128,7 +131,10 @@ func runBenchStep(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "nidim bench step: %v\n", err)
 			return exitFail
 		}
-		fmt.Fprintln(stdout, string(out))
+		if _, err := fmt.Fprintln(stdout, string(out)); err != nil {
+			fmt.Fprintf(stderr, "nidim bench step: writing the JSON results failed: %v.\n", err)
+			return exitFail
+		}
 	}
 	return exitOK
 }

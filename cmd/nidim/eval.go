@@ -172,6 +172,8 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return c.fail(exitFail, "encode JSON: %v", err)
 	}
-	fmt.Fprintln(stdout, string(b))
+	if _, err := fmt.Fprintln(stdout, string(b)); err != nil {
+		return c.fail(exitFail, "writing the JSON result failed: %v", err)
+	}
 	return exitOK
 }

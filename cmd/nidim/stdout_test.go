@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -123,4 +124,42 @@ func TestIsTerminalOnNonTerminals(t *testing.T) {
 	assert.False(t, isTerminal(devNull), "a character device that is no terminal")
 
 	assert.False(t, isTerminal(&bytes.Buffer{}), "buffer")
+}
+
+// fullWriter is a standard output that rejects every write, as a full
+// disk or a closed pipe does.
+type fullWriter struct{}
+
+func (fullWriter) Write([]byte) (int, error) { return 0, errors.New("no space left on device") }
+
+// train --json, eval --json and bench exited with status 0 when their
+// result could not be written to standard output, so a script took a
+// missing or cut JSON object for a success. nidim test already failed.
+func TestJSONWriteFailureExitsOne(t *testing.T) {
+	dir := t.TempDir()
+	model, data, labels := trainSmallModel(t, dir)
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"train", "--data", data, "--labels", labels, "--hidden", "8", "--batch", "32", "--epochs", "1", "--threads", "1",
+			"--no-eval", "--json", "--out", filepath.Join(dir, "json.safetensors")},
+			"nidim train: writing the JSON result failed: no space left on device.\n"},
+		{[]string{"eval", model, "--data", data, "--labels", labels, "--threads", "1", "--json"},
+			"nidim eval: writing the JSON result failed: no space left on device.\n"},
+		{[]string{"bench", "gemm", "--sizes", "8", "--json"},
+			"nidim bench gemm: writing the JSON results failed: no space left on device.\n"},
+		{[]string{"bench", "gemm", "--sizes", "8"},
+			"nidim bench gemm: writing the results failed: no space left on device.\n"},
+		{[]string{"bench", "step", "--model", "mlp", "--batch", "4", "--steps", "1", "--threads", "1", "--json"},
+			"nidim bench step: writing the JSON results failed: no space left on device.\n"},
+		{[]string{"bench", "step", "--model", "mlp", "--batch", "4", "--steps", "1", "--threads", "1"},
+			"nidim bench step: writing the results failed: no space left on device.\n"},
+	}
+	for _, c := range cases {
+		var stderr bytes.Buffer
+		code := run(c.args, fullWriter{}, &stderr)
+		assert.Equal(t, exitFail, code, "%v", c.args)
+		assert.True(t, strings.HasSuffix(stderr.String(), c.want), "%v: stderr %q", c.args, stderr.String())
+	}
 }

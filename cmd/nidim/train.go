@@ -1269,7 +1269,10 @@ func writeTrainResult(res trainResult, ev *evalResult, stdout, stderr io.Writer,
 			fmt.Fprintf(stderr, "nidim train: encode JSON: %v\n", err)
 			return exitFail
 		}
-		fmt.Fprintln(stdout, string(b))
+		if _, err := fmt.Fprintln(stdout, string(b)); err != nil {
+			fmt.Fprintf(stderr, "nidim train: writing the JSON result failed: %v.\n", err)
+			return exitFail
+		}
 		return exitOK
 	}
 	fmt.Fprintf(stdout, "training speed: %.0f samples/s\n", res.ImagesPerSec)
