@@ -850,7 +850,8 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		Tau: math.Exp(m.LogTau), Model: *out, History: hist.Epochs, Standardized: cfg.Standardize,
 	}
 	if p, _ := dim.ParsePenalty(cfg.Penalty); p != "" {
-		res.Penalty, res.PenaltyWeight, res.PenaltyDirections = p, cfg.PenaltyWeight, cfg.PenaltyDirections
+		weight := cfg.PenaltyWeight
+		res.Penalty, res.PenaltyWeight, res.PenaltyDirections = p, &weight, cfg.PenaltyDirections
 	}
 	var samples, seconds float64
 	for _, e := range hist.Epochs {
@@ -1257,9 +1258,10 @@ type trainResult struct {
 	Standardized bool `json:"standardized"`
 
 	// The penalty fields are left out for a run without --penalty.
-	Penalty           string  `json:"penalty,omitempty"`
-	PenaltyWeight     float64 `json:"penalty_weight,omitempty"`
-	PenaltyDirections int     `json:"penalty_directions,omitempty"`
+	// PenaltyWeight is a pointer so that a weight of 0 is still written.
+	Penalty           string   `json:"penalty,omitempty"`
+	PenaltyWeight     *float64 `json:"penalty_weight,omitempty"`
+	PenaltyDirections int      `json:"penalty_directions,omitempty"`
 }
 
 func writeTrainResult(res trainResult, ev *evalResult, stdout, stderr io.Writer, asJSON bool) int {

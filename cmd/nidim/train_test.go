@@ -331,6 +331,24 @@ func TestTrainHeaderNamesPenalty(t *testing.T) {
 	assert.NotContains(t, stdout, "penalty")
 }
 
+// --penalty-weight 0 is valid, but train --json left penalty_weight out
+// for it, although the help lists the key for every run with --penalty.
+func TestTrainJSONKeepsZeroPenaltyWeight(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	code, stdout, stderr := runCmd("train", "--data", data, "--labels", labels, "--hidden", "8", "--batch", "64",
+		"--penalty", "epps-pulley", "--penalty-weight", "0", "--epochs", "1", "--threads", "1", "--no-eval", "--json",
+		"--out", filepath.Join(dir, "z.safetensors"))
+	require.Equal(t, exitOK, code, stderr)
+	var res map[string]any
+	require.NoError(t, json.Unmarshal([]byte(stdout), &res), stdout)
+	assert.Equal(t, "epps-pulley", res["penalty"])
+	weight, found := res["penalty_weight"]
+	assert.True(t, found, "penalty_weight is missing: %s", stdout)
+	assert.Equal(t, 0.0, weight)
+	assert.Equal(t, 16.0, res["penalty_directions"])
+}
+
 // The batch that the small-data note suggests must fit the training split
 // and leave at least four steps per epoch.
 func TestSmallDataRemedy(t *testing.T) {
