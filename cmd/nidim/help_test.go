@@ -170,3 +170,37 @@ func TestHelpThreadsWordedAlike(t *testing.T) {
 		assert.Contains(t, entry, "(default 0", "nidim help %s", name)
 	}
 }
+
+// train --json leaves out recipe after --resume and mi_batch and
+// eval_seconds with --no-eval, but its help listed them without those
+// conditions. Every key that such a run leaves out is now named in the
+// help with its condition.
+func TestTrainJSONHelpNamesOmittedKeys(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	model := filepath.Join(dir, "m.safetensors")
+	common := []string{"--data", data, "--labels", labels, "--threads", "1", "--json"}
+	code, full, stderr := runCmd(append([]string{"train", "--dim", "2", "--hidden", "8", "--batch", "24", "--epochs", "1", "--out", model}, common...)...)
+	require.Equal(t, exitOK, code, stderr)
+	code, resumed, stderr := runCmd(append([]string{"train", "--resume", model, "--epochs", "2", "--no-eval"}, common...)...)
+	require.Equal(t, exitOK, code, stderr)
+
+	var fullKeys, resumedKeys map[string]any
+	require.NoError(t, json.Unmarshal([]byte(full), &fullKeys), full)
+	require.NoError(t, json.Unmarshal([]byte(resumed), &resumedKeys), resumed)
+	var omitted []string
+	for key := range fullKeys {
+		if _, found := resumedKeys[key]; !found {
+			omitted = append(omitted, key)
+		}
+	}
+	slices.Sort(omitted)
+	assert.Equal(t, []string{"eval_seconds", "mi_batch", "recipe"}, omitted)
+
+	code, stdout, stderr := runCmd("help", "train")
+	require.Equal(t, exitOK, code, stderr)
+	help := strings.Join(strings.Fields(stdout), " ")
+	assert.Contains(t, help, "recipe not after --resume")
+	assert.Contains(t, help, "mi_batch (rows per batch of the estimate; not with --no-eval)")
+	assert.Contains(t, help, "eval_seconds (not with --no-eval)")
+}

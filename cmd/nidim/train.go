@@ -201,23 +201,25 @@ Data and output:
   --json               print one JSON object on stdout: the settings (recipe,
                        prior, dim, sigma, eps, noise_views, epochs, batch,
                        encoder, critic, loss, standardized, and penalty,
-                       penalty_weight and penalty_directions; eps only for
-                       the uniform prior, the penalty fields only with
-                       --penalty), images_per_s, mi_estimate
-                       (on the test split; with --no-eval the last
-                       training epoch's), mi_batch (rows per batch of the
-                       estimate), train_mi_estimate, capacity,
+                       penalty_weight and penalty_directions; recipe not
+                       after --resume, eps only for the uniform prior,
+                       the penalty fields only with --penalty),
+                       images_per_s, mi_estimate (on the test split; with
+                       --no-eval the last training epoch's), mi_batch
+                       (rows per batch of the estimate; not with
+                       --no-eval), train_mi_estimate, capacity,
                        two_view_mi, prior_mi, capacity_gap (null with
                        --no-eval or without channel noise), ln_batch,
                        tau, linear_probe_accuracy, knn_accuracy, report
-                       (as nidim test --json prints it), eval_seconds,
-                       model (the checkpoint path) and history (one
-                       object per epoch of this run: epoch, loss,
-                       mi_estimate, tau, seconds, samples_per_s). The
-                       checkpoint stores no history, so after --resume
-                       it starts at the resumed epoch; when that epoch
-                       was resumed after step N, its object has
-                       resumed_at_step N and covers only the steps after N
+                       (as nidim test --json prints it), eval_seconds
+                       (not with --no-eval), model (the checkpoint path)
+                       and history (one object per epoch of this run:
+                       epoch, loss, mi_estimate, tau, seconds,
+                       samples_per_s). The checkpoint stores no history,
+                       so after --resume it starts at the resumed epoch;
+                       when that epoch was resumed after step N, its
+                       object has resumed_at_step N and covers only the
+                       steps after N
 `
 
 // modelFlags are the flags that define the model, which a resumed run
