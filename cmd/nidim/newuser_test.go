@@ -1734,3 +1734,26 @@ func TestCleanOrSharedViewWithoutAugmentation(t *testing.T) {
 		"--data", data, "--labels", labels, "--epochs", "1", "--batch", "24", "--dim", "2", "--hidden", "8", "--threads", "1")
 	assert.Equal(t, exitOK, code, "augmented views take --clean-view: %s", stderr)
 }
+
+// --data - and --labels - printed "- does not exist; check the path",
+// although "-" is standard input for nidim test and plot. The message
+// now explains that these flags read files only.
+func TestDataFlagDashNamesStdin(t *testing.T) {
+	data, _, model := trainTinyModel(t)
+	out := filepath.Join(t.TempDir(), "e.npy")
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"train", "--data", "-", "--epochs", "1"}, "nidim train: --data - would read"},
+		{[]string{"embed", model, "--data", "-", "--out", out}, "nidim embed: --data - would read"},
+		{[]string{"eval", model, "--data", data, "--labels", "-"}, "nidim eval: --labels - would read"},
+		{[]string{"score", model, "--data", data, "--labels", "-", "--out", out}, "nidim score: --labels - would read"},
+	}
+	for _, c := range cases {
+		code, stdout, stderr := runCmd(c.args...)
+		assert.Equal(t, exitUsage, code, "%v", c.args)
+		assert.Empty(t, stdout, "%v", c.args)
+		assert.Equal(t, c.want+` a file named "-", because only the FILE argument of nidim test and plot reads standard input; pass a file path, or ./- for a file of that name.`+"\n", stderr, "%v", c.args)
+	}
+}
