@@ -204,3 +204,15 @@ func TestTrainJSONHelpNamesOmittedKeys(t *testing.T) {
 	assert.Contains(t, help, "mi_batch (rows per batch of the estimate; not with --no-eval)")
 	assert.Contains(t, help, "eval_seconds (not with --no-eval)")
 }
+
+// "nidim help help" printed the usage, but "nidim help -h" and
+// "nidim help --help" failed with unknown command "-h".
+func TestHelpOfHelpFlag(t *testing.T) {
+	_, want, _ := runCmd("help")
+	for _, arg := range []string{"help", "-h", "-help", "--help"} {
+		code, stdout, stderr := runCmd("help", arg)
+		assert.Equal(t, exitOK, code, "nidim help %s: %s", arg, stderr)
+		assert.Equal(t, want, stdout, "nidim help %s", arg)
+		assert.Empty(t, stderr, "nidim help %s", arg)
+	}
+}

@@ -71,7 +71,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 			usage(stdout)
 			return exitOK
 		}
-		if rest[0] == "help" {
+		switch rest[0] {
+		case "help", "-h", "-help", "--help":
 			usage(stdout)
 			return exitOK
 		}
