@@ -132,10 +132,10 @@ type fullWriter struct{}
 
 func (fullWriter) Write([]byte) (int, error) { return 0, errors.New("no space left on device") }
 
-// train --json, eval --json and bench exited with status 0 when their
-// result could not be written to standard output, so a script took a
-// missing or cut JSON object for a success. nidim test already failed.
-func TestJSONWriteFailureExitsOne(t *testing.T) {
+// train --json, eval --json, bench and version exited with status 0 when
+// their result could not be written to standard output, so a script took
+// a missing or cut JSON object for a success. nidim test already failed.
+func TestStdoutWriteFailureExitsOne(t *testing.T) {
 	dir := t.TempDir()
 	model, data, labels := trainSmallModel(t, dir)
 	cases := []struct {
@@ -155,6 +155,7 @@ func TestJSONWriteFailureExitsOne(t *testing.T) {
 			"nidim bench step: writing the JSON results failed: no space left on device.\n"},
 		{[]string{"bench", "step", "--model", "mlp", "--batch", "4", "--steps", "1", "--threads", "1"},
 			"nidim bench step: writing the results failed: no space left on device.\n"},
+		{[]string{"version"}, "nidim version: writing the version failed: no space left on device.\n"},
 	}
 	for _, c := range cases {
 		var stderr bytes.Buffer

@@ -40,10 +40,14 @@ func runVersion(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 	}
-	fmt.Fprintf(stdout, "nidim %s\n", version)
+	text := fmt.Sprintf("nidim %s\n", version)
 	if revision != "" {
-		fmt.Fprintf(stdout, "revision %s\n", revision)
+		text += fmt.Sprintf("revision %s\n", revision)
 	}
-	fmt.Fprintf(stdout, "%s %s/%s, SIMD level %s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH, simd.Active().Level)
+	text += fmt.Sprintf("%s %s/%s, SIMD level %s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH, simd.Active().Level)
+	if _, err := io.WriteString(stdout, text); err != nil {
+		fmt.Fprintf(stderr, "nidim version: writing the version failed: %v.\n", err)
+		return exitFail
+	}
 	return exitOK
 }
