@@ -187,7 +187,20 @@ func usage(w io.Writer) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Run \"nidim help COMMAND\" for the flags of one command.")
+	fmt.Fprintln(w)
+	fmt.Fprint(w, exitStatusHelp)
 }
+
+// exitStatusHelp is the part of "nidim help" on exit statuses.
+const exitStatusHelp = `Exit status:
+  0    success, and serve after a clean shutdown on a signal
+  1    the run failed; also train and sweep stopped by Ctrl-C or another
+       stop signal, after saving their work for --resume or a rerun
+  2    invalid usage or input, found before any work
+  128 plus the signal number (130 for Ctrl-C)
+       any other command stopped by a signal, and train stopped during
+       its evaluation
+`
 
 // helpWidth is the maximum line length of the help texts, in characters.
 const helpWidth = 80
