@@ -5,6 +5,7 @@ package tensor
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -56,7 +57,9 @@ func ReadCSV(r io.Reader, sep rune) (data []float64, rows, cols int, header []st
 	var (
 		buf       []byte
 		fields    []csvField
-		firstLine int // line number of the header or first data row, 0 before it
+		firstLine int       // line number of the header or first data row, 0 before it
+		rowValues []float64 // the values of the current row
+		values    chunkedFloats
 	)
 	for lineNo := 1; ; lineNo++ {
 		var readErr error
@@ -67,14 +70,25 @@ func ReadCSV(r io.Reader, sep rune) (data []float64, rows, cols int, header []st
 		if readErr == io.EOF && len(buf) == 0 {
 			break
 		}
-		line := string(buf)
+		line := buf
 		if lineNo == 1 {
-			line = strings.TrimPrefix(line, "\uFEFF")
+			line = bytes.TrimPrefix(line, []byte("\uFEFF"))
 		}
-		line = strings.TrimSuffix(line, "\r")
+		line = bytes.TrimSuffix(line, []byte("\r"))
 
-		content := strings.TrimLeftFunc(line, unicode.IsSpace)
-		if content != "" && content[0] != '#' {
+		content := bytes.TrimLeftFunc(line, unicode.IsSpace)
+		switch {
+		case len(content) == 0 || content[0] == '#':
+			// A blank line or a comment.
+
+		case firstLine != 0 && parsePlainCSVRow(rowValues, line, sep):
+			// Most data rows need none of the rules of splitCSVLine, and
+			// parsePlainCSVRow reads them without copying the line.
+			values.append(rowValues)
+			rows++
+
+		default:
+			line := string(line)
 			if firstLine == 0 && sep == 0 {
 				sep = detectCSVSeparator(line)
 			}
@@ -88,6 +102,7 @@ func ReadCSV(r io.Reader, sep rune) (data []float64, rows, cols int, header []st
 			if firstLine == 0 {
 				firstLine = lineNo
 				cols = len(fields)
+				rowValues = make([]float64, cols)
 				isHeader, err := isCSVHeader(fields, lineNo)
 				if err != nil {
 					return nil, 0, 0, nil, err
@@ -113,18 +128,16 @@ func ReadCSV(r io.Reader, sep rune) (data []float64, rows, cols int, header []st
 					}
 					return nil, 0, 0, nil, fe
 				}
-				data = append(data, v)
+				rowValues[i] = v
 			}
+			values.append(rowValues)
 			rows++
 		}
 		if readErr == io.EOF {
 			break
 		}
 	}
-	if data == nil {
-		data = []float64{}
-	}
-	return data, rows, cols, header, nil
+	return values.slice(), rows, cols, header, nil
 }
 
 func raggedRowError(lineNo, row int, fields []csvField, firstLine, cols int) error {
@@ -136,6 +149,116 @@ func raggedRowError(lineNo, row int, fields []csvField, firstLine, cols int) err
 	}
 	return formatErrorf("csv", "line %d (data row %d) has %d fields, but line %d has %d, so %s; every row needs the same number of columns",
 		lineNo, row, len(fields), firstLine, cols, detail)
+}
+
+// parsePlainCSVRow parses a data line of len(values) unquoted numbers into
+// values. sep must be a single byte. The fields are cut at the same bytes as
+// splitCSVLine cuts them and go to the same strconv.ParseFloat, so the
+// values are those of the general path. It returns false for any other
+// line, such as one with a quoted or empty field, non-ASCII space or another
+// number of fields, and leaves that line and its error to splitCSVLine.
+func parsePlainCSVRow(values []float64, line []byte, sep rune) bool {
+	if sep >= utf8.RuneSelf || len(values) == 0 {
+		return false
+	}
+	i := 0
+	for k := range values {
+		var field []byte
+		if sep == csvWhitespace {
+			i = skipASCIISpace(line, i)
+			start := i
+			for i < len(line) && !isASCIISpace(line[i]) {
+				i++
+			}
+			field = line[start:i]
+		} else {
+			// Fields are cut at every separator, and the last field runs
+			// to the end of the line.
+			end := bytes.IndexByte(line[i:], byte(sep))
+			if (end < 0) != (k == len(values)-1) {
+				return false
+			}
+			if end < 0 {
+				end = len(line)
+			} else {
+				end += i
+			}
+			field = trimASCIISpace(line[i:end])
+			i = end + 1
+		}
+		v, err := strconv.ParseFloat(string(field), 64)
+		if err != nil {
+			return false
+		}
+		values[k] = v
+	}
+	if sep == csvWhitespace {
+		return skipASCIISpace(line, i) == len(line)
+	}
+	return true
+}
+
+// isASCIISpace reports whether c is one of the ASCII characters that
+// unicode.IsSpace accepts.
+func isASCIISpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
+}
+
+func trimASCIISpace(b []byte) []byte {
+	for len(b) > 0 && isASCIISpace(b[0]) {
+		b = b[1:]
+	}
+	for len(b) > 0 && isASCIISpace(b[len(b)-1]) {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+func skipASCIISpace(line []byte, i int) int {
+	for i < len(line) && isASCIISpace(line[i]) {
+		i++
+	}
+	return i
+}
+
+// csvChunkLen is the capacity of the chunks of chunkedFloats: 1 MiB of
+// float64.
+const csvChunkLen = 1 << 17
+
+// chunkedFloats collects values in chunks of about csvChunkLen, so that a
+// large matrix is copied once, into its final slice, rather than at every
+// growth of a single slice. The first chunk grows by append, so a small
+// matrix stays in one slice and is not copied.
+type chunkedFloats struct {
+	full [][]float64 // filled chunks
+	last []float64
+}
+
+func (c *chunkedFloats) append(values []float64) {
+	if cap(c.last) >= csvChunkLen && len(c.last)+len(values) > cap(c.last) {
+		c.full = append(c.full, c.last)
+		c.last = make([]float64, 0, csvChunkLen)
+	}
+	c.last = append(c.last, values...)
+}
+
+// slice returns all values in one slice, which is never nil.
+func (c *chunkedFloats) slice() []float64 {
+	if len(c.full) == 0 {
+		if c.last == nil {
+			return []float64{}
+		}
+		return c.last
+	}
+	n := len(c.last)
+	for _, chunk := range c.full {
+		n += len(chunk)
+	}
+	all := make([]float64, 0, n)
+	for _, chunk := range c.full {
+		all = append(all, chunk...)
+	}
+	return append(all, c.last...)
 }
 
 // readCSVLine reads one line into buf without its newline. It returns

@@ -2,6 +2,9 @@ package tensor
 
 import (
 	"bytes"
+	"math"
+	"math/rand/v2"
+	"strconv"
 	"testing"
 )
 
@@ -62,5 +65,38 @@ func BenchmarkReadCSV(b *testing.B) {
 		if _, _, _, _, err := ReadCSV(bytes.NewReader(file), 0); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkReadCSVSavetxt reads text like numpy.savetxt(fmt="%.6g") writes:
+// 20000 x 50 values of mixed sign and magnitude, some in exponent form,
+// separated by commas or by spaces, the default delimiter of savetxt.
+// strconv.FormatFloat with 'g' and precision 6 writes what C's %.6g writes.
+func BenchmarkReadCSVSavetxt(b *testing.B) {
+	const rows, cols = 20000, 50
+	rng := rand.New(rand.NewPCG(1, 2))
+	separators := []struct{ name, sep string }{{"comma", ","}, {"space", " "}}
+	for _, s := range separators {
+		var buf bytes.Buffer
+		for range rows {
+			for c := range cols {
+				if c > 0 {
+					buf.WriteString(s.sep)
+				}
+				v := rng.NormFloat64() * math.Pow(10, float64(rng.IntN(13)-6))
+				buf.WriteString(strconv.FormatFloat(v, 'g', 6, 64))
+			}
+			buf.WriteByte('\n')
+		}
+		file := buf.Bytes()
+		b.Run(s.name, func(b *testing.B) {
+			b.SetBytes(int64(len(file)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, _, _, _, err := ReadCSV(bytes.NewReader(file), 0); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
