@@ -60,7 +60,9 @@ Flags:
                        the model completed), mi_estimate, mi_batch
                        (rows per batch of the estimate: the training
                        batch, or the whole test split when smaller),
-                       capacity, two_view_mi, capacity_gap (null without
+                       capacity and two_view_mi (those of the prior at the
+                       model's noise level, which bound nothing without
+                       channel noise), capacity_gap (null without
                        channel noise), ln_batch, linear_probe_accuracy,
                        knn_accuracy, report, outliers (n, calibration_ks,
                        calibration_p_value, rejected_at_0_01, mean_score,

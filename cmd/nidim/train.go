@@ -208,8 +208,10 @@ Data and output:
                        --no-eval the last training epoch's), mi_batch
                        (rows per batch of the estimate; not with
                        --no-eval), train_mi_estimate, capacity,
-                       two_view_mi, prior_mi, capacity_gap (null with
-                       --no-eval or without channel noise), ln_batch,
+                       two_view_mi and prior_mi (those of the prior at
+                       the noise level --sigma or --eps, which bound
+                       nothing without channel noise), capacity_gap (null
+                       with --no-eval or without channel noise), ln_batch,
                        tau, linear_probe_accuracy, knn_accuracy, report
                        (as nidim test --json prints it), eval_seconds
                        (not with --no-eval), model (the checkpoint path)
