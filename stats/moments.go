@@ -29,6 +29,16 @@ func ComputeMoments(x []float64) Moments {
 	if n > 1 {
 		variance = m2 * nf / (nf - 1)
 	}
+	if math.IsInf(m4, 0) || math.IsInf(m3, 0) {
+		// Beyond about 1e75 the fourth powers overflow. Skewness and
+		// kurtosis do not depend on the scale, so they come from the
+		// values divided by the largest magnitude.
+		largest := 0.0
+		for _, v := range x {
+			largest = max(largest, math.Abs(v))
+		}
+		m2, m3, m4, _ = centralMoments(x, 1/largest)
+	}
 	skew, kurt := math.NaN(), math.NaN()
 	if m2 > 0 {
 		skew = m3 / math.Pow(m2, 1.5)

@@ -254,6 +254,22 @@ func normalizeOptions(opts ReportOptions) (ReportOptions, error) {
 	return opts, nil
 }
 
+// maxReportMagnitude is the largest absolute value that BuildReport takes.
+// The covariance of the multivariate tests sums squares and products of
+// the values, which overflow float64 a little above 1e154.
+const maxReportMagnitude = 1e150
+
+// checkMagnitude returns an error naming the first value of m whose
+// magnitude exceeds maxReportMagnitude.
+func checkMagnitude(m Matrix) error {
+	for k, v := range m.Data {
+		if math.Abs(v) > maxReportMagnitude {
+			return fmt.Errorf("stats: report: value %g of component %d in row %d (counting components from 0 and rows from 1) is beyond 1e150 in magnitude, where the covariance of the multivariate tests overflows float64; such values are far from every prior the report tests, so check how the embeddings were made, or rescale them", v, k%m.D, k/m.D+1)
+		}
+	}
+	return nil
+}
+
 // BuildReport runs the prior-matching battery on the rows of m: the moments
 // of each column, the requested per-component and multivariate tests, and a
 // family verdict. All p-values of the report form one family: they are
@@ -276,6 +292,9 @@ func BuildReport(m Matrix, opts ReportOptions) (*Report, error) {
 		return nil, err
 	}
 	if err := checkMatrix(m, 1, false, "report"); err != nil {
+		return nil, err
+	}
+	if err := checkMagnitude(m); err != nil {
 		return nil, err
 	}
 	r := &Report{N: m.N, D: m.D, Prior: opts.Prior, Alpha: opts.Alpha, Worst: -1}

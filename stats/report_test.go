@@ -471,8 +471,10 @@ func TestReportCorrelationUndefinedWithoutPair(t *testing.T) {
 		name  string
 		value func(i int) float64
 	}{
+		// A column whose variance overflows, such as values near 1e300,
+		// no longer reaches the correlation: BuildReport rejects values
+		// beyond 1e150 (TestReportRejectsHugeValues).
 		{"constant column", func(int) float64 { return 0.5 }},
-		{"overflowing variance", func(i int) float64 { return float64(i%2) * 1e300 }},
 	} {
 		m := normalMatrix(200, 2, 3)
 		for i := 0; i < m.N; i++ {

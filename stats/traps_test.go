@@ -374,3 +374,30 @@ func TestShapiroWilkCoefficientCache(t *testing.T) {
 	}
 	assert.InDelta(t, 1, sum, 1e-14)
 }
+
+// Beyond about 1e75 the fourth powers of ComputeMoments overflowed, and
+// the report's summary showed an excess kurtosis of NaN for values near
+// 1e100. Skewness and kurtosis do not depend on the scale.
+func TestComputeMomentsHugeValues(t *testing.T) {
+	x := normalSample(200, 81)
+	ref := ComputeMoments(x)
+	y := make([]float64, len(x))
+	for i, v := range x {
+		y[i] = v * 1e100
+	}
+	got := ComputeMoments(y)
+	assert.InDelta(t, ref.Skewness, got.Skewness, 1e-12)
+	assert.InDelta(t, ref.ExcessKurtosis, got.ExcessKurtosis, 1e-12)
+	assert.InDelta(t, 1, got.Variance/(ref.Variance*1e200), 1e-12)
+}
+
+// Values beyond 1e150 made the covariance overflow, and the report called
+// the components constant or linear combinations of each other. It now
+// rejects them and names the first such value.
+func TestReportRejectsHugeValues(t *testing.T) {
+	x := normalSample(300, 82)
+	x[7] = 3e160
+	_, err := BuildReport(Matrix{N: 100, D: 3, Data: x}, ReportOptions{})
+	require.Error(t, err)
+	assert.Equal(t, "stats: report: value 3e+160 of component 1 in row 3 (counting components from 0 and rows from 1) is beyond 1e150 in magnitude, where the covariance of the multivariate tests overflows float64; such values are far from every prior the report tests, so check how the embeddings were made, or rescale them", err.Error())
+}
