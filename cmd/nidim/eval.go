@@ -32,11 +32,12 @@ embeddings.
 
 It also evaluates the outlier scores of nidim score: their calibration (the
 Kolmogorov-Smirnov test of the test split's p-values against U(0, 1)) and
-their AUROC against out-of-distribution sets built from the test split:
-inputs mirrored in the data's value range [lo, hi] (lo + hi - x, which is
-1 - x for images in [0, 1]), square images rotated by 90 degrees, images
-blurred by a Gaussian of standard deviation 1.5 pixels, and uniform noise
-over the data's value range.
+their AUROC against out-of-distribution sets built from the test split,
+named as in the output: inverted, the inputs mirrored in the data's value
+range [lo, hi] (lo + hi - x, which is 1 - x for images in [0, 1]);
+rotated-90, square images turned by 90 degrees; blurred, images blurred
+by a Gaussian of standard deviation 1.5 pixels; and uniform-noise, uniform
+noise over the data's value range.
 
 Flags:
   --model MODEL        checkpoint from nidim train (required, here or as
