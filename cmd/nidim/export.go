@@ -20,6 +20,7 @@ func init() {
 }
 
 const exportUsage = `Usage: nidim export CHECKPOINT --out FILE [--force]
+       nidim export --model CHECKPOINT --out FILE [--force]
 
 Writes a copy of a checkpoint from "nidim train" without Adam's moments
 and step counts, which only resuming training needs and which take 5.3
@@ -37,6 +38,8 @@ could not finish it and its normalization statistics were never
 recomputed on clean inputs.
 
 Flags:
+  --model CHECKPOINT
+                the checkpoint to export, here or as the argument
   --out FILE    file to write (required), such as model-export.safetensors;
                 it may not be CHECKPOINT, and an existing file is replaced
                 only when it is empty or a checkpoint, but not the
@@ -48,6 +51,7 @@ func runExport(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
 	out := fs.String("out", "", "")
 	force := fs.Bool("force", false, "")
+	model := fs.String("model", "", "")
 	files, st := parseFlagsAndFiles(fs, args, 1, exportUsage, stdout, stderr)
 	if st >= 0 {
 		return st
@@ -56,10 +60,10 @@ func runExport(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "nidim export: %s\n", sentence(fmt.Sprintf(format, a...)))
 		return status
 	}
-	if len(files) == 0 {
-		return fail(exitUsage, "missing CHECKPOINT; pass the model file written by nidim train, as in nidim export model.safetensors --out model-export.safetensors.")
+	source, err := checkpointArg(files, *model, "nidim export model.safetensors --out model-export.safetensors")
+	if err != nil {
+		return fail(exitUsage, "%v", err)
 	}
-	source := files[0]
 	if *out == "" {
 		return fail(exitUsage, "missing --out; pass the file to write, such as model-export.safetensors.")
 	}

@@ -247,6 +247,24 @@ func scaleNote(data, path string, m *dim.Model, values []float32) string {
 	return note
 }
 
+// checkpointArg returns the checkpoint of export and serve, given as the
+// one argument or as --model (flag), as embed, score and eval take it.
+// example is the command line that the error for a missing checkpoint
+// shows.
+func checkpointArg(positional []string, flag, example string) (string, error) {
+	switch {
+	case len(positional) > 1:
+		return "", fmt.Errorf("unexpected argument %q; pass one CHECKPOINT", positional[1])
+	case len(positional) == 1 && flag != "":
+		return "", fmt.Errorf("the model is given twice, as --model %s and as the argument %s; pass it once", flag, positional[0])
+	case len(positional) == 1:
+		return positional[0], nil
+	case flag != "":
+		return flag, nil
+	}
+	return "", fmt.Errorf("missing CHECKPOINT; pass the model file written by nidim train, as in %s", example)
+}
+
 // modelInput loads the rows that embed and score run through m, from
 // --data and --split, and checks them against the model. labels are the
 // class labels of MNIST-style data and nil for a matrix file.

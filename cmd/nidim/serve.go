@@ -28,6 +28,7 @@ func init() {
 }
 
 const serveUsage = `Usage: nidim serve CHECKPOINT [flags]
+       nidim serve --model CHECKPOINT [flags]
 
 Serves the encoder of a checkpoint written by "nidim train" over HTTP.
 Concurrent requests are merged into batches that one goroutine runs through
@@ -68,6 +69,7 @@ accepting connections, finish the requests in flight and exit with status
 --shutdown-timeout.
 
 Flags:
+  --model CHECKPOINT      the checkpoint to serve, here or as the argument
   --addr HOST:PORT        address to listen on; :PORT listens on every
                           interface, and port 0 picks a free port
                           (default 127.0.0.1:8080)
@@ -130,6 +132,7 @@ func parseServeFlags(args []string, stdout, stderr io.Writer) (*serveFlags, int)
 	fs.IntVar(&f.threads, "threads", 0, "")
 	fs.StringVar(&f.logFormat, "log-format", "text", "")
 	fs.BoolVar(&f.logRequests, "log-requests", false, "")
+	model := fs.String("model", "", "")
 
 	fail := func(format string, a ...any) (*serveFlags, int) {
 		fmt.Fprintf(stderr, "nidim serve: "+format+"\n", a...)
@@ -152,11 +155,11 @@ func parseServeFlags(args []string, stdout, stderr io.Writer) (*serveFlags, int)
 		args = fs.Args()[1:]
 	}
 
+	checkpoint, err := checkpointArg(positional, *model, "nidim serve model.safetensors")
+	if err != nil {
+		return fail("%s.", err)
+	}
 	switch {
-	case len(positional) == 0:
-		return fail("missing CHECKPOINT; pass the model file written by nidim train.")
-	case len(positional) > 1:
-		return fail("unexpected argument %q; pass one CHECKPOINT.", positional[1])
 	case f.maxBatch < 1:
 		return fail("invalid --max-batch %d; use 1 or more input rows.", f.maxBatch)
 	case f.maxWait < 0:
@@ -177,7 +180,7 @@ func parseServeFlags(args []string, stdout, stderr io.Writer) (*serveFlags, int)
 	if err := checkListenAddress(f.addr); err != nil {
 		return fail("%s.", err)
 	}
-	f.checkpoint = positional[0]
+	f.checkpoint = checkpoint
 	return f, -1
 }
 

@@ -131,6 +131,10 @@ func TestServeCommandUsageErrors(t *testing.T) {
 	}{
 		{nil, "missing CHECKPOINT"},
 		{[]string{path, "other"}, `unexpected argument "other"`},
+		{[]string{path, "--model", path}, "the model is given twice, as --model " + path},
+		// --model names the checkpoint, as in embed, score and eval: the
+		// flag check after it runs.
+		{[]string{"--model", path, "--max-batch", "0"}, "invalid --max-batch 0"},
 		{[]string{path, "--max-batch", "0"}, "invalid --max-batch 0"},
 		{[]string{path, "--max-queue", "8", "--max-batch", "16"}, "invalid --max-queue 8"},
 		{[]string{path, "--max-wait", "-1ms"}, "invalid --max-wait"},
