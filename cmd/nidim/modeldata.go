@@ -248,19 +248,19 @@ func scaleNote(data, path string, m *dim.Model, values []float32) string {
 }
 
 // checkpointArg returns the checkpoint of export and serve, given as the
-// one argument or as --model (flag), as embed, score and eval take it.
+// one argument or as --model (model), as embed, score and eval take it.
 // example is the command line that the error for a missing checkpoint
 // shows.
-func checkpointArg(positional []string, flag, example string) (string, error) {
+func checkpointArg(positional []string, model, example string) (string, error) {
 	switch {
 	case len(positional) > 1:
 		return "", fmt.Errorf("unexpected argument %q; pass one CHECKPOINT", positional[1])
-	case len(positional) == 1 && flag != "":
-		return "", fmt.Errorf("the model is given twice, as --model %s and as the argument %s; pass it once", flag, positional[0])
+	case len(positional) == 1 && model != "":
+		return "", fmt.Errorf("the model is given twice, as --model %s and as the argument %s; pass it once", model, positional[0])
 	case len(positional) == 1:
 		return positional[0], nil
-	case flag != "":
-		return flag, nil
+	case model != "":
+		return model, nil
 	}
 	return "", fmt.Errorf("missing CHECKPOINT; pass the model file written by nidim train, as in %s", example)
 }
