@@ -58,7 +58,8 @@ gzip returns 415):
                     checkpoints of older nidim versions). A request
                     whose inputs look like another scale, such as 0-255
                     pixels for a model trained on [0, 1], gets its
-                    embeddings and a warning in the log
+                    embeddings, a warning in the log and a count in
+                    the metric nidim_other_scale_requests_total
   GET  /healthz     {"status":"ok"}
   GET  /metrics     Prometheus text format
 

@@ -84,6 +84,7 @@ type metrics struct {
 	batch         *histogram
 	queueRows     int
 	queueRequests int
+	otherScale    uint64 // requests whose inputs look like another scale
 }
 
 func newMetrics(maxBatch int) *metrics {
@@ -112,6 +113,12 @@ func (m *metrics) observeRequest(endpoint string, code int, kind string, inputs 
 		m.latency[endpoint] = h
 	}
 	h.observe(d.Seconds())
+}
+
+func (m *metrics) observeOtherScale() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.otherScale++
 }
 
 func (m *metrics) observeBatch(n int) {
@@ -158,6 +165,10 @@ func (m *metrics) write(w io.Writer) {
 	for _, k := range sortedKeys(m.inputs) {
 		fmt.Fprintf(w, "nidim_inputs_total{endpoint=%q} %d\n", k, m.inputs[k])
 	}
+
+	fmt.Fprintln(w, "# HELP nidim_other_scale_requests_total Requests whose inputs look like another scale than the training inputs; their embeddings mean nothing.")
+	fmt.Fprintln(w, "# TYPE nidim_other_scale_requests_total counter")
+	fmt.Fprintf(w, "nidim_other_scale_requests_total %d\n", m.otherScale)
 
 	fmt.Fprintln(w, "# HELP nidim_batch_size Input rows per model call.")
 	fmt.Fprintln(w, "# TYPE nidim_batch_size histogram")

@@ -312,6 +312,7 @@ func (s *Server) handleInputs(score bool) http.HandlerFunc {
 		// error: outlier scoring takes inputs unlike the training data.
 		if sc, ok := s.model.(scaleChecker); ok {
 			if got, trained, other := sc.OtherScale(rows); other {
+				s.metrics.observeOtherScale()
 				s.errLog.log(slog.LevelWarn, "inputs on another scale than the training inputs; rescale them to the training range",
 					"request_id", w.Header().Get("X-Request-Id"), "inputs_range", got.String(), "training_range", trained.String())
 			}

@@ -554,6 +554,8 @@ func TestServeLogsOtherScale(t *testing.T) {
 	r = post(t, ts.URL+"/v1/score", "", "", jsonBody(x, 4))
 	require.Equal(t, http.StatusOK, r.status)
 	got := dim.RangeOf(x).String()
+	metrics := do(t, mustRequest(t, http.MethodGet, ts.URL+"/metrics"))
+	assert.Equal(t, 1.0, metricValue(t, string(metrics.body), "nidim_other_scale_requests_total"), "the second request only")
 	assert.Contains(t, logs.String(), `level=WARN msg="inputs on another scale than the training inputs; rescale them to the training range" request_id=`+r.header.Get("X-Request-Id")+` inputs_range="`+got+`" training_range="[0, 1]"`)
 }
 
