@@ -16,8 +16,12 @@ import (
 	"time"
 )
 
+// maxLinesBeforeStart is how many log lines of nidim serve the start line
+// with the address may follow.
+const maxLinesBeforeStart = 20
+
 // spawnTarget starts "nidim serve" as a child process on 127.0.0.1 with a
-// port the kernel picks, and reads the address from its first log line.
+// port the kernel picks, and reads the address from its start line.
 func spawnTarget(o *options, path string, maxQueue int) (*target, error) {
 	cmd := exec.Command(o.nidim, "serve", path, "--addr", "127.0.0.1:0", "--log-format", "json",
 		"--max-batch", strconv.Itoa(o.maxBatch), "--max-wait", o.maxWait.String(),
@@ -31,20 +35,15 @@ func spawnTarget(o *options, path string, maxQueue int) (*target, error) {
 		return nil, fmt.Errorf("start %s serve: %w", o.nidim, err)
 	}
 
-	// The first line is the start line with the address. Later lines are
-	// kept for the error message of a failed stop.
+	// Notes on the checkpoint, such as the one on an unfinished run, come
+	// before the start line with the address. Later lines are kept for the
+	// error message of a failed stop.
 	lines := bufio.NewScanner(stderr)
-	var addr string
-	if lines.Scan() {
-		var start struct{ Msg, Addr string }
-		if json.Unmarshal(lines.Bytes(), &start) == nil && start.Msg == "serving" {
-			addr = start.Addr
-		}
-	}
+	addr, before := serveAddress(lines)
 	if addr == "" {
 		cmd.Process.Kill()
 		cmd.Wait()
-		return nil, fmt.Errorf("%s serve did not log its address; its first line was %q", o.nidim, lines.Text())
+		return nil, fmt.Errorf("%s serve did not log its address; its log began with %q", o.nidim, before)
 	}
 	var mu sync.Mutex
 	var tail []string
@@ -105,4 +104,18 @@ func childCPU(pid int) time.Duration {
 		return 0
 	}
 	return time.Duration(utime+stime) * 10 * time.Millisecond
+}
+
+// serveAddress reads JSON log lines of nidim serve up to its start line
+// and returns the address it gives, or "" when the first
+// maxLinesBeforeStart lines hold none, and the lines before it.
+func serveAddress(lines *bufio.Scanner) (addr string, before []string) {
+	for len(before) < maxLinesBeforeStart && lines.Scan() {
+		var start struct{ Msg, Addr string }
+		if json.Unmarshal(lines.Bytes(), &start) == nil && start.Msg == "serving" {
+			return start.Addr, before
+		}
+		before = append(before, lines.Text())
+	}
+	return "", before
 }
