@@ -88,7 +88,7 @@ func TestResumeUsesStoredTestFraction(t *testing.T) {
 }
 
 // With the stored fraction the split is the training run's, so a
-// fingerprint mismatch comes from the data, and the advice says so.
+// fingerprint mismatch comes from the data, which the advice names.
 func TestDataMismatchAdviceNamesStoredFraction(t *testing.T) {
 	_, labels, model := trainTinyModel(t, "--test-fraction", "0.2")
 	other, _ := writeClusters(t, t.TempDir())
