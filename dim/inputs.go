@@ -13,12 +13,14 @@ import (
 type ValueRange struct{ Min, Max float32 }
 
 // rangeSample is the number of values that RangeOf draws to estimate
-// percentiles: 82 of them fall in each 1 % tail, and sorting them takes
-// well under a millisecond.
-const rangeSample = 1 << 13
+// percentiles. About 10 of them fall in each 1 % tail, enough to tell
+// scales apart by a factor of 10. RangeOf then takes 16 µs for one MNIST
+// row and 40 µs for 64, which serve spends on every request; with 8192
+// values the 64 rows took 0.67 ms.
+const rangeSample = 1 << 10
 
 // RangeOf returns the central range of the finite values in values: their
-// 1st and 99th percentiles, estimated from at most 8192 values drawn with
+// 1st and 99th percentiles, estimated from at most 1024 values drawn with
 // a fixed seed, so that a few outliers do not widen it. When the two are
 // equal, as in data that is mostly one value, it returns the smallest and
 // largest value instead. It returns the zero range when no value is
