@@ -161,3 +161,22 @@ func TestResumeStoresTestFractionInOldCheckpoint(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 0.1, m.Config.TestFraction)
 }
+
+// Resuming a checkpoint that stores no fraction on a split of other data
+// gets the advice for a model without a stored fraction, not a claim that
+// the model stores the default one.
+func TestResumeOldCheckpointOtherSplitAdvice(t *testing.T) {
+	model := filepath.Join(t.TempDir(), "m.safetensors")
+	body, err := os.ReadFile(filepath.Join("testdata", "prestandardize.safetensors"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(model, body, 0o644))
+	old, err := dim.LoadModel(model)
+	require.NoError(t, err)
+
+	code, _, stderr := runCmd("train", "--resume", model, "--data", filepath.Join("testdata", "prestandardize.csv"),
+		"--test-fraction", "0.2", "--epochs", fmt.Sprint(old.Config.Epochs+1), "--threads", "1", "--no-eval")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "than the data given (96 x [5] sha256:")
+	assert.Contains(t, stderr, "; pass the --data and --test-fraction it was trained on.\n")
+	assert.NotContains(t, stderr, "that the model stores")
+}

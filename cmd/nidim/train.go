@@ -609,17 +609,9 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(exitUsage, "%v", err)
 	}
-	if df.data != "" && !isDir(df.data) {
-		// Stored so that eval and --resume split the file alike. A
-		// checkpoint from before nidim stored it gets it when resumed:
-		// the data fingerprint, which training checks, shows that this
-		// fraction gives its split.
-		switch {
-		case model == nil:
-			cfg.TestFraction = df.testFraction
-		case model.Config.TestFraction == 0:
-			model.Config.TestFraction = df.testFraction
-		}
+	if model == nil && df.data != "" && !isDir(df.data) {
+		// Stored so that eval and --resume split the file alike.
+		cfg.TestFraction = df.testFraction
 	}
 	// The notes on the features are printed once the model is made,
 	// which takes the fitted standardization with --standardize.
@@ -682,6 +674,13 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		}
 		if err := model.CheckData(train); err != nil {
 			return fail(exitUsage, "%s: %s; %s", *resume, strings.TrimPrefix(err.Error(), "dim: "), df.mismatchAdvice(model))
+		}
+		// A checkpoint from before nidim stored the fraction gets it only
+		// here, once the data fingerprint has shown that this fraction
+		// gives its split. Set earlier, the advice above would call a
+		// guessed fraction the stored one.
+		if model.Config.TestFraction == 0 && df.data != "" && !isDir(df.data) {
+			model.Config.TestFraction = df.testFraction
 		}
 	}
 	stepsPerEpoch := train.X.Shape[0] / cfg.Batch
