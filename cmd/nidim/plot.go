@@ -238,11 +238,14 @@ func (p *plotRun) parse(args []string) int {
 	if filepath.Clean(p.out) == filepath.Clean(p.path) {
 		return p.usageError("--out %q is the input file; choose another name", p.out)
 	}
-	// The input can be --out under another name, such as a symbolic
-	// link, which the write would follow.
+	// The input, or the --labels file of scatter, can be --out under
+	// another name, such as a symbolic link, which the write would follow.
 	var inputs []inputFile
 	if p.path != stdinPath {
 		inputs = append(inputs, inputFile{"input", p.path})
+	}
+	if labels := p.flags.Lookup("labels"); labels != nil {
+		inputs = append(inputs, inputFile{"--labels", labels.Value.String()})
 	}
 	if err := checkOutputPath("--out", p.out, inputs...); err != nil {
 		return p.usageError("%v", err)

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/nidim/nidim/dim"
@@ -133,6 +134,25 @@ func TestPlotOutLinkToInputRejected(t *testing.T) {
 	assert.Equal(t, "nidim plot hist: --out "+link+" (a symbolic link to "+emb+") is the input file too, and writing the output would replace it; choose another --out.\n", stderr)
 	assert.Equal(t, string(before), string(readFile(t, emb)), "the input changed")
 	requireSymlink(t, link, "emb.csv")
+}
+
+// The --labels file of plot scatter is an input too: an --out that was a
+// symbolic link to it got the SVG written through it.
+func TestPlotOutLinkToLabelsRejected(t *testing.T) {
+	dir := t.TempDir()
+	emb, _ := writePlotEmbedding(t, dir, "emb.csv", 20, 2)
+	labels := filepath.Join(dir, "labels.txt")
+	require.NoError(t, os.WriteFile(labels, []byte(strings.Repeat("0\n1\n", 10)), 0o644))
+	link := filepath.Join(dir, "figure.svg")
+	symlink(t, "labels.txt", link)
+	before := readFile(t, labels)
+
+	status, stdout, stderr := runPlotCmd("scatter", emb, "--labels", labels, "--out", link)
+	assert.Equal(t, exitUsage, status)
+	assert.Empty(t, stdout)
+	assert.Equal(t, "nidim plot scatter: --out "+link+" (a symbolic link to "+labels+") is the --labels file too, and writing the output would replace it; choose another --out.\n", stderr)
+	assert.Equal(t, string(before), string(readFile(t, labels)), "the labels changed")
+	requireSymlink(t, link, "labels.txt")
 }
 
 // symlink makes link point to target, and skips the test where the system
