@@ -180,15 +180,22 @@ func parseTestArgs(args []string) (opts stats.ReportOptions, path string, asJSON
 			return opts, "", false, fmt.Errorf("--tests %q names no test: pass comma-separated names from %s", *tests, strings.Join(stats.TestNames, ", "))
 		}
 	}
+	epsSet := false
+	fs.Visit(func(f *flag.Flag) { epsSet = epsSet || f.Name == "eps" })
 	// Check the prior and the test names before reading a possibly large
-	// file, and without naming the file, which is not at fault.
-	if err := stats.CheckReportOptions(opts); err != nil {
+	// file, and without naming the file, which is not at fault. A given
+	// --eps is checked below instead, because the library accepts 0 for an
+	// unknown half-width and its message suggests it, but --eps 0 is
+	// invalid here.
+	checked := opts
+	if epsSet {
+		checked.Eps = 0
+	}
+	if err := stats.CheckReportOptions(checked); err != nil {
 		return opts, "", false, err
 	}
 	// Only the grid test reads --eps, and it runs for the uniform prior
 	// only, so any other prior would ignore the flag.
-	epsSet := false
-	fs.Visit(func(f *flag.Flag) { epsSet = epsSet || f.Name == "eps" })
 	if epsSet && *prior != "uniform" {
 		return opts, "", false, fmt.Errorf("--eps does not apply to the %s prior: only the grid test of --prior uniform uses it; drop --eps or pass --prior uniform", *prior)
 	}

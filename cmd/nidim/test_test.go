@@ -170,6 +170,11 @@ func TestCommandTestUsageErrors(t *testing.T) {
 		// test listed as not run.
 		{"eps too wide", []string{"test", "--prior", "uniform", "--eps", "0.7", good}, []string{"invalid --eps 0.7: the grid test needs a half-width between 0 and 0.5, exclusive", "drop --eps"}},
 		{"eps zero", []string{"test", "--prior", "uniform", "--eps", "0", good}, []string{"invalid --eps 0:"}},
+		// A negative --eps got the library's advice to pass 0 when the
+		// half-width is unknown, which the command rejects.
+		{"eps negative", []string{"test", "--prior", "uniform", "--eps", "-0.1", good}, []string{"invalid --eps -0.1: the grid test needs a half-width between 0 and 0.5, exclusive", "drop --eps"}},
+		{"eps NaN", []string{"test", "--prior", "uniform", "--eps", "NaN", good}, []string{"invalid --eps NaN:"}},
+		{"negative eps with gaussian", []string{"test", "--eps", "-1", good}, []string{"--eps does not apply to the gaussian prior"}},
 		{"bad alpha", []string{"test", "--alpha", "2", good}, []string{"invalid --alpha 2"}},
 		{"bad replicates", []string{"test", "--replicates", "0", good}, []string{"invalid --replicates 0"}},
 		{"unknown flag", []string{"test", "--bogus", good}, []string{"unknown flag --bogus", "nidim help test"}},
