@@ -73,8 +73,9 @@ const maxLinks = 255
 // itself, unless path is a symbolic link. For a link it is the file at the
 // end of the chain of links, which need not exist yet: a dangling link
 // gets its target created. It returns an error for a chain of more than
-// maxLinks links, such as a loop, and for a dangling link whose target
-// directory does not exist.
+// maxLinks links, such as a loop, for a dangling link whose target
+// directory does not exist, and for a link to a device, named pipe or
+// socket.
 func Target(path string) (string, error) {
 	fi, err := os.Lstat(path)
 	if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
@@ -102,6 +103,12 @@ func Target(path string) (string, error) {
 		case err != nil:
 			return "", fmt.Errorf("resolve symbolic link %s: %w", path, err)
 		case fi.Mode()&fs.ModeSymlink == 0:
+			// The rename would put a regular file in place of a device or
+			// named pipe, such as /dev/null, which a program running as
+			// root is allowed to do. A directory is left to the caller.
+			if !fi.Mode().IsRegular() && !fi.IsDir() {
+				return "", fmt.Errorf("symbolic link %s points to %s, which is not a regular file, and writing through the link would replace it; point the link at a regular file, or remove it", path, next)
+			}
 			// EvalSymlinks returns the same file, with ".." and the
 			// linked directories resolved.
 			resolved, err := filepath.EvalSymlinks(next)
