@@ -27,12 +27,13 @@ func checkModelMemory(cfg dim.Config, input []int) error {
 		return fmt.Errorf("the %s loss with --batch %d keeps %d x %d score matrices, so training needs at least %s, more than the %s of memory here; use a smaller --batch, or --loss infonce-rows, which does not store them",
 			cfg.Loss, cfg.Batch, cfg.Batch, cfg.Batch, byteSize(need), byteSize(float64(total)))
 	}
-	fix := "use a smaller --hidden"
+	// The CNN's widths are fixed, so its size follows the images alone.
+	settings, fix := fmt.Sprintf(" (--hidden %d, --dim %d)", cfg.Hidden, cfg.Dim), "use a smaller --hidden"
 	if cfg.Encoder == "cnn" {
-		fix = "use smaller images or --encoder mlp"
+		settings, fix = "", "use smaller images or --encoder mlp"
 	}
-	return fmt.Errorf("the %s encoder for samples of shape %v (--hidden %d, --dim %d) has at least %.3g weights, so training needs at least %s, more than the %s of memory here; %s",
-		cfg.Encoder, input, cfg.Hidden, cfg.Dim, weights, byteSize(need), byteSize(float64(total)), fix)
+	return fmt.Errorf("the %s encoder for samples of shape %v%s has at least %.3g weights, so training needs at least %s, more than the %s of memory here; %s",
+		cfg.Encoder, input, settings, weights, byteSize(need), byteSize(float64(total)), fix)
 }
 
 // byteSize writes a byte count in TB, GB or MB, for messages.

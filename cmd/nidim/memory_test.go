@@ -78,3 +78,17 @@ func TestHugeBatchAboveRowsNamesRows(t *testing.T) {
 		assert.Equal(t, "nidim "+args[0]+": --batch 10000000 is larger than the 216 training rows; use --batch 216 or less, or more data.\n", stderr)
 	}
 }
+
+// The CNN's widths are fixed, so its message named a --hidden that does
+// not change its size.
+func TestHugeCNNNamesImages(t *testing.T) {
+	if physicalMemory() == 0 {
+		t.Skip("this system does not report its memory")
+	}
+	cfg := dim.DefaultConfig()
+	cfg.Encoder = "cnn"
+	err := checkModelMemory(cfg, []int{1, 40000, 40000})
+	require.Error(t, err)
+	assert.True(t, strings.HasPrefix(err.Error(), "the cnn encoder for samples of shape [1 40000 40000] has at least"), err.Error())
+	assert.True(t, strings.HasSuffix(err.Error(), "; use smaller images or --encoder mlp"), err.Error())
+}

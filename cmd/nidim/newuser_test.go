@@ -1754,6 +1754,6 @@ func TestDataFlagDashNamesStdin(t *testing.T) {
 		code, stdout, stderr := runCmd(c.args...)
 		assert.Equal(t, exitUsage, code, "%v", c.args)
 		assert.Empty(t, stdout, "%v", c.args)
-		assert.Equal(t, c.want+` a file named "-", because only the FILE argument of nidim test and plot reads standard input; pass a file path, or ./- for a file of that name.`+"\n", stderr, "%v", c.args)
+		assert.Equal(t, c.want+` a file named "-", because only the FILE argument of nidim test and plot reads standard input; pass a file path.`+"\n", stderr, "%v", c.args)
 	}
 }

@@ -361,8 +361,11 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	for _, note := range featureNotes {
 		printNote(stderr, "nidim sweep", note)
 	}
+	// The batch notes, too, concern only runs still to train.
 	for _, note := range batchNotes {
-		printNote(stderr, "nidim sweep", note)
+		if len(todo) > 0 {
+			printNote(stderr, "nidim sweep", note)
+		}
 	}
 	for i, r := range runs {
 		key := r.Key()

@@ -537,9 +537,11 @@ func TestSweepNotesOnlyForRunsToTrain(t *testing.T) {
 	code, _, stderr := runCmd(args...)
 	require.Equal(t, exitOK, code, stderr)
 	require.Contains(t, stderr, "batch rows lie within the noise's reach")
+	require.Contains(t, stderr, "recipe's --batch 4096 is larger than the 216 training rows")
 
 	code, _, stderr = runCmd(args...)
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stderr, "1 run, 1 already in")
 	assert.NotContains(t, stderr, "batch rows lie within the noise's reach")
+	assert.NotContains(t, stderr, "recipe's --batch", "nor the batch notes")
 }

@@ -1212,11 +1212,12 @@ func flagWording(err error) string {
 // fileFlagError names the flag in err when the file that the flag gives
 // does not exist, because the library's message names only the path. For
 // "-" the error explains that the flag does not read standard input,
-// which nidim test and plot read for that name. Other errors pass through
-// unchanged.
+// which nidim test and plot read for that name. A file named "-" would
+// not help: matrix files need an extension that names their format.
+// Other errors pass through unchanged.
 func fileFlagError(flagName, path string, err error) error {
 	if errors.Is(err, fs.ErrNotExist) && path == stdinPath {
-		return fmt.Errorf("%s - would read a file named \"-\", because only the FILE argument of nidim test and plot reads standard input; pass a file path, or ./- for a file of that name", flagName)
+		return fmt.Errorf("%s - would read a file named \"-\", because only the FILE argument of nidim test and plot reads standard input; pass a file path", flagName)
 	}
 	if errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("%s %s does not exist; check the path", flagName, path)
