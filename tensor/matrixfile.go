@@ -223,6 +223,14 @@ func CheckMatrixOutputName(path string) error {
 	return err
 }
 
+// SameMatrixFormat reports whether the names a and b call for the same
+// matrix file format, with or without gzip.
+func SameMatrixFormat(a, b string) bool {
+	fa, gza := matrixFileFormat(a)
+	fb, gzb := matrixFileFormat(b)
+	return fa == fb && gza == gzb
+}
+
 // matrixOutputFormat returns the format WriteMatrixFile uses for path,
 // whether it gzips, and the separator of the text formats.
 func matrixOutputFormat(path string) (format matrixFormat, gz bool, sep rune, err error) {

@@ -258,3 +258,11 @@ func TestReadMatrixFileErrorNamesPath(t *testing.T) {
 	require.ErrorAs(t, err, &unsupported)
 	assert.True(t, strings.HasPrefix(err.Error(), "tensor: "+complex+": unsupported NPY file: dtype \"<c8\""), err.Error())
 }
+
+func TestSameMatrixFormat(t *testing.T) {
+	assert.True(t, SameMatrixFormat("a.npy", "dir/B.NPY"))
+	assert.True(t, SameMatrixFormat("a.csv.gz", "b.csv.gz"))
+	assert.False(t, SameMatrixFormat("a.npy", "a.csv"))
+	assert.False(t, SameMatrixFormat("a.csv", "a.csv.gz"))
+	assert.False(t, SameMatrixFormat("a.csv", "a.tsv"))
+}

@@ -127,6 +127,11 @@ func (c *modelCommand) checkOut(stdout io.Writer, inputs ...inputFile) int {
 	if err := tensor.CheckMatrixOutputName(*c.out); err != nil {
 		return c.fail(exitUsage, "--out %s", strings.TrimPrefix(err.Error(), "tensor: "))
 	}
+	// The format follows the name given, and the write goes through a
+	// symbolic link to its target, so the two names must agree.
+	if target, err := atomicfile.Target(*c.out); err == nil && !tensor.SameMatrixFormat(*c.out, target) {
+		return c.fail(exitUsage, "--out %s is a symbolic link to %s, whose name calls for another format than the link's; pass the target's path, or a link whose name ends like the target's", *c.out, target)
+	}
 	return -1
 }
 

@@ -163,3 +163,20 @@ func symlink(t *testing.T, target, link string) {
 		t.Skipf("cannot create a symbolic link here: %v", err)
 	}
 }
+
+// The format follows the --out name, and the write goes through the link,
+// so a link latest.npy to run.csv got NPY bytes in run.csv.
+func TestOutLinkWithOtherFormatRejected(t *testing.T) {
+	data, _, model := trainTinyModel(t)
+	dir := t.TempDir()
+	target := filepath.Join(dir, "run.csv")
+	require.NoError(t, os.WriteFile(target, []byte("1,2\n"), 0o644))
+	link := filepath.Join(dir, "latest.npy")
+	symlink(t, "run.csv", link)
+	for _, command := range []string{"embed", "score"} {
+		code, _, stderr := runCmd(command, model, "--data", data, "--out", link)
+		assert.Equal(t, exitUsage, code, command)
+		assert.Equal(t, "nidim "+command+": --out "+link+" is a symbolic link to "+target+", whose name calls for another format than the link's; pass the target's path, or a link whose name ends like the target's.\n", stderr, command)
+	}
+	assert.Equal(t, "1,2\n", string(readFile(t, target)), "the target is kept")
+}
