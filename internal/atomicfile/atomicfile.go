@@ -74,10 +74,16 @@ const maxLinks = 255
 // end of the chain of links, which need not exist yet: a dangling link
 // gets its target created. It returns an error for a chain of more than
 // maxLinks links, such as a loop, for a dangling link whose target
-// directory does not exist, and for a link to a device, named pipe or
-// socket.
+// directory does not exist, and for a device, named pipe or socket, given
+// directly or through a link.
 func Target(path string) (string, error) {
 	fi, err := os.Lstat(path)
+	if err == nil && fi.Mode()&fs.ModeSymlink == 0 && !fi.Mode().IsRegular() && !fi.IsDir() {
+		// The rename would put a regular file in place of the device or
+		// pipe, which a program running as root may do: --out /dev/null
+		// would remove /dev/null. A directory is left to the caller.
+		return "", fmt.Errorf("%s is not a regular file but a device, named pipe or socket, and writing replaces the file at that path; pass the path of a regular file", path)
+	}
 	if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
 		// A missing path is created. Any other error is the one that
 		// creating the temporary file reports.

@@ -32,3 +32,19 @@ func TestWriteSymlinkToPipeRejected(t *testing.T) {
 	requireLink(t, link, "pipe")
 	assert.Empty(t, temporaryFiles(t, dir))
 }
+
+// The same for a device or named pipe named directly: as root, --out
+// /dev/null replaced /dev/null with a regular file.
+func TestWritePipeRejected(t *testing.T) {
+	dir := t.TempDir()
+	pipe := filepath.Join(dir, "pipe")
+	if err := unix.Mkfifo(pipe, 0o644); err != nil {
+		t.Skipf("cannot create a named pipe here: %v", err)
+	}
+	err := writeText(pipe, "new")
+	assert.EqualError(t, err, pipe+" is not a regular file but a device, named pipe or socket, and writing replaces the file at that path; pass the path of a regular file")
+	fi, err := os.Lstat(pipe)
+	require.NoError(t, err)
+	assert.Equal(t, os.ModeNamedPipe, fi.Mode().Type(), "the pipe was replaced")
+	assert.Empty(t, temporaryFiles(t, dir))
+}
