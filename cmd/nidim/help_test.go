@@ -108,6 +108,7 @@ func TestUnknownCommandSuggestsClosest(t *testing.T) {
 		{[]string{"evl", "m.safetensors"}, "nidim: unknown command \"evl\" (did you mean \"eval\"?); run \"nidim help\" for the list.\n"},
 		{[]string{"help", "plt"}, "nidim: unknown command \"plt\" (did you mean \"plot\"?); run \"nidim help\" for the list.\n"},
 		{[]string{"bogus"}, "nidim: unknown command \"bogus\"; run \"nidim help\" for the list.\n"},
+		{[]string{"halp"}, "nidim: unknown command \"halp\" (did you mean \"help\"?); run \"nidim help\" for the list.\n"},
 		{[]string{"x"}, "nidim: unknown command \"x\"; run \"nidim help\" for the list.\n"},
 	}
 	for _, c := range cases {

@@ -97,7 +97,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 // commandSuggestion returns " (did you mean "NAME"?)" when one command
 // name is the obvious intent of the unknown name, and "" otherwise.
 func commandSuggestion(name string) string {
-	names := make([]string, 0, len(commands))
+	// help is handled before the command table, but is a command too.
+	names := []string{"help"}
 	for n := range commands {
 		names = append(names, n)
 	}
