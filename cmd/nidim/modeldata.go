@@ -74,10 +74,11 @@ func (c *modelCommand) fail(status int, format string, a ...any) int {
 func (c *modelCommand) check(files []string, example, outExample string) int {
 	c.outExample = outExample
 	if len(files) == 1 {
-		if *c.model != "" {
-			return c.fail(exitUsage, "the model is given twice, as --model %s and as the argument %s; pass it once.", *c.model, files[0])
+		model, err := checkpointArg(files, *c.model, example)
+		if err != nil {
+			return c.fail(exitUsage, "%v", err)
 		}
-		*c.model = files[0]
+		*c.model = model
 	}
 	switch {
 	case *c.model == "":
@@ -252,10 +253,9 @@ func scaleNote(data, path string, m *dim.Model, values []float32) string {
 	return note
 }
 
-// checkpointArg returns the checkpoint of export and serve, given as the
-// one argument or as --model (model), as embed, score and eval take it.
-// example is the command line that the error for a missing checkpoint
-// shows.
+// checkpointArg returns the checkpoint of a command that takes it as the
+// one argument or as --model (model). example is the command line that
+// the error for a missing checkpoint shows.
 func checkpointArg(positional []string, model, example string) (string, error) {
 	switch {
 	case len(positional) > 1:
