@@ -340,17 +340,18 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), stopSignals...)
 	defer stop()
-	fmt.Fprintf(stderr, "nidim sweep: %s, %d already in %s; shared settings: %s\n", plural(len(runs), "run", "runs"), countDone(runs, done), csvPath, settings)
-	values := train.X.Shape[1]
-	if note := dimNote("the --dims entry", slices.Max(dimList), values, fmt.Sprintf("Use --dims entries of %d or less", values)); note != "" {
-		printNote(stderr, "nidim sweep", note)
-	}
-	// The notes on the settings concern the runs still to train.
+	// The notes on the settings and the batch concern the runs still to
+	// train.
 	var todo []dim.SweepRun
 	for _, r := range runs {
 		if !done[r.Key()] {
 			todo = append(todo, r)
 		}
+	}
+	fmt.Fprintf(stderr, "nidim sweep: %s, %d already in %s; shared settings: %s\n", plural(len(runs), "run", "runs"), len(runs)-len(todo), csvPath, settings)
+	values := train.X.Shape[1]
+	if note := dimNote("the --dims entry", slices.Max(dimList), values, fmt.Sprintf("Use --dims entries of %d or less", values)); note != "" {
+		printNote(stderr, "nidim sweep", note)
 	}
 	if note := sweepSaturationNote(todo); note != "" {
 		printNote(stderr, "nidim sweep", note)
@@ -361,7 +362,6 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	for _, note := range featureNotes {
 		printNote(stderr, "nidim sweep", note)
 	}
-	// The batch notes, too, concern only runs still to train.
 	for _, note := range batchNotes {
 		if len(todo) > 0 {
 			printNote(stderr, "nidim sweep", note)
@@ -467,16 +467,6 @@ func fewTestRowsError(nTest int, df dataFlags, stored float64, skip string) erro
 		fix += ", or " + skip
 	}
 	return fmt.Errorf("the test split has %s, and the MI estimate needs at least 2; %s", plural(nTest, "row", "rows"), fix)
-}
-
-func countDone(runs []dim.SweepRun, done map[string]bool) int {
-	n := 0
-	for _, r := range runs {
-		if done[r.Key()] {
-			n++
-		}
-	}
-	return n
 }
 
 // sweepFormat is the version of the rows of sweep.csv, recorded as the
