@@ -218,7 +218,7 @@ func modelFromCheckpoint(path string, c *nn.Checkpoint) (*Model, error) {
 		have += float64(len(t.Data))
 	}
 	if need := MinWeights(cfg, cfg.Input); need > have {
-		return nil, fmt.Errorf("dim: %s: its config (%s encoder, input %v, hidden %d, dim %d) needs at least %.0f weights, but the file holds %.0f values, so the file is damaged; restore it from a copy or train the model again",
+		return nil, fmt.Errorf("dim: %s: its config (%s encoder, input %v, hidden %d, dim %d) needs at least %.0f weights, but the file contains only %.0f values, so it is damaged; restore it from a copy or train the model again",
 			path, cfg.Encoder, cfg.Input, cfg.Hidden, cfg.Dim, need, have)
 	}
 	m, err := NewModel(cfg, cfg.Input)

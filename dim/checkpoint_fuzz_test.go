@@ -70,7 +70,7 @@ func TestLoadModelHugeConfig(t *testing.T) {
 	c.Metadata[metaChecksum] = checksum(c.Tensors, c.Metadata)
 
 	_, err := modelFromCheckpoint(path, c)
-	assert.EqualError(t, err, "dim: "+path+": its config (mlp encoder, input [4], hidden 100000, dim 2) needs at least 10000600000 weights, but the file holds 40 values, so the file is damaged; restore it from a copy or train the model again")
+	assert.EqualError(t, err, "dim: "+path+": its config (mlp encoder, input [4], hidden 100000, dim 2) needs at least 10000600000 weights, but the file contains only 40 values, so it is damaged; restore it from a copy or train the model again")
 }
 
 // An invalid config is named once with the package prefix, not as

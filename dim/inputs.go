@@ -14,8 +14,8 @@ type ValueRange struct{ Min, Max float32 }
 
 // rangeSample is the number of values that RangeOf draws to estimate
 // percentiles. About 10 of them fall in each 1 % tail, enough to tell
-// scales apart by a factor of 10. RangeOf then takes 16 µs for one MNIST
-// row and 40 µs for 64, which serve spends on every request; with 8192
+// scales apart by a factor of 10. serve calls RangeOf on every request,
+// where it takes 16 µs for one MNIST row and 40 µs for 64. With 8192
 // values the 64 rows took 0.67 ms.
 const rangeSample = 1 << 10
 

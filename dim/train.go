@@ -94,8 +94,8 @@ type Config struct {
 	PenaltyDirections int     `json:"penalty_directions,omitempty"`
 
 	// TestFraction is the share of a matrix data file that nidim train
-	// held out for testing, which with Seed selects the training split
-	// again, so that eval and a resumed run need not be told it. It is 0
+	// held out for testing. With Seed it selects the training split
+	// again, so eval and a resumed run need no --test-fraction. It is 0
 	// when the data came split (MNIST-style IDX files) and in checkpoints
 	// written before nidim stored it. Training itself does not read it.
 	TestFraction float64 `json:"test_fraction,omitempty"`

@@ -337,16 +337,18 @@ func builtinMNISTMismatch(model string, m *dim.Model, values int) string {
 		values, model, m.Encoder.InputSize(), m.Config.Input)
 }
 
-// columnNumbersNote returns a note when the first row of values, a matrix
-// of cols columns read from source (such as "--data x.csv"), is 0, 1, ...,
-// cols-1 or 1, 2, ..., cols and came from the first line of a text
-// matrix, and "" otherwise. tensor.ReadCSV reads a header of unquoted
+// columnNumbersNote returns a note when the first row of values is 0, 1,
+// ..., cols-1 or 1, 2, ..., cols and came from the first line of a text
+// matrix, and "" otherwise. values is a matrix of cols columns read from
+// source, such as "--data x.csv". tensor.ReadCSV reads a header of unquoted
 // numbers, which pandas writes for integer column names, as a data row,
 // so such a row is most likely a header that adds one sample to the
 // user's rows. Fewer than 3 columns are too likely to start with such
 // values by chance. textStart returns the first bytes of the input,
-// decompressed, or nil when it is not text; it is called only for a
+// decompressed, or nil when it is not text. It is called only for a
 // numbered row, to see whether a header line came before it.
+// NOTE: ReadMatrixFile does not report whether it skipped a header, so
+// textStart reads the start of the file a second time.
 func columnNumbersNote(source string, values []float64, cols int, textStart func() []byte) string {
 	if cols < 3 || len(values) < cols {
 		return ""

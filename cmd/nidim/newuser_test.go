@@ -1706,7 +1706,7 @@ func TestCheckpointWithMatrixNameNoted(t *testing.T) {
 
 // --clean-view and --shared-view choose which views get the augmentation,
 // so without augmentation, as in the match recipe, they changed nothing
-// and nidim said nothing. Train and sweep now reject them there, and
+// and nidim printed no message. Train and sweep now reject them there, and
 // still take them with augmented views.
 func TestCleanOrSharedViewWithoutAugmentation(t *testing.T) {
 	dir := t.TempDir()

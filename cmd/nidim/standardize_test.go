@@ -367,7 +367,7 @@ func TestStandardizeFitsTrainingSplitOnly(t *testing.T) {
 }
 
 // A feature on a scale 1000 times that of the others trained badly
-// without --standardize, and nidim said nothing. Train and sweep now name
+// without --standardize, and nidim printed no note. Train and sweep now name
 // both columns and --standardize, and say nothing with --standardize or
 // with columns of similar scales.
 func TestFeatureScaleSpreadNoted(t *testing.T) {

@@ -336,15 +336,15 @@ func (d *dataFlags) args() string {
 
 // useModelFraction makes d split a matrix --data as the training run of
 // the model m, read from path, did. When --test-fraction was not given
-// (given is false), d takes the fraction that m stores. When it was given
+// (flagGiven is false), d takes the fraction that m stores. When it was given
 // with another value, the error names both. A model trained on MNIST-style
 // data, or written before nidim stored the fraction, leaves d as it is.
-func (d *dataFlags) useModelFraction(path string, m *dim.Model, given bool) error {
+func (d *dataFlags) useModelFraction(path string, m *dim.Model, flagGiven bool) error {
 	stored := m.Config.TestFraction
 	if stored == 0 || d.data == "" || isDir(d.data) {
 		return nil
 	}
-	if !given {
+	if !flagGiven {
 		d.testFraction = stored
 		return nil
 	}
@@ -586,9 +586,9 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 				return fail(exitUsage, "--out %s contains an unfinished run (%s of %d epochs), written by nidim export; resume the checkpoint it was exported from, or pass another --out or delete the file to start over.",
 					*out, unfinishedText(old), old.Config.Epochs)
 			}
-			// The data is not loaded yet, so the command takes this run's
-			// data flags, and the size the run was trained on tells
-			// whether they fit.
+			// The data is not loaded yet, so the suggested command takes
+			// this run's data flags. The size the old run was trained on
+			// lets the user check that they fit.
 			trainedOn := ""
 			size, _, _ := strings.Cut(old.Data, " sha256:")
 			if rows, shape, ok := strings.Cut(size, " x "); ok {
