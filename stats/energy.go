@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"slices"
-	"sort"
 )
 
 // Energy statistics of Székely and Rizzo. For a sample x_1..x_n and a
@@ -43,7 +41,9 @@ const (
 // so the estimated parameters do not matter), standardized the same way,
 // and the p-value is the fraction of replicate statistics >= E, with no +1
 // correction, so it can be 0. Its Monte Carlo standard error is about
-// sqrt(p(1-p)/B). Draws use math/rand/v2 PCG seeded with mc.Seed.
+// sqrt(p(1-p)/B). With mc.StopAfter the p-value is instead the
+// sequential one of Besag and Clifford (see MonteCarlo), which is never
+// 0. Draws use math/rand/v2 PCG seeded with mc.Seed.
 // Replicates run in parallel, and the result does not depend on
 // mc.Workers.
 //
@@ -72,10 +72,6 @@ func EnergyNormality(m Matrix, mc MonteCarlo) (MCResult, error) {
 		return MCResult{}, fmt.Errorf("stats: %s: %w", test, err)
 	}
 
-	reps := mc.Replicates
-	if reps <= 0 {
-		reps = defaultEnergyReplicates
-	}
 	replicate := func(r int, buf Matrix) float64 {
 		rng := newRand(mc.Seed, streamReplicate+uint64(r))
 		for k := range buf.Data {
@@ -89,13 +85,12 @@ func EnergyNormality(m Matrix, mc MonteCarlo) (MCResult, error) {
 		}
 		return e
 	}
-	atLeast := countReplicatesAtLeast(stat, reps, x.N, x.D, mc.workers(), replicate)
-	return MCResult{
-		Result:     Result{Statistic: stat, PValue: float64(atLeast) / float64(reps)},
-		Replicates: reps,
-		Subsampled: subsampled,
-		UsedN:      x.N,
-	}, nil
+	draws := mc.countReplicates(stat, defaultEnergyReplicates, x.N, x.D, replicate)
+	p := draws.pValue()
+	if mc.StopAfter <= 0 {
+		p = float64(draws.atLeast) / float64(draws.drawn)
+	}
+	return mc.result(stat, p, draws, subsampled, x.N), nil
 }
 
 // EnergyPrior tests whether the sample follows a fully specified prior with
@@ -123,9 +118,10 @@ func EnergyNormality(m Matrix, mc MonteCarlo) (MCResult, error) {
 //     prior while losing some power against a larger M.
 //
 // P-value: Monte Carlo, (1 + #{E* >= E})/(B + 1) over B = mc.Replicates
-// (default 999) samples of n rows drawn from the prior. It is a valid
-// p-value for any B; its resolution is 1/(B + 1) and its standard error
-// about sqrt(p(1-p)/B).
+// (default 999) samples of n rows drawn from the prior, or sequential
+// with mc.StopAfter (see MonteCarlo). It is a valid p-value for any B;
+// its resolution is 1/(B + 1) and its standard error about
+// sqrt(p(1-p)/B).
 //
 // Special cases:
 //   - NaN or ±Inf anywhere: error naming the row and column.
@@ -155,10 +151,6 @@ func EnergyPrior(m Matrix, prior string, mc MonteCarlo) (MCResult, error) {
 	}
 	stat := energyStatistic(x, target, workers)
 
-	reps := mc.Replicates
-	if reps <= 0 {
-		reps = defaultEnergyReplicates
-	}
 	replicate := func(r int, buf Matrix) float64 {
 		rng := newRand(mc.Seed, streamReplicate+uint64(r))
 		if prior == "gaussian" {
@@ -172,13 +164,8 @@ func EnergyPrior(m Matrix, prior string, mc MonteCarlo) (MCResult, error) {
 		}
 		return energyStatistic(buf, target, 1)
 	}
-	atLeast := countReplicatesAtLeast(stat, reps, x.N, x.D, workers, replicate)
-	return MCResult{
-		Result:     Result{Statistic: stat, PValue: float64(1+atLeast) / float64(reps+1)},
-		Replicates: reps,
-		Subsampled: subsampled,
-		UsedN:      x.N,
-	}, nil
+	draws := mc.countReplicates(stat, defaultEnergyReplicates, x.N, x.D, replicate)
+	return mc.result(stat, draws.pValue(), draws, subsampled, x.N), nil
 }
 
 // EnergyPriorColumns runs the one-dimensional energy test of every column
@@ -192,8 +179,11 @@ func EnergyPrior(m Matrix, prior string, mc MonteCarlo) (MCResult, error) {
 // prior's marginal.
 //
 // P-value: Monte Carlo, (1 + #{E* >= E_j})/(B + 1). The null distribution
-// depends only on n and the prior, so one set of B = mc.Replicates
-// (default 999) replicates serves every column. Each column's p-value is
+// depends only on n and the prior, so one sequence of B = mc.Replicates
+// (default 999) replicates serves every column. With mc.StopAfter each
+// column's p-value is sequential (see MonteCarlo): it stops on that
+// sequence where the column alone would, and drawing goes on until every
+// column has stopped or the maximum is drawn. Each column's p-value is
 // exact on its own. The p-values of different columns depend on each other
 // through the shared replicates, which Holm's and Bonferroni's corrections
 // allow.
@@ -226,57 +216,31 @@ func EnergyPriorColumns(m Matrix, prior string, mc MonteCarlo) ([]MCResult, erro
 		observed[j] = energyStatistic(Matrix{N: m.N, D: 1, Data: m.Col(j)}, target, 1)
 	})
 
-	reps := mc.Replicates
-	if reps <= 0 {
-		reps = defaultEnergyReplicates
-	}
-	null := make([]float64, reps)
-	forEachBlock(reps, workers, func(r int) {
+	replicate := func(r int, buf Matrix) float64 {
 		rng := newRand(mc.Seed, streamReplicate+uint64(r))
-		buf := make([]float64, m.N)
-		for i := range buf {
-			buf[i] = draw(rng)
+		for i := range buf.Data {
+			buf.Data[i] = draw(rng)
 		}
-		null[r] = energyStatistic(Matrix{N: m.N, D: 1, Data: buf}, target, 1)
+		return energyStatistic(buf, target, 1)
+	}
+	// Each column counts the shared replicates against its own statistic
+	// and stops on its own; drawing ends when all have stopped.
+	draws := make([]mcDraws, m.D)
+	running := m.D
+	drawReplicates(mc.maxReplicates(defaultEnergyReplicates), mc.StopAfter, m.N, 1, workers, replicate, func(first int, values []float64) bool {
+		for j, e := range observed {
+			if !draws[j].stopped && draws[j].count(e, mc.StopAfter, first, values) {
+				running--
+			}
+		}
+		return running == 0
 	})
-	slices.Sort(null)
 
 	out := make([]MCResult, m.D)
 	for j, e := range observed {
-		// Replicates >= e are those from the first index not below e.
-		atLeast := reps - sort.SearchFloat64s(null, e)
-		out[j] = MCResult{
-			Result:     Result{Statistic: e, PValue: float64(1+atLeast) / float64(reps+1)},
-			Replicates: reps,
-			UsedN:      m.N,
-		}
+		out[j] = mc.result(e, draws[j].pValue(), draws[j], false, m.N)
 	}
 	return out, nil
-}
-
-// countReplicatesAtLeast runs replicate(r, buf) for r in [0, reps) on up to
-// workers goroutines, each with its own n x d scratch matrix, and returns
-// how many replicate statistics are >= stat. Replicate r draws from its own
-// PCG stream, so the count does not depend on the worker count.
-func countReplicatesAtLeast(stat float64, reps, n, d, workers int, replicate func(r int, buf Matrix) float64) int {
-	workers = max(1, min(workers, reps))
-	bufs := make(chan Matrix, workers)
-	for w := 0; w < workers; w++ {
-		bufs <- Matrix{N: n, D: d, Data: make([]float64, n*d)}
-	}
-	values := make([]float64, reps)
-	forEachBlock(reps, workers, func(r int) {
-		buf := <-bufs
-		values[r] = replicate(r, buf)
-		bufs <- buf
-	})
-	count := 0
-	for _, v := range values {
-		if v >= stat {
-			count++
-		}
-	}
-	return count
 }
 
 // energyTarget supplies the two expectations of the energy statistic for a

@@ -117,7 +117,8 @@ func EppsPulleySpecifiedAsymptotic(x []float64) (Result, error) {
 //
 // P-value: Monte Carlo, (1 + #{T* >= T})/(B + 1) over B = mc.Replicates
 // (default 999) samples of n draws from N(0, 1) (math/rand/v2 PCG seeded
-// with mc.Seed, one stream per replicate). It is a valid p-value for every
+// with mc.Seed, one stream per replicate), or sequential with
+// mc.StopAfter (see MonteCarlo). It is a valid p-value for every
 // n and B, with resolution 1/(B + 1) and standard error about
 // sqrt(p(1-p)/B). Replicates run on mc.Workers goroutines and the result
 // does not depend on their number. mc.MaxSamples caps n with a seeded
@@ -135,23 +136,14 @@ func EppsPulleySpecified(x []float64, mc MonteCarlo) (MCResult, error) {
 	sub, subsampled := mc.subsample(Matrix{N: len(x), D: 1, Data: x})
 	y := sub.Data
 	stat := eppsPulleyStatistic(y, mc.workers())
-	reps := mc.Replicates
-	if reps <= 0 {
-		reps = defaultEPReplicates
-	}
-	atLeast := countReplicatesAtLeast(stat, reps, len(y), 1, mc.workers(), func(r int, buf Matrix) float64 {
+	draws := mc.countReplicates(stat, defaultEPReplicates, len(y), 1, func(r int, buf Matrix) float64 {
 		rng := newRand(mc.Seed, streamReplicate+uint64(r))
 		for k := range buf.Data {
 			buf.Data[k] = rng.NormFloat64()
 		}
 		return eppsPulleyStatistic(buf.Data, 1)
 	})
-	return MCResult{
-		Result:     Result{Statistic: stat, PValue: float64(1+atLeast) / float64(1+reps)},
-		Replicates: reps,
-		Subsampled: subsampled,
-		UsedN:      len(y),
-	}, nil
+	return mc.result(stat, draws.pValue(), draws, subsampled, len(y)), nil
 }
 
 // SlicedEppsPulley tests that the rows of m are independent N(0, I_d) draws
@@ -168,10 +160,11 @@ func EppsPulleySpecified(x []float64, mc MonteCarlo) (MCResult, error) {
 //
 // P-value: Monte Carlo, (1 + #{S* >= S})/(B + 1) over B = mc.Replicates
 // (default 999) samples of n rows from N(0, I_d) projected on the same
-// directions. It is valid for every n, d and number of directions, because
-// the observed and the simulated statistics use the same directions.
-// mc.MaxSamples caps n with a seeded subsample and mc.Workers sets the
-// goroutines, which do not change the result.
+// directions, or sequential with mc.StopAfter (see MonteCarlo). It is
+// valid for every n, d and number of directions, because the observed
+// and the simulated statistics use the same directions. mc.MaxSamples
+// caps n with a seeded subsample and mc.Workers sets the goroutines,
+// which do not change the result.
 //
 // Cost: (B + 1) directions pairwise sums of n values, plus O(B n d) for
 // the projections.
@@ -191,17 +184,13 @@ func SlicedEppsPulley(m Matrix, directions int, mc MonteCarlo) (MCResult, error)
 
 	proj := make([]float64, x.N)
 	stat := slicedEPStatistic(x, dirs, proj, workers)
-	reps := mc.Replicates
-	if reps <= 0 {
-		reps = defaultEPReplicates
-	}
 	// One projection buffer per worker, handed out like the replicate
-	// matrices of countReplicatesAtLeast.
+	// matrices of drawReplicates.
 	projBufs := make(chan []float64, max(1, workers))
 	for range max(1, workers) {
 		projBufs <- make([]float64, x.N)
 	}
-	atLeast := countReplicatesAtLeast(stat, reps, x.N, x.D, workers, func(r int, buf Matrix) float64 {
+	draws := mc.countReplicates(stat, defaultEPReplicates, x.N, x.D, func(r int, buf Matrix) float64 {
 		rng := newRand(mc.Seed, streamReplicate+uint64(r))
 		for k := range buf.Data {
 			buf.Data[k] = rng.NormFloat64()
@@ -211,12 +200,7 @@ func SlicedEppsPulley(m Matrix, directions int, mc MonteCarlo) (MCResult, error)
 		projBufs <- p
 		return s
 	})
-	return MCResult{
-		Result:     Result{Statistic: stat, PValue: float64(1+atLeast) / float64(1+reps)},
-		Replicates: reps,
-		Subsampled: subsampled,
-		UsedN:      x.N,
-	}, nil
+	return mc.result(stat, draws.pValue(), draws, subsampled, x.N), nil
 }
 
 // RandomDirections returns k unit vectors in R^d, row-major in a k x d

@@ -13,8 +13,17 @@ import (
 // test's default number of replicates, seed 0 and one worker per CPU.
 type MonteCarlo struct {
 	// Replicates is the number of simulated samples behind a Monte Carlo
-	// p-value; 0 selects the test's default.
+	// p-value, or with StopAfter the most that may be drawn; 0 selects
+	// the test's default, or DefaultMaxReplicates with StopAfter.
 	Replicates int
+	// StopAfter, when positive, makes the p-value sequential (Besag and
+	// Clifford 1991, see montecarlo.go): replicates are drawn in order
+	// until StopAfter of them are at least as extreme as the observed
+	// statistic, giving StopAfter/(replicates drawn), or until Replicates
+	// are drawn, giving (1 + g)/(Replicates + 1) with g < StopAfter such
+	// replicates. The first replicates are those of a fixed run with the
+	// same seed. 0 draws a fixed number.
+	StopAfter int
 	// Seed drives every random draw of the test: the subsample, the
 	// replicates and any reference sample. Equal seeds give equal results.
 	Seed uint64
@@ -29,9 +38,16 @@ type MonteCarlo struct {
 // MCResult is the outcome of a test run under MonteCarlo settings.
 type MCResult struct {
 	Result
-	Replicates int  // simulated samples behind PValue; 0 for a closed-form p-value
-	Subsampled bool // the test ran on a random subsample of the rows
-	UsedN      int  // rows the test used
+	Replicates int // simulated samples drawn behind PValue; 0 for a closed-form p-value
+	// StopAfter and MaxReplicates are the h and the largest number of
+	// replicates of a sequential p-value, and 0 for a fixed count.
+	StopAfter, MaxReplicates int
+	// StoppedEarly is true when a sequential run stopped because
+	// StopAfter replicates were at least as extreme as the statistic, so
+	// that PValue is StopAfter/Replicates.
+	StoppedEarly bool
+	Subsampled   bool // the test ran on a random subsample of the rows
+	UsedN        int  // rows the test used
 }
 
 // Streams of the PCG generator, one per kind of draw, so that the subsample,

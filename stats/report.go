@@ -67,9 +67,10 @@ const (
 	// whose bootstrap costs O(B n² d). BenchmarkReportGaussian measures the
 	// resulting time.
 	DefaultEnergySamples = 500
-	// DefaultReplicates is the number of Monte Carlo replicates of the
-	// energy tests.
-	DefaultReplicates = 199
+	// minReportReplicates is the least maximum the report chooses for its
+	// sequential p-values, so that a p-value read on its own resolves
+	// 1/1000 even when few tests run.
+	minReportReplicates = 999
 	// shapiroMaxN is the largest sample Shapiro-Wilk and Shapiro-Francia
 	// accept; larger columns are subsampled to it.
 	shapiroMaxN = 5000
@@ -90,9 +91,23 @@ type ReportOptions struct {
 	// EnergySamples caps the rows of the multivariate energy tests, default
 	// min(DefaultEnergySamples, MaxSamples).
 	EnergySamples int
-	// Replicates is the Monte Carlo replicate count of the energy tests,
-	// default DefaultReplicates.
+	// Replicates, when positive, is a fixed Monte Carlo replicate count
+	// for the energy tests and the sliced Epps-Pulley test, whose p-values
+	// are then (1 + g)/(B + 1) with B = Replicates. 0, the default, makes
+	// those p-values sequential (Besag and Clifford; see MonteCarlo and
+	// montecarlo.go), with StopAfter and MaxReplicates.
 	Replicates int
+	// StopAfter is the h of the sequential p-values: a test stops drawing
+	// once h replicates are at least as extreme as its statistic. Default
+	// DefaultStopAfter. Only without Replicates.
+	StopAfter int
+	// MaxReplicates is the largest number of replicates a sequential
+	// p-value draws. The default is the least count whose smallest
+	// p-value lets Holm over the report's K p-values reject on it alone,
+	// about K/Alpha - 1, but at least 999 and at most
+	// DefaultMaxReplicates. K counts every requested entry, including
+	// those that then cannot run. Only without Replicates.
+	MaxReplicates int
 	// Eps is the uniform channel's noise half-width, which the grid test
 	// needs. 0 means unknown: the grid test then does not run and is listed
 	// in Report.Skipped, not in Report.Tests.
@@ -215,8 +230,11 @@ func normalizeOptions(opts ReportOptions) (ReportOptions, error) {
 	if !(opts.Alpha > 0 && opts.Alpha < 1) {
 		return opts, fmt.Errorf("stats: report: alpha %v is outside (0, 1); use a level such as 0.01", opts.Alpha)
 	}
-	if opts.MaxSamples < 0 || opts.EnergySamples < 0 || opts.Replicates < 0 || opts.Workers < 0 {
-		return opts, errors.New("stats: report: MaxSamples, EnergySamples, Replicates and Workers must not be negative; use 0 for the default")
+	if opts.MaxSamples < 0 || opts.EnergySamples < 0 || opts.Replicates < 0 || opts.StopAfter < 0 || opts.MaxReplicates < 0 || opts.Workers < 0 {
+		return opts, errors.New("stats: report: MaxSamples, EnergySamples, Replicates, StopAfter, MaxReplicates and Workers must not be negative; use 0 for the default")
+	}
+	if opts.Replicates > 0 && (opts.StopAfter > 0 || opts.MaxReplicates > 0) {
+		return opts, fmt.Errorf("stats: report: Replicates %d fixes the replicate count, which StopAfter and MaxReplicates, the settings of sequential p-values, contradict; set one or the other", opts.Replicates)
 	}
 	if opts.MaxSamples == 0 {
 		opts.MaxSamples = DefaultMaxSamples
@@ -224,8 +242,8 @@ func normalizeOptions(opts ReportOptions) (ReportOptions, error) {
 	if opts.EnergySamples == 0 {
 		opts.EnergySamples = min(DefaultEnergySamples, opts.MaxSamples)
 	}
-	if opts.Replicates == 0 {
-		opts.Replicates = DefaultReplicates
+	if opts.Replicates == 0 && opts.StopAfter == 0 {
+		opts.StopAfter = DefaultStopAfter
 	}
 
 	valid := ReportTestNames(opts.Prior)
@@ -281,11 +299,13 @@ func checkMagnitude(m Matrix) error {
 // singular covariance) is listed with its error and left out of the
 // family. Invalid options and non-finite values in m return an error.
 //
-// NOTE: a Monte Carlo p-value is at least 1/(B+1), and Holm multiplies the
-// smallest of K p-values by K. When K/(B+1) > alpha, Holm can reject on a
-// Monte Carlo test only after at least K - alpha (B+1) other tests reject.
-// With the default 199 replicates and many components the energy tests
-// then rarely decide the verdict, and WriteText prints a note saying so.
+// NOTE: a Monte Carlo p-value is at least 1/(B+1) with at most B
+// replicates, and Holm multiplies the smallest of K p-values by K. When
+// K/(B+1) > alpha, Holm can reject on a Monte Carlo test only after at
+// least K - alpha (B+1) other tests reject, and WriteText prints a note
+// saying so. The default sequential p-values choose B so that this does
+// not happen up to K = 200 at alpha 0.01 (see ReportOptions.MaxReplicates);
+// a fixed Replicates of 199 avoids it only up to K = 2.
 func BuildReport(m Matrix, opts ReportOptions) (*Report, error) {
 	opts, err := normalizeOptions(opts)
 	if err != nil {
@@ -299,6 +319,9 @@ func BuildReport(m Matrix, opts ReportOptions) (*Report, error) {
 	}
 	r := &Report{N: m.N, D: m.D, Prior: opts.Prior, Alpha: opts.Alpha, Worst: -1}
 	opts.Tests, r.Skipped = skipTests(opts)
+	if opts.Replicates == 0 && opts.MaxReplicates == 0 {
+		opts.MaxReplicates = reportMaxReplicates(opts, m.D)
+	}
 	r.describeComponents(m, opts)
 
 	// The normality tests run on g, the values mapped to N(0, 1) for a
@@ -342,6 +365,53 @@ func BuildReport(m Matrix, opts ReportOptions) (*Report, error) {
 	}
 	r.adjust()
 	return r, nil
+}
+
+// familySize returns the number of entries that the tests of opts give
+// on d columns, the K of Holm's adjustment when every entry runs.
+func familySize(opts ReportOptions, d int) int {
+	k := 0
+	for _, name := range opts.Tests {
+		switch {
+		case testSpecs[name].perComponent:
+			k += d
+		case name == "energy-prior" && opts.Prior == "uniform":
+			k += d + 1 // each component, and the multivariate test
+		default:
+			k++
+		}
+	}
+	return k
+}
+
+// reportMaxReplicates returns the default maximum of the sequential
+// p-values of a report with the tests of opts on d columns: the least
+// count that lets Holm reject on one of them alone, at least
+// minReportReplicates and at most DefaultMaxReplicates.
+func reportMaxReplicates(opts ReportOptions, d int) int {
+	return min(DefaultMaxReplicates, max(minReportReplicates, holmReplicates(familySize(opts, d), opts.Alpha)))
+}
+
+// holmReplicates returns the least replicate count B whose smallest
+// Monte Carlo p-value, 1/(B+1), Holm over k p-values at level alpha
+// turns into an adjusted p-value of at most alpha: k/(B+1) <= alpha,
+// checked as Holm and monteCarloNote compute it in floating point.
+func holmReplicates(k int, alpha float64) int {
+	b := max(0, int(math.Ceil(float64(k)/alpha))-1)
+	for alpha*float64(b+1) < float64(k) || float64(k)*(1/float64(b+1)) > alpha {
+		b++
+	}
+	return b
+}
+
+// monteCarlo returns the Monte Carlo settings of the report's tests:
+// a fixed count, or sequential p-values.
+func (opts ReportOptions) monteCarlo() MonteCarlo {
+	mc := MonteCarlo{Replicates: opts.Replicates, Seed: opts.Seed, Workers: opts.Workers}
+	if opts.Replicates == 0 {
+		mc.Replicates, mc.StopAfter = opts.MaxReplicates, opts.StopAfter
+	}
+	return mc
 }
 
 // skipTests returns the tests of opts that can run with its options and
@@ -484,7 +554,7 @@ func subsampleSlice(x []float64, k int, seed, stream uint64) ([]float64, bool) {
 
 // energyColumnEntries runs the per-component energy tests against U[0, 1].
 func energyColumnEntries(m Matrix, opts ReportOptions) []TestEntry {
-	res, err := EnergyPriorColumns(m, opts.Prior, MonteCarlo{Replicates: opts.Replicates, Seed: opts.Seed, Workers: opts.Workers})
+	res, err := EnergyPriorColumns(m, opts.Prior, opts.monteCarlo())
 	out := make([]TestEntry, m.D)
 	for j := range out {
 		e := TestEntry{Name: "energy-prior", Component: j}
@@ -507,7 +577,7 @@ func multivariateTests(m Matrix, opts ReportOptions) []TestEntry {
 		out = append(out, mardiaEntries(m, opts, selected("mardia-skewness"), selected("mardia-kurtosis"))...)
 	}
 
-	mc := MonteCarlo{Replicates: opts.Replicates, Seed: opts.Seed, Workers: opts.Workers}
+	mc := opts.monteCarlo()
 	if selected("henze-zirkler") {
 		opts.progress.start("henze-zirkler")
 		hz := mc
@@ -524,11 +594,13 @@ func multivariateTests(m Matrix, opts ReportOptions) []TestEntry {
 	if selected("energy") {
 		opts.progress.start("energy")
 		res, err := EnergyNormality(m, energy)
-		// EnergyNormality returns energy's fraction of replicates >= E,
-		// which is 0 when E beats them all. Holm would read 0 as certain
-		// rejection, so the report uses the valid (1 + count)/(B + 1).
-		reps := float64(res.Replicates)
-		res.PValue = (math.Round(res.PValue*reps) + 1) / (reps + 1)
+		// With a fixed count EnergyNormality returns energy's fraction of
+		// replicates >= E, which is 0 when E beats them all. Holm would
+		// read 0 as certain rejection, so the report uses the valid
+		// (1 + count)/(B + 1). A sequential p-value is valid as it is.
+		if reps := float64(res.Replicates); res.StopAfter == 0 {
+			res.PValue = (math.Round(res.PValue*reps) + 1) / (reps + 1)
+		}
 		out = append(out, finishEntry(TestEntry{Name: "energy", Component: -1, Extra: mcExtraOrNil(res, err), rowCap: energy.MaxSamples}, res.Result, err))
 	}
 	if selected("energy-prior") {
@@ -622,8 +694,15 @@ func mardiaCost(n, d int) float64 {
 	return min(fn*fd*fd*fd/6, fn*fn*fd/2)
 }
 
+// mcExtra returns the fields of a Monte Carlo test: the replicates drawn,
+// whether a sequential run stopped early, and for a sequential run its h
+// and its maximum.
 func mcExtra(r MCResult) map[string]any {
-	return map[string]any{"replicates": r.Replicates, "subsampled": r.Subsampled, "used_n": r.UsedN}
+	e := map[string]any{"replicates": r.Replicates, "stopped_early": r.StoppedEarly, "subsampled": r.Subsampled, "used_n": r.UsedN}
+	if r.StopAfter > 0 {
+		e["stop_after"], e["max_replicates"] = r.StopAfter, r.MaxReplicates
+	}
+	return e
 }
 
 func mcExtraOrNil(r MCResult, err error) map[string]any {

@@ -1,12 +1,14 @@
 package stats
 
 import (
+	"fmt"
 	"testing"
 )
 
 // BenchmarkReportGaussian times the whole gaussian battery on 10,000 x 64
 // standard normal values with the default options: Henze-Zirkler on a
-// subsample of 2000 rows, the energy tests on 500 rows with 199 replicates.
+// subsample of 2000 rows, the energy tests on 500 rows with sequential
+// p-values (at most 19999 replicates; far fewer on this null sample).
 // The multivariate sub-benchmark runs only the tests of this half of the
 // package (Mardia, Henze-Zirkler, energy, sphericity).
 func BenchmarkReportGaussian(b *testing.B) {
@@ -58,5 +60,43 @@ func BenchmarkMultivariateTests(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkMonteCarloPValue times the energy test against N(0, I) on 500
+// rows, as the report runs it, with the old fixed 199 replicates and with
+// sequential p-values (h = 10 and the maximum of a report with d
+// components, 5199 at d = 4 and 18399 at d = 16), on N(0, I) rows and on
+// rows whose first component is shifted by 0.5. It reports the replicates
+// drawn. Run it with -benchtime 1x: a shifted sequential run at d = 16
+// takes seconds.
+func BenchmarkMonteCarloPValue(b *testing.B) {
+	for _, d := range []int{4, 16} {
+		null := normalMatrix(500, d, 5)
+		shifted := normalMatrix(500, d, 6)
+		for i := range shifted.N {
+			shifted.Data[i*d] += 0.5
+		}
+		most := reportMaxReplicates(ReportOptions{Tests: ReportTestNames("gaussian"), Alpha: DefaultAlpha}, d)
+		for _, data := range []struct {
+			name string
+			m    Matrix
+		}{{"null", null}, {"shifted", shifted}} {
+			for _, mode := range []struct {
+				name string
+				mc   MonteCarlo
+			}{{"fixed199", MonteCarlo{Replicates: 199}}, {"sequential", MonteCarlo{Replicates: most, StopAfter: DefaultStopAfter}}} {
+				b.Run(fmt.Sprintf("d%d/%s/%s", d, data.name, mode.name), func(b *testing.B) {
+					var res MCResult
+					for b.Loop() {
+						var err error
+						if res, err = EnergyPrior(data.m, "gaussian", mode.mc); err != nil {
+							b.Fatal(err)
+						}
+					}
+					b.ReportMetric(float64(res.Replicates), "replicates")
+				})
+			}
+		}
 	}
 }

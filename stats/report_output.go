@@ -104,7 +104,15 @@ func (e TestEntry) notes(n, d int) string {
 		parts = append(parts, fmt.Sprintf("value %v outside the prior's support", v))
 	}
 	if reps, ok := e.Extra["replicates"].(int); ok && reps > 0 {
-		parts = append(parts, fmt.Sprintf("%d replicates", reps))
+		maxReps, sequential := e.Extra["max_replicates"].(int)
+		switch {
+		case !sequential:
+			parts = append(parts, fmt.Sprintf("%d replicates", reps))
+		case e.Extra["stopped_early"] == true:
+			parts = append(parts, fmt.Sprintf("sequential, stopped after %d of at most %d replicates", reps, maxReps))
+		default:
+			parts = append(parts, fmt.Sprintf("sequential, all %d replicates", reps))
+		}
 	}
 	if sub, ok := e.Extra["subsampled"].(bool); ok && sub {
 		parts = append(parts, fmt.Sprintf("subsample of %v of %d rows", e.Extra["used_n"], n))
@@ -115,8 +123,9 @@ func (e TestEntry) notes(n, d int) string {
 // monteCarloNote explains, when it applies, that Monte Carlo p-values are
 // too coarse for Holm to reject on them unless many other tests reject
 // first. Holm multiplies the i-th smallest of k p-values by k - i + 1, and
-// a Monte Carlo p-value is at least 1/(B+1) with B replicates, so it can
-// reject only at a rank i >= k + 1 - alpha (B+1).
+// a Monte Carlo p-value is at least 1/(B+1) with B replicates, or with at
+// most B for a sequential one, so it can reject only at a rank
+// i >= k + 1 - alpha (B+1).
 func (r *Report) monteCarloNote() string {
 	k := r.Ran()
 	for _, e := range r.Tests {
@@ -124,16 +133,17 @@ func (r *Report) monteCarloNote() string {
 		if !ok || e.Err != "" {
 			continue
 		}
+		from, flag := fmt.Sprintf("from %d replicates", reps), "--replicates"
+		if maxReps, sequential := e.Extra["max_replicates"].(int); sequential {
+			reps = maxReps
+			from, flag = fmt.Sprintf("from at most %d replicates", reps), "--max-replicates"
+		}
 		reach := r.Alpha * float64(reps+1)
 		if float64(k) > reach {
 			// The report also ends nidim train and nidim eval, which have no
 			// --replicates flag, so the note names the command that has one.
-			enough := int(math.Ceil(float64(k)/r.Alpha)) - 1
-			for r.Alpha*float64(enough+1) < float64(k) {
-				enough++
-			}
-			return fmt.Sprintf("Monte Carlo p-values from %d replicates are at least 1/%d, so Holm over %d tests at alpha %g rejects on them only after %d other tests reject; read them on their own, or test the embeddings with nidim test --replicates %d or more, which lets Holm reject on them alone.",
-				reps, reps+1, k, r.Alpha, int(math.Ceil(float64(k)-reach)), enough)
+			return fmt.Sprintf("Monte Carlo p-values %s are at least 1/%d, so Holm over %d tests at alpha %g rejects on them only after %d other tests reject; read them on their own, or test the embeddings with nidim test %s %d or more, which lets Holm reject on them alone.",
+				from, reps+1, k, r.Alpha, int(math.Ceil(float64(k)-reach)), flag, holmReplicates(k, r.Alpha))
 		}
 		return ""
 	}
@@ -243,9 +253,13 @@ func (r *Report) rowsNeeded(names []string) int {
 //	n, d, prior, alpha
 //	tests: [{name, component (-1 for multivariate), statistic, p_value,
 //	        p_adjusted, test-specific fields such as d_plus, d_minus, exact,
-//	        subsampled, used_n, replicates, df, b1, b2, outside_support (a
-//	        value where the prior's CDF is 0 or 1), and error when the
-//	        test could not run}]
+//	        subsampled, used_n, df, b1, b2, outside_support (a value where
+//	        the prior's CDF is 0 or 1), and error when the test could not
+//	        run; a Monte Carlo test adds replicates (the number drawn) and
+//	        stopped_early (a sequential run stopped when stop_after
+//	        replicates were at least as extreme, so p = stop_after /
+//	        replicates), and a sequential one also stop_after and
+//	        max_replicates}]
 //	components: [{component, mean, sd, skewness, excess_kurtosis, min, max}]
 //	max_ks_distance, max_ks_component, max_abs_correlation,
 //	max_correlation_pair ([a, b], null when d = 1 or when no pair of

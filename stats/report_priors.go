@@ -167,8 +167,8 @@ func gridEntry(col []float64, j int, opts ReportOptions) (TestEntry, Result, err
 // slicedEPEntry runs the sliced Epps-Pulley test against N(0, I) on the
 // rows of m, capped at the energy tests' row count.
 func slicedEPEntry(m Matrix, opts ReportOptions) TestEntry {
-	mc := MonteCarlo{Replicates: opts.Replicates, Seed: opts.Seed, Workers: opts.Workers,
-		MaxSamples: min(opts.EnergySamples, opts.MaxSamples)}
+	mc := opts.monteCarlo()
+	mc.MaxSamples = min(opts.EnergySamples, opts.MaxSamples)
 	res, err := SlicedEppsPulley(m, slicedEPDirections, mc)
 	e := TestEntry{Name: "sliced-epps-pulley", Component: -1, rowCap: mc.MaxSamples}
 	if err == nil {

@@ -60,8 +60,20 @@ Flags:
   --energy-samples N    rows used by the multivariate energy tests, whose
                         time grows with replicates x rows^2 x columns
                         (default 500, at most --max-samples; 0 uses all rows)
-  --replicates B        Monte Carlo replicates of the energy tests; their
-                        p-values are at least 1/(B+1) (default 199)
+  --replicates B        a fixed number of Monte Carlo replicates for the
+                        energy and sliced Epps-Pulley tests, whose p-values
+                        are then at least 1/(B+1); --replicates 199
+                        reproduces reports made before sequential p-values
+                        became the default (default: none, the p-values
+                        are sequential, see --max-replicates)
+  --max-replicates N    most replicates of a sequential Monte Carlo
+                        p-value: each test draws replicates until 10 are at
+                        least as extreme as its statistic, giving p = 10/L
+                        after L replicates, or until N, giving at least
+                        1/(N+1) (default: the least N that lets Holm over
+                        the run's K p-values reject on that one alone,
+                        K/alpha - 1, at least 999 and at most 19999). Not
+                        with --replicates
   --seed S              seed of every subsample and Monte Carlo draw, an
                         unsigned integer; equal seeds give equal output
                         (default 1)
@@ -110,7 +122,8 @@ func parseTestArgs(args []string) (opts stats.ReportOptions, path string, asJSON
 	alpha := fs.Float64("alpha", stats.DefaultAlpha, "")
 	maxSamples := fs.Int("max-samples", stats.DefaultMaxSamples, "")
 	energySamples := fs.Int("energy-samples", stats.DefaultEnergySamples, "")
-	replicates := fs.Int("replicates", stats.DefaultReplicates, "")
+	replicates := fs.Int("replicates", 0, "")
+	maxReplicates := fs.Int("max-replicates", 0, "")
 	seed := fs.Uint64("seed", 1, "")
 	threads := fs.Int("threads", 0, "")
 	jsonFlag := fs.Bool("json", false, "")
@@ -139,14 +152,19 @@ func parseTestArgs(args []string) (opts stats.ReportOptions, path string, asJSON
 	if *alpha <= 0 || *alpha >= 1 || math.IsNaN(*alpha) {
 		return opts, "", false, fmt.Errorf("invalid --alpha %v: use a probability between 0 and 1, such as 0.01", *alpha)
 	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	for _, f := range []struct {
 		name  string
 		value int
 		min   int
-	}{{"max-samples", *maxSamples, 0}, {"energy-samples", *energySamples, 0}, {"replicates", *replicates, 1}} {
-		if f.value < f.min {
+	}{{"max-samples", *maxSamples, 0}, {"energy-samples", *energySamples, 0}, {"replicates", *replicates, 1}, {"max-replicates", *maxReplicates, 1}} {
+		if set[f.name] && f.value < f.min {
 			return opts, "", false, fmt.Errorf("invalid --%s %d: use %d or more", f.name, f.value, f.min)
 		}
+	}
+	if set["replicates"] && set["max-replicates"] {
+		return opts, "", false, errors.New("--replicates fixes the number of Monte Carlo replicates and --max-replicates caps sequential p-values; pass one of them")
 	}
 	if *threads < 0 {
 		return opts, "", false, fmt.Errorf("invalid --threads %d: use 0 for all cores or a positive count", *threads)
@@ -166,6 +184,7 @@ func parseTestArgs(args []string) (opts stats.ReportOptions, path string, asJSON
 		MaxSamples:    allRows(*maxSamples),
 		EnergySamples: allRows(*energySamples),
 		Replicates:    *replicates,
+		MaxReplicates: *maxReplicates,
 		Eps:           *eps,
 		Seed:          *seed,
 		Workers:       *threads,
@@ -180,8 +199,7 @@ func parseTestArgs(args []string) (opts stats.ReportOptions, path string, asJSON
 			return opts, "", false, fmt.Errorf("--tests %q names no test: pass comma-separated names from %s", *tests, strings.Join(stats.TestNames, ", "))
 		}
 	}
-	epsSet := false
-	fs.Visit(func(f *flag.Flag) { epsSet = epsSet || f.Name == "eps" })
+	epsSet := set["eps"]
 	// Check the prior and the test names before reading a possibly large
 	// file, and without naming the file, which is not at fault. A given
 	// --eps is checked below instead, because the library accepts 0 for an

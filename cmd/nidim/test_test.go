@@ -177,6 +177,8 @@ func TestCommandTestUsageErrors(t *testing.T) {
 		{"negative eps with gaussian", []string{"test", "--eps", "-1", good}, []string{"--eps does not apply to the gaussian prior"}},
 		{"bad alpha", []string{"test", "--alpha", "2", good}, []string{"invalid --alpha 2"}},
 		{"bad replicates", []string{"test", "--replicates", "0", good}, []string{"invalid --replicates 0"}},
+		{"bad max replicates", []string{"test", "--max-replicates", "0", good}, []string{"invalid --max-replicates 0: use 1 or more"}},
+		{"fixed and sequential", []string{"test", "--replicates", "99", "--max-replicates", "999", good}, []string{"--replicates fixes", "pass one of them"}},
 		{"unknown flag", []string{"test", "--bogus", good}, []string{"unknown flag --bogus", "nidim help test"}},
 		{"missing file", []string{"test"}, []string{"missing FILE"}},
 		{"two files", []string{"test", good, good}, []string{"unexpected argument"}},
@@ -223,7 +225,7 @@ func TestCommandTestHelp(t *testing.T) {
 		if code != exitOK {
 			t.Errorf("%v: exit %d", args, code)
 		}
-		for _, want := range []string{"--prior", "--tests", "--alpha", "--max-samples", "--energy-samples", "--replicates", "--seed", "--threads", "--json"} {
+		for _, want := range []string{"--prior", "--tests", "--alpha", "--max-samples", "--energy-samples", "--replicates", "--max-replicates", "--seed", "--threads", "--json"} {
 			if !strings.Contains(stdout, want) {
 				t.Errorf("%v: help lacks %s", args, want)
 			}
@@ -243,6 +245,45 @@ func TestCommandTestSeedReproducible(t *testing.T) {
 	_, second, _ := runNidim(append(args, "--threads", "1")...)
 	if first == "" || first != second {
 		t.Errorf("same seed, different output:\n%s\n%s", first, second)
+	}
+}
+
+// Without --replicates the Monte Carlo p-values are sequential, and the
+// JSON says how many replicates each drew and whether it stopped early;
+// --replicates B keeps the fixed count, and --max-replicates sets the cap.
+func TestCommandTestSequentialJSON(t *testing.T) {
+	path := writeNormalCSV(t, 120, 3, 6, 0)
+	shifted := writeNormalCSV(t, 120, 3, 6, 1)
+	mc := func(args ...string) []map[string]any {
+		t.Helper()
+		code, stdout, stderr := runNidim(append([]string{"test", "--json", "--tests", "energy-prior,sliced-epps-pulley"}, args...)...)
+		if code != exitOK {
+			t.Fatalf("%v: exit %d, stderr %q", args, code, stderr)
+		}
+		var r struct {
+			Tests []map[string]any `json:"tests"`
+		}
+		if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+			t.Fatal(err)
+		}
+		return r.Tests
+	}
+	for _, e := range mc(path) {
+		// Two tests: the maximum is the report's floor of 999.
+		if e["stopped_early"] != true || e["stop_after"] != 10.0 || e["max_replicates"] != 999.0 || e["replicates"].(float64) >= 999 {
+			t.Errorf("null data: %v", e)
+		}
+	}
+	for _, e := range mc(shifted, "--max-replicates", "1234") {
+		if e["stopped_early"] != false || e["replicates"] != 1234.0 || e["max_replicates"] != 1234.0 || e["p_value"] != 1/1235.0 {
+			t.Errorf("shifted data: %v", e)
+		}
+	}
+	for _, e := range mc(path, "--replicates", "29") {
+		_, sequential := e["max_replicates"]
+		if e["stopped_early"] != false || e["replicates"] != 29.0 || sequential {
+			t.Errorf("fixed count: %v", e)
+		}
 	}
 }
 
