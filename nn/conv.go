@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/nidim/nidim/simd"
 	"github.com/nidim/nidim/tensor"
@@ -43,7 +44,7 @@ type Conv2d struct {
 	pool         *MaxPool2d        // max pooling the last Forward applied after the ReLU, or nil
 	out          *tensor.Tensor    // output of the last Forward: y, or the pooled y
 	weightBias   []float32         // OutC x (InC*K*K + 1): the weights with the bias as last column
-	gradW        []float32         // convGroups partial gradients of weightBias
+	gradW        []float32         // convGroups partial gradients of weightBias, each transposed: (InC*K*K + 1) x OutC
 	loop         loop
 	fwd, bwd     func(lo, hi int)
 }
@@ -197,8 +198,7 @@ func (l *Conv2d) forwardSamples(lo, hi int) {
 			for s := range count {
 				for c := range l.OutC {
 					plane := product[c*ld+s*ohw : c*ld+(s+1)*ohw]
-					relu(plane, plane)
-					l.pool.poolPlane((s0+s)*l.OutC+c, plane)
+					l.pool.reluPoolPlane((s0+s)*l.OutC+c, plane, relu)
 				}
 			}
 			continue
@@ -231,20 +231,21 @@ func (l *Conv2d) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 	l.loop.run(groups, 1, 1, l.bwd)
 	l.dy = nil
 
-	// Add the group partials in group order. The last column of each is
-	// the bias gradient.
+	// Add the group partials in group order. Each is the transposed
+	// gradient of weightBias, whose last row is the bias gradient.
 	ckk := l.InC * l.Kernel * l.Kernel
 	size := len(l.weightBias)
 	gw, gb := l.Weight.Grad.Data, l.Bias.Grad.Data
 	for g := range groups {
 		part := l.gradW[g*size : (g+1)*size]
-		for o := range l.OutC {
-			row := part[o*(ckk+1) : (o+1)*(ckk+1)]
-			dst := gw[o*ckk : (o+1)*ckk]
-			for j, v := range row[:ckk] {
-				dst[j] += v
+		for j := range ckk {
+			col := part[j*l.OutC : (j+1)*l.OutC]
+			for o, v := range col {
+				gw[o*ckk+j] += v
 			}
-			gb[o] += row[ckk]
+		}
+		for o, v := range part[ckk*l.OutC : (ckk+1)*l.OutC] {
+			gb[o] += v
 		}
 	}
 	if l.skipInputGrad {
@@ -296,7 +297,11 @@ func (l *Conv2d) backwardGroups(lo, hi int) {
 			if s0 == first {
 				beta = 0
 			}
-			serialGemm.Gemm(tensor.NoTrans, tensor.Trans, l.OutC, ckk+1, ld, 1, dyBatch, ld, sc.col, ld, beta, gw, ckk+1)
+			// The weight gradient, transposed: (InC*K*K + 1) x OutC. This way
+			// round the product reads the unfolded batch in place and its
+			// tiles fit OutC = 32 or 64 without a ragged edge. Each entry is
+			// the same chain of multiply-adds as in the untransposed product.
+			serialGemm.Gemm(tensor.NoTrans, tensor.Trans, ckk+1, l.OutC, ld, 1, sc.col, ld, dyBatch, ld, beta, gw, l.OutC)
 			if l.skipInputGrad {
 				continue
 			}
@@ -316,16 +321,34 @@ func (l *Conv2d) backwardGroups(lo, hi int) {
 func (l *Conv2d) unpool(dst []float32, ld, s int) {
 	ohw := l.oh * l.ow
 	pooled := l.pool.oh * l.pool.ow
+	fast := l.pool.Kernel == 2 && l.pool.Stride == 2
+	backward := simd.Active().ReLUPool2x2Backward
 	for c := range l.OutC {
 		row := dst[c*ld : c*ld+ohw]
-		clear(row)
 		p := (s*l.OutC + c) * pooled
 		y := l.pool.y.Data[p : p+pooled]
 		dy := l.dy.Data[p : p+pooled]
-		for j, a := range l.pool.argmax[p : p+pooled] {
-			if y[j] > 0 {
-				row[a] += dy[j]
+		arg := l.pool.argmax[p : p+pooled]
+		if fast {
+			// The windows cover the first 2*OH' rows; an odd last row
+			// gets no gradient.
+			covered := 2 * l.pool.oh * l.ow
+			backward(row[:covered], dy, y, arg, l.ow)
+			clear(row[covered:])
+			continue
+		}
+		clear(row)
+		for j, a := range arg {
+			// row[a] += dy[j] when y[j] > 0, else row[a] += +0, which
+			// changes no bit of the +0 that row[a] holds. The mask comes
+			// from an integer comparison, which compiles to a conditional
+			// move: a branch on y[j] > 0 is mispredicted as often as ReLU
+			// zeroes a maximum. 1 <= bits <= 0x7f800000 is 0 < y <= +Inf.
+			var mask uint32
+			if math.Float32bits(y[j])-1 < 0x7f800000 {
+				mask = ^uint32(0)
 			}
+			row[a] += math.Float32frombits(math.Float32bits(dy[j]) & mask)
 		}
 	}
 }
@@ -349,6 +372,15 @@ func (l *Conv2d) unfold(col []float32, ld, s0, count int) {
 // pixels that kernel tap (ki, kj) of channel c meets at each output
 // position, 0 in the padding.
 func (l *Conv2d) im2col(col []float32, ld int, x []float32) {
+	if l.Stride == 1 && l.ow == l.w {
+		l.im2colSame(col, ld, x)
+		return
+	}
+	l.im2colGeneral(col, ld, x)
+}
+
+// im2colGeneral is im2col for any geometry.
+func (l *Conv2d) im2colGeneral(col []float32, ld int, x []float32) {
 	k, s, p := l.Kernel, l.Stride, l.Padding
 	h, w, oh, ow := l.h, l.w, l.oh, l.ow
 	row := 0
@@ -399,6 +431,15 @@ func (l *Conv2d) im2col(col []float32, ld int, x []float32) {
 // pixel.
 func (l *Conv2d) col2im(dx, dcol []float32, ld int) {
 	clear(dx)
+	if l.Stride == 1 && l.ow == l.w {
+		l.col2imSame(dx, dcol, ld)
+		return
+	}
+	l.col2imGeneral(dx, dcol, ld)
+}
+
+// col2imGeneral is col2im for any geometry, into a cleared dx.
+func (l *Conv2d) col2imGeneral(dx, dcol []float32, ld int) {
 	k, s, p := l.Kernel, l.Stride, l.Padding
 	h, w, oh, ow := l.h, l.w, l.oh, l.ow
 	row := 0
@@ -449,4 +490,102 @@ func validRange(kj, p, s, w, ow int) (lo, hi int) {
 	hi = min(hi, ow)
 	lo = min(lo, hi)
 	return lo, hi
+}
+
+// tapRows returns the output rows [lo, hi) for which kernel row ki reads
+// an input row inside [0, h), for stride 1: 0 <= i - p + ki < h.
+func tapRows(ki, p, h, oh int) (lo, hi int) {
+	lo = max(0, p-ki)
+	hi = min(oh, h+p-ki)
+	return lo, max(lo, hi)
+}
+
+// im2colSame is im2col for stride 1 and as many output as input columns,
+// as with a 3 x 3 kernel and padding 1. Output row i of tap (ki, kj) then
+// reads input row i - p + ki from column kj - p on, so the tap's rows
+// inside the image are one run of the input plane, shifted by (ki - p)*w +
+// kj - p: one copy moves them all. The columns that run wraps into from
+// the neighbouring rows, j < lo and j >= hi, are then set to 0 as padding.
+// The values are those of the general loop.
+func (l *Conv2d) im2colSame(col []float32, ld int, x []float32) {
+	k, p := l.Kernel, l.Padding
+	h, w, oh, ow := l.h, l.w, l.oh, l.ow
+	row := 0
+	for c := range l.InC {
+		plane := x[c*h*w : (c+1)*h*w]
+		for ki := range k {
+			i0, i1 := tapRows(ki, p, h, oh)
+			for kj := range k {
+				dst := col[row*ld : row*ld+oh*ow]
+				row++
+				lo, hi := validRange(kj, p, 1, w, ow)
+				if i0 >= i1 || lo >= hi {
+					clear(dst)
+					continue
+				}
+				clear(dst[:i0*ow+lo])
+				clear(dst[(i1-1)*ow+hi:])
+				shift := (ki-p)*w + kj - p
+				copy(dst[i0*ow+lo:(i1-1)*ow+hi], plane[i0*ow+lo+shift:])
+				if lo == 0 && hi == ow {
+					continue
+				}
+				// Rows are short (tens of values), so plain loops beat
+				// calls to memclr here.
+				for i := i0; i < i1; i++ {
+					seg := dst[i*ow : (i+1)*ow]
+					for j := range seg[:lo] {
+						seg[j] = 0
+					}
+					for j := hi; j < ow; j++ {
+						seg[j] = 0
+					}
+				}
+			}
+		}
+	}
+}
+
+// col2imSame is col2im for the geometry of im2colSame, into a cleared dx.
+// It adds each tap's rows inside the image to dx as one run, after setting
+// the entries of dcol that the run wraps over (columns j < lo and j >= hi,
+// which read the padding) to 0; dcol is scratch that is not read again.
+// Each pixel of dx receives the same sums in the same tap order as in the
+// general loop, and adding +0 to a sum that started at +0 changes no bit
+// (such a sum is never -0), so the values are those of col2im.
+func (l *Conv2d) col2imSame(dx, dcol []float32, ld int) {
+	k, p := l.Kernel, l.Padding
+	h, w, oh, ow := l.h, l.w, l.oh, l.ow
+	add := simd.Active().Add
+	row := 0
+	for c := range l.InC {
+		plane := dx[c*h*w : (c+1)*h*w]
+		for ki := range k {
+			i0, i1 := tapRows(ki, p, h, oh)
+			for kj := range k {
+				src := dcol[row*ld : row*ld+oh*ow]
+				row++
+				lo, hi := validRange(kj, p, 1, w, ow)
+				if i0 >= i1 || lo >= hi {
+					continue
+				}
+				if lo != 0 || hi != ow {
+					for i := i0; i < i1; i++ {
+						seg := src[i*ow : (i+1)*ow]
+						for j := range seg[:lo] {
+							seg[j] = 0
+						}
+						for j := hi; j < ow; j++ {
+							seg[j] = 0
+						}
+					}
+				}
+				shift := (ki-p)*w + kj - p
+				run := src[i0*ow+lo : (i1-1)*ow+hi]
+				d := plane[i0*ow+lo+shift:]
+				d = d[:len(run)]
+				add(d, d, run)
+			}
+		}
+	}
 }

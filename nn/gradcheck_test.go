@@ -132,6 +132,7 @@ func TestGradConv2d(t *testing.T) {
 		{"2x2 no pad", 1, 2, 2, 1, 0, 4, 4},
 		{"5x5 stride3 pad2", 1, 2, 5, 3, 2, 7, 6},
 		{"1x1", 3, 2, 1, 1, 0, 3, 3},
+		{"5x5 pad2", 2, 2, 5, 1, 2, 4, 6},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -291,10 +291,16 @@ func TestSequentialFused(t *testing.T) {
 		name     string
 		pool     [2]int // kernel and stride, or none
 		features int
+		h, w     int // input size, 4 x 4 when 0
 	}{
-		{"conv relu", [2]int{}, 48},
-		{"conv relu pool", [2]int{2, 2}, 12},
-		{"conv relu overlapping pool", [2]int{2, 1}, 27},
+		{"conv relu", [2]int{}, 48, 0, 0},
+		{"conv relu pool", [2]int{2, 2}, 12, 0, 0},
+		{"conv relu overlapping pool", [2]int{2, 1}, 27, 0, 0},
+		// Odd sizes leave a last row and column out of the windows, and
+		// rows of 18 windows take two steps of the AVX-512 kernels.
+		{"conv relu pool 5x7", [2]int{2, 2}, 18, 5, 7},
+		{"conv relu pool 6x36", [2]int{2, 2}, 162, 6, 36},
+		{"conv relu pool 3x37", [2]int{2, 2}, 54, 3, 37},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -318,7 +324,11 @@ func TestSequentialFused(t *testing.T) {
 			fusedLayers, plainLayers := build(), build()
 			model := NewSequential(fusedLayers...)
 			rng := newTestRNG(32)
-			x := randomTensor(rng, 5, 2, 4, 4)
+			h, w := c.h, c.w
+			if h == 0 {
+				h, w = 4, 4
+			}
+			x := randomTensor(rng, 5, 2, h, w)
 			dy := randomTensor(rng, 5, 3)
 			yFused, err := model.Forward(x, true)
 			require.NoError(t, err)
@@ -376,5 +386,60 @@ func TestConv2dLargeBatch(t *testing.T) {
 	}
 	for i, v := range conv.Bias.Grad.Data {
 		require.InDelta(t, v, gotB[i], 1e-4*(1+math.Abs(float64(v))), "bias gradient %d", i)
+	}
+}
+
+// TestConv2dSameGeometryMatchesGeneral checks the fast im2col and col2im of
+// stride 1 with as many output as input columns bit for bit against the
+// general loops, with a row stride larger than a sample's columns and with
+// zeros of both signs and exact cancellations in the gradient.
+func TestConv2dSameGeometryMatchesGeneral(t *testing.T) {
+	cases := []struct{ inC, k, pad, h, w int }{
+		{1, 3, 1, 28, 28},
+		{3, 3, 1, 14, 14},
+		{2, 3, 1, 5, 4},
+		{2, 1, 0, 3, 5},
+		{1, 5, 2, 7, 6},
+		{1, 5, 2, 2, 2}, // taps beyond the image on both sides
+		{2, 3, 1, 1, 1},
+		{1, 7, 3, 4, 9},
+	}
+	for _, c := range cases {
+		rng := newTestRNG(21)
+		l, err := NewConv2d(c.inC, 2, c.k, 1, c.pad, rng)
+		require.NoError(t, err)
+		x := randomTensor(rng, 1, c.inC, c.h, c.w)
+		_, err = l.Forward(x, true)
+		require.NoError(t, err)
+		require.Equal(t, l.w, l.ow, "case %+v is not of the same geometry", c)
+		ckk, ohw := c.inC*c.k*c.k, l.oh*l.ow
+		ld := ohw + 5
+		got := make([]float32, ckk*ld)
+		want := make([]float32, ckk*ld)
+		for i := range got {
+			got[i], want[i] = 7, 7
+		}
+		l.im2col(got, ld, x.Data)
+		l.im2colGeneral(want, ld, x.Data)
+		require.Equal(t, want, got, "im2col %+v", c)
+
+		dcol := randomTensor(rng, ckk*ld).Data
+		for i := range dcol {
+			switch i % 7 {
+			case 1:
+				dcol[i] = float32(math.Copysign(0, -1))
+			case 2:
+				dcol[i] = 0.5
+			case 3:
+				dcol[i] = -0.5
+			}
+		}
+		in := c.inC * c.h * c.w
+		gotDx, wantDx := randomTensor(rng, in).Data, make([]float32, in)
+		l.col2imGeneral(wantDx, append([]float32(nil), dcol...), ld)
+		l.col2im(gotDx, dcol, ld)
+		for i := range wantDx {
+			require.Equal(t, math.Float32bits(wantDx[i]), math.Float32bits(gotDx[i]), "col2im %+v: dx[%d] = %v, want %v", c, i, gotDx[i], wantDx[i])
+		}
 	}
 }

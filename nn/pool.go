@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/nidim/nidim/simd"
 	"github.com/nidim/nidim/tensor"
 )
 
@@ -106,6 +107,20 @@ func (l *MaxPool2d) poolPlane(p int, x []float32) {
 			arg[i*l.ow+j] = int32(best)
 		}
 	}
+}
+
+// reluPoolPlane pools ReLU of x, one H x W plane, into output plane p. It
+// may overwrite x with its ReLU. relu is simd.Active().ReLU, which the
+// caller looks up once.
+func (l *MaxPool2d) reluPoolPlane(p int, x []float32, relu func(dst, x []float32)) {
+	if l.Kernel == 2 && l.Stride == 2 {
+		// The same values and argmax as ReLU then pool2x2, in one pass.
+		out := l.oh * l.ow
+		simd.Active().ReLUPool2x2(l.y.Data[p*out:(p+1)*out], l.argmax[p*out:(p+1)*out], x[:2*l.oh*l.w], l.w)
+		return
+	}
+	relu(x, x)
+	l.poolPlane(p, x)
 }
 
 // pool2x2 is the common 2 x 2, stride 2 case of forwardPlanes. It compares

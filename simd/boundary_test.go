@@ -100,3 +100,47 @@ func asFloat64(x []float32) []float64 {
 	}
 	return unsafe.Slice((*float64)(unsafe.Pointer(&x[0])), len(x)/2)
 }
+
+// TestReLUPool2x2StaysInside runs ReLUPool2x2 with its input, output and
+// argmax each ending, or starting, at a PROT_NONE page, for every row
+// length up to 40 and 1 or 3 output rows.
+func TestReLUPool2x2StaysInside(t *testing.T) {
+	pages := [3]guardedPage{newGuardedPage(t), newGuardedPage(t), newGuardedPage(t)}
+	simdtest.ForEachLevel(t, func(t *testing.T, k *simd.Kernels) {
+		for w := 2; w <= 40; w++ {
+			for _, oh := range []int{1, 3} {
+				n := oh * (w / 2)
+				for _, place := range []func(g guardedPage, n int) []float32{guardedPage.atEnd, guardedPage.atStart} {
+					x, y := place(pages[0], 2*oh*w), place(pages[1], n)
+					a := place(pages[2], n)
+					arg := unsafe.Slice((*int32)(unsafe.Pointer(&a[0])), n)
+					k.ReLUPool2x2(y, arg, x, w)
+				}
+			}
+		}
+	})
+}
+
+// TestReLUPool2x2BackwardStaysInside is TestReLUPool2x2StaysInside for the
+// gradient, with dx, dy and y at the page edges.
+func TestReLUPool2x2BackwardStaysInside(t *testing.T) {
+	pages := [4]guardedPage{newGuardedPage(t), newGuardedPage(t), newGuardedPage(t), newGuardedPage(t)}
+	simdtest.ForEachLevel(t, func(t *testing.T, k *simd.Kernels) {
+		for w := 2; w <= 40; w++ {
+			for _, oh := range []int{1, 3} {
+				n := oh * (w / 2)
+				arg := make([]int32, n)
+				for i := range arg {
+					arg[i] = int32(2*(i/(w/2))*w + 2*(i%(w/2))) // top left of each window
+				}
+				for _, place := range []func(g guardedPage, n int) []float32{guardedPage.atEnd, guardedPage.atStart} {
+					dx, dy, y := place(pages[0], 2*oh*w), place(pages[1], n), place(pages[2], n)
+					a := place(pages[3], n)
+					argAt := unsafe.Slice((*int32)(unsafe.Pointer(&a[0])), n)
+					copy(argAt, arg)
+					k.ReLUPool2x2Backward(dx, dy, y, argAt, w)
+				}
+			}
+		}
+	})
+}

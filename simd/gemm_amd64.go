@@ -11,6 +11,7 @@ func init() {
 		k.Gemm = GemmKernel{MR: 12, NR: 32, Func: gemm12x32AVX512Checked}
 	})
 	rowsKernels[AVX512] = gemm12x32RowsAVX512Checked
+	colsKernels[AVX512] = gemm12x32ColsAVX512Checked
 }
 
 // gemm6x16AVX2 is gemmGeneric with a 6 x 16 tile: it sets
@@ -56,4 +57,15 @@ func gemm6x16RowsAVX2(k int, alpha float32, a []float32, lda int, b []float32, b
 func gemm6x16RowsAVX2Checked(k int, alpha float32, a []float32, lda int, b []float32, beta float32, c []float32, ldc int) {
 	checkGemmRowsArgs(6, 16, k, a, lda, b, c, ldc)
 	gemm6x16RowsAVX2(k, alpha, a, lda, b, beta, c, ldc)
+}
+
+// gemm12x32ColsAVX512 is gemm12x32AVX512 as a GemmColsFunc: it reads row p
+// of B from b[p*ldb:].
+//
+//go:noescape
+func gemm12x32ColsAVX512(k int, alpha float32, a, b []float32, ldb int, beta float32, c []float32, ldc int)
+
+func gemm12x32ColsAVX512Checked(k int, alpha float32, a, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	checkGemmColsArgs(12, 32, k, a, b, ldb, c, ldc)
+	gemm12x32ColsAVX512(k, alpha, a, b, ldb, beta, c, ldc)
 }

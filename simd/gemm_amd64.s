@@ -583,3 +583,146 @@ avx2r_update:
 	AVX2_UPDATE(Y10, Y11)
 	VZEROUPPER
 	RET
+
+// ---------------------------------------------------------------------------
+// gemm12x32ColsAVX512 is gemm12x32AVX512 with B read in place: row p of
+// the B panel is the 32 values at b + p*ldb, so the driver need not pack B
+// when it is stored row-major. Rows p to p+3 are addressed from BX plus 0,
+// 1, 2 or 3 times ldb (R13, R13*2, R14). The A panel, the accumulation
+// order and the update of C are those of gemm12x32AVX512.
+
+// C_STEP multiplies step p of the A panel (relative to AX) with the row of
+// B at b0 and b0+64 bytes.
+#define C_STEP(p, b0, b1) \
+	VMOVUPS b0, Z24; \
+	VMOVUPS b1, Z25; \
+	Z_ROW(p*48+0, Z26, Z0, Z1); \
+	Z_ROW(p*48+4, Z27, Z2, Z3); \
+	Z_ROW(p*48+8, Z28, Z4, Z5); \
+	Z_ROW(p*48+12, Z29, Z6, Z7); \
+	Z_ROW(p*48+16, Z30, Z8, Z9); \
+	Z_ROW(p*48+20, Z31, Z10, Z11); \
+	Z_ROW(p*48+24, Z26, Z12, Z13); \
+	Z_ROW(p*48+28, Z27, Z14, Z15); \
+	Z_ROW(p*48+32, Z28, Z16, Z17); \
+	Z_ROW(p*48+36, Z29, Z18, Z19); \
+	Z_ROW(p*48+40, Z30, Z20, Z21); \
+	Z_ROW(p*48+44, Z31, Z22, Z23)
+
+// func gemm12x32ColsAVX512(k int, alpha float32, a, b []float32, ldb int, beta float32, c []float32, ldc int)
+// Requires: AVX512F
+TEXT ·gemm12x32ColsAVX512(SB), NOSPLIT, $0-112
+	MOVQ k+0(FP), CX
+	MOVQ a_base+16(FP), AX
+	MOVQ b_base+40(FP), BX
+	MOVQ ldb+64(FP), R13
+	MOVQ c_base+80(FP), DI
+	MOVQ ldc+104(FP), DX
+	SHLQ $2, DX
+	SHLQ $2, R13
+	LEAQ (R13)(R13*2), R14 // 3 rows
+
+	// Bring the C tile toward L1 while the k loop runs, as
+	// gemm12x32AVX512 does.
+	MOVQ DI, R9
+	Z_PREFETCH_ROW
+	Z_PREFETCH_ROW
+	Z_PREFETCH_ROW
+	Z_PREFETCH_ROW
+	Z_PREFETCH_ROW
+	Z_PREFETCH_ROW
+	Z_PREFETCH_ROW
+	Z_PREFETCH_ROW
+	Z_PREFETCH_ROW
+	Z_PREFETCH_ROW
+	Z_PREFETCH_ROW
+	Z_PREFETCH_ROW
+
+	Z_ZERO(Z0, Z1)
+	Z_ZERO(Z2, Z3)
+	Z_ZERO(Z4, Z5)
+	Z_ZERO(Z6, Z7)
+	Z_ZERO(Z8, Z9)
+	Z_ZERO(Z10, Z11)
+	Z_ZERO(Z12, Z13)
+	Z_ZERO(Z14, Z15)
+	Z_ZERO(Z16, Z17)
+	Z_ZERO(Z18, Z19)
+	Z_ZERO(Z20, Z21)
+	Z_ZERO(Z22, Z23)
+
+	CMPQ CX, $4
+	JLT  c_tail
+
+c_loop4:
+	C_STEP(0, (BX), 64(BX))
+	C_STEP(1, (BX)(R13*1), 64(BX)(R13*1))
+	C_STEP(2, (BX)(R13*2), 64(BX)(R13*2))
+	C_STEP(3, (BX)(R14*1), 64(BX)(R14*1))
+	ADDQ $192, AX
+	LEAQ (BX)(R13*4), BX
+	SUBQ $4, CX
+	CMPQ CX, $4
+	JGE  c_loop4
+
+c_tail:
+	TESTQ CX, CX
+	JZ    c_scale
+
+c_loop1:
+	C_STEP(0, (BX), 64(BX))
+	ADDQ $48, AX
+	ADDQ R13, BX
+	DECQ CX
+	JNZ  c_loop1
+
+c_scale:
+	VBROADCASTSS alpha+8(FP), Z24
+	Z_SCALE(Z0, Z1)
+	Z_SCALE(Z2, Z3)
+	Z_SCALE(Z4, Z5)
+	Z_SCALE(Z6, Z7)
+	Z_SCALE(Z8, Z9)
+	Z_SCALE(Z10, Z11)
+	Z_SCALE(Z12, Z13)
+	Z_SCALE(Z14, Z15)
+	Z_SCALE(Z16, Z17)
+	Z_SCALE(Z18, Z19)
+	Z_SCALE(Z20, Z21)
+	Z_SCALE(Z22, Z23)
+
+	MOVL beta+72(FP), R8
+	ANDL $0x7fffffff, R8
+	JNZ  c_update
+
+	Z_STORE(Z0, Z1)
+	Z_STORE(Z2, Z3)
+	Z_STORE(Z4, Z5)
+	Z_STORE(Z6, Z7)
+	Z_STORE(Z8, Z9)
+	Z_STORE(Z10, Z11)
+	Z_STORE(Z12, Z13)
+	Z_STORE(Z14, Z15)
+	Z_STORE(Z16, Z17)
+	Z_STORE(Z18, Z19)
+	Z_STORE(Z20, Z21)
+	Z_STORE(Z22, Z23)
+	VZEROUPPER
+	RET
+
+c_update:
+	VBROADCASTSS beta+72(FP), Z25
+	Z_UPDATE(Z0, Z1)
+	Z_UPDATE(Z2, Z3)
+	Z_UPDATE(Z4, Z5)
+	Z_UPDATE(Z6, Z7)
+	Z_UPDATE(Z8, Z9)
+	Z_UPDATE(Z10, Z11)
+	Z_UPDATE(Z12, Z13)
+	Z_UPDATE(Z14, Z15)
+	Z_UPDATE(Z16, Z17)
+	Z_UPDATE(Z18, Z19)
+	Z_UPDATE(Z20, Z21)
+	Z_UPDATE(Z22, Z23)
+	VZEROUPPER
+	RET

@@ -39,6 +39,7 @@ func TestGemmKernelGuardPage(t *testing.T) {
 	simdtest.ForEachLevel(t, func(t *testing.T, k *simd.Kernels) {
 		g := k.Gemm
 		rows := simd.GemmRows(k)
+		cols := simd.GemmCols(k)
 		for _, steps := range []int{0, 1, 3, 4, 5, 17} {
 			a := endAtGuardPage(t, steps*g.MR)
 			b := endAtGuardPage(t, steps*g.NR)
@@ -49,6 +50,11 @@ func TestGemmKernelGuardPage(t *testing.T) {
 				lda := steps + 1
 				aRows := endAtGuardPage(t, (g.MR-1)*lda+steps)
 				rows(steps, 1, aRows, lda, b, 0.5, c, g.NR+1)
+			}
+			if cols != nil {
+				ldb := g.NR + 1
+				bRows := endAtGuardPage(t, max(0, (steps-1)*ldb+g.NR))
+				cols(steps, 1, a, bRows, ldb, 0.5, c, g.NR+1)
 			}
 		}
 	})

@@ -286,3 +286,72 @@ func TestPackShortSlicesPanic(t *testing.T) {
 	mustPanic(t, "PackTransposed short src", func() { simd.PackTransposed(dst, src[:39], 10, 4, 4, 10) })
 	mustPanic(t, "PackTransposed lines above width", func() { simd.PackTransposed(dst, src, 10, 4, 3, 10) })
 }
+
+// TestGemmColsKernel checks the kernel that reads B in place against the
+// packed kernel of its level bit for bit, on B rows with a leading
+// dimension larger than NR and NaN in the padding, which poisons the
+// result if the kernel reads it, and with guards around the C tile.
+func TestGemmColsKernel(t *testing.T) {
+	simdtest.ForEachLevel(t, func(t *testing.T, k *simd.Kernels) {
+		cols := simd.GemmCols(k)
+		if cols == nil {
+			t.Skipf("level %s has no kernel that reads B in place", k.Level)
+		}
+		g := k.Gemm
+		mr, nr := g.MR, g.NR
+		rng := rand.New(rand.NewPCG(7, 8))
+		type scalars struct {
+			alpha, beta float32
+			nanC        bool
+		}
+		cases := []scalars{{1, 0, true}, {-1.5, 0, false}, {0.5, 2, false}, {1, 1, false}, {1, float32(math.Copysign(0, -1)), true}}
+		for steps := 0; steps <= 67; steps++ {
+			for _, sc := range cases {
+				a := randomSlice(rng, steps*mr)
+				b := randomSlice(rng, steps*nr)
+				ldb := nr + 5
+				bRows := make([]float32, max(0, (steps-1)*ldb+nr))
+				for i := range bRows {
+					bRows[i] = float32(math.NaN())
+				}
+				for p := range steps {
+					copy(bRows[p*ldb:p*ldb+nr], b[p*nr:(p+1)*nr])
+				}
+				ldc := nr + 3
+				const pad = 5
+				fill := func() []float32 {
+					buf := make([]float32, pad+(mr-1)*ldc+nr+pad)
+					for i := range buf {
+						buf[i] = guard
+					}
+					for i := range mr {
+						for j := range nr {
+							v := float32(float64(i*nr+j)*0.25 - 3)
+							if sc.nanC {
+								v = float32(math.NaN())
+							}
+							buf[pad+i*ldc+j] = v
+						}
+					}
+					return buf
+				}
+				want, got := fill(), fill()
+				g.Func(steps, sc.alpha, a, b, sc.beta, want[pad:pad+(mr-1)*ldc+nr], ldc)
+				cols(steps, sc.alpha, a, bRows, ldb, sc.beta, got[pad:pad+(mr-1)*ldc+nr], ldc)
+				for i := range want {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("k=%d alpha=%g beta=%g: element %d of the C buffer is %g, the packed kernel gives %g", steps, sc.alpha, sc.beta, i, got[i], want[i])
+					}
+				}
+			}
+		}
+		a := make([]float32, 8*mr)
+		b := make([]float32, 7*(nr+2)+nr)
+		c := make([]float32, mr*nr)
+		cols(8, 1, a, b, nr+2, 0, c, nr) // long enough
+		mustPanic(t, "short B", func() { cols(8, 1, a, b[:len(b)-1], nr+2, 0, c, nr) })
+		mustPanic(t, "ldb below NR", func() { cols(8, 1, a, b, nr-1, 0, c, nr) })
+		mustPanic(t, "short A", func() { cols(8, 1, a[:len(a)-1], b, nr+2, 0, c, nr) })
+		mustPanic(t, "short C", func() { cols(8, 1, a, b, nr+2, 0, c[:len(c)-1], nr) })
+	})
+}

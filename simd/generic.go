@@ -22,6 +22,9 @@ var genericKernels = Kernels{
 	ReLU:         reluGeneric,
 	ReLUBackward: reluBackwardGeneric,
 	Gemm:         GemmKernel{MR: genericMR, NR: genericNR, Func: gemmGeneric},
+
+	ReLUPool2x2:         reluPool2x2Generic,
+	ReLUPool2x2Backward: reluPool2x2BackwardGeneric,
 }
 
 func dotGeneric(x, y []float32) float32 {

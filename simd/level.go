@@ -82,6 +82,23 @@ type Kernels struct {
 	ReLU         func(dst, x []float32)    // dst[i] = max(x[i], 0)
 	ReLUBackward func(dx, dy, x []float32) // dx[i] = dy[i] if x[i] > 0 else 0
 
+	// ReLUPool2x2 is ReLU followed by 2 x 2 max pooling with stride 2 on
+	// one plane x of rows of w values, w >= 2. With ow = w/2 (an odd last
+	// column is left out) and oh = len(y)/ow output rows, it sets
+	// y[i*ow+j] to the largest of ReLU(x) at x[2i*w+2j], x[2i*w+2j+1],
+	// x[(2i+1)*w+2j] and x[(2i+1)*w+2j+1], and arg[i*ow+j] to the index in
+	// x of the first of them, in that order, that holds it. ReLU is as
+	// above: +0 for x <= 0 and for NaN. len(y) must be a multiple of ow,
+	// arg at least as long, and x at least 2*oh*w long. Every level
+	// returns the same values and indices.
+	ReLUPool2x2 func(y []float32, arg []int32, x []float32, w int)
+	// ReLUPool2x2Backward is the gradient of ReLUPool2x2 with its output
+	// y and argmax arg: it sets dx[0 : 2*oh*w] to +0 but for
+	// dx[arg[j]] = +0 + dy[j] where y[j] > 0. Each arg[j] must lie in
+	// window j, as ReLUPool2x2 leaves it. Adding to +0 turns a -0 of dy
+	// into +0.
+	ReLUPool2x2Backward func(dx, dy, y []float32, arg []int32, w int)
+
 	Gemm GemmKernel
 }
 

@@ -46,8 +46,11 @@ func (op Op) String() string {
 // chunk packs its rows of op(A) into panels of MR rows and calls the
 // MR x NR micro-kernel of the level for each tile. When A is not
 // transposed, n is at most 128 and the level has a kernel that reads A in
-// place ([simd.GemmRows]), A is not packed. Tiles cut by the edge of C go
-// through a small temporary tile. Every element of C is computed by the
+// place ([simd.GemmRows]), A is not packed. Otherwise, when B is not
+// transposed, m is at most 64 and the level has a kernel that reads B in
+// place ([simd.GemmCols]), only a panel of B cut by its edge is packed.
+// Those kernels compute the same values as the packed one. Tiles cut by
+// the edge of C go through a small temporary tile. Every element of C is computed by the
 // same operations in the same order whatever the number of goroutines, so
 // the result does not depend on it. After the first call of a given size,
 // Gemm does not allocate.

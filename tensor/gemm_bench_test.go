@@ -9,7 +9,8 @@ import (
 
 // BenchmarkSgemm reports GFLOP/s (2*m*k*n per call) for every supported
 // level on square sizes with one and two goroutines, and on the shapes of
-// the MLP encoder's training step. Names read
+// the MLP encoder's training step and of a few products with few rows.
+// Names read
 // Sgemm/<level>/<m>x<k>x<n>/<op>/threads=<t>, where op names the transposed
 // operand (NN, TN or NT).
 func BenchmarkSgemm(b *testing.B) {
@@ -26,6 +27,13 @@ func BenchmarkSgemm(b *testing.B) {
 		for _, op := range []string{"NN", "TN", "NT"} {
 			shapes = append(shapes, shape{s[0], s[1], s[2], op, []int{1}})
 		}
+	}
+	// Few rows of A, where B is read in place (colsMaxM): the convolutions
+	// of the CNN step (weights times two and sixteen unfolded samples) and
+	// the weight gradients of an encoder's last layer at batch 256 and
+	// 4096.
+	for _, s := range []shape{{64, 289, 392, "NN", []int{1}}, {32, 10, 12544, "NN", []int{1}}, {64, 256, 512, "TN", []int{1}}, {8, 4096, 512, "TN", []int{1}}} {
+		shapes = append(shapes, s)
 	}
 	for _, l := range simd.Supported() {
 		kern, err := simd.Lookup(l)

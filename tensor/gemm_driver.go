@@ -31,6 +31,15 @@ const (
 // 512, 1024 and 2048 on that Xeon.
 const rowsMaxN = 128
 
+// colsMaxM is the largest m for which Gemm reads a row-major B in place
+// instead of packing it, when A is packed and the level has a kernel for
+// that. With few rows of A, each packed panel of B serves only a few
+// tiles, so packing B costs a large share of the product: about 5% of the
+// CNN training step, whose convolutions multiply 32 or 64 rows of weights
+// with the unfolded input. Rows of B read in place cost no more than
+// packed ones there, since the B block fits in L2.
+const colsMaxM = 64
+
 // With more than one worker, the rows and the packing of B are cut into
 // up to chunksPerWorker chunks per worker, each of at least minChunkTiles
 // MR-row tiles.
@@ -81,6 +90,10 @@ type gemmJob struct {
 	// row-major (NoTrans), n is small and the level has one, and then only
 	// the edge tiles of A are packed.
 	rows simd.GemmRowsFunc
+	// cols is the kernel that reads B in place. It is set when rows is not,
+	// B is row-major (NoTrans), m is small and the level has one, and then
+	// only the panel cut by the edge of B is packed.
+	cols simd.GemmColsFunc
 	ws   *workspace
 
 	kc, nc     int // block sizes, cut evenly from k and n
@@ -112,6 +125,10 @@ func runGemm(kernels *simd.Kernels, threads int, args gemmArgs) {
 	j.rows = nil
 	if args.opA == NoTrans && args.n <= rowsMaxN {
 		j.rows = simd.GemmRows(kernels)
+	}
+	j.cols = nil
+	if j.rows == nil && args.opB == NoTrans && args.m <= colsMaxM {
+		j.cols = simd.GemmCols(kernels)
 	}
 	j.ws = ws
 	mr, nr := kern.MR, kern.NR
@@ -192,6 +209,10 @@ func (j *gemmJob) work(slot int) {
 		if r < j.packChunks {
 			j.waitDone(phase * j.perPhase)
 			first, last := split(panels, j.packChunks, r)
+			if j.cols != nil {
+				// Only a panel cut by the edge needs packing.
+				first = max(first, cols/nr)
+			}
 			packB(j.ws.packB, j.opB, j.b, j.ldb, j0, cols, p0, kb, nr, first, last)
 		} else {
 			j.waitDone(phase*j.perPhase + int64(j.packChunks))
@@ -248,6 +269,10 @@ func (j *gemmJob) multiply(buf *workerBuffers, t0, t1, q0, q1, j0, p0, kb int, b
 		bp := j.ws.packB[q*kb*nr : (q+1)*kb*nr]
 		col := j0 + q*nr
 		width := min(nr, j.n-col)
+		if j.cols != nil && width == nr {
+			j.multiplyCols(buf, t0, t1, row0, col, p0, kb, beta)
+			continue
+		}
 		for t := range t1 - t0 {
 			ap := buf.packA[t*kb*mr : (t+1)*kb*mr]
 			row := row0 + t*mr
@@ -257,6 +282,34 @@ func (j *gemmJob) multiply(buf *workerBuffers, t0, t1, q0, q1, j0, p0, kb int, b
 				continue
 			}
 			j.edgeTile(buf.tile, ap, bp, kb, beta, row, col, height, width)
+		}
+	}
+}
+
+// multiplyCols multiplies the packed rows of tiles [t0, t1) of op(A), the
+// first at row0, with the full-width panel of B at column col read in
+// place by the cols kernel, for k steps [p0, p0+kb).
+func (j *gemmJob) multiplyCols(buf *workerBuffers, t0, t1, row0, col, p0, kb int, beta float32) {
+	mr, nr := j.kern.MR, j.kern.NR
+	b := j.b[p0*j.ldb+col:]
+	for t := range t1 - t0 {
+		ap := buf.packA[t*kb*mr : (t+1)*kb*mr]
+		row := row0 + t*mr
+		height := min(mr, j.m-row)
+		if height == mr {
+			j.cols(kb, j.alpha, ap, b, j.ldb, beta, j.c[row*j.ldc+col:], j.ldc)
+			continue
+		}
+		// As edgeTile, through the MR x NR tile buffer.
+		tile := buf.tile
+		if beta != 0 {
+			for i := range height {
+				copy(tile[i*nr:i*nr+nr], j.c[(row+i)*j.ldc+col:])
+			}
+		}
+		j.cols(kb, j.alpha, ap, b, j.ldb, beta, tile, nr)
+		for i := range height {
+			copy(j.c[(row+i)*j.ldc+col:(row+i)*j.ldc+col+nr], tile[i*nr:])
 		}
 	}
 }

@@ -237,6 +237,7 @@ func TestGemmThreadSplits(t *testing.T) {
 	cases := []gemmCase{
 		{opA: NoTrans, opB: NoTrans, m: 2*maxMC + 50, n: 70, k: 40, alpha: 1, beta: 0},
 		{opA: NoTrans, opB: Trans, m: 5, n: 900, k: 300, alpha: 1, beta: 1},
+		{opA: NoTrans, opB: NoTrans, m: 40, n: 900, k: maxKC + 20, alpha: 1, beta: 1, pad: 2},
 	}
 	for _, threads := range []int{2, 3, 7} {
 		for _, tc := range cases {
@@ -440,6 +441,32 @@ func TestGemmRandomCases(t *testing.T) {
 				pad: rng.IntN(4), offset: rng.IntN(3), nanC: beta == 0 && rng.IntN(2) == 0,
 			}
 			tc.run(t, Gemmer{Kernels: k, Threads: 1 + rng.IntN(3)}, rng)
+		}
+	})
+}
+
+// TestGemmColsSameBits checks that reading B in place (m <= colsMaxM)
+// gives the bits of packing it: the first colsMaxM rows of a product with
+// one row more, which packs B, must equal the product of those rows alone.
+// The rows of C are independent, so only the way B is read differs.
+func TestGemmColsSameBits(t *testing.T) {
+	simdtest.ForEachLevel(t, func(t *testing.T, k *simd.Kernels) {
+		rng := rand.New(rand.NewPCG(11, 11))
+		for _, opA := range []Op{NoTrans, Trans} {
+			for _, threads := range []int{1, 2} {
+				big := gemmCase{opA: opA, opB: NoTrans, m: colsMaxM + 1, n: 300, k: maxKC + 17, alpha: 0.75, beta: 0.5, pad: 3}
+				o := big.operands(rng)
+				g := Gemmer{Kernels: k, Threads: threads}
+				want := slices.Clone(o.c0)
+				g.Gemm(opA, NoTrans, big.m, big.n, big.k, big.alpha, o.a, o.lda, o.b, o.ldb, big.beta, want, o.ldc)
+				got := slices.Clone(o.c0)
+				g.Gemm(opA, NoTrans, colsMaxM, big.n, big.k, big.alpha, o.a, o.lda, o.b, o.ldb, big.beta, got, o.ldc)
+				for i := range colsMaxM * o.ldc {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("%v, threads %d: element %d is %g with B in place, %g packed", opA, threads, i, got[i], want[i])
+					}
+				}
+			}
 		}
 	})
 }
