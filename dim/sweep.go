@@ -266,17 +266,12 @@ func RunSweep(ctx context.Context, run SweepRun, train, test *Dataset, opts Swee
 	return row, nil
 }
 
-// sweepReplicates is the fixed Monte Carlo replicate count of the sweep's
-// reports, the report's default before its p-values became sequential. It
-// keeps the recorded sweeps (docs/sweep.md) reproducible and the battery
-// of a run that fails well under a second, where sequential p-values draw
-// up to thousands of replicates on each failing Monte Carlo test.
-const sweepReplicates = 199
-
 // battery runs the prior-matching report on opts.EvalSamples rows of z
 // drawn without replacement with opts.EvalSeed. A positive eps is the
 // half-width of the uniform channel, which the grid test needs; 0 skips
-// that test. The Monte Carlo tests keep a fixed sweepReplicates.
+// that test. The Monte Carlo tests draw a fixed stats.QuickReplicates,
+// which keeps the recorded sweeps (docs/sweep.md) reproducible and the
+// battery of a failing run well under a second.
 func (row *SweepRow) battery(z *tensor.Tensor, prior string, eps float64, opts SweepOptions) error {
 	n, d := z.Shape[0], z.Shape[1]
 	rows := make([]int, n)
@@ -294,7 +289,7 @@ func (row *SweepRow) battery(z *tensor.Tensor, prior string, eps float64, opts S
 			mat.Data[i*d+k] = float64(z.Data[r*d+k])
 		}
 	}
-	rep, err := stats.BuildReport(mat, stats.ReportOptions{Prior: prior, Alpha: opts.Alpha, Seed: opts.EvalSeed, Eps: eps, Replicates: sweepReplicates})
+	rep, err := stats.BuildReport(mat, stats.ReportOptions{Prior: prior, Alpha: opts.Alpha, Seed: opts.EvalSeed, Eps: eps, Replicates: stats.QuickReplicates})
 	if err != nil {
 		return err
 	}

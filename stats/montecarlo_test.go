@@ -193,6 +193,20 @@ func TestMonteCarloNoteSequential(t *testing.T) {
 	assert.Empty(t, r.monteCarloNote())
 }
 
+// A fixed count too small for Holm, as the summaries of nidim train, eval
+// and sweep draw, gets advice that points at nidim test's sequential
+// default, and at a fixed count when even that maximum would not do.
+func TestMonteCarloNoteFixed(t *testing.T) {
+	const k = 52 // a gaussian report at d = 4
+	r := &Report{Alpha: DefaultAlpha, Tests: make([]TestEntry, k)}
+	r.Tests[0].Extra = map[string]any{"replicates": QuickReplicates, "stopped_early": false}
+	assert.Equal(t, "Monte Carlo p-values from 199 replicates are at least 1/200, so Holm over 52 tests at alpha 0.01 rejects on them only after 50 other tests reject; read them on their own, or test the embeddings with nidim test, whose default sequential p-values let Holm reject on them alone (or nidim test --replicates 5199 or more for a fixed count).", r.monteCarloNote())
+
+	r.Tests = make([]TestEntry, 228)
+	r.Tests[0].Extra = map[string]any{"replicates": QuickReplicates, "stopped_early": false}
+	assert.Contains(t, r.monteCarloNote(), "or test the embeddings with nidim test --replicates 22799 or more, which lets Holm reject on them alone.")
+}
+
 // The sequential outcome is the same for every worker count, for every
 // test that has one, on null data (early stops) and shifted data.
 func TestSequentialWorkersDoNotChangeResult(t *testing.T) {

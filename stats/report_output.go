@@ -133,17 +133,25 @@ func (r *Report) monteCarloNote() string {
 		if !ok || e.Err != "" {
 			continue
 		}
-		from, flag := fmt.Sprintf("from %d replicates", reps), "--replicates"
+		need := holmReplicates(k, r.Alpha)
+		from := fmt.Sprintf("from %d replicates", reps)
+		// The report also ends nidim train, eval and sweep, which have no
+		// flags for the replicates, so the advice names nidim test. Its
+		// default sequential p-values suffice unless need exceeds their
+		// largest maximum.
+		advice := fmt.Sprintf("nidim test, whose default sequential p-values let Holm reject on them alone (or nidim test --replicates %d or more for a fixed count)", need)
+		if need > DefaultMaxReplicates {
+			advice = fmt.Sprintf("nidim test --replicates %d or more, which lets Holm reject on them alone", need)
+		}
 		if maxReps, sequential := e.Extra["max_replicates"].(int); sequential {
 			reps = maxReps
-			from, flag = fmt.Sprintf("from at most %d replicates", reps), "--max-replicates"
+			from = fmt.Sprintf("from at most %d replicates", reps)
+			advice = fmt.Sprintf("nidim test --max-replicates %d or more, which lets Holm reject on them alone", need)
 		}
 		reach := r.Alpha * float64(reps+1)
 		if float64(k) > reach {
-			// The report also ends nidim train and nidim eval, which have no
-			// --replicates flag, so the note names the command that has one.
-			return fmt.Sprintf("Monte Carlo p-values %s are at least 1/%d, so Holm over %d tests at alpha %g rejects on them only after %d other tests reject; read them on their own, or test the embeddings with nidim test %s %d or more, which lets Holm reject on them alone.",
-				from, reps+1, k, r.Alpha, int(math.Ceil(float64(k)-reach)), flag, holmReplicates(k, r.Alpha))
+			return fmt.Sprintf("Monte Carlo p-values %s are at least 1/%d, so Holm over %d tests at alpha %g rejects on them only after %d other tests reject; read them on their own, or test the embeddings with %s.",
+				from, reps+1, k, r.Alpha, int(math.Ceil(float64(k)-reach)), advice)
 		}
 		return ""
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/nidim/nidim/dim"
 	"github.com/nidim/nidim/nn"
 	"github.com/nidim/nidim/simd"
+	"github.com/nidim/nidim/stats"
 	"github.com/nidim/nidim/tensor"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -1756,4 +1757,30 @@ func TestDataFlagDashNamesStdin(t *testing.T) {
 		assert.Empty(t, stdout, "%v", c.args)
 		assert.Equal(t, c.want+` a file named "-", because only the FILE argument of nidim test and plot reads standard input; pass a file path.`+"\n", stderr, "%v", c.args)
 	}
+}
+
+// The report that ends train and eval draws a fixed stats.QuickReplicates
+// for its Monte Carlo tests, not sequential p-values, which draw
+// thousands of replicates when a test rejects and would make the
+// evaluation longer than training.
+func TestEvalReportKeepsFixedReplicates(t *testing.T) {
+	data, labels, model := trainTinyModel(t)
+	code, stdout, stderr := runCmd("eval", model, "--data", data, "--labels", labels, "--json")
+	require.Equal(t, exitOK, code, stderr)
+	var res struct {
+		Report struct {
+			Tests []map[string]any `json:"tests"`
+		} `json:"report"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &res))
+	monteCarlo := 0
+	for _, e := range res.Report.Tests {
+		if _, ok := e["replicates"]; !ok {
+			continue
+		}
+		monteCarlo++
+		assert.EqualValues(t, stats.QuickReplicates, e["replicates"], "%v", e["name"])
+		assert.NotContains(t, e, "max_replicates", "%v", e["name"])
+	}
+	assert.Positive(t, monteCarlo, "the report has Monte Carlo tests")
 }

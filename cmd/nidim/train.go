@@ -1371,7 +1371,9 @@ func evaluate(m *dim.Model, train, test *dim.Dataset, k int, metric dim.Metric, 
 	for i, v := range zTest.Data {
 		mat.Data[i] = float64(v)
 	}
-	opts := stats.ReportOptions{Prior: m.Config.Prior, Seed: 1}
+	// A fixed count keeps the evaluation shorter than an epoch when the
+	// Monte Carlo tests reject; nidim test draws sequential p-values.
+	opts := stats.ReportOptions{Prior: m.Config.Prior, Seed: 1, Replicates: stats.QuickReplicates}
 	switch {
 	case m.Config.Prior != "uniform":
 	case m.Config.NoiseViews > 0:
