@@ -2,7 +2,9 @@ package main
 
 import (
 	"os"
+	"path"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -11,37 +13,77 @@ import (
 
 // physicalMemory returns the memory that nidim may use, in bytes: the
 // machine's RAM, or the memory limit of its control group when that is
-// lower, as in a container, plus the swap. It returns 0 when the kernel
-// does not report the RAM.
+// lower, as in a container or a systemd slice, plus the swap. It returns 0
+// when the kernel does not report the RAM.
 func physicalMemory() uint64 {
 	var info unix.Sysinfo_t
 	if err := unix.Sysinfo(&info); err != nil {
 		return 0
 	}
 	ram := uint64(info.Totalram) * uint64(info.Unit)
-	if limit := cgroupMemoryLimit("/sys/fs/cgroup"); limit > 0 {
+	membership, _ := os.ReadFile("/proc/self/cgroup")
+	if limit := cgroupMemoryLimit("/sys/fs/cgroup", membership); limit > 0 {
 		ram = min(ram, limit)
 	}
 	return ram + uint64(info.Totalswap)*uint64(info.Unit)
 }
 
-// cgroupMemoryLimit returns the memory limit of the control group mounted
-// at root, from memory.max (version 2) or memory/memory.limit_in_bytes
-// (version 1), and 0 when neither file sets one.
-// NOTE: it reads the group at the root of the mount. In a container that
-// is the process's own group, but on a host it is not, so a limit set on
-// a systemd slice goes unseen and the machine's RAM is the bound.
-func cgroupMemoryLimit(root string) uint64 {
-	for _, name := range []string{"memory.max", filepath.Join("memory", "memory.limit_in_bytes")} {
-		b, err := os.ReadFile(filepath.Join(root, name))
-		if err != nil {
+// cgroupMemoryLimit returns the lowest memory limit set on the process's
+// control group or on any group above it, and 0 when none sets one. A
+// limit applies to every group below it, so a systemd slice's limit holds
+// for the service inside it. root is where the control group file systems
+// are mounted. membership is the content of /proc/self/cgroup, one line
+// "ID:CONTROLLERS:PATH" per hierarchy. Version 2 has ID 0 and no
+// controllers, and its limit is in memory.max. Version 1 lists "memory"
+// among the controllers of a hierarchy mounted at root/memory, and its
+// limit is in memory.limit_in_bytes.
+//
+// Without membership, only the groups at the roots of the mounts count.
+// Inside a container, the mount's root is the container's group, while
+// the paths may name groups of the host that the container cannot see.
+// Such paths are skipped, and the walk up the path still reaches the
+// mount's root.
+func cgroupMemoryLimit(root string, membership []byte) uint64 {
+	if len(membership) == 0 {
+		membership = []byte("0::/\n0:memory:/\n")
+	}
+	var limit uint64
+	for line := range strings.Lines(string(membership)) {
+		id, rest, _ := strings.Cut(strings.TrimSpace(line), ":")
+		controllers, group, found := strings.Cut(rest, ":")
+		if !found {
 			continue
 		}
-		// "max" in version 2, and a value near 2^63 in version 1, mean
-		// no limit, which the comparison with the RAM then ignores.
-		if v, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64); err == nil && v > 0 {
-			return v
+		var v uint64
+		switch {
+		case id == "0" && controllers == "":
+			v = groupLimit(root, group, "memory.max")
+		case slices.Contains(strings.Split(controllers, ","), "memory"):
+			v = groupLimit(filepath.Join(root, "memory"), group, "memory.limit_in_bytes")
+		}
+		if v > 0 && (limit == 0 || v < limit) {
+			limit = v
 		}
 	}
-	return 0
+	return limit
+}
+
+// groupLimit returns the lowest value in the file name of the group at
+// group, a path inside the hierarchy mounted at mount, and of every group
+// above it, and 0 when none of these files sets a limit.
+func groupLimit(mount, group, name string) uint64 {
+	var limit uint64
+	for dir := path.Clean("/" + group); ; dir = path.Dir(dir) {
+		b, err := os.ReadFile(filepath.Join(mount, filepath.FromSlash(dir), name))
+		// "max" in version 2 means no limit, and so does a value near
+		// 2^63 in version 1, which the comparison with the RAM ignores.
+		if err == nil {
+			if v, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64); err == nil && v > 0 && (limit == 0 || v < limit) {
+				limit = v
+			}
+		}
+		if dir == "/" {
+			return limit
+		}
+	}
 }
