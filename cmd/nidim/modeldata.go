@@ -73,7 +73,7 @@ func (c *modelCommand) fail(status int, format string, a ...any) int {
 // returns -1 when all is well and the exit status otherwise.
 func (c *modelCommand) check(files []string, example, outExample string) int {
 	c.outExample = outExample
-	if len(files) == 1 {
+	if len(files) == 1 || *c.model != "" {
 		model, err := checkpointArg(files, *c.model, example)
 		if err != nil {
 			return c.fail(exitUsage, "%v", err)
@@ -263,11 +263,25 @@ func checkpointArg(positional []string, model, example string) (string, error) {
 	case len(positional) == 1 && model != "":
 		return "", fmt.Errorf("the model is given twice, as --model %s and as the argument %s; pass it once", model, positional[0])
 	case len(positional) == 1:
-		return positional[0], nil
+		return positional[0], stdinCheckpointError("CHECKPOINT", positional[0])
 	case model != "":
-		return model, nil
+		return model, stdinCheckpointError("--model", model)
 	}
 	return "", fmt.Errorf("missing CHECKPOINT; pass the model file written by nidim train, as in %s", example)
+}
+
+// stdinCheckpointError returns an error when path, given as source (a flag
+// or an argument name), is "-" and no file has that name. Commands load a
+// checkpoint only from a named file, so "-" does not mean standard input
+// as it does for nidim test.
+func stdinCheckpointError(source, path string) error {
+	if path != stdinPath {
+		return nil
+	}
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s - would read a checkpoint file named \"-\", but there is none; nidim reads a checkpoint only from a file, not from standard input, so pass its path", source)
 }
 
 // modelInput loads the rows that embed and score run through m, from

@@ -33,6 +33,8 @@ func TestModelCommandSharedChecks(t *testing.T) {
 		{[]string{model, "--batch", "0"}, "invalid --batch 0; use 1 or more samples.", []string{"embed", "score"}},
 		{[]string{model, "--out", filepath.Join(dir, "o.bin")}, "o.bin: unknown matrix file extension; use .npy, .csv, .tsv or .txt", []string{"embed", "score"}},
 		{[]string{model, "--out", filepath.Join(dir, "missing", "o.csv")}, "missing of --out " + filepath.Join(dir, "missing", "o.csv") + " does not exist", []string{"embed", "score"}},
+		{[]string{"-"}, `CHECKPOINT - would read a checkpoint file named "-", but there is none; nidim reads a checkpoint only from a file, not from standard input, so pass its path.`, []string{"embed", "score", "eval"}},
+		{[]string{"--model", "-"}, `--model - would read a checkpoint file named "-"`, []string{"embed", "score", "eval"}},
 		{[]string{filepath.Join(dir, "absent.safetensors")}, "absent.safetensors", []string{"eval"}},
 		{[]string{filepath.Join(dir, "absent.safetensors"), "--out", out}, "absent.safetensors", []string{"embed", "score"}},
 	} {
@@ -58,6 +60,21 @@ func TestModelCommandSharedChecks(t *testing.T) {
 	}
 	_, err := os.Stat(out)
 	assert.True(t, os.IsNotExist(err), "no command wrote %s", out)
+}
+
+// A checkpoint is read only from a file, so "-" in place of one gets an
+// error that says so instead of "does not exist", in every command that
+// loads a checkpoint.
+func TestCheckpointFromStdinRejected(t *testing.T) {
+	for _, args := range [][]string{
+		{"train", "--resume", "-"},
+		{"export", "-", "--out", filepath.Join(t.TempDir(), "e.safetensors")},
+		{"serve", "--model", "-"},
+	} {
+		code, _, stderr := runCmd(args...)
+		assert.Equal(t, exitUsage, code, "%v", args)
+		assert.Contains(t, stderr, `- would read a checkpoint file named "-", but there is none; nidim reads a checkpoint only from a file, not from standard input`, "%v", args)
+	}
 }
 
 // modelInput reads a matrix file whole and MNIST-style data by split,

@@ -523,6 +523,9 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 			}
 			return fail(exitUsage, "%s cannot be set with --resume, because the model settings come from the checkpoint; drop %s or train a new model.", strings.Join(conflict, ", "), them)
 		}
+		if err := stdinCheckpointError("--resume", *resume); err != nil {
+			return fail(exitUsage, "%v.", err)
+		}
 		m, err := dim.LoadModel(*resume)
 		if err != nil {
 			return fail(exitUsage, "%v", err)
