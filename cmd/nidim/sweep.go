@@ -46,7 +46,9 @@ runs already in sweep.csv, so an interrupted sweep resumes. It refuses
 to continue one made with other shared settings, evaluation options or
 data, which its column settings records, or by a nidim that wrote
 another version of the table (sweep-format in settings). Progress goes
-to stderr.
+to stderr: on a terminal the bar of nidim train, led by the number of the
+run, such as [2/10], then one line per epoch and a line of results per
+run.
 
 Grid:
   --sigmas LIST        noise levels, comma-separated: sigma for the gaussian
@@ -374,11 +376,21 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stderr, "[%d/%d] %s: training\n", i+1, len(runs), key)
 		start := time.Now()
+		// On a terminal, the bar of nidim train, led by the run's number,
+		// shows the progress within an epoch. Elsewhere only the lines of
+		// the epochs are written, as by nidim train.
+		bar := newProgressBar(stderr)
+		bar.noNoise = r.Config.NoiseViews == 0
+		bar.prefix = fmt.Sprintf("[%d/%d] ", i+1, len(runs))
 		row, err := dim.RunSweep(ctx, r, train, test, opts, func(p dim.Progress) {
-			if p.EpochDone {
-				fmt.Fprintf(stderr, "  epoch %d/%d: loss %.4f, MI %.3f nats, tau %.4g, %.1f s\n", p.Epoch, p.Epochs, p.Loss, p.MI, p.Tau, p.EpochTime.Seconds())
+			if !p.EpochDone {
+				bar.update(p)
+				return
 			}
+			bar.clear()
+			fmt.Fprintf(stderr, "  epoch %d/%d: loss %.4f, MI %.3f nats, tau %.4g, %.1f s\n", p.Epoch, p.Epochs, p.Loss, p.MI, p.Tau, p.EpochTime.Seconds())
 		})
+		bar.clear()
 		if errors.Is(err, context.Canceled) {
 			if len(records) == 0 {
 				return fail(exitFail, "interrupted during run %s, before any run finished; the same command starts the sweep again", key)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/csv"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -544,4 +545,47 @@ func TestSweepNotesOnlyForRunsToTrain(t *testing.T) {
 	assert.Contains(t, stderr, "1 run, 1 already in")
 	assert.NotContains(t, stderr, "batch rows lie within the noise's reach")
 	assert.NotContains(t, stderr, "recipe's --batch", "nor the batch notes")
+}
+
+// Within an epoch sweep wrote nothing, while train draws a bar with an
+// ETA, so a CNN epoch or a large data set left a silent terminal. On a
+// terminal sweep now draws train's bar, led by the number of the run,
+// and erases it before every line; elsewhere it writes only the lines, as
+// train does.
+func TestSweepProgressBar(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	args := []string{"sweep", "--data", data, "--labels", labels, "--sigmas", "0,0.5", "--dims", "2",
+		"--epochs", "1", "--hidden", "8", "--batch", "24", "--threads", "1", "--eval-samples", "20"}
+
+	defer func(saved func(io.Writer) bool) { isTerminal = saved }(isTerminal)
+	isTerminal = func(io.Writer) bool { return true }
+	code, _, stderr := runCmd(append(args, "--out", filepath.Join(dir, "tty"))...)
+	require.Equal(t, exitOK, code, stderr)
+	for _, bar := range []string{
+		"\r\033[K[1/2] epoch 1/1 [", // the first run trains without noise
+		"\r\033[K[2/2] epoch 1/1 [",
+	} {
+		assert.Contains(t, stderr, bar)
+	}
+	assert.Contains(t, stderr, "(no noise, ln B 3.178)")
+	assert.Contains(t, stderr, "ETA ")
+	assert.Contains(t, stderr, "(cap 1.609, ln B 3.178)", "the noise run shows its capacity, ln 5 for 2 components at sigma 0.5")
+	// Every line after a bar starts on an erased line.
+	for _, line := range strings.Split(stderr, "\n") {
+		if i := strings.LastIndex(line, "\r"); i >= 0 && !strings.Contains(line[i:], "epoch") {
+			t.Errorf("line %q is written after a bar", line[i:])
+		}
+		if strings.Contains(line, "samples/s") && !strings.HasPrefix(line, "\r") {
+			t.Errorf("bar %q does not start by returning to the start of the line", line)
+		}
+	}
+	assert.Contains(t, stderr, " samples/s\r\033[K  epoch 1/1: loss", "the bar is erased before the epoch's line")
+
+	isTerminal = func(io.Writer) bool { return false }
+	code, _, stderr = runCmd(append(args, "--out", filepath.Join(dir, "log"))...)
+	require.Equal(t, exitOK, code, stderr)
+	assert.NotContains(t, stderr, "\r", "no bar in a log")
+	assert.NotContains(t, stderr, "\033")
+	assert.Contains(t, stderr, "\n  epoch 1/1: loss")
 }

@@ -1613,6 +1613,9 @@ type progressBar struct {
 	// noNoise is set when training adds no channel noise, so that no
 	// capacity is shown.
 	noNoise bool
+	// prefix starts the line, such as sweep's "[2/10] " for the second of
+	// ten runs.
+	prefix string
 }
 
 func newProgressBar(w io.Writer) *progressBar {
@@ -1635,8 +1638,8 @@ func (b *progressBar) update(p dim.Progress) {
 	if b.noNoise {
 		bound = fmt.Sprintf("no noise, ln B %.3f", p.LnBatch)
 	}
-	fmt.Fprintf(b.w, "\r\033[Kepoch %d/%d [%s%s] %3.0f%% ETA %s  loss %.4f  MI %.3f nats (%s)  %.0f samples/s",
-		p.Epoch, p.Epochs, strings.Repeat("#", filled), strings.Repeat(".", width-filled), 100*frac, eta,
+	fmt.Fprintf(b.w, "\r\033[K%sepoch %d/%d [%s%s] %3.0f%% ETA %s  loss %.4f  MI %.3f nats (%s)  %.0f samples/s",
+		b.prefix, p.Epoch, p.Epochs, strings.Repeat("#", filled), strings.Repeat(".", width-filled), 100*frac, eta,
 		p.Loss, p.MI, bound, p.SamplesPerSec)
 	b.drawn = true
 }
