@@ -58,13 +58,12 @@ func benchNames() []string {
 
 func runBench(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		benchUsage(stderr, false)
+		fmt.Fprint(stderr, benchUsage(false))
 		return exitUsage
 	}
 	switch args[0] {
 	case "-h", "-help", "--help", "help":
-		benchUsage(stdout, true)
-		return exitOK
+		return writeHelp("nidim bench", benchUsage(true), stdout, stderr)
 	}
 	c, ok := benchCases[args[0]]
 	if !ok {
@@ -74,9 +73,10 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	return c.run(args[1:], stdout, stderr)
 }
 
-// benchUsage prints the list of cases and, when full is set, the flags of
-// each.
-func benchUsage(w io.Writer, full bool) {
+// benchUsage returns the list of cases and, when full is set, the flags
+// of each.
+func benchUsage(full bool) string {
+	w := &strings.Builder{}
 	fmt.Fprintln(w, "Usage: nidim bench CASE [flags]")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Measures the speed of nidim's kernels on this machine. Cases:")
@@ -91,12 +91,13 @@ func benchUsage(w io.Writer, full bool) {
 	if !full {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, "Run \"nidim help bench\" for the flags of each case.")
-		return
+		return w.String()
 	}
 	for _, n := range names {
 		fmt.Fprintln(w)
 		benchCases[n].run([]string{"-help"}, w, w)
 	}
+	return w.String()
 }
 
 // gemmRow is one line of "nidim bench gemm", with the JSON keys of the
@@ -149,8 +150,7 @@ Flags:
 func parseBenchFlags(fs *flag.FlagSet, args []string, usage string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stdout, usage)
-			return exitOK
+			return writeHelp("nidim "+fs.Name(), usage, stdout, stderr)
 		}
 		msg := flagErrorText(fs, args, err)
 		fmt.Fprintf(stderr, "nidim %s: %s; run \"nidim help bench\" for the flags.\n", fs.Name(), msg)

@@ -58,7 +58,7 @@ func main() {
 
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		usage(stderr)
+		fmt.Fprint(stderr, usageText())
 		return exitUsage
 	}
 	if w := simdEnvWarning(); w != "" {
@@ -68,20 +68,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch name {
 	case "help", "-h", "-help", "--help":
 		if len(rest) == 0 {
-			usage(stdout)
-			return exitOK
+			return writeHelp("nidim help", usageText(), stdout, stderr)
 		}
 		switch rest[0] {
 		case "help", "-h", "-help", "--help":
-			usage(stdout)
-			return exitOK
+			return writeHelp("nidim help", usageText(), stdout, stderr)
 		}
 		c, ok := commands[rest[0]]
 		if !ok {
 			fmt.Fprintf(stderr, "nidim: unknown command %q%s; run \"nidim help\" for the list.\n", rest[0], commandSuggestion(rest[0]))
 			return exitUsage
 		}
-		return c.run([]string{"-help"}, stdout, stdout)
+		// stderr stays stderr, so that a help that cannot be written is
+		// reported where the user sees it.
+		return c.run([]string{"-help"}, stdout, stderr)
 	}
 	if name == "--version" || name == "-version" {
 		name = "version"
@@ -167,7 +167,10 @@ func editDistance(a, b string) int {
 	return previous[len(rb)]
 }
 
-func usage(w io.Writer) {
+// usageText returns the help of nidim: the list of commands and the exit
+// statuses.
+func usageText() string {
+	w := &strings.Builder{}
 	fmt.Fprintln(w, "nidim learns embeddings that follow a chosen prior, with noise-injected")
 	fmt.Fprintln(w, "Deep InfoMax.")
 	fmt.Fprintln(w)
@@ -190,6 +193,19 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "Run \"nidim help COMMAND\" for the flags of one command.")
 	fmt.Fprintln(w)
 	fmt.Fprint(w, exitStatusHelp)
+	return w.String()
+}
+
+// writeHelp writes text, the help of the command name ("nidim sweep"), to
+// stdout and returns exitOK. When the write fails, as on a full disk or a
+// closed pipe, it says so on stderr and returns exitFail, as the commands
+// do for their results.
+func writeHelp(name, text string, stdout, stderr io.Writer) int {
+	if _, err := io.WriteString(stdout, text); err != nil {
+		fmt.Fprintf(stderr, "%s: writing the help failed: %v.\n", name, err)
+		return exitFail
+	}
+	return exitOK
 }
 
 // exitStatusHelp is the part of "nidim help" on exit statuses.
@@ -362,8 +378,7 @@ func parseFlagsAndFiles(fs *flag.FlagSet, args []string, maxFiles int, usage str
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				fmt.Fprint(stdout, usage)
-				return nil, exitOK
+				return nil, writeHelp("nidim "+fs.Name(), usage, stdout, stderr)
 			}
 			fmt.Fprintf(stderr, "nidim %s: %s; run \"nidim help %s\" for the flags.\n", fs.Name(), flagErrorText(fs, args, err), fs.Name())
 			return nil, exitUsage

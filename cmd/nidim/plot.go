@@ -112,8 +112,7 @@ func runPlot(args []string, stdout, stderr io.Writer) int {
 	kind, rest := args[0], args[1:]
 	switch kind {
 	case "-help", "-h", "--help", "help":
-		fmt.Fprint(stdout, plotUsage)
-		return exitOK
+		return writeHelp("nidim plot", plotUsage, stdout, stderr)
 	}
 	draw, ok := plotKinds[kind]
 	if !ok {
@@ -198,8 +197,7 @@ func (p *plotRun) parse(args []string) int {
 	for {
 		if err := p.flags.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				fmt.Fprint(p.stdout, plotUsage)
-				return exitOK
+				return writeHelp("nidim "+p.flags.Name(), plotUsage, p.stdout, p.stderr)
 			}
 			msg := flagErrorText(p.flags, args, err)
 			return p.usageError("%s; run \"nidim help plot\" for the flags", msg)

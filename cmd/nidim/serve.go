@@ -143,8 +143,7 @@ func parseServeFlags(args []string, stdout, stderr io.Writer) (*serveFlags, int)
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				fmt.Fprint(stdout, serveUsage)
-				return nil, exitOK
+				return nil, writeHelp("nidim serve", serveUsage, stdout, stderr)
 			}
 			msg := flagErrorText(fs, args, err)
 			return fail("%s; run \"nidim help serve\" for the flags.", msg)

@@ -164,3 +164,46 @@ func TestStdoutWriteFailureExitsOne(t *testing.T) {
 		assert.True(t, strings.HasSuffix(stderr.String(), c.want), "%v: stderr %q", c.args, stderr.String())
 	}
 }
+
+// sweep and every help exited with status 0 when standard output rejected
+// their writes ("nidim help > /dev/full"), unlike train, eval, bench and
+// version. They now say so on stderr and exit with status 1.
+func TestHelpAndSweepStdoutWriteFailureExitsOne(t *testing.T) {
+	const full = "writing the help failed: no space left on device.\n"
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"help"}, "nidim help: " + full},
+		{[]string{"--help"}, "nidim help: " + full},
+		{[]string{"help", "help"}, "nidim help: " + full},
+		{[]string{"help", "sweep"}, "nidim sweep: " + full},
+		{[]string{"sweep", "--help"}, "nidim sweep: " + full},
+		{[]string{"train", "-h"}, "nidim train: " + full},
+		{[]string{"help", "bench"}, "nidim bench: " + full},
+		{[]string{"bench", "gemm", "--help"}, "nidim bench gemm: " + full},
+		{[]string{"help", "plot"}, "nidim plot: " + full},
+		{[]string{"plot", "qq", "--help"}, "nidim plot qq: " + full},
+		{[]string{"help", "serve"}, "nidim serve: " + full},
+		{[]string{"help", "test"}, "nidim test: " + full},
+		{[]string{"help", "version"}, "nidim version: " + full},
+	}
+	for _, c := range cases {
+		var stderr bytes.Buffer
+		code := run(c.args, fullWriter{}, &stderr)
+		assert.Equal(t, exitFail, code, "%v", c.args)
+		assert.Equal(t, c.want, stderr.String(), "%v", c.args)
+	}
+
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	out := filepath.Join(dir, "sweep")
+	var stderr bytes.Buffer
+	code := run([]string{"sweep", "--data", data, "--labels", labels, "--sigmas", "0.5", "--dims", "2", "--epochs", "1",
+		"--hidden", "8", "--batch", "24", "--threads", "1", "--eval-samples", "20", "--out", out}, fullWriter{}, &stderr)
+	assert.Equal(t, exitFail, code)
+	csvPath, mdPath := filepath.Join(out, "sweep.csv"), filepath.Join(out, "sweep.md")
+	assert.True(t, strings.HasSuffix(stderr.String(), "nidim sweep: writing the paths of the tables failed: no space left on device; the tables are "+csvPath+" and "+mdPath+".\n"), stderr.String())
+	assert.FileExists(t, csvPath)
+	assert.FileExists(t, mdPath)
+}

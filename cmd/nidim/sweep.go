@@ -428,7 +428,9 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 			return fail(exitFail, "%v", err)
 		}
 	}
-	fmt.Fprintf(stdout, "%s\n%s\n", csvPath, mdPath)
+	if _, err := fmt.Fprintf(stdout, "%s\n%s\n", csvPath, mdPath); err != nil {
+		return fail(exitFail, "writing the paths of the tables failed: %v; the tables are %s and %s", err, csvPath, mdPath)
+	}
 	return exitOK
 }
 

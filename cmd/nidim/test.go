@@ -228,8 +228,9 @@ func parseTestArgs(args []string) (opts stats.ReportOptions, path string, asJSON
 func runTest(args []string, stdout, stderr io.Writer) int {
 	opts, path, asJSON, err := parseTestArgs(args)
 	if errors.Is(err, flag.ErrHelp) {
-		testUsage(stdout)
-		return exitOK
+		w := &strings.Builder{}
+		testUsage(w)
+		return writeHelp("nidim test", w.String(), stdout, stderr)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "nidim test: %s\n", sentence(err.Error()))

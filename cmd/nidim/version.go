@@ -20,8 +20,7 @@ func init() {
 func runVersion(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 {
 		if args[0] == "-help" || args[0] == "-h" || args[0] == "--help" {
-			fmt.Fprintln(stdout, "Usage: nidim version\n\nPrints the module version, the VCS revision the binary was built from\n(when Go recorded it), the Go release, the target and the SIMD level\nthat the kernels use on this CPU.")
-			return exitOK
+			return writeHelp("nidim version", "Usage: nidim version\n\nPrints the module version, the VCS revision the binary was built from\n(when Go recorded it), the Go release, the target and the SIMD level\nthat the kernels use on this CPU.\n", stdout, stderr)
 		}
 		fmt.Fprintf(stderr, "nidim version: unexpected argument %q; run nidim version without arguments.\n", args[0])
 		return exitUsage
