@@ -69,7 +69,8 @@ Grid:
 Evaluation and output:
   --out DIR            directory of sweep.csv and sweep.md, created if
                        missing; files of those names that are not sweep
-                       tables are an error, not replaced (default sweep)
+                       tables, or links to another sweep's, are an error,
+                       not replaced (default sweep)
   --eval-samples N     test embeddings the battery runs on, or every test
                        row when the test split has fewer; the eval_n
                        column of sweep.csv gives the number (default 2000)
@@ -316,11 +317,11 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(exitUsage, "%v", err)
 	}
-	if err := checkSweepMarkdown(mdPath); err != nil {
-		return fail(exitUsage, "%v", err)
-	}
 	opts := dim.SweepOptions{EvalSamples: *evalSamples, EvalSeed: *evalSeed, KNN: *knnK}
 	settings := sweepSettings(base, train, test, opts, *baselines)
+	if err := checkSweepMarkdown(mdPath, csvPath, settings); err != nil {
+		return fail(exitUsage, "%v", err)
+	}
 	done := map[string]bool{}
 	settingsCol := slices.Index(dim.SweepColumns, "settings")
 	for i, rec := range records {
@@ -605,25 +606,82 @@ func recipeHint(table, now, recipe string, explicit map[string]bool) string {
 // not begin with the header of the Markdown table that sweep writes,
 // because the first finished run would replace it. A docs/sweep.md of
 // notes, for example, is not a table that the sweep can rebuild.
-func checkSweepMarkdown(path string) error {
-	f, err := os.Open(path)
+//
+// A symbolic link is written through, to a file that may belong to
+// another sweep, so at path a link must also lead to a table of this
+// sweep: one whose shared settings line is settings. Neither path nor
+// csvPath may lead to the other, whose table the Markdown would replace.
+func checkSweepMarkdown(path, csvPath, settings string) error {
+	target, err := atomicfile.Target(path)
+	if err != nil {
+		return err
+	}
+	csvTarget, err := atomicfile.Target(csvPath)
+	if err != nil {
+		return err
+	}
+	if sameFile(target, csvTarget) {
+		return fmt.Errorf("%s and %s are the same file %s through a symbolic link, so the Markdown table would replace the CSV table; point the link at another file, or remove it", csvPath, path, csvTarget)
+	}
+	name := path
+	if target != path {
+		name = fmt.Sprintf("%s (a symbolic link to %s)", path, target)
+	}
+	data, err := readSweepMarkdownStart(path, target != path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
-		return err
+		return fmt.Errorf("reading %s failed: %v", name, err)
 	}
-	defer f.Close()
-	const header = "| kind |"
-	start := make([]byte, len(header))
-	n, err := io.ReadFull(f, start)
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
-		return fmt.Errorf("reading %s failed: %v", path, err)
-	}
-	if n == 0 || string(start[:n]) == header {
+	if len(data) == 0 {
 		return nil
 	}
-	return fmt.Errorf("%s is not a table that nidim sweep wrote, and the sweep would replace it; move it away or use another --out", path)
+	if !bytes.HasPrefix(data, []byte(sweepMarkdownHeader)) {
+		return fmt.Errorf("%s is not a table that nidim sweep wrote, and the sweep would replace it; move it away or use another --out", name)
+	}
+	if target == path {
+		return nil
+	}
+	// The last line of a table with rows names its shared settings.
+	const prefix = "Shared settings: "
+	var table string
+	for _, line := range strings.Split(string(data), "\n") {
+		if s, ok := strings.CutPrefix(line, prefix); ok {
+			table = s
+		}
+	}
+	if table == "" || table == settings {
+		return nil
+	}
+	return fmt.Errorf("%s is the table of another sweep, with other shared settings (%s), and the sweep would replace it; remove the link or use another --out",
+		name, settingsDiff(table, settings))
+}
+
+// sweepMarkdownHeader is the start of the Markdown table that sweep
+// writes.
+const sweepMarkdownHeader = "| kind |"
+
+// readSweepMarkdownStart returns what checkSweepMarkdown needs of the
+// file at path: its first bytes, as many as sweepMarkdownHeader has, or,
+// when whole is set and they are that header, the whole file, for the
+// settings line that ends the table.
+func readSweepMarkdownStart(path string, whole bool) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	start := make([]byte, len(sweepMarkdownHeader))
+	n, err := io.ReadFull(f, start)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return nil, err
+	}
+	if !whole || string(start[:n]) != sweepMarkdownHeader {
+		return start[:n], nil
+	}
+	rest, err := io.ReadAll(f)
+	return append(start, rest...), err
 }
 
 // fingerprintEnd matches the end of a complete settings column: the

@@ -589,3 +589,52 @@ func TestSweepProgressBar(t *testing.T) {
 	assert.NotContains(t, stderr, "\033")
 	assert.Contains(t, stderr, "\n  epoch 1/1: loss")
 }
+
+// A sweep.md that links to the table of another sweep passed the check
+// that keeps a sweep.md sweep did not write, because it begins with the
+// table's header, and the first run replaced the other sweep's table
+// through the link. A linked table must now have this sweep's settings.
+// A sweep.md and a sweep.csv that lead to the same file, where each table
+// would replace the other, are rejected too.
+func TestSweepKeepsLinkedTableOfAnotherSweep(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	args := []string{"sweep", "--data", data, "--labels", labels, "--sigmas", "0.5", "--dims", "2",
+		"--epochs", "1", "--hidden", "8", "--batch", "24", "--threads", "1", "--eval-samples", "20"}
+	other := filepath.Join(dir, "other")
+	code, _, stderr := runCmd(append(args, "--eval-seed", "2", "--out", other)...)
+	require.Equal(t, exitOK, code, stderr)
+	otherMD := filepath.Join(other, "sweep.md")
+	table, err := os.ReadFile(otherMD)
+	require.NoError(t, err)
+
+	out := filepath.Join(dir, "out")
+	require.NoError(t, os.Mkdir(out, 0o755))
+	link := filepath.Join(out, "sweep.md")
+	symlink(t, filepath.Join("..", "other", "sweep.md"), link)
+	code, stdout, stderr := runCmd(append(args, "--out", out)...)
+	assert.Equal(t, exitUsage, code)
+	assert.Empty(t, stdout)
+	assert.Equal(t, "nidim sweep: "+link+" (a symbolic link to "+otherMD+") is the table of another sweep, with other shared settings (in the table -> now: eval-seed=2 -> eval-seed=1), and the sweep would replace it; remove the link or use another --out.\n", stderr)
+	got, err := os.ReadFile(otherMD)
+	require.NoError(t, err)
+	assert.Equal(t, string(table), string(got), "the other sweep's table is kept")
+	assert.NoFileExists(t, filepath.Join(out, "sweep.csv"))
+
+	// A link to a table of the same settings is written through.
+	code, _, stderr = runCmd(append(args, "--eval-seed", "2", "--out", out)...)
+	require.Equal(t, exitOK, code, stderr)
+	requireSymlink(t, link, filepath.Join("..", "other", "sweep.md"))
+
+	// sweep.md leads to sweep.csv.
+	for _, c := range []struct{ link, target string }{{"sweep.md", "sweep.csv"}, {"sweep.csv", "sweep.md"}} {
+		same := filepath.Join(dir, "same-"+c.link)
+		require.NoError(t, os.Mkdir(same, 0o755))
+		symlink(t, c.target, filepath.Join(same, c.link))
+		code, _, stderr = runCmd(append(args, "--out", same)...)
+		assert.Equal(t, exitUsage, code, c.link)
+		csvPath, mdPath := filepath.Join(same, "sweep.csv"), filepath.Join(same, "sweep.md")
+		assert.Equal(t, "nidim sweep: "+csvPath+" and "+mdPath+" are the same file "+filepath.Join(same, c.target)+" through a symbolic link, so the Markdown table would replace the CSV table; point the link at another file, or remove it.\n", stderr)
+		assert.NoFileExists(t, filepath.Join(same, c.target))
+	}
+}
