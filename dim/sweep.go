@@ -350,7 +350,14 @@ func (r *SweepRow) Record() []string {
 // resumed or extended sweep interleaves, so the table groups them by kind
 // and prior, in their order of first appearance, and sorts them by
 // dimension, level and seed.
-func WriteSweepMarkdown(w io.Writer, records [][]string) error {
+//
+// The column ln B gives the cap of the MI column next to it, which was
+// estimated on the testRows rows of the test split: ln of the batch, or,
+// when the test split has fewer rows than the batch, ln testRows, because
+// EstimateMIUpToBatch then estimates the MI from one batch of all of them.
+// A note under the table says so, and names the training batch's ln B,
+// which the CSV column ln_batch keeps. testRows 0 takes the batch.
+func WriteSweepMarkdown(w io.Writer, records [][]string, testRows int) error {
 	col := map[string]int{}
 	for i, name := range SweepColumns {
 		col[name] = i
@@ -394,6 +401,9 @@ func WriteSweepMarkdown(w io.Writer, records [][]string) error {
 		{"battery", "verdict"}, {"rejected", "rejected"}, {"worst (Holm p)", "worst"},
 		{"probe acc", "linear_probe_accuracy"}, {"kNN acc", "knn_accuracy"}, {"samples/s", "images_per_s"},
 	}
+	// capped is the training batch of a row whose MI is capped by
+	// testRows instead, or 0.
+	capped := 0
 	var b strings.Builder
 	b.WriteString("|")
 	for _, s := range show {
@@ -417,7 +427,14 @@ func WriteSweepMarkdown(w io.Writer, records [][]string) error {
 				} else if err == nil {
 					v = strconv.FormatFloat(f, 'f', 3, 64)
 				}
-			case "mi_estimate", "ln_batch", "max_ks", "max_abs_correlation", "linear_probe_accuracy", "knn_accuracy":
+			case "ln_batch":
+				batch, err := strconv.Atoi(rec[col["batch"]])
+				if err == nil && testRows >= 2 && testRows < batch {
+					v, capped = strconv.FormatFloat(math.Log(float64(testRows)), 'f', 3, 64), batch
+				} else if f, err := strconv.ParseFloat(v, 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
+					v = strconv.FormatFloat(f, 'f', 3, 64)
+				}
+			case "mi_estimate", "max_ks", "max_abs_correlation", "linear_probe_accuracy", "knn_accuracy":
 				if f, err := strconv.ParseFloat(v, 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
 					v = strconv.FormatFloat(f, 'f', 3, 64)
 				}
@@ -435,6 +452,10 @@ func WriteSweepMarkdown(w io.Writer, records [][]string) error {
 			b.WriteString(" " + strings.ReplaceAll(v, "|", "/") + " |")
 		}
 		b.WriteString("\n")
+	}
+	if capped > 0 {
+		fmt.Fprintf(&b, "\nThe test split has %d rows, fewer than the batch of %d, so the MI column is estimated from one batch of all %d test rows, and the ln B column gives its cap, ln %d = %.3f. Training's ln B is ln %d = %.3f (the ln_batch column of the CSV).\n",
+			testRows, capped, testRows, testRows, math.Log(float64(testRows)), capped, math.Log(float64(capped)))
 	}
 	if len(records) > 0 {
 		fmt.Fprintf(&b, "\nShared settings: %s\n", records[0][col["settings"]])

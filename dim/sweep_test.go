@@ -107,7 +107,7 @@ func TestSweepMarkdownSortsRuns(t *testing.T) {
 		record(KindNoise, "gaussian", "4", "0.5", "0"),
 	}
 	var b strings.Builder
-	require.NoError(t, WriteSweepMarkdown(&b, records))
+	require.NoError(t, WriteSweepMarkdown(&b, records, 0))
 	var order []string
 	for _, line := range strings.Split(b.String(), "\n")[2:] {
 		if f := strings.Split(line, "|"); len(f) > 6 {

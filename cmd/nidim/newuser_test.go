@@ -1559,7 +1559,7 @@ func TestSweepRecipeBatchFallsBack(t *testing.T) {
 	assert.Contains(t, stderr, "nidim sweep: note: the match recipe's --batch 4096 is larger than the 216 training rows, so the batch of every run is 216, the whole training split, and each epoch is one step. "+
 		"So few steps may leave the encoder undertrained; "+smallDataRemedy(216)+" gives more.\n")
 	assert.Contains(t, stderr, "nidim sweep: note: the 24 test rows are fewer than the batch of 216, so each run estimates the MI on the test split from one batch of all 24 rows. "+
-		"That caps the estimate at ln 24 = 3.178, below the ln_batch column's ln 216 = 5.375.\n")
+		"That caps the estimate at ln 24 = 3.178, which the ln B column of sweep.md gives, below the training batch's ln 216 = 5.375 in the ln_batch column of sweep.csv.\n")
 	assert.Contains(t, stderr, " nats from one batch of all 24 test rows, so at most ln 24 = 3.178 (capacity ")
 
 	rows := readCSVFile(t, filepath.Join(out, "sweep.csv"))

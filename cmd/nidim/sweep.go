@@ -404,7 +404,7 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 		row.Settings = settings
 		records = append(records, row.Record())
 		done[key] = true
-		if err := writeSweep(csvPath, mdPath, records); err != nil {
+		if err := writeSweep(csvPath, mdPath, records, test.X.Shape[0]); err != nil {
 			return fail(exitFail, "%v", err)
 		}
 		verdict := "FAIL"
@@ -425,7 +425,7 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 			row.Probe, row.KNN, time.Since(start).Round(time.Second))
 	}
 	if len(records) > 0 {
-		if err := writeSweep(csvPath, mdPath, records); err != nil {
+		if err := writeSweep(csvPath, mdPath, records, test.X.Shape[0]); err != nil {
 			return fail(exitFail, "%v", err)
 		}
 	}
@@ -460,7 +460,7 @@ func fitSweepBatch(runs []dim.SweepRun, base *dim.Config, nTrain, nTest int, rec
 	if nTest < 2 {
 		return nil, fewTestRowsError(nTest, df, 0, "")
 	}
-	notes = append(notes, fmt.Sprintf("the %d test rows are fewer than the batch of %d, so each run estimates the MI on the test split from one batch of all %d rows. That caps the estimate at ln %d = %.3f, below the ln_batch column's ln %d = %.3f.",
+	notes = append(notes, fmt.Sprintf("the %d test rows are fewer than the batch of %d, so each run estimates the MI on the test split from one batch of all %d rows. That caps the estimate at ln %d = %.3f, which the ln B column of sweep.md gives, below the training batch's ln %d = %.3f in the ln_batch column of sweep.csv.",
 		nTest, base.Batch, nTest, nTest, math.Log(float64(nTest)), base.Batch, math.Log(float64(base.Batch))))
 	return notes, nil
 }
@@ -718,8 +718,9 @@ func cutShortError(path string, data []byte, rows [][]string, parseErr error) er
 }
 
 // writeSweep writes the header and records to csvPath and their Markdown
-// table to mdPath, each atomically.
-func writeSweep(csvPath, mdPath string, records [][]string) error {
+// table to mdPath, each atomically. testRows is the number of rows of the
+// test split, whose MI estimate the Markdown table caps by it.
+func writeSweep(csvPath, mdPath string, records [][]string, testRows int) error {
 	err := atomicfile.Write(csvPath, 0o644, func(w io.Writer) error {
 		cw := csv.NewWriter(w)
 		if err := cw.Write(dim.SweepColumns); err != nil {
@@ -733,7 +734,7 @@ func writeSweep(csvPath, mdPath string, records [][]string) error {
 	if err != nil {
 		return fmt.Errorf("writing %s failed: %v", csvPath, err)
 	}
-	err = atomicfile.Write(mdPath, 0o644, func(w io.Writer) error { return dim.WriteSweepMarkdown(w, records) })
+	err = atomicfile.Write(mdPath, 0o644, func(w io.Writer) error { return dim.WriteSweepMarkdown(w, records, testRows) })
 	if err != nil {
 		return fmt.Errorf("writing %s failed: %v", mdPath, err)
 	}

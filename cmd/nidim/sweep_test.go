@@ -638,3 +638,45 @@ func TestSweepKeepsLinkedTableOfAnotherSweep(t *testing.T) {
 		assert.NoFileExists(t, filepath.Join(same, c.target))
 	}
 }
+
+// With fewer test rows than the batch, the MI on the test split is
+// estimated from one batch of all test rows and capped by ln of their
+// number, but sweep.md showed the training batch's ln B next to it, a cap
+// above what the estimate can reach. The ln B column now gives the cap of
+// the MI beside it, with a note, and sweep.csv keeps ln_batch.
+func TestSweepMarkdownCapsMIByTestRows(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	args := []string{"sweep", "--data", data, "--labels", labels, "--sigmas", "0.5", "--dims", "2",
+		"--epochs", "1", "--hidden", "8", "--threads", "1", "--eval-samples", "20"}
+	lnB := func(out string) (md, csvLnBatch string, table string) {
+		t.Helper()
+		b, err := os.ReadFile(filepath.Join(out, "sweep.md"))
+		require.NoError(t, err)
+		lines := strings.Split(string(b), "\n")
+		header := strings.Split(lines[0], "|")
+		row := strings.Split(lines[2], "|")
+		i := slices.IndexFunc(header, func(h string) bool { return strings.TrimSpace(h) == "ln B" })
+		require.GreaterOrEqual(t, i, 0, "the ln B column")
+		rows := readCSVFile(t, filepath.Join(out, "sweep.csv"))
+		return strings.TrimSpace(row[i]), rows[1][slices.Index(rows[0], "ln_batch")], string(b)
+	}
+
+	// 24 test rows under a batch of 32.
+	small := filepath.Join(dir, "small")
+	code, _, stderr := runCmd(append(args, "--batch", "32", "--out", small)...)
+	require.Equal(t, exitOK, code, stderr)
+	md, csvLnBatch, table := lnB(small)
+	assert.Equal(t, "3.178", md, "ln 24, the cap of the MI from 24 test rows")
+	assert.Equal(t, "3.46574", csvLnBatch, "sweep.csv keeps ln 32")
+	assert.Contains(t, table, "\nThe test split has 24 rows, fewer than the batch of 32, so the MI column is estimated from one batch of all 24 test rows, and the ln B column gives its cap, ln 24 = 3.178. Training's ln B is ln 32 = 3.466 (the ln_batch column of the CSV).\n")
+
+	// A batch of 16 leaves the test MI capped by it.
+	full := filepath.Join(dir, "full")
+	code, _, stderr = runCmd(append(args, "--batch", "16", "--out", full)...)
+	require.Equal(t, exitOK, code, stderr)
+	md, csvLnBatch, table = lnB(full)
+	assert.Equal(t, "2.773", md, "ln 16")
+	assert.Equal(t, "2.77259", csvLnBatch)
+	assert.NotContains(t, table, "The test split has")
+}
