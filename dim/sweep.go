@@ -112,7 +112,8 @@ type SweepOptions struct {
 	EvalSamples int
 	EvalSeed    uint64 // seeds the subsample and the battery (default 1)
 	Alpha       float64
-	KNN         int // neighbors of the kNN classifier (default 5)
+	KNN         int    // neighbors of the kNN classifier (default 5)
+	Metric      Metric // distance of the kNN classifier (default MetricEuclidean)
 }
 
 // SweepRow is the outcome of one sweep run.
@@ -199,6 +200,9 @@ func RunSweep(ctx context.Context, run SweepRun, train, test *Dataset, opts Swee
 	if opts.KNN == 0 {
 		opts.KNN = 5
 	}
+	if opts.Metric == "" {
+		opts.Metric = MetricEuclidean
+	}
 	if err := test.check(); err != nil {
 		return nil, err
 	}
@@ -260,7 +264,7 @@ func RunSweep(ctx context.Context, run SweepRun, train, test *Dataset, opts Swee
 	if err != nil {
 		return nil, err
 	}
-	if row.Probe, row.KNN, err = ProbeAndKNN(zTrain, train.Labels, zTest, test.Labels, opts.KNN, MetricEuclidean); err != nil {
+	if row.Probe, row.KNN, err = ProbeAndKNN(zTrain, train.Labels, zTest, test.Labels, opts.KNN, opts.Metric); err != nil {
 		return nil, err
 	}
 	return row, nil

@@ -76,6 +76,8 @@ Evaluation and output:
                        column of sweep.csv gives the number (default 2000)
   --eval-seed S        seed of that subsample and of the battery (default 1)
   --knn K              neighbors of the kNN classifier (default 5)
+  --knn-metric NAME    euclidean or cosine distance for kNN (default
+                       euclidean)
 
 Training (shared by every run; see "nidim help train"):
   --recipe NAME        match or reference: the defaults of the flags marked
@@ -145,6 +147,7 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	evalSamples := fs.Int("eval-samples", 2000, "")
 	evalSeed := fs.Uint64("eval-seed", 1, "")
 	knnK := fs.Int("knn", 5, "")
+	knnMetric := fs.String("knn-metric", string(dim.MetricEuclidean), "")
 
 	sigma := fs.Float64("sigma", def.Sigma, "")
 	noiseViews := fs.String("noise-views", "both", "")
@@ -230,6 +233,9 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 		return fail(exitUsage, "invalid --penalty-weight %v; use a finite weight of 0 or more.", *penaltyWeight)
 	case *baselines && *penaltyDirections < 1:
 		return fail(exitUsage, "invalid --penalty-directions %d; use at least 1 direction.", *penaltyDirections)
+	}
+	if err := checkMetric(*knnMetric); err != nil {
+		return fail(exitUsage, "%v", err)
 	}
 	views := 2
 	switch *noiseViews {
@@ -317,7 +323,7 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(exitUsage, "%v", err)
 	}
-	opts := dim.SweepOptions{EvalSamples: *evalSamples, EvalSeed: *evalSeed, KNN: *knnK}
+	opts := dim.SweepOptions{EvalSamples: *evalSamples, EvalSeed: *evalSeed, KNN: *knnK, Metric: dim.Metric(*knnMetric)}
 	settings := sweepSettings(base, train, test, opts, *baselines)
 	if err := checkSweepMarkdown(mdPath, csvPath, settings); err != nil {
 		return fail(exitUsage, "%v", err)
@@ -532,7 +538,9 @@ func checkSweepFormat(path, settings string) error {
 // sweep format, the settings of base that the grid does not change and the
 // views that get noise. It also contains the sigma that sets the initial
 // temperature of the runs without noise, the evaluation options and the
-// fingerprints of the two data splits.
+// fingerprints of the two data splits. A field that an older nidim did
+// not write, such as knn-metric, is added only when it differs from what
+// that nidim did, so that tables it wrote still resume.
 func sweepSettings(base dim.Config, train, test *dim.Dataset, opts dim.SweepOptions, baselines bool) string {
 	views := "both"
 	if base.NoiseViews == 1 {
@@ -540,6 +548,11 @@ func sweepSettings(base dim.Config, train, test *dim.Dataset, opts dim.SweepOpti
 	}
 	s := fmt.Sprintf("sweep-format=%d %s noise-views=%s noiseless-sigma=%g eval=%d eval-seed=%d knn=%d",
 		sweepFormat, dim.SettingsString(base), views, base.Sigma, opts.EvalSamples, opts.EvalSeed, opts.KNN)
+	// Only when not euclidean, the metric of tables written before the
+	// flag existed, so that their settings stay the same and they resume.
+	if opts.Metric != "" && opts.Metric != dim.MetricEuclidean {
+		s += fmt.Sprintf(" knn-metric=%s", opts.Metric)
+	}
 	if baselines {
 		s += fmt.Sprintf(" penalty-directions=%d", base.PenaltyDirections)
 	}

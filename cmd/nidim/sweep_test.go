@@ -680,3 +680,49 @@ func TestSweepMarkdownCapsMIByTestRows(t *testing.T) {
 	assert.Equal(t, "2.77259", csvLnBatch)
 	assert.NotContains(t, table, "The test split has")
 }
+
+// sweep had no --knn-metric, while train and eval have one. The flag
+// leaves the settings column as it was when it keeps its default,
+// euclidean, the metric of every table written before it existed, so
+// those tables still resume; cosine adds a field that --resume compares.
+func TestSweepKNNMetric(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	args := []string{"sweep", "--data", data, "--labels", labels, "--sigmas", "0.5", "--dims", "2",
+		"--epochs", "1", "--hidden", "8", "--batch", "24", "--threads", "1", "--eval-samples", "20"}
+	settingsOf := func(out string) (settings, knn string) {
+		t.Helper()
+		rows := readCSVFile(t, filepath.Join(out, "sweep.csv"))
+		require.Len(t, rows, 2)
+		return rows[1][slices.Index(rows[0], "settings")], rows[1][slices.Index(rows[0], "knn_accuracy")]
+	}
+
+	// The settings of this sweep as nidim wrote them before the flag.
+	const old = "sweep-format=3 mlp h8 euclidean infonce-rows tau=0(fixed) epochs=1 batch=24 lr=0.002 cosine wd=0 shift=0 rot=0 zoom=0 pix=0 feat=0 mask=0 self-weight=0.5 noise-views=one noiseless-sigma=0.1 eval=20 eval-seed=1 knn=5 train=216 x [6] sha256:2568544fa18389fe test=24 x [6] sha256:6a632762c9251ff3"
+	euclidean := filepath.Join(dir, "euclidean")
+	code, _, stderr := runCmd(append(args, "--out", euclidean)...)
+	require.Equal(t, exitOK, code, stderr)
+	settings, knnEuclidean := settingsOf(euclidean)
+	assert.Equal(t, old, settings)
+	code, _, stderr = runCmd(append(args, "--knn-metric", "euclidean", "--out", euclidean)...)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "1 run, 1 already in ", "the table of the default metric resumes")
+
+	code, _, stderr = runCmd(append(args, "--knn-metric", "cosine", "--out", euclidean)...)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "was written with other shared settings than this sweep (in the table -> now: - -> knn-metric=cosine)")
+
+	cosine := filepath.Join(dir, "cosine")
+	code, _, stderr = runCmd(append(args, "--knn-metric", "cosine", "--out", cosine)...)
+	require.Equal(t, exitOK, code, stderr)
+	settings, knnCosine := settingsOf(cosine)
+	assert.Equal(t, strings.Replace(old, " knn=5 ", " knn=5 knn-metric=cosine ", 1), settings)
+	assert.NotEqual(t, knnEuclidean, knnCosine, "the kNN accuracy follows the metric")
+	code, _, stderr = runCmd(append(args, "--knn-metric", "cosine", "--out", cosine)...)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "1 run, 1 already in ")
+
+	code, _, stderr = runCmd(append(args, "--knn-metric", "manhattan", "--out", filepath.Join(dir, "bad"))...)
+	assert.Equal(t, exitUsage, code)
+	assert.Equal(t, "nidim sweep: invalid --knn-metric \"manhattan\"; use euclidean or cosine.\n", stderr)
+}
