@@ -17,7 +17,13 @@ type OODSet struct {
 }
 
 // OODSets builds out-of-distribution sets from the rows of x, samples of
-// shape shape, with values in [lo, hi], the minimum and maximum of x:
+// shape shape. Images, of shape [channels, height, width], take their
+// values in [lo, hi], the minimum and maximum of x. Feature vectors,
+// samples of any other shape, take them per feature: [lo, hi] is then the
+// minimum and maximum of each column, because the columns of tabular
+// data can have units far apart, and one range for all of them would put
+// the values of a narrow column far outside its own range, which any
+// model flags. The sets are:
 //
 //   - "inverted": lo + hi - x, which is 1 - x for images in [0, 1];
 //   - "rotated-90": each image turned 90 degrees counterclockwise, only
@@ -37,28 +43,51 @@ func OODSets(x *tensor.Tensor, shape []int, seed uint64) ([]OODSet, error) {
 	if len(shape) == 0 || size != x.Shape[1] {
 		return nil, fmt.Errorf("dim: sample shape %v does not match the %d values per row", shape, x.Shape[1])
 	}
-	lo, hi := float64(slices.Min(x.Data)), float64(slices.Max(x.Data))
+	image := len(shape) == 3
+	lo, hi := valueRanges(x, !image)
 
 	inverted := tensor.New(x.Shape...)
 	for i, v := range x.Data {
-		inverted.Data[i] = float32(lo + hi - float64(v))
+		k := i % len(lo)
+		inverted.Data[i] = float32(lo[k] + hi[k] - float64(v))
 	}
 	sets := []OODSet{{Name: "inverted", X: inverted}}
 
-	if len(shape) == 3 && shape[1] == shape[2] {
+	if image && shape[1] == shape[2] {
 		sets = append(sets, OODSet{Name: "rotated-90", X: rotate90(x, shape)})
 	}
-	if len(shape) == 3 {
+	if image {
 		sets = append(sets, OODSet{Name: "blurred", X: gaussianBlur(x, shape, BlurSigma)})
 	}
 
 	noise := tensor.New(x.Shape...)
 	rng := tensor.NewRNG(seed)
 	for i := range noise.Data {
-		noise.Data[i] = float32(lo + (hi-lo)*rng.Float64())
+		k := i % len(lo)
+		noise.Data[i] = float32(lo[k] + (hi[k]-lo[k])*rng.Float64())
 	}
 	sets = append(sets, OODSet{Name: "uniform-noise", X: noise})
 	return sets, nil
+}
+
+// valueRanges returns the minimum and maximum of the values of x, an
+// N x features matrix: one of each per column when perColumn is set, and
+// otherwise one pair over all values, as slices of length 1.
+func valueRanges(x *tensor.Tensor, perColumn bool) (lo, hi []float64) {
+	if !perColumn {
+		return []float64{float64(slices.Min(x.Data))}, []float64{float64(slices.Max(x.Data))}
+	}
+	cols := x.Shape[1]
+	lo, hi = make([]float64, cols), make([]float64, cols)
+	for k := range cols {
+		lo[k], hi[k] = math.Inf(1), math.Inf(-1)
+	}
+	for i, v := range x.Data {
+		k := i % cols
+		lo[k] = min(lo[k], float64(v))
+		hi[k] = max(hi[k], float64(v))
+	}
+	return lo, hi
 }
 
 // rotate90 turns each square image of x counterclockwise by 90 degrees:

@@ -172,6 +172,33 @@ func TestOODSetsImages(t *testing.T) {
 	assert.ErrorContains(t, err, "does not match the 4 values per row")
 }
 
+func TestOODSetsVectorsPerFeature(t *testing.T) {
+	// Two features on scales a million apart: one range for both would
+	// mirror the narrow column to about 1e6 and fill it with noise of
+	// that size, so every model would flag the sets at once.
+	x := &tensor.Tensor{Shape: []int{3, 2}, Data: []float32{
+		0.001, -1e6,
+		0.003, 0,
+		0.002, 1e6,
+	}}
+	sets, err := OODSets(x, []int{2}, 9)
+	require.NoError(t, err)
+	require.Len(t, sets, 2)
+	assert.Equal(t, "inverted", sets[0].Name)
+	want := []float32{0.003, 1e6, 0.001, 0, 0.002, -1e6}
+	for i, v := range sets[0].X.Data {
+		assert.InDelta(t, want[i], v, 1e-9*math.Max(1, math.Abs(float64(want[i]))), "value %d", i)
+	}
+	assert.Equal(t, "uniform-noise", sets[1].Name)
+	for i, v := range sets[1].X.Data {
+		if i%2 == 0 {
+			assert.True(t, v >= 0.001 && v <= 0.003, "column 0, row %d: %v", i/2, v)
+		} else {
+			assert.True(t, v >= -1e6 && v <= 1e6, "column 1, row %d: %v", i/2, v)
+		}
+	}
+}
+
 func TestGaussianBlurImpulse(t *testing.T) {
 	// A unit impulse in the middle of a 23 x 23 image spreads into the
 	// product of two normalized Gaussian kernels of radius 5. The pixels

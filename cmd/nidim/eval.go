@@ -37,7 +37,10 @@ named as in the output: inverted, the inputs mirrored in the data's value
 range [lo, hi] (lo + hi - x, which is 1 - x for images in [0, 1]);
 rotated-90, square images turned by 90 degrees; blurred, images blurred
 by a Gaussian of standard deviation 1.5 pixels; and uniform-noise, uniform
-noise over the data's value range.
+noise over the data's value range. For images that range is the smallest
+and largest value of the test split; for feature vectors each feature has
+its own, from its column, so that features in different units keep their
+scales.
 
 Flags:
   --model MODEL        checkpoint from nidim train (required, here or as
