@@ -285,7 +285,7 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	}
 	// Every run trains on the same split, so the notes on the features
 	// are printed once, after the header line.
-	_, featureNotes, err := checkFeatureSpread(df, train, base.Standardize)
+	_, featureNotes, err := checkFeatureSpread(df, train, base.Standardize, newFeatureNoise(base, recipeUsed, explicit))
 	if err != nil {
 		return fail(exitUsage, "%v", err)
 	}

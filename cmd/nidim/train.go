@@ -629,7 +629,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 				return fail(exitUsage, "%v", err)
 			}
 		}
-		if standardization, featureNotes, err = checkFeatureSpread(df, train, cfg.Standardize); err != nil {
+		if standardization, featureNotes, err = checkFeatureSpread(df, train, cfg.Standardize, newFeatureNoise(cfg, recipeUsed, explicit)); err != nil {
 			return fail(exitUsage, "%v", err)
 		}
 	}
