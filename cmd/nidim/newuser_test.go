@@ -924,6 +924,49 @@ func TestCommandsRejectNonFiniteData(t *testing.T) {
 	}
 }
 
+// A file with a few rows of missing values named only the first, so each
+// run found one more row to fix. The message now counts the values and
+// lists their rows, the first five of many.
+func TestNonFiniteDataCountsRows(t *testing.T) {
+	data, labels, model := trainTinyModel(t)
+	values, rows, cols, err := tensor.ReadMatrixFile(data)
+	require.NoError(t, err)
+	write := func(bad ...int) string {
+		t.Helper()
+		v := slices.Clone(values)
+		for _, i := range bad {
+			v[i] = math.NaN()
+		}
+		path := filepath.Join(t.TempDir(), "bad.npy")
+		require.NoError(t, tensor.WriteMatrixFile(path, v, rows, cols))
+		return path
+	}
+	for _, c := range []struct {
+		bad  []int
+		want string
+	}{
+		{[]int{5*cols + 3, 100*cols + 0, 100*cols + 1, 7*cols + 5},
+			"4 values are not finite float32 numbers, in rows 6, 8 and 101 (counting from 1); the first is NaN, in column 4 of row 6; remove or replace them, or drop those rows"},
+		{[]int{2 * cols, 2*cols + 1},
+			"2 values are not finite float32 numbers, in row 3 (counting from 1); the first is NaN, in column 1 of row 3; remove or replace them, or drop those rows"},
+		{[]int{0, 1 * cols, 2 * cols, 3 * cols, 4 * cols, 5 * cols, 9 * cols},
+			"7 values are not finite float32 numbers, in 7 rows: 1, 2, 3, 4, 5 and 2 more (counting from 1); the first is NaN, in column 1 of row 1; remove or replace them, or drop those rows"},
+	} {
+		path := write(c.bad...)
+		out := filepath.Join(t.TempDir(), "out.csv")
+		for _, args := range [][]string{
+			{"train", "--data", path, "--labels", labels, "--no-eval", "--out", filepath.Join(t.TempDir(), "m.safetensors")},
+			{"embed", model, "--data", path, "--out", out},
+			{"score", model, "--data", path, "--out", out},
+		} {
+			code, _, stderr := runCmd(args...)
+			assert.Equal(t, exitUsage, code, "%v", args)
+			assert.Contains(t, stderr, "--data "+path+": "+c.want+".\n", "%v", args)
+			assert.NoFileExists(t, out)
+		}
+	}
+}
+
 // An --out that named an input replaced the training data with a
 // checkpoint, or the data with its embeddings.
 func TestOutputMayNotReplaceInput(t *testing.T) {

@@ -1507,14 +1507,45 @@ func noSamplesError(path string) error {
 }
 
 // checkSamples returns an error naming the first value of values, a
-// matrix of cols columns read from path, that float32 cannot hold.
+// matrix of cols columns read from path, that float32 cannot hold. When
+// there are more, it counts them and names their first rows, so that a
+// file with a few rows of missing values is fixed in one pass, not one
+// row per run.
 func checkSamples(path string, values []float64, cols int) error {
+	first, count := -1, 0
+	var rows []int // counting from 1
 	for i, v := range values {
-		if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > math.MaxFloat32 {
-			return fmt.Errorf("--data %s: value %v at row %d, column %d (counting from 1) is not a finite float32; remove or replace it", path, v, i/cols+1, i%cols+1)
+		if !(math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > math.MaxFloat32) {
+			continue
+		}
+		if first < 0 {
+			first = i
+		}
+		count++
+		if row := i/cols + 1; len(rows) == 0 || rows[len(rows)-1] != row {
+			rows = append(rows, row)
 		}
 	}
-	return nil
+	switch {
+	case count == 0:
+		return nil
+	case count == 1:
+		return fmt.Errorf("--data %s: value %v at row %d, column %d (counting from 1) is not a finite float32; remove or replace it", path, values[first], first/cols+1, first%cols+1)
+	}
+	const shown = 5
+	names := make([]string, 0, shown)
+	for _, row := range rows[:min(len(rows), shown)] {
+		names = append(names, strconv.Itoa(row))
+	}
+	where := "row " + names[0]
+	switch {
+	case len(rows) > shown:
+		where = fmt.Sprintf("%d rows: %s and %d more", len(rows), strings.Join(names, ", "), len(rows)-shown)
+	case len(rows) > 1:
+		where = "rows " + strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+	}
+	return fmt.Errorf("--data %s: %d values are not finite float32 numbers, in %s (counting from 1); the first is %v, in column %d of row %d; remove or replace them, or drop those rows",
+		path, count, where, values[first], first%cols+1, first/cols+1)
 }
 
 func loadMatrixData(df dataFlags, seed uint64) (train, test *dim.Dataset, note string, err error) {
