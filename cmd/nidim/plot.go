@@ -70,7 +70,10 @@ scatter:
 qq and hist:
   --prior NAME        the prior of each component: gaussian N(0, 1)
                       (default), uniform U(0, 1), logistic Logistic(0, 1),
-                      laplace Laplace(0, 1) or exponential Exp(1)
+                      laplace Laplace(0, 1) or exponential Exp(1).
+                      Without it, a note says when every value lies in
+                      [0, 1] or is 0 or more, as uniform or exponential
+                      embeddings are
   --max-panels N      components drawn at most, from component 0; the
                       subtitle notes the rest (default 16)
   --columns N         panels per row; 0 chooses about as many columns as
@@ -450,6 +453,11 @@ func (p *plotRun) perComponent(pf panelFlags, what string, build func(values []f
 	data, rows, cols, ok := p.readEmbedding()
 	if !ok {
 		return exitUsage
+	}
+	priorGiven := false
+	p.flags.Visit(func(f *flag.Flag) { priorGiven = priorGiven || f.Name == "prior" })
+	if !priorGiven {
+		printNote(p.stderr, "nidim plot "+p.kind, defaultPriorNote(p.name(), data, "the panels compare them with N(0, 1)"))
 	}
 
 	shown := min(cols, *pf.maxPanels)

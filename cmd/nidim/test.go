@@ -41,7 +41,9 @@ Flags:
   --prior NAME          target distribution, with independent components:
                         gaussian, N(0, I) (default); uniform, U[0,1]^d;
                         logistic, Logistic(0, 1)^d; laplace, Laplace(0, 1)^d;
-                        exponential, Exponential(1)^d
+                        exponential, Exponential(1)^d. Without it, a note
+                        says when every value lies in [0, 1] or is 0 or
+                        more, as uniform or exponential embeddings are
   --eps E               noise half-width of the uniform channel the
                         embeddings were trained with, which the grid test
                         needs; without it the grid test is skipped, which
@@ -112,8 +114,9 @@ func testUsage(w io.Writer) {
 }
 
 // parseTestArgs parses flags and the single FILE argument, which may come
-// before, between or after the flags.
-func parseTestArgs(args []string) (opts stats.ReportOptions, path string, asJSON bool, err error) {
+// before, between or after the flags. priorGiven reports whether the
+// command line set --prior.
+func parseTestArgs(args []string) (opts stats.ReportOptions, path string, asJSON, priorGiven bool, err error) {
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	prior := fs.String("prior", "gaussian", "")
@@ -132,9 +135,9 @@ func parseTestArgs(args []string) (opts stats.ReportOptions, path string, asJSON
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				return opts, "", false, err
+				return opts, "", false, false, err
 			}
-			return opts, "", false, fmt.Errorf("%s; run \"nidim help test\" for the flags", flagErrorText(fs, args, err))
+			return opts, "", false, false, fmt.Errorf("%s; run \"nidim help test\" for the flags", flagErrorText(fs, args, err))
 		}
 		if fs.NArg() == 0 {
 			break
@@ -144,13 +147,13 @@ func parseTestArgs(args []string) (opts stats.ReportOptions, path string, asJSON
 	}
 	switch {
 	case len(files) == 0:
-		return opts, "", false, errors.New("missing FILE: pass the path of an .npy, .csv, .tsv or .txt matrix")
+		return opts, "", false, false, errors.New("missing FILE: pass the path of an .npy, .csv, .tsv or .txt matrix")
 	case len(files) > 1:
-		return opts, "", false, fmt.Errorf("unexpected argument %q after FILE %q: pass one file", files[1], files[0])
+		return opts, "", false, false, fmt.Errorf("unexpected argument %q after FILE %q: pass one file", files[1], files[0])
 	}
 
 	if *alpha <= 0 || *alpha >= 1 || math.IsNaN(*alpha) {
-		return opts, "", false, fmt.Errorf("invalid --alpha %v: use a probability between 0 and 1, such as 0.01", *alpha)
+		return opts, "", false, false, fmt.Errorf("invalid --alpha %v: use a probability between 0 and 1, such as 0.01", *alpha)
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -160,14 +163,14 @@ func parseTestArgs(args []string) (opts stats.ReportOptions, path string, asJSON
 		min   int
 	}{{"max-samples", *maxSamples, 0}, {"energy-samples", *energySamples, 0}, {"replicates", *replicates, 1}, {"max-replicates", *maxReplicates, 1}} {
 		if set[f.name] && f.value < f.min {
-			return opts, "", false, fmt.Errorf("invalid --%s %d: use %d or more", f.name, f.value, f.min)
+			return opts, "", false, false, fmt.Errorf("invalid --%s %d: use %d or more", f.name, f.value, f.min)
 		}
 	}
 	if set["replicates"] && set["max-replicates"] {
-		return opts, "", false, errors.New("--replicates fixes the number of Monte Carlo replicates and --max-replicates caps sequential p-values; pass one of them")
+		return opts, "", false, false, errors.New("--replicates fixes the number of Monte Carlo replicates and --max-replicates caps sequential p-values; pass one of them")
 	}
 	if *threads < 0 {
-		return opts, "", false, fmt.Errorf("invalid --threads %d: use 0 for all cores or a positive count", *threads)
+		return opts, "", false, false, fmt.Errorf("invalid --threads %d: use 0 for all cores or a positive count", *threads)
 	}
 	if *threads == 0 {
 		*threads = runtime.GOMAXPROCS(0)
@@ -196,10 +199,11 @@ func parseTestArgs(args []string) (opts stats.ReportOptions, path string, asJSON
 			}
 		}
 		if len(opts.Tests) == 0 {
-			return opts, "", false, fmt.Errorf("--tests %q names no test: pass comma-separated names from %s", *tests, strings.Join(stats.TestNames, ", "))
+			return opts, "", false, false, fmt.Errorf("--tests %q names no test: pass comma-separated names from %s", *tests, strings.Join(stats.TestNames, ", "))
 		}
 	}
 	epsSet := set["eps"]
+	priorGiven = set["prior"]
 	// Check the prior and the test names before reading a possibly large
 	// file, and without naming the file, which is not at fault. A given
 	// --eps is checked below instead, because the library accepts 0 for an
@@ -210,23 +214,23 @@ func parseTestArgs(args []string) (opts stats.ReportOptions, path string, asJSON
 		checked.Eps = 0
 	}
 	if err := stats.CheckReportOptions(checked); err != nil {
-		return opts, "", false, err
+		return opts, "", false, false, err
 	}
 	// Only the grid test reads --eps, and it runs for the uniform prior
 	// only, so any other prior would ignore the flag.
 	if epsSet && *prior != "uniform" {
-		return opts, "", false, fmt.Errorf("--eps does not apply to the %s prior: only the grid test of --prior uniform uses it; drop --eps or pass --prior uniform", *prior)
+		return opts, "", false, false, fmt.Errorf("--eps does not apply to the %s prior: only the grid test of --prior uniform uses it; drop --eps or pass --prior uniform", *prior)
 	}
 	// The grid test looks for the lattice that a narrow channel leaves, so
 	// it takes only half-widths below half the unit interval.
 	if epsSet && !(*eps > 0 && *eps < 0.5) {
-		return opts, "", false, fmt.Errorf("invalid --eps %v: the grid test needs a half-width between 0 and 0.5, exclusive; drop --eps for a wider channel, whose report then skips the grid test", *eps)
+		return opts, "", false, false, fmt.Errorf("invalid --eps %v: the grid test needs a half-width between 0 and 0.5, exclusive; drop --eps for a wider channel, whose report then skips the grid test", *eps)
 	}
-	return opts, files[0], *jsonFlag, nil
+	return opts, files[0], *jsonFlag, priorGiven, nil
 }
 
 func runTest(args []string, stdout, stderr io.Writer) int {
-	opts, path, asJSON, err := parseTestArgs(args)
+	opts, path, asJSON, priorGiven, err := parseTestArgs(args)
 	if errors.Is(err, flag.ErrHelp) {
 		w := &strings.Builder{}
 		testUsage(w)
@@ -289,6 +293,11 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "nidim test: no test could run on the %d x %d matrix in %s (%s: %s); %s.\n",
 			rows, cols, path, first.Name, first.Err, fix)
 		return exitUsage
+	}
+	// After the checks above, so that data the tests cannot take gets
+	// only its error.
+	if !priorGiven {
+		printNote(stderr, "nidim test", defaultPriorNote(path, data, "the tests compare them with N(0, I)"))
 	}
 	reportFailures(report, opts, stderr)
 
@@ -520,3 +529,30 @@ func (h *headRecorder) textStart() []byte {
 
 // npyMagic starts every NPY file.
 const npyMagic = "\x93NUMPY"
+
+// defaultPriorNote returns a note when every finite value of data, read
+// from name without --prior, lies in the support of the uniform prior,
+// [0, 1], or of the exponential one, [0, inf), and "" otherwise. Such
+// values are the embeddings of a model trained for that prior, and the
+// default prior, N(0, I), rejects them whatever their fit. compared says
+// what the command does with the default instead. Below 8 values the
+// note stays silent, because a few Gaussian values are all positive too
+// often.
+func defaultPriorNote(name string, data []float64, compared string) string {
+	lo, hi, n := math.Inf(1), math.Inf(-1), 0
+	for _, v := range data {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			continue
+		}
+		lo, hi, n = min(lo, v), max(hi, v), n+1
+	}
+	if n < 8 || lo < 0 {
+		return ""
+	}
+	where, prior := "lies in [0, 1]", "uniform"
+	if hi > 1 {
+		where, prior = "is 0 or more", "exponential"
+	}
+	return fmt.Sprintf("every value in %s %s, as in the embeddings of a model trained with --prior %s, but without --prior %s; pass --prior %s if they are such embeddings",
+		name, where, prior, compared, prior)
+}

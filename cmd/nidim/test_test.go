@@ -530,3 +530,53 @@ func TestCommandTestRejectsTerminalStdin(t *testing.T) {
 	assert.Empty(t, stdout)
 	assert.Equal(t, "nidim test: standard input is a terminal, so FILE - would wait for embeddings typed there; pipe or redirect them, as in nidim embed MODEL --out - | nidim test - or nidim test - < embeddings.npy, or pass the file's path.\n", stderr)
 }
+
+// The embeddings of a model trained for the uniform or the exponential
+// prior, tested or plotted without --prior, were compared with N(0, I)
+// without a word, and every test rejected them. nidim test and nidim plot
+// qq and hist now name the prior whose support holds every value, and
+// say nothing when --prior is given or the values are Gaussian.
+func TestCommandTestNotesDefaultPriorOnPositiveData(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	const n, d = 200, 3
+	write := func(name string, draw func() float64) string {
+		data := make([]float64, n*d)
+		for k := range data {
+			data[k] = draw()
+		}
+		path := filepath.Join(t.TempDir(), name)
+		require.NoError(t, tensor.WriteMatrixFile(path, data, n, d))
+		return path
+	}
+	uniform := write("u.npy", rng.Float64)
+	exponential := write("e.npy", rng.ExpFloat64)
+	normal := write("n.npy", rng.NormFloat64)
+	svg := filepath.Join(t.TempDir(), "f.svg")
+	for _, c := range []struct{ path, where, prior string }{
+		{uniform, "lies in [0, 1]", "uniform"},
+		{exponential, "is 0 or more", "exponential"},
+	} {
+		code, _, stderr := runNidim("test", "--replicates", "19", c.path)
+		require.Equal(t, exitOK, code, stderr)
+		assert.Contains(t, stderr, "nidim test: note: every value in "+c.path+" "+c.where+", as in the embeddings of a model trained with --prior "+c.prior+
+			", but without --prior the tests compare them with N(0, I); pass --prior "+c.prior+" if they are such embeddings\n")
+		for _, kind := range []string{"qq", "hist"} {
+			code, _, stderr := runNidim("plot", kind, c.path, "--out", svg)
+			require.Equal(t, exitOK, code, stderr)
+			assert.Contains(t, stderr, "nidim plot "+kind+": note: every value in "+c.path+" "+c.where+", as in the embeddings of a model trained with --prior "+c.prior+
+				", but without --prior the panels compare them with N(0, 1); pass --prior "+c.prior+" if they are such embeddings\n")
+			code, _, stderr = runNidim("plot", kind, c.path, "--prior", c.prior, "--out", svg)
+			require.Equal(t, exitOK, code, stderr)
+			assert.NotContains(t, stderr, "note", "--prior given")
+		}
+		code, _, stderr = runNidim("test", "--replicates", "19", "--prior", c.prior, c.path)
+		require.Equal(t, exitOK, code, stderr)
+		assert.NotContains(t, stderr, "note", "--prior given")
+		code, _, stderr = runNidim("test", "--replicates", "19", "--prior", "gaussian", c.path)
+		require.Equal(t, exitOK, code, stderr)
+		assert.NotContains(t, stderr, "note", "--prior gaussian given")
+	}
+	code, _, stderr := runNidim("test", "--replicates", "19", normal)
+	require.Equal(t, exitOK, code, stderr)
+	assert.NotContains(t, stderr, "note")
+}
