@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"mime"
 	"net/http"
@@ -65,14 +66,47 @@ func checkContentEncoding(r *http.Request) *apiError {
 	return nil
 }
 
-// wantsNPY reports whether the Accept header lists application/x-npy.
+// wantsNPY reports whether the Accept headers list application/x-npy
+// with a quality above 0 and no lower than that of JSON. JSON's quality
+// is that of the most specific range that matches it: application/json,
+// application/* or */*. Only an explicit application/x-npy asks for NPY,
+// so that */*, which curl sends, keeps JSON, and a tie between the two
+// goes to NPY, as when both are listed without q. "application/x-npy;
+// q=0.5, application/json" and "application/x-npy;q=0" get JSON.
 func wantsNPY(r *http.Request) bool {
-	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
-		if mt, _, err := mime.ParseMediaType(strings.TrimSpace(part)); err == nil && mt == mediaNPY {
-			return true
+	qNPY, qJSON := -1.0, -1.0
+	jsonRank := 0 // 3 for application/json, 2 for application/*, 1 for */*
+	for _, value := range r.Header.Values("Accept") {
+		for _, part := range strings.Split(value, ",") {
+			mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+			if err != nil {
+				continue
+			}
+			q := 1.0
+			if v, ok := params["q"]; ok {
+				if q, err = strconv.ParseFloat(v, 64); err != nil || q < 0 || q > 1 {
+					continue
+				}
+			}
+			rank := 0
+			switch mt {
+			case mediaNPY:
+				qNPY = max(qNPY, q)
+			case mediaJSON:
+				rank = 3
+			case "application/*":
+				rank = 2
+			case "*/*":
+				rank = 1
+			}
+			if rank > jsonRank {
+				qJSON, jsonRank = q, rank
+			} else if rank > 0 && rank == jsonRank {
+				qJSON = max(qJSON, q)
+			}
 		}
 	}
-	return false
+	return qNPY > 0 && qNPY >= qJSON
 }
 
 // decodeInputs parses a request body into n rows of size values each.
@@ -104,6 +138,9 @@ func decodeJSONReflect(body []byte, size int) ([]float32, int, *apiError) {
 		if errors.As(err, &typeErr) {
 			return nil, 0, badRequest("malformed_json", "invalid JSON body: a JSON %s ending at byte %d where %s belongs; send {\"inputs\": [[...], ...]}",
 				typeErr.Value, typeErr.Offset, expectedJSON(typeErr.Type))
+		}
+		if apiErr := plainJSONError(body, err); apiErr != nil {
+			return nil, 0, apiErr
 		}
 		return nil, 0, badRequest("malformed_json", "invalid JSON body: %v; send {\"inputs\": [[...], ...]}", err)
 	}
@@ -144,6 +181,49 @@ func decodeJSONReflect(body []byte, size int) ([]float32, int, *apiError) {
 		}
 	}
 	return rows, len(inputs), nil
+}
+
+// plainJSONError returns the error for the decoding error err of body
+// when it has a cause that encoding/json words obscurely, and nil
+// otherwise: an empty body ("EOF"), a body cut short ("unexpected EOF"),
+// or a NaN or infinity, which JSON has no number for but which Python's
+// json.dumps writes for float('nan') and float('inf') ("invalid character
+// 'N' looking for beginning of value").
+func plainJSONError(body []byte, err error) *apiError {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return badRequest("malformed_json", "invalid JSON body: the request body is empty; send {\"inputs\": [[...], ...]}")
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return badRequest("malformed_json", "invalid JSON body: the body ends after %s, inside the JSON object; send the whole object {\"inputs\": [[...], ...]}", plural(len(body), "byte", "bytes"))
+	}
+	var syntaxErr *json.SyntaxError
+	if !errors.As(err, &syntaxErr) || syntaxErr.Offset < 1 || syntaxErr.Offset > int64(len(body)) {
+		return nil
+	}
+	// The offending character is the last one read; the word it belongs
+	// to may start before it, as the "a" of "nan" or the "I" of
+	// "-Infinity" do.
+	start := int(syntaxErr.Offset) - 1
+	for start > 0 && isWordByte(body[start-1]) {
+		start--
+	}
+	end := start
+	for end < len(body) && isWordByte(body[end]) {
+		end++
+	}
+	word := string(body[start:end])
+	switch strings.ToLower(strings.TrimLeft(word, "+-")) {
+	case "nan", "inf", "infinity":
+	default:
+		return nil
+	}
+	return badRequest("malformed_json", "invalid JSON body: %s at byte %d is not a JSON number, because JSON has none for NaN or infinity (Python's json.dumps writes them all the same); send finite float32 values", word, start)
+}
+
+// isWordByte reports whether c can be part of a word such as NaN,
+// -Infinity or +inf.
+func isWordByte(c byte) bool {
+	return c == '-' || c == '+' || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z')
 }
 
 func decodeNPY(body []byte, size int) ([]float32, int, *apiError) {

@@ -232,6 +232,73 @@ func TestBadRequests(t *testing.T) {
 	requireBitsEqual(t, directEmbed(t, path, x, 1), decodeEmbeddings(t, r.body))
 }
 
+// An empty JSON body read "invalid JSON body: EOF", a cut-off one
+// "unexpected EOF", and a NaN or infinity, which Python's json.dumps
+// writes for missing values, "invalid character 'N' looking for beginning
+// of value". Each now says what is wrong with the body.
+func TestJSONBodyErrorMessages(t *testing.T) {
+	path := tinyModel(t, "gaussian", 4, 2, 8)
+	_, ts := newTestServer(t, path, Config{})
+	const nonNumber = " is not a JSON number, because JSON has none for NaN or infinity (Python's json.dumps writes them all the same); send finite float32 values"
+	cases := []struct{ name, body, message string }{
+		{"empty", ``, `invalid JSON body: the request body is empty; send {"inputs": [[...], ...]}`},
+		{"blank", " \n", `invalid JSON body: the request body is empty; send {"inputs": [[...], ...]}`},
+		{"cut off", `{"inputs": [[1, 2,`, `invalid JSON body: the body ends after 18 bytes, inside the JSON object; send the whole object {"inputs": [[...], ...]}`},
+		{"NaN", `{"inputs": [[1, NaN, 3, 4]]}`, "invalid JSON body: NaN at byte 16" + nonNumber},
+		{"Infinity", `{"inputs": [[Infinity, 2, 3, 4]]}`, "invalid JSON body: Infinity at byte 13" + nonNumber},
+		{"-Infinity", `{"inputs": [[1, 2, 3, -Infinity]]}`, "invalid JSON body: -Infinity at byte 22" + nonNumber},
+		{"nan", `{"inputs": [[1, 2, nan, 4]]}`, "invalid JSON body: nan at byte 19" + nonNumber},
+		{"other word", `{"inputs": [[1, 2, none, 4]]}`, "invalid JSON body: invalid character 'o' in literal null (expecting 'u')"},
+	}
+	for _, c := range cases {
+		r := post(t, ts.URL+"/v1/embed", "application/json", "", []byte(c.body))
+		require.Equal(t, http.StatusBadRequest, r.status, "%s: %s", c.name, r.body)
+		e := decodeError(t, r.body)
+		assert.Equal(t, "malformed_json", e.Kind, c.name)
+		assert.True(t, strings.HasPrefix(e.Error, c.message), "%s: %q does not start with %q", c.name, e.Error, c.message)
+	}
+}
+
+// The Accept header chose NPY whenever it listed application/x-npy, even
+// with q=0, which marks a type as not acceptable, or with a lower quality
+// than application/json. The response now follows the qualities, with
+// */* and a missing header giving JSON as before.
+func TestAcceptQualities(t *testing.T) {
+	path := tinyModel(t, "gaussian", 4, 2, 8)
+	_, ts := newTestServer(t, path, Config{})
+	x := []float32{1, 2, 3, 4}
+	for _, c := range []struct {
+		accept string
+		want   string
+	}{
+		{"", mediaJSON},
+		{"*/*", mediaJSON},
+		{mediaNPY, mediaNPY},
+		{"application/json, application/x-npy", mediaNPY},
+		{"application/x-npy, */*", mediaNPY},
+		{"application/x-npy;q=0.9, */*;q=0.1", mediaNPY},
+		{"Application/X-NPY", mediaNPY},
+		{"application/x-npy;q=0", mediaJSON},
+		{"application/x-npy;q=0.5, application/json", mediaJSON},
+		{"application/x-npy; q=0.5, application/*", mediaJSON},
+		{"application/x-npy;q=0.5, */*;q=0.1, application/json;q=0.9", mediaJSON},
+		{"application/x-npy;q=bad", mediaJSON},
+	} {
+		r := post(t, ts.URL+"/v1/embed", "application/json", c.accept, jsonBody(x, 1))
+		require.Equal(t, http.StatusOK, r.status, "Accept %q: %s", c.accept, r.body)
+		assert.Equal(t, c.want, r.header.Get("Content-Type"), "Accept %q", c.accept)
+	}
+	// Two Accept lines count as one list.
+	req, err := http.NewRequest(http.MethodPost, ts.URL+"/v1/score", bytes.NewReader(jsonBody(x, 1)))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Add("Accept", "application/json;q=0.2")
+	req.Header.Add("Accept", "application/x-npy")
+	r := do(t, req)
+	require.Equal(t, http.StatusOK, r.status, "body: %s", r.body)
+	assert.Equal(t, mediaNPY, r.header.Get("Content-Type"))
+}
+
 // NPY errors used to start with the reader's package name ("invalid NPY
 // body: tensor: npy: ..."), and an empty body was called an empty or
 // truncated file.
