@@ -1081,7 +1081,8 @@ func TestTrainKeepsUnfinishedRun(t *testing.T) {
 
 // A read-only checkpoint was replaced by the rename of the next save, and a
 // read-only directory failed only after training. Root may write anywhere,
-// so the test needs another user.
+// so the test needs another user. A run resumed in place, without --out,
+// used to have its checkpoint called "--out" too.
 func TestOutputPermissionsCheckedFirst(t *testing.T) {
 	if os.Geteuid() == 0 {
 		t.Skip("root bypasses file permissions")
@@ -1090,7 +1091,14 @@ func TestOutputPermissionsCheckedFirst(t *testing.T) {
 	require.NoError(t, os.Chmod(model, 0o444))
 	code, _, stderr := runCmd("train", "--resume", model, "--epochs", "2", "--no-eval", "--data", data, "--labels", labels)
 	assert.Equal(t, exitUsage, code)
-	assert.Contains(t, stderr, "--out "+model+" cannot be written (permission denied)")
+	assert.Contains(t, stderr, "nidim train: --resume "+model+" cannot be written (permission denied); choose another path or change its permissions. "+
+		"Without --out a resumed run saves to its --resume file; pass --out FILE to save it elsewhere.\n")
+	code, _, stderr = runCmd("train", "--resume", model, "--out", model, "--epochs", "2", "--no-eval", "--data", data, "--labels", labels)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "nidim train: --out "+model+" cannot be written (permission denied); choose another path or change its permissions.\n")
+	other := filepath.Join(t.TempDir(), "other.safetensors")
+	code, _, stderr = runCmd("train", "--resume", model, "--out", other, "--epochs", "2", "--no-eval", "--data", data, "--labels", labels)
+	assert.Equal(t, exitOK, code, stderr)
 
 	dir := t.TempDir()
 	require.NoError(t, os.Chmod(dir, 0o555))

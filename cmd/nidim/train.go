@@ -574,6 +574,12 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		*out = *resume
 	}
 	if err := checkOutputPath("--out", *out, df.inputs()...); err != nil {
+		if *resume != "" && !outSet {
+			// The user gave no --out, so the message names the file
+			// by the flag that chose it.
+			msg := strings.Replace(err.Error(), "--out "+*out, "--resume "+*out, 1)
+			return fail(exitUsage, "%s. Without --out a resumed run saves to its --resume file; pass --out FILE to save it elsewhere", msg)
+		}
 		return fail(exitUsage, "%v", err)
 	}
 	// Training replaces --out after each epoch.
