@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -224,6 +225,8 @@ func (c *modelCommand) input(m *dim.Model) (x *tensor.Tensor, labels []int, err 
 			first[k] = float64(x.Data[k])
 		}
 		printNote(c.stderr, "nidim "+c.name, columnNumbersNote("--data "+shellQuote(*c.data), first, len(first), textFileStart(*c.data)))
+		rows, cols := x.Shape[0], x.Shape[1]
+		printNote(c.stderr, "nidim "+c.name, indexColumnNote("--data "+shellQuote(*c.data), featureIndexEffect, rows, cols, func(i int) float64 { return float64(x.Data[i*cols]) }))
 	}
 	if err == nil {
 		printNote(c.stderr, "nidim "+c.name, scaleNote(*c.data, *c.model, m, x.Data))
@@ -323,8 +326,11 @@ func modelInput(data, split string, m *dim.Model) (x *tensor.Tensor, labels []in
 			x.Data[i] = float32(v)
 		}
 	}
+	// x comes with this error, so that input can print the notes on
+	// the file, such as that of an index column, which explains an extra
+	// column.
 	if err := checkInputSize(m, x.Shape[1], data); err != nil {
-		return nil, nil, err
+		return x, nil, err
 	}
 	return x, labels, nil
 }
@@ -386,6 +392,36 @@ func columnNumbersNote(source string, values []float64, cols int, textStart func
 	return fmt.Sprintf("the first row of %s is the numbers %g to %g in order, which looks like a header of column numbers. A line of unquoted numbers is read as data, so it became the first sample, one more than the file's data rows; remove that line, quote the names (\"%g\",\"%g\",...), or write the file without a header (pandas: to_csv(header=False))",
 		source, start, start+float64(cols-1), start, start+1)
 }
+
+// indexColumnNote returns a note when the first of the cols columns of a
+// matrix of rows rows, read from source, such as "--data x.csv", holds the
+// row numbers in order, start, start+1, ..., for a whole number start of
+// 0 or more, and "" otherwise. at returns the value of row i in that
+// column. pandas' to_csv writes the row index so unless index=False, and
+// nidim would take it for a feature that tells every row apart, or for an
+// embedding component; effect says which, as a sentence. Fewer than 10
+// rows or 2 columns are too likely to hold such values by chance, or to
+// be nothing but the index.
+func indexColumnNote(source, effect string, rows, cols int, at func(i int) float64) string {
+	if rows < 10 || cols < 2 {
+		return ""
+	}
+	start := at(0)
+	if start < 0 || start != math.Trunc(start) {
+		return ""
+	}
+	for i := 1; i < rows; i++ {
+		if at(i) != start+float64(i) {
+			return ""
+		}
+	}
+	return fmt.Sprintf("column 1 of %s holds the row numbers %g to %g in order, as the index column that pandas' to_csv writes unless index=False. %s; drop that column, or write the file with to_csv(index=False)",
+		source, start, start+float64(rows-1), effect)
+}
+
+// featureIndexEffect is the effect of an index column in --data for
+// indexColumnNote.
+const featureIndexEffect = "nidim reads it as a feature like any other, which tells every row apart by its place in the file"
 
 // hasHeaderLine reports whether the first line of text that tensor.ReadCSV
 // does not skip (blank lines and # comments) is a header. Nil text, an

@@ -1647,7 +1647,8 @@ func TestSweepExplicitBatchLimits(t *testing.T) {
 	small := filepath.Join(dir, "small.csv")
 	var b strings.Builder
 	for i := range 12 {
-		fmt.Fprintf(&b, "%d,%d\n", i, i%3)
+		// Not 0 to 11 in order, which would be noted as an index column.
+		fmt.Fprintf(&b, "%d,%d\n", 7*i%12, i%3)
 	}
 	require.NoError(t, os.WriteFile(small, []byte(b.String()), 0o644))
 	code, _, stderr = runCmd("sweep", "--data", small, "--batch", "4", "--test-fraction", "0.05", "--out", filepath.Join(dir, "small"))
@@ -1834,4 +1835,57 @@ func TestEvalReportKeepsFixedReplicates(t *testing.T) {
 		assert.NotContains(t, e, "max_replicates", "%v", e["name"])
 	}
 	assert.Positive(t, monteCarlo, "the report has Monte Carlo tests")
+}
+
+// pandas' to_csv writes the row index as a first column unless
+// index=False, under an empty header name. nidim trained on it as one
+// more feature, which tells every row apart, without a word, and embed
+// and score with a model of the file without it said only that the data
+// had one value too many. Each command that reads the file now names the
+// column and the fix, and stays silent for a first column of other
+// values.
+func TestIndexColumnNoted(t *testing.T) {
+	data, labels, model := trainTinyModel(t)
+	values, rows, cols, err := tensor.ReadMatrixFile(data)
+	require.NoError(t, err)
+	var b strings.Builder
+	b.WriteString(",f0,f1,f2,f3,f4,f5\n")
+	for i := range rows {
+		fmt.Fprintf(&b, "%d", i)
+		for _, v := range values[i*cols : (i+1)*cols] {
+			fmt.Fprintf(&b, ",%g", v)
+		}
+		b.WriteByte('\n')
+	}
+	indexed := filepath.Join(t.TempDir(), "indexed.csv")
+	require.NoError(t, os.WriteFile(indexed, []byte(b.String()), 0o644))
+	note := func(command, source, effect string) string {
+		return "nidim " + command + ": note: column 1 of " + source + " holds the row numbers 0 to 239 in order, as the index column that pandas' to_csv writes unless index=False. " +
+			effect + "; drop that column, or write the file with to_csv(index=False)\n"
+	}
+	const feature = "nidim reads it as a feature like any other, which tells every row apart by its place in the file"
+
+	code, _, stderr := runCmd("train", "--data", indexed, "--labels", labels, "--dim", "2", "--hidden", "8",
+		"--batch", "24", "--epochs", "1", "--threads", "1", "--no-eval", "--out", filepath.Join(t.TempDir(), "m.safetensors"))
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, note("train", "--data "+indexed, feature))
+	for _, command := range []string{"embed", "score"} {
+		code, _, stderr := runCmd(command, model, "--data", indexed, "--out", filepath.Join(t.TempDir(), "out.csv"))
+		assert.Equal(t, exitUsage, code)
+		assert.Contains(t, stderr, note(command, "--data "+indexed, feature)+
+			"nidim "+command+": the data has 7 values per sample but the model was trained on samples of shape [6] (6 values)")
+	}
+	code, _, stderr = runCmd("test", "--replicates", "19", indexed)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, note("test", indexed, "It is read as component 0 of the embeddings like any other"))
+
+	for _, args := range [][]string{
+		{"train", "--data", data, "--labels", labels, "--dim", "2", "--hidden", "8", "--batch", "24", "--epochs", "1", "--threads", "1", "--no-eval", "--out", filepath.Join(t.TempDir(), "m.safetensors")},
+		{"embed", model, "--data", data, "--out", filepath.Join(t.TempDir(), "e.csv")},
+		{"test", "--replicates", "19", data},
+	} {
+		code, _, stderr := runCmd(args...)
+		require.Equal(t, exitOK, code, stderr)
+		assert.NotContains(t, stderr, "index", "%v", args)
+	}
 }

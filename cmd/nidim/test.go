@@ -482,7 +482,12 @@ func readEmbeddingFile(path string) (data []float64, rows, cols int, note string
 	case 1:
 		return data, shape[0], 1, "", nil
 	case 2:
-		return data, shape[0], shape[1], columnNumbersNote(name, data, shape[1], textStart), nil
+		rows, cols := shape[0], shape[1]
+		note := columnNumbersNote(name, data, cols, textStart)
+		if note == "" {
+			note = indexColumnNote(name, "It is read as component 0 of the embeddings like any other", rows, cols, func(i int) float64 { return data[i*cols] })
+		}
+		return data, rows, cols, note, nil
 	}
 	return nil, 0, 0, "", fmt.Errorf("%s holds an array of shape %s with %s; an embedding file needs a matrix with one row per sample and one column per component, so reshape it to 2 dimensions first",
 		name, formatShape(shape), plural(len(shape), "dimension", "dimensions"))

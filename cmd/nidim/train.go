@@ -1569,6 +1569,11 @@ func loadMatrixData(df dataFlags, seed uint64) (train, test *dim.Dataset, note s
 		return nil, nil, "", err
 	}
 	note = columnNumbersNote("--data "+shellQuote(df.data), values, cols, textFileStart(df.data))
+	if note == "" {
+		// The two rarely come together: a header of column numbers is
+		// the first row, and an index column would start it with 0.
+		note = indexColumnNote("--data "+shellQuote(df.data), featureIndexEffect, rows, cols, func(i int) float64 { return values[i*cols] })
+	}
 	shape := []int{cols}
 	if df.imageShape != "" {
 		if shape, err = parseShape(df.imageShape, cols); err != nil {
