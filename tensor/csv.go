@@ -124,7 +124,10 @@ func ReadCSV(r io.Reader, sep rune) (data []float64, rows, cols int, header []st
 				if err != nil {
 					fe := &FormatError{Format: "csv", Msg: fmt.Sprintf("line %d, field %d: %v", lineNo, i+1, err)}
 					if text := strings.TrimSpace(f.text); text != "" && !looksLikeCSVNumber(text) {
-						fe.Line, fe.Value = lineNo, text
+						fe.Line, fe.Value, fe.Field = lineNo, text, i+1
+						if i < len(header) {
+							fe.Column = header[i]
+						}
 					}
 					return nil, 0, 0, nil, fe
 				}

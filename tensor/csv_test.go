@@ -113,19 +113,23 @@ func TestReadCSVErrors(t *testing.T) {
 }
 
 // Callers such as the --labels reader explain a field of text from Line
-// and Value, which only such a field sets.
+// and Value, which only such a field sets, and the --data reader names its
+// column from Field and Column, the field's name in the header.
 func TestReadCSVLocatesTextField(t *testing.T) {
 	cases := []struct {
-		name  string
-		input string
-		line  int
-		value string
+		name   string
+		input  string
+		line   int
+		value  string
+		field  int
+		column string
 	}{
-		{"class names", "cat\ndog\ncat\n", 2, "dog"},
-		{"text after numbers", "# labels\n0\n1\n  bird \n", 4, "bird"},
-		{"second column", "a,b\n1,2\n3,abc\n", 3, "abc"},
-		{"empty field", "1,2,3\n1,,3\n", 0, ""},
-		{"out of range", "1\n1e400\n", 0, ""},
+		{"class names", "cat\ndog\ncat\n", 2, "dog", 1, "cat"},
+		{"text after numbers", "# labels\n0\n1\n  bird \n", 4, "bird", 1, ""},
+		{"second column", "a,b\n1,2\n3,abc\n", 3, "abc", 2, "b"},
+		{"quoted name", "\"x\",\"y z\"\n1,NA\n", 2, "NA", 2, "y z"},
+		{"empty field", "1,2,3\n1,,3\n", 0, "", 0, ""},
+		{"out of range", "1\n1e400\n", 0, "", 0, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -134,6 +138,8 @@ func TestReadCSVLocatesTextField(t *testing.T) {
 			require.ErrorAs(t, err, &invalid)
 			assert.Equal(t, c.line, invalid.Line)
 			assert.Equal(t, c.value, invalid.Value)
+			assert.Equal(t, c.field, invalid.Field)
+			assert.Equal(t, c.column, invalid.Column)
 		})
 	}
 }

@@ -25,9 +25,12 @@ type FormatError struct {
 	// Line and Value locate a text field that is not a number, such as a
 	// class name in a file of labels, so that callers can explain what
 	// the file should contain. Line is 1-based, and both are zero for
-	// other errors.
-	Line  int
-	Value string
+	// other errors. Field is the 1-based field of that line, and Column
+	// its name in the header line, or "" in a file without one.
+	Line   int
+	Value  string
+	Field  int
+	Column string
 	// Path names the input, a file or "standard input", when the caller
 	// set it, as ReadArrayFile, ReadArray and the MNIST loader do. The
 	// message then reads "tensor: PATH: invalid IDX file: MSG".

@@ -313,7 +313,7 @@ func modelInput(data, split string, m *dim.Model) (x *tensor.Tensor, labels []in
 		}
 		values, rows, cols, err := tensor.ReadMatrixFile(data)
 		if err != nil {
-			return nil, nil, fileFlagError("--data", data, err)
+			return nil, nil, dataFileError(data, err)
 		}
 		if rows == 0 {
 			return nil, nil, noSamplesError(data)
@@ -391,6 +391,29 @@ func columnNumbersNote(source string, values []float64, cols int, textStart func
 	}
 	return fmt.Sprintf("the first row of %s is the numbers %g to %g in order, which looks like a header of column numbers. A line of unquoted numbers is read as data, so it became the first sample, one more than the file's data rows; remove that line, quote the names (\"%g\",\"%g\",...), or write the file without a header (pandas: to_csv(header=False))",
 		source, start, start+float64(cols-1), start, start+1)
+}
+
+// dataFileError names --data and its path in err, an error of
+// tensor.ReadMatrixFile, as fileFlagError does. A field of text in a
+// data row gets its own message: a marker of a missing value, such as NA,
+// asks for the value, and other text, such as a category, names its
+// column and says that nidim reads numbers only.
+func dataFileError(path string, err error) error {
+	var invalid *tensor.FormatError
+	if !errors.As(err, &invalid) || invalid.Value == "" {
+		return fileFlagError("--data", path, err)
+	}
+	where := fmt.Sprintf("line %d, field %d", invalid.Line, invalid.Field)
+	if invalid.Column != "" {
+		where += fmt.Sprintf(" (column %s)", quoteValue(invalid.Column))
+	}
+	switch strings.ToLower(invalid.Value) {
+	case "na", "n/a", "nan", "null", "none", "missing", "?", "-", "--", ".":
+		return fmt.Errorf("--data %s: %s holds %s, a marker of a missing value, which nidim cannot train or embed with; fill the value in or drop the row",
+			path, where, quoteValue(invalid.Value))
+	}
+	return fmt.Errorf("--data %s: %s holds %s, which is not a number. nidim reads numeric features only, so drop that column or encode its values as numbers (such as one column of 0 or 1 per category)",
+		path, where, quoteValue(invalid.Value))
 }
 
 // indexColumnNote returns a note when the first of the cols columns of a

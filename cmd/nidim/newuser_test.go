@@ -1889,3 +1889,55 @@ func TestIndexColumnNoted(t *testing.T) {
 		assert.NotContains(t, stderr, "index", "%v", args)
 	}
 }
+
+// A table with a column of categories, or with NA for missing values,
+// gave "invalid CSV file: line 2, field 7: invalid number "blue"", which
+// neither named the column nor said that nidim reads numbers only. The
+// message now names the column from the header and the fix: encode or
+// drop a text column, and fill in or drop a missing value.
+func TestDataTextFieldExplained(t *testing.T) {
+	data, labels, model := trainTinyModel(t)
+	values, rows, cols, err := tensor.ReadMatrixFile(data)
+	require.NoError(t, err)
+	write := func(header string, field func(i int) string) string {
+		t.Helper()
+		var b strings.Builder
+		b.WriteString(header)
+		for i := range rows {
+			for k, v := range values[i*cols : (i+1)*cols] {
+				if k > 0 {
+					b.WriteByte(',')
+				}
+				fmt.Fprintf(&b, "%g", v)
+			}
+			if f := field(i); f != "" {
+				b.WriteString("," + f)
+			}
+			b.WriteByte('\n')
+		}
+		path := filepath.Join(t.TempDir(), "table.csv")
+		require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o644))
+		return path
+	}
+	colors := write("f0,f1,f2,f3,f4,f5,color\n", func(i int) string { return []string{"blue", "red"}[i%2] })
+	missing := write("f0,f1,f2,f3,f4,f5,f6\n", func(i int) string {
+		if i == 3 {
+			return "NA"
+		}
+		return "0.5"
+	})
+	for _, c := range []struct{ path, want string }{
+		{colors, `line 2, field 7 (column "color") holds "blue", which is not a number. nidim reads numeric features only, so drop that column or encode its values as numbers (such as one column of 0 or 1 per category).`},
+		{missing, `line 5, field 7 (column "f6") holds "NA", a marker of a missing value, which nidim cannot train or embed with; fill the value in or drop the row.`},
+	} {
+		for _, args := range [][]string{
+			{"train", "--data", c.path, "--labels", labels, "--no-eval", "--out", filepath.Join(t.TempDir(), "m.safetensors")},
+			{"embed", model, "--data", c.path, "--out", filepath.Join(t.TempDir(), "e.csv")},
+			{"score", model, "--data", c.path, "--out", filepath.Join(t.TempDir(), "s.csv")},
+		} {
+			code, _, stderr := runCmd(args...)
+			assert.Equal(t, exitUsage, code, "%v", args)
+			assert.Equal(t, "nidim "+args[0]+": --data "+c.path+": "+c.want+"\n", stderr, "%v", args)
+		}
+	}
+}

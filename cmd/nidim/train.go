@@ -1560,7 +1560,7 @@ func loadMatrixData(df dataFlags, seed uint64) (train, test *dim.Dataset, note s
 	}
 	values, rows, cols, err := tensor.ReadMatrixFile(df.data)
 	if err != nil {
-		return nil, nil, "", fileFlagError("--data", df.data, err)
+		return nil, nil, "", dataFileError(df.data, err)
 	}
 	if rows == 0 {
 		return nil, nil, "", noSamplesError(df.data)
