@@ -77,7 +77,7 @@ func NewEncoder(cfg EncoderConfig, rng *rand.Rand) (*Encoder, error) {
 		)
 	case "cnn":
 		if len(cfg.Input) != 3 {
-			return nil, fmt.Errorf("dim: the cnn encoder needs image input [channels height width], got shape %v; use --encoder mlp for feature vectors", cfg.Input)
+			return nil, fmt.Errorf("dim: the cnn encoder needs image input [channels height width], got shape %v; use --encoder mlp for feature vectors, or pass --image-shape C,H,W if each sample is an image", cfg.Input)
 		}
 		c, hgt, wid := cfg.Input[0], cfg.Input[1], cfg.Input[2]
 		if hgt < 4 || wid < 4 {

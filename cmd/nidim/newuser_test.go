@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -1940,4 +1941,62 @@ func TestDataTextFieldExplained(t *testing.T) {
 			assert.Equal(t, "nidim "+args[0]+": --data "+c.path+": "+c.want+"\n", stderr, "%v", args)
 		}
 	}
+}
+
+// An .npy of images saved as (N, H, W), (N, C, H, W) or channels last
+// was read as flat feature vectors without a word, and --encoder cnn then
+// said to use --encoder mlp for feature vectors, although the file stores
+// the image shape. Train now notes the shape and the --image-shape that
+// gives the image views, and the cnn error names --image-shape too.
+func TestImageArrayNoted(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	write := func(shape ...int) string {
+		t.Helper()
+		x := tensor.New(shape...)
+		for i := range x.Data {
+			x.Data[i] = float32(rng.Float64())
+		}
+		path := filepath.Join(t.TempDir(), "images.npy")
+		f, err := os.Create(path)
+		require.NoError(t, err)
+		require.NoError(t, tensor.WriteNPY(f, x))
+		require.NoError(t, f.Close())
+		return path
+	}
+	train := func(path string, extra ...string) (int, string) {
+		t.Helper()
+		args := []string{"train", "--data", path, "--dim", "2", "--hidden", "8", "--batch", "16", "--epochs", "1", "--threads", "1",
+			"--no-eval", "--out", filepath.Join(t.TempDir(), "m.safetensors")}
+		code, _, stderr := runCmd(append(args, extra...)...)
+		return code, stderr
+	}
+	const cnnError = "nidim train: the cnn encoder needs image input [channels height width], got shape [%d]; use --encoder mlp for feature vectors, or pass --image-shape C,H,W if each sample is an image.\n"
+	for _, c := range []struct {
+		shape []int
+		note  string
+	}{
+		{[]int{40, 4, 4}, "holds an array of shape (40, 4, 4), which nidim reads as 40 feature vectors of 16 values each, with the vector views. If each sample is an image, pass --image-shape 1,4,4 for the image views and --encoder cnn\n"},
+		{[]int{40, 3, 6, 6}, "holds an array of shape (40, 3, 6, 6), which nidim reads as 40 feature vectors of 108 values each, with the vector views. If each sample is an image, pass --image-shape 3,6,6 for the image views and --encoder cnn\n"},
+		{[]int{40, 6, 6, 3}, "holds an array of shape (40, 6, 6, 3), which nidim reads as 40 feature vectors of 108 values each, with the vector views. If each sample is an image with its channels last, nidim needs them first: " +
+			"save the array transposed, as numpy's x.transpose(0, 3, 1, 2), and pass --image-shape 3,6,6 for the image views and --encoder cnn\n"},
+	} {
+		path := write(c.shape...)
+		size := 1
+		for _, d := range c.shape[1:] {
+			size *= d
+		}
+		code, stderr := train(path, "--encoder", "cnn")
+		assert.Equal(t, exitUsage, code)
+		assert.Equal(t, "nidim train: note: --data "+path+" "+c.note+fmt.Sprintf(cnnError, size), stderr)
+		code, stderr = train(path)
+		require.Equal(t, exitOK, code, stderr)
+		assert.Contains(t, stderr, "nidim train: note: --data "+path+" "+c.note)
+	}
+	path := write(40, 4, 4)
+	code, stderr := train(path, "--image-shape", "1,4,4", "--encoder", "cnn")
+	require.Equal(t, exitOK, code, stderr)
+	assert.NotContains(t, stderr, "holds an array")
+	code, stderr = train(write(40, 16))
+	require.Equal(t, exitOK, code, stderr)
+	assert.NotContains(t, stderr, "holds an array")
 }

@@ -180,7 +180,9 @@ Data and output:
                        matrix file (.npy, .csv, .tsv, .txt, optionally .gz)
                        with one sample per row (default: built-in MNIST).
                        A single IDX file is a matrix too: its raw values,
-                       0-255 for images, one flattened sample per row
+                       0-255 for images, one flattened sample per row. So
+                       is an .npy array of more dimensions, such as
+                       (N, H, W): --image-shape makes its rows images
   --labels FILE        class labels for a matrix --data, one per row, as
                        class numbers 0, 1, 2, ... up to 1000000 (not names)
   --image-shape C,H,W  sample shape of a matrix --data (default: feature
@@ -1554,14 +1556,64 @@ func checkSamples(path string, values []float64, cols int) error {
 		path, count, where, values[first], first%cols+1, first/cols+1)
 }
 
+// matrixSize returns the rows and columns that tensor.ReadMatrixFile
+// makes of an array of the given shape: the first dimension, and the
+// product of the others.
+func matrixSize(shape []int) (rows, cols int) {
+	switch len(shape) {
+	case 0:
+		return 1, 1
+	case 1:
+		return shape[0], 1
+	}
+	cols = 1
+	for _, d := range shape[1:] {
+		cols *= d
+	}
+	return shape[0], cols
+}
+
+// imageArrayNote returns a note when shape, that of the array in source,
+// such as "--data x.npy", has three or four dimensions, which nidim reads
+// as flat feature vectors unless --image-shape says that each sample is an
+// image, and "" otherwise. The note gives the --image-shape of the array,
+// or for channels last, as (N, H, W, C) with C of 1, 3 or 4 and H above
+// 4, the transpose that nidim's channels-first layout needs first.
+func imageArrayNote(source string, shape []int) string {
+	if len(shape) != 3 && len(shape) != 4 {
+		return ""
+	}
+	dims := make([]string, len(shape))
+	for i, d := range shape {
+		dims[i] = strconv.Itoa(d)
+	}
+	rows, cols := matrixSize(shape)
+	read := fmt.Sprintf("%s holds an array of shape %s, which nidim reads as %s of %d values each, with the vector views",
+		source, formatShape(shape), plural(rows, "feature vector", "feature vectors"), cols)
+	image := "1," + strings.Join(dims[1:], ",")
+	if len(shape) == 4 {
+		image = strings.Join(dims[1:], ",")
+		// Channels last: a last dimension of 1, 3 or 4 after a
+		// dimension too large for a channel count.
+		if last := shape[3]; (last == 1 || last == 3 || last == 4) && shape[1] > 4 {
+			return fmt.Sprintf("%s. If each sample is an image with its channels last, nidim needs them first: save the array transposed, as numpy's x.transpose(0, 3, 1, 2), and pass --image-shape %s,%s,%s for the image views and --encoder cnn",
+				read, dims[3], dims[1], dims[2])
+		}
+	}
+	return fmt.Sprintf("%s. If each sample is an image, pass --image-shape %s for the image views and --encoder cnn", read, image)
+}
+
 func loadMatrixData(df dataFlags, seed uint64) (train, test *dim.Dataset, note string, err error) {
 	if !(df.testFraction > 0 && df.testFraction < 1) {
 		return nil, nil, "", fmt.Errorf("invalid --test-fraction %v; use a share between 0 and 1 such as 0.1", df.testFraction)
 	}
-	values, rows, cols, err := tensor.ReadMatrixFile(df.data)
+	// The array's own shape, which ReadMatrixFile would flatten to
+	// rows x cols, tells whether the samples may be images.
+	values, fileShape, err := tensor.ReadArrayFile(df.data)
 	if err != nil {
 		return nil, nil, "", dataFileError(df.data, err)
 	}
+	rows, cols := matrixSize(fileShape)
 	if rows == 0 {
 		return nil, nil, "", noSamplesError(df.data)
 	}
@@ -1573,6 +1625,11 @@ func loadMatrixData(df dataFlags, seed uint64) (train, test *dim.Dataset, note s
 		// The two rarely come together: a header of column numbers is
 		// the first row, and an index column would start it with 0.
 		note = indexColumnNote("--data "+shellQuote(df.data), featureIndexEffect, rows, cols, func(i int) float64 { return values[i*cols] })
+	}
+	if note == "" && df.imageShape == "" {
+		// Text files are matrices, so this note and the two above never
+		// meet.
+		note = imageArrayNote("--data "+shellQuote(df.data), fileShape)
 	}
 	shape := []int{cols}
 	if df.imageShape != "" {
