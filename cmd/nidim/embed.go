@@ -22,7 +22,8 @@ const embedUsage = `Usage: nidim embed MODEL --out FILE [flags]
 Runs the encoder of a checkpoint written by "nidim train" over a data set
 in inference mode, without channel noise, and writes one embedding per row
 (N x d) to --out. The format follows the extension of --out: .npy
-(float32), .csv, .tsv or .txt, each optionally followed by .gz. --out -
+(float32), .csv, .tsv or .txt, each optionally followed by .gz. Text files
+have no header line, so read them with header=None in pandas. --out -
 writes NPY (float32) to standard output, which "nidim test -" reads, and
 every message goes to stderr; standard output must then be redirected or
 piped, not a terminal. The embeddings follow the prior the model was

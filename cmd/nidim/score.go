@@ -34,10 +34,11 @@ of what nidim embed --prior gaussian writes for the same input.
 --out receives one row per input: score, p-value, and the class label when
 labels are known (built-in or MNIST-style data, or --labels). The format
 follows the extension: .npy (float64), .csv, .tsv or .txt, each optionally
-followed by .gz. --out - writes CSV to standard output. A summary goes to
-stderr: the share of p-values at most 0.01, and the Kolmogorov-Smirnov test
-of the p-values against U(0, 1), which they follow when the inputs are
-in-distribution and the embeddings match the prior.
+followed by .gz. Text files have no header line, so read them with
+header=None in pandas. --out - writes CSV to standard output. A summary
+goes to stderr: the share of p-values at most 0.01, and the
+Kolmogorov-Smirnov test of the p-values against U(0, 1), which they follow
+when the inputs are in-distribution and the embeddings match the prior.
 
 Flags:
   --model MODEL        checkpoint from nidim train (required, here or as
