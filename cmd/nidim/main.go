@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -433,6 +434,25 @@ func checkpointNameNote(path string) string {
 	base = strings.TrimSuffix(base, filepath.Ext(base))
 	return fmt.Sprintf("--out %s has the extension of a matrix file, but it receives a safetensors checkpoint, which nidim test and plot would reject as an invalid matrix; pass a .safetensors name, such as --out %s",
 		shellQuote(path), shellQuote(base+".safetensors"))
+}
+
+// threadsNote returns a note when --threads n requests more goroutines
+// than the CPUs that Go runs them on (GOMAXPROCS), and "" otherwise. The
+// goroutines then take turns, which usually slows the run down. Training
+// rounds its sums by the thread count, so when training is set the note
+// adds that such a count serves to repeat the bits of a run made on a
+// larger machine.
+func threadsNote(n int, training bool) string {
+	cpus := runtime.GOMAXPROCS(0)
+	if n <= cpus {
+		return ""
+	}
+	note := fmt.Sprintf("--threads %d is more than the %s that Go can use here, so the goroutines take turns and the run is usually slower than with --threads 0 (all cores)",
+		n, plural(cpus, "CPU", "CPUs"))
+	if training {
+		note += "; a larger count helps only to repeat the bits of a run trained with that many threads"
+	}
+	return note
 }
 
 // printNote prints note on w as the line "PREFIX: note: NOTE", unless note

@@ -93,6 +93,7 @@ func (c *modelCommand) check(files []string, example, outExample string) int {
 	case *c.threads < 0:
 		return c.fail(exitUsage, "invalid --threads %d; use 0 for all cores or a positive count.", *c.threads)
 	}
+	printNote(c.stderr, "nidim "+c.name, threadsNote(*c.threads, false))
 	return -1
 }
 

@@ -2000,3 +2000,27 @@ func TestImageArrayNoted(t *testing.T) {
 	require.Equal(t, exitOK, code, stderr)
 	assert.NotContains(t, stderr, "holds an array")
 }
+
+// More --threads than the CPUs that Go uses gets a note in train and in
+// the commands that run a model; a count within them gets none. Only
+// train's note tells why such a count may be wanted.
+func TestThreadsAboveCPUsNoted(t *testing.T) {
+	over := strconv.Itoa(runtime.GOMAXPROCS(0) + 1)
+	data, _, model := trainTinyModel(t)
+	dir := t.TempDir()
+	code, _, stderr := runCmd("train", "--data", data, "--dim", "2", "--hidden", "8", "--batch", "24", "--epochs", "1",
+		"--threads", over, "--no-eval", "--out", filepath.Join(dir, "m.safetensors"))
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "nidim train: note: --threads "+over+" is more than the ")
+	assert.Contains(t, stderr, "repeat the bits of a run trained with that many threads")
+
+	out := filepath.Join(dir, "e.npy")
+	code, _, stderr = runCmd("embed", model, "--data", data, "--out", out, "--threads", over)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "nidim embed: note: --threads "+over+" is more than the ")
+	assert.NotContains(t, stderr, "repeat the bits")
+
+	code, _, stderr = runCmd("embed", model, "--data", data, "--out", out, "--threads", strconv.Itoa(runtime.GOMAXPROCS(0)))
+	require.Equal(t, exitOK, code, stderr)
+	assert.NotContains(t, stderr, "--threads")
+}

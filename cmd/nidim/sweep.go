@@ -269,6 +269,7 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 
 	train, test, dataNote, err := loadData(df, base.Seed)
 	printNote(stderr, "nidim sweep", dataNote)
+	printNote(stderr, "nidim sweep", threadsNote(*threads, true))
 	if err != nil {
 		return fail(exitUsage, "%v", err)
 	}

@@ -708,6 +708,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	if outSet {
 		printNote(stderr, "nidim train", checkpointNameNote(*out))
 	}
+	printNote(stderr, "nidim train", threadsNote(*threads, true))
 	if model == nil {
 		if err := checkModelMemory(cfg, train.Shape); err != nil {
 			return fail(exitUsage, "%v", err)
