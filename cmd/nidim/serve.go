@@ -37,8 +37,10 @@ the model, so the results are those of "nidim embed" bit for bit.
 Endpoints (requests carry Content-Type: application/json or
 application/x-npy, and an uncompressed body; a Content-Encoding such as
 gzip returns 415):
-  POST /v1/embed    {"inputs": [[...], ...]} or an application/x-npy 2-D
-                    array (N x input size); returns {"embeddings": [[...]]},
+  POST /v1/embed    {"inputs": [[...], ...]} or an application/x-npy
+                    array of N inputs, (N, input size) or of more
+                    dimensions such as images (N, C, H, W), as nidim embed
+                    reads a file; returns {"embeddings": [[...]]},
                     or an N x d float32 NPY array with Accept:
                     application/x-npy
   POST /v1/score    same input; returns {"p_values": [...], "scores": [...]}

@@ -249,15 +249,22 @@ func decodeNPY(body []byte, size int) ([]float32, int, *apiError) {
 		}
 		return nil, 0, badRequest("malformed_npy", "invalid NPY body: %s %s the array data; send one array", plural(r.Len(), "byte", "bytes"), follow)
 	}
-	if len(shape) != 2 {
-		return nil, 0, badRequest("bad_shape", "the NPY array has shape %v; send a 2-D array of shape (N, %d)", shape, size)
+	// As nidim embed does with a file, an array of more dimensions holds
+	// one input per index of the first, such as images of shape (N, C, H,
+	// W), flattened in row-major order.
+	if len(shape) < 2 {
+		return nil, 0, badRequest("bad_shape", "the NPY array has shape %v; send a 2-D array of shape (N, %d), or one input per index of the first dimension", shape, size)
 	}
 	n := shape[0]
 	if n == 0 {
 		return nil, 0, badRequest("empty_batch", "the NPY array has no rows; send at least one row")
 	}
-	if shape[1] != size {
-		return nil, 0, badRequest("input_size", "the NPY array has %s per row, but the model expects %d; send an array of shape (N, %d)", plural(shape[1], "value", "values"), size, size)
+	perRow := 1
+	for _, dim := range shape[1:] {
+		perRow *= dim
+	}
+	if perRow != size {
+		return nil, 0, badRequest("input_size", "the NPY array has %s per row, but the model expects %d; send an array of shape (N, %d)", plural(perRow, "value", "values"), size, size)
 	}
 	rows := make([]float32, len(data))
 	for i, v := range data {

@@ -57,6 +57,26 @@ func TestEmbedNPYMatchesDirect(t *testing.T) {
 	r = post(t, ts.URL+"/v1/embed", mediaNPY, "", buf.Bytes())
 	require.Equal(t, http.StatusOK, r.status, "body: %s", r.body)
 	requireBitsEqual(t, want, decodeEmbeddings(t, r.body))
+
+	// So does an array of images, (N, C, H, W), as nidim embed reads a
+	// file of them.
+	buf.Reset()
+	require.NoError(t, tensor.WriteNPY(&buf, &tensor.Tensor{Shape: []int{5, 1, 3, 4}, Data: x}))
+	r = post(t, ts.URL+"/v1/embed", mediaNPY, "", buf.Bytes())
+	require.Equal(t, http.StatusOK, r.status, "body: %s", r.body)
+	requireBitsEqual(t, want, decodeEmbeddings(t, r.body))
+
+	buf.Reset()
+	require.NoError(t, tensor.WriteNPY(&buf, &tensor.Tensor{Shape: []int{5, 2, 3, 2}, Data: x}))
+	r = post(t, ts.URL+"/v1/embed", mediaNPY, "", buf.Bytes())
+	require.Equal(t, http.StatusOK, r.status, "body: %s", r.body)
+	requireBitsEqual(t, want, decodeEmbeddings(t, r.body))
+
+	buf.Reset()
+	require.NoError(t, tensor.WriteNPY(&buf, &tensor.Tensor{Shape: []int{5, 2, 3, 1}, Data: x[:30]}))
+	r = post(t, ts.URL+"/v1/embed", mediaNPY, "", buf.Bytes())
+	assert.Equal(t, http.StatusBadRequest, r.status)
+	assert.Contains(t, string(r.body), "the NPY array has 6 values per row, but the model expects 12")
 }
 
 func TestScoreMatchesDirect(t *testing.T) {
