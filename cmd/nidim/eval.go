@@ -105,6 +105,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	if err := df.useModelFraction(*c.model, m, fractionGiven); err != nil {
 		return c.fail(exitUsage, "%v", err)
 	}
+	df.forCheckpoint = true
 	train, test, dataNote, err := loadData(df, m.Config.Seed)
 	printNote(stderr, "nidim eval", dataNote)
 	if err != nil {

@@ -2001,6 +2001,47 @@ func TestImageArrayNoted(t *testing.T) {
 	assert.NotContains(t, stderr, "holds an array")
 }
 
+// The note on an array of images read as vectors suggested --image-shape
+// and --encoder cnn in eval and train --resume too, where the checkpoint
+// fixes the sample shape. eval has no --encoder and rejects an
+// --image-shape that the model was not trained with, and --resume
+// rejects --encoder. Only a new model gets the note.
+func TestImageArrayNoteOnlyForNewModel(t *testing.T) {
+	x := tensor.New(40, 4, 4)
+	rng := rand.New(rand.NewPCG(5, 6))
+	for i := range x.Data {
+		x.Data[i] = float32(rng.Float64())
+	}
+	dir := t.TempDir()
+	data := filepath.Join(dir, "images.npy")
+	f, err := os.Create(data)
+	require.NoError(t, err)
+	require.NoError(t, tensor.WriteNPY(f, x))
+	require.NoError(t, f.Close())
+	model := filepath.Join(dir, "m.safetensors")
+	common := []string{"--data", data, "--dim", "2", "--hidden", "8", "--batch", "16", "--threads", "1", "--no-eval"}
+
+	code, _, stderr := runCmd(append([]string{"train", "--epochs", "1", "--out", model}, common...)...)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "holds an array of shape (40, 4, 4)", "a new model gets the note")
+
+	code, _, stderr = runCmd("train", "--resume", model, "--epochs", "2", "--data", data, "--threads", "1", "--no-eval")
+	require.Equal(t, exitOK, code, stderr)
+	assert.NotContains(t, stderr, "holds an array", "--resume")
+
+	code, _, stderr = runCmd("eval", model, "--data", data, "--threads", "1")
+	require.Equal(t, exitOK, code, stderr)
+	assert.NotContains(t, stderr, "holds an array", "eval of the vector model")
+
+	cnn := filepath.Join(dir, "cnn.safetensors")
+	code, _, stderr = runCmd(append([]string{"train", "--epochs", "1", "--out", cnn, "--image-shape", "1,4,4", "--encoder", "cnn"}, common...)...)
+	require.Equal(t, exitOK, code, stderr)
+	code, _, stderr = runCmd("eval", cnn, "--data", data, "--threads", "1")
+	assert.Equal(t, exitUsage, code)
+	assert.Equal(t, "nidim eval: "+cnn+" was trained on images of shape [1 4 4], but the samples have shape [16]; pass --image-shape 1,4,4.\n", stderr,
+		"the shape error alone, without a note that names --encoder")
+}
+
 // More --threads than the CPUs that Go uses gets a note in train and in
 // the commands that run a model; a count within them gets none. Only
 // train's note tells why such a count may be wanted.

@@ -293,6 +293,10 @@ const defaultTestFraction = 0.1
 type dataFlags struct {
 	data, labels, imageShape string
 	testFraction             float64
+	// forCheckpoint is set when the data goes through the model of an
+	// existing checkpoint, as in eval and train --resume. Its sample
+	// shape is fixed, so no note suggests another --image-shape.
+	forCheckpoint bool
 }
 
 func (d *dataFlags) register(fs *flag.FlagSet) {
@@ -615,6 +619,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 			*out, unfinishedText(old), old.Config.Epochs, *resume)
 	}
 
+	df.forCheckpoint = *resume != ""
 	train, test, dataNote, err := loadData(df, cfg.Seed)
 	printNote(stderr, "nidim train", dataNote)
 	if err != nil {
@@ -1435,10 +1440,12 @@ func (e *evalResult) write(w io.Writer, bounds string, capacity, lnB float64) er
 
 // loadData returns the training and test splits selected by df: the
 // built-in MNIST, an MNIST-style directory, or a matrix file split by
-// seed. note is the note on the first row of a matrix file (see
-// columnNumbersNote), or "". It can come with an error that the extra
-// row causes, such as a --labels count that does not match, so callers
-// print it first.
+// seed. note is a note on the layout of a matrix file, or "": a first
+// row of column numbers (see columnNumbersNote), a first column of row
+// numbers (see indexColumnNote) or an array of images read as vectors
+// (see imageArrayNote). It can come with an error that the layout
+// causes, such as a --labels count that does not match, so callers print
+// it first.
 func loadData(df dataFlags, seed uint64) (train, test *dim.Dataset, note string, err error) {
 	if df.data == "" || isDir(df.data) {
 		if df.labels != "" {
@@ -1627,7 +1634,7 @@ func loadMatrixData(df dataFlags, seed uint64) (train, test *dim.Dataset, note s
 		// the first row, and an index column would start it with 0.
 		note = indexColumnNote("--data "+shellQuote(df.data), featureIndexEffect, rows, cols, func(i int) float64 { return values[i*cols] })
 	}
-	if note == "" && df.imageShape == "" {
+	if note == "" && df.imageShape == "" && !df.forCheckpoint {
 		// Text files are matrices, so this note and the two above never
 		// meet.
 		note = imageArrayNote("--data "+shellQuote(df.data), fileShape)
