@@ -74,7 +74,7 @@ func ReadMatrixFile(path string) (data []float64, rows, cols int, err error) {
 	if err != nil {
 		return nil, 0, 0, err
 	}
-	rows, cols = matrixView(shape)
+	rows, cols = MatrixSize(shape)
 	return data, rows, cols, nil
 }
 
@@ -184,10 +184,12 @@ func (e *notExistError) Error() string {
 
 func (e *notExistError) Unwrap() error { return e.err }
 
-// matrixView returns the rows x cols view of shape that ReadMatrixFile
-// documents. The readers have checked that the product of the nonzero
-// dimensions fits in an int.
-func matrixView(shape []int) (rows, cols int) {
+// MatrixSize returns the rows and columns of the matrix that
+// ReadMatrixFile makes of an array of the given shape. A 0-d array is
+// 1 x 1, a 1-d array of n values n x 1, and any other the first dimension
+// by the product of the others. The product must fit in an int, which
+// the readers of this package check for the shapes they return.
+func MatrixSize(shape []int) (rows, cols int) {
 	switch len(shape) {
 	case 0:
 		return 1, 1

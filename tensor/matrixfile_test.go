@@ -266,3 +266,25 @@ func TestSameMatrixFormat(t *testing.T) {
 	assert.False(t, SameMatrixFormat("a.csv", "a.csv.gz"))
 	assert.False(t, SameMatrixFormat("a.csv", "a.tsv"))
 }
+
+// MatrixSize gives the size that ReadMatrixFile returns for each rank, so
+// that callers holding only a shape, such as a request body's, agree with
+// it.
+func TestMatrixSize(t *testing.T) {
+	cases := []struct {
+		shape      []int
+		rows, cols int
+	}{
+		{nil, 1, 1},
+		{[]int{5}, 5, 1},
+		{[]int{5, 3}, 5, 3},
+		{[]int{2, 3, 4}, 2, 12},
+		{[]int{7, 1, 28, 28}, 7, 784},
+		{[]int{0, 3, 2}, 0, 6},
+	}
+	for _, c := range cases {
+		rows, cols := MatrixSize(c.shape)
+		assert.Equal(t, c.rows, rows, "rows of %v", c.shape)
+		assert.Equal(t, c.cols, cols, "cols of %v", c.shape)
+	}
+}

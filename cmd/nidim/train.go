@@ -1564,23 +1564,6 @@ func checkSamples(path string, values []float64, cols int) error {
 		path, count, where, values[first], first%cols+1, first/cols+1)
 }
 
-// matrixSize returns the rows and columns that tensor.ReadMatrixFile
-// makes of an array of the given shape: the first dimension, and the
-// product of the others.
-func matrixSize(shape []int) (rows, cols int) {
-	switch len(shape) {
-	case 0:
-		return 1, 1
-	case 1:
-		return shape[0], 1
-	}
-	cols = 1
-	for _, d := range shape[1:] {
-		cols *= d
-	}
-	return shape[0], cols
-}
-
 // imageArrayNote returns a note when shape, that of the array in source,
 // such as "--data x.npy", has three or four dimensions, which nidim reads
 // as flat feature vectors unless --image-shape says that each sample is an
@@ -1595,7 +1578,7 @@ func imageArrayNote(source string, shape []int) string {
 	for i, d := range shape {
 		dims[i] = strconv.Itoa(d)
 	}
-	rows, cols := matrixSize(shape)
+	rows, cols := tensor.MatrixSize(shape)
 	read := fmt.Sprintf("%s holds an array of shape %s, which nidim reads as %s of %d values each, with the vector views",
 		source, formatShape(shape), plural(rows, "feature vector", "feature vectors"), cols)
 	image := "1," + strings.Join(dims[1:], ",")
@@ -1621,7 +1604,7 @@ func loadMatrixData(df dataFlags, seed uint64) (train, test *dim.Dataset, note s
 	if err != nil {
 		return nil, nil, "", dataFileError(df.data, err)
 	}
-	rows, cols := matrixSize(fileShape)
+	rows, cols := tensor.MatrixSize(fileShape)
 	if rows == 0 {
 		return nil, nil, "", noSamplesError(df.data)
 	}

@@ -259,10 +259,7 @@ func decodeNPY(body []byte, size int) ([]float32, int, *apiError) {
 	if n == 0 {
 		return nil, 0, badRequest("empty_batch", "the NPY array has no rows; send at least one row")
 	}
-	perRow := 1
-	for _, dim := range shape[1:] {
-		perRow *= dim
-	}
+	_, perRow := tensor.MatrixSize(shape)
 	if perRow != size {
 		return nil, 0, badRequest("input_size", "the NPY array has %s per row, but the model expects %d; send an array of shape (N, %d)", plural(perRow, "value", "values"), size, size)
 	}
