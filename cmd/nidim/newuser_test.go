@@ -1979,6 +1979,9 @@ func TestImageArrayNoted(t *testing.T) {
 		{[]int{40, 3, 6, 6}, "holds an array of shape (40, 3, 6, 6), which nidim reads as 40 feature vectors of 108 values each, with the vector views. If each sample is an image, pass --image-shape 3,6,6 for the image views and --encoder cnn\n"},
 		{[]int{40, 6, 6, 3}, "holds an array of shape (40, 6, 6, 3), which nidim reads as 40 feature vectors of 108 values each, with the vector views. If each sample is an image with its channels last, nidim needs them first: " +
 			"save the array transposed, as numpy's x.transpose(0, 3, 1, 2), and pass --image-shape 3,6,6 for the image views and --encoder cnn\n"},
+		// One channel last has the values of one channel first in the
+		// same order, so it takes no transpose.
+		{[]int{40, 6, 6, 1}, "holds an array of shape (40, 6, 6, 1), which nidim reads as 40 feature vectors of 36 values each, with the vector views. If each sample is an image, pass --image-shape 1,6,6 for the image views and --encoder cnn\n"},
 	} {
 		path := write(c.shape...)
 		size := 1
@@ -1994,6 +1997,9 @@ func TestImageArrayNoted(t *testing.T) {
 	}
 	path := write(40, 4, 4)
 	code, stderr := train(path, "--image-shape", "1,4,4", "--encoder", "cnn")
+	require.Equal(t, exitOK, code, stderr)
+	assert.NotContains(t, stderr, "holds an array")
+	code, stderr = train(write(40, 6, 6, 1), "--image-shape", "1,6,6", "--encoder", "cnn")
 	require.Equal(t, exitOK, code, stderr)
 	assert.NotContains(t, stderr, "holds an array")
 	code, stderr = train(write(40, 16))

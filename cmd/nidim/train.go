@@ -1567,9 +1567,11 @@ func checkSamples(path string, values []float64, cols int) error {
 // imageArrayNote returns a note when shape, that of the array in source,
 // such as "--data x.npy", has three or four dimensions, which nidim reads
 // as flat feature vectors unless --image-shape says that each sample is an
-// image, and "" otherwise. The note gives the --image-shape of the array,
-// or for channels last, as (N, H, W, C) with C of 1, 3 or 4 and H above
-// 4, the transpose that nidim's channels-first layout needs first.
+// image, and "" otherwise. The note gives the --image-shape of the array.
+// For channels last, as (N, H, W, C) with C of 3 or 4 and H above 4, it
+// gives the transpose that nidim's channels-first layout needs first. A
+// single channel last, (N, H, W, 1), has the values of (N, 1, H, W) in the
+// same order, so it needs no transpose.
 func imageArrayNote(source string, shape []int) string {
 	if len(shape) != 3 && len(shape) != 4 {
 		return ""
@@ -1586,7 +1588,11 @@ func imageArrayNote(source string, shape []int) string {
 		image = strings.Join(dims[1:], ",")
 		// Channels last: a last dimension of 1, 3 or 4 after a
 		// dimension too large for a channel count.
-		if last := shape[3]; (last == 1 || last == 3 || last == 4) && shape[1] > 4 {
+		last := shape[3]
+		switch {
+		case last == 1 && shape[1] > 4:
+			image = "1," + dims[1] + "," + dims[2]
+		case (last == 3 || last == 4) && shape[1] > 4:
 			return fmt.Sprintf("%s. If each sample is an image with its channels last, nidim needs them first: save the array transposed, as numpy's x.transpose(0, 3, 1, 2), and pass --image-shape %s,%s,%s for the image views and --encoder cnn",
 				read, dims[3], dims[1], dims[2])
 		}
