@@ -311,6 +311,11 @@ func isCSVHeader(fields []csvField, lineNo int) (bool, error) {
 	}
 
 	text := fields[firstText]
+	if pandasIndexHeader(fields) {
+		return false, formatErrorf("csv", "line %d: field 1 is empty and the other fields are numbers, as in the header line that pandas' to_csv writes for numbered columns after the empty name of the row index; "+
+			"write the file with to_csv(index=False, header=False), which leaves out both, or, if the line is a data row, fill in field 1",
+			lineNo)
+	}
 	var fault string
 	switch {
 	case text.quoted:
@@ -324,6 +329,23 @@ func isCSVHeader(fields []csvField, lineNo int) (bool, error) {
 	return false, formatErrorf("csv", "line %d: field %d %s, but field %d %s is a number, so the line is neither a header nor a data row; "+
 		"in a header, put the numeric names in double quotes, and in a data row, correct field %d",
 		lineNo, firstText+1, fault, firstNumber+1, quoteForMessage(number), firstText+1)
+}
+
+// pandasIndexHeader reports whether fields, the first row of a file, are
+// an empty unquoted field followed by unquoted numbers only. pandas'
+// DataFrame.to_csv writes that header for a frame with the default
+// column names 0, 1, 2, ... unless index=False, so the file then holds
+// the row index as its first column too.
+func pandasIndexHeader(fields []csvField) bool {
+	if len(fields) < 2 || fields[0].quoted || strings.TrimSpace(fields[0].text) != "" {
+		return false
+	}
+	for _, f := range fields[1:] {
+		if f.quoted || !looksLikeCSVNumber(f.text) {
+			return false
+		}
+	}
+	return true
 }
 
 // looksLikeCSVNumber reports whether s parses as a float64, counting values

@@ -160,6 +160,10 @@ func TestReadCSVPartlyNumericFirstRow(t *testing.T) {
 		{"whitespace", "1 2 y\n", ' ', `line 1: field 3 "y" is not a number, but field 1 "1" is a number`},
 		{"empty field", "1,,3\n4,5,6\n", 0, `line 1: field 2 is empty, but field 1 "1" is a number`},
 		{"quoted and unquoted", "\"a\",2\n", 0, `line 1: field 1 "a" is quoted text, but field 2 "2" is a number`},
+		// pandas' to_csv of a frame with numbered columns, index included.
+		{"pandas index header", ",0,1,2\n0,0.5,1.5,2.5\n1,3,4,5\n", 0, `line 1: field 1 is empty and the other fields are numbers, as in the header line that pandas' to_csv writes for numbered columns after the empty name of the row index; ` +
+			`write the file with to_csv(index=False, header=False), which leaves out both, or, if the line is a data row, fill in field 1`},
+		{"empty first field of a data row", ",2,x\n", 0, `line 1: field 1 is empty, but field 2 "2" is a number`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
