@@ -194,7 +194,9 @@ func plainJSONError(body []byte, err error) *apiError {
 		return badRequest("malformed_json", "invalid JSON body: the request body is empty; send {\"inputs\": [[...], ...]}")
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return badRequest("malformed_json", "invalid JSON body: the body ends after %s, inside the JSON object; send the whole object {\"inputs\": [[...], ...]}", plural(len(body), "byte", "bytes"))
+		// The body may be cut inside an array, such as "[[1, 2", as well
+		// as inside the object that a request should hold.
+		return badRequest("malformed_json", "invalid JSON body: the body ends after %s, before its JSON value is complete; send the whole object {\"inputs\": [[...], ...]}", plural(len(body), "byte", "bytes"))
 	}
 	var syntaxErr *json.SyntaxError
 	if !errors.As(err, &syntaxErr) || syntaxErr.Offset < 1 || syntaxErr.Offset > int64(len(body)) {

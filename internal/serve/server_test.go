@@ -263,7 +263,8 @@ func TestJSONBodyErrorMessages(t *testing.T) {
 	cases := []struct{ name, body, message string }{
 		{"empty", ``, `invalid JSON body: the request body is empty; send {"inputs": [[...], ...]}`},
 		{"blank", " \n", `invalid JSON body: the request body is empty; send {"inputs": [[...], ...]}`},
-		{"cut off", `{"inputs": [[1, 2,`, `invalid JSON body: the body ends after 18 bytes, inside the JSON object; send the whole object {"inputs": [[...], ...]}`},
+		{"cut off", `{"inputs": [[1, 2,`, `invalid JSON body: the body ends after 18 bytes, before its JSON value is complete; send the whole object {"inputs": [[...], ...]}`},
+		{"cut-off array", `[[1, 2`, `invalid JSON body: the body ends after 6 bytes, before its JSON value is complete; send the whole object {"inputs": [[...], ...]}`},
 		{"NaN", `{"inputs": [[1, NaN, 3, 4]]}`, "invalid JSON body: NaN at byte 16" + nonNumber},
 		{"Infinity", `{"inputs": [[Infinity, 2, 3, 4]]}`, "invalid JSON body: Infinity at byte 13" + nonNumber},
 		{"-Infinity", `{"inputs": [[1, 2, 3, -Infinity]]}`, "invalid JSON body: -Infinity at byte 22" + nonNumber},
