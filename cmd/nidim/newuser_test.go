@@ -2070,4 +2070,13 @@ func TestThreadsAboveCPUsNoted(t *testing.T) {
 	code, _, stderr = runCmd("embed", model, "--data", data, "--out", out, "--threads", strconv.Itoa(runtime.GOMAXPROCS(0)))
 	require.Equal(t, exitOK, code, stderr)
 	assert.NotContains(t, stderr, "--threads")
+
+	// nidim test runs its battery on as many goroutines.
+	code, _, stderr = runCmd("test", "--replicates", "19", "--threads", over, out)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "nidim test: note: --threads "+over+" is more than the ")
+	assert.NotContains(t, stderr, "repeat the bits")
+	code, _, stderr = runCmd("test", "--replicates", "19", "--threads", "0", out)
+	require.Equal(t, exitOK, code, stderr)
+	assert.NotContains(t, stderr, "--threads")
 }

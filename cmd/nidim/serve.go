@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os/signal"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -266,6 +267,9 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	}
 	if !model.Verified() {
 		log.Warn(dim.UnverifiedNote(f.checkpoint), "model", f.checkpoint)
+	}
+	if note := threadsNote(f.threads, false); note != "" {
+		log.Warn(note, "threads", f.threads, "cpus", runtime.GOMAXPROCS(0))
 	}
 	m := model.Checkpoint()
 	if note := unfinishedNote(f.checkpoint, m); note != "" {

@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -284,4 +287,45 @@ func TestServeHelpNamesModelKeys(t *testing.T) {
 	for key := range info {
 		assert.Contains(t, words, key)
 	}
+}
+
+// serve, like embed, notes more --threads than the CPUs that Go uses, as
+// a warning in its log, and starts all the same.
+func TestServeCommandNotesThreadsAboveCPUs(t *testing.T) {
+	path, _ := serveTestModel(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	over := runtime.GOMAXPROCS(0) + 1
+	addrs := make(chan string, 1)
+	var stderr syncBuffer
+	exit := make(chan int, 1)
+	go func() {
+		exit <- serveCommand(ctx, []string{"--addr", "127.0.0.1:0", path, "--threads", strconv.Itoa(over), "--log-format", "json"},
+			io.Discard, &stderr, func(addr string) { addrs <- addr })
+	}()
+	select {
+	case <-addrs:
+	case code := <-exit:
+		t.Fatalf("serve exited with %d: %s", code, stderr.String())
+	}
+	cancel()
+	select {
+	case code := <-exit:
+		require.Equal(t, exitOK, code, stderr.String())
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not stop within 10 s of the cancel")
+	}
+
+	var warning map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(stderr.String()), "\n") {
+		var rec map[string]any
+		require.NoError(t, json.Unmarshal([]byte(line), &rec), "log line %q", line)
+		if rec["level"] == "WARN" {
+			warning = rec
+		}
+	}
+	require.NotNil(t, warning, "no warning in %s", stderr.String())
+	assert.Contains(t, warning["msg"], fmt.Sprintf("--threads %d is more than the ", over))
+	assert.Equal(t, float64(over), warning["threads"])
+	assert.Equal(t, float64(runtime.GOMAXPROCS(0)), warning["cpus"])
 }

@@ -240,6 +240,9 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "nidim test: %s\n", sentence(err.Error()))
 		return exitUsage
 	}
+	// parseTestArgs has replaced --threads 0 by the CPU count, which gets
+	// no note.
+	printNote(stderr, "nidim test", threadsNote(opts.Workers, false))
 
 	if path == stdinPath {
 		if err := checkStdinNotTerminal("embeddings", "them", "nidim embed MODEL --out - | nidim test - or nidim test - < embeddings.npy"); err != nil {
