@@ -37,6 +37,10 @@ type Encoder struct {
 	image *tensor.Tensor // N x C x H x W header over the CNN input
 }
 
+// MinCNNImageSize is the smallest height and width that the cnn
+// encoder takes, because its two 2x2 poolings halve each twice.
+const MinCNNImageSize = 4
+
 // NewEncoder builds the preset cfg with weights drawn from rng.
 func NewEncoder(cfg EncoderConfig, rng *rand.Rand) (*Encoder, error) {
 	if cfg.Dim < 1 {
@@ -80,8 +84,8 @@ func NewEncoder(cfg EncoderConfig, rng *rand.Rand) (*Encoder, error) {
 			return nil, fmt.Errorf("dim: the cnn encoder needs image input [channels height width], got shape %v; use --encoder mlp for feature vectors, or pass --image-shape C,H,W if each sample is an image", cfg.Input)
 		}
 		c, hgt, wid := cfg.Input[0], cfg.Input[1], cfg.Input[2]
-		if hgt < 4 || wid < 4 {
-			return nil, fmt.Errorf("dim: images of %dx%d are too small for the cnn encoder's two 2x2 poolings; they need at least 4x4", hgt, wid)
+		if hgt < MinCNNImageSize || wid < MinCNNImageSize {
+			return nil, fmt.Errorf("dim: images of %dx%d are too small for the cnn encoder's two 2x2 poolings; they need at least %dx%d", hgt, wid, MinCNNImageSize, MinCNNImageSize)
 		}
 		flat := 64 * (hgt / 2 / 2) * (wid / 2 / 2)
 		err = firstError(

@@ -2005,6 +2005,15 @@ func TestImageArrayNoted(t *testing.T) {
 	code, stderr = train(write(40, 16))
 	require.Equal(t, exitOK, code, stderr)
 	assert.NotContains(t, stderr, "holds an array")
+
+	// Samples below the cnn encoder's 4 x 4, such as sequences of three
+	// features, are not taken for images, because --encoder cnn would
+	// reject them.
+	for _, shape := range [][]int{{40, 10, 3}, {40, 2, 8}, {40, 3, 3, 8}} {
+		code, stderr = train(write(shape...))
+		require.Equal(t, exitOK, code, stderr)
+		assert.NotContains(t, stderr, "holds an array", "%v", shape)
+	}
 }
 
 // The note on an array of images read as vectors suggested --image-shape

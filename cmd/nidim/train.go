@@ -1571,7 +1571,9 @@ func checkSamples(path string, values []float64, cols int) error {
 // For channels last, as (N, H, W, C) with C of 3 or 4 and H above 4, it
 // gives the transpose that nidim's channels-first layout needs first. A
 // single channel last, (N, H, W, 1), has the values of (N, 1, H, W) in the
-// same order, so it needs no transpose.
+// same order, so it needs no transpose. Samples smaller than the cnn
+// encoder's minimum image, such as (N, 100, 3) for sequences of three
+// features, get no note, because the advice would fail.
 func imageArrayNote(source string, shape []int) string {
 	if len(shape) != 3 && len(shape) != 4 {
 		return ""
@@ -1583,19 +1585,33 @@ func imageArrayNote(source string, shape []int) string {
 	rows, cols := tensor.MatrixSize(shape)
 	read := fmt.Sprintf("%s holds an array of shape %s, which nidim reads as %s of %d values each, with the vector views",
 		source, formatShape(shape), plural(rows, "feature vector", "feature vectors"), cols)
+	// The image's height and width, and the --image-shape of a channels
+	// first array.
+	height, width := shape[1], shape[2]
 	image := "1," + strings.Join(dims[1:], ",")
+	transpose := false
 	if len(shape) == 4 {
+		height, width = shape[2], shape[3]
 		image = strings.Join(dims[1:], ",")
 		// Channels last: a last dimension of 1, 3 or 4 after a
 		// dimension too large for a channel count.
 		last := shape[3]
 		switch {
 		case last == 1 && shape[1] > 4:
+			height, width = shape[1], shape[2]
 			image = "1," + dims[1] + "," + dims[2]
 		case (last == 3 || last == 4) && shape[1] > 4:
-			return fmt.Sprintf("%s. If each sample is an image with its channels last, nidim needs them first: save the array transposed, as numpy's x.transpose(0, 3, 1, 2), and pass --image-shape %s,%s,%s for the image views and --encoder cnn",
-				read, dims[3], dims[1], dims[2])
+			height, width = shape[1], shape[2]
+			image = dims[3] + "," + dims[1] + "," + dims[2]
+			transpose = true
 		}
+	}
+	if height < dim.MinCNNImageSize || width < dim.MinCNNImageSize {
+		return ""
+	}
+	if transpose {
+		return fmt.Sprintf("%s. If each sample is an image with its channels last, nidim needs them first: save the array transposed, as numpy's x.transpose(0, 3, 1, 2), and pass --image-shape %s for the image views and --encoder cnn",
+			read, image)
 	}
 	return fmt.Sprintf("%s. If each sample is an image, pass --image-shape %s for the image views and --encoder cnn", read, image)
 }
