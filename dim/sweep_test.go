@@ -1,6 +1,7 @@
 package dim
 
 import (
+	"context"
 	"math"
 	"slices"
 	"strings"
@@ -118,4 +119,40 @@ func TestSweepMarkdownSortsRuns(t *testing.T) {
 		"gaussian 4 0.5 0", "gaussian 4 0.5 1", "gaussian 4 1 0", "gaussian 8 0.5 0", "uniform 4 0.1 0",
 	}, order)
 	assert.Equal(t, "8", records[0][slices.Index(SweepColumns, "dim")], "the caller's records keep their order")
+}
+
+// RunSweep classifies by opts.Metric. Its kNN accuracy is that of
+// ProbeAndKNN with the metric on the embeddings of the model that Train
+// makes for the same run, which training reproduces bit for bit.
+func TestRunSweepUsesKNNMetric(t *testing.T) {
+	all := vectorData(500)
+	const nTrain, f = 400, 16
+	train := &Dataset{X: &tensor.Tensor{Shape: []int{nTrain, f}, Data: all.X.Data[:nTrain*f]}, Shape: all.Shape, Labels: all.Labels[:nTrain]}
+	test := &Dataset{X: &tensor.Tensor{Shape: []int{500 - nTrain, f}, Data: all.X.Data[nTrain*f:]}, Shape: all.Shape, Labels: all.Labels[nTrain:]}
+	cfg := tinyConfig()
+	cfg.Epochs = 1
+	ctx := context.Background()
+
+	m, _, err := Train(ctx, cfg, train, nil)
+	require.NoError(t, err)
+	zTrain, err := m.Encode(train.X, 1000)
+	require.NoError(t, err)
+	zTest, err := m.Encode(test.X, 1000)
+	require.NoError(t, err)
+	want := map[Metric]float64{}
+	for _, metric := range []Metric{MetricEuclidean, MetricCosine} {
+		_, want[metric], err = ProbeAndKNN(zTrain, train.Labels, zTest, test.Labels, 5, metric)
+		require.NoError(t, err)
+	}
+	require.NotEqual(t, want[MetricEuclidean], want[MetricCosine], "the data must tell the metrics apart")
+
+	for _, metric := range []Metric{MetricEuclidean, MetricCosine, ""} {
+		row, err := RunSweep(ctx, SweepRun{Kind: KindNoise, Config: cfg}, train, test, SweepOptions{EvalSamples: 50, Metric: metric}, nil)
+		require.NoError(t, err)
+		expected := want[metric]
+		if metric == "" {
+			expected = want[MetricEuclidean] // the default
+		}
+		assert.Equal(t, expected, row.KNN, "metric %q", metric)
+	}
 }
