@@ -111,6 +111,16 @@ var isTerminal = func(w io.Writer) bool {
 	return ok && isTerminalFD(f.Fd())
 }
 
+// terminalWidth returns the number of columns of the terminal w, or 0
+// when w is not a terminal or its width is unknown. Tests replace it.
+var terminalWidth = func(w io.Writer) int {
+	f, ok := w.(*os.File)
+	if !ok {
+		return 0
+	}
+	return terminalWidthFD(f.Fd())
+}
+
 // checkOut checks that --out can be written as a matrix file and names
 // neither --model, --data nor one of inputs. For --out - it checks that
 // stdout is not a terminal when the command writes binary NPY to it. It

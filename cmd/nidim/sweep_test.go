@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nidim/nidim/dim"
 	"github.com/nidim/nidim/stats"
@@ -725,4 +726,25 @@ func TestSweepKNNMetric(t *testing.T) {
 	code, _, stderr = runCmd(append(args, "--knn-metric", "manhattan", "--out", filepath.Join(dir, "bad"))...)
 	assert.Equal(t, exitUsage, code)
 	assert.Equal(t, "nidim sweep: invalid --knn-metric \"manhattan\"; use euclidean or cosine.\n", stderr)
+}
+
+// The status line fits the terminal: it would otherwise wrap, and the
+// next redraw would erase only its last row. A wide terminal gets every
+// field; a narrow one loses the speed, the loss and bar cells, in that
+// order, and keeps the MI beside its bounds as long as it can.
+func TestProgressLineFitsTerminal(t *testing.T) {
+	p := dim.Progress{Epoch: 3, Epochs: 15, Step: 117, Steps: 234, Elapsed: 30 * time.Second,
+		Loss: 5.1234, MI: 0.4301, Capacity: 1.386, LnBatch: 5.545, SamplesPerSec: 26919}
+	b := &progressBar{prefix: "[2/10] "}
+	full := "[2/10] epoch 3/15 [############............]  50% ETA 2m30s  loss 5.1234  MI 0.430 nats (cap 1.386, ln B 5.545)  26919 samples/s"
+	assert.Equal(t, full, b.line(p, 0), "unknown width")
+	assert.Equal(t, full, b.line(p, 200))
+	assert.Equal(t, "[2/10] epoch 3/15 [############............]  50% ETA 2m30s  loss 5.1234  MI 0.430 nats (cap 1.386, ln B 5.545)", b.line(p, 120))
+	assert.Equal(t, "[2/10] epoch 3/15 [############............]  50% ETA 2m30s  MI 0.430 nats (cap 1.386, ln B 5.545)", b.line(p, 100))
+	assert.Equal(t, "[2/10] epoch 3/15 [######......]  50% ETA 2m30s  MI 0.430 nats (cap 1.386, ln B 5.545)", b.line(p, 90))
+	assert.Equal(t, "[2/10] epoch 3/15  50% ETA 2m30s  MI 0.430 nats (cap 1.386, ln B 5.545)", b.line(p, 80))
+	assert.Equal(t, "[2/10] epoch 3/15  50% ETA 2m30s  MI 0.430 nats", b.line(p, 60))
+	assert.Equal(t, "[2/10] epoch 3/15  50% ETA 2m30s", b.line(p, 40))
+	assert.Equal(t, "[2/10] epoch 3/15  50% ET", b.line(p, 26))
+	assert.Empty(t, b.line(p, 1))
 }

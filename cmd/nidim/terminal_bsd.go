@@ -10,3 +10,13 @@ func isTerminalFD(fd uintptr) bool {
 	_, err := unix.IoctlGetTermios(int(fd), unix.TIOCGETA)
 	return err == nil
 }
+
+// terminalWidthFD returns the number of columns of the terminal fd, or 0
+// when fd is not a terminal or does not report its size.
+func terminalWidthFD(fd uintptr) int {
+	ws, err := unix.IoctlGetWinsize(int(fd), unix.TIOCGWINSZ)
+	if err != nil {
+		return 0
+	}
+	return int(ws.Col)
+}

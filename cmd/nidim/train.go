@@ -1739,9 +1739,19 @@ func (b *progressBar) update(p dim.Progress) {
 		return
 	}
 	b.last = time.Now()
-	const width = 24
+	fmt.Fprintf(b.w, "\r\033[K%s", b.line(p, terminalWidth(b.w)))
+	b.drawn = true
+}
+
+// line returns the status line for p that fits a terminal of width
+// columns (0 for an unknown width). A line as wide as the terminal would
+// wrap, and the \r\033[K of the next redraw erases only its last row, so
+// a narrow terminal first loses the speed, then the loss, then the bar's
+// cells, then the bounds beside the MI and then the MI. Only a terminal
+// too narrow for the epoch, the percentage and the ETA cuts the line at
+// its edge.
+func (b *progressBar) line(p dim.Progress, width int) string {
 	frac := float64(p.Step) / float64(p.Steps)
-	filled := int(frac * width)
 	// ETA from the average time per step over the whole run so far.
 	done := float64((p.Epoch-1)*p.Steps + p.Step)
 	total := float64(p.Epochs * p.Steps)
@@ -1750,10 +1760,37 @@ func (b *progressBar) update(p dim.Progress) {
 	if b.noNoise {
 		bound = fmt.Sprintf("no noise, ln B %.3f", p.LnBatch)
 	}
-	fmt.Fprintf(b.w, "\r\033[K%sepoch %d/%d [%s%s] %3.0f%% ETA %s  loss %.4f  MI %.3f nats (%s)  %.0f samples/s",
-		b.prefix, p.Epoch, p.Epochs, strings.Repeat("#", filled), strings.Repeat(".", width-filled), 100*frac, eta,
-		p.Loss, p.MI, bound, p.SamplesPerSec)
-	b.drawn = true
+	mi := fmt.Sprintf("MI %.3f nats", p.MI)
+	miBound := fmt.Sprintf("%s (%s)", mi, bound)
+	loss := fmt.Sprintf("loss %.4f", p.Loss)
+	speed := fmt.Sprintf("%.0f samples/s", p.SamplesPerSec)
+	var line string
+	for _, layout := range []struct {
+		cells int // 0 leaves out the bar
+		tail  []string
+	}{
+		{24, []string{loss, miBound, speed}},
+		{24, []string{loss, miBound}},
+		{24, []string{miBound}},
+		{12, []string{miBound}},
+		{0, []string{miBound}},
+		{0, []string{mi}},
+		{0, nil},
+	} {
+		line = fmt.Sprintf("%sepoch %d/%d ", b.prefix, p.Epoch, p.Epochs)
+		if layout.cells > 0 {
+			filled := int(frac * float64(layout.cells))
+			line += "[" + strings.Repeat("#", filled) + strings.Repeat(".", layout.cells-filled) + "] "
+		}
+		line += fmt.Sprintf("%3.0f%% ETA %s", 100*frac, eta)
+		for _, field := range layout.tail {
+			line += "  " + field
+		}
+		if width <= 0 || len(line) < width {
+			return line
+		}
+	}
+	return line[:max(width-1, 0)]
 }
 
 // clear erases the status line so that a log line can follow.
