@@ -579,12 +579,15 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		// suggests, rather than writing over ./nidim-model.safetensors.
 		*out = *resume
 	}
-	if err := checkOutputPath("--out", *out, df.inputs()...); err != nil {
-		if *resume != "" && !outSet {
-			// The user gave no --out, so the message names the file
-			// by the flag that chose it.
-			msg := strings.Replace(err.Error(), "--out "+*out, "--resume "+*out, 1)
-			return fail(exitUsage, "%s. Without --out a resumed run saves to its --resume file; pass --out FILE to save it elsewhere", msg)
+	// Without --out a resumed run saves to its --resume file, so a message
+	// on the file names it by the flag that chose it.
+	outFlag := "--out"
+	if *resume != "" && !outSet {
+		outFlag = "--resume"
+	}
+	if err := checkOutputPath(outFlag, *out, df.inputs()...); err != nil {
+		if outFlag == "--resume" {
+			return fail(exitUsage, "%v. Without --out a resumed run saves to its --resume file; pass --out FILE to save it elsewhere", err)
 		}
 		return fail(exitUsage, "%v", err)
 	}
