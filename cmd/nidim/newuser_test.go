@@ -2089,3 +2089,28 @@ func TestThreadsAboveCPUsNoted(t *testing.T) {
 	require.Equal(t, exitOK, code, stderr)
 	assert.NotContains(t, stderr, "--threads")
 }
+
+// train's summary line names the views that the data's kind takes:
+// feature noise and masking for vectors, the image transforms for
+// images, and none when both views are the same input.
+func TestTrainSummaryNamesViews(t *testing.T) {
+	for _, c := range []struct {
+		shape []int
+		cfg   dim.Config
+		want  string
+	}{
+		{[]int{6}, dim.Config{FeatureNoise: 0.1, MaskProb: 0.2, MaxShift: 2}, "views with feature noise 0.1, masking 0.2"},
+		{[]int{6}, dim.Config{PixelNoise: 0.1}, "identical views"},
+		{[]int{1, 28, 28}, dim.Config{MaxShift: 2, PixelNoise: 0.1, FeatureNoise: 0.1}, "views with shift 2, pixel noise 0.1"},
+		{[]int{1, 28, 28}, dim.Config{MaxRotate: 15, MaxScale: 0.1}, "views with rotation 15, zoom 0.1"},
+		{[]int{1, 28, 28}, dim.Config{}, "identical views"},
+	} {
+		assert.Equal(t, c.want, viewsText(&c.cfg, c.shape), "%v %+v", c.shape, c.cfg)
+	}
+
+	data, labels := writeClusters(t, t.TempDir())
+	code, _, stderr := runCmd("train", "--data", data, "--labels", labels, "--recipe", "reference", "--dim", "2", "--hidden", "8",
+		"--batch", "24", "--epochs", "1", "--threads", "1", "--no-eval", "--out", filepath.Join(t.TempDir(), "m.safetensors"))
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "samples of shape [6], views with feature noise 0.1; batch 24")
+}

@@ -314,7 +314,7 @@ func TestStandardizeResumeKeepsStatistics(t *testing.T) {
 	resume := []string{"train", "--resume", parts, "--data", data, "--labels", labels, "--threads", "1", "--no-eval"}
 	code, _, stderr = runCmd(resume...)
 	require.Equal(t, exitOK, code, stderr)
-	assert.Contains(t, stderr, "samples of shape [6], standardized;")
+	assert.Contains(t, stderr, "samples of shape [6], standardized, identical views;")
 	assert.True(t, bytes.Equal(readFile(t, whole), readFile(t, parts)), "the resumed checkpoint differs from the uninterrupted one")
 
 	// Statistics other than the data's own, written into the checkpoint

@@ -762,9 +762,9 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		if cfg.Penalty != "" {
 			penalty = fmt.Sprintf(" plus %s penalty (weight %g, %d directions)", cfg.Penalty, cfg.PenaltyWeight, cfg.PenaltyDirections)
 		}
-		fmt.Fprintf(stderr, "nidim train: %s%s prior, d = %d, %s, %s encoder, %s critic, %s loss%s; %d training and %d test samples of shape %v%s; batch %d, %s, %s, %s kernels\n",
+		fmt.Fprintf(stderr, "nidim train: %s%s prior, d = %d, %s, %s encoder, %s critic, %s loss%s; %d training and %d test samples of shape %v%s, %s; batch %d, %s, %s, %s kernels\n",
 			recipeNote, cfg.Prior, cfg.Dim, channel, cfg.Encoder, cfg.Critic, cfg.Loss, penalty,
-			train.X.Shape[0], test.X.Shape[0], train.Shape, standardized, cfg.Batch, plural(cfg.Epochs, "epoch", "epochs"),
+			train.X.Shape[0], test.X.Shape[0], train.Shape, standardized, viewsText(&cfg, train.Shape), cfg.Batch, plural(cfg.Epochs, "epoch", "epochs"),
 			plural(threads, "thread", "threads"), simd.Active().Level)
 		if note := saturationNote(prior0, cfg); note != "" {
 			printNote(stderr, "nidim train", note)
@@ -1802,6 +1802,31 @@ func (b *progressBar) clear() {
 		fmt.Fprint(b.w, "\r\033[K")
 		b.drawn = false
 	}
+}
+
+// viewsText describes the views that cfg draws for samples of the given
+// shape, for the summary line of train: images take the translation,
+// rotation, zoom and pixel noise, and feature vectors the feature noise
+// and masking, so the flags of the other kind have no effect there.
+func viewsText(cfg *dim.Config, shape []int) string {
+	type setting struct {
+		name  string
+		value float64
+	}
+	settings := []setting{{"feature noise", cfg.FeatureNoise}, {"masking", cfg.MaskProb}}
+	if len(shape) == 3 {
+		settings = []setting{{"shift", float64(cfg.MaxShift)}, {"rotation", cfg.MaxRotate}, {"zoom", cfg.MaxScale}, {"pixel noise", cfg.PixelNoise}}
+	}
+	var parts []string
+	for _, s := range settings {
+		if s.value != 0 {
+			parts = append(parts, fmt.Sprintf("%s %g", s.name, s.value))
+		}
+	}
+	if len(parts) == 0 {
+		return "identical views"
+	}
+	return "views with " + strings.Join(parts, ", ")
 }
 
 // noiseLevelOrZero returns level, or 0 when no view gets channel noise, so
