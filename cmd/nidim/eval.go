@@ -40,7 +40,10 @@ by a Gaussian of standard deviation 1.5 pixels; and uniform-noise, uniform
 noise over the data's value range. For images that range is the smallest
 and largest value of the test split; for feature vectors each feature has
 its own, from its column, so that features in different units keep their
-scales.
+scales. An AUROC of 1 means every input of the set scores as more
+outlying than every test input, 0.5 that the scores cannot tell them
+apart, and below 0.5 that the set looks more typical than the test split,
+as mirrored features of a roughly symmetric distribution can.
 
 Flags:
   --model MODEL        checkpoint from nidim train (required, here or as
