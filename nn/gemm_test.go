@@ -10,13 +10,15 @@ import (
 
 // TestSplitGemmMatchesSerial requires the split product to equal one
 // single-goroutine tensor.Gemm bit for bit, for row and column splits and
-// every transpose pair, with beta 0 and 1.
+// every transpose pair, with beta 0 and 1. The sizes with n above
+// tensor.RowsInPlaceMaxN cut the columns into blocks of at most that width
+// when A is not transposed.
 func TestSplitGemmMatchesSerial(t *testing.T) {
 	defer SetThreads(0)
 	SetThreads(3)
 	rng := newTestRNG(51)
 	var g splitGemm
-	for _, size := range [][3]int{{150, 70, 33}, {70, 150, 33}, {200, 200, 5}, {1, 130, 7}} {
+	for _, size := range [][3]int{{150, 70, 33}, {70, 150, 33}, {200, 200, 5}, {1, 130, 7}, {40, 520, 19}, {13, 300, 400}} {
 		m, n, k := size[0], size[1], size[2]
 		for _, opA := range []tensor.Op{tensor.NoTrans, tensor.Trans} {
 			for _, opB := range []tensor.Op{tensor.NoTrans, tensor.Trans} {

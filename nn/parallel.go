@@ -86,7 +86,33 @@ func (l *loop) run(n, grain, align int, body func(lo, hi int)) {
 	}
 	chunks = min(chunks, parts*chunksPerThread)
 	chunk := (n + chunks - 1) / chunks
-	l.chunk = (chunk + align - 1) / align * align
+	l.start(n, (chunk+align-1)/align*align, parts, body)
+}
+
+// runChunks calls body on consecutive chunks of chunk items that cover
+// [0, n), the last one shorter, over up to Threads goroutines including
+// the caller. Unlike run, it makes as many chunks as n needs, so a chunk
+// never holds more than chunk items. body must not start another
+// parallel loop.
+func (l *loop) runChunks(n, chunk int, body func(lo, hi int)) {
+	if n <= 0 {
+		return
+	}
+	chunk = max(chunk, 1)
+	parts := min(Threads(), (n+chunk-1)/chunk)
+	if parts <= 1 {
+		for lo := 0; lo < n; lo += chunk {
+			body(lo, min(lo+chunk, n))
+		}
+		return
+	}
+	l.start(n, chunk, parts, body)
+}
+
+// start runs body on chunks of the given length over parts goroutines,
+// the caller included, and returns when all chunks are done.
+func (l *loop) start(n, chunk, parts int, body func(lo, hi int)) {
+	l.chunk = chunk
 	l.n, l.body = n, body
 	l.next.Store(0)
 	startWorkers(parts - 1)

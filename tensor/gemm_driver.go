@@ -31,6 +31,12 @@ const (
 // 512, 1024 and 2048 on that Xeon.
 const rowsMaxN = 128
 
+// RowsInPlaceMaxN is the largest n for which [Gemm] reads A in place
+// instead of packing it, when A is not transposed and the level has a
+// kernel for that ([simd.GemmRows]). Callers that split a product into
+// column blocks of at most this width skip packing A.
+const RowsInPlaceMaxN = rowsMaxN
+
 // colsMaxM is the largest m for which Gemm reads a row-major B in place
 // instead of packing it, when A is packed and the level has a kernel for
 // that. With few rows of A, each packed panel of B serves only a few
