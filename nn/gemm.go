@@ -29,9 +29,20 @@ type splitGemm struct {
 	beta     float32
 	cols     func(lo, hi int)
 	rows     func(lo, hi int)
+	// epilogue, when set, runs on each finished block of C, rows [r0, r1)
+	// by columns [c0, c1), on the goroutine that computed it, while the
+	// block is still in that core's cache.
+	epilogue func(r0, r1, c0, c1 int)
 }
 
 func (g *splitGemm) gemm(opA, opB tensor.Op, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32) {
+	g.gemmThen(opA, opB, m, n, k, a, lda, b, ldb, beta, c, nil)
+}
+
+// gemmThen is gemm followed by epilogue on every block of C, in parallel.
+// epilogue may be nil.
+func (g *splitGemm) gemmThen(opA, opB tensor.Op, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, epilogue func(r0, r1, c0, c1 int)) {
+	g.epilogue = epilogue
 	g.opA, g.opB, g.m, g.n, g.k = opA, opB, m, n, k
 	g.a, g.lda, g.b, g.ldb, g.beta, g.c = a, lda, b, ldb, beta, c
 	if g.cols == nil {
@@ -52,6 +63,7 @@ func (g *splitGemm) gemm(opA, opB tensor.Op, m, n, k int, a []float32, lda int, 
 		g.loop.run(m, (m+parts-1)/parts, tile.MR, g.rows)
 	}
 	g.a, g.b, g.c = nil, nil, nil
+	g.epilogue = nil
 }
 
 // columns computes columns [lo, hi) of C.
@@ -63,6 +75,9 @@ func (g *splitGemm) columns(lo, hi int) {
 		b = g.b[lo:]
 	}
 	serialGemm.Gemm(g.opA, g.opB, g.m, hi-lo, g.k, 1, g.a, g.lda, b, g.ldb, g.beta, g.c[lo:], g.n)
+	if g.epilogue != nil {
+		g.epilogue(0, g.m, lo, hi)
+	}
 }
 
 // rowRange computes rows [lo, hi) of C.
@@ -74,4 +89,7 @@ func (g *splitGemm) rowRange(lo, hi int) {
 		a = g.a[lo*g.lda:]
 	}
 	serialGemm.Gemm(g.opA, g.opB, hi-lo, g.n, g.k, 1, a, g.lda, g.b, g.ldb, g.beta, g.c[lo*g.n:], g.n)
+	if g.epilogue != nil {
+		g.epilogue(lo, hi, 0, g.n)
+	}
 }

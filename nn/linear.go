@@ -22,6 +22,12 @@ type Linear struct {
 	y, dx         *tensor.Tensor
 	dyMasked      *tensor.Tensor // output gradient masked by the fused ReLU
 	gemm          splitGemm
+	// addBias and backOutput are the method values handed to the
+	// parallel loops, kept so that a step does not allocate them again.
+	addBias    func(r0, r1, c0, c1 int)
+	backOutput func(lo, hi int)
+	back       loop
+	dy         *tensor.Tensor // output gradient of the running Backward
 }
 
 // NewLinear returns a Linear layer with weights drawn by KaimingUniform with
@@ -70,17 +76,26 @@ func (l *Linear) forward(x *tensor.Tensor, relu bool) (*tensor.Tensor, error) {
 	y := ensure(&l.y, n, l.Out)
 	l.x = x
 	l.fuseReLU = relu
-	l.gemm.gemm(tensor.NoTrans, tensor.Trans, n, l.Out, l.In, x.Data, l.In, l.Weight.Value.Data, l.In, 0, y.Data)
+	if l.addBias == nil {
+		l.addBias = l.addBiasBlock
+	}
+	l.gemm.gemmThen(tensor.NoTrans, tensor.Trans, n, l.Out, l.In, x.Data, l.In, l.Weight.Value.Data, l.In, 0, y.Data, l.addBias)
+	return y, nil
+}
+
+// addBiasBlock adds the bias to rows [r0, r1) and columns [c0, c1) of the
+// output, then applies ReLU to them when the layer fuses it. Each value
+// goes through the same two operations whichever block holds it.
+func (l *Linear) addBiasBlock(r0, r1, c0, c1 int) {
 	k := simd.Active()
-	b := l.Bias.Value.Data
-	for i := range n {
-		row := y.Data[i*l.Out : (i+1)*l.Out]
+	b := l.Bias.Value.Data[c0:c1]
+	for i := r0; i < r1; i++ {
+		row := l.y.Data[i*l.Out+c0 : i*l.Out+c1]
 		k.Add(row, row, b)
 		if l.fuseReLU {
 			k.ReLU(row, row)
 		}
 	}
-	return y, nil
 }
 
 func (l *Linear) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
@@ -88,13 +103,23 @@ func (l *Linear) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 		return nil, err
 	}
 	n := dy.Shape[0]
+	l.dy = dy
 	if l.fuseReLU {
-		masked := ensure(&l.dyMasked, dy.Shape...)
-		simd.Active().ReLUBackward(masked.Data, dy.Data, l.y.Data)
-		dy = masked
+		ensure(&l.dyMasked, dy.Shape...)
 	}
+	if l.backOutput == nil {
+		l.backOutput = l.backOutputColumns
+	}
+	// Blocks of columns start at multiples of 16 values (64 bytes), so
+	// that the goroutines share few cache lines of the bias gradient.
+	const lineFloats = 16
+	parts := max(Threads(), 1)
+	l.back.run(l.Out, max((l.Out+parts-1)/parts, lineFloats), lineFloats, l.backOutput)
+	if l.fuseReLU {
+		dy = l.dyMasked
+	}
+	l.dy = nil
 	l.gemm.gemm(tensor.Trans, tensor.NoTrans, l.Out, l.In, n, dy.Data, l.Out, l.x.Data, l.In, 1, l.Weight.Grad.Data)
-	addRows(l.Bias.Grad.Data, dy.Data, n, l.Out)
 	if l.skipInputGrad {
 		return nil, nil
 	}
@@ -103,11 +128,23 @@ func (l *Linear) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 	return dx, nil
 }
 
-// addRows adds the n rows of the n x width matrix m to dst.
-func addRows(dst []float32, m []float32, n, width int) {
-	add := simd.Active().Add
+// backOutputColumns masks columns [lo, hi) of the output gradient l.dy by
+// the fused ReLU into l.dyMasked, when the layer fuses it. It adds them to
+// the bias gradient row after row in order, as a pass over whole rows
+// would.
+func (l *Linear) backOutputColumns(lo, hi int) {
+	k := simd.Active()
+	n := l.dy.Shape[0]
+	grad := l.Bias.Grad.Data[lo:hi]
 	for i := range n {
-		add(dst, dst, m[i*width:(i+1)*width])
+		at := i*l.Out + lo
+		row := l.dy.Data[at : at+hi-lo]
+		if l.fuseReLU {
+			masked := l.dyMasked.Data[at : at+hi-lo]
+			k.ReLUBackward(masked, row, l.y.Data[at:at+hi-lo])
+			row = masked
+		}
+		k.Add(grad, grad, row)
 	}
 }
 
