@@ -336,9 +336,30 @@ func (j *gemmJob) multiplyRows(buf *workerBuffers, t0, t1, q0, q1, j0, p0, kb in
 				j.rows(kb, j.alpha, j.a[row*j.lda+p0:], j.lda, bp, beta, j.c[row*j.ldc+col:], j.ldc)
 				continue
 			}
+			if height == mr {
+				// Only the width is cut, as in every tile of a product
+				// narrower than NR: A is still read in place.
+				j.rowsEdgeTile(buf.tile, bp, p0, kb, beta, row, col, width)
+				continue
+			}
 			packA(ap, NoTrans, j.a, j.lda, row, height, p0, kb, mr)
 			j.edgeTile(buf.tile, ap, bp, kb, beta, row, col, height, width)
 		}
+	}
+}
+
+// rowsEdgeTile is edgeTile for a tile of full height cut by the right edge
+// of C, with the rows kernel reading the MR rows of A at row in place.
+func (j *gemmJob) rowsEdgeTile(tile, bp []float32, p0, kb int, beta float32, row, col, width int) {
+	mr, nr := j.kern.MR, j.kern.NR
+	if beta != 0 {
+		for i := range mr {
+			copy(tile[i*nr:i*nr+width], j.c[(row+i)*j.ldc+col:])
+		}
+	}
+	j.rows(kb, j.alpha, j.a[row*j.lda+p0:], j.lda, bp, beta, tile, nr)
+	for i := range mr {
+		copy(j.c[(row+i)*j.ldc+col:(row+i)*j.ldc+col+width], tile[i*nr:])
 	}
 }
 

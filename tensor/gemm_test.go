@@ -470,3 +470,32 @@ func TestGemmColsSameBits(t *testing.T) {
 		}
 	})
 }
+
+// TestGemmRowsSameBits requires products of fewer than NR columns, whose
+// tiles are all cut by the right edge and read A in place through the tile
+// buffer, to equal the same columns of a wider product that packs A, bit
+// for bit, at every level and with one and two goroutines.
+func TestGemmRowsSameBits(t *testing.T) {
+	simdtest.ForEachLevel(t, func(t *testing.T, k *simd.Kernels) {
+		rng := rand.New(rand.NewPCG(12, 12))
+		for _, n := range []int{4, 20} {
+			for _, threads := range []int{1, 2} {
+				big := gemmCase{opA: NoTrans, opB: Trans, m: 5*k.Gemm.MR + 7, n: rowsMaxN + 1, k: maxKC + 17, alpha: 0.75, beta: 0.5, pad: 3}
+				o := big.operands(rng)
+				g := Gemmer{Kernels: k, Threads: threads}
+				want := slices.Clone(o.c0)
+				g.Gemm(NoTrans, Trans, big.m, big.n, big.k, big.alpha, o.a, o.lda, o.b, o.ldb, big.beta, want, o.ldc)
+				got := slices.Clone(o.c0)
+				g.Gemm(NoTrans, Trans, big.m, n, big.k, big.alpha, o.a, o.lda, o.b, o.ldb, big.beta, got, o.ldc)
+				for i := range big.m {
+					for j := range n {
+						at := i*o.ldc + j
+						if math.Float32bits(got[at]) != math.Float32bits(want[at]) {
+							t.Fatalf("n %d, threads %d: C[%d][%d] is %g with A in place, %g packed", n, threads, i, j, got[at], want[at])
+						}
+					}
+				}
+			}
+		}
+	})
+}
