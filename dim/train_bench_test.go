@@ -18,30 +18,7 @@ func BenchmarkTrainMLP(b *testing.B) {
 		config func() Config
 		steps  int
 	}{{"reference", DefaultConfig, 16}, {"match", MatchingConfig, 4}} {
-		b.Run(c.name, func(b *testing.B) {
-			cfg := c.config()
-			n := c.steps * cfg.Batch
-			rng := rand.New(rand.NewPCG(1, 1))
-			x := tensor.New(n, 784)
-			for i := range x.Data {
-				x.Data[i] = rng.Float32()
-			}
-			data := &Dataset{X: x, Shape: []int{1, 28, 28}}
-			cfg.Epochs = 1
-			cfg.NoRecalibrate = true
-			m, err := NewModel(cfg, data.Shape)
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.ResetTimer()
-			for b.Loop() {
-				m.Epoch = 0
-				if _, _, err := Continue(context.Background(), m, data, nil); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
-		})
+		b.Run(c.name, func(b *testing.B) { benchmarkTraining(b, c.config(), c.steps) })
 	}
 }
 
@@ -51,7 +28,13 @@ func BenchmarkTrainMLP(b *testing.B) {
 func BenchmarkTrainCNN(b *testing.B) {
 	cfg := DefaultConfig()
 	cfg.Encoder = "cnn"
-	const steps = 4
+	benchmarkTraining(b, cfg, 4)
+}
+
+// benchmarkTraining times one epoch of cfg per iteration on steps batches
+// of random 28x28 images, without recalibration, and reports training
+// samples per second.
+func benchmarkTraining(b *testing.B, cfg Config, steps int) {
 	n := steps * cfg.Batch
 	rng := rand.New(rand.NewPCG(1, 1))
 	x := tensor.New(n, 784)
