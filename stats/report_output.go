@@ -149,11 +149,18 @@ func (r *Report) monteCarloNote() string {
 			advice = fmt.Sprintf("nidim test --max-replicates %d or more, which lets Holm reject on them alone", need)
 		}
 		reach := r.Alpha * float64(reps+1)
-		if float64(k) > reach {
-			return fmt.Sprintf("Monte Carlo p-values %s are at least 1/%d, so Holm over %d tests at alpha %g rejects on them only after %d other tests reject; read them on their own, or test the embeddings with %s.",
-				from, reps+1, k, r.Alpha, int(math.Ceil(float64(k)-reach)), advice)
+		if float64(k) <= reach {
+			return ""
 		}
-		return ""
+		// Holm compares the largest p-value with alpha itself, so when
+		// 1/(B+1) exceeds alpha no number of other rejections helps.
+		others := int(math.Ceil(float64(k) - reach))
+		if others >= k {
+			return fmt.Sprintf("Monte Carlo p-values %s are at least 1/%d, above alpha %g, so Holm over %s cannot reject on them even when every other test rejects; read them on their own, or test the embeddings with %s.",
+				from, reps+1, r.Alpha, count(k, "test", "tests"), advice)
+		}
+		return fmt.Sprintf("Monte Carlo p-values %s are at least 1/%d, so Holm over %d tests at alpha %g rejects on them only after %s; read them on their own, or test the embeddings with %s.",
+			from, reps+1, k, r.Alpha, count(others, "other test rejects", "other tests reject"), advice)
 	}
 	return ""
 }

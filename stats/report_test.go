@@ -616,3 +616,23 @@ func TestReportOutsideSupportRejects(t *testing.T) {
 		t.Errorf("JSON: tests_failed %d, tests_rejected %d", j.TestsFailed, j.TestsRejected)
 	}
 }
+
+// With 1/(B+1) above alpha, Holm cannot reject on a Monte Carlo p-value
+// even after every other test rejects. The note used to ask for 1 other
+// test of a family of 1, and for k other tests of a family of k.
+func TestMonteCarloNoteWhenHolmCannotReject(t *testing.T) {
+	r := &Report{Alpha: 0.01, Tests: make([]TestEntry, 1)}
+	r.Tests[0].Extra = map[string]any{"replicates": 5, "stopped_early": false, "stop_after": 10, "max_replicates": 5}
+	assert.Equal(t, "Monte Carlo p-values from at most 5 replicates are at least 1/6, above alpha 0.01, so Holm over 1 test cannot reject on them even when every other test rejects; read them on their own, or test the embeddings with nidim test --max-replicates 99 or more, which lets Holm reject on them alone.", r.monteCarloNote())
+
+	r.Tests = make([]TestEntry, 3)
+	r.Tests[0].Extra = map[string]any{"replicates": 10}
+	assert.Contains(t, r.monteCarloNote(), "at least 1/11, above alpha 0.01, so Holm over 3 tests cannot reject on them even when every other test rejects")
+
+	// At 1/(B+1) = alpha the last step of Holm can reject, after the
+	// other two tests.
+	r.Tests[0].Extra["replicates"] = 99
+	assert.Contains(t, r.monteCarloNote(), "Holm over 3 tests at alpha 0.01 rejects on them only after 2 other tests reject")
+	r.Tests = r.Tests[:2]
+	assert.Contains(t, r.monteCarloNote(), "Holm over 2 tests at alpha 0.01 rejects on them only after 1 other test rejects;")
+}
