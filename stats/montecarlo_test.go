@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // nullFraction returns the fraction of p at most a.
@@ -355,4 +356,31 @@ func TestReportMaxReplicates(t *testing.T) {
 			t.Errorf("%+v at d = %d: maximum %d, want %d", c.opts, c.d, got, c.want)
 		}
 	}
+}
+
+// The text report says how "stopped after L" and "all n replicates" give
+// the p-values beside them, which it used to leave to the help of
+// --max-replicates. A fixed count needs no such note.
+func TestSequentialNoteInTextReport(t *testing.T) {
+	m := normalMatrix(200, 3, 12)
+	opts := ReportOptions{Tests: []string{"ks-prior", "energy-prior"}, Seed: 5}
+	want := "\nNote: a sequential Monte Carlo p-value (Besag and Clifford, 1991) draws replicates of its statistic under the null until 10 are at least as large as the observed statistic, so a test that stopped after L replicates has p = 10/L. A test that drew all n replicates, g of them that large, has p = (g + 1)/(n + 1), as a fixed count of n would give.\n"
+	text := func(opts ReportOptions) string {
+		t.Helper()
+		r, err := BuildReport(m, opts)
+		require.NoError(t, err)
+		var b strings.Builder
+		require.NoError(t, r.WriteText(&b))
+		return b.String()
+	}
+	assert.Contains(t, text(opts), want)
+
+	opts.StopAfter = 4
+	assert.Contains(t, text(opts), "until 4 are at least as large as the observed statistic, so a test that stopped after L replicates has p = 4/L.")
+
+	opts.StopAfter, opts.Replicates = 0, 19
+	assert.NotContains(t, text(opts), "sequential Monte Carlo p-value")
+
+	opts.Replicates, opts.Tests = 0, []string{"ks-prior"}
+	assert.NotContains(t, text(opts), "sequential Monte Carlo p-value")
 }

@@ -67,6 +67,9 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(bw, "  %s\n", f)
 		}
 	}
+	if note := r.sequentialNote(); note != "" {
+		fmt.Fprintf(bw, "\nNote: %s\n", note)
+	}
 	if note := r.monteCarloNote(); note != "" {
 		fmt.Fprintf(bw, "\nNote: %s\n", note)
 	}
@@ -118,6 +121,21 @@ func (e TestEntry) notes(n, d int) string {
 		parts = append(parts, fmt.Sprintf("subsample of %v of %d rows", e.Extra["used_n"], n))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// sequentialNote explains how the notes "sequential, stopped after L" and
+// "sequential, all n replicates" turn into p-values, or returns "" when no
+// test that ran has a sequential p-value.
+func (r *Report) sequentialNote() string {
+	for _, e := range r.Tests {
+		h, sequential := e.Extra["stop_after"].(int)
+		if !sequential || e.Err != "" {
+			continue
+		}
+		return fmt.Sprintf("a sequential Monte Carlo p-value (Besag and Clifford, 1991) draws replicates of its statistic under the null until %d are at least as large as the observed statistic, so a test that stopped after L replicates has p = %d/L. A test that drew all n replicates, g of them that large, has p = (g + 1)/(n + 1), as a fixed count of n would give.",
+			h, h)
+	}
+	return ""
 }
 
 // monteCarloNote explains, when it applies, that Monte Carlo p-values are
