@@ -227,7 +227,7 @@ func EnergyPriorColumns(m Matrix, prior string, mc MonteCarlo) ([]MCResult, erro
 	// and stops on its own; drawing ends when all have stopped.
 	draws := make([]mcDraws, m.D)
 	running := m.D
-	drawReplicates(mc.maxReplicates(defaultEnergyReplicates), mc.StopAfter, m.N, 1, workers, replicate, func(first int, values []float64) bool {
+	drawReplicates(mc.maxReplicates(defaultEnergyReplicates), mc.StopAfter, m.N, 1, workers, mc.progress, replicate, func(first int, values []float64) bool {
 		for j, e := range observed {
 			if !draws[j].stopped && draws[j].count(e, mc.StopAfter, first, values) {
 				running--

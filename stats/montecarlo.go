@@ -48,6 +48,10 @@ const DefaultStopAfter = 10
 // report of up to 17 components.
 const DefaultMaxReplicates = 19999
 
+// minProgressBlock is the first block of a fixed count drawn with a
+// progress function, so that a count of at most 64 gets no progress calls.
+const minProgressBlock = 64
+
 // mcDraws is the outcome of the replicates behind one Monte Carlo p-value.
 type mcDraws struct {
 	drawn   int  // replicates drawn
@@ -99,7 +103,7 @@ func (mc MonteCarlo) result(stat, p float64, o mcDraws, subsampled bool, usedN i
 // grouped.
 func (mc MonteCarlo) countReplicates(stat float64, fixedDefault, n, d int, replicate func(r int, buf Matrix) float64) mcDraws {
 	var out mcDraws
-	drawReplicates(mc.maxReplicates(fixedDefault), mc.StopAfter, n, d, mc.workers(), replicate, func(first int, values []float64) bool {
+	drawReplicates(mc.maxReplicates(fixedDefault), mc.StopAfter, n, d, mc.workers(), mc.progress, replicate, func(first int, values []float64) bool {
 		return out.count(stat, mc.StopAfter, first, values)
 	})
 	return out
@@ -129,13 +133,16 @@ func (o *mcDraws) count(stat float64, h, first int, values []float64) bool {
 // block's values in order of r, first being the r of values[0]. Drawing
 // stops after a block on which scan returns true.
 //
-// With h = 0 (a fixed count) one block holds all reps. A sequential run
-// (h > 0) starts with a block of max(h, workers) and grows each next block
-// to a quarter of the replicates drawn so far, so that at most about a
-// fifth of the work is spent past the stopping point. Which block a
-// replicate falls in changes neither its value nor the order scan sees,
-// so the outcome does not depend on workers.
-func drawReplicates(reps, h, n, d, workers int, replicate func(r int, buf Matrix) float64, scan func(first int, values []float64) bool) {
+// With h = 0 (a fixed count) and no progress function one block holds all
+// reps. A sequential run (h > 0) starts with a block of max(h, workers)
+// and grows each next block to a quarter of the replicates drawn so far,
+// so that at most about a fifth of the work is spent past the stopping
+// point. A fixed count with a progress function is drawn in blocks that
+// grow the same way from minProgressBlock, and progress(drawn) runs after
+// each block but the last. Which block a replicate falls in changes
+// neither its value nor the order scan sees, so the outcome depends
+// neither on workers nor on progress.
+func drawReplicates(reps, h, n, d, workers int, progress func(drawn int), replicate func(r int, buf Matrix) float64, scan func(first int, values []float64) bool) {
 	workers = max(1, min(workers, reps))
 	bufs := make(chan Matrix, workers)
 	for w := 0; w < workers; w++ {
@@ -143,8 +150,11 @@ func drawReplicates(reps, h, n, d, workers int, replicate func(r int, buf Matrix
 	}
 	for first := 0; first < reps; {
 		size := reps
-		if h > 0 {
+		switch {
+		case h > 0:
 			size = min(reps-first, max(h, workers, first/4))
+		case progress != nil:
+			size = min(reps-first, max(minProgressBlock, workers, first/4))
 		}
 		values := make([]float64, size)
 		forEachBlock(size, workers, func(i int) {
@@ -156,5 +166,8 @@ func drawReplicates(reps, h, n, d, workers int, replicate func(r int, buf Matrix
 			return
 		}
 		first += size
+		if progress != nil && first < reps {
+			progress(first)
+		}
 	}
 }

@@ -33,6 +33,10 @@ type MonteCarlo struct {
 	// Workers is the number of goroutines; 0 means runtime.GOMAXPROCS(0).
 	// Results do not depend on it.
 	Workers int
+
+	// progress, when not nil, receives the number of replicates drawn so
+	// far after each block of replicates that drawing continues past.
+	progress func(drawn int)
 }
 
 // MCResult is the outcome of a test run under MonteCarlo settings.

@@ -418,6 +418,7 @@ func (opts ReportOptions) monteCarlo() MonteCarlo {
 	if opts.Replicates == 0 {
 		mc.Replicates, mc.StopAfter = opts.MaxReplicates, opts.StopAfter
 	}
+	mc.progress = opts.progress.replicatesDrawn(mc.maxReplicates(0), mc.StopAfter > 0)
 	return mc
 }
 

@@ -73,3 +73,33 @@ func TestReportProgressUnmappedValues(t *testing.T) {
 	steps = progressSteps(t, uniformMatrix(40, 2, 6), ReportOptions{Prior: "exponential", Tests: []string{"sphericity", "mardia-kurtosis"}})
 	assert.Equal(t, []string{"step 1 of 2: mardia-kurtosis", "step 2 of 2: sphericity"}, steps)
 }
+
+// A Monte Carlo step adds the replicates drawn so far to its status, so
+// that a rejecting sequential test, which draws every replicate, shows
+// that it is still working. A fixed count is drawn in blocks only for
+// the progress, which leaves its result unchanged (progressSteps checks).
+func TestReportProgressCountsReplicates(t *testing.T) {
+	shifted := normalMatrix(60, 2, 7)
+	for k := range shifted.Data {
+		shifted.Data[k] += 1
+	}
+	steps := progressSteps(t, shifted, ReportOptions{Tests: []string{"energy-prior"}, MaxReplicates: 300, Workers: 2})
+	require.NotEmpty(t, steps)
+	assert.Equal(t, "step 1 of 1: energy-prior", steps[0])
+	assert.Equal(t, "step 1 of 1: energy-prior, 10 of at most 300 replicates", steps[1])
+	assert.Equal(t, "step 1 of 1: energy-prior, 20 of at most 300 replicates", steps[2])
+	assert.Equal(t, "step 1 of 1: energy-prior, 291 of at most 300 replicates", steps[len(steps)-1])
+
+	steps = progressSteps(t, shifted, ReportOptions{Tests: []string{"sliced-epps-pulley"}, Replicates: 199, Workers: 2})
+	assert.Equal(t, []string{
+		"step 1 of 1: sliced-epps-pulley",
+		"step 1 of 1: sliced-epps-pulley, 64 of 199 replicates",
+		"step 1 of 1: sliced-epps-pulley, 128 of 199 replicates",
+		"step 1 of 1: sliced-epps-pulley, 192 of 199 replicates",
+	}, steps)
+
+	// The per-component energy tests of the uniform prior share one
+	// sequence of replicates, whose count their step shows.
+	steps = progressSteps(t, uniformMatrix(40, 2, 5), ReportOptions{Prior: "uniform", Tests: []string{"energy-prior"}, MaxReplicates: 200, Workers: 2})
+	assert.Contains(t, steps, "step 1 of 2: energy-prior on each component, 10 of at most 200 replicates")
+}

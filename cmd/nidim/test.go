@@ -35,7 +35,9 @@ Every p-value of the run forms one family, adjusted with Holm's method; the
 sample fails when some adjusted p-value is at most --alpha. The exit status
 is 0 whenever the tests ran, whatever the verdict, 1 when the run failed and
 2 on invalid flags or input. When stderr is a terminal, one line on it shows
-the current step while the tests run.
+the current step while the tests run, with the replicates that a Monte Carlo
+test has drawn so far: one that rejects draws all of --max-replicates, which
+takes tens of seconds at 16 columns.
 
 Flags:
   --prior NAME          target distribution, with independent components:

@@ -580,3 +580,32 @@ func TestCommandTestNotesDefaultPriorOnPositiveData(t *testing.T) {
 	require.Equal(t, exitOK, code, stderr)
 	assert.NotContains(t, stderr, "note")
 }
+
+// A rejecting Monte Carlo test draws every replicate, so on a terminal
+// its step counts them. Before, the line named the step alone for all
+// of that time.
+func TestCommandTestProgressCountsReplicates(t *testing.T) {
+	shifted := writeNormalCSV(t, 60, 2, 7, 1)
+	saved := isTerminal
+	isTerminal = func(io.Writer) bool { return true }
+	code, _, stderr := runCmd("test", "--tests", "energy-prior", "--max-replicates", "200", "--threads", "1", shifted)
+	isTerminal = saved
+	require.Equal(t, exitOK, code, stderr)
+	assert.Equal(t, "\r\033[Knidim test: step 1 of 1: energy-prior"+
+		"\r\033[Knidim test: step 1 of 1: energy-prior, 10 of at most 200 replicates"+
+		"\r\033[Knidim test: step 1 of 1: energy-prior, 20 of at most 200 replicates"+
+		"\r\033[Knidim test: step 1 of 1: energy-prior, 30 of at most 200 replicates"+
+		"\r\033[Knidim test: step 1 of 1: energy-prior, 40 of at most 200 replicates"+
+		"\r\033[Knidim test: step 1 of 1: energy-prior, 50 of at most 200 replicates"+
+		"\r\033[Knidim test: step 1 of 1: energy-prior, 62 of at most 200 replicates"+
+		"\r\033[Knidim test: step 1 of 1: energy-prior, 77 of at most 200 replicates"+
+		"\r\033[Knidim test: step 1 of 1: energy-prior, 96 of at most 200 replicates"+
+		"\r\033[Knidim test: step 1 of 1: energy-prior, 120 of at most 200 replicates"+
+		"\r\033[Knidim test: step 1 of 1: energy-prior, 150 of at most 200 replicates"+
+		"\r\033[Knidim test: step 1 of 1: energy-prior, 187 of at most 200 replicates"+
+		"\r\033[K", stderr)
+
+	code, stdout, _ := runCmd("help", "test")
+	require.Equal(t, exitOK, code)
+	assert.Contains(t, strings.Join(strings.Fields(stdout), " "), "with the replicates that a Monte Carlo test has drawn so far")
+}
