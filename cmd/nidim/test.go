@@ -70,11 +70,12 @@ Flags:
                         reproduces reports made before sequential p-values
                         became the default (default: none, the p-values
                         are sequential, see --max-replicates)
-  --max-replicates N    most replicates of a sequential Monte Carlo
-                        p-value: each test draws replicates until 10 are at
-                        least as extreme as its statistic, giving p = 10/L
-                        after L replicates, or until N, giving at least
-                        1/(N+1) (default: the least N that lets Holm over
+  --max-replicates N    the maximum number of replicates of a sequential
+                        Monte Carlo p-value: each test draws replicates
+                        until 10 are at least as extreme as its statistic,
+                        giving p = 10/L after L replicates, or until N,
+                        giving at least 1/(N+1) (default: the least N that
+                        lets Holm over
                         the run's K p-values reject on that one alone,
                         K/alpha - 1, at least 999 and at most 19999). Not
                         with --replicates
@@ -89,8 +90,14 @@ Flags:
                         max_abs_correlation, max_correlation_pair,
                         tests_run, tests_rejected, tests_failed (tests
                         that could not run), reject, verdict, and skipped
-                        ([{name, reason}], only when a test was skipped);
-                        see Report.MarshalJSON in package stats)
+                        ([{name, reason}], only when a test was skipped).
+                        Each entry of tests has name, component (-1 for
+                        all), statistic, p_value, p_adjusted and the
+                        test's own keys. A Monte Carlo test adds
+                        replicates (the number drawn) and stopped_early,
+                        and a sequential one stop_after (10) and
+                        max_replicates. Report.MarshalJSON in package
+                        stats lists every key
 
 Tests ("component" tests run on each column, the others on all columns):
 `

@@ -609,3 +609,15 @@ func TestCommandTestProgressCountsReplicates(t *testing.T) {
 	require.Equal(t, exitOK, code)
 	assert.Contains(t, strings.Join(strings.Fields(stdout), " "), "with the replicates that a Monte Carlo test has drawn so far")
 }
+
+// The --json help named the top-level keys only and sent a reader of the
+// command line to package stats for the keys of the test entries,
+// including the new ones of sequential p-values.
+func TestCommandTestHelpNamesEntryKeys(t *testing.T) {
+	code, stdout, stderr := runCmd("help", "test")
+	require.Equal(t, exitOK, code, stderr)
+	help := strings.Join(strings.Fields(stdout), " ")
+	assert.Contains(t, help, "Each entry of tests has name, component (-1 for all), statistic, p_value, p_adjusted and the test's own keys.")
+	assert.Contains(t, help, "A Monte Carlo test adds replicates (the number drawn) and stopped_early, and a sequential one stop_after (10) and max_replicates.")
+	assert.Contains(t, help, "--max-replicates N the maximum number of replicates of a sequential Monte Carlo p-value")
+}
