@@ -252,6 +252,10 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 	// parseTestArgs has replaced --threads 0 by the CPU count, which gets
 	// no note.
 	printNote(stderr, "nidim test", threadsNote(opts.Workers, false))
+	if n := opts.MaxReplicates; n > 0 && n < stats.DefaultStopAfter {
+		printNote(stderr, "nidim test", fmt.Sprintf("a sequential Monte Carlo test stops once %d replicates are at least as extreme as its statistic, so with --max-replicates %d every such test draws all %d and its p-value is at least 1/%d, as with --replicates %d",
+			stats.DefaultStopAfter, n, n, n+1, n))
+	}
 
 	if path == stdinPath {
 		if err := checkStdinNotTerminal("embeddings", "them", "nidim embed MODEL --out - | nidim test - or nidim test - < embeddings.npy"); err != nil {
@@ -273,8 +277,13 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 
-	// The battery can take minutes on a large file, so on a terminal one
-	// line of stderr shows its current step. Elsewhere nothing is added,
+	// The battery can take minutes on a large file, so a note on the
+	// prior comes before it, unless the values cannot be tested at all:
+	// the battery then reports only its error.
+	if !priorGiven && allFinite(data) {
+		printNote(stderr, "nidim test", defaultPriorNote(path, data, "the tests compare them with N(0, I)"))
+	}
+	// On a terminal one line of stderr shows the battery's current step. Elsewhere nothing is added,
 	// so that logs and captured stderr stay as they were.
 	var progress *progressLine
 	if isTerminal(stderr) {
@@ -305,11 +314,6 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "nidim test: no test could run on the %d x %d matrix in %s (%s: %s); %s.\n",
 			rows, cols, path, first.Name, first.Err, fix)
 		return exitUsage
-	}
-	// After the checks above, so that data the tests cannot take gets
-	// only its error.
-	if !priorGiven {
-		printNote(stderr, "nidim test", defaultPriorNote(path, data, "the tests compare them with N(0, I)"))
 	}
 	reportFailures(report, opts, stderr)
 
@@ -546,6 +550,16 @@ func (h *headRecorder) textStart() []byte {
 
 // npyMagic starts every NPY file.
 const npyMagic = "\x93NUMPY"
+
+// allFinite reports whether no value of data is NaN or infinite.
+func allFinite(data []float64) bool {
+	for _, v := range data {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return false
+		}
+	}
+	return true
+}
 
 // defaultPriorNote returns a note when every finite value of data, read
 // from name without --prior, lies in the support of the uniform prior,

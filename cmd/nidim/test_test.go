@@ -579,6 +579,18 @@ func TestCommandTestNotesDefaultPriorOnPositiveData(t *testing.T) {
 	code, _, stderr := runNidim("test", "--replicates", "19", normal)
 	require.Equal(t, exitOK, code, stderr)
 	assert.NotContains(t, stderr, "note")
+
+	// The note comes before the battery, which can take minutes, not
+	// after it.
+	saved := isTerminal
+	isTerminal = func(io.Writer) bool { return true }
+	code, _, stderr = runCmd("test", "--replicates", "19", uniform)
+	isTerminal = saved
+	require.Equal(t, exitOK, code, stderr)
+	note, step := strings.Index(stderr, "nidim test: note: every value in"), strings.Index(stderr, "nidim test: step 1 of ")
+	require.GreaterOrEqual(t, note, 0, stderr)
+	require.GreaterOrEqual(t, step, 0, stderr)
+	assert.Less(t, note, step, "the note precedes the battery's progress")
 }
 
 // A rejecting Monte Carlo test draws every replicate, so on a terminal
@@ -620,4 +632,16 @@ func TestCommandTestHelpNamesEntryKeys(t *testing.T) {
 	assert.Contains(t, help, "Each entry of tests has name, component (-1 for all), statistic, p_value, p_adjusted and the test's own keys.")
 	assert.Contains(t, help, "A Monte Carlo test adds replicates (the number drawn) and stopped_early, and a sequential one stop_after (10) and max_replicates.")
 	assert.Contains(t, help, "--max-replicates N the maximum number of replicates of a sequential Monte Carlo p-value")
+}
+
+// --max-replicates below the count that stops a sequential test makes
+// every Monte Carlo test a fixed one, which a note says.
+func TestCommandTestNotesMaxReplicatesBelowStop(t *testing.T) {
+	path := writeNormalCSV(t, 60, 2, 7, 0)
+	code, _, stderr := runCmd("test", "--tests", "energy-prior", "--max-replicates", "5", path)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "nidim test: note: a sequential Monte Carlo test stops once 10 replicates are at least as extreme as its statistic, so with --max-replicates 5 every such test draws all 5 and its p-value is at least 1/6, as with --replicates 5\n")
+	code, _, stderr = runCmd("test", "--tests", "energy-prior", "--max-replicates", "10", path)
+	require.Equal(t, exitOK, code, stderr)
+	assert.NotContains(t, stderr, "stops once")
 }
