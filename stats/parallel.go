@@ -55,7 +55,10 @@ type MCResult struct {
 }
 
 // Streams of the PCG generator, one per kind of draw, so that the subsample,
-// the reference sample and replicate r never share random numbers.
+// the reference sample and replicate r never share random numbers. The
+// Monte Carlo tests of one report draw replicate r from the same stream
+// with the same seed, so their Monte Carlo errors are correlated. Holm's
+// adjustment, which holds under any dependence, stays valid.
 const (
 	streamSubsample = 0x5eed_0001
 	streamReference = 0x5eed_0002
