@@ -2,6 +2,8 @@ package nn
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"sync"
 	"testing"
 
 	"github.com/nidim/nidim/simd"
@@ -13,18 +15,24 @@ import (
 // single-goroutine tensor.Gemm bit for bit, for row and column splits and
 // every transpose pair, with beta 0 and 1. The sizes with n above
 // tensor.RowsInPlaceMaxN cut the columns into blocks of at most that width
-// when A is not transposed.
+// when A is not transposed, and with 8 goroutines the rows as well.
 func TestSplitGemmMatchesSerial(t *testing.T) {
 	defer SetThreads(0)
-	SetThreads(3)
 	rng := newTestRNG(51)
 	var g splitGemm
-	for _, size := range [][3]int{{150, 70, 33}, {70, 150, 33}, {200, 200, 5}, {1, 130, 7}, {40, 520, 19}, {13, 300, 400}} {
+	for _, threads := range []int{3, 8} {
+		SetThreads(threads)
+		testSplitGemmSizes(t, rng, &g, threads)
+	}
+}
+
+func testSplitGemmSizes(t *testing.T, rng *rand.Rand, g *splitGemm, threads int) {
+	for _, size := range [][3]int{{150, 70, 33}, {70, 150, 33}, {200, 200, 5}, {1, 130, 7}, {40, 520, 19}, {13, 300, 400}, {101, 300, 17}} {
 		m, n, k := size[0], size[1], size[2]
 		for _, opA := range []tensor.Op{tensor.NoTrans, tensor.Trans} {
 			for _, opB := range []tensor.Op{tensor.NoTrans, tensor.Trans} {
 				for _, beta := range []float32{0, 1} {
-					name := fmt.Sprintf("%dx%dx%d %v %v beta %v", m, n, k, opA, opB, beta)
+					name := fmt.Sprintf("%d threads, %dx%dx%d %v %v beta %v", threads, m, n, k, opA, opB, beta)
 					lda, ldb := k, n
 					if opA == tensor.Trans {
 						lda = m
@@ -43,6 +51,43 @@ func TestSplitGemmMatchesSerial(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestSplitGemmInPlaceUsesEveryThread requires a product that reads A in
+// place to give each of 8 goroutines a block of C: 512 columns make only 4
+// column blocks, so the rows must be cut too. It counts the blocks that the
+// epilogue gets, and checks that they tile C exactly once and that none is
+// wider than tensor.Gemm reads A in place for.
+func TestSplitGemmInPlaceUsesEveryThread(t *testing.T) {
+	if simd.GemmRows(simd.Active()) == nil {
+		t.Skipf("level %v has no kernel that reads A in place", simd.Active().Level)
+	}
+	defer SetThreads(0)
+	SetThreads(8)
+	const m, n, k = 512, 512, 3
+	rng := newTestRNG(52)
+	a, b := randomTensor(rng, m*k).Data, randomTensor(rng, n*k).Data
+	c := make([]float32, m*n)
+	var mu sync.Mutex
+	blocks, widest := 0, 0
+	covered := make([]int, m*n)
+	var g splitGemm
+	g.gemmThen(tensor.NoTrans, tensor.Trans, m, n, k, a, k, b, k, 0, c, func(r0, r1, c0, c1 int) {
+		mu.Lock()
+		defer mu.Unlock()
+		blocks++
+		widest = max(widest, c1-c0)
+		for i := r0; i < r1; i++ {
+			for j := c0; j < c1; j++ {
+				covered[i*n+j]++
+			}
+		}
+	})
+	require.GreaterOrEqual(t, blocks, 8, "blocks of C for 8 goroutines")
+	require.LessOrEqual(t, widest, tensor.RowsInPlaceMaxN, "columns of the widest block")
+	for i, v := range covered {
+		require.Equal(t, 1, v, "times element %d of C was in a block", i)
 	}
 }
 
