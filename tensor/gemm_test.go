@@ -499,3 +499,80 @@ func TestGemmRowsSameBits(t *testing.T) {
 		}
 	})
 }
+
+// TestGemmColsRandomSameBits is TestGemmColsSameBits on 300 random
+// products per level: m of 1 to colsMaxM rows, n of 1 to 300 columns (so
+// the B panel cut by the right edge is often the only one, or missing),
+// k across a block boundary and 0, beta 0, -0, 1 and -0.5, and 1 to 3
+// goroutines. B is read in place where A is transposed or n > rowsMaxN,
+// since otherwise A is. Each must equal, bit for bit, the same rows of a product of
+// colsMaxM+1 rows, which packs B, and leave the rest of C alone.
+func TestGemmColsRandomSameBits(t *testing.T) {
+	simdtest.ForEachLevel(t, func(t *testing.T, k *simd.Kernels) {
+		rng := rand.New(rand.NewPCG(23, 24))
+		for it := 0; it < 300; it++ {
+			opA := []Op{NoTrans, Trans}[rng.IntN(2)]
+			m := 1 + rng.IntN(colsMaxM)
+			n := 1 + rng.IntN(300)
+			kk := rng.IntN(2) + rng.IntN(3*maxKC/2)
+			beta := []float32{0, 1, -0.5, float32(math.Copysign(0, -1))}[rng.IntN(4)]
+			big := gemmCase{opA: opA, opB: NoTrans, m: colsMaxM + 1, n: n, k: kk, alpha: 0.75, beta: beta, pad: rng.IntN(4), offset: rng.IntN(3)}
+			o := big.operands(rng)
+			threads := 1 + rng.IntN(3)
+			g := Gemmer{Kernels: k, Threads: threads}
+			want := slices.Clone(o.c0)
+			g.Gemm(opA, NoTrans, big.m, n, kk, big.alpha, o.a, o.lda, o.b, o.ldb, beta, want, o.ldc)
+			got := slices.Clone(o.c0)
+			g.Gemm(opA, NoTrans, m, n, kk, big.alpha, o.a, o.lda, o.b, o.ldb, beta, got, o.ldc)
+			for i := range m * o.ldc {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("case %d, %v, %dx%dx%d, beta %v, threads %d: element %d is %g with B in place, %g packed", it, opA, m, n, kk, beta, threads, i, got[i], want[i])
+				}
+			}
+			for i := m * o.ldc; i < len(got); i++ {
+				if math.Float32bits(got[i]) != math.Float32bits(o.c0[i]) {
+					t.Fatalf("case %d: element %d of C, past row %d, changed", it, i, m)
+				}
+			}
+		}
+	})
+}
+
+// TestGemmRowsRandomSameBits is TestGemmRowsSameBits on 300 random
+// products per level: 1 to 100 rows, n of 1 to rowsMaxN columns, B
+// transposed or not, k across a block boundary and 0, beta 0, -0, 1 and
+// -0.5, and 1 to 3 goroutines. Each must equal, bit for bit, the same
+// columns of a product of rowsMaxN+1 columns, which packs A, and leave
+// the columns past n alone.
+func TestGemmRowsRandomSameBits(t *testing.T) {
+	simdtest.ForEachLevel(t, func(t *testing.T, k *simd.Kernels) {
+		rng := rand.New(rand.NewPCG(25, 26))
+		for it := 0; it < 300; it++ {
+			opB := []Op{NoTrans, Trans}[rng.IntN(2)]
+			m := 1 + rng.IntN(100)
+			n := 1 + rng.IntN(rowsMaxN)
+			kk := rng.IntN(2) + rng.IntN(3*maxKC/2)
+			beta := []float32{0, 1, -0.5, float32(math.Copysign(0, -1))}[rng.IntN(4)]
+			big := gemmCase{opA: NoTrans, opB: opB, m: m, n: rowsMaxN + 1, k: kk, alpha: 0.75, beta: beta, pad: rng.IntN(4), offset: rng.IntN(3)}
+			o := big.operands(rng)
+			threads := 1 + rng.IntN(3)
+			g := Gemmer{Kernels: k, Threads: threads}
+			want := slices.Clone(o.c0)
+			g.Gemm(NoTrans, opB, m, rowsMaxN+1, kk, big.alpha, o.a, o.lda, o.b, o.ldb, beta, want, o.ldc)
+			got := slices.Clone(o.c0)
+			g.Gemm(NoTrans, opB, m, n, kk, big.alpha, o.a, o.lda, o.b, o.ldb, beta, got, o.ldc)
+			for i := range m {
+				for j := range o.ldc {
+					at := i*o.ldc + j
+					w := want[at]
+					if j >= n {
+						w = o.c0[at]
+					}
+					if math.Float32bits(got[at]) != math.Float32bits(w) {
+						t.Fatalf("case %d, %v, %dx%dx%d, beta %v, threads %d: C[%d][%d] is %g, want %g", it, opB, m, n, kk, beta, threads, i, j, got[at], w)
+					}
+				}
+			}
+		}
+	})
+}
