@@ -47,6 +47,11 @@ func (g *splitGemm) gemm(opA, opB tensor.Op, m, n, k int, a []float32, lda int, 
 // gemmThen is gemm followed by epilogue on every block of C, in parallel.
 // epilogue may be nil.
 func (g *splitGemm) gemmThen(opA, opB tensor.Op, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, epilogue func(r0, r1, c0, c1 int)) {
+	// An empty C has nothing to compute, and a split of its columns
+	// would slice past its end.
+	if m == 0 || n == 0 {
+		return
+	}
 	g.epilogue = epilogue
 	g.opA, g.opB, g.m, g.n, g.k = opA, opB, m, n, k
 	g.a, g.lda, g.b, g.ldb, g.beta, g.c = a, lda, b, ldb, beta, c

@@ -8,6 +8,7 @@ import (
 
 	"github.com/nidim/nidim/simd"
 	"github.com/nidim/nidim/tensor"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -23,6 +24,34 @@ func TestSplitGemmMatchesSerial(t *testing.T) {
 	for _, threads := range []int{3, 8} {
 		SetThreads(threads)
 		testSplitGemmSizes(t, rng, &g, threads)
+	}
+}
+
+// A product with an empty C, as of an empty batch, computes nothing. On
+// more than one goroutine it used to slice C past its end.
+func TestSplitGemmEmpty(t *testing.T) {
+	defer SetThreads(0)
+	SetThreads(4)
+	var g splitGemm
+	b := make([]float32, 7*300)
+	for _, size := range [][2]int{{0, 300}, {300, 0}, {0, 0}} {
+		m, n := size[0], size[1]
+		for _, opA := range []tensor.Op{tensor.NoTrans, tensor.Trans} {
+			for _, opB := range []tensor.Op{tensor.NoTrans, tensor.Trans} {
+				lda, ldb := 7, max(n, 1)
+				if opA == tensor.Trans {
+					lda = max(m, 1)
+				}
+				if opB == tensor.Trans {
+					ldb = 7
+				}
+				assert.NotPanics(t, func() {
+					g.gemmThen(opA, opB, m, n, 7, make([]float32, m*7), lda, b[:7*n], ldb, 0, nil, func(r0, r1, c0, c1 int) {
+						t.Errorf("%dx%d %v %v: epilogue called on rows %d-%d, columns %d-%d", m, n, opA, opB, r0, r1, c0, c1)
+					})
+				}, "%dx%d %v %v", m, n, opA, opB)
+			}
+		}
 	}
 }
 
