@@ -119,9 +119,10 @@ func EnergyNormality(m Matrix, mc MonteCarlo) (MCResult, error) {
 //
 // P-value: Monte Carlo, (1 + #{E* >= E})/(B + 1) over B = mc.Replicates
 // (default 999) samples of n rows drawn from the prior, or sequential
-// with mc.StopAfter (see MonteCarlo). It is a valid p-value for any B;
-// its resolution is 1/(B + 1) and its standard error about
-// sqrt(p(1-p)/B).
+// with mc.StopAfter (see MonteCarlo). It is a valid p-value for any B.
+// With a fixed B its resolution is 1/(B + 1) and its standard error about
+// sqrt(p(1-p)/B). A sequential p-value h/L, stopped after L replicates,
+// has a relative standard error of about 1/sqrt(h).
 //
 // Special cases:
 //   - NaN or ±Inf anywhere: error naming the row and column.
