@@ -2,7 +2,6 @@ package stats
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"math"
 	"strings"
@@ -246,22 +245,7 @@ func TestSequentialWorkersDoNotChangeResult(t *testing.T) {
 		}
 	}
 
-	var first []byte
-	for _, w := range []int{1, 2, 5} {
-		r, err := BuildReport(shifted, ReportOptions{Tests: []string{"energy", "energy-prior", "sliced-epps-pulley", "ks-prior"}, MaxReplicates: 300, Seed: 5, Workers: w})
-		if err != nil {
-			t.Fatal(err)
-		}
-		raw, err := json.Marshal(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if first == nil {
-			first = raw
-		} else if !bytes.Equal(raw, first) {
-			t.Errorf("workers %d changed the sequential report", w)
-		}
-	}
+	checkReportSameForWorkers(t, shifted, ReportOptions{Tests: []string{"energy", "energy-prior", "sliced-epps-pulley", "ks-prior"}, MaxReplicates: 300, Seed: 5}, 1, 2, 5)
 }
 
 // A sequential run that reaches its maximum n gives the p-value of a fixed

@@ -326,10 +326,17 @@ func TestReportWriteText(t *testing.T) {
 }
 
 func TestReportWorkersDoNotChangeResult(t *testing.T) {
-	m := normalMatrix(150, 3, 17)
+	checkReportSameForWorkers(t, normalMatrix(150, 3, 17), ReportOptions{Replicates: 29, Seed: 5}, 1, 2, 4)
+}
+
+// checkReportSameForWorkers reports an error unless BuildReport of m with
+// opts gives the same JSON for each worker count in workers.
+func checkReportSameForWorkers(t *testing.T, m Matrix, opts ReportOptions, workers ...int) {
+	t.Helper()
 	var first []byte
-	for _, w := range []int{1, 2, 4} {
-		r, err := BuildReport(m, ReportOptions{Replicates: 29, Seed: 5, Workers: w})
+	for _, w := range workers {
+		opts.Workers = w
+		r, err := BuildReport(m, opts)
 		if err != nil {
 			t.Fatal(err)
 		}
