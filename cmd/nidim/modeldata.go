@@ -453,6 +453,18 @@ func indexColumnNote(source, effect string, rows, cols int, at func(i int) float
 		source, start, start+float64(rows-1), effect)
 }
 
+// matrixLayoutNote returns the note on the layout of values, a matrix of
+// rows x cols read from source: a first row of column numbers (see
+// columnNumbersNote), else a first column of row numbers (see
+// indexColumnNote, with indexEffect), else "". The two rarely come
+// together, because an index column would start the header row with 0.
+func matrixLayoutNote(source, indexEffect string, values []float64, rows, cols int, textStart func() []byte) string {
+	if note := columnNumbersNote(source, values, cols, textStart); note != "" {
+		return note
+	}
+	return indexColumnNote(source, indexEffect, rows, cols, func(i int) float64 { return values[i*cols] })
+}
+
 // featureIndexEffect is the effect of an index column in --data for
 // indexColumnNote.
 const featureIndexEffect = "nidim reads it as a feature like any other, which tells every row apart by its place in the file"

@@ -52,11 +52,12 @@ func checkFeatureSpread(df dataFlags, train *dim.Dataset, standardize bool, nois
 		if note := constantFeaturesNote(constant, rows, standardize); note != "" {
 			notes = append(notes, note)
 		}
-		if note := scaleSpreadNote(s, constant, rows); note != "" && !standardize {
-			notes = append(notes, note)
-		}
-		if note := featureNoiseNote(s, constant, rows, noise); note != "" && !standardize {
-			notes = append(notes, note)
+		if !standardize {
+			for _, note := range []string{scaleSpreadNote(s, constant, rows), featureNoiseNote(s, constant, rows, noise)} {
+				if note != "" {
+					notes = append(notes, note)
+				}
+			}
 		}
 		return s, notes, nil
 	}

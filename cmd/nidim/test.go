@@ -499,10 +499,7 @@ func readEmbeddingFile(path string) (data []float64, rows, cols int, note string
 		return data, shape[0], 1, "", nil
 	case 2:
 		rows, cols := shape[0], shape[1]
-		note := columnNumbersNote(name, data, cols, textStart)
-		if note == "" {
-			note = indexColumnNote(name, "It is read as component 0 of the embeddings like any other", rows, cols, func(i int) float64 { return data[i*cols] })
-		}
+		note := matrixLayoutNote(name, "It is read as component 0 of the embeddings like any other", data, rows, cols, textStart)
 		return data, rows, cols, note, nil
 	}
 	return nil, 0, 0, "", fmt.Errorf("%s holds an array of shape %s with %s; an embedding file needs a matrix with one row per sample and one column per component, so reshape it to 2 dimensions first",

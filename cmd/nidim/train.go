@@ -1636,12 +1636,7 @@ func loadMatrixData(df dataFlags, seed uint64) (train, test *dim.Dataset, note s
 	if err := checkSamples(df.data, values, cols); err != nil {
 		return nil, nil, "", err
 	}
-	note = columnNumbersNote("--data "+shellQuote(df.data), values, cols, textFileStart(df.data))
-	if note == "" {
-		// The two rarely come together: a header of column numbers is
-		// the first row, and an index column would start it with 0.
-		note = indexColumnNote("--data "+shellQuote(df.data), featureIndexEffect, rows, cols, func(i int) float64 { return values[i*cols] })
-	}
+	note = matrixLayoutNote("--data "+shellQuote(df.data), featureIndexEffect, values, rows, cols, textFileStart(df.data))
 	if note == "" && df.imageShape == "" && !df.forCheckpoint {
 		// Text files are matrices, so this note and the two above never
 		// meet.
