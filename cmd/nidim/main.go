@@ -199,8 +199,8 @@ func usageText() string {
 
 // writeHelp writes text, the help of the command name ("nidim sweep"), to
 // stdout and returns exitOK. When the write fails, as on a full disk or a
-// closed pipe, it says so on stderr and returns exitFail, as the commands
-// do for their results.
+// closed pipe, it reports the error on stderr and returns exitFail, as
+// the commands do for their results.
 func writeHelp(name, text string, stdout, stderr io.Writer) int {
 	if _, err := io.WriteString(stdout, text); err != nil {
 		fmt.Fprintf(stderr, "%s: writing the help failed: %v.\n", name, err)

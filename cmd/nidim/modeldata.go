@@ -407,8 +407,8 @@ func columnNumbersNote(source string, values []float64, cols int, textStart func
 // dataFileError names --data and its path in err, an error of
 // tensor.ReadMatrixFile, as fileFlagError does. A field of text in a
 // data row gets its own message: a marker of a missing value, such as NA,
-// asks for the value, and other text, such as a category, names its
-// column and says that nidim reads numbers only.
+// requests the value, and other text, such as a category, names its
+// column and states that nidim reads numbers only.
 func dataFileError(path string, err error) error {
 	var invalid *tensor.FormatError
 	if !errors.As(err, &invalid) || invalid.Value == "" {

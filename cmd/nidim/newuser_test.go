@@ -1841,7 +1841,7 @@ func TestEvalReportKeepsFixedReplicates(t *testing.T) {
 // pandas' to_csv writes the row index as a first column unless
 // index=False, under an empty header name. nidim trained on it as one
 // more feature, which tells every row apart, without a word, and embed
-// and score with a model of the file without it said only that the data
+// and score with a model of the file without it reported only that the data
 // had one value too many. Each command that reads the file now names the
 // column and the fix, and stays silent for a first column of other
 // values.
@@ -1893,7 +1893,7 @@ func TestIndexColumnNoted(t *testing.T) {
 
 // A table with a column of categories, or with NA for missing values,
 // gave "invalid CSV file: line 2, field 7: invalid number "blue"", which
-// neither named the column nor said that nidim reads numbers only. The
+// neither named the column nor stated that nidim reads numbers only. The
 // message now names the column from the header and the fix: encode or
 // drop a text column, and fill in or drop a missing value.
 func TestDataTextFieldExplained(t *testing.T) {
@@ -1945,7 +1945,7 @@ func TestDataTextFieldExplained(t *testing.T) {
 
 // An .npy of images saved as (N, H, W), (N, C, H, W) or channels last
 // was read as flat feature vectors without a word, and --encoder cnn then
-// said to use --encoder mlp for feature vectors, although the file stores
+// suggested --encoder mlp for feature vectors, although the file stores
 // the image shape. Train now notes the shape and the --image-shape that
 // gives the image views, and the cnn error names --image-shape too.
 func TestImageArrayNoted(t *testing.T) {

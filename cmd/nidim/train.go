@@ -1568,9 +1568,9 @@ func checkSamples(path string, values []float64, cols int) error {
 }
 
 // imageArrayNote returns a note when shape, that of the array in source,
-// such as "--data x.npy", has three or four dimensions, which nidim reads
-// as flat feature vectors unless --image-shape says that each sample is an
-// image, and "" otherwise. The note gives the --image-shape of the array.
+// such as "--data x.npy", has three or four dimensions, and "" otherwise.
+// nidim reads such an array as flat feature vectors unless --image-shape
+// makes each sample an image. The note gives the --image-shape of the array.
 // For channels last, as (N, H, W, C) with C of 3 or 4 and H above 4, it
 // gives the transpose that nidim's channels-first layout needs first. A
 // single channel last, (N, H, W, 1), has the values of (N, 1, H, W) in the
@@ -1624,7 +1624,7 @@ func loadMatrixData(df dataFlags, seed uint64) (train, test *dim.Dataset, note s
 		return nil, nil, "", fmt.Errorf("invalid --test-fraction %v; use a share between 0 and 1 such as 0.1", df.testFraction)
 	}
 	// The array's own shape, which ReadMatrixFile would flatten to
-	// rows x cols, tells whether the samples may be images.
+	// rows x cols, shows whether the samples may be images.
 	values, fileShape, err := tensor.ReadArrayFile(df.data)
 	if err != nil {
 		return nil, nil, "", dataFileError(df.data, err)
@@ -1743,9 +1743,9 @@ func (b *progressBar) update(p dim.Progress) {
 
 // line returns the status line for p that fits a terminal of width
 // columns (0 for an unknown width). A line as wide as the terminal would
-// wrap, and the \r\033[K of the next redraw erases only its last row, so
-// a narrow terminal first loses the speed, then the loss, then the bar's
-// cells, then the bounds beside the MI and then the MI. Only a terminal
+// wrap, and the \r\033[K of the next redraw would erase only its last
+// row. So a narrow terminal first loses the speed, then the loss, then the
+// bar's cells, then the bounds beside the MI and then the MI. Only a terminal
 // too narrow for the epoch, the percentage and the ETA cuts the line at
 // its edge.
 func (b *progressBar) line(p dim.Progress, width int) string {
@@ -1800,7 +1800,7 @@ func (b *progressBar) clear() {
 }
 
 // viewsText describes the views that cfg draws for samples of the given
-// shape, for the summary line of train: images take the translation,
+// shape, for the summary line of train. Images take the translation,
 // rotation, zoom and pixel noise, and feature vectors the feature noise
 // and masking, so the flags of the other kind have no effect there.
 func viewsText(cfg *dim.Config, shape []int) string {

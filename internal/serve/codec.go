@@ -69,7 +69,7 @@ func checkContentEncoding(r *http.Request) *apiError {
 // wantsNPY reports whether the Accept headers list application/x-npy
 // with a quality above 0 and no lower than that of JSON. JSON's quality
 // is that of the most specific range that matches it: application/json,
-// application/* or */*. Only an explicit application/x-npy asks for NPY,
+// application/* or */*. Only an explicit application/x-npy requests NPY,
 // so that */*, which curl sends, keeps JSON, and a tie between the two
 // goes to NPY, as when both are listed without q. "application/x-npy;
 // q=0.5, application/json" and "application/x-npy;q=0" get JSON.
@@ -202,7 +202,7 @@ func plainJSONError(body []byte, err error) *apiError {
 	if !errors.As(err, &syntaxErr) || syntaxErr.Offset < 1 || syntaxErr.Offset > int64(len(body)) {
 		return nil
 	}
-	// The offending character is the last one read; the word it belongs
+	// The offending character is the last one read. The word it belongs
 	// to may start before it, as the "a" of "nan" or the "I" of
 	// "-Infinity" do.
 	start := int(syntaxErr.Offset) - 1
