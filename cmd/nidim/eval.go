@@ -110,7 +110,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	}
 	df.forCheckpoint = true
 	train, test, dataNote, err := loadData(df, m.Config.Seed)
-	printNote(stderr, "nidim eval", dataNote)
+	printNote(stderr, "nidim eval", dataNote.text)
 	if err != nil {
 		return c.fail(exitUsage, "%v", err)
 	}

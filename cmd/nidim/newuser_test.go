@@ -1975,13 +1975,13 @@ func TestImageArrayNoted(t *testing.T) {
 		shape []int
 		note  string
 	}{
-		{[]int{40, 4, 4}, "holds an array of shape (40, 4, 4), which nidim reads as 40 feature vectors of 16 values each, with the vector views. If each sample is an image, pass --image-shape 1,4,4 for the image views and --encoder cnn\n"},
-		{[]int{40, 3, 6, 6}, "holds an array of shape (40, 3, 6, 6), which nidim reads as 40 feature vectors of 108 values each, with the vector views. If each sample is an image, pass --image-shape 3,6,6 for the image views and --encoder cnn\n"},
+		{[]int{40, 4, 4}, "holds an array of shape (40, 4, 4), which nidim reads as 40 feature vectors of 16 values each, with the vector views. If each sample is an image, pass --image-shape 1,4,4 for the image views and --encoder cnn; " + vectorsAdvice + "\n"},
+		{[]int{40, 3, 6, 6}, "holds an array of shape (40, 3, 6, 6), which nidim reads as 40 feature vectors of 108 values each, with the vector views. If each sample is an image, pass --image-shape 3,6,6 for the image views and --encoder cnn; " + vectorsAdvice + "\n"},
 		{[]int{40, 6, 6, 3}, "holds an array of shape (40, 6, 6, 3), which nidim reads as 40 feature vectors of 108 values each, with the vector views. If each sample is an image with its channels last, nidim needs them first: " +
-			"save the array transposed, as numpy's x.transpose(0, 3, 1, 2), and pass --image-shape 3,6,6 for the image views and --encoder cnn\n"},
+			"save the array transposed, as numpy's x.transpose(0, 3, 1, 2), and pass --image-shape 3,6,6 for the image views and --encoder cnn; " + vectorsAdvice + "\n"},
 		// One channel last has the values of one channel first in the
 		// same order, so it takes no transpose.
-		{[]int{40, 6, 6, 1}, "holds an array of shape (40, 6, 6, 1), which nidim reads as 40 feature vectors of 36 values each, with the vector views. If each sample is an image, pass --image-shape 1,6,6 for the image views and --encoder cnn\n"},
+		{[]int{40, 6, 6, 1}, "holds an array of shape (40, 6, 6, 1), which nidim reads as 40 feature vectors of 36 values each, with the vector views. If each sample is an image, pass --image-shape 1,6,6 for the image views and --encoder cnn; " + vectorsAdvice + "\n"},
 	} {
 		path := write(c.shape...)
 		size := 1
@@ -2013,6 +2013,84 @@ func TestImageArrayNoted(t *testing.T) {
 		code, stderr = train(write(shape...))
 		require.Equal(t, exitOK, code, stderr)
 		assert.NotContains(t, stderr, "holds an array", "%v", shape)
+	}
+}
+
+// Flattened images, such as MNIST as a (N, 784) array, were read as
+// feature vectors with three notes: constant columns, columns of very
+// different spread, and feature noise that buries the narrow ones. Two
+// of them suggested --standardize, wrong advice for pixels. Now one note
+// gives the --image-shape that makes the rows images.
+func TestFlatImageNoted(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	// write saves 40 rows of cols values within [0, top], integers when
+	// top is 255, with the first column constant and the second narrow,
+	// as an image's border and a pixel near it would be.
+	write := func(cols int, top float64) string {
+		t.Helper()
+		x := tensor.New(40, cols)
+		for i := range 40 {
+			for k := range cols {
+				v := rng.Float64() * top
+				switch k {
+				case 0:
+					v = 0
+				case 1:
+					v /= 200
+				}
+				if top == 255 {
+					v = math.Round(v)
+				}
+				x.Data[i*cols+k] = float32(v)
+			}
+		}
+		path := filepath.Join(t.TempDir(), "flat.npy")
+		f, err := os.Create(path)
+		require.NoError(t, err)
+		require.NoError(t, tensor.WriteNPY(f, x))
+		require.NoError(t, f.Close())
+		return path
+	}
+	train := func(path string, extra ...string) string {
+		t.Helper()
+		args := []string{"train", "--data", path, "--dim", "2", "--hidden", "8", "--batch", "16", "--epochs", "1", "--threads", "1",
+			"--recipe", "reference", "--no-eval", "--out", filepath.Join(t.TempDir(), "m.safetensors")}
+		code, _, stderr := runCmd(append(args, extra...)...)
+		require.Equal(t, exitOK, code, stderr)
+		return stderr
+	}
+	for _, c := range []struct {
+		cols int
+		top  float64
+		note string
+	}{
+		{64, 1, "holds 40 rows of 64 values within [0, 1], the layout of flattened 8 x 8 images, which nidim reads as feature vectors with the vector views. " +
+			"If each row is an image, pass --image-shape 1,8,8 for the image views and --encoder cnn; " + vectorsAdvice},
+		{192, 255, "holds 40 rows of 192 integer values within [0, 255], the layout of flattened 3-channel 8 x 8 images, which nidim reads as feature vectors with the vector views. " +
+			"If each row is an image, pass --image-shape 3,8,8 for the image views and --encoder cnn; " + vectorsAdvice},
+	} {
+		path := write(c.cols, c.top)
+		stderr := train(path)
+		assert.Contains(t, stderr, "nidim train: note: --data "+path+" "+c.note+"\n")
+		for _, other := range []string{"constant", "standard deviation", "--feature-noise"} {
+			assert.NotContains(t, stderr, other, "%d columns", c.cols)
+		}
+		// --standardize declares the rows feature vectors, so the
+		// image note gives way to the note for --standardize.
+		stderr = train(path, "--standardize")
+		assert.NotContains(t, stderr, "layout of flattened")
+		assert.Contains(t, stderr, "column 1 (counting from 1) is constant over the 36 training rows, so --standardize centres it")
+	}
+
+	// Rows that are not square images, or values beyond pixels, keep
+	// the notes on feature vectors.
+	for _, c := range []struct {
+		cols int
+		top  float64
+	}{{49, 1}, {66, 1}, {64, 2}} {
+		stderr := train(write(c.cols, c.top))
+		assert.NotContains(t, stderr, "layout of flattened", "%d columns within [0, %v]", c.cols, c.top)
+		assert.Contains(t, stderr, "column 1 (counting from 1) is constant", "%d columns within [0, %v]", c.cols, c.top)
 	}
 }
 

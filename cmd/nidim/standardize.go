@@ -35,10 +35,12 @@ func checkStandardizeData(df dataFlags, shape []int) error {
 // --standardize takes. Without --standardize it also notes the columns
 // whose spread the vector views' noise, noise.value, exceeds (see
 // featureNoiseNote). Images are not checked and get no standardization,
-// because constant pixels, such as MNIST's borders, are common. A feature
+// because constant pixels, such as MNIST's borders, are common. Neither
+// do vectors that look like images, when images is set, unless
+// standardize is: the note on the layout already covers them. A feature
 // counts as constant as in dim.FitStandardization, and standardize
 // selects the notes for --standardize.
-func checkFeatureSpread(df dataFlags, train *dim.Dataset, standardize bool, noise featureNoise) (*dim.Standardization, []string, error) {
+func checkFeatureSpread(df dataFlags, train *dim.Dataset, standardize, images bool, noise featureNoise) (*dim.Standardization, []string, error) {
 	if len(train.Shape) != 1 {
 		return nil, nil, nil
 	}
@@ -48,6 +50,9 @@ func checkFeatureSpread(df dataFlags, train *dim.Dataset, standardize bool, nois
 	}
 	rows, cols := train.X.Shape[0], train.X.Shape[1]
 	if len(constant) < cols {
+		if images && !standardize {
+			return s, nil, nil
+		}
 		var notes []string
 		if note := constantFeaturesNote(constant, rows, standardize); note != "" {
 			notes = append(notes, note)

@@ -268,7 +268,11 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	}
 
 	train, test, dataNote, err := loadData(df, base.Seed)
-	printNote(stderr, "nidim sweep", dataNote)
+	if dataNote.images && base.Standardize {
+		// As in nidim train: --standardize declares feature vectors.
+		dataNote = layoutNote{}
+	}
+	printNote(stderr, "nidim sweep", dataNote.text)
 	printNote(stderr, "nidim sweep", threadsNote(*threads, true))
 	if err != nil {
 		return fail(exitUsage, "%v", err)
@@ -286,7 +290,7 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	}
 	// Every run trains on the same split, so the notes on the features
 	// are printed once, after the header line.
-	_, featureNotes, err := checkFeatureSpread(df, train, base.Standardize, newFeatureNoise(base, recipeUsed, explicit))
+	_, featureNotes, err := checkFeatureSpread(df, train, base.Standardize, dataNote.images, newFeatureNoise(base, recipeUsed, explicit))
 	if err != nil {
 		return fail(exitUsage, "%v", err)
 	}

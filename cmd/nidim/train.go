@@ -624,7 +624,12 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 
 	df.forCheckpoint = *resume != ""
 	train, test, dataNote, err := loadData(df, cfg.Seed)
-	printNote(stderr, "nidim train", dataNote)
+	if dataNote.images && cfg.Standardize {
+		// --standardize applies to feature vectors only, so the user
+		// has already answered the note's question.
+		dataNote = layoutNote{}
+	}
+	printNote(stderr, "nidim train", dataNote.text)
 	if err != nil {
 		return fail(exitUsage, "%v", err)
 	}
@@ -645,7 +650,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 				return fail(exitUsage, "%v", err)
 			}
 		}
-		if standardization, featureNotes, err = checkFeatureSpread(df, train, cfg.Standardize, newFeatureNoise(cfg, recipeUsed, explicit)); err != nil {
+		if standardization, featureNotes, err = checkFeatureSpread(df, train, cfg.Standardize, dataNote.images, newFeatureNoise(cfg, recipeUsed, explicit)); err != nil {
 			return fail(exitUsage, "%v", err)
 		}
 	}
@@ -1441,24 +1446,34 @@ func (e *evalResult) write(w io.Writer, bounds string, capacity, lnB float64) er
 	return e.Report.WriteText(w)
 }
 
+// layoutNote is a note on the layout of a matrix file --data. Its text
+// is "" when none applies. It notes a first row of column numbers (see
+// columnNumbersNote), a first column of row numbers (see
+// indexColumnNote), or images read as vectors (see imageArrayNote and
+// flatImageNote).
+type layoutNote struct {
+	text string
+	// images is set when text suggests --image-shape. Pixels read as
+	// feature vectors often trip the notes on constant and narrow
+	// columns, whose advice of --standardize would contradict it.
+	images bool
+}
+
 // loadData returns the training and test splits selected by df: the
 // built-in MNIST, an MNIST-style directory, or a matrix file split by
-// seed. note is a note on the layout of a matrix file, or "": a first
-// row of column numbers (see columnNumbersNote), a first column of row
-// numbers (see indexColumnNote) or an array of images read as vectors
-// (see imageArrayNote). It can come with an error that the layout
-// causes, such as a --labels count that does not match, so callers print
-// it first.
-func loadData(df dataFlags, seed uint64) (train, test *dim.Dataset, note string, err error) {
+// seed. The note on the file's layout can come with an error that the
+// layout causes, such as a --labels count that does not match, so
+// callers print it first.
+func loadData(df dataFlags, seed uint64) (train, test *dim.Dataset, note layoutNote, err error) {
 	if df.data == "" || isDir(df.data) {
 		if df.labels != "" {
-			return nil, nil, "", matrixOnlyError("--labels", df.labels, df.data)
+			return nil, nil, layoutNote{}, matrixOnlyError("--labels", df.labels, df.data)
 		}
 		if df.imageShape != "" {
-			return nil, nil, "", matrixOnlyError("--image-shape", df.imageShape, df.data)
+			return nil, nil, layoutNote{}, matrixOnlyError("--image-shape", df.imageShape, df.data)
 		}
 		if df.testFraction != defaultTestFraction {
-			return nil, nil, "", fmt.Errorf("--test-fraction applies to a matrix file --data; an MNIST-style data set has its own test split")
+			return nil, nil, layoutNote{}, fmt.Errorf("--test-fraction applies to a matrix file --data; an MNIST-style data set has its own test split")
 		}
 		var tr, te *mnist.Set
 		if df.data == "" {
@@ -1467,11 +1482,11 @@ func loadData(df dataFlags, seed uint64) (train, test *dim.Dataset, note string,
 			tr, te, err = mnist.LoadDir(df.data)
 		}
 		if err != nil {
-			return nil, nil, "", err
+			return nil, nil, layoutNote{}, err
 		}
 		shape := []int{1, tr.Height, tr.Width}
 		return &dim.Dataset{X: tr.Images, Shape: shape, Labels: tr.Labels},
-			&dim.Dataset{X: te.Images, Shape: shape, Labels: te.Labels}, "", nil
+			&dim.Dataset{X: te.Images, Shape: shape, Labels: te.Labels}, layoutNote{}, nil
 	}
 	return loadMatrixData(df, seed)
 }
@@ -1613,34 +1628,86 @@ func imageArrayNote(source string, shape []int) string {
 		return ""
 	}
 	if transpose {
-		return fmt.Sprintf("%s. If each sample is an image with its channels last, nidim needs them first: save the array transposed, as numpy's x.transpose(0, 3, 1, 2), and pass --image-shape %s for the image views and --encoder cnn",
-			read, image)
+		return fmt.Sprintf("%s. If each sample is an image with its channels last, nidim needs them first: save the array transposed, as numpy's x.transpose(0, 3, 1, 2), and pass --image-shape %s for the image views and --encoder cnn; %s",
+			read, image, vectorsAdvice)
 	}
-	return fmt.Sprintf("%s. If each sample is an image, pass --image-shape %s for the image views and --encoder cnn", read, image)
+	return fmt.Sprintf("%s. If each sample is an image, pass --image-shape %s for the image views and --encoder cnn; %s", read, image, vectorsAdvice)
 }
 
-func loadMatrixData(df dataFlags, seed uint64) (train, test *dim.Dataset, note string, err error) {
+// vectorsAdvice ends the notes on images read as vectors. They replace
+// the notes on constant and narrow columns, which pixels often trip, so
+// they keep those notes' advice for data that are vectors after all.
+const vectorsAdvice = "if the samples are feature vectors of different scales, pass --standardize"
+
+// minFlatImageSide is the smallest height and width that flatImageNote
+// takes a row for. Fewer columns in [0, 1], such as 16, are more often
+// features than 4 x 4 images.
+const minFlatImageSide = 8
+
+// flatImageNote returns a note when every one of the rows x cols values,
+// read from source, is a pixel value (within [0, 1], or an integer
+// within [0, 255]) and cols is that of a flattened square image of one
+// or three channels, such as 784 = 28 x 28. nidim reads such rows as
+// feature vectors unless --image-shape makes them images. It returns ""
+// otherwise.
+func flatImageNote(source string, values []float64, rows, cols int) string {
+	channels, side := 0, 0
+	for _, c := range []int{1, 3} {
+		h := int(math.Sqrt(float64(cols / c)))
+		if cols%c == 0 && h*h == cols/c && h >= minFlatImageSide {
+			channels, side = c, h
+		}
+	}
+	if side == 0 {
+		return ""
+	}
+	unit, integers := true, true
+	for _, v := range values {
+		unit = unit && v >= 0 && v <= 1
+		integers = integers && v >= 0 && v <= 255 && v == math.Trunc(v)
+		if !unit && !integers {
+			return ""
+		}
+	}
+	kind := "values within [0, 1]"
+	if !unit {
+		kind = "integer values within [0, 255]"
+	}
+	image := fmt.Sprintf("%d x %d images", side, side)
+	if channels == 3 {
+		image = fmt.Sprintf("3-channel %d x %d images", side, side)
+	}
+	return fmt.Sprintf("%s holds %s of %d %s, the layout of flattened %s, which nidim reads as feature vectors with the vector views. If each row is an image, pass --image-shape %d,%d,%d for the image views and --encoder cnn; %s",
+		source, plural(rows, "row", "rows"), cols, kind, image, channels, side, side, vectorsAdvice)
+}
+
+func loadMatrixData(df dataFlags, seed uint64) (train, test *dim.Dataset, note layoutNote, err error) {
 	if !(df.testFraction > 0 && df.testFraction < 1) {
-		return nil, nil, "", fmt.Errorf("invalid --test-fraction %v; use a share between 0 and 1 such as 0.1", df.testFraction)
+		return nil, nil, layoutNote{}, fmt.Errorf("invalid --test-fraction %v; use a share between 0 and 1 such as 0.1", df.testFraction)
 	}
 	// The array's own shape, which ReadMatrixFile would flatten to
 	// rows x cols, shows whether the samples may be images.
 	values, fileShape, err := tensor.ReadArrayFile(df.data)
 	if err != nil {
-		return nil, nil, "", dataFileError(df.data, err)
+		return nil, nil, layoutNote{}, dataFileError(df.data, err)
 	}
 	rows, cols := tensor.MatrixSize(fileShape)
 	if rows == 0 {
-		return nil, nil, "", noSamplesError(df.data)
+		return nil, nil, layoutNote{}, noSamplesError(df.data)
 	}
 	if err := checkSamples(df.data, values, cols); err != nil {
-		return nil, nil, "", err
+		return nil, nil, layoutNote{}, err
 	}
-	note = matrixLayoutNote("--data "+shellQuote(df.data), featureIndexEffect, values, rows, cols, textFileStart(df.data))
-	if note == "" && df.imageShape == "" && !df.forCheckpoint {
-		// Text files are matrices, so this note and the two above never
-		// meet.
-		note = imageArrayNote("--data "+shellQuote(df.data), fileShape)
+	source := "--data " + shellQuote(df.data)
+	note.text = matrixLayoutNote(source, featureIndexEffect, values, rows, cols, textFileStart(df.data))
+	if note.text == "" && df.imageShape == "" && !df.forCheckpoint {
+		// Text files are matrices, so the array note and the two above
+		// never meet.
+		note.text = imageArrayNote(source, fileShape)
+		if note.text == "" && len(fileShape) == 2 {
+			note.text = flatImageNote(source, values, rows, cols)
+		}
+		note.images = note.text != ""
 	}
 	shape := []int{cols}
 	if df.imageShape != "" {
