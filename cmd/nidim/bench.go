@@ -251,7 +251,7 @@ func parseGemmSizes(list string) ([]gemmShape, error) {
 		}
 		size, err := strconv.Atoi(field)
 		if err != nil || size < 1 || size > 1<<15 {
-			return nil, fmt.Errorf("invalid size %q in --sizes: use comma-separated integers from 1 to 32768, such as 256,512.", field)
+			return nil, fmt.Errorf("invalid size %q in --sizes: use comma-separated integers from 1 to 32768, such as 256,512", field)
 		}
 		shapes = append(shapes, gemmShape{size, size, size, "NN"})
 	}

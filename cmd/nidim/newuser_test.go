@@ -630,6 +630,7 @@ func TestTrainStopsWhenTrainingDiverges(t *testing.T) {
 	code, stdout, stderr := runCmd("train", "--data", data, "--labels", labels, "--dim", "2", "--hidden", "8",
 		"--batch", "24", "--epochs", "1", "--threads", "1", "--no-eval", "--out", out)
 	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stdout, "MI estimate (last training epoch)")
 	trained, err := os.ReadFile(out)
 	require.NoError(t, err)
 	// Under the match recipe the loss stays finite even at this rate, so
