@@ -42,9 +42,11 @@ Flags:
                        directory's pixels are scaled to [0, 1]. A note
                        says when the values look like another scale than
                        the model's training inputs
-  --split NAME         for MNIST-style data: test or train (default test);
-                       a matrix file is embedded whole and takes no
-                       --split train
+  --split NAME         for MNIST-style data: test or train (default test).
+                       An IDX directory needs only the two files of the
+                       split, such as t10k-images-idx3-ubyte and
+                       t10k-labels-idx1-ubyte for test. A matrix file is
+                       embedded whole and takes no --split train
   --prior NAME         write the embeddings of a model trained for gaussian,
                        logistic, laplace or exponential in another of these
                        priors (default: the model's prior); a uniform model

@@ -302,13 +302,9 @@ func stdinCheckpointError(source, path string) error {
 // --data and --split, and checks them against the model. labels are the
 // class labels of MNIST-style data and nil for a matrix file.
 func modelInput(data, split string, m *dim.Model) (x *tensor.Tensor, labels []int, err error) {
-	if data == "" || isDir(data) {
-		var tr, te *mnist.Set
-		if data == "" {
-			tr, te, err = mnist.Load()
-		} else {
-			tr, te, err = mnist.LoadDir(data)
-		}
+	switch {
+	case data == "":
+		tr, te, err := mnist.Load()
 		if err != nil {
 			return nil, nil, err
 		}
@@ -316,7 +312,15 @@ func modelInput(data, split string, m *dim.Model) (x *tensor.Tensor, labels []in
 		if split == "train" {
 			x, labels = tr.Images, tr.Labels
 		}
-	} else {
+	case isDir(data):
+		// Only the files of the split are read, so a directory with only
+		// the test files of another data set can be embedded and scored.
+		set, err := mnist.LoadDirSplit(data, split)
+		if err != nil {
+			return nil, nil, err
+		}
+		x, labels = set.Images, set.Labels
+	default:
 		// A matrix file has no split of its own, so "--split train" would
 		// silently give every row rather than the training rows.
 		if split == "train" {

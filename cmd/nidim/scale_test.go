@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -70,4 +71,44 @@ func TestEmbedOneRowNoScaleNote(t *testing.T) {
 	code, _, stderr := runCmd("embed", model, "--data", row, "--out", filepath.Join(t.TempDir(), "e.csv"))
 	require.Equal(t, exitOK, code, stderr)
 	assert.NotContains(t, stderr, "another scale")
+}
+
+// Scoring the held-out test files of a data set, without its training
+// files, used to fail because embed and score read all four IDX files.
+// Now they read only the files of --split, and the rows and labels are
+// those of the full directory.
+func TestEmbedScoreTestFilesOnly(t *testing.T) {
+	dir := writeIDXDir(t)
+	model := filepath.Join(t.TempDir(), "m.safetensors")
+	code, _, stderr := runCmd("train", "--data", dir, "--dim", "2", "--hidden", "8", "--batch", "16",
+		"--epochs", "1", "--threads", "1", "--no-eval", "--out", model)
+	require.Equal(t, exitOK, code, stderr)
+
+	testOnly := t.TempDir()
+	for _, name := range []string{"t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(testOnly, name), b, 0o644))
+	}
+
+	for _, command := range []string{"embed", "score"} {
+		full := filepath.Join(t.TempDir(), "full.csv")
+		code, _, stderr := runCmd(command, model, "--data", dir, "--out", full)
+		require.Equal(t, exitOK, code, stderr)
+		part := filepath.Join(t.TempDir(), "part.csv")
+		code, _, stderr = runCmd(command, model, "--data", testOnly, "--out", part)
+		require.Equal(t, exitOK, code, "%s: %s", command, stderr)
+
+		want, err := os.ReadFile(full)
+		require.NoError(t, err)
+		got, err := os.ReadFile(part)
+		require.NoError(t, err)
+		assert.Equal(t, string(want), string(got), command)
+		assert.Equal(t, 16, strings.Count(string(got), "\n"), command)
+
+		code, _, stderr = runCmd(command, model, "--data", testOnly, "--split", "train", "--out", part)
+		assert.Equal(t, exitUsage, code, command)
+		assert.Equal(t, "nidim "+command+": train-images-idx3-ubyte and train-images-idx3-ubyte.gz not found in "+testOnly+
+			"; the directory must contain the IDX files of the training split, train-images-idx3-ubyte and train-labels-idx1-ubyte.\n", stderr, command)
+	}
 }

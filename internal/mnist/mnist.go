@@ -58,28 +58,55 @@ func Load() (train, test *Set, err error) {
 // with a .gz suffix or plain. A file present in both forms is an error,
 // because the two copies may differ and neither is clearly the one meant.
 func LoadDir(dir string) (train, test *Set, err error) {
-	if err := checkNoDuplicates(dir); err != nil {
+	if err := checkNoDuplicates(dir, TrainImages, TrainLabels, TestImages, TestLabels); err != nil {
 		return nil, nil, err
 	}
-	open := func(name string) (io.ReadCloser, error) {
+	return load(dirOpener(dir, "the four MNIST IDX files"))
+}
+
+// LoadDirSplit reads one split of an MNIST-style data set from dir: the
+// training split ("train") from TrainImages and TrainLabels, or the test
+// split ("test") from TestImages and TestLabels, in the forms LoadDir
+// accepts. The files of the other split may be missing, so a directory
+// with only the test files of a data set can be embedded and scored.
+func LoadDirSplit(dir, split string) (*Set, error) {
+	images, labels, name := TestImages, TestLabels, "test"
+	switch split {
+	case "test":
+	case "train":
+		images, labels, name = TrainImages, TrainLabels, "training"
+	default:
+		return nil, fmt.Errorf("mnist: invalid split %q; use train or test", split)
+	}
+	if err := checkNoDuplicates(dir, images, labels); err != nil {
+		return nil, err
+	}
+	need := fmt.Sprintf("the IDX files of the %s split, %s and %s", name, images, labels)
+	return loadSet(dirOpener(dir, need), images, labels)
+}
+
+// dirOpener returns a function that opens a file of the data set in dir,
+// gzipped with a .gz suffix or plain. need names the files that dir must
+// contain, for the error on a missing one.
+func dirOpener(dir, need string) func(name string) (io.ReadCloser, error) {
+	return func(name string) (io.ReadCloser, error) {
 		p := filepath.Join(dir, name)
 		if f, err := os.Open(p + ".gz"); err == nil {
 			return f, nil
 		}
 		f, err := os.Open(p)
 		if err != nil {
-			return nil, fmt.Errorf("mnist: %s and %s.gz not found in %s; the directory must contain the four MNIST IDX files", name, name, dir)
+			return nil, fmt.Errorf("mnist: %s and %s.gz not found in %s; the directory must contain %s", name, name, dir, need)
 		}
 		return f, nil
 	}
-	return load(open)
 }
 
-// checkNoDuplicates returns an error that names every file of the data set
-// that dir contains both plain and gzipped.
-func checkNoDuplicates(dir string) error {
+// checkNoDuplicates returns an error that names every file of names that
+// dir contains both plain and gzipped.
+func checkNoDuplicates(dir string, names ...string) error {
 	var pairs []string
-	for _, name := range []string{TrainImages, TrainLabels, TestImages, TestLabels} {
+	for _, name := range names {
 		plain := filepath.Join(dir, name)
 		if isFile(plain) && isFile(plain+".gz") {
 			pairs = append(pairs, plain+" and "+plain+".gz")

@@ -87,6 +87,53 @@ func TestLoadDirPlainAndGzip(t *testing.T) {
 	assert.InDelta(t, 6.0/255, test.Images.Data[5], 1e-7)
 }
 
+// A directory with only the test files, such as the held-out set of
+// another data set, loads its test split, and a missing file of the
+// requested split is named with both files that the split needs.
+func TestLoadDirSplitTestFilesOnly(t *testing.T) {
+	dir := t.TempDir()
+	testImg := append([]byte{0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 2}, 0, 51, 255, 102)
+	testLab := []byte{0, 0, 8, 1, 0, 0, 0, 2, 9, 4}
+	require.NoError(t, os.WriteFile(filepath.Join(dir, TestImages), testImg, 0o644))
+	writeGzip(t, filepath.Join(dir, TestLabels+".gz"), testLab)
+
+	test, err := LoadDirSplit(dir, "test")
+	require.NoError(t, err)
+	assert.Equal(t, []int{2, 2}, test.Images.Shape)
+	assert.Equal(t, []int{9, 4}, test.Labels)
+	assert.Equal(t, 1, test.Height)
+	assert.Equal(t, 2, test.Width)
+	assert.InDelta(t, 0.2, test.Images.Data[1], 1e-7)
+	assert.InDelta(t, 0.4, test.Images.Data[3], 1e-7)
+
+	_, err = LoadDirSplit(dir, "train")
+	require.Error(t, err)
+	assert.Equal(t, "mnist: "+TrainImages+" and "+TrainImages+".gz not found in "+dir+
+		"; the directory must contain the IDX files of the training split, "+TrainImages+" and "+TrainLabels, err.Error())
+
+	_, _, err = LoadDir(dir)
+	require.Error(t, err, "LoadDir still needs all four files")
+	assert.Contains(t, err.Error(), "the directory must contain the four MNIST IDX files")
+
+	_, err = LoadDirSplit(dir, "validation")
+	require.Error(t, err)
+	assert.Equal(t, `mnist: invalid split "validation"; use train or test`, err.Error())
+}
+
+// A file of the requested split present both plain and gzipped is an
+// error, as in LoadDir.
+func TestLoadDirSplitDuplicate(t *testing.T) {
+	dir := writeSet(t, []byte{0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 2, 10, 20}, false)
+	writeGzip(t, filepath.Join(dir, TestImages+".gz"), []byte{0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 2, 10, 20})
+	_, err := LoadDirSplit(dir, "test")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "mnist: both "+filepath.Join(dir, TestImages)+" and "+filepath.Join(dir, TestImages)+".gz exist")
+
+	train, err := LoadDirSplit(dir, "train")
+	require.NoError(t, err, "the duplicate belongs to the other split")
+	assert.Equal(t, []int{4}, train.Labels)
+}
+
 func TestLoadDirMissing(t *testing.T) {
 	_, _, err := LoadDir(t.TempDir())
 	require.Error(t, err)
