@@ -180,11 +180,17 @@ type OutlierEvaluation struct {
 	N int `json:"n"`
 	// CalibrationKS is the Kolmogorov-Smirnov distance of the
 	// in-distribution p-values to U(0, 1) and its p-value.
-	CalibrationKS float64     `json:"calibration_ks"`
-	CalibrationP  float64     `json:"calibration_p_value"`
-	RejectedAt01  float64     `json:"rejected_at_0_01"` // share of in-distribution p-values <= 0.01
-	MeanScore     float64     `json:"mean_score"`       // d when the embeddings follow the prior
-	OutOfDist     []OODResult `json:"ood"`
+	CalibrationKS float64 `json:"calibration_ks"`
+	CalibrationP  float64 `json:"calibration_p_value"`
+	RejectedAt01  float64 `json:"rejected_at_0_01"` // share of in-distribution p-values <= 0.01
+	MeanScore     float64 `json:"mean_score"`       // d when the embeddings follow the prior
+	// Threshold01 is the empirical threshold for a false-alarm rate of
+	// 1 %: at most 1 % of the in-distribution scores exceed it, whether
+	// or not the p-values are calibrated. ThresholdP01 is its p-value, so
+	// p-values below it flag the same inputs.
+	Threshold01  float64     `json:"threshold_at_0_01"`
+	ThresholdP01 float64     `json:"threshold_p_value_at_0_01"`
+	OutOfDist    []OODResult `json:"ood"`
 }
 
 // EvaluateOutliers scores the rows of x (in-distribution inputs, such as a
@@ -205,6 +211,8 @@ func EvaluateOutliers(m *Model, x *tensor.Tensor, shape []int, seed uint64) (*Ou
 	}
 	ev := &OutlierEvaluation{N: len(inP), CalibrationKS: ks.Statistic, CalibrationP: ks.PValue,
 		RejectedAt01: shareAtMost(inP, 0.01), MeanScore: meanOf(inScores)}
+	ev.Threshold01 = exceededByOnePercent(inScores)
+	ev.ThresholdP01 = stats.ChiSquareSurvival(ev.Threshold01, float64(m.Config.Dim))
 	for _, set := range sets {
 		scores, p, err := m.Score(set.X, 1000)
 		if err != nil {
@@ -237,6 +245,15 @@ func shareAtMost(p []float64, level float64) float64 {
 		}
 	}
 	return float64(k) / float64(len(p))
+}
+
+// exceededByOnePercent returns the smallest value of x that at most 1 %
+// of the values of x exceed. Integer division keeps the rank exact.
+func exceededByOnePercent(x []float64) float64 {
+	sorted := slices.Clone(x)
+	slices.Sort(sorted)
+	n := len(sorted)
+	return sorted[n-1-n/100]
 }
 
 func meanOf(x []float64) float64 {

@@ -3,6 +3,7 @@ package dim
 import (
 	"errors"
 	"math"
+	"slices"
 	"path/filepath"
 	"testing"
 
@@ -261,4 +262,43 @@ func TestEvaluateOutliersMatchesScores(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, ks.Statistic, ev.CalibrationKS)
 	assert.Equal(t, 64, ev.N)
+}
+
+// The 1 % threshold is the order statistic that at most 1 % of the
+// scores exceed, and its p-value is the chi-square survival function.
+func TestEvaluateOutliersThreshold(t *testing.T) {
+	m := tinyModel(t, "gaussian", 3)
+	x := randomRows(250, 5, 6)
+	for i, v := range x.Data {
+		x.Data[i] = float32(math.Abs(float64(v))) / 4
+	}
+	ev, err := EvaluateOutliers(m, x, []int{5}, 1)
+	require.NoError(t, err)
+
+	scores, _, err := m.Score(x, 1000)
+	require.NoError(t, err)
+	sorted := slices.Clone(scores)
+	slices.Sort(sorted)
+	// 250 rows: 2 may exceed the threshold, the third largest score.
+	assert.Equal(t, sorted[247], ev.Threshold01)
+	above := 0
+	for _, s := range scores {
+		if s > ev.Threshold01 {
+			above++
+		}
+	}
+	assert.Equal(t, 2, above)
+	assert.Equal(t, stats.ChiSquareSurvival(sorted[247], 3), ev.ThresholdP01)
+}
+
+func TestExceededByOnePercent(t *testing.T) {
+	x := make([]float64, 300)
+	for i := range x {
+		x[i] = float64(299 - i)
+	}
+	// 3 of 300 values (297, 298, 299) may exceed it.
+	assert.Equal(t, 296.0, exceededByOnePercent(x))
+	assert.Equal(t, 98.0, exceededByOnePercent(x[200:]), "of the 100 values 0 to 99, 1 exceeds it")
+	assert.Equal(t, 98.0, exceededByOnePercent(x[201:]), "of the 99 values 0 to 98, none exceeds it")
+	assert.Equal(t, 7.0, exceededByOnePercent([]float64{7}))
 }

@@ -31,8 +31,10 @@ and of a k-nearest-neighbor classifier trained on the training-split
 embeddings.
 
 It also evaluates the outlier scores of nidim score: their calibration (the
-Kolmogorov-Smirnov test of the test split's p-values against U(0, 1)) and
-their AUROC against out-of-distribution sets built from the test split,
+Kolmogorov-Smirnov test of the test split's p-values against U(0, 1)), the
+score that at most 1% of the test inputs exceed, an estimate of the
+threshold for 1% false alarms that does not rely on calibrated p-values,
+and their AUROC against out-of-distribution sets built from the test split,
 named as in the output: inverted, the inputs mirrored in the data's value
 range [lo, hi] (lo + hi - x, which is 1 - x for images in [0, 1]);
 rotated-90, square images turned by 90 degrees; blurred, images blurred
@@ -73,7 +75,9 @@ Flags:
                        channel noise), ln_batch, linear_probe_accuracy,
                        knn_accuracy, report, outliers (n, calibration_ks,
                        calibration_p_value, rejected_at_0_01, mean_score,
-                       and ood: [{name, n, auroc, rejected_at_0_01}]), and
+                       threshold_at_0_01 and threshold_p_value_at_0_01
+                       (the 1% threshold and its p-value), and ood:
+                       [{name, n, auroc, rejected_at_0_01}]), and
                        standardized (whether the model standardizes its
                        inputs, which it then does for this evaluation too)
 `

@@ -103,6 +103,10 @@ func TestEvalReportsOutlierAUROC(t *testing.T) {
 		assert.Equal(t, 24, r.N)
 	}
 	assert.True(t, o.CalibrationP > 0 && o.CalibrationP <= 1)
+	assert.Greater(t, o.Threshold01, 0.0)
+	assert.InDelta(t, stats.ChiSquareSurvival(o.Threshold01, 2), o.ThresholdP01, 1e-15)
+	assert.Contains(t, stdout, `"threshold_at_0_01":`)
+	assert.Contains(t, stdout, `"threshold_p_value_at_0_01":`)
 
 	code, stdout, stderr = runCmd("eval", model, "--data", data, "--labels", labels, "--threads", "1")
 	require.Equal(t, exitOK, code, stderr)
@@ -208,4 +212,24 @@ func TestScoreExtremeValues(t *testing.T) {
 		assert.InDelta(t, 2*c.z*c.z, scores[0], 1e-12*scores[0], c.prior)
 		assert.Equal(t, 0.0, pValues[0], c.prior)
 	}
+}
+
+// eval used to print the calibration test without saying what to do when
+// it rejects. It now prints an empirical 1 % threshold, and a note when
+// the p-values are off.
+func TestWriteOutliersThreshold(t *testing.T) {
+	ev := &dim.OutlierEvaluation{N: 8991, CalibrationKS: 0.0789, CalibrationP: 3.58e-49, RejectedAt01: 0.0037,
+		MeanScore: 4.071, Threshold01: 11.4786, ThresholdP01: 0.02166,
+		OutOfDist: []dim.OODResult{{Name: "inverted", N: 8991, AUROC: 1, RejectedAt01: 0.9992}}}
+	var out strings.Builder
+	writeOutliers(&out, ev, 4)
+	assert.Contains(t, out.String(), "\nthreshold for at most 1% false alarms, from the test scores: score > 11.48, which is p-value < 0.0217\n")
+	assert.Contains(t, out.String(), "\nnote: the test p-values do not follow U(0, 1), so p <= 0.01 flags 0.37% of the test inputs instead of 1%; "+
+		"take thresholds from the scores of in-distribution inputs, as the line above does\n")
+
+	ev.CalibrationP = 0.284
+	out.Reset()
+	writeOutliers(&out, ev, 4)
+	assert.Contains(t, out.String(), "score > 11.48, which is p-value < 0.0217\n")
+	assert.NotContains(t, out.String(), "note:", "calibrated p-values need no note")
 }
