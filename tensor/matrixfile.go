@@ -55,6 +55,14 @@ func matrixFileFormat(path string) (matrixFormat, bool) {
 	return formatUnknown, gz
 }
 
+// IsIDXName reports whether ReadMatrixFile reads path as an IDX file,
+// from its name: a .idx extension or an MNIST-style name such as
+// t10k-images-idx3-ubyte, optionally followed by .gz.
+func IsIDXName(path string) bool {
+	format, _ := matrixFileFormat(path)
+	return format == formatIDX
+}
+
 const matrixExtensions = ".npy, .csv, .tsv, .txt, .idx or -idxN-ubyte, each optionally followed by .gz"
 
 // ReadMatrixFile reads a matrix from path, choosing the format from the

@@ -288,3 +288,17 @@ func TestMatrixSize(t *testing.T) {
 		assert.Equal(t, c.cols, cols, "cols of %v", c.shape)
 	}
 }
+
+func TestIsIDXName(t *testing.T) {
+	for path, want := range map[string]bool{
+		"t10k-images-idx3-ubyte":         true,
+		"dir/train-labels.idx1-ubyte.gz": true,
+		"DATA.IDX":                       true,
+		"x.npy":                          false,
+		"x.csv.gz":                       false,
+		"idx3-ubyte.txt":                 false,
+		"images":                         false,
+	} {
+		assert.Equal(t, want, IsIDXName(path), path)
+	}
+}

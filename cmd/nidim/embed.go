@@ -43,10 +43,11 @@ Flags:
                        says when the values look like another scale than
                        the model's training inputs
   --split NAME         for MNIST-style data: test or train (default test).
-                       An IDX directory needs only the two files of the
-                       split, such as t10k-images-idx3-ubyte and
-                       t10k-labels-idx1-ubyte for test. A matrix file is
-                       embedded whole and takes no --split train
+                       An IDX directory needs only the images of the
+                       split, such as t10k-images-idx3-ubyte for test,
+                       and its labels file, t10k-labels-idx1-ubyte, when
+                       there is one. A matrix file is embedded whole and
+                       takes no --split train
   --prior NAME         write the embeddings of a model trained for gaussian,
                        logistic, laplace or exponential in another of these
                        priors (default: the model's prior); a uniform model

@@ -261,8 +261,12 @@ func scaleNote(data, path string, m *dim.Model, values []float32) string {
 		source, r, shellQuote(path), *m.Inputs)
 	// Pixels read from a single IDX file against a model trained on an
 	// IDX directory, or the reverse.
-	if ratio := r.Span() / m.Inputs.Span(); (ratio > 200 && ratio < 300) || (ratio > 1.0/300 && ratio < 1.0/200) {
+	ratio := r.Span() / m.Inputs.Span()
+	if (ratio > 200 && ratio < 300) || (ratio > 1.0/300 && ratio < 1.0/200) {
 		note += ". A factor of 255 is the difference between an IDX directory, whose pixels nidim scales to [0, 1], and a single IDX file, read as raw values 0-255: pass --data in the form the model was trained on"
+	}
+	if ratio > 200 && ratio < 300 && tensor.IsIDXName(data) {
+		note += ". A directory that contains only the images, named " + mnist.TestImages + ", is enough for embed and score"
 	}
 	return note
 }

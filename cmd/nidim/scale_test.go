@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nidim/nidim/tensor"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -53,13 +54,39 @@ func TestEmbedScoreNoteOtherScale(t *testing.T) {
 		require.Equal(t, exitOK, code, stderr)
 		assert.Contains(t, stderr, "nidim "+command+": note: the values of --data "+single+" lie mostly in [0, 255], but "+model+
 			" was trained on values mostly in [0, 1], and inputs on another scale or that far off give embeddings that mean nothing; rescale the data to the training range. "+
-			"A factor of 255 is the difference between an IDX directory, whose pixels nidim scales to [0, 1], and a single IDX file, read as raw values 0-255: pass --data in the form the model was trained on\n")
+			"A factor of 255 is the difference between an IDX directory, whose pixels nidim scales to [0, 1], and a single IDX file, read as raw values 0-255: pass --data in the form the model was trained on. "+
+			"A directory that contains only the images, named t10k-images-idx3-ubyte, is enough for embed and score\n")
 		assert.FileExists(t, out, "the note does not stop the command")
 
 		code, _, stderr = runCmd(command, model, "--data", dir, "--out", out)
 		require.Equal(t, exitOK, code, stderr)
 		assert.NotContains(t, stderr, "note", command)
 	}
+
+	// An .npy file of raw pixel values gets the factor of 255, but the
+	// directory is advice for IDX files only.
+	rawNPY := filepath.Join(t.TempDir(), "raw.npy")
+	raw := make([]float64, 32*6)
+	for i := range raw {
+		raw[i] = float64(255 * (i % 2))
+	}
+	require.NoError(t, tensor.WriteMatrixFile(rawNPY, raw, 32, 6))
+	code, _, stderr = runCmd("score", model, "--data", rawNPY, "--out", filepath.Join(t.TempDir(), "s.csv"))
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "A factor of 255 is the difference")
+	assert.NotContains(t, stderr, "A directory that contains only the images")
+
+	// The reverse, a model trained on raw values, gets the factor of 255
+	// but no advice to put the images in a directory.
+	rawModel := filepath.Join(t.TempDir(), "raw.safetensors")
+	code, _, stderr = runCmd("train", "--data", filepath.Join(dir, "train-images-idx3-ubyte"), "--dim", "2", "--hidden", "8", "--batch", "16",
+		"--epochs", "1", "--threads", "1", "--no-eval", "--out", rawModel)
+	require.Equal(t, exitOK, code, stderr)
+	// The 16 test images have too few values for a note on a narrow span.
+	code, _, stderr = runCmd("score", rawModel, "--data", dir, "--split", "train", "--out", filepath.Join(t.TempDir(), "s.csv"))
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "A factor of 255 is the difference")
+	assert.NotContains(t, stderr, "A directory that contains only the images")
 }
 
 // One row of six values near the training mean spans a small part of the
@@ -109,6 +136,27 @@ func TestEmbedScoreTestFilesOnly(t *testing.T) {
 		code, _, stderr = runCmd(command, model, "--data", testOnly, "--split", "train", "--out", part)
 		assert.Equal(t, exitUsage, code, command)
 		assert.Equal(t, "nidim "+command+": train-images-idx3-ubyte and train-images-idx3-ubyte.gz not found in "+testOnly+
-			"; the directory must contain the IDX files of the training split, train-images-idx3-ubyte and train-labels-idx1-ubyte.\n", stderr, command)
+			"; the directory must contain the images of the training split, train-images-idx3-ubyte (its labels file train-labels-idx1-ubyte is optional).\n", stderr, command)
+	}
+
+	// Without the labels file, score writes the score and p-value columns
+	// alone, with the values of the full directory.
+	require.NoError(t, os.Remove(filepath.Join(testOnly, "t10k-labels-idx1-ubyte")))
+	full := filepath.Join(t.TempDir(), "full.csv")
+	code, _, stderr = runCmd("score", model, "--data", dir, "--out", full)
+	require.Equal(t, exitOK, code, stderr)
+	part := filepath.Join(t.TempDir(), "part.csv")
+	code, _, stderr = runCmd("score", model, "--data", testOnly, "--out", part)
+	require.Equal(t, exitOK, code, stderr)
+	want, _, wantCols, err := tensor.ReadMatrixFile(full)
+	require.NoError(t, err)
+	got, rows, cols, err := tensor.ReadMatrixFile(part)
+	require.NoError(t, err)
+	require.Equal(t, 3, wantCols)
+	require.Equal(t, 16, rows)
+	require.Equal(t, 2, cols, "no label column")
+	for i := range rows {
+		assert.Equal(t, want[3*i], got[2*i], "row %d score", i)
+		assert.Equal(t, want[3*i+1], got[2*i+1], "row %d p-value", i)
 	}
 }

@@ -38,13 +38,14 @@ type Set struct {
 	// Images is N x (Height*Width), one image per row, pixel values scaled
 	// from 0..255 to [0, 1].
 	Images *tensor.Tensor
-	// Labels contains the class of each row of Images.
+	// Labels contains the class of each row of Images, or nil when
+	// LoadDirSplit found no labels file.
 	Labels        []int
 	Height, Width int
 }
 
 // Len returns the number of images.
-func (s *Set) Len() int { return len(s.Labels) }
+func (s *Set) Len() int { return s.Images.Shape[0] }
 
 // Load decodes the embedded MNIST training (60000 images) and test (10000
 // images) sets.
@@ -68,7 +69,8 @@ func LoadDir(dir string) (train, test *Set, err error) {
 // training split ("train") from TrainImages and TrainLabels, or the test
 // split ("test") from TestImages and TestLabels, in the forms LoadDir
 // accepts. The files of the other split may be missing, so a directory
-// with only the test files of a data set can be embedded and scored.
+// with only the test files of a data set can be embedded and scored. So
+// may the labels file of the split, and the Set then has nil Labels.
 func LoadDirSplit(dir, split string) (*Set, error) {
 	images, labels, name := TestImages, TestLabels, "test"
 	switch split {
@@ -81,7 +83,10 @@ func LoadDirSplit(dir, split string) (*Set, error) {
 	if err := checkNoDuplicates(dir, images, labels); err != nil {
 		return nil, err
 	}
-	need := fmt.Sprintf("the IDX files of the %s split, %s and %s", name, images, labels)
+	need := fmt.Sprintf("the images of the %s split, %s (its labels file %s is optional)", name, images, labels)
+	if !isFile(filepath.Join(dir, labels)) && !isFile(filepath.Join(dir, labels+".gz")) {
+		labels = ""
+	}
 	return loadSet(dirOpener(dir, need), images, labels)
 }
 
@@ -142,24 +147,33 @@ func load(open func(name string) (io.ReadCloser, error)) (train, test *Set, err 
 	return train, test, nil
 }
 
+// loadSet reads the images imagesName and, unless labelsName is "", the
+// labels labelsName.
 func loadSet(open func(name string) (io.ReadCloser, error), imagesName, labelsName string) (*Set, error) {
 	imgs, imagesName, err := readFile(open, imagesName)
-	if err != nil {
-		return nil, err
-	}
-	labs, labelsName, err := readFile(open, labelsName)
 	if err != nil {
 		return nil, err
 	}
 	if len(imgs.Shape) != 3 {
 		return nil, fmt.Errorf("mnist: %s has %d dimensions, want 3 (count, height, width)", imagesName, len(imgs.Shape))
 	}
-	if len(labs.Shape) != 1 {
-		return nil, fmt.Errorf("mnist: %s has %d dimensions, want 1 (count)", labelsName, len(labs.Shape))
-	}
 	n, h, w := imgs.Shape[0], imgs.Shape[1], imgs.Shape[2]
-	if labs.Shape[0] != n {
-		return nil, fmt.Errorf("mnist: %s has %d labels for %d images in %s", labelsName, labs.Shape[0], n, imagesName)
+	var labels []int
+	if labelsName != "" {
+		labs, labelsName, err := readFile(open, labelsName)
+		if err != nil {
+			return nil, err
+		}
+		if len(labs.Shape) != 1 {
+			return nil, fmt.Errorf("mnist: %s has %d dimensions, want 1 (count)", labelsName, len(labs.Shape))
+		}
+		if labs.Shape[0] != n {
+			return nil, fmt.Errorf("mnist: %s has %d labels for %d images in %s", labelsName, labs.Shape[0], n, imagesName)
+		}
+		labels = make([]int, n)
+		for i, b := range labs.Data {
+			labels[i] = int(b)
+		}
 	}
 	// ReadIDX returns the bytes 0..255 as float32; scale in place.
 	x, err := imgs.Reshape(n, h*w)
@@ -168,10 +182,6 @@ func loadSet(open func(name string) (io.ReadCloser, error), imagesName, labelsNa
 	}
 	for i, b := range x.Data {
 		x.Data[i] = b / 255
-	}
-	labels := make([]int, n)
-	for i, b := range labs.Data {
-		labels[i] = int(b)
 	}
 	return &Set{Images: x, Labels: labels, Height: h, Width: w}, nil
 }

@@ -109,7 +109,7 @@ func TestLoadDirSplitTestFilesOnly(t *testing.T) {
 	_, err = LoadDirSplit(dir, "train")
 	require.Error(t, err)
 	assert.Equal(t, "mnist: "+TrainImages+" and "+TrainImages+".gz not found in "+dir+
-		"; the directory must contain the IDX files of the training split, "+TrainImages+" and "+TrainLabels, err.Error())
+		"; the directory must contain the images of the training split, "+TrainImages+" (its labels file "+TrainLabels+" is optional)", err.Error())
 
 	_, _, err = LoadDir(dir)
 	require.Error(t, err, "LoadDir still needs all four files")
@@ -118,6 +118,26 @@ func TestLoadDirSplitTestFilesOnly(t *testing.T) {
 	_, err = LoadDirSplit(dir, "validation")
 	require.Error(t, err)
 	assert.Equal(t, `mnist: invalid split "validation"; use train or test`, err.Error())
+}
+
+// Without a labels file LoadDirSplit reads the images alone, and a
+// labels file that does not match the images is still an error.
+func TestLoadDirSplitImagesOnly(t *testing.T) {
+	dir := t.TempDir()
+	img := append([]byte{0, 0, 8, 3, 0, 0, 0, 3, 0, 0, 0, 1, 0, 0, 0, 1}, 0, 255, 51)
+	writeGzip(t, filepath.Join(dir, TestImages+".gz"), img)
+
+	test, err := LoadDirSplit(dir, "test")
+	require.NoError(t, err)
+	assert.Nil(t, test.Labels)
+	assert.Equal(t, 3, test.Len())
+	assert.Equal(t, []int{3, 1}, test.Images.Shape)
+	assert.Equal(t, []float32{0, 1, 0.2}, test.Images.Data)
+
+	require.NoError(t, os.WriteFile(filepath.Join(dir, TestLabels), []byte{0, 0, 8, 1, 0, 0, 0, 2, 1, 2}, 0o644))
+	_, err = LoadDirSplit(dir, "test")
+	require.Error(t, err)
+	assert.Equal(t, "mnist: "+filepath.Join(dir, TestLabels)+" has 2 labels for 3 images in "+filepath.Join(dir, TestImages)+".gz", err.Error())
 }
 
 // A file of the requested split present both plain and gzipped is an
