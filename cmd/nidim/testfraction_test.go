@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/nidim/nidim/dim"
+	"github.com/nidim/nidim/internal/mnist"
 	"github.com/nidim/nidim/nn"
 	"github.com/nidim/nidim/tensor"
 	"github.com/stretchr/testify/assert"
@@ -140,7 +141,7 @@ func TestOldCheckpointWithoutTestFraction(t *testing.T) {
 	code, _, stderr = runCmd("eval", model, "--data", data, "--test-fraction", "0.2")
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, stderr, "than the data given (96 x [5] sha256:")
-	assert.Contains(t, stderr, "; pass the --data and --test-fraction it was trained on.\n")
+	assert.Contains(t, stderr, "; pass the --data it was trained on, and for a matrix file the --test-fraction it was trained on.\n")
 }
 
 // A checkpoint from before nidim stored the test fraction gets it when it
@@ -177,6 +178,45 @@ func TestResumeOldCheckpointOtherSplitAdvice(t *testing.T) {
 		"--test-fraction", "0.2", "--epochs", fmt.Sprint(old.Config.Epochs+1), "--threads", "1", "--no-eval")
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, stderr, "than the data given (96 x [5] sha256:")
-	assert.Contains(t, stderr, "; pass the --data and --test-fraction it was trained on.\n")
+	assert.Contains(t, stderr, "; pass the --data it was trained on, and for a matrix file the --test-fraction it was trained on.\n")
 	assert.NotContains(t, stderr, "that the model stores")
+}
+
+// The advice on a data mismatch used to ask for a --test-fraction for a
+// model trained on an MNIST-style directory, although eval rejects that
+// flag for such data. A model that stores its fraction, evaluated on a
+// directory, was asked for the fraction it already stores.
+func TestDataMismatchAdviceDirectory(t *testing.T) {
+	dir := writeIDXDir(t)
+	model := filepath.Join(t.TempDir(), "m.safetensors")
+	code, _, stderr := runCmd("train", "--data", dir, "--dim", "2", "--hidden", "8", "--batch", "16",
+		"--epochs", "1", "--threads", "1", "--no-eval", "--out", model)
+	require.Equal(t, exitOK, code, stderr)
+
+	other := writeIDXDir(t)
+	images := filepath.Join(other, "train-images-idx3-ubyte")
+	body := readFile(t, images)
+	body[len(body)-1] = 255 - body[len(body)-1]
+	require.NoError(t, os.WriteFile(images, body, 0o644))
+	code, _, stderr = runCmd("eval", model, "--data", other, "--threads", "1")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "nidim eval: "+model+": the model was trained on other data (48 x [1 2 3] sha256:")
+	assert.Contains(t, stderr, "; pass the --data it was trained on, and for a matrix file the --test-fraction it was trained on.\n")
+
+	// A matrix of the same images, with the default fraction stored.
+	set, err := mnist.LoadDirSplit(dir, "train")
+	require.NoError(t, err)
+	values := make([]float64, len(set.Images.Data))
+	for i, v := range set.Images.Data {
+		values[i] = float64(v)
+	}
+	matrix := filepath.Join(t.TempDir(), "x.csv")
+	require.NoError(t, tensor.WriteMatrixFile(matrix, values, 48, 6))
+	matrixModel := filepath.Join(t.TempDir(), "mm.safetensors")
+	code, _, stderr = runCmd("train", "--data", matrix, "--image-shape", "1,2,3", "--dim", "2", "--hidden", "8", "--batch", "16",
+		"--epochs", "1", "--threads", "1", "--no-eval", "--out", matrixModel)
+	require.Equal(t, exitOK, code, stderr)
+	code, _, stderr = runCmd("eval", matrixModel, "--data", dir, "--threads", "1")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "; pass the --data it was trained on; the split already uses the --test-fraction 0.1 that the model stores.\n")
 }

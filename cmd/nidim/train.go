@@ -363,11 +363,13 @@ func (d *dataFlags) useModelFraction(path string, m *dim.Model, flagGiven bool) 
 
 // mismatchAdvice returns the advice for a model m whose data fingerprint
 // differs from that of the training split that d selects.
+// A model that stores no fraction was trained on an MNIST-style data set,
+// which takes no --test-fraction, or on a matrix file by an older nidim.
 func (d *dataFlags) mismatchAdvice(m *dim.Model) string {
-	if f := m.Config.TestFraction; f != 0 && d.data != "" && !isDir(d.data) {
+	if f := m.Config.TestFraction; f != 0 {
 		return fmt.Sprintf("pass the --data it was trained on; the split already uses the --test-fraction %v that the model stores", f)
 	}
-	return "pass the --data and --test-fraction it was trained on"
+	return "pass the --data it was trained on, and for a matrix file the --test-fraction it was trained on"
 }
 
 // parseFlags parses args into fs, which takes no positional arguments. It
