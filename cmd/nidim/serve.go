@@ -51,8 +51,10 @@ gzip returns 415):
                     gaussian prior), and its chi-square survival function
                     with d degrees of freedom
   GET  /v1/model    prior, dim, noise_level, input_shape, input_size,
-                    encoder, epoch, calibrated (normalization statistics
-                    recomputed on clean inputs), standardized (whether
+                    encoder, epoch, calibrated (whether the
+                    normalization statistics were recomputed on clean
+                    inputs; it does not mean that the p-values are
+                    calibrated, which nidim eval tests), standardized (whether
                     the model standardizes the raw inputs it receives,
                     as after nidim train --standardize), checkpoint and
                     checkpoint_sha256, max_batch, max_queue and max_body

@@ -240,7 +240,9 @@ func decodeNPY(body []byte, size int) ([]float32, int, *apiError) {
 		message := strings.TrimPrefix(err.Error(), "tensor: ")
 		var unsupported *tensor.UnsupportedError
 		if errors.As(err, &unsupported) {
-			return nil, 0, badRequest("unsupported_npy", "%s; send a 2-D float32 or float64 array", message)
+			// The reader accepts every numeric dtype and arrays of more
+			// than two dimensions, which the advice keeps open.
+			return nil, 0, badRequest("unsupported_npy", "%s. The server reads NPY versions 1.0 to 3.0 of float, integer or bool dtypes, with one input of %d values per index of the first dimension", message, size)
 		}
 		return nil, 0, badRequest("malformed_npy", "invalid NPY body: %s", message)
 	}

@@ -348,6 +348,13 @@ func TestNPYBodyErrorMessages(t *testing.T) {
 		assert.True(t, strings.HasPrefix(e.Error, c.message), "%s: %q does not start with %q", c.name, e.Error, c.message)
 		assert.NotContains(t, e.Error, "tensor:", c.name)
 	}
+	// The advice after an unsupported array named only 2-D float32 and
+	// float64 arrays, though the server reads every numeric dtype and
+	// arrays of more dimensions.
+	r := post(t, ts.URL+"/v1/embed", mediaNPY, "", objects)
+	require.Equal(t, http.StatusBadRequest, r.status, "%s", r.body)
+	assert.True(t, strings.HasSuffix(decodeError(t, r.body).Error,
+		"arr.astype('<f4'). The server reads NPY versions 1.0 to 3.0 of float, integer or bool dtypes, with one input of 4 values per index of the first dimension"), "%s", r.body)
 }
 
 // A compressed body used to be parsed as JSON and rejected with 400, and
