@@ -171,6 +171,11 @@ type OODResult struct {
 	AUROC float64 `json:"auroc"`
 	// RejectedAt01 is the share of the set with p-value <= 0.01.
 	RejectedAt01 float64 `json:"rejected_at_0_01"`
+	// AboveThreshold01 is the share of the set that scores above the
+	// in-distribution threshold OutlierEvaluation.Threshold01: the
+	// detection rate at a false-alarm rate of at most 1 %, which holds
+	// whether or not the p-values are calibrated.
+	AboveThreshold01 float64 `json:"above_threshold_at_0_01"`
 }
 
 // OutlierEvaluation measures the outlier scores of a model: how close
@@ -222,7 +227,8 @@ func EvaluateOutliers(m *Model, x *tensor.Tensor, shape []int, seed uint64) (*Ou
 		if err != nil {
 			return nil, err
 		}
-		ev.OutOfDist = append(ev.OutOfDist, OODResult{Name: set.Name, N: len(p), AUROC: auroc, RejectedAt01: shareAtMost(p, 0.01)})
+		ev.OutOfDist = append(ev.OutOfDist, OODResult{Name: set.Name, N: len(p), AUROC: auroc, RejectedAt01: shareAtMost(p, 0.01),
+			AboveThreshold01: shareAbove(scores, ev.Threshold01)})
 	}
 	return ev, nil
 }
@@ -245,6 +251,17 @@ func shareAtMost(p []float64, level float64) float64 {
 		}
 	}
 	return float64(k) / float64(len(p))
+}
+
+// shareAbove returns the share of x above level.
+func shareAbove(x []float64, level float64) float64 {
+	k := 0
+	for _, v := range x {
+		if v > level {
+			k++
+		}
+	}
+	return float64(k) / float64(len(x))
 }
 
 // exceededByOnePercent returns the smallest value of x that at most 1 %

@@ -3,8 +3,8 @@ package dim
 import (
 	"errors"
 	"math"
-	"slices"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/nidim/nidim/stats"
@@ -289,6 +289,23 @@ func TestEvaluateOutliersThreshold(t *testing.T) {
 	}
 	assert.Equal(t, 2, above)
 	assert.Equal(t, stats.ChiSquareSurvival(sorted[247], 3), ev.ThresholdP01)
+
+	// Each set's detection rate counts its scores above that threshold.
+	sets, err := OODSets(x, []int{5}, 1)
+	require.NoError(t, err)
+	require.Len(t, ev.OutOfDist, len(sets))
+	for i, set := range sets {
+		scores, _, err := m.Score(set.X, 1000)
+		require.NoError(t, err)
+		above := 0
+		for _, s := range scores {
+			if s > ev.Threshold01 {
+				above++
+			}
+		}
+		assert.Equal(t, float64(above)/float64(len(scores)), ev.OutOfDist[i].AboveThreshold01, set.Name)
+	}
+	assert.NotZero(t, ev.OutOfDist[0].AboveThreshold01, "the first set, %s, should lie partly above the threshold", ev.OutOfDist[0].Name)
 }
 
 func TestExceededByOnePercent(t *testing.T) {

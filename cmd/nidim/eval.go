@@ -77,7 +77,8 @@ Flags:
                        calibration_p_value, rejected_at_0_01, mean_score,
                        threshold_at_0_01 and threshold_p_value_at_0_01
                        (the 1% threshold and its p-value), and ood:
-                       [{name, n, auroc, rejected_at_0_01}]), and
+                       [{name, n, auroc, rejected_at_0_01,
+                       above_threshold_at_0_01}]), and
                        standardized (whether the model standardizes its
                        inputs, which it then does for this evaluation too)
 `

@@ -157,8 +157,8 @@ func writeOutliers(w io.Writer, ev *dim.OutlierEvaluation, d int) {
 	if ev.CalibrationP < 0.01 {
 		fmt.Fprintf(w, "note: the test p-values do not follow U(0, 1), so p <= 0.01 flags %.2f%% of the test inputs instead of 1%%; take thresholds from the scores of in-distribution inputs, as the line above does\n", 100*ev.RejectedAt01)
 	}
-	fmt.Fprintf(w, "%-14s  %6s  %7s  %s\n", "OOD set", "n", "AUROC", "p <= 0.01")
+	fmt.Fprintf(w, "%-14s  %6s  %7s  %9s  %s\n", "OOD set", "n", "AUROC", "p <= 0.01", "above the threshold")
 	for _, r := range ev.OutOfDist {
-		fmt.Fprintf(w, "%-14s  %6d  %7.4f  %.2f%%\n", r.Name, r.N, r.AUROC, 100*r.RejectedAt01)
+		fmt.Fprintf(w, "%-14s  %6d  %7.4f  %8.2f%%  %.2f%%\n", r.Name, r.N, r.AUROC, 100*r.RejectedAt01, 100*r.AboveThreshold01)
 	}
 }

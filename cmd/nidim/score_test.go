@@ -111,7 +111,7 @@ func TestEvalReportsOutlierAUROC(t *testing.T) {
 	code, stdout, stderr = runCmd("eval", model, "--data", data, "--labels", labels, "--threads", "1")
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stdout, "calibration: Kolmogorov-Smirnov of the test p-values against U(0, 1)")
-	assert.Regexp(t, `(?m)^inverted\s+24\s+\d\.\d{4}\s+\d+\.\d\d%$`, stdout)
+	assert.Regexp(t, `(?m)^inverted\s+24\s+\d\.\d{4}\s+\d+\.\d\d%\s+\d+\.\d\d%$`, stdout)
 }
 
 func TestUniformPriorReportChecksGrid(t *testing.T) {
@@ -220,9 +220,11 @@ func TestScoreExtremeValues(t *testing.T) {
 func TestWriteOutliersThreshold(t *testing.T) {
 	ev := &dim.OutlierEvaluation{N: 8991, CalibrationKS: 0.0789, CalibrationP: 3.58e-49, RejectedAt01: 0.0037,
 		MeanScore: 4.071, Threshold01: 11.4786, ThresholdP01: 0.02166,
-		OutOfDist: []dim.OODResult{{Name: "inverted", N: 8991, AUROC: 1, RejectedAt01: 0.9992}}}
+		OutOfDist: []dim.OODResult{{Name: "inverted", N: 8991, AUROC: 1, RejectedAt01: 0.9992, AboveThreshold01: 0.9995}}}
 	var out strings.Builder
 	writeOutliers(&out, ev, 4)
+	assert.Contains(t, out.String(), "\nOOD set              n    AUROC  p <= 0.01  above the threshold\n"+
+		"inverted          8991   1.0000     99.92%  99.95%\n")
 	assert.Contains(t, out.String(), "\nthreshold for at most 1% false alarms, from the test scores: score > 11.48, which is p-value < 0.0217\n")
 	assert.Contains(t, out.String(), "\nnote: the test p-values do not follow U(0, 1), so p <= 0.01 flags 0.37% of the test inputs instead of 1%; "+
 		"take thresholds from the scores of in-distribution inputs, as the line above does\n")
