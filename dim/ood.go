@@ -199,13 +199,15 @@ type OutlierEvaluation struct {
 }
 
 // EvaluateOutliers scores the rows of x (in-distribution inputs, such as a
-// test split, of sample shape shape) and the sets OODSets builds from them
-// with seed, using m.Embed and OutlierScores.
-func EvaluateOutliers(m *Model, x *tensor.Tensor, shape []int, seed uint64) (*OutlierEvaluation, error) {
+// test split, of sample shape shape), the sets OODSets builds from them
+// with seed, and then the sets of extra, such as held-out classes, using
+// m.Embed and OutlierScores.
+func EvaluateOutliers(m *Model, x *tensor.Tensor, shape []int, seed uint64, extra ...OODSet) (*OutlierEvaluation, error) {
 	sets, err := OODSets(x, shape, seed)
 	if err != nil {
 		return nil, err
 	}
+	sets = append(sets, extra...)
 	inScores, inP, err := m.Score(x, 1000)
 	if err != nil {
 		return nil, err

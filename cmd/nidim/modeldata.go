@@ -332,12 +332,12 @@ func modelInput(data, split string, m *dim.Model) (x *tensor.Tensor, labels []in
 		}
 		values, rows, cols, err := tensor.ReadMatrixFile(data)
 		if err != nil {
-			return nil, nil, dataFileError(data, err)
+			return nil, nil, dataFileError("--data", data, err)
 		}
 		if rows == 0 {
-			return nil, nil, noSamplesError(data)
+			return nil, nil, noSamplesError("--data", data)
 		}
-		if err := checkSamples(data, values, cols); err != nil {
+		if err := checkSamples("--data", data, values, cols); err != nil {
 			return nil, nil, err
 		}
 		x = tensor.New(rows, cols)
@@ -412,15 +412,15 @@ func columnNumbersNote(source string, values []float64, cols int, textStart func
 		source, start, start+float64(cols-1), start, start+1)
 }
 
-// dataFileError names --data and its path in err, an error of
-// tensor.ReadMatrixFile, as fileFlagError does. A field of text in a
+// dataFileError names the flag, such as --data, and its path in err, an
+// error of tensor.ReadMatrixFile, as fileFlagError does. A field of text in a
 // data row gets its own message: a marker of a missing value, such as NA,
 // requests the value, and other text, such as a category, names its
 // column and states that nidim reads numbers only.
-func dataFileError(path string, err error) error {
+func dataFileError(flagName, path string, err error) error {
 	var invalid *tensor.FormatError
 	if !errors.As(err, &invalid) || invalid.Value == "" {
-		return fileFlagError("--data", path, err)
+		return fileFlagError(flagName, path, err)
 	}
 	where := fmt.Sprintf("line %d, field %d", invalid.Line, invalid.Field)
 	if invalid.Column != "" {
@@ -428,11 +428,11 @@ func dataFileError(path string, err error) error {
 	}
 	switch strings.ToLower(invalid.Value) {
 	case "na", "n/a", "nan", "null", "none", "missing", "?", "-", "--", ".":
-		return fmt.Errorf("--data %s: %s holds %s, a marker of a missing value, which nidim cannot train or embed with; fill the value in or drop the row",
-			path, where, quoteValue(invalid.Value))
+		return fmt.Errorf("%s %s: %s holds %s, a marker of a missing value, which nidim cannot train or embed with; fill the value in or drop the row",
+			flagName, path, where, quoteValue(invalid.Value))
 	}
-	return fmt.Errorf("--data %s: %s holds %s, which is not a number. nidim reads numeric features only, so drop that column or encode its values as numbers (such as one column of 0 or 1 per category)",
-		path, where, quoteValue(invalid.Value))
+	return fmt.Errorf("%s %s: %s holds %s, which is not a number. nidim reads numeric features only, so drop that column or encode its values as numbers (such as one column of 0 or 1 per category)",
+		flagName, path, where, quoteValue(invalid.Value))
 }
 
 // indexColumnNote returns a note when the first of the cols columns of a

@@ -2,6 +2,9 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
+	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -112,6 +115,67 @@ func TestEvalReportsOutlierAUROC(t *testing.T) {
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stdout, "calibration: Kolmogorov-Smirnov of the test p-values against U(0, 1)")
 	assert.Regexp(t, `(?m)^inverted\s+24\s+\d\.\d{4}\s+\d+\.\d\d%\s+\d+\.\d\d%$`, stdout)
+}
+
+// eval built its out-of-distribution sets from the test split only, so
+// a held-out class or another data set needed nidim score and a script.
+// --ood adds such sets to the table and to the JSON.
+func TestEvalOODFlag(t *testing.T) {
+	data, labels, model := trainTinyModel(t)
+	values, rows, cols, err := tensor.ReadMatrixFile(data)
+	require.NoError(t, err)
+	dir := t.TempDir()
+	write := func(name string, rows, cols int, value func(i int) float64) string {
+		t.Helper()
+		x := tensor.New(rows, cols)
+		for i := range x.Data {
+			x.Data[i] = float32(value(i))
+		}
+		path := filepath.Join(dir, name)
+		f, err := os.Create(path)
+		require.NoError(t, err)
+		require.NoError(t, tensor.WriteNPY(f, x))
+		require.NoError(t, f.Close())
+		return path
+	}
+	// The data moved far from every training row, and the data itself.
+	far := write("far.npy", rows, cols, func(i int) float64 { return values[i] + 1000 })
+	same := write("same.npy", rows, cols, func(i int) float64 { return values[i] })
+
+	code, stdout, stderr := runCmd("eval", model, "--data", data, "--labels", labels, "--json", "--threads", "1", "--ood", far, "--ood", same)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "nidim eval: note: the values of --ood "+far+" lie mostly in")
+	assert.NotContains(t, stderr, "--ood "+same)
+	var res struct {
+		Outliers *dim.OutlierEvaluation `json:"outliers"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &res), stdout)
+	require.NotNil(t, res.Outliers)
+	sets := res.Outliers.OutOfDist
+	require.Len(t, sets, 4, "two built-in sets and two of --ood")
+	assert.Equal(t, far, sets[2].Name)
+	assert.Equal(t, rows, sets[2].N)
+	assert.Equal(t, 1.0, sets[2].AUROC)
+	assert.Equal(t, 1.0, sets[2].AboveThreshold01)
+	assert.Equal(t, same, sets[3].Name)
+	assert.Equal(t, rows, sets[3].N)
+	// The test split's rows are among the data's, so the two cannot be
+	// told apart well.
+	assert.InDelta(t, 0.5, sets[3].AUROC, 0.3)
+
+	for _, c := range []struct {
+		path, want string
+	}{
+		{filepath.Join(dir, "missing.npy"), "nidim eval: --ood " + filepath.Join(dir, "missing.npy") + " does not exist; check the path.\n"},
+		{write("narrow.npy", 3, cols+1, func(int) float64 { return 0 }), fmt.Sprintf("nidim eval: --ood %s has %d values per sample, but the model takes samples of shape [%d] (%d values); pass a set of that size.\n",
+			filepath.Join(dir, "narrow.npy"), cols+1, cols, cols)},
+		{write("nan.npy", 3, cols, func(i int) float64 { return math.Log(float64(i) - 1) }), "nidim eval: --ood " + filepath.Join(dir, "nan.npy") +
+			": 2 values are not finite float32 numbers, in row 1 (counting from 1); the first is NaN, in column 1 of row 1; remove or replace them, or drop those rows.\n"},
+	} {
+		code, _, stderr := runCmd("eval", model, "--data", data, "--labels", labels, "--threads", "1", "--ood", c.path)
+		assert.Equal(t, exitUsage, code, c.path)
+		assert.Equal(t, c.want, stderr, c.path)
+	}
 }
 
 func TestUniformPriorReportChecksGrid(t *testing.T) {

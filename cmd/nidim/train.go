@@ -1536,18 +1536,20 @@ func checkKNN(k int, train *dim.Dataset) error {
 	return nil
 }
 
-// noSamplesError returns the error for a matrix --data file at path
-// without rows: an empty file, or a header line alone.
-func noSamplesError(path string) error {
-	return fmt.Errorf("--data %s contains no samples; pass a file with one sample per row", path)
+// noSamplesError returns the error for a matrix file at path, given with
+// the flag flagName such as --data, without rows: an empty file, or a
+// header line alone.
+func noSamplesError(flagName, path string) error {
+	return fmt.Errorf("%s %s contains no samples; pass a file with one sample per row", flagName, path)
 }
 
 // checkSamples returns an error naming the first value of values, a
-// matrix of cols columns read from path, that float32 cannot hold. When
+// matrix of cols columns read from path, given with the flag flagName,
+// that float32 cannot hold. When
 // there are more, it counts them and names their first rows, so that a
 // file with a few rows of missing values is fixed in one pass, not one
 // row per run.
-func checkSamples(path string, values []float64, cols int) error {
+func checkSamples(flagName, path string, values []float64, cols int) error {
 	first, count := -1, 0
 	var rows []int // counting from 1
 	for i, v := range values {
@@ -1566,7 +1568,7 @@ func checkSamples(path string, values []float64, cols int) error {
 	case count == 0:
 		return nil
 	case count == 1:
-		return fmt.Errorf("--data %s: value %v at row %d, column %d (counting from 1) is not a finite float32; remove or replace it", path, values[first], first/cols+1, first%cols+1)
+		return fmt.Errorf("%s %s: value %v at row %d, column %d (counting from 1) is not a finite float32; remove or replace it", flagName, path, values[first], first/cols+1, first%cols+1)
 	}
 	const shown = 5
 	names := make([]string, 0, shown)
@@ -1580,8 +1582,8 @@ func checkSamples(path string, values []float64, cols int) error {
 	case len(rows) > 1:
 		where = "rows " + strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 	}
-	return fmt.Errorf("--data %s: %d values are not finite float32 numbers, in %s (counting from 1); the first is %v, in column %d of row %d; remove or replace them, or drop those rows",
-		path, count, where, values[first], first%cols+1, first/cols+1)
+	return fmt.Errorf("%s %s: %d values are not finite float32 numbers, in %s (counting from 1); the first is %v, in column %d of row %d; remove or replace them, or drop those rows",
+		flagName, path, count, where, values[first], first%cols+1, first/cols+1)
 }
 
 // imageArrayNote returns a note when shape, that of the array in source,
@@ -1691,13 +1693,13 @@ func loadMatrixData(df dataFlags, seed uint64) (train, test *dim.Dataset, note l
 	// rows x cols, shows whether the samples may be images.
 	values, fileShape, err := tensor.ReadArrayFile(df.data)
 	if err != nil {
-		return nil, nil, layoutNote{}, dataFileError(df.data, err)
+		return nil, nil, layoutNote{}, dataFileError("--data", df.data, err)
 	}
 	rows, cols := tensor.MatrixSize(fileShape)
 	if rows == 0 {
-		return nil, nil, layoutNote{}, noSamplesError(df.data)
+		return nil, nil, layoutNote{}, noSamplesError("--data", df.data)
 	}
-	if err := checkSamples(df.data, values, cols); err != nil {
+	if err := checkSamples("--data", df.data, values, cols); err != nil {
 		return nil, nil, layoutNote{}, err
 	}
 	source := "--data " + shellQuote(df.data)
