@@ -54,6 +54,8 @@ func register(c command) {
 }
 
 func main() {
+	ram, limit := machineMemory()
+	setMemoryLimit(os.Getenv("GOMEMLIMIT"), ram, limit)
 	os.Exit(runMain(os.Args[1:], os.Stdout, os.Stderr))
 }
 

@@ -21,11 +21,28 @@ func physicalMemory() uint64 {
 		return 0
 	}
 	ram := uint64(info.Totalram) * uint64(info.Unit)
-	membership, _ := os.ReadFile("/proc/self/cgroup")
-	if limit := cgroupMemoryLimit("/sys/fs/cgroup", membership); limit > 0 {
+	if limit := processMemoryLimit(); limit > 0 {
 		ram = min(ram, limit)
 	}
 	return ram + uint64(info.Totalswap)*uint64(info.Unit)
+}
+
+// machineMemory returns the machine's RAM and the memory limit of the
+// process's control group, both in bytes. Either is 0 when unknown, and
+// the limit is 0 when no group sets one.
+func machineMemory() (ram, limit uint64) {
+	var info unix.Sysinfo_t
+	if err := unix.Sysinfo(&info); err == nil {
+		ram = uint64(info.Totalram) * uint64(info.Unit)
+	}
+	return ram, processMemoryLimit()
+}
+
+// processMemoryLimit returns the lowest memory limit of the process's
+// control group and the groups above it, or 0 when none sets one.
+func processMemoryLimit() uint64 {
+	membership, _ := os.ReadFile("/proc/self/cgroup")
+	return cgroupMemoryLimit("/sys/fs/cgroup", membership)
 }
 
 // cgroupMemoryLimit returns the lowest memory limit set on the process's

@@ -2,6 +2,7 @@ package main
 
 import (
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -91,4 +92,26 @@ func TestHugeCNNNamesImages(t *testing.T) {
 	require.Error(t, err)
 	assert.True(t, strings.HasPrefix(err.Error(), "the cnn encoder for samples of shape [1 40000 40000] has at least"), err.Error())
 	assert.True(t, strings.HasSuffix(err.Error(), "; use smaller images or --encoder mlp"), err.Error())
+}
+
+// The Go runtime ignores a container's memory limit, so nidim lowers its
+// own soft limit below it: otherwise "nidim train" on MNIST under a 400
+// MiB limit grew its heap until the kernel killed it.
+func TestSetMemoryLimitFromCgroup(t *testing.T) {
+	before := debug.SetMemoryLimit(-1)
+	t.Cleanup(func() { debug.SetMemoryLimit(before) })
+	const ram = 24 << 30
+
+	got := setMemoryLimit("", ram, 400<<20)
+	assert.Equal(t, int64(377487360), got, "90 %% of 400 MiB")
+	assert.Equal(t, int64(377487360), debug.SetMemoryLimit(-1), "the runtime's limit")
+
+	debug.SetMemoryLimit(before)
+	assert.Zero(t, setMemoryLimit("1GiB", ram, 400<<20), "GOMEMLIMIT set")
+	assert.Zero(t, setMemoryLimit("off", ram, 400<<20), "GOMEMLIMIT=off")
+	assert.Zero(t, setMemoryLimit("", ram, 0), "no control group limit")
+	assert.Zero(t, setMemoryLimit("", ram, 9223372036854771712), "a version 1 group without a limit")
+	assert.Equal(t, before, debug.SetMemoryLimit(-1), "the runtime's limit stays")
+
+	assert.Equal(t, int64(1932735283), setMemoryLimit("", 0, 2<<30), "RAM unknown")
 }
