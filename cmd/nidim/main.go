@@ -523,14 +523,20 @@ func checkOutputPath(flagName, path string, inputs ...inputFile) error {
 		}
 	}
 	dir := filepath.Dir(target)
+	// A service may run in another working directory than its author
+	// expects, so messages give a relative directory's absolute path too.
+	dirName := dir
+	if abs, err := filepath.Abs(dir); err == nil && abs != dir {
+		dirName = fmt.Sprintf("%s (%s)", dir, abs)
+	}
 	fi, err = os.Stat(dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("the directory %s of %s %s does not exist; create it or choose another path", dir, flagName, name)
+		return fmt.Errorf("the directory %s of %s %s does not exist; create it or choose another path", dirName, flagName, name)
 	case err != nil:
 		return fmt.Errorf("%s %s: %v", flagName, name, err)
 	case !fi.IsDir():
-		return fmt.Errorf("%s %s is inside %s, which is not a directory; choose another path", flagName, name, dir)
+		return fmt.Errorf("%s %s is inside %s, which is not a directory; choose another path", flagName, name, dirName)
 	}
 	// The output replaces the target by a rename, which a read-only file
 	// would not stop, so its permission is checked here, with the
@@ -542,7 +548,7 @@ func checkOutputPath(flagName, path string, inputs ...inputFile) error {
 	}
 	probe, err := os.CreateTemp(dir, ".nidim-write-check-*")
 	if err != nil {
-		return fmt.Errorf("%s %s: cannot create files in %s (%v); choose another directory or change its permissions", flagName, name, dir, errors.Unwrap(err))
+		return fmt.Errorf("%s %s: cannot create files in %s: %v; choose another directory or change its permissions", flagName, name, dirName, errors.Unwrap(err))
 	}
 	probe.Close()
 	os.Remove(probe.Name())

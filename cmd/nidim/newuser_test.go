@@ -430,6 +430,28 @@ func TestOutputPathsAreCheckedBeforeTheWork(t *testing.T) {
 	}
 }
 
+// A service runs in a working directory its author may not expect, such
+// as / under systemd, and "the directory missing" or "cannot create files
+// in ." did not say where that was.
+func TestRelativeOutDirectoryNamedAbsolute(t *testing.T) {
+	data, _, model := trainTinyModel(t)
+	work := t.TempDir()
+	t.Chdir(work)
+	require.NoError(t, os.WriteFile("file", []byte("x"), 0o644))
+
+	code, _, stderr := runCmd("embed", model, "--data", data, "--out", filepath.Join("missing", "z.npy"))
+	assert.Equal(t, exitUsage, code)
+	assert.Equal(t, "nidim embed: the directory missing ("+filepath.Join(work, "missing")+") of --out "+filepath.Join("missing", "z.npy")+" does not exist; create it or choose another path.\n", stderr)
+
+	code, _, stderr = runCmd("embed", model, "--data", data, "--out", filepath.Join("file", "z.npy"))
+	assert.Equal(t, exitUsage, code)
+	assert.Equal(t, "nidim embed: --out "+filepath.Join("file", "z.npy")+" is inside file ("+filepath.Join(work, "file")+"), which is not a directory; choose another path.\n", stderr)
+
+	code, _, stderr = runCmd("embed", model, "--data", data, "--out", filepath.Join(work, "missing", "z.npy"))
+	assert.Equal(t, exitUsage, code)
+	assert.Equal(t, "nidim embed: the directory "+filepath.Join(work, "missing")+" of --out "+filepath.Join(work, "missing", "z.npy")+" does not exist; create it or choose another path.\n", stderr, "an absolute path is named once")
+}
+
 // "nidim train --resume M" without --out used to save the continued model
 // to ./nidim-model.safetensors, over whatever model was there, while the
 // interruption message tells users to run exactly that.
