@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os/signal"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -18,6 +20,7 @@ import (
 
 	"github.com/nidim/nidim/dim"
 	"github.com/nidim/nidim/internal/serve"
+	"github.com/nidim/nidim/simd"
 )
 
 func init() {
@@ -294,10 +297,17 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	}
 	hs := srv.HTTPServer(f.addr)
 	info := model.Info()
-	log.Info("serving", "addr", ln.Addr().String(), "model", f.checkpoint, "sha256", info["checkpoint_sha256"],
+	attrs := []any{"addr", ln.Addr().String(), "model", f.checkpoint, "sha256", info["checkpoint_sha256"],
 		"prior", model.Prior(), "dim", model.Dim(), "input_size", model.InputSize(),
 		"max_batch", f.maxBatch, "max_wait", f.maxWait.String(), "max_queue", f.maxQueue, "max_body", f.maxBody,
-		"timeout", f.timeout.String(), "threads", f.threads, "log_requests", f.logRequests)
+		"timeout", f.timeout.String(), "threads", f.threads, "log_requests", f.logRequests,
+		"simd", simd.Active().Level.String()}
+	// The soft memory limit comes from GOMEMLIMIT or a control group's
+	// memory limit, and math.MaxInt64 means that none is set.
+	if limit := debug.SetMemoryLimit(-1); limit != math.MaxInt64 {
+		attrs = append(attrs, "memory_limit", limit)
+	}
+	log.Info("serving", attrs...)
 	if onListen != nil {
 		onListen(ln.Addr().String())
 	}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/nidim/nidim/dim"
 	"github.com/nidim/nidim/internal/serve"
+	"github.com/nidim/nidim/simd"
 	"github.com/nidim/nidim/tensor"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -59,6 +61,8 @@ func (b *syncBuffer) String() string {
 
 func TestServeCommandRunsAndStops(t *testing.T) {
 	path, m := serveTestModel(t)
+	before := debug.SetMemoryLimit(3 << 30)
+	t.Cleanup(func() { debug.SetMemoryLimit(before) })
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	addrs := make(chan string, 1)
@@ -111,6 +115,8 @@ func TestServeCommandRunsAndStops(t *testing.T) {
 			assert.Equal(t, 4.0, rec["max_batch"])
 			assert.Equal(t, path, rec["model"])
 			assert.Len(t, rec["sha256"], 64)
+			assert.Equal(t, simd.Active().Level.String(), rec["simd"])
+			assert.Equal(t, float64(3<<30), rec["memory_limit"], "the soft memory limit")
 		}
 		if rec["msg"] == "request rejected" {
 			assert.Equal(t, id, rec["request_id"])
