@@ -4,7 +4,8 @@
 //
 // Every level is a [Kernels] value. [Active] returns the one the rest of
 // nidim uses: the best level the CPU supports, capped by the environment
-// variable NIDIM_SIMD (generic, avx2, avx512 or neon) when it is set.
+// variable NIDIM_SIMD (generic, avx2, avx512 or neon) when it is set. A
+// level of another architecture, such as avx2 on arm64, caps nothing.
 // [SetActive] changes it at run time, and [Lookup] returns any supported
 // level without changing the active one, which is how tests run one body
 // on every level.

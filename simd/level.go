@@ -3,6 +3,7 @@ package simd
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,6 +21,19 @@ const (
 )
 
 var levelNames = [numLevels]string{"generic", "avx2", "avx512", "neon"}
+
+// levelArchs holds the GOARCH of each level's assembly, and "" for the
+// generic Go code, which runs everywhere.
+var levelArchs = [numLevels]string{"", "amd64", "amd64", "arm64"}
+
+// Arch returns the GOARCH whose CPUs the level's kernels are written for,
+// such as "amd64" for AVX2, or "" for Generic, which runs on every one.
+func (l Level) Arch() string {
+	if l < numLevels {
+		return levelArchs[l]
+	}
+	return ""
+}
 
 func (l Level) String() string {
 	if l < numLevels {
@@ -187,7 +201,9 @@ func SetActive(l Level) error {
 }
 
 // startLevel is the best supported level, capped by NIDIM_SIMD. An invalid
-// or unsupported value falls back to the best level at or below it.
+// value gives Generic, and an unsupported one the best level at or below
+// it. A level of another architecture, such as avx2 on arm64, caps
+// nothing, so one setting can serve machines of both architectures.
 func startLevel() Level {
 	best := Best()
 	name := os.Getenv(EnvVar)
@@ -197,6 +213,9 @@ func startLevel() Level {
 	want, err := ParseLevel(name)
 	if err != nil {
 		return Generic
+	}
+	if arch := want.Arch(); arch != "" && arch != runtime.GOARCH {
+		return best
 	}
 	for l := want; l > Generic; l-- {
 		if cpuSupports(l) {

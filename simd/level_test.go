@@ -1,6 +1,7 @@
 package simd_test
 
 import (
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -109,6 +110,9 @@ func TestStartLevelFollowsEnv(t *testing.T) {
 
 	for _, l := range allLevels {
 		want := highestSupportedAtOrBelow(l)
+		if l.Arch() != "" && l.Arch() != runtime.GOARCH {
+			want = simd.Best()
+		}
 		t.Setenv(simd.EnvVar, l.String())
 		assert.Equal(t, want, simd.StartLevel(), "%s=%s", simd.EnvVar, l)
 		t.Setenv(simd.EnvVar, strings.ToUpper(l.String()))
@@ -117,6 +121,36 @@ func TestStartLevelFollowsEnv(t *testing.T) {
 
 	t.Setenv(simd.EnvVar, "fastest")
 	assert.Equal(t, simd.Generic, simd.StartLevel(), "an invalid %s falls back to generic", simd.EnvVar)
+}
+
+func TestLevelArch(t *testing.T) {
+	assert.Equal(t, "", simd.Generic.Arch())
+	assert.Equal(t, "amd64", simd.AVX2.Arch())
+	assert.Equal(t, "amd64", simd.AVX512.Arch())
+	assert.Equal(t, "arm64", simd.NEON.Arch())
+	assert.Equal(t, "", simd.Level(99).Arch())
+}
+
+// NIDIM_SIMD=avx2 in a service unit shared by amd64 and arm64 machines
+// gave the arm64 ones the generic kernels, because avx2 comes before
+// neon in the Level order.
+func TestStartLevelOtherArchCapsNothing(t *testing.T) {
+	var others []simd.Level
+	switch runtime.GOARCH {
+	case "arm64":
+		others = []simd.Level{simd.AVX2, simd.AVX512}
+	case "amd64":
+		others = []simd.Level{simd.NEON}
+	default:
+		t.Skipf("no SIMD level is written for %s", runtime.GOARCH)
+	}
+	for _, l := range others {
+		t.Setenv(simd.EnvVar, l.String())
+		assert.Equal(t, simd.Best(), simd.StartLevel(), "%s=%s", simd.EnvVar, l)
+		if runtime.GOARCH == "arm64" && slices.Contains(simd.Supported(), simd.NEON) {
+			assert.Equal(t, simd.NEON, simd.StartLevel(), "%s=%s on arm64", simd.EnvVar, l)
+		}
+	}
 }
 
 func TestSetActive(t *testing.T) {

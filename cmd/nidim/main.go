@@ -576,6 +576,9 @@ func simdEnvWarning() string {
 	if err != nil {
 		return fmt.Sprintf("%s=%s names no SIMD level (%s), so the kernels use %s", simd.EnvVar, name, strings.TrimPrefix(err.Error(), "simd: "), active)
 	}
+	if arch := want.Arch(); arch != "" && arch != runtime.GOARCH {
+		return fmt.Sprintf("%s=%s names an %s level, which caps nothing on %s, so the kernels use %s", simd.EnvVar, name, arch, runtime.GOARCH, active)
+	}
 	// Active follows the variable, capped by what the CPU supports, so it
 	// differs only when that cap applied.
 	if want > active {

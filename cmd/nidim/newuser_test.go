@@ -1068,6 +1068,21 @@ func TestMisspelledSIMDLevelWarns(t *testing.T) {
 	assert.Contains(t, stderr, `nidim: warning: NIDIM_SIMD=avx-2 names no SIMD level (unknown level "avx-2"`)
 }
 
+// NIDIM_SIMD=avx2 gave arm64 the generic kernels, with a warning that
+// the CPU lacks avx2; a level of another architecture now caps nothing.
+func TestOtherArchSIMDLevelWarns(t *testing.T) {
+	other := map[string]simd.Level{"amd64": simd.NEON, "arm64": simd.AVX2}
+	l, ok := other[runtime.GOARCH]
+	if !ok {
+		t.Skipf("no SIMD level is written for %s", runtime.GOARCH)
+	}
+	t.Setenv(simd.EnvVar, l.String())
+	code, _, stderr := runCmd("version")
+	require.Equal(t, exitOK, code, stderr)
+	want := fmt.Sprintf("nidim: warning: NIDIM_SIMD=%s names an %s level, which caps nothing on %s, so the kernels use %s\n", l, l.Arch(), runtime.GOARCH, simd.Active().Level)
+	assert.Equal(t, want, stderr)
+}
+
 // --out could name a file of an MNIST-style --data folder and replace it.
 func TestOutputMayNotReplaceIDXFile(t *testing.T) {
 	dir := t.TempDir()
