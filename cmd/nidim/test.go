@@ -75,10 +75,9 @@ Flags:
                         until 10 are at least as extreme as its statistic,
                         giving p = 10/L after L replicates, or until N,
                         giving at least 1/(N+1) (default: the least N that
-                        lets Holm over
-                        the run's K p-values reject on that one alone,
-                        K/alpha - 1, at least 999 and at most 19999). Not
-                        with --replicates
+                        lets Holm over the run's K p-values reject on that
+                        one alone, K/alpha - 1, at least 999 and at most
+                        19999). Not with --replicates
   --seed S              seed of every subsample and Monte Carlo draw, an
                         unsigned integer; equal seeds give equal output
                         (default 1)

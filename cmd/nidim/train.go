@@ -169,10 +169,9 @@ Training:
                        run's (a note on stderr says when the threads or
                        the SIMD level differ); with the cosine schedule, a
                        changed --epochs changes the remaining learning
-                       rates. Every model and training
-                       flag but --epochs and --threads comes from the
-                       checkpoint, so none of them, nor --recipe, may be
-                       given
+                       rates. Every model and training flag but --epochs
+                       and --threads comes from the checkpoint, so none
+                       of them, nor --recipe, may be given
 
 Data and output:
   --data PATH          a directory with the four MNIST-style IDX files
