@@ -1,12 +1,151 @@
 package main
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
+
+// flagNamesInSource returns the name of every flag that a non-test file
+// of this package defines: the string literal that a FlagSet method such
+// as String, IntVar or DurationVar takes as its name.
+func flagNamesInSource(t *testing.T) []string {
+	t.Helper()
+	// The position of the name among the arguments of each method.
+	nameArg := map[string]int{
+		"String": 0, "Int": 0, "Int64": 0, "Uint": 0, "Uint64": 0, "Float64": 0, "Bool": 0, "Duration": 0, "Func": 0, "BoolFunc": 0,
+		"StringVar": 1, "IntVar": 1, "Int64Var": 1, "UintVar": 1, "Uint64Var": 1, "Float64Var": 1, "BoolVar": 1, "DurationVar": 1, "Var": 1, "TextVar": 1,
+	}
+	flagName := regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
+	files, err := filepath.Glob("*.go")
+	require.NoError(t, err)
+	fset := token.NewFileSet()
+	seen := map[string]bool{}
+	for _, path := range files {
+		if strings.HasSuffix(path, "_test.go") {
+			continue
+		}
+		file, err := parser.ParseFile(fset, path, nil, 0)
+		require.NoError(t, err)
+		ast.Inspect(file, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			sel, ok := call.Fun.(*ast.SelectorExpr)
+			if !ok {
+				return true
+			}
+			i, ok := nameArg[sel.Sel.Name]
+			if !ok || i >= len(call.Args) {
+				return true
+			}
+			lit, ok := call.Args[i].(*ast.BasicLit)
+			if !ok || lit.Kind != token.STRING {
+				return true
+			}
+			if name, err := strconv.Unquote(lit.Value); err == nil && flagName.MatchString(name) {
+				seen[name] = true
+			}
+			return true
+		})
+	}
+	names := make([]string, 0, len(seen))
+	for name := range seen {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// acceptedFlags returns the names among candidates that the command
+// prefix, such as "plot qq", accepts. Each probe passes the flag with the
+// value 1 and then an unknown flag, so that parsing stops with an error
+// before the command does any work.
+func acceptedFlags(t *testing.T, prefix []string, candidates []string) []string {
+	t.Helper()
+	var accepted []string
+	for _, name := range candidates {
+		args := append(slices.Clone(prefix), "--"+name+"=1", "--nidim-probe-unknown")
+		code, _, stderr := runCmd(args...)
+		require.NotEqual(t, exitOK, code, "%v ran instead of rejecting --nidim-probe-unknown", args)
+		if !strings.Contains(stderr, "unknown flag --"+name+";") && !strings.Contains(stderr, "unknown flag --"+name+" (") {
+			accepted = append(accepted, name)
+		}
+	}
+	return accepted
+}
+
+// helpFlags returns the flags that a help text documents: the lines
+// that start with two spaces and "--NAME".
+func helpFlags(help string) []string {
+	entry := regexp.MustCompile(`(?m)^  --([a-z][a-z0-9-]*)`)
+	var names []string
+	for _, m := range entry.FindAllStringSubmatch(help, -1) {
+		if !slices.Contains(names, m[1]) {
+			names = append(names, m[1])
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Every flag that a command accepts has an entry in its help, and every
+// flag entry of the help is accepted. plot and bench document all their
+// kinds in one help text, so there each kind's flags must appear in it,
+// and each flag of it must be accepted by some kind.
+func TestHelpListsAcceptedFlags(t *testing.T) {
+	candidates := flagNamesInSource(t)
+	require.Contains(t, candidates, "max-replicates", "the source scan found no flags")
+
+	single := []string{"train", "embed", "test", "eval", "score", "export", "serve", "sweep"}
+	grouped := map[string][]string{
+		"plot":  {"scatter", "qq", "hist", "curves", "tradeoff"},
+		"bench": {"gemm", "step"},
+	}
+	var covered []string
+	for _, name := range single {
+		covered = append(covered, name)
+		_, help, _ := runCmd("help", name)
+		assert.Equal(t, helpFlags(help), acceptedFlags(t, []string{name}, candidates), "nidim help %s against the flags it accepts", name)
+	}
+	for name, kinds := range grouped {
+		covered = append(covered, name)
+		_, help, _ := runCmd("help", name)
+		documented := helpFlags(help)
+		var union []string
+		for _, kind := range kinds {
+			accepted := acceptedFlags(t, []string{name, kind}, candidates)
+			for _, f := range accepted {
+				assert.Contains(t, documented, f, "nidim %s %s accepts --%s, which nidim help %s does not list", name, kind, f, name)
+				if !slices.Contains(union, f) {
+					union = append(union, f)
+				}
+			}
+		}
+		for _, f := range documented {
+			assert.Contains(t, union, f, "nidim help %s lists --%s, which no kind accepts", name, f)
+		}
+	}
+
+	// version takes no flags, and every other command is checked above.
+	for name := range commands {
+		if name != "version" {
+			assert.Contains(t, covered, name, "command %s has no flag check", name)
+		}
+	}
+	_, help, _ := runCmd("help", "version")
+	assert.Empty(t, helpFlags(help))
+}
 
 // A flag's description is wrapped to fill its lines: nidim help test broke
 // the --max-replicates entry after "lets Holm over", and nidim help train
