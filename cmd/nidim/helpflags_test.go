@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -188,5 +189,75 @@ func TestHelpFlagEntriesFillLines(t *testing.T) {
 			assert.Greater(t, len(previous)+1+len(first), helpWidth-slack,
 				"nidim help %s, line %d ends early: %q, then %q", name, i, previous, first)
 		}
+	}
+}
+
+// readmeCommands returns the nidim command lines of the README: those in
+// its code blocks, without comments, and those in backquotes, with line
+// breaks inside the quotes undone.
+func readmeCommands(t *testing.T) []string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	require.NoError(t, err)
+	fenced := regexp.MustCompile("(?s)```[a-z]*\n(.*?)```")
+	var texts []string
+	for _, block := range fenced.FindAllStringSubmatch(string(data), -1) {
+		for _, line := range strings.Split(block[1], "\n") {
+			line, _, _ = strings.Cut(line, "#")
+			texts = append(texts, line)
+		}
+	}
+	prose := fenced.ReplaceAllString(string(data), "")
+	for _, span := range regexp.MustCompile("`([^`]+)`").FindAllStringSubmatch(prose, -1) {
+		texts = append(texts, strings.ReplaceAll(span[1], "\n", " "))
+	}
+	// A command ends at a pipe or a list separator.
+	command := regexp.MustCompile(`(?:^|[\s|(;&])(nidim [^|;&]*)`)
+	var lines []string
+	for _, text := range texts {
+		for _, m := range command.FindAllStringSubmatch(text, -1) {
+			lines = append(lines, strings.TrimSpace(m[1]))
+		}
+	}
+	return lines
+}
+
+// Every nidim command line in the README names a command, and a kind of
+// plot or bench, that exists, with flags that it accepts.
+func TestReadmeCommandsUseKnownFlags(t *testing.T) {
+	lines := readmeCommands(t)
+	require.Contains(t, lines, "nidim train", "the README's first command")
+	kinds := map[string][]string{
+		"plot":  {"scatter", "qq", "hist", "curves", "tradeoff"},
+		"bench": {"gemm", "step"},
+	}
+	flagToken := regexp.MustCompile(`^--([a-z][a-z0-9-]*)`)
+	for _, line := range lines {
+		fields := strings.Fields(line)
+		if len(fields) < 2 || fields[1] == "help" {
+			continue
+		}
+		name := fields[1]
+		if _, found := commands[name]; !found {
+			t.Errorf("README: %q runs the unknown command %q", line, name)
+			continue
+		}
+		prefix := []string{name}
+		if options, grouped := kinds[name]; grouped {
+			if len(fields) < 3 {
+				continue // "nidim bench" in a list of commands
+			}
+			if !assert.Contains(t, options, fields[2], "README: %q", line) {
+				continue
+			}
+			prefix = append(prefix, fields[2])
+		}
+		var flags []string
+		for _, field := range fields[2:] {
+			if m := flagToken.FindStringSubmatch(field); m != nil {
+				flags = append(flags, m[1])
+			}
+		}
+		assert.Equal(t, flags, acceptedFlags(t, prefix, flags), "README: %q uses a flag that nidim %s rejects", line, strings.Join(prefix, " "))
 	}
 }
