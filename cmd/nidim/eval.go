@@ -59,6 +59,7 @@ Flags:
                        nidim train (default: built-in MNIST)
   --labels FILE        class labels for a matrix --data, one per row, as
                        class numbers 0, 1, 2, ... up to 1000000 (not names)
+                       (default: none, which skips the probe and kNN)
   --image-shape C,H,W  sample shape of a matrix --data (default: vectors)
   --test-fraction F    share of a matrix --data held out for testing; with
                        the model's seed this reproduces the training split
@@ -71,7 +72,7 @@ Flags:
                        the test split is read, or a matrix file, read
                        whole, with samples of the model's input size. The
                        table names the set by PATH. Repeat the flag for
-                       more sets
+                       more sets (default: none, only the built-in sets)
   --knn K              neighbors of the kNN classifier (default 5)
   --knn-metric NAME    euclidean or cosine distance for kNN (default euclidean)
   --threads N          goroutines; 0 for all cores (default 0)

@@ -39,7 +39,8 @@ recomputed on clean inputs.
 
 Flags:
   --model CHECKPOINT
-                the checkpoint to export, here or as the argument
+                the checkpoint to export (required, here or as the
+                argument)
   --out FILE    file to write (required), such as model-export.safetensors;
                 it may not be CHECKPOINT, and an existing file is replaced
                 only when it is empty or a checkpoint, but not the

@@ -261,3 +261,60 @@ func TestReadmeCommandsUseKnownFlags(t *testing.T) {
 		assert.Equal(t, flags, acceptedFlags(t, prefix, flags), "README: %q uses a flag that nidim %s rejects", line, strings.Join(prefix, " "))
 	}
 }
+
+// helpEntries returns the text of each flag entry of a help text, with
+// its continuation lines joined, by flag name.
+func helpEntries(help string) map[string]string {
+	start := regexp.MustCompile(`^  --([a-z][a-z0-9-]*)`)
+	entries := map[string]string{}
+	current := ""
+	for _, line := range strings.Split(help, "\n") {
+		if m := start.FindStringSubmatch(line); m != nil {
+			current = m[1]
+			entries[current] += " " + strings.TrimSpace(line)
+			continue
+		}
+		if current != "" && strings.HasPrefix(line, "   ") {
+			entries[current] += " " + strings.TrimSpace(line)
+			continue
+		}
+		current = ""
+	}
+	return entries
+}
+
+// Every flag that takes a value states its default in the help, or that
+// it is required, or that the recipe ([r]) sets it. The help of --labels
+// stated none, nor did sweep's --image-shape, plot's --out, and the
+// --model of export and serve, which is required.
+func TestHelpEntriesStateDefaults(t *testing.T) {
+	prefixes := map[string][][]string{
+		"plot":  {{"plot", "scatter"}, {"plot", "qq"}, {"plot", "hist"}, {"plot", "curves"}, {"plot", "tradeoff"}},
+		"bench": {{"bench", "gemm"}, {"bench", "step"}},
+	}
+	for name := range commands {
+		if name == "version" {
+			continue
+		}
+		_, help, _ := runCmd("help", name)
+		runs, grouped := prefixes[name]
+		if !grouped {
+			runs = [][]string{{name}}
+		}
+		for flagName, entry := range helpEntries(help) {
+			boolean := false
+			for _, prefix := range runs {
+				args := append(slices.Clone(prefix), "--"+flagName+"=nidim-probe", "--nidim-probe-unknown")
+				_, _, stderr := runCmd(args...)
+				if strings.Contains(stderr, "use true or false") {
+					boolean = true
+				}
+			}
+			if boolean {
+				continue
+			}
+			stated := strings.Contains(entry, "default") || strings.Contains(entry, "required") || strings.Contains(entry, "[r]")
+			assert.True(t, stated, "nidim help %s: --%s states no default:%s", name, flagName, entry)
+		}
+	}
+}

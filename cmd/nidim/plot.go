@@ -51,6 +51,8 @@ Kinds:
 
 Flags of every kind:
   --out FILE          SVG file to write; the name must end in .svg
+                      (default: FILE with its extension replaced by
+                      -KIND.svg, or stdin-KIND.svg for FILE -)
   --title TEXT        figure title (default: the kind and FILE)
 
 scatter:

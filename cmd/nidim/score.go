@@ -71,6 +71,8 @@ Flags:
   --labels FILE        class labels of a matrix --data, one per row, as
                        class numbers 0, 1, 2, ... up to 1000000 (not
                        names), copied to the third column of --out
+                       (default: none, so --out gets two columns for a
+                       matrix --data)
   --batch N            samples per forward pass (default 1000)
   --threads N          goroutines; 0 for all cores (default 0)
 `

@@ -78,7 +78,8 @@ accepting connections, finish the requests in flight and exit with status
 --shutdown-timeout.
 
 Flags:
-  --model CHECKPOINT      the checkpoint to serve, here or as the argument
+  --model CHECKPOINT      the checkpoint to serve (required, here or as the
+                          argument)
   --addr HOST:PORT        address to listen on; :PORT listens on every
                           interface, and port 0 picks a free port
                           (default 127.0.0.1:8080)

@@ -127,7 +127,9 @@ Data:
                        built-in MNIST)
   --labels FILE        class labels for a matrix --data, one per row, as
                        class numbers 0, 1, 2, ... up to 1000000 (not names)
-  --image-shape C,H,W  sample shape of a matrix --data
+                       (default: none, which skips the probe and kNN)
+  --image-shape C,H,W  sample shape of a matrix --data (default: feature
+                       vectors)
   --test-fraction F    share of a matrix --data held out for testing
                        (default 0.1)
 `

@@ -184,6 +184,7 @@ Data and output:
                        (N, H, W): --image-shape makes its rows images
   --labels FILE        class labels for a matrix --data, one per row, as
                        class numbers 0, 1, 2, ... up to 1000000 (not names)
+                       (default: none, which skips the probe and kNN)
   --image-shape C,H,W  sample shape of a matrix --data (default: feature
                        vectors). Images, from this flag or an IDX
                        directory, get the image views; feature vectors get
