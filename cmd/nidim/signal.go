@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"sync"
 	"syscall"
 
@@ -28,6 +29,15 @@ const (
 // stopSignals are the signals that end a command cleanly: Ctrl-C, kill's
 // default and a closed terminal.
 var stopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP}
+
+// trainingStopSignals, which train and sweep catch while they train, add
+// SIGPIPE to stopSignals. A write to standard output or error after the
+// reader of the pipe has exited, as in "nidim train 2>&1 | head", raises
+// it, and by default it kills the process before train saves the epoch it
+// has just finished. Other commands keep the default, which ends them
+// silently as Unix tools end in such a pipe. serve must: once caught,
+// SIGPIPE also comes from a client that closes its connection early.
+var trainingStopSignals = append(slices.Clip(stopSignals), syscall.SIGPIPE)
 
 // runMain runs a command as run does. For a command that does not catch
 // signals itself, it first makes the stopSignals remove the temporary

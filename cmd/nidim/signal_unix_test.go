@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nidim/nidim/dim"
 	"github.com/nidim/nidim/internal/atomicfile"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -142,4 +143,40 @@ func TestTrainCtrlCDuringEvaluationEndsTheProgram(t *testing.T) {
 		_, err = os.Stat(model)
 		assert.False(t, errors.Is(err, os.ErrNotExist), "%v: the model was not saved before the evaluation", extra)
 	}
+}
+
+// "nidim train 2>&1 | head -2" used to be killed by SIGPIPE at the first
+// write after head exited, before the checkpoint of the epoch it had just
+// finished was written. train now catches the signal: it saves its
+// progress and exits as after Ctrl-C, or finishes, and nothing kills it.
+func TestTrainSurvivesClosedStderrPipe(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	model := filepath.Join(dir, "m.safetensors")
+	args := []string{"train", "--data", data, "--labels", labels, "--dim", "2", "--hidden", "8",
+		"--batch", "24", "--epochs", "3", "--threads", "1", "--no-eval", "--out", model}
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), sigintChildEnv+"=write", sigintArgsEnv+"="+strings.Join(args, "\x1f"))
+	stderr, err := cmd.StderrPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	// Read up to the first epoch's line, after which train saves that
+	// epoch, so the next write, the second epoch's line, finds the pipe
+	// closed.
+	next := make([]byte, 1)
+	var header strings.Builder
+	for !strings.Contains(header.String(), "\nepoch 1/3:") || !strings.HasSuffix(header.String(), "\n") {
+		_, err := stderr.Read(next)
+		require.NoError(t, err, "read so far: %q", header.String())
+		header.WriteByte(next[0])
+	}
+	require.NoError(t, stderr.Close())
+	err = cmd.Wait()
+
+	status := cmd.ProcessState.Sys().(syscall.WaitStatus)
+	require.False(t, status.Signaled(), "train was killed by %v after %q", status.Signal(), header.String())
+	assert.Contains(t, []int{exitOK, exitFail}, cmd.ProcessState.ExitCode(), "%v", err)
+	m, err := dim.LoadModel(model)
+	require.NoError(t, err, "the checkpoint was not saved")
+	assert.GreaterOrEqual(t, m.Epoch, 1, "the checkpoint lost the finished epoch")
 }

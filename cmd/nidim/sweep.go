@@ -354,7 +354,7 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 		done[rec[0]] = true
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), stopSignals...)
+	ctx, stop := signal.NotifyContext(context.Background(), trainingStopSignals...)
 	defer stop()
 	// The notes on the settings and the batch concern the runs still to
 	// train.

@@ -740,6 +740,10 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 			printNote(stderr, "nidim train", note)
 		}
 	}
+	// The stop signals and SIGPIPE are caught from the header line on,
+	// because a pipe such as "2>&1 | head -2" may close after any line.
+	ctx, stop := signal.NotifyContext(context.Background(), trainingStopSignals...)
+	defer stop()
 	prior0, _ := cfg.NewPrior()
 	if !*asJSON {
 		// From cfg, not the flag: a resumed model has its own setting.
@@ -784,8 +788,6 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	}
 	startEpoch, startStep := model.Epoch, model.Step
 
-	ctx, stop := signal.NotifyContext(context.Background(), stopSignals...)
-	defer stop()
 	// A checkpoint that cannot be saved, or training that diverged, stops
 	// the run at once instead of after the remaining epochs.
 	ctx, cancel := context.WithCancel(ctx)
