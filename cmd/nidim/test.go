@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/nidim/nidim/stats"
 	"github.com/nidim/nidim/tensor"
@@ -37,7 +38,10 @@ is 0 whenever the tests ran, whatever the verdict, 1 when the run failed and
 2 on invalid flags or input. When stderr is a terminal, one line on it shows
 the current step while the tests run, with the replicates that a Monte Carlo
 test has drawn so far: one that rejects draws all of --max-replicates, which
-takes tens of seconds at 16 columns.
+takes tens of seconds at 16 columns. When stderr is a file or a pipe, a run
+that lasts more than 5 seconds writes that status there as a line of its
+own at most every 10 seconds, with the time elapsed, and a last line when
+the tests finish.
 
 Flags:
   --prior NAME          target distribution, with independent components:
@@ -282,15 +286,22 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 	if !priorGiven && allFinite(data) {
 		printNote(stderr, "nidim test", defaultPriorNote(path, data, "the tests compare them with N(0, I)"))
 	}
-	// On a terminal one line of stderr shows the battery's current step. Elsewhere nothing is added,
-	// so that logs and captured stderr stay as they were.
+	// On a terminal one line of stderr shows the battery's current step.
+	// A log file or pipe gets a plain line now and then, but only once the
+	// battery has run for progressLogDelay, so the stderr of short runs
+	// stays as it was.
 	var progress *progressLine
+	var logged *progressLog
 	if isTerminal(stderr) {
 		progress = &progressLine{w: stderr, prefix: "nidim test: "}
 		opts.Progress = progress.show
+	} else if _, isFile := stderr.(*os.File); isFile {
+		logged = newProgressLog(stderr, "nidim test: ")
+		opts.Progress = logged.show
 	}
 	report, err := stats.BuildReport(stats.Matrix{N: rows, D: cols, Data: data}, opts)
 	progress.clear()
+	logged.finish()
 	if err != nil {
 		msg := strings.TrimPrefix(err.Error(), "stats: ")
 		msg = strings.TrimPrefix(msg, "report: ")
@@ -353,6 +364,52 @@ func (p *progressLine) clear() {
 	if p != nil && p.drawn {
 		fmt.Fprint(p.w, "\r\033[K")
 		p.drawn = false
+	}
+}
+
+// Timing of the progress lines that nidim test writes to a stderr that
+// is a file or a pipe but no terminal.
+const (
+	progressLogDelay    = 5 * time.Second  // silence at the start of a run
+	progressLogInterval = 10 * time.Second // minimum time between two lines
+)
+
+// progressClock is the clock of progressLog. Tests replace it.
+var progressClock = time.Now
+
+// progressLog writes the status of a long run to a log as plain lines:
+// nothing during the first progressLogDelay, then the current status at
+// most once per progressLogInterval, with the time elapsed. A status
+// that arrives within the interval is dropped, so the lines come as the
+// battery reports progress and a step that reports nothing gets no line.
+type progressLog struct {
+	w       io.Writer
+	prefix  string
+	start   time.Time
+	next    time.Time // the earliest time of the next line
+	written bool
+}
+
+func newProgressLog(w io.Writer, prefix string) *progressLog {
+	now := progressClock()
+	return &progressLog{w: w, prefix: prefix, start: now, next: now.Add(progressLogDelay)}
+}
+
+func (p *progressLog) show(status string) {
+	now := progressClock()
+	if now.Before(p.next) {
+		return
+	}
+	fmt.Fprintf(p.w, "%s%s (%s elapsed)\n", p.prefix, status, now.Sub(p.start).Round(time.Second))
+	p.next = now.Add(progressLogInterval)
+	p.written = true
+}
+
+// finish writes the total time when a progress line was written, so that
+// a log shows that the run ended. It does nothing on a nil *progressLog.
+func (p *progressLog) finish() {
+	if p != nil && p.written {
+		fmt.Fprintf(p.w, "%sthe tests finished after %s\n", p.prefix, progressClock().Sub(p.start).Round(time.Second))
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nidim/nidim/tensor"
 	"github.com/stretchr/testify/assert"
@@ -644,4 +645,64 @@ func TestCommandTestNotesMaxReplicatesBelowStop(t *testing.T) {
 	code, _, stderr = runCmd("test", "--tests", "energy-prior", "--max-replicates", "10", path)
 	require.Equal(t, exitOK, code, stderr)
 	assert.NotContains(t, stderr, "stops once")
+}
+
+// runTestLogged runs nidim test with stderr in a file, as under 2>log,
+// with a clock that advances by step on every reading, and returns the
+// exit status, stdout and the file's contents.
+func runTestLogged(t *testing.T, step time.Duration, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	log, err := os.Create(filepath.Join(t.TempDir(), "stderr.log"))
+	require.NoError(t, err)
+	defer log.Close()
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	saved := progressClock
+	progressClock = func() time.Time {
+		now = now.Add(step)
+		return now
+	}
+	defer func() { progressClock = saved }()
+
+	var out bytes.Buffer
+	code = run(append([]string{"test"}, args...), &out, log)
+	logged, err := os.ReadFile(log.Name())
+	require.NoError(t, err)
+	return code, out.String(), string(logged)
+}
+
+// With stderr in a log file, a long nidim test wrote nothing until the
+// report. After its first 5 seconds it now writes the current step at
+// most every 10 seconds, and a last line when the tests finish.
+func TestCommandTestLogsProgressOffTerminal(t *testing.T) {
+	shifted := writeNormalCSV(t, 60, 2, 7, 1)
+	args := []string{"--tests", "energy-prior", "--max-replicates", "200", "--threads", "1", shifted}
+	plainCode, plainOut, plainErr := runCmd(append([]string{"test"}, args...)...)
+	require.Equal(t, exitOK, plainCode, plainErr)
+
+	// Each reading of the clock adds 3 s: the run starts at 3 s, the
+	// step starts at 6 s, and each block of replicates adds 3 s more.
+	code, stdout, stderr := runTestLogged(t, 3*time.Second, args...)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Equal(t, plainOut, stdout, "the report does not change")
+	assert.Equal(t, "nidim test: step 1 of 1: energy-prior, 10 of at most 200 replicates (6s elapsed)\n"+
+		"nidim test: step 1 of 1: energy-prior, 50 of at most 200 replicates (18s elapsed)\n"+
+		"nidim test: step 1 of 1: energy-prior, 120 of at most 200 replicates (30s elapsed)\n"+
+		"nidim test: the tests finished after 39s\n", stderr)
+
+	// The same with --json: stdout holds the JSON report alone.
+	_, plainJSON, _ := runCmd(append([]string{"test", "--json"}, args...)...)
+	code, stdout, stderr = runTestLogged(t, 3*time.Second, append([]string{"--json"}, args...)...)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Equal(t, plainJSON, stdout)
+	assert.Contains(t, stderr, "nidim test: the tests finished after 39s\n")
+
+	// A run shorter than 5 seconds writes nothing.
+	code, stdout, stderr = runTestLogged(t, 100*time.Millisecond, args...)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Equal(t, plainOut, stdout)
+	assert.Empty(t, stderr)
+
+	code, help, _ := runCmd("help", "test")
+	require.Equal(t, exitOK, code)
+	assert.Contains(t, strings.Join(strings.Fields(help), " "), "When stderr is a file or a pipe, a run that lasts more than 5 seconds writes that status there as a line of its own at most every 10 seconds")
 }
