@@ -368,3 +368,71 @@ func TestSequentialNoteInTextReport(t *testing.T) {
 	opts.Replicates, opts.Tests = 0, []string{"ks-prior"}
 	assert.NotContains(t, text(opts), "sequential Monte Carlo p-value")
 }
+
+// HolmReplicates gives nidim test the count that its limit on
+// --max-replicates must never fall below.
+func TestHolmReplicatesFamily(t *testing.T) {
+	for _, c := range []struct {
+		opts               ReportOptions
+		d                  int
+		replicates, family int
+	}{
+		// 11 per-component tests on 16 columns and 8 multivariate ones.
+		{ReportOptions{}, 16, 18399, 184},
+		{ReportOptions{Alpha: 0.05}, 16, 3679, 184},
+		// 3 per-component tests, energy-prior on each of 4 columns and on
+		// all, and sphericity; the grid test is skipped without Eps.
+		{ReportOptions{Prior: "uniform"}, 4, 1799, 18},
+		{ReportOptions{Prior: "uniform", Eps: 0.1}, 4, 2199, 22},
+		{ReportOptions{Tests: []string{"energy"}}, 16, 99, 1},
+	} {
+		replicates, family, err := HolmReplicates(c.opts, c.d)
+		if err != nil {
+			t.Fatalf("%+v: %v", c.opts, err)
+		}
+		if replicates != c.replicates || family != c.family {
+			t.Errorf("%+v, d = %d: got %d replicates for %d p-values, want %d for %d", c.opts, c.d, replicates, family, c.replicates, c.family)
+		}
+	}
+	if _, _, err := HolmReplicates(ReportOptions{Prior: "cauchy"}, 2); err == nil {
+		t.Error("unknown prior: no error")
+	}
+}
+
+// nidim test rejects a --max-replicates above h K/alpha because a larger
+// maximum changes no rejection: a sequential p-value with maximum n is at
+// most a >= h/n exactly when its h-th exceedance comes at h/a or later.
+// The rejections at Holm's thresholds alpha/K .. alpha must therefore be
+// the same at n = h K/alpha and at three times that, on every sample.
+func TestSequentialRejectionsStopChangingPastHolmLimit(t *testing.T) {
+	const k, alpha = 3, 0.01
+	need := holmReplicates(k, alpha)
+	limit := DefaultStopAfter * (need + 1)
+	rejected, accepted := 0, 0
+	for i := range 30 {
+		m := normalMatrix(20, 2, uint64(100+i))
+		shift := 0.03 * float64(i)
+		for j := range m.Data {
+			m.Data[j] += shift
+		}
+		seq := MonteCarlo{StopAfter: DefaultStopAfter, Replicates: limit, Seed: 5, Workers: 2}
+		at, err := EnergyPrior(m, "gaussian", seq)
+		require.NoError(t, err)
+		seq.Replicates = 3 * limit
+		beyond, err := EnergyPrior(m, "gaussian", seq)
+		require.NoError(t, err)
+		for rank := 1; rank <= k; rank++ {
+			threshold := alpha / float64(k-rank+1)
+			assert.Equal(t, at.PValue <= threshold, beyond.PValue <= threshold,
+				"shift %g, threshold %g: p %g with at most %d replicates, %g with %d", shift, threshold, at.PValue, limit, beyond.PValue, 3*limit)
+			if at.PValue <= threshold {
+				rejected++
+			} else {
+				accepted++
+			}
+		}
+	}
+	// Both outcomes occur, so the comparison covers each of them.
+	assert.Positive(t, rejected)
+	assert.Positive(t, accepted)
+}

@@ -399,6 +399,22 @@ func reportMaxReplicates(opts ReportOptions, d int) int {
 	return min(DefaultMaxReplicates, max(minReportReplicates, holmReplicates(familySize(opts, d), opts.Alpha)))
 }
 
+// HolmReplicates returns the least Monte Carlo replicate count whose
+// smallest p-value lets Holm's adjustment reject on that p-value alone in
+// a report with opts on d columns. family is the number of p-values that
+// Holm adjusts when every requested entry runs. The count is about
+// family/alpha - 1, the default maximum of the sequential p-values before
+// its floor of 999 and its cap of DefaultMaxReplicates.
+func HolmReplicates(opts ReportOptions, d int) (replicates, family int, err error) {
+	opts, err = normalizeOptions(opts)
+	if err != nil {
+		return 0, 0, err
+	}
+	opts.Tests, _ = skipTests(opts)
+	family = familySize(opts, d)
+	return holmReplicates(family, opts.Alpha), family, nil
+}
+
 // holmReplicates returns the least replicate count B whose smallest
 // Monte Carlo p-value, 1/(B+1), Holm over k p-values at level alpha
 // turns into an adjusted p-value of at most alpha: k/(B+1) <= alpha,

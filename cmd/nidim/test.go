@@ -73,7 +73,8 @@ Flags:
                         are then at least 1/(B+1); --replicates 199
                         reproduces reports made before sequential p-values
                         became the default (default: none, the p-values
-                        are sequential, see --max-replicates)
+                        are sequential, see --max-replicates). At most
+                        1000000, or 10 K/alpha when that is larger
   --max-replicates N    the maximum number of replicates of a sequential
                         Monte Carlo p-value: each test draws replicates
                         until 10 are at least as extreme as its statistic,
@@ -81,7 +82,9 @@ Flags:
                         giving at least 1/(N+1) (default: the least N that
                         lets Holm over the run's K p-values reject on that
                         one alone, K/alpha - 1, at least 999 and at most
-                        19999). Not with --replicates
+                        19999). At most 1000000, or 10 K/alpha when that
+                        is larger, past which no rejection changes. Not
+                        with --replicates
   --seed S              seed of every subsample and Monte Carlo draw, an
                         unsigned integer; equal seeds give equal output
                         (default 1)
@@ -280,6 +283,11 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 
+	if err := checkReplicateLimit(opts, cols); err != nil {
+		fmt.Fprintf(stderr, "nidim test: %s\n", sentence(err.Error()))
+		return exitUsage
+	}
+
 	// The battery can take minutes on a large file, so a note on the
 	// prior comes before it, unless the values cannot be tested at all:
 	// the battery then reports only its error.
@@ -343,6 +351,51 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		return exitFail
 	}
 	return exitOK
+}
+
+// maxReplicatesFlag bounds --replicates and --max-replicates, unless
+// the bound of checkReplicateLimit that Holm's adjustment sets is larger.
+// Its p-values resolve 1e-6. A fixed count draws all of it on any data,
+// and a sequential test draws all of it when it rejects. At 16 columns
+// and 500 rows the energy test took about 3 ms a replicate on two shared
+// cores, so 1000000 replicates take an estimated 50 minutes.
+const maxReplicatesFlag = 1_000_000
+
+// checkReplicateLimit returns an error when --replicates or
+// --max-replicates of opts exceeds both maxReplicatesFlag and h K/alpha,
+// with h = stats.DefaultStopAfter and K the p-values of the run on cols
+// columns. Every threshold of Holm's adjustment is at least alpha/K, and
+// a sequential p-value with a maximum n >= h/a is at most a exactly when
+// its h-th replicate at least as extreme as the statistic comes at h/a or
+// later (or never), whatever n. So a larger maximum changes no rejection.
+// A fixed count gets the same bound, at which its p-values resolve a
+// tenth of alpha/K.
+func checkReplicateLimit(opts stats.ReportOptions, cols int) error {
+	value := opts.MaxReplicates
+	if opts.Replicates > 0 {
+		value = opts.Replicates
+	}
+	if value <= maxReplicatesFlag {
+		return nil
+	}
+	need, family, err := stats.HolmReplicates(opts, cols)
+	if err != nil {
+		return err
+	}
+	// need + 1 is the least B + 1 with K/(B + 1) <= alpha.
+	holmLimit := stats.DefaultStopAfter * (need + 1)
+	if value <= holmLimit {
+		return nil
+	}
+	name, reason := "--max-replicates", fmt.Sprintf("more replicates change no rejection of Holm's adjustment, while a test that rejects draws all %d", value)
+	if opts.Replicates > 0 {
+		name, reason = "--replicates", fmt.Sprintf("the p-values resolve a tenth of Holm's smallest threshold alpha/K, while every Monte Carlo test draws all %d on any data", value)
+	}
+	if ratio := float64(value) / float64(holmLimit); ratio >= 2 {
+		reason += fmt.Sprintf(", about %.0f times as many", ratio)
+	}
+	return fmt.Errorf("invalid %s %d: use at most %d; from %d replicates on, about 10 K/alpha for the K = %d p-values of this run and alpha %g, %s",
+		name, value, max(maxReplicatesFlag, holmLimit), holmLimit, family, opts.Alpha, reason)
 }
 
 // progressLine shows a status on one terminal line, each new status

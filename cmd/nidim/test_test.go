@@ -706,3 +706,36 @@ func TestCommandTestLogsProgressOffTerminal(t *testing.T) {
 	require.Equal(t, exitOK, code)
 	assert.Contains(t, strings.Join(strings.Fields(help), " "), "When stderr is a file or a pipe, a run that lasts more than 5 seconds writes that status there as a line of its own at most every 10 seconds")
 }
+
+// --max-replicates 99999999 was accepted and ran for days on a rejecting
+// file, and --replicates 99999999999 ended in a fatal out-of-memory error.
+// Counts above 1000000 are now invalid unless 10 K/alpha is larger.
+func TestCommandTestLimitsReplicates(t *testing.T) {
+	path := writeNormalCSV(t, 60, 2, 7, 0)
+	tests := []string{"test", "--tests", "energy-prior,ks-prior"}
+	code, stdout, stderr := runCmd(append(tests, "--max-replicates", "99999999", path)...)
+	assert.Equal(t, exitUsage, code)
+	assert.Empty(t, stdout)
+	assert.Equal(t, "nidim test: invalid --max-replicates 99999999: use at most 1000000; from 3000 replicates on, about 10 K/alpha for the K = 3 p-values of this run and alpha 0.01, "+
+		"more replicates change no rejection of Holm's adjustment, while a test that rejects draws all 99999999, about 33333 times as many.\n", stderr)
+
+	code, stdout, stderr = runCmd(append(tests, "--replicates", "1000001", path)...)
+	assert.Equal(t, exitUsage, code)
+	assert.Empty(t, stdout)
+	assert.Equal(t, "nidim test: invalid --replicates 1000001: use at most 1000000; from 3000 replicates on, about 10 K/alpha for the K = 3 p-values of this run and alpha 0.01, "+
+		"the p-values resolve a tenth of Holm's smallest threshold alpha/K, while every Monte Carlo test draws all 1000001 on any data, about 333 times as many.\n", stderr)
+
+	// Null data stop after a few dozen replicates, so the largest valid
+	// maximum runs fast.
+	code, _, stderr = runCmd(append(tests, "--max-replicates", "1000000", path)...)
+	assert.Equal(t, exitOK, code, stderr)
+
+	// At alpha 1e-6, 10 K/alpha exceeds 1000000 and is the limit. Holm
+	// compares in floating point, where K/alpha takes B + 1 = 3000001.
+	code, _, stderr = runCmd(append(tests, "--alpha", "1e-6", "--max-replicates", "30000010", path)...)
+	assert.Equal(t, exitOK, code, stderr)
+	code, _, stderr = runCmd(append(tests, "--alpha", "1e-6", "--max-replicates", "30000011", path)...)
+	assert.Equal(t, exitUsage, code)
+	assert.Equal(t, "nidim test: invalid --max-replicates 30000011: use at most 30000010; from 30000010 replicates on, about 10 K/alpha for the K = 3 p-values of this run and alpha 1e-06, "+
+		"more replicates change no rejection of Holm's adjustment, while a test that rejects draws all 30000011.\n", stderr)
+}
