@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -435,4 +436,33 @@ func TestSequentialRejectionsStopChangingPastHolmLimit(t *testing.T) {
 	// Both outcomes occur, so the comparison covers each of them.
 	assert.Positive(t, rejected)
 	assert.Positive(t, accepted)
+}
+
+// A fixed count was drawn as one block whose slice held a value per
+// replicate, so Replicates 1e11 asked for 800 GB and the program died.
+// The blocks now hold at most maxFixedBlock values, and scan still reads
+// every replicate once, in order.
+func TestDrawReplicatesBoundsFixedBlocks(t *testing.T) {
+	reps := 2*maxFixedBlock + 3
+	var firsts, sizes []int
+	next := 0
+	drawReplicates(reps, 0, 1, 1, 2, nil, func(r int, _ Matrix) float64 { return float64(r) }, func(first int, values []float64) bool {
+		firsts, sizes = append(firsts, first), append(sizes, len(values))
+		for i, v := range values {
+			if v != float64(next) {
+				t.Fatalf("value %d of the block at %d is %v, want %d", i, first, v, next)
+			}
+			next++
+		}
+		return false
+	})
+	if want := []int{0, maxFixedBlock, 2 * maxFixedBlock}; !slices.Equal(firsts, want) {
+		t.Errorf("blocks start at %v, want %v", firsts, want)
+	}
+	if want := []int{maxFixedBlock, maxFixedBlock, 3}; !slices.Equal(sizes, want) {
+		t.Errorf("block sizes %v, want %v", sizes, want)
+	}
+	if next != reps {
+		t.Errorf("scan read %d replicates, want %d", next, reps)
+	}
 }
