@@ -428,7 +428,11 @@ func holmReplicates(k int, alpha float64) int {
 }
 
 // monteCarlo returns the Monte Carlo settings of the report's tests:
-// a fixed count, or sequential p-values.
+// a fixed count, or sequential p-values. Every Monte Carlo test of the
+// report gets the same Seed, so replicate r of energy, energy-prior and
+// sliced-epps-pulley comes from the same PCG stream, streamReplicate + r.
+// With the gaussian prior it is even the same n x d sample. Their Monte
+// Carlo errors are therefore correlated, which Holm's adjustment allows.
 func (opts ReportOptions) monteCarlo() MonteCarlo {
 	mc := MonteCarlo{Replicates: opts.Replicates, Seed: opts.Seed, Workers: opts.Workers}
 	if opts.Replicates == 0 {

@@ -126,6 +126,10 @@ func testUsage(w io.Writer) {
 	fmt.Fprintln(w, "the probability integral transform, Phi^-1(F(x)), which are N(0, I) exactly")
 	fmt.Fprintln(w, "when the rows follow the prior: the normality tests then detect a wrong")
 	fmt.Fprintln(w, "shape, and the multivariate ones dependence between components.")
+	fmt.Fprintln(w, "\nThe Monte Carlo tests, energy, energy-prior and sliced-epps-pulley, simulate")
+	fmt.Fprintln(w, "replicate r from the same random numbers of --seed, so their Monte Carlo errors")
+	fmt.Fprintln(w, "are correlated. Holm's adjustment holds under any dependence between the")
+	fmt.Fprintln(w, "p-values, so that correlation leaves the verdict valid.")
 }
 
 // parseTestArgs parses flags and the single FILE argument, which may come

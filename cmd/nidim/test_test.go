@@ -739,3 +739,13 @@ func TestCommandTestLimitsReplicates(t *testing.T) {
 	assert.Equal(t, "nidim test: invalid --max-replicates 30000011: use at most 30000010; from 30000010 replicates on, about 10 K/alpha for the K = 3 p-values of this run and alpha 1e-06, "+
 		"more replicates change no rejection of Holm's adjustment, while a test that rejects draws all 30000011.\n", stderr)
 }
+
+// The help text did not say that the Monte Carlo tests share their random
+// numbers, which correlates their errors.
+func TestCommandTestHelpNotesSharedReplicates(t *testing.T) {
+	code, stdout, stderr := runCmd("help", "test")
+	require.Equal(t, exitOK, code, stderr)
+	help := strings.Join(strings.Fields(stdout), " ")
+	assert.Contains(t, help, "The Monte Carlo tests, energy, energy-prior and sliced-epps-pulley, simulate replicate r from the same random numbers of --seed, so their Monte Carlo errors are correlated.")
+	assert.Contains(t, help, "Holm's adjustment holds under any dependence between the p-values")
+}
