@@ -150,8 +150,12 @@ func raggedRowError(lineNo, row int, fields []csvField, firstLine, cols int) err
 	} else {
 		detail = fmt.Sprintf("field %d %s is extra", cols+1, quoteForMessage(fields[cols].text))
 	}
-	return formatErrorf("csv", "line %d (data row %d) has %d fields, but line %d has %d, so %s; every row needs the same number of columns",
-		lineNo, row, len(fields), firstLine, cols, detail)
+	count := fmt.Sprintf("%d fields", len(fields))
+	if len(fields) == 1 {
+		count = "1 field"
+	}
+	return formatErrorf("csv", "line %d (data row %d) has %s, but line %d has %d, so %s; every row needs the same number of columns",
+		lineNo, row, count, firstLine, cols, detail)
 }
 
 // parsePlainCSVRow parses a data line of len(values) unquoted numbers into

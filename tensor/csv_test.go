@@ -88,6 +88,8 @@ func TestReadCSVErrors(t *testing.T) {
 	}{
 		{"short row", "a,b,c\n1,2,3\n\n4,5\n", 0, "line 4 (data row 2) has 2 fields, but line 1 has 3, so field 3 is missing"},
 		{"long row", "1,2\n3,4,x\n", 0, `line 2 (data row 2) has 3 fields, but line 1 has 2, so field 3 "x" is extra`},
+		// A row of one field read "has 1 fields".
+		{"one field", "1,2\n3\n", 0, "line 2 (data row 2) has 1 field, but line 1 has 2, so field 2 is missing"},
 		{"ragged whitespace", "1 2 3\n4 5\n", 0, "line 2 (data row 2) has 2 fields, but line 1 has 3"},
 		{"invalid number", "a,b\n1,2\n3,abc\n", 0, `line 3, field 2: invalid number "abc"`},
 		// A ';'-separated export used to get only "invalid number".

@@ -177,7 +177,7 @@ func TestReadMatrixFileCSVHeaderAndErrors(t *testing.T) {
 	_, _, _, err = ReadMatrixFile(bad)
 	var invalid *FormatError
 	require.ErrorAs(t, err, &invalid)
-	assert.True(t, strings.HasPrefix(err.Error(), "tensor: "+bad+": invalid CSV file: line 2 (data row 2) has 1 fields"), err.Error())
+	assert.True(t, strings.HasPrefix(err.Error(), "tensor: "+bad+": invalid CSV file: line 2 (data row 2) has 1 field,"), err.Error())
 	assert.Equal(t, bad, invalid.Path)
 
 	parquet := filepath.Join(dir, "m.parquet")
