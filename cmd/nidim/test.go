@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nidim/nidim/stats"
@@ -434,38 +435,86 @@ const (
 // progressClock is the clock of progressLog. Tests replace it.
 var progressClock = time.Now
 
+// progressTicks returns the channel whose times make progressLog repeat
+// the current status while it does not change, and the function that
+// stops it. Tests replace it.
+var progressTicks = func() (<-chan time.Time, func()) {
+	ticker := time.NewTicker(time.Second)
+	return ticker.C, ticker.Stop
+}
+
 // progressLog writes the status of a long run to a log as plain lines:
 // nothing during the first progressLogDelay, then the current status at
-// most once per progressLogInterval, with the time elapsed. A status
-// that arrives within the interval is dropped, so the lines come as the
-// battery reports progress and a step that reports nothing gets no line.
+// most once per progressLogInterval, with the time elapsed. A new status
+// gets a line at once when the interval has passed. Otherwise a
+// goroutine repeats the latest status once the interval has passed, so
+// that a step whose status stays the same for minutes still shows that
+// the run goes on.
 type progressLog struct {
-	w       io.Writer
-	prefix  string
-	start   time.Time
+	w      io.Writer
+	prefix string
+	start  time.Time
+	done   chan struct{} // closed by finish to stop the goroutine
+	exited chan struct{} // closed by the goroutine when it returns
+
+	mu      sync.Mutex // guards the fields below and writes to w
+	status  string
 	next    time.Time // the earliest time of the next line
 	written bool
 }
 
+// newProgressLog starts a progress log on w and its goroutine, which
+// finish stops.
 func newProgressLog(w io.Writer, prefix string) *progressLog {
 	now := progressClock()
-	return &progressLog{w: w, prefix: prefix, start: now, next: now.Add(progressLogDelay)}
+	p := &progressLog{w: w, prefix: prefix, start: now, next: now.Add(progressLogDelay),
+		done: make(chan struct{}), exited: make(chan struct{})}
+	ticks, stop := progressTicks()
+	go func() {
+		defer close(p.exited)
+		defer stop()
+		for {
+			select {
+			case now := <-ticks:
+				p.mu.Lock()
+				p.write(now)
+				p.mu.Unlock()
+			case <-p.done:
+				return
+			}
+		}
+	}()
+	return p
 }
 
 func (p *progressLog) show(status string) {
-	now := progressClock()
-	if now.Before(p.next) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.status = status
+	p.write(progressClock())
+}
+
+// write writes the current status when there is one and the time now
+// has reached p.next. The caller holds p.mu.
+func (p *progressLog) write(now time.Time) {
+	if p.status == "" || now.Before(p.next) {
 		return
 	}
-	fmt.Fprintf(p.w, "%s%s (%s elapsed)\n", p.prefix, status, now.Sub(p.start).Round(time.Second))
+	fmt.Fprintf(p.w, "%s%s (%s elapsed)\n", p.prefix, p.status, now.Sub(p.start).Round(time.Second))
 	p.next = now.Add(progressLogInterval)
 	p.written = true
 }
 
-// finish writes the total time when a progress line was written, so that
-// a log shows that the run ended. It does nothing on a nil *progressLog.
+// finish stops the goroutine and then writes the total time when a
+// progress line was written, so that a log shows that the run ended. It
+// does nothing on a nil *progressLog.
 func (p *progressLog) finish() {
-	if p != nil && p.written {
+	if p == nil {
+		return
+	}
+	close(p.done)
+	<-p.exited
+	if p.written {
 		fmt.Fprintf(p.w, "%sthe tests finished after %s\n", p.prefix, progressClock().Sub(p.start).Round(time.Second))
 	}
 }

@@ -648,20 +648,21 @@ func TestCommandTestNotesMaxReplicatesBelowStop(t *testing.T) {
 }
 
 // runTestLogged runs nidim test with stderr in a file, as under 2>log,
-// with a clock that advances by step on every reading, and returns the
-// exit status, stdout and the file's contents.
+// with a clock that advances by step on every reading and no ticks, and
+// returns the exit status, stdout and the file's contents.
 func runTestLogged(t *testing.T, step time.Duration, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	log, err := os.Create(filepath.Join(t.TempDir(), "stderr.log"))
 	require.NoError(t, err)
 	defer log.Close()
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	saved := progressClock
+	savedClock, savedTicks := progressClock, progressTicks
 	progressClock = func() time.Time {
 		now = now.Add(step)
 		return now
 	}
-	defer func() { progressClock = saved }()
+	progressTicks = func() (<-chan time.Time, func()) { return nil, func() {} }
+	defer func() { progressClock, progressTicks = savedClock, savedTicks }()
 
 	var out bytes.Buffer
 	code = run(append([]string{"test"}, args...), &out, log)
@@ -705,6 +706,42 @@ func TestCommandTestLogsProgressOffTerminal(t *testing.T) {
 	code, help, _ := runCmd("help", "test")
 	require.Equal(t, exitOK, code)
 	assert.Contains(t, strings.Join(strings.Fields(help), " "), "When stderr is a file or a pipe, a run that lasts more than 5 seconds writes that status there as a line of its own at most every 10 seconds")
+}
+
+// A step whose status stays the same, such as the last block of a
+// rejecting test's replicates, wrote no line for as long as it took. The
+// ticks of the log's goroutine now repeat the status once per interval.
+func TestProgressLogRepeatsStatusOnTicks(t *testing.T) {
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	now := start
+	ticks := make(chan time.Time)
+	savedClock, savedTicks := progressClock, progressTicks
+	progressClock = func() time.Time { return now }
+	progressTicks = func() (<-chan time.Time, func()) { return ticks, func() {} }
+	defer func() { progressClock, progressTicks = savedClock, savedTicks }()
+
+	var log bytes.Buffer
+	p := newProgressLog(&log, "nidim test: ")
+	ticks <- start.Add(2 * time.Second) // no status yet
+	now = start.Add(3 * time.Second)
+	p.show("step 1 of 1: energy, 10 of at most 200 replicates") // within the first 5 s
+	for _, s := range []int{4, 6, 12, 15, 16, 25, 26} {
+		ticks <- start.Add(time.Duration(s) * time.Second)
+	}
+	// The goroutine receives this tick only after it has handled the one
+	// before, and the time of the start writes nothing.
+	ticks <- start
+	now = start.Add(30 * time.Second)
+	p.show("step 1 of 1: energy, 20 of at most 200 replicates") // within 10 s of the tick at 26 s
+	ticks <- start.Add(36 * time.Second)
+	now = start.Add(40 * time.Second)
+	p.finish()
+
+	assert.Equal(t, "nidim test: step 1 of 1: energy, 10 of at most 200 replicates (6s elapsed)\n"+
+		"nidim test: step 1 of 1: energy, 10 of at most 200 replicates (16s elapsed)\n"+
+		"nidim test: step 1 of 1: energy, 10 of at most 200 replicates (26s elapsed)\n"+
+		"nidim test: step 1 of 1: energy, 20 of at most 200 replicates (36s elapsed)\n"+
+		"nidim test: the tests finished after 40s\n", log.String())
 }
 
 // --max-replicates 99999999 was accepted and ran for days on a rejecting
