@@ -635,6 +635,12 @@ func TestCommandTestBlamesRowCap(t *testing.T) {
 	assert.Contains(t, stderr, "nidim test: warning: henze-zirkler could not run: needs at least 3 rows, got 1; raise --max-samples from 1 (the file has 200 rows).\n")
 	assert.Contains(t, stderr, "nidim test: warning: energy could not run: needs at least 2 rows, got 1; raise --max-samples from 1 (the file has 200 rows).\n")
 
+	// epps-pulley subsamples at most 1000 rows and --max-samples, and
+	// its warning gave only the count, "need at least 8 values, got 3".
+	code, _, stderr = runCmd("test", "--max-samples", "3", "--tests", "epps-pulley,ks-prior", path)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Equal(t, "nidim test: warning: epps-pulley could not run (3 entries): need at least 8 values, got 3; raise --max-samples from 3 (the file has 200 rows).\n", stderr)
+
 	code, _, stderr = runCmd("test", "--energy-samples", "2", "--tests", "energy,ks-prior", "--replicates", "9", path)
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stderr, "raise --energy-samples from 2 (the file has 200 rows) or test fewer columns.\n")
