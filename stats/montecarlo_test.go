@@ -370,6 +370,41 @@ func TestSequentialNoteInTextReport(t *testing.T) {
 	assert.NotContains(t, text(opts), "sequential Monte Carlo p-value")
 }
 
+// nidim test --alpha 1e-20 hung: k/alpha overflowed int, so the search
+// for the least count started at 0 and went on for 5e20 steps. Past
+// 2^53 the count now saturates, and below it stays the least one.
+func TestHolmReplicatesTinyAlpha(t *testing.T) {
+	for _, alpha := range []float64{1e-20, 1e-300, 5e-16} {
+		if got := holmReplicates(5, alpha); got != MaxHolmReplicates {
+			t.Errorf("holmReplicates(5, %g) = %d, want %d", alpha, got, MaxHolmReplicates)
+		}
+	}
+	for _, alpha := range []float64{1e-9, 1e-12, 1e-15} {
+		b := holmReplicates(5, alpha)
+		if 5*(1/float64(b+1)) > alpha || alpha*float64(b+1) < 5 {
+			t.Errorf("holmReplicates(5, %g) = %d is too small", alpha, b)
+		}
+		if b >= int(6/alpha) {
+			t.Errorf("holmReplicates(5, %g) = %d, want about %g", alpha, b, 5/alpha)
+		}
+	}
+
+	r, err := BuildReport(normalMatrix(50, 2, 3), ReportOptions{Alpha: 1e-300, Tests: []string{"ks-prior", "energy-prior"}, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Reject {
+		t.Errorf("N(0, I) rejected at alpha 1e-300: %+v", r.Tests)
+	}
+	// The note advised --max-replicates 9007199254740992, the saturated
+	// count, which lets Holm reject on nothing at this alpha.
+	var text bytes.Buffer
+	require.NoError(t, r.WriteText(&text))
+	assert.Contains(t, strings.Join(strings.Fields(text.String()), " "), "so Holm over 3 tests cannot reject on them even when every other test rejects; "+
+		"read them on their own, because no count of replicates that could be drawn lets Holm reject on them alone at alpha 1e-300.")
+	assert.NotContains(t, text.String(), "9007199254740992")
+}
+
 // HolmReplicates gives nidim test the count that its limit on
 // --max-replicates must never fall below.
 func TestHolmReplicatesFamily(t *testing.T) {

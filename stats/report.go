@@ -404,7 +404,8 @@ func reportMaxReplicates(opts ReportOptions, d int) int {
 // a report with opts on d columns. family is the number of p-values that
 // Holm adjusts when every requested entry runs. The count is about
 // family/alpha - 1, the default maximum of the sequential p-values before
-// its floor of 999 and its cap of DefaultMaxReplicates.
+// its floor of 999 and its cap of DefaultMaxReplicates. It saturates at
+// MaxHolmReplicates.
 func HolmReplicates(opts ReportOptions, d int) (replicates, family int, err error) {
 	opts, err = normalizeOptions(opts)
 	if err != nil {
@@ -415,11 +416,22 @@ func HolmReplicates(opts ReportOptions, d int) (replicates, family int, err erro
 	return holmReplicates(family, opts.Alpha), family, nil
 }
 
+// MaxHolmReplicates, 2^53, is the largest count that HolmReplicates
+// returns, when Holm would need that many replicates or more. No run could
+// draw that many. Past it float64 skips integers, so that the search for
+// the least count could stop advancing, and past 2^63 the count
+// overflows int.
+const MaxHolmReplicates = 1 << 53
+
 // holmReplicates returns the least replicate count B whose smallest
 // Monte Carlo p-value, 1/(B+1), Holm over k p-values at level alpha
 // turns into an adjusted p-value of at most alpha: k/(B+1) <= alpha,
-// checked as Holm and monteCarloNote compute it in floating point.
+// checked as Holm and monteCarloNote compute it in floating point. The
+// count saturates at MaxHolmReplicates.
 func holmReplicates(k int, alpha float64) int {
+	if float64(k)/alpha >= MaxHolmReplicates {
+		return MaxHolmReplicates
+	}
 	b := max(0, int(math.Ceil(float64(k)/alpha))-1)
 	for alpha*float64(b+1) < float64(k) || float64(k)*(1/float64(b+1)) > alpha {
 		b++

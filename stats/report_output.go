@@ -196,15 +196,19 @@ func (r *Report) monteCarloNote() string {
 		if float64(k) <= reach {
 			return ""
 		}
+		next := fmt.Sprintf("read them on their own, or test the embeddings with %s", advice)
+		if need >= MaxHolmReplicates {
+			next = fmt.Sprintf("read them on their own, because no count of replicates that could be drawn lets Holm reject on them alone at alpha %g", r.Alpha)
+		}
 		// Holm compares the largest p-value with alpha itself, so when
 		// 1/(B+1) exceeds alpha no number of other rejections helps.
 		others := int(math.Ceil(float64(k) - reach))
 		if others >= k {
-			return fmt.Sprintf("Monte Carlo p-values %s are at least 1/%d, above alpha %g, so Holm over %s cannot reject on them even when every other test rejects; read them on their own, or test the embeddings with %s.",
-				from, reps+1, r.Alpha, count(k, "test", "tests"), advice)
+			return fmt.Sprintf("Monte Carlo p-values %s are at least 1/%d, above alpha %g, so Holm over %s cannot reject on them even when every other test rejects; %s.",
+				from, reps+1, r.Alpha, count(k, "test", "tests"), next)
 		}
-		return fmt.Sprintf("Monte Carlo p-values %s are at least 1/%d, so Holm over %d tests at alpha %g rejects on them only after %s; read them on their own, or test the embeddings with %s.",
-			from, reps+1, k, r.Alpha, count(others, "other test rejects", "other tests reject"), advice)
+		return fmt.Sprintf("Monte Carlo p-values %s are at least 1/%d, so Holm over %d tests at alpha %g rejects on them only after %s; %s.",
+			from, reps+1, k, r.Alpha, count(others, "other test rejects", "other tests reject"), next)
 	}
 	return ""
 }

@@ -786,3 +786,15 @@ func TestCommandTestHelpNotesSharedReplicates(t *testing.T) {
 	assert.Contains(t, help, "The Monte Carlo tests, energy, energy-prior and sliced-epps-pulley, simulate replicate r from the same random numbers of --seed, so their Monte Carlo errors are correlated.")
 	assert.Contains(t, help, "Holm's adjustment holds under any dependence between the p-values")
 }
+
+// nidim test --alpha 1e-20 never ended: the count of replicates that Holm
+// needs, K/alpha, overflowed int, and its search ran for 5e20 steps.
+func TestCommandTestTinyAlphaEnds(t *testing.T) {
+	path := writeNormalCSV(t, 60, 2, 7, 0)
+	for _, alpha := range []string{"1e-20", "1e-300"} {
+		code, stdout, stderr := runCmd("test", "--tests", "ks-prior,energy-prior", "--alpha", alpha, path)
+		require.Equal(t, exitOK, code, stderr)
+		assert.Contains(t, stdout, "PASS: no test rejects N(0, I) at alpha "+alpha+" after Holm adjustment (3 tests)", alpha)
+		assert.Contains(t, strings.Join(strings.Fields(stdout), " "), "because no count of replicates that could be drawn lets Holm reject on them alone at alpha "+alpha, alpha)
+	}
+}
