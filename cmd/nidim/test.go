@@ -376,9 +376,9 @@ const maxReplicatesFlag = 1_000_000
 // A fixed count gets the same bound, at which its p-values resolve a
 // tenth of alpha/K.
 func checkReplicateLimit(opts stats.ReportOptions, cols int) error {
-	value := opts.MaxReplicates
+	name, value, drawn := "--max-replicates", opts.MaxReplicates, "a test that rejects draws all"
 	if opts.Replicates > 0 {
-		value = opts.Replicates
+		name, value, drawn = "--replicates", opts.Replicates, "every Monte Carlo test draws all"
 	}
 	if value <= maxReplicatesFlag {
 		return nil
@@ -387,14 +387,19 @@ func checkReplicateLimit(opts stats.ReportOptions, cols int) error {
 	if err != nil {
 		return err
 	}
+	if need >= stats.MaxHolmReplicates {
+		return fmt.Errorf("invalid %s %d: use at most %d, because at alpha %g no count of replicates that could be drawn lets Holm over the K = %d p-values of this run reject on one Monte Carlo p-value alone, while %s %d",
+			name, value, maxReplicatesFlag, opts.Alpha, family, drawn, value)
+	}
+
 	// need + 1 is the least B + 1 with K/(B + 1) <= alpha.
 	holmLimit := stats.DefaultStopAfter * (need + 1)
 	if value <= holmLimit {
 		return nil
 	}
-	name, reason := "--max-replicates", fmt.Sprintf("more replicates change no rejection of Holm's adjustment, while a test that rejects draws all %d", value)
+	reason := fmt.Sprintf("more replicates change no rejection of Holm's adjustment, while %s %d", drawn, value)
 	if opts.Replicates > 0 {
-		name, reason = "--replicates", fmt.Sprintf("the p-values resolve a tenth of Holm's smallest threshold alpha/K, while every Monte Carlo test draws all %d on any data", value)
+		reason = fmt.Sprintf("the p-values resolve a tenth of Holm's smallest threshold alpha/K, while %s %d on any data", drawn, value)
 	}
 	if ratio := float64(value) / float64(holmLimit); ratio >= 2 {
 		reason += fmt.Sprintf(", about %.0f times as many", ratio)

@@ -775,6 +775,12 @@ func TestCommandTestLimitsReplicates(t *testing.T) {
 	assert.Equal(t, exitUsage, code)
 	assert.Equal(t, "nidim test: invalid --max-replicates 30000011: use at most 30000010; from 30000010 replicates on, about 10 K/alpha for the K = 3 p-values of this run and alpha 1e-06, "+
 		"more replicates change no rejection of Holm's adjustment, while a test that rejects draws all 30000011.\n", stderr)
+
+	// At alpha 1e-300 Holm's count saturates, and only 1000000 applies.
+	code, _, stderr = runCmd(append(tests, "--alpha", "1e-300", "--replicates", "2000000", path)...)
+	assert.Equal(t, exitUsage, code)
+	assert.Equal(t, "nidim test: invalid --replicates 2000000: use at most 1000000, because at alpha 1e-300 no count of replicates that could be drawn lets Holm over the K = 3 p-values of this run "+
+		"reject on one Monte Carlo p-value alone, while every Monte Carlo test draws all 2000000.\n", stderr)
 }
 
 // The help text did not say that the Monte Carlo tests share their random
