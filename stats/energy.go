@@ -135,6 +135,9 @@ func EnergyPrior(m Matrix, prior string, mc MonteCarlo) (MCResult, error) {
 		return MCResult{}, err
 	}
 	x, subsampled := mc.subsample(m)
+	if err := checkMatrix(x, 2, false, test); err != nil {
+		return MCResult{}, err
+	}
 	workers := mc.workers()
 
 	var target energyTarget

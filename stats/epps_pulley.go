@@ -179,6 +179,9 @@ func SlicedEppsPulley(m Matrix, directions int, mc MonteCarlo) (MCResult, error)
 		return MCResult{}, err
 	}
 	x, subsampled := mc.subsample(m)
+	if err := checkMatrix(x, 2, false, test); err != nil {
+		return MCResult{}, err
+	}
 	dirs := RandomDirections(x.D, directions, mc.Seed)
 	workers := mc.workers()
 

@@ -597,3 +597,27 @@ func TestEppsPulleySeriesMatchesPairs(t *testing.T) {
 	_, ok := epPairSeries([]float64{0, 8.01})
 	assert.False(t, ok, "a value beyond 8 must take the pairwise sum")
 }
+
+// A subsample of one row passed the check of the whole sample, so energy
+// against the prior and sliced Epps-Pulley reported p-values of a
+// single point while energy said it could not run. All three now return
+// its error.
+func TestMonteCarloTestsRejectOneRowSubsample(t *testing.T) {
+	m := normalMatrix(50, 3, 9)
+	mc := MonteCarlo{Replicates: 19, Seed: 2, MaxSamples: 1}
+	_, err := EnergyNormality(m, mc)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "at least 2 rows, got 1")
+	_, err = EnergyPrior(m, "gaussian", mc)
+	require.Error(t, err, "energy-prior")
+	assert.Contains(t, err.Error(), "at least 2 rows, got 1", "energy-prior")
+	_, err = SlicedEppsPulley(m, 4, mc)
+	require.Error(t, err, "sliced-epps-pulley")
+	assert.Contains(t, err.Error(), "at least 2 rows, got 1", "sliced-epps-pulley")
+
+	mc.MaxSamples = 2
+	_, err = EnergyPrior(m, "gaussian", mc)
+	assert.NoError(t, err, "two rows suffice")
+	_, err = SlicedEppsPulley(m, 4, mc)
+	assert.NoError(t, err, "two rows suffice")
+}

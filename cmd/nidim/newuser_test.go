@@ -645,6 +645,17 @@ func TestCommandTestBlamesRowCap(t *testing.T) {
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stderr, "raise --energy-samples from 2 (the file has 200 rows) or test fewer columns.\n")
 	assert.NotContains(t, stderr, "add rows")
+
+	// energy-prior and sliced-epps-pulley ran on a one-row subsample
+	// and reported its p-values.
+	code, _, stderr = runCmd("test", "--max-samples", "1", "--tests", "energy-prior,sliced-epps-pulley,ks-prior", "--replicates", "9", path)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Equal(t, "nidim test: warning: 2 tests could not run (energy-prior, sliced-epps-pulley): needs at least 2 rows, got 1; raise --max-samples from 1 (the file has 200 rows).\n", stderr)
+
+	// When no test can run, the error advised adding rows.
+	code, _, stderr = runCmd("test", "--max-samples", "1", "--tests", "energy,energy-prior", "--replicates", "9", path)
+	assert.Equal(t, exitUsage, code)
+	assert.Equal(t, "nidim test: no test could run on the 200 x 3 matrix in "+path+" (energy: needs at least 2 rows, got 1); raise --max-samples from 1 (the file has 200 rows) or choose other tests with --tests.\n", stderr)
 }
 
 // A learning rate far too high used to train to tau = +Inf, save that

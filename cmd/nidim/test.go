@@ -11,6 +11,7 @@ import (
 	"math"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -329,13 +330,18 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 	if report.Ran() == 0 {
 		first := report.Tests[0]
 		fix := "add rows or choose other tests with --tests"
+		reason := first.Err
+		if flagName, cap := rowCapFlag(first.Name, opts); flagName != "" && cap < rows {
+			fix = fmt.Sprintf("raise %s from %d (the file has %d rows) or choose other tests with --tests", flagName, cap, rows)
+			reason = strings.TrimSuffix(reason, "; add rows")
+		}
 		if strings.Contains(first.Err, "outside its support") {
 			// More rows would not help, because such a value already rules
 			// the prior out, which the tests against the prior report.
 			fix = "such a value rules the prior out, which ks-prior and anderson-darling-prior report: add them with --tests"
 		}
 		fmt.Fprintf(stderr, "nidim test: no test could run on the %d x %d matrix in %s (%s: %s); %s.\n",
-			rows, cols, path, first.Name, first.Err, fix)
+			rows, cols, path, first.Name, reason, fix)
 		return exitUsage
 	}
 	reportFailures(report, opts, stderr)
@@ -380,7 +386,7 @@ func checkReplicateLimit(opts stats.ReportOptions, cols int) error {
 	if opts.Replicates > 0 {
 		name, value, drawn = "--replicates", opts.Replicates, "every Monte Carlo test draws all"
 	}
-	if value <= maxReplicatesFlag {
+	if value <= maxReplicatesFlag || !selectsMonteCarlo(opts.Tests) {
 		return nil
 	}
 	need, family, err := stats.HolmReplicates(opts, cols)
@@ -406,6 +412,16 @@ func checkReplicateLimit(opts stats.ReportOptions, cols int) error {
 	}
 	return fmt.Errorf("invalid %s %d: use at most %d; from %d replicates on, about 10 K/alpha for the K = %d p-values of this run and alpha %g, %s",
 		name, value, max(maxReplicatesFlag, holmLimit), holmLimit, family, opts.Alpha, reason)
+}
+
+// monteCarloTests are the tests of the report whose p-values come from
+// replicates.
+var monteCarloTests = []string{"energy", "energy-prior", "sliced-epps-pulley"}
+
+// selectsMonteCarlo reports whether the selection of --tests, empty for
+// the default battery, can run a test of monteCarloTests.
+func selectsMonteCarlo(tests []string) bool {
+	return len(tests) == 0 || slices.ContainsFunc(tests, func(name string) bool { return slices.Contains(monteCarloTests, name) })
 }
 
 // progressLine shows a status on one terminal line, each new status
@@ -542,23 +558,28 @@ func formatShape(shape []int) string {
 // value outside a transform prior's support, gets one warning.
 // When a test ran on fewer rows than the file has because of --max-samples
 // or --energy-samples, the advice to add rows names that flag instead.
-func reportFailures(r *stats.Report, opts stats.ReportOptions, stderr io.Writer) {
-	capFlag := func(name string) (string, int) {
-		switch name {
-		case "henze-zirkler":
-			return "--max-samples", opts.MaxSamples
-		case "epps-pulley":
-			// Its subsample of at most 1000 rows is smaller than 8, the
-			// rows it needs, only when --max-samples is.
-			return "--max-samples", opts.MaxSamples
-		case "energy", "energy-prior":
-			if opts.EnergySamples <= opts.MaxSamples {
-				return "--energy-samples", opts.EnergySamples
-			}
-			return "--max-samples", opts.MaxSamples
+// rowCapFlag returns the flag that caps the rows of the named test in
+// nidim test, and its value in opts, or "" for a test that reads every
+// row.
+func rowCapFlag(name string, opts stats.ReportOptions) (flagName string, rows int) {
+	switch name {
+	case "henze-zirkler":
+		return "--max-samples", opts.MaxSamples
+	case "epps-pulley":
+		// Its subsample of at most 1000 rows is smaller than 8, the
+		// rows it needs, only when --max-samples is.
+		return "--max-samples", opts.MaxSamples
+	case "energy", "energy-prior", "sliced-epps-pulley":
+		if opts.EnergySamples <= opts.MaxSamples {
+			return "--energy-samples", opts.EnergySamples
 		}
-		return "", 0
+		return "--max-samples", opts.MaxSamples
 	}
+	return "", 0
+}
+
+func reportFailures(r *stats.Report, opts stats.ReportOptions, stderr io.Writer) {
+	capFlag := func(name string) (string, int) { return rowCapFlag(name, opts) }
 
 	// The first error of each test, and its count of failed entries.
 	type failure struct {

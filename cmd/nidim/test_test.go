@@ -781,6 +781,12 @@ func TestCommandTestLimitsReplicates(t *testing.T) {
 	assert.Equal(t, exitUsage, code)
 	assert.Equal(t, "nidim test: invalid --replicates 2000000: use at most 1000000, because at alpha 1e-300 no count of replicates that could be drawn lets Holm over the K = 3 p-values of this run "+
 		"reject on one Monte Carlo p-value alone, while every Monte Carlo test draws all 2000000.\n", stderr)
+
+	// Without a Monte Carlo test no replicate is drawn, and the error
+	// spoke of tests that do not run.
+	code, _, stderr = runCmd("test", "--tests", "ks-prior", "--replicates", "5000000", path)
+	assert.Equal(t, exitOK, code, stderr)
+	assert.NotContains(t, stderr, "replicates")
 }
 
 // The help text did not say that the Monte Carlo tests share their random
