@@ -8,25 +8,36 @@ import (
 )
 
 // checkModelMemory returns an error when training the model of cfg on
-// samples of shape input needs more memory than the machine has. Without
-// it the allocation would end the program with a runtime fault, not a
-// message. It passes when the machine's memory is unknown.
-// NOTE: the bound leaves out the activations and the data, so a run that
-// passes can still need more memory than the machine has.
-func checkModelMemory(cfg dim.Config, input []int) error {
-	total := physicalMemory()
+// samples of shape input, with dataBytes of data loaded, needs more
+// memory than the machine has. Without it the allocation would end the
+// program with a runtime fault, not a message, or a control group's
+// limit would have the kernel kill it without one. It passes when the
+// machine's memory is unknown.
+// NOTE: the bound leaves out the activations, so a run that passes can
+// still need more memory than the machine has.
+func checkModelMemory(cfg dim.Config, input []int, dataBytes float64) error {
+	return checkMemory(float64(physicalMemory()), cfg, input, dataBytes)
+}
+
+// checkMemory is checkModelMemory on a machine with total bytes of
+// memory, 0 when unknown.
+func checkMemory(total float64, cfg dim.Config, input []int, dataBytes float64) error {
 	if total == 0 {
 		return nil
 	}
 	need := dim.MinTrainingBytes(cfg, input)
-	if need <= float64(total) {
+	if need+dataBytes <= total {
 		return nil
+	}
+	if need <= total {
+		return fmt.Errorf("the training data takes %s and the %s encoder's training state at least %s, together more than the %s of memory here; train on fewer rows, or where more memory is free",
+			byteSize(dataBytes), cfg.Encoder, byteSize(need), byteSize(total))
 	}
 	// The score matrices outweigh the weights only for large batches.
 	weights := dim.MinWeights(cfg, input)
 	if weights*16 < need/2 {
 		return fmt.Errorf("the %s loss with --batch %d keeps %d x %d score matrices, so training needs at least %s, more than the %s of memory here; use a smaller --batch, or --loss infonce-rows, which does not store them",
-			cfg.Loss, cfg.Batch, cfg.Batch, cfg.Batch, byteSize(need), byteSize(float64(total)))
+			cfg.Loss, cfg.Batch, cfg.Batch, cfg.Batch, byteSize(need), byteSize(total))
 	}
 	// The CNN's widths are fixed, so its size follows the images alone.
 	settings, fix := fmt.Sprintf(" (--hidden %d, --dim %d)", cfg.Hidden, cfg.Dim), "use a smaller --hidden"
@@ -34,7 +45,16 @@ func checkModelMemory(cfg dim.Config, input []int) error {
 		settings, fix = "", "use smaller images or --encoder mlp"
 	}
 	return fmt.Errorf("the %s encoder for samples of shape %v%s has at least %.3g weights, so training needs at least %s, more than the %s of memory here; %s",
-		cfg.Encoder, input, settings, weights, byteSize(need), byteSize(float64(total)), fix)
+		cfg.Encoder, input, settings, weights, byteSize(need), byteSize(total), fix)
+}
+
+// dataBytes returns the memory of the float32 values of the splits.
+func dataBytes(splits ...*dim.Dataset) float64 {
+	n := 0
+	for _, d := range splits {
+		n += len(d.X.Data)
+	}
+	return 4 * float64(n)
 }
 
 // byteSize writes a byte count in TB, GB or MB, for messages.

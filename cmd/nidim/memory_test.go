@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
@@ -42,13 +43,30 @@ func TestHugeBatchRejected(t *testing.T) {
 	}
 	cfg := dim.DefaultConfig()
 	cfg.Loss, cfg.Batch, cfg.Dim = dim.BoundInfoNCE, 10_000_000, 4
-	err := checkModelMemory(cfg, []int{6})
+	err := checkModelMemory(cfg, []int{6}, 0)
 	require.Error(t, err)
 	assert.True(t, strings.HasPrefix(err.Error(), "the infonce loss with --batch 10000000 keeps 10000000 x 10000000 score matrices, so training needs at least 2400.0 TB, more than the "), err.Error())
 	assert.True(t, strings.HasSuffix(err.Error(), " of memory here; use a smaller --batch, or --loss infonce-rows, which does not store them"), err.Error())
 
 	cfg.Loss = dim.BoundInfoNCERows
-	assert.NoError(t, checkModelMemory(cfg, []int{6}), "infonce-rows computes the scores again where it needs them")
+	assert.NoError(t, checkModelMemory(cfg, []int{6}, 0), "infonce-rows computes the scores again where it needs them")
+}
+
+// The check counted the weights only, so under a 200 MiB control group
+// the default run on MNIST, 219 MB of data, passed it and was killed by
+// the kernel without a message.
+func TestMemoryCheckCountsData(t *testing.T) {
+	cfg := dim.MatchingConfig()
+	input := []int{1, 28, 28}
+	state := dim.MinTrainingBytes(cfg, input)
+	const mnist = 4 * 70000 * 784
+	limit := float64(200 << 20)
+	require.Less(t, state, limit, "the model alone fits")
+	err := checkMemory(limit, cfg, input, mnist)
+	require.Error(t, err)
+	assert.Equal(t, fmt.Sprintf("the training data takes 220 MB and the mlp encoder's training state at least %s, together more than the 210 MB of memory here; train on fewer rows, or where more memory is free", byteSize(state)), err.Error())
+	assert.NoError(t, checkMemory(4*limit, cfg, input, mnist))
+	assert.NoError(t, checkMemory(0, cfg, input, mnist), "unknown memory")
 }
 
 func TestByteSize(t *testing.T) {
@@ -88,7 +106,7 @@ func TestHugeCNNNamesImages(t *testing.T) {
 	}
 	cfg := dim.DefaultConfig()
 	cfg.Encoder = "cnn"
-	err := checkModelMemory(cfg, []int{1, 40000, 40000})
+	err := checkModelMemory(cfg, []int{1, 40000, 40000}, 0)
 	require.Error(t, err)
 	assert.True(t, strings.HasPrefix(err.Error(), "the cnn encoder for samples of shape [1 40000 40000] has at least"), err.Error())
 	assert.True(t, strings.HasSuffix(err.Error(), "; use smaller images or --encoder mlp"), err.Error())

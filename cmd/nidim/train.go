@@ -725,7 +725,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	}
 	printNote(stderr, "nidim train", threadsNote(*threads, true))
 	if model == nil {
-		if err := checkModelMemory(cfg, train.Shape); err != nil {
+		if err := checkModelMemory(cfg, train.Shape, dataBytes(train, test)); err != nil {
 			return fail(exitUsage, "%v", err)
 		}
 		if model, err = dim.NewModel(cfg, train.Shape); err != nil {
