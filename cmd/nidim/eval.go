@@ -90,9 +90,9 @@ Flags:
                        threshold_at_0_01 and threshold_p_value_at_0_01
                        (the 1% threshold and its p-value), and ood:
                        [{name, n, auroc, rejected_at_0_01,
-                       above_threshold_at_0_01}]), and
-                       standardized (whether the model standardizes its
-                       inputs, which it then does for this evaluation too)
+                       above_threshold_at_0_01}]), and standardized
+                       (whether the model standardizes its inputs, which
+                       it then does for this evaluation too)
 `
 
 func runEval(args []string, stdout, stderr io.Writer) int {
