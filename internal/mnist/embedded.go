@@ -1,0 +1,21 @@
+//go:build !nomnist
+
+package mnist
+
+import (
+	"embed"
+	"io"
+)
+
+// Embedded reports whether the binary contains the MNIST files. The build
+// tag nomnist leaves them out.
+const Embedded = true
+
+//go:embed data/*.gz
+var files embed.FS
+
+// openEmbedded opens the embedded gzipped file of the data set named name,
+// such as TrainImages.
+func openEmbedded(name string) (io.ReadCloser, error) {
+	return files.Open("data/" + name + ".gz")
+}

@@ -1,0 +1,19 @@
+//go:build nomnist
+
+package mnist
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestLoadWithoutEmbeddedData(t *testing.T) {
+	assert.False(t, Embedded)
+	train, test, err := Load()
+	assert.True(t, errors.Is(err, ErrNotEmbedded), "error: %v", err)
+	assert.EqualError(t, err, "mnist: this binary was built without the embedded MNIST (build tag nomnist)")
+	assert.Nil(t, train)
+	assert.Nil(t, test)
+}
