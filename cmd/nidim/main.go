@@ -22,6 +22,7 @@ import (
 
 	"github.com/nidim/nidim/dim"
 	"github.com/nidim/nidim/internal/atomicfile"
+	"github.com/nidim/nidim/internal/mnist"
 	"github.com/nidim/nidim/simd"
 	"github.com/nidim/nidim/tensor"
 )
@@ -204,12 +205,21 @@ func usageText() string {
 // closed pipe, it reports the error on stderr and returns exitFail, as
 // the commands do for their results.
 func writeHelp(name, text string, stdout, stderr io.Writer) int {
+	if !mnist.Embedded && strings.Contains(text, "built-in MNIST") {
+		text += "\n" + noMNISTHelp
+	}
 	if _, err := io.WriteString(stdout, text); err != nil {
 		fmt.Fprintf(stderr, "%s: writing the help failed: %v.\n", name, err)
 		return exitFail
 	}
 	return exitOK
 }
+
+// noMNISTHelp ends the help of a command that reads the built-in MNIST
+// without --data, in a binary built with the tag nomnist.
+const noMNISTHelp = `This nidim was built without the embedded MNIST (build tag nomnist), so
+the built-in MNIST named above is missing and --data is required.
+`
 
 // exitStatusHelp is the part of "nidim help" on exit statuses.
 const exitStatusHelp = `Exit status:

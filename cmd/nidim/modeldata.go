@@ -307,6 +307,12 @@ func stdinCheckpointError(source, path string) error {
 // class labels of MNIST-style data and nil for a matrix file.
 func modelInput(data, split string, m *dim.Model) (x *tensor.Tensor, labels []int, err error) {
 	switch {
+	case data == "" && !mnist.Embedded:
+		images, labels, name := mnist.TestImages, mnist.TestLabels, "test"
+		if split == "train" {
+			images, labels, name = mnist.TrainImages, mnist.TrainLabels, "training"
+		}
+		return nil, nil, noBuiltinMNISTError(fmt.Sprintf("the images of the %s split, %s (plain or gzipped; its labels file %s is optional)", name, images, labels))
 	case data == "":
 		tr, te, err := mnist.Load()
 		if err != nil {
@@ -374,6 +380,13 @@ func checkInputSize(m *dim.Model, values int, data string) error {
 func builtinMNISTMismatch(model string, m *dim.Model, values int) string {
 	return fmt.Sprintf("no --data was given, so nidim read the built-in MNIST (%d values per sample), but %s expects %d values per sample (shape %v)",
 		values, model, m.Encoder.InputSize(), m.Config.Input)
+}
+
+// noBuiltinMNISTError returns the error of a command that would read the
+// built-in MNIST, because no --data was given, in a binary built with the
+// tag nomnist. dirFiles names the IDX files that a --data directory needs.
+func noBuiltinMNISTError(dirFiles string) error {
+	return fmt.Errorf("no --data was given, and this nidim was built without the embedded MNIST (build tag nomnist); pass --data DIR, a directory with %s, or --data FILE, a matrix file (.npy, .csv, .tsv or .txt, optionally gzipped) with one sample per row", dirFiles)
 }
 
 // columnNumbersNote returns a note when the first row of values is 0, 1,

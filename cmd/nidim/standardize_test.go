@@ -272,17 +272,21 @@ func TestConstantFeaturesNoteListsFirstFive(t *testing.T) {
 func TestStandardizeImagesRejected(t *testing.T) {
 	dir := t.TempDir()
 	data, _ := writeClusters(t, dir)
-	for _, c := range []struct {
+	type standardizeCase struct {
 		args []string
 		want string
-	}{
-		{[]string{"train", "--standardize"},
-			"nidim train: --standardize applies to feature vectors only, but without --data nidim reads the built-in MNIST images (shape [1 28 28]); drop --standardize, or pass a matrix --data without --image-shape.\n"},
+	}
+	cases := []standardizeCase{
 		{[]string{"train", "--standardize", "--data", data, "--image-shape", "2,3"},
 			"nidim train: --standardize applies to feature vectors only, but --image-shape 2,3 makes each row of --data an image (shape [1 2 3]); drop --standardize, or pass a matrix --data without --image-shape.\n"},
 		{[]string{"sweep", "--standardize", "--data", data, "--image-shape", "2,3", "--batch", "8", "--out", filepath.Join(dir, "sweep")},
 			"nidim sweep: --standardize applies to feature vectors only, but --image-shape 2,3 makes each row of --data an image (shape [1 2 3]); drop --standardize, or pass a matrix --data without --image-shape.\n"},
-	} {
+	}
+	if hasBuiltinMNIST(t) {
+		cases = append(cases, standardizeCase{[]string{"train", "--standardize"},
+			"nidim train: --standardize applies to feature vectors only, but without --data nidim reads the built-in MNIST images (shape [1 28 28]); drop --standardize, or pass a matrix --data without --image-shape.\n"})
+	}
+	for _, c := range cases {
 		code, _, stderr := runCmd(append(c.args, "--out", filepath.Join(dir, "m.safetensors"))...)
 		assert.Equal(t, exitUsage, code, c.args)
 		assert.Equal(t, c.want, stderr, c.args)

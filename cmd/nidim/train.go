@@ -1469,6 +1469,11 @@ type layoutNote struct {
 // layout causes, such as a --labels count that does not match, so
 // callers print it first.
 func loadData(df dataFlags, seed uint64) (train, test *dim.Dataset, note layoutNote, err error) {
+	if df.data == "" && !mnist.Embedded {
+		files := fmt.Sprintf("the four MNIST IDX files (%s, %s, %s and %s, each plain or gzipped)",
+			mnist.TrainImages, mnist.TrainLabels, mnist.TestImages, mnist.TestLabels)
+		return nil, nil, layoutNote{}, noBuiltinMNISTError(files)
+	}
 	if df.data == "" || isDir(df.data) {
 		if df.labels != "" {
 			return nil, nil, layoutNote{}, matrixOnlyError("--labels", df.labels, df.data)

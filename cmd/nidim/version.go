@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"runtime/debug"
 
+	"github.com/nidim/nidim/internal/mnist"
 	"github.com/nidim/nidim/simd"
 )
 
@@ -44,6 +45,10 @@ func runVersion(args []string, stdout, stderr io.Writer) int {
 		text += fmt.Sprintf("revision %s\n", revision)
 	}
 	text += fmt.Sprintf("%s %s/%s, SIMD level %s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH, simd.Active().Level)
+	// A default build, which always embeds MNIST, adds no line here.
+	if !mnist.Embedded {
+		text += "built without the embedded MNIST (build tag nomnist); pass --data\n"
+	}
 	if _, err := io.WriteString(stdout, text); err != nil {
 		fmt.Fprintf(stderr, "nidim version: writing the version failed: %v.\n", err)
 		return exitFail

@@ -299,6 +299,9 @@ func buildReference(m *dim.Model, random bool) (*reference, error) {
 	size, d := m.Encoder.InputSize(), m.Config.Dim
 	const poolRows = 1000
 	var x []float32
+	if !random && size == 28*28 && !mnist.Embedded {
+		return nil, errors.New("this loadtest was built without the embedded MNIST (build tag nomnist), which gives the input rows of a model for MNIST images; pass --random to send uniform random rows, or build without -tags nomnist")
+	}
 	if !random && size == 28*28 {
 		_, test, err := mnist.Load()
 		if err != nil {
