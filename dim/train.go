@@ -224,6 +224,11 @@ func (c *Config) Validate() error {
 	switch {
 	case c.Tau < 0 || math.IsNaN(c.Tau) || math.IsInf(c.Tau, 0):
 		return fmt.Errorf("dim: temperature %v is invalid; use a positive number, or 0 for the default", c.Tau)
+	case c.Encoder != "mlp" && c.Encoder != "cnn":
+		// NewEncoder would say so too, but only once the data is loaded.
+		return fmt.Errorf("dim: unknown encoder %q; use mlp or cnn", c.Encoder)
+	case c.Hidden < 0:
+		return fmt.Errorf("dim: hidden width %d is invalid; it must be positive, or 0 for the default 512", c.Hidden)
 	case c.Epochs < 1:
 		return fmt.Errorf("dim: epochs %d is invalid; train for at least 1 epoch", c.Epochs)
 	case c.Batch < 2:

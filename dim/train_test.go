@@ -230,6 +230,10 @@ func TestConfigValidate(t *testing.T) {
 		{func(c *Config) { c.Critic = "bilinear" }, "unknown critic"},
 		{func(c *Config) { c.Loss = "dv" }, "unknown loss"},
 		{func(c *Config) { c.Epochs = 0 }, "epochs 0"},
+		// An unknown encoder used to pass, so nidim train loaded its data
+		// before NewEncoder rejected it.
+		{func(c *Config) { c.Encoder = "vit" }, `unknown encoder "vit"`},
+		{func(c *Config) { c.Hidden = -1 }, "hidden width -1 is invalid"},
 		{func(c *Config) { c.Batch = 1 }, "batch size 1"},
 		{func(c *Config) { c.LR = -1 }, "learning rate -1"},
 		{func(c *Config) { c.Schedule = "linear" }, "schedule"},

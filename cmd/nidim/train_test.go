@@ -137,18 +137,20 @@ func TestTrainUsageErrors(t *testing.T) {
 		{[]string{"train", "--penalty", "none", "--penalty-directions", "8", "--data", "/nonexistent/x.npy"}, "--penalty-directions applies only with --penalty epps-pulley"},
 		{[]string{"train", "extra"}, "unexpected argument"},
 		{[]string{"train", "--data", "/nonexistent/x.npy"}, "x.npy"},
+		// Found after the data was read, this error named the missing file.
+		{[]string{"train", "--encoder", "vit", "--data", "/nonexistent/x.npy"}, `unknown encoder "vit"; use mlp or cnn`},
+		{[]string{"sweep", "--encoder", "vit", "--data", "/nonexistent/x.npy"}, `unknown encoder "vit"; use mlp or cnn`},
 		{[]string{"embed", "--out", "z.npy"}, "missing --model"},
 		{[]string{"embed", "--model", "m", "--out", "z.npy", "--split", "val"}, "invalid --split"},
 		{[]string{"eval"}, "missing --model"},
 		{[]string{"eval", "--model", "m", "--knn-metric", "l1"}, "invalid --knn-metric"},
 		{[]string{"eval", "--model", "/nonexistent/m.safetensors"}, "m.safetensors"},
 	}
-	// Without --data these two report their error after reading the
+	// Without --data this one reports its error after reading the
 	// built-in MNIST.
 	if hasBuiltinMNIST(t) {
 		cases = append(cases,
-			usageCase{[]string{"train", "--test-fraction", "0.5"}, "--test-fraction applies to a matrix file --data"},
-			usageCase{[]string{"train", "--encoder", "vit"}, "unknown encoder"})
+			usageCase{[]string{"train", "--test-fraction", "0.5"}, "--test-fraction applies to a matrix file --data"})
 	}
 	for _, c := range cases {
 		code, _, stderr := runCmd(c.args...)
