@@ -552,12 +552,6 @@ func formatShape(shape []int) string {
 	return "(" + strings.Join(parts, ", ") + ")"
 }
 
-// reportFailures writes a warning to stderr for the tests that could not
-// run on some component. Tests with the same first error share one line,
-// which names them and gives their count, so that one cause, such as a
-// value outside a transform prior's support, gets one warning.
-// When a test ran on fewer rows than the file has because of --max-samples
-// or --energy-samples, the advice to add rows names that flag instead.
 // rowCapFlag returns the flag that caps the rows of the named test in
 // nidim test, and its value in opts, or "" for a test that reads every
 // row.
@@ -578,6 +572,12 @@ func rowCapFlag(name string, opts stats.ReportOptions) (flagName string, rows in
 	return "", 0
 }
 
+// reportFailures writes a warning to stderr for the tests that could not
+// run on some component. Tests with the same first error share one line,
+// which names them and gives their count, so that one cause, such as a
+// value outside a transform prior's support, gets one warning.
+// When a test ran on fewer rows than the file has because of --max-samples
+// or --energy-samples, the advice to add rows names that flag instead.
 func reportFailures(r *stats.Report, opts stats.ReportOptions, stderr io.Writer) {
 	capFlag := func(name string) (string, int) { return rowCapFlag(name, opts) }
 
