@@ -281,18 +281,24 @@ func flagErrorText(fs *flag.FlagSet, args []string, err error) string {
 	}
 	// invalid value "abc" for flag -lr: parse error
 	// invalid boolean value "abc" for -json: parse error
-	var value, name string
+	// invalid value "" for flag -ood: empty path; pass ...
+	var value, name, reason string
 	if _, rest, ok := strings.Cut(msg, "value "); ok && strings.HasPrefix(msg, "invalid ") {
 		if q, err := strconv.QuotedPrefix(rest); err == nil {
 			value, _ = strconv.Unquote(q)
 			rest = strings.TrimPrefix(rest[len(q):], " for ")
 			rest = strings.TrimPrefix(rest, "flag ")
-			name, _, _ = strings.Cut(strings.TrimPrefix(rest, "-"), ":")
+			name, reason, _ = strings.Cut(strings.TrimPrefix(rest, "-"), ": ")
 		}
 	}
 	f := fs.Lookup(name)
 	if f == nil {
 		return msg
+	}
+	// The parser of a flag.Func states what it expects, which the
+	// generic advice below would replace.
+	if reason != "" && reason != "parse error" && reason != "value out of range" {
+		return fmt.Sprintf("invalid --%s %q: %s", name, value, reason)
 	}
 	want := "a valid value"
 	if g, ok := f.Value.(flag.Getter); ok {

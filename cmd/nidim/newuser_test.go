@@ -178,6 +178,10 @@ func TestFlagValueErrorsSayWhatIsExpected(t *testing.T) {
 		{[]string{"test", path, "-bogus"}, `nidim test: unknown flag -bogus; run "nidim help test" for the flags.`},
 		{[]string{"eval", "--threads", "2", "--bogus=3"}, `nidim eval: unknown flag --bogus; run "nidim help eval" for the flags.`},
 		{[]string{"bench", "gemm", "--bogus"}, `nidim bench gemm: unknown flag --bogus; run "nidim help bench" for the flags.`},
+		// The reason that the parser of --ood gives used to become "use a
+		// valid value".
+		{[]string{"eval", "--ood", ""}, `nidim eval: invalid --ood "": empty path; pass an MNIST-style directory or a matrix file; run "nidim help eval" for the flags.`},
+		{[]string{"eval", "--ood="}, `nidim eval: invalid --ood "": empty path; pass an MNIST-style directory or a matrix file; run "nidim help eval" for the flags.`},
 	} {
 		code, stdout, stderr := runCmd(c.args...)
 		assert.Equal(t, exitUsage, code, "%v", c.args)
