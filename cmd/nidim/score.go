@@ -157,10 +157,17 @@ func writeOutliers(w io.Writer, ev *dim.OutlierEvaluation, d int) {
 	fmt.Fprintf(w, "calibration: Kolmogorov-Smirnov of the test p-values against U(0, 1): D = %.4f, p = %.3g\n", ev.CalibrationKS, ev.CalibrationP)
 	fmt.Fprintf(w, "threshold for at most 1%% false alarms, from the test scores: score > %.4g, which is p-value < %.3g\n", ev.Threshold01, ev.ThresholdP01)
 	if ev.CalibrationP < 0.01 {
-		fmt.Fprintf(w, "note: the test p-values do not follow U(0, 1), so p <= 0.01 flags %.2f%% of the test inputs instead of 1%%; take thresholds from the scores of in-distribution inputs, as the line above does\n", 100*ev.RejectedAt01)
+		// The share can round to 1.00 % even when the test rejects.
+		fmt.Fprintf(w, "note: the test p-values do not follow U(0, 1), so p <= 0.01 need not flag 1%% of in-distribution inputs (here it flags %.2f%% of the test inputs); take thresholds from the scores of in-distribution inputs, as the line above does\n", 100*ev.RejectedAt01)
 	}
-	fmt.Fprintf(w, "%-14s  %6s  %7s  %9s  %s\n", "OOD set", "n", "AUROC", "p <= 0.01", "above the threshold")
+	// A set of --ood is named by its path, which can be longer than the
+	// names of the built-in sets.
+	width := len("uniform-noise") + 1
 	for _, r := range ev.OutOfDist {
-		fmt.Fprintf(w, "%-14s  %6d  %7.4f  %8.2f%%  %.2f%%\n", r.Name, r.N, r.AUROC, 100*r.RejectedAt01, 100*r.AboveThreshold01)
+		width = max(width, len(r.Name))
+	}
+	fmt.Fprintf(w, "%-*s  %6s  %7s  %9s  %s\n", width, "OOD set", "n", "AUROC", "p <= 0.01", "above the threshold")
+	for _, r := range ev.OutOfDist {
+		fmt.Fprintf(w, "%-*s  %6d  %7.4f  %8.2f%%  %.2f%%\n", width, r.Name, r.N, r.AUROC, 100*r.RejectedAt01, 100*r.AboveThreshold01)
 	}
 }
