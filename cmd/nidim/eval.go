@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"strings"
 
 	"github.com/nidim/nidim/dim"
@@ -72,7 +73,8 @@ Flags:
                        the test split is read, or a matrix file, read
                        whole, with samples of the model's input size. The
                        table names the set by PATH. Repeat the flag for
-                       more sets (default: none, only the built-in sets)
+                       more sets, each given once (default: none, only
+                       the built-in sets)
   --knn K              neighbors of the kNN classifier (default 5)
   --knn-metric NAME    euclidean or cosine distance for kNN (default euclidean)
   --threads N          goroutines; 0 for all cores (default 0)
@@ -160,6 +162,11 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	}
 	// The sets are read before the evaluation, so that a bad path fails
 	// at once.
+	for i, path := range oodPaths {
+		if err := checkRepeatedOOD(path, oodPaths[:i]); err != nil {
+			return c.fail(exitUsage, "%v", err)
+		}
+	}
 	var oodSets []dim.OODSet
 	for _, path := range oodPaths {
 		x, err := oodInput(path, m)
@@ -225,6 +232,26 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		return c.fail(exitFail, "writing the JSON result failed: %v", err)
 	}
 	return exitOK
+}
+
+// checkRepeatedOOD returns an error when the --ood path names the same
+// file or directory as one of the earlier paths, which would score the
+// set twice and give two rows for it.
+func checkRepeatedOOD(path string, earlier []string) error {
+	info, err := os.Stat(path)
+	if err != nil {
+		// oodInput reports the missing path.
+		return nil
+	}
+	for _, other := range earlier {
+		if other == path {
+			return fmt.Errorf("--ood %s is given twice; pass each set once", path)
+		}
+		if otherInfo, err := os.Stat(other); err == nil && os.SameFile(info, otherInfo) {
+			return fmt.Errorf("--ood %s and --ood %s name the same set; pass each set once", other, path)
+		}
+	}
+	return nil
 }
 
 // oodInput reads the out-of-distribution set of --ood path: the test split

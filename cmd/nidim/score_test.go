@@ -176,6 +176,20 @@ func TestEvalOODFlag(t *testing.T) {
 		assert.Equal(t, exitUsage, code, c.path)
 		assert.Equal(t, c.want, stderr, c.path)
 	}
+
+	// A set given twice was scored twice, with two rows of one name.
+	dotted := dir + string(filepath.Separator) + "." + string(filepath.Separator) + "far.npy"
+	for _, c := range []struct {
+		second, want string
+	}{
+		{far, "nidim eval: --ood " + far + " is given twice; pass each set once.\n"},
+		{dotted, "nidim eval: --ood " + far + " and --ood " + dotted + " name the same set; pass each set once.\n"},
+	} {
+		code, stdout, stderr := runCmd("eval", model, "--data", data, "--labels", labels, "--threads", "1", "--ood", far, "--ood", same, "--ood", c.second)
+		assert.Equal(t, exitUsage, code, c.second)
+		assert.Empty(t, stdout, c.second)
+		assert.Equal(t, c.want, stderr, c.second)
+	}
 }
 
 func TestUniformPriorReportChecksGrid(t *testing.T) {
