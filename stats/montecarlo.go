@@ -52,10 +52,11 @@ const DefaultMaxReplicates = 19999
 // progress function, so that a count of at most 64 gets no progress calls.
 const minProgressBlock = 64
 
-// maxFixedBlock is the largest block of a fixed count drawn without a
-// progress function. It bounds the block's slice of values, 8 bytes a
-// replicate, and leaves every worker many replicates.
-const maxFixedBlock = 1 << 16
+// maxBlock is the largest block of replicates that drawReplicates grows
+// to, unless StopAfter or the workers need more. It bounds the block's
+// slice of values, 8 bytes a replicate, and leaves every worker many
+// replicates.
+const maxBlock = 1 << 16
 
 // mcDraws is the outcome of the replicates behind one Monte Carlo p-value.
 type mcDraws struct {
@@ -139,13 +140,13 @@ func (o *mcDraws) count(stat float64, h, first int, values []float64) bool {
 // stops after a block on which scan returns true.
 //
 // With h = 0 (a fixed count) and no progress function the blocks hold
-// maxFixedBlock replicates, or all reps when fewer. A sequential run
+// maxBlock replicates, or all reps when fewer. A sequential run
 // (h > 0) starts with a block of max(h, workers) and grows each next
-// block to a quarter of the replicates drawn so far, so that at most
-// about a fifth of the work is spent past the stopping point. A fixed
-// count with a progress function is drawn in blocks that
-// grow the same way from minProgressBlock, and progress(drawn) runs after
-// each block but the last. Which block a replicate falls in changes
+// block to a quarter of the replicates drawn so far, but not past
+// maxBlock, so that at most about a fifth of the work is spent past the
+// stopping point. A fixed count with a progress function is drawn in
+// blocks that grow the same way from minProgressBlock, and
+// progress(drawn) runs after each block but the last. Which block a replicate falls in changes
 // neither its value nor the order in which scan reads it, so the outcome
 // depends neither on workers nor on progress.
 func drawReplicates(reps, h, n, d, workers int, progress func(drawn int), replicate func(r int, buf Matrix) float64, scan func(first int, values []float64) bool) {
@@ -155,12 +156,15 @@ func drawReplicates(reps, h, n, d, workers int, progress func(drawn int), replic
 		bufs <- Matrix{N: n, D: d, Data: make([]float64, n*d)}
 	}
 	for first := 0; first < reps; {
-		size := min(reps-first, maxFixedBlock)
+		// A rejecting test with a --max-replicates of 1e12 would
+		// otherwise grow its blocks, and their slices, without bound.
+		grown := min(first/4, maxBlock)
+		size := min(reps-first, maxBlock)
 		switch {
 		case h > 0:
-			size = min(reps-first, max(h, workers, first/4))
+			size = min(reps-first, max(h, workers, grown))
 		case progress != nil:
-			size = min(reps-first, max(minProgressBlock, workers, first/4))
+			size = min(reps-first, max(minProgressBlock, workers, grown))
 		}
 		values := make([]float64, size)
 		forEachBlock(size, workers, func(i int) {

@@ -475,10 +475,10 @@ func TestSequentialRejectionsStopChangingPastHolmLimit(t *testing.T) {
 
 // A fixed count was drawn as one block whose slice held a value per
 // replicate, so Replicates 1e11 asked for 800 GB and the program died.
-// The blocks now hold at most maxFixedBlock values, and scan still reads
+// The blocks now hold at most maxBlock values, and scan still reads
 // every replicate once, in order.
 func TestDrawReplicatesBoundsFixedBlocks(t *testing.T) {
-	reps := 2*maxFixedBlock + 3
+	reps := 2*maxBlock + 3
 	var firsts, sizes []int
 	next := 0
 	drawReplicates(reps, 0, 1, 1, 2, nil, func(r int, _ Matrix) float64 { return float64(r) }, func(first int, values []float64) bool {
@@ -491,13 +491,41 @@ func TestDrawReplicatesBoundsFixedBlocks(t *testing.T) {
 		}
 		return false
 	})
-	if want := []int{0, maxFixedBlock, 2 * maxFixedBlock}; !slices.Equal(firsts, want) {
+	if want := []int{0, maxBlock, 2 * maxBlock}; !slices.Equal(firsts, want) {
 		t.Errorf("blocks start at %v, want %v", firsts, want)
 	}
-	if want := []int{maxFixedBlock, maxFixedBlock, 3}; !slices.Equal(sizes, want) {
+	if want := []int{maxBlock, maxBlock, 3}; !slices.Equal(sizes, want) {
 		t.Errorf("block sizes %v, want %v", sizes, want)
 	}
 	if next != reps {
 		t.Errorf("scan read %d replicates, want %d", next, reps)
+	}
+}
+
+// A sequential p-value grew each block to a quarter of the replicates
+// drawn so far, so a test that rejects with --alpha 1e-12 and
+// --max-replicates 1e12 allocated 8 bytes for a quarter of all its
+// replicates at once: 800 MB per block after 400 million. The growth now
+// stops at maxBlock, for sequential p-values and for a fixed count drawn
+// with a progress function.
+func TestDrawReplicatesBoundsGrownBlocks(t *testing.T) {
+	reps := 6*maxBlock + 5
+	for _, c := range []struct {
+		h        int
+		progress func(int)
+	}{{DefaultStopAfter, nil}, {0, func(int) {}}} {
+		largest, next := 0, 0
+		drawReplicates(reps, c.h, 1, 1, 2, c.progress, func(r int, _ Matrix) float64 { return float64(r) }, func(first int, values []float64) bool {
+			largest = max(largest, len(values))
+			for i, v := range values {
+				if v != float64(next) {
+					t.Fatalf("value %d of the block at %d is %v, want %d", i, first, v, next)
+				}
+				next++
+			}
+			return false
+		})
+		assert.Equal(t, maxBlock, largest, "largest block, h = %d", c.h)
+		assert.Equal(t, reps, next, "replicates read, h = %d", c.h)
 	}
 }
