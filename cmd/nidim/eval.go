@@ -151,7 +151,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	if m.Data == "" {
 		fmt.Fprintf(stderr, "nidim eval: note: %s\n", noFingerprintText(*c.model))
 	}
-	if err := checkSampleShape(*c.model, m, train.Shape); err != nil {
+	if err := checkSampleShape(*c.model, m, train.Shape, df.data == "" || isDir(df.data)); err != nil {
 		return c.fail(exitUsage, "%v", err)
 	}
 	if err := m.CheckData(train); err != nil {

@@ -569,17 +569,27 @@ func setThreads(n int) {
 // checkSampleShape returns an error when m, read from path, was trained on
 // samples of another shape than shape. For a matrix --data only
 // --image-shape sets the shape, so the error names the value to pass.
-func checkSampleShape(path string, m *dim.Model, shape []int) error {
+// fromIDX is set when the samples come from an MNIST-style data set, the
+// built-in one or a directory, whose images take no --image-shape.
+func checkSampleShape(path string, m *dim.Model, shape []int, fromIDX bool) error {
 	want := m.Config.Input
 	if len(want) == 0 || slices.Equal(want, shape) {
 		return nil
 	}
 	if len(want) != 3 {
-		return fmt.Errorf("%s was trained on feature vectors of shape %v, but the samples are images of shape %v; drop --image-shape", path, want, shape)
+		fix := "drop --image-shape"
+		if fromIDX {
+			fix = "pass the matrix file --data it was trained on"
+		}
+		return fmt.Errorf("%s was trained on feature vectors of shape %v, but the samples are images of shape %v; %s", path, want, shape, fix)
 	}
 	dims := make([]string, len(want))
 	for i, v := range want {
 		dims[i] = strconv.Itoa(v)
 	}
-	return fmt.Errorf("%s was trained on images of shape %v, but the samples have shape %v; pass --image-shape %s", path, want, shape, strings.Join(dims, ","))
+	fix := "pass --image-shape " + strings.Join(dims, ",")
+	if fromIDX {
+		fix = "pass the --data it was trained on, or a matrix file --data with --image-shape " + strings.Join(dims, ",")
+	}
+	return fmt.Errorf("%s was trained on images of shape %v, but the samples have shape %v; %s", path, want, shape, fix)
 }

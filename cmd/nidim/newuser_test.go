@@ -1642,6 +1642,10 @@ func TestImageShapeMismatchNamesTheFlag(t *testing.T) {
 	require.Equal(t, exitOK, code, stderr)
 	code, _, stderr = runCmd(append([]string{"train", "--epochs", "1", "--out", vectors}, common...)...)
 	require.Equal(t, exitOK, code, stderr)
+	transposed := filepath.Join(dir, "transposed.safetensors")
+	code, _, stderr = runCmd(append([]string{"train", "--epochs", "1", "--image-shape", "1,3,2", "--out", transposed}, common...)...)
+	require.Equal(t, exitOK, code, stderr)
+	idx := writeIDXDir(t)
 
 	for _, c := range []struct {
 		args []string
@@ -1652,6 +1656,11 @@ func TestImageShapeMismatchNamesTheFlag(t *testing.T) {
 		{[]string{"eval", images, "--data", data, "--image-shape", "1,3,2"}, "nidim eval: " + images + " was trained on images of shape [1 2 3], but the samples have shape [1 3 2]; pass --image-shape 1,2,3.\n"},
 		{[]string{"eval", vectors, "--data", data, "--image-shape", "1,2,3"}, "nidim eval: " + vectors + " was trained on feature vectors of shape [6], but the samples are images of shape [1 2 3]; drop --image-shape.\n"},
 		{[]string{"train", "--resume", images, "--epochs", "2", "--data", data, "--labels", labels, "--no-eval"}, "nidim train: " + images + " was trained on images of shape [1 2 3], but the samples have shape [6]; pass --image-shape 1,2,3.\n"},
+		// The images of an IDX directory, 2 x 3 like the model's six
+		// columns, got "drop --image-shape", a flag that was not given.
+		{[]string{"eval", vectors, "--data", idx}, "nidim eval: " + vectors + " was trained on feature vectors of shape [6], but the samples are images of shape [1 2 3]; pass the matrix file --data it was trained on.\n"},
+		{[]string{"train", "--resume", vectors, "--epochs", "2", "--data", idx, "--no-eval"}, "nidim train: " + vectors + " was trained on feature vectors of shape [6], but the samples are images of shape [1 2 3]; pass the matrix file --data it was trained on.\n"},
+		{[]string{"eval", transposed, "--data", idx}, "nidim eval: " + transposed + " was trained on images of shape [1 3 2], but the samples have shape [1 2 3]; pass the --data it was trained on, or a matrix file --data with --image-shape 1,3,2.\n"},
 	} {
 		code, _, stderr := runCmd(c.args...)
 		if c.want == "" {

@@ -695,7 +695,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		cfg.Batch = n
 	}
 	if model != nil {
-		if err := checkSampleShape(*resume, model, train.Shape); err != nil {
+		if err := checkSampleShape(*resume, model, train.Shape, df.data == "" || isDir(df.data)); err != nil {
 			return fail(exitUsage, "%v", err)
 		}
 		if err := model.CheckData(train); err != nil {
