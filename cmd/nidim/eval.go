@@ -264,6 +264,11 @@ func oodInput(path string, m *dim.Model) (*tensor.Tensor, error) {
 		if err != nil {
 			return nil, fmt.Errorf("--ood %s: %w", path, err)
 		}
+		if set.Len() == 0 {
+			// The AUROC needs a score of the set, and failed only after
+			// the whole evaluation.
+			return nil, noImagesError("--ood", path, "test")
+		}
 		x = set.Images
 	} else {
 		values, rows, cols, err := tensor.ReadMatrixFile(path)

@@ -302,6 +302,12 @@ func stdinCheckpointError(source, path string) error {
 	return fmt.Errorf("%s - would read a checkpoint file named \"-\", but there is none; nidim reads a checkpoint only from a file, not from standard input, so pass its path", source)
 }
 
+// noImagesError returns the error for an MNIST-style directory dir, given
+// with the flag flagName, whose images file of split holds no images.
+func noImagesError(flagName, dir, split string) error {
+	return fmt.Errorf("%s %s contains no images in its %s split; pass a directory whose %s images file holds at least one image", flagName, dir, split, split)
+}
+
 // modelInput loads the rows that embed and score run through m, from
 // --data and --split, and checks them against the model. labels are the
 // class labels of MNIST-style data and nil for a matrix file.
@@ -328,6 +334,9 @@ func modelInput(data, split string, m *dim.Model) (x *tensor.Tensor, labels []in
 		set, err := mnist.LoadDirSplit(data, split)
 		if err != nil {
 			return nil, nil, err
+		}
+		if set.Len() == 0 {
+			return nil, nil, noImagesError("--data", data, split)
 		}
 		x, labels = set.Images, set.Labels
 	default:

@@ -160,3 +160,32 @@ func TestEmbedScoreTestFilesOnly(t *testing.T) {
 		assert.Equal(t, want[3*i+1], got[2*i+1], "row %d p-value", i)
 	}
 }
+
+// An MNIST-style directory whose test images file holds no images was
+// embedded and scored as 0 rows, with "p-values <= 0.01: 0 of 0 (NaN%",
+// and as an --ood set it failed eval only after the whole evaluation,
+// with "AUROC: needs at least one negative and one positive score".
+func TestEmptyIDXSplitRejected(t *testing.T) {
+	dir := writeIDXDir(t)
+	model := filepath.Join(t.TempDir(), "m.safetensors")
+	code, _, stderr := runCmd("train", "--data", dir, "--dim", "2", "--hidden", "8", "--batch", "16",
+		"--epochs", "1", "--threads", "1", "--no-eval", "--out", model)
+	require.Equal(t, exitOK, code, stderr)
+	empty := t.TempDir()
+	header := []byte{0, 0, 8, 3, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 3}
+	require.NoError(t, os.WriteFile(filepath.Join(empty, "t10k-images-idx3-ubyte"), header, 0o644))
+
+	for _, command := range []string{"embed", "score"} {
+		out := filepath.Join(t.TempDir(), "out.csv")
+		code, stdout, stderr := runCmd(command, model, "--data", empty, "--out", out)
+		assert.Equal(t, exitUsage, code, command)
+		assert.Empty(t, stdout, command)
+		assert.Equal(t, "nidim "+command+": --data "+empty+" contains no images in its test split; pass a directory whose test images file holds at least one image.\n", stderr, command)
+		assert.NoFileExists(t, out, command)
+	}
+
+	code, stdout, stderr := runCmd("eval", model, "--data", dir, "--threads", "1", "--ood", empty)
+	assert.Equal(t, exitUsage, code)
+	assert.Empty(t, stdout)
+	assert.Equal(t, "nidim eval: --ood "+empty+" contains no images in its test split; pass a directory whose test images file holds at least one image.\n", stderr)
+}
