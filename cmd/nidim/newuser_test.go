@@ -2099,33 +2099,55 @@ func TestImageArrayNoted(t *testing.T) {
 // gives the --image-shape that makes the rows images.
 func TestFlatImageNoted(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
-	// write saves 40 rows of cols values within [0, top], integers when
-	// top is 255, with the first column constant and the second narrow,
-	// as an image's border and a pixel near it would be.
-	write := func(cols int, top float64) string {
+	save := func(x *tensor.Tensor) string {
 		t.Helper()
-		x := tensor.New(40, cols)
-		for i := range 40 {
-			for k := range cols {
-				v := rng.Float64() * top
-				switch k {
-				case 0:
-					v = 0
-				case 1:
-					v /= 200
-				}
-				if top == 255 {
-					v = math.Round(v)
-				}
-				x.Data[i*cols+k] = float32(v)
-			}
-		}
 		path := filepath.Join(t.TempDir(), "flat.npy")
 		f, err := os.Create(path)
 		require.NoError(t, err)
 		require.NoError(t, tensor.WriteNPY(f, x))
 		require.NoError(t, f.Close())
 		return path
+	}
+	// images saves 40 flattened images of channels x side x side pixels
+	// within [0, top], integers when top is 255: a bright disc at a
+	// random place, fading to 0 at its edge, so that neighbouring pixels
+	// correlate and the corner pixel stays 0, as in MNIST's border.
+	images := func(channels, side int, top float64) string {
+		t.Helper()
+		x := tensor.New(40, channels*side*side)
+		for i := range 40 {
+			cx, cy := float64(side)*(0.3+0.4*rng.Float64()), float64(side)*(0.3+0.4*rng.Float64())
+			radius := float64(side) * (0.2 + 0.1*rng.Float64())
+			for c := range channels {
+				for y := range side {
+					for xx := range side {
+						v := top * max(0, 1-math.Hypot(float64(xx)-cx, float64(y)-cy)/radius)
+						if top == 255 {
+							v = math.Round(v)
+						}
+						x.Data[i*channels*side*side+c*side*side+y*side+xx] = float32(v)
+					}
+				}
+			}
+		}
+		return save(x)
+	}
+	// features saves 40 rows of cols independent features within
+	// [0, top], the first constant and the second narrow.
+	features := func(cols int, top float64) string {
+		t.Helper()
+		x := tensor.New(40, cols)
+		for i := range x.Data {
+			v := rng.Float64() * top
+			switch i % cols {
+			case 0:
+				v = 0
+			case 1:
+				v /= 200
+			}
+			x.Data[i] = float32(v)
+		}
+		return save(x)
 	}
 	train := func(path string, extra ...string) string {
 		t.Helper()
@@ -2136,35 +2158,34 @@ func TestFlatImageNoted(t *testing.T) {
 		return stderr
 	}
 	for _, c := range []struct {
-		cols int
-		top  float64
+		path string
 		note string
 	}{
-		{64, 1, "holds 40 rows of 64 values within [0, 1], the layout of flattened 8 x 8 images, which nidim reads as feature vectors with the vector views. " +
+		{images(1, 8, 1), "holds 40 rows of 64 values within [0, 1], the layout of flattened 8 x 8 images, which nidim reads as feature vectors with the vector views. " +
 			"If each row is an image, pass --image-shape 1,8,8 for the image views and --encoder cnn; " + vectorsAdvice},
-		{192, 255, "holds 40 rows of 192 integer values within [0, 255], the layout of flattened 3-channel 8 x 8 images, which nidim reads as feature vectors with the vector views. " +
+		{images(3, 8, 255), "holds 40 rows of 192 integer values within [0, 255], the layout of flattened 3-channel 8 x 8 images, which nidim reads as feature vectors with the vector views. " +
 			"If each row is an image, pass --image-shape 3,8,8 for the image views and --encoder cnn; " + vectorsAdvice},
 	} {
-		path := write(c.cols, c.top)
-		stderr := train(path)
-		assert.Contains(t, stderr, "nidim train: note: --data "+path+" "+c.note+"\n")
+		stderr := train(c.path)
+		assert.Contains(t, stderr, "nidim train: note: --data "+c.path+" "+c.note+"\n")
 		for _, other := range []string{"constant", "standard deviation", "--feature-noise"} {
-			assert.NotContains(t, stderr, other, "%d columns", c.cols)
+			assert.NotContains(t, stderr, other, c.note[:40])
 		}
 		// --standardize declares the rows feature vectors, so the
 		// image note gives way to the note for --standardize.
-		stderr = train(path, "--standardize")
+		stderr = train(c.path, "--standardize")
 		assert.NotContains(t, stderr, "layout of flattened")
-		assert.Contains(t, stderr, "column 1 (counting from 1) is constant over the 36 training rows, so --standardize centres it")
+		assert.Contains(t, stderr, "(counting from 1) are constant over the 36 training rows, so --standardize centres them")
 	}
 
-	// Rows that are not square images, or values beyond pixels, keep
-	// the notes on feature vectors.
+	// Rows that are not square images, values beyond pixels, and
+	// features in [0, 1] whose neighbours do not correlate keep the notes
+	// on feature vectors.
 	for _, c := range []struct {
 		cols int
 		top  float64
-	}{{49, 1}, {66, 1}, {64, 2}} {
-		stderr := train(write(c.cols, c.top))
+	}{{49, 1}, {66, 1}, {64, 2}, {100, 1}, {64, 255}} {
+		stderr := train(features(c.cols, c.top))
 		assert.NotContains(t, stderr, "layout of flattened", "%d columns within [0, %v]", c.cols, c.top)
 		assert.Contains(t, stderr, "column 1 (counting from 1) is constant", "%d columns within [0, %v]", c.cols, c.top)
 	}

@@ -1655,12 +1655,15 @@ const vectorsAdvice = "if the samples are feature vectors of different scales, p
 // features than 4 x 4 images.
 const minFlatImageSide = 8
 
-// flatImageNote returns a note when every one of the rows x cols values,
-// read from source, is a pixel value (within [0, 1], or an integer
-// within [0, 255]) and cols is that of a flattened square image of one
-// or three channels, such as 784 = 28 x 28. nidim reads such rows as
-// feature vectors unless --image-shape makes them images. It returns ""
-// otherwise.
+// flatImageNote returns a note when the rows x cols values, read from
+// source, look like flattened square images of one or three channels,
+// such as 784 = 28 x 28 columns, and "" otherwise. The values must all
+// be pixel values (within [0, 1], or integers within [0, 255]), and
+// neighbouring pixels must correlate as they do in images (see
+// neighbourCorrelation). Features scaled to [0, 1] that happen to number
+// a square, such as 100, correlate little in that order, so they keep
+// the notes on their columns. nidim reads such rows as feature vectors
+// unless --image-shape makes them images.
 func flatImageNote(source string, values []float64, rows, cols int) string {
 	channels, side := 0, 0
 	for _, c := range []int{1, 3} {
@@ -1680,6 +1683,9 @@ func flatImageNote(source string, values []float64, rows, cols int) string {
 			return ""
 		}
 	}
+	if neighbourCorrelation(values, rows, channels, side) < minNeighbourCorrelation {
+		return ""
+	}
 	kind := "values within [0, 1]"
 	if !unit {
 		kind = "integer values within [0, 255]"
@@ -1690,6 +1696,56 @@ func flatImageNote(source string, values []float64, rows, cols int) string {
 	}
 	return fmt.Sprintf("%s holds %s of %d %s, the layout of flattened %s, which nidim reads as feature vectors with the vector views. If each row is an image, pass --image-shape %d,%d,%d for the image views and --encoder cnn; %s",
 		source, plural(rows, "row", "rows"), cols, kind, image, channels, side, side, vectorsAdvice)
+}
+
+// minNeighbourCorrelation is the mean correlation of neighbouring pixels
+// from which flatImageNote takes rows for images. It is 0.69 on the
+// first 2000 MNIST training digits, and about 0 for columns of
+// independent features.
+const minNeighbourCorrelation = 0.3
+
+// neighbourCorrelation returns the mean Pearson correlation, over the
+// first 2000 rows, between each pixel and its right and lower neighbours
+// in rows of channels x side x side values, channels first. Pairs with a
+// constant pixel, such as MNIST's borders, are left out, and it returns
+// 0 when every pair is.
+func neighbourCorrelation(values []float64, rows, channels, side int) float64 {
+	rows = min(rows, 2000)
+	cols := channels * side * side
+	correlation := func(a, b int) (float64, bool) {
+		var sa, sb, saa, sbb, sab float64
+		for i := range rows {
+			x, y := values[i*cols+a], values[i*cols+b]
+			sa, sb, saa, sbb, sab = sa+x, sb+y, saa+x*x, sbb+y*y, sab+x*y
+		}
+		n := float64(rows)
+		va, vb := saa-sa*sa/n, sbb-sb*sb/n
+		if va <= 0 || vb <= 0 {
+			return 0, false
+		}
+		return (sab - sa*sb/n) / math.Sqrt(va*vb), true
+	}
+	total, pairs := 0.0, 0
+	for c := range channels {
+		for y := range side {
+			for x := range side {
+				k := c*side*side + y*side + x
+				for _, next := range []int{k + 1, k + side} {
+					if (next == k+1 && x+1 == side) || (next == k+side && y+1 == side) {
+						continue
+					}
+					if r, ok := correlation(k, next); ok {
+						total += r
+						pairs++
+					}
+				}
+			}
+		}
+	}
+	if pairs == 0 {
+		return 0
+	}
+	return total / float64(pairs)
 }
 
 func loadMatrixData(df dataFlags, seed uint64) (train, test *dim.Dataset, note layoutNote, err error) {
