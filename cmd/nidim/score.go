@@ -155,7 +155,7 @@ func writeOutliers(w io.Writer, ev *dim.OutlierEvaluation, d int) {
 	fmt.Fprintf(w, "\nOutlier scores on the %d test inputs: mean score %.3f (%d expected under the prior), p-values <= 0.01: %.2f%% (1%% expected)\n",
 		ev.N, ev.MeanScore, d, 100*ev.RejectedAt01)
 	fmt.Fprintf(w, "calibration: Kolmogorov-Smirnov of the test p-values against U(0, 1): D = %.4f, p = %.3g\n", ev.CalibrationKS, ev.CalibrationP)
-	fmt.Fprintf(w, "threshold for at most 1%% false alarms, from the test scores: score > %.4g, which is p-value < %.3g\n", ev.Threshold01, ev.ThresholdP01)
+	fmt.Fprintf(w, "threshold for at most 1%% false alarms, from the test scores: score > %.6g, which is p-value < %.6g\n", ev.Threshold01, ev.ThresholdP01)
 	if ev.CalibrationP < 0.01 {
 		// The share can round to 1.00 % even when the test rejects.
 		fmt.Fprintf(w, "note: the test p-values do not follow U(0, 1), so p <= 0.01 need not flag 1%% of in-distribution inputs (here it flags %.2f%% of the test inputs); take thresholds from the scores of in-distribution inputs, as the line above does\n", 100*ev.RejectedAt01)

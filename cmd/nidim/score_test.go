@@ -303,14 +303,14 @@ func TestWriteOutliersThreshold(t *testing.T) {
 	writeOutliers(&out, ev, 4)
 	assert.Contains(t, out.String(), "\nOOD set              n    AUROC  p <= 0.01  above the threshold\n"+
 		"inverted          8991   1.0000     99.92%  99.95%\n")
-	assert.Contains(t, out.String(), "\nthreshold for at most 1% false alarms, from the test scores: score > 11.48, which is p-value < 0.0217\n")
+	assert.Contains(t, out.String(), "\nthreshold for at most 1% false alarms, from the test scores: score > 11.4786, which is p-value < 0.02166\n")
 	assert.Contains(t, out.String(), "\nnote: the test p-values do not follow U(0, 1), so p <= 0.01 need not flag 1% of in-distribution inputs (here it flags 0.37% of the test inputs); "+
 		"take thresholds from the scores of in-distribution inputs, as the line above does\n")
 
 	ev.CalibrationP = 0.284
 	out.Reset()
 	writeOutliers(&out, ev, 4)
-	assert.Contains(t, out.String(), "score > 11.48, which is p-value < 0.0217\n")
+	assert.Contains(t, out.String(), "score > 11.4786, which is p-value < 0.02166\n")
 	assert.NotContains(t, out.String(), "note:", "calibrated p-values need no note")
 }
 

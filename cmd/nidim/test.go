@@ -394,8 +394,8 @@ func checkReplicateLimit(opts stats.ReportOptions, cols int) error {
 		return err
 	}
 	if need >= stats.MaxHolmReplicates {
-		return fmt.Errorf("invalid %s %d: use at most %d, because at alpha %g no count of replicates that could be drawn lets Holm over the K = %d p-values of this run reject on one Monte Carlo p-value alone, while %s %d",
-			name, value, maxReplicatesFlag, opts.Alpha, family, drawn, value)
+		return fmt.Errorf("invalid %s %d: use at most %d, because at alpha %g no count of replicates that could be drawn lets Holm over %s of this run reject on one Monte Carlo p-value alone, while %s %d",
+			name, value, maxReplicatesFlag, opts.Alpha, familyText(family), drawn, value)
 	}
 
 	// need + 1 is the least B + 1 with K/(B + 1) <= alpha.
@@ -410,8 +410,17 @@ func checkReplicateLimit(opts stats.ReportOptions, cols int) error {
 	if ratio := float64(value) / float64(holmLimit); ratio >= 2 {
 		reason += fmt.Sprintf(", about %.0f times as many", ratio)
 	}
-	return fmt.Errorf("invalid %s %d: use at most %d; from %d replicates on, about 10 K/alpha for the K = %d p-values of this run and alpha %g, %s",
-		name, value, max(maxReplicatesFlag, holmLimit), holmLimit, family, opts.Alpha, reason)
+	return fmt.Errorf("invalid %s %d: use at most %d; from %d replicates on, about 10 K/alpha for %s of this run and alpha %g, %s",
+		name, value, max(maxReplicatesFlag, holmLimit), holmLimit, familyText(family), opts.Alpha, reason)
+}
+
+// familyText names the K p-values of a run for the replicate limit's
+// errors: "the K = 1 p-value" or "the K = 52 p-values".
+func familyText(k int) string {
+	if k == 1 {
+		return "the K = 1 p-value"
+	}
+	return fmt.Sprintf("the K = %d p-values", k)
 }
 
 // monteCarloTests are the tests of the report whose p-values come from

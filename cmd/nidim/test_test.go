@@ -782,6 +782,11 @@ func TestCommandTestLimitsReplicates(t *testing.T) {
 	assert.Equal(t, "nidim test: invalid --replicates 2000000: use at most 1000000, because at alpha 1e-300 no count of replicates that could be drawn lets Holm over the K = 3 p-values of this run "+
 		"reject on one Monte Carlo p-value alone, while every Monte Carlo test draws all 2000000.\n", stderr)
 
+	// One p-value is singular.
+	code, _, stderr = runCmd("test", "--tests", "energy", "--alpha", "1e-5", "--max-replicates", "1000001", path)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "about 10 K/alpha for the K = 1 p-value of this run and alpha 1e-05")
+
 	// Without a Monte Carlo test no replicate is drawn, and the error
 	// spoke of tests that do not run.
 	code, _, stderr = runCmd("test", "--tests", "ks-prior", "--replicates", "5000000", path)
