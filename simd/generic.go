@@ -19,6 +19,7 @@ var genericKernels = Kernels{
 	AddMul4:      addMul4Generic,
 	SubFrom64:    subFrom64Generic,
 	Scale64:      scale64Generic,
+	PanelDot64:   panelDot64Generic,
 	ReLU:         reluGeneric,
 	ReLUBackward: reluBackwardGeneric,
 	Gemm:         GemmKernel{MR: genericMR, NR: genericNR, Func: gemmGeneric},

@@ -93,6 +93,17 @@ type Kernels struct {
 	SubFrom64 func(dst []float64, c float64, h []float64)
 	Scale64   func(alpha float64, x []float64)
 
+	// PanelDot64 sets g0[j] = a0·r_j and g1[j] = a1·r_j for j < len(g0),
+	// where r_j is row j of a panel that PackPanel64 wrote from rows of
+	// n = len(a0) values. len(g0) must be a multiple of PanelRows, g1 and
+	// a1 at least as long as g0 and a0, and the panel must hold len(g0)
+	// rows. Each dot product is summed in order k = 0..n-1 from +0, the
+	// way Go compiles s += x*y: with one rounding (fused) on arm64 and
+	// with two on amd64, so every level returns the same bits as such a
+	// loop. NOTE: with GOAMD64=v3 the Go compiler fuses some of these
+	// statements and not others, while the amd64 kernels never fuse.
+	PanelDot64 func(g0, g1, a0, a1, panel []float64)
+
 	ReLU         func(dst, x []float32)    // dst[i] = max(x[i], 0)
 	ReLUBackward func(dx, dy, x []float32) // dx[i] = dy[i] if x[i] > 0 else 0
 
