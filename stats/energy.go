@@ -275,7 +275,7 @@ func energyStatistic(x Matrix, target energyTarget, workers int) float64 {
 	if x.D == 1 {
 		pairs = sumPairs1D(x.Data)
 	} else {
-		pairs = sumPairsSquared(x, workers, math.Sqrt)
+		pairs = sumPairDistances(x, workers)
 	}
 	return 2*cross - n*target.selfDistance() - 2*pairs/n
 }
@@ -363,7 +363,7 @@ func newReferenceTarget(d, size int, seed uint64, workers int) referenceTarget {
 	m := float64(size)
 	// V-statistic mean over all ordered pairs, diagonal included, to match
 	// the sample term 1/n² Σ_ij |x_i - x_j|.
-	self := 2 * sumPairsSquared(ref, workers, math.Sqrt) / (m * m)
+	self := 2 * sumPairDistances(ref, workers) / (m * m)
 	return referenceTarget{ref: ref, self: self}
 }
 

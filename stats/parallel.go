@@ -1,11 +1,14 @@
 package stats
 
 import (
+	"math"
 	"math/rand/v2"
 	"runtime"
 	"sort"
 	"sync"
 	"sync/atomic"
+
+	"github.com/nidim/nidim/simd"
 )
 
 // MonteCarlo configures the tests whose cost grows with n² or whose p-value
@@ -166,24 +169,48 @@ func sumPairs(x Matrix, workers int, f func(a, b []float64) float64) float64 {
 
 // sumPairsSquared returns the sum over i < j of f(|x_i - x_j|²), like
 // sumPairs with f applied to squared Euclidean distances. It forms the
-// distances from inner products, |x_i|² + |x_j|² - 2 x_i·x_j, two rows i
-// against four rows j at a time, which needs about half the arithmetic of
-// subtracting coordinates. Rounding can make a distance between two equal
-// rows slightly positive or negative, so it is clamped at 0. The blocks and
-// the order of additions depend only on x, never on workers. Norms and
-// inner products are all summed in the same sequential order, so two equal
-// rows give exactly 0.
+// distances from inner products, |x_i|² + |x_j|² - 2 x_i·x_j, which needs
+// about half the arithmetic of subtracting coordinates. Rounding can make
+// a distance between two equal rows slightly positive or negative, so it
+// is clamped at 0. The blocks and the order of additions depend only on
+// x, never on workers. Norms and inner products are all summed in the
+// same sequential order, so two equal rows give exactly 0.
 func sumPairsSquared(x Matrix, workers int, f func(d2 float64) float64) float64 {
+	return sumPairsFromDots(x, workers, f, simd.Active())
+}
+
+// sumPairDistances returns the sum over i < j of |x_i - x_j|, the same
+// value as sumPairsSquared(x, workers, math.Sqrt) without a function call
+// per pair.
+func sumPairDistances(x Matrix, workers int) float64 {
+	return sumPairsFromDots(x, workers, nil, simd.Active())
+}
+
+// sumPairsFromDots is sumPairsSquared on the kernels of one SIMD level,
+// with math.Sqrt for a nil f. It takes rows i and i+1 together: first the
+// pair (i, i+1), then for each j > i+1 in order the pairs (i, j) and
+// (i+1, j). The inner products of both rows with every later row come
+// from one simd.PanelDot64 call on the rows packed into a panel, which
+// sums each in index order, as dotSequential does.
+func sumPairsFromDots(x Matrix, workers int, f func(d2 float64) float64, kernels *simd.Kernels) float64 {
 	norms := make([]float64, x.N)
 	for i := range norms {
 		norms[i] = dotSequential(x.Row(i), x.Row(i))
 	}
 	dist := func(i, j int, g float64) float64 {
-		return f(max(0, norms[i]+norms[j]-2*g))
+		d2 := max(0, norms[i]+norms[j]-2*g)
+		if f == nil {
+			return math.Sqrt(d2)
+		}
+		return f(d2)
 	}
+	panel := simd.PackPanel64(nil, x.Data, x.N, x.D)
+	cols := (x.N + simd.PanelRows - 1) / simd.PanelRows * simd.PanelRows
 	blocks := (x.N + pairBlockRows - 1) / pairBlockRows
 	partial := make([]float64, blocks)
 	forEachBlock(blocks, workers, func(b int) {
+		g := make([]float64, 2*cols)
+		g0, g1 := g[:cols], g[cols:]
 		s := 0.0
 		end := min(x.N, (b+1)*pairBlockRows)
 		// pairBlockRows is even, so the row pairs (i, i+1) never straddle
@@ -194,19 +221,26 @@ func sumPairsSquared(x Matrix, workers int, f func(d2 float64) float64) float64 
 			}
 			a0, a1 := x.Row(i), x.Row(i+1)
 			s += dist(i, i+1, dotSequential(a0, a1))
-			j := i + 2
-			for ; j+4 <= x.N; j += 4 {
-				var g [8]float64
-				dot2x4(a0, a1, x.Row(j), x.Row(j+1), x.Row(j+2), x.Row(j+3), &g)
-				for c := 0; c < 4; c++ {
-					s += dist(i, j+c, g[c])
-					s += dist(i+1, j+c, g[4+c])
-				}
+			first := i + 2
+			if first == x.N {
+				continue
 			}
-			for ; j < x.N; j++ {
-				bj := x.Row(j)
-				s += dist(i, j, dotSequential(a0, bj))
-				s += dist(i+1, j, dotSequential(a1, bj))
+			// The kernel works on whole groups of panel rows, so it
+			// starts at the group of row first and the rows before
+			// first are left unused.
+			start := first / simd.PanelRows * simd.PanelRows
+			kernels.PanelDot64(g0[start:], g1[start:], a0, a1, panel[start*x.D:])
+			if f == nil {
+				ni, ni1 := norms[i], norms[i+1]
+				for j := first; j < x.N; j++ {
+					s += math.Sqrt(max(0, ni+norms[j]-2*g0[j]))
+					s += math.Sqrt(max(0, ni1+norms[j]-2*g1[j]))
+				}
+				continue
+			}
+			for j := first; j < x.N; j++ {
+				s += dist(i, j, g0[j])
+				s += dist(i+1, j, g1[j])
 			}
 		}
 		partial[b] = s
@@ -218,28 +252,8 @@ func sumPairsSquared(x Matrix, workers int, f func(d2 float64) float64) float64 
 	return total
 }
 
-// dot2x4 stores a0·b0..a0·b3 in g[0:4] and a1·b0..a1·b3 in g[4:8]. All
-// slices must have the length of a0.
-func dot2x4(a0, a1, b0, b1, b2, b3 []float64, g *[8]float64) {
-	n := len(a0)
-	a1, b0, b1, b2, b3 = a1[:n], b0[:n], b1[:n], b2[:n], b3[:n]
-	var s00, s01, s02, s03, s10, s11, s12, s13 float64
-	for k := 0; k < n; k++ {
-		u, v := a0[k], a1[k]
-		c0, c1, c2, c3 := b0[k], b1[k], b2[k], b3[k]
-		s00 += u * c0
-		s01 += u * c1
-		s02 += u * c2
-		s03 += u * c3
-		s10 += v * c0
-		s11 += v * c1
-		s12 += v * c2
-		s13 += v * c3
-	}
-	*g = [8]float64{s00, s01, s02, s03, s10, s11, s12, s13}
-}
-
-// dotSequential returns a·b summed in index order, the order dot2x4 uses.
+// dotSequential returns a·b summed in index order, the order of
+// simd.PanelDot64.
 func dotSequential(a, b []float64) float64 {
 	b = b[:len(a)]
 	s := 0.0
