@@ -98,10 +98,10 @@ type Kernels struct {
 	// n = len(a0) values. len(g0) must be a multiple of PanelRows, g1 and
 	// a1 at least as long as g0 and a0, and the panel must hold len(g0)
 	// rows. Each dot product is summed in order k = 0..n-1 from +0, the
-	// way Go compiles s += x*y: with one rounding (fused) on arm64 and
-	// with two on amd64, so every level returns the same bits as such a
-	// loop. NOTE: with GOAMD64=v3 the Go compiler fuses some of these
-	// statements and not others, while the amd64 kernels never fuse.
+	// way Go compiles s += x*y by default: with one rounding (fused) on
+	// arm64 and with two on amd64, so every level returns the same bits
+	// as such a loop. With GOAMD64=v3 the compiler may fuse that
+	// statement, but PanelDot64 still rounds twice on amd64.
 	PanelDot64 func(g0, g1, a0, a1, panel []float64)
 
 	ReLU         func(dst, x []float32)    // dst[i] = max(x[i], 0)

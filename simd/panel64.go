@@ -41,11 +41,10 @@ func PackPanel64(dst, x []float64, rows, n int) []float64 {
 	return dst
 }
 
-// panelDot64Generic is PanelDot64 in Go. Each s00 += u * p[0] and the
-// like is the statement whose rounding every level reproduces: the Go
-// compiler fuses it into one multiply-add on arm64 and rounds the product
-// and the sum separately on amd64. It takes each group as two halves of 4
-// rows, so that the 8 sums stay in registers.
+// panelDot64Generic is PanelDot64 in Go, with the rounding of mulAdd64:
+// one multiply-add on arm64, the product and the sum separately on amd64.
+// It takes each group as two halves of 4 rows, so that the 8 sums stay in
+// registers.
 func panelDot64Generic(g0, g1, a0, a1, panel []float64) {
 	n := len(a0)
 	cols := checkPanelDot64(g0, g1, a1, panel, n)
@@ -57,14 +56,14 @@ func panelDot64Generic(g0, g1, a0, a1, panel []float64) {
 		for k := range n {
 			u, v := a0[k], a1[k]
 			p := block[PanelRows*k+c : PanelRows*k+c+4]
-			s00 += u * p[0]
-			s01 += u * p[1]
-			s02 += u * p[2]
-			s03 += u * p[3]
-			s10 += v * p[0]
-			s11 += v * p[1]
-			s12 += v * p[2]
-			s13 += v * p[3]
+			s00 = mulAdd64(s00, u, p[0])
+			s01 = mulAdd64(s01, u, p[1])
+			s02 = mulAdd64(s02, u, p[2])
+			s03 = mulAdd64(s03, u, p[3])
+			s10 = mulAdd64(s10, v, p[0])
+			s11 = mulAdd64(s11, v, p[1])
+			s12 = mulAdd64(s12, v, p[2])
+			s13 = mulAdd64(s13, v, p[3])
 		}
 		g0[h], g0[h+1], g0[h+2], g0[h+3] = s00, s01, s02, s03
 		g1[h], g1[h+1], g1[h+2], g1[h+3] = s10, s11, s12, s13

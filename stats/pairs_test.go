@@ -60,6 +60,9 @@ func sumPairsSquaredScalar(x Matrix, workers int, f func(d2 float64) float64) fl
 }
 
 // dot2x4Scalar stores a0·b0..a0·b3 in g[0:4] and a1·b0..a1·b3 in g[4:8].
+// It rounds with mulAdd, which is how the Go compiler rounded the old
+// s00 += u * c0 in the default builds. With GOAMD64=v3 the compiler fused
+// those statements and not the ones of dotSequential.
 func dot2x4Scalar(a0, a1, b0, b1, b2, b3 []float64, g *[8]float64) {
 	n := len(a0)
 	a1, b0, b1, b2, b3 = a1[:n], b0[:n], b1[:n], b2[:n], b3[:n]
@@ -67,14 +70,14 @@ func dot2x4Scalar(a0, a1, b0, b1, b2, b3 []float64, g *[8]float64) {
 	for k := 0; k < n; k++ {
 		u, v := a0[k], a1[k]
 		c0, c1, c2, c3 := b0[k], b1[k], b2[k], b3[k]
-		s00 += u * c0
-		s01 += u * c1
-		s02 += u * c2
-		s03 += u * c3
-		s10 += v * c0
-		s11 += v * c1
-		s12 += v * c2
-		s13 += v * c3
+		s00 = mulAdd(s00, u, c0)
+		s01 = mulAdd(s01, u, c1)
+		s02 = mulAdd(s02, u, c2)
+		s03 = mulAdd(s03, u, c3)
+		s10 = mulAdd(s10, v, c0)
+		s11 = mulAdd(s11, v, c1)
+		s12 = mulAdd(s12, v, c2)
+		s13 = mulAdd(s13, v, c3)
 	}
 	*g = [8]float64{s00, s01, s02, s03, s10, s11, s12, s13}
 }

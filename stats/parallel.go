@@ -252,13 +252,13 @@ func sumPairsFromDots(x Matrix, workers int, f func(d2 float64) float64, kernels
 	return total
 }
 
-// dotSequential returns a·b summed in index order, the order of
-// simd.PanelDot64.
+// dotSequential returns a·b summed in index order, rounded as
+// simd.PanelDot64 rounds (see mulAdd).
 func dotSequential(a, b []float64) float64 {
 	b = b[:len(a)]
 	s := 0.0
 	for k, v := range a {
-		s += v * b[k]
+		s = mulAdd(s, v, b[k])
 	}
 	return s
 }
