@@ -2109,9 +2109,9 @@ func TestFlatImageNoted(t *testing.T) {
 		return path
 	}
 	// images saves 40 flattened images of channels x side x side pixels
-	// within [0, top], integers when top is 255: a bright disc at a
-	// random place, fading to 0 at its edge, so that neighbouring pixels
-	// correlate and the corner pixel stays 0, as in MNIST's border.
+	// within [0, top], integers when top is 255. Each shows a bright disc
+	// at a random place that fades to 0 at its edge, so neighbouring
+	// pixels correlate and the corner pixel stays 0, as in MNIST.
 	images := func(channels, side int, top float64) string {
 		t.Helper()
 		x := tensor.New(40, channels*side*side)
