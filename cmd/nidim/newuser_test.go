@@ -29,6 +29,15 @@ import (
 
 // trainTinyModel trains one epoch on the 240 cluster points (24 held out)
 // and returns the data, labels and checkpoint paths.
+// writeNPYFile writes x to path as an NPY file.
+func writeNPYFile(t *testing.T, path string, x *tensor.Tensor) {
+	t.Helper()
+	f, err := os.Create(path)
+	require.NoError(t, err)
+	require.NoError(t, tensor.WriteNPY(f, x))
+	require.NoError(t, f.Close())
+}
+
 func trainTinyModel(t *testing.T, extra ...string) (data, labels, model string) {
 	t.Helper()
 	dir := t.TempDir()
@@ -2033,10 +2042,7 @@ func TestImageArrayNoted(t *testing.T) {
 			x.Data[i] = float32(rng.Float64())
 		}
 		path := filepath.Join(t.TempDir(), "images.npy")
-		f, err := os.Create(path)
-		require.NoError(t, err)
-		require.NoError(t, tensor.WriteNPY(f, x))
-		require.NoError(t, f.Close())
+		writeNPYFile(t, path, x)
 		return path
 	}
 	train := func(path string, extra ...string) (int, string) {
@@ -2102,10 +2108,7 @@ func TestFlatImageNoted(t *testing.T) {
 	save := func(x *tensor.Tensor) string {
 		t.Helper()
 		path := filepath.Join(t.TempDir(), "flat.npy")
-		f, err := os.Create(path)
-		require.NoError(t, err)
-		require.NoError(t, tensor.WriteNPY(f, x))
-		require.NoError(t, f.Close())
+		writeNPYFile(t, path, x)
 		return path
 	}
 	// images saves 40 flattened images of channels x side x side pixels
@@ -2204,10 +2207,7 @@ func TestImageArrayNoteOnlyForNewModel(t *testing.T) {
 	}
 	dir := t.TempDir()
 	data := filepath.Join(dir, "images.npy")
-	f, err := os.Create(data)
-	require.NoError(t, err)
-	require.NoError(t, tensor.WriteNPY(f, x))
-	require.NoError(t, f.Close())
+	writeNPYFile(t, data, x)
 	model := filepath.Join(dir, "m.safetensors")
 	common := []string{"--data", data, "--dim", "2", "--hidden", "8", "--batch", "16", "--threads", "1", "--no-eval"}
 

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -132,10 +131,7 @@ func TestEvalOODFlag(t *testing.T) {
 			x.Data[i] = float32(value(i))
 		}
 		path := filepath.Join(dir, name)
-		f, err := os.Create(path)
-		require.NoError(t, err)
-		require.NoError(t, tensor.WriteNPY(f, x))
-		require.NoError(t, f.Close())
+		writeNPYFile(t, path, x)
 		return path
 	}
 	// The data moved far from every training row, and the data itself.
