@@ -271,19 +271,9 @@ func oodInput(path string, m *dim.Model) (*tensor.Tensor, error) {
 		}
 		x = set.Images
 	} else {
-		values, rows, cols, err := tensor.ReadMatrixFile(path)
-		if err != nil {
-			return nil, dataFileError("--ood", path, err)
-		}
-		if rows == 0 {
-			return nil, noSamplesError("--ood", path)
-		}
-		if err := checkSamples("--ood", path, values, cols); err != nil {
+		var err error
+		if x, err = readMatrixRows("--ood", path); err != nil {
 			return nil, err
-		}
-		x = tensor.New(rows, cols)
-		for i, v := range values {
-			x.Data[i] = float32(v)
 		}
 	}
 	if want := m.Encoder.InputSize(); x.Shape[1] != want {

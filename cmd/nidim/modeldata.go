@@ -303,9 +303,9 @@ func stdinCheckpointError(source, path string) error {
 }
 
 // noImagesError returns the error for an MNIST-style directory dir, given
-// with the flag flagName, whose images file of split holds no images.
+// with the flag flagName, whose images file of split contains no images.
 func noImagesError(flagName, dir, split string) error {
-	return fmt.Errorf("%s %s contains no images in its %s split; pass a directory whose %s images file holds at least one image", flagName, dir, split, split)
+	return fmt.Errorf("%s %s contains no images in its %s split; pass a directory whose %s images file contains at least one image", flagName, dir, split, split)
 }
 
 // modelInput loads the rows that embed and score run through m, from
@@ -345,19 +345,8 @@ func modelInput(data, split string, m *dim.Model) (x *tensor.Tensor, labels []in
 		if split == "train" {
 			return nil, nil, fmt.Errorf("--split train applies to MNIST-style data, but --data %s is a matrix file, which is read whole; drop --split, or pass a file with only the rows you need", data)
 		}
-		values, rows, cols, err := tensor.ReadMatrixFile(data)
-		if err != nil {
-			return nil, nil, dataFileError("--data", data, err)
-		}
-		if rows == 0 {
-			return nil, nil, noSamplesError("--data", data)
-		}
-		if err := checkSamples("--data", data, values, cols); err != nil {
+		if x, err = readMatrixRows("--data", data); err != nil {
 			return nil, nil, err
-		}
-		x = tensor.New(rows, cols)
-		for i, v := range values {
-			x.Data[i] = float32(v)
 		}
 	}
 	// x comes with this error, so that input can print the notes on
@@ -367,6 +356,27 @@ func modelInput(data, split string, m *dim.Model) (x *tensor.Tensor, labels []in
 		return x, nil, err
 	}
 	return x, labels, nil
+}
+
+// readMatrixRows reads the matrix file at path, given with the flag
+// flagName, as float32 rows. It returns an error for a file without rows
+// or with a value that float32 cannot hold.
+func readMatrixRows(flagName, path string) (*tensor.Tensor, error) {
+	values, rows, cols, err := tensor.ReadMatrixFile(path)
+	if err != nil {
+		return nil, dataFileError(flagName, path, err)
+	}
+	if rows == 0 {
+		return nil, noSamplesError(flagName, path)
+	}
+	if err := checkSamples(flagName, path, values, cols); err != nil {
+		return nil, err
+	}
+	x := tensor.New(rows, cols)
+	for i, v := range values {
+		x.Data[i] = float32(v)
+	}
+	return x, nil
 }
 
 // checkInputSize returns an error when samples of the given number of

@@ -180,12 +180,12 @@ func TestEmptyIDXSplitRejected(t *testing.T) {
 		code, stdout, stderr := runCmd(command, model, "--data", empty, "--out", out)
 		assert.Equal(t, exitUsage, code, command)
 		assert.Empty(t, stdout, command)
-		assert.Equal(t, "nidim "+command+": --data "+empty+" contains no images in its test split; pass a directory whose test images file holds at least one image.\n", stderr, command)
+		assert.Equal(t, "nidim "+command+": --data "+empty+" contains no images in its test split; pass a directory whose test images file contains at least one image.\n", stderr, command)
 		assert.NoFileExists(t, out, command)
 	}
 
 	code, stdout, stderr := runCmd("eval", model, "--data", dir, "--threads", "1", "--ood", empty)
 	assert.Equal(t, exitUsage, code)
 	assert.Empty(t, stdout)
-	assert.Equal(t, "nidim eval: --ood "+empty+" contains no images in its test split; pass a directory whose test images file holds at least one image.\n", stderr)
+	assert.Equal(t, "nidim eval: --ood "+empty+" contains no images in its test split; pass a directory whose test images file contains at least one image.\n", stderr)
 }
