@@ -146,9 +146,10 @@ func (o *mcDraws) count(stat float64, h, first int, values []float64) bool {
 // maxBlock, so that at most about a fifth of the work is spent past the
 // stopping point. A fixed count with a progress function is drawn in
 // blocks that grow the same way from minProgressBlock, and
-// progress(drawn) runs after each block but the last. Which block a replicate falls in changes
-// neither its value nor the order in which scan reads it, so the outcome
-// depends neither on workers nor on progress.
+// progress(drawn) runs after each block but the last. Which block a
+// replicate falls in changes neither its value nor the order in which
+// scan reads it, so the outcome depends neither on workers nor on
+// progress.
 func drawReplicates(reps, h, n, d, workers int, progress func(drawn int), replicate func(r int, buf Matrix) float64, scan func(first int, values []float64) bool) {
 	workers = max(1, min(workers, reps))
 	bufs := make(chan Matrix, workers)

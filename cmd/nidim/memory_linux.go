@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"golang.org/x/sys/unix"
 )
@@ -39,11 +40,13 @@ func machineMemory() (ram, limit uint64) {
 }
 
 // processMemoryLimit returns the lowest memory limit of the process's
-// control group and the groups above it, or 0 when none sets one.
-func processMemoryLimit() uint64 {
+// control group and the groups above it, or 0 when none sets one. main
+// reads it at start-up for Go's soft limit, and train's memory check
+// again, so the files are read once.
+var processMemoryLimit = sync.OnceValue(func() uint64 {
 	membership, _ := os.ReadFile("/proc/self/cgroup")
 	return cgroupMemoryLimit("/sys/fs/cgroup", membership)
-}
+})
 
 // cgroupMemoryLimit returns the lowest memory limit set on the process's
 // control group or on any group above it, and 0 when none sets one. A
