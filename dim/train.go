@@ -225,7 +225,7 @@ func (c *Config) Validate() error {
 	case c.Tau < 0 || math.IsNaN(c.Tau) || math.IsInf(c.Tau, 0):
 		return fmt.Errorf("dim: temperature %v is invalid; use a positive number, or 0 for the default", c.Tau)
 	case c.Encoder != "mlp" && c.Encoder != "cnn":
-		// NewEncoder would say so too, but only once the data is loaded.
+		// NewEncoder rejects it too, but only once the data is loaded.
 		return fmt.Errorf("dim: unknown encoder %q; use mlp or cnn", c.Encoder)
 	case c.Hidden < 0:
 		return fmt.Errorf("dim: hidden width %d is invalid; it must be positive, or 0 for the default 512", c.Hidden)

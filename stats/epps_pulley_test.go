@@ -600,7 +600,7 @@ func TestEppsPulleySeriesMatchesPairs(t *testing.T) {
 
 // A subsample of one row passed the check of the whole sample, so energy
 // against the prior and sliced Epps-Pulley reported p-values of a
-// single point while energy said it could not run. All three now return
+// single point while energy returned an error. All three now return
 // its error.
 func TestMonteCarloTestsRejectOneRowSubsample(t *testing.T) {
 	m := normalMatrix(50, 3, 9)

@@ -27,6 +27,7 @@ func flagNamesInSource(t *testing.T) []string {
 		"StringVar": 1, "IntVar": 1, "Int64Var": 1, "UintVar": 1, "Uint64Var": 1, "Float64Var": 1, "BoolVar": 1, "DurationVar": 1, "Var": 1, "TextVar": 1,
 	}
 	flagName := regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
+
 	files, err := filepath.Glob("*.go")
 	require.NoError(t, err)
 	fset := token.NewFileSet()
@@ -60,6 +61,7 @@ func flagNamesInSource(t *testing.T) []string {
 			return true
 		})
 	}
+
 	names := make([]string, 0, len(seen))
 	for name := range seen {
 		names = append(names, name)

@@ -155,8 +155,8 @@ func TestEvalOODFlag(t *testing.T) {
 	assert.Equal(t, 1.0, sets[2].AboveThreshold01)
 	assert.Equal(t, same, sets[3].Name)
 	assert.Equal(t, rows, sets[3].N)
-	// The test split's rows are among the data's, so the two cannot be
-	// told apart well.
+	// The test split's rows are among the data's, so the two score
+	// alike.
 	assert.InDelta(t, 0.5, sets[3].AUROC, 0.3)
 
 	for _, c := range []struct {
