@@ -184,7 +184,8 @@ func KurtosisTest(x []float64) (Result, error) {
 // it should at n = 200 and 1.6 times at n = 2000, and p <= 1.9e-4 (0.01
 // over 52 tests) 6.9 and 2.3 times (scipy 1.10.1 normaltest on 200,000
 // and 60,000 seeded samples). Matches scipy 1.10.1 to 1e-13 on the
-// fixtures.
+// fixtures. DAgostinoK2MonteCarlo gives a p-value that is exact at every
+// n; the report uses it.
 //
 // Valid n: 8 or more (20 or more recommended).
 //
@@ -218,8 +219,10 @@ func DAgostinoK2(x []float64) (Result, error) {
 // times (scipy 1.10.1 jarque_bera on 200,000 and 60,000 seeded samples).
 // Matches scipy 1.10.1 to 1e-13 on the fixtures.
 //
-// Valid n: 2 or more. NOTE: a rejection that rests on this test alone
-// below a few thousand rows may be the tail of the chi-square law.
+// JarqueBeraMonteCarlo gives a p-value that is exact at every n; the
+// report uses it.
+//
+// Valid n: 2 or more.
 //
 // Special cases: NaN or ±Inf and constant data give an error; ties are
 // allowed.

@@ -39,8 +39,8 @@ var testSpecs = map[string]testSpec{
 	"lilliefors":             {"Lilliefors D per component, Kolmogorov-Smirnov with estimated mean and sd", true, true, false},
 	"cramer-von-mises-prior": {"Cramér-von Mises W² per component against the prior's marginal", false, true, false},
 	"cramer-von-mises":       {"Cramér-von Mises W² per component, composite normality (n >= 8)", true, true, false},
-	"dagostino-k2":           {"D'Agostino-Pearson K² per component, from skewness and kurtosis (n >= 8). Its χ²(2) p-value is too small far in the tail: on normal samples p <= 0.001 comes 3.5 times as often as it should at 200 rows, 1.6 times at 2000", true, true, false},
-	"jarque-bera":            {"Jarque-Bera per component, from skewness and kurtosis. Its asymptotic χ²(2) p-value is too small far in the tail: on normal samples p <= 0.001 comes 7 times as often as it should at 200 rows, 2.5 times at 2000", true, true, false},
+	"dagostino-k2":           {"D'Agostino-Pearson K² per component, from skewness and kurtosis (n >= 8), Monte Carlo p from normal samples of n rows (O(B n)), exact where the χ²(2) p-value is too small far in the tail", true, true, false},
+	"jarque-bera":            {"Jarque-Bera per component, from skewness and kurtosis, Monte Carlo p like dagostino-k2", true, true, false},
 	"mardia-skewness":        {"Mardia's multivariate skewness with the small-sample factor, composite normality (needs n > d; subsampled when n·min(n, d²)·d is large)", true, false, true},
 	"mardia-kurtosis":        {"Mardia's multivariate kurtosis standardized with its exact finite-n mean and variance, composite normality (needs n > d + 1)", true, false, true},
 	"henze-zirkler":          {"Henze-Zirkler, composite multivariate normality (needs n > d; O(n²d), subsampled)", true, false, true},
@@ -99,9 +99,9 @@ type ReportOptions struct {
 	// min(DefaultEnergySamples, MaxSamples).
 	EnergySamples int
 	// Replicates, when positive, is a fixed Monte Carlo replicate count
-	// for the energy tests and the sliced Epps-Pulley test, whose p-values
-	// are then (1 + g)/(B + 1) with B = Replicates. 0, the default, makes
-	// those p-values sequential (Besag and Clifford; see MonteCarlo and
+	// for the energy tests, the sliced Epps-Pulley test, Jarque-Bera and
+	// K², whose p-values are then (1 + g)/(B + 1) with B = Replicates.
+	// 0, the default, makes those p-values sequential (Besag and Clifford; see MonteCarlo and
 	// montecarlo.go), with StopAfter and MaxReplicates.
 	Replicates int
 	// StopAfter is the h of the sequential p-values: a test stops drawing
@@ -359,6 +359,10 @@ func BuildReport(m Matrix, opts ReportOptions) (*Report, error) {
 			r.Tests = append(r.Tests, energyColumnEntries(m, opts)...)
 		}
 	}
+	if momentTestsSelected(opts.Tests) {
+		opts.progress.start(momentStepName)
+		calibrateMomentEntries(r.Tests, m.N, opts)
+	}
 	if isTransformPrior(opts.Prior) {
 		if reason := firstNonEmpty(unmapped); reason != "" {
 			r.Tests = append(r.Tests, unmappedEntries(opts, -1, reason)...)
@@ -443,8 +447,10 @@ func holmReplicates(k int, alpha float64) int {
 // a fixed count, or sequential p-values. Every Monte Carlo test of the
 // report gets the same Seed, so replicate r of energy, energy-prior and
 // sliced-epps-pulley comes from the same PCG stream, streamReplicate + r.
-// With the gaussian prior it is even the same n x d sample. Their Monte
-// Carlo errors are therefore correlated, which Holm's adjustment allows.
+// With the gaussian prior it is even the same n x d sample. The
+// jarque-bera and dagostino-k2 entries of all columns share the
+// replicates of streamMoments + r. Their Monte Carlo errors are therefore
+// correlated, which Holm's adjustment allows.
 func (opts ReportOptions) monteCarlo() MonteCarlo {
 	mc := MonteCarlo{Replicates: opts.Replicates, Seed: opts.Seed, Workers: opts.Workers}
 	if opts.Replicates == 0 {

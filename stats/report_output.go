@@ -73,9 +73,6 @@ func (r *Report) WriteText(w io.Writer) error {
 	if note := r.monteCarloNote(); note != "" {
 		fmt.Fprintf(bw, "\nNote: %s\n", note)
 	}
-	if note := r.momentTailNote(); note != "" {
-		fmt.Fprintf(bw, "\nNote: %s\n", note)
-	}
 	// The warning goes right above the verdict, which stays the last line.
 	if warning := r.coverageWarning(); warning != "" {
 		fmt.Fprintf(bw, "\nWarning: %s\n%s\n", warning, r.Verdict())
@@ -140,29 +137,6 @@ func (r *Report) sequentialNote() string {
 	}
 	return ""
 }
-
-// momentTailNote returns a note when every rejection of a sample of at
-// most momentTailRows rows comes from jarque-bera or dagostino-k2, and ""
-// otherwise. Their chi-square(2) p-values are too small far in the tail,
-// where Holm compares them (see JarqueBera and DAgostinoK2), so such a
-// verdict may be the approximation and not the data.
-func (r *Report) momentTailNote() string {
-	if !r.Reject || r.N > momentTailRows {
-		return ""
-	}
-	for _, e := range r.Tests {
-		if e.AdjustedP <= r.Alpha && e.Name != "jarque-bera" && e.Name != "dagostino-k2" {
-			return ""
-		}
-	}
-	return "every rejection comes from jarque-bera or dagostino-k2, whose χ²(2) p-values are too small far in the tail below a few thousand rows: on normal samples p <= 1.9e-4 came 20 (Jarque-Bera) and 6.9 (K²) times as often as it should at 200 rows, and 4.9 and 2.3 times at 2000 rows. The verdict may therefore come from that approximation and not from the embeddings."
-}
-
-// momentTailRows is the largest sample for which momentTailNote applies:
-// at 5000 normal rows a Jarque-Bera p-value of at most 1.9e-4 still came
-// twice as often as it should (scipy, 100,000 samples), and larger
-// samples were not measured.
-const momentTailRows = 5000
 
 // monteCarloNote explains, when it applies, that Monte Carlo p-values are
 // too coarse for Holm to reject on them unless many other tests reject
@@ -322,7 +296,8 @@ func (r *Report) rowsNeeded(names []string) int {
 //	        stopped_early (a sequential run stopped when stop_after
 //	        replicates were at least as extreme, so p = stop_after /
 //	        replicates), and a sequential one also stop_after and
-//	        max_replicates}]
+//	        max_replicates; jarque-bera and dagostino-k2 add
+//	        asymptotic_p_value, their χ²(2) p-value}]
 //	components: [{component, mean, sd, skewness, excess_kurtosis, min, max}]
 //	max_ks_distance, max_ks_component, max_abs_correlation,
 //	max_correlation_pair ([a, b], null when d = 1 or when no pair of

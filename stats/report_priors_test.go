@@ -210,9 +210,9 @@ func TestReportEppsPulleySubsampled(t *testing.T) {
 
 // The help listed jarque-bera and dagostino-k2 without saying that their
 // χ²(2) p-values are too small far in the tail, where Holm compares the
-// p-values of a whole report. At 200 normal rows and d = 4, 19 of 23
-// false rejections among 1000 seeded samples came from jarque-bera.
-func TestSummaryWarnsOfChiSquareTail(t *testing.T) {
-	assert.Contains(t, TestSummary("jarque-bera"), "Its asymptotic χ²(2) p-value is too small far in the tail: on normal samples p <= 0.001 comes 7 times as often as it should at 200 rows, 2.5 times at 2000")
-	assert.Contains(t, TestSummary("dagostino-k2"), "Its χ²(2) p-value is too small far in the tail: on normal samples p <= 0.001 comes 3.5 times as often as it should at 200 rows, 1.6 times at 2000")
+// p-values of a whole report; their p-values now come from replicates,
+// and the help says so.
+func TestSummaryNamesMomentMonteCarlo(t *testing.T) {
+	assert.Contains(t, TestSummary("dagostino-k2"), "Monte Carlo p from normal samples of n rows (O(B n)), exact where the χ²(2) p-value is too small far in the tail")
+	assert.Contains(t, TestSummary("jarque-bera"), "Monte Carlo p like dagostino-k2")
 }

@@ -34,6 +34,9 @@ func newReportProgress(opts ReportOptions, wholeSample bool) *reportProgress {
 	if opts.Prior == "uniform" && slices.Contains(opts.Tests, "energy-prior") {
 		p.steps++ // energy-prior on each component
 	}
+	if momentTestsSelected(opts.Tests) {
+		p.steps++ // the replicates of jarque-bera and dagostino-k2
+	}
 	if wholeSample {
 		p.steps += len(wholeSampleSteps(opts.Tests))
 	}

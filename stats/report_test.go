@@ -643,36 +643,3 @@ func TestMonteCarloNoteWhenHolmCannotReject(t *testing.T) {
 	r.Tests = r.Tests[:2]
 	assert.Contains(t, r.monteCarloNote(), "Holm over 2 tests at alpha 0.01 rejects on them only after 1 other test rejects;")
 }
-
-// A verdict that rests on jarque-bera and dagostino-k2 alone gets a note
-// on their χ²(2) tails. Over 1000 seeded N(0, I) samples of 200 x 4, 19
-// of the 23 false rejections at alpha 0.01 came from jarque-bera, and
-// the report gave no hint of it.
-func TestReportNotesMomentTestTail(t *testing.T) {
-	entry := func(name string, adjusted float64) TestEntry {
-		return TestEntry{Name: name, PValue: adjusted / 10, AdjustedP: adjusted}
-	}
-	r := &Report{N: 200, D: 1, Alpha: 0.01, Reject: true, Worst: 0, Tests: []TestEntry{
-		entry("jarque-bera", 0.0001), entry("dagostino-k2", 0.005), entry("shapiro-wilk", 0.4), entry("ks-prior", 0.9),
-	}}
-	want := "every rejection comes from jarque-bera or dagostino-k2, whose χ²(2) p-values are too small far in the tail below a few thousand rows: on normal samples p <= 1.9e-4 came 20 (Jarque-Bera) and 6.9 (K²) times as often as it should at 200 rows, and 4.9 and 2.3 times at 2000 rows. The verdict may therefore come from that approximation and not from the embeddings."
-	assert.Equal(t, want, r.momentTailNote())
-	var text strings.Builder
-	require.NoError(t, r.WriteText(&text))
-	assert.Contains(t, text.String(), "\nNote: "+want+"\n")
-
-	// Another rejecting test backs the verdict.
-	r.Tests[3].AdjustedP = 0.002
-	assert.Empty(t, r.momentTailNote())
-	r.Tests[3].AdjustedP = 0.9
-
-	// Above 5000 rows, where the tails were not measured.
-	r.N = 5001
-	assert.Empty(t, r.momentTailNote())
-	r.N = 5000
-	assert.Equal(t, want, r.momentTailNote())
-
-	// A passing sample needs no note.
-	r.Reject = false
-	assert.Empty(t, r.momentTailNote())
-}

@@ -70,13 +70,13 @@ Flags:
   --energy-samples N    rows used by the multivariate energy tests, whose
                         time grows with replicates x rows^2 x columns
                         (default 500, at most --max-samples; 0 uses all rows)
-  --replicates B        a fixed number of Monte Carlo replicates for the
-                        energy and sliced Epps-Pulley tests, whose p-values
-                        are then at least 1/(B+1); --replicates 199
-                        reproduces reports made before sequential p-values
-                        became the default (default: none, the p-values
-                        are sequential, see --max-replicates). At most
-                        1000000, or 10 K/alpha when that is larger
+  --replicates B        a fixed number of replicates for the Monte Carlo
+                        tests (see below), whose p-values are then at least
+                        1/(B+1); --replicates 199 gives the fixed count of
+                        the reports that end train, eval and sweep
+                        (default: none, the p-values are sequential, see
+                        --max-replicates). At most 1000000, or 10 K/alpha
+                        when that is larger
   --max-replicates N    the maximum number of replicates of a sequential
                         Monte Carlo p-value: each test draws replicates
                         until 10 are at least as extreme as its statistic,
@@ -104,7 +104,8 @@ Flags:
                         test's own keys. A Monte Carlo test adds
                         replicates (the number drawn) and stopped_early,
                         and a sequential one stop_after (10) and
-                        max_replicates. Report.MarshalJSON in package
+                        max_replicates; jarque-bera and dagostino-k2 add
+                        asymptotic_p_value. Report.MarshalJSON in package
                         stats lists every key
 
 Tests ("component" tests run on each column, the others on all columns):
@@ -128,10 +129,14 @@ func testUsage(w io.Writer) {
 	fmt.Fprintln(w, "the probability integral transform, Phi^-1(F(x)), which are N(0, I) exactly")
 	fmt.Fprintln(w, "when the rows follow the prior: the normality tests then detect a wrong")
 	fmt.Fprintln(w, "shape, and the multivariate ones dependence between components.")
-	fmt.Fprintln(w, "\nThe Monte Carlo tests, energy, energy-prior and sliced-epps-pulley, simulate")
-	fmt.Fprintln(w, "replicate r from the same random numbers of --seed, so their Monte Carlo errors")
-	fmt.Fprintln(w, "are correlated. Holm's adjustment holds under any dependence between the")
-	fmt.Fprintln(w, "p-values, so that correlation leaves the verdict valid.")
+	fmt.Fprintln(w, "\nThe Monte Carlo tests are energy, energy-prior, sliced-epps-pulley, jarque-bera")
+	fmt.Fprintln(w, "and dagostino-k2. The last two compare their statistics with replicates of as")
+	fmt.Fprintln(w, "many N(0, 1) values as the file has rows, because their chi-square(2) p-values")
+	fmt.Fprintln(w, "are too small far in the tail (the JSON keeps those as asymptotic_p_value).")
+	fmt.Fprintln(w, "The first three simulate replicate r from the same random numbers of --seed,")
+	fmt.Fprintln(w, "and the last two share theirs, so their Monte Carlo errors are correlated.")
+	fmt.Fprintln(w, "Holm's adjustment holds under any dependence between the p-values, so that")
+	fmt.Fprintln(w, "correlation leaves the verdict valid.")
 }
 
 // parseTestArgs parses flags and the single FILE argument, which may come
@@ -426,7 +431,7 @@ func familyText(k int) string {
 
 // monteCarloTests are the tests of the report whose p-values come from
 // replicates.
-var monteCarloTests = []string{"energy", "energy-prior", "sliced-epps-pulley"}
+var monteCarloTests = []string{"energy", "energy-prior", "sliced-epps-pulley", "dagostino-k2", "jarque-bera"}
 
 // selectsMonteCarlo reports whether the selection of --tests, empty for
 // the default battery, can run a test of monteCarloTests.

@@ -1,0 +1,190 @@
+package stats
+
+import "math"
+
+// Monte Carlo p-values for Jarque-Bera and D'Agostino's K².
+//
+// Both statistics are functions of the standardized sample skewness and
+// kurtosis, so under normality their law depends on n alone, not on the
+// mean or the variance. Replicates of n standard normal values therefore
+// give exact Monte Carlo p-values at the sample's n, where the χ²(2) law
+// of JarqueBera and DAgostinoK2 holds only as n grows and is too small far
+// in the tail (see their comments). Replicate r draws from PCG stream
+// streamMoments + r and gives both statistics, so the p-values of every
+// column of a report share one set of replicates. A column far from
+// normal makes the run draw all of its maximum, and the other columns
+// then cost nothing more.
+
+// streamMoments + r is the PCG stream of replicate r of the moment tests.
+const streamMoments = 0x5eed_4000_0000_0000
+
+// momentKind selects the statistic of a moment test.
+type momentKind int
+
+const (
+	momentJarqueBera momentKind = iota
+	momentK2
+)
+
+// momentTest is one Monte Carlo p-value to compute: the observed
+// statistic of a test on a column of n values, and its draws so far.
+type momentTest struct {
+	kind  momentKind
+	stat  float64
+	draws mcDraws
+	done  bool
+}
+
+// momentStatistics returns Jarque-Bera's statistic and D'Agostino's K²
+// for skewness s = m3/m2^(3/2) and kurtosis k = m4/m2² of n values; K²
+// is NaN below 8 values, where its transforms are undefined.
+func momentStatistics(s, k float64, n int) (jb, k2 float64) {
+	nf := float64(n)
+	jb = nf / 6 * (s*s + (k-3)*(k-3)/4)
+	k2 = math.NaN()
+	if n >= 8 {
+		zs, zk := skewZ(s, n), kurtosisZ(k, n)
+		k2 = zs*zs + zk*zk
+	}
+	return jb, k2
+}
+
+// momentPValues draws replicates of n standard normal values, as mc sets
+// their count, and fills the draws of every test. Sequential tests stop
+// on their own: drawing goes on while one of them has not stopped.
+func momentPValues(tests []*momentTest, n int, mc MonteCarlo) {
+	if len(tests) == 0 {
+		return
+	}
+	reps := mc.maxReplicates(defaultMomentReplicates)
+	// The K² of replicate r, kept until the block of r is scanned;
+	// drawReplicates carries Jarque-Bera's.
+	k2 := make([]float64, reps)
+	replicate := func(r int, _ Matrix) float64 {
+		jb, kk := momentReplicate(mc.Seed, r, n)
+		k2[r] = kk
+		return jb
+	}
+	drawReplicates(reps, mc.StopAfter, 0, 0, mc.workers(), mc.progress, replicate, func(first int, jb []float64) bool {
+		pending := false
+		for _, t := range tests {
+			if t.done {
+				continue
+			}
+			values := jb
+			if t.kind == momentK2 {
+				values = k2[first : first+len(jb)]
+			}
+			t.done = t.draws.count(t.stat, mc.StopAfter, first, values)
+			pending = pending || !t.done
+		}
+		return !pending
+	})
+}
+
+// momentReplicate returns Jarque-Bera's statistic and K² of n standard
+// normal values drawn from PCG stream streamMoments + r.
+func momentReplicate(seed uint64, r, n int) (jb, k2 float64) {
+	rng := newRand(seed, streamMoments+uint64(r))
+	// One pass of raw power sums: the draws have mean 0 and variance 1,
+	// so turning them into central moments below loses no significant
+	// digits.
+	var s1, s2, s3, s4 float64
+	for range n {
+		z := rng.NormFloat64()
+		z2 := z * z
+		s1 += z
+		s2 += z2
+		s3 += z2 * z
+		s4 += z2 * z2
+	}
+	nf := float64(n)
+	mean, e2, e3, e4 := s1/nf, s2/nf, s3/nf, s4/nf
+	mm := mean * mean
+	m2 := e2 - mm
+	m3 := e3 - 3*mean*e2 + 2*mm*mean
+	m4 := e4 - 4*mean*e3 + 6*mm*e2 - 3*mm*mm
+	return momentStatistics(m3/math.Pow(m2, 1.5), m4/(m2*m2), n)
+}
+
+// defaultMomentReplicates is the fixed replicate count of
+// JarqueBeraMonteCarlo and DAgostinoK2MonteCarlo when mc sets none.
+const defaultMomentReplicates = 9999
+
+// JarqueBeraMonteCarlo is JarqueBera with a Monte Carlo p-value: the
+// share of replicates of len(x) standard normal values whose statistic is
+// at least that of x, fixed or sequential as mc sets it (9999 replicates
+// when mc sets no count). The p-value is exact up to its Monte Carlo
+// error at every n, where JarqueBera's χ²(2) p-value is too small far in
+// the tail. mc.MaxSamples is ignored: the test reads every value.
+func JarqueBeraMonteCarlo(x []float64, mc MonteCarlo) (MCResult, error) {
+	return momentMonteCarlo(x, mc, momentJarqueBera, JarqueBera)
+}
+
+// DAgostinoK2MonteCarlo is DAgostinoK2 with a Monte Carlo p-value, as
+// JarqueBeraMonteCarlo computes it. It needs 8 values or more.
+func DAgostinoK2MonteCarlo(x []float64, mc MonteCarlo) (MCResult, error) {
+	return momentMonteCarlo(x, mc, momentK2, DAgostinoK2)
+}
+
+// momentMonteCarlo runs test on x and replaces its p-value with the Monte
+// Carlo p-value of the statistic of kind.
+func momentMonteCarlo(x []float64, mc MonteCarlo, kind momentKind, test func([]float64) (Result, error)) (MCResult, error) {
+	res, err := test(x)
+	if err != nil {
+		return MCResult{}, err
+	}
+	t := &momentTest{kind: kind, stat: res.Statistic}
+	momentPValues([]*momentTest{t}, len(x), mc)
+	return mc.result(res.Statistic, t.draws.pValue(), t.draws, false, len(x)), nil
+}
+
+// calibrateMomentEntries gives the jarque-bera and dagostino-k2 entries
+// of tests that ran Monte Carlo p-values from one set of replicates of n
+// values, with the settings of opts. Each entry keeps its χ²(2) p-value
+// under "asymptotic_p_value" in Extra.
+func calibrateMomentEntries(tests []TestEntry, n int, opts ReportOptions) {
+	var pending []*momentTest
+	var index []int
+	for i, e := range tests {
+		if e.Err != "" {
+			continue
+		}
+		switch e.Name {
+		case "jarque-bera":
+			pending = append(pending, &momentTest{kind: momentJarqueBera, stat: e.Statistic})
+		case "dagostino-k2":
+			pending = append(pending, &momentTest{kind: momentK2, stat: e.Statistic})
+		default:
+			continue
+		}
+		index = append(index, i)
+	}
+	if len(pending) == 0 {
+		return
+	}
+	mc := opts.monteCarlo()
+	momentPValues(pending, n, mc)
+	for k, t := range pending {
+		e := &tests[index[k]]
+		res := mc.result(e.Statistic, t.draws.pValue(), t.draws, false, n)
+		asymptotic := e.PValue
+		e.Extra = mcExtra(res)
+		e.Extra["asymptotic_p_value"] = asymptotic
+		e.PValue = res.PValue
+	}
+}
+
+// momentTestsSelected reports whether tests holds jarque-bera or
+// dagostino-k2, whose p-values calibrateMomentEntries computes.
+func momentTestsSelected(tests []string) bool {
+	for _, name := range tests {
+		if name == "jarque-bera" || name == "dagostino-k2" {
+			return true
+		}
+	}
+	return false
+}
+
+// momentStepName is the progress step of the moment tests' replicates.
+const momentStepName = "jarque-bera and dagostino-k2 replicates"
