@@ -89,6 +89,12 @@ func TestMomentMonteCarloDraws(t *testing.T) {
 
 	_, err = DAgostinoK2MonteCarlo(x[:7], MonteCarlo{Replicates: 10})
 	assert.ErrorContains(t, err, "dagostino-k2")
+
+	// Every sample of 2 values has the same Jarque-Bera statistic, 1/3,
+	// up to rounding, so every replicate ties with the observed one.
+	pair, err := JarqueBeraMonteCarlo(x[:2], MonteCarlo{Replicates: 99, Seed: 9})
+	require.NoError(t, err)
+	assert.Equal(t, 1.0, pair.PValue)
 }
 
 // In a report every jarque-bera and dagostino-k2 entry gets the p-value
