@@ -46,8 +46,8 @@ Flags:
                        An IDX directory needs only the images of the
                        split, such as t10k-images-idx3-ubyte for test,
                        and its labels file, t10k-labels-idx1-ubyte, when
-                       there is one. A matrix file is embedded whole and
-                       takes no --split train
+                       there is one. A matrix file is embedded whole,
+                       training and test rows alike, and takes no --split
   --prior NAME         write the embeddings of a model trained for gaussian,
                        logistic, laplace or exponential in another of these
                        priors (default: the model's prior); a uniform model

@@ -33,6 +33,10 @@ type modelCommand struct {
 	// Set by newModelCommand only when withInput is true.
 	out, data, split *string
 	batch            *int
+	// splitGiven is set by check when --split is on the command line,
+	// which a matrix file rejects, as it has no split of its own.
+	splitGiven bool
+	fs         *flag.FlagSet
 	// stdoutCSV makes --out - write CSV instead of float32 NPY: score's
 	// rows of score, p-value and label are meant to be read as text.
 	stdoutCSV bool
@@ -50,7 +54,7 @@ const (
 // newModelCommand registers the shared flags on fs. withInput adds --out,
 // --data, --split and --batch.
 func newModelCommand(name string, fs *flag.FlagSet, withInput bool, stderr io.Writer) *modelCommand {
-	c := &modelCommand{name: name, stderr: stderr}
+	c := &modelCommand{name: name, stderr: stderr, fs: fs}
 	c.model = fs.String("model", "", "")
 	c.threads = fs.Int("threads", 0, "")
 	if withInput {
@@ -74,6 +78,9 @@ func (c *modelCommand) fail(status int, format string, a ...any) int {
 // returns -1 when all is well and the exit status otherwise.
 func (c *modelCommand) check(files []string, example, outExample string) int {
 	c.outExample = outExample
+	if c.fs != nil {
+		c.fs.Visit(func(f *flag.Flag) { c.splitGiven = c.splitGiven || f.Name == "split" })
+	}
 	if len(files) == 1 || *c.model != "" {
 		model, err := checkpointArg(files, *c.model, example)
 		if err != nil {
@@ -229,7 +236,11 @@ func noFingerprintText(path string) string {
 // prints a note when their values look like another scale than the
 // model's training inputs.
 func (c *modelCommand) input(m *dim.Model) (x *tensor.Tensor, labels []int, err error) {
-	x, labels, err = modelInput(*c.data, *c.split, m)
+	split := ""
+	if c.splitGiven {
+		split = *c.split
+	}
+	x, labels, err = modelInput(*c.data, split, m)
 	if x != nil && *c.data != "" && !isDir(*c.data) {
 		first := make([]float64, x.Shape[1])
 		for k := range first {
@@ -309,9 +320,15 @@ func noImagesError(flagName, dir, split string) error {
 }
 
 // modelInput loads the rows that embed and score run through m, from
-// --data and --split, and checks them against the model. labels are the
-// class labels of MNIST-style data and nil for a matrix file.
+// --data and --split, and checks them against the model. split is "" when
+// --split was not given, which reads the test split of MNIST-style data.
+// labels are the class labels of MNIST-style data and nil for a matrix
+// file.
 func modelInput(data, split string, m *dim.Model) (x *tensor.Tensor, labels []int, err error) {
+	requested := split
+	if split == "" {
+		split = "test"
+	}
 	switch {
 	case data == "" && !mnist.Embedded:
 		images, labels, name := mnist.TestImages, mnist.TestLabels, "test"
@@ -340,10 +357,11 @@ func modelInput(data, split string, m *dim.Model) (x *tensor.Tensor, labels []in
 		}
 		x, labels = set.Images, set.Labels
 	default:
-		// A matrix file has no split of its own, so "--split train" would
-		// silently give every row rather than the training rows.
-		if split == "train" {
-			return nil, nil, fmt.Errorf("--split train applies to MNIST-style data, but --data %s is a matrix file, which is read whole; drop --split, or pass a file with only the rows you need", data)
+		// A matrix file has no split of its own, so "--split train" or
+		// "--split test" would silently give every row, training and test
+		// rows alike.
+		if requested != "" {
+			return nil, nil, fmt.Errorf("--split %s applies to MNIST-style data, but --data %s is a matrix file, which is read whole, training and test rows alike; drop --split, or pass a file with only the rows you need", requested, data)
 		}
 		if x, err = readMatrixRows("--data", data); err != nil {
 			return nil, nil, err

@@ -84,7 +84,7 @@ func TestModelInput(t *testing.T) {
 	m, st := (&modelCommand{name: "embed", model: &modelPath, threads: new(int)}).loadModel()
 	require.Equal(t, -1, st)
 
-	x, labels, err := modelInput(data, "test", m)
+	x, labels, err := modelInput(data, "", m)
 	require.NoError(t, err)
 	assert.Nil(t, labels, "a matrix file has no labels of its own")
 	values, rows, cols, err := tensor.ReadMatrixFile(data)
@@ -119,23 +119,41 @@ func TestModelInput(t *testing.T) {
 	assert.Equal(t, []int{1, 6}, x.Shape)
 	assert.Equal(t, []int{9}, labels)
 
-	// A matrix file is read whole, so asking for its training rows used to
-	// give every row without a word.
-	_, _, err = modelInput(data, "train", m)
-	assert.EqualError(t, err, "--split train applies to MNIST-style data, but --data "+data+" is a matrix file, which is read whole; drop --split, or pass a file with only the rows you need")
+	// Without --split, MNIST-style data gives its test split.
+	x, labels, err = modelInput(dir, "", m)
+	require.NoError(t, err)
+	assert.Equal(t, []int{1, 6}, x.Shape)
+	assert.Equal(t, []int{9}, labels)
+
+	// A matrix file is read whole, so asking for its training or its test
+	// rows used to give every row without a word.
+	for _, split := range []string{"train", "test"} {
+		want := "--split " + split + " applies to MNIST-style data, but --data " + data + " is a matrix file, which is read whole, training and test rows alike; drop --split, or pass a file with only the rows you need"
+		_, _, err = modelInput(data, split, m)
+		assert.EqualError(t, err, want)
+		for _, command := range []string{"embed", "score"} {
+			out := filepath.Join(t.TempDir(), "out.csv")
+			code, stdout, stderr := runCmd(command, modelPath, "--data", data, "--split", split, "--out", out)
+			assert.Equal(t, exitUsage, code, command, split)
+			assert.Empty(t, stdout, command, split)
+			assert.Equal(t, "nidim "+command+": "+want+".\n", stderr, command, split)
+			assert.NoFileExists(t, out, command, split)
+		}
+	}
+	// Without --split both commands read every row of it.
 	for _, command := range []string{"embed", "score"} {
 		out := filepath.Join(t.TempDir(), "out.csv")
-		code, stdout, stderr := runCmd(command, modelPath, "--data", data, "--split", "train", "--out", out)
-		assert.Equal(t, exitUsage, code, command)
-		assert.Empty(t, stdout, command)
-		assert.Equal(t, "nidim "+command+": --split train applies to MNIST-style data, but --data "+data+" is a matrix file, which is read whole; drop --split, or pass a file with only the rows you need.\n", stderr, command)
-		assert.NoFileExists(t, out, command)
+		code, _, stderr := runCmd(command, modelPath, "--data", data, "--out", out)
+		require.Equal(t, exitOK, code, "%s: %s", command, stderr)
+		_, outRows, _, err := tensor.ReadMatrixFile(out)
+		require.NoError(t, err, command)
+		assert.Equal(t, rows, outRows, command)
 	}
 
 	// Samples of another size are refused with both sizes named.
 	wide := filepath.Join(t.TempDir(), "wide.csv")
 	require.NoError(t, tensor.WriteMatrixFile(wide, make([]float64, 14), 2, 7))
-	_, _, err = modelInput(wide, "test", m)
+	_, _, err = modelInput(wide, "", m)
 	require.Error(t, err)
 	assert.EqualError(t, err, "the data has 7 values per sample but the model was trained on samples of shape [6] (6 values); pass --data with samples of 6 values")
 }

@@ -66,8 +66,8 @@ Flags:
                        An IDX directory needs only the images of the
                        split, such as t10k-images-idx3-ubyte for test,
                        and its labels file, t10k-labels-idx1-ubyte, when
-                       there is one. A matrix file is scored whole and
-                       takes no --split train
+                       there is one. A matrix file is scored whole,
+                       training and test rows alike, and takes no --split
   --labels FILE        class labels of a matrix --data, one per row, as
                        class numbers 0, 1, 2, ... up to 1000000 (not
                        names), copied to the third column of --out
