@@ -150,12 +150,25 @@ func calibrationLine(p []float64) string {
 	return line + fmt.Sprintf("; Kolmogorov-Smirnov against U(0, 1): D = %.4f, p = %.3g", ks.Statistic, ks.PValue)
 }
 
+// minThresholdInputs is the least number n of test inputs at which a new
+// in-distribution input exceeds the threshold, their largest score below
+// 100 inputs, with probability 1/(n+1) of at most 1 %. From 100 inputs on
+// the threshold has k = n/100 scores above it, and the probability
+// (k+1)/(n+1) stays below 2 %.
+const minThresholdInputs = 99
+
 // writeOutliers prints the outlier evaluation of nidim eval.
 func writeOutliers(w io.Writer, ev *dim.OutlierEvaluation, d int) {
 	fmt.Fprintf(w, "\nOutlier scores on the %d test inputs: mean score %.3f (%d expected under the prior), p-values <= 0.01: %.2f%% (1%% expected)\n",
 		ev.N, ev.MeanScore, d, 100*ev.RejectedAt01)
 	fmt.Fprintf(w, "calibration: Kolmogorov-Smirnov of the test p-values against U(0, 1): D = %.4f, p = %.3g\n", ev.CalibrationKS, ev.CalibrationP)
 	fmt.Fprintf(w, "threshold for at most 1%% false alarms, from the test scores: score > %.6g, which is p-value < %.6g\n", ev.Threshold01, ev.ThresholdP01)
+	if ev.N < minThresholdInputs {
+		// A new input drawn like the n test inputs exceeds the largest of
+		// their scores with probability 1/(n+1), by exchangeability.
+		fmt.Fprintf(w, "note: the %d test inputs are fewer than the %d that a 1%% threshold needs, so the threshold is their largest score, which a new in-distribution input exceeds with probability 1/%d (%.1f%%), and the last column below counts detections at that false-alarm rate; for a 1%% threshold, train with a larger --test-fraction or on more data\n",
+			ev.N, minThresholdInputs, ev.N+1, 100/float64(ev.N+1))
+	}
 	if ev.CalibrationP < 0.01 {
 		// The share can round to 1.00 % even when the test rejects.
 		fmt.Fprintf(w, "note: the test p-values do not follow U(0, 1), so p <= 0.01 need not flag 1%% of in-distribution inputs (here it flags %.2f%% of the test inputs); take thresholds from the scores of in-distribution inputs, as the line above does\n", 100*ev.RejectedAt01)

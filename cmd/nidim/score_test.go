@@ -340,3 +340,27 @@ func TestWriteOutliersLongOODName(t *testing.T) {
 		"inverted"+pad+"    8991   0.9980     90.00%  91.00%\n"+
 		long+"    1009   0.4100      0.89%  0.99%\n")
 }
+
+// With fewer than 99 test inputs the 1 % threshold is the largest test
+// score, which a new input exceeds far more often than 1 % of the time.
+// The 18 test rows of the wine data at --test-fraction 0.1 give 1/19.
+func TestWriteOutliersSmallTestSplit(t *testing.T) {
+	ev := &dim.OutlierEvaluation{N: 18, CalibrationKS: 0.2027, CalibrationP: 0.397, RejectedAt01: 0,
+		MeanScore: 4.423, Threshold01: 9.10643, ThresholdP01: 0.0584937,
+		OutOfDist: []dim.OODResult{{Name: "inverted", N: 18, AUROC: 0.7037, AboveThreshold01: 0.2222}}}
+	var out strings.Builder
+	writeOutliers(&out, ev, 4)
+	assert.Contains(t, out.String(), "score > 9.10643, which is p-value < 0.0584937\n"+
+		"note: the 18 test inputs are fewer than the 99 that a 1% threshold needs, so the threshold is their largest score, "+
+		"which a new in-distribution input exceeds with probability 1/19 (5.3%), and the last column below counts detections at that false-alarm rate; "+
+		"for a 1% threshold, train with a larger --test-fraction or on more data\n")
+
+	// From 99 inputs on, k of which exceed the threshold, a new input
+	// exceeds it with probability (k+1)/(n+1), which is below 2 %.
+	for _, n := range []int{99, 100, 8991} {
+		ev.N = n
+		out.Reset()
+		writeOutliers(&out, ev, 4)
+		assert.NotContains(t, out.String(), "note:", "n = %d", n)
+	}
+}
