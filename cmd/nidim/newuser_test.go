@@ -1515,6 +1515,10 @@ func TestDimAboveFeatureCountNoted(t *testing.T) {
 	code, _, stderr = runCmd(append([]string{"sweep", "--dims", "2,7", "--sigmas", "0.5", "--eval-samples", "20", "--out", filepath.Join(dir, "sweep")}, common...)...)
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stderr, "nidim sweep: note: the --dims entry 7 exceeds the 6 values of each sample; the embeddings, a function of those values, fill at most 6 of the 7 dimensions, so they cannot follow the prior. Use --dims entries of 6 or less.\n")
+
+	// One feature read "the 1 values of each sample".
+	assert.Equal(t, "--dim 4 exceeds the 1 value of each sample; the embeddings, a function of those values, fill at most 1 of the 4 dimensions, so they cannot follow the prior. Use --dim 1 or less.",
+		dimNote("--dim", 4, 1, "Use --dim 1 or less"))
 }
 
 // One input row used to give "wrote 1 embeddings" and "of 1 inputs".

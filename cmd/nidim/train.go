@@ -1000,8 +1000,8 @@ func dimNote(name string, d, values int, fix string) string {
 	if d <= values {
 		return ""
 	}
-	return fmt.Sprintf("%s %d exceeds the %d values of each sample; the embeddings, a function of those values, fill at most %d of the %d dimensions, so they cannot follow the prior. %s.",
-		name, d, values, values, d, fix)
+	return fmt.Sprintf("%s %d exceeds the %s of each sample; the embeddings, a function of those values, fill at most %d of the %d dimensions, so they cannot follow the prior. %s.",
+		name, d, plural(values, "value", "values"), values, d, fix)
 }
 
 // epochLine is the log line of a finished epoch. Without channel noise
