@@ -130,8 +130,10 @@ Data:
                        (default: none, which skips the probe and kNN)
   --image-shape C,H,W  sample shape of a matrix --data (default: feature
                        vectors)
-  --test-fraction F    share of a matrix --data held out for testing
-                       (default 0.1)
+  --test-fraction F    share of a matrix --data held out for testing (default
+                       0.1), the same for every run: the rows are shuffled with
+                       --seed and the last F x rows, rounded, are held out,
+                       whatever their labels
 `
 
 func runSweep(args []string, stdout, stderr io.Writer) int {

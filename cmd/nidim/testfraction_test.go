@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/nidim/nidim/dim"
@@ -219,4 +220,55 @@ func TestDataMismatchAdviceDirectory(t *testing.T) {
 	code, _, stderr = runCmd("eval", matrixModel, "--data", dir, "--threads", "1")
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, stderr, "; pass the --data it was trained on; the split already uses the --test-fraction 0.1 that the model stores.\n")
+}
+
+// The help said only "share held out for testing", so a user could not
+// tell which rows the test split takes. It now states the rule, and this
+// checks the rule: the last round(F x rows) rows of the order that --seed
+// shuffles, whatever their labels.
+func TestMatrixSplitFollowsHelp(t *testing.T) {
+	dir := t.TempDir()
+	const rows, cols = 10, 2
+	values := make([]float64, rows*cols)
+	for i := range rows {
+		values[i*cols] = float64(i)
+		values[i*cols+1] = float64(i * i)
+	}
+	data := filepath.Join(dir, "x.csv")
+	require.NoError(t, tensor.WriteMatrixFile(data, values, rows, cols))
+	// One row of class 1 among nine of class 0.
+	labels := filepath.Join(dir, "y.csv")
+	require.NoError(t, os.WriteFile(labels, []byte("0\n0\n0\n0\n0\n0\n0\n1\n0\n0\n"), 0o644))
+
+	const seed = 3
+	order := make([]int, rows)
+	for i := range order {
+		order[i] = i
+	}
+	rng := tensor.NewRNG(seed)
+	rng.Shuffle(rows, func(i, j int) { order[i], order[j] = order[j], order[i] })
+
+	// 10 x 0.25 = 2.5 rounds to 3 test rows.
+	train, test, _, err := loadMatrixData(dataFlags{data: data, labels: labels, testFraction: 0.25}, seed)
+	require.NoError(t, err)
+	require.Equal(t, []int{7, cols}, train.X.Shape)
+	require.Equal(t, []int{3, cols}, test.X.Shape)
+	for i, r := range order[:7] {
+		assert.Equal(t, float32(r), train.X.Data[i*cols], "training row %d", i)
+	}
+	for i, r := range order[7:] {
+		assert.Equal(t, float32(r), test.X.Data[i*cols], "test row %d", i)
+		want := 0
+		if r == 7 {
+			want = 1
+		}
+		assert.Equal(t, want, test.Labels[i], "label of test row %d", i)
+	}
+
+	for _, command := range []string{"train", "sweep"} {
+		_, help, _ := runCmd("help", command)
+		assert.Contains(t, strings.Join(strings.Fields(help), " "), "rows are shuffled with --seed and the last F x rows, rounded, are held out, whatever their labels", command)
+	}
+	_, help, _ := runCmd("help", "train")
+	assert.Contains(t, strings.Join(strings.Fields(help), " "), "the split is not stratified")
 }

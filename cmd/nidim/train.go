@@ -189,10 +189,13 @@ Data and output:
                        vectors). Images, from this flag or an IDX
                        directory, get the image views; feature vectors get
                        the vector views
-  --test-fraction F    share of a matrix --data held out for testing
-                       (default 0.1). The checkpoint stores it, and eval
-                       and --resume split the file with it, so they need
-                       it only for a checkpoint of an older nidim
+  --test-fraction F    share of a matrix --data held out for testing (default
+                       0.1). The rows are shuffled with --seed and the last F x
+                       rows, rounded, are held out, whatever their labels: the
+                       split is not stratified, so a rare class can miss the
+                       test split. The checkpoint stores F, and eval and
+                       --resume split the file with it and the seed, so they
+                       need it only for a checkpoint of an older nidim
   --out FILE           checkpoint path (default nidim-model.safetensors, or
                        the --resume FILE); no run replaces the checkpoint
                        of another unfinished run, which --resume continues,
