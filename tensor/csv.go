@@ -38,8 +38,11 @@ const csvWhitespace = ' '
 // and a data row when all of them are. header then holds its fields, and is
 // nil otherwise. A first row with both kinds of field, such as "1,x" or
 // "id,1,2", is an error, because skipping it as a header could drop a data
-// row with a typo. A header of column names that are all unquoted numbers,
-// such as "0,1,2", reads as a data row; WriteCSV quotes such names.
+// row with a typo. When the next row has text in the same field, both are
+// data rows with a column of text, and the error is a FormatError with the
+// first row's Line, Value and Field, as for text in a later data row. A
+// header of column names that are all unquoted numbers, such as "0,1,2",
+// reads as a data row; WriteCSV quotes such names.
 //
 // Values are parsed by strconv.ParseFloat, so NaN, Inf, +Inf, -Inf and
 // Infinity (in any case) are accepted; callers that cannot use them must
@@ -60,6 +63,13 @@ func ReadCSV(r io.Reader, sep rune) (data []float64, rows, cols int, header []st
 		firstLine int       // line number of the header or first data row, 0 before it
 		rowValues []float64 // the values of the current row
 		values    chunkedFloats
+		// mixed is the error of a first row with both number and text
+		// fields, held until the next row shows whether the text is a
+		// column of the data. mixedField is its first text field, and
+		// mixedText that field's value.
+		mixed      error
+		mixedField int
+		mixedText  string
 	)
 	for lineNo := 1; ; lineNo++ {
 		var readErr error
@@ -80,6 +90,10 @@ func ReadCSV(r io.Reader, sep rune) (data []float64, rows, cols int, header []st
 		switch {
 		case len(content) == 0 || content[0] == '#':
 			// A blank line or a comment.
+
+		case mixed != nil:
+			fields, _, _ = splitCSVLine(string(line), sep, fields)
+			return nil, 0, 0, nil, textColumnError(mixed, fields, mixedField, mixedText, firstLine, lineNo)
 
 		case firstLine != 0 && parsePlainCSVRow(rowValues, line, sep):
 			// Most data rows need none of the rules of splitCSVLine, and
@@ -105,6 +119,10 @@ func ReadCSV(r io.Reader, sep rune) (data []float64, rows, cols int, header []st
 				rowValues = make([]float64, cols)
 				isHeader, err := isCSVHeader(fields, lineNo)
 				if err != nil {
+					if k := firstTextField(fields); isTextValue(fields[k]) && !pandasIndexHeader(fields) {
+						mixed, mixedField, mixedText = err, k, strings.TrimSpace(fields[k].text)
+						continue
+					}
 					return nil, 0, 0, nil, err
 				}
 				if isHeader {
@@ -140,7 +158,45 @@ func ReadCSV(r io.Reader, sep rune) (data []float64, rows, cols int, header []st
 			break
 		}
 	}
+	if mixed != nil {
+		return nil, 0, 0, nil, mixed
+	}
 	return values.slice(), rows, cols, header, nil
+}
+
+// firstTextField returns the index of the first field that is not an
+// unquoted number, or -1 when every field is one.
+func firstTextField(fields []csvField) int {
+	for i, f := range fields {
+		if f.quoted || !looksLikeCSVNumber(f.text) {
+			return i
+		}
+	}
+	return -1
+}
+
+// isTextValue reports whether f is unquoted text that is not a number,
+// such as a class name or NA in a data row.
+func isTextValue(f csvField) bool {
+	return !f.quoted && strings.TrimSpace(f.text) != "" && !looksLikeCSVNumber(f.text)
+}
+
+// textColumnError decides what a first row, on line firstLine, with both
+// number and text fields is, from the fields of the next row, on line
+// lineNo. When that row has text in field k too, both rows are data rows
+// with a column of text, such as the class names at the end of each row
+// of a UCI data file. The error then locates text, the value of field k
+// in the first row, in FormatError's Line, Value and Field, as it does
+// for text in any later data row. Otherwise it returns mixed, the error
+// that names both readings of the first row.
+func textColumnError(mixed error, next []csvField, k int, text string, firstLine, lineNo int) error {
+	if k >= len(next) || !isTextValue(next[k]) {
+		return mixed
+	}
+	return &FormatError{Format: "csv",
+		Msg: fmt.Sprintf("line %d, field %d: invalid number %s; line %d has text in that field too, so the file has a column of text",
+			firstLine, k+1, quoteForMessage(text), lineNo),
+		Line: firstLine, Value: text, Field: k + 1}
 }
 
 func raggedRowError(lineNo, row int, fields []csvField, firstLine, cols int) error {

@@ -177,6 +177,39 @@ func TestReadCSVPartlyNumericFirstRow(t *testing.T) {
 	}
 }
 
+// A file without a header whose rows end in a class name, as the UCI
+// iris.data does, was reported as a first row that is "neither a header
+// nor a data row". The second row shows that the text is a column, and
+// the error now locates the first row's value as it does for later rows.
+func TestReadCSVTextColumnFromFirstRow(t *testing.T) {
+	input := "5.1,3.5,1.4,0.2,Iris-setosa\n4.9,3.0,1.4,0.2,Iris-setosa\n"
+	_, _, _, _, err := ReadCSV(strings.NewReader(input), 0)
+	var invalid *FormatError
+	require.ErrorAs(t, err, &invalid)
+	assert.Equal(t, `tensor: csv: invalid format: line 1, field 5: invalid number "Iris-setosa"; line 2 has text in that field too, so the file has a column of text`, err.Error())
+	assert.Equal(t, 1, invalid.Line)
+	assert.Equal(t, "Iris-setosa", invalid.Value)
+	assert.Equal(t, 5, invalid.Field)
+	assert.Equal(t, "", invalid.Column)
+
+	// Comments and blank lines between the two rows change nothing.
+	_, _, _, _, err = ReadCSV(strings.NewReader("# iris\n1,NA\n\n# more\n2,NA\n"), 0)
+	require.ErrorAs(t, err, &invalid)
+	assert.Equal(t, 2, invalid.Line)
+	assert.Equal(t, "NA", invalid.Value)
+	assert.Equal(t, 2, invalid.Field)
+	assert.Contains(t, err.Error(), "line 5 has text in that field too")
+
+	// A number, an empty or a quoted field in the second row leaves the
+	// first row ambiguous, and so does a single row.
+	for _, input := range []string{"1,x\n2,3\n", "1,x\n2,\n", "1,x\n2,\"y\"\n", "1,x\n", "id,1,2\n7,8,9\n"} {
+		_, _, _, _, err := ReadCSV(strings.NewReader(input), 0)
+		require.ErrorAs(t, err, &invalid, "%q", input)
+		assert.Contains(t, err.Error(), "so the line is neither a header nor a data row", "%q", input)
+		assert.Equal(t, "", invalid.Value, "%q", input)
+	}
+}
+
 func TestReadCSVRejectsBadSeparator(t *testing.T) {
 	for _, sep := range []rune{'"', '\n', '#', '.', '-', '+', '_', '5', 'e', 'x', utf8.RuneError} {
 		_, _, _, _, err := ReadCSV(strings.NewReader("1\n"), sep)

@@ -2016,8 +2016,12 @@ func TestDataTextFieldExplained(t *testing.T) {
 		}
 		return "0.5"
 	})
+	// Without a header line the first row is a data row too, which the
+	// second row's text in the same field shows.
+	noHeader := write("", func(i int) string { return []string{"blue", "red"}[i%2] })
 	for _, c := range []struct{ path, want string }{
 		{colors, `line 2, field 7 (column "color") holds "blue", which is not a number. nidim reads numeric features only, so drop that column or encode its values as numbers (such as one column of 0 or 1 per category).`},
+		{noHeader, `line 1, field 7 holds "blue", which is not a number. nidim reads numeric features only, so drop that column or encode its values as numbers (such as one column of 0 or 1 per category).`},
 		{missing, `line 5, field 7 (column "f6") holds "NA", a marker of a missing value, which nidim cannot train or embed with; fill the value in or drop the row.`},
 	} {
 		for _, args := range [][]string{
