@@ -337,7 +337,11 @@ func parseNPYDescr(descr string) (elemType, error) {
 	}
 	switch kind {
 	case 'f', 'i', 'u', 'b':
-	case 'c', 'U', 'S', 'a', 'O', 'M', 'm', 'V':
+	case 'U', 'S', 'a':
+		// astype alone fails on strings that are not numbers, such as the
+		// class names of a labels array.
+		return elemType{}, unsupportedErrorf("npy", "dtype %q, an array of strings; convert it to numbers first, with arr.astype('<f4') when the strings are numbers, or np.unique(arr, return_inverse=True)[1] to number names such as classes 0, 1, 2, ...", descr)
+	case 'c', 'O', 'M', 'm', 'V':
 		return elemType{}, unsupportedErrorf("npy", "dtype %q; convert the array to a numeric dtype first, for example arr.astype('<f4')", descr)
 	default:
 		return elemType{}, formatErrorf("npy", "descr %q has unknown type kind %q", descr, kind)

@@ -439,7 +439,10 @@ func TestReadNPYRejectsBadInput(t *testing.T) {
 		{"descr no order", header("'xf4'", "False", "(2,)"), false, "expected a byte order character"},
 		{"pipe on multibyte", header("'|f4'", "False", "(2,)"), false, "only valid for 1-byte types"},
 		{"native order", header("'=f4'", "False", "(2,)"), true, "native byte order"},
-		{"unicode dtype", header("'<U3'", "False", "(2,)"), true, `dtype "<U3"`},
+		// Its advice was astype('<f4'), which fails on class names.
+		{"unicode dtype", header("'<U3'", "False", "(2,)"), true, `dtype "<U3", an array of strings; convert it to numbers first, with arr.astype('<f4') when the strings are numbers, ` +
+			`or np.unique(arr, return_inverse=True)[1] to number names such as classes 0, 1, 2, ...`},
+		{"bytes dtype", header("'|S5'", "False", "(2,)"), true, `dtype "|S5", an array of strings; convert it to numbers first`},
 		// np.save of an object array writes descr '|O'; it used to be
 		// reported as "too short for a dtype".
 		{"object dtype", header("'|O'", "False", "(2,)"), true, `dtype "|O", an array of Python objects; convert it to a numeric dtype first`},
