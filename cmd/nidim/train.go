@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"io/fs"
 	"math"
@@ -657,6 +659,11 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		}
 		if standardization, featureNotes, err = checkFeatureSpread(df, train, cfg.Standardize, dataNote.images, newFeatureNoise(cfg, recipeUsed, explicit)); err != nil {
 			return fail(exitUsage, "%v", err)
+		}
+		if df.data != "" && !isDir(df.data) {
+			if note := sharedRowsNote(train, test); note != "" {
+				featureNotes = append(featureNotes, note)
+			}
 		}
 	}
 	if !*noEval {
@@ -1541,6 +1548,56 @@ func smallDataRemedy(n int) string {
 		return "more --epochs"
 	}
 	return fmt.Sprintf("a smaller --batch (such as %d) or more --epochs", batch)
+}
+
+// sharedRowsNote returns a note when rows of the test split also occur,
+// value for value, in the training split of a matrix file, and ""
+// otherwise. Small tables often contain duplicated rows, which the random
+// split puts on both sides, and the probe and kNN accuracies then count
+// rows that the encoder was trained on as held out.
+func sharedRowsNote(train, test *dim.Dataset) string {
+	cols := train.X.Shape[1]
+	row := func(x *tensor.Tensor, i int) []float32 { return x.Data[i*cols : (i+1)*cols] }
+	// The training rows are indexed by a hash of their values, not by
+	// copies of them, which for 60,000 MNIST images would take 188 MB.
+	seed := maphash.MakeSeed()
+	buf := make([]byte, 0, 4*cols)
+	hash := func(r []float32) uint64 {
+		buf = buf[:0]
+		for _, v := range r {
+			if v == 0 {
+				v = 0 // so that -0 and 0 hash alike
+			}
+			buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
+		}
+		return maphash.Bytes(seed, buf)
+	}
+	byHash := make(map[uint64][]int, train.X.Shape[0])
+	for i := range train.X.Shape[0] {
+		h := hash(row(train.X, i))
+		byHash[h] = append(byHash[h], i)
+	}
+	shared := 0
+	n := test.X.Shape[0]
+	for i := range n {
+		r := row(test.X, i)
+		for _, j := range byHash[hash(r)] {
+			// == treats -0 and 0 as equal, as the hash does.
+			if slices.Equal(r, row(train.X, j)) {
+				shared++
+				break
+			}
+		}
+	}
+	if shared == 0 {
+		return ""
+	}
+	verb := "occur"
+	if shared == 1 {
+		verb = "occurs"
+	}
+	return fmt.Sprintf("%d of the %d test rows also %s in the training split, value for value, so the test report, the probe and the kNN accuracy count rows the encoder was trained on as held out; where the copies are one sample recorded twice, remove them from --data for a held-out measure",
+		shared, n, verb)
 }
 
 // checkKNN returns an error when the kNN classifier of the evaluation

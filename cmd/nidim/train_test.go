@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -516,4 +517,45 @@ func TestCapacityGapNamesBatchCap(t *testing.T) {
 	require.NoError(t, e.write(&out, "capacity 3.219", capacity, math.Log(32)))
 	assert.Contains(t, out.String(), "if the estimate is a valid lower bound\n")
 	assert.NotContains(t, out.String(), "remain whatever the embeddings")
+}
+
+// A table whose rows were duplicated trained without a word, although the
+// random split puts most duplicates on both sides, and the accuracies of
+// the test split then count training rows as held out.
+func TestTrainNotesSharedRows(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	values, rows, cols, err := tensor.ReadMatrixFile(data)
+	require.NoError(t, err)
+	labelValues, _, _, err := tensor.ReadMatrixFile(labels)
+	require.NoError(t, err)
+	doubled := filepath.Join(dir, "doubled.npy")
+	doubledLabels := filepath.Join(dir, "doubled.csv")
+	require.NoError(t, tensor.WriteMatrixFile(doubled, append(slices.Clone(values), values...), 2*rows, cols))
+	require.NoError(t, tensor.WriteMatrixFile(doubledLabels, append(slices.Clone(labelValues), labelValues...), 2*rows, 1))
+
+	common := []string{"--hidden", "8", "--batch", "24", "--epochs", "1", "--threads", "1", "--no-eval"}
+	code, _, stderr := runCmd(append([]string{"train", "--data", doubled, "--labels", doubledLabels, "--out", filepath.Join(dir, "d.safetensors")}, common...)...)
+	require.Equal(t, exitOK, code, stderr)
+	train, test, _, err := loadMatrixData(dataFlags{data: doubled, testFraction: defaultTestFraction}, 0)
+	require.NoError(t, err)
+	want := sharedRowsNote(train, test)
+	require.NotEmpty(t, want)
+	assert.Contains(t, stderr, "nidim train: note: "+want)
+	assert.Regexp(t, `^\d+ of the 48 test rows also occur in the training split, value for value, so the test report, the probe and the kNN accuracy count rows the encoder was trained on as held out; `+
+		`where the copies are one sample recorded twice, remove them from --data for a held-out measure$`, want)
+
+	// The file without duplicates gets no note.
+	code, _, stderr = runCmd(append([]string{"train", "--data", data, "--labels", labels, "--out", filepath.Join(dir, "o.safetensors")}, common...)...)
+	require.Equal(t, exitOK, code, stderr)
+	assert.NotContains(t, stderr, "test rows also")
+
+	// Rows match value for value, -0 matches 0, and one row is singular.
+	x := func(rows ...float32) *dim.Dataset {
+		return &dim.Dataset{X: &tensor.Tensor{Shape: []int{len(rows) / 2, 2}, Data: rows}, Shape: []int{2}}
+	}
+	assert.Equal(t, "1 of the 2 test rows also occurs in the training split, value for value, so the test report, the probe and the kNN accuracy count rows the encoder was trained on as held out; "+
+		"where the copies are one sample recorded twice, remove them from --data for a held-out measure",
+		sharedRowsNote(x(1, 2, 0, 3, 5, 6), x(float32(math.Copysign(0, -1)), 3, 1, 2.5)))
+	assert.Equal(t, "", sharedRowsNote(x(1, 2, 3, 4), x(2, 1, 1, 2.0000002)))
 }
