@@ -10,6 +10,7 @@ import (
 	"hash/maphash"
 	"io"
 	"io/fs"
+	"maps"
 	"math"
 	"os"
 	"os/signal"
@@ -661,8 +662,10 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 			return fail(exitUsage, "%v", err)
 		}
 		if df.data != "" && !isDir(df.data) {
-			if note := sharedRowsNote(train, test); note != "" {
-				featureNotes = append(featureNotes, note)
+			for _, note := range []string{sharedRowsNote(train, test), classCoverageNote(train.Labels, test.Labels)} {
+				if note != "" {
+					featureNotes = append(featureNotes, note)
+				}
 			}
 		}
 	}
@@ -1598,6 +1601,49 @@ func sharedRowsNote(train, test *dim.Dataset) string {
 	}
 	return fmt.Sprintf("%d of the %d test rows also %s in the training split, value for value, so the test report, the probe and the kNN accuracy count rows the encoder was trained on as held out; where the copies are one sample recorded twice, remove them from --data for a held-out measure",
 		shared, n, verb)
+}
+
+// classCoverageNote returns a note when the labels of a matrix --data
+// leave the probe and kNN accuracies without meaning or with a known
+// loss: a single class, which both predict always, or classes of the test
+// split without training rows, which neither can predict. It returns ""
+// otherwise, and for data without labels.
+func classCoverageNote(trainLabels, testLabels []int) string {
+	if trainLabels == nil {
+		return ""
+	}
+
+	inTrain := map[int]bool{}
+	for _, l := range trainLabels {
+		inTrain[l] = true
+	}
+	missing := map[int]int{} // test rows per class without training rows
+	for _, l := range testLabels {
+		if !inTrain[l] {
+			missing[l]++
+		}
+	}
+
+	if len(inTrain) == 1 && len(missing) == 0 {
+		return fmt.Sprintf("--labels contains one class, %d, so the probe and kNN accuracies are 1 whatever the embeddings", trainLabels[0])
+	}
+	if len(missing) == 0 {
+		return ""
+	}
+
+	classes := slices.Sorted(maps.Keys(missing))
+	rows := 0
+	var names []string
+	for _, c := range classes {
+		rows += missing[c]
+		names = append(names, strconv.Itoa(c))
+	}
+	subject := "class " + names[0] + " has"
+	if len(names) > 1 {
+		subject = "classes " + strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1] + " have"
+	}
+	return fmt.Sprintf("%s no rows in the training split, so the probe and kNN cannot predict %d of the %d test rows; the split ignores the labels, and another --seed draws another split",
+		subject, rows, len(testLabels))
 }
 
 // checkKNN returns an error when the kNN classifier of the evaluation

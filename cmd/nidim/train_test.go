@@ -559,3 +559,41 @@ func TestTrainNotesSharedRows(t *testing.T) {
 		sharedRowsNote(x(1, 2, 0, 3, 5, 6), x(float32(math.Copysign(0, -1)), 3, 1, 2.5)))
 	assert.Equal(t, "", sharedRowsNote(x(1, 2, 3, 4), x(2, 1, 1, 2.0000002)))
 }
+
+// A class whose only rows fell in the test split lowered the accuracies
+// without a word, and labels of one class gave accuracies of 1.
+func TestClassCoverageNote(t *testing.T) {
+	assert.Equal(t, "", classCoverageNote(nil, nil))
+	assert.Equal(t, "", classCoverageNote([]int{0, 1, 2, 1}, []int{2, 0}))
+	assert.Equal(t, "--labels contains one class, 7, so the probe and kNN accuracies are 1 whatever the embeddings",
+		classCoverageNote([]int{7, 7, 7}, []int{7}))
+	assert.Equal(t, "class 2 has no rows in the training split, so the probe and kNN cannot predict 1 of the 10 test rows; the split ignores the labels, and another --seed draws another split",
+		classCoverageNote([]int{0, 1, 0, 1}, []int{0, 1, 0, 1, 0, 1, 0, 1, 0, 2}))
+	assert.Equal(t, "classes 3, 5 and 9 have no rows in the training split, so the probe and kNN cannot predict 4 of the 5 test rows; the split ignores the labels, and another --seed draws another split",
+		classCoverageNote([]int{0, 0}, []int{9, 5, 0, 3, 5}))
+
+	// train prints it for a class of one row that the split holds out.
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	labelValues, rows, _, err := tensor.ReadMatrixFile(labels)
+	require.NoError(t, err)
+	_, test, _, err := loadMatrixData(dataFlags{data: data, testFraction: defaultTestFraction}, 0)
+	require.NoError(t, err)
+	// The first test row's features identify its row in the file.
+	values, _, cols, err := tensor.ReadMatrixFile(data)
+	require.NoError(t, err)
+	held := -1
+	for i := range rows {
+		if float32(values[i*cols]) == test.X.Data[0] && float32(values[i*cols+1]) == test.X.Data[1] {
+			held = i
+		}
+	}
+	require.GreaterOrEqual(t, held, 0)
+	labelValues[held] = 3
+	lone := filepath.Join(dir, "lone.csv")
+	require.NoError(t, tensor.WriteMatrixFile(lone, labelValues, rows, 1))
+	code, _, stderr := runCmd("train", "--data", data, "--labels", lone, "--hidden", "8", "--batch", "24", "--epochs", "1", "--threads", "1", "--no-eval",
+		"--out", filepath.Join(dir, "m.safetensors"))
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "nidim train: note: class 3 has no rows in the training split, so the probe and kNN cannot predict 1 of the 24 test rows;")
+}
