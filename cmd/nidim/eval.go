@@ -158,7 +158,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		return c.fail(exitUsage, "%s: %s; %s", *c.model, strings.TrimPrefix(err.Error(), "dim: "), df.mismatchAdvice(m))
 	}
 	if n := test.X.Shape[0]; n < 2 {
-		return c.fail(exitUsage, "%v", fewTestRowsError(n, df, m.Config.TestFraction, ""))
+		return c.fail(exitUsage, "%v", fewTestRowsError(n, train.X.Shape[0]+n, df, m.Config.TestFraction, ""))
 	}
 	// The sets are read before the evaluation, so that a bad path fails
 	// at once.

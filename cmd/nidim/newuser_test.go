@@ -1743,14 +1743,14 @@ func TestSweepExplicitBatchLimits(t *testing.T) {
 	require.NoError(t, os.WriteFile(small, []byte(b.String()), 0o644))
 	code, _, stderr = runCmd("sweep", "--data", small, "--batch", "4", "--test-fraction", "0.05", "--out", filepath.Join(dir, "small"))
 	assert.Equal(t, exitUsage, code)
-	assert.Equal(t, "nidim sweep: the test split has 1 row, and the MI estimate needs at least 2; use a larger --test-fraction.\n", stderr)
+	assert.Equal(t, "nidim sweep: the test split has 1 row, and the MI estimate needs at least 2; use a larger --test-fraction, such as 0.13, which holds out 2 of the 12 rows.\n", stderr)
 
 	// nidim train found this only after training, and its evaluation then
 	// failed. It now reports it first, unless --no-eval skips the estimate.
 	model := filepath.Join(dir, "small.safetensors")
 	code, _, stderr = runCmd("train", "--data", small, "--batch", "4", "--test-fraction", "0.05", "--dim", "2", "--hidden", "4", "--epochs", "1", "--out", model)
 	assert.Equal(t, exitUsage, code)
-	assert.Equal(t, "nidim train: the test split has 1 row, and the MI estimate needs at least 2; use a larger --test-fraction, or --no-eval.\n", stderr)
+	assert.Equal(t, "nidim train: the test split has 1 row, and the MI estimate needs at least 2; use a larger --test-fraction, such as 0.13, which holds out 2 of the 12 rows, or --no-eval.\n", stderr)
 	assert.NoFileExists(t, model)
 	code, _, stderr = runCmd("train", "--data", small, "--batch", "4", "--test-fraction", "0.05", "--dim", "2", "--hidden", "4", "--epochs", "1", "--no-eval", "--out", model)
 	assert.Equal(t, exitOK, code, stderr)

@@ -473,7 +473,7 @@ func fitSweepBatch(runs []dim.SweepRun, base *dim.Config, nTrain, nTest int, rec
 		return notes, nil
 	}
 	if nTest < 2 {
-		return nil, fewTestRowsError(nTest, df, 0, "")
+		return nil, fewTestRowsError(nTest, nTrain+nTest, df, 0, "")
 	}
 	notes = append(notes, fmt.Sprintf("the %d test rows are fewer than the batch of %d, so each run estimates the MI on the test split from one batch of all %d rows. That caps the estimate at ln %d = %.3f, which the ln B column of sweep.md gives, below the training batch's ln %d = %.3f in the ln_batch column of sweep.csv.",
 		nTest, base.Batch, nTest, nTest, math.Log(float64(nTest)), base.Batch, math.Log(float64(base.Batch))))
@@ -484,7 +484,7 @@ func fitSweepBatch(runs []dim.SweepRun, base *dim.Config, nTrain, nTest int, rec
 // fewer than the 2 that the MI estimate needs. stored is the test fraction
 // that the model's checkpoint fixes, or 0. skip, when not empty, is the
 // flag that skips the estimate.
-func fewTestRowsError(nTest int, df dataFlags, stored float64, skip string) error {
+func fewTestRowsError(nTest, rows int, df dataFlags, stored float64, skip string) error {
 	fix := "use more data"
 	switch {
 	case df.data == "" || isDir(df.data):
@@ -492,11 +492,29 @@ func fewTestRowsError(nTest int, df dataFlags, stored float64, skip string) erro
 		fix = fmt.Sprintf("the model was trained with --test-fraction %v, which fixes the split, so train it again with a larger --test-fraction or more data", stored)
 	default:
 		fix = "use a larger --test-fraction"
+		if f, ok := testFractionFor(2, rows); ok {
+			fix += fmt.Sprintf(", such as %v, which holds out %d of the %d rows", f, int(math.Round(float64(rows)*f)), rows)
+		} else {
+			fix = "use more data"
+		}
 	}
 	if skip != "" {
 		fix += ", or " + skip
 	}
 	return fmt.Errorf("the test split has %s, and the MI estimate needs at least 2; %s", plural(nTest, "row", "rows"), fix)
+}
+
+// testFractionFor returns the smallest --test-fraction in hundredths that
+// holds out at least need of rows rows, and whether it leaves the 2
+// training rows that loadMatrixData requires.
+func testFractionFor(need, rows int) (float64, bool) {
+	for hundredths := 1; hundredths < 100; hundredths++ {
+		f := float64(hundredths) / 100
+		if n := int(math.Round(float64(rows) * f)); n >= need {
+			return f, rows-n >= 2
+		}
+	}
+	return 0, false
 }
 
 // sweepFormat is the version of the rows of sweep.csv, recorded as the

@@ -222,7 +222,7 @@ func TestDataMismatchAdviceDirectory(t *testing.T) {
 	assert.Contains(t, stderr, "; pass the --data it was trained on; the split already uses the --test-fraction 0.1 that the model stores.\n")
 }
 
-// The help said only "share held out for testing", so a user could not
+// The help read only "share held out for testing", so a user could not
 // tell which rows the test split takes. It now states the rule, and this
 // checks the rule: the last round(F x rows) rows of the order that --seed
 // shuffles, whatever their labels.
@@ -271,4 +271,48 @@ func TestMatrixSplitFollowsHelp(t *testing.T) {
 	}
 	_, help, _ := runCmd("help", "train")
 	assert.Contains(t, strings.Join(strings.Fields(help), " "), "the split is not stratified")
+}
+
+// A --test-fraction that held out no row, or left fewer than 2 training
+// rows, was rejected as "too few to hold out 0.99 of them" without a
+// fraction that works. The message now names one, and that one works.
+func TestSplitSizeErrorNamesFraction(t *testing.T) {
+	dir := t.TempDir()
+	write := func(rows int) string {
+		values := make([]float64, 2*rows)
+		for i := range values {
+			values[i] = float64(i * i % 7)
+		}
+		path := filepath.Join(dir, fmt.Sprintf("x%d.csv", rows))
+		require.NoError(t, tensor.WriteMatrixFile(path, values, rows, 2))
+		return path
+	}
+	three, five, many := write(3), write(5), write(150)
+	for _, c := range []struct {
+		data     string
+		fraction float64
+		want     string
+		works    float64
+	}{
+		{three, 0.1, "--test-fraction 0.1 holds out none of the 3 rows of --data " + three + "; use a larger --test-fraction, such as 0.17", 0.17},
+		{many, 0.001, "--test-fraction 0.001 holds out none of the 150 rows of --data " + many + "; use a larger --test-fraction, such as 0.01", 0.01},
+		{three, 0.5, "--test-fraction 0.5 holds out 2 of the 3 rows of --data " + three + ", which leaves fewer than the 2 that training needs; use a smaller --test-fraction, such as 0.49", 0.49},
+		{five, 0.7, "--test-fraction 0.7 holds out 4 of the 5 rows of --data " + five + ", which leaves fewer than the 2 that training needs; use a smaller --test-fraction, such as 0.69", 0.69},
+		{many, 0.99, "--test-fraction 0.99 holds out 149 of the 150 rows of --data " + many + ", which leaves fewer than the 2 that training needs; use a smaller --test-fraction, such as 0.98", 0.98},
+	} {
+		_, _, _, err := loadMatrixData(dataFlags{data: c.data, testFraction: c.fraction}, 0)
+		assert.EqualError(t, err, c.want)
+		_, _, _, err = loadMatrixData(dataFlags{data: c.data, testFraction: c.works}, 0)
+		assert.NoError(t, err, "%s at %v", c.data, c.works)
+	}
+
+	two := write(2)
+	_, _, _, err := loadMatrixData(dataFlags{data: two, testFraction: 0.5}, 0)
+	assert.EqualError(t, err, "--data "+two+" has 2 rows, too few to hold out one for testing and keep 2 for training; use a file with at least 3 rows")
+
+	// The MI estimate needs 2 test rows; 3 rows cannot give them and 2
+	// training rows.
+	code, _, stderr := runCmd("train", "--data", three, "--test-fraction", "0.17", "--out", filepath.Join(dir, "m.safetensors"))
+	assert.Equal(t, exitUsage, code)
+	assert.Equal(t, "nidim train: the test split has 1 row, and the MI estimate needs at least 2; use more data, or --no-eval.\n", stderr)
 }

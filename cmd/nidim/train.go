@@ -681,7 +681,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 			if model != nil {
 				stored = model.Config.TestFraction
 			}
-			return fail(exitUsage, "%v", fewTestRowsError(n, df, stored, "--no-eval"))
+			return fail(exitUsage, "%v", fewTestRowsError(n, train.X.Shape[0]+n, df, stored, "--no-eval"))
 		}
 	}
 	if model != nil && model.Encoder.InputSize() != train.X.Shape[1] && df.data == "" {
@@ -1905,7 +1905,7 @@ func loadMatrixData(df dataFlags, seed uint64) (train, test *dim.Dataset, note l
 
 	nTest := int(math.Round(float64(rows) * df.testFraction))
 	if nTest < 1 || rows-nTest < 2 {
-		return nil, nil, note, fmt.Errorf("--data %s has %s, too few to hold out %v of them for testing", df.data, plural(rows, "row", "rows"), df.testFraction)
+		return nil, nil, note, splitSizeError(df, rows, nTest)
 	}
 	// Shuffle the rows with the seed, then hold out the last nTest.
 	order := make([]int, rows)
@@ -1931,6 +1931,27 @@ func loadMatrixData(df dataFlags, seed uint64) (train, test *dim.Dataset, note l
 		return &dim.Dataset{X: x, Shape: shape, Labels: ls}
 	}
 	return split(order[:rows-nTest]), split(order[rows-nTest:]), note, nil
+}
+
+// splitSizeError returns the error for a --test-fraction that holds out
+// nTest of rows rows: none, or so many that fewer than 2 training rows
+// remain. It names a fraction that works when one does.
+func splitSizeError(df dataFlags, rows, nTest int) error {
+	if rows < 3 {
+		return fmt.Errorf("--data %s has %s, too few to hold out one for testing and keep 2 for training; use a file with at least 3 rows", df.data, plural(rows, "row", "rows"))
+	}
+	if nTest < 1 {
+		f, _ := testFractionFor(1, rows)
+		return fmt.Errorf("--test-fraction %v holds out none of the %d rows of --data %s; use a larger --test-fraction, such as %v", df.testFraction, rows, df.data, f)
+	}
+	f := 0.0
+	for hundredths := int(math.Ceil(100*df.testFraction)) - 1; hundredths > 0; hundredths-- {
+		f = float64(hundredths) / 100
+		if rows-int(math.Round(float64(rows)*f)) >= 2 {
+			break
+		}
+	}
+	return fmt.Errorf("--test-fraction %v holds out %d of the %d rows of --data %s, which leaves fewer than the 2 that training needs; use a smaller --test-fraction, such as %v", df.testFraction, nTest, rows, df.data, f)
 }
 
 // parseShape parses "C,H,W" or "H,W" (one channel) whose product must be
