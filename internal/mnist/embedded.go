@@ -19,3 +19,16 @@ var files embed.FS
 func openEmbedded(name string) (io.ReadCloser, error) {
 	return files.Open("data/" + name + ".gz")
 }
+
+// EmbeddedBytes returns the total size in bytes of the embedded gzipped
+// files, 0 in a build with the tag nomnist.
+func EmbeddedBytes() int64 {
+	var total int64
+	entries, _ := files.ReadDir("data")
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil {
+			total += info.Size()
+		}
+	}
+	return total
+}

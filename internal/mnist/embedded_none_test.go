@@ -11,6 +11,7 @@ import (
 
 func TestLoadWithoutEmbeddedData(t *testing.T) {
 	assert.False(t, Embedded)
+	assert.Zero(t, EmbeddedBytes())
 	train, test, err := Load()
 	assert.True(t, errors.Is(err, ErrNotEmbedded), "error: %v", err)
 	assert.EqualError(t, err, "mnist: this binary was built without the embedded MNIST (build tag nomnist)")
