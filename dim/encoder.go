@@ -138,21 +138,6 @@ func MinWeights(cfg Config, input []int) float64 {
 	return minWeights(cfg.encoderConfig(input))
 }
 
-// MinTrainingBytes returns a lower bound of the memory, in bytes, that
-// training cfg on samples of shape input takes, so that callers can refuse
-// a run that cannot fit before they build anything. It counts 16 bytes per
-// weight (the float32 weight, its gradient and Adam's two moments) and,
-// for every loss but infonce-rows, the objective's three B x B float64
-// matrices of scores, their exponentials and their gradient.
-func MinTrainingBytes(cfg Config, input []int) float64 {
-	need := 16 * MinWeights(cfg, input)
-	if cfg.Loss != BoundInfoNCERows {
-		b := float64(cfg.Batch)
-		need += 3 * 8 * b * b
-	}
-	return need
-}
-
 // minWeights returns a lower bound of the number of weights of the
 // encoder that cfg builds: the sizes of its linear layers' weight
 // matrices. It allocates nothing, so a damaged config can be checked

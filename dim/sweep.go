@@ -240,7 +240,7 @@ func RunSweep(ctx context.Context, run SweepRun, train, test *Dataset, opts Swee
 	// The battery tests the embedding as users get it, mapped to the prior
 	// for logistic, laplace and exponential; the classifiers use the
 	// normalized one.
-	zPrior, err := m.Embed(test.X, 1000)
+	zPrior, err := m.Embed(test.X, EmbedChunkRows)
 	if err != nil {
 		return nil, err
 	}
@@ -253,14 +253,14 @@ func RunSweep(ctx context.Context, run SweepRun, train, test *Dataset, opts Swee
 	if err := row.battery(zPrior, c.Prior, eps, opts); err != nil {
 		return nil, err
 	}
-	zTest, err := m.Encode(test.X, 1000)
+	zTest, err := m.Encode(test.X, EmbedChunkRows)
 	if err != nil {
 		return nil, err
 	}
 	if train.Labels == nil || test.Labels == nil {
 		return row, nil
 	}
-	zTrain, err := m.Encode(train.X, 1000)
+	zTrain, err := m.Encode(train.X, EmbedChunkRows)
 	if err != nil {
 		return nil, err
 	}

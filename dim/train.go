@@ -786,7 +786,7 @@ func Continue(ctx context.Context, m *Model, data *Dataset, progress func(Progre
 		}
 	}
 	if !cfg.NoRecalibrate {
-		if err := enc.Recalibrate(data.X, 1000); err != nil {
+		if err := enc.Recalibrate(data.X, EmbedChunkRows); err != nil {
 			return nil, nil, err
 		}
 		m.Calibrated = true

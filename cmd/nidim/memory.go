@@ -7,45 +7,142 @@ import (
 	"github.com/nidim/nidim/dim"
 )
 
-// checkModelMemory returns an error when training the model of cfg on
-// samples of shape input, with dataBytes of data loaded, needs more
-// memory than the machine has. Without it the allocation would end the
-// program with a runtime fault, not a message, or a control group's
-// limit would have the kernel kill it without one. It passes when the
-// machine's memory is unknown.
-// NOTE: the bound leaves out the activations, so a run that passes can
-// still need more memory than the machine has.
-func checkModelMemory(cfg dim.Config, input []int, dataBytes float64) error {
-	return checkMemory(float64(physicalMemory()), cfg, input, dataBytes)
+// runSize is the size of a run's data and evaluation, for the memory check.
+type runSize struct {
+	input               []int   // the shape of one sample
+	trainRows, testRows int     // rows of the two splits
+	dataBytes           float64 // the loaded values of both splits
+	// embeddedRows is the number of rows whose embeddings the evaluation
+	// after training keeps at once, 0 when the run does not evaluate.
+	embeddedRows int
+	// skipEval is the flag that skips the evaluation, "" when the command
+	// has none.
+	skipEval string
+}
+
+// sizeOf returns the runSize of training on train and, when evaluate is
+// set, evaluating on test. Both nidim train and nidim sweep keep the
+// test embeddings, and with labels on both splits the training
+// embeddings too, while the classifiers run.
+func sizeOf(train, test *dim.Dataset, evaluate bool, skipEval string) runSize {
+	r := runSize{input: train.Shape, trainRows: train.X.Shape[0], testRows: test.X.Shape[0],
+		dataBytes: dataBytes(train, test), skipEval: skipEval}
+	if evaluate {
+		r.embeddedRows = r.testRows
+		if train.Labels != nil && test.Labels != nil {
+			r.embeddedRows += r.trainRows
+		}
+	}
+	return r
+}
+
+// checkModelMemory returns an error when training the model of cfg on a
+// run of size r needs more memory than the machine has. Without it the
+// allocation would end the program with a runtime fault, not a message,
+// or a control group's limit would have the kernel kill it without one.
+// It passes when the machine's memory is unknown.
+func checkModelMemory(cfg dim.Config, r runSize) error {
+	return checkMemory(float64(physicalMemory()), cfg, r)
+}
+
+// evaluationBytes returns a lower bound of the memory besides the data
+// while the evaluation after training embeds the test split. It counts
+// the trained model, the gradients its layers keep, the outputs of one
+// chunk of rows, and the embeddings of r.embeddedRows rows. It is 0 for a
+// run without an evaluation.
+func evaluationBytes(cfg dim.Config, t dim.TrainingMemory, r runSize) float64 {
+	if r.embeddedRows == 0 {
+		return 0
+	}
+	chunk := float64(min(r.testRows, dim.EmbedChunkRows))
+	return t.Model + t.Retained + chunk*t.InferenceRow + 4*float64(cfg.Dim)*float64(r.embeddedRows)
 }
 
 // checkMemory is checkModelMemory on a machine with total bytes of
-// memory, 0 when unknown.
-func checkMemory(total float64, cfg dim.Config, input []int, dataBytes float64) error {
+// memory, 0 when unknown. It compares the largest of three moments of a
+// run with total: the last training step, the recalibration after it
+// (both in dim.MinTrainingMemory) and the evaluation (evaluationBytes),
+// each with the data.
+//
+// NOTE: these are lower bounds of the live heap. They leave out the Go
+// runtime, buffers that do not grow with the batch or the model's width
+// (such as the convolutions' scratch), the report's matrix, the
+// k-nearest-neighbor search, and the garbage that the heap holds between
+// collections. Measured on a two-core amd64 machine under a control
+// group's limit, the default run on MNIST (bound 314 MB) finished at 330
+// MB and was killed at 320 MB. A CNN at --batch 64 on 6,000 images (bound
+// 113 MB) needed more than 150 MB. Without a limit the default run peaked
+// at 507 MB.
+func checkMemory(total float64, cfg dim.Config, r runSize) error {
 	if total == 0 {
 		return nil
 	}
-	need := dim.MinTrainingBytes(cfg, input)
-	if need+dataBytes <= total {
+	train := dim.MinTrainingMemory(cfg, r.input, r.trainRows)
+	eval := evaluationBytes(cfg, train, r)
+	need := max(train.Peak(), eval)
+	if need+r.dataBytes <= total {
 		return nil
 	}
 	if need <= total {
+		if eval > train.Peak() {
+			return fmt.Errorf("the training data takes %s and the evaluation after training at least %s (the model and the embeddings of %d rows), together more than the %s of memory here; train on fewer rows or where more memory is free%s",
+				byteSize(r.dataBytes), byteSize(eval), r.embeddedRows, byteSize(total), skipText(r.skipEval))
+		}
 		return fmt.Errorf("the training data takes %s and the %s encoder's training state at least %s, together more than the %s of memory here; train on fewer rows, or where more memory is free",
-			byteSize(dataBytes), cfg.Encoder, byteSize(need), byteSize(total))
+			byteSize(r.dataBytes), cfg.Encoder, byteSize(need), byteSize(total))
 	}
-	// The score matrices outweigh the weights only for large batches.
-	weights := dim.MinWeights(cfg, input)
-	if weights*16 < need/2 {
+	need += r.dataBytes
+
+	// The message names the part that takes the most memory and the
+	// setting that shrinks it.
+	embeddings := 4 * float64(cfg.Dim) * float64(r.embeddedRows)
+	chunk := train.InferenceRow * float64(min(max(r.trainRows, r.testRows), dim.EmbedChunkRows))
+	outputs := 0.0
+	if !cfg.NoRecalibrate {
+		outputs = 4 * float64(cfg.Dim) * float64(r.trainRows)
+	}
+	switch max(train.Scores, train.Activations, train.Weights, embeddings, chunk, outputs) {
+	case outputs:
+		return fmt.Errorf("the recalibration after training keeps the outputs of all %d training rows at --dim %d, so the run needs at least %s, more than the %s of memory here; use a smaller --dim or fewer rows, or --no-recalibrate",
+			r.trainRows, cfg.Dim, byteSize(need), byteSize(total))
+	case embeddings:
+		return fmt.Errorf("the evaluation after training keeps the embeddings of %d rows at --dim %d, so the run needs at least %s, more than the %s of memory here; use a smaller --dim or fewer rows%s",
+			r.embeddedRows, cfg.Dim, byteSize(need), byteSize(total), skipText(r.skipEval))
+	case train.Scores:
 		return fmt.Errorf("the %s loss with --batch %d keeps %d x %d score matrices, so training needs at least %s, more than the %s of memory here; use a smaller --batch, or --loss infonce-rows, which does not store them",
 			cfg.Loss, cfg.Batch, cfg.Batch, cfg.Batch, byteSize(need), byteSize(total))
+	case train.Activations:
+		rows := fmt.Sprintf("both views of --batch %d", cfg.Batch)
+		if train.StepRows == cfg.Batch {
+			rows = fmt.Sprintf("--batch %d, one input for both views", cfg.Batch)
+		}
+		settings, fix := fmt.Sprintf(" (--hidden %d)", cfg.Hidden), "use a smaller --batch or --hidden"
+		if cfg.Encoder == "cnn" {
+			settings, fix = fmt.Sprintf(" for samples of shape %v", r.input), "use a smaller --batch or smaller images, or --encoder mlp"
+		}
+		return fmt.Errorf("the %s encoder%s keeps at least %s of layer outputs, gradients and input views for the %d rows of a step (%s), so training needs at least %s, more than the %s of memory here; %s",
+			cfg.Encoder, settings, byteSize(train.Activations), train.StepRows, rows, byteSize(need), byteSize(total), fix)
 	}
 	// The CNN's widths are fixed, so its size follows the images alone.
 	settings, fix := fmt.Sprintf(" (--hidden %d, --dim %d)", cfg.Hidden, cfg.Dim), "use a smaller --hidden"
 	if cfg.Encoder == "cnn" {
 		settings, fix = "", "use smaller images or --encoder mlp"
 	}
+	if chunk > train.Weights {
+		return fmt.Errorf("the %s encoder for samples of shape %v%s stores at least %s of layer outputs for each chunk of %d rows that it embeds after training, so the run needs at least %s, more than the %s of memory here; %s",
+			cfg.Encoder, r.input, settings, byteSize(chunk), dim.EmbedChunkRows, byteSize(need), byteSize(total), fix)
+	}
 	return fmt.Errorf("the %s encoder for samples of shape %v%s has at least %.3g weights, so training needs at least %s, more than the %s of memory here; %s",
-		cfg.Encoder, input, settings, weights, byteSize(need), byteSize(total), fix)
+		cfg.Encoder, r.input, settings, train.Weights/24, byteSize(need), byteSize(total), fix)
+}
+
+// skipText returns the advice to pass flag, the flag that skips the
+// evaluation, or "" when the command has none.
+func skipText(flag string) string {
+	if flag == "" {
+		return ""
+	}
+	return ", or pass " + flag + " to skip the evaluation"
 }
 
 // dataBytes returns the memory of the float32 values of the splits.

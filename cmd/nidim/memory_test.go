@@ -1,20 +1,21 @@
 package main
 
 import (
-	"fmt"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"testing"
 
 	"github.com/nidim/nidim/dim"
+	"github.com/nidim/nidim/tensor"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 // --hidden 10000000 gives 10^14 weights. The allocation used to end
 // train with "fatal error: out of memory" and a page of goroutine stacks;
-// train and sweep now reject it before building anything.
+// train and sweep now reject it before building anything. At 24 bytes
+// per weight the model alone takes 2400 TB.
 func TestHugeModelRejected(t *testing.T) {
 	if physicalMemory() == 0 {
 		t.Skip("this system does not report its memory")
@@ -25,7 +26,7 @@ func TestHugeModelRejected(t *testing.T) {
 	code, stdout, stderr := runCmd("train", "--data", data, "--labels", labels, "--hidden", "10000000", "--dim", "2", "--batch", "24", "--epochs", "1", "--out", model)
 	assert.Equal(t, exitUsage, code)
 	assert.Empty(t, stdout)
-	assert.True(t, strings.HasPrefix(stderr, "nidim train: the mlp encoder for samples of shape [6] (--hidden 10000000, --dim 2) has at least 1e+14 weights, so training needs at least 1600.0 TB, more than the "), stderr)
+	assert.True(t, strings.HasPrefix(stderr, "nidim train: the mlp encoder for samples of shape [6] (--hidden 10000000, --dim 2) has at least 1e+14 weights, so training needs at least 2400.0 TB, more than the "), stderr)
 	assert.True(t, strings.HasSuffix(stderr, " of memory here; use a smaller --hidden.\n"), stderr)
 	assert.NoFileExists(t, model)
 
@@ -35,21 +36,40 @@ func TestHugeModelRejected(t *testing.T) {
 	require.NoDirExists(t, filepath.Join(dir, "sw"))
 }
 
-// The symmetric InfoNCE loss stores B x B matrices: --batch 10^7 would
-// take 2400 TB.
+// The symmetric InfoNCE loss stores B x B matrices. The reference recipe
+// at --batch 100000 on 6 features, 200,000 training rows:
+//
+//	scores:      3 * 8 * 100000^2 = 240,000,000,000
+//	layers:      4 * 200000 * (6*512 + 4*4) = 2,470,400,000
+//	views etc.:  2*4*300000*6 + 4*5*100000*4 + 8*(6*100000*4 + 13*100000)
+//	             = 52,000,000
+//	weights:     (6*512 + 512*512 + 512*4) * 24 = 6,414,336
+//	rows:        8 * 200,000 = 1,600,000
+//	data:        4 * 250,000 * 6 = 6,000,000
+//
+// 242,536,414,336 bytes in all, more than 64 GB.
 func TestHugeBatchRejected(t *testing.T) {
+	cfg := dim.DefaultConfig()
+	cfg.Loss, cfg.Batch, cfg.Dim = dim.BoundInfoNCE, 100_000, 4
+	run := runSize{input: []int{6}, trainRows: 200_000, testRows: 50_000, dataBytes: 6e6}
+	err := checkMemory(64e9, cfg, run)
+	require.Error(t, err)
+	assert.Equal(t, "the infonce loss with --batch 100000 keeps 100000 x 100000 score matrices, so training needs at least 242.5 GB, more than the 64.0 GB of memory here; use a smaller --batch, or --loss infonce-rows, which does not store them", err.Error())
+
+	cfg.Loss = dim.BoundInfoNCERows
+	assert.NoError(t, checkMemory(64e9, cfg, run), "infonce-rows computes the scores again where it needs them")
+}
+
+// The same through the command line: --batch 10^7 would take 2400 TB.
+func TestHugeBatchRejectedByTrain(t *testing.T) {
 	if physicalMemory() == 0 {
 		t.Skip("this system does not report its memory")
 	}
 	cfg := dim.DefaultConfig()
 	cfg.Loss, cfg.Batch, cfg.Dim = dim.BoundInfoNCE, 10_000_000, 4
-	err := checkModelMemory(cfg, []int{6}, 0)
+	err := checkModelMemory(cfg, runSize{input: []int{6}, trainRows: 10_000_000, testRows: 10, dataBytes: 4 * 6 * 10_000_010})
 	require.Error(t, err)
-	assert.True(t, strings.HasPrefix(err.Error(), "the infonce loss with --batch 10000000 keeps 10000000 x 10000000 score matrices, so training needs at least 2400.0 TB, more than the "), err.Error())
-	assert.True(t, strings.HasSuffix(err.Error(), " of memory here; use a smaller --batch, or --loss infonce-rows, which does not store them"), err.Error())
-
-	cfg.Loss = dim.BoundInfoNCERows
-	assert.NoError(t, checkModelMemory(cfg, []int{6}, 0), "infonce-rows computes the scores again where it needs them")
+	assert.True(t, strings.HasPrefix(err.Error(), "the infonce loss with --batch 10000000 keeps 10000000 x 10000000 score matrices, so training needs at least 2400.3 TB, more than the "), err.Error())
 }
 
 // The check counted the weights only, so under a 200 MiB control group
@@ -57,16 +77,111 @@ func TestHugeBatchRejected(t *testing.T) {
 // the kernel without a message.
 func TestMemoryCheckCountsData(t *testing.T) {
 	cfg := dim.MatchingConfig()
-	input := []int{1, 28, 28}
-	state := dim.MinTrainingBytes(cfg, input)
 	const mnist = 4 * 70000 * 784
+	run := runSize{input: []int{1, 28, 28}, trainRows: 60000, testRows: 10000, dataBytes: mnist, embeddedRows: 70000}
 	limit := float64(200 << 20)
-	require.Less(t, state, limit, "the model alone fits")
-	err := checkMemory(limit, cfg, input, mnist)
+	err := checkMemory(limit, cfg, run)
 	require.Error(t, err)
-	assert.Equal(t, fmt.Sprintf("the training data takes 220 MB and the mlp encoder's training state at least %s, together more than the 210 MB of memory here; train on fewer rows, or where more memory is free", byteSize(state)), err.Error())
-	assert.NoError(t, checkMemory(4*limit, cfg, input, mnist))
-	assert.NoError(t, checkMemory(0, cfg, input, mnist), "unknown memory")
+	assert.Equal(t, "the training data takes 220 MB and the mlp encoder's training state at least 94 MB, together more than the 210 MB of memory here; train on fewer rows, or where more memory is free", err.Error())
+	assert.NoError(t, checkMemory(4*limit, cfg, run))
+	assert.NoError(t, checkMemory(0, cfg, run), "unknown memory")
+}
+
+// The check left out the activations, so under a control group's limit
+// just above the data and the weights the kernel killed the run without
+// a message. The default run on MNIST needs 313.8 MB by the bound (94.3
+// MB of training state, dim.MinTrainingMemory, and 219.5 MB of data).
+// Under a 330 MB limit it finished, and under 314 MB, just above the
+// bound, it passed the check and the kernel killed it.
+func TestMemoryCheckCountsActivations(t *testing.T) {
+	cfg := dim.MatchingConfig()
+	run := runSize{input: []int{1, 28, 28}, trainRows: 60000, testRows: 10000, dataBytes: 4 * 70000 * 784, embeddedRows: 70000}
+	assert.NoError(t, checkMemory(313.8e6, cfg, run))
+	err := checkMemory(313.7e6, cfg, run)
+	require.Error(t, err)
+	assert.Equal(t, "the training data takes 220 MB and the mlp encoder's training state at least 94 MB, together more than the 314 MB of memory here; train on fewer rows, or where more memory is free", err.Error())
+
+	// The CNN at the match recipe's batch, 4096 rows of one input:
+	//
+	//	layers:      4 * 4096 * (96*14*14 + 192*7*7 + 768 + 4*4)
+	//	             = 475,267,072
+	//	views etc.:  25,690,112 + 327,680 + 1,212,416 (as for the MLP)
+	//	weights:     (64*7*7*256 + 256*4) * 24 = 19,292,160
+	//	rows:        480,000
+	//
+	// 502,497,280 bytes of activations, 522,269,440 of training state and
+	// 741,789,440 with the data.
+	cfg.Encoder = "cnn"
+	err = checkMemory(500e6, cfg, run)
+	require.Error(t, err)
+	assert.Equal(t, "the cnn encoder for samples of shape [1 28 28] keeps at least 502 MB of layer outputs, gradients and input views for the 4096 rows of a step (--batch 4096, one input for both views), so training needs at least 742 MB, more than the 500 MB of memory here; use a smaller --batch or smaller images, or --encoder mlp", err.Error())
+
+	// The MLP at --hidden 4096 and --batch 8192 on two views, 16,384 rows:
+	//
+	//	layers:      4 * 16384 * (6*4096 + 4*8) = 1,612,709,888
+	//	views:       2 * 4 * (16384 + 8192) * 784 = 154,140,672
+	//	embeddings:  4 * 5 * 8192 * 8 = 1,310,720
+	//	objective:   8 * (6 * 8192 * 8 + 13 * 8192) = 3,997,696
+	//	weights:     (784*4096 + 4096*4096 + 4096*8) * 24 = 480,509,952
+	//	rows:        480,000
+	//
+	// 1,772,158,976 bytes of activations and 2,472,668,928 with the data.
+	cfg = dim.DefaultConfig()
+	cfg.Loss, cfg.Hidden, cfg.Batch = dim.BoundInfoNCERows, 4096, 8192
+	err = checkMemory(2e9, cfg, run)
+	require.Error(t, err)
+	assert.Equal(t, "the mlp encoder (--hidden 4096) keeps at least 1.8 GB of layer outputs, gradients and input views for the 16384 rows of a step (both views of --batch 8192), so training needs at least 2.5 GB, more than the 2.0 GB of memory here; use a smaller --batch or --hidden", err.Error())
+}
+
+// A million rows embedded in 64 dimensions take 256 MB at the end, more
+// than training a small MLP on them. The evaluation needs
+//
+//	embeddings:  4 * 64 * 1,000,000 = 256,000,000
+//	model:       (20*64 + 64*64 + 64*64) * 16 = 151,552
+//	gradients:   4 * 256 * (4*64 + 64) = 327,680
+//	one chunk:   4 * 1000 * (2*64 + 64) = 768,000
+//
+// 257,247,232 bytes and 337,247,232 with the 80,000,000 of data. The
+// recalibration needs 4 * 64 * 900,000 = 230,400,000 bytes for the
+// outputs of the training rows besides the last three lines, 311,647,232
+// with the data.
+func TestMemoryCheckCountsEmbeddings(t *testing.T) {
+	cfg := dim.MatchingConfig()
+	cfg.Dim, cfg.Hidden, cfg.Batch = 64, 64, 256
+	run := runSize{input: []int{20}, trainRows: 900_000, testRows: 100_000, dataBytes: 80e6, embeddedRows: 1_000_000, skipEval: "--no-eval"}
+
+	err := checkMemory(300e6, cfg, run)
+	require.Error(t, err)
+	assert.Equal(t, "the training data takes 80 MB and the evaluation after training at least 257 MB (the model and the embeddings of 1000000 rows), together more than the 300 MB of memory here; train on fewer rows or where more memory is free, or pass --no-eval to skip the evaluation", err.Error())
+
+	err = checkMemory(200e6, cfg, run)
+	require.Error(t, err)
+	assert.Equal(t, "the evaluation after training keeps the embeddings of 1000000 rows at --dim 64, so the run needs at least 337 MB, more than the 200 MB of memory here; use a smaller --dim or fewer rows, or pass --no-eval to skip the evaluation", err.Error())
+
+	run.skipEval = ""
+	err = checkMemory(200e6, cfg, run)
+	require.Error(t, err)
+	assert.True(t, strings.HasSuffix(err.Error(), "; use a smaller --dim or fewer rows"), "sweep has no --no-eval: %s", err)
+
+	run.embeddedRows = 0
+	err = checkMemory(200e6, cfg, run)
+	require.Error(t, err)
+	assert.Equal(t, "the recalibration after training keeps the outputs of all 900000 training rows at --dim 64, so the run needs at least 312 MB, more than the 200 MB of memory here; use a smaller --dim or fewer rows, or --no-recalibrate", err.Error())
+
+	cfg.NoRecalibrate = true
+	assert.NoError(t, checkMemory(200e6, cfg, run), "without the evaluation and the recalibration")
+}
+
+// The evaluation keeps the test embeddings, and the training embeddings
+// too when both splits have labels for the classifiers.
+func TestSizeOfEmbeddedRows(t *testing.T) {
+	train := &dim.Dataset{X: tensor.New(30, 2), Shape: []int{2}, Labels: make([]int, 30)}
+	test := &dim.Dataset{X: tensor.New(10, 2), Shape: []int{2}, Labels: make([]int, 10)}
+	r := sizeOf(train, test, true, "--no-eval")
+	assert.Equal(t, runSize{input: []int{2}, trainRows: 30, testRows: 10, dataBytes: 320, embeddedRows: 40, skipEval: "--no-eval"}, r)
+	assert.Equal(t, 0, sizeOf(train, test, false, "--no-eval").embeddedRows)
+	test.Labels = nil
+	assert.Equal(t, 10, sizeOf(train, test, true, "").embeddedRows)
 }
 
 func TestByteSize(t *testing.T) {
@@ -99,16 +214,24 @@ func TestHugeBatchAboveRowsNamesRows(t *testing.T) {
 }
 
 // The CNN's widths are fixed, so its message named a --hidden that does
-// not change its size.
+// not change its size. On images of 40000 x 40000 its stored activations
+// (127.8 TB at batch 256) outweigh its weights (39 TB).
 func TestHugeCNNNamesImages(t *testing.T) {
 	if physicalMemory() == 0 {
 		t.Skip("this system does not report its memory")
 	}
 	cfg := dim.DefaultConfig()
 	cfg.Encoder = "cnn"
-	err := checkModelMemory(cfg, []int{1, 40000, 40000}, 0)
+	err := checkModelMemory(cfg, runSize{input: []int{1, 40000, 40000}, trainRows: 1, testRows: 1})
 	require.Error(t, err)
-	assert.True(t, strings.HasPrefix(err.Error(), "the cnn encoder for samples of shape [1 40000 40000] has at least"), err.Error())
+	assert.True(t, strings.HasPrefix(err.Error(), "the cnn encoder for samples of shape [1 40000 40000] keeps at least 127.8 TB of layer outputs, gradients and input views for the 512 rows of a step (both views of --batch 256), so training needs at least 167.1 TB"), err.Error())
+	assert.True(t, strings.HasSuffix(err.Error(), "; use a smaller --batch or smaller images, or --encoder mlp"), err.Error())
+
+	// At batch 2 the weights take the most.
+	cfg.Batch = 2
+	err = checkModelMemory(cfg, runSize{input: []int{1, 40000, 40000}, trainRows: 1, testRows: 1})
+	require.Error(t, err)
+	assert.True(t, strings.HasPrefix(err.Error(), "the cnn encoder for samples of shape [1 40000 40000] has at least 1.64e+12 weights"), err.Error())
 	assert.True(t, strings.HasSuffix(err.Error(), "; use smaller images or --encoder mlp"), err.Error())
 }
 

@@ -305,7 +305,7 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	// After fitSweepBatch, so that the check counts the batch that the
 	// runs train with, as in nidim train.
 	for _, r := range runs {
-		if err := checkModelMemory(r.Config, train.Shape, dataBytes(train, test)); err != nil {
+		if err := checkModelMemory(r.Config, sizeOf(train, test, true, "")); err != nil {
 			return fail(exitUsage, "run %s: %v", r.Key(), err)
 		}
 	}

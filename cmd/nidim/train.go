@@ -738,7 +738,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	}
 	printNote(stderr, "nidim train", threadsNote(*threads, true))
 	if model == nil {
-		if err := checkModelMemory(cfg, train.Shape, dataBytes(train, test)); err != nil {
+		if err := checkModelMemory(cfg, sizeOf(train, test, !*noEval, "--no-eval")); err != nil {
 			return fail(exitUsage, "%v", err)
 		}
 		if model, err = dim.NewModel(cfg, train.Shape); err != nil {
@@ -1385,11 +1385,11 @@ func evaluate(m *dim.Model, train, test *dim.Dataset, k int, metric dim.Metric, 
 	}
 
 	note("embedding %d training and %d test samples", train.X.Shape[0], test.X.Shape[0])
-	zTrain, err := m.Embed(train.X, 1000)
+	zTrain, err := m.Embed(train.X, dim.EmbedChunkRows)
 	if err != nil {
 		return nil, err
 	}
-	zTest, err := m.Embed(test.X, 1000)
+	zTest, err := m.Embed(test.X, dim.EmbedChunkRows)
 	if err != nil {
 		return nil, err
 	}
