@@ -20,7 +20,9 @@ import (
 //
 // P-value: χ² with d(d-1)/2 degrees of freedom. The approximation is
 // asymptotic and assumes normal data, so it needs n - 1 - (2d+5)/6 large
-// compared with d.
+// compared with d. On N(0, I) samples with d = 16, p <= 1.9e-4 came 56
+// times as often as it should at n = 20 and 1.4 times at n = 50. From
+// n = 200 on it came at the nominal rate within noise (docs/calibration.md).
 //
 // Special cases:
 //   - NaN or ±Inf anywhere: error naming the row and column.
