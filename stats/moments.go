@@ -196,10 +196,14 @@ func DAgostinoK2(x []float64) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	zs := skewZ(b1, len(x))
-	zk := kurtosisZ(b2, len(x))
-	k2 := zs*zs + zk*zk
+	k2 := dagostinoK2Statistic(b1, b2, len(x))
 	return Result{Statistic: k2, PValue: clampProbability(ChiSquareSurvival(k2, 2))}, nil
+}
+
+// dagostinoK2Statistic returns K² for sqrt(b1) and b2 of n >= 8 values.
+func dagostinoK2Statistic(b1sqrt, b2 float64, n int) float64 {
+	zs, zk := skewZ(b1sqrt, n), kurtosisZ(b2, n)
+	return zs*zs + zk*zk
 }
 
 // JarqueBera tests normality with the Jarque-Bera statistic (Jarque and
@@ -231,7 +235,11 @@ func JarqueBera(x []float64) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	n := float64(len(x))
-	jb := n / 6 * (s*s + (k-3)*(k-3)/4)
+	jb := jarqueBeraStatistic(s, k, len(x))
 	return Result{Statistic: jb, PValue: clampProbability(ChiSquareSurvival(jb, 2))}, nil
+}
+
+// jarqueBeraStatistic returns JB for skewness s and kurtosis k of n values.
+func jarqueBeraStatistic(s, k float64, n int) float64 {
+	return float64(n) / 6 * (s*s + (k-3)*(k-3)/4)
 }

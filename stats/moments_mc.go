@@ -36,17 +36,14 @@ type momentTest struct {
 }
 
 // momentStatistics returns Jarque-Bera's statistic and D'Agostino's K²
-// for skewness s = m3/m2^(3/2) and kurtosis k = m4/m2² of n values; K²
-// is NaN below 8 values, where its transforms are undefined.
+// for skewness s = m3/m2^(3/2) and kurtosis k = m4/m2² of n values. K² is
+// NaN below 8 values, where its transforms are undefined.
 func momentStatistics(s, k float64, n int) (jb, k2 float64) {
-	nf := float64(n)
-	jb = nf / 6 * (s*s + (k-3)*(k-3)/4)
 	k2 = math.NaN()
 	if n >= 8 {
-		zs, zk := skewZ(s, n), kurtosisZ(k, n)
-		k2 = zs*zs + zk*zk
+		k2 = dagostinoK2Statistic(s, k, n)
 	}
-	return jb, k2
+	return jarqueBeraStatistic(s, k, n), k2
 }
 
 // momentPValues draws replicates of n standard normal values, as mc sets
