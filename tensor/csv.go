@@ -140,7 +140,11 @@ func ReadCSV(r io.Reader, sep rune) (data []float64, rows, cols int, header []st
 			for i, f := range fields {
 				v, err := parseCSVNumber(f.text)
 				if err != nil {
-					fe := &FormatError{Format: "csv", Msg: fmt.Sprintf("line %d, field %d: %v", lineNo, i+1, err)}
+					msg := fmt.Sprintf("line %d, field %d: %v", lineNo, i+1, err)
+					if trailingEmptyField(fields, i) {
+						msg = fmt.Sprintf("line %d ends with a separator, which makes field %d empty; %s", lineNo, i+1, trailingSeparatorAdvice)
+					}
+					fe := &FormatError{Format: "csv", Msg: msg}
 					if text := strings.TrimSpace(f.text); text != "" && !looksLikeCSVNumber(text) {
 						fe.Line, fe.Value, fe.Field = lineNo, text, i+1
 						if i < len(header) {
@@ -376,6 +380,10 @@ func isCSVHeader(fields []csvField, lineNo int) (bool, error) {
 			"write the file with to_csv(index=False, header=False), which leaves out both, or, if the line is a data row, fill in field 1",
 			lineNo)
 	}
+	if trailingEmptyField(fields, firstText) {
+		return false, formatErrorf("csv", "line %d ends with a separator, which makes an empty field %d after the numbers; %s",
+			lineNo, firstText+1, trailingSeparatorAdvice)
+	}
 	var fault string
 	switch {
 	case text.quoted:
@@ -390,6 +398,18 @@ func isCSVHeader(fields []csvField, lineNo int) (bool, error) {
 		"in a header, put the numeric names in double quotes, and in a data row, correct field %d",
 		lineNo, firstText+1, fault, firstNumber+1, quoteForMessage(number), firstText+1)
 }
+
+// trailingEmptyField reports whether field i is the last of fields and
+// empty and unquoted, as when a line ends with its separator.
+func trailingEmptyField(fields []csvField, i int) bool {
+	f := fields[i]
+	return i == len(fields)-1 && i > 0 && !f.quoted && strings.TrimSpace(f.text) == ""
+}
+
+// trailingSeparatorAdvice ends the errors on a line that ends with its
+// separator, which is a missing last value or a writer that ends every
+// line with one.
+const trailingSeparatorAdvice = "if every line ends so, remove the separator at the end of each line, for example with sed 's/,$//' for commas; otherwise fill in the missing value"
 
 // pandasIndexHeader reports whether fields, the first row of a file, are
 // an empty unquoted field followed by unquoted numbers only. pandas'

@@ -95,6 +95,8 @@ func TestReadCSVErrors(t *testing.T) {
 		// A ';'-separated export used to get only "invalid number".
 		{"semicolons", "0.5;1\n2;3\n", 0, `line 2, field 1: invalid number "2;3": fields seem to be separated by ';', which is not read; use commas, tabs or spaces`},
 		{"empty field", "1,2,3\n1,,3\n", 0, "line 2, field 2: empty value; fill it in or remove the row"},
+		{"trailing separator", "1,2,\n3,4,\n", 0, "line 1 ends with a separator, which makes an empty field 3 after the numbers; if every line ends so, remove the separator at the end of each line, for example with sed 's/,$//' for commas; otherwise fill in the missing value"},
+		{"trailing separator after header", "a,b,\n1,2,\n", 0, "line 2 ends with a separator, which makes field 3 empty; if every line ends so, remove the separator at the end of each line"},
 		{"trailing comma", "1,2\n3,4,\n", 0, "line 2 (data row 2) has 3 fields"},
 		{"empty tab field", "1\t2\t3\n1\t\t3\n", 0, "line 2, field 2: empty value"},
 		{"out of range", "1e400\n", 0, `line 1, field 1: value "1e400" is out of the float64 range`},
