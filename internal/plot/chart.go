@@ -161,19 +161,22 @@ type legendEntry struct {
 }
 
 // subtitleText joins the subtitle and the notes, leaving out the notes in
-// omit.
+// omit. The text ends with a period only after a note: a subtitle alone
+// is usually a file name, which "sweep.csv." would misquote.
 func (c *Chart) subtitleText(omit map[string]bool) string {
 	parts := make([]string, 0, 1+len(c.notes))
 	if c.Subtitle != "" {
 		parts = append(parts, strings.TrimSuffix(c.Subtitle, "."))
 	}
+	notes := 0
 	for _, n := range c.notes {
 		if !omit[n] {
 			parts = append(parts, strings.TrimSuffix(n, "."))
+			notes++
 		}
 	}
-	if len(parts) == 0 {
-		return ""
+	if notes == 0 {
+		return c.Subtitle
 	}
 	return strings.Join(parts, "; ") + "."
 }

@@ -477,3 +477,15 @@ func TestLegendCutToFit(t *testing.T) {
 	assert.Contains(t, all, "more")
 	assert.Contains(t, all, "30 classes share 10 colours")
 }
+
+// A subtitle that names a file read "sweep.csv." with the period of the
+// notes after it even when there were no notes.
+func TestSubtitleFileNameWithoutPeriod(t *testing.T) {
+	c, err := QQ(normalSample(100, 1), normalQuantile, QQOptions{})
+	require.NoError(t, err)
+	c.Subtitle = "sweep.csv"
+	assert.Contains(t, parseSVG(t, svgOf(t, c)).texts, "sweep.csv")
+
+	c.AddNote("100 rows")
+	assert.Contains(t, parseSVG(t, svgOf(t, c)).texts, "sweep.csv; 100 rows.")
+}
