@@ -244,10 +244,12 @@ const readChunkBytes = 64 << 10
 
 // readElements reads n elements of type et from r. When r reports its size
 // (see remainingBytes), a short input is rejected before anything is
-// allocated. Otherwise the output grows as data arrives, so a header that
-// claims more data than the stream holds costs at most twice the bytes
-// actually read. desc names the array in error messages, as in "shape
-// (2, 3) of <f4". The caller has checked that n*et.size fits in an int64.
+// allocated. When r comes from WithSizeHint and the data fits in the bytes
+// it expects, the output is allocated at once. Otherwise the output grows
+// as data arrives, so a header that claims more data than the stream holds
+// costs at most twice the bytes actually read. desc names the array in
+// error messages, as in "shape (2, 3) of <f4". The caller has checked that
+// n*et.size fits in an int64.
 func readElements[T float32 | float64](r io.Reader, n int, et elemType, format, desc string) ([]T, error) {
 	need := int64(n) * int64(et.size)
 	var out []T
@@ -256,6 +258,8 @@ func readElements[T float32 | float64](r io.Reader, n int, et elemType, format, 
 			return nil, formatErrorf(format, "data truncated: %s needs %d bytes, but only %d remain; the file is incomplete or its header is wrong", desc, need, remaining)
 		}
 		out = make([]T, n)
+	} else if expected, ok := expectedBytes(r); ok && need <= expected {
+		out = make([]T, 0, n)
 	} else {
 		out = make([]T, 0, min(n, readChunkBytes/et.size))
 	}

@@ -65,7 +65,8 @@ func ReadIDX(r io.Reader) (*Tensor, error) {
 		return nil, readError("idx", "magic number", err)
 	}
 	if isGzip(magic[:]) {
-		return readGzipIDX(io.MultiReader(bytes.NewReader(magic[:]), r))
+		size, sized := gzipSizeAfterMagic(r, magic[:])
+		return readGzipIDX(io.MultiReader(bytes.NewReader(magic[:]), r), size, sized)
 	}
 	return readIDXBody(r, magic)
 }
@@ -76,22 +77,28 @@ func isGzip(b []byte) bool {
 	return len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b
 }
 
-func readGzipIDX(r io.Reader) (*Tensor, error) {
+// readGzipIDX reads a gzipped IDX file from r. When sized is true, size is
+// the expected uncompressed size, which lets the array be allocated at once.
+func readGzipIDX(r io.Reader, size int64, sized bool) (*Tensor, error) {
 	zr, err := gzip.NewReader(r)
 	if err != nil {
 		return nil, gzipError(err)
 	}
 	defer zr.Close()
 	br := bufio.NewReader(zr)
+	var body io.Reader = br
+	if sized {
+		body = WithSizeHint(br, size)
+	}
 
 	var magic [4]byte
-	if n, err := io.ReadFull(br, magic[:]); err != nil {
+	if n, err := io.ReadFull(body, magic[:]); err != nil {
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 			return nil, formatErrorf("idx", "gzip data has %d bytes, fewer than the 4-byte magic number; the file is empty or truncated, so replace it with a complete copy", n)
 		}
 		return nil, gzipError(err)
 	}
-	t, err := readIDXBody(br, magic)
+	t, err := readIDXBody(body, magic)
 	if err != nil {
 		var fe *FormatError
 		if !errors.As(err, &fe) && errors.Unwrap(err) != nil {

@@ -110,12 +110,16 @@ func ReadArrayFile(path string) (data []float64, shape []int, err error) {
 
 	var r io.Reader = f
 	if gz && format != formatIDX {
+		size, sized := DecompressedSize(f)
 		zr, err := gzip.NewReader(f)
 		if err != nil {
 			return nil, nil, fmt.Errorf("tensor: %s: gzip stream: %w", path, err)
 		}
 		defer zr.Close()
 		r = zr
+		if sized && format == formatNPY {
+			r = WithSizeHint(zr, size)
+		}
 	}
 
 	data, shape, err = readArrayAs(r, format)

@@ -203,6 +203,15 @@ func readFile(open func(name string) (io.ReadCloser, error), name string) (*tens
 	if named, ok := f.(interface{ Name() string }); ok {
 		name = named.Name()
 	}
+	// The decompressed size lets ReadIDX allocate the images at once,
+	// where growing the array while reading would hold the old and the
+	// grown copy together, about 1.7 times the 188 MB of the training
+	// images as float32.
+	var size int64
+	sized := false
+	if rs, ok := f.(io.ReadSeeker); ok {
+		size, sized = tensor.DecompressedSize(rs)
+	}
 	// The type code is the third byte of the decompressed file. Reading it
 	// and checking the end of the data need the decompressed stream, so the
 	// gzip reader is set up here and ReadIDX reads the plain IDX bytes.
@@ -224,7 +233,11 @@ func readFile(open func(name string) (io.ReadCloser, error), name string) (*tens
 			return nil, name, fmt.Errorf("mnist: %s is gzipped twice; decompress it once", name)
 		}
 	}
-	t, err := tensor.ReadIDX(br)
+	var in io.Reader = br
+	if sized {
+		in = tensor.WithSizeHint(br, size)
+	}
+	t, err := tensor.ReadIDX(in)
 	if err != nil {
 		// An invalid or unsupported file gets its path in the error's own
 		// message, which then names no package but tensor.

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"github.com/nidim/nidim/tensor"
@@ -305,4 +306,53 @@ func TestLoadDirPlainAndGzipCopies(t *testing.T) {
 	require.NoError(t, os.Remove(labels+".gz"))
 	_, _, err = LoadDir(dir)
 	require.NoError(t, err, "one form of each file loads")
+}
+
+// allocatedBytes returns the bytes that load allocates on the heap.
+func allocatedBytes(load func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	load()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// Reading the images allocates their float32 array once, plain or gzipped,
+// where growing it as the data arrives allocates about twice its size.
+func TestLoadDirSplitAllocatesImagesOnce(t *testing.T) {
+	const count = 3000
+	const arrayBytes = count * 28 * 28 * 4
+	images := []byte{0, 0, 8, 3, 0, 0, 0x0b, 0xb8, 0, 0, 0, 28, 0, 0, 0, 28}
+	for i := range count * 28 * 28 {
+		images = append(images, byte(i%256))
+	}
+	for _, zip := range []bool{false, true} {
+		dir := t.TempDir()
+		if zip {
+			writeGzip(t, filepath.Join(dir, TestImages+".gz"), images)
+		} else {
+			require.NoError(t, os.WriteFile(filepath.Join(dir, TestImages), images, 0o644))
+		}
+		var set *Set
+		var err error
+		allocated := allocatedBytes(func() { set, err = LoadDirSplit(dir, "test") })
+		require.NoError(t, err, "gzipped: %v", zip)
+		assert.Equal(t, []int{count, 784}, set.Images.Shape, "gzipped: %v", zip)
+		assert.InDelta(t, 255.0/255, set.Images.Data[255], 1e-7, "gzipped: %v", zip)
+		assert.Less(t, allocated, uint64(arrayBytes)*5/4, "bytes allocated for a %d-byte array, gzipped: %v", arrayBytes, zip)
+	}
+}
+
+func TestLoadEmbeddedAllocatesImagesOnce(t *testing.T) {
+	if !Embedded {
+		t.Skip("the build tag nomnist leaves out the embedded MNIST")
+	}
+	// 70000 images of 784 float32 pixels are 219,520,000 bytes, and the
+	// labels as float32 and as int another 840,000.
+	const dataBytes = 70000*784*4 + 70000*(4+8)
+	var err error
+	allocated := allocatedBytes(func() { _, _, err = Load() })
+	require.NoError(t, err)
+	assert.Less(t, allocated, uint64(dataBytes)*11/10, "bytes allocated for %d bytes of data", dataBytes)
 }
