@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash"
 	"maps"
 	"math"
 	"slices"
@@ -120,27 +121,42 @@ func (m *Model) Save(path string) error {
 func checksum(tensors map[string]*tensor.Tensor, meta map[string]string) string {
 	h := sha256.New()
 	var buf []byte
-	text := func(s string) {
-		buf = binary.LittleEndian.AppendUint64(buf[:0], uint64(len(s)))
-		h.Write(buf)
-		h.Write([]byte(s))
-	}
 	for _, name := range slices.Sorted(maps.Keys(tensors)) {
 		t := tensors[name]
-		text(name)
-		buf = binary.LittleEndian.AppendUint64(buf[:0], uint64(len(t.Shape)))
-		for _, n := range t.Shape {
-			buf = binary.LittleEndian.AppendUint64(buf, uint64(n))
-		}
+		buf = hashTensorName(h, buf, name, t.Shape)
 		buf = hashFloat32s(h, buf, t.Data)
 	}
+	hashMetadata(h, buf, meta)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// hashText writes the length of s and s to h, for checksum.
+func hashText(h hash.Hash, buf []byte, s string) []byte {
+	buf = binary.LittleEndian.AppendUint64(buf[:0], uint64(len(s)))
+	h.Write(buf)
+	h.Write([]byte(s))
+	return buf[:0]
+}
+
+// hashTensorName writes the name and shape of a tensor to h, and returns
+// buf holding the shape, which the tensor's values extend.
+func hashTensorName(h hash.Hash, buf []byte, name string, shape []int) []byte {
+	buf = hashText(h, buf, name)
+	buf = binary.LittleEndian.AppendUint64(buf[:0], uint64(len(shape)))
+	for _, n := range shape {
+		buf = binary.LittleEndian.AppendUint64(buf, uint64(n))
+	}
+	return buf
+}
+
+// hashMetadata writes the entries of meta other than metaChecksum to h.
+func hashMetadata(h hash.Hash, buf []byte, meta map[string]string) {
 	for _, key := range slices.Sorted(maps.Keys(meta)) {
 		if key != metaChecksum {
-			text(key)
-			text(meta[key])
+			buf = hashText(h, buf, key)
+			buf = hashText(h, buf, meta[key])
 		}
 	}
-	return hex.EncodeToString(h.Sum(nil))
 }
 
 // optimizerSlots returns the parameters that have Adam moments, the

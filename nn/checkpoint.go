@@ -240,49 +240,11 @@ func looksLike(data []byte) string {
 // overlaps or gaps. A file whose layout is consistent but shorter than its
 // header describes is reported as truncated.
 func ParseCheckpoint(data []byte) (*Checkpoint, error) {
-	if len(data) < 8 {
-		return nil, fmt.Errorf("%w: file is %d bytes, shorter than the 8-byte header length; it is truncated or not a checkpoint, so %s", ErrCheckpoint, len(data), damagedFix)
-	}
-	// The JSON header of every safetensors file starts right after the
-	// header length.
-	if len(data) > 8 && data[8] != '{' {
-		return nil, &notSafetensorsError{looks: looksLike(data)}
-	}
-	n := binary.LittleEndian.Uint64(data)
-	if n > maxHeaderSize {
-		return nil, fmt.Errorf("%w: header length %d exceeds the maximum of %d bytes", ErrCheckpoint, n, maxHeaderSize)
-	}
-	if n > uint64(len(data)-8) {
-		return nil, fmt.Errorf("%w: the file is truncated (header length %d needs at least %d bytes, but the file has %d); %s", ErrCheckpoint, n, 8+n, len(data), damagedFix)
-	}
-	header, body := data[8:8+n], data[8+n:]
-	if len(header) == 0 || header[0] != '{' {
-		return nil, fmt.Errorf("%w: header does not start with '{'", ErrCheckpoint)
-	}
-	entries, metadata, err := decodeHeader(header)
+	list, metadata, headerLen, err := parseLayout(data, uint64(len(data)))
 	if err != nil {
 		return nil, err
 	}
-	list, err := layOut(entries)
-	if err != nil {
-		return nil, err
-	}
-
-	// layOut checked that the tensors cover [0, size) exactly.
-	var size uint64
-	if len(list) > 0 {
-		size = list[len(list)-1].end
-	}
-	if size > uint64(len(body)) {
-		if size > math.MaxUint64-8-n {
-			return nil, fmt.Errorf("%w: the tensors end at byte %d of the data section, beyond any file size", ErrCheckpoint, size)
-		}
-		return nil, fmt.Errorf("%w: the file is truncated (the header describes %d bytes, but the file has %d); %s", ErrCheckpoint, 8+n+size, len(data), damagedFix)
-	}
-	if size < uint64(len(body)) {
-		return nil, fmt.Errorf("%w: bytes [%d, %d] at the end of the data section belong to no tensor", ErrCheckpoint, size, len(body))
-	}
-
+	body := data[8+headerLen:]
 	c := &Checkpoint{Tensors: make(map[string]*tensor.Tensor, len(list)), Metadata: metadata}
 	for _, p := range list {
 		raw := body[p.begin:p.end]
@@ -297,6 +259,125 @@ func ParseCheckpoint(data []byte) (*Checkpoint, error) {
 		c.Tensors[p.name] = t
 	}
 	return c, nil
+}
+
+// parseLayout checks the header of a safetensors file of size bytes and
+// returns its tensors, its metadata and the header length. data starts the
+// file and contains at least its first 8+n bytes, n being the header
+// length, when the file has that many. ParseCheckpoint and
+// ReadCheckpointHeader both check files with it, so they reject the same
+// files with the same errors.
+func parseLayout(data []byte, size uint64) ([]placedTensor, map[string]string, uint64, error) {
+	if size < 8 {
+		return nil, nil, 0, fmt.Errorf("%w: file is %d bytes, shorter than the 8-byte header length; it is truncated or not a checkpoint, so %s", ErrCheckpoint, size, damagedFix)
+	}
+	// The JSON header of every safetensors file starts right after the
+	// header length.
+	if size > 8 && data[8] != '{' {
+		return nil, nil, 0, &notSafetensorsError{looks: looksLike(data)}
+	}
+	n := binary.LittleEndian.Uint64(data)
+	if n > maxHeaderSize {
+		return nil, nil, 0, fmt.Errorf("%w: header length %d exceeds the maximum of %d bytes", ErrCheckpoint, n, maxHeaderSize)
+	}
+	if n > size-8 {
+		return nil, nil, 0, fmt.Errorf("%w: the file is truncated (header length %d needs at least %d bytes, but the file has %d); %s", ErrCheckpoint, n, 8+n, size, damagedFix)
+	}
+	header, bodyLen := data[8:8+n], size-8-n
+	if len(header) == 0 || header[0] != '{' {
+		return nil, nil, 0, fmt.Errorf("%w: header does not start with '{'", ErrCheckpoint)
+	}
+	entries, metadata, err := decodeHeader(header)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	list, err := layOut(entries)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+
+	// layOut checked that the tensors cover [0, end) exactly.
+	var end uint64
+	if len(list) > 0 {
+		end = list[len(list)-1].end
+	}
+	if end > bodyLen {
+		if end > math.MaxUint64-8-n {
+			return nil, nil, 0, fmt.Errorf("%w: the tensors end at byte %d of the data section, beyond any file size", ErrCheckpoint, end)
+		}
+		return nil, nil, 0, fmt.Errorf("%w: the file is truncated (the header describes %d bytes, but the file has %d); %s", ErrCheckpoint, 8+n+end, size, damagedFix)
+	}
+	if end < bodyLen {
+		return nil, nil, 0, fmt.Errorf("%w: bytes [%d, %d] at the end of the data section belong to no tensor", ErrCheckpoint, end, bodyLen)
+	}
+	return list, metadata, n, nil
+}
+
+// CheckpointHeader is the header of a checkpoint file: its metadata and
+// where each tensor's values lie in the file, without the values.
+type CheckpointHeader struct {
+	Metadata map[string]string
+	Tensors  map[string]TensorSpan
+}
+
+// TensorSpan is the shape of a tensor in a checkpoint file and the byte
+// range of its little-endian float32 values, as offsets from the start of
+// the file.
+type TensorSpan struct {
+	Shape       []int
+	Offset, End int64
+}
+
+// ReadCheckpointHeader reads the header of the checkpoint at path and
+// checks it as LoadCheckpoint does, with the same errors, but reads none
+// of the tensor values. A file that it accepts is one that LoadCheckpoint
+// reads, unless the file changes or a read fails in between.
+func ReadCheckpointHeader(path string) (*CheckpointHeader, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, &missingCheckpointError{path: path, err: err}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("nn: read checkpoint: %w", err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("nn: read checkpoint: %w", err)
+	}
+	size := uint64(max(info.Size(), 0))
+
+	// The first 72 bytes contain the header length and enough of the
+	// data for looksLike. The header itself follows when its length is
+	// plausible, and parseLayout rejects the file otherwise.
+	data := make([]byte, min(size, 72))
+	if _, err := io.ReadFull(f, data); err != nil {
+		return nil, fmt.Errorf("nn: read checkpoint: %w", err)
+	}
+	if size >= 8 {
+		if n := binary.LittleEndian.Uint64(data); n <= maxHeaderSize && n <= size-8 && 8+n > uint64(len(data)) {
+			data = append(data, make([]byte, 8+n-uint64(len(data)))...)
+			if _, err := io.ReadFull(f, data[72:]); err != nil {
+				return nil, fmt.Errorf("nn: read checkpoint: %w", err)
+			}
+		}
+	}
+
+	list, metadata, headerLen, err := parseLayout(data, size)
+	var notSafetensors *notSafetensorsError
+	if errors.As(err, &notSafetensors) {
+		notSafetensors.path = path
+		return nil, notSafetensors
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	h := &CheckpointHeader{Metadata: metadata, Tensors: make(map[string]TensorSpan, len(list))}
+	start := int64(8 + headerLen)
+	for _, p := range list {
+		h.Tensors[p.name] = TensorSpan{Shape: p.shape, Offset: start + int64(p.begin), End: start + int64(p.end)}
+	}
+	return h, nil
 }
 
 // placedTensor is a tensor entry of the header with its checked shape and

@@ -140,15 +140,62 @@ func TestParseCheckpointRejects(t *testing.T) {
 		{"duplicate name", rawCheckpoint(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}`, eight), `names "a" twice`},
 		{"bad metadata", rawCheckpoint(`{"__metadata__":{"a":1}}`, nil), "must map strings to strings"},
 	}
-	for _, c := range cases {
+	dir := t.TempDir()
+	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			got, err := ParseCheckpoint(c.file)
 			require.Error(t, err)
 			assert.Nil(t, got)
 			assert.True(t, errors.Is(err, ErrCheckpoint), "error %q does not wrap ErrCheckpoint", err)
 			assert.Contains(t, err.Error(), c.want)
+
+			// Reading only the header rejects the file with the error of
+			// loading it whole.
+			path := filepath.Join(dir, fmt.Sprintf("case%d.safetensors", i))
+			require.NoError(t, os.WriteFile(path, c.file, 0o644))
+			_, loadErr := LoadCheckpoint(path)
+			require.Error(t, loadErr)
+			header, err := ReadCheckpointHeader(path)
+			assert.Nil(t, header)
+			require.Error(t, err)
+			assert.Equal(t, loadErr.Error(), err.Error())
 		})
 	}
+}
+
+func TestReadCheckpointHeaderSpans(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m.safetensors")
+	a := &tensor.Tensor{Shape: []int{2, 3}, Data: []float32{1, 2, 3, 4, 5, 6}}
+	b := &tensor.Tensor{Shape: []int{4}, Data: []float32{7, 8, 9, 10}}
+	require.NoError(t, SaveCheckpoint(path, []NamedTensor{{"a", a}, {"b", b}}, map[string]string{"k": "v"}))
+	whole, err := os.ReadFile(path)
+	require.NoError(t, err)
+
+	h, err := ReadCheckpointHeader(path)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"k": "v"}, h.Metadata)
+	require.Len(t, h.Tensors, 2)
+	for name, want := range map[string]*tensor.Tensor{"a": a, "b": b} {
+		span := h.Tensors[name]
+		assert.Equal(t, want.Shape, span.Shape, name)
+		require.Equal(t, int64(4*len(want.Data)), span.End-span.Offset, name)
+		for i, v := range want.Data {
+			got := math.Float32frombits(binary.LittleEndian.Uint32(whole[span.Offset+int64(4*i):]))
+			assert.Equal(t, v, got, "%s[%d]", name, i)
+		}
+	}
+
+	// A cut file fails as LoadCheckpoint fails on it.
+	cut := filepath.Join(t.TempDir(), "cut.safetensors")
+	require.NoError(t, os.WriteFile(cut, whole[:len(whole)-1], 0o644))
+	_, loadErr := LoadCheckpoint(cut)
+	require.Error(t, loadErr)
+	_, err = ReadCheckpointHeader(cut)
+	require.Error(t, err)
+	assert.Equal(t, loadErr.Error(), err.Error())
+
+	_, err = ReadCheckpointHeader(filepath.Join(t.TempDir(), "missing.safetensors"))
+	assert.ErrorIs(t, err, fs.ErrNotExist)
 }
 
 // TestLoadCheckpointTruncated cuts a saved checkpoint at every length, as
@@ -176,6 +223,9 @@ func TestLoadCheckpointTruncated(t *testing.T) {
 		if size >= headerEnd {
 			assert.Contains(t, msg, fmt.Sprintf("the header describes %d bytes, but the file has %d", len(whole), size))
 		}
+		_, err = ReadCheckpointHeader(cut)
+		require.Error(t, err, "header of a file cut at %d of %d bytes", size, len(whole))
+		assert.Equal(t, msg, err.Error(), "header of a file cut at %d", size)
 	}
 }
 

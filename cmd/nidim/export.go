@@ -91,13 +91,13 @@ func runExport(args []string, stdout, stderr io.Writer) int {
 	if !m.Verified {
 		fmt.Fprintf(stderr, "nidim export: note: %s; the exported file gets a checksum of the content as it is\n", dim.UnverifiedNote(source))
 	}
-	if isUnfinished(m) {
+	if run := m.RunState(); isUnfinished(run) {
 		if !*force {
 			return fail(exitUsage, "%s is from an unfinished run (%s of %d epochs), and the exported file could not resume it; finish the run with nidim train --resume %s and the data flags it was trained on, or pass --force to export it as it is.",
-				source, unfinishedText(m), m.Config.Epochs, shellQuote(source))
+				source, unfinishedText(run), m.Config.Epochs, shellQuote(source))
 		}
 		fmt.Fprintf(stderr, "nidim export: note: %s is from an unfinished run (%s of %d epochs); keep it to finish the run with nidim train --resume %s\n",
-			source, unfinishedText(m), m.Config.Epochs, shellQuote(source))
+			source, unfinishedText(run), m.Config.Epochs, shellQuote(source))
 	}
 	if m.Optimizer == nil {
 		fmt.Fprintf(stderr, "nidim export: note: %s contains no optimizer state, so the exported file is about the same size\n", source)

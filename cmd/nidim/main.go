@@ -419,17 +419,19 @@ func parseFlagsAndFiles(fs *flag.FlagSet, args []string, maxFiles int, usage str
 	return files, -1
 }
 
-// existingCheckpoint returns the checkpoint at an output path, or nil when
-// there is no file or an empty one, which contains nothing to lose. It
-// rejects a file other than a checkpoint (embeddings, data, notes), which
-// the output would replace without a word. work names the command that
-// would replace it, such as "training".
-func existingCheckpoint(flagName, path, work string) (*dim.Model, error) {
+// existingCheckpoint returns the run state of the checkpoint at an output
+// path, or nil when there is no file or an empty one, which contains
+// nothing to lose. It rejects a file other than a checkpoint (embeddings,
+// data, notes), which the output would replace without a word. work names
+// the command that would replace it, such as "training". It reads the
+// header and streams the values through the checksum, so a large
+// checkpoint at the output costs little memory before training starts.
+func existingCheckpoint(flagName, path, work string) (*dim.RunState, error) {
 	fi, err := os.Stat(path)
 	if err != nil || fi.Size() == 0 {
 		return nil, nil
 	}
-	m, err := dim.LoadModel(path)
+	m, err := dim.ReadRunState(path)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s exists and is not a checkpoint that nidim can read, and %s would replace it; choose another %s, or delete the file if you no longer need it", flagName, path, work, flagName)
 	}

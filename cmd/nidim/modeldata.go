@@ -213,7 +213,7 @@ func (c *modelCommand) loadModel() (*dim.Model, int) {
 // works, but its normalization statistics are the running averages of
 // training.
 func unfinishedNote(path string, m *dim.Model) string {
-	if !isUnfinished(m) {
+	if !isUnfinished(m.RunState()) {
 		return ""
 	}
 	resume := "nidim train --resume " + shellQuote(path)
@@ -222,7 +222,7 @@ func unfinishedNote(path string, m *dim.Model) string {
 		resume = "nidim train --resume on the checkpoint it was exported from"
 	}
 	return fmt.Sprintf("%s is from an unfinished run (%s of %d epochs); %s, with the data flags it was trained on, finishes it",
-		path, unfinishedText(m), m.Config.Epochs, resume)
+		path, unfinishedText(m.RunState()), m.Config.Epochs, resume)
 }
 
 // noFingerprintText is the note for a checkpoint path without a

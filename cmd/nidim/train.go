@@ -1179,15 +1179,15 @@ func trainedText(epochs, step, steps int) string {
 	return fmt.Sprintf("%s and %s of epoch %d", done, stepsText(step, steps), epochs+1)
 }
 
-// isUnfinished reports whether the run of m stopped before its target
-// epoch or within an epoch, which nidim train --resume continues.
-func isUnfinished(m *dim.Model) bool {
-	return m.Epoch < m.Config.Epochs || m.Step > 0
+// isUnfinished reports whether the run m stopped before its target epoch
+// or within an epoch, which nidim train --resume continues.
+func isUnfinished(m *dim.RunState) bool {
+	return m.Unfinished()
 }
 
-// unfinishedText describes how far the run of m got: "1 epoch" or
+// unfinishedText describes how far the run m got: "1 epoch" or
 // "3 epochs and 7 steps".
-func unfinishedText(m *dim.Model) string {
+func unfinishedText(m *dim.RunState) string {
 	at := plural(m.Epoch, "epoch", "epochs")
 	if m.Step > 0 {
 		at += " and " + plural(m.Step, "step", "steps")
