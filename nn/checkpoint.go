@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"math"
 	"os"
 	"slices"
@@ -345,32 +346,65 @@ func ReadCheckpointHeader(path string) (*CheckpointHeader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("nn: read checkpoint: %w", err)
 	}
-	size := uint64(max(info.Size(), 0))
-
-	// The first 72 bytes contain the header length and enough of the
-	// data for looksLike. The header itself follows when its length is
-	// plausible, and parseLayout rejects the file otherwise.
-	data := make([]byte, min(size, 72))
-	if _, err := io.ReadFull(f, data); err != nil {
-		return nil, fmt.Errorf("nn: read checkpoint: %w", err)
-	}
-	if size >= 8 {
-		if n := binary.LittleEndian.Uint64(data); n <= maxHeaderSize && n <= size-8 && 8+n > uint64(len(data)) {
-			data = append(data, make([]byte, 8+n-uint64(len(data)))...)
-			if _, err := io.ReadFull(f, data[72:]); err != nil {
-				return nil, fmt.Errorf("nn: read checkpoint: %w", err)
-			}
-		}
-	}
-
-	list, metadata, headerLen, err := parseLayout(data, size)
+	h, err := readCheckpointHeader(f, info.Size())
 	var notSafetensors *notSafetensorsError
 	if errors.As(err, &notSafetensors) {
 		notSafetensors.path = path
 		return nil, notSafetensors
 	}
+	var readErr *headerReadError
+	if errors.As(err, &readErr) {
+		return nil, fmt.Errorf("nn: read checkpoint: %w", readErr.err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return h, nil
+}
+
+// headerReadError is an I/O error of readCheckpointHeader, as opposed to
+// an invalid file.
+type headerReadError struct{ err error }
+
+func (e *headerReadError) Error() string { return e.err.Error() }
+
+// readFullAt fills p from r at offset off. A ReaderAt may return io.EOF
+// with a full p at the end of the input, which is no error here.
+func readFullAt(r io.ReaderAt, p []byte, off int64) error {
+	n, err := r.ReadAt(p, off)
+	if n == len(p) {
+		return nil
+	}
+	if err == nil || errors.Is(err, io.EOF) {
+		err = io.ErrUnexpectedEOF
+	}
+	return &headerReadError{err}
+}
+
+// readCheckpointHeader reads and checks the header of a checkpoint file of
+// size bytes from r.
+func readCheckpointHeader(r io.ReaderAt, size int64) (*CheckpointHeader, error) {
+	fileSize := uint64(max(size, 0))
+	// The first 72 bytes contain the header length and enough of the
+	// data for looksLike. The header itself follows when its length is
+	// plausible, and parseLayout rejects the file otherwise.
+	data := make([]byte, min(fileSize, 72))
+	if err := readFullAt(r, data, 0); err != nil {
+		return nil, err
+	}
+	if fileSize >= 8 {
+		if n := binary.LittleEndian.Uint64(data); n <= maxHeaderSize && n <= fileSize-8 && 8+n > uint64(len(data)) {
+			rest := make([]byte, 8+n-uint64(len(data)))
+			if err := readFullAt(r, rest, int64(len(data))); err != nil {
+				return nil, err
+			}
+			data = append(data, rest...)
+		}
+	}
+
+	list, metadata, headerLen, err := parseLayout(data, fileSize)
+	if err != nil {
+		return nil, err
 	}
 	h := &CheckpointHeader{Metadata: metadata, Tensors: make(map[string]TensorSpan, len(list))}
 	start := int64(8 + headerLen)
@@ -394,7 +428,10 @@ type placedTensor struct {
 // ParseCheckpoint can tell a truncated file from inconsistent offsets.
 func layOut(entries map[string]headerEntry) ([]placedTensor, error) {
 	list := make([]placedTensor, 0, len(entries))
-	for name, e := range entries {
+	// Checking in name order makes the error the same on every run when
+	// several entries are invalid.
+	for _, name := range slices.Sorted(maps.Keys(entries)) {
+		e := entries[name]
 		if e.Dtype != "F32" {
 			return nil, fmt.Errorf("%w: tensor %q has dtype %q; nidim reads F32 only, so convert the tensor to float32", ErrCheckpoint, name, e.Dtype)
 		}

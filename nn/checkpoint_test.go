@@ -1,13 +1,16 @@
 package nn
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/nidim/nidim/tensor"
@@ -280,11 +283,31 @@ func FuzzLoadCheckpoint(f *testing.F) {
 	f.Add(rawCheckpoint(`{"__metadataX_":{"k":"v"},"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}`, eight[:4]))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := ParseCheckpoint(data)
+		// Reading the header alone accepts the same files, rejects the
+		// others with the same error, and finds each tensor's values.
+		h, headerErr := readCheckpointHeader(bytes.NewReader(data), int64(len(data)))
+		if (err == nil) != (headerErr == nil) || err != nil && err.Error() != headerErr.Error() {
+			t.Fatalf("ParseCheckpoint returned %v, but readCheckpointHeader returned %v", err, headerErr)
+		}
 		if err != nil {
 			if !errors.Is(err, ErrCheckpoint) {
 				t.Fatalf("error %q does not wrap ErrCheckpoint", err)
 			}
 			return
+		}
+		if !maps.Equal(h.Metadata, c.Metadata) || len(h.Tensors) != len(c.Tensors) {
+			t.Fatalf("header has metadata %v and %d tensors, the file %v and %d", h.Metadata, len(h.Tensors), c.Metadata, len(c.Tensors))
+		}
+		for name, x := range c.Tensors {
+			span, ok := h.Tensors[name]
+			if !ok || !slices.Equal(span.Shape, x.Shape) || span.End-span.Offset != int64(4*len(x.Data)) {
+				t.Fatalf("tensor %q has span %+v in the header, shape %v and %d values in the file", name, span, x.Shape, len(x.Data))
+			}
+			for i, v := range x.Data {
+				if binary.LittleEndian.Uint32(data[span.Offset+int64(4*i):]) != math.Float32bits(v) {
+					t.Fatalf("tensor %q value %d is not at offset %d", name, i, span.Offset+int64(4*i))
+				}
+			}
 		}
 		// A file that parses saves and parses again to the same tensors.
 		var named []NamedTensor
