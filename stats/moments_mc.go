@@ -72,7 +72,7 @@ func momentPValues(tests []*momentTest, n int, mc MonteCarlo) {
 			if t.kind == momentK2 {
 				values = k2[first : first+len(jb)]
 			}
-			t.done = t.draws.count(t.stat-tieTolerance*math.Abs(t.stat), mc.StopAfter, first, values)
+			t.done = t.draws.count(tieFloor(t.stat), mc.StopAfter, first, values)
 			pending = pending || !t.done
 		}
 		return !pending
@@ -85,6 +85,16 @@ func momentPValues(tests []*momentTest, n int, mc MonteCarlo) {
 // every sample of 2 values, differ in their last bits. Ties count
 // against the observed statistic, which keeps the p-value valid.
 const tieTolerance = 1e-9
+
+// tieFloor returns the least replicate statistic that counts as at least
+// stat. An infinite stat stays as it is, since Inf - Inf would be NaN,
+// which every replicate would pass.
+func tieFloor(stat float64) float64 {
+	if math.IsInf(stat, 0) {
+		return stat
+	}
+	return stat - tieTolerance*math.Abs(stat)
+}
 
 // momentReplicate returns Jarque-Bera's statistic and K² of n standard
 // normal values drawn from PCG stream streamMoments + r.

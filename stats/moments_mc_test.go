@@ -90,6 +90,11 @@ func TestMomentMonteCarloDraws(t *testing.T) {
 	_, err = DAgostinoK2MonteCarlo(x[:7], MonteCarlo{Replicates: 10})
 	assert.ErrorContains(t, err, "dagostino-k2")
 
+	// An infinite statistic beats every replicate.
+	inf := &momentTest{kind: momentJarqueBera, stat: math.Inf(1)}
+	momentPValues([]*momentTest{inf}, 50, MonteCarlo{Replicates: 99, Seed: 9})
+	assert.Equal(t, 1.0/100, inf.draws.pValue())
+
 	// Every sample of 2 values has the same Jarque-Bera statistic, 1/3,
 	// up to rounding, so every replicate ties with the observed one.
 	pair, err := JarqueBeraMonteCarlo(x[:2], MonteCarlo{Replicates: 99, Seed: 9})
