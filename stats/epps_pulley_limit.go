@@ -172,8 +172,27 @@ func weightedChiSquareSurvival(x float64, lambda []float64) float64 {
 
 	// K' increases from 0 (s → -Inf) to +Inf (s → 1/(2λ_1)), and
 	// K'(-N/(2x)) < x because each term is below 1/(2|s|), so the root lies
-	// in [lo, hi). Newton steps that leave the bracket become bisections.
+	// in [lo, hi).
 	lo, hi := -float64(len(lambda))/(2*x), 1/(2*lambda[0])
+	if p, ok := lugannaniRice(x, cgf, lo, hi); ok {
+		return p
+	}
+	_, mean, variance := cgf(0)
+	k3 := 0.0
+	for _, l := range lambda {
+		k3 += 8 * l * l * l
+	}
+	sd := math.Sqrt(variance)
+	return clampProbability(0.5 - k3/(6*math.Sqrt(2*math.Pi)*sd*sd*sd) - NormalPDF(0)*(x-mean)/sd)
+}
+
+// lugannaniRice returns the saddlepoint approximation of Lugannani and
+// Rice (1980) to P(X > x) for a variable X whose cumulant generating
+// function cgf returns K(s), K'(s) and K”(s), with K' increasing on
+// (lo, hi) and K'(lo) < x < K'(hi). It reports false within |w| < 1e-3
+// of the mean, where 1/v - 1/w cancels, and the caller then needs
+// another approximation.
+func lugannaniRice(x float64, cgf func(s float64) (k, k1, k2 float64), lo, hi float64) (float64, bool) {
 	s := 0.0
 	if _, k1, _ := cgf(0); x < k1 {
 		hi = 0
@@ -182,6 +201,7 @@ func weightedChiSquareSurvival(x float64, lambda []float64) float64 {
 		lo = 0
 		s = hi / 2
 	}
+	// Newton steps that leave the bracket become bisections.
 	for iter := 0; iter < 200; iter++ {
 		_, k1, k2 := cgf(s)
 		if k1 < x {
@@ -206,14 +226,8 @@ func weightedChiSquareSurvival(x float64, lambda []float64) float64 {
 		w = -w
 	}
 	if math.Abs(w) < 1e-3 {
-		_, mean, variance := cgf(0)
-		k3 := 0.0
-		for _, l := range lambda {
-			k3 += 8 * l * l * l
-		}
-		sd := math.Sqrt(variance)
-		return clampProbability(0.5 - k3/(6*math.Sqrt(2*math.Pi)*sd*sd*sd) - NormalPDF(0)*(x-mean)/sd)
+		return 0, false
 	}
 	v := s * math.Sqrt(k2)
-	return clampProbability(NormalSurvival(w) + NormalPDF(w)*(1/v-1/w))
+	return clampProbability(NormalSurvival(w) + NormalPDF(w)*(1/v-1/w)), true
 }

@@ -139,3 +139,31 @@ func besselKScaled(nu, z float64) float64 {
 	}
 	return sum * h
 }
+
+// digamma returns ψ(x) = d/dx ln Γ(x) for x > 0: the recurrence
+// ψ(x) = ψ(x+1) - 1/x up to x >= 10, then the asymptotic series in 1/x²
+// through the x^-10 term, whose first omitted term is at most 2.1e-14
+// there.
+func digamma(x float64) float64 {
+	var shift float64
+	for x < 10 {
+		shift -= 1 / x
+		x++
+	}
+	z := 1 / (x * x)
+	series := z * (1.0/12 - z*(1.0/120-z*(1.0/252-z*(1.0/240-z/132))))
+	return shift + math.Log(x) - 0.5/x - series
+}
+
+// trigamma returns ψ'(x) for x > 0, with ψ'(x) = ψ'(x+1) + 1/x² up to
+// x >= 10 and the asymptotic series through the x^-13 term there.
+func trigamma(x float64) float64 {
+	var shift float64
+	for x < 10 {
+		shift += 1 / (x * x)
+		x++
+	}
+	z := 1 / (x * x)
+	series := (1 + z*(1.0/6-z*(1.0/30-z*(1.0/42-z*(1.0/30-z*(5.0/66-z*691.0/2730)))))) / x
+	return shift + series + 0.5*z
+}

@@ -1,0 +1,90 @@
+package stats
+
+import (
+	"math"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The values are scipy 1.10.1's special.digamma and polygamma(1, x).
+func TestDigammaTrigamma(t *testing.T) {
+	cases := []struct{ x, psi, psi1 float64 }{
+		{0.5, -1.9635100260214235, 4.93480220054468},
+		{1, -0.5772156649015329, 1.6449340668482266},
+		{2.5, 0.7031566406452432, 0.4903577561002349},
+		{9.99, 2.250700372831201, 0.10527695014824176},
+		{10, 2.251752589066721, 0.10516633568168576},
+		{55.5, 4.0073469585404435, 0.01818131736322176},
+		{5000.25, 8.51714319183303, 0.00020000999983325836},
+	}
+	for _, c := range cases {
+		assert.InEpsilon(t, c.psi, digamma(c.x), 1e-13, "digamma(%v)", c.x)
+		assert.InEpsilon(t, c.psi1, trigamma(c.x), 1e-13, "trigamma(%v)", c.x)
+	}
+}
+
+// On N(0, I) samples the exact-law p-value is valid where the χ² one is
+// far from it: at 20 rows and d = 16 the χ² p-value is at most 0.05 for
+// a quarter of the samples and at most 0.01 for a tenth.
+func TestSphericityExactValidAtFewRows(t *testing.T) {
+	for _, c := range []struct{ n, d int }{{20, 16}, {12, 4}} {
+		const samples = 20000
+		exact := make([]float64, samples)
+		chi2 := make([]float64, samples)
+		for s := range samples {
+			m := normalMatrix(c.n, c.d, uint64(90000+s))
+			res, err := SphericityExact(m)
+			require.NoError(t, err)
+			exact[s] = res.PValue
+			asymptotic, err := Sphericity(m)
+			require.NoError(t, err)
+			chi2[s] = asymptotic.PValue
+		}
+		for _, a := range []float64{0.5, 0.05, 0.01} {
+			checkNullRate(t, "sphericity exact", exact, a)
+		}
+		t.Logf("n %d, d %d: exact %.4f %.4f %.5f, chi2 %.4f %.4f", c.n, c.d, nullFraction(exact, 0.05), nullFraction(exact, 0.01), nullFraction(exact, 1e-3), nullFraction(chi2, 0.05), nullFraction(chi2, 0.01))
+		// 20 expected at 1e-3: allow the Poisson spread.
+		assert.Less(t, nullFraction(exact, 1e-3), 2e-3, "n %d, d %d", c.n, c.d)
+		if c.d == 16 {
+			assert.Greater(t, nullFraction(chi2, 0.01), 0.1)
+		}
+	}
+}
+
+// With many rows the exact law approaches Bartlett's χ², and the two
+// p-values agree.
+func TestSphericityExactMatchesChiSquareAtManyRows(t *testing.T) {
+	m := normalMatrix(5000, 4, 3)
+	for i := 0; i < m.N; i++ {
+		m.Data[i*4+1] += 0.05 * m.Data[i*4] // a weak correlation
+	}
+	exact, err := SphericityExact(m)
+	require.NoError(t, err)
+	chi2, err := Sphericity(m)
+	require.NoError(t, err)
+	assert.Equal(t, chi2.Statistic, exact.Statistic)
+	require.Less(t, chi2.PValue, 0.05)
+	assert.InEpsilon(t, chi2.PValue, exact.PValue, 0.02)
+
+	assert.Equal(t, 1.0, sphericitySurvival(0, 20, 4))
+	assert.True(t, math.IsNaN(sphericitySurvival(math.NaN(), 20, 4)))
+}
+
+// The report's sphericity entry gives the exact-law p-value and keeps the
+// χ² one.
+func TestReportSphericityExact(t *testing.T) {
+	m := normalMatrix(30, 8, 4)
+	r, err := BuildReport(m, ReportOptions{Tests: []string{"sphericity"}})
+	require.NoError(t, err)
+	require.Len(t, r.Tests, 1)
+	exact, err := SphericityExact(m)
+	require.NoError(t, err)
+	chi2, err := Sphericity(m)
+	require.NoError(t, err)
+	assert.Equal(t, exact.PValue, r.Tests[0].PValue)
+	assert.Equal(t, chi2.PValue, r.Tests[0].Extra["asymptotic_p_value"])
+	assert.NotEqual(t, chi2.PValue, exact.PValue)
+}
