@@ -296,8 +296,9 @@ func (r *Report) rowsNeeded(names []string) int {
 //	        stopped_early (a sequential run stopped when stop_after
 //	        replicates were at least as extreme, so p = stop_after /
 //	        replicates), and a sequential one also stop_after and
-//	        max_replicates; jarque-bera, dagostino-k2 and sphericity
-//	        add asymptotic_p_value, their χ² p-value}]
+//	        max_replicates; jarque-bera, dagostino-k2, sphericity
+//	        and mean-covariance add asymptotic_p_value, their χ²
+//	        p-value}]
 //	components: [{component, mean, sd, skewness, excess_kurtosis, min, max}]
 //	max_ks_distance, max_ks_component, max_abs_correlation,
 //	max_correlation_pair ([a, b], null when d = 1 or when no pair of

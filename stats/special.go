@@ -140,20 +140,8 @@ func besselKScaled(nu, z float64) float64 {
 	return sum * h
 }
 
-// digamma returns ψ(x) = d/dx ln Γ(x) for x > 0: the recurrence
-// ψ(x) = ψ(x+1) - 1/x up to x >= 10, then the asymptotic series in 1/x²
-// through the x^-10 term, whose first omitted term is at most 2.1e-14
-// there.
-func digamma(x float64) float64 {
-	var shift float64
-	for x < 10 {
-		shift -= 1 / x
-		x++
-	}
-	z := 1 / (x * x)
-	series := z * (1.0/12 - z*(1.0/120-z*(1.0/252-z*(1.0/240-z/132))))
-	return shift + math.Log(x) - 0.5/x - series
-}
+// digamma returns ψ(x) = d/dx ln Γ(x) for x > 0 (see psiMinusLog).
+func digamma(x float64) float64 { return psiMinusLog(x) + math.Log(x) }
 
 // trigamma returns ψ'(x) for x > 0, with ψ'(x) = ψ'(x+1) + 1/x² up to
 // x >= 10 and the asymptotic series through the x^-13 term there.

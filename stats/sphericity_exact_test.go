@@ -88,3 +88,61 @@ func TestReportSphericityExact(t *testing.T) {
 	assert.Equal(t, chi2.PValue, r.Tests[0].Extra["asymptotic_p_value"])
 	assert.NotEqual(t, chi2.PValue, exact.PValue)
 }
+
+// The mean of the exact law of the mean-covariance statistic, K'(0) of
+// its cumulant generating function, equals meanCovarianceNullMean, which
+// comes from the Wishart law by another route.
+func TestMeanCovarianceExactMean(t *testing.T) {
+	for _, c := range []struct{ n, d int }{{20, 16}, {200, 16}, {12, 4}, {5000, 8}} {
+		// A point near the mean falls back to the normal law, whose
+		// p-value is 1/2 exactly at the mean.
+		mean := meanCovarianceNullMean(c.n, c.d)
+		assert.InDelta(t, 0.5, meanCovarianceSurvival(mean, c.n, c.d), 1e-6, "n %d, d %d", c.n, c.d)
+	}
+}
+
+// On N(0, I) samples the exact-law p-value of mean-covariance is valid
+// with few rows, where the Bartlett-corrected χ² is too small.
+func TestMeanCovarianceExactValidAtFewRows(t *testing.T) {
+	for _, c := range []struct{ n, d int }{{20, 16}, {10, 4}} {
+		const samples = 20000
+		exact := make([]float64, samples)
+		chi2 := make([]float64, samples)
+		for s := range samples {
+			m := normalMatrix(c.n, c.d, uint64(120000+s))
+			res, err := MeanCovarianceExact(m)
+			require.NoError(t, err)
+			exact[s] = res.PValue
+			asymptotic, err := MeanCovariance(m)
+			require.NoError(t, err)
+			chi2[s] = asymptotic.PValue
+		}
+		t.Logf("n %d, d %d: exact %.4f %.4f %.5f, chi2 %.4f %.4f %.5f", c.n, c.d,
+			nullFraction(exact, 0.05), nullFraction(exact, 0.01), nullFraction(exact, 1e-3),
+			nullFraction(chi2, 0.05), nullFraction(chi2, 0.01), nullFraction(chi2, 1e-3))
+		for _, a := range []float64{0.5, 0.05, 0.01} {
+			checkNullRate(t, "mean-covariance exact", exact, a)
+		}
+		assert.Less(t, nullFraction(exact, 1e-3), 2e-3, "n %d, d %d", c.n, c.d)
+	}
+}
+
+// With many rows the exact law and the Bartlett-corrected χ² agree.
+func TestMeanCovarianceExactMatchesChiSquareAtManyRows(t *testing.T) {
+	m := normalMatrix(5000, 4, 6)
+	for i := range m.Data {
+		m.Data[i] *= 1.03 // a slightly wrong scale
+	}
+	exact, err := MeanCovarianceExact(m)
+	require.NoError(t, err)
+	chi2, err := MeanCovariance(m)
+	require.NoError(t, err)
+	assert.Equal(t, chi2.Statistic, exact.Statistic)
+	require.Less(t, chi2.PValue, 0.05)
+	assert.InEpsilon(t, chi2.PValue, exact.PValue, 0.05)
+
+	r, err := BuildReport(m, ReportOptions{Tests: []string{"mean-covariance"}})
+	require.NoError(t, err)
+	assert.Equal(t, exact.PValue, r.Tests[0].PValue)
+	assert.Equal(t, chi2.PValue, r.Tests[0].Extra["asymptotic_p_value"])
+}

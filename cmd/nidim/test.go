@@ -104,9 +104,10 @@ Flags:
                         test's own keys. A Monte Carlo test adds
                         replicates (the number drawn) and stopped_early,
                         and a sequential one stop_after (10) and
-                        max_replicates; jarque-bera, dagostino-k2 and
-                        sphericity add asymptotic_p_value. Report.MarshalJSON
-                        in package stats lists every key
+                        max_replicates; jarque-bera, dagostino-k2,
+                        sphericity and mean-covariance add
+                        asymptotic_p_value. Report.MarshalJSON in package
+                        stats lists every key
 
 Tests ("component" tests run on each column, the others on all columns):
 `

@@ -631,7 +631,7 @@ func TestCommandTestHelpNamesEntryKeys(t *testing.T) {
 	require.Equal(t, exitOK, code, stderr)
 	help := strings.Join(strings.Fields(stdout), " ")
 	assert.Contains(t, help, "Each entry of tests has name, component (-1 for all), statistic, p_value, p_adjusted and the test's own keys.")
-	assert.Contains(t, help, "A Monte Carlo test adds replicates (the number drawn) and stopped_early, and a sequential one stop_after (10) and max_replicates; jarque-bera, dagostino-k2 and sphericity add asymptotic_p_value.")
+	assert.Contains(t, help, "A Monte Carlo test adds replicates (the number drawn) and stopped_early, and a sequential one stop_after (10) and max_replicates; jarque-bera, dagostino-k2, sphericity and mean-covariance add asymptotic_p_value.")
 	assert.Contains(t, help, "--max-replicates N the maximum number of replicates of a sequential Monte Carlo p-value")
 }
 
