@@ -94,11 +94,11 @@ func (e TestEntry) notes(n, d int) string {
 		// to d. The part far above its mean shows which moment is off.
 		df, _ := e.Extra["df"].(float64)
 		scale, _ := e.Extra["bartlett_scale"].(float64)
-		// The p-value is that of χ²(df) at the statistic times scale, which
-		// the note gives, because the statistic column alone would be read
-		// against χ²(df).
-		parts = append(parts, fmt.Sprintf("mean part %.4g (null mean %d), covariance part %.4g (null mean %.4g), p from χ²(%g) at %.4g times the statistic",
-			mean, d, e.Extra["covariance_part"], df/scale-float64(d), df, scale))
+		// The p-value comes from the statistic's exact law (see
+		// MeanCovarianceExact), which the note says, because the
+		// statistic column alone would be read against χ²(df).
+		parts = append(parts, fmt.Sprintf("mean part %.4g (null mean %d), covariance part %.4g (null mean %.4g), p from the statistic's exact law under N(0, I)",
+			mean, d, e.Extra["covariance_part"], df/scale-float64(d)))
 	}
 	if j, ok := e.Extra["singular_component"].(int); ok {
 		parts = append(parts, fmt.Sprintf("singular covariance: component %d is constant or a linear combination of earlier components", j))
