@@ -163,6 +163,11 @@ func TestReportRejectsScaleChange(t *testing.T) {
 	if !strings.Contains(text.String(), "(null mean 8), covariance part") {
 		t.Errorf("the text report does not give the two parts:\n%s", text.String())
 	}
+	// The note named a χ² law after the report's p-value moved to the
+	// exact law.
+	if !strings.Contains(text.String(), "p from the statistic's exact law under N(0, I)") {
+		t.Errorf("the text report does not name the law of the p-value:\n%s", text.String())
+	}
 }
 
 func TestMeanCovarianceErrors(t *testing.T) {
