@@ -88,16 +88,7 @@ func SphericityExact(m Matrix) (Result, error) {
 // correlation matrix of n > d rows of d independent normal components.
 // -log B with B ~ Beta(a, b) has the cumulant generating function
 // K(s) = log Γ(a-s) - log Γ(a) + log Γ(a+b) - log Γ(a+b-s) for s < a.
-// Within |w| < 1e-3 of the mean, where the saddlepoint formula cancels,
-// it uses the normal law with W's exact mean and variance; the p-value
-// is near 1/2 there.
 func sphericitySurvival(w float64, n, d int) float64 {
-	if math.IsNaN(w) {
-		return math.NaN()
-	}
-	if w <= 0 {
-		return 1
-	}
 	cgf := func(s float64) (k, k1, k2 float64) {
 		for j := 2; j <= d; j++ {
 			a, b := float64(n-j)/2, float64(j-1)/2
@@ -112,17 +103,5 @@ func sphericitySurvival(w float64, n, d int) float64 {
 		return k, k1, k2
 	}
 	// K' rises from 0 as s → -∞ to +∞ as s → (n-d)/2, the smallest a.
-	hi := float64(n-d) / 2
-	lo := -1.0
-	for iter := 0; iter < 1100; iter++ {
-		if _, k1, _ := cgf(lo); k1 < w {
-			break
-		}
-		lo *= 2
-	}
-	if p, ok := lugannaniRice(w, cgf, lo, hi); ok {
-		return p
-	}
-	_, mean, variance := cgf(0)
-	return clampProbability(NormalSurvival((w - mean) / math.Sqrt(variance)))
+	return positiveSumSurvival(w, cgf, float64(n-d)/2)
 }

@@ -25,33 +25,44 @@ func TestDigammaTrigamma(t *testing.T) {
 	}
 }
 
+// exactLawPValues returns the exact-law and the χ² p-values that test gives
+// on samples seeded N(0, I) matrices of n x d, and checks that the exact
+// ones are valid: P(p <= a) within a binomial bound of a for a = 0.5,
+// 0.05 and 0.01, and below 0.002 at a = 0.001 (20 expected).
+func exactLawPValues(t *testing.T, n, d, samples int, seed uint64, test func(Matrix) (exact, chi2 float64, err error)) (exact, chi2 []float64) {
+	t.Helper()
+	exact = make([]float64, samples)
+	chi2 = make([]float64, samples)
+	for s := range samples {
+		var err error
+		exact[s], chi2[s], err = test(normalMatrix(n, d, seed+uint64(s)))
+		require.NoError(t, err)
+	}
+	t.Logf("n %d, d %d: exact %.4f %.4f %.5f, chi2 %.4f %.4f %.5f", n, d,
+		nullFraction(exact, 0.05), nullFraction(exact, 0.01), nullFraction(exact, 1e-3),
+		nullFraction(chi2, 0.05), nullFraction(chi2, 0.01), nullFraction(chi2, 1e-3))
+	for _, a := range []float64{0.5, 0.05, 0.01} {
+		checkNullRate(t, "exact law", exact, a)
+	}
+	assert.Less(t, nullFraction(exact, 1e-3), 2e-3, "n %d, d %d", n, d)
+	return exact, chi2
+}
+
 // On N(0, I) samples the exact-law p-value is valid where the χ² one is
 // far from it: at 20 rows and d = 16 the χ² p-value is at most 0.05 for
 // a quarter of the samples and at most 0.01 for a tenth.
 func TestSphericityExactValidAtFewRows(t *testing.T) {
-	for _, c := range []struct{ n, d int }{{20, 16}, {12, 4}} {
-		const samples = 20000
-		exact := make([]float64, samples)
-		chi2 := make([]float64, samples)
-		for s := range samples {
-			m := normalMatrix(c.n, c.d, uint64(90000+s))
-			res, err := SphericityExact(m)
-			require.NoError(t, err)
-			exact[s] = res.PValue
-			asymptotic, err := Sphericity(m)
-			require.NoError(t, err)
-			chi2[s] = asymptotic.PValue
+	sphericity := func(m Matrix) (float64, float64, error) {
+		exact, err := SphericityExact(m)
+		if err != nil {
+			return 0, 0, err
 		}
-		for _, a := range []float64{0.5, 0.05, 0.01} {
-			checkNullRate(t, "sphericity exact", exact, a)
-		}
-		t.Logf("n %d, d %d: exact %.4f %.4f %.5f, chi2 %.4f %.4f", c.n, c.d, nullFraction(exact, 0.05), nullFraction(exact, 0.01), nullFraction(exact, 1e-3), nullFraction(chi2, 0.05), nullFraction(chi2, 0.01))
-		// 20 expected at 1e-3: allow the Poisson spread.
-		assert.Less(t, nullFraction(exact, 1e-3), 2e-3, "n %d, d %d", c.n, c.d)
-		if c.d == 16 {
-			assert.Greater(t, nullFraction(chi2, 0.01), 0.1)
-		}
+		chi2, err := Sphericity(m)
+		return exact.PValue, chi2.PValue, err
 	}
+	_, chi2 := exactLawPValues(t, 20, 16, 20000, 90000, sphericity)
+	assert.Greater(t, nullFraction(chi2, 0.01), 0.1)
+	exactLawPValues(t, 12, 4, 20000, 90000, sphericity)
 }
 
 // With many rows the exact law approaches Bartlett's χ², and the two
@@ -104,27 +115,17 @@ func TestMeanCovarianceExactMean(t *testing.T) {
 // On N(0, I) samples the exact-law p-value of mean-covariance is valid
 // with few rows, where the Bartlett-corrected χ² is too small.
 func TestMeanCovarianceExactValidAtFewRows(t *testing.T) {
-	for _, c := range []struct{ n, d int }{{20, 16}, {10, 4}} {
-		const samples = 20000
-		exact := make([]float64, samples)
-		chi2 := make([]float64, samples)
-		for s := range samples {
-			m := normalMatrix(c.n, c.d, uint64(120000+s))
-			res, err := MeanCovarianceExact(m)
-			require.NoError(t, err)
-			exact[s] = res.PValue
-			asymptotic, err := MeanCovariance(m)
-			require.NoError(t, err)
-			chi2[s] = asymptotic.PValue
+	meanCovariance := func(m Matrix) (float64, float64, error) {
+		exact, err := MeanCovarianceExact(m)
+		if err != nil {
+			return 0, 0, err
 		}
-		t.Logf("n %d, d %d: exact %.4f %.4f %.5f, chi2 %.4f %.4f %.5f", c.n, c.d,
-			nullFraction(exact, 0.05), nullFraction(exact, 0.01), nullFraction(exact, 1e-3),
-			nullFraction(chi2, 0.05), nullFraction(chi2, 0.01), nullFraction(chi2, 1e-3))
-		for _, a := range []float64{0.5, 0.05, 0.01} {
-			checkNullRate(t, "mean-covariance exact", exact, a)
-		}
-		assert.Less(t, nullFraction(exact, 1e-3), 2e-3, "n %d, d %d", c.n, c.d)
+		chi2, err := MeanCovariance(m)
+		return exact.PValue, chi2.PValue, err
 	}
+	_, chi2 := exactLawPValues(t, 20, 16, 20000, 120000, meanCovariance)
+	assert.Greater(t, nullFraction(chi2, 0.01), 0.015)
+	exactLawPValues(t, 10, 4, 20000, 120000, meanCovariance)
 }
 
 // With many rows the exact law and the Bartlett-corrected χ² agree.
