@@ -25,10 +25,10 @@ func TestDigammaTrigamma(t *testing.T) {
 	}
 }
 
-// exactLawPValues returns the exact-law and the χ² p-values that test gives
-// on samples seeded N(0, I) matrices of n x d, and checks that the exact
-// ones are valid: P(p <= a) within a binomial bound of a for a = 0.5,
-// 0.05 and 0.01, and below 0.002 at a = 0.001 (20 expected).
+// exactLawPValues returns the exact-law and the χ² p-values that test
+// gives on seeded N(0, I) matrices of n x d, and checks the exact ones:
+// P(p <= a) lies within a binomial bound of a for a = 0.5, 0.05 and
+// 0.01, and below 0.002 at a = 0.001, where 20 are expected.
 func exactLawPValues(t *testing.T, n, d, samples int, seed uint64, test func(Matrix) (exact, chi2 float64, err error)) (exact, chi2 []float64) {
 	t.Helper()
 	exact = make([]float64, samples)

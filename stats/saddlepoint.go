@@ -3,12 +3,12 @@ package stats
 import "math"
 
 // positiveSumSurvival returns P(X >= x) for a variable X >= 0 whose
-// cumulant generating function cgf gives K(s), K'(s) and K”(s) for
-// s < hi, with K' rising from 0 as s → -∞ to +∞ as s → hi: the
-// saddlepoint approximation of Lugannani and Rice, and within |w| < 1e-3
-// of the mean, where that formula cancels, the normal law with X's mean
-// and variance. The p-value is near 1/2 there. NaN gives NaN and x <= 0
-// gives 1.
+// cumulant generating function cgf gives K(s) and its first two
+// derivatives for s < hi, with K' rising from 0 as s → -∞ to +∞ as
+// s → hi. It uses the saddlepoint approximation of Lugannani and Rice,
+// and the normal law with X's mean and variance within |w| < 1e-3 of the
+// mean, where that formula cancels and the p-value is near 1/2. NaN gives
+// NaN, and x <= 0 gives 1.
 func positiveSumSurvival(x float64, cgf func(s float64) (k, k1, k2 float64), hi float64) float64 {
 	if math.IsNaN(x) {
 		return math.NaN()
@@ -33,10 +33,10 @@ func positiveSumSurvival(x float64, cgf func(s float64) (k, k1, k2 float64), hi 
 
 // lugannaniRice returns the saddlepoint approximation of Lugannani and
 // Rice (1980) to P(X > x) for a variable X whose cumulant generating
-// function cgf returns K(s), K'(s) and K”(s), with K' increasing on
-// (lo, hi) and K'(lo) < x < K'(hi). It reports false within |w| < 1e-3
-// of the mean, where 1/v - 1/w cancels, and the caller then needs
-// another approximation.
+// function cgf returns K(s) and its first two derivatives, with K'
+// increasing on (lo, hi) and K'(lo) < x < K'(hi). It reports false
+// within |w| < 1e-3 of the mean, where 1/v - 1/w cancels, and the caller
+// then needs another approximation.
 func lugannaniRice(x float64, cgf func(s float64) (k, k1, k2 float64), lo, hi float64) (float64, bool) {
 	s := 0.0
 	if _, k1, _ := cgf(0); x < k1 {
