@@ -53,16 +53,24 @@ func momentPValues(tests []*momentTest, n int, mc MonteCarlo) {
 	if len(tests) == 0 {
 		return
 	}
-	reps := mc.maxReplicates(defaultMomentReplicates)
-	// The K² of replicate r, kept until the block of r is scanned;
-	// drawReplicates carries Jarque-Bera's.
-	k2 := make([]float64, reps)
+	reps, workers := mc.maxReplicates(defaultMomentReplicates), mc.workers()
+	// drawReplicates carries Jarque-Bera's statistic, and k2 the K² of
+	// replicate r at r mod len(k2) until the block of r is scanned. A
+	// block holds at most len(k2) consecutive replicates, so they do not
+	// collide, and a slice of all reps would take 8 bytes per replicate of
+	// a --max-replicates that can reach 10 K/alpha.
+	k2 := make([]float64, largestBlock(reps, mc.StopAfter, workers))
 	replicate := func(r int, _ Matrix) float64 {
 		jb, kk := momentReplicate(mc.Seed, r, n)
-		k2[r] = kk
+		k2[r%len(k2)] = kk
 		return jb
 	}
-	drawReplicates(reps, mc.StopAfter, 0, 0, mc.workers(), mc.progress, replicate, func(first int, jb []float64) bool {
+	blockK2 := make([]float64, 0, len(k2))
+	drawReplicates(reps, mc.StopAfter, 0, 0, workers, mc.progress, replicate, func(first int, jb []float64) bool {
+		blockK2 = blockK2[:0]
+		for r := first; r < first+len(jb); r++ {
+			blockK2 = append(blockK2, k2[r%len(k2)])
+		}
 		pending := false
 		for _, t := range tests {
 			if t.done {
@@ -70,7 +78,7 @@ func momentPValues(tests []*momentTest, n int, mc MonteCarlo) {
 			}
 			values := jb
 			if t.kind == momentK2 {
-				values = k2[first : first+len(jb)]
+				values = blockK2
 			}
 			t.done = t.draws.count(tieFloor(t.stat), mc.StopAfter, first, values)
 			pending = pending || !t.done

@@ -2,6 +2,7 @@ package stats
 
 import (
 	"math"
+	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -153,6 +154,61 @@ func TestMomentReplicateMatchesTwoPass(t *testing.T) {
 			require.NoError(t, err)
 			assert.InEpsilon(t, wantJB.Statistic, jb, 1e-9, "n %d replicate %d", n, r)
 			assert.InEpsilon(t, wantK2.Statistic, k2, 1e-9, "n %d replicate %d", n, r)
+		}
+	}
+}
+
+// The K² of the replicates is kept per block, not for every replicate
+// up to the maximum. A sequential run with a maximum of 2^28 allocated
+// 2 GB before its first replicate. nidim test allows such maximums at a
+// small alpha, and at 4e9 it stopped with a fatal out-of-memory error.
+func TestMomentMonteCarloLargeMaximum(t *testing.T) {
+	x := normalMatrix(30, 1, 4).Data
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	huge, err := DAgostinoK2MonteCarlo(x, MonteCarlo{Replicates: 1 << 28, StopAfter: DefaultStopAfter, Seed: 2, Workers: 2})
+	require.NoError(t, err)
+	runtime.ReadMemStats(&after)
+	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(64<<20), "bytes allocated")
+	assert.True(t, huge.StoppedEarly)
+
+	// A sequential run draws the replicates of a fixed run with the same
+	// seed, so it stops where the smaller maximum stops.
+	small, err := DAgostinoK2MonteCarlo(x, MonteCarlo{Replicates: 999, StopAfter: DefaultStopAfter, Seed: 2, Workers: 2})
+	require.NoError(t, err)
+	assert.Equal(t, small.PValue, huge.PValue)
+	assert.Equal(t, small.Replicates, huge.Replicates)
+}
+
+// A fixed count of more replicates than one block counts the K² of
+// every replicate once, also when blocks wrap around the kept values.
+func TestMomentMonteCarloManyBlocks(t *testing.T) {
+	const n, reps = 9, maxBlock + 4321
+	x := normalMatrix(n, 1, 6).Data
+	stat, err := DAgostinoK2(x)
+	require.NoError(t, err)
+	atLeast := 0
+	for r := range reps {
+		_, k2 := momentReplicate(3, r, n)
+		if k2 >= stat.Statistic*(1-tieTolerance) {
+			atLeast++
+		}
+	}
+	require.Positive(t, atLeast)
+	// With a progress function the blocks grow from 64 replicates by a
+	// quarter of those drawn, so they do not line up with the kept values.
+	for _, progress := range []bool{false, true} {
+		for _, workers := range []int{1, 3} {
+			mc := MonteCarlo{Replicates: reps, Seed: 3, Workers: workers}
+			calls := 0
+			if progress {
+				mc.progress = func(int) { calls++ }
+			}
+			res, err := DAgostinoK2MonteCarlo(x, mc)
+			require.NoError(t, err)
+			assert.Equal(t, reps, res.Replicates, "workers %d, progress %v", workers, progress)
+			assert.Equal(t, float64(1+atLeast)/float64(1+reps), res.PValue, "workers %d, progress %v", workers, progress)
+			assert.Equal(t, progress, calls > 0)
 		}
 	}
 }

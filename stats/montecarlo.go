@@ -182,3 +182,10 @@ func drawReplicates(reps, h, n, d, workers int, progress func(drawn int), replic
 		}
 	}
 }
+
+// largestBlock returns a bound on the replicates of one block of
+// drawReplicates(reps, h, _, _, workers, ...), for a caller that keeps
+// per-replicate values of its own until scan reads the block.
+func largestBlock(reps, h, workers int) int {
+	return max(1, min(reps, max(h, workers, minProgressBlock, maxBlock)))
+}
