@@ -3,6 +3,7 @@ package stats
 import (
 	"math"
 	"runtime"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -211,4 +212,59 @@ func TestMomentMonteCarloManyBlocks(t *testing.T) {
 			assert.Equal(t, progress, calls > 0)
 		}
 	}
+}
+
+// With a fixed QuickReplicates, as the reports that end nidim train, eval
+// and sweep use, HolmMomentReplicates gives jarque-bera and dagostino-k2
+// the count that lets Holm reject on them alone, and the energy tests
+// keep their 199. The note on coarse Monte Carlo p-values is about the
+// energy tests, whatever order the entries come in.
+func TestReportHolmMomentReplicates(t *testing.T) {
+	m := normalMatrix(300, 4, 21)
+	for j := 0; j < m.N; j++ {
+		m.Data[j*m.D+1] = math.Exp(m.Data[j*m.D+1]) // column 1 is skewed
+	}
+	opts := ReportOptions{Seed: 3, Replicates: QuickReplicates, HolmMomentReplicates: true}
+	r, err := BuildReport(m, opts)
+	require.NoError(t, err)
+	require.Equal(t, 52, r.Ran())
+	const holm = 5199 // the least B with 52/(B+1) <= 0.01
+	for _, e := range r.Tests {
+		switch e.Name {
+		case "jarque-bera", "dagostino-k2":
+			assert.Equal(t, holm, e.Extra["replicates"], "%s on component %d", e.Name, e.Component)
+		case "energy", "energy-prior", "sliced-epps-pulley":
+			assert.Equal(t, QuickReplicates, e.Extra["replicates"], e.Name)
+		}
+	}
+	for _, name := range []string{"jarque-bera", "dagostino-k2"} {
+		i := slices.IndexFunc(r.Tests, func(e TestEntry) bool { return e.Name == name && e.Component == 1 })
+		require.GreaterOrEqual(t, i, 0)
+		assert.Equal(t, 1.0/5200, r.Tests[i].PValue, name)
+		assert.LessOrEqual(t, r.Tests[i].AdjustedP, r.Alpha, name)
+	}
+	assert.Contains(t, r.monteCarloNote(), "Monte Carlo p-values from 199 replicates are at least 1/200")
+
+	// Without it every Monte Carlo test draws the fixed 199.
+	opts.HolmMomentReplicates = false
+	r, err = BuildReport(m, opts)
+	require.NoError(t, err)
+	for _, e := range r.Tests {
+		if e.Name == "jarque-bera" {
+			assert.Equal(t, QuickReplicates, e.Extra["replicates"], "component %d", e.Component)
+		}
+	}
+}
+
+// The note on coarse Monte Carlo p-values takes the entry with the fewest
+// replicates, also when a finer one comes first.
+func TestMonteCarloNoteCoarsestEntry(t *testing.T) {
+	entry := func(name string, reps int) TestEntry {
+		return TestEntry{Name: name, PValue: 0.5, AdjustedP: 1, Extra: map[string]any{"replicates": reps}}
+	}
+	r := &Report{N: 100, D: 1, Alpha: 0.01, Tests: []TestEntry{entry("jarque-bera", 5199), entry("energy", 199)}}
+	for range 50 {
+		r.Tests = append(r.Tests, TestEntry{Name: "ks-prior", PValue: 0.5, AdjustedP: 1})
+	}
+	assert.Contains(t, r.monteCarloNote(), "Monte Carlo p-values from 199 replicates are at least 1/200, so Holm over 52 tests")
 }

@@ -69,8 +69,8 @@ const (
 	DefaultEnergySamples = 500
 	// QuickReplicates is a fixed Monte Carlo replicate count for reports
 	// that must stay fast on any data, such as the summaries that end
-	// nidim train, eval and sweep. It was the report's default before its
-	// p-values became sequential. A sequential p-value draws all of its
+	// nidim train, eval and sweep, which set HolmMomentReplicates too.
+	// It was the report's default before its p-values became sequential. A sequential p-value draws all of its
 	// thousands of replicates when its test rejects, which took a d = 16
 	// report from about 0.5 s to 19 s.
 	QuickReplicates = 199
@@ -100,7 +100,8 @@ type ReportOptions struct {
 	EnergySamples int
 	// Replicates, when positive, is a fixed Monte Carlo replicate count
 	// for the energy tests, the sliced Epps-Pulley test, Jarque-Bera and
-	// K², whose p-values are then (1 + g)/(B + 1) with B = Replicates.
+	// K² (unless HolmMomentReplicates raises it for the last two), whose
+	// p-values are then (1 + g)/(B + 1) with B = Replicates.
 	// 0, the default, makes those p-values sequential (Besag and Clifford; see MonteCarlo and
 	// montecarlo.go), with StopAfter and MaxReplicates.
 	Replicates int
@@ -115,6 +116,13 @@ type ReportOptions struct {
 	// DefaultMaxReplicates. K counts every requested entry, including
 	// those that then cannot run. Only without Replicates.
 	MaxReplicates int
+	// HolmMomentReplicates, with a fixed Replicates, gives jarque-bera
+	// and dagostino-k2 a fixed count of their own that lets Holm reject
+	// on either alone: the default MaxReplicates, when it is larger than
+	// Replicates. Their replicates cost O(B n), against O(B n² d) for the
+	// energy tests, so a report that fixes Replicates at QuickReplicates
+	// to stay fast keeps the power of these two tests at little cost.
+	HolmMomentReplicates bool
 	// Eps is the uniform channel's noise half-width, which the grid test
 	// needs. 0 means unknown: the grid test then does not run and is listed
 	// in Report.Skipped, not in Report.Tests.
@@ -360,8 +368,12 @@ func BuildReport(m Matrix, opts ReportOptions) (*Report, error) {
 		}
 	}
 	if momentTestsSelected(opts.Tests) {
+		momentOpts := opts
+		if opts.HolmMomentReplicates && opts.Replicates > 0 {
+			momentOpts.Replicates = max(opts.Replicates, reportMaxReplicates(opts, m.D))
+		}
 		opts.progress.start(momentStepName)
-		calibrateMomentEntries(r.Tests, m.N, opts)
+		calibrateMomentEntries(r.Tests, m.N, momentOpts)
 	}
 	if isTransformPrior(opts.Prior) {
 		if reason := firstNonEmpty(unmapped); reason != "" {

@@ -143,48 +143,59 @@ func (r *Report) sequentialNote() string {
 // first. Holm multiplies the i-th smallest of k p-values by k - i + 1, and
 // a Monte Carlo p-value is at least 1/(B+1) with B replicates, or with at
 // most B for a sequential one, so it can reject only at a rank
-// i >= k + 1 - alpha (B+1).
+// i >= k + 1 - alpha (B+1). The note is about the entry with the
+// fewest replicates, or the smallest maximum of a sequential one, because
+// a report can give its Monte Carlo tests different counts (see
+// ReportOptions.HolmMomentReplicates).
 func (r *Report) monteCarloNote() string {
 	k := r.Ran()
-	for _, e := range r.Tests {
+	coarsest, fewest := -1, 0
+	for i, e := range r.Tests {
 		reps, ok := e.Extra["replicates"].(int)
-		if !ok || e.Err != "" {
-			continue
-		}
-		need := holmReplicates(k, r.Alpha)
-		from := fmt.Sprintf("from %d replicates", reps)
-		// The report also ends nidim train, eval and sweep, which have no
-		// flags for the replicates, so the advice names nidim test. Its
-		// default sequential p-values suffice unless need exceeds their
-		// largest maximum.
-		advice := fmt.Sprintf("nidim test, whose default sequential p-values let Holm reject on them alone (or nidim test --replicates %d or more for a fixed count)", need)
-		if need > DefaultMaxReplicates {
-			advice = fmt.Sprintf("nidim test --replicates %d or more, which lets Holm reject on them alone", need)
-		}
 		if maxReps, sequential := e.Extra["max_replicates"].(int); sequential {
 			reps = maxReps
-			from = fmt.Sprintf("from at most %d replicates", reps)
-			advice = fmt.Sprintf("nidim test --max-replicates %d or more, which lets Holm reject on them alone", need)
 		}
-		reach := r.Alpha * float64(reps+1)
-		if float64(k) <= reach {
-			return ""
+		if ok && e.Err == "" && (coarsest < 0 || reps < fewest) {
+			coarsest, fewest = i, reps
 		}
-		next := fmt.Sprintf("read them on their own, or test the embeddings with %s", advice)
-		if need >= MaxHolmReplicates {
-			next = fmt.Sprintf("read them on their own, because no count of replicates that could be drawn lets Holm reject on them alone at alpha %g", r.Alpha)
-		}
-		// Holm compares the largest p-value with alpha itself, so when
-		// 1/(B+1) exceeds alpha no number of other rejections helps.
-		others := int(math.Ceil(float64(k) - reach))
-		if others >= k {
-			return fmt.Sprintf("Monte Carlo p-values %s are at least 1/%d, above alpha %g, so Holm over %s cannot reject on them even when every other test rejects; %s.",
-				from, reps+1, r.Alpha, count(k, "test", "tests"), next)
-		}
-		return fmt.Sprintf("Monte Carlo p-values %s are at least 1/%d, so Holm over %d tests at alpha %g rejects on them only after %s; %s.",
-			from, reps+1, k, r.Alpha, count(others, "other test rejects", "other tests reject"), next)
 	}
-	return ""
+	if coarsest < 0 {
+		return ""
+	}
+	e := r.Tests[coarsest]
+	reps := e.Extra["replicates"].(int)
+	need := holmReplicates(k, r.Alpha)
+	from := fmt.Sprintf("from %d replicates", reps)
+	// The report also ends nidim train, eval and sweep, which have no
+	// flags for the replicates, so the advice names nidim test. Its
+	// default sequential p-values suffice unless need exceeds their
+	// largest maximum.
+	advice := fmt.Sprintf("nidim test, whose default sequential p-values let Holm reject on them alone (or nidim test --replicates %d or more for a fixed count)", need)
+	if need > DefaultMaxReplicates {
+		advice = fmt.Sprintf("nidim test --replicates %d or more, which lets Holm reject on them alone", need)
+	}
+	if maxReps, sequential := e.Extra["max_replicates"].(int); sequential {
+		reps = maxReps
+		from = fmt.Sprintf("from at most %d replicates", reps)
+		advice = fmt.Sprintf("nidim test --max-replicates %d or more, which lets Holm reject on them alone", need)
+	}
+	reach := r.Alpha * float64(reps+1)
+	if float64(k) <= reach {
+		return ""
+	}
+	next := fmt.Sprintf("read them on their own, or test the embeddings with %s", advice)
+	if need >= MaxHolmReplicates {
+		next = fmt.Sprintf("read them on their own, because no count of replicates that could be drawn lets Holm reject on them alone at alpha %g", r.Alpha)
+	}
+	// Holm compares the largest p-value with alpha itself, so when
+	// 1/(B+1) exceeds alpha no number of other rejections helps.
+	others := int(math.Ceil(float64(k) - reach))
+	if others >= k {
+		return fmt.Sprintf("Monte Carlo p-values %s are at least 1/%d, above alpha %g, so Holm over %s cannot reject on them even when every other test rejects; %s.",
+			from, reps+1, r.Alpha, count(k, "test", "tests"), next)
+	}
+	return fmt.Sprintf("Monte Carlo p-values %s are at least 1/%d, so Holm over %d tests at alpha %g rejects on them only after %s; %s.",
+		from, reps+1, k, r.Alpha, count(others, "other test rejects", "other tests reject"), next)
 }
 
 // coverageWarning returns, when more than half of the requested tests did

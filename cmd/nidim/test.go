@@ -72,11 +72,13 @@ Flags:
                         (default 500, at most --max-samples; 0 uses all rows)
   --replicates B        a fixed number of replicates for the Monte Carlo
                         tests (see below), whose p-values are then at least
-                        1/(B+1); --replicates 199 gives the fixed count of
-                        the reports that end train, eval and sweep
-                        (default: none, the p-values are sequential, see
-                        --max-replicates). At most 1000000, or 10 K/alpha
-                        when that is larger
+                        1/(B+1). The reports that end train, eval and sweep
+                        draw a fixed 199 for energy, energy-prior and
+                        sliced-epps-pulley, and for jarque-bera and
+                        dagostino-k2 the least count that lets Holm reject
+                        on them alone (default: none, the p-values are
+                        sequential, see --max-replicates). At most
+                        1000000, or 10 K/alpha when that is larger
   --max-replicates N    the maximum number of replicates of a sequential
                         Monte Carlo p-value: each test draws replicates
                         until 10 are at least as extreme as its statistic,
