@@ -1,6 +1,9 @@
 package stats
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // Monte Carlo p-values for Jarque-Bera and D'Agostino's K².
 //
@@ -208,5 +211,15 @@ func momentTestsSelected(tests []string) bool {
 	return false
 }
 
-// momentStepName is the progress step of the moment tests' replicates.
-const momentStepName = "jarque-bera and dagostino-k2 replicates"
+// momentStepName returns the progress step of the replicates of the
+// moment tests among tests.
+func momentStepName(tests []string) string {
+	jb, k2 := slices.Contains(tests, "jarque-bera"), slices.Contains(tests, "dagostino-k2")
+	switch {
+	case jb && k2:
+		return "jarque-bera and dagostino-k2 replicates"
+	case jb:
+		return "jarque-bera replicates"
+	}
+	return "dagostino-k2 replicates"
+}

@@ -372,7 +372,7 @@ func BuildReport(m Matrix, opts ReportOptions) (*Report, error) {
 		if opts.HolmMomentReplicates && opts.Replicates > 0 {
 			momentOpts.Replicates = max(opts.Replicates, reportMaxReplicates(opts, m.D))
 		}
-		opts.progress.start(momentStepName)
+		opts.progress.start(momentStepName(opts.Tests))
 		calibrateMomentEntries(r.Tests, m.N, momentOpts)
 	}
 	if isTransformPrior(opts.Prior) {

@@ -2,6 +2,7 @@ package stats
 
 import (
 	"encoding/json"
+	"math"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -102,4 +103,31 @@ func TestReportProgressCountsReplicates(t *testing.T) {
 	// sequence of replicates, whose count their step shows.
 	steps = progressSteps(t, uniformMatrix(40, 2, 5), ReportOptions{Prior: "uniform", Tests: []string{"energy-prior"}, MaxReplicates: 200, Workers: 2})
 	assert.Contains(t, steps, "step 1 of 2: energy-prior on each component, 10 of at most 200 replicates")
+}
+
+// The replicates of jarque-bera and dagostino-k2 are a step of their own,
+// named after the tests that draw them, with the count drawn so far. The
+// step named both tests when only one of them ran.
+func TestReportProgressMomentReplicates(t *testing.T) {
+	m := normalMatrix(60, 2, 8)
+	for j := 0; j < m.N; j++ {
+		m.Data[j*m.D] = math.Exp(m.Data[j*m.D]) // column 0 beats every replicate
+	}
+	steps := progressSteps(t, m, ReportOptions{Tests: []string{"jarque-bera", "sphericity"}, Replicates: 300, Workers: 2})
+	assert.Equal(t, []string{
+		"step 1 of 3: per-component tests, 0 of 2 components done",
+		"step 1 of 3: per-component tests, 1 of 2 components done",
+		"step 1 of 3: per-component tests, 2 of 2 components done",
+		"step 2 of 3: jarque-bera replicates",
+		"step 2 of 3: jarque-bera replicates, 64 of 300 replicates",
+		"step 2 of 3: jarque-bera replicates, 128 of 300 replicates",
+		"step 2 of 3: jarque-bera replicates, 192 of 300 replicates",
+		"step 2 of 3: jarque-bera replicates, 256 of 300 replicates",
+		"step 3 of 3: sphericity",
+	}, steps)
+
+	steps = progressSteps(t, m, ReportOptions{Tests: []string{"dagostino-k2"}, MaxReplicates: 999, Workers: 1})
+	assert.Contains(t, steps, "step 2 of 2: dagostino-k2 replicates")
+	steps = progressSteps(t, m, ReportOptions{Tests: []string{"jarque-bera", "dagostino-k2"}, MaxReplicates: 999, Workers: 1})
+	assert.Contains(t, steps, "step 2 of 2: jarque-bera and dagostino-k2 replicates")
 }
