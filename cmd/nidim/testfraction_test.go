@@ -287,23 +287,31 @@ func TestSplitSizeErrorNamesFraction(t *testing.T) {
 		require.NoError(t, tensor.WriteMatrixFile(path, values, rows, 2))
 		return path
 	}
-	three, five, many := write(3), write(5), write(150)
+	three, four, five, twelve, many := write(3), write(4), write(5), write(12), write(150)
+	threeRows := "; the MI estimate after training needs 2 test rows, which 3 rows cannot give while keeping 2 for training, so use more rows, or nidim train --no-eval to skip the evaluation"
 	for _, c := range []struct {
 		data     string
 		fraction float64
 		want     string
 		works    float64
 	}{
-		{three, 0.1, "--test-fraction 0.1 holds out none of the 3 rows of --data " + three + "; use a larger --test-fraction, such as 0.17", 0.17},
-		{many, 0.001, "--test-fraction 0.001 holds out none of the 150 rows of --data " + many + "; use a larger --test-fraction, such as 0.01", 0.01},
-		{three, 0.5, "--test-fraction 0.5 holds out 2 of the 3 rows of --data " + three + ", which leaves fewer than the 2 that training needs; use a smaller --test-fraction, such as 0.49", 0.49},
-		{five, 0.7, "--test-fraction 0.7 holds out 4 of the 5 rows of --data " + five + ", which leaves fewer than the 2 that training needs; use a smaller --test-fraction, such as 0.69", 0.69},
-		{many, 0.99, "--test-fraction 0.99 holds out 149 of the 150 rows of --data " + many + ", which leaves fewer than the 2 that training needs; use a smaller --test-fraction, such as 0.98", 0.98},
+		{three, 0.1, "--test-fraction 0.1 holds out none of the 3 rows of --data " + three + "; use a larger --test-fraction, such as 0.17, which holds out 1 of the 3 rows" + threeRows, 0.17},
+		// 0.13 held out 1 of 4 rows, and train then stopped on the MI
+		// estimate's 2 test rows with the advice 0.38.
+		{four, 0.1, "--test-fraction 0.1 holds out none of the 4 rows of --data " + four + "; use a larger --test-fraction, such as 0.38, which holds out 2 of the 4 rows", 0.38},
+		{twelve, 0.01, "--test-fraction 0.01 holds out none of the 12 rows of --data " + twelve + "; use a larger --test-fraction, such as 0.13, which holds out 2 of the 12 rows", 0.13},
+		{many, 0.001, "--test-fraction 0.001 holds out none of the 150 rows of --data " + many + "; use a larger --test-fraction, such as 0.01, which holds out 2 of the 150 rows", 0.01},
+		{three, 0.5, "--test-fraction 0.5 holds out 2 of the 3 rows of --data " + three + ", which leaves fewer than the 2 that training needs; use a smaller --test-fraction, such as 0.49, which holds out 1 of the 3 rows" + threeRows, 0.49},
+		{five, 0.7, "--test-fraction 0.7 holds out 4 of the 5 rows of --data " + five + ", which leaves fewer than the 2 that training needs; use a smaller --test-fraction, such as 0.69, which holds out 3 of the 5 rows", 0.69},
+		{many, 0.99, "--test-fraction 0.99 holds out 149 of the 150 rows of --data " + many + ", which leaves fewer than the 2 that training needs; use a smaller --test-fraction, such as 0.98, which holds out 147 of the 150 rows", 0.98},
 	} {
 		_, _, _, err := loadMatrixData(dataFlags{data: c.data, testFraction: c.fraction}, 0)
 		assert.EqualError(t, err, c.want)
-		_, _, _, err = loadMatrixData(dataFlags{data: c.data, testFraction: c.works}, 0)
-		assert.NoError(t, err, "%s at %v", c.data, c.works)
+		_, test, _, err := loadMatrixData(dataFlags{data: c.data, testFraction: c.works}, 0)
+		require.NoError(t, err, "%s at %v", c.data, c.works)
+		if c.data != three {
+			assert.GreaterOrEqual(t, test.X.Shape[0], 2, "test rows of %s at %v", c.data, c.works)
+		}
 	}
 
 	two := write(2)
@@ -311,8 +319,11 @@ func TestSplitSizeErrorNamesFraction(t *testing.T) {
 	assert.EqualError(t, err, "--data "+two+" has 2 rows, too few to hold out one for testing and keep 2 for training; use a file with at least 3 rows")
 
 	// The MI estimate needs 2 test rows; 3 rows cannot give them and 2
-	// training rows.
-	code, _, stderr := runCmd("train", "--data", three, "--test-fraction", "0.17", "--out", filepath.Join(dir, "m.safetensors"))
+	// training rows. On 4 rows the advised fraction trains and evaluates.
+	code, _, stderr := runCmd("train", "--data", four, "--test-fraction", "0.38", "--epochs", "1", "--hidden", "8", "--out", filepath.Join(dir, "m4.safetensors"))
+	assert.Equal(t, exitOK, code, stderr)
+
+	code, _, stderr = runCmd("train", "--data", three, "--test-fraction", "0.17", "--out", filepath.Join(dir, "m.safetensors"))
 	assert.Equal(t, exitUsage, code)
 	assert.Equal(t, "nidim train: the test split has 1 row, and the MI estimate needs at least 2; use more data, or --no-eval.\n", stderr)
 }

@@ -1937,14 +1937,20 @@ func loadMatrixData(df dataFlags, seed uint64) (train, test *dim.Dataset, note l
 
 // splitSizeError returns the error for a --test-fraction that holds out
 // nTest of rows rows: none, or so many that fewer than 2 training rows
-// remain. It names a fraction that works when one does.
+// remain. It names a fraction that works when one does, holding out the
+// 2 test rows that the MI estimate after training needs where the file
+// has enough rows, so that the run does not stop at that check next.
 func splitSizeError(df dataFlags, rows, nTest int) error {
 	if rows < 3 {
 		return fmt.Errorf("--data %s has %s, too few to hold out one for testing and keep 2 for training; use a file with at least 3 rows", df.data, plural(rows, "row", "rows"))
 	}
 	if nTest < 1 {
-		f, _ := testFractionFor(1, rows)
-		return fmt.Errorf("--test-fraction %v holds out none of the %d rows of --data %s; use a larger --test-fraction, such as %v", df.testFraction, rows, df.data, f)
+		f, ok := testFractionFor(2, rows)
+		if !ok {
+			f, _ = testFractionFor(1, rows)
+		}
+		return fmt.Errorf("--test-fraction %v holds out none of the %d rows of --data %s; use a larger --test-fraction, such as %v%s",
+			df.testFraction, rows, df.data, f, heldOutText(f, rows))
 	}
 	f := 0.0
 	for hundredths := int(math.Ceil(100*df.testFraction)) - 1; hundredths > 0; hundredths-- {
@@ -1953,7 +1959,18 @@ func splitSizeError(df dataFlags, rows, nTest int) error {
 			break
 		}
 	}
-	return fmt.Errorf("--test-fraction %v holds out %d of the %d rows of --data %s, which leaves fewer than the 2 that training needs; use a smaller --test-fraction, such as %v", df.testFraction, nTest, rows, df.data, f)
+	return fmt.Errorf("--test-fraction %v holds out %d of the %d rows of --data %s, which leaves fewer than the 2 that training needs; use a smaller --test-fraction, such as %v%s",
+		df.testFraction, nTest, rows, df.data, f, heldOutText(f, rows))
+}
+
+// heldOutText says how many of rows rows the fraction f holds out, and
+// when that is 1, that the MI estimate after training needs 2.
+func heldOutText(f float64, rows int) string {
+	n := int(math.Round(float64(rows) * f))
+	if n >= 2 {
+		return fmt.Sprintf(", which holds out %d of the %d rows", n, rows)
+	}
+	return fmt.Sprintf(", which holds out 1 of the %d rows; the MI estimate after training needs 2 test rows, which %d rows cannot give while keeping 2 for training, so use more rows, or nidim train --no-eval to skip the evaluation", rows, rows)
 }
 
 // parseShape parses "C,H,W" or "H,W" (one channel) whose product must be
