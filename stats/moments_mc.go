@@ -63,13 +63,13 @@ func momentPValues(tests []*momentTest, n int, mc MonteCarlo) {
 	// collide, and a slice of all reps would take 8 bytes per replicate of
 	// a --max-replicates that can reach 10 K/alpha.
 	k2 := make([]float64, largestBlock(reps, mc.StopAfter, workers))
-	replicate := func(r int, _ Matrix) float64 {
-		jb, kk := momentReplicate(mc.Seed, r, n)
+	replicate := func(r int, buf Matrix) float64 {
+		jb, kk := momentReplicateInto(buf.Data, mc.Seed, r)
 		k2[r%len(k2)] = kk
 		return jb
 	}
 	blockK2 := make([]float64, 0, len(k2))
-	drawReplicates(reps, mc.StopAfter, 0, 0, workers, mc.progress, replicate, func(first int, jb []float64) bool {
+	drawReplicates(reps, mc.StopAfter, n, 1, workers, mc.progress, replicate, func(first int, jb []float64) bool {
 		blockK2 = blockK2[:0]
 		for r := first; r < first+len(jb); r++ {
 			blockK2 = append(blockK2, k2[r%len(k2)])
@@ -91,10 +91,11 @@ func momentPValues(tests []*momentTest, n int, mc MonteCarlo) {
 }
 
 // tieTolerance is the relative difference below which a replicate's
-// statistic counts as equal to the observed one. The two are summed in
-// different orders, so equal statistics, such as Jarque-Bera's 1/3 for
-// every sample of 2 values, differ in their last bits. Ties count
-// against the observed statistic, which keeps the p-value valid.
+// statistic counts as equal to the observed one. Statistics that are
+// equal in exact arithmetic, such as Jarque-Bera's 1/3 for every sample
+// of 2 values, differ in their last bits when they come from other
+// values. Ties count against the observed statistic, which keeps the
+// p-value valid.
 const tieTolerance = 1e-9
 
 // tieFloor returns the least replicate statistic that counts as at least
@@ -107,29 +108,18 @@ func tieFloor(stat float64) float64 {
 	return stat - tieTolerance*math.Abs(stat)
 }
 
-// momentReplicate returns Jarque-Bera's statistic and K² of n standard
-// normal values drawn from PCG stream streamMoments + r.
-func momentReplicate(seed uint64, r, n int) (jb, k2 float64) {
+// momentReplicateInto returns Jarque-Bera's statistic and K² of len(buf)
+// standard normal values, which it draws into buf from PCG stream
+// streamMoments + r. The moments are taken about the mean in two passes,
+// as for the observed sample: raw power sums lose the digits of m2 when
+// the draws lie close together, as 46 of 5199 pairs of draws did.
+func momentReplicateInto(buf []float64, seed uint64, r int) (jb, k2 float64) {
 	rng := newRand(seed, streamMoments+uint64(r))
-	// One pass of raw power sums: the draws have mean 0 and variance 1,
-	// so turning them into central moments below loses no significant
-	// digits.
-	var s1, s2, s3, s4 float64
-	for range n {
-		z := rng.NormFloat64()
-		z2 := z * z
-		s1 += z
-		s2 += z2
-		s3 += z2 * z
-		s4 += z2 * z2
+	for i := range buf {
+		buf[i] = rng.NormFloat64()
 	}
-	nf := float64(n)
-	mean, e2, e3, e4 := s1/nf, s2/nf, s3/nf, s4/nf
-	mm := mean * mean
-	m2 := e2 - mm
-	m3 := e3 - 3*mean*e2 + 2*mm*mean
-	m4 := e4 - 4*mean*e3 + 6*mm*e2 - 3*mm*mm
-	return momentStatistics(m3/math.Pow(m2, 1.5), m4/(m2*m2), n)
+	m2, m3, m4, _ := centralMoments(buf, 1)
+	return momentStatistics(m3/math.Pow(m2, 1.5), m4/(m2*m2), len(buf))
 }
 
 // defaultMomentReplicates is the fixed replicate count of
