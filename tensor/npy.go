@@ -325,7 +325,9 @@ func parseNPYDescr(descr string) (elemType, error) {
 	if descr == "|O" || descr == "O" {
 		// numpy writes object arrays (mixed types, Python objects) with
 		// the two-character descr "|O" and a pickle for the data.
-		return elemType{}, unsupportedErrorf("npy", "dtype %q, an array of Python objects; convert it to a numeric dtype first, for example arr.astype('<f4')", descr)
+		// pandas gives a column of class names as such an array, on which
+		// astype alone fails.
+		return elemType{}, unsupportedErrorf("npy", "dtype %q, an array of Python objects; convert it to a numeric dtype first, with arr.astype('<f4') when they are numbers, or np.unique(arr, return_inverse=True)[1] when they are names, such as class names, to number them from 0", descr)
 	}
 	if len(descr) < 3 {
 		return elemType{}, formatErrorf("npy", "descr %q is too short for a dtype such as '<f4'", descr)
@@ -340,7 +342,7 @@ func parseNPYDescr(descr string) (elemType, error) {
 	case 'U', 'S', 'a':
 		// astype alone fails on strings that are not numbers, such as the
 		// class names of a labels array.
-		return elemType{}, unsupportedErrorf("npy", "dtype %q, an array of strings; convert it to numbers first, with arr.astype('<f4') when the strings are numbers, or np.unique(arr, return_inverse=True)[1] to number names such as classes 0, 1, 2, ...", descr)
+		return elemType{}, unsupportedErrorf("npy", "dtype %q, an array of strings; convert it to numbers first, with arr.astype('<f4') when the strings are numbers, or np.unique(arr, return_inverse=True)[1] when they are names, such as class names, to number them from 0", descr)
 	case 'c', 'O', 'M', 'm', 'V':
 		return elemType{}, unsupportedErrorf("npy", "dtype %q; convert the array to a numeric dtype first, for example arr.astype('<f4')", descr)
 	default:

@@ -441,11 +441,14 @@ func TestReadNPYRejectsBadInput(t *testing.T) {
 		{"native order", header("'=f4'", "False", "(2,)"), true, "native byte order"},
 		// Its advice was astype('<f4'), which fails on class names.
 		{"unicode dtype", header("'<U3'", "False", "(2,)"), true, `dtype "<U3", an array of strings; convert it to numbers first, with arr.astype('<f4') when the strings are numbers, ` +
-			`or np.unique(arr, return_inverse=True)[1] to number names such as classes 0, 1, 2, ...`},
+			`or np.unique(arr, return_inverse=True)[1] when they are names, such as class names, to number them from 0`},
 		{"bytes dtype", header("'|S5'", "False", "(2,)"), true, `dtype "|S5", an array of strings; convert it to numbers first`},
 		// np.save of an object array writes descr '|O'; it used to be
 		// reported as "too short for a dtype".
-		{"object dtype", header("'|O'", "False", "(2,)"), true, `dtype "|O", an array of Python objects; convert it to a numeric dtype first`},
+		// pandas' Series.values of class names is an object array, and
+		// its advice was astype('<f4') alone, which fails on names.
+		{"object dtype", header("'|O'", "False", "(2,)"), true, `dtype "|O", an array of Python objects; convert it to a numeric dtype first, with arr.astype('<f4') when they are numbers, ` +
+			`or np.unique(arr, return_inverse=True)[1] when they are names, such as class names, to number them from 0`},
 		{"long double", header("'<f16'", "False", "(2,)"), true, `dtype "<f16"`},
 		{"v3 invalid utf8", npyTestFile(3, "{'descr': '<f4', 'fortran_order': False, 'shape': (), '\xff': 1}", nil), false, "not valid UTF-8"},
 		{"data truncated", valid[:len(valid)-1], false, "data truncated: shape (2,) of <f4 needs 8 bytes, but only 7 remain"},

@@ -354,7 +354,19 @@ func TestNPYBodyErrorMessages(t *testing.T) {
 	r := post(t, ts.URL+"/v1/embed", mediaNPY, "", objects)
 	require.Equal(t, http.StatusBadRequest, r.status, "%s", r.body)
 	assert.True(t, strings.HasSuffix(decodeError(t, r.body).Error,
-		"arr.astype('<f4'). The server reads NPY versions 1.0 to 3.0 of float, integer or bool dtypes, with one input of 4 values per index of the first dimension"), "%s", r.body)
+		"such as class names, to number them from 0. The server reads NPY versions 1.0 to 3.0 of float, integer or bool dtypes, with one input of 4 values per index of the first dimension"), "%s", r.body)
+
+	// The advice for strings ended in "0, 1, 2, ...", to which the server
+	// added ". The server reads", giving "....".
+	header = "{'descr': '<U3', 'fortran_order': False, 'shape': (1, 4), }"
+	header += strings.Repeat(" ", 128-10-len(header)-1) + "\n"
+	texts := append([]byte("\x93NUMPY\x01\x00"), byte(len(header)), 0)
+	texts = append(texts, header...)
+	r = post(t, ts.URL+"/v1/embed", mediaNPY, "", texts)
+	require.Equal(t, http.StatusBadRequest, r.status, "%s", r.body)
+	message := decodeError(t, r.body).Error
+	assert.Contains(t, message, `dtype "<U3", an array of strings`)
+	assert.NotContains(t, message, "..")
 }
 
 // A compressed body used to be parsed as JSON and rejected with 400, and
