@@ -708,6 +708,10 @@ func readEmbeddingFile(path string) (data []float64, rows, cols int, note string
 	} else {
 		data, shape, err = tensor.ReadArrayFile(path)
 	}
+	var invalid *tensor.FormatError
+	if errors.As(err, &invalid) && invalid.Value != "" {
+		return nil, 0, 0, "", textValueError(name, invalid)
+	}
 	if err != nil {
 		return nil, 0, 0, "", errors.New(strings.TrimPrefix(err.Error(), "tensor: "))
 	}
@@ -721,6 +725,24 @@ func readEmbeddingFile(path string) (data []float64, rows, cols int, note string
 	}
 	return nil, 0, 0, "", fmt.Errorf("%s holds an array of shape %s with %s; an embedding file needs a matrix with one row per sample and one column per component, so reshape it to 2 dimensions first",
 		name, formatShape(shape), plural(len(shape), "dimension", "dimensions"))
+}
+
+// textValueError returns the error for text where a text file of
+// embeddings, name, needs a number: a missing-value marker, or a column of
+// text such as the class names at the end of each row. nidim test and
+// nidim plot read embeddings through readEmbeddingFile.
+func textValueError(name string, invalid *tensor.FormatError) error {
+	where := fmt.Sprintf("line %d, field %d", invalid.Line, invalid.Field)
+	if invalid.Column != "" {
+		where += fmt.Sprintf(" (column %s)", quoteValue(invalid.Column))
+	}
+	switch strings.ToLower(invalid.Value) {
+	case "na", "n/a", "nan", "null", "none", "missing", "?", "-", "--", ".":
+		return fmt.Errorf("%s: %s holds %s, a marker of a missing value, which is not a number; fill the value in or drop the row",
+			name, where, quoteValue(invalid.Value))
+	}
+	return fmt.Errorf("%s: %s holds %s, which is not a number; an embedding file contains only numbers, so drop that column, such as a column of class names, and keep the embedding components",
+		name, where, quoteValue(invalid.Value))
 }
 
 // headRecorder passes reads through from r and keeps their first

@@ -816,3 +816,27 @@ func TestCommandTestTinyAlphaEnds(t *testing.T) {
 		assert.Contains(t, strings.Join(strings.Fields(stdout), " "), "because no count of replicates that could be drawn lets Holm reject on them alone at alpha "+alpha, alpha)
 	}
 }
+
+// A text file of embeddings with a column of class names, such as iris.data
+// without a header, or with a missing-value marker, was rejected with
+// "invalid number" alone, while train and embed named the fix.
+func TestTestNamesTextColumnFix(t *testing.T) {
+	dir := t.TempDir()
+	names := filepath.Join(dir, "iris.csv")
+	require.NoError(t, os.WriteFile(names, []byte("5.1,3.5,setosa\n4.9,3.0,setosa\n"), 0o644))
+	code, stdout, stderr := runCmd("test", names)
+	assert.Equal(t, exitUsage, code)
+	assert.Empty(t, stdout)
+	assert.Equal(t, "nidim test: "+names+`: line 1, field 3 holds "setosa", which is not a number; an embedding file contains only numbers, so drop that column, such as a column of class names, and keep the embedding components.`+"\n", stderr)
+
+	header := filepath.Join(dir, "header.csv")
+	require.NoError(t, os.WriteFile(header, []byte("a,b\n1,2\n3,x\n"), 0o644))
+	_, _, stderr = runCmd("test", header)
+	assert.Contains(t, stderr, `: line 3, field 2 (column "b") holds "x", which is not a number;`)
+
+	missing := filepath.Join(dir, "missing.csv")
+	require.NoError(t, os.WriteFile(missing, []byte("1,2\nNA,3\n"), 0o644))
+	code, _, stderr = runCmd("test", missing)
+	assert.Equal(t, exitUsage, code)
+	assert.Equal(t, "nidim test: "+missing+`: line 2, field 1 holds "NA", a marker of a missing value, which is not a number; fill the value in or drop the row.`+"\n", stderr)
+}
