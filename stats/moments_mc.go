@@ -155,8 +155,8 @@ func momentMonteCarlo(x []float64, mc MonteCarlo, kind momentKind, test func([]f
 }
 
 // calibrateMomentEntries gives the jarque-bera and dagostino-k2 entries
-// of tests that ran Monte Carlo p-values from one set of replicates of n
-// values, with the settings of opts. Each entry keeps its χ²(2) p-value
+// of tests, which ran on n values of their column, Monte Carlo p-values
+// from one set of replicates of n values, with the settings of opts. Each entry keeps its χ²(2) p-value
 // under "asymptotic_p_value" in Extra.
 func calibrateMomentEntries(tests []TestEntry, n int, opts ReportOptions) {
 	var pending []*momentTest
@@ -182,7 +182,8 @@ func calibrateMomentEntries(tests []TestEntry, n int, opts ReportOptions) {
 	momentPValues(pending, n, mc)
 	for k, t := range pending {
 		e := &tests[index[k]]
-		res := mc.result(e.Statistic, t.draws.pValue(), t.draws, false, n)
+		subsampled, _ := e.Extra["subsampled"].(bool)
+		res := mc.result(e.Statistic, t.draws.pValue(), t.draws, subsampled, n)
 		asymptotic := e.PValue
 		e.Extra = mcExtra(res)
 		e.Extra["asymptotic_p_value"] = asymptotic

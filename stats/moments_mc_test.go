@@ -290,3 +290,23 @@ func TestMomentReplicatePairsTie(t *testing.T) {
 	require.Len(t, r.Tests, 1)
 	assert.Equal(t, 1.0, r.Tests[0].PValue)
 }
+
+// A column longer than MaxSamples gets its moment tests on a seeded
+// subsample of that many rows, with replicates of the same size: each
+// replicate draws as many values as the test reads.
+func TestReportMomentEntriesSubsample(t *testing.T) {
+	m := normalMatrix(1200, 2, 21)
+	opts := ReportOptions{Tests: []string{"jarque-bera"}, MaxSamples: 300, Seed: 4}
+	r, err := BuildReport(m, opts)
+	require.NoError(t, err)
+	require.Len(t, r.Tests, 2)
+	for _, e := range r.Tests {
+		assert.Equal(t, 300, e.Extra["used_n"])
+		assert.Equal(t, true, e.Extra["subsampled"])
+		x, _ := subsampleSlice(m.Col(e.Component), 300, 4, streamMomentRows+uint64(e.Component))
+		want, err := JarqueBeraMonteCarlo(x, MonteCarlo{Replicates: 999, StopAfter: DefaultStopAfter, Seed: 4})
+		require.NoError(t, err)
+		assert.Equal(t, want.Statistic, e.Statistic)
+		assert.Equal(t, want.PValue, e.PValue)
+	}
+}

@@ -39,7 +39,7 @@ var testSpecs = map[string]testSpec{
 	"lilliefors":             {"Lilliefors D per component, Kolmogorov-Smirnov with estimated mean and sd", true, true, false},
 	"cramer-von-mises-prior": {"Cramér-von Mises W² per component against the prior's marginal", false, true, false},
 	"cramer-von-mises":       {"Cramér-von Mises W² per component, composite normality (n >= 8)", true, true, false},
-	"dagostino-k2":           {"D'Agostino-Pearson K² per component, from skewness and kurtosis (n >= 8), Monte Carlo p from normal samples of n rows (O(B n)), exact where the χ²(2) p-value is too small far in the tail", true, true, false},
+	"dagostino-k2":           {"D'Agostino-Pearson K² per component, from skewness and kurtosis (n >= 8), Monte Carlo p from normal samples of n rows (O(B n); a seeded subsample of max-samples rows), exact where the χ²(2) p-value is too small far in the tail", true, true, false},
 	"jarque-bera":            {"Jarque-Bera per component, from skewness and kurtosis, Monte Carlo p like dagostino-k2", true, true, false},
 	"mardia-skewness":        {"Mardia's multivariate skewness with the small-sample factor, composite normality (needs n > d; subsampled when n·min(n, d²)·d is large). Its χ² p-value is too small far in the tail: on normal samples with d = 4, p <= 1.9e-4 comes 9.8 times as often as it should at 50 rows, 3.2 times at 200 and 1.4 times at 1000", true, false, true},
 	"mardia-kurtosis":        {"Mardia's multivariate kurtosis standardized with its exact finite-n mean and variance, composite normality (needs n > d + 1). Its normal p-value is too small far in the tail: on normal samples with d = 4, p <= 1.9e-4 comes 12.9 times as often as it should at 50 rows, 6.9 times at 200 and 2.4 times at 1000", true, false, true},
@@ -373,7 +373,7 @@ func BuildReport(m Matrix, opts ReportOptions) (*Report, error) {
 			momentOpts.Replicates = max(opts.Replicates, reportMaxReplicates(opts, m.D))
 		}
 		opts.progress.start(momentStepName(opts.Tests))
-		calibrateMomentEntries(r.Tests, m.N, momentOpts)
+		calibrateMomentEntries(r.Tests, min(m.N, opts.MaxSamples), momentOpts)
 	}
 	if isTransformPrior(opts.Prior) {
 		if reason := firstNonEmpty(unmapped); reason != "" {
@@ -586,10 +586,18 @@ func componentTests(priorCol, gcol []float64, j int, opts ReportOptions, unmappe
 			res, err = CramerVonMises(col, marginal)
 		case "cramer-von-mises":
 			res, err = CramerVonMisesNormal(col)
-		case "dagostino-k2":
-			res, err = DAgostinoK2(col)
-		case "jarque-bera":
-			res, err = JarqueBera(col)
+		case "dagostino-k2", "jarque-bera":
+			// Each Monte Carlo replicate draws as many values as the test
+			// reads, so the test reads a seeded subsample of MaxSamples
+			// rows (see calibrateMomentEntries).
+			x, subsampled := subsampleSlice(col, opts.MaxSamples, opts.Seed, streamMomentRows+uint64(j))
+			e.rowCap = opts.MaxSamples
+			if name == "dagostino-k2" {
+				res, err = DAgostinoK2(x)
+			} else {
+				res, err = JarqueBera(x)
+			}
+			e.Extra = map[string]any{"subsampled": subsampled, "used_n": len(x)}
 		case "epps-pulley":
 			e, res, err = eppsPulleyEntry(col, j, opts)
 		case "grid":
@@ -600,8 +608,12 @@ func componentTests(priorCol, gcol []float64, j int, opts ReportOptions, unmappe
 	return out
 }
 
-// streamShapiro + j is the PCG stream of column j's Shapiro subsample.
-const streamShapiro = 0x5eed_2000_0000_0000
+// streamShapiro + j is the PCG stream of column j's Shapiro subsample,
+// and streamMomentRows + j that of its Jarque-Bera and K² subsample.
+const (
+	streamShapiro    = 0x5eed_2000_0000_0000
+	streamMomentRows = 0x5eed_5000_0000_0000
+)
 
 // subsampleSlice returns x when len(x) <= k, else k values of x chosen
 // without replacement with a seeded PCG, in their original order.

@@ -213,6 +213,6 @@ func TestReportEppsPulleySubsampled(t *testing.T) {
 // p-values of a whole report; their p-values now come from replicates,
 // and the help says so.
 func TestSummaryNamesMomentMonteCarlo(t *testing.T) {
-	assert.Contains(t, TestSummary("dagostino-k2"), "Monte Carlo p from normal samples of n rows (O(B n)), exact where the χ²(2) p-value is too small far in the tail")
+	assert.Contains(t, TestSummary("dagostino-k2"), "Monte Carlo p from normal samples of n rows (O(B n); a seeded subsample of max-samples rows), exact where the χ²(2) p-value is too small far in the tail")
 	assert.Contains(t, TestSummary("jarque-bera"), "Monte Carlo p like dagostino-k2")
 }

@@ -63,10 +63,12 @@ Flags:
   --alpha A             family-wise significance level, a probability in
                         (0, 1) (default 0.01)
   --max-samples N       rows used by henze-zirkler, whose time grows with
-                        rows^2 x columns, and by mardia-* when rows x
-                        min(rows, columns^2) x columns exceeds about 1e10;
-                        larger files use a seeded random subsample
-                        (default 2000; 0 uses all rows)
+                        rows^2 x columns, by jarque-bera and dagostino-k2,
+                        whose replicates draw that many values each, and
+                        by mardia-* when rows x min(rows, columns^2) x
+                        columns exceeds about 1e10; larger files use a
+                        seeded random subsample (default 2000; 0 uses all
+                        rows)
   --energy-samples N    rows used by the multivariate energy tests, whose
                         time grows with replicates x rows^2 x columns
                         (default 500, at most --max-samples; 0 uses all rows)
@@ -134,8 +136,9 @@ func testUsage(w io.Writer) {
 	fmt.Fprintln(w, "shape, and the multivariate ones dependence between components.")
 	fmt.Fprintln(w, "\nThe Monte Carlo tests are energy, energy-prior, sliced-epps-pulley, jarque-bera")
 	fmt.Fprintln(w, "and dagostino-k2. The last two compare their statistics with replicates of as")
-	fmt.Fprintln(w, "many N(0, 1) values as the file has rows, because their chi-square(2) p-values")
-	fmt.Fprintln(w, "are too small far in the tail (the JSON keeps those as asymptotic_p_value).")
+	fmt.Fprintln(w, "many N(0, 1) values as they read (the rows, up to --max-samples), because their")
+	fmt.Fprintln(w, "chi-square(2) p-values are too small far in the tail (the JSON keeps those as")
+	fmt.Fprintln(w, "asymptotic_p_value).")
 	fmt.Fprintln(w, "The first three simulate replicate r from the same random numbers of --seed,")
 	fmt.Fprintln(w, "and the last two share theirs, so their Monte Carlo errors are correlated.")
 	fmt.Fprintln(w, "Holm's adjustment holds under any dependence between the p-values, so that")
@@ -576,6 +579,8 @@ func formatShape(shape []int) string {
 func rowCapFlag(name string, opts stats.ReportOptions) (flagName string, rows int) {
 	switch name {
 	case "henze-zirkler":
+		return "--max-samples", opts.MaxSamples
+	case "jarque-bera", "dagostino-k2":
 		return "--max-samples", opts.MaxSamples
 	case "epps-pulley":
 		// Its subsample of at most 1000 rows is smaller than 8, the
