@@ -70,9 +70,10 @@ const (
 	// QuickReplicates is a fixed Monte Carlo replicate count for reports
 	// that must stay fast on any data, such as the summaries that end
 	// nidim train, eval and sweep, which set HolmMomentReplicates too.
-	// It was the report's default before its p-values became sequential. A sequential p-value draws all of its
-	// thousands of replicates when its test rejects, which took a d = 16
-	// report from about 0.5 s to 19 s.
+	// It was the report's default before its p-values became sequential.
+	// A sequential p-value draws all of its thousands of replicates when
+	// its test rejects, which took a d = 16 report from about 0.5 s to
+	// 19 s.
 	QuickReplicates = 199
 	// minReportReplicates is the least maximum the report chooses for its
 	// sequential p-values, so that a p-value read on its own resolves
@@ -101,9 +102,9 @@ type ReportOptions struct {
 	// Replicates, when positive, is a fixed Monte Carlo replicate count
 	// for the energy tests, the sliced Epps-Pulley test, Jarque-Bera and
 	// K² (unless HolmMomentReplicates raises it for the last two), whose
-	// p-values are then (1 + g)/(B + 1) with B = Replicates.
-	// 0, the default, makes those p-values sequential (Besag and Clifford; see MonteCarlo and
-	// montecarlo.go), with StopAfter and MaxReplicates.
+	// p-values are then (1 + g)/(B + 1) with B = Replicates. 0, the
+	// default, makes those p-values sequential (Besag and Clifford; see
+	// MonteCarlo and montecarlo.go), with StopAfter and MaxReplicates.
 	Replicates int
 	// StopAfter is the h of the sequential p-values: a test stops drawing
 	// once h replicates are at least as extreme as its statistic. Default
@@ -684,12 +685,11 @@ func multivariateTests(m Matrix, opts ReportOptions) []TestEntry {
 	}
 	if selected("sphericity") {
 		opts.progress.start("sphericity")
-		e := TestEntry{Name: "sphericity", Component: -1, Extra: map[string]any{"df": float64(m.D*(m.D-1)) / 2}}
-		asymptotic, err := Sphericity(m)
-		res := asymptotic
+		df := float64(m.D*(m.D-1)) / 2
+		e := TestEntry{Name: "sphericity", Component: -1, Extra: map[string]any{"df": df}}
+		res, err := SphericityExact(m)
 		if err == nil {
-			e.Extra["asymptotic_p_value"] = asymptotic.PValue
-			res, err = SphericityExact(m)
+			e.Extra["asymptotic_p_value"] = ChiSquareSurvival(res.Statistic, df)
 		}
 		out = append(out, finishEntry(e, res, err))
 	}
