@@ -472,17 +472,34 @@ func dataFileError(flagName, path string, err error) error {
 	if !errors.As(err, &invalid) || invalid.Value == "" {
 		return fileFlagError(flagName, path, err)
 	}
-	where := fmt.Sprintf("line %d, field %d", invalid.Line, invalid.Field)
-	if invalid.Column != "" {
-		where += fmt.Sprintf(" (column %s)", quoteValue(invalid.Column))
-	}
-	switch strings.ToLower(invalid.Value) {
-	case "na", "n/a", "nan", "null", "none", "missing", "?", "-", "--", ".":
+	where := textValuePlace(invalid)
+	if isMissingMarker(invalid.Value) {
 		return fmt.Errorf("%s %s: %s holds %s, a marker of a missing value, which nidim cannot train or embed with; fill the value in or drop the row",
 			flagName, path, where, quoteValue(invalid.Value))
 	}
 	return fmt.Errorf("%s %s: %s holds %s, which is not a number. nidim reads numeric features only, so drop that column or encode its values as numbers (such as one column of 0 or 1 per category)",
 		flagName, path, where, quoteValue(invalid.Value))
+}
+
+// textValuePlace names the line, field and, when the file has a header,
+// column of the text value in invalid, for the errors on text where a
+// number belongs.
+func textValuePlace(invalid *tensor.FormatError) string {
+	where := fmt.Sprintf("line %d, field %d", invalid.Line, invalid.Field)
+	if invalid.Column != "" {
+		where += fmt.Sprintf(" (column %s)", quoteValue(invalid.Column))
+	}
+	return where
+}
+
+// isMissingMarker reports whether a text value is one of the usual
+// markers of a missing value, such as NA or NaN.
+func isMissingMarker(value string) bool {
+	switch strings.ToLower(value) {
+	case "na", "n/a", "nan", "null", "none", "missing", "?", "-", "--", ".":
+		return true
+	}
+	return false
 }
 
 // indexColumnNote returns a note when the first of the cols columns of a

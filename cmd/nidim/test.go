@@ -737,12 +737,8 @@ func readEmbeddingFile(path string) (data []float64, rows, cols int, note string
 // text such as the class names at the end of each row. nidim test and
 // nidim plot read embeddings through readEmbeddingFile.
 func textValueError(name string, invalid *tensor.FormatError) error {
-	where := fmt.Sprintf("line %d, field %d", invalid.Line, invalid.Field)
-	if invalid.Column != "" {
-		where += fmt.Sprintf(" (column %s)", quoteValue(invalid.Column))
-	}
-	switch strings.ToLower(invalid.Value) {
-	case "na", "n/a", "nan", "null", "none", "missing", "?", "-", "--", ".":
+	where := textValuePlace(invalid)
+	if isMissingMarker(invalid.Value) {
 		return fmt.Errorf("%s: %s holds %s, a marker of a missing value, which is not a number; fill the value in or drop the row",
 			name, where, quoteValue(invalid.Value))
 	}
