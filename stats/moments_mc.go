@@ -126,12 +126,13 @@ func momentReplicateInto(buf []float64, seed uint64, r int) (jb, k2 float64) {
 // JarqueBeraMonteCarlo and DAgostinoK2MonteCarlo when mc sets none.
 const defaultMomentReplicates = 9999
 
-// JarqueBeraMonteCarlo is JarqueBera with a Monte Carlo p-value: the
-// share of replicates of len(x) standard normal values whose statistic is
-// at least that of x, fixed or sequential as mc sets it (9999 replicates
-// when mc sets no count). The p-value is exact up to its Monte Carlo
-// error at every n, where JarqueBera's χ²(2) p-value is too small far in
-// the tail. mc.MaxSamples is ignored: the test reads every value.
+// JarqueBeraMonteCarlo is JarqueBera with a Monte Carlo p-value from
+// replicates of len(x) standard normal values: (1 + g)/(B + 1) when g of
+// B replicates reach the statistic of x, or sequential as mc sets it
+// (9999 replicates when mc sets no count). The p-value is exact up to its
+// Monte Carlo error at every n, where JarqueBera's χ²(2) p-value is too
+// small far in the tail. mc.MaxSamples is ignored: the test reads every
+// value.
 func JarqueBeraMonteCarlo(x []float64, mc MonteCarlo) (MCResult, error) {
 	return momentMonteCarlo(x, mc, momentJarqueBera, JarqueBera)
 }
@@ -191,7 +192,7 @@ func calibrateMomentEntries(tests []TestEntry, n int, opts ReportOptions) {
 	}
 }
 
-// momentTestsSelected reports whether tests holds jarque-bera or
+// momentTestsSelected reports whether tests contains jarque-bera or
 // dagostino-k2, whose p-values calibrateMomentEntries computes.
 func momentTestsSelected(tests []string) bool {
 	for _, name := range tests {
