@@ -119,15 +119,15 @@ func MinTrainingMemory(cfg Config, input []int, trainRows int) TrainingMemory {
 // layerCounts is the number of float32 (and, for the poolings' argmax,
 // int32) values per input row that the layers of an encoder store.
 type layerCounts struct {
-	// training is what a training step stores: each layer's output and
-	// the gradients that its Backward keeps.
+	// training is the count that a training step stores: each layer's
+	// output and the gradients that its Backward keeps.
 	training float64
 	// retained is the part of training that stays allocated while the
 	// encoder runs in inference mode on another number of rows: the
 	// gradients, and the normalization's input gradient.
 	retained float64
-	// inference is what an inference-mode pass of every layer but the
-	// normalization stores: the outputs and the poolings' argmax.
+	// inference is the count that an inference-mode pass of every layer
+	// but the normalization stores: the outputs and the poolings' argmax.
 	inference float64
 }
 

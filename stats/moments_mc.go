@@ -127,12 +127,12 @@ func momentReplicateInto(buf []float64, seed uint64, r int) (jb, k2 float64) {
 const defaultMomentReplicates = 9999
 
 // JarqueBeraMonteCarlo is JarqueBera with a Monte Carlo p-value from
-// replicates of len(x) standard normal values: (1 + g)/(B + 1) when g of
-// B replicates reach the statistic of x, or sequential as mc sets it
-// (9999 replicates when mc sets no count). The p-value is exact up to its
-// Monte Carlo error at every n, where JarqueBera's χ²(2) p-value is too
-// small far in the tail. mc.MaxSamples is ignored: the test reads every
-// value.
+// replicates of len(x) standard normal values. With B replicates, g of
+// which reach the statistic of x, it is (1 + g)/(B + 1), or sequential as
+// mc sets it (9999 replicates when mc sets no count). The p-value is
+// exact up to its Monte Carlo error at every n, where JarqueBera's χ²(2)
+// p-value is too small far in the tail. mc.MaxSamples is ignored, so the
+// test reads every value.
 func JarqueBeraMonteCarlo(x []float64, mc MonteCarlo) (MCResult, error) {
 	return momentMonteCarlo(x, mc, momentJarqueBera, JarqueBera)
 }

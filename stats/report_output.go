@@ -94,9 +94,9 @@ func (e TestEntry) notes(n, d int) string {
 		// to d. The part far above its mean shows which moment is off.
 		df, _ := e.Extra["df"].(float64)
 		scale, _ := e.Extra["bartlett_scale"].(float64)
-		// The p-value comes from the statistic's exact law (see
-		// MeanCovarianceExact), which the note says, because the
-		// statistic column alone would be read against χ²(df).
+		// The note names the law of the p-value, the statistic's exact
+		// law (see MeanCovarianceExact), because the statistic column
+		// alone would be read against χ²(df).
 		parts = append(parts, fmt.Sprintf("mean part %.4g (null mean %d), covariance part %.4g (null mean %.4g), p from the statistic's exact law under N(0, I)",
 			mean, d, e.Extra["covariance_part"], df/scale-float64(d)))
 	}

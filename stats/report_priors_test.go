@@ -210,8 +210,8 @@ func TestReportEppsPulleySubsampled(t *testing.T) {
 
 // The help listed jarque-bera and dagostino-k2 without saying that their
 // χ²(2) p-values are too small far in the tail, where Holm compares the
-// p-values of a whole report; their p-values now come from replicates,
-// and the help says so.
+// p-values of a whole report. Their p-values now come from replicates,
+// and the help states it.
 func TestSummaryNamesMomentMonteCarlo(t *testing.T) {
 	assert.Contains(t, TestSummary("dagostino-k2"), "Monte Carlo p from normal samples of n rows (O(B n); a seeded subsample of max-samples rows), exact where the χ²(2) p-value is too small far in the tail")
 	assert.Contains(t, TestSummary("jarque-bera"), "Monte Carlo p like dagostino-k2")

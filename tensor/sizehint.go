@@ -35,8 +35,8 @@ func (h *sizeHintReader) Read(p []byte) (int, error) {
 // WithSizeHint wraps r so that ReadIDX, ReadNPY and ReadNPY64 expect size
 // more bytes from it, such as DecompressedSize returns. When the array
 // data that the header announces fits in the remaining expected bytes,
-// these readers allocate the array at once instead of growing it as the
-// data arrives, which would keep the old and the grown copy in memory
+// these readers allocate the array at once. Otherwise they grow it as the
+// data arrives, which keeps the old and the grown copy in memory
 // together. The hint is trusted for nothing else:
 // input that ends early is still an error. Pass no size larger than the
 // input can deliver, because a corrupt header that agrees with the hint

@@ -528,7 +528,7 @@ const sweepFormat = 4
 var sweepFormatChanges = map[int]string{
 	2: "the battery of every uniform-prior run with channel noise includes the grid test, which format 1 skipped, and every battery includes mean-covariance",
 	3: "sphericity and mean-covariance reject collinear components instead of failing to run, the uniform prior gets no penalty baseline, and penalty runs at a batch of 1024 or more sum their gradient by a series",
-	4: "jarque-bera and dagostino-k2 take Monte Carlo p-values, whose verdicts differ from those of their chi-square(2) p-values",
+	4: "jarque-bera and dagostino-k2 take Monte Carlo p-values on at most 2000 rows, and sphericity and mean-covariance take p-values from their exact laws, whose verdicts differ from those of the chi-square p-values",
 }
 
 // checkSweepFormat returns an error when settings, the settings column of

@@ -262,7 +262,7 @@ func TestSweepRejectsOlderFormat(t *testing.T) {
 	assert.Equal(t, "nidim sweep: "+csvPath+" was written by an older nidim, in sweep format 1, and this nidim writes format 4 "+
 		"(in format 2, the battery of every uniform-prior run with channel noise includes the grid test, which format 1 skipped, and every battery includes mean-covariance; "+
 		"in format 3, sphericity and mean-covariance reject collinear components instead of failing to run, the uniform prior gets no penalty baseline, and penalty runs at a batch of 1024 or more sum their gradient by a series; "+
-		"in format 4, jarque-bera and dagostino-k2 take Monte Carlo p-values, whose verdicts differ from those of their chi-square(2) p-values), "+
+		"in format 4, jarque-bera and dagostino-k2 take Monte Carlo p-values on at most 2000 rows, and sphericity and mean-covariance take p-values from their exact laws, whose verdicts differ from those of the chi-square p-values), "+
 		"so its rows cannot be compared with new ones; use a new --out directory to run the sweep again.\n", stderr)
 	assert.NotContains(t, stderr, "training")
 	got, err := os.ReadFile(csvPath)

@@ -1577,11 +1577,13 @@ func sharedRowsNote(train, test *dim.Dataset) string {
 		}
 		return maphash.Bytes(seed, buf)
 	}
+
 	byHash := make(map[uint64][]int, train.X.Shape[0])
 	for i := range train.X.Shape[0] {
 		h := hash(row(train.X, i))
 		byHash[h] = append(byHash[h], i)
 	}
+
 	shared := 0
 	n := test.X.Shape[0]
 	for i := range n {
@@ -1594,6 +1596,7 @@ func sharedRowsNote(train, test *dim.Dataset) string {
 			}
 		}
 	}
+
 	if shared == 0 {
 		return ""
 	}
@@ -1963,8 +1966,9 @@ func splitSizeError(df dataFlags, rows, nTest int) error {
 		df.testFraction, nTest, rows, df.data, f, heldOutText(f, rows))
 }
 
-// heldOutText says how many of rows rows the fraction f holds out, and
-// when that is 1, that the MI estimate after training needs 2.
+// heldOutText returns the clause that gives how many of rows rows the
+// fraction f holds out, and when that is 1, that the MI estimate after
+// training needs 2.
 func heldOutText(f float64, rows int) string {
 	n := int(math.Round(float64(rows) * f))
 	if n >= 2 {
