@@ -538,6 +538,22 @@ func (r *Report) describeComponents(m Matrix, opts ReportOptions) {
 // parallel.
 func componentTests(priorCol, gcol []float64, j int, opts ReportOptions, unmapped string) []TestEntry {
 	marginal := reportMarginal(opts.Prior)
+	// The two Shapiro tests share one subsample of gcol, and so do
+	// Jarque-Bera and K², so each pair draws it once.
+	type drawn struct {
+		x          []float64
+		subsampled bool
+	}
+	subsamples := map[uint64]drawn{}
+	subsample := func(k int, stream uint64) ([]float64, bool) {
+		if d, ok := subsamples[stream]; ok {
+			return d.x, d.subsampled
+		}
+		x, subsampled := subsampleSlice(gcol, k, opts.Seed, stream)
+		subsamples[stream] = drawn{x, subsampled}
+		return x, subsampled
+	}
+
 	var out []TestEntry
 	for _, name := range opts.Tests {
 		if !testSpecs[name].perComponent {
@@ -556,7 +572,7 @@ func componentTests(priorCol, gcol []float64, j int, opts ReportOptions, unmappe
 		var err error
 		switch name {
 		case "shapiro-wilk", "shapiro-francia":
-			x, subsampled := subsampleSlice(col, shapiroMaxN, opts.Seed, streamShapiro+uint64(j))
+			x, subsampled := subsample(shapiroMaxN, streamShapiro+uint64(j))
 			e.rowCap = shapiroMaxN
 			if name == "shapiro-wilk" {
 				res, err = ShapiroWilk(x)
@@ -591,7 +607,7 @@ func componentTests(priorCol, gcol []float64, j int, opts ReportOptions, unmappe
 			// Each Monte Carlo replicate draws as many values as the test
 			// reads, so the test reads a seeded subsample of MaxSamples
 			// rows (see calibrateMomentEntries).
-			x, subsampled := subsampleSlice(col, opts.MaxSamples, opts.Seed, streamMomentRows+uint64(j))
+			x, subsampled := subsample(opts.MaxSamples, streamMomentRows+uint64(j))
 			e.rowCap = opts.MaxSamples
 			if name == "dagostino-k2" {
 				res, err = DAgostinoK2(x)
