@@ -77,9 +77,7 @@ func checkMemory(total float64, cfg dim.Config, r runSize) error {
 	if total == 0 {
 		return nil
 	}
-	train := dim.MinTrainingMemory(cfg, r.input, r.trainRows)
-	eval := evaluationBytes(cfg, train, r)
-	need := max(train.Peak(), eval)
+	train, eval, need := runNeed(cfg, r)
 	if need+r.dataBytes <= total {
 		return nil
 	}
@@ -134,6 +132,49 @@ func checkMemory(total float64, cfg dim.Config, r runSize) error {
 	}
 	return fmt.Errorf("the %s encoder for samples of shape %v%s has at least %.3g weights, so training needs at least %s, more than the %s of memory here; %s",
 		cfg.Encoder, r.input, settings, train.Weights/24, byteSize(need), byteSize(total), fix)
+}
+
+// runNeed returns the memory bounds of a run of cfg and size r, without
+// its data: the training state, the evaluation after training, and the
+// larger of the two.
+func runNeed(cfg dim.Config, r runSize) (train dim.TrainingMemory, eval, need float64) {
+	train = dim.MinTrainingMemory(cfg, r.input, r.trainRows)
+	eval = evaluationBytes(cfg, train, r)
+	return train, eval, max(train.Peak(), eval)
+}
+
+// tightMemoryShare is the share of the memory here above which a run that
+// passes checkMemory gets a note. The check counts a lower bound of the
+// live heap. Under a control group's limit, the smallest limit that let a
+// run finish was 1.02 to 1.5 times that bound (12 runs of MLP and CNN
+// encoders on amd64). A run above this share may thus be killed by the
+// kernel without a message.
+const tightMemoryShare = 0.65
+
+// modelMemoryNote returns a note when training the model of cfg on a run
+// of size r passes checkModelMemory with little room to spare, and ""
+// otherwise.
+func modelMemoryNote(cfg dim.Config, r runSize) string {
+	return memoryNote(float64(physicalMemory()), cfg, r)
+}
+
+// memoryNote is modelMemoryNote on a machine with total bytes of memory,
+// 0 when unknown.
+func memoryNote(total float64, cfg dim.Config, r runSize) string {
+	if total == 0 {
+		return ""
+	}
+	train, eval, need := runNeed(cfg, r)
+	need += r.dataBytes
+	if need <= tightMemoryShare*total || need > total {
+		return ""
+	}
+	fix := "a smaller --batch"
+	if r.skipEval != "" && eval > train.Peak() {
+		fix = r.skipEval
+	}
+	return fmt.Sprintf("this run needs at least %s of the %s of memory here, and the Go runtime and its garbage take more (runs have needed up to 1.5 times this bound), so the kernel may stop it without a message; to leave room, use %s or fewer rows",
+		byteSize(need), byteSize(total), fix)
 }
 
 // skipText returns the advice to pass flag, the flag that skips the

@@ -256,3 +256,28 @@ func TestSetMemoryLimitFromCgroup(t *testing.T) {
 
 	assert.Equal(t, int64(1932735283), setMemoryLimit("", 0, 2<<30), "RAM unknown")
 }
+
+// The check's bound leaves out the Go runtime and garbage, so a run just
+// under the memory here passed it and was killed without a message (a
+// 240 MB control group, 239 MB by the bound). Such a run now gets a note
+// and still trains. The default run on MNIST needs 313.80 MB by the bound.
+func TestMemoryNoteWhenTight(t *testing.T) {
+	cfg := dim.MatchingConfig()
+	run := runSize{input: []int{1, 28, 28}, trainRows: 60000, testRows: 10000, dataBytes: 4 * 70000 * 784, embeddedRows: 70000, skipEval: "--no-eval"}
+	assert.Equal(t, "this run needs at least 314 MB of the 400 MB of memory here, and the Go runtime and its garbage take more (runs have needed up to 1.5 times this bound), so the kernel may stop it without a message; to leave room, use a smaller --batch or fewer rows",
+		memoryNote(400e6, cfg, run))
+	assert.Empty(t, memoryNote(313.80e6/tightMemoryShare, cfg, run), "room to spare")
+	assert.NotEmpty(t, memoryNote(313.79e6/tightMemoryShare, cfg, run))
+	assert.Empty(t, memoryNote(300e6, cfg, run), "checkMemory rejects the run")
+	assert.Empty(t, memoryNote(0, cfg, run), "unknown memory")
+
+	// When the evaluation's embeddings are the largest part (558 MB
+	// against 556 MB for the recalibration), skipping it helps more than
+	// a smaller batch.
+	cfg.Dim = 64
+	run.trainRows, run.embeddedRows = 2_000_000, 2_010_000
+	run.dataBytes = 4 * 8 * 2_010_000
+	note := memoryNote(800e6, cfg, run)
+	require.NotEmpty(t, note)
+	assert.True(t, strings.HasSuffix(note, "; to leave room, use --no-eval or fewer rows"), note)
+}

@@ -304,11 +304,17 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	}
 	// After fitSweepBatch, so that the check counts the batch that the
 	// runs train with, as in nidim train.
+	tight := ""
 	for _, r := range runs {
-		if err := checkModelMemory(r.Config, sizeOf(train, test, true, "")); err != nil {
+		size := sizeOf(train, test, true, "")
+		if err := checkModelMemory(r.Config, size); err != nil {
 			return fail(exitUsage, "run %s: %v", r.Key(), err)
 		}
+		if note := modelMemoryNote(r.Config, size); note != "" && tight == "" {
+			tight = "run " + r.Key() + ": " + note
+		}
 	}
+	printNote(stderr, "nidim sweep", tight)
 
 	if *outDir == stdoutPath {
 		return fail(exitUsage, "--out - would create a directory named \"-\", because sweep writes its tables to files; pass a directory path, or ./- for a directory of that name.")

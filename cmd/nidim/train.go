@@ -738,9 +738,11 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	}
 	printNote(stderr, "nidim train", threadsNote(*threads, true))
 	if model == nil {
-		if err := checkModelMemory(cfg, sizeOf(train, test, !*noEval, "--no-eval")); err != nil {
+		size := sizeOf(train, test, !*noEval, "--no-eval")
+		if err := checkModelMemory(cfg, size); err != nil {
 			return fail(exitUsage, "%v", err)
 		}
+		printNote(stderr, "nidim train", modelMemoryNote(cfg, size))
 		if model, err = dim.NewModel(cfg, train.Shape); err != nil {
 			return fail(exitUsage, "%s", flagWording(err))
 		}
