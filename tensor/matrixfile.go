@@ -6,6 +6,7 @@ package tensor
 import (
 	"bufio"
 	"compress/gzip"
+	endian "encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/nidim/nidim/internal/atomicfile"
@@ -299,7 +301,47 @@ func WriteMatrixFile(path string, data []float64, rows, cols int, opts ...WriteO
 			return WriteNPY(w, t)
 		}
 	}
-	err = atomicfile.Write(path, 0o644, func(w io.Writer) error {
+	return writeFileAtomically(path, gz, encode)
+}
+
+// WriteIntsFile writes values to path in the format its extension names,
+// as WriteMatrixFile does: .npy as a 1-D array of dtype <i8 (int64), which
+// NumPy can index with as it is, and .csv, .tsv or .txt as one decimal
+// integer per line. A .gz suffix gzips the file, and the file is replaced
+// atomically.
+func WriteIntsFile(path string, values []int) error {
+	format, gz, _, err := matrixOutputFormat(path)
+	if err != nil {
+		return err
+	}
+	encode := func(w io.Writer) error {
+		if format == formatNPY {
+			data := make([]int64, len(values))
+			for i, v := range values {
+				data[i] = int64(v)
+			}
+			return writeNPY(w, "<i8", []int{len(values)}, data, 8, func(b []byte, v int64) {
+				endian.LittleEndian.PutUint64(b, uint64(v))
+			})
+		}
+		bw := bufio.NewWriterSize(w, 64<<10)
+		var line []byte
+		for _, v := range values {
+			line = strconv.AppendInt(line[:0], int64(v), 10)
+			line = append(line, '\n')
+			// bufio.Writer keeps the first error, so checking at Flush
+			// suffices.
+			bw.Write(line)
+		}
+		return bw.Flush()
+	}
+	return writeFileAtomically(path, gz, encode)
+}
+
+// writeFileAtomically replaces path with what encode writes, gzipped when
+// gz is set.
+func writeFileAtomically(path string, gz bool, encode func(io.Writer) error) error {
+	err := atomicfile.Write(path, 0o644, func(w io.Writer) error {
 		if !gz {
 			return encode(w)
 		}

@@ -302,3 +302,30 @@ func TestIsIDXName(t *testing.T) {
 		assert.Equal(t, want, IsIDXName(path), path)
 	}
 }
+
+// WriteIntsFile writes row numbers that NumPy indexes with as they are:
+// a 1-D <i8 array in .npy, and one integer per line in the text formats.
+func TestWriteIntsFile(t *testing.T) {
+	values := []int{0, 7, 2, 1 << 40}
+	dir := t.TempDir()
+	for _, name := range []string{"rows.npy", "rows.npy.gz", "rows.csv", "rows.txt.gz"} {
+		path := filepath.Join(dir, name)
+		require.NoError(t, WriteIntsFile(path, values), name)
+		data, shape, err := ReadArrayFile(path)
+		require.NoError(t, err, name)
+		assert.Equal(t, []float64{0, 7, 2, 1 << 40}, data, name)
+		if strings.Contains(name, ".npy") {
+			assert.Equal(t, []int{4}, shape, name)
+		}
+	}
+
+	b, err := os.ReadFile(filepath.Join(dir, "rows.csv"))
+	require.NoError(t, err)
+	assert.Equal(t, "0\n7\n2\n1099511627776\n", string(b))
+	b, err = os.ReadFile(filepath.Join(dir, "rows.npy"))
+	require.NoError(t, err)
+	assert.Contains(t, string(b[:128]), "{'descr': '<i8', 'fortran_order': False, 'shape': (4,), }")
+	assert.Equal(t, 128+4*8, len(b))
+
+	assert.ErrorContains(t, WriteIntsFile(filepath.Join(dir, "rows.bin"), values), "unknown matrix file extension")
+}

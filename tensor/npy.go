@@ -107,7 +107,7 @@ func WriteNPY64(w io.Writer, data []float64, shape []int) error {
 	})
 }
 
-func writeNPY[T float32 | float64](w io.Writer, descr string, shape []int, data []T, size int, put func([]byte, T)) error {
+func writeNPY[T float32 | float64 | int64](w io.Writer, descr string, shape []int, data []T, size int, put func([]byte, T)) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	bw.Write(npyHeaderBytes(descr, shape))
 	var buf [4096]byte

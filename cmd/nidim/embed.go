@@ -42,12 +42,30 @@ Flags:
                        directory's pixels are scaled to [0, 1]. A note
                        says when the values look like another scale than
                        the model's training inputs
-  --split NAME         for MNIST-style data: test or train (default test).
+  --split NAME         test or train (default: test for MNIST-style data).
                        An IDX directory needs only the images of the
                        split, such as t10k-images-idx3-ubyte for test,
                        and its labels file, t10k-labels-idx1-ubyte, when
-                       there is one. A matrix file is embedded whole,
-                       training and test rows alike, and takes no --split
+                       there is one. A matrix file is embedded whole
+                       without --split. With it, nidim splits the file
+                       as nidim train did, with the --seed and
+                       --test-fraction that the checkpoint records, and
+                       takes the held-out rows (test) or the others
+                       (train), in file order. The file must be the one
+                       the model was trained on, with its rows in their
+                       order: a training split that does not match the
+                       checkpoint's data fingerprint is an error. A
+                       checkpoint of an IDX directory, or of a nidim
+                       that did not record the split, takes no --split
+                       on a matrix file
+  --row-numbers FILE   also write the row number in the input of each
+                       output row, counting from 0 as NumPy and pandas
+                       index, so that data[numbers] gives the rows that
+                       were embedded: in .npy a 1-D int64 array, in .csv,
+                       .tsv or .txt one number per line (each optionally
+                       .gz). The numbers count the samples, so a
+                       header line of a text file is not one of them
+                       (default: none)
   --prior NAME         write the embeddings of a model trained for gaussian,
                        logistic, laplace or exponential in another of these
                        priors (default: the model's prior); a uniform model
@@ -77,11 +95,11 @@ func runEmbed(args []string, stdout, stderr io.Writer) int {
 	if err := retargetPrior(m, *prior); err != nil {
 		return c.fail(exitUsage, "%v", err)
 	}
-	x, _, err := c.input(m)
+	in, err := c.input(m)
 	if err != nil {
 		return c.fail(exitUsage, "%v", err)
 	}
-	z, err := m.Embed(x, *c.batch)
+	z, err := m.Embed(in.x, *c.batch)
 	if err != nil {
 		return c.fail(exitFail, "%v", err)
 	}
@@ -93,7 +111,11 @@ func runEmbed(args []string, stdout, stderr io.Writer) int {
 	if err := c.writeOut(stdout, values, z.Shape[0], z.Shape[1]); err != nil {
 		return c.fail(exitFail, "%v", err)
 	}
-	fmt.Fprintf(stderr, "wrote %s of dimension %d to %s\n", plural(z.Shape[0], "embedding", "embeddings"), z.Shape[1], c.outName())
+	numbersText, err := c.writeRowNumbers(in)
+	if err != nil {
+		return c.fail(exitFail, "%v", err)
+	}
+	fmt.Fprintf(stderr, "wrote %s of dimension %d to %s%s\n", plural(z.Shape[0], "embedding", "embeddings"), z.Shape[1], c.outName(), numbersText)
 	return exitOK
 }
 

@@ -33,8 +33,11 @@ type modelCommand struct {
 	// Set by newModelCommand only when withInput is true.
 	out, data, split *string
 	batch            *int
-	// splitGiven is set by check when --split is on the command line,
-	// which a matrix file rejects, as it has no split of its own.
+	// rowNumbers is the file that receives the row number in the input
+	// of each output row, or "" for none.
+	rowNumbers *string
+	// splitGiven is set by check when --split is on the command line.
+	// Without it a matrix file is read whole.
 	splitGiven bool
 	fs         *flag.FlagSet
 	// stdoutCSV makes --out - write CSV instead of float32 NPY: score's
@@ -52,7 +55,7 @@ const (
 )
 
 // newModelCommand registers the shared flags on fs. withInput adds --out,
-// --data, --split and --batch.
+// --data, --split, --batch and --row-numbers.
 func newModelCommand(name string, fs *flag.FlagSet, withInput bool, stderr io.Writer) *modelCommand {
 	c := &modelCommand{name: name, stderr: stderr, fs: fs}
 	c.model = fs.String("model", "", "")
@@ -62,6 +65,7 @@ func newModelCommand(name string, fs *flag.FlagSet, withInput bool, stderr io.Wr
 		c.data = fs.String("data", "", "")
 		c.split = fs.String("split", "test", "")
 		c.batch = fs.Int("batch", 1000, "")
+		c.rowNumbers = fs.String("row-numbers", "", "")
 	}
 	return c
 }
@@ -133,6 +137,9 @@ var terminalWidth = func(w io.Writer) int {
 // stdout is not a terminal when the command writes binary NPY to it. It
 // returns -1 when all is well and the exit status otherwise.
 func (c *modelCommand) checkOut(stdout io.Writer, inputs ...inputFile) int {
+	if st := c.checkRowNumbers(inputs); st >= 0 {
+		return st
+	}
 	if *c.out == stdoutPath {
 		if !c.stdoutCSV && isTerminal(stdout) {
 			csv := strings.TrimSuffix(c.outExample, filepath.Ext(c.outExample)) + ".csv"
@@ -153,6 +160,47 @@ func (c *modelCommand) checkOut(stdout io.Writer, inputs ...inputFile) int {
 		return c.fail(exitUsage, "--out %s is a symbolic link to %s, whose name calls for another format than the link's; pass the target's path, or a link whose name ends like the target's", *c.out, target)
 	}
 	return -1
+}
+
+// checkRowNumbers checks that --row-numbers, when given, can be written
+// and names neither --out, --model, --data nor one of inputs. It returns
+// -1 when all is well and the exit status otherwise.
+func (c *modelCommand) checkRowNumbers(inputs []inputFile) int {
+	path := *c.rowNumbers
+	if path == "" {
+		return -1
+	}
+	if path == stdoutPath {
+		return c.fail(exitUsage, "--row-numbers - would create a file named \"-\", because only --out writes to standard output; pass a file path, such as rows.npy")
+	}
+	inputs = append(inputs, inputFile{"--model", *c.model}, inputFile{"--data", *c.data})
+	if *c.out != stdoutPath {
+		inputs = append(inputs, inputFile{"--out", *c.out})
+	}
+	if err := checkOutputPath("--row-numbers", path, inputs...); err != nil {
+		return c.fail(exitUsage, "%v", err)
+	}
+	if err := tensor.CheckMatrixOutputName(path); err != nil {
+		return c.fail(exitUsage, "--row-numbers %s", strings.TrimPrefix(err.Error(), "tensor: "))
+	}
+	return -1
+}
+
+// writeRowNumbers writes the row numbers of in to --row-numbers, when it
+// is given, and returns the clause of the success message that names the
+// file, or "".
+func (c *modelCommand) writeRowNumbers(in *inputRows) (string, error) {
+	path := *c.rowNumbers
+	if path == "" {
+		return "", nil
+	}
+	if err := tensor.WriteIntsFile(path, in.numbers); err != nil {
+		if errors.Is(err, atomicfile.ErrStopped) {
+			return "", err
+		}
+		return "", fmt.Errorf("%v; %s was not written; free disk space, raise the file size limit (ulimit -f), or pass another --row-numbers", err, path)
+	}
+	return fmt.Sprintf(", and their row numbers in the input, counting from 0, to %s", path), nil
 }
 
 // writeOut writes the rows x cols matrix data to --out. A file is
@@ -231,17 +279,35 @@ func noFingerprintText(path string) string {
 	return fmt.Sprintf("cannot check that the data is the data %s was trained on, because it has no data fingerprint; an older nidim wrote it, so pass the --data and --test-fraction it was trained on", path)
 }
 
+// inputRows are the samples that embed and score run through a model.
+type inputRows struct {
+	x      *tensor.Tensor
+	labels []int // the class labels of MNIST-style data, nil for a matrix file
+	// numbers are the row numbers in the input, counting from 0, of the
+	// rows of x: the rows of a matrix file that --split selected, in file
+	// order, or all rows in order.
+	numbers []int
+	total   int // rows in the input, before --split selected some
+}
+
 // input loads the rows that embed and score run through m, from --data
-// and --split, and checks them against the model, as modelInput does. It
-// prints a note when their values look like another scale than the
-// model's training inputs.
-func (c *modelCommand) input(m *dim.Model) (x *tensor.Tensor, labels []int, err error) {
+// and --split, and checks them against the model, as modelInput does. On
+// a matrix file --split selects the rows of the training or the test
+// split that m was trained with. input prints the notes on the layout of
+// a matrix file, and a note when the values look like another scale than
+// the model's training inputs.
+func (c *modelCommand) input(m *dim.Model) (*inputRows, error) {
 	split := ""
 	if c.splitGiven {
 		split = *c.split
 	}
-	x, labels, err = modelInput(*c.data, split, m)
-	if x != nil && *c.data != "" && !isDir(*c.data) {
+	matrix := *c.data != "" && !isDir(*c.data)
+	if split != "" && matrix && m.Config.TestFraction == 0 {
+		// Checked before the file is read, which can take long.
+		return nil, noRecordedSplitError(split, *c.data, *c.model, c.name)
+	}
+	x, labels, err := modelInput(*c.data, split, m)
+	if x != nil && matrix {
 		first := make([]float64, x.Shape[1])
 		for k := range first {
 			first[k] = float64(x.Data[k])
@@ -250,10 +316,84 @@ func (c *modelCommand) input(m *dim.Model) (x *tensor.Tensor, labels []int, err 
 		rows, cols := x.Shape[0], x.Shape[1]
 		printNote(c.stderr, "nidim "+c.name, indexColumnNote("--data "+shellQuote(*c.data), featureIndexEffect, rows, cols, func(i int) float64 { return float64(x.Data[i*cols]) }))
 	}
-	if err == nil {
-		printNote(c.stderr, "nidim "+c.name, scaleNote(*c.data, *c.model, m, x.Data))
+	if err != nil {
+		return nil, err
 	}
-	return x, labels, err
+	in := &inputRows{x: x, labels: labels, total: x.Shape[0]}
+	if split != "" && matrix {
+		if m.Data == "" {
+			fmt.Fprintf(c.stderr, "nidim %s: note: %s\n", c.name, noFingerprintText(*c.model))
+		}
+		if in.numbers, err = matrixSplitRows(*c.data, *c.model, m, x, split); err != nil {
+			return nil, err
+		}
+		in.x = selectRows(x, in.numbers)
+	} else {
+		in.numbers = make([]int, in.total)
+		for i := range in.numbers {
+			in.numbers[i] = i
+		}
+	}
+	printNote(c.stderr, "nidim "+c.name, scaleNote(*c.data, *c.model, m, in.x.Data))
+	return in, nil
+}
+
+// noRecordedSplitError returns the error for --split on the matrix file
+// data with the model at path, which records no split: it was trained on
+// an MNIST-style data set, or by a nidim that did not store the test
+// fraction. command is embed or score.
+func noRecordedSplitError(split, data, path, command string) error {
+	return fmt.Errorf("--split %s on the matrix file --data %s needs the split that nidim train records in the checkpoint, but %s records none, because it was trained on an MNIST-style data set or by an older nidim; drop --split to %s every row, or train the model again with this nidim to record its split",
+		split, shellQuote(data), path, command)
+}
+
+// matrixSplitRows returns the row numbers of the split (train or test)
+// that the model m, read from path, was trained with, in x, the matrix
+// file --data data. The numbers count from 0 and are in file order. The
+// rows are shuffled with the model's seed and the last TestFraction of
+// them held out, as nidim train did. The error names the file when its
+// training split does not match the model's data fingerprint, because it
+// is another file or has its rows in another order.
+func matrixSplitRows(data, path string, m *dim.Model, x *tensor.Tensor, split string) ([]int, error) {
+	rows, cols := x.Shape[0], x.Shape[1]
+	f := m.Config.TestFraction
+	nTest := testRowCount(rows, f)
+	if nTest < 1 || rows-nTest < 2 {
+		return nil, fmt.Errorf("--data %s has %s, too few for the split of %s, which holds out %v of the rows for testing, so it is not the file the model was trained on; pass the --data it was trained on",
+			shellQuote(data), plural(rows, "row", "rows"), path, f)
+	}
+	order := shuffledRows(rows, m.Config.Seed)
+	trainRows, testRows := order[:rows-nTest], order[rows-nTest:]
+
+	if m.Data != "" {
+		shape := m.Config.Input
+		if len(shape) == 0 {
+			shape = []int{cols}
+		}
+		train := &dim.Dataset{X: selectRows(x, trainRows), Shape: shape}
+		if fp := train.Fingerprint(); fp != m.Data {
+			return nil, fmt.Errorf("--data %s is not the file %s was trained on, or its rows are in another order: its training split is %s, but the model was trained on %s, so --split %s would select other rows than training did; pass the --data it was trained on, with its rows in their original order",
+				shellQuote(data), path, fp, m.Data, split)
+		}
+	}
+
+	picked := testRows
+	if split == "train" {
+		picked = trainRows
+	}
+	picked = slices.Clone(picked)
+	slices.Sort(picked)
+	return picked, nil
+}
+
+// selectRows returns the rows of x with the given numbers, in that order.
+func selectRows(x *tensor.Tensor, numbers []int) *tensor.Tensor {
+	cols := x.Shape[1]
+	out := tensor.New(len(numbers), cols)
+	for i, r := range numbers {
+		copy(out.Data[i*cols:(i+1)*cols], x.Data[r*cols:(r+1)*cols])
+	}
+	return out
 }
 
 // scaleNote returns the note for values, read from the --data path data,
@@ -322,10 +462,9 @@ func noImagesError(flagName, dir, split string) error {
 // modelInput loads the rows that embed and score run through m, from
 // --data and --split, and checks them against the model. split is "" when
 // --split was not given, which reads the test split of MNIST-style data.
-// labels are the class labels of MNIST-style data and nil for a matrix
-// file.
+// A matrix file is read whole, whatever split is. labels are the class
+// labels of MNIST-style data and nil for a matrix file.
 func modelInput(data, split string, m *dim.Model) (x *tensor.Tensor, labels []int, err error) {
-	requested := split
 	if split == "" {
 		split = "test"
 	}
@@ -357,12 +496,8 @@ func modelInput(data, split string, m *dim.Model) (x *tensor.Tensor, labels []in
 		}
 		x, labels = set.Images, set.Labels
 	default:
-		// A matrix file has no split of its own, so "--split train" or
-		// "--split test" would silently give every row, training and test
-		// rows alike.
-		if requested != "" {
-			return nil, nil, fmt.Errorf("--split %s applies to MNIST-style data, but --data %s is a matrix file, which is read whole, training and test rows alike; drop --split, or pass a file with only the rows you need", requested, data)
-		}
+		// A matrix file is read whole: input selects the rows of a
+		// --split, once it has printed the notes on the whole file.
 		if x, err = readMatrixRows("--data", data); err != nil {
 			return nil, nil, err
 		}

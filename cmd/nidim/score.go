@@ -62,15 +62,34 @@ Flags:
                        directory's pixels are scaled to [0, 1]. A note
                        says when the values look like another scale than
                        the model's training inputs
-  --split NAME         for MNIST-style data: test or train (default test).
+  --split NAME         test or train (default: test for MNIST-style data).
                        An IDX directory needs only the images of the
                        split, such as t10k-images-idx3-ubyte for test,
                        and its labels file, t10k-labels-idx1-ubyte, when
-                       there is one. A matrix file is scored whole,
-                       training and test rows alike, and takes no --split
+                       there is one. A matrix file is scored whole
+                       without --split. With it, nidim splits the file
+                       as nidim train did, with the --seed and
+                       --test-fraction that the checkpoint records, and
+                       takes the held-out rows (test) or the others
+                       (train), in file order. The file must be the one
+                       the model was trained on, with its rows in their
+                       order: a training split that does not match the
+                       checkpoint's data fingerprint is an error. A
+                       checkpoint of an IDX directory, or of a nidim
+                       that did not record the split, takes no --split
+                       on a matrix file
+  --row-numbers FILE   also write the row number in the input of each
+                       output row, counting from 0 as NumPy and pandas
+                       index, so that data[numbers] gives the rows that
+                       were scored: in .npy a 1-D int64 array, in .csv,
+                       .tsv or .txt one number per line (each optionally
+                       .gz). The numbers count the samples, so a
+                       header line of a text file is not one of them
+                       (default: none)
   --labels FILE        class labels of a matrix --data, one per row, as
                        class numbers 0, 1, 2, ... up to 1000000 (not
-                       names), copied to the third column of --out
+                       names), copied to the third column of --out; with
+                       --split, the labels of the rows it selects
                        (default: none, so --out gets two columns for a
                        matrix --data)
   --batch N            samples per forward pass (default 1000)
@@ -99,17 +118,25 @@ func runScore(args []string, stdout, stderr io.Writer) int {
 	if st >= 0 {
 		return st
 	}
-	x, labels, err := c.input(m)
+	in, err := c.input(m)
 	if err != nil {
 		return c.fail(exitUsage, "%v", err)
 	}
+	labels := in.labels
 	if *labelsPath != "" {
-		if labels, err = readLabelColumn(*labelsPath, x.Shape[0]); err != nil {
+		// One label per row of the file, of which --split takes the
+		// labels of its rows.
+		all, err := readLabelColumn(*labelsPath, in.total)
+		if err != nil {
 			return c.fail(exitUsage, "%v", err)
+		}
+		labels = make([]int, len(in.numbers))
+		for i, r := range in.numbers {
+			labels[i] = all[r]
 		}
 	}
 
-	scores, pValues, err := m.Score(x, *c.batch)
+	scores, pValues, err := m.Score(in.x, *c.batch)
 	if err != nil {
 		return c.fail(exitFail, "%v", err)
 	}
@@ -129,7 +156,11 @@ func runScore(args []string, stdout, stderr io.Writer) int {
 	if err := c.writeOut(stdout, table, n, cols, tensor.NPYFloat64()); err != nil {
 		return c.fail(exitFail, "%v", err)
 	}
-	fmt.Fprintf(stderr, "wrote the scores and p-values of %s under the %s prior (d = %d) to %s\n", plural(n, "input", "inputs"), m.Config.Prior, m.Config.Dim, c.outName())
+	numbersText, err := c.writeRowNumbers(in)
+	if err != nil {
+		return c.fail(exitFail, "%v", err)
+	}
+	fmt.Fprintf(stderr, "wrote the scores and p-values of %s under the %s prior (d = %d) to %s%s\n", plural(n, "input", "inputs"), m.Config.Prior, m.Config.Dim, c.outName(), numbersText)
 	fmt.Fprintln(stderr, calibrationLine(pValues))
 	return exitOK
 }

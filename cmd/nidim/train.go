@@ -1910,17 +1910,11 @@ func loadMatrixData(df dataFlags, seed uint64) (train, test *dim.Dataset, note l
 		}
 	}
 
-	nTest := int(math.Round(float64(rows) * df.testFraction))
+	nTest := testRowCount(rows, df.testFraction)
 	if nTest < 1 || rows-nTest < 2 {
 		return nil, nil, note, splitSizeError(df, rows, nTest)
 	}
-	// Shuffle the rows with the seed, then hold out the last nTest.
-	order := make([]int, rows)
-	for i := range order {
-		order[i] = i
-	}
-	rng := tensor.NewRNG(seed)
-	rng.Shuffle(rows, func(i, j int) { order[i], order[j] = order[j], order[i] })
+	order := shuffledRows(rows, seed)
 	split := func(idx []int) *dim.Dataset {
 		x := tensor.New(len(idx), cols)
 		var ls []int
@@ -1938,6 +1932,25 @@ func loadMatrixData(df dataFlags, seed uint64) (train, test *dim.Dataset, note l
 		return &dim.Dataset{X: x, Shape: shape, Labels: ls}
 	}
 	return split(order[:rows-nTest]), split(order[rows-nTest:]), note, nil
+}
+
+// testRowCount returns how many of rows rows the test fraction f holds
+// out of a matrix file: f x rows, rounded.
+func testRowCount(rows int, f float64) int {
+	return int(math.Round(float64(rows) * f))
+}
+
+// shuffledRows returns the row numbers 0 to rows-1 of a matrix file in the
+// order that seed shuffles them. The training split is the first rows of
+// that order and the test split the last testRowCount.
+func shuffledRows(rows int, seed uint64) []int {
+	order := make([]int, rows)
+	for i := range order {
+		order[i] = i
+	}
+	rng := tensor.NewRNG(seed)
+	rng.Shuffle(rows, func(i, j int) { order[i], order[j] = order[j], order[i] })
+	return order
 }
 
 // splitSizeError returns the error for a --test-fraction that holds out
