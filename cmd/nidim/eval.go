@@ -92,9 +92,11 @@ Flags:
                        threshold_at_0_01 and threshold_p_value_at_0_01
                        (the 1% threshold and its p-value), and ood:
                        [{name, n, auroc, rejected_at_0_01,
-                       above_threshold_at_0_01}]), and standardized
+                       above_threshold_at_0_01}]), standardized
                        (whether the model standardizes its inputs, which
-                       it then does for this evaluation too)
+                       it then does for this evaluation too), and config
+                       (every setting of the model, as nidim train --json
+                       prints it)
 `
 
 func runEval(args []string, stdout, stderr io.Writer) int {
@@ -219,7 +221,11 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		Report        *stats.Report          `json:"report"`
 		Outliers      *dim.OutlierEvaluation `json:"outliers"`
 		Standardized  bool                   `json:"standardized"` // trained with --standardize
-	}{cfg.Prior, cfg.Dim, noiseLevelOrZero(cfg.Sigma, cfg.NoiseViews), uniformEps(cfg.Prior, noiseLevelOrZero(cfg.Eps, cfg.NoiseViews)), m.Epoch, ev.MI, capacity, twoView, nil, lnB, ev.MIBatch, ev.Probe, ev.KNN, ev.Report, outliers, cfg.Standardize}
+		Config        json.RawMessage        `json:"config"`       // every setting, as in train --json
+	}{cfg.Prior, cfg.Dim, noiseLevelOrZero(cfg.Sigma, cfg.NoiseViews), uniformEps(cfg.Prior, noiseLevelOrZero(cfg.Eps, cfg.NoiseViews)), m.Epoch, ev.MI, capacity, twoView, nil, lnB, ev.MIBatch, ev.Probe, ev.KNN, ev.Report, outliers, cfg.Standardize, nil}
+	if res.Config, err = fullConfigJSON(cfg); err != nil {
+		return c.fail(exitFail, "encode JSON: %v", err)
+	}
 	if cfg.NoiseViews > 0 {
 		gap := capacity - ev.MI
 		res.CapacityGap = &gap

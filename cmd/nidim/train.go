@@ -222,14 +222,25 @@ Data and output:
                        with --no-eval or without channel noise), ln_batch,
                        tau, linear_probe_accuracy, knn_accuracy, report
                        (as nidim test --json prints it), eval_seconds
-                       (not with --no-eval), model (the checkpoint path)
-                       and history (one object per epoch of this run:
+                       (not with --no-eval), model (the checkpoint path),
+                       history (one object per epoch of this run:
                        epoch, loss, mi_estimate, tau, seconds,
-                       samples_per_s). The checkpoint stores no history,
+                       samples_per_s; the checkpoint stores no history,
                        so after --resume it starts at the resumed epoch;
                        when that epoch was resumed after step N, its
                        object has resumed_at_step N and covers only the
-                       steps after N
+                       steps after N), and config: every setting of the
+                       model as the checkpoint stores it, with each key
+                       present, such as seed, lr, schedule, weight_decay,
+                       threads (the count used, also for --threads 0),
+                       batch (the one used), input (the sample shape)
+                       and test_fraction (0 for MNIST-style data), which
+                       rerun the training or recover its split. Its tau
+                       is the initial temperature setting (0 for the
+                       default), and its sigma and eps are stored even
+                       when noise_views is 0, where they set only that
+                       temperature; the keys outside config give the
+                       trained tau and a noise level of 0 there
 `
 
 // modelFlags are the flags that define the model, which a resumed run
@@ -896,6 +907,11 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		Capacity: prior0.Capacity(cfg.Dim), TwoViewMI: prior0.TwoViewMI(cfg.Dim), PriorMI: prior0.PriorMI(cfg.Dim), LnBatch: math.Log(float64(cfg.Batch)),
 		Tau: math.Exp(m.LogTau), Model: *out, History: hist.Epochs, Standardized: cfg.Standardize,
 	}
+	// From the trained model: its thread count is the number of cores
+	// that --threads 0 stood for, and its batch the one training used.
+	if res.Config, err = fullConfigJSON(m.Config); err != nil {
+		return fail(exitFail, "encode JSON: %v", err)
+	}
 	if p, _ := dim.ParsePenalty(cfg.Penalty); p != "" {
 		weight := cfg.PenaltyWeight
 		res.Penalty, res.PenaltyWeight, res.PenaltyDirections = p, &weight, cfg.PenaltyDirections
@@ -1315,6 +1331,11 @@ type trainResult struct {
 	Penalty           string   `json:"penalty,omitempty"`
 	PenaltyWeight     *float64 `json:"penalty_weight,omitempty"`
 	PenaltyDirections int      `json:"penalty_directions,omitempty"`
+
+	// Config is every setting of the trained model, as fullConfigJSON
+	// writes it, so that a script can rerun the training or recover its
+	// split.
+	Config json.RawMessage `json:"config"`
 }
 
 func writeTrainResult(res trainResult, ev *evalResult, stdout, stderr io.Writer, asJSON bool) int {

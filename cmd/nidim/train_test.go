@@ -339,7 +339,15 @@ func TestTrainHeaderNamesPenalty(t *testing.T) {
 	code, stdout, stderr = runCmd("train", "--data", data, "--labels", labels, "--hidden", "8", "--batch", "64",
 		"--epochs", "1", "--threads", "1", "--no-eval", "--json", "--out", filepath.Join(dir, "k.safetensors"))
 	require.Equal(t, exitOK, code, stderr)
-	assert.NotContains(t, stdout, "penalty")
+	res = nil
+	require.NoError(t, json.Unmarshal([]byte(stdout), &res), stdout)
+	for _, key := range []string{"penalty", "penalty_weight", "penalty_directions"} {
+		assert.NotContains(t, res, key)
+	}
+	// config lists every setting as the checkpoint stores it, the unused
+	// penalty weight and directions too.
+	require.IsType(t, map[string]any{}, res["config"])
+	assert.Equal(t, "", res["config"].(map[string]any)["penalty"])
 }
 
 // --penalty-weight 0 is valid, but train --json left penalty_weight out
