@@ -162,6 +162,13 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	if n := test.X.Shape[0]; n < 2 {
 		return c.fail(exitUsage, "%v", fewTestRowsError(n, train.X.Shape[0]+n, df, m.Config.TestFraction, ""))
 	}
+	// nidim train prints these notes only when it evaluates, so a model
+	// trained with --no-eval gets them here.
+	if df.data != "" && !isDir(df.data) {
+		for _, note := range evaluationNotes(train, test) {
+			printNote(stderr, "nidim eval", note)
+		}
+	}
 	// The sets are read before the evaluation, so that a bad path fails
 	// at once.
 	for i, path := range oodPaths {

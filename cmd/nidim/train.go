@@ -205,7 +205,10 @@ Data and output:
                        or a file that is not a checkpoint
   --knn K              neighbors of the kNN classifier (default 5)
   --knn-metric NAME    euclidean or cosine distance for kNN (default euclidean)
-  --no-eval            skip the evaluation after training
+  --no-eval            skip the evaluation after training, and the notes
+                       on it for a matrix --data (test rows that also
+                       occur in the training split, classes without
+                       training rows), which nidim eval prints instead
   --json               print one JSON object on stdout: the settings (recipe,
                        prior, dim, sigma, eps, noise_views, epochs, batch,
                        encoder, critic, loss, standardized, and penalty,
@@ -672,12 +675,10 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		if standardization, featureNotes, err = checkFeatureSpread(df, train, cfg.Standardize, dataNote.images, newFeatureNoise(cfg, recipeUsed, explicit)); err != nil {
 			return fail(exitUsage, "%v", err)
 		}
-		if df.data != "" && !isDir(df.data) {
-			for _, note := range []string{sharedRowsNote(train, test), classCoverageNote(train.Labels, test.Labels)} {
-				if note != "" {
-					featureNotes = append(featureNotes, note)
-				}
-			}
+		// These notes concern the evaluation of the test split. --no-eval
+		// skips it, and nidim eval prints them when it runs.
+		if df.data != "" && !isDir(df.data) && !*noEval {
+			featureNotes = append(featureNotes, evaluationNotes(train, test)...)
 		}
 	}
 	if !*noEval {
@@ -1578,6 +1579,19 @@ func smallDataRemedy(n int) string {
 	return fmt.Sprintf("a smaller --batch (such as %d) or more --epochs", batch)
 }
 
+// evaluationNotes returns the notes on what the split of a matrix file
+// does to the evaluation of its test split: test rows that also occur in
+// the training split, and classes without training rows.
+func evaluationNotes(train, test *dim.Dataset) []string {
+	var notes []string
+	for _, note := range []string{sharedRowsNote(train, test), classCoverageNote(train.Labels, test.Labels)} {
+		if note != "" {
+			notes = append(notes, note)
+		}
+	}
+	return notes
+}
+
 // sharedRowsNote returns a note when rows of the test split also occur,
 // value for value, in the training split of a matrix file, and ""
 // otherwise. Small tables often contain duplicated rows, which the random
@@ -1670,7 +1684,7 @@ func classCoverageNote(trainLabels, testLabels []int) string {
 	if len(names) > 1 {
 		subject = "classes " + strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1] + " have"
 	}
-	return fmt.Sprintf("%s no rows in the training split, so the probe and kNN cannot predict %d of the %d test rows; the split ignores the labels, and another --seed draws another split",
+	return fmt.Sprintf("%s no rows in the training split, so the probe and kNN cannot predict %d of the %d test rows; the split ignores the labels, and nidim train with another --seed draws another split",
 		subject, rows, len(testLabels))
 }
 

@@ -542,8 +542,9 @@ func TestTrainNotesSharedRows(t *testing.T) {
 	require.NoError(t, tensor.WriteMatrixFile(doubled, append(slices.Clone(values), values...), 2*rows, cols))
 	require.NoError(t, tensor.WriteMatrixFile(doubledLabels, append(slices.Clone(labelValues), labelValues...), 2*rows, 1))
 
-	common := []string{"--hidden", "8", "--batch", "24", "--epochs", "1", "--threads", "1", "--no-eval"}
-	code, _, stderr := runCmd(append([]string{"train", "--data", doubled, "--labels", doubledLabels, "--out", filepath.Join(dir, "d.safetensors")}, common...)...)
+	common := []string{"--hidden", "8", "--batch", "24", "--epochs", "1", "--threads", "1"}
+	model := filepath.Join(dir, "d.safetensors")
+	code, _, stderr := runCmd(append([]string{"train", "--data", doubled, "--labels", doubledLabels, "--out", model}, common...)...)
 	require.Equal(t, exitOK, code, stderr)
 	train, test, _, err := loadMatrixData(dataFlags{data: doubled, testFraction: defaultTestFraction}, 0)
 	require.NoError(t, err)
@@ -553,8 +554,20 @@ func TestTrainNotesSharedRows(t *testing.T) {
 	assert.Regexp(t, `^\d+ of the 48 test rows also occur in the training split, value for value, so the test report, the probe and the kNN accuracy count rows the encoder was trained on as held out; `+
 		`where the copies are one sample recorded twice, remove them from --data for a held-out measure$`, want)
 
+	// The note concerns the evaluation, so --no-eval leaves it to nidim
+	// eval, which prints it.
+	code, _, stderr = runCmd(append([]string{"train", "--data", doubled, "--labels", doubledLabels, "--out", model, "--no-eval"}, common...)...)
+	require.Equal(t, exitOK, code, stderr)
+	assert.NotContains(t, stderr, "test rows also")
+	code, _, stderr = runCmd("eval", model, "--data", doubled, "--labels", doubledLabels)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "nidim eval: note: "+want+"\n")
+
 	// The file without duplicates gets no note.
 	code, _, stderr = runCmd(append([]string{"train", "--data", data, "--labels", labels, "--out", filepath.Join(dir, "o.safetensors")}, common...)...)
+	require.Equal(t, exitOK, code, stderr)
+	assert.NotContains(t, stderr, "test rows also")
+	code, _, stderr = runCmd("eval", filepath.Join(dir, "o.safetensors"), "--data", data, "--labels", labels)
 	require.Equal(t, exitOK, code, stderr)
 	assert.NotContains(t, stderr, "test rows also")
 
@@ -575,9 +588,9 @@ func TestClassCoverageNote(t *testing.T) {
 	assert.Equal(t, "", classCoverageNote([]int{0, 1, 2, 1}, []int{2, 0}))
 	assert.Equal(t, "--labels contains one class, 7, so the probe and kNN accuracies are 1 whatever the embeddings",
 		classCoverageNote([]int{7, 7, 7}, []int{7}))
-	assert.Equal(t, "class 2 has no rows in the training split, so the probe and kNN cannot predict 1 of the 10 test rows; the split ignores the labels, and another --seed draws another split",
+	assert.Equal(t, "class 2 has no rows in the training split, so the probe and kNN cannot predict 1 of the 10 test rows; the split ignores the labels, and nidim train with another --seed draws another split",
 		classCoverageNote([]int{0, 1, 0, 1}, []int{0, 1, 0, 1, 0, 1, 0, 1, 0, 2}))
-	assert.Equal(t, "classes 3, 5 and 9 have no rows in the training split, so the probe and kNN cannot predict 4 of the 5 test rows; the split ignores the labels, and another --seed draws another split",
+	assert.Equal(t, "classes 3, 5 and 9 have no rows in the training split, so the probe and kNN cannot predict 4 of the 5 test rows; the split ignores the labels, and nidim train with another --seed draws another split",
 		classCoverageNote([]int{0, 0}, []int{9, 5, 0, 3, 5}))
 
 	// train prints it for a class of one row that the split holds out.
@@ -600,8 +613,39 @@ func TestClassCoverageNote(t *testing.T) {
 	labelValues[held] = 3
 	lone := filepath.Join(dir, "lone.csv")
 	require.NoError(t, tensor.WriteMatrixFile(lone, labelValues, rows, 1))
-	code, _, stderr := runCmd("train", "--data", data, "--labels", lone, "--hidden", "8", "--batch", "24", "--epochs", "1", "--threads", "1", "--no-eval",
-		"--out", filepath.Join(dir, "m.safetensors"))
+	model := filepath.Join(dir, "m.safetensors")
+	args := []string{"train", "--data", data, "--labels", lone, "--hidden", "8", "--batch", "24", "--epochs", "1", "--threads", "1", "--out", model}
+	code, _, stderr := runCmd(args...)
 	require.Equal(t, exitOK, code, stderr)
-	assert.Contains(t, stderr, "nidim train: note: class 3 has no rows in the training split, so the probe and kNN cannot predict 1 of the 24 test rows;")
+	const note = "note: class 3 has no rows in the training split, so the probe and kNN cannot predict 1 of the 24 test rows;"
+	assert.Contains(t, stderr, "nidim train: "+note)
+
+	// --no-eval computes no probe or kNN, so the note waits for nidim
+	// eval.
+	code, _, stderr = runCmd(append(args, "--no-eval")...)
+	require.Equal(t, exitOK, code, stderr)
+	assert.NotContains(t, stderr, "class 3")
+	code, _, stderr = runCmd("eval", model, "--data", data, "--labels", lone)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "nidim eval: "+note)
+}
+
+// --no-eval skips the notes on the evaluation of the test split, but the
+// notes on the training data stay: a constant column trains the same with
+// or without the evaluation.
+func TestNoEvalKeepsTrainingDataNotes(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	values, rows, cols, err := tensor.ReadMatrixFile(data)
+	require.NoError(t, err)
+	for i := range rows {
+		values[i*cols+4] = 2.5
+	}
+	constant := filepath.Join(dir, "constant.npy")
+	require.NoError(t, tensor.WriteMatrixFile(constant, values, rows, cols))
+
+	code, _, stderr := runCmd("train", "--data", constant, "--labels", labels, "--hidden", "8", "--batch", "24", "--epochs", "1", "--threads", "1",
+		"--no-eval", "--out", filepath.Join(dir, "m.safetensors"))
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "nidim train: note: column 5 (counting from 1) is constant over the 216 training rows")
 }
