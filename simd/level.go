@@ -60,9 +60,9 @@ const EnvVar = "NIDIM_SIMD"
 type Kernels struct {
 	Level Level
 
-	Dot   func(x, y []float32) float32 // sum of x[i]*y[i]; len(y) >= len(x)
-	Axpy  func(alpha float32, x, y []float32)
-	Scale func(alpha float32, x []float32)
+	Dot   func(x, y []float32) float32        // sum of x[i]*y[i]; len(y) >= len(x)
+	Axpy  func(alpha float32, x, y []float32) // y[i] += alpha*x[i] for i < len(x); len(y) >= len(x)
+	Scale func(alpha float32, x []float32)    // x[i] *= alpha
 
 	// Add, Sub and Mul set dst[i] = x[i] op y[i] for i < len(dst); x and y
 	// must be at least as long as dst.
