@@ -6,19 +6,6 @@ import (
 	"math/rand/v2"
 )
 
-// Energy statistics of Székely and Rizzo. For a sample x_1..x_n and a
-// target distribution F with X, X' ~ F independent,
-//
-//	E = n (2/n Σ_i E|x_i - X| - E|X - X'| - 1/n² Σ_ij |x_i - x_j|),
-//
-// n times the V-statistic estimate of the energy distance between the
-// sample's distribution and F. The population energy distance is zero only
-// when the two distributions are equal.
-// Sources: G. J. Székely and M. L. Rizzo, "A new test for multivariate
-// normality", J. Multivariate Analysis 93 (2005) 58-80; the statistic and
-// bootstrap match R package energy 1.7-11, mvnorm.etest, on the fixtures in
-// testdata/multivariate.json.
-
 // Default replicate counts of the energy tests.
 const (
 	defaultEnergyReplicates = 999
@@ -31,8 +18,9 @@ const (
 // normal distribution with unknown mean and non-singular covariance.
 //
 // Statistic: the sample is standardized, y_i = S^(-1/2)(x_i - x̄) with S the
-// covariance matrix with divisor n-1, and E is the energy statistic of the
-// y_i against N(0, I_d). E|a - Z| for Z ~ N(0, I_d) is the mean of a
+// covariance matrix with divisor n-1, and E is the energy statistic (see
+// Energy statistic in the package documentation) of the y_i against
+// N(0, I_d). E|a - Z| for Z ~ N(0, I_d) is the mean of a
 // noncentral chi distribution, computed by expectedNormalDistance to about
 // 1e-14 relative. Large E means non-normal.
 //
@@ -100,7 +88,8 @@ func EnergyNormality(m Matrix, mc MonteCarlo) (MCResult, error) {
 //
 // Null hypothesis: the rows are independent draws from the prior.
 //
-// Statistic: E above, with E|a - X| and E|X - X'| as follows.
+// Statistic: E (see Energy statistic in the package documentation), with
+// E|a - X| and E|X - X'| as follows.
 //   - gaussian: the closed forms through the confluent hypergeometric
 //     function ₁F₁(-1/2; d/2; -|a|²/2) (expectedNormalDistance), accurate to
 //     about 1e-14 relative.

@@ -6,25 +6,6 @@ import (
 	"runtime"
 )
 
-// Epps-Pulley tests of normality. For a sample y_1..y_n the statistic is
-// n times a weighted L² distance between the empirical characteristic
-// function ψ_n(t) = (1/n) Σ_j exp(i t y_j) and exp(-t²/2), the
-// characteristic function of N(0, 1), under the standard normal weight φ:
-//
-//	T = n ∫ |ψ_n(t) - exp(-t²/2)|² φ(t) dt
-//	  = 1 + (2/n) Σ_{j<k} exp(-(y_j - y_k)²/2) - √2 Σ_j exp(-y_j²/4) + n/√3.
-//
-// This is the statistic of Epps and Pulley (1983) as Baringhaus and Henze
-// (1988) extended it to the BHEP family, with tuning parameter β = 1 (the
-// weight φ_β is the N(0, β²) density). B. Ebner and N. Henze, "On the
-// eigenvalues associated with the limit null distribution of the
-// Epps-Pulley test of normality" (arXiv:2109.04897), restate it with the
-// divisor-n standardization used here. The closed form follows from
-// ∫ cos(at) φ(t) dt = exp(-a²/2). The pairwise sum is exact in O(n M)
-// through a power series of M terms (about 30 to 100 for values within a
-// few units of 0; see epPairSeries), and O(n²) for samples with values
-// beyond ±8.
-
 // Default replicate count of the Monte Carlo Epps-Pulley tests.
 const defaultEPReplicates = 999
 
@@ -41,7 +22,8 @@ const streamEPDirections = 0x5eed_e9_0001
 //
 // Null hypothesis: x are independent draws from some normal distribution.
 //
-// Statistic: T above, of y_j = (x_j - x̄)/s with s² = (1/n) Σ (x_j - x̄)²
+// Statistic: T (see Epps-Pulley statistic in the package documentation) of
+// y_j = (x_j - x̄)/s with s² = (1/n) Σ (x_j - x̄)²
 // (divisor n, as Ebner and Henze state it). T is location and scale
 // invariant and large T means non-normal.
 //
@@ -96,8 +78,8 @@ func EppsPulley(x []float64) (Result, error) {
 // with the Epps-Pulley statistic of x itself, not standardized, and the
 // p-value of the limit law: Σ_k λ_k χ²_1,k with the eigenvalues of
 // K(s, t) = exp(-(s-t)²/2) - exp(-(s²+t²)/2), by the saddlepoint
-// approximation described at EppsPulley. It costs one pairwise sum (see the
-// package notes above) and no replicates;
+// approximation described at EppsPulley. It costs one pairwise sum (see
+// Epps-Pulley statistic in the package documentation) and no replicates;
 // EppsPulleySpecified gives the exact-in-n Monte Carlo p-value instead.
 //
 // Special cases: n < 2 or a non-finite value: error. Constant samples are
@@ -124,7 +106,8 @@ func EppsPulleySpecifiedAsymptotic(x []float64) (Result, error) {
 // does not depend on their number. mc.MaxSamples caps n with a seeded
 // subsample.
 //
-// Cost: B + 1 pairwise sums (see the package notes above).
+// Cost: B + 1 pairwise sums (see Epps-Pulley statistic in the package
+// documentation).
 //
 // Special cases: n < 2 or a non-finite value: error naming the index.
 // Constant samples and ties are allowed.
@@ -245,8 +228,9 @@ func slicedEPStatistic(x, dirs Matrix, proj []float64, workers int) float64 {
 }
 
 // EppsPulleyStatGrad returns the specified Epps-Pulley statistic T of x
-// against N(0, 1) (the formula above, x not standardized) and, when grad is
-// not nil, overwrites grad with ∂T/∂x:
+// against N(0, 1) (the formula of Epps-Pulley statistic in the package
+// documentation, x not standardized) and, when grad is not nil, overwrites
+// grad with ∂T/∂x:
 //
 //	∂T/∂x_j = -(2/n) Σ_k (x_j - x_k) exp(-(x_j - x_k)²/2) + (x_j/√2) exp(-x_j²/4).
 //

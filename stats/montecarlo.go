@@ -1,44 +1,11 @@
 package stats
 
-// Monte Carlo p-values, with a fixed number of replicates or sequential.
-//
-// A test with observed statistic t draws replicate statistics T_1, T_2, ...
-// under the null hypothesis, and large values count against the null.
-//
-// Fixed: B replicates, of which g are >= t, give p = (1 + g)/(B + 1).
-//
-// Sequential, after J. Besag and P. Clifford, "Sequential Monte Carlo
-// p-values", Biometrika 78(2) (1991) 301-304: replicates are drawn in
-// order and drawing stops at the first L for which h of T_1..T_L are >= t,
-// giving p = h/L. When the maximum n is drawn with only g < h such
-// replicates, p = (g + 1)/(n + 1), the fixed p-value of those n.
-//
-// Validity: under the null the observed statistic and the replicates are
-// exchangeable, so the rank of t among any l of them is uniform (ties
-// counted against t). Then P(p <= h/l) = P(fewer than h of T_1..T_(l-1)
-// are >= t) = h/l for l = h..n, and P(p <= (g+1)/(n+1)) = (g + 1)/(n + 1)
-// for g < h, so P(p <= a) <= a for every a, with equality on the values p
-// can take.
-//
-// Cost: under the null the chance q that a replicate is >= t is uniform,
-// L is about min(h/q, n), and its mean is exactly h (1 + H_n - H_h) with
-// H the harmonic numbers, about h (1 + ln(n/h)): 56 for h = 10 and
-// n = 999, 72 for n = 5199 and 85 for n = 18399. Far from the null q is
-// tiny and all n are drawn, which costs n/B times a fixed run of B.
-//
-// Power: at a level a = h/l the sequential test rejects exactly when
-// fewer than h of the first l - 1 replicates are >= t, which is the
-// fixed test with B = l - 1 = h/a - 1 replicates at that level. With
-// h = 10 that is B = 199 at a = 0.05, the old default of the report, and
-// B = 999 at a = 0.01. Below h/n the test rejects only through the
-// (g + 1)/(n + 1) branch, as a fixed test of n replicates would.
-
 // DefaultStopAfter is the h of the sequential p-values: drawing stops
 // once 10 replicates are at least as extreme as the observed statistic.
 // Ten keeps the mean cost under the null below 100 replicates while the
 // decision at every level a >= 10/n matches a fixed test of 10/a - 1
-// replicates (see above); the relative standard error of p = h/L is
-// about 1/sqrt(h), a third.
+// replicates (see Monte Carlo p-values in the package documentation); the
+// relative standard error of p = h/L is about 1/sqrt(h), a third.
 const DefaultStopAfter = 10
 
 // DefaultMaxReplicates is the largest n that the report chooses for its

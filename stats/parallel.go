@@ -20,12 +20,13 @@ type MonteCarlo struct {
 	// the test's default, or DefaultMaxReplicates with StopAfter.
 	Replicates int
 	// StopAfter, when positive, makes the p-value sequential (Besag and
-	// Clifford 1991, see montecarlo.go): replicates are drawn in order
-	// until StopAfter of them are at least as extreme as the observed
-	// statistic, giving StopAfter/(replicates drawn), or until Replicates
-	// are drawn, giving (1 + g)/(Replicates + 1) with g < StopAfter such
-	// replicates. The first replicates are those of a fixed run with the
-	// same seed. 0 draws a fixed number.
+	// Clifford 1991, see Monte Carlo p-values in the package
+	// documentation): replicates are drawn in order until StopAfter of
+	// them are at least as extreme as the observed statistic, giving
+	// StopAfter/(replicates drawn), or until Replicates are drawn, giving
+	// (1 + g)/(Replicates + 1) with g < StopAfter such replicates. The
+	// first replicates are those of a fixed run with the same seed. 0
+	// draws a fixed number.
 	StopAfter int
 	// Seed drives every random draw of the test: the subsample, the
 	// replicates and any reference sample. Equal seeds give equal results.

@@ -88,7 +88,8 @@ const (
 type ReportOptions struct {
 	// Prior is "gaussian" (N(0, I), the default), "uniform" (U[0,1]^d), or
 	// "logistic", "laplace" or "exponential" (independent components with
-	// that marginal; see the notes in report_priors.go).
+	// that marginal; see Report priors other than gaussian and uniform in
+	// the package documentation).
 	Prior string
 	Tests []string // names from TestNames; empty runs every test valid for the prior
 	Alpha float64  // family-wise significance level, default DefaultAlpha
@@ -104,7 +105,8 @@ type ReportOptions struct {
 	// K² (unless HolmMomentReplicates raises it for the last two), whose
 	// p-values are then (1 + g)/(B + 1) with B = Replicates. 0, the
 	// default, makes those p-values sequential (Besag and Clifford; see
-	// MonteCarlo and montecarlo.go), with StopAfter and MaxReplicates.
+	// MonteCarlo and Monte Carlo p-values in the package documentation),
+	// with StopAfter and MaxReplicates.
 	Replicates int
 	// StopAfter is the h of the sequential p-values: a test stops drawing
 	// once h replicates are at least as extreme as its statistic. Default

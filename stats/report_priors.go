@@ -6,27 +6,6 @@ import (
 	"slices"
 )
 
-// Priors other than gaussian and uniform in the report. For logistic,
-// laplace and exponential the report runs:
-//
-//   - the fully specified per-component tests (ks-prior,
-//     anderson-darling-prior, cramer-von-mises-prior) on the values
-//     themselves, against PriorByName(prior);
-//   - every normality test, per component and multivariate, on the values
-//     mapped to N(0, 1) by ToGaussian. Under the null each mapped column is
-//     exactly N(0, 1) and the columns are independent, so the mapped matrix
-//     is N(0, I). The composite tests keep their level, because N(0, 1) is
-//     a member of the normal family. The tests against N(0, I)
-//     (energy-prior, sliced-epps-pulley, mean-covariance) and the
-//     sphericity test apply as for the Gaussian prior. Together they detect a wrong shape of the
-//     mapped marginals and dependence between components, which the
-//     marginal tests cannot see.
-//
-// A value outside the prior's support (a negative value for the
-// exponential prior) maps to -Inf; the mapped tests of its column, and the
-// multivariate tests, are then listed as unable to run, while the
-// specified tests reject it.
-
 // slicedEPDirections is the number of random directions of the report's
 // sliced Epps-Pulley test, whose cost is B · directions pairwise sums over
 // at most EnergySamples rows.
