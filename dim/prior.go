@@ -74,11 +74,11 @@ func (g Gaussian) Capacity(d int) float64 {
 	return 0.5 * float64(d) * math.Log1p(1/(g.Sigma*g.Sigma))
 }
 
-// TwoViewMI returns -(d/2) ln(1 - rho^2) with rho = 1/(1+sigma^2), the
-// correlation between U+Z1 and U+Z2 for U ~ N(0, 1).
 // PriorMI returns the capacity, which the Gaussian input reaches.
 func (g Gaussian) PriorMI(d int) float64 { return g.Capacity(d) }
 
+// TwoViewMI returns -(d/2) ln(1 - rho^2) with rho = 1/(1+sigma^2), the
+// correlation between U+Z1 and U+Z2 for U ~ N(0, 1).
 func (g Gaussian) TwoViewMI(d int) float64 {
 	rho := 1 / (1 + g.Sigma*g.Sigma)
 	return -0.5 * float64(d) * math.Log1p(-rho*rho)

@@ -98,6 +98,10 @@ type Config struct {
 	// again, so eval and a resumed run need no --test-fraction. It is 0
 	// when the data came split (MNIST-style IDX files) and in checkpoints
 	// written before nidim stored it. Training itself does not read it.
+	// The split of a file of n rows: shuffle the row indices 0..n-1 with
+	// tensor.NewRNG(Seed).Shuffle, then hold out the last
+	// round(n·TestFraction) of them and train on the others, in that
+	// shuffled order.
 	TestFraction float64 `json:"test_fraction,omitempty"`
 }
 
@@ -311,7 +315,9 @@ func (d *Dataset) check() error {
 	return nil
 }
 
-// Model is a trained encoder with its critic temperature.
+// Model is a trained encoder with its critic temperature. A Model is not
+// safe for concurrent use: its layers reuse their buffers on every forward
+// pass, so calls of Embed, EmbedWith, Encode and Score must not overlap.
 type Model struct {
 	Config  Config
 	Encoder *Encoder
@@ -507,7 +513,7 @@ func Continue(ctx context.Context, m *Model, data *Dataset, progress func(Progre
 	n, size, b, d := data.X.Shape[0], data.X.Shape[1], cfg.Batch, cfg.Dim
 	steps := n / b
 	if steps == 0 {
-		return nil, nil, fmt.Errorf("dim: batch size %d is larger than the %d training samples; use --batch %d or less", b, n, n)
+		return nil, nil, fmt.Errorf("dim: batch size %d is larger than the %d training samples; set Config.Batch to %d or less", b, n, n)
 	}
 	fingerprint := data.Fingerprint()
 	if err := m.checkFingerprint(fingerprint); err != nil {

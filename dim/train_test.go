@@ -268,8 +268,10 @@ func TestConfigValidate(t *testing.T) {
 	assert.Equal(t, 0.25, cfg.InitialTau())
 	assert.False(t, cfg.LearnTau)
 
+	// The error names the Config field, because callers of the package
+	// set Config.Batch and not the --batch flag of nidim train.
 	_, _, err := Train(context.Background(), tinyConfig(), vectorData(16), nil)
-	assert.ErrorContains(t, err, "larger than the 16 training samples")
+	assert.EqualError(t, err, "dim: batch size 32 is larger than the 16 training samples; set Config.Batch to 16 or less")
 }
 
 func TestTrainNoRecalibrate(t *testing.T) {

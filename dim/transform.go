@@ -65,6 +65,11 @@ func FromQuantile(quantile func(p float64) float64) PriorTransform {
 // prior: the encoder output for gaussian and uniform, and its probability
 // integral transform for the other priors (see TransformTarget). The rows
 // are raw inputs: Encode standardizes them first when the model does.
+// x must be N x m.Encoder.InputSize(), with images flattened to C·H·W
+// values per row, on the scale of the training inputs (m.Inputs holds
+// their central range, and ScaleMismatch compares another range with it).
+// nidim train scales the pixels of MNIST-style IDX files to [0, 1], while
+// tensor.ReadIDX returns them as 0..255.
 func (m *Model) Embed(x *tensor.Tensor, batch int) (*tensor.Tensor, error) {
 	z, err := m.Encode(x, batch)
 	if err != nil {
