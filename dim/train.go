@@ -124,7 +124,10 @@ func DefaultConfig() Config {
 
 // MatchingConfig returns the recipe whose Gaussian embeddings match
 // N(0, I), the default of "nidim train" for the Gaussian prior and the
-// priors built on it. It differs from DefaultConfig in four ways.
+// priors built on it. For the uniform prior nidim train starts from
+// DefaultConfig instead, because this recipe's critic is the log density
+// ratio of the Gaussian channel. Validate does not reject the combination.
+// The recipe differs from DefaultConfig in four ways.
 //   - Both views are the same clean input (no shift, pixel or feature
 //     noise), so they embed alike and nothing competes with the match.
 //   - Channel noise goes on the first view only, with sigma 0.5 at d = 4,
