@@ -488,6 +488,10 @@ func Train(ctx context.Context, cfg Config, data *Dataset, progress func(Progres
 // the next step are drawn on another goroutine while the current step
 // trains.
 //
+// Continue sets the goroutine counts of the whole process,
+// nn.SetThreads and tensor.SetThreads, to Config.Threads and leaves them
+// so. A Config.Threads of 0 becomes runtime.GOMAXPROCS(0) in m.Config.
+//
 // NOTE: a recalibrated model (m.Calibrated) resumes with its recalibrated
 // running statistics, which training only reads in inference mode. The
 // statistics of the models passed to progress then differ from those of
