@@ -176,3 +176,25 @@ func ExampleNewPrior() {
 	// sigma 1.0, d = 4: capacity 1.3863 nats, two noisy views 0.5754 nats
 	// dim: Gaussian noise level sigma = 0 is invalid; it must be a positive finite number such as 0.5
 }
+
+// OutlierScores turns embeddings into an outlier statistic, the squared
+// length of the embedding mapped to N(0, I), and its chi-square p-value.
+// Model.Score runs it on the embeddings of raw inputs.
+func ExampleOutlierScores() {
+	emb := []float32{
+		0, 0,
+		1, -1,
+		3, 4,
+	}
+	scores, pValues, err := dim.OutlierScores("gaussian", emb, 3, 2)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for i := range scores {
+		fmt.Printf("row %d: score %g, p %.3g\n", i, scores[i], pValues[i])
+	}
+	// Output:
+	// row 0: score 0, p 1
+	// row 1: score 2, p 0.368
+	// row 2: score 25, p 3.73e-06
+}
