@@ -46,8 +46,8 @@ var testSpecs = map[string]testSpec{
 	"henze-zirkler":          {"Henze-Zirkler, composite multivariate normality (needs n > d; O(n²d), subsampled). Its log-normal p-value is too small far in the tail: on normal samples p <= 1.9e-4 comes 2.5 times as often as it should at 200 rows with d = 4 and 4.8 times with d = 16", true, false, true},
 	"energy":                 {"energy test of composite multivariate normality, parametric bootstrap (needs n > d; O(B n² d), subsampled)", true, false, true},
 	"energy-prior":           {"energy distance to the prior, N(0, I) or U[0,1]^d, Monte Carlo p (O(B n² d), subsampled); also per component for uniform", false, false, true},
-	"sphericity":             {"Bartlett's test that the components are uncorrelated (needs d >= 2, n > d), p from the statistic's exact law for normal data, where the χ² p-value is too small when n is not large against d", false, false, true},
-	"mean-covariance":        {"likelihood-ratio test of mean 0 and covariance I (needs n > d), p from the statistic's exact law, where the Bartlett-corrected χ² p-value is too small with fewer than about 3d rows", false, false, true},
+	"sphericity":             {"Bartlett's test that the components are uncorrelated (needs d >= 2), p from the statistic's exact law for normal data, where the χ² p-value is too small when n is not large against d. With 3 <= n <= d, where det R = 0, Schott's sum of squared correlations instead, Monte Carlo p from samples of independent columns (O(B n² d))", false, false, true},
+	"mean-covariance":        {"likelihood-ratio test of mean 0 and covariance I, p from the statistic's exact law, where the Bartlett-corrected χ² p-value is too small with fewer than about 3d rows. With 2 <= n <= d, where det S = 0, its quadratic form n|mean|² + (n/2)|S - I|² instead, Monte Carlo p from N(0, I) samples (O(B n² d))", false, false, true},
 	"epps-pulley":            {"Epps-Pulley characteristic-function test per component, composite normality (n >= 8; a seeded subsample of at most 1000 rows and max-samples)", true, true, false},
 	"grid":                   {"grid-artefact check per component for the uniform prior: fine-binned chi-square and periodicity at spacing 2·eps (needs eps)", false, true, false},
 	"sliced-epps-pulley":     {"sliced Epps-Pulley test against N(0, I) over 8 random directions, Monte Carlo p (subsampled like energy)", false, false, true},
@@ -103,9 +103,13 @@ type ReportOptions struct {
 	// Replicates, when positive, is a fixed Monte Carlo replicate count
 	// for the energy tests, the sliced Epps-Pulley test, Jarque-Bera and
 	// K² (unless HolmMomentReplicates raises it for the last two), whose
-	// p-values are then (1 + g)/(B + 1) with B = Replicates. 0, the
-	// default, makes those p-values sequential (Besag and Clifford; see
-	// MonteCarlo and Monte Carlo p-values in the package documentation),
+	// p-values are then (1 + g)/(B + 1) with B = Replicates. Sphericity
+	// and mean-covariance on n <= d rows are Monte Carlo tests too, and
+	// draw at least the count that lets Holm reject on one of them alone
+	// when that count is at most DefaultMaxReplicates (see
+	// fewRowsMonteCarlo). 0, the default, makes those p-values
+	// sequential (Besag and Clifford; see MonteCarlo and Monte Carlo
+	// p-values in the package documentation),
 	// with StopAfter and MaxReplicates.
 	Replicates int
 	// StopAfter is the h of the sequential p-values: a test stops drawing
@@ -701,7 +705,10 @@ func multivariateTests(m Matrix, opts ReportOptions) []TestEntry {
 		opts.progress.start("sliced-epps-pulley")
 		out = append(out, slicedEPEntry(m, opts))
 	}
-	if selected("sphericity") {
+	if selected("sphericity") && m.N <= m.D {
+		opts.progress.start("sphericity")
+		out = append(out, schottEntry(m, opts))
+	} else if selected("sphericity") {
 		opts.progress.start("sphericity")
 		df := float64(m.D*(m.D-1)) / 2
 		e := TestEntry{Name: "sphericity", Component: -1, Extra: map[string]any{"df": df}}
@@ -711,7 +718,10 @@ func multivariateTests(m Matrix, opts ReportOptions) []TestEntry {
 		}
 		out = append(out, finishEntry(e, res, err))
 	}
-	if selected("mean-covariance") {
+	if selected("mean-covariance") && m.N <= m.D {
+		opts.progress.start("mean-covariance")
+		out = append(out, meanCovarianceQuadEntry(m, opts))
+	} else if selected("mean-covariance") {
 		opts.progress.start("mean-covariance")
 		res, err := MeanCovarianceExact(m)
 		e := TestEntry{Name: "mean-covariance", Component: -1}

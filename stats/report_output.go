@@ -87,7 +87,14 @@ func (r *Report) WriteText(w io.Writer) error {
 // mean-covariance statistic.
 func (e TestEntry) notes(n, d int) string {
 	var parts []string
-	if mean, ok := e.Extra["mean_part"].(float64); ok {
+	switch e.Extra["statistic_form"] {
+	case "schott":
+		parts = append(parts, "Schott's standardized sum of squared correlations, because Bartlett's statistic needs more rows than columns, p by Monte Carlo from samples of independent columns")
+	case "quadratic":
+		parts = append(parts, fmt.Sprintf("n |mean|^2 + (n/2) |S - I|^2, because the likelihood ratio needs more rows than columns: mean part %.4g (null mean %d), covariance part %.4g (null mean %.4g), p by Monte Carlo from N(0, I) samples",
+			e.Extra["mean_part"], d, e.Extra["covariance_part"], e.Extra["covariance_null_mean"]))
+	}
+	if mean, ok := e.Extra["mean_part"].(float64); ok && e.Extra["statistic_form"] == nil {
 		// Under the null the mean part is χ² with d degrees of freedom, and
 		// the covariance part has mean E[T] - d, with E[T] = df/scale.
 		// That is about d(d+1)/2 for large n, but larger when n is close
@@ -309,7 +316,12 @@ func (r *Report) rowsNeeded(names []string) int {
 //	        replicates), and a sequential one also stop_after and
 //	        max_replicates; jarque-bera, dagostino-k2, sphericity
 //	        and mean-covariance add asymptotic_p_value, their χ²
-//	        p-value}]
+//	        p-value, except as follows. On no more rows than columns
+//	        sphericity and mean-covariance are Monte Carlo tests with
+//	        statistic_form "schott" and "quadratic": sphericity's
+//	        asymptotic_p_value is then the normal upper tail of
+//	        Schott's statistic, and mean-covariance has none but
+//	        mean_part, covariance_part and covariance_null_mean}]
 //	components: [{component, mean, sd, skewness, excess_kurtosis, min, max}]
 //	max_ks_distance, max_ks_component, max_abs_correlation,
 //	max_correlation_pair ([a, b], null when d = 1 or when no pair of
