@@ -529,12 +529,13 @@ func testFractionFor(need, rows int) (float64, bool) {
 // then mix rows that cannot be compared. sweepFormatChanges describes what
 // each version changed. Tables written before the field existed are
 // version 1.
-const sweepFormat = 4
+const sweepFormat = 5
 
 var sweepFormatChanges = map[int]string{
 	2: "the battery of every uniform-prior run with channel noise includes the grid test, which format 1 skipped, and every battery includes mean-covariance",
 	3: "sphericity and mean-covariance reject collinear components instead of failing to run, the uniform prior gets no penalty baseline, and penalty runs at a batch of 1024 or more sum their gradient by a series",
 	4: "jarque-bera and dagostino-k2 take Monte Carlo p-values on at most 2000 rows, and sphericity and mean-covariance take p-values from their exact laws, whose verdicts differ from those of the chi-square p-values",
+	5: "sphericity and mean-covariance run on evaluation samples with no more rows than columns, where they could not run before, with Monte Carlo p-values",
 }
 
 // checkSweepFormat returns an error when settings, the settings column of

@@ -111,7 +111,7 @@ func TestSweepWritesTableAndResumes(t *testing.T) {
 	// The shared settings include the table's format, the evaluation
 	// options and the data.
 	full := noise[col["settings"]]
-	assert.True(t, strings.HasPrefix(full, "sweep-format=4 mlp h16 "), full)
+	assert.True(t, strings.HasPrefix(full, "sweep-format=5 mlp h16 "), full)
 	assert.Contains(t, full, " noise-views=one noiseless-sigma=")
 	assert.Contains(t, full, " eval=20 eval-seed=1 knn=5 penalty-directions=4 train=216 x [6] sha256:")
 
@@ -122,14 +122,14 @@ func TestSweepWritesTableAndResumes(t *testing.T) {
 	old := readCSVFile(t, csvPath)
 	old[0][col["settings"]] = "recipe"
 	for _, r := range old[1:] {
-		r[col["settings"]] = strings.TrimPrefix(strings.Split(r[col["settings"]], " noise-views=")[0], "sweep-format=4 ")
+		r[col["settings"]] = strings.TrimPrefix(strings.Split(r[col["settings"]], " noise-views=")[0], "sweep-format=5 ")
 	}
 	var buf bytes.Buffer
 	require.NoError(t, csv.NewWriter(&buf).WriteAll(old))
 	require.NoError(t, os.WriteFile(csvPath, buf.Bytes(), 0o644))
 	code, _, stderr = runCmd(args...)
 	assert.Equal(t, exitUsage, code, stderr)
-	assert.Contains(t, stderr, csvPath+" was written by an older nidim, in sweep format 1, and this nidim writes format 4")
+	assert.Contains(t, stderr, csvPath+" was written by an older nidim, in sweep format 1, and this nidim writes format 5")
 	assert.Equal(t, old, readCSVFile(t, csvPath))
 	var restored bytes.Buffer
 	require.NoError(t, csv.NewWriter(&restored).WriteAll(before))
@@ -259,10 +259,11 @@ func TestSweepRejectsOlderFormat(t *testing.T) {
 		"--threads", "1", "--eval-samples", "20", "--out", out)
 	assert.Equal(t, exitUsage, code)
 	assert.Empty(t, stdout)
-	assert.Equal(t, "nidim sweep: "+csvPath+" was written by an older nidim, in sweep format 1, and this nidim writes format 4 "+
+	assert.Equal(t, "nidim sweep: "+csvPath+" was written by an older nidim, in sweep format 1, and this nidim writes format 5 "+
 		"(in format 2, the battery of every uniform-prior run with channel noise includes the grid test, which format 1 skipped, and every battery includes mean-covariance; "+
 		"in format 3, sphericity and mean-covariance reject collinear components instead of failing to run, the uniform prior gets no penalty baseline, and penalty runs at a batch of 1024 or more sum their gradient by a series; "+
-		"in format 4, jarque-bera and dagostino-k2 take Monte Carlo p-values on at most 2000 rows, and sphericity and mean-covariance take p-values from their exact laws, whose verdicts differ from those of the chi-square p-values), "+
+		"in format 4, jarque-bera and dagostino-k2 take Monte Carlo p-values on at most 2000 rows, and sphericity and mean-covariance take p-values from their exact laws, whose verdicts differ from those of the chi-square p-values; "+
+		"in format 5, sphericity and mean-covariance run on evaluation samples with no more rows than columns, where they could not run before, with Monte Carlo p-values), "+
 		"so its rows cannot be compared with new ones; use a new --out directory to run the sweep again.\n", stderr)
 	assert.NotContains(t, stderr, "training")
 	got, err := os.ReadFile(csvPath)
@@ -272,13 +273,16 @@ func TestSweepRejectsOlderFormat(t *testing.T) {
 }
 
 func TestCheckSweepFormat(t *testing.T) {
-	assert.NoError(t, checkSweepFormat("s.csv", "sweep-format=4 mlp h8 train=216 x [6] sha256:00"))
-	assert.ErrorContains(t, checkSweepFormat("s.csv", "sweep-format=2 mlp h8"), "s.csv was written by an older nidim, in sweep format 2, and this nidim writes format 4 (in format 3, sphericity")
+	assert.NoError(t, checkSweepFormat("s.csv", "sweep-format=5 mlp h8 train=216 x [6] sha256:00"))
+	assert.ErrorContains(t, checkSweepFormat("s.csv", "sweep-format=2 mlp h8"), "s.csv was written by an older nidim, in sweep format 2, and this nidim writes format 5 (in format 3, sphericity")
 	// The Monte Carlo p-values of jarque-bera and dagostino-k2 change the
 	// battery's columns, so a table of format 3 does not resume.
-	assert.ErrorContains(t, checkSweepFormat("s.csv", "sweep-format=3 mlp h8"), "s.csv was written by an older nidim, in sweep format 3, and this nidim writes format 4 (in format 4, jarque-bera and dagostino-k2 take Monte Carlo p-values")
+	assert.ErrorContains(t, checkSweepFormat("s.csv", "sweep-format=3 mlp h8"), "s.csv was written by an older nidim, in sweep format 3, and this nidim writes format 5 (in format 4, jarque-bera and dagostino-k2 take Monte Carlo p-values")
+	// Sphericity and mean-covariance now run on evaluation samples with no
+	// more rows than columns, so a table of format 4 does not resume.
+	assert.ErrorContains(t, checkSweepFormat("s.csv", "sweep-format=4 mlp h8"), "s.csv was written by an older nidim, in sweep format 4, and this nidim writes format 5 (in format 5, sphericity and mean-covariance run on evaluation samples")
 	assert.ErrorContains(t, checkSweepFormat("s.csv", "mlp h8 train=216 x [6] sha256:00"), "s.csv was written by an older nidim, in sweep format 1")
-	assert.ErrorContains(t, checkSweepFormat("s.csv", "sweep-format=5 mlp h8"), "s.csv was written by a newer nidim, in sweep format 5, and this nidim writes format 4; continue it with that nidim, or use a new --out directory")
+	assert.ErrorContains(t, checkSweepFormat("s.csv", "sweep-format=6 mlp h8"), "s.csv was written by a newer nidim, in sweep format 6, and this nidim writes format 5; continue it with that nidim, or use a new --out directory")
 	assert.ErrorContains(t, checkSweepFormat("s.csv", "sweep-format=x mlp h8"), `s.csv has an invalid sweep-format "x" in its settings column; use a new --out directory`)
 }
 
@@ -703,7 +707,7 @@ func TestSweepKNNMetric(t *testing.T) {
 	}
 
 	// The settings of this sweep as nidim wrote them before the flag.
-	const old = "sweep-format=4 mlp h8 euclidean infonce-rows tau=0(fixed) epochs=1 batch=24 lr=0.002 cosine wd=0 shift=0 rot=0 zoom=0 pix=0 feat=0 mask=0 self-weight=0.5 noise-views=one noiseless-sigma=0.1 eval=20 eval-seed=1 knn=5 train=216 x [6] sha256:2568544fa18389fe test=24 x [6] sha256:6a632762c9251ff3"
+	const old = "sweep-format=5 mlp h8 euclidean infonce-rows tau=0(fixed) epochs=1 batch=24 lr=0.002 cosine wd=0 shift=0 rot=0 zoom=0 pix=0 feat=0 mask=0 self-weight=0.5 noise-views=one noiseless-sigma=0.1 eval=20 eval-seed=1 knn=5 train=216 x [6] sha256:2568544fa18389fe test=24 x [6] sha256:6a632762c9251ff3"
 	euclidean := filepath.Join(dir, "euclidean")
 	code, _, stderr := runCmd(append(args, "--out", euclidean)...)
 	require.Equal(t, exitOK, code, stderr)

@@ -79,8 +79,10 @@ Flags:
                         sliced-epps-pulley, and for jarque-bera and
                         dagostino-k2 the least count that lets Holm reject
                         on them alone (default: none, the p-values are
-                        sequential, see --max-replicates). At most
-                        1000000, or 10 K/alpha when that is larger
+                        sequential, see --max-replicates). sphericity and
+                        mean-covariance on no more rows than columns draw
+                        at least that count whenever it is at most 19999.
+                        At most 1000000, or 10 K/alpha when that is larger
   --max-replicates N    the maximum number of replicates of a sequential
                         Monte Carlo p-value: each test draws replicates
                         until 10 are at least as extreme as its statistic,
@@ -110,8 +112,10 @@ Flags:
                         and a sequential one stop_after (10) and
                         max_replicates; jarque-bera, dagostino-k2,
                         sphericity and mean-covariance add
-                        asymptotic_p_value. Report.MarshalJSON in package
-                        stats lists every key
+                        asymptotic_p_value. On no more rows than columns
+                        sphericity and mean-covariance add statistic_form,
+                        "schott" or "quadratic". Report.MarshalJSON in
+                        package stats lists every key
 
 Tests ("component" tests run on each column, the others on all columns):
 `
@@ -135,12 +139,16 @@ func testUsage(w io.Writer) {
 	fmt.Fprintln(w, "when the rows follow the prior: the normality tests then detect a wrong")
 	fmt.Fprintln(w, "shape, and the multivariate ones dependence between components.")
 	fmt.Fprintln(w, "\nThe Monte Carlo tests are energy, energy-prior, sliced-epps-pulley, jarque-bera")
-	fmt.Fprintln(w, "and dagostino-k2. The last two compare their statistics with replicates of as")
-	fmt.Fprintln(w, "many N(0, 1) values as they read (the rows, up to --max-samples), because their")
-	fmt.Fprintln(w, "chi-square(2) p-values are too small far in the tail (the JSON keeps those as")
-	fmt.Fprintln(w, "asymptotic_p_value).")
-	fmt.Fprintln(w, "The first three simulate replicate r from the same random numbers of --seed,")
-	fmt.Fprintln(w, "and the last two share theirs, so their Monte Carlo errors are correlated.")
+	fmt.Fprintln(w, "and dagostino-k2. jarque-bera and dagostino-k2 compare their statistics with")
+	fmt.Fprintln(w, "replicates of as many N(0, 1) values as they read (the rows, up to")
+	fmt.Fprintln(w, "--max-samples), because their chi-square(2) p-values are too small far in the")
+	fmt.Fprintln(w, "tail (the JSON keeps those as asymptotic_p_value). On no more rows than columns,")
+	fmt.Fprintln(w, "where their determinants are 0, sphericity and mean-covariance are Monte Carlo")
+	fmt.Fprintln(w, "tests too, whose replicates are samples of as many rows and columns of")
+	fmt.Fprintln(w, "independent N(0, 1) values, or U[0, 1] for sphericity with --prior uniform.")
+	fmt.Fprintln(w, "energy, energy-prior and sliced-epps-pulley simulate replicate r from the same")
+	fmt.Fprintln(w, "random numbers of --seed, and jarque-bera and dagostino-k2 share theirs, so")
+	fmt.Fprintln(w, "their Monte Carlo errors are correlated.")
 	fmt.Fprintln(w, "Holm's adjustment holds under any dependence between the p-values, so that")
 	fmt.Fprintln(w, "correlation leaves the verdict valid.")
 }
@@ -300,7 +308,7 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 
-	if err := checkReplicateLimit(opts, cols); err != nil {
+	if err := checkReplicateLimit(opts, rows, cols); err != nil {
 		fmt.Fprintf(stderr, "nidim test: %s\n", sentence(err.Error()))
 		return exitUsage
 	}
@@ -386,19 +394,20 @@ const maxReplicatesFlag = 1_000_000
 
 // checkReplicateLimit returns an error when --replicates or
 // --max-replicates of opts exceeds both maxReplicatesFlag and h K/alpha,
-// with h = stats.DefaultStopAfter and K the p-values of the run on cols
-// columns. Every threshold of Holm's adjustment is at least alpha/K, and
-// a sequential p-value with a maximum n >= h/a is at most a exactly when
-// its h-th replicate at least as extreme as the statistic comes at h/a or
-// later (or never), whatever n. So a larger maximum changes no rejection.
+// with h = stats.DefaultStopAfter and K the p-values of the run on a
+// sample of rows x cols. Every threshold of Holm's adjustment is at least
+// alpha/K, and a sequential p-value with a maximum n >= h/a is at most a
+// exactly when its h-th replicate at least as extreme as the statistic
+// comes at h/a or later (or never), whatever n. So a larger maximum
+// changes no rejection.
 // A fixed count gets the same bound, at which its p-values resolve a
 // tenth of alpha/K.
-func checkReplicateLimit(opts stats.ReportOptions, cols int) error {
+func checkReplicateLimit(opts stats.ReportOptions, rows, cols int) error {
 	name, value, drawn := "--max-replicates", opts.MaxReplicates, "a test that rejects draws all"
 	if opts.Replicates > 0 {
 		name, value, drawn = "--replicates", opts.Replicates, "every Monte Carlo test draws all"
 	}
-	if value <= maxReplicatesFlag || !selectsMonteCarlo(opts.Tests) {
+	if value <= maxReplicatesFlag || !selectsMonteCarlo(opts.Tests, rows, cols) {
 		return nil
 	}
 	need, family, err := stats.HolmReplicates(opts, cols)
@@ -436,13 +445,20 @@ func familyText(k int) string {
 }
 
 // monteCarloTests are the tests of the report whose p-values come from
-// replicates.
-var monteCarloTests = []string{"energy", "energy-prior", "sliced-epps-pulley", "dagostino-k2", "jarque-bera"}
+// replicates, and fewRowsMonteCarloTests those whose p-values come from
+// replicates on a sample of no more rows than columns.
+var (
+	monteCarloTests        = []string{"energy", "energy-prior", "sliced-epps-pulley", "dagostino-k2", "jarque-bera"}
+	fewRowsMonteCarloTests = []string{"sphericity", "mean-covariance"}
+)
 
 // selectsMonteCarlo reports whether the selection of --tests, empty for
-// the default battery, can run a test of monteCarloTests.
-func selectsMonteCarlo(tests []string) bool {
-	return len(tests) == 0 || slices.ContainsFunc(tests, func(name string) bool { return slices.Contains(monteCarloTests, name) })
+// the default battery, can run a Monte Carlo test on a sample of rows x
+// cols.
+func selectsMonteCarlo(tests []string, rows, cols int) bool {
+	return len(tests) == 0 || slices.ContainsFunc(tests, func(name string) bool {
+		return slices.Contains(monteCarloTests, name) || (rows <= cols && slices.Contains(fewRowsMonteCarloTests, name))
+	})
 }
 
 // progressLine shows a status on one terminal line, each new status

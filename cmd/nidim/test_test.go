@@ -792,6 +792,43 @@ func TestCommandTestLimitsReplicates(t *testing.T) {
 	code, _, stderr = runCmd("test", "--tests", "ks-prior", "--replicates", "5000000", path)
 	assert.Equal(t, exitOK, code, stderr)
 	assert.NotContains(t, stderr, "replicates")
+	code, _, stderr = runCmd("test", "--tests", "sphericity", "--replicates", "5000000", path)
+	assert.Equal(t, exitOK, code, stderr)
+
+	// On no more rows than columns sphericity draws replicates.
+	wide := writeNormalCSV(t, 4, 5, 7, 0)
+	code, _, stderr = runCmd("test", "--tests", "sphericity", "--replicates", "5000000", wide)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "nidim test: invalid --replicates 5000000: use at most 1000000")
+}
+
+// In a user trial, 15 rows of 16 components that were all nearly one
+// N(0, 1) column passed nidim test --replicates 199 and the reports of
+// train and eval. Every test of the dependence between components needed
+// more rows than columns. Schott's form of sphericity runs on them, and
+// its count of replicates lets Holm reject on it alone.
+func TestCommandTestRejectsCollapsedFewRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var b strings.Builder
+	for range 15 {
+		common := rng.NormFloat64()
+		for j := range 16 {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, "%.17g", common+0.01*rng.NormFloat64())
+		}
+		b.WriteByte('\n')
+	}
+	path := filepath.Join(t.TempDir(), "collapsed.csv")
+	require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o644))
+
+	code, stdout, stderr := runCmd("test", "--replicates", "199", path)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stdout, "FAIL: 2 of 180 tests reject N(0, I) at alpha 0.01 after Holm adjustment; worst: sphericity (p = 5.43e-05, adjusted 0.00978); 4 could not run")
+	assert.Contains(t, stdout, "Schott's standardized sum of squared correlations")
+	assert.Equal(t, "nidim test: warning: 4 tests could not run (mardia-skewness, mardia-kurtosis, henze-zirkler, energy): "+
+		"needs more rows than columns to estimate a 16 x 16 covariance matrix, got 15 rows; add rows or test fewer columns.\n", stderr)
 }
 
 // The help text did not say that the Monte Carlo tests share their random
@@ -801,7 +838,8 @@ func TestCommandTestHelpNotesSharedReplicates(t *testing.T) {
 	require.Equal(t, exitOK, code, stderr)
 	help := strings.Join(strings.Fields(stdout), " ")
 	assert.Contains(t, help, "The Monte Carlo tests are energy, energy-prior, sliced-epps-pulley, jarque-bera and dagostino-k2.")
-	assert.Contains(t, help, "The first three simulate replicate r from the same random numbers of --seed, and the last two share theirs, so their Monte Carlo errors are correlated.")
+	assert.Contains(t, help, "energy, energy-prior and sliced-epps-pulley simulate replicate r from the same random numbers of --seed, and jarque-bera and dagostino-k2 share theirs, so their Monte Carlo errors are correlated.")
+	assert.Contains(t, help, "On no more rows than columns, where their determinants are 0, sphericity and mean-covariance are Monte Carlo tests too")
 	assert.Contains(t, help, "Holm's adjustment holds under any dependence between the p-values")
 }
 
