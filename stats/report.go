@@ -106,10 +106,9 @@ type ReportOptions struct {
 	// p-values are then (1 + g)/(B + 1) with B = Replicates. Sphericity
 	// and mean-covariance on n <= d rows are Monte Carlo tests too, and
 	// draw at least the count that lets Holm reject on one of them alone
-	// when that count is at most DefaultMaxReplicates (see
-	// fewRowsMonteCarlo). 0, the default, makes those p-values
-	// sequential (Besag and Clifford; see MonteCarlo and Monte Carlo
-	// p-values in the package documentation),
+	// when that count is at most DefaultMaxReplicates. 0, the default,
+	// makes those p-values sequential (Besag and Clifford; see
+	// MonteCarlo and Monte Carlo p-values in the package documentation),
 	// with StopAfter and MaxReplicates.
 	Replicates int
 	// StopAfter is the h of the sequential p-values: a test stops drawing
