@@ -151,15 +151,28 @@ func (c *modelCommand) checkOut(stdout io.Writer, inputs ...inputFile) int {
 	if err := checkOutputPath("--out", *c.out, inputs...); err != nil {
 		return c.fail(exitUsage, "%v", err)
 	}
-	if err := tensor.CheckMatrixOutputName(*c.out); err != nil {
-		return c.fail(exitUsage, "--out %s", strings.TrimPrefix(err.Error(), "tensor: "))
-	}
-	// The format follows the name given, and the write goes through a
-	// symbolic link to its target, so the two names must agree.
-	if target, err := atomicfile.Target(*c.out); err == nil && !tensor.SameMatrixFormat(*c.out, target) {
-		return c.fail(exitUsage, "--out %s is a symbolic link to %s, whose name calls for another format than the link's; pass the target's path, or a link whose name ends like the target's", *c.out, target)
+	if err := checkMatrixOutputName("--out", *c.out); err != nil {
+		return c.fail(exitUsage, "%v", err)
 	}
 	return -1
+}
+
+// checkMatrixOutputName returns an error when path, the value of the
+// output flag flagName, names no format that nidim writes a matrix in, or
+// is a symbolic link whose target's name calls for another format. The
+// format follows the name given, and the write goes through the link to
+// its target, so the two names must agree.
+func checkMatrixOutputName(flagName, path string) error {
+	if tensor.IsIDXName(path) {
+		return fmt.Errorf("%s %s names an IDX file, which nidim reads but does not write; use .npy, .csv, .tsv or .txt, optionally followed by .gz", flagName, path)
+	}
+	if err := tensor.CheckMatrixOutputName(path); err != nil {
+		return fmt.Errorf("%s %s", flagName, strings.TrimPrefix(err.Error(), "tensor: "))
+	}
+	if target, err := atomicfile.Target(path); err == nil && !tensor.SameMatrixFormat(path, target) {
+		return fmt.Errorf("%s %s is a symbolic link to %s, whose name calls for another format than the link's; pass the target's path, or a link whose name ends like the target's", flagName, path, target)
+	}
+	return nil
 }
 
 // checkRowNumbers checks that --row-numbers, when given, can be written
@@ -180,8 +193,8 @@ func (c *modelCommand) checkRowNumbers(inputs []inputFile) int {
 	if err := checkOutputPath("--row-numbers", path, inputs...); err != nil {
 		return c.fail(exitUsage, "%v", err)
 	}
-	if err := tensor.CheckMatrixOutputName(path); err != nil {
-		return c.fail(exitUsage, "--row-numbers %s", strings.TrimPrefix(err.Error(), "tensor: "))
+	if err := checkMatrixOutputName("--row-numbers", path); err != nil {
+		return c.fail(exitUsage, "%v", err)
 	}
 	return -1
 }

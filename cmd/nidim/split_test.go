@@ -207,3 +207,39 @@ func TestEmbedSplitIDXModel(t *testing.T) {
 	}
 	assert.Equal(t, want, readInts(t, numbers), "the rows of the training images file, in order")
 }
+
+// --row-numbers took the name checks of --out but not the check that a
+// symbolic link names the format of its target, so a link rows.npy to
+// rows.csv got NPY bytes in rows.csv. An IDX name got a message that
+// named Go functions, for --out too.
+func TestRowNumbersOutputNameChecks(t *testing.T) {
+	data, _, model := trainTinyModel(t)
+	dir := t.TempDir()
+	target := filepath.Join(dir, "rows.csv")
+	require.NoError(t, os.WriteFile(target, []byte("7\n"), 0o644))
+	link := filepath.Join(dir, "rows.npy")
+	symlink(t, "rows.csv", link)
+	out := filepath.Join(dir, "e.npy")
+	for _, command := range []string{"embed", "score"} {
+		code, _, stderr := runCmd(command, model, "--data", data, "--split", "test", "--out", out, "--row-numbers", link)
+		assert.Equal(t, exitUsage, code, command)
+		assert.Equal(t, "nidim "+command+": --row-numbers "+link+" is a symbolic link to "+target+", whose name calls for another format than the link's; pass the target's path, or a link whose name ends like the target's.\n", stderr, command)
+	}
+	assert.Equal(t, "7\n", string(readFile(t, target)), "the target is kept")
+	assert.NoFileExists(t, out)
+
+	idx := filepath.Join(dir, "rows.idx")
+	for _, flagName := range []string{"--out", "--row-numbers"} {
+		args := []string{"embed", model, "--data", data, "--out", out, "--row-numbers", filepath.Join(dir, "r.npy")}
+		if flagName == "--out" {
+			args[5] = idx
+		} else {
+			args[7] = idx
+		}
+		code, _, stderr := runCmd(args...)
+		assert.Equal(t, exitUsage, code, flagName)
+		assert.Equal(t, "nidim embed: "+flagName+" "+idx+" names an IDX file, which nidim reads but does not write; use .npy, .csv, .tsv or .txt, optionally followed by .gz.\n", stderr, flagName)
+	}
+	assert.NoFileExists(t, out)
+	assert.NoFileExists(t, idx)
+}
