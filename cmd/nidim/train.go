@@ -237,13 +237,24 @@ Data and output:
                        present, such as seed, lr, schedule, weight_decay,
                        threads (the count used, also for --threads 0),
                        batch (the one used), input (the sample shape)
-                       and test_fraction (0 for MNIST-style data), which
-                       rerun the training or recover its split. Its tau
-                       is the initial temperature setting (0 for the
+                       and test_fraction (0 for MNIST-style data). Its
+                       tau is the initial temperature setting (0 for the
                        default), and its sigma and eps are stored even
                        when noise_views is 0, where they set only that
                        temperature; the keys outside config give the
-                       trained tau and a noise level of 0 there
+                       trained tau and a noise level of 0 there. config
+                       also holds the settings that do not apply to the
+                       run, as the recipe set them, and train rejects
+                       their flags: eps for a prior other than uniform,
+                       sigma for uniform, self_weight for a loss other
+                       than infonce-rows, penalty_weight and
+                       penalty_directions without a penalty, and the
+                       views of the other kind of sample (max_shift,
+                       max_rotate, max_scale and pixel_noise for feature
+                       vectors, feature_noise and mask_prob for images).
+                       Training again on the same --data with --recipe
+                       set to the recipe key and the flag of each other
+                       key writes the same checkpoint, byte for byte
 `
 
 // modelFlags are the flags that define the model, which a resumed run
