@@ -201,7 +201,8 @@ func (c *modelCommand) checkRowNumbers(inputs []inputFile) int {
 
 // writeRowNumbers writes the row numbers of in to --row-numbers, when it
 // is given, and returns the clause of the success message that names the
-// file, or "".
+// file, or "". It runs after --out is written, so its error says that
+// the output no longer matches an older file of row numbers.
 func (c *modelCommand) writeRowNumbers(in *inputRows) (string, error) {
 	path := *c.rowNumbers
 	if path == "" {
@@ -211,7 +212,8 @@ func (c *modelCommand) writeRowNumbers(in *inputRows) (string, error) {
 		if errors.Is(err, atomicfile.ErrStopped) {
 			return "", err
 		}
-		return "", fmt.Errorf("%v; %s was not written; free disk space, raise the file size limit (ulimit -f), or pass another --row-numbers", err, path)
+		return "", fmt.Errorf("%v; %s was not written, but the output went to %s, so any older %s does not match it; free disk space, raise the file size limit (ulimit -f), or pass another --row-numbers, and run nidim %s again",
+			err, path, c.outName(), path, c.name)
 	}
 	return fmt.Sprintf(", and their row numbers in the input, counting from 0, to %s", path), nil
 }
