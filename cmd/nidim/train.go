@@ -243,8 +243,8 @@ Data and output:
                        when noise_views is 0, where they set only that
                        temperature; the keys outside config give the
                        trained tau and a noise level of 0 there. config
-                       also holds the settings that do not apply to the
-                       run, as the recipe set them, and train rejects
+                       also contains the settings that do not apply to
+                       the run, as the recipe set them, and train rejects
                        their flags: eps for a prior other than uniform,
                        sigma for uniform, self_weight for a loss other
                        than infonce-rows, penalty_weight and
@@ -252,9 +252,10 @@ Data and output:
                        views of the other kind of sample (max_shift,
                        max_rotate, max_scale and pixel_noise for feature
                        vectors, feature_noise and mask_prob for images).
-                       Training again on the same --data with --recipe
-                       set to the recipe key and the flag of each other
-                       key writes the same checkpoint, byte for byte
+                       For a run that did not --resume, training again
+                       on the same --data with --recipe set to the
+                       recipe key and the flag of each other key writes
+                       the same checkpoint, byte for byte
 `
 
 // modelFlags are the flags that define the model, which a resumed run
