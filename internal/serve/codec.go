@@ -136,6 +136,9 @@ func decodeJSONReflect(body []byte, size int) ([]float32, int, *apiError) {
 	if err := dec.Decode(&req); err != nil {
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) {
+			if apiErr := overflowError(typeErr); apiErr != nil {
+				return nil, 0, apiErr
+			}
 			return nil, 0, badRequest("malformed_json", "invalid JSON body: a JSON %s ending at byte %d where %s belongs; send {\"inputs\": [[...], ...]}",
 				typeErr.Value, typeErr.Offset, expectedJSON(typeErr.Type))
 		}
@@ -181,6 +184,21 @@ func decodeJSONReflect(body []byte, size int) ([]float32, int, *apiError) {
 		}
 	}
 	return rows, len(inputs), nil
+}
+
+// overflowError returns the error for a JSON number beyond the float64
+// range, such as 1e400, and nil for any other type error. encoding/json
+// reports such a number as a type error, as if a number did not belong
+// there. The grammar check passed before decoding, so a number that fails
+// to decode into a float64 can only be out of range.
+func overflowError(typeErr *json.UnmarshalTypeError) *apiError {
+	number, isNumber := strings.CutPrefix(typeErr.Value, "number ")
+	if !isNumber || expectedJSON(typeErr.Type) != "a number" {
+		return nil
+	}
+	// Offset is the count of bytes read, which ends with the number.
+	start := typeErr.Offset - int64(len(number))
+	return badRequest("non_finite", "the JSON number %s at byte %d is outside the float32 range; send finite float32 values", number, start)
 }
 
 // plainJSONError returns the error for the decoding error err of body

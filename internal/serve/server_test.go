@@ -204,6 +204,8 @@ func TestBadRequests(t *testing.T) {
 		{"wrong input size", "application/json", []byte(`{"inputs": [[1, 2, 3, 4], [1, 2, 3]]}`), 400, "input_size", "input row 1 has 3 values, but the model expects 4"},
 		{"one input value", "application/json", []byte(`{"inputs": [[1]]}`), 400, "input_size", "input row 0 has 1 value, but the model expects 4"},
 		{"float32 overflow", "application/json", []byte(`{"inputs": [[1, 2, 1e39, 4]]}`), 400, "non_finite", "input row 0, column 2 is 1e+39, outside the float32 range"},
+		{"float64 overflow", "application/json", []byte(`{"inputs": [[1, 2, 1e400, 4]]}`), 400, "non_finite", "the JSON number 1e400 at byte 19 is outside the float32 range; send finite float32 values"},
+		{"float64 negative overflow", "application/json", []byte(`{"inputs": [[1, 2], [-1e309, 4]]}`), 400, "non_finite", "the JSON number -1e309 at byte 21 is outside the float32 range"},
 		{"empty inputs", "application/json", []byte(`{"inputs": []}`), 400, "empty_batch", "at least one row"},
 		{"missing inputs", "", []byte(`{}`), 400, "empty_batch", `no "inputs" field`},
 		{"malformed npy", mediaNPY, []byte("\x93NUMPY\x01\x00garbage"), 400, "malformed_npy", "invalid NPY"},
