@@ -245,7 +245,22 @@ func TestRequestTimeout(t *testing.T) {
 	defer close(fm.hold)
 	r := post(t, ts.URL+"/v1/embed", "", "", []byte(`{"inputs": [[1]]}`))
 	require.Equal(t, http.StatusServiceUnavailable, r.status)
-	assert.Equal(t, "timeout", decodeError(t, r.body).Kind)
+	e := decodeError(t, r.body)
+	assert.Equal(t, "timeout", e.Kind)
+	assert.Equal(t, "the inputs were not embedded within 50ms; retry later", e.Error)
+}
+
+// A request of more rows than one model call takes may time out however
+// often it is retried, so the error message asks to split it.
+func TestRequestTimeoutManyRows(t *testing.T) {
+	fm := &fakeModel{size: 1, dim: 1, hold: make(chan struct{})}
+	_, ts := startServer(t, fm, Config{Timeout: 50 * time.Millisecond, MaxBatch: 2})
+	defer close(fm.hold)
+	r := post(t, ts.URL+"/v1/embed", "", "", []byte(`{"inputs": [[1], [2], [3]]}`))
+	require.Equal(t, http.StatusServiceUnavailable, r.status)
+	e := decodeError(t, r.body)
+	assert.Equal(t, "timeout", e.Kind)
+	assert.Equal(t, "the 3 input rows were not embedded within 50ms; split them into requests of at most 2 rows, which one model call takes, or retry later", e.Error)
 }
 
 // TestCanceledJobSkipped checks that rows of a request whose client left

@@ -391,8 +391,14 @@ func (s *Server) embed(ctx context.Context, rows []float32, n int) ([]float32, *
 		return nil, &apiError{status: http.StatusServiceUnavailable, kind: "canceled", msg: "the request was canceled before its inputs were embedded"}
 	case <-timer.C:
 		j.canceled.Store(true)
-		return nil, &apiError{status: http.StatusServiceUnavailable, kind: "timeout",
-			msg: fmt.Sprintf("the inputs were not embedded within %v; retry later", s.cfg.Timeout)}
+		msg := fmt.Sprintf("the inputs were not embedded within %v; retry later", s.cfg.Timeout)
+		if n > s.cfg.MaxBatch {
+			// Such a request takes several model calls, so on a slow
+			// machine it may time out however often it is retried.
+			msg = fmt.Sprintf("the %d input rows were not embedded within %v; split them into requests of at most %s, which one model call takes, or retry later",
+				n, s.cfg.Timeout, plural(s.cfg.MaxBatch, "row", "rows"))
+		}
+		return nil, &apiError{status: http.StatusServiceUnavailable, kind: "timeout", msg: msg}
 	}
 	if j.err != nil {
 		return nil, &apiError{status: http.StatusInternalServerError, kind: "internal", msg: fmt.Sprintf("embedding failed: %v", j.err)}
