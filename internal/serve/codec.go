@@ -114,8 +114,16 @@ func decodeInputs(media string, body []byte, size int) (rows []float32, n int, a
 	if media == mediaNPY {
 		return decodeNPY(body, size)
 	}
+	// A client that leaves out the Content-Type of an NPY body, as
+	// Python's requests.post(url, data=...) does, reaches this point.
+	if bytes.HasPrefix(body, []byte(npyMagic)) {
+		return nil, 0, badRequest("malformed_json", "invalid JSON body: the body is an NPY array, which needs the header Content-Type: %s; send it with that header", mediaNPY)
+	}
 	return decodeJSON(body, size)
 }
+
+// npyMagic is the start of every NPY file.
+const npyMagic = "\x93NUMPY"
 
 func decodeJSON(body []byte, size int) ([]float32, int, *apiError) {
 	if rows, n, apiErr, ok := parseInputsFast(body, size); ok {

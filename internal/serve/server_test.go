@@ -217,6 +217,8 @@ func TestBadRequests(t *testing.T) {
 		{"npy wrong columns", mediaNPY, npyBody(t, []float32{1, 2, 3, 4, 5, 6}, 2), 400, "input_size", "3 values per row, but the model expects 4"},
 		{"npy one column", mediaNPY, npyBody(t, []float32{1, 2}, 2), 400, "input_size", "the NPY array has 1 value per row, but the model expects 4"},
 		{"npy empty body", mediaNPY, []byte{}, 400, "malformed_npy", "invalid NPY"},
+		{"npy without content type", "", npyBody(t, []float32{1, 2, 3, 4}, 1), 400, "malformed_json", "invalid JSON body: the body is an NPY array, which needs the header Content-Type: application/x-npy; send it with that header"},
+		{"npy labelled json", "application/json", npyBody(t, []float32{1, 2, 3, 4}, 1), 400, "malformed_json", "the body is an NPY array"},
 		{"unsupported media type", "text/csv", []byte("1,2,3,4"), 415, "unsupported_media_type", `"text/csv"`},
 		{"body over limit", "application/json", []byte(`{"inputs": [[` + strings.Repeat("1,", 3000) + `1]]}`), 413, "body_too_large", "limit of 4096 bytes"},
 		{"too many inputs", mediaNPY, npyBody(t, make([]float32, 4*51), 51), 413, "too_many_inputs", "51 input rows"},
