@@ -491,14 +491,11 @@ func modelInput(data, split string, m *dim.Model) (x *tensor.Tensor, labels []in
 		}
 		return nil, nil, noBuiltinMNISTError(fmt.Sprintf("the images of the %s split, %s (plain or gzipped; its labels file %s is optional)", name, images, labels))
 	case data == "":
-		tr, te, err := mnist.Load()
+		set, err := mnist.LoadSplit(split)
 		if err != nil {
 			return nil, nil, err
 		}
-		x, labels = te.Images, te.Labels
-		if split == "train" {
-			x, labels = tr.Images, tr.Labels
-		}
+		x, labels = set.Images, set.Labels
 	case isDir(data):
 		// Only the files of the split are read, so a directory with only
 		// the test files of another data set can be embedded and scored.

@@ -18,3 +18,11 @@ func TestLoadWithoutEmbeddedData(t *testing.T) {
 	assert.Nil(t, train)
 	assert.Nil(t, test)
 }
+
+func TestLoadSplitWithoutEmbeddedData(t *testing.T) {
+	for _, split := range []string{"train", "test"} {
+		set, err := LoadSplit(split)
+		assert.True(t, errors.Is(err, ErrNotEmbedded), "%s: error: %v", split, err)
+		assert.Nil(t, set, split)
+	}
+}

@@ -56,6 +56,29 @@ func TestLoadEmbedded(t *testing.T) {
 	}
 }
 
+// LoadSplit gives the same set as the matching half of Load.
+func TestLoadSplitEmbedded(t *testing.T) {
+	if !Embedded {
+		t.Skip("the build tag nomnist leaves out the embedded MNIST")
+	}
+	test, err := LoadSplit("test")
+	require.NoError(t, err)
+	require.Equal(t, []int{10000, 784}, test.Images.Shape)
+	assert.Equal(t, 28, test.Height)
+	assert.Equal(t, 28, test.Width)
+	assert.Equal(t, []int{7, 2, 1, 0, 4, 1, 4, 9, 5, 9}, test.Labels[:10])
+	assert.Equal(t, 264923200, byteSum(test.Images.Data))
+
+	train, err := LoadSplit("train")
+	require.NoError(t, err)
+	require.Equal(t, []int{60000, 784}, train.Images.Shape)
+	assert.Equal(t, []int{5, 0, 4, 1, 9, 2, 1, 3, 1, 4}, train.Labels[:10])
+	assert.Equal(t, 1567298545, byteSum(train.Images.Data))
+
+	_, err = LoadSplit("validation")
+	assert.EqualError(t, err, `mnist: invalid split "validation"; use train or test`)
+}
+
 func classCounts(t *testing.T, labels []int) [10]int {
 	var c [10]int
 	for _, l := range labels {
