@@ -759,12 +759,12 @@ func openTextMatrix(path string) (text io.Reader, closeText func(), ok bool) {
 	return zr, closeText, true
 }
 
-// setThreads applies a --threads value to the layers and matrix products.
+// setThreads applies a --threads value to the layers and matrix products,
+// where 0 means GOMAXPROCS. It sets 0 too, so that a command run in the
+// same process after another, as in tests, does not keep its count.
 func setThreads(n int) {
-	if n > 0 {
-		tensor.SetThreads(n)
-		nn.SetThreads(n)
-	}
+	tensor.SetThreads(n)
+	nn.SetThreads(n)
 }
 
 // checkSampleShape returns an error when m, read from path, was trained on

@@ -21,6 +21,7 @@ import (
 	"github.com/nidim/nidim/dim"
 	"github.com/nidim/nidim/internal/serve"
 	"github.com/nidim/nidim/simd"
+	"github.com/nidim/nidim/tensor"
 )
 
 func init() {
@@ -301,7 +302,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	attrs := []any{"addr", ln.Addr().String(), "model", f.checkpoint, "sha256", info["checkpoint_sha256"],
 		"prior", model.Prior(), "dim", model.Dim(), "input_size", model.InputSize(),
 		"max_batch", f.maxBatch, "max_wait", f.maxWait.String(), "max_queue", f.maxQueue, "max_body", f.maxBody,
-		"timeout", f.timeout.String(), "threads", f.threads, "log_requests", f.logRequests,
+		"timeout", f.timeout.String(), "threads", tensor.Threads(), "log_requests", f.logRequests,
 		"simd", simd.Active().Level.String()}
 	// The soft memory limit comes from GOMEMLIMIT or a control group's
 	// memory limit, and math.MaxInt64 means that none is set.

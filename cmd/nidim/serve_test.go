@@ -117,6 +117,8 @@ func TestServeCommandRunsAndStops(t *testing.T) {
 			assert.Len(t, rec["sha256"], 64)
 			assert.Equal(t, simd.Active().Level.String(), rec["simd"])
 			assert.Equal(t, float64(3<<30), rec["memory_limit"], "the soft memory limit")
+			// The default --threads 0 used to be logged as 0.
+			assert.Equal(t, float64(runtime.GOMAXPROCS(0)), rec["threads"], "the thread count in use")
 		}
 		if rec["msg"] == "request rejected" {
 			assert.Equal(t, id, rec["request_id"])
