@@ -1,0 +1,492 @@
+// Package imagedir reads a directory of PNG, JPEG and GIF files as a data
+// set of images, with Go's standard decoders.
+//
+// Two layouts are read. Class subdirectories, each holding the image
+// files of one class, give labelled images: the classes are numbered 0,
+// 1, 2, ... in the sorted order of the subdirectory names. Image files
+// directly in the directory, without subdirectories, give unlabelled
+// images. Files are read in sorted name order, class by class, so a row
+// number of the data set always names the same file.
+//
+// Files with other extensions, and hidden files and directories (whose
+// names start with a dot, such as .DS_Store or the ._name.jpg files that
+// macOS writes beside copies), are skipped and counted. Symbolic links are
+// followed, to files and to class directories.
+package imagedir
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	_ "image/gif"  // registers the GIF decoder
+	_ "image/jpeg" // registers the JPEG decoder
+	_ "image/png"  // registers the PNG decoder
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Extensions are the file extensions read as images, compared without
+// regard to case.
+var Extensions = []string{".png", ".jpg", ".jpeg", ".gif"}
+
+// ExtensionList is Extensions for messages.
+const ExtensionList = ".png, .jpg, .jpeg or .gif"
+
+// IsImageName reports whether name has one of Extensions.
+func IsImageName(name string) bool {
+	return slices.Contains(Extensions, strings.ToLower(filepath.Ext(name)))
+}
+
+// Listing is the image files of a directory, in the order they are read.
+type Listing struct {
+	Dir string
+	// Paths are the image files, as Dir joined with the class directory
+	// and the file name.
+	Paths []string
+	// Labels are the class numbers of Paths, nil for unlabelled images.
+	Labels []int
+	// Classes are the class directory names, in label order.
+	Classes []string
+	// Skipped counts the entries that are not read: files with other
+	// extensions, hidden entries, and directories inside class
+	// directories.
+	Skipped int
+}
+
+// isHidden reports whether a directory entry is hidden by the Unix
+// convention of a leading dot.
+func isHidden(name string) bool { return strings.HasPrefix(name, ".") }
+
+// entries returns the visible entries of dir, sorted by name, split into
+// image files and directories, and the count of the others. Symbolic links
+// count as what they point to. A broken link is an error.
+func entries(dir string) (images, dirs []string, skipped int, err error) {
+	list, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	for _, e := range list { // os.ReadDir sorts by file name
+		name := e.Name()
+		if isHidden(name) {
+			skipped++
+			continue
+		}
+		isDir := e.IsDir()
+		if e.Type()&os.ModeSymlink != 0 {
+			fi, err := os.Stat(filepath.Join(dir, name))
+			if err != nil {
+				return nil, nil, 0, fmt.Errorf("%s is a symbolic link whose target cannot be read: %w", filepath.Join(dir, name), err)
+			}
+			isDir = fi.IsDir()
+		}
+		switch {
+		case isDir:
+			dirs = append(dirs, name)
+		case IsImageName(name):
+			images = append(images, name)
+		default:
+			skipped++
+		}
+	}
+	return images, dirs, skipped, nil
+}
+
+// Contains reports whether dir holds image files directly or in a
+// subdirectory, the test that tells an image directory from another
+// kind. It reads at most one level of subdirectories.
+func Contains(dir string) bool {
+	images, dirs, _, err := entries(dir)
+	if err != nil {
+		return false
+	}
+	if len(images) > 0 {
+		return true
+	}
+	for _, d := range dirs {
+		if images, _, _, err := entries(filepath.Join(dir, d)); err == nil && len(images) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// List returns the image files of dir in reading order. It returns an
+// error for a directory without image files, for image files beside
+// class directories, and for a class directory without image files.
+func List(dir string) (*Listing, error) {
+	images, dirs, skipped, err := entries(dir)
+	if err != nil {
+		return nil, err
+	}
+	l := &Listing{Dir: dir, Skipped: skipped}
+	switch {
+	case len(images) > 0 && len(dirs) > 0:
+		return nil, fmt.Errorf("%s contains both image files (such as %s) and subdirectories (such as %s), so it is neither unlabelled images nor one subdirectory per class; move the images into class subdirectories, or move the subdirectories out",
+			dir, images[0], dirs[0])
+	case len(images) > 0:
+		for _, name := range images {
+			l.Paths = append(l.Paths, filepath.Join(dir, name))
+		}
+		return l, nil
+	case len(dirs) == 0:
+		return nil, fmt.Errorf("%s contains no image files (%s) and no class subdirectories; put the images in it, or one subdirectory of images per class", dir, ExtensionList)
+	}
+	l.Labels = []int{}
+	for label, class := range dirs {
+		classDir := filepath.Join(dir, class)
+		images, subdirs, skipped, err := entries(classDir)
+		if err != nil {
+			return nil, err
+		}
+		if len(images) == 0 {
+			return nil, fmt.Errorf("class directory %s contains no image files (%s); add images to it, or remove it", classDir, ExtensionList)
+		}
+		l.Skipped += skipped + len(subdirs)
+		l.Classes = append(l.Classes, class)
+		for _, name := range images {
+			l.Paths = append(l.Paths, filepath.Join(classDir, name))
+			l.Labels = append(l.Labels, label)
+		}
+	}
+	return l, nil
+}
+
+// Options set the sample shape that Load gives every image.
+type Options struct {
+	// Height and Width, when both are above 0, are the size that every
+	// image is resized to. When they are 0, the first image sets the size
+	// and an image of another size is an error, unless ResizeOthers is
+	// set.
+	Height, Width int
+	// ResizeOthers resizes the images of another size than Height x Width
+	// to that size instead of rejecting them. Load sets it when Height is
+	// given, so it matters only for reporting (see Set.Resized).
+	ResizeOthers bool
+	// SizeFlag names the option that sets the size, such as
+	// "--image-size", for the error on an image of another size.
+	SizeFlag string
+	// Channels is 1 or 3 to force that many channels, or 0 to use 3 when
+	// any image has colour and 1 otherwise. With Channels 1 an image with
+	// colour is an error.
+	Channels int
+	// MaxBytes is the memory that reading may take, or 0 for no limit.
+	// Load compares it, from the image headers alone, with the data set's
+	// float32 values plus the largest decoded image, before it decodes
+	// any image.
+	MaxBytes float64
+}
+
+// Set is a data set read from an image directory.
+type Set struct {
+	// X holds the N samples of Channels x Height x Width float32 values
+	// in [0, 1], channels first, in Paths order.
+	X                          []float32
+	N, Channels, Height, Width int
+	Labels                     []int // nil for unlabelled images
+	Classes                    []string
+	Paths                      []string
+	// Resized counts the images whose own size differed from Height x
+	// Width, which Load resized.
+	Resized int
+	// Gray counts the images without colour that were given 3 equal
+	// channels because other images have colour.
+	Gray int
+	// Skipped is Listing.Skipped.
+	Skipped int
+}
+
+// Load lists dir and reads its images with the options opt.
+func Load(dir string, opt Options) (*Set, error) {
+	l, err := List(dir)
+	if err != nil {
+		return nil, err
+	}
+	return l.Load(opt)
+}
+
+// header is what DecodeConfig reads of one image.
+type header struct {
+	width, height int
+	gray          bool // the colour model holds no colour
+}
+
+// Load reads the images of l with the options opt.
+func (l *Listing) Load(opt Options) (*Set, error) {
+	if opt.Height > 0 && opt.Width > 0 {
+		opt.ResizeOthers = true
+	}
+	headers := make([]header, len(l.Paths))
+	for i, path := range l.Paths {
+		h, err := readHeader(path)
+		if err != nil {
+			return nil, err
+		}
+		headers[i] = h
+	}
+	height, width := opt.Height, opt.Width
+	if height <= 0 || width <= 0 {
+		height, width = headers[0].height, headers[0].width
+	}
+	if err := checkMemory(l, headers, height, width, opt); err != nil {
+		return nil, err
+	}
+
+	s := &Set{N: len(l.Paths), Height: height, Width: width, Channels: 1, Labels: l.Labels,
+		Classes: l.Classes, Paths: l.Paths, Skipped: l.Skipped}
+	if opt.Channels == 3 {
+		s.Channels = 3
+	}
+	area := height * width
+	s.X = make([]float32, 0, s.N*s.Channels*area)
+	for i, path := range l.Paths {
+		h := headers[i]
+		if (h.height != height || h.width != width) && !opt.ResizeOthers {
+			first := "the first image, " + l.Paths[0] + ","
+			if opt.Height > 0 {
+				first = "the model's input"
+			}
+			return nil, fmt.Errorf("%s is %dx%d (height x width), but %s is %dx%d, and all images must have one size; resize them, or pass %s %dx%d to resize every image",
+				path, h.height, h.width, first, height, width, opt.SizeFlag, height, width)
+		}
+		img, err := decode(path)
+		if err != nil {
+			return nil, err
+		}
+		pixels, colour := imagePixels(img)
+		if colour && opt.Channels == 1 {
+			return nil, fmt.Errorf("%s has colour, but the model takes 1-channel images; pass grayscale images", path)
+		}
+		if colour && s.Channels == 1 {
+			s.X = expandToRGB(s.X, i, area)
+			s.Channels = 3
+		}
+		if h.height != height || h.width != width {
+			pixels = Resize(pixels, 3, h.height, h.width, height, width)
+			s.Resized++
+		}
+		if s.Channels == 1 {
+			s.X = append(s.X, pixels[:area]...)
+		} else {
+			s.X = append(s.X, pixels...)
+		}
+	}
+	if s.Channels == 3 {
+		for i := range s.N {
+			if isGrayRow(s.X[i*3*area : (i+1)*3*area]) {
+				s.Gray++
+			}
+		}
+	}
+	return s, nil
+}
+
+// isGrayRow reports whether the three channels of one sample are equal.
+func isGrayRow(x []float32) bool {
+	area := len(x) / 3
+	for k := range area {
+		if x[k] != x[area+k] || x[k] != x[2*area+k] {
+			return false
+		}
+	}
+	return true
+}
+
+// expandToRGB returns the first n samples of x, each of area values of
+// one channel, as samples of three equal channels.
+func expandToRGB(x []float32, n, area int) []float32 {
+	out := make([]float32, 3*n*area, 3*cap(x))
+	for i := range n {
+		row := x[i*area : (i+1)*area]
+		for c := range 3 {
+			copy(out[(3*i+c)*area:], row)
+		}
+	}
+	return out
+}
+
+// checkMemory returns an error when reading the images takes more than
+// opt.MaxBytes: the float32 values of the samples, at 3 channels unless
+// every header declares a gray colour model, plus the largest decoded
+// image at 8 bytes per pixel (16-bit RGBA) and its float copy.
+func checkMemory(l *Listing, headers []header, height, width int, opt Options) error {
+	if opt.MaxBytes <= 0 {
+		return nil
+	}
+	channels := 1.0
+	largest, at := 0.0, 0
+	for i, h := range headers {
+		if !h.gray || opt.Channels == 3 {
+			channels = 3
+		}
+		if p := float64(h.width) * float64(h.height); p > largest {
+			largest, at = p, i
+		}
+	}
+	decoded := largest * (8 + 3*4 + 3*4)
+	data := float64(len(headers)) * channels * float64(height) * float64(width) * 4
+	if decoded > opt.MaxBytes {
+		h := headers[at]
+		return fmt.Errorf("%s is %dx%d (height x width), which takes about %s to decode, more than the %s of memory available; make it smaller",
+			l.Paths[at], h.height, h.width, byteText(decoded), byteText(opt.MaxBytes))
+	}
+	if data+decoded > opt.MaxBytes {
+		return fmt.Errorf("the %d images of %s take about %s as %gx%dx%d float32 samples, more than the %s of memory available; use fewer images, or a smaller --image-size",
+			len(headers), l.Dir, byteText(data+decoded), channels, height, width, byteText(opt.MaxBytes))
+	}
+	return nil
+}
+
+// byteText formats a byte count in bytes, MB or GB.
+func byteText(b float64) string {
+	if b < 1e6 {
+		return strconv.FormatFloat(b, 'f', 0, 64) + " bytes"
+	}
+	if b >= 1e9 {
+		return strconv.FormatFloat(b/1e9, 'f', 1, 64) + " GB"
+	}
+	return strconv.FormatFloat(b/1e6, 'f', 1, 64) + " MB"
+}
+
+// readHeader reads the size and colour model of the image at path from
+// its header, without decoding the pixels.
+func readHeader(path string) (header, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return header{}, err
+	}
+	defer f.Close()
+	cfg, format, err := image.DecodeConfig(f)
+	if err != nil {
+		return header{}, decodeError(path, err)
+	}
+	if cfg.Width < 1 || cfg.Height < 1 {
+		return header{}, fmt.Errorf("%s: the %s header declares an image of %dx%d pixels (height x width); replace the file with an image that has pixels", path, format, cfg.Height, cfg.Width)
+	}
+	return header{width: cfg.Width, height: cfg.Height, gray: isGrayModel(cfg.ColorModel)}, nil
+}
+
+// isGrayModel reports whether every colour of m is gray: the gray models,
+// and palettes of gray colours only.
+func isGrayModel(m color.Model) bool {
+	switch m {
+	case color.GrayModel, color.Gray16Model:
+		return true
+	}
+	if p, ok := m.(color.Palette); ok {
+		for _, c := range p {
+			r, g, b, _ := c.RGBA()
+			if r != g || g != b {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// decodeError returns the error for the image file at path that the
+// decoder rejected with err.
+func decodeError(path string, err error) error {
+	reason := err.Error()
+	if errors.Is(err, image.ErrFormat) {
+		reason = "its content is not PNG, JPEG or GIF, whatever its extension says"
+	}
+	return fmt.Errorf("%s cannot be decoded (%s); replace or remove the file", path, reason)
+}
+
+// decode reads and decodes the image at path.
+func decode(path string) (image.Image, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	img, _, err := image.Decode(f)
+	if err != nil {
+		return nil, decodeError(path, err)
+	}
+	return img, nil
+}
+
+// imagePixels returns the red, green and blue values of img in [0, 1],
+// channels first, and whether any pixel has colour (red, green and blue
+// not all equal). The alpha channel is dropped: each pixel keeps the
+// colour it has without transparency, and a fully transparent pixel of an
+// image stored premultiplied, such as a GIF's transparent index, is black.
+func imagePixels(img image.Image) ([]float32, bool) {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	area := w * h
+	out := make([]float32, 3*area)
+	colour := false
+	for y := range h {
+		for x := range w {
+			r, g, bl := rgb(img.At(b.Min.X+x, b.Min.Y+y))
+			k := y*w + x
+			out[k], out[area+k], out[2*area+k] = r, g, bl
+			colour = colour || r != g || g != bl
+		}
+	}
+	return out, colour
+}
+
+// rgb returns the colour of c in [0, 1] without its alpha.
+func rgb(c color.Color) (r, g, b float32) {
+	switch c := c.(type) {
+	case color.Gray:
+		v := scale8(c.Y)
+		return v, v, v
+	case color.Gray16:
+		v := scale16(uint32(c.Y))
+		return v, v, v
+	case color.NRGBA:
+		return scale8(c.R), scale8(c.G), scale8(c.B)
+	case color.NRGBA64:
+		return scale16(uint32(c.R)), scale16(uint32(c.G)), scale16(uint32(c.B))
+	}
+	pr, pg, pb, a := c.RGBA()
+	if a == 0 {
+		return 0, 0, 0
+	}
+	if a != 0xffff {
+		// Undo the premultiplication.
+		pr, pg, pb = pr*0xffff/a, pg*0xffff/a, pb*0xffff/a
+	}
+	return scale16(pr), scale16(pg), scale16(pb)
+}
+
+// scale8 maps an 8-bit value to [0, 1] as nidim scales the pixels of an
+// MNIST-style IDX directory.
+func scale8(v uint8) float32 { return float32(v) / 255 }
+
+// scale16 maps a 16-bit value to [0, 1]. An 8-bit value widened to 16
+// bits, v*257, gives scale8(v).
+func scale16(v uint32) float32 {
+	if v%257 == 0 {
+		return scale8(uint8(v / 257))
+	}
+	return float32(float64(v) / 65535)
+}
+
+// ParseSize parses an image size given as HxW, such as 28x28.
+func ParseSize(s string) (height, width int, err error) {
+	hs, ws, ok := strings.Cut(strings.ToLower(s), "x")
+	if ok {
+		height, err = strconv.Atoi(hs)
+		if err == nil {
+			width, err = strconv.Atoi(ws)
+		}
+	}
+	if !ok || err != nil || height < 1 || width < 1 || height > maxSide || width > maxSide {
+		return 0, 0, fmt.Errorf("invalid image size %q; use HEIGHTxWIDTH with each side from 1 to %d, such as 28x28", s, maxSide)
+	}
+	return height, width, nil
+}
+
+// maxSide is the largest image side ParseSize accepts. Larger sizes
+// overflow no int, but no encoder nidim has trains on them.
+const maxSide = 1 << 14
