@@ -56,17 +56,22 @@ at a false-alarm rate of at most 1%.
 Flags:
   --model MODEL        checkpoint from nidim train (required, here or as
                        the argument MODEL)
-  --data PATH          an MNIST-style IDX directory or a matrix file, as for
-                       nidim train (default: built-in MNIST)
+  --data PATH          an MNIST-style IDX directory, a directory of images
+                       or a matrix file, as for nidim train (default:
+                       built-in MNIST). The images of a directory get the
+                       model's channels and size, as in nidim embed
   --labels FILE        class labels for a matrix --data, one per row, as
                        class numbers 0, 1, 2, ... up to 1000000 (not names)
                        (default: none, which skips the probe and kNN)
   --image-shape C,H,W  sample shape of a matrix --data (default: vectors)
-  --test-fraction F    share of a matrix --data held out for testing; with
-                       the model's seed this reproduces the training split
-                       (default: the fraction stored in the model, or 0.1
-                       for a model of an older nidim, which does not
-                       store it). A value other than the stored one is an
+  --image-size HxW     the image size of a directory of images; the model
+                       fixes it, so a value other than its size is an
+                       error (default: the model's size)
+  --test-fraction F    share of a matrix --data or a directory of images held
+                       out for testing; with the model's seed this reproduces
+                       the training split (default: the fraction stored in the
+                       model, or 0.1 for a model of an older nidim, which does
+                       not store it). A value other than the stored one is an
                        error
   --ood PATH           an out-of-distribution set to score beside the
                        built-in ones: an MNIST-style directory, of which
@@ -138,6 +143,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		return c.fail(exitUsage, "%v", err)
 	}
 	df.forCheckpoint = true
+	df.modelShape, df.modelPath = m.Config.Input, *c.model
 	train, test, dataNote, err := loadData(df, m.Config.Seed)
 	printNote(stderr, "nidim eval", dataNote.text)
 	if err != nil {
@@ -164,7 +170,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	}
 	// nidim train prints these notes only when it evaluates, so a model
 	// trained with --no-eval gets them here.
-	if df.data != "" && !isDir(df.data) {
+	if splitsByFraction(df.data) {
 		for _, note := range evaluationNotes(train, test) {
 			printNote(stderr, "nidim eval", note)
 		}
@@ -268,11 +274,22 @@ func checkRepeatedOOD(path string, earlier []string) error {
 }
 
 // oodInput reads the out-of-distribution set of --ood path: the test split
-// of an MNIST-style directory, or a matrix file read whole. It returns an
+// of an MNIST-style directory, or a directory of images or a matrix file
+// read whole. It returns an
 // error when the samples do not fit the input of the model m.
 func oodInput(path string, m *dim.Model) (*tensor.Tensor, error) {
 	var x *tensor.Tensor
-	if isDir(path) {
+	if isImageDir(path) {
+		// Read whole, in the model's image shape, as embed reads it.
+		set, _, err := readImageDir("--ood", path, "", m.Config.Input, "the model")
+		if err != nil {
+			return nil, err
+		}
+		x = imageTensor(set)
+	} else if isDir(path) {
+		if err := checkIDXDir("--ood", path); err != nil {
+			return nil, err
+		}
 		set, err := mnist.LoadDirSplit(path, "test")
 		if err != nil {
 			return nil, fmt.Errorf("--ood %s: %w", path, err)

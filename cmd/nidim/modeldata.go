@@ -36,6 +36,9 @@ type modelCommand struct {
 	// rowNumbers is the file that receives the row number in the input
 	// of each output row, or "" for none.
 	rowNumbers *string
+	// paths is the file that receives the image file of each output
+	// row, for a directory of images, or "" for none.
+	paths *string
 	// splitGiven is set by check when --split is on the command line.
 	// Without it a matrix file is read whole.
 	splitGiven bool
@@ -66,6 +69,7 @@ func newModelCommand(name string, fs *flag.FlagSet, withInput bool, stderr io.Wr
 		c.split = fs.String("split", "test", "")
 		c.batch = fs.Int("batch", 1000, "")
 		c.rowNumbers = fs.String("row-numbers", "", "")
+		c.paths = fs.String("paths", "", "")
 	}
 	return c
 }
@@ -140,6 +144,9 @@ func (c *modelCommand) checkOut(stdout io.Writer, inputs ...inputFile) int {
 	if st := c.checkRowNumbers(inputs); st >= 0 {
 		return st
 	}
+	if st := c.checkPaths(inputs); st >= 0 {
+		return st
+	}
 	if *c.out == stdoutPath {
 		if !c.stdoutCSV && isTerminal(stdout) {
 			csv := strings.TrimSuffix(c.outExample, filepath.Ext(c.outExample)) + ".csv"
@@ -197,6 +204,50 @@ func (c *modelCommand) checkRowNumbers(inputs []inputFile) int {
 		return c.fail(exitUsage, "%v", err)
 	}
 	return -1
+}
+
+// checkPaths checks that --paths, when given, applies to --data and can
+// be written, as checkRowNumbers does for --row-numbers.
+func (c *modelCommand) checkPaths(inputs []inputFile) int {
+	path := *c.paths
+	if path == "" {
+		return -1
+	}
+	if path == stdoutPath {
+		return c.fail(exitUsage, "--paths - would create a file named \"-\", because only --out writes to standard output; pass a file path, such as paths.txt")
+	}
+	if err := checkPathsFlag(path, *c.data); err != nil {
+		return c.fail(exitUsage, "%v", err)
+	}
+	inputs = append(inputs, inputFile{"--model", *c.model}, inputFile{"--data", *c.data})
+	for _, f := range []inputFile{{"--out", *c.out}, {"--row-numbers", *c.rowNumbers}} {
+		if f.path != "" && f.path != stdoutPath {
+			inputs = append(inputs, f)
+		}
+	}
+	if err := checkOutputPath("--paths", path, inputs...); err != nil {
+		return c.fail(exitUsage, "%v", err)
+	}
+	return -1
+}
+
+// writePaths writes the image file of each row of in to --paths, when
+// it is given, and returns the clause of the success message that names
+// the file, or "".
+func (c *modelCommand) writePaths(in *inputRows) (string, error) {
+	path := *c.paths
+	if path == "" {
+		return "", nil
+	}
+	text, err := writePaths(path, in)
+	if err != nil {
+		if errors.Is(err, atomicfile.ErrStopped) {
+			return "", err
+		}
+		return "", fmt.Errorf("%v; %s was not written, but the output went to %s, so any older %s does not match it; pass another --paths, and run nidim %s again",
+			err, path, c.outName(), path, c.name)
+	}
+	return text, nil
 }
 
 // writeRowNumbers writes the row numbers of in to --row-numbers, when it
@@ -303,6 +354,9 @@ type inputRows struct {
 	// order, or all rows in order.
 	numbers []int
 	total   int // rows in the input, before --split selected some
+	// paths are the image files of all rows of the input, for a
+	// directory of images, and nil otherwise.
+	paths []string
 }
 
 // input loads the rows that embed and score run through m, from --data
@@ -317,11 +371,22 @@ func (c *modelCommand) input(m *dim.Model) (*inputRows, error) {
 		split = *c.split
 	}
 	matrix := *c.data != "" && !isDir(*c.data)
-	if split != "" && matrix && m.Config.TestFraction == 0 {
+	images := *c.data != "" && isImageDir(*c.data)
+	if split != "" && (matrix || images) && m.Config.TestFraction == 0 {
 		// Checked before the file is read, which can take long.
 		return nil, noRecordedSplitError(split, *c.data, *c.model, c.name)
 	}
-	x, labels, err := modelInput(*c.data, split, m)
+	var (
+		x      *tensor.Tensor
+		labels []int
+		paths  []string
+		err    error
+	)
+	if images {
+		x, labels, paths, err = c.imageInput(m)
+	} else {
+		x, labels, err = modelInput(*c.data, split, m)
+	}
 	if x != nil && matrix {
 		first := make([]float64, x.Shape[1])
 		for k := range first {
@@ -334,8 +399,8 @@ func (c *modelCommand) input(m *dim.Model) (*inputRows, error) {
 	if err != nil {
 		return nil, err
 	}
-	in := &inputRows{x: x, labels: labels, total: x.Shape[0]}
-	if split != "" && matrix {
+	in := &inputRows{x: x, labels: labels, total: x.Shape[0], paths: paths}
+	if split != "" && (matrix || images) {
 		if m.Data == "" {
 			fmt.Fprintf(c.stderr, "nidim %s: note: %s\n", c.name, noFingerprintText(*c.model))
 		}
@@ -343,6 +408,12 @@ func (c *modelCommand) input(m *dim.Model) (*inputRows, error) {
 			return nil, err
 		}
 		in.x = selectRows(x, in.numbers)
+		if in.labels != nil {
+			in.labels = make([]int, len(in.numbers))
+			for i, r := range in.numbers {
+				in.labels[i] = labels[r]
+			}
+		}
 	} else {
 		in.numbers = make([]int, in.total)
 		for i := range in.numbers {
@@ -351,6 +422,26 @@ func (c *modelCommand) input(m *dim.Model) (*inputRows, error) {
 	}
 	printNote(c.stderr, "nidim "+c.name, scaleNote(*c.data, *c.model, m, in.x.Data))
 	return in, nil
+}
+
+// imageInput reads the directory of images --data for the model m: with
+// its channels and resized to its height and width when m takes images,
+// as readImageDir does. It prints the notes on the directory and returns
+// the samples, their labels (nil without class subdirectories) and the
+// image files.
+func (c *modelCommand) imageInput(m *dim.Model) (*tensor.Tensor, []int, []string, error) {
+	set, notes, err := readImageDir("--data", *c.data, "", m.Config.Input, *c.model)
+	for _, note := range notes {
+		printNote(c.stderr, "nidim "+c.name, note)
+	}
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	x := imageTensor(set)
+	if err := checkInputSize(m, x.Shape[1], *c.data); err != nil {
+		return nil, nil, nil, err
+	}
+	return x, set.Labels, set.Paths, nil
 }
 
 // noRecordedSplitError returns the error for --split on the matrix file
@@ -497,6 +588,9 @@ func modelInput(data, split string, m *dim.Model) (x *tensor.Tensor, labels []in
 		}
 		x, labels = set.Images, set.Labels
 	case isDir(data):
+		if err := checkIDXDir("--data", data); err != nil {
+			return nil, nil, err
+		}
 		// Only the files of the split are read, so a directory with only
 		// the test files of another data set can be embedded and scored.
 		set, err := mnist.LoadDirSplit(data, split)

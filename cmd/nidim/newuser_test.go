@@ -1564,7 +1564,7 @@ func TestTrainHelpSaysWhichViewsApply(t *testing.T) {
 	code, stdout, _ := runCmd("help", "train")
 	require.Equal(t, exitOK, code)
 	text := strings.Join(strings.Fields(stdout), " ")
-	assert.Contains(t, text, "Images, from this flag or an IDX directory, get the image views; feature vectors get the vector views")
+	assert.Contains(t, text, "Images, from this flag or a directory, get the image views; feature vectors get the vector views")
 	assert.Contains(t, text, "in the units of the data, or in standard deviations of each feature with --standardize")
 }
 

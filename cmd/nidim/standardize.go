@@ -20,6 +20,8 @@ func checkStandardizeData(df dataFlags, shape []int) error {
 	switch {
 	case df.data == "":
 		source = "without --data nidim reads the built-in MNIST images"
+	case isImageDir(df.data):
+		source = fmt.Sprintf("--data %s is a directory of image files", shellQuote(df.data))
 	case isDir(df.data):
 		source = fmt.Sprintf("--data %s is an MNIST-style directory of images", shellQuote(df.data))
 	}

@@ -123,17 +123,21 @@ Training (shared by every run; see "nidim help train"):
                        --clean-view. Both need a view flag above 0
 
 Data:
-  --data PATH          MNIST-style IDX directory or a matrix file (default:
+  --data PATH          MNIST-style IDX directory, a directory of images or
+                       a matrix file, as for nidim train (default:
                        built-in MNIST)
   --labels FILE        class labels for a matrix --data, one per row, as
                        class numbers 0, 1, 2, ... up to 1000000 (not names)
                        (default: none, which skips the probe and kNN)
   --image-shape C,H,W  sample shape of a matrix --data (default: feature
                        vectors)
-  --test-fraction F    share of a matrix --data held out for testing (default
-                       0.1), the same for every run: the rows are shuffled with
-                       --seed and the last F x rows, rounded, are held out,
-                       whatever their labels
+  --image-size HxW     resize every image of a directory of images to
+                       HxW, as in nidim train (default: the size of the
+                       first image, which all must have)
+  --test-fraction F    share of a matrix --data or a directory of images held
+                       out for testing (default 0.1), the same for every run:
+                       the rows are shuffled with --seed and the last F x
+                       rows, rounded, are held out, whatever their labels
 `
 
 func runSweep(args []string, stdout, stderr io.Writer) int {
@@ -493,7 +497,7 @@ func fitSweepBatch(runs []dim.SweepRun, base *dim.Config, nTrain, nTest int, rec
 func fewTestRowsError(nTest, rows int, df dataFlags, stored float64, skip string) error {
 	fix := "use more data"
 	switch {
-	case df.data == "" || isDir(df.data):
+	case !splitsByFraction(df.data):
 	case stored > 0:
 		fix = fmt.Sprintf("the model was trained with --test-fraction %v, which fixes the split, so train it again with a larger --test-fraction or more data", stored)
 	default:

@@ -178,27 +178,50 @@ Training:
 
 Data and output:
   --data PATH          a directory with the four MNIST-style IDX files
-                       (train-images-idx3-ubyte[.gz] and so on), or one
-                       matrix file (.npy, .csv, .tsv, .txt, optionally .gz)
-                       with one sample per row (default: built-in MNIST).
-                       A single IDX file is a matrix too: its raw values,
-                       0-255 for images, one flattened sample per row. So
-                       is an .npy array of more dimensions, such as
-                       (N, H, W): --image-shape makes its rows images
+                       (train-images-idx3-ubyte[.gz] and so on), a directory
+                       of images, or one matrix file (.npy, .csv, .tsv, .txt,
+                       optionally .gz) with one sample per row (default:
+                       built-in MNIST). A single IDX file is a matrix too: its
+                       raw values, 0-255 for images, one flattened sample per
+                       row. So is an .npy array of more dimensions, such as
+                       (N, H, W): --image-shape makes its rows images. A
+                       directory of images holds PNG, JPEG or GIF files (.png,
+                       .jpg, .jpeg, .gif, any case): one subdirectory per
+                       class, the classes numbered 0, 1, 2, ... in sorted name
+                       order, or the files directly in it, unlabelled; not
+                       both. Its rows are the files in that order, sorted
+                       within each class. Other files and hidden entries
+                       (names starting with a dot) are skipped, and a note
+                       counts them; symbolic links are followed. Pixels are
+                       scaled to [0, 1]. Grayscale images give 1 channel; if
+                       any image has colour (a pixel whose red, green and blue
+                       differ) every image gets 3 (red, green, blue), and a
+                       note says so. Alpha is dropped. The directory is split
+                       like a matrix file, with --test-fraction and --seed,
+                       and the checkpoint stores the sample shape C,H,W, which
+                       embed, score and eval read the directory in. A file
+                       that does not decode is an error naming it, and so is a
+                       set of images whose size, read from the headers before
+                       decoding, would not fit in memory
   --labels FILE        class labels for a matrix --data, one per row, as
                        class numbers 0, 1, 2, ... up to 1000000 (not names)
                        (default: none, which skips the probe and kNN)
   --image-shape C,H,W  sample shape of a matrix --data (default: feature
-                       vectors). Images, from this flag or an IDX
-                       directory, get the image views; feature vectors get
-                       the vector views
-  --test-fraction F    share of a matrix --data held out for testing (default
-                       0.1). The rows are shuffled with --seed and the last F x
-                       rows, rounded, are held out, whatever their labels: the
-                       split is not stratified, so a rare class can miss the
-                       test split. The checkpoint stores F, and eval and
-                       --resume split the file with it and the seed, so they
-                       need it only for a checkpoint of an older nidim
+                       vectors). Images, from this flag or a directory, get
+                       the image views; feature vectors get the vector views
+  --image-size HxW     resize every image of a directory of images to height H
+                       and width W, such as 28x28, with an area-averaging
+                       filter: each output pixel is the mean of the source
+                       area it covers (default: the size of the first image;
+                       an image of another size is then an error)
+  --test-fraction F    share of a matrix --data or a directory of images held
+                       out for testing (default 0.1). The rows are shuffled
+                       with --seed and the last F x rows, rounded, are held
+                       out, whatever their labels: the split is not
+                       stratified, so a rare class can miss the test split.
+                       The checkpoint stores F, and eval and --resume split
+                       the file with it and the seed, so they need it only for
+                       a checkpoint of an older nidim
   --out FILE           checkpoint path (default nidim-model.safetensors, or
                        the --resume FILE); no run replaces the checkpoint
                        of another unfinished run, which --resume continues,
@@ -324,17 +347,24 @@ const defaultTestFraction = 0.1
 // dataFlags select the data set, shared by train, eval and sweep.
 type dataFlags struct {
 	data, labels, imageShape string
-	testFraction             float64
+	// imageSize is the --image-size of a directory of images, HxW.
+	imageSize    string
+	testFraction float64
 	// forCheckpoint is set when the data goes through the model of an
 	// existing checkpoint, as in eval and train --resume. Its sample
 	// shape is fixed, so no note suggests another --image-shape.
 	forCheckpoint bool
+	// modelShape is the input shape of that checkpoint, read from
+	// modelPath, or nil. A directory of images is read in its shape.
+	modelShape []int
+	modelPath  string
 }
 
 func (d *dataFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&d.data, "data", "", "")
 	fs.StringVar(&d.labels, "labels", "", "")
 	fs.StringVar(&d.imageShape, "image-shape", "", "")
+	fs.StringVar(&d.imageSize, "image-size", "", "")
 	fs.Float64Var(&d.testFraction, "test-fraction", defaultTestFraction, "")
 }
 
@@ -343,7 +373,7 @@ func (d *dataFlags) register(fs *flag.FlagSet) {
 // without .gz.
 func (d *dataFlags) inputs() []inputFile {
 	files := []inputFile{{"--data", d.data}, {"--labels", d.labels}}
-	if d.data != "" && isDir(d.data) {
+	if d.data != "" && isIDXDir(d.data) {
 		files = files[1:]
 		for _, name := range []string{mnist.TrainImages, mnist.TrainLabels, mnist.TestImages, mnist.TestLabels} {
 			for _, ext := range []string{"", ".gz"} {
@@ -361,12 +391,13 @@ func (d *dataFlags) args() string {
 	var b strings.Builder
 	for _, f := range []struct{ name, value string }{
 		{"--data", d.data}, {"--labels", d.labels}, {"--image-shape", d.imageShape},
+		{"--image-size", d.imageSize},
 	} {
 		if f.value != "" {
 			fmt.Fprintf(&b, " %s %s", f.name, shellQuote(f.value))
 		}
 	}
-	if d.data != "" && !isDir(d.data) && d.testFraction != defaultTestFraction {
+	if splitsByFraction(d.data) && d.testFraction != defaultTestFraction {
 		fmt.Fprintf(&b, " --test-fraction %v", d.testFraction)
 	}
 	return b.String()
@@ -379,7 +410,7 @@ func (d *dataFlags) args() string {
 // data, or written before nidim stored the fraction, leaves d as it is.
 func (d *dataFlags) useModelFraction(path string, m *dim.Model, flagGiven bool) error {
 	stored := m.Config.TestFraction
-	if stored == 0 || d.data == "" || isDir(d.data) {
+	if stored == 0 || !splitsByFraction(d.data) {
 		return nil
 	}
 	if !flagGiven {
@@ -576,6 +607,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		if err := df.useModelFraction(*resume, m, explicit["test-fraction"]); err != nil {
 			return fail(exitUsage, "%v", err)
 		}
+		df.modelShape, df.modelPath = m.Config.Input, *resume
 		if !explicit["epochs"] {
 			*epochs = m.Config.Epochs // the run's own target
 		}
@@ -667,7 +699,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(exitUsage, "%v", err)
 	}
-	if model == nil && df.data != "" && !isDir(df.data) {
+	if model == nil && splitsByFraction(df.data) {
 		// Stored so that eval and --resume split the file alike.
 		cfg.TestFraction = df.testFraction
 	}
@@ -689,7 +721,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		}
 		// These notes concern the evaluation of the test split. --no-eval
 		// skips it, and nidim eval prints them when it runs.
-		if df.data != "" && !isDir(df.data) && !*noEval {
+		if splitsByFraction(df.data) && !*noEval {
 			featureNotes = append(featureNotes, evaluationNotes(train, test)...)
 		}
 	}
@@ -742,7 +774,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		// here, once the data fingerprint has shown that this fraction
 		// gives its split. Set earlier, the advice above would call a
 		// guessed fraction the stored one.
-		if model.Config.TestFraction == 0 && df.data != "" && !isDir(df.data) {
+		if model.Config.TestFraction == 0 && splitsByFraction(df.data) {
 			model.Config.TestFraction = df.testFraction
 		}
 	}
@@ -1532,6 +1564,13 @@ func loadData(df dataFlags, seed uint64) (train, test *dim.Dataset, note layoutN
 			mnist.TrainImages, mnist.TrainLabels, mnist.TestImages, mnist.TestLabels)
 		return nil, nil, layoutNote{}, noBuiltinMNISTError(files)
 	}
+	if df.data != "" && isImageDir(df.data) {
+		return loadImageData(df, seed)
+	}
+	if df.imageSize != "" {
+		return nil, nil, layoutNote{}, fmt.Errorf("%s %s applies to a directory of images, but --data %s is not one; drop %s",
+			imageSizeFlag, shellQuote(df.imageSize), dataName(df.data), imageSizeFlag)
+	}
 	if df.data == "" || isDir(df.data) {
 		if df.labels != "" {
 			return nil, nil, layoutNote{}, matrixOnlyError("--labels", df.labels, df.data)
@@ -1541,6 +1580,11 @@ func loadData(df dataFlags, seed uint64) (train, test *dim.Dataset, note layoutN
 		}
 		if df.testFraction != defaultTestFraction {
 			return nil, nil, layoutNote{}, fmt.Errorf("--test-fraction applies to a matrix file --data; an MNIST-style data set has its own test split")
+		}
+		if df.data != "" {
+			if err := checkIDXDir("--data", df.data); err != nil {
+				return nil, nil, layoutNote{}, err
+			}
 		}
 		var tr, te *mnist.Set
 		if df.data == "" {
@@ -1562,6 +1606,10 @@ func loadData(df dataFlags, seed uint64) (train, test *dim.Dataset, note layoutN
 // matrix file --data, given with value, when --data is data: empty for the
 // built-in MNIST, or an MNIST-style directory.
 func matrixOnlyError(flagName, value, data string) error {
+	if data != "" && isImageDir(data) {
+		return fmt.Errorf("%s %s applies to a matrix file --data, but --data %s is a directory of images, which takes its labels from its class subdirectories and its image shape from the files; drop %s",
+			flagName, shellQuote(value), shellQuote(data), flagName)
+	}
 	if data == "" {
 		return fmt.Errorf("%s %s applies to a matrix file --data, but no --data was given, so nidim would read the built-in MNIST, which has its own labels and image shape; pass --data FILE with one sample per row, or drop %s",
 			flagName, shellQuote(value), flagName)
@@ -1957,9 +2005,17 @@ func loadMatrixData(df dataFlags, seed uint64) (train, test *dim.Dataset, note l
 		}
 	}
 
+	train, test, err = splitRows(df, seed, rows, cols, shape, labels, func(i int) float32 { return float32(values[i]) })
+	return train, test, note, err
+}
+
+// splitRows splits the rows x cols samples, whose value i is value(i),
+// into a training and a test split: the rows shuffled with seed and the
+// last --test-fraction of them held out. labels, one per row, may be nil.
+func splitRows(df dataFlags, seed uint64, rows, cols int, shape []int, labels []int, value func(i int) float32) (train, test *dim.Dataset, err error) {
 	nTest := testRowCount(rows, df.testFraction)
 	if nTest < 1 || rows-nTest < 2 {
-		return nil, nil, note, splitSizeError(df, rows, nTest)
+		return nil, nil, splitSizeError(df, rows, nTest)
 	}
 	order := shuffledRows(rows, seed)
 	split := func(idx []int) *dim.Dataset {
@@ -1970,7 +2026,7 @@ func loadMatrixData(df dataFlags, seed uint64) (train, test *dim.Dataset, note l
 		}
 		for i, r := range idx {
 			for k := 0; k < cols; k++ {
-				x.Data[i*cols+k] = float32(values[r*cols+k])
+				x.Data[i*cols+k] = value(r*cols + k)
 			}
 			if ls != nil {
 				ls[i] = labels[r]
@@ -1978,7 +2034,7 @@ func loadMatrixData(df dataFlags, seed uint64) (train, test *dim.Dataset, note l
 		}
 		return &dim.Dataset{X: x, Shape: shape, Labels: ls}
 	}
-	return split(order[:rows-nTest]), split(order[rows-nTest:]), note, nil
+	return split(order[:rows-nTest]), split(order[rows-nTest:]), nil
 }
 
 // testRowCount returns how many of rows rows the test fraction f holds

@@ -1,0 +1,199 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/nidim/nidim/dim"
+	"github.com/nidim/nidim/internal/atomicfile"
+	"github.com/nidim/nidim/internal/imagedir"
+	"github.com/nidim/nidim/internal/mnist"
+	"github.com/nidim/nidim/tensor"
+)
+
+// idxNames are the files whose presence makes a directory MNIST-style.
+var idxNames = []string{mnist.TrainImages, mnist.TrainLabels, mnist.TestImages, mnist.TestLabels}
+
+// hasIDXFiles reports whether dir contains one of the four MNIST IDX
+// files, plain or gzipped.
+func hasIDXFiles(dir string) bool {
+	for _, name := range idxNames {
+		for _, ext := range []string{"", ".gz"} {
+			if fi, err := os.Stat(filepath.Join(dir, name+ext)); err == nil && !fi.IsDir() {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// isImageDir reports whether path is a directory of images: a directory
+// without MNIST IDX files that holds image files, directly or in
+// subdirectories. Every other directory is read as MNIST-style, and
+// checkIDXDir rejects those that are not.
+func isImageDir(path string) bool {
+	return isDir(path) && !hasIDXFiles(path) && imagedir.Contains(path)
+}
+
+// isIDXDir reports whether path is a directory read as MNIST-style.
+func isIDXDir(path string) bool {
+	return isDir(path) && !isImageDir(path)
+}
+
+// splitsByFraction reports whether --data data is split by
+// --test-fraction: a matrix file or a directory of images.
+func splitsByFraction(data string) bool {
+	return data != "" && !isIDXDir(data)
+}
+
+// checkIDXDir returns an error when dir, given with flagName, has both
+// layouts that nidim reads from a directory, or neither.
+func checkIDXDir(flagName, dir string) error {
+	idx := fmt.Sprintf("the MNIST-style IDX files (%s, %s, %s and %s, plain or gzipped)",
+		mnist.TrainImages, mnist.TrainLabels, mnist.TestImages, mnist.TestLabels)
+	images := fmt.Sprintf("image files (%s), directly or in one subdirectory per class", imagedir.ExtensionList)
+	if !hasIDXFiles(dir) {
+		return fmt.Errorf("%s %s contains neither %s nor %s; pass a directory with one of the two", flagName, shellQuote(dir), idx, images)
+	}
+	if imagedir.Contains(dir) {
+		return fmt.Errorf("%s %s contains both %s and %s, so nidim cannot tell which to read; move one of them to another directory", flagName, shellQuote(dir), idx, images)
+	}
+	return nil
+}
+
+// imageSizeFlag is the flag that resizes the images of a directory.
+const imageSizeFlag = "--image-size"
+
+// readImageDir reads the directory of images dir, given with flagName.
+// size is the --image-size value or "". shape, when it has three
+// dimensions, is the C,H,W input of a trained model: the images are then
+// given its channels and resized to its height and width, and a size
+// other than the model's is an error. The notes say which files were
+// skipped, which images were given three channels and, for a model, which
+// were resized.
+func readImageDir(flagName, dir, size string, shape []int, path string) (*imagedir.Set, []string, error) {
+	opt := imagedir.Options{SizeFlag: imageSizeFlag, MaxBytes: float64(physicalMemory())}
+	if size != "" {
+		h, w, err := imagedir.ParseSize(size)
+		if err != nil {
+			return nil, nil, fmt.Errorf("invalid %s %q; use HEIGHTxWIDTH, such as 28x28", imageSizeFlag, size)
+		}
+		opt.Height, opt.Width = h, w
+	}
+	fromModel := len(shape) == 3
+	if fromModel {
+		if size != "" && (opt.Height != shape[1] || opt.Width != shape[2]) {
+			return nil, nil, fmt.Errorf("%s %s differs from the %dx%d images that %s was trained on; drop %s, which the model fixes",
+				imageSizeFlag, size, shape[1], shape[2], path, imageSizeFlag)
+		}
+		opt.Height, opt.Width = shape[1], shape[2]
+		if shape[0] == 1 || shape[0] == 3 {
+			opt.Channels = shape[0]
+		}
+	}
+	set, err := imagedir.Load(dir, opt)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s %s: %w", flagName, shellQuote(dir), err)
+	}
+	var notes []string
+	if set.Skipped > 0 {
+		notes = append(notes, fmt.Sprintf("%s %s: skipped %s that %s not image files (%s) or %s hidden, such as .DS_Store",
+			flagName, shellQuote(dir), plural(set.Skipped, "entry", "entries"), isAre(set.Skipped), imagedir.ExtensionList, isAre(set.Skipped)))
+	}
+	if set.Gray > 0 {
+		notes = append(notes, fmt.Sprintf("%s %s: %d of the %d images are grayscale, but others have colour, so every image has 3 channels (red, green, blue) and the grayscale ones have three equal channels",
+			flagName, shellQuote(dir), set.Gray, set.N))
+	}
+	if fromModel && set.Resized > 0 {
+		notes = append(notes, fmt.Sprintf("%s %s: resized %d of the %d images to %dx%d, the input size of %s, with the area-averaging filter of nidim train --image-size",
+			flagName, shellQuote(dir), set.Resized, set.N, set.Height, set.Width, path))
+	}
+	return set, notes, nil
+}
+
+// isAre returns the verb for n things.
+func isAre(n int) string {
+	if n == 1 {
+		return "is"
+	}
+	return "are"
+}
+
+// imageTensor returns the samples of set as an N x (C*H*W) tensor.
+func imageTensor(set *imagedir.Set) *tensor.Tensor {
+	return &tensor.Tensor{Shape: []int{set.N, set.Channels * set.Height * set.Width}, Data: set.X}
+}
+
+// loadImageData returns the training and test splits of the directory of
+// images --data, split as a matrix file is: shuffled with seed, with the
+// last --test-fraction held out.
+func loadImageData(df dataFlags, seed uint64) (train, test *dim.Dataset, note layoutNote, err error) {
+	if df.labels != "" {
+		return nil, nil, note, fmt.Errorf("--labels %s applies to a matrix file --data, but --data %s is a directory of images, which takes its labels from its class subdirectories; drop --labels",
+			shellQuote(df.labels), shellQuote(df.data))
+	}
+	if df.imageShape != "" {
+		return nil, nil, note, fmt.Errorf("--image-shape %s applies to a matrix file --data, but --data %s is a directory of images, whose channels and size come from the files; drop --image-shape, and pass --image-size HxW to resize the images",
+			shellQuote(df.imageShape), shellQuote(df.data))
+	}
+	if !(df.testFraction > 0 && df.testFraction < 1) {
+		return nil, nil, note, fmt.Errorf("invalid --test-fraction %v; use a share between 0 and 1 such as 0.1", df.testFraction)
+	}
+	set, notes, err := readImageDir("--data", df.data, df.imageSize, df.modelShape, df.modelPath)
+	if err != nil {
+		return nil, nil, note, err
+	}
+	note.text = strings.Join(notes, ". ")
+	shape := []int{set.Channels, set.Height, set.Width}
+	cols := len(set.X) / set.N
+	train, test, err = splitRows(df, seed, set.N, cols, shape, set.Labels, func(i int) float32 { return set.X[i] })
+	return train, test, note, err
+}
+
+// checkPathsFlag returns an error when --paths is given for data that is
+// not a directory of images, whose rows have no file names.
+func checkPathsFlag(paths, data string) error {
+	if paths == "" || (data != "" && isImageDir(data)) {
+		return nil
+	}
+	return fmt.Errorf("--paths %s writes the image file of each output row, but --data %s is not a directory of images; drop --paths, and use --row-numbers for the row of each output in the input",
+		shellQuote(paths), dataName(data))
+}
+
+// dataName returns the --data value for messages.
+func dataName(data string) string {
+	if data == "" {
+		return "(the built-in MNIST)"
+	}
+	return shellQuote(data)
+}
+
+// writePaths writes the file names of the selected rows of in to path,
+// one per line, in output order, and returns the clause of the success
+// message that names the file. A name with a line break cannot be
+// written one per line, so it is an error.
+func writePaths(path string, in *inputRows) (string, error) {
+	names := make([]string, len(in.numbers))
+	for i, r := range in.numbers {
+		names[i] = in.paths[r]
+		if strings.ContainsAny(names[i], "\n\r") {
+			return "", fmt.Errorf("the image file %q has a line break in its name, which --paths %s cannot write one per line; rename the file, or drop --paths and use --row-numbers", names[i], path)
+		}
+	}
+	err := atomicfile.Write(path, 0o644, func(w io.Writer) error {
+		b := bufio.NewWriter(w)
+		for _, name := range names {
+			b.WriteString(name)
+			b.WriteByte('\n')
+		}
+		return b.Flush()
+	})
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf(", and their image files, one per line, to %s", path), nil
+}
