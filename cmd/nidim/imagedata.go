@@ -32,7 +32,7 @@ func hasIDXFiles(dir string) bool {
 }
 
 // isImageDir reports whether path is a directory of images: a directory
-// without MNIST IDX files that holds image files, directly or in
+// without MNIST IDX files that contains image files, directly or in
 // subdirectories. Every other directory is read as MNIST-style, and
 // checkIDXDir rejects those that are not.
 func isImageDir(path string) bool {
@@ -68,26 +68,27 @@ func checkIDXDir(flagName, dir string) error {
 // imageSizeFlag is the flag that resizes the images of a directory.
 const imageSizeFlag = "--image-size"
 
-// readImageDir reads the directory of images dir, given with flagName.
+// readImageDir reads the directory of images dir, given with flagName,
+// and returns it with a note, or "".
 // size is the --image-size value or "". shape, when it has three
 // dimensions, is the C,H,W input of a trained model: the images are then
 // given its channels and resized to its height and width, and a size
-// other than the model's is an error. The notes say which files were
-// skipped, which images were given three channels and, for a model, which
-// were resized.
-func readImageDir(flagName, dir, size string, shape []int, path string) (*imagedir.Set, []string, error) {
+// other than the model's is an error. The note counts the skipped files,
+// the images with colour and, for a model, the resized images.
+func readImageDir(flagName, dir, size string, shape []int, path string) (*imagedir.Set, string, error) {
 	opt := imagedir.Options{SizeFlag: imageSizeFlag, MaxBytes: float64(physicalMemory())}
 	if size != "" {
 		h, w, err := imagedir.ParseSize(size)
 		if err != nil {
-			return nil, nil, fmt.Errorf("invalid %s %q; use HEIGHTxWIDTH, such as 28x28", imageSizeFlag, size)
+			return nil, "", fmt.Errorf("invalid %s %q; use HEIGHTxWIDTH, such as 28x28", imageSizeFlag, size)
 		}
 		opt.Height, opt.Width = h, w
 	}
+
 	fromModel := len(shape) == 3
 	if fromModel {
 		if size != "" && (opt.Height != shape[1] || opt.Width != shape[2]) {
-			return nil, nil, fmt.Errorf("%s %s differs from the %dx%d images that %s was trained on; drop %s, which the model fixes",
+			return nil, "", fmt.Errorf("%s %s differs from the %dx%d images that %s was trained on; drop %s, which the model fixes",
 				imageSizeFlag, size, shape[1], shape[2], path, imageSizeFlag)
 		}
 		opt.Height, opt.Width = shape[1], shape[2]
@@ -97,30 +98,35 @@ func readImageDir(flagName, dir, size string, shape []int, path string) (*imaged
 	}
 	set, err := imagedir.Load(dir, opt)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s %s: %w", flagName, shellQuote(dir), err)
+		return nil, "", fmt.Errorf("%s %s: %w", flagName, shellQuote(dir), err)
 	}
+
 	var notes []string
 	if set.Skipped > 0 {
-		notes = append(notes, fmt.Sprintf("%s %s: skipped %s that %s not image files (%s) or %s hidden, such as .DS_Store",
-			flagName, shellQuote(dir), plural(set.Skipped, "entry", "entries"), isAre(set.Skipped), imagedir.ExtensionList, isAre(set.Skipped)))
+		notes = append(notes, fmt.Sprintf("skipped %s that nidim does not read: files other than %s, hidden entries (names that start with a dot, such as .DS_Store) and directories inside class directories",
+			plural(set.Skipped, "entry", "entries"), imagedir.ExtensionList))
 	}
-	if set.Gray > 0 {
-		notes = append(notes, fmt.Sprintf("%s %s: %d of the %d images are grayscale, but others have colour, so every image has 3 channels (red, green, blue) and the grayscale ones have three equal channels",
-			flagName, shellQuote(dir), set.Gray, set.N))
+	switch {
+	case set.Channels == 3 && !fromModel:
+		gray := ""
+		if set.Gray > 0 {
+			gray = fmt.Sprintf(", and the %d grayscale ones have three equal channels", set.Gray)
+		}
+		notes = append(notes, fmt.Sprintf("%d of the %d images have colour, so every image has 3 channels (red, green, blue; alpha is dropped)%s",
+			set.N-set.Gray, set.N, gray))
+	case set.Gray > 0:
+		notes = append(notes, fmt.Sprintf("%s takes 3 channels, so the %d grayscale images of the %d have three equal channels",
+			path, set.Gray, set.N))
 	}
 	if fromModel && set.Resized > 0 {
-		notes = append(notes, fmt.Sprintf("%s %s: resized %d of the %d images to %dx%d, the input size of %s, with the area-averaging filter of nidim train --image-size",
-			flagName, shellQuote(dir), set.Resized, set.N, set.Height, set.Width, path))
+		notes = append(notes, fmt.Sprintf("resized %d of the %d images to %dx%d, the input size of %s, with the area-averaging filter of nidim train --image-size",
+			set.Resized, set.N, set.Height, set.Width, path))
 	}
-	return set, notes, nil
-}
-
-// isAre returns the verb for n things.
-func isAre(n int) string {
-	if n == 1 {
-		return "is"
+	note := ""
+	if len(notes) > 0 {
+		note = fmt.Sprintf("%s %s: %s", flagName, shellQuote(dir), strings.Join(notes, ". "))
 	}
-	return "are"
+	return set, note, nil
 }
 
 // imageTensor returns the samples of set as an N x (C*H*W) tensor.
@@ -143,11 +149,11 @@ func loadImageData(df dataFlags, seed uint64) (train, test *dim.Dataset, note la
 	if !(df.testFraction > 0 && df.testFraction < 1) {
 		return nil, nil, note, fmt.Errorf("invalid --test-fraction %v; use a share between 0 and 1 such as 0.1", df.testFraction)
 	}
-	set, notes, err := readImageDir("--data", df.data, df.imageSize, df.modelShape, df.modelPath)
+	set, text, err := readImageDir("--data", df.data, df.imageSize, df.modelShape, df.modelPath)
 	if err != nil {
 		return nil, nil, note, err
 	}
-	note.text = strings.Join(notes, ". ")
+	note.text = text
 	shape := []int{set.Channels, set.Height, set.Width}
 	cols := len(set.X) / set.N
 	train, test, err = splitRows(df, seed, set.N, cols, shape, set.Labels, func(i int) float32 { return set.X[i] })
@@ -172,17 +178,24 @@ func dataName(data string) string {
 	return shellQuote(data)
 }
 
+// checkPathNames returns an error for an image file whose name has a
+// line break, which --paths, one name per line, cannot write.
+func checkPathNames(flagValue string, names []string) error {
+	for _, name := range names {
+		if strings.ContainsAny(name, "\n\r") {
+			return fmt.Errorf("the image file %q has a line break in its name, which --paths %s cannot write one per line; rename the file, or drop --paths and use --row-numbers", name, flagValue)
+		}
+	}
+	return nil
+}
+
 // writePaths writes the file names of the selected rows of in to path,
 // one per line, in output order, and returns the clause of the success
-// message that names the file. A name with a line break cannot be
-// written one per line, so it is an error.
+// message that names the file.
 func writePaths(path string, in *inputRows) (string, error) {
 	names := make([]string, len(in.numbers))
 	for i, r := range in.numbers {
 		names[i] = in.paths[r]
-		if strings.ContainsAny(names[i], "\n\r") {
-			return "", fmt.Errorf("the image file %q has a line break in its name, which --paths %s cannot write one per line; rename the file, or drop --paths and use --row-numbers", names[i], path)
-		}
 	}
 	err := atomicfile.Write(path, 0o644, func(w io.Writer) error {
 		b := bufio.NewWriter(w)

@@ -430,12 +430,15 @@ func (c *modelCommand) input(m *dim.Model) (*inputRows, error) {
 // the samples, their labels (nil without class subdirectories) and the
 // image files.
 func (c *modelCommand) imageInput(m *dim.Model) (*tensor.Tensor, []int, []string, error) {
-	set, notes, err := readImageDir("--data", *c.data, "", m.Config.Input, *c.model)
-	for _, note := range notes {
-		printNote(c.stderr, "nidim "+c.name, note)
-	}
+	set, note, err := readImageDir("--data", *c.data, "", m.Config.Input, *c.model)
+	printNote(c.stderr, "nidim "+c.name, note)
 	if err != nil {
 		return nil, nil, nil, err
+	}
+	if *c.paths != "" {
+		if err := checkPathNames(*c.paths, set.Paths); err != nil {
+			return nil, nil, nil, err
+		}
 	}
 	x := imageTensor(set)
 	if err := checkInputSize(m, x.Shape[1], *c.data); err != nil {

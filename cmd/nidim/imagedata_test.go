@@ -1,0 +1,227 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/nidim/nidim/dim"
+	"github.com/nidim/nidim/tensor"
+)
+
+// writeImageFolder writes 20 gray 8 x 8 PNG files into each of the class
+// directories a and b under a new directory, and returns it with the
+// pixels of every file, scaled to [0, 1], keyed by path.
+func writeImageFolder(t *testing.T) (string, map[string][]float32) {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "photos")
+	pixels := map[string][]float32{}
+	for c, class := range []string{"a", "b"} {
+		require.NoError(t, os.MkdirAll(filepath.Join(dir, class), 0o755))
+		for i := range 20 {
+			img := image.NewGray(image.Rect(0, 0, 8, 8))
+			values := make([]float32, 64)
+			for y := range 8 {
+				for x := range 8 {
+					v := uint8((x*17+y*5+i*13)%128 + 127*c)
+					img.SetGray(x, y, color.Gray{Y: v})
+					values[y*8+x] = float32(v) / 255
+				}
+			}
+			path := filepath.Join(dir, class, fmt.Sprintf("%03d.png", i))
+			var b bytes.Buffer
+			require.NoError(t, png.Encode(&b, img))
+			require.NoError(t, os.WriteFile(path, b.Bytes(), 0o644))
+			pixels[path] = values
+		}
+	}
+	return dir, pixels
+}
+
+func TestImageFolderTrainEmbed(t *testing.T) {
+	dir, pixels := writeImageFolder(t)
+	model := filepath.Join(t.TempDir(), "m.safetensors")
+	code, _, stderr := runCmd("train", "--data", dir, "--epochs", "1", "--batch", "16", "--dim", "2", "--encoder", "cnn", "--no-eval", "--out", model)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "36 training and 4 test samples of shape [1 8 8]")
+
+	m, err := dim.LoadModel(model)
+	require.NoError(t, err)
+	assert.Equal(t, []int{1, 8, 8}, m.Config.Input)
+	assert.Equal(t, 0.1, m.Config.TestFraction)
+
+	out := t.TempDir()
+	emb, rows, paths := filepath.Join(out, "e.npy"), filepath.Join(out, "r.csv"), filepath.Join(out, "p.txt")
+	for _, split := range []string{"", "test", "train"} {
+		args := []string{"embed", model, "--data", dir, "--out", emb, "--row-numbers", rows, "--paths", paths}
+		if split != "" {
+			args = append(args, "--split", split)
+		}
+		code, _, stderr = runCmd(args...)
+		require.Equal(t, exitOK, code, stderr)
+
+		names := strings.Split(strings.TrimSuffix(string(readFile(t, paths)), "\n"), "\n")
+		numbers, n, _, err := tensor.ReadMatrixFile(rows)
+		require.NoError(t, err)
+		require.Equal(t, len(names), n, split)
+		want := map[string]int{"": 40, "test": 4, "train": 36}[split]
+		require.Len(t, names, want, split)
+
+		// The rows of the output are the embeddings of the pixels that
+		// were written to the files named in --paths, and the row numbers
+		// count the files in sorted order: a/000.png to b/019.png.
+		x := tensor.New(len(names), 64)
+		for i, name := range names {
+			require.Contains(t, pixels, name)
+			copy(x.Data[i*64:], pixels[name])
+			class, file := filepath.Base(filepath.Dir(name)), filepath.Base(name)
+			var k int
+			_, err := fmt.Sscanf(file, "%03d.png", &k)
+			require.NoError(t, err)
+			if class == "b" {
+				k += 20
+			}
+			assert.Equal(t, float64(k), numbers[i], "row number of %s", name)
+		}
+		z, err := m.Embed(x, 100)
+		require.NoError(t, err)
+		got, r, c, err := tensor.ReadMatrixFile(emb)
+		require.NoError(t, err)
+		require.Equal(t, [2]int{len(names), 2}, [2]int{r, c})
+		for i, v := range z.Data {
+			assert.Equal(t, float64(v), got[i], "embedding value %d of --split %q", i, split)
+		}
+	}
+
+	// eval finds the same split through the stored fingerprint.
+	code, _, stderr = runCmd("eval", model, "--data", dir)
+	require.Equal(t, exitOK, code, stderr)
+}
+
+func TestImageFolderResizeStored(t *testing.T) {
+	dir, _ := writeImageFolder(t)
+	model := filepath.Join(t.TempDir(), "m.safetensors")
+	code, _, stderr := runCmd("train", "--data", dir, "--image-size", "4x4", "--epochs", "1", "--batch", "16", "--dim", "2", "--no-eval", "--out", model)
+	require.Equal(t, exitOK, code, stderr)
+	m, err := dim.LoadModel(model)
+	require.NoError(t, err)
+	assert.Equal(t, []int{1, 4, 4}, m.Config.Input)
+
+	// embed without flags resizes the 8 x 8 files to the model's 4 x 4.
+	emb := filepath.Join(t.TempDir(), "e.npy")
+	code, _, stderr = runCmd("embed", model, "--data", dir, "--split", "test", "--out", emb)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "resized 40 of the 40 images to 4x4, the input size of "+model)
+
+	// eval reads the directory in the model's size too, so the
+	// fingerprint matches; another --image-size is an error.
+	code, _, stderr = runCmd("eval", model, "--data", dir)
+	require.Equal(t, exitOK, code, stderr)
+	code, _, stderr = runCmd("eval", model, "--data", dir, "--image-size", "8x8")
+	assert.Equal(t, exitUsage, code)
+	assert.Equal(t, "nidim eval: --image-size 8x8 differs from the 4x4 images that "+model+" was trained on; drop --image-size, which the model fixes.\n", stderr)
+}
+
+func TestImageFolderErrors(t *testing.T) {
+	dir, _ := writeImageFolder(t)
+	bad := filepath.Join(dir, "a", "005.png")
+	require.NoError(t, os.WriteFile(bad, []byte("\x89PNG\r\n\x1a\n truncated"), 0o644))
+	code, _, stderr := runCmd("train", "--data", dir, "--epochs", "1", "--no-eval", "--out", filepath.Join(t.TempDir(), "m.safetensors"))
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "nidim train: --data "+dir+": "+bad+" cannot be decoded (")
+
+	empty := t.TempDir()
+	code, _, stderr = runCmd("train", "--data", empty, "--epochs", "1", "--no-eval")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "--data "+empty+" contains neither the MNIST-style IDX files (train-images-idx3-ubyte,")
+	assert.Contains(t, stderr, "nor image files (.png, .jpg, .jpeg or .gif), directly or in one subdirectory per class")
+
+	both := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(both, "train-images-idx3-ubyte"), nil, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(both, "x.png"), nil, 0o644))
+	code, _, stderr = runCmd("train", "--data", both, "--epochs", "1", "--no-eval")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "contains both the MNIST-style IDX files")
+
+	odd := filepath.Join(t.TempDir(), "odd")
+	require.NoError(t, os.MkdirAll(odd, 0o755))
+	var b bytes.Buffer
+	require.NoError(t, png.Encode(&b, image.NewGray(image.Rect(0, 0, 8, 8))))
+	require.NoError(t, os.WriteFile(filepath.Join(odd, "1.png"), b.Bytes(), 0o644))
+	b.Reset()
+	require.NoError(t, png.Encode(&b, image.NewGray(image.Rect(0, 0, 6, 8))))
+	require.NoError(t, os.WriteFile(filepath.Join(odd, "2.png"), b.Bytes(), 0o644))
+	code, _, stderr = runCmd("train", "--data", odd, "--epochs", "1", "--no-eval")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, filepath.Join(odd, "2.png")+" is 8x6 (height x width), but the first image, "+filepath.Join(odd, "1.png")+", is 8x8")
+	assert.Contains(t, stderr, "pass --image-size 8x8 to resize every image")
+}
+
+func TestImageFolderFlagConflicts(t *testing.T) {
+	dir, _ := writeImageFolder(t)
+	code, _, stderr := runCmd("train", "--data", dir, "--image-shape", "1,8,8", "--no-eval")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "--image-shape 1,8,8 applies to a matrix file --data, but --data "+dir+" is a directory of images")
+
+	code, _, stderr = runCmd("train", "--data", dir, "--labels", "l.csv", "--no-eval")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "which takes its labels from its class subdirectories")
+
+	matrix := filepath.Join(t.TempDir(), "x.npy")
+	require.NoError(t, tensor.WriteMatrixFile(matrix, make([]float64, 64*10), 10, 64))
+	code, _, stderr = runCmd("train", "--data", matrix, "--image-size", "8x8", "--no-eval")
+	assert.Equal(t, exitUsage, code)
+	assert.Equal(t, "nidim train: --image-size 8x8 applies to a directory of images, but --data "+matrix+" is not one; drop --image-size.\n", stderr)
+
+	code, _, stderr = runCmd("embed", "m.safetensors", "--out", "e.npy", "--paths", "p.txt")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "--paths p.txt writes the image file of each output row, but --data (the built-in MNIST) is not a directory of images")
+}
+
+func TestImageFolderColourNote(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "mixed")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	for i := range 10 {
+		var img image.Image = image.NewGray(image.Rect(0, 0, 8, 8))
+		if i == 0 {
+			rgba := image.NewNRGBA(image.Rect(0, 0, 8, 8))
+			rgba.SetNRGBA(1, 1, color.NRGBA{R: 200, A: 255})
+			img = rgba
+		}
+		var b bytes.Buffer
+		require.NoError(t, png.Encode(&b, img))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, fmt.Sprintf("%d.png", i)), b.Bytes(), 0o644))
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "notes.txt"), nil, 0o644))
+	model := filepath.Join(t.TempDir(), "m.safetensors")
+	code, _, stderr := runCmd("train", "--data", dir, "--epochs", "1", "--batch", "4", "--dim", "2", "--no-eval", "--out", model)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "nidim train: note: --data "+dir+": skipped 1 entry that nidim does not read: files other than .png, .jpg, .jpeg or .gif, hidden entries (names that start with a dot, such as .DS_Store) and directories inside class directories. "+
+		"1 of the 10 images have colour, so every image has 3 channels (red, green, blue; alpha is dropped), and the 9 grayscale ones have three equal channels\n")
+	assert.Contains(t, stderr, "samples of shape [3 8 8]")
+}
+
+func TestImageFolderPathsLineBreak(t *testing.T) {
+	dir, _ := writeImageFolder(t)
+	model := filepath.Join(t.TempDir(), "m.safetensors")
+	code, _, stderr := runCmd("train", "--data", dir, "--epochs", "1", "--batch", "16", "--dim", "2", "--no-eval", "--out", model)
+	require.Equal(t, exitOK, code, stderr)
+	odd := filepath.Join(dir, "a", "x\ny.png")
+	require.NoError(t, os.Rename(filepath.Join(dir, "a", "000.png"), odd))
+
+	out := t.TempDir()
+	emb := filepath.Join(out, "e.npy")
+	code, _, stderr = runCmd("embed", model, "--data", dir, "--out", emb, "--paths", filepath.Join(out, "p.txt"))
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "the image file \""+filepath.Join(dir, "a", "x\\ny.png")+"\" has a line break in its name")
+	assert.NoFileExists(t, emb, "the embeddings were written before the error")
+}
