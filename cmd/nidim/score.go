@@ -60,8 +60,8 @@ Flags:
                        a matrix file (.npy, .csv, .tsv, .txt, optionally .gz)
                        with one sample per row (default: built-in MNIST); a
                        single IDX file is read as a matrix of its raw values
-                       (0-255), an IDX directory's pixels are scaled to [0,
-                       1]. A directory of images (see nidim help train) is
+                       (0-255), an IDX directory's pixels are scaled to
+                       [0, 1]. A directory of images (see nidim help train) is
                        read in the order of its rows: classes in sorted name
                        order, files sorted within each. For a model trained on
                        images its images get the model's channels (grayscale

@@ -159,13 +159,8 @@ func List(dir string) (*Listing, error) {
 type Options struct {
 	// Height and Width, when both are above 0, are the size that every
 	// image is resized to. When they are 0, the first image sets the size
-	// and an image of another size is an error, unless ResizeOthers is
-	// set.
+	// and an image of another size is an error.
 	Height, Width int
-	// ResizeOthers resizes the images of another size than Height x Width
-	// to that size instead of rejecting them. Load sets it when Height is
-	// given, so it matters only for reporting (see Set.Resized).
-	ResizeOthers bool
 	// SizeFlag names the option that sets the size, such as
 	// "--image-size", for the error on an image of another size.
 	SizeFlag string
@@ -216,9 +211,10 @@ type header struct {
 
 // Load reads the images of l with the options opt.
 func (l *Listing) Load(opt Options) (*Set, error) {
-	if opt.Height > 0 && opt.Width > 0 {
-		opt.ResizeOthers = true
+	if len(l.Paths) == 0 {
+		return nil, fmt.Errorf("%s contains no image files (%s); put the images in it, or one subdirectory of images per class", l.Dir, ExtensionList)
 	}
+	resize := opt.Height > 0 && opt.Width > 0
 	headers := make([]header, len(l.Paths))
 	for i, path := range l.Paths {
 		h, err := readHeader(path)
@@ -228,7 +224,7 @@ func (l *Listing) Load(opt Options) (*Set, error) {
 		headers[i] = h
 	}
 	height, width := opt.Height, opt.Width
-	if height <= 0 || width <= 0 {
+	if !resize {
 		height, width = headers[0].height, headers[0].width
 	}
 	if err := checkMemory(l, headers, height, width, opt); err != nil {
@@ -244,13 +240,9 @@ func (l *Listing) Load(opt Options) (*Set, error) {
 	s.X = make([]float32, 0, s.N*s.Channels*area)
 	for i, path := range l.Paths {
 		h := headers[i]
-		if (h.height != height || h.width != width) && !opt.ResizeOthers {
-			first := "the first image, " + l.Paths[0] + ","
-			if opt.Height > 0 {
-				first = "the model's input"
-			}
-			return nil, fmt.Errorf("%s is %dx%d (height x width), but %s is %dx%d, and all images must have one size; resize them, or pass %s %dx%d to resize every image",
-				path, h.height, h.width, first, height, width, opt.SizeFlag, height, width)
+		if (h.height != height || h.width != width) && !resize {
+			return nil, fmt.Errorf("%s is %dx%d (height x width), but the first image, %s, is %dx%d, and all images must have one size; resize them, or pass %s %dx%d to resize every image",
+				path, h.height, h.width, l.Paths[0], height, width, opt.SizeFlag, height, width)
 		}
 		img, err := decode(path)
 		if err != nil {

@@ -308,3 +308,32 @@ func FuzzParseSize(f *testing.F) {
 		}
 	})
 }
+
+func FuzzLoadImageFile(f *testing.F) {
+	var b bytes.Buffer
+	require.NoError(f, png.Encode(&b, grayImage(3, 2, 0)))
+	f.Add(b.Bytes(), uint8(0))
+	b.Reset()
+	require.NoError(f, jpeg.Encode(&b, grayImage(8, 8, 0), nil))
+	f.Add(b.Bytes(), uint8(1))
+	b.Reset()
+	require.NoError(f, gif.Encode(&b, grayImage(2, 2, 0), nil))
+	f.Add(b.Bytes(), uint8(3))
+	f.Fuzz(func(t *testing.T, data []byte, ext uint8) {
+		dir := t.TempDir()
+		name := "a" + Extensions[int(ext)%len(Extensions)]
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), data, 0o644))
+		// The limit keeps a header that declares a huge image from
+		// being decoded.
+		s, err := Load(dir, Options{MaxBytes: 1e8})
+		if err != nil {
+			return
+		}
+		require.Len(t, s.X, s.N*s.Channels*s.Height*s.Width)
+		for _, v := range s.X {
+			if !(v >= 0 && v <= 1) {
+				t.Fatalf("pixel value %v outside [0, 1]", v)
+			}
+		}
+	})
+}
