@@ -182,6 +182,14 @@ func TestImageFolderFlagConflicts(t *testing.T) {
 	assert.Equal(t, exitUsage, code)
 	assert.Equal(t, "nidim train: --image-size 8x8 applies to a directory of images, but --data "+matrix+" is not one; drop --image-size.\n", stderr)
 
+	code, _, stderr = runCmd("train", "--data", dir, "--standardize", "--no-eval")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "--standardize applies to feature vectors only, but --data "+dir+" is a directory of image files (shape [1 8 8])")
+
+	code, _, stderr = runCmd("score", "m.safetensors", "--data", dir, "--labels", "l.csv", "--out", "s.csv")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "nidim score: --labels l.csv applies to a matrix file --data, but --data "+dir+" is a directory of images")
+
 	code, _, stderr = runCmd("embed", "m.safetensors", "--out", "e.npy", "--paths", "p.txt")
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, stderr, "--paths p.txt writes the image file of each output row, but --data (the built-in MNIST) is not a directory of images")
@@ -224,4 +232,26 @@ func TestImageFolderPathsLineBreak(t *testing.T) {
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, stderr, "the image file \""+filepath.Join(dir, "a", "x\\ny.png")+"\" has a line break in its name")
 	assert.NoFileExists(t, emb, "the embeddings were written before the error")
+}
+
+func TestImageFolderSplitNeedsRecordedSplit(t *testing.T) {
+	dir, _ := writeImageFolder(t)
+	matrix := filepath.Join(t.TempDir(), "x.npy")
+	values := make([]float64, 64*20)
+	for i := range values {
+		values[i] = float64(i%64) / 64
+	}
+	require.NoError(t, tensor.WriteMatrixFile(matrix, values, 20, 64))
+	model := filepath.Join(t.TempDir(), "m.safetensors")
+	code, _, stderr := runCmd("train", "--data", matrix, "--image-shape", "1,8,8", "--epochs", "1", "--batch", "8", "--dim", "2", "--no-eval", "--out", model)
+	require.Equal(t, exitOK, code, stderr)
+	m, err := dim.LoadModel(model)
+	require.NoError(t, err)
+	// A model of an older nidim records no test fraction.
+	m.Config.TestFraction = 0
+	require.NoError(t, m.Save(model))
+
+	code, _, stderr = runCmd("embed", model, "--data", dir, "--split", "test", "--out", filepath.Join(t.TempDir(), "e.npy"))
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "nidim embed: --split test on the directory of images --data "+dir+" needs the split that nidim train records in the checkpoint")
 }

@@ -448,12 +448,16 @@ func (c *modelCommand) imageInput(m *dim.Model) (*tensor.Tensor, []int, []string
 }
 
 // noRecordedSplitError returns the error for --split on the matrix file
-// data with the model at path, which records no split: it was trained on
-// an MNIST-style data set, or by a nidim that did not store the test
-// fraction. command is embed or score.
+// or directory of images data with the model at path, which records no
+// split: it was trained on an MNIST-style data set, or by a nidim that
+// did not store the test fraction. command is embed or score.
 func noRecordedSplitError(split, data, path, command string) error {
-	return fmt.Errorf("--split %s on the matrix file --data %s needs the split that nidim train records in the checkpoint, but %s records none, because it was trained on an MNIST-style data set or by an older nidim; drop --split to %s every row, or train the model again with this nidim to record its split",
-		split, shellQuote(data), path, command)
+	kind := "matrix file"
+	if isImageDir(data) {
+		kind = "directory of images"
+	}
+	return fmt.Errorf("--split %s on the %s --data %s needs the split that nidim train records in the checkpoint, but %s records none, because it was trained on an MNIST-style data set or by an older nidim; drop --split to %s every row, or train the model again with this nidim to record its split",
+		split, kind, shellQuote(data), path, command)
 }
 
 // matrixSplitRows returns the row numbers of the split (train or test)
