@@ -196,12 +196,14 @@ Data and output:
                        scaled to [0, 1]. Grayscale images give 1 channel; if
                        any image has colour (a pixel whose red, green and blue
                        differ) every image gets 3 (red, green, blue), and a
-                       note says so. Alpha is dropped. The directory is split
-                       like a matrix file, with --test-fraction and --seed,
-                       and the checkpoint stores the sample shape C,H,W, which
-                       embed, score and eval read the directory in. A file
-                       that does not decode is an error naming it, and so is a
-                       set of images whose size, read from the headers before
+                       note says so. Alpha is dropped, and an animated GIF
+                       gives its first frame. The EXIF orientation of a JPEG
+                       is not applied. The directory is split like a matrix
+                       file, with --test-fraction and --seed, and the
+                       checkpoint stores the sample shape C,H,W, which embed,
+                       score and eval read the directory in. A file that does
+                       not decode is an error naming it, and so is a set of
+                       images whose size, read from the headers before
                        decoding, would not fit in memory
   --labels FILE        class labels for a matrix --data, one per row, as
                        class numbers 0, 1, 2, ... up to 1000000 (not names)

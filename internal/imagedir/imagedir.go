@@ -12,6 +12,11 @@
 // names start with a dot, such as .DS_Store or the ._name.jpg files that
 // macOS writes beside copies), are skipped and counted. Symbolic links are
 // followed, to files and to class directories.
+//
+// An animated GIF gives its first frame, because image.Decode reads only
+// that one.
+// NOTE: the EXIF orientation of a JPEG is not applied, so a photo that a
+// viewer shows rotated is read as the camera stored it.
 package imagedir
 
 import (
