@@ -420,15 +420,42 @@ func imagePixels(img image.Image) ([]float32, bool) {
 	area := w * h
 	out := make([]float32, 3*area)
 	colour := false
+	at := pixelReader(img)
 	for y := range h {
 		for x := range w {
-			r, g, bl := rgb(img.At(b.Min.X+x, b.Min.Y+y))
+			r, g, bl := at(b.Min.X+x, b.Min.Y+y)
 			k := y*w + x
 			out[k], out[area+k], out[2*area+k] = r, g, bl
 			colour = colour || r != g || g != bl
 		}
 	}
 	return out, colour
+}
+
+// pixelReader returns a function that gives the colour of the pixel of img
+// at x, y as rgb does. For the image types that the standard decoders
+// return most (JPEG's YCbCr, and gray, RGBA and NRGBA images) it reads the
+// pixel without img.At, which boxes each colour in an interface: on a
+// 4000 x 3000 JPEG that took 12 million allocations. The values are the
+// same either way.
+func pixelReader(img image.Image) func(x, y int) (r, g, b float32) {
+	switch im := img.(type) {
+	case *image.YCbCr:
+		return func(x, y int) (float32, float32, float32) { return rgb16(im.YCbCrAt(x, y).RGBA()) }
+	case *image.Gray:
+		return func(x, y int) (float32, float32, float32) {
+			v := scale8(im.GrayAt(x, y).Y)
+			return v, v, v
+		}
+	case *image.NRGBA:
+		return func(x, y int) (float32, float32, float32) {
+			c := im.NRGBAAt(x, y)
+			return scale8(c.R), scale8(c.G), scale8(c.B)
+		}
+	case *image.RGBA:
+		return func(x, y int) (float32, float32, float32) { return rgb16(im.RGBAAt(x, y).RGBA()) }
+	}
+	return func(x, y int) (float32, float32, float32) { return rgb(img.At(x, y)) }
 }
 
 // rgb returns the colour of c in [0, 1] without its alpha.
@@ -445,7 +472,12 @@ func rgb(c color.Color) (r, g, b float32) {
 	case color.NRGBA64:
 		return scale16(uint32(c.R)), scale16(uint32(c.G)), scale16(uint32(c.B))
 	}
-	pr, pg, pb, a := c.RGBA()
+	return rgb16(c.RGBA())
+}
+
+// rgb16 returns in [0, 1] the colour of the alpha-premultiplied 16-bit
+// values that color.Color.RGBA returns, without the alpha.
+func rgb16(pr, pg, pb, a uint32) (r, g, b float32) {
 	if a == 0 {
 		return 0, 0, 0
 	}
