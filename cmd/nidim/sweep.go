@@ -48,7 +48,9 @@ data, which its column settings records, or by a nidim that wrote
 another version of the table (sweep-format in settings). Progress goes
 to stderr: on a terminal the bar of nidim train, led by the number of the
 run, such as [2/10], then one line per epoch and a line of results per
-run.
+run. Before the first run, sweep checks the memory of every run as nidim
+train does: it stops with status 2 when one needs more than the memory
+here, and prints a note for the first that needs more than 65% of it.
 
 Grid:
   --sigmas LIST        noise levels, comma-separated: sigma for the gaussian

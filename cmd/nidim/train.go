@@ -57,6 +57,13 @@ linear-probe and k-nearest-neighbor accuracies. Ctrl-C during that
 evaluation, after the model is saved, exits at once with status 130 and
 prints the nidim eval command that runs the evaluation.
 
+Before a new run trains, nidim compares a lower bound of the memory that
+the run needs with the memory here: the RAM, or the limit of a control
+group when that is lower, plus swap. When the bound is larger, train
+stops with status 2 and names the largest part and the flag that shrinks
+it. When the bound passes 65% of that memory, train prints a note that
+the kernel may stop the run, and trains all the same.
+
 Recipe:
   --recipe NAME        the defaults of the flags marked [r] (flags given on
                        the command line win):
