@@ -93,7 +93,7 @@ func TestServeHelpNames413Limits(t *testing.T) {
 	code, stdout, stderr := runCmd("help", "serve")
 	require.Equal(t, exitOK, code, stderr)
 	help := strings.Join(strings.Fields(stdout), " ")
-	assert.Contains(t, help, "--max-queue N input rows waiting for the model before requests get 503; a request with more rows than this gets 413 (default 1024)")
+	assert.Contains(t, help, "--max-queue N input rows waiting for the model before requests get 503, at least --max-batch; a request with more rows than this gets 413 (default 1024)")
 	assert.Contains(t, help, "--max-body BYTES request body size limit; a larger body gets 413 (default 16777216)")
 }
 

@@ -91,8 +91,8 @@ Flags:
                           previous batch, so a lone client never waits;
                           0 runs what is queued at once (default 1ms)
   --max-queue N           input rows waiting for the model before requests
-                          get 503; a request with more rows than this gets
-                          413 (default 1024)
+                          get 503, at least --max-batch; a request with
+                          more rows than this gets 413 (default 1024)
   --max-body BYTES        request body size limit; a larger body gets 413
                           (default 16777216)
   --timeout DURATION      time a request waits for its results before 503
