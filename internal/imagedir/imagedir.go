@@ -249,7 +249,7 @@ func (l *Listing) Load(opt Options) (*Set, error) {
 			return nil, fmt.Errorf("%s is %dx%d (height x width), but the first image, %s, is %dx%d, and all images must have one size; resize them, or pass %s %dx%d to resize every image",
 				path, h.height, h.width, l.Paths[0], height, width, opt.SizeFlag, height, width)
 		}
-		img, err := decode(path)
+		img, err := decode(path, h)
 		if err != nil {
 			return nil, err
 		}
@@ -395,8 +395,8 @@ func decodeError(path string, err error) error {
 	return fmt.Errorf("%s cannot be decoded (%s); replace or remove the file", path, reason)
 }
 
-// decode reads and decodes the image at path.
-func decode(path string) (image.Image, error) {
+// decode reads and decodes the image at path, whose header is h.
+func decode(path string, h header) (image.Image, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -406,7 +406,36 @@ func decode(path string) (image.Image, error) {
 	if err != nil {
 		return nil, decodeError(path, err)
 	}
-	return img, nil
+	return onCanvas(img, h.width, h.height), nil
+}
+
+// onCanvas returns img with the bounds (0, 0)-(width, height) that its
+// header declares. The two differ only for a GIF whose first frame, which
+// image.Decode returns, covers part of the logical screen: that frame is
+// placed at its offset, and the pixels outside it are black, as a
+// transparent pixel is.
+func onCanvas(img image.Image, width, height int) image.Image {
+	canvas := image.Rect(0, 0, width, height)
+	if img.Bounds() == canvas {
+		return img
+	}
+	return framedImage{frame: img, canvas: canvas}
+}
+
+// framedImage is a frame placed on a larger transparent canvas.
+type framedImage struct {
+	frame  image.Image
+	canvas image.Rectangle
+}
+
+func (f framedImage) ColorModel() color.Model { return f.frame.ColorModel() }
+func (f framedImage) Bounds() image.Rectangle { return f.canvas }
+
+func (f framedImage) At(x, y int) color.Color {
+	if !image.Pt(x, y).In(f.frame.Bounds()) {
+		return color.Transparent
+	}
+	return f.frame.At(x, y)
 }
 
 // imagePixels returns the red, green and blue values of img in [0, 1],

@@ -337,3 +337,41 @@ func FuzzLoadImageFile(f *testing.F) {
 		}
 	})
 }
+
+// gifWithSmallFrame returns a 4 x 4 GIF whose only frame covers pixels
+// (1, 1) to (2, 2), all white.
+func gifWithSmallFrame(t *testing.T) []byte {
+	t.Helper()
+	pal := color.Palette{color.Gray{Y: 0}, color.Gray{Y: 255}}
+	frame := image.NewPaletted(image.Rect(1, 1, 3, 3), pal)
+	for i := range frame.Pix {
+		frame.Pix[i] = 1
+	}
+	var b bytes.Buffer
+	require.NoError(t, gif.EncodeAll(&b, &gif.GIF{Image: []*image.Paletted{frame}, Delay: []int{0},
+		Config: image.Config{ColorModel: pal, Width: 4, Height: 4}}))
+	return b.Bytes()
+}
+
+// image.Decode returns the first frame of a GIF, which may cover part of
+// the size that the header declares. Load read it as if it covered all,
+// and panicked on an index out of range.
+func TestLoadGIFFrameSmallerThanScreen(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "a.gif"), gifWithSmallFrame(t), 0o644))
+
+	s, err := Load(dir, Options{})
+	require.NoError(t, err)
+	assert.Equal(t, [3]int{1, 4, 4}, [3]int{s.Channels, s.Height, s.Width})
+	want := []float32{
+		0, 0, 0, 0,
+		0, 1, 1, 0,
+		0, 1, 1, 0,
+		0, 0, 0, 0,
+	}
+	assert.Equal(t, want, s.X)
+
+	s, err = Load(dir, Options{Height: 2, Width: 2})
+	require.NoError(t, err)
+	assert.Equal(t, []float32{0.25, 0.25, 0.25, 0.25}, s.X)
+}
