@@ -208,19 +208,13 @@ func Load(dir string, opt Options) (*Set, error) {
 	return l.Load(opt)
 }
 
-// header is what DecodeConfig reads of one image.
-type header struct {
-	width, height int
-	gray          bool // the colour model holds no colour
-}
-
 // Load reads the images of l with the options opt.
 func (l *Listing) Load(opt Options) (*Set, error) {
 	if len(l.Paths) == 0 {
 		return nil, fmt.Errorf("%s contains no image files (%s); put the images in it, or one subdirectory of images per class", l.Dir, ExtensionList)
 	}
 	resize := opt.Height > 0 && opt.Width > 0
-	headers := make([]header, len(l.Paths))
+	headers := make([]Header, len(l.Paths))
 	for i, path := range l.Paths {
 		h, err := readHeader(path)
 		if err != nil {
@@ -230,7 +224,7 @@ func (l *Listing) Load(opt Options) (*Set, error) {
 	}
 	height, width := opt.Height, opt.Width
 	if !resize {
-		height, width = headers[0].height, headers[0].width
+		height, width = headers[0].Height, headers[0].Width
 	}
 	if err := checkMemory(l, headers, height, width, opt); err != nil {
 		return nil, err
@@ -245,15 +239,15 @@ func (l *Listing) Load(opt Options) (*Set, error) {
 	s.X = make([]float32, 0, s.N*s.Channels*area)
 	for i, path := range l.Paths {
 		h := headers[i]
-		if (h.height != height || h.width != width) && !resize {
+		if (h.Height != height || h.Width != width) && !resize {
 			return nil, fmt.Errorf("%s is %dx%d (height x width), but the first image, %s, is %dx%d, and all images must have one size; resize them, or pass %s %dx%d to resize every image",
-				path, h.height, h.width, l.Paths[0], height, width, opt.SizeFlag, height, width)
+				path, h.Height, h.Width, l.Paths[0], height, width, opt.SizeFlag, height, width)
 		}
 		img, err := decode(path, h)
 		if err != nil {
 			return nil, err
 		}
-		pixels, colour := imagePixels(img)
+		pixels, colour := Pixels(img, height, width)
 		if colour && opt.Channels == 1 {
 			return nil, fmt.Errorf("%s has colour, but the model takes 1-channel images; pass grayscale images", path)
 		}
@@ -261,8 +255,7 @@ func (l *Listing) Load(opt Options) (*Set, error) {
 			s.X = expandToRGB(s.X, i, area)
 			s.Channels = 3
 		}
-		if h.height != height || h.width != width {
-			pixels = Resize(pixels, 3, h.height, h.width, height, width)
+		if h.Height != height || h.Width != width {
 			s.Resized++
 		}
 		if s.Channels == 1 {
@@ -309,17 +302,17 @@ func expandToRGB(x []float32, n, area int) []float32 {
 // opt.MaxBytes: the float32 values of the samples, at 3 channels unless
 // every header declares a gray colour model, plus the largest decoded
 // image at 8 bytes per pixel (16-bit RGBA) and its float copy.
-func checkMemory(l *Listing, headers []header, height, width int, opt Options) error {
+func checkMemory(l *Listing, headers []Header, height, width int, opt Options) error {
 	if opt.MaxBytes <= 0 {
 		return nil
 	}
 	channels := 1.0
 	largest, at := 0.0, 0
 	for i, h := range headers {
-		if !h.gray || opt.Channels == 3 {
+		if !h.Gray || opt.Channels == 3 {
 			channels = 3
 		}
-		if p := float64(h.width) * float64(h.height); p > largest {
+		if p := float64(h.Width) * float64(h.Height); p > largest {
 			largest, at = p, i
 		}
 	}
@@ -328,7 +321,7 @@ func checkMemory(l *Listing, headers []header, height, width int, opt Options) e
 	if decoded > opt.MaxBytes {
 		h := headers[at]
 		return fmt.Errorf("%s is %dx%d (height x width), which takes about %s to decode, more than the %s of memory available; make it smaller",
-			l.Paths[at], h.height, h.width, byteText(decoded), byteText(opt.MaxBytes))
+			l.Paths[at], h.Height, h.Width, byteText(decoded), byteText(opt.MaxBytes))
 	}
 	if data+decoded > opt.MaxBytes {
 		return fmt.Errorf("the %d images of %s take about %s as %gx%dx%d float32 samples, more than the %s of memory available; use fewer images, or a smaller --image-size",
@@ -348,22 +341,23 @@ func byteText(b float64) string {
 	return strconv.FormatFloat(b/1e6, 'f', 1, 64) + " MB"
 }
 
-// readHeader reads the size and colour model of the image at path from
-// its header, without decoding the pixels.
-func readHeader(path string) (header, error) {
+// readHeader reads the header of the image at path, without decoding
+// the pixels.
+func readHeader(path string) (Header, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return header{}, err
+		return Header{}, err
 	}
 	defer f.Close()
-	cfg, format, err := image.DecodeConfig(f)
+	h, err := ReadHeader(f)
+	var noPixels *NoPixelsError
+	if errors.As(err, &noPixels) {
+		return Header{}, fmt.Errorf("%s: %v; replace the file with an image that has pixels", path, err)
+	}
 	if err != nil {
-		return header{}, decodeError(path, err)
+		return Header{}, decodeError(path, err)
 	}
-	if cfg.Width < 1 || cfg.Height < 1 {
-		return header{}, fmt.Errorf("%s: the %s header declares an image of %dx%d pixels (height x width); replace the file with an image that has pixels", path, format, cfg.Height, cfg.Width)
-	}
-	return header{width: cfg.Width, height: cfg.Height, gray: isGrayModel(cfg.ColorModel)}, nil
+	return h, nil
 }
 
 // isGrayModel reports whether every colour of m is gray: the gray models,
@@ -388,25 +382,21 @@ func isGrayModel(m color.Model) bool {
 // decodeError returns the error for the image file at path that the
 // decoder rejected with err.
 func decodeError(path string, err error) error {
-	reason := err.Error()
-	if errors.Is(err, image.ErrFormat) {
-		reason = "its content is not PNG, JPEG or GIF, whatever its extension says"
-	}
-	return fmt.Errorf("%s cannot be decoded (%s); replace or remove the file", path, reason)
+	return fmt.Errorf("%s cannot be decoded (%s); replace or remove the file", path, DecodeReason(err))
 }
 
 // decode reads and decodes the image at path, whose header is h.
-func decode(path string, h header) (image.Image, error) {
+func decode(path string, h Header) (image.Image, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	img, _, err := image.Decode(f)
+	img, err := Decode(f, h)
 	if err != nil {
 		return nil, decodeError(path, err)
 	}
-	return onCanvas(img, h.width, h.height), nil
+	return img, nil
 }
 
 // onCanvas returns img with the bounds (0, 0)-(width, height) that its

@@ -1,0 +1,92 @@
+package imagedir
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"io"
+)
+
+// Header is the size and colour model of an image, read from its header
+// by image.DecodeConfig without decoding the pixels.
+type Header struct {
+	Format        string // "png", "jpeg" or "gif"
+	Width, Height int
+	Gray          bool // the colour model holds no colour
+}
+
+// NoPixelsError is the error of ReadHeader for a header that declares a
+// width or height of 0.
+type NoPixelsError struct {
+	Format        string
+	Width, Height int
+}
+
+func (e *NoPixelsError) Error() string {
+	return fmt.Sprintf("the %s header declares an image of %dx%d pixels (height x width)", e.Format, e.Height, e.Width)
+}
+
+// ReadHeader reads the header of the PNG, JPEG or GIF image in r. It
+// returns the error of image.DecodeConfig, which DecodeReason words for
+// messages, or a *NoPixelsError.
+func ReadHeader(r io.Reader) (Header, error) {
+	cfg, format, err := image.DecodeConfig(r)
+	if err != nil {
+		return Header{}, err
+	}
+	if cfg.Width < 1 || cfg.Height < 1 {
+		return Header{}, &NoPixelsError{Format: format, Width: cfg.Width, Height: cfg.Height}
+	}
+	return Header{Format: format, Width: cfg.Width, Height: cfg.Height, Gray: isGrayModel(cfg.ColorModel)}, nil
+}
+
+// Decode decodes the image in r, whose header ReadHeader read as h. The
+// image has the bounds (0, 0)-(h.Width, h.Height), also for a GIF whose
+// first frame covers less (see onCanvas). It returns the error of
+// image.Decode.
+func Decode(r io.Reader, h Header) (image.Image, error) {
+	img, _, err := image.Decode(r)
+	if err != nil {
+		return nil, err
+	}
+	return onCanvas(img, h.Width, h.Height), nil
+}
+
+// DecodeReason returns why a decoder rejected an image with err, for a
+// message: the text of err, or for image.ErrFormat that the content is
+// not one of the three formats.
+func DecodeReason(err error) string {
+	if errors.Is(err, image.ErrFormat) {
+		return "its content is not PNG, JPEG or GIF, whatever its extension says"
+	}
+	return err.Error()
+}
+
+// Pixels returns the red, green and blue values of img in [0, 1],
+// channels first, resized with Resize to height x width when img has
+// another size, and whether any pixel has colour. Load reads every image
+// with it.
+func Pixels(img image.Image, height, width int) ([]float32, bool) {
+	pixels, colour := imagePixels(img)
+	b := img.Bounds()
+	if b.Dy() != height || b.Dx() != width {
+		pixels = Resize(pixels, 3, b.Dy(), b.Dx(), height, width)
+	}
+	return pixels, colour
+}
+
+// Sample returns img as one sample of channels x height x width values,
+// the values that Load gives it with Options.Channels set to channels
+// (1 or 3) and the size height x width. A gray image given 3 channels
+// repeats its values in each. With channels 1 an image with colour
+// returns nil and false, because Load rejects it.
+func Sample(img image.Image, channels, height, width int) ([]float32, bool) {
+	pixels, colour := Pixels(img, height, width)
+	if channels == 3 {
+		return pixels, true
+	}
+	if colour {
+		return nil, false
+	}
+	return pixels[:height*width], true
+}
