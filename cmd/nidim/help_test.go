@@ -97,6 +97,21 @@ func TestServeHelpNames413Limits(t *testing.T) {
 	assert.Contains(t, help, "--max-body BYTES request body size limit; a larger body gets 413 (default 16777216)")
 }
 
+// The serve help says which image bodies the endpoints read, how, and the
+// limit on their size.
+func TestServeHelpNamesImageBodies(t *testing.T) {
+	code, stdout, stderr := runCmd("help", "serve")
+	require.Equal(t, exitOK, code, stderr)
+	help := strings.Join(strings.Fields(stdout), " ")
+	assert.Contains(t, help, "Content-Type: application/json, application/x-npy, image/png, image/jpeg or image/gif")
+	assert.Contains(t, help, "For a model trained on images, the body may also be one PNG, JPEG or GIF file")
+	assert.Contains(t, help, "curl -H 'Content-Type: image/jpeg' --data-binary @photo.jpg URL")
+	assert.Contains(t, help, "a model trained on feature vectors returns 415")
+	assert.Contains(t, help, "--max-image-pixels N limit on the width times height of an image body, checked in its header before decoding")
+	assert.Contains(t, help, "a larger image gets 413. Decoding takes about 16 bytes per pixel")
+	assert.Contains(t, help, "(default 16777216, such as 4096 x 4096)")
+}
+
 // A misspelled command gets the command it most likely means, and a name
 // that is close to none of them gets only the pointer to the list.
 func TestUnknownCommandSuggestsClosest(t *testing.T) {

@@ -39,15 +39,25 @@ Serves the encoder of a checkpoint written by "nidim train" over HTTP.
 Concurrent requests are merged into batches that one goroutine runs through
 the model, so the results are those of "nidim embed" bit for bit.
 
-Endpoints (requests carry Content-Type: application/json or
-application/x-npy, and an uncompressed body; a Content-Encoding such as
-gzip returns 415):
+Endpoints (requests carry Content-Type: application/json,
+application/x-npy, image/png, image/jpeg or image/gif, and an uncompressed
+body; a Content-Encoding such as gzip returns 415):
   POST /v1/embed    {"inputs": [[...], ...]} or an application/x-npy
                     array of N inputs, (N, input size) or of more
                     dimensions such as images (N, C, H, W), as nidim embed
                     reads a file; returns {"embeddings": [[...]]},
                     or an N x d float32 NPY array with Accept:
-                    application/x-npy
+                    application/x-npy. For a model trained on images,
+                    the body may also be one PNG, JPEG or GIF file, as
+                    in curl -H 'Content-Type: image/jpeg' --data-binary
+                    @photo.jpg URL: one input, read as nidim embed
+                    --data DIR reads the file (the model's channels,
+                    resized to its height and width), so the embedding
+                    is the same bit for bit. The decoder follows the
+                    file's content, whichever of the three types the
+                    header names. A colour image for a 1-channel model
+                    returns 400, and a model trained on feature vectors
+                    returns 415
   POST /v1/score    same input; returns {"p_values": [...], "scores": [...]}
                     or an N x 2 float64 NPY array (score, p-value), as
                     nidim score computes them: the squared norm of the
@@ -61,9 +71,10 @@ gzip returns 415):
                     calibrated, which nidim eval tests), standardized (whether
                     the model standardizes the raw inputs it receives,
                     as after nidim train --standardize), checkpoint and
-                    checkpoint_sha256, max_batch, max_queue and max_body
-                    (the flags), and input_range: the 1st and 99th
-                    percentiles of the training inputs (absent in
+                    checkpoint_sha256, max_batch, max_queue, max_body
+                    and max_image_pixels (the flags), and input_range:
+                    the 1st and 99th percentiles of the training inputs
+                    (absent in
                     checkpoints of older nidim versions). A request
                     whose inputs look like another scale, such as 0-255
                     pixels for a model trained on [0, 1], gets its
@@ -95,6 +106,12 @@ Flags:
                           more rows than this gets 413 (default 1024)
   --max-body BYTES        request body size limit; a larger body gets 413
                           (default 16777216)
+  --max-image-pixels N    limit on the width times height of an image body,
+                          checked in its header before decoding, because a
+                          small file can declare a huge image; a larger
+                          image gets 413. Decoding takes about 16 bytes per
+                          pixel, so the default admits about 270 MB per
+                          request (default 16777216, such as 4096 x 4096)
   --timeout DURATION      time a request waits for its results before 503
                           (default 30s)
   --shutdown-timeout DURATION
@@ -114,6 +131,7 @@ type serveFlags struct {
 	maxWait         time.Duration
 	maxQueue        int
 	maxBody         int64
+	maxImagePixels  int64
 	timeout         time.Duration
 	shutdownTimeout time.Duration
 	threads         int
@@ -138,6 +156,7 @@ func parseServeFlags(args []string, stdout, stderr io.Writer) (*serveFlags, int)
 	fs.DurationVar(&f.maxWait, "max-wait", time.Millisecond, "")
 	fs.IntVar(&f.maxQueue, "max-queue", 1024, "")
 	fs.Int64Var(&f.maxBody, "max-body", serve.DefaultMaxBody, "")
+	fs.Int64Var(&f.maxImagePixels, "max-image-pixels", serve.DefaultMaxImagePixels, "")
 	fs.DurationVar(&f.timeout, "timeout", serve.DefaultTimeout, "")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 30*time.Second, "")
 	fs.IntVar(&f.threads, "threads", 0, "")
@@ -178,6 +197,8 @@ func parseServeFlags(args []string, stdout, stderr io.Writer) (*serveFlags, int)
 		return fail("invalid --max-queue %d; use at least --max-batch (%d) input rows.", f.maxQueue, f.maxBatch)
 	case f.maxBody < 1:
 		return fail("invalid --max-body %d; use 1 or more bytes.", f.maxBody)
+	case f.maxImagePixels < 1:
+		return fail("invalid --max-image-pixels %d; use 1 or more pixels.", f.maxImagePixels)
 	case f.timeout <= 0:
 		return fail("invalid --timeout %v; use a positive duration such as 30s.", f.timeout)
 	case f.shutdownTimeout <= 0:
@@ -284,7 +305,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	}
 	srv, err := serve.New(model, serve.Config{
 		MaxBatch: f.maxBatch, MaxWait: f.maxWait, MaxQueue: f.maxQueue, MaxBody: f.maxBody,
-		Timeout: f.timeout, LogRequests: f.logRequests, Logger: log,
+		MaxImagePixels: f.maxImagePixels, Timeout: f.timeout, LogRequests: f.logRequests, Logger: log,
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "nidim serve: %v\n", err)
@@ -301,7 +322,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	info := model.Info()
 	attrs := []any{"addr", ln.Addr().String(), "model", f.checkpoint, "sha256", info["checkpoint_sha256"],
 		"prior", model.Prior(), "dim", model.Dim(), "input_size", model.InputSize(),
-		"max_batch", f.maxBatch, "max_wait", f.maxWait.String(), "max_queue", f.maxQueue, "max_body", f.maxBody,
+		"max_batch", f.maxBatch, "max_wait", f.maxWait.String(), "max_queue", f.maxQueue, "max_body", f.maxBody, "max_image_pixels", f.maxImagePixels,
 		"timeout", f.timeout.String(), "threads", tensor.Threads(), "log_requests", f.logRequests,
 		"simd", simd.Active().Level.String()}
 	// The soft memory limit comes from GOMEMLIMIT or a control group's

@@ -150,6 +150,7 @@ func TestServeCommandUsageErrors(t *testing.T) {
 		{[]string{path, "--max-queue", "8", "--max-batch", "16"}, "invalid --max-queue 8"},
 		{[]string{path, "--max-wait", "-1ms"}, "invalid --max-wait"},
 		{[]string{path, "--max-body", "0"}, "invalid --max-body 0"},
+		{[]string{path, "--max-image-pixels", "0"}, "invalid --max-image-pixels 0; use 1 or more pixels.\n"},
 		{[]string{path, "--timeout", "0s"}, "invalid --timeout"},
 		{[]string{path, "--threads", "-1"}, "invalid --threads -1"},
 		{[]string{path, "--log-format", "xml"}, `invalid --log-format "xml"`},

@@ -37,19 +37,20 @@ func badRequest(kind, format string, a ...any) *apiError {
 }
 
 // requestMedia returns the media type of the request body: JSON when the
-// Content-Type header is missing or JSON, NPY for application/x-npy, and a
-// 415 error otherwise.
+// Content-Type header is missing or JSON, NPY for application/x-npy, the
+// type of an image for image/png, image/jpeg and image/gif, and a 415
+// error otherwise.
 func requestMedia(r *http.Request) (string, *apiError) {
 	ct := r.Header.Get("Content-Type")
 	if ct == "" {
 		return mediaJSON, nil
 	}
 	mt, _, err := mime.ParseMediaType(ct)
-	if err == nil && (mt == mediaJSON || mt == mediaNPY) {
+	if err == nil && (mt == mediaJSON || mt == mediaNPY || isImageMedia(mt)) {
 		return mt, nil
 	}
 	return "", &apiError{status: http.StatusUnsupportedMediaType, kind: "unsupported_media_type",
-		msg: fmt.Sprintf("unsupported Content-Type %q; send %s or %s, such as curl -H 'Content-Type: application/json'", ct, mediaJSON, mediaNPY)}
+		msg: fmt.Sprintf("unsupported Content-Type %q; send %s or %s, such as curl -H 'Content-Type: application/json', or one image file as %s", ct, mediaJSON, mediaNPY, imageFormats)}
 }
 
 // checkContentEncoding returns a 415 error unless the request body is
@@ -118,6 +119,9 @@ func decodeInputs(media string, body []byte, size int) (rows []float32, n int, a
 	// Python's requests.post(url, data=...) does, reaches this point.
 	if bytes.HasPrefix(body, []byte(npyMagic)) {
 		return nil, 0, badRequest("malformed_json", "invalid JSON body: the body is an NPY array, which needs the header Content-Type: %s; send it with that header", mediaNPY)
+	}
+	if media := imageMagic(body); media != "" {
+		return nil, 0, badRequest("malformed_json", "invalid JSON body: the body is an image file, which needs the header Content-Type: %s; send it with that header", media)
 	}
 	return decodeJSON(body, size)
 }

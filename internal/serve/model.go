@@ -88,8 +88,17 @@ func (d *DimModel) Verified() bool { return d.model.Verified }
 func (d *DimModel) Checkpoint() *dim.Model { return d.model }
 
 func (d *DimModel) InputSize() int { return d.model.Encoder.InputSize() }
-func (d *DimModel) Dim() int       { return d.model.Config.Dim }
-func (d *DimModel) Prior() string  { return d.model.Config.Prior }
+
+// InputShape returns the sample shape the model was trained on, [C, H, W]
+// for images, or [InputSize] when the checkpoint stores none.
+func (d *DimModel) InputShape() []int {
+	if len(d.model.Config.Input) == 0 {
+		return []int{d.InputSize()}
+	}
+	return d.model.Config.Input
+}
+func (d *DimModel) Dim() int      { return d.model.Config.Dim }
+func (d *DimModel) Prior() string { return d.model.Config.Prior }
 
 func (d *DimModel) Info() map[string]any {
 	c := &d.model.Config

@@ -634,9 +634,9 @@ func TestDimModelVerified(t *testing.T) {
 }
 
 func TestBodyTooLargeCounts(t *testing.T) {
-	assert.Equal(t, "the request body is over the limit of 1 byte; split the inputs into smaller requests", bodyTooLarge(-1, 1).msg)
-	assert.Equal(t, "the request body has 2 bytes, over the limit of 1 byte; split the inputs into smaller requests", bodyTooLarge(2, 1).msg)
-	assert.Equal(t, "the request body has 5000 bytes, over the limit of 4096 bytes; split the inputs into smaller requests", bodyTooLarge(5000, 4096).msg)
+	assert.Equal(t, "the request body is over the limit of 1 byte; split the inputs into smaller requests", bodyTooLarge(-1, 1, false).msg)
+	assert.Equal(t, "the request body has 2 bytes, over the limit of 1 byte; split the inputs into smaller requests", bodyTooLarge(2, 1, false).msg)
+	assert.Equal(t, "the request body has 5000 bytes, over the limit of 4096 bytes; split the inputs into smaller requests", bodyTooLarge(5000, 4096, false).msg)
 }
 
 // A request whose inputs look like another scale than the training inputs
