@@ -49,8 +49,14 @@ func requestMedia(r *http.Request) (string, *apiError) {
 	if err == nil && (mt == mediaJSON || mt == mediaNPY || isImageMedia(mt)) {
 		return mt, nil
 	}
+	cause := ""
+	if mt == "application/x-www-form-urlencoded" {
+		// A client that forgets the header, such as curl --data-binary
+		// @photo.jpg, sends this type.
+		cause = ", the type that curl --data and --data-binary send when no -H 'Content-Type: ...' sets another"
+	}
 	return "", &apiError{status: http.StatusUnsupportedMediaType, kind: "unsupported_media_type",
-		msg: fmt.Sprintf("unsupported Content-Type %q; send %s or %s, such as curl -H 'Content-Type: application/json', or one image file as %s", ct, mediaJSON, mediaNPY, imageFormats)}
+		msg: fmt.Sprintf("unsupported Content-Type %q%s; send %s or %s, such as curl -H 'Content-Type: application/json', or one image file as %s", ct, cause, mediaJSON, mediaNPY, imageFormats)}
 }
 
 // checkContentEncoding returns a 415 error unless the request body is

@@ -194,6 +194,8 @@ func TestBadImageRequests(t *testing.T) {
 			"invalid JSON body: the body is an image file, which needs the header Content-Type: image/png; send it with that header"},
 		{"gif as json", mediaJSON, encodeGIF(t, testImage(2, 2, false)), 400, "malformed_json", "Content-Type: image/gif"},
 		{"jpeg as json", mediaJSON, encodeJPEG(t, testImage(2, 2, false)), 400, "malformed_json", "Content-Type: image/jpeg"},
+		{"curl default type", "application/x-www-form-urlencoded", good, 415, "unsupported_media_type",
+			`unsupported Content-Type "application/x-www-form-urlencoded", the type that curl --data and --data-binary send when no -H 'Content-Type: ...' sets another; send application/json`},
 		{"image type not read", "image/webp", good, 415, "unsupported_media_type",
 			`unsupported Content-Type "image/webp"; send application/json or application/x-npy, such as curl -H 'Content-Type: application/json', or one image file as image/png, image/jpeg or image/gif`},
 	}

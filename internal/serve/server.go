@@ -29,7 +29,7 @@ type Config struct {
 	MaxQueue int   // input rows waiting for the model; default 16 * MaxBatch
 	MaxBody  int64 // request body bytes; default 16 MiB
 	// MaxImagePixels bounds the width times height of an image body, read
-	// from its header before the pixels are decoded; default 16 Mi.
+	// from its header before the pixels are decoded; default 16777216.
 	MaxImagePixels int64
 	// Timeout bounds the time a request waits for its results, so that a
 	// request the batcher cannot reach in time gets 503; default 30 s.
