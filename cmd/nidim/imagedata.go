@@ -124,6 +124,10 @@ func readImageDir(flagName, dir, size string, shape []int, path string) (*imaged
 	}
 	note := ""
 	if len(notes) > 0 {
+		// The notes after the first start sentences of their own.
+		for i := 1; i < len(notes); i++ {
+			notes[i] = strings.ToUpper(notes[i][:1]) + notes[i][1:]
+		}
 		note = fmt.Sprintf("%s %s: %s", flagName, shellQuote(dir), strings.Join(notes, ". "))
 	}
 	return set, note, nil

@@ -216,6 +216,20 @@ func TestImageFolderColourNote(t *testing.T) {
 	assert.Contains(t, stderr, "nidim train: note: --data "+dir+": skipped 1 entry that nidim does not read: files other than .png, .jpg, .jpeg or .gif, hidden entries (names that start with a dot, such as .DS_Store) and directories inside class directories. "+
 		"1 of the 10 images have colour, so every image has 3 channels (red, green, blue; alpha is dropped), and the 9 grayscale ones have three equal channels\n")
 	assert.Contains(t, stderr, "samples of shape [3 8 8]")
+
+	// Each note after the first starts a sentence: the resize note began
+	// with a lowercase letter after the period.
+	other := filepath.Join(t.TempDir(), "gray")
+	require.NoError(t, os.MkdirAll(other, 0o755))
+	for i := range 2 {
+		var b bytes.Buffer
+		require.NoError(t, png.Encode(&b, image.NewGray(image.Rect(0, 0, 6, 6))))
+		require.NoError(t, os.WriteFile(filepath.Join(other, fmt.Sprintf("%d.png", i)), b.Bytes(), 0o644))
+	}
+	code, _, stderr = runCmd("embed", model, "--data", other, "--out", filepath.Join(t.TempDir(), "e.npy"))
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "nidim embed: note: --data "+other+": "+model+" takes 3 channels, so the 2 grayscale images of the 2 have three equal channels. "+
+		"Resized 2 of the 2 images to 8x8, the input size of "+model+", with the area-averaging filter of nidim train --image-size\n")
 }
 
 func TestImageFolderPathsLineBreak(t *testing.T) {
