@@ -860,6 +860,55 @@ func openTextMatrix(path string) (text io.Reader, closeText func(), ok bool) {
 	return zr, closeText, true
 }
 
+// inputFlagsHelp returns the help of the input flags that embed and score
+// share: --data, --split, --row-numbers and --paths. done is the past
+// participle of the command, such as "embedded".
+func inputFlagsHelp(done string) string {
+	return `  --data PATH          an MNIST-style IDX directory, a directory of images or
+                       a matrix file (.npy, .csv, .tsv, .txt, optionally .gz)
+                       with one sample per row (default: built-in MNIST). An
+                       IDX directory's pixels are scaled to [0, 1], and a
+                       single IDX file is read as a matrix of its raw values
+                       (0-255). A directory of images (see nidim help train)
+                       is read class by class in sorted name order, files
+                       sorted within each, in the model's channels (a
+                       grayscale image becomes three equal channels for a
+                       colour model, and a colour image for a grayscale
+                       model is an error), resized to the model's height
+                       and width with the filter of --image-size; a note
+                       counts the resized images. A note says when the
+                       values look like another scale than the model's
+                       training inputs
+  --split NAME         test or train (default: test for MNIST-style data).
+                       An IDX directory needs only the images of the split,
+                       such as t10k-images-idx3-ubyte for test, and its
+                       labels file, t10k-labels-idx1-ubyte, when there is
+                       one. A matrix file or a directory of images is
+                       ` + done + ` whole without --split. With it, nidim
+                       splits the rows as nidim train did, with the --seed
+                       and --test-fraction that the checkpoint records, and
+                       takes the held-out rows (test) or the others
+                       (train), in their input order. The data must be
+                       what the model was trained on, its rows in the same
+                       order: a training split that does not match the
+                       checkpoint's data fingerprint is an error, and so is
+                       --split with a checkpoint that records no split (one
+                       trained on an IDX directory, or by an older nidim)
+  --row-numbers FILE   also write the row number in the input of each
+                       output row, counting from 0 as NumPy and pandas
+                       index, so that data[numbers] gives the rows that
+                       were ` + done + `: in .npy a 1-D int64 array, in .csv,
+                       .tsv or .txt one number per line (each optionally
+                       .gz). The numbers count the samples, so a header
+                       line of a text file is not one of them (default:
+                       none)
+  --paths FILE         also write the image file of each output row, one
+                       path per line, as --data joined with the class
+                       directory and the file name; only for a directory
+                       of images (default: none)
+`
+}
+
 // setThreads applies a --threads value to the layers and matrix products,
 // where 0 means GOMAXPROCS. It sets 0 too, so that a command run in the
 // same process after another, as in tests, does not keep its count.

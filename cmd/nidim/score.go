@@ -18,7 +18,7 @@ func init() {
 	})
 }
 
-const scoreUsage = `Usage: nidim score MODEL --out FILE [flags]
+var scoreUsage = `Usage: nidim score MODEL --out FILE [flags]
        nidim score --model MODEL --out FILE [flags]
 
 Embeds each input with a checkpoint written by "nidim train", as nidim embed
@@ -56,51 +56,7 @@ Flags:
                        the argument MODEL)
   --out FILE           score file to write, or - for standard output
                        (required)
-  --data PATH          an MNIST-style IDX directory, a directory of images or
-                       a matrix file (.npy, .csv, .tsv, .txt, optionally .gz)
-                       with one sample per row (default: built-in MNIST); a
-                       single IDX file is read as a matrix of its raw values
-                       (0-255), an IDX directory's pixels are scaled to
-                       [0, 1]. A directory of images (see nidim help train) is
-                       read in the order of its rows: classes in sorted name
-                       order, files sorted within each. For a model trained on
-                       images its images get the model's channels (grayscale
-                       ones become three equal channels for a colour model,
-                       and a colour image for a grayscale model is an error)
-                       and are resized to the model's height and width with
-                       the filter of --image-size, which reproduces training's
-                       inputs; a note counts the resized images. A note says
-                       when the values look like another scale than the
-                       model's training inputs
-  --split NAME         test or train (default: test for MNIST-style data). An
-                       IDX directory needs only the images of the split, such
-                       as t10k-images-idx3-ubyte for test, and its labels
-                       file, t10k-labels-idx1-ubyte, when there is one. A
-                       matrix file or a directory of images is scored whole
-                       without --split. With it, nidim splits the file as
-                       nidim train did, with the --seed and --test-fraction
-                       that the checkpoint records, and takes the held-out
-                       rows (test) or the others (train), in file order. The
-                       file must be the one the model was trained on, with its
-                       rows in their order: a training split that does not
-                       match the checkpoint's data fingerprint is an error. A
-                       checkpoint of an IDX directory, or of a nidim that did
-                       not record the split, takes no --split on a matrix
-                       file. A directory of images is split as a matrix file,
-                       its rows in the order above
-  --row-numbers FILE   also write the row number in the input of each
-                       output row, counting from 0 as NumPy and pandas
-                       index, so that data[numbers] gives the rows that
-                       were scored: in .npy a 1-D int64 array, in .csv,
-                       .tsv or .txt one number per line (each optionally
-                       .gz). The numbers count the samples, so a
-                       header line of a text file is not one of them
-                       (default: none)
-  --paths FILE         also write the image file of each output row, one
-                       path per line, as --data joined with the class
-                       directory and the file name; only for a directory
-                       of images (default: none)
-  --labels FILE        class labels of a matrix --data, one per row, as
+` + inputFlagsHelp("scored") + `  --labels FILE        class labels of a matrix --data, one per row, as
                        class numbers 0, 1, 2, ... up to 1000000 (not
                        names), copied to the third column of --out; with
                        --split, the labels of the rows it selects
