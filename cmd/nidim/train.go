@@ -238,9 +238,10 @@ Data and output:
   --knn K              neighbors of the kNN classifier (default 5)
   --knn-metric NAME    euclidean or cosine distance for kNN (default euclidean)
   --no-eval            skip the evaluation after training, and the notes
-                       on it for a matrix --data (test rows that also
-                       occur in the training split, classes without
-                       training rows), which nidim eval prints instead
+                       on it for a matrix file or a directory of images
+                       as --data (test rows that also occur in the
+                       training split, classes without training rows),
+                       which nidim eval prints instead
   --json               print one JSON object on stdout: the settings (recipe,
                        prior, dim, sigma, eps, noise_views, epochs, batch,
                        encoder, critic, loss, standardized, and penalty,
