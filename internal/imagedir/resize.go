@@ -11,7 +11,9 @@ func Resize(src []float32, channels, height, width, outHeight, outWidth int) []f
 	rows := areaWeights(height, outHeight)
 	cols := areaWeights(width, outWidth)
 	out := make([]float32, channels*outHeight*outWidth)
-	// Columns first, into one channel's outWidth x height buffer.
+	// Columns first, into one channel's outWidth x height buffer. The
+	// conversions round each product, so that arm64, where Go may fuse a
+	// multiply and an add, sums the same values as amd64.
 	tmp := make([]float64, height*outWidth)
 	for c := range channels {
 		plane := src[c*height*width : (c+1)*height*width]
@@ -20,7 +22,7 @@ func Resize(src []float32, channels, height, width, outHeight, outWidth int) []f
 			for x, ws := range cols {
 				sum := 0.0
 				for _, w := range ws {
-					sum += w.weight * float64(line[w.index])
+					sum += float64(w.weight * float64(line[w.index]))
 				}
 				tmp[y*outWidth+x] = sum
 			}
@@ -30,7 +32,7 @@ func Resize(src []float32, channels, height, width, outHeight, outWidth int) []f
 			for x := range outWidth {
 				sum := 0.0
 				for _, w := range ws {
-					sum += w.weight * tmp[w.index*outWidth+x]
+					sum += float64(w.weight * tmp[w.index*outWidth+x])
 				}
 				dst[y*outWidth+x] = float32(sum)
 			}
