@@ -12,20 +12,30 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// physicalMemory returns the memory that nidim may use, in bytes: the
-// machine's RAM, or the memory limit of its control group when that is
-// lower, as in a container or a systemd slice, plus the swap. It returns 0
-// when the kernel does not report the RAM.
+// physicalMemory returns the memory that nidim may use, in bytes, as
+// usableMemory counts it from the machine's RAM and swap and the memory
+// limit of its control group. It returns 0 when the kernel does not
+// report the RAM.
 func physicalMemory() uint64 {
 	var info unix.Sysinfo_t
 	if err := unix.Sysinfo(&info); err != nil {
 		return 0
 	}
-	ram := uint64(info.Totalram) * uint64(info.Unit)
-	if limit := processMemoryLimit(); limit > 0 {
-		ram = min(ram, limit)
+	unit := uint64(info.Unit)
+	return usableMemory(uint64(info.Totalram)*unit, uint64(info.Totalswap)*unit, processMemoryLimit())
+}
+
+// usableMemory returns the memory a process may use on a machine with ram
+// and swap bytes, under limit, the memory limit of its control group (0
+// for none): the RAM plus the swap, or the limit when it is lower than
+// the RAM. Under a limit the machine's swap does not count, because the
+// group may use only part of it or none (containers often run without),
+// and a run past the limit is then killed.
+func usableMemory(ram, swap, limit uint64) uint64 {
+	if limit > 0 && limit < ram {
+		return limit
 	}
-	return ram + uint64(info.Totalswap)*uint64(info.Unit)
+	return ram + swap
 }
 
 // machineMemory returns the machine's RAM and the memory limit of the

@@ -68,3 +68,13 @@ func TestCgroupMemoryLimitOfOwnGroup(t *testing.T) {
 	// outside it.
 	assert.Equal(t, uint64(4<<30), cgroupMemoryLimit(container, []byte("garbage\n0::/../../etc\n")))
 }
+
+// The machine's swap was added to a control group's limit, so with 8 GB
+// of swap a 1 GB container passed runs that needed 5 GB, and the kernel
+// killed them.
+func TestUsableMemorySwapUnderLimit(t *testing.T) {
+	const gb = 1 << 30
+	assert.Equal(t, uint64(16*gb+8*gb), usableMemory(16*gb, 8*gb, 0), "no limit: RAM and swap")
+	assert.Equal(t, uint64(1*gb), usableMemory(16*gb, 8*gb, 1*gb), "a limit below the RAM")
+	assert.Equal(t, uint64(16*gb+8*gb), usableMemory(16*gb, 8*gb, 32*gb), "a limit above the RAM limits nothing")
+}

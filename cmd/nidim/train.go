@@ -58,8 +58,8 @@ evaluation, after the model is saved, exits at once with status 130 and
 prints the nidim eval command that runs the evaluation.
 
 Before a new run trains, nidim compares a lower bound of the memory that
-the run needs with the memory here: the RAM, or the limit of a control
-group when that is lower, plus swap. When the bound is larger, train
+the run needs with the memory here: the RAM and swap, or the limit of a
+control group when that is lower than the RAM. When the bound is larger, train
 stops with status 2 and names the largest part and the flag that shrinks
 it. When the bound passes 65% of that memory, train prints a note that
 the kernel may stop the run, and trains all the same.
