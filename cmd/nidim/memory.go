@@ -134,6 +134,28 @@ func checkMemory(total float64, cfg dim.Config, r runSize) error {
 		cfg.Encoder, r.input, settings, train.Weights/24, byteSize(need), byteSize(total), fix)
 }
 
+// checkResumeMemory is checkModelMemory for a run that resumes the
+// checkpoint at path. Its settings cannot change, so the error names the
+// bound and the memory here, not a flag that shrinks the model.
+func checkResumeMemory(cfg dim.Config, r runSize, path string) error {
+	return resumeMemoryError(float64(physicalMemory()), cfg, r, path)
+}
+
+// resumeMemoryError is checkResumeMemory on a machine with total bytes
+// of memory, 0 when unknown.
+func resumeMemoryError(total float64, cfg dim.Config, r runSize, path string) error {
+	if checkMemory(total, cfg, r) == nil {
+		return nil
+	}
+	train, eval, need := runNeed(cfg, r)
+	skip := ""
+	if eval > train.Peak() {
+		skip = skipText(r.skipEval)
+	}
+	return fmt.Errorf("resuming %s needs at least %s with its data, more than the %s of memory here, and its settings cannot change; resume it where more memory is free%s",
+		path, byteSize(need+r.dataBytes), byteSize(total), skip)
+}
+
 // runNeed returns the memory bounds of a run of cfg and size r, without
 // its data: the training state, the evaluation after training, and the
 // larger of the two.

@@ -281,3 +281,26 @@ func TestMemoryNoteWhenTight(t *testing.T) {
 	require.NotEmpty(t, note)
 	assert.True(t, strings.HasSuffix(note, "; to leave room, use --no-eval or fewer rows"), note)
 }
+
+// train --resume skipped the memory check, so a checkpoint resumed on a
+// machine with less memory than the run needs was killed by the kernel.
+// Its settings are fixed, so the error advises more memory or
+// --no-eval, not a smaller --batch.
+func TestResumeMemoryError(t *testing.T) {
+	cfg := dim.MatchingConfig()
+	run := runSize{input: []int{1, 28, 28}, trainRows: 60000, testRows: 10000, dataBytes: 4 * 70000 * 784, embeddedRows: 70000, skipEval: "--no-eval"}
+	assert.NoError(t, resumeMemoryError(400e6, cfg, run, "m.safetensors"))
+	assert.NoError(t, resumeMemoryError(0, cfg, run, "m.safetensors"), "unknown memory")
+	err := resumeMemoryError(300e6, cfg, run, "m.safetensors")
+	require.Error(t, err)
+	assert.Equal(t, "resuming m.safetensors needs at least 314 MB with its data, more than the 300 MB of memory here, and its settings cannot change; resume it where more memory is free", err.Error())
+
+	// When the evaluation's embeddings are the largest part, skipping it
+	// helps (558 MB against 556 MB for the recalibration).
+	cfg.Dim = 64
+	run.trainRows, run.embeddedRows = 2_000_000, 2_010_000
+	run.dataBytes = 4 * 8 * 2_010_000
+	err = resumeMemoryError(500e6, cfg, run, "m.safetensors")
+	require.Error(t, err)
+	assert.True(t, strings.HasSuffix(err.Error(), "; resume it where more memory is free, or pass --no-eval to skip the evaluation"), err.Error())
+}

@@ -57,12 +57,13 @@ linear-probe and k-nearest-neighbor accuracies. Ctrl-C during that
 evaluation, after the model is saved, exits at once with status 130 and
 prints the nidim eval command that runs the evaluation.
 
-Before a new run trains, nidim compares a lower bound of the memory that
-the run needs with the memory here: the RAM and swap, or the limit of a
-control group when that is lower than the RAM. When the bound is larger, train
+Before training, nidim compares a lower bound of the memory that the run
+needs with the memory here: the RAM and swap, or the limit of a control
+group when that is lower than the RAM. When the bound is larger, train
 stops with status 2 and names the largest part and the flag that shrinks
-it. When the bound passes 65% of that memory, train prints a note that
-the kernel may stop the run, and trains all the same.
+it (after --resume, whose settings are fixed, it says to resume where
+more memory is free). When the bound passes 65% of that memory, train
+prints a note that the kernel may stop the run, and trains all the same.
 
 Recipe:
   --recipe NAME        the defaults of the flags marked [r] (flags given on
@@ -803,8 +804,16 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		printNote(stderr, "nidim train", checkpointNameNote(*out))
 	}
 	printNote(stderr, "nidim train", threadsNote(*threads, true))
+	size := sizeOf(train, test, !*noEval, "--no-eval")
+	if model != nil {
+		// The model settings are the checkpoint's, so the only remedies
+		// are more memory and skipping the evaluation.
+		if err := checkResumeMemory(cfg, size, *resume); err != nil {
+			return fail(exitUsage, "%v", err)
+		}
+		printNote(stderr, "nidim train", modelMemoryNote(cfg, size))
+	}
 	if model == nil {
-		size := sizeOf(train, test, !*noEval, "--no-eval")
 		if err := checkModelMemory(cfg, size); err != nil {
 			return fail(exitUsage, "%v", err)
 		}
