@@ -109,9 +109,11 @@ Flags:
   --max-image-pixels N    limit on the width times height of an image body,
                           checked in its header before decoding, because a
                           small file can declare a huge image; a larger
-                          image gets 413. Decoding takes about 16 bytes per
-                          pixel, so the default admits about 270 MB per
-                          request (default 16777216, such as 4096 x 4096)
+                          image gets 413. Decoding takes about 1.5 bytes
+                          per pixel for a JPEG, 4 for an 8-bit RGBA PNG and
+                          at most 24 (a progressive CMYK JPEG), so the
+                          default admits 25 to 400 MB per request (default
+                          16777216, such as 4096 x 4096)
   --timeout DURATION      time a request waits for its results before 503
                           (default 30s)
   --shutdown-timeout DURATION

@@ -298,10 +298,18 @@ func expandToRGB(x []float32, n, area int) []float32 {
 	return out
 }
 
+// decodeBytesPerPixel bounds the memory that the standard decoders
+// take per pixel of an image. The most is a progressive CMYK JPEG's: 16
+// bytes of DCT coefficients, 4 of decoded planes and 4 of the CMYK image
+// (image/jpeg in go1.26). An 8-bit RGBA PNG takes 4, and a baseline
+// JPEG with 4:2:0 chroma 1.5.
+const decodeBytesPerPixel = 24
+
 // checkMemory returns an error when reading the images takes more than
 // opt.MaxBytes: the float32 values of the samples, at 3 channels unless
 // every header declares a gray colour model, plus the largest decoded
-// image at 8 bytes per pixel (16-bit RGBA) and its float copy.
+// image at decodeBytesPerPixel and the float64 sums and float32 values
+// of one resized sample.
 func checkMemory(l *Listing, headers []Header, height, width int, opt Options) error {
 	if opt.MaxBytes <= 0 {
 		return nil
@@ -316,7 +324,7 @@ func checkMemory(l *Listing, headers []Header, height, width int, opt Options) e
 			largest, at = p, i
 		}
 	}
-	decoded := largest * (8 + 3*4 + 3*4)
+	decoded := largest*decodeBytesPerPixel + float64(height)*float64(width)*3*(8+4)
 	data := float64(len(headers)) * channels * float64(height) * float64(width) * 4
 	if decoded > opt.MaxBytes {
 		h := headers[at]

@@ -226,7 +226,7 @@ func TestLoadMemoryLimit(t *testing.T) {
 	for i := range 10 {
 		writePNG(t, filepath.Join(small, strings.Repeat("a", i+1)+".png"), grayImage(10, 10, 0))
 	}
-	_, err = Load(small, Options{MaxBytes: 5000})
+	_, err = Load(small, Options{MaxBytes: 8000})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "the 10 images of "+small)
 }

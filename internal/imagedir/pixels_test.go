@@ -4,9 +4,11 @@ import (
 	"image"
 	"image/color"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // atOnly hides the concrete type of an image, so that imagePixels reads
@@ -59,4 +61,42 @@ func BenchmarkImagePixelsYCbCr(b *testing.B) {
 		imagePixels(img)
 	}
 	b.ReportMetric(float64(b.N)*12e6/b.Elapsed().Seconds()/1e6, "Mpixels/s")
+}
+
+// resizeImage reads the image a row at a time, but must give the bits of
+// Resize on the whole image, enlarging and shrinking by whole and other
+// factors, for bounds that do not start at 0.
+func TestResizeImageMatchesResize(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	img := image.NewNRGBA64(image.Rect(5, -2, 5+13, -2+9))
+	for y := img.Rect.Min.Y; y < img.Rect.Max.Y; y++ {
+		for x := img.Rect.Min.X; x < img.Rect.Max.X; x++ {
+			img.SetNRGBA64(x, y, color.NRGBA64{R: uint16(r.IntN(65536)), G: uint16(r.IntN(65536)), B: uint16(r.IntN(65536)), A: 0xffff})
+		}
+	}
+	whole, _ := imagePixels(img)
+	for _, size := range [][2]int{{9, 13}, {3, 4}, {1, 1}, {18, 26}, {7, 20}, {16, 5}, {1, 13}} {
+		want := Resize(whole, 3, 9, 13, size[0], size[1])
+		got, colour := resizeImage(img, size[0], size[1])
+		assert.Equal(t, want, got, "%dx%d", size[0], size[1])
+		assert.True(t, colour, "%dx%d", size[0], size[1])
+	}
+}
+
+// Shrinking a large image must not copy it to float32 at its full size,
+// which took 12 bytes per pixel on top of the decoded image.
+func TestPixelsResizeAllocatesLittle(t *testing.T) {
+	img := image.NewGray(image.Rect(0, 0, 1000, 1000))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(i * 7)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	x, colour := Pixels(img, 16, 16)
+	runtime.ReadMemStats(&after)
+
+	require.Len(t, x, 3*16*16)
+	assert.False(t, colour)
+	allocated := after.TotalAlloc - before.TotalAlloc
+	assert.Less(t, allocated, uint64(1<<20), "bytes allocated to shrink a 1000 x 1000 image to 16 x 16")
 }

@@ -1,5 +1,7 @@
 package imagedir
 
+import "image"
+
 // Resize returns the channels x height x width values of src, channels
 // first, resized to channels x outHeight x outWidth with an area-averaging
 // filter. Each output pixel covers a rectangle of the source of
@@ -65,4 +67,65 @@ func areaWeights(n, out int) [][]sourceWeight {
 		}
 	}
 	return weights
+}
+
+// resizeImage returns the red, green and blue values of img resized to
+// height x width, and whether any pixel has colour. The values equal
+// Resize of imagePixels bit for bit, because each output value sums the
+// same products in the same order, but img is read one row at a time:
+// the image is never held in float32 at its full size, which took 12
+// bytes per source pixel on top of the decoded image.
+func resizeImage(img image.Image, height, width int) ([]float32, bool) {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	cols := areaWeights(w, width)
+	// outRows[y] lists the output rows that source row y falls in, each
+	// with the weight of y in it, in increasing order of output row.
+	outRows := make([][]sourceWeight, h)
+	for j, ws := range areaWeights(h, height) {
+		for _, sw := range ws {
+			outRows[sw.index] = append(outRows[sw.index], sourceWeight{j, sw.weight})
+		}
+	}
+
+	at := pixelReader(img)
+	line := make([]float32, 3*w)
+	lineSums := make([]float64, 3*width)
+	sums := make([]float64, 3*height*width)
+	colour := false
+	for y := range h {
+		for x := range w {
+			r, g, bl := at(b.Min.X+x, b.Min.Y+y)
+			line[x], line[w+x], line[2*w+x] = r, g, bl
+			colour = colour || r != g || g != bl
+		}
+		// Columns first, as in Resize.
+		for c := range 3 {
+			plane := line[c*w : (c+1)*w]
+			for x, ws := range cols {
+				sum := 0.0
+				for _, sw := range ws {
+					sum += sw.weight * float64(plane[sw.index])
+				}
+				lineSums[c*width+x] = sum
+			}
+		}
+		// Then the rows: y adds its share to each output row it falls in,
+		// and the source rows of an output row arrive in increasing order,
+		// the order in which Resize adds them.
+		for _, row := range outRows[y] {
+			for c := range 3 {
+				dst := sums[(c*height+row.index)*width : (c*height+row.index+1)*width]
+				src := lineSums[c*width : (c+1)*width]
+				for x := range width {
+					dst[x] += row.weight * src[x]
+				}
+			}
+		}
+	}
+	out := make([]float32, len(sums))
+	for i, v := range sums {
+		out[i] = float32(v)
+	}
+	return out, colour
 }

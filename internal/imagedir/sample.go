@@ -67,12 +67,11 @@ func DecodeReason(err error) string {
 // another size, and whether any pixel has colour. Load reads every image
 // with it.
 func Pixels(img image.Image, height, width int) ([]float32, bool) {
-	pixels, colour := imagePixels(img)
 	b := img.Bounds()
 	if b.Dy() != height || b.Dx() != width {
-		pixels = Resize(pixels, 3, b.Dy(), b.Dx(), height, width)
+		return resizeImage(img, height, width)
 	}
-	return pixels, colour
+	return imagePixels(img)
 }
 
 // Sample returns img as one sample of channels x height x width values,
