@@ -281,7 +281,7 @@ func oodInput(path string, m *dim.Model) (*tensor.Tensor, error) {
 	var x *tensor.Tensor
 	if isImageDir(path) {
 		// Read whole, in the model's image shape, as embed reads it.
-		set, _, err := readImageDir("--ood", path, "", m.Config.Input, "the model")
+		set, _, err := readImageDir("--ood", path, "", m.Config.Input, "")
 		if err != nil {
 			return nil, err
 		}

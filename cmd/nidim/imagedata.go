@@ -73,8 +73,9 @@ const imageSizeFlag = "--image-size"
 // size is the --image-size value or "". shape, when it has three
 // dimensions, is the C,H,W input of a trained model: the images are then
 // given its channels and resized to its height and width, and a size
-// other than the model's is an error. The note counts the skipped files,
-// the images with colour and, for a model, the resized images.
+// other than the model's is an error. path is the model's file for
+// messages, or "". The note counts the skipped files, the images with
+// colour and, for a model, the resized images.
 func readImageDir(flagName, dir, size string, shape []int, path string) (*imagedir.Set, string, error) {
 	opt := imagedir.Options{SizeFlag: imageSizeFlag, MaxBytes: float64(physicalMemory())}
 	if size != "" {
@@ -89,7 +90,7 @@ func readImageDir(flagName, dir, size string, shape []int, path string) (*imaged
 	if fromModel {
 		if size != "" && (opt.Height != shape[1] || opt.Width != shape[2]) {
 			return nil, "", fmt.Errorf("%s %s differs from the %dx%d images that %s was trained on; drop %s, which the model fixes",
-				imageSizeFlag, size, shape[1], shape[2], path, imageSizeFlag)
+				imageSizeFlag, size, shape[1], shape[2], modelName(path), imageSizeFlag)
 		}
 		opt.Height, opt.Width = shape[1], shape[2]
 		if shape[0] == 1 || shape[0] == 3 {
@@ -116,21 +117,31 @@ func readImageDir(flagName, dir, size string, shape []int, path string) (*imaged
 			set.N-set.Gray, set.N, gray))
 	case set.Gray > 0:
 		notes = append(notes, fmt.Sprintf("%s takes 3 channels, so the %d grayscale images of the %d have three equal channels",
-			path, set.Gray, set.N))
+			modelName(path), set.Gray, set.N))
 	}
 	if fromModel && set.Resized > 0 {
 		notes = append(notes, fmt.Sprintf("resized %d of the %d images to %dx%d, the input size of %s, with the area-averaging filter of nidim train --image-size",
-			set.Resized, set.N, set.Height, set.Width, path))
+			set.Resized, set.N, set.Height, set.Width, modelName(path)))
 	}
 	note := ""
 	if len(notes) > 0 {
-		// The notes after the first start sentences of their own.
+		// The notes after the first start sentences of their own, so each
+		// begins with a word, never with a file name.
 		for i := 1; i < len(notes); i++ {
 			notes[i] = strings.ToUpper(notes[i][:1]) + notes[i][1:]
 		}
 		note = fmt.Sprintf("%s %s: %s", flagName, shellQuote(dir), strings.Join(notes, ". "))
 	}
 	return set, note, nil
+}
+
+// modelName returns the model at path for the start of a note: "the
+// model" and the path, or "the model" alone when path is "".
+func modelName(path string) string {
+	if path == "" {
+		return "the model"
+	}
+	return "the model " + path
 }
 
 // imageTensor returns the samples of set as an N x (C*H*W) tensor.

@@ -120,7 +120,7 @@ func TestImageFolderResizeStored(t *testing.T) {
 	emb := filepath.Join(t.TempDir(), "e.npy")
 	code, _, stderr = runCmd("embed", model, "--data", dir, "--split", "test", "--out", emb)
 	require.Equal(t, exitOK, code, stderr)
-	assert.Contains(t, stderr, "resized 40 of the 40 images to 4x4, the input size of "+model)
+	assert.Contains(t, stderr, "resized 40 of the 40 images to 4x4, the input size of the model "+model)
 
 	// eval reads the directory in the model's size too, so the
 	// fingerprint matches; another --image-size is an error.
@@ -128,7 +128,7 @@ func TestImageFolderResizeStored(t *testing.T) {
 	require.Equal(t, exitOK, code, stderr)
 	code, _, stderr = runCmd("eval", model, "--data", dir, "--image-size", "8x8")
 	assert.Equal(t, exitUsage, code)
-	assert.Equal(t, "nidim eval: --image-size 8x8 differs from the 4x4 images that "+model+" was trained on; drop --image-size, which the model fixes.\n", stderr)
+	assert.Equal(t, "nidim eval: --image-size 8x8 differs from the 4x4 images that the model "+model+" was trained on; drop --image-size, which the model fixes.\n", stderr)
 }
 
 func TestImageFolderErrors(t *testing.T) {
@@ -228,8 +228,16 @@ func TestImageFolderColourNote(t *testing.T) {
 	}
 	code, _, stderr = runCmd("embed", model, "--data", other, "--out", filepath.Join(t.TempDir(), "e.npy"))
 	require.Equal(t, exitOK, code, stderr)
-	assert.Contains(t, stderr, "nidim embed: note: --data "+other+": "+model+" takes 3 channels, so the 2 grayscale images of the 2 have three equal channels. "+
-		"Resized 2 of the 2 images to 8x8, the input size of "+model+", with the area-averaging filter of nidim train --image-size\n")
+	assert.Contains(t, stderr, "nidim embed: note: --data "+other+": the model "+model+" takes 3 channels, so the 2 grayscale images of the 2 have three equal channels. "+
+		"Resized 2 of the 2 images to 8x8, the input size of the model "+model+", with the area-averaging filter of nidim train --image-size\n")
+
+	// A note that names the model after the first note starts with a
+	// word, not with the model file name in capitals.
+	t.Chdir(filepath.Dir(model))
+	code, _, stderr = runCmd("embed", "m.safetensors", "--data", dir, "--out", "e.npy")
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "directories inside class directories. The model m.safetensors takes 3 channels, so the 9 grayscale images of the 10 have three equal channels\n")
+	assert.NotContains(t, stderr, "M.safetensors")
 }
 
 func TestImageFolderPathsLineBreak(t *testing.T) {
