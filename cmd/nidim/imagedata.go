@@ -81,7 +81,7 @@ func readImageDir(flagName, dir, size string, shape []int, path string) (*imaged
 	if size != "" {
 		h, w, err := imagedir.ParseSize(size)
 		if err != nil {
-			return nil, "", fmt.Errorf("invalid %s %q; use HEIGHTxWIDTH, such as 28x28", imageSizeFlag, size)
+			return nil, "", fmt.Errorf("invalid %s %q; use HEIGHTxWIDTH with each side from 1 to %d, such as 28x28", imageSizeFlag, size, imagedir.MaxSide)
 		}
 		opt.Height, opt.Width = h, w
 	}

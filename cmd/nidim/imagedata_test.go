@@ -182,6 +182,11 @@ func TestImageFolderFlagConflicts(t *testing.T) {
 	assert.Equal(t, exitUsage, code)
 	assert.Equal(t, "nidim train: --image-size 8x8 applies to a directory of images, but --data "+matrix+" is not one; drop --image-size.\n", stderr)
 
+	// The error on an --image-size out of range names the range.
+	code, _, stderr = runCmd("train", "--data", dir, "--image-size", "20000x20000", "--no-eval")
+	assert.Equal(t, exitUsage, code)
+	assert.Equal(t, "nidim train: invalid --image-size \"20000x20000\"; use HEIGHTxWIDTH with each side from 1 to 16384, such as 28x28.\n", stderr)
+
 	code, _, stderr = runCmd("train", "--data", dir, "--standardize", "--no-eval")
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, stderr, "--standardize applies to feature vectors only, but --data "+dir+" is a directory of image files (shape [1 8 8])")

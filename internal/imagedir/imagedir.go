@@ -537,12 +537,12 @@ func ParseSize(s string) (height, width int, err error) {
 			width, err = strconv.Atoi(ws)
 		}
 	}
-	if !ok || err != nil || height < 1 || width < 1 || height > maxSide || width > maxSide {
-		return 0, 0, fmt.Errorf("invalid image size %q; use HEIGHTxWIDTH with each side from 1 to %d, such as 28x28", s, maxSide)
+	if !ok || err != nil || height < 1 || width < 1 || height > MaxSide || width > MaxSide {
+		return 0, 0, fmt.Errorf("invalid image size %q; use HEIGHTxWIDTH with each side from 1 to %d, such as 28x28", s, MaxSide)
 	}
 	return height, width, nil
 }
 
-// maxSide is the largest image side ParseSize accepts. Larger sizes
+// MaxSide is the largest image side ParseSize accepts. Larger sizes
 // overflow no int, but no encoder nidim has trains on them.
-const maxSide = 1 << 14
+const MaxSide = 1 << 14

@@ -303,7 +303,7 @@ func FuzzParseSize(f *testing.F) {
 	f.Add("1X1")
 	f.Fuzz(func(t *testing.T, s string) {
 		h, w, err := ParseSize(s)
-		if err == nil && (h < 1 || w < 1 || h > maxSide || w > maxSide) {
+		if err == nil && (h < 1 || w < 1 || h > MaxSide || w > MaxSide) {
 			t.Fatalf("ParseSize(%q) = %d, %d without an error", s, h, w)
 		}
 	})
