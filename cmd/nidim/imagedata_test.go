@@ -282,3 +282,18 @@ func TestImageFolderSplitNeedsRecordedSplit(t *testing.T) {
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, stderr, "nidim embed: --split test on the directory of images --data "+dir+" needs the split that nidim train records in the checkpoint")
 }
+
+// The fingerprint error on a changed directory of images calls it a
+// directory, not a file, and names what must stay the same.
+func TestImageFolderSplitChangedFiles(t *testing.T) {
+	dir, _ := writeImageFolder(t)
+	model := filepath.Join(t.TempDir(), "m.safetensors")
+	code, _, stderr := runCmd("train", "--data", dir, "--epochs", "1", "--batch", "16", "--dim", "2", "--no-eval", "--out", model)
+	require.Equal(t, exitOK, code, stderr)
+	require.NoError(t, os.Rename(filepath.Join(dir, "a", "000.png"), filepath.Join(dir, "a", "100.png")))
+
+	code, _, stderr = runCmd("embed", model, "--data", dir, "--split", "test", "--out", filepath.Join(t.TempDir(), "e.npy"))
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "nidim embed: --data "+dir+" is not the directory of images "+model+" was trained on, or its rows are in another order")
+	assert.Contains(t, stderr, "pass the --data it was trained on, with the same image files under the same names.\n")
+}

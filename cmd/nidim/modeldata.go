@@ -462,18 +462,22 @@ func noRecordedSplitError(split, data, path, command string) error {
 
 // matrixSplitRows returns the row numbers of the split (train or test)
 // that the model m, read from path, was trained with, in x, the matrix
-// file --data data. The numbers count from 0 and are in file order. The
-// rows are shuffled with the model's seed and the last TestFraction of
-// them held out, as nidim train did. The error names the file when its
-// training split does not match the model's data fingerprint, because it
-// is another file or has its rows in another order.
+// file or directory of images --data data. The numbers count from 0 and
+// are in file order. The rows are shuffled with the model's seed and the
+// last TestFraction of them held out, as nidim train did. The error names
+// the data when its training split does not match the model's data
+// fingerprint, because it is other data or has its rows in another order.
 func matrixSplitRows(data, path string, m *dim.Model, x *tensor.Tensor, split string) ([]int, error) {
 	rows, cols := x.Shape[0], x.Shape[1]
 	f := m.Config.TestFraction
+	kind, advice := "file", "with its rows in their original order"
+	if isImageDir(data) {
+		kind, advice = "directory of images", "with the same image files under the same names"
+	}
 	nTest := testRowCount(rows, f)
 	if nTest < 1 || rows-nTest < 2 {
-		return nil, fmt.Errorf("--data %s has %s, too few for the split of %s, which holds out %v of the rows for testing, so it is not the file the model was trained on; pass the --data it was trained on",
-			shellQuote(data), plural(rows, "row", "rows"), path, f)
+		return nil, fmt.Errorf("--data %s has %s, too few for the split of %s, which holds out %v of the rows for testing, so it is not the %s the model was trained on; pass the --data it was trained on",
+			shellQuote(data), plural(rows, "row", "rows"), path, f, kind)
 	}
 	order := shuffledRows(rows, m.Config.Seed)
 	trainRows, testRows := order[:rows-nTest], order[rows-nTest:]
@@ -485,8 +489,8 @@ func matrixSplitRows(data, path string, m *dim.Model, x *tensor.Tensor, split st
 		}
 		train := &dim.Dataset{X: selectRows(x, trainRows), Shape: shape}
 		if fp := train.Fingerprint(); fp != m.Data {
-			return nil, fmt.Errorf("--data %s is not the file %s was trained on, or its rows are in another order: its training split is %s, but the model was trained on %s, so --split %s would select other rows than training did; pass the --data it was trained on, with its rows in their original order",
-				shellQuote(data), path, fp, m.Data, split)
+			return nil, fmt.Errorf("--data %s is not the %s %s was trained on, or its rows are in another order: its training split is %s, but the model was trained on %s, so --split %s would select other rows than training did; pass the --data it was trained on, %s",
+				shellQuote(data), kind, path, fp, m.Data, split, advice)
 		}
 	}
 
