@@ -27,6 +27,7 @@ import (
 	_ "image/gif"  // registers the GIF decoder
 	_ "image/jpeg" // registers the JPEG decoder
 	_ "image/png"  // registers the PNG decoder
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -82,9 +83,10 @@ func entries(dir string) (images, dirs []string, skipped int, err error) {
 		}
 		isDir := e.IsDir()
 		if e.Type()&os.ModeSymlink != 0 {
-			fi, err := os.Stat(filepath.Join(dir, name))
+			link := filepath.Join(dir, name)
+			fi, err := os.Stat(link)
 			if err != nil {
-				return nil, nil, 0, fmt.Errorf("%s is a symbolic link whose target cannot be read: %w", filepath.Join(dir, name), err)
+				return nil, nil, 0, brokenLinkError(link, err)
 			}
 			isDir = fi.IsDir()
 		}
@@ -98,6 +100,21 @@ func entries(dir string) (images, dirs []string, skipped int, err error) {
 		}
 	}
 	return images, dirs, skipped, nil
+}
+
+// brokenLinkError returns the error for the symbolic link at path,
+// whose target os.Stat failed to read with err.
+func brokenLinkError(path string, err error) error {
+	target, readErr := os.Readlink(path)
+	if readErr != nil {
+		target = "a target that cannot be read"
+	}
+	reason := err
+	var pathErr *fs.PathError
+	if errors.As(err, &pathErr) {
+		reason = pathErr.Err
+	}
+	return fmt.Errorf("%s is a symbolic link to %s, which cannot be read (%v); fix the link or remove it", path, target, reason)
 }
 
 // Contains reports whether dir holds image files directly or in a

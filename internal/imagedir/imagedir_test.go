@@ -243,7 +243,8 @@ func TestLoadFollowsSymlinks(t *testing.T) {
 	require.NoError(t, os.Symlink(filepath.Join(target, "missing"), filepath.Join(dir, "dog")))
 	_, err = Load(dir, Options{})
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "symbolic link whose target cannot be read")
+	link, missing := filepath.Join(dir, "dog"), filepath.Join(target, "missing")
+	assert.EqualError(t, err, link+" is a symbolic link to "+missing+", which cannot be read (no such file or directory); fix the link or remove it")
 }
 
 func TestResizeByHand(t *testing.T) {
