@@ -169,10 +169,70 @@ func loadImageData(df dataFlags, seed uint64) (train, test *dim.Dataset, note la
 		return nil, nil, note, err
 	}
 	note.text = text
-	shape := []int{set.Channels, set.Height, set.Width}
-	cols := len(set.X) / set.N
-	train, test, err = splitRows(df, seed, set.N, cols, shape, set.Labels, func(i int) float32 { return set.X[i] })
+	train, test, err = splitImageSet(df, seed, set)
 	return train, test, note, err
+}
+
+// splitImageSet returns the training and test splits of set, the rows
+// and labels that splitRows gives a matrix file with the same seed and
+// --test-fraction. It moves the rows of set.X into split order in place
+// and returns the two splits as parts of set.X, so reading a directory
+// of images needs its samples once, not twice as a copy would.
+func splitImageSet(df dataFlags, seed uint64, set *imagedir.Set) (train, test *dim.Dataset, err error) {
+	rows, cols := set.N, len(set.X)/set.N
+	nTest := testRowCount(rows, df.testFraction)
+	if nTest < 1 || rows-nTest < 2 {
+		return nil, nil, splitSizeError(df, rows, nTest)
+	}
+	order := shuffledRows(rows, seed)
+	permuteRows(set.X, cols, order)
+	var labels []int
+	if set.Labels != nil {
+		labels = make([]int, rows)
+		for i, r := range order {
+			labels[i] = set.Labels[r]
+		}
+	}
+
+	shape := []int{set.Channels, set.Height, set.Width}
+	split := func(from, to int) *dim.Dataset {
+		// The full slice expression keeps an append to the training split
+		// from writing over the test split.
+		x := set.X[from*cols : to*cols : to*cols]
+		d := &dim.Dataset{X: &tensor.Tensor{Shape: []int{to - from, cols}, Data: x}, Shape: shape}
+		if labels != nil {
+			d.Labels = labels[from:to:to]
+		}
+		return d
+	}
+	nTrain := rows - nTest
+	return split(0, nTrain), split(nTrain, rows), nil
+}
+
+// permuteRows reorders the rows of cols values in x in place so that row
+// i becomes the old row order[i]. It follows each cycle of the
+// permutation with one row of scratch space.
+func permuteRows(x []float32, cols int, order []int) {
+	done := make([]bool, len(order))
+	scratch := make([]float32, cols)
+	row := func(i int) []float32 { return x[i*cols : (i+1)*cols] }
+	for start := range order {
+		if done[start] {
+			continue
+		}
+		copy(scratch, row(start))
+		i := start
+		for {
+			done[i] = true
+			next := order[i]
+			if next == start {
+				copy(row(i), scratch)
+				break
+			}
+			copy(row(i), row(next))
+			i = next
+		}
+	}
 }
 
 // checkPathsFlag returns an error when --paths is given for data that is

@@ -10,11 +10,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/nidim/nidim/dim"
+	"github.com/nidim/nidim/internal/imagedir"
 	"github.com/nidim/nidim/tensor"
 )
 
@@ -296,4 +298,30 @@ func TestImageFolderSplitChangedFiles(t *testing.T) {
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, stderr, "nidim embed: --data "+dir+" is not the directory of images "+model+" was trained on, or its rows are in another order")
 	assert.Contains(t, stderr, "pass the --data it was trained on, with the same image files under the same names.\n")
+}
+
+// A directory of images splits into the rows and labels that splitRows
+// gives a matrix file of its samples, and the two splits share the
+// samples that were read, with no copy of them.
+func TestImageFolderSplitInPlace(t *testing.T) {
+	dir, _ := writeImageFolder(t)
+	for _, fraction := range []float64{0.1, 0.25, 0.5} {
+		df := dataFlags{data: dir, testFraction: fraction}
+		train, test, _, err := loadImageData(df, 11)
+		require.NoError(t, err)
+
+		set, err := imagedir.Load(dir, imagedir.Options{})
+		require.NoError(t, err)
+		wantTrain, wantTest, err := splitRows(df, 11, set.N, 64, []int{1, 8, 8}, set.Labels, func(i int) float32 { return set.X[i] })
+		require.NoError(t, err)
+		assert.Equal(t, wantTrain.X, train.X, "training rows, fraction %v", fraction)
+		assert.Equal(t, wantTest.X, test.X, "test rows, fraction %v", fraction)
+		assert.Equal(t, wantTrain.Labels, train.Labels, "training labels, fraction %v", fraction)
+		assert.Equal(t, wantTest.Labels, test.Labels, "test labels, fraction %v", fraction)
+		assert.Equal(t, []int{1, 8, 8}, train.Shape)
+
+		trainEnd := unsafe.Add(unsafe.Pointer(unsafe.SliceData(train.X.Data)), 4*len(train.X.Data))
+		assert.Equal(t, trainEnd, unsafe.Pointer(unsafe.SliceData(test.X.Data)), "the test rows follow the training rows in one array")
+		assert.Equal(t, len(train.X.Data), cap(train.X.Data), "an append to the training rows would write over the test rows")
+	}
 }
