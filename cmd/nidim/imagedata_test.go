@@ -325,3 +325,22 @@ func TestImageFolderSplitInPlace(t *testing.T) {
 		assert.Equal(t, len(train.X.Data), cap(train.X.Data), "an append to the training rows would write over the test rows")
 	}
 }
+
+// One image file as --data gets the advice to pass its directory, not
+// the list of matrix file extensions.
+func TestImageFileAsData(t *testing.T) {
+	dir, _ := writeImageFolder(t)
+	file := filepath.Join(dir, "a", "000.png")
+	want := "--data " + file + " is one image file, but nidim reads images only as a directory of them; pass the directory that holds it, " + filepath.Join(dir, "a") + ", or put the file in a directory of its own.\n"
+
+	code, _, stderr := runCmd("train", "--data", file, "--epochs", "1", "--no-eval", "--out", filepath.Join(t.TempDir(), "m.safetensors"))
+	assert.Equal(t, exitUsage, code)
+	assert.Equal(t, "nidim train: "+want, stderr)
+
+	model := filepath.Join(t.TempDir(), "m.safetensors")
+	code, _, stderr = runCmd("train", "--data", dir, "--epochs", "1", "--batch", "16", "--dim", "2", "--no-eval", "--out", model)
+	require.Equal(t, exitOK, code, stderr)
+	code, _, stderr = runCmd("embed", model, "--data", file, "--out", filepath.Join(t.TempDir(), "e.npy"))
+	assert.NotEqual(t, exitOK, code)
+	assert.Equal(t, "nidim embed: "+want, stderr)
+}

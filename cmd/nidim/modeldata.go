@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/nidim/nidim/dim"
 	"github.com/nidim/nidim/internal/atomicfile"
+	"github.com/nidim/nidim/internal/imagedir"
 	"github.com/nidim/nidim/internal/mnist"
 	"github.com/nidim/nidim/nn"
 	"github.com/nidim/nidim/tensor"
@@ -718,8 +720,13 @@ func columnNumbersNote(source string, values []float64, cols int, textStart func
 // error of tensor.ReadMatrixFile, as fileFlagError does. A field of text in a
 // data row gets its own message: a marker of a missing value, such as NA,
 // requests the value, and other text, such as a category, names its
-// column and states that nidim reads numbers only.
+// column and states that nidim reads numbers only. An existing image
+// file gets the advice to pass its directory.
 func dataFileError(flagName, path string, err error) error {
+	if imagedir.IsImageName(path) && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%s %s is one image file, but nidim reads images only as a directory of them; pass the directory that holds it, %s, or put the file in a directory of its own",
+			flagName, shellQuote(path), shellQuote(filepath.Dir(path)))
+	}
 	var invalid *tensor.FormatError
 	if !errors.As(err, &invalid) || invalid.Value == "" {
 		return fileFlagError(flagName, path, err)
