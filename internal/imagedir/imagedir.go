@@ -386,13 +386,14 @@ func readHeader(path string) (Header, error) {
 }
 
 // isGrayModel reports whether every colour of m is gray: the gray models,
-// and palettes of gray colours only.
+// and palettes of gray colours only. An empty palette, the header of a
+// GIF whose frames carry their own colour tables, is not gray.
 func isGrayModel(m color.Model) bool {
 	switch m {
 	case color.GrayModel, color.Gray16Model:
 		return true
 	}
-	if p, ok := m.(color.Palette); ok {
+	if p, ok := m.(color.Palette); ok && len(p) > 0 {
 		for _, c := range p {
 			r, g, b, _ := c.RGBA()
 			if r != g || g != b {

@@ -99,3 +99,14 @@ func TestReadHeaderErrors(t *testing.T) {
 	require.Error(t, err)
 	assert.Equal(t, "gif: reading header: unexpected EOF", DecodeReason(err))
 }
+
+// A GIF without a global colour table declares an empty palette in its
+// header, which says nothing of its colours, so the header is not gray.
+func TestReadHeaderGIFLocalPalette(t *testing.T) {
+	frame := image.NewPaletted(image.Rect(0, 0, 3, 2), color.Palette{color.RGBA{R: 255, A: 255}, color.RGBA{G: 255, A: 255}})
+	var b bytes.Buffer
+	require.NoError(t, gif.EncodeAll(&b, &gif.GIF{Image: []*image.Paletted{frame}, Delay: []int{0}}))
+	h, err := ReadHeader(bytes.NewReader(b.Bytes()))
+	require.NoError(t, err)
+	assert.Equal(t, Header{Format: "gif", Width: 3, Height: 2, Gray: false}, h)
+}
