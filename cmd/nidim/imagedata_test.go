@@ -344,3 +344,31 @@ func TestImageFileAsData(t *testing.T) {
 	assert.NotEqual(t, exitOK, code)
 	assert.Equal(t, "nidim embed: "+want, stderr)
 }
+
+// --paths with the name of an image file is rejected before any output,
+// because it could be an image of --data, which the text would replace.
+func TestImageFolderPathsImageName(t *testing.T) {
+	dir, _ := writeImageFolder(t)
+	model := filepath.Join(t.TempDir(), "m.safetensors")
+	code, _, stderr := runCmd("train", "--data", dir, "--epochs", "1", "--batch", "16", "--dim", "2", "--no-eval", "--out", model)
+	require.Equal(t, exitOK, code, stderr)
+	image := filepath.Join(dir, "a", "001.png")
+	before, err := os.ReadFile(image)
+	require.NoError(t, err)
+
+	emb := filepath.Join(t.TempDir(), "e.npy")
+	code, _, stderr = runCmd("embed", model, "--data", dir, "--out", emb, "--paths", image)
+	assert.Equal(t, exitUsage, code)
+	assert.Equal(t, "nidim embed: --paths "+image+" has the name of an image file, but it receives text, one path per line, and could replace an image of --data; name it as a text file, such as paths.txt.\n", stderr)
+	after, err := os.ReadFile(image)
+	require.NoError(t, err)
+	assert.Equal(t, before, after, "the image was replaced")
+	assert.NoFileExists(t, emb)
+
+	// A link with a text name to an image is rejected too.
+	link := filepath.Join(t.TempDir(), "paths.txt")
+	require.NoError(t, os.Symlink(image, link))
+	code, _, stderr = runCmd("score", model, "--data", dir, "--out", filepath.Join(t.TempDir(), "s.csv"), "--paths", link)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "nidim score: --paths "+link+" has the name of an image file")
+}

@@ -230,6 +230,13 @@ func (c *modelCommand) checkPaths(inputs []inputFile) int {
 	if err := checkOutputPath("--paths", path, inputs...); err != nil {
 		return c.fail(exitUsage, "%v", err)
 	}
+	// An image file name could be one of the images of --data, which
+	// the text would replace.
+	target, _ := atomicfile.Target(path)
+	if imagedir.IsImageName(path) || imagedir.IsImageName(target) {
+		return c.fail(exitUsage, "--paths %s has the name of an image file, but it receives text, one path per line, and could replace an image of --data; name it as a text file, such as paths.txt",
+			shellQuote(path))
+	}
 	return -1
 }
 
