@@ -92,7 +92,7 @@ func readImageDir(flagName, dir, size string, shape []int, path string) (*imaged
 			return nil, "", fmt.Errorf("%s %s differs from the %dx%d images that %s was trained on; drop %s, which the model fixes",
 				imageSizeFlag, size, shape[1], shape[2], modelName(path), imageSizeFlag)
 		}
-		opt.Height, opt.Width = shape[1], shape[2]
+		opt.Height, opt.Width, opt.SizeFlag = shape[1], shape[2], ""
 		if shape[0] == 1 || shape[0] == 3 {
 			opt.Channels = shape[0]
 		}

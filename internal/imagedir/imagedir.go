@@ -184,7 +184,9 @@ type Options struct {
 	// and an image of another size is an error.
 	Height, Width int
 	// SizeFlag names the option that sets the size, such as
-	// "--image-size", for the error on an image of another size.
+	// "--image-size", for the errors on an image of another size and on
+	// images that need more than MaxBytes. It is "" when no option can
+	// change the size, as for a trained model's input.
 	SizeFlag string
 	// Channels is 1 or 3 to force that many channels, or 0 to use 3 when
 	// any image has colour and 1 otherwise. With Channels 1 an image with
@@ -349,8 +351,12 @@ func checkMemory(l *Listing, headers []Header, height, width int, opt Options) e
 			l.Paths[at], h.Height, h.Width, byteText(decoded), byteText(opt.MaxBytes))
 	}
 	if data+decoded > opt.MaxBytes {
-		return fmt.Errorf("the %d images of %s take about %s as %gx%dx%d float32 samples, more than the %s of memory available; use fewer images, or a smaller --image-size",
-			len(headers), l.Dir, byteText(data+decoded), channels, height, width, byteText(opt.MaxBytes))
+		fix := "use fewer images"
+		if opt.SizeFlag != "" {
+			fix += ", or a smaller " + opt.SizeFlag
+		}
+		return fmt.Errorf("the %d images of %s take about %s as %gx%dx%d float32 samples, more than the %s of memory available; %s",
+			len(headers), l.Dir, byteText(data+decoded), channels, height, width, byteText(opt.MaxBytes), fix)
 	}
 	return nil
 }

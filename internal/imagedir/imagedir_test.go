@@ -226,9 +226,16 @@ func TestLoadMemoryLimit(t *testing.T) {
 	for i := range 10 {
 		writePNG(t, filepath.Join(small, strings.Repeat("a", i+1)+".png"), grayImage(10, 10, 0))
 	}
-	_, err = Load(small, Options{MaxBytes: 8000})
+	_, err = Load(small, Options{MaxBytes: 8000, SizeFlag: "--image-size"})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "the 10 images of "+small)
+	assert.Contains(t, err.Error(), "; use fewer images, or a smaller --image-size")
+
+	// Without a flag that sets the size, as for a model's input, the
+	// error names no such flag.
+	_, err = Load(small, Options{MaxBytes: 8000, Height: 10, Width: 10})
+	require.Error(t, err)
+	assert.True(t, strings.HasSuffix(err.Error(), "more than the 8000 bytes of memory available; use fewer images"), err.Error())
 }
 
 func TestLoadFollowsSymlinks(t *testing.T) {
