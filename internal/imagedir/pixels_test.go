@@ -1,9 +1,13 @@
 package imagedir
 
 import (
+	"bytes"
 	"image"
 	"image/color"
+	"image/gif"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"runtime"
 	"testing"
 
@@ -99,4 +103,46 @@ func TestPixelsResizeAllocatesLittle(t *testing.T) {
 	assert.False(t, colour)
 	allocated := after.TotalAlloc - before.TotalAlloc
 	assert.Less(t, allocated, uint64(1<<20), "bytes allocated to shrink a 1000 x 1000 image to 16 x 16")
+}
+
+// Load gives the stored colour of each pixel without its alpha: 16-bit
+// values over 65535, a transparent PNG pixel its colour, and a GIF's
+// transparent index black.
+func TestLoadColourModelValues(t *testing.T) {
+	dir := t.TempDir()
+	gray16 := image.NewGray16(image.Rect(0, 0, 2, 1))
+	gray16.SetGray16(0, 0, color.Gray16{Y: 1000})
+	gray16.SetGray16(1, 0, color.Gray16{Y: 257 * 200})
+	writePNG(t, filepath.Join(dir, "a_gray16.png"), gray16)
+
+	nrgba64 := image.NewNRGBA64(image.Rect(0, 0, 2, 1))
+	nrgba64.SetNRGBA64(0, 0, color.NRGBA64{R: 1, G: 30000, B: 65535, A: 0})
+	nrgba64.SetNRGBA64(1, 0, color.NRGBA64{R: 65534, G: 2, B: 40000, A: 12345})
+	writePNG(t, filepath.Join(dir, "b_nrgba64.png"), nrgba64)
+
+	// png.Encode writes the alpha of NRGBA palette entries as a tRNS chunk.
+	paletted := image.NewPaletted(image.Rect(0, 0, 2, 1), color.Palette{color.NRGBA{R: 10, G: 20, B: 30, A: 0}, color.NRGBA{R: 200, G: 100, B: 50, A: 128}})
+	paletted.SetColorIndex(1, 0, 1)
+	writePNG(t, filepath.Join(dir, "c_paletted.png"), paletted)
+
+	frame := image.NewPaletted(image.Rect(0, 0, 2, 1), color.Palette{color.RGBA{R: 90, G: 60, B: 30, A: 255}, color.RGBA{}})
+	frame.SetColorIndex(1, 0, 1)
+	var b bytes.Buffer
+	require.NoError(t, gif.Encode(&b, frame, nil))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "d.gif"), b.Bytes(), 0o644))
+
+	s, err := Load(dir, Options{})
+	require.NoError(t, err)
+	require.Equal(t, 3, s.Channels)
+	sixteen := func(v int) float32 { return float32(float64(v) / 65535) }
+	eight := func(v int) float32 { return float32(v) / 255 }
+	want := [][]float32{
+		{sixteen(1000), eight(200), sixteen(1000), eight(200), sixteen(1000), eight(200)},
+		{sixteen(1), sixteen(65534), sixteen(30000), sixteen(2), 1, sixteen(40000)},
+		{eight(10), eight(200), eight(20), eight(100), eight(30), eight(50)},
+		{eight(90), 0, eight(60), 0, eight(30), 0},
+	}
+	for i, row := range want {
+		assert.Equal(t, row, s.X[i*6:(i+1)*6], s.Paths[i])
+	}
 }
