@@ -380,6 +380,9 @@ func readHeader(path string) (Header, error) {
 		return Header{}, err
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Size() == 0 {
+		return Header{}, fmt.Errorf("%s is empty; replace or remove the file", path)
+	}
 	h, err := ReadHeader(f)
 	var noPixels *NoPixelsError
 	if errors.As(err, &noPixels) {

@@ -200,6 +200,12 @@ func TestLoadBadFiles(t *testing.T) {
 	_, err = Load(dir, Options{})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), path+" cannot be decoded (its content is not PNG, JPEG or GIF")
+
+	// An empty file, such as one left by a download that failed, is
+	// named as empty.
+	require.NoError(t, os.WriteFile(path, nil, 0o644))
+	_, err = Load(dir, Options{})
+	assert.EqualError(t, err, path+" is empty; replace or remove the file")
 }
 
 func TestLoadMemoryLimit(t *testing.T) {
