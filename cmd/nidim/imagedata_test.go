@@ -372,3 +372,18 @@ func TestImageFolderPathsImageName(t *testing.T) {
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, stderr, "nidim score: --paths "+link+" has the name of an image file")
 }
+
+// A directory of fewer than 3 images is too small to split, and the
+// error counts images, not rows of a file.
+func TestImageFolderTooFewToSplit(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "two")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	for i := range 2 {
+		var b bytes.Buffer
+		require.NoError(t, png.Encode(&b, image.NewGray(image.Rect(0, 0, 4, 4))))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, fmt.Sprintf("%d.png", i)), b.Bytes(), 0o644))
+	}
+	code, _, stderr := runCmd("train", "--data", dir, "--epochs", "1", "--no-eval", "--out", filepath.Join(t.TempDir(), "m.safetensors"))
+	assert.Equal(t, exitUsage, code)
+	assert.Equal(t, "nidim train: --data "+dir+" has 2 images, too few to hold out one for testing and keep 2 for training; use a directory with at least 3 images.\n", stderr)
+}

@@ -2082,6 +2082,9 @@ func shuffledRows(rows int, seed uint64) []int {
 // has enough rows, so that the run does not stop at that check next.
 func splitSizeError(df dataFlags, rows, nTest int) error {
 	if rows < 3 {
+		if isImageDir(df.data) {
+			return fmt.Errorf("--data %s has %s, too few to hold out one for testing and keep 2 for training; use a directory with at least 3 images", df.data, plural(rows, "image", "images"))
+		}
 		return fmt.Errorf("--data %s has %s, too few to hold out one for testing and keep 2 for training; use a file with at least 3 rows", df.data, plural(rows, "row", "rows"))
 	}
 	if nTest < 1 {
