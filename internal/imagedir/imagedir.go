@@ -318,7 +318,7 @@ func expandToRGB(x []float32, n, area int) []float32 {
 }
 
 // decodeBytesPerPixel bounds the memory that the standard decoders
-// take per pixel of an image. The most is a progressive CMYK JPEG's: 16
+// take per pixel of an image. The maximum is a progressive CMYK JPEG's: 16
 // bytes of DCT coefficients, 4 of decoded planes and 4 of the CMYK image
 // (image/jpeg in go1.26). An 8-bit RGBA PNG takes 4, and a baseline
 // JPEG with 4:2:0 chroma 1.5.

@@ -72,8 +72,8 @@ func areaWeights(n, out int) [][]sourceWeight {
 // resizeImage returns the red, green and blue values of img resized to
 // height x width, and whether any pixel has colour. The values equal
 // Resize of imagePixels bit for bit, because each output value sums the
-// same products in the same order, but img is read one row at a time:
-// the image is never held in float32 at its full size, which took 12
+// same products in the same order. But img is read one row at a time,
+// so it is never held in float32 at its full size, which would take 12
 // bytes per source pixel on top of the decoded image.
 func resizeImage(img image.Image, height, width int) ([]float32, bool) {
 	b := img.Bounds()

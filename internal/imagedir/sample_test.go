@@ -101,7 +101,8 @@ func TestReadHeaderErrors(t *testing.T) {
 }
 
 // A GIF without a global colour table declares an empty palette in its
-// header, which says nothing of its colours, so the header is not gray.
+// header, which gives no information about its colours, so the header
+// is not gray.
 func TestReadHeaderGIFLocalPalette(t *testing.T) {
 	frame := image.NewPaletted(image.Rect(0, 0, 3, 2), color.Palette{color.RGBA{R: 255, A: 255}, color.RGBA{G: 255, A: 255}})
 	var b bytes.Buffer
