@@ -105,20 +105,21 @@ func resizeImage(img image.Image, height, width int) ([]float32, bool) {
 			for x, ws := range cols {
 				sum := 0.0
 				for _, sw := range ws {
-					sum += sw.weight * float64(plane[sw.index])
+					sum += float64(sw.weight * float64(plane[sw.index]))
 				}
 				lineSums[c*width+x] = sum
 			}
 		}
 		// Then the rows: y adds its share to each output row it falls in,
 		// and the source rows of an output row arrive in increasing order,
-		// the order in which Resize adds them.
+		// the order in which Resize adds them. The conversions round each
+		// product, as in Resize, so that arm64 does not fuse them.
 		for _, row := range outRows[y] {
 			for c := range 3 {
 				dst := sums[(c*height+row.index)*width : (c*height+row.index+1)*width]
 				src := lineSums[c*width : (c+1)*width]
 				for x := range width {
-					dst[x] += row.weight * src[x]
+					dst[x] += float64(row.weight * src[x])
 				}
 			}
 		}

@@ -1,6 +1,7 @@
 package imagedir
 
 import (
+	"image"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -20,4 +21,13 @@ func TestResizeDoesNotFuse(t *testing.T) {
 	}
 	got := Resize(src, 1, 7, 9, 3, 4)
 	assert.Equal(t, uint32(0x3f216c99), math.Float32bits(got[10]), "got %v", got[10])
+
+	// resizeImage, which reads decoded images row by row, sums the same
+	// products and must round them too.
+	img := image.NewGray(image.Rect(0, 0, 9, 7))
+	for i, v := range src {
+		img.Pix[i] = uint8(math.Round(float64(v) * 255))
+	}
+	rows, _ := resizeImage(img, 3, 4)
+	assert.Equal(t, uint32(0x3f216c99), math.Float32bits(rows[10]), "got %v", rows[10])
 }
