@@ -80,15 +80,11 @@ func runEmbed(args []string, stdout, stderr io.Writer) int {
 	if err := c.writeOut(stdout, values, z.Shape[0], z.Shape[1]); err != nil {
 		return c.fail(exitFail, "%v", err)
 	}
-	numbersText, err := c.writeRowNumbers(in)
+	rowsText, err := c.writeRowFiles(in)
 	if err != nil {
 		return c.fail(exitFail, "%v", err)
 	}
-	pathsText, err := c.writePaths(in)
-	if err != nil {
-		return c.fail(exitFail, "%v", err)
-	}
-	fmt.Fprintf(stderr, "wrote %s of dimension %d to %s%s\n", plural(z.Shape[0], "embedding", "embeddings"), z.Shape[1], c.outName(), numbersText+pathsText)
+	fmt.Fprintf(stderr, "wrote %s of dimension %d to %s%s\n", plural(z.Shape[0], "embedding", "embeddings"), z.Shape[1], c.outName(), rowsText)
 	return exitOK
 }
 

@@ -240,6 +240,20 @@ func (c *modelCommand) checkPaths(inputs []inputFile) int {
 	return -1
 }
 
+// writeRowFiles writes --row-numbers and --paths for the rows of in, after
+// --out, and returns the clause of the success message that names them.
+func (c *modelCommand) writeRowFiles(in *inputRows) (string, error) {
+	numbersText, err := c.writeRowNumbers(in)
+	if err != nil {
+		return "", err
+	}
+	pathsText, err := c.writePaths(in)
+	if err != nil {
+		return "", err
+	}
+	return numbersText + pathsText, nil
+}
+
 // writePaths writes the image file of each row of in to --paths, when
 // it is given, and returns the clause of the success message that names
 // the file, or "".

@@ -126,15 +126,11 @@ func runScore(args []string, stdout, stderr io.Writer) int {
 	if err := c.writeOut(stdout, table, n, cols, tensor.NPYFloat64()); err != nil {
 		return c.fail(exitFail, "%v", err)
 	}
-	numbersText, err := c.writeRowNumbers(in)
+	rowsText, err := c.writeRowFiles(in)
 	if err != nil {
 		return c.fail(exitFail, "%v", err)
 	}
-	pathsText, err := c.writePaths(in)
-	if err != nil {
-		return c.fail(exitFail, "%v", err)
-	}
-	fmt.Fprintf(stderr, "wrote the scores and p-values of %s under the %s prior (d = %d) to %s%s\n", plural(n, "input", "inputs"), m.Config.Prior, m.Config.Dim, c.outName(), numbersText+pathsText)
+	fmt.Fprintf(stderr, "wrote the scores and p-values of %s under the %s prior (d = %d) to %s%s\n", plural(n, "input", "inputs"), m.Config.Prior, m.Config.Dim, c.outName(), rowsText)
 	fmt.Fprintln(stderr, calibrationLine(pValues))
 	return exitOK
 }

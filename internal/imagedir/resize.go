@@ -14,20 +14,12 @@ func Resize(src []float32, channels, height, width, outHeight, outWidth int) []f
 	cols := areaWeights(width, outWidth)
 	out := make([]float32, channels*outHeight*outWidth)
 	// Columns first, into one channel's outWidth x height buffer. The
-	// conversions round each product, so that arm64, where Go may fuse a
-	// multiply and an add, sums the same values as amd64.
+	// conversions round each product, as in resizeLine.
 	tmp := make([]float64, height*outWidth)
 	for c := range channels {
 		plane := src[c*height*width : (c+1)*height*width]
 		for y := range height {
-			line := plane[y*width : (y+1)*width]
-			for x, ws := range cols {
-				sum := 0.0
-				for _, w := range ws {
-					sum += float64(w.weight * float64(line[w.index]))
-				}
-				tmp[y*outWidth+x] = sum
-			}
+			resizeLine(tmp[y*outWidth:(y+1)*outWidth], plane[y*width:(y+1)*width], cols)
 		}
 		dst := out[c*outHeight*outWidth : (c+1)*outHeight*outWidth]
 		for y, ws := range rows {
@@ -41,6 +33,20 @@ func Resize(src []float32, channels, height, width, outHeight, outWidth int) []f
 		}
 	}
 	return out
+}
+
+// resizeLine sets dst[x] to the weighted sum of the values of line that
+// cols[x] lists, for each output pixel x of one line. The conversion
+// rounds each product, so that arm64, where Go may fuse a multiply and
+// an add, sums the same values as amd64.
+func resizeLine(dst []float64, line []float32, cols [][]sourceWeight) {
+	for x, ws := range cols {
+		sum := 0.0
+		for _, w := range ws {
+			sum += float64(w.weight * float64(line[w.index]))
+		}
+		dst[x] = sum
+	}
 }
 
 // sourceWeight is the weight of the source pixel index in an output pixel.
@@ -101,14 +107,7 @@ func resizeImage(img image.Image, height, width int) ([]float32, bool) {
 		}
 		// Columns first, as in Resize.
 		for c := range 3 {
-			plane := line[c*w : (c+1)*w]
-			for x, ws := range cols {
-				sum := 0.0
-				for _, sw := range ws {
-					sum += float64(sw.weight * float64(plane[sw.index]))
-				}
-				lineSums[c*width+x] = sum
-			}
+			resizeLine(lineSums[c*width:(c+1)*width], line[c*w:(c+1)*w], cols)
 		}
 		// Then the rows: y adds its share to each output row it falls in,
 		// and the source rows of an output row arrive in increasing order,
