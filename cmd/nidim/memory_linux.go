@@ -26,11 +26,11 @@ func physicalMemory() uint64 {
 }
 
 // usableMemory returns the memory a process may use on a machine with ram
-// and swap bytes, under limit, the memory limit of its control group (0
-// for none): the RAM plus the swap, or the limit when it is lower than
-// the RAM. Under a limit the machine's swap does not count, because the
-// group may use only part of it or none (containers often run without),
-// and a run past the limit is then killed.
+// and swap bytes, whose control group sets limit (0 for none). That is
+// the RAM plus the swap, or the limit when it is lower than the RAM.
+// Under a limit the machine's swap does not count: the group may use only
+// part of it or none, as containers often do, and a run past the limit
+// is then killed.
 func usableMemory(ram, swap, limit uint64) uint64 {
 	if limit > 0 && limit < ram {
 		return limit
