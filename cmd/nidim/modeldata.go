@@ -902,7 +902,7 @@ func inputFlagsHelp(done string) string {
                        IDX directory's pixels are scaled to [0, 1], and a
                        single IDX file is read as a matrix of its raw values
                        (0-255). A directory of images (see nidim help train)
-                       is read class by class in sorted name order, files
+                       is read class by class in label order, files
                        sorted within each, in the model's channels (a
                        grayscale image becomes three equal channels for a
                        colour model, and a colour image for a grayscale

@@ -196,7 +196,9 @@ Data and output:
                        directory of images holds PNG, JPEG or GIF files (.png,
                        .jpg, .jpeg, .gif, any case): one subdirectory per
                        class, the classes numbered 0, 1, 2, ... in sorted name
-                       order, or the files directly in it, unlabelled; not
+                       order (in numeric order when every name is a number,
+                       so that a directory 3 gets label 3 when the names run
+                       from 0), or the files directly in it, unlabelled; not
                        both. Its rows are the files in that order, sorted
                        within each class. Other files and hidden entries
                        (names starting with a dot) are skipped, and a note

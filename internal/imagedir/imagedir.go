@@ -3,7 +3,9 @@
 //
 // Two layouts are read. Class subdirectories, each holding the image
 // files of one class, give labelled images: the classes are numbered 0,
-// 1, 2, ... in the sorted order of the subdirectory names. Image files
+// 1, 2, ... in the sorted order of the subdirectory names, or in the
+// order of their values when every name is a number such as 0 to 10.
+// Image files
 // directly in the directory, without subdirectories, give unlabelled
 // images. Files are read in sorted name order, class by class, so a row
 // number of the data set always names the same file.
@@ -158,6 +160,7 @@ func List(dir string) (*Listing, error) {
 		return nil, fmt.Errorf("%s contains no image files (%s) and no class subdirectories; put the images in it, or one subdirectory of images per class", dir, ExtensionList)
 	}
 	l.Labels = []int{}
+	sortClasses(dirs)
 	for label, class := range dirs {
 		classDir := filepath.Join(dir, class)
 		images, subdirs, skipped, err := entries(classDir)
@@ -175,6 +178,22 @@ func List(dir string) (*Listing, error) {
 		}
 	}
 	return l, nil
+}
+
+// sortClasses puts class directory names in label order: by number when
+// every name is a decimal number without leading zeros, such as 0 to 10,
+// so that a directory named 3 gets label 3 when the names run from 0, and
+// in name order otherwise (names is sorted by name on entry).
+func sortClasses(names []string) {
+	values := make(map[string]int, len(names))
+	for _, name := range names {
+		v, err := strconv.Atoi(name)
+		if err != nil || v < 0 || strconv.Itoa(v) != name {
+			return
+		}
+		values[name] = v
+	}
+	slices.SortFunc(names, func(a, b string) int { return values[a] - values[b] })
 }
 
 // Options set the sample shape that Load gives every image.

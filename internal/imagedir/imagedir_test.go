@@ -11,6 +11,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -55,6 +56,28 @@ func TestListLabelledOrder(t *testing.T) {
 		assert.Equal(t, filepath.Join(dir, p), l.Paths[i])
 	}
 	assert.Equal(t, 2, l.Skipped)
+}
+
+// Class directories named 0 to 10 sorted by name put 10 before 2, so
+// directory 2 got label 3. Numbers are now ordered by value, while a
+// name with a leading zero keeps the name order for all.
+func TestListNumericClassOrder(t *testing.T) {
+	dir := t.TempDir()
+	for c := range 11 {
+		writePNG(t, filepath.Join(dir, strconv.Itoa(c), "a.png"), grayImage(2, 2, 0))
+	}
+	l, err := List(dir)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10"}, l.Classes)
+	for c := range 11 {
+		assert.Equal(t, filepath.Join(dir, strconv.Itoa(c), "a.png"), l.Paths[c])
+		assert.Equal(t, c, l.Labels[c])
+	}
+
+	writePNG(t, filepath.Join(dir, "07", "a.png"), grayImage(2, 2, 0))
+	l, err = List(dir)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"0", "07", "1", "10", "2", "3", "4", "5", "6", "7", "8", "9"}, l.Classes)
 }
 
 func TestListUnlabelled(t *testing.T) {
