@@ -184,10 +184,11 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	}
 	var oodSets []dim.OODSet
 	for _, path := range oodPaths {
-		x, err := oodInput(path, m)
+		x, note, err := oodInput(path, m, *c.model)
 		if err != nil {
 			return c.fail(exitUsage, "%v", err)
 		}
+		printNote(stderr, "nidim eval", note)
 		if r := dim.RangeOf(x.Data); m.ScaleMismatch(r, len(x.Data)) {
 			fmt.Fprintf(stderr, "nidim eval: note: the values of --ood %s lie mostly in %v, but the model was trained on values mostly in %v, so its scores may tell the set apart by the scale alone\n",
 				shellQuote(path), r, *m.Inputs)
@@ -275,40 +276,42 @@ func checkRepeatedOOD(path string, earlier []string) error {
 
 // oodInput reads the out-of-distribution set of --ood path: the test split
 // of an MNIST-style directory, or a directory of images or a matrix file
-// read whole. It returns an
-// error when the samples do not fit the input of the model m.
-func oodInput(path string, m *dim.Model) (*tensor.Tensor, error) {
+// read whole. It returns the note of a directory of images, such as the
+// count of resized images, and an error when the samples do not fit the
+// input of the model m, read from modelPath.
+func oodInput(path string, m *dim.Model, modelPath string) (*tensor.Tensor, string, error) {
 	var x *tensor.Tensor
+	note := ""
 	if isImageDir(path) {
 		// Read whole, in the model's image shape, as embed reads it.
-		set, _, err := readImageDir("--ood", path, "", m.Config.Input, "")
+		set, setNote, err := readImageDir("--ood", path, "", m.Config.Input, modelPath)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
-		x = imageTensor(set)
+		x, note = imageTensor(set), setNote
 	} else if isDir(path) {
 		if err := checkIDXDir("--ood", path); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		set, err := mnist.LoadDirSplit(path, "test")
 		if err != nil {
-			return nil, fmt.Errorf("--ood %s: %w", path, err)
+			return nil, "", fmt.Errorf("--ood %s: %w", path, err)
 		}
 		if set.Len() == 0 {
 			// The AUROC needs a score of the set, and failed only after
 			// the whole evaluation.
-			return nil, noImagesError("--ood", path, "test")
+			return nil, "", noImagesError("--ood", path, "test")
 		}
 		x = set.Images
 	} else {
 		var err error
 		if x, err = readMatrixRows("--ood", path); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 	}
 	if want := m.Encoder.InputSize(); x.Shape[1] != want {
-		return nil, fmt.Errorf("--ood %s has %d values per sample, but the model takes samples of shape %v (%d values); pass a set of that size",
+		return nil, "", fmt.Errorf("--ood %s has %d values per sample, but the model takes samples of shape %v (%d values); pass a set of that size",
 			path, x.Shape[1], m.Config.Input, want)
 	}
-	return x, nil
+	return x, note, nil
 }

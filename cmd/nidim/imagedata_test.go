@@ -131,6 +131,12 @@ func TestImageFolderResizeStored(t *testing.T) {
 	code, _, stderr = runCmd("eval", model, "--data", dir, "--image-size", "8x8")
 	assert.Equal(t, exitUsage, code)
 	assert.Equal(t, "nidim eval: --image-size 8x8 differs from the 4x4 images that the model "+model+" was trained on; drop --image-size, which the model fixes.\n", stderr)
+
+	// --ood reads a directory of images in the model's size too, and
+	// says so: its notes were dropped.
+	code, _, stderr = runCmd("eval", model, "--data", dir, "--ood", dir)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "nidim eval: note: --ood "+dir+": resized 40 of the 40 images to 4x4")
 }
 
 func TestImageFolderErrors(t *testing.T) {
