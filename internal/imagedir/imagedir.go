@@ -22,6 +22,7 @@
 package imagedir
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"image"
@@ -32,6 +33,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -213,9 +215,13 @@ type Options struct {
 	Channels int
 	// MaxBytes is the memory that reading may take, or 0 for no limit.
 	// Load compares it, from the image headers alone, with the data set's
-	// float32 values plus the largest decoded image, before it decodes
-	// any image.
+	// float32 values plus the largest decoded images, one per goroutine,
+	// before it decodes any image. When the images of Threads goroutines
+	// do not fit, Load uses fewer goroutines.
 	MaxBytes float64
+	// Threads is the number of goroutines that decode the images, or 0
+	// (or less) for GOMAXPROCS. The result is the same for every count.
+	Threads int
 }
 
 // Set is a data set read from an image directory.
@@ -235,6 +241,10 @@ type Set struct {
 	Gray int
 	// Skipped is Listing.Skipped.
 	Skipped int
+	// Threads is the number of goroutines that decoded the images:
+	// Options.Threads, or fewer when there are fewer images or when
+	// MaxBytes does not fit the decoded images of more.
+	Threads int
 }
 
 // Load lists dir and reads its images with the options opt.
@@ -246,7 +256,10 @@ func Load(dir string, opt Options) (*Set, error) {
 	return l.Load(opt)
 }
 
-// Load reads the images of l with the options opt.
+// Load reads the images of l with the options opt. It decodes them on
+// up to opt.Threads goroutines, and the result is the same for every
+// count: each image fills its own row, and when several files are bad
+// the error names the first in l.Paths order.
 func (l *Listing) Load(opt Options) (*Set, error) {
 	if len(l.Paths) == 0 {
 		return nil, fmt.Errorf("%s contains no image files (%s); put the images in it, or one subdirectory of images per class", l.Dir, ExtensionList)
@@ -264,42 +277,34 @@ func (l *Listing) Load(opt Options) (*Set, error) {
 	if !resize {
 		height, width = headers[0].Height, headers[0].Width
 	}
-	if err := checkMemory(l, headers, height, width, opt); err != nil {
+	threads := opt.Threads
+	if threads <= 0 {
+		threads = runtime.GOMAXPROCS(0)
+	}
+	threads = min(threads, len(l.Paths))
+	threads, err := checkMemory(l, headers, height, width, threads, opt)
+	if err != nil {
 		return nil, err
 	}
 
-	s := &Set{N: len(l.Paths), Height: height, Width: width, Channels: 1, Labels: l.Labels,
-		Classes: l.Classes, Paths: l.Paths, Skipped: l.Skipped}
-	if opt.Channels == 3 {
+	s := &Set{N: len(l.Paths), Height: height, Width: width, Labels: l.Labels,
+		Classes: l.Classes, Paths: l.Paths, Skipped: l.Skipped, Threads: threads}
+	area := height * width
+	stride := headerChannels(headers, opt)
+	s.X = make([]float32, s.N*stride*area)
+	rows, err := l.readRows(s.X, headers, height, width, stride, threads, opt)
+	if err != nil {
+		return nil, err
+	}
+
+	s.Channels = 1
+	if opt.Channels == 3 || slices.ContainsFunc(rows, func(r row) bool { return r.colour }) {
 		s.Channels = 3
 	}
-	area := height * width
-	s.X = make([]float32, 0, s.N*s.Channels*area)
-	for i, path := range l.Paths {
-		h := headers[i]
-		if (h.Height != height || h.Width != width) && !resize {
-			return nil, fmt.Errorf("%s is %dx%d (height x width), but the first image, %s, is %dx%d, and all images must have one size; resize them, or pass %s %dx%d to resize every image",
-				path, h.Height, h.Width, l.Paths[0], height, width, opt.SizeFlag, height, width)
-		}
-		img, err := decode(path, h)
-		if err != nil {
-			return nil, err
-		}
-		pixels, colour := Pixels(img, height, width)
-		if colour && opt.Channels == 1 {
-			return nil, fmt.Errorf("%s has colour, but the model takes 1-channel images; pass grayscale images", path)
-		}
-		if colour && s.Channels == 1 {
-			s.X = expandToRGB(s.X, i, area)
-			s.Channels = 3
-		}
+	s.X = setChannels(s.X, rows, area, stride, s.Channels)
+	for _, h := range headers {
 		if h.Height != height || h.Width != width {
 			s.Resized++
-		}
-		if s.Channels == 1 {
-			s.X = append(s.X, pixels[:area]...)
-		} else {
-			s.X = append(s.X, pixels...)
 		}
 	}
 	if s.Channels == 3 {
@@ -323,19 +328,6 @@ func isGrayRow(x []float32) bool {
 	return true
 }
 
-// expandToRGB returns the first n samples of x, each of area values of
-// one channel, as samples of three equal channels.
-func expandToRGB(x []float32, n, area int) []float32 {
-	out := make([]float32, 3*n*area, 3*cap(x))
-	for i := range n {
-		row := x[i*area : (i+1)*area]
-		for c := range 3 {
-			copy(out[(3*i+c)*area:], row)
-		}
-	}
-	return out
-}
-
 // decodeBytesPerPixel bounds the memory that the standard decoders
 // take per pixel of an image. The maximum is a progressive CMYK JPEG's: 16
 // bytes of DCT coefficients, 4 of decoded planes and 4 of the CMYK image
@@ -343,30 +335,52 @@ func expandToRGB(x []float32, n, area int) []float32 {
 // JPEG with 4:2:0 chroma 1.5.
 const decodeBytesPerPixel = 24
 
-// checkMemory returns an error when reading the images takes more than
-// opt.MaxBytes: the float32 values of the samples, at 3 channels unless
-// every header declares a gray colour model, plus the largest decoded
-// image at decodeBytesPerPixel and the float64 sums and float32 values
-// of one resized sample.
-func checkMemory(l *Listing, headers []Header, height, width int, opt Options) error {
+// headerChannels returns the channels that the headers and opt
+// predict for the data set: opt.Channels when it is set, 1 when every
+// header declares a gray colour model, and 3 otherwise. An image with
+// a colour header can still hold only gray pixels, and a GIF with a gray
+// global palette can have a first frame with colours of its own, so Load
+// decides the channels after decoding.
+func headerChannels(headers []Header, opt Options) int {
+	if opt.Channels == 1 || opt.Channels == 3 {
+		return opt.Channels
+	}
+	for _, h := range headers {
+		if !h.Gray {
+			return 3
+		}
+	}
+	return 1
+}
+
+// checkMemory returns how many of threads goroutines can decode at once
+// within opt.MaxBytes, or an error when even one cannot. It counts the
+// float32 values of the samples, at the channels that headerChannels
+// predicts, and what each goroutine holds: a decoded image at
+// decodeBytesPerPixel, and the float64 sums and float32 values of one
+// resized sample. Any threads of the images can be decoded at the same
+// time, so it counts the largest ones, and lowers the count of
+// goroutines until their images fit beside the samples.
+func checkMemory(l *Listing, headers []Header, height, width, threads int, opt Options) (int, error) {
 	if opt.MaxBytes <= 0 {
-		return nil
+		return threads, nil
 	}
-	channels := 1.0
-	largest, at := 0.0, 0
-	for i, h := range headers {
-		if !h.Gray || opt.Channels == 3 {
-			channels = 3
-		}
-		if p := float64(h.Width) * float64(h.Height); p > largest {
-			largest, at = p, i
-		}
+	channels := float64(headerChannels(headers, opt))
+	// order lists the images from the most pixels to the fewest.
+	order := make([]int, len(headers))
+	for i := range order {
+		order[i] = i
 	}
-	decoded := largest*decodeBytesPerPixel + float64(height)*float64(width)*3*(8+4)
+	pixels := func(i int) float64 { return float64(headers[i].Width) * float64(headers[i].Height) }
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(pixels(b), pixels(a)) })
+	sample := float64(height) * float64(width) * 3 * (8 + 4)
 	data := float64(len(headers)) * channels * float64(height) * float64(width) * 4
+
+	at := order[0]
+	decoded := pixels(at)*decodeBytesPerPixel + sample
 	if decoded > opt.MaxBytes {
 		h := headers[at]
-		return fmt.Errorf("%s is %dx%d (height x width), which takes about %s to decode, more than the %s of memory available; make it smaller",
+		return 0, fmt.Errorf("%s is %dx%d (height x width), which takes about %s to decode, more than the %s of memory available; make it smaller",
 			l.Paths[at], h.Height, h.Width, byteText(decoded), byteText(opt.MaxBytes))
 	}
 	if data+decoded > opt.MaxBytes {
@@ -374,10 +388,19 @@ func checkMemory(l *Listing, headers []Header, height, width int, opt Options) e
 		if opt.SizeFlag != "" {
 			fix += ", or a smaller " + opt.SizeFlag
 		}
-		return fmt.Errorf("the %d images of %s take about %s as %gx%dx%d float32 samples, more than the %s of memory available; %s",
+		return 0, fmt.Errorf("the %d images of %s take about %s as %gx%dx%d float32 samples, more than the %s of memory available; %s",
 			len(headers), l.Dir, byteText(data+decoded), channels, height, width, byteText(opt.MaxBytes), fix)
 	}
-	return nil
+	fit := 1
+	for fit < threads {
+		next := decoded + pixels(order[fit])*decodeBytesPerPixel + sample
+		if data+next > opt.MaxBytes {
+			break
+		}
+		decoded = next
+		fit++
+	}
+	return fit, nil
 }
 
 // byteText formats a byte count in bytes, MB or GB.
