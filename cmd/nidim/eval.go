@@ -144,6 +144,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	}
 	df.forCheckpoint = true
 	df.modelShape, df.modelPath = m.Config.Input, *c.model
+	df.threads = *c.threads
 	train, test, dataNote, err := loadData(df, m.Config.Seed)
 	printNote(stderr, "nidim eval", dataNote.text)
 	if err != nil {
@@ -184,7 +185,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	}
 	var oodSets []dim.OODSet
 	for _, path := range oodPaths {
-		x, note, err := oodInput(path, m, *c.model)
+		x, note, err := oodInput(path, m, *c.model, *c.threads)
 		if err != nil {
 			return c.fail(exitUsage, "%v", err)
 		}
@@ -278,13 +279,14 @@ func checkRepeatedOOD(path string, earlier []string) error {
 // of an MNIST-style directory, or a directory of images or a matrix file
 // read whole. It returns the note of a directory of images, such as the
 // count of resized images, and an error when the samples do not fit the
-// input of the model m, read from modelPath.
-func oodInput(path string, m *dim.Model, modelPath string) (*tensor.Tensor, string, error) {
+// input of the model m, read from modelPath. threads is the --threads
+// that decodes a directory of images.
+func oodInput(path string, m *dim.Model, modelPath string, threads int) (*tensor.Tensor, string, error) {
 	var x *tensor.Tensor
 	note := ""
 	if isImageDir(path) {
 		// Read whole, in the model's image shape, as embed reads it.
-		set, setNote, err := readImageDir("--ood", path, "", m.Config.Input, modelPath)
+		set, setNote, err := readImageDir("--ood", path, "", threads, m.Config.Input, modelPath)
 		if err != nil {
 			return nil, "", err
 		}

@@ -70,14 +70,15 @@ const imageSizeFlag = "--image-size"
 
 // readImageDir reads the directory of images dir, given with flagName,
 // and returns it with a note, or "".
-// size is the --image-size value or "". shape, when it has three
-// dimensions, is the C,H,W input of a trained model: the images are then
+// size is the --image-size value or "". threads is --threads, the number
+// of goroutines that decode the images, 0 for all cores. shape, when it
+// has three dimensions, is the C,H,W input of a trained model: the images are then
 // given its channels and resized to its height and width, and a size
 // other than the model's is an error. path is the model's file for
 // messages, or "". The note counts the skipped files, the images with
 // colour and, for a model, the resized images.
-func readImageDir(flagName, dir, size string, shape []int, path string) (*imagedir.Set, string, error) {
-	opt := imagedir.Options{SizeFlag: imageSizeFlag, MaxBytes: float64(physicalMemory())}
+func readImageDir(flagName, dir, size string, threads int, shape []int, path string) (*imagedir.Set, string, error) {
+	opt := imagedir.Options{SizeFlag: imageSizeFlag, MaxBytes: float64(physicalMemory()), Threads: threads}
 	if size != "" {
 		h, w, err := imagedir.ParseSize(size)
 		if err != nil {
@@ -164,7 +165,7 @@ func loadImageData(df dataFlags, seed uint64) (train, test *dim.Dataset, note la
 	if !(df.testFraction > 0 && df.testFraction < 1) {
 		return nil, nil, note, fmt.Errorf("invalid --test-fraction %v; use a share between 0 and 1 such as 0.1", df.testFraction)
 	}
-	set, text, err := readImageDir("--data", df.data, df.imageSize, df.modelShape, df.modelPath)
+	set, text, err := readImageDir("--data", df.data, df.imageSize, df.threads, df.modelShape, df.modelPath)
 	if err != nil {
 		return nil, nil, note, err
 	}

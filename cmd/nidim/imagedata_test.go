@@ -8,6 +8,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"unsafe"
@@ -330,6 +331,24 @@ func TestImageFolderSplitInPlace(t *testing.T) {
 		assert.Equal(t, trainEnd, unsafe.Pointer(unsafe.SliceData(test.X.Data)), "the test rows follow the training rows in one array")
 		assert.Equal(t, len(train.X.Data), cap(train.X.Data), "an append to the training rows would write over the test rows")
 	}
+}
+
+// --threads sets the goroutines that decode a directory of images, and
+// the samples are the same for every count.
+func TestImageFolderThreads(t *testing.T) {
+	dir, _ := writeImageFolder(t)
+	one, _, err := readImageDir("--data", dir, "4x4", 1, nil, "")
+	require.NoError(t, err)
+	assert.Equal(t, 1, one.Threads)
+	for _, threads := range []int{2, 3} {
+		set, _, err := readImageDir("--data", dir, "4x4", threads, nil, "")
+		require.NoError(t, err)
+		assert.Equal(t, threads, set.Threads)
+		assert.Equal(t, one.X, set.X, "threads %d", threads)
+	}
+	all, _, err := readImageDir("--data", dir, "4x4", 0, nil, "")
+	require.NoError(t, err)
+	assert.Equal(t, min(runtime.GOMAXPROCS(0), all.N), all.Threads)
 }
 
 // One image file as --data gets the advice to pass its directory, not

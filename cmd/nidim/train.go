@@ -133,10 +133,11 @@ Training:
   --seed N             seed of initialization, shuffling, views and noise,
                        and of the held-out split of a matrix --data
                        (default 0)
-  --threads N          goroutines for the layers and matrix products; 0 for
-                       all cores (default 0, or with --resume the count
-                       the checkpoint was trained with: a checkpoint
-                       stores the number of cores that 0 stood for)
+  --threads N          goroutines for the layers and matrix products, and
+                       for decoding a directory of images; 0 for all
+                       cores (default 0, or with --resume the count the
+                       checkpoint was trained with: a checkpoint stores
+                       the number of cores that 0 stood for)
   --shift P            [r] image views: maximum translation in pixels
   --rotate DEG         image views: maximum rotation in degrees (default 0)
   --zoom Z             image views: zoom range 1-Z to 1+Z (default 0)
@@ -371,6 +372,9 @@ type dataFlags struct {
 	// modelPath, or nil. A directory of images is read in its shape.
 	modelShape []int
 	modelPath  string
+	// threads is the --threads of the command, the number of goroutines
+	// that decode a directory of images, 0 for all cores.
+	threads int
 }
 
 func (d *dataFlags) register(fs *flag.FlagSet) {
@@ -702,6 +706,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	}
 
 	df.forCheckpoint = *resume != ""
+	df.threads = cfg.Threads
 	train, test, dataNote, err := loadData(df, cfg.Seed)
 	if dataNote.images && cfg.Standardize {
 		// --standardize applies to feature vectors only, so the user
