@@ -290,18 +290,10 @@ func (l *Listing) Load(opt Options) (*Set, error) {
 	s := &Set{N: len(l.Paths), Height: height, Width: width, Labels: l.Labels,
 		Classes: l.Classes, Paths: l.Paths, Skipped: l.Skipped, Threads: threads}
 	area := height * width
-	stride := headerChannels(headers, opt)
-	s.X = make([]float32, s.N*stride*area)
-	rows, err := l.readRows(s.X, headers, height, width, stride, threads, opt)
+	s.X, s.Channels, err = l.readRows(headers, height, width, threads, opt)
 	if err != nil {
 		return nil, err
 	}
-
-	s.Channels = 1
-	if opt.Channels == 3 || slices.ContainsFunc(rows, func(r row) bool { return r.colour }) {
-		s.Channels = 3
-	}
-	s.X = setChannels(s.X, rows, area, stride, s.Channels)
 	for _, h := range headers {
 		if h.Height != height || h.Width != width {
 			s.Resized++
@@ -335,12 +327,11 @@ func isGrayRow(x []float32) bool {
 // JPEG with 4:2:0 chroma 1.5.
 const decodeBytesPerPixel = 24
 
-// headerChannels returns the channels that the headers and opt
-// predict for the data set: opt.Channels when it is set, 1 when every
-// header declares a gray colour model, and 3 otherwise. An image with
-// a colour header can still hold only gray pixels, and a GIF with a gray
-// global palette can have a first frame with colours of its own, so Load
-// decides the channels after decoding.
+// headerChannels returns the channels that checkMemory counts for the
+// samples: opt.Channels when it is set, 1 when every header declares a
+// gray colour model, and 3 otherwise.
+// NOTE: a GIF whose global palette is gray can have a first frame with
+// colours of its own, which gives 3 channels where this counts 1.
 func headerChannels(headers []Header, opt Options) int {
 	if opt.Channels == 1 || opt.Channels == 3 {
 		return opt.Channels
