@@ -347,7 +347,8 @@ func headerChannels(headers []Header, opt Options) int {
 // checkMemory returns how many of threads goroutines can decode at once
 // within opt.MaxBytes, or an error when even one cannot. It counts the
 // float32 values of the samples, at the channels that headerChannels
-// predicts, and what each goroutine holds: a decoded image at
+// predicts plus the one-channel rows that widening to three copies from,
+// and what each goroutine holds: a decoded image at
 // decodeBytesPerPixel, and the float64 sums and float32 values of one
 // resized sample. Any threads of the images can be decoded at the same
 // time, so it counts the largest ones, and lowers the count of
@@ -366,6 +367,12 @@ func checkMemory(l *Listing, headers []Header, height, width, threads int, opt O
 	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(pixels(b), pixels(a)) })
 	sample := float64(height) * float64(width) * 3 * (8 + 4)
 	data := float64(len(headers)) * channels * float64(height) * float64(width) * 4
+	if channels == 3 && opt.Channels != 3 {
+		// The rows start at one channel, and the first image with colour
+		// widens them into a new array of three while the old one is
+		// still held, so reading peaks at four channels.
+		data += float64(len(headers)) * float64(height) * float64(width) * 4
+	}
 
 	at := order[0]
 	decoded := pixels(at)*decodeBytesPerPixel + sample

@@ -346,3 +346,36 @@ func BenchmarkLoadJPEG(b *testing.B) {
 		})
 	}
 }
+
+// Rows start at one channel and are widened into a new array of three at
+// the first image with colour, so reading colour images holds four
+// channels of samples at its peak. checkMemory counted three and passed
+// reads that did not fit.
+func TestLoadMemoryCountsWidening(t *testing.T) {
+	dir := t.TempDir()
+	for i := range 4 {
+		writePNG(t, filepath.Join(dir, fmt.Sprintf("%d.png", i)), seededColourImage(10, 10, i))
+	}
+	// The samples take 4 x 3 x 100 x 4 = 4800 bytes, the one-channel rows
+	// that widening copies from 1600, and one goroutine 100 x 24 for its
+	// decoded image and 100 x 36 for its sample.
+	const samples, narrow, goroutine = 4800, 1600, 6000
+	opt := Options{Height: 10, Width: 10, Threads: 1}
+
+	opt.MaxBytes = samples + narrow + goroutine
+	s, err := Load(dir, opt)
+	require.NoError(t, err)
+	assert.Equal(t, 3, s.Channels)
+
+	opt.MaxBytes = samples + narrow + goroutine - 1
+	_, err = Load(dir, opt)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "the 4 images of "+dir+" take about 12400 bytes as 3x10x10 float32 samples, more than the 12399 bytes of memory available")
+
+	// With three channels forced the rows start at three and are never
+	// widened.
+	opt.Channels = 3
+	opt.MaxBytes = samples + goroutine
+	_, err = Load(dir, opt)
+	assert.NoError(t, err)
+}
