@@ -11,6 +11,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -310,6 +311,74 @@ func TestLoadMemoryLimitsThreads(t *testing.T) {
 	_, err := Load(dir, opt)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "the 4 images of "+dir)
+}
+
+// One colour image among 63 gray ones, at the start, in the middle or at
+// the end, widens the rows while other goroutines write gray rows. Every
+// goroutine count must give the rows of loadOneByOne. Run with -race.
+func TestLoadThreadsOneColourAmongMany(t *testing.T) {
+	for _, colourAt := range []int{0, 1, 31, 62, 63} {
+		dir := t.TempDir()
+		for i := range 64 {
+			path := filepath.Join(dir, fmt.Sprintf("%03d.png", i))
+			if i == colourAt {
+				writePNG(t, path, seededColourImage(3, 3, i))
+			} else {
+				writePNG(t, path, grayImage(2+i%3, 3, i))
+			}
+		}
+		l, err := List(dir)
+		require.NoError(t, err)
+		want, err := loadOneByOne(t, l, Options{Height: 3, Width: 3})
+		require.NoError(t, err)
+		require.Equal(t, 3, want.Channels)
+		for _, threads := range []int{2, 5, 16, 64} {
+			got, err := l.Load(Options{Height: 3, Width: 3, Threads: threads})
+			require.NoError(t, err)
+			assert.Equal(t, float32Bits(want.X), float32Bits(got.X), "colour at %d, threads %d", colourAt, threads)
+		}
+	}
+}
+
+// Eight goroutines write 500 rows in interleaved order while one row
+// with colour widens the buffer. Every row must end at its own offset
+// with its own values, whether it was written before or after widening.
+func TestRowBufferWidenWhileWriting(t *testing.T) {
+	const n, area = 500, 4
+	for round := range 50 {
+		b := newRowBuffer(n, area, 0)
+		colourAt := (round * 37) % n
+		var wg sync.WaitGroup
+		for g := range 8 {
+			wg.Go(func() {
+				for i := g; i < n; i += 8 {
+					pixels := make([]float32, 3*area)
+					for k := range area {
+						v := float32(i*area + k)
+						pixels[k], pixels[area+k], pixels[2*area+k] = v, v, v
+					}
+					if i == colourAt {
+						pixels[area] = -1 // green of the first pixel
+					}
+					b.write(i, pixels, i == colourAt)
+				}
+			})
+		}
+		wg.Wait()
+		require.Equal(t, 3, b.channels)
+		require.Len(t, b.x, 3*n*area)
+		for i := range n {
+			for c := range 3 {
+				for k := range area {
+					want := float32(i*area + k)
+					if i == colourAt && c == 1 && k == 0 {
+						want = -1
+					}
+					require.Equal(t, want, b.x[(3*i+c)*area+k], "round %d, row %d, channel %d, pixel %d", round, i, c, k)
+				}
+			}
+		}
+	}
 }
 
 // BenchmarkLoadJPEG reads 64 JPEG photos of 1000 x 1000 pixels, resized
