@@ -195,7 +195,29 @@ func memoryNote(total float64, cfg dim.Config, r runSize) string {
 	if r.skipEval != "" && eval > train.Peak() {
 		fix = r.skipEval
 	}
-	return fmt.Sprintf("this run needs at least %s of the %s of memory here, and the Go runtime and its garbage take more (runs have needed up to 1.5 times this bound), so the kernel may stop it without a message; to leave room, use %s or fewer rows",
+	return tightMemoryText(need, total, "use "+fix+" or fewer rows")
+}
+
+// resumeMemoryNote is memoryNote for a run that resumes a checkpoint.
+// --batch cannot be set with --resume, and the data must be the one the
+// checkpoint was trained on, so the note names --no-eval, when the
+// evaluation is the largest part, and more free memory.
+func resumeMemoryNote(total float64, cfg dim.Config, r runSize) string {
+	if memoryNote(total, cfg, r) == "" {
+		return ""
+	}
+	train, eval, need := runNeed(cfg, r)
+	fix := "resume it where more memory is free"
+	if r.skipEval != "" && eval > train.Peak() {
+		fix = "pass " + r.skipEval + ", or " + fix
+	}
+	return tightMemoryText(need+r.dataBytes, total, fix)
+}
+
+// tightMemoryText returns the note on a run that needs need bytes of the
+// total bytes here, ending with fix, the advice that leaves room.
+func tightMemoryText(need, total float64, fix string) string {
+	return fmt.Sprintf("this run needs at least %s of the %s of memory here, and the Go runtime and its garbage take more (runs have needed up to 1.5 times this bound), so the kernel may stop it without a message; to leave room, %s",
 		byteSize(need), byteSize(total), fix)
 }
 

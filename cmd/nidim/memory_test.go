@@ -304,3 +304,25 @@ func TestResumeMemoryError(t *testing.T) {
 	require.Error(t, err)
 	assert.True(t, strings.HasSuffix(err.Error(), "; resume it where more memory is free, or pass --no-eval to skip the evaluation"), err.Error())
 }
+
+// A resumed run close to the memory here got the note of a new run,
+// which advised a smaller --batch or fewer rows. --batch cannot be set
+// with --resume and the rows must be the checkpoint's, so the note
+// names --no-eval and more free memory instead.
+func TestResumeMemoryNote(t *testing.T) {
+	cfg := dim.MatchingConfig()
+	run := runSize{input: []int{1, 28, 28}, trainRows: 60000, testRows: 10000, dataBytes: 4 * 70000 * 784, embeddedRows: 70000, skipEval: "--no-eval"}
+	assert.Equal(t, "this run needs at least 314 MB of the 400 MB of memory here, and the Go runtime and its garbage take more (runs have needed up to 1.5 times this bound), so the kernel may stop it without a message; to leave room, resume it where more memory is free",
+		resumeMemoryNote(400e6, cfg, run))
+	assert.Empty(t, resumeMemoryNote(313.80e6/tightMemoryShare, cfg, run), "room to spare")
+	assert.Empty(t, resumeMemoryNote(300e6, cfg, run), "resumeMemoryError rejects the run")
+	assert.Empty(t, resumeMemoryNote(0, cfg, run), "unknown memory")
+
+	// When the evaluation's embeddings are the largest part, skipping it
+	// helps.
+	cfg.Dim = 64
+	run.trainRows, run.embeddedRows = 2_000_000, 2_010_000
+	run.dataBytes = 4 * 8 * 2_010_000
+	note := resumeMemoryNote(800e6, cfg, run)
+	assert.True(t, strings.HasSuffix(note, "; to leave room, pass --no-eval, or resume it where more memory is free"), note)
+}

@@ -818,7 +818,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		if err := checkResumeMemory(cfg, size, *resume); err != nil {
 			return fail(exitUsage, "%v", err)
 		}
-		printNote(stderr, "nidim train", modelMemoryNote(cfg, size))
+		printNote(stderr, "nidim train", resumeMemoryNote(float64(physicalMemory()), cfg, size))
 	}
 	if model == nil {
 		if err := checkModelMemory(cfg, size); err != nil {
