@@ -35,7 +35,14 @@ Flags:
                        the argument MODEL)
   --out FILE           embedding file to write, or - for standard output
                        when it is not a terminal (required)
-` + inputFlagsHelp("embedded") + `  --prior NAME         write the embeddings of a model trained for gaussian,
+` + inputFlagsHelp("embedded") + `  --labels-out FILE    also write the class label of each output row, for
+                       nidim plot --labels: in .npy a 1-D int64 array, in
+                       .csv, .tsv or .txt one number per line (each
+                       optionally .gz); only for data with labels, the
+                       built-in MNIST, an IDX directory with its labels
+                       file or a directory of images with class
+                       subdirectories (default: none)
+  --prior NAME         write the embeddings of a model trained for gaussian,
                        logistic, laplace or exponential in another of these
                        priors (default: the model's prior); a uniform model
                        has only its own
@@ -47,6 +54,7 @@ func runEmbed(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("embed", flag.ContinueOnError)
 	c := newModelCommand("embed", fs, true, stderr)
 	prior := fs.String("prior", "", "")
+	c.labelsOut = fs.String("labels-out", "", "")
 	files, st := parseFlagsAndFiles(fs, args, 1, embedUsage, stdout, stderr)
 	if st >= 0 {
 		return st
@@ -66,6 +74,9 @@ func runEmbed(args []string, stdout, stderr io.Writer) int {
 	}
 	in, err := c.input(m)
 	if err != nil {
+		return c.fail(exitUsage, "%v", err)
+	}
+	if err := c.checkLabelsOut(in); err != nil {
 		return c.fail(exitUsage, "%v", err)
 	}
 	z, err := m.Embed(in.x, *c.batch)

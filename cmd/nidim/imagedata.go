@@ -284,5 +284,5 @@ func writePaths(path string, in *inputRows) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf(", and their image files, one per line, to %s", path), nil
+	return fmt.Sprintf("their image files (one per line) to %s", path), nil
 }

@@ -41,6 +41,9 @@ type modelCommand struct {
 	// paths is the file that receives the image file of each output
 	// row, for a directory of images, or "" for none.
 	paths *string
+	// labelsOut is the file that receives the class label of each output
+	// row, or "" for none. It is nil for a command without --labels-out.
+	labelsOut *string
 	// splitGiven is set by check when --split is on the command line.
 	// Without it a matrix file is read whole.
 	splitGiven bool
@@ -143,8 +146,14 @@ var terminalWidth = func(w io.Writer) int {
 // stdout is not a terminal when the command writes binary NPY to it. It
 // returns -1 when all is well and the exit status otherwise.
 func (c *modelCommand) checkOut(stdout io.Writer, inputs ...inputFile) int {
-	if st := c.checkRowNumbers(inputs); st >= 0 {
+	if st := c.checkIntsOutput("--row-numbers", *c.rowNumbers, "rows.npy", inputs); st >= 0 {
 		return st
+	}
+	if c.labelsOut != nil {
+		others := append(slices.Clone(inputs), inputFile{"--row-numbers", *c.rowNumbers})
+		if st := c.checkIntsOutput("--labels-out", *c.labelsOut, "labels.npy", others); st >= 0 {
+			return st
+		}
 	}
 	if st := c.checkPaths(inputs); st >= 0 {
 		return st
@@ -184,32 +193,33 @@ func checkMatrixOutputName(flagName, path string) error {
 	return nil
 }
 
-// checkRowNumbers checks that --row-numbers, when given, can be written
-// and names neither --out, --model, --data nor one of inputs. It returns
-// -1 when all is well and the exit status otherwise.
-func (c *modelCommand) checkRowNumbers(inputs []inputFile) int {
-	path := *c.rowNumbers
+// checkIntsOutput checks that path, the value of flagName, a file of one
+// integer per output row such as --row-numbers, can be written when it is
+// given, and names neither --out, --model, --data nor one of inputs.
+// example is a file name for the message on -. It returns -1 when all is
+// well and the exit status otherwise.
+func (c *modelCommand) checkIntsOutput(flagName, path, example string, inputs []inputFile) int {
 	if path == "" {
 		return -1
 	}
 	if path == stdoutPath {
-		return c.fail(exitUsage, "--row-numbers - would create a file named \"-\", because only --out writes to standard output; pass a file path, such as rows.npy")
+		return c.fail(exitUsage, "%s - would create a file named \"-\", because only --out writes to standard output; pass a file path, such as %s", flagName, example)
 	}
 	inputs = append(inputs, inputFile{"--model", *c.model}, inputFile{"--data", *c.data})
 	if *c.out != stdoutPath {
 		inputs = append(inputs, inputFile{"--out", *c.out})
 	}
-	if err := checkOutputPath("--row-numbers", path, inputs...); err != nil {
+	if err := checkOutputPath(flagName, path, inputs...); err != nil {
 		return c.fail(exitUsage, "%v", err)
 	}
-	if err := checkMatrixOutputName("--row-numbers", path); err != nil {
+	if err := checkMatrixOutputName(flagName, path); err != nil {
 		return c.fail(exitUsage, "%v", err)
 	}
 	return -1
 }
 
 // checkPaths checks that --paths, when given, applies to --data and can
-// be written, as checkRowNumbers does for --row-numbers.
+// be written, as checkIntsOutput does for --row-numbers.
 func (c *modelCommand) checkPaths(inputs []inputFile) int {
 	path := *c.paths
 	if path == "" {
@@ -222,7 +232,11 @@ func (c *modelCommand) checkPaths(inputs []inputFile) int {
 		return c.fail(exitUsage, "%v", err)
 	}
 	inputs = append(inputs, inputFile{"--model", *c.model}, inputFile{"--data", *c.data})
-	for _, f := range []inputFile{{"--out", *c.out}, {"--row-numbers", *c.rowNumbers}} {
+	files := []inputFile{{"--out", *c.out}, {"--row-numbers", *c.rowNumbers}}
+	if c.labelsOut != nil {
+		files = append(files, inputFile{"--labels-out", *c.labelsOut})
+	}
+	for _, f := range files {
 		if f.path != "" && f.path != stdoutPath {
 			inputs = append(inputs, f)
 		}
@@ -240,18 +254,58 @@ func (c *modelCommand) checkPaths(inputs []inputFile) int {
 	return -1
 }
 
-// writeRowFiles writes --row-numbers and --paths for the rows of in, after
-// --out, and returns the clause of the success message that names them.
+// writeRowFiles writes --row-numbers, --labels-out and --paths for the
+// rows of in, after --out, and returns the clause of the success message
+// that names them, such as ", their class labels to l.npy and their image
+// files (one per line) to p.txt", or "".
 func (c *modelCommand) writeRowFiles(in *inputRows) (string, error) {
-	numbersText, err := c.writeRowNumbers(in)
-	if err != nil {
-		return "", err
+	var clauses []string
+	for _, write := range []func(*inputRows) (string, error){c.writeRowNumbers, c.writeLabels, c.writePaths} {
+		clause, err := write(in)
+		if err != nil {
+			return "", err
+		}
+		if clause != "" {
+			clauses = append(clauses, clause)
+		}
 	}
-	pathsText, err := c.writePaths(in)
-	if err != nil {
-		return "", err
+	switch n := len(clauses); n {
+	case 0:
+		return "", nil
+	case 1:
+		return " and " + clauses[0], nil
+	default:
+		return ", " + strings.Join(clauses[:n-1], ", ") + " and " + clauses[n-1], nil
 	}
-	return numbersText + pathsText, nil
+}
+
+// writeLabels writes the class labels of in to --labels-out, when it is
+// given, and returns the part of the success message that names the
+// file, or "". checkLabelsOut has made sure that in has labels.
+func (c *modelCommand) writeLabels(in *inputRows) (string, error) {
+	if c.labelsOut == nil || *c.labelsOut == "" {
+		return "", nil
+	}
+	path := *c.labelsOut
+	if err := tensor.WriteIntsFile(path, in.labels); err != nil {
+		if errors.Is(err, atomicfile.ErrStopped) {
+			return "", err
+		}
+		return "", fmt.Errorf("%v; %s was not written, but the output went to %s, so any older %s does not match it; free disk space, raise the file size limit (ulimit -f), or pass another --labels-out, and run nidim %s again",
+			err, path, c.outName(), path, c.name)
+	}
+	return fmt.Sprintf("their class labels to %s", path), nil
+}
+
+// checkLabelsOut returns an error when --labels-out is given but the rows
+// of in have no class labels: a matrix file, an IDX directory without its
+// labels file, or a directory of images without class subdirectories.
+func (c *modelCommand) checkLabelsOut(in *inputRows) error {
+	if c.labelsOut == nil || *c.labelsOut == "" || in.labels != nil {
+		return nil
+	}
+	return fmt.Errorf("--labels-out %s writes the class label of each output row, but --data %s has no labels (a matrix file, an IDX directory without its labels file, or a directory of images without class subdirectories); drop --labels-out",
+		shellQuote(*c.labelsOut), dataName(*c.data))
 }
 
 // writePaths writes the image file of each row of in to --paths, when
@@ -289,7 +343,7 @@ func (c *modelCommand) writeRowNumbers(in *inputRows) (string, error) {
 		return "", fmt.Errorf("%v; %s was not written, but the output went to %s, so any older %s does not match it; free disk space, raise the file size limit (ulimit -f), or pass another --row-numbers, and run nidim %s again",
 			err, path, c.outName(), path, c.name)
 	}
-	return fmt.Sprintf(", and their row numbers in the input, counting from 0, to %s", path), nil
+	return fmt.Sprintf("their row numbers in the input (counting from 0) to %s", path), nil
 }
 
 // writeOut writes the rows x cols matrix data to --out. A file is

@@ -72,7 +72,7 @@ func TestEmbedSplitOfMatrixFile(t *testing.T) {
 		numbers := filepath.Join(dir, c.numbers)
 		code, _, stderr := runCmd("embed", model, "--data", data, "--split", c.split, "--out", out, "--row-numbers", numbers)
 		require.Equal(t, exitOK, code, stderr)
-		assert.Contains(t, stderr, "and their row numbers in the input, counting from 0, to "+numbers+"\n")
+		assert.Contains(t, stderr, " and their row numbers in the input (counting from 0) to "+numbers+"\n")
 		assert.Equal(t, c.want, readInts(t, numbers), c.split)
 
 		values, rows, cols, err := tensor.ReadMatrixFile(out)
