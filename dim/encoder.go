@@ -67,10 +67,7 @@ func NewEncoder(cfg EncoderConfig, rng *rand.Rand) (*Encoder, error) {
 	var err error
 	switch cfg.Arch {
 	case "mlp":
-		h := cfg.Hidden
-		if h == 0 {
-			h = 512
-		}
+		h := cfg.hiddenWidth()
 		if h < 1 {
 			return nil, fmt.Errorf("dim: hidden width %d is invalid; it must be positive", h)
 		}
@@ -138,6 +135,15 @@ func MinWeights(cfg Config, input []int) float64 {
 	return minWeights(cfg.encoderConfig(input))
 }
 
+// hiddenWidth returns the width of the MLP's hidden layers, Hidden or
+// its default of 512 when Hidden is 0.
+func (cfg EncoderConfig) hiddenWidth() int {
+	if cfg.Hidden == 0 {
+		return 512
+	}
+	return cfg.Hidden
+}
+
 // minWeights returns a lower bound of the number of weights of the
 // encoder that cfg builds: the sizes of its linear layers' weight
 // matrices. It allocates nothing, so a damaged config can be checked
@@ -151,10 +157,7 @@ func minWeights(cfg EncoderConfig) float64 {
 	d := float64(cfg.Dim)
 	switch cfg.Arch {
 	case "mlp":
-		h := float64(cfg.Hidden)
-		if cfg.Hidden == 0 {
-			h = 512
-		}
+		h := float64(cfg.hiddenWidth())
 		return features*h + h*h + h*d
 	case "cnn":
 		if len(cfg.Input) != 3 {

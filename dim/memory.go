@@ -137,10 +137,7 @@ func layerValues(cfg EncoderConfig) layerCounts {
 	d := float64(cfg.Dim)
 	switch cfg.Arch {
 	case "mlp":
-		h := float64(cfg.Hidden)
-		if cfg.Hidden == 0 {
-			h = 512
-		}
+		h := float64(cfg.hiddenWidth())
 		// The two hidden layers, each fused with its ReLU, store their
 		// output and the gradient masked by the ReLU. The second also
 		// stores its input gradient, and the output layer its output and
