@@ -288,11 +288,7 @@ func (c *modelCommand) writeLabels(in *inputRows) (string, error) {
 	}
 	path := *c.labelsOut
 	if err := tensor.WriteIntsFile(path, in.labels); err != nil {
-		if errors.Is(err, atomicfile.ErrStopped) {
-			return "", err
-		}
-		return "", fmt.Errorf("%v; %s was not written, but the output went to %s, so any older %s does not match it; free disk space, raise the file size limit (ulimit -f), or pass another --labels-out, and run nidim %s again",
-			err, path, c.outName(), path, c.name)
+		return "", c.afterOutError("--labels-out", path, diskAdvice, err)
 	}
 	return fmt.Sprintf("their class labels to %s", path), nil
 }
@@ -309,7 +305,7 @@ func (c *modelCommand) checkLabelsOut(in *inputRows) error {
 }
 
 // writePaths writes the image file of each row of in to --paths, when
-// it is given, and returns the clause of the success message that names
+// it is given, and returns the part of the success message that names
 // the file, or "".
 func (c *modelCommand) writePaths(in *inputRows) (string, error) {
 	path := *c.paths
@@ -318,32 +314,40 @@ func (c *modelCommand) writePaths(in *inputRows) (string, error) {
 	}
 	text, err := writePaths(path, in)
 	if err != nil {
-		if errors.Is(err, atomicfile.ErrStopped) {
-			return "", err
-		}
-		return "", fmt.Errorf("%v; %s was not written, but the output went to %s, so any older %s does not match it; pass another --paths, and run nidim %s again",
-			err, path, c.outName(), path, c.name)
+		return "", c.afterOutError("--paths", path, "", err)
 	}
 	return text, nil
 }
 
 // writeRowNumbers writes the row numbers of in to --row-numbers, when it
-// is given, and returns the clause of the success message that names the
-// file, or "". It runs after --out is written, so its error says that
-// the output no longer matches an older file of row numbers.
+// is given, and returns the part of the success message that names the
+// file, or "".
 func (c *modelCommand) writeRowNumbers(in *inputRows) (string, error) {
 	path := *c.rowNumbers
 	if path == "" {
 		return "", nil
 	}
 	if err := tensor.WriteIntsFile(path, in.numbers); err != nil {
-		if errors.Is(err, atomicfile.ErrStopped) {
-			return "", err
-		}
-		return "", fmt.Errorf("%v; %s was not written, but the output went to %s, so any older %s does not match it; free disk space, raise the file size limit (ulimit -f), or pass another --row-numbers, and run nidim %s again",
-			err, path, c.outName(), path, c.name)
+		return "", c.afterOutError("--row-numbers", path, diskAdvice, err)
 	}
 	return fmt.Sprintf("their row numbers in the input (counting from 0) to %s", path), nil
+}
+
+// diskAdvice is the advice of afterOutError for a failed write of a file
+// that can only fail for lack of space or a file size limit.
+const diskAdvice = "free disk space, raise the file size limit (ulimit -f), or "
+
+// afterOutError returns the error for err, the failed write of path, the
+// file of flagName that the command writes after --out. The output was
+// written, so the message states that an older file at path no longer
+// matches it. advice comes before the advice to pass another flagName. A
+// stop by a signal (atomicfile.ErrStopped) is returned as it is.
+func (c *modelCommand) afterOutError(flagName, path, advice string, err error) error {
+	if errors.Is(err, atomicfile.ErrStopped) {
+		return err
+	}
+	return fmt.Errorf("%v; %s was not written, but the output went to %s, so any older %s does not match it; %spass another %s, and run nidim %s again",
+		err, path, c.outName(), path, advice, flagName, c.name)
 }
 
 // writeOut writes the rows x cols matrix data to --out. A file is
