@@ -36,16 +36,24 @@ func writeIDXDir(t *testing.T) string {
 	return dir
 }
 
+// trainIDXModel trains a one-epoch model on the directory of writeIDXDir
+// and returns the directory and the checkpoint's path.
+func trainIDXModel(t *testing.T) (dir, model string) {
+	t.Helper()
+	dir = writeIDXDir(t)
+	model = filepath.Join(t.TempDir(), "m.safetensors")
+	code, _, stderr := runCmd("train", "--data", dir, "--dim", "2", "--hidden", "8", "--batch", "16",
+		"--epochs", "1", "--threads", "1", "--no-eval", "--out", model)
+	require.Equal(t, exitOK, code, stderr)
+	return dir, model
+}
+
 // A model trained on an IDX directory, whose pixels nidim scales to
 // [0, 1], used to embed a single IDX file of the same images, read as raw
 // values 0-255, without a word. Embed and score now print a note, and none
 // for the data the model was trained on.
 func TestEmbedScoreNoteOtherScale(t *testing.T) {
-	dir := writeIDXDir(t)
-	model := filepath.Join(t.TempDir(), "m.safetensors")
-	code, _, stderr := runCmd("train", "--data", dir, "--dim", "2", "--hidden", "8", "--batch", "16",
-		"--epochs", "1", "--threads", "1", "--no-eval", "--out", model)
-	require.Equal(t, exitOK, code, stderr)
+	dir, model := trainIDXModel(t)
 
 	single := filepath.Join(dir, "t10k-images-idx3-ubyte")
 	for _, command := range []string{"embed", "score"} {
@@ -71,7 +79,7 @@ func TestEmbedScoreNoteOtherScale(t *testing.T) {
 		raw[i] = float64(255 * (i % 2))
 	}
 	require.NoError(t, tensor.WriteMatrixFile(rawNPY, raw, 32, 6))
-	code, _, stderr = runCmd("score", model, "--data", rawNPY, "--out", filepath.Join(t.TempDir(), "s.csv"))
+	code, _, stderr := runCmd("score", model, "--data", rawNPY, "--out", filepath.Join(t.TempDir(), "s.csv"))
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stderr, "A factor of 255 is the difference")
 	assert.NotContains(t, stderr, "A directory that contains only the images")
@@ -105,11 +113,7 @@ func TestEmbedOneRowNoScaleNote(t *testing.T) {
 // Now they read only the files of --split, and the rows and labels are
 // those of the full directory.
 func TestEmbedScoreTestFilesOnly(t *testing.T) {
-	dir := writeIDXDir(t)
-	model := filepath.Join(t.TempDir(), "m.safetensors")
-	code, _, stderr := runCmd("train", "--data", dir, "--dim", "2", "--hidden", "8", "--batch", "16",
-		"--epochs", "1", "--threads", "1", "--no-eval", "--out", model)
-	require.Equal(t, exitOK, code, stderr)
+	dir, model := trainIDXModel(t)
 
 	testOnly := t.TempDir()
 	for _, name := range []string{"t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"} {
@@ -143,7 +147,7 @@ func TestEmbedScoreTestFilesOnly(t *testing.T) {
 	// alone, with the values of the full directory.
 	require.NoError(t, os.Remove(filepath.Join(testOnly, "t10k-labels-idx1-ubyte")))
 	full := filepath.Join(t.TempDir(), "full.csv")
-	code, _, stderr = runCmd("score", model, "--data", dir, "--out", full)
+	code, _, stderr := runCmd("score", model, "--data", dir, "--out", full)
 	require.Equal(t, exitOK, code, stderr)
 	part := filepath.Join(t.TempDir(), "part.csv")
 	code, _, stderr = runCmd("score", model, "--data", testOnly, "--out", part)
@@ -166,11 +170,7 @@ func TestEmbedScoreTestFilesOnly(t *testing.T) {
 // and as an --ood set it failed eval only after the whole evaluation,
 // with "AUROC: needs at least one negative and one positive score".
 func TestEmptyIDXSplitRejected(t *testing.T) {
-	dir := writeIDXDir(t)
-	model := filepath.Join(t.TempDir(), "m.safetensors")
-	code, _, stderr := runCmd("train", "--data", dir, "--dim", "2", "--hidden", "8", "--batch", "16",
-		"--epochs", "1", "--threads", "1", "--no-eval", "--out", model)
-	require.Equal(t, exitOK, code, stderr)
+	dir, model := trainIDXModel(t)
 	empty := t.TempDir()
 	header := []byte{0, 0, 8, 3, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 3}
 	require.NoError(t, os.WriteFile(filepath.Join(empty, "t10k-images-idx3-ubyte"), header, 0o644))

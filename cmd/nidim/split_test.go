@@ -186,15 +186,11 @@ func TestEmbedSplitErrors(t *testing.T) {
 // records no test fraction, and --split on a matrix file of its images
 // gets the same error, while --split on the directory works as before.
 func TestEmbedSplitIDXModel(t *testing.T) {
-	dir := writeIDXDir(t)
-	model := filepath.Join(t.TempDir(), "m.safetensors")
-	code, _, stderr := runCmd("train", "--data", dir, "--dim", "2", "--hidden", "8", "--batch", "16",
-		"--epochs", "1", "--threads", "1", "--no-eval", "--out", model)
-	require.Equal(t, exitOK, code, stderr)
+	dir, model := trainIDXModel(t)
 
 	single := filepath.Join(dir, "t10k-images-idx3-ubyte")
 	out := filepath.Join(t.TempDir(), "e.npy")
-	code, _, stderr = runCmd("embed", model, "--data", single, "--split", "train", "--out", out)
+	code, _, stderr := runCmd("embed", model, "--data", single, "--split", "train", "--out", out)
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, stderr, "nidim embed: --split train on the matrix file --data "+single+" needs the split that nidim train records in the checkpoint, but "+model+" records none")
 

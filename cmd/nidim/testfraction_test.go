@@ -109,14 +109,10 @@ func TestDataMismatchAdviceNamesStoredFraction(t *testing.T) {
 // fraction, so its checkpoint has the bytes it had before nidim stored
 // one, and eval still rejects --test-fraction for the directory.
 func TestIDXModelStoresNoTestFraction(t *testing.T) {
-	dir := writeIDXDir(t)
-	model := filepath.Join(t.TempDir(), "m.safetensors")
-	code, _, stderr := runCmd("train", "--data", dir, "--dim", "2", "--hidden", "8", "--batch", "16",
-		"--epochs", "1", "--threads", "1", "--no-eval", "--out", model)
-	require.Equal(t, exitOK, code, stderr)
+	dir, model := trainIDXModel(t)
 	assert.NotContains(t, configJSON(t, model), "test_fraction")
 
-	code, _, stderr = runCmd("eval", model, "--data", dir)
+	code, _, stderr := runCmd("eval", model, "--data", dir)
 	assert.Equal(t, exitOK, code, stderr)
 	code, _, stderr = runCmd("eval", model, "--data", dir, "--test-fraction", "0.2")
 	assert.Equal(t, exitUsage, code)
@@ -188,18 +184,14 @@ func TestResumeOldCheckpointOtherSplitAdvice(t *testing.T) {
 // flag for such data. A model that stores its fraction, evaluated on a
 // directory, was asked for the fraction it already stores.
 func TestDataMismatchAdviceDirectory(t *testing.T) {
-	dir := writeIDXDir(t)
-	model := filepath.Join(t.TempDir(), "m.safetensors")
-	code, _, stderr := runCmd("train", "--data", dir, "--dim", "2", "--hidden", "8", "--batch", "16",
-		"--epochs", "1", "--threads", "1", "--no-eval", "--out", model)
-	require.Equal(t, exitOK, code, stderr)
+	dir, model := trainIDXModel(t)
 
 	other := writeIDXDir(t)
 	images := filepath.Join(other, "train-images-idx3-ubyte")
 	body := readFile(t, images)
 	body[len(body)-1] = 255 - body[len(body)-1]
 	require.NoError(t, os.WriteFile(images, body, 0o644))
-	code, _, stderr = runCmd("eval", model, "--data", other, "--threads", "1")
+	code, _, stderr := runCmd("eval", model, "--data", other, "--threads", "1")
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, stderr, "nidim eval: "+model+": the model was trained on other data (48 x [1 2 3] sha256:")
 	assert.Contains(t, stderr, "; pass the --data it was trained on, and for a matrix file the --test-fraction it was trained on.\n")
