@@ -261,9 +261,26 @@ func TestSetMemoryLimitFromCgroup(t *testing.T) {
 // under the memory here passed it and was killed without a message (a
 // 240 MB control group, 239 MB by the bound). Such a run now gets a note
 // and still trains. The default run on MNIST needs 313.80 MB by the bound.
+// defaultMNISTRun returns the settings and size of the default run on
+// MNIST, which needs 313.80 MB by the bound with its data.
+func defaultMNISTRun() (dim.Config, runSize) {
+	return dim.MatchingConfig(), runSize{input: []int{1, 28, 28}, trainRows: 60000, testRows: 10000,
+		dataBytes: 4 * 70000 * 784, embeddedRows: 70000, skipEval: "--no-eval"}
+}
+
+// evalHeavyRun returns a run on 2,000,000 rows at --dim 64 whose
+// evaluation keeps 558 MB of embeddings, more than the 556 MB of the
+// recalibration, so that skipping the evaluation helps most.
+func evalHeavyRun() (dim.Config, runSize) {
+	cfg, run := defaultMNISTRun()
+	cfg.Dim = 64
+	run.trainRows, run.embeddedRows = 2_000_000, 2_010_000
+	run.dataBytes = 4 * 8 * 2_010_000
+	return cfg, run
+}
+
 func TestMemoryNoteWhenTight(t *testing.T) {
-	cfg := dim.MatchingConfig()
-	run := runSize{input: []int{1, 28, 28}, trainRows: 60000, testRows: 10000, dataBytes: 4 * 70000 * 784, embeddedRows: 70000, skipEval: "--no-eval"}
+	cfg, run := defaultMNISTRun()
 	assert.Equal(t, "this run needs at least 314 MB of the 400 MB of memory here, and the Go runtime and its garbage take more (runs have needed up to 1.5 times this bound), so the kernel may stop it without a message; to leave room, use a smaller --batch or fewer rows",
 		memoryNote(400e6, cfg, run))
 	assert.Empty(t, memoryNote(313.80e6/tightMemoryShare, cfg, run), "room to spare")
@@ -271,12 +288,9 @@ func TestMemoryNoteWhenTight(t *testing.T) {
 	assert.Empty(t, memoryNote(300e6, cfg, run), "checkMemory rejects the run")
 	assert.Empty(t, memoryNote(0, cfg, run), "unknown memory")
 
-	// When the evaluation's embeddings are the largest part (558 MB
-	// against 556 MB for the recalibration), skipping it helps more than
-	// a smaller batch.
-	cfg.Dim = 64
-	run.trainRows, run.embeddedRows = 2_000_000, 2_010_000
-	run.dataBytes = 4 * 8 * 2_010_000
+	// Skipping the evaluation helps most where its embeddings are the
+	// largest part.
+	cfg, run = evalHeavyRun()
 	note := memoryNote(800e6, cfg, run)
 	require.NotEmpty(t, note)
 	assert.True(t, strings.HasSuffix(note, "; to leave room, use --no-eval or fewer rows"), note)
@@ -287,19 +301,16 @@ func TestMemoryNoteWhenTight(t *testing.T) {
 // Its settings are fixed, so the error advises more memory or
 // --no-eval, not a smaller --batch.
 func TestResumeMemoryError(t *testing.T) {
-	cfg := dim.MatchingConfig()
-	run := runSize{input: []int{1, 28, 28}, trainRows: 60000, testRows: 10000, dataBytes: 4 * 70000 * 784, embeddedRows: 70000, skipEval: "--no-eval"}
+	cfg, run := defaultMNISTRun()
 	assert.NoError(t, resumeMemoryError(400e6, cfg, run, "m.safetensors"))
 	assert.NoError(t, resumeMemoryError(0, cfg, run, "m.safetensors"), "unknown memory")
 	err := resumeMemoryError(300e6, cfg, run, "m.safetensors")
 	require.Error(t, err)
 	assert.Equal(t, "resuming m.safetensors needs at least 314 MB with its data, more than the 300 MB of memory here, and its settings cannot change; resume it where more memory is free", err.Error())
 
-	// When the evaluation's embeddings are the largest part, skipping it
-	// helps (558 MB against 556 MB for the recalibration).
-	cfg.Dim = 64
-	run.trainRows, run.embeddedRows = 2_000_000, 2_010_000
-	run.dataBytes = 4 * 8 * 2_010_000
+	// Skipping the evaluation helps most where its embeddings are the
+	// largest part.
+	cfg, run = evalHeavyRun()
 	err = resumeMemoryError(500e6, cfg, run, "m.safetensors")
 	require.Error(t, err)
 	assert.True(t, strings.HasSuffix(err.Error(), "; resume it where more memory is free, or pass --no-eval to skip the evaluation"), err.Error())
@@ -310,19 +321,16 @@ func TestResumeMemoryError(t *testing.T) {
 // with --resume and the rows must be the checkpoint's, so the note
 // names --no-eval and more free memory instead.
 func TestResumeMemoryNote(t *testing.T) {
-	cfg := dim.MatchingConfig()
-	run := runSize{input: []int{1, 28, 28}, trainRows: 60000, testRows: 10000, dataBytes: 4 * 70000 * 784, embeddedRows: 70000, skipEval: "--no-eval"}
+	cfg, run := defaultMNISTRun()
 	assert.Equal(t, "this run needs at least 314 MB of the 400 MB of memory here, and the Go runtime and its garbage take more (runs have needed up to 1.5 times this bound), so the kernel may stop it without a message; to leave room, resume it where more memory is free",
 		resumeMemoryNote(400e6, cfg, run))
 	assert.Empty(t, resumeMemoryNote(313.80e6/tightMemoryShare, cfg, run), "room to spare")
 	assert.Empty(t, resumeMemoryNote(300e6, cfg, run), "resumeMemoryError rejects the run")
 	assert.Empty(t, resumeMemoryNote(0, cfg, run), "unknown memory")
 
-	// When the evaluation's embeddings are the largest part, skipping it
-	// helps.
-	cfg.Dim = 64
-	run.trainRows, run.embeddedRows = 2_000_000, 2_010_000
-	run.dataBytes = 4 * 8 * 2_010_000
+	// Skipping the evaluation helps most where its embeddings are the
+	// largest part.
+	cfg, run = evalHeavyRun()
 	note := resumeMemoryNote(800e6, cfg, run)
 	assert.True(t, strings.HasSuffix(note, "; to leave room, pass --no-eval, or resume it where more memory is free"), note)
 }
