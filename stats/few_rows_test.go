@@ -135,7 +135,8 @@ func TestFewRowsCalibration(t *testing.T) {
 
 // tinyCollapsed returns 15 rows of 16 components that are one N(0, 1)
 // column plus noise of sd 0.01, so that every pair of components has a
-// correlation of about 0.9999, as in a user trial whose report passed.
+// correlation of about 0.9999. The battery passed such a sample before
+// the few-rows forms.
 func tinyCollapsed() Matrix {
 	m := normalMatrix(15, 16, 31)
 	common := normalMatrix(15, 1, 32)
@@ -293,11 +294,11 @@ func TestFewRowsBadInput(t *testing.T) {
 // run is sequential up to the point where it stops.
 func TestFewRowsWorkers(t *testing.T) {
 	m := normalMatrix(8, 10, 12)
-	one, err := SphericitySchott(m, MonteCarlo{Replicates: 300, Seed: 5, Workers: 1})
+	oneWorker, err := SphericitySchott(m, MonteCarlo{Replicates: 300, Seed: 5, Workers: 1})
 	require.NoError(t, err)
-	two, err := SphericitySchott(m, MonteCarlo{Replicates: 300, Seed: 5, Workers: 2})
+	twoWorkers, err := SphericitySchott(m, MonteCarlo{Replicates: 300, Seed: 5, Workers: 2})
 	require.NoError(t, err)
-	assert.Equal(t, one, two)
+	assert.Equal(t, oneWorker, twoWorkers)
 	q1, err := MeanCovarianceQuadratic(m, MonteCarlo{Replicates: 300, StopAfter: 10, Seed: 5, Workers: 1})
 	require.NoError(t, err)
 	q2, err := MeanCovarianceQuadratic(m, MonteCarlo{Replicates: 300, StopAfter: 10, Seed: 5, Workers: 2})

@@ -97,8 +97,8 @@ func TestServeHelpNames413Limits(t *testing.T) {
 	assert.Contains(t, help, "--max-body BYTES request body size limit; a larger body gets 413 (default 16777216)")
 }
 
-// The serve help says which image bodies the endpoints read, how, and the
-// limit on their size.
+// The serve help names the image bodies that the endpoints read, how
+// they are read, and the limit on their size.
 func TestServeHelpNamesImageBodies(t *testing.T) {
 	code, stdout, stderr := runCmd("help", "serve")
 	require.Equal(t, exitOK, code, stderr)

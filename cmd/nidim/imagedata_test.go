@@ -134,7 +134,7 @@ func TestImageFolderResizeStored(t *testing.T) {
 	assert.Equal(t, "nidim eval: --image-size 8x8 differs from the 4x4 images that the model "+model+" was trained on; drop --image-size, which the model fixes.\n", stderr)
 
 	// --ood reads a directory of images in the model's size too, and
-	// says so: its notes were dropped.
+	// prints the note on it, which eval used to drop.
 	code, _, stderr = runCmd("eval", model, "--data", dir, "--ood", dir)
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stderr, "nidim eval: note: --ood "+dir+": resized 40 of the 40 images to 4x4")
@@ -337,14 +337,14 @@ func TestImageFolderSplitInPlace(t *testing.T) {
 // the samples are the same for every count.
 func TestImageFolderThreads(t *testing.T) {
 	dir, _ := writeImageFolder(t)
-	one, _, err := readImageDir("--data", dir, "4x4", 1, nil, "")
+	single, _, err := readImageDir("--data", dir, "4x4", 1, nil, "")
 	require.NoError(t, err)
-	assert.Equal(t, 1, one.Threads)
+	assert.Equal(t, 1, single.Threads)
 	for _, threads := range []int{2, 3} {
 		set, _, err := readImageDir("--data", dir, "4x4", threads, nil, "")
 		require.NoError(t, err)
 		assert.Equal(t, threads, set.Threads)
-		assert.Equal(t, one.X, set.X, "threads %d", threads)
+		assert.Equal(t, single.X, set.X, "threads %d", threads)
 	}
 	all, _, err := readImageDir("--data", dir, "4x4", 0, nil, "")
 	require.NoError(t, err)

@@ -231,6 +231,8 @@ func (c *modelCommand) checkPaths(inputs []inputFile) int {
 	if err := checkPathsFlag(path, *c.data); err != nil {
 		return c.fail(exitUsage, "%v", err)
 	}
+
+	// The list must replace no input and no other output.
 	inputs = append(inputs, inputFile{"--model", *c.model}, inputFile{"--data", *c.data})
 	files := []inputFile{{"--out", *c.out}, {"--row-numbers", *c.rowNumbers}}
 	if c.labelsOut != nil {
@@ -244,6 +246,7 @@ func (c *modelCommand) checkPaths(inputs []inputFile) int {
 	if err := checkOutputPath("--paths", path, inputs...); err != nil {
 		return c.fail(exitUsage, "%v", err)
 	}
+
 	// An image file name could be one of the images of --data, which
 	// the text would replace.
 	target, _ := atomicfile.Target(path)

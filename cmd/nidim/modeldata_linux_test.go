@@ -34,9 +34,9 @@ func TestEmbedScoreWriteFailureGivesAdvice(t *testing.T) {
 	}
 }
 
-// --row-numbers is written after --out, and its error said only that it
-// was not written, so a file of row numbers from an earlier run stayed
-// next to an output it no longer matched. The error now says that the
+// --row-numbers is written after --out, and its error stated only that
+// it was not written, so a file of row numbers from an earlier run stayed
+// next to an output it no longer matched. The error now states that the
 // output was written. Standard output is a pipe here, which the file
 // size limit leaves alone, so only the row numbers fail.
 func TestRowNumbersWriteFailureNamesOutput(t *testing.T) {

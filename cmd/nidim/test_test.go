@@ -802,8 +802,8 @@ func TestCommandTestLimitsReplicates(t *testing.T) {
 	assert.Contains(t, stderr, "nidim test: invalid --replicates 5000000: use at most 1000000")
 }
 
-// In a user trial, 15 rows of 16 components that were all nearly one
-// N(0, 1) column passed nidim test --replicates 199 and the reports of
+// 15 rows of 16 components that were all nearly one N(0, 1) column
+// passed nidim test --replicates 199 and the reports of
 // train and eval. Every test of the dependence between components needed
 // more rows than columns. Schott's form of sphericity runs on them, and
 // its count of replicates lets Holm reject on it alone.

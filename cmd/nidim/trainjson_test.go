@@ -81,9 +81,9 @@ func TestTrainJSONConfigNoEval(t *testing.T) {
 }
 
 // rerunArgs returns the train flags that give the settings in config, the
-// "config" object of train --json, with recipe, its "recipe" key, as the
-// help of --json describes: one flag per key, leaving out the keys that
-// do not apply to the run, which --recipe sets as before.
+// "config" object of train --json, with recipe, its "recipe" key. As the
+// help of --json describes, it passes one flag per key and leaves out the
+// keys that do not apply to the run, which --recipe sets as before.
 func rerunArgs(t *testing.T, recipe string, config map[string]any) []string {
 	t.Helper()
 	flagOf := map[string]string{
@@ -135,7 +135,7 @@ func rerunArgs(t *testing.T, recipe string, config map[string]any) []string {
 	return args
 }
 
-// The help of --json says that config, with --recipe, reruns a training.
+// By the help of --json, config with --recipe reruns a training.
 // A rerun that passed every key as a flag failed, because train rejects
 // the flags of settings that do not apply, such as --eps for the gaussian
 // prior, which config contains all the same. Passing the keys that apply

@@ -290,7 +290,7 @@ func TestResizeByHand(t *testing.T) {
 	assert.InDelta(t, (0.3+0.5*0.6)/1.5, got[0], 1e-7)
 	assert.InDelta(t, (0.5*0.6+0.9)/1.5, got[1], 1e-7)
 
-	// A 2 x 2 block shrunk to 1 x 1 is its mean; enlarged to 4 x 4 each
+	// A 2 x 2 block shrunk to 1 x 1 is its mean. Enlarged to 4 x 4, each
 	// pixel becomes a 2 x 2 block.
 	got = Resize([]float32{0.1, 0.2, 0.3, 0.4}, 1, 2, 2, 1, 1)
 	assert.InDelta(t, 0.25, got[0], 1e-7)

@@ -56,11 +56,11 @@ type sourceWeight struct {
 }
 
 // areaWeights returns, for each of the out pixels along one axis of n
-// source pixels, the source pixels it overlaps and their weights: the
-// length of the overlap divided by the output pixel's length n/out, so
-// that the weights of each output pixel sum to 1. The interval of output
-// pixel j is [j*n/out, (j+1)*n/out) in source pixels, computed in units
-// of 1/out so that the bounds are exact integers.
+// source pixels, the source pixels it overlaps and their weights. A
+// weight is the length of the overlap divided by the output pixel's
+// length n/out, so the weights of each output pixel sum to 1. The
+// interval of output pixel j is [j*n/out, (j+1)*n/out) in source pixels,
+// computed in units of 1/out so that the bounds are exact integers.
 func areaWeights(n, out int) [][]sourceWeight {
 	weights := make([][]sourceWeight, out)
 	for j := range out {

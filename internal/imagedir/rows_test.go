@@ -33,6 +33,7 @@ func loadOneByOne(t *testing.T, l *Listing, opt Options) (*Set, error) {
 		}
 		headers[i] = h
 	}
+
 	height, width := opt.Height, opt.Width
 	if !resize {
 		height, width = headers[0].Height, headers[0].Width
@@ -43,6 +44,7 @@ func loadOneByOne(t *testing.T, l *Listing, opt Options) (*Set, error) {
 		s.Channels = 3
 	}
 	area := height * width
+
 	for i, path := range l.Paths {
 		h := headers[i]
 		if (h.Height != height || h.Width != width) && !resize {
@@ -76,6 +78,7 @@ func loadOneByOne(t *testing.T, l *Listing, opt Options) (*Set, error) {
 			s.X = append(s.X, pixels...)
 		}
 	}
+
 	if s.Channels == 3 {
 		for i := range s.N {
 			if isGrayRow(s.X[i*3*area : (i+1)*3*area]) {

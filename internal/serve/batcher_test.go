@@ -251,7 +251,7 @@ func TestRequestTimeout(t *testing.T) {
 }
 
 // A request of more rows than one model call takes may time out however
-// often it is retried, so the error message asks to split it.
+// often it is retried, so the error message advises splitting it.
 func TestRequestTimeoutManyRows(t *testing.T) {
 	fm := &fakeModel{size: 1, dim: 1, hold: make(chan struct{})}
 	_, ts := startServer(t, fm, Config{Timeout: 50 * time.Millisecond, MaxBatch: 2})

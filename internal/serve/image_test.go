@@ -224,7 +224,7 @@ func TestBadImageRequests(t *testing.T) {
 }
 
 // Models whose inputs an image file cannot give reject image bodies with
-// 415 and say what they take.
+// 415 and a message that names the input they take.
 func TestImageBodyForOtherModels(t *testing.T) {
 	body := encodePNG(t, testImage(2, 2, false))
 	cases := []struct {
