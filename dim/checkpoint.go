@@ -27,6 +27,9 @@ const (
 	metaSIMD   = "nidim.simd" // Model.SIMD, absent in older files
 	// metaInputs is Model.Inputs as "min,max", absent in older files.
 	metaInputs = "nidim.inputs"
+	// metaClasses is Model.Classes as a JSON array of strings, present
+	// only for a model whose training data had class names.
+	metaClasses = "nidim.classes"
 	// metaChecksum is the SHA-256 of everything else in the file, as
 	// checksum computes it. Files written before it existed lack it.
 	metaChecksum   = "nidim.sha256"
@@ -60,9 +63,9 @@ const (
 // "standardize.scale" tensors of m.Standardization when the model
 // standardizes its inputs. The metadata are the config, the completed
 // epochs, the steps of the next epoch and the calibration flag. They also
-// hold the fingerprint and value range of the training data, the SIMD
-// level, Adam's step counts, the export mark when m.Exported is set, and
-// the checksum of all the rest.
+// hold the fingerprint, value range and class names of the training
+// data, the SIMD level, Adam's step counts, the export mark when
+// m.Exported is set, and the checksum of all the rest.
 func (m *Model) Save(path string) error {
 	cfg, err := json.Marshal(m.Config)
 	if err != nil {
@@ -93,6 +96,13 @@ func (m *Model) Save(path string) error {
 	}
 	if r := m.Inputs; r != nil {
 		meta[metaInputs] = formatValue(r.Min) + "," + formatValue(r.Max)
+	}
+	if len(m.Classes) > 0 {
+		names, err := json.Marshal(m.Classes)
+		if err != nil {
+			return fmt.Errorf("dim: encode class names: %w", err)
+		}
+		meta[metaClasses] = string(names)
 	}
 	if o := m.Optimizer; o != nil {
 		moments, err := m.optimizerTensors()
@@ -278,6 +288,11 @@ func modelFromCheckpoint(path string, c *nn.Checkpoint) (*Model, error) {
 			return nil, fmt.Errorf("dim: %s: invalid input range metadata: %w", path, err)
 		}
 		m.Inputs = &r
+	}
+	if text, ok := c.Metadata[metaClasses]; ok {
+		if err := json.Unmarshal([]byte(text), &m.Classes); err != nil || len(m.Classes) == 0 {
+			return nil, fmt.Errorf("dim: %s: invalid class name metadata %.80q, which nidim writes as a non-empty JSON array of strings, so the file is damaged; restore it from a copy or train the model again", path, text)
+		}
 	}
 	m.Verified = hasChecksum
 	if m.Optimizer, err = loadOptimizerState(path, c, m); err != nil {

@@ -342,3 +342,44 @@ func TestLoadModelDetectsChangedWeight(t *testing.T) {
 	_, err = LoadModel(path)
 	assert.ErrorContains(t, err, "the file was changed after nidim wrote it")
 }
+
+// The class names of the training data survive saving, loading and
+// export, and a model trained on data without names stores none.
+func TestCheckpointStoresClassNames(t *testing.T) {
+	data := vectorData(128)
+	data.Classes = []string{"ant", "bee", "cat", "dog", "eel", "fox", "gnu", "hen"}
+	cfg := tinyConfig()
+	cfg.Epochs = 1
+	m, _, err := Train(context.Background(), cfg, data, nil)
+	require.NoError(t, err)
+	assert.Equal(t, data.Classes, m.Classes)
+	data.Classes[0] = "changed after training"
+	assert.Equal(t, "ant", m.Classes[0], "the model keeps its own copy")
+
+	back := saveAndLoad(t, m)
+	assert.Equal(t, m.Classes, back.Classes)
+	dir := t.TempDir()
+	source, path := filepath.Join(dir, "m.safetensors"), filepath.Join(dir, "export.safetensors")
+	require.NoError(t, m.Save(source))
+	e, err := ReadExport(source)
+	require.NoError(t, err)
+	require.NoError(t, e.Write(path))
+	exported, err := LoadModel(path)
+	require.NoError(t, err)
+	assert.Equal(t, m.Classes, exported.Classes)
+
+	plain, _, _ := savedModel(t, "plain.safetensors")
+	assert.Nil(t, saveAndLoad(t, plain).Classes)
+}
+
+// A class name entry that is not a non-empty array of strings is damage
+// that loading reports, even under a checksum that matches it.
+func TestLoadModelInvalidClassNames(t *testing.T) {
+	path, c := tinyCheckpoint(t)
+	for _, text := range []string{"", "[]", `"ant"`, "[1, 2]", `{"a": "b"}`} {
+		c.Metadata[metaClasses] = text
+		c.Metadata[metaChecksum] = checksum(c.Tensors, c.Metadata)
+		_, err := modelFromCheckpoint(path, c)
+		assert.ErrorContains(t, err, "invalid class name metadata", text)
+	}
+}

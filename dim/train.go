@@ -10,6 +10,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -272,6 +273,10 @@ type Dataset struct {
 	X      *tensor.Tensor
 	Shape  []int
 	Labels []int
+	// Classes are the class names in label order, such as the class
+	// directories of a directory of images, or nil when the labels are
+	// bare numbers. Continue stores them in the model.
+	Classes []string
 }
 
 // Fingerprint identifies the data: its row count, its sample shape and
@@ -340,6 +345,11 @@ type Model struct {
 	// Data is the Fingerprint of the training data, empty for an
 	// untrained model and for a checkpoint written before nidim saved it.
 	Data string
+	// Classes are the class names of the training data in label order
+	// (Dataset.Classes), so that data read later can be labelled by the
+	// same numbers. They are nil for data without class names and for a
+	// checkpoint written before nidim saved them.
+	Classes []string
 	// Exported reports whether the model was read from a file written by
 	// Export.Write, which lacks the optimizer state. Continue rejects such
 	// a model, because resuming it would silently start Adam afresh. Set
@@ -535,6 +545,7 @@ func Continue(ctx context.Context, m *Model, data *Dataset, progress func(Progre
 	m.Inputs = &inputs
 	data = m.standardizedData(data)
 	m.Data = fingerprint
+	m.Classes = slices.Clone(data.Classes)
 	m.SIMD = simd.Active().Level.String()
 	if m.Config.Threads == 0 {
 		// Record the count that 0 stands for here, so that a run resumed

@@ -41,7 +41,10 @@ Flags:
                        optionally .gz); only for data with labels, the
                        built-in MNIST, an IDX directory with its labels
                        file or a directory of images with class
-                       subdirectories (default: none)
+                       subdirectories, which get the labels of the
+                       model's classes of the same names; classes that
+                       the model was not trained on get the numbers after
+                       them, and a note lists them (default: none)
   --prior NAME         write the embeddings of a model trained for gaussian,
                        logistic, laplace or exponential in another of these
                        priors (default: the model's prior); a uniform model

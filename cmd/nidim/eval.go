@@ -99,7 +99,8 @@ Flags:
                        [{name, n, auroc, rejected_at_0_01,
                        above_threshold_at_0_01}]), standardized
                        (whether the model standardizes its inputs, which
-                       it then does for this evaluation too), and config
+                       it then does for this evaluation too), classes
+                       (as in nidim train --json), and config
                        (every setting of the model, as nidim train --json
                        prints it)
 `
@@ -235,9 +236,10 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		KNNAccuracy   *float64               `json:"knn_accuracy"`
 		Report        *stats.Report          `json:"report"`
 		Outliers      *dim.OutlierEvaluation `json:"outliers"`
-		Standardized  bool                   `json:"standardized"` // trained with --standardize
-		Config        json.RawMessage        `json:"config"`       // every setting, as in train --json
-	}{cfg.Prior, cfg.Dim, noiseLevelOrZero(cfg.Sigma, cfg.NoiseViews), uniformEps(cfg.Prior, noiseLevelOrZero(cfg.Eps, cfg.NoiseViews)), m.Epoch, ev.MI, capacity, twoView, nil, lnB, ev.MIBatch, ev.Probe, ev.KNN, ev.Report, outliers, cfg.Standardize, nil}
+		Standardized  bool                   `json:"standardized"`      // trained with --standardize
+		Classes       []string               `json:"classes,omitempty"` // class directories in label order
+		Config        json.RawMessage        `json:"config"`            // every setting, as in train --json
+	}{cfg.Prior, cfg.Dim, noiseLevelOrZero(cfg.Sigma, cfg.NoiseViews), uniformEps(cfg.Prior, noiseLevelOrZero(cfg.Eps, cfg.NoiseViews)), m.Epoch, ev.MI, capacity, twoView, nil, lnB, ev.MIBatch, ev.Probe, ev.KNN, ev.Report, outliers, cfg.Standardize, m.Classes, nil}
 	if res.Config, err = fullConfigJSON(cfg); err != nil {
 		return c.fail(exitFail, "encode JSON: %v", err)
 	}

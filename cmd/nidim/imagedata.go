@@ -136,6 +136,43 @@ func readImageDir(flagName, dir, size string, threads int, shape []int, path str
 	return set, note, nil
 }
 
+// modelLabels returns the labels of set numbered as the model read from
+// path numbers its classes, the class directories classes in label order.
+// So a directory with some of those classes, or with more, keeps the
+// model's numbers. Classes that the model was not trained on get the
+// numbers after its classes, and the returned note names them. Without
+// labels or class names (a model trained on other data, or by an older
+// nidim) the labels stay those of set.
+func modelLabels(set *imagedir.Set, classes []string, path string) ([]int, string) {
+	if set.Labels == nil || classes == nil {
+		return set.Labels, ""
+	}
+	number := make(map[string]int, len(classes))
+	for i, name := range classes {
+		number[name] = i
+	}
+	byLabel := make([]int, len(set.Classes))
+	var unseen []string
+	for i, name := range set.Classes {
+		n, ok := number[name]
+		if !ok {
+			n = len(classes) + len(unseen)
+			unseen = append(unseen, fmt.Sprintf("%s (label %d)", shellQuote(name), n))
+		}
+		byLabel[i] = n
+	}
+	labels := make([]int, len(set.Labels))
+	for i, l := range set.Labels {
+		labels[i] = byLabel[l]
+	}
+	note := ""
+	if len(unseen) > 0 {
+		note = fmt.Sprintf("%s was trained on %s, whose labels its class directories keep; the ones it was not trained on get the next labels: %s",
+			modelName(path), plural(len(classes), "class", "classes"), strings.Join(unseen, ", "))
+	}
+	return labels, note
+}
+
 // modelName returns the model at path for the start of a note: "the
 // model" and the path, or "the model" alone when path is "".
 func modelName(path string) string {
@@ -202,7 +239,7 @@ func splitImageSet(df dataFlags, seed uint64, set *imagedir.Set) (train, test *d
 		x := set.X[from*cols : to*cols : to*cols]
 		d := &dim.Dataset{X: &tensor.Tensor{Shape: []int{to - from, cols}, Data: x}, Shape: shape}
 		if labels != nil {
-			d.Labels = labels[from:to:to]
+			d.Labels, d.Classes = labels[from:to:to], set.Classes
 		}
 		return d
 	}

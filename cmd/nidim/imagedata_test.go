@@ -412,3 +412,55 @@ func TestImageFolderTooFewToSplit(t *testing.T) {
 	assert.Equal(t, exitUsage, code)
 	assert.Equal(t, "nidim train: --data "+dir+" has 2 images, too few to hold out one for testing and keep 2 for training; use a directory with at least 3 images.\n", stderr)
 }
+
+// A model stores the class directories it was trained on, and embed and
+// score label another directory by them: b keeps its label 1 in a
+// directory without a, and a class the model never saw gets the next
+// number, with a note.
+func TestImageFolderClassNames(t *testing.T) {
+	dir, _ := writeImageFolder(t)
+	model := filepath.Join(t.TempDir(), "m.safetensors")
+	code, stdout, stderr := runCmd("train", "--data", dir, "--epochs", "1", "--batch", "16", "--dim", "2", "--no-eval", "--json", "--out", model)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stdout, `"classes":["a","b"]`)
+	m, err := dim.LoadModel(model)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"a", "b"}, m.Classes)
+
+	other := filepath.Join(t.TempDir(), "other")
+	for _, class := range []string{"b", "zebra"} {
+		require.NoError(t, os.MkdirAll(filepath.Join(other, class), 0o755))
+		for _, name := range []string{"000.png", "001.png"} {
+			data := readFile(t, filepath.Join(dir, "b", name))
+			require.NoError(t, os.WriteFile(filepath.Join(other, class, name), data, 0o644))
+		}
+	}
+	out := t.TempDir()
+	labels, scores := filepath.Join(out, "labels.txt"), filepath.Join(out, "scores.csv")
+	code, _, stderr = runCmd("embed", model, "--data", other, "--out", filepath.Join(out, "e.npy"), "--labels-out", labels)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Equal(t, "1\n1\n2\n2\n", string(readFile(t, labels)))
+	assert.Contains(t, stderr, "was trained on 2 classes, whose labels its class directories keep; the ones it was not trained on get the next labels: zebra (label 2)")
+
+	code, _, stderr = runCmd("score", model, "--data", other, "--out", scores)
+	require.Equal(t, exitOK, code, stderr)
+	rows := strings.Split(strings.TrimSpace(string(readFile(t, scores))), "\n")
+	require.Len(t, rows, 4)
+	for i, want := range []string{"1", "1", "2", "2"} {
+		fields := strings.Split(rows[i], ",")
+		require.Len(t, fields, 3, rows[i])
+		assert.Equal(t, want, fields[2], "label of score row %d", i)
+	}
+	assert.Contains(t, stderr, "zebra (label 2)")
+
+	// The directory the model was trained on keeps its numbers, without
+	// a note.
+	code, _, stderr = runCmd("embed", model, "--data", dir, "--out", filepath.Join(out, "e.npy"), "--labels-out", labels)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Equal(t, strings.Repeat("0\n", 20)+strings.Repeat("1\n", 20), string(readFile(t, labels)))
+	assert.NotContains(t, stderr, "next labels")
+
+	code, stdout, stderr = runCmd("eval", model, "--data", dir, "--json")
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stdout, `"classes":["a","b"]`)
+}

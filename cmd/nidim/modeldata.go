@@ -528,7 +528,9 @@ func (c *modelCommand) imageInput(m *dim.Model) (*tensor.Tensor, []int, []string
 	if err := checkInputSize(m, x.Shape[1], *c.data); err != nil {
 		return nil, nil, nil, err
 	}
-	return x, set.Labels, set.Paths, nil
+	labels, classNote := modelLabels(set, m.Classes, *c.model)
+	printNote(c.stderr, "nidim "+c.name, classNote)
+	return x, labels, set.Paths, nil
 }
 
 // noRecordedSplitError returns the error for --split on the matrix file

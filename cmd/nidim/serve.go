@@ -72,10 +72,11 @@ body; a Content-Encoding such as gzip returns 415):
                     the model standardizes the raw inputs it receives,
                     as after nidim train --standardize), checkpoint and
                     checkpoint_sha256, max_batch, max_queue, max_body
-                    and max_image_pixels (the flags), and input_range:
+                    and max_image_pixels (the flags), input_range:
                     the 1st and 99th percentiles of the training inputs
-                    (absent in
-                    checkpoints of older nidim versions). A request
+                    (absent in checkpoints of older nidim versions), and
+                    classes, the class directory names in label order of
+                    a model trained on a directory of images. A request
                     whose inputs look like another scale, such as 0-255
                     pixels for a model trained on [0, 1], gets its
                     embeddings, a warning in the log and a count in

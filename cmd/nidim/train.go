@@ -212,7 +212,9 @@ Data and output:
                        is not applied. The directory is split like a matrix
                        file, with --test-fraction and --seed, and the
                        checkpoint stores the sample shape C,H,W, which embed,
-                       score and eval read the directory in. A file that does
+                       score and eval read the directory in, and the class
+                       names, by which embed and score number the classes
+                       of other directories. A file that does
                        not decode is an error naming it, and so is a set of
                        images whose size, read from the headers before
                        decoding, would not fit in memory
@@ -269,7 +271,9 @@ Data and output:
                        so after --resume it starts at the resumed epoch;
                        when that epoch was resumed after step N, its
                        object has resumed_at_step N and covers only the
-                       steps after N), and config: every setting of the
+                       steps after N), classes (the class directory
+                       names in label order, only for a directory of
+                       images), and config: every setting of the
                        model as the checkpoint stores it, with each key
                        present, such as seed, lr, schedule, weight_decay,
                        threads (the count used, also for --threads 0),
@@ -976,7 +980,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		Recipe: recipeUsed, Prior: cfg.Prior, Dim: cfg.Dim, Sigma: noiseLevelOrZero(cfg.Sigma, cfg.NoiseViews), Eps: uniformEps(cfg.Prior, noiseLevelOrZero(cfg.Eps, cfg.NoiseViews)), NoiseViews: cfg.NoiseViews,
 		Epochs: cfg.Epochs, Batch: cfg.Batch, Encoder: cfg.Encoder, Critic: string(cfg.Critic), Loss: string(cfg.Loss),
 		Capacity: prior0.Capacity(cfg.Dim), TwoViewMI: prior0.TwoViewMI(cfg.Dim), PriorMI: prior0.PriorMI(cfg.Dim), LnBatch: math.Log(float64(cfg.Batch)),
-		Tau: math.Exp(m.LogTau), Model: *out, History: hist.Epochs, Standardized: cfg.Standardize,
+		Tau: math.Exp(m.LogTau), Model: *out, History: hist.Epochs, Standardized: cfg.Standardize, Classes: m.Classes,
 	}
 	// From the trained model: its thread count is the number of cores
 	// that --threads 0 stood for, and its batch the one training used.
@@ -1396,6 +1400,9 @@ type trainResult struct {
 	// Standardized reports whether the encoder's inputs are standardized
 	// features (--standardize, or a resumed checkpoint trained with it).
 	Standardized bool `json:"standardized"`
+	// Classes are the class directory names of a directory of images in
+	// label order, left out for other data.
+	Classes []string `json:"classes,omitempty"`
 
 	// The penalty fields are left out for a run without --penalty.
 	// PenaltyWeight is a pointer so that a weight of 0 is still written.

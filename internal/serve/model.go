@@ -118,6 +118,9 @@ func (d *DimModel) Info() map[string]any {
 	if r := d.model.Inputs; r != nil {
 		info["input_range"] = []float32{r.Min, r.Max}
 	}
+	if d.model.Classes != nil {
+		info["classes"] = d.model.Classes
+	}
 	return info
 }
 

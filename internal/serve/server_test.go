@@ -483,6 +483,7 @@ func TestModelHealthAndMetrics(t *testing.T) {
 	assert.Len(t, sum, 64)
 	assert.Equal(t, 8.0, info["max_batch"])
 	assert.NotContains(t, info, "input_range", "an untrained model has no training inputs")
+	assert.NotContains(t, info, "classes", "a model of feature vectors has no class names")
 
 	r = do(t, mustRequest(t, http.MethodGet, ts.URL+"/healthz"))
 	require.Equal(t, http.StatusOK, r.status)
@@ -637,6 +638,22 @@ func TestBodyTooLargeCounts(t *testing.T) {
 	assert.Equal(t, "the request body is over the limit of 1 byte; split the inputs into smaller requests", bodyTooLarge(-1, 1, false).msg)
 	assert.Equal(t, "the request body has 2 bytes, over the limit of 1 byte; split the inputs into smaller requests", bodyTooLarge(2, 1, false).msg)
 	assert.Equal(t, "the request body has 5000 bytes, over the limit of 4096 bytes; split the inputs into smaller requests", bodyTooLarge(5000, 4096, false).msg)
+}
+
+// GET /v1/model lists the class names of a model trained on a directory
+// of images, in label order.
+func TestModelInfoClasses(t *testing.T) {
+	path := tinyModel(t, "gaussian", 6, 2, 8)
+	m, err := dim.LoadModel(path)
+	require.NoError(t, err)
+	m.Classes = []string{"cat", "dog"}
+	_, ts := startServer(t, NewDimModel(m, path, ""), Config{MaxBatch: 8})
+
+	r := do(t, mustRequest(t, http.MethodGet, ts.URL+"/v1/model"))
+	require.Equal(t, http.StatusOK, r.status)
+	var info map[string]any
+	require.NoError(t, json.Unmarshal(r.body, &info))
+	assert.Equal(t, []any{"cat", "dog"}, info["classes"])
 }
 
 // A request whose inputs look like another scale than the training inputs
