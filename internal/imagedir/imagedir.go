@@ -16,9 +16,9 @@
 // followed, to files and to class directories.
 //
 // An animated GIF gives its first frame, because image.Decode reads only
-// that one.
-// NOTE: the EXIF orientation of a JPEG is not applied, so a photo that a
-// viewer shows rotated is read as the camera stored it.
+// that one. A JPEG is turned upright by its EXIF orientation, as image
+// viewers show it, when its EXIF segment is one of its first two
+// segments, where cameras write it. PNG and GIF files are read as stored.
 package imagedir
 
 import (
@@ -547,6 +547,9 @@ func pixelReader(img image.Image) func(x, y int) (r, g, b float32) {
 		}
 	case *image.RGBA:
 		return func(x, y int) (float32, float32, float32) { return rgb16(im.RGBAAt(x, y).RGBA()) }
+	case orientedImage:
+		at := pixelReader(im.src)
+		return func(x, y int) (float32, float32, float32) { return at(im.sourcePoint(x, y)) }
 	}
 	return func(x, y int) (float32, float32, float32) { return rgb(img.At(x, y)) }
 }

@@ -1,18 +1,26 @@
 package imagedir
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"image"
 	"io"
+	"sync"
 )
 
 // Header is the size and colour model of an image, read from its header
-// by image.DecodeConfig without decoding the pixels.
+// by image.DecodeConfig without decoding the pixels, and the EXIF
+// orientation of a JPEG.
 type Header struct {
-	Format        string // "png", "jpeg" or "gif"
+	Format string // "png", "jpeg" or "gif"
+	// Width and Height are the size of the image shown upright: the
+	// stored size with the two swapped when Orientation is 5 to 8.
 	Width, Height int
 	Gray          bool // the colour model holds no colour
+	// Orientation is the EXIF orientation of a JPEG, 2 to 8, which Decode
+	// applies, or 0 for an image read as stored.
+	Orientation int
 }
 
 // NoPixelsError is the error of ReadHeader for a header that declares a
@@ -26,28 +34,55 @@ func (e *NoPixelsError) Error() string {
 	return fmt.Sprintf("the %s header declares an image of %dx%d pixels (height x width)", e.Format, e.Height, e.Width)
 }
 
-// ReadHeader reads the header of the PNG, JPEG or GIF image in r. It
-// returns the error of image.DecodeConfig, which DecodeReason words for
-// messages, or a *NoPixelsError.
+// headerReaders holds the buffered readers of ReadHeader, which are
+// large enough to hold the start of a JPEG file up to its EXIF segment.
+var headerReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, exifSearchBytes) }}
+
+// ReadHeader reads the header of the PNG, JPEG or GIF image in r, and
+// the EXIF orientation of a JPEG whose EXIF segment is one of its first
+// two segments, where cameras write it. It returns the error of
+// image.DecodeConfig, which DecodeReason words for messages, or a
+// *NoPixelsError.
 func ReadHeader(r io.Reader) (Header, error) {
-	cfg, format, err := image.DecodeConfig(r)
+	br := headerReaders.Get().(*bufio.Reader)
+	br.Reset(r)
+	defer func() {
+		br.Reset(nil)
+		headerReaders.Put(br)
+	}()
+	var start []byte
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0xff && magic[1] == 0xd8 {
+		// Peek returns what the file has when it is shorter.
+		start, _ = br.Peek(exifSearchBytes)
+	}
+	cfg, format, err := image.DecodeConfig(br)
 	if err != nil {
 		return Header{}, err
 	}
 	if cfg.Width < 1 || cfg.Height < 1 {
 		return Header{}, &NoPixelsError{Format: format, Width: cfg.Width, Height: cfg.Height}
 	}
-	return Header{Format: format, Width: cfg.Width, Height: cfg.Height, Gray: isGrayModel(cfg.ColorModel)}, nil
+	h := Header{Format: format, Width: cfg.Width, Height: cfg.Height, Gray: isGrayModel(cfg.ColorModel)}
+	if o := jpegOrientation(start); format == "jpeg" && o > orientNormal {
+		h.Orientation = o
+		if o >= orientTranspose {
+			h.Width, h.Height = h.Height, h.Width
+		}
+	}
+	return h, nil
 }
 
-// Decode decodes the image in r, whose header ReadHeader read as h. The
-// image has the bounds (0, 0)-(h.Width, h.Height), also for a GIF whose
-// first frame covers less (see onCanvas). It returns the error of
-// image.Decode.
+// Decode decodes the image in r, whose header ReadHeader read as h, and
+// turns it upright by h.Orientation. The image has the bounds (0, 0)-
+// (h.Width, h.Height), also for a GIF whose first frame covers less (see
+// onCanvas). It returns the error of image.Decode.
 func Decode(r io.Reader, h Header) (image.Image, error) {
 	img, _, err := image.Decode(r)
 	if err != nil {
 		return nil, err
+	}
+	if h.Orientation > orientNormal {
+		return orient(img, h.Orientation), nil
 	}
 	return onCanvas(img, h.Width, h.Height), nil
 }
