@@ -7,7 +7,8 @@
 // embedding distribution toward the prior.
 //
 // The package holds the priors and their capacities, noise injection, the
-// critics and the InfoNCE, JSD and NWJ bounds with exact gradients, views
+// critics and the InfoNCE, JSD, NWJ and Donsker-Varadhan bounds with exact
+// gradients, views
 // (augmentations) for images and feature vectors, encoder presets built
 // from package nn, the training loop, and downstream evaluation (linear
 // probe and k-nearest-neighbor accuracy). It never prints or parses flags.

@@ -50,6 +50,26 @@ const (
 	// distribution of the embeddings. Objective.SelfWeight scales the
 	// matching pair's term in each denominator.
 	BoundInfoNCERows Bound = "infonce-rows"
+	// BoundDV is minus the Donsker-Varadhan bound:
+	// -(mean s over matching pairs - ln mean exp(s) over the B(B-1)
+	// non-matching pairs). The exponentials are shifted by the largest
+	// non-matching score, so their sum lies between 1 and B(B-1) and its
+	// logarithm is finite for finite scores. Adding a constant to every
+	// score leaves the bound unchanged. With the log density ratio as the
+	// critic, its batch value converges to the mutual information as the
+	// batch grows. Minus the loss is the DV estimate in nats, but as for
+	// jsd and nwj, the MI that training reports is ln B minus the InfoNCE
+	// value of the same scores.
+	//
+	// The gradient is that of the batch value, which makes it a biased
+	// estimate of the gradient of the bound. The weights of the
+	// non-matching pairs divide by their batch sum of exp(s), and the
+	// logarithm of a batch mean is not the logarithm of the expectation.
+	// Belghazi et al. (2018, Mutual Information Neural Estimation) reduce
+	// the bias with an exponential moving average of that mean across
+	// steps in the denominator. nidim does not, so each step's gradient
+	// depends on its batch alone.
+	BoundDV Bound = "dv"
 )
 
 // ParseCritic returns the critic called name.
@@ -61,13 +81,16 @@ func ParseCritic(name string) (Critic, error) {
 	return "", fmt.Errorf("dim: unknown critic %q; use dot, cosine or euclidean", name)
 }
 
+// boundNames lists the valid bound names for error messages.
+const boundNames = "infonce, infonce-rows, jsd, nwj or dv"
+
 // ParseBound returns the bound called name.
 func ParseBound(name string) (Bound, error) {
 	switch b := Bound(name); b {
-	case BoundInfoNCE, BoundJSD, BoundNWJ, BoundInfoNCERows:
+	case BoundInfoNCE, BoundJSD, BoundNWJ, BoundDV, BoundInfoNCERows:
 		return b, nil
 	}
-	return "", fmt.Errorf("dim: unknown loss %q; use infonce, infonce-rows, jsd or nwj", name)
+	return "", fmt.Errorf("dim: unknown loss %q; use %s", name, boundNames)
 }
 
 // Objective evaluates a bound on a batch of embedding pairs and its exact
@@ -133,6 +156,10 @@ type Objective struct {
 	// was summed again with its own maximum (nil otherwise, and rare).
 	rowF, rowSelf, diag []float64
 	exactRows           [][]float64
+	// For dv: the largest non-matching score or the sum of the shifted
+	// exponentials of each row, the shift, and the inverse of the sum.
+	dvRow            []float64
+	dvShift, dvScale float64
 	// Buffers of length 2B + d for the passes of infonce-rows, one per
 	// running chunk, kept between calls.
 	scratchMu   sync.Mutex
@@ -148,6 +175,8 @@ type Objective struct {
 	backCols func(lo, hi int)
 	rowsPass func(lo, hi int)
 	rowsCols func(lo, hi int)
+	// The parallel passes of dv.
+	dvMaxRows, dvExpRows, dvGradRows func(lo, hi int)
 	// Whether the passes of infonce-rows compute the gradient.
 	withGrad bool
 	kern     *simd.Kernels
@@ -221,6 +250,8 @@ func (o *Objective) Evaluate(y1, y2 []float32, b, d int, dy1, dy2 []float32) (Va
 		v.Loss = jsd(o.s, b, o.ds)
 	case BoundNWJ:
 		v.Loss = nwj(o.s, b, o.ds)
+	case BoundDV:
+		v.Loss = o.dv()
 	}
 
 	// Every critic is proportional to 1/tau, so dS/dLogTau = -S. The
@@ -249,9 +280,9 @@ func (o *Objective) check(y1, y2 []float32, b, d int, dy1, dy2 []float32) error 
 		return fmt.Errorf("dim: unknown critic %q; use dot, cosine or euclidean", o.Critic)
 	}
 	switch o.Bound {
-	case BoundInfoNCE, BoundJSD, BoundNWJ, BoundInfoNCERows:
+	case BoundInfoNCE, BoundJSD, BoundNWJ, BoundDV, BoundInfoNCERows:
 	default:
-		return fmt.Errorf("dim: unknown loss %q; use infonce, infonce-rows, jsd or nwj", o.Bound)
+		return fmt.Errorf("dim: unknown loss %q; use %s", o.Bound, boundNames)
 	}
 	if b < 2 {
 		return fmt.Errorf("dim: batch size %d is too small; a contrastive bound needs at least 2 pairs", b)
@@ -288,13 +319,14 @@ func (o *Objective) grow(b, d int) {
 		*buf = resize(*buf, b*d)
 	}
 	for _, buf := range []*[]float64{&o.na, &o.nb, &o.ha, &o.hb, &o.rowScale, &o.rowMax, &o.rowTerm,
-		&o.rowLoss, &o.colTerm, &o.colSum, &o.gsum, &o.dsRow, &o.dsCol} {
+		&o.rowLoss, &o.colTerm, &o.colSum, &o.gsum, &o.dsRow, &o.dsCol, &o.dvRow} {
 		*buf = resize(*buf, b)
 	}
 	if o.passRows == nil {
 		o.passRows, o.passCols = o.scoreRows, o.softmaxCols
 		o.backRows, o.backCols = o.sumRows, o.sumCols
 		o.rowsPass, o.rowsCols = o.streamRows, o.streamCols
+		o.dvMaxRows, o.dvExpRows, o.dvGradRows = o.offDiagonalMax, o.offDiagonalExp, o.dvGradient
 	}
 }
 
@@ -630,6 +662,70 @@ func nwj(s []float64, b int, ds []float64) float64 {
 		}
 	}
 	return total
+}
+
+// dv returns -(mean s_ii - ln mean over i != j of exp(s_ij)) and writes
+// its gradient into o.ds: -1/B on the diagonal and the softmax weight
+// exp(s_ij) / sum over k != l of exp(s_kl) elsewhere. The passes run over
+// rows in parallel, each row's result independent of the chunks, and the
+// row sums are added in row order, so the value does not depend on the
+// thread count. The exponentials come from ExpSum, which returns the same
+// bits on every SIMD level.
+func (o *Objective) dv() float64 {
+	b := o.n
+	o.par.Run(b, objectiveGrain, o.dvMaxRows)
+	o.dvShift = math.Inf(-1)
+	pos := 0.0
+	for i := range b {
+		o.dvShift = max(o.dvShift, o.dvRow[i])
+		pos += o.s[i*b+i]
+	}
+	pos /= float64(b)
+
+	o.par.Run(b, objectiveGrain, o.dvExpRows)
+	sum := 0.0
+	for _, v := range o.dvRow {
+		sum += v
+	}
+	o.dvScale = 1 / sum
+	o.par.Run(b, objectiveGrain, o.dvGradRows)
+	lme := o.dvShift + math.Log(sum) - math.Log(float64(b)*float64(b-1))
+	return lme - pos
+}
+
+// offDiagonalMax stores the largest non-matching score of each row in
+// [lo, hi) in o.dvRow.
+func (o *Objective) offDiagonalMax(lo, hi int) {
+	b := o.n
+	for i := lo; i < hi; i++ {
+		m := math.Inf(-1)
+		for j, v := range o.s[i*b : (i+1)*b] {
+			if j != i && v > m {
+				m = v
+			}
+		}
+		o.dvRow[i] = m
+	}
+}
+
+// offDiagonalExp writes exp(s_ij - o.dvShift) for j != i to o.ds and stores
+// their sum in o.dvRow, for each row i in [lo, hi).
+func (o *Objective) offDiagonalExp(lo, hi int) {
+	b := o.n
+	for i := lo; i < hi; i++ {
+		row, grad := o.s[i*b:(i+1)*b], o.ds[i*b:(i+1)*b]
+		o.dvRow[i] = o.kern.ExpSum(grad[:i], row[:i], o.dvShift) + o.kern.ExpSum(grad[i+1:], row[i+1:], o.dvShift)
+	}
+}
+
+// dvGradient turns the exponentials of rows [lo, hi) of o.ds into the
+// gradient of the DV loss.
+func (o *Objective) dvGradient(lo, hi int) {
+	b := o.n
+	o.kern.Scale64(o.dvScale, o.ds[lo*b:hi*b])
+	for i := lo; i < hi; i++ {
+		o.ds[i*b+i] = -1 / float64(b)
+	}
 }
 
 // softplus returns ln(1 + e^x) without overflow.

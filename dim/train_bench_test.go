@@ -61,13 +61,18 @@ func benchmarkTraining(b *testing.B, cfg Config, steps int) {
 // BenchmarkObjective times one evaluation with gradients of each loss at
 // the batch and dimension of a recipe: the symmetric InfoNCE of the
 // reference at B = 256 and the one-sided loss of the match recipe at
-// B = 4096, both at d = 4. It reports scores per second.
+// B = 4096, both at d = 4. dv runs at both batches, and infonce at 4096
+// too, which shows the cost of dv over the B x B work it shares with
+// infonce. It reports scores per second.
 func BenchmarkObjective(b *testing.B) {
 	for _, c := range []struct {
 		name  string
 		bound Bound
 		batch int
-	}{{"infonce/B=256", BoundInfoNCE, 256}, {"infonce-rows/B=4096", BoundInfoNCERows, 4096}} {
+	}{
+		{"infonce/B=256", BoundInfoNCE, 256}, {"infonce-rows/B=4096", BoundInfoNCERows, 4096},
+		{"dv/B=256", BoundDV, 256}, {"infonce/B=4096", BoundInfoNCE, 4096}, {"dv/B=4096", BoundDV, 4096},
+	} {
 		b.Run(c.name, func(b *testing.B) {
 			const d = 4
 			rng := rand.New(rand.NewPCG(2, 2))

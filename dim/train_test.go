@@ -130,6 +130,33 @@ func TestTrainLearnsAndRecalibrates(t *testing.T) {
 	}
 }
 
+// TestTrainBoundsLearn trains the setting of TestTrainLearnsAndRecalibrates
+// with each bound whose loss differs from InfoNCE's. The loss must fall
+// from the first epoch to the last, and the reported MI estimate must
+// rise.
+func TestTrainBoundsLearn(t *testing.T) {
+	data := signalData(512)
+	for _, bound := range []Bound{BoundJSD, BoundNWJ, BoundDV} {
+		t.Run(string(bound), func(t *testing.T) {
+			cfg := tinyConfig()
+			cfg.Epochs = 6
+			cfg.FeatureNoise = 1
+			cfg.Loss = bound
+			m, h, err := Train(context.Background(), cfg, data, nil)
+			require.NoError(t, err)
+			require.Len(t, h.Epochs, 6)
+			first, last := h.Epochs[0], h.Epochs[5]
+			t.Logf("%s: loss %.4f -> %.4f, MI %.3f -> %.3f", bound, first.Loss, last.Loss, first.MI, last.MI)
+			assert.Less(t, last.Loss, first.Loss, "the loss must fall with training")
+			assert.Greater(t, last.MI, first.MI+0.5, "the MI estimate must grow with training")
+
+			mi, err := EstimateMI(m, data, 1)
+			require.NoError(t, err)
+			assert.InDelta(t, last.MI, mi, 0.5, "estimate on the training data in inference mode")
+		})
+	}
+}
+
 func TestTrainUniformPriorInUnitCube(t *testing.T) {
 	data := vectorData(128)
 	cfg := tinyConfig()
@@ -228,7 +255,7 @@ func TestConfigValidate(t *testing.T) {
 		{func(c *Config) { c.NoiseViews = 3 }, "noise views 3"},
 		{func(c *Config) { c.Dim = 0 }, "dimension 0"},
 		{func(c *Config) { c.Critic = "bilinear" }, "unknown critic"},
-		{func(c *Config) { c.Loss = "dv" }, "unknown loss"},
+		{func(c *Config) { c.Loss = "mine" }, `unknown loss "mine"; use infonce, infonce-rows, jsd, nwj or dv`},
 		{func(c *Config) { c.Epochs = 0 }, "epochs 0"},
 		// An unknown encoder used to pass, so nidim train loaded its data
 		// before NewEncoder rejected it.
