@@ -92,7 +92,7 @@ Training (shared by every run; see "nidim help train"):
   --encoder NAME       mlp or cnn (default mlp)
   --hidden H           MLP hidden width (default 512)
   --critic NAME        euclidean, cosine or dot (default euclidean)
-  --loss NAME          [r] infonce, infonce-rows, jsd or nwj
+  --loss NAME          [r] infonce, infonce-rows, jsd, nwj or dv
   --self-weight W      [r] matching pair's weight in infonce-rows
   --tau T              initial critic temperature, 0 for the default (default 0)
   --fixed-tau          [r] keep the temperature fixed

@@ -649,3 +649,28 @@ func TestNoEvalKeepsTrainingDataNotes(t *testing.T) {
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stderr, "nidim train: note: column 5 (counting from 1) is constant over the 216 training rows")
 }
+
+// TestDVCheckpointEval trains with --loss dv and checks that the
+// checkpoint stores the loss, resumes, and loads in nidim eval, which
+// gives finite figures.
+func TestDVCheckpointEval(t *testing.T) {
+	data, labels, model := trainTinyModel(t, "--loss", "dv")
+	code, stdout, stderr := runCmd("train", "--resume", model, "--epochs", "2", "--data", data, "--labels", labels, "--out", model, "--no-eval", "--json")
+	require.Equal(t, exitOK, code, stderr)
+	var res map[string]any
+	require.NoError(t, json.Unmarshal([]byte(stdout), &res), stdout)
+	assert.Equal(t, "dv", res["config"].(map[string]any)["loss"], "loss of the resumed run")
+
+	code, stdout, stderr = runCmd("eval", model, "--data", data, "--labels", labels, "--json")
+	require.Equal(t, exitOK, code, stderr)
+	require.NoError(t, json.Unmarshal([]byte(stdout), &res), stdout)
+	config, ok := res["config"].(map[string]any)
+	require.True(t, ok, "config is an object")
+	assert.Equal(t, "dv", config["loss"])
+	assert.Equal(t, 2.0, res["epochs"])
+	for _, key := range []string{"mi_estimate", "capacity", "linear_probe_accuracy"} {
+		v, ok := res[key].(float64)
+		require.True(t, ok, "%s is a number", key)
+		assert.False(t, math.IsNaN(v) || math.IsInf(v, 0), "%s = %v", key, v)
+	}
+}

@@ -146,6 +146,7 @@ func TestTrainJSONConfigReruns(t *testing.T) {
 	for i, extra := range [][]string{
 		{"--loss", "infonce", "--seed", "3", "--lr", "0.004", "--test-fraction", "0.2", "--standardize", "--penalty", "epps-pulley", "--penalty-weight", "0.5"},
 		{"--prior", "uniform", "--mask", "0.2"},
+		{"--loss", "dv", "--critic", "cosine"},
 	} {
 		first := filepath.Join(dir, fmt.Sprintf("first%d.safetensors", i))
 		args := append([]string{"train", "--data", data, "--labels", labels, "--dim", "2", "--hidden", "8", "--batch", "24",
