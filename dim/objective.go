@@ -65,10 +65,9 @@ const (
 	// estimate of the gradient of the bound. The weights of the
 	// non-matching pairs divide by their batch sum of exp(s), and the
 	// logarithm of a batch mean is not the logarithm of the expectation.
-	// Belghazi et al. (2018, Mutual Information Neural Estimation) reduce
-	// the bias with an exponential moving average of that mean across
-	// steps in the denominator. nidim does not, so each step's gradient
-	// depends on its batch alone.
+	// An exponential moving average of that mean across steps, used in
+	// the denominator, reduces the bias. nidim keeps none, so each step's
+	// gradient depends on its batch alone.
 	BoundDV Bound = "dv"
 )
 
