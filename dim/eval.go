@@ -28,25 +28,62 @@ const (
 
 // KNNClassify predicts the label of each row of test by a majority vote
 // among its k nearest rows of train. A tie in the vote goes to the tied
-// class whose nearest member ranks first. Scores are computed block by
-// block with tensor.Gemm: for the Euclidean metric 2<a, b> - |b|^2, which
-// ranks like -|a - b|^2, and for the cosine metric <a, b> of unit rows.
+// class whose nearest member ranks first. The neighbors are those of
+// nearestNeighbors.
 func KNNClassify(train *tensor.Tensor, trainLabels []int, test *tensor.Tensor, k int, metric Metric) ([]int, error) {
 	if err := checkLabeled("training", train, trainLabels); err != nil {
 		return nil, err
 	}
-	if len(test.Shape) != 2 || test.Shape[1] != train.Shape[1] {
-		return nil, fmt.Errorf("dim: test embeddings have shape %v, want n x %d like the training embeddings", test.Shape, train.Shape[1])
-	}
-	n, d := train.Shape[0], train.Shape[1]
-	if k < 1 || k > n {
-		return nil, fmt.Errorf("dim: k = %d neighbors is invalid; it must be between 1 and the %d training rows", k, n)
-	}
-	if metric != MetricEuclidean && metric != MetricCosine {
-		return nil, fmt.Errorf("dim: unknown metric %q; use euclidean or cosine", metric)
+	if err := checkNeighborSearch(train, test, k, metric); err != nil {
+		return nil, err
 	}
 	classes, classOf := classIndex(trainLabels)
+	pred := make([]int, test.Shape[0])
+	nearestNeighbors(train, test, k, metric, func() func(row int, neighbors []int) {
+		votes := make([]int, len(classes))
+		return func(row int, neighbors []int) {
+			pred[row] = classes[vote(neighbors, classOf, votes)]
+		}
+	})
+	return pred, nil
+}
 
+// checkNeighborSearch returns an error unless train is a non-empty n x d
+// matrix, test an m x d one, k between 1 and n, and metric known.
+func checkNeighborSearch(train, test *tensor.Tensor, k int, metric Metric) error {
+	if train == nil || len(train.Shape) != 2 || train.Shape[0] == 0 || train.Shape[1] == 0 {
+		return fmt.Errorf("dim: the reference embeddings must form a non-empty n x d matrix")
+	}
+	if test == nil || len(test.Shape) != 2 || test.Shape[1] != train.Shape[1] {
+		var shape []int
+		if test != nil {
+			shape = test.Shape
+		}
+		return fmt.Errorf("dim: test embeddings have shape %v, want n x %d like the training embeddings", shape, train.Shape[1])
+	}
+	if n := train.Shape[0]; k < 1 || k > n {
+		return fmt.Errorf("dim: k = %d neighbors is invalid; it must be between 1 and the %d training rows", k, n)
+	}
+	if metric != MetricEuclidean && metric != MetricCosine {
+		return fmt.Errorf("dim: unknown metric %q; use euclidean or cosine", metric)
+	}
+	return nil
+}
+
+// nearestNeighbors finds the k nearest rows of train for each row of
+// test, which checkNeighborSearch must accept. Scores are computed block
+// by block with tensor.Gemm: for the Euclidean metric 2<a, b> - |b|^2,
+// which ranks like -|a - b|^2, and for the cosine metric <a, b> of unit
+// rows, both in float32. Equal scores keep the earlier training row
+// first.
+//
+// Blocks of test rows run in parallel. Each goroutine calls newVisitor
+// once, and then its visitor for each of its rows with the row's neighbor
+// indexes, nearest first. The slice is reused after the call returns. The
+// result does not depend on the thread count, because one goroutine
+// searches each row, in the same order for any count.
+func nearestNeighbors(train, test *tensor.Tensor, k int, metric Metric, newVisitor func() func(row int, neighbors []int)) {
+	n, d := train.Shape[0], train.Shape[1]
 	a, b := test.Data, train.Data
 	if metric == MetricCosine {
 		a, b = unitRows(a, d), unitRows(b, d)
@@ -63,19 +100,16 @@ func KNNClassify(train *tensor.Tensor, trainLabels []int, test *tensor.Tensor, k
 		alpha = 1
 	}
 
-	// Blocks of test rows are independent: each goroutine takes whole
-	// blocks with its own buffers and single-goroutine products, so the
-	// selection runs in parallel too and the result does not depend on
-	// the thread count.
+	// Each goroutine takes whole blocks with its own buffers and
+	// single-goroutine products, so the selection runs in parallel too.
 	m := test.Shape[0]
-	pred := make([]int, m)
 	serial := tensor.Gemmer{Threads: 1}
 	var par nn.Loop
 	par.Run((m+knnTestBlock-1)/knnTestBlock, 1, func(lo, hi int) {
+		visit := newVisitor()
 		scores := make([]float32, knnTestBlock*knnTrainBlock)
 		best := make([]float32, knnTestBlock*k)
 		bestIdx := make([]int, knnTestBlock*k)
-		votes := make([]int, len(classes))
 		for t0 := lo * knnTestBlock; t0 < min(m, hi*knnTestBlock); t0 += knnTestBlock {
 			tm := min(knnTestBlock, m-t0)
 			for i := range best[:tm*k] {
@@ -97,11 +131,10 @@ func KNNClassify(train *tensor.Tensor, trainLabels []int, test *tensor.Tensor, k
 				}
 			}
 			for i := 0; i < tm; i++ {
-				pred[t0+i] = classes[vote(bestIdx[i*k:(i+1)*k], classOf, votes)]
+				visit(t0+i, bestIdx[i*k:(i+1)*k])
 			}
 		}
 	})
-	return pred, nil
 }
 
 // ProbeAndKNN returns the test accuracies of the default linear probe and
