@@ -176,6 +176,38 @@ type OODResult struct {
 	// detection rate at a false-alarm rate of at most 1 %, which holds
 	// whether or not the p-values are calibrated.
 	AboveThreshold01 float64 `json:"above_threshold_at_0_01"`
+	// AUROCKNN and KNNRejectedAt01 are the AUROC and the share with
+	// conformal p-value <= 0.01 of the kNN score (KNNScorer), when the
+	// evaluation ran it.
+	AUROCKNN        *float64 `json:"auroc_knn,omitempty"`
+	KNNRejectedAt01 *float64 `json:"knn_rejected_at_0_01,omitempty"`
+}
+
+// KNNOptions sets the kNN outlier score of EvaluateOutliersWith: the
+// training inputs, whose embeddings are the reference set, and k and the
+// metric of KNNScorer.
+type KNNOptions struct {
+	Train  *tensor.Tensor
+	K      int
+	Metric Metric
+}
+
+// KNNEvaluation is the calibration of the conformal p-values of the kNN
+// outlier score. The test split is halved by HalveRows with the model's
+// seed: the first half calibrates, and the p-values of the second half,
+// which a correct calibration makes uniform, are tested here.
+type KNNEvaluation struct {
+	K           int    `json:"k"`
+	Metric      Metric `json:"metric"`
+	Reference   int    `json:"reference_n"`   // training embeddings
+	Calibration int    `json:"calibration_n"` // test embeddings that calibrate
+	Evaluated   int    `json:"evaluated_n"`   // test embeddings whose p-values are tested
+	// CalibrationKS is the Kolmogorov-Smirnov distance of the p-values of
+	// the evaluated half to U(0, 1) and its p-value.
+	CalibrationKS float64 `json:"calibration_ks"`
+	CalibrationP  float64 `json:"calibration_p_value"`
+	RejectedAt01  float64 `json:"rejected_at_0_01"` // share of the evaluated p-values <= 0.01
+	RejectedAt05  float64 `json:"rejected_at_0_05"` // share of the evaluated p-values <= 0.05
 }
 
 // OutlierEvaluation measures the outlier scores of a model: how close
@@ -196,6 +228,9 @@ type OutlierEvaluation struct {
 	Threshold01  float64     `json:"threshold_at_0_01"`
 	ThresholdP01 float64     `json:"threshold_p_value_at_0_01"`
 	OutOfDist    []OODResult `json:"ood"`
+	// KNN is the calibration of the kNN score, when the evaluation ran
+	// it, and nil otherwise.
+	KNN *KNNEvaluation `json:"knn,omitempty"`
 }
 
 // EvaluateOutliers scores the rows of x (in-distribution inputs, such as a
@@ -203,6 +238,14 @@ type OutlierEvaluation struct {
 // with seed, and then the sets of extra, such as held-out classes, using
 // m.Embed and OutlierScores.
 func EvaluateOutliers(m *Model, x *tensor.Tensor, shape []int, seed uint64, extra ...OODSet) (*OutlierEvaluation, error) {
+	return EvaluateOutliersWith(m, x, shape, seed, nil, extra...)
+}
+
+// EvaluateOutliersWith evaluates the outlier scores as EvaluateOutliers
+// does and, when knn is not nil, also the kNN score of KNNScorer, with
+// the embeddings of knn.Train as the reference set and those of half of
+// x as the calibration set (see KNNEvaluation).
+func EvaluateOutliersWith(m *Model, x *tensor.Tensor, shape []int, seed uint64, knn *KNNOptions, extra ...OODSet) (*OutlierEvaluation, error) {
 	sets, err := OODSets(x, shape, seed)
 	if err != nil {
 		return nil, err
@@ -211,6 +254,16 @@ func EvaluateOutliers(m *Model, x *tensor.Tensor, shape []int, seed uint64, extr
 	inScores, inP, err := m.Score(x, 1000)
 	if err != nil {
 		return nil, err
+	}
+	var (
+		scorer      *KNNScorer
+		knnInScores []float64
+		knnEval     *KNNEvaluation
+	)
+	if knn != nil {
+		if scorer, knnInScores, knnEval, err = evaluateKNN(m, x, knn); err != nil {
+			return nil, err
+		}
 	}
 	ks, err := stats.KolmogorovSmirnov(inP, stats.Uniform{A: 0, B: 1}, stats.TwoSided)
 	if err != nil {
@@ -229,10 +282,59 @@ func EvaluateOutliers(m *Model, x *tensor.Tensor, shape []int, seed uint64, extr
 		if err != nil {
 			return nil, err
 		}
-		ev.OutOfDist = append(ev.OutOfDist, OODResult{Name: set.Name, N: len(p), AUROC: auroc, RejectedAt01: shareAtMost(p, 0.01),
-			AboveThreshold01: shareAbove(scores, ev.Threshold01)})
+		r := OODResult{Name: set.Name, N: len(p), AUROC: auroc, RejectedAt01: shareAtMost(p, 0.01),
+			AboveThreshold01: shareAbove(scores, ev.Threshold01)}
+		if scorer != nil {
+			knnScores, knnP, err := m.ScoreKNN(scorer, set.X, 1000)
+			if err != nil {
+				return nil, fmt.Errorf("dim: out-of-distribution set %s: %w", set.Name, err)
+			}
+			knnAUROC, err := stats.AUROC(knnInScores, knnScores)
+			if err != nil {
+				return nil, err
+			}
+			rejected := shareAtMost(knnP, 0.01)
+			r.AUROCKNN, r.KNNRejectedAt01 = &knnAUROC, &rejected
+		}
+		ev.OutOfDist = append(ev.OutOfDist, r)
 	}
+	ev.KNN = knnEval
 	return ev, nil
+}
+
+// evaluateKNN builds the kNN scorer of EvaluateOutliersWith, with the
+// first half of x by HalveRows as the calibration set, and returns it,
+// the kNN scores of all rows of x, and the calibration of the p-values of
+// the second half.
+func evaluateKNN(m *Model, x *tensor.Tensor, knn *KNNOptions) (*KNNScorer, []float64, *KNNEvaluation, error) {
+	zTrain, err := m.Embed(knn.Train, EmbedChunkRows)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	zTest, err := m.Embed(x, EmbedChunkRows)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	calRows, evalRows := HalveRows(zTest.Shape[0], m.Config.Seed)
+	scorer, err := NewKNNScorer(zTrain, SelectRows(zTest, calRows), knn.K, knn.Metric)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	scores, p, err := scorer.Score(zTest)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	evalP := make([]float64, len(evalRows))
+	for i, r := range evalRows {
+		evalP[i] = p[r]
+	}
+	ks, err := stats.KolmogorovSmirnov(evalP, stats.Uniform{A: 0, B: 1}, stats.TwoSided)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ev := &KNNEvaluation{K: knn.K, Metric: knn.Metric, Reference: zTrain.Shape[0], Calibration: len(calRows), Evaluated: len(evalRows),
+		CalibrationKS: ks.Statistic, CalibrationP: ks.PValue, RejectedAt01: shareAtMost(evalP, 0.01), RejectedAt05: shareAtMost(evalP, 0.05)}
+	return scorer, scores, ev, nil
 }
 
 // Score embeds the rows of x with Embed and returns their outlier

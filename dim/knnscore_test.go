@@ -1,0 +1,207 @@
+package dim
+
+import (
+	"errors"
+	"math"
+	"slices"
+	"testing"
+
+	"github.com/nidim/nidim/nn"
+	"github.com/nidim/nidim/stats"
+	"github.com/nidim/nidim/tensor"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// clusterRows draws n rows of dimension d from equal-weight Gaussian
+// clusters of standard deviation sd centred at centres[c] * e_0.
+func clusterRows(n, d int, centres []float64, sd float64, seed uint64) *tensor.Tensor {
+	x := tensor.New(n, d)
+	rng := tensor.NewRNG(seed)
+	for i := range n {
+		c := centres[rng.IntN(len(centres))]
+		for k := range d {
+			v := sd * rng.NormFloat64()
+			if k == 0 {
+				v += c
+			}
+			x.Data[i*d+k] = float32(v)
+		}
+	}
+	return x
+}
+
+func TestHalveRows(t *testing.T) {
+	first, second := HalveRows(1003, 7)
+	assert.Len(t, first, 501)
+	assert.Len(t, second, 502)
+	assert.True(t, slices.IsSorted(first))
+	assert.True(t, slices.IsSorted(second))
+	all := slices.Concat(first, second)
+	slices.Sort(all)
+	for i, r := range all {
+		require.Equal(t, i, r, "the two halves must cover every row once")
+	}
+
+	first2, second2 := HalveRows(1003, 7)
+	assert.Equal(t, first, first2)
+	assert.Equal(t, second, second2)
+	first3, _ := HalveRows(1003, 8)
+	assert.NotEqual(t, first, first3, "another seed must give other halves")
+}
+
+func TestKNNDistancesMatchBruteForce(t *testing.T) {
+	ref := randomRows(700, 6, 1)
+	query := randomRows(90, 6, 2)
+	for _, metric := range []Metric{MetricEuclidean, MetricCosine} {
+		for _, k := range []int{1, 5, 20} {
+			s := &KNNScorer{K: k, Metric: metric, Reference: ref}
+			got, err := s.Distances(query)
+			require.NoError(t, err)
+			for i := range 90 {
+				a := query.Data[i*6 : (i+1)*6]
+				all := make([]float64, 700)
+				for j := range all {
+					all[j] = distance64(a, ref.Data[j*6:(j+1)*6], metric)
+				}
+				slices.Sort(all)
+				assert.InDelta(t, all[k-1], got[i], 1e-9, "%s, k = %d, row %d", metric, k, i)
+			}
+		}
+	}
+}
+
+func TestKNNScorePValues(t *testing.T) {
+	ref, err := tensor.FromSlice([]float32{0, 0}, 1, 2)
+	require.NoError(t, err)
+	s := &KNNScorer{K: 1, Metric: MetricEuclidean, Reference: ref, Calibration: []float64{1, 2, 3}}
+	// Distances 0.5, 2, 2.5 and 4 from the single reference point.
+	z, err := tensor.FromSlice([]float32{0.5, 0, 0, 2, 1.5, 2, 4, 0}, 4, 2)
+	require.NoError(t, err)
+	scores, p, err := s.Score(z)
+	require.NoError(t, err)
+	assert.InDeltaSlice(t, []float64{0.5, 2, 2.5, 4}, scores, 1e-12)
+	// (1 + #{calibration >= score}) / 4: a tie counts as at least as
+	// extreme.
+	assert.Equal(t, []float64{1, 0.75, 0.5, 0.25}, p)
+}
+
+// TestKNNConformalValid checks that the p-values hold for embeddings far
+// from N(0, I), where the chi-square p-values of the norm score do not.
+func TestKNNConformalValid(t *testing.T) {
+	const d = 4
+	centres := []float64{-3, 0, 3}
+	train := clusterRows(18000, d, centres, 0.5, 1)
+	calibration := clusterRows(2000, d, centres, 0.5, 2)
+	test := clusterRows(10000, d, centres, 0.5, 3)
+	s, err := NewKNNScorer(train, calibration, 5, MetricEuclidean)
+	require.NoError(t, err)
+	require.Len(t, s.Calibration, 2000)
+
+	_, p, err := s.Score(test)
+	require.NoError(t, err)
+	// Given the calibration set, the share below alpha is about
+	// Beta-distributed with sd sqrt(alpha (1 - alpha) / 2000), 0.0049 at
+	// 0.05, and the 10,000 test rows add a binomial sd of 0.0022; the
+	// tolerances are about 3.7 times the combined sd.
+	t.Logf("shares of p-values at most 0.05 and 0.01: %.4f, %.4f", shareAtMost(p, 0.05), shareAtMost(p, 0.01))
+	assert.InDelta(t, 0.05, shareAtMost(p, 0.05), 0.02)
+	assert.InDelta(t, 0.01, shareAtMost(p, 0.01), 0.008)
+	ks, err := stats.KolmogorovSmirnov(p, stats.Uniform{A: 0, B: 1}, stats.TwoSided)
+	require.NoError(t, err)
+	assert.Less(t, ks.Statistic, 0.03)
+
+	_, normP, err := OutlierScores("gaussian", test.Data, 10000, d)
+	require.NoError(t, err)
+	assert.Greater(t, shareAtMost(normP, 0.05), 0.2, "the chi-square p-values of this mixture should be far from calibrated")
+}
+
+// TestKNNScoreFindsClassBetweenClasses checks the case the kNN score is
+// for: a class near the centre, between two training classes, which the
+// norm score ranks as more typical than the training classes.
+func TestKNNScoreFindsClassBetweenClasses(t *testing.T) {
+	train := clusterRows(5000, 3, []float64{-3, 3}, 0.5, 1)
+	calibration := clusterRows(500, 3, []float64{-3, 3}, 0.5, 4)
+	in := clusterRows(1000, 3, []float64{-3, 3}, 0.5, 2)
+	unseen := clusterRows(300, 3, []float64{0}, 0.5, 3)
+	s, err := NewKNNScorer(train, calibration, 5, MetricEuclidean)
+	require.NoError(t, err)
+	inScores, _, err := s.Score(in)
+	require.NoError(t, err)
+	outScores, outP, err := s.Score(unseen)
+	require.NoError(t, err)
+	auroc, err := stats.AUROC(inScores, outScores)
+	require.NoError(t, err)
+	assert.Greater(t, auroc, 0.99)
+	assert.Greater(t, shareAtMost(outP, 0.01), 0.9)
+
+	normIn, _, err := OutlierScores("gaussian", in.Data, 1000, 3)
+	require.NoError(t, err)
+	normOut, _, err := OutlierScores("gaussian", unseen.Data, 300, 3)
+	require.NoError(t, err)
+	normAUROC, err := stats.AUROC(normIn, normOut)
+	require.NoError(t, err)
+	assert.Less(t, normAUROC, 0.1)
+}
+
+func TestKNNScorerErrors(t *testing.T) {
+	_, err := NewKNNScorer(randomRows(150, 2, 1), randomRows(18, 2, 2), 5, MetricEuclidean)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "needs at least 19 calibration embeddings, so that its p-values can reach 0.05, but there are 18")
+
+	_, err = NewKNNScorer(randomRows(4, 2, 1), randomRows(20, 2, 2), 5, MetricEuclidean)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "needs at least 5 reference embeddings, but there are 4")
+
+	_, err = NewKNNScorer(randomRows(200, 2, 1), randomRows(20, 2, 2), 5, "manhattan")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `unknown metric "manhattan"`)
+
+	_, err = NewKNNScorer(randomRows(200, 2, 1), randomRows(20, 3, 2), 5, MetricEuclidean)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "calibration embeddings: dim: test embeddings have shape [20 3], want n x 2")
+
+	s, err := NewKNNScorer(randomRows(200, 2, 1), randomRows(20, 2, 2), 5, MetricEuclidean)
+	require.NoError(t, err)
+	_, _, err = s.Score(randomRows(3, 3, 2))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "want n x 2")
+
+	z := randomRows(3, 2, 2)
+	z.Data[5] = float32(math.NaN())
+	_, _, err = s.Score(z)
+	var rowErr *RowError
+	require.True(t, errors.As(err, &rowErr))
+	assert.Equal(t, 2, rowErr.Row)
+}
+
+func TestKNNScoreThreadsAgree(t *testing.T) {
+	train := clusterRows(3000, 5, []float64{-2, 2}, 1, 1)
+	test := clusterRows(1500, 5, []float64{0}, 1, 2)
+	defer nn.SetThreads(0)
+	var results [][]float64
+	for _, threads := range []int{1, 3} {
+		nn.SetThreads(threads)
+		s, err := NewKNNScorer(train, test, 7, MetricEuclidean)
+		require.NoError(t, err)
+		scores, _, err := s.Score(test)
+		require.NoError(t, err)
+		results = append(results, scores)
+	}
+	assert.Equal(t, results[0], results[1])
+}
+
+func BenchmarkKNNScore(b *testing.B) {
+	// The MNIST sizes: 10,000 test embeddings against the 54,000 of a
+	// training split, at d = 16.
+	const nRef, nTest, d = 54000, 10000, 16
+	s := &KNNScorer{K: 5, Metric: MetricEuclidean, Reference: randomRows(nRef, d, 1), Calibration: []float64{1}}
+	test := randomRows(nTest, d, 2)
+	b.ResetTimer()
+	for b.Loop() {
+		if _, _, err := s.Score(test); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(nRef)*float64(nTest)*float64(b.N)/b.Elapsed().Seconds(), "pairs/s")
+}
