@@ -53,6 +53,14 @@ sets of your own, such as classes left out of training. Each set also
 gets the share of its inputs above the 1% threshold: the detection rate
 at a false-alarm rate of at most 1%.
 
+The same sets are scored by the kNN score of nidim score --method knn,
+the distance to the k-th nearest training embedding (--knn and
+--knn-metric, as for the classifier), with conformal p-values. Here the
+test split is halved with the model's seed: the first half calibrates the
+p-values, and those of the second half, which should follow U(0, 1), are
+tested. The AUROCs use the scores of the whole test split. A test split of
+fewer than 38 inputs leaves this score out.
+
 Flags:
   --model MODEL        checkpoint from nidim train (required, here or as
                        the argument MODEL)
@@ -80,8 +88,10 @@ Flags:
                        table names the set by PATH. Repeat the flag for
                        more sets, each given once (default: none, only
                        the built-in sets)
-  --knn K              neighbors of the kNN classifier (default 5)
-  --knn-metric NAME    euclidean or cosine distance for kNN (default euclidean)
+  --knn K              neighbors of the kNN classifier and of the kNN
+                       outlier score (default 5)
+  --knn-metric NAME    euclidean or cosine distance for both (default
+                       euclidean)
   --threads N          goroutines; 0 for all cores (default 0)
   --json               print one JSON object with prior, dim, sigma, eps
                        (only for the uniform prior), epochs (the epochs
@@ -95,9 +105,14 @@ Flags:
                        knn_accuracy, report, outliers (n, calibration_ks,
                        calibration_p_value, rejected_at_0_01, mean_score,
                        threshold_at_0_01 and threshold_p_value_at_0_01
-                       (the 1% threshold and its p-value), and ood:
+                       (the 1% threshold and its p-value), ood:
                        [{name, n, auroc, rejected_at_0_01,
-                       above_threshold_at_0_01}]), standardized
+                       above_threshold_at_0_01, auroc_knn,
+                       knn_rejected_at_0_01}], and knn: {k, metric,
+                       reference_n, calibration_n, evaluated_n,
+                       calibration_ks, calibration_p_value,
+                       rejected_at_0_01, rejected_at_0_05}, of the kNN
+                       score, both left out without it), standardized
                        (whether the model standardizes its inputs, which
                        it then does for this evaluation too), classes
                        (as in nidim train --json), and config
@@ -205,7 +220,15 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	if !*asJSON {
 		fmt.Fprintln(stderr, "scoring the test split and the out-of-distribution sets")
 	}
-	outliers, err := dim.EvaluateOutliers(m, test.X, test.Shape, 1, oodSets...)
+	// The kNN score calibrates on half of the test split.
+	var knn *dim.KNNOptions
+	if n := test.X.Shape[0]; n/2 >= dim.MinKNNCalibration {
+		knn = &dim.KNNOptions{Train: train.X, K: *knnK, Metric: dim.Metric(*knnMetric)}
+	} else {
+		fmt.Fprintf(stderr, "nidim eval: note: the kNN outlier score is left out, because it calibrates on half of the test split and needs at least %d test inputs, but the test split has %d; train with a larger --test-fraction or on more data\n",
+			2*dim.MinKNNCalibration, n)
+	}
+	outliers, err := dim.EvaluateOutliersWith(m, test.X, test.Shape, 1, knn, oodSets...)
 	if err != nil {
 		return c.fail(exitFail, "%v", err)
 	}

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"strings"
+
+	"github.com/nidim/nidim/dim"
+	"github.com/nidim/nidim/tensor"
+)
+
+// Outlier score methods of nidim score.
+const (
+	methodNorm = "norm"
+	methodKNN  = "knn"
+)
+
+// scoreMethodFlags are the flags of nidim score that choose the outlier
+// score.
+type scoreMethodFlags struct {
+	method, metric, trainData string
+	k                         int
+}
+
+func (f *scoreMethodFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.method, "method", methodNorm, "")
+	fs.IntVar(&f.k, "knn", 5, "")
+	fs.StringVar(&f.metric, "knn-metric", string(dim.MetricEuclidean), "")
+	fs.StringVar(&f.trainData, "train-data", "", "")
+}
+
+// check returns an error for an unknown method, an invalid k or metric,
+// and for the kNN flags given with the norm method, which ignores them.
+func (f *scoreMethodFlags) check(fs *flag.FlagSet) error {
+	if f.method != methodNorm && f.method != methodKNN {
+		return fmt.Errorf("invalid --method %q; use norm or knn", f.method)
+	}
+	if f.k < 1 {
+		return fmt.Errorf("invalid --knn %d; use 1 or more neighbors", f.k)
+	}
+	if err := checkMetric(f.metric); err != nil {
+		return err
+	}
+	if f.method == methodNorm {
+		var given []string
+		fs.Visit(func(fl *flag.Flag) {
+			if fl.Name == "knn" || fl.Name == "knn-metric" || fl.Name == "train-data" {
+				given = append(given, "--"+fl.Name)
+			}
+		})
+		if len(given) > 0 {
+			verb := "applies"
+			if len(given) > 1 {
+				verb = "apply"
+			}
+			return fmt.Errorf("%s %s only to --method knn; add --method knn or drop it", strings.Join(given, " and "), verb)
+		}
+	}
+	return nil
+}
+
+// knnTrainingData returns the data whose splits give the reference and
+// calibration embeddings of the kNN score: --train-data when given, and
+// otherwise --data, unless --data is a matrix file or a directory of
+// images and the model records no split of it. Such a model was trained
+// on MNIST-style data, so the built-in MNIST ("") is taken, which the
+// data fingerprint then checks.
+func knnTrainingData(trainData, data string, m *dim.Model) string {
+	if trainData != "" {
+		return trainData
+	}
+	if splitsByFraction(data) && m.Config.TestFraction == 0 {
+		return ""
+	}
+	return data
+}
+
+// knnScorer builds the kNN scorer of the model m from path, the data m
+// was trained on, which the flag flagName named ("" for the built-in
+// MNIST): the embeddings of its training split are the reference set and
+// those of its test split the calibration set. The splits are read as
+// nidim embed --data path --split train and --split test read them, and
+// the training split must match the data fingerprint. The error names
+// path and says how to pass the training data.
+func (c *modelCommand) knnScorer(m *dim.Model, path, flagName string, k int, metric dim.Metric) (*dim.KNNScorer, error) {
+	name := "the built-in MNIST"
+	if path != "" {
+		name = flagName + " " + shellQuote(path)
+	}
+	advice := fmt.Sprintf("pass the data %s was trained on as --train-data, or use --method norm", *c.model)
+	if splitsByFraction(path) && m.Config.TestFraction == 0 {
+		return nil, fmt.Errorf("--method knn needs the training and test splits of the data %s was trained on, but it records no split of %s, because it was trained on an MNIST-style data set or by an older nidim; %s",
+			*c.model, name, advice)
+	}
+
+	var splits [2]*tensor.Tensor
+	for i, split := range []string{"train", "test"} {
+		tc := *c
+		none := ""
+		tc.data, tc.split, tc.splitGiven, tc.paths = &path, &split, true, &none
+		in, err := tc.input(m)
+		if err != nil {
+			// The error names the fix, in terms of --data.
+			return nil, fmt.Errorf("--method knn reads its reference and calibration inputs from the training and test splits of %s: %v", name, err)
+		}
+		splits[i] = in.x
+	}
+	// input checked the training split of a matrix file or a directory
+	// of images against the fingerprint, in the order training used.
+	if !splitsByFraction(path) {
+		if err := m.CheckData(&dim.Dataset{X: splits[0], Shape: m.Config.Input}); err != nil {
+			return nil, fmt.Errorf("--method knn needs the training split of the data %s was trained on, but that of %s differs: %s; %s",
+				*c.model, name, strings.TrimPrefix(err.Error(), "dim: "), advice)
+		}
+		if m.Data == "" {
+			fmt.Fprintf(c.stderr, "nidim %s: note: %s\n", c.name, noFingerprintText(*c.model))
+		}
+	}
+	s, err := m.KNNScorer(splits[0], splits[1], k, metric)
+	if err != nil {
+		return nil, fmt.Errorf("--method knn on %s: %s", name, strings.TrimPrefix(err.Error(), "dim: "))
+	}
+	return s, nil
+}
+
+// knnInputNote returns a note when the inputs of nidim score --method knn,
+// read from data with --split split (splitGiven when on the command line),
+// include the reference or calibration inputs, read from trainData, and
+// "" otherwise.
+func knnInputNote(data, trainData string, splitGiven bool, split string) string {
+	if data != trainData {
+		return ""
+	}
+	switch {
+	case splitGiven && split == "train":
+		return "the inputs are the training split, the reference set of the kNN score, so each finds itself among its neighbors and scores too low; score inputs that training did not use"
+	case splitGiven || !splitsByFraction(data):
+		return "the inputs are the test split, the calibration set of the kNN score, so their p-values are uniform by construction; score other inputs"
+	default:
+		return "the inputs are the whole file, which contains the reference set (the training split) and the calibration set (the test split) of the kNN score, so their scores and p-values say little; score other inputs"
+	}
+}
+
+// ordinal returns n as an English ordinal number: 1st, 2nd, 3rd, 4th,
+// 11th, 21st and so on.
+func ordinal(n int) string {
+	suffix := "th"
+	switch {
+	case n%100 >= 11 && n%100 <= 13:
+	case n%10 == 1:
+		suffix = "st"
+	case n%10 == 2:
+		suffix = "nd"
+	case n%10 == 3:
+		suffix = "rd"
+	}
+	return fmt.Sprintf("%d%s", n, suffix)
+}

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"testing"
+
+	"github.com/nidim/nidim/dim"
+	"github.com/nidim/nidim/tensor"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// readMatrix reads a matrix file that a command wrote.
+func readMatrix(t *testing.T, path string) (values []float64, rows, cols int) {
+	t.Helper()
+	values, rows, cols, err := tensor.ReadMatrixFile(path)
+	require.NoError(t, err)
+	return values, rows, cols
+}
+
+// embedSplit writes the embeddings of a split of data ("" for all rows)
+// with nidim embed and returns them as a matrix.
+func embedSplit(t *testing.T, model, data, split string) *tensor.Tensor {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "e.npy")
+	args := []string{"embed", model, "--data", data, "--out", out}
+	if split != "" {
+		args = append(args, "--split", split)
+	}
+	code, _, stderr := runCmd(args...)
+	require.Equal(t, exitOK, code, stderr)
+	values, rows, cols := readMatrix(t, out)
+	x := tensor.New(rows, cols)
+	for i, v := range values {
+		x.Data[i] = float32(v)
+	}
+	return x
+}
+
+// The kNN score of nidim score must be the distance to the k-th nearest
+// embedding of the training split, with p-values calibrated on the test
+// split, as dim.NewKNNScorer computes them from the files nidim embed
+// writes.
+func TestScoreKNNMatchesEmbeddings(t *testing.T) {
+	data, _, model := trainTinyModel(t, "--test-fraction", "0.25")
+	values, rows, cols := readMatrix(t, data)
+	far := tensor.New(rows, cols)
+	for i, v := range values {
+		far.Data[i] = float32(v + 3)
+	}
+	farPath := filepath.Join(t.TempDir(), "far.npy")
+	writeNPYFile(t, farPath, far)
+
+	out := filepath.Join(t.TempDir(), "s.csv")
+	code, _, stderr := runCmd("score", model, "--data", farPath, "--train-data", data, "--method", "knn", "--knn", "3", "--out", out)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "wrote the kNN scores (euclidean distance to the 3rd nearest of 180 reference embeddings) and conformal p-values (from 60 calibration embeddings) of 240 inputs to "+out)
+	assert.NotContains(t, stderr, "note:")
+
+	s, err := dim.NewKNNScorer(embedSplit(t, model, data, "train"), embedSplit(t, model, data, "test"), 3, dim.MetricEuclidean)
+	require.NoError(t, err)
+	zFar := embedSplit(t, model, farPath, "")
+	wantScores, wantP, err := s.Score(zFar)
+	require.NoError(t, err)
+	got, n, c := readMatrix(t, out)
+	require.Equal(t, 240, n)
+	require.Equal(t, 2, c)
+	for i := range n {
+		assert.InDelta(t, wantScores[i], got[2*i], 1e-9, "score of row %d", i)
+		assert.InDelta(t, wantP[i], got[2*i+1], 1e-15, "p-value of row %d", i)
+	}
+}
+
+func TestScoreKNNInputNotes(t *testing.T) {
+	data, _, model := trainTinyModel(t, "--test-fraction", "0.25")
+	out := filepath.Join(t.TempDir(), "s.csv")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--split", "test"}, "the inputs are the test split, the calibration set of the kNN score, so their p-values are uniform by construction"},
+		{[]string{"--split", "train"}, "the inputs are the training split, the reference set of the kNN score, so each finds itself among its neighbors"},
+		{nil, "the inputs are the whole file, which contains the reference set (the training split) and the calibration set (the test split)"},
+	} {
+		args := append([]string{"score", model, "--data", data, "--method", "knn", "--out", out}, c.args...)
+		code, _, stderr := runCmd(args...)
+		require.Equal(t, exitOK, code, stderr)
+		assert.Contains(t, stderr, "nidim score: note: "+c.want, "%v", c.args)
+	}
+}
+
+func TestScoreKNNErrors(t *testing.T) {
+	data, _, model := trainTinyModel(t, "--test-fraction", "0.25")
+	values, rows, cols := readMatrix(t, data)
+	other := tensor.New(rows, cols)
+	for i, v := range values {
+		other.Data[i] = float32(-v)
+	}
+	otherPath := filepath.Join(t.TempDir(), "other.npy")
+	writeNPYFile(t, otherPath, other)
+	idxDir, idxModel := trainIDXModel(t)
+	testOnly := t.TempDir()
+	out := filepath.Join(t.TempDir(), "s.csv")
+
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{model, "--method", "mahalanobis"}, `nidim score: invalid --method "mahalanobis"; use norm or knn.`},
+		{[]string{model, "--knn", "3"}, "nidim score: --knn applies only to --method knn; add --method knn or drop it."},
+		{[]string{model, "--knn-metric", "cosine", "--train-data", data}, "nidim score: --knn-metric and --train-data apply only to --method knn"},
+		{[]string{model, "--method", "knn", "--knn", "0"}, "nidim score: invalid --knn 0; use 1 or more neighbors."},
+		{[]string{model, "--method", "knn", "--knn-metric", "manhattan"}, `nidim score: invalid --knn-metric "manhattan"; use euclidean or cosine.`},
+		// A matrix --data other than the training data, without
+		// --train-data, is taken as the training data and fails the
+		// fingerprint.
+		{[]string{model, "--method", "knn", "--data", otherPath}, "nidim score: --method knn reads its reference and calibration inputs from the training and test splits of --data " + otherPath +
+			": --data " + otherPath + " is not the file " + model + " was trained on"},
+		{[]string{model, "--method", "knn", "--data", otherPath, "--train-data", data, "--knn", "200"},
+			"nidim score: --method knn on --train-data " + data + ": the kNN outlier score with k = 200 needs at least 200 reference embeddings, but there are 180; use more training data or a smaller k."},
+		// A model trained on an IDX directory records no split of a
+		// matrix file.
+		{[]string{idxModel, "--method", "knn", "--data", otherPath, "--train-data", data}, "nidim score: --method knn needs the training and test splits of the data " + idxModel +
+			" was trained on, but it records no split of --train-data " + data},
+		{[]string{idxModel, "--method", "knn", "--data", idxDir, "--train-data", testOnly}, "nidim score: --method knn reads its reference and calibration inputs from the training and test splits of --train-data " + testOnly + ": "},
+		// The default for a matrix --data of a model trained on
+		// MNIST-style data is the built-in MNIST, which the fingerprint
+		// rejects for this model (or which a nomnist build lacks).
+		{[]string{idxModel, "--method", "knn", "--data", otherPath}, "nidim score: --method knn needs the training and test splits of the data " + idxModel +
+			" was trained on, but it records no split of --data " + otherPath + ", because it was trained on an MNIST-style data set, and the built-in MNIST, which --method knn reads then, is not its data ("},
+	} {
+		args := append([]string{"score", "--out", out}, c.args...)
+		code, _, stderr := runCmd(args...)
+		assert.Equal(t, exitUsage, code, "%v: %s", c.args, stderr)
+		assert.Contains(t, stderr, c.want, "%v", c.args)
+	}
+}
+
+func TestEvalKNNScore(t *testing.T) {
+	data, labels, model := trainTinyModel(t, "--test-fraction", "0.25")
+	code, stdout, stderr := runCmd("eval", model, "--data", data, "--labels", labels, "--json", "--threads", "1", "--knn", "4")
+	require.Equal(t, exitOK, code, stderr)
+	var res struct {
+		Outliers *dim.OutlierEvaluation `json:"outliers"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &res), stdout)
+	o := res.Outliers
+	require.NotNil(t, o.KNN)
+	assert.Equal(t, dim.KNNEvaluation{K: 4, Metric: dim.MetricEuclidean, Reference: 180, Calibration: 30, Evaluated: 30,
+		CalibrationKS: o.KNN.CalibrationKS, CalibrationP: o.KNN.CalibrationP, RejectedAt01: o.KNN.RejectedAt01, RejectedAt05: o.KNN.RejectedAt05}, *o.KNN)
+	assert.True(t, o.KNN.CalibrationP > 0 && o.KNN.CalibrationP <= 1)
+	require.Len(t, o.OutOfDist, 2)
+	for _, r := range o.OutOfDist {
+		require.NotNil(t, r.AUROCKNN, r.Name)
+		require.NotNil(t, r.KNNRejectedAt01, r.Name)
+		assert.True(t, *r.AUROCKNN >= 0 && *r.AUROCKNN <= 1, "%s: kNN AUROC %v", r.Name, *r.AUROCKNN)
+	}
+	assert.Contains(t, stdout, `"auroc_knn":`)
+	assert.Contains(t, stdout, `"calibration_n":30`)
+
+	code, stdout, stderr = runCmd("eval", model, "--data", data, "--labels", labels, "--threads", "1", "--knn", "4")
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stdout, "kNN score (nidim score --method knn): euclidean distance to the 4th nearest of the 180 training embeddings, with conformal p-values calibrated on 30 test inputs; on the other 30, ")
+	assert.Regexp(t, `(?m)^inverted\s+60\s+\d\.\d{4}\s+\d+\.\d\d%\s+\d+\.\d\d%\s+\d\.\d{4}\s+\d+\.\d\d%$`, stdout)
+}
+
+// A test split too small to halve into a calibration set leaves the kNN
+// score out of eval, with a note, and the table as before.
+func TestEvalKNNScoreSmallTestSplit(t *testing.T) {
+	data, labels, model := trainTinyModel(t)
+	code, stdout, stderr := runCmd("eval", model, "--data", data, "--labels", labels, "--json", "--threads", "1")
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "nidim eval: note: the kNN outlier score is left out, because it calibrates on half of the test split and needs at least 38 test inputs, but the test split has 24")
+	assert.NotContains(t, stdout, `"knn":`)
+	assert.NotContains(t, stdout, `"auroc_knn"`)
+}
+
+func TestOrdinal(t *testing.T) {
+	for n, want := range map[int]string{1: "1st", 2: "2nd", 3: "3rd", 4: "4th", 11: "11th", 12: "12th", 13: "13th", 21: "21st", 22: "22nd", 101: "101st", 111: "111th"} {
+		assert.Equal(t, want, ordinal(n))
+	}
+}
