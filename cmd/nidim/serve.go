@@ -63,7 +63,8 @@ body; a Content-Encoding such as gzip returns 415):
                     nidim score computes them: the squared norm of the
                     embedding mapped to N(0, I) (the identity for the
                     gaussian prior), and its chi-square survival function
-                    with d degrees of freedom
+                    with d degrees of freedom. The kNN score of nidim
+                    score --method knn is not served
   GET  /v1/model    prior, dim, noise_level, input_shape, input_size,
                     encoder, epoch, calibrated (whether the
                     normalization statistics were recomputed on clean
