@@ -67,10 +67,10 @@ separate the classes: models of the reference recipe at d = 16, trained
 on MNIST without the digit 9, 4 or 1, gave that digit an AUROC of 0.79,
 0.77 and 0.86 against the other test digits, and the norm score 0.43,
 0.61 and 0.90. The default recipe at d = 4 gave below 0.5 with both
-scores. It needs the whole training split
-in memory (54,000 x 16 floats for MNIST at d = 16), and scoring the test
-split or the training split themselves says little: the test inputs are
-the calibration set, and each training input finds itself among its
+scores. It keeps the embeddings of the whole training split in memory
+(54,000 x 16 floats for MNIST at d = 16). Scoring the test split or the
+training split themselves says little, because the test inputs are the
+calibration set, and each training input finds itself among its
 neighbors. nidim serve scores by the norm only.
 
 Flags:
