@@ -106,7 +106,9 @@ tradeoff:
   column) and kind of run ("kind" column: the noise runs and each
   baseline) gets its own line, with points in order of the "level"
   column, and the seeds of one setting are averaged into one point.
-  Without those columns the points are joined in file order.
+  Each point of a noise run is labelled with its level: σ=0.5 for sigma,
+  or ε=0.1 for the eps of the uniform prior. Without those columns the
+  points are joined in file order.
 `
 
 func runPlot(args []string, stdout, stderr io.Writer) int {
@@ -872,14 +874,36 @@ func readSweep(path, xName, yName string) (series []plot.Series, skipped, seeds 
 			names = append(names, k.kind)
 		}
 		s.Name = strings.Join(names, ", ")
+		// The points of one line differ in their noise level, which the
+		// figure would not show otherwise. The baselines train without
+		// noise, so they get no label.
+		labelled := hasLevel && (!hasKind || k.kind == "ni-dim")
 		for _, p := range points {
 			s.X = append(s.X, p.x/float64(p.n))
 			s.Y = append(s.Y, p.y/float64(p.n))
 			seeds = max(seeds, p.n)
+			if labelled {
+				s.Labels = append(s.Labels, levelLabel(k.prior, hasPrior, p.level))
+			}
 		}
 		series = append(series, s)
 	}
 	return series, skipped, seeds, nil
+}
+
+// levelLabel returns the text beside a point of level v in a trade-off
+// plot: sigma=v for the gaussian-trained priors, eps=v for the uniform one,
+// whose level is the noise half-width, and level=v in a file without a
+// prior column.
+func levelLabel(prior string, hasPrior bool, v float64) string {
+	name := "σ"
+	switch {
+	case !hasPrior:
+		name = "level"
+	case prior == "uniform":
+		name = "ε"
+	}
+	return name + "=" + strconv.FormatFloat(v, 'g', 4, 64)
 }
 
 // sweepValue parses one CSV field. An empty field or one that parses as

@@ -600,3 +600,41 @@ func TestPlotCurvesTradeoffMissingInput(t *testing.T) {
 		assert.Equal(t, c.want, stderr, "%v", c.args)
 	}
 }
+
+// The points of a trade-off line differ in their noise level, and the
+// figure did not say which point was which. Each point of a noise run now
+// carries its level, named as the prior's channel names it, and the
+// baselines, which train without noise, carry none.
+func TestPlotTradeoffLabelsLevels(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "sweep.csv")
+	sweep := "run,kind,prior,dim,level,seed,max_ks,linear_probe_accuracy\n" +
+		"a,ni-dim,gaussian,4,1,0,0.03,0.41\n" +
+		"b,ni-dim,gaussian,4,0.5,0,0.05,0.32\n" +
+		"c,no-noise,gaussian,4,0,0,0.04,0.34\n" +
+		"d,ni-dim,uniform,4,0.1,0,0.08,0.30\n"
+	require.NoError(t, os.WriteFile(path, []byte(sweep), 0o644))
+	series, _, _, err := readSweep(path, "max_ks", "linear_probe_accuracy")
+	require.NoError(t, err)
+	require.Len(t, series, 3)
+	assert.Equal(t, "d = 4, gaussian", series[0].Name)
+	assert.Equal(t, []string{"σ=0.5", "σ=1"}, series[0].Labels, "in order of level")
+	assert.Equal(t, "d = 4, uniform", series[1].Name)
+	assert.Equal(t, []string{"ε=0.1"}, series[1].Labels)
+	assert.Equal(t, "d = 4, gaussian, no-noise", series[2].Name)
+	assert.Nil(t, series[2].Labels, "a baseline's level is no noise level")
+
+	status, _, stderr := runPlotCmd("tradeoff", path)
+	require.Equal(t, exitOK, status, stderr)
+	doc := readPlotSVG(t, filepath.Join(dir, "sweep-tradeoff.svg"))
+	assert.Subset(t, doc.texts, []string{"σ=0.5", "σ=1", "ε=0.1"})
+	assert.NotContains(t, doc.texts, "σ=0")
+
+	// A table without a prior column names the column.
+	other := filepath.Join(dir, "levels.csv")
+	require.NoError(t, os.WriteFile(other, []byte("level,max_ks,linear_probe_accuracy\n0.25,0.05,0.6\n2,0.02,0.4\n"), 0o644))
+	series, _, _, err = readSweep(other, "max_ks", "linear_probe_accuracy")
+	require.NoError(t, err)
+	require.Len(t, series, 1)
+	assert.Equal(t, []string{"level=0.25", "level=2"}, series[0].Labels)
+}

@@ -317,6 +317,9 @@ type Series struct {
 	Dash Dash
 	// Markers draws a dot at every point as well as the line.
 	Markers bool
+	// Labels, when not nil, contains one text per point, drawn beside
+	// the point. An empty text draws nothing.
+	Labels []string
 }
 
 // Lines returns a line chart of the series, coloured from Palette in
@@ -332,6 +335,9 @@ func Lines(series []Series) (*Chart, error) {
 		if len(s.X) != len(s.Y) {
 			return nil, fmt.Errorf("plot: series %q has %d x values but %d y values; pass one of each per point", s.Name, len(s.X), len(s.Y))
 		}
+		if s.Labels != nil && len(s.Labels) != len(s.X) {
+			return nil, fmt.Errorf("plot: series %q has %d labels for %d points; pass one label per point, or none", s.Name, len(s.Labels), len(s.X))
+		}
 		for i := range s.X {
 			if finite(s.X[i]) && finite(s.Y[i]) {
 				points++
@@ -340,7 +346,7 @@ func Lines(series []Series) (*Chart, error) {
 			}
 		}
 		color := paletteColor(k)
-		c.layers = append(c.layers, &pathLayer{x: slices.Clone(s.X), y: slices.Clone(s.Y), color: color, width: 2, dash: s.Dash, markers: s.Markers})
+		c.layers = append(c.layers, &pathLayer{x: slices.Clone(s.X), y: slices.Clone(s.Y), color: color, width: 2, dash: s.Dash, markers: s.Markers, labels: slices.Clone(s.Labels)})
 		if s.Name != "" {
 			c.legend = append(c.legend, legendEntry{label: s.Name, kind: legendLine, color: color, dash: s.Dash})
 		}

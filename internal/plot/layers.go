@@ -92,6 +92,7 @@ type pathLayer struct {
 	width   float64
 	dash    Dash
 	markers bool
+	labels  []string // text beside each point, or nil
 }
 
 func (l *pathLayer) extent() (float64, float64, float64, float64, bool) {
@@ -146,18 +147,46 @@ func (l *pathLayer) draw(b *svgBuilder, xs, ys axisScale) {
 	if l.markers {
 		marked = drawn
 	}
-	if len(marked) == 0 {
+	if len(marked) > 0 {
+		b.str(`<g fill="` + l.color + `">` + "\n")
+		for _, i := range marked {
+			b.str("<circle")
+			b.attr("cx", xs.pixel(l.x[i]))
+			b.attr("cy", ys.pixel(l.y[i]))
+			b.attr("r", l.width+1.5)
+			b.str("/>\n")
+		}
+		b.str("</g>\n")
+	}
+	l.drawLabels(b, xs, ys, drawn)
+}
+
+// pointLabelSize is the font size of the texts beside the points.
+const pointLabelSize = 10
+
+// drawLabels writes the label of each drawn point up and to the right of
+// it. The data layers are clipped to the axes, so a label is moved to the
+// left of its point in the right quarter of the axes, and below it near
+// the top.
+func (l *pathLayer) drawLabels(b *svgBuilder, xs, ys axisScale, drawn []int) {
+	if l.labels == nil {
 		return
 	}
-	b.str(`<g fill="` + l.color + `">` + "\n")
-	for _, i := range marked {
-		b.str("<circle")
-		b.attr("cx", xs.pixel(l.x[i]))
-		b.attr("cy", ys.pixel(l.y[i]))
-		b.attr("r", l.width+1.5)
-		b.str("/>\n")
+	for _, i := range drawn {
+		if l.labels[i] == "" {
+			continue
+		}
+		px, py := xs.pixel(l.x[i]), ys.pixel(l.y[i])
+		st := textStyle{size: pointLabelSize, fill: l.color, halo: true}
+		tx, ty := px+6, py-6
+		if px > xs.p0+0.75*(xs.p1-xs.p0) {
+			tx, st.anchor = px-6, anchorEnd
+		}
+		if ty-pointLabelSize < ys.p1 {
+			ty = py + 6 + pointLabelSize
+		}
+		b.text(tx, ty, l.labels[i], st)
 	}
-	b.str("</g>\n")
 }
 
 // barsLayer draws a histogram: bar i spans [edges[i], edges[i+1]] with

@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -203,6 +205,10 @@ func TestInvalidDataErrors(t *testing.T) {
 		{"histogram bins", func() error { _, err := Histogram([]float64{1}, nil, HistogramOptions{Bins: MaxBins + 1}); return err }, "invalid number of bins"},
 		{"lines none", func() error { _, err := Lines(nil); return err }, "no series"},
 		{"lines mismatch", func() error { _, err := Lines([]Series{{Name: "a", X: []float64{1}}}); return err }, `series "a" has 1 x values but 0 y values`},
+		{"lines labels mismatch", func() error {
+			_, err := Lines([]Series{{Name: "a", X: []float64{1, 2}, Y: []float64{1, 2}, Labels: []string{"x"}}})
+			return err
+		}, `series "a" has 1 labels for 2 points`},
 		{"lines all NaN", func() error { _, err := Lines([]Series{{X: []float64{nan}, Y: []float64{1}}}); return err }, "no point with finite coordinates"},
 		{"grid empty", func() error { _, err := NewGrid(nil, 0); return err }, "at least one chart"},
 		{"grid nil chart", func() error { _, err := NewGrid([]*Chart{nil}, 0); return err }, "nil"},
@@ -488,4 +494,43 @@ func TestSubtitleFileNameWithoutPeriod(t *testing.T) {
 
 	c.AddNote("100 rows")
 	assert.Contains(t, parseSVG(t, svgOf(t, c)).texts, "sweep.csv; 100 rows.")
+}
+
+// The labels of a line series are drawn beside their points inside the
+// axes: up and to the right, left of the point in the right quarter of
+// the axes, and below it at the top.
+func TestLinePointLabels(t *testing.T) {
+	c, err := Lines([]Series{{
+		Name: "d = 4", X: []float64{0, 0.5, 1}, Y: []float64{0, 0.2, 1}, Markers: true,
+		Labels: []string{"σ=2", "", "σ=0.5"},
+	}})
+	require.NoError(t, err)
+	raw := string(svgOf(t, c))
+	doc := parseSVG(t, []byte(raw))
+	assert.Contains(t, doc.texts, "σ=2")
+	assert.Contains(t, doc.texts, "σ=0.5")
+
+	circles := regexp.MustCompile(`<circle cx="([0-9.]+)" cy="([0-9.]+)"`).FindAllStringSubmatch(raw, -1)
+	require.Len(t, circles, 3, "one marker per point")
+	label := func(text string) []string {
+		m := regexp.MustCompile(`<text x="([0-9.]+)" y="([0-9.]+)" font-size="10"( text-anchor="end")? fill="[^"]+" stroke="#ffffff"[^>]*>` + regexp.QuoteMeta(text) + `<`).FindStringSubmatch(raw)
+		require.NotNil(t, m, "label %q", text)
+		return m
+	}
+	num := func(s string) float64 {
+		v, err := strconv.ParseFloat(s, 64)
+		require.NoError(t, err)
+		return v
+	}
+
+	first := label("σ=2")
+	assert.Empty(t, first[3], "a point on the left gets its label on its right")
+	assert.Greater(t, num(first[1]), num(circles[0][1]))
+	assert.Less(t, num(first[2]), num(circles[0][2]), "above the point")
+
+	last := label("σ=0.5")
+	assert.NotEmpty(t, last[3], "a point in the right quarter gets its label on its left")
+	assert.Less(t, num(last[1]), num(circles[2][1]))
+	assert.Greater(t, num(last[2]), num(circles[2][2]), "below the point at the top of the axes")
+	assert.Equal(t, 2, strings.Count(raw, `font-size="10"`), "no text for the empty label")
 }

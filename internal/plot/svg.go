@@ -78,6 +78,9 @@ type textStyle struct {
 	bold   bool
 	fill   string // default black
 	rotate bool   // rotate by -90 degrees about the anchor point
+	// halo outlines the glyphs in white under their fill, so that the
+	// text stays legible over lines and grid lines.
+	halo bool
 }
 
 // text draws s with its baseline at y.
@@ -94,6 +97,9 @@ func (b *svgBuilder) text(x, y float64, s string, st textStyle) {
 	}
 	if st.fill != "" {
 		b.str(` fill="` + st.fill + `"`)
+	}
+	if st.halo {
+		b.str(` stroke="#ffffff" stroke-width="3" stroke-linejoin="round" paint-order="stroke"`)
 	}
 	if st.rotate {
 		b.str(` transform="rotate(-90 `)
