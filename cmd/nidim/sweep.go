@@ -206,20 +206,28 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 		return fail(exitUsage, "%v", err)
 	}
 
-	levels, err := parseFloatList("--sigmas", *sigmas, 0)
+	levels, levelsNote, err := parseFloatList("--sigmas", *sigmas, 0)
 	if err != nil {
 		return fail(exitUsage, "%v", err)
 	}
-	dimList, err := parseIntList("--dims", *dims)
+	dimList, dimsNote, err := parseIntList("--dims", *dims)
 	if err != nil {
 		return fail(exitUsage, "%v", err)
 	}
-	priorList := strings.Split(*priors, ",")
-	for i, p := range priorList {
-		priorList[i] = strings.TrimSpace(p)
-		if !slices.Contains(dim.PriorNames, priorList[i]) {
+	var priorList, repeatedPriors []string
+	for _, p := range strings.Split(*priors, ",") {
+		name := strings.TrimSpace(p)
+		if !slices.Contains(dim.PriorNames, name) {
 			return fail(exitUsage, "invalid --priors entry %q; use a comma-separated list of %s.", p, strings.Join(dim.PriorNames, ", "))
 		}
+		if slices.Contains(priorList, name) {
+			repeatedPriors = appendNew(repeatedPriors, name)
+			continue
+		}
+		priorList = append(priorList, name)
+	}
+	for _, note := range []string{levelsNote, dimsNote, repeatedNote("--priors", repeatedPriors)} {
+		printNote(stderr, "nidim sweep", note)
 	}
 	// Only the penalty baseline uses these, so without --baselines they
 	// would be ignored.
@@ -797,33 +805,59 @@ func writeSweep(csvPath, mdPath string, records [][]string, testRows int) error 
 }
 
 // parseFloatList parses a comma-separated list of numbers of at least min.
-func parseFloatList(flagName, s string, min float64) ([]float64, error) {
-	var out []float64
+// A value given more than once, also in another spelling such as 0.50 and
+// 0.5, is kept once, and note then names it.
+func parseFloatList(flagName, s string, min float64) (out []float64, note string, err error) {
+	var repeated []string
 	for _, part := range strings.Split(s, ",") {
 		v, err := strconv.ParseFloat(strings.TrimSpace(part), 64)
 		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || v < min {
-			return nil, fmt.Errorf("invalid %s entry %q; use comma-separated numbers of at least %g such as 0,0.5,1", flagName, part, min)
+			return nil, "", fmt.Errorf("invalid %s entry %q; use comma-separated numbers of at least %g such as 0,0.5,1", flagName, part, min)
 		}
-		if !slices.Contains(out, v) {
-			out = append(out, v)
+		if slices.Contains(out, v) {
+			repeated = appendNew(repeated, strconv.FormatFloat(v, 'g', -1, 64))
+			continue
 		}
+		out = append(out, v)
 	}
-	return out, nil
+	return out, repeatedNote(flagName, repeated), nil
 }
 
-// parseIntList parses a comma-separated list of positive integers.
-func parseIntList(flagName, s string) ([]int, error) {
-	var out []int
+// parseIntList parses a comma-separated list of positive integers. A
+// value given more than once is kept once, and note then names it.
+func parseIntList(flagName, s string) (out []int, note string, err error) {
+	var repeated []string
 	for _, part := range strings.Split(s, ",") {
 		v, err := strconv.Atoi(strings.TrimSpace(part))
 		if err != nil || v < 1 {
-			return nil, fmt.Errorf("invalid %s entry %q; use comma-separated positive whole numbers such as 2,4,8", flagName, part)
+			return nil, "", fmt.Errorf("invalid %s entry %q; use comma-separated positive whole numbers such as 2,4,8", flagName, part)
 		}
-		if !slices.Contains(out, v) {
-			out = append(out, v)
+		if slices.Contains(out, v) {
+			repeated = appendNew(repeated, strconv.Itoa(v))
+			continue
 		}
+		out = append(out, v)
 	}
-	return out, nil
+	return out, repeatedNote(flagName, repeated), nil
+}
+
+// repeatedNote returns the note on the values that the list of flagName
+// repeats, which the grid trains once, or "" when it repeats none. Seeds
+// give repeated runs of one setting, and --seeds sets their number.
+func repeatedNote(flagName string, repeated []string) string {
+	if len(repeated) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s lists %s more than once; the grid trains each setting once, and --seeds N repeats every setting with N seeds.",
+		flagName, strings.Join(repeated, ", "))
+}
+
+// appendNew appends v to list unless list contains it.
+func appendNew(list []string, v string) []string {
+	if slices.Contains(list, v) {
+		return list
+	}
+	return append(list, v)
 }
 
 // noteRuns returns the distinct settings, as "gaussian d=16 sigma=0.5",

@@ -755,3 +755,28 @@ func TestProgressLineFitsTerminal(t *testing.T) {
 	assert.Equal(t, "[2/10] epoch 3/15  50% ET", b.line(p, 26))
 	assert.Empty(t, b.line(p, 1))
 }
+
+// A prior listed twice in --priors gave two runs of one key: the header
+// counted both, and the second was skipped as already done. Every list
+// now keeps each value once, and a note names the repeated values.
+func TestSweepRepeatedGridValues(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	out := filepath.Join(dir, "sw")
+	code, _, stderr := runCmd("sweep", "--data", data, "--labels", labels, "--priors", "gaussian, gaussian",
+		"--sigmas", "0.5,0.50,0.5", "--dims", "2,2", "--epochs", "1", "--hidden", "8", "--threads", "1",
+		"--eval-samples", "20", "--out", out)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "nidim sweep: 1 run, 0 already in")
+	assert.Contains(t, stderr, "note: --sigmas lists 0.5 more than once; the grid trains each setting once")
+	assert.Contains(t, stderr, "note: --dims lists 2 more than once")
+	assert.Contains(t, stderr, "note: --priors lists gaussian more than once")
+	assert.NotContains(t, stderr, "[2/2]")
+	rows := readCSVFile(t, filepath.Join(out, "sweep.csv"))
+	assert.Len(t, rows, 2, "header and one run")
+
+	code, _, stderr = runCmd("sweep", "--data", data, "--labels", labels, "--sigmas", "0.5", "--dims", "2",
+		"--epochs", "1", "--hidden", "8", "--threads", "1", "--eval-samples", "20", "--out", out)
+	require.Equal(t, exitOK, code, stderr)
+	assert.NotContains(t, stderr, "more than once", "no note without a repeated value")
+}
