@@ -575,6 +575,9 @@ func plotCurves(p *plotRun, args []string) int {
 	}
 	var h historyFile
 	if err := json.Unmarshal(raw, &h); err != nil {
+		if kindErr := notHistoryError(p.name(), sniffKind(raw[:min(len(raw), fileHeadSize)])); kindErr != nil {
+			return p.usageError("%v", kindErr)
+		}
 		return p.usageError("%s is not a training history: %s; pass the JSON that \"nidim train --json\" prints", p.name(), jsonProblem(err))
 	}
 	records := h.History
@@ -688,8 +691,14 @@ func plotTradeoff(p *plotRun, args []string) int {
 	if strings.EqualFold(filepath.Ext(p.path), ".md") {
 		return p.usageError("%s is a Markdown table; pass the sweep.csv beside it", p.name())
 	}
+	if table := filepath.Join(p.path, "sweep.csv"); isDir(p.path) && isRegular(table) {
+		return p.usageError("%s is a directory; pass the table that nidim sweep wrote in it, as in \"nidim plot tradeoff %s\"", p.path, shellQuote(table))
+	}
 	if st := p.checkInputFile("a CSV file such as the sweep.csv that nidim sweep writes"); st >= 0 {
 		return st
+	}
+	if err := notSweepTableError(p.path, sniffFile(p.path)); err != nil {
+		return p.usageError("%v", err)
 	}
 	series, skipped, seeds, err := readSweep(p.path, *xName, *yName)
 	if err != nil {
@@ -746,6 +755,9 @@ func readSweep(path, xName, yName string) (series []plot.Series, skipped, seeds 
 	}
 	find := func(flagName, col string) (int, error) {
 		i, ok := index[col]
+		if !ok && allNumbers(header) {
+			return 0, fmt.Errorf("%s has no header row: its first line contains numbers where the column names belong; tradeoff reads a CSV file with column names, such as the sweep.csv that nidim sweep writes", path)
+		}
 		if !ok {
 			return 0, fmt.Errorf("invalid --%s %q: %s has no such column; use one of %s", flagName, col, path, strings.Join(header, ", "))
 		}

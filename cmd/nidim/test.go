@@ -728,6 +728,9 @@ func readEmbeddingFile(path string) (data []float64, rows, cols int, note string
 		data, shape, err = tensor.ReadArray(head, name)
 		textStart = head.textStart
 	} else {
+		if err := notEmbeddingsError(path, sniffFile(path)); err != nil {
+			return nil, 0, 0, "", err
+		}
 		data, shape, err = tensor.ReadArrayFile(path)
 	}
 	var invalid *tensor.FormatError
