@@ -800,6 +800,11 @@ func readSweep(path, xName, yName string) (series []plot.Series, skipped, seeds 
 			break
 		}
 		line++
+		var parseErr *csv.ParseError
+		if errors.As(err, &parseErr) && errors.Is(parseErr.Err, csv.ErrFieldCount) {
+			return nil, 0, 0, fmt.Errorf("%s, line %d: %d fields where the header has %d, as when the file was cut short or edited; complete or delete that line",
+				path, parseErr.Line, len(rec), len(header))
+		}
 		if err != nil {
 			return nil, 0, 0, fmt.Errorf("%s: %v", path, err)
 		}

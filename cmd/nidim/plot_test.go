@@ -638,3 +638,20 @@ func TestPlotTradeoffLabelsLevels(t *testing.T) {
 	require.Len(t, series, 1)
 	assert.Equal(t, []string{"level=0.25", "level=2"}, series[0].Labels)
 }
+
+// A sweep table cut short in its last row gave encoding/csv's "record on
+// line 4: wrong number of fields". The message now counts the fields and
+// says how to repair the file.
+func TestPlotTradeoffRowCutShort(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "sweep.csv")
+	sweep := "run,kind,dim,level,max_ks,linear_probe_accuracy\n" +
+		"a,ni-dim,4,0.5,0.05,0.32\n" +
+		"b,ni-dim,4,1,0.03"
+	require.NoError(t, os.WriteFile(path, []byte(sweep), 0o644))
+	status, stdout, stderr := runPlotCmd("tradeoff", path)
+	assert.Equal(t, exitUsage, status)
+	assert.Empty(t, stdout)
+	assert.Equal(t, "nidim plot tradeoff: "+path+", line 3: 5 fields where the header has 6, as when the file was cut short or edited; complete or delete that line.\n", stderr)
+	assert.NoFileExists(t, filepath.Join(dir, "sweep-tradeoff.svg"))
+}
