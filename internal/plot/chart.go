@@ -281,6 +281,7 @@ func (c *Chart) render(b *svgBuilder, x0, y0, w, h float64, st style, omit map[s
 	for _, l := range c.layers {
 		l.draw(b, xs, ys)
 	}
+	c.drawPointLabels(b, xs, ys)
 	b.str("</g>\n")
 	b.rect(xs.p0, ys.p1, xs.p1-xs.p0, ys.p0-ys.p1, "none", colorAxis)
 
@@ -393,5 +394,26 @@ func (c *Chart) drawLegend(b *svgBuilder, x, y, bottom float64, st style, w floa
 		label := truncateText(e.label, st.legend, width-26)
 		b.text(x+26, cy+st.legend*0.35, label, textStyle{size: st.legend})
 		y += lineHeight
+	}
+}
+
+// drawPointLabels draws the labels of the line series after every layer,
+// so that each label can avoid the markers of all series and the labels
+// placed before it.
+func (c *Chart) drawPointLabels(b *svgBuilder, xs, ys axisScale) {
+	var taken []box
+	var labelled []*pathLayer
+	for _, l := range c.layers {
+		p, ok := l.(*pathLayer)
+		if !ok {
+			continue
+		}
+		taken = append(taken, p.markerBoxes(xs, ys)...)
+		if p.labels != nil {
+			labelled = append(labelled, p)
+		}
+	}
+	for _, p := range labelled {
+		p.drawLabels(b, xs, ys, &taken)
 	}
 }

@@ -158,34 +158,100 @@ func (l *pathLayer) draw(b *svgBuilder, xs, ys axisScale) {
 		}
 		b.str("</g>\n")
 	}
-	l.drawLabels(b, xs, ys, drawn)
 }
 
 // pointLabelSize is the font size of the texts beside the points.
 const pointLabelSize = 10
 
-// drawLabels writes the label of each drawn point up and to the right of
-// it. The data layers are clipped to the axes, so a label is moved to the
-// left of its point in the right quarter of the axes, and below it near
-// the top.
-func (l *pathLayer) drawLabels(b *svgBuilder, xs, ys axisScale, drawn []int) {
-	if l.labels == nil {
-		return
+// box is a rectangle in pixels, from (x0, y0) at the top left to (x1, y1).
+type box struct{ x0, y0, x1, y1 float64 }
+
+// overlap returns the area that a and c share.
+func (a box) overlap(c box) float64 {
+	w := math.Min(a.x1, c.x1) - math.Max(a.x0, c.x0)
+	h := math.Min(a.y1, c.y1) - math.Max(a.y0, c.y0)
+	if w <= 0 || h <= 0 {
+		return 0
 	}
-	for _, i := range drawn {
-		if l.labels[i] == "" {
+	return w * h
+}
+
+// labelledPoints returns the indices of the points that have a label and
+// finite coordinates.
+func (l *pathLayer) labelledPoints() []int {
+	var points []int
+	for i := range l.labels {
+		if l.labels[i] != "" && finite(l.x[i]) && finite(l.y[i]) {
+			points = append(points, i)
+		}
+	}
+	return points
+}
+
+// markerBoxes returns the boxes of the markers of a series with markers,
+// which no label should cover, or nil for a series without.
+func (l *pathLayer) markerBoxes(xs, ys axisScale) []box {
+	if !l.markers {
+		return nil
+	}
+	r := l.width + 1.5
+	var boxes []box
+	for i := range l.x {
+		if !finite(l.x[i]) || !finite(l.y[i]) {
 			continue
 		}
 		px, py := xs.pixel(l.x[i]), ys.pixel(l.y[i])
-		st := textStyle{size: pointLabelSize, fill: l.color, halo: true}
-		tx, ty := px+6, py-6
-		if px > xs.p0+0.75*(xs.p1-xs.p0) {
-			tx, st.anchor = px-6, anchorEnd
+		boxes = append(boxes, box{px - r, py - r, px + r, py + r})
+	}
+	return boxes
+}
+
+// drawLabels writes the label of each labelled point at one of its four
+// corners: the first, in the order up right, down right, up left and down
+// left, that lies inside the axes and covers no marker or label in taken.
+// When all four are taken it tries them one and then two lines further
+// out, and else takes the place that covers the least. The data layers
+// are clipped to the axes, and labels that overlap read as one wrong
+// text, such as σ=1 over σ=0.5 as σ=1.5. Each label drawn is added to
+// taken.
+func (l *pathLayer) drawLabels(b *svgBuilder, xs, ys axisScale, taken *[]box) {
+	const gap = 5
+	axes := box{xs.p0, ys.p1, xs.p1, ys.p0}
+	for _, i := range l.labelledPoints() {
+		text := l.labels[i]
+		px, py := xs.pixel(l.x[i]), ys.pixel(l.y[i])
+		w := textWidth(text, pointLabelSize)
+		ascent, descent := 0.8*pointLabelSize, 0.2*pointLabelSize
+		// Baselines above and below the point, and left edges right and
+		// left of it.
+		right, left := px+gap, px-gap-w
+		var places [][2]float64
+		for ring := range 3 {
+			shift := float64(ring) * (pointLabelSize + 2)
+			up, down := py-gap-descent-shift, py+gap+ascent+shift
+			places = append(places, [2]float64{right, up}, [2]float64{right, down}, [2]float64{left, up}, [2]float64{left, down})
 		}
-		if ty-pointLabelSize < ys.p1 {
-			ty = py + 6 + pointLabelSize
+		var best box
+		bestCost := math.Inf(1)
+		for _, at := range places {
+			candidate := box{at[0], at[1] - ascent, at[0] + w, at[1] + descent}
+			cost := 0.0
+			for _, other := range *taken {
+				cost += candidate.overlap(other)
+			}
+			// Any part outside the axes is clipped away, which costs
+			// more than covering another label.
+			area := (candidate.x1 - candidate.x0) * (candidate.y1 - candidate.y0)
+			cost += 1e3 * (area - candidate.overlap(axes))
+			if cost < bestCost {
+				best, bestCost = candidate, cost
+			}
+			if cost == 0 {
+				break
+			}
 		}
-		b.text(tx, ty, l.labels[i], st)
+		*taken = append(*taken, best)
+		b.text(best.x0, best.y1-descent, text, textStyle{size: pointLabelSize, fill: l.color, halo: true})
 	}
 }
 

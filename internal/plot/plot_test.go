@@ -496,41 +496,46 @@ func TestSubtitleFileNameWithoutPeriod(t *testing.T) {
 	assert.Contains(t, parseSVG(t, svgOf(t, c)).texts, "sweep.csv; 100 rows.")
 }
 
-// The labels of a line series are drawn beside their points inside the
-// axes: up and to the right, left of the point in the right quarter of
-// the axes, and below it at the top.
+// Labels of line series lie inside the axes, beside their points, and
+// apart from each other. Two labels of crowded points once overlapped, so
+// that σ=1 over σ=0.5 read as σ=1.5.
 func TestLinePointLabels(t *testing.T) {
-	c, err := Lines([]Series{{
-		Name: "d = 4", X: []float64{0, 0.5, 1}, Y: []float64{0, 0.2, 1}, Markers: true,
-		Labels: []string{"σ=2", "", "σ=0.5"},
-	}})
+	c, err := Lines([]Series{
+		{Name: "d = 2", X: []float64{0.040, 0.041, 0.07}, Y: []float64{0.277, 0.278, 0.31}, Markers: true, Labels: []string{"σ=0.5", "σ=1", "σ=2"}},
+		{Name: "d = 4", X: []float64{0.041, 0.08}, Y: []float64{0.279, 0.45}, Markers: true, Labels: []string{"σ=0.25", ""}},
+	})
 	require.NoError(t, err)
 	raw := string(svgOf(t, c))
 	doc := parseSVG(t, []byte(raw))
-	assert.Contains(t, doc.texts, "σ=2")
-	assert.Contains(t, doc.texts, "σ=0.5")
+	assert.Subset(t, doc.texts, []string{"σ=0.5", "σ=1", "σ=2", "σ=0.25"})
 
-	circles := regexp.MustCompile(`<circle cx="([0-9.]+)" cy="([0-9.]+)"`).FindAllStringSubmatch(raw, -1)
-	require.Len(t, circles, 3, "one marker per point")
-	label := func(text string) []string {
-		m := regexp.MustCompile(`<text x="([0-9.]+)" y="([0-9.]+)" font-size="10"( text-anchor="end")? fill="[^"]+" stroke="#ffffff"[^>]*>` + regexp.QuoteMeta(text) + `<`).FindStringSubmatch(raw)
-		require.NotNil(t, m, "label %q", text)
-		return m
-	}
 	num := func(s string) float64 {
 		v, err := strconv.ParseFloat(s, 64)
 		require.NoError(t, err)
 		return v
 	}
+	clip := regexp.MustCompile(`<clipPath id="[^"]+"><rect x="([0-9.]+)" y="([0-9.]+)" width="([0-9.]+)" height="([0-9.]+)"`).FindStringSubmatch(raw)
+	require.NotNil(t, clip, "the axes' clip rectangle")
+	axes := box{num(clip[1]), num(clip[2]), num(clip[1]) + num(clip[3]), num(clip[2]) + num(clip[4])}
 
-	first := label("σ=2")
-	assert.Empty(t, first[3], "a point on the left gets its label on its right")
-	assert.Greater(t, num(first[1]), num(circles[0][1]))
-	assert.Less(t, num(first[2]), num(circles[0][2]), "above the point")
-
-	last := label("σ=0.5")
-	assert.NotEmpty(t, last[3], "a point in the right quarter gets its label on its left")
-	assert.Less(t, num(last[1]), num(circles[2][1]))
-	assert.Greater(t, num(last[2]), num(circles[2][2]), "below the point at the top of the axes")
-	assert.Equal(t, 2, strings.Count(raw, `font-size="10"`), "no text for the empty label")
+	labels := regexp.MustCompile(`<text x="([0-9.]+)" y="([0-9.]+)" font-size="10" fill="[^"]+" stroke="#ffffff"[^>]*>([^<]+)<`).FindAllStringSubmatch(raw, -1)
+	require.Len(t, labels, 4, "one text per non-empty label")
+	var boxes []box
+	for _, m := range labels {
+		x, y := num(m[1]), num(m[2])
+		b := box{x, y - 0.8*pointLabelSize, x + textWidth(m[3], pointLabelSize), y + 0.2*pointLabelSize}
+		assert.InDelta(t, (b.x1-b.x0)*(b.y1-b.y0), b.overlap(axes), 1e-9, "label %s lies inside the axes", m[3])
+		for k, other := range boxes {
+			assert.Zero(t, b.overlap(other), "labels %s and %s overlap", m[3], labels[k][3])
+		}
+		boxes = append(boxes, b)
+	}
+	circles := regexp.MustCompile(`<circle cx="([0-9.]+)" cy="([0-9.]+)" r="([0-9.]+)"`).FindAllStringSubmatch(raw, -1)
+	require.Len(t, circles, 5, "one marker per point")
+	for _, m := range circles {
+		x, y, r := num(m[1]), num(m[2]), num(m[3])
+		for k, b := range boxes {
+			assert.Zero(t, b.overlap(box{x - r, y - r, x + r, y + r}), "label %s covers the marker at (%v, %v)", labels[k][3], x, y)
+		}
+	}
 }
