@@ -207,6 +207,11 @@ func (p *plotRun) parse(args []string) int {
 				return writeHelp("nidim "+p.flags.Name(), plotUsage, p.stdout, p.stderr)
 			}
 			msg := flagErrorText(p.flags, args, err)
+			if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -"); ok {
+				if kinds := plotFlagKinds[name]; len(kinds) > 0 {
+					msg = fmt.Sprintf("%s is a flag of nidim plot %s, not of %s", typedFlag(p.flags, args, "--"+name), joinOr(kinds), p.kind)
+				}
+			}
 			return p.usageError("%s; run \"nidim help plot\" for the flags", msg)
 		}
 		if p.flags.NArg() == 0 {
@@ -256,6 +261,28 @@ func (p *plotRun) parse(args []string) int {
 		return p.usageError("%v", err)
 	}
 	return -1
+}
+
+// plotFlagKinds lists the kinds that define each flag that not every kind
+// defines, so that a flag given to another kind is named as theirs.
+var plotFlagKinds = map[string][]string{
+	"labels":     {"scatter"},
+	"x":          {"scatter", "tradeoff"},
+	"y":          {"scatter", "tradeoff"},
+	"max-points": {"scatter", "qq"},
+	"seed":       {"scatter"},
+	"prior":      {"qq", "hist"},
+	"max-panels": {"qq", "hist"},
+	"columns":    {"qq", "hist"},
+	"bins":       {"hist"},
+}
+
+// joinOr joins words as "a", "a or b" or "a, b or c".
+func joinOr(words []string) string {
+	if len(words) <= 1 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
 }
 
 var plotExampleInput = map[string]string{

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -654,4 +655,29 @@ func TestPlotTradeoffRowCutShort(t *testing.T) {
 	assert.Empty(t, stdout)
 	assert.Equal(t, "nidim plot tradeoff: "+path+", line 3: 5 fields where the header has 6, as when the file was cut short or edited; complete or delete that line.\n", stderr)
 	assert.NoFileExists(t, filepath.Join(dir, "sweep-tradeoff.svg"))
+}
+
+// A flag of one kind given to another, such as qq --bins, was an
+// "unknown flag" with no hint, though the help lists it. The message now
+// names the kinds that take it. plotFlagKinds must match the flags that
+// each kind defines, which this test checks by running every kind with
+// every flag of the map.
+func TestPlotFlagOfAnotherKind(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "missing.npy")
+	for name, kinds := range plotFlagKinds {
+		for kind := range plotKinds {
+			status, _, stderr := runPlotCmd(kind, "--"+name+"=1", missing)
+			assert.Equal(t, exitUsage, status, "%s --%s", kind, name)
+			if slices.Contains(kinds, kind) {
+				assert.NotContains(t, stderr, "flag", "%s defines --%s", kind, name)
+				continue
+			}
+			assert.Equal(t, "nidim plot "+kind+": --"+name+" is a flag of nidim plot "+joinOr(kinds)+", not of "+kind+
+				"; run \"nidim help plot\" for the flags.\n", stderr)
+		}
+	}
+	status, _, stderr := runPlotCmd("qq", "--bogus", missing)
+	assert.Equal(t, exitUsage, status)
+	assert.Equal(t, "nidim plot qq: unknown flag --bogus; run \"nidim help plot\" for the flags.\n", stderr)
+	assert.Equal(t, "scatter, qq or hist", joinOr([]string{"scatter", "qq", "hist"}))
 }
