@@ -818,6 +818,7 @@ func readSweep(path, xName, yName string) (series []plot.Series, skipped, seeds 
 	}
 	groups := map[groupKey][]point{}
 	var keys []groupKey
+	var finiteX, finiteY int // rows with a finite x or y
 	kinds := map[string]bool{}
 	priors := map[string]bool{}
 	line := 1
@@ -842,6 +843,12 @@ func readSweep(path, xName, yName string) (series []plot.Series, skipped, seeds 
 		y, okY, err := sweepValue(rec[yi], path, line, yName, "pass --y a column of numbers, such as linear_probe_accuracy or knn_accuracy, or fix the file")
 		if err != nil {
 			return nil, 0, 0, err
+		}
+		if okX {
+			finiteX++
+		}
+		if okY {
+			finiteY++
 		}
 		if !okX || !okY {
 			skipped++
@@ -890,6 +897,20 @@ func readSweep(path, xName, yName string) (series []plot.Series, skipped, seeds 
 		groups[key] = points
 	}
 	if len(keys) == 0 {
+		// A sweep without --labels has no accuracies, which are the
+		// default y column.
+		for _, c := range []struct {
+			flagName, col string
+			finite        int
+		}{{"x", xName, finiteX}, {"y", yName, finiteY}} {
+			if line > 1 && c.finite == 0 {
+				advice := "pass a column with values, such as mi_estimate or max_abs_correlation"
+				if c.col == "linear_probe_accuracy" || c.col == "knn_accuracy" {
+					advice = "nidim sweep measures accuracies only with class labels (--labels for a matrix --data), so pass another column, such as --" + c.flagName + " mi_estimate"
+				}
+				return nil, skipped, 0, fmt.Errorf("%s: the %s column has no finite value in any row; %s", path, c.col, advice)
+			}
+		}
 		return nil, skipped, 0, fmt.Errorf("%s has no row with finite %s and %s values; pass a sweep with at least one complete row", path, xName, yName)
 	}
 	// The noise runs first, then the baselines by name, each by prior and

@@ -681,3 +681,36 @@ func TestPlotFlagOfAnotherKind(t *testing.T) {
 	assert.Equal(t, "nidim plot qq: unknown flag --bogus; run \"nidim help plot\" for the flags.\n", stderr)
 	assert.Equal(t, "scatter, qq or hist", joinOr([]string{"scatter", "qq", "hist"}))
 }
+
+// A sweep of unlabelled data has NaN accuracies, and the default --y,
+// linear_probe_accuracy, gave "no row with finite max_ks and
+// linear_probe_accuracy values; pass a sweep with at least one complete
+// row", which blamed the sweep. The message now names the empty column
+// and the column to plot instead.
+func TestPlotTradeoffEmptyColumn(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "sweep.csv")
+	sweep := "run,kind,prior,dim,level,mi_estimate,max_ks,linear_probe_accuracy,knn_accuracy\n" +
+		"a,ni-dim,gaussian,2,0.5,1.4,0.05,NaN,NaN\n" +
+		"b,ni-dim,gaussian,2,1,0.5,0.04,NaN,\n"
+	require.NoError(t, os.WriteFile(path, []byte(sweep), 0o644))
+
+	status, _, stderr := runPlotCmd("tradeoff", path)
+	assert.Equal(t, exitUsage, status)
+	assert.Equal(t, "nidim plot tradeoff: "+path+": the linear_probe_accuracy column has no finite value in any row; nidim sweep measures accuracies only with class labels (--labels for a matrix --data), so pass another column, such as --y mi_estimate.\n", stderr)
+
+	status, _, stderr = runPlotCmd("tradeoff", path, "--x", "knn_accuracy", "--y", "max_ks")
+	assert.Equal(t, exitUsage, status)
+	assert.Contains(t, stderr, "the knn_accuracy column has no finite value in any row;")
+	assert.Contains(t, stderr, "such as --x mi_estimate.")
+
+	status, _, stderr = runPlotCmd("tradeoff", path, "--y", "mi_estimate")
+	assert.Equal(t, exitOK, status, stderr)
+
+	// A table with only its header row has no column to blame.
+	empty := filepath.Join(dir, "header.csv")
+	require.NoError(t, os.WriteFile(empty, []byte("max_ks,linear_probe_accuracy\n"), 0o644))
+	status, _, stderr = runPlotCmd("tradeoff", empty)
+	assert.Equal(t, exitUsage, status)
+	assert.Contains(t, stderr, "has no row with finite max_ks and linear_probe_accuracy values")
+}
