@@ -52,6 +52,15 @@ run. Before the first run, sweep checks the memory of every run as nidim
 train does: it stops with status 2 when one needs more than the memory
 here, and prints a note for the first that needs more than 65% of it.
 
+sweep keeps no model. To keep the model of a run with noise, such as at
+the noise level you choose, run nidim train with the sweep's training
+flags and data and the run's --prior, --dim, --sigma (--eps for uniform)
+and --seed. It trains the same model, with the MI estimate and
+accuracies of the row. A uniform run of a sweep whose --priors also
+lists another prior trained with the match recipe, which train then
+needs as --recipe match. "nidim plot tradeoff DIR/sweep.csv" draws the
+trade-off.
+
 Grid:
   --sigmas LIST        noise levels, comma-separated: sigma for the gaussian
                        prior, eps for the uniform one; 0 trains plain

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"io"
 	"math"
 	"os"
@@ -779,4 +780,38 @@ func TestSweepRepeatedGridValues(t *testing.T) {
 		"--epochs", "1", "--hidden", "8", "--threads", "1", "--eval-samples", "20", "--out", out)
 	require.Equal(t, exitOK, code, stderr)
 	assert.NotContains(t, stderr, "more than once", "no note without a repeated value")
+}
+
+// sweep keeps no checkpoint, and its help tells the user to train the
+// chosen run again with nidim train. That run must be the same model:
+// the same MI estimate and accuracies from the same flags.
+func TestSweepRunMatchesTrain(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	shared := []string{"--data", data, "--labels", labels, "--epochs", "2", "--hidden", "8", "--batch", "24",
+		"--threads", "1", "--seed", "3"}
+	out := filepath.Join(dir, "sw")
+	code, _, stderr := runCmd(append([]string{"sweep", "--sigmas", "0.5", "--dims", "2", "--out", out}, shared...)...)
+	require.Equal(t, exitOK, code, stderr)
+	rows := readCSVFile(t, filepath.Join(out, "sweep.csv"))
+	require.Len(t, rows, 2)
+	col := map[string]string{}
+	for i, name := range rows[0] {
+		col[name] = rows[1][i]
+	}
+
+	code, stdout, stderr := runCmd(append([]string{"train", "--dim", "2", "--sigma", "0.5", "--json",
+		"--out", filepath.Join(dir, "m.safetensors")}, shared...)...)
+	require.Equal(t, exitOK, code, stderr)
+	var got struct {
+		MI    float64 `json:"mi_estimate"`
+		Probe float64 `json:"linear_probe_accuracy"`
+		KNN   float64 `json:"knn_accuracy"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &got))
+	for name, v := range map[string]float64{"mi_estimate": got.MI, "linear_probe_accuracy": got.Probe, "knn_accuracy": got.KNN} {
+		want, err := strconv.ParseFloat(col[name], 64)
+		require.NoError(t, err, name)
+		assert.InDelta(t, want, v, 1e-5*math.Max(1, math.Abs(want)), name)
+	}
 }
