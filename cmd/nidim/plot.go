@@ -819,7 +819,6 @@ func readSweep(path, xName, yName string) (series []plot.Series, skipped, seeds 
 	groups := map[groupKey][]point{}
 	var keys []groupKey
 	var finiteX, finiteY int // rows with a finite x or y
-	kinds := map[string]bool{}
 	priors := map[string]bool{}
 	line := 1
 	for {
@@ -867,7 +866,6 @@ func readSweep(path, xName, yName string) (series []plot.Series, skipped, seeds 
 		}
 		if hasKind {
 			key.kind = strings.TrimSpace(rec[ki])
-			kinds[key.kind] = true
 		}
 		if hasPrior {
 			key.prior = strings.TrimSpace(rec[pi])
@@ -935,7 +933,7 @@ func readSweep(path, xName, yName string) (series []plot.Series, skipped, seeds 
 		if len(priors) > 1 {
 			names = append(names, k.prior)
 		}
-		if len(kinds) > 1 && k.kind != "ni-dim" {
+		if k.kind != "" && k.kind != "ni-dim" {
 			names = append(names, k.kind)
 		}
 		s.Name = strings.Join(names, ", ")

@@ -714,3 +714,20 @@ func TestPlotTradeoffEmptyColumn(t *testing.T) {
 	assert.Equal(t, exitUsage, status)
 	assert.Contains(t, stderr, "has no row with finite max_ks and linear_probe_accuracy values")
 }
+
+// The legend named a baseline's kind only when the table had several
+// kinds, so a sweep of --sigmas 0 alone drew its no-noise runs as "d = 2",
+// the name of a noise run.
+func TestPlotTradeoffBaselinesOnly(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "sweep.csv")
+	sweep := "run,kind,prior,dim,level,seed,max_ks,linear_probe_accuracy\n" +
+		"a,no-noise,gaussian,2,0,0,0.04,0.27\n" +
+		"b,no-noise,gaussian,4,0,0,0.05,0.34\n"
+	require.NoError(t, os.WriteFile(path, []byte(sweep), 0o644))
+	series, _, _, err := readSweep(path, "max_ks", "linear_probe_accuracy")
+	require.NoError(t, err)
+	require.Len(t, series, 2)
+	assert.Equal(t, "d = 2, no-noise", series[0].Name)
+	assert.Equal(t, "d = 4, no-noise", series[1].Name)
+}
