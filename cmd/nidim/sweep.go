@@ -41,8 +41,11 @@ adjustment, the Kolmogorov-Smirnov distance of every component to the
 prior's marginal, the largest absolute correlation), and the
 linear-probe and kNN accuracies. After every run it rewrites
 DIR/sweep.csv (every column) and DIR/sweep.md (a Markdown table)
-atomically. A sweep that is started again with the same --out skips the
-runs already in sweep.csv, so an interrupted sweep resumes. It refuses
+atomically. Ctrl-C stops a run after its current training step and
+exits with status 1; during a run's evaluation, which does not stop, it
+keeps that run and stops before the next. A sweep that is started again
+with the same --out skips the runs already in sweep.csv, so an
+interrupted sweep resumes. It refuses
 to continue one made with other shared settings, evaluation options or
 data, which its column settings records, or by a nidim that wrote
 another version of the table (sweep-format in settings). Progress goes
@@ -388,6 +391,8 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), trainingStopSignals...)
 	defer stop()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	// The notes on the settings and the batch concern the runs still to
 	// train.
 	var todo []dim.SweepRun
@@ -435,6 +440,9 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 			}
 			bar.clear()
 			fmt.Fprintf(stderr, "  epoch %d/%d: loss %.4f, MI %.3f nats, tau %.4g, %.1f s\n", p.Epoch, p.Epochs, p.Loss, p.MI, p.Tau, p.EpochTime.Seconds())
+			if sweepEpochHook != nil {
+				sweepEpochHook(p, cancel)
+			}
 		})
 		bar.clear()
 		if errors.Is(err, context.Canceled) {
@@ -468,6 +476,13 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "[%d/%d] %s: %s, max KS %.4f, max |r| %.3f, battery %s (%d of %d reject), probe %.4f, kNN %.4f, %s\n",
 			i+1, len(runs), key, mi, row.MaxKS, row.MaxCorrelation, verdict, row.Rejected, row.Ran,
 			row.Probe, row.KNN, time.Since(start).Round(time.Second))
+		// The evaluation does not stop for Ctrl-C, so a signal during it
+		// is seen here, before the next run would start training.
+		remaining := slices.ContainsFunc(runs[i+1:], func(r dim.SweepRun) bool { return !done[r.Key()] })
+		if ctx.Err() != nil && remaining {
+			return fail(exitFail, "interrupted during the evaluation of run %s, which finished first; %s in %s, and the same command resumes",
+				key, plural(len(records), "finished run is", "finished runs are"), csvPath)
+		}
 	}
 	if len(records) > 0 {
 		if err := writeSweep(csvPath, mdPath, records, test.X.Shape[0]); err != nil {
@@ -868,6 +883,10 @@ func appendNew(list []string, v string) []string {
 	}
 	return append(list, v)
 }
+
+// sweepEpochHook, when set, runs after every epoch of a sweep run with a
+// function that interrupts the sweep as Ctrl-C does; tests use it.
+var sweepEpochHook func(p dim.Progress, interrupt func())
 
 // noteRuns returns the distinct settings, as "gaussian d=16 sigma=0.5",
 // of the runs with channel noise whose prior and configuration a note

@@ -782,7 +782,7 @@ func TestSweepRepeatedGridValues(t *testing.T) {
 	assert.NotContains(t, stderr, "more than once", "no note without a repeated value")
 }
 
-// sweep keeps no checkpoint, and its help tells the user to train the
+// sweep keeps no checkpoint, and its help describes how to train the
 // chosen run again with nidim train. That run must be the same model:
 // the same MI estimate and accuracies from the same flags.
 func TestSweepRunMatchesTrain(t *testing.T) {
@@ -814,4 +814,38 @@ func TestSweepRunMatchesTrain(t *testing.T) {
 		require.NoError(t, err, name)
 		assert.InDelta(t, want, v, 1e-5*math.Max(1, math.Abs(want)), name)
 	}
+}
+
+// Ctrl-C during the evaluation of a run does not stop that evaluation,
+// and the sweep then started the next run, printed its "training" line
+// and reported that run as interrupted. It now stops before the next run
+// and names the run whose evaluation finished.
+func TestSweepInterruptDuringEvaluation(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	out := filepath.Join(dir, "sw")
+	sweepEpochHook = func(p dim.Progress, interrupt func()) {
+		if p.Epoch == p.Epochs {
+			interrupt()
+		}
+	}
+	t.Cleanup(func() { sweepEpochHook = nil })
+	args := []string{"sweep", "--data", data, "--labels", labels, "--sigmas", "0.5,1", "--dims", "2", "--epochs", "1",
+		"--hidden", "8", "--batch", "24", "--threads", "1", "--eval-samples", "20", "--out", out}
+
+	code, stdout, stderr := runCmd(args...)
+	assert.Equal(t, exitFail, code)
+	assert.Empty(t, stdout)
+	first := "ni-dim/gaussian/d=2/level=0.5/seed=0"
+	assert.Contains(t, stderr, "[1/2] "+first+": MI ")
+	assert.NotContains(t, stderr, "[2/2]", "the second run did not start")
+	assert.True(t, strings.HasSuffix(stderr, "nidim sweep: interrupted during the evaluation of run "+first+
+		", which finished first; 1 finished run is in "+filepath.Join(out, "sweep.csv")+", and the same command resumes.\n"), stderr)
+	assert.Len(t, readCSVFile(t, filepath.Join(out, "sweep.csv")), 2, "header and the finished run")
+
+	// The last run has no run after it, so the sweep ends as usual.
+	code, _, stderr = runCmd(args...)
+	assert.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "1 already in")
+	assert.Len(t, readCSVFile(t, filepath.Join(out, "sweep.csv")), 3)
 }
