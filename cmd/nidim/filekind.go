@@ -28,8 +28,13 @@ const (
 const fileHeadSize = 512
 
 // sniffFile returns the kind of the file at path, or kindUnknown when the
-// file cannot be read or is of no kind that sniffKind recognizes.
+// file cannot be read or is of no kind that sniffKind recognizes. Only a
+// regular file is read, because the bytes read from a named pipe would be
+// missing from the read that follows.
 func sniffFile(path string) fileKind {
+	if !isRegular(path) {
+		return kindUnknown
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return kindUnknown
