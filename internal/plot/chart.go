@@ -398,8 +398,8 @@ func (c *Chart) drawLegend(b *svgBuilder, x, y, bottom float64, st style, w floa
 }
 
 // drawPointLabels draws the labels of the line series after every layer,
-// so that each label can avoid the markers of all series and the labels
-// placed before it.
+// so that each label can avoid the markers and lines of all series and
+// the labels placed before it.
 func (c *Chart) drawPointLabels(b *svgBuilder, xs, ys axisScale) {
 	var taken []box
 	var labelled []*pathLayer
@@ -409,6 +409,7 @@ func (c *Chart) drawPointLabels(b *svgBuilder, xs, ys axisScale) {
 			continue
 		}
 		taken = append(taken, p.markerBoxes(xs, ys)...)
+		taken = append(taken, p.lineBoxes(xs, ys)...)
 		if p.labels != nil {
 			labelled = append(labelled, p)
 		}

@@ -206,9 +206,31 @@ func (l *pathLayer) markerBoxes(xs, ys axisScale) []box {
 	return boxes
 }
 
+// lineBoxes returns small boxes every few pixels along the segments of
+// the line, which a label should not cover either.
+func (l *pathLayer) lineBoxes(xs, ys axisScale) []box {
+	const step, half = 3.0, 1.0
+	var boxes []box
+	for i := 1; i < len(l.x); i++ {
+		if !finite(l.x[i-1]) || !finite(l.y[i-1]) || !finite(l.x[i]) || !finite(l.y[i]) {
+			continue
+		}
+		x0, y0 := xs.pixel(l.x[i-1]), ys.pixel(l.y[i-1])
+		x1, y1 := xs.pixel(l.x[i]), ys.pixel(l.y[i])
+		n := int(math.Hypot(x1-x0, y1-y0)/step) + 1
+		for k := 0; k <= n; k++ {
+			t := float64(k) / float64(n)
+			x, y := x0+t*(x1-x0), y0+t*(y1-y0)
+			boxes = append(boxes, box{x - half, y - half, x + half, y + half})
+		}
+	}
+	return boxes
+}
+
 // drawLabels writes the label of each labelled point at one of its four
 // corners: the first, in the order up right, down right, up left and down
-// left, that lies inside the axes and covers no marker or label in taken.
+// left, that lies inside the axes and covers no marker, line or label in
+// taken.
 // When all four are taken it tries them one and then two lines further
 // out, and else takes the place that covers the least. The data layers
 // are clipped to the axes, and labels that overlap read as one wrong

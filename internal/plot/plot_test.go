@@ -497,8 +497,9 @@ func TestSubtitleFileNameWithoutPeriod(t *testing.T) {
 }
 
 // Labels of line series lie inside the axes, beside their points, and
-// apart from each other. Two labels of crowded points once overlapped, so
-// that σ=1 over σ=0.5 read as σ=1.5.
+// apart from each other, from the markers and from the lines. Two labels
+// of crowded points once overlapped, so that σ=1 over σ=0.5 read as
+// σ=1.5.
 func TestLinePointLabels(t *testing.T) {
 	c, err := Lines([]Series{
 		{Name: "d = 2", X: []float64{0.040, 0.041, 0.07}, Y: []float64{0.277, 0.278, 0.31}, Markers: true, Labels: []string{"σ=0.5", "σ=1", "σ=2"}},
@@ -529,6 +530,23 @@ func TestLinePointLabels(t *testing.T) {
 			assert.Zero(t, b.overlap(other), "labels %s and %s overlap", m[3], labels[k][3])
 		}
 		boxes = append(boxes, b)
+	}
+	paths := regexp.MustCompile(`<path fill="none"[^>]* d="([^"]+)"`).FindAllStringSubmatch(raw, -1)
+	require.Len(t, paths, 2, "one line per series")
+	for _, p := range paths {
+		var points [][2]float64
+		for _, m := range regexp.MustCompile(`[ML]([0-9.]+) ([0-9.]+)`).FindAllStringSubmatch(p[1], -1) {
+			points = append(points, [2]float64{num(m[1]), num(m[2])})
+		}
+		for i := 1; i < len(points); i++ {
+			for s := 0.0; s <= 1; s += 0.01 {
+				x := points[i-1][0] + s*(points[i][0]-points[i-1][0])
+				y := points[i-1][1] + s*(points[i][1]-points[i-1][1])
+				for k, b := range boxes {
+					assert.False(t, x > b.x0 && x < b.x1 && y > b.y0 && y < b.y1, "label %s covers the line at (%.1f, %.1f)", labels[k][3], x, y)
+				}
+			}
+		}
 	}
 	circles := regexp.MustCompile(`<circle cx="([0-9.]+)" cy="([0-9.]+)" r="([0-9.]+)"`).FindAllStringSubmatch(raw, -1)
 	require.Len(t, circles, 5, "one marker per point")
