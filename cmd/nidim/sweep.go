@@ -59,10 +59,10 @@ sweep keeps no model. To keep the model of a run with noise, such as at
 the noise level you choose, run nidim train with the sweep's training
 flags and data and the run's --prior, --dim, --sigma (--eps for uniform)
 and --seed. It trains the same model, with the MI estimate and
-accuracies of the row. A uniform run of a sweep whose --priors also
-lists another prior trained with the match recipe, which train then
-needs as --recipe match. "nidim plot tradeoff DIR/sweep.csv" draws the
-trade-off.
+accuracies of the row. Without --recipe, a uniform run of a sweep whose
+--priors also lists another prior trained with the match recipe, which
+train then needs as --recipe match. "nidim plot tradeoff DIR/sweep.csv"
+draws the trade-off.
 
 Grid:
   --sigmas LIST        noise levels, comma-separated: sigma for the gaussian
