@@ -786,6 +786,9 @@ func readSweep(path, xName, yName string) (series []plot.Series, skipped, seeds 
 			return 0, fmt.Errorf("%s has no header row: its first line contains numbers where the column names belong; tradeoff reads a CSV file with column names, such as the sweep.csv that nidim sweep writes", path)
 		}
 		if !ok {
+			if match := sweepColumnSuggestion(col, header); match != "" {
+				return 0, fmt.Errorf("invalid --%s %q: %s has no such column; did you mean --%s %s? The columns are %s", flagName, col, path, flagName, match, strings.Join(header, ", "))
+			}
 			return 0, fmt.Errorf("invalid --%s %q: %s has no such column; use one of %s", flagName, col, path, strings.Join(header, ", "))
 		}
 		return i, nil
@@ -967,6 +970,30 @@ func levelLabel(prior string, hasPrior bool, v float64) string {
 		name = "ε"
 	}
 	return name + "=" + strconv.FormatFloat(v, 'g', 4, 64)
+}
+
+// sweepColumnSuggestion returns the column of header that a missing
+// column name col most likely meant, or "". The noise level is the level
+// column of sweep.csv, whatever the prior calls it, and a part of a name,
+// such as probe, stands for the one column that contains it.
+func sweepColumnSuggestion(col string, header []string) string {
+	name := strings.ToLower(strings.TrimLeft(col, "-"))
+	if (name == "sigma" || name == "eps") && slices.Contains(header, "level") {
+		return "level"
+	}
+	if match := closestName(name, header); match != "" {
+		return match
+	}
+	var containing []string
+	for _, h := range header {
+		if len(name) >= 2 && strings.Contains(h, name) {
+			containing = append(containing, h)
+		}
+	}
+	if len(containing) == 1 {
+		return containing[0]
+	}
+	return ""
 }
 
 // sweepValue parses one CSV field. An empty field or one that parses as

@@ -731,3 +731,29 @@ func TestPlotTradeoffBaselinesOnly(t *testing.T) {
 	assert.Equal(t, "d = 2, no-noise", series[0].Name)
 	assert.Equal(t, "d = 4, no-noise", series[1].Name)
 }
+
+// The README and train's JSON call the noise level sigma, while sweep.csv
+// names it level, so --x sigma was a missing column with a list of 30
+// names. The message now names the column meant.
+func TestPlotTradeoffColumnSuggestion(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "sweep.csv")
+	sweep := "run,kind,dim,level,max_ks,linear_probe_accuracy,knn_accuracy\n" +
+		"a,ni-dim,4,0.5,0.05,0.32,0.4\n"
+	require.NoError(t, os.WriteFile(path, []byte(sweep), 0o644))
+	for _, c := range []struct{ flag, value, want string }{
+		{"--x", "sigma", "level"},
+		{"--x", "eps", "level"},
+		{"--y", "probe", "linear_probe_accuracy"},
+		{"--y", "knn", "knn_accuracy"},
+		{"--x", "max_kss", "max_ks"},
+	} {
+		status, _, stderr := runPlotCmd("tradeoff", path, c.flag, c.value)
+		assert.Equal(t, exitUsage, status, c.value)
+		assert.Contains(t, stderr, "invalid "+c.flag+" \""+c.value+"\": "+path+" has no such column; did you mean "+c.flag+" "+c.want+"? The columns are run, kind,", c.value)
+	}
+	// accuracy is part of two columns, so no single one is meant.
+	status, _, stderr := runPlotCmd("tradeoff", path, "--y", "accuracy")
+	assert.Equal(t, exitUsage, status)
+	assert.Contains(t, stderr, "has no such column; use one of run, kind,")
+}
