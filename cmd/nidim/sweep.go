@@ -199,12 +199,17 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	sharedView := fs.Bool("shared-view", def.SharedView, "")
 	var df dataFlags
 	df.register(fs)
-	if st := parseFlags(fs, args, sweepUsage, stdout, stderr); st >= 0 {
-		return st
-	}
 	fail := func(status int, format string, a ...any) int {
 		fmt.Fprintf(stderr, "nidim sweep: %s\n", sentence(fmt.Sprintf(format, a...)))
 		return status
+	}
+	// nidim train takes the noise level as --sigma, so a grid is easily
+	// given to --sigma, which the flag parser would reject as no number.
+	if list := sigmaList(args); list != "" {
+		return fail(exitUsage, "--sigma %s is a list, but --sigma is one number, the temperature scale of the runs without noise; pass the noise levels of the grid as --sigmas %s", list, list)
+	}
+	if st := parseFlags(fs, args, sweepUsage, stdout, stderr); st >= 0 {
+		return st
 	}
 	explicit := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
@@ -882,6 +887,30 @@ func appendNew(list []string, v string) []string {
 		return list
 	}
 	return append(list, v)
+}
+
+// sigmaList returns the value of a --sigma flag in args that contains a
+// comma, or "".
+func sigmaList(args []string) string {
+	for i, arg := range args {
+		if arg == "--" {
+			break
+		}
+		if !strings.HasPrefix(arg, "-") {
+			continue
+		}
+		name, value, hasValue := strings.Cut(strings.TrimLeft(arg, "-"), "=")
+		if name != "sigma" {
+			continue
+		}
+		if !hasValue && i+1 < len(args) {
+			value = args[i+1]
+		}
+		if strings.Contains(value, ",") {
+			return value
+		}
+	}
+	return ""
 }
 
 // sweepEpochHook, when set, runs after every epoch of a sweep run with a

@@ -167,6 +167,9 @@ func TestSweepWritesTableAndResumes(t *testing.T) {
 func TestSweepRejectsBadFlags(t *testing.T) {
 	for _, c := range []struct{ flag, value, want string }{
 		{"--sigmas", "0,-1", "invalid --sigmas entry"},
+		// train takes its noise level as --sigma, so users give the grid
+		// to it, which the flag parser rejected as "use a number".
+		{"--sigma", "0.5,1", "--sigma 0.5,1 is a list, but --sigma is one number, the temperature scale of the runs without noise; pass the noise levels of the grid as --sigmas 0.5,1."},
 		{"--dims", "4,x", "invalid --dims entry"},
 		{"--priors", "cauchy", "invalid --priors entry"},
 		{"--seeds", "0", "invalid --seeds 0"},
@@ -848,4 +851,13 @@ func TestSweepInterruptDuringEvaluation(t *testing.T) {
 	assert.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stderr, "1 already in")
 	assert.Len(t, readCSVFile(t, filepath.Join(out, "sweep.csv")), 3)
+}
+
+func TestSigmaList(t *testing.T) {
+	assert.Equal(t, "0.5,1", sigmaList([]string{"--dims", "4", "--sigma", "0.5,1"}))
+	assert.Equal(t, "0,2", sigmaList([]string{"-sigma=0,2"}))
+	assert.Empty(t, sigmaList([]string{"--sigmas", "0,0.5"}), "the grid flag itself")
+	assert.Empty(t, sigmaList([]string{"--sigma", "0.5"}), "one number")
+	assert.Empty(t, sigmaList([]string{"--", "--sigma", "0,1"}), "after --, arguments are no flags")
+	assert.Empty(t, sigmaList([]string{"--sigma"}), "no value")
 }
