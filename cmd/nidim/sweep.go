@@ -99,7 +99,9 @@ Training (shared by every run; see "nidim help train"):
                        when --priors is uniform alone)
   --sigma S            temperature scale of the runs without noise: the
                        euclidean critic starts from tau = 2 S^2, or
-                       2 S^2/3 for uniform (default 0.1)
+                       2 S^2/3 for uniform. Not the noise level, which
+                       --sigmas sets, and an error when the grid has no
+                       run without noise (default 0.1)
   --noise-views V      [r] both or one
   --encoder NAME       mlp or cnn (default mlp)
   --hidden H           MLP hidden width (default 512)
@@ -296,6 +298,13 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 		seedList[i] = *seed + uint64(i)
 	}
 	runs := dim.SweepGrid(base, priorList, dimList, levels, seedList, *baselines)
+	// The grid sets the noise of every noise run, so --sigma acts only on
+	// the runs without noise, and a user who expects it to set the noise
+	// would otherwise see the same results as without it.
+	noiseless := slices.ContainsFunc(runs, func(r dim.SweepRun) bool { return r.Config.NoiseViews == 0 })
+	if explicit["sigma"] && !noiseless {
+		return fail(exitUsage, "--sigma %g sets only the initial temperature of the runs without noise, and this grid has none; pass the noise levels as --sigmas, and add 0 to them or --baselines to train runs without noise", *sigma)
+	}
 	for _, r := range runs {
 		if err := r.Config.Validate(); err != nil {
 			return fail(exitUsage, "run %s: %s", r.Key(), flagWording(err))

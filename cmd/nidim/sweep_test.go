@@ -170,6 +170,9 @@ func TestSweepRejectsBadFlags(t *testing.T) {
 		// train takes its noise level as --sigma, so users give the grid
 		// to it, which the flag parser rejected as "use a number".
 		{"--sigma", "0.5,1", "--sigma 0.5,1 is a list, but --sigma is one number, the temperature scale of the runs without noise; pass the noise levels of the grid as --sigmas 0.5,1."},
+		// The default grid has a run without noise, which --sigma sets;
+		// one without such a run ignored --sigma without a word.
+		{"--sigma", "0.5 --sigmas 0.25,1", "--sigma 0.5 sets only the initial temperature of the runs without noise, and this grid has none;"},
 		{"--dims", "4,x", "invalid --dims entry"},
 		{"--priors", "cauchy", "invalid --priors entry"},
 		{"--seeds", "0", "invalid --seeds 0"},
@@ -181,7 +184,8 @@ func TestSweepRejectsBadFlags(t *testing.T) {
 		// A missing --data makes a flag that wrongly passes fail fast
 		// instead of training the default grid on MNIST.
 		dir := t.TempDir()
-		code, _, stderr := runCmd("sweep", c.flag, c.value, "--out", dir, "--data", filepath.Join(dir, "missing.npy"))
+		args := append([]string{"sweep", c.flag}, strings.Fields(c.value)...)
+		code, _, stderr := runCmd(append(args, "--out", dir, "--data", filepath.Join(dir, "missing.npy"))...)
 		assert.Equal(t, exitUsage, code, c.flag)
 		assert.Contains(t, stderr, c.want, c.flag)
 	}
