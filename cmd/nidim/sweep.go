@@ -100,8 +100,9 @@ Training (shared by every run; see "nidim help train"):
   --sigma S            temperature scale of the runs without noise: the
                        euclidean critic starts from tau = 2 S^2, or
                        2 S^2/3 for uniform. Not the noise level, which
-                       --sigmas sets, and an error when the grid has no
-                       run without noise (default 0.1)
+                       --sigmas sets, and without effect, with a note,
+                       when the grid has no run without noise (default
+                       0.1)
   --noise-views V      [r] both or one
   --encoder NAME       mlp or cnn (default mlp)
   --hidden H           MLP hidden width (default 512)
@@ -300,10 +301,11 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	runs := dim.SweepGrid(base, priorList, dimList, levels, seedList, *baselines)
 	// The grid sets the noise of every noise run, so --sigma acts only on
 	// the runs without noise, and a user who expects it to set the noise
-	// would otherwise see the same results as without it.
+	// would otherwise see the same results as without it. A note, not an
+	// error, so that a table begun with the flag can still be resumed.
 	noiseless := slices.ContainsFunc(runs, func(r dim.SweepRun) bool { return r.Config.NoiseViews == 0 })
 	if explicit["sigma"] && !noiseless {
-		return fail(exitUsage, "--sigma %g sets only the initial temperature of the runs without noise, and this grid has none; pass the noise levels as --sigmas, and add 0 to them or --baselines to train runs without noise", *sigma)
+		printNote(stderr, "nidim sweep", fmt.Sprintf("--sigma %g sets only the initial temperature of the runs without noise, and this grid has none, so it changes nothing; the noise levels are --sigmas, and 0 among them or --baselines adds runs without noise", *sigma))
 	}
 	for _, r := range runs {
 		if err := r.Config.Validate(); err != nil {

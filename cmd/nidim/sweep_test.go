@@ -170,9 +170,6 @@ func TestSweepRejectsBadFlags(t *testing.T) {
 		// train takes its noise level as --sigma, so users give the grid
 		// to it, which the flag parser rejected as "use a number".
 		{"--sigma", "0.5,1", "--sigma 0.5,1 is a list, but --sigma is one number, the temperature scale of the runs without noise; pass the noise levels of the grid as --sigmas 0.5,1."},
-		// The default grid has a run without noise, which --sigma sets;
-		// one without such a run ignored --sigma without a word.
-		{"--sigma", "0.5 --sigmas 0.25,1", "--sigma 0.5 sets only the initial temperature of the runs without noise, and this grid has none;"},
 		{"--dims", "4,x", "invalid --dims entry"},
 		{"--priors", "cauchy", "invalid --priors entry"},
 		{"--seeds", "0", "invalid --seeds 0"},
@@ -864,4 +861,27 @@ func TestSigmaList(t *testing.T) {
 	assert.Empty(t, sigmaList([]string{"--sigma", "0.5"}), "one number")
 	assert.Empty(t, sigmaList([]string{"--", "--sigma", "0,1"}), "after --, arguments are no flags")
 	assert.Empty(t, sigmaList([]string{"--sigma"}), "no value")
+}
+
+// --sigma sets only the temperature of the runs without noise. On a grid
+// without them it changes nothing, so a note says so, and a table begun
+// with the flag resumes with it.
+func TestSweepSigmaWithoutNoiselessRuns(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	out := filepath.Join(dir, "sw")
+	args := []string{"sweep", "--data", data, "--labels", labels, "--sigma", "0.3", "--sigmas", "0.5", "--dims", "2",
+		"--epochs", "1", "--hidden", "8", "--threads", "1", "--eval-samples", "20", "--out", out}
+	code, _, stderr := runCmd(args...)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "note: --sigma 0.3 sets only the initial temperature of the runs without noise, and this grid has none, so it changes nothing")
+
+	code, _, stderr = runCmd(args...)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "nidim sweep: 1 run, 1 already in")
+
+	code, _, stderr = runCmd("sweep", "--data", data, "--labels", labels, "--sigma", "0.3", "--dims", "2",
+		"--epochs", "1", "--hidden", "8", "--threads", "1", "--eval-samples", "20", "--out", filepath.Join(dir, "sw2"), "--sigmas", "0")
+	require.Equal(t, exitOK, code, stderr)
+	assert.NotContains(t, stderr, "changes nothing", "a grid with a run without noise uses --sigma")
 }
