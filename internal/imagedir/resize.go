@@ -78,9 +78,10 @@ func areaWeights(n, out int) [][]sourceWeight {
 // resizeImage returns the red, green and blue values of img resized to
 // height x width, and whether any pixel has colour. The values equal
 // Resize of imagePixels bit for bit, because each output value sums the
-// same products in the same order. But img is read one row at a time,
-// so it is never held in float32 at its full size, which would take 12
-// bytes per source pixel on top of the decoded image.
+// same products in the same order. But img is read a row, or a block of
+// rows (see newLineReader), at a time. So it is never held in float32 at
+// its full size, which would take 12 bytes per source pixel on top of
+// the decoded image.
 func resizeImage(img image.Image, height, width int) ([]float32, bool) {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
@@ -94,17 +95,18 @@ func resizeImage(img image.Image, height, width int) ([]float32, bool) {
 		}
 	}
 
-	at := pixelReader(img)
-	line := make([]float32, 3*w)
+	reader := newLineReader(img)
+	block := reader.block
+	lines := make([]float32, block*3*w)
 	lineSums := make([]float64, 3*width)
 	sums := make([]float64, 3*height*width)
 	colour := false
 	for y := range h {
-		for x := range w {
-			r, g, bl := at(b.Min.X+x, b.Min.Y+y)
-			line[x], line[w+x], line[2*w+x] = r, g, bl
-			colour = colour || r != g || g != bl
+		k := y % block
+		if k == 0 {
+			colour = reader.read(lines, y, min(block, h-y)) || colour
 		}
+		line := lines[k*3*w : (k+1)*3*w]
 		// Columns first, as in Resize.
 		for c := range 3 {
 			resizeLine(lineSums[c*width:(c+1)*width], line[c*w:(c+1)*w], cols)
@@ -128,4 +130,65 @@ func resizeImage(img image.Image, height, width int) ([]float32, bool) {
 		out[i] = float32(v)
 	}
 	return out, colour
+}
+
+// transposedBlockRows is how many rows resizeImage reads at once from an
+// image shown transposed (EXIF orientations 5 to 8). Each of its rows is
+// a stored column, so reading one row takes one pixel from every stored
+// row, while reading a block takes that many neighbouring pixels.
+const transposedBlockRows = 16
+
+// lineReader reads the rows of an image for resizeImage, block rows at a
+// time. read sets lines to the red, green and blue values of the n rows
+// from row y (counted from the top of the bounds), each row's three
+// channels first, and reports whether any pixel has colour.
+type lineReader struct {
+	block int
+	read  func(lines []float32, y, n int) bool
+}
+
+// newLineReader returns the lineReader of img. It reads an image turned
+// by an EXIF orientation through the typed pixel reader of the stored
+// image, stepping from stored point to stored point along each row,
+// without the per-pixel mapping of orientedImage.At.
+func newLineReader(img image.Image) lineReader {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	o, ok := img.(orientedImage)
+	if !ok {
+		at := pixelReader(img)
+		return lineReader{block: 1, read: func(lines []float32, y, _ int) bool {
+			colour := false
+			for x := range w {
+				r, g, bl := at(b.Min.X+x, b.Min.Y+y)
+				lines[x], lines[w+x], lines[2*w+x] = r, g, bl
+				colour = colour || r != g || g != bl
+			}
+			return colour
+		}}
+	}
+	at := pixelReader(o.src)
+	block := 1
+	if o.orientation >= orientTranspose {
+		block = max(1, min(transposedBlockRows, h))
+	}
+	return lineReader{block: block, read: func(lines []float32, y, n int) bool {
+		colour := false
+		var sx, sy [transposedBlockRows]int
+		var dx, dy int
+		for k := range n {
+			sx[k], sy[k] = o.sourcePoint(0, y+k)
+			x1, y1 := o.sourcePoint(min(1, w-1), y+k)
+			dx, dy = x1-sx[k], y1-sy[k]
+		}
+		for x := range w {
+			for k := range n {
+				r, g, bl := at(sx[k]+x*dx, sy[k]+x*dy)
+				line := lines[k*3*w : (k+1)*3*w]
+				line[x], line[w+x], line[2*w+x] = r, g, bl
+				colour = colour || r != g || g != bl
+			}
+		}
+		return colour
+	}}
 }
