@@ -42,9 +42,13 @@ Flags:
                        built-in MNIST, an IDX directory with its labels
                        file or a directory of images with class
                        subdirectories, which get the labels of the
-                       model's classes of the same names; classes that
-                       the model was not trained on get the numbers after
-                       them, and a note lists them (default: none)
+                       model's classes of the same names (exact, letter
+                       case included); classes that the model was not
+                       trained on get the numbers after them, and a note
+                       lists them. A model trained on other data stores
+                       no class names, so the subdirectories are then
+                       numbered 0, 1, 2, ... as nidim train numbers them,
+                       and a note lists them (default: none)
   --prior NAME         write the embeddings of a model trained for gaussian,
                        logistic, laplace or exponential in another of these
                        priors (default: the model's prior); a uniform model

@@ -140,13 +140,19 @@ func readImageDir(flagName, dir, size string, threads int, shape []int, path str
 // path numbers its classes, the class directories classes in label order.
 // So a directory with some of those classes, or with more, keeps the
 // model's numbers. Classes that the model was not trained on get the
-// numbers after its classes, and the returned note names them. Without
-// labels or class names (a model trained on other data, or by an older
-// nidim) the labels stay those of set.
+// numbers after its classes, and the returned note names them, with the
+// model's classes and any of them that differs only in letter case.
+// Without labels the labels stay nil. Without class names (a model
+// trained on other data, or by an older nidim) the labels stay those of
+// set, and the note lists their numbers.
 func modelLabels(set *imagedir.Set, classes []string, path string) ([]int, string) {
-	if set.Labels == nil || classes == nil {
-		return set.Labels, ""
+	if set.Labels == nil {
+		return nil, ""
 	}
+	if classes == nil {
+		return set.Labels, unnamedClassesNote(set.Classes, path)
+	}
+
 	number := make(map[string]int, len(classes))
 	for i, name := range classes {
 		number[name] = i
@@ -157,20 +163,60 @@ func modelLabels(set *imagedir.Set, classes []string, path string) ([]int, strin
 		n, ok := number[name]
 		if !ok {
 			n = len(classes) + len(unseen)
-			unseen = append(unseen, fmt.Sprintf("%s (label %d)", shellQuote(name), n))
+			unseen = append(unseen, fmt.Sprintf("%s (label %d%s)", shellQuote(name), n, caseOnlyMatch(name, classes)))
 		}
 		byLabel[i] = n
 	}
+
 	labels := make([]int, len(set.Labels))
 	for i, l := range set.Labels {
 		labels[i] = byLabel[l]
 	}
-	note := ""
-	if len(unseen) > 0 {
-		note = fmt.Sprintf("%s was trained on %s, whose labels its class directories keep; the ones it was not trained on get the next labels: %s",
-			modelName(path), plural(len(classes), "class", "classes"), strings.Join(unseen, ", "))
+	if len(unseen) == 0 {
+		return labels, ""
+	}
+	note := fmt.Sprintf("%s was trained on %s (%s), and class directories of the same names get their labels; the ones it was not trained on get the next labels: %s",
+		modelName(path), plural(len(classes), "class", "classes"), classList(classes), strings.Join(unseen, ", "))
+	if len(unseen) == len(set.Classes) {
+		note += ". No class directory of --data has the name of a class of the model, so every label is a new one; rename a directory to a class of the model to give it that class's label"
 	}
 	return labels, note
+}
+
+// unnamedClassesNote returns the note for the class directory names of
+// --data labelled by a model read from path that stores no class names.
+func unnamedClassesNote(names []string, path string) string {
+	numbered := make([]string, len(names))
+	for i, name := range names {
+		numbered[i] = fmt.Sprintf("%s (label %d)", shellQuote(name), i)
+	}
+	return fmt.Sprintf("%s stores no class names (it was trained on an MNIST-style data set or a matrix file, or by an older nidim), so the labels number the class directories of --data in their own order: %s",
+		modelName(path), classList(numbered))
+}
+
+// caseOnlyMatch returns, for a class directory name that is not one of
+// the model's classes, a remark naming the model's class that differs
+// from it only in letter case, or "" when there is none.
+func caseOnlyMatch(name string, classes []string) string {
+	for _, class := range classes {
+		if strings.EqualFold(name, class) {
+			return fmt.Sprintf("; the model's class %s differs only in letter case", shellQuote(class))
+		}
+	}
+	return ""
+}
+
+// maxListedClasses is how many class names a note lists before it
+// counts the rest.
+const maxListedClasses = 10
+
+// classList returns names joined for a note, the first maxListedClasses
+// of them and the count of the others.
+func classList(names []string) string {
+	if len(names) <= maxListedClasses {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:maxListedClasses], ", "), len(names)-maxListedClasses)
 }
 
 // modelName returns the model at path for the start of a note: "the

@@ -440,7 +440,7 @@ func TestImageFolderClassNames(t *testing.T) {
 	code, _, stderr = runCmd("embed", model, "--data", other, "--out", filepath.Join(out, "e.npy"), "--labels-out", labels)
 	require.Equal(t, exitOK, code, stderr)
 	assert.Equal(t, "1\n1\n2\n2\n", string(readFile(t, labels)))
-	assert.Contains(t, stderr, "was trained on 2 classes, whose labels its class directories keep; the ones it was not trained on get the next labels: zebra (label 2)")
+	assert.Contains(t, stderr, "was trained on 2 classes (a, b), and class directories of the same names get their labels; the ones it was not trained on get the next labels: zebra (label 2)\n")
 
 	code, _, stderr = runCmd("score", model, "--data", other, "--out", scores)
 	require.Equal(t, exitOK, code, stderr)
@@ -463,4 +463,45 @@ func TestImageFolderClassNames(t *testing.T) {
 	code, stdout, stderr = runCmd("eval", model, "--data", dir, "--json")
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stdout, `"classes":["a","b"]`)
+}
+
+// The note on the labels of another directory names the model's classes,
+// a name that differs from one of them only in letter case, a directory
+// without any of them, and the numbering under a model without class
+// names.
+func TestModelLabelsNotes(t *testing.T) {
+	set := func(classes ...string) *imagedir.Set {
+		s := &imagedir.Set{Classes: classes}
+		for label := range classes {
+			s.Labels = append(s.Labels, label, label)
+		}
+		return s
+	}
+
+	labels, note := modelLabels(set("b", "zebra"), []string{"a", "b"}, "m.ckpt")
+	assert.Equal(t, []int{1, 1, 2, 2}, labels)
+	assert.Equal(t, "the model m.ckpt was trained on 2 classes (a, b), and class directories of the same names get their labels; the ones it was not trained on get the next labels: zebra (label 2)", note)
+
+	labels, note = modelLabels(set("B", "zebra"), []string{"a", "b"}, "m.ckpt")
+	assert.Equal(t, []int{2, 2, 3, 3}, labels)
+	assert.Contains(t, note, "next labels: B (label 2; the model's class b differs only in letter case), zebra (label 3). ")
+	assert.Contains(t, note, "No class directory of --data has the name of a class of the model, so every label is a new one")
+
+	labels, note = modelLabels(set("a", "b"), []string{"a", "b"}, "m.ckpt")
+	assert.Equal(t, []int{0, 0, 1, 1}, labels)
+	assert.Empty(t, note)
+
+	many := []string{"c00", "c01", "c02", "c03", "c04", "c05", "c06", "c07", "c08", "c09", "c10", "c11"}
+	_, note = modelLabels(set("new"), many, "m.ckpt")
+	assert.Contains(t, note, "trained on 12 classes (c00, c01, c02, c03, c04, c05, c06, c07, c08, c09 and 2 more)")
+
+	// A model trained on MNIST stores no class names, so 3 and 5 are
+	// numbered 0 and 1, and the note says so.
+	labels, note = modelLabels(set("3", "5"), nil, "mnist.ckpt")
+	assert.Equal(t, []int{0, 0, 1, 1}, labels)
+	assert.Equal(t, "the model mnist.ckpt stores no class names (it was trained on an MNIST-style data set or a matrix file, or by an older nidim), so the labels number the class directories of --data in their own order: 3 (label 0), 5 (label 1)", note)
+
+	labels, note = modelLabels(&imagedir.Set{}, []string{"a"}, "m.ckpt")
+	assert.Nil(t, labels)
+	assert.Empty(t, note)
 }

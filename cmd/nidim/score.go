@@ -34,8 +34,12 @@ of what nidim embed --prior gaussian writes for the same input.
 --out receives one row per input: score, p-value, and the class label when
 labels are known (built-in or MNIST-style data, a directory of images
 with class subdirectories, or --labels). Class subdirectories get the
-labels of the model's classes of the same names, and classes that the
-model was not trained on get the numbers after them. The format
+labels of the model's classes of the same names (exact, letter case
+included), and classes that the model was not trained on get the
+numbers after them. A model trained on other data stores no class
+names, so the subdirectories are then numbered as nidim train numbers
+them. A note on stderr lists the new classes, or for a model without
+class names every class, with their numbers. The format
 follows the extension: .npy (float64), .csv, .tsv or .txt, each optionally
 followed by .gz. Text files have no header line, so read them with
 header=None in pandas. --out - writes CSV to standard output. A summary
