@@ -83,8 +83,10 @@ Flags:
                        error
   --ood PATH           an out-of-distribution set to score beside the
                        built-in ones: an MNIST-style directory, of which
-                       the test split is read, or a matrix file, read
-                       whole, with samples of the model's input size. The
+                       the test split is read, or a directory of images
+                       (read whole in the model's channels and size, as
+                       nidim embed reads it) or a matrix file (read
+                       whole), with samples of the model's input size. The
                        table names the set by PATH. Repeat the flag for
                        more sets, each given once (default: none, only
                        the built-in sets)

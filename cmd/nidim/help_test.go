@@ -112,6 +112,20 @@ func TestServeHelpNamesImageBodies(t *testing.T) {
 	assert.Contains(t, help, "(default 16777216, such as 4096 x 4096)")
 }
 
+// The help of each command that labels another folder of images says
+// how its classes are numbered, and eval's --ood names the directories
+// of images that it reads.
+func TestHelpNamesImageFolderInputs(t *testing.T) {
+	fields := func(command string) string {
+		code, stdout, stderr := runCmd("help", command)
+		require.Equal(t, exitOK, code, stderr)
+		return strings.Join(strings.Fields(stdout), " ")
+	}
+	assert.Contains(t, fields("eval"), "or a directory of images (read whole in the model's channels and size, as nidim embed reads it)")
+	assert.Contains(t, fields("embed"), "A model trained on other data stores no class names, so the subdirectories are then numbered 0, 1, 2, ... as nidim train numbers them")
+	assert.Contains(t, fields("score"), "A model trained on other data stores no class names, so the subdirectories are then numbered as nidim train numbers them")
+}
+
 // A misspelled command gets the command it most likely means, and a name
 // that is close to none of them gets only the pointer to the list.
 func TestUnknownCommandSuggestsClosest(t *testing.T) {
