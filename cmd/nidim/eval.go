@@ -184,6 +184,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	if err := m.CheckData(train); err != nil {
 		return c.fail(exitUsage, "%s: %s; %s", *c.model, strings.TrimPrefix(err.Error(), "dim: "), df.mismatchAdvice(m))
 	}
+	printNote(stderr, "nidim eval", renamedClassesNote(*c.model, m.Classes, train.Classes, "the classes of --json are the model's names"))
 	if n := test.X.Shape[0]; n < 2 {
 		return c.fail(exitUsage, "%v", fewTestRowsError(n, train.X.Shape[0]+n, df, m.Config.TestFraction, ""))
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/nidim/nidim/dim"
@@ -181,6 +182,20 @@ func modelLabels(set *imagedir.Set, classes []string, path string) ([]int, strin
 		note += ". No class directory of --data has the name of a class of the model, so every label is a new one; rename a directory to a class of the model to give it that class's label"
 	}
 	return labels, note
+}
+
+// renamedClassesNote returns a note when the class directories of --data,
+// dataClasses, are not named as the classes that the model read from
+// path stores, or "" when they are or either has no names. outcome says
+// which names the command keeps. Such data passes the data fingerprint
+// only when the renaming kept the sorted order of the directories, so the
+// labels still match.
+func renamedClassesNote(path string, modelClasses, dataClasses []string, outcome string) string {
+	if modelClasses == nil || dataClasses == nil || slices.Equal(modelClasses, dataClasses) {
+		return ""
+	}
+	return fmt.Sprintf("the class directories of --data are %s, but %s was trained on classes named %s; the labels follow the directories in their sorted order, and %s",
+		classList(dataClasses), modelName(path), classList(modelClasses), outcome)
 }
 
 // unnamedClassesNote returns the note for the class directory names of

@@ -496,7 +496,7 @@ func TestModelLabelsNotes(t *testing.T) {
 	assert.Contains(t, note, "trained on 12 classes (c00, c01, c02, c03, c04, c05, c06, c07, c08, c09 and 2 more)")
 
 	// A model trained on MNIST stores no class names, so 3 and 5 are
-	// numbered 0 and 1, and the note says so.
+	// numbered 0 and 1, and the note lists those numbers.
 	labels, note = modelLabels(set("3", "5"), nil, "mnist.ckpt")
 	assert.Equal(t, []int{0, 0, 1, 1}, labels)
 	assert.Equal(t, "the model mnist.ckpt stores no class names (it was trained on an MNIST-style data set or a matrix file, or by an older nidim), so the labels number the class directories of --data in their own order: 3 (label 0), 5 (label 1)", note)
@@ -504,4 +504,32 @@ func TestModelLabelsNotes(t *testing.T) {
 	labels, note = modelLabels(&imagedir.Set{}, []string{"a"}, "m.ckpt")
 	assert.Nil(t, labels)
 	assert.Empty(t, note)
+}
+
+// A training folder whose class directory a was renamed to a1, which
+// keeps the sorted order and so passes the data fingerprint, gets a note
+// in eval and --resume that names both sets of names.
+func TestImageFolderRenamedClassNote(t *testing.T) {
+	dir, _ := writeImageFolder(t)
+	model := filepath.Join(t.TempDir(), "m.safetensors")
+	code, _, stderr := runCmd("train", "--data", dir, "--epochs", "1", "--batch", "16", "--dim", "2", "--no-eval", "--out", model)
+	require.Equal(t, exitOK, code, stderr)
+
+	code, _, stderr = runCmd("eval", model, "--data", dir, "--json")
+	require.Equal(t, exitOK, code, stderr)
+	assert.NotContains(t, stderr, "trained on classes named")
+
+	require.NoError(t, os.Rename(filepath.Join(dir, "a"), filepath.Join(dir, "a1")))
+	code, stdout, stderr := runCmd("eval", model, "--data", dir, "--json")
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "nidim eval: note: the class directories of --data are a1, b, but the model "+model+" was trained on classes named a, b; the labels follow the directories in their sorted order, and the classes of --json are the model's names\n")
+	assert.Contains(t, stdout, `"classes":["a","b"]`)
+
+	resumed := filepath.Join(t.TempDir(), "r.safetensors")
+	code, _, stderr = runCmd("train", "--resume", model, "--epochs", "2", "--data", dir, "--no-eval", "--out", resumed)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "and the resumed model stores the names of --data\n")
+	m, err := dim.LoadModel(resumed)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"a1", "b"}, m.Classes)
 }

@@ -798,6 +798,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		if err := model.CheckData(train); err != nil {
 			return fail(exitUsage, "%s: %s; %s", *resume, strings.TrimPrefix(err.Error(), "dim: "), df.mismatchAdvice(model))
 		}
+		printNote(stderr, "nidim train", renamedClassesNote(*resume, model.Classes, train.Classes, "the resumed model stores the names of --data"))
 		// A checkpoint from before nidim stored the fraction gets it only
 		// here, once the data fingerprint has shown that this fraction
 		// gives its split. Set earlier, the advice above would call a
