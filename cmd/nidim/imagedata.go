@@ -77,7 +77,8 @@ const imageSizeFlag = "--image-size"
 // given its channels and resized to its height and width, and a size
 // other than the model's is an error. path is the model's file for
 // messages, or "". The note counts the skipped files, the images with
-// colour and, for a model, the resized images.
+// colour, the JPEGs turned upright by their EXIF orientation and, for a
+// model, the resized images.
 func readImageDir(flagName, dir, size string, threads int, shape []int, path string) (*imagedir.Set, string, error) {
 	opt := imagedir.Options{SizeFlag: imageSizeFlag, MaxBytes: float64(physicalMemory()), Threads: threads}
 	if size != "" {
@@ -120,6 +121,10 @@ func readImageDir(flagName, dir, size string, threads int, shape []int, path str
 	case set.Gray > 0:
 		notes = append(notes, fmt.Sprintf("%s takes 3 channels, so the %d grayscale images of the %d have three equal channels",
 			modelName(path), set.Gray, set.N))
+	}
+	if set.Oriented > 0 {
+		notes = append(notes, fmt.Sprintf("turned %d of the %d images upright by the EXIF orientation of their JPEG files, as image viewers show them",
+			set.Oriented, set.N))
 	}
 	if fromModel && set.Resized > 0 {
 		notes = append(notes, fmt.Sprintf("resized %d of the %d images to %dx%d, the input size of %s, with the area-averaging filter of nidim train --image-size",

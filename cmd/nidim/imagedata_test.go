@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"image/jpeg"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -532,4 +533,31 @@ func TestImageFolderRenamedClassNote(t *testing.T) {
 	m, err := dim.LoadModel(resumed)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"a1", "b"}, m.Classes)
+}
+
+// The note on a folder counts the JPEGs turned upright by their EXIF
+// orientation: here one stored 6 wide and 4 high with orientation 6,
+// beside one stored 4 wide and 6 high without EXIF.
+func TestImageFolderOrientedNote(t *testing.T) {
+	dir := t.TempDir()
+	encode := func(width, height int) []byte {
+		var b bytes.Buffer
+		require.NoError(t, jpeg.Encode(&b, image.NewGray(image.Rect(0, 0, width, height)), nil))
+		return b.Bytes()
+	}
+	// An APP1 segment with a big-endian TIFF header whose first directory
+	// holds one entry: orientation (0x0112), type SHORT, count 1, value 6.
+	exif := []byte{0xff, 0xe1, 0, 34, 'E', 'x', 'i', 'f', 0, 0,
+		'M', 'M', 0, 42, 0, 0, 0, 8,
+		0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0,
+		0, 0, 0, 0}
+	sideways := encode(6, 4)
+	sideways = append(append(append([]byte{}, sideways[:2]...), exif...), sideways[2:]...)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "a.jpg"), sideways, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "b.jpg"), encode(4, 6), 0o644))
+
+	set, note, err := readImageDir("--data", dir, "", 1, nil, "")
+	require.NoError(t, err)
+	assert.Equal(t, [3]int{2, 6, 4}, [3]int{set.N, set.Height, set.Width})
+	assert.Equal(t, "--data "+dir+": turned 1 of the 2 images upright by the EXIF orientation of their JPEG files, as image viewers show them", note)
 }

@@ -239,6 +239,9 @@ type Set struct {
 	// Gray counts the images without colour that were given 3 equal
 	// channels because other images have colour.
 	Gray int
+	// Oriented counts the JPEGs that were turned or mirrored by their
+	// EXIF orientation (2 to 8) to be read as image viewers show them.
+	Oriented int
 	// Skipped is Listing.Skipped.
 	Skipped int
 	// Threads is the number of goroutines that decoded the images:
@@ -297,6 +300,9 @@ func (l *Listing) Load(opt Options) (*Set, error) {
 	for _, h := range headers {
 		if h.Height != height || h.Width != width {
 			s.Resized++
+		}
+		if h.Orientation > orientNormal {
+			s.Oriented++
 		}
 	}
 	if s.Channels == 3 {

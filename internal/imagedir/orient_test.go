@@ -203,8 +203,18 @@ func TestLoadOrientedJPEGs(t *testing.T) {
 	set, err := Load(dir, Options{})
 	require.NoError(t, err)
 	require.Equal(t, [3]int{2, 5, 3}, [3]int{set.N, set.Height, set.Width})
+	assert.Equal(t, 2, set.Oriented)
 	assert.Equal(t, upright(stored, 6), grayGrid(set.X[:15], 5, 3))
 	assert.Equal(t, upright(stored, 8), grayGrid(set.X[15:], 5, 3))
+
+	// Orientation 1 leaves the image as stored, so it is not counted.
+	one := filepath.Join(t.TempDir(), "one")
+	require.NoError(t, os.MkdirAll(one, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(one, "a.jpg"), withSegments(data, exifSegment(binary.BigEndian, orientationEntry(1))), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(one, "b.jpg"), withSegments(data, exifSegment(binary.BigEndian, orientationEntry(3))), 0o644))
+	set, err = Load(one, Options{})
+	require.NoError(t, err)
+	assert.Equal(t, 1, set.Oriented)
 
 	// A file stored 5 wide among them is another size.
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "c.jpg"), data, 0o644))
