@@ -48,6 +48,14 @@ func TestEmbedLabelsOut(t *testing.T) {
 	assert.Contains(t, stderr, "--labels-out "+filepath.Join(tmp, "l2.npy")+" writes the class label of each output row, but --data "+x+" has no labels")
 	assert.NoFileExists(t, out)
 
+	// Nor does one class directory passed alone, which reads as a folder
+	// of unlabelled images.
+	classB := filepath.Join(dir, "b")
+	code, _, stderr = runCmd("embed", model, "--data", classB, "--out", out, "--labels-out", filepath.Join(tmp, "l3.npy"))
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "but --data "+classB+" is a directory of images without class subdirectories, so its rows have no labels; drop --labels-out, or pass a directory with one subdirectory of images per class.\n")
+	assert.NoFileExists(t, out)
+
 	// The labels may not replace another output.
 	code, _, stderr = runCmd("embed", model, "--data", dir, "--out", emb, "--row-numbers", rows, "--labels-out", rows)
 	assert.Equal(t, exitUsage, code)

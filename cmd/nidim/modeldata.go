@@ -303,6 +303,10 @@ func (c *modelCommand) checkLabelsOut(in *inputRows) error {
 	if c.labelsOut == nil || *c.labelsOut == "" || in.labels != nil {
 		return nil
 	}
+	if *c.data != "" && isImageDir(*c.data) {
+		return fmt.Errorf("--labels-out %s writes the class label of each output row, but --data %s is a directory of images without class subdirectories, so its rows have no labels; drop --labels-out, or pass a directory with one subdirectory of images per class",
+			shellQuote(*c.labelsOut), dataName(*c.data))
+	}
 	return fmt.Errorf("--labels-out %s writes the class label of each output row, but --data %s has no labels (a matrix file, an IDX directory without its labels file, or a directory of images without class subdirectories); drop --labels-out",
 		shellQuote(*c.labelsOut), dataName(*c.data))
 }
