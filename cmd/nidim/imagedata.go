@@ -58,12 +58,45 @@ func checkIDXDir(flagName, dir string) error {
 		mnist.TrainImages, mnist.TrainLabels, mnist.TestImages, mnist.TestLabels)
 	images := fmt.Sprintf("image files (%s), directly or in one subdirectory per class", imagedir.ExtensionList)
 	if !hasIDXFiles(dir) {
-		return fmt.Errorf("%s %s contains neither %s nor %s; pass a directory with one of the two", flagName, shellQuote(dir), idx, images)
+		return fmt.Errorf("%s %s contains neither %s nor %s; pass a directory with one of the two%s", flagName, shellQuote(dir), idx, images, otherFilesHint(dir))
 	}
 	if imagedir.Contains(dir) {
 		return fmt.Errorf("%s %s contains both %s and %s, so nidim cannot tell which to read; move one of them to another directory", flagName, shellQuote(dir), idx, images)
 	}
 	return nil
+}
+
+// otherFilesHint returns, for a directory without images or IDX files,
+// a sentence that counts the visible files in it and in its
+// subdirectories, which nidim does not read, and names the first, such
+// as a photo in HEIC or WebP. It returns "" when there are none.
+func otherFilesHint(dir string) string {
+	count, first := 0, ""
+	visit := func(d string) []os.DirEntry {
+		list, err := os.ReadDir(d)
+		if err != nil {
+			return nil
+		}
+		for _, e := range list {
+			if !e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+				if count == 0 {
+					first = filepath.Join(d, e.Name())
+				}
+				count++
+			}
+		}
+		return list
+	}
+	for _, e := range visit(dir) {
+		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+			visit(filepath.Join(dir, e.Name()))
+		}
+	}
+	if count == 0 {
+		return ""
+	}
+	return fmt.Sprintf(". It contains %s of other types, such as %s, which nidim does not read; convert images to PNG or JPEG",
+		plural(count, "file", "files"), shellQuote(first))
 }
 
 // imageSizeFlag is the flag that resizes the images of a directory.

@@ -153,7 +153,17 @@ func TestImageFolderErrors(t *testing.T) {
 	code, _, stderr = runCmd("train", "--data", empty, "--epochs", "1", "--no-eval")
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, stderr, "--data "+empty+" contains neither the MNIST-style IDX files (train-images-idx3-ubyte,")
-	assert.Contains(t, stderr, "nor image files (.png, .jpg, .jpeg or .gif), directly or in one subdirectory per class")
+	assert.Contains(t, stderr, "nor image files (.png, .jpg, .jpeg or .gif), directly or in one subdirectory per class; pass a directory with one of the two.\n")
+
+	// Photos in formats that nidim does not read are counted and named.
+	phone := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(phone, "cats"), 0o755))
+	for _, name := range []string{"cats/IMG_0001.HEIC", "cats/IMG_0002.HEIC", "x.webp", ".DS_Store"} {
+		require.NoError(t, os.WriteFile(filepath.Join(phone, name), []byte("data"), 0o644))
+	}
+	code, _, stderr = runCmd("train", "--data", phone, "--epochs", "1", "--no-eval")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "; pass a directory with one of the two. It contains 3 files of other types, such as "+filepath.Join(phone, "x.webp")+", which nidim does not read; convert images to PNG or JPEG.\n")
 
 	both := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(both, "train-images-idx3-ubyte"), nil, 0o644))
