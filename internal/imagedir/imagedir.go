@@ -169,6 +169,10 @@ func List(dir string) (*Listing, error) {
 		if err != nil {
 			return nil, err
 		}
+		if len(images) == 0 && skipped > 0 {
+			return nil, fmt.Errorf("class directory %s contains no image files (%s), only %d skipped entries (files of other types, such as HEIC or WebP photos, and hidden files); convert its images to PNG or JPEG, or remove it",
+				classDir, ExtensionList, skipped)
+		}
 		if len(images) == 0 {
 			return nil, fmt.Errorf("class directory %s contains no image files (%s); add images to it, or remove it", classDir, ExtensionList)
 		}

@@ -109,6 +109,14 @@ func TestListLayoutErrors(t *testing.T) {
 	_, err = List(emptyClass)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "class directory "+filepath.Join(emptyClass, "dog")+" contains no image files")
+	assert.Contains(t, err.Error(), "; add images to it, or remove it")
+
+	// A class of photos that nidim does not read gets another fix.
+	require.NoError(t, os.WriteFile(filepath.Join(emptyClass, "dog", "IMG_0001.HEIC"), []byte("data"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(emptyClass, "dog", "IMG_0002.HEIC"), []byte("data"), 0o644))
+	_, err = List(emptyClass)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "class directory "+filepath.Join(emptyClass, "dog")+" contains no image files (.png, .jpg, .jpeg or .gif), only 2 skipped entries (files of other types, such as HEIC or WebP photos, and hidden files); convert its images to PNG or JPEG, or remove it")
 }
 
 func TestContains(t *testing.T) {
