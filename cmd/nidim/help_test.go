@@ -112,7 +112,7 @@ func TestServeHelpNamesImageBodies(t *testing.T) {
 	assert.Contains(t, help, "(default 16777216, such as 4096 x 4096)")
 }
 
-// The help of each command that labels another folder of images says
+// The help of each command that labels another folder of images states
 // how its classes are numbered, and eval's --ood names the directories
 // of images that it reads.
 func TestHelpNamesImageFolderInputs(t *testing.T) {
