@@ -17,8 +17,9 @@
 //
 // An animated GIF gives its first frame, because image.Decode reads only
 // that one. A JPEG is turned upright by its EXIF orientation, as image
-// viewers show it, when its EXIF segment is one of its first two
-// segments, where cameras write it. PNG and GIF files are read as stored.
+// viewers show it, when its orientation tag lies in its first 128 KiB,
+// which hold at least its first two segments, where cameras write EXIF.
+// PNG and GIF files are read as stored.
 package imagedir
 
 import (

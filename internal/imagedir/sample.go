@@ -39,8 +39,8 @@ func (e *NoPixelsError) Error() string {
 var headerReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, exifSearchBytes) }}
 
 // ReadHeader reads the header of the PNG, JPEG or GIF image in r, and
-// the EXIF orientation of a JPEG whose EXIF segment is one of its first
-// two segments, where cameras write it. It returns the error of
+// the EXIF orientation of a JPEG when the tag lies in the first
+// exifSearchBytes of the file. It returns the error of
 // image.DecodeConfig, which DecodeReason words for messages, or a
 // *NoPixelsError.
 func ReadHeader(r io.Reader) (Header, error) {
