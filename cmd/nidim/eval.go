@@ -163,6 +163,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	df.forCheckpoint = true
 	df.modelShape, df.modelPath = m.Config.Input, *c.model
 	df.threads = *c.threads
+	df.stderr, df.command = stderr, "nidim eval"
 	train, test, dataNote, err := loadData(df, m.Config.Seed)
 	printNote(stderr, "nidim eval", dataNote.text)
 	if err != nil {
@@ -204,7 +205,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	}
 	var oodSets []dim.OODSet
 	for _, path := range oodPaths {
-		x, note, err := oodInput(path, m, *c.model, *c.threads)
+		x, note, err := oodInput(path, m, *c.model, *c.threads, stderr)
 		if err != nil {
 			return c.fail(exitUsage, "%v", err)
 		}
@@ -308,13 +309,16 @@ func checkRepeatedOOD(path string, earlier []string) error {
 // read whole. It returns the note of a directory of images, such as the
 // count of resized images, and an error when the samples do not fit the
 // input of the model m, read from modelPath. threads is the --threads
-// that decodes a directory of images.
-func oodInput(path string, m *dim.Model, modelPath string, threads int) (*tensor.Tensor, string, error) {
+// that decodes a directory of images, and stderr shows the progress of
+// that reading.
+func oodInput(path string, m *dim.Model, modelPath string, threads int, stderr io.Writer) (*tensor.Tensor, string, error) {
 	var x *tensor.Tensor
 	note := ""
 	if isImageDir(path) {
 		// Read whole, in the model's image shape, as embed reads it.
-		set, setNote, err := readImageDir("--ood", path, "", threads, m.Config.Input, modelPath)
+		show, finish := startProgress(stderr, "nidim eval: ", readImagesDone)
+		set, setNote, err := readImageDir("--ood", path, "", threads, m.Config.Input, modelPath, show)
+		finish()
 		if err != nil {
 			return nil, "", err
 		}

@@ -111,9 +111,10 @@ const imageSizeFlag = "--image-size"
 // other than the model's is an error. path is the model's file for
 // messages, or "". The note counts the skipped files, the images with
 // colour, the JPEGs turned upright by their EXIF orientation and, for a
-// model, the resized images.
-func readImageDir(flagName, dir, size string, threads int, shape []int, path string) (*imagedir.Set, string, error) {
-	opt := imagedir.Options{SizeFlag: imageSizeFlag, MaxBytes: float64(physicalMemory()), Threads: threads}
+// model, the resized images. progress, when not nil, receives the status
+// of the reading, as imagedir.Options.Progress.
+func readImageDir(flagName, dir, size string, threads int, shape []int, path string, progress func(string)) (*imagedir.Set, string, error) {
+	opt := imagedir.Options{SizeFlag: imageSizeFlag, MaxBytes: float64(physicalMemory()), Threads: threads, Progress: progress}
 	if size != "" {
 		h, w, err := imagedir.ParseSize(size)
 		if err != nil {
@@ -272,6 +273,10 @@ func classList(names []string) string {
 	return fmt.Sprintf("%s and %d more", strings.Join(names[:maxListedClasses], ", "), len(names)-maxListedClasses)
 }
 
+// readImagesDone starts the last progress line of reading a directory
+// of images in a log file.
+const readImagesDone = "read the images"
+
 // modelName returns the model at path for the start of a note: "the
 // model" and the path, or "the model" alone when path is "".
 func modelName(path string) string {
@@ -301,7 +306,9 @@ func loadImageData(df dataFlags, seed uint64) (train, test *dim.Dataset, note la
 	if !(df.testFraction > 0 && df.testFraction < 1) {
 		return nil, nil, note, fmt.Errorf("invalid --test-fraction %v; use a share between 0 and 1 such as 0.1", df.testFraction)
 	}
-	set, text, err := readImageDir("--data", df.data, df.imageSize, df.threads, df.modelShape, df.modelPath)
+	show, finish := startProgress(df.stderr, df.command+": ", readImagesDone)
+	set, text, err := readImageDir("--data", df.data, df.imageSize, df.threads, df.modelShape, df.modelPath, show)
+	finish()
 	if err != nil {
 		return nil, nil, note, err
 	}

@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 	"unsafe"
 
 	"github.com/stretchr/testify/assert"
@@ -348,16 +349,16 @@ func TestImageFolderSplitInPlace(t *testing.T) {
 // the samples are the same for every count.
 func TestImageFolderThreads(t *testing.T) {
 	dir, _ := writeImageFolder(t)
-	single, _, err := readImageDir("--data", dir, "4x4", 1, nil, "")
+	single, _, err := readImageDir("--data", dir, "4x4", 1, nil, "", nil)
 	require.NoError(t, err)
 	assert.Equal(t, 1, single.Threads)
 	for _, threads := range []int{2, 3} {
-		set, _, err := readImageDir("--data", dir, "4x4", threads, nil, "")
+		set, _, err := readImageDir("--data", dir, "4x4", threads, nil, "", nil)
 		require.NoError(t, err)
 		assert.Equal(t, threads, set.Threads)
 		assert.Equal(t, single.X, set.X, "threads %d", threads)
 	}
-	all, _, err := readImageDir("--data", dir, "4x4", 0, nil, "")
+	all, _, err := readImageDir("--data", dir, "4x4", 0, nil, "", nil)
 	require.NoError(t, err)
 	assert.Equal(t, min(runtime.GOMAXPROCS(0), all.N), all.Threads)
 }
@@ -566,8 +567,31 @@ func TestImageFolderOrientedNote(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "a.jpg"), sideways, 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "b.jpg"), encode(4, 6), 0o644))
 
-	set, note, err := readImageDir("--data", dir, "", 1, nil, "")
+	set, note, err := readImageDir("--data", dir, "", 1, nil, "", nil)
 	require.NoError(t, err)
 	assert.Equal(t, [3]int{2, 6, 4}, [3]int{set.N, set.Height, set.Width})
 	assert.Equal(t, "--data "+dir+": turned 1 of the 2 images upright by the EXIF orientation of their JPEG files, as image viewers show them", note)
+}
+
+// Reading a directory of images shows its progress in a log file once it
+// has taken 5 seconds, as nidim test does, and the embeddings stay the
+// same.
+func TestImageFolderProgressLog(t *testing.T) {
+	dir, _ := writeImageFolder(t)
+	model := filepath.Join(t.TempDir(), "m.safetensors")
+	code, _, stderr := runCmd("train", "--data", dir, "--epochs", "1", "--batch", "16", "--dim", "2", "--no-eval", "--out", model)
+	require.Equal(t, exitOK, code, stderr)
+
+	out := t.TempDir()
+	plain, logged := filepath.Join(out, "plain.npy"), filepath.Join(out, "logged.npy")
+	code, _, stderr = runCmd("embed", model, "--data", dir, "--out", plain)
+	require.Equal(t, exitOK, code, stderr)
+	assert.NotContains(t, stderr, "decoding images", "a buffer gets no progress")
+
+	code, _, stderr = runLogged(t, 3*time.Second, "embed", model, "--data", dir, "--out", logged)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "nidim embed: reading image headers: ")
+	assert.Contains(t, stderr, "nidim embed: decoding images: ")
+	assert.Regexp(t, `nidim embed: read the images after \d+m\d+s\n`, stderr)
+	assert.Equal(t, readFile(t, plain), readFile(t, logged))
 }

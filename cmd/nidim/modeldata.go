@@ -518,7 +518,9 @@ func (c *modelCommand) input(m *dim.Model) (*inputRows, error) {
 // the samples, their labels (nil without class subdirectories) and the
 // image files.
 func (c *modelCommand) imageInput(m *dim.Model) (*tensor.Tensor, []int, []string, error) {
-	set, note, err := readImageDir("--data", *c.data, "", *c.threads, m.Config.Input, *c.model)
+	show, finish := startProgress(c.stderr, "nidim "+c.name+": ", readImagesDone)
+	set, note, err := readImageDir("--data", *c.data, "", *c.threads, m.Config.Input, *c.model, show)
+	finish()
 	printNote(c.stderr, "nidim "+c.name, note)
 	if err != nil {
 		return nil, nil, nil, err

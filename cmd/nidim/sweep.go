@@ -314,6 +314,7 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	}
 
 	df.threads = *threads
+	df.stderr, df.command = stderr, "nidim sweep"
 	train, test, dataNote, err := loadData(df, base.Seed)
 	if dataNote.images && base.Standardize {
 		// As in nidim train: --standardize declares feature vectors.

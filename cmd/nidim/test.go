@@ -320,22 +320,11 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 	if !priorGiven && allFinite(data) {
 		printNote(stderr, "nidim test", defaultPriorNote(path, data, "the tests compare them with N(0, I)"))
 	}
-	// On a terminal one line of stderr shows the battery's current step.
-	// A log file or pipe gets a plain line now and then, but only once the
-	// battery has run for progressLogDelay, so the stderr of short runs
-	// stays as it was.
-	var progress *progressLine
-	var logged *progressLog
-	if isTerminal(stderr) {
-		progress = &progressLine{w: stderr, prefix: "nidim test: "}
-		opts.Progress = progress.show
-	} else if _, isFile := stderr.(*os.File); isFile {
-		logged = newProgressLog(stderr, "nidim test: ")
-		opts.Progress = logged.show
-	}
+	// The battery's current step, on a terminal or in a log.
+	show, finish := startProgress(stderr, "nidim test: ", "the tests finished")
+	opts.Progress = show
 	report, err := stats.BuildReport(stats.Matrix{N: rows, D: cols, Data: data}, opts)
-	progress.clear()
-	logged.finish()
+	finish()
 	if err != nil {
 		msg := strings.TrimPrefix(err.Error(), "stats: ")
 		msg = strings.TrimPrefix(msg, "report: ")
@@ -462,6 +451,26 @@ func selectsMonteCarlo(tests []string, rows, cols int) bool {
 	})
 }
 
+// startProgress returns the function that shows the status of a long
+// step on stderr and the function that ends the display. On a terminal
+// one line shows the current status. Another file, such as a log or a
+// pipe, gets a plain line now and then, but only once the step has run
+// for progressLogDelay, so that the stderr of short runs stays as it
+// was. Its last line then gives finished and the time taken. Writers
+// that are not files, such as buffers in tests, get nothing, and show is
+// then nil.
+func startProgress(stderr io.Writer, prefix, finished string) (show func(string), finish func()) {
+	if isTerminal(stderr) {
+		line := &progressLine{w: stderr, prefix: prefix}
+		return line.show, line.clear
+	}
+	if _, isFile := stderr.(*os.File); isFile {
+		logged := newProgressLog(stderr, prefix, finished)
+		return logged.show, logged.finish
+	}
+	return nil, func() {}
+}
+
 // progressLine shows a status on one terminal line, each new status
 // replacing the last one.
 type progressLine struct {
@@ -510,11 +519,12 @@ var progressTicks = func() (<-chan time.Time, func()) {
 // that a step whose status stays the same for minutes still shows that
 // the run goes on.
 type progressLog struct {
-	w      io.Writer
-	prefix string
-	start  time.Time
-	done   chan struct{} // closed by finish to stop the goroutine
-	exited chan struct{} // closed by the goroutine when it returns
+	w        io.Writer
+	prefix   string
+	finished string // the start of the last line, such as "the tests finished"
+	start    time.Time
+	done     chan struct{} // closed by finish to stop the goroutine
+	exited   chan struct{} // closed by the goroutine when it returns
 
 	mu      sync.Mutex // guards the fields below and writes to w
 	status  string
@@ -524,9 +534,9 @@ type progressLog struct {
 
 // newProgressLog starts a progress log on w and its goroutine, which
 // finish stops.
-func newProgressLog(w io.Writer, prefix string) *progressLog {
+func newProgressLog(w io.Writer, prefix, finished string) *progressLog {
 	now := progressClock()
-	p := &progressLog{w: w, prefix: prefix, start: now, next: now.Add(progressLogDelay),
+	p := &progressLog{w: w, prefix: prefix, finished: finished, start: now, next: now.Add(progressLogDelay),
 		done: make(chan struct{}), exited: make(chan struct{})}
 	ticks, stop := progressTicks()
 	go func() {
@@ -574,7 +584,7 @@ func (p *progressLog) finish() {
 	close(p.done)
 	<-p.exited
 	if p.written {
-		fmt.Fprintf(p.w, "%sthe tests finished after %s\n", p.prefix, progressClock().Sub(p.start).Round(time.Second))
+		fmt.Fprintf(p.w, "%s%s after %s\n", p.prefix, p.finished, progressClock().Sub(p.start).Round(time.Second))
 	}
 }
 

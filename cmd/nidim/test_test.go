@@ -647,10 +647,16 @@ func TestCommandTestNotesMaxReplicatesBelowStop(t *testing.T) {
 	assert.NotContains(t, stderr, "stops once")
 }
 
-// runTestLogged runs nidim test with stderr in a file, as under 2>log,
+// runTestLogged runs nidim test as runLogged does.
+func runTestLogged(t *testing.T, step time.Duration, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	return runLogged(t, step, append([]string{"test"}, args...)...)
+}
+
+// runLogged runs nidim with args and stderr in a file, as under 2>log,
 // with a clock that advances by step on every reading and no ticks, and
 // returns the exit status, stdout and the file's contents.
-func runTestLogged(t *testing.T, step time.Duration, args ...string) (code int, stdout, stderr string) {
+func runLogged(t *testing.T, step time.Duration, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	log, err := os.Create(filepath.Join(t.TempDir(), "stderr.log"))
 	require.NoError(t, err)
@@ -665,7 +671,7 @@ func runTestLogged(t *testing.T, step time.Duration, args ...string) (code int, 
 	defer func() { progressClock, progressTicks = savedClock, savedTicks }()
 
 	var out bytes.Buffer
-	code = run(append([]string{"test"}, args...), &out, log)
+	code = run(args, &out, log)
 	logged, err := os.ReadFile(log.Name())
 	require.NoError(t, err)
 	return code, out.String(), string(logged)
@@ -721,7 +727,7 @@ func TestProgressLogRepeatsStatusOnTicks(t *testing.T) {
 	defer func() { progressClock, progressTicks = savedClock, savedTicks }()
 
 	var log bytes.Buffer
-	p := newProgressLog(&log, "nidim test: ")
+	p := newProgressLog(&log, "nidim test: ", "the tests finished")
 	ticks <- start.Add(2 * time.Second) // no status yet
 	now = start.Add(3 * time.Second)
 	p.show("step 1 of 1: energy, 10 of at most 200 replicates") // within the first 5 s

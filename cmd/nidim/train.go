@@ -384,6 +384,10 @@ type dataFlags struct {
 	// threads is the --threads of the command, the number of goroutines
 	// that decode a directory of images, 0 for all cores.
 	threads int
+	// stderr and command (such as "nidim train") show the progress of
+	// reading a directory of images; stderr is nil for none.
+	stderr  io.Writer
+	command string
 }
 
 func (d *dataFlags) register(fs *flag.FlagSet) {
@@ -716,6 +720,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 
 	df.forCheckpoint = *resume != ""
 	df.threads = cfg.Threads
+	df.stderr, df.command = stderr, "nidim train"
 	train, test, dataNote, err := loadData(df, cfg.Seed)
 	if dataNote.images && cfg.Standardize {
 		// --standardize applies to feature vectors only, so the user

@@ -227,6 +227,10 @@ type Options struct {
 	// Threads is the number of goroutines that decode the images, or 0
 	// (or less) for GOMAXPROCS. The result is the same for every count.
 	Threads int
+	// Progress, when not nil, receives the status of the reading, such
+	// as "decoding images: 1200 of 4000", whenever the share done grows
+	// by a percent. It is called from one goroutine at a time.
+	Progress func(status string)
 }
 
 // Set is a data set read from an image directory.
@@ -274,12 +278,14 @@ func (l *Listing) Load(opt Options) (*Set, error) {
 	}
 	resize := opt.Height > 0 && opt.Width > 0
 	headers := make([]Header, len(l.Paths))
+	report := newProgressReport(opt.Progress, "reading image headers", len(l.Paths))
 	for i, path := range l.Paths {
 		h, err := readHeader(path)
 		if err != nil {
 			return nil, err
 		}
 		headers[i] = h
+		report.done(i + 1)
 	}
 	height, width := opt.Height, opt.Width
 	if !resize {

@@ -20,6 +20,9 @@ func (l *Listing) readRows(headers []Header, height, width, threads int, opt Opt
 	var next atomic.Int64
 	var failed atomic.Int64 // the lowest index that failed, or n
 	failed.Store(int64(n))
+	report := newProgressReport(opt.Progress, "decoding images", n)
+	var reportMu sync.Mutex
+	decoded := 0
 
 	var wg sync.WaitGroup
 	for range threads {
@@ -32,6 +35,10 @@ func (l *Listing) readRows(headers []Header, height, width, threads int, opt Opt
 				pixels, colour, err := l.readRow(int(i), headers[i], height, width, opt)
 				if err == nil {
 					rows.write(int(i), pixels, colour)
+					reportMu.Lock()
+					decoded++
+					report.done(decoded)
+					reportMu.Unlock()
 					continue
 				}
 				errs[i] = err
@@ -132,4 +139,31 @@ func (b *rowBuffer) widen() {
 		}
 	}
 	b.x, b.channels = wide, 3
+}
+
+// progressReport passes the status of a step over total items to
+// Options.Progress each time the share done grows by a percent.
+type progressReport struct {
+	show    func(status string)
+	step    string
+	total   int
+	percent int // the share last shown, or -1
+}
+
+// newProgressReport returns the report of step to show, which may be
+// nil for none.
+func newProgressReport(show func(string), step string, total int) *progressReport {
+	return &progressReport{show: show, step: step, total: total, percent: -1}
+}
+
+// done reports that n of the total items are done. The caller
+// serializes the calls.
+func (r *progressReport) done(n int) {
+	if r.show == nil {
+		return
+	}
+	if p := 100 * n / r.total; p > r.percent {
+		r.percent = p
+		r.show(fmt.Sprintf("%s: %d of %d", r.step, n, r.total))
+	}
 }

@@ -451,3 +451,23 @@ func TestLoadMemoryCountsWidening(t *testing.T) {
 	_, err = Load(dir, opt)
 	assert.NoError(t, err)
 }
+
+// Progress receives each percent of the headers and of the decoding
+// once, in order, and ends at the total, at any goroutine count.
+func TestLoadProgress(t *testing.T) {
+	dir := t.TempDir()
+	for i := range 250 {
+		writePNG(t, filepath.Join(dir, fmt.Sprintf("%03d.png", i)), grayImage(4, 4, i))
+	}
+	for _, threads := range []int{1, 3} {
+		var statuses []string
+		_, err := Load(dir, Options{Threads: threads, Progress: func(s string) { statuses = append(statuses, s) }})
+		require.NoError(t, err)
+		require.Len(t, statuses, 202, "threads %d: 0 to 100 percent of two steps, from the first item", threads)
+		assert.Equal(t, "reading image headers: 1 of 250", statuses[0])
+		assert.Equal(t, "reading image headers: 3 of 250", statuses[1], "1%% is 2.5 files")
+		assert.Equal(t, "reading image headers: 250 of 250", statuses[100])
+		assert.Equal(t, "decoding images: 1 of 250", statuses[101])
+		assert.Equal(t, "decoding images: 250 of 250", statuses[201])
+	}
+}
