@@ -241,6 +241,9 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	prior, _ := cfg.NewPrior()
 	capacity, twoView, lnB := prior.Capacity(cfg.Dim), prior.TwoViewMI(cfg.Dim), math.Log(float64(cfg.Batch))
 	if !*asJSON {
+		// Saved reports of several models name theirs.
+		fmt.Fprintf(stdout, "model %s: %s prior, d = %d, %s, %s encoder, %s critic, %s loss, %d of %s\n",
+			*c.model, cfg.Prior, cfg.Dim, channelText(&cfg), cfg.Encoder, cfg.Critic, cfg.Loss, m.Epoch, plural(cfg.Epochs, "epoch", "epochs"))
 		if err := ev.write(stdout, capacityText(capacity, twoView, cfg.NoiseViews), capacity, lnB); err != nil {
 			return c.fail(exitFail, "%v", err)
 		}

@@ -2307,3 +2307,13 @@ func TestTrainSummaryNamesViews(t *testing.T) {
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stderr, "samples of shape [6], views with feature noise 0.1; batch 24")
 }
+
+// The text report of nidim eval starts with the model and its settings,
+// so that saved reports of several models can be told apart.
+func TestEvalNamesModelSettings(t *testing.T) {
+	data, labels, model := trainTinyModel(t, "--sigma", "0.7")
+	code, stdout, stderr := runCmd("eval", model, "--data", data, "--labels", labels)
+	require.Equal(t, exitOK, code, stderr)
+	first, _, _ := strings.Cut(stdout, "\n")
+	assert.Equal(t, "model "+model+": gaussian prior, d = 2, sigma = 0.7 on one view, mlp encoder, euclidean critic, infonce-rows loss, 1 of 1 epoch", first)
+}

@@ -859,16 +859,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	prior0, _ := cfg.NewPrior()
 	if !*asJSON {
 		// From cfg, not the flag: a resumed model has its own setting.
-		// Without channel noise the level only scales the initial
-		// temperature, and after --sigma 0 or --eps 0 it is the default,
-		// which the user did not give.
-		channel := "no channel noise"
-		switch cfg.NoiseViews {
-		case 1:
-			channel = fmt.Sprintf("%s = %g on one view", levelName(cfg.Prior), cfg.NoiseLevel())
-		case 2:
-			channel = fmt.Sprintf("%s = %g on both views", levelName(cfg.Prior), cfg.NoiseLevel())
-		}
+		channel := channelText(&cfg)
 		recipeNote := ""
 		if recipeUsed != "" {
 			recipeNote = recipeUsed + " recipe, "
@@ -2253,6 +2244,20 @@ func (b *progressBar) clear() {
 		fmt.Fprint(b.w, "\r\033[K")
 		b.drawn = false
 	}
+}
+
+// channelText describes the channel noise of cfg, such as "sigma = 0.5
+// on one view". Without channel noise the level only scales the initial
+// temperature, and after --sigma 0 or --eps 0 it is the default, which
+// the user did not give, so it is left out.
+func channelText(cfg *dim.Config) string {
+	switch cfg.NoiseViews {
+	case 1:
+		return fmt.Sprintf("%s = %g on one view", levelName(cfg.Prior), cfg.NoiseLevel())
+	case 2:
+		return fmt.Sprintf("%s = %g on both views", levelName(cfg.Prior), cfg.NoiseLevel())
+	}
+	return "no channel noise"
 }
 
 // viewsText describes the views that cfg draws for samples of the given
