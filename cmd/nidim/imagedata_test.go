@@ -154,7 +154,7 @@ func TestImageFolderErrors(t *testing.T) {
 	code, _, stderr = runCmd("train", "--data", empty, "--epochs", "1", "--no-eval")
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, stderr, "--data "+empty+" contains neither the MNIST-style IDX files (train-images-idx3-ubyte,")
-	assert.Contains(t, stderr, "nor image files (.png, .jpg, .jpeg or .gif), directly or in one subdirectory per class; pass a directory with one of the two.\n")
+	assert.Contains(t, stderr, "nor image files (.png, .jpg, .jpeg, .jpe, .jfif or .gif), directly or in one subdirectory per class; pass a directory with one of the two.\n")
 
 	// Photos in formats that nidim does not read are counted and named.
 	phone := t.TempDir()
@@ -239,7 +239,7 @@ func TestImageFolderColourNote(t *testing.T) {
 	model := filepath.Join(t.TempDir(), "m.safetensors")
 	code, _, stderr := runCmd("train", "--data", dir, "--epochs", "1", "--batch", "4", "--dim", "2", "--no-eval", "--out", model)
 	require.Equal(t, exitOK, code, stderr)
-	assert.Contains(t, stderr, "nidim train: note: --data "+dir+": skipped 1 entry that nidim does not read: files other than .png, .jpg, .jpeg or .gif, hidden entries (names that start with a dot, such as .DS_Store) and directories inside class directories. "+
+	assert.Contains(t, stderr, "nidim train: note: --data "+dir+": skipped 1 entry that nidim does not read: files other than .png, .jpg, .jpeg, .jpe, .jfif or .gif, hidden entries (names that start with a dot, such as .DS_Store) and directories inside class directories. "+
 		"1 of the 10 images have colour, so every image has 3 channels (red, green, blue; alpha is dropped), and the 9 grayscale ones have three equal channels\n")
 	assert.Contains(t, stderr, "samples of shape [3 8 8]")
 

@@ -200,29 +200,30 @@ Data and output:
                        row. So is an .npy array of more dimensions, such as (N,
                        H, W): --image-shape makes its rows images. A directory
                        of images holds PNG, JPEG or GIF files (.png, .jpg,
-                       .jpeg, .gif, any case): one subdirectory per class, the
-                       classes numbered 0, 1, 2, ... in sorted name order (in
-                       numeric order when every name is a number, so that a
-                       directory 3 gets label 3 when the names run from 0), or
-                       the files directly in it, unlabelled; not both. Its rows
-                       are the files in that order, sorted within each class.
-                       Other files and hidden entries (names starting with a
-                       dot) are skipped, and a note counts them; symbolic links
-                       are followed. Pixels are scaled to [0, 1]. Grayscale
-                       images give 1 channel; if any image has colour (a pixel
-                       whose red, green and blue differ) every image gets 3
-                       (red, green, blue), and a note says so. Alpha is dropped,
-                       and an animated GIF gives its first frame. A JPEG is
-                       turned upright by its EXIF orientation, as image viewers
-                       show it, and a note counts those turned. The directory is
-                       split like a matrix file, with --test-fraction and
-                       --seed, and the checkpoint stores the sample shape C,H,W,
-                       which embed, score and eval read the directory in, and
-                       the class names, by which embed and score number the
-                       classes of other directories. A file that does not decode
-                       is an error naming it, and so is a set of images whose
-                       size, read from the headers before decoding, would not
-                       fit in memory
+                       .jpeg, .jpe, .jfif, .gif, any case): one subdirectory
+                       per class, the classes numbered 0, 1, 2, ... in sorted
+                       name order (in numeric order when every name is a
+                       number, so that a directory 3 gets label 3 when the
+                       names run from 0), or the files directly in it,
+                       unlabelled; not both. Its rows are the files in that
+                       order, sorted within each class. Other files and hidden
+                       entries (names starting with a dot) are skipped, and a
+                       note counts them; symbolic links are followed. Pixels
+                       are scaled to [0, 1]. Grayscale images give 1 channel;
+                       if any image has colour (a pixel whose red, green and
+                       blue differ) every image gets 3 (red, green, blue), and
+                       a note says so. Alpha is dropped, and an animated GIF
+                       gives its first frame. A JPEG is turned upright by its
+                       EXIF orientation, as image viewers show it, and a note
+                       counts those turned. The directory is split like a
+                       matrix file, with --test-fraction and --seed, and the
+                       checkpoint stores the sample shape C,H,W, which embed,
+                       score and eval read the directory in, and the class
+                       names, by which embed and score number the classes of
+                       other directories. A file that does not decode is an
+                       error naming it, and so is a set of images whose size,
+                       read from the headers before decoding, would not fit in
+                       memory
   --labels FILE        class labels for a matrix --data, one per row, as
                        class numbers 0, 1, 2, ... up to 1000000 (not names)
                        (default: none, which skips the probe and kNN)

@@ -42,10 +42,10 @@ import (
 
 // Extensions are the file extensions read as images, compared without
 // regard to case.
-var Extensions = []string{".png", ".jpg", ".jpeg", ".gif"}
+var Extensions = []string{".png", ".jpg", ".jpeg", ".jpe", ".jfif", ".gif"}
 
 // ExtensionList is Extensions for messages.
-const ExtensionList = ".png, .jpg, .jpeg or .gif"
+const ExtensionList = ".png, .jpg, .jpeg, .jpe, .jfif or .gif"
 
 // IsImageName reports whether name has one of Extensions.
 func IsImageName(name string) bool {

@@ -41,7 +41,7 @@ func writePNG(t *testing.T, path string, img image.Image) {
 
 func TestListLabelledOrder(t *testing.T) {
 	dir := t.TempDir()
-	for _, p := range []string{"dog/b.png", "dog/a.jpg", "cat/2.gif", "cat/1.PNG"} {
+	for _, p := range []string{"dog/b.png", "dog/a.jpg", "dog/c.jfif", "dog/d.JPE", "cat/2.gif", "cat/1.PNG"} {
 		writePNG(t, filepath.Join(dir, p), grayImage(2, 2, 0))
 	}
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "cat", "notes.txt"), nil, 0o644))
@@ -50,8 +50,8 @@ func TestListLabelledOrder(t *testing.T) {
 	l, err := List(dir)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"cat", "dog"}, l.Classes)
-	assert.Equal(t, []int{0, 0, 1, 1}, l.Labels)
-	want := []string{"cat/1.PNG", "cat/2.gif", "dog/a.jpg", "dog/b.png"}
+	assert.Equal(t, []int{0, 0, 1, 1, 1, 1}, l.Labels)
+	want := []string{"cat/1.PNG", "cat/2.gif", "dog/a.jpg", "dog/b.png", "dog/c.jfif", "dog/d.JPE"}
 	for i, p := range want {
 		assert.Equal(t, filepath.Join(dir, p), l.Paths[i])
 	}
@@ -116,7 +116,7 @@ func TestListLayoutErrors(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(emptyClass, "dog", "IMG_0002.HEIC"), []byte("data"), 0o644))
 	_, err = List(emptyClass)
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "class directory "+filepath.Join(emptyClass, "dog")+" contains no image files (.png, .jpg, .jpeg or .gif), only 2 skipped entries (files of other types, such as HEIC or WebP photos, and hidden files); convert its images to PNG or JPEG, or remove it")
+	assert.Contains(t, err.Error(), "class directory "+filepath.Join(emptyClass, "dog")+" contains no image files (.png, .jpg, .jpeg, .jpe, .jfif or .gif), only 2 skipped entries (files of other types, such as HEIC or WebP photos, and hidden files); convert its images to PNG or JPEG, or remove it")
 }
 
 func TestContains(t *testing.T) {
