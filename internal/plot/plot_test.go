@@ -557,3 +557,26 @@ func TestLinePointLabels(t *testing.T) {
 		}
 	}
 }
+
+// A constant value gets an axis of a tenth of its magnitude on each side,
+// with labels that tell the ticks apart, so that one accuracy of 0.45
+// does not get an axis of negative accuracies. Zero gets plus and minus 1.
+func TestViewRangeConstant(t *testing.T) {
+	for _, c := range []struct{ v, lo, hi float64 }{
+		{0.45, 0.405, 0.495},
+		{-3, -3.3, -2.7},
+		{2e-9, 1.8e-9, 2.2e-9},
+		{0, -1, 1},
+	} {
+		lo, hi := viewRange(c.v, c.v, 0.04)
+		assert.InDelta(t, c.lo, lo, 1e-12*math.Max(1, math.Abs(c.v)), "lower end for %v", c.v)
+		assert.InDelta(t, c.hi, hi, 1e-12*math.Max(1, math.Abs(c.v)), "upper end for %v", c.v)
+		step := tickStep(lo, hi, 5)
+		ticks := ticksAt(lo, hi, step)
+		assert.GreaterOrEqual(t, len(ticks), 2, "ticks for %v", c.v)
+		labels := tickLabels(ticks, step)
+		for i := 1; i < len(labels); i++ {
+			assert.NotEqual(t, labels[i-1], labels[i], "labels for %v", c.v)
+		}
+	}
+}

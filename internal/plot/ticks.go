@@ -32,12 +32,16 @@ const minSpan = 1e-200
 // magnitude at most maxMagnitude: the span widened by margin (a fraction of
 // it) on each side. A span that is empty, below minSpan, or negligible
 // against the values becomes an interval around its centre of half-width
-// max(1, a tenth of its magnitude), so that a constant sample still gets
-// readable ticks.
+// a tenth of its magnitude, or 1 around 0, so that a constant sample still
+// gets readable ticks, and a single accuracy of 0.45 an axis from 0.405 to
+// 0.495 rather than one with negative accuracies.
 func viewRange(lo, hi, margin float64) (float64, float64) {
 	scale := math.Max(math.Abs(lo), math.Abs(hi))
 	if hi-lo <= 1e-9*scale || hi-lo < minSpan {
-		half := math.Max(scale*0.1, 1)
+		half := scale * 0.1
+		if half < minSpan {
+			half = 1
+		}
 		mid := lo/2 + hi/2
 		return mid - half, mid + half
 	}
