@@ -233,8 +233,11 @@ Data and output:
   --image-size HxW     resize every image of a directory of images to height H
                        and width W, such as 28x28, with an area-averaging
                        filter: each output pixel is the mean of the source
-                       area it covers (default: the size of the first image;
-                       an image of another size is then an error)
+                       area it covers. The whole image is scaled, without
+                       cropping, so an image of another aspect ratio is
+                       squeezed: crop the files first to keep their shapes
+                       (default: the size of the first image; an image of
+                       another size is then an error)
   --test-fraction F    share of a matrix --data or a directory of images held
                        out for testing (default 0.1). The rows are shuffled
                        with --seed and the last F x rows, rounded, are held
