@@ -187,9 +187,13 @@ type OODResult struct {
 // training inputs, whose embeddings are the reference set, and k and the
 // metric of KNNScorer.
 type KNNOptions struct {
-	Train  *tensor.Tensor
-	K      int
-	Metric Metric
+	Train *tensor.Tensor
+	// TrainEmbeddings, when not nil, are the embeddings of Train by
+	// m.Embed with EmbedChunkRows, which the caller has already computed,
+	// so that they are not computed again.
+	TrainEmbeddings *tensor.Tensor
+	K               int
+	Metric          Metric
 }
 
 // KNNEvaluation is the calibration of the conformal p-values of the kNN
@@ -307,9 +311,12 @@ func EvaluateOutliersWith(m *Model, x *tensor.Tensor, shape []int, seed uint64, 
 // the kNN scores of all rows of x, and the calibration of the p-values of
 // the second half.
 func evaluateKNN(m *Model, x *tensor.Tensor, knn *KNNOptions) (*KNNScorer, []float64, *KNNEvaluation, error) {
-	zTrain, err := m.Embed(knn.Train, EmbedChunkRows)
-	if err != nil {
-		return nil, nil, nil, err
+	zTrain := knn.TrainEmbeddings
+	if zTrain == nil {
+		var err error
+		if zTrain, err = m.Embed(knn.Train, EmbedChunkRows); err != nil {
+			return nil, nil, nil, err
+		}
 	}
 	zTest, err := m.Embed(x, EmbedChunkRows)
 	if err != nil {

@@ -1469,6 +1469,9 @@ type evalResult struct {
 	// there is no capacity, so no capacity gap.
 	NoiseViews int
 	Report     *stats.Report
+	// zTrain are the embeddings of the training split, which nidim eval
+	// reuses for the kNN outlier score.
+	zTrain *tensor.Tensor
 }
 
 // evaluate embeds both splits without noise and computes the test MI
@@ -1496,6 +1499,7 @@ func evaluate(m *dim.Model, train, test *dim.Dataset, k int, metric dim.Metric, 
 	if err != nil {
 		return nil, err
 	}
+	res.zTrain = zTrain
 	zTest, err := m.Embed(test.X, dim.EmbedChunkRows)
 	if err != nil {
 		return nil, err
