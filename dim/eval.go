@@ -131,6 +131,7 @@ func nearestNeighbors(train, test *tensor.Tensor, k int, metric Metric, newVisit
 				}
 			}
 			for i := 0; i < tm; i++ {
+				fillNeighbors(bestIdx[i*k : (i+1)*k])
 				visit(t0+i, bestIdx[i*k:(i+1)*k])
 			}
 		}
@@ -154,6 +155,30 @@ func ProbeAndKNN(zTrain *tensor.Tensor, trainLabels []int, zTest *tensor.Tensor,
 		return 0, 0, err
 	}
 	return probe, Accuracy(pred, testLabels), nil
+}
+
+// fillNeighbors fills the empty slots (-1) at the end of the neighbor
+// list bi with the earliest training rows not in it. A slot stays empty
+// when fewer than k scores exceed -Inf, which happens when float32 scores
+// overflow to -Inf or NaN: |b|^2 does for a training row longer than
+// about 1.8e19, and <a, b> when the two lengths multiply to more than
+// about 1.7e38. Those rows rank last, tied, so the earlier rows come
+// first as for other ties.
+func fillNeighbors(bi []int) {
+	if bi[len(bi)-1] >= 0 {
+		return
+	}
+	next := 0
+	for p, j := range bi {
+		if j >= 0 {
+			continue
+		}
+		for slices.Contains(bi[:p], next) {
+			next++
+		}
+		bi[p] = next
+		next++
+	}
 }
 
 // insertTop puts (s, idx) into the descending list (bs, bi), dropping the

@@ -71,6 +71,40 @@ func TestKNNDistancesMatchBruteForce(t *testing.T) {
 	}
 }
 
+// TestKNNDistancesOverflow checks a query whose float32 ranking scores
+// all overflow to -Inf: the neighbors are then the first k reference
+// rows, and the float64 distances stay finite.
+func TestKNNDistancesOverflow(t *testing.T) {
+	const d, k = 4, 5
+	ref := tensor.New(50, d)
+	for i := range ref.Data {
+		ref.Data[i] = 0.1 * float32(i%7)
+	}
+	query := tensor.New(1, d)
+	for i := range query.Data {
+		query.Data[i] = -3e38
+	}
+	s := &KNNScorer{K: k, Metric: MetricEuclidean, Reference: ref}
+	got, err := s.Distances(query)
+	require.NoError(t, err)
+	want := 0.0
+	for j := range k {
+		want = max(want, distance64(query.Data, ref.Data[j*d:(j+1)*d], MetricEuclidean))
+	}
+	assert.Equal(t, []float64{want}, got)
+	assert.InDelta(t, 6e38, got[0], 1e32)
+
+	labels := make([]int, 50)
+	for i := range labels {
+		labels[i] = i % 3
+	}
+	pred, err := KNNClassify(ref, labels, query, k, MetricEuclidean)
+	require.NoError(t, err)
+	// Rows 0 to 4 have labels 0, 1, 2, 0, 1: a tie between 0 and 1, which
+	// goes to the first of them.
+	assert.Equal(t, []int{0}, pred)
+}
+
 func TestKNNScorePValues(t *testing.T) {
 	ref, err := tensor.FromSlice([]float32{0, 0}, 1, 2)
 	require.NoError(t, err)
