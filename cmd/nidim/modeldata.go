@@ -495,7 +495,7 @@ func (c *modelCommand) input(m *dim.Model) (*inputRows, error) {
 		if in.numbers, err = matrixSplitRows(*c.data, *c.model, m, x, split); err != nil {
 			return nil, err
 		}
-		in.x = selectRows(x, in.numbers)
+		in.x = dim.SelectRows(x, in.numbers)
 		if in.labels != nil {
 			in.labels = make([]int, len(in.numbers))
 			for i, r := range in.numbers {
@@ -579,7 +579,7 @@ func matrixSplitRows(data, path string, m *dim.Model, x *tensor.Tensor, split st
 		if len(shape) == 0 {
 			shape = []int{cols}
 		}
-		train := &dim.Dataset{X: selectRows(x, trainRows), Shape: shape}
+		train := &dim.Dataset{X: dim.SelectRows(x, trainRows), Shape: shape}
 		if fp := train.Fingerprint(); fp != m.Data {
 			return nil, fmt.Errorf("--data %s is not the %s %s was trained on, or its rows are in another order: its training split is %s, but the model was trained on %s, so --split %s would select other rows than training did; pass the --data it was trained on, %s",
 				shellQuote(data), kind, path, fp, m.Data, split, advice)
@@ -593,16 +593,6 @@ func matrixSplitRows(data, path string, m *dim.Model, x *tensor.Tensor, split st
 	picked = slices.Clone(picked)
 	slices.Sort(picked)
 	return picked, nil
-}
-
-// selectRows returns the rows of x with the given numbers, in that order.
-func selectRows(x *tensor.Tensor, numbers []int) *tensor.Tensor {
-	cols := x.Shape[1]
-	out := tensor.New(len(numbers), cols)
-	for i, r := range numbers {
-		copy(out.Data[i*cols:(i+1)*cols], x.Data[r*cols:(r+1)*cols])
-	}
-	return out
 }
 
 // scaleNote returns the note for values, read from the --data path data,
