@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/nidim/nidim/dim"
@@ -85,6 +86,21 @@ func encodeGIF(t testing.TB, img image.Image) []byte {
 	return b.Bytes()
 }
 
+// withOrientation returns the JPEG file data with an EXIF segment after
+// its start-of-image marker whose first directory holds the orientation
+// tag with value o, in big-endian byte order.
+func withOrientation(data []byte, o uint16) []byte {
+	tiff := []byte{'M', 'M', 0, 42, 0, 0, 0, 8, 0, 1}  // one entry at offset 8
+	tiff = binary.BigEndian.AppendUint16(tiff, 0x0112) // orientation
+	tiff = binary.BigEndian.AppendUint16(tiff, 3)      // SHORT
+	tiff = binary.BigEndian.AppendUint32(tiff, 1)      // one value
+	tiff = binary.BigEndian.AppendUint16(tiff, o)
+	tiff = append(tiff, 0, 0, 0, 0, 0, 0) // padding and no next directory
+	body := append([]byte("Exif\x00\x00"), tiff...)
+	segment := binary.BigEndian.AppendUint16([]byte{0xff, 0xe1}, uint16(2+len(body)))
+	return slices.Concat(data[:2], segment, body, data[2:])
+}
+
 // folderRow reads file as the only image of a directory, as "nidim
 // embed --data DIR" reads it for the model at path.
 func folderRow(t testing.TB, path, name string, file []byte) []float32 {
@@ -117,6 +133,10 @@ func TestEmbedImageMatchesFolder(t *testing.T) {
 		{"colour jpeg", mediaJPEG, "a.jpg", rgb, encodeJPEG(t, testImage(12, 10, true))},
 		{"gray png for rgb model", mediaPNG, "a.png", rgb, encodePNG(t, testImage(6, 5, false))},
 		{"jpeg sent as png", mediaPNG, "a.jpg", gray, encodeJPEG(t, testImage(6, 5, false))},
+		// Stored 5 high and 6 wide, shown 6 high and 5 wide.
+		{"jpeg turned by exif", mediaJPEG, "a.jpg", gray, withOrientation(encodeJPEG(t, testImage(5, 6, false)), 6)},
+		{"jpeg mirrored by exif", mediaJPEG, "a.jpg", gray, withOrientation(encodeJPEG(t, testImage(6, 5, false)), 2)},
+		{"colour jpeg turned by exif, resized", mediaJPEG, "a.jpg", rgb, withOrientation(encodeJPEG(t, testImage(10, 12, true)), 8)},
 	}
 	servers := map[string]string{}
 	for _, path := range []string{gray, rgb} {
