@@ -383,3 +383,43 @@ func TestLoadModelInvalidClassNames(t *testing.T) {
 		assert.ErrorContains(t, err, "invalid class name metadata", text)
 	}
 }
+
+// A model trained with the dv loss resumes from its epoch checkpoint to
+// the run it came from, and its exported copy loads with the loss and
+// gives the same embeddings.
+func TestDVCheckpointResumeAndExport(t *testing.T) {
+	data := vectorData(256)
+	cfg := resumeConfig()
+	cfg.Loss = BoundDV
+	dir := t.TempDir()
+	path := filepath.Join(dir, "epoch2.safetensors")
+	want, _, err := Train(context.Background(), cfg, data, func(p Progress) {
+		if p.EpochDone && p.Epoch == 2 {
+			require.NoError(t, p.Model.Save(path))
+		}
+	})
+	require.NoError(t, err)
+
+	back, err := LoadModel(path)
+	require.NoError(t, err)
+	assert.Equal(t, BoundDV, back.Config.Loss)
+	got, h, err := Continue(context.Background(), back, data, nil)
+	require.NoError(t, err)
+	require.Len(t, h.Epochs, 2, "epochs 3 and 4 run after the checkpoint")
+	requireSameCheckpoint(t, want, got)
+
+	source, exportPath := filepath.Join(dir, "final.safetensors"), filepath.Join(dir, "export.safetensors")
+	require.NoError(t, want.Save(source))
+	e, err := ReadExport(source)
+	require.NoError(t, err)
+	require.NoError(t, e.Write(exportPath))
+	exported, err := LoadModel(exportPath)
+	require.NoError(t, err)
+	assert.Equal(t, BoundDV, exported.Config.Loss)
+	assert.True(t, exported.Exported)
+	wantZ, err := want.Embed(data.X, 100)
+	require.NoError(t, err)
+	gotZ, err := exported.Embed(data.X, 100)
+	require.NoError(t, err)
+	assert.Equal(t, wantZ.Data, gotZ.Data)
+}
