@@ -239,3 +239,35 @@ func BenchmarkKNNScore(b *testing.B) {
 	}
 	b.ReportMetric(float64(nRef)*float64(nTest)*float64(b.N)/b.Elapsed().Seconds(), "pairs/s")
 }
+
+// CalibrationTest rejects scores drawn like the calibration scores at
+// about its level. The one-sample test of their p-values against U(0, 1)
+// rejected about 30 % of such runs at 0.05, because the p-values share
+// the calibration set.
+func TestKNNCalibrationTestLevel(t *testing.T) {
+	const runs, n = 200, 400
+	rng := tensor.NewRNG(9)
+	draw := func() []float64 {
+		x := make([]float64, n)
+		for i := range x {
+			x[i] = rng.NormFloat64()
+		}
+		return x
+	}
+	rejected := 0
+	for range runs {
+		calibration := draw()
+		slices.Sort(calibration)
+		s := &KNNScorer{Calibration: calibration}
+		r, err := s.CalibrationTest(draw())
+		require.NoError(t, err)
+		if r.PValue <= 0.05 {
+			rejected++
+		}
+	}
+	// Binomial(200, 0.05) or less, as the test is conservative with
+	// discrete statistics: mean 10, sd 3.1.
+	t.Logf("%d of %d runs rejected at 0.05", rejected, runs)
+	assert.LessOrEqual(t, rejected, 22)
+	assert.GreaterOrEqual(t, rejected, 2)
+}

@@ -198,16 +198,18 @@ type KNNOptions struct {
 
 // KNNEvaluation is the calibration of the conformal p-values of the kNN
 // outlier score. The test split is halved by HalveRows with the model's
-// seed: the first half calibrates, and the p-values of the second half,
-// which a correct calibration makes uniform, are tested here.
+// seed: the first half calibrates, and the scores of the second half are
+// tested against the calibration scores, because the p-values are valid
+// when the two are exchangeable.
 type KNNEvaluation struct {
 	K           int    `json:"k"`
 	Metric      Metric `json:"metric"`
 	Reference   int    `json:"reference_n"`   // training embeddings
 	Calibration int    `json:"calibration_n"` // test embeddings that calibrate
 	Evaluated   int    `json:"evaluated_n"`   // test embeddings whose p-values are tested
-	// CalibrationKS is the Kolmogorov-Smirnov distance of the p-values of
-	// the evaluated half to U(0, 1) and its p-value.
+	// CalibrationKS and CalibrationP are the statistic and p-value of
+	// KNNScorer.CalibrationTest on the scores of the evaluated half: the
+	// two-sample Kolmogorov-Smirnov test against the calibration scores.
 	CalibrationKS float64 `json:"calibration_ks"`
 	CalibrationP  float64 `json:"calibration_p_value"`
 	RejectedAt01  float64 `json:"rejected_at_0_01"` // share of the evaluated p-values <= 0.01
@@ -331,11 +333,11 @@ func evaluateKNN(m *Model, x *tensor.Tensor, knn *KNNOptions) (*KNNScorer, []flo
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	evalP := make([]float64, len(evalRows))
+	evalScores, evalP := make([]float64, len(evalRows)), make([]float64, len(evalRows))
 	for i, r := range evalRows {
-		evalP[i] = p[r]
+		evalScores[i], evalP[i] = scores[r], p[r]
 	}
-	ks, err := stats.KolmogorovSmirnov(evalP, stats.Uniform{A: 0, B: 1}, stats.TwoSided)
+	ks, err := scorer.CalibrationTest(evalScores)
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -319,3 +319,34 @@ func TestExceededByOnePercent(t *testing.T) {
 	assert.Equal(t, 98.0, exceededByOnePercent(x[201:]), "of the 99 values 0 to 98, none exceeds it")
 	assert.Equal(t, 7.0, exceededByOnePercent([]float64{7}))
 }
+
+// The kNN block of the evaluation calibrates on the first half of x by
+// HalveRows with the model's seed, and tests the scores of the second
+// half against the calibration scores.
+func TestEvaluateOutliersKNN(t *testing.T) {
+	m := tinyModel(t, "gaussian", 3)
+	train, x := randomRows(300, 5, 7), randomRows(120, 5, 8)
+	ev, err := EvaluateOutliersWith(m, x, []int{5}, 1, &KNNOptions{Train: train, K: 4, Metric: MetricEuclidean})
+	require.NoError(t, err)
+	require.NotNil(t, ev.KNN)
+
+	zTrain, err := m.Embed(train, 1000)
+	require.NoError(t, err)
+	zTest, err := m.Embed(x, 1000)
+	require.NoError(t, err)
+	calRows, evalRows := HalveRows(120, m.Config.Seed)
+	s, err := NewKNNScorer(zTrain, SelectRows(zTest, calRows), 4, MetricEuclidean)
+	require.NoError(t, err)
+	evalScores, evalP, err := s.Score(SelectRows(zTest, evalRows))
+	require.NoError(t, err)
+	ks, err := stats.KolmogorovSmirnov2(evalScores, s.Calibration)
+	require.NoError(t, err)
+
+	assert.Equal(t, 60, ev.KNN.Calibration)
+	assert.Equal(t, 60, ev.KNN.Evaluated)
+	assert.Equal(t, 300, ev.KNN.Reference)
+	assert.Equal(t, ks.Statistic, ev.KNN.CalibrationKS)
+	assert.Equal(t, ks.PValue, ev.KNN.CalibrationP)
+	assert.Equal(t, shareAtMost(evalP, 0.05), ev.KNN.RejectedAt05)
+	assert.Equal(t, shareAtMost(evalP, 0.01), ev.KNN.RejectedAt01)
+}

@@ -57,9 +57,11 @@ The same sets are scored by the kNN score of nidim score --method knn,
 the distance to the k-th nearest training embedding (--knn and
 --knn-metric, as for the classifier), with conformal p-values. Here the
 test split is halved with the model's seed: the first half calibrates the
-p-values, and those of the second half, which should follow U(0, 1), are
-tested. The AUROCs use the scores of the whole test split. A test split of
-fewer than 38 inputs leaves this score out.
+p-values, and the scores of the second half are compared with the
+calibration scores by the two-sample Kolmogorov-Smirnov test. Their
+p-values share the calibration set, so a test of them against U(0, 1)
+would reject valid ones too often. The AUROCs use the scores of the whole
+test split. A test split of fewer than 38 inputs leaves this score out.
 
 Flags:
   --model MODEL        checkpoint from nidim train (required, here or as

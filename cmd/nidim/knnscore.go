@@ -141,6 +141,30 @@ func knnInputNote(data, trainData string, splitGiven bool, split string) string 
 	}
 }
 
+// knnCalibrationLine summarizes the conformal p-values of nidim score
+// --method knn for inputs that should be exchangeable with the
+// calibration inputs. It compares the scores with the calibration scores
+// by the two-sample Kolmogorov-Smirnov test, because the p-values share
+// the calibration set, which makes a test of them against U(0, 1) reject
+// too often. Below 99 calibration inputs no p-value can reach 0.01, and
+// the expected share says so.
+func knnCalibrationLine(s *dim.KNNScorer, scores, p []float64) string {
+	k := 0
+	for _, v := range p {
+		if v <= 0.01 {
+			k++
+		}
+	}
+	nCal := len(s.Calibration)
+	line := fmt.Sprintf("p-values <= 0.01: %d of %d (%.2f%%, %.2f%% expected for in-distribution inputs with %d calibration inputs)",
+		k, len(p), 100*float64(k)/float64(len(p)), 100*dim.ConformalShare(0.01, nCal), nCal)
+	ks, err := s.CalibrationTest(scores)
+	if err != nil {
+		return line
+	}
+	return line + fmt.Sprintf("; two-sample Kolmogorov-Smirnov of the scores against the calibration scores: D = %.4f, p = %.3g", ks.Statistic, ks.PValue)
+}
+
 // ordinal returns n as an English ordinal number: 1st, 2nd, 3rd, 4th,
 // 11th, 21st and so on.
 func ordinal(n int) string {

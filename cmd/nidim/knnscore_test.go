@@ -2,10 +2,12 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"testing"
 
 	"github.com/nidim/nidim/dim"
+	"github.com/nidim/nidim/stats"
 	"github.com/nidim/nidim/tensor"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -70,6 +72,13 @@ func TestScoreKNNMatchesEmbeddings(t *testing.T) {
 		assert.InDelta(t, wantScores[i], got[2*i], 1e-9, "score of row %d", i)
 		assert.InDelta(t, wantP[i], got[2*i+1], 1e-15, "p-value of row %d", i)
 	}
+
+	// The summary tests the scores against the calibration scores, and
+	// no p-value can reach 0.01 with 60 calibration inputs.
+	ks, err := stats.KolmogorovSmirnov2(wantScores, s.Calibration)
+	require.NoError(t, err)
+	assert.Contains(t, stderr, "p-values <= 0.01: 0 of 240 (0.00%, 0.00% expected for in-distribution inputs with 60 calibration inputs)")
+	assert.Contains(t, stderr, fmt.Sprintf("; two-sample Kolmogorov-Smirnov of the scores against the calibration scores: D = %.4f, p = %.3g\n", ks.Statistic, ks.PValue))
 }
 
 func TestScoreKNNInputNotes(t *testing.T) {
@@ -162,6 +171,9 @@ func TestEvalKNNScore(t *testing.T) {
 	code, stdout, stderr = runCmd("eval", model, "--data", data, "--labels", labels, "--threads", "1", "--knn", "4")
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stdout, "kNN score (nidim score --method knn): euclidean distance to the 4th nearest of the 180 training embeddings, with conformal p-values calibrated on 30 test inputs; on the other 30, ")
+	// With 30 calibration inputs the smallest p-value is 1/31, so the
+	// expected shares at 0.01 and 0.05 are 0 and 1/31.
+	assert.Contains(t, stdout, "(0.00% and 3.23% expected), two-sample Kolmogorov-Smirnov of their scores against the calibration scores: D = ")
 	assert.Regexp(t, `(?m)^inverted\s+60\s+\d\.\d{4}\s+\d+\.\d\d%\s+\d+\.\d\d%\s+\d\.\d{4}\s+\d+\.\d\d%$`, stdout)
 }
 

@@ -46,6 +46,9 @@ header=None in pandas. --out - writes CSV to standard output. A summary
 goes to stderr: the share of p-values at most 0.01, and the
 Kolmogorov-Smirnov test of the p-values against U(0, 1), which they follow
 when the inputs are in-distribution and the embeddings match the prior.
+For --method knn it tests the scores against the calibration scores by
+the two-sample Kolmogorov-Smirnov test instead, and gives the expected
+share at 0.01, which is 0 below 99 calibration inputs.
 
 Flagging p-values at most alpha flags a share alpha of in-distribution
 inputs only when those p-values are calibrated. nidim eval tests that on
@@ -205,7 +208,11 @@ func runScore(args []string, stdout, stderr io.Writer) int {
 	} else {
 		fmt.Fprintf(stderr, "wrote the scores and p-values of %s under the %s prior (d = %d) to %s%s\n", plural(n, "input", "inputs"), m.Config.Prior, m.Config.Dim, c.outName(), rowsText)
 	}
-	fmt.Fprintln(stderr, calibrationLine(pValues))
+	if knn != nil {
+		fmt.Fprintln(stderr, knnCalibrationLine(knn, scores, pValues))
+	} else {
+		fmt.Fprintln(stderr, calibrationLine(pValues))
+	}
 	return exitOK
 }
 
@@ -262,8 +269,9 @@ func writeOutliers(w io.Writer, ev *dim.OutlierEvaluation, d int) {
 		return
 	}
 	k := ev.KNN
-	fmt.Fprintf(w, "kNN score (nidim score --method knn): %s distance to the %s nearest of the %d training embeddings, with conformal p-values calibrated on %d test inputs; on the other %d, p-values <= 0.01: %.2f%%, <= 0.05: %.2f%% (1%% and 5%% expected), Kolmogorov-Smirnov against U(0, 1): D = %.4f, p = %.3g\n",
-		k.Metric, ordinal(k.K), k.Reference, k.Calibration, k.Evaluated, 100*k.RejectedAt01, 100*k.RejectedAt05, k.CalibrationKS, k.CalibrationP)
+	fmt.Fprintf(w, "kNN score (nidim score --method knn): %s distance to the %s nearest of the %d training embeddings, with conformal p-values calibrated on %d test inputs; on the other %d, p-values <= 0.01: %.2f%%, <= 0.05: %.2f%% (%.2f%% and %.2f%% expected), two-sample Kolmogorov-Smirnov of their scores against the calibration scores: D = %.4f, p = %.3g\n",
+		k.Metric, ordinal(k.K), k.Reference, k.Calibration, k.Evaluated, 100*k.RejectedAt01, 100*k.RejectedAt05,
+		100*dim.ConformalShare(0.01, k.Calibration), 100*dim.ConformalShare(0.05, k.Calibration), k.CalibrationKS, k.CalibrationP)
 	fmt.Fprintf(w, "%-*s  %6s  %7s  %9s  %19s  %9s  %s\n", width, "OOD set", "n", "AUROC", "p <= 0.01", "above the threshold", "kNN AUROC", "kNN p <= 0.01")
 	for _, r := range ev.OutOfDist {
 		fmt.Fprintf(w, "%-*s  %6d  %7.4f  %8.2f%%  %18.2f%%  %9.4f  %.2f%%\n", width, r.Name, r.N, r.AUROC, 100*r.RejectedAt01, 100*r.AboveThreshold01, *r.AUROCKNN, 100**r.KNNRejectedAt01)
