@@ -100,7 +100,13 @@ func (c *modelCommand) knnScorer(m *dim.Model, path, flagName string, k int, met
 		tc.data, tc.split, tc.splitGiven, tc.paths = &path, &split, true, &none
 		in, err := tc.input(m)
 		if err != nil {
-			// The error names the fix, in terms of --data.
+			// The error names the fix in terms of --data. When --data
+			// stood in for --train-data, that fix would replace the
+			// inputs to score, so the message names --train-data too.
+			if flagName == "--data" {
+				return nil, fmt.Errorf("--method knn reads its reference and calibration inputs from the training and test splits of %s: %v; to score --data %s, pass the data %s was trained on as --train-data",
+					name, strings.TrimSuffix(err.Error(), "."), shellQuote(path), *c.model)
+			}
 			return nil, fmt.Errorf("--method knn reads its reference and calibration inputs from the training and test splits of %s: %v", name, err)
 		}
 		splits[i] = in.x

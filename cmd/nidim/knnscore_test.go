@@ -126,6 +126,7 @@ func TestScoreKNNErrors(t *testing.T) {
 		// fingerprint.
 		{[]string{model, "--method", "knn", "--data", otherPath}, "nidim score: --method knn reads its reference and calibration inputs from the training and test splits of --data " + otherPath +
 			": --data " + otherPath + " is not the file " + model + " was trained on"},
+		{[]string{model, "--method", "knn", "--data", otherPath}, "original order; to score --data " + otherPath + ", pass the data " + model + " was trained on as --train-data."},
 		{[]string{model, "--method", "knn", "--data", otherPath, "--train-data", data, "--knn", "200"},
 			"nidim score: --method knn on --train-data " + data + ": the kNN outlier score with k = 200 needs at least 200 reference embeddings, but there are 180; use more training data or a smaller k."},
 		// A model trained on an IDX directory records no split of a
