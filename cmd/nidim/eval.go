@@ -177,6 +177,9 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	if err := checkKNN(*knnK, train); err != nil {
 		return c.fail(exitUsage, "%v", err)
 	}
+	if n := train.X.Shape[0]; knnScoreRuns(test) && *knnK > n {
+		return c.fail(exitUsage, "--knn %d is larger than the %d training rows that the kNN outlier score searches; use --knn %d or less", *knnK, n, n)
+	}
 	// Another split would put training rows among the test rows.
 	if m.Data == "" {
 		fmt.Fprintf(stderr, "nidim eval: note: %s\n", noFingerprintText(*c.model))
@@ -228,7 +231,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	}
 	// The kNN score calibrates on half of the test split.
 	var knn *dim.KNNOptions
-	if n := test.X.Shape[0]; n/2 >= dim.MinKNNCalibration {
+	if n := test.X.Shape[0]; knnScoreRuns(test) {
 		knn = &dim.KNNOptions{Train: train.X, TrainEmbeddings: ev.zTrain, K: *knnK, Metric: dim.Metric(*knnMetric)}
 	} else {
 		fmt.Fprintf(stderr, "nidim eval: note: the kNN outlier score is left out, because it calibrates on half of the test split and needs at least %d test inputs, but the test split has %d; train with a larger --test-fraction or on more data\n",
@@ -353,4 +356,11 @@ func oodInput(path string, m *dim.Model, modelPath string, threads int, stderr i
 			path, x.Shape[1], m.Config.Input, want)
 	}
 	return x, note, nil
+}
+
+// knnScoreRuns reports whether nidim eval runs the kNN outlier score on
+// the test split, which it halves into a calibration set and the inputs
+// whose p-values it tests.
+func knnScoreRuns(test *dim.Dataset) bool {
+	return test.X.Shape[0]/2 >= dim.MinKNNCalibration
 }

@@ -178,6 +178,20 @@ func TestEvalKNNScore(t *testing.T) {
 	assert.Regexp(t, `(?m)^inverted\s+60\s+\d\.\d{4}\s+\d+\.\d\d%\s+\d+\.\d\d%\s+\d\.\d{4}\s+\d+\.\d\d%$`, stdout)
 }
 
+// Without labels the classifier does not run, but the kNN outlier score
+// does, and a k above the training rows is an input error before any
+// work.
+func TestEvalKNNScoreLargeK(t *testing.T) {
+	data, _, model := trainTinyModel(t, "--test-fraction", "0.25")
+	code, stdout, stderr := runCmd("eval", model, "--data", data, "--knn", "181")
+	assert.Equal(t, exitUsage, code)
+	assert.Empty(t, stdout)
+	assert.Equal(t, "nidim eval: --knn 181 is larger than the 180 training rows that the kNN outlier score searches; use --knn 180 or less.\n", stderr)
+
+	code, _, stderr = runCmd("eval", model, "--data", data, "--knn", "180")
+	assert.Equal(t, exitOK, code, stderr)
+}
+
 // A test split too small to halve into a calibration set leaves the kNN
 // score out of eval, with a note, and the table as before.
 func TestEvalKNNScoreSmallTestSplit(t *testing.T) {
