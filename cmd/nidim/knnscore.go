@@ -111,6 +111,9 @@ func (c *modelCommand) knnScorer(m *dim.Model, path, flagName string, k int, met
 		}
 		splits[i] = in.x
 	}
+	if n := splits[0].Shape[0]; k > n {
+		return nil, fmt.Errorf("--knn %d is larger than the %d rows of the training split of %s, the reference set of --method knn; use --knn %d or less", k, n, name, n)
+	}
 	// input checked the training split of a matrix file or a directory
 	// of images against the fingerprint, in the order training used.
 	if !splitsByFraction(path) {

@@ -128,7 +128,7 @@ func TestScoreKNNErrors(t *testing.T) {
 			": --data " + otherPath + " is not the file " + model + " was trained on"},
 		{[]string{model, "--method", "knn", "--data", otherPath}, "original order; to score --data " + otherPath + ", pass the data " + model + " was trained on as --train-data."},
 		{[]string{model, "--method", "knn", "--data", otherPath, "--train-data", data, "--knn", "200"},
-			"nidim score: --method knn on --train-data " + data + ": the kNN outlier score with k = 200 needs at least 200 reference embeddings, but there are 180; use more training data or a smaller k."},
+			"nidim score: --knn 200 is larger than the 180 rows of the training split of --train-data " + data + ", the reference set of --method knn; use --knn 180 or less."},
 		// A model trained on an IDX directory records no split of a
 		// matrix file.
 		{[]string{idxModel, "--method", "knn", "--data", otherPath, "--train-data", data}, "nidim score: --method knn needs the training and test splits of the data " + idxModel +
