@@ -105,21 +105,29 @@ func TestContinueEpochCheckpointMatchesUninterrupted(t *testing.T) {
 	data := vectorData(256)
 	cfg := resumeConfig()
 	cfg.Schedule = "cosine"
-	path := filepath.Join(t.TempDir(), "epoch2.safetensors")
-	want, _, err := Train(context.Background(), cfg, data, func(p Progress) {
-		if p.EpochDone && p.Epoch == 2 {
-			require.NoError(t, p.Model.Save(path))
-		}
-	})
-	require.NoError(t, err)
-
-	back, err := LoadModel(path)
-	require.NoError(t, err)
+	want, back := trainWithEpoch2Checkpoint(t, cfg, data)
 	assert.Equal(t, 2, back.Epoch)
 	assert.Equal(t, 0, back.Step)
 	got, _, err := Continue(context.Background(), back, data, nil)
 	require.NoError(t, err)
 	requireSameCheckpoint(t, want, got)
+}
+
+// trainWithEpoch2Checkpoint trains cfg on data, saving the model after
+// the second epoch, and returns the trained model and the saved one,
+// loaded back.
+func trainWithEpoch2Checkpoint(t *testing.T, cfg Config, data *Dataset) (trained, epoch2 *Model) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "epoch2.safetensors")
+	trained, _, err := Train(context.Background(), cfg, data, func(p Progress) {
+		if p.EpochDone && p.Epoch == 2 {
+			require.NoError(t, p.Model.Save(path))
+		}
+	})
+	require.NoError(t, err)
+	epoch2, err = LoadModel(path)
+	require.NoError(t, err)
+	return trained, epoch2
 }
 
 // A run canceled within an epoch, saved and continued must match the
@@ -391,23 +399,14 @@ func TestDVCheckpointResumeAndExport(t *testing.T) {
 	data := vectorData(256)
 	cfg := resumeConfig()
 	cfg.Loss = BoundDV
-	dir := t.TempDir()
-	path := filepath.Join(dir, "epoch2.safetensors")
-	want, _, err := Train(context.Background(), cfg, data, func(p Progress) {
-		if p.EpochDone && p.Epoch == 2 {
-			require.NoError(t, p.Model.Save(path))
-		}
-	})
-	require.NoError(t, err)
-
-	back, err := LoadModel(path)
-	require.NoError(t, err)
+	want, back := trainWithEpoch2Checkpoint(t, cfg, data)
 	assert.Equal(t, BoundDV, back.Config.Loss)
 	got, h, err := Continue(context.Background(), back, data, nil)
 	require.NoError(t, err)
 	require.Len(t, h.Epochs, 2, "epochs 3 and 4 run after the checkpoint")
 	requireSameCheckpoint(t, want, got)
 
+	dir := t.TempDir()
 	source, exportPath := filepath.Join(dir, "final.safetensors"), filepath.Join(dir, "export.safetensors")
 	require.NoError(t, want.Save(source))
 	e, err := ReadExport(source)
