@@ -366,6 +366,16 @@ func TestCheckpointStoresClassNames(t *testing.T) {
 
 	back := saveAndLoad(t, m)
 	assert.Equal(t, m.Classes, back.Classes)
+	assert.Equal(t, m.Classes, exportAndLoad(t, m).Classes)
+
+	plain, _, _ := savedModel(t, "plain.safetensors")
+	assert.Nil(t, saveAndLoad(t, plain).Classes)
+}
+
+// exportAndLoad saves m, writes its export as nidim export does, and
+// reads the exported file back.
+func exportAndLoad(t *testing.T, m *Model) *Model {
+	t.Helper()
 	dir := t.TempDir()
 	source, path := filepath.Join(dir, "m.safetensors"), filepath.Join(dir, "export.safetensors")
 	require.NoError(t, m.Save(source))
@@ -374,10 +384,7 @@ func TestCheckpointStoresClassNames(t *testing.T) {
 	require.NoError(t, e.Write(path))
 	exported, err := LoadModel(path)
 	require.NoError(t, err)
-	assert.Equal(t, m.Classes, exported.Classes)
-
-	plain, _, _ := savedModel(t, "plain.safetensors")
-	assert.Nil(t, saveAndLoad(t, plain).Classes)
+	return exported
 }
 
 // A class name entry that is not a non-empty array of strings is damage
@@ -406,14 +413,7 @@ func TestDVCheckpointResumeAndExport(t *testing.T) {
 	require.Len(t, h.Epochs, 2, "epochs 3 and 4 run after the checkpoint")
 	requireSameCheckpoint(t, want, got)
 
-	dir := t.TempDir()
-	source, exportPath := filepath.Join(dir, "final.safetensors"), filepath.Join(dir, "export.safetensors")
-	require.NoError(t, want.Save(source))
-	e, err := ReadExport(source)
-	require.NoError(t, err)
-	require.NoError(t, e.Write(exportPath))
-	exported, err := LoadModel(exportPath)
-	require.NoError(t, err)
+	exported := exportAndLoad(t, want)
 	assert.Equal(t, BoundDV, exported.Config.Loss)
 	assert.True(t, exported.Exported)
 	wantZ, err := want.Embed(data.X, 100)
