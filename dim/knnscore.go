@@ -42,7 +42,9 @@ type KNNScorer struct {
 
 // NewKNNScorer builds a kNN outlier scorer from the reference embeddings
 // (n_ref x d) and the calibration embeddings (n_cal x d), which must be
-// other inputs than the reference ones.
+// other inputs than the reference ones. A non-finite reference component
+// returns a *RowError naming the row, because its distances would be NaN
+// and every score near it meaningless.
 func NewKNNScorer(reference, calibration *tensor.Tensor, k int, metric Metric) (*KNNScorer, error) {
 	if reference == nil || len(reference.Shape) != 2 || reference.Shape[0] == 0 || reference.Shape[1] == 0 {
 		return nil, fmt.Errorf("dim: the kNN outlier score needs the reference embeddings as a non-empty n x d matrix")
@@ -56,6 +58,12 @@ func NewKNNScorer(reference, calibration *tensor.Tensor, k int, metric Metric) (
 			n = calibration.Shape[0]
 		}
 		return nil, fmt.Errorf("dim: the kNN outlier score needs at least %d calibration embeddings, so that its p-values can reach 0.05, but there are %d; use more test data", MinKNNCalibration, n)
+	}
+	d := reference.Shape[1]
+	for i, v := range reference.Data {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return nil, &RowError{Row: i / d, Msg: fmt.Sprintf("reference embedding %d has the non-finite component %d = %v", i/d, i%d, v)}
+		}
 	}
 	s := &KNNScorer{K: k, Metric: metric, Reference: reference}
 	cal, err := s.Distances(calibration)

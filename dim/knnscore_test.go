@@ -207,6 +207,13 @@ func TestKNNScorerErrors(t *testing.T) {
 	var rowErr *RowError
 	require.True(t, errors.As(err, &rowErr))
 	assert.Equal(t, 2, rowErr.Row)
+
+	ref := randomRows(200, 2, 1)
+	ref.Data[2*150+1] = float32(math.Inf(-1))
+	_, err = NewKNNScorer(ref, randomRows(20, 2, 2), 5, MetricEuclidean)
+	require.True(t, errors.As(err, &rowErr))
+	assert.Equal(t, 150, rowErr.Row)
+	assert.ErrorContains(t, err, "reference embedding 150 has the non-finite component 1 = -Inf")
 }
 
 func TestKNNScoreThreadsAgree(t *testing.T) {
