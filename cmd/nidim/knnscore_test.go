@@ -178,6 +178,25 @@ func TestEvalKNNScore(t *testing.T) {
 	assert.Regexp(t, `(?m)^inverted\s+60\s+\d\.\d{4}\s+\d+\.\d\d%\s+\d+\.\d\d%\s+\d\.\d{4}\s+\d+\.\d\d%$`, stdout)
 }
 
+// The halves of the test split and the kNN figures do not depend on the
+// thread count.
+func TestEvalKNNScoreThreads(t *testing.T) {
+	data, labels, model := trainTinyModel(t, "--test-fraction", "0.25")
+	var outliers []string
+	for _, threads := range []string{"1", "2", "3"} {
+		code, stdout, stderr := runCmd("eval", model, "--data", data, "--labels", labels, "--json", "--threads", threads)
+		require.Equal(t, exitOK, code, stderr)
+		var res struct {
+			Outliers json.RawMessage `json:"outliers"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(stdout), &res), stdout)
+		require.Contains(t, string(res.Outliers), `"knn":`)
+		outliers = append(outliers, string(res.Outliers))
+	}
+	assert.Equal(t, outliers[0], outliers[1])
+	assert.Equal(t, outliers[0], outliers[2])
+}
+
 // Without labels the classifier does not run, but the kNN outlier score
 // does, and a k above the training rows is an input error before any
 // work.
