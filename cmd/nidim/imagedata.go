@@ -2,12 +2,14 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/nidim/nidim/dim"
 	"github.com/nidim/nidim/internal/atomicfile"
@@ -195,12 +197,12 @@ func modelLabels(set *imagedir.Set, classes []string, path string) ([]int, strin
 
 	number := make(map[string]int, len(classes))
 	for i, name := range classes {
-		number[name] = i
+		number[storedClassName(name)] = i
 	}
 	byLabel := make([]int, len(set.Classes))
 	var unseen []string
 	for i, name := range set.Classes {
-		n, ok := number[name]
+		n, ok := number[storedClassName(name)]
 		if !ok {
 			n = len(classes) + len(unseen)
 			unseen = append(unseen, fmt.Sprintf("%s (label %d%s)", shellQuote(name), n, caseOnlyMatch(name, classes)))
@@ -230,7 +232,8 @@ func modelLabels(set *imagedir.Set, classes []string, path string) ([]int, strin
 // only when the renaming kept the sorted order of the directories, so the
 // labels still match.
 func renamedClassesNote(path string, modelClasses, dataClasses []string, outcome string) string {
-	if modelClasses == nil || dataClasses == nil || slices.Equal(modelClasses, dataClasses) {
+	stored := func(model, data string) bool { return model == storedClassName(data) }
+	if modelClasses == nil || dataClasses == nil || slices.EqualFunc(modelClasses, dataClasses, stored) {
 		return ""
 	}
 	return fmt.Sprintf("the class directories of --data are %s, but %s was trained on classes named %s; the labels follow the directories in their sorted order, and %s",
@@ -276,6 +279,26 @@ func classList(names []string) string {
 // readImagesDone starts the last progress line of reading a directory
 // of images in a log file.
 const readImagesDone = "read the images"
+
+// storedClassName returns name as a checkpoint stores it: the JSON
+// encoding replaces each byte that is not valid UTF-8 with U+FFFD, so a
+// directory name with such bytes only matches the stored name in this
+// form.
+// NOTE: two names that differ only in such bytes match the same class.
+func storedClassName(name string) string {
+	if utf8.ValidString(name) {
+		return name
+	}
+	text, err := json.Marshal(name)
+	if err != nil {
+		return name
+	}
+	var stored string
+	if err := json.Unmarshal(text, &stored); err != nil {
+		return name
+	}
+	return stored
+}
 
 // modelName returns the model at path for the start of a note: "the
 // model" and the path, or "the model" alone when path is "".

@@ -595,3 +595,24 @@ func TestImageFolderProgressLog(t *testing.T) {
 	assert.Regexp(t, `nidim embed: read the images after \d+m\d+s\n`, stderr)
 	assert.Equal(t, readFile(t, plain), readFile(t, logged))
 }
+
+// A class directory whose name is not valid UTF-8 keeps its label when
+// embed reads the directory the model was trained on, although the
+// checkpoint stores the name as JSON, which replaces the invalid byte.
+func TestImageFolderClassNameNotUTF8(t *testing.T) {
+	dir, _ := writeImageFolder(t)
+	require.NoError(t, os.Rename(filepath.Join(dir, "b"), filepath.Join(dir, "b\xff")))
+	model := filepath.Join(t.TempDir(), "m.safetensors")
+	code, _, stderr := runCmd("train", "--data", dir, "--epochs", "1", "--batch", "16", "--dim", "2", "--no-eval", "--out", model)
+	require.Equal(t, exitOK, code, stderr)
+
+	labels := filepath.Join(t.TempDir(), "labels.txt")
+	code, _, stderr = runCmd("embed", model, "--data", dir, "--out", filepath.Join(t.TempDir(), "e.npy"), "--labels-out", labels)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Equal(t, strings.Repeat("0\n", 20)+strings.Repeat("1\n", 20), string(readFile(t, labels)))
+	assert.NotContains(t, stderr, "next labels")
+
+	code, _, stderr = runCmd("eval", model, "--data", dir)
+	require.Equal(t, exitOK, code, stderr)
+	assert.NotContains(t, stderr, "trained on classes named", "the directories are those the model was trained on")
+}
