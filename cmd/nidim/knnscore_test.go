@@ -91,6 +91,8 @@ func TestScoreKNNInputNotes(t *testing.T) {
 		{[]string{"--split", "test"}, "the inputs are the test split, the calibration set of the kNN score, so their p-values are uniform by construction"},
 		{[]string{"--split", "train"}, "the inputs are the training split, the reference set of the kNN score, so each finds itself among its neighbors"},
 		{nil, "the inputs are the whole file, which contains the reference set (the training split) and the calibration set (the test split)"},
+		// The same file spelled another way is still the training data.
+		{[]string{"--split", "test", "--train-data", filepath.Dir(data) + "/./" + filepath.Base(data)}, "the inputs are the test split, the calibration set"},
 	} {
 		args := append([]string{"score", model, "--data", data, "--method", "knn", "--out", out}, c.args...)
 		code, _, stderr := runCmd(args...)
