@@ -324,6 +324,7 @@ func evaluateKNN(m *Model, x *tensor.Tensor, knn *KNNOptions) (*KNNScorer, []flo
 	if err != nil {
 		return nil, nil, nil, err
 	}
+
 	calRows, evalRows := HalveRows(zTest.Shape[0], m.Config.Seed)
 	scorer, err := NewKNNScorer(zTrain, SelectRows(zTest, calRows), knn.K, knn.Metric)
 	if err != nil {
@@ -333,6 +334,8 @@ func evaluateKNN(m *Model, x *tensor.Tensor, knn *KNNOptions) (*KNNScorer, []flo
 	if err != nil {
 		return nil, nil, nil, err
 	}
+
+	// The second half tests the calibration.
 	evalScores, evalP := make([]float64, len(evalRows)), make([]float64, len(evalRows))
 	for i, r := range evalRows {
 		evalScores[i], evalP[i] = scores[r], p[r]

@@ -135,8 +135,8 @@ func (c *modelCommand) knnScorer(m *dim.Model, path, flagName string, k int, met
 // knnInputNote returns a note when the inputs of nidim score --method knn,
 // read from data with --split split (splitGiven when on the command line),
 // include the reference or calibration inputs, read from trainData, and
-// "" otherwise. The two paths name the same data when sameFile says so,
-// so that ./x.npy and x.npy, or a link to the file, count as one.
+// "" otherwise. The two paths are compared by sameFile, so that ./x.npy
+// and x.npy, or a link to the file, count as one.
 func knnInputNote(data, trainData string, splitGiven bool, split string) string {
 	if !sameFile(data, trainData) {
 		return ""
