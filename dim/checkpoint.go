@@ -237,6 +237,10 @@ func modelFromCheckpoint(path string, c *nn.Checkpoint) (*Model, error) {
 	if err := json.Unmarshal([]byte(c.Metadata[metaConfig]), &cfg); err != nil {
 		return nil, fmt.Errorf("dim: %s: invalid config metadata: %w", path, err)
 	}
+	if cfg.ImageFit != "" && (cfg.ImageFit != ImageFitCrop || len(cfg.Input) != 3) {
+		return nil, fmt.Errorf("dim: %s: invalid image fit %q for input %v in the config metadata, which nidim writes only as %q for images; the file is damaged or from a newer nidim, so restore it from a copy or train the model again",
+			path, cfg.ImageFit, cfg.Input, ImageFitCrop)
+	}
 	// A damaged config could ask for more memory than the machine has, so
 	// it is checked against the file's values before anything is built.
 	have := 0.0

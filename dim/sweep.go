@@ -183,6 +183,10 @@ func SettingsString(c Config) string {
 	if c.Loss == BoundInfoNCERows {
 		s += fmt.Sprintf(" self-weight=%g", c.SelfWeight)
 	}
+	// Only when set, as standardize above.
+	if c.ImageFit != "" {
+		s += " image-fit=" + c.ImageFit
+	}
 	return s
 }
 

@@ -34,6 +34,13 @@ type Config struct {
 	Encoder string `json:"encoder"` // "mlp" or "cnn"
 	Hidden  int    `json:"hidden"`  // MLP hidden width
 	Input   []int  `json:"input"`   // sample shape, set from the data
+	// ImageFit is how the images of a directory were brought to the
+	// height and width of Input: ImageFitCrop cut the centre of each to
+	// that aspect ratio before resizing, and "" resized whole images.
+	// Embedding other image files must read them the same way. The
+	// checkpoint stores it only when it is not "", so the checkpoints of
+	// whole images keep the bytes they had before the field existed.
+	ImageFit string `json:"image_fit,omitempty"`
 
 	Critic Critic `json:"critic"`
 	Loss   Bound  `json:"loss"`
@@ -156,6 +163,10 @@ func MatchingConfig() Config {
 	return c
 }
 
+// ImageFitCrop is the Config.ImageFit of images cut to the aspect ratio
+// of the input before they were resized.
+const ImageFitCrop = "crop"
+
 // NoiseLevel returns the level of the chosen prior's channel.
 func (c *Config) NoiseLevel() float64 {
 	if c.Prior == "uniform" {
@@ -201,6 +212,9 @@ func (c *Config) InitialTau() float64 {
 func (c *Config) Validate() error {
 	if _, err := c.NewPrior(); err != nil {
 		return err
+	}
+	if c.ImageFit != "" && c.ImageFit != ImageFitCrop {
+		return fmt.Errorf("dim: image fit %q is invalid; use %q to crop images to the input's aspect ratio, or \"\" to resize them whole", c.ImageFit, ImageFitCrop)
 	}
 	if c.NoiseViews < 0 || c.NoiseViews > 2 {
 		return fmt.Errorf("dim: noise views %d is invalid; use 2 (both views), 1 (first view only) or 0 (none)", c.NoiseViews)
