@@ -214,6 +214,11 @@ type Options struct {
 	// images that need more than MaxBytes. It is "" when no option can
 	// change the size, as for a trained model's input.
 	SizeFlag string
+	// Fit is how an image of another aspect ratio than Height:Width is
+	// resized: whole (Squeeze, the zero value), or its centre cut to
+	// that ratio first (Crop). With Height and Width 0 every image has
+	// the first one's size, so neither changes anything.
+	Fit Fit
 	// Channels is 1 or 3 to force that many channels, or 0 to use 3 when
 	// any image has colour and 1 otherwise. With Channels 1 an image with
 	// colour is an error.
@@ -245,6 +250,9 @@ type Set struct {
 	// Resized counts the images whose own size differed from Height x
 	// Width, which Load resized.
 	Resized int
+	// Cropped counts the images that Options.Fit Crop cut to the aspect
+	// ratio Height:Width, a subset of Resized.
+	Cropped int
 	// Gray counts the images without colour that were given 3 equal
 	// channels because other images have colour.
 	Gray int
@@ -311,6 +319,10 @@ func (l *Listing) Load(opt Options) (*Set, error) {
 	for _, h := range headers {
 		if h.Height != height || h.Width != width {
 			s.Resized++
+		}
+		full := image.Rect(0, 0, h.Width, h.Height)
+		if opt.Fit.region(full, height, width) != full {
+			s.Cropped++
 		}
 		if h.Orientation > orientNormal {
 			s.Oriented++
@@ -520,13 +532,13 @@ func (f framedImage) At(x, y int) color.Color {
 	return f.frame.At(x, y)
 }
 
-// imagePixels returns the red, green and blue values of img in [0, 1],
-// channels first, and whether any pixel has colour (red, green and blue
-// not all equal). The alpha channel is dropped: each pixel keeps the
+// imagePixels returns the red, green and blue values of the pixels of img
+// in the rectangle b, which lies within its bounds, in [0, 1], channels
+// first, and whether any pixel has colour (red, green and blue not all
+// equal). The alpha channel is dropped: each pixel keeps the
 // colour it has without transparency, and a fully transparent pixel of an
 // image stored premultiplied, such as a GIF's transparent index, is black.
-func imagePixels(img image.Image) ([]float32, bool) {
-	b := img.Bounds()
+func imagePixels(img image.Image, b image.Rectangle) ([]float32, bool) {
 	w, h := b.Dx(), b.Dy()
 	area := w * h
 	out := make([]float32, 3*area)

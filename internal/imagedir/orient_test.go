@@ -178,7 +178,7 @@ func TestJPEGOrientationApplied(t *testing.T) {
 			img, err := Decode(bytes.NewReader(file), h)
 			require.NoError(t, err)
 			assert.Equal(t, image.Rect(0, 0, h.Width, h.Height), img.Bounds())
-			pixels, colour := Pixels(img, h.Height, h.Width)
+			pixels, colour := Pixels(img, h.Height, h.Width, Squeeze)
 			assert.False(t, colour)
 			assert.Equal(t, want, grayGrid(pixels, h.Height, h.Width), "orientation %d, %v", o, order)
 
@@ -252,7 +252,7 @@ func TestJPEGOrientationIgnored(t *testing.T) {
 		assert.Equal(t, 0, h.Orientation, name)
 		img, err := Decode(bytes.NewReader(file), h)
 		require.NoError(t, err, name)
-		pixels, _ := Pixels(img, h.Height, h.Width)
+		pixels, _ := Pixels(img, h.Height, h.Width, Squeeze)
 		assert.Equal(t, stored, grayGrid(pixels, 3, 5), name)
 	}
 }

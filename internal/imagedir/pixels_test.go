@@ -47,8 +47,8 @@ func TestPixelReaderMatchesAt(t *testing.T) {
 	}
 
 	for name, img := range map[string]image.Image{"ycbcr": ycbcr, "gray": gray, "nrgba": nrgba, "rgba": rgba} {
-		fast, fastColour := imagePixels(img)
-		slow, slowColour := imagePixels(atOnly{img})
+		fast, fastColour := imagePixels(img, img.Bounds())
+		slow, slowColour := imagePixels(atOnly{img}, img.Bounds())
 		assert.Equal(t, slow, fast, name)
 		assert.Equal(t, slowColour, fastColour, name)
 	}
@@ -63,7 +63,7 @@ func BenchmarkImagePixelsYCbCr(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		imagePixels(img)
+		imagePixels(img, img.Bounds())
 	}
 	b.ReportMetric(float64(b.N)*12e6/b.Elapsed().Seconds()/1e6, "Mpixels/s")
 }
@@ -79,10 +79,10 @@ func TestResizeImageMatchesResize(t *testing.T) {
 			img.SetNRGBA64(x, y, color.NRGBA64{R: uint16(r.IntN(65536)), G: uint16(r.IntN(65536)), B: uint16(r.IntN(65536)), A: 0xffff})
 		}
 	}
-	whole, _ := imagePixels(img)
+	whole, _ := imagePixels(img, img.Bounds())
 	for _, size := range [][2]int{{9, 13}, {3, 4}, {1, 1}, {18, 26}, {7, 20}, {16, 5}, {1, 13}} {
 		want := Resize(whole, 3, 9, 13, size[0], size[1])
-		got, colour := resizeImage(img, size[0], size[1])
+		got, colour := resizeImage(img, img.Bounds(), size[0], size[1])
 		assert.Equal(t, want, got, "%dx%d", size[0], size[1])
 		assert.True(t, colour, "%dx%d", size[0], size[1])
 	}
@@ -112,10 +112,10 @@ func TestResizeImageOriented(t *testing.T) {
 		for o := 1; o <= 8; o++ {
 			img := orient(stored, o)
 			b := img.Bounds()
-			whole, wantColour := imagePixels(atOnly{img})
+			whole, wantColour := imagePixels(atOnly{img}, img.Bounds())
 			for _, size := range [][2]int{{b.Dy(), b.Dx()}, {8, 8}, {1, 1}, {40, 50}, {5, 3}} {
 				want := Resize(whole, 3, b.Dy(), b.Dx(), size[0], size[1])
-				got, colour := resizeImage(img, size[0], size[1])
+				got, colour := resizeImage(img, img.Bounds(), size[0], size[1])
 				assert.Equal(t, want, got, "%s, orientation %d, %dx%d", name, o, size[0], size[1])
 				assert.Equal(t, wantColour, colour, "%s, orientation %d, %dx%d", name, o, size[0], size[1])
 			}
@@ -132,7 +132,7 @@ func TestPixelsResizeAllocatesLittle(t *testing.T) {
 	}
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	x, colour := Pixels(img, 16, 16)
+	x, colour := Pixels(img, 16, 16, Squeeze)
 	runtime.ReadMemStats(&after)
 
 	require.Len(t, x, 3*16*16)
@@ -199,7 +199,7 @@ func BenchmarkPixelsOriented(b *testing.B) {
 			oriented := orient(img, o)
 			b.ReportAllocs()
 			for b.Loop() {
-				Pixels(oriented, 32, 32)
+				Pixels(oriented, 32, 32, Squeeze)
 			}
 			b.ReportMetric(float64(b.N)*12e6/b.Elapsed().Seconds()/1e6, "Mpixels/s")
 		})

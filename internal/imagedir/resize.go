@@ -75,15 +75,15 @@ func areaWeights(n, out int) [][]sourceWeight {
 	return weights
 }
 
-// resizeImage returns the red, green and blue values of img resized to
-// height x width, and whether any pixel has colour. The values equal
-// Resize of imagePixels bit for bit, because each output value sums the
+// resizeImage returns the red, green and blue values of the pixels of img
+// in the rectangle b, which lies within its bounds, resized to height x
+// width, and whether any pixel has colour. The values equal Resize of
+// imagePixels bit for bit, because each output value sums the
 // same products in the same order. But img is read a row, or a block of
 // rows (see newLineReader), at a time. So it is never held in float32 at
 // its full size, which would take 12 bytes per source pixel on top of
 // the decoded image.
-func resizeImage(img image.Image, height, width int) ([]float32, bool) {
-	b := img.Bounds()
+func resizeImage(img image.Image, b image.Rectangle, height, width int) ([]float32, bool) {
 	w, h := b.Dx(), b.Dy()
 	cols := areaWeights(w, width)
 	// outRows[y] lists the output rows that source row y falls in, each
@@ -95,7 +95,7 @@ func resizeImage(img image.Image, height, width int) ([]float32, bool) {
 		}
 	}
 
-	reader := newLineReader(img)
+	reader := newLineReader(img, b)
 	block := reader.block
 	lines := make([]float32, block*3*w)
 	lineSums := make([]float64, 3*width)
@@ -147,12 +147,12 @@ type lineReader struct {
 	read  func(lines []float32, y, n int) bool
 }
 
-// newLineReader returns the lineReader of img. It reads an image turned
+// newLineReader returns the lineReader of the rectangle b of img, which
+// lies within its bounds. It reads an image turned
 // by an EXIF orientation through the typed pixel reader of the stored
 // image, stepping from stored point to stored point along each row,
 // without the per-pixel mapping of orientedImage.At.
-func newLineReader(img image.Image) lineReader {
-	b := img.Bounds()
+func newLineReader(img image.Image, b image.Rectangle) lineReader {
 	w, h := b.Dx(), b.Dy()
 	o, ok := img.(orientedImage)
 	if !ok {
@@ -177,8 +177,8 @@ func newLineReader(img image.Image) lineReader {
 		var sx, sy [transposedBlockRows]int
 		var dx, dy int
 		for k := range n {
-			sx[k], sy[k] = o.sourcePoint(0, y+k)
-			x1, y1 := o.sourcePoint(min(1, w-1), y+k)
+			sx[k], sy[k] = o.sourcePoint(b.Min.X, b.Min.Y+y+k)
+			x1, y1 := o.sourcePoint(b.Min.X+min(1, w-1), b.Min.Y+y+k)
 			dx, dy = x1-sx[k], y1-sy[k]
 		}
 		for x := range w {

@@ -28,6 +28,6 @@ func TestResizeDoesNotFuse(t *testing.T) {
 	for i, v := range src {
 		img.Pix[i] = uint8(math.Round(float64(v) * 255))
 	}
-	rows, _ := resizeImage(img, 3, 4)
+	rows, _ := resizeImage(img, img.Bounds(), 3, 4)
 	assert.Equal(t, uint32(0x3f216c99), math.Float32bits(rows[10]), "got %v", rows[10])
 }

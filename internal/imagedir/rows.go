@@ -74,7 +74,7 @@ func (l *Listing) readRow(i int, h Header, height, width int, opt Options) ([]fl
 	if err != nil {
 		return nil, false, err
 	}
-	pixels, colour := Pixels(img, height, width)
+	pixels, colour := Pixels(img, height, width, opt.Fit)
 	if colour && opt.Channels == 1 {
 		return nil, false, fmt.Errorf("%s has colour, but the model takes 1-channel images; pass grayscale images", path)
 	}

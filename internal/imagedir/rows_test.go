@@ -55,7 +55,7 @@ func loadOneByOne(t *testing.T, l *Listing, opt Options) (*Set, error) {
 		if err != nil {
 			return nil, err
 		}
-		pixels, colour := Pixels(img, height, width)
+		pixels, colour := Pixels(img, height, width, Squeeze)
 		if colour && opt.Channels == 1 {
 			return nil, fmt.Errorf("%s has colour, but the model takes 1-channel images; pass grayscale images", path)
 		}

@@ -98,24 +98,25 @@ func DecodeReason(err error) string {
 }
 
 // Pixels returns the red, green and blue values of img in [0, 1],
-// channels first, resized with Resize to height x width when img has
-// another size, and whether any pixel has colour. Load reads every image
-// with it.
-func Pixels(img image.Image, height, width int) ([]float32, bool) {
-	b := img.Bounds()
+// channels first, and whether any pixel has colour. With Crop it reads
+// only the centred rectangle of the aspect ratio height:width (see
+// cropRect). It resizes what it reads with Resize to height x width when
+// that has another size. Load reads every image with it.
+func Pixels(img image.Image, height, width int, fit Fit) ([]float32, bool) {
+	b := fit.region(img.Bounds(), height, width)
 	if b.Dy() != height || b.Dx() != width {
-		return resizeImage(img, height, width)
+		return resizeImage(img, b, height, width)
 	}
-	return imagePixels(img)
+	return imagePixels(img, b)
 }
 
 // Sample returns img as one sample of channels x height x width values,
 // the values that Load gives it with Options.Channels set to channels
-// (1 or 3) and the size height x width. A gray image given 3 channels
-// repeats its values in each. With channels 1 an image with colour
-// returns nil and false, because Load rejects it.
-func Sample(img image.Image, channels, height, width int) ([]float32, bool) {
-	pixels, colour := Pixels(img, height, width)
+// (1 or 3), the size height x width and Options.Fit set to fit. A gray
+// image given 3 channels repeats its values in each. With channels 1 an
+// image with colour returns nil and false, because Load rejects it.
+func Sample(img image.Image, channels, height, width int, fit Fit) ([]float32, bool) {
+	pixels, colour := Pixels(img, height, width, fit)
 	if channels == 3 {
 		return pixels, true
 	}

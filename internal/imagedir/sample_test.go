@@ -47,32 +47,34 @@ func TestSampleMatchesLoad(t *testing.T) {
 		dir := t.TempDir()
 		require.NoError(t, os.WriteFile(filepath.Join(dir, "a.png"), data, 0o644))
 		img := decodeBytes(t, data)
-		for _, channels := range []int{1, 3} {
-			for _, size := range [][2]int{{5, 7}, {4, 4}, {3, 2}, {9, 11}} {
-				s, loadErr := Load(dir, Options{Channels: channels, Height: size[0], Width: size[1]})
-				x, ok := Sample(img, channels, size[0], size[1])
-				if loadErr != nil {
-					assert.Contains(t, loadErr.Error(), "has colour", "%s, %d channels", name, channels)
-					assert.False(t, ok, "%s, %d channels", name, channels)
-					assert.Nil(t, x, "%s, %d channels", name, channels)
-					continue
+		for _, fit := range []Fit{Squeeze, Crop} {
+			for _, channels := range []int{1, 3} {
+				for _, size := range [][2]int{{5, 7}, {4, 4}, {3, 2}, {9, 11}} {
+					s, loadErr := Load(dir, Options{Channels: channels, Height: size[0], Width: size[1], Fit: fit})
+					x, ok := Sample(img, channels, size[0], size[1], fit)
+					if loadErr != nil {
+						assert.Contains(t, loadErr.Error(), "has colour", "%s, %d channels", name, channels)
+						assert.False(t, ok, "%s, %d channels", name, channels)
+						assert.Nil(t, x, "%s, %d channels", name, channels)
+						continue
+					}
+					require.True(t, ok, "%s, %v, %d channels, %v", name, fit, channels, size)
+					assert.Equal(t, s.X, x, "%s, %v, %d channels, %v", name, fit, channels, size)
 				}
-				require.True(t, ok, "%s, %d channels, %v", name, channels, size)
-				assert.Equal(t, s.X, x, "%s, %d channels, %v", name, channels, size)
 			}
 		}
 	}
 }
 
 func TestSampleGrayInThreeChannels(t *testing.T) {
-	x, ok := Sample(grayImage(1, 2, 50), 3, 1, 2)
+	x, ok := Sample(grayImage(1, 2, 50), 3, 1, 2, Squeeze)
 	require.True(t, ok)
 	a, b := float32(50)/255, float32(51)/255
 	assert.Equal(t, []float32{a, b, a, b, a, b}, x)
 }
 
 func TestSampleColourForOneChannel(t *testing.T) {
-	x, ok := Sample(colourImage(2, 2), 1, 2, 2)
+	x, ok := Sample(colourImage(2, 2), 1, 2, 2, Squeeze)
 	assert.False(t, ok)
 	assert.Nil(t, x)
 }

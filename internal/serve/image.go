@@ -37,6 +37,12 @@ type inputShaper interface {
 	InputShape() []int
 }
 
+// imageFitter is a Model of images that stores how its training images
+// were brought to its input size.
+type imageFitter interface {
+	ImageFit() imagedir.Fit
+}
+
 // imageShape returns the channels, height and width of the images that m
 // takes. When image files cannot give its input, because it takes
 // feature vectors or images of other than 1 or 3 channels, it returns a
@@ -62,7 +68,8 @@ func imageShape(m Model) (channels, height, width int, apiErr *apiError) {
 
 // decodeImage reads one PNG, JPEG or GIF file into one input row of m,
 // as "nidim embed" reads the file from a directory of images: in the
-// model's channels, resized to its height and width. An image whose
+// model's channels, resized to its height and width, and first cropped
+// to their aspect ratio when the model was trained on cropped images. An image whose
 // header declares more than maxPixels pixels is rejected before its
 // pixels are decoded.
 func decodeImage(m Model, body []byte, maxPixels int64) ([]float32, *apiError) {
@@ -90,7 +97,11 @@ func decodeImage(m Model, body []byte, maxPixels int64) ([]float32, *apiError) {
 	if err != nil {
 		return nil, imageDecodeError(err)
 	}
-	row, ok := imagedir.Sample(img, channels, height, width)
+	fit := imagedir.Squeeze
+	if f, ok := m.(imageFitter); ok {
+		fit = f.ImageFit()
+	}
+	row, ok := imagedir.Sample(img, channels, height, width, fit)
 	if !ok {
 		return nil, badRequest("input_channels", "the image has colour, but the model takes 1-channel images; send a grayscale image")
 	}

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/nidim/nidim/dim"
+	"github.com/nidim/nidim/internal/imagedir"
 	"github.com/nidim/nidim/tensor"
 )
 
@@ -97,6 +98,16 @@ func (d *DimModel) InputShape() []int {
 	}
 	return d.model.Config.Input
 }
+
+// ImageFit returns how the model's training images were brought to its
+// input size, which image bodies repeat.
+func (d *DimModel) ImageFit() imagedir.Fit {
+	if d.model.Config.ImageFit == dim.ImageFitCrop {
+		return imagedir.Crop
+	}
+	return imagedir.Squeeze
+}
+
 func (d *DimModel) Dim() int      { return d.model.Config.Dim }
 func (d *DimModel) Prior() string { return d.model.Config.Prior }
 
@@ -114,6 +125,9 @@ func (d *DimModel) Info() map[string]any {
 		"standardized":      c.Standardize, // the server standardizes the raw inputs it receives
 		"checkpoint":        d.path,
 		"checkpoint_sha256": d.sha256,
+	}
+	if len(c.Input) == 3 {
+		info["image_fit"] = d.ImageFit().String()
 	}
 	if r := d.model.Inputs; r != nil {
 		info["input_range"] = []float32{r.Min, r.Max}
