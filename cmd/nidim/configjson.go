@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/nidim/nidim/dim"
+	"github.com/nidim/nidim/internal/imagedir"
 )
 
 // fullConfigJSON returns cfg as a JSON object under the keys that the
@@ -14,8 +15,12 @@ import (
 // train --json and eval --json. The checkpoint leaves out some fields
 // when they are zero (omitempty), such as self_weight and test_fraction,
 // but a script that reruns a training or recovers its split needs every
-// setting, so this object contains all of them.
+// setting, so this object contains all of them. Its image_fit is the
+// --image-fit value, squeeze where the checkpoint stores none.
 func fullConfigJSON(cfg dim.Config) (json.RawMessage, error) {
+	if cfg.ImageFit == "" {
+		cfg.ImageFit = imagedir.Squeeze.String()
+	}
 	v := reflect.ValueOf(cfg)
 	t := v.Type()
 	var b bytes.Buffer

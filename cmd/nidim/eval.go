@@ -77,6 +77,11 @@ Flags:
   --image-size HxW     the image size of a directory of images; the model
                        fixes it, so a value other than its size is an
                        error (default: the model's size)
+  --image-fit squeeze|crop
+                       how the images of a directory are brought to that
+                       size; the model fixes it, so a value other than the
+                       one it was trained with is an error (default: the
+                       model's)
   --test-fraction F    share of a matrix --data or a directory of images held
                        out for testing; with the model's seed this reproduces
                        the training split (default: the fraction stored in the
@@ -163,7 +168,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		return c.fail(exitUsage, "%v", err)
 	}
 	df.forCheckpoint = true
-	df.modelShape, df.modelPath = m.Config.Input, *c.model
+	df.modelConfig, df.modelPath = &m.Config, *c.model
 	df.threads = *c.threads
 	df.stderr, df.command = stderr, "nidim eval"
 	train, test, dataNote, err := loadData(df, m.Config.Seed)
@@ -325,7 +330,7 @@ func oodInput(path string, m *dim.Model, modelPath string, threads int, stderr i
 	if isImageDir(path) {
 		// Read whole, in the model's image shape, as embed reads it.
 		show, finish := startProgress(stderr, "nidim eval: ", readImagesDone)
-		set, setNote, err := readImageDir("--ood", path, "", threads, m.Config.Input, modelPath, show)
+		set, setNote, err := readImageDir("--ood", path, "", "", threads, &m.Config, modelPath, show)
 		finish()
 		if err != nil {
 			return nil, "", err

@@ -104,18 +104,42 @@ func otherFilesHint(dir string) string {
 // imageSizeFlag is the flag that resizes the images of a directory.
 const imageSizeFlag = "--image-size"
 
+// imageFitFlag is the flag that chooses how the images of a directory
+// are brought to the aspect ratio of --image-size.
+const imageFitFlag = "--image-fit"
+
+// configImageFit returns the dim.Config.ImageFit of the --image-fit
+// value fit: dim.ImageFitCrop for crop, and "" for squeeze or no flag,
+// which leaves the checkpoint as it was before the flag existed.
+func configImageFit(fit string) string {
+	if fit == imagedir.Crop.String() {
+		return dim.ImageFitCrop
+	}
+	return ""
+}
+
+// trainedImageFit returns how the images of the model with config cfg
+// were brought to its input size.
+func trainedImageFit(cfg *dim.Config) imagedir.Fit {
+	if cfg.ImageFit == dim.ImageFitCrop {
+		return imagedir.Crop
+	}
+	return imagedir.Squeeze
+}
+
 // readImageDir reads the directory of images dir, given with flagName,
 // and returns it with a note, or "".
-// size is the --image-size value or "". threads is --threads, the number
-// of goroutines that decode the images, 0 for all cores. shape, when it
-// has three dimensions, is the C,H,W input of a trained model: the images are then
-// given its channels and resized to its height and width, and a size
-// other than the model's is an error. path is the model's file for
-// messages, or "". The note counts the skipped files, the images with
-// colour, the JPEGs turned upright by their EXIF orientation and, for a
-// model, the resized images. progress, when not nil, receives the status
-// of the reading, as imagedir.Options.Progress.
-func readImageDir(flagName, dir, size string, threads int, shape []int, path string, progress func(string)) (*imagedir.Set, string, error) {
+// size and fit are the --image-size and --image-fit values, or "".
+// threads is --threads, the number of goroutines that decode the images,
+// 0 for all cores. model, when not nil and its input has three
+// dimensions, is the config of a trained model, whose C,H,W input and
+// image fit the images are read in: a size or fit other than the
+// model's is then an error. path is the model's file for messages, or
+// "". The note counts the skipped files, the images with colour, the
+// JPEGs turned upright by their EXIF orientation, the cropped images
+// and, for a model, the resized images. progress, when not nil,
+// receives the status of the reading, as imagedir.Options.Progress.
+func readImageDir(flagName, dir, size, fit string, threads int, model *dim.Config, path string, progress func(string)) (*imagedir.Set, string, error) {
 	opt := imagedir.Options{SizeFlag: imageSizeFlag, MaxBytes: float64(physicalMemory()), Threads: threads, Progress: progress}
 	if size != "" {
 		h, w, err := imagedir.ParseSize(size)
@@ -124,17 +148,33 @@ func readImageDir(flagName, dir, size string, threads int, shape []int, path str
 		}
 		opt.Height, opt.Width = h, w
 	}
+	if fit != "" {
+		f, err := imagedir.ParseFit(fit)
+		if err != nil {
+			return nil, "", fmt.Errorf("invalid %s %q; use squeeze to resize whole images or crop to cut their centre to the aspect ratio of %s first", imageFitFlag, fit, imageSizeFlag)
+		}
+		opt.Fit = f
+	}
 
-	fromModel := len(shape) == 3
+	fromModel := model != nil && len(model.Input) == 3
 	if fromModel {
+		shape := model.Input
 		if size != "" && (opt.Height != shape[1] || opt.Width != shape[2]) {
 			return nil, "", fmt.Errorf("%s %s differs from the %dx%d images that %s was trained on; drop %s, which the model fixes",
 				imageSizeFlag, size, shape[1], shape[2], modelName(path), imageSizeFlag)
 		}
-		opt.Height, opt.Width, opt.SizeFlag = shape[1], shape[2], ""
+		trained := trainedImageFit(model)
+		if fit != "" && opt.Fit != trained {
+			return nil, "", fmt.Errorf("%s %s differs from the %s fit that %s was trained with; drop %s, which the model fixes",
+				imageFitFlag, fit, trained, modelName(path), imageFitFlag)
+		}
+		opt.Height, opt.Width, opt.SizeFlag, opt.Fit = shape[1], shape[2], "", trained
 		if shape[0] == 1 || shape[0] == 3 {
 			opt.Channels = shape[0]
 		}
+	} else if opt.Fit == imagedir.Crop && size == "" {
+		return nil, "", fmt.Errorf("%s crop cuts images to the aspect ratio of %s, which is not given, so every image must have the first one's size and none is cut; pass %s HxW, or drop %s",
+			imageFitFlag, imageSizeFlag, imageSizeFlag, imageFitFlag)
 	}
 	set, err := imagedir.Load(dir, opt)
 	if err != nil {
@@ -161,6 +201,10 @@ func readImageDir(flagName, dir, size string, threads int, shape []int, path str
 	if set.Oriented > 0 {
 		notes = append(notes, fmt.Sprintf("turned %d of the %d images upright by the EXIF orientation of their JPEG files, as image viewers show them",
 			set.Oriented, set.N))
+	}
+	if set.Cropped > 0 {
+		notes = append(notes, fmt.Sprintf("cropped %d of the %d images to the centre of the aspect ratio %dx%d before resizing, as %s crop does",
+			set.Cropped, set.N, set.Height, set.Width, imageFitFlag))
 	}
 	if fromModel && set.Resized > 0 {
 		notes = append(notes, fmt.Sprintf("resized %d of the %d images to %dx%d, the input size of %s, with the area-averaging filter of nidim train --image-size",
@@ -330,7 +374,7 @@ func loadImageData(df dataFlags, seed uint64) (train, test *dim.Dataset, note la
 		return nil, nil, note, fmt.Errorf("invalid --test-fraction %v; use a share between 0 and 1 such as 0.1", df.testFraction)
 	}
 	show, finish := startProgress(df.stderr, df.command+": ", readImagesDone)
-	set, text, err := readImageDir("--data", df.data, df.imageSize, df.threads, df.modelShape, df.modelPath, show)
+	set, text, err := readImageDir("--data", df.data, df.imageSize, df.imageFit, df.threads, df.modelConfig, df.modelPath, show)
 	finish()
 	if err != nil {
 		return nil, nil, note, err

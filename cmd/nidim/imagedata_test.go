@@ -349,16 +349,16 @@ func TestImageFolderSplitInPlace(t *testing.T) {
 // the samples are the same for every count.
 func TestImageFolderThreads(t *testing.T) {
 	dir, _ := writeImageFolder(t)
-	single, _, err := readImageDir("--data", dir, "4x4", 1, nil, "", nil)
+	single, _, err := readImageDir("--data", dir, "4x4", "", 1, nil, "", nil)
 	require.NoError(t, err)
 	assert.Equal(t, 1, single.Threads)
 	for _, threads := range []int{2, 3} {
-		set, _, err := readImageDir("--data", dir, "4x4", threads, nil, "", nil)
+		set, _, err := readImageDir("--data", dir, "4x4", "", threads, nil, "", nil)
 		require.NoError(t, err)
 		assert.Equal(t, threads, set.Threads)
 		assert.Equal(t, single.X, set.X, "threads %d", threads)
 	}
-	all, _, err := readImageDir("--data", dir, "4x4", 0, nil, "", nil)
+	all, _, err := readImageDir("--data", dir, "4x4", "", 0, nil, "", nil)
 	require.NoError(t, err)
 	assert.Equal(t, min(runtime.GOMAXPROCS(0), all.N), all.Threads)
 }
@@ -567,7 +567,7 @@ func TestImageFolderOrientedNote(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "a.jpg"), sideways, 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "b.jpg"), encode(4, 6), 0o644))
 
-	set, note, err := readImageDir("--data", dir, "", 1, nil, "", nil)
+	set, note, err := readImageDir("--data", dir, "", "", 1, nil, "", nil)
 	require.NoError(t, err)
 	assert.Equal(t, [3]int{2, 6, 4}, [3]int{set.N, set.Height, set.Width})
 	assert.Equal(t, "--data "+dir+": turned 1 of the 2 images upright by the EXIF orientation of their JPEG files, as image viewers show them", note)

@@ -519,7 +519,7 @@ func (c *modelCommand) input(m *dim.Model) (*inputRows, error) {
 // image files.
 func (c *modelCommand) imageInput(m *dim.Model) (*tensor.Tensor, []int, []string, error) {
 	show, finish := startProgress(c.stderr, "nidim "+c.name+": ", readImagesDone)
-	set, note, err := readImageDir("--data", *c.data, "", *c.threads, m.Config.Input, *c.model, show)
+	set, note, err := readImageDir("--data", *c.data, "", "", *c.threads, &m.Config, *c.model, show)
 	finish()
 	printNote(c.stderr, "nidim "+c.name, note)
 	if err != nil {

@@ -77,10 +77,12 @@ body; a Content-Encoding such as gzip returns 415):
                     the 1st and 99th percentiles of the training inputs
                     (absent in checkpoints of older nidim versions), and
                     classes, the class directory names in label order of
-                    a model trained on a directory of images. A request
-                    whose inputs look like another scale, such as 0-255
-                    pixels for a model trained on [0, 1], gets its
-                    embeddings, a warning in the log and a count in
+                    a model trained on a directory of images. A model of
+                    images adds image_fit, squeeze or crop, the
+                    --image-fit of training, which image bodies follow.
+                    A request whose inputs look like another scale, such
+                    as 0-255 pixels for a model trained on [0, 1], gets
+                    its embeddings, a warning in the log and a count in
                     the metric nidim_other_scale_requests_total
   GET  /healthz     {"status":"ok"}
   GET  /metrics     Prometheus text format

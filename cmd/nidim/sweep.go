@@ -151,6 +151,9 @@ Data:
   --image-size HxW     resize every image of a directory of images to
                        HxW, as in nidim train (default: the size of the
                        first image, which all must have)
+  --image-fit squeeze|crop
+                       how --image-size treats an image of another aspect
+                       ratio, as in nidim train (default: squeeze)
   --test-fraction F    share of a matrix --data or a directory of images held
                        out for testing (default 0.1), the same for every run:
                        the rows are shuffled with --seed and the last F x
@@ -293,6 +296,7 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 		MaxShift: *shift, MaxRotate: *rotate, MaxScale: *zoom, PixelNoise: *pixelNoise,
 		FeatureNoise: *featureNoise, MaskProb: *mask, Standardize: *standardize, NoRecalibrate: *noRecalibrate, CleanFirstView: *cleanView, SharedView: *sharedView,
 		PenaltyWeight: *penaltyWeight, PenaltyDirections: *penaltyDirections,
+		ImageFit: configImageFit(df.imageFit), // loadData rejects a bad value
 	}
 	seedList := make([]uint64, *seeds)
 	for i := range seedList {

@@ -217,13 +217,13 @@ Data and output:
                        EXIF orientation, as image viewers show it, and a note
                        counts those turned. The directory is split like a
                        matrix file, with --test-fraction and --seed, and the
-                       checkpoint stores the sample shape C,H,W, which embed,
-                       score and eval read the directory in, and the class
-                       names, by which embed and score number the classes of
-                       other directories. A file that does not decode is an
-                       error naming it, and so is a set of images whose size,
-                       read from the headers before decoding, would not fit in
-                       memory
+                       checkpoint stores the sample shape C,H,W and the
+                       --image-fit, with which embed, score, eval and serve
+                       read other images, and the class names, by which embed
+                       and score number the classes of other directories. A
+                       file that does not decode is an error naming it, and
+                       so is a set of images whose size, read from the
+                       headers before decoding, would not fit in memory
   --labels FILE        class labels for a matrix --data, one per row, as
                        class numbers 0, 1, 2, ... up to 1000000 (not names)
                        (default: none, which skips the probe and kNN)
@@ -233,11 +233,19 @@ Data and output:
   --image-size HxW     resize every image of a directory of images to height H
                        and width W, such as 28x28, with an area-averaging
                        filter: each output pixel is the mean of the source
-                       area it covers. The whole image is scaled, without
-                       cropping, so an image of another aspect ratio is
-                       squeezed: crop the files first to keep their shapes
-                       (default: the size of the first image; an image of
-                       another size is then an error)
+                       area it covers. --image-fit sets how an image of
+                       another aspect ratio is resized (default: the size of
+                       the first image; an image of another size is then an
+                       error)
+  --image-fit squeeze|crop
+                       how --image-size treats an image of another aspect
+                       ratio: squeeze scales the whole image, which stretches
+                       it; crop cuts the largest centred rectangle of the
+                       ratio H:W out of the upright image and scales that, so
+                       shapes keep their proportions and the edges are lost.
+                       The cut side is rounded to whole pixels, and an odd
+                       pixel left over comes off the right or the bottom
+                       (default: squeeze). Needs --image-size
   --test-fraction F    share of a matrix --data or a directory of images held
                        out for testing (default 0.1). The rows are shuffled
                        with --seed and the last F x rows, rounded, are held
@@ -375,16 +383,20 @@ const defaultTestFraction = 0.1
 type dataFlags struct {
 	data, labels, imageShape string
 	// imageSize is the --image-size of a directory of images, HxW.
-	imageSize    string
+	imageSize string
+	// imageFit is the --image-fit of a directory of images, "" when the
+	// flag is not given.
+	imageFit     string
 	testFraction float64
 	// forCheckpoint is set when the data goes through the model of an
 	// existing checkpoint, as in eval and train --resume. Its sample
 	// shape is fixed, so no note suggests another --image-shape.
 	forCheckpoint bool
-	// modelShape is the input shape of that checkpoint, read from
-	// modelPath, or nil. A directory of images is read in its shape.
-	modelShape []int
-	modelPath  string
+	// modelConfig is the config of that checkpoint, read from
+	// modelPath, or nil. A directory of images is read in its input
+	// shape and with its image fit.
+	modelConfig *dim.Config
+	modelPath   string
 	// threads is the --threads of the command, the number of goroutines
 	// that decode a directory of images, 0 for all cores.
 	threads int
@@ -399,6 +411,7 @@ func (d *dataFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&d.labels, "labels", "", "")
 	fs.StringVar(&d.imageShape, "image-shape", "", "")
 	fs.StringVar(&d.imageSize, "image-size", "", "")
+	fs.StringVar(&d.imageFit, "image-fit", "", "")
 	fs.Float64Var(&d.testFraction, "test-fraction", defaultTestFraction, "")
 }
 
@@ -425,7 +438,7 @@ func (d *dataFlags) args() string {
 	var b strings.Builder
 	for _, f := range []struct{ name, value string }{
 		{"--data", d.data}, {"--labels", d.labels}, {"--image-shape", d.imageShape},
-		{"--image-size", d.imageSize},
+		{"--image-size", d.imageSize}, {"--image-fit", d.imageFit},
 	} {
 		if f.value != "" {
 			fmt.Fprintf(&b, " %s %s", f.name, shellQuote(f.value))
@@ -641,7 +654,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		if err := df.useModelFraction(*resume, m, explicit["test-fraction"]); err != nil {
 			return fail(exitUsage, "%v", err)
 		}
-		df.modelShape, df.modelPath = m.Config.Input, *resume
+		df.modelConfig, df.modelPath = &m.Config, *resume
 		if !explicit["epochs"] {
 			*epochs = m.Config.Epochs // the run's own target
 		}
@@ -738,6 +751,10 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	if model == nil && splitsByFraction(df.data) {
 		// Stored so that eval and --resume split the file alike.
 		cfg.TestFraction = df.testFraction
+	}
+	if model == nil {
+		// loadData has accepted the flag, so it names an image fit.
+		cfg.ImageFit = configImageFit(df.imageFit)
 	}
 	// The notes on the features are printed once the model is made,
 	// which takes the fitted standardization with --standardize.
@@ -1613,6 +1630,10 @@ func loadData(df dataFlags, seed uint64) (train, test *dim.Dataset, note layoutN
 	if df.imageSize != "" {
 		return nil, nil, layoutNote{}, fmt.Errorf("%s %s applies to a directory of images, but --data %s is not one; drop %s",
 			imageSizeFlag, shellQuote(df.imageSize), dataName(df.data), imageSizeFlag)
+	}
+	if df.imageFit != "" {
+		return nil, nil, layoutNote{}, fmt.Errorf("%s %s applies to a directory of images, but --data %s is not one; drop %s",
+			imageFitFlag, shellQuote(df.imageFit), dataName(df.data), imageFitFlag)
 	}
 	if df.data == "" || isDir(df.data) {
 		if df.labels != "" {

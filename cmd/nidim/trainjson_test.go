@@ -93,7 +93,7 @@ func rerunArgs(t *testing.T, recipe string, config map[string]any) []string {
 		"threads": "threads", "max_shift": "shift", "max_rotate": "rotate", "max_scale": "zoom",
 		"pixel_noise": "pixel-noise", "feature_noise": "feature-noise", "mask_prob": "mask",
 		"penalty": "penalty", "penalty_weight": "penalty-weight", "penalty_directions": "penalty-directions",
-		"test_fraction": "test-fraction",
+		"test_fraction": "test-fraction", "image_fit": "image-fit",
 	}
 	switches := map[string]string{
 		"standardize": "standardize", "no_recalibrate": "no-recalibrate", "clean_first_view": "clean-view",
@@ -111,8 +111,14 @@ func rerunArgs(t *testing.T, recipe string, config map[string]any) []string {
 	if config["penalty"] == "" {
 		skip["penalty"], skip["penalty_weight"], skip["penalty_directions"] = true, true, true
 	}
-	for _, key := range []string{"max_shift", "max_rotate", "max_scale", "pixel_noise"} {
-		skip[key] = true // the samples here are feature vectors
+	views := []string{"max_shift", "max_rotate", "max_scale", "pixel_noise"}
+	if input, _ := config["input"].([]any); len(input) == 3 {
+		views = []string{"feature_noise", "mask_prob"} // a directory of images
+	} else {
+		skip["image_fit"] = true
+	}
+	for _, key := range views {
+		skip[key] = true // the views of the other kind of sample
 	}
 
 	args := []string{"--recipe", recipe, "--noise-views", []string{"none", "one", "both"}[int(config["noise_views"].(float64))]}
