@@ -203,7 +203,7 @@ func readImageDir(flagName, dir, size, fit string, threads int, model *dim.Confi
 			set.Oriented, set.N))
 	}
 	if set.Cropped > 0 {
-		notes = append(notes, fmt.Sprintf("cropped %d of the %d images to the centre of the aspect ratio %dx%d before resizing, as %s crop does",
+		notes = append(notes, fmt.Sprintf("cropped %d of the %d images to the aspect ratio of %dx%d, keeping their centre, before resizing them, as %s crop does",
 			set.Cropped, set.N, set.Height, set.Width, imageFitFlag))
 	}
 	if fromModel && set.Resized > 0 {

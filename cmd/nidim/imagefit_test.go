@@ -101,7 +101,7 @@ func trainCropModel(t *testing.T, dir string) (string, string, map[string]any) {
 	code, stdout, stderr := runCmd("train", "--data", dir, "--image-size", "8x8", "--image-fit", "crop", "--epochs", "1", "--batch", "16",
 		"--dim", "2", "--hidden", "8", "--threads", "1", "--no-eval", "--json", "--out", model)
 	require.Equal(t, exitOK, code, stderr)
-	assert.Contains(t, stderr, "Cropped 16 of the 24 images to the centre of the aspect ratio 8x8 before resizing, as --image-fit crop does")
+	assert.Contains(t, stderr, "Cropped 16 of the 24 images to the aspect ratio of 8x8, keeping their centre, before resizing them, as --image-fit crop does")
 	var res struct {
 		Recipe string         `json:"recipe"`
 		Config map[string]any `json:"config"`

@@ -211,7 +211,9 @@ func TestParseFit(t *testing.T) {
 
 // Cropping a 12-megapixel JPEG photo to a square and resizing it to
 // 32 x 32 reads fewer pixels than squeezing it whole, and must not
-// allocate more: the crop narrows the bounds read, without a copy.
+// allocate more: the crop narrows the bounds read, without a copy. The
+// decode sub-benchmarks decode the file and read it; the others read the
+// decoded image, as stored and turned by EXIF orientation 6.
 func BenchmarkPixelsFitJPEG(b *testing.B) {
 	src := image.NewRGBA(image.Rect(0, 0, 4000, 3000))
 	for y := range 3000 {
@@ -224,14 +226,18 @@ func BenchmarkPixelsFitJPEG(b *testing.B) {
 		b.Fatal(err)
 	}
 	file := buf.Bytes()
+	h, err := ReadHeader(bytes.NewReader(file))
+	if err != nil {
+		b.Fatal(err)
+	}
+	decoded, err := Decode(bytes.NewReader(file), h)
+	if err != nil {
+		b.Fatal(err)
+	}
 	for _, fit := range []Fit{Squeeze, Crop} {
-		b.Run("fit="+fit.String(), func(b *testing.B) {
+		b.Run("fit="+fit.String()+"/decode", func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				h, err := ReadHeader(bytes.NewReader(file))
-				if err != nil {
-					b.Fatal(err)
-				}
 				img, err := Decode(bytes.NewReader(file), h)
 				if err != nil {
 					b.Fatal(err)
@@ -240,5 +246,15 @@ func BenchmarkPixelsFitJPEG(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "images/s")
 		})
+		for _, o := range []int{1, 6} {
+			b.Run(fmt.Sprintf("fit=%s/orientation=%d", fit, o), func(b *testing.B) {
+				img := orient(decoded, o)
+				b.ReportAllocs()
+				for b.Loop() {
+					Pixels(img, 32, 32, fit)
+				}
+				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "images/s")
+			})
+		}
 	}
 }

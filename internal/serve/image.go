@@ -68,8 +68,8 @@ func imageShape(m Model) (channels, height, width int, apiErr *apiError) {
 
 // decodeImage reads one PNG, JPEG or GIF file into one input row of m,
 // as "nidim embed" reads the file from a directory of images: in the
-// model's channels, resized to its height and width, and first cropped
-// to their aspect ratio when the model was trained on cropped images. An image whose
+// model's channels, resized to its height and width. A model trained on
+// cropped images gets each image cut to that aspect ratio first. An image whose
 // header declares more than maxPixels pixels is rejected before its
 // pixels are decoded.
 func decodeImage(m Model, body []byte, maxPixels int64) ([]float32, *apiError) {
