@@ -34,8 +34,8 @@ type Config struct {
 	Encoder string `json:"encoder"` // "mlp" or "cnn"
 	Hidden  int    `json:"hidden"`  // MLP hidden width
 	Input   []int  `json:"input"`   // sample shape, set from the data
-	// ImageFit is how the images of a directory were brought to the
-	// height and width of Input: ImageFitCrop cut the centre of each to
+	// ImageFit is the rule that brought the images of a directory to the
+	// height and width of Input. ImageFitCrop cut the centre of each to
 	// that aspect ratio before resizing, and "" resized whole images.
 	// Embedding other image files must read them the same way. The
 	// checkpoint stores it only when it is not "", so the checkpoints of

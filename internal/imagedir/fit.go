@@ -5,8 +5,8 @@ import (
 	"image"
 )
 
-// Fit is how an image whose aspect ratio differs from the sample size
-// is brought to that size.
+// Fit is the rule that brings an image whose aspect ratio differs from
+// the sample size to that size.
 type Fit int
 
 const (
