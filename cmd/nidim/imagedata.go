@@ -108,6 +108,9 @@ const imageSizeFlag = "--image-size"
 // are brought to the aspect ratio of --image-size.
 const imageFitFlag = "--image-fit"
 
+// squeezeFit is the --image-fit value that crops nothing, the default.
+var squeezeFit = imagedir.Squeeze.String()
+
 // configImageFit returns the dim.Config.ImageFit of the --image-fit
 // value fit: dim.ImageFitCrop for crop, and "" for squeeze or no flag,
 // which leaves the checkpoint as it was before the flag existed.

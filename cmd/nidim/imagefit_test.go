@@ -262,9 +262,18 @@ func TestImageFitErrors(t *testing.T) {
 	assert.Equal(t, exitUsage, code)
 	assert.Equal(t, "nidim train: --image-fit crop applies to a directory of images, but --data "+matrix+" is not one; drop --image-fit.\n", stderr)
 
-	code, _, stderr = runCmd("train", "--image-fit", "squeeze", "--no-eval", "--out", out)
-	assert.Equal(t, exitUsage, code)
-	assert.Contains(t, stderr, "--image-fit squeeze applies to a directory of images, but --data (the built-in MNIST) is not one; drop --image-fit")
+	// squeeze, the default, is accepted for any data, because the config
+	// of train --json lists it for every run.
+	plain, squeezed := filepath.Join(t.TempDir(), "plain.safetensors"), filepath.Join(t.TempDir(), "squeezed.safetensors")
+	for _, c := range []struct {
+		path string
+		args []string
+	}{{plain, nil}, {squeezed, []string{"--image-fit", "squeeze"}}} {
+		args := append([]string{"train", "--data", matrix, "--dim", "2", "--hidden", "8", "--batch", "24", "--epochs", "1", "--threads", "1", "--no-eval", "--out", c.path}, c.args...)
+		code, _, stderr = runCmd(args...)
+		require.Equal(t, exitOK, code, stderr)
+	}
+	assert.Equal(t, readFile(t, plain), readFile(t, squeezed))
 
 	code, _, stderr = runCmd("train", "--data", dir, "--image-fit", "crop", "--no-eval", "--out", out)
 	assert.Equal(t, exitUsage, code)

@@ -245,7 +245,9 @@ Data and output:
                        shapes keep their proportions and the edges are lost.
                        The cut side is rounded to whole pixels, and an odd
                        pixel left over comes off the right or the bottom
-                       (default: squeeze). Needs --image-size
+                       (default: squeeze). crop needs --image-size and a
+                       directory of images; squeeze is accepted with any
+                       data, as the config of --json lists it
   --test-fraction F    share of a matrix --data or a directory of images held
                        out for testing (default 0.1). The rows are shuffled
                        with --seed and the last F x rows, rounded, are held
@@ -1631,7 +1633,10 @@ func loadData(df dataFlags, seed uint64) (train, test *dim.Dataset, note layoutN
 		return nil, nil, layoutNote{}, fmt.Errorf("%s %s applies to a directory of images, but --data %s is not one; drop %s",
 			imageSizeFlag, shellQuote(df.imageSize), dataName(df.data), imageSizeFlag)
 	}
-	if df.imageFit != "" {
+	// squeeze, the default, crops nothing, so it is accepted for any data:
+	// the config of train --json lists it for every run, and passing that
+	// config back as flags must work.
+	if df.imageFit != "" && df.imageFit != squeezeFit {
 		return nil, nil, layoutNote{}, fmt.Errorf("%s %s applies to a directory of images, but --data %s is not one; drop %s",
 			imageFitFlag, shellQuote(df.imageFit), dataName(df.data), imageFitFlag)
 	}
