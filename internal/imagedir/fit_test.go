@@ -7,7 +7,6 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
@@ -115,21 +114,7 @@ func uprightCopy(img image.Image) *image.RGBA64 {
 // image is 37 x 21 with bounds that do not start at 0, under every EXIF
 // orientation, so both a landscape and a portrait upright image are cut.
 func TestPixelsCropMatchesResize(t *testing.T) {
-	r := rand.New(rand.NewPCG(9, 10))
-	rect := image.Rect(2, -3, 2+37, -3+21)
-	ycbcr := image.NewYCbCr(rect, image.YCbCrSubsampleRatio420)
-	for i := range ycbcr.Y {
-		ycbcr.Y[i] = uint8(r.IntN(256))
-	}
-	for i := range ycbcr.Cb {
-		ycbcr.Cb[i], ycbcr.Cr[i] = uint8(r.IntN(256)), uint8(r.IntN(256))
-	}
-	gray := image.NewGray(rect)
-	for i := range gray.Pix {
-		gray.Pix[i] = uint8(r.IntN(256))
-	}
-
-	for name, stored := range map[string]image.Image{"ycbcr": ycbcr, "gray": gray} {
+	for name, stored := range randomStoredImages(9, 10) {
 		for o := 1; o <= 8; o++ {
 			img := orient(stored, o)
 			upright := uprightCopy(img)

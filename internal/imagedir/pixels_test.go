@@ -94,21 +94,7 @@ func TestResizeImageMatchesResize(t *testing.T) {
 // At. The stored image is 37 x 21, with bounds that do not start at 0.
 // So the 37 rows of a transposed image end in a partial block.
 func TestResizeImageOriented(t *testing.T) {
-	r := rand.New(rand.NewPCG(5, 6))
-	rect := image.Rect(2, -3, 2+37, -3+21)
-	ycbcr := image.NewYCbCr(rect, image.YCbCrSubsampleRatio420)
-	for i := range ycbcr.Y {
-		ycbcr.Y[i] = uint8(r.IntN(256))
-	}
-	for i := range ycbcr.Cb {
-		ycbcr.Cb[i], ycbcr.Cr[i] = uint8(r.IntN(256)), uint8(r.IntN(256))
-	}
-	gray := image.NewGray(rect)
-	for i := range gray.Pix {
-		gray.Pix[i] = uint8(r.IntN(256))
-	}
-
-	for name, stored := range map[string]image.Image{"ycbcr": ycbcr, "gray": gray} {
+	for name, stored := range randomStoredImages(5, 6) {
 		for o := 1; o <= 8; o++ {
 			img := orient(stored, o)
 			b := img.Bounds()
@@ -204,4 +190,24 @@ func BenchmarkPixelsOriented(b *testing.B) {
 			b.ReportMetric(float64(b.N)*12e6/b.Elapsed().Seconds()/1e6, "Mpixels/s")
 		})
 	}
+}
+
+// randomStoredImages returns a YCbCr 4:2:0 image and a gray image of 37 x
+// 21 random pixels, whose bounds do not start at 0, by name, from the
+// seeds seed1 and seed2.
+func randomStoredImages(seed1, seed2 uint64) map[string]image.Image {
+	r := rand.New(rand.NewPCG(seed1, seed2))
+	rect := image.Rect(2, -3, 2+37, -3+21)
+	ycbcr := image.NewYCbCr(rect, image.YCbCrSubsampleRatio420)
+	for i := range ycbcr.Y {
+		ycbcr.Y[i] = uint8(r.IntN(256))
+	}
+	for i := range ycbcr.Cb {
+		ycbcr.Cb[i], ycbcr.Cr[i] = uint8(r.IntN(256)), uint8(r.IntN(256))
+	}
+	gray := image.NewGray(rect)
+	for i := range gray.Pix {
+		gray.Pix[i] = uint8(r.IntN(256))
+	}
+	return map[string]image.Image{"ycbcr": ycbcr, "gray": gray}
 }
