@@ -136,7 +136,7 @@ func TestKNNConformalValid(t *testing.T) {
 	require.NoError(t, err)
 	// Given the calibration set, the share below alpha is about
 	// Beta-distributed with sd sqrt(alpha (1 - alpha) / 2000), 0.0049 at
-	// 0.05, and the 10,000 test rows add a binomial sd of 0.0022; the
+	// 0.05. The 10,000 test rows add a binomial sd of 0.0022, and the
 	// tolerances are about 3.7 times the combined sd.
 	t.Logf("shares of p-values at most 0.05 and 0.01: %.4f, %.4f", shareAtMost(p, 0.05), shareAtMost(p, 0.01))
 	assert.InDelta(t, 0.05, shareAtMost(p, 0.05), 0.02)

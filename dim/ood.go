@@ -248,9 +248,9 @@ func EvaluateOutliers(m *Model, x *tensor.Tensor, shape []int, seed uint64, extr
 }
 
 // EvaluateOutliersWith evaluates the outlier scores as EvaluateOutliers
-// does and, when knn is not nil, also the kNN score of KNNScorer, with
-// the embeddings of knn.Train as the reference set and those of half of
-// x as the calibration set (see KNNEvaluation).
+// does. When knn is not nil, it also evaluates the kNN score of
+// KNNScorer, with the embeddings of knn.Train as the reference set and
+// those of half of x as the calibration set (see KNNEvaluation).
 func EvaluateOutliersWith(m *Model, x *tensor.Tensor, shape []int, seed uint64, knn *KNNOptions, extra ...OODSet) (*OutlierEvaluation, error) {
 	sets, err := OODSets(x, shape, seed)
 	if err != nil {

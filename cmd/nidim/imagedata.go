@@ -274,8 +274,8 @@ func modelLabels(set *imagedir.Set, classes []string, path string) ([]int, strin
 
 // renamedClassesNote returns a note when the class directories of --data,
 // dataClasses, are not named as the classes that the model read from
-// path stores, or "" when they are or either has no names. outcome says
-// which names the command keeps. Such data passes the data fingerprint
+// path stores, or "" when they are or either has no names. outcome
+// states which names the command keeps. Such data passes the data fingerprint
 // only when the renaming kept the sorted order of the directories, so the
 // labels still match.
 func renamedClassesNote(path string, modelClasses, dataClasses []string, outcome string) string {

@@ -426,7 +426,7 @@ func TestImageFolderTooFewToSplit(t *testing.T) {
 }
 
 // A model stores the class directories it was trained on, and embed and
-// score label another directory by them: b keeps its label 1 in a
+// score label another directory by them. b keeps its label 1 in a
 // directory without a, and a class the model never saw gets the next
 // number, with a note.
 func TestImageFolderClassNames(t *testing.T) {

@@ -64,6 +64,7 @@ func croppedRow(t *testing.T, path string, height, width int) []float32 {
 	require.NoError(t, err)
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
+
 	nearest := func(n, other, num, den int) int {
 		best := 1
 		for c := 1; c <= n; c++ {
@@ -81,6 +82,7 @@ func croppedRow(t *testing.T, path string, height, width int) []float32 {
 		ch = nearest(h, w, height, width)
 	}
 	x0, y0 := (w-cw)/2, (h-ch)/2
+
 	area := cw * ch
 	pixels := make([]float32, 3*area)
 	for y := range ch {

@@ -60,11 +60,11 @@ func (f *scoreMethodFlags) check(fs *flag.FlagSet) error {
 }
 
 // knnTrainingData returns the data whose splits give the reference and
-// calibration embeddings of the kNN score: --train-data when given, and
-// otherwise --data, unless --data is a matrix file or a directory of
-// images and the model records no split of it. Such a model was trained
-// on MNIST-style data, so the built-in MNIST ("") is taken, which the
-// data fingerprint then checks.
+// calibration embeddings of the kNN score. That is --train-data when it
+// is set, and otherwise --data. The exception is a matrix file or a
+// directory of images of which the model records no split: such a model
+// was trained on MNIST-style data, so the built-in MNIST ("") is taken,
+// and the data fingerprint then checks it.
 func knnTrainingData(trainData, data string, m *dim.Model) string {
 	if trainData != "" {
 		return trainData
@@ -77,11 +77,11 @@ func knnTrainingData(trainData, data string, m *dim.Model) string {
 
 // knnScorer builds the kNN scorer of the model m from path, the data m
 // was trained on, which the flag flagName named ("" for the built-in
-// MNIST): the embeddings of its training split are the reference set and
-// those of its test split the calibration set. The splits are read as
-// nidim embed --data path --split train and --split test read them, and
-// the training split must match the data fingerprint. The error names
-// path and says how to pass the training data.
+// MNIST). The embeddings of its training split are the reference set,
+// and those of its test split the calibration set. The splits are read
+// as nidim embed --data path --split train and --split test read them,
+// and the training split must match the data fingerprint. An error names
+// path and how to pass the training data.
 func (c *modelCommand) knnScorer(m *dim.Model, path, flagName string, k int, metric dim.Metric) (*dim.KNNScorer, error) {
 	name := "the built-in MNIST"
 	if path != "" {
@@ -157,7 +157,7 @@ func knnInputNote(data, trainData string, splitGiven bool, split string) string 
 // by the two-sample Kolmogorov-Smirnov test, because the p-values share
 // the calibration set, which makes a test of them against U(0, 1) reject
 // too often. Below 99 calibration inputs no p-value can reach 0.01, and
-// the expected share says so.
+// the expected share it prints is then 0.
 func knnCalibrationLine(s *dim.KNNScorer, scores, p []float64) string {
 	k := 0
 	for _, v := range p {

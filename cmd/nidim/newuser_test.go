@@ -2309,7 +2309,7 @@ func TestTrainSummaryNamesViews(t *testing.T) {
 }
 
 // The text report of nidim eval starts with the model and its settings,
-// so that saved reports of several models can be told apart.
+// so that saved reports of several models can be distinguished.
 func TestEvalNamesModelSettings(t *testing.T) {
 	data, labels, model := trainTinyModel(t, "--sigma", "0.7")
 	code, stdout, stderr := runCmd("eval", model, "--data", data, "--labels", labels)

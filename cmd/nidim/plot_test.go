@@ -642,7 +642,7 @@ func TestPlotTradeoffLabelsLevels(t *testing.T) {
 
 // A sweep table cut short in its last row gave encoding/csv's "record on
 // line 4: wrong number of fields". The message now counts the fields and
-// says how to repair the file.
+// gives the repair.
 func TestPlotTradeoffRowCutShort(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "sweep.csv")

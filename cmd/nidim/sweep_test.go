@@ -864,8 +864,8 @@ func TestSigmaList(t *testing.T) {
 }
 
 // --sigma sets only the temperature of the runs without noise. On a grid
-// without them it changes nothing, so a note says so, and a table begun
-// with the flag resumes with it.
+// without them it changes nothing, so a note reports that, and a table
+// begun with the flag resumes with it.
 func TestSweepSigmaWithoutNoiselessRuns(t *testing.T) {
 	dir := t.TempDir()
 	data, labels := writeClusters(t, dir)

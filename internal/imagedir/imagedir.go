@@ -214,8 +214,8 @@ type Options struct {
 	// images that need more than MaxBytes. It is "" when no option can
 	// change the size, as for a trained model's input.
 	SizeFlag string
-	// Fit is how an image of another aspect ratio than Height:Width is
-	// resized: whole (Squeeze, the zero value), or its centre cut to
+	// Fit is the resizing of an image of another aspect ratio than
+	// Height:Width: whole (Squeeze, the zero value), or its centre cut to
 	// that ratio first (Crop). With Height and Width 0 every image has
 	// the first one's size, so neither changes anything.
 	Fit Fit

@@ -89,7 +89,7 @@ func TestResizeImageMatchesResize(t *testing.T) {
 }
 
 // resizeImage reads an image turned by an EXIF orientation from its
-// stored pixels, a block of rows at a time for orientations 5 to 8, but
+// stored pixels, a block of rows at a time for orientations 5 to 8. It
 // must give the bits of Resize on the image read point by point through
 // At. The stored image is 37 x 21, with bounds that do not start at 0.
 // So the 37 rows of a transposed image end in a partial block.
