@@ -59,11 +59,8 @@ func NewKNNScorer(reference, calibration *tensor.Tensor, k int, metric Metric) (
 		}
 		return nil, fmt.Errorf("dim: the kNN outlier score needs at least %d calibration embeddings, so that its p-values can reach 0.05, but there are %d; use more test data", MinKNNCalibration, n)
 	}
-	d := reference.Shape[1]
-	for i, v := range reference.Data {
-		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			return nil, &RowError{Row: i / d, Msg: fmt.Sprintf("reference embedding %d has the non-finite component %d = %v", i/d, i%d, v)}
-		}
+	if err := checkFiniteRows(reference, "reference embedding"); err != nil {
+		return nil, err
 	}
 	s := &KNNScorer{K: k, Metric: metric, Reference: reference}
 	cal, err := s.Distances(calibration)
@@ -98,12 +95,10 @@ func (s *KNNScorer) Distances(z *tensor.Tensor) ([]float64, error) {
 	if err := checkNeighborSearch(s.Reference, z, s.K, s.Metric); err != nil {
 		return nil, err
 	}
-	d := z.Shape[1]
-	for i, v := range z.Data {
-		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			return nil, &RowError{Row: i / d, Msg: fmt.Sprintf("embedding %d has the non-finite component %d = %v", i/d, i%d, v)}
-		}
+	if err := checkFiniteRows(z, "embedding"); err != nil {
+		return nil, err
 	}
+	d := z.Shape[1]
 	out := make([]float64, z.Shape[0])
 	ref := s.Reference.Data
 	nearestNeighbors(s.Reference, z, s.K, s.Metric, func() func(int, []int) {
@@ -178,6 +173,19 @@ func (m *Model) ScoreKNN(s *KNNScorer, x *tensor.Tensor, batch int) (scores, pVa
 		return nil, nil, err
 	}
 	return s.Score(z)
+}
+
+// checkFiniteRows returns a *RowError naming the first row of the
+// matrix z with a NaN or infinite component, called what in the message,
+// or nil when every component is finite.
+func checkFiniteRows(z *tensor.Tensor, what string) error {
+	d := z.Shape[1]
+	for i, v := range z.Data {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return &RowError{Row: i / d, Msg: fmt.Sprintf("%s %d has the non-finite component %d = %v", what, i/d, i%d, v)}
+		}
+	}
+	return nil
 }
 
 // distance64 returns the Euclidean distance of a and b, or 1 - cos of
