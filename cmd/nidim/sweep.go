@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"os/signal"
@@ -81,10 +82,10 @@ Grid:
                        random directions of the penalty per step (default 16)
 
 Evaluation and output:
-  --out DIR            directory of sweep.csv and sweep.md, created if
-                       missing; files of those names that are not sweep
-                       tables, or links to another sweep's, are an error,
-                       not replaced (default sweep)
+  --out DIR            directory of sweep.csv and sweep.md, created if missing
+                       inside an existing directory; files of those names that
+                       are not sweep tables, or links to another sweep's, are
+                       an error, not replaced (default sweep)
   --eval-samples N     test embeddings the battery runs on, or every test
                        row when the test split has fewer; the eval_n
                        column of sweep.csv gives the number (default 2000)
@@ -370,8 +371,8 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	if info, err := os.Stat(*outDir); err == nil && !info.IsDir() {
 		return fail(exitUsage, "--out %s is a file, but sweep writes sweep.csv and sweep.md into a directory; pass a directory path", *outDir)
 	}
-	if err := os.MkdirAll(*outDir, 0o755); err != nil {
-		return fail(exitFail, "creating the --out directory %s failed: %v; pass another --out", *outDir, err)
+	if err := makeOutputDir("--out", *outDir); err != nil {
+		return fail(exitUsage, "%v", err)
 	}
 	csvPath := filepath.Join(*outDir, "sweep.csv")
 	mdPath := filepath.Join(*outDir, "sweep.md")
@@ -514,6 +515,34 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 		return fail(exitFail, "writing the paths of the tables failed: %v; the tables are %s and %s", err, csvPath, mdPath)
 	}
 	return exitOK
+}
+
+// makeOutputDir creates dir, the directory that flagName names, unless it
+// exists. Its parent must exist and accept new files, by the rule of
+// checkOutputPath for the file outputs of the other commands, so that a
+// mistyped parent is reported instead of created.
+func makeOutputDir(flagName, dir string) error {
+	if info, err := os.Stat(dir); err == nil && info.IsDir() {
+		return nil
+	}
+	parent := filepath.Dir(filepath.Clean(dir))
+	parentName := parent
+	if abs, err := filepath.Abs(parent); err == nil && abs != parent {
+		parentName = fmt.Sprintf("%s (%s)", parent, abs)
+	}
+	info, err := os.Stat(parent)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("the directory %s of %s %s does not exist; create it or choose another path", parentName, flagName, dir)
+	case err != nil:
+		return fmt.Errorf("%s %s: %v", flagName, dir, err)
+	case !info.IsDir():
+		return fmt.Errorf("%s %s is inside %s, which is not a directory; choose another path", flagName, dir, parentName)
+	}
+	if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("%s %s: cannot create the directory in %s: %v; choose another directory or change its permissions", flagName, dir, parentName, errors.Unwrap(err))
+	}
+	return nil
 }
 
 // fitSweepBatch fits the batch of base and of every run to nTrain
