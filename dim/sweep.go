@@ -455,8 +455,14 @@ func WriteSweepMarkdown(w io.Writer, records [][]string, testRows int) error {
 			case "rejected":
 				v += "/" + rec[col["tests_run"]]
 			case "level":
-				if rec[col["kind"]] == KindPenalty {
+				// The CSV keeps 0, the --sigmas entry of a run without
+				// channel noise, and the table shows "-" as the run's
+				// key and progress do.
+				switch rec[col["kind"]] {
+				case KindPenalty:
 					v = "weight " + rec[col["penalty_weight"]]
+				case KindNoNoise, KindNoNormalize:
+					v = "-"
 				}
 			}
 			b.WriteString(" " + strings.ReplaceAll(v, "|", "/") + " |")

@@ -121,6 +121,39 @@ func TestSweepMarkdownSortsRuns(t *testing.T) {
 	assert.Equal(t, "8", records[0][slices.Index(SweepColumns, "dim")], "the caller's records keep their order")
 }
 
+// sweep.md showed level 0 for the runs without channel noise, where their
+// keys and the progress on stderr show "-". The CSV keeps the 0.
+func TestSweepMarkdownLevelWithoutNoise(t *testing.T) {
+	record := func(kind, level, weight string) []string {
+		rec := make([]string, len(SweepColumns))
+		for i := range rec {
+			rec[i] = "1"
+		}
+		rec[slices.Index(SweepColumns, "kind")] = kind
+		rec[slices.Index(SweepColumns, "level")] = level
+		rec[slices.Index(SweepColumns, "penalty_weight")] = weight
+		return rec
+	}
+	records := [][]string{
+		record(KindNoise, "0.5", "0"),
+		record(KindNoNoise, "0", "0"),
+		record(KindNoNormalize, "0", "0"),
+		record(KindPenalty, "0", "30"),
+	}
+	var b strings.Builder
+	require.NoError(t, WriteSweepMarkdown(&b, records, 0))
+	levels := map[string]string{}
+	for _, line := range strings.Split(b.String(), "\n")[2:] {
+		if f := strings.Split(line, "|"); len(f) > 6 {
+			levels[strings.TrimSpace(f[1])] = strings.TrimSpace(f[4])
+		}
+	}
+	assert.Equal(t, map[string]string{
+		KindNoise: "0.5", KindNoNoise: "-", KindNoNormalize: "-", KindPenalty: "weight 30",
+	}, levels)
+	assert.Equal(t, "0", records[1][slices.Index(SweepColumns, "level")], "the caller's record keeps its level")
+}
+
 // RunSweep classifies by opts.Metric. Its kNN accuracy is that of
 // ProbeAndKNN with the metric on the embeddings of the model that Train
 // makes for the same run, which training reproduces bit for bit.
