@@ -137,7 +137,9 @@ type SweepRow struct {
 	// MIBatch is the batch size of MI: Batch, or the number of test rows
 	// when that is smaller. It is not a column of the table.
 	MIBatch int
-	// Capacity is the channel capacity in nats, +Inf without noise.
+	// Capacity is the channel capacity in nats. A run without channel
+	// noise has no capacity bound, so its Capacity is NaN, which the CSV
+	// writes as NaN, as it writes the accuracies of a run without labels.
 	// LnBatch is ln Batch, which caps TrainMI, and MI too unless MIBatch
 	// is smaller than Batch.
 	Capacity, LnBatch float64
@@ -219,7 +221,7 @@ func RunSweep(ctx context.Context, run SweepRun, train, test *Dataset, opts Swee
 		Run: run.Key(), Kind: run.Kind, Settings: SettingsString(c), Prior: c.Prior, Dim: c.Dim,
 		NoiseViews: c.NoiseViews, Normalize: !c.NoNormalize, Penalty: c.Penalty, Seed: c.Seed,
 		Epochs: c.Epochs, Batch: c.Batch, LnBatch: math.Log(float64(c.Batch)), Tau: math.Exp(m.LogTau),
-		Capacity: math.Inf(1), Probe: math.NaN(), KNN: math.NaN(),
+		Capacity: math.NaN(), Probe: math.NaN(), KNN: math.NaN(),
 	}
 	if c.Penalty != "" {
 		row.PenaltyWeight = c.PenaltyWeight
@@ -430,9 +432,10 @@ func WriteSweepMarkdown(w io.Writer, records [][]string, testRows int) error {
 			v := rec[col[s.name]]
 			switch s.name {
 			case "capacity":
-				// The CSV keeps +Inf, the capacity of a channel without
-				// noise, and the table states it in words.
-				if f, err := strconv.ParseFloat(v, 64); err == nil && math.IsInf(f, 1) {
+				// A run without channel noise has no capacity bound. The
+				// CSV writes NaN for it, and +Inf before nidim wrote NaN,
+				// and the table states it in words.
+				if f, err := strconv.ParseFloat(v, 64); err == nil && (math.IsInf(f, 1) || math.IsNaN(f)) {
 					v = "none (no noise)"
 				} else if err == nil {
 					v = strconv.FormatFloat(f, 'f', 3, 64)

@@ -107,9 +107,9 @@ Flags:
                        the model completed), mi_estimate, mi_batch
                        (rows per batch of the estimate: the training
                        batch, or the whole test split when smaller),
-                       capacity and two_view_mi (those of the prior at the
-                       model's noise level, which bound nothing without
-                       channel noise), capacity_gap (null without
+                       capacity and two_view_mi (those of the channel at the
+                       model's noise level, and null without channel
+                       noise), capacity_gap (null without
                        channel noise), ln_batch, linear_probe_accuracy,
                        knn_accuracy, report, outliers (n, calibration_ks,
                        calibration_p_value, rejected_at_0_01, mean_score,
@@ -267,8 +267,8 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		Eps           *float64               `json:"eps,omitempty"`
 		Epochs        int                    `json:"epochs"`
 		MIEstimate    float64                `json:"mi_estimate"`
-		Capacity      float64                `json:"capacity"`
-		TwoViewMI     float64                `json:"two_view_mi"`
+		Capacity      *float64               `json:"capacity"`     // nil without channel noise
+		TwoViewMI     *float64               `json:"two_view_mi"`  // nil without channel noise
 		CapacityGap   *float64               `json:"capacity_gap"` // nil without channel noise
 		LnBatch       float64                `json:"ln_batch"`
 		MIBatch       int                    `json:"mi_batch"`
@@ -279,7 +279,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		Standardized  bool                   `json:"standardized"`      // trained with --standardize
 		Classes       []string               `json:"classes,omitempty"` // class directories in label order
 		Config        json.RawMessage        `json:"config"`            // every setting, as in train --json
-	}{cfg.Prior, cfg.Dim, noiseLevelOrZero(cfg.Sigma, cfg.NoiseViews), uniformEps(cfg.Prior, noiseLevelOrZero(cfg.Eps, cfg.NoiseViews)), m.Epoch, ev.MI, capacity, twoView, nil, lnB, ev.MIBatch, ev.Probe, ev.KNN, ev.Report, outliers, cfg.Standardize, m.Classes, nil}
+	}{cfg.Prior, cfg.Dim, noiseLevelOrZero(cfg.Sigma, cfg.NoiseViews), uniformEps(cfg.Prior, noiseLevelOrZero(cfg.Eps, cfg.NoiseViews)), m.Epoch, ev.MI, channelValue(capacity, cfg.NoiseViews), channelValue(twoView, cfg.NoiseViews), nil, lnB, ev.MIBatch, ev.Probe, ev.KNN, ev.Report, outliers, cfg.Standardize, m.Classes, nil}
 	if res.Config, err = fullConfigJSON(cfg); err != nil {
 		return c.fail(exitFail, "encode JSON: %v", err)
 	}

@@ -487,7 +487,7 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 			verdict = "PASS"
 		}
 		capacity := fmt.Sprintf("capacity %.3f", row.Capacity)
-		if math.IsInf(row.Capacity, 1) {
+		if row.NoiseViews == 0 {
 			capacity = "no capacity without noise"
 		}
 		mi := fmt.Sprintf("MI %.3f nats (%s, ln B %.3f)", row.MI, capacity, row.LnBatch)
@@ -684,8 +684,9 @@ func sweepSettings(base dim.Config, train, test *dim.Dataset, opts dim.SweepOpti
 }
 
 // readSweepCSV returns the records of an earlier sweep.csv without its
-// header, or none when the file does not exist. Older tables name the
-// column "settings" "recipe". Their rows are read all the same, so that
+// header, or none when the file does not exist, with the capacity of
+// runs without channel noise in the form that this nidim writes. Older
+// tables name the column "settings" "recipe". Their rows are read all the same, so that
 // checkSweepFormat rejects them with the reason. A table cut short in its
 // last line gets the error of cutShortError.
 func readSweepCSV(path string) ([][]string, error) {
@@ -706,6 +707,15 @@ func readSweepCSV(path string) ([][]string, error) {
 	old := slices.Clone(dim.SweepColumns)
 	old[slices.Index(old, "settings")] = "recipe"
 	if len(rows) > 0 && (slices.Equal(rows[0], dim.SweepColumns) || slices.Equal(rows[0], old)) {
+		// Tables written before a run without channel noise got NaN in
+		// the capacity column have +Inf there. The rewritten table gives
+		// every such run the same NaN, with the rest of its row as it was.
+		capacity := slices.Index(dim.SweepColumns, "capacity")
+		for _, rec := range rows[1:] {
+			if len(rec) == len(dim.SweepColumns) && rec[capacity] == "+Inf" {
+				rec[capacity] = "NaN"
+			}
+		}
 		return rows[1:], nil
 	}
 	return nil, fmt.Errorf("%s does not have the columns of a sweep table; move it away or use another --out", path)

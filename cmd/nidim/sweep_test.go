@@ -60,7 +60,7 @@ func TestSweepWritesTableAndResumes(t *testing.T) {
 	capacity, err := strconv.ParseFloat(noise[col["capacity"]], 64)
 	require.NoError(t, err)
 	assert.InDelta(t, math.Log(5), capacity, 1e-5)
-	assert.Equal(t, "+Inf", kinds[dim.KindNoNoise][col["capacity"]])
+	assert.Equal(t, "NaN", kinds[dim.KindNoNoise][col["capacity"]], "no capacity bound without noise")
 	// The log states in words that a run without noise has no capacity.
 	assert.Contains(t, stderr, "no capacity without noise")
 	assert.NotContains(t, stderr, "capacity +Inf")
@@ -457,6 +457,43 @@ func TestSweepKeepsForeignMarkdown(t *testing.T) {
 	require.NoError(t, os.Remove(filepath.Join(out, "sweep.csv")))
 	code, _, stderr = runCmd(args...)
 	require.Equal(t, exitOK, code, stderr)
+}
+
+// Tables written before a run without channel noise got NaN in the
+// capacity column have +Inf there, and must still resume. The resumed
+// table writes NaN for them, with the rest of each row unchanged.
+func TestSweepResumesTableWithInfiniteCapacity(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	out := filepath.Join(dir, "sweep")
+	args := []string{"sweep", "--data", data, "--labels", labels, "--dims", "2",
+		"--epochs", "1", "--hidden", "8", "--batch", "24", "--threads", "1", "--eval-samples", "20", "--out", out}
+	code, _, stderr := runCmd(append(args, "--sigmas", "0")...)
+	require.Equal(t, exitOK, code, stderr)
+	csvPath := filepath.Join(out, "sweep.csv")
+	rows := readCSVFile(t, csvPath)
+	require.Len(t, rows, 2)
+	capacity := slices.Index(dim.SweepColumns, "capacity")
+	require.Equal(t, "NaN", rows[1][capacity])
+
+	// The table as an older nidim wrote it.
+	written, err := os.ReadFile(csvPath)
+	require.NoError(t, err)
+	old := strings.Replace(string(written), ",NaN,", ",+Inf,", 1)
+	require.NotEqual(t, string(written), old)
+	require.NoError(t, os.WriteFile(csvPath, []byte(old), 0o644))
+
+	code, _, stderr = runCmd(append(args, "--sigmas", "0,0.5")...)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "nidim sweep: 2 runs, 1 already in "+csvPath)
+	assert.Equal(t, 1, strings.Count(stderr, ": training\n"), "runs trained: %s", stderr)
+	resumed := readCSVFile(t, csvPath)
+	require.Len(t, resumed, 3)
+	assert.Equal(t, rows[1], resumed[1], "the earlier run, with NaN for +Inf")
+	table, err := os.ReadFile(filepath.Join(out, "sweep.md"))
+	require.NoError(t, err)
+	assert.Contains(t, string(table), "| none (no noise) |")
+	assert.NotContains(t, string(table), "Inf")
 }
 
 // An --out that named a file failed with "cannot create --out directory:

@@ -277,10 +277,10 @@ Data and output:
                        --no-eval the last training epoch's), mi_batch
                        (rows per batch of the estimate; not with
                        --no-eval), train_mi_estimate, capacity,
-                       two_view_mi and prior_mi (those of the prior at
-                       the noise level --sigma or --eps, which bound
-                       nothing without channel noise), capacity_gap (null
-                       with --no-eval or without channel noise), ln_batch,
+                       two_view_mi and prior_mi (those of the channel at
+                       the noise level --sigma or --eps; null without
+                       channel noise), capacity_gap (null with
+                       --no-eval or without channel noise), ln_batch,
                        tau, linear_probe_accuracy, knn_accuracy, report
                        (as nidim test --json prints it), eval_seconds
                        (not with --no-eval), model (the checkpoint path),
@@ -1004,8 +1004,11 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	res := trainResult{
 		Recipe: recipeUsed, Prior: cfg.Prior, Dim: cfg.Dim, Sigma: noiseLevelOrZero(cfg.Sigma, cfg.NoiseViews), Eps: uniformEps(cfg.Prior, noiseLevelOrZero(cfg.Eps, cfg.NoiseViews)), NoiseViews: cfg.NoiseViews,
 		Epochs: cfg.Epochs, Batch: cfg.Batch, Encoder: cfg.Encoder, Critic: string(cfg.Critic), Loss: string(cfg.Loss),
-		Capacity: prior0.Capacity(cfg.Dim), TwoViewMI: prior0.TwoViewMI(cfg.Dim), PriorMI: prior0.PriorMI(cfg.Dim), LnBatch: math.Log(float64(cfg.Batch)),
-		Tau: math.Exp(m.LogTau), Model: *out, History: hist.Epochs, Standardized: cfg.Standardize, Classes: m.Classes,
+		Capacity:  channelValue(prior0.Capacity(cfg.Dim), cfg.NoiseViews),
+		TwoViewMI: channelValue(prior0.TwoViewMI(cfg.Dim), cfg.NoiseViews),
+		PriorMI:   channelValue(prior0.PriorMI(cfg.Dim), cfg.NoiseViews),
+		LnBatch:   math.Log(float64(cfg.Batch)),
+		Tau:       math.Exp(m.LogTau), Model: *out, History: hist.Epochs, Standardized: cfg.Standardize, Classes: m.Classes,
 	}
 	// From the trained model: its thread count is the number of cores
 	// that --threads 0 stood for, and its batch the one training used.
@@ -1062,8 +1065,8 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	res.EvalSeconds = time.Since(evalStart).Seconds()
 	res.MIEstimate = ev.MI
 	res.MIBatch = ev.MIBatch
-	if cfg.NoiseViews > 0 {
-		gap := res.Capacity - ev.MI
+	if res.Capacity != nil {
+		gap := *res.Capacity - ev.MI
 		res.CapacityGap = &gap
 	}
 	res.ProbeAccuracy = ev.Probe
@@ -1406,13 +1409,15 @@ type trainResult struct {
 	// EvalSeconds is the wall time of the evaluation after training: the
 	// test MI estimate, embedding both splits, the report, the probe and
 	// the neighbor search.
-	EvalSeconds   float64          `json:"eval_seconds,omitempty"`
-	MIEstimate    float64          `json:"mi_estimate"`
-	MIBatch       int              `json:"mi_batch,omitempty"`
-	TrainMI       float64          `json:"train_mi_estimate"`
-	Capacity      float64          `json:"capacity"`
-	TwoViewMI     float64          `json:"two_view_mi"`
-	PriorMI       float64          `json:"prior_mi"`
+	EvalSeconds float64 `json:"eval_seconds,omitempty"`
+	MIEstimate  float64 `json:"mi_estimate"`
+	MIBatch     int     `json:"mi_batch,omitempty"`
+	TrainMI     float64 `json:"train_mi_estimate"`
+	// Capacity, TwoViewMI and PriorMI are those of the channel, nil (null
+	// in the JSON) without channel noise, where nothing bounds the MI.
+	Capacity      *float64         `json:"capacity"`
+	TwoViewMI     *float64         `json:"two_view_mi"`
+	PriorMI       *float64         `json:"prior_mi"`
 	CapacityGap   *float64         `json:"capacity_gap"` // nil without the evaluation or without channel noise
 	LnBatch       float64          `json:"ln_batch"`
 	Tau           float64          `json:"tau"`
@@ -1460,10 +1465,16 @@ func writeTrainResult(res trainResult, ev *evalResult, stdout, stderr io.Writer,
 			fmt.Fprintf(stdout, "MI estimate (last training epoch): %.3f nats; no channel noise, so no capacity bound; ln B %.3f\n", res.TrainMI, res.LnBatch)
 			return exitOK
 		}
-		fmt.Fprintf(stdout, "MI estimate (last training epoch): %.3f nats; %s, ln B %.3f\n", res.TrainMI, capacityText(res.Capacity, res.TwoViewMI, res.NoiseViews), res.LnBatch)
+		fmt.Fprintf(stdout, "MI estimate (last training epoch): %.3f nats; %s, ln B %.3f\n", res.TrainMI, capacityText(*res.Capacity, *res.TwoViewMI, res.NoiseViews), res.LnBatch)
 		return exitOK
 	}
-	if err := ev.write(stdout, capacityText(res.Capacity, res.TwoViewMI, res.NoiseViews), res.Capacity, res.LnBatch); err != nil {
+	// The text of a run without channel noise states that there is no
+	// capacity bound, and no capacity is used for it.
+	capacity, twoView := math.NaN(), math.NaN()
+	if res.NoiseViews > 0 {
+		capacity, twoView = *res.Capacity, *res.TwoViewMI
+	}
+	if err := ev.write(stdout, capacityText(capacity, twoView, res.NoiseViews), capacity, res.LnBatch); err != nil {
 		fmt.Fprintf(stderr, "nidim train: %v\n", err)
 		return exitFail
 	}
@@ -2326,6 +2337,17 @@ func noiseLevelOrZero(level float64, noiseViews int) float64 {
 		return 0
 	}
 	return level
+}
+
+// channelValue returns a pointer to v, a bound of the noisy channel such as
+// its capacity, or nil for a model without channel noise (noiseViews 0),
+// which has no such bound. The JSON of train and eval writes nil as null,
+// as it writes every number that a run does not have.
+func channelValue(v float64, noiseViews int) *float64 {
+	if noiseViews == 0 {
+		return nil
+	}
+	return &v
 }
 
 // uniformEps returns the eps field of the JSON that train and eval print:

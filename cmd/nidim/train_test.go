@@ -201,6 +201,48 @@ func TestTrainEpochLineBounds(t *testing.T) {
 	assert.Regexp(t, `epoch 1/1: loss [0-9.]+, MI -?[0-9.]+ nats \(capacity 1\.609, ln B 3\.178\), tau `, stderr)
 }
 
+// train --json and eval --json gave the capacity, two-view MI and prior
+// MI of the prior at the temperature scale --sigma for a model without
+// channel noise, which has no capacity bound, where sweep.csv gave +Inf.
+// They are null now, as is every number of the JSON that a run does not
+// have, such as capacity_gap.
+func TestChannelBoundsNullWithoutNoise(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	for _, views := range []string{"none", "both"} {
+		model := filepath.Join(dir, views+".safetensors")
+		code, stdout, stderr := runCmd("train", "--data", data, "--labels", labels, "--dim", "2", "--hidden", "16",
+			"--batch", "24", "--sigma", "0.5", "--seed", "3", "--threads", "1", "--epochs", "1", "--noise-views", views, "--json", "--out", model)
+		require.Equal(t, exitOK, code, stderr)
+		var trained map[string]any
+		require.NoError(t, json.Unmarshal([]byte(stdout), &trained), stdout)
+
+		code, stdout, stderr = runCmd("eval", model, "--data", data, "--labels", labels, "--threads", "1", "--json")
+		require.Equal(t, exitOK, code, stderr)
+		var evaluated map[string]any
+		require.NoError(t, json.Unmarshal([]byte(stdout), &evaluated), stdout)
+
+		for name, res := range map[string]map[string]any{"train": trained, "eval": evaluated} {
+			keys := []string{"capacity", "two_view_mi", "capacity_gap"}
+			if name == "train" {
+				keys = append(keys, "prior_mi")
+			}
+			for _, key := range keys {
+				value, present := res[key]
+				assert.True(t, present, "%s --noise-views %s: %s missing", name, views, key)
+				if views == "none" {
+					assert.Nil(t, value, "%s --noise-views none: %s", name, key)
+				} else {
+					assert.IsType(t, 0.0, value, "%s --noise-views both: %s", name, key)
+				}
+			}
+			if views == "both" {
+				assert.InDelta(t, math.Log1p(1/0.25), res["capacity"], 1e-12, name) // (2/2) ln(1 + 1/sigma^2)
+			}
+		}
+	}
+}
+
 func TestTrainSigmaZeroTrainsWithoutNoise(t *testing.T) {
 	dir := t.TempDir()
 	data, labels := writeClusters(t, dir)
