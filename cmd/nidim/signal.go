@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -117,4 +118,62 @@ func exitOnSignalUntil(stderr io.Writer, message func(outcome string) string) (r
 			close(signals)
 		}
 	}
+}
+
+// evaluationNotice acknowledges a stop signal of nidim sweep at once when
+// it arrives while a run is evaluated. The evaluation does not stop for
+// the signal, and it can take seconds after the last epoch, so without
+// the notice the signal would seem ignored until the run's results.
+type evaluationNotice struct {
+	mu      sync.Mutex // guards the fields below and the writes to stderr
+	stderr  io.Writer
+	csvPath string
+	run     string // "[2/10] KEY" of the run being evaluated, or ""
+	printed bool
+}
+
+// watch starts a goroutine that prints the notice when ctx ends during an
+// evaluation. The goroutine returns when ctx or done ends.
+func (n *evaluationNotice) watch(ctx context.Context, done <-chan struct{}) {
+	go func() {
+		select {
+		case <-ctx.Done():
+			n.mu.Lock()
+			n.printOnce()
+			n.mu.Unlock()
+		case <-done:
+		}
+	}()
+}
+
+// start marks the start of the evaluation of run, such as "[2/10] KEY",
+// and prints the notice when ctx has already ended. The watching
+// goroutine prints only during an evaluation, so a signal during the
+// last training step would otherwise get no notice.
+func (n *evaluationNotice) start(ctx context.Context, run string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.run = run
+	if ctx.Err() != nil {
+		n.printOnce()
+	}
+}
+
+// end marks the end of the evaluation. After it returns, the notice
+// writes nothing until the next start.
+func (n *evaluationNotice) end() {
+	n.mu.Lock()
+	n.run = ""
+	n.mu.Unlock()
+}
+
+// printOnce writes the notice once, while a run is evaluated. n.mu must be
+// held.
+func (n *evaluationNotice) printOnce() {
+	if n.run == "" || n.printed {
+		return
+	}
+	n.printed = true
+	fmt.Fprintf(n.stderr, "nidim sweep: interrupted during the evaluation of run %s; the evaluation finishes and its row is saved to %s, then the sweep stops without starting another run.\n",
+		n.run, n.csvPath)
 }

@@ -43,8 +43,9 @@ prior's marginal, the largest absolute correlation), and the
 linear-probe and kNN accuracies. After every run it rewrites
 DIR/sweep.csv (every column) and DIR/sweep.md (a Markdown table)
 atomically. Ctrl-C stops a run after its current training step and
-exits with status 1; during a run's evaluation, which does not stop, it
-keeps that run and stops before the next. A sweep that is started again
+exits with status 1; during a run's evaluation, which does not stop, a
+line on stderr says so at once, and the sweep keeps that run and stops
+before the next. A sweep that is started again
 with the same --out skips the runs already in sweep.csv, so an
 interrupted sweep resumes. It refuses
 to continue one made with other shared settings, evaluation options or
@@ -415,6 +416,10 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	notice := &evaluationNotice{stderr: stderr, csvPath: csvPath}
+	watchDone := make(chan struct{})
+	defer close(watchDone)
+	notice.watch(ctx, watchDone)
 	// The notes on the settings and the batch concern the runs still to
 	// train.
 	var todo []dim.SweepRun
@@ -465,7 +470,13 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 			if sweepEpochHook != nil {
 				sweepEpochHook(p, cancel)
 			}
+			// Training ends with the last epoch, and the evaluation
+			// follows, which does not stop for Ctrl-C.
+			if p.Epoch == p.Epochs {
+				notice.start(ctx, fmt.Sprintf("[%d/%d] %s", i+1, len(runs), key))
+			}
 		})
+		notice.end()
 		bar.clear()
 		if errors.Is(err, context.Canceled) {
 			if len(records) == 0 {
@@ -498,8 +509,9 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "[%d/%d] %s: %s, max KS %.4f, max |r| %.3f, battery %s (%d of %d reject), probe %.4f, kNN %.4f, %s\n",
 			i+1, len(runs), key, mi, row.MaxKS, row.MaxCorrelation, verdict, row.Rejected, row.Ran,
 			row.Probe, row.KNN, time.Since(start).Round(time.Second))
-		// The evaluation does not stop for Ctrl-C, so a signal during it
-		// is seen here, before the next run would start training.
+		// The evaluation does not stop for Ctrl-C, so a signal during it,
+		// which the notice acknowledged, is seen here, before the next
+		// run would start training.
 		remaining := slices.ContainsFunc(runs[i+1:], func(r dim.SweepRun) bool { return !done[r.Key()] })
 		if ctx.Err() != nil && remaining {
 			return fail(exitFail, "interrupted during the evaluation of run %s, which finished first; %s in %s, and the same command resumes",

@@ -862,7 +862,9 @@ func TestSweepRunMatchesTrain(t *testing.T) {
 // Ctrl-C during the evaluation of a run does not stop that evaluation,
 // and the sweep then started the next run, printed its "training" line
 // and reported that run as interrupted. It now stops before the next run
-// and names the run whose evaluation finished.
+// and names the run whose evaluation finished. The signal was
+// acknowledged only then, seconds later on MNIST, and a notice now
+// acknowledges it before the run's results.
 func TestSweepInterruptDuringEvaluation(t *testing.T) {
 	dir := t.TempDir()
 	data, labels := writeClusters(t, dir)
@@ -881,6 +883,11 @@ func TestSweepInterruptDuringEvaluation(t *testing.T) {
 	assert.Empty(t, stdout)
 	first := "ni-dim/gaussian/d=2/level=0.5/seed=0"
 	assert.Contains(t, stderr, "[1/2] "+first+": MI ")
+	notice := "nidim sweep: interrupted during the evaluation of run [1/2] " + first + "; the evaluation finishes and its row is saved to " +
+		filepath.Join(out, "sweep.csv") + ", then the sweep stops without starting another run.\n"
+	assert.Equal(t, 1, strings.Count(stderr, notice), stderr)
+	assert.Less(t, strings.Index(stderr, "  epoch 1/1: "), strings.Index(stderr, notice), "the notice follows the training")
+	assert.Less(t, strings.Index(stderr, notice), strings.Index(stderr, "[1/2] "+first+": MI "), "the notice precedes the results")
 	assert.NotContains(t, stderr, "[2/2]", "the second run did not start")
 	assert.True(t, strings.HasSuffix(stderr, "nidim sweep: interrupted during the evaluation of run "+first+
 		", which finished first; 1 finished run is in "+filepath.Join(out, "sweep.csv")+", and the same command resumes.\n"), stderr)
