@@ -32,9 +32,12 @@ const constantFeatureRatio = 1e-6
 // two passes and rounded to float32. Pass the training split only: the
 // statistics become part of the model. A column whose standard deviation
 // is 0, at most constantFeatureRatio times its absolute mean, or 0 after
-// rounding to float32 gets the scale 1, so it is centred but not divided
-// by a spread that rounding alone makes. constant lists those columns, in
-// increasing order.
+// rounding to float32 counts as constant: it is centred but not divided
+// by a spread that rounding alone makes. Its scale is 1, or sd /
+// constantFeatureRatio when that is larger, because centred values of a
+// large mean keep its rounding steps: Unix times near 1.7e9 step by 128
+// in float32. Then its values stay within a few constantFeatureRatio of 0.
+// constant lists those columns, in increasing order.
 func FitStandardization(x *tensor.Tensor) (s *Standardization, constant []int, err error) {
 	if x == nil || len(x.Shape) != 2 || x.Shape[0] == 0 || x.Shape[1] == 0 {
 		return nil, nil, fmt.Errorf("dim: standardization needs a non-empty N x features matrix, got shape %v", shapeOf(x))
@@ -67,7 +70,7 @@ func FitStandardization(x *tensor.Tensor) (s *Standardization, constant []int, e
 		s.Mean[k] = float32(mean[k])
 		scale := float32(sd)
 		if sd <= constantFeatureRatio*math.Abs(mean[k]) || scale == 0 || math.IsInf(float64(scale), 0) {
-			scale = 1
+			scale = float32(min(max(1, sd/constantFeatureRatio), math.MaxFloat32))
 			constant = append(constant, k)
 		}
 		s.Scale[k] = scale

@@ -59,6 +59,31 @@ func TestFitStandardizationConstantFeature(t *testing.T) {
 	assert.Equal(t, float32(0), z.Data[2], "a constant column is centred to 0")
 }
 
+func TestFitStandardizationLargeNearConstantFeature(t *testing.T) {
+	// Unix times near 1.7e9 that vary by a few hundred seconds: float32
+	// keeps steps of 128 there, so the column has a few distinct values
+	// and a spread of about 2e-7 of its mean, which counts as constant.
+	const n = 200
+	x := tensor.New(n, 2)
+	for i := range n {
+		x.Data[i*2] = float32(i%7) - 3
+		x.Data[i*2+1] = float32(1.7e9 + 128*float64(i%5))
+	}
+	s, constant, err := FitStandardization(x)
+	require.NoError(t, err)
+	require.Equal(t, []int{1}, constant)
+
+	m := &Model{Standardization: s}
+	z := m.standardized(x)
+	largest := 0.0
+	for i := range n {
+		largest = math.Max(largest, math.Abs(float64(z.Data[i*2+1])))
+	}
+	// Centred without a scale, the column would reach the encoder as
+	// values of a few hundred, beside features of spread 1.
+	assert.Less(t, largest, 1e-3, "largest standardized value of the near-constant column")
+}
+
 func TestFitStandardizationRejectsBadInput(t *testing.T) {
 	_, _, err := FitStandardization(tensor.New(0, 3))
 	require.Error(t, err)

@@ -204,9 +204,9 @@ func constantFeaturesNote(constant []int, rows int, standardize bool) string {
 	}
 	switch {
 	case standardize && single:
-		return subject + ", so --standardize centres it and leaves its scale alone"
+		return subject + ", so --standardize centres it and does not scale it to standard deviation 1"
 	case standardize:
-		return subject + ", so --standardize centres them and leaves their scale alone"
+		return subject + ", so --standardize centres them and does not scale them to standard deviation 1"
 	case single:
 		return subject + ", so it carries no information for the encoder; check that --data contains the intended features"
 	}

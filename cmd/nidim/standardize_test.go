@@ -249,7 +249,7 @@ func TestStandardizeConstantFeatureNoted(t *testing.T) {
 	model := filepath.Join(dir, "m.safetensors")
 	code, stdout, stderr := runCmd(append(standardizeArgs(data, labels, model), "--json")...)
 	require.Equal(t, exitOK, code, stderr)
-	assert.Contains(t, stderr, "nidim train: note: columns 2, 5 (counting from 1) are constant over the 216 training rows, so --standardize centres them and leaves their scale alone\n")
+	assert.Contains(t, stderr, "nidim train: note: columns 2, 5 (counting from 1) are constant over the 216 training rows, so --standardize centres them and does not scale them to standard deviation 1\n")
 	var res map[string]any
 	require.NoError(t, json.Unmarshal([]byte(stdout), &res))
 	assert.Equal(t, true, res["standardized"])
@@ -264,7 +264,7 @@ func TestStandardizeConstantFeatureNoted(t *testing.T) {
 
 func TestConstantFeaturesNoteListsFirstFive(t *testing.T) {
 	assert.Equal(t, "", constantFeaturesNote(nil, 10, true))
-	assert.Equal(t, "column 4 (counting from 1) is constant over the 10 training rows, so --standardize centres it and leaves its scale alone",
+	assert.Equal(t, "column 4 (counting from 1) is constant over the 10 training rows, so --standardize centres it and does not scale it to standard deviation 1",
 		constantFeaturesNote([]int{3}, 10, true))
 	assert.Contains(t, constantFeaturesNote([]int{0, 1, 2, 3, 4, 5, 6}, 10, true), "columns 1, 2, 3, 4, 5 and 2 more (counting from 1) are constant")
 }
