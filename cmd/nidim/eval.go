@@ -172,7 +172,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	df.threads = *c.threads
 	df.stderr, df.command = stderr, "nidim eval"
 	train, test, dataNote, err := loadData(df, m.Config.Seed)
-	printNote(stderr, "nidim eval", dataNote.text)
+	dataNote.print(stderr, "nidim eval")
 	if err != nil {
 		return c.fail(exitUsage, "%v", err)
 	}

@@ -38,11 +38,13 @@ func checkStandardizeData(df dataFlags, shape []int) error {
 // whose spread the vector views' noise, noise.value, exceeds (see
 // featureNoiseNote). Images are not checked and get no standardization,
 // because constant pixels, such as MNIST's borders, are common. Neither
-// do vectors that look like images, when images is set, unless
+// do vectors that look like images, when layout.images is set, unless
 // standardize is: the note on the layout already covers them. A feature
-// counts as constant as in dim.FitStandardization, and standardize
-// selects the notes for --standardize.
-func checkFeatureSpread(df dataFlags, train *dim.Dataset, standardize, images bool, noise featureNoise) (*dim.Standardization, []string, error) {
+// counts as constant as in dim.FitStandardization, but the note on
+// constant features leaves out the columns of layout.rounded, which vary
+// in the file until float32 rounds them. standardize selects the notes
+// for --standardize.
+func checkFeatureSpread(df dataFlags, train *dim.Dataset, standardize bool, layout layoutNote, noise featureNoise) (*dim.Standardization, []string, error) {
 	if len(train.Shape) != 1 {
 		return nil, nil, nil
 	}
@@ -52,11 +54,12 @@ func checkFeatureSpread(df dataFlags, train *dim.Dataset, standardize, images bo
 	}
 	rows, cols := train.X.Shape[0], train.X.Shape[1]
 	if len(constant) < cols {
-		if images && !standardize {
+		if layout.images && !standardize {
 			return s, nil, nil
 		}
 		var notes []string
-		if note := constantFeaturesNote(constant, rows, standardize); note != "" {
+		unrounded := slices.DeleteFunc(slices.Clone(constant), func(k int) bool { return slices.Contains(layout.rounded, k) })
+		if note := constantFeaturesNote(unrounded, rows, standardize); note != "" {
 			notes = append(notes, note)
 		}
 		if !standardize {

@@ -326,7 +326,7 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 		// As in nidim train: --standardize declares feature vectors.
 		dataNote = layoutNote{}
 	}
-	printNote(stderr, "nidim sweep", dataNote.text)
+	dataNote.print(stderr, "nidim sweep")
 	printNote(stderr, "nidim sweep", threadsNote(*threads, true))
 	if err != nil {
 		return fail(exitUsage, "%v", err)
@@ -344,7 +344,7 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	}
 	// Every run trains on the same split, so the notes on the features
 	// are printed once, after the header line.
-	_, featureNotes, err := checkFeatureSpread(df, train, base.Standardize, dataNote.images, newFeatureNoise(base, recipeUsed, explicit))
+	_, featureNotes, err := checkFeatureSpread(df, train, base.Standardize, dataNote, newFeatureNoise(base, recipeUsed, explicit))
 	if err != nil {
 		return fail(exitUsage, "%v", err)
 	}

@@ -226,7 +226,11 @@ Data and output:
                        headers before decoding, would not fit in memory
   --labels FILE        class labels for a matrix --data, one per row, as
                        class numbers 0, 1, 2, ... up to 1000000 (not names)
-                       (default: none, which skips the probe and kNN)
+                       (default: none, which skips the probe and kNN).
+                       nidim reads every column of --data as a feature,
+                       so a column of labels belongs in this file instead;
+                       a note names a column of --data that equals the
+                       labels or has a name such as label or target
   --image-shape C,H,W  sample shape of a matrix --data (default: feature
                        vectors). Images, from this flag or a directory, get
                        the image views; feature vectors get the vector views
@@ -746,7 +750,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		// has already answered the note's question.
 		dataNote = layoutNote{}
 	}
-	printNote(stderr, "nidim train", dataNote.text)
+	dataNote.print(stderr, "nidim train")
 	if err != nil {
 		return fail(exitUsage, "%v", err)
 	}
@@ -771,7 +775,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 				return fail(exitUsage, "%v", err)
 			}
 		}
-		if standardization, featureNotes, err = checkFeatureSpread(df, train, cfg.Standardize, dataNote.images, newFeatureNoise(cfg, recipeUsed, explicit)); err != nil {
+		if standardization, featureNotes, err = checkFeatureSpread(df, train, cfg.Standardize, dataNote, newFeatureNoise(cfg, recipeUsed, explicit)); err != nil {
 			return fail(exitUsage, "%v", err)
 		}
 		// These notes concern the evaluation of the test split. --no-eval
@@ -1624,6 +1628,23 @@ type layoutNote struct {
 	// feature vectors often trip the notes on constant and narrow
 	// columns, whose advice of --standardize would contradict it.
 	images bool
+	// columns are the notes on single columns of the file: values that
+	// float32 rounds coarsely (see float32StepNote) and a column of
+	// labels (see labelColumnNote).
+	columns []string
+	// rounded lists the columns, counting from 0, of the note of
+	// float32StepNote. The note on constant columns leaves them out,
+	// because they vary in the file.
+	rounded []int
+}
+
+// print writes the notes of n to w, each led by prefix, such as
+// "nidim train".
+func (n layoutNote) print(w io.Writer, prefix string) {
+	printNote(w, prefix, n.text)
+	for _, note := range n.columns {
+		printNote(w, prefix, note)
+	}
 }
 
 // loadData returns the training and test splits selected by df: the
@@ -2078,10 +2099,27 @@ func loadMatrixData(df dataFlags, seed uint64) (train, test *dim.Dataset, note l
 		}
 	}
 
+	var header []string
+	if !df.forCheckpoint {
+		header = textHeader(textFileStart(df.data)())
+	}
 	var labels []int
 	if df.labels != "" {
+		if _, statErr := os.Stat(df.labels); errors.Is(statErr, fs.ErrNotExist) && slices.Contains(header, df.labels) {
+			return nil, nil, note, fmt.Errorf("--labels %s does not exist as a file, but it is the name of a column of --data %s. --labels takes a file with one class number per row, and nidim reads every column of --data as a feature; move that column to a file of its own, pass that file as --labels, and drop the column from --data",
+				shellQuote(df.labels), shellQuote(df.data))
+		}
 		if labels, err = readLabelColumn(df.labels, rows); err != nil {
 			return nil, nil, note, err
+		}
+	}
+	if !df.forCheckpoint && len(shape) == 1 {
+		var stepNote string
+		stepNote, note.rounded = float32StepNote(source, values, rows, cols)
+		for _, n := range []string{stepNote, labelColumnNote(source, header, values, rows, cols, labels)} {
+			if n != "" {
+				note.columns = append(note.columns, n)
+			}
 		}
 	}
 

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/nidim/nidim/tensor"
+)
+
+// minFloat32StepsPerSD is the number of float32 steps per standard
+// deviation of a column below which float32StepNote returns a note. At
+// 10 steps the rounding error has a standard deviation of about 3% of
+// the column's, since a uniform error over one step q has q/sqrt(12).
+const minFloat32StepsPerSD = 10
+
+// float32Step returns the distance from float32(v) to the next float32
+// away from 0: the step between the float32 values near v.
+func float32Step(v float64) float64 {
+	f := float32(math.Abs(v))
+	return float64(math.Nextafter32(f, float32(math.Inf(1))) - f)
+}
+
+// float32StepNote returns a note when a column of values, a matrix of
+// rows x cols read from source, such as "--data x.csv", varies by little
+// against its size, and "" otherwise. nidim stores and computes the
+// inputs in float32, and the note is for a column of which float32 keeps
+// fewer than minFloat32StepsPerSD steps per standard deviation, computed
+// in float64 from the values as read. Unix times near 1.7e9 that span
+// 1000 seconds are such a column: float32 keeps steps of 128 seconds
+// there, about 2 per standard deviation. A
+// spread below 1e-9 of the column's largest magnitude is taken for
+// decimal rounding of a constant, which float32 rounds away harmlessly.
+// columns lists the columns of the note, counting from 0.
+func float32StepNote(source string, values []float64, rows, cols int) (note string, columns []int) {
+	if rows < 2 {
+		return "", nil
+	}
+	var flagged []int
+	var first struct{ mean, sd, step float64 }
+	for k := range cols {
+		sum, largest := 0.0, 0.0
+		for i := range rows {
+			v := values[i*cols+k]
+			sum += v
+			largest = math.Max(largest, math.Abs(v))
+		}
+		mean := sum / float64(rows)
+		squares := 0.0
+		for i := range rows {
+			d := values[i*cols+k] - mean
+			squares += d * d
+		}
+		sd := math.Sqrt(squares / float64(rows))
+		if sd == 0 || sd < 1e-9*largest || math.IsInf(largest, 0) {
+			continue
+		}
+		step := float32Step(largest)
+		if step*minFloat32StepsPerSD <= sd {
+			continue
+		}
+		if len(flagged) == 0 {
+			first.mean, first.sd, first.step = mean, sd, step
+		}
+		flagged = append(flagged, k)
+	}
+	if len(flagged) == 0 {
+		return "", nil
+	}
+	others := ""
+	if n := len(flagged) - 1; n > 0 {
+		numbers := make([]string, 0, n)
+		for _, k := range flagged[1:min(len(flagged), 6)] {
+			numbers = append(numbers, fmt.Sprint(k+1))
+		}
+		if n > 5 {
+			numbers = append(numbers, fmt.Sprintf("%d more", n-5))
+		}
+		others = fmt.Sprintf(" Columns %s lose their detail the same way.", strings.Join(numbers, ", "))
+	}
+	note = fmt.Sprintf("column %d (counting from 1) of %s has a standard deviation of %.3g around %.6g, but nidim stores its inputs as float32, whose values there lie %.3g apart, so the column keeps about %.2g steps per standard deviation and loses most of its detail.%s Subtract an offset such as %.3g from such a column, in this file and in every input of embed, score and serve",
+		flagged[0]+1, source, first.sd, first.mean, first.step, first.sd/first.step, others, first.mean)
+	return note, flagged
+}
+
+// labelColumnNames are the column names that usually hold the class or
+// the anomaly flag of each row rather than a feature.
+var labelColumnNames = []string{"label", "labels", "target", "class", "y", "outcome", "anomaly", "is_anomaly", "outlier", "is_outlier"}
+
+// labelColumnNote returns a note when a column of the matrix --data holds
+// the labels: a header name of labelColumnNames, or, when labels is not
+// nil, the same value as labels in every row. header is the header of a
+// text file, nil without one, and values the rows x cols matrix read
+// from source, such as "--data x.csv". nidim takes every column of --data
+// as a feature, so the encoder would learn from the label, and embed,
+// score and serve would need the label of every new input.
+func labelColumnNote(source string, header []string, values []float64, rows, cols int, labels []int) string {
+	const fix = "move that column to a file of its own, pass that file as --labels, and drop the column from --data"
+	if labels != nil && cols > 1 {
+		for k := range cols {
+			same := true
+			for i := range rows {
+				if values[i*cols+k] != float64(labels[i]) {
+					same = false
+					break
+				}
+			}
+			if same {
+				return fmt.Sprintf("column %d (counting from 1) of %s holds the --labels value of every row, but nidim reads every column of --data as a feature, so the encoder learns from the labels, and new inputs would need them too; drop that column from --data",
+					k+1, source)
+			}
+		}
+	}
+	for k, name := range header {
+		if !slices.Contains(labelColumnNames, strings.ToLower(strings.TrimSpace(name))) {
+			continue
+		}
+		return fmt.Sprintf("column %d (counting from 1) of %s is named %s, which usually holds the class of each row, but nidim reads every column of --data as a feature, so the encoder would learn from it, and new inputs would need it too; if it holds labels, %s",
+			k+1, source, quoteValue(strings.TrimSpace(name)), fix)
+	}
+	return ""
+}
+
+// textHeader returns the header fields of a text matrix whose first
+// bytes are text, as tensor.ReadCSV reads them, or nil when text is nil
+// or its first line that ReadCSV does not skip is a data row.
+func textHeader(text []byte) []string {
+	if text == nil {
+		return nil
+	}
+	text = bytes.TrimPrefix(text, []byte("\uFEFF"))
+	for line := range bytes.Lines(text) {
+		content := bytes.TrimSpace(line)
+		if len(content) == 0 || content[0] == '#' {
+			continue
+		}
+		_, _, _, header, err := tensor.ReadCSV(bytes.NewReader(line), 0)
+		if err != nil {
+			return nil
+		}
+		return header
+	}
+	return nil
+}

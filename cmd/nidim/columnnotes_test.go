@@ -1,0 +1,128 @@
+package main
+
+import (
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/nidim/nidim/tensor"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// unixTimeColumns returns rows x 3 values: two N(0, 1) columns and, in
+// the middle, Unix times near 1.7e9 spread uniformly over 1000 seconds,
+// which float32 rounds to steps of 128.
+func unixTimeColumns(rows int) []float64 {
+	rng := rand.New(rand.NewPCG(3, 4))
+	values := make([]float64, rows*3)
+	for i := range rows {
+		values[i*3] = rng.NormFloat64()
+		values[i*3+1] = 1.7e9 + 1000*rng.Float64()
+		values[i*3+2] = rng.NormFloat64()
+	}
+	return values
+}
+
+func TestFloat32StepNoteUnixTimes(t *testing.T) {
+	note, columns := float32StepNote("--data x.csv", unixTimeColumns(300), 300, 3)
+	assert.Equal(t, []int{1}, columns)
+	assert.Contains(t, note, "column 2 (counting from 1) of --data x.csv has a standard deviation of ")
+	assert.Contains(t, note, "whose values there lie 128 apart")
+	assert.Contains(t, note, "Subtract an offset such as 1.7e+09")
+}
+
+func TestFloat32StepNoteQuietCases(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	const rows = 200
+	values := make([]float64, rows*4)
+	for i := range rows {
+		values[i*4] = rng.NormFloat64()
+		// Money amounts around 1e6 with a spread of 1e4: float32 keeps
+		// steps of 0.0625 there.
+		values[i*4+1] = 1e6 + 1e4*rng.NormFloat64()
+		// A constant, and a constant with decimal noise in the 16th
+		// digit, as from 0.1 + 0.2 in float64.
+		values[i*4+2] = 7
+		values[i*4+3] = 0.3 + float64(i%2)*5.551115123125783e-17
+	}
+	note, columns := float32StepNote("--data x.csv", values, rows, 4)
+	assert.Equal(t, "", note)
+	assert.Empty(t, columns)
+}
+
+func TestTrainNotesRoundedColumn(t *testing.T) {
+	dir := t.TempDir()
+	const rows = 240
+	data := filepath.Join(dir, "times.csv")
+	require.NoError(t, tensor.WriteMatrixFile(data, unixTimeColumns(rows), rows, 3))
+	model := filepath.Join(dir, "m.safetensors")
+	code, _, stderr := runCmd("train", "--data", data, "--dim", "2", "--hidden", "16", "--batch", "24",
+		"--epochs", "1", "--threads", "1", "--no-eval", "--standardize", "--out", model)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "nidim train: note: column 2 (counting from 1) of --data "+data+" has a standard deviation of ")
+	// The column varies in the file, so the note on constant columns,
+	// which reads only its float32 values, must not call it constant.
+	assert.NotContains(t, stderr, "is constant")
+}
+
+func TestLabelColumnNoteByValues(t *testing.T) {
+	values := []float64{0.5, 0, 1.5, 1, 2.5, 2, 3.5, 1}
+	note := labelColumnNote("--data x.csv", nil, values, 4, 2, []int{0, 1, 2, 1})
+	assert.Equal(t, "column 2 (counting from 1) of --data x.csv holds the --labels value of every row, but nidim reads every column of --data as a feature, so the encoder learns from the labels, and new inputs would need them too; drop that column from --data", note)
+
+	values[7] = 0
+	assert.Equal(t, "", labelColumnNote("--data x.csv", nil, values, 4, 2, []int{0, 1, 2, 1}))
+}
+
+func TestLabelColumnNoteByName(t *testing.T) {
+	header := []string{"age", "income", " Target "}
+	note := labelColumnNote("--data x.csv", header, make([]float64, 6), 2, 3, nil)
+	assert.Contains(t, note, `column 3 (counting from 1) of --data x.csv is named "Target"`)
+	assert.Equal(t, "", labelColumnNote("--data x.csv", []string{"age", "income", "targets_met"}, make([]float64, 6), 2, 3, nil))
+}
+
+// writeLabelledCSV writes a CSV file with a header whose last column,
+// named label, holds the class of each row, as a user's export often
+// does, and returns its path.
+func writeLabelledCSV(t *testing.T, dir string) string {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(7, 8))
+	var b strings.Builder
+	b.WriteString("a,b,c,label\n")
+	for i := range 120 {
+		c := i % 2
+		b.WriteString(strings.Join([]string{
+			strconv.FormatFloat(rng.NormFloat64()+3*float64(c), 'g', -1, 64),
+			strconv.FormatFloat(rng.NormFloat64(), 'g', -1, 64),
+			strconv.FormatFloat(rng.NormFloat64(), 'g', -1, 64),
+			strconv.Itoa(c),
+		}, ","))
+		b.WriteString("\n")
+	}
+	path := filepath.Join(dir, "records.csv")
+	require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o644))
+	return path
+}
+
+func TestTrainNotesLabelColumnName(t *testing.T) {
+	dir := t.TempDir()
+	data := writeLabelledCSV(t, dir)
+	code, _, stderr := runCmd("train", "--data", data, "--dim", "2", "--hidden", "16", "--batch", "24",
+		"--epochs", "1", "--threads", "1", "--no-eval", "--out", filepath.Join(dir, "m.safetensors"))
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, `nidim train: note: column 4 (counting from 1) of --data `+data+` is named "label"`)
+}
+
+func TestTrainLabelsNamingDataColumn(t *testing.T) {
+	dir := t.TempDir()
+	data := writeLabelledCSV(t, dir)
+	t.Chdir(dir)
+	code, _, stderr := runCmd("train", "--data", data, "--labels", "label", "--epochs", "1", "--no-eval",
+		"--out", filepath.Join(dir, "m.safetensors"))
+	require.Equal(t, exitUsage, code, stderr)
+	assert.Equal(t, "nidim train: --labels label does not exist as a file, but it is the name of a column of --data "+data+". --labels takes a file with one class number per row, and nidim reads every column of --data as a feature; move that column to a file of its own, pass that file as --labels, and drop the column from --data.\n", stderr)
+}
