@@ -231,6 +231,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return c.fail(exitFail, "%v", err)
 	}
+	ev.noLabelsFix = noLabelsFix(df)
 	if !*asJSON {
 		fmt.Fprintln(stderr, "scoring the test split and the out-of-distribution sets")
 	}

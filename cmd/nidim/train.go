@@ -1066,6 +1066,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(exitFail, "%v", err)
 	}
+	ev.noLabelsFix = noLabelsFix(df)
 	res.EvalSeconds = time.Since(evalStart).Seconds()
 	res.MIEstimate = ev.MI
 	res.MIBatch = ev.MIBatch
@@ -1506,6 +1507,19 @@ type evalResult struct {
 	// zTrain are the embeddings of the training split, which nidim eval
 	// reuses for the kNN outlier score.
 	zTrain *tensor.Tensor
+	// noLabelsFix says how to give the data labels, for the line that
+	// the probe and kNN were skipped, or is "" when no flag gives them.
+	noLabelsFix string
+}
+
+// noLabelsFix returns the advice that the output without labels gives for
+// the data of df: --labels for a matrix file, and "" for the built-in
+// MNIST and directories, whose labels come from their own files.
+func noLabelsFix(df dataFlags) string {
+	if df.data == "" || isDir(df.data) {
+		return ""
+	}
+	return "; pass --labels FILE, one class number per row of --data, to measure them"
 }
 
 // evaluate embeds both splits without noise and computes the test MI
@@ -1611,7 +1625,7 @@ func (e *evalResult) write(w io.Writer, bounds string, capacity, lnB float64) er
 		fmt.Fprintf(w, "linear probe accuracy: %.4f\n", *e.Probe)
 		fmt.Fprintf(w, "%d-nearest-neighbor accuracy (%s): %.4f\n", e.K, e.Metric, *e.KNN)
 	} else {
-		fmt.Fprintln(w, "no labels: linear probe and kNN accuracy skipped")
+		fmt.Fprintf(w, "no labels: linear probe and kNN accuracy skipped%s\n", e.noLabelsFix)
 	}
 	fmt.Fprintln(w)
 	return e.Report.WriteText(w)
