@@ -40,15 +40,20 @@ Flags:
                        .csv, .tsv or .txt one number per line (each
                        optionally .gz); only for data with labels, the
                        built-in MNIST, an IDX directory with its labels
-                       file or a directory of images with class
-                       subdirectories, which get the labels of the
-                       model's classes of the same names (exact, letter
-                       case included); classes that the model was not
-                       trained on get the numbers after them, and a note
-                       lists them. A model trained on other data stores
-                       no class names, so the subdirectories are then
-                       numbered 0, 1, 2, ... as nidim train numbers them,
-                       and a note lists them (default: none)
+                       file, a matrix file with --labels, or a directory
+                       of images with class subdirectories, which get
+                       the labels of the model's classes of the same
+                       names (exact, letter case included); classes
+                       that the model was not trained on get the
+                       numbers after them, and a note lists them. A
+                       model trained on other data stores no class
+                       names, so the subdirectories are then numbered
+                       0, 1, 2, ... as nidim train numbers them, and a
+                       note lists them (default: none)
+  --labels FILE        class labels of a matrix --data, one per row, as
+                       class numbers 0, 1, 2, ..., for --labels-out; with
+                       --split, it writes the labels of the rows it
+                       selects (default: none)
   --prior NAME         write the embeddings of a model trained for gaussian,
                        logistic, laplace or exponential in another of these
                        priors (default: the model's prior); a uniform model
@@ -62,6 +67,7 @@ func runEmbed(args []string, stdout, stderr io.Writer) int {
 	c := newModelCommand("embed", fs, true, stderr)
 	prior := fs.String("prior", "", "")
 	c.labelsOut = fs.String("labels-out", "", "")
+	labelsPath := fs.String("labels", "", "")
 	files, st := parseFlagsAndFiles(fs, args, 1, embedUsage, stdout, stderr)
 	if st >= 0 {
 		return st
@@ -69,7 +75,15 @@ func runEmbed(args []string, stdout, stderr io.Writer) int {
 	if st := c.check(files, "nidim embed MODEL --out embeddings.npy", "embeddings.npy"); st >= 0 {
 		return st
 	}
-	if st := c.checkOut(stdout); st >= 0 {
+	if *labelsPath != "" {
+		if *c.data == "" || isDir(*c.data) {
+			return c.fail(exitUsage, "%v", matrixOnlyError("--labels", *labelsPath, *c.data))
+		}
+		if *c.labelsOut == "" {
+			return c.fail(exitUsage, "--labels %s gives the labels that --labels-out writes, and embed uses them for nothing else; add --labels-out labels.npy, or drop --labels", shellQuote(*labelsPath))
+		}
+	}
+	if st := c.checkOut(stdout, inputFile{"--labels", *labelsPath}); st >= 0 {
 		return st
 	}
 	m, st := c.loadModel()
@@ -82,6 +96,11 @@ func runEmbed(args []string, stdout, stderr io.Writer) int {
 	in, err := c.input(m)
 	if err != nil {
 		return c.fail(exitUsage, "%v", err)
+	}
+	if *labelsPath != "" {
+		if in.labels, err = matrixLabels(*labelsPath, in); err != nil {
+			return c.fail(exitUsage, "%v", err)
+		}
 	}
 	if err := c.checkLabelsOut(in); err != nil {
 		return c.fail(exitUsage, "%v", err)

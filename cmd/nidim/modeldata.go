@@ -307,7 +307,11 @@ func (c *modelCommand) checkLabelsOut(in *inputRows) error {
 		return fmt.Errorf("--labels-out %s writes the class label of each output row, but --data %s is a directory of images without class subdirectories, so its rows have no labels; drop --labels-out, or pass a directory with one subdirectory of images per class",
 			shellQuote(*c.labelsOut), dataName(*c.data))
 	}
-	return fmt.Errorf("--labels-out %s writes the class label of each output row, but --data %s has no labels (a matrix file, an IDX directory without its labels file, or a directory of images without class subdirectories); drop --labels-out",
+	if *c.data != "" && !isDir(*c.data) {
+		return fmt.Errorf("--labels-out %s writes the class label of each output row, but --data %s is a matrix file, whose labels are in a file of their own; pass it as --labels FILE, one class number per row of --data, or drop --labels-out",
+			shellQuote(*c.labelsOut), dataName(*c.data))
+	}
+	return fmt.Errorf("--labels-out %s writes the class label of each output row, but --data %s has no labels (an IDX directory without its labels file); drop --labels-out",
 		shellQuote(*c.labelsOut), dataName(*c.data))
 }
 
@@ -445,6 +449,21 @@ type inputRows struct {
 	// paths are the image files of all rows of the input, for a
 	// directory of images, and nil otherwise.
 	paths []string
+}
+
+// matrixLabels reads the --labels file path of a matrix --data, one
+// label per row of the file, and returns the labels of the rows of in,
+// which --split may have selected.
+func matrixLabels(path string, in *inputRows) ([]int, error) {
+	all, err := readLabelColumn(path, in.total)
+	if err != nil {
+		return nil, err
+	}
+	labels := make([]int, len(in.numbers))
+	for i, r := range in.numbers {
+		labels[i] = all[r]
+	}
+	return labels, nil
 }
 
 // input loads the rows that embed and score run through m, from --data

@@ -141,15 +141,8 @@ func runScore(args []string, stdout, stderr io.Writer) int {
 	}
 	labels := in.labels
 	if *labelsPath != "" {
-		// One label per row of the file, of which --split takes the
-		// labels of its rows.
-		all, err := readLabelColumn(*labelsPath, in.total)
-		if err != nil {
+		if labels, err = matrixLabels(*labelsPath, in); err != nil {
 			return c.fail(exitUsage, "%v", err)
-		}
-		labels = make([]int, len(in.numbers))
-		for i, r := range in.numbers {
-			labels[i] = all[r]
 		}
 	}
 
