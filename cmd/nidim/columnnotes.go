@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/nidim/nidim/dim"
 	"github.com/nidim/nidim/tensor"
 )
 
@@ -143,4 +144,60 @@ func textHeader(text []byte) []string {
 		return header
 	}
 	return nil
+}
+
+// maxStandardizedShift is the mean, and the standard deviation, of a
+// column of inputs in a standardized model's units above which
+// standardizedShiftNote names it. The training rows have 0 and 1 there,
+// so only another unit or column order, or inputs that are outliers in
+// that column nearly all together, reach it.
+const maxStandardizedShift = 10
+
+// standardizedShiftNote returns a note when a column of x, the raw inputs
+// read from the --data data, lies far from the training rows of the
+// model m, read from path, and "" otherwise. Only a model trained with
+// --standardize stores the mean and standard deviation of each feature,
+// so only its inputs are checked, in the model's standardized units: a
+// column whose mean or standard deviation there exceeds
+// maxStandardizedShift is named. Fewer than 10 rows are too few to tell.
+// A column that was constant in training gets no check of its spread,
+// because its scale is not a standard deviation.
+func standardizedShiftNote(data, path string, m *dim.Model, x *tensor.Tensor) string {
+	s := m.Standardization
+	if s == nil || len(x.Shape) != 2 || x.Shape[1] != len(s.Mean) || x.Shape[0] < 10 {
+		return ""
+	}
+	rows, cols := x.Shape[0], x.Shape[1]
+	var flagged []int
+	var firstMean, firstSD float64
+	for k := range cols {
+		sum := 0.0
+		for i := range rows {
+			sum += (float64(x.Data[i*cols+k]) - float64(s.Mean[k])) / float64(s.Scale[k])
+		}
+		mean := sum / float64(rows)
+		squares := 0.0
+		for i := range rows {
+			d := (float64(x.Data[i*cols+k])-float64(s.Mean[k]))/float64(s.Scale[k]) - mean
+			squares += d * d
+		}
+		sd := math.Sqrt(squares / float64(rows))
+		if math.Abs(mean) <= maxStandardizedShift && (sd <= maxStandardizedShift || s.Scale[k] == 1) {
+			continue
+		}
+		if len(flagged) == 0 {
+			firstMean, firstSD = mean, sd
+		}
+		flagged = append(flagged, k)
+	}
+	if len(flagged) == 0 {
+		return ""
+	}
+	subject := fmt.Sprintf("column %d (counting from 1) of --data %s lies far from the training rows of %s", flagged[0]+1, shellQuote(data), shellQuote(path))
+	if len(flagged) > 1 {
+		subject = fmt.Sprintf("%d of the %d columns of --data %s lie far from the training rows of %s, the first column %d (counting from 1)",
+			len(flagged), cols, shellQuote(data), shellQuote(path), flagged[0]+1)
+	}
+	return fmt.Sprintf("%s: in the model's standardized units, where the training rows have mean 0 and standard deviation 1, its values have mean %.3g and standard deviation %.3g. Other units or another order of the columns than in training give such values, and the embeddings and scores of such inputs mean little; check the columns against the training file",
+		subject, firstMean, firstSD)
 }

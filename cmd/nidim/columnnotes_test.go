@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nidim/nidim/dim"
 	"github.com/nidim/nidim/tensor"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -125,4 +126,46 @@ func TestTrainLabelsNamingDataColumn(t *testing.T) {
 		"--out", filepath.Join(dir, "m.safetensors"))
 	require.Equal(t, exitUsage, code, stderr)
 	assert.Equal(t, "nidim train: --labels label does not exist as a file, but it is the name of a column of --data "+data+". --labels takes a file with one class number per row, and nidim reads every column of --data as a feature; move that column to a file of its own, pass that file as --labels, and drop the column from --data.\n", stderr)
+}
+
+// A model trained with --standardize scored every row of a file whose
+// columns were in reverse order as an outlier, and nothing said why.
+func TestEmbedNotesColumnsFarFromTraining(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	model := filepath.Join(dir, "m.safetensors")
+	code, _, stderr := runCmd(standardizeArgs(data, labels, model)...)
+	require.Equal(t, exitOK, code, stderr)
+
+	out := filepath.Join(dir, "z.npy")
+	code, _, stderr = runCmd("embed", model, "--data", data, "--out", out)
+	require.Equal(t, exitOK, code, stderr)
+	assert.NotContains(t, stderr, "far from the training rows")
+
+	// Column 3 (counting from 1) in units 1000 times smaller, as grams
+	// for kilograms.
+	values, rows, cols, err := tensor.ReadMatrixFile(data)
+	require.NoError(t, err)
+	for i := range rows {
+		values[i*cols+2] *= 1000
+	}
+	other := filepath.Join(dir, "grams.csv")
+	require.NoError(t, tensor.WriteMatrixFile(other, values, rows, cols))
+	code, _, stderr = runCmd("score", model, "--data", other, "--out", filepath.Join(dir, "s.csv"))
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "nidim score: note: column 3 (counting from 1) of --data "+other+" lies far from the training rows of "+model+": in the model's standardized units")
+}
+
+func TestStandardizedShiftNoteNeedsStandardization(t *testing.T) {
+	x := tensor.New(20, 2)
+	for i := range x.Data {
+		x.Data[i] = float32(1000 * i)
+	}
+	m := &dim.Model{}
+	assert.Equal(t, "", standardizedShiftNote("x.csv", "m.safetensors", m, x))
+
+	m.Standardization = &dim.Standardization{Mean: []float32{0, 0}, Scale: []float32{1, 1}}
+	assert.Contains(t, standardizedShiftNote("x.csv", "m.safetensors", m, x), "2 of the 2 columns of --data x.csv lie far from the training rows of m.safetensors, the first column 1 (counting from 1)")
+	// Fewer than 10 rows are too few to tell.
+	assert.Equal(t, "", standardizedShiftNote("x.csv", "m.safetensors", m, dim.SelectRows(x, []int{0, 1, 2, 3, 4, 5, 6, 7, 8})))
 }

@@ -528,6 +528,7 @@ func (c *modelCommand) input(m *dim.Model) (*inputRows, error) {
 		}
 	}
 	printNote(c.stderr, "nidim "+c.name, scaleNote(*c.data, *c.model, m, in.x.Data))
+	printNote(c.stderr, "nidim "+c.name, standardizedShiftNote(*c.data, *c.model, m, in.x))
 	return in, nil
 }
 
