@@ -36,7 +36,9 @@ const csvWhitespace = ' '
 //
 // The first row is a header when none of its fields is an unquoted number,
 // and a data row when all of them are. header then holds its fields, and is
-// nil otherwise. A first row with both kinds of field, such as "1,x" or
+// nil otherwise. A first row of quoted numbers is data, though, when the
+// next row quotes every field too, as writers that quote all fields do,
+// unless it numbers 3 or more columns 0, 1, ... or 1, 2, .... A first row with both kinds of field, such as "1,x" or
 // "id,1,2", is an error, because skipping it as a header could drop a data
 // row with a typo. When the next row has text in the same field, both are
 // data rows with a column of text, and the error is a FormatError with the
@@ -70,6 +72,9 @@ func ReadCSV(r io.Reader, sep rune) (data []float64, rows, cols int, header []st
 		mixed      error
 		mixedField int
 		mixedText  string
+		// quotedFirst holds the values of a first row of quoted numbers,
+		// a header unless the next row quotes every field too.
+		quotedFirst []float64
 	)
 	for lineNo := 1; ; lineNo++ {
 		var readErr error
@@ -87,6 +92,15 @@ func ReadCSV(r io.Reader, sep rune) (data []float64, rows, cols int, header []st
 		line = bytes.TrimSuffix(line, []byte("\r"))
 
 		content := bytes.TrimLeftFunc(line, unicode.IsSpace)
+		if quotedFirst != nil && len(content) > 0 && content[0] != '#' {
+			fields, _, _ = splitCSVLine(string(line), sep, fields)
+			if allQuoted(fields) {
+				values.append(quotedFirst)
+				rows++
+				header = nil
+			}
+			quotedFirst = nil
+		}
 		switch {
 		case len(content) == 0 || content[0] == '#':
 			// A blank line or a comment.
@@ -130,6 +144,7 @@ func ReadCSV(r io.Reader, sep rune) (data []float64, rows, cols int, header []st
 					for i, f := range fields {
 						header[i] = f.text
 					}
+					quotedFirst = quotedNumbers(fields)
 					continue
 				}
 			}
@@ -166,6 +181,48 @@ func ReadCSV(r io.Reader, sep rune) (data []float64, rows, cols int, header []st
 		return nil, 0, 0, nil, mixed
 	}
 	return values.slice(), rows, cols, header, nil
+}
+
+// allQuoted reports whether every one of fields is quoted.
+func allQuoted(fields []csvField) bool {
+	for _, f := range fields {
+		if !f.quoted {
+			return false
+		}
+	}
+	return len(fields) > 0
+}
+
+// quotedNumbers returns the values of fields, a first row, when every
+// field is a quoted number and they are not the column numbers 0, 1, ...
+// or 1, 2, ... of 3 or more columns, and nil otherwise. Such a row is
+// data when the next row is quoted too. One or two columns start with
+// such values too often by chance, as a column of labels 0 and 1 does.
+func quotedNumbers(fields []csvField) []float64 {
+	if !allQuoted(fields) {
+		return nil
+	}
+	values := make([]float64, len(fields))
+	for i, f := range fields {
+		v, err := parseCSVNumber(f.text)
+		if err != nil {
+			return nil
+		}
+		values[i] = v
+	}
+	if len(values) < 3 {
+		return values
+	}
+	for _, start := range []float64{0, 1} {
+		numbered := true
+		for i, v := range values {
+			numbered = numbered && v == start+float64(i)
+		}
+		if numbered {
+			return nil
+		}
+	}
+	return values
 }
 
 // firstTextField returns the index of the first field that is not an

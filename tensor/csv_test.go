@@ -36,6 +36,15 @@ func TestReadCSVCases(t *testing.T) {
 		{"pandas index column", ",a,b\n0,1.5,2.5\n", 0, []float64{0, 1.5, 2.5}, 1, 3, []string{"", "a", "b"}},
 		{"quoted header", "\"a,b\",\"say \"\"hi\"\"\"\n1,2\n", 0, []float64{1, 2}, 1, 2, []string{"a,b", `say "hi"`}},
 		{"quoted numeric header", "\"0\",\"1\"\n5,6\n", 0, []float64{5, 6}, 1, 2, []string{"0", "1"}},
+		// Python's csv.QUOTE_ALL quotes every field, so a quoted first row
+		// of numbers followed by quoted rows is data, unless it numbers 3
+		// or more columns.
+		{"every field quoted", "\"1.5\",\"2\"\n\"3\",\"4\"\n", 0, []float64{1.5, 2, 3, 4}, 2, 2, nil},
+		{"every field quoted after a comment", "# export\n\"1.5\",\"2\"\n\n\"3\",\"4\"\n", 0, []float64{1.5, 2, 3, 4}, 2, 2, nil},
+		{"every field quoted with column numbers", "\"0\",\"1\",\"2\"\n\"3\",\"4\",\"5\"\n", 0, []float64{3, 4, 5}, 1, 3, []string{"0", "1", "2"}},
+		{"every field quoted in one column", "\"0\"\n\"1\"\n\"1\"\n", 0, []float64{0, 1, 1}, 3, 1, nil},
+		{"every field quoted with names", "\"a\",\"b\"\n\"3\",\"4\"\n", 0, []float64{3, 4}, 1, 2, []string{"a", "b"}},
+		{"quoted numbers alone", "\"1.5\",\"2\"\n", 0, []float64{}, 0, 2, []string{"1.5", "2"}},
 		{"quoted values", "a,b\n\"1\",\" 2 \"\n", 0, []float64{1, 2}, 1, 2, []string{"a", "b"}},
 		{"blank and comment lines", "# made by hand\n\n1,2\n   \n  # note\n3,4\n\n", 0, []float64{1, 2, 3, 4}, 2, 2, nil},
 		{"crlf", "a,b\r\n1,2\r\n3,4\r\n", 0, []float64{1, 2, 3, 4}, 2, 2, []string{"a", "b"}},
