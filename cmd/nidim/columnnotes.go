@@ -86,13 +86,13 @@ func float32StepNote(source string, values []float64, rows, cols int) (note stri
 	return note, flagged
 }
 
-// labelColumnNames are the column names that usually hold the class or
-// the anomaly flag of each row rather than a feature.
+// labelColumnNames are the column names that usually contain the class
+// or the anomaly flag of each row rather than a feature.
 var labelColumnNames = []string{"label", "labels", "target", "class", "y", "outcome", "anomaly", "is_anomaly", "outlier", "is_outlier"}
 
-// labelColumnNote returns a note when a column of the matrix --data holds
-// the labels: a header name of labelColumnNames, or, when labels is not
-// nil, the same value as labels in every row. header is the header of a
+// labelColumnNote returns a note when a column of the matrix --data
+// contains the labels: a header name of labelColumnNames, or, when labels
+// is not nil, the same value as labels in every row. header is the header of a
 // text file, nil without one, and values the rows x cols matrix read
 // from source, such as "--data x.csv". nidim takes every column of --data
 // as a feature, so the encoder would learn from the label, and embed,
@@ -109,7 +109,7 @@ func labelColumnNote(source string, header []string, values []float64, rows, col
 				}
 			}
 			if same {
-				return fmt.Sprintf("column %d (counting from 1) of %s holds the --labels value of every row, but nidim reads every column of --data as a feature, so the encoder learns from the labels, and new inputs would need them too; drop that column from --data",
+				return fmt.Sprintf("column %d (counting from 1) of %s equals --labels in every row, but nidim reads every column of --data as a feature, so the encoder learns from the labels, and new inputs would need them too; drop that column from --data",
 					k+1, source)
 			}
 		}
@@ -118,7 +118,7 @@ func labelColumnNote(source string, header []string, values []float64, rows, col
 		if !slices.Contains(labelColumnNames, strings.ToLower(strings.TrimSpace(name))) {
 			continue
 		}
-		return fmt.Sprintf("column %d (counting from 1) of %s is named %s, which usually holds the class of each row, but nidim reads every column of --data as a feature, so the encoder would learn from it, and new inputs would need it too; if it holds labels, %s",
+		return fmt.Sprintf("column %d (counting from 1) of %s is named %s, which usually contains the class of each row, but nidim reads every column of --data as a feature, so the encoder would learn from it, and new inputs would need it too; if it contains labels, %s",
 			k+1, source, quoteValue(strings.TrimSpace(name)), fix)
 	}
 	return ""

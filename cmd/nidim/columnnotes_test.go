@@ -73,7 +73,7 @@ func TestTrainNotesRoundedColumn(t *testing.T) {
 func TestLabelColumnNoteByValues(t *testing.T) {
 	values := []float64{0.5, 0, 1.5, 1, 2.5, 2, 3.5, 1}
 	note := labelColumnNote("--data x.csv", nil, values, 4, 2, []int{0, 1, 2, 1})
-	assert.Equal(t, "column 2 (counting from 1) of --data x.csv holds the --labels value of every row, but nidim reads every column of --data as a feature, so the encoder learns from the labels, and new inputs would need them too; drop that column from --data", note)
+	assert.Equal(t, "column 2 (counting from 1) of --data x.csv equals --labels in every row, but nidim reads every column of --data as a feature, so the encoder learns from the labels, and new inputs would need them too; drop that column from --data", note)
 
 	values[7] = 0
 	assert.Equal(t, "", labelColumnNote("--data x.csv", nil, values, 4, 2, []int{0, 1, 2, 1}))
