@@ -80,6 +80,9 @@ func float32StepNote(source string, values []float64, rows, cols int) (note stri
 			numbers = append(numbers, fmt.Sprintf("%d more", n-5))
 		}
 		others = fmt.Sprintf(" Columns %s lose their detail the same way.", strings.Join(numbers, ", "))
+		if n == 1 {
+			others = fmt.Sprintf(" Column %s loses its detail the same way.", numbers[0])
+		}
 	}
 	note = fmt.Sprintf("column %d (counting from 1) of %s has a standard deviation of %.3g around %.6g, but nidim stores its inputs as float32, whose values there lie %.3g apart, so the column keeps about %.2g steps per standard deviation and loses most of its detail.%s Subtract an offset such as %.3g from such a column, in this file and in every input of embed, score and serve",
 		flagged[0]+1, source, first.sd, first.mean, first.step, first.sd/first.step, others, first.mean)

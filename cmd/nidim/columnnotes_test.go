@@ -36,6 +36,27 @@ func TestFloat32StepNoteUnixTimes(t *testing.T) {
 	assert.Contains(t, note, "Subtract an offset such as 1.7e+09")
 }
 
+func TestFloat32StepNoteNamesOtherColumns(t *testing.T) {
+	// times returns rows x cols Unix times near 1.7e9 that span 500
+	// seconds in every column.
+	times := func(rows, cols int) []float64 {
+		values := make([]float64, rows*cols)
+		for i := range rows {
+			for k := range cols {
+				values[i*cols+k] = 1.7e9 + float64((i*(k+3))%500)
+			}
+		}
+		return values
+	}
+	note, columns := float32StepNote("--data x.csv", times(100, 3), 100, 3)
+	assert.Equal(t, []int{0, 1, 2}, columns)
+	assert.Contains(t, note, " Columns 2, 3 lose their detail the same way. ")
+
+	note, columns = float32StepNote("--data x.csv", times(100, 2), 100, 2)
+	assert.Equal(t, []int{0, 1}, columns)
+	assert.Contains(t, note, " Column 2 loses its detail the same way. ")
+}
+
 func TestFloat32StepNoteQuietCases(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	const rows = 200
