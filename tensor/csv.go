@@ -160,7 +160,11 @@ func ReadCSV(r io.Reader, sep rune) (data []float64, rows, cols int, header []st
 						msg = fmt.Sprintf("line %d ends with a separator, which makes field %d empty; %s", lineNo, i+1, trailingSeparatorAdvice)
 					}
 					fe := &FormatError{Format: "csv", Msg: msg}
-					if text := strings.TrimSpace(f.text); text != "" && !looksLikeCSVNumber(text) {
+					// An empty last field after a separator gets the
+					// advice of msg, so only another empty field is
+					// located as a missing value.
+					text := strings.TrimSpace(f.text)
+					if (text == "" && !trailingEmptyField(fields, i)) || (text != "" && !looksLikeCSVNumber(text)) {
 						fe.Line, fe.Value, fe.Field = lineNo, text, i+1
 						if i < len(header) {
 							fe.Column = header[i]

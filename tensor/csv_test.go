@@ -126,8 +126,9 @@ func TestReadCSVErrors(t *testing.T) {
 }
 
 // Callers such as the --labels reader explain a field of text from Line
-// and Value, which only such a field sets, and the --data reader names its
-// column from Field and Column, the field's name in the header.
+// and Value, which only such a field and an empty field set, and the
+// --data reader names its column from Field and Column, the field's name
+// in the header.
 func TestReadCSVLocatesTextField(t *testing.T) {
 	cases := []struct {
 		name   string
@@ -141,7 +142,9 @@ func TestReadCSVLocatesTextField(t *testing.T) {
 		{"text after numbers", "# labels\n0\n1\n  bird \n", 4, "bird", 1, ""},
 		{"second column", "a,b\n1,2\n3,abc\n", 3, "abc", 2, "b"},
 		{"quoted name", "\"x\",\"y z\"\n1,NA\n", 2, "NA", 2, "y z"},
-		{"empty field", "1,2,3\n1,,3\n", 0, "", 0, ""},
+		{"empty field", "1,2,3\n1,,3\n", 2, "", 2, ""},
+		{"empty field under a header", "a,b\n1,2\n\t, 3\n", 3, "", 1, "a"},
+		{"separator at the end of a line", "1,2,3\n3,4,\n", 0, "", 0, ""},
 		{"out of range", "1\n1e400\n", 0, "", 0, ""},
 	}
 	for _, c := range cases {

@@ -25,8 +25,10 @@ type FormatError struct {
 	// Line and Value locate a text field that is not a number, such as a
 	// class name in a file of labels, so that callers can explain what
 	// the file should contain. Line is 1-based, and both are zero for
-	// other errors. Field is the 1-based field of that line, and Column
-	// its name in the header line, or "" in a file without one.
+	// other errors. An empty field has its Line with an empty Value,
+	// unless it is the last field after a separator at the end of a line.
+	// Field is the 1-based field of that line, and Column its name in the
+	// header line, or "" in a file without one.
 	Line   int
 	Value  string
 	Field  int

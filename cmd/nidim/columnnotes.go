@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"math"
@@ -203,4 +204,72 @@ func standardizedShiftNote(data, path string, m *dim.Model, x *tensor.Tensor) st
 	}
 	return fmt.Sprintf("%s: in the model's standardized units, where the training rows have mean 0 and standard deviation 1, its values have mean %.3g and standard deviation %.3g. Other units or another order of the columns than in training give such values, and the embeddings and scores of such inputs mean little; check the columns against the training file",
 		subject, firstMean, firstSD)
+}
+
+// emptyFieldLines returns the number of lines of the text matrix at path
+// (.csv, .tsv or .txt, optionally .gz) that have an empty field, or 0
+// when the file cannot be read. The separator is a tab when the first
+// line that is not blank or a comment has one, else a comma, as
+// tensor.ReadCSV detects it, ignoring quotes. Whitespace-separated lines
+// have no empty fields. A field in double quotes is never empty, and a
+// separator inside one does not count.
+func emptyFieldLines(path string) int {
+	r, closeText, ok := openTextMatrix(path)
+	if !ok {
+		return 0
+	}
+	defer closeText()
+
+	scanner := bufio.NewScanner(r)
+	scanner.Buffer(nil, 1<<30)
+	var sep byte
+	count := 0
+	for scanner.Scan() {
+		line := bytes.TrimSuffix(bytes.TrimPrefix(scanner.Bytes(), []byte("\uFEFF")), []byte("\r"))
+		content := bytes.TrimSpace(line)
+		if len(content) == 0 || content[0] == '#' {
+			continue
+		}
+		if sep == 0 {
+			switch {
+			case bytes.IndexByte(line, '\t') >= 0:
+				sep = '\t'
+			case bytes.IndexByte(line, ',') >= 0:
+				sep = ','
+			default:
+				return 0
+			}
+		}
+		if hasEmptyField(line, sep) {
+			count++
+		}
+	}
+	if scanner.Err() != nil {
+		return 0
+	}
+	return count
+}
+
+// hasEmptyField reports whether line, split at sep outside double quotes,
+// has a field that is empty or only spaces and tabs.
+func hasEmptyField(line []byte, sep byte) bool {
+	quoted, filled, inQuotes := false, false, false
+	for _, c := range line {
+		switch {
+		case inQuotes:
+			if c == '"' {
+				inQuotes = false
+			}
+		case c == '"':
+			inQuotes, quoted = true, true
+		case c == sep:
+			if !quoted && !filled {
+				return true
+			}
+			quoted, filled = false, false
+		case c != ' ' && c != '\t':
+			filled = true
+		}
+	}
+	return !quoted && !filled
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -189,4 +190,48 @@ func TestStandardizedShiftNoteNeedsStandardization(t *testing.T) {
 	assert.Contains(t, standardizedShiftNote("x.csv", "m.safetensors", m, x), "2 of the 2 columns of --data x.csv lie far from the training rows of m.safetensors, the first column 1 (counting from 1)")
 	// Fewer than 10 rows are too few to tell.
 	assert.Equal(t, "", standardizedShiftNote("x.csv", "m.safetensors", m, dim.SelectRows(x, []int{0, 1, 2, 3, 4, 5, 6, 7, 8})))
+}
+
+func TestHasEmptyField(t *testing.T) {
+	cases := []struct {
+		line string
+		sep  byte
+		want bool
+	}{
+		{"1,2,3", ',', false},
+		{"1,,3", ',', true},
+		{",2,3", ',', true},
+		{"1,2,", ',', true},
+		{"1, \t ,3", ',', true},
+		{`"",2`, ',', false},
+		{`"a,,b",2`, ',', false},
+		{"1\t\t3", '\t', true},
+		{"1,\t3", '\t', false},
+	}
+	for _, c := range cases {
+		assert.Equal(t, c.want, hasEmptyField([]byte(c.line), c.sep), "%q", c.line)
+	}
+}
+
+// pandas' to_csv writes NaN as an empty field, and the error named only
+// the first, so the user could not tell one typo from a column of gaps.
+func TestTrainCountsEmptyFields(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("# exported\na,b,c\n")
+	for i := range 40 {
+		switch i % 10 {
+		case 3:
+			fmt.Fprintf(&b, "%d,,%d\n", i, i)
+		case 7:
+			fmt.Fprintf(&b, ",%d,\n", i)
+		default:
+			fmt.Fprintf(&b, "%d,%d,%d\n", i, 2*i, 3*i)
+		}
+	}
+	data := filepath.Join(dir, "gaps.csv")
+	require.NoError(t, os.WriteFile(data, []byte(b.String()), 0o644))
+	code, _, stderr := runCmd("train", "--data", data, "--epochs", "1", "--no-eval", "--out", filepath.Join(dir, "m.safetensors"))
+	require.Equal(t, exitUsage, code)
+	assert.Equal(t, "nidim train: --data "+data+": line 6, field 2 (column \"b\") is empty, a missing value, which nidim cannot train or embed with, and 8 lines of the file have an empty field; fill the values in, such as with the column's mean, or drop those rows.\n", stderr)
 }

@@ -820,14 +820,24 @@ func columnNumbersNote(source string, values []float64, cols int, textStart func
 // error of tensor.ReadMatrixFile, as fileFlagError does. A field of text in a
 // data row gets its own message: a marker of a missing value, such as NA,
 // requests the value, and other text, such as a category, names its
-// column and states that nidim reads numbers only. An existing image
-// file gets the advice to pass its directory.
+// column and states that nidim reads numbers only. An empty field, a
+// missing value as pandas' to_csv writes NaN, gets the count of the lines
+// with one (see emptyFieldLines). An existing image file gets the advice
+// to pass its directory.
 func dataFileError(flagName, path string, err error) error {
 	if imagedir.IsImageName(path) && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("%s %s is one image file, but nidim reads images only as a directory of them; pass the directory that holds it, %s, or put the file in a directory of its own",
 			flagName, shellQuote(path), shellQuote(filepath.Dir(path)))
 	}
 	var invalid *tensor.FormatError
+	if errors.As(err, &invalid) && invalid.Line > 0 && invalid.Value == "" {
+		count := ""
+		if n := emptyFieldLines(path); n > 1 {
+			count = fmt.Sprintf(", and %d lines of the file have an empty field", n)
+		}
+		return fmt.Errorf("%s %s: %s is empty, a missing value, which nidim cannot train or embed with%s; fill the values in, such as with the column's mean, or drop those rows",
+			flagName, path, textValuePlace(invalid), count)
+	}
 	if !errors.As(err, &invalid) || invalid.Value == "" {
 		return fileFlagError(flagName, path, err)
 	}
