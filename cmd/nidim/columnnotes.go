@@ -96,14 +96,16 @@ var labelColumnNames = []string{"label", "labels", "target", "class", "y", "outc
 
 // labelColumnNote returns a note when a column of the matrix --data
 // contains the labels: a header name of labelColumnNames, or, when labels
-// is not nil, the same value as labels in every row. header is the header of a
-// text file, nil without one, and values the rows x cols matrix read
-// from source, such as "--data x.csv". nidim takes every column of --data
+// is not nil and has two classes or more, the same value as labels in
+// every row. header is the header of a text file, nil without one, and
+// values the rows x cols matrix read from source, such as
+// "--data x.csv". nidim takes every column of --data
 // as a feature, so the encoder would learn from the label, and embed,
 // score and serve would need the label of every new input.
 func labelColumnNote(source string, header []string, values []float64, rows, cols int, labels []int) string {
 	const fix = "move that column to a file of its own, pass that file as --labels, and drop the column from --data"
-	if labels != nil && cols > 1 {
+	// A single class equals every constant column of its value.
+	if labels != nil && cols > 1 && slices.ContainsFunc(labels, func(l int) bool { return l != labels[0] }) {
 		for k := range cols {
 			same := true
 			for i := range rows {

@@ -99,6 +99,11 @@ func TestLabelColumnNoteByValues(t *testing.T) {
 
 	values[7] = 0
 	assert.Equal(t, "", labelColumnNote("--data x.csv", nil, values, 4, 2, []int{0, 1, 2, 1}))
+
+	// One class equals any constant column of its value, which says
+	// nothing about leaked labels.
+	constant := []float64{0.5, 0, 1.5, 0, 2.5, 0, 3.5, 0}
+	assert.Equal(t, "", labelColumnNote("--data x.csv", nil, constant, 4, 2, []int{0, 0, 0, 0}))
 }
 
 func TestLabelColumnNoteByName(t *testing.T) {
