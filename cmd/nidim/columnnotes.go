@@ -275,3 +275,51 @@ func hasEmptyField(line []byte, sep byte) bool {
 	}
 	return !quoted && !filled
 }
+
+// dataRowLine returns the line of the text matrix at path (.csv, .tsv or
+// .txt, optionally .gz) that contains data row row, counting both from 1, or
+// 0 when path is not such a file or has fewer rows. Blank lines, comments
+// and a header line are not rows, as tensor.ReadCSV reads the file, so a
+// row's line differs from its number in most files with a header.
+func dataRowLine(path string, row int) int {
+	r, closeText, ok := openTextMatrix(path)
+	if !ok {
+		return 0
+	}
+	defer closeText()
+
+	scanner := bufio.NewScanner(r)
+	scanner.Buffer(nil, 1<<30)
+	// The first two rows decide whether the first is a header, as a
+	// quoted first row is data when the second is quoted too.
+	var first []byte
+	firstLine, rows := 0, 0
+	for lineNo := 1; scanner.Scan(); lineNo++ {
+		line := scanner.Bytes()
+		if lineNo == 1 {
+			line = bytes.TrimPrefix(line, []byte("\uFEFF"))
+		}
+		content := bytes.TrimSpace(line)
+		if len(content) == 0 || content[0] == '#' {
+			continue
+		}
+		if firstLine == 0 {
+			first, firstLine = bytes.Clone(line), lineNo
+			continue
+		}
+		if rows == 0 {
+			two := append(append(bytes.Clone(first), '\n'), line...)
+			if _, n, _, _, err := tensor.ReadCSV(bytes.NewReader(two), 0); err == nil && n == 2 {
+				if row == 1 {
+					return firstLine
+				}
+				rows = 1
+			}
+		}
+		rows++
+		if rows == row {
+			return lineNo
+		}
+	}
+	return 0
+}

@@ -240,3 +240,46 @@ func TestTrainCountsEmptyFields(t *testing.T) {
 	require.Equal(t, exitUsage, code)
 	assert.Equal(t, "nidim train: --data "+data+": line 6, field 2 (column \"b\") is empty, a missing value, which nidim cannot train or embed with, and 8 lines of the file have an empty field; fill the values in, such as with the column's mean, or drop those rows.\n", stderr)
 }
+
+func TestDataRowLine(t *testing.T) {
+	dir := t.TempDir()
+	cases := []struct {
+		name string
+		text string
+		row  int
+		want int
+	}{
+		{"no header", "1,2\n3,4\n5,6\n", 3, 3},
+		{"header and comment", "a,b\n1,2\n# note\n\n3,4\n", 2, 5},
+		{"header, first row", "a,b\n1,2\n3,4\n", 1, 2},
+		{"every field quoted", "\"1\",\"2\"\n\"3\",\"4\"\n", 2, 2},
+		{"every field quoted, first row", "\"1\",\"2\"\n\"3\",\"4\"\n", 1, 1},
+		{"past the end", "a,b\n1,2\n", 2, 0},
+	}
+	for _, c := range cases {
+		path := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "-")+".csv")
+		require.NoError(t, os.WriteFile(path, []byte(c.text), 0o644))
+		assert.Equal(t, c.want, dataRowLine(path, c.row), c.name)
+	}
+	assert.Equal(t, 0, dataRowLine(filepath.Join(dir, "x.npy"), 1), "not a text file")
+}
+
+// A CSV file with a header put each row one line below its number, so
+// "row 7" sent the user to the wrong line.
+func TestNonFiniteValueNamesLine(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "gaps.csv")
+	var b strings.Builder
+	b.WriteString("a,b,c\n")
+	for i := range 30 {
+		if i == 6 {
+			b.WriteString("# checked\n1,NaN,3\n")
+			continue
+		}
+		fmt.Fprintf(&b, "%d,%d,%d\n", i, 2*i, i%4)
+	}
+	require.NoError(t, os.WriteFile(data, []byte(b.String()), 0o644))
+	code, _, stderr := runCmd("train", "--data", data, "--epochs", "1", "--no-eval", "--out", filepath.Join(dir, "m.safetensors"))
+	require.Equal(t, exitUsage, code)
+	assert.Equal(t, "nidim train: --data "+data+": value NaN at row 7 (line 9 of the file), column 2 (counting from 1) is not a finite float32; remove or replace it.\n", stderr)
+}

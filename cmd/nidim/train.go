@@ -1901,11 +1901,16 @@ func checkSamples(flagName, path string, values []float64, cols int) error {
 			rows = append(rows, row)
 		}
 	}
+	// A text file's header and comments shift its lines from the rows.
+	firstRow := strconv.Itoa(first/cols + 1)
+	if line := dataRowLine(path, first/cols+1); line > 0 && line != first/cols+1 {
+		firstRow += fmt.Sprintf(" (line %d of the file)", line)
+	}
 	switch {
 	case count == 0:
 		return nil
 	case count == 1:
-		return fmt.Errorf("%s %s: value %v at row %d, column %d (counting from 1) is not a finite float32; remove or replace it", flagName, path, values[first], first/cols+1, first%cols+1)
+		return fmt.Errorf("%s %s: value %v at row %s, column %d (counting from 1) is not a finite float32; remove or replace it", flagName, path, values[first], firstRow, first%cols+1)
 	}
 	const shown = 5
 	names := make([]string, 0, shown)
@@ -1919,8 +1924,8 @@ func checkSamples(flagName, path string, values []float64, cols int) error {
 	case len(rows) > 1:
 		where = "rows " + strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 	}
-	return fmt.Errorf("%s %s: %d values are not finite float32 numbers, in %s (counting from 1); the first is %v, in column %d of row %d; remove or replace them, or drop those rows",
-		flagName, path, count, where, values[first], first%cols+1, first/cols+1)
+	return fmt.Errorf("%s %s: %d values are not finite float32 numbers, in %s (counting from 1); the first is %v, in column %d of row %s; remove or replace them, or drop those rows",
+		flagName, path, count, where, values[first], first%cols+1, firstRow)
 }
 
 // imageArrayNote returns a note when shape, that of the array in source,
