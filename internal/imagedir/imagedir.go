@@ -539,6 +539,9 @@ func (f framedImage) At(x, y int) color.Color {
 // colour it has without transparency, and a fully transparent pixel of an
 // image stored premultiplied, such as a GIF's transparent index, is black.
 func imagePixels(img image.Image, b image.Rectangle) ([]float32, bool) {
+	if o, ok := img.(orientedImage); ok {
+		return orientedPixels(o, b)
+	}
 	w, h := b.Dx(), b.Dy()
 	area := w * h
 	out := make([]float32, 3*area)
@@ -576,9 +579,6 @@ func pixelReader(img image.Image) func(x, y int) (r, g, b float32) {
 		}
 	case *image.RGBA:
 		return func(x, y int) (float32, float32, float32) { return rgb16(im.RGBAAt(x, y).RGBA()) }
-	case orientedImage:
-		at := pixelReader(im.src)
-		return func(x, y int) (float32, float32, float32) { return at(im.sourcePoint(x, y)) }
 	}
 	return func(x, y int) (float32, float32, float32) { return rgb(img.At(x, y)) }
 }

@@ -159,3 +159,40 @@ func (o orientedImage) sourcePoint(x, y int) (int, int) {
 	}
 	return s.Min.X + sx, s.Min.Y + sy
 }
+
+// orientedPixels is imagePixels for an image turned by an EXIF
+// orientation. It steps from stored point to stored point along each
+// row instead of mapping each point through sourcePoint, and for
+// orientations 5 to 8, whose rows are stored columns, it reads a block
+// of rows at a time, as newLineReader does. The values are those that
+// orientedImage.At gives.
+func orientedPixels(o orientedImage, b image.Rectangle) ([]float32, bool) {
+	w, h := b.Dx(), b.Dy()
+	area := w * h
+	out := make([]float32, 3*area)
+	at := pixelReader(o.src)
+	block := 1
+	if o.orientation >= orientTranspose {
+		block = max(1, min(transposedBlockRows, h))
+	}
+	// The stored point of (b.Min.X, b.Min.Y), and the steps to the next
+	// point along a row and down a column.
+	x0, y0 := o.sourcePoint(b.Min.X, b.Min.Y)
+	x1, y1 := o.sourcePoint(b.Min.X+min(1, w-1), b.Min.Y)
+	x2, y2 := o.sourcePoint(b.Min.X, b.Min.Y+min(1, h-1))
+	rowX, rowY := x1-x0, y1-y0
+	colX, colY := x2-x0, y2-y0
+	colour := false
+	for y := 0; y < h; y += block {
+		n := min(block, h-y)
+		for x := range w {
+			for k := y; k < y+n; k++ {
+				r, g, bl := at(x0+x*rowX+k*colX, y0+x*rowY+k*colY)
+				i := k*w + x
+				out[i], out[area+i], out[2*area+i] = r, g, bl
+				colour = colour || r != g || g != bl
+			}
+		}
+	}
+	return out, colour
+}

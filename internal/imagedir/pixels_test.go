@@ -211,3 +211,54 @@ func randomStoredImages(seed1, seed2 uint64) map[string]image.Image {
 	}
 	return map[string]image.Image{"ycbcr": ycbcr, "gray": gray}
 }
+
+// A photo that is already at the model's size is read without resizing.
+// The sub-benchmarks read a 256 x 192 YCbCr 4:2:0 image, the size of a
+// small JPEG thumbnail, under each EXIF orientation at the size it is
+// shown at.
+func BenchmarkPixelsModelSize(b *testing.B) {
+	img := image.NewYCbCr(image.Rect(0, 0, 256, 192), image.YCbCrSubsampleRatio420)
+	for i := range img.Y {
+		img.Y[i] = uint8(i)
+	}
+	for i := range img.Cb {
+		img.Cb[i], img.Cr[i] = uint8(3*i), uint8(5*i)
+	}
+	for o := 1; o <= orientMax; o++ {
+		b.Run("orientation="+strconv.Itoa(o), func(b *testing.B) {
+			oriented := orient(img, o)
+			size := oriented.Bounds()
+			b.ReportAllocs()
+			for b.Loop() {
+				Pixels(oriented, size.Dy(), size.Dx(), Squeeze)
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "images/s")
+		})
+	}
+}
+
+// An image turned by an EXIF orientation that is already at the sample
+// size, whole or cropped to it, is read row by row from its stored
+// pixels. It must give the bits of the same image read point by point
+// through At.
+func TestPixelsOrientedAtSampleSize(t *testing.T) {
+	for name, stored := range randomStoredImages(7, 8) {
+		for o := 1; o <= orientMax; o++ {
+			img := orient(stored, o)
+			b := img.Bounds()
+			side := min(b.Dx(), b.Dy())
+			for _, c := range []struct {
+				fit    Fit
+				region image.Rectangle
+			}{
+				{Squeeze, b},
+				{Crop, cropRect(b, side, side)},
+			} {
+				want, wantColour := imagePixels(atOnly{img}, c.region)
+				got, colour := Pixels(img, c.region.Dy(), c.region.Dx(), c.fit)
+				assert.Equal(t, float32Bits(want), float32Bits(got), "%s, orientation %d, %v", name, o, c.fit)
+				assert.Equal(t, wantColour, colour, "%s, orientation %d, %v", name, o, c.fit)
+			}
+		}
+	}
+}
