@@ -16,10 +16,11 @@
 // followed, to files and to class directories.
 //
 // An animated GIF gives its first frame, because image.Decode reads only
-// that one. A JPEG is turned upright by its EXIF orientation, as image
-// viewers show it, when its orientation tag lies in its first 128 KiB,
-// which hold at least its first two segments, where cameras write EXIF.
-// PNG and GIF files are read as stored.
+// that one. A JPEG, and a PNG with an eXIf chunk before its image data,
+// is turned upright by its EXIF orientation, as image viewers show it,
+// when the orientation tag lies in the first 128 KiB of the file. That
+// holds at least a JPEG's first two segments, where cameras write EXIF.
+// GIF files are read as stored.
 package imagedir
 
 import (
@@ -256,8 +257,9 @@ type Set struct {
 	// Gray counts the images without colour that were given 3 equal
 	// channels because other images have colour.
 	Gray int
-	// Oriented counts the JPEGs that were turned or mirrored by their
-	// EXIF orientation (2 to 8) to be read as image viewers show them.
+	// Oriented counts the JPEG and PNG files that were turned or mirrored
+	// by their EXIF orientation (2 to 8) to be read as image viewers show
+	// them.
 	Oriented int
 	// Skipped is Listing.Skipped.
 	Skipped int

@@ -358,6 +358,7 @@ func FuzzLoadImageFile(f *testing.F) {
 	var b bytes.Buffer
 	require.NoError(f, png.Encode(&b, grayImage(3, 2, 0)))
 	f.Add(b.Bytes(), uint8(0))
+	f.Add(orientedPNG(f, 6), uint8(0))
 	b.Reset()
 	require.NoError(f, jpeg.Encode(&b, grayImage(8, 8, 0), nil))
 	f.Add(b.Bytes(), uint8(1))

@@ -6,10 +6,11 @@ import (
 	"image/color"
 )
 
-// exifSearchBytes is how much of the start of a JPEG file jpegOrientation
-// searches for the EXIF segment: the start-of-image marker and two
-// segments of the largest size, 65,537 bytes with their marker. Cameras
-// write EXIF first, or right after a JFIF segment.
+// exifSearchBytes is how much of the start of a JPEG or PNG file
+// jpegOrientation and pngOrientation search for the EXIF data: the
+// start-of-image marker and two JPEG segments of the largest size,
+// 65,537 bytes with their marker. Cameras write EXIF first, or right
+// after a JFIF segment.
 const exifSearchBytes = 2 + 2*65537
 
 // Orientation values of the EXIF tag 0x0112. Values 5 to 8 swap the
@@ -60,9 +61,46 @@ func jpegOrientation(data []byte) int {
 	return orientNormal
 }
 
+// pngSignature is the first 8 bytes of every PNG file.
+const pngSignature = "\x89PNG\r\n\x1a\n"
+
+// pngOrientation returns the orientation, 1 to 8, that the eXIf chunk of
+// the PNG file starting with data stores. An eXIf chunk contains the TIFF
+// structure of EXIF data without the "Exif\x00\x00" prefix of a JPEG
+// segment. pngOrientation reads the first eXIf chunk before the first
+// IDAT chunk, and returns 1 without one, for a chunk or tag it cannot
+// read, and for a value outside 1 to 8. It does not check the chunk's
+// CRC: image/png (go1.26) rejects a file with a wrong CRC when it
+// decodes the pixels.
+// NOTE: Pillow 9.4's ImageOps.exif_transpose also follows an eXIf chunk
+// after the image data, and of two eXIf chunks the last.
+func pngOrientation(data []byte) int {
+	if len(data) < len(pngSignature) || string(data[:len(pngSignature)]) != pngSignature {
+		return orientNormal
+	}
+	// Each chunk is a 4-byte big-endian length, a 4-byte type, the data
+	// and a 4-byte CRC.
+	for i := len(pngSignature); i+8 <= len(data); {
+		size := uint64(binary.BigEndian.Uint32(data[i:]))
+		kind := string(data[i+4 : i+8])
+		rest := uint64(len(data) - i - 8)
+		switch {
+		case kind == "IDAT" || kind == "IEND":
+			return orientNormal
+		case kind == "eXIf":
+			return tiffOrientation(data[i+8 : i+8+int(min(size, rest))])
+		case size+4 > rest:
+			// The next chunk starts beyond data.
+			return orientNormal
+		}
+		i += 8 + int(size) + 4
+	}
+	return orientNormal
+}
+
 // tiffOrientation returns the orientation tag of the first image file
-// directory of the TIFF structure t, which an EXIF segment holds, or 1
-// when t has none or is malformed.
+// directory of the TIFF structure t, which a JPEG's EXIF segment and a
+// PNG's eXIf chunk hold, or 1 when t has none or is malformed.
 func tiffOrientation(t []byte) int {
 	if len(t) < 8 {
 		return orientNormal

@@ -24,6 +24,15 @@ type exifEntry struct {
 // exifSegment returns a JPEG APP1 segment holding a TIFF structure in
 // byte order order with the entries in its first directory.
 func exifSegment(order binary.AppendByteOrder, entries ...exifEntry) []byte {
+	body := append([]byte("Exif\x00\x00"), tiffStructure(order, entries...)...)
+	seg := []byte{0xff, 0xe1}
+	seg = binary.BigEndian.AppendUint16(seg, uint16(2+len(body)))
+	return append(seg, body...)
+}
+
+// tiffStructure returns the TIFF structure of EXIF data in byte order
+// order with the entries in its first directory.
+func tiffStructure(order binary.AppendByteOrder, entries ...exifEntry) []byte {
 	var t []byte
 	if order == binary.LittleEndian {
 		t = append(t, "II"...)
@@ -44,11 +53,7 @@ func exifSegment(order binary.AppendByteOrder, entries ...exifEntry) []byte {
 			t = order.AppendUint32(t, e.value)
 		}
 	}
-	t = order.AppendUint32(t, 0) // no next directory
-	body := append([]byte("Exif\x00\x00"), t...)
-	seg := []byte{0xff, 0xe1}
-	seg = binary.BigEndian.AppendUint16(seg, uint16(2+len(body)))
-	return append(seg, body...)
+	return order.AppendUint32(t, 0) // no next directory
 }
 
 // orientationEntry is the EXIF orientation tag with value v.

@@ -2,6 +2,7 @@ package imagedir
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"image"
@@ -11,15 +12,15 @@ import (
 
 // Header is the size and colour model of an image, read from its header
 // by image.DecodeConfig without decoding the pixels, and the EXIF
-// orientation of a JPEG.
+// orientation of a JPEG or PNG.
 type Header struct {
 	Format string // "png", "jpeg" or "gif"
 	// Width and Height are the size of the image shown upright: the
 	// stored size with the two swapped when Orientation is 5 to 8.
 	Width, Height int
 	Gray          bool // the colour model holds no colour
-	// Orientation is the EXIF orientation of a JPEG, 2 to 8, which Decode
-	// applies, or 0 for an image read as stored.
+	// Orientation is the EXIF orientation of a JPEG or PNG, 2 to 8,
+	// which Decode applies, or 0 for an image read as stored.
 	Orientation int
 }
 
@@ -34,13 +35,13 @@ func (e *NoPixelsError) Error() string {
 	return fmt.Sprintf("the %s header declares an image of %dx%d pixels (height x width)", e.Format, e.Height, e.Width)
 }
 
-// headerReaders holds the buffered readers of ReadHeader, which are
-// large enough to hold the start of a JPEG file up to its EXIF segment.
+// headerReaders pools the buffered readers of ReadHeader, each large
+// enough for the start of a JPEG or PNG file up to its EXIF data.
 var headerReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, exifSearchBytes) }}
 
 // ReadHeader reads the header of the PNG, JPEG or GIF image in r, and
-// the EXIF orientation of a JPEG when the tag lies in the first
-// exifSearchBytes of the file. It returns the error of
+// the EXIF orientation of a JPEG's APP1 segment or a PNG's eXIf chunk
+// when the tag lies in the first exifSearchBytes of the file. It returns the error of
 // image.DecodeConfig, which DecodeReason words for messages, or a
 // *NoPixelsError.
 func ReadHeader(r io.Reader) (Header, error) {
@@ -51,7 +52,8 @@ func ReadHeader(r io.Reader) (Header, error) {
 		headerReaders.Put(br)
 	}()
 	var start []byte
-	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0xff && magic[1] == 0xd8 {
+	magic, _ := br.Peek(len(pngSignature))
+	if bytes.HasPrefix(magic, []byte{0xff, 0xd8}) || string(magic) == pngSignature {
 		// Peek returns what the file has when it is shorter.
 		start, _ = br.Peek(exifSearchBytes)
 	}
@@ -63,7 +65,14 @@ func ReadHeader(r io.Reader) (Header, error) {
 		return Header{}, &NoPixelsError{Format: format, Width: cfg.Width, Height: cfg.Height}
 	}
 	h := Header{Format: format, Width: cfg.Width, Height: cfg.Height, Gray: isGrayModel(cfg.ColorModel)}
-	if o := jpegOrientation(start); format == "jpeg" && o > orientNormal {
+	o := orientNormal
+	switch format {
+	case "jpeg":
+		o = jpegOrientation(start)
+	case "png":
+		o = pngOrientation(start)
+	}
+	if o > orientNormal {
 		h.Orientation = o
 		if o >= orientTranspose {
 			h.Width, h.Height = h.Height, h.Width
