@@ -139,9 +139,10 @@ func trainedImageFit(cfg *dim.Config) imagedir.Fit {
 // image fit the images are read in: a size or fit other than the
 // model's is then an error. path is the model's file for messages, or
 // "". The note counts the skipped files, the images with colour, the
-// JPEGs turned upright by their EXIF orientation, the cropped images
-// and, for a model, the resized images. progress, when not nil,
-// receives the status of the reading, as imagedir.Options.Progress.
+// JPEG and PNG files turned upright by their EXIF orientation, the
+// cropped images and, for a model, the resized images. progress, when
+// not nil, receives the status of the reading, as
+// imagedir.Options.Progress.
 func readImageDir(flagName, dir, size, fit string, threads int, model *dim.Config, path string, progress func(string)) (*imagedir.Set, string, error) {
 	opt := imagedir.Options{SizeFlag: imageSizeFlag, MaxBytes: float64(physicalMemory()), Threads: threads, Progress: progress}
 	if size != "" {
@@ -202,7 +203,7 @@ func readImageDir(flagName, dir, size, fit string, threads int, model *dim.Confi
 			modelName(path), set.Gray, set.N))
 	}
 	if set.Oriented > 0 {
-		notes = append(notes, fmt.Sprintf("turned %d of the %d images upright by the EXIF orientation of their JPEG files, as image viewers show them",
+		notes = append(notes, fmt.Sprintf("turned %d of the %d images upright by the EXIF orientation of their JPEG or PNG files, as image viewers show them",
 			set.Oriented, set.N))
 	}
 	if set.Cropped > 0 {

@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -10,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -570,7 +573,83 @@ func TestImageFolderOrientedNote(t *testing.T) {
 	set, note, err := readImageDir("--data", dir, "", "", 1, nil, "", nil)
 	require.NoError(t, err)
 	assert.Equal(t, [3]int{2, 6, 4}, [3]int{set.N, set.Height, set.Width})
-	assert.Equal(t, "--data "+dir+": turned 1 of the 2 images upright by the EXIF orientation of their JPEG files, as image viewers show them", note)
+	assert.Equal(t, "--data "+dir+": turned 1 of the 2 images upright by the EXIF orientation of their JPEG or PNG files, as image viewers show them", note)
+}
+
+// A folder of PNG files stored turned, each with an eXIf chunk whose
+// EXIF orientation turns it back, embeds and scores as the folder of the
+// same images stored upright, and the note counts them.
+func TestImageFolderPNGOrientation(t *testing.T) {
+	dir, _ := writeImageFolder(t)
+	model := filepath.Join(t.TempDir(), "m.safetensors")
+	code, _, stderr := runCmd("train", "--data", dir, "--epochs", "1", "--batch", "16", "--dim", "2", "--hidden", "8", "--no-eval", "--out", model)
+	require.Equal(t, exitOK, code, stderr)
+
+	// The stored image that orientation o shows as img: o = 3 turns it
+	// 180 degrees, 6 clockwise and 8 counterclockwise.
+	stored := func(img *image.Gray, o int) *image.Gray {
+		out := image.NewGray(img.Rect)
+		for y := range 8 {
+			for x := range 8 {
+				var v uint8
+				switch o {
+				case 3:
+					v = img.GrayAt(7-x, 7-y).Y
+				case 6: // the shown point (7-y, x) is the stored (x, y)
+					v = img.GrayAt(7-y, x).Y
+				case 8: // the shown point (y, 7-x) is the stored (x, y)
+					v = img.GrayAt(y, 7-x).Y
+				}
+				out.SetGray(x, y, color.Gray{Y: v})
+			}
+		}
+		return out
+	}
+	upright, turned := filepath.Join(t.TempDir(), "upright"), filepath.Join(t.TempDir(), "turned")
+	require.NoError(t, os.MkdirAll(upright, 0o755))
+	require.NoError(t, os.MkdirAll(turned, 0o755))
+	for i, o := range []int{3, 6, 8} {
+		img := image.NewGray(image.Rect(0, 0, 8, 8))
+		for k := range img.Pix {
+			img.Pix[k] = uint8(k*29 + i*71)
+		}
+		name := fmt.Sprintf("%d.png", i)
+		var b bytes.Buffer
+		require.NoError(t, png.Encode(&b, img))
+		require.NoError(t, os.WriteFile(filepath.Join(upright, name), b.Bytes(), 0o644))
+		b.Reset()
+		require.NoError(t, png.Encode(&b, stored(img, o)))
+		require.NoError(t, os.WriteFile(filepath.Join(turned, name), withEXIfChunk(b.Bytes(), o), 0o644))
+	}
+
+	out := t.TempDir()
+	for command, ext := range map[string]string{"embed": ".npy", "score": ".csv"} {
+		var files [][]byte
+		for _, data := range []string{upright, turned} {
+			file := filepath.Join(out, command+"-"+filepath.Base(data)+ext)
+			code, _, stderr := runCmd(command, model, "--data", data, "--out", file)
+			require.Equal(t, exitOK, code, stderr)
+			if data == turned {
+				assert.Contains(t, stderr, "turned 3 of the 3 images upright by the EXIF orientation of their JPEG or PNG files")
+			}
+			files = append(files, readFile(t, file))
+		}
+		assert.Equal(t, files[0], files[1], command)
+	}
+}
+
+// withEXIfChunk returns the PNG file data with an eXIf chunk after its
+// IHDR chunk, which is first and ends at byte 33. Its big-endian TIFF
+// structure has one directory with one entry: orientation (0x0112), type
+// SHORT, count 1, value o.
+func withEXIfChunk(data []byte, o int) []byte {
+	tiff := []byte{'M', 'M', 0, 42, 0, 0, 0, 8,
+		0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, byte(o), 0, 0,
+		0, 0, 0, 0}
+	chunk := binary.BigEndian.AppendUint32(nil, uint32(len(tiff)))
+	chunk = append(append(chunk, "eXIf"...), tiff...)
+	chunk = binary.BigEndian.AppendUint32(chunk, crc32.ChecksumIEEE(chunk[4:]))
+	return slices.Concat(data[:33], chunk, data[33:])
 }
 
 // Reading a directory of images shows its progress in a log file once it

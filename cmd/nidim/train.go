@@ -213,17 +213,18 @@ Data and output:
                        if any image has colour (a pixel whose red, green and
                        blue differ) every image gets 3 (red, green, blue), and
                        a note says so. Alpha is dropped, and an animated GIF
-                       gives its first frame. A JPEG is turned upright by its
-                       EXIF orientation, as image viewers show it, and a note
-                       counts those turned. The directory is split like a
-                       matrix file, with --test-fraction and --seed, and the
-                       checkpoint stores the sample shape C,H,W and the
-                       --image-fit, with which embed, score, eval and serve
-                       read other images, and the class names, by which embed
-                       and score number the classes of other directories. A
-                       file that does not decode is an error naming it, and
-                       so is a set of images whose size, read from the
-                       headers before decoding, would not fit in memory
+                       gives its first frame. A JPEG, or a PNG with an eXIf
+                       chunk, is turned upright by its EXIF orientation, as
+                       image viewers show it, and a note counts those turned.
+                       The directory is split like a matrix file, with
+                       --test-fraction and --seed, and the checkpoint stores
+                       the sample shape C,H,W and the --image-fit, with which
+                       embed, score, eval and serve read other images, and the
+                       class names, by which embed and score number the
+                       classes of other directories. A file that does not
+                       decode is an error naming it, and so is a set of images
+                       whose size, read from the headers before decoding,
+                       would not fit in memory
   --labels FILE        class labels for a matrix --data, one per row, as
                        class numbers 0, 1, 2, ... up to 1000000 (not names)
                        (default: none, which skips the probe and kNN).

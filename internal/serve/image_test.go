@@ -101,6 +101,23 @@ func withOrientation(data []byte, o uint16) []byte {
 	return slices.Concat(data[:2], segment, body, data[2:])
 }
 
+// withPNGOrientation returns the PNG file data with an eXIf chunk after
+// its IHDR chunk, which is first and ends at byte 33, whose first
+// directory holds the orientation tag with value o, in big-endian byte
+// order.
+func withPNGOrientation(data []byte, o uint16) []byte {
+	tiff := []byte{'M', 'M', 0, 42, 0, 0, 0, 8, 0, 1}  // one entry at offset 8
+	tiff = binary.BigEndian.AppendUint16(tiff, 0x0112) // orientation
+	tiff = binary.BigEndian.AppendUint16(tiff, 3)      // SHORT
+	tiff = binary.BigEndian.AppendUint32(tiff, 1)      // one value
+	tiff = binary.BigEndian.AppendUint16(tiff, o)
+	tiff = append(tiff, 0, 0, 0, 0, 0, 0) // padding and no next directory
+	chunk := binary.BigEndian.AppendUint32(nil, uint32(len(tiff)))
+	chunk = append(append(chunk, "eXIf"...), tiff...)
+	chunk = binary.BigEndian.AppendUint32(chunk, crc32.ChecksumIEEE(chunk[4:]))
+	return slices.Concat(data[:33], chunk, data[33:])
+}
+
 // folderRow reads file as the only image of a directory, as "nidim
 // embed --data DIR" reads it for the model at path.
 func folderRow(t testing.TB, path, name string, file []byte) []float32 {
@@ -137,6 +154,8 @@ func TestEmbedImageMatchesFolder(t *testing.T) {
 		{"jpeg turned by exif", mediaJPEG, "a.jpg", gray, withOrientation(encodeJPEG(t, testImage(5, 6, false)), 6)},
 		{"jpeg mirrored by exif", mediaJPEG, "a.jpg", gray, withOrientation(encodeJPEG(t, testImage(6, 5, false)), 2)},
 		{"colour jpeg turned by exif, resized", mediaJPEG, "a.jpg", rgb, withOrientation(encodeJPEG(t, testImage(10, 12, true)), 8)},
+		{"png turned by exif", mediaPNG, "a.png", gray, withPNGOrientation(encodePNG(t, testImage(5, 6, false)), 6)},
+		{"colour png mirrored by exif, resized", mediaPNG, "a.png", rgb, withPNGOrientation(encodePNG(t, testImage(9, 7, true)), 7)},
 	}
 	servers := map[string]string{}
 	for _, path := range []string{gray, rgb} {
@@ -170,6 +189,34 @@ func TestEmbedImageMatchesFolder(t *testing.T) {
 			assert.Equal(t, pValues, got.PValues)
 		})
 	}
+}
+
+// A PNG body stored sideways with EXIF orientation 6 in an eXIf chunk
+// gives the embedding of the same image stored upright.
+func TestEmbedPNGTurnedByEXIF(t *testing.T) {
+	path := tinyImageModel(t, 3, 6, 5)
+	_, ts := newTestServer(t, path, Config{})
+	stored := testImage(5, 6, true)
+	// Orientation 6 shows the stored image turned 90 degrees clockwise:
+	// the stored first column becomes the top row, read from the bottom.
+	upright := image.NewNRGBA(image.Rect(0, 0, 5, 6))
+	for y := range 6 {
+		for x := range 5 {
+			upright.Set(x, y, stored.At(y, 4-x))
+		}
+	}
+
+	r := post(t, ts.URL+"/v1/embed", mediaPNG, "", encodePNG(t, upright))
+	require.Equal(t, http.StatusOK, r.status, "body: %s", r.body)
+	want := decodeEmbeddings(t, r.body)
+	r = post(t, ts.URL+"/v1/embed", mediaPNG, "", withPNGOrientation(encodePNG(t, stored), 6))
+	require.Equal(t, http.StatusOK, r.status, "body: %s", r.body)
+	requireBitsEqual(t, want, decodeEmbeddings(t, r.body))
+
+	// Without the chunk the stored image is squeezed to 6 x 5 instead.
+	r = post(t, ts.URL+"/v1/embed", mediaPNG, "", encodePNG(t, stored))
+	require.Equal(t, http.StatusOK, r.status, "body: %s", r.body)
+	assert.NotEqual(t, want, decodeEmbeddings(t, r.body))
 }
 
 // hugePNG returns a 1 x 1 PNG whose header declares width x height.
