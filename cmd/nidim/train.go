@@ -320,7 +320,12 @@ Data and output:
                        For a run that did not --resume, training again
                        on the same --data with --recipe set to the
                        recipe key and the flag of each other key writes
-                       the same checkpoint, byte for byte
+                       the same checkpoint, byte for byte. The flag of
+                       input is --image-size HxW, its last two values,
+                       for a directory of images (also when the first
+                       run read the images at their own size),
+                       --image-shape for a matrix file of images, and
+                       none for feature vectors
 `
 
 // modelFlags are the flags that define the model, which a resumed run

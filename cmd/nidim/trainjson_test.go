@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -84,7 +85,10 @@ func TestTrainJSONConfigNoEval(t *testing.T) {
 // "config" object of train --json, with recipe, its "recipe" key. As the
 // help of --json describes, it passes one flag per key and leaves out the
 // keys that do not apply to the run, which --recipe sets as before.
-func rerunArgs(t *testing.T, recipe string, config map[string]any) []string {
+// imageDir is set when --data is a directory of images, whose input
+// gives --image-size, where the input of a matrix file of images gives
+// --image-shape.
+func rerunArgs(t *testing.T, recipe string, config map[string]any, imageDir bool) []string {
 	t.Helper()
 	flagOf := map[string]string{
 		"prior": "prior", "sigma": "sigma", "eps": "eps", "dim": "dim", "encoder": "encoder", "hidden": "hidden",
@@ -112,9 +116,11 @@ func rerunArgs(t *testing.T, recipe string, config map[string]any) []string {
 		skip["penalty"], skip["penalty_weight"], skip["penalty_directions"] = true, true, true
 	}
 	views := []string{"max_shift", "max_rotate", "max_scale", "pixel_noise"}
-	if input, _ := config["input"].([]any); len(input) == 3 {
-		views = []string{"feature_noise", "mask_prob"} // a directory of images
-	} else {
+	input, _ := config["input"].([]any)
+	if len(input) == 3 {
+		views = []string{"feature_noise", "mask_prob"} // images
+	}
+	if !imageDir {
 		skip["image_fit"] = true
 	}
 	for _, key := range views {
@@ -124,6 +130,13 @@ func rerunArgs(t *testing.T, recipe string, config map[string]any) []string {
 	args := []string{"--recipe", recipe, "--noise-views", []string{"none", "one", "both"}[int(config["noise_views"].(float64))]}
 	if config["learn_tau"] == false {
 		args = append(args, "--fixed-tau")
+	}
+	switch {
+	case imageDir:
+		require.Len(t, input, 3, "input of a directory of images")
+		args = append(args, "--image-size", fmt.Sprintf("%vx%v", input[1], input[2]))
+	case len(input) == 3:
+		args = append(args, "--image-shape", fmt.Sprintf("%v,%v,%v", input[0], input[1], input[2]))
 	}
 	for key, value := range config {
 		switch {
@@ -146,17 +159,32 @@ func rerunArgs(t *testing.T, recipe string, config map[string]any) []string {
 // the flags of settings that do not apply, such as --eps for the gaussian
 // prior, which config contains all the same. Passing the keys that apply
 // gives the same checkpoint, byte for byte.
+//
+// For a directory of images, input gives --image-size, which a rerun
+// passes also when the first run read the images at their own size, and
+// image_fit gives --image-fit.
 func TestTrainJSONConfigReruns(t *testing.T) {
 	dir := t.TempDir()
 	data, labels := writeClusters(t, dir)
-	for i, extra := range [][]string{
-		{"--loss", "infonce", "--seed", "3", "--lr", "0.004", "--test-fraction", "0.2", "--standardize", "--penalty", "epps-pulley", "--penalty-weight", "0.5"},
-		{"--prior", "uniform", "--mask", "0.2"},
-		{"--loss", "dv", "--critic", "cosine"},
+	matrix := []string{"--data", data, "--labels", labels}
+	oneSize, _ := writeImageFolder(t)    // 8 x 8 gray PNG files
+	manySizes, _ := writeAspectFolder(t) // colour PNG files of six sizes
+	for i, c := range []struct {
+		data  []string
+		extra []string
+	}{
+		{matrix, []string{"--loss", "infonce", "--seed", "3", "--lr", "0.004", "--test-fraction", "0.2", "--standardize", "--penalty", "epps-pulley", "--penalty-weight", "0.5"}},
+		{matrix, []string{"--prior", "uniform", "--mask", "0.2"}},
+		{matrix, []string{"--loss", "dv", "--critic", "cosine"}},
+		{matrix, []string{"--image-shape", "1,2,3", "--shift", "1"}},
+		{[]string{"--data", oneSize}, []string{"--seed", "2"}},
+		{[]string{"--data", oneSize}, []string{"--image-size", "6x4", "--shift", "1"}},
+		{[]string{"--data", manySizes}, []string{"--batch", "16", "--image-size", "7x9", "--image-fit", "squeeze"}},
+		{[]string{"--data", manySizes}, []string{"--batch", "16", "--image-size", "7x9", "--image-fit", "crop", "--encoder", "cnn"}},
 	} {
 		first := filepath.Join(dir, fmt.Sprintf("first%d.safetensors", i))
-		args := append([]string{"train", "--data", data, "--labels", labels, "--dim", "2", "--hidden", "8", "--batch", "24",
-			"--epochs", "2", "--threads", "1", "--no-eval", "--json", "--out", first}, extra...)
+		args := slices.Concat([]string{"train"}, c.data, []string{"--dim", "2", "--hidden", "8", "--batch", "24",
+			"--epochs", "2", "--threads", "1", "--no-eval", "--json", "--out", first}, c.extra)
 		code, stdout, stderr := runCmd(args...)
 		require.Equal(t, exitOK, code, stderr)
 		var res struct {
@@ -166,9 +194,10 @@ func TestTrainJSONConfigReruns(t *testing.T) {
 		require.NoError(t, json.Unmarshal([]byte(stdout), &res), stdout)
 
 		second := filepath.Join(dir, fmt.Sprintf("second%d.safetensors", i))
-		rerun := append([]string{"train", "--data", data, "--labels", labels, "--no-eval", "--out", second}, rerunArgs(t, res.Recipe, res.Config)...)
+		imageDir := c.data[1] != data
+		rerun := slices.Concat([]string{"train"}, c.data, []string{"--no-eval", "--out", second}, rerunArgs(t, res.Recipe, res.Config, imageDir))
 		code, _, stderr = runCmd(rerun...)
 		require.Equal(t, exitOK, code, "%v\n%s", rerun, stderr)
-		assert.Equal(t, readFile(t, first), readFile(t, second), "checkpoint of %v", extra)
+		assert.Equal(t, readFile(t, first), readFile(t, second), "checkpoint of %v", args)
 	}
 }
