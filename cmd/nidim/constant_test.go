@@ -70,23 +70,28 @@ func TestConstantSingleColumnRejected(t *testing.T) {
 	assert.Equal(t, "nidim train: the one column of --data "+data+" is constant over the 36 training rows, so the encoder has nothing to learn; pass data whose features vary across samples.\n", stderr)
 }
 
-// Some constant features get the note that --standardize prints, without
-// --standardize too, and training goes on.
+// Some constant features get a note, with standardization (the default for
+// feature vectors) and with --standardize=false, and training goes on.
 func TestConstantFeaturesNoted(t *testing.T) {
 	dir := t.TempDir()
 	data, labels := writeClusters(t, dir)
 	writeConstantColumns(t, data, 1, 4)
 	note := "note: columns 2, 5 (counting from 1) are constant over the 216 training rows, so they carry no information for the encoder; check that --data contains the intended features\n"
+	standardized := "note: columns 2, 5 (counting from 1) are constant over the 216 training rows, so standardization centres them and does not scale them to standard deviation 1\n"
 
-	code, _, stderr := runCmd("train", "--data", data, "--labels", labels, "--hidden", "8", "--batch", "24",
-		"--epochs", "1", "--threads", "1", "--no-eval", "--out", filepath.Join(dir, "m.safetensors"))
+	args := []string{"train", "--data", data, "--labels", labels, "--hidden", "8", "--batch", "24",
+		"--epochs", "1", "--threads", "1", "--no-eval", "--out", filepath.Join(dir, "m.safetensors")}
+	code, _, stderr := runCmd(args...)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "nidim train: "+standardized)
+	code, _, stderr = runCmd(append(args, "--standardize=false")...)
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stderr, "nidim train: "+note)
 
 	code, _, stderr = runCmd("sweep", "--data", data, "--labels", labels, "--dims", "2", "--sigmas", "0.5",
 		"--hidden", "8", "--batch", "24", "--epochs", "1", "--threads", "1", "--eval-samples", "24", "--out", filepath.Join(dir, "sweep"))
 	require.Equal(t, exitOK, code, stderr)
-	assert.Contains(t, stderr, "nidim sweep: "+note)
+	assert.Contains(t, stderr, "nidim sweep: "+standardized)
 }
 
 func TestConstantFeaturesNoteWithoutStandardize(t *testing.T) {

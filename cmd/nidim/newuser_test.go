@@ -683,7 +683,7 @@ func TestTrainStopsWhenTrainingDiverges(t *testing.T) {
 	data, labels := writeClusters(t, dir)
 	out := filepath.Join(dir, "m.safetensors")
 	code, stdout, stderr := runCmd("train", "--data", data, "--labels", labels, "--dim", "2", "--hidden", "8",
-		"--batch", "24", "--epochs", "1", "--threads", "1", "--no-eval", "--out", out)
+		"--batch", "24", "--epochs", "1", "--threads", "1", "--no-eval", "--standardize=false", "--out", out)
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stdout, "MI estimate (last training epoch)")
 	trained, err := os.ReadFile(out)
@@ -691,11 +691,11 @@ func TestTrainStopsWhenTrainingDiverges(t *testing.T) {
 	// Under the match recipe the loss stays finite even at this rate, so
 	// the test trains with the reference recipe, which diverges.
 	code, stdout, stderr = runCmd("train", "--recipe", "reference", "--data", data, "--labels", labels, "--dim", "2", "--hidden", "8",
-		"--batch", "24", "--epochs", "3", "--threads", "1", "--lr", "1e8", "--json", "--out", out)
+		"--batch", "24", "--epochs", "3", "--threads", "1", "--lr", "1e8", "--json", "--standardize=false", "--out", out)
 	assert.Equal(t, exitFail, code)
 	assert.Empty(t, stdout)
 	assert.Contains(t, stderr, "nidim train: training diverged in epoch 1 (")
-	assert.Contains(t, stderr, "); "+out+" was not written; train again with a lower learning rate than --lr 1e+08, or with --standardize if the features are large.\n")
+	assert.Contains(t, stderr, "); "+out+" was not written; train again with a lower learning rate than --lr 1e+08, or without --standardize=false if the features are large.\n")
 	kept, err := os.ReadFile(out)
 	require.NoError(t, err)
 	assert.Equal(t, trained, kept)
@@ -720,7 +720,7 @@ func TestTrainStopsWhenStatisticsOverflow(t *testing.T) {
 	assert.Equal(t, exitFail, code, stderr)
 	assert.Empty(t, stdout)
 	assert.Contains(t, stderr, "nidim train: training diverged in epoch 1 (the normalization's running variance of component ")
-	assert.Contains(t, stderr, " is +Inf, so the model would embed every input as 0); "+out+" was not written; train again with a lower learning rate than --lr 1e+08, or with --standardize if the features are large.\n")
+	assert.Contains(t, stderr, " is +Inf, so the model would embed every input as 0); "+out+" was not written; train again with a lower learning rate than --lr 1e+08.\n")
 	assert.Equal(t, trained, readFile(t, out), "the earlier checkpoint changed")
 }
 
@@ -1565,7 +1565,7 @@ func TestTrainHelpSaysWhichViewsApply(t *testing.T) {
 	require.Equal(t, exitOK, code)
 	text := strings.Join(strings.Fields(stdout), " ")
 	assert.Contains(t, text, "Images, from this flag or a directory, get the image views; feature vectors get the vector views")
-	assert.Contains(t, text, "in the units of the data, or in standard deviations of each feature with --standardize")
+	assert.Contains(t, text, "in standard deviations of each feature, or in the units of the data with --standardize=false")
 }
 
 // A --knn above the number of training rows used to be found only after
@@ -2196,7 +2196,7 @@ func TestFlatImageNoted(t *testing.T) {
 		// image note gives way to the note for --standardize.
 		stderr = train(c.path, "--standardize")
 		assert.NotContains(t, stderr, "layout of flattened")
-		assert.Contains(t, stderr, "(counting from 1) are constant over the 36 training rows, so --standardize centres them")
+		assert.Contains(t, stderr, "(counting from 1) are constant over the 36 training rows, so standardization centres them")
 	}
 
 	// Rows that are not square images, values beyond pixels, and
@@ -2305,7 +2305,7 @@ func TestTrainSummaryNamesViews(t *testing.T) {
 	code, _, stderr := runCmd("train", "--data", data, "--labels", labels, "--recipe", "reference", "--dim", "2", "--hidden", "8",
 		"--batch", "24", "--epochs", "1", "--threads", "1", "--no-eval", "--out", filepath.Join(t.TempDir(), "m.safetensors"))
 	require.Equal(t, exitOK, code, stderr)
-	assert.Contains(t, stderr, "samples of shape [6], views with feature noise 0.1; batch 24")
+	assert.Contains(t, stderr, "samples of shape [6], standardized, views with feature noise 0.1; batch 24")
 }
 
 // The text report of nidim eval starts with the model and its settings,

@@ -9,6 +9,20 @@ import (
 	"github.com/nidim/nidim/dim"
 )
 
+// standardizeDefault returns whether a new model standardizes its inputs:
+// the --standardize value when given, and otherwise whether the samples,
+// of the given shape, are feature vectors. Unscaled features in other
+// units reach the encoder at scales far apart: on scikit-learn's
+// breast-cancer data the largest correlation of the test embeddings was
+// 0.996, against 0.176 standardized. Images keep their pixel values,
+// which the image views and encoders expect.
+func standardizeDefault(explicit map[string]bool, flagValue bool, shape []int) bool {
+	if explicit["standardize"] {
+		return flagValue
+	}
+	return len(shape) == 1
+}
+
 // checkStandardizeData returns an error when --standardize is set but the
 // samples, of the given shape, are images: the statistics are per
 // feature, and the image views and encoders expect pixel values.
@@ -38,8 +52,9 @@ func checkStandardizeData(df dataFlags, shape []int) error {
 // whose spread the vector views' noise, noise.value, exceeds (see
 // featureNoiseNote). Images are not checked and get no standardization,
 // because constant pixels, such as MNIST's borders, are common. Neither
-// do vectors that look like images, when layout.images is set, unless
-// standardize is: the note on the layout already covers them. A feature
+// do vectors that look like images, when layout.images is set (train and
+// sweep clear it when --standardize is given): the note on the layout
+// already covers them. A feature
 // counts as constant as in dim.FitStandardization, but the note on
 // constant features leaves out the columns of layout.rounded, which vary
 // in the file until float32 rounds them. standardize selects the notes
@@ -54,7 +69,7 @@ func checkFeatureSpread(df dataFlags, train *dim.Dataset, standardize bool, layo
 	}
 	rows, cols := train.X.Shape[0], train.X.Shape[1]
 	if len(constant) < cols {
-		if layout.images && !standardize {
+		if layout.images {
 			return s, nil, nil
 		}
 		var notes []string
@@ -81,7 +96,7 @@ func checkFeatureSpread(df dataFlags, train *dim.Dataset, standardize bool, layo
 
 // featureScaleRatio is the ratio between the largest and the smallest
 // standard deviation of the varying features above which scaleSpreadNote
-// suggests --standardize.
+// advises against --standardize=false.
 const featureScaleRatio = 100
 
 // scaleSpreadNote returns a note when the largest standard deviation in s,
@@ -105,7 +120,7 @@ func scaleSpreadNote(s *dim.Standardization, constant []int, rows int) string {
 	if largest < 0 || float64(s.Scale[largest]) <= featureScaleRatio*float64(s.Scale[smallest]) {
 		return ""
 	}
-	return fmt.Sprintf("column %d (counting from 1) has a standard deviation of %.4g over the %d training rows, more than %d times the %.4g of column %d. The encoder takes the values as they are, so the columns of large spread dominate its input, which can train poorly; pass --standardize to scale every column to standard deviation 1",
+	return fmt.Sprintf("column %d (counting from 1) has a standard deviation of %.4g over the %d training rows, more than %d times the %.4g of column %d. The encoder takes the values as they are, so the columns of large spread dominate its input, which can train poorly; drop --standardize=false to scale every column to standard deviation 1",
 		largest+1, s.Scale[largest], rows, featureScaleRatio, s.Scale[smallest], smallest+1)
 }
 
@@ -169,7 +184,7 @@ func featureNoiseNote(s *dim.Standardization, constant []int, rows int, noise fe
 	if buried == 0 {
 		return ""
 	}
-	fix := fmt.Sprintf("pass --standardize, which measures the noise in standard deviations of each column, or a --feature-noise of at most %.4g", featureNoiseRatio*float64(s.Scale[smallest]))
+	fix := fmt.Sprintf("drop --standardize=false, so that the noise is measured in standard deviations of each column, or pass a --feature-noise of at most %.4g", featureNoiseRatio*float64(s.Scale[smallest]))
 	if buried == 1 {
 		return fmt.Sprintf("%s, a standard deviation in the units of the data, is more than %d times the standard deviation of column %d (counting from 1), %.4g over the %d training rows, so the views bury that column in noise; %s",
 			noise.flag(), featureNoiseRatio, smallest+1, s.Scale[smallest], rows, fix)
@@ -207,9 +222,9 @@ func constantFeaturesNote(constant []int, rows int, standardize bool) string {
 	}
 	switch {
 	case standardize && single:
-		return subject + ", so --standardize centres it and does not scale it to standard deviation 1"
+		return subject + ", so standardization centres it and does not scale it to standard deviation 1"
 	case standardize:
-		return subject + ", so --standardize centres them and does not scale them to standard deviation 1"
+		return subject + ", so standardization centres them and does not scale them to standard deviation 1"
 	case single:
 		return subject + ", so it carries no information for the encoder; check that --data contains the intended features"
 	}

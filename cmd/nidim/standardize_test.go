@@ -249,7 +249,7 @@ func TestStandardizeConstantFeatureNoted(t *testing.T) {
 	model := filepath.Join(dir, "m.safetensors")
 	code, stdout, stderr := runCmd(append(standardizeArgs(data, labels, model), "--json")...)
 	require.Equal(t, exitOK, code, stderr)
-	assert.Contains(t, stderr, "nidim train: note: columns 2, 5 (counting from 1) are constant over the 216 training rows, so --standardize centres them and does not scale them to standard deviation 1\n")
+	assert.Contains(t, stderr, "nidim train: note: columns 2, 5 (counting from 1) are constant over the 216 training rows, so standardization centres them and does not scale them to standard deviation 1\n")
 	var res map[string]any
 	require.NoError(t, json.Unmarshal([]byte(stdout), &res))
 	assert.Equal(t, true, res["standardized"])
@@ -264,7 +264,7 @@ func TestStandardizeConstantFeatureNoted(t *testing.T) {
 
 func TestConstantFeaturesNoteListsFirstFive(t *testing.T) {
 	assert.Equal(t, "", constantFeaturesNote(nil, 10, true))
-	assert.Equal(t, "column 4 (counting from 1) is constant over the 10 training rows, so --standardize centres it and does not scale it to standard deviation 1",
+	assert.Equal(t, "column 4 (counting from 1) is constant over the 10 training rows, so standardization centres it and does not scale it to standard deviation 1",
 		constantFeaturesNote([]int{3}, 10, true))
 	assert.Contains(t, constantFeaturesNote([]int{0, 1, 2, 3, 4, 5, 6}, 10, true), "columns 1, 2, 3, 4, 5 and 2 more (counting from 1) are constant")
 }
@@ -371,9 +371,10 @@ func TestStandardizeFitsTrainingSplitOnly(t *testing.T) {
 }
 
 // A feature on a scale 1000 times that of the others trained badly
-// without --standardize, and nidim printed no note. Train and sweep now name
-// both columns and --standardize, and say nothing with --standardize or
-// with columns of similar scales.
+// without standardization, and nidim printed no note. With
+// --standardize=false train and sweep now name both columns and the fix,
+// and they say nothing when the features are standardized, as by default,
+// or of similar scales.
 func TestFeatureScaleSpreadNoted(t *testing.T) {
 	dir := t.TempDir()
 	data, labels := writeClusters(t, dir)
@@ -386,23 +387,29 @@ func TestFeatureScaleSpreadNoted(t *testing.T) {
 	require.NoError(t, tensor.WriteMatrixFile(scaled, values, rows, cols))
 	model := filepath.Join(dir, "m.safetensors")
 	args := standardizeArgs(scaled, labels, model)
-	plain := slices.DeleteFunc(slices.Clone(args), func(a string) bool { return a == "--standardize" })
+	plain := slices.Clone(args)
+	plain[slices.Index(plain, "--standardize")] = "--standardize=false"
 
 	code, _, stderr := runCmd(plain...)
 	require.Equal(t, exitOK, code, stderr)
 	pattern := `nidim train: note: column 3 \(counting from 1\) has a standard deviation of [0-9.]+ over the 216 training rows, more than 100 times the [0-9.]+ of column [1-6]\. ` +
-		`The encoder takes the values as they are, so the columns of large spread dominate its input, which can train poorly; pass --standardize to scale every column to standard deviation 1\n`
+		`The encoder takes the values as they are, so the columns of large spread dominate its input, which can train poorly; drop --standardize=false to scale every column to standard deviation 1\n`
 	assert.Regexp(t, pattern, stderr)
 
 	code, _, stderr = runCmd(args...)
 	require.Equal(t, exitOK, code, stderr)
 	assert.NotContains(t, stderr, "standard deviation of", "--standardize given")
+	code, _, stderr = runCmd(slices.DeleteFunc(slices.Clone(args), func(a string) bool { return a == "--standardize" })...)
+	require.Equal(t, exitOK, code, stderr)
+	assert.NotContains(t, stderr, "standard deviation of", "standardized by default")
 
-	code, _, stderr = runCmd(slices.DeleteFunc(standardizeArgs(data, labels, model), func(a string) bool { return a == "--standardize" })...)
+	similar := standardizeArgs(data, labels, model)
+	similar[slices.Index(similar, "--standardize")] = "--standardize=false"
+	code, _, stderr = runCmd(similar...)
 	require.Equal(t, exitOK, code, stderr)
 	assert.NotContains(t, stderr, "standard deviation of", "columns of similar scales")
 
-	code, _, stderr = runCmd("sweep", "--data", scaled, "--labels", labels, "--out", filepath.Join(dir, "sweep"),
+	code, _, stderr = runCmd("sweep", "--data", scaled, "--labels", labels, "--out", filepath.Join(dir, "sweep"), "--standardize=false",
 		"--sigmas", "0.5", "--dims", "2", "--hidden", "8", "--batch", "24", "--epochs", "1", "--threads", "1", "--eval-samples", "20")
 	require.Equal(t, exitOK, code, stderr)
 	assert.Regexp(t, strings.Replace(pattern, "nidim train", "nidim sweep", 1), stderr)
@@ -413,9 +420,9 @@ func TestFeatureScaleSpreadNoted(t *testing.T) {
 // features whose own spread is smaller, such as proportions or readings
 // in large units, the views were mostly noise: the same 20,000 x 32 set
 // scaled down 100 times failed 33 of 42 tests instead of 1, without a
-// word. Train and sweep now name the flag, the columns and the fix, and
-// say nothing with --standardize or with noise of at most 3 times every
-// spread.
+// word. With --standardize=false train and sweep now name the flag, the
+// columns and the fix, and they say nothing for standardized features, as
+// by default, or with noise of at most 3 times every spread.
 func TestFeatureNoiseAboveSpreadNoted(t *testing.T) {
 	dir := t.TempDir()
 	data, labels := writeClusters(t, dir)
@@ -438,6 +445,9 @@ func TestFeatureNoiseAboveSpreadNoted(t *testing.T) {
 		t.Helper()
 		args := []string{"train", "--data", data, "--labels", labels, "--prior", "uniform", "--dim", "2", "--hidden", "8",
 			"--batch", "24", "--epochs", "1", "--threads", "1", "--no-eval", "--out", model}
+		if !slices.Contains(extra, "--standardize") {
+			args = append(args, "--standardize=false")
+		}
 		code, _, stderr := runCmd(append(args, extra...)...)
 		require.Equal(t, exitOK, code, stderr)
 		require.NoError(t, os.Remove(model))
@@ -445,17 +455,42 @@ func TestFeatureNoiseAboveSpreadNoted(t *testing.T) {
 	}
 
 	all := `note: the reference recipe's --feature-noise 0\.1, a standard deviation in the units of the data, is more than 3 times the standard deviation of every one of the 6 columns that vary over the 216 training rows \(the smallest is [0-9.]+, of column [1-6], counting from 1\), so the views bury those columns in noise; ` +
-		`pass --standardize, which measures the noise in standard deviations of each column, or a --feature-noise of at most [0-9.]+\n`
+		`drop --standardize=false, so that the noise is measured in standard deviations of each column, or pass a --feature-noise of at most [0-9.]+\n`
 	assert.Regexp(t, "nidim train: "+all, train(smallPath))
 	assert.NotContains(t, train(smallPath, "--standardize"), "feature-noise", "the noise is then in standard deviations")
+	code, _, stderr := runCmd("train", "--data", smallPath, "--labels", labels, "--prior", "uniform", "--dim", "2", "--hidden", "8",
+		"--batch", "24", "--epochs", "1", "--threads", "1", "--no-eval", "--out", model)
+	require.Equal(t, exitOK, code, stderr)
+	assert.NotContains(t, stderr, "feature-noise", "standardized by default")
 	assert.NotContains(t, train(smallPath, "--feature-noise", "0.02"), "feature-noise", "within 3 times every spread")
 	assert.NotContains(t, train(data), "feature-noise", "the data as it was")
 
 	assert.Regexp(t, `nidim train: note: --feature-noise 0\.05, a standard deviation in the units of the data, is more than 3 times the standard deviation of column 4 \(counting from 1\), 0\.0[0-9]+ over the 216 training rows, so the views bury that column in noise; `+
-		`pass --standardize, which measures the noise in standard deviations of each column, or a --feature-noise of at most 0\.0[0-9]+\n`, train(onePath, "--feature-noise", "0.05"))
+		`drop --standardize=false, so that the noise is measured in standard deviations of each column, or pass a --feature-noise of at most 0\.0[0-9]+\n`, train(onePath, "--feature-noise", "0.05"))
 
-	code, _, stderr := runCmd("sweep", "--data", smallPath, "--labels", labels, "--priors", "uniform", "--out", filepath.Join(dir, "sweep"),
+	code, _, stderr = runCmd("sweep", "--data", smallPath, "--labels", labels, "--priors", "uniform", "--out", filepath.Join(dir, "sweep"), "--standardize=false",
 		"--sigmas", "0.1", "--dims", "2", "--hidden", "8", "--batch", "24", "--epochs", "1", "--threads", "1", "--eval-samples", "20")
 	require.Equal(t, exitOK, code, stderr)
 	assert.Regexp(t, "nidim sweep: "+all, stderr)
+}
+
+// Feature vectors are standardized unless --standardize=false is given;
+// images keep their pixel values unless --standardize asks otherwise,
+// which checkStandardizeData then rejects.
+func TestStandardizeDefault(t *testing.T) {
+	given := map[string]bool{"standardize": true}
+	for _, c := range []struct {
+		explicit map[string]bool
+		flag     bool
+		shape    []int
+		want     bool
+	}{
+		{nil, false, []int{6}, true},
+		{given, false, []int{6}, false},
+		{given, true, []int{6}, true},
+		{nil, false, []int{1, 28, 28}, false},
+		{given, true, []int{1, 28, 28}, true},
+	} {
+		assert.Equal(t, c.want, standardizeDefault(c.explicit, c.flag, c.shape), "%v %v %v", c.explicit, c.flag, c.shape)
+	}
 }

@@ -127,15 +127,17 @@ Training (shared by every run; see "nidim help train"):
   --rotate DEG         image views: maximum rotation in degrees (default 0)
   --zoom Z             image views: zoom range 1-Z to 1+Z (default 0)
   --pixel-noise S      [r] image views: pixel noise standard deviation
-  --feature-noise S    [r] vector views: noise standard deviation, in the
-                       units of the data, or in standard deviations of
-                       each feature with --standardize
-  --mask P             vector views: probability of zeroing a feature
+  --feature-noise S    [r] vector views: noise standard deviation, in standard
+                       deviations of each feature, or in the units of the data
+                       with --standardize=false
+  --mask P             vector views: probability of setting a feature to its
+                       training mean, or to zero with --standardize=false
                        (default 0)
-  --standardize        feature vectors only: every run feeds its encoder
-                       the features standardized with the mean and
-                       standard deviation of the training split, as nidim
-                       train --standardize does
+  --standardize        feature vectors: every run feeds its encoder the
+                       features standardized with the mean and standard
+                       deviation of the training split, as nidim train does;
+                       --standardize=false feeds the values as they are
+                       (default true for feature vectors)
   --no-recalibrate     keep the running normalization statistics of training
   --clean-view         feed the first view without augmentation
   --shared-view        give both views the same augmented draw; not with
@@ -334,6 +336,10 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	if err := checkViewFlags(explicit, base, train.Shape); err != nil {
 		return fail(exitUsage, "%v", err)
 	}
+	base.Standardize = standardizeDefault(explicit, base.Standardize, train.Shape)
+	for i := range runs {
+		runs[i].Config.Standardize = base.Standardize
+	}
 	if base.Standardize {
 		if err := checkStandardizeData(df, train.Shape); err != nil {
 			return fail(exitUsage, "%v", err)
@@ -407,7 +413,7 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 		}
 		if rec[settingsCol] != settings {
 			return fail(exitUsage, "%s was written with other shared settings than this sweep (%s); use another --out or the same flags and data%s",
-				csvPath, settingsDiff(rec[settingsCol], settings), recipeHint(rec[settingsCol], settings, recipeUsed, explicit))
+				csvPath, settingsDiff(rec[settingsCol], settings), recipeHint(rec[settingsCol], settings, recipeUsed, explicit)+standardizeHint(rec[settingsCol], settings, explicit))
 		}
 		done[rec[0]] = true
 	}
@@ -759,6 +765,18 @@ func recipeHint(table, now, recipe string, explicit map[string]bool) string {
 		other, reason = "match", "--priors is uniform alone"
 	}
 	return fmt.Sprintf(". The default --recipe is %s here, because %s; to continue a table of the %s recipe, pass --recipe %s", recipe, reason, other, other)
+}
+
+// standardizeHint returns the advice for a table of feature vectors that
+// was written without standardization, as every such table was before
+// standardization became the default, when this sweep standardizes them
+// without --standardize on the command line.
+func standardizeHint(table, now string, explicit map[string]bool) string {
+	has := func(settings string) bool { return slices.Contains(strings.Fields(settings), "standardize") }
+	if explicit["standardize"] || has(table) || !has(now) {
+		return ""
+	}
+	return ". Feature vectors are standardized unless --standardize=false is given, and the runs of this table were not; to continue it, pass --standardize=false"
 }
 
 // checkSweepMarkdown rejects an existing, non-empty file at path that does

@@ -742,7 +742,7 @@ func TestSweepKNNMetric(t *testing.T) {
 	dir := t.TempDir()
 	data, labels := writeClusters(t, dir)
 	args := []string{"sweep", "--data", data, "--labels", labels, "--sigmas", "0.5", "--dims", "2",
-		"--epochs", "1", "--hidden", "8", "--batch", "24", "--threads", "1", "--eval-samples", "20"}
+		"--epochs", "1", "--hidden", "8", "--batch", "24", "--threads", "1", "--eval-samples", "20", "--standardize=false"}
 	settingsOf := func(out string) string {
 		t.Helper()
 		rows := readCSVFile(t, filepath.Join(out, "sweep.csv"))
@@ -757,6 +757,11 @@ func TestSweepKNNMetric(t *testing.T) {
 	require.Equal(t, exitOK, code, stderr)
 	settings := settingsOf(euclidean)
 	assert.Equal(t, old, settings)
+	// Tables of feature vectors written before standardization became the
+	// default resume with --standardize=false, and the error says so.
+	code, _, stderr = runCmd(append(slices.Clone(args[:len(args)-1]), "--out", euclidean)...)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "(in the table -> now: - -> standardize); use another --out or the same flags and data. Feature vectors are standardized unless --standardize=false is given, and the runs of this table were not; to continue it, pass --standardize=false.\n")
 	code, _, stderr = runCmd(append(args, "--knn-metric", "euclidean", "--out", euclidean)...)
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stderr, "1 run, 1 already in ", "the table of the default metric resumes")

@@ -148,20 +148,21 @@ Training:
   --zoom Z             image views: zoom range 1-Z to 1+Z (default 0)
   --pixel-noise S      [r] image views: Gaussian pixel noise standard
                        deviation
-  --feature-noise S    [r] vector views: Gaussian noise standard deviation,
-                       in the units of the data, or in standard deviations
-                       of each feature with --standardize
-  --mask P             vector views: probability of zeroing a feature,
-                       which with --standardize sets it to its training
-                       mean (default 0)
-  --standardize        feature vectors only: feed the encoder each feature
-                       minus its mean, divided by its standard deviation,
-                       both computed on the training split and stored in
-                       the checkpoint, which embed, score, eval, serve and
-                       export then apply to their inputs. A constant
-                       feature is only centred. Without it nidim uses the
-                       values as they are, so results depend on the
-                       features' units
+  --feature-noise S    [r] vector views: Gaussian noise standard deviation, in
+                       standard deviations of each feature, or in the units of
+                       the data with --standardize=false
+  --mask P             vector views: probability of setting a feature to its
+                       training mean, or to zero with --standardize=false
+                       (default 0)
+  --standardize        feature vectors: feed the encoder each feature minus
+                       its mean, divided by its standard deviation, both
+                       computed on the training split and stored in the
+                       checkpoint, which embed, score, eval, serve and export
+                       then apply to their inputs. A constant feature is only
+                       centred. --standardize=false feeds the values as they
+                       are, so that results depend on the features' units;
+                       images are never standardized (default true for feature
+                       vectors)
   --no-recalibrate     keep the running normalization statistics of training
                        instead of recomputing them on clean training inputs
   --no-normalize       leave the encoder output unnormalized (a baseline)
@@ -776,6 +777,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		if err := checkViewFlags(explicit, cfg, train.Shape); err != nil {
 			return fail(exitUsage, "%v", err)
 		}
+		cfg.Standardize = standardizeDefault(explicit, cfg.Standardize, train.Shape)
 		if cfg.Standardize {
 			if err := checkStandardizeData(df, train.Shape); err != nil {
 				return fail(exitUsage, "%v", err)
@@ -1237,7 +1239,7 @@ func keptText(out string, lastSaved int) string {
 // outputs large whatever the learning rate.
 func divergenceRemedy(cfg dim.Config, shape []int) string {
 	if len(shape) == 1 && !cfg.Standardize {
-		return fmt.Sprintf("train again with a lower learning rate than --lr %g, or with --standardize if the features are large", cfg.LR)
+		return fmt.Sprintf("train again with a lower learning rate than --lr %g, or without --standardize=false if the features are large", cfg.LR)
 	}
 	return fmt.Sprintf("train again with a lower learning rate than --lr %g", cfg.LR)
 }
@@ -1989,7 +1991,7 @@ func imageArrayNote(source string, shape []int) string {
 // vectorsAdvice ends the notes on images read as vectors. They replace
 // the notes on constant and narrow columns, which pixels often trip, so
 // they keep those notes' advice for data that are vectors after all.
-const vectorsAdvice = "if the samples are feature vectors of different scales, pass --standardize"
+const vectorsAdvice = "otherwise nidim standardizes each column as a feature, unless --standardize=false is given"
 
 // minFlatImageSide is the smallest height and width that flatImageNote
 // takes a row for. Fewer columns in [0, 1], such as 16, are more often

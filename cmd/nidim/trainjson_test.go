@@ -50,7 +50,8 @@ func TestTrainJSONConfig(t *testing.T) {
 	// The checkpoint leaves out a self-weight of 0, but config has it.
 	assert.Contains(t, cfg, "self_weight")
 	assert.Equal(t, 0.0, cfg["self_weight"])
-	assert.Equal(t, false, cfg["standardize"])
+	// Feature vectors are standardized by default.
+	assert.Equal(t, true, cfg["standardize"])
 
 	// Every setting that the checkpoint stores, with its value.
 	stored := configJSON(t, model)
@@ -147,6 +148,10 @@ func rerunArgs(t *testing.T, recipe string, config map[string]any, imageDir bool
 			if value == true {
 				args = append(args, "--"+switches[key])
 			}
+			// Feature vectors are standardized unless the flag says no.
+			if key == "standardize" && value == false && len(input) == 1 {
+				args = append(args, "--standardize=false")
+			}
 		default:
 			t.Fatalf("config key %s has no flag in rerunArgs", key)
 		}
@@ -174,6 +179,7 @@ func TestTrainJSONConfigReruns(t *testing.T) {
 		extra []string
 	}{
 		{matrix, []string{"--loss", "infonce", "--seed", "3", "--lr", "0.004", "--test-fraction", "0.2", "--standardize", "--penalty", "epps-pulley", "--penalty-weight", "0.5"}},
+		{matrix, []string{"--standardize=false", "--mask", "0.2"}},
 		{matrix, []string{"--prior", "uniform", "--mask", "0.2"}},
 		{matrix, []string{"--loss", "dv", "--critic", "cosine"}},
 		{matrix, []string{"--image-shape", "1,2,3", "--shift", "1"}},
