@@ -71,45 +71,82 @@ func checkNeighborSearch(train, test *tensor.Tensor, k int, metric Metric) error
 }
 
 // nearestNeighbors finds the k nearest rows of train for each row of
-// test, which checkNeighborSearch must accept. Scores are computed block
-// by block with tensor.Gemm: for the Euclidean metric 2<a, b> - |b|^2,
-// which ranks like -|a - b|^2, and for the cosine metric <a, b> of unit
-// rows, both in float32. Equal scores keep the earlier training row
-// first.
+// test, which checkNeighborSearch must accept, by the search of
+// neighborIndex.
+func nearestNeighbors(train, test *tensor.Tensor, k int, metric Metric, newVisitor func() func(row int, neighbors []int)) {
+	newNeighborIndex(train, metric).search(test, k, newVisitor)
+}
+
+// neighborIndex is the side of the neighbor search that does not change
+// between queries: the training rows, as unit rows for the cosine
+// metric, and the squared lengths that the Euclidean ranking subtracts.
+// A KNNScorer builds it once, so that a query of one row does not cost
+// O(n d) work and allocations before its search.
+type neighborIndex struct {
+	source *tensor.Tensor // the rows it was built from
+	metric Metric
+	n, d   int
+	rows   []float32 // n x d
+	// bias[j] is subtracted from 2<a, b_j> for the Euclidean ranking; it
+	// is 0 for the cosine metric.
+	bias []float32
+}
+
+// newNeighborIndex prepares the n x d matrix train for searches by
+// metric. It keeps a reference to train.Data for the Euclidean metric.
+func newNeighborIndex(train *tensor.Tensor, metric Metric) *neighborIndex {
+	n, d := train.Shape[0], train.Shape[1]
+	ix := &neighborIndex{source: train, metric: metric, n: n, d: d, rows: train.Data, bias: make([]float32, n)}
+	if metric == MetricCosine {
+		ix.rows = unitRows(train.Data, d)
+		return ix
+	}
+	for j := range ix.bias {
+		r := ix.rows[j*d : (j+1)*d]
+		ix.bias[j] = dot32(r, r)
+	}
+	return ix
+}
+
+// builtFrom reports whether ix was built from train for metric.
+func (ix *neighborIndex) builtFrom(train *tensor.Tensor, metric Metric) bool {
+	return ix != nil && ix.source == train && ix.metric == metric &&
+		len(train.Shape) == 2 && train.Shape[0] == ix.n && train.Shape[1] == ix.d
+}
+
+// search finds the k nearest training rows for each row of test. Scores
+// are computed block by block with tensor.Gemm: for the Euclidean metric
+// 2<a, b> - |b|^2, which ranks like -|a - b|^2, and for the cosine metric
+// <a, b> of unit rows, both in float32. Equal scores keep the earlier
+// training row first.
 //
 // Blocks of test rows run in parallel. Each goroutine calls newVisitor
 // once, and then its visitor for each of its rows with the row's neighbor
 // indexes, nearest first. The slice is reused after the call returns. The
 // result does not depend on the thread count, because one goroutine
 // searches each row, in the same order for any count.
-func nearestNeighbors(train, test *tensor.Tensor, k int, metric Metric, newVisitor func() func(row int, neighbors []int)) {
-	n, d := train.Shape[0], train.Shape[1]
-	a, b := test.Data, train.Data
-	if metric == MetricCosine {
-		a, b = unitRows(a, d), unitRows(b, d)
-	}
-	// bias[j] is subtracted from 2<a, b_j> for the Euclidean ranking.
-	bias := make([]float32, n)
-	if metric == MetricEuclidean {
-		for j := range bias {
-			bias[j] = dot32(b[j*d:(j+1)*d], b[j*d:(j+1)*d])
-		}
-	}
+func (ix *neighborIndex) search(test *tensor.Tensor, k int, newVisitor func() func(row int, neighbors []int)) {
+	n, d := ix.n, ix.d
+	a, b, bias := test.Data, ix.rows, ix.bias
 	alpha := float32(2)
-	if metric == MetricCosine {
-		alpha = 1
+	if ix.metric == MetricCosine {
+		a, alpha = unitRows(a, d), 1
 	}
 
 	// Each goroutine takes whole blocks with its own buffers and
 	// single-goroutine products, so the selection runs in parallel too.
+	// The buffers take no more rows than the query and the training
+	// set have, so that a query of one row does not allocate a whole
+	// block of scores.
 	m := test.Shape[0]
+	blockRows, blockCols := min(m, knnTestBlock), min(n, knnTrainBlock)
 	serial := tensor.Gemmer{Threads: 1}
 	var par nn.Loop
 	par.Run((m+knnTestBlock-1)/knnTestBlock, 1, func(lo, hi int) {
 		visit := newVisitor()
-		scores := make([]float32, knnTestBlock*knnTrainBlock)
-		best := make([]float32, knnTestBlock*k)
-		bestIdx := make([]int, knnTestBlock*k)
+		scores := make([]float32, blockRows*blockCols)
+		best := make([]float32, blockRows*k)
+		bestIdx := make([]int, blockRows*k)
 		for t0 := lo * knnTestBlock; t0 < min(m, hi*knnTestBlock); t0 += knnTestBlock {
 			tm := min(knnTestBlock, m-t0)
 			for i := range best[:tm*k] {

@@ -38,6 +38,11 @@ type KNNScorer struct {
 	// Calibration contains the scores of the calibration embeddings in
 	// ascending order.
 	Calibration []float64
+
+	// index is the neighbor search over Reference that NewKNNScorer
+	// prepares. Distances builds another for a scorer whose Reference or
+	// Metric no longer matches it.
+	index *neighborIndex
 }
 
 // NewKNNScorer builds a kNN outlier scorer from the reference embeddings
@@ -63,6 +68,9 @@ func NewKNNScorer(reference, calibration *tensor.Tensor, k int, metric Metric) (
 		return nil, err
 	}
 	s := &KNNScorer{K: k, Metric: metric, Reference: reference}
+	if metric == MetricEuclidean || metric == MetricCosine {
+		s.index = newNeighborIndex(reference, metric)
+	}
 	cal, err := s.Distances(calibration)
 	if err != nil {
 		return nil, fmt.Errorf("dim: calibration embeddings: %w", err)
@@ -90,7 +98,8 @@ func HalveRows(n int, seed uint64) (first, second []int) {
 // reference embedding. The neighbors are ranked in float32 by
 // nearestNeighbors, and their distances are then computed again in
 // float64, of which the largest is returned. A non-finite component
-// returns a *RowError naming the row.
+// returns a *RowError naming the row. Distances is safe for concurrent
+// use when no field of s changes.
 func (s *KNNScorer) Distances(z *tensor.Tensor) ([]float64, error) {
 	if err := checkNeighborSearch(s.Reference, z, s.K, s.Metric); err != nil {
 		return nil, err
@@ -101,7 +110,11 @@ func (s *KNNScorer) Distances(z *tensor.Tensor) ([]float64, error) {
 	d := z.Shape[1]
 	out := make([]float64, z.Shape[0])
 	ref := s.Reference.Data
-	nearestNeighbors(s.Reference, z, s.K, s.Metric, func() func(int, []int) {
+	index := s.index
+	if !index.builtFrom(s.Reference, s.Metric) {
+		index = newNeighborIndex(s.Reference, s.Metric)
+	}
+	index.search(z, s.K, func() func(int, []int) {
 		return func(row int, neighbors []int) {
 			a := z.Data[row*d : (row+1)*d]
 			far := 0.0

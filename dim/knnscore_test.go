@@ -278,3 +278,33 @@ func TestKNNCalibrationTestLevel(t *testing.T) {
 	assert.LessOrEqual(t, rejected, 22)
 	assert.GreaterOrEqual(t, rejected, 2)
 }
+
+// nidim serve scores the rows of each request on their own, so the
+// distance of a row must not depend on the rows searched with it, nor on
+// whether the scorer's prepared index or a new one searches.
+func TestKNNDistancesIndependentOfQueryRows(t *testing.T) {
+	// More reference rows than one block of the search, and more query
+	// rows than one block of queries.
+	ref := randomRows(knnTrainBlock+700, 4, 11)
+	query := randomRows(knnTestBlock+90, 4, 12)
+	for _, metric := range []Metric{MetricEuclidean, MetricCosine} {
+		s, err := NewKNNScorer(ref, randomRows(MinKNNCalibration, 4, 13), 5, metric)
+		require.NoError(t, err)
+		require.NotNil(t, s.index)
+		all, err := s.Distances(query)
+		require.NoError(t, err)
+
+		fresh := &KNNScorer{K: 5, Metric: metric, Reference: ref}
+		again, err := fresh.Distances(query)
+		require.NoError(t, err)
+		assert.Equal(t, all, again, "%s: a scorer without the prepared index", metric)
+
+		for _, rows := range [][]int{{0}, {knnTestBlock + 89}, {3, 600, 1, 45}} {
+			part, err := s.Distances(SelectRows(query, rows))
+			require.NoError(t, err)
+			for i, r := range rows {
+				assert.Equal(t, all[r], part[i], "%s: row %d searched with rows %v", metric, r, rows)
+			}
+		}
+	}
+}
