@@ -192,8 +192,11 @@ type KNNOptions struct {
 	// m.Embed with EmbedChunkRows, which the caller has already computed,
 	// so that they are not computed again.
 	TrainEmbeddings *tensor.Tensor
-	K               int
-	Metric          Metric
+	// TestEmbeddings, when not nil, are the embeddings of the
+	// in-distribution inputs x of EvaluateOutliersWith, likewise.
+	TestEmbeddings *tensor.Tensor
+	K              int
+	Metric         Metric
 }
 
 // KNNEvaluation is the calibration of the conformal p-values of the kNN
@@ -320,9 +323,12 @@ func evaluateKNN(m *Model, x *tensor.Tensor, knn *KNNOptions) (*KNNScorer, []flo
 			return nil, nil, nil, err
 		}
 	}
-	zTest, err := m.Embed(x, EmbedChunkRows)
-	if err != nil {
-		return nil, nil, nil, err
+	zTest := knn.TestEmbeddings
+	if zTest == nil {
+		var err error
+		if zTest, err = m.Embed(x, EmbedChunkRows); err != nil {
+			return nil, nil, nil, err
+		}
 	}
 
 	calRows, evalRows := HalveRows(zTest.Shape[0], m.Config.Seed)

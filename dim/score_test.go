@@ -350,3 +350,28 @@ func TestEvaluateOutliersKNN(t *testing.T) {
 	assert.Equal(t, shareAtMost(evalP, 0.05), ev.KNN.RejectedAt05)
 	assert.Equal(t, shareAtMost(evalP, 0.01), ev.KNN.RejectedAt01)
 }
+
+// Embeddings that the caller passes replace those the evaluation would
+// compute: the same ones give the same figures, and others change them.
+func TestEvaluateOutliersKNNGivenEmbeddings(t *testing.T) {
+	m := tinyModel(t, "gaussian", 3)
+	train, x := randomRows(300, 5, 7), randomRows(120, 5, 8)
+	want, err := EvaluateOutliersWith(m, x, []int{5}, 1, &KNNOptions{Train: train, K: 4, Metric: MetricEuclidean})
+	require.NoError(t, err)
+
+	zTrain, err := m.Embed(train, EmbedChunkRows)
+	require.NoError(t, err)
+	zTest, err := m.Embed(x, EmbedChunkRows)
+	require.NoError(t, err)
+	got, err := EvaluateOutliersWith(m, x, []int{5}, 1, &KNNOptions{Train: train, TrainEmbeddings: zTrain, TestEmbeddings: zTest, K: 4, Metric: MetricEuclidean})
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+
+	shifted := zTest.Clone()
+	for i := range shifted.Data {
+		shifted.Data[i] += 5
+	}
+	other, err := EvaluateOutliersWith(m, x, []int{5}, 1, &KNNOptions{Train: train, TestEmbeddings: shifted, K: 4, Metric: MetricEuclidean})
+	require.NoError(t, err)
+	assert.NotEqual(t, want.KNN.CalibrationKS, other.KNN.CalibrationKS, "the given test embeddings were not used")
+}

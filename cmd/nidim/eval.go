@@ -238,7 +238,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	// The kNN score calibrates on half of the test split.
 	var knn *dim.KNNOptions
 	if n := test.X.Shape[0]; knnScoreRuns(test) {
-		knn = &dim.KNNOptions{Train: train.X, TrainEmbeddings: ev.zTrain, K: *knnK, Metric: dim.Metric(*knnMetric)}
+		knn = &dim.KNNOptions{Train: train.X, TrainEmbeddings: ev.zTrain, TestEmbeddings: ev.zTest, K: *knnK, Metric: dim.Metric(*knnMetric)}
 	} else {
 		fmt.Fprintf(stderr, "nidim eval: note: the kNN outlier score is left out, because it calibrates on half of the test split and needs at least %d test inputs, but the test split has %d; train with a larger --test-fraction or on more data\n",
 			2*dim.MinKNNCalibration, n)

@@ -1512,9 +1512,9 @@ type evalResult struct {
 	// there is no capacity, so no capacity gap.
 	NoiseViews int
 	Report     *stats.Report
-	// zTrain are the embeddings of the training split, which nidim eval
-	// reuses for the kNN outlier score.
-	zTrain *tensor.Tensor
+	// zTrain and zTest are the embeddings of the two splits, which nidim
+	// eval reuses for the kNN outlier score.
+	zTrain, zTest *tensor.Tensor
 	// noLabelsFix says how to give the data labels, for the line that
 	// the probe and kNN were skipped, or is "" when no flag gives them.
 	noLabelsFix string
@@ -1560,6 +1560,7 @@ func evaluate(m *dim.Model, train, test *dim.Dataset, k int, metric dim.Metric, 
 	if err != nil {
 		return nil, err
 	}
+	res.zTest = zTest
 
 	// The probe and the neighbor search run beside the report: the
 	// probe is serial and the report leaves a core idle in its serial
