@@ -78,11 +78,13 @@ func knnTrainingData(trainData, data string, m *dim.Model) string {
 // knnScorer builds the kNN scorer of the model m from path, the data m
 // was trained on, which the flag flagName named ("" for the built-in
 // MNIST). The embeddings of its training split are the reference set,
-// and those of its test split the calibration set. The splits are read
-// as nidim embed --data path --split train and --split test read them,
-// and the training split must match the data fingerprint. An error names
-// path and how to pass the training data.
-func (c *modelCommand) knnScorer(m *dim.Model, path, flagName string, k int, metric dim.Metric) (*dim.KNNScorer, error) {
+// and those of its test split the calibration set. The splits are those
+// that nidim embed --data path --split train and --split test read, and
+// the training split must match the data fingerprint. A matrix file or a
+// directory of images is read once for both splits, or not at all when
+// whole, when not nil, contains all its rows already. An error names path
+// and how to pass the training data.
+func (c *modelCommand) knnScorer(m *dim.Model, path, flagName string, k int, metric dim.Metric, whole *tensor.Tensor) (*dim.KNNScorer, error) {
 	name := "the built-in MNIST"
 	if path != "" {
 		name = flagName + " " + shellQuote(path)
@@ -93,43 +95,77 @@ func (c *modelCommand) knnScorer(m *dim.Model, path, flagName string, k int, met
 			*c.model, name, advice)
 	}
 
-	var splits [2]*tensor.Tensor
-	for i, split := range []string{"train", "test"} {
-		tc := *c
-		none := ""
-		tc.data, tc.split, tc.splitGiven, tc.paths = &path, &split, true, &none
-		in, err := tc.input(m)
-		if err != nil {
-			// The error names the fix in terms of --data. When --data
-			// stood in for --train-data, that fix would replace the
-			// inputs to score, so the message names --train-data too.
-			if flagName == "--data" {
-				return nil, fmt.Errorf("--method knn reads its reference and calibration inputs from the training and test splits of %s: %v; to score --data %s, pass the data %s was trained on as --train-data",
-					name, strings.TrimSuffix(err.Error(), "."), shellQuote(path), *c.model)
-			}
-			return nil, fmt.Errorf("--method knn reads its reference and calibration inputs from the training and test splits of %s: %v", name, err)
+	reference, calibration, err := c.knnSplits(m, path, flagName, whole)
+	if err != nil {
+		// The error names the fix in terms of --data. When --data
+		// stood in for --train-data, that fix would replace the
+		// inputs to score, so the message names --train-data too.
+		if flagName == "--data" {
+			return nil, fmt.Errorf("--method knn reads its reference and calibration inputs from the training and test splits of %s: %v; to score --data %s, pass the data %s was trained on as --train-data",
+				name, strings.TrimSuffix(err.Error(), "."), shellQuote(path), *c.model)
 		}
-		splits[i] = in.x
+		return nil, fmt.Errorf("--method knn reads its reference and calibration inputs from the training and test splits of %s: %v", name, err)
 	}
-	if n := splits[0].Shape[0]; k > n {
+	if n := reference.Shape[0]; k > n {
 		return nil, fmt.Errorf("--knn %d is larger than the %d rows of the training split of %s, the reference set of --method knn; use --knn %d or less", k, n, name, n)
 	}
-	// input checked the training split of a matrix file or a directory
-	// of images against the fingerprint, in the order training used.
+	// knnSplits checked the training split of a matrix file or a
+	// directory of images against the fingerprint, in the order training
+	// used.
 	if !splitsByFraction(path) {
-		if err := m.CheckData(&dim.Dataset{X: splits[0], Shape: m.Config.Input}); err != nil {
+		if err := m.CheckData(&dim.Dataset{X: reference, Shape: m.Config.Input}); err != nil {
 			return nil, fmt.Errorf("--method knn needs the training split of the data %s was trained on, but that of %s differs: %s; %s",
 				*c.model, name, strings.TrimPrefix(err.Error(), "dim: "), advice)
 		}
 		if m.Data == "" {
-			fmt.Fprintf(c.stderr, "nidim %s: note: %s\n", c.name, noFingerprintText(*c.model))
+			c.note(noFingerprintText(*c.model))
 		}
 	}
-	s, err := m.KNNScorer(splits[0], splits[1], k, metric)
+	s, err := m.KNNScorer(reference, calibration, k, metric)
 	if err != nil {
 		return nil, fmt.Errorf("--method knn on %s: %s", name, strings.TrimPrefix(err.Error(), "dim: "))
 	}
 	return s, nil
+}
+
+// knnSplits returns the training and the test split of path, the data
+// that the model m was trained on, given as flagName. MNIST-style data
+// is read split by split from its own files. A matrix file or a
+// directory of images is read once, unless whole contains its rows, and
+// split as nidim train split it.
+func (c *modelCommand) knnSplits(m *dim.Model, path, flagName string, whole *tensor.Tensor) (train, test *tensor.Tensor, err error) {
+	// The reads go through a copy of c with path as --data and no
+	// --paths, so that their notes name the data as the command does.
+	tc := *c
+	none := ""
+	tc.data, tc.paths = &path, &none
+	if !splitsByFraction(path) {
+		var splits [2]*tensor.Tensor
+		for i, split := range []string{"train", "test"} {
+			tc.split, tc.splitGiven = &split, true
+			in, err := tc.input(m)
+			if err != nil {
+				return nil, nil, err
+			}
+			splits[i] = in.x
+		}
+		return splits[0], splits[1], nil
+	}
+
+	if whole == nil {
+		if whole, _, _, err = tc.readInput(m, ""); err != nil {
+			return nil, nil, err
+		}
+		tc.note(scaleNote(path, *c.model, m, whole.Data))
+	}
+	if m.Data == "" {
+		tc.note(noFingerprintText(*c.model))
+	}
+	trainRows, testRows, err := splitRowNumbers(flagName, path, *c.model, m, whole, "--method knn would take other reference and calibration rows than training did")
+	if err != nil {
+		return nil, nil, err
+	}
+	return dim.SelectRows(whole, trainRows), dim.SelectRows(whole, testRows), nil
 }
 
 // knnInputNote returns a note when the inputs of nidim score --method knn,

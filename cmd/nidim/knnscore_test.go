@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/nidim/nidim/dim"
@@ -129,6 +130,10 @@ func TestScoreKNNErrors(t *testing.T) {
 		{[]string{model, "--method", "knn", "--data", otherPath}, "nidim score: --method knn reads its reference and calibration inputs from the training and test splits of --data " + otherPath +
 			": --data " + otherPath + " is not the file " + model + " was trained on"},
 		{[]string{model, "--method", "knn", "--data", otherPath}, "original order; to score --data " + otherPath + ", pass the data " + model + " was trained on as --train-data."},
+		// The fingerprint error of --train-data names that flag.
+		{[]string{model, "--method", "knn", "--data", data, "--train-data", otherPath}, "nidim score: --method knn reads its reference and calibration inputs from the training and test splits of --train-data " + otherPath +
+			": --train-data " + otherPath + " is not the file " + model + " was trained on, or its rows are in another order: its training split is "},
+		{[]string{model, "--method", "knn", "--data", data, "--train-data", otherPath}, ", so --method knn would take other reference and calibration rows than training did; pass the --train-data it was trained on, with its rows in their original order.\n"},
 		{[]string{model, "--method", "knn", "--data", otherPath, "--train-data", data, "--knn", "200"},
 			"nidim score: --knn 200 is larger than the 180 rows of the training split of --train-data " + data + ", the reference set of --method knn; use --knn 180 or less."},
 		// A model trained on an IDX directory records no split of a
@@ -227,5 +232,46 @@ func TestEvalKNNScoreSmallTestSplit(t *testing.T) {
 func TestOrdinal(t *testing.T) {
 	for n, want := range map[int]string{1: "1st", 2: "2nd", 3: "3rd", 4: "4th", 11: "11th", 12: "12th", 13: "13th", 21: "21st", 22: "22nd", 101: "101st", 111: "111th"} {
 		assert.Equal(t, want, ordinal(n))
+	}
+}
+
+// The kNN score reads a matrix file of training data once, for both
+// splits, so its notes appear once, and not at all again when the file
+// is also --data.
+func TestScoreKNNReadsTrainingDataOnce(t *testing.T) {
+	data, _, _ := trainTinyModel(t)
+	values, rows, cols := readMatrix(t, data)
+	// A first column of row numbers gets the note on index columns.
+	indexed := make([]float64, 0, rows*(cols+1))
+	for i := range rows {
+		indexed = append(indexed, float64(i))
+		indexed = append(indexed, values[i*cols:(i+1)*cols]...)
+	}
+	dir := t.TempDir()
+	withIndex := filepath.Join(dir, "indexed.csv")
+	require.NoError(t, tensor.WriteMatrixFile(withIndex, indexed, rows, cols+1))
+	model := filepath.Join(dir, "m.safetensors")
+	code, _, stderr := runCmd("train", "--data", withIndex, "--dim", "2", "--hidden", "8", "--batch", "24", "--epochs", "1",
+		"--threads", "1", "--no-eval", "--test-fraction", "0.25", "--out", model)
+	require.Equal(t, exitOK, code, stderr)
+	const note = "holds the row numbers 0 to 239 in order"
+	require.Contains(t, stderr, note)
+
+	other := filepath.Join(dir, "other.npy")
+	writeNPYFile(t, other, tensor.New(5, cols+1))
+	out := filepath.Join(dir, "s.csv")
+	for _, c := range []struct {
+		args  []string
+		notes int
+	}{
+		{[]string{"--data", withIndex}, 1},
+		{[]string{"--data", withIndex, "--split", "test"}, 1},
+		{[]string{"--data", other, "--train-data", withIndex}, 1},
+	} {
+		args := append([]string{"score", model, "--method", "knn", "--out", out}, c.args...)
+		code, _, stderr := runCmd(args...)
+		require.Equal(t, exitOK, code, stderr)
+		assert.Equal(t, c.notes, strings.Count(stderr, note), "%v: %s", c.args, stderr)
+		assert.Contains(t, stderr, "of 180 reference embeddings) and conformal p-values (from 60 calibration embeddings)", "%v", c.args)
 	}
 }

@@ -53,6 +53,9 @@ type modelCommand struct {
 	stdoutCSV bool
 	// outExample is the --out file that messages suggest, set by check.
 	outExample string
+	// logNote, when not nil, receives the notes on the data in place of
+	// stderr, as nidim serve logs them.
+	logNote func(note string)
 }
 
 // stdoutPath is the --out value that writes to standard output, and
@@ -83,6 +86,18 @@ func newModelCommand(name string, fs *flag.FlagSet, withInput bool, stderr io.Wr
 func (c *modelCommand) fail(status int, format string, a ...any) int {
 	fmt.Fprintf(c.stderr, "nidim %s: %s\n", c.name, sentence(fmt.Sprintf(format, a...)))
 	return status
+}
+
+// note prints note as "nidim NAME: note: NOTE" on stderr, or passes it
+// to logNote when that is set. An empty note prints nothing.
+func (c *modelCommand) note(note string) {
+	switch {
+	case note == "":
+	case c.logNote != nil:
+		c.logNote(note)
+	default:
+		printNote(c.stderr, "nidim "+c.name, note)
+	}
 }
 
 // check takes the model from the argument in files, when given, and checks
@@ -449,6 +464,11 @@ type inputRows struct {
 	// paths are the image files of all rows of the input, for a
 	// directory of images, and nil otherwise.
 	paths []string
+	// whole contains all rows of a matrix file or a directory of images,
+	// before --split selected some, and is nil for MNIST-style data.
+	// The kNN score of nidim score takes its splits from it when its
+	// training data is --data, so that the data is read once.
+	whole *tensor.Tensor
 }
 
 // matrixLabels reads the --labels file path of a matrix --data, one
@@ -483,34 +503,16 @@ func (c *modelCommand) input(m *dim.Model) (*inputRows, error) {
 		// Checked before the file is read, which can take long.
 		return nil, noRecordedSplitError(split, *c.data, *c.model, c.name)
 	}
-	var (
-		x      *tensor.Tensor
-		labels []int
-		paths  []string
-		err    error
-	)
-	if images {
-		x, labels, paths, err = c.imageInput(m)
-	} else {
-		x, labels, err = modelInput(*c.data, split, m)
-	}
-	if x != nil && matrix {
-		first := make([]float64, x.Shape[1])
-		for k := range first {
-			first[k] = float64(x.Data[k])
-		}
-		printNote(c.stderr, "nidim "+c.name, columnNumbersNote("--data "+shellQuote(*c.data), first, len(first), textFileStart(*c.data)))
-		rows, cols := x.Shape[0], x.Shape[1]
-		printNote(c.stderr, "nidim "+c.name, indexColumnNote("--data "+shellQuote(*c.data), featureIndexEffect, rows, cols, func(i int) float64 { return float64(x.Data[i*cols]) }))
-	}
+	x, labels, paths, err := c.readInput(m, split)
 	if err != nil {
 		return nil, err
 	}
 	in := &inputRows{x: x, labels: labels, total: x.Shape[0], paths: paths}
 	if split != "" && (matrix || images) {
 		if m.Data == "" {
-			fmt.Fprintf(c.stderr, "nidim %s: note: %s\n", c.name, noFingerprintText(*c.model))
+			c.note(noFingerprintText(*c.model))
 		}
+		in.whole = x
 		if in.numbers, err = matrixSplitRows(*c.data, *c.model, m, x, split); err != nil {
 			return nil, err
 		}
@@ -522,14 +524,44 @@ func (c *modelCommand) input(m *dim.Model) (*inputRows, error) {
 			}
 		}
 	} else {
+		if matrix || images {
+			in.whole = x
+		}
 		in.numbers = make([]int, in.total)
 		for i := range in.numbers {
 			in.numbers[i] = i
 		}
 	}
-	printNote(c.stderr, "nidim "+c.name, scaleNote(*c.data, *c.model, m, in.x.Data))
-	printNote(c.stderr, "nidim "+c.name, standardizedShiftNote(*c.data, *c.model, m, in.x))
+	c.note(scaleNote(*c.data, *c.model, m, in.x.Data))
+	c.note(standardizedShiftNote(*c.data, *c.model, m, in.x))
 	return in, nil
+}
+
+// readInput reads --data for the model m: a matrix file or a directory
+// of images whole, and of MNIST-style data the split ("" for the test
+// split). It prints the notes on the layout of a matrix file and on a
+// directory of images, and returns the samples, their class labels (nil
+// for a matrix file) and the image files of a directory of images.
+func (c *modelCommand) readInput(m *dim.Model, split string) (x *tensor.Tensor, labels []int, paths []string, err error) {
+	matrix := *c.data != "" && !isDir(*c.data)
+	if *c.data != "" && isImageDir(*c.data) {
+		x, labels, paths, err = c.imageInput(m)
+	} else {
+		x, labels, err = modelInput(*c.data, split, m)
+	}
+	if x != nil && matrix {
+		first := make([]float64, x.Shape[1])
+		for k := range first {
+			first[k] = float64(x.Data[k])
+		}
+		c.note(columnNumbersNote("--data "+shellQuote(*c.data), first, len(first), textFileStart(*c.data)))
+		rows, cols := x.Shape[0], x.Shape[1]
+		c.note(indexColumnNote("--data "+shellQuote(*c.data), featureIndexEffect, rows, cols, func(i int) float64 { return float64(x.Data[i*cols]) }))
+	}
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return x, labels, paths, nil
 }
 
 // imageInput reads the directory of images --data for the model m: with
@@ -541,7 +573,7 @@ func (c *modelCommand) imageInput(m *dim.Model) (*tensor.Tensor, []int, []string
 	show, finish := startProgress(c.stderr, "nidim "+c.name+": ", readImagesDone)
 	set, note, err := readImageDir("--data", *c.data, "", "", *c.threads, &m.Config, *c.model, show)
 	finish()
-	printNote(c.stderr, "nidim "+c.name, note)
+	c.note(note)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -555,7 +587,7 @@ func (c *modelCommand) imageInput(m *dim.Model) (*tensor.Tensor, []int, []string
 		return nil, nil, nil, err
 	}
 	labels, classNote := modelLabels(set, m.Classes, *c.model)
-	printNote(c.stderr, "nidim "+c.name, classNote)
+	c.note(classNote)
 	return x, labels, set.Paths, nil
 }
 
@@ -574,12 +606,26 @@ func noRecordedSplitError(split, data, path, command string) error {
 
 // matrixSplitRows returns the row numbers of the split (train or test)
 // that the model m, read from path, was trained with, in x, the matrix
-// file or directory of images --data data. The numbers count from 0 and
-// are in file order. The rows are shuffled with the model's seed and the
-// last TestFraction of them held out, as nidim train did. The error names
-// the data when its training split does not match the model's data
-// fingerprint, because it is other data or has its rows in another order.
+// file or directory of images --data data, as splitRowNumbers finds
+// them.
 func matrixSplitRows(data, path string, m *dim.Model, x *tensor.Tensor, split string) ([]int, error) {
+	train, test, err := splitRowNumbers("--data", data, path, m, x, fmt.Sprintf("--split %s would select other rows than training did", split))
+	if split == "train" {
+		return train, err
+	}
+	return test, err
+}
+
+// splitRowNumbers returns the row numbers of the training and the test
+// split that the model m, read from path, was trained with, in x, the
+// matrix file or directory of images data, given as flagName. The
+// numbers count from 0 and are in file order. The rows are shuffled with
+// the model's seed and the last TestFraction of them held out, as nidim
+// train did. The error names the data when its training split does not
+// match the model's data fingerprint, because it is other data or has
+// its rows in another order; effect is the clause that says what the
+// command would do wrong with it.
+func splitRowNumbers(flagName, data, path string, m *dim.Model, x *tensor.Tensor, effect string) (train, test []int, err error) {
 	rows, cols := x.Shape[0], x.Shape[1]
 	f := m.Config.TestFraction
 	kind, advice := "file", "with its rows in their original order"
@@ -588,31 +634,27 @@ func matrixSplitRows(data, path string, m *dim.Model, x *tensor.Tensor, split st
 	}
 	nTest := testRowCount(rows, f)
 	if nTest < 1 || rows-nTest < 2 {
-		return nil, fmt.Errorf("--data %s has %s, too few for the split of %s, which holds out %v of the rows for testing, so it is not the %s the model was trained on; pass the --data it was trained on",
-			shellQuote(data), plural(rows, "row", "rows"), path, f, kind)
+		return nil, nil, fmt.Errorf("%s %s has %s, too few for the split of %s, which holds out %v of the rows for testing, so it is not the %s the model was trained on; pass the %s it was trained on",
+			flagName, shellQuote(data), plural(rows, "row", "rows"), path, f, kind, flagName)
 	}
 	order := shuffledRows(rows, m.Config.Seed)
-	trainRows, testRows := order[:rows-nTest], order[rows-nTest:]
+	train, test = slices.Clone(order[:rows-nTest]), slices.Clone(order[rows-nTest:])
 
 	if m.Data != "" {
 		shape := m.Config.Input
 		if len(shape) == 0 {
 			shape = []int{cols}
 		}
-		train := &dim.Dataset{X: dim.SelectRows(x, trainRows), Shape: shape}
-		if fp := train.Fingerprint(); fp != m.Data {
-			return nil, fmt.Errorf("--data %s is not the %s %s was trained on, or its rows are in another order: its training split is %s, but the model was trained on %s, so --split %s would select other rows than training did; pass the --data it was trained on, %s",
-				shellQuote(data), kind, path, fp, m.Data, split, advice)
+		set := &dim.Dataset{X: dim.SelectRows(x, train), Shape: shape}
+		if fp := set.Fingerprint(); fp != m.Data {
+			return nil, nil, fmt.Errorf("%s %s is not the %s %s was trained on, or its rows are in another order: its training split is %s, but the model was trained on %s, so %s; pass the %s it was trained on, %s",
+				flagName, shellQuote(data), kind, path, fp, m.Data, effect, flagName, advice)
 		}
 	}
 
-	picked := testRows
-	if split == "train" {
-		picked = trainRows
-	}
-	picked = slices.Clone(picked)
-	slices.Sort(picked)
-	return picked, nil
+	slices.Sort(train)
+	slices.Sort(test)
+	return train, test, nil
 }
 
 // scaleNote returns the note for values, read from the --data path data,

@@ -157,7 +157,12 @@ func runScore(args []string, stdout, stderr io.Writer) int {
 		if method.trainData == "" {
 			flagName = "--data"
 		}
-		knn, err = c.knnScorer(m, path, flagName, method.k, dim.Metric(method.metric))
+		// When the training data is --data, its rows were read already.
+		var whole *tensor.Tensor
+		if path != "" && sameFile(path, *c.data) {
+			whole = in.whole
+		}
+		knn, err = c.knnScorer(m, path, flagName, method.k, dim.Metric(method.metric), whole)
 		if err != nil && path == "" && *c.data != "" {
 			// The built-in MNIST was a guess, so the error of reading it
 			// would confuse.
