@@ -78,7 +78,7 @@ scores. It keeps the embeddings of the whole training split in memory
 (54,000 x 16 floats for MNIST at d = 16). Scoring the test split or the
 training split themselves says little, because the test inputs are the
 calibration set, and each training input finds itself among its
-neighbors. nidim serve scores by the norm only.
+neighbors. nidim serve --method knn serves the same score and p-values.
 
 Flags:
   --model MODEL        checkpoint from nidim train (required, here or as

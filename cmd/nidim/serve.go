@@ -13,12 +13,14 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/nidim/nidim/dim"
+	"github.com/nidim/nidim/internal/mnist"
 	"github.com/nidim/nidim/internal/serve"
 	"github.com/nidim/nidim/simd"
 	"github.com/nidim/nidim/tensor"
@@ -37,7 +39,9 @@ const serveUsage = `Usage: nidim serve CHECKPOINT [flags]
 
 Serves the encoder of a checkpoint written by "nidim train" over HTTP.
 Concurrent requests are merged into batches that one goroutine runs through
-the model, so the results are those of "nidim embed" bit for bit.
+the model, so the results are those of "nidim embed" bit for bit. With
+--method knn, POST /v1/score returns the kNN score of "nidim score --method
+knn" in place of the norm under the prior.
 
 Endpoints (requests carry Content-Type: application/json,
 application/x-npy, image/png, image/jpeg or image/gif, and an uncompressed
@@ -59,12 +63,14 @@ body; a Content-Encoding such as gzip returns 415):
                     returns 400, and a model trained on feature vectors
                     returns 415
   POST /v1/score    same input; returns {"p_values": [...], "scores": [...]}
-                    or an N x 2 float64 NPY array (score, p-value), as
-                    nidim score computes them: the squared norm of the
-                    embedding mapped to N(0, I) (the identity for the
-                    gaussian prior), and its chi-square survival function
-                    with d degrees of freedom. The kNN score of nidim
-                    score --method knn is not served
+                    or an N x 2 float64 NPY array (score, p-value), as nidim
+                    score computes them: the squared norm of the embedding
+                    mapped to N(0, I) (the identity for the gaussian prior),
+                    and its chi-square survival function with d degrees of
+                    freedom. With --method knn they are those of nidim score
+                    --method knn, bit for bit: the distance to the k-th
+                    nearest embedding of the training split, and its conformal
+                    p-value from the embeddings of the test split
   GET  /v1/model    prior, dim, noise_level, input_shape, input_size,
                     encoder, epoch, calibrated (whether the
                     normalization statistics were recomputed on clean
@@ -80,6 +86,10 @@ body; a Content-Encoding such as gzip returns 415):
                     a model trained on a directory of images. A model of
                     images adds image_fit, squeeze or crop, the
                     --image-fit of training, which image bodies follow.
+                    With --method knn it adds method, which is knn, and knn,
+                    an object of k, metric, reference_n and calibration_n (the
+                    rows of the reference and calibration sets) and train_data
+                    (the --train-data, empty for the built-in MNIST).
                     A request whose inputs look like another scale, such
                     as 0-255 pixels for a model trained on [0, 1], gets
                     its embeddings, a warning in the log and a count in
@@ -127,6 +137,31 @@ Flags:
                           (default 0)
   --log-format FORMAT     text or json logs on stderr (default text)
   --log-requests          log every request, not only errors
+  --method NAME           the score of POST /v1/score: norm, the squared
+                          length under the prior, or knn, the distance to the
+                          k-th nearest training embedding with conformal
+                          p-values, as for nidim score. At startup knn embeds
+                          the training split of --train-data (the reference
+                          set) and its test split (the calibration set) once,
+                          and logs their rows and the time taken. The batcher
+                          runs only the encoder, so --max-batch bounds the
+                          rows per model call as for norm. The kNN search of a
+                          request then runs on the request's goroutine over
+                          all its rows, and concurrent requests search in
+                          parallel. It takes rows x reference rows x d
+                          multiply-adds, and --timeout does not bound it
+                          (default norm)
+  --knn K                 neighbors of --method knn: the score is the distance
+                          to the K-th nearest (default 5)
+  --knn-metric NAME       euclidean, or cosine for 1 - cos of the angle, as
+                          the distance of --method knn (default euclidean)
+  --train-data PATH       the data the model was trained on, for --method knn:
+                          an MNIST-style directory with its training and test
+                          files, a directory of images or a matrix file, split
+                          as nidim train split it with the --test-fraction
+                          that the model records. Its training split must
+                          match the model's data fingerprint (default: the
+                          built-in MNIST)
 `
 
 // serveFlags are the settings of nidim serve.
@@ -143,6 +178,8 @@ type serveFlags struct {
 	threads         int
 	logFormat       string
 	logRequests     bool
+	// method chooses the score of POST /v1/score, as for nidim score.
+	method scoreMethodFlags
 }
 
 func runServe(args []string, stdout, stderr io.Writer) int {
@@ -168,6 +205,7 @@ func parseServeFlags(args []string, stdout, stderr io.Writer) (*serveFlags, int)
 	fs.IntVar(&f.threads, "threads", 0, "")
 	fs.StringVar(&f.logFormat, "log-format", "text", "")
 	fs.BoolVar(&f.logRequests, "log-requests", false, "")
+	f.method.register(fs)
 	model := fs.String("model", "", "")
 
 	fail := func(format string, a ...any) (*serveFlags, int) {
@@ -213,6 +251,9 @@ func parseServeFlags(args []string, stdout, stderr io.Writer) (*serveFlags, int)
 		return fail("invalid --threads %d; use 0 for all cores or a positive count.", f.threads)
 	case f.logFormat != "text" && f.logFormat != "json":
 		return fail("invalid --log-format %q; use text or json.", f.logFormat)
+	}
+	if err := f.method.check(fs); err != nil {
+		return fail("%s.", err)
 	}
 	if err := checkListenAddress(f.addr); err != nil {
 		return fail("%s.", err)
@@ -309,6 +350,12 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	if note := unfinishedNote(f.checkpoint, m); note != "" {
 		log.Warn(note, "model", f.checkpoint, "epoch", m.Epoch, "step", m.Step, "epochs", m.Config.Epochs)
 	}
+	if f.method.method == methodKNN {
+		if err := useKNNScore(model, f, log); err != nil {
+			fmt.Fprintf(stderr, "nidim serve: %s\n", sentence(err.Error()))
+			return exitUsage
+		}
+	}
 	srv, err := serve.New(model, serve.Config{
 		MaxBatch: f.maxBatch, MaxWait: f.maxWait, MaxQueue: f.maxQueue, MaxBody: f.maxBody,
 		MaxImagePixels: f.maxImagePixels, Timeout: f.timeout, LogRequests: f.logRequests, Logger: log,
@@ -327,10 +374,13 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	hs := srv.HTTPServer(f.addr)
 	info := model.Info()
 	attrs := []any{"addr", ln.Addr().String(), "model", f.checkpoint, "sha256", info["checkpoint_sha256"],
-		"prior", model.Prior(), "dim", model.Dim(), "input_size", model.InputSize(),
-		"max_batch", f.maxBatch, "max_wait", f.maxWait.String(), "max_queue", f.maxQueue, "max_body", f.maxBody, "max_image_pixels", f.maxImagePixels,
+		"prior", model.Prior(), "dim", model.Dim(), "input_size", model.InputSize()}
+	if f.method.method == methodKNN {
+		attrs = append(attrs, "method", methodKNN, "knn", f.method.k, "knn_metric", f.method.metric)
+	}
+	attrs = append(attrs, "max_batch", f.maxBatch, "max_wait", f.maxWait.String(), "max_queue", f.maxQueue, "max_body", f.maxBody, "max_image_pixels", f.maxImagePixels,
 		"timeout", f.timeout.String(), "threads", tensor.Threads(), "log_requests", f.logRequests,
-		"simd", simd.Active().Level.String()}
+		"simd", simd.Active().Level.String())
 	// The soft memory limit comes from GOMEMLIMIT or a control group's
 	// memory limit, and math.MaxInt64 means that none is set.
 	if limit := debug.SetMemoryLimit(-1); limit != math.MaxInt64 {
@@ -364,4 +414,53 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	srv.Close()
 	log.Info("stopped", "addr", ln.Addr().String())
 	return exitOK
+}
+
+// useKNNScore builds the kNN scorer of --method knn for model, as nidim
+// score --method knn builds it: the embeddings of the training split of
+// --train-data are the reference set, and those of its test split the
+// calibration set. It logs the notes on the data as warnings, and the
+// rows and the time taken once the scorer is built. The training data
+// is garbage afterwards, and its memory is returned to the system.
+func useKNNScore(model *serve.DimModel, f *serveFlags, log *slog.Logger) error {
+	m := model.Checkpoint()
+	path := f.method.trainData
+	if path == "" {
+		if err := builtinKNNDataError(f.checkpoint, m); err != nil {
+			return err
+		}
+	}
+	c := &modelCommand{name: "serve", stderr: io.Discard, model: &f.checkpoint, threads: &f.threads,
+		logNote: func(note string) { log.Warn(note, "train_data", path) }}
+	start := time.Now()
+	s, err := c.knnScorer(m, path, "--train-data", f.method.k, dim.Metric(f.method.metric), nil)
+	if err != nil {
+		return err
+	}
+	model.UseKNN(s, path)
+	debug.FreeOSMemory()
+	name := path
+	if name == "" {
+		name = "built-in MNIST"
+	}
+	log.Info("embedded the kNN reference and calibration inputs", "train_data", name,
+		"reference_rows", s.Reference.Shape[0], "calibration_rows", len(s.Calibration),
+		"knn", s.K, "knn_metric", string(s.Metric), "duration", time.Since(start).Round(time.Millisecond).String())
+	return nil
+}
+
+// builtinKNNDataError returns an error when the built-in MNIST, which
+// nidim serve --method knn reads without --train-data, cannot be the data
+// that the model m, read from path, was trained on, and nil otherwise.
+func builtinKNNDataError(path string, m *dim.Model) error {
+	fix := fmt.Sprintf("pass the data %s was trained on as --train-data", path)
+	switch {
+	case m.Config.TestFraction != 0:
+		return fmt.Errorf("missing --train-data: --method knn takes its reference and calibration inputs from the training and test splits of the data %s was trained on, which was a matrix file or a directory of images, not the built-in MNIST that it reads by default; %s", path, fix)
+	case len(m.Config.Input) > 0 && !slices.Equal(m.Config.Input, []int{1, 28, 28}):
+		return fmt.Errorf("missing --train-data: --method knn reads the built-in MNIST by default, of 1 x 28 x 28 images, but %s takes samples of shape %v; %s", path, m.Config.Input, fix)
+	case !mnist.Embedded:
+		return fmt.Errorf("missing --train-data: --method knn reads the built-in MNIST by default, but this nidim was built without it (build tag nomnist); %s", fix)
+	}
+	return nil
 }

@@ -279,22 +279,40 @@ func TestServeCommandUnfinishedRunNote(t *testing.T) {
 	assert.Equal(t, 3.0, notes[0]["epochs"])
 }
 
-// Every key of GET /v1/model is named in serve's help.
+// Every key of GET /v1/model is named in serve's help, also those of
+// --method knn.
 func TestServeHelpNamesModelKeys(t *testing.T) {
-	path, _ := serveTestModel(t)
+	path, dm := serveTestModel(t)
 	m, err := serve.LoadDimModel(path)
 	require.NoError(t, err)
-	s, err := serve.New(m, serve.Config{})
-	require.NoError(t, err)
-	defer s.Close()
-	rec := httptest.NewRecorder()
-	s.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/v1/model", nil))
-	require.Equal(t, http.StatusOK, rec.Code)
-	var info map[string]any
-	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &info))
 	words := strings.FieldsFunc(serveUsage, func(r rune) bool { return !(r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r)) })
+	modelInfo := func() map[string]any {
+		s, err := serve.New(m, serve.Config{})
+		require.NoError(t, err)
+		defer s.Close()
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/v1/model", nil))
+		require.Equal(t, http.StatusOK, rec.Code)
+		var info map[string]any
+		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &info))
+		return info
+	}
+	for key := range modelInfo() {
+		assert.Contains(t, words, key)
+	}
+
+	ref, err := dm.Embed(tensor.New(30, 5), 1000)
+	require.NoError(t, err)
+	scorer, err := dim.NewKNNScorer(ref, ref, 2, dim.MetricEuclidean)
+	require.NoError(t, err)
+	m.UseKNN(scorer, "train.npy")
+	info := modelInfo()
+	require.Contains(t, info, "knn")
 	for key := range info {
 		assert.Contains(t, words, key)
+	}
+	for key := range info["knn"].(map[string]any) {
+		assert.Contains(t, words, key, "a key of knn")
 	}
 }
 
@@ -337,4 +355,168 @@ func TestServeCommandNotesThreadsAboveCPUs(t *testing.T) {
 	assert.Contains(t, warning["msg"], fmt.Sprintf("--threads %d is more than the ", over))
 	assert.Equal(t, float64(over), warning["threads"])
 	assert.Equal(t, float64(runtime.GOMAXPROCS(0)), warning["cpus"])
+}
+
+// startServe runs serveCommand with args until the test ends and returns
+// its URL and its log.
+func startServe(t *testing.T, args ...string) (string, *syncBuffer) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	addrs := make(chan string, 1)
+	stderr := &syncBuffer{}
+	exit := make(chan int, 1)
+	go func() {
+		exit <- serveCommand(ctx, append([]string{"--addr", "127.0.0.1:0"}, args...), io.Discard, stderr, func(addr string) { addrs <- addr })
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-exit:
+		case <-time.After(10 * time.Second):
+			t.Error("serve did not stop within 10 s of the cancel")
+		}
+	})
+	select {
+	case addr := <-addrs:
+		return "http://" + addr, stderr
+	case code := <-exit:
+		t.Fatalf("serve exited with %d: %s", code, stderr.String())
+	}
+	return "", nil
+}
+
+// postNPYScores posts the rows of x to /v1/score as NPY and returns the
+// N x 2 float64 scores and p-values of the response.
+func postNPYScores(t *testing.T, url string, x *tensor.Tensor) []float64 {
+	t.Helper()
+	var body bytes.Buffer
+	require.NoError(t, tensor.WriteNPY(&body, x))
+	req, err := http.NewRequest(http.MethodPost, url+"/v1/score", &body)
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/x-npy")
+	req.Header.Set("Accept", "application/x-npy")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		msg, _ := io.ReadAll(resp.Body)
+		t.Fatalf("POST /v1/score: %s: %s", resp.Status, msg)
+	}
+	got, shape, err := tensor.ReadNPY64(resp.Body)
+	require.NoError(t, err)
+	require.Equal(t, []int{x.Shape[0], 2}, shape)
+	return got
+}
+
+// serve --method knn answers /v1/score with the numbers that nidim score
+// --method knn writes for the same rows, bit for bit, however the
+// batcher groups the rows.
+func TestServeKNNScoreMatchesScore(t *testing.T) {
+	data, _, model := trainTinyModel(t, "--test-fraction", "0.25")
+	values, rows, cols := readMatrix(t, data)
+	far := tensor.New(rows, cols)
+	for i, v := range values {
+		far.Data[i] = float32(v * 1.5)
+	}
+	farPath := filepath.Join(t.TempDir(), "far.npy")
+	writeNPYFile(t, farPath, far)
+	out := filepath.Join(t.TempDir(), "s.npy")
+	code, _, stderr := runCmd("score", model, "--data", farPath, "--train-data", data, "--method", "knn", "--knn", "3", "--knn-metric", "cosine", "--out", out)
+	require.Equal(t, exitOK, code, stderr)
+	want, n, c := readMatrix(t, out)
+	require.Equal(t, []int{rows, 2}, []int{n, c})
+
+	url, log := startServe(t, model, "--method", "knn", "--train-data", data, "--knn", "3", "--knn-metric", "cosine", "--max-batch", "7", "--log-format", "json")
+	assert.Equal(t, want, postNPYScores(t, url, far), "all rows in one request")
+
+	// Requests of one row and of a few rows, sent together, share
+	// batches with each other.
+	var wg sync.WaitGroup
+	got := make([][]float64, rows)
+	for lo := 0; lo < rows; lo += 5 {
+		size := 1 + lo%5
+		hi := min(lo+size, rows)
+		wg.Go(func() {
+			part := &tensor.Tensor{Shape: []int{hi - lo, cols}, Data: far.Data[lo*cols : hi*cols]}
+			scores := postNPYScores(t, url, part)
+			for i := lo; i < hi; i++ {
+				got[i] = scores[2*(i-lo) : 2*(i-lo)+2]
+			}
+		})
+	}
+	wg.Wait()
+	for i, pair := range got {
+		if pair == nil {
+			continue
+		}
+		assert.Equal(t, want[2*i:2*i+2], pair, "row %d", i)
+	}
+
+	resp, err := http.Get(url + "/v1/model")
+	require.NoError(t, err)
+	var info map[string]any
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&info))
+	resp.Body.Close()
+	assert.Equal(t, "knn", info["method"])
+	assert.Equal(t, map[string]any{"k": 3.0, "metric": "cosine", "reference_n": 180.0, "calibration_n": 60.0, "train_data": data}, info["knn"])
+
+	var built map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(log.String()), "\n") {
+		var rec map[string]any
+		require.NoError(t, json.Unmarshal([]byte(line), &rec), "log line %q", line)
+		if rec["msg"] == "embedded the kNN reference and calibration inputs" {
+			built = rec
+		}
+		if rec["msg"] == "serving" {
+			assert.Equal(t, "knn", rec["method"])
+			assert.Equal(t, 3.0, rec["knn"])
+			assert.Equal(t, "cosine", rec["knn_metric"])
+		}
+	}
+	require.NotNil(t, built, log.String())
+	assert.Equal(t, data, built["train_data"])
+	assert.Equal(t, 180.0, built["reference_rows"])
+	assert.Equal(t, 60.0, built["calibration_rows"])
+	assert.NotEmpty(t, built["duration"])
+}
+
+// The kNN flags of serve are checked as score checks them, and the
+// training data before the server listens.
+func TestServeKNNUsageErrors(t *testing.T) {
+	data, _, model := trainTinyModel(t, "--test-fraction", "0.25")
+	values, rows, cols := readMatrix(t, data)
+	other := tensor.New(rows, cols)
+	for i, v := range values {
+		other.Data[i] = float32(-v)
+	}
+	otherPath := filepath.Join(t.TempDir(), "other.npy")
+	writeNPYFile(t, otherPath, other)
+	_, idxModel := trainIDXModel(t)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{model, "--method", "mahalanobis"}, `nidim serve: invalid --method "mahalanobis"; use norm or knn.` + "\n"},
+		{[]string{model, "--knn", "3"}, "nidim serve: --knn applies only to --method knn; add --method knn or drop it.\n"},
+		{[]string{model, "--knn-metric", "cosine", "--train-data", data}, "nidim serve: --knn-metric and --train-data apply only to --method knn; add --method knn or drop it.\n"},
+		{[]string{model, "--method", "knn", "--knn", "0"}, "nidim serve: invalid --knn 0; use 1 or more neighbors.\n"},
+		{[]string{model, "--method", "knn", "--knn-metric", "manhattan"}, `nidim serve: invalid --knn-metric "manhattan"; use euclidean or cosine.` + "\n"},
+		{[]string{model, "--method", "knn"}, "nidim serve: missing --train-data: --method knn takes its reference and calibration inputs from the training and test splits of the data " + model +
+			" was trained on, which was a matrix file or a directory of images, not the built-in MNIST that it reads by default; pass the data " + model + " was trained on as --train-data.\n"},
+		{[]string{model, "--method", "knn", "--train-data", otherPath}, "nidim serve: --method knn reads its reference and calibration inputs from the training and test splits of --train-data " + otherPath +
+			": --train-data " + otherPath + " is not the file " + model + " was trained on, or its rows are in another order: its training split is "},
+		{[]string{model, "--method", "knn", "--train-data", data, "--knn", "200"},
+			"nidim serve: --knn 200 is larger than the 180 rows of the training split of --train-data " + data + ", the reference set of --method knn; use --knn 180 or less.\n"},
+		{[]string{idxModel, "--method", "knn"}, "nidim serve: missing --train-data: --method knn reads the built-in MNIST by default, of 1 x 28 x 28 images, but " + idxModel +
+			" takes samples of shape [1 2 3]; pass the data " + idxModel + " was trained on as --train-data.\n"},
+		{[]string{idxModel, "--method", "knn", "--train-data", data}, "nidim serve: --method knn needs the training and test splits of the data " + idxModel +
+			" was trained on, but it records no split of --train-data " + data},
+	} {
+		code, stdout, stderr := runCmd(append([]string{"serve", "--addr", "127.0.0.1:0"}, c.args...)...)
+		assert.Equal(t, exitUsage, code, "%v: %s", c.args, stderr)
+		assert.Empty(t, stdout)
+		assert.Contains(t, stderr, c.want, "%v", c.args)
+		assert.True(t, strings.HasSuffix(stderr, ".\n"), "%v: %q does not end a sentence", c.args, stderr)
+		assert.NotContains(t, stderr, "serving", "%v", c.args)
+	}
 }

@@ -1,7 +1,8 @@
 // Package serve is the HTTP service behind "nidim serve": it embeds inputs
 // with a trained encoder and scores them as outliers under the model's
-// prior. Concurrent requests are merged into batches by one goroutine that
-// owns the model, behind a queue bounded in inputs.
+// prior, or by the distance to their k-th nearest training embedding.
+// Concurrent requests are merged into batches by one goroutine that owns
+// the model, behind a queue bounded in inputs.
 package serve
 
 import (
@@ -44,6 +45,10 @@ type DimModel struct {
 	model  *dim.Model
 	sha256 string
 	path   string
+	// knn, when not nil, scores in place of the norm under the prior,
+	// and knnData is the training data it was built from.
+	knn     *dim.KNNScorer
+	knnData string
 }
 
 // LoadDimModel reads the checkpoint at path, written by "nidim train", and
@@ -65,6 +70,15 @@ func LoadDimModel(path string) (*DimModel, error) {
 // NewDimModel wraps m. The checkpoint path and SHA-256 only appear in Info.
 func NewDimModel(m *dim.Model, path, sha256Hex string) *DimModel {
 	return &DimModel{model: m, path: path, sha256: sha256Hex}
+}
+
+// UseKNN makes Score return the kNN score of s and its conformal
+// p-value, as nidim score --method knn does, in place of the norm under
+// the prior. trainData names the data of its reference and calibration
+// embeddings in Info, "" for the built-in MNIST. Call it before the
+// server starts.
+func (d *DimModel) UseKNN(s *dim.KNNScorer, trainData string) {
+	d.knn, d.knnData = s, trainData
 }
 
 func fileSHA256(path string) (string, error) {
@@ -135,6 +149,16 @@ func (d *DimModel) Info() map[string]any {
 	if d.model.Classes != nil {
 		info["classes"] = d.model.Classes
 	}
+	if s := d.knn; s != nil {
+		info["method"] = "knn"
+		info["knn"] = map[string]any{
+			"k":             s.K,
+			"metric":        s.Metric,
+			"reference_n":   s.Reference.Shape[0],
+			"calibration_n": len(s.Calibration),
+			"train_data":    d.knnData,
+		}
+	}
 	return info
 }
 
@@ -168,8 +192,16 @@ func (d *DimModel) Embed(rows []float32, n int) ([]float32, error) {
 	return z.Data, nil
 }
 
+// Score returns the outlier score and p-value of each embedding: the
+// norm under the prior, or the kNN score after UseKNN. The kNN search of
+// each call runs on the calling goroutine, so concurrent requests search
+// in parallel.
 func (d *DimModel) Score(emb []float32, n int) (scores, pValues []float64, err error) {
-	return OutlierScores(d.Prior(), emb, n, d.Dim())
+	if d.knn == nil {
+		return OutlierScores(d.Prior(), emb, n, d.Dim())
+	}
+	scores, pValues, err = d.knn.Score(&tensor.Tensor{Shape: []int{n, d.Dim()}, Data: emb})
+	return scores, pValues, scoreError(err)
 }
 
 // OutlierScores returns the outlier statistic and p-value of each of the n
@@ -177,14 +209,23 @@ func (d *DimModel) Score(emb []float32, n int) (scores, pValues []float64, err e
 // with a row's error as *rowError so that the server answers it with 422.
 func OutlierScores(prior string, emb []float32, n, d int) (scores, pValues []float64, err error) {
 	scores, pValues, err = dim.OutlierScores(prior, emb, n, d)
-	var rowErr *dim.RowError
-	if errors.As(err, &rowErr) {
-		return nil, nil, &rowError{row: rowErr.Row, msg: rowErr.Msg}
-	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("serve: %s", strings.TrimPrefix(err.Error(), "dim: "))
+		return nil, nil, scoreError(err)
 	}
 	return scores, pValues, nil
+}
+
+// scoreError returns err, an error of scoring embeddings, as *rowError
+// when one row caused it, so that the server answers it with 422.
+func scoreError(err error) error {
+	var rowErr *dim.RowError
+	if errors.As(err, &rowErr) {
+		return &rowError{row: rowErr.Row, msg: rowErr.Msg}
+	}
+	if err != nil {
+		return fmt.Errorf("serve: %s", strings.TrimPrefix(err.Error(), "dim: "))
+	}
+	return nil
 }
 
 // rowError is an error caused by one input row.

@@ -739,3 +739,51 @@ func (b *lockedBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// After UseKNN, POST /v1/score returns the kNN score and conformal
+// p-value of each row's embedding, a non-finite embedding gets 422 as
+// for the norm score, and GET /v1/model describes the scorer.
+func TestScoreKNN(t *testing.T) {
+	path := tinyModel(t, "gaussian", 12, 4, 16)
+	m, err := dim.LoadModel(path)
+	require.NoError(t, err)
+	ref, err := m.Embed(&tensor.Tensor{Shape: []int{200, 12}, Data: randomRows(4, 200, 12)}, 1000)
+	require.NoError(t, err)
+	cal, err := m.Embed(&tensor.Tensor{Shape: []int{40, 12}, Data: randomRows(5, 40, 12)}, 1000)
+	require.NoError(t, err)
+	scorer, err := dim.NewKNNScorer(ref, cal, 3, dim.MetricEuclidean)
+	require.NoError(t, err)
+	model := NewDimModel(m, path, "")
+	model.UseKNN(scorer, "train.npy")
+	_, ts := startServer(t, model, Config{MaxBatch: 4})
+
+	x := randomRows(6, 9, 12)
+	z := directEmbed(t, path, x, 9)
+	wantScores, wantP, err := scorer.Score(&tensor.Tensor{Shape: []int{9, 4}, Data: z})
+	require.NoError(t, err)
+	r := post(t, ts.URL+"/v1/score", "application/json", "", jsonBody(x, 9))
+	require.Equal(t, http.StatusOK, r.status, "body: %s", r.body)
+	var got struct {
+		PValues []float64 `json:"p_values"`
+		Scores  []float64 `json:"scores"`
+	}
+	require.NoError(t, json.Unmarshal(r.body, &got))
+	assert.Equal(t, wantScores, got.Scores)
+	assert.Equal(t, wantP, got.PValues)
+	normScores, _, err := OutlierScores("gaussian", z, 9, 4)
+	require.NoError(t, err)
+	assert.NotEqual(t, normScores, got.Scores, "the norm score was served")
+
+	r = do(t, mustRequest(t, http.MethodGet, ts.URL+"/v1/model"))
+	require.Equal(t, http.StatusOK, r.status)
+	var info map[string]any
+	require.NoError(t, json.Unmarshal(r.body, &info))
+	assert.Equal(t, "knn", info["method"])
+	assert.Equal(t, map[string]any{"k": 3.0, "metric": "euclidean", "reference_n": 200.0, "calibration_n": 40.0, "train_data": "train.npy"}, info["knn"])
+
+	// Score of a NaN embedding, as an encoder that overflows gives.
+	_, _, err = model.Score([]float32{0, 1, 2, 3, float32(math.NaN()), 0, 0, 0}, 2)
+	var rowErr *rowError
+	require.ErrorAs(t, err, &rowErr)
+	assert.Equal(t, 1, rowErr.row)
+}
