@@ -165,3 +165,60 @@ func layerValues(cfg EncoderConfig) layerCounts {
 	}
 	return layerCounts{}
 }
+
+// KNNMemory is a lower bound of the memory, in bytes, that the kNN
+// outlier score (KNNScorer) allocates besides its inputs, split by what
+// takes it.
+type KNNMemory struct {
+	// Reference is the reference embeddings and the search index over
+	// them: the squared lengths, and for the cosine metric the unit rows.
+	Reference float64
+	// Calibration is the calibration embeddings and their sorted scores,
+	// which NewKNNScorer holds together.
+	Calibration float64
+	// Search is the buffers of one search of a query: a block of scores
+	// and the k best neighbors per row on each goroutine, the distances,
+	// and for the cosine metric the query's unit rows. It is the larger
+	// of the search of the calibration embeddings and that of the query
+	// of MinKNNMemory.
+	Search float64
+}
+
+// Total returns the sum of the parts.
+func (k KNNMemory) Total() float64 {
+	return k.Reference + k.Calibration + k.Search
+}
+
+// MinKNNMemory returns a lower bound of the memory of a kNN scorer over
+// nRef reference and nCal calibration embeddings of dimension d, with k
+// neighbors and metric, that then searches queryRows rows at once on
+// threads goroutines. Sizes are float64, which do not overflow.
+func MinKNNMemory(nRef, nCal, d, k int, metric Metric, queryRows, threads int) KNNMemory {
+	embeddings := func(n int) float64 { return 4 * float64(n) * float64(d) }
+	unit := func(n int) float64 {
+		if metric == MetricCosine {
+			return embeddings(n)
+		}
+		return 0
+	}
+	return KNNMemory{
+		Reference:   embeddings(nRef) + 4*float64(nRef) + unit(nRef),
+		Calibration: embeddings(nCal) + 8*float64(nCal),
+		Search:      max(knnSearchBytes(nCal, nRef, k, threads)+unit(nCal), knnSearchBytes(queryRows, nRef, k, threads)+unit(queryRows)),
+	}
+}
+
+// knnSearchBytes returns the memory of the buffers of one neighbor
+// search of m query rows among n reference rows on threads goroutines:
+// on each goroutine that gets a block of queries, a block of float32
+// scores and the k best scores (float32) and rows (int) per query row,
+// and the float64 distance of every query row.
+func knnSearchBytes(m, n, k, threads int) float64 {
+	if m == 0 {
+		return 0
+	}
+	blocks := (m + knnTestBlock - 1) / knnTestBlock
+	rows := float64(min(m, knnTestBlock))
+	perGoroutine := 4*rows*float64(min(n, knnTrainBlock)) + 12*rows*float64(k)
+	return float64(min(max(threads, 1), blocks))*perGoroutine + 8*float64(m)
+}

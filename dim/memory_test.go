@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/nidim/nidim/nn"
 	"github.com/nidim/nidim/tensor"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -167,4 +168,55 @@ func liveHeap() uint64 {
 	runtime.GC()
 	runtime.ReadMemStats(&s)
 	return s.HeapAlloc
+}
+
+// 3,000 reference and 100 calibration embeddings of d = 4, k = 5, and a
+// query of 600 rows on two goroutines:
+//
+//	reference:   4 * 3000 * 4 embeddings + 4 * 3000 squared lengths
+//	             = 60,000
+//	calibration: 4 * 100 * 4 embeddings + 8 * 100 scores = 2,400
+//	search:      two blocks of 512 query rows, each with 512 x 2048
+//	             float32 scores and 12 * 512 * 5 bytes of the best
+//	             neighbors, 2 * 4,225,024, and 8 * 600 distances
+//	             = 8,454,848
+//
+// The search of the 100 calibration rows, one block of 100 x 2048 scores,
+// takes less. The cosine metric adds the unit rows, 4 * 3000 * 4 of the
+// reference and 4 * 600 * 4 of the query.
+func TestMinKNNMemory(t *testing.T) {
+	got := MinKNNMemory(3000, 100, 4, 5, MetricEuclidean, 600, 2)
+	assert.Equal(t, KNNMemory{Reference: 60000, Calibration: 2400, Search: 8454848}, got)
+	assert.Equal(t, 60000.0+2400+8454848, got.Total())
+
+	cosine := MinKNNMemory(3000, 100, 4, 5, MetricCosine, 600, 2)
+	assert.Equal(t, KNNMemory{Reference: 108000, Calibration: 2400, Search: 8464448}, cosine)
+
+	// One goroutine searches a query of one block at a time.
+	assert.Equal(t, 4225024.0+4800, MinKNNMemory(3000, 100, 4, 5, MetricEuclidean, 600, 1).Search)
+	// A query of one row takes a row of scores; the calibration search
+	// is then the larger.
+	assert.Equal(t, 4*100*2048+12*100*5+8*100.0, MinKNNMemory(3000, 100, 4, 5, MetricEuclidean, 1, 2).Search)
+}
+
+// The bound does not exceed what building a scorer and searching a
+// query allocates. The query's two blocks are searched on two
+// goroutines, each with its own buffers.
+func TestMinKNNMemoryBelowAllocations(t *testing.T) {
+	nn.SetThreads(2)
+	t.Cleanup(func() { nn.SetThreads(0) })
+	for _, metric := range []Metric{MetricEuclidean, MetricCosine} {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		ref, cal, query := randomRows(3000, 4, 1), randomRows(100, 4, 2), randomRows(600, 4, 3)
+		s, err := NewKNNScorer(ref, cal, 5, metric)
+		require.NoError(t, err)
+		_, err = s.Distances(query)
+		require.NoError(t, err)
+		runtime.ReadMemStats(&after)
+		// The query's own rows are input, not part of the bound.
+		allocated := float64(after.TotalAlloc-before.TotalAlloc) - 4*600*4
+		bound := MinKNNMemory(3000, 100, 4, 5, metric, 600, 2).Total()
+		assert.LessOrEqual(t, bound, allocated, "%s", metric)
+	}
 }

@@ -83,8 +83,10 @@ func knnTrainingData(trainData, data string, m *dim.Model) string {
 // the training split must match the data fingerprint. A matrix file or a
 // directory of images is read once for both splits, or not at all when
 // whole, when not nil, contains all its rows already. An error names path
-// and how to pass the training data.
-func (c *modelCommand) knnScorer(m *dim.Model, path, flagName string, k int, metric dim.Metric, whole *tensor.Tensor) (*dim.KNNScorer, error) {
+// and how to pass the training data. Before the splits are embedded, the
+// memory check counts them, held more bytes of other data that the
+// command keeps, and a search of queryRows rows.
+func (c *modelCommand) knnScorer(m *dim.Model, path, flagName string, k int, metric dim.Metric, whole *tensor.Tensor, queryRows int, held float64) (*dim.KNNScorer, error) {
 	name := "the built-in MNIST"
 	if path != "" {
 		name = flagName + " " + shellQuote(path)
@@ -121,6 +123,16 @@ func (c *modelCommand) knnScorer(m *dim.Model, path, flagName string, k int, met
 			c.note(noFingerprintText(*c.model))
 		}
 	}
+	note, err := checkKNNMemory(m, knnRun{
+		dataBytes: 4*float64(len(reference.Data)+len(calibration.Data)) + held,
+		refRows:   reference.Shape[0], calRows: calibration.Shape[0], queryRows: queryRows, k: k, metric: metric,
+		command: "nidim " + c.name,
+		advice:  fmt.Sprintf("use --method norm, which keeps no embeddings of the training data, or run nidim %s where more memory is free", c.name),
+	})
+	if err != nil {
+		return nil, err
+	}
+	c.note(note)
 	s, err := m.KNNScorer(reference, calibration, k, metric)
 	if err != nil {
 		return nil, fmt.Errorf("--method knn on %s: %s", name, strings.TrimPrefix(err.Error(), "dim: "))

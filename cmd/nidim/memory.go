@@ -5,6 +5,7 @@ import (
 	"runtime/debug"
 
 	"github.com/nidim/nidim/dim"
+	"github.com/nidim/nidim/tensor"
 )
 
 // runSize is the size of a run's data and evaluation, for the memory check.
@@ -272,4 +273,69 @@ func setMemoryLimit(env string, ram, limit uint64) int64 {
 	soft := int64(float64(limit) * memoryLimitShare)
 	debug.SetMemoryLimit(soft)
 	return soft
+}
+
+// knnRun is the size of a run of the kNN outlier score, for the memory
+// check.
+type knnRun struct {
+	// dataBytes is the memory of the inputs held while the reference and
+	// calibration inputs are embedded: those inputs, and any other data
+	// the command keeps, such as the inputs to score.
+	dataBytes        float64
+	refRows, calRows int
+	queryRows        int // rows of the largest search after the calibration
+	k                int
+	metric           dim.Metric
+	command, advice  string // such as "nidim score", and the fix for too little memory
+	// embeddingsCounted is set when dataBytes counts the embeddings of
+	// the reference rows too, as nidim eval keeps them for its report
+	// and passes them to the scorer.
+	embeddingsCounted bool
+}
+
+// knnMemoryNeed returns a lower bound of the memory that the kNN score
+// of the model m on r needs: the data, the model's weights and
+// gradients, the layer outputs of one chunk of embedded rows, and
+// dim.MinKNNMemory.
+func knnMemoryNeed(m *dim.Model, r knnRun) (need float64, knn dim.KNNMemory) {
+	cfg := m.Config
+	input := cfg.Input
+	if len(input) == 0 {
+		input = []int{m.Encoder.InputSize()}
+	}
+	t := dim.MinTrainingMemory(cfg, input, 0)
+	model := 8*dim.MinWeights(cfg, input) + t.InferenceRow*float64(min(max(r.refRows, r.calRows), dim.EmbedChunkRows))
+	knn = dim.MinKNNMemory(r.refRows, r.calRows, cfg.Dim, r.k, r.metric, r.queryRows, tensor.Threads())
+	if r.embeddingsCounted {
+		knn.Reference -= 4 * float64(r.refRows) * float64(cfg.Dim)
+	}
+	return r.dataBytes + model + knn.Total(), knn
+}
+
+// checkKNNMemory returns an error when the kNN score of the model m on r
+// needs more than the memory here, and otherwise a note when it needs
+// more than tightMemoryShare of it, or "".
+func checkKNNMemory(m *dim.Model, r knnRun) (note string, err error) {
+	return knnMemoryCheck(float64(physicalMemory()), m, r)
+}
+
+// knnMemoryCheck is checkKNNMemory on a machine with total bytes of
+// memory, 0 when unknown.
+func knnMemoryCheck(total float64, m *dim.Model, r knnRun) (note string, err error) {
+	if total == 0 {
+		return "", nil
+	}
+	need, knn := knnMemoryNeed(m, r)
+	if need > total {
+		data := "the data"
+		if r.embeddingsCounted {
+			data = "the data and the embeddings of both splits"
+		}
+		return "", fmt.Errorf("%s with the kNN outlier score needs at least %s, more than the %s of memory here: %s for %s, and %s for the embeddings of the %d reference and %d calibration rows and the buffers of the neighbor search; %s",
+			r.command, byteSize(need), byteSize(total), byteSize(r.dataBytes), data, byteSize(knn.Total()), r.refRows, r.calRows, r.advice)
+	}
+	if need <= tightMemoryShare*total {
+		return "", nil
+	}
+	return tightMemoryText(need, total, r.advice), nil
 }

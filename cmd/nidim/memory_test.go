@@ -334,3 +334,52 @@ func TestResumeMemoryNote(t *testing.T) {
 	note := resumeMemoryNote(800e6, cfg, run)
 	assert.True(t, strings.HasSuffix(note, "; to leave room, pass --no-eval, or resume it where more memory is free"), note)
 }
+
+// The kNN score of the default MNIST model (784-512-512-4) with the
+// 60,000 training digits as the reference and the 10,000 test digits as
+// the calibration set, on two threads, for requests of up to 1024 rows:
+//
+//	data:        4 * 70,000 * 784 = 219,520,000
+//	model:       8 * 665,600 weights and gradients = 5,324,800, and
+//	             4 * 1000 * (512 + 512 + 4) layer outputs = 4,112,000
+//	reference:   4 * 60,000 * 4 + 4 * 60,000 = 1,200,000
+//	calibration: 4 * 10,000 * 4 + 8 * 10,000 = 240,000
+//	search:      two goroutines with 512 x 2048 scores and 12 * 512 * 5
+//	             bytes of the best neighbors each, and the 10,000
+//	             calibration distances, 2 * 4,225,024 + 80,000 = 8,530,048
+//
+// together 238,926,848 bytes.
+func TestKNNMemoryCheck(t *testing.T) {
+	setThreads(2)
+	t.Cleanup(func() { setThreads(0) })
+	cfg := dim.DefaultConfig()
+	cfg.Dim, cfg.Hidden = 4, 512
+	m, err := dim.NewModel(cfg, []int{1, 28, 28})
+	require.NoError(t, err)
+	run := knnRun{dataBytes: 4 * 70000 * 784, refRows: 60000, calRows: 10000, queryRows: 1024, k: 5, metric: dim.MetricEuclidean,
+		command: "nidim serve", advice: "use --method norm"}
+	need, knn := knnMemoryNeed(m, run)
+	assert.Equal(t, 238926848.0, need)
+	assert.Equal(t, dim.KNNMemory{Reference: 1200000, Calibration: 240000, Search: 8530048}, knn)
+
+	note, err := knnMemoryCheck(200e6, m, run)
+	assert.Empty(t, note)
+	assert.EqualError(t, err, "nidim serve with the kNN outlier score needs at least 239 MB, more than the 200 MB of memory here: 220 MB for the data, and 10 MB for the embeddings of the 60000 reference and 10000 calibration rows and the buffers of the neighbor search; use --method norm")
+
+	note, err = knnMemoryCheck(300e6, m, run)
+	require.NoError(t, err)
+	assert.Equal(t, "this run needs at least 239 MB of the 300 MB of memory here, and the Go runtime and its garbage take more (runs have needed up to 1.5 times this bound), so the kernel may stop it without a message; to leave room, use --method norm", note)
+
+	for _, total := range []float64{need / tightMemoryShare, 0} {
+		note, err = knnMemoryCheck(total, m, run)
+		assert.NoError(t, err, "total %v", total)
+		assert.Empty(t, note, "total %v", total)
+	}
+
+	// nidim eval counts the reference embeddings with its data.
+	run.embeddingsCounted = true
+	counted, _ := knnMemoryNeed(m, run)
+	assert.Equal(t, need-4*60000*4, counted)
+	_, err = knnMemoryCheck(200e6, m, run)
+	assert.ErrorContains(t, err, ": 220 MB for the data and the embeddings of both splits, and ")
+}

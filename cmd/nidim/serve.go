@@ -433,7 +433,8 @@ func useKNNScore(model *serve.DimModel, f *serveFlags, log *slog.Logger) error {
 	c := &modelCommand{name: "serve", stderr: io.Discard, model: &f.checkpoint, threads: &f.threads,
 		logNote: func(note string) { log.Warn(note, "train_data", path) }}
 	start := time.Now()
-	s, err := c.knnScorer(m, path, "--train-data", f.method.k, dim.Metric(f.method.metric), nil)
+	// The largest search is that of one request of --max-queue rows.
+	s, err := c.knnScorer(m, path, "--train-data", f.method.k, dim.Metric(f.method.metric), nil, f.maxQueue, 0)
 	if err != nil {
 		return err
 	}
