@@ -20,11 +20,21 @@ const (
 )
 
 // Block sizes of the neighbor search: a test block times a training block
-// of scores is 512 x 2048 float32 values, 4 MiB.
+// of scores is at most 512 x 2048 float32 values, 4 MiB. A query of fewer
+// than 512 rows per goroutine is cut into smaller blocks, of at least
+// knnMinTestBlock rows, so that every goroutine searches.
 const (
-	knnTestBlock  = 512
-	knnTrainBlock = 2048
+	knnTestBlock    = 512
+	knnMinTestBlock = 32
+	knnTrainBlock   = 2048
 )
+
+// knnBlockRows returns the rows per block of a neighbor search of m
+// query rows on threads goroutines.
+func knnBlockRows(m, threads int) int {
+	perThread := (m + max(threads, 1) - 1) / max(threads, 1)
+	return max(1, min(m, knnTestBlock, max(perThread, knnMinTestBlock)))
+}
 
 // KNNClassify predicts the label of each row of test by a majority vote
 // among its k nearest rows of train. A tie in the vote goes to the tied
@@ -120,11 +130,13 @@ func (ix *neighborIndex) builtFrom(train *tensor.Tensor, metric Metric) bool {
 // <a, b> of unit rows, both in float32. Equal scores keep the earlier
 // training row first.
 //
-// Blocks of test rows run in parallel. Each goroutine calls newVisitor
-// once, and then its visitor for each of its rows with the row's neighbor
-// indexes, nearest first. The slice is reused after the call returns. The
-// result does not depend on the thread count, because one goroutine
-// searches each row, in the same order for any count.
+// Blocks of test rows run in parallel, of knnBlockRows rows. Each
+// goroutine calls newVisitor once, and then its visitor for each of its
+// rows with the row's neighbor indexes, nearest first. The slice is
+// reused after the call returns. The result does not depend on the
+// thread count or the block size: one goroutine searches each row, in
+// the same order for any count, and Gemm computes each score of a row
+// from that row alone, whatever the other rows of its block.
 func (ix *neighborIndex) search(test *tensor.Tensor, k int, newVisitor func() func(row int, neighbors []int)) {
 	n, d := ix.n, ix.d
 	a, b, bias := test.Data, ix.rows, ix.bias
@@ -139,16 +151,16 @@ func (ix *neighborIndex) search(test *tensor.Tensor, k int, newVisitor func() fu
 	// set have, so that a query of one row does not allocate a whole
 	// block of scores.
 	m := test.Shape[0]
-	blockRows, blockCols := min(m, knnTestBlock), min(n, knnTrainBlock)
+	blockRows, blockCols := knnBlockRows(m, nn.Threads()), min(n, knnTrainBlock)
 	serial := tensor.Gemmer{Threads: 1}
 	var par nn.Loop
-	par.Run((m+knnTestBlock-1)/knnTestBlock, 1, func(lo, hi int) {
+	par.Run((m+blockRows-1)/blockRows, 1, func(lo, hi int) {
 		visit := newVisitor()
 		scores := make([]float32, blockRows*blockCols)
 		best := make([]float32, blockRows*k)
 		bestIdx := make([]int, blockRows*k)
-		for t0 := lo * knnTestBlock; t0 < min(m, hi*knnTestBlock); t0 += knnTestBlock {
-			tm := min(knnTestBlock, m-t0)
+		for t0 := lo * blockRows; t0 < min(m, hi*blockRows); t0 += blockRows {
+			tm := min(blockRows, m-t0)
 			for i := range best[:tm*k] {
 				best[i] = float32(math.Inf(-1))
 				bestIdx[i] = -1

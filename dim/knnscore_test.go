@@ -306,5 +306,14 @@ func TestKNNDistancesIndependentOfQueryRows(t *testing.T) {
 				assert.Equal(t, all[r], part[i], "%s: row %d searched with rows %v", metric, r, rows)
 			}
 		}
+
+		// The thread count sets the block size of the query.
+		for _, threads := range []int{1, 3, 7} {
+			nn.SetThreads(threads)
+			got, err := s.Distances(query)
+			nn.SetThreads(0)
+			require.NoError(t, err)
+			assert.Equal(t, all, got, "%s on %d threads", metric, threads)
+		}
 	}
 }

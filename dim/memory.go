@@ -217,8 +217,9 @@ func knnSearchBytes(m, n, k, threads int) float64 {
 	if m == 0 {
 		return 0
 	}
-	blocks := (m + knnTestBlock - 1) / knnTestBlock
-	rows := float64(min(m, knnTestBlock))
+	blockRows := knnBlockRows(m, threads)
+	blocks := (m + blockRows - 1) / blockRows
+	rows := float64(blockRows)
 	perGoroutine := 4*rows*float64(min(n, knnTrainBlock)) + 12*rows*float64(k)
 	return float64(min(max(threads, 1), blocks))*perGoroutine + 8*float64(m)
 }

@@ -176,27 +176,41 @@ func liveHeap() uint64 {
 //	reference:   4 * 3000 * 4 embeddings + 4 * 3000 squared lengths
 //	             = 60,000
 //	calibration: 4 * 100 * 4 embeddings + 8 * 100 scores = 2,400
-//	search:      two blocks of 512 query rows, each with 512 x 2048
-//	             float32 scores and 12 * 512 * 5 bytes of the best
-//	             neighbors, 2 * 4,225,024, and 8 * 600 distances
-//	             = 8,454,848
+//	search:      two blocks of 300 query rows, each with 300 x 2048
+//	             float32 scores and 12 * 300 * 5 bytes of the best
+//	             neighbors, 2 * 2,475,600, and 8 * 600 distances
+//	             = 4,956,000
 //
-// The search of the 100 calibration rows, one block of 100 x 2048 scores,
-// takes less. The cosine metric adds the unit rows, 4 * 3000 * 4 of the
-// reference and 4 * 600 * 4 of the query.
+// The search of the 100 calibration rows, two blocks of 50 x 2048
+// scores, takes less. The cosine metric adds the unit rows, 4 * 3000 * 4
+// of the reference and 4 * 600 * 4 of the query.
 func TestMinKNNMemory(t *testing.T) {
 	got := MinKNNMemory(3000, 100, 4, 5, MetricEuclidean, 600, 2)
-	assert.Equal(t, KNNMemory{Reference: 60000, Calibration: 2400, Search: 8454848}, got)
-	assert.Equal(t, 60000.0+2400+8454848, got.Total())
+	assert.Equal(t, KNNMemory{Reference: 60000, Calibration: 2400, Search: 4956000}, got)
+	assert.Equal(t, 60000.0+2400+4956000, got.Total())
 
 	cosine := MinKNNMemory(3000, 100, 4, 5, MetricCosine, 600, 2)
-	assert.Equal(t, KNNMemory{Reference: 108000, Calibration: 2400, Search: 8464448}, cosine)
+	assert.Equal(t, KNNMemory{Reference: 108000, Calibration: 2400, Search: 4965600}, cosine)
 
-	// One goroutine searches a query of one block at a time.
-	assert.Equal(t, 4225024.0+4800, MinKNNMemory(3000, 100, 4, 5, MetricEuclidean, 600, 1).Search)
+	// One goroutine searches blocks of up to 512 rows, one at a time.
+	assert.Equal(t, 4*512*2048+12*512*5+4800.0, MinKNNMemory(3000, 100, 4, 5, MetricEuclidean, 600, 1).Search)
 	// A query of one row takes a row of scores; the calibration search
 	// is then the larger.
-	assert.Equal(t, 4*100*2048+12*100*5+8*100.0, MinKNNMemory(3000, 100, 4, 5, MetricEuclidean, 1, 2).Search)
+	assert.Equal(t, 2*(4*50*2048+12*50*5)+8*100.0, MinKNNMemory(3000, 100, 4, 5, MetricEuclidean, 1, 2).Search)
+}
+
+func TestKNNBlockRows(t *testing.T) {
+	for _, c := range []struct{ m, threads, want int }{
+		{1, 2, 1},
+		{20, 2, 20},   // blocks of fewer than 32 rows only for a smaller query
+		{64, 2, 32},   // one block per goroutine
+		{100, 4, 32},  // at least 32 rows, so three goroutines search
+		{600, 2, 300}, // half of the query per goroutine
+		{5000, 2, 512},
+		{5000, 0, 512},
+	} {
+		assert.Equal(t, c.want, knnBlockRows(c.m, c.threads), "%d rows on %d goroutines", c.m, c.threads)
+	}
 }
 
 // The bound does not exceed what building a scorer and searching a
