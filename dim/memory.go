@@ -209,10 +209,10 @@ func MinKNNMemory(nRef, nCal, d, k int, metric Metric, queryRows, threads int) K
 }
 
 // knnSearchBytes returns the memory of the buffers of one neighbor
-// search of m query rows among n reference rows on threads goroutines:
-// on each goroutine that gets a block of queries, a block of float32
-// scores and the k best scores (float32) and rows (int) per query row,
-// and the float64 distance of every query row.
+// search of m query rows among n reference rows on threads goroutines.
+// Each goroutine that gets a block of queries holds a block of float32
+// scores and the k best scores (float32) and rows (int) of each query
+// row. The search returns the float64 distance of every query row.
 func knnSearchBytes(m, n, k, threads int) float64 {
 	if m == 0 {
 		return 0

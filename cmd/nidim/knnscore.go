@@ -84,9 +84,9 @@ func knnTrainingData(trainData, data string, m *dim.Model) string {
 // directory of images is read once for both splits, or not at all when
 // whole, when not nil, contains all its rows already. An error names path
 // and how to pass the training data. Before the splits are embedded, the
-// memory check counts them, held more bytes of other data that the
-// command keeps, and a search of queryRows rows.
-func (c *modelCommand) knnScorer(m *dim.Model, path, flagName string, k int, metric dim.Metric, whole *tensor.Tensor, queryRows int, held float64) (*dim.KNNScorer, error) {
+// memory check counts them, heldBytes of other data that the command
+// keeps, and a search of queryRows rows.
+func (c *modelCommand) knnScorer(m *dim.Model, path, flagName string, k int, metric dim.Metric, whole *tensor.Tensor, queryRows int, heldBytes float64) (*dim.KNNScorer, error) {
 	name := "the built-in MNIST"
 	if path != "" {
 		name = flagName + " " + shellQuote(path)
@@ -124,7 +124,7 @@ func (c *modelCommand) knnScorer(m *dim.Model, path, flagName string, k int, met
 		}
 	}
 	note, err := checkKNNMemory(m, knnRun{
-		dataBytes: 4*float64(len(reference.Data)+len(calibration.Data)) + held,
+		dataBytes: 4*float64(len(reference.Data)+len(calibration.Data)) + heldBytes,
 		refRows:   reference.Shape[0], calRows: calibration.Shape[0], queryRows: queryRows, k: k, metric: metric,
 		command: "nidim " + c.name,
 		advice:  fmt.Sprintf("use --method norm, which keeps no embeddings of the training data, or run nidim %s where more memory is free", c.name),

@@ -162,11 +162,11 @@ func runScore(args []string, stdout, stderr io.Writer) int {
 		if path != "" && sameFile(path, *c.data) {
 			whole = in.whole
 		}
-		held := 4 * float64(len(in.x.Data))
+		heldBytes := 4 * float64(len(in.x.Data))
 		if in.whole != nil && in.whole != in.x {
-			held += 4 * float64(len(in.whole.Data))
+			heldBytes += 4 * float64(len(in.whole.Data))
 		}
-		knn, err = c.knnScorer(m, path, flagName, method.k, dim.Metric(method.metric), whole, in.x.Shape[0], held)
+		knn, err = c.knnScorer(m, path, flagName, method.k, dim.Metric(method.metric), whole, in.x.Shape[0], heldBytes)
 		if err != nil && path == "" && *c.data != "" {
 			// The built-in MNIST was a guess, so the error of reading it
 			// would confuse.

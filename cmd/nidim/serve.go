@@ -146,11 +146,11 @@ Flags:
                           and logs their rows and the time taken. The batcher
                           runs only the encoder, so --max-batch bounds the
                           rows per model call as for norm. The kNN search of a
-                          request then runs on the request's goroutine over
-                          all its rows, and concurrent requests search in
-                          parallel. It takes rows x reference rows x d
-                          multiply-adds, and --timeout does not bound it
-                          (default norm)
+                          request then runs outside the batcher, over all its
+                          rows on up to --threads goroutines, and concurrent
+                          requests search in parallel. It takes rows x
+                          reference rows x d multiply-adds, and --timeout does
+                          not bound it (default norm)
   --knn K                 neighbors of --method knn: the score is the distance
                           to the K-th nearest (default 5)
   --knn-metric NAME       euclidean, or cosine for 1 - cos of the angle, as

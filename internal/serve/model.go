@@ -193,9 +193,8 @@ func (d *DimModel) Embed(rows []float32, n int) ([]float32, error) {
 }
 
 // Score returns the outlier score and p-value of each embedding: the
-// norm under the prior, or the kNN score after UseKNN. The kNN search of
-// each call runs on the calling goroutine, so concurrent requests search
-// in parallel.
+// norm under the prior, or the kNN score after UseKNN. The server calls
+// it outside the batcher, so concurrent requests search in parallel.
 func (d *DimModel) Score(emb []float32, n int) (scores, pValues []float64, err error) {
 	if d.knn == nil {
 		return OutlierScores(d.Prior(), emb, n, d.Dim())
@@ -216,7 +215,7 @@ func OutlierScores(prior string, emb []float32, n, d int) (scores, pValues []flo
 }
 
 // scoreError returns err, an error of scoring embeddings, as *rowError
-// when one row caused it, so that the server answers it with 422.
+// when one row caused it, so that the server responds with 422.
 func scoreError(err error) error {
 	var rowErr *dim.RowError
 	if errors.As(err, &rowErr) {
