@@ -164,13 +164,16 @@ func (c *modelCommand) knnSplits(m *dim.Model, path, flagName string, whole *ten
 		return splits[0], splits[1], nil
 	}
 
+	// input printed the note on a missing fingerprint for --data read
+	// with --split.
+	noted := whole != nil && c.splitGiven
 	if whole == nil {
 		if whole, _, _, err = tc.readInput(m, ""); err != nil {
 			return nil, nil, err
 		}
 		tc.note(scaleNote(path, *c.model, m, whole.Data))
 	}
-	if m.Data == "" {
+	if m.Data == "" && !noted {
 		tc.note(noFingerprintText(*c.model))
 	}
 	trainRows, testRows, err := splitRowNumbers(flagName, path, *c.model, m, whole, "--method knn would take other reference and calibration rows than training did")

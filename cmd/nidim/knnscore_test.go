@@ -274,4 +274,19 @@ func TestScoreKNNReadsTrainingDataOnce(t *testing.T) {
 		assert.Equal(t, c.notes, strings.Count(stderr, note), "%v: %s", c.args, stderr)
 		assert.Contains(t, stderr, "of 180 reference embeddings) and conformal p-values (from 60 calibration embeddings)", "%v", c.args)
 	}
+
+	// A checkpoint without a data fingerprint gets that note once too.
+	m, err := dim.LoadModel(model)
+	require.NoError(t, err)
+	m.Data = ""
+	require.NoError(t, m.Save(model))
+	for _, args := range [][]string{
+		{"--data", withIndex},
+		{"--data", withIndex, "--split", "test"},
+		{"--data", other, "--train-data", withIndex},
+	} {
+		code, _, stderr := runCmd(append([]string{"score", model, "--method", "knn", "--out", out}, args...)...)
+		require.Equal(t, exitOK, code, stderr)
+		assert.Equal(t, 1, strings.Count(stderr, "nidim score: note: "+noFingerprintText(model)), "%v: %s", args, stderr)
+	}
 }
