@@ -206,7 +206,13 @@ func usageText() string {
 // the commands do for their results.
 func writeHelp(name, text string, stdout, stderr io.Writer) int {
 	if !mnist.Embedded && strings.Contains(text, "built-in MNIST") {
-		text += "\n" + noMNISTHelp
+		note := noMNISTHelp
+		if name == "nidim serve" {
+			// serve reads the built-in MNIST only as the default of
+			// --train-data.
+			note = noMNISTServeHelp
+		}
+		text += "\n" + note
 	}
 	if _, err := io.WriteString(stdout, text); err != nil {
 		fmt.Fprintf(stderr, "%s: writing the help failed: %v.\n", name, err)
@@ -219,6 +225,13 @@ func writeHelp(name, text string, stdout, stderr io.Writer) int {
 // without --data, in a binary built with the tag nomnist.
 const noMNISTHelp = `This nidim was built without the embedded MNIST (build tag nomnist), so
 the built-in MNIST named above is missing and --data is required.
+`
+
+// noMNISTServeHelp ends the help of nidim serve in a binary built with
+// the tag nomnist.
+const noMNISTServeHelp = `This nidim was built without the embedded MNIST (build tag nomnist), so
+the built-in MNIST named above is missing and --method knn needs
+--train-data.
 `
 
 // exitStatusHelp is the part of "nidim help" on exit statuses.

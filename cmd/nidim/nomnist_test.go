@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nidim/nidim/dim"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -85,9 +86,32 @@ func TestNoMNISTHelpNote(t *testing.T) {
 		assert.Contains(t, stdout, "built-in MNIST", name)
 		assert.True(t, strings.HasSuffix(stdout, "\n\n"+noMNISTHelp), "help %s ends with:\n%s", name, stdout[max(0, len(stdout)-300):])
 	}
-	for _, name := range []string{"test", "serve", "plot", "export", "version"} {
+	// serve reads the built-in MNIST only for --method knn.
+	code, stdout, stderr := runCmd("help", "serve")
+	require.Equal(t, exitOK, code, stderr)
+	assert.True(t, strings.HasSuffix(stdout, "\n\n"+noMNISTServeHelp), "help serve ends with:\n%s", stdout[max(0, len(stdout)-300):])
+	assert.NotContains(t, stdout, "--data is required")
+	for _, name := range []string{"test", "plot", "export", "version"} {
 		code, stdout, stderr := runCmd("help", name)
 		require.Equal(t, exitOK, code, stderr)
 		assert.NotContains(t, stdout, "nomnist", name)
 	}
+}
+
+// serve --method knn reads the built-in MNIST without --train-data, so
+// for a model of MNIST's shape a build without it requires the flag.
+func TestNoMNISTServeKNNNeedsTrainData(t *testing.T) {
+	cfg := dim.DefaultConfig()
+	cfg.Dim, cfg.Hidden = 2, 8
+	m, err := dim.NewModel(cfg, []int{1, 28, 28})
+	require.NoError(t, err)
+	require.Zero(t, m.Config.TestFraction, "a model of MNIST-style data records no split")
+	m.Epoch = cfg.Epochs // a finished run, which serve starts without a note
+	model := filepath.Join(t.TempDir(), "m.safetensors")
+	require.NoError(t, m.Save(model))
+
+	code, stdout, stderr := runCmd("serve", model, "--addr", "127.0.0.1:0", "--method", "knn")
+	assert.Equal(t, exitUsage, code)
+	assert.Empty(t, stdout)
+	assert.Equal(t, "nidim serve: missing --train-data: --method knn reads the built-in MNIST by default, but this nidim was built without it (build tag nomnist); pass the data "+model+" was trained on as --train-data.\n", stderr)
 }
