@@ -134,7 +134,7 @@ func (ix *neighborIndex) builtFrom(train *tensor.Tensor, metric Metric) bool {
 // goroutine calls newVisitor once, and then its visitor for each of its
 // rows with the row's neighbor indexes, nearest first. The slice is
 // reused after the call returns. The result does not depend on the
-// thread count or the block size: one goroutine searches each row, in
+// thread count or the block size. One goroutine searches each row, in
 // the same order for any count, and Gemm computes each score of a row
 // from that row alone, whatever the other rows of its block.
 func (ix *neighborIndex) search(test *tensor.Tensor, k int, newVisitor func() func(row int, neighbors []int)) {

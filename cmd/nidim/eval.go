@@ -230,13 +230,13 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	if knnScoreRuns(test) {
 		// evaluate keeps the embeddings of both splits, and the kNN
 		// score searches its reference for the test split and each set.
-		held := dataBytes(train, test) + 4*float64(m.Config.Dim)*float64(train.X.Shape[0]+test.X.Shape[0])
+		heldBytes := dataBytes(train, test) + 4*float64(m.Config.Dim)*float64(train.X.Shape[0]+test.X.Shape[0])
 		queryRows := test.X.Shape[0]
 		for _, set := range oodSets {
-			held += 4 * float64(len(set.X.Data))
+			heldBytes += 4 * float64(len(set.X.Data))
 			queryRows = max(queryRows, set.X.Shape[0])
 		}
-		note, err := checkKNNMemory(m, knnRun{dataBytes: held, refRows: train.X.Shape[0], calRows: test.X.Shape[0] / 2, queryRows: queryRows,
+		note, err := checkKNNMemory(m, knnRun{dataBytes: heldBytes, refRows: train.X.Shape[0], calRows: test.X.Shape[0] / 2, queryRows: queryRows,
 			k: *knnK, metric: dim.Metric(*knnMetric), command: "nidim eval", advice: "run nidim eval where more memory is free", embeddingsCounted: true})
 		if err != nil {
 			return c.fail(exitUsage, "%v", err)

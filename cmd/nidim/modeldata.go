@@ -623,8 +623,8 @@ func matrixSplitRows(data, path string, m *dim.Model, x *tensor.Tensor, split st
 // the model's seed and the last TestFraction of them held out, as nidim
 // train did. The error names the data when its training split does not
 // match the model's data fingerprint, because it is other data or has
-// its rows in another order; effect is the clause that says what the
-// command would do wrong with it.
+// its rows in another order. effect is the clause of that error on what
+// the command would do wrong with the data.
 func splitRowNumbers(flagName, data, path string, m *dim.Model, x *tensor.Tensor, effect string) (train, test []int, err error) {
 	rows, cols := x.Shape[0], x.Shape[1]
 	f := m.Config.TestFraction
