@@ -2,6 +2,7 @@ package dim
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"slices"
 	"testing"
@@ -245,6 +246,29 @@ func BenchmarkKNNScore(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(nRef)*float64(nTest)*float64(b.N)/b.Elapsed().Seconds(), "pairs/s")
+}
+
+// BenchmarkKNNScoreQuery times the queries of nidim serve --method knn:
+// requests of 1 and 256 rows against the 60,000 MNIST training
+// embeddings at d = 4, with the index that NewKNNScorer prepares.
+func BenchmarkKNNScoreQuery(b *testing.B) {
+	const nRef, d = 60000, 4
+	s, err := NewKNNScorer(randomRows(nRef, d, 1), randomRows(MinKNNCalibration, d, 3), 5, MetricEuclidean)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, rows := range []int{1, 256} {
+		b.Run(fmt.Sprintf("rows=%d", rows), func(b *testing.B) {
+			query := randomRows(rows, d, 2)
+			for b.Loop() {
+				if _, _, err := s.Score(query); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/query")
+			b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+		})
+	}
 }
 
 // CalibrationTest rejects scores drawn like the calibration scores at
