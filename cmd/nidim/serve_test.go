@@ -491,7 +491,7 @@ func TestServeKNNUsageErrors(t *testing.T) {
 	}
 	otherPath := filepath.Join(t.TempDir(), "other.npy")
 	writeNPYFile(t, otherPath, other)
-	_, idxModel := trainIDXModel(t)
+	idxDir, idxModel := trainIDXModel(t)
 	for _, c := range []struct {
 		args []string
 		want string
@@ -511,6 +511,10 @@ func TestServeKNNUsageErrors(t *testing.T) {
 			" takes samples of shape [1 2 3]; pass the data " + idxModel + " was trained on as --train-data.\n"},
 		{[]string{idxModel, "--method", "knn", "--train-data", data}, "nidim serve: --method knn needs the training and test splits of the data " + idxModel +
 			" was trained on, but it records no split of --train-data " + data},
+		// The IDX directory is read split by split, and its 16 test
+		// images are too few to calibrate.
+		{[]string{idxModel, "--method", "knn", "--train-data", idxDir}, "nidim serve: --method knn on --train-data " + idxDir +
+			": the kNN outlier score needs at least 19 calibration embeddings, so that its p-values can reach 0.05, but there are 16; use more test data.\n"},
 	} {
 		code, stdout, stderr := runCmd(append([]string{"serve", "--addr", "127.0.0.1:0"}, c.args...)...)
 		assert.Equal(t, exitUsage, code, "%v: %s", c.args, stderr)
