@@ -524,3 +524,37 @@ func TestServeKNNUsageErrors(t *testing.T) {
 		assert.NotContains(t, stderr, "serving", "%v", c.args)
 	}
 }
+
+// A directory of images is read once as the training data of serve
+// --method knn, and the scores of its test images match those of score.
+func TestServeKNNImageFolder(t *testing.T) {
+	dir, pixels := writeImageFolder(t)
+	model := filepath.Join(t.TempDir(), "m.safetensors")
+	code, _, stderr := runCmd("train", "--data", dir, "--epochs", "1", "--batch", "16", "--dim", "2", "--hidden", "8",
+		"--test-fraction", "0.5", "--no-eval", "--out", model)
+	require.Equal(t, exitOK, code, stderr)
+
+	out := t.TempDir()
+	scores, paths := filepath.Join(out, "s.npy"), filepath.Join(out, "p.txt")
+	code, _, stderr = runCmd("score", model, "--data", dir, "--split", "test", "--method", "knn", "--out", scores, "--paths", paths)
+	require.Equal(t, exitOK, code, stderr)
+	table, rows, cols := readMatrix(t, scores)
+	require.Equal(t, []int{20, 3}, []int{rows, cols}, "score, p-value and class label")
+	want := make([]float64, 0, 2*rows)
+	for i := range rows {
+		want = append(want, table[i*cols], table[i*cols+1])
+	}
+	text, err := os.ReadFile(paths)
+	require.NoError(t, err)
+	files := strings.Fields(string(text))
+	require.Len(t, files, rows)
+	x := tensor.New(rows, 64)
+	for i, f := range files {
+		require.Contains(t, pixels, f)
+		copy(x.Data[i*64:(i+1)*64], pixels[f])
+	}
+
+	url, log := startServe(t, model, "--method", "knn", "--train-data", dir, "--log-format", "json")
+	assert.Equal(t, want, postNPYScores(t, url, x))
+	assert.Contains(t, log.String(), `"reference_rows":20,"calibration_rows":20`)
+}
