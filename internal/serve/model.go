@@ -125,12 +125,23 @@ func (d *DimModel) ImageFit() imagedir.Fit {
 func (d *DimModel) Dim() int      { return d.model.Config.Dim }
 func (d *DimModel) Prior() string { return d.model.Config.Prior }
 
+// noiseLevel returns the channel noise of the model: sigma, or eps for
+// the uniform prior, and 0 for a model trained without channel noise,
+// whose stored sigma or eps only set the initial temperature. nidim
+// train and eval report it alike.
+func (d *DimModel) noiseLevel() float64 {
+	if d.model.Config.NoiseViews == 0 {
+		return 0
+	}
+	return d.model.Config.NoiseLevel()
+}
+
 func (d *DimModel) Info() map[string]any {
 	c := &d.model.Config
 	info := map[string]any{
 		"prior":             c.Prior,
 		"dim":               c.Dim,
-		"noise_level":       c.NoiseLevel(),
+		"noise_level":       d.noiseLevel(),
 		"input_shape":       c.Input,
 		"input_size":        d.InputSize(),
 		"encoder":           c.Encoder,
