@@ -192,7 +192,7 @@ func decodeJSONReflect(body []byte, size int) ([]float32, int, *apiError) {
 		}
 		for k, v := range row {
 			if v == nil {
-				return nil, 0, badRequest("non_finite", "input row %d, column %d is null; send finite float32 values", i, k)
+				return nil, 0, badRequest("non_finite", "input row %d, column %d is null (counting from 0); send finite float32 values", i, k)
 			}
 			f := float32(*v)
 			if math.IsInf(float64(f), 0) {
@@ -315,7 +315,7 @@ func decodeNPY(body []byte, size int) ([]float32, int, *apiError) {
 }
 
 func inputSizeError(row, got, want int) *apiError {
-	return badRequest("input_size", "input row %d has %s, but the model expects %d", row, plural(got, "value", "values"), want)
+	return badRequest("input_size", "input row %d has %s, but the model expects %d (rows count from 0)", row, plural(got, "value", "values"), want)
 }
 
 // plural returns n with the singular or plural noun: "1 value", "2 values".
@@ -331,7 +331,7 @@ func nonFiniteError(row, col int, v float64) *apiError {
 	if !math.IsNaN(v) && !math.IsInf(v, 0) {
 		what = fmt.Sprintf("is %v, outside the float32 range", v)
 	}
-	return badRequest("non_finite", "input row %d, column %d %s; send finite float32 values", row, col, what)
+	return badRequest("non_finite", "input row %d, column %d %s (counting from 0); send finite float32 values", row, col, what)
 }
 
 // encodeEmbeddings writes {"embeddings": [[...], ...]} or an n x d float32
