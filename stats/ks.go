@@ -66,12 +66,13 @@ func ksStatistics(s []float64, cdf func(float64) float64) (dPlus, dMinus float64
 // Null hypothesis: the x_i are independent draws from d.
 //
 // P-value: one-sided, the exact Smirnov (1944) / Birnbaum-Tingey (1951) sum
-// for every n (relative error about 1e-16 n log n). Two-sided, exact for
-// n <= 140 by the Marsaglia-Tsang-Wang (2003) matrix method (1e-14
-// absolute); for larger n exact (matrix method, or twice the one-sided p
-// when that is below 2e-3, 1e-9 relative) as long as the matrix method costs
-// at most about 2 ms, and otherwise the Kolmogorov limit with Vrbik's (2018)
-// finite-n correction, absolute error below 0.025/n, with Exact set to false.
+// for every n (relative error about 1e-16 n log n). Two-sided, twice the
+// one-sided p when that is below 2e-3 (1e-9 relative, so tiny p-values keep
+// their digits), else exact for n <= 140 by the Marsaglia-Tsang-Wang (2003)
+// matrix method (1e-14 absolute); for larger n the matrix method as long
+// as it costs at most about 2 ms, and otherwise the Kolmogorov limit with
+// Vrbik's (2018) finite-n correction, absolute error below 0.025/n, with
+// Exact set to false.
 // See ksTwoSidedSurvival for the exact switch points.
 //
 // Valid n: 2 or more.
