@@ -73,7 +73,10 @@ func Sphericity(m Matrix) (Result, error) {
 // independent -log Beta variables, and P(W >= w) comes from the
 // saddlepoint approximation of Lugannani and Rice on the sum's cumulant
 // generating function (sphericitySurvival). Result.Statistic is
-// Sphericity's χ² statistic.
+// Sphericity's χ² statistic. That approximation overstates small
+// p-values a little: at d = 2, where the exact law is a Beta
+// distribution, it is 2 % too large at p = 0.025, 9 % at 8e-6 and
+// 16 % at 3e-67 (n from 20 to 200, against mpmath's betainc).
 func SphericityExact(m Matrix) (Result, error) {
 	res, err := Sphericity(m)
 	if err != nil || math.IsInf(res.Statistic, 1) {
