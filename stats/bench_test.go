@@ -110,3 +110,29 @@ func BenchmarkDAgostinoK210000(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(x))*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
 }
+
+// BenchmarkPValueTails times the upper-tail p-values: the Anderson-Darling
+// limiting tail, Csörgő and Faraway's cdf and the search for the start of
+// the Cramér-von Mises tail (uncached, a new n each time).
+func BenchmarkPValueTails(b *testing.B) {
+	b.Run("anderson-darling-limit", func(b *testing.B) {
+		for b.Loop() {
+			adLimitSurvival(7.5)
+		}
+		b.ReportMetric(b.Elapsed().Seconds()*1e6/float64(b.N), "µs/p-value")
+	})
+	b.Run("cramer-von-mises-cdf", func(b *testing.B) {
+		for b.Loop() {
+			cvmCDF(2.5, 1000)
+		}
+		b.ReportMetric(b.Elapsed().Seconds()*1e6/float64(b.N), "µs/cdf")
+	})
+	b.Run("cramer-von-mises-tail-start", func(b *testing.B) {
+		n := 1000
+		for b.Loop() {
+			n++
+			cvmTailStart(n)
+		}
+		b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/search")
+	})
+}
