@@ -193,7 +193,8 @@ type KNNOptions struct {
 	// so that they are not computed again.
 	TrainEmbeddings *tensor.Tensor
 	// TestEmbeddings, when not nil, are the embeddings of the
-	// in-distribution inputs x of EvaluateOutliersWith, likewise.
+	// in-distribution inputs x of EvaluateOutliersWith, likewise; the
+	// norm score of x takes them too.
 	TestEmbeddings *tensor.Tensor
 	K              int
 	Metric         Metric
@@ -260,7 +261,13 @@ func EvaluateOutliersWith(m *Model, x *tensor.Tensor, shape []int, seed uint64, 
 		return nil, err
 	}
 	sets = append(sets, extra...)
-	inScores, inP, err := m.Score(x, 1000)
+	var inScores, inP []float64
+	if knn != nil && knn.TestEmbeddings != nil {
+		z := knn.TestEmbeddings
+		inScores, inP, err = OutlierScores(m.Config.Prior, z.Data, z.Shape[0], z.Shape[1])
+	} else {
+		inScores, inP, err = m.Score(x, 1000)
+	}
 	if err != nil {
 		return nil, err
 	}
