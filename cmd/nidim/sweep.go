@@ -704,9 +704,9 @@ func sweepSettings(base dim.Config, train, test *dim.Dataset, opts dim.SweepOpti
 // readSweepCSV returns the records of an earlier sweep.csv without its
 // header, or none when the file does not exist, with the capacity of
 // runs without channel noise in the form that this nidim writes. Older
-// tables name the column "settings" "recipe". Their rows are read all the same, so that
-// checkSweepFormat rejects them with the reason. A table cut short in its
-// last line gets the error of cutShortError.
+// tables name the column "settings" "recipe". Their rows are read all
+// the same, so that checkSweepFormat rejects them with the reason. A
+// table cut short in its last line gets the error of cutShortError.
 func readSweepCSV(path string) ([][]string, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
