@@ -134,9 +134,18 @@ func labelColumnNote(source string, header []string, values []float64, rows, col
 // bytes are text, as tensor.ReadCSV reads them, or nil when text is nil
 // or its first line that ReadCSV does not skip is a data row.
 func textHeader(text []byte) []string {
-	if text == nil {
+	header, _, err := firstLineHeader(text)
+	if err != nil {
 		return nil
 	}
+	return header
+}
+
+// firstLineHeader reads the first line of text that tensor.ReadCSV does
+// not skip (blank lines and # comments) as ReadCSV reads it, and returns
+// its header fields, or nil when it is a data row. found is false when
+// text has no such line.
+func firstLineHeader(text []byte) (header []string, found bool, err error) {
 	text = bytes.TrimPrefix(text, []byte("\uFEFF"))
 	for line := range bytes.Lines(text) {
 		content := bytes.TrimSpace(line)
@@ -144,12 +153,9 @@ func textHeader(text []byte) []string {
 			continue
 		}
 		_, _, _, header, err := tensor.ReadCSV(bytes.NewReader(line), 0)
-		if err != nil {
-			return nil
-		}
-		return header
+		return header, true, err
 	}
-	return nil
+	return nil, false, nil
 }
 
 // maxStandardizedShift is the mean, and the standard deviation, of a

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"compress/gzip"
 	"errors"
 	"flag"
@@ -962,16 +961,8 @@ func hasHeaderLine(text []byte) bool {
 	if text == nil {
 		return true
 	}
-	text = bytes.TrimPrefix(text, []byte("\uFEFF"))
-	for line := range bytes.Lines(text) {
-		content := bytes.TrimSpace(line)
-		if len(content) == 0 || content[0] == '#' {
-			continue
-		}
-		_, _, _, header, err := tensor.ReadCSV(bytes.NewReader(line), 0)
-		return err != nil || header != nil
-	}
-	return true
+	header, found, err := firstLineHeader(text)
+	return !found || err != nil || header != nil
 }
 
 // textFileStart returns a function that reads the first headSize bytes of
