@@ -2197,6 +2197,12 @@ func TestFlatImageNoted(t *testing.T) {
 		stderr = train(c.path, "--standardize")
 		assert.NotContains(t, stderr, "layout of flattened")
 		assert.Contains(t, stderr, "(counting from 1) are constant over the 36 training rows, so standardization centres them")
+		// --standardize=false keeps the image note, whose advice then
+		// says that the columns keep their values.
+		stderr = train(c.path, "--standardize=false")
+		note := strings.TrimSuffix(c.note, vectorsAdvice) + unstandardizedVectorsAdvice
+		assert.Contains(t, stderr, "nidim train: note: --data "+c.path+" "+note+"\n")
+		assert.NotContains(t, stderr, "nidim standardizes each column")
 	}
 
 	// Rows that are not square images, values beyond pixels, and

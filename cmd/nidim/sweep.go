@@ -322,6 +322,7 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	}
 
 	df.threads = *threads
+	df.unstandardized = explicit["standardize"] && !*standardize
 	df.stderr, df.command = stderr, "nidim sweep"
 	train, test, dataNote, err := loadData(df, base.Seed)
 	if dataNote.images && base.Standardize {

@@ -417,6 +417,10 @@ type dataFlags struct {
 	// reading a directory of images; stderr is nil for none.
 	stderr  io.Writer
 	command string
+	// unstandardized is set when --standardize=false is given for a new
+	// model, so that the notes on images read as vectors say that the
+	// vectors keep their values.
+	unstandardized bool
 }
 
 func (d *dataFlags) register(fs *flag.FlagSet) {
@@ -749,6 +753,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	}
 
 	df.forCheckpoint = *resume != ""
+	df.unstandardized = *resume == "" && explicit["standardize"] && !*standardize
 	df.threads = cfg.Threads
 	df.stderr, df.command = stderr, "nidim train"
 	train, test, dataNote, err := loadData(df, cfg.Seed)
@@ -1946,8 +1951,9 @@ func checkSamples(flagName, path string, values []float64, cols int) error {
 // single channel last, (N, H, W, 1), has the values of (N, 1, H, W) in the
 // same order, so it needs no transpose. Samples smaller than the cnn
 // encoder's minimum image, such as (N, 100, 3) for sequences of three
-// features, get no note, because the advice would fail.
-func imageArrayNote(source string, shape []int) string {
+// features, get no note, because the advice would fail. The note ends
+// with advice, what happens to data that are vectors after all.
+func imageArrayNote(source string, shape []int, advice string) string {
 	if len(shape) != 3 && len(shape) != 4 {
 		return ""
 	}
@@ -1984,15 +1990,20 @@ func imageArrayNote(source string, shape []int) string {
 	}
 	if transpose {
 		return fmt.Sprintf("%s. If each sample is an image with its channels last, nidim needs them first: save the array transposed, as numpy's x.transpose(0, 3, 1, 2), and pass --image-shape %s for the image views and --encoder cnn; %s",
-			read, image, vectorsAdvice)
+			read, image, advice)
 	}
-	return fmt.Sprintf("%s. If each sample is an image, pass --image-shape %s for the image views and --encoder cnn; %s", read, image, vectorsAdvice)
+	return fmt.Sprintf("%s. If each sample is an image, pass --image-shape %s for the image views and --encoder cnn; %s", read, image, advice)
 }
 
 // vectorsAdvice ends the notes on images read as vectors. They replace
 // the notes on constant and narrow columns, which pixels often trip, so
 // they keep those notes' advice for data that are vectors after all.
-const vectorsAdvice = "otherwise nidim standardizes each column as a feature, unless --standardize=false is given"
+// unstandardizedVectorsAdvice replaces it when --standardize=false is
+// given, because the columns then keep their values.
+const (
+	vectorsAdvice               = "otherwise nidim standardizes each column as a feature, unless --standardize=false is given"
+	unstandardizedVectorsAdvice = "otherwise nidim feeds each column to the encoder as it is, because --standardize=false is given; drop it if the features have different scales"
+)
 
 // minFlatImageSide is the smallest height and width that flatImageNote
 // takes a row for. Fewer columns in [0, 1], such as 16, are more often
@@ -2007,8 +2018,9 @@ const minFlatImageSide = 8
 // neighbourCorrelation). Features scaled to [0, 1] that happen to number
 // a square, such as 100, correlate little in that order, so they keep
 // the notes on their columns. nidim reads such rows as feature vectors
-// unless --image-shape makes them images.
-func flatImageNote(source string, values []float64, rows, cols int) string {
+// unless --image-shape makes them images. The note ends with advice, as
+// that of imageArrayNote does.
+func flatImageNote(source string, values []float64, rows, cols int, advice string) string {
 	channels, side := 0, 0
 	for _, c := range []int{1, 3} {
 		h := int(math.Sqrt(float64(cols / c)))
@@ -2039,7 +2051,7 @@ func flatImageNote(source string, values []float64, rows, cols int) string {
 		image = fmt.Sprintf("3-channel %d x %d images", side, side)
 	}
 	return fmt.Sprintf("%s holds %s of %d %s, the layout of flattened %s, which nidim reads as feature vectors with the vector views. If each row is an image, pass --image-shape %d,%d,%d for the image views and --encoder cnn; %s",
-		source, plural(rows, "row", "rows"), cols, kind, image, channels, side, side, vectorsAdvice)
+		source, plural(rows, "row", "rows"), cols, kind, image, channels, side, side, advice)
 }
 
 // minNeighbourCorrelation is the mean correlation of neighbouring pixels
@@ -2114,9 +2126,13 @@ func loadMatrixData(df dataFlags, seed uint64) (train, test *dim.Dataset, note l
 	if note.text == "" && df.imageShape == "" && !df.forCheckpoint {
 		// Text files are matrices, so the array note and the two above
 		// never meet.
-		note.text = imageArrayNote(source, fileShape)
+		advice := vectorsAdvice
+		if df.unstandardized {
+			advice = unstandardizedVectorsAdvice
+		}
+		note.text = imageArrayNote(source, fileShape, advice)
 		if note.text == "" && len(fileShape) == 2 {
-			note.text = flatImageNote(source, values, rows, cols)
+			note.text = flatImageNote(source, values, rows, cols, advice)
 		}
 		note.images = note.text != ""
 	}
