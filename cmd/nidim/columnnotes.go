@@ -167,10 +167,10 @@ const maxStandardizedShift = 10
 
 // standardizedShiftNote returns a note when a column of x, the raw inputs
 // read from the --data data, lies far from the training rows of the
-// model m, read from path, and "" otherwise. Only a model trained with
-// --standardize stores the mean and standard deviation of each feature,
-// so only its inputs are checked, in the model's standardized units: a
-// column whose mean or standard deviation there exceeds
+// model m, read from path, and "" otherwise. Only a model trained on
+// standardized features stores the mean and standard deviation of each
+// feature, so only its inputs are checked, in the model's standardized
+// units: a column whose mean or standard deviation there exceeds
 // maxStandardizedShift is named. Fewer than 10 rows are too few to tell.
 // A column that was constant in training gets no check of its spread,
 // because its scale is not a standard deviation.

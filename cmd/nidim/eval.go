@@ -293,7 +293,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		KNNAccuracy   *float64               `json:"knn_accuracy"`
 		Report        *stats.Report          `json:"report"`
 		Outliers      *dim.OutlierEvaluation `json:"outliers"`
-		Standardized  bool                   `json:"standardized"`      // trained with --standardize
+		Standardized  bool                   `json:"standardized"`      // trained on standardized features
 		Classes       []string               `json:"classes,omitempty"` // class directories in label order
 		Config        json.RawMessage        `json:"config"`            // every setting, as in train --json
 	}{cfg.Prior, cfg.Dim, noiseLevelOrZero(cfg.Sigma, cfg.NoiseViews), uniformEps(cfg.Prior, noiseLevelOrZero(cfg.Eps, cfg.NoiseViews)), m.Epoch, ev.MI, channelValue(capacity, cfg.NoiseViews), channelValue(twoView, cfg.NoiseViews), nil, lnB, ev.MIBatch, ev.Probe, ev.KNN, ev.Report, outliers, cfg.Standardize, m.Classes, nil}

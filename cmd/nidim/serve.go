@@ -76,8 +76,9 @@ body; a Content-Encoding such as gzip returns 415):
                     normalization statistics were recomputed on clean
                     inputs; it does not mean that the p-values are
                     calibrated, which nidim eval tests), standardized (whether
-                    the model standardizes the raw inputs it receives,
-                    as after nidim train --standardize), checkpoint and
+                    the model standardizes the raw inputs it receives, as
+                    nidim train sets up for feature vectors unless
+                    --standardize=false is given), checkpoint and
                     checkpoint_sha256, max_batch, max_queue, max_body
                     and max_image_pixels (the flags), input_range:
                     the 1st and 99th percentiles of the training inputs

@@ -494,3 +494,30 @@ func TestStandardizeDefault(t *testing.T) {
 		assert.Equal(t, c.want, standardizeDefault(c.explicit, c.flag, c.shape), "%v %v %v", c.explicit, c.flag, c.shape)
 	}
 }
+
+// The help of serve described its standardized field as the state after
+// "nidim train --standardize", as if the flag were needed, though train
+// standardizes feature vectors by default. Every mention of the flag in
+// a command's help is now --standardize=false, except the definition of
+// the flag in train and sweep.
+func TestHelpMentionsStandardizeAsDefault(t *testing.T) {
+	for _, command := range []string{"train", "sweep", "embed", "score", "eval", "export", "serve", "plot", "test"} {
+		code, stdout, stderr := runCmd("help", command)
+		require.Equal(t, exitOK, code, stderr)
+		for i, line := range strings.Split(stdout, "\n") {
+			rest := line
+			for {
+				at := strings.Index(rest, "--standardize")
+				if at < 0 {
+					break
+				}
+				rest = rest[at+len("--standardize"):]
+				if strings.HasPrefix(rest, "=false") {
+					continue
+				}
+				definition := (command == "train" || command == "sweep") && strings.HasPrefix(strings.TrimSpace(line), "--standardize ")
+				assert.True(t, definition, "nidim help %s, line %d: %q", command, i+1, line)
+			}
+		}
+	}
+}

@@ -1240,7 +1240,7 @@ func keptText(out string, lastSaved int) string {
 
 // divergenceRemedy returns the advice to train again with a lower learning
 // rate and, for feature vectors that are not standardized, with
-// --standardize, because features of large magnitude make the encoder
+// standardization, because features of large magnitude make the encoder
 // outputs large whatever the learning rate.
 func divergenceRemedy(cfg dim.Config, shape []int) string {
 	if len(shape) == 1 && !cfg.Standardize {
@@ -1446,7 +1446,8 @@ type trainResult struct {
 	History       []dim.EpochStats `json:"history"`
 
 	// Standardized reports whether the encoder's inputs are standardized
-	// features (--standardize, or a resumed checkpoint trained with it).
+	// features: feature vectors without --standardize=false, or a resumed
+	// checkpoint trained so.
 	Standardized bool `json:"standardized"`
 	// Classes are the class directory names of a directory of images in
 	// label order, left out for other data.
@@ -1654,7 +1655,7 @@ type layoutNote struct {
 	text string
 	// images is set when text suggests --image-shape. Pixels read as
 	// feature vectors often trip the notes on constant and narrow
-	// columns, whose advice of --standardize would contradict it.
+	// columns, whose advice on standardization would contradict it.
 	images bool
 	// columns are the notes on single columns of the file: values that
 	// float32 rounds coarsely (see float32StepNote) and a column of
