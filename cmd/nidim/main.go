@@ -418,6 +418,10 @@ func parseFlagsAndFiles(fs *flag.FlagSet, args []string, maxFiles int, usage str
 		if fs.NArg() == 0 {
 			break
 		}
+		if flagName := boolFlagBefore(fs, args, len(args)-fs.NArg()-1, fs.Arg(0)); flagName != "" {
+			fmt.Fprintf(stderr, "nidim %s: %s takes no separate value, so %q after it is an argument; write %s=%s.\n", fs.Name(), flagName, fs.Arg(0), flagName, fs.Arg(0))
+			return nil, exitUsage
+		}
 		files = append(files, fs.Arg(0))
 		args = fs.Args()[1:]
 	}
@@ -430,6 +434,34 @@ func parseFlagsAndFiles(fs *flag.FlagSet, args []string, maxFiles int, usage str
 		return nil, exitUsage
 	}
 	return files, -1
+}
+
+// boolFlagBefore returns the flag as written, such as "--standardize",
+// when args[at] is a boolean flag of fs without "=" and value, the
+// argument after it, is a boolean such as "false", and "" otherwise. The
+// flag package sets a boolean flag written so to true and leaves the
+// value as a positional argument, so "--standardize false" would turn
+// standardization on.
+func boolFlagBefore(fs *flag.FlagSet, args []string, at int, value string) string {
+	if at < 0 || at >= len(args) {
+		return ""
+	}
+	written := args[at]
+	name := strings.TrimPrefix(strings.TrimPrefix(written, "-"), "-")
+	if name == written || name == "" || strings.Contains(name, "=") {
+		return ""
+	}
+	f := fs.Lookup(name)
+	if f == nil {
+		return ""
+	}
+	if b, ok := f.Value.(interface{ IsBoolFlag() bool }); !ok || !b.IsBoolFlag() {
+		return ""
+	}
+	if _, err := strconv.ParseBool(value); err != nil {
+		return ""
+	}
+	return written
 }
 
 // existingCheckpoint returns the run state of the checkpoint at an output

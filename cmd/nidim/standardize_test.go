@@ -521,3 +521,28 @@ func TestHelpMentionsStandardizeAsDefault(t *testing.T) {
 		}
 	}
 }
+
+// "--standardize false", the natural way to write the switch that turns
+// the default off, set the flag to true and left "false" as an
+// argument, which train and sweep rejected as unexpected with no word on
+// the flag. The error now gives the form that works.
+func TestStandardizeFalseWithSpaceRejected(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	for _, command := range []string{"train", "sweep"} {
+		code, stdout, stderr := runCmd(command, "--data", data, "--labels", labels, "--standardize", "false", "--out", filepath.Join(dir, command))
+		assert.Equal(t, exitUsage, code, command)
+		assert.Empty(t, stdout, command)
+		assert.Equal(t, "nidim "+command+": --standardize takes no separate value, so \"false\" after it is an argument; write --standardize=false.\n", stderr)
+	}
+	// Another boolean flag gets the same advice, and an argument that
+	// is no boolean value stays an unexpected argument.
+	code, _, stderr := runCmd("train", "--data", data, "-fixed-tau", "0", "--out", filepath.Join(dir, "m"))
+	assert.Equal(t, exitUsage, code)
+	assert.Equal(t, "nidim train: -fixed-tau takes no separate value, so \"0\" after it is an argument; write -fixed-tau=0.\n", stderr)
+	code, _, stderr = runCmd("train", "--data", data, "--standardize", "extra", "--out", filepath.Join(dir, "m"))
+	assert.Equal(t, exitUsage, code)
+	assert.Equal(t, "nidim train: unexpected argument \"extra\"; pass only flags.\n", stderr)
+	_, err := os.Stat(filepath.Join(dir, "m"))
+	assert.True(t, os.IsNotExist(err), "no checkpoint is written")
+}
