@@ -771,13 +771,18 @@ func recipeHint(table, now, recipe string, explicit map[string]bool) string {
 // standardizeHint returns the advice for a table of feature vectors that
 // was written without standardization, as every such table was before
 // standardization became the default, when this sweep standardizes them
-// without --standardize on the command line.
+// without --standardize on the command line. For a table of standardized
+// runs that this sweep does not standardize because --standardize=false
+// is given, it advises to drop that flag.
 func standardizeHint(table, now string, explicit map[string]bool) string {
 	has := func(settings string) bool { return slices.Contains(strings.Fields(settings), "standardize") }
-	if explicit["standardize"] || has(table) || !has(now) {
-		return ""
+	switch {
+	case !explicit["standardize"] && !has(table) && has(now):
+		return ". Feature vectors are standardized unless --standardize=false is given, and the runs of this table were not; to continue it, pass --standardize=false"
+	case explicit["standardize"] && has(table) && !has(now):
+		return ". The runs of this table were standardized; to continue it, drop --standardize=false"
 	}
-	return ". Feature vectors are standardized unless --standardize=false is given, and the runs of this table were not; to continue it, pass --standardize=false"
+	return ""
 }
 
 // checkSweepMarkdown rejects an existing, non-empty file at path that does

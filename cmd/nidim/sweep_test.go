@@ -765,6 +765,14 @@ func TestSweepKNNMetric(t *testing.T) {
 	code, _, stderr = runCmd(append(args, "--knn-metric", "euclidean", "--out", euclidean)...)
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stderr, "1 run, 1 already in ", "the table of the default metric resumes")
+	// A table of standardized runs met with --standardize=false gets
+	// the opposite advice.
+	standardized := filepath.Join(dir, "standardized")
+	code, _, stderr = runCmd(append(slices.Clone(args[:len(args)-1]), "--out", standardized)...)
+	require.Equal(t, exitOK, code, stderr)
+	code, _, stderr = runCmd(append(args, "--out", standardized)...)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "(in the table -> now: standardize -> -); use another --out or the same flags and data. The runs of this table were standardized; to continue it, drop --standardize=false.\n")
 
 	code, _, stderr = runCmd(append(args, "--knn-metric", "cosine", "--out", euclidean)...)
 	assert.Equal(t, exitUsage, code)
