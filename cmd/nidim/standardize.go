@@ -81,8 +81,11 @@ func checkFeatureSpread(df dataFlags, train *dim.Dataset, standardize bool, layo
 			notes = append(notes, note)
 		}
 		if standardize {
-			if note := squeezedFeaturesNote(train.X, s, constant); note != "" {
-				notes = append(notes, note)
+			rounded := slices.DeleteFunc(slices.Clone(constant), func(k int) bool { return !slices.Contains(layout.rounded, k) })
+			for _, note := range []string{roundedConstantNote(rounded), squeezedFeaturesNote(train.X, s, constant)} {
+				if note != "" {
+					notes = append(notes, note)
+				}
 			}
 		}
 		if !standardize {
@@ -203,6 +206,23 @@ func featureNoiseNote(s *dim.Standardization, constant []int, rows int, noise fe
 	}
 	return fmt.Sprintf("%s, a standard deviation in the units of the data, is more than %d times the standard deviation of %s over the %d training rows (the smallest is %.4g, of column %d, counting from 1), so the views bury those columns in noise; %s",
 		noise.flag(), featureNoiseRatio, columns, rows, s.Scale[smallest], smallest+1, fix)
+}
+
+// roundedConstantNote returns a note on the columns of rounded, counted
+// from 0, which vary in the file but by so few float32 steps that
+// dim.FitStandardization takes them for constant, and "" when there are
+// none. Such a column is centred and divided by a scale far above its
+// spread, so the encoder receives values within about 1e-6 of 0: a
+// column of Unix times near 1.7e9 with a standard deviation below 1700
+// seconds is one. float32StepNote says how to keep its detail.
+func roundedConstantNote(rounded []int) string {
+	switch len(rounded) {
+	case 0:
+		return ""
+	case 1:
+		return fmt.Sprintf("column %d (counting from 1) varies by so few float32 steps that standardization takes it for constant: it centres the column without scaling it to standard deviation 1, so the encoder receives none of its variation. Subtract an offset from the column as the note on its float32 steps says", rounded[0]+1)
+	}
+	return fmt.Sprintf("columns %s (counting from 1) vary by so few float32 steps that standardization takes them for constant: it centres them without scaling them to standard deviation 1, so the encoder receives none of their variation. Subtract an offset from the columns as the note on their float32 steps says", columnList(rounded))
 }
 
 // constantFeaturesNote returns the note naming the first columns of

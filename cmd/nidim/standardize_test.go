@@ -599,3 +599,48 @@ func TestSqueezedFeatureNoted(t *testing.T) {
 	require.NoError(t, tensor.WriteMatrixFile(data, clean, rows, cols))
 	assert.NotContains(t, train(), "owes most of its standard deviation")
 }
+
+// A column of Unix times near 1.7e9 that spans about an hour varies by
+// few float32 steps of 128 seconds, so standardization took it for
+// constant and fed the encoder values within about 1e-6 of 0. The only
+// note said that the column lost "most of its detail"; another now says
+// that the encoder receives none of its variation.
+func TestRoundedColumnTakenForConstantNoted(t *testing.T) {
+	dir := t.TempDir()
+	write := func(span float64) string {
+		t.Helper()
+		rng := rand.New(rand.NewPCG(11, 12))
+		var b strings.Builder
+		for i := range 200 {
+			fmt.Fprintf(&b, "%.17g,%.17g,%.17g\n", rng.NormFloat64(), rng.NormFloat64()+float64(i%2), 1.7e9+span*rng.Float64())
+		}
+		path := filepath.Join(dir, fmt.Sprintf("times%g.csv", span))
+		require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o644))
+		return path
+	}
+	train := func(data string, extra ...string) string {
+		t.Helper()
+		args := []string{"train", "--data", data, "--dim", "2", "--hidden", "8", "--batch", "24", "--epochs", "1",
+			"--threads", "1", "--no-eval", "--out", filepath.Join(dir, "m.safetensors")}
+		code, _, stderr := runCmd(append(args, extra...)...)
+		require.Equal(t, exitOK, code, stderr)
+		return stderr
+	}
+	const note = "nidim train: note: column 3 (counting from 1) varies by so few float32 steps that standardization takes it for constant: it centres the column without scaling it to standard deviation 1, so the encoder receives none of its variation. Subtract an offset from the column as the note on its float32 steps says\n"
+
+	hour := write(3600)
+	stderr := train(hour)
+	assert.Contains(t, stderr, "column 3 (counting from 1) of --data "+hour+" has a standard deviation of ")
+	assert.Contains(t, stderr, note)
+	m, err := dim.LoadModel(filepath.Join(dir, "m.safetensors"))
+	require.NoError(t, err)
+	assert.Greater(t, float64(m.Standardization.Scale[2]), 1e8, "the column's scale, far above its spread")
+
+	// Without standardization the column reaches the encoder, rounded,
+	// and a month of times has enough float32 steps.
+	assert.NotContains(t, train(hour, "--standardize=false"), "takes it for constant")
+	month := write(30 * 86400)
+	stderr = train(month)
+	assert.NotContains(t, stderr, "float32")
+	assert.NotContains(t, stderr, "constant")
+}
