@@ -212,8 +212,8 @@ func featureNoiseNote(s *dim.Standardization, constant []int, rows int, noise fe
 // from 0, which vary in the file but by so few float32 steps that
 // dim.FitStandardization takes them for constant, and "" when there are
 // none. Such a column is centred and divided by a scale far above its
-// spread, so the encoder receives values within about 1e-6 of 0: a
-// column of Unix times near 1.7e9 with a standard deviation below 1700
+// spread, so the encoder receives values within a few millionths of 0.
+// A column of Unix times near 1.7e9 with a standard deviation below 1700
 // seconds is one. float32StepNote says how to keep its detail.
 func roundedConstantNote(rounded []int) string {
 	switch len(rounded) {

@@ -550,8 +550,8 @@ func TestStandardizeFalseWithSpaceRejected(t *testing.T) {
 
 // A column whose standard deviation comes mostly from a few far values,
 // such as -999 for a missing value, is standardized to a narrow band
-// for every other row, which the encoder barely tells apart. Training
-// said nothing about it; a note now names the column.
+// for every other row, which the encoder barely distinguishes. Training
+// printed no note on it; a note now names the column.
 func TestSqueezedFeatureNoted(t *testing.T) {
 	dir := t.TempDir()
 	data, labels := writeClusters(t, dir)
@@ -602,9 +602,9 @@ func TestSqueezedFeatureNoted(t *testing.T) {
 
 // A column of Unix times near 1.7e9 that spans about an hour varies by
 // few float32 steps of 128 seconds, so standardization took it for
-// constant and fed the encoder values within about 1e-6 of 0. The only
-// note said that the column lost "most of its detail"; another now says
-// that the encoder receives none of its variation.
+// constant and fed the encoder values within a few millionths of 0. The
+// only note stated that the column lost "most of its detail". Another
+// note now states that the encoder receives none of its variation.
 func TestRoundedColumnTakenForConstantNoted(t *testing.T) {
 	dir := t.TempDir()
 	write := func(span float64) string {
