@@ -77,12 +77,19 @@ func checkFeatureSpread(df dataFlags, train *dim.Dataset, standardize bool, layo
 		}
 		var notes []string
 		unrounded := slices.DeleteFunc(slices.Clone(constant), func(k int) bool { return slices.Contains(layout.rounded, k) })
+		// Standardization drops the variation of the constant columns
+		// whose float32 values still differ, which the note on constant
+		// columns would misname.
+		var varying []int
+		if standardize {
+			varying = slices.DeleteFunc(slices.Clone(constant), func(k int) bool { return !columnVaries(train.X, k) })
+			unrounded = slices.DeleteFunc(unrounded, func(k int) bool { return slices.Contains(varying, k) })
+		}
 		if note := constantFeaturesNote(unrounded, rows, standardize); note != "" {
 			notes = append(notes, note)
 		}
 		if standardize {
-			rounded := slices.DeleteFunc(slices.Clone(constant), func(k int) bool { return !slices.Contains(layout.rounded, k) })
-			for _, note := range []string{roundedConstantNote(rounded), squeezedFeaturesNote(train.X, s, constant)} {
+			for _, note := range []string{roundedConstantNote(varying, s), squeezedFeaturesNote(train.X, s, constant)} {
 				if note != "" {
 					notes = append(notes, note)
 				}
@@ -208,21 +215,36 @@ func featureNoiseNote(s *dim.Standardization, constant []int, rows int, noise fe
 		noise.flag(), featureNoiseRatio, columns, rows, s.Scale[smallest], smallest+1, fix)
 }
 
-// roundedConstantNote returns a note on the columns of rounded, counted
-// from 0, which vary in the file but by so few float32 steps that
-// dim.FitStandardization takes them for constant, and "" when there are
-// none. Such a column is centred and divided by a scale far above its
-// spread, so the encoder receives values within a few millionths of 0.
-// A column of Unix times near 1.7e9 with a standard deviation below 1700
-// seconds is one. float32StepNote says how to keep its detail.
-func roundedConstantNote(rounded []int) string {
-	switch len(rounded) {
-	case 0:
+// roundedConstantNote returns a note on the columns of varying, counted
+// from 0, whose float32 training values differ, but by so few float32
+// steps that dim.FitStandardization takes them for constant, and "" when
+// there are none. Such a column is centred and divided by a scale far
+// above its spread, so the encoder receives values within a few
+// millionths of 0. A column of Unix times near 1.7e9 with a standard
+// deviation below 1700 seconds, 13 float32 steps, is one. The note
+// advises an offset such as the mean of the first column, from s.
+func roundedConstantNote(varying []int, s *dim.Standardization) string {
+	if len(varying) == 0 {
 		return ""
-	case 1:
-		return fmt.Sprintf("column %d (counting from 1) varies by so few float32 steps that standardization takes it for constant: it centres the column without scaling it to standard deviation 1, so the encoder receives none of its variation. Subtract an offset from the column as the note on its float32 steps says", rounded[0]+1)
 	}
-	return fmt.Sprintf("columns %s (counting from 1) vary by so few float32 steps that standardization takes them for constant: it centres them without scaling them to standard deviation 1, so the encoder receives none of their variation. Subtract an offset from the columns as the note on their float32 steps says", columnList(rounded))
+	fix := fmt.Sprintf("Subtract an offset such as %.3g from such a column, in this file and in every input of embed, score and serve", s.Mean[varying[0]])
+	if len(varying) == 1 {
+		return fmt.Sprintf("column %d (counting from 1) varies by so few float32 steps around its mean that standardization takes it for constant: it centres the column without scaling it to standard deviation 1, so the encoder receives none of its variation. %s", varying[0]+1, fix)
+	}
+	return fmt.Sprintf("columns %s (counting from 1) vary by so few float32 steps around their means that standardization takes them for constant: it centres them without scaling them to standard deviation 1, so the encoder receives none of their variation. %s", columnList(varying), fix)
+}
+
+// columnVaries reports whether column k of x, an N x features matrix,
+// contains at least two different values.
+func columnVaries(x *tensor.Tensor, k int) bool {
+	cols := x.Shape[1]
+	first := x.Data[k]
+	for i := k; i < len(x.Data); i += cols {
+		if x.Data[i] != first {
+			return true
+		}
+	}
+	return false
 }
 
 // constantFeaturesNote returns the note naming the first columns of

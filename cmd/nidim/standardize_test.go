@@ -626,7 +626,7 @@ func TestRoundedColumnTakenForConstantNoted(t *testing.T) {
 		require.Equal(t, exitOK, code, stderr)
 		return stderr
 	}
-	const note = "nidim train: note: column 3 (counting from 1) varies by so few float32 steps that standardization takes it for constant: it centres the column without scaling it to standard deviation 1, so the encoder receives none of its variation. Subtract an offset from the column as the note on its float32 steps says\n"
+	const note = "nidim train: note: column 3 (counting from 1) varies by so few float32 steps around its mean that standardization takes it for constant: it centres the column without scaling it to standard deviation 1, so the encoder receives none of its variation. Subtract an offset such as 1.7e+09 from such a column, in this file and in every input of embed, score and serve\n"
 
 	hour := write(3600)
 	stderr := train(hour)
@@ -635,6 +635,16 @@ func TestRoundedColumnTakenForConstantNoted(t *testing.T) {
 	m, err := dim.LoadModel(filepath.Join(dir, "m.safetensors"))
 	require.NoError(t, err)
 	assert.Greater(t, float64(m.Standardization.Scale[2]), 1e8, "the column's scale, far above its spread")
+
+	// Times over 1.5 hours keep more than 10 float32 steps per standard
+	// deviation, so float32 gets no note, but standardization takes them
+	// for constant all the same. The note on constant columns called
+	// the column constant.
+	longer := write(5400)
+	stderr = train(longer)
+	assert.NotContains(t, stderr, "of --data "+longer+" has a standard deviation of ")
+	assert.NotContains(t, stderr, "is constant")
+	assert.Contains(t, stderr, note)
 
 	// Without standardization the column reaches the encoder, rounded,
 	// and a month of times has enough float32 steps.
