@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -557,4 +558,30 @@ func TestServeKNNImageFolder(t *testing.T) {
 	url, log := startServe(t, model, "--method", "knn", "--train-data", dir, "--log-format", "json")
 	assert.Equal(t, want, postNPYScores(t, url, x))
 	assert.Contains(t, log.String(), `"reference_rows":20,"calibration_rows":20`)
+}
+
+// A signal that arrives while serve --method knn embeds its training
+// data stops serve before it listens, instead of after it has started.
+func TestServeKNNStopsBeforeServing(t *testing.T) {
+	data, _, model := trainTinyModel(t, "--test-fraction", "0.25")
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(errors.New("interrupt signal received"))
+	stderr := &syncBuffer{}
+	listened := false
+	code := serveCommand(ctx, []string{model, "--addr", "127.0.0.1:0", "--method", "knn", "--train-data", data, "--log-format", "json"},
+		io.Discard, stderr, func(string) { listened = true })
+	assert.Equal(t, exitOK, code, stderr.String())
+	assert.False(t, listened, "serve listened after the signal")
+
+	var messages []string
+	for _, line := range strings.Split(strings.TrimSpace(stderr.String()), "\n") {
+		var rec map[string]any
+		require.NoError(t, json.Unmarshal([]byte(line), &rec), "log line %q", line)
+		messages = append(messages, rec["msg"].(string))
+		if rec["msg"] == "stopped before serving" {
+			assert.Equal(t, "interrupt signal received", rec["reason"])
+		}
+	}
+	assert.Contains(t, messages, "stopped before serving")
+	assert.NotContains(t, messages, "serving")
 }
