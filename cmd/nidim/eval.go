@@ -176,7 +176,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return c.fail(exitUsage, "%v", err)
 	}
-	if err := checkInputSize(m, train.X.Shape[1], df.data); err != nil {
+	if err := checkInputSize(m, train.X.Shape[1], "--data", df.data); err != nil {
 		return c.fail(exitUsage, "%v", err)
 	}
 	if err := checkKNN(*knnK, train); err != nil {

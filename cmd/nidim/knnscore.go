@@ -146,11 +146,12 @@ func (c *modelCommand) knnScorer(m *dim.Model, path, flagName string, k int, met
 // directory of images is read once, unless whole contains its rows, and
 // split as nidim train split it.
 func (c *modelCommand) knnSplits(m *dim.Model, path, flagName string, whole *tensor.Tensor) (train, test *tensor.Tensor, err error) {
-	// The reads go through a copy of c with path as --data and no
-	// --paths, so that their notes name the data as the command does.
+	// The reads go through a copy of c with path as its data, named as
+	// flagName, and no --paths, so that their notes and errors name the
+	// flag that the user passed.
 	tc := *c
 	none := ""
-	tc.data, tc.paths = &path, &none
+	tc.data, tc.paths, tc.dataFlag = &path, &none, flagName
 	if !splitsByFraction(path) {
 		var splits [2]*tensor.Tensor
 		for i, split := range []string{"train", "test"} {
@@ -171,7 +172,7 @@ func (c *modelCommand) knnSplits(m *dim.Model, path, flagName string, whole *ten
 		if whole, _, _, err = tc.readInput(m, ""); err != nil {
 			return nil, nil, err
 		}
-		tc.note(scaleNote(path, *c.model, m, whole.Data))
+		tc.note(scaleNote(flagName, path, *c.model, m, whole.Data))
 	}
 	if m.Data == "" && !noted {
 		tc.note(noFingerprintText(*c.model))

@@ -55,6 +55,18 @@ type modelCommand struct {
 	// logNote, when not nil, receives the notes on the data in place of
 	// stderr, as nidim serve logs them.
 	logNote func(note string)
+	// dataFlag is the flag that messages on the data name, "--data" when
+	// empty. The kNN score reads its training data as data, from
+	// --train-data.
+	dataFlag string
+}
+
+// dataFlagName returns the flag that messages on the data name.
+func (c *modelCommand) dataFlagName() string {
+	if c.dataFlag == "" {
+		return "--data"
+	}
+	return c.dataFlag
 }
 
 // stdoutPath is the --out value that writes to standard output, and
@@ -531,7 +543,7 @@ func (c *modelCommand) input(m *dim.Model) (*inputRows, error) {
 			in.numbers[i] = i
 		}
 	}
-	c.note(scaleNote(*c.data, *c.model, m, in.x.Data))
+	c.note(scaleNote(c.dataFlagName(), *c.data, *c.model, m, in.x.Data))
 	c.note(standardizedShiftNote(*c.data, *c.model, m, in.x))
 	return in, nil
 }
@@ -546,16 +558,17 @@ func (c *modelCommand) readInput(m *dim.Model, split string) (x *tensor.Tensor, 
 	if *c.data != "" && isImageDir(*c.data) {
 		x, labels, paths, err = c.imageInput(m)
 	} else {
-		x, labels, err = modelInput(*c.data, split, m)
+		x, labels, err = modelInput(c.dataFlagName(), *c.data, split, m)
 	}
 	if x != nil && matrix {
 		first := make([]float64, x.Shape[1])
 		for k := range first {
 			first[k] = float64(x.Data[k])
 		}
-		c.note(columnNumbersNote("--data "+shellQuote(*c.data), first, len(first), textFileStart(*c.data)))
+		source := c.dataFlagName() + " " + shellQuote(*c.data)
+		c.note(columnNumbersNote(source, first, len(first), textFileStart(*c.data)))
 		rows, cols := x.Shape[0], x.Shape[1]
-		c.note(indexColumnNote("--data "+shellQuote(*c.data), featureIndexEffect, rows, cols, func(i int) float64 { return float64(x.Data[i*cols]) }))
+		c.note(indexColumnNote(source, featureIndexEffect, rows, cols, func(i int) float64 { return float64(x.Data[i*cols]) }))
 	}
 	if err != nil {
 		return nil, nil, nil, err
@@ -570,7 +583,7 @@ func (c *modelCommand) readInput(m *dim.Model, split string) (x *tensor.Tensor, 
 // image files.
 func (c *modelCommand) imageInput(m *dim.Model) (*tensor.Tensor, []int, []string, error) {
 	show, finish := startProgress(c.stderr, "nidim "+c.name+": ", readImagesDone)
-	set, note, err := readImageDir("--data", *c.data, "", "", *c.threads, &m.Config, *c.model, show)
+	set, note, err := readImageDir(c.dataFlagName(), *c.data, "", "", *c.threads, &m.Config, *c.model, show)
 	finish()
 	c.note(note)
 	if err != nil {
@@ -582,7 +595,7 @@ func (c *modelCommand) imageInput(m *dim.Model) (*tensor.Tensor, []int, []string
 		}
 	}
 	x := imageTensor(set)
-	if err := checkInputSize(m, x.Shape[1], *c.data); err != nil {
+	if err := checkInputSize(m, x.Shape[1], c.dataFlagName(), *c.data); err != nil {
 		return nil, nil, nil, err
 	}
 	labels, classNote := modelLabels(set, m.Classes, *c.model)
@@ -656,15 +669,15 @@ func splitRowNumbers(flagName, data, path string, m *dim.Model, x *tensor.Tensor
 	return train, test, nil
 }
 
-// scaleNote returns the note for values, read from the --data path data,
-// when they look like another scale than the training inputs of m, read
-// from path, and "" otherwise.
-func scaleNote(data, path string, m *dim.Model, values []float32) string {
+// scaleNote returns the note for values, read from data, the value of
+// flagName (such as --data), when they look like another scale than the
+// training inputs of m, read from path, and "" otherwise.
+func scaleNote(flagName, data, path string, m *dim.Model, values []float32) string {
 	r := dim.RangeOf(values)
 	if !m.ScaleMismatch(r, len(values)) {
 		return ""
 	}
-	source := "the values of --data " + shellQuote(data)
+	source := "the values of " + flagName + " " + shellQuote(data)
 	if data == "" {
 		source = "the values of the built-in MNIST"
 	}
@@ -720,11 +733,12 @@ func noImagesError(flagName, dir, split string) error {
 }
 
 // modelInput loads the rows that embed and score run through m, from
-// --data and --split, and checks them against the model. split is "" when
+// data and --split, and checks them against the model. Errors name data
+// as the value of flagName, such as --data. split is "" when
 // --split was not given, which reads the test split of MNIST-style data.
 // A matrix file is read whole, whatever split is. labels are the class
 // labels of MNIST-style data and nil for a matrix file.
-func modelInput(data, split string, m *dim.Model) (x *tensor.Tensor, labels []int, err error) {
+func modelInput(flagName, data, split string, m *dim.Model) (x *tensor.Tensor, labels []int, err error) {
 	if split == "" {
 		split = "test"
 	}
@@ -742,7 +756,7 @@ func modelInput(data, split string, m *dim.Model) (x *tensor.Tensor, labels []in
 		}
 		x, labels = set.Images, set.Labels
 	case isDir(data):
-		if err := checkIDXDir("--data", data); err != nil {
+		if err := checkIDXDir(flagName, data); err != nil {
 			return nil, nil, err
 		}
 		// Only the files of the split are read, so a directory with only
@@ -752,20 +766,20 @@ func modelInput(data, split string, m *dim.Model) (x *tensor.Tensor, labels []in
 			return nil, nil, err
 		}
 		if set.Len() == 0 {
-			return nil, nil, noImagesError("--data", data, split)
+			return nil, nil, noImagesError(flagName, data, split)
 		}
 		x, labels = set.Images, set.Labels
 	default:
 		// A matrix file is read whole: input selects the rows of a
 		// --split, once it has printed the notes on the whole file.
-		if x, err = readMatrixRows("--data", data); err != nil {
+		if x, err = readMatrixRows(flagName, data); err != nil {
 			return nil, nil, err
 		}
 	}
 	// x comes with this error, so that input can print the notes on
 	// the file, such as that of an index column, which explains an extra
 	// column.
-	if err := checkInputSize(m, x.Shape[1], data); err != nil {
+	if err := checkInputSize(m, x.Shape[1], flagName, data); err != nil {
 		return x, nil, err
 	}
 	return x, labels, nil
@@ -793,9 +807,10 @@ func readMatrixRows(flagName, path string) (*tensor.Tensor, error) {
 }
 
 // checkInputSize returns an error when samples of the given number of
-// values do not fit the model's input. data is the --data flag. When it is
-// empty, the samples came from the built-in MNIST, and the error states that.
-func checkInputSize(m *dim.Model, values int, data string) error {
+// values do not fit the model's input. data is the value of flagName, such
+// as --data. When it is empty, the samples came from the built-in MNIST,
+// and the error states that.
+func checkInputSize(m *dim.Model, values int, flagName, data string) error {
 	want := m.Encoder.InputSize()
 	if values == want {
 		return nil
@@ -803,7 +818,7 @@ func checkInputSize(m *dim.Model, values int, data string) error {
 	if data == "" {
 		return fmt.Errorf("%s; pass --data FILE with samples of that size, such as the data it was trained on", builtinMNISTMismatch("the model", m, values))
 	}
-	return fmt.Errorf("the data has %d values per sample but the model was trained on samples of shape %v (%d values); pass --data with samples of %d values", values, m.Config.Input, want, want)
+	return fmt.Errorf("the data has %d values per sample but the model was trained on samples of shape %v (%d values); pass %s with samples of %d values", values, m.Config.Input, want, flagName, want)
 }
 
 // builtinMNISTMismatch states that without --data nidim read the built-in

@@ -85,7 +85,7 @@ func TestModelInput(t *testing.T) {
 	m, st := (&modelCommand{name: "embed", model: &modelPath, threads: new(int)}).loadModel()
 	require.Equal(t, -1, st)
 
-	x, labels, err := modelInput(data, "", m)
+	x, labels, err := modelInput("--data", data, "", m)
 	require.NoError(t, err)
 	assert.Nil(t, labels, "a matrix file has no labels of its own")
 	values, rows, cols, err := tensor.ReadMatrixFile(data)
@@ -110,18 +110,18 @@ func TestModelInput(t *testing.T) {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, name), b, 0o644))
 	}
 	// The tiny model takes 6 values per sample, as these images have.
-	x, labels, err = modelInput(dir, "train", m)
+	x, labels, err = modelInput("--data", dir, "train", m)
 	require.NoError(t, err)
 	assert.Equal(t, []int{2, 6}, x.Shape)
 	assert.Equal(t, []int{3, 7}, labels)
 	assert.InDelta(t, 0.2, x.Data[1], 1e-7)
-	x, labels, err = modelInput(dir, "test", m)
+	x, labels, err = modelInput("--data", dir, "test", m)
 	require.NoError(t, err)
 	assert.Equal(t, []int{1, 6}, x.Shape)
 	assert.Equal(t, []int{9}, labels)
 
 	// Without --split, MNIST-style data gives its test split.
-	x, labels, err = modelInput(dir, "", m)
+	x, labels, err = modelInput("--data", dir, "", m)
 	require.NoError(t, err)
 	assert.Equal(t, []int{1, 6}, x.Shape)
 	assert.Equal(t, []int{9}, labels)
@@ -130,7 +130,7 @@ func TestModelInput(t *testing.T) {
 	// input selects the rows of --split once it has printed the notes on
 	// the whole file (see split_test.go).
 	for _, split := range []string{"train", "test"} {
-		x, _, err = modelInput(data, split, m)
+		x, _, err = modelInput("--data", data, split, m)
 		require.NoError(t, err, split)
 		assert.Equal(t, []int{rows, cols}, x.Shape, split)
 	}
@@ -147,7 +147,7 @@ func TestModelInput(t *testing.T) {
 	// Samples of another size are refused with both sizes named.
 	wide := filepath.Join(t.TempDir(), "wide.csv")
 	require.NoError(t, tensor.WriteMatrixFile(wide, make([]float64, 14), 2, 7))
-	_, _, err = modelInput(wide, "", m)
+	_, _, err = modelInput("--data", wide, "", m)
 	require.Error(t, err)
 	assert.EqualError(t, err, "the data has 7 values per sample but the model was trained on samples of shape [6] (6 values); pass --data with samples of 6 values")
 }
@@ -164,7 +164,7 @@ func TestModelInputBuiltinDecodesOneSplit(t *testing.T) {
 
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	x, _, err := modelInput("", "test", m)
+	x, _, err := modelInput("--data", "", "test", m)
 	runtime.ReadMemStats(&after)
 	// The tiny model takes 6 values per sample, so the 784 pixels of a
 	// digit are an error, which comes after the split was decoded.

@@ -492,6 +492,9 @@ func TestServeKNNUsageErrors(t *testing.T) {
 	}
 	otherPath := filepath.Join(t.TempDir(), "other.npy")
 	writeNPYFile(t, otherPath, other)
+	widePath := filepath.Join(t.TempDir(), "wide.npy")
+	writeNPYFile(t, widePath, tensor.New(rows, cols+1))
+	missing := filepath.Join(t.TempDir(), "missing.csv")
 	idxDir, idxModel := trainIDXModel(t)
 	for _, c := range []struct {
 		args []string
@@ -506,6 +509,12 @@ func TestServeKNNUsageErrors(t *testing.T) {
 			" was trained on, which was a matrix file or a directory of images, not the built-in MNIST that it reads by default; pass the data " + model + " was trained on as --train-data.\n"},
 		{[]string{model, "--method", "knn", "--train-data", otherPath}, "nidim serve: --method knn reads its reference and calibration inputs from the training and test splits of --train-data " + otherPath +
 			": --train-data " + otherPath + " is not the file " + model + " was trained on, or its rows are in another order: its training split is "},
+		// The errors of the read name --train-data, since serve has no
+		// --data.
+		{[]string{model, "--method", "knn", "--train-data", widePath}, "nidim serve: --method knn reads its reference and calibration inputs from the training and test splits of --train-data " + widePath +
+			fmt.Sprintf(": the data has %d values per sample but the model was trained on samples of shape [%d] (%d values); pass --train-data with samples of %d values.\n", cols+1, cols, cols, cols)},
+		{[]string{model, "--method", "knn", "--train-data", missing}, "nidim serve: --method knn reads its reference and calibration inputs from the training and test splits of --train-data " + missing +
+			": --train-data " + missing + " does not exist"},
 		{[]string{model, "--method", "knn", "--train-data", data, "--knn", "200"},
 			"nidim serve: --knn 200 is larger than the 180 rows of the training split of --train-data " + data + ", the reference set of --method knn; use --knn 180 or less.\n"},
 		{[]string{idxModel, "--method", "knn"}, "nidim serve: missing --train-data: --method knn reads the built-in MNIST by default, of 1 x 28 x 28 images, but " + idxModel +
