@@ -111,6 +111,16 @@ func (c *modelCommand) knnScorer(m *dim.Model, path, flagName string, k int, met
 	if n := reference.Shape[0]; k > n {
 		return nil, fmt.Errorf("--knn %d is larger than the %d rows of the training split of %s, the reference set of --method knn; use --knn %d or less", k, n, name, n)
 	}
+	// Checked before the splits are embedded, which NewKNNScorer would
+	// do before it rejects them.
+	if n := calibration.Shape[0]; n < dim.MinKNNCalibration {
+		fix := fmt.Sprintf("pass a directory whose test images file holds at least %d images", dim.MinKNNCalibration)
+		if m.Config.TestFraction > 0 {
+			fix = fmt.Sprintf("train %s again with a --test-fraction above its %g, or on more rows", *c.model, m.Config.TestFraction)
+		}
+		return nil, fmt.Errorf("the test split of %s, the calibration set of --method knn, has %s, but the kNN score needs at least %d so that its p-values can reach 0.05; %s, or use --method norm",
+			name, plural(n, "row", "rows"), dim.MinKNNCalibration, fix)
+	}
 	// knnSplits checked the training split of a matrix file or a
 	// directory of images against the fingerprint, in the order training
 	// used.

@@ -496,6 +496,10 @@ func TestServeKNNUsageErrors(t *testing.T) {
 	writeNPYFile(t, widePath, tensor.New(rows, cols+1))
 	missing := filepath.Join(t.TempDir(), "missing.csv")
 	idxDir, idxModel := trainIDXModel(t)
+	smallModel := filepath.Join(t.TempDir(), "small.safetensors")
+	code, _, stderr := runCmd("train", "--data", data, "--dim", "2", "--hidden", "8", "--batch", "24", "--epochs", "1", "--threads", "1",
+		"--test-fraction", "0.05", "--no-eval", "--out", smallModel)
+	require.Equal(t, exitOK, code, stderr)
 	for _, c := range []struct {
 		args []string
 		want string
@@ -523,8 +527,11 @@ func TestServeKNNUsageErrors(t *testing.T) {
 			" was trained on, but it records no split of --train-data " + data},
 		// The IDX directory is read split by split, and its 16 test
 		// images are too few to calibrate.
-		{[]string{idxModel, "--method", "knn", "--train-data", idxDir}, "nidim serve: --method knn on --train-data " + idxDir +
-			": the kNN outlier score needs at least 19 calibration embeddings, so that its p-values can reach 0.05, but there are 16; use more test data.\n"},
+		{[]string{idxModel, "--method", "knn", "--train-data", idxDir}, "nidim serve: the test split of --train-data " + idxDir +
+			", the calibration set of --method knn, has 16 rows, but the kNN score needs at least 19 so that its p-values can reach 0.05; pass a directory whose test images file holds at least 19 images, or use --method norm.\n"},
+		// A matrix file is split by the fraction that the model records.
+		{[]string{smallModel, "--method", "knn", "--train-data", data}, "nidim serve: the test split of --train-data " + data +
+			", the calibration set of --method knn, has 12 rows, but the kNN score needs at least 19 so that its p-values can reach 0.05; train " + smallModel + " again with a --test-fraction above its 0.05, or on more rows, or use --method norm.\n"},
 	} {
 		code, stdout, stderr := runCmd(append([]string{"serve", "--addr", "127.0.0.1:0"}, c.args...)...)
 		assert.Equal(t, exitUsage, code, "%v: %s", c.args, stderr)
