@@ -87,10 +87,11 @@ body; a Content-Encoding such as gzip returns 415):
                     a model trained on a directory of images. A model of
                     images adds image_fit, squeeze or crop, the
                     --image-fit of training, which image bodies follow.
-                    With --method knn it adds method, which is knn, and knn,
-                    an object of k, metric, reference_n and calibration_n (the
-                    rows of the reference and calibration sets) and train_data
-                    (the --train-data, empty for the built-in MNIST).
+                    method is the --method of POST /v1/score, norm or knn.
+                    With --method knn it adds knn, an object of k, metric,
+                    reference_n and calibration_n (the rows of the reference
+                    and calibration sets) and train_data (the --train-data,
+                    empty for the built-in MNIST).
                     A request whose inputs look like another scale, such
                     as 0-255 pixels for a model trained on [0, 1], gets
                     its embeddings, a warning in the log and a count in

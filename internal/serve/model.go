@@ -142,6 +142,7 @@ func (d *DimModel) Info() map[string]any {
 		"prior":             c.Prior,
 		"dim":               c.Dim,
 		"noise_level":       d.noiseLevel(),
+		"method":            "norm",
 		"input_shape":       c.Input,
 		"input_size":        d.InputSize(),
 		"encoder":           c.Encoder,

@@ -478,6 +478,7 @@ func TestModelHealthAndMetrics(t *testing.T) {
 	assert.Equal(t, "uniform", info["prior"])
 	assert.Equal(t, 3.0, info["dim"])
 	assert.Equal(t, 0.1, info["noise_level"])
+	assert.Equal(t, "norm", info["method"], "the score of /v1/score without UseKNN")
 	assert.Equal(t, []any{6.0}, info["input_shape"])
 	assert.Equal(t, 6.0, info["input_size"])
 	assert.Equal(t, sum, info["checkpoint_sha256"])
