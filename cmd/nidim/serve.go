@@ -146,14 +146,15 @@ Flags:
                           p-values, as for nidim score. At startup knn embeds
                           the training split of --train-data (the reference
                           set) and its test split (the calibration set) once,
-                          and logs their rows and the time taken. The batcher
-                          runs only the encoder, so --max-batch bounds the
-                          rows per model call as for norm. The kNN search of a
-                          request then runs outside the batcher, over all its
-                          rows on up to --threads goroutines, and concurrent
-                          requests search in parallel. It takes rows x
-                          reference rows x d multiply-adds, and --timeout does
-                          not bound it (default norm)
+                          logs when it starts, and then their rows and the
+                          time taken. The batcher runs only the encoder, so
+                          --max-batch bounds the rows per model call as for
+                          norm. The kNN search of a request then runs outside
+                          the batcher, over all its rows on up to --threads
+                          goroutines, and concurrent requests search in
+                          parallel. It takes rows x reference rows x d
+                          multiply-adds, and --timeout does not bound it
+                          (default norm)
   --knn K                 neighbors of --method knn: the score is the distance
                           to the K-th nearest (default 5)
   --knn-metric NAME       euclidean, or cosine for 1 - cos of the angle, as
@@ -467,8 +468,15 @@ func useKNNScore(model *serve.DimModel, f *serveFlags, log *slog.Logger) error {
 			return err
 		}
 	}
+	name := path
+	if name == "" {
+		name = "built-in MNIST"
+	}
 	c := &modelCommand{name: "serve", stderr: io.Discard, model: &f.checkpoint, threads: &f.threads,
-		logNote: func(note string) { log.Warn(note, "train_data", path) }}
+		logNote: func(note string) { log.Warn(note, "train_data", name) }}
+	// The startup can take minutes on a large training set, and nothing
+	// else is logged until it ends.
+	log.Info("embedding the kNN reference and calibration inputs", "train_data", name, "knn", f.method.k, "knn_metric", f.method.metric)
 	start := time.Now()
 	// The largest search is that of one request of --max-queue rows.
 	s, err := c.knnScorer(m, path, "--train-data", f.method.k, dim.Metric(f.method.metric), nil, f.maxQueue, 0)
@@ -477,10 +485,6 @@ func useKNNScore(model *serve.DimModel, f *serveFlags, log *slog.Logger) error {
 	}
 	model.UseKNN(s, path)
 	debug.FreeOSMemory()
-	name := path
-	if name == "" {
-		name = "built-in MNIST"
-	}
 	log.Info("embedded the kNN reference and calibration inputs", "train_data", name,
 		"reference_rows", s.Reference.Shape[0], "calibration_rows", len(s.Calibration),
 		"knn", s.K, "knn_metric", string(s.Metric), "duration", time.Since(start).Round(time.Millisecond).String())

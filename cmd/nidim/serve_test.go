@@ -461,10 +461,14 @@ func TestServeKNNScoreMatchesScore(t *testing.T) {
 	assert.Equal(t, "knn", info["method"])
 	assert.Equal(t, map[string]any{"k": 3.0, "metric": "cosine", "reference_n": 180.0, "calibration_n": 60.0, "train_data": data}, info["knn"])
 
-	var built map[string]any
+	var starting, built map[string]any
 	for _, line := range strings.Split(strings.TrimSpace(log.String()), "\n") {
 		var rec map[string]any
 		require.NoError(t, json.Unmarshal([]byte(line), &rec), "log line %q", line)
+		if rec["msg"] == "embedding the kNN reference and calibration inputs" {
+			assert.Nil(t, built, "the start of the embedding is logged after its end")
+			starting = rec
+		}
 		if rec["msg"] == "embedded the kNN reference and calibration inputs" {
 			built = rec
 		}
@@ -474,6 +478,9 @@ func TestServeKNNScoreMatchesScore(t *testing.T) {
 			assert.Equal(t, "cosine", rec["knn_metric"])
 		}
 	}
+	require.NotNil(t, starting, log.String())
+	assert.Equal(t, data, starting["train_data"])
+	assert.Equal(t, 3.0, starting["knn"])
 	require.NotNil(t, built, log.String())
 	assert.Equal(t, data, built["train_data"])
 	assert.Equal(t, 180.0, built["reference_rows"])
