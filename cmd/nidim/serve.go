@@ -147,7 +147,9 @@ Flags:
                           the training split of --train-data (the reference
                           set) and its test split (the calibration set) once,
                           logs when it starts, and then their rows and the
-                          time taken. The batcher runs only the encoder, so
+                          time taken. It listens first, so a busy --addr fails
+                          at once, and connections made meanwhile wait until
+                          it ends. The batcher runs only the encoder, so
                           --max-batch bounds the rows per model call as for
                           norm. The kNN search of a request then runs outside
                           the batcher, over all its rows on up to --threads
@@ -354,6 +356,16 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	if note := unfinishedNote(f.checkpoint, m); note != "" {
 		log.Warn(note, "model", f.checkpoint, "epoch", m.Epoch, "step", m.Step, "epochs", m.Config.Epochs)
 	}
+	// serve listens before the kNN startup, so that a busy address fails
+	// at once rather than after the training data is embedded. The
+	// connections made during that startup wait until it ends.
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		log.Error(listenFailure(f.addr, err), "addr", f.addr, "error", err)
+		return exitFail
+	}
+	// Serve closes ln itself; this closes it on the returns before.
+	defer ln.Close()
 	if f.method.method == methodKNN {
 		if err := startKNNScore(ctx, model, f, log); err != nil {
 			if errors.Is(err, errStoppedBeforeServing) {
@@ -374,11 +386,6 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	}
 	defer srv.Close()
 
-	ln, err := net.Listen("tcp", f.addr)
-	if err != nil {
-		log.Error(listenFailure(f.addr, err), "addr", f.addr, "error", err)
-		return exitFail
-	}
 	hs := srv.HTTPServer(f.addr)
 	info := model.Info()
 	attrs := []any{"addr", ln.Addr().String(), "model", f.checkpoint, "sha256", info["checkpoint_sha256"],

@@ -608,3 +608,23 @@ func TestServeKNNStopsBeforeServing(t *testing.T) {
 	assert.Contains(t, messages, "stopped before serving")
 	assert.NotContains(t, messages, "serving")
 }
+
+// serve --method knn fails on a busy address before it reads and embeds
+// its training data, which can take minutes.
+func TestServeKNNAddressInUseFailsFirst(t *testing.T) {
+	data, _, model := trainTinyModel(t, "--test-fraction", "0.25")
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer busy.Close()
+	addr := busy.Addr().String()
+
+	var stderr syncBuffer
+	code := serveCommand(context.Background(), []string{model, "--addr", addr, "--method", "knn", "--train-data", data, "--log-format", "json"}, io.Discard, &stderr, nil)
+	assert.Equal(t, exitFail, code)
+	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+	require.Len(t, lines, 1, "only the listen error: %s", stderr.String())
+	var rec map[string]any
+	require.NoError(t, json.Unmarshal([]byte(lines[0]), &rec), lines[0])
+	assert.Equal(t, "listen failed: another process is using the address; stop that process or pass another --addr", rec["msg"])
+	assert.Equal(t, addr, rec["addr"])
+}
