@@ -436,9 +436,9 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer, 
 var errStoppedBeforeServing = errors.New("stopped before serving")
 
 // startKNNScore runs useKNNScore until it returns or ctx ends, so that
-// Ctrl-C or SIGTERM stops serve during the startup of --method knn,
-// which embeds the whole training data (the 70,000 MNIST digits took 3
-// to 15 s on two loaded cores). It returns
+// Ctrl-C or SIGTERM stops serve during the startup of --method knn.
+// That startup embeds the whole training data, and the 70,000 MNIST
+// digits took 3 to 15 s on two loaded cores. It returns
 // errStoppedBeforeServing when ctx ended first, or as the scorer was
 // built. An interrupted build goes on in its goroutine until the process
 // exits, because Embed cannot be canceled.
