@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/nidim/nidim/nn"
@@ -340,4 +341,50 @@ func TestKNNDistancesIndependentOfQueryRows(t *testing.T) {
 			assert.Equal(t, all, got, "%s on %d threads", metric, threads)
 		}
 	}
+}
+
+// One scorer serves concurrent queries, as nidim serve calls it from
+// every request, with the results of queries made one at a time. Run
+// with -race, the test also checks that the queries share no buffers.
+func TestKNNScoreConcurrentQueries(t *testing.T) {
+	ref := randomRows(knnTrainBlock+300, 4, 21)
+	query := randomRows(700, 4, 22)
+	defer nn.SetThreads(0)
+	nn.SetThreads(2)
+	for _, metric := range []Metric{MetricEuclidean, MetricCosine} {
+		s, err := NewKNNScorer(ref, randomRows(MinKNNCalibration+10, 4, 23), 3, metric)
+		require.NoError(t, err)
+		wantScores, wantP, err := s.Score(query)
+		require.NoError(t, err)
+
+		// Queries of 1 row run on the caller alone, and larger ones on
+		// the shared workers too.
+		sizes := []int{1, 40, 700, 1, 300, 2}
+		scores := make([][]float64, len(sizes))
+		pValues := make([][]float64, len(sizes))
+		errs := make([]error, len(sizes))
+		var wg sync.WaitGroup
+		for i, n := range sizes {
+			lo := (i * 97) % (700 - n + 1)
+			wg.Go(func() {
+				scores[i], pValues[i], errs[i] = s.Score(SelectRows(query, rowRange(lo, lo+n)))
+			})
+		}
+		wg.Wait()
+		for i, n := range sizes {
+			require.NoError(t, errs[i], "%s: query %d", metric, i)
+			lo := (i * 97) % (700 - n + 1)
+			assert.Equal(t, wantScores[lo:lo+n], scores[i], "%s: scores of query %d, rows %d to %d", metric, i, lo, lo+n)
+			assert.Equal(t, wantP[lo:lo+n], pValues[i], "%s: p-values of query %d", metric, i)
+		}
+	}
+}
+
+// rowRange returns the row numbers lo, lo+1, ..., hi-1.
+func rowRange(lo, hi int) []int {
+	rows := make([]int, 0, hi-lo)
+	for r := lo; r < hi; r++ {
+		rows = append(rows, r)
+	}
+	return rows
 }
