@@ -76,12 +76,15 @@ type requestKey struct {
 // metrics are the counters of GET /metrics, in the Prometheus text
 // exposition format version 0.0.4.
 type metrics struct {
-	mu            sync.Mutex
-	requests      map[requestKey]uint64
-	errors        map[string]uint64
-	inputs        map[string]uint64
-	latency       map[string]*histogram
-	batch         *histogram
+	mu       sync.Mutex
+	requests map[requestKey]uint64
+	errors   map[string]uint64
+	inputs   map[string]uint64
+	latency  map[string]*histogram
+	batch    *histogram
+	// score is the time to score the embeddings of one /v1/score
+	// request, which the kNN search of --method knn dominates.
+	score         *histogram
 	queueRows     int
 	queueRequests int
 	otherScale    uint64 // requests whose inputs look like another scale
@@ -94,6 +97,7 @@ func newMetrics(maxBatch int) *metrics {
 		inputs:   map[string]uint64{},
 		latency:  map[string]*histogram{},
 		batch:    newHistogram(batchBuckets(maxBatch)),
+		score:    newHistogram(latencyBuckets),
 	}
 }
 
@@ -125,6 +129,12 @@ func (m *metrics) observeBatch(n int) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.batch.observe(float64(n))
+}
+
+func (m *metrics) observeScore(d time.Duration) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.score.observe(d.Seconds())
 }
 
 func (m *metrics) setQueue(rows, requests int) {
@@ -173,6 +183,10 @@ func (m *metrics) write(w io.Writer) {
 	fmt.Fprintln(w, "# HELP nidim_batch_size Input rows per model call.")
 	fmt.Fprintln(w, "# TYPE nidim_batch_size histogram")
 	m.batch.write(w, "nidim_batch_size", "")
+
+	fmt.Fprintln(w, "# HELP nidim_score_duration_seconds Time to score the embeddings of one /v1/score request, after the model call: the norm under the prior, or the kNN search.")
+	fmt.Fprintln(w, "# TYPE nidim_score_duration_seconds histogram")
+	m.score.write(w, "nidim_score_duration_seconds", "")
 
 	fmt.Fprintln(w, "# HELP nidim_queue_length Input rows waiting for the model.")
 	fmt.Fprintln(w, "# TYPE nidim_queue_length gauge")

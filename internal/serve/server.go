@@ -458,7 +458,9 @@ func (s *Server) encode(score, npy bool, emb []float32, n int) ([]byte, string, 
 	)
 	if score {
 		var scores, pValues []float64
+		start := time.Now()
 		scores, pValues, err = s.model.Score(emb, n)
+		s.metrics.observeScore(time.Since(start))
 		if err == nil {
 			body, media, err = encodeScores(npy, scores, pValues)
 		}

@@ -535,7 +535,10 @@ func TestModelInfoWithoutNoise(t *testing.T) {
 	assert.Equal(t, 0.0, metricValue(t, text, `nidim_queue_length`))
 	assert.Equal(t, 2.0, metricValue(t, text, `nidim_request_duration_seconds_count{endpoint="/v1/embed"}`))
 	assert.Equal(t, 2.0, metricValue(t, text, `nidim_request_duration_seconds_bucket{endpoint="/v1/embed",le="+Inf"}`))
+	assert.Equal(t, 1.0, metricValue(t, text, `nidim_score_duration_seconds_count`), "one /v1/score request scored")
+	assert.Equal(t, 1.0, metricValue(t, text, `nidim_score_duration_seconds_bucket{le="+Inf"}`))
 	assert.Contains(t, text, "# TYPE nidim_request_duration_seconds histogram\n")
+	assert.Contains(t, text, "# TYPE nidim_score_duration_seconds histogram\n")
 	assert.Contains(t, text, "# TYPE nidim_queue_length gauge\n")
 	checkExposition(t, text)
 }
