@@ -490,26 +490,6 @@ func TestModelHealthAndMetrics(t *testing.T) {
 	r = do(t, mustRequest(t, http.MethodGet, ts.URL+"/healthz"))
 	require.Equal(t, http.StatusOK, r.status)
 	assert.JSONEq(t, `{"status":"ok"}`, string(r.body))
-}
-
-// A model trained without channel noise stores the sigma that set its
-// initial temperature, and /v1/model reported it as the noise level,
-// while train and eval --json give 0 there.
-func TestModelInfoWithoutNoise(t *testing.T) {
-	cfg := dim.DefaultConfig()
-	cfg.Dim, cfg.Hidden, cfg.NoiseViews = 2, 8, 0
-	m, err := dim.NewModel(cfg, []int{6})
-	require.NoError(t, err)
-	require.NotZero(t, m.Config.Sigma)
-	path := filepath.Join(t.TempDir(), "model.safetensors")
-	require.NoError(t, m.Save(path))
-	_, ts := newTestServer(t, path, Config{MaxBatch: 8})
-
-	r := do(t, mustRequest(t, http.MethodGet, ts.URL+"/v1/model"))
-	require.Equal(t, http.StatusOK, r.status)
-	var info map[string]any
-	require.NoError(t, json.Unmarshal(r.body, &info))
-	assert.Equal(t, 0.0, info["noise_level"])
 
 	x := randomRows(5, 3, 6)
 	require.Equal(t, http.StatusOK, post(t, ts.URL+"/v1/embed", "", "", jsonBody(x, 3)).status)
@@ -541,6 +521,26 @@ func TestModelInfoWithoutNoise(t *testing.T) {
 	assert.Contains(t, text, "# TYPE nidim_score_duration_seconds histogram\n")
 	assert.Contains(t, text, "# TYPE nidim_queue_length gauge\n")
 	checkExposition(t, text)
+}
+
+// A model trained without channel noise stores the sigma that set its
+// initial temperature, and /v1/model reported it as the noise level,
+// while train and eval --json give 0 there.
+func TestModelInfoWithoutNoise(t *testing.T) {
+	cfg := dim.DefaultConfig()
+	cfg.Dim, cfg.Hidden, cfg.NoiseViews = 2, 8, 0
+	m, err := dim.NewModel(cfg, []int{6})
+	require.NoError(t, err)
+	require.NotZero(t, m.Config.Sigma)
+	path := filepath.Join(t.TempDir(), "model.safetensors")
+	require.NoError(t, m.Save(path))
+	_, ts := newTestServer(t, path, Config{MaxBatch: 8})
+
+	r := do(t, mustRequest(t, http.MethodGet, ts.URL+"/v1/model"))
+	require.Equal(t, http.StatusOK, r.status)
+	var info map[string]any
+	require.NoError(t, json.Unmarshal(r.body, &info))
+	assert.Equal(t, 0.0, info["noise_level"])
 }
 
 func mustRequest(t testing.TB, method, url string) *http.Request {
