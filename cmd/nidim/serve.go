@@ -71,12 +71,14 @@ body; a Content-Encoding such as gzip returns 415):
                     --method knn, bit for bit: the distance to the k-th
                     nearest embedding of the training split, and its conformal
                     p-value from the embeddings of the test split
-  GET  /v1/model    prior, dim, noise_level, input_shape, input_size,
-                    encoder, epoch, calibrated (whether the
-                    normalization statistics were recomputed on clean
-                    inputs; it does not mean that the p-values are
-                    calibrated, which nidim eval tests), standardized (whether
-                    the model standardizes the raw inputs it receives, as
+  GET  /v1/model    prior, dim, noise_level (sigma, or eps for the
+                    uniform prior, and 0 for a model without channel
+                    noise), input_shape, input_size, encoder, epoch,
+                    calibrated (whether the normalization statistics
+                    were recomputed on clean inputs; it does not mean
+                    that the p-values are calibrated, which nidim eval
+                    tests), standardized (whether the model
+                    standardizes the raw inputs it receives, as
                     nidim train sets up for feature vectors unless
                     --standardize=false is given), checkpoint and
                     checkpoint_sha256, max_batch, max_queue, max_body
