@@ -30,6 +30,13 @@ piped, not a terminal. The embeddings follow the prior the model was
 trained for; a model trained for logistic, laplace or exponential writes
 its Gaussian output mapped by Phi and the prior's quantile function.
 
+A model trained on feature vectors stores the mean and standard
+deviation of each training column, unless it was trained with
+--standardize=false, and standardizes its inputs with them, so --data
+takes the raw values, in the columns and units of training. Values
+standardized by hand are standardized twice, and a note names the
+columns that then lie far from the training rows.
+
 Flags:
   --model MODEL        checkpoint from nidim train (required, here or as
                        the argument MODEL)
