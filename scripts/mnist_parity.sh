@@ -144,9 +144,9 @@ for step in $STEPS; do
 		done
 		;;
 	ablation)
-		# nidim refuses --sigma 0 (the Gaussian channel needs sigma > 0);
-		# its noiseless run is --noise-views none, where sigma only sets
-		# the initial temperature 2 sigma^2. The reference divides by sigma
+		# The noiseless run is --noise-views none, where sigma only sets
+		# the initial temperature 2 sigma^2 (--sigma 0 also trains without
+		# noise, but from the temperature of sigma 0.1). The reference divides by sigma
 		# in its capacity figures, so it runs at sigma 1e-6 (noise far below
 		# the float32 resolution of unit-scale embeddings) with the same
 		# initial temperature.
