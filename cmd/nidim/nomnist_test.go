@@ -74,7 +74,7 @@ func TestNoMNISTCommandsWithData(t *testing.T) {
 func TestNoMNISTVersion(t *testing.T) {
 	code, stdout, stderr := runCmd("version")
 	require.Equal(t, exitOK, code, stderr)
-	assert.True(t, strings.HasSuffix(stdout, "\nbuilt without the embedded MNIST (build tag nomnist); pass --data\n"), stdout)
+	assert.True(t, strings.HasSuffix(stdout, "\nbuilt without the embedded MNIST (build tag nomnist); pass --data, and --train-data to serve --method knn\n"), stdout)
 }
 
 // The help of a command whose --data defaults to the built-in MNIST ends

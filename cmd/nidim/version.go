@@ -48,7 +48,7 @@ func runVersion(args []string, stdout, stderr io.Writer) int {
 	if mnist.Embedded {
 		text += fmt.Sprintf("built with the embedded MNIST (%.1f MB gzipped), which commands read when --data is not given\n", float64(mnist.EmbeddedBytes())/1e6)
 	} else {
-		text += "built without the embedded MNIST (build tag nomnist); pass --data\n"
+		text += "built without the embedded MNIST (build tag nomnist); pass --data, and --train-data to serve --method knn\n"
 	}
 	if _, err := io.WriteString(stdout, text); err != nil {
 		fmt.Fprintf(stderr, "nidim version: writing the version failed: %v.\n", err)
