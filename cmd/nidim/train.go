@@ -215,17 +215,18 @@ Data and output:
                        blue differ) every image gets 3 (red, green, blue), and
                        a note says so. Alpha is dropped, and an animated GIF
                        gives its first frame. A JPEG, or a PNG with an eXIf
-                       chunk, is turned upright by its EXIF orientation, as
-                       image viewers show it, and a note counts those turned.
-                       The directory is split like a matrix file, with
-                       --test-fraction and --seed, and the checkpoint stores
-                       the sample shape C,H,W and the --image-fit, with which
-                       embed, score, eval and serve read other images, and the
-                       class names, by which embed and score number the
+                       chunk before its image data, is turned upright by its
+                       EXIF orientation when the tag lies in the first 128 KiB
+                       of the file, as image viewers show it, and a note counts
+                       those turned. The directory is split like a matrix file,
+                       with --test-fraction and --seed, and the checkpoint
+                       stores the sample shape C,H,W and the --image-fit, with
+                       which embed, score, eval and serve read other images,
+                       and the class names, by which embed and score number the
                        classes of other directories. A file that does not
                        decode is an error naming it, and so is a set of images
-                       whose size, read from the headers before decoding,
-                       would not fit in memory
+                       whose size, read from the headers before decoding, would
+                       not fit in memory
   --labels FILE        class labels for a matrix --data, one per row, as
                        class numbers 0, 1, 2, ... up to 1000000 (not names)
                        (default: none, which skips the probe and kNN).
