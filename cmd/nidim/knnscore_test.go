@@ -41,19 +41,28 @@ func embedSplit(t *testing.T, model, data, split string) *tensor.Tensor {
 	return x
 }
 
+// writeMappedMatrix writes f of every value of the matrix file data to a
+// new NPY file, as inputs that lie away from the training data, and
+// returns its path and values.
+func writeMappedMatrix(t *testing.T, data string, f func(float64) float64) (path string, x *tensor.Tensor) {
+	t.Helper()
+	values, rows, cols := readMatrix(t, data)
+	x = tensor.New(rows, cols)
+	for i, v := range values {
+		x.Data[i] = float32(f(v))
+	}
+	path = filepath.Join(t.TempDir(), "far.npy")
+	writeNPYFile(t, path, x)
+	return path, x
+}
+
 // The kNN score of nidim score must be the distance to the k-th nearest
 // embedding of the training split, with p-values calibrated on the test
 // split, as dim.NewKNNScorer computes them from the files nidim embed
 // writes.
 func TestScoreKNNMatchesEmbeddings(t *testing.T) {
 	data, _, model := trainTinyModel(t, "--test-fraction", "0.25")
-	values, rows, cols := readMatrix(t, data)
-	far := tensor.New(rows, cols)
-	for i, v := range values {
-		far.Data[i] = float32(v + 3)
-	}
-	farPath := filepath.Join(t.TempDir(), "far.npy")
-	writeNPYFile(t, farPath, far)
+	farPath, _ := writeMappedMatrix(t, data, func(v float64) float64 { return v + 3 })
 
 	out := filepath.Join(t.TempDir(), "s.csv")
 	code, _, stderr := runCmd("score", model, "--data", farPath, "--train-data", data, "--method", "knn", "--knn", "3", "--out", out)

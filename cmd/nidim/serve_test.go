@@ -414,13 +414,8 @@ func postNPYScores(t *testing.T, url string, x *tensor.Tensor) []float64 {
 // batcher groups the rows.
 func TestServeKNNScoreMatchesScore(t *testing.T) {
 	data, _, model := trainTinyModel(t, "--test-fraction", "0.25")
-	values, rows, cols := readMatrix(t, data)
-	far := tensor.New(rows, cols)
-	for i, v := range values {
-		far.Data[i] = float32(v * 1.5)
-	}
-	farPath := filepath.Join(t.TempDir(), "far.npy")
-	writeNPYFile(t, farPath, far)
+	farPath, far := writeMappedMatrix(t, data, func(v float64) float64 { return v * 1.5 })
+	rows, cols := far.Shape[0], far.Shape[1]
 	out := filepath.Join(t.TempDir(), "s.npy")
 	code, _, stderr := runCmd("score", model, "--data", farPath, "--train-data", data, "--method", "knn", "--knn", "3", "--knn-metric", "cosine", "--out", out)
 	require.Equal(t, exitOK, code, stderr)

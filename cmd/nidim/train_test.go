@@ -211,16 +211,8 @@ func TestChannelBoundsNullWithoutNoise(t *testing.T) {
 	data, labels := writeClusters(t, dir)
 	for _, views := range []string{"none", "both"} {
 		model := filepath.Join(dir, views+".safetensors")
-		code, stdout, stderr := runCmd("train", "--data", data, "--labels", labels, "--dim", "2", "--hidden", "16",
-			"--batch", "24", "--sigma", "0.5", "--seed", "3", "--threads", "1", "--epochs", "1", "--noise-views", views, "--json", "--out", model)
-		require.Equal(t, exitOK, code, stderr)
-		var trained map[string]any
-		require.NoError(t, json.Unmarshal([]byte(stdout), &trained), stdout)
-
-		code, stdout, stderr = runCmd("eval", model, "--data", data, "--labels", labels, "--threads", "1", "--json")
-		require.Equal(t, exitOK, code, stderr)
-		var evaluated map[string]any
-		require.NoError(t, json.Unmarshal([]byte(stdout), &evaluated), stdout)
+		trained, evaluated := trainAndEvalJSON(t, data, labels, model, "--dim", "2", "--hidden", "16",
+			"--batch", "24", "--sigma", "0.5", "--seed", "3", "--threads", "1", "--epochs", "1", "--noise-views", views)
 
 		for name, res := range map[string]map[string]any{"train": trained, "eval": evaluated} {
 			keys := []string{"capacity", "two_view_mi", "capacity_gap"}
@@ -518,17 +510,8 @@ func TestJSONEpsOnlyForUniform(t *testing.T) {
 		{[]string{"--prior", "uniform", "--eps", "0.05"}, true, 0.05},
 	} {
 		model := filepath.Join(dir, c.args[1]+".safetensors")
-		args := append([]string{"train", "--data", data, "--labels", labels, "--dim", "2", "--hidden", "8", "--batch", "24",
-			"--epochs", "1", "--threads", "1", "--json", "--out", model}, c.args...)
-		code, stdout, stderr := runCmd(args...)
-		require.Equal(t, exitOK, code, stderr)
-		var trained map[string]any
-		require.NoError(t, json.Unmarshal([]byte(stdout), &trained), stdout)
-
-		code, stdout, stderr = runCmd("eval", model, "--data", data, "--labels", labels, "--threads", "1", "--json")
-		require.Equal(t, exitOK, code, stderr)
-		var evaluated map[string]any
-		require.NoError(t, json.Unmarshal([]byte(stdout), &evaluated), stdout)
+		trained, evaluated := trainAndEvalJSON(t, data, labels, model, append([]string{"--dim", "2", "--hidden", "8", "--batch", "24",
+			"--epochs", "1", "--threads", "1"}, c.args...)...)
 
 		for name, res := range map[string]map[string]any{"train": trained, "eval": evaluated} {
 			eps, ok := res["eps"]
@@ -715,4 +698,19 @@ func TestDVCheckpointEval(t *testing.T) {
 		require.True(t, ok, "%s is a number", key)
 		assert.False(t, math.IsNaN(v) || math.IsInf(v, 0), "%s = %v", key, v)
 	}
+}
+
+// trainAndEvalJSON trains a model on the matrix file data with labels and
+// the train flags args, writing it to model, evaluates it, and returns
+// the objects that train --json and eval --json print.
+func trainAndEvalJSON(t *testing.T, data, labels, model string, args ...string) (trained, evaluated map[string]any) {
+	t.Helper()
+	code, stdout, stderr := runCmd(append([]string{"train", "--data", data, "--labels", labels, "--json", "--out", model}, args...)...)
+	require.Equal(t, exitOK, code, stderr)
+	require.NoError(t, json.Unmarshal([]byte(stdout), &trained), stdout)
+
+	code, stdout, stderr = runCmd("eval", model, "--data", data, "--labels", labels, "--threads", "1", "--json")
+	require.Equal(t, exitOK, code, stderr)
+	require.NoError(t, json.Unmarshal([]byte(stdout), &evaluated), stdout)
+	return trained, evaluated
 }
