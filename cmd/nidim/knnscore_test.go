@@ -113,13 +113,7 @@ func TestScoreKNNInputNotes(t *testing.T) {
 
 func TestScoreKNNErrors(t *testing.T) {
 	data, _, model := trainTinyModel(t, "--test-fraction", "0.25")
-	values, rows, cols := readMatrix(t, data)
-	other := tensor.New(rows, cols)
-	for i, v := range values {
-		other.Data[i] = float32(-v)
-	}
-	otherPath := filepath.Join(t.TempDir(), "other.npy")
-	writeNPYFile(t, otherPath, other)
+	otherPath, _ := writeMappedMatrix(t, data, func(v float64) float64 { return -v })
 	idxDir, idxModel := trainIDXModel(t)
 	testOnly := t.TempDir()
 	out := filepath.Join(t.TempDir(), "s.csv")

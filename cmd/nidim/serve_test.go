@@ -487,13 +487,8 @@ func TestServeKNNScoreMatchesScore(t *testing.T) {
 // training data before the server listens.
 func TestServeKNNUsageErrors(t *testing.T) {
 	data, _, model := trainTinyModel(t, "--test-fraction", "0.25")
-	values, rows, cols := readMatrix(t, data)
-	other := tensor.New(rows, cols)
-	for i, v := range values {
-		other.Data[i] = float32(-v)
-	}
-	otherPath := filepath.Join(t.TempDir(), "other.npy")
-	writeNPYFile(t, otherPath, other)
+	otherPath, other := writeMappedMatrix(t, data, func(v float64) float64 { return -v })
+	rows, cols := other.Shape[0], other.Shape[1]
 	widePath := filepath.Join(t.TempDir(), "wide.npy")
 	writeNPYFile(t, widePath, tensor.New(rows, cols+1))
 	missing := filepath.Join(t.TempDir(), "missing.csv")
