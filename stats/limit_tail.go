@@ -21,9 +21,10 @@ import "math"
 // about exp(-(s_3 - s_1) z) of the sum, so for large z nothing cancels.
 
 // cutSurvival returns the sum above for cuts (lo_m, hi_m) = cut(m),
-// m = 1, 2, ..., stopping when exp(-lo_m z) falls below 1e-18 of the sum. modulus(m, s, fromLo, fromHi) returns |M(s)|/s
-// on cut m, given s - lo and hi - s exactly, so that it can form the factors that
-// vanish at the ends of the cut without cancellation.
+// m = 1, 2, ..., stopping when exp(-lo_m z) falls below 1e-18 of the
+// sum. modulus(m, s, fromLo, fromHi) returns |M(s)|/s on cut m, given
+// s - lo and hi - s exactly, so that it can form the factors that vanish
+// at the ends of the cut without cancellation.
 //
 // The substitution s = lo + (hi - lo) sin^2(t) removes the inverse
 // square-root singularities at both ends: the integrand in t is analytic,
