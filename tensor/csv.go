@@ -38,8 +38,9 @@ const csvWhitespace = ' '
 // and a data row when all of them are. header then holds its fields, and is
 // nil otherwise. A first row of quoted numbers is data, though, when the
 // next row quotes every field too, as writers that quote all fields do,
-// unless it numbers 3 or more columns 0, 1, ... or 1, 2, .... A first row with both kinds of field, such as "1,x" or
-// "id,1,2", is an error, because skipping it as a header could drop a data
+// unless it numbers 3 or more columns 0, 1, ... or 1, 2, .... A first
+// row with both kinds of field, such as "1,x" or "id,1,2", is an error,
+// because skipping it as a header could drop a data
 // row with a typo. When the next row has text in the same field, both are
 // data rows with a column of text, and the error is a FormatError with the
 // first row's Line, Value and Field, as for text in a later data row. A
