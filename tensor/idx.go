@@ -129,39 +129,58 @@ func gzipError(err error) error {
 }
 
 func readIDXBody(r io.Reader, magic [4]byte) (*Tensor, error) {
+	h, err := readIDXHeader(r, magic)
+	if err != nil {
+		return nil, err
+	}
+	data, err := readElements[float32](r, h.count, h.elem, "idx", h.desc)
+	if err != nil {
+		return nil, err
+	}
+	return &Tensor{Shape: h.shape, Data: data}, nil
+}
+
+// idxHeader is the header of an IDX array: its shape, element type and
+// element count, and desc, the array in the errors of readElements.
+type idxHeader struct {
+	shape []int
+	elem  elemType
+	count int
+	desc  string
+}
+
+// readIDXHeader reads the dimension sizes that follow magic and checks
+// the header.
+func readIDXHeader(r io.Reader, magic [4]byte) (idxHeader, error) {
 	if magic[0] != 0 || magic[1] != 0 {
-		return nil, formatErrorf("idx", "magic number % x does not start with 00 00; the input is not an IDX file (gzipped IDX, starting 1f 8b, is also accepted)", magic[:])
+		return idxHeader{}, formatErrorf("idx", "magic number % x does not start with 00 00; the input is not an IDX file (gzipped IDX, starting 1f 8b, is also accepted)", magic[:])
 	}
 	et, typeName, ok := idxElemType(magic[2])
 	if !ok {
-		return nil, formatErrorf("idx", "type code 0x%02x in magic number % x is not an IDX type; the types are %s", magic[2], magic[:], idxTypeList)
+		return idxHeader{}, formatErrorf("idx", "type code 0x%02x in magic number % x is not an IDX type; the types are %s", magic[2], magic[:], idxTypeList)
 	}
 
 	ndim := int(magic[3])
 	dims := make([]byte, 4*ndim)
 	if _, err := io.ReadFull(r, dims); err != nil {
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, formatErrorf("idx", "input ends inside the %d dimension sizes the header announces; the file is truncated, so replace it with a complete copy", ndim)
+			return idxHeader{}, formatErrorf("idx", "input ends inside the %d dimension sizes the header announces; the file is truncated, so replace it with a complete copy", ndim)
 		}
-		return nil, readError("idx", "dimensions", err)
+		return idxHeader{}, readError("idx", "dimensions", err)
 	}
 	shape := make([]int, ndim)
 	for i := range shape {
 		d := endian.BigEndian.Uint32(dims[4*i:])
 		if uint64(d) > math.MaxInt {
-			return nil, unsupportedErrorf("idx", "dimension %d is %d, which does not fit in an int on this platform", i, d)
+			return idxHeader{}, unsupportedErrorf("idx", "dimension %d is %d, which does not fit in an int on this platform", i, d)
 		}
 		shape[i] = int(d)
 	}
 	n, err := countElements("idx", shape, et.size)
 	if err != nil {
-		return nil, corruptIDXHeader(err, shape)
+		return idxHeader{}, corruptIDXHeader(err, shape)
 	}
-	data, err := readElements[float32](r, n, et, "idx", "shape "+formatShape(shape)+" of "+typeName)
-	if err != nil {
-		return nil, err
-	}
-	return &Tensor{Shape: shape, Data: data}, nil
+	return idxHeader{shape: shape, elem: et, count: n, desc: "shape " + formatShape(shape) + " of " + typeName}, nil
 }
 
 // corruptIDXHeader turns err, the error of countElements on shape, into a

@@ -102,18 +102,30 @@ func LoadDir(dir string) (train, test *Set, err error) {
 // with only the test files of a data set can be embedded and scored. So
 // may the labels file of the split, and the Set then has nil Labels.
 func LoadDirSplit(dir, split string) (*Set, error) {
-	images, labels, name, err := splitFiles(split)
+	open, images, labels, err := dirSplit(dir, split)
 	if err != nil {
 		return nil, err
 	}
+	return loadSet(open, images, labels)
+}
+
+// dirSplit returns the opener of the files of split in the MNIST-style
+// directory dir, as LoadDirSplit reads them, and the names of its images
+// and labels files. The labels name is "" when dir has no labels file
+// of the split.
+func dirSplit(dir, split string) (open func(name string) (io.ReadCloser, error), images, labels string, err error) {
+	images, labels, name, err := splitFiles(split)
+	if err != nil {
+		return nil, "", "", err
+	}
 	if err := checkNoDuplicates(dir, images, labels); err != nil {
-		return nil, err
+		return nil, "", "", err
 	}
 	need := fmt.Sprintf("the images of the %s split, %s (its labels file %s is optional)", name, images, labels)
 	if !isFile(filepath.Join(dir, labels)) && !isFile(filepath.Join(dir, labels+".gz")) {
 		labels = ""
 	}
-	return loadSet(dirOpener(dir, need), images, labels)
+	return dirOpener(dir, need), images, labels, nil
 }
 
 // dirOpener returns a function that opens a file of the data set in dir,
@@ -184,22 +196,9 @@ func loadSet(open func(name string) (io.ReadCloser, error), imagesName, labelsNa
 		return nil, fmt.Errorf("mnist: %s has %d dimensions, want 3 (count, height, width)", imagesName, len(imgs.Shape))
 	}
 	n, h, w := imgs.Shape[0], imgs.Shape[1], imgs.Shape[2]
-	var labels []int
-	if labelsName != "" {
-		labs, labelsName, err := readFile(open, labelsName)
-		if err != nil {
-			return nil, err
-		}
-		if len(labs.Shape) != 1 {
-			return nil, fmt.Errorf("mnist: %s has %d dimensions, want 1 (count)", labelsName, len(labs.Shape))
-		}
-		if labs.Shape[0] != n {
-			return nil, fmt.Errorf("mnist: %s has %d labels for %d images in %s", labelsName, labs.Shape[0], n, imagesName)
-		}
-		labels = make([]int, n)
-		for i, b := range labs.Data {
-			labels[i] = int(b)
-		}
+	labels, err := readLabels(open, labelsName, imagesName, n)
+	if err != nil {
+		return nil, err
 	}
 	// ReadIDX returns the bytes 0..255 as float32; scale in place.
 	x, err := imgs.Reshape(n, h*w)
@@ -212,28 +211,80 @@ func loadSet(open func(name string) (io.ReadCloser, error), imagesName, labelsNa
 	return &Set{Images: x, Labels: labels, Height: h, Width: w}, nil
 }
 
+// readLabels reads the labels labelsName of the n images in the file
+// imagesName, or returns nil when labelsName is "".
+func readLabels(open func(name string) (io.ReadCloser, error), labelsName, imagesName string, n int) ([]int, error) {
+	if labelsName == "" {
+		return nil, nil
+	}
+	labs, labelsName, err := readFile(open, labelsName)
+	if err != nil {
+		return nil, err
+	}
+	if len(labs.Shape) != 1 {
+		return nil, fmt.Errorf("mnist: %s has %d dimensions, want 1 (count)", labelsName, len(labs.Shape))
+	}
+	if labs.Shape[0] != n {
+		return nil, fmt.Errorf("mnist: %s has %d labels for %d images in %s", labelsName, labs.Shape[0], n, imagesName)
+	}
+	labels := make([]int, n)
+	for i, b := range labs.Data {
+		labels[i] = int(b)
+	}
+	return labels, nil
+}
+
 // readFile opens name and reads it with tensor.ReadIDX, which gunzips a
 // file that starts with the gzip magic bytes. MNIST stores unsigned bytes
 // (IDX type code 0x08), so other types are refused, and the file must end
 // with the array the header announces. Errors, and the returned name,
 // give the path of a file on disk, with .gz when that was the file read.
 func readFile(open func(name string) (io.ReadCloser, error), name string) (*tensor.Tensor, string, error) {
-	f, err := open(name)
+	f, br, name, err := openIDX(open, name)
 	if err != nil {
 		return nil, name, err
 	}
 	defer f.Close()
-	if named, ok := f.(interface{ Name() string }); ok {
+	var in io.Reader = br
+	if f.sized {
+		in = tensor.WithSizeHint(br, f.size)
+	}
+	t, err := tensor.ReadIDX(in)
+	if err != nil {
+		return nil, name, idxError(name, err)
+	}
+	if err := checkEnd(br, name, t.Shape); err != nil {
+		return nil, name, err
+	}
+	return t, name, nil
+}
+
+// idxFile is an open IDX file with its decompressed size, when known.
+type idxFile struct {
+	io.ReadCloser
+	size  int64
+	sized bool
+}
+
+// openIDX opens name and returns the file, a reader of its IDX bytes,
+// gunzipped when the file starts with the gzip magic bytes, and the path
+// of the file for messages. It rejects an IDX type other than unsigned
+// bytes and a file gzipped twice. On success the caller closes the file.
+func openIDX(open func(name string) (io.ReadCloser, error), name string) (*idxFile, *bufio.Reader, string, error) {
+	rc, err := open(name)
+	if err != nil {
+		return nil, nil, name, err
+	}
+	f := &idxFile{ReadCloser: rc}
+	if named, ok := rc.(interface{ Name() string }); ok {
 		name = named.Name()
 	}
 	// The decompressed size lets ReadIDX allocate the images at once,
 	// where growing the array while reading would hold the old and the
 	// grown copy together, about 1.7 times the 188 MB of the training
 	// images as float32.
-	var size int64
-	sized := false
-	if rs, ok := f.(io.ReadSeeker); ok {
-		size, sized = tensor.DecompressedSize(rs)
+	if rs, ok := rc.(io.ReadSeeker); ok {
+		f.size, f.sized = tensor.DecompressedSize(rs)
 	}
 	// The type code is the third byte of the decompressed file. Reading it
 	// and checking the end of the data need the decompressed stream, so the
@@ -242,7 +293,8 @@ func readFile(open func(name string) (io.ReadCloser, error), name string) (*tens
 	if head, _ := r.(*bufio.Reader).Peek(2); len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
 		zr, err := gzip.NewReader(r)
 		if err != nil {
-			return nil, name, fmt.Errorf("mnist: %s: %w", name, err)
+			f.Close()
+			return nil, nil, name, fmt.Errorf("mnist: %s: %w", name, err)
 		}
 		r = zr
 	}
@@ -250,45 +302,50 @@ func readFile(open func(name string) (io.ReadCloser, error), name string) (*tens
 	if head, err := br.Peek(3); err == nil {
 		switch {
 		case head[0] == 0 && head[1] == 0 && head[2] != tensor.IDXUint8:
-			return nil, name, fmt.Errorf("mnist: %s: unsupported IDX element type 0x%02x; MNIST-style files contain unsigned bytes (0x08)", name, head[2])
+			f.Close()
+			return nil, nil, name, fmt.Errorf("mnist: %s: unsupported IDX element type 0x%02x; MNIST-style files contain unsigned bytes (0x08)", name, head[2])
 		case head[0] == 0x1f && head[1] == 0x8b:
 			// ReadIDX would gunzip the inner stream without the type check.
-			return nil, name, fmt.Errorf("mnist: %s is gzipped twice; decompress it once", name)
+			f.Close()
+			return nil, nil, name, fmt.Errorf("mnist: %s is gzipped twice; decompress it once", name)
 		}
 	}
-	var in io.Reader = br
-	if sized {
-		in = tensor.WithSizeHint(br, size)
+	return f, br, name, nil
+}
+
+// idxError returns err, an error of the IDX reader on the file name, with
+// name in it. An invalid or unsupported file gets its path in the
+// error's own message, which then names no package but tensor.
+func idxError(name string, err error) error {
+	var invalid *tensor.FormatError
+	var unsupported *tensor.UnsupportedError
+	switch {
+	case errors.As(err, &invalid):
+		invalid.Path = name
+	case errors.As(err, &unsupported):
+		unsupported.Path = name
+	default:
+		return fmt.Errorf("mnist: %s: %w", name, err)
 	}
-	t, err := tensor.ReadIDX(in)
-	if err != nil {
-		// An invalid or unsupported file gets its path in the error's own
-		// message, which then names no package but tensor.
-		var invalid *tensor.FormatError
-		var unsupported *tensor.UnsupportedError
-		switch {
-		case errors.As(err, &invalid):
-			invalid.Path = name
-		case errors.As(err, &unsupported):
-			unsupported.Path = name
-		default:
-			return nil, name, fmt.Errorf("mnist: %s: %w", name, err)
-		}
-		return nil, name, err
-	}
-	// Reading to the end also makes gzip verify its checksum.
+	return err
+}
+
+// checkEnd reads br, the IDX bytes of the file name after its array of
+// the given shape, to the end, and returns an error when bytes follow
+// the array. Reading to the end also makes gzip verify its checksum.
+func checkEnd(br *bufio.Reader, name string, shape []int) error {
 	extra, err := io.Copy(io.Discard, br)
 	if err != nil {
-		return nil, name, fmt.Errorf("mnist: %s: %w", name, err)
+		return fmt.Errorf("mnist: %s: %w", name, err)
 	}
 	if extra > 0 {
 		unit := "bytes follow"
 		if extra == 1 {
 			unit = "byte follows"
 		}
-		return nil, name, fmt.Errorf("mnist: %s: %d %s the array of shape %s that the header announces; the dimensions do not match the data", name, extra, unit, shapeString(t.Shape))
+		return fmt.Errorf("mnist: %s: %d %s the array of shape %s that the header announces; the dimensions do not match the data", name, extra, unit, shapeString(shape))
 	}
-	return t, name, nil
+	return nil
 }
 
 func shapeString(dims []int) string {
