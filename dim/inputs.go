@@ -35,6 +35,17 @@ func RangeOf(values []float32) ValueRange {
 			sample = append(sample, values[rng.IntN(len(values))])
 		}
 	}
+	return centralRange(sample, func() ValueRange {
+		r := emptyRange()
+		r.extend(values)
+		return r
+	})
+}
+
+// centralRange returns the range of RangeOf from its sample, and
+// extremes, which returns the smallest and largest finite value of all
+// the values, when the sample cannot tell them apart. It sorts sample.
+func centralRange(sample []float32, extremes func() ValueRange) ValueRange {
 	sample = slices.DeleteFunc(sample, func(v float32) bool { return math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) })
 	if len(sample) == 0 {
 		return ValueRange{}
@@ -45,7 +56,16 @@ func RangeOf(values []float32) ValueRange {
 	if r.Min < r.Max {
 		return r
 	}
-	r = ValueRange{float32(math.Inf(1)), float32(math.Inf(-1))}
+	return extremes()
+}
+
+// emptyRange returns the range from +Inf to -Inf, which extend widens.
+func emptyRange() ValueRange {
+	return ValueRange{float32(math.Inf(1)), float32(math.Inf(-1))}
+}
+
+// extend widens r to the finite values of values.
+func (r *ValueRange) extend(values []float32) {
 	for _, v := range values {
 		// NaN fails both comparisons; infinities are skipped by hand.
 		if v < r.Min && !math.IsInf(float64(v), -1) {
@@ -55,7 +75,62 @@ func RangeOf(values []float32) ValueRange {
 			r.Max = v
 		}
 	}
-	return r
+}
+
+// RangeSampler computes RangeOf of n values that arrive in parts, such
+// as rows read a chunk at a time, without holding them: it draws the
+// positions of the sample of RangeOf in advance and keeps the values
+// there, and the smallest and largest value.
+type RangeSampler struct {
+	n, seen int
+	sample  []float32
+	// picks are the positions in the sample of the drawn values, by
+	// their position in the input, and next the first pick not yet seen.
+	picks []rangePick
+	next  int
+	all   ValueRange
+}
+
+type rangePick struct{ value, slot int }
+
+// NewRangeSampler starts the range of n values.
+func NewRangeSampler(n int) *RangeSampler {
+	s := &RangeSampler{n: n, all: emptyRange()}
+	if n <= rangeSample {
+		return s
+	}
+	// The draws of RangeOf, in its order, so that the sample is the same
+	// and sorts to the same order, -0 and 0 included.
+	rng := rand.New(rand.NewPCG(0x7a, 0x9e))
+	s.sample = make([]float32, rangeSample)
+	s.picks = make([]rangePick, rangeSample)
+	for i := range s.picks {
+		s.picks[i] = rangePick{value: rng.IntN(n), slot: i}
+	}
+	slices.SortFunc(s.picks, func(a, b rangePick) int { return a.value - b.value })
+	return s
+}
+
+// Add takes the next values. Values past the n of NewRangeSampler are
+// ignored.
+func (s *RangeSampler) Add(values []float32) {
+	values = values[:min(len(values), s.n-s.seen)]
+	if s.n <= rangeSample {
+		s.sample = append(s.sample, values...)
+	}
+	for s.next < len(s.picks) && s.picks[s.next].value < s.seen+len(values) {
+		p := s.picks[s.next]
+		s.sample[p.slot] = values[p.value-s.seen]
+		s.next++
+	}
+	s.all.extend(values)
+	s.seen += len(values)
+}
+
+// Range returns RangeOf of the values added, once all n have been.
+func (s *RangeSampler) Range() ValueRange {
+	sample := slices.Clone(s.sample)
+	return centralRange(sample, func() ValueRange { return s.all })
 }
 
 // Span returns r.Max - r.Min.

@@ -300,13 +300,44 @@ type Dataset struct {
 // training data so that a resumed run can check that it trains on the same
 // rows.
 func (d *Dataset) Fingerprint() string {
-	h := sha256.New()
-	var buf []byte
-	for _, s := range d.X.Shape {
-		buf = binary.LittleEndian.AppendUint64(buf, uint64(s))
+	f := NewFingerprinter(d.X.Shape, d.Shape)
+	f.Add(d.X.Data)
+	return f.Fingerprint()
+}
+
+// Fingerprinter computes Dataset.Fingerprint of data whose values arrive
+// in parts, such as rows read a chunk at a time.
+type Fingerprinter struct {
+	h     hash.Hash
+	buf   []byte
+	rows  int
+	shape []int
+}
+
+// NewFingerprinter starts the fingerprint of the data of Dataset{X: x,
+// Shape: shape}, where x has the shape dims (rows x features). Add then
+// takes the values of x in row-major order.
+func NewFingerprinter(dims, shape []int) *Fingerprinter {
+	f := &Fingerprinter{h: sha256.New(), shape: shape}
+	if len(dims) > 0 {
+		f.rows = dims[0]
 	}
-	hashFloat32s(h, buf, d.X.Data)
-	return fmt.Sprintf("%d x %v sha256:%x", d.X.Shape[0], d.Shape, h.Sum(nil)[:8])
+	for _, s := range dims {
+		f.buf = binary.LittleEndian.AppendUint64(f.buf, uint64(s))
+	}
+	return f
+}
+
+// Add hashes the next values.
+func (f *Fingerprinter) Add(values []float32) {
+	f.buf = hashFloat32s(f.h, f.buf, values)
+}
+
+// Fingerprint returns the fingerprint of the values added so far.
+func (f *Fingerprinter) Fingerprint() string {
+	f.h.Write(f.buf)
+	f.buf = f.buf[:0]
+	return fmt.Sprintf("%d x %v sha256:%x", f.rows, f.shape, f.h.Sum(nil)[:8])
 }
 
 // hashFloat32s writes buf and then the little-endian bits of data to h,
@@ -393,10 +424,11 @@ type Model struct {
 // CheckData returns an error naming both fingerprints when the model was
 // trained on other data than d. A model without a Data fingerprint passes.
 func (m *Model) CheckData(d *Dataset) error {
-	return m.checkFingerprint(d.Fingerprint())
+	return m.CheckFingerprint(d.Fingerprint())
 }
 
-func (m *Model) checkFingerprint(fp string) error {
+// CheckFingerprint is CheckData for data whose Fingerprint is fp.
+func (m *Model) CheckFingerprint(fp string) error {
 	if m.Data == "" || m.Data == fp {
 		return nil
 	}
@@ -547,7 +579,7 @@ func Continue(ctx context.Context, m *Model, data *Dataset, progress func(Progre
 		return nil, nil, fmt.Errorf("dim: batch size %d is larger than the %d training samples; set Config.Batch to %d or less", b, n, n)
 	}
 	fingerprint := data.Fingerprint()
-	if err := m.checkFingerprint(fingerprint); err != nil {
+	if err := m.CheckFingerprint(fingerprint); err != nil {
 		return nil, nil, fmt.Errorf("%w; continue with the training data and split it was trained on", err)
 	}
 	if err := m.checkStandardization(); err != nil {
