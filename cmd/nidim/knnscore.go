@@ -82,10 +82,11 @@ func knnTrainingData(trainData, data string, m *dim.Model) string {
 // that nidim embed --data path --split train and --split test read, and
 // the training split must match the data fingerprint. A matrix file or a
 // directory of images is read once for both splits, or not at all when
-// whole, when not nil, contains all its rows already. An error names path
-// and how to pass the training data. Before the splits are embedded, the
-// memory check counts them, heldBytes of other data that the command
-// keeps, and a search of queryRows rows.
+// whole, when not nil, contains all its rows already. MNIST-style data is
+// read and embedded a chunk of rows at a time (knnChunkedScorer). An
+// error names path and how to pass the training data. Before the splits
+// are embedded, the memory check counts the data it holds, heldBytes of
+// other data that the command keeps, and a search of queryRows rows.
 func (c *modelCommand) knnScorer(m *dim.Model, path, flagName string, k int, metric dim.Metric, whole *tensor.Tensor, queryRows int, heldBytes float64) (*dim.KNNScorer, error) {
 	name := "the built-in MNIST"
 	if path != "" {
@@ -97,48 +98,46 @@ func (c *modelCommand) knnScorer(m *dim.Model, path, flagName string, k int, met
 			*c.model, name, advice)
 	}
 
-	reference, calibration, err := c.knnSplits(m, path, flagName, whole)
-	if err != nil {
+	splitsError := func(err error) error {
 		// The error names the fix in terms of --data. When --data
 		// stood in for --train-data, that fix would replace the
 		// inputs to score, so the message names --train-data too.
 		if flagName == "--data" {
-			return nil, fmt.Errorf("--method knn reads its reference and calibration inputs from the training and test splits of %s: %v; to score --data %s, pass the data %s was trained on as --train-data",
+			return fmt.Errorf("--method knn reads its reference and calibration inputs from the training and test splits of %s: %v; to score --data %s, pass the data %s was trained on as --train-data",
 				name, strings.TrimSuffix(err.Error(), "."), shellQuote(path), *c.model)
 		}
-		return nil, fmt.Errorf("--method knn reads its reference and calibration inputs from the training and test splits of %s: %v", name, err)
+		return fmt.Errorf("--method knn reads its reference and calibration inputs from the training and test splits of %s: %v", name, err)
 	}
-	if n := reference.Shape[0]; k > n {
-		return nil, fmt.Errorf("--knn %d is larger than the %d rows of the training split of %s, the reference set of --method knn; use --knn %d or less", k, n, name, n)
+	run := knnRun{
+		k: k, metric: metric, queryRows: queryRows,
+		command: "nidim " + c.name,
+		advice:  fmt.Sprintf("use --method norm, which keeps no embeddings of the training data, or run nidim %s where more memory is free", c.name),
 	}
-	// Checked before the splits are embedded, which NewKNNScorer would
-	// do before it rejects them.
-	if n := calibration.Shape[0]; n < dim.MinKNNCalibration {
-		fix := fmt.Sprintf("pass a directory whose test images file holds at least %d images", dim.MinKNNCalibration)
-		if m.Config.TestFraction > 0 {
-			fix = fmt.Sprintf("train %s again with a --test-fraction above its %g, or on more rows", *c.model, m.Config.TestFraction)
-		}
-		return nil, fmt.Errorf("the test split of %s, the calibration set of --method knn, has %s, but the kNN score needs at least %d so that its p-values can reach 0.05; %s, or use --method norm",
-			name, plural(n, "row", "rows"), dim.MinKNNCalibration, fix)
+	// The notes on the values of a standardized model need all the rows
+	// of a split at once (standardizedShiftNote), and images are never
+	// standardized, so such a model reads the whole splits.
+	if !splitsByFraction(path) && m.Standardization == nil {
+		return c.knnChunkedScorer(m, path, flagName, name, advice, run, heldBytes, splitsError)
+	}
+
+	reference, calibration, err := c.knnSplits(m, path, flagName, whole)
+	if err != nil {
+		return nil, splitsError(err)
+	}
+	if err := c.checkKNNRows(m, name, k, reference.Shape[0], calibration.Shape[0]); err != nil {
+		return nil, err
 	}
 	// knnSplits checked the training split of a matrix file or a
 	// directory of images against the fingerprint, in the order training
 	// used.
 	if !splitsByFraction(path) {
-		if err := m.CheckData(&dim.Dataset{X: reference, Shape: m.Config.Input}); err != nil {
-			return nil, fmt.Errorf("--method knn needs the training split of the data %s was trained on, but that of %s differs: %s; %s",
-				*c.model, name, strings.TrimPrefix(err.Error(), "dim: "), advice)
-		}
-		if m.Data == "" {
-			c.note(noFingerprintText(*c.model))
+		if err := c.checkKNNFingerprint(m, m.CheckData(&dim.Dataset{X: reference, Shape: m.Config.Input}), name, advice); err != nil {
+			return nil, err
 		}
 	}
-	note, err := checkKNNMemory(m, knnRun{
-		dataBytes: 4*float64(len(reference.Data)+len(calibration.Data)) + heldBytes,
-		refRows:   reference.Shape[0], calRows: calibration.Shape[0], queryRows: queryRows, k: k, metric: metric,
-		command: "nidim " + c.name,
-		advice:  fmt.Sprintf("use --method norm, which keeps no embeddings of the training data, or run nidim %s where more memory is free", c.name),
-	})
+	run.dataBytes = 4*float64(len(reference.Data)+len(calibration.Data)) + heldBytes
+	run.refRows, run.calRows = reference.Shape[0], calibration.Shape[0]
+	note, err := checkKNNMemory(m, run)
 	if err != nil {
 		return nil, err
 	}
@@ -148,6 +147,41 @@ func (c *modelCommand) knnScorer(m *dim.Model, path, flagName string, k int, met
 		return nil, fmt.Errorf("--method knn on %s: %s", name, strings.TrimPrefix(err.Error(), "dim: "))
 	}
 	return s, nil
+}
+
+// checkKNNRows returns an error when the kNN score with k neighbors
+// cannot use the refRows rows of the training split and calRows rows of
+// the test split of the data called name.
+func (c *modelCommand) checkKNNRows(m *dim.Model, name string, k, refRows, calRows int) error {
+	if k > refRows {
+		return fmt.Errorf("--knn %d is larger than the %d rows of the training split of %s, the reference set of --method knn; use --knn %d or less", k, refRows, name, refRows)
+	}
+	// Checked before the splits are embedded, which NewKNNScorer would
+	// do before it rejects them.
+	if calRows < dim.MinKNNCalibration {
+		fix := fmt.Sprintf("pass a directory whose test images file holds at least %d images", dim.MinKNNCalibration)
+		if m.Config.TestFraction > 0 {
+			fix = fmt.Sprintf("train %s again with a --test-fraction above its %g, or on more rows", *c.model, m.Config.TestFraction)
+		}
+		return fmt.Errorf("the test split of %s, the calibration set of --method knn, has %s, but the kNN score needs at least %d so that its p-values can reach 0.05; %s, or use --method norm",
+			name, plural(calRows, "row", "rows"), dim.MinKNNCalibration, fix)
+	}
+	return nil
+}
+
+// checkKNNFingerprint turns mismatch, the error of the check of the
+// training split of MNIST-style data against the data fingerprint of m,
+// into the error of --method knn, and notes a model without a
+// fingerprint.
+func (c *modelCommand) checkKNNFingerprint(m *dim.Model, mismatch error, name, advice string) error {
+	if mismatch != nil {
+		return fmt.Errorf("--method knn needs the training split of the data %s was trained on, but that of %s differs: %s; %s",
+			*c.model, name, strings.TrimPrefix(mismatch.Error(), "dim: "), advice)
+	}
+	if m.Data == "" {
+		c.note(noFingerprintText(*c.model))
+	}
+	return nil
 }
 
 // knnSplits returns the training and the test split of path, the data

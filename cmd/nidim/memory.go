@@ -281,7 +281,10 @@ type knnRun struct {
 	// dataBytes is the memory of the inputs held while the reference and
 	// calibration inputs are embedded: those inputs, and any other data
 	// the command keeps, such as the inputs to score.
-	dataBytes        float64
+	dataBytes float64
+	// dataText names what dataBytes counts in the error, "the data" when
+	// empty.
+	dataText         string
 	refRows, calRows int
 	queryRows        int // rows of the largest search after the calibration
 	k                int
@@ -328,6 +331,9 @@ func knnMemoryCheck(total float64, m *dim.Model, r knnRun) (note string, err err
 	need, knn := knnMemoryNeed(m, r)
 	if need > total {
 		data := "the data"
+		if r.dataText != "" {
+			data = r.dataText
+		}
 		if r.embeddingsCounted {
 			data = "the data and the embeddings of both splits"
 		}

@@ -673,8 +673,12 @@ func splitRowNumbers(flagName, data, path string, m *dim.Model, x *tensor.Tensor
 // flagName (such as --data), when they look like another scale than the
 // training inputs of m, read from path, and "" otherwise.
 func scaleNote(flagName, data, path string, m *dim.Model, values []float32) string {
-	r := dim.RangeOf(values)
-	if !m.ScaleMismatch(r, len(values)) {
+	return rangeScaleNote(flagName, data, path, m, dim.RangeOf(values), len(values))
+}
+
+// rangeScaleNote is scaleNote for n values whose RangeOf is r.
+func rangeScaleNote(flagName, data, path string, m *dim.Model, r dim.ValueRange, n int) string {
+	if !m.ScaleMismatch(r, n) {
 		return ""
 	}
 	source := "the values of " + flagName + " " + shellQuote(data)
@@ -744,11 +748,7 @@ func modelInput(flagName, data, split string, m *dim.Model) (x *tensor.Tensor, l
 	}
 	switch {
 	case data == "" && !mnist.Embedded:
-		images, labels, name := mnist.TestImages, mnist.TestLabels, "test"
-		if split == "train" {
-			images, labels, name = mnist.TrainImages, mnist.TrainLabels, "training"
-		}
-		return nil, nil, noBuiltinMNISTError(fmt.Sprintf("the images of the %s split, %s (plain or gzipped; its labels file %s is optional)", name, images, labels))
+		return nil, nil, noBuiltinSplitError(split)
 	case data == "":
 		set, err := mnist.LoadSplit(split)
 		if err != nil {
@@ -827,6 +827,16 @@ func checkInputSize(m *dim.Model, values int, flagName, data string) error {
 func builtinMNISTMismatch(model string, m *dim.Model, values int) string {
 	return fmt.Sprintf("no --data was given, so nidim read the built-in MNIST (%d values per sample), but %s expects %d values per sample (shape %v)",
 		values, model, m.Encoder.InputSize(), m.Config.Input)
+}
+
+// noBuiltinSplitError returns noBuiltinMNISTError for a command that
+// reads the split (train or test) of MNIST-style data.
+func noBuiltinSplitError(split string) error {
+	images, labels, name := mnist.TestImages, mnist.TestLabels, "test"
+	if split == "train" {
+		images, labels, name = mnist.TrainImages, mnist.TrainLabels, "training"
+	}
+	return noBuiltinMNISTError(fmt.Sprintf("the images of the %s split, %s (plain or gzipped; its labels file %s is optional)", name, images, labels))
 }
 
 // noBuiltinMNISTError returns the error of a command that would read the
