@@ -383,3 +383,29 @@ func TestKNNMemoryCheck(t *testing.T) {
 	_, err = knnMemoryCheck(200e6, m, run)
 	assert.ErrorContains(t, err, ": 220 MB for the data and the embeddings of both splits, and ")
 }
+
+// The kNN startup on MNIST-style data holds one chunk of 1000 images
+// and its embeddings, the 64 KiB decoding buffer and the labels of the
+// training split as float32 and int:
+//
+//	4 * 1000 * 784 + 4 * 1000 * 4 + 65,536 + 12 * 60,000 = 3,937,536
+//
+// in place of the 219,520,000 bytes of both splits.
+func TestKNNMemoryCheckChunked(t *testing.T) {
+	setThreads(2)
+	t.Cleanup(func() { setThreads(0) })
+	cfg := dim.DefaultConfig()
+	cfg.Dim, cfg.Hidden = 4, 512
+	m, err := dim.NewModel(cfg, []int{1, 28, 28})
+	require.NoError(t, err)
+	data := chunkedKNNDataBytes(60000, 784, 4)
+	assert.Equal(t, 3937536.0, data)
+	run := knnRun{dataBytes: data, dataText: "a chunk of images and the labels of a split", refRows: 60000, calRows: 10000, queryRows: 1024, k: 5, metric: dim.MetricEuclidean,
+		command: "nidim serve", advice: "use --method norm"}
+	need, _ := knnMemoryNeed(m, run)
+	assert.Equal(t, 238926848.0-219520000+3937536, need)
+	_, err = knnMemoryCheck(20e6, m, run)
+	assert.EqualError(t, err, "nidim serve with the kNN outlier score needs at least 23 MB, more than the 20 MB of memory here: 4 MB for a chunk of images and the labels of a split, and 10 MB for the embeddings of the 60000 reference and 10000 calibration rows and the buffers of the neighbor search; use --method norm")
+	// A split smaller than a chunk is held whole.
+	assert.Equal(t, 4*500*784+4*500*4+65536+12*500.0, chunkedKNNDataBytes(500, 784, 4))
+}
