@@ -102,3 +102,24 @@ func (x *IDXRowReader) ReadRows(dst []float32) (int, error) {
 	x.done += k
 	return k, nil
 }
+
+// Discard reads the remaining rows without decoding them, so that the
+// caller can check the rest of the input for truncation with no buffer
+// of a row's size, which a corrupt header can make arbitrarily large. A
+// short input gives the error that ReadRows gives for it. Later calls of
+// ReadRows return io.EOF.
+func (x *IDXRowReader) Discard() error {
+	size := int64(x.header.elem.size)
+	start := int64(x.done) * int64(x.rowValues) * size
+	left := int64(x.header.count)*size - start
+	copied, err := io.CopyN(io.Discard, x.r, left)
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return formatErrorf("idx", "data truncated: %s needs %d bytes, but the input ends after %d; the file is incomplete or its header is wrong",
+				x.header.desc, int64(x.header.count)*size, start+copied)
+		}
+		return readError("idx", "data", err)
+	}
+	x.done = x.rows
+	return nil
+}

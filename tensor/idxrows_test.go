@@ -102,3 +102,29 @@ func TestIDXRowReaderRejectsGzipAndShortBuffer(t *testing.T) {
 	_, err = x.ReadRows(make([]float32, 2))
 	assert.EqualError(t, err, "tensor: idx: ReadRows needs room for at least one row of values; pass a longer slice")
 }
+
+// Discard reads the rest of the rows without a buffer of their size and
+// reports a truncated input with the error of ReadRows.
+func TestIDXRowReaderDiscard(t *testing.T) {
+	x := New(6, 5)
+	var buf bytes.Buffer
+	require.NoError(t, WriteIDX(&buf, x, IDXInt16))
+	full := buf.Bytes()
+
+	r, err := NewIDXRowReader(io.MultiReader(bytes.NewReader(full)))
+	require.NoError(t, err)
+	n, err := r.ReadRows(make([]float32, 2*5))
+	require.NoError(t, err)
+	require.Equal(t, 2, n)
+	require.NoError(t, r.Discard())
+	n, err = r.ReadRows(make([]float32, 5))
+	assert.Equal(t, 0, n)
+	assert.ErrorIs(t, err, io.EOF)
+
+	short := full[:len(full)-3]
+	_, _, wantErr := readAllRows(io.MultiReader(bytes.NewReader(short)), 6)
+	require.Error(t, wantErr)
+	r, err = NewIDXRowReader(io.MultiReader(bytes.NewReader(short)))
+	require.NoError(t, err)
+	assert.Equal(t, wantErr.Error(), r.Discard().Error())
+}

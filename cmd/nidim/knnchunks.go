@@ -106,12 +106,8 @@ func (c *modelCommand) openKNNSplit(m *dim.Model, path, flagName, split string) 
 		return r, nil
 	}
 	defer r.Close()
-	for {
-		if _, err := r.Next(dim.EmbedChunkRows); errors.Is(err, io.EOF) {
-			break
-		} else if err != nil {
-			return nil, err
-		}
+	if err := r.Discard(); err != nil {
+		return nil, err
 	}
 	if empty {
 		return nil, noImagesError(flagName, path, split)

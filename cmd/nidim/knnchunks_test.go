@@ -128,3 +128,26 @@ func TestScoreKNNChunkedChecksFingerprint(t *testing.T) {
 	assert.Equal(t, "nidim score: --method knn needs the training split of the data "+model+" was trained on, but that of --train-data "+other+
 		" differs: the model was trained on other data ("+m.Data+") than the data given ("+given+"); pass the data "+model+" was trained on as --train-data, or use --method norm.\n", stderr)
 }
+
+// A gzipped training file whose header announces images of 2^15 x 2^15
+// pixels, with no pixels after it: its size cannot be known before
+// reading, and the kNN startup read the whole file through a buffer of
+// 1000 such images to report the truncation before the size mismatch,
+// which panicked allocating it. The truncation is now reported.
+func TestScoreKNNHugeImagesInGzippedHeader(t *testing.T) {
+	dir, model := trainIDXModel(t)
+	header := []byte{0, 0, 8, 3, 0, 0, 0, 4, 0, 0, 0x80, 0, 0, 0, 0x80, 0, 1, 2, 3}
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	_, err := zw.Write(header)
+	require.NoError(t, err)
+	require.NoError(t, zw.Close())
+	require.NoError(t, os.Remove(filepath.Join(dir, mnist.TrainImages)))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, mnist.TrainImages+".gz"), buf.Bytes(), 0o644))
+
+	code, _, stderr := runCmd("score", model, "--data", filepath.Join(dir, mnist.TestImages), "--train-data", dir,
+		"--method", "knn", "--knn", "2", "--out", filepath.Join(t.TempDir(), "s.csv"))
+	assert.Equal(t, exitUsage, code, stderr)
+	assert.Contains(t, stderr, "data truncated: ")
+	assert.Contains(t, stderr, "but the input ends after 3")
+}

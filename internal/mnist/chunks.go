@@ -84,16 +84,30 @@ func openSplit(open func(name string) (io.ReadCloser, error), imagesName, labels
 // the end of the file and closes it.
 func (r *SplitReader) skipRest() error {
 	defer r.Close()
-	buf := make([]float32, max(r.rows.RowValues(), 1<<14))
-	for {
-		_, err := r.rows.ReadRows(buf)
-		if errors.Is(err, io.EOF) {
-			return checkEnd(r.in, r.name, r.rows.Shape)
-		}
-		if err != nil {
-			return idxError(r.name, err)
+	if err := r.rows.Discard(); err != nil {
+		return idxError(r.name, err)
+	}
+	return checkEnd(r.in, r.name, r.rows.Shape)
+}
+
+// Discard reads the rest of the images without decoding them, then
+// checks the end of the file and reads the labels, as Next does after
+// the last image, and returns the error of those checks or nil. Unlike
+// Next it needs no buffer of Height x Width values, which a corrupt
+// header can make too large to allocate.
+func (r *SplitReader) Discard() error {
+	if r.err == nil {
+		if err := r.rows.Discard(); err != nil {
+			r.Close()
+			r.err = idxError(r.name, err)
+		} else {
+			r.err = r.finish()
 		}
 	}
+	if errors.Is(r.err, io.EOF) {
+		return nil
+	}
+	return r.err
 }
 
 // Len returns the number of images, as the header of the file states.
