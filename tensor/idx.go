@@ -57,12 +57,9 @@ const idxTypeList = "0x08 u8, 0x09 i8, 0x0B i16, 0x0C i32, 0x0D f32 or 0x0E f64"
 // it is read. Reading stops after the array data, so bytes that follow it
 // are left unread. A 0-dimensional header gives a scalar tensor of one value.
 func ReadIDX(r io.Reader) (*Tensor, error) {
-	var magic [4]byte
-	if n, err := io.ReadFull(r, magic[:]); err != nil {
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, formatErrorf("idx", "input has %d bytes, fewer than the 4-byte magic number; the file is empty or truncated, so replace it with a complete copy", n)
-		}
-		return nil, readError("idx", "magic number", err)
+	magic, err := readIDXMagic(r)
+	if err != nil {
+		return nil, err
 	}
 	if isGzip(magic[:]) {
 		size, sized := gzipSizeAfterMagic(r, magic[:])
@@ -73,6 +70,18 @@ func ReadIDX(r io.Reader) (*Tensor, error) {
 
 // isGzip reports whether b starts with the two magic bytes of a gzip
 // stream.
+// readIDXMagic reads the 4-byte magic number that starts an IDX file.
+func readIDXMagic(r io.Reader) ([4]byte, error) {
+	var magic [4]byte
+	if n, err := io.ReadFull(r, magic[:]); err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return magic, formatErrorf("idx", "input has %d bytes, fewer than the 4-byte magic number; the file is empty or truncated, so replace it with a complete copy", n)
+		}
+		return magic, readError("idx", "magic number", err)
+	}
+	return magic, nil
+}
+
 func isGzip(b []byte) bool {
 	return len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b
 }

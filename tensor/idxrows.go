@@ -28,12 +28,9 @@ type IDXRowReader struct {
 // regular *os.File does, data shorter than the header announces is an
 // error at once, as it is for ReadIDX.
 func NewIDXRowReader(r io.Reader) (*IDXRowReader, error) {
-	var magic [4]byte
-	if n, err := io.ReadFull(r, magic[:]); err != nil {
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, formatErrorf("idx", "input has %d bytes, fewer than the 4-byte magic number; the file is empty or truncated, so replace it with a complete copy", n)
-		}
-		return nil, readError("idx", "magic number", err)
+	magic, err := readIDXMagic(r)
+	if err != nil {
+		return nil, err
 	}
 	if isGzip(magic[:]) {
 		return nil, formatErrorf("idx", "input is gzipped (it starts with 1f 8b), but NewIDXRowReader reads uncompressed IDX; decompress it first with gzip.NewReader")

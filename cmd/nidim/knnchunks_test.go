@@ -90,11 +90,7 @@ func TestScoreKNNChunkedMatchesWholeSplits(t *testing.T) {
 func trainLargeIDXModel(t *testing.T) (dir, model string) {
 	t.Helper()
 	dir = writeLargeIDXDir(t)
-	model = filepath.Join(t.TempDir(), "m.safetensors")
-	code, _, stderr := runCmd("train", "--data", dir, "--dim", "3", "--hidden", "8", "--batch", "100",
-		"--epochs", "1", "--threads", "1", "--no-eval", "--out", model)
-	require.Equal(t, exitOK, code, stderr)
-	return dir, model
+	return dir, trainOnIDXDir(t, dir, "--dim", "3", "--batch", "100")
 }
 
 // The chunked read checks the training split against the fingerprint

@@ -41,11 +41,19 @@ func writeIDXDir(t *testing.T) string {
 func trainIDXModel(t *testing.T) (dir, model string) {
 	t.Helper()
 	dir = writeIDXDir(t)
-	model = filepath.Join(t.TempDir(), "m.safetensors")
-	code, _, stderr := runCmd("train", "--data", dir, "--dim", "2", "--hidden", "8", "--batch", "16",
-		"--epochs", "1", "--threads", "1", "--no-eval", "--out", model)
+	return dir, trainOnIDXDir(t, dir, "--dim", "2", "--batch", "16")
+}
+
+// trainOnIDXDir trains a one-epoch model of hidden width 8 on the
+// MNIST-style directory dir with the flags args, such as --dim and
+// --batch, and returns the checkpoint's path.
+func trainOnIDXDir(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	model := filepath.Join(t.TempDir(), "m.safetensors")
+	code, _, stderr := runCmd(append([]string{"train", "--data", dir, "--hidden", "8", "--epochs", "1", "--threads", "1",
+		"--no-eval", "--out", model}, args...)...)
 	require.Equal(t, exitOK, code, stderr)
-	return dir, model
+	return model
 }
 
 // A model trained on an IDX directory, whose pixels nidim scales to
