@@ -25,28 +25,9 @@ func writeLargeIDXDir(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	rng := rand.New(rand.NewPCG(11, 12))
-	write := func(images, labels string, n int, zip bool) {
-		img := []byte{0, 0, 8, 3, 0, 0, byte(n >> 8), byte(n), 0, 0, 0, 2, 0, 0, 0, 3}
-		for range n * 6 {
-			img = append(img, byte(rng.IntN(256)))
-		}
-		lab := []byte{0, 0, 8, 1, 0, 0, byte(n >> 8), byte(n)}
-		for range n {
-			lab = append(lab, byte(rng.IntN(4)))
-		}
-		if zip {
-			var buf bytes.Buffer
-			zw := gzip.NewWriter(&buf)
-			_, err := zw.Write(img)
-			require.NoError(t, err)
-			require.NoError(t, zw.Close())
-			img, images = buf.Bytes(), images+".gz"
-		}
-		require.NoError(t, os.WriteFile(filepath.Join(dir, images), img, 0o644))
-		require.NoError(t, os.WriteFile(filepath.Join(dir, labels), lab, 0o644))
-	}
-	write(mnist.TrainImages, mnist.TrainLabels, 2500, true)
-	write(mnist.TestImages, mnist.TestLabels, 1200, false)
+	pixel := func() byte { return byte(rng.IntN(256)) }
+	writeIDXSplit(t, dir, mnist.TrainImages, mnist.TrainLabels, 2500, rng, pixel, true)
+	writeIDXSplit(t, dir, mnist.TestImages, mnist.TestLabels, 1200, rng, pixel, false)
 	return dir
 }
 
@@ -125,11 +106,11 @@ func TestScoreKNNChunkedChecksFingerprint(t *testing.T) {
 		" differs: the model was trained on other data ("+m.Data+") than the data given ("+given+"); pass the data "+model+" was trained on as --train-data, or use --method norm.\n", stderr)
 }
 
-// A gzipped training file whose header announces images of 2^15 x 2^15
-// pixels, with no pixels after it: its size cannot be known before
-// reading, and the kNN startup read the whole file through a buffer of
-// 1000 such images to report the truncation before the size mismatch,
-// which panicked allocating it. The truncation is now reported.
+// A gzipped training file announces images of 2^15 x 2^15 pixels, with
+// no pixels after its header, and its size cannot be known before
+// reading. The kNN startup read it through a buffer of 1000 such images
+// to report the truncation before the size mismatch, and ran out of
+// memory. The truncation is now reported.
 func TestScoreKNNHugeImagesInGzippedHeader(t *testing.T) {
 	dir, model := trainIDXModel(t)
 	header := []byte{0, 0, 8, 3, 0, 0, 0, 4, 0, 0, 0x80, 0, 0, 0, 0x80, 0, 1, 2, 3}

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/nidim/nidim/internal/mnist"
 	"github.com/nidim/nidim/tensor"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -18,22 +21,36 @@ func writeIDXDir(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	rng := rand.New(rand.NewPCG(5, 6))
-	write := func(name string, n int) {
-		images := []byte{0, 0, 8, 3, 0, 0, 0, byte(n), 0, 0, 0, 2, 0, 0, 0, 3}
-		// Black and white pixels, whose percentiles are 0 and 255.
-		for range n * 6 {
-			images = append(images, byte(255*rng.IntN(2)))
-		}
-		labels := []byte{0, 0, 8, 1, 0, 0, 0, byte(n)}
-		for range n {
-			labels = append(labels, byte(rng.IntN(4)))
-		}
-		require.NoError(t, os.WriteFile(filepath.Join(dir, name+"-images-idx3-ubyte"), images, 0o644))
-		require.NoError(t, os.WriteFile(filepath.Join(dir, name+"-labels-idx1-ubyte"), labels, 0o644))
-	}
-	write("train", 48)
-	write("t10k", 16)
+	// Black and white pixels, whose percentiles are 0 and 255.
+	pixel := func() byte { return byte(255 * rng.IntN(2)) }
+	writeIDXSplit(t, dir, mnist.TrainImages, mnist.TrainLabels, 48, rng, pixel, false)
+	writeIDXSplit(t, dir, mnist.TestImages, mnist.TestLabels, 16, rng, pixel, false)
 	return dir
+}
+
+// writeIDXSplit writes n 2x3 images, whose pixels pixel draws, and n
+// labels from 0 to 3 drawn from rng to dir under the names images and
+// labels. With zip the images file is gzipped and gets the suffix .gz.
+func writeIDXSplit(t *testing.T, dir, images, labels string, n int, rng *rand.Rand, pixel func() byte, zip bool) {
+	t.Helper()
+	img := []byte{0, 0, 8, 3, 0, 0, byte(n >> 8), byte(n), 0, 0, 0, 2, 0, 0, 0, 3}
+	for range n * 6 {
+		img = append(img, pixel())
+	}
+	lab := []byte{0, 0, 8, 1, 0, 0, byte(n >> 8), byte(n)}
+	for range n {
+		lab = append(lab, byte(rng.IntN(4)))
+	}
+	if zip {
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		_, err := zw.Write(img)
+		require.NoError(t, err)
+		require.NoError(t, zw.Close())
+		img, images = buf.Bytes(), images+".gz"
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(dir, images), img, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, labels), lab, 0o644))
 }
 
 // trainIDXModel trains a one-epoch model on the directory of writeIDXDir
