@@ -78,9 +78,9 @@ func (r *ValueRange) extend(values []float32) {
 }
 
 // RangeSampler computes RangeOf of n values that arrive in parts, such
-// as rows read a chunk at a time, without holding them: it draws the
-// positions of the sample of RangeOf in advance and keeps the values
-// there, and the smallest and largest value.
+// as rows read a chunk at a time, without holding them. It draws the
+// positions of the sample of RangeOf in advance, and keeps the values at
+// those positions and the smallest and largest value.
 type RangeSampler struct {
 	n, seen int
 	sample  []float32

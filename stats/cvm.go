@@ -72,8 +72,8 @@ func cvmSurvival(t float64, n int) float64 {
 }
 
 // cvmTailCache keeps t0 of the last n, because a report tests many columns
-// of the same length and a search costs 2 to 4 ms, about ten cvmCDF calls
-// of 0.2 to 0.7 ms each on a two-core x86 machine (BenchmarkPValueTails).
+// of the same length. A search costs 2 to 4 ms on a two-core x86 machine,
+// about ten cvmCDF calls of 0.2 to 0.7 ms each (BenchmarkPValueTails).
 var cvmTailCache struct {
 	sync.Mutex
 	n  int

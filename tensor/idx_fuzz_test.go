@@ -78,12 +78,12 @@ func FuzzReadIDX(f *testing.F) {
 }
 
 // FuzzIDXRowReader checks the row reader against ReadIDX on the same
-// uncompressed input: both accept it or both reject it, and what they
-// accept has the same shape and bits, read two rows at a time from a
-// reader that does not report its size. A header whose rows are too
-// large for a buffer is checked through Discard, which needs none; its
-// first find was such a header, which made internal/mnist allocate a
-// buffer of one row's size and panic.
+// uncompressed input. Both accept it or both reject it, and what they
+// accept has the same shape and bits when read two rows at a time from
+// a reader that does not report its size. A header whose rows are too
+// large for a buffer is checked through Discard, which needs none. Its
+// first find was such a header, which also made the kNN startup of
+// nidim score run out of memory on a gzipped file.
 func FuzzIDXRowReader(f *testing.F) {
 	files, _ := filepath.Glob(filepath.Join("testdata", "idx_*"))
 	for _, name := range files {

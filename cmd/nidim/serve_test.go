@@ -409,9 +409,9 @@ func postNPYScores(t *testing.T, url string, x *tensor.Tensor) []float64 {
 	return got
 }
 
-// serve --method knn answers /v1/score with the numbers that nidim score
-// --method knn writes for the same rows, bit for bit, however the
-// batcher groups the rows.
+// The /v1/score responses of serve --method knn equal, bit for bit, the
+// numbers that nidim score --method knn writes for the same rows, however
+// the batcher groups the rows.
 func TestServeKNNScoreMatchesScore(t *testing.T) {
 	data, _, model := trainTinyModel(t, "--test-fraction", "0.25")
 	farPath, far := writeMappedMatrix(t, data, func(v float64) float64 { return v * 1.5 })

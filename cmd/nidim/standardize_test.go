@@ -475,11 +475,11 @@ func TestFeatureNoiseAboveSpreadNoted(t *testing.T) {
 	assert.Regexp(t, "nidim sweep: "+all, stderr)
 }
 
-// Feature vectors are standardized unless --standardize=false is given;
-// images keep their pixel values unless --standardize asks otherwise,
-// which checkStandardizeData then rejects.
+// Feature vectors are standardized unless --standardize=false is given.
+// Images keep their pixel values unless --standardize is given, which
+// checkStandardizeData then rejects.
 func TestStandardizeDefault(t *testing.T) {
-	given := map[string]bool{"standardize": true}
+	flagGiven := map[string]bool{"standardize": true}
 	for _, c := range []struct {
 		explicit map[string]bool
 		flag     bool
@@ -487,10 +487,10 @@ func TestStandardizeDefault(t *testing.T) {
 		want     bool
 	}{
 		{nil, false, []int{6}, true},
-		{given, false, []int{6}, false},
-		{given, true, []int{6}, true},
+		{flagGiven, false, []int{6}, false},
+		{flagGiven, true, []int{6}, true},
 		{nil, false, []int{1, 28, 28}, false},
-		{given, true, []int{1, 28, 28}, true},
+		{flagGiven, true, []int{1, 28, 28}, true},
 	} {
 		assert.Equal(t, c.want, standardizeDefault(c.explicit, c.flag, c.shape), "%v %v %v", c.explicit, c.flag, c.shape)
 	}

@@ -758,7 +758,7 @@ func TestSweepKNNMetric(t *testing.T) {
 	settings := settingsOf(euclidean)
 	assert.Equal(t, old, settings)
 	// Tables of feature vectors written before standardization became the
-	// default resume with --standardize=false, and the error says so.
+	// default resume with --standardize=false, which the error names.
 	code, _, stderr = runCmd(append(slices.Clone(args[:len(args)-1]), "--out", euclidean)...)
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, stderr, "(in the table -> now: - -> standardize); use another --out or the same flags and data. Feature vectors are standardized unless --standardize=false is given, and the runs of this table were not; to continue it, pass --standardize=false.\n")

@@ -419,7 +419,7 @@ type dataFlags struct {
 	stderr  io.Writer
 	command string
 	// unstandardized is set when --standardize=false is given for a new
-	// model, so that the notes on images read as vectors say that the
+	// model, so that the notes on images read as vectors state that the
 	// vectors keep their values.
 	unstandardized bool
 }
@@ -1522,8 +1522,8 @@ type evalResult struct {
 	// zTrain and zTest are the embeddings of the two splits, which nidim
 	// eval reuses for the kNN outlier score.
 	zTrain, zTest *tensor.Tensor
-	// noLabelsFix says how to give the data labels, for the line that
-	// the probe and kNN were skipped, or is "" when no flag gives them.
+	// noLabelsFix is the advice on giving the data labels, for the line
+	// that the probe and kNN were skipped, or "" when no flag gives them.
 	noLabelsFix string
 }
 

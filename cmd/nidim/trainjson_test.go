@@ -148,7 +148,7 @@ func rerunArgs(t *testing.T, recipe string, config map[string]any, imageDir bool
 			if value == true {
 				args = append(args, "--"+switches[key])
 			}
-			// Feature vectors are standardized unless the flag says no.
+			// Feature vectors are standardized unless --standardize=false is given.
 			if key == "standardize" && value == false && len(input) == 1 {
 				args = append(args, "--standardize=false")
 			}

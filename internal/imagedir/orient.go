@@ -200,7 +200,7 @@ func (o orientedImage) sourcePoint(x, y int) (int, int) {
 
 // orientedPixels is imagePixels for an image turned by an EXIF
 // orientation. It steps from stored point to stored point along each
-// row instead of mapping each point through sourcePoint, and for
+// row instead of mapping each point through sourcePoint. For
 // orientations 5 to 8, whose rows are stored columns, it reads a block
 // of rows at a time, as newLineReader does. The values are those that
 // orientedImage.At gives.

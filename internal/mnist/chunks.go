@@ -10,9 +10,8 @@ import (
 )
 
 // SplitReader reads the images of one split of an MNIST-style data set a
-// chunk of rows at a time, scaled to [0, 1] as in Set.Images, so that a
-// caller can process the split while it holds one chunk as float32
-// instead of all of it. It checks the files as LoadSplit and LoadDirSplit
+// chunk of rows at a time, scaled to [0, 1] as in Set.Images. A caller
+// then holds one chunk as float32 instead of the whole split. It checks the files as LoadSplit and LoadDirSplit
 // do, with the same errors. Those of the header come from the Open
 // function, and those that need the whole file from Next: a truncated
 // array, a wrong gzip checksum, bytes after the array, and the errors of
